@@ -1,0 +1,65 @@
+"""Strategy Workshop: a live strategic-planning meeting, from phones' ideas to a downloadable plan."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from . import db
+from .broadcast import TallyCoalescer
+from .config import from_environment
+from .extensions import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("workshop.http")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, database, HTTP routes and Socket.IO handlers."""
+    app = Flask(
+        __name__,
+        root_path=str(ROOT),
+        instance_path=str(ROOT / "instance"),
+        template_folder="templates",
+        static_folder="static",
+    )
+    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    db.init_app(app)
+
+    from . import events, views  # noqa: F401  (registers the handlers)
+
+    app.register_blueprint(views.bp)
+    app.extensions["workshop_tally"] = TallyCoalescer(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config.get("MESSAGE_QUEUE"),
+        cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
+        ping_interval=10,
+        ping_timeout=20,
+    )
+    _access_log(app)
+    return app
+
+
+def _access_log(app: Flask) -> None:
+    """Log each request by path only: query strings may carry participant tokens."""
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log(response: Response) -> Response:
+        elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+        return response

@@ -1,0 +1,40 @@
+"""The one family of domain errors; the HTTP and Socket.IO edges turn them into error payloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The HTTP status that fits each error code; anything unlisted is a 400.
+HTTP_STATUS: dict[str, int] = {
+    "unauthorized": 401,
+    "invalid_token": 401,
+    "forbidden": 403,
+    "not_joined": 403,
+    "workshop_not_found": 404,
+    "stage_not_found": 404,
+    "idea_not_found": 404,
+    "not_found": 404,
+    "not_finished": 409,
+    "workshop_finished": 409,
+    "wrong_phase": 409,
+    "method_not_allowed": 405,
+    "internal_error": 500,
+}
+
+
+class DomainError(Exception):
+    """A rule was broken or a request cannot be served; `code` is stable, `message` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def http_status(self) -> int:
+        """The HTTP status this error is answered with."""
+        return HTTP_STATUS.get(self.code, 400)
+
+    def as_payload(self) -> dict[str, Any]:
+        """The `{"code", "message"}` object both edges send."""
+        return {"code": self.code, "message": self.message}

@@ -1,0 +1,209 @@
+"""The workshop's rules as pure functions: phases, idea text, dot budgets, shortlist, Borda, selection.
+
+Nothing here touches Flask, the database or the network, so every rule can be tested
+exhaustively and reused unchanged by the services, the snapshots and the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .errors import DomainError
+
+PHASES: tuple[str, ...] = ("pending", "brainstorm", "vote", "rank", "done")
+"""A stage's phases in order. "pending" means the facilitator has not opened it yet."""
+
+SETTABLE_PHASES: tuple[str, ...] = PHASES[1:]
+
+IDEA_MAX_LENGTH = 280
+NAME_MAX_LENGTH = 40
+MAX_IDEAS_PER_PARTICIPANT_PER_STAGE = 50
+
+
+# --------------------------------------------------------------------------- phases
+
+
+def check_transition(current: str, target: str) -> None:
+    """Allow one step forward, one step back (to reopen), or staying put.
+
+    Skipping ahead is refused because every phase feeds the next: the shortlist needs the
+    dots, and the results need the rankings. Stepping back lets a facilitator reopen a phase
+    that was closed too early; nothing participants sent is deleted when that happens.
+    """
+    if target not in SETTABLE_PHASES:
+        raise DomainError("invalid_phase", f"Unknown phase {target!r}.")
+    here, there = PHASES.index(current), PHASES.index(target)
+    if abs(there - here) > 1:
+        raise DomainError(
+            "invalid_transition",
+            f"A stage in {current!r} can move to the next or previous phase, not to {target!r}.",
+        )
+
+
+def require_phase(actual: str, expected: str) -> None:
+    """Raise wrong_phase unless a stage is in the phase an action needs."""
+    if actual != expected:
+        raise DomainError(
+            "wrong_phase", f"This stage is in its {actual!r} phase; that needs {expected!r}."
+        )
+
+
+# --------------------------------------------------------------------------- text
+
+
+def clean_idea_text(text: str) -> str:
+    """Trim an idea and check it is 1..280 characters long."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise DomainError("text_empty", "Write something before sending the idea.")
+    if len(cleaned) > IDEA_MAX_LENGTH:
+        raise DomainError(
+            "text_too_long",
+            f"An idea can be at most {IDEA_MAX_LENGTH} characters ({len(cleaned)} given).",
+        )
+    return cleaned
+
+
+def clean_name(name: str | None) -> str | None:
+    """Trim an optional display name; blank means anonymous."""
+    if name is None:
+        return None
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        return None
+    if len(cleaned) > NAME_MAX_LENGTH:
+        raise DomainError("name_too_long", f"A name can be at most {NAME_MAX_LENGTH} characters.")
+    return cleaned
+
+
+# --------------------------------------------------------------------------- dot votes
+
+
+def check_allocation(
+    votes: Mapping[int, int], *, eligible: Iterable[int], budget: int, per_idea_cap: int
+) -> dict[int, int]:
+    """Validate one participant's whole allocation for a stage; return it without zeros.
+
+    The allocation replaces the previous one, so the budget is checked against the payload
+    alone and a retried request can never double-spend.
+    """
+    allowed = set(eligible)
+    for idea_id, count in votes.items():
+        if idea_id not in allowed:
+            raise DomainError("idea_not_found", f"Idea {idea_id} is not open for voting here.")
+        if count < 0:
+            raise DomainError("invalid_votes", "Dot counts cannot be negative.")
+        if count > per_idea_cap:
+            raise DomainError(
+                "over_cap", f"At most {per_idea_cap} dots can go on one idea ({count} given)."
+            )
+    spent = sum(votes.values())
+    if spent > budget:
+        raise DomainError("over_budget", f"You have {budget} dots; this allocation spends {spent}.")
+    return {idea_id: count for idea_id, count in sorted(votes.items()) if count > 0}
+
+
+def remaining_dots(votes: Mapping[int, int], budget: int) -> int:
+    """Dots a participant still has to spend."""
+    return budget - sum(votes.values())
+
+
+def dot_totals(allocations: Iterable[Mapping[int, int]], ideas: Iterable[int]) -> dict[int, int]:
+    """Sum every participant's dots per idea; ideas nobody voted for get 0."""
+    totals = dict.fromkeys(ideas, 0)
+    for allocation in allocations:
+        for idea_id, count in allocation.items():
+            if idea_id in totals:
+                totals[idea_id] += count
+    return totals
+
+
+def shortlist(totals: Mapping[int, int], size: int) -> list[int]:
+    """The top `size` ideas by dots; on equal dots the earlier idea (lower id) goes first."""
+    ordered = sorted(totals, key=lambda idea_id: (-totals[idea_id], idea_id))
+    return ordered[: max(size, 0)]
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+def check_order(order: Sequence[int], shortlisted: Sequence[int]) -> list[int]:
+    """Validate a participant's (possibly partial) order of the shortlist."""
+    allowed = set(shortlisted)
+    seen: set[int] = set()
+    for idea_id in order:
+        if idea_id not in allowed:
+            raise DomainError("not_in_shortlist", f"Idea {idea_id} is not on the shortlist.")
+        if idea_id in seen:
+            raise DomainError("invalid_ranking", f"Idea {idea_id} appears twice in the order.")
+        seen.add(idea_id)
+    return list(order)
+
+
+def borda_scores(orders: Iterable[Sequence[int]], shortlisted: Sequence[int]) -> dict[int, int]:
+    """Borda count: in a shortlist of k, first place earns k-1 points, last 0, unranked 0.
+
+    Borda rewards ideas the whole room rates highly rather than ones a faction loves, which is
+    what a plan everyone must carry out needs. A partial order still gives its first choice
+    k-1 points, so ranking only your favourite is a fair, if weaker, vote. Entries that are no
+    longer on the shortlist (after a facilitator reopened voting) are skipped.
+    """
+    k = len(shortlisted)
+    scores = dict.fromkeys(shortlisted, 0)
+    for order in orders:
+        position = 0
+        for idea_id in order:
+            if idea_id in scores:
+                scores[idea_id] += k - 1 - position
+                position += 1
+    return scores
+
+
+@dataclass(frozen=True)
+class Result:
+    """One idea's place in a finished stage."""
+
+    idea_id: int
+    rank: int
+    score: int
+    votes: int
+    shortlisted: bool
+    selected: bool
+
+
+def results(
+    *,
+    ideas: Sequence[int],
+    totals: Mapping[int, int],
+    shortlisted: Sequence[int],
+    scores: Mapping[int, int],
+    select_count: int,
+) -> list[Result]:
+    """Order every visible idea and mark the stage's selected items.
+
+    Shortlisted ideas come first, by Borda score, then dots, then the earlier idea; the rest
+    follow by dots, then the earlier idea, with score 0. Only shortlisted ideas can be
+    selected: the top `select_count` of them.
+    """
+    on_list = set(shortlisted)
+
+    def key(idea_id: int) -> tuple[int, int, int, int]:
+        listed = idea_id in on_list
+        return (0 if listed else 1, -scores.get(idea_id, 0), -totals.get(idea_id, 0), idea_id)
+
+    ordered = sorted(ideas, key=key)
+    out: list[Result] = []
+    for index, idea_id in enumerate(ordered):
+        listed = idea_id in on_list
+        out.append(
+            Result(
+                idea_id=idea_id,
+                rank=index + 1,
+                score=scores.get(idea_id, 0) if listed else 0,
+                votes=totals.get(idea_id, 0),
+                shortlisted=listed,
+                selected=listed and index < select_count,
+            )
+        )
+    return out

@@ -1,0 +1,219 @@
+"""HTTP routes: the four pages, the QR code, the JSON API and the plan downloads."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from sqlalchemy import text
+from flask import (
+    Blueprint,
+    Response,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from . import services, snapshot
+from .broadcast import base_url
+from .db import get_db
+from .errors import DomainError
+from .payloads import CreateWorkshopPayload, parse
+from .security import normalise_code
+
+bp = Blueprint("workshop", __name__)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@bp.get("/")
+def index() -> str:
+    """Create a workshop, or join one by code."""
+    return render_template("index.html")
+
+
+@bp.get("/join")
+def join_by_code() -> BaseResponse | tuple[str, int]:
+    """The code form on `/`: go to the workshop's join page, or say the code is unknown."""
+    code = normalise_code(request.args.get("code", ""))
+    try:
+        services.get_workshop_by_code(get_db(), code)
+    except DomainError:
+        return render_template("index.html", join_error=code or " ", code=code), 404
+    return redirect(url_for("workshop.participant_page", code=code))
+
+
+@bp.get("/j/<code>")
+def participant_page(code: str) -> BaseResponse | tuple[str, int] | str:
+    """The phone page of a workshop."""
+    normal = normalise_code(code)
+    try:
+        workshop = services.get_workshop_by_code(get_db(), normal)
+    except DomainError:
+        return render_template("index.html", join_error=code, code=normal), 404
+    if normal != code:
+        return redirect(url_for("workshop.participant_page", code=normal))
+    return render_template("participant.html", workshop=workshop)
+
+
+@bp.get("/j/<code>/qr.svg")
+def join_qr(code: str) -> Response:
+    """The join URL as a QR code (SVG), for the projector."""
+    workshop = services.get_workshop_by_code(get_db(), code)
+    qr = segno.make(f"{base_url()}j/{workshop.code}", error="m")
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="svg", scale=10, border=2, xmldecl=False, svgns=True, title="Join QR code")
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/w/<workshop_id>/facilitate")
+def facilitator_page(workshop_id: str) -> str:
+    """The facilitator console (the key travels in the URL fragment, never to the server)."""
+    workshop = services.get_workshop(get_db(), workshop_id)
+    return render_template("console.html", workshop=workshop)
+
+
+@bp.get("/w/<workshop_id>/present")
+def projector_page(workshop_id: str) -> str:
+    """The room screen."""
+    workshop = services.get_workshop(get_db(), workshop_id)
+    return render_template("present.html", workshop=workshop)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Liveness and database check."""
+    get_db().execute(text("SELECT 1"))
+    return jsonify({"ok": True})
+
+
+# --------------------------------------------------------------------------- API
+
+
+@bp.post("/api/workshops")
+def create_workshop() -> tuple[Response, int]:
+    """Create a workshop; the facilitator key is in this response and nowhere else."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise DomainError("invalid_payload", "Send a JSON object with at least a title.")
+    payload = parse(CreateWorkshopPayload, body)
+    workshop, key = services.create_workshop(
+        get_db(),
+        title=payload.title,
+        organization=payload.organization,
+        horizon_years=payload.horizon_years,
+        template=payload.template,
+    )
+    root = base_url()
+    response = jsonify(
+        {
+            "id": workshop.id,
+            "code": workshop.code,
+            "facilitator_key": key,
+            "urls": {
+                "join": f"{root}j/{workshop.code}",
+                "facilitate": f"{root}w/{workshop.id}/facilitate#key={key}",
+                "present": f"{root}w/{workshop.id}/present#key={key}",
+            },
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response, 201
+
+
+def _presented_secret() -> str:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.args.get("token", "").strip()
+
+
+@bp.get("/api/workshops/<workshop_id>")
+def workshop_state(workshop_id: str) -> Response:
+    """The facilitator's state snapshot; needs the facilitator key as a Bearer token."""
+    db = get_db()
+    workshop = services.authenticate_facilitator(
+        db, workshop_id=workshop_id, key=_presented_secret()
+    )
+    return jsonify(
+        snapshot.public_state(snapshot.load_view(db, workshop), "facilitator", base_url())
+    )
+
+
+def _plan(workshop_id: str) -> Any:
+    db = get_db()
+    workshop = services.authenticate_reader(db, workshop_id=workshop_id, secret=_presented_secret())
+    return workshop, services.get_plan(db, workshop=workshop)
+
+
+def _download_name(title: str, ext: str) -> str:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")
+    slug = "-".join(part for part in slug.split("-") if part)[:60] or "workshop"
+    return f"strategic-plan-{slug}.{ext}"
+
+
+@bp.get("/api/workshops/<workshop_id>/plan.md")
+def plan_markdown(workshop_id: str) -> Response:
+    """The plan as Markdown (attachment); facilitator key or participant token required."""
+    workshop, plan = _plan(workshop_id)
+    response = Response(plan.markdown, mimetype="text/markdown")
+    response.charset = "utf-8"
+    name = _download_name(workshop.title, "md")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/api/workshops/<workshop_id>/plan.html")
+def plan_html(workshop_id: str) -> Response:
+    """The plan as a printable, self-contained HTML page."""
+    _workshop, plan = _plan(workshop_id)
+    response = Response(plan.html, mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+@bp.app_errorhandler(DomainError)
+def domain_error(exc: DomainError) -> tuple[Response | str, int]:
+    """Domain errors: JSON under /api, a page elsewhere."""
+    get_db().rollback()
+    if _wants_json():
+        return jsonify({"error": exc.as_payload()}), exc.http_status
+    return render_template("error.html", error=exc), exc.http_status
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:
+    """404, 405 and the like, in the same JSON shape under /api."""
+    code = exc.code or 500
+    if not _wants_json():
+        error = DomainError("not_found" if code == 404 else "http_error", exc.description or "")
+        return render_template("error.html", error=error), code
+    name = (exc.name or "error").lower().replace(" ", "_")
+    return jsonify({"error": {"code": name, "message": exc.description}}), code
+
+
+@bp.app_errorhandler(500)
+def server_error(_exc: Exception) -> tuple[Response | str, int]:
+    """Unexpected failures: a generic message, never a traceback."""
+    if _wants_json():
+        body = {"error": {"code": "internal_error", "message": "Something went wrong."}}
+        return jsonify(body), 500
+    error = DomainError("internal_error", "Something went wrong on our side.")
+    return render_template("error.html", error=error), 500
