@@ -1,4 +1,4 @@
-"""Strategy Workshop: a live strategic-planning meeting, from phones' ideas to a downloadable plan."""
+"""Strategy Workshop: a live strategic-planning meeting, from ideas on phones to a plan."""
 
 from __future__ import annotations
 

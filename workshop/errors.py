@@ -23,7 +23,7 @@ HTTP_STATUS: dict[str, int] = {
 
 
 class DomainError(Exception):
-    """A rule was broken or a request cannot be served; `code` is stable, `message` is for people."""
+    """A broken rule or an unservable request: `code` is stable, `message` is for people."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -1,4 +1,4 @@
-"""The workshop's rules as pure functions: phases, idea text, dot budgets, shortlist, Borda, selection.
+"""The rules as pure functions: phases, idea text, dot budgets, shortlist, Borda, selection.
 
 Nothing here touches Flask, the database or the network, so every rule can be tested
 exhaustively and reused unchanged by the services, the snapshots and the plan.

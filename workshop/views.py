@@ -6,7 +6,6 @@ import io
 from typing import Any
 
 import segno
-from sqlalchemy import text
 from flask import (
     Blueprint,
     Response,
@@ -16,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -164,8 +164,7 @@ def _download_name(title: str, ext: str) -> str:
 def plan_markdown(workshop_id: str) -> Response:
     """The plan as Markdown (attachment); facilitator key or participant token required."""
     workshop, plan = _plan(workshop_id)
-    response = Response(plan.markdown, mimetype="text/markdown")
-    response.charset = "utf-8"
+    response = Response(plan.markdown, content_type="text/markdown; charset=utf-8")
     name = _download_name(workshop.title, "md")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
