@@ -1,27 +1,32 @@
 """Start the production server: eventlet, Flask-SocketIO, configuration from the environment.
 
 Eventlet-specific code lives here and nowhere else, so the app can move to gevent later.
+Importing this module (for `flask --app app` or in tests) does not monkey-patch anything;
+running it as a script does, first thing.
 """
 
 from __future__ import annotations
 
-import warnings
+if __name__ == "__main__":
+    import warnings
 
-# Eventlet warns on import that it is in maintenance mode; that is for us, not for users.
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    # Eventlet warns on import that it is in maintenance mode; that is for us, not for users.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-import eventlet  # noqa: E402
+    import eventlet
 
-eventlet.monkey_patch()
+    eventlet.monkey_patch()
 
-import logging  # noqa: E402
+import logging
 
-from workshop import create_app  # noqa: E402
-from workshop.extensions import socketio  # noqa: E402
+from workshop import create_app
+from workshop.extensions import socketio
+
+__all__ = ["create_app", "main", "socketio"]
 
 
 def main() -> None:
-    """Create the app and serve it until interrupted."""
+    """Create the app and serve it with eventlet until interrupted."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

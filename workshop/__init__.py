@@ -14,6 +14,8 @@ from .broadcast import TallyCoalescer
 from .config import from_environment
 from .extensions import socketio
 
+__all__ = ["create_app", "socketio"]
+
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("workshop.http")
 

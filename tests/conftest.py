@@ -1,0 +1,47 @@
+"""Fixtures: an app on a temporary SQLite file, its HTTP client, and Socket.IO clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from tests.factories import Room
+from workshop import create_app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """A fresh app with its own database file; tallies flush quickly."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+            "SECRET_KEY": "test-secret",
+            "TALLY_INTERVAL": 0.05,
+            "PUBLIC_URL": "",
+        }
+    )
+    yield app
+    app.extensions["workshop_db"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def room(app: Flask, client: FlaskClient) -> Iterator[Room]:
+    """A created workshop with helpers to add a facilitator, a projector and participants."""
+    room = Room.create(app, client)
+    yield room
+    room.close()

@@ -1,0 +1,143 @@
+"""Test factories: create workshops and connect facilitators, projectors and participants."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_socketio import SocketIOTestClient
+
+from workshop.extensions import socketio
+
+
+def create_workshop(client: FlaskClient, **body: Any) -> dict[str, Any]:
+    """POST /api/workshops and return its JSON (asserting 201)."""
+    body.setdefault("title", "Acme 2030")
+    response = client.post("/api/workshops", json=body)
+    assert response.status_code == 201, response.get_json()
+    data: dict[str, Any] = response.get_json()
+    return data
+
+
+def ack(sock: SocketIOTestClient, event: str, payload: Any = None) -> dict[str, Any]:
+    """Emit an event and return its ack."""
+    args = () if payload is None else (payload,)
+    result: dict[str, Any] = sock.emit(event, *args, callback=True)
+    return result
+
+
+def ok(sock: SocketIOTestClient, event: str, payload: Any = None) -> dict[str, Any]:
+    """Emit an event and assert it was accepted."""
+    result = ack(sock, event, payload)
+    assert result["ok"] is True, result
+    return result
+
+
+def error_code(sock: SocketIOTestClient, event: str, payload: Any = None) -> str:
+    """Emit an event, assert it was refused, and return the error code."""
+    result = ack(sock, event, payload)
+    assert result["ok"] is False, result
+    assert set(result["error"]) == {"code", "message"}
+    assert result["error"]["message"]
+    code: str = result["error"]["code"]
+    return code
+
+
+def received(sock: SocketIOTestClient, name: str) -> list[Any]:
+    """The payloads of every `name` event this client received since the last call."""
+    return [message["args"][0] for message in sock.get_received() if message["name"] == name]
+
+
+def wait_for(sock: SocketIOTestClient, name: str, timeout: float = 2.0) -> list[Any]:
+    """Poll until the client has received at least one `name` event (tallies are delayed)."""
+    deadline = time.monotonic() + timeout
+    got: list[Any] = []
+    while time.monotonic() < deadline:
+        got += received(sock, name)
+        if got:
+            return got
+        time.sleep(0.02)
+    return got
+
+
+@dataclass
+class Participant:
+    sock: SocketIOTestClient
+    token: str
+    id: int
+    state: dict[str, Any]
+
+
+@dataclass
+class Room:
+    """One workshop under test and the clients connected to it."""
+
+    app: Flask
+    client: FlaskClient
+    data: dict[str, Any]
+    clients: list[SocketIOTestClient] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, app: Flask, client: FlaskClient, **body: Any) -> Room:
+        return cls(app, client, create_workshop(client, **body))
+
+    @property
+    def id(self) -> str:
+        return str(self.data["id"])
+
+    @property
+    def code(self) -> str:
+        return str(self.data["code"])
+
+    @property
+    def key(self) -> str:
+        return str(self.data["facilitator_key"])
+
+    def connect(self) -> SocketIOTestClient:
+        sock = socketio.test_client(self.app, flask_test_client=self.client)
+        self.clients.append(sock)
+        return sock
+
+    def facilitator(self) -> SocketIOTestClient:
+        sock = self.connect()
+        ok(sock, "facilitate", {"workshop_id": self.id, "key": self.key})
+        sock.get_received()
+        return sock
+
+    def projector(self) -> SocketIOTestClient:
+        sock = self.connect()
+        ok(sock, "present", {"workshop_id": self.id, "key": self.key})
+        sock.get_received()
+        return sock
+
+    def participant(self, name: str | None = None, token: str | None = None) -> Participant:
+        sock = self.connect()
+        payload: dict[str, Any] = {"code": self.code}
+        if name is not None:
+            payload["name"] = name
+        if token is not None:
+            payload["token"] = token
+        result = ok(sock, "join", payload)
+        sock.get_received()
+        return Participant(sock, result["token"], result["participant"]["id"], result["state"])
+
+    def stage_ids(self) -> dict[str, int]:
+        """Stage ids by key (vision, goals, projects)."""
+        state = self.facilitator_state()
+        return {stage["key"]: stage["id"] for stage in state["stages"]}
+
+    def facilitator_state(self) -> dict[str, Any]:
+        response = self.client.get(
+            f"/api/workshops/{self.id}", headers={"Authorization": f"Bearer {self.key}"}
+        )
+        assert response.status_code == 200
+        state: dict[str, Any] = response.get_json()
+        return state
+
+    def close(self) -> None:
+        for sock in self.clients:
+            if sock.is_connected():
+                sock.disconnect()
