@@ -112,6 +112,7 @@ def _stage_state(view: WorkshopView, stage: Stage, audience: Audience) -> dict[s
         "progress": {
             "voters": view.voters.get(stage.id, 0),
             "rankers": view.rankers.get(stage.id, 0),
+            "dots": sum(totals.values()),
         },
     }
 

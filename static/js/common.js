@@ -1,0 +1,176 @@
+// Shared helpers for the three screens: the socket, acked calls, DOM building, notices.
+
+/** Build an element: el("li", {class: "x", onclick: fn}, "text", child). Text is never HTML. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      node.addEventListener(name.slice(2), value);
+    } else if (name === "class") {
+      node.className = value;
+    } else if (name === "dataset") {
+      Object.assign(node.dataset, value);
+    } else if (value === true) {
+      node.setAttribute(name, "");
+    } else {
+      node.setAttribute(name, String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** Replace all children of `node`. */
+export function fill(node, ...children) {
+  node.replaceChildren();
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export const PHASE_LABELS = {
+  pending: "Not started",
+  brainstorm: "Brainstorm",
+  vote: "Dot vote",
+  rank: "Rank",
+  done: "Results",
+};
+
+export function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Open the Socket.IO connection and show a banner while it is down. */
+export function connect({ onConnect }) {
+  // eslint-disable-next-line no-undef
+  const socket = io({ reconnectionDelayMax: 4000, timeout: 10000 });
+  const banner = document.getElementById("connection");
+  let everConnected = false;
+  const show = (text) => {
+    if (!banner) return;
+    banner.textContent = text;
+    banner.hidden = !text;
+  };
+  socket.on("connect", () => {
+    everConnected = true;
+    show("");
+    onConnect(socket);
+  });
+  socket.on("disconnect", (reason) => {
+    if (reason === "io client disconnect") return;
+    show("Connection lost. Reconnecting… Nothing you sent is lost.");
+  });
+  socket.on("connect_error", () => {
+    show(everConnected ? "Still reconnecting…" : "Cannot reach the server. Retrying…");
+  });
+  window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
+  return socket;
+}
+
+/**
+ * Emit an event and resolve with its ack. Rejects with {code: "timeout"} when no ack arrives,
+ * and with the server's {code, message} when it refused.
+ */
+export function call(socket, event, payload, timeoutMs = 8000) {
+  return new Promise((resolve, reject) => {
+    if (!socket.connected) {
+      reject({ code: "offline", message: "Not connected; it will be sent when the connection is back." });
+      return;
+    }
+    socket.timeout(timeoutMs).emit(event, payload, (err, reply) => {
+      if (err) {
+        reject({ code: "timeout", message: "No answer from the server; it will be retried." });
+      } else if (!reply || reply.ok !== true) {
+        reject((reply && reply.error) || { code: "unknown", message: "The server refused that." });
+      } else {
+        resolve(reply);
+      }
+    });
+  });
+}
+
+/** True for failures worth retrying (the network), false for the server's refusals. */
+export function isTransient(error) {
+  return error && (error.code === "timeout" || error.code === "offline");
+}
+
+let toastTimer = null;
+/** A short message at the bottom of the screen, read out by screen readers. */
+export function toast(message, kind = "") {
+  const node = document.getElementById("toast");
+  if (!node) return;
+  node.textContent = message;
+  node.className = `toast ${kind}`;
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { node.hidden = true; }, kind === "error" ? 6000 : 3000);
+}
+
+/** localStorage that survives private mode failures. */
+export const store = {
+  get(key, fallback = null) {
+    try {
+      const raw = localStorage.getItem(key);
+      return raw === null ? fallback : JSON.parse(raw);
+    } catch {
+      return fallback;
+    }
+  },
+  set(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); } catch { /* full or blocked */ }
+  },
+  remove(key) {
+    try { localStorage.removeItem(key); } catch { /* blocked */ }
+  },
+};
+
+/** A random id for idempotent retries. */
+export function randomId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Read `#key=...` from the address and remove it from the address bar and history. */
+export function takeKeyFromHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const key = params.get("key");
+  if (key) history.replaceState(null, "", location.pathname + location.search);
+  return key;
+}
+
+export function stageById(state, id) {
+  return state.stages.find((stage) => stage.id === id) || null;
+}
+
+export function currentStage(state) {
+  return state.current && state.current.stage_id ? stageById(state, state.current.stage_id) : null;
+}
+
+export function ideaText(stage, id) {
+  const idea = stage.ideas.find((item) => item.id === id);
+  return idea ? idea.text : "(hidden idea)";
+}
+
+/** A results list (rank, text, figures), selected items highlighted. */
+export function resultsList(stage, className = "results") {
+  return el(
+    "ol",
+    { class: className, "aria-label": `${stage.title} results` },
+    stage.results.map((r) =>
+      el(
+        "li",
+        { class: r.selected ? "selected" : "" },
+        el("span", { class: "place" }, r.rank),
+        el("span", {}, r.text, r.selected ? el("span", { class: "visually-hidden" }, " (selected)") : null),
+        el("span", { class: "figures" }, r.shortlisted ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.votes, "dot", "dots")),
+      ),
+    ),
+  );
+}

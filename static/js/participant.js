@@ -1,0 +1,503 @@
+// The participant's phone: join, then always show what the current stage and phase ask.
+// Everything the phone sends is kept in localStorage until the server acknowledged it, so a
+// reload, a sleeping phone or lost wifi loses nothing.
+
+import {
+  PHASE_LABELS, call, connect, currentStage, el, fill, ideaText, isTransient, plural, randomId,
+  resultsList, stageById, store, toast,
+} from "./common.js";
+
+const app = document.getElementById("app");
+const CODE = app.dataset.code;
+const KEYS = {
+  me: `sw:participant:${CODE}`,
+  outbox: `sw:outbox:${CODE}`,
+  votes: `sw:votes:${CODE}`,
+  rankings: `sw:rankings:${CODE}`,
+};
+const views = {
+  join: document.getElementById("join-view"),
+  loading: document.getElementById("loading-view"),
+  stage: document.getElementById("stage-view"),
+};
+const joinForm = document.getElementById("join-form");
+const joinError = document.getElementById("join-error");
+const who = document.getElementById("who");
+
+let state = null;
+let identity = store.get(KEYS.me, null); // {token, name}
+let pendingName = null; // the name typed in the join form, until the join is acknowledged
+let outbox = store.get(KEYS.outbox, []); // ideas not yet acknowledged
+let pendingVotes = store.get(KEYS.votes, {}); // stage id -> allocation not yet acknowledged
+let pendingRankings = store.get(KEYS.rankings, {}); // stage id -> order not yet acknowledged
+let flushingIdeas = false;
+const sending = { votes: {}, rankings: {} };
+const draft = el("textarea", {
+  id: "idea-text", name: "text", maxlength: 280, rows: 3, "aria-describedby": "idea-count",
+  placeholder: "One idea, in a sentence or two",
+});
+const draftCounter = el("span", { id: "idea-count", class: "hint counter" }, "0 / 280");
+draft.addEventListener("input", () => {
+  draftCounter.textContent = `${draft.value.trim().length} / 280`;
+});
+draft.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submitIdea(event);
+});
+
+function show(name) {
+  for (const [key, node] of Object.entries(views)) node.hidden = key !== name;
+}
+
+// ------------------------------------------------------------------ connection and joining
+
+const socket = connect({ onConnect: () => identify() });
+
+async function identify() {
+  if (!identity && pendingName === null) {
+    show("join");
+    return;
+  }
+  const payload = { code: CODE };
+  if (identity) payload.token = identity.token;
+  if (pendingName !== null) payload.name = pendingName;
+  try {
+    const reply = await call(socket, "join", payload);
+    identity = { token: reply.token, name: reply.participant.name };
+    store.set(KEYS.me, identity);
+    pendingName = null;
+    render(reply.state);
+    flushAll();
+  } catch (error) {
+    if (error.code === "invalid_token") {
+      // The workshop no longer knows this phone (for example a new workshop with the same code).
+      store.remove(KEYS.me);
+      identity = null;
+      showJoinError("Please join again.");
+    } else if (error.code === "workshop_finished") {
+      show("join");
+      showJoinError("This workshop has finished; new participants cannot join.");
+    } else if (isTransient(error)) {
+      setTimeout(identify, 1500);
+    } else {
+      show("join");
+      showJoinError(error.message);
+    }
+  }
+}
+
+function showJoinError(message) {
+  show("join");
+  joinError.textContent = message;
+  joinError.hidden = false;
+}
+
+joinForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  joinError.hidden = true;
+  pendingName = joinForm.name.value.trim();
+  if (pendingName.length > 40) {
+    showJoinError("A name can be at most 40 characters.");
+    return;
+  }
+  show("loading");
+  if (socket.connected) identify();
+});
+
+socket.on("state", (snapshot) => { if (identity) render(snapshot); });
+socket.on("idea:added", ({ idea }) => {
+  if (!state) return;
+  const stage = stageById(state, idea.stage_id);
+  if (stage && !stage.ideas.some((item) => item.id === idea.id)) {
+    stage.ideas.push({ id: idea.id, text: idea.text });
+    const current = currentStage(state);
+    if (current && current.id === stage.id && current.phase === "brainstorm") renderStage();
+  }
+});
+socket.on("workshop:finished", () => { /* a fresh state with the plan links follows */ });
+
+// ------------------------------------------------------------------ rendering
+
+function render(snapshot) {
+  state = snapshot;
+  who.textContent = state.me && state.me.name ? `You: ${state.me.name}` : "You: anonymous";
+  show("stage");
+  renderStage();
+}
+
+function renderStage() {
+  const stage = currentStage(state);
+  const node = views.stage;
+  if (state.workshop.status === "finished") return fill(node, finishedView());
+  if (!stage || stage.phase === "pending") {
+    return fill(node, el("div", { class: "card" },
+      el("h1", {}, "You're in"),
+      el("p", {}, "The facilitator will open the first activity soon. Keep this page open."),
+    ));
+  }
+  const head = el("div", { class: "card stage-head" },
+    el("div", { class: "kicker" }, `${stage.title} · ${PHASE_LABELS[stage.phase]}`),
+    el("h1", {}, phaseHeadline(stage)),
+    el("p", { class: "prompt" }, stage.prompt),
+  );
+  const body = {
+    brainstorm: brainstormView, vote: voteView, rank: rankView, done: doneView,
+  }[stage.phase](stage);
+  fill(node, head, body);
+}
+
+function phaseHeadline(stage) {
+  return {
+    brainstorm: "Share your ideas",
+    vote: "Spend your dots",
+    rank: "Put the shortlist in order",
+    done: "Results",
+  }[stage.phase];
+}
+
+// ------------------------------------------------------------------ brainstorm
+
+function brainstormView(stage) {
+  const myIds = new Set(state.me.ideas);
+  const mine = stage.ideas.filter((idea) => myIds.has(idea.id));
+  const waiting = outbox.filter((item) => item.stage_id === stage.id);
+  const others = stage.ideas.length;
+  return el("div", {},
+    el("form", { class: "card stack", onsubmit: submitIdea, "aria-label": "New idea" },
+      el("div", {},
+        el("label", { for: "idea-text" }, "Your idea"),
+        draft,
+        el("div", { class: "spread" }, draftCounter, el("span", { class: "hint" }, "Ctrl+Enter sends")),
+      ),
+      el("button", { class: "primary wide", type: "submit" }, "Send idea"),
+    ),
+    el("section", { class: "card", "aria-labelledby": "mine-title" },
+      el("h2", { id: "mine-title" }, `Your ideas (${mine.length + waiting.length})`),
+      mine.length + waiting.length === 0
+        ? el("p", { class: "muted" }, "Nothing yet. Short and specific works best.")
+        : el("ul", { class: "idea-list" },
+          mine.map((idea) => el("li", {}, idea.text)),
+          waiting.map((item) => el("li", { class: item.error ? "failed" : "pending" },
+            item.text,
+            el("div", { class: "small" }, item.error
+              ? el("span", { class: "error-text" }, item.error)
+              : "Sending… (kept on this phone until the server has it)"),
+            item.error ? el("button", {
+              type: "button", class: "quiet small", onclick: () => dropFromOutbox(item.client_id),
+            }, "Remove") : null,
+          )),
+        ),
+    ),
+    el("details", { class: "card" },
+      el("summary", {}, `All ideas in the room so far: ${others}`),
+      el("ul", { class: "idea-list", style: "margin-top:.75rem" },
+        stage.ideas.map((idea) => el("li", {}, idea.text))),
+    ),
+  );
+}
+
+function submitIdea(event) {
+  event.preventDefault();
+  const stage = currentStage(state);
+  const text = draft.value.trim();
+  if (!text) {
+    toast("Write something first.", "error");
+    draft.focus();
+    return;
+  }
+  if (text.length > 280) {
+    toast(`That is ${text.length} characters; the limit is 280.`, "error");
+    return;
+  }
+  outbox.push({ client_id: randomId(), stage_id: stage.id, text });
+  store.set(KEYS.outbox, outbox);
+  draft.value = "";
+  draftCounter.textContent = "0 / 280";
+  renderStage();
+  draft.focus();
+  flushIdeas();
+}
+
+function dropFromOutbox(clientId) {
+  outbox = outbox.filter((item) => item.client_id !== clientId);
+  store.set(KEYS.outbox, outbox);
+  renderStage();
+}
+
+async function flushIdeas() {
+  if (flushingIdeas || !identity) return;
+  flushingIdeas = true;
+  try {
+    for (const item of [...outbox]) {
+      if (item.error) continue;
+      try {
+        const { idea } = await call(socket, "idea:submit", {
+          stage_id: item.stage_id, text: item.text, client_id: item.client_id,
+        });
+        outbox = outbox.filter((other) => other.client_id !== item.client_id);
+        const stage = stageById(state, idea.stage_id);
+        if (stage && !stage.ideas.some((other) => other.id === idea.id)) {
+          stage.ideas.push({ id: idea.id, text: idea.text });
+        }
+        if (!state.me.ideas.includes(idea.id)) state.me.ideas.push(idea.id);
+      } catch (error) {
+        if (isTransient(error)) break; // retried on reconnect
+        item.error = error.code === "wrong_phase"
+          ? "Not sent: the brainstorm had closed."
+          : `Not sent: ${error.message}`;
+      }
+      store.set(KEYS.outbox, outbox);
+    }
+  } finally {
+    flushingIdeas = false;
+    if (state) renderStage();
+  }
+}
+
+// ------------------------------------------------------------------ dot vote
+
+function allocationFor(stage) {
+  const key = String(stage.id);
+  return { ...(pendingVotes[key] || state.me.votes[key] || {}) };
+}
+
+function voteView(stage) {
+  const allocation = allocationFor(stage);
+  const spent = Object.values(allocation).reduce((a, b) => a + b, 0);
+  const left = stage.dot_budget - spent;
+  const unsaved = pendingVotes[String(stage.id)] !== undefined;
+  const dots = el("span", { class: "dot-row", "aria-hidden": "true" },
+    Array.from({ length: stage.dot_budget }, (_, i) => el("span", { class: i < left ? "dot on" : "dot" })));
+  const ideas = stage.revealed
+    ? [...stage.ideas].sort((a, b) => (b.votes || 0) - (a.votes || 0) || a.id - b.id)
+    : stage.ideas;
+  return el("div", {},
+    el("div", { class: "dots-left" },
+      el("strong", { "aria-live": "polite" }, `${plural(left, "dot", "dots")} left`),
+      dots,
+    ),
+    el("p", { class: "small muted" },
+      `Up to ${plural(stage.max_dots_per_idea, "dot", "dots")} on one idea. `,
+      unsaved ? "Saving…" : spent ? "Your dots are saved; change them until voting closes." : ""),
+    stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to vote on.") : null,
+    el("ul", { class: "idea-list", "aria-label": "Ideas" },
+      ideas.map((idea) => {
+        const mine = allocation[String(idea.id)] || 0;
+        return el("li", { class: "vote-item" },
+          el("div", {},
+            el("div", {}, idea.text),
+            idea.votes !== undefined ? el("div", { class: "small total" }, `Room total: ${plural(idea.votes, "dot", "dots")}`) : null,
+          ),
+          el("div", { class: "stepper", role: "group", "aria-label": `Dots on: ${idea.text}` },
+            el("button", {
+              type: "button", "aria-label": "Remove a dot", disabled: mine === 0,
+              onclick: () => changeVote(stage, idea.id, -1),
+            }, "−"),
+            el("span", { class: "count", "aria-live": "polite" }, mine),
+            el("button", {
+              type: "button", class: "primary", "aria-label": "Add a dot",
+              disabled: left === 0 || mine >= stage.max_dots_per_idea,
+              onclick: () => changeVote(stage, idea.id, +1),
+            }, "+"),
+          ),
+        );
+      }),
+    ),
+  );
+}
+
+function changeVote(stage, ideaId, delta) {
+  const allocation = allocationFor(stage);
+  const key = String(ideaId);
+  const next = Math.max(0, (allocation[key] || 0) + delta);
+  if (next === 0) delete allocation[key]; else allocation[key] = next;
+  pendingVotes[String(stage.id)] = allocation;
+  store.set(KEYS.votes, pendingVotes);
+  renderStage();
+  clearTimeout(sending.votes.timer);
+  sending.votes.timer = setTimeout(() => sendVotes(stage.id), 250);
+}
+
+async function sendVotes(stageId) {
+  const key = String(stageId);
+  const allocation = pendingVotes[key];
+  if (!allocation || sending.votes[key]) return;
+  sending.votes[key] = true;
+  try {
+    const reply = await call(socket, "votes:set", { stage_id: stageId, votes: allocation });
+    state.me.votes[key] = reply.votes;
+    if (JSON.stringify(pendingVotes[key]) === JSON.stringify(allocation)) delete pendingVotes[key];
+  } catch (error) {
+    if (!isTransient(error)) {
+      delete pendingVotes[key];
+      toast(error.code === "wrong_phase" ? "Voting has closed; your last saved dots count." : error.message, "error");
+    }
+  } finally {
+    sending.votes[key] = false;
+    store.set(KEYS.votes, pendingVotes);
+    if (pendingVotes[key] && socket.connected && JSON.stringify(pendingVotes[key]) !== JSON.stringify(allocation)) {
+      sendVotes(stageId);
+    }
+    if (state) renderStage();
+  }
+}
+
+// ------------------------------------------------------------------ ranking
+
+function orderFor(stage) {
+  const key = String(stage.id);
+  const saved = pendingRankings[key] || state.me.rankings[key] || [];
+  const order = saved.filter((id) => stage.shortlist.includes(id));
+  for (const id of stage.shortlist) if (!order.includes(id)) order.push(id);
+  return order;
+}
+
+function rankView(stage) {
+  const key = String(stage.id);
+  const order = orderFor(stage);
+  const saved = state.me.rankings[key];
+  const isSaved = !pendingRankings[key] && saved && saved.length === order.length
+    && saved.every((id, i) => id === order[i]);
+  const list = el("ol", { class: "rank-list", "aria-label": "Your order, best first" },
+    order.map((id, index) => el("li", { class: "rank-item", dataset: { id } },
+      el("span", { class: "place", "aria-hidden": "true" }, index + 1),
+      el("span", { class: "rank-text" },
+        el("span", { class: "visually-hidden" }, `Place ${index + 1}: `), ideaText(stage, id)),
+      el("span", { class: "moves" },
+        el("button", {
+          type: "button", "aria-label": `Move up: ${ideaText(stage, id)}`, disabled: index === 0,
+          onclick: () => moveRank(stage, index, index - 1),
+        }, "↑"),
+        el("button", {
+          type: "button", "aria-label": `Move down: ${ideaText(stage, id)}`, disabled: index === order.length - 1,
+          onclick: () => moveRank(stage, index, index + 1),
+        }, "↓"),
+        el("span", { class: "grip", "aria-hidden": "true", title: "Drag to reorder" }, "⠿"),
+      ),
+    )),
+  );
+  enableDrag(list, stage);
+  return el("div", {},
+    el("p", { class: "small muted" }, "Drag the handle, or use the arrows. Best at the top."),
+    stage.shortlist.length === 0 ? el("p", { class: "card" }, "The shortlist is empty.") : list,
+    el("div", { class: "card spread" },
+      el("span", { class: "save-state", role: "status" },
+        isSaved ? "✓ Your ranking is saved." : pendingRankings[key] ? "Saving…" : "Not submitted yet."),
+      el("button", {
+        type: "button", class: isSaved ? "" : "primary", onclick: () => saveRanking(stage, orderFor(stage)),
+      }, isSaved ? "Save again" : "Submit my ranking"),
+    ),
+  );
+}
+
+function moveRank(stage, from, to) {
+  const order = orderFor(stage);
+  const [id] = order.splice(from, 1);
+  order.splice(to, 0, id);
+  saveRanking(stage, order);
+  // Keep keyboard focus on the moved item's matching button.
+  requestAnimationFrame(() => {
+    const buttons = views.stage.querySelectorAll(".rank-item")[to]?.querySelectorAll(".moves button");
+    if (buttons) (to < from ? buttons[0] : buttons[1])?.focus();
+  });
+}
+
+function enableDrag(list, stage) {
+  let dragging = null;
+  list.addEventListener("pointerdown", (event) => {
+    const grip = event.target.closest(".grip");
+    if (!grip) return;
+    dragging = grip.closest(".rank-item");
+    dragging.classList.add("dragging");
+    grip.setPointerCapture(event.pointerId);
+    event.preventDefault();
+  });
+  list.addEventListener("pointermove", (event) => {
+    if (!dragging) return;
+    const prev = dragging.previousElementSibling;
+    const next = dragging.nextElementSibling;
+    if (prev) {
+      const box = prev.getBoundingClientRect();
+      if (event.clientY < box.top + box.height / 2) { list.insertBefore(dragging, prev); return; }
+    }
+    if (next) {
+      const box = next.getBoundingClientRect();
+      if (event.clientY > box.top + box.height / 2) list.insertBefore(next, dragging);
+    }
+  });
+  const drop = () => {
+    if (!dragging) return;
+    dragging.classList.remove("dragging");
+    dragging = null;
+    const order = [...list.querySelectorAll(".rank-item")].map((item) => Number(item.dataset.id));
+    saveRanking(stage, order);
+  };
+  list.addEventListener("pointerup", drop);
+  list.addEventListener("pointercancel", drop);
+}
+
+function saveRanking(stage, order) {
+  pendingRankings[String(stage.id)] = order;
+  store.set(KEYS.rankings, pendingRankings);
+  renderStage();
+  sendRanking(stage.id);
+}
+
+async function sendRanking(stageId) {
+  const key = String(stageId);
+  const order = pendingRankings[key];
+  if (!order || sending.rankings[key]) return;
+  sending.rankings[key] = true;
+  try {
+    const reply = await call(socket, "ranking:set", { stage_id: stageId, order });
+    state.me.rankings[key] = reply.order;
+    if (JSON.stringify(pendingRankings[key]) === JSON.stringify(order)) delete pendingRankings[key];
+  } catch (error) {
+    if (!isTransient(error)) {
+      delete pendingRankings[key];
+      toast(error.code === "wrong_phase" ? "Ranking has closed." : error.message, "error");
+    }
+  } finally {
+    sending.rankings[key] = false;
+    store.set(KEYS.rankings, pendingRankings);
+    if (pendingRankings[key] && socket.connected && JSON.stringify(pendingRankings[key]) !== JSON.stringify(order)) {
+      sendRanking(stageId);
+    }
+    if (state) renderStage();
+  }
+}
+
+// ------------------------------------------------------------------ results and the end
+
+function doneView(stage) {
+  if (!stage.results.length) return el("p", { class: "card" }, "This stage ended without ideas.");
+  return el("div", { class: "card" },
+    el("p", { class: "muted small" }, `The top ${plural(stage.select_count, "item goes", "items go")} into the plan.`),
+    resultsList(stage),
+    el("p", { class: "muted small", style: "margin-top:.75rem" }, "Wait for the facilitator to start the next stage."),
+  );
+}
+
+function finishedView() {
+  const links = state.plan ? state.plan.urls : null;
+  const withToken = (url) => `${url}?token=${encodeURIComponent(identity.token)}`;
+  return el("div", {},
+    el("section", { class: "card" },
+      el("h1", {}, "The plan is ready"),
+      el("p", {}, "Thank you for taking part. Download the strategic plan:"),
+      links ? el("div", { class: "stack" },
+        el("a", { class: "button primary wide", href: withToken(links.html), target: "_blank", rel: "noopener" }, "Open the plan (printable page)"),
+        el("a", { class: "button wide", href: withToken(links.md), download: "" }, "Download as Markdown"),
+      ) : null,
+    ),
+    state.stages.filter((stage) => stage.phase === "done" && stage.results.length).map((stage) =>
+      el("section", { class: "card" }, el("h2", {}, stage.title), resultsList(stage))),
+  );
+}
+
+// ------------------------------------------------------------------ retries
+
+function flushAll() {
+  flushIdeas();
+  for (const key of Object.keys(pendingVotes)) sendVotes(Number(key));
+  for (const key of Object.keys(pendingRankings)) sendRanking(Number(key));
+}
