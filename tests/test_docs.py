@@ -1,0 +1,62 @@
+"""The docs stay true: every event and route the app registers is documented in docs/api.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from workshop.events import CLIENT_EVENTS, SERVER_EVENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+API = (ROOT / "docs" / "api.md").read_text()
+
+
+def _documented_headings() -> set[str]:
+    return set(re.findall(r"^#{3,4} `([^`]+)`", API, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("event", sorted(set(CLIENT_EVENTS)))
+def test_every_client_event_is_documented(event: str) -> None:
+    assert event in _documented_headings(), f"docs/api.md has no section for event {event!r}"
+
+
+@pytest.mark.parametrize("event", SERVER_EVENTS)
+def test_every_server_event_is_documented(event: str) -> None:
+    assert event in _documented_headings(), f"docs/api.md has no section for event {event!r}"
+
+
+def test_contract_events_are_registered() -> None:
+    """The events the contract names are the ones the server answers."""
+    assert set(CLIENT_EVENTS) >= {
+        "join",
+        "facilitate",
+        "idea:submit",
+        "votes:set",
+        "ranking:set",
+        "stage:phase",
+        "results:reveal",
+        "idea:hide",
+        "workshop:finish",
+    }
+
+
+def _normalise(rule: str) -> str:
+    return re.sub(r"<[^>]*>", "<>", rule)
+
+
+def test_every_route_is_documented(app: Flask) -> None:
+    documented = _normalise(API)
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if f"{method} {_normalise(rule.rule)}" not in documented:
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, f"routes missing from docs/api.md: {missing}"
+
+
+@pytest.mark.parametrize("variable", ["HOST", "PORT", "DATABASE_URL", "SECRET_KEY", "PUBLIC_URL"])
+def test_every_setting_is_in_the_readme(variable: str) -> None:
+    assert f"`{variable}`" in (ROOT / "README.md").read_text()
