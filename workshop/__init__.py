@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from . import db
-from .broadcast import TallyCoalescer
+from .broadcast import Coalescer
 from .config import from_environment
 from .extensions import socketio
 
@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import events, views  # noqa: F401  (registers the handlers)
 
     app.register_blueprint(views.bp)
-    app.extensions["workshop_tally"] = TallyCoalescer(app)
+    app.extensions["workshop_coalescer"] = Coalescer(app)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],

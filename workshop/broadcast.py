@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
@@ -67,6 +68,23 @@ def broadcast_state(db: Session, workshop: Workshop) -> None:
         )
 
 
+def emit_participant_count(db: Session, workshop_id: str) -> None:
+    """Send the facilitators and projectors how many people have joined."""
+    payload = {"count": services.participant_count(db, workshop_id)}
+    socketio.emit("participants", payload, to=room_facilitators(workshop_id))
+    socketio.emit("participants", payload, to=room_projectors(workshop_id))
+
+
+def emit_idea_added(payload: dict[str, Any], workshop_id: str) -> None:
+    """Send a new idea to the screens that show the idea wall: console and projector.
+
+    Phones do not get every idea live: with hundreds of phones that would be hundreds of
+    messages per idea. They see the ideas when voting starts.
+    """
+    socketio.emit("idea:added", payload, to=room_facilitators(workshop_id))
+    socketio.emit("idea:added", payload, to=room_projectors(workshop_id))
+
+
 def emit_tally(db: Session, workshop_id: str, stage_id: int) -> None:
     """Send the facilitators and projectors the current tally of one stage."""
     workshop = services.get_workshop(db, workshop_id)
@@ -80,44 +98,56 @@ def emit_tally(db: Session, workshop_id: str, stage_id: int) -> None:
     )
 
 
-class TallyCoalescer:
-    """Turns a burst of votes into at most one tally per stage every TALLY_INTERVAL seconds.
+class Coalescer:
+    """Turns a burst of changes into at most one broadcast per key every TALLY_INTERVAL seconds.
 
-    The first vote of a burst schedules a flush; later votes inside the interval only ride on
-    it. The flush reads the totals from the database, so it is always current. The pending set
-    is a scheduling hint, never data: losing it loses nothing.
+    The first change of a burst schedules a flush; later changes inside the interval ride on
+    it. The flush reads from the database, so it is always current. The pending set is a
+    scheduling hint, never data: losing it loses nothing.
     """
 
     def __init__(self, app: Flask) -> None:
         self._app = app
-        self._pending: set[tuple[str, int]] = set()
+        self._pending: set[tuple[Any, ...]] = set()
         self._lock = threading.Lock()
 
-    def schedule(self, workshop_id: str, stage_id: int) -> None:
-        """Ask for a tally of this stage soon; a no-op when one is already due."""
-        key = (workshop_id, stage_id)
+    def schedule(self, key: tuple[Any, ...], flush: Callable[[Session], None]) -> None:
+        """Run `flush` soon with a fresh database session; a no-op when `key` is already due."""
         with self._lock:
             if key in self._pending:
                 return
             self._pending.add(key)
-        socketio.start_background_task(self._flush_later, key)
+        socketio.start_background_task(self._flush_later, key, flush)
 
-    def _flush_later(self, key: tuple[str, int]) -> None:
+    def _flush_later(self, key: tuple[Any, ...], flush: Callable[[Session], None]) -> None:
         socketio.sleep(float(self._app.config["TALLY_INTERVAL"]))
         with self._lock:
-            # Cleared before reading, so a vote landing during the read schedules a new flush.
+            # Cleared before reading, so a change landing during the read schedules a new flush.
             self._pending.discard(key)
         try:
             with self._app.app_context(), Session(get_engine(self._app)) as db:
-                emit_tally(db, *key)
-        except Exception:  # a failed tally must not kill the server; the next vote retries
-            log.exception("tally for %s failed", key)
+                flush(db)
+        except Exception:  # a failed broadcast must not kill the server; the next change retries
+            log.exception("coalesced broadcast %s failed", key)
+
+
+def _coalescer() -> Coalescer:
+    coalescer: Coalescer = current_app.extensions["workshop_coalescer"]
+    return coalescer
 
 
 def schedule_tally(workshop_id: str, stage_id: int) -> None:
-    """Schedule a coalesced tally through the current app's coalescer."""
-    coalescer: TallyCoalescer = current_app.extensions["workshop_tally"]
-    coalescer.schedule(workshop_id, stage_id)
+    """A `tally` of this stage for the console and projector, coalesced."""
+    _coalescer().schedule(
+        ("tally", workshop_id, stage_id), lambda db: emit_tally(db, workshop_id, stage_id)
+    )
+
+
+def schedule_participant_count(workshop_id: str) -> None:
+    """A `participants` count for the console and projector, coalesced (joins come in bursts)."""
+    _coalescer().schedule(
+        ("participants", workshop_id), lambda db: emit_participant_count(db, workshop_id)
+    )
 
 
 def emit_to_workshop(event: str, payload: dict[str, Any], workshop_id: str) -> None:

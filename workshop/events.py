@@ -19,11 +19,13 @@ from . import services, snapshot
 from .broadcast import (
     base_url,
     broadcast_state,
+    emit_idea_added,
     emit_to_workshop,
     room_all,
     room_facilitators,
     room_participant,
     room_projectors,
+    schedule_participant_count,
     schedule_tally,
 )
 from .db import get_db
@@ -146,7 +148,8 @@ def _authorise(role: Role) -> Participant | Workshop:
 @client_event("join", JoinPayload)
 def on_join(payload: JoinPayload, _: None) -> Ack:
     """Participant joins by code, or resumes with its token. Acks token, participant and state;
-    sends `state` to this connection and, for a new participant, `participants` to everyone."""
+    sends `state` to this connection and, for a new participant, a coalesced `participants`
+    count to the console and projector."""
     db = get_db()
     joined = services.join(db, code=payload.code, name=payload.name, token=payload.token)
     workshop, participant = joined.workshop, joined.participant
@@ -158,8 +161,7 @@ def on_join(payload: JoinPayload, _: None) -> Ack:
     state = snapshot.state_for_participant(db, workshop, participant, base_url())
     socketio.emit("state", state, to=request.sid)  # type: ignore[attr-defined]
     if not joined.resumed:
-        count = services.participant_count(db, workshop.id)
-        emit_to_workshop("participants", {"count": count}, workshop.id)
+        schedule_participant_count(workshop.id)
     return {
         "token": joined.token,
         "resumed": joined.resumed,
@@ -209,7 +211,7 @@ def _idea_json(idea: Any) -> dict[str, Any]:
 
 @client_event("idea:submit", IdeaSubmitPayload, role="participant")
 def on_idea_submit(payload: IdeaSubmitPayload, participant: Participant) -> Ack:
-    """Participant adds an idea in brainstorm. Broadcasts `idea:added` to the workshop
+    """Participant adds an idea in brainstorm. Sends `idea:added` to the console and projector
     (only the first time: a retry with the same client_id returns the stored idea)."""
     idea, created = services.submit_idea(
         get_db(),
@@ -219,7 +221,7 @@ def on_idea_submit(payload: IdeaSubmitPayload, participant: Participant) -> Ack:
         client_id=payload.client_id,
     )
     if created:
-        emit_to_workshop("idea:added", {"idea": _idea_json(idea)}, participant.workshop_id)
+        emit_idea_added({"idea": _idea_json(idea)}, participant.workshop_id)
     return {"idea": _idea_json(idea), "duplicate": not created}
 
 

@@ -66,10 +66,19 @@ def visible_ideas(db: Session, stage_id: int) -> list[Idea]:
     return list(db.exec(query))
 
 
+def visible_idea_ids(db: Session, stage_id: int) -> list[int]:
+    """The ids of a stage's visible ideas, earliest first (one light query)."""
+    query = (
+        select(Idea.id)
+        .where(Idea.stage_id == stage_id, col(Idea.hidden).is_(False))
+        .order_by(col(Idea.id))
+    )
+    return [idea_id for idea_id in db.exec(query) if idea_id is not None]
+
+
 def stage_totals(db: Session, stage_id: int) -> dict[int, int]:
     """Dots per visible idea of a stage (0 for ideas nobody voted for)."""
-    ideas = [idea.id for idea in visible_ideas(db, stage_id) if idea.id is not None]
-    totals = dict.fromkeys(ideas, 0)
+    totals = dict.fromkeys(visible_idea_ids(db, stage_id), 0)
     query = (
         select(DotVote.idea_id, func.sum(DotVote.count))
         .where(DotVote.stage_id == stage_id)
@@ -323,7 +332,7 @@ def set_votes(
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
     rules.require_phase(stage.phase, "vote")
     assert stage.id is not None and participant.id is not None
-    eligible = [idea.id for idea in visible_ideas(db, stage.id) if idea.id is not None]
+    eligible = visible_idea_ids(db, stage.id)
     allocation = rules.check_allocation(
         votes,
         eligible=eligible,

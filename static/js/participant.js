@@ -160,7 +160,6 @@ function brainstormView(stage) {
   const myIds = new Set(state.me.ideas);
   const mine = stage.ideas.filter((idea) => myIds.has(idea.id));
   const waiting = outbox.filter((item) => item.stage_id === stage.id);
-  const others = stage.ideas.length;
   return el("div", {},
     el("form", { class: "card stack", onsubmit: submitIdea, "aria-label": "New idea" },
       el("div", {},
@@ -186,11 +185,6 @@ function brainstormView(stage) {
             }, "Remove") : null,
           )),
         ),
-    ),
-    el("details", { class: "card" },
-      el("summary", {}, `All ideas in the room so far: ${others}`),
-      el("ul", { class: "idea-list", style: "margin-top:.75rem" },
-        stage.ideas.map((idea) => el("li", {}, idea.text))),
     ),
   );
 }
