@@ -1,0 +1,161 @@
+"""A real headless Chromium: a phone-sized participant joins, brainstorms, votes and ranks while
+the facilitator runs the stage from the console, then both download the plan."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.server import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+    # Locally without Chromium this one module is skipped; in CI it must run (and fails loudly).
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    # Playwright's sync API must not run in an eventlet-patched process: the server is separate.
+    with LiveServer(tmp_path / "browser.sqlite3") as live:
+        yield live
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists()
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stage(
+    server: LiveServer, browser: object, tmp_path: Path
+) -> None:
+    expect = sync_api.expect
+    errors: list[str] = []
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    console = desk.new_page()
+    console.on("pageerror", lambda exc: errors.append(f"console: {exc}"))
+
+    # The facilitator creates the workshop from the start page and lands on the console.
+    console.goto(f"{server.url}/")
+    console.fill("#title", "Harbour strategy 2030")
+    console.fill("#organization", "Harbour Trust")
+    console.select_option("#horizon", "5")
+    console.get_by_role("button", name="Create workshop").click()
+    console.wait_for_url(re.compile(r"/w/[0-9a-f]+/facilitate$"))
+    expect(console.locator("#key-panel")).to_be_visible()
+    assert "#key=" in console.inner_text("#key-link")
+    code = console.inner_text("#ws-code").strip()
+    assert re.fullmatch(r"[A-Z0-9]{6}", code)
+    expect(console.locator("#stage-panel")).to_contain_text("Vision")
+
+    # A participant on a phone-sized screen joins by typing the code on the start page.
+    mobile = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    phone = mobile.new_page()
+    phone.on("pageerror", lambda exc: errors.append(f"phone: {exc}"))
+    phone.goto(f"{server.url}/")
+    phone.fill("#code", code.lower())
+    phone.get_by_role("button", name="Join", exact=True).click()
+    phone.fill("#name", "Ana")
+    phone.get_by_role("button", name="Join the workshop").click()
+    expect(phone.locator("#who")).to_have_text("You: Ana")
+    expect(console.locator("#ws-count")).to_have_text("1")
+
+    # Brainstorm: two ideas from the phone appear live on the console.
+    for text in ("A carbon-neutral harbour", "The best employer on the coast"):
+        phone.fill("#idea-text", text)
+        phone.get_by_role("button", name="Send idea").click()
+        expect(console.locator("#stage-panel")).to_contain_text(text)
+    expect(phone.locator("#stage-view")).to_contain_text("Your ideas (2)")
+
+    # A reload brings the phone back as the same participant with its ideas.
+    phone.reload()
+    expect(phone.locator("#who")).to_have_text("You: Ana")
+    expect(phone.locator("#stage-view")).to_contain_text("Your ideas (2)")
+    expect(console.locator("#ws-count")).to_have_text("1")
+
+    # Vote: the facilitator opens the vote; the phone spends 3 dots and sees 2 left.
+    console.get_by_role("button", name="Close ideas, start dot vote").click()
+    expect(phone.locator("#stage-view")).to_contain_text("Spend your dots")
+    expect(phone.locator(".dots-left")).to_contain_text("5 dots left")
+    add = phone.get_by_role("button", name="Add a dot")
+    add.nth(1).click()
+    add.nth(1).click()
+    add.nth(0).click()
+    expect(phone.locator(".dots-left")).to_contain_text("2 dots left")
+    # The console sees the dots live (a coalesced tally); the phone does not see totals.
+    expect(console.locator("#stage-panel")).to_contain_text("2 dots")
+    expect(console.locator("#stage-panel")).to_contain_text("1 dot")
+    expect(phone.locator("#stage-view")).not_to_contain_text("Room total")
+    expect(phone.locator("#stage-view")).to_contain_text("Your dots are saved")
+
+    # The dots survive a reload too.
+    phone.reload()
+    expect(phone.locator(".dots-left")).to_contain_text("2 dots left")
+
+    # Rank: the shortlist is ordered by dots; the phone moves the second idea up.
+    console.get_by_role("button", name="Close voting, start ranking").click()
+    expect(phone.locator("#stage-view")).to_contain_text("Put the shortlist in order")
+    items = phone.locator(".rank-item .rank-text")
+    expect(items.nth(0)).to_contain_text("The best employer on the coast")
+    phone.get_by_role("button", name="Move up: A carbon-neutral harbour").click()
+    expect(items.nth(0)).to_contain_text("A carbon-neutral harbour")
+    expect(phone.locator(".save-state")).to_have_text("✓ Your ranking is saved.")
+
+    # Done: the phone's ranking decides (Borda), shown on the phone.
+    console.get_by_role("button", name="Close ranking, show results").click()
+    first = phone.locator(".results li").first
+    expect(first).to_contain_text("A carbon-neutral harbour")
+    expect(first).to_have_class(re.compile("selected"))
+
+    # Finish: the phone offers the plan, and the download works with its token.
+    console.get_by_role("button", name="Finish workshop").first.click()
+    console.get_by_role("button", name="Finish and create the plan").click()
+    link = phone.get_by_role("link", name="Download as Markdown")
+    expect(link).to_be_visible()
+    href = link.get_attribute("href")
+    assert href and "?token=" in href
+    markdown = phone.request.get(href)
+    assert markdown.status == 200
+    plan = markdown.text()
+    assert "# Strategic plan: Harbour strategy 2030" in plan
+    assert "> A carbon\\-neutral harbour" in plan
+
+    # The console downloads the printable page with its key (no key in the URL).
+    with desk.expect_page() as opened:
+        console.get_by_role("button", name="Open printable page").click()
+    page = opened.value
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_contain_text("Harbour strategy 2030")
+
+    console.screenshot(path=str(tmp_path / "console.png"))
+    phone.screenshot(path=str(tmp_path / "phone.png"))
+    assert errors == []
+    mobile.close()
+    desk.close()
