@@ -363,6 +363,12 @@ def set_ranking(
     checked = rules.check_order(order, stage.shortlist)
     assert stage.id is not None and participant.id is not None
     ranking = db.get(Ranking, (participant.id, stage.id))
+    if not checked:
+        # An empty order withdraws the ranking: the participant no longer counts as ranked.
+        if ranking is not None:
+            db.delete(ranking)
+            db.commit()
+        return stage, checked
     if ranking is None:
         ranking = Ranking(participant_id=participant.id, stage_id=stage.id, idea_order=checked)
     else:
