@@ -49,7 +49,7 @@ class VotesSetPayload(Payload):
         """The votes keyed by idea id; keys must be whole numbers (JSON object keys are text)."""
         out: dict[int, int] = {}
         for key, count in self.votes.items():
-            if not key.isdigit() or len(key) > 18:
+            if not (key.isascii() and key.isdigit()) or len(key) > 18:
                 raise DomainError("invalid_payload", f"votes: {key!r} is not an idea id.")
             out[int(key)] = count
         return out

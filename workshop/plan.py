@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def assemble_plan(
         title=title,
         organization=organization,
         horizon_years=horizon_years,
-        finished_at=finished_at.strftime("%Y-%m-%d %H:%M UTC"),
+        finished_at=finished_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         participants=participants,
         stages=tuple(stages),
     )
@@ -87,7 +87,7 @@ def horizon_label(years: int) -> str:
 
 # --------------------------------------------------------------------------- Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
 
 
 def md_escape(text: str) -> str:

@@ -1,0 +1,369 @@
+"""The plan document: assembled once, rendered byte for byte the same as Markdown and HTML."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from workshop.plan import (
+    PlanDocument,
+    PlanItem,
+    StageOutcome,
+    assemble_plan,
+    render_html,
+    render_markdown,
+)
+
+FINISHED_AT = datetime(2030, 1, 2, 9, 5, 42, tzinfo=UTC)
+
+
+def item(text: str, rank: int, votes: int, score: int = 0, *, selected: bool = False) -> PlanItem:
+    return PlanItem(
+        text=text,
+        rank=rank,
+        score=score,
+        votes=votes,
+        shortlisted=score > 0 or selected,
+        selected=selected,
+    )
+
+
+def stages() -> list[StageOutcome]:
+    return [
+        StageOutcome(
+            key="vision",
+            title="Vision",
+            prompt="Where should Acme be in 3 years?",
+            completed=True,
+            items=(
+                item("The region's first carbon neutral port", 1, 9, 8, selected=True),
+                item("Twice the cargo, half the emissions", 2, 7, 4),
+                item("A port the city is proud of", 3, 2),
+            ),
+        ),
+        StageOutcome(
+            key="goals",
+            title="Goals",
+            prompt="What must be true?",
+            completed=True,
+            items=(
+                item("Electrify every crane", 1, 6, 9, selected=True),
+                item("Shore power at all berths", 2, 8, 7, selected=True),
+                item("Rail share above 40%", 3, 5, 3, selected=True),
+                item("Publish emissions monthly", 4, 4, 1),
+            ),
+        ),
+        StageOutcome(
+            key="projects",
+            title="Projects",
+            prompt="Which project?",
+            completed=False,
+            items=(item("Pilot an electric tug", 1, 0),),
+        ),
+    ]
+
+
+def build(stage_list: list[StageOutcome] | None = None, **overrides: object) -> PlanDocument:
+    fields: dict[str, object] = {
+        "title": "Acme 2030",
+        "organization": "Acme Ports",
+        "horizon_years": 3,
+        "finished_at": FINISHED_AT,
+        "participants": 12,
+        "stages": stages() if stage_list is None else stage_list,
+    }
+    fields.update(overrides)
+    return assemble_plan(**fields)  # type: ignore[arg-type]
+
+
+def section(markdown: str, heading: str) -> str:
+    """The Markdown between `heading` and the next heading of the same or a higher level."""
+    level = heading.split(" ", 1)[0]
+    start = markdown.index(heading + "\n")
+    rest = markdown[start + len(heading) + 1 :]
+    stop = re.search(rf"^#{{1,{len(level)}}} ", rest, re.MULTILINE)
+    return rest[: stop.start()] if stop else rest
+
+
+def html_section(html: str, title: str) -> str:
+    """The HTML of the plan section whose heading is `title`."""
+    match = re.search(rf"<section>\s*<h2>{re.escape(title)}</h2>(.*?)</section>", html, re.DOTALL)
+    assert match, f"no section {title!r}"
+    return match.group(1)
+
+
+def table_cells(row: str) -> list[str]:
+    """Split a Markdown table row on unescaped pipes."""
+    return [cell.strip() for cell in re.split(r"(?<!\\)\|", row.strip())[1:-1]]
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_workshop_gives_the_same_plan_byte_for_byte() -> None:
+    first, second = build(), build()
+    assert first == second
+    assert first.as_dict() == second.as_dict()
+    assert render_markdown(first).encode() == render_markdown(second).encode()
+    assert render_html(first).encode() == render_html(second).encode()
+
+
+def test_the_finish_time_is_fixed_at_assembly_to_the_minute() -> None:
+    plan = build()
+    assert plan.finished_at == "2030-01-02 09:05 UTC"
+    assert "Workshop finished 2030-01-02 09:05 UTC" in render_markdown(plan)
+    assert "2030-01-02 09:05 UTC" in render_html(plan)
+
+
+def test_as_dict_is_a_plain_copy_of_the_plan() -> None:
+    data = build().as_dict()
+    assert data["title"] == "Acme 2030"
+    assert [stage["key"] for stage in data["stages"]] == ["vision", "goals", "projects"]
+    assert data["stages"][0]["items"][0]["text"] == "The region's first carbon neutral port"
+
+
+# --------------------------------------------------------------------------- the header
+
+
+@pytest.mark.parametrize(
+    ("years", "participants", "expected"),
+    [
+        (1, 1, "Horizon: 1 year · Workshop finished 2030-01-02 09:05 UTC · 1 participant"),
+        (3, 12, "Horizon: 3 years · Workshop finished 2030-01-02 09:05 UTC · 12 participants"),
+        (10, 0, "Horizon: 10 years · Workshop finished 2030-01-02 09:05 UTC · 0 participants"),
+    ],
+)
+def test_markdown_header_states_horizon_and_turnout(
+    years: int, participants: int, expected: str
+) -> None:
+    markdown = render_markdown(build(horizon_years=years, participants=participants))
+    lines = markdown.splitlines()
+    assert lines[0] == "# Strategic plan: Acme 2030"
+    assert lines[2] == "Acme Ports · " + expected
+
+
+def test_markdown_header_without_organisation() -> None:
+    lines = render_markdown(build(organization=None)).splitlines()
+    assert lines[2].startswith("Horizon: 3 years · ")
+
+
+# --------------------------------------------------------------------------- selected items
+
+
+def test_a_single_selected_item_is_a_statement() -> None:
+    plan = build()
+    vision = section(render_markdown(plan), "## Vision")
+    assert "> The region's first carbon neutral port" in vision.splitlines()
+    assert "Twice the cargo" not in vision
+    assert re.search(
+        r"<blockquote>\s*The region&#39;s first carbon neutral port\s*</blockquote>",
+        html_section(render_html(plan), "Vision"),
+    )
+
+
+def test_several_selected_items_are_an_ordered_list_in_rank_order() -> None:
+    plan = build()
+    goals = section(render_markdown(plan), "## Goals")
+    listed = [line for line in goals.splitlines() if re.match(r"\d+\. ", line)]
+    assert listed == [
+        "1. Electrify every crane",
+        "2. Shore power at all berths",
+        "3. Rail share above 40%",
+    ]
+    assert "Publish emissions monthly" not in goals
+    html = html_section(render_html(plan), "Goals")
+    assert re.findall(r"<li>(.*?)</li>", html) == [
+        "Electrify every crane",
+        "Shore power at all berths",
+        "Rail share above 40%",
+    ]
+    assert "<blockquote>" not in html
+
+
+def test_a_stage_not_completed_says_so_and_selects_nothing() -> None:
+    plan = build()
+    projects = section(render_markdown(plan), "## Projects")
+    assert "not completed" in projects
+    assert "Pilot an electric tug" not in projects
+    html = html_section(render_html(plan), "Projects")
+    assert "not completed" in html
+    assert "<li>" not in html and "<blockquote>" not in html
+    assert "Pilot an electric tug" not in html
+
+
+def test_a_completed_stage_with_no_selection_says_so() -> None:
+    empty = StageOutcome(key="values", title="Values", prompt="?", completed=True, items=())
+    plan = build([empty])
+    values = section(render_markdown(plan), "## Values")
+    assert "No ideas were selected" in values
+    assert "not completed" not in values
+    assert "No ideas were selected" in html_section(render_html(plan), "Values")
+
+
+# --------------------------------------------------------------------------- appendix
+
+
+def test_the_appendix_lists_every_idea_with_dots_score_and_selection() -> None:
+    plan = build()
+    appendix = render_markdown(plan).split("## Appendix: every idea\n", 1)[1]
+    for stage in plan.stages:
+        rows = [
+            table_cells(line)
+            for line in section(appendix, f"### {stage.title}").splitlines()
+            if re.match(r"\| \d+ \|", line)
+        ]
+        assert rows == [
+            [str(i.rank), i.text, str(i.votes), str(i.score), "✔" if i.selected else ""]
+            for i in stage.items
+        ]
+
+
+def test_the_html_appendix_lists_every_idea_with_dots_score_and_selection() -> None:
+    plan = build()
+    html = render_html(plan).split("Appendix: every idea", 1)[1]
+    rows = re.findall(
+        r"<tr( class=\"is-selected\")?><td class=\"num\">(\d+)</td><td>(.*?)</td>"
+        r"<td class=\"num\">(\d+)</td><td class=\"num\">(\d+)</td><td>(Yes)?</td></tr>",
+        html,
+    )
+    expected = [
+        (
+            ' class="is-selected"' if i.selected else "",
+            str(i.rank),
+            i.text.replace("'", "&#39;"),
+            str(i.votes),
+            str(i.score),
+            "Yes" if i.selected else "",
+        )
+        for stage in plan.stages
+        for i in stage.items
+    ]
+    assert rows == expected
+
+
+def test_a_stage_without_ideas_says_so_in_the_appendix() -> None:
+    empty = StageOutcome(key="values", title="Values", prompt="?", completed=False, items=())
+    markdown = render_markdown(build([empty]))
+    appendix = markdown.split("## Appendix: every idea\n", 1)[1]
+    assert "*No ideas.*" in section(appendix, "### Values")
+
+
+# --------------------------------------------------------------------------- escaping
+
+TRICKY = "*bold* | pipe # heading"
+
+
+def tricky_plan(text: str) -> PlanDocument:
+    stage = StageOutcome(
+        key="vision",
+        title="Vision",
+        prompt="?",
+        completed=True,
+        items=(item(text, 1, 3, 2, selected=True), item("plain", 2, 1)),
+    )
+    return build([stage])
+
+
+def test_markdown_escapes_participant_text_and_keeps_it_on_one_line() -> None:
+    markdown = render_markdown(tricky_plan(TRICKY))
+    escaped = r"\*bold\* \| pipe \# heading"
+    assert f"> {escaped}" in markdown.splitlines()
+    row = next(line for line in markdown.splitlines() if escaped in line and line.startswith("|"))
+    assert table_cells(row) == ["1", escaped, "3", "2", "✔"]
+    assert TRICKY not in markdown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "first line\nsecond line",
+        "first line\r\n\r\n  second line",
+        "first line\tsecond line",
+        "first line\u2028second line",
+    ],
+)
+def test_markdown_keeps_a_multi_line_idea_on_one_line(text: str) -> None:
+    markdown = render_markdown(tricky_plan(text))
+    lines = markdown.splitlines()
+    assert "> first line second line" in lines
+    assert sum("first line second line" in line for line in lines) == 2  # statement and appendix
+    assert not any(line.strip() == "second line" for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("<b>loud</b>", r"\<b\>loud\</b\>"),
+        ("[click](http://evil.example)", r"\[click\]\(http://evil\.example\)"),
+        ("![img](x.png)", r"\!\[img\]\(x\.png\)"),
+        ("`code` and \\backslash", r"\`code\` and \\backslash"),
+        ("1. not a list", r"1\. not a list"),
+        ("- not a bullet", r"\- not a bullet"),
+        ("+ not a bullet", r"\+ not a bullet"),
+        ("~~gone~~ _slanted_ {x}", r"\~\~gone\~\~ \_slanted\_ \{x\}"),
+        ("Zoë's plan: 100% 天空", "Zoë's plan: 100% 天空"),
+    ],
+)
+def test_markdown_specials_in_ideas_are_escaped(text: str, escaped: str) -> None:
+    markdown = render_markdown(tricky_plan(text))
+    assert f"> {escaped}" in markdown.splitlines()
+    row = next(line for line in markdown.splitlines() if line.startswith("| 1 |"))
+    assert table_cells(row)[1] == escaped
+
+
+def test_markdown_does_not_turn_typed_entities_into_characters() -> None:
+    # CommonMark decodes "&amp;", "&lt;" and "&copy;" in text; a participant who typed them
+    # must see them as typed, so the "&" needs escaping like every other special character.
+    text = "R&amp;D budget &lt; 5% &copy; 2030"
+    markdown = render_markdown(tricky_plan(text))
+    line = next(line for line in markdown.splitlines() if line.startswith("> "))
+    assert not re.search(r"(?<!\\)&(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);", line, re.IGNORECASE)
+
+
+def test_plan_title_and_organisation_are_escaped_too() -> None:
+    markdown = render_markdown(build(title="# Acme *2030*", organization="Acme | Ports"))
+    lines = markdown.splitlines()
+    assert lines[0] == r"# Strategic plan: \# Acme \*2030\*"
+    assert lines[2].startswith(r"Acme \| Ports · ")
+
+
+def test_html_escapes_scripts_in_participant_text() -> None:
+    attack = "<script>alert('x')</script>"
+    html = render_html(
+        build(
+            title=attack,
+            organization=attack,
+            stage_list=[
+                StageOutcome(
+                    key="vision",
+                    title=attack,
+                    prompt="?",
+                    completed=True,
+                    items=(item(attack, 1, 2, 1, selected=True),),
+                )
+            ],
+        )
+    )
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert re.search(r"<blockquote>\s*&lt;script&gt;", html)
+
+
+def test_html_is_self_contained_and_printable() -> None:
+    html = render_html(build())
+    lowered = html.lower()
+    assert lowered.startswith("<!doctype html>")
+    assert "<style>" in lowered and "</style>" in lowered
+    assert "<script" not in lowered
+    assert "<link" not in lowered and "@import" not in lowered and "url(" not in lowered
+    assert not re.search(r"\b(src|href)\s*=", lowered)
+    assert "http://" not in lowered and "https://" not in lowered
+    assert '<meta charset="utf-8">' in lowered
+
+
+def test_html_with_a_link_typed_as_an_idea_shows_it_as_text() -> None:
+    html = render_html(tricky_plan('<a href="https://evil.example">x</a>'))
+    assert not re.search(r"<a\b", html)
+    assert "&lt;a href=&#34;https://evil.example&#34;&gt;x&lt;/a&gt;" in html
