@@ -19,6 +19,13 @@ __all__ = ["create_app", "socketio"]
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("workshop.http")
 
+# Pages load scripts, styles and images only from this server; sockets go back to it too.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, database, HTTP routes and Socket.IO handlers."""
@@ -64,4 +71,9 @@ def _access_log(app: Flask) -> None:
     def _log(response: Response) -> Response:
         elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
         return response

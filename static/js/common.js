@@ -174,3 +174,13 @@ export function resultsList(stage, className = "results") {
     ),
   );
 }
+
+/** What earlier stages decided ("Our vision: …"), so later stages build on it. */
+export function buildingOn(state, stage) {
+  const earlier = state.stages.filter((s) => s.position < stage.position && s.phase === "done");
+  const lines = earlier.map((s) => {
+    const chosen = s.results.filter((r) => r.selected).map((r) => r.text);
+    return chosen.length ? el("li", {}, el("strong", {}, `${s.title}: `), chosen.join(" · ")) : null;
+  }).filter(Boolean);
+  return lines.length ? el("ul", { class: "building-on", "aria-label": "Decided so far" }, lines) : null;
+}

@@ -3,8 +3,8 @@
 // reload, a sleeping phone or lost wifi loses nothing.
 
 import {
-  PHASE_LABELS, call, connect, currentStage, el, fill, ideaText, isTransient, plural, randomId,
-  resultsList, stageById, store, toast,
+  PHASE_LABELS, buildingOn, call, connect, currentStage, el, fill, ideaText, isTransient, plural,
+  randomId, resultsList, stageById, store, toast,
 } from "./common.js";
 
 const app = document.getElementById("app");
@@ -104,15 +104,6 @@ joinForm.addEventListener("submit", (event) => {
 });
 
 socket.on("state", (snapshot) => { if (identity) render(snapshot); });
-socket.on("idea:added", ({ idea }) => {
-  if (!state) return;
-  const stage = stageById(state, idea.stage_id);
-  if (stage && !stage.ideas.some((item) => item.id === idea.id)) {
-    stage.ideas.push({ id: idea.id, text: idea.text });
-    const current = currentStage(state);
-    if (current && current.id === stage.id && current.phase === "brainstorm") renderStage();
-  }
-});
 socket.on("workshop:finished", () => { /* a fresh state with the plan links follows */ });
 
 // ------------------------------------------------------------------ rendering
@@ -138,6 +129,7 @@ function renderStage() {
     el("div", { class: "kicker" }, `${stage.title} · ${PHASE_LABELS[stage.phase]}`),
     el("h1", {}, phaseHeadline(stage)),
     el("p", { class: "prompt" }, stage.prompt),
+    buildingOn(state, stage),
   );
   const body = {
     brainstorm: brainstormView, vote: voteView, rank: rankView, done: doneView,

@@ -2,7 +2,7 @@
 // It only listens; it never changes the workshop.
 
 import {
-  PHASE_LABELS, call, connect, currentStage, el, fill, plural, resultsList, stageById, store,
+  PHASE_LABELS, buildingOn, call, connect, currentStage, el, fill, plural, resultsList, stageById, store,
   takeKeyFromHash,
 } from "./common.js";
 
@@ -100,6 +100,7 @@ function renderMain() {
     el("div", { class: "present-phase" }, `${stage.title} · ${PHASE_LABELS[stage.phase]}`),
     el("h1", {}, stage.title),
     el("p", { class: "prompt" }, stage.prompt),
+    buildingOn(state, stage),
   ];
   if (stage.phase === "brainstorm") {
     return fill(main, head,
