@@ -227,23 +227,25 @@ def on_idea_submit(payload: IdeaSubmitPayload, participant: Participant) -> Ack:
 
 @client_event("votes:set", VotesSetPayload, role="participant")
 def on_votes_set(payload: VotesSetPayload, participant: Participant) -> Ack:
-    """Participant replaces its dot allocation for a stage. Schedules a coalesced `tally`."""
-    stage, allocation, remaining = services.set_votes(
+    """Participant replaces its dot allocation for a stage. A change schedules a `tally`."""
+    stage, allocation, remaining, changed = services.set_votes(
         get_db(), participant=participant, stage_id=payload.stage_id, votes=payload.allocation()
     )
-    assert stage.id is not None
-    schedule_tally(participant.workshop_id, stage.id)
+    if changed:
+        assert stage.id is not None
+        schedule_tally(participant.workshop_id, stage.id)
     return {"votes": {str(k): v for k, v in allocation.items()}, "remaining": remaining}
 
 
 @client_event("ranking:set", RankingSetPayload, role="participant")
 def on_ranking_set(payload: RankingSetPayload, participant: Participant) -> Ack:
-    """Participant replaces its order of a stage's shortlist. Schedules a coalesced `tally`."""
-    stage, order = services.set_ranking(
+    """Participant replaces its order of a stage's shortlist. A change schedules a `tally`."""
+    stage, order, changed = services.set_ranking(
         get_db(), participant=participant, stage_id=payload.stage_id, order=payload.order
     )
-    assert stage.id is not None
-    schedule_tally(participant.workshop_id, stage.id)
+    if changed:
+        assert stage.id is not None
+        schedule_tally(participant.workshop_id, stage.id)
     return {"order": order}
 
 

@@ -150,7 +150,7 @@ def create_workshop(
     horizon = horizon_years if horizon_years is not None else 3
     if horizon not in HORIZONS:
         raise DomainError("invalid_horizon", "The horizon must be 1, 3, 5 or 10 years.")
-    template = template or DEFAULT_TEMPLATE
+    template = DEFAULT_TEMPLATE if template is None else template
     if template not in TEMPLATES:
         raise DomainError("unknown_template", f"There is no agenda template {template!r}.")
 
@@ -238,7 +238,7 @@ def join(db: Session, *, code: str, name: str | None = None, token: str | None =
                 "invalid_token", "That participant token does not belong to this workshop."
             )
         cleaned = rules.clean_name(name) if name is not None else None
-        if cleaned and cleaned != participant.name:
+        if cleaned and cleaned != participant.name and workshop.status == "active":
             participant.name = cleaned
             db.add(participant)
             db.commit()
@@ -325,8 +325,11 @@ def _idea_by_client_id(db: Session, participant: Participant, client_id: str) ->
 
 def set_votes(
     db: Session, *, participant: Participant, stage_id: int, votes: Mapping[int, int]
-) -> tuple[Stage, dict[int, int], int]:
-    """Replace a participant's dot allocation for a stage; return it and the dots left."""
+) -> tuple[Stage, dict[int, int], int, bool]:
+    """Replace a participant's dot allocation for a stage.
+
+    Returns the stage, the stored allocation, the dots left and whether anything changed.
+    """
     workshop = get_workshop(db, participant.workshop_id)
     _require_active(workshop)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
@@ -339,23 +342,27 @@ def set_votes(
         budget=stage.dot_budget,
         per_idea_cap=stage.max_dots_per_idea,
     )
-    db.execute(
-        delete(DotVote).where(
-            col(DotVote.participant_id) == participant.id, col(DotVote.stage_id) == stage.id
-        )
-    )
+    mine = (col(DotVote.participant_id) == participant.id, col(DotVote.stage_id) == stage.id)
+    before = {vote.idea_id: vote.count for vote in db.exec(select(DotVote).where(*mine))}
+    remaining = rules.remaining_dots(allocation, stage.dot_budget)
+    if before == allocation:
+        return stage, allocation, remaining, False
+    db.execute(delete(DotVote).where(*mine))
     for idea_id, count in allocation.items():
         db.add(
             DotVote(participant_id=participant.id, idea_id=idea_id, stage_id=stage.id, count=count)
         )
     db.commit()
-    return stage, allocation, rules.remaining_dots(allocation, stage.dot_budget)
+    return stage, allocation, remaining, True
 
 
 def set_ranking(
     db: Session, *, participant: Participant, stage_id: int, order: Sequence[int]
-) -> tuple[Stage, list[int]]:
-    """Replace a participant's order of a stage's shortlist (partial orders are fine)."""
+) -> tuple[Stage, list[int], bool]:
+    """Replace a participant's order of a stage's shortlist (partial orders are fine).
+
+    Returns the stage, the stored order and whether anything changed.
+    """
     workshop = get_workshop(db, participant.workshop_id)
     _require_active(workshop)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
@@ -365,10 +372,13 @@ def set_ranking(
     ranking = db.get(Ranking, (participant.id, stage.id))
     if not checked:
         # An empty order withdraws the ranking: the participant no longer counts as ranked.
-        if ranking is not None:
-            db.delete(ranking)
-            db.commit()
-        return stage, checked
+        if ranking is None:
+            return stage, checked, False
+        db.delete(ranking)
+        db.commit()
+        return stage, checked, True
+    if ranking is not None and list(ranking.idea_order) == checked:
+        return stage, checked, False
     if ranking is None:
         ranking = Ranking(participant_id=participant.id, stage_id=stage.id, idea_order=checked)
     else:
@@ -376,7 +386,7 @@ def set_ranking(
         ranking.updated_at = utcnow()
     db.add(ranking)
     db.commit()
-    return stage, checked
+    return stage, checked, True
 
 
 # --------------------------------------------------------------------------- facilitator actions

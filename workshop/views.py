@@ -140,9 +140,9 @@ def _presented_secret() -> str:
 def workshop_state(workshop_id: str) -> Response:
     """The facilitator's state snapshot; needs the facilitator key as a Bearer token."""
     db = get_db()
-    workshop = services.authenticate_facilitator(
-        db, workshop_id=workshop_id, key=_presented_secret()
-    )
+    header = request.headers.get("Authorization", "")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    workshop = services.authenticate_facilitator(db, workshop_id=workshop_id, key=key)
     return jsonify(
         snapshot.public_state(snapshot.load_view(db, workshop), "facilitator", base_url())
     )
