@@ -100,6 +100,17 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     expect(phone.locator("#stage-view")).to_contain_text("Your ideas (2)")
     expect(console.locator("#ws-count")).to_have_text("1")
 
+    # Offline (bad conference wifi): the idea waits on the phone and is sent on reconnection.
+    mobile.set_offline(True)
+    expect(phone.locator("#connection")).to_be_visible(timeout=15000)
+    phone.fill("#idea-text", "Sent from a dead spot")
+    phone.get_by_role("button", name="Send idea").click()
+    expect(phone.locator("#stage-view")).to_contain_text("Sending…")
+    mobile.set_offline(False)
+    expect(console.locator("#stage-panel")).to_contain_text("Sent from a dead spot", timeout=20000)
+    expect(phone.locator("#stage-view")).to_contain_text("Your ideas (3)")
+    expect(phone.locator("#stage-view")).not_to_contain_text("Sending…")
+
     # Vote: the facilitator opens the vote; the phone spends 3 dots and sees 2 left.
     console.get_by_role("button", name="Close ideas, start dot vote").click()
     expect(phone.locator("#stage-view")).to_contain_text("Spend your dots")
