@@ -45,3 +45,11 @@ def room(app: Flask, client: FlaskClient) -> Iterator[Room]:
     room = Room.create(app, client)
     yield room
     room.close()
+
+
+@pytest.fixture
+def other(app: Flask, client: FlaskClient) -> Iterator[Room]:
+    """A second workshop on the same server, for checks that nobody crosses workshops."""
+    room = Room.create(app, client, title="Other Co 2030")
+    yield room
+    room.close()

@@ -73,6 +73,15 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     assert re.fullmatch(r"[A-Z0-9]{6}", code)
     expect(console.locator("#stage-panel")).to_contain_text("Vision")
 
+    # The room's screen, opened from the console on a projector-sized page.
+    wall = browser.new_context(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
+    projector = wall.new_page()
+    projector.on("pageerror", lambda exc: errors.append(f"projector: {exc}"))
+    projector.goto(server.url + str(console.get_attribute("#open-projector", "href")))
+    expect(projector.locator("#code")).to_have_text(code)
+    expect(projector.locator("#main")).to_contain_text("Vision")
+    assert projector.locator(".present-qr img").evaluate("img => img.naturalWidth") > 0
+
     # A participant on a phone-sized screen joins by typing the code on the start page.
     mobile = browser.new_context(  # type: ignore[attr-defined]
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
@@ -92,6 +101,8 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
         phone.fill("#idea-text", text)
         phone.get_by_role("button", name="Send idea").click()
         expect(console.locator("#stage-panel")).to_contain_text(text)
+        expect(projector.locator("#wall")).to_contain_text(text)
+    expect(projector.locator("#count")).to_have_text("1")
     expect(phone.locator("#stage-view")).to_contain_text("Your ideas (2)")
 
     # A reload brings the phone back as the same participant with its ideas.
@@ -169,4 +180,5 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     phone.screenshot(path=str(tmp_path / "phone.png"))
     assert errors == []
     mobile.close()
+    wall.close()
     desk.close()

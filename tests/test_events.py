@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from tests.factories import Participant, Room, error_code, ok, received, wait_for
@@ -174,14 +173,6 @@ def world(room: Room) -> World:
     w = World(room, fac, proj, people, room.stage_ids())
     w.settle()
     return w
-
-
-@pytest.fixture
-def other(app: Flask, client: FlaskClient) -> Iterator[Room]:
-    """A second workshop on the same server."""
-    room = Room.create(app, client, title="Other Co 2030")
-    yield room
-    room.close()
 
 
 # --------------------------------------------------------------------------- a whole workshop

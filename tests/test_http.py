@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -52,13 +51,6 @@ def finish(room: Room) -> list[Participant]:
     ok(fac, "stage:phase", {"stage_id": vision, "phase": "done"})
     ok(fac, "workshop:finish")
     return people
-
-
-@pytest.fixture
-def other(app: Flask, client: FlaskClient) -> Iterator[Room]:
-    room = Room.create(app, client, title="Other Co")
-    yield room
-    room.close()
 
 
 # --------------------------------------------------------------------------- creating

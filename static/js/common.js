@@ -137,12 +137,20 @@ export function randomId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Read `#key=...` from the address and remove it from the address bar and history. */
-export function takeKeyFromHash() {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const key = params.get("key");
-  if (key) history.replaceState(null, "", location.pathname + location.search);
-  return key;
+/**
+ * The facilitator key for the console and projector: `#key=...` from the address (then removed
+ * from the address bar and history) or the one this browser kept. Returns {key, shown} or null;
+ * `shown` records whether the console has shown the facilitator link once.
+ */
+export function facilitatorKey(storeKey) {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get("key");
+  if (fromHash) history.replaceState(null, "", location.pathname + location.search);
+  let saved = store.get(storeKey, null);
+  if (fromHash && (!saved || saved.key !== fromHash)) {
+    saved = { key: fromHash, shown: Boolean(saved && saved.shown) };
+    store.set(storeKey, saved);
+  }
+  return saved;
 }
 
 export function stageById(state, id) {

@@ -3,7 +3,7 @@
 
 import {
   PHASE_LABELS, call, connect, currentStage, el, fill, plural, resultsList, stageById, store,
-  takeKeyFromHash, toast,
+  facilitatorKey, toast,
 } from "./common.js";
 
 const app = document.getElementById("app");
@@ -26,12 +26,7 @@ let busy = false;
 
 // ------------------------------------------------------------------ the key
 
-const fromHash = takeKeyFromHash();
-let saved = store.get(STORE_KEY, null);
-if (fromHash && (!saved || saved.key !== fromHash)) {
-  saved = { key: fromHash, shown: Boolean(saved && saved.shown) };
-  store.set(STORE_KEY, saved);
-}
+let saved = facilitatorKey(STORE_KEY);
 const facilitatorLink = (key) => `${location.origin}/w/${WORKSHOP_ID}/facilitate#key=${key}`;
 
 if (saved && !saved.shown) {

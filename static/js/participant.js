@@ -28,10 +28,7 @@ let state = null;
 let identity = store.get(KEYS.me, null); // {token, name}
 let pendingName = null; // the name typed in the join form, until the join is acknowledged
 let outbox = store.get(KEYS.outbox, []); // ideas not yet acknowledged
-let pendingVotes = store.get(KEYS.votes, {}); // stage id -> allocation not yet acknowledged
-let pendingRankings = store.get(KEYS.rankings, {}); // stage id -> order not yet acknowledged
 let flushingIdeas = false;
-const sending = { votes: {}, rankings: {} };
 const draft = el("textarea", {
   id: "idea-text", name: "text", maxlength: 280, rows: 3, "aria-describedby": "idea-count",
   placeholder: "One idea, in a sentence or two",
@@ -42,6 +39,62 @@ draft.addEventListener("input", () => {
 });
 draft.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submitIdea(event);
+});
+
+/**
+ * Whole-value writes (a dot allocation, a ranking): the newest value per stage stays on the
+ * phone until the server acknowledged it, and is sent again after a reconnect. The server
+ * replaces the whole value, so sending again is always safe.
+ */
+function replacer({ event, field, storeKey, meKey, closedMessage }) {
+  const pending = store.get(storeKey, {}); // stage id -> value not yet acknowledged
+  const inFlight = {};
+  let timer = null;
+  async function send(stageId) {
+    const key = String(stageId);
+    const value = pending[key];
+    if (value === undefined || inFlight[key]) return;
+    inFlight[key] = true;
+    try {
+      const reply = await call(socket, event, { stage_id: stageId, [field]: value });
+      state.me[meKey][key] = reply[field];
+      if (JSON.stringify(pending[key]) === JSON.stringify(value)) delete pending[key];
+    } catch (error) {
+      if (!isTransient(error)) {
+        delete pending[key];
+        toast(error.code === "wrong_phase" ? closedMessage : error.message, "error");
+      }
+    } finally {
+      inFlight[key] = false;
+      store.set(storeKey, pending);
+      const newer = pending[key] !== undefined && JSON.stringify(pending[key]) !== JSON.stringify(value);
+      if (newer && socket.connected) send(stageId);
+      if (state) renderStage();
+    }
+  }
+  return {
+    pending,
+    /** Keep `value` as the newest for the stage and send it after `delayMs` of quiet. */
+    set(stageId, value, delayMs = 0) {
+      pending[String(stageId)] = value;
+      store.set(storeKey, pending);
+      renderStage();
+      clearTimeout(timer);
+      timer = setTimeout(() => send(stageId), delayMs);
+    },
+    flush() {
+      for (const key of Object.keys(pending)) send(Number(key));
+    },
+  };
+}
+
+const votes = replacer({
+  event: "votes:set", field: "votes", storeKey: KEYS.votes, meKey: "votes",
+  closedMessage: "Voting has closed; your last saved dots count.",
+});
+const rankings = replacer({
+  event: "ranking:set", field: "order", storeKey: KEYS.rankings, meKey: "rankings",
+  closedMessage: "Ranking has closed.",
 });
 
 function show(name) {
@@ -243,14 +296,14 @@ async function flushIdeas() {
 
 function allocationFor(stage) {
   const key = String(stage.id);
-  return { ...(pendingVotes[key] || state.me.votes[key] || {}) };
+  return { ...(votes.pending[key] || state.me.votes[key] || {}) };
 }
 
 function voteView(stage) {
   const allocation = allocationFor(stage);
   const spent = Object.values(allocation).reduce((a, b) => a + b, 0);
   const left = stage.dot_budget - spent;
-  const unsaved = pendingVotes[String(stage.id)] !== undefined;
+  const unsaved = votes.pending[String(stage.id)] !== undefined;
   const dots = el("span", { class: "dot-row", "aria-hidden": "true" },
     Array.from({ length: stage.dot_budget }, (_, i) => el("span", { class: i < left ? "dot on" : "dot" })));
   const ideas = stage.revealed
@@ -296,42 +349,14 @@ function changeVote(stage, ideaId, delta) {
   const key = String(ideaId);
   const next = Math.max(0, (allocation[key] || 0) + delta);
   if (next === 0) delete allocation[key]; else allocation[key] = next;
-  pendingVotes[String(stage.id)] = allocation;
-  store.set(KEYS.votes, pendingVotes);
-  renderStage();
-  clearTimeout(sending.votes.timer);
-  sending.votes.timer = setTimeout(() => sendVotes(stage.id), 250);
-}
-
-async function sendVotes(stageId) {
-  const key = String(stageId);
-  const allocation = pendingVotes[key];
-  if (!allocation || sending.votes[key]) return;
-  sending.votes[key] = true;
-  try {
-    const reply = await call(socket, "votes:set", { stage_id: stageId, votes: allocation });
-    state.me.votes[key] = reply.votes;
-    if (JSON.stringify(pendingVotes[key]) === JSON.stringify(allocation)) delete pendingVotes[key];
-  } catch (error) {
-    if (!isTransient(error)) {
-      delete pendingVotes[key];
-      toast(error.code === "wrong_phase" ? "Voting has closed; your last saved dots count." : error.message, "error");
-    }
-  } finally {
-    sending.votes[key] = false;
-    store.set(KEYS.votes, pendingVotes);
-    if (pendingVotes[key] && socket.connected && JSON.stringify(pendingVotes[key]) !== JSON.stringify(allocation)) {
-      sendVotes(stageId);
-    }
-    if (state) renderStage();
-  }
+  votes.set(stage.id, allocation, 250);
 }
 
 // ------------------------------------------------------------------ ranking
 
 function orderFor(stage) {
   const key = String(stage.id);
-  const saved = pendingRankings[key] || state.me.rankings[key] || [];
+  const saved = rankings.pending[key] || state.me.rankings[key] || [];
   const order = saved.filter((id) => stage.shortlist.includes(id));
   for (const id of stage.shortlist) if (!order.includes(id)) order.push(id);
   return order;
@@ -341,7 +366,7 @@ function rankView(stage) {
   const key = String(stage.id);
   const order = orderFor(stage);
   const saved = state.me.rankings[key];
-  const isSaved = !pendingRankings[key] && saved && saved.length === order.length
+  const isSaved = !rankings.pending[key] && saved && saved.length === order.length
     && saved.every((id, i) => id === order[i]);
   const list = el("ol", { class: "rank-list", "aria-label": "Your order, best first" },
     order.map((id, index) => el("li", { class: "rank-item", dataset: { id } },
@@ -367,7 +392,7 @@ function rankView(stage) {
     stage.shortlist.length === 0 ? el("p", { class: "card" }, "The shortlist is empty.") : list,
     el("div", { class: "card spread" },
       el("span", { class: "save-state", role: "status" },
-        isSaved ? "✓ Your ranking is saved." : pendingRankings[key] ? "Saving…" : "Not submitted yet."),
+        isSaved ? "✓ Your ranking is saved." : rankings.pending[key] ? "Saving…" : "Not submitted yet."),
       el("button", {
         type: "button", class: isSaved ? "" : "primary", onclick: () => saveRanking(stage, orderFor(stage)),
       }, isSaved ? "Save again" : "Submit my ranking"),
@@ -422,34 +447,7 @@ function enableDrag(list, stage) {
 }
 
 function saveRanking(stage, order) {
-  pendingRankings[String(stage.id)] = order;
-  store.set(KEYS.rankings, pendingRankings);
-  renderStage();
-  sendRanking(stage.id);
-}
-
-async function sendRanking(stageId) {
-  const key = String(stageId);
-  const order = pendingRankings[key];
-  if (!order || sending.rankings[key]) return;
-  sending.rankings[key] = true;
-  try {
-    const reply = await call(socket, "ranking:set", { stage_id: stageId, order });
-    state.me.rankings[key] = reply.order;
-    if (JSON.stringify(pendingRankings[key]) === JSON.stringify(order)) delete pendingRankings[key];
-  } catch (error) {
-    if (!isTransient(error)) {
-      delete pendingRankings[key];
-      toast(error.code === "wrong_phase" ? "Ranking has closed." : error.message, "error");
-    }
-  } finally {
-    sending.rankings[key] = false;
-    store.set(KEYS.rankings, pendingRankings);
-    if (pendingRankings[key] && socket.connected && JSON.stringify(pendingRankings[key]) !== JSON.stringify(order)) {
-      sendRanking(stageId);
-    }
-    if (state) renderStage();
-  }
+  rankings.set(stage.id, order);
 }
 
 // ------------------------------------------------------------------ results and the end
@@ -484,6 +482,6 @@ function finishedView() {
 
 function flushAll() {
   flushIdeas();
-  for (const key of Object.keys(pendingVotes)) sendVotes(Number(key));
-  for (const key of Object.keys(pendingRankings)) sendRanking(Number(key));
+  votes.flush();
+  rankings.flush();
 }

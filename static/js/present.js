@@ -2,8 +2,8 @@
 // It only listens; it never changes the workshop.
 
 import {
-  PHASE_LABELS, buildingOn, call, connect, currentStage, el, fill, plural, resultsList, stageById, store,
-  takeKeyFromHash,
+  PHASE_LABELS, buildingOn, call, connect, currentStage, el, fill, plural, resultsList, stageById,
+  facilitatorKey,
 } from "./common.js";
 
 const app = document.getElementById("app");
@@ -12,12 +12,7 @@ const STORE_KEY = `sw:facilitator:${WORKSHOP_ID}`;
 const main = document.getElementById("main");
 let state = null;
 
-const fromHash = takeKeyFromHash();
-let saved = store.get(STORE_KEY, null);
-if (fromHash && (!saved || saved.key !== fromHash)) {
-  saved = { key: fromHash, shown: Boolean(saved && saved.shown) };
-  store.set(STORE_KEY, saved);
-}
+let saved = facilitatorKey(STORE_KEY);
 
 const socket = connect({ onConnect: () => identify() });
 
