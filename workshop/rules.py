@@ -207,3 +207,24 @@ def results(
             )
         )
     return out
+
+
+def decide(
+    *,
+    totals: Mapping[int, int],
+    stored_shortlist: Sequence[int],
+    orders: Iterable[Sequence[int]],
+    select_count: int,
+) -> list[Result]:
+    """A stage's results from its dots, its frozen shortlist and everyone's orders.
+
+    Shortlisted ideas that were hidden since (absent from `totals`) drop out of the count.
+    """
+    shortlisted = [idea_id for idea_id in stored_shortlist if idea_id in totals]
+    return results(
+        ideas=list(totals),
+        totals=totals,
+        shortlisted=shortlisted,
+        scores=borda_scores(orders, shortlisted),
+        select_count=select_count,
+    )

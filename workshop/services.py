@@ -93,15 +93,11 @@ def stage_totals(db: Session, stage_id: int) -> dict[int, int]:
 def stage_results(db: Session, stage: Stage) -> list[rules.Result]:
     """The stage's results from its stored shortlist, rankings and dots."""
     assert stage.id is not None
-    totals = stage_totals(db, stage.id)
-    shortlisted = [idea_id for idea_id in stage.shortlist if idea_id in totals]
     orders = db.exec(select(Ranking.idea_order).where(Ranking.stage_id == stage.id))
-    scores = rules.borda_scores(orders, shortlisted)
-    return rules.results(
-        ideas=list(totals),
-        totals=totals,
-        shortlisted=shortlisted,
-        scores=scores,
+    return rules.decide(
+        totals=stage_totals(db, stage.id),
+        stored_shortlist=stage.shortlist,
+        orders=orders,
         select_count=stage.select_count,
     )
 

@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
-from . import services
+from . import rules, services
 from .models import DotVote, Idea, Participant, Ranking, Stage, Workshop
 
 Audience = Literal["facilitator", "projector", "participant"]
@@ -40,34 +41,52 @@ def load_view(db: Session, workshop: Workshop) -> WorkshopView:
     query = select(Idea).where(Idea.workshop_id == workshop.id).order_by(col(Idea.id))
     for idea in db.exec(query):
         ideas[idea.stage_id].append(idea)
-    totals: dict[int, dict[int, int]] = {}
-    voters: dict[int, int] = {}
-    rankers: dict[int, int] = {}
+    stage_ids = [stage.id for stage in stages if stage.id is not None]
+    # Every visible idea starts at 0 dots; the sums come from one grouped query.
+    totals: dict[int, dict[int, int]] = {
+        stage_id: {idea.id: 0 for idea in ideas[stage_id] if idea.id and not idea.hidden}
+        for stage_id in stage_ids
+    }
+    sums = select(DotVote.stage_id, DotVote.idea_id, func.sum(DotVote.count)).where(
+        col(DotVote.stage_id).in_(stage_ids)
+    )
+    grouped = sums.group_by(col(DotVote.stage_id), col(DotVote.idea_id))
+    for stage_id, idea_id, total in db.exec(grouped):
+        if idea_id in totals[stage_id]:
+            totals[stage_id][idea_id] = int(total or 0)
+    voters = _count_by_stage(
+        db, DotVote.stage_id, func.count(distinct(col(DotVote.participant_id))), stage_ids
+    )
+    rankers = _count_by_stage(db, Ranking.stage_id, func.count(), stage_ids)
     results: dict[int, list[dict[str, Any]]] = {}
-    for stage in stages:
-        assert stage.id is not None
-        totals[stage.id] = services.stage_totals(db, stage.id)
-        voter_ids = db.exec(
-            select(DotVote.participant_id).where(DotVote.stage_id == stage.id).distinct()
+    done = {stage.id: stage for stage in stages if stage.phase == "done" and stage.id}
+    orders: dict[int, list[list[int]]] = defaultdict(list)
+    if done:
+        ranked = select(Ranking.stage_id, Ranking.idea_order).where(
+            col(Ranking.stage_id).in_(list(done))
         )
-        voters[stage.id] = len(list(voter_ids))
-        rankers[stage.id] = len(
-            list(db.exec(select(Ranking.participant_id).where(Ranking.stage_id == stage.id)))
+        for ranked_stage, order in db.exec(ranked):
+            orders[ranked_stage].append(list(order))
+    for stage_id, stage in done.items():
+        texts = {idea.id: idea.text for idea in ideas[stage_id]}
+        outcome = rules.decide(
+            totals=totals[stage_id],
+            stored_shortlist=stage.shortlist,
+            orders=orders[stage_id],
+            select_count=stage.select_count,
         )
-        if stage.phase == "done":
-            texts = {idea.id: idea.text for idea in ideas[stage.id]}
-            results[stage.id] = [
-                {
-                    "idea_id": result.idea_id,
-                    "text": texts[result.idea_id],
-                    "rank": result.rank,
-                    "score": result.score,
-                    "votes": result.votes,
-                    "shortlisted": result.shortlisted,
-                    "selected": result.selected,
-                }
-                for result in services.stage_results(db, stage)
-            ]
+        results[stage_id] = [
+            {
+                "idea_id": result.idea_id,
+                "text": texts[result.idea_id],
+                "rank": result.rank,
+                "score": result.score,
+                "votes": result.votes,
+                "shortlisted": result.shortlisted,
+                "selected": result.selected,
+            }
+            for result in outcome
+        ]
     return WorkshopView(
         workshop=workshop,
         stages=stages,
@@ -78,6 +97,16 @@ def load_view(db: Session, workshop: Workshop) -> WorkshopView:
         participants=services.participant_count(db, workshop.id),
         results=results,
     )
+
+
+def _count_by_stage(
+    db: Session, stage_column: Any, counted: Any, stage_ids: list[int]
+) -> dict[int, int]:
+    """One grouped query: `counted` per stage, for the given stages."""
+    query = (
+        select(stage_column, counted).where(col(stage_column).in_(stage_ids)).group_by(stage_column)
+    )
+    return {stage_id: int(count) for stage_id, count in db.exec(query)}
 
 
 def _stage_state(view: WorkshopView, stage: Stage, audience: Audience) -> dict[str, Any]:
