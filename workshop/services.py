@@ -225,7 +225,7 @@ class Joined:
 def join(db: Session, *, code: str, name: str | None = None, token: str | None = None) -> Joined:
     """Join a workshop by code, or resume as the participant a token belongs to."""
     workshop = get_workshop_by_code(db, code)
-    if token:
+    if token is not None:
         participant = db.exec(
             select(Participant).where(Participant.token_hash == hash_secret(token))
         ).first()
@@ -497,7 +497,12 @@ def finish_workshop(db: Session, *, workshop: Workshop) -> Plan:
     workshop.finished_at = finished_at
     db.add(plan)
     db.add(workshop)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:
+        # A second console finished the workshop at the same moment: its plan stands.
+        db.rollback()
+        return get_plan(db, workshop=get_workshop(db, workshop.id))
     return plan
 
 

@@ -136,7 +136,7 @@ def _stage_state(view: WorkshopView, stage: Stage, audience: Audience) -> dict[s
         "shortlist_size": stage.shortlist_size,
         "select_count": stage.select_count,
         "ideas": ideas,
-        "shortlist": list(stage.shortlist) if stage.phase in ("rank", "done") else [],
+        "shortlist": _shortlist(stage, audience),
         "results": view.results.get(stage.id, []),
         "progress": {
             "voters": view.voters.get(stage.id, 0),
@@ -144,6 +144,16 @@ def _stage_state(view: WorkshopView, stage: Stage, audience: Audience) -> dict[s
             "dots": sum(totals.values()),
         },
     }
+
+
+def _shortlist(stage: Stage, audience: Audience) -> list[int]:
+    """The shortlist from "rank" on: by dots for the facilitator and once revealed, otherwise
+    in the order the ideas were written, so its order does not leak the hidden dot ranking."""
+    if stage.phase not in ("rank", "done"):
+        return []
+    if audience == "facilitator" or stage.revealed:
+        return list(stage.shortlist)
+    return sorted(stage.shortlist)
 
 
 def public_state(view: WorkshopView, audience: Audience, base_url: str) -> dict[str, Any]:

@@ -80,7 +80,7 @@ export function connect({ onConnect }) {
 export function call(socket, event, payload, timeoutMs = 8000) {
   return new Promise((resolve, reject) => {
     if (!socket.connected) {
-      reject({ code: "offline", message: "Not connected; it will be sent when the connection is back." });
+      reject({ code: "offline", message: "Not connected right now." });
       return;
     }
     socket.timeout(timeoutMs).emit(event, payload, (err, reply) => {
@@ -98,6 +98,14 @@ export function call(socket, event, payload, timeoutMs = 8000) {
 /** True for failures worth retrying (the network), false for the server's refusals. */
 export function isTransient(error) {
   return error && (error.code === "timeout" || error.code === "offline");
+}
+
+/** Say something to screen readers through the page's one polite status region. */
+export function announce(message) {
+  const node = document.getElementById("announce");
+  if (!node) return;
+  node.textContent = "";
+  setTimeout(() => { node.textContent = message; }, 50);
 }
 
 let toastTimer = null;

@@ -129,7 +129,9 @@ async function act(event, payload, success) {
     const reply = await call(socket, event, payload);
     if (success) success(reply);
   } catch (error) {
-    toast(error.message, "error");
+    toast(error.code === "offline" || error.code === "timeout"
+      ? "Not sent: the connection is down. Try again when it is back."
+      : error.message, "error");
   } finally {
     busy = false;
     panel.removeAttribute("aria-busy");

@@ -3,7 +3,7 @@
 // reload, a sleeping phone or lost wifi loses nothing.
 
 import {
-  PHASE_LABELS, buildingOn, call, connect, currentStage, el, fill, ideaText, isTransient, plural,
+  PHASE_LABELS, announce, buildingOn, call, connect, currentStage, el, fill, ideaText, isTransient, plural,
   randomId, resultsList, stageById, store, toast,
 } from "./common.js";
 
@@ -30,7 +30,7 @@ let pendingName = null; // the name typed in the join form, until the join is ac
 let outbox = store.get(KEYS.outbox, []); // ideas not yet acknowledged
 let flushingIdeas = false;
 const draft = el("textarea", {
-  id: "idea-text", name: "text", maxlength: 280, rows: 3, "aria-describedby": "idea-count",
+  id: "idea-text", dataset: { focus: "idea-text" }, name: "text", maxlength: 280, rows: 3, "aria-describedby": "idea-count",
   placeholder: "One idea, in a sentence or two",
 });
 const draftCounter = el("span", { id: "idea-count", class: "hint counter" }, "0 / 280");
@@ -40,6 +40,23 @@ draft.addEventListener("input", () => {
 draft.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submitIdea(event);
 });
+
+let retryTimer = null;
+/**
+ * True when a failed send should be tried again (no answer, offline, a server hiccup, or this
+ * connection lost its identity); then a retry of everything pending is scheduled.
+ */
+function retryLater(error) {
+  const again = isTransient(error) || error.code === "internal_error" || error.code === "not_joined";
+  if (again && !retryTimer) {
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (!socket.connected) return; // the reconnect sends everything again
+      if (error.code === "not_joined") identify(); else flushAll();
+    }, 3000);
+  }
+  return again;
+}
 
 /**
  * Whole-value writes (a dot allocation, a ranking): the newest value per stage stays on the
@@ -60,8 +77,9 @@ function replacer({ event, field, storeKey, meKey, closedMessage }) {
       state.me[meKey][key] = reply[field];
       if (JSON.stringify(pending[key]) === JSON.stringify(value)) delete pending[key];
     } catch (error) {
-      if (!isTransient(error)) {
-        delete pending[key];
+      if (!retryLater(error)) {
+        // Drop only the refused value; a newer one the user set meanwhile is still sent.
+        if (JSON.stringify(pending[key]) === JSON.stringify(value)) delete pending[key];
         toast(error.code === "wrong_phase" ? closedMessage : error.message, "error");
       }
     } finally {
@@ -129,7 +147,7 @@ async function identify() {
     } else if (error.code === "workshop_finished") {
       show("join");
       showJoinError("This workshop has finished; new participants cannot join.");
-    } else if (isTransient(error)) {
+    } else if (isTransient(error) || error.code === "internal_error") {
       setTimeout(identify, 1500);
     } else {
       show("join");
@@ -162,7 +180,14 @@ socket.on("workshop:finished", () => { /* a fresh state with the plan links foll
 // ------------------------------------------------------------------ rendering
 
 function render(snapshot) {
+  const before = state ? currentStage(state) : null;
   state = snapshot;
+  const now = currentStage(state);
+  if (state.workshop.status === "finished") {
+    announce("The workshop has finished. The plan is ready to download.");
+  } else if (now && (!before || before.id !== now.id || before.phase !== now.phase)) {
+    announce(`${now.title}: ${PHASE_LABELS[now.phase]}. ${phaseHeadline(now)}.`);
+  }
   who.textContent = state.me && state.me.name ? `You: ${state.me.name}` : "You: anonymous";
   show("stage");
   renderStage();
@@ -187,7 +212,22 @@ function renderStage() {
   const body = {
     brainstorm: brainstormView, vote: voteView, rank: rankView, done: doneView,
   }[stage.phase](stage);
+  const focused = document.activeElement && document.activeElement.dataset
+    ? document.activeElement.dataset.focus : null;
   fill(node, head, body);
+  if (focused) restoreFocus(node, focused);
+}
+
+/** Put keyboard focus back on the control it was on before a redraw (or its neighbour). */
+function restoreFocus(root, key) {
+  const target = root.querySelector(`[data-focus="${CSS.escape(key)}"]`);
+  if (!target) return;
+  if (!target.disabled) {
+    target.focus({ preventScroll: true });
+    return;
+  }
+  const other = [...target.parentElement.querySelectorAll("button")].find((b) => !b.disabled);
+  if (other) other.focus({ preventScroll: true });
 }
 
 function phaseHeadline(stage) {
@@ -212,7 +252,7 @@ function brainstormView(stage) {
         draft,
         el("div", { class: "spread" }, draftCounter, el("span", { class: "hint" }, "Ctrl+Enter sends")),
       ),
-      el("button", { class: "primary wide", type: "submit" }, "Send idea"),
+      el("button", { class: "primary wide", type: "submit", dataset: { focus: "send-idea" } }, "Send idea"),
     ),
     el("section", { class: "card", "aria-labelledby": "mine-title" },
       el("h2", { id: "mine-title" }, `Your ideas (${mine.length + waiting.length})`),
@@ -266,25 +306,29 @@ async function flushIdeas() {
   if (flushingIdeas || !identity) return;
   flushingIdeas = true;
   try {
-    for (const item of [...outbox]) {
-      if (item.error) continue;
+    let item;
+    // Ideas typed while a send is in flight join the same loop.
+    while ((item = outbox.find((candidate) => !candidate.error))) {
       try {
         const { idea } = await call(socket, "idea:submit", {
           stage_id: item.stage_id, text: item.text, client_id: item.client_id,
         });
-        outbox = outbox.filter((other) => other.client_id !== item.client_id);
+        const sent = item;
+        outbox = outbox.filter((other) => other.client_id !== sent.client_id);
         const stage = stageById(state, idea.stage_id);
         if (stage && !stage.ideas.some((other) => other.id === idea.id)) {
           stage.ideas.push({ id: idea.id, text: idea.text });
         }
         if (!state.me.ideas.includes(idea.id)) state.me.ideas.push(idea.id);
+        announce("Idea sent.");
       } catch (error) {
-        if (isTransient(error)) break; // retried on reconnect
+        if (retryLater(error)) break;
         item.error = error.code === "wrong_phase"
           ? "Not sent: the brainstorm had closed."
           : `Not sent: ${error.message}`;
+      } finally {
+        store.set(KEYS.outbox, outbox);
       }
-      store.set(KEYS.outbox, outbox);
     }
   } finally {
     flushingIdeas = false;
@@ -311,7 +355,7 @@ function voteView(stage) {
     : stage.ideas;
   return el("div", {},
     el("div", { class: "dots-left" },
-      el("strong", { "aria-live": "polite" }, `${plural(left, "dot", "dots")} left`),
+      el("strong", {}, `${plural(left, "dot", "dots")} left`),
       dots,
     ),
     el("p", { class: "small muted" },
@@ -329,11 +373,13 @@ function voteView(stage) {
           el("div", { class: "stepper", role: "group", "aria-label": `Dots on: ${idea.text}` },
             el("button", {
               type: "button", "aria-label": "Remove a dot", disabled: mine === 0,
+              dataset: { focus: `less-${idea.id}` },
               onclick: () => changeVote(stage, idea.id, -1),
             }, "−"),
-            el("span", { class: "count", "aria-live": "polite" }, mine),
+            el("span", { class: "count" }, mine),
             el("button", {
               type: "button", class: "primary", "aria-label": "Add a dot",
+              dataset: { focus: `more-${idea.id}` },
               disabled: left === 0 || mine >= stage.max_dots_per_idea,
               onclick: () => changeVote(stage, idea.id, +1),
             }, "+"),
@@ -350,6 +396,8 @@ function changeVote(stage, ideaId, delta) {
   const next = Math.max(0, (allocation[key] || 0) + delta);
   if (next === 0) delete allocation[key]; else allocation[key] = next;
   votes.set(stage.id, allocation, 250);
+  const left = stage.dot_budget - Object.values(allocation).reduce((a, b) => a + b, 0);
+  announce(`${plural(allocation[key] || 0, "dot", "dots")} on this idea, ${plural(left, "dot", "dots")} left.`);
 }
 
 // ------------------------------------------------------------------ ranking
@@ -376,10 +424,12 @@ function rankView(stage) {
       el("span", { class: "moves" },
         el("button", {
           type: "button", "aria-label": `Move up: ${ideaText(stage, id)}`, disabled: index === 0,
+          dataset: { focus: `up-${id}` },
           onclick: () => moveRank(stage, index, index - 1),
         }, "↑"),
         el("button", {
           type: "button", "aria-label": `Move down: ${ideaText(stage, id)}`, disabled: index === order.length - 1,
+          dataset: { focus: `down-${id}` },
           onclick: () => moveRank(stage, index, index + 1),
         }, "↓"),
         el("span", { class: "grip", "aria-hidden": "true", title: "Drag to reorder" }, "⠿"),
@@ -395,6 +445,7 @@ function rankView(stage) {
         isSaved ? "✓ Your ranking is saved." : rankings.pending[key] ? "Saving…" : "Not submitted yet."),
       el("button", {
         type: "button", class: isSaved ? "" : "primary", onclick: () => saveRanking(stage, orderFor(stage)),
+        dataset: { focus: "save-ranking" },
       }, isSaved ? "Save again" : "Submit my ranking"),
     ),
   );
@@ -404,12 +455,7 @@ function moveRank(stage, from, to) {
   const order = orderFor(stage);
   const [id] = order.splice(from, 1);
   order.splice(to, 0, id);
-  saveRanking(stage, order);
-  // Keep keyboard focus on the moved item's matching button.
-  requestAnimationFrame(() => {
-    const buttons = views.stage.querySelectorAll(".rank-item")[to]?.querySelectorAll(".moves button");
-    if (buttons) (to < from ? buttons[0] : buttons[1])?.focus();
-  });
+  saveRanking(stage, order); // the redraw keeps focus on this idea's arrow button
 }
 
 function enableDrag(list, stage) {
@@ -463,7 +509,8 @@ function doneView(stage) {
 
 function finishedView() {
   const links = state.plan ? state.plan.urls : null;
-  const withToken = (url) => `${url}?token=${encodeURIComponent(identity.token)}`;
+  // Same-origin paths: the absolute URLs carry whatever host the facilitator used.
+  const withToken = (url) => `${new URL(url).pathname}?token=${encodeURIComponent(identity.token)}`;
   return el("div", {},
     el("section", { class: "card" },
       el("h1", {}, "The plan is ready"),

@@ -120,9 +120,10 @@ function renderMain() {
         el("div", {}, el("strong", {}, `${progress.rankers}/${participants}`), el("span", { class: "muted" }, "have ranked")),
       ),
       el("h2", {}, "Shortlist"),
-      el("ol", { class: "present-results" }, stage.shortlist.map((id, i) => {
+      // Until the reveal the shortlist comes in writing order: no places, no dots.
+      el(stage.revealed ? "ol" : "ul", { class: "present-results" }, stage.shortlist.map((id, i) => {
         const idea = stage.ideas.find((item) => item.id === id);
-        return el("li", {}, el("span", { class: "place" }, i + 1), el("span", {}, idea ? idea.text : ""),
+        return el("li", {}, el("span", { class: "place" }, stage.revealed ? i + 1 : "•"), el("span", {}, idea ? idea.text : ""),
           el("span", { class: "figures" }, idea && idea.votes !== undefined ? plural(idea.votes, "dot", "dots") : ""));
       })),
     );
