@@ -531,7 +531,7 @@ def test_failed_facilitate_does_not_promote_a_participant(world: World) -> None:
 def test_token_of_another_workshop_is_invalid_token(world: World, other: Room) -> None:
     stranger = other.participant("Stranger")
     room = world.room
-    for token in (stranger.token, "made-up-token"):
+    for token in (stranger.token, "made-up-token", ""):
         sock = room.connect()
         refuse(room, sock, "join", {"code": room.code, "token": token}, "invalid_token")
         assert error_code(sock, "idea:submit", {"stage_id": world.vision, "text": "x"}) == (
@@ -1074,6 +1074,22 @@ def test_dot_totals_are_hidden_until_revealed(world: World) -> None:
     vote(world.people[2], vision, {ideas[2]: 1})
     proj_tally = until(proj, "tally", lambda t: t["dots"] == 7)[-1]
     assert proj_tally["totals"][str(ideas[2])] == 1
+
+
+def test_shortlist_order_does_not_leak_the_dots_before_the_reveal(world: World) -> None:
+    """Phones and the projector get the shortlist in writing order until the reveal."""
+    room, fac, vision = world.room, world.fac, world.vision
+    _ideas, shortlist = world.to_rank(vision)
+    assert shortlist != sorted(shortlist)  # the dot order differs from the writing order
+    projector = ok(room.connect(), "present", {"workshop_id": room.id, "key": room.key})
+    assert stage_of(projector["state"], vision)["shortlist"] == sorted(shortlist)
+    phone = ok(room.connect(), "join", {"code": room.code, "token": world.people[0].token})
+    assert stage_of(phone["state"], vision)["shortlist"] == sorted(shortlist)
+    assert stage_of(room.facilitator_state(), vision)["shortlist"] == shortlist
+
+    ok(fac, "results:reveal", {"stage_id": vision})
+    for sock in (world.proj, world.people[0].sock):
+        assert stage_of(inbox(sock)["state"][-1], vision)["shortlist"] == shortlist
 
 
 def test_entering_done_reveals_the_results(world: World) -> None:
