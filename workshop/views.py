@@ -42,6 +42,8 @@ def index() -> str:
 def join_by_code() -> BaseResponse | tuple[str, int]:
     """The code form on `/`: go to the workshop's join page, or say the code is unknown."""
     code = normalise_code(request.args.get("code", ""))
+    if not code:
+        return redirect(url_for("workshop.index"))
     try:
         services.get_workshop_by_code(get_db(), code)
     except DomainError:

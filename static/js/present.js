@@ -99,7 +99,9 @@ function renderMain() {
   ];
   if (stage.phase === "brainstorm") {
     return fill(main, head,
-      el("p", { class: "muted", id: "idea-count" }, plural(stage.ideas.length, "idea", "ideas")),
+      el("p", { class: "muted", id: "idea-count" }, stage.ideas.length
+        ? plural(stage.ideas.length, "idea", "ideas")
+        : "Ideas appear here as they arrive. Scan the code or type it on your phone."),
       el("ul", { class: "wall", id: "wall", "aria-label": "Ideas" },
         [...stage.ideas].reverse().map((idea) => el("li", { class: "note" }, idea.text))),
     );
