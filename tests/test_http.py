@@ -341,7 +341,6 @@ def test_unknown_codes_and_workshops_get_a_404_page(room: Room) -> None:
     for url in (
         f"/j/{unknown_code}",
         f"/join?code={unknown_code}",
-        "/join?code=",
         f"/j/{unknown_code}/qr.svg",
         "/w/0123456789abcdef/facilitate",
         "/w/0123456789abcdef/present",
@@ -350,6 +349,12 @@ def test_unknown_codes_and_workshops_get_a_404_page(room: Room) -> None:
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.mimetype == "text/html", url
+
+
+def test_an_empty_join_code_goes_back_to_the_start_page(client: FlaskClient) -> None:
+    response = client.get("/join?code=+")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
 
 
 def test_join_qr_code_is_an_svg(room: Room) -> None:
