@@ -3,13 +3,16 @@ the facilitator runs the stage from the console, then both download the plan."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import socketio
 
 from tests.server import LiveServer
 
@@ -204,3 +207,52 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     mobile.close()
     wall.close()
     desk.close()
+
+
+def test_phone_reorders_the_shortlist_by_dragging(server: LiveServer, browser: object) -> None:
+    """Dragging an item's handle (pointer events, as from a finger) saves the new order."""
+    expect = sync_api.expect
+    body = json.dumps({"title": "Drag test"}).encode()
+    request = urllib.request.Request(
+        f"{server.url}/api/workshops", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request) as response:
+        created = json.loads(response.read())
+    facilitator = socketio.Client(reconnection=False)
+    facilitator.connect(server.url, transports=["websocket"])
+    try:
+        key = {"workshop_id": created["id"], "key": created["facilitator_key"]}
+        stage_id = facilitator.call("facilitate", key)["state"]["stages"][0]["id"]
+
+        context = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        )
+        phone = context.new_page()
+        phone.goto(created["urls"]["join"])
+        phone.get_by_role("button", name="Join the workshop").click()
+        for text in ("First idea", "Second idea", "Third idea"):
+            phone.fill("#idea-text", text)
+            phone.get_by_role("button", name="Send idea").click()
+            expect(phone.locator("#stage-view")).to_contain_text(text)
+        expect(phone.locator("#stage-view")).not_to_contain_text("Sending…")
+        for to in ("vote", "rank"):
+            assert facilitator.call("stage:phase", {"stage_id": stage_id, "phase": to})["ok"]
+        items = phone.locator(".rank-item .rank-text")
+        expect(items).to_have_count(3)
+
+        grip, top = phone.locator(".grip").nth(2).bounding_box(), items.nth(0).bounding_box()
+        assert grip and top
+        x = grip["x"] + grip["width"] / 2
+        phone.mouse.move(x, grip["y"] + grip["height"] / 2)
+        phone.mouse.down()
+        for step in range(1, 11):
+            phone.mouse.move(x, grip["y"] + (top["y"] - grip["y"]) * step / 10)
+        phone.mouse.up()
+
+        expect(items.nth(0)).to_contain_text("Third idea")
+        expect(phone.locator(".save-state")).to_have_text("✓ Your ranking is saved.")
+        state = facilitator.call("facilitate", key)["state"]
+        assert state["stages"][0]["progress"]["rankers"] == 1
+        context.close()
+    finally:
+        facilitator.disconnect()
