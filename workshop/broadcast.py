@@ -62,7 +62,7 @@ def broadcast_state(db: Session, workshop: Workshop) -> None:
         "state", snapshot.public_state(view, "projector", url), to=room_projectors(workshop.id)
     )
     public = snapshot.public_state(view, "participant", url)
-    for participant_id, me in snapshot.participant_parts(db, workshop).items():
+    for participant_id, me in snapshot.participant_parts(db, view).items():
         socketio.emit(
             "state", snapshot.participant_state(public, me), to=room_participant(participant_id)
         )

@@ -190,40 +190,43 @@ def plan_links(workshop: Workshop, base_url: str) -> dict[str, Any]:
 
 
 def participant_parts(
-    db: Session, workshop: Workshop, only: int | None = None
+    db: Session, view: WorkshopView, only: int | None = None
 ) -> dict[int, dict[str, Any]]:
-    """Every participant's `me` (or just participant `only`'s), in four queries however many."""
+    """Every participant's `me` (or just participant `only`'s), in three queries however many.
+
+    Votes and rankings are read for the chosen participants only; ideas come from the view.
+    """
+    workshop = view.workshop
     query = select(Participant).where(Participant.workshop_id == workshop.id)
     if only is not None:
         query = query.where(Participant.id == only)
-    people = db.exec(query)
     me: dict[int, dict[str, Any]] = {}
-    for person in people:
+    for person in db.exec(query):
         assert person.id is not None
-        me[person.id] = {
-            "id": person.id,
-            "name": person.name,
-            "votes": {},
-            "rankings": {},
-            "ideas": [],
-        }
-    stage_ids = [s.id for s in services.list_stages(db, workshop.id)]
+        me[person.id] = {"id": person.id, "name": person.name, "votes": {}, "rankings": {}}
+    stage_ids = [stage.id for stage in view.stages]
     visible: set[int] = set()
-    for idea in db.exec(select(Idea).where(Idea.workshop_id == workshop.id).order_by(col(Idea.id))):
-        if idea.hidden:
-            continue
+    mine: dict[int, list[int]] = defaultdict(list)
+    for idea in sorted(
+        (idea for ideas in view.ideas.values() for idea in ideas if not idea.hidden),
+        key=lambda idea: idea.id or 0,
+    ):
         assert idea.id is not None
         visible.add(idea.id)
         if idea.participant_id in me:
-            me[idea.participant_id]["ideas"].append(idea.id)
-    votes = db.exec(
-        select(DotVote).where(col(DotVote.stage_id).in_(stage_ids)).order_by(col(DotVote.idea_id))
-    )
-    for vote in votes:
+            mine[idea.participant_id].append(idea.id)
+    for participant_id, part in me.items():
+        part["ideas"] = mine.get(participant_id, [])
+    votes = select(DotVote).where(col(DotVote.stage_id).in_(stage_ids))
+    rankings = select(Ranking).where(col(Ranking.stage_id).in_(stage_ids))
+    if only is not None:
+        votes = votes.where(DotVote.participant_id == only)
+        rankings = rankings.where(Ranking.participant_id == only)
+    for vote in db.exec(votes.order_by(col(DotVote.idea_id))):
         if vote.participant_id in me and vote.idea_id in visible:
             per_stage = me[vote.participant_id]["votes"].setdefault(str(vote.stage_id), {})
             per_stage[str(vote.idea_id)] = vote.count
-    for ranking in db.exec(select(Ranking).where(col(Ranking.stage_id).in_(stage_ids))):
+    for ranking in db.exec(rankings):
         if ranking.participant_id in me:
             me[ranking.participant_id]["rankings"][str(ranking.stage_id)] = list(ranking.idea_order)
     return me
@@ -242,9 +245,10 @@ def state_for_participant(
     db: Session, workshop: Workshop, participant: Participant, base_url: str
 ) -> dict[str, Any]:
     """One participant's full snapshot (on join and resume)."""
-    public = public_state(load_view(db, workshop), "participant", base_url)
+    view = load_view(db, workshop)
+    public = public_state(view, "participant", base_url)
     assert participant.id is not None
-    me = participant_parts(db, workshop, only=participant.id)[participant.id]
+    me = participant_parts(db, view, only=participant.id)[participant.id]
     return participant_state(public, me)
 
 
