@@ -501,7 +501,9 @@ function saveRanking(stage, order) {
 function doneView(stage) {
   if (!stage.results.length) return el("p", { class: "card" }, "This stage ended without ideas.");
   return el("div", { class: "card" },
-    el("p", { class: "muted small" }, `The top ${plural(stage.select_count, "item goes", "items go")} into the plan.`),
+    el("p", { class: "muted small" }, stage.select_count === 1
+      ? "The top item goes into the plan."
+      : `The top ${stage.select_count} items go into the plan.`),
     resultsList(stage),
     el("p", { class: "muted small", style: "margin-top:.75rem" }, "Wait for the facilitator to start the next stage."),
   );
