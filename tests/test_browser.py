@@ -239,6 +239,8 @@ def test_phone_reorders_the_shortlist_by_dragging(server: LiveServer, browser: o
             assert facilitator.call("stage:phase", {"stage_id": stage_id, "phase": to})["ok"]
         items = phone.locator(".rank-item .rank-text")
         expect(items).to_have_count(3)
+        # Measure the handles only once the ranking view has settled.
+        expect(phone.locator(".save-state")).to_have_text("Not submitted yet.")
 
         grip, top = phone.locator(".grip").nth(2).bounding_box(), items.nth(0).bounding_box()
         assert grip and top

@@ -87,9 +87,8 @@ def emit_idea_added(payload: dict[str, Any], workshop_id: str) -> None:
 
 def emit_tally(db: Session, workshop_id: str, stage_id: int) -> None:
     """Send the facilitators and projectors the current tally of one stage."""
-    workshop = services.get_workshop(db, workshop_id)
-    stage = services.get_stage(db, workshop_id=workshop_id, stage_id=stage_id)
-    view = snapshot.load_view(db, workshop)
+    view = snapshot.load_view(db, services.get_workshop(db, workshop_id))
+    stage = next(stage for stage in view.stages if stage.id == stage_id)
     socketio.emit(
         "tally", snapshot.tally(view, stage, "facilitator"), to=room_facilitators(workshop_id)
     )

@@ -170,36 +170,30 @@ def on_join(payload: JoinPayload, _: None) -> Ack:
     }
 
 
-@client_event("facilitate", FacilitatePayload)
-def on_facilitate(payload: FacilitatePayload, _: None) -> Ack:
-    """Facilitator console identifies with the workshop id and key. Acks the facilitator state."""
+def _open_screen(payload: FacilitatePayload, role: Literal["facilitator", "projector"]) -> Ack:
+    """Bind this connection to a workshop's console or projector and send it its state."""
     db = get_db()
     workshop = services.authenticate_facilitator(
         db, workshop_id=payload.workshop_id, key=payload.key
     )
-    bind_identity(
-        Identity("facilitator", workshop.id),
-        [room_all(workshop.id), room_facilitators(workshop.id)],
-    )
-    state = snapshot.public_state(snapshot.load_view(db, workshop), "facilitator", base_url())
+    room = room_facilitators if role == "facilitator" else room_projectors
+    bind_identity(Identity(role, workshop.id), [room_all(workshop.id), room(workshop.id)])
+    state = snapshot.public_state(snapshot.load_view(db, workshop), role, base_url())
     socketio.emit("state", state, to=request.sid)  # type: ignore[attr-defined]
     return {"state": state}
+
+
+@client_event("facilitate", FacilitatePayload)
+def on_facilitate(payload: FacilitatePayload, _: None) -> Ack:
+    """Facilitator console identifies with the workshop id and key. Acks the facilitator state."""
+    return _open_screen(payload, "facilitator")
 
 
 @client_event("present", FacilitatePayload)
 def on_present(payload: FacilitatePayload, _: None) -> Ack:
     """Projector identifies with the workshop id and facilitator key; it gets the public state
     (dot totals only once revealed) and cannot change anything."""
-    db = get_db()
-    workshop = services.authenticate_facilitator(
-        db, workshop_id=payload.workshop_id, key=payload.key
-    )
-    bind_identity(
-        Identity("projector", workshop.id), [room_all(workshop.id), room_projectors(workshop.id)]
-    )
-    state = snapshot.public_state(snapshot.load_view(db, workshop), "projector", base_url())
-    socketio.emit("state", state, to=request.sid)  # type: ignore[attr-defined]
-    return {"state": state}
+    return _open_screen(payload, "projector")
 
 
 # --------------------------------------------------------------------------- participants

@@ -131,20 +131,22 @@ def create_workshop() -> tuple[Response, int]:
     return response, 201
 
 
-def _presented_secret() -> str:
+def _bearer() -> str:
+    """The secret in `Authorization: Bearer ...`, or ""."""
     header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.args.get("token", "").strip()
+    return header[7:].strip() if header.lower().startswith("bearer ") else ""
+
+
+def _presented_secret() -> str:
+    """The Bearer secret, else `?token=` (plan links are opened straight from phones)."""
+    return _bearer() or request.args.get("token", "").strip()
 
 
 @bp.get("/api/workshops/<workshop_id>")
 def workshop_state(workshop_id: str) -> Response:
     """The facilitator's state snapshot; needs the facilitator key as a Bearer token."""
     db = get_db()
-    header = request.headers.get("Authorization", "")
-    key = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    workshop = services.authenticate_facilitator(db, workshop_id=workshop_id, key=key)
+    workshop = services.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
     return jsonify(
         snapshot.public_state(snapshot.load_view(db, workshop), "facilitator", base_url())
     )
