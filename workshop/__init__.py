@@ -13,6 +13,7 @@ from . import db
 from .broadcast import Coalescer
 from .config import from_environment
 from .extensions import socketio
+from .headers import loggable_path
 
 __all__ = ["create_app", "socketio"]
 
@@ -70,7 +71,13 @@ def _access_log(app: Flask) -> None:
     @app.after_request
     def _log(response: Response) -> Response:
         elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-        log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed)
+        log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            loggable_path(request.path),
+            response.status_code,
+            elapsed,
+        )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if response.mimetype == "text/html":

@@ -23,6 +23,7 @@ from . import services, snapshot
 from .broadcast import base_url
 from .db import get_db
 from .errors import DomainError
+from .headers import plan_disposition
 from .payloads import CreateWorkshopPayload, parse
 from .security import normalise_code
 
@@ -158,19 +159,12 @@ def _plan(workshop_id: str) -> Any:
     return workshop, services.get_plan(db, workshop=workshop)
 
 
-def _download_name(title: str, ext: str) -> str:
-    slug = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")
-    slug = "-".join(part for part in slug.split("-") if part)[:60] or "workshop"
-    return f"strategic-plan-{slug}.{ext}"
-
-
 @bp.get("/api/workshops/<workshop_id>/plan.md")
 def plan_markdown(workshop_id: str) -> Response:
     """The plan as Markdown (attachment); facilitator key or participant token required."""
     workshop, plan = _plan(workshop_id)
     response = Response(plan.markdown, content_type="text/markdown; charset=utf-8")
-    name = _download_name(workshop.title, "md")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Disposition"] = plan_disposition(workshop.title, "md")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -178,8 +172,12 @@ def plan_markdown(workshop_id: str) -> Response:
 @bp.get("/api/workshops/<workshop_id>/plan.html")
 def plan_html(workshop_id: str) -> Response:
     """The plan as a printable, self-contained HTML page."""
-    _workshop, plan = _plan(workshop_id)
+    workshop, plan = _plan(workshop_id)
     response = Response(plan.html, mimetype="text/html")
+    # Inline, so it opens in the browser to print; the name is what "Save as" offers.
+    response.headers["Content-Disposition"] = plan_disposition(
+        workshop.title, "html", attachment=False
+    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response

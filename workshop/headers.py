@@ -1,0 +1,61 @@
+"""User text on its way into HTTP headers and log lines: safe whatever the script it is in.
+
+HTTP header values are Latin-1 on the wire, so a title such as "Стратегия 2027" cannot go into
+a header as it is: the WSGI server fails while writing the response and the browser sees the
+connection drop. Filenames travel as RFC 6266 / RFC 5987 `filename*=UTF-8''…` with a plain
+ASCII `filename="…"` for old clients; log lines carry paths percent-encoded.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import quote
+
+FALLBACK_STEM = "workshop"
+STEM_MAX_LENGTH = 60
+
+# Characters a path may show in a log line as they are; everything else is percent-encoded,
+# so a line can never be split or forged by a CR or LF in a URL.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def _slug(text: str) -> str:
+    """Lower-case words of `text` (letters and digits of any script) joined by dashes."""
+    kept = "".join(ch if ch.isalnum() else "-" for ch in text.lower())
+    return "-".join(part for part in kept.split("-") if part)
+
+
+def download_stem(title: str) -> str:
+    """The title as a filename stem in its own script, e.g. "стратегия-2027"."""
+    stem = _slug(unicodedata.normalize("NFC", title))[:STEM_MAX_LENGTH].strip("-")
+    return stem or FALLBACK_STEM
+
+
+def ascii_stem(title: str) -> str:
+    """The title as an ASCII-only stem: accents dropped, other scripts left out."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
+    stem = _slug(ascii_only)[:STEM_MAX_LENGTH].strip("-")
+    return stem or FALLBACK_STEM
+
+
+def content_disposition(disposition: str, *, stem: str, ascii_fallback: str, ext: str) -> str:
+    """A Content-Disposition value with an ASCII `filename` and a UTF-8 `filename*`."""
+    fallback = f"{ascii_fallback}.{ext}"
+    encoded = quote(f"{stem}.{ext}", safe="")
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
+def plan_disposition(title: str, ext: str, *, attachment: bool = True) -> str:
+    """The Content-Disposition of a plan download: strategic-plan-<title>.<ext>."""
+    return content_disposition(
+        "attachment" if attachment else "inline",
+        stem=f"strategic-plan-{download_stem(title)}",
+        ascii_fallback=f"strategic-plan-{ascii_stem(title)}",
+        ext=ext,
+    )
+
+
+def loggable_path(path: str) -> str:
+    """A request path for a log line: ASCII, percent-encoded, without control characters."""
+    return quote(path, safe=_PATH_SAFE)
