@@ -275,7 +275,8 @@ def test_plan_markdown_is_an_attachment_with_the_results(room: Room) -> None:
     assert response.headers["Content-Type"] == "text/markdown; charset=utf-8"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert disposition.endswith('.md"')
+    assert 'filename="strategic-plan-acme-2030.md"' in disposition
+    assert disposition.endswith("filename*=UTF-8''strategic-plan-acme-2030.md")
     markdown = response.get_data(as_text=True)
     assert markdown.startswith("# Strategic plan: Acme 2030\n")
     # Ben ranked "Best place to work" first: it is the selected vision statement.
