@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from workshop.events import CLIENT_EVENTS, SERVER_EVENTS
+from workshop.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 API = (ROOT / "docs" / "api.md").read_text()

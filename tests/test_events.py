@@ -13,7 +13,7 @@ from flask import Flask
 from flask_socketio import SocketIOTestClient
 
 from tests.factories import Participant, Room, error_code, ok, received, wait_for
-from workshop.db import get_engine
+from workshop.persistence.db import get_engine
 
 # A few TALLY_INTERVALs (0.05 s in tests): long enough for any coalesced broadcast to arrive.
 SETTLE = 0.2
@@ -448,7 +448,6 @@ def test_projector_can_call_nothing(world: World) -> None:
 def test_facilitator_cannot_act_as_participant(world: World) -> None:
     ideas = world.brainstorm(world.vision, 2)
     cases: list[tuple[str, Any]] = [
-        ("idea:submit", {"stage_id": world.vision, "text": "From the console"}),
         ("votes:set", {"stage_id": world.vision, "votes": {str(ideas[0]): 1}}),
         ("ranking:set", {"stage_id": world.vision, "order": []}),
     ]
@@ -606,7 +605,17 @@ def test_hiding_an_unknown_or_foreign_idea_is_idea_not_found(world: World, other
                 "idea_not_found",
             )
     shown = other.facilitator_state()["stages"][0]["ideas"]
-    assert shown == [{"id": foreign_idea, "text": "Theirs", "hidden": False, "votes": 0}]
+    assert shown == [
+        {
+            "id": foreign_idea,
+            "text": "Theirs",
+            "fields": {},
+            "links": [],
+            "from_facilitator": False,
+            "hidden": False,
+            "votes": 0,
+        }
+    ]
 
 
 # --------------------------------------------------------------------------- phases
@@ -698,7 +707,7 @@ def test_stepping_back_from_rank_to_vote_keeps_dots_and_rankings(world: World) -
     rank(world.people[0], vision, [shortlist[1], shortlist[0]])
     before_me = me_of(world.room, world.people[0])
     back = phase(fac, vision, "vote")
-    assert back == {"id": vision, "phase": "vote", "shortlist": []}
+    assert back == {"id": vision, "phase": "vote", "step": 1, "shortlist": []}
     state = inbox(world.people[0].sock)["state"][-1]
     assert state["current"] == {"stage_id": vision, "phase": "vote"}
     assert stage_of(state, vision)["shortlist"] == []
@@ -729,7 +738,7 @@ def test_phase_on_another_stage_makes_it_current(world: World) -> None:
     # Both stages are open: ideas go to goals while vision keeps taking dots.
     submit(world.people[0], goals, "A goal")
     # Setting the phase a stage is already in only makes it current again.
-    assert phase(fac, vision, "vote") == {"id": vision, "phase": "vote", "shortlist": []}
+    assert phase(fac, vision, "vote") == {"id": vision, "phase": "vote", "step": 1, "shortlist": []}
     state = world.room.facilitator_state()
     assert state["current"] == {"stage_id": vision, "phase": "vote"}
     assert stage_of(state, goals)["phase"] == "brainstorm"

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from workshop.headers import (
+from workshop.web.headers import (
     ascii_stem,
     content_disposition,
     download_stem,

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from tests.factories import Participant, Room, ok
-from workshop.db import get_engine
-from workshop.security import CODE_ALPHABET
+from workshop.core.security import CODE_ALPHABET
+from workshop.persistence.db import get_engine
 
 
 def count_rows(app: Flask, table: str) -> int:
@@ -89,6 +89,7 @@ def test_a_new_workshop_has_the_default_agenda(client: FlaskClient) -> None:
         "title": "Acme 2030",
         "organization": None,
         "horizon_years": 3,
+        "template": "strategic-plan",
         "status": "active",
         "code": body["code"],
         "join_url": f"http://localhost/j/{body['code']}",

@@ -6,20 +6,20 @@ from typing import Any
 
 import pytest
 
-from workshop import rules
-from workshop.errors import DomainError
-from workshop.payloads import (
+from workshop.activities.brainstorm import IdeaSubmitPayload
+from workshop.activities.rank import RankingSetPayload
+from workshop.activities.vote import VotesSetPayload
+from workshop.core import rules
+from workshop.core.errors import DomainError
+from workshop.core.payloads import (
     CreateWorkshopPayload,
     EmptyPayload,
     FacilitatePayload,
     IdeaHidePayload,
-    IdeaSubmitPayload,
     JoinPayload,
     Payload,
-    RankingSetPayload,
     StagePayload,
     StagePhasePayload,
-    VotesSetPayload,
     parse,
 )
 

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from workshop import security
+from workshop.core import security
 
 LOOK_ALIKES = set("0O1IL")
 

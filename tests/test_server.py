@@ -20,6 +20,8 @@ from tests.server import LiveServer
 pytestmark = pytest.mark.server
 
 TIMEOUT = 10.0
+# What every participant's idea carries besides its id and text before it is defined or linked.
+PLAIN = {"fields": {}, "links": [], "from_facilitator": False}
 TITLE = "Acme 2030"
 ORGANIZATION = "Acme Port"
 NAMES = ("Ana", "Ben", "Cleo")
@@ -256,7 +258,7 @@ def run_stage(fac: Peer, people: list[Person], stage: dict[str, Any]) -> list[in
     for person, mark in zip(people, marks, strict=True):
         state = person.peer.wait_for("state", current_is(sid, "vote"), since=mark)
         assert stage_of(state, sid)["ideas"] == [
-            {"id": idea_id, "text": idea_text(key, i)} for i, idea_id in enumerate(ids)
+            {"id": idea_id, "text": idea_text(key, i), **PLAIN} for i, idea_id in enumerate(ids)
         ]
         assert state["me"]["remaining"][str(sid)] == 5
         assert state["me"]["ideas"] == [i for ideas in person.ideas.values() for i in ideas]
@@ -328,6 +330,7 @@ def expected_me(person: Person, stage_ids: list[int], ids: dict[int, list[int]])
             for sid in stage_ids
         },
         "rankings": {str(sid): [ids[sid][i] for i in RANKINGS[index]] for sid in stage_ids},
+        "links": {},
         "remaining": {str(sid): 5 - sum(VOTES[index].values()) for sid in stage_ids},
     }
 
@@ -462,7 +465,7 @@ def test_acknowledged_writes_survive_sigkill(
     assert resumed["state"]["current"] == {"stage_id": sid, "phase": "brainstorm"}
     assert resumed["state"]["me"]["ideas"] == [idea["id"]]
     ideas = stage_of(facilitator_state(server, created), sid)["ideas"]
-    assert ideas == [{"id": idea["id"], "text": text, "hidden": False, "votes": 0}]
+    assert ideas == [{"id": idea["id"], "text": text, **PLAIN, "hidden": False, "votes": 0}]
     retry = ana.ok("idea:submit", {"stage_id": sid, "text": text, "client_id": "c1"})
     assert retry == {"ok": True, "idea": idea, "duplicate": True}
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from . import db
-from .broadcast import Coalescer
 from .config import from_environment
 from .extensions import socketio
-from .headers import loggable_path
+from .persistence import db
+from .realtime import codec
+from .realtime.broadcast import Coalescer
+from .web.headers import loggable_path
 
 __all__ = ["create_app", "socketio"]
 
@@ -45,7 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
 
-    from . import events, views  # noqa: F401  (registers the handlers)
+    from .realtime import events  # noqa: F401  (registers the Socket.IO handlers)
+    from .web import views
 
     app.register_blueprint(views.bp)
     app.extensions["workshop_coalescer"] = Coalescer(app)
@@ -56,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
         ping_interval=10,
         ping_timeout=20,
+        json=codec,
     )
     _access_log(app)
     return app

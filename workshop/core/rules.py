@@ -1,4 +1,4 @@
-"""The rules as pure functions: phases, idea text, dot budgets, shortlist, Borda, selection.
+"""The rules as pure functions: idea text, dot budgets, shortlist, Borda, selection.
 
 Nothing here touches Flask, the database or the network, so every rule can be tested
 exhaustively and reused unchanged by the services, the snapshots and the plan.
@@ -11,42 +11,9 @@ from dataclasses import dataclass
 
 from .errors import DomainError
 
-PHASES: tuple[str, ...] = ("pending", "brainstorm", "vote", "rank", "done")
-"""A stage's phases in order. "pending" means the facilitator has not opened it yet."""
-
-SETTABLE_PHASES: tuple[str, ...] = PHASES[1:]
-
 IDEA_MAX_LENGTH = 280
 NAME_MAX_LENGTH = 40
 MAX_IDEAS_PER_PARTICIPANT_PER_STAGE = 50
-
-
-# --------------------------------------------------------------------------- phases
-
-
-def check_transition(current: str, target: str) -> None:
-    """Allow one step forward, one step back (to reopen), or staying put.
-
-    Skipping ahead is refused because every phase feeds the next: the shortlist needs the
-    dots, and the results need the rankings. Stepping back lets a facilitator reopen a phase
-    that was closed too early; nothing participants sent is deleted when that happens.
-    """
-    if target not in SETTABLE_PHASES:
-        raise DomainError("invalid_phase", f"Unknown phase {target!r}.")
-    here, there = PHASES.index(current), PHASES.index(target)
-    if abs(there - here) > 1:
-        raise DomainError(
-            "invalid_transition",
-            f"A stage in {current!r} can move to the next or previous phase, not to {target!r}.",
-        )
-
-
-def require_phase(actual: str, expected: str) -> None:
-    """Raise wrong_phase unless a stage is in the phase an action needs."""
-    if actual != expected:
-        raise DomainError(
-            "wrong_phase", f"This stage is in its {actual!r} phase; that needs {expected!r}."
-        )
 
 
 # --------------------------------------------------------------------------- text
@@ -212,14 +179,28 @@ def results(
 def decide(
     *,
     totals: Mapping[int, int],
-    stored_shortlist: Sequence[int],
+    stored_shortlist: Sequence[int] | None,
     orders: Iterable[Sequence[int]],
     select_count: int,
 ) -> list[Result]:
     """A stage's results from its dots, its frozen shortlist and everyone's orders.
 
     Shortlisted ideas that were hidden since (absent from `totals`) drop out of the count.
+    A stage without a rank step (`stored_shortlist` None) is decided by dots alone: every idea
+    counts as shortlisted, scored by its dots; with neither vote nor rank, by the order the
+    ideas were written. `select_count` 0 selects every idea.
     """
+    if select_count <= 0:
+        select_count = len(totals)
+    if stored_shortlist is None:
+        by_dots = shortlist(totals, len(totals))
+        return results(
+            ideas=by_dots,
+            totals=totals,
+            shortlisted=by_dots,
+            scores=totals,
+            select_count=select_count,
+        )
     shortlisted = [idea_id for idea_id in stored_shortlist if idea_id in totals]
     return results(
         ideas=list(totals),

@@ -15,35 +15,36 @@ from typing import Any, Literal, TypeVar
 from flask import request
 from flask_socketio import join_room, leave_room, rooms
 
-from . import services, snapshot
+from .. import activities
+from ..activities import common
+from ..activities.base import EventSpec, Outcome
+from ..core.errors import DomainError
+from ..core.payloads import (
+    EmptyPayload,
+    FacilitatePayload,
+    IdeaHidePayload,
+    JoinPayload,
+    Payload,
+    StagePayload,
+    StagePhasePayload,
+    parse,
+)
+from ..extensions import socketio
+from ..persistence.db import get_db
+from ..persistence.models import Participant, Workshop
+from ..persistence.queries import get_participant, get_workshop
+from ..services import stages, workshops
+from . import snapshot
 from .broadcast import (
     base_url,
     broadcast_state,
-    emit_idea_added,
     emit_to_workshop,
+    publish,
     room_all,
     room_facilitators,
     room_participant,
     room_projectors,
     schedule_participant_count,
-    schedule_tally,
-)
-from .db import get_db
-from .errors import DomainError
-from .extensions import socketio
-from .models import Participant, Workshop
-from .payloads import (
-    EmptyPayload,
-    FacilitatePayload,
-    IdeaHidePayload,
-    IdeaSubmitPayload,
-    JoinPayload,
-    Payload,
-    RankingSetPayload,
-    StagePayload,
-    StagePhasePayload,
-    VotesSetPayload,
-    parse,
 )
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,14 @@ Ack = dict[str, Any]
 
 # Every event a client may send, for the docs test.
 CLIENT_EVENTS: list[str] = []
-SERVER_EVENTS = ["state", "idea:added", "participants", "tally", "workshop:finished"]
+SERVER_EVENTS = [
+    "state",
+    "idea:added",
+    "participants",
+    "tally",
+    "workshop:finished",
+    "suggestion:added",
+]
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ def bind_identity(identity: Identity, room_names: list[str]) -> None:
 
 
 def client_event(
-    name: str, model: type[P], *, role: Role | None = None
+    name: str, model: type[P], *, role: Role | tuple[Role, ...] | None = None
 ) -> Callable[[Callable[[P, Any], Ack]], Callable[..., Ack]]:
     """Register a handler that gets a parsed payload and, when `role` is set, its identity.
 
@@ -129,17 +137,18 @@ def client_event(
     return decorate
 
 
-def _authorise(role: Role) -> Participant | Workshop:
+def _authorise(role: Role | tuple[Role, ...]) -> Participant | Workshop:
+    allowed = (role,) if isinstance(role, str) else role
     identity = current_identity()
     if identity is None:
         raise DomainError("not_joined", "Join a workshop (or open it as facilitator) first.")
-    if identity.role != role:
-        raise DomainError("forbidden", f"Only the {role} can do that.")
+    if identity.role not in allowed:
+        raise DomainError("forbidden", f"Only the {' or the '.join(allowed)} can do that.")
     db = get_db()
-    if role == "participant":
+    if identity.role == "participant":
         assert identity.participant_id is not None
-        return services.get_participant(db, identity.participant_id)
-    return services.get_workshop(db, identity.workshop_id)
+        return get_participant(db, identity.participant_id)
+    return get_workshop(db, identity.workshop_id)
 
 
 # --------------------------------------------------------------------------- identification
@@ -151,7 +160,7 @@ def on_join(payload: JoinPayload, _: None) -> Ack:
     sends `state` to this connection and, for a new participant, a coalesced `participants`
     count to the console and projector."""
     db = get_db()
-    joined = services.join(db, code=payload.code, name=payload.name, token=payload.token)
+    joined = workshops.join(db, code=payload.code, name=payload.name, token=payload.token)
     workshop, participant = joined.workshop, joined.participant
     assert participant.id is not None
     bind_identity(
@@ -173,7 +182,7 @@ def on_join(payload: JoinPayload, _: None) -> Ack:
 def _open_screen(payload: FacilitatePayload, role: Literal["facilitator", "projector"]) -> Ack:
     """Bind this connection to a workshop's console or projector and send it its state."""
     db = get_db()
-    workshop = services.authenticate_facilitator(
+    workshop = workshops.authenticate_facilitator(
         db, workshop_id=payload.workshop_id, key=payload.key
     )
     room = room_facilitators if role == "facilitator" else room_projectors
@@ -196,51 +205,26 @@ def on_present(payload: FacilitatePayload, _: None) -> Ack:
     return _open_screen(payload, "projector")
 
 
-# --------------------------------------------------------------------------- participants
+# --------------------------------------------------------------------------- activities
 
 
-def _idea_json(idea: Any) -> dict[str, Any]:
-    return {"id": idea.id, "stage_id": idea.stage_id, "text": idea.text}
+def _register(spec: EventSpec) -> None:
+    """One handler per activity event: parse, authorise, the activity's service, ack, publish."""
+
+    def handler(payload: Payload, who: Participant | Workshop) -> Ack:
+        db = get_db()
+        outcome: Outcome = spec.handler(db, who, payload)
+        workshop_id = who.workshop_id if isinstance(who, Participant) else who.id
+        publish(db, workshop_id, outcome.publish)
+        return outcome.ack
+
+    handler.__doc__ = spec.summary
+    handler.__name__ = f"on_{spec.name.replace(':', '_')}"
+    client_event(spec.name, spec.payload, role=spec.roles)(handler)
 
 
-@client_event("idea:submit", IdeaSubmitPayload, role="participant")
-def on_idea_submit(payload: IdeaSubmitPayload, participant: Participant) -> Ack:
-    """Participant adds an idea in brainstorm. Sends `idea:added` to the console and projector
-    (only the first time: a retry with the same client_id returns the stored idea)."""
-    idea, created = services.submit_idea(
-        get_db(),
-        participant=participant,
-        stage_id=payload.stage_id,
-        text=payload.text,
-        client_id=payload.client_id,
-    )
-    if created:
-        emit_idea_added({"idea": _idea_json(idea)}, participant.workshop_id)
-    return {"idea": _idea_json(idea), "duplicate": not created}
-
-
-@client_event("votes:set", VotesSetPayload, role="participant")
-def on_votes_set(payload: VotesSetPayload, participant: Participant) -> Ack:
-    """Participant replaces its dot allocation for a stage. A change schedules a `tally`."""
-    stage, allocation, remaining, changed = services.set_votes(
-        get_db(), participant=participant, stage_id=payload.stage_id, votes=payload.allocation()
-    )
-    if changed:
-        assert stage.id is not None
-        schedule_tally(participant.workshop_id, stage.id)
-    return {"votes": {str(k): v for k, v in allocation.items()}, "remaining": remaining}
-
-
-@client_event("ranking:set", RankingSetPayload, role="participant")
-def on_ranking_set(payload: RankingSetPayload, participant: Participant) -> Ack:
-    """Participant replaces its order of a stage's shortlist. A change schedules a `tally`."""
-    stage, order, changed = services.set_ranking(
-        get_db(), participant=participant, stage_id=payload.stage_id, order=payload.order
-    )
-    if changed:
-        assert stage.id is not None
-        schedule_tally(participant.workshop_id, stage.id)
-    return {"order": order}
+for _activity, _spec in activities.events():
+    _register(_spec)
 
 
 # --------------------------------------------------------------------------- facilitator
@@ -250,18 +234,23 @@ def on_ranking_set(payload: RankingSetPayload, participant: Participant) -> Ack:
 def on_stage_phase(payload: StagePhasePayload, workshop: Workshop) -> Ack:
     """Facilitator makes a stage current and sets its phase. Broadcasts `state` to everyone."""
     db = get_db()
-    stage = services.set_phase(
-        db, workshop=workshop, stage_id=payload.stage_id, phase=payload.phase
-    )
+    stage = stages.set_phase(db, workshop=workshop, stage_id=payload.stage_id, phase=payload.phase)
     broadcast_state(db, workshop)
-    return {"stage": {"id": stage.id, "phase": stage.phase, "shortlist": list(stage.shortlist)}}
+    return {
+        "stage": {
+            "id": stage.id,
+            "phase": common.current_kind(stage),
+            "step": stage.step_index,
+            "shortlist": list(stage.shortlist),
+        }
+    }
 
 
 @client_event("results:reveal", StagePayload, role="facilitator")
 def on_results_reveal(payload: StagePayload, workshop: Workshop) -> Ack:
     """Facilitator shows a stage's dot totals to participants and projector. Broadcasts `state`."""
     db = get_db()
-    stage = services.reveal_results(db, workshop=workshop, stage_id=payload.stage_id)
+    stage = stages.reveal_results(db, workshop=workshop, stage_id=payload.stage_id)
     broadcast_state(db, workshop)
     return {"stage": {"id": stage.id, "revealed": stage.revealed}}
 
@@ -270,7 +259,7 @@ def on_results_reveal(payload: StagePayload, workshop: Workshop) -> Ack:
 def on_idea_hide(payload: IdeaHidePayload, workshop: Workshop) -> Ack:
     """Facilitator hides an idea (or shows it again with "hidden": false). Broadcasts `state`."""
     db = get_db()
-    idea = services.hide_idea(db, workshop=workshop, idea_id=payload.idea_id, hidden=payload.hidden)
+    idea = stages.hide_idea(db, workshop=workshop, idea_id=payload.idea_id, hidden=payload.hidden)
     broadcast_state(db, workshop)
     return {"idea": {"id": idea.id, "stage_id": idea.stage_id, "hidden": idea.hidden}}
 
@@ -281,7 +270,7 @@ def on_workshop_finish(_payload: EmptyPayload, workshop: Workshop) -> Ack:
     with the plan URLs and a final `state`. Finishing again returns the same plan."""
     db = get_db()
     was_active = workshop.status == "active"
-    services.finish_workshop(db, workshop=workshop)
+    stages.finish_workshop(db, workshop=workshop)
     links = snapshot.plan_links(workshop, base_url())
     if was_active:
         emit_to_workshop("workshop:finished", {"plan": links}, workshop.id)

@@ -19,13 +19,15 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from . import services, snapshot
-from .broadcast import base_url
-from .db import get_db
-from .errors import DomainError
+from ..core.errors import DomainError
+from ..core.payloads import CreateWorkshopPayload, TemplateSavePayload, parse
+from ..core.security import normalise_code
+from ..persistence.db import get_db
+from ..persistence.queries import get_workshop, get_workshop_by_code
+from ..realtime import snapshot
+from ..realtime.broadcast import base_url, broadcast_state
+from ..services import agenda, stages, workshops
 from .headers import plan_disposition
-from .payloads import CreateWorkshopPayload, parse
-from .security import normalise_code
 
 bp = Blueprint("workshop", __name__)
 
@@ -46,7 +48,7 @@ def join_by_code() -> BaseResponse | tuple[str, int]:
     if not code:
         return redirect(url_for("workshop.index"))
     try:
-        services.get_workshop_by_code(get_db(), code)
+        get_workshop_by_code(get_db(), code)
     except DomainError:
         return render_template("index.html", join_error=code or " ", code=code), 404
     return redirect(url_for("workshop.participant_page", code=code))
@@ -57,7 +59,7 @@ def participant_page(code: str) -> BaseResponse | tuple[str, int] | str:
     """The phone page of a workshop."""
     normal = normalise_code(code)
     try:
-        workshop = services.get_workshop_by_code(get_db(), normal)
+        workshop = get_workshop_by_code(get_db(), normal)
     except DomainError:
         return render_template("index.html", join_error=code, code=normal), 404
     if normal != code:
@@ -68,7 +70,7 @@ def participant_page(code: str) -> BaseResponse | tuple[str, int] | str:
 @bp.get("/j/<code>/qr.svg")
 def join_qr(code: str) -> Response:
     """The join URL as a QR code (SVG), for the projector."""
-    workshop = services.get_workshop_by_code(get_db(), code)
+    workshop = get_workshop_by_code(get_db(), code)
     qr = segno.make(f"{base_url()}j/{workshop.code}", error="m")
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=10, border=2, xmldecl=False, svgns=True, title="Join QR code")
@@ -80,14 +82,14 @@ def join_qr(code: str) -> Response:
 @bp.get("/w/<workshop_id>/facilitate")
 def facilitator_page(workshop_id: str) -> str:
     """The facilitator console (the key travels in the URL fragment, never to the server)."""
-    workshop = services.get_workshop(get_db(), workshop_id)
+    workshop = get_workshop(get_db(), workshop_id)
     return render_template("console.html", workshop=workshop)
 
 
 @bp.get("/w/<workshop_id>/present")
 def projector_page(workshop_id: str) -> str:
     """The room screen."""
-    workshop = services.get_workshop(get_db(), workshop_id)
+    workshop = get_workshop(get_db(), workshop_id)
     return render_template("present.html", workshop=workshop)
 
 
@@ -108,7 +110,7 @@ def create_workshop() -> tuple[Response, int]:
     if body is None:
         raise DomainError("invalid_payload", "Send a JSON object with at least a title.")
     payload = parse(CreateWorkshopPayload, body)
-    workshop, key = services.create_workshop(
+    workshop, key = workshops.create_workshop(
         get_db(),
         title=payload.title,
         organization=payload.organization,
@@ -147,16 +149,62 @@ def _presented_secret() -> str:
 def workshop_state(workshop_id: str) -> Response:
     """The facilitator's state snapshot; needs the facilitator key as a Bearer token."""
     db = get_db()
-    workshop = services.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
     return jsonify(
         snapshot.public_state(snapshot.load_view(db, workshop), "facilitator", base_url())
     )
 
 
+@bp.get("/api/templates")
+def list_templates() -> Response:
+    """Every agenda template a new workshop can start from: built-in ones, then saved ones."""
+    templates = [agenda.template_summary(t) for t in agenda.list_templates(get_db())]
+    return jsonify({"templates": templates})
+
+
+@bp.post("/api/templates")
+def save_template() -> tuple[Response, int]:
+    """Save a workshop's agenda as a template of its own (facilitator key as Bearer)."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise DomainError("invalid_payload", 'Send {"workshop_id": ...} as JSON.')
+    payload = parse(TemplateSavePayload, body)
+    db = get_db()
+    workshop = workshops.authenticate_facilitator(
+        db, workshop_id=payload.workshop_id, key=_bearer()
+    )
+    row = agenda.save_template(db, workshop=workshop)
+    summary = agenda.template_summary(agenda.get_template(db, row.id))
+    return jsonify(summary), 201
+
+
+@bp.get("/api/workshops/<workshop_id>/agenda")
+def get_agenda(workshop_id: str) -> Response:
+    """The workshop's stages and steps with their settings (facilitator key as Bearer)."""
+    db = get_db()
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    return jsonify(agenda.get_agenda(db, workshop))
+
+
+@bp.put("/api/workshops/<workshop_id>/agenda")
+def put_agenda(workshop_id: str) -> Response:
+    """Replace the stages that have not started; connected clients get the new state."""
+    db = get_db()
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    body = request.get_json(silent=True)
+    if body is None:
+        raise DomainError("invalid_agenda", 'Send {"stages": [...]} as JSON.')
+    agenda.replace_agenda(db, workshop=workshop, body=body)
+    broadcast_state(db, get_workshop(db, workshop.id))
+    return jsonify(agenda.get_agenda(db, workshop))
+
+
 def _plan(workshop_id: str) -> Any:
     db = get_db()
-    workshop = services.authenticate_reader(db, workshop_id=workshop_id, secret=_presented_secret())
-    return workshop, services.get_plan(db, workshop=workshop)
+    workshop = workshops.authenticate_reader(
+        db, workshop_id=workshop_id, secret=_presented_secret()
+    )
+    return workshop, stages.get_plan(db, workshop=workshop)
 
 
 @bp.get("/api/workshops/<workshop_id>/plan.md")

@@ -35,31 +35,6 @@ class FacilitatePayload(Payload):
     key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-class IdeaSubmitPayload(Payload):
-    stage_id: StageId
-    text: ShortText
-    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-
-
-class VotesSetPayload(Payload):
-    stage_id: StageId
-    votes: Annotated[dict[str, int], Field(max_length=500)]
-
-    def allocation(self) -> dict[int, int]:
-        """The votes keyed by idea id; keys must be whole numbers (JSON object keys are text)."""
-        out: dict[int, int] = {}
-        for key, count in self.votes.items():
-            if not (key.isascii() and key.isdigit()) or len(key) > 18:
-                raise DomainError("invalid_payload", f"votes: {key!r} is not an idea id.")
-            out[int(key)] = count
-        return out
-
-
-class RankingSetPayload(Payload):
-    stage_id: StageId
-    order: Annotated[list[IdeaId], Field(max_length=100)]
-
-
 class StagePhasePayload(Payload):
     stage_id: StageId
     phase: Annotated[str, StringConstraints(max_length=20)]
@@ -76,6 +51,10 @@ class IdeaHidePayload(Payload):
 
 class EmptyPayload(Payload):
     pass
+
+
+class TemplateSavePayload(Payload):
+    workshop_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class CreateWorkshopPayload(Payload):

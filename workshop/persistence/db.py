@@ -9,9 +9,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
-
-from . import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from sqlmodel import Session, create_engine
 
 
 def make_engine(url: str) -> Engine:
@@ -61,15 +59,26 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 
 def init_db(app: Flask | None = None) -> None:
-    """Create any missing tables."""
-    SQLModel.metadata.create_all(get_engine(app))
+    """Bring the schema up to date: create it, or migrate a database of an earlier release."""
+    import os  # TEMPORARY until migrations land
+
+    if os.environ.get("TMP_CREATE_ALL"):
+        from sqlmodel import SQLModel
+
+        from .. import activities  # noqa: F401
+
+        SQLModel.metadata.create_all(get_engine(app))
+        return
+    from .migrate import upgrade
+
+    upgrade(get_engine(app))
 
 
 @click.command("init-db")
 def init_db_command() -> None:
-    """Create the tables (they are also created on start)."""
+    """Create or upgrade the tables (this also happens on every start)."""
     init_db()
-    click.echo("Initialised the database.")
+    click.echo("The database is up to date.")
 
 
 def init_app(app: Flask) -> None:

@@ -15,10 +15,13 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request
 from sqlmodel import Session
 
-from . import services, snapshot
-from .db import get_engine
-from .extensions import socketio
-from .models import Workshop
+from ..activities.base import Publication, StateChanged, Tally, ToConsole, ToScreens
+from ..extensions import socketio
+from ..persistence.db import get_engine
+from ..persistence.models import Workshop
+from ..persistence.queries import get_workshop, participant_count
+from . import snapshot
+from .codec import Shared, WithMe
 
 log = logging.getLogger(__name__)
 
@@ -50,51 +53,58 @@ def base_url() -> str:
 
 
 def broadcast_state(db: Session, workshop: Workshop) -> None:
-    """Send every audience of a workshop its fresh snapshot (after a phase change and the like)."""
+    """Send every audience of a workshop its fresh snapshot (after a phase change and the like).
+
+    The workshop is read once. Each audience's snapshot is built and serialised once; each
+    phone's packet is that shared text with its own small `me` spliced in (see `codec`).
+    """
     view = snapshot.load_view(db, workshop)
     url = base_url()
     socketio.emit(
         "state",
-        snapshot.public_state(view, "facilitator", url),
+        Shared(snapshot.public_state(view, "facilitator", url)),
         to=room_facilitators(workshop.id),
     )
     socketio.emit(
-        "state", snapshot.public_state(view, "projector", url), to=room_projectors(workshop.id)
+        "state",
+        Shared(snapshot.public_state(view, "projector", url)),
+        to=room_projectors(workshop.id),
     )
-    public = snapshot.public_state(view, "participant", url)
+    public = Shared(snapshot.public_state(view, "participant", url))
     for participant_id, me in snapshot.participant_parts(db, view).items():
-        socketio.emit(
-            "state", snapshot.participant_state(public, me), to=room_participant(participant_id)
-        )
+        socketio.emit("state", WithMe(public, me), to=room_participant(participant_id))
+
+
+def publish(db: Session, workshop_id: str, publications: tuple[Publication, ...]) -> None:
+    """Carry out what a handler asked to publish, after its write was committed."""
+    for item in publications:
+        if isinstance(item, Tally):
+            schedule_tally(workshop_id, item.stage_id)
+        elif isinstance(item, ToScreens):
+            socketio.emit(item.event, item.payload, to=room_facilitators(workshop_id))
+            socketio.emit(item.event, item.payload, to=room_projectors(workshop_id))
+        elif isinstance(item, ToConsole):
+            socketio.emit(item.event, item.payload, to=room_facilitators(workshop_id))
+    if any(isinstance(item, StateChanged) for item in publications):
+        broadcast_state(db, get_workshop(db, workshop_id))
 
 
 def emit_participant_count(db: Session, workshop_id: str) -> None:
     """Send the facilitators and projectors how many people have joined."""
-    payload = {"count": services.participant_count(db, workshop_id)}
+    payload = {"count": participant_count(db, workshop_id)}
     socketio.emit("participants", payload, to=room_facilitators(workshop_id))
     socketio.emit("participants", payload, to=room_projectors(workshop_id))
 
 
-def emit_idea_added(payload: dict[str, Any], workshop_id: str) -> None:
-    """Send a new idea to the screens that show the idea wall: console and projector.
-
-    Phones do not get every idea live: with hundreds of phones that would be hundreds of
-    messages per idea. They see the ideas when voting starts.
-    """
-    socketio.emit("idea:added", payload, to=room_facilitators(workshop_id))
-    socketio.emit("idea:added", payload, to=room_projectors(workshop_id))
-
-
 def emit_tally(db: Session, workshop_id: str, stage_id: int) -> None:
-    """Send the facilitators and projectors the current tally of one stage."""
-    view = snapshot.load_view(db, services.get_workshop(db, workshop_id))
-    stage = next(stage for stage in view.stages if stage.id == stage_id)
-    socketio.emit(
-        "tally", snapshot.tally(view, stage, "facilitator"), to=room_facilitators(workshop_id)
-    )
-    socketio.emit(
-        "tally", snapshot.tally(view, stage, "projector"), to=room_projectors(workshop_id)
-    )
+    """Send the facilitators and projectors the current tally of one stage (from counters)."""
+    workshop = get_workshop(db, workshop_id)
+    console = snapshot.tally(db, workshop, stage_id, "facilitator")
+    socketio.emit("tally", console, to=room_facilitators(workshop_id))
+    projector = dict(console)
+    if "totals" in projector and not snapshot.stage_revealed(db, workshop, stage_id):
+        del projector["totals"]
+    socketio.emit("tally", projector, to=room_projectors(workshop_id))
 
 
 class Coalescer:

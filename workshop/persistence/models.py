@@ -1,4 +1,8 @@
-"""Every table, in one place. The database is the single source of truth for a workshop."""
+"""The core tables. Each activity module declares its own tables (votes, rankings, links…).
+
+The database is the single source of truth for a workshop. Every schema change comes with a
+migration under `migrations/versions/`.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +38,12 @@ class Workshop(SQLModel, table=True):
 
 
 class Stage(SQLModel, table=True):
-    """One agenda item (vision, goals, projects...) and its phase and settings."""
+    """One level of the plan (vision, goals, projects, or a custom key) and its agenda.
+
+    `steps` is the ordered agenda: `[{"kind": "vote", "settings": {...}}, ...]`, settings
+    complete (defaults filled in) and validated by the activity registry. `step_index` is the
+    current step; -1 means the stage has not been opened ("pending").
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: str = Field(foreign_key="workshop.id", index=True)
@@ -42,14 +51,29 @@ class Stage(SQLModel, table=True):
     key: str = Field(max_length=40)
     title: str = Field(max_length=80)
     prompt: str = Field(max_length=400)
-    phase: str = Field(default="pending", max_length=16)
-    dot_budget: int = 5
-    max_dots_per_idea: int = 3
-    shortlist_size: int = 5
-    select_count: int = 1
+    steps: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    step_index: int = -1
     revealed: bool = False
     # Frozen when the stage enters "rank", so everyone orders the same list.
     shortlist: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Decided when the stage enters "done": the ids of its selected items, best first.
+    selected: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    decided: bool = False
+
+
+class AgendaTemplate(SQLModel, table=True):
+    """An agenda a facilitator saved from a workshop, to start new workshops from."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    title: str = Field(max_length=120)
+    description: str = Field(default="", max_length=400)
+    source_workshop_id: str | None = Field(default=None, max_length=32)
+    stages: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------- people
@@ -65,11 +89,16 @@ class Participant(SQLModel, table=True):
     joined_at: datetime = Field(default_factory=utcnow)
 
 
-# --------------------------------------------------------------------------- contributions
+# --------------------------------------------------------------------------- items
 
 
 class Idea(SQLModel, table=True):
-    """A short idea submitted in a stage's brainstorm. A lower id means an earlier idea."""
+    """An item of a stage: sent in a brainstorm, or added by the facilitator (no participant).
+
+    A lower id means an earlier idea. `text` is the wording as voted; a correction goes into
+    `fields["text"]`. `links` are the facilitator-confirmed parents (ids of selected items of
+    earlier stages) this item serves.
+    """
 
     __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
 
@@ -80,25 +109,9 @@ class Idea(SQLModel, table=True):
     client_id: str | None = Field(default=None, max_length=64)
     text: str = Field(max_length=280)
     hidden: bool = False
+    fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    links: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
-
-
-class DotVote(SQLModel, table=True):
-    """Dots one participant put on one idea. A participant's rows for a stage are replaced whole."""
-
-    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
-    idea_id: int = Field(foreign_key="idea.id", primary_key=True)
-    stage_id: int = Field(foreign_key="stage.id", index=True)
-    count: int
-
-
-class Ranking(SQLModel, table=True):
-    """One participant's order of a stage's shortlist (idea ids, best first)."""
-
-    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
-    stage_id: int = Field(foreign_key="stage.id", primary_key=True, index=True)
-    idea_order: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------- output
@@ -112,3 +125,17 @@ class Plan(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     markdown: str
     html: str
+
+
+# --------------------------------------------------------------------------- live counters
+
+
+class Counter(SQLModel, table=True):
+    """A running count kept current by every write, so a live tally reads one stage's rows
+    instead of recounting the workshop. `idea_id` 0 holds the stage-wide counts (voters,
+    rankers); other rows are per idea (dots). Activities name their own counters."""
+
+    stage_id: int = Field(foreign_key="stage.id", primary_key=True)
+    idea_id: int = Field(default=0, primary_key=True)
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0

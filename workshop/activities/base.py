@@ -1,0 +1,160 @@
+"""What every activity module provides, and what a handler hands back to the realtime edge.
+
+An activity is one kind of step (brainstorm, vote, rank, link, define, done). Its module owns
+its payload types, pure rules, tables, service functions and snapshot slice, and declares all
+of that in one `Activity` subclass; `activities/__init__.py` registers them and the rest of the
+app (event handlers, snapshot, agenda validation, docs test) is built from that registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session, SQLModel
+
+from ..core.payloads import Payload
+from ..persistence.models import Idea, Participant, Stage, Workshop
+
+Role = Literal["facilitator", "projector", "participant"]
+Audience = Literal["facilitator", "projector", "participant"]
+
+
+class StepSettings(BaseModel):
+    """A step's settings: strict types, no unknown keys, every field with a default."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class NoSettings(StepSettings):
+    """For activities without settings."""
+
+
+# --------------------------------------------------------------------------- what handlers return
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Publish a coalesced `tally` of this stage to the console and projector."""
+
+    stage_id: int
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    """Publish a fresh `state` to every audience of the workshop."""
+
+
+@dataclass(frozen=True)
+class ToScreens:
+    """Send one event to the console and projector (not to phones)."""
+
+    event: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToConsole:
+    """Send one event to the facilitator consoles only."""
+
+    event: str
+    payload: dict[str, Any]
+
+
+Publication = Tally | StateChanged | ToScreens | ToConsole
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A handler's result: the ack's fields and what to publish once it is committed."""
+
+    ack: dict[str, Any]
+    publish: tuple[Publication, ...] = ()
+
+
+Actor = Participant | Workshop
+Handler = Callable[[Session, Any, Any], Outcome]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One client event an activity answers: its payload type, who may send it, its handler."""
+
+    name: str
+    payload: type[Payload]
+    roles: tuple[Role, ...]
+    handler: Handler
+    summary: str
+
+
+# --------------------------------------------------------------------------- snapshot context
+
+
+@dataclass
+class WorkshopData:
+    """Everything loaded once for one snapshot of a workshop; activities add their own parts."""
+
+    workshop: Workshop
+    stages: list[Stage]
+    ideas: dict[int, list[Idea]]  # stage id -> every idea (hidden ones too), earliest first
+    participants: int
+    parts: dict[str, Any] = field(default_factory=dict)  # activity kind -> what it loaded
+
+    def stage(self, stage_id: int) -> Stage:
+        """A loaded stage by id."""
+        return next(stage for stage in self.stages if stage.id == stage_id)
+
+    def visible_ids(self, stage_id: int) -> list[int]:
+        """The ids of a stage's visible ideas, earliest first."""
+        return [i.id for i in self.ideas.get(stage_id, []) if i.id is not None and not i.hidden]
+
+
+@dataclass
+class StageSlice:
+    """What one activity adds to one stage of a snapshot."""
+
+    keys: dict[str, Any] = field(default_factory=dict)
+    progress: dict[str, Any] = field(default_factory=dict)
+    per_idea: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+class Activity:
+    """The declaration of one activity; subclasses override what they need."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    description: ClassVar[str]
+    settings: ClassVar[type[StepSettings]] = NoSettings
+    levels: ClassVar[tuple[str, ...] | None] = None
+    """Stage keys this step may run on; None means any."""
+    events: ClassVar[Sequence[EventSpec]] = ()
+    tables: ClassVar[tuple[type[SQLModel], ...]] = ()
+    """This activity's tables; each has a `stage_id` column."""
+
+    def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
+        """The stage has just moved to this step from another one (not yet committed)."""
+
+    def unwind(self, db: Session, stage: Stage) -> None:
+        """The stage moved back from this step to an earlier one (not yet committed)."""
+
+    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
+        """Read what this activity's slices need, for all its stages at once."""
+        return None
+
+    def stage_slice(
+        self,
+        data: WorkshopData,
+        stage: Stage,
+        settings: Mapping[str, Any],
+        audience: Audience,
+    ) -> StageSlice:
+        """This activity's part of one stage in a snapshot for `audience`."""
+        return StageSlice()
+
+    def me(
+        self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
+    ) -> dict[int, dict[str, Any]]:
+        """Per participant (or just `only`), this activity's part of `me`, keyed by `me` key."""
+        return {}

@@ -1,0 +1,152 @@
+"""Brainstorm: everyone sends short ideas. The facilitator can add items too (preloaded before
+the stage opens, like last year's goals, or during it) and hide duplicates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import StringConstraints
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..core import rules
+from ..core.errors import DomainError
+from ..core.payloads import Payload, ShortText, StageId
+from ..persistence.models import Idea, Participant, Workshop
+from ..persistence.queries import get_stage, get_workshop, require_active
+from . import common
+from .base import Activity, EventSpec, Outcome, StateChanged, ToScreens
+
+KIND = "brainstorm"
+
+
+class IdeaSubmitPayload(Payload):
+    stage_id: StageId
+    text: ShortText
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+def idea_json(idea: Idea) -> dict[str, Any]:
+    """An idea as `idea:added` and the `idea:submit` ack carry it."""
+    return {"id": idea.id, "stage_id": idea.stage_id, "text": idea.text}
+
+
+def _by_client_id(
+    db: Session, *, workshop_id: str, participant_id: int | None, client_id: str
+) -> Idea | None:
+    query = select(Idea).where(Idea.workshop_id == workshop_id, Idea.client_id == client_id)
+    if participant_id is None:
+        query = query.where(Idea.participant_id == None)  # noqa: E711  (SQL IS NULL)
+    else:
+        query = query.where(Idea.participant_id == participant_id)
+    return db.exec(query).first()
+
+
+def submit_idea(
+    db: Session,
+    *,
+    workshop_id: str,
+    participant: Participant | None,
+    stage_id: int,
+    text: str,
+    client_id: str | None = None,
+) -> tuple[Idea, bool]:
+    """Add an idea to a stage; return it and whether it is new.
+
+    Participants add ideas while the stage is in brainstorm. The facilitator (`participant`
+    None) may add items at any time before the stage is decided, except while it is being
+    ranked (the shortlist is frozen then). A retry carrying the same client_id returns the
+    first idea instead of adding a second, so a phone that lost the ack can send again.
+    """
+    workshop = get_workshop(db, workshop_id)
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
+    author = participant.id if participant is not None else None
+    if client_id:
+        existing = _by_client_id(
+            db, workshop_id=workshop.id, participant_id=author, client_id=client_id
+        )
+        if existing is not None:
+            if existing.stage_id != stage.id:
+                raise DomainError(
+                    "invalid_payload", "That client_id was already used for another stage."
+                )
+            return existing, False
+    require_active(workshop)
+    phase = common.current_kind(stage)
+    if participant is not None and phase != KIND:
+        raise DomainError(
+            "wrong_phase", f"This stage is in its {phase!r} phase; that needs 'brainstorm'."
+        )
+    if participant is None and (stage.decided or phase == "rank"):
+        raise DomainError("wrong_phase", "Items can be added until the stage is ranked or decided.")
+    cleaned = rules.clean_idea_text(text)
+    if participant is not None:
+        mine = db.exec(
+            select(func.count())
+            .select_from(Idea)
+            .where(Idea.stage_id == stage.id, Idea.participant_id == participant.id)
+        ).one()
+        if mine >= rules.MAX_IDEAS_PER_PARTICIPANT_PER_STAGE:
+            raise DomainError(
+                "too_many_ideas",
+                f"You can send at most {rules.MAX_IDEAS_PER_PARTICIPANT_PER_STAGE} ideas "
+                "per stage.",
+            )
+    assert stage.id is not None
+    idea = Idea(
+        workshop_id=workshop.id,
+        stage_id=stage.id,
+        participant_id=author,
+        client_id=client_id or None,
+        text=cleaned,
+    )
+    db.add(idea)
+    try:
+        db.commit()
+    except IntegrityError:
+        # The same client_id raced in from a second connection: the first one won.
+        db.rollback()
+        existing = _by_client_id(
+            db, workshop_id=workshop.id, participant_id=author, client_id=client_id or ""
+        )
+        if existing is None:
+            raise
+        return existing, False
+    return idea, True
+
+
+def _on_idea_submit(
+    db: Session, who: Participant | Workshop, payload: IdeaSubmitPayload
+) -> Outcome:
+    participant = who if isinstance(who, Participant) else None
+    idea, created = submit_idea(
+        db,
+        workshop_id=who.workshop_id if isinstance(who, Participant) else who.id,
+        participant=participant,
+        stage_id=payload.stage_id,
+        text=payload.text,
+        client_id=payload.client_id,
+    )
+    publish: tuple[Any, ...] = ()
+    if created:
+        publish = (ToScreens("idea:added", {"idea": idea_json(idea)}),)
+        if participant is None:
+            # A facilitator's item is part of the agenda: everyone's state shows it.
+            publish = (*publish, StateChanged())
+    return Outcome(ack={"idea": idea_json(idea), "duplicate": not created}, publish=publish)
+
+
+class Brainstorm(Activity):
+    kind = KIND
+    label = "Brainstorm"
+    description = "Everyone sends short ideas; the facilitator can hide duplicates."
+    events = (
+        EventSpec(
+            "idea:submit",
+            IdeaSubmitPayload,
+            ("participant", "facilitator"),
+            _on_idea_submit,
+            "Add an idea (participants in brainstorm; the facilitator until the stage is ranked).",
+        ),
+    )

@@ -1,0 +1,61 @@
+"""Small helpers the activity modules share: the current step of a stage, id-keyed payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session
+
+from ..core import steps
+from ..core.errors import DomainError
+from ..persistence.models import Stage
+from ..persistence.queries import get_stage, get_workshop, require_active, visible_idea_ids
+
+__all__ = ["current_kind", "id_keys", "open_step", "step_settings", "visible_idea_ids"]
+
+
+def kinds(stage: Stage) -> list[str]:
+    """The kinds of a stage's steps, in agenda order."""
+    return [str(step["kind"]) for step in stage.steps]
+
+
+def current_kind(stage: Stage) -> str:
+    """The stage's phase: the kind of its current step, or "pending"."""
+    return steps.phase_of(kinds(stage), stage.step_index)
+
+
+def step_settings(stage: Stage, kind: str) -> dict[str, Any] | None:
+    """The settings of the stage's current step if it is of `kind`, else of its first step of
+    that kind, else None (the stage has no such step)."""
+    if current_kind(stage) == kind:
+        return dict(stage.steps[stage.step_index].get("settings", {}))
+    for step in stage.steps:
+        if step["kind"] == kind:
+            return dict(step.get("settings", {}))
+    return None
+
+
+def open_step(
+    db: Session, workshop_id: str, stage_id: int, kind: str
+) -> tuple[Stage, dict[str, Any]]:
+    """The stage, if the workshop is active and the stage is in a `kind` step; its settings."""
+    workshop = get_workshop(db, workshop_id)
+    require_active(workshop)
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
+    actual = current_kind(stage)
+    if actual != kind:
+        raise DomainError(
+            "wrong_phase", f"This stage is in its {actual!r} phase; that needs {kind!r}."
+        )
+    return stage, dict(stage.steps[stage.step_index].get("settings", {}))
+
+
+def id_keys(values: Mapping[str, Any], where: str) -> dict[int, Any]:
+    """An object keyed by ids written as text (JSON keys are text) keyed by int instead."""
+    out: dict[int, Any] = {}
+    for key, value in values.items():
+        if not (key.isascii() and key.isdigit()) or len(key) > 18:
+            raise DomainError("invalid_payload", f"{where}: {key!r} is not an id.")
+        out[int(key)] = value
+    return out

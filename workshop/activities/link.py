@@ -1,0 +1,237 @@
+"""Link: participants propose which selected items of earlier stages each item serves; the
+facilitator settles each item's links. This is where the plan's alignment comes from."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import Field
+from sqlalchemy import JSON, delete
+from sqlalchemy import Column as SAColumn
+from sqlmodel import Field as Column
+from sqlmodel import Session, SQLModel, col, select
+
+from ..core import levels
+from ..core.errors import DomainError
+from ..core.payloads import IdeaId, Payload, StageId
+from ..persistence import counters
+from ..persistence.models import Idea, Participant, Stage, Workshop
+from ..persistence.queries import get_idea, get_stage, list_stages, require_active
+from . import common
+from .base import (
+    Activity,
+    Audience,
+    EventSpec,
+    Outcome,
+    StageSlice,
+    StateChanged,
+    Tally,
+    WorkshopData,
+)
+
+KIND = "link"
+MAX_PARENTS = 20
+
+
+class LinkProposal(SQLModel, table=True):
+    """The parents one participant proposes for one item; replaced whole by `link:set`."""
+
+    participant_id: int = Column(foreign_key="participant.id", primary_key=True)
+    idea_id: int = Column(foreign_key="idea.id", primary_key=True)
+    stage_id: int = Column(foreign_key="stage.id", index=True)
+    parent_ids: list[int] = Column(default_factory=list, sa_column=SAColumn(JSON, nullable=False))
+
+
+class LinkSetPayload(Payload):
+    stage_id: StageId
+    links: Annotated[dict[str, list[IdeaId]], Field(max_length=500)]
+
+
+class LinkConfirmPayload(Payload):
+    idea_id: IdeaId
+    parent_ids: Annotated[list[IdeaId], Field(max_length=MAX_PARENTS)]
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def item_ids(db: Session, stage: Stage) -> list[int]:
+    """The items of a stage later steps work on: its selected items once it is decided,
+    otherwise its visible ideas."""
+    assert stage.id is not None
+    if stage.decided:
+        return list(stage.selected)
+    return common.visible_idea_ids(db, stage.id)
+
+
+def candidates(stages: list[Stage]) -> dict[int, levels.ParentItem]:
+    """Every selected item of the decided stages, as a possible parent."""
+    return {
+        idea_id: levels.ParentItem(idea_id, stage.key, stage.position)
+        for stage in stages
+        if stage.decided
+        for idea_id in stage.selected
+    }
+
+
+def parent_options(stages: list[Stage], stage: Stage) -> list[int]:
+    """The ids a stage's items may serve: selected items of earlier stages of parent levels,
+    in agenda order, then rank order."""
+    allowed = levels.PARENT_LEVELS.get(stage.key, ())
+    return [
+        idea_id
+        for other in sorted(stages, key=lambda s: s.position)
+        if other.decided and other.position < stage.position and other.key in allowed
+        for idea_id in other.selected
+    ]
+
+
+# --------------------------------------------------------------------------- services
+
+
+def set_links(
+    db: Session, *, participant: Participant, stage_id: int, links: Mapping[int, list[int]]
+) -> tuple[Stage, dict[int, list[int]], bool]:
+    """Replace a participant's link proposals for a stage; return them and whether they changed."""
+    stage, _settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
+    assert stage.id is not None and participant.id is not None
+    items = set(item_ids(db, stage))
+    every = candidates(list_stages(db, participant.workshop_id))
+    checked: dict[int, list[int]] = {}
+    for idea_id, parent_ids in sorted(links.items()):
+        if idea_id not in items:
+            raise DomainError("idea_not_found", f"Idea {idea_id} is not an item of this stage.")
+        if len(parent_ids) > MAX_PARENTS:
+            raise DomainError("invalid_links", f"At most {MAX_PARENTS} parents per item.")
+        parents = levels.check_parents(stage.key, stage.position, parent_ids, every)
+        if parents:
+            checked[idea_id] = parents
+    mine = (
+        col(LinkProposal.participant_id) == participant.id,
+        col(LinkProposal.stage_id) == stage.id,
+    )
+    before = {
+        row.idea_id: list(row.parent_ids) for row in db.exec(select(LinkProposal).where(*mine))
+    }
+    if before == checked:
+        return stage, checked, False
+    db.execute(delete(LinkProposal).where(*mine))
+    for idea_id, parents in checked.items():
+        db.add(
+            LinkProposal(
+                participant_id=participant.id,
+                idea_id=idea_id,
+                stage_id=stage.id,
+                parent_ids=parents,
+            )
+        )
+    delta = int(bool(checked)) - int(bool(before))
+    counters.add(db, stage.id, {(counters.STAGE_WIDE, "linkers"): delta})
+    db.commit()
+    return stage, checked, True
+
+
+def confirm_links(db: Session, *, workshop: Workshop, idea_id: int, parent_ids: list[int]) -> Idea:
+    """Settle which items an item serves (the facilitator's word, shown in the plan)."""
+    require_active(workshop)
+    idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
+    if idea.hidden:
+        raise DomainError("idea_not_found", f"Idea {idea_id} is hidden.")
+    every = candidates(list_stages(db, workshop.id))
+    parents = levels.check_parents(stage.key, stage.position, parent_ids, every)
+    if list(idea.links) != parents:
+        idea.links = parents
+        db.add(idea)
+        db.commit()
+    return idea
+
+
+def _on_link_set(db: Session, participant: Participant, payload: LinkSetPayload) -> Outcome:
+    stage, links, changed = set_links(
+        db,
+        participant=participant,
+        stage_id=payload.stage_id,
+        links=common.id_keys(payload.links, "links"),
+    )
+    assert stage.id is not None
+    return Outcome(
+        ack={"links": {str(k): v for k, v in links.items()}},
+        publish=(Tally(stage.id),) if changed else (),
+    )
+
+
+def _on_link_confirm(db: Session, workshop: Workshop, payload: LinkConfirmPayload) -> Outcome:
+    idea = confirm_links(
+        db, workshop=workshop, idea_id=payload.idea_id, parent_ids=list(payload.parent_ids)
+    )
+    return Outcome(
+        ack={"idea": {"id": idea.id, "stage_id": idea.stage_id, "links": list(idea.links)}},
+        publish=(StateChanged(),),
+    )
+
+
+# --------------------------------------------------------------------------- the activity
+
+
+class Link(Activity):
+    kind = KIND
+    label = "Link"
+    description = "Everyone proposes which goals (or programs, projects) each item serves."
+    levels = tuple(levels.PARENT_LEVELS)
+    tables = (LinkProposal,)
+    events = (
+        EventSpec(
+            "link:set",
+            LinkSetPayload,
+            ("participant",),
+            _on_link_set,
+            "Replace the participant's proposed links for a stage's items.",
+        ),
+        EventSpec(
+            "link:confirm",
+            LinkConfirmPayload,
+            ("facilitator",),
+            _on_link_confirm,
+            "Settle which items an item serves.",
+        ),
+    )
+
+    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
+        counts: dict[int, dict[int, dict[int, int]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(int))
+        )
+        query = select(LinkProposal).where(col(LinkProposal.stage_id).in_(stage_ids))
+        for row in db.exec(query):
+            for parent_id in row.parent_ids:
+                counts[row.stage_id][row.idea_id][parent_id] += 1
+        counted = counters.read(db, stage_ids)
+        linkers = {sid: counted.get(sid, {}).get("linkers", {}).get(0, 0) for sid in stage_ids}
+        return {"counts": counts, "linkers": linkers}
+
+    def stage_slice(
+        self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
+    ) -> StageSlice:
+        assert stage.id is not None
+        loaded = data.parts[KIND]
+        keys: dict[str, Any] = {"parents": parent_options(data.stages, stage)}
+        if audience == "facilitator":
+            keys["link_proposals"] = {
+                str(idea_id): {str(p): n for p, n in sorted(per.items())}
+                for idea_id, per in sorted(loaded["counts"].get(stage.id, {}).items())
+            }
+        return StageSlice(keys=keys, progress={"linkers": loaded["linkers"].get(stage.id, 0)})
+
+    def me(
+        self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
+    ) -> dict[int, dict[str, Any]]:
+        query = select(LinkProposal).where(col(LinkProposal.stage_id).in_(stage_ids))
+        if only is not None:
+            query = query.where(LinkProposal.participant_id == only)
+        out: dict[int, dict[str, Any]] = defaultdict(lambda: {"links": {}})
+        for row in db.exec(query.order_by(col(LinkProposal.idea_id))):
+            per_stage = out[row.participant_id]["links"].setdefault(str(row.stage_id), {})
+            per_stage[str(row.idea_id)] = list(row.parent_ids)
+        return dict(out)

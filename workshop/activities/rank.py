@@ -1,0 +1,176 @@
+"""Rank: the top ideas by dots form a shortlist, frozen on entering the step; everyone orders it.
+
+The orders are aggregated by a Borda count when the stage reaches `done`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+from sqlalchemy import Column as SAColumn
+from sqlmodel import JSON, Session, SQLModel, col, select
+from sqlmodel import Field as Column
+
+from ..core import rules
+from ..core.payloads import IdeaId, Payload, StageId
+from ..persistence import counters
+from ..persistence.models import Participant, Stage, utcnow
+from . import common, vote
+from .base import (
+    Activity,
+    Audience,
+    EventSpec,
+    Outcome,
+    StageSlice,
+    StepSettings,
+    Tally,
+    WorkshopData,
+)
+
+KIND = "rank"
+
+
+class Ranking(SQLModel, table=True):
+    """One participant's order of a stage's shortlist (idea ids, best first)."""
+
+    participant_id: int = Column(foreign_key="participant.id", primary_key=True)
+    stage_id: int = Column(foreign_key="stage.id", primary_key=True, index=True)
+    idea_order: list[int] = Column(default_factory=list, sa_column=SAColumn(JSON, nullable=False))
+    updated_at: datetime = Column(default_factory=utcnow)
+
+
+class RankSettings(StepSettings):
+    shortlist_size: Annotated[int, Field(ge=1, le=50)] = 5
+
+
+class RankingSetPayload(Payload):
+    stage_id: StageId
+    order: Annotated[list[IdeaId], Field(max_length=100)]
+
+
+def orders(db: Session, stage_ids: Sequence[int]) -> dict[int, list[list[int]]]:
+    """stage id -> every submitted order."""
+    out: dict[int, list[list[int]]] = defaultdict(list)
+    if stage_ids:
+        query = select(Ranking.stage_id, Ranking.idea_order).where(
+            col(Ranking.stage_id).in_(list(stage_ids))
+        )
+        for stage_id, order in db.exec(query):
+            out[stage_id].append(list(order))
+    return dict(out)
+
+
+def set_ranking(
+    db: Session, *, participant: Participant, stage_id: int, order: Sequence[int]
+) -> tuple[Stage, list[int], bool]:
+    """Replace a participant's order of a stage's shortlist (partial orders are fine).
+
+    Returns the stage, the stored order and whether anything changed.
+    """
+    stage, _settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
+    checked = rules.check_order(order, stage.shortlist)
+    assert stage.id is not None and participant.id is not None
+    ranking = db.get(Ranking, (participant.id, stage.id))
+    if not checked:
+        # An empty order withdraws the ranking: the participant no longer counts as ranked.
+        if ranking is None:
+            return stage, checked, False
+        db.delete(ranking)
+        counters.add(db, stage.id, {(counters.STAGE_WIDE, "rankers"): -1})
+        db.commit()
+        return stage, checked, True
+    if ranking is not None and list(ranking.idea_order) == checked:
+        return stage, checked, False
+    if ranking is None:
+        ranking = Ranking(participant_id=participant.id, stage_id=stage.id, idea_order=checked)
+        counters.add(db, stage.id, {(counters.STAGE_WIDE, "rankers"): 1})
+    else:
+        ranking.idea_order = checked
+        ranking.updated_at = utcnow()
+    db.add(ranking)
+    db.commit()
+    return stage, checked, True
+
+
+def recount(db: Session, stage_id: int) -> None:
+    """Rebuild a stage's rankers counter from the stored rankings."""
+    counters.reset(db, stage_id, ["rankers"])
+    count = len(orders(db, [stage_id]).get(stage_id, []))
+    counters.add(db, stage_id, {(counters.STAGE_WIDE, "rankers"): count})
+
+
+def _on_ranking_set(db: Session, participant: Participant, payload: RankingSetPayload) -> Outcome:
+    stage, order, changed = set_ranking(
+        db, participant=participant, stage_id=payload.stage_id, order=payload.order
+    )
+    assert stage.id is not None
+    return Outcome(ack={"order": order}, publish=(Tally(stage.id),) if changed else ())
+
+
+def shortlist_for(stage: Stage, audience: Audience) -> list[int]:
+    """The shortlist from "rank" on: by dots for the facilitator and once revealed, otherwise
+    in the order the ideas were written, so its order does not leak the hidden dot ranking."""
+    if not stage.shortlist:
+        return []
+    if audience == "facilitator" or stage.revealed:
+        return list(stage.shortlist)
+    return sorted(stage.shortlist)
+
+
+class Rank(Activity):
+    kind = KIND
+    label = "Rank"
+    description = "The top ideas by dots are shortlisted; everyone puts the shortlist in order."
+    settings = RankSettings
+    tables = (Ranking,)
+    events = (
+        EventSpec(
+            "ranking:set",
+            RankingSetPayload,
+            ("participant",),
+            _on_ranking_set,
+            "Replace the participant's order of a stage's shortlist.",
+        ),
+    )
+
+    def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
+        assert stage.id is not None
+        visible = {stage.id: common.visible_idea_ids(db, stage.id)}
+        dots = vote.totals(db, [stage.id], visible)[stage.id]
+        stage.shortlist = rules.shortlist(dots, int(settings["shortlist_size"]))
+
+    def unwind(self, db: Session, stage: Stage) -> None:
+        stage.shortlist = []
+
+    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
+        counted = counters.read(db, stage_ids)
+        return {sid: counted.get(sid, {}).get("rankers", {}).get(0, 0) for sid in stage_ids}
+
+    def stage_slice(
+        self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
+    ) -> StageSlice:
+        assert stage.id is not None
+        return StageSlice(
+            keys={
+                "shortlist_size": settings["shortlist_size"],
+                "shortlist": shortlist_for(stage, audience),
+            },
+            progress={"rankers": data.parts[KIND].get(stage.id, 0)},
+        )
+
+    def me(
+        self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
+    ) -> dict[int, dict[str, Any]]:
+        query = select(Ranking).where(col(Ranking.stage_id).in_(stage_ids))
+        if only is not None:
+            query = query.where(Ranking.participant_id == only)
+        out: dict[int, dict[str, Any]] = defaultdict(lambda: {"rankings": {}})
+        for ranking in db.exec(query):
+            out[ranking.participant_id]["rankings"][str(ranking.stage_id)] = list(
+                ranking.idea_order
+            )
+        return dict(out)

@@ -1,0 +1,212 @@
+"""Dot vote: each participant spends a small budget of dots, at most a few per idea.
+
+Totals stay hidden from the room until the facilitator reveals them (to avoid bandwagoning);
+the console sees them live. Live tallies come from running counters, kept current by each
+`votes:set` in its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import Field
+from sqlalchemy import delete, distinct, func
+from sqlmodel import Field as Column
+from sqlmodel import Session, SQLModel, col, select
+
+from ..core import rules
+from ..core.payloads import Payload, StageId
+from ..persistence import counters
+from ..persistence.models import Participant, Stage
+from . import common
+from .base import (
+    Activity,
+    Audience,
+    EventSpec,
+    Outcome,
+    StageSlice,
+    StepSettings,
+    Tally,
+    WorkshopData,
+)
+
+KIND = "vote"
+
+# --------------------------------------------------------------------------- table
+
+
+class DotVote(SQLModel, table=True):
+    """Dots one participant put on one idea. A participant's rows for a stage are replaced whole."""
+
+    participant_id: int = Column(foreign_key="participant.id", primary_key=True)
+    idea_id: int = Column(foreign_key="idea.id", primary_key=True)
+    stage_id: int = Column(foreign_key="stage.id", index=True)
+    count: int
+
+
+# --------------------------------------------------------------------------- settings and payload
+
+
+class VoteSettings(StepSettings):
+    dot_budget: Annotated[int, Field(ge=1, le=100)] = 5
+    max_dots_per_idea: Annotated[int, Field(ge=1, le=100)] = 3
+
+
+class VotesSetPayload(Payload):
+    stage_id: StageId
+    votes: Annotated[dict[str, int], Field(max_length=500)]
+
+    def allocation(self) -> dict[int, int]:
+        """The votes keyed by idea id; keys must be whole numbers (JSON object keys are text)."""
+        return common.id_keys(self.votes, "votes")
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def totals(
+    db: Session,
+    stage_ids: list[int],
+    visible: Mapping[int, list[int]],
+    *,
+    counted: Mapping[int, Mapping[str, Mapping[int, int]]] | None = None,
+) -> dict[int, dict[int, int]]:
+    """stage id -> visible idea id -> dots, from the running counters (0 where none)."""
+    if counted is None:
+        counted = counters.read(db, stage_ids)
+    out: dict[int, dict[int, int]] = {}
+    for stage_id in stage_ids:
+        dots = counted.get(stage_id, {}).get("dots", {})
+        out[stage_id] = {idea_id: dots.get(idea_id, 0) for idea_id in visible.get(stage_id, [])}
+    return out
+
+
+def voters(db: Session, stage_ids: list[int]) -> dict[int, int]:
+    """stage id -> participants who spent at least one dot there (from the counters)."""
+    counted = counters.read(db, stage_ids)
+    return {sid: counted.get(sid, {}).get("voters", {}).get(0, 0) for sid in stage_ids}
+
+
+def recount(db: Session, stage_id: int) -> None:
+    """Rebuild a stage's vote counters from the stored dots (after a migration or a merge)."""
+    counters.reset(db, stage_id, ["dots", "voters"])
+    deltas: dict[tuple[int, str], int] = {}
+    query = (
+        select(DotVote.idea_id, func.sum(DotVote.count))
+        .where(DotVote.stage_id == stage_id)
+        .group_by(col(DotVote.idea_id))
+    )
+    for idea_id, total in db.exec(query):
+        deltas[(idea_id, "dots")] = int(total or 0)
+    people = db.exec(
+        select(func.count(distinct(col(DotVote.participant_id)))).where(
+            DotVote.stage_id == stage_id
+        )
+    ).one()
+    deltas[(counters.STAGE_WIDE, "voters")] = int(people)
+    counters.add(db, stage_id, deltas)
+
+
+# --------------------------------------------------------------------------- service
+
+
+def set_votes(
+    db: Session, *, participant: Participant, stage_id: int, votes: Mapping[int, int]
+) -> tuple[Stage, dict[int, int], int, bool]:
+    """Replace a participant's dot allocation for a stage.
+
+    Returns the stage, the stored allocation, the dots left and whether anything changed.
+    """
+    stage, settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
+    budget, cap = settings["dot_budget"], settings["max_dots_per_idea"]
+    assert stage.id is not None and participant.id is not None
+    allocation = rules.check_allocation(
+        votes, eligible=common.visible_idea_ids(db, stage.id), budget=budget, per_idea_cap=cap
+    )
+    mine = (col(DotVote.participant_id) == participant.id, col(DotVote.stage_id) == stage.id)
+    before = {vote.idea_id: vote.count for vote in db.exec(select(DotVote).where(*mine))}
+    remaining = rules.remaining_dots(allocation, budget)
+    if before == allocation:
+        return stage, allocation, remaining, False
+    db.execute(delete(DotVote).where(*mine))
+    for idea_id, count in allocation.items():
+        db.add(
+            DotVote(participant_id=participant.id, idea_id=idea_id, stage_id=stage.id, count=count)
+        )
+    deltas: dict[tuple[int, str], int] = defaultdict(int)
+    for idea_id in set(before) | set(allocation):
+        deltas[(idea_id, "dots")] = allocation.get(idea_id, 0) - before.get(idea_id, 0)
+    deltas[(counters.STAGE_WIDE, "voters")] = int(bool(allocation)) - int(bool(before))
+    counters.add(db, stage.id, deltas)
+    db.commit()
+    return stage, allocation, remaining, True
+
+
+def _on_votes_set(db: Session, participant: Participant, payload: VotesSetPayload) -> Outcome:
+    stage, allocation, remaining, changed = set_votes(
+        db, participant=participant, stage_id=payload.stage_id, votes=payload.allocation()
+    )
+    assert stage.id is not None
+    return Outcome(
+        ack={"votes": {str(k): v for k, v in allocation.items()}, "remaining": remaining},
+        publish=(Tally(stage.id),) if changed else (),
+    )
+
+
+# --------------------------------------------------------------------------- the activity
+
+
+class Vote(Activity):
+    kind = KIND
+    label = "Dot vote"
+    description = "Everyone spends a small budget of dots; totals stay hidden until the reveal."
+    settings = VoteSettings
+    tables = (DotVote,)
+    events = (
+        EventSpec(
+            "votes:set",
+            VotesSetPayload,
+            ("participant",),
+            _on_votes_set,
+            "Replace the participant's dot allocation for a stage.",
+        ),
+    )
+
+    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
+        visible = {stage_id: data.visible_ids(stage_id) for stage_id in stage_ids}
+        return {"totals": totals(db, stage_ids, visible), "voters": voters(db, stage_ids)}
+
+    def stage_slice(
+        self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
+    ) -> StageSlice:
+        assert stage.id is not None
+        loaded = data.parts[KIND]
+        stage_totals: dict[int, int] = loaded["totals"].get(stage.id, {})
+        see = audience == "facilitator" or stage.revealed
+        return StageSlice(
+            keys={
+                "dot_budget": settings["dot_budget"],
+                "max_dots_per_idea": settings["max_dots_per_idea"],
+            },
+            progress={
+                "voters": loaded["voters"].get(stage.id, 0),
+                "dots": sum(stage_totals.values()),
+            },
+            per_idea={idea_id: {"votes": n} for idea_id, n in stage_totals.items()} if see else {},
+        )
+
+    def me(
+        self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
+    ) -> dict[int, dict[str, Any]]:
+        visible = {idea_id for stage_id in stage_ids for idea_id in data.visible_ids(stage_id)}
+        query = select(DotVote).where(col(DotVote.stage_id).in_(stage_ids))
+        if only is not None:
+            query = query.where(DotVote.participant_id == only)
+        out: dict[int, dict[str, Any]] = defaultdict(lambda: {"votes": {}})
+        for vote in db.exec(query.order_by(col(DotVote.idea_id))):
+            if vote.idea_id in visible:
+                per_stage = out[vote.participant_id]["votes"].setdefault(str(vote.stage_id), {})
+                per_stage[str(vote.idea_id)] = vote.count
+        return dict(out)

@@ -1,0 +1,301 @@
+"""The levels of a strategic plan: which item may serve which, and the fields each level has.
+
+A program serves goals; a project serves programs or goals (one without a program is
+"independent"); an action serves a project, a program or a goal. Links always point up the
+plan, to selected items of earlier stages, so the alignment map is a tree-like graph with no
+cycles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .errors import DomainError
+
+LEVELS: tuple[str, ...] = (
+    "vision",
+    "mission",
+    "values",
+    "goals",
+    "programs",
+    "projects",
+    "actions",
+)
+"""The standard stage keys, top of the plan first. Any other key is a custom stage."""
+
+PARENT_LEVELS: dict[str, tuple[str, ...]] = {
+    "programs": ("goals",),
+    "projects": ("programs", "goals"),
+    "actions": ("projects", "programs", "goals"),
+}
+"""Which levels an item of each level may serve. Levels not listed serve nothing."""
+
+APPROACHES: tuple[str, ...] = ("waterfall", "agile", "hybrid")
+FIELD_TEXT_MAX = 400
+SHORT_FIELD_MAX = 120
+MAX_LIST_ITEMS = 20
+STAGE_KEY = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+
+FIELDS_BY_LEVEL: dict[str, tuple[str, ...]] = {
+    "goals": ("text", "metrics"),
+    "programs": ("text", "owner", "outcome", "metrics"),
+    "projects": ("text", "owner", "deliverables", "due", "approach"),
+    "actions": ("text", "owner", "due"),
+}
+"""The fields `item:update` accepts per level; every other level has only `text`."""
+
+METRIC_KEYS: tuple[str, ...] = ("metric", "baseline", "target", "due")
+
+
+def can_link(level: str) -> bool:
+    """Whether items of this level serve anything (and so may have a link step)."""
+    return level in PARENT_LEVELS
+
+
+def fields_of(level: str) -> tuple[str, ...]:
+    """The fields an item of this level can carry."""
+    return FIELDS_BY_LEVEL.get(level, ("text",))
+
+
+# --------------------------------------------------------------------------- links
+
+
+@dataclass(frozen=True)
+class ParentItem:
+    """A selected item of an earlier stage that items of a later stage may serve."""
+
+    idea_id: int
+    level: str
+    stage_position: int
+
+
+def check_parents(
+    level: str,
+    stage_position: int,
+    parent_ids: Sequence[int],
+    candidates: Mapping[int, ParentItem],
+) -> list[int]:
+    """Validate the parents one item of `level` names; return them sorted, without repeats.
+
+    `candidates` are the selected items of the workshop by id, from any stage; ids from other
+    workshops are simply absent, so they are as unknown as ids that never existed.
+    """
+    allowed = PARENT_LEVELS.get(level)
+    if allowed is None:
+        raise DomainError("link_not_allowed", f"Items of {level!r} do not serve other items.")
+    if len(set(parent_ids)) != len(parent_ids):
+        raise DomainError("invalid_links", "A parent is named twice.")
+    for parent_id in parent_ids:
+        parent = candidates.get(parent_id)
+        if parent is None:
+            raise DomainError(
+                "parent_not_found",
+                f"Item {parent_id} is not a selected item of this workshop.",
+            )
+        if parent.stage_position >= stage_position or parent.level not in allowed:
+            raise DomainError(
+                "parent_not_allowed",
+                f"An item of {level!r} can serve {' or '.join(allowed)}, not {parent.level!r}.",
+            )
+    return sorted(parent_ids)
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise DomainError("invalid_field", f"{field} is required.")
+        return None
+    if not isinstance(value, str):
+        raise DomainError("invalid_field", f"{field} must be text.")
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        if required:
+            raise DomainError("invalid_field", f"{field} is required.")
+        return None
+    if len(cleaned) > limit:
+        raise DomainError("invalid_field", f"{field} can be at most {limit} characters.")
+    return cleaned
+
+
+def check_date(value: Any, field: str) -> str | None:
+    """An ISO date (YYYY-MM-DD) or nothing."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise DomainError("invalid_date", f"{field} must be a date written YYYY-MM-DD.")
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise DomainError("invalid_date", f"{field}: {value!r} is not a YYYY-MM-DD date.") from None
+
+
+def _metrics(value: Any) -> list[dict[str, str | None]]:
+    if not isinstance(value, list) or len(value) > MAX_LIST_ITEMS:
+        raise DomainError("invalid_field", f"metrics must be a list of at most {MAX_LIST_ITEMS}.")
+    out: list[dict[str, str | None]] = []
+    for index, raw in enumerate(value):
+        if not isinstance(raw, dict) or set(raw) - set(METRIC_KEYS):
+            raise DomainError(
+                "invalid_field",
+                f"metrics[{index}] must be an object with {', '.join(METRIC_KEYS)}.",
+            )
+        out.append(
+            {
+                "metric": _text(raw.get("metric"), f"metrics[{index}].metric", 200, required=True),
+                "baseline": _text(raw.get("baseline"), f"metrics[{index}].baseline", 100),
+                "target": _text(raw.get("target"), f"metrics[{index}].target", 100),
+                "due": check_date(raw.get("due"), f"metrics[{index}].due"),
+            }
+        )
+    return out
+
+
+def _deliverables(value: Any) -> list[str]:
+    if not isinstance(value, list) or len(value) > MAX_LIST_ITEMS:
+        raise DomainError(
+            "invalid_field", f"deliverables must be a list of at most {MAX_LIST_ITEMS} texts."
+        )
+    out = []
+    for index, raw in enumerate(value):
+        cleaned = _text(raw, f"deliverables[{index}]", 200, required=True)
+        assert cleaned is not None
+        out.append(cleaned)
+    return out
+
+
+def check_fields(level: str, fields: Mapping[str, Any], *, text_limit: int) -> dict[str, Any]:
+    """Validate an `item:update`; return the cleaned values (None means: clear this field)."""
+    allowed = fields_of(level)
+    if not fields:
+        raise DomainError("invalid_field", "Send at least one field to change.")
+    cleaned: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise DomainError(
+                "unknown_field",
+                f"Items of {level!r} have the fields {', '.join(allowed)}; not {name!r}.",
+            )
+        if name == "text":
+            cleaned[name] = _text(value, "text", text_limit)
+        elif name in ("owner",):
+            cleaned[name] = _text(value, name, SHORT_FIELD_MAX)
+        elif name == "outcome":
+            cleaned[name] = _text(value, name, FIELD_TEXT_MAX)
+        elif name == "due":
+            cleaned[name] = check_date(value, "due")
+        elif name == "approach":
+            if value is not None and value not in APPROACHES:
+                raise DomainError(
+                    "invalid_approach", f"approach is one of {', '.join(APPROACHES)}."
+                )
+            cleaned[name] = value
+        elif name == "metrics":
+            cleaned[name] = _metrics(value) if value is not None else None
+        elif name == "deliverables":
+            cleaned[name] = _deliverables(value) if value is not None else None
+    return cleaned
+
+
+def merge_fields(current: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply a cleaned update: given fields replace, None clears, the rest stay."""
+    merged = dict(current)
+    for name, value in update.items():
+        if value is None or value == []:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return {name: merged[name] for name in sorted(merged)}
+
+
+def suggestion_field(level: str, field: str) -> str:
+    """A participant may suggest any field of the level; the text goes to the console."""
+    if field not in fields_of(level):
+        raise DomainError(
+            "unknown_field",
+            f"Items of {level!r} have the fields {', '.join(fields_of(level))}; not {field!r}.",
+        )
+    return field
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+@dataclass(frozen=True)
+class AlignedItem:
+    """A selected item as the alignment check sees it."""
+
+    idea_id: int
+    level: str
+    links: tuple[int, ...]
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """What the plan must surface: the places where alignment breaks."""
+
+    unserved_goals: tuple[int, ...]
+    unaligned_programs: tuple[int, ...]
+    unaligned_projects: tuple[int, ...]
+    projects_without_owner: tuple[int, ...]
+    projects_without_due: tuple[int, ...]
+
+    def any(self) -> bool:
+        """Whether there is at least one gap."""
+        return any(
+            (
+                self.unserved_goals,
+                self.unaligned_programs,
+                self.unaligned_projects,
+                self.projects_without_owner,
+                self.projects_without_due,
+            )
+        )
+
+
+def find_gaps(items: Sequence[AlignedItem], levels_present: set[str]) -> Gaps:
+    """Goals nothing serves; programs and projects that serve no goal (directly or through a
+    program); projects without an owner or a completion date.
+
+    A gap is only reported about levels the agenda produced: a workshop without a projects
+    stage does not call every goal unserved by projects, only by programs or projects it has.
+    """
+    by_id = {item.idea_id: item for item in items}
+    goals = [item for item in items if item.level == "goals"]
+    served: set[int] = set()
+    for item in items:
+        served.update(item.links)
+
+    def reaches_goal(item: AlignedItem, seen: frozenset[int] = frozenset()) -> bool:
+        for parent_id in item.links:
+            parent = by_id.get(parent_id)
+            if parent is None or parent_id in seen:
+                continue
+            if parent.level == "goals" or reaches_goal(parent, seen | {parent_id}):
+                return True
+        return False
+
+    servers_present = bool(levels_present & {"programs", "projects", "actions"})
+    programs = [item for item in items if item.level == "programs"]
+    projects = [item for item in items if item.level == "projects"]
+    goals_present = "goals" in levels_present
+    return Gaps(
+        unserved_goals=tuple(
+            goal.idea_id for goal in goals if servers_present and goal.idea_id not in served
+        ),
+        unaligned_programs=tuple(
+            p.idea_id for p in programs if goals_present and not reaches_goal(p)
+        ),
+        unaligned_projects=tuple(
+            p.idea_id for p in projects if goals_present and not reaches_goal(p)
+        ),
+        projects_without_owner=tuple(p.idea_id for p in projects if not p.fields.get("owner")),
+        projects_without_due=tuple(p.idea_id for p in projects if not p.fields.get("due")),
+    )

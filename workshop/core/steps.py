@@ -1,0 +1,55 @@
+"""Stage navigation: a stage's agenda is an ordered list of steps; its phase is the current kind.
+
+A stage that has not been opened is "pending" (step index -1). The facilitator moves a stage
+one step forward or one step back at a time, or re-selects the step it is on, because every
+step feeds the next: a shortlist needs the dots, results need the rankings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .errors import DomainError
+
+PENDING = "pending"
+NOT_STARTED = -1
+
+
+def phase_of(kinds: Sequence[str], index: int) -> str:
+    """The phase of a stage: the kind of its current step, or "pending"."""
+    if index < 0 or index >= len(kinds):
+        return PENDING
+    return kinds[index]
+
+
+def resolve_move(kinds: Sequence[str], current: int, target: str) -> int:
+    """The step index `stage:phase` moves to, or a DomainError.
+
+    The target is named by kind; when a kind appears more than once in an agenda the step
+    adjacent to the current one is meant (the next one first).
+    """
+    if target not in kinds:
+        if target == PENDING:
+            raise DomainError("invalid_phase", "A stage cannot be moved back to 'pending'.")
+        raise DomainError(
+            "invalid_phase",
+            f"This stage has no {target!r} step; its steps are {', '.join(kinds)}.",
+        )
+    for candidate in (current, current + 1, current - 1):
+        if 0 <= candidate < len(kinds) and kinds[candidate] == target:
+            return candidate
+    raise DomainError(
+        "invalid_transition",
+        f"A stage in {phase_of(kinds, current)!r} can move to the next or previous step, "
+        f"not to {target!r}.",
+    )
+
+
+def has_reached(kinds: Sequence[str], current: int, kind: str) -> bool:
+    """Whether the stage is at or past its first step of `kind`."""
+    return kind in kinds and current >= kinds.index(kind)
+
+
+def earlier_kinds(kinds: Sequence[str], index: int) -> set[str]:
+    """The kinds of the steps before step `index`."""
+    return set(kinds[: max(index, 0)])

@@ -1,0 +1,1 @@
+"""Persistence: the core tables, the engine and session lifecycle, and schema migrations."""

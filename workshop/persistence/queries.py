@@ -1,0 +1,90 @@
+"""Lookups every layer above shares; a missing or foreign row is a DomainError, never None."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from ..core.errors import DomainError
+from ..core.security import normalise_code
+from .models import Idea, Participant, Stage, Workshop
+
+
+def get_workshop(db: Session, workshop_id: str) -> Workshop:
+    """The workshop with this id, or workshop_not_found."""
+    workshop = db.get(Workshop, workshop_id)
+    if workshop is None:
+        raise DomainError("workshop_not_found", "There is no workshop with that id.")
+    return workshop
+
+
+def get_workshop_by_code(db: Session, code: str) -> Workshop:
+    """The workshop with this join code (any case), or workshop_not_found."""
+    workshop = db.exec(select(Workshop).where(Workshop.code == normalise_code(code))).first()
+    if workshop is None:
+        raise DomainError("workshop_not_found", f"No workshop has the code {code!r}.")
+    return workshop
+
+
+def get_stage(db: Session, *, workshop_id: str, stage_id: int) -> Stage:
+    """A stage of this workshop; a stage of another workshop is as unknown as a missing one."""
+    stage = db.get(Stage, stage_id)
+    if stage is None or stage.workshop_id != workshop_id:
+        raise DomainError("stage_not_found", f"This workshop has no stage {stage_id}.")
+    return stage
+
+
+def get_idea(db: Session, *, workshop_id: str, idea_id: int) -> Idea:
+    """An idea of this workshop (hidden ones too), or idea_not_found."""
+    idea = db.get(Idea, idea_id)
+    if idea is None or idea.workshop_id != workshop_id:
+        raise DomainError("idea_not_found", f"This workshop has no idea {idea_id}.")
+    return idea
+
+
+def list_stages(db: Session, workshop_id: str) -> list[Stage]:
+    """A workshop's stages in agenda order."""
+    query = select(Stage).where(Stage.workshop_id == workshop_id).order_by(col(Stage.position))
+    return list(db.exec(query))
+
+
+def visible_ideas(db: Session, stage_id: int) -> list[Idea]:
+    """A stage's ideas that are not hidden, earliest first."""
+    query = (
+        select(Idea)
+        .where(Idea.stage_id == stage_id, col(Idea.hidden).is_(False))
+        .order_by(col(Idea.id))
+    )
+    return list(db.exec(query))
+
+
+def visible_idea_ids(db: Session, stage_id: int) -> list[int]:
+    """The ids of a stage's visible ideas, earliest first (one light query)."""
+    query = (
+        select(Idea.id)
+        .where(Idea.stage_id == stage_id, col(Idea.hidden).is_(False))
+        .order_by(col(Idea.id))
+    )
+    return [idea_id for idea_id in db.exec(query) if idea_id is not None]
+
+
+def participant_count(db: Session, workshop_id: str) -> int:
+    """How many people have joined this workshop."""
+    query = (
+        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop_id)
+    )
+    return int(db.exec(query).one())
+
+
+def get_participant(db: Session, participant_id: int) -> Participant:
+    """A participant by id (the socket layer keeps only the id)."""
+    participant = db.get(Participant, participant_id)
+    if participant is None:
+        raise DomainError("not_joined", "Join the workshop again.")
+    return participant
+
+
+def require_active(workshop: Workshop) -> None:
+    """Raise workshop_finished once the workshop has finished."""
+    if workshop.status != "active":
+        raise DomainError("workshop_finished", "This workshop has finished; its plan is ready.")

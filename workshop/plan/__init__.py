@@ -1,0 +1,316 @@
+"""The strategic plan: assembled once from a finished workshop, then rendered per format.
+
+Assembly and rendering are pure: the same workshop gives the same plan, byte for byte.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One idea as the plan reports it."""
+
+    text: str
+    rank: int
+    score: int
+    votes: int
+    shortlisted: bool
+    selected: bool
+    id: int = 0
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    links: tuple[int, ...] = ()
+
+    @property
+    def wording(self) -> str:
+        """The wording for the plan: the facilitator's correction, else as voted."""
+        return str(self.fields.get("text") or self.text)
+
+
+@dataclass(frozen=True)
+class GapLine:
+    """One gap in the alignment, for the reader."""
+
+    kind: str
+    item: str
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    """What one stage produced: its selected items (in rank order) and every idea."""
+
+    key: str
+    title: str
+    prompt: str
+    completed: bool
+    items: tuple[PlanItem, ...]
+
+    @property
+    def selected(self) -> list[PlanItem]:
+        """The items chosen for the plan, best first."""
+        return [item for item in self.items if item.selected]
+
+
+@dataclass(frozen=True)
+class PlanDocument:
+    """The whole plan, ready for any renderer."""
+
+    title: str
+    organization: str | None
+    horizon_years: int
+    finished_at: str
+    participants: int
+    stages: tuple[StageOutcome, ...]
+    gaps: tuple[GapLine, ...] = ()
+    aligned: bool = False
+    """Whether the agenda linked items to each other (then the alignment map and gaps show)."""
+
+    def item_text(self, idea_id: int) -> str:
+        """The wording of a selected item by id (for "serves" lines and the map)."""
+        for stage in self.stages:
+            for item in stage.items:
+                if item.id == idea_id:
+                    return item.wording
+        return f"item {idea_id}"
+
+    def children(self, idea_id: int) -> list[tuple[StageOutcome, PlanItem]]:
+        """The selected items that serve this one, in agenda and rank order."""
+        return [
+            (stage, item)
+            for stage in self.stages
+            for item in stage.selected
+            if idea_id in item.links
+        ]
+
+    def roots(self) -> list[tuple[StageOutcome, PlanItem]]:
+        """The top of the alignment map: the vision, else the goals, else unlinked items."""
+        for key in ("vision", "goals"):
+            found = [(s, i) for s in self.stages if s.key == key for i in s.selected]
+            if found:
+                return found
+        return []
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy, stored beside the rendered formats."""
+        return asdict(self)
+
+
+def assemble_plan(
+    *,
+    title: str,
+    organization: str | None,
+    horizon_years: int,
+    finished_at: datetime,
+    participants: int,
+    stages: list[StageOutcome],
+    gaps: list[GapLine] | None = None,
+    aligned: bool = False,
+) -> PlanDocument:
+    """Put the plan together; the timestamp is fixed here so renders are reproducible."""
+    return PlanDocument(
+        title=title,
+        organization=organization,
+        horizon_years=horizon_years,
+        finished_at=finished_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        participants=participants,
+        stages=tuple(stages),
+        gaps=tuple(gaps or ()),
+        aligned=aligned,
+    )
+
+
+GAP_LABELS = {
+    "unserved_goal": "Goal that nothing serves",
+    "unaligned_program": "Program that serves no goal",
+    "unaligned_project": "Project that serves no goal",
+    "project_without_owner": "Project without an owner",
+    "project_without_due": "Project without a completion date",
+}
+
+FIELD_LABELS = {
+    "owner": "Owner",
+    "outcome": "Outcome",
+    "due": "Due",
+    "approach": "Approach",
+}
+
+
+def detail_lines(plan: PlanDocument, stage: StageOutcome, item: PlanItem) -> list[str]:
+    """The plain-text facts under a selected item: fields, metrics, what it serves."""
+    lines: list[str] = []
+    owner_label = "Program manager" if stage.key == "programs" else "Owner"
+    for name in ("owner", "outcome", "due", "approach"):
+        value = item.fields.get(name)
+        if value:
+            label = owner_label if name == "owner" else FIELD_LABELS[name]
+            if name == "due" and stage.key == "projects":
+                label = "Completion date"
+            lines.append(f"{label}: {value}")
+    deliverables = item.fields.get("deliverables") or []
+    if deliverables:
+        lines.append("Deliverables: " + "; ".join(str(d) for d in deliverables))
+    for metric in item.fields.get("metrics") or []:
+        parts = [str(metric.get("metric"))]
+        if metric.get("baseline"):
+            parts.append(f"from {metric['baseline']}")
+        if metric.get("target"):
+            parts.append(f"to {metric['target']}")
+        if metric.get("due"):
+            parts.append(f"by {metric['due']}")
+        lines.append("Success metric: " + " ".join(parts))
+    if item.links:
+        lines.append("Serves: " + "; ".join(plan.item_text(link) for link in item.links))
+    if stage.key == "projects" and any(s.key == "programs" for s in plan.stages):
+        under_program = any(
+            s.key == "programs" and any(i.id in item.links for i in s.selected) for s in plan.stages
+        )
+        if not under_program:
+            lines.append("Independent project (under no program)")
+    if item.wording != item.text:
+        lines.append(f"Wording as voted: {item.text}")
+    return lines
+
+
+def outline(plan: PlanDocument) -> list[tuple[int, str, str]]:
+    """The alignment map as (depth, level title, wording), from the roots down.
+
+    Items are listed under each item they serve; a goal sits under the vision. Selected
+    items of linkable levels that reach no root are listed at the end, at depth 0.
+    """
+    rows: list[tuple[int, str, str]] = []
+    shown: set[int] = set()
+
+    def walk(stage: StageOutcome, item: PlanItem, depth: int, path: frozenset[int]) -> None:
+        rows.append((depth, stage.title, item.wording))
+        shown.add(item.id)
+        for child_stage, child in plan.children(item.id):
+            if child.id not in path:
+                walk(child_stage, child, depth + 1, path | {child.id})
+
+    roots = plan.roots()
+    vision_root = bool(roots) and roots[0][0].key == "vision"
+    for stage, item in roots:
+        rows.append((0, stage.title, item.wording))
+        shown.add(item.id)
+        if vision_root:
+            for goal_stage in plan.stages:
+                if goal_stage.key == "goals":
+                    for goal in goal_stage.selected:
+                        walk(goal_stage, goal, 1, frozenset({goal.id}))
+        else:
+            for child_stage, child in plan.children(item.id):
+                walk(child_stage, child, 1, frozenset({child.id}))
+    for stage in plan.stages:
+        if stage.key in ("programs", "projects", "actions"):
+            for item in stage.selected:
+                if item.id not in shown:
+                    walk(stage, item, 0, frozenset({item.id}))
+    return rows
+
+
+def horizon_label(years: int) -> str:
+    """'1 year' or 'N years'."""
+    return "1 year" if years == 1 else f"{years} years"
+
+
+# --------------------------------------------------------------------------- Markdown
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+
+
+def md_escape(text: str) -> str:
+    """Escape participants' text so it reads as typed, not as Markdown; keep it on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def render_markdown(plan: PlanDocument) -> str:
+    """The plan as Markdown: selected items per stage, then an appendix of every idea."""
+    lines: list[str] = [f"# Strategic plan: {md_escape(plan.title)}", ""]
+    facts = [md_escape(plan.organization)] if plan.organization else []
+    facts += [
+        f"Horizon: {horizon_label(plan.horizon_years)}",
+        f"Workshop finished {plan.finished_at}",
+        f"{plan.participants} participant{'s' if plan.participants != 1 else ''}",
+    ]
+    lines += [" · ".join(facts), ""]
+    for stage in plan.stages:
+        lines += [f"## {md_escape(stage.title)}", ""]
+        chosen = stage.selected
+        if not stage.completed:
+            lines += ["*This stage was not completed in the workshop; nothing was selected.*", ""]
+        elif not chosen:
+            lines += ["*No ideas were selected in this stage.*", ""]
+        elif len(chosen) == 1 and not detail_lines(plan, stage, chosen[0]):
+            lines += [f"> {md_escape(chosen[0].wording)}", ""]
+        else:
+            for n, item in enumerate(chosen, 1):
+                lines.append(f"{n}. {md_escape(item.wording)}")
+                lines += [f"    - {md_escape(line)}" for line in detail_lines(plan, stage, item)]
+            lines.append("")
+    if plan.aligned:
+        lines += ["## Alignment", ""]
+        for depth, level, wording in outline(plan):
+            lines.append(f"{'    ' * depth}- {md_escape(level)}: {md_escape(wording)}")
+        lines += ["", "### Gaps", ""]
+        if plan.gaps:
+            lines += [f"- {GAP_LABELS[gap.kind]}: {md_escape(gap.item)}" for gap in plan.gaps]
+        else:
+            lines.append(
+                "*No gaps: every goal is served and every program and project serves a goal.*"
+            )
+        lines.append("")
+    lines += ["## Appendix: every idea", ""]
+    lines += [
+        "Score is the Borda count from the ranking round (shortlisted ideas only); dots are "
+        "the dot votes. ✔ marks the items selected for the plan.",
+        "",
+    ]
+    for stage in plan.stages:
+        lines += [f"### {md_escape(stage.title)}", ""]
+        if not stage.items:
+            lines += ["*No ideas.*", ""]
+            continue
+        lines += [
+            "| Rank | Idea | Dots | Score | Selected |",
+            "| ---: | --- | ---: | ---: | :---: |",
+        ]
+        for item in stage.items:
+            mark = "✔" if item.selected else ""
+            lines.append(
+                f"| {item.rank} | {md_escape(item.text)} | {item.votes} | {item.score} | {mark} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- HTML
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_html(plan: PlanDocument) -> str:
+    """The plan as one printable, self-contained HTML page (inline styles, no scripts)."""
+    template = _env.get_template("plan_document.html")
+    linked = plan.aligned
+    return template.render(
+        plan=plan,
+        horizon=horizon_label(plan.horizon_years),
+        details=lambda stage, item: detail_lines(plan, stage, item),
+        outline=outline(plan) if linked else None,
+        gap_labels=GAP_LABELS,
+    )

@@ -1,0 +1,221 @@
+"""Agenda templates (built-in data files and saved ones) and the agenda editor."""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from .. import activities
+from ..core import agenda
+from ..core.errors import DomainError
+from ..persistence import counters
+from ..persistence.models import AgendaTemplate, Idea, Stage, Workshop
+from ..persistence.queries import list_stages, require_active
+
+BUILT_IN_DIR = Path(__file__).resolve().parent.parent / "agenda_templates"
+TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@functools.cache
+def built_in_templates() -> dict[str, dict[str, Any]]:
+    """The built-in templates by id, read once from `agenda_templates/*.toml` and validated."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(BUILT_IN_DIR.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if data.get("id") != path.stem:
+            raise ValueError(f"{path.name}: id must be {path.stem!r}")
+        drafts = agenda.check_agenda(data, activities.check_step)
+        found[path.stem] = {
+            "id": path.stem,
+            "title": str(data["title"]),
+            "description": str(data.get("description", "")),
+            "stages": [draft.as_dict() for draft in drafts],
+        }
+    return found
+
+
+def _order(template_id: str) -> tuple[int, str]:
+    order = ["strategic-plan", "full-strategic-plan", "align-programs-projects", "vision-refresh"]
+    return (order.index(template_id) if template_id in order else len(order), template_id)
+
+
+def list_templates(db: Session) -> list[dict[str, Any]]:
+    """Built-in templates first (the default first), then saved ones, newest last."""
+    built = [built_in_templates()[tid] for tid in sorted(built_in_templates(), key=_order)]
+    saved = db.exec(select(AgendaTemplate).order_by(col(AgendaTemplate.created_at)))
+    return built + [_saved_json(row) for row in saved]
+
+
+def _saved_json(row: AgendaTemplate) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "description": row.description,
+        "stages": list(row.stages),
+    }
+
+
+def get_template(db: Session, template_id: str) -> dict[str, Any]:
+    """One template by id, or unknown_template."""
+    built = built_in_templates().get(template_id)
+    if built is not None:
+        return built
+    row = db.get(AgendaTemplate, template_id) if TEMPLATE_ID.match(template_id) else None
+    if row is None:
+        raise DomainError("unknown_template", f"There is no agenda template {template_id!r}.")
+    return _saved_json(row)
+
+
+def template_summary(template: dict[str, Any]) -> dict[str, Any]:
+    """A template as `GET /api/templates` lists it: stages with their step kinds."""
+    return {
+        "id": template["id"],
+        "title": template["title"],
+        "description": template["description"],
+        "stages": [
+            {
+                "key": stage["key"],
+                "title": stage["title"],
+                "steps": [step["kind"] for step in stage["steps"]],
+            }
+            for stage in template["stages"]
+        ],
+    }
+
+
+def drafts_of(template: dict[str, Any]) -> list[agenda.StageDraft]:
+    """A template's stages, validated against today's activities."""
+    return agenda.check_agenda({"stages": template["stages"]}, activities.check_step)
+
+
+# --------------------------------------------------------------------------- a workshop's agenda
+
+
+def stage_json(stage: Stage) -> dict[str, Any]:
+    """A stage as the agenda API shows it."""
+    return {
+        "id": stage.id,
+        "key": stage.key,
+        "title": stage.title,
+        "prompt": stage.prompt,
+        "started": stage.step_index >= 0,
+        "steps": [{"kind": step["kind"], **step["settings"]} for step in stage.steps],
+    }
+
+
+def get_agenda(db: Session, workshop: Workshop) -> dict[str, Any]:
+    """The workshop's agenda as `GET /api/workshops/<id>/agenda` returns it."""
+    return {
+        "stages": [stage_json(stage) for stage in list_stages(db, workshop.id)],
+        "activities": activities.describe(),
+    }
+
+
+def _started_changes(stage: Stage, draft: agenda.StageDraft) -> None:
+    if draft.key != stage.key or list(draft.steps) != list(stage.steps):
+        raise DomainError(
+            "stage_started",
+            f"Stage {stage.title!r} has started: only its title and prompt can change.",
+        )
+
+
+def replace_agenda(db: Session, *, workshop: Workshop, body: Any) -> list[Stage]:
+    """Replace the stages that have not started; started ones keep their place and steps.
+
+    Stages named by `id` are kept (and edited); stages without an `id` are new; pending
+    stages left out are removed with their items. A started stage may only be renamed or
+    re-prompted, and may not be removed or moved. Any refusal changes nothing.
+    """
+    require_active(workshop)
+    drafts = agenda.check_agenda(body, activities.check_step)
+    existing = {stage.id: stage for stage in list_stages(db, workshop.id)}
+    named = {draft.id for draft in drafts if draft.id is not None}
+    for draft in drafts:
+        if draft.id is not None and draft.id not in existing:
+            raise DomainError("stage_not_found", f"This workshop has no stage {draft.id}.")
+    started = [stage for stage in existing.values() if stage.step_index >= 0]
+    for stage in started:
+        if stage.id not in named:
+            raise DomainError(
+                "stage_started", f"Stage {stage.title!r} has started and cannot be removed."
+            )
+    started_positions = [
+        index for index, draft in enumerate(drafts) if existing.get(draft.id or 0) in started
+    ]
+    original = sorted(started, key=lambda stage: stage.position)
+    if [drafts[i].id for i in started_positions] != [stage.id for stage in original]:
+        raise DomainError("stage_started", "Started stages cannot be reordered.")
+    kept: list[Stage] = []
+    for position, draft in enumerate(drafts):
+        found = existing.get(draft.id) if draft.id is not None else None
+        if found is not None and found.step_index >= 0:
+            _started_changes(found, draft)
+        row = found or Stage(
+            workshop_id=workshop.id, position=position, key=draft.key, title="", prompt=""
+        )
+        row.key = draft.key
+        row.title = draft.title
+        row.prompt = draft.prompt
+        row.steps = [dict(step) for step in draft.steps]
+        kept.append(row)
+    removed = [stage for stage_id, stage in existing.items() if stage_id not in named]
+    for stage in removed:
+        _delete_stage(db, stage)
+    for position, stage in enumerate(kept):
+        stage.position = position
+        db.add(stage)
+    db.flush()
+    if workshop.current_stage_id not in {stage.id for stage in kept}:
+        workshop.current_stage_id = kept[0].id
+        db.add(workshop)
+    db.commit()
+    return kept
+
+
+def _delete_stage(db: Session, stage: Stage) -> None:
+    """Remove a pending stage and whatever was stored for it (only preloaded items can be)."""
+    assert stage.id is not None
+    for table in activities.tables_by_stage():
+        db.execute(delete(table).where(table.stage_id == stage.id))  # type: ignore[attr-defined]
+    counters.reset(db, stage.id, ["dots", "voters", "rankers", "linkers"])
+    db.execute(delete(Idea).where(col(Idea.stage_id) == stage.id))
+    db.delete(stage)
+
+
+def save_template(db: Session, *, workshop: Workshop) -> AgendaTemplate:
+    """Save a workshop's agenda as a new template of its own and return it."""
+    stages = list_stages(db, workshop.id)
+    body = {
+        "stages": [
+            {
+                "key": stage.key,
+                "title": stage.title,
+                "prompt": stage.prompt,
+                "steps": [{"kind": s["kind"], **s["settings"]} for s in stage.steps],
+            }
+            for stage in stages
+        ]
+    }
+    agenda.check_agenda(body, activities.check_step)
+    slug = "-".join(
+        "".join(
+            ch if ch.isascii() and ch.isalnum() else " " for ch in workshop.title.lower()
+        ).split()
+    )[:40]
+    row = AgendaTemplate(
+        id=f"{slug or 'agenda'}-{secrets.token_hex(3)}",
+        title=workshop.title,
+        description=f"Saved from the workshop {workshop.title!r}.",
+        source_workshop_id=workshop.id,
+        stages=body["stages"],
+    )
+    db.add(row)
+    db.commit()
+    return row

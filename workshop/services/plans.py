@@ -1,0 +1,108 @@
+"""Reads a workshop and hands the pure plan assembly what it needs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from .. import plan as plan_module
+from ..activities import common, done, rank, vote
+from ..core import levels
+from ..persistence.models import Plan, Workshop
+from ..persistence.queries import list_stages, participant_count, visible_ideas
+
+GAP_KINDS = (
+    ("unserved_goals", "unserved_goal"),
+    ("unaligned_programs", "unaligned_program"),
+    ("unaligned_projects", "unaligned_project"),
+    ("projects_without_owner", "project_without_owner"),
+    ("projects_without_due", "project_without_due"),
+)
+
+
+def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_module.PlanDocument:
+    """The plan document of a workshop as it stands (pure assembly after the reads)."""
+    sections: list[plan_module.StageOutcome] = []
+    aligned: list[levels.AlignedItem] = []
+    every_stage = list_stages(db, workshop.id)
+    links_items = any("link" in common.kinds(stage) for stage in every_stage)
+    for stage in every_stage:
+        assert stage.id is not None
+        ideas = {idea.id: idea for idea in visible_ideas(db, stage.id) if idea.id is not None}
+        totals = vote.totals(db, [stage.id], {stage.id: list(ideas)})[stage.id]
+        settings = common.step_settings(stage, "done") or {"select_count": 0}
+        outcome = done.decide(
+            stage,
+            totals,
+            rank.orders(db, [stage.id]).get(stage.id, []),
+            int(settings["select_count"]),
+        )
+        items = []
+        for result in outcome:
+            idea = ideas[result.idea_id]
+            selected = stage.decided and result.idea_id in stage.selected
+            items.append(
+                plan_module.PlanItem(
+                    text=idea.text,
+                    rank=result.rank,
+                    score=result.score,
+                    votes=result.votes,
+                    shortlisted=result.shortlisted,
+                    selected=selected,
+                    id=result.idea_id,
+                    fields=dict(idea.fields),
+                    links=tuple(idea.links),
+                )
+            )
+            links_items = links_items or bool(idea.links)
+            if selected:
+                aligned.append(
+                    levels.AlignedItem(result.idea_id, stage.key, tuple(idea.links), idea.fields)
+                )
+        sections.append(
+            plan_module.StageOutcome(
+                key=stage.key,
+                title=stage.title,
+                prompt=stage.prompt,
+                completed=stage.decided,
+                items=tuple(items),
+            )
+        )
+    present = {section.key for section in sections}
+    gaps = levels.find_gaps(aligned, present)
+    document = plan_module.assemble_plan(
+        title=workshop.title,
+        organization=workshop.organization,
+        horizon_years=workshop.horizon_years,
+        finished_at=finished_at,
+        participants=participant_count(db, workshop.id),
+        stages=sections,
+    )
+    lines = [
+        plan_module.GapLine(kind, document.item_text(idea_id))
+        for attribute, kind in GAP_KINDS
+        for idea_id in getattr(gaps, attribute)
+    ]
+    return plan_module.assemble_plan(
+        title=workshop.title,
+        organization=workshop.organization,
+        horizon_years=workshop.horizon_years,
+        finished_at=finished_at,
+        participants=participant_count(db, workshop.id),
+        stages=sections,
+        gaps=lines,
+        aligned=links_items,
+    )
+
+
+def build_plan(db: Session, *, workshop: Workshop, finished_at: datetime) -> Plan:
+    """The plan row to store when the workshop finishes."""
+    document = assemble(db, workshop=workshop, finished_at=finished_at)
+    return Plan(
+        workshop_id=workshop.id,
+        created_at=finished_at,
+        data=document.as_dict(),
+        markdown=plan_module.render_markdown(document),
+        html=plan_module.render_html(document),
+    )

@@ -1,0 +1,104 @@
+"""The facilitator's navigation: moving stages through their steps, revealing, hiding, finishing."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from .. import activities
+from ..activities import common
+from ..core import steps
+from ..core.errors import DomainError
+from ..persistence.models import Idea, Plan, Stage, Workshop, utcnow
+from ..persistence.queries import get_idea, get_stage, get_workshop, require_active
+from . import plans
+
+
+def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> Stage:
+    """Make a stage current and move it to the step of kind `phase` (one step forward or back).
+
+    Moving forward calls the new step's `enter` (rank freezes the shortlist, done decides the
+    results); moving back calls `unwind` on every step left behind. Nothing participants
+    sent is deleted either way.
+    """
+    require_active(workshop)
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
+    kinds = common.kinds(stage)
+    target = steps.resolve_move(kinds, stage.step_index, phase)
+    if target < stage.step_index:
+        for index in range(stage.step_index, target, -1):
+            activities.get(kinds[index]).unwind(db, stage)
+    if target != stage.step_index:
+        step = stage.steps[target]
+        activities.get(kinds[target]).enter(db, stage, step["settings"])
+    stage.step_index = target
+    workshop.current_stage_id = stage.id
+    db.add(stage)
+    db.add(workshop)
+    db.commit()
+    return stage
+
+
+def reveal_results(db: Session, *, workshop: Workshop, stage_id: int) -> Stage:
+    """Show a stage's dot totals to participants and the projector (idempotent)."""
+    require_active(workshop)
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
+    kinds = common.kinds(stage)
+    if not steps.has_reached(kinds, stage.step_index, "vote"):
+        raise DomainError("wrong_phase", "There are no dots to reveal before voting starts.")
+    if not stage.revealed:
+        stage.revealed = True
+        db.add(stage)
+        db.commit()
+    return stage
+
+
+def hide_idea(db: Session, *, workshop: Workshop, idea_id: int, hidden: bool = True) -> Idea:
+    """Hide an idea from participants and the projector (or show it again).
+
+    Allowed until the stage is ranked or decided: once the shortlist is frozen, hiding would
+    silently change what people are ranking. Dots already on a hidden idea are kept but no
+    longer count, so showing it again restores them.
+    """
+    require_active(workshop)
+    idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
+    phase = common.current_kind(stage)
+    if stage.decided or phase in ("rank", "done"):
+        raise DomainError(
+            "wrong_phase", "Ideas can be hidden until the stage is ranked or decided, not after."
+        )
+    if idea.hidden != hidden:
+        idea.hidden = hidden
+        db.add(idea)
+        db.commit()
+    return idea
+
+
+def finish_workshop(db: Session, *, workshop: Workshop) -> Plan:
+    """Finish the workshop and store its plan; finishing again returns the stored plan."""
+    existing = db.get(Plan, workshop.id)
+    if existing is not None:
+        return existing
+    require_active(workshop)
+    finished_at = utcnow()
+    plan = plans.build_plan(db, workshop=workshop, finished_at=finished_at)
+    workshop.status = "finished"
+    workshop.finished_at = finished_at
+    db.add(plan)
+    db.add(workshop)
+    try:
+        db.commit()
+    except IntegrityError:
+        # A second console finished the workshop at the same moment: its plan stands.
+        db.rollback()
+        return get_plan(db, workshop=get_workshop(db, workshop.id))
+    return plan
+
+
+def get_plan(db: Session, *, workshop: Workshop) -> Plan:
+    """The stored plan, or not_finished while the workshop is running."""
+    plan = db.get(Plan, workshop.id)
+    if plan is None:
+        raise DomainError("not_finished", "The plan is ready once the facilitator finishes.")
+    return plan

@@ -1,0 +1,1 @@
+"""The HTTP edge: pages, the JSON API and plan downloads."""
