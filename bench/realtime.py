@@ -7,6 +7,11 @@ every phone, and how many tallies the console receives for a burst of votes.
 
     python -m pip install -e '.[bench]'
     python bench/realtime.py --participants 200
+    python bench/realtime.py --participants 500 --against <git revision>
+
+With `--against`, the same steps run first against the server of that revision (checked out
+into a temporary git worktree) and then against this checkout, one after the other in one
+run, and a table prints both with their ratio, because this machine is shared and noisy.
 """
 
 from __future__ import annotations
@@ -38,7 +43,9 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int, db_path: Path, log_path: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, db_path: Path, log_path: Path, root: Path = ROOT
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "HOST": "127.0.0.1",
@@ -48,7 +55,7 @@ def start_server(port: int, db_path: Path, log_path: Path) -> subprocess.Popen[b
     }
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "app.py"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -102,7 +109,7 @@ class Phone:
         return reply, time.perf_counter() - started
 
 
-async def run(participants: int, url: str) -> None:
+async def run(participants: int, url: str) -> dict[str, float]:
     created = post_json(f"{url}/api/workshops", {"title": "Benchmark"})
     print(f"server {url}, {participants} participants over websocket\n")
 
@@ -196,25 +203,77 @@ async def run(participants: int, url: str) -> None:
     print(f"{'tallies for ' + str(len(votes)) + ' votes':<34} {len(tallies)}")
     print(f"{'resume with token':<34} {resume_time * 1000:7.1f} ms")
 
+    figures = {
+        "connect all (s)": connect_all,
+        "join ack p95 (s)": percentile([t for _, t in joins], 0.95),
+        "idea:submit ack p95 (s)": percentile([t for _, t in ideas], 0.95),
+        "ideas per second": participants / ideas_wall,
+        "stage:phase ack (s)": phase_ack,
+        "state fan-out p95 (s)": percentile(fanout, 0.95),
+        "phones that got the state": float(len(fanout)),
+        "votes:set ack p95 (s)": percentile([t for _, t in votes], 0.95),
+        "votes per second": len(votes) / votes_wall,
+        "tallies": float(len(tallies)),
+        "resume with token (s)": resume_time,
+    }
     await asyncio.gather(*(phone.client.disconnect() for phone in phones))
     await facilitator.disconnect()
+    return figures
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--participants", type=int, default=200)
-    args = parser.parse_args()
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
+
+
+def measure(participants: int, root: Path) -> dict[str, float]:
+    """Start the server of the checkout at `root`, run the benchmark against it, stop it."""
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        server = start_server(port, Path(tmp) / "bench.sqlite3", Path(tmp) / "server.log")
+        server = start_server(port, Path(tmp) / "bench.sqlite3", Path(tmp) / "server.log", root)
         try:
-            asyncio.run(run(args.participants, f"http://127.0.0.1:{port}"))
+            return asyncio.run(run(participants, f"http://127.0.0.1:{port}"))
         finally:
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def compare(reference: dict[str, float], current: dict[str, float], revision: str) -> None:
+    """Print both runs side by side with current / reference."""
+    print(f"\n{'figure':<28} {revision[:12]:>12} {'this tree':>12} {'ratio':>8}")
+    for name, before in reference.items():
+        after = current[name]
+        ratio = after / before if before else float("nan")
+        print(f"{name:<28} {before:12.3f} {after:12.3f} {ratio:8.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=200)
+    parser.add_argument("--against", help="a git revision to compare with, in the same run")
+    args = parser.parse_args()
+    if not args.against:
+        measure(args.participants, ROOT)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "reference"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), args.against],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        try:
+            print(f"--- reference: {args.against}")
+            reference = measure(args.participants, tree)
+            print("\n--- this checkout")
+            current = measure(args.participants, ROOT)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
+        compare(reference, current, args.against)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .web import views
 
     app.register_blueprint(views.bp)
+    # Read and validate the built-in agenda templates now: a broken file stops the start-up.
+    from .services.agenda import built_in_templates
+
+    built_in_templates()
     app.extensions["workshop_coalescer"] = Coalescer(app)
     socketio.init_app(
         app,

@@ -20,7 +20,8 @@ from ..persistence import counters
 from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, list_stages, participant_count, visible_idea_ids
 
-STATE_VERSION = 2
+STATE_VERSION = 1
+"""The snapshot format; additions keep it, a change that breaks v1 clients would bump it."""
 
 
 def load_view(db: Session, workshop: Workshop) -> WorkshopData:
