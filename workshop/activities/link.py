@@ -46,12 +46,14 @@ class LinkProposal(SQLModel, table=True):
 
 class LinkSetPayload(Payload):
     stage_id: StageId
-    links: Annotated[dict[str, list[IdeaId]], Field(max_length=500)]
+    links: Annotated[
+        dict[str, Annotated[list[IdeaId], Field(max_length=500)]], Field(max_length=500)
+    ]
 
 
 class LinkConfirmPayload(Payload):
     idea_id: IdeaId
-    parent_ids: Annotated[list[IdeaId], Field(max_length=MAX_PARENTS)]
+    parent_ids: Annotated[list[IdeaId], Field(max_length=500)]
 
 
 # --------------------------------------------------------------------------- reads
@@ -140,6 +142,8 @@ def confirm_links(db: Session, *, workshop: Workshop, idea_id: int, parent_ids: 
     stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
     if idea.hidden:
         raise DomainError("idea_not_found", f"Idea {idea_id} is hidden.")
+    if len(parent_ids) > MAX_PARENTS:
+        raise DomainError("invalid_links", f"At most {MAX_PARENTS} parents per item.")
     every = candidates(list_stages(db, workshop.id))
     parents = levels.check_parents(stage.key, stage.position, parent_ids, every)
     if list(idea.links) != parents:

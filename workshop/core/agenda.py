@@ -6,6 +6,7 @@ registry, passed in as `check_step`, so the core does not depend on the activiti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,9 +47,12 @@ class StageDraft:
 
 def fill_prompt(prompt: str, *, organization: str | None, horizon_years: int) -> str:
     """Fill `{org}` and `{horizon}` in a template prompt; other braces stay as written."""
-    org = organization or "our organisation"
-    horizon = "1 year" if horizon_years == 1 else f"{horizon_years} years"
-    return prompt.replace("{org}", org).replace("{horizon}", horizon)
+    values = {
+        "{org}": organization or "our organisation",
+        "{horizon}": "1 year" if horizon_years == 1 else f"{horizon_years} years",
+    }
+    # One pass, so braces inside the organisation's name are kept as written.
+    return re.sub(r"\{org\}|\{horizon\}", lambda found: values[found.group(0)], prompt)
 
 
 def _text(raw: Mapping[str, Any], name: str, limit: int, index: int, *, required: bool) -> str:
@@ -91,7 +95,7 @@ def check_stage(raw: Any, index: int, check_step: StepChecker) -> StageDraft:
     if not isinstance(raw, Mapping):
         raise DomainError("invalid_agenda", f"stages[{index}] must be an object.")
     key = raw.get("key")
-    if not isinstance(key, str) or not STAGE_KEY.match(key):
+    if not isinstance(key, str) or not STAGE_KEY.fullmatch(key):
         raise DomainError(
             "invalid_stage_key",
             f"stages[{index}].key must be lower-case letters, digits and dashes (1-40), "

@@ -17,6 +17,7 @@ HTTP_STATUS: dict[str, int] = {
     "not_finished": 409,
     "workshop_finished": 409,
     "wrong_phase": 409,
+    "stage_started": 409,
     "method_not_allowed": 405,
     "internal_error": 500,
 }

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from .migrate import upgrade
+
 
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL, a busy timeout and foreign keys."""
@@ -60,17 +62,6 @@ def close_db(_exc: BaseException | None = None) -> None:
 
 def init_db(app: Flask | None = None) -> None:
     """Bring the schema up to date: create it, or migrate a database of an earlier release."""
-    import os  # TEMPORARY until migrations land
-
-    if os.environ.get("TMP_CREATE_ALL"):
-        from sqlmodel import SQLModel
-
-        from .. import activities  # noqa: F401
-
-        SQLModel.metadata.create_all(get_engine(app))
-        return
-    from .migrate import upgrade
-
     upgrade(get_engine(app))
 
 

@@ -67,7 +67,7 @@ def get_template(db: Session, template_id: str) -> dict[str, Any]:
     built = built_in_templates().get(template_id)
     if built is not None:
         return built
-    row = db.get(AgendaTemplate, template_id) if TEMPLATE_ID.match(template_id) else None
+    row = db.get(AgendaTemplate, template_id) if TEMPLATE_ID.fullmatch(template_id) else None
     if row is None:
         raise DomainError("unknown_template", f"There is no agenda template {template_id!r}.")
     return _saved_json(row)
@@ -208,7 +208,8 @@ def save_template(db: Session, *, workshop: Workshop) -> AgendaTemplate:
         "".join(
             ch if ch.isascii() and ch.isalnum() else " " for ch in workshop.title.lower()
         ).split()
-    )[:40]
+    )[:33].strip("-")
+    # At most 40 characters: the id is kept on every workshop made from the template.
     row = AgendaTemplate(
         id=f"{slug or 'agenda'}-{secrets.token_hex(3)}",
         title=workshop.title,

@@ -1,0 +1,811 @@
+"""Schema migrations: a database of the first release, as it is in the wild, upgrades with its
+data intact; an empty one gets the current schema; both are safe to upgrade on every start.
+
+Release 1's tables are written out here with plain SQLAlchemy, as its models declared them,
+and filled with plain SQL: nothing of today's models is used to build the "old" database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from workshop.persistence.migrate import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
+
+FACILITATOR_KEY = "migration-test-facilitator-key"
+WORKSHOP_ID = "wmigrate0000000000000000000001"
+
+V2_TABLES = {
+    "agendatemplate",
+    "alembic_version",
+    "counter",
+    "dotvote",
+    "idea",
+    "linkproposal",
+    "participant",
+    "plan",
+    "ranking",
+    "stage",
+    "suggestion",
+    "workshop",
+}
+V1_STAGE_COLUMNS = [
+    "id",
+    "workshop_id",
+    "position",
+    "key",
+    "title",
+    "prompt",
+    "phase",
+    "dot_budget",
+    "max_dots_per_idea",
+    "shortlist_size",
+    "select_count",
+    "revealed",
+    "shortlist",
+]
+V2_STAGE_COLUMNS = [
+    "id",
+    "workshop_id",
+    "position",
+    "key",
+    "title",
+    "prompt",
+    "steps",
+    "step_index",
+    "revealed",
+    "shortlist",
+    "selected",
+    "decided",
+]
+
+
+# --------------------------------------------------------------------------- release 1
+
+
+def release_1_metadata() -> sa.MetaData:
+    """Release 1's tables as its SQLModel models declared them (what its create_all made)."""
+    metadata = sa.MetaData()
+    when = sa.DateTime(timezone=True)
+    sa.Table(
+        "workshop",
+        metadata,
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("code", sa.String(6), nullable=False, index=True, unique=True),
+        sa.Column("title", sa.String(120), nullable=False),
+        sa.Column("organization", sa.String(120)),
+        sa.Column("horizon_years", sa.Integer, nullable=False),
+        sa.Column("template", sa.String(40), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("facilitator_key_hash", sa.String(64), nullable=False),
+        sa.Column("current_stage_id", sa.Integer),
+        sa.Column("created_at", when, nullable=False),
+        sa.Column("finished_at", when),
+    )
+    sa.Table(
+        "stage",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "workshop_id", sa.String, sa.ForeignKey("workshop.id"), index=True, nullable=False
+        ),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("key", sa.String(40), nullable=False),
+        sa.Column("title", sa.String(80), nullable=False),
+        sa.Column("prompt", sa.String(400), nullable=False),
+        sa.Column("phase", sa.String(16), nullable=False),
+        sa.Column("dot_budget", sa.Integer, nullable=False),
+        sa.Column("max_dots_per_idea", sa.Integer, nullable=False),
+        sa.Column("shortlist_size", sa.Integer, nullable=False),
+        sa.Column("select_count", sa.Integer, nullable=False),
+        sa.Column("revealed", sa.Boolean, nullable=False),
+        sa.Column("shortlist", sa.JSON, nullable=False),
+    )
+    sa.Table(
+        "participant",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "workshop_id", sa.String, sa.ForeignKey("workshop.id"), index=True, nullable=False
+        ),
+        sa.Column("name", sa.String(40)),
+        sa.Column("token_hash", sa.String(64), nullable=False, index=True, unique=True),
+        sa.Column("joined_at", when, nullable=False),
+    )
+    sa.Table(
+        "idea",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "workshop_id", sa.String, sa.ForeignKey("workshop.id"), index=True, nullable=False
+        ),
+        sa.Column("stage_id", sa.Integer, sa.ForeignKey("stage.id"), index=True, nullable=False),
+        sa.Column("participant_id", sa.Integer, sa.ForeignKey("participant.id")),
+        sa.Column("client_id", sa.String(64)),
+        sa.Column("text", sa.String(280), nullable=False),
+        sa.Column("hidden", sa.Boolean, nullable=False),
+        sa.Column("created_at", when, nullable=False),
+        sa.UniqueConstraint("participant_id", "client_id"),
+    )
+    sa.Table(
+        "dotvote",
+        metadata,
+        sa.Column("participant_id", sa.Integer, sa.ForeignKey("participant.id"), primary_key=True),
+        sa.Column("idea_id", sa.Integer, sa.ForeignKey("idea.id"), primary_key=True),
+        sa.Column("stage_id", sa.Integer, sa.ForeignKey("stage.id"), index=True, nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "ranking",
+        metadata,
+        sa.Column("participant_id", sa.Integer, sa.ForeignKey("participant.id"), primary_key=True),
+        sa.Column("stage_id", sa.Integer, sa.ForeignKey("stage.id"), primary_key=True, index=True),
+        sa.Column("idea_order", sa.JSON, nullable=False),
+        sa.Column("updated_at", when, nullable=False),
+    )
+    sa.Table(
+        "plan",
+        metadata,
+        sa.Column("workshop_id", sa.String, sa.ForeignKey("workshop.id"), primary_key=True),
+        sa.Column("created_at", when, nullable=False),
+        sa.Column("data", sa.JSON, nullable=False),
+        sa.Column("markdown", sa.String, nullable=False),
+        sa.Column("html", sa.String, nullable=False),
+    )
+    return metadata
+
+
+# A finished workshop: three stages, all decided, with one hidden idea in two of them.
+# stage: (id, position, key, phase, dot_budget, max_dots, shortlist_size, select_count, shortlist)
+FINISHED_STAGES = [
+    (1, 0, "vision", "done", 5, 3, 3, 1, [1, 3, 2]),
+    (2, 1, "goals", "done", 5, 3, 3, 2, [6, 7, 8]),
+    (3, 2, "projects", "done", 6, 4, 2, 2, [11, 9]),
+]
+# idea: (id, stage_id, participant_id, client_id, text, hidden)
+FINISHED_IDEAS = [
+    (1, 1, 1, "c-1", "Every family within 10 minutes of a clinic", 0),
+    (2, 1, 2, "c-2", "Cafés and clinics side by side ☕", 0),
+    (3, 1, 3, "c-3", "The region's most trusted care network", 0),
+    (4, 1, 2, "c-4", "Off-topic joke", 1),
+    (5, 2, 1, "c-5", "Open two clinics", 0),
+    (6, 2, 2, "c-6", "Halve waiting times", 0),
+    (7, 2, 3, "c-7", "Hire 40 nurses", 0),
+    (8, 2, 1, "c-8", "Patients rate us 9/10", 0),
+    (9, 3, 2, "c-9", "Online booking", 0),
+    (10, 3, None, None, "Nurse academy (added by the facilitator)", 0),
+    (11, 3, 3, "c-11", "Mobile clinic van", 0),
+    (12, 3, 1, "c-12", "Duplicate of 9", 1),
+]
+# dot vote: (participant_id, idea_id, stage_id, count)
+FINISHED_DOTS = [
+    (1, 1, 1, 2),
+    (1, 2, 1, 3),
+    (2, 2, 1, 1),
+    (2, 3, 1, 3),
+    (2, 4, 1, 1),  # on the idea hidden later: counted by the counters, not in the decision
+    (3, 1, 1, 3),
+    (3, 3, 1, 2),
+    (1, 5, 2, 1),
+    (1, 6, 2, 2),
+    (1, 7, 2, 2),
+    (2, 6, 2, 3),
+    (2, 8, 2, 2),
+    (1, 9, 3, 2),
+    (1, 10, 3, 1),
+    (2, 10, 3, 2),
+    (2, 11, 3, 2),
+    (3, 11, 3, 3),
+    (3, 9, 3, 1),
+]
+# ranking: (participant_id, stage_id, idea_order)
+FINISHED_RANKINGS = [
+    (1, 1, [2, 1, 3]),
+    (2, 1, [3, 2, 1]),
+    (3, 1, [1, 3]),
+    (1, 2, [8, 7, 6]),
+    (2, 2, [8, 6, 7]),
+    (3, 2, [7, 8, 6]),
+    (1, 3, [9, 11]),
+    (2, 3, [11, 9]),
+]
+# Decided by hand. In a shortlist of k, first place earns k-1 points; ties go to more dots,
+# then to the lower id; only shortlisted ideas are selected.
+# vision (k=3, select 1): Borda 1: 1+0+2=3, 2: 2+1+0=3, 3: 0+2+1=3, all tied; dots 1: 5,
+#   3: 5, 2: 4, so 1 and 3 tie again and the lower id wins: 1, 3, 2 -> [1].
+# goals (k=3, select 2): Borda 8: 2+2+1=5, 7: 1+0+2=3, 6: 0+1+0=1 -> [8, 7] (dots alone
+#   would have picked 6).
+# projects (k=2, select 2): Borda 9: 1+0=1, 11: 0+1=1, tied; dots 11: 5 beat 9: 3 -> [11, 9].
+FINISHED_SELECTED = {1: [1], 2: [8, 7], 3: [11, 9]}
+FINISHED_COUNTERS = {
+    (1, 1, "dots"): 5,
+    (1, 2, "dots"): 4,
+    (1, 3, "dots"): 5,
+    (1, 4, "dots"): 1,
+    (1, 0, "voters"): 3,
+    (1, 0, "rankers"): 3,
+    (2, 5, "dots"): 1,
+    (2, 6, "dots"): 5,
+    (2, 7, "dots"): 2,
+    (2, 8, "dots"): 2,
+    (2, 0, "voters"): 2,
+    (2, 0, "rankers"): 3,
+    (3, 9, "dots"): 3,
+    (3, 10, "dots"): 3,
+    (3, 11, "dots"): 5,
+    (3, 0, "voters"): 3,
+    (3, 0, "rankers"): 2,
+}
+PLAN_DATA = (
+    '{"title": "Acme Care 2030", "organization": "Acme \\u00e9", "levels": [{"key": "vision", '
+    '"items": [{"id": 1, "text": "Every family within 10 minutes of a clinic"}]}], '
+    '"generated_at": "2026-11-30T11:00:00+00:00"}'
+)
+PLAN_MARKDOWN = (
+    "# Acme Care 2030 — strategic plan\n\n## Vision\n\n"
+    "1. Every family within 10 minutes of a clinic\n\n## Goals\n\n- Patients rate us 9/10 ☕  \n"
+)
+PLAN_HTML = (
+    '<!doctype html>\r\n<html lang="en"><head><meta charset="utf-8">'
+    "<title>Acme Care 2030 &mdash; plan</title></head>\n<body><h1>Acme Care 2030</h1>"
+    "<p>Cafés ☕ &amp; clinics</p></body></html>\n"
+)
+
+
+def open_engine(path: Path) -> Engine:
+    """An engine on a SQLite file set up as the app sets its own: WAL, foreign keys on."""
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 15})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "workshop.sqlite3"
+
+
+@pytest.fixture
+def engine(db_path: Path) -> Iterator[Engine]:
+    engine = open_engine(db_path)
+    yield engine
+    engine.dispose()
+
+
+def insert(connection: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Insert rows with plain SQL, as release 1's code left them."""
+    columns = list(rows[0])
+    names = ", ".join(f'"{name}"' for name in columns)
+    values = ", ".join(f":{name}" for name in columns)
+    connection.execute(sa.text(f'INSERT INTO "{table}" ({names}) VALUES ({values})'), rows)
+
+
+def make_release_1(
+    engine: Engine,
+    *,
+    status: str,
+    stages: list[tuple[Any, ...]],
+    ideas: list[tuple[Any, ...]],
+    dots: list[tuple[int, int, int, int]],
+    rankings: list[tuple[int, int, list[int]]],
+    plan: bool,
+) -> None:
+    """A release 1 database: its create_all, then one workshop's rows in plain SQL."""
+    release_1_metadata().create_all(engine)
+    created = "2026-11-30 09:00:00.000000"
+    with engine.begin() as connection:
+        insert(
+            connection,
+            "workshop",
+            [
+                {
+                    "id": WORKSHOP_ID,
+                    "code": "K7P2QX",
+                    "title": "Acme Care 2030",
+                    "organization": "Acme é",
+                    "horizon_years": 4,
+                    "template": "strategic-plan",
+                    "status": status,
+                    "facilitator_key_hash": hashlib.sha256(FACILITATOR_KEY.encode()).hexdigest(),
+                    "current_stage_id": stages[-1][0],
+                    "created_at": created,
+                    "finished_at": "2026-11-30 11:00:00.000000" if status == "finished" else None,
+                }
+            ],
+        )
+        insert(
+            connection,
+            "stage",
+            [
+                {
+                    "id": stage_id,
+                    "workshop_id": WORKSHOP_ID,
+                    "position": position,
+                    "key": key,
+                    "title": key.title(),
+                    "prompt": f"What is our {key}?",
+                    "phase": phase,
+                    "dot_budget": budget,
+                    "max_dots_per_idea": cap,
+                    "shortlist_size": size,
+                    "select_count": select,
+                    "revealed": 1 if phase in ("rank", "done") else 0,
+                    "shortlist": json.dumps(shortlist),
+                }
+                for stage_id, position, key, phase, budget, cap, size, select, shortlist in stages
+            ],
+        )
+        insert(
+            connection,
+            "participant",
+            [
+                {
+                    "id": pid,
+                    "workshop_id": WORKSHOP_ID,
+                    "name": name,
+                    "token_hash": hashlib.sha256(f"token-{pid}".encode()).hexdigest(),
+                    "joined_at": f"2026-11-30 09:0{pid}:00.000000",
+                }
+                for pid, name in ((1, "Ana"), (2, None), (3, "Bo"))
+            ],
+        )
+        if ideas:
+            insert(
+                connection,
+                "idea",
+                [
+                    {
+                        "id": idea_id,
+                        "workshop_id": WORKSHOP_ID,
+                        "stage_id": stage_id,
+                        "participant_id": pid,
+                        "client_id": client_id,
+                        "text": text,
+                        "hidden": hidden,
+                        "created_at": f"2026-11-30 09:{10 + idea_id}:00.000000",
+                    }
+                    for idea_id, stage_id, pid, client_id, text, hidden in ideas
+                ],
+            )
+        if dots:
+            keys = ("participant_id", "idea_id", "stage_id", "count")
+            insert(connection, "dotvote", [dict(zip(keys, row, strict=True)) for row in dots])
+        if rankings:
+            insert(
+                connection,
+                "ranking",
+                [
+                    {
+                        "participant_id": pid,
+                        "stage_id": stage_id,
+                        "idea_order": json.dumps(order),
+                        "updated_at": "2026-11-30 10:30:00.000000",
+                    }
+                    for pid, stage_id, order in rankings
+                ],
+            )
+        if plan:
+            insert(
+                connection,
+                "plan",
+                [
+                    {
+                        "workshop_id": WORKSHOP_ID,
+                        "created_at": "2026-11-30 11:00:00.000000",
+                        "data": PLAN_DATA,
+                        "markdown": PLAN_MARKDOWN,
+                        "html": PLAN_HTML,
+                    }
+                ],
+            )
+
+
+def make_finished_workshop(engine: Engine) -> None:
+    make_release_1(
+        engine,
+        status="finished",
+        stages=FINISHED_STAGES,
+        ideas=FINISHED_IDEAS,
+        dots=FINISHED_DOTS,
+        rankings=FINISHED_RANKINGS,
+        plan=True,
+    )
+
+
+# --------------------------------------------------------------------------- reading back
+
+
+def raw(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    """Rows exactly as stored (plain SQL, no type conversion)."""
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(sa.text(sql))]
+
+
+def stages_of(engine: Engine) -> dict[int, dict[str, Any]]:
+    """Stage id -> its v2 columns, JSON decoded."""
+    rows = raw(engine, "SELECT id, steps, step_index, selected, decided FROM stage ORDER BY id")
+    return {
+        row[0]: {
+            "steps": json.loads(row[1]),
+            "step_index": row[2],
+            "selected": json.loads(row[3]),
+            "decided": bool(row[4]),
+        }
+        for row in rows
+    }
+
+
+def counters_of(engine: Engine) -> dict[tuple[int, int, str], int]:
+    rows = raw(engine, "SELECT stage_id, idea_id, name, value FROM counter")
+    return {(stage_id, idea_id, name): value for stage_id, idea_id, name, value in rows}
+
+
+def schema(engine: Engine) -> dict[str, Any]:
+    """Every table's columns (in order, with types, nullability and defaults), primary key,
+    foreign keys, indexes and unique constraints, as the database reports them."""
+    out: dict[str, Any] = {}
+    with engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        for table in sorted(inspector.get_table_names()):
+            out[table] = {
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                    for c in inspector.get_columns(table)
+                ],
+                "pk": inspector.get_pk_constraint(table)["constrained_columns"],
+                "fks": sorted(
+                    (tuple(fk["constrained_columns"]), fk["referred_table"])
+                    for fk in inspector.get_foreign_keys(table)
+                ),
+                "indexes": sorted(
+                    (ix["name"], tuple(ix["column_names"]), bool(ix["unique"]))
+                    for ix in inspector.get_indexes(table)
+                ),
+                "unique": sorted(
+                    tuple(uc["column_names"]) for uc in inspector.get_unique_constraints(table)
+                ),
+            }
+    return out
+
+
+def steps_for(budget: int, cap: int, size: int, select: int) -> list[dict[str, Any]]:
+    return [
+        {"kind": "brainstorm", "settings": {}},
+        {"kind": "vote", "settings": {"dot_budget": budget, "max_dots_per_idea": cap}},
+        {"kind": "rank", "settings": {"shortlist_size": size}},
+        {"kind": "done", "settings": {"select_count": select}},
+    ]
+
+
+UNCHANGED = {
+    "workshop": "SELECT * FROM workshop ORDER BY id",
+    "participant": "SELECT * FROM participant ORDER BY id",
+    "idea": (
+        "SELECT id, workshop_id, stage_id, participant_id, client_id, text, hidden, created_at "
+        "FROM idea ORDER BY id"
+    ),
+    "dotvote": "SELECT * FROM dotvote ORDER BY participant_id, idea_id",
+    "ranking": "SELECT * FROM ranking ORDER BY participant_id, stage_id",
+    "plan": "SELECT * FROM plan ORDER BY workshop_id",
+    "stage": (
+        'SELECT id, workshop_id, position, "key", title, prompt, revealed, shortlist '
+        "FROM stage ORDER BY id"
+    ),
+}
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_the_baseline_revision_is_release_1s_schema(tmp_path: Path) -> None:
+    """Revision 0001 builds exactly what release 1's create_all built, DDL text and all."""
+    by_create_all = open_engine(tmp_path / "create_all.sqlite3")
+    by_alembic = open_engine(tmp_path / "alembic.sqlite3")
+    try:
+        release_1_metadata().create_all(by_create_all)
+        with by_alembic.begin() as connection:
+            command.upgrade(alembic_config(connection), "0001")
+        master = (
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE tbl_name != 'alembic_version' ORDER BY name"
+        )
+        assert raw(by_alembic, master) == raw(by_create_all, master)
+        assert current_revision(by_alembic) == "0001"
+    finally:
+        by_create_all.dispose()
+        by_alembic.dispose()
+
+
+def test_a_finished_release_1_workshop_upgrades_with_its_data_intact(engine: Engine) -> None:
+    make_finished_workshop(engine)
+    before = {table: raw(engine, sql) for table, sql in UNCHANGED.items()}
+    plan_bytes = "SELECT CAST(data AS BLOB), CAST(markdown AS BLOB), CAST(html AS BLOB) FROM plan"
+    assert current_revision(engine) is None
+
+    upgrade(engine)
+
+    assert current_revision(engine) == head_revision() == "0002"
+    for table, sql in UNCHANGED.items():
+        assert raw(engine, sql) == before[table], table
+    assert raw(engine, plan_bytes) == [
+        (PLAN_DATA.encode(), PLAN_MARKDOWN.encode(), PLAN_HTML.encode())
+    ]
+    assert raw(engine, "SELECT status, finished_at FROM workshop") == [
+        ("finished", "2026-11-30 11:00:00.000000")
+    ]
+    assert stages_of(engine) == {
+        1: {"steps": steps_for(5, 3, 3, 1), "step_index": 3, "selected": [1], "decided": True},
+        2: {"steps": steps_for(5, 3, 3, 2), "step_index": 3, "selected": [8, 7], "decided": True},
+        3: {"steps": steps_for(6, 4, 2, 2), "step_index": 3, "selected": [11, 9], "decided": True},
+    }
+    assert {sid: stage["selected"] for sid, stage in stages_of(engine).items()} == (
+        FINISHED_SELECTED
+    )
+    assert counters_of(engine) == FINISHED_COUNTERS
+    assert raw(engine, "SELECT DISTINCT fields, links FROM idea") == [("{}", "[]")]
+    for table in ("agendatemplate", "linkproposal", "suggestion"):
+        assert raw(engine, f"SELECT COUNT(*) FROM {table}") == [(0,)]
+    # The app's own settings (foreign keys on) are back, and every reference still holds.
+    assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+    assert raw(engine, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_an_empty_database_gets_the_current_schema_and_upgrading_again_is_a_no_op(
+    engine: Engine,
+) -> None:
+    assert current_revision(engine) is None
+    upgrade(engine)
+    assert current_revision(engine) == "0002"
+    first = schema(engine)
+    assert set(first) == V2_TABLES
+    assert [column[0] for column in first["stage"]["columns"]] == V2_STAGE_COLUMNS
+    assert {"fields", "links"} <= {column[0] for column in first["idea"]["columns"]}
+    assert ("ix_workshop_code", ("code",), True) in first["workshop"]["indexes"]
+    assert first["suggestion"]["unique"] == [("participant_id", "client_id")]
+    assert first["counter"]["pk"] == ["stage_id", "idea_id", "name"]
+    master = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+    ddl = raw(engine, master)
+
+    upgrade(engine)
+    upgrade(engine)
+
+    assert raw(engine, master) == ddl
+    assert raw(engine, "SELECT version_num FROM alembic_version") == [("0002",)]
+
+
+def test_the_head_schema_is_what_the_models_declare(engine: Engine) -> None:
+    """Every model change comes with a migration: no difference between the two."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    from workshop import activities
+    from workshop.persistence import models
+
+    assert models.Stage.__tablename__ == "stage"
+    assert activities.REGISTRY
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_unfinished_stages_get_their_step_and_no_decision(engine: Engine) -> None:
+    make_release_1(
+        engine,
+        status="active",
+        stages=[
+            (1, 0, "vision", "rank", 7, 2, 2, 1, [2, 1]),
+            (2, 1, "goals", "vote", 5, 3, 5, 3, []),
+            (3, 2, "projects", "brainstorm", 5, 3, 5, 5, []),
+            (4, 3, "actions", "pending", 5, 3, 5, 5, []),
+        ],
+        ideas=[
+            (1, 1, 1, "a", "Idea one", 0),
+            (2, 1, 2, "b", "Idea two", 0),
+            (3, 2, 3, "c", "Idea three", 0),
+            (4, 3, 1, "d", "Idea four", 0),
+        ],
+        dots=[(1, 1, 1, 2), (1, 2, 1, 2), (2, 2, 1, 1), (3, 3, 2, 3)],
+        rankings=[(1, 1, [2, 1])],
+        plan=False,
+    )
+
+    upgrade(engine)
+
+    assert stages_of(engine) == {
+        1: {"steps": steps_for(7, 2, 2, 1), "step_index": 2, "selected": [], "decided": False},
+        2: {"steps": steps_for(5, 3, 5, 3), "step_index": 1, "selected": [], "decided": False},
+        3: {"steps": steps_for(5, 3, 5, 5), "step_index": 0, "selected": [], "decided": False},
+        4: {"steps": steps_for(5, 3, 5, 5), "step_index": -1, "selected": [], "decided": False},
+    }
+    assert raw(engine, "SELECT shortlist, revealed FROM stage WHERE id = 1") == [("[2, 1]", 1)]
+    assert counters_of(engine) == {
+        (1, 1, "dots"): 2,
+        (1, 2, "dots"): 3,
+        (1, 0, "voters"): 2,
+        (1, 0, "rankers"): 1,
+        (2, 3, "dots"): 3,
+        (2, 0, "voters"): 1,
+    }
+
+
+def test_downgrade_gives_back_release_1s_stage_columns_and_values(
+    engine: Engine, tmp_path: Path
+) -> None:
+    make_finished_workshop(engine)
+    quoted = ", ".join(f'"{column}"' for column in V1_STAGE_COLUMNS)
+    stage_sql = f"SELECT {quoted} FROM stage ORDER BY id"
+    before = raw(engine, stage_sql)
+    kept = {table: raw(engine, sql) for table, sql in UNCHANGED.items() if table != "stage"}
+
+    upgrade(engine)
+    downgrade(engine, "0001")
+
+    assert current_revision(engine) == "0001"
+    assert raw(engine, stage_sql) == before
+    assert {table: raw(engine, UNCHANGED[table]) for table in kept} == kept
+    # The schema is release 1's again, column order included.
+    reference = open_engine(tmp_path / "reference.sqlite3")
+    try:
+        release_1_metadata().create_all(reference)
+        expected = schema(reference)
+    finally:
+        reference.dispose()
+    assert schema(engine) == {**expected, "alembic_version": schema(engine)["alembic_version"]}
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+
+    # And up again: the same result as the first time.
+    upgrade(engine)
+    assert {sid: stage["selected"] for sid, stage in stages_of(engine).items()} == (
+        FINISHED_SELECTED
+    )
+    assert counters_of(engine) == FINISHED_COUNTERS
+
+
+def test_downgrade_refuses_an_agenda_release_1_cannot_run_and_changes_nothing(
+    engine: Engine,
+) -> None:
+    make_finished_workshop(engine)
+    upgrade(engine)
+    linked = [*steps_for(5, 3, 3, 2)[:3], {"kind": "link", "settings": {}}]
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE stage SET steps = :steps WHERE id = 2"), {"steps": json.dumps(linked)}
+        )
+    before = schema(engine), stages_of(engine), counters_of(engine)
+
+    with pytest.raises(RuntimeError, match="Stage 2 runs the agenda"):
+        downgrade(engine, "0001")
+
+    assert current_revision(engine) == "0002"
+    assert (schema(engine), stages_of(engine), counters_of(engine)) == before
+    assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
+
+
+def test_an_unversioned_database_that_is_not_release_1_is_left_alone(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE workshop (id VARCHAR(32) PRIMARY KEY)"))
+
+    with pytest.raises(RuntimeError, match="not the first release's schema"):
+        upgrade(engine)
+
+    assert raw(engine, "SELECT name FROM sqlite_master WHERE type = 'table'") == [("workshop",)]
+
+
+def test_a_failed_migration_leaves_the_database_as_it_was(engine: Engine) -> None:
+    """Everything runs in one transaction: a migration that stops halfway (here on a phase
+    release 1 never wrote, after the new tables and columns were made) changes nothing."""
+    make_release_1(
+        engine,
+        status="active",
+        stages=[(1, 0, "vision", "paused", 5, 3, 5, 1, [])],
+        ideas=[(1, 1, 1, "a", "Idea one", 0)],
+        dots=[(1, 1, 1, 2)],
+        rankings=[],
+        plan=False,
+    )
+    before = schema(engine), raw(engine, UNCHANGED["stage"]), raw(engine, UNCHANGED["idea"])
+
+    with pytest.raises(RuntimeError, match="phase 'paused', which release 1 never wrote"):
+        upgrade(engine)
+
+    assert (schema(engine), raw(engine, UNCHANGED["stage"]), raw(engine, UNCHANGED["idea"])) == (
+        before
+    )
+    assert "alembic_version" not in before[0]
+    assert current_revision(engine) is None
+    assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
+
+
+def test_two_processes_starting_at_once_migrate_once(db_path: Path) -> None:
+    """Each upgrade holds the write lock for its whole transaction: one migrates, the other
+    waits, then finds the schema current."""
+    setup = open_engine(db_path)
+    make_finished_workshop(setup)
+    setup.dispose()
+    engines = [open_engine(db_path) for _ in range(3)]
+    start = threading.Barrier(len(engines))
+    errors: list[BaseException] = []
+
+    def run(engine: Engine) -> None:
+        try:
+            start.wait()
+            upgrade(engine)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(engine,)) for engine in engines]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert current_revision(engines[0]) == "0002"
+        assert counters_of(engines[0]) == FINISHED_COUNTERS
+        assert raw(engines[0], "SELECT COUNT(*) FROM alembic_version") == [(1,)]
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def test_the_app_serves_a_release_1_workshop_after_upgrading_it(db_path: Path) -> None:
+    """create_app upgrades the file on start; the old plan downloads byte for byte."""
+    from workshop import create_app
+
+    setup = open_engine(db_path)
+    make_finished_workshop(setup)
+    setup.dispose()
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "SECRET_KEY": "test-secret",
+            "TALLY_INTERVAL": 0.05,
+            "PUBLIC_URL": "",
+        }
+    )
+    try:
+        assert current_revision(app.extensions["workshop_db"]) == "0002"
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {FACILITATOR_KEY}"}
+        response = client.get(f"/api/workshops/{WORKSHOP_ID}/plan.md", headers=auth)
+        assert response.status_code == 200
+        assert response.data == PLAN_MARKDOWN.encode()
+        response = client.get(f"/api/workshops/{WORKSHOP_ID}/plan.html", headers=auth)
+        assert response.status_code == 200
+        assert response.data == PLAN_HTML.encode()
+        state = client.get(f"/api/workshops/{WORKSHOP_ID}", headers=auth)
+        assert state.status_code == 200
+        assert WORKSHOP_ID in state.get_data(as_text=True)
+        wrong = client.get(
+            f"/api/workshops/{WORKSHOP_ID}/plan.md", headers={"Authorization": "Bearer nope"}
+        )
+        assert wrong.status_code in (401, 403)
+    finally:
+        app.extensions["workshop_db"].dispose()
