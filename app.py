@@ -30,6 +30,8 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic narrates every start; our own line says when the schema actually changed.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     app = create_app({"ASYNC_MODE": "eventlet"})
     host, port = app.config["HOST"], app.config["PORT"]
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

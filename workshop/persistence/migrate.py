@@ -11,6 +11,7 @@ A new revision: `alembic.command.revision(alembic_config(), "message", rev_id="0
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,9 @@ RELEASE_1_TABLES = frozenset(
 _POSTGRES_LOCK = 0x5757_0001
 # How long a process waits for another one's migration on SQLite, in milliseconds.
 _SQLITE_WAIT_MS = 120_000
+
+
+log = logging.getLogger(__name__)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -64,7 +68,12 @@ def upgrade(engine: Engine) -> None:
         if "alembic_version" not in tables and "workshop" in tables:
             _check_release_1(connection, tables)
             command.stamp(config, BASELINE)
+            log.info("a database of the first release: stamped at revision %s", BASELINE)
+        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(config, "head")
+        after = MigrationContext.configure(connection).get_current_revision()
+        if before != after:
+            log.info("database schema upgraded from %s to %s", before or "empty", after)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
