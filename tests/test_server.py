@@ -331,6 +331,7 @@ def expected_me(person: Person, stage_ids: list[int], ids: dict[int, list[int]])
         },
         "rankings": {str(sid): [ids[sid][i] for i in RANKINGS[index]] for sid in stage_ids},
         "links": {},
+        "suggestions": {},
         "remaining": {str(sid): 5 - sum(VOTES[index].values()) for sid in stage_ids},
     }
 

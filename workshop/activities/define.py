@@ -219,3 +219,15 @@ class Define(Activity):
         if audience == "facilitator":
             keys["suggestions"] = data.parts[KIND].get(stage.id, [])
         return StageSlice(keys=keys)
+
+    def me(
+        self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
+    ) -> dict[int, dict[str, Any]]:
+        query = select(Suggestion).where(col(Suggestion.stage_id).in_(stage_ids))
+        if only is not None:
+            query = query.where(Suggestion.participant_id == only)
+        out: dict[int, dict[str, Any]] = defaultdict(lambda: {"suggestions": {}})
+        for row in db.exec(query.order_by(col(Suggestion.id))):
+            per_stage = out[row.participant_id]["suggestions"].setdefault(str(row.stage_id), [])
+            per_stage.append(suggestion_json(row))
+        return dict(out)

@@ -90,6 +90,27 @@ def parent_options(stages: list[Stage], stage: Stage) -> list[int]:
     ]
 
 
+def proposal_counts(db: Session, stage_ids: list[int]) -> dict[int, dict[int, dict[int, int]]]:
+    """stage id -> item id -> parent id -> how many participants proposed that link."""
+    counts: dict[int, dict[int, dict[int, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int))
+    )
+    if stage_ids:
+        query = select(LinkProposal).where(col(LinkProposal.stage_id).in_(stage_ids))
+        for row in db.exec(query):
+            for parent_id in row.parent_ids:
+                counts[row.stage_id][row.idea_id][parent_id] += 1
+    return counts
+
+
+def proposals_json(counts: Mapping[int, Mapping[int, int]]) -> dict[str, dict[str, int]]:
+    """`link_proposals` as the facilitator's state and tally carry it."""
+    return {
+        str(idea_id): {str(p): n for p, n in sorted(per.items())}
+        for idea_id, per in sorted(counts.items())
+    }
+
+
 # --------------------------------------------------------------------------- services
 
 
@@ -204,13 +225,7 @@ class Link(Activity):
     )
 
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
-        counts: dict[int, dict[int, dict[int, int]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(int))
-        )
-        query = select(LinkProposal).where(col(LinkProposal.stage_id).in_(stage_ids))
-        for row in db.exec(query):
-            for parent_id in row.parent_ids:
-                counts[row.stage_id][row.idea_id][parent_id] += 1
+        counts = proposal_counts(db, stage_ids)
         counted = counters.read(db, stage_ids)
         linkers = {sid: counted.get(sid, {}).get("linkers", {}).get(0, 0) for sid in stage_ids}
         return {"counts": counts, "linkers": linkers}
@@ -222,10 +237,7 @@ class Link(Activity):
         loaded = data.parts[KIND]
         keys: dict[str, Any] = {"parents": parent_options(data.stages, stage)}
         if audience == "facilitator":
-            keys["link_proposals"] = {
-                str(idea_id): {str(p): n for p, n in sorted(per.items())}
-                for idea_id, per in sorted(loaded["counts"].get(stage.id, {}).items())
-            }
+            keys["link_proposals"] = proposals_json(loaded["counts"].get(stage.id, {}))
         return StageSlice(keys=keys, progress={"linkers": loaded["linkers"].get(stage.id, 0)})
 
     def me(

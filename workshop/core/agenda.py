@@ -90,8 +90,29 @@ def check_steps(kinds: Sequence[str], index: int) -> None:
             )
 
 
+def stage_label(raw: Any, index: int) -> str:
+    """How messages name a stage: its place, and its title (else its key) when it has one."""
+    name = ""
+    if isinstance(raw, Mapping):
+        for field_name in ("title", "key"):
+            value = raw.get(field_name)
+            if isinstance(value, str) and value.strip():
+                name = " ".join(value.split())[:40]
+                break
+    return f"Stage {index + 1} ({name})" if name else f"Stage {index + 1}"
+
+
 def check_stage(raw: Any, index: int, check_step: StepChecker) -> StageDraft:
-    """Validate one stage `{"id"?, "key", "title", "prompt", "steps": [...]}`."""
+    """Validate one stage `{"id"?, "key", "title", "prompt", "steps": [...]}`; a refusal's
+    message starts with the stage's place and title, as the agenda editor shows them."""
+    try:
+        return _check_stage(raw, index, check_step)
+    except DomainError as exc:
+        detail = re.sub(rf"^stages\[{index}\](\.|: | )?", "", exc.message)
+        raise DomainError(exc.code, f"{stage_label(raw, index)}: {detail}") from None
+
+
+def _check_stage(raw: Any, index: int, check_step: StepChecker) -> StageDraft:
     if not isinstance(raw, Mapping):
         raise DomainError("invalid_agenda", f"stages[{index}] must be an object.")
     key = raw.get("key")

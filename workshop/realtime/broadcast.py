@@ -101,7 +101,7 @@ def emit_tally(db: Session, workshop_id: str, stage_id: int) -> None:
     workshop = get_workshop(db, workshop_id)
     console = snapshot.tally(db, workshop, stage_id, "facilitator")
     socketio.emit("tally", console, to=room_facilitators(workshop_id))
-    projector = dict(console)
+    projector = {key: value for key, value in console.items() if key != "link_proposals"}
     if "totals" in projector and not snapshot.stage_revealed(db, workshop, stage_id):
         del projector["totals"]
     socketio.emit("tally", projector, to=room_projectors(workshop_id))

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from .. import activities
-from ..activities import common, vote
+from ..activities import common, link, vote
 from ..activities.base import Audience, WorkshopData
 from ..persistence import counters
 from ..persistence.models import Idea, Participant, Stage, Workshop
@@ -155,6 +155,7 @@ def participant_parts(
             "votes": {},
             "rankings": {},
             "links": {},
+            "suggestions": {},
         }
     for idea in sorted(
         (idea for ideas in data.ideas.values() for idea in ideas if not idea.hidden),
@@ -217,6 +218,9 @@ def tally(db: Session, workshop: Workshop, stage_id: int, audience: Audience) ->
     }
     if audience == "facilitator" or stage.revealed:
         payload["totals"] = {str(k): v for k, v in totals.items()}
+    if audience == "facilitator" and "link" in common.kinds(stage):
+        counts = link.proposal_counts(db, [stage_id]).get(stage_id, {})
+        payload["link_proposals"] = link.proposals_json(counts)
     return payload
 
 

@@ -34,6 +34,7 @@ def built_in_templates() -> dict[str, dict[str, Any]]:
         drafts = agenda.check_agenda(data, activities.check_step)
         found[path.stem] = {
             "id": path.stem,
+            "built_in": True,
             "title": str(data["title"]),
             "description": str(data.get("description", "")),
             "stages": [draft.as_dict() for draft in drafts],
@@ -56,6 +57,7 @@ def list_templates(db: Session) -> list[dict[str, Any]]:
 def _saved_json(row: AgendaTemplate) -> dict[str, Any]:
     return {
         "id": row.id,
+        "built_in": False,
         "title": row.title,
         "description": row.description,
         "stages": list(row.stages),
@@ -77,6 +79,7 @@ def template_summary(template: dict[str, Any]) -> dict[str, Any]:
     """A template as `GET /api/templates` lists it: stages with their step kinds."""
     return {
         "id": template["id"],
+        "built_in": template["built_in"],
         "title": template["title"],
         "description": template["description"],
         "stages": [
