@@ -17,7 +17,7 @@ export function el(tag, attrs = {}, ...children) {
       node.setAttribute(name, String(value));
     }
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -27,20 +27,12 @@ export function el(tag, attrs = {}, ...children) {
 /** Replace all children of `node`. */
 export function fill(node, ...children) {
   node.replaceChildren();
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
 }
-
-export const PHASE_LABELS = {
-  pending: "Not started",
-  brainstorm: "Brainstorm",
-  vote: "Dot vote",
-  rank: "Rank",
-  done: "Results",
-};
 
 export function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
@@ -191,12 +183,37 @@ export function resultsList(stage, className = "results") {
   );
 }
 
-/** What earlier stages decided ("Our vision: …"), so later stages build on it. */
-export function buildingOn(state, stage) {
-  const earlier = state.stages.filter((s) => s.position < stage.position && s.phase === "done");
-  const lines = earlier.map((s) => {
-    const chosen = s.results.filter((r) => r.selected).map((r) => r.text);
-    return chosen.length ? el("li", {}, el("strong", {}, `${s.title}: `), chosen.join(" · ")) : null;
-  }).filter(Boolean);
-  return lines.length ? el("ul", { class: "building-on", "aria-label": "Decided so far" }, lines) : null;
+/**
+ * Remember which control has keyboard focus (by its `data-focus` name) and where the caret is,
+ * so a redraw from a new snapshot can put both back.
+ */
+export function captureFocus() {
+  const active = document.activeElement;
+  if (!active || !active.dataset || !active.dataset.focus) return null;
+  const saved = { key: active.dataset.focus };
+  if (typeof active.selectionStart === "number") {
+    try { saved.selection = [active.selectionStart, active.selectionEnd]; } catch { /* not a text field */ }
+  }
+  return saved;
+}
+
+/** Put focus back on the control saved by captureFocus (or an enabled neighbour button). */
+export function restoreFocus(root, saved) {
+  if (!saved) return;
+  const target = root.querySelector(`[data-focus="${CSS.escape(saved.key)}"]`);
+  if (!target) return;
+  if (!target.disabled) {
+    if (document.activeElement !== target) target.focus({ preventScroll: true });
+    if (saved.selection && typeof target.setSelectionRange === "function") {
+      try { target.setSelectionRange(...saved.selection); } catch { /* not a text field */ }
+    }
+    return;
+  }
+  const other = [...target.parentElement.querySelectorAll("button")].find((b) => !b.disabled);
+  if (other) other.focus({ preventScroll: true });
+}
+
+/** A figure with its label, for progress counts. */
+export function metric(value, label) {
+  return el("div", { class: "metric" }, el("strong", {}, value), el("span", {}, label));
 }

@@ -1,22 +1,18 @@
-// The facilitator console: run the agenda stage by stage, watch ideas and dots arrive live,
-// hide duplicates, reveal results, finish the workshop and download the plan.
+// The facilitator console: run the agenda stage by stage and step by step, watch ideas and dots
+// arrive live, add items, reveal results, edit the agenda, finish the workshop and download the
+// plan. The body of a stage's current step comes from its activity module (activities/).
 
 import {
-  PHASE_LABELS, call, connect, currentStage, el, fill, plural, resultsList, stageById, store,
-  facilitatorKey, toast,
+  call, captureFocus, connect, currentStage, el, facilitatorKey, fill, metric, plural, randomId,
+  restoreFocus, stageById, store, toast,
 } from "./common.js";
+import { REGISTRY, activityFor, phaseLabel } from "./activities/index.js";
+import { openAgendaEditor } from "./agenda-editor.js";
+import { buildingOn, natureBadge } from "./items.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
 const STORE_KEY = `sw:facilitator:${WORKSHOP_ID}`;
-const NEXT = { pending: "brainstorm", brainstorm: "vote", vote: "rank", rank: "done" };
-const PREV = { vote: "brainstorm", rank: "vote", done: "rank" };
-const NEXT_LABEL = {
-  pending: "Start brainstorm",
-  brainstorm: "Close ideas, start dot vote",
-  vote: "Close voting, start ranking",
-  rank: "Close ranking, show results",
-};
 
 const panel = document.getElementById("stage-panel");
 const agenda = document.getElementById("agenda");
@@ -97,7 +93,7 @@ socket.on("idea:added", ({ idea }) => {
   if (!state) return;
   const stage = stageById(state, idea.stage_id);
   if (stage && !stage.ideas.some((item) => item.id === idea.id)) {
-    stage.ideas.push({ id: idea.id, text: idea.text, hidden: false, votes: 0 });
+    stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], hidden: false, votes: 0 });
     renderPanel();
     renderAgenda();
   }
@@ -111,27 +107,38 @@ socket.on("participants", ({ count }) => {
 socket.on("tally", (tally) => {
   if (!state) return;
   const stage = stageById(state, tally.stage_id);
-  if (stage && tally.totals) {
-    for (const idea of stage.ideas) idea.votes = tally.totals[String(idea.id)] ?? 0;
-    stage.progress = { voters: tally.voters, rankers: tally.rankers, dots: tally.dots };
+  if (stage) {
+    if (tally.totals) for (const idea of stage.ideas) idea.votes = tally.totals[String(idea.id)] ?? 0;
+    stage.progress = {
+      ...stage.progress, voters: tally.voters, rankers: tally.rankers, dots: tally.dots,
+      ...(tally.linkers !== undefined ? { linkers: tally.linkers } : {}),
+    };
   }
+  if (stage && tally.link_proposals) stage.link_proposals = tally.link_proposals;
   renderPanel();
 });
 socket.on("workshop:finished", () => toast("The workshop is finished; the plan is ready."));
+// Live events an activity declares (a suggestion from a phone, for example).
+for (const activity of Object.values(REGISTRY)) {
+  for (const [event, apply] of Object.entries(activity.consoleEvents || {})) {
+    socket.on(event, (payload) => { if (state && apply(state, payload)) renderPanel(); });
+  }
+}
 
 // ------------------------------------------------------------------ actions
 
-async function act(event, payload, success) {
-  if (busy) return;
+/** Send one facilitator action at a time; failures are shown. Resolves with the ack or null. */
+async function act(event, payload) {
+  if (busy) return null;
   busy = true;
   panel.setAttribute("aria-busy", "true");
   try {
-    const reply = await call(socket, event, payload);
-    if (success) success(reply);
+    return await call(socket, event, payload);
   } catch (error) {
     toast(error.code === "offline" || error.code === "timeout"
       ? "Not sent: the connection is down. Try again when it is back."
       : error.message, "error");
+    return null;
   } finally {
     busy = false;
     panel.removeAttribute("aria-busy");
@@ -146,7 +153,7 @@ function setPhase(stage, phase) {
 const dialog = document.getElementById("confirm-finish");
 document.getElementById("finish").addEventListener("click", () => {
   if (!state) return;
-  const open = state.stages.filter((stage) => stage.phase !== "done");
+  const open = state.stages.filter((stage) => !stage.decided);
   document.getElementById("confirm-text").textContent = open.length
     ? `${open.map((s) => s.title).join(", ")} ${open.length === 1 ? "has" : "have"} not reached results and will select nothing. `
       + "The plan is generated now and nobody can add ideas, dots or rankings afterwards."
@@ -157,7 +164,7 @@ document.getElementById("finish").addEventListener("click", () => {
 dialog.addEventListener("close", () => { if (dialog.returnValue === "finish") finish(); });
 
 function finish() {
-  act("workshop:finish", {}, () => toast("Plan created."));
+  act("workshop:finish", {}).then((reply) => { if (reply) toast("Plan created."); });
 }
 
 async function download(format) {
@@ -182,12 +189,23 @@ async function download(format) {
 document.getElementById("download-md").addEventListener("click", () => download("md"));
 document.getElementById("open-html").addEventListener("click", () => download("html"));
 
+document.getElementById("edit-agenda").addEventListener("click", () => {
+  if (!saved) return;
+  openAgendaEditor({
+    workshopId: WORKSHOP_ID,
+    key: saved.key,
+    finished: Boolean(state && state.workshop.status === "finished"),
+  });
+});
+
 // ------------------------------------------------------------------ rendering
 
 function render(snapshot) {
   const previousCurrent = state && state.current.stage_id;
   state = snapshot;
-  if (viewing === null || previousCurrent !== state.current.stage_id) viewing = state.current.stage_id;
+  if (viewing === null || previousCurrent !== state.current.stage_id || !stageById(state, viewing)) {
+    viewing = state.current.stage_id;
+  }
   document.getElementById("ws-title").textContent = state.workshop.title;
   document.getElementById("ws-count").textContent = state.workshop.participant_count;
   document.getElementById("agenda-card").hidden = false;
@@ -200,120 +218,161 @@ function render(snapshot) {
 }
 
 function renderAgenda() {
+  const focused = captureFocus();
   fill(agenda, state.stages.map((stage) => el("li", {},
     el("button", {
       type: "button",
       "aria-current": stage.id === viewing ? "true" : "false",
+      dataset: { focus: `agenda-${stage.id}` },
       onclick: () => { viewing = stage.id; renderAgenda(); renderPanel(); },
     },
     el("span", {}, stage.title),
     el("span", { class: "agenda-meta" },
-      el("span", { class: `badge ${stage.phase}` }, PHASE_LABELS[stage.phase]),
+      el("span", { class: `badge ${stage.phase}` }, phaseLabel(stage.phase)),
       plural(stage.ideas.filter((i) => !i.hidden).length, "idea", "ideas"),
       stage.id === state.current.stage_id && state.workshop.status === "active"
         ? el("span", { class: "live" }, "● on screen") : null,
     )),
   )));
+  restoreFocus(agenda, focused);
+}
+
+function context(stage) {
+  return {
+    role: "facilitator",
+    state,
+    stage,
+    me: null,
+    active: state.workshop.status === "active",
+    rerender: renderPanel,
+    call: (event, payload) => call(socket, event, payload),
+    act,
+    key: saved ? saved.key : null,
+  };
+}
+
+/** The steps of a stage as a stepper, the current one marked. */
+function stepper(stage) {
+  return el("ol", { class: "steps", "aria-label": "Steps" }, stage.steps.map((step, i) => el("li", {
+    class: i < stage.step ? "is-past" : i === stage.step ? "is-current" : "",
+    "aria-current": i === stage.step ? "step" : null,
+  }, el("span", { class: "step-no", "aria-hidden": "true" }, i + 1), phaseLabel(step.kind))));
+}
+
+/** Forward, back, "show on screen": the moves the facilitator can make from here. */
+function controls(stage) {
+  const row = el("div", { class: "row controls" });
+  const isCurrent = stage.id === state.current.stage_id;
+  const here = stage.steps[stage.step];
+  const next = stage.steps[stage.step + 1];
+  const back = stage.step > 0 ? stage.steps[stage.step - 1] : null;
+  const words = (step) => REGISTRY[step.kind] || { start: `start ${step.kind}`, close: "Close this step", label: step.kind };
+  if (stage.phase === "pending") {
+    if (stage.steps.length) {
+      row.append(el("button", { type: "button", class: "primary", onclick: () => setPhase(stage, stage.steps[0].kind) },
+        `Open ${stage.title}`),
+      el("span", { class: "muted small" }, `starts with ${phaseLabel(stage.steps[0].kind).toLowerCase()}`));
+    }
+  } else if (next) {
+    const close = words(here).close;
+    row.append(el("button", { type: "button", class: "primary", onclick: () => setPhase(stage, next.kind) },
+      `${close}, ${words(next).start}`));
+  } else {
+    const later = state.stages.find((s) => s.position === stage.position + 1);
+    if (later && later.phase === "pending" && later.steps.length) {
+      row.append(el("button", { type: "button", class: "primary", onclick: () => setPhase(later, later.steps[0].kind) },
+        `Open ${later.title}`));
+    } else if (!later) {
+      row.append(el("button", { type: "button", class: "primary", onclick: () => document.getElementById("finish").click() },
+        "Finish workshop and create the plan"));
+    }
+  }
+  if (back) {
+    row.append(el("button", { type: "button", onclick: () => setPhase(stage, back.kind) },
+      `Back to ${phaseLabel(back.kind).toLowerCase()}`));
+  }
+  if (!isCurrent && stage.phase !== "pending") {
+    row.append(el("button", { type: "button", onclick: () => setPhase(stage, stage.phase) }, "Show on phones and projector"));
+  }
+  return row;
+}
+
+let addItemOpen = null; // the facilitator's choice to show the form, kept across redraws
+// One text box for the page's life, so a redraw never loses an item being typed.
+const newItem = el("textarea", {
+  id: "new-item", rows: 2, maxlength: 280, dataset: { focus: "new-item" },
+  placeholder: "e.g. one of last year's goals", "aria-describedby": "new-item-hint",
+});
+
+function addItemForm(stage) {
+  const allowed = state.workshop.status === "active" && !stage.decided && stage.phase !== "rank" && stage.phase !== "done";
+  if (!allowed) return null;
+  const submit = async (event) => {
+    event.preventDefault();
+    const text = newItem.value.trim();
+    if (!text) {
+      toast("Write the item first.", "error");
+      newItem.focus();
+      return;
+    }
+    const reply = await act("idea:submit", { stage_id: stage.id, text, client_id: randomId() });
+    if (reply) {
+      newItem.value = "";
+      toast(reply.duplicate ? "That item was already added." : `Added to ${stage.title}.`);
+      newItem.focus();
+    }
+  };
+  const details = el("details", { class: "add-item", open: addItemOpen ?? stage.phase === "pending" },
+    el("summary", {}, `Add items to ${stage.title}`),
+    el("form", { class: "stack", onsubmit: submit, "aria-label": `Add an item to ${stage.title}` },
+      el("div", {},
+        el("label", { for: "new-item" }, "Item"),
+        newItem,
+        el("p", { class: "hint", id: "new-item-hint" },
+          "Preload items before the stage opens, or add them until it is ranked. Everyone sees them like any idea."),
+      ),
+      el("button", { type: "submit", class: "primary", dataset: { focus: "add-item" } }, "Add item"),
+    ),
+  );
+  details.addEventListener("toggle", () => { addItemOpen = details.open; });
+  return details;
 }
 
 function renderPanel() {
   if (!state) return;
   const stage = stageById(state, viewing) || currentStage(state) || state.stages[0];
+  if (!stage) return;
   const finished = state.workshop.status === "finished";
   const isCurrent = stage.id === state.current.stage_id;
-  const phases = ["brainstorm", "vote", "rank", "done"];
-  const at = phases.indexOf(stage.phase);
-  const steps = el("ol", { class: "steps", "aria-label": "Phases" }, phases.map((phase, i) => el("li", {
-    class: i < at ? "is-past" : i === at ? "is-current" : "",
-    "aria-current": i === at ? "step" : null,
-  }, PHASE_LABELS[phase])));
-
-  const controls = el("div", { class: "row" });
-  if (!finished) {
-    if (NEXT[stage.phase]) {
-      controls.append(el("button", { type: "button", class: "primary", onclick: () => setPhase(stage, NEXT[stage.phase]) },
-        NEXT_LABEL[stage.phase]));
-    } else {
-      const next = state.stages.find((s) => s.position === stage.position + 1);
-      if (next && next.phase === "pending") {
-        controls.append(el("button", { type: "button", class: "primary", onclick: () => setPhase(next, "brainstorm") },
-          `Start ${next.title}: brainstorm`));
-      } else if (!next) {
-        controls.append(el("button", { type: "button", class: "primary", onclick: () => document.getElementById("finish").click() },
-          "Finish workshop and create the plan"));
-      }
-    }
-    if (PREV[stage.phase]) {
-      controls.append(el("button", { type: "button", onclick: () => setPhase(stage, PREV[stage.phase]) },
-        `Back to ${PHASE_LABELS[PREV[stage.phase]].toLowerCase()}`));
-    }
-    if (!isCurrent && stage.phase !== "pending") {
-      controls.append(el("button", { type: "button", onclick: () => setPhase(stage, stage.phase) }, "Show on phones and projector"));
-    }
-    if (["vote", "rank"].includes(stage.phase) && !stage.revealed) {
-      controls.append(el("button", { type: "button", onclick: () => act("results:reveal", { stage_id: stage.id }) },
-        "Reveal dot totals"));
-    }
-  }
-
+  const activity = activityFor(stage.phase);
+  const ctx = context(stage);
   const visible = stage.ideas.filter((idea) => !idea.hidden);
-  const participants = state.workshop.participant_count;
-  const progress = stage.progress || { voters: 0, rankers: 0 };
   const metrics = el("div", { class: "metrics" },
     metric(visible.length, "ideas"),
-    metric(participants, "joined"),
-    stage.phase === "vote" || stage.phase === "rank" || stage.phase === "done"
-      ? metric(`${progress.voters}/${participants}`, "voted") : null,
-    stage.phase === "rank" || stage.phase === "done" ? metric(`${progress.rankers}/${participants}`, "ranked") : null,
+    metric(state.workshop.participant_count, "joined"),
+    (activity && activity.metrics ? activity.metrics(ctx) : []).map(([value, label]) => metric(value, label)),
   );
+  let body;
+  if (activity) body = activity.console(ctx);
+  else if (stage.ideas.length) body = REGISTRY.brainstorm.console(ctx);
+  else body = el("p", { class: "muted" }, "Not started yet. You can add items before it opens.");
 
+  const focused = captureFocus();
   fill(panel,
     finished ? el("p", { class: "notice good" }, "The workshop is finished and the plan is ready: download it from the agenda.") : null,
     el("div", { class: "spread" },
-      el("h2", {}, stage.title, isCurrent && !finished ? el("span", { class: "badge", style: "margin-left:.5rem" }, "on screen") : null),
+      el("h2", {}, stage.title, " ", natureBadge(stage.key),
+        isCurrent && !finished ? el("span", { class: "badge", style: "margin-left:.5rem" }, "on screen") : null),
       el("span", { class: "muted small" },
         stage.phase === "vote" || stage.phase === "rank" ? (stage.revealed ? "Totals visible to the room" : "Totals hidden from the room") : ""),
     ),
-    el("p", { class: "prompt" }, stage.prompt),
-    steps,
-    controls,
+    stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
+    buildingOn(state, stage),
+    stepper(stage),
+    finished ? null : controls(stage),
     metrics,
-    stage.phase === "done" ? resultsList(stage) : ideaList(stage),
+    addItemForm(stage),
+    body,
   );
-}
-
-function metric(value, label) {
-  return el("div", { class: "metric" }, el("strong", {}, value), el("span", {}, label));
-}
-
-function ideaList(stage) {
-  if (stage.ideas.length === 0) {
-    return el("p", { class: "muted" }, stage.phase === "pending"
-      ? "Not started yet."
-      : "No ideas yet. They appear here as participants send them.");
-  }
-  const showVotes = stage.phase !== "brainstorm" && stage.phase !== "pending";
-  const canHide = ["brainstorm", "vote"].includes(stage.phase) && state.workshop.status === "active";
-  const maxVotes = Math.max(1, ...stage.ideas.map((idea) => idea.votes || 0));
-  let ideas = [...stage.ideas];
-  if (stage.phase === "rank") {
-    ideas = stage.shortlist.map((id) => stage.ideas.find((idea) => idea.id === id)).filter(Boolean);
-  } else if (showVotes) {
-    ideas.sort((a, b) => (b.votes || 0) - (a.votes || 0) || a.id - b.id);
-  }
-  return el("div", {},
-    stage.phase === "rank" ? el("h3", {}, "Shortlist being ranked") : null,
-    el("ul", { class: "console-ideas" }, ideas.map((idea) => el("li", {
-      class: [idea.hidden ? "is-hidden" : "", stage.shortlist.includes(idea.id) ? "on-shortlist" : ""].join(" "),
-    },
-    el("span", { class: "text" }, idea.text, idea.hidden ? el("span", { class: "muted small" }, " (hidden)") : null),
-    showVotes ? el("span", { class: "total" }, plural(idea.votes || 0, "dot", "dots")) : el("span"),
-    canHide ? el("button", {
-      type: "button", class: "quiet small",
-      onclick: () => act("idea:hide", { idea_id: idea.id, hidden: !idea.hidden }),
-    }, idea.hidden ? "Show" : "Hide") : el("span"),
-    showVotes ? el("div", { class: "bar", "aria-hidden": "true" },
-      el("span", { style: `width:${Math.round(100 * (idea.votes || 0) / maxVotes)}%` })) : null,
-    ))),
-  );
+  restoreFocus(panel, focused);
 }

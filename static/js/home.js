@@ -1,9 +1,54 @@
-// The start page: create a workshop through the API, then open its console.
+// The start page: pick an agenda template, create a workshop through the API, open its console.
 
-import { store } from "./common.js";
+import { el, fill, store } from "./common.js";
 
 const form = document.getElementById("create-form");
 const errorBox = document.getElementById("create-error");
+const picker = document.getElementById("template");
+const detail = document.getElementById("template-detail");
+const DEFAULT_TEMPLATE = "strategic-plan";
+const STEP_LABELS = {
+  brainstorm: "brainstorm", vote: "dot vote", rank: "rank", link: "link", define: "define", done: "results",
+};
+
+let templates = [];
+
+function showTemplate() {
+  const chosen = templates.find((t) => t.id === picker.value);
+  if (!chosen) return;
+  fill(detail,
+    chosen.description ? el("p", { class: "hint" }, chosen.description) : null,
+    el("ol", { class: "template-stages", "aria-label": `Stages of ${chosen.title}` }, chosen.stages.map((stage) => el("li", {},
+      el("strong", {}, stage.title),
+      el("span", { class: "hint" }, ` — ${stage.steps.map((kind) => STEP_LABELS[kind] || kind).join(" · ")}`),
+    ))),
+  );
+}
+
+async function loadTemplates() {
+  try {
+    const response = await fetch("/api/templates");
+    if (!response.ok) return;
+    templates = (await response.json()).templates || [];
+  } catch {
+    return; // the built-in default in the page still works
+  }
+  if (!templates.length) return;
+  const keep = picker.value || DEFAULT_TEMPLATE;
+  const option = (t) => el("option", { value: t.id, selected: t.id === keep }, t.title);
+  const builtIn = templates.filter((t) => t.built_in !== false);
+  const saved = templates.filter((t) => t.built_in === false);
+  fill(
+    picker,
+    el("optgroup", { label: "Built-in agendas" }, builtIn.map(option)),
+    saved.length ? el("optgroup", { label: "Saved agendas" }, saved.map(option)) : null,
+  );
+  if (!templates.some((t) => t.id === keep)) picker.value = templates[0].id;
+  showTemplate();
+}
+
+picker.addEventListener("change", showTemplate);
+loadTemplates();
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -27,6 +72,7 @@ form.addEventListener("submit", async (event) => {
         title,
         organization: String(data.get("organization") || "").trim() || null,
         horizon_years: Number(data.get("horizon_years")),
+        template: String(data.get("template") || DEFAULT_TEMPLATE),
       }),
     });
     const body = await response.json().catch(() => ({}));

@@ -1,0 +1,131 @@
+// Brainstorm: everyone sends short ideas; the console hides duplicates; the projector shows the
+// ideas as a wall of notes as they arrive.
+
+import { announce, el, plural, stageById, toast } from "../common.js";
+import { wording } from "../items.js";
+import { consoleIdeas, noIdeas, wall } from "./ideas.js";
+
+const MAX = 280;
+
+// One textarea for the page's life, so a redraw never loses what is being typed.
+let current = null; // the ctx of the latest draw, for the keyboard shortcut
+const draft = el("textarea", {
+  id: "idea-text", dataset: { focus: "idea-text" }, name: "text", maxlength: MAX, rows: 3,
+  "aria-describedby": "idea-count", placeholder: "One idea, in a sentence or two",
+});
+const counter = el("span", { id: "idea-count", class: "hint counter" }, `0 / ${MAX}`);
+draft.addEventListener("input", () => { counter.textContent = `${draft.value.trim().length} / ${MAX}`; });
+draft.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && current) submit(current, event);
+});
+
+function submit(ctx, event) {
+  event.preventDefault();
+  const text = draft.value.trim();
+  if (!text) {
+    toast("Write something first.", "error");
+    draft.focus();
+    return;
+  }
+  if (text.length > MAX) {
+    toast(`That is ${text.length} characters; the limit is ${MAX}.`, "error");
+    return;
+  }
+  draft.value = "";
+  counter.textContent = `0 / ${MAX}`;
+  ctx.outbox.ideas.add({ stage_id: ctx.stage.id, text });
+  draft.focus();
+}
+
+function phoneView(ctx) {
+  current = ctx;
+  const { stage, me } = ctx;
+  const ideas = ctx.outbox.ideas;
+  const myIds = new Set(me.ideas);
+  const mine = stage.ideas.filter((idea) => myIds.has(idea.id));
+  const waiting = ideas.items.filter((item) => item.stage_id === stage.id);
+  return el("div", {},
+    el("form", { class: "card stack", onsubmit: (event) => submit(ctx, event), "aria-label": "New idea" },
+      el("div", {},
+        el("label", { for: "idea-text" }, "Your idea"),
+        draft,
+        el("div", { class: "spread" }, counter, el("span", { class: "hint" }, "Ctrl+Enter sends")),
+      ),
+      el("button", { class: "primary wide", type: "submit", dataset: { focus: "send-idea" } }, "Send idea"),
+    ),
+    el("section", { class: "card", "aria-labelledby": "mine-title" },
+      el("h2", { id: "mine-title" }, `Your ideas (${mine.length + waiting.length})`),
+      mine.length + waiting.length === 0
+        ? el("p", { class: "muted" }, "Nothing yet. Short and specific works best.")
+        : el("ul", { class: "idea-list" },
+          mine.map((idea) => el("li", {}, wording(idea))),
+          waiting.map((item) => el("li", { class: item.error ? "failed" : "pending" },
+            item.text,
+            el("div", { class: "small" }, item.error
+              ? el("span", { class: "error-text" }, item.error)
+              : "Sending… (kept on this phone until the server has it)"),
+            item.error ? el("button", {
+              type: "button", class: "quiet small", onclick: () => ideas.drop(item.client_id),
+            }, "Remove") : null,
+          )),
+        ),
+    ),
+  );
+}
+
+function consoleView(ctx) {
+  const { stage } = ctx;
+  if (!stage.ideas.length) return noIdeas(stage);
+  return consoleIdeas(ctx, stage.ideas, { canHide: ctx.active });
+}
+
+function projectorView(ctx) {
+  const { stage } = ctx;
+  return [
+    el("p", { class: "muted", id: "idea-count" }, stage.ideas.length
+      ? plural(stage.ideas.length, "idea", "ideas")
+      : "Ideas appear here as they arrive. Scan the code or type it on your phone."),
+    wall(stage.ideas, { id: "wall" }),
+  ];
+}
+
+/** A new note goes on top of the wall without redrawing (and re-animating) the others. */
+function ideaAdded(ctx, idea, root) {
+  const board = root.querySelector("#wall");
+  if (!board) return false;
+  board.prepend(el("li", { class: "note" }, idea.text));
+  root.querySelector("#idea-count").textContent = plural(ctx.stage.ideas.length, "idea", "ideas");
+  return true;
+}
+
+export default {
+  kind: "brainstorm",
+  label: "Brainstorm",
+  headline: "Share your ideas",
+  start: "start brainstorm",
+  close: "Close ideas",
+  outbox: {
+    ideas: {
+      type: "queue",
+      storeKey: "outbox", // the name phones have used since the first release
+      event: "idea:submit",
+      payload: (item) => ({ stage_id: item.stage_id, text: item.text, client_id: item.client_id }),
+      onAck(ctx, item, reply) {
+        const { idea } = reply;
+        const stage = stageById(ctx.state, idea.stage_id);
+        if (stage && !stage.ideas.some((other) => other.id === idea.id)) {
+          stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], from_facilitator: false });
+        }
+        if (!ctx.state.me.ideas.includes(idea.id)) ctx.state.me.ideas.push(idea.id);
+        announce("Idea sent.");
+      },
+      refused: (error) => (error.code === "wrong_phase"
+        ? "Not sent: the brainstorm had closed."
+        : `Not sent: ${error.message}`),
+    },
+  },
+  phone: phoneView,
+  console: consoleView,
+  projector: projectorView,
+  ideaAdded,
+};

@@ -1,0 +1,388 @@
+// Define: the facilitator captures each item's fields live with the room (a goal's success
+// metrics; a program's manager, outcome and metrics; a project's owner, deliverables,
+// completion date and approach; an action's owner and date). Participants suggest values from
+// their phones; suggestions arrive on the console, where one click adopts them.
+
+import { announce, el, plural, store, toast } from "../common.js";
+import { fieldLabel, fieldsView, itemCard, linksView, stageItems, wording } from "../items.js";
+
+const APPROACHES = ["waterfall", "agile", "hybrid"];
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const LIST_FIELDS = ["metrics", "deliverables"];
+
+/** What a participant types for a field: dates as a date, the approach from its three values. */
+function suggestionInput(field, value, attrs) {
+  if (field === "due") return el("input", { type: "date", value, ...attrs });
+  if (field === "approach") {
+    return el("select", attrs, el("option", { value: "" }, "Choose…"),
+      APPROACHES.map((a) => el("option", { value: a, selected: a === value }, a[0].toUpperCase() + a.slice(1))));
+  }
+  return el("input", { type: "text", value, maxlength: 280, autocomplete: "off", ...attrs });
+}
+
+function suggestionHint(level, field) {
+  if (field === "metrics") return "A measure, e.g. “members: from 120 to 300 by 2028”.";
+  if (field === "deliverables") return "One thing the project delivers.";
+  if (field === "text") return "A clearer wording of this item.";
+  if (field === "owner") return level === "programs" ? "Who manages this program?" : "Who is responsible?";
+  return "";
+}
+
+// ------------------------------------------------------------------ phone
+
+const phoneDrafts = new Map(); // "<idea id>" -> {field, text}: what is being typed, across redraws
+
+function sentKey(ctx) {
+  return `sw:suggested:${ctx.state.workshop.code}`;
+}
+
+function submitSuggestion(ctx, item, event) {
+  event.preventDefault();
+  const draft = phoneDrafts.get(String(item.id));
+  const text = (draft.text || "").trim();
+  if (!text) {
+    toast("Write a suggestion first.", "error");
+    return;
+  }
+  ctx.outbox.suggestions.add({ stage_id: ctx.stage.id, idea_id: item.id, field: draft.field, text });
+  draft.text = "";
+  ctx.rerender();
+}
+
+function phoneView(ctx) {
+  const { stage } = ctx;
+  const items = stageItems(stage);
+  if (!items.length) return el("p", { class: "card" }, "This stage has no items to define.");
+  const fields = stage.item_fields || ["text"];
+  const sent = store.get(sentKey(ctx), []);
+  const queue = ctx.outbox.suggestions;
+  return el("div", {},
+    el("p", { class: "small muted" }, "The facilitator fills these in with the room. Suggest a value and it goes to the facilitator's screen."),
+    items.map((item) => {
+      const key = String(item.id);
+      if (!phoneDrafts.has(key) || !fields.includes(phoneDrafts.get(key).field)) {
+        phoneDrafts.set(key, { field: fields.find((f) => f !== "text") || fields[0], text: "", open: items.length <= 2 });
+      }
+      const draft = phoneDrafts.get(key);
+      const fieldId = `suggest-field-${item.id}`;
+      const textId = `suggest-text-${item.id}`;
+      const mine = [
+        ...sent.filter((s) => s.idea_id === item.id).map((s) => ({ ...s, state: "sent" })),
+        ...queue.items.filter((s) => s.idea_id === item.id).map((s) => ({ ...s, state: s.error ? "failed" : "pending" })),
+      ];
+      return el("section", { class: "card define-item", "aria-label": wording(item) },
+        el("h2", {}, wording(item)),
+        fieldsView(stage, item) || el("p", { class: "muted small" }, "Nothing filled in yet."),
+        linksView(ctx.state, stage, item),
+        el("details", { class: "suggest", open: draft.open,
+          ontoggle: (event) => { if (event.target.isConnected) draft.open = event.target.open; } },
+        // Kept at the click itself: a redraw may come before the toggle event.
+        el("summary", { onclick: (event) => { draft.open = !event.target.closest("details").open; } }, "Suggest a value"),
+        el("form", { class: "stack", "aria-label": `Suggest for: ${wording(item)}`, onsubmit: (event) => submitSuggestion(ctx, item, event) },
+          el("div", { class: "suggest-row" },
+            el("div", {},
+              el("label", { for: fieldId }, "Suggest"),
+              el("select", {
+                id: fieldId, dataset: { focus: fieldId },
+                onchange: (event) => { draft.field = event.target.value; draft.text = ""; ctx.rerender(); },
+              }, fields.map((f) => el("option", { value: f, selected: f === draft.field }, fieldLabel(stage.key, f)))),
+            ),
+            el("div", { class: "grow" },
+              el("label", { for: textId }, fieldLabel(stage.key, draft.field)),
+              suggestionInput(draft.field, draft.text, {
+                id: textId, dataset: { focus: textId }, "aria-describedby": `${textId}-hint`,
+                oninput: (event) => { draft.text = event.target.value; },
+                onchange: (event) => { draft.text = event.target.value; },
+              }),
+            ),
+          ),
+          el("p", { class: "hint", id: `${textId}-hint` }, suggestionHint(stage.key, draft.field)),
+          el("button", { type: "submit", class: "primary", dataset: { focus: `suggest-send-${item.id}` } }, "Send suggestion"),
+        )),
+        mine.length ? el("ul", { class: "suggested small", "aria-label": "Your suggestions" }, mine.map((s) => el("li", { class: s.state },
+          el("strong", {}, `${fieldLabel(stage.key, s.field)}: `), s.text, " ",
+          s.state === "sent" ? el("span", { class: "muted" }, "✓ sent")
+            : s.state === "pending" ? el("span", { class: "muted" }, "Sending…")
+              : [el("span", { class: "error-text" }, s.error), " ",
+                el("button", { type: "button", class: "quiet small", onclick: () => queue.drop(s.client_id) }, "Remove")],
+        ))) : null,
+      );
+    }),
+  );
+}
+
+// ------------------------------------------------------------------ console
+
+const drafts = new Map(); // idea id -> the form's values, once the facilitator edits them
+
+function formValues(item, fields) {
+  const f = item.fields || {};
+  const out = {};
+  for (const name of fields) {
+    if (name === "text") out.text = wording(item);
+    else if (name === "metrics") out.metrics = (f.metrics || []).map((m) => ({ metric: m.metric || "", baseline: m.baseline || "", target: m.target || "", due: m.due || "" }));
+    else if (name === "deliverables") out.deliverables = [...(f.deliverables || [])];
+    else out[name] = f[name] || "";
+  }
+  return out;
+}
+
+function draftFor(item, fields) {
+  if (!drafts.has(item.id)) drafts.set(item.id, formValues(item, fields));
+  return drafts.get(item.id);
+}
+
+function isDirty(item, fields) {
+  return drafts.has(item.id) && JSON.stringify(drafts.get(item.id)) !== JSON.stringify(formValues(item, fields));
+}
+
+/** The `item:update` fields from a form's values; null or [] clears. Throws a message. */
+function updateFields(item, values) {
+  const out = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (name === "text") {
+      const text = value.trim();
+      out.text = !text || text === item.text ? null : text;
+    } else if (name === "deliverables") {
+      out.deliverables = value.map((d) => d.trim()).filter(Boolean);
+    } else if (name === "metrics") {
+      const rows = value.map((m) => ({ metric: m.metric.trim(), baseline: m.baseline.trim() || null, target: m.target.trim() || null, due: m.due || null }))
+        .filter((m) => m.metric || m.baseline || m.target || m.due);
+      if (rows.some((m) => !m.metric)) throw new Error("Each success metric needs a name.");
+      out.metrics = rows;
+    } else {
+      out[name] = String(value).trim() || null;
+    }
+  }
+  return out;
+}
+
+async function saveItem(ctx, item, values) {
+  let fields;
+  try {
+    fields = updateFields(item, values);
+  } catch (error) {
+    toast(error.message, "error");
+    return false;
+  }
+  const reply = await ctx.act("item:update", { idea_id: item.id, fields });
+  if (!reply) return false;
+  drafts.delete(item.id);
+  announce(`Saved: ${wording(item)}.`);
+  ctx.rerender();
+  return true;
+}
+
+const adoptedKey = (ctx) => `sw:adopted:${ctx.state.workshop.id}`;
+
+async function adopt(ctx, item, fields, suggestion) {
+  const values = draftFor(item, fields);
+  const { field } = suggestion;
+  let text = suggestion.text.trim();
+  if (field === "metrics") values.metrics.push({ metric: text, baseline: "", target: "", due: "" });
+  else if (field === "deliverables") values.deliverables.push(text);
+  else if (field === "due") {
+    if (!DATE.test(text)) {
+      toast(`“${text}” is not a date written YYYY-MM-DD; type the date in the form.`, "error");
+      return;
+    }
+    values.due = text;
+  } else if (field === "approach") {
+    text = text.toLowerCase();
+    if (!APPROACHES.includes(text)) {
+      toast(`The approach is waterfall, agile or hybrid, not “${suggestion.text}”.`, "error");
+      return;
+    }
+    values.approach = text;
+  } else values[field] = text;
+  if (await saveItem(ctx, item, values)) {
+    const adopted = store.get(adoptedKey(ctx), {});
+    adopted[suggestion.id] = "adopted";
+    store.set(adoptedKey(ctx), adopted);
+    ctx.rerender();
+  }
+}
+
+function dismiss(ctx, suggestion) {
+  const adopted = store.get(adoptedKey(ctx), {});
+  adopted[suggestion.id] = "dismissed";
+  store.set(adoptedKey(ctx), adopted);
+  ctx.rerender();
+}
+
+function textField(id, label, value, onInput, attrs = {}) {
+  return el("div", { class: "define-field" },
+    el("label", { for: id }, label),
+    el(attrs.multiline ? "textarea" : "input", {
+      id, dataset: { focus: id }, value: attrs.multiline ? undefined : value, type: attrs.type || (attrs.multiline ? undefined : "text"),
+      rows: attrs.multiline ? 2 : undefined, maxlength: attrs.maxlength, placeholder: attrs.placeholder,
+      oninput: (event) => onInput(event.target.value), onchange: (event) => onInput(event.target.value),
+    }, attrs.multiline ? value : null),
+  );
+}
+
+function itemForm(ctx, item) {
+  const { stage } = ctx;
+  const fields = stage.item_fields || ["text"];
+  const values = drafts.get(item.id) || formValues(item, fields);
+  const edit = () => draftFor(item, fields);
+  const id = (name) => `def-${item.id}-${name}`;
+  const touched = () => {
+    const marker = document.getElementById(`dirty-${item.id}`);
+    if (marker) marker.textContent = isDirty(item, fields) ? "Unsaved changes" : "";
+  };
+  const set = (name) => (value) => { edit()[name] = value; touched(); };
+  const parts = [];
+  for (const name of fields) {
+    const label = fieldLabel(stage.key, name);
+    if (name === "text") {
+      parts.push(textField(id("text"), "Wording", values.text, set("text"), { maxlength: 280, placeholder: item.text }));
+    } else if (name === "owner") {
+      parts.push(textField(id("owner"), label, values.owner, set("owner"), { maxlength: 120 }));
+    } else if (name === "outcome") {
+      parts.push(textField(id("outcome"), label, values.outcome, set("outcome"), { maxlength: 400, multiline: true,
+        placeholder: "The change this program should bring about" }));
+    } else if (name === "due") {
+      parts.push(textField(id("due"), label, values.due, set("due"), { type: "date" }));
+    } else if (name === "approach") {
+      parts.push(el("div", { class: "define-field" },
+        el("label", { for: id("approach") }, label),
+        el("select", { id: id("approach"), dataset: { focus: id("approach") }, onchange: (event) => set("approach")(event.target.value) },
+          el("option", { value: "" }, "Not chosen"),
+          APPROACHES.map((a) => el("option", { value: a, selected: values.approach === a }, a[0].toUpperCase() + a.slice(1)))),
+      ));
+    } else if (name === "deliverables") {
+      parts.push(el("fieldset", { class: "define-list" },
+        el("legend", {}, label),
+        values.deliverables.map((d, i) => el("div", { class: "row" },
+          el("label", { class: "visually-hidden", for: id(`deliverable-${i}`) }, `Deliverable ${i + 1}`),
+          el("input", { type: "text", id: id(`deliverable-${i}`), dataset: { focus: id(`deliverable-${i}`) }, value: d, maxlength: 200,
+            class: "grow", oninput: (event) => { edit().deliverables[i] = event.target.value; touched(); } }),
+          el("button", { type: "button", class: "quiet small", "aria-label": `Remove deliverable ${i + 1}`,
+            onclick: () => { edit().deliverables.splice(i, 1); ctx.rerender(); } }, "Remove"),
+        )),
+        el("button", { type: "button", class: "small", dataset: { focus: id("add-deliverable") },
+          onclick: () => { edit().deliverables.push(""); ctx.rerender(); } }, "Add deliverable"),
+      ));
+    } else if (name === "metrics") {
+      parts.push(el("fieldset", { class: "define-list" },
+        el("legend", {}, label),
+        values.metrics.length ? el("div", { class: "metric-head", "aria-hidden": "true" },
+          el("span", {}, "Metric"), el("span", {}, "Baseline"), el("span", {}, "Target"), el("span", {}, "By"), el("span")) : null,
+        values.metrics.map((m, i) => el("div", { class: "metric-row", role: "group", "aria-label": `Metric ${i + 1}` },
+          ["metric", "baseline", "target", "due"].map((part) => {
+            const fid = id(`metric-${i}-${part}`);
+            return el("span", {},
+              el("label", { class: "visually-hidden", for: fid }, `Metric ${i + 1} ${part === "due" ? "by" : part}`),
+              el("input", { type: part === "due" ? "date" : "text", id: fid, dataset: { focus: fid }, value: m[part],
+                maxlength: part === "metric" ? 200 : 100,
+                oninput: (event) => { edit().metrics[i][part] = event.target.value; touched(); },
+                onchange: (event) => { edit().metrics[i][part] = event.target.value; touched(); } }));
+          }),
+          el("button", { type: "button", class: "quiet small", "aria-label": `Remove metric ${i + 1}`,
+            onclick: () => { edit().metrics.splice(i, 1); ctx.rerender(); } }, "Remove"),
+        )),
+        el("button", { type: "button", class: "small", dataset: { focus: id("add-metric") },
+          onclick: () => { edit().metrics.push({ metric: "", baseline: "", target: "", due: "" }); ctx.rerender(); } }, "Add metric"),
+      ));
+    }
+  }
+  const suggestions = (stage.suggestions || []).filter((s) => s.idea_id === item.id);
+  const marks = store.get(adoptedKey(ctx), {});
+  const open = suggestions.filter((s) => marks[s.id] !== "dismissed");
+  return el("li", { class: "card define-item" },
+    el("h3", {}, wording(item)),
+    linksView(ctx.state, stage, item),
+    el("form", {
+      class: "define-form", "aria-label": `Fields of: ${wording(item)}`,
+      onsubmit: (event) => { event.preventDefault(); saveItem(ctx, item, drafts.get(item.id) || values); },
+    },
+    el("div", { class: "define-grid" }, parts),
+    el("div", { class: "row" },
+      el("button", { type: "submit", class: "primary", disabled: !ctx.active, dataset: { focus: id("save") } }, "Save"),
+      el("span", { class: "muted small", id: `dirty-${item.id}`, role: "status" }, isDirty(item, fields) ? "Unsaved changes" : ""),
+    )),
+    open.length ? el("section", { class: "suggestions", "aria-label": "Suggestions from the room" },
+      el("h4", {}, `Suggestions from the room (${open.length})`),
+      el("ul", {}, open.map((s) => el("li", { class: marks[s.id] === "adopted" ? "adopted" : "" },
+        el("span", { class: "grow" }, el("strong", {}, `${fieldLabel(stage.key, s.field)}: `), s.text),
+        marks[s.id] === "adopted" ? el("span", { class: "muted small" }, "✓ adopted") : null,
+        el("button", { type: "button", class: "small", disabled: !ctx.active, dataset: { focus: `adopt-${s.id}` },
+          "aria-label": `Adopt ${fieldLabel(stage.key, s.field)}: ${s.text}`,
+          onclick: () => adopt(ctx, item, fields, s) }, LIST_FIELDS.includes(s.field) ? "Adopt (add)" : "Adopt"),
+        el("button", { type: "button", class: "quiet small", "aria-label": `Dismiss: ${s.text}`,
+          onclick: () => dismiss(ctx, s) }, "Dismiss"),
+      ))),
+    ) : null,
+  );
+}
+
+function consoleView(ctx) {
+  const items = stageItems(ctx.stage);
+  if (!items.length) return el("p", { class: "muted" }, "This stage has no items to define.");
+  return el("div", {},
+    el("p", { class: "muted small" }, "Fill in each item with the room. Suggestions from phones appear under their item."),
+    el("ul", { class: "define-board" }, items.map((item) => itemForm(ctx, item))),
+  );
+}
+
+// ------------------------------------------------------------------ projector
+
+function definedCount(items) {
+  return items.filter((item) => Object.keys(item.fields || {}).some((name) => name !== "text")).length;
+}
+
+function projectorView(ctx) {
+  const { stage, state } = ctx;
+  const items = stageItems(stage);
+  return [
+    el("div", { class: "big-stats" },
+      el("div", {}, el("strong", {}, `${definedCount(items)}/${items.length}`), el("span", { class: "muted" }, "items filled in")),
+    ),
+    el("ul", { class: "present-items" }, items.map((item) => itemCard(state, stage, item, {
+      extra: fieldsView(stage, item) ? null : el("p", { class: "muted" }, "To be filled in"),
+    }))),
+  ];
+}
+
+export default {
+  kind: "define",
+  label: "Define",
+  headline: "Fill in the details",
+  start: "start defining",
+  close: "Close defining",
+  outbox: {
+    suggestions: {
+      type: "queue",
+      event: "suggestion:submit",
+      payload: (item) => ({ idea_id: item.idea_id, field: item.field, text: item.text, client_id: item.client_id }),
+      onAck(ctx, item) {
+        const sent = store.get(sentKey(ctx), []);
+        sent.push({ idea_id: item.idea_id, field: item.field, text: item.text, client_id: item.client_id });
+        store.set(sentKey(ctx), sent.slice(-100));
+        announce("Suggestion sent.");
+      },
+      refused: (error) => (error.code === "wrong_phase"
+        ? "Not sent: this step had closed."
+        : `Not sent: ${error.message}`),
+    },
+  },
+  consoleEvents: {
+    "suggestion:added": (state, { suggestion }) => {
+      const stage = state.stages.find((s) => s.id === suggestion.stage_id);
+      if (!stage) return false;
+      stage.suggestions = stage.suggestions || [];
+      if (stage.suggestions.some((s) => s.id === suggestion.id)) return false;
+      stage.suggestions.push(suggestion);
+      return true;
+    },
+  },
+  metrics: (ctx) => {
+    const items = stageItems(ctx.stage);
+    return [[`${definedCount(items)}/${items.length}`, "filled in"],
+      [(ctx.stage.suggestions || []).length, plural((ctx.stage.suggestions || []).length, "suggestion", "suggestions").replace(/^\d+ /, "")]];
+  },
+  phone: phoneView,
+  console: consoleView,
+  projector: projectorView,
+};

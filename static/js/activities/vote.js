@@ -1,0 +1,126 @@
+// Dot vote: each participant spends a small budget of dots, a few at most per idea. Totals stay
+// hidden from phones and the projector until the facilitator reveals them; the console sees
+// them live.
+
+import { announce, el, plural } from "../common.js";
+import { wording } from "../items.js";
+import { byDots, consoleIdeas, noIdeas, wall } from "./ideas.js";
+
+function allocationFor(ctx) {
+  return { ...ctx.outbox.votes.value(ctx.stage.id, {}) };
+}
+
+function changeVote(ctx, ideaId, delta) {
+  const { stage } = ctx;
+  const allocation = allocationFor(ctx);
+  const key = String(ideaId);
+  const next = Math.max(0, (allocation[key] || 0) + delta);
+  if (next === 0) delete allocation[key]; else allocation[key] = next;
+  ctx.outbox.votes.set(stage.id, allocation, 250);
+  const left = stage.dot_budget - Object.values(allocation).reduce((a, b) => a + b, 0);
+  announce(`${plural(allocation[key] || 0, "dot", "dots")} on this idea, ${plural(left, "dot", "dots")} left.`);
+}
+
+function phoneView(ctx) {
+  const { stage } = ctx;
+  const allocation = allocationFor(ctx);
+  const spent = Object.values(allocation).reduce((a, b) => a + b, 0);
+  const left = stage.dot_budget - spent;
+  const unsaved = ctx.outbox.votes.isPending(stage.id);
+  const dots = el("span", { class: "dot-row", "aria-hidden": "true" },
+    Array.from({ length: stage.dot_budget }, (_, i) => el("span", { class: i < left ? "dot on" : "dot" })));
+  const ideas = stage.revealed ? byDots(stage.ideas) : stage.ideas;
+  return el("div", {},
+    el("div", { class: "dots-left" },
+      el("strong", {}, `${plural(left, "dot", "dots")} left`),
+      dots,
+    ),
+    el("p", { class: "small muted" },
+      `Up to ${plural(stage.max_dots_per_idea, "dot", "dots")} on one idea. `,
+      unsaved ? "Saving…" : spent ? "Your dots are saved; change them until voting closes." : ""),
+    stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to vote on.") : null,
+    el("ul", { class: "idea-list", "aria-label": "Ideas" },
+      ideas.map((idea) => {
+        const mine = allocation[String(idea.id)] || 0;
+        return el("li", { class: "vote-item" },
+          el("div", {},
+            el("div", {}, wording(idea)),
+            idea.votes !== undefined ? el("div", { class: "small total" }, `Room total: ${plural(idea.votes, "dot", "dots")}`) : null,
+          ),
+          el("div", { class: "stepper", role: "group", "aria-label": `Dots on: ${wording(idea)}` },
+            el("button", {
+              type: "button", "aria-label": "Remove a dot", disabled: mine === 0,
+              dataset: { focus: `less-${idea.id}` },
+              onclick: () => changeVote(ctx, idea.id, -1),
+            }, "−"),
+            el("span", { class: "count" }, mine),
+            el("button", {
+              type: "button", class: "primary", "aria-label": "Add a dot",
+              dataset: { focus: `more-${idea.id}` },
+              disabled: left === 0 || mine >= stage.max_dots_per_idea,
+              onclick: () => changeVote(ctx, idea.id, +1),
+            }, "+"),
+          ),
+        );
+      }),
+    ),
+  );
+}
+
+/** The console's reveal button, shared with the rank step (totals can be revealed there too). */
+export function revealButton(ctx) {
+  if (!ctx.active || ctx.stage.revealed) return null;
+  return el("div", { class: "row step-tools" },
+    el("button", { type: "button", onclick: () => ctx.act("results:reveal", { stage_id: ctx.stage.id }) },
+      "Reveal dot totals"),
+    el("span", { class: "muted small" }, "Totals are hidden from the room until you reveal them."));
+}
+
+function consoleView(ctx) {
+  const { stage } = ctx;
+  return el("div", {},
+    revealButton(ctx),
+    stage.ideas.length ? consoleIdeas(ctx, byDots(stage.ideas), { showVotes: true, canHide: ctx.active }) : noIdeas(stage),
+  );
+}
+
+/** The room's totals as bars, the top twelve. */
+export function bars(stage) {
+  const ideas = byDots(stage.ideas);
+  const max = Math.max(1, ...ideas.map((idea) => idea.votes || 0));
+  return el("ol", { class: "bars", "aria-label": "Dot totals" }, ideas.slice(0, 12).map((idea) => el("li", {},
+    el("span", {}, wording(idea)),
+    el("span", { class: "num" }, idea.votes || 0),
+    el("span", { class: "bar-track", "aria-hidden": "true" }, el("span", { style: `width:${Math.round(100 * (idea.votes || 0) / max)}%` })),
+  )));
+}
+
+function projectorView(ctx) {
+  const { stage, state } = ctx;
+  const progress = stage.progress || {};
+  return [
+    el("div", { class: "big-stats" },
+      el("div", {}, el("strong", {}, `${progress.voters || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have voted")),
+      el("div", {}, el("strong", {}, progress.dots ?? 0), el("span", { class: "muted" }, "dots placed")),
+    ),
+    stage.revealed ? bars(stage) : wall(stage.ideas),
+  ];
+}
+
+export default {
+  kind: "vote",
+  label: "Dot vote",
+  headline: "Spend your dots",
+  start: "start dot vote",
+  close: "Close voting",
+  outbox: {
+    votes: {
+      type: "latest", event: "votes:set", field: "votes", meKey: "votes",
+      closedMessage: "Voting has closed; your last saved dots count.",
+    },
+  },
+  metrics: (ctx) => [[`${(ctx.stage.progress || {}).voters || 0}/${ctx.state.workshop.participant_count}`, "voted"]],
+  phone: phoneView,
+  console: consoleView,
+  projector: projectorView,
+};

@@ -1,0 +1,373 @@
+// The console's agenda editor: add, remove, reorder and rename stages, edit their prompts and
+// their steps with each step's settings, before and during the workshop. Stages that have
+// started keep their steps; only their title and prompt change. Saving replaces the agenda in
+// one PUT (a refusal changes nothing); "Save as template" keeps the agenda for new workshops.
+
+import { el, fill, toast } from "./common.js";
+
+/** The standard levels of a plan, with the steps a new stage of each starts with. */
+const LEVELS = [
+  { key: "vision", title: "Vision", prompt: "Where should we be at the end of the horizon? One sentence.",
+    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 1 }]] },
+  { key: "mission", title: "Mission", prompt: "Why do we exist, and whom do we serve? One sentence.",
+    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 1 }]] },
+  { key: "values", title: "Values", prompt: "How do we behave while we get there? A value in a few words.",
+    steps: [["brainstorm"], ["vote"], ["done", { select_count: 5 }]] },
+  { key: "goals", title: "Strategic goals", prompt: "What must be true to reach the vision? One strategic goal.",
+    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 4 }], ["define"]] },
+  { key: "programs", title: "Programs", prompt: "Which long-running program, judged by its outcomes, would carry a goal?",
+    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 3 }], ["link"], ["define"]] },
+  { key: "projects", title: "Projects", prompt: "Which time-bound project, with a deliverable and a date, would move a goal forward?",
+    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 6 }], ["link"], ["define"]] },
+  { key: "actions", title: "Action items", prompt: "What is the first concrete step? Who does what by when?",
+    steps: [["brainstorm"], ["done", { select_count: 0 }], ["link"], ["define"]] },
+];
+const CUSTOM_STEPS = [["brainstorm"], ["vote"], ["done", { select_count: 3 }]];
+const KEY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+const SETTING_LABELS = {
+  dot_budget: "Dots per person",
+  max_dots_per_idea: "Most dots on one idea",
+  shortlist_size: "Shortlist size",
+  select_count: "Items selected (0 keeps all)",
+};
+
+const dialog = document.getElementById("agenda-dialog");
+const body = document.getElementById("agenda-body");
+const errorBox = document.getElementById("agenda-error");
+const resultBox = document.getElementById("agenda-result");
+const saveButton = document.getElementById("agenda-save");
+const templateButton = document.getElementById("agenda-template");
+const closeButton = document.getElementById("agenda-close");
+
+let session = null; // {workshopId, key, finished, stages, activities, loaded}
+let nextUid = 1;
+
+const level = (key) => LEVELS.find((l) => l.key === key) || null;
+const activity = (kind) => session.activities.find((a) => a.kind === kind) || { kind, label: kind, settings: {}, levels: null };
+const settingLabel = (name) => SETTING_LABELS[name] || name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+
+/** A step with every declared setting, defaults filled in. */
+function newStep(kind, given = {}) {
+  const step = { kind };
+  for (const [name, spec] of Object.entries(activity(kind).settings || {})) {
+    step[name] = given[name] ?? spec.default;
+  }
+  return step;
+}
+
+function newStage(key) {
+  const known = level(key);
+  return {
+    uid: nextUid++,
+    key: known ? key : "",
+    custom: !known,
+    title: known ? known.title : "",
+    prompt: known ? known.prompt : "",
+    started: false,
+    steps: (known ? known.steps : CUSTOM_STEPS).map(([kind, given]) => newStep(kind, given)),
+  };
+}
+
+/** What the PUT sends: ids of kept stages, everything else as edited. */
+function payload() {
+  return {
+    stages: session.stages.map((s) => ({
+      ...(s.id ? { id: s.id } : {}),
+      key: s.key.trim(), title: s.title.trim(), prompt: s.prompt.trim(),
+      steps: s.steps.map((step) => ({ ...step })),
+    })),
+  };
+}
+
+const isDirty = () => session && JSON.stringify(payload()) !== session.loaded;
+
+async function request(method, url, data) {
+  const response = await fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${session.key}`, ...(data ? { "Content-Type": "application/json" } : {}) },
+    body: data ? JSON.stringify(data) : undefined,
+  });
+  const reply = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = reply.error || { code: `http_${response.status}`, message: `The server answered ${response.status}.` };
+    throw error;
+  }
+  return reply;
+}
+
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = !message;
+}
+
+function load(agenda) {
+  session.activities = agenda.activities;
+  session.stages = agenda.stages.map((s) => ({
+    uid: nextUid++, id: s.id, key: s.key, custom: !level(s.key), title: s.title, prompt: s.prompt || "",
+    started: s.started, steps: s.steps.map((step) => ({ ...step })),
+  }));
+  session.loaded = JSON.stringify(payload());
+}
+
+/** Open the editor for a workshop; it loads the agenda from the server each time. */
+export async function openAgendaEditor({ workshopId, key, finished }) {
+  session = { workshopId, key, finished, stages: [], activities: [], loaded: "" };
+  showError("");
+  resultBox.hidden = true;
+  fill(body, el("p", { class: "muted" }, "Loading the agenda…"));
+  saveButton.hidden = finished;
+  if (typeof dialog.showModal === "function") dialog.showModal(); else dialog.setAttribute("open", "");
+  try {
+    load(await request("GET", `/api/workshops/${workshopId}/agenda`));
+    render();
+  } catch (error) {
+    fill(body);
+    showError(`Could not load the agenda: ${error.message || "no connection"}`);
+  }
+}
+
+// ------------------------------------------------------------------ drawing
+
+function move(list, index, by) {
+  const [item] = list.splice(index, 1);
+  list.splice(index + by, 0, item);
+}
+
+/** Redraw, keeping focus on the control that had it (moved stages and steps keep their uid). */
+function render(focusKey = null) {
+  const active = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.focus : null;
+  fill(body,
+    session.finished ? el("p", { class: "notice info" }, "The workshop has finished: the agenda can no longer change, but you can save it as a template.") : null,
+    el("ol", { class: "agenda-edit" }, session.stages.map((stage, index) => stageEditor(stage, index))),
+    session.finished ? null : addStageRow(),
+  );
+  const target = focusKey || active;
+  if (target) {
+    const node = body.querySelector(`[data-focus="${CSS.escape(target)}"]`);
+    if (node && !node.disabled) node.focus({ preventScroll: !focusKey });
+  }
+  updateButtons();
+}
+
+function updateButtons() {
+  const dirty = isDirty();
+  saveButton.disabled = !dirty;
+  saveButton.textContent = dirty ? "Save agenda" : "No changes to save";
+  templateButton.textContent = dirty ? "Save changes and save as template" : "Save as template";
+}
+
+function input(attrs, onInput) {
+  return el("input", { ...attrs, disabled: session.finished, oninput: (event) => { onInput(event.target.value); updateButtons(); } });
+}
+
+function stageEditor(stage, index) {
+  const id = (name) => `ag-${stage.uid}-${name}`;
+  const locked = stage.started || session.finished;
+  const count = session.stages.length;
+  const tools = locked ? el("span", { class: "muted small" }, stage.started ? "Started: only the title and prompt can change" : "")
+    : el("span", { class: "row" },
+      el("button", { type: "button", class: "small", disabled: index === 0, dataset: { focus: id("up") },
+        "aria-label": `Move ${stage.title || "stage"} up`, onclick: () => { move(session.stages, index, -1); render(id("up")); } }, "↑"),
+      el("button", { type: "button", class: "small", disabled: index === count - 1, dataset: { focus: id("down") },
+        "aria-label": `Move ${stage.title || "stage"} down`, onclick: () => { move(session.stages, index, +1); render(id("down")); } }, "↓"),
+      el("button", { type: "button", class: "small danger", disabled: count === 1, dataset: { focus: id("remove") },
+        "aria-label": `Remove ${stage.title || "stage"}`,
+        onclick: () => { session.stages.splice(index, 1); render(); } }, "Remove"));
+  return el("li", { class: `card agenda-stage${stage.started ? " started" : ""}` },
+    el("div", { class: "spread" },
+      el("h3", {}, `${index + 1}. ${stage.title || "New stage"}`, " ",
+        el("span", { class: "badge" }, stage.key || "custom"),
+        stage.started ? el("span", { class: "badge done", style: "margin-left:.4rem" }, "started") : null),
+      tools),
+    el("div", { class: "agenda-fields" },
+      el("div", {},
+        el("label", { for: id("title") }, "Title"),
+        input({ id: id("title"), dataset: { focus: id("title") }, value: stage.title, maxlength: 80 }, (v) => { stage.title = v; }),
+      ),
+      locked ? null : keyPicker(stage, id),
+      el("div", { class: "wide-field" },
+        el("label", { for: id("prompt") }, "Prompt ", el("span", { class: "hint" }, "(what phones and the projector ask)")),
+        el("textarea", { id: id("prompt"), dataset: { focus: id("prompt") }, rows: 2, maxlength: 400, disabled: session.finished,
+          oninput: (event) => { stage.prompt = event.target.value; updateButtons(); } }, stage.prompt),
+      ),
+    ),
+    stepsEditor(stage, id, locked),
+  );
+}
+
+function keyPicker(stage, id) {
+  const used = new Set(session.stages.filter((s) => s !== stage).map((s) => s.key));
+  return el("div", {},
+    el("label", { for: id("level") }, "Level"),
+    el("select", { id: id("level"), dataset: { focus: id("level") }, onchange: (event) => {
+      const value = event.target.value;
+      if (value === "custom") { stage.custom = true; stage.key = ""; } else {
+        stage.custom = false;
+        stage.key = value;
+        if (!stage.title || LEVELS.some((l) => l.title === stage.title)) stage.title = level(value).title;
+      }
+      // A link step only runs on programs, projects and actions.
+      stage.steps = stage.steps.filter((step) => allowedOn(step.kind, stage.key));
+      render(stage.custom ? id("key") : id("level"));
+    } },
+    LEVELS.map((l) => el("option", { value: l.key, selected: !stage.custom && stage.key === l.key, disabled: used.has(l.key) }, l.title)),
+    el("option", { value: "custom", selected: stage.custom }, "Custom…")),
+    stage.custom ? el("div", { class: "custom-key" },
+      el("label", { for: id("key") }, "Key ", el("span", { class: "hint" }, "(lower-case letters, digits, dashes)")),
+      input({ id: id("key"), dataset: { focus: id("key") }, value: stage.key, maxlength: 40, placeholder: "e.g. risks",
+        pattern: KEY_PATTERN.source, autocapitalize: "none", spellcheck: "false" }, (v) => { stage.key = v.trim().toLowerCase(); }),
+    ) : null,
+  );
+}
+
+function allowedOn(kind, key) {
+  const levels = activity(kind).levels;
+  return !levels || levels.includes(key);
+}
+
+function stepsEditor(stage, id, locked) {
+  const rows = stage.steps.map((step, i) => {
+    const spec = activity(step.kind);
+    const sid = (name) => id(`step-${i}-${name}`);
+    const settings = Object.entries(spec.settings || {}).map(([name, rule]) => el("span", { class: "setting" },
+      el("label", { for: sid(name) }, settingLabel(name)),
+      locked
+        ? el("strong", { id: sid(name) }, step[name] ?? rule.default)
+        : el("input", { type: "number", id: sid(name), dataset: { focus: sid(name) }, value: step[name] ?? rule.default,
+          min: rule.minimum ?? undefined, max: rule.maximum ?? undefined, step: 1, inputmode: "numeric",
+          oninput: (event) => {
+            const n = event.target.valueAsNumber;
+            step[name] = Number.isFinite(n) ? Math.round(n) : event.target.value;
+            updateButtons();
+          } })));
+    return el("li", { class: "step-edit" },
+      el("span", { class: "step-name" }, el("strong", {}, spec.label), el("span", { class: "hint" }, spec.description || "")),
+      settings.length ? el("span", { class: "settings" }, settings) : null,
+      locked ? null : el("span", { class: "row step-tools" },
+        el("button", { type: "button", class: "small", disabled: i === 0, dataset: { focus: sid("up") }, "aria-label": `Move ${spec.label} earlier`,
+          onclick: () => { move(stage.steps, i, -1); render(id(`step-${i - 1}-up`)); } }, "↑"),
+        el("button", { type: "button", class: "small", disabled: i === stage.steps.length - 1, dataset: { focus: sid("down") },
+          "aria-label": `Move ${spec.label} later`, onclick: () => { move(stage.steps, i, +1); render(id(`step-${i + 1}-down`)); } }, "↓"),
+        el("button", { type: "button", class: "small quiet", dataset: { focus: sid("remove") }, "aria-label": `Remove step ${spec.label}`,
+          onclick: () => { stage.steps.splice(i, 1); render(id("add-kind")); } }, "Remove")),
+    );
+  });
+  const have = new Set(stage.steps.map((s) => s.kind));
+  const choices = session.activities.filter((a) => !have.has(a.kind) && allowedOn(a.kind, stage.key));
+  return el("div", { class: "steps-edit" },
+    el("h4", {}, "Steps"),
+    el("ol", {}, rows),
+    locked || !choices.length ? null : el("div", { class: "row" },
+      el("label", { class: "visually-hidden", for: id("add-kind") }, `Step to add to ${stage.title}`),
+      el("select", { id: id("add-kind"), dataset: { focus: id("add-kind") } },
+        choices.map((a) => el("option", { value: a.kind }, a.label))),
+      el("button", { type: "button", class: "small", dataset: { focus: id("add-step") }, onclick: () => {
+        const kind = document.getElementById(id("add-kind")).value;
+        stage.steps.push(newStep(kind));
+        render(id("add-kind"));
+      } }, "Add step")),
+  );
+}
+
+function addStageRow() {
+  const used = new Set(session.stages.map((s) => s.key));
+  return el("div", { class: "row add-stage" },
+    el("label", { for: "ag-new-level" }, "Add a stage"),
+    el("select", { id: "ag-new-level", dataset: { focus: "ag-new-level" } },
+      LEVELS.filter((l) => !used.has(l.key)).map((l) => el("option", { value: l.key }, l.title)),
+      el("option", { value: "custom" }, "Custom stage")),
+    el("button", { type: "button", class: "primary small", dataset: { focus: "ag-add-stage" }, onclick: () => {
+      const stage = newStage(document.getElementById("ag-new-level").value);
+      // A standard level goes where it belongs in the plan; a custom one at the end.
+      const order = LEVELS.findIndex((l) => l.key === stage.key);
+      let at = session.stages.length;
+      if (order >= 0) {
+        const after = session.stages.findIndex((s, i) => {
+          const o = LEVELS.findIndex((l) => l.key === s.key);
+          return o > order && !session.stages.slice(i).some((later) => later.started);
+        });
+        if (after >= 0) at = after;
+      }
+      session.stages.splice(at, 0, stage);
+      render(`ag-${stage.uid}-${stage.custom ? "key" : "title"}`);
+    } }, "Add stage"),
+  );
+}
+
+// ------------------------------------------------------------------ saving
+
+function checkLocally() {
+  for (const [i, stage] of session.stages.entries()) {
+    const name = stage.title.trim() || `Stage ${i + 1}`;
+    if (!stage.title.trim()) return `Stage ${i + 1} needs a title.`;
+    if (!KEY_PATTERN.test(stage.key.trim())) return `${name}: the key must be lower-case letters, digits and dashes, starting with a letter.`;
+    if (!stage.steps.length) return `${name} needs at least one step.`;
+    for (const step of stage.steps) {
+      for (const [setting, rule] of Object.entries(activity(step.kind).settings || {})) {
+        const value = step[setting];
+        if (!Number.isInteger(value)) return `${name}: ${settingLabel(setting)} must be a whole number.`;
+        if ((rule.minimum != null && value < rule.minimum) || (rule.maximum != null && value > rule.maximum)) {
+          return `${name}: ${settingLabel(setting)} must be between ${rule.minimum} and ${rule.maximum}.`;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** PUT the agenda; true when the server took it. Its refusal is shown and nothing changes. */
+async function saveAgenda() {
+  showError("");
+  const problem = checkLocally();
+  if (problem) {
+    showError(problem);
+    return false;
+  }
+  saveButton.disabled = true;
+  try {
+    load(await request("PUT", `/api/workshops/${session.workshopId}/agenda`, payload()));
+    return true;
+  } catch (error) {
+    // The server's message names the stage ("Stage 3 (Values): …").
+    showError(`Not saved: ${String(error.message || "no connection to the server.")}`);
+    updateButtons();
+    return false;
+  }
+}
+
+saveButton.addEventListener("click", async () => {
+  if (await saveAgenda()) {
+    close();
+    toast("Agenda saved. Phones and the projector have it now.");
+  }
+});
+
+templateButton.addEventListener("click", async () => {
+  if (!session) return;
+  if (isDirty() && !session.finished && !(await saveAgenda())) return;
+  render();
+  showError("");
+  templateButton.disabled = true;
+  try {
+    const saved = await request("POST", "/api/templates", { workshop_id: session.workshopId });
+    fill(resultBox, "Saved as the template “", el("strong", {}, saved.title), `” (id ${saved.id}, ${saved.stages.length} stages). `,
+      "It is offered on the start page for new workshops.");
+    resultBox.hidden = false;
+  } catch (error) {
+    showError(`Template not saved: ${error.message || "no connection to the server."}`);
+  } finally {
+    templateButton.disabled = false;
+  }
+});
+
+function close() {
+  if (dialog.open) dialog.close(); else dialog.removeAttribute("open");
+}
+
+closeButton.addEventListener("click", () => {
+  if (isDirty() && !confirm("Close without saving your changes to the agenda?")) return;
+  close();
+});
+dialog.addEventListener("cancel", (event) => {
+  if (isDirty() && !confirm("Close without saving your changes to the agenda?")) event.preventDefault();
+});

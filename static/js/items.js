@@ -1,0 +1,163 @@
+// How the plan's items read on every screen: their wording, the fields of their level, what they
+// serve, and what earlier stages decided ("building on"). Programs and projects are told apart
+// here once: a program is long-term and judged by outcomes, a project time-bound and judged by
+// outputs, and a project under no program is marked independent.
+
+import { el, store } from "./common.js";
+
+/** What the two kinds of work are, in the words the plan uses. */
+export const NATURE = {
+  programs: { tag: "Program", note: "long-term · judged by outcomes" },
+  projects: { tag: "Project", note: "time-bound · judged by outputs" },
+};
+
+const FIELD_LABELS = {
+  text: "Wording",
+  owner: "Owner",
+  outcome: "Outcome",
+  metrics: "Success metrics",
+  deliverables: "Deliverables",
+  due: "Due",
+  approach: "Approach",
+};
+
+/** A field's name for an item of `level` (a program's owner is its program manager). */
+export function fieldLabel(level, field) {
+  if (field === "owner" && level === "programs") return "Program manager";
+  if (field === "due" && level === "projects") return "Completion date";
+  if (field === "metrics" && level === "goals") return "Success metrics";
+  return FIELD_LABELS[field] || field;
+}
+
+/** The wording an item carries now: the facilitator's correction, else the text as voted. */
+export function wording(item) {
+  return (item.fields && item.fields.text) || item.text;
+}
+
+/** The items a stage's later steps work on: its selected items once decided, else its ideas. */
+export function stageItems(stage) {
+  return stage.decided ? stage.selected : stage.ideas.filter((idea) => !idea.hidden);
+}
+
+/** Every selected item of every decided stage by id, with its stage: what links point to. */
+export function selectedIndex(state) {
+  const index = new Map();
+  for (const stage of state.stages) {
+    if (!stage.decided) continue;
+    for (const item of stage.selected) index.set(item.id, { item, stage });
+  }
+  return index;
+}
+
+/** One metric as a sentence: "Members: from 120 to 300 by 2028-12-31". */
+export function metricText(metric) {
+  const parts = [metric.metric];
+  if (metric.baseline) parts.push(`from ${metric.baseline}`);
+  if (metric.target) parts.push(`to ${metric.target}`);
+  if (metric.due) parts.push(`by ${metric.due}`);
+  return parts.join(" ");
+}
+
+/** Whether the "independent" mark applies: a project of a workshop with a programs stage,
+ * whose links are settled (its link step reached, or decided without one), under no program. */
+export function isIndependent(state, stage, item) {
+  if (stage.key !== "projects" || !state.stages.some((s) => s.key === "programs")) return false;
+  const linkAt = stage.steps.findIndex((step) => step.kind === "link");
+  const settled = linkAt >= 0 ? stage.step >= linkAt : stage.decided;
+  if (!settled) return false;
+  const index = selectedIndex(state);
+  return !(item.links || []).some((id) => {
+    const parent = index.get(id);
+    return parent && parent.stage.key === "programs";
+  });
+}
+
+/** The kind badge for programs and projects, or null for other levels. */
+export function natureBadge(level) {
+  const nature = NATURE[level];
+  if (!nature) return null;
+  return el("span", { class: `nature ${level}` }, el("strong", {}, nature.tag), ` · ${nature.note}`);
+}
+
+/** The captured fields of an item, as a definition list (null when there is nothing). */
+export function fieldsView(stage, item) {
+  const fields = item.fields || {};
+  const rows = [];
+  const add = (name, value) => rows.push(el("div", { class: "field-row" },
+    el("dt", {}, fieldLabel(stage.key, name)), el("dd", {}, value)));
+  for (const name of ["owner", "outcome", "due", "approach"]) {
+    if (fields[name]) add(name, name === "approach" ? capitalise(fields[name]) : fields[name]);
+  }
+  if (fields.deliverables && fields.deliverables.length) {
+    add("deliverables", el("ul", {}, fields.deliverables.map((d) => el("li", {}, d))));
+  }
+  if (fields.metrics && fields.metrics.length) {
+    add("metrics", el("ul", {}, fields.metrics.map((m) => el("li", {}, metricText(m)))));
+  }
+  if (fields.text && fields.text !== item.text) {
+    rows.push(el("div", { class: "field-row as-voted" }, el("dt", {}, "Wording as voted"), el("dd", {}, item.text)));
+  }
+  return rows.length ? el("dl", { class: "fields" }, rows) : null;
+}
+
+/** "Serves: …" for an item's confirmed links, and the independent mark. */
+export function linksView(state, stage, item) {
+  const index = selectedIndex(state);
+  const parents = (item.links || []).map((id) => index.get(id)).filter(Boolean);
+  const independent = isIndependent(state, stage, item);
+  if (!parents.length && !independent) return null;
+  return el("p", { class: "serves" },
+    parents.length ? [el("span", { class: "serves-label" }, "Serves: "),
+      parents.map((p, i) => [i ? "; " : "", el("span", { class: "parent" },
+        el("span", { class: "parent-level" }, `${p.stage.title}: `), wording(p.item))])] : null,
+    independent ? el("span", { class: "independent" }, "Independent project (under no program)") : null,
+  );
+}
+
+/** One item with its fields and links. */
+export function itemCard(state, stage, item, { tag = "li", extra = null } = {}) {
+  return el(tag, { class: "item-card", dataset: { id: item.id } },
+    el("div", { class: "item-text" }, wording(item)),
+    fieldsView(stage, item),
+    linksView(state, stage, item),
+    extra,
+  );
+}
+
+function capitalise(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
+}
+
+const openKey = "sw:building-on-open";
+const opened = new Set(store.get(openKey, []));
+
+/**
+ * What earlier stages decided, so later stages build on it: each decided stage's selected items
+ * with their fields. A `<details>` that remembers whether it was opened; `compact` (the
+ * projector) lists wording only, one line per stage.
+ */
+export function buildingOn(state, stage, { compact = false } = {}) {
+  const earlier = state.stages.filter((s) => s.position < stage.position && s.decided && s.selected.length);
+  if (!earlier.length) return null;
+  if (compact) {
+    return el("ul", { class: "building-on compact", "aria-label": "Building on" }, earlier.map((s) => el("li", {},
+      el("strong", {}, `${s.title}: `),
+      s.selected.map((item, i) => [i ? " · " : "", wording(item),
+        isIndependent(state, s, item) ? el("span", { class: "independent" }, " (independent)") : null]),
+    )));
+  }
+  const key = `${state.workshop.id}:${stage.id}`;
+  const count = earlier.reduce((n, s) => n + s.selected.length, 0);
+  const details = el("details", { class: "building-on", open: opened.has(key) || count <= 2 },
+    el("summary", {}, el("strong", {}, "Building on: "), earlier.map((s) => s.title).join(", ")),
+    earlier.map((s) => el("section", { class: "built" },
+      el("h3", {}, s.title, " ", natureBadge(s.key)),
+      el("ul", { class: "item-cards" }, s.selected.map((item) => itemCard(state, s, item))),
+    )),
+  );
+  details.addEventListener("toggle", () => {
+    if (details.open) opened.add(key); else opened.delete(key);
+    store.set(openKey, [...opened].slice(-50));
+  });
+  return details;
+}
