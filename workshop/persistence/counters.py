@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, text
 from sqlmodel import Session, col, select
 
 from .models import Counter
 
 STAGE_WIDE = 0
+
+
+# Plain SQL understood by SQLite (3.24+) and PostgreSQL alike; compiled once, run as one
+# executemany per write.
+_UPSERT = text(
+    "INSERT INTO counter (stage_id, idea_id, name, value) "
+    "VALUES (:stage_id, :idea_id, :name, :value) "
+    "ON CONFLICT (stage_id, idea_id, name) DO UPDATE SET value = counter.value + excluded.value"
+)
 
 
 def add(db: Session, stage_id: int, deltas: Mapping[tuple[int, str], int]) -> None:
@@ -22,16 +30,8 @@ def add(db: Session, stage_id: int, deltas: Mapping[tuple[int, str], int]) -> No
         for (idea_id, name), delta in sorted(deltas.items())
         if delta
     ]
-    if not rows:
-        return
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Counter).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=["stage_id", "idea_id", "name"],
-        set_={"value": Counter.value + statement.excluded.value},
-    )
-    db.execute(statement)
+    if rows:
+        db.execute(_UPSERT, rows)
 
 
 def read(db: Session, stage_ids: Iterable[int]) -> dict[int, dict[str, dict[int, int]]]:
