@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from workshop.activities import REGISTRY
+from workshop.activities import events as activity_events
 from workshop.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,3 +62,30 @@ def test_every_route_is_documented(app: Flask) -> None:
 @pytest.mark.parametrize("variable", ["HOST", "PORT", "DATABASE_URL", "SECRET_KEY", "PUBLIC_URL"])
 def test_every_setting_is_in_the_readme(variable: str) -> None:
     assert f"`{variable}`" in (ROOT / "README.md").read_text()
+
+
+TEMPLATES_DOC = (ROOT / "docs" / "templates.md").read_text()
+
+
+@pytest.mark.parametrize("kind", sorted(REGISTRY))
+def test_every_activity_is_documented(kind: str) -> None:
+    """Each registered step kind has a row in templates.md, its settings in api.md and a view
+    module on the front end."""
+    activity = REGISTRY[kind]
+    assert f"| `{kind}` |" in TEMPLATES_DOC, f"docs/templates.md has no row for {kind!r}"
+    for setting in activity.settings.model_fields:
+        assert f"`{setting}`" in API, f"docs/api.md does not mention setting {setting!r}"
+    assert (ROOT / "static" / "js" / "activities" / f"{kind}.js").exists()
+    registry_js = (ROOT / "static" / "js" / "activities" / "index.js").read_text()
+    assert f"./{kind}.js" in registry_js, f"static/js/activities/index.js does not load {kind!r}"
+
+
+@pytest.mark.parametrize("event", sorted({spec.name for _, spec in activity_events()}))
+def test_every_activity_event_is_registered_and_documented(event: str) -> None:
+    assert event in CLIENT_EVENTS
+    assert event in _documented_headings()
+
+
+def test_every_built_in_template_is_documented() -> None:
+    for path in (ROOT / "workshop" / "agenda_templates").glob("*.toml"):
+        assert f"`{path.stem}`" in TEMPLATES_DOC, f"docs/templates.md lacks {path.stem!r}"
