@@ -115,6 +115,10 @@ def submit_suggestion(
             )
         ).first()
         if existing is not None:
+            if (existing.idea_id, existing.field) != (idea_id, field):
+                raise DomainError(
+                    "invalid_payload", "That client_id was already used for another suggestion."
+                )
             return existing, False
     workshop = get_workshop(db, participant.workshop_id)
     require_active(workshop)

@@ -38,6 +38,7 @@ APPROACHES: tuple[str, ...] = ("waterfall", "agile", "hybrid")
 FIELD_TEXT_MAX = 400
 SHORT_FIELD_MAX = 120
 MAX_LIST_ITEMS = 20
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 STAGE_KEY = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 FIELDS_BY_LEVEL: dict[str, tuple[str, ...]] = {
@@ -130,8 +131,11 @@ def check_date(value: Any, field: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise DomainError("invalid_date", f"{field} must be a date written YYYY-MM-DD.")
+    written = value.strip()
     try:
-        return date.fromisoformat(value.strip()).isoformat()
+        if not ISO_DATE.fullmatch(written):
+            raise ValueError(written)
+        return date.fromisoformat(written).isoformat()
     except ValueError:
         raise DomainError("invalid_date", f"{field}: {value!r} is not a YYYY-MM-DD date.") from None
 
