@@ -168,6 +168,8 @@ export function ideaText(stage, id) {
 
 /** A results list (rank, text, figures), selected items highlighted. */
 export function resultsList(stage, className = "results") {
+  // Points come from a ranking; a stage decided by dots alone shows only its dots.
+  const ranked = (stage.steps || []).some((step) => step.kind === "rank");
   return el(
     "ol",
     { class: className, "aria-label": `${stage.title} results` },
@@ -177,7 +179,7 @@ export function resultsList(stage, className = "results") {
         { class: r.selected ? "selected" : "" },
         el("span", { class: "place" }, r.rank),
         el("span", {}, r.text, r.selected ? el("span", { class: "visually-hidden" }, " (selected)") : null),
-        el("span", { class: "figures" }, r.shortlisted ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.votes, "dot", "dots")),
+        el("span", { class: "figures" }, ranked && r.shortlisted ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.votes, "dot", "dots")),
       ),
     ),
   );
