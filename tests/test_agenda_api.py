@@ -232,9 +232,8 @@ def test_a_workshop_from_each_built_in_has_its_stages_and_settings(
     for stage, written in zip(agenda["stages"], data["stages"], strict=True):
         expected = written["prompt"].replace("{org}", "Acme").replace("{horizon}", "5 years")
         assert stage["prompt"] == expected
-    first_opens = data["stages"][0]["steps"][0]["kind"] == "brainstorm"
-    rest = [False] * (len(data["stages"]) - 1)
-    assert [stage["started"] for stage in agenda["stages"]] == [first_opens, *rest]
+    # Even a first stage whose brainstorm opened at creation can be edited until it is used.
+    assert [stage["started"] for stage in agenda["stages"]] == [False] * len(data["stages"])
     state = room.facilitator_state()
     assert state["workshop"]["template"] == template_id
     assert state["current"]["stage_id"] == agenda["stages"][0]["id"]
@@ -259,7 +258,14 @@ def test_an_unknown_template_is_refused_and_creates_nothing(
 # --------------------------------------------------------------------------- GET the agenda
 
 
+def use(room: Room, stage_key: str) -> None:
+    """A participant sends an idea to a stage in brainstorm: from now on it has started."""
+    person = room.participant()
+    ok(person.sock, "idea:submit", {"stage_id": room.stage_ids()[stage_key], "text": "Used"})
+
+
 def test_get_agenda_shows_stages_with_settings_and_the_activities(room: Room) -> None:
+    use(room, "vision")
     agenda = get_agenda(room)
     assert set(agenda) == {"stages", "activities"}
     vision, goals, projects = agenda["stages"]
@@ -359,7 +365,7 @@ def test_put_edits_pending_stages(room: Room) -> None:
         goals["id"],
         projects["id"],
     )
-    assert [s["started"] for s in stages] == [True, False, False, False]
+    assert [s["started"] for s in stages] == [False, False, False, False]
     assert stages[1] == {
         "id": projects["id"],
         "key": "projects",
@@ -415,6 +421,7 @@ def test_put_removes_pending_stages_with_their_preloaded_items(room: Room) -> No
 
 
 def test_put_renames_and_reprompts_a_started_stage(room: Room) -> None:
+    use(room, "vision")
     vision, goals, projects = editable(room)
     vision.update(title="Our vision", prompt="Where in 2030?")
     stages = put_ok(room, [vision, goals, projects])["stages"]
@@ -510,6 +517,8 @@ def started(room: Room) -> Room:
     """The default workshop with vision and goals both started (goals is current)."""
     fac = room.facilitator()
     phase(fac, room.stage_ids()["goals"], "brainstorm")
+    use(room, "vision")
+    use(room, "goals")
     return room
 
 
@@ -775,7 +784,7 @@ def test_save_an_edited_agenda_as_a_template_and_start_from_it(
     stages = get_agenda(copy)["stages"]
     strip = ("key", "title", "prompt", "steps")
     assert [{k: s[k] for k in strip} for s in stages] == [{k: s[k] for k in strip} for s in source]
-    assert [s["started"] for s in stages] == [True, False, False, False]
+    assert [s["started"] for s in stages] == [False, False, False, False]
     assert copy.facilitator_state()["workshop"]["template"] == saved["id"]
 
 

@@ -162,6 +162,12 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
     key = facilitator_key(console)
     code = console.locator("#ws-code").inner_text().strip()
     agenda_url = f"{server.url}/api/workshops/{workshop_id}/agenda"
+    # Before anyone sends anything, even the open vision brainstorm can still be edited.
+    assert [s["started"] for s in api(agenda_url, key)["stages"]] == [False, False, False]
+
+    phone = screens.join(code, "Ana")
+    expect(phone.locator(".stage-head")).to_contain_text("Vision · Brainstorm")
+    send_idea(phone, console, "A riverside everyone can reach")
     original = api(agenda_url, key)["stages"]
     assert [(s["key"], s["started"]) for s in original] == [
         ("vision", True),
@@ -169,9 +175,6 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
         ("projects", False),
     ]
     vision, goals, _projects = original
-
-    phone = screens.join(code, "Ana")
-    expect(phone.locator(".stage-head")).to_contain_text("Vision · Brainstorm")
 
     console.get_by_role("button", name="Edit agenda").click()
     dialog = console.get_by_role("dialog", name="Edit the agenda")

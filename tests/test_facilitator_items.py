@@ -122,15 +122,34 @@ def test_no_items_once_the_stage_is_ranked_or_decided(console: Console) -> None:
     assert console.add("vision", "Back in the vote")["duplicate"] is False
 
 
-def test_no_items_after_done_even_in_link_and_define(app: Flask, client: FlaskClient) -> None:
+def test_a_forgotten_goal_joins_a_decided_stage_that_keeps_every_item(
+    app: Flask, client: FlaskClient
+) -> None:
     room = Room.create(app, client, template="align-programs-projects")
     fac = room.facilitator()
     goals = room.stage_ids()["goals"]
-    ok(fac, "idea:submit", {"stage_id": goals, "text": "Preloaded goal"})
+    first = ok(fac, "idea:submit", {"stage_id": goals, "text": "Preloaded goal"})["idea"]["id"]
     phase(fac, goals, "done")
-    refuse(room, fac, "idea:submit", {"stage_id": goals, "text": "Late"}, "wrong_phase")
     phase(fac, goals, "define")
-    refuse(room, fac, "idea:submit", {"stage_id": goals, "text": "Late"}, "wrong_phase")
+    late = ok(fac, "idea:submit", {"stage_id": goals, "text": "Forgotten goal"})["idea"]["id"]
+    stage = next(s for s in room.facilitator_state()["stages"] if s["id"] == goals)
+    assert [item["id"] for item in stage["selected"]] == [first, late]
+    room.close()
+
+
+def test_no_items_after_a_ranked_decision_even_in_link_and_define(
+    app: Flask, client: FlaskClient
+) -> None:
+    room = Room.create(app, client, template="full-strategic-plan")
+    fac = room.facilitator()
+    programs = room.stage_ids()["programs"]
+    ok(fac, "idea:submit", {"stage_id": programs, "text": "Preloaded program"})
+    for kind in ("brainstorm", "vote", "rank"):
+        phase(fac, programs, kind)
+    refuse(room, fac, "idea:submit", {"stage_id": programs, "text": "Late"}, "wrong_phase")
+    for kind in ("done", "link", "define"):
+        phase(fac, programs, kind)
+        refuse(room, fac, "idea:submit", {"stage_id": programs, "text": "Late"}, "wrong_phase")
     room.close()
 
 

@@ -128,8 +128,15 @@ for (const activity of Object.values(REGISTRY)) {
 // ------------------------------------------------------------------ actions
 
 /** Send one facilitator action at a time; failures are shown. Resolves with the ack or null. */
-async function act(event, payload) {
-  if (busy) return null;
+let queue = Promise.resolve();
+/** Actions run one after the other in the order clicked; none is dropped while another runs. */
+function act(event, payload) {
+  const run = queue.then(() => send(event, payload));
+  queue = run.catch(() => null);
+  return run;
+}
+
+async function send(event, payload) {
   busy = true;
   panel.setAttribute("aria-busy", "true");
   try {

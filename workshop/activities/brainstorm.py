@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from ..core import rules
+from ..core import rules, steps
 from ..core.errors import DomainError
 from ..core.payloads import Payload, ShortText, StageId
 from ..persistence.models import Idea, Participant, Workshop
@@ -74,11 +74,15 @@ def submit_idea(
             return existing, False
     require_active(workshop)
     phase = common.current_kind(stage)
+    kinds = common.kinds(stage)
     if participant is not None and phase != KIND:
         raise DomainError(
             "wrong_phase", f"This stage is in its {phase!r} phase; that needs 'brainstorm'."
         )
-    if participant is None and (stage.decided or phase == "rank"):
+    done_settings = common.step_settings(stage, "done") or {}
+    keeps_all = stage.decided and done_settings.get("select_count") == 0 and "rank" not in kinds
+    ranked = steps.has_reached(kinds, stage.step_index, "rank")
+    if participant is None and ((stage.decided and not keeps_all) or ranked):
         raise DomainError("wrong_phase", "Items can be added until the stage is ranked or decided.")
     cleaned = rules.clean_idea_text(text)
     if participant is not None:
@@ -103,6 +107,13 @@ def submit_idea(
     )
     db.add(idea)
     try:
+        if participant is None and keeps_all:
+            # A decided stage that keeps every item (goals the facilitator entered, say)
+            # keeps a forgotten one too.
+            db.flush()
+            assert idea.id is not None
+            stage.selected = [*stage.selected, idea.id]
+            db.add(stage)
         db.commit()
     except IntegrityError:
         # The same client_id raced in from a second connection: the first one won.

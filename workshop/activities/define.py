@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel, col, select
@@ -32,6 +32,7 @@ from .base import (
 )
 
 KIND = "define"
+MAX_SUGGESTIONS_PER_STAGE = 30
 
 
 class Suggestion(SQLModel, table=True):
@@ -133,6 +134,16 @@ def submit_suggestion(
         raise DomainError("idea_not_found", f"Idea {idea_id} is not an item of this stage.")
     levels.suggestion_field(stage.key, field)
     cleaned = rules.clean_idea_text(text)
+    mine = db.exec(
+        select(func.count())
+        .select_from(Suggestion)
+        .where(Suggestion.stage_id == stage.id, Suggestion.participant_id == participant.id)
+    ).one()
+    if mine >= MAX_SUGGESTIONS_PER_STAGE:
+        raise DomainError(
+            "too_many_suggestions",
+            f"You can send at most {MAX_SUGGESTIONS_PER_STAGE} suggestions per stage.",
+        )
     assert stage.id is not None and idea.id is not None
     row = Suggestion(
         workshop_id=workshop.id,

@@ -18,7 +18,7 @@ from ..core.errors import DomainError
 from ..core.payloads import IdeaId, Payload, StageId
 from ..persistence import counters
 from ..persistence.models import Idea, Participant, Stage, Workshop
-from ..persistence.queries import get_idea, get_stage, list_stages, require_active
+from ..persistence.queries import get_idea, get_stage, list_stages, lock_participant, require_active
 from . import common
 from .base import (
     Activity,
@@ -103,12 +103,40 @@ def proposal_counts(db: Session, stage_ids: list[int]) -> dict[int, dict[int, di
     return counts
 
 
-def proposals_json(counts: Mapping[int, Mapping[int, int]]) -> dict[str, dict[str, int]]:
-    """`link_proposals` as the facilitator's state and tally carry it."""
-    return {
-        str(idea_id): {str(p): n for p, n in sorted(per.items())}
-        for idea_id, per in sorted(counts.items())
+def proposals_json(
+    counts: Mapping[int, Mapping[int, int]], items: set[int], parents: set[int]
+) -> dict[str, dict[str, int]]:
+    """`link_proposals` as the facilitator's state and tally carry it: for today's items and
+    parents only."""
+    out: dict[str, dict[str, int]] = {}
+    for idea_id, per in sorted(counts.items()):
+        kept = {str(p): n for p, n in sorted(per.items()) if p in parents}
+        if idea_id in items and kept:
+            out[str(idea_id)] = kept
+    return out
+
+
+def current_choices(data: WorkshopData, stage: Stage) -> tuple[set[int], set[int]]:
+    """The stage's items and the parents they may serve right now (from a loaded snapshot).
+
+    Proposals naming anything else (an item hidden since, a goal no longer selected after its
+    stage was decided again) are left out of what the snapshot shows, so a phone never sends
+    a stale id back.
+    """
+    assert stage.id is not None
+    items = set(stage.selected) if stage.decided else set(data.visible_ids(stage.id))
+    return items, set(parent_options(data.stages, stage))
+
+
+def _current(
+    proposals: Mapping[int, list[int]], items: set[int], parents: set[int]
+) -> dict[int, list[int]]:
+    kept = {
+        idea_id: [p for p in chosen if p in parents]
+        for idea_id, chosen in proposals.items()
+        if idea_id in items
     }
+    return {idea_id: chosen for idea_id, chosen in kept.items() if chosen}
 
 
 # --------------------------------------------------------------------------- services
@@ -131,6 +159,7 @@ def set_links(
         parents = levels.check_parents(stage.key, stage.position, parent_ids, every)
         if parents:
             checked[idea_id] = parents
+    lock_participant(db, participant.id)
     mine = (
         col(LinkProposal.participant_id) == participant.id,
         col(LinkProposal.stage_id) == stage.id,
@@ -237,7 +266,10 @@ class Link(Activity):
         loaded = data.parts[KIND]
         keys: dict[str, Any] = {"parents": parent_options(data.stages, stage)}
         if audience == "facilitator":
-            keys["link_proposals"] = proposals_json(loaded["counts"].get(stage.id, {}))
+            items, parents = current_choices(data, stage)
+            keys["link_proposals"] = proposals_json(
+                loaded["counts"].get(stage.id, {}), items, parents
+            )
         return StageSlice(keys=keys, progress={"linkers": loaded["linkers"].get(stage.id, 0)})
 
     def me(
@@ -246,8 +278,12 @@ class Link(Activity):
         query = select(LinkProposal).where(col(LinkProposal.stage_id).in_(stage_ids))
         if only is not None:
             query = query.where(LinkProposal.participant_id == only)
+        choices = {sid: current_choices(data, data.stage(sid)) for sid in stage_ids}
         out: dict[int, dict[str, Any]] = defaultdict(lambda: {"links": {}})
         for row in db.exec(query.order_by(col(LinkProposal.idea_id))):
-            per_stage = out[row.participant_id]["links"].setdefault(str(row.stage_id), {})
-            per_stage[str(row.idea_id)] = list(row.parent_ids)
+            items, parents = choices[row.stage_id]
+            kept = _current({row.idea_id: list(row.parent_ids)}, items, parents)
+            if kept:
+                per_stage = out[row.participant_id]["links"].setdefault(str(row.stage_id), {})
+                per_stage[str(row.idea_id)] = kept[row.idea_id]
         return dict(out)

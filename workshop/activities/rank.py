@@ -19,6 +19,7 @@ from ..core import rules
 from ..core.payloads import IdeaId, Payload, StageId
 from ..persistence import counters
 from ..persistence.models import Participant, Stage, utcnow
+from ..persistence.queries import lock_participant
 from . import common, vote
 from .base import (
     Activity,
@@ -74,6 +75,7 @@ def set_ranking(
     stage, _settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
     checked = rules.check_order(order, stage.shortlist)
     assert stage.id is not None and participant.id is not None
+    lock_participant(db, participant.id)
     ranking = db.get(Ranking, (participant.id, stage.id))
     if not checked:
         # An empty order withdraws the ranking: the participant no longer counts as ranked.

@@ -20,6 +20,7 @@ from ..core import rules
 from ..core.payloads import Payload, StageId
 from ..persistence import counters
 from ..persistence.models import Participant, Stage
+from ..persistence.queries import lock_participant
 from . import common
 from .base import (
     Activity,
@@ -125,6 +126,7 @@ def set_votes(
     allocation = rules.check_allocation(
         votes, eligible=common.visible_idea_ids(db, stage.id), budget=budget, per_idea_cap=cap
     )
+    lock_participant(db, participant.id)
     mine = (col(DotVote.participant_id) == participant.id, col(DotVote.stage_id) == stage.id)
     before = {vote.idea_id: vote.count for vote in db.exec(select(DotVote).where(*mine))}
     remaining = rules.remaining_dots(allocation, budget)

@@ -55,6 +55,8 @@ class EmptyPayload(Payload):
 
 class TemplateSavePayload(Payload):
     workshop_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    title: ShortText | None = None
+    description: ShortText | None = None
 
 
 class CreateWorkshopPayload(Payload):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from ..core.errors import DomainError
@@ -88,3 +88,14 @@ def require_active(workshop: Workshop) -> None:
     """Raise workshop_finished once the workshop has finished."""
     if workshop.status != "active":
         raise DomainError("workshop_finished", "This workshop has finished; its plan is ready.")
+
+
+def lock_participant(db: Session, participant_id: int) -> None:
+    """Start this write's transaction by locking the participant's row, before a
+    read-modify-write of their entries. Two writes of the same participant (two tabs, a
+    retry racing the original) then run one after the other, so the counters they adjust
+    from the entries they read cannot drift. SQLite takes its write lock here; PostgreSQL
+    locks the row."""
+    db.execute(
+        update(Participant).where(col(Participant.id) == participant_id).values(id=Participant.id)
+    )

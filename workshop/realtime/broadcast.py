@@ -7,10 +7,11 @@ same code works when several processes share rooms through a message queue.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_request_context, request
 from sqlmodel import Session
@@ -52,6 +53,25 @@ def base_url() -> str:
     return f"http://{current_app.config['HOST']}:{current_app.config['PORT']}/"
 
 
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def after_commit(send: F) -> F:
+    """A broadcast runs after the write was committed and acknowledged-to-be: if it fails, the
+    write still stands, so the failure is logged and the ack still says ok (the next change
+    or a reconnect brings everyone the current state)."""
+
+    @functools.wraps(send)
+    def guarded(*args: Any, **kwargs: Any) -> None:
+        try:
+            send(*args, **kwargs)
+        except Exception:
+            log.exception("%s failed after a committed write", send.__name__)
+
+    return guarded  # type: ignore[return-value]
+
+
+@after_commit
 def broadcast_state(db: Session, workshop: Workshop) -> None:
     """Send every audience of a workshop its fresh snapshot (after a phase change and the like).
 
@@ -75,6 +95,7 @@ def broadcast_state(db: Session, workshop: Workshop) -> None:
         socketio.emit("state", WithMe(public, me), to=room_participant(participant_id))
 
 
+@after_commit
 def publish(db: Session, workshop_id: str, publications: tuple[Publication, ...]) -> None:
     """Carry out what a handler asked to publish, after its write was committed."""
     for item in publications:

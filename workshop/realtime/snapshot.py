@@ -43,15 +43,20 @@ def load_view(db: Session, workshop: Workshop) -> WorkshopData:
     return data
 
 
-def item_json(idea: Idea) -> dict[str, Any]:
-    """An item with its wording, fields and confirmed links."""
+def item_json(idea: Idea, parents: set[int]) -> dict[str, Any]:
+    """An item with its wording, fields and confirmed links (to items selected right now)."""
     return {
         "id": idea.id,
         "text": idea.text,
         "fields": dict(idea.fields),
-        "links": list(idea.links),
+        "links": [link for link in idea.links if link in parents],
         "from_facilitator": idea.participant_id is None,
     }
+
+
+def selected_ids(stages: list[Stage]) -> set[int]:
+    """Every item selected by a decided stage: what links may point at right now."""
+    return {idea_id for stage in stages if stage.decided for idea_id in stage.selected}
 
 
 def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[str, Any]:
@@ -80,12 +85,13 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
             per_idea[idea_id].update(extra)
     ideas: list[dict[str, Any]] = []
     by_id: dict[int, Idea] = {}
+    parents = selected_ids(data.stages)
     for idea in data.ideas.get(stage.id, []):
         assert idea.id is not None
         by_id[idea.id] = idea
         if idea.hidden and audience != "facilitator":
             continue
-        item = item_json(idea)
+        item = item_json(idea, parents)
         if audience == "facilitator":
             item["hidden"] = idea.hidden
         if not idea.hidden:
@@ -93,7 +99,7 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
         ideas.append(item)
     state["ideas"] = ideas
     state["selected"] = [
-        item_json(by_id[idea_id])
+        item_json(by_id[idea_id], parents)
         for idea_id in (stage.selected if stage.decided else [])
         if idea_id in by_id and not by_id[idea_id].hidden
     ]
@@ -220,7 +226,9 @@ def tally(db: Session, workshop: Workshop, stage_id: int, audience: Audience) ->
         payload["totals"] = {str(k): v for k, v in totals.items()}
     if audience == "facilitator" and "link" in common.kinds(stage):
         counts = link.proposal_counts(db, [stage_id]).get(stage_id, {})
-        payload["link_proposals"] = link.proposals_json(counts)
+        parents = set(link.parent_options(list_stages(db, workshop.id), stage))
+        items = set(link.item_ids(db, stage))
+        payload["link_proposals"] = link.proposals_json(counts, items, parents)
     return payload
 
 

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from .. import activities
@@ -101,22 +101,42 @@ def drafts_of(template: dict[str, Any]) -> list[agenda.StageDraft]:
 # --------------------------------------------------------------------------- a workshop's agenda
 
 
-def stage_json(stage: Stage) -> dict[str, Any]:
+def started_stage_ids(db: Session, stages: list[Stage]) -> set[int]:
+    """The stages whose agenda is fixed: past their first step, decided, or holding anything a
+    participant sent. A stage that only opened its first step (as the first stage does when a
+    workshop is created) stays editable until someone uses it."""
+    ids = [stage.id for stage in stages if stage.id is not None]
+    used: set[int] = set()
+    if ids:
+        query = select(Idea.stage_id).where(
+            col(Idea.stage_id).in_(ids), col(Idea.participant_id).is_not(None)
+        )
+        used = set(db.exec(query.distinct()))
+    return {
+        stage.id
+        for stage in stages
+        if stage.id is not None and (stage.step_index > 0 or stage.decided or stage.id in used)
+    }
+
+
+def stage_json(stage: Stage, started: set[int]) -> dict[str, Any]:
     """A stage as the agenda API shows it."""
     return {
         "id": stage.id,
         "key": stage.key,
         "title": stage.title,
         "prompt": stage.prompt,
-        "started": stage.step_index >= 0,
+        "started": stage.id in started,
         "steps": [{"kind": step["kind"], **step["settings"]} for step in stage.steps],
     }
 
 
 def get_agenda(db: Session, workshop: Workshop) -> dict[str, Any]:
     """The workshop's agenda as `GET /api/workshops/<id>/agenda` returns it."""
+    stages = list_stages(db, workshop.id)
+    started = started_stage_ids(db, stages)
     return {
-        "stages": [stage_json(stage) for stage in list_stages(db, workshop.id)],
+        "stages": [stage_json(stage, started) for stage in stages],
         "activities": activities.describe(),
     }
 
@@ -130,11 +150,12 @@ def _started_changes(stage: Stage, draft: agenda.StageDraft) -> None:
 
 
 def replace_agenda(db: Session, *, workshop: Workshop, body: Any) -> list[Stage]:
-    """Replace the stages that have not started; started ones keep their place and steps.
+    """Replace the stages that have not started; started ones keep their steps and order.
 
-    Stages named by `id` are kept (and edited); stages without an `id` are new; pending
-    stages left out are removed with their items. A started stage may only be renamed or
-    re-prompted, and may not be removed or moved. Any refusal changes nothing.
+    Stages named by `id` are kept (and edited); stages without an `id` are new; stages left
+    out are removed with their items. A started stage (see `started_stage_ids`) may only be
+    renamed or re-prompted, and may not be removed or moved past another started stage. Any
+    refusal changes nothing.
     """
     require_active(workshop)
     drafts = agenda.check_agenda(body, activities.check_step)
@@ -143,7 +164,8 @@ def replace_agenda(db: Session, *, workshop: Workshop, body: Any) -> list[Stage]
     for draft in drafts:
         if draft.id is not None and draft.id not in existing:
             raise DomainError("stage_not_found", f"This workshop has no stage {draft.id}.")
-    started = [stage for stage in existing.values() if stage.step_index >= 0]
+    locked = started_stage_ids(db, list(existing.values()))
+    started = [stage for stage in existing.values() if stage.id in locked]
     for stage in started:
         if stage.id not in named:
             raise DomainError(
@@ -158,8 +180,15 @@ def replace_agenda(db: Session, *, workshop: Workshop, body: Any) -> list[Stage]
     kept: list[Stage] = []
     for position, draft in enumerate(drafts):
         found = existing.get(draft.id) if draft.id is not None else None
-        if found is not None and found.step_index >= 0:
+        if found is not None and found.id in locked:
             _started_changes(found, draft)
+        elif (
+            found is not None
+            and found.step_index >= 0
+            and draft.steps[0]["kind"] != found.steps[0]["kind"]
+        ):
+            # Opened but unused, and its first step changed: it is pending again.
+            found.step_index = -1
         row = found or Stage(
             workshop_id=workshop.id, position=position, key=draft.key, title="", prompt=""
         )
@@ -192,15 +221,53 @@ def _delete_stage(db: Session, stage: Stage) -> None:
     db.delete(stage)
 
 
-def save_template(db: Session, *, workshop: Workshop) -> AgendaTemplate:
-    """Save a workshop's agenda as a new template of its own and return it."""
+MAX_TEMPLATES_PER_WORKSHOP = 10
+
+
+def unfill_prompt(prompt: str, *, organization: str | None, horizon_years: int) -> str:
+    """Put `{org}` and `{horizon}` back into a prompt filled in for one workshop, so a saved
+    template asks the next organisation about itself."""
+    horizon = "1 year" if horizon_years == 1 else f"{horizon_years} years"
+    org = organization or "our organisation"
+    pattern = "|".join(re.escape(word) for word in sorted({org, horizon}, key=len, reverse=True))
+    return re.sub(pattern, lambda found: "{org}" if found.group(0) == org else "{horizon}", prompt)
+
+
+def save_template(
+    db: Session, *, workshop: Workshop, title: str | None = None, description: str | None = None
+) -> AgendaTemplate:
+    """Save a workshop's agenda as a new template of its own and return it.
+
+    Prompts get their `{org}` and `{horizon}` placeholders back. The title defaults to the
+    workshop's; a workshop can save at most MAX_TEMPLATES_PER_WORKSHOP templates.
+    """
+    saved = db.exec(
+        select(func.count())
+        .select_from(AgendaTemplate)
+        .where(AgendaTemplate.source_workshop_id == workshop.id)
+    ).one()
+    if saved >= MAX_TEMPLATES_PER_WORKSHOP:
+        raise DomainError(
+            "too_many_templates",
+            f"A workshop can save at most {MAX_TEMPLATES_PER_WORKSHOP} templates.",
+        )
+    name = " ".join((title or workshop.title).split())
+    if not name or len(name) > 120:
+        raise DomainError("invalid_template", "A template title is 1 to 120 characters.")
+    about = " ".join((description or f"Saved from the workshop {workshop.title!r}.").split())
+    if len(about) > 400:
+        raise DomainError("invalid_template", "A template description is at most 400 characters.")
     stages = list_stages(db, workshop.id)
     body = {
         "stages": [
             {
                 "key": stage.key,
                 "title": stage.title,
-                "prompt": stage.prompt,
+                "prompt": unfill_prompt(
+                    stage.prompt,
+                    organization=workshop.organization,
+                    horizon_years=workshop.horizon_years,
+                ),
                 "steps": [{"kind": s["kind"], **s["settings"]} for s in stage.steps],
             }
             for stage in stages
@@ -208,15 +275,13 @@ def save_template(db: Session, *, workshop: Workshop) -> AgendaTemplate:
     }
     agenda.check_agenda(body, activities.check_step)
     slug = "-".join(
-        "".join(
-            ch if ch.isascii() and ch.isalnum() else " " for ch in workshop.title.lower()
-        ).split()
+        "".join(ch if ch.isascii() and ch.isalnum() else " " for ch in name.lower()).split()
     )[:33].strip("-")
     # At most 40 characters: the id is kept on every workshop made from the template.
     row = AgendaTemplate(
         id=f"{slug or 'agenda'}-{secrets.token_hex(3)}",
-        title=workshop.title,
-        description=f"Saved from the workshop {workshop.title!r}.",
+        title=name,
+        description=about,
         source_workshop_id=workshop.id,
         stages=body["stages"],
     )

@@ -26,6 +26,9 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
     sections: list[plan_module.StageOutcome] = []
     aligned: list[levels.AlignedItem] = []
     every_stage = list_stages(db, workshop.id)
+    # Links count only to items selected now: a goal dropped when its stage was decided
+    # again is not served by anything in the plan.
+    current = {i for stage in every_stage if stage.decided for i in stage.selected}
     links_items = any("link" in common.kinds(stage) for stage in every_stage)
     for stage in every_stage:
         assert stage.id is not None
@@ -41,6 +44,7 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
         items = []
         for result in outcome:
             idea = ideas[result.idea_id]
+            links = tuple(link for link in idea.links if link in current)
             selected = stage.decided and result.idea_id in stage.selected
             items.append(
                 plan_module.PlanItem(
@@ -52,14 +56,12 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
                     selected=selected,
                     id=result.idea_id,
                     fields=dict(idea.fields),
-                    links=tuple(idea.links),
+                    links=links,
                 )
             )
-            links_items = links_items or bool(idea.links)
+            links_items = links_items or bool(links)
             if selected:
-                aligned.append(
-                    levels.AlignedItem(result.idea_id, stage.key, tuple(idea.links), idea.fields)
-                )
+                aligned.append(levels.AlignedItem(result.idea_id, stage.key, links, idea.fields))
         sections.append(
             plan_module.StageOutcome(
                 key=stage.key,

@@ -63,8 +63,7 @@ def hide_idea(db: Session, *, workshop: Workshop, idea_id: int, hidden: bool = T
     require_active(workshop)
     idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
-    phase = common.current_kind(stage)
-    if stage.decided or phase in ("rank", "done"):
+    if stage.decided or steps.has_reached(common.kinds(stage), stage.step_index, "rank"):
         raise DomainError(
             "wrong_phase", "Ideas can be hidden until the stage is ranked or decided, not after."
         )

@@ -173,7 +173,9 @@ def save_template() -> tuple[Response, int]:
     workshop = workshops.authenticate_facilitator(
         db, workshop_id=payload.workshop_id, key=_bearer()
     )
-    row = agenda.save_template(db, workshop=workshop)
+    row = agenda.save_template(
+        db, workshop=workshop, title=payload.title, description=payload.description
+    )
     summary = agenda.template_summary(agenda.get_template(db, row.id))
     return jsonify(summary), 201
 

@@ -29,8 +29,15 @@ function noParents() {
 function proposalsFor(ctx) {
   const key = String(ctx.stage.id);
   const saved = ctx.outbox.links.value(ctx.stage.id, (ctx.me.links || {})[key] || {});
+  // Only today's items and parents: an item hidden or a goal re-decided since drops out, so a
+  // stale id never makes the server refuse the whole proposal.
+  const items = new Set(stageItems(ctx.stage).map((item) => String(item.id)));
+  const parents = new Set(ctx.stage.parents || []);
   const copy = {};
-  for (const [itemId, parents] of Object.entries(saved)) copy[itemId] = [...parents];
+  for (const [itemId, chosen] of Object.entries(saved)) {
+    const kept = chosen.filter((parentId) => parents.has(parentId));
+    if (items.has(itemId) && kept.length) copy[itemId] = kept;
+  }
   return copy;
 }
 
