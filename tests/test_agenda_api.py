@@ -855,3 +855,37 @@ def test_save_template_with_a_malformed_body_is_invalid_payload(
 def test_save_template_without_json_is_invalid_payload(client: FlaskClient, room: Room) -> None:
     response = client.post("/api/templates", data="x", headers=bearer(room.key))
     assert error_of(response, 400) == "invalid_payload"
+
+
+def test_a_saved_template_asks_the_next_organisation_about_itself(
+    app: Flask, client: FlaskClient
+) -> None:
+    source = Room.create(app, client, title="Acme 2028", organization="Acme", horizon_years=3)
+    body = {"workshop_id": source.id, "title": "Our yearly retreat"}
+    saved = client.post(
+        "/api/templates", json=body, headers={"Authorization": f"Bearer {source.key}"}
+    )
+    assert saved.status_code == 201, saved.get_json()
+    assert saved.get_json()["title"] == "Our yearly retreat"
+    copy = Room.create(
+        app,
+        client,
+        title="Globex",
+        organization="Globex",
+        horizon_years=10,
+        template=saved.get_json()["id"],
+    )
+    prompts = [stage["prompt"] for stage in get_agenda(copy)["stages"]]
+    assert prompts[0] == "Where should Globex be in 10 years? Describe it in one sentence."
+    assert all("Acme" not in prompt and "3 years" not in prompt for prompt in prompts)
+
+
+def test_a_workshop_saves_at_most_ten_templates(app: Flask, client: FlaskClient) -> None:
+    source = Room.create(app, client, title="Acme")
+    headers = {"Authorization": f"Bearer {source.key}"}
+    for _ in range(10):
+        response = client.post("/api/templates", json={"workshop_id": source.id}, headers=headers)
+        assert response.status_code == 201
+    again = client.post("/api/templates", json={"workshop_id": source.id}, headers=headers)
+    assert error_of(again, 400) == "too_many_templates"
+    assert len(client.get("/api/templates").get_json()["templates"]) == len(BUILT_IN) + 10

@@ -383,3 +383,13 @@ def test_suggestion_after_finish_is_workshop_finished(defining: Linking) -> None
     ok(plan.fac, "workshop:finish")
     payload = {"idea_id": defining["J1"], "field": "owner", "text": "Ana"}
     refuse(plan.room, plan.people[0].sock, "suggestion:submit", payload, "workshop_finished")
+
+
+def test_a_phone_can_send_at_most_thirty_suggestions_per_stage(defining: Linking) -> None:
+    ana = defining.plan.people[0]
+    for n in range(30):
+        suggest(ana, defining["J1"], "owner", f"Owner {n}")
+    payload = {"idea_id": defining["J1"], "field": "owner", "text": "One more"}
+    refuse(defining.room, ana.sock, "suggestion:submit", payload, "too_many_suggestions")
+    # Someone else still can.
+    suggest(defining.plan.people[1], defining["J1"], "owner", "Ben")

@@ -596,3 +596,100 @@ def test_link_confirm_after_finish_is_workshop_finished(linking: Linking) -> Non
     ok(linking.plan.fac, "workshop:finish")
     payload = {"idea_id": linking["P1"], "parent_ids": [linking["G1"]]}
     refuse(linking.room, linking.plan.fac, "link:confirm", payload, "workshop_finished")
+
+
+def test_proposals_for_an_item_hidden_since_drop_out(app: Flask, client: FlaskClient) -> None:
+    """A hidden item's proposals leave `me.links` and the counts, so the phone's next send,
+    built from `me.links`, is accepted."""
+    room = Room.create(app, client, template="align-programs-projects")
+    try:
+        fac = room.facilitator()
+        person = room.participant("Ana")
+        ids = room.stage_ids()
+        goal = ok(fac, "idea:submit", {"stage_id": ids["goals"], "text": "Goal"})["idea"]["id"]
+        ok(fac, "stage:phase", {"stage_id": ids["goals"], "phase": "done"})
+        ok(fac, "stage:phase", {"stage_id": ids["programs"], "phase": "brainstorm"})
+        texts = ("Program A", "Program A again")
+        kept, dropped = (
+            ok(person.sock, "idea:submit", {"stage_id": ids["programs"], "text": text})["idea"][
+                "id"
+            ]
+            for text in texts
+        )
+        ok(fac, "stage:phase", {"stage_id": ids["programs"], "phase": "link"})
+        both = {str(kept): [goal], str(dropped): [goal]}
+        ok(person.sock, "link:set", {"stage_id": ids["programs"], "links": both})
+        ok(fac, "idea:hide", {"idea_id": dropped})
+        resumed = room.participant(token=person.token)
+        mine = resumed.state["me"]["links"][str(ids["programs"])]
+        assert mine == {str(kept): [goal]}
+        stage = next(s for s in room.facilitator_state()["stages"] if s["id"] == ids["programs"])
+        assert stage["link_proposals"] == {str(kept): {str(goal): 1}}
+        ok(resumed.sock, "link:set", {"stage_id": ids["programs"], "links": mine})
+    finally:
+        room.close()
+
+
+def test_links_to_a_goal_no_longer_selected_leave_the_state_and_the_plan(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The room decides its goal again and picks another: a program linked to the first one
+    no longer serves anything, in the state and in the plan (a gap, not a stale line)."""
+    room = Room.create(app, client)
+    try:
+        agenda = {
+            "stages": [
+                {
+                    "key": "goals",
+                    "title": "Goals",
+                    "steps": [
+                        {"kind": "brainstorm"},
+                        {"kind": "vote", "dot_budget": 1},
+                        {"kind": "done", "select_count": 1},
+                    ],
+                },
+                {
+                    "key": "programs",
+                    "title": "Programs",
+                    "steps": [{"kind": "brainstorm"}, {"kind": "link"}, {"kind": "done"}],
+                },
+            ]
+        }
+        headers = {"Authorization": f"Bearer {room.key}"}
+        put = client.put(f"/api/workshops/{room.id}/agenda", json=agenda, headers=headers)
+        assert put.status_code == 200, put.get_json()
+        fac = room.facilitator()
+        person = room.participant("Ana")
+        ids = room.stage_ids()
+        goals, programs = ids["goals"], ids["programs"]
+        ok(fac, "stage:phase", {"stage_id": goals, "phase": "brainstorm"})
+        first, second = (
+            ok(person.sock, "idea:submit", {"stage_id": goals, "text": text})["idea"]["id"]
+            for text in ("Goal one", "Goal two")
+        )
+        ok(fac, "stage:phase", {"stage_id": goals, "phase": "vote"})
+        ok(person.sock, "votes:set", {"stage_id": goals, "votes": {str(first): 1}})
+        ok(fac, "stage:phase", {"stage_id": goals, "phase": "done"})
+        program = ok(fac, "idea:submit", {"stage_id": programs, "text": "P"})["idea"]["id"]
+        ok(fac, "link:confirm", {"idea_id": program, "parent_ids": [first]})
+        # The room changes its mind: back to the vote, the dot moves, decided again.
+        ok(fac, "stage:phase", {"stage_id": goals, "phase": "vote"})
+        ok(person.sock, "votes:set", {"stage_id": goals, "votes": {str(second): 1}})
+        ok(fac, "stage:phase", {"stage_id": goals, "phase": "done"})
+        state = room.facilitator_state()
+        stage = next(s for s in state["stages"] if s["id"] == programs)
+        assert [item["id"] for item in stage["ideas"]] == [program]
+        assert stage["ideas"][0]["links"] == []
+        assert stage["parents"] == [second]
+        ok(fac, "stage:phase", {"stage_id": programs, "phase": "brainstorm"})
+        ok(fac, "stage:phase", {"stage_id": programs, "phase": "link"})
+        ok(fac, "stage:phase", {"stage_id": programs, "phase": "done"})
+        ok(fac, "workshop:finish")
+        plan = client.get(f"/api/workshops/{room.id}/plan.md", headers=headers).get_data(
+            as_text=True
+        )
+        assert "Serves:" not in plan
+        assert "- Program that serves no goal: P" in plan
+        assert "- Goal that nothing serves: Goal two" in plan
+    finally:
+        room.close()
