@@ -73,16 +73,9 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
         )
     present = {section.key for section in sections}
     gaps = levels.find_gaps(aligned, present)
-    document = plan_module.assemble_plan(
-        title=workshop.title,
-        organization=workshop.organization,
-        horizon_years=workshop.horizon_years,
-        finished_at=finished_at,
-        participants=participant_count(db, workshop.id),
-        stages=sections,
-    )
+    wording = {item.id: item.wording for section in sections for item in section.items}
     lines = [
-        plan_module.GapLine(kind, document.item_text(idea_id))
+        plan_module.GapLine(kind, wording[idea_id])
         for attribute, kind in GAP_KINDS
         for idea_id in getattr(gaps, attribute)
     ]
