@@ -546,3 +546,33 @@ def test_results_rank_every_idea_once_deterministically(
     assert listed_keys == sorted(listed_keys)
     other_keys = [(-r.votes, r.idea_id) for r in out if not r.shortlisted]
     assert other_keys == sorted(other_keys)
+
+
+@pytest.mark.parametrize(
+    ("totals", "select_count", "order", "selected"),
+    [
+        # Decided by dots alone: most dots first, ties to the earlier idea.
+        ({1: 2, 2: 5, 3: 5}, 2, [2, 3, 1], [2, 3]),
+        ({1: 0, 2: 0, 3: 0}, 1, [1, 2, 3], [1]),
+        # 0 keeps every idea (values, action items).
+        ({4: 1, 7: 3}, 0, [7, 4], [7, 4]),
+        # Nothing to decide.
+        ({}, 3, [], []),
+    ],
+)
+def test_a_stage_without_a_rank_step_is_decided_by_dots(
+    totals: dict[int, int], select_count: int, order: list[int], selected: list[int]
+) -> None:
+    results = rules.decide(
+        totals=totals, stored_shortlist=None, orders=[[99]], select_count=select_count
+    )
+    assert [r.idea_id for r in results] == order
+    assert [r.idea_id for r in results if r.selected] == selected
+    assert all(r.score == totals[r.idea_id] for r in results)
+
+
+def test_select_count_zero_after_a_rank_keeps_the_whole_shortlist() -> None:
+    results = rules.decide(
+        totals={1: 3, 2: 2, 3: 1}, stored_shortlist=[1, 2], orders=[[2, 1]], select_count=0
+    )
+    assert [r.idea_id for r in results if r.selected] == [2, 1]
