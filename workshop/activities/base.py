@@ -100,7 +100,13 @@ class WorkshopData:
     stages: list[Stage]
     ideas: dict[int, list[Idea]]  # stage id -> every idea (hidden ones too), earliest first
     participants: int
+    # stage id -> counter name -> idea id (0: stage-wide) -> value, read once per snapshot.
+    counted: dict[int, dict[str, dict[int, int]]] = field(default_factory=dict)
     parts: dict[str, Any] = field(default_factory=dict)  # activity kind -> what it loaded
+
+    def count(self, stage_id: int, name: str) -> int:
+        """A stage-wide running count (voters, rankers, linkers)."""
+        return self.counted.get(stage_id, {}).get(name, {}).get(0, 0)
 
     def stage(self, stage_id: int) -> Stage:
         """A loaded stage by id."""

@@ -85,7 +85,7 @@ class Done(Activity):
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
         decided = [sid for sid in stage_ids if data.stage(sid).decided]
         visible = {sid: data.visible_ids(sid) for sid in decided}
-        totals = vote.totals(db, decided, visible)
+        totals = vote.totals(db, decided, visible, counted=data.counted)
         every_order = rank.orders(db, decided)
         out: dict[int, list[dict[str, Any]]] = {}
         for sid in decided:

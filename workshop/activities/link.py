@@ -255,8 +255,7 @@ class Link(Activity):
 
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
         counts = proposal_counts(db, stage_ids)
-        counted = counters.read(db, stage_ids)
-        linkers = {sid: counted.get(sid, {}).get("linkers", {}).get(0, 0) for sid in stage_ids}
+        linkers = {sid: data.count(sid, "linkers") for sid in stage_ids}
         return {"counts": counts, "linkers": linkers}
 
     def stage_slice(

@@ -149,8 +149,7 @@ class Rank(Activity):
         stage.shortlist = []
 
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
-        counted = counters.read(db, stage_ids)
-        return {sid: counted.get(sid, {}).get("rankers", {}).get(0, 0) for sid in stage_ids}
+        return {sid: data.count(sid, "rankers") for sid in stage_ids}
 
     def stage_slice(
         self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience

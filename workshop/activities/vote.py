@@ -84,12 +84,6 @@ def totals(
     return out
 
 
-def voters(db: Session, stage_ids: list[int]) -> dict[int, int]:
-    """stage id -> participants who spent at least one dot there (from the counters)."""
-    counted = counters.read(db, stage_ids)
-    return {sid: counted.get(sid, {}).get("voters", {}).get(0, 0) for sid in stage_ids}
-
-
 def recount(db: Session, stage_id: int) -> None:
     """Rebuild a stage's vote counters from the stored dots (after a migration or a merge)."""
     counters.reset(db, stage_id, ["dots", "voters"])
@@ -178,7 +172,10 @@ class Vote(Activity):
 
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
         visible = {stage_id: data.visible_ids(stage_id) for stage_id in stage_ids}
-        return {"totals": totals(db, stage_ids, visible), "voters": voters(db, stage_ids)}
+        return {
+            "totals": totals(db, stage_ids, visible, counted=data.counted),
+            "voters": {sid: data.count(sid, "voters") for sid in stage_ids},
+        }
 
     def stage_slice(
         self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience

@@ -120,11 +120,8 @@ def emit_participant_count(db: Session, workshop_id: str) -> None:
 def emit_tally(db: Session, workshop_id: str, stage_id: int) -> None:
     """Send the facilitators and projectors the current tally of one stage (from counters)."""
     workshop = get_workshop(db, workshop_id)
-    console = snapshot.tally(db, workshop, stage_id, "facilitator")
+    console, projector = snapshot.tallies(db, workshop, stage_id)
     socketio.emit("tally", console, to=room_facilitators(workshop_id))
-    projector = {key: value for key, value in console.items() if key != "link_proposals"}
-    if "totals" in projector and not snapshot.stage_revealed(db, workshop, stage_id):
-        del projector["totals"]
     socketio.emit("tally", projector, to=room_projectors(workshop_id))
 
 

@@ -36,6 +36,7 @@ def load_view(db: Session, workshop: Workshop) -> WorkshopData:
         stages=stages,
         ideas=dict(ideas),
         participants=participant_count(db, workshop.id),
+        counted=counters.read(db, [s.id for s in stages if s.id is not None]),
     )
     for kind, activity in activities.REGISTRY.items():
         stage_ids = [s.id for s in stages if s.id is not None and kind in common.kinds(s)]
@@ -202,11 +203,11 @@ def state_for_participant(
     return {**public, "me": participant_parts(db, data, only=participant.id)[participant.id]}
 
 
-def tally(db: Session, workshop: Workshop, stage_id: int, audience: Audience) -> dict[str, Any]:
-    """The live count for one stage, from its running counters (no workshop reload).
-
-    Per-idea totals only where this audience may see them.
-    """
+def tallies(
+    db: Session, workshop: Workshop, stage_id: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The live count for one stage, from its running counters (no workshop reload): the
+    console's, and the projector's (per-idea totals only once revealed, no link proposals)."""
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
     visible = visible_idea_ids(db, stage_id)
     every = counters.read(db, [stage_id])
@@ -222,16 +223,13 @@ def tally(db: Session, workshop: Workshop, stage_id: int, audience: Audience) ->
         "linkers": counted.get("linkers", {}).get(0, 0),
         "dots": sum(totals.values()),
     }
-    if audience == "facilitator" or stage.revealed:
-        payload["totals"] = {str(k): v for k, v in totals.items()}
-    if audience == "facilitator" and "link" in common.kinds(stage):
+    projector = dict(payload)
+    payload["totals"] = {str(k): v for k, v in totals.items()}
+    if stage.revealed:
+        projector["totals"] = payload["totals"]
+    if "link" in common.kinds(stage):
         counts = link.proposal_counts(db, [stage_id]).get(stage_id, {})
         parents = set(link.parent_options(list_stages(db, workshop.id), stage))
         items = set(link.item_ids(db, stage))
         payload["link_proposals"] = link.proposals_json(counts, items, parents)
-    return payload
-
-
-def stage_revealed(db: Session, workshop: Workshop, stage_id: int) -> bool:
-    """Whether a stage's totals are shown to the room."""
-    return get_stage(db, workshop_id=workshop.id, stage_id=stage_id).revealed
+    return payload, projector
