@@ -4,37 +4,22 @@ the facilitator runs the stage from the console, then both download the plan."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import socketio
+from playwright import sync_api
+from playwright.sync_api import Browser
 
+from tests.chromium import launched, skip_module_without_chromium
 from tests.server import LiveServer
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-    # Locally without Chromium this one module is skipped; in CI it must run (and fails loudly).
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+skip_module_without_chromium()
 
 
 @pytest.fixture
@@ -45,12 +30,8 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def browser() -> Iterator[object]:
-    assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists()
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
+def browser() -> Iterator[Browser]:
+    yield from launched()
 
 
 def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stage(

@@ -5,33 +5,21 @@ projector and three phones, using only what those screens offer."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from tests.chromium import launched, skip_module_without_chromium
 from tests.server import LiveServer
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Locator, Page
-
-CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-    # Locally without Chromium this one module is skipped; in CI it must run (and fails loudly).
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-from tests.test_browser import FLAGS  # noqa: E402  (that module skips as this one does)
+skip_module_without_chromium()
 
 DESK = {"width": 1280, "height": 800}
 WALL = {"width": 1920, "height": 1080}
@@ -94,11 +82,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    assert shutil.which(CHROMIUM) or Path(CHROMIUM).exists()
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
+    yield from launched()
 
 
 @pytest.fixture
