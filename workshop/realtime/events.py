@@ -17,7 +17,7 @@ from flask_socketio import join_room, leave_room, rooms
 
 from .. import activities
 from ..activities import common
-from ..activities.base import EventSpec, Outcome
+from ..activities.base import EventSpec, Outcome, Role
 from ..core.errors import DomainError
 from ..core.payloads import (
     EmptyPayload,
@@ -49,7 +49,6 @@ from .broadcast import (
 
 log = logging.getLogger(__name__)
 
-Role = Literal["facilitator", "projector", "participant"]
 P = TypeVar("P", bound=Payload)
 Ack = dict[str, Any]
 
