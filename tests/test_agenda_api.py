@@ -191,10 +191,12 @@ def test_templates_need_no_key_and_list_no_secrets(client: FlaskClient, room: Ro
 # --------------------------------------------------------------------------- creating from them
 
 
-DEFAULTS: dict[str, dict[str, int]] = {
-    "brainstorm": {},
-    "vote": {"dot_budget": 5, "max_dots_per_idea": 3},
-    "rank": {"shortlist_size": 5},
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "brainstorm": {"private": False, "named": False},
+    "vote": {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas"},
+    "allocate": {"budget": 100, "per_item_cap": 100, "on": "ideas"},
+    "rate": {"on": "ideas"},
+    "rank": {"shortlist_size": 5, "method": "borda"},
     "link": {},
     "define": {},
     "done": {"select_count": 1},

@@ -15,16 +15,28 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from ..core.errors import DomainError
+from .allocate import Allocate
 from .base import Activity, EventSpec
 from .brainstorm import Brainstorm
 from .define import Define
 from .done import Done
 from .link import Link
 from .rank import Rank
+from .rate import Rate
 from .vote import Vote
 
 REGISTRY: dict[str, Activity] = {
-    activity.kind: activity for activity in (Brainstorm(), Vote(), Rank(), Link(), Define(), Done())
+    activity.kind: activity
+    for activity in (
+        Brainstorm(),
+        Vote(),
+        Allocate(),
+        Rate(),
+        Rank(),
+        Link(),
+        Define(),
+        Done(),
+    )
 }
 """Every activity by kind, in the order the agenda editor offers them."""
 
@@ -90,6 +102,7 @@ def describe() -> list[dict[str, Any]]:
                         "default": prop.get("default"),
                         "minimum": prop.get("minimum"),
                         "maximum": prop.get("maximum"),
+                        "enum": prop.get("enum"),
                     }
                     for name, prop in schema.get("properties", {}).items()
                 },

@@ -15,8 +15,9 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, SQLModel
 
+from ..core.decisions import Standings
 from ..core.payloads import Payload
-from ..persistence.models import Idea, Participant, Stage, Workshop
+from ..persistence.models import Idea, IdeaMerge, Participant, Stage, StageRound, Workshop
 
 Role = Literal["facilitator", "projector", "participant"]
 Audience = Literal["facilitator", "projector", "participant"]
@@ -103,6 +104,11 @@ class WorkshopData:
     # stage id -> counter name -> idea id (0: stage-wide) -> value, read once per snapshot.
     counted: dict[int, dict[str, dict[int, int]]] = field(default_factory=dict)
     parts: dict[str, Any] = field(default_factory=dict)  # activity kind -> what it loaded
+    names: dict[int, str | None] = field(default_factory=dict)  # participant id -> name
+    rounds: dict[int, list[StageRound]] = field(default_factory=dict)  # closed rounds by stage
+    merges: dict[int, list[IdeaMerge]] = field(default_factory=dict)  # live merges by stage
+    standings: dict[tuple[int, int], Standings | None] = field(default_factory=dict)
+    """(stage id, step index) -> that step's standings, computed once per snapshot."""
 
     def count(self, stage_id: int, name: str) -> int:
         """A stage-wide running count (voters, rankers, linkers)."""
@@ -114,7 +120,11 @@ class WorkshopData:
 
     def visible_ids(self, stage_id: int) -> list[int]:
         """The ids of a stage's visible ideas, earliest first."""
-        return [i.id for i in self.ideas.get(stage_id, []) if i.id is not None and not i.hidden]
+        return [
+            i.id
+            for i in self.ideas.get(stage_id, [])
+            if i.id is not None and not i.hidden and i.merged_into is None
+        ]
 
 
 @dataclass
@@ -164,3 +174,37 @@ class Activity:
     ) -> dict[int, dict[str, Any]]:
         """Per participant (or just `only`), this activity's part of `me`, keyed by `me` key."""
         return {}
+
+    # ----------------------------------------------------------------------- scoring steps
+    # A step that scores items (vote, allocate, rate, rank) also implements these, so rounds,
+    # merges and the decision measures work the same for every one of them. An entry is what
+    # one participant gave on the stage, in its JSON shape (`{"<idea id>": n}`, an order...).
+
+    scores: ClassVar[bool] = False
+    """True for a step that scores items and can run a second round."""
+
+    def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
+        """stage id -> participant id -> entry (only participants who gave something)."""
+        return {}
+
+    def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
+        """Replace these participants' entries (None or empty: no entry) and recount."""
+
+    def merge_entry(
+        self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
+    ) -> Any:
+        """One participant's entry once `absorbed` ideas are merged into `into`."""
+        return entry
+
+    def standings(
+        self,
+        stage: Stage,
+        settings: Mapping[str, Any],
+        entries: Mapping[int, Any],
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+        picks: int,
+    ) -> Standings | None:
+        """Where this step leaves the stage's items, from everyone's entries (pure)."""
+        return None

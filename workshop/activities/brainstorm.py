@@ -13,10 +13,19 @@ from sqlmodel import Session, select
 from ..core import rules, steps
 from ..core.errors import DomainError
 from ..core.payloads import Payload, ShortText, StageId
-from ..persistence.models import Idea, Participant, Workshop
+from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, get_workshop, require_active
-from . import common
-from .base import Activity, EventSpec, Outcome, StateChanged, ToScreens
+from . import common, merge
+from .base import (
+    Activity,
+    EventSpec,
+    Outcome,
+    StateChanged,
+    StepSettings,
+    Tally,
+    ToConsole,
+    ToScreens,
+)
 
 KIND = "brainstorm"
 
@@ -27,9 +36,39 @@ class IdeaSubmitPayload(Payload):
     client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
-def idea_json(idea: Idea) -> dict[str, Any]:
-    """An idea as `idea:added` and the `idea:submit` ack carry it."""
-    return {"id": idea.id, "stage_id": idea.stage_id, "text": idea.text}
+class BrainstormSettings(StepSettings):
+    private: bool = False
+    """Participants see only their own ideas (and the projector only a count) until the
+    facilitator reveals them, so the first ideas do not anchor the rest."""
+    named: bool = False
+    """Ideas show their authors' names; by default they are anonymous."""
+
+
+def settings_of(stage: Stage) -> dict[str, Any]:
+    """The stage's brainstorm settings (defaults when it has no brainstorm step)."""
+    return common.step_settings(stage, KIND) or BrainstormSettings().model_dump()
+
+
+def is_private(stage: Stage) -> bool:
+    """Whether the stage is in a private brainstorm whose ideas are not revealed yet."""
+    if common.current_kind(stage) != KIND:
+        return False
+    settings = stage.steps[stage.step_index].get("settings", {})
+    return bool(settings.get("private")) and stage.step_index not in stage.reveals
+
+
+def is_named(stage: Stage) -> bool:
+    """Whether the stage's ideas show their authors."""
+    return bool(settings_of(stage).get("named"))
+
+
+def idea_json(idea: Idea, authors: list[str] | None = None) -> dict[str, Any]:
+    """An idea as `idea:added` and the `idea:submit` ack carry it (with its authors' names
+    when the stage is named)."""
+    out: dict[str, Any] = {"id": idea.id, "stage_id": idea.stage_id, "text": idea.text}
+    if authors is not None:
+        out["authors"] = authors
+    return out
 
 
 def _by_client_id(
@@ -139,19 +178,31 @@ def _on_idea_submit(
         text=payload.text,
         client_id=payload.client_id,
     )
+    stage = get_stage(db, workshop_id=idea.workshop_id, stage_id=idea.stage_id)
+    authors = None
+    if is_named(stage):
+        authors = [participant.name] if participant is not None and participant.name else []
+    shown = idea_json(idea, authors)
     publish: tuple[Any, ...] = ()
     if created:
-        publish = (ToScreens("idea:added", {"idea": idea_json(idea)}),)
+        if is_private(stage):
+            # Only the console reads a private brainstorm; the projector counts ideas.
+            publish = (ToConsole("idea:added", {"idea": shown}), Tally(idea.stage_id))
+        else:
+            publish = (ToScreens("idea:added", {"idea": shown}),)
         if participant is None:
             # A facilitator's item is part of the agenda: everyone's state shows it.
             publish = (*publish, StateChanged())
-    return Outcome(ack={"idea": idea_json(idea), "duplicate": not created}, publish=publish)
+    return Outcome(ack={"idea": shown, "duplicate": not created}, publish=publish)
 
 
 class Brainstorm(Activity):
     kind = KIND
     label = "Brainstorm"
-    description = "Everyone sends short ideas; the facilitator can hide duplicates."
+    description = (
+        "Everyone sends short ideas; the facilitator merges duplicates and clusters themes."
+    )
+    settings = BrainstormSettings
     events = (
         EventSpec(
             "idea:submit",
@@ -159,5 +210,26 @@ class Brainstorm(Activity):
             ("participant", "facilitator"),
             _on_idea_submit,
             "Add an idea (participants in brainstorm; the facilitator until the stage is ranked).",
+        ),
+        EventSpec(
+            "idea:merge",
+            merge.IdeaMergePayload,
+            ("facilitator",),
+            merge.on_merge,
+            "Merge duplicate ideas into one; what was given to them moves to it.",
+        ),
+        EventSpec(
+            "idea:unmerge",
+            merge.IdeaUnmergePayload,
+            ("facilitator",),
+            merge.on_unmerge,
+            "Undo the latest merge into an idea (or the merge that absorbed it).",
+        ),
+        EventSpec(
+            "group:set",
+            merge.GroupSetPayload,
+            ("facilitator",),
+            merge.on_group_set,
+            "Replace a stage's themes: named clusters of its ideas.",
         ),
     )

@@ -12,7 +12,14 @@ from ..core.errors import DomainError
 from ..persistence.models import Stage
 from ..persistence.queries import get_stage, get_workshop, require_active, visible_idea_ids
 
-__all__ = ["current_kind", "id_keys", "open_step", "step_settings", "visible_idea_ids"]
+__all__ = [
+    "current_kind",
+    "id_keys",
+    "open_step",
+    "step_index_of",
+    "step_settings",
+    "visible_idea_ids",
+]
 
 
 def kinds(stage: Stage) -> list[str]:
@@ -34,6 +41,13 @@ def step_settings(stage: Stage, kind: str) -> dict[str, Any] | None:
         if step["kind"] == kind:
             return dict(step.get("settings", {}))
     return None
+
+
+def step_index_of(stage: Stage, kind: str) -> int:
+    """The index of the stage's current step if it is of `kind`, else of its first such step."""
+    if current_kind(stage) == kind:
+        return stage.step_index
+    return next(i for i, step in enumerate(stage.steps) if step["kind"] == kind)
 
 
 def open_step(

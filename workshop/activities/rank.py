@@ -8,19 +8,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from sqlalchemy import Column as SAColumn
 from sqlmodel import JSON, Session, SQLModel, col, select
 from sqlmodel import Field as Column
 
-from ..core import rules
+from ..core import decisions, merging, rules
 from ..core.payloads import IdeaId, Payload, StageId
 from ..persistence import counters
 from ..persistence.models import Participant, Stage, utcnow
 from ..persistence.queries import lock_participant
-from . import common, vote
+from . import common, scoring
 from .base import (
     Activity,
     Audience,
@@ -46,6 +46,7 @@ class Ranking(SQLModel, table=True):
 
 class RankSettings(StepSettings):
     shortlist_size: Annotated[int, Field(ge=1, le=50)] = 5
+    method: Literal["borda", "schulze"] = "borda"
 
 
 class RankingSetPayload(Payload):
@@ -139,17 +140,77 @@ class Rank(Activity):
         ),
     )
 
+    scores = True
+
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
+        """Freeze the shortlist: the top of the last scoring step before this one (dots,
+        points or impact), or the first ideas written when there is none."""
         assert stage.id is not None
-        visible = {stage.id: common.visible_idea_ids(db, stage.id)}
-        dots = vote.totals(db, [stage.id], visible)[stage.id]
-        stage.shortlist = rules.shortlist(dots, int(settings["shortlist_size"]))
+        size = int(settings["shortlist_size"])
+        before = scoring.latest_index(stage, before=stage.step_index)
+        standings = scoring.read_standings(db, stage, before) if before is not None else None
+        if standings is not None:
+            stage.shortlist = standings.order[:size]
+        else:
+            stage.shortlist = common.visible_idea_ids(db, stage.id)[:size]
 
     def unwind(self, db: Session, stage: Stage) -> None:
+        scoring.unwind_scoring(db, stage)
         stage.shortlist = []
 
+    def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
+        out: dict[int, dict[int, Any]] = {sid: {} for sid in stage_ids}
+        query = select(Ranking).where(col(Ranking.stage_id).in_(stage_ids))
+        for ranking in db.exec(query.order_by(col(Ranking.participant_id))):
+            out[ranking.stage_id][ranking.participant_id] = list(ranking.idea_order)
+        return out
+
+    def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
+        assert stage.id is not None
+        for participant_id, order in changed.items():
+            ranking = db.get(Ranking, (participant_id, stage.id))
+            if not order:
+                if ranking is not None:
+                    db.delete(ranking)
+                continue
+            if ranking is None:
+                ranking = Ranking(participant_id=participant_id, stage_id=stage.id)
+            ranking.idea_order = list(order)
+            ranking.updated_at = utcnow()
+            db.add(ranking)
+        db.flush()
+        recount(db, stage.id)
+
+    def merge_entry(
+        self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
+    ) -> Any:
+        return merging.merge_order(entry, into, absorbed)
+
+    def standings(
+        self,
+        stage: Stage,
+        settings: Mapping[str, Any],
+        entries: Mapping[int, Any],
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+        picks: int,
+    ) -> decisions.Standings:
+        shown = set(visible)
+        shortlisted = [i for i in stage.shortlist if i in shown]
+        return decisions.ranking_standings(
+            [list(order) for order in entries.values() if order],
+            shortlisted,
+            counted.get("dots", {}),
+            method=str(settings.get("method", "borda")),
+            picks=picks,
+        )
+
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
-        return {sid: data.count(sid, "rankers") for sid in stage_ids}
+        return {
+            "rankers": {sid: data.count(sid, "rankers") for sid in stage_ids},
+            "entries": self.entries(db, stage_ids),
+        }
 
     def stage_slice(
         self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
@@ -158,20 +219,18 @@ class Rank(Activity):
         return StageSlice(
             keys={
                 "shortlist_size": settings["shortlist_size"],
+                "method": settings.get("method", "borda"),
                 "shortlist": shortlist_for(stage, audience),
             },
-            progress={"rankers": data.parts[KIND].get(stage.id, 0)},
+            progress={"rankers": data.parts[KIND]["rankers"].get(stage.id, 0)},
         )
 
     def me(
         self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
     ) -> dict[int, dict[str, Any]]:
-        query = select(Ranking).where(col(Ranking.stage_id).in_(stage_ids))
-        if only is not None:
-            query = query.where(Ranking.participant_id == only)
-        out: dict[int, dict[str, Any]] = defaultdict(lambda: {"rankings": {}})
-        for ranking in db.exec(query):
-            out[ranking.participant_id]["rankings"][str(ranking.stage_id)] = list(
-                ranking.idea_order
-            )
-        return dict(out)
+        out: dict[int, dict[str, Any]] = {}
+        for sid, by_participant in data.parts[KIND]["entries"].items():
+            for pid, order in by_participant.items():
+                if only is None or pid == only:
+                    out.setdefault(pid, {"rankings": {}})["rankings"][str(sid)] = list(order)
+        return out

@@ -8,20 +8,20 @@ the console sees them live. Live tallies come from running counters, kept curren
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import Annotated, Any
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from sqlalchemy import delete, distinct, func
 from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel, col, select
 
-from ..core import rules
+from ..core import decisions, merging, rules
 from ..core.payloads import Payload, StageId
 from ..persistence import counters
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
-from . import common
+from . import common, scoring
 from .base import (
     Activity,
     Audience,
@@ -50,9 +50,15 @@ class DotVote(SQLModel, table=True):
 # --------------------------------------------------------------------------- settings and payload
 
 
+OnWhat = Literal["ideas", "groups"]
+"""What a scoring step puts to the vote: each idea, or the facilitator's themes as one item
+each (ideas in no theme stay on their own)."""
+
+
 class VoteSettings(StepSettings):
     dot_budget: Annotated[int, Field(ge=1, le=100)] = 5
     max_dots_per_idea: Annotated[int, Field(ge=1, le=100)] = 3
+    on: OnWhat = "ideas"
 
 
 class VotesSetPayload(Payload):
@@ -170,11 +176,66 @@ class Vote(Activity):
         ),
     )
 
+    scores = True
+
+    def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
+        scoring.enter_scoring(db, stage, settings)
+
+    def unwind(self, db: Session, stage: Stage) -> None:
+        scoring.unwind_scoring(db, stage)
+
+    def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
+        out: dict[int, dict[int, Any]] = {sid: {} for sid in stage_ids}
+        query = select(DotVote).where(col(DotVote.stage_id).in_(stage_ids))
+        for row in db.exec(query.order_by(col(DotVote.idea_id))):
+            out[row.stage_id].setdefault(row.participant_id, {})[str(row.idea_id)] = row.count
+        return out
+
+    def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
+        assert stage.id is not None
+        for participant_id, entry in changed.items():
+            mine = (
+                col(DotVote.participant_id) == participant_id,
+                col(DotVote.stage_id) == stage.id,
+            )
+            db.execute(delete(DotVote).where(*mine))
+            for idea_id, count in (entry or {}).items():
+                if count > 0:
+                    db.add(
+                        DotVote(
+                            participant_id=participant_id,
+                            idea_id=int(idea_id),
+                            stage_id=stage.id,
+                            count=count,
+                        )
+                    )
+        db.flush()
+        recount(db, stage.id)
+
+    def merge_entry(
+        self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
+    ) -> Any:
+        return merging.merge_amounts(entry, into, absorbed, int(settings["max_dots_per_idea"]))
+
+    def standings(
+        self,
+        stage: Stage,
+        settings: Mapping[str, Any],
+        entries: Mapping[int, Any],
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+        picks: int,
+    ) -> decisions.Standings:
+        given = [{int(k): n for k, n in entry.items()} for entry in entries.values() if entry]
+        return decisions.allocation_standings(KIND, given, visible, picks=picks, key="votes")
+
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
         visible = {stage_id: data.visible_ids(stage_id) for stage_id in stage_ids}
         return {
             "totals": totals(db, stage_ids, visible, counted=data.counted),
             "voters": {sid: data.count(sid, "voters") for sid in stage_ids},
+            "entries": self.entries(db, stage_ids),
         }
 
     def stage_slice(
@@ -199,13 +260,13 @@ class Vote(Activity):
     def me(
         self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
     ) -> dict[int, dict[str, Any]]:
-        visible = {idea_id for stage_id in stage_ids for idea_id in data.visible_ids(stage_id)}
-        query = select(DotVote).where(col(DotVote.stage_id).in_(stage_ids))
-        if only is not None:
-            query = query.where(DotVote.participant_id == only)
-        out: dict[int, dict[str, Any]] = defaultdict(lambda: {"votes": {}})
-        for vote in db.exec(query.order_by(col(DotVote.idea_id))):
-            if vote.idea_id in visible:
-                per_stage = out[vote.participant_id]["votes"].setdefault(str(vote.stage_id), {})
-                per_stage[str(vote.idea_id)] = vote.count
-        return dict(out)
+        out: dict[int, dict[str, Any]] = {}
+        for sid, by_participant in data.parts[KIND]["entries"].items():
+            visible = {str(i) for i in data.visible_ids(sid)}
+            for pid, entry in by_participant.items():
+                if only is not None and pid != only:
+                    continue
+                kept = {k: n for k, n in entry.items() if k in visible}
+                if kept:
+                    out.setdefault(pid, {"votes": {}})["votes"][str(sid)] = kept
+        return out

@@ -72,13 +72,16 @@ def _text(raw: Mapping[str, Any], name: str, limit: int, index: int, *, required
 
 
 def check_steps(kinds: Sequence[str], index: int) -> None:
-    """The order rules: each kind once, a rank needs a vote before it, and only link and
+    """The order rules: each kind once, a rank needs a vote, allocate or rate
+    step before it, and only link and
     define may follow `done` (they work on the selected items)."""
     if len(set(kinds)) != len(kinds):
         raise DomainError("duplicate_step", f"stages[{index}] has the same step twice.")
-    if "rank" in kinds and ("vote" not in kinds or kinds.index("vote") > kinds.index("rank")):
+    scorers = ("vote", "allocate", "rate")
+    if "rank" in kinds and not any(k in scorers for k in kinds[: kinds.index("rank")]):
         raise DomainError(
-            "step_order", f"stages[{index}]: a rank step needs a vote step before it."
+            "step_order",
+            f"stages[{index}]: a rank step needs a vote, allocate or rate step before it.",
         )
     if "done" in kinds:
         after = kinds[kinds.index("done") + 1 :]

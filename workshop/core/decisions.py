@@ -1,7 +1,9 @@
 """How sure a room is: pairwise counts, Schulze, Copeland, Condorcet, Kendall's W, consensus.
 
-Pure functions over ballots (orders of item ids, best first, possibly truncated). They are the
-groundwork of the "decisions a room can trust" issue; the activities do not use them yet.
+Pure functions over ballots (orders of item ids, best first, possibly truncated) and over what
+each participant gave (dots, points, ratings). Every step that scores items (vote, allocate,
+rate, rank) turns its entries into `Standings` here: the order, each item's score, consensus
+and contested flag, and whether Borda, Schulze and Copeland would pick the same items.
 
 Truncated ballots count like this: a ranked item beats every unranked item, and unranked items
 are tied with each other, so a voter who ranks only a favourite still says something about it.
@@ -16,23 +18,52 @@ from dataclasses import dataclass
 Ballot = Sequence[int]
 
 
+ScoreBallot = Mapping[int, float]
+"""What one participant gave each item (dots, points, a rating); an item absent from it is
+below every item present, and absent items are tied with each other."""
+
+
+def order_scores(ballot: Ballot) -> dict[int, float]:
+    """An order as a score ballot: the first item scores highest; a repeat counts once."""
+    scores: dict[int, float] = {}
+    for item in ballot:
+        if item not in scores:
+            scores[item] = -float(len(scores))
+    return scores
+
+
+def pairwise_scored(
+    ballots: Sequence[ScoreBallot], candidates: Sequence[int]
+) -> dict[int, dict[int, int]]:
+    """d[a][b]: how many ballots put a above b (equal scores, or both absent: no preference)."""
+    d = {a: dict.fromkeys((b for b in candidates if b != a), 0) for a in candidates}
+    for ballot in ballots:
+        for a in candidates:
+            if a not in ballot:
+                continue
+            for b in candidates:
+                if b != a and (b not in ballot or ballot[a] > ballot[b]):
+                    d[a][b] += 1
+    return d
+
+
 def pairwise(ballots: Sequence[Ballot], candidates: Sequence[int]) -> dict[int, dict[int, int]]:
     """d[a][b]: how many ballots prefer a to b. Ids on a ballot that are not candidates are
     skipped; a candidate named twice on a ballot counts at its first place."""
-    allowed = set(candidates)
-    d = {a: dict.fromkeys((b for b in candidates if b != a), 0) for a in candidates}
+    return pairwise_scored([order_scores(ballot) for ballot in ballots], candidates)
+
+
+def borda_beaten(ballots: Sequence[ScoreBallot], candidates: Sequence[int]) -> dict[int, int]:
+    """Borda as "how many items each ballot puts it above". On an order of a shortlist of k
+    this is the usual count: first place k-1 points, last 0, unranked 0."""
+    scores = dict.fromkeys(candidates, 0)
     for ballot in ballots:
-        place: dict[int, int] = {}
-        for item in ballot:
-            if item in allowed and item not in place:
-                place[item] = len(place)
         for a in candidates:
-            if a not in place:
-                continue
-            for b in candidates:
-                if b != a and (b not in place or place[a] < place[b]):
-                    d[a][b] += 1
-    return d
+            if a in ballot:
+                scores[a] += sum(
+                    1 for b in candidates if b != a and (b not in ballot or ballot[a] > ballot[b])
+                )
+    return scores
 
 
 def condorcet_winner(d: Mapping[int, Mapping[int, int]]) -> int | None:
@@ -78,7 +109,16 @@ def schulze_order(
     """The Schulze order: again and again, of the items left, those no other item beats on
     strongest paths, the best of them by the tie-breaks (the issue's: Borda score, then dots),
     then the earlier item. The first item is always a Schulze winner."""
-    p = schulze_strengths(pairwise(ballots, candidates))
+    return schulze_order_of(pairwise(ballots, candidates), candidates, tie_breaks)
+
+
+def schulze_order_of(
+    d: Mapping[int, Mapping[int, int]],
+    candidates: Sequence[int],
+    tie_breaks: Sequence[Mapping[int, float]],
+) -> list[int]:
+    """The Schulze order from pairwise counts (see `schulze_order`)."""
+    p = schulze_strengths(d)
     left = list(candidates)
     order: list[int] = []
     while left:
@@ -152,6 +192,19 @@ CONTESTED_SHARE = 0.3
 positions and at least this share in the bottom third."""
 
 
+def _agreement(values: Sequence[float], top: Sequence[bool], bottom: Sequence[bool]) -> Agreement:
+    """Consensus 1 - 2 * the standard deviation of values on a 0..1 scale (0.5 is the largest
+    spread possible); contested when both the top and the bottom hold CONTESTED_SHARE."""
+    if not values:
+        return Agreement(1.0, False)
+    deviation = statistics.pstdev(values)
+    n = len(values)
+    return Agreement(
+        consensus=round(max(0.0, 1 - 2 * deviation), 4),
+        contested=sum(top) / n >= CONTESTED_SHARE and sum(bottom) / n >= CONTESTED_SHARE,
+    )
+
+
 def ranking_agreement(ballots: Sequence[Ballot], candidates: Sequence[int]) -> dict[int, Agreement]:
     """Per item: consensus = 1 - 2 * the standard deviation of its normalised positions (0 at
     the top, 1 at the bottom; 0.5 is the largest spread possible), and contested when the room
@@ -164,13 +217,316 @@ def ranking_agreement(ballots: Sequence[Ballot], candidates: Sequence[int]) -> d
     for ballot in ballots:
         for item, value in positions(ballot, candidates).items():
             spread[item].append((value - 1) / (m - 1))
+    return {
+        item: _agreement(values, [v <= 1 / 3 for v in values], [v >= 2 / 3 for v in values])
+        for item, values in spread.items()
+    }
+
+
+def allocation_agreement(
+    entries: Sequence[Mapping[int, int]], items: Sequence[int]
+) -> dict[int, Agreement]:
+    """Per item, from what each participant who took part gave it (dots or points, 0 if
+    nothing): amounts are measured against the largest amount anyone gave one item, and an
+    item is contested when at least 30% gave it at least half that and at least 30% nothing."""
+    largest = max((n for entry in entries for n in entry.values()), default=0)
     out: dict[int, Agreement] = {}
-    for item, values in spread.items():
-        deviation = statistics.pstdev(values)
-        top = sum(1 for v in values if v <= 1 / 3) / len(values)
-        bottom = sum(1 for v in values if v >= 2 / 3) / len(values)
-        out[item] = Agreement(
-            consensus=round(max(0.0, 1 - 2 * deviation), 4),
-            contested=top >= CONTESTED_SHARE and bottom >= CONTESTED_SHARE,
-        )
+    for item in items:
+        given = [entry.get(item, 0) for entry in entries]
+        if largest <= 0:
+            out[item] = Agreement(1.0, False)
+            continue
+        values = [n / largest for n in given]
+        out[item] = _agreement(values, [v >= 0.5 for v in values], [n == 0 for n in given])
     return out
+
+
+# --------------------------------------------------------------------------- ratings
+
+SCALE_LOW, SCALE_HIGH = 1, 5
+MIDPOINT = 3.0
+"""A mean rating above the midpoint is high; at or below it, low (for impact and effort)."""
+
+QUADRANTS = {
+    (True, False): "quick_win",
+    (True, True): "big_bet",
+    (False, False): "fill_in",
+    (False, True): "money_pit",
+}
+
+
+def quadrant(impact: float | None, effort: float | None) -> str | None:
+    """Quick win (high impact, low effort), big bet (high, high), fill-in (low, low) or money
+    pit (low impact, high effort); None until the item has both an impact and an effort."""
+    if impact is None or effort is None:
+        return None
+    return QUADRANTS[(impact > MIDPOINT, effort > MIDPOINT)]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One scale's ratings of one item."""
+
+    n: int
+    mean: float | None
+    spread: float | None  # the standard deviation of the ratings
+
+
+def scale_of(values: Sequence[int]) -> Scale:
+    """The count, mean and spread of one item's ratings on one scale."""
+    if not values:
+        return Scale(0, None, None)
+    return Scale(
+        len(values),
+        round(statistics.fmean(values), 4),
+        round(statistics.pstdev(values), 4),
+    )
+
+
+Rating = tuple[int | None, int | None]
+"""(impact, effort), either may be missing: partial ratings are allowed."""
+
+
+def rating_agreement(impacts: Sequence[int], efforts: Sequence[int]) -> Agreement:
+    """Consensus 1 - 2 * the larger spread of the two scales on 0..1; contested when, on either
+    scale, at least 30% rated it 4-5 and at least 30% rated it 1-2."""
+    if not impacts and not efforts:
+        return Agreement(1.0, False)
+    worst = 0.0
+    contested = False
+    for values in (impacts, efforts):
+        if not values:
+            continue
+        worst = max(worst, statistics.pstdev([(v - SCALE_LOW) / 4 for v in values]))
+        n = len(values)
+        high = sum(1 for v in values if v >= 4) / n
+        low = sum(1 for v in values if v <= 2) / n
+        contested = contested or (high >= CONTESTED_SHARE and low >= CONTESTED_SHARE)
+    return Agreement(round(max(0.0, 1 - 2 * worst), 4), contested)
+
+
+# --------------------------------------------------------------------------- standings
+
+
+@dataclass(frozen=True)
+class ItemStanding:
+    """One item in a step's standings."""
+
+    idea_id: int
+    rank: int
+    score: float
+    consensus: float
+    contested: bool
+    extra: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class Standings:
+    """Where a step leaves its items: the order (best first), each item, and how sure it is.
+
+    `picks` is how many items the step chooses (a later shortlist, or the stage's selection;
+    0: all). `methods` holds the picks under Borda, Schulze and Copeland over everyone's
+    preferences; `robust` is true when they and the step's own order pick the same items.
+    """
+
+    kind: str
+    order: list[int]
+    items: dict[int, ItemStanding]
+    voters: int
+    picks: int
+    robust: bool
+    methods: dict[str, list[int]]
+    method: str
+    kendall_w: float | None = None
+    condorcet_winner: int | None = None
+
+
+def method_orders(
+    ballots: Sequence[ScoreBallot],
+    candidates: Sequence[int],
+    tie_breaks: Sequence[Mapping[int, float]],
+) -> dict[str, list[int]]:
+    """The order under Borda, Schulze and Copeland. Borda's ties go to the tie-breaks; the
+    others' to Borda first, then the tie-breaks; then the earlier item."""
+    d = pairwise_scored(ballots, candidates)
+    borda = {a: float(n) for a, n in borda_beaten(ballots, candidates).items()}
+    copeland = {a: float(n) for a, n in copeland_scores(d).items()}
+    return {
+        "borda": _ordered(borda, tie_breaks),
+        "schulze": schulze_order_of(d, candidates, [borda, *tie_breaks]),
+        "copeland": _ordered(copeland, [borda, *tie_breaks]),
+    }
+
+
+def top(order: Sequence[int], picks: int) -> list[int]:
+    """The first `picks` items of an order (all of them for 0)."""
+    return list(order) if picks <= 0 else list(order[:picks])
+
+
+def is_robust(own: Sequence[int], others: Mapping[str, Sequence[int]], picks: int) -> bool:
+    """Whether every method picks the same set of items as the step's own order."""
+    if picks <= 0 or picks >= len(own):
+        return True
+    chosen = set(top(own, picks))
+    return all(set(top(order, picks)) == chosen for order in others.values())
+
+
+def _standings(
+    kind: str,
+    method: str,
+    order: list[int],
+    scores: Mapping[int, float],
+    agreement: Mapping[int, Agreement],
+    extra: Mapping[int, Mapping[str, object]],
+    *,
+    voters: int,
+    picks: int,
+    methods: dict[str, list[int]],
+    **overall: object,
+) -> Standings:
+    items = {
+        item: ItemStanding(
+            idea_id=item,
+            rank=index + 1,
+            score=scores.get(item, 0),
+            consensus=agreement[item].consensus,
+            contested=agreement[item].contested,
+            extra=extra.get(item, {}),
+        )
+        for index, item in enumerate(order)
+    }
+    return Standings(
+        kind=kind,
+        order=order,
+        items=items,
+        voters=voters,
+        picks=picks,
+        robust=is_robust(order, methods, picks),
+        methods={name: top(o, picks) for name, o in methods.items()},
+        method=method,
+        **overall,  # type: ignore[arg-type]
+    )
+
+
+def allocation_standings(
+    kind: str,
+    entries: Sequence[Mapping[int, int]],
+    items: Sequence[int],
+    *,
+    picks: int,
+    key: str,
+) -> Standings:
+    """Dots or points: totals (summed here), order by total then the earlier item, and the
+    measures. `entries` holds one allocation per participant who took part."""
+    totals = dict.fromkeys(items, 0)
+    for entry in entries:
+        for item, n in entry.items():
+            if item in totals:
+                totals[item] += n
+    order = sorted(items, key=lambda item: (-totals[item], item))
+    ballots = [{i: float(n) for i, n in entry.items() if n > 0} for entry in entries]
+    return _standings(
+        kind,
+        "totals",
+        order,
+        {item: float(n) for item, n in totals.items()},
+        allocation_agreement(entries, items),
+        {item: {key: totals[item]} for item in items},
+        voters=len(entries),
+        picks=picks,
+        methods=method_orders(ballots, items, [{i: float(n) for i, n in totals.items()}]),
+    )
+
+
+def rating_standings(
+    entries: Sequence[Mapping[int, Rating]], items: Sequence[int], *, picks: int
+) -> Standings:
+    """Impact and effort: each scale's mean and spread, the quadrant, and an order by mean
+    impact, then lower mean effort, then the earlier item (items nobody rated come last)."""
+    impacts: dict[int, list[int]] = {item: [] for item in items}
+    efforts: dict[int, list[int]] = {item: [] for item in items}
+    for entry in entries:
+        for item, (impact, effort) in entry.items():
+            if item in impacts:
+                if impact is not None:
+                    impacts[item].append(impact)
+                if effort is not None:
+                    efforts[item].append(effort)
+    extra: dict[int, dict[str, object]] = {}
+    scores: dict[int, float] = {}
+    for item in items:
+        i, e = scale_of(impacts[item]), scale_of(efforts[item])
+        extra[item] = {
+            "impact": i.mean,
+            "impact_spread": i.spread,
+            "effort": e.mean,
+            "effort_spread": e.spread,
+            "ratings": max(i.n, e.n),
+            "quadrant": quadrant(i.mean, e.mean),
+        }
+        scores[item] = i.mean if i.mean is not None else 0.0
+
+    def key(item: int) -> tuple[int, float, float, int]:
+        i, e = extra[item]["impact"], extra[item]["effort"]
+        return (
+            0 if i is not None else 1,
+            -float(i) if isinstance(i, float) else 0.0,
+            float(e) if isinstance(e, float) else float(SCALE_HIGH + 1),
+            item,
+        )
+
+    order = sorted(items, key=key)
+    ballots = [
+        {item: float(impact) for item, (impact, _e) in entry.items() if impact is not None}
+        for entry in entries
+    ]
+    return _standings(
+        "rate",
+        "impact",
+        order,
+        scores,
+        {item: rating_agreement(impacts[item], efforts[item]) for item in items},
+        extra,
+        voters=len(entries),
+        picks=picks,
+        methods=method_orders(ballots, items, [scores]),
+    )
+
+
+METHODS = ("borda", "schulze")
+
+
+def ranking_standings(
+    ballots: Sequence[Ballot],
+    shortlist: Sequence[int],
+    dots: Mapping[int, int],
+    *,
+    method: str,
+    picks: int,
+) -> Standings:
+    """A ranking of the shortlist by Borda or Schulze (ties: Borda score, then dots, then the
+    earlier item), with each item's Borda score, consensus from the spread of its positions,
+    Kendall's W for the room and the Condorcet winner when there is one."""
+    scored = [order_scores(ballot) for ballot in ballots]
+    tie_dots = {item: float(dots.get(item, 0)) for item in shortlist}
+    by_method = method_orders(scored, shortlist, [tie_dots])
+    borda = borda_beaten(scored, shortlist)
+    order = by_method["schulze" if method == "schulze" else "borda"]
+    return _standings(
+        "rank",
+        method,
+        order,
+        {item: float(n) for item, n in borda.items()},
+        ranking_agreement(ballots, shortlist),
+        {item: {"votes": dots.get(item, 0)} for item in shortlist},
+        voters=len(ballots),
+        picks=picks,
+        methods=by_method,
+        kendall_w=None if not ballots else round(kendalls_w(ballots, shortlist) or 0.0, 4),
+        condorcet_winner=condorcet_winner(pairwise(ballots, shortlist)) if ballots else None,
+    )
+
+
+def moved(now: Mapping[int, int], before: Mapping[int, int]) -> dict[int, int | None]:
+    """Places each item moved between rounds (positive: up), None for an item new to the list."""
+    return {item: (before[item] - rank if item in before else None) for item, rank in now.items()}

@@ -18,6 +18,8 @@ HTTP_STATUS: dict[str, int] = {
     "workshop_finished": 409,
     "wrong_phase": 409,
     "stage_started": 409,
+    "not_revealed": 409,
+    "round_limit": 409,
     "method_not_allowed": 405,
     "internal_error": 500,
 }

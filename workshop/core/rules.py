@@ -48,9 +48,16 @@ def clean_name(name: str | None) -> str | None:
 
 
 def check_allocation(
-    votes: Mapping[int, int], *, eligible: Iterable[int], budget: int, per_idea_cap: int
+    votes: Mapping[int, int],
+    *,
+    eligible: Iterable[int],
+    budget: int,
+    per_idea_cap: int,
+    unit: str = "dots",
+    negative: str = "invalid_votes",
 ) -> dict[int, int]:
-    """Validate one participant's whole allocation for a stage; return it without zeros.
+    """Validate one participant's whole allocation (of dots, or points) for a stage; return
+    it without zeros.
 
     The allocation replaces the previous one, so the budget is checked against the payload
     alone and a retried request can never double-spend.
@@ -60,14 +67,16 @@ def check_allocation(
         if idea_id not in allowed:
             raise DomainError("idea_not_found", f"Idea {idea_id} is not open for voting here.")
         if count < 0:
-            raise DomainError("invalid_votes", "Dot counts cannot be negative.")
+            raise DomainError(negative, f"{unit.capitalize()} cannot be negative.")
         if count > per_idea_cap:
             raise DomainError(
-                "over_cap", f"At most {per_idea_cap} dots can go on one idea ({count} given)."
+                "over_cap", f"At most {per_idea_cap} {unit} can go on one idea ({count} given)."
             )
     spent = sum(votes.values())
     if spent > budget:
-        raise DomainError("over_budget", f"You have {budget} dots; this allocation spends {spent}.")
+        raise DomainError(
+            "over_budget", f"You have {budget} {unit}; this allocation spends {spent}."
+        )
     return {idea_id: count for idea_id, count in sorted(votes.items()) if count > 0}
 
 
@@ -133,7 +142,7 @@ class Result:
 
     idea_id: int
     rank: int
-    score: int
+    score: float
     votes: int
     shortlisted: bool
     selected: bool
@@ -144,19 +153,23 @@ def results(
     ideas: Sequence[int],
     totals: Mapping[int, int],
     shortlisted: Sequence[int],
-    scores: Mapping[int, int],
+    scores: Mapping[int, float],
     select_count: int,
+    order: Sequence[int] | None = None,
 ) -> list[Result]:
     """Order every visible idea and mark the stage's selected items.
 
-    Shortlisted ideas come first, by Borda score, then dots, then the earlier idea; the rest
-    follow by dots, then the earlier idea, with score 0. Only shortlisted ideas can be
-    selected: the top `select_count` of them.
+    Shortlisted ideas come first, in `order` when given (Schulze's, say), else by score, then
+    dots, then the earlier idea; the rest follow by dots, then the earlier idea, with score 0.
+    Only shortlisted ideas can be selected: the top `select_count` of them.
     """
     on_list = set(shortlisted)
+    place = {idea_id: index for index, idea_id in enumerate(order or ())}
 
-    def key(idea_id: int) -> tuple[int, int, int, int]:
+    def key(idea_id: int) -> tuple[int, float, float, int]:
         listed = idea_id in on_list
+        if listed and order is not None:
+            return (0, place.get(idea_id, len(place)), 0, idea_id)
         return (0 if listed else 1, -scores.get(idea_id, 0), -totals.get(idea_id, 0), idea_id)
 
     ordered = sorted(ideas, key=key)

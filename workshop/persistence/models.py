@@ -61,6 +61,13 @@ class Stage(SQLModel, table=True):
     # Decided when the stage enters "done": the ids of its selected items, best first.
     selected: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     decided: bool = False
+    # The indexes of the steps whose results have been shown to the room (a private
+    # brainstorm's ideas, a step's standings); `revealed` is release 1's flag for the dots.
+    reveals: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Themes the facilitator clustered the ideas into: [{"title", "idea_ids"}].
+    groups: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class AgendaTemplate(SQLModel, table=True):
@@ -111,6 +118,37 @@ class Idea(SQLModel, table=True):
     hidden: bool = False
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     links: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    # Set when the facilitator merged this idea into another (a duplicate, or a member of a
+    # theme voted on as one): it no longer counts on its own and shows as "also said".
+    merged_into: int | None = Field(default=None, index=True)
+
+
+class IdeaMerge(SQLModel, table=True):
+    """One merge of ideas into one, kept so it can be undone: what each participant had given
+    before and right after, per activity (`{"vote": {"before": {pid: entry}, "after": ...}}`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage_id: int = Field(foreign_key="stage.id", index=True)
+    into: int = Field(foreign_key="idea.id")
+    idea_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # A theme voted on as one item: `into` was created for the merge and goes with it.
+    group: bool = False
+    entries: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    undone: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StageRound(SQLModel, table=True):
+    """A closed round of one step (Delphi): everyone's entries and the standings at its end.
+    The open round lives in the activity's own table; round N+1 starts from round N's entries."""
+
+    stage_id: int = Field(foreign_key="stage.id", primary_key=True)
+    step_index: int = Field(primary_key=True)
+    round: int = Field(primary_key=True)
+    kind: str = Field(max_length=20)
+    entries: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    standings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
 

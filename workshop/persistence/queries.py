@@ -52,7 +52,11 @@ def visible_ideas(db: Session, stage_id: int) -> list[Idea]:
     """A stage's ideas that are not hidden, earliest first."""
     query = (
         select(Idea)
-        .where(Idea.stage_id == stage_id, col(Idea.hidden).is_(False))
+        .where(
+            Idea.stage_id == stage_id,
+            col(Idea.hidden).is_(False),
+            col(Idea.merged_into).is_(None),
+        )
         .order_by(col(Idea.id))
     )
     return list(db.exec(query))
@@ -62,7 +66,11 @@ def visible_idea_ids(db: Session, stage_id: int) -> list[int]:
     """The ids of a stage's visible ideas, earliest first (one light query)."""
     query = (
         select(Idea.id)
-        .where(Idea.stage_id == stage_id, col(Idea.hidden).is_(False))
+        .where(
+            Idea.stage_id == stage_id,
+            col(Idea.hidden).is_(False),
+            col(Idea.merged_into).is_(None),
+        )
         .order_by(col(Idea.id))
     )
     return [idea_id for idea_id in db.exec(query) if idea_id is not None]

@@ -23,7 +23,7 @@ class PlanItem:
 
     text: str
     rank: int
-    score: int
+    score: float | int
     votes: int
     shortlisted: bool
     selected: bool

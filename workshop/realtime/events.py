@@ -16,7 +16,7 @@ from flask import request
 from flask_socketio import join_room, leave_room, rooms
 
 from .. import activities
-from ..activities import common
+from ..activities import common, scoring
 from ..activities.base import EventSpec, Outcome, Role
 from ..core.errors import DomainError
 from ..core.payloads import (
@@ -251,7 +251,17 @@ def on_results_reveal(payload: StagePayload, workshop: Workshop) -> Ack:
     db = get_db()
     stage = stages.reveal_results(db, workshop=workshop, stage_id=payload.stage_id)
     broadcast_state(db, workshop)
-    return {"stage": {"id": stage.id, "revealed": stage.revealed}}
+    return {"stage": {"id": stage.id, "revealed": stage.revealed, "reveals": list(stage.reveals)}}
+
+
+@client_event("round:start", StagePayload, role="facilitator")
+def on_round_start(payload: StagePayload, workshop: Workshop) -> Ack:
+    """Facilitator closes round 1 of the stage's revealed scoring step and opens round 2;
+    everyone starts from their round-1 entries. Broadcasts `state`."""
+    db = get_db()
+    stage, number = scoring.start_round(db, workshop=workshop, stage_id=payload.stage_id)
+    broadcast_state(db, workshop)
+    return {"stage": {"id": stage.id, "round": number, "step": stage.step_index}}
 
 
 @client_event("idea:hide", IdeaHidePayload, role="facilitator")

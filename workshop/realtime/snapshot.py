@@ -14,10 +14,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from .. import activities
-from ..activities import common, link, vote
+from ..activities import brainstorm, common, done, link, scoring, vote
 from ..activities.base import Audience, WorkshopData
 from ..persistence import counters
-from ..persistence.models import Idea, Participant, Stage, Workshop
+from ..persistence.models import Idea, IdeaMerge, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, list_stages, participant_count, visible_idea_ids
 
 STATE_VERSION = 1
@@ -31,28 +31,81 @@ def load_view(db: Session, workshop: Workshop) -> WorkshopData:
     query = select(Idea).where(Idea.workshop_id == workshop.id).order_by(col(Idea.id))
     for idea in db.exec(query):
         ideas[idea.stage_id].append(idea)
+    stage_ids = [s.id for s in stages if s.id is not None]
     data = WorkshopData(
         workshop=workshop,
         stages=stages,
         ideas=dict(ideas),
         participants=participant_count(db, workshop.id),
-        counted=counters.read(db, [s.id for s in stages if s.id is not None]),
+        counted=counters.read(db, stage_ids),
+        rounds=scoring.load_rounds(db, stage_ids),
     )
+    if stage_ids:
+        live = select(IdeaMerge).where(
+            col(IdeaMerge.stage_id).in_(stage_ids), col(IdeaMerge.undone).is_(False)
+        )
+        for row in db.exec(live):
+            data.merges.setdefault(row.stage_id, []).append(row)
+    if any(brainstorm.is_named(s) for s in stages):
+        people = select(Participant.id, Participant.name).where(
+            Participant.workshop_id == workshop.id
+        )
+        data.names = {pid: name for pid, name in db.exec(people) if pid is not None}
     for kind, activity in activities.REGISTRY.items():
         stage_ids = [s.id for s in stages if s.id is not None and kind in common.kinds(s)]
         data.parts[kind] = activity.load(db, data, stage_ids)
     return data
 
 
-def item_json(idea: Idea, parents: set[int]) -> dict[str, Any]:
-    """An item with its wording, fields and confirmed links (to items selected right now)."""
-    return {
+def item_json(idea: Idea, parents: set[int], merged: list[Idea] | None = None) -> dict[str, Any]:
+    """An item with its wording, fields, confirmed links (to items selected right now) and
+    the wordings merged into it ("also said", only on an idea that has some)."""
+    item: dict[str, Any] = {
         "id": idea.id,
         "text": idea.text,
         "fields": dict(idea.fields),
         "links": [link for link in idea.links if link in parents],
         "from_facilitator": idea.participant_id is None,
     }
+    if merged:
+        item["also_said"] = [other.text for other in merged]
+        item["merged"] = [other.id for other in merged]
+    return item
+
+
+def authors_of(data: WorkshopData, idea: Idea, merged: list[Idea]) -> list[str]:
+    """The names of an idea's authors and of the ideas merged into it (anonymous ones left
+    out), each once."""
+    names = [data.names.get(i.participant_id) for i in (idea, *merged) if i.participant_id]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def decision_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[str, Any] | None:
+    """The standings of the stage's latest scoring step with every measure: live for the
+    console, for the room once that step is revealed."""
+    assert stage.id is not None
+    index = scoring.latest_index(stage)
+    if stage.decided:
+        index = done.deciding_index(stage)
+    if index is None or (audience != "facilitator" and not scoring.is_revealed(stage, index)):
+        return None
+    standings = scoring.cached_standings(data, stage, index)
+    if standings is None:
+        return None
+    closed = scoring.rounds_of(data.rounds.get(stage.id, []), index)
+    return scoring.decision_json(
+        standings,
+        index=index,
+        round_number=len(closed) + 1,
+        previous=closed[-1].standings if closed else None,
+    )
+
+
+def rounds_state(data: WorkshopData, stage: Stage) -> list[dict[str, Any]]:
+    """The stage's closed rounds (shown to everyone: they were revealed before closing)."""
+    assert stage.id is not None
+    rows = sorted(data.rounds.get(stage.id, []), key=lambda r: (r.step_index, r.round))
+    return [dict(row.standings) for row in rows]
 
 
 def selected_ids(stages: list[Stage]) -> set[int]:
@@ -87,23 +140,50 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
     ideas: list[dict[str, Any]] = []
     by_id: dict[int, Idea] = {}
     parents = selected_ids(data.stages)
+    merged: dict[int, list[Idea]] = defaultdict(list)
+    for idea in data.ideas.get(stage.id, []):
+        if idea.merged_into is not None:
+            merged[idea.merged_into].append(idea)
+    themes = {row.into for row in data.merges.get(stage.id, []) if row.group}
+    named = brainstorm.is_named(stage)
+    private = audience != "facilitator" and brainstorm.is_private(stage)
     for idea in data.ideas.get(stage.id, []):
         assert idea.id is not None
         by_id[idea.id] = idea
-        if idea.hidden and audience != "facilitator":
+        if idea.merged_into is not None or (idea.hidden and audience != "facilitator"):
             continue
-        item = item_json(idea, parents)
+        item = item_json(idea, parents, merged.get(idea.id))
+        if named:
+            item["authors"] = authors_of(data, idea, merged.get(idea.id, []))
+        if idea.id in themes:
+            item["theme"] = True
         if audience == "facilitator":
             item["hidden"] = idea.hidden
         if not idea.hidden:
             item.update(per_idea.get(idea.id, {}))
         ideas.append(item)
-    state["ideas"] = ideas
+    visible = set(data.visible_ids(stage.id))
+    progress["ideas"] = len(visible)
+    state["private"] = private
+    state["ideas"] = [] if private else ideas
     state["selected"] = [
-        item_json(by_id[idea_id], parents)
+        item_json(by_id[idea_id], parents, merged.get(idea_id))
         for idea_id in (stage.selected if stage.decided else [])
         if idea_id in by_id and not by_id[idea_id].hidden
     ]
+    state["groups"] = (
+        []
+        if private
+        else [
+            {"title": g["title"], "idea_ids": [i for i in g["idea_ids"] if i in visible]}
+            for g in stage.groups
+        ]
+    )
+    state["reveals"] = list(stage.reveals)
+    closed = data.rounds.get(stage.id, [])
+    state["round"] = scoring.round_number(closed, stage.step_index) if stage.step_index >= 0 else 1
+    state["decision"] = decision_state(data, stage, audience)
+    state["rounds"] = rounds_state(data, stage)
     state["progress"] = progress
     return state
 
@@ -163,13 +243,23 @@ def participant_parts(
             "rankings": {},
             "links": {},
             "suggestions": {},
+            "allocations": {},
+            "ratings": {},
+            "private_ideas": [],
         }
     for idea in sorted(
         (idea for ideas in data.ideas.values() for idea in ideas if not idea.hidden),
         key=lambda idea: idea.id or 0,
     ):
-        if idea.participant_id in me:
+        if idea.participant_id in me and idea.merged_into is None:
             me[idea.participant_id]["ideas"].append(idea.id)
+    for stage in data.stages:
+        if brainstorm.is_private(stage):
+            for idea in data.ideas.get(stage.id or 0, []):
+                if idea.participant_id in me and not idea.hidden and idea.merged_into is None:
+                    me[idea.participant_id]["private_ideas"].append(
+                        {"id": idea.id, "stage_id": idea.stage_id, "text": idea.text}
+                    )
     for kind, activity in activities.REGISTRY.items():
         stage_ids = [s.id for s in data.stages if s.id is not None and kind in common.kinds(s)]
         if not stage_ids:
@@ -179,6 +269,7 @@ def participant_parts(
                 me[participant_id].update(part)
     for part in me.values():
         part["remaining"] = remaining(data, part)
+        part["points_left"] = points_left(data, part)
     return me
 
 
@@ -190,6 +281,17 @@ def remaining(data: WorkshopData, me: dict[str, Any]) -> dict[str, int]:
         if settings is not None:
             spent = sum(me["votes"].get(str(stage.id), {}).values())
             out[str(stage.id)] = int(settings["dot_budget"]) - spent
+    return out
+
+
+def points_left(data: WorkshopData, me: dict[str, Any]) -> dict[str, int]:
+    """The points a participant has left per stage with an allocate step."""
+    out: dict[str, int] = {}
+    for stage in data.stages:
+        settings = common.step_settings(stage, "allocate")
+        if settings is not None:
+            spent = sum(me["allocations"].get(str(stage.id), {}).values())
+            out[str(stage.id)] = int(settings["budget"]) - spent
     return out
 
 
@@ -207,26 +309,59 @@ def tallies(
     db: Session, workshop: Workshop, stage_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The live count for one stage, from its running counters (no workshop reload): the
-    console's, and the projector's (per-idea totals only once revealed, no link proposals)."""
+    console's, and the projector's (per-idea totals only once revealed, no link proposals).
+
+    In a scoring step both also carry the step's `decision` (standings with consensus,
+    contested and robustness), the projector's only once the step is revealed."""
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
     visible = visible_idea_ids(db, stage_id)
     every = counters.read(db, [stage_id])
     counted = every.get(stage_id, {})
     totals = vote.totals(db, [stage_id], {stage_id: visible}, counted=every)[stage_id]
+
+    def stage_wide(name: str) -> int:
+        return counted.get(name, {}).get(0, 0)
+
     payload: dict[str, Any] = {
         "workshop_id": workshop.id,
         "stage_id": stage_id,
         "phase": common.current_kind(stage),
         "participants": participant_count(db, workshop.id),
-        "voters": counted.get("voters", {}).get(0, 0),
-        "rankers": counted.get("rankers", {}).get(0, 0),
-        "linkers": counted.get("linkers", {}).get(0, 0),
+        "voters": stage_wide("voters"),
+        "rankers": stage_wide("rankers"),
+        "linkers": stage_wide("linkers"),
+        "allocators": stage_wide("allocators"),
+        "raters": stage_wide("raters"),
+        "ideas": len(visible),
         "dots": sum(totals.values()),
     }
+    points = counted.get("points", {})
+    if "allocate" in common.kinds(stage):
+        payload["points"] = sum(points.get(i, 0) for i in visible)
     projector = dict(payload)
     payload["totals"] = {str(k): v for k, v in totals.items()}
     if stage.revealed:
         projector["totals"] = payload["totals"]
+    if "allocate" in common.kinds(stage):
+        payload["point_totals"] = {str(i): points.get(i, 0) for i in visible}
+        index = common.step_index_of(stage, "allocate")
+        if scoring.is_revealed(stage, index):
+            projector["point_totals"] = payload["point_totals"]
+    index = stage.step_index
+    if common.current_kind(stage) in scoring.scoring_kinds():
+        standings = scoring.read_standings(db, stage, index)
+        if standings is not None:
+            closed = scoring.load_rounds(db, [stage_id]).get(stage_id, [])
+            previous = scoring.rounds_of(closed, index)
+            decision = scoring.decision_json(
+                standings,
+                index=index,
+                round_number=len(previous) + 1,
+                previous=previous[-1].standings if previous else None,
+            )
+            payload["decision"] = decision
+            if scoring.is_revealed(stage, index):
+                projector["decision"] = decision
     if "link" in common.kinds(stage):
         counts = link.proposal_counts(db, [stage_id]).get(stage_id, {})
         parents = set(link.parent_options(list_stages(db, workshop.id), stage))

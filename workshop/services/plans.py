@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from .. import plan as plan_module
-from ..activities import common, done, rank, vote
+from ..activities import common, done, scoring
 from ..core import levels
 from ..persistence.models import Plan, Workshop
 from ..persistence.queries import list_stages, participant_count, visible_ideas
@@ -33,14 +33,7 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
     for stage in every_stage:
         assert stage.id is not None
         ideas = {idea.id: idea for idea in visible_ideas(db, stage.id) if idea.id is not None}
-        totals = vote.totals(db, [stage.id], {stage.id: list(ideas)})[stage.id]
-        settings = common.step_settings(stage, "done") or {"select_count": 0}
-        outcome = done.decide(
-            stage,
-            totals,
-            rank.orders(db, [stage.id]).get(stage.id, []),
-            int(settings["select_count"]),
-        )
+        outcome, _decision = done.read_outcome(db, stage)
         items = []
         for result in outcome:
             idea = ideas[result.idea_id]
@@ -50,7 +43,7 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
                 plan_module.PlanItem(
                     text=idea.text,
                     rank=result.rank,
-                    score=result.score,
+                    score=scoring.number(result.score),
                     votes=result.votes,
                     shortlisted=result.shortlisted,
                     selected=selected,

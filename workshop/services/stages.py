@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from .. import activities
-from ..activities import common
+from ..activities import brainstorm, common, scoring
 from ..core import steps
 from ..core.errors import DomainError
 from ..persistence.models import Idea, Plan, Stage, Workshop, utcnow
@@ -17,9 +17,9 @@ from . import plans
 def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> Stage:
     """Make a stage current and move it to the step of kind `phase` (one step forward or back).
 
-    Moving forward calls the new step's `enter` (rank freezes the shortlist, done decides the
-    results); moving back calls `unwind` on every step left behind. Nothing participants
-    sent is deleted either way.
+    Moving back calls `unwind` on every step left behind, each seeing its own index as the
+    stage's step; then the new step's `enter` runs with the stage already on it (rank freezes
+    the shortlist, done decides the results). Nothing participants sent is deleted either way.
     """
     require_active(workshop)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
@@ -27,11 +27,12 @@ def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> 
     target = steps.resolve_move(kinds, stage.step_index, phase)
     if target < stage.step_index:
         for index in range(stage.step_index, target, -1):
+            stage.step_index = index
             activities.get(kinds[index]).unwind(db, stage)
     if target != stage.step_index:
+        stage.step_index = target
         step = stage.steps[target]
         activities.get(kinds[target]).enter(db, stage, step["settings"])
-    stage.step_index = target
     workshop.current_stage_id = stage.id
     db.add(stage)
     db.add(workshop)
@@ -40,14 +41,29 @@ def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> 
 
 
 def reveal_results(db: Session, *, workshop: Workshop, stage_id: int) -> Stage:
-    """Show a stage's dot totals to participants and the projector (idempotent)."""
+    """Show the room what the stage's current step has gathered (idempotent): a private
+    brainstorm's ideas, or a scoring step's totals and standings. After the first scoring
+    step, it also shows release 1's dot totals."""
     require_active(workshop)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
     kinds = common.kinds(stage)
-    if not steps.has_reached(kinds, stage.step_index, "vote"):
-        raise DomainError("wrong_phase", "There are no dots to reveal before voting starts.")
+    kind = common.current_kind(stage)
+    index = stage.step_index
+    if kind == "brainstorm" and brainstorm.is_private(stage):
+        stage.reveals = [*stage.reveals, index]
+        db.add(stage)
+        db.commit()
+        return stage
+    if not any(steps.has_reached(kinds, index, k) for k in scoring.scoring_kinds()):
+        raise DomainError("wrong_phase", "There are no results to reveal before voting starts.")
+    changed = False
     if not stage.revealed:
         stage.revealed = True
+        changed = True
+    if kind in scoring.scoring_kinds() and index not in stage.reveals:
+        stage.reveals = [*stage.reveals, index]
+        changed = True
+    if changed:
         db.add(stage)
         db.commit()
     return stage

@@ -1,0 +1,246 @@
+"""Allocate: each participant spreads a budget of points (100 by default) over the ideas, as a
+room would spread money or people; a per-item cap stops anyone putting everything on one.
+
+Like the dot vote, the totals stay hidden from the room until the facilitator reveals them and
+the console sees them live; the running counters (`points`, `allocators`) are kept current by
+each `allocation:set` in its own transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
+
+from pydantic import Field
+from sqlalchemy import delete, distinct, func
+from sqlmodel import Field as Column
+from sqlmodel import Session, SQLModel, col, select
+
+from ..core import decisions, merging, rules
+from ..core.payloads import Payload, StageId
+from ..persistence import counters
+from ..persistence.models import Participant, Stage
+from ..persistence.queries import lock_participant
+from . import common, scoring
+from .base import (
+    Activity,
+    Audience,
+    EventSpec,
+    Outcome,
+    StageSlice,
+    StepSettings,
+    Tally,
+    WorkshopData,
+)
+from .vote import OnWhat
+
+KIND = "allocate"
+
+
+class Allocation(SQLModel, table=True):
+    """Points one participant put on one idea. A participant's rows for a stage are replaced
+    whole."""
+
+    participant_id: int = Column(foreign_key="participant.id", primary_key=True)
+    idea_id: int = Column(foreign_key="idea.id", primary_key=True)
+    stage_id: int = Column(foreign_key="stage.id", index=True)
+    points: int
+
+
+class AllocateSettings(StepSettings):
+    budget: Annotated[int, Field(ge=1, le=10000)] = 100
+    per_item_cap: Annotated[int, Field(ge=1, le=10000)] = 100
+    on: OnWhat = "ideas"
+
+
+class AllocationSetPayload(Payload):
+    stage_id: StageId
+    points: Annotated[dict[str, int], Field(max_length=500)]
+
+
+def recount(db: Session, stage_id: int) -> None:
+    """Rebuild a stage's allocation counters from the stored points."""
+    counters.reset(db, stage_id, ["points", "allocators"])
+    deltas: dict[tuple[int, str], int] = {}
+    query = (
+        select(Allocation.idea_id, func.sum(Allocation.points))
+        .where(Allocation.stage_id == stage_id)
+        .group_by(col(Allocation.idea_id))
+    )
+    for idea_id, total in db.exec(query):
+        deltas[(idea_id, "points")] = int(total or 0)
+    people = db.exec(
+        select(func.count(distinct(col(Allocation.participant_id)))).where(
+            Allocation.stage_id == stage_id
+        )
+    ).one()
+    deltas[(counters.STAGE_WIDE, "allocators")] = int(people)
+    counters.add(db, stage_id, deltas)
+
+
+def set_allocation(
+    db: Session, *, participant: Participant, stage_id: int, points: Mapping[int, int]
+) -> tuple[Stage, dict[int, int], int, bool]:
+    """Replace a participant's points for a stage: whole numbers, each at least 0 and at most
+    the per-item cap, in total at most the budget. Returns the stage, the stored allocation,
+    the points left and whether anything changed."""
+    stage, settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
+    budget, cap = int(settings["budget"]), int(settings["per_item_cap"])
+    assert stage.id is not None and participant.id is not None
+    allocation = rules.check_allocation(
+        points,
+        eligible=common.visible_idea_ids(db, stage.id),
+        budget=budget,
+        per_idea_cap=cap,
+        unit="points",
+        negative="invalid_points",
+    )
+    lock_participant(db, participant.id)
+    mine = (
+        col(Allocation.participant_id) == participant.id,
+        col(Allocation.stage_id) == stage.id,
+    )
+    before = {row.idea_id: row.points for row in db.exec(select(Allocation).where(*mine))}
+    left = budget - sum(allocation.values())
+    if before == allocation:
+        return stage, allocation, left, False
+    db.execute(delete(Allocation).where(*mine))
+    for idea_id, n in allocation.items():
+        db.add(
+            Allocation(participant_id=participant.id, idea_id=idea_id, stage_id=stage.id, points=n)
+        )
+    deltas: dict[tuple[int, str], int] = defaultdict(int)
+    for idea_id in set(before) | set(allocation):
+        deltas[(idea_id, "points")] = allocation.get(idea_id, 0) - before.get(idea_id, 0)
+    deltas[(counters.STAGE_WIDE, "allocators")] = int(bool(allocation)) - int(bool(before))
+    counters.add(db, stage.id, deltas)
+    db.commit()
+    return stage, allocation, left, True
+
+
+def _on_allocation_set(
+    db: Session, participant: Participant, payload: AllocationSetPayload
+) -> Outcome:
+    stage, allocation, left, changed = set_allocation(
+        db,
+        participant=participant,
+        stage_id=payload.stage_id,
+        points=common.id_keys(payload.points, "points"),
+    )
+    assert stage.id is not None
+    return Outcome(
+        ack={"points": {str(k): v for k, v in allocation.items()}, "remaining": left},
+        publish=(Tally(stage.id),) if changed else (),
+    )
+
+
+class Allocate(Activity):
+    kind = KIND
+    label = "Allocate points"
+    description = (
+        "Everyone spreads a budget of points over the ideas, as they would spread money or "
+        "people; totals stay hidden until the reveal."
+    )
+    settings = AllocateSettings
+    tables = (Allocation,)
+    scores = True
+    events = (
+        EventSpec(
+            "allocation:set",
+            AllocationSetPayload,
+            ("participant",),
+            _on_allocation_set,
+            "Replace the participant's points for a stage.",
+        ),
+    )
+
+    def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
+        scoring.enter_scoring(db, stage, settings)
+
+    def unwind(self, db: Session, stage: Stage) -> None:
+        scoring.unwind_scoring(db, stage)
+
+    def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
+        out: dict[int, dict[int, Any]] = {sid: {} for sid in stage_ids}
+        query = select(Allocation).where(col(Allocation.stage_id).in_(stage_ids))
+        for row in db.exec(query.order_by(col(Allocation.idea_id))):
+            out[row.stage_id].setdefault(row.participant_id, {})[str(row.idea_id)] = row.points
+        return out
+
+    def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
+        assert stage.id is not None
+        for participant_id, entry in changed.items():
+            db.execute(
+                delete(Allocation).where(
+                    col(Allocation.participant_id) == participant_id,
+                    col(Allocation.stage_id) == stage.id,
+                )
+            )
+            for idea_id, n in (entry or {}).items():
+                if n > 0:
+                    db.add(
+                        Allocation(
+                            participant_id=participant_id,
+                            idea_id=int(idea_id),
+                            stage_id=stage.id,
+                            points=n,
+                        )
+                    )
+        db.flush()
+        recount(db, stage.id)
+
+    def merge_entry(
+        self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
+    ) -> Any:
+        return merging.merge_amounts(entry, into, absorbed, int(settings["per_item_cap"]))
+
+    def standings(
+        self,
+        stage: Stage,
+        settings: Mapping[str, Any],
+        entries: Mapping[int, Any],
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+        picks: int,
+    ) -> decisions.Standings:
+        given = [{int(k): n for k, n in entry.items()} for entry in entries.values() if entry]
+        return decisions.allocation_standings(KIND, given, visible, picks=picks, key="points")
+
+    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
+        return {"entries": self.entries(db, stage_ids)}
+
+    def stage_slice(
+        self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
+    ) -> StageSlice:
+        assert stage.id is not None
+        points = data.counted.get(stage.id, {}).get("points", {})
+        visible = data.visible_ids(stage.id)
+        index = common.step_index_of(stage, KIND)
+        see = audience == "facilitator" or scoring.is_revealed(stage, index)
+        return StageSlice(
+            keys={
+                "budget": settings["budget"],
+                "per_item_cap": settings["per_item_cap"],
+            },
+            progress={
+                "allocators": data.count(stage.id, "allocators"),
+                "points": sum(points.get(i, 0) for i in visible),
+            },
+            per_idea={i: {"points": points.get(i, 0)} for i in visible} if see else {},
+        )
+
+    def me(
+        self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
+    ) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for sid, by_participant in data.parts[KIND]["entries"].items():
+            visible = {str(i) for i in data.visible_ids(sid)}
+            for pid, entry in by_participant.items():
+                if only is not None and pid != only:
+                    continue
+                kept = {k: n for k, n in entry.items() if k in visible}
+                if kept:
+                    out.setdefault(pid, {"allocations": {}})["allocations"][str(sid)] = kept
+        return out

@@ -1,0 +1,339 @@
+"""Merging duplicate ideas, and clustering ideas into themes (during brainstorm, before a vote).
+
+A merge folds some ideas into one that remains: the merged ones stop counting on their own and
+show under it as "also said", with their authors; what participants already gave them moves to
+the remaining idea (`core.merging` says how). Each merge is kept as an `IdeaMerge` with every
+changed entry before and after, so `idea:unmerge` can put things back: a participant who has
+changed their entry since keeps their new one.
+
+Themes are named clusters of ideas on the console. When a step votes on themes (`on: "groups"`),
+entering it turns each theme into one new item with its ideas merged into it; moving back
+before that step dissolves them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
+
+from pydantic import Field
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from ..core import merging, rules, steps
+from ..core.errors import DomainError
+from ..core.payloads import IdeaId, Payload, ShortText, StageId
+from ..persistence.models import Idea, IdeaMerge, Stage, Workshop
+from ..persistence.queries import get_idea, get_stage, require_active, visible_idea_ids
+from . import common
+from .base import Outcome, StateChanged
+
+GROUP_TITLE_MAX = 80
+MAX_GROUPS = 30
+MAX_MERGE = 50
+
+
+class IdeaMergePayload(Payload):
+    idea_ids: Annotated[list[IdeaId], Field(min_length=1, max_length=MAX_MERGE)]
+    into: IdeaId
+
+
+class IdeaUnmergePayload(Payload):
+    idea_id: IdeaId
+
+
+class GroupPayload(Payload):
+    title: ShortText
+    idea_ids: Annotated[list[IdeaId], Field(max_length=500)]
+
+
+class GroupSetPayload(Payload):
+    stage_id: StageId
+    groups: Annotated[list[GroupPayload], Field(max_length=MAX_GROUPS)]
+
+
+def _registry() -> Mapping[str, Any]:
+    from . import REGISTRY
+
+    return REGISTRY
+
+
+def check_open(stage: Stage, what: str) -> None:
+    """Merging and grouping happen before the stage is ranked or decided."""
+    if stage.decided or steps.has_reached(common.kinds(stage), stage.step_index, "rank"):
+        raise DomainError(
+            "wrong_phase", f"Ideas can be {what} until the stage is ranked or decided, not after."
+        )
+
+
+def _scoring_steps(stage: Stage) -> list[tuple[str, dict[str, Any]]]:
+    """Each kind of scoring step on the stage's agenda once, with its settings."""
+    seen: dict[str, dict[str, Any]] = {}
+    for step in stage.steps:
+        activity = _registry()[step["kind"]]
+        if activity.scores and step["kind"] not in seen:
+            seen[step["kind"]] = dict(step.get("settings", {}))
+    return list(seen.items())
+
+
+def _move_entries(
+    db: Session, stage: Stage, into: int, absorbed: Sequence[int]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Move what participants gave the absorbed ideas onto `into`; return what changed."""
+    assert stage.id is not None
+    record: dict[str, dict[str, dict[str, Any]]] = {}
+    for kind, settings in _scoring_steps(stage):
+        activity = _registry()[kind]
+        current = activity.entries(db, [stage.id]).get(stage.id, {})
+        changed: dict[int, Any] = {}
+        before: dict[str, Any] = {}
+        for participant_id, entry in current.items():
+            merged = activity.merge_entry(entry, into, absorbed, settings)
+            if not merging.same_entry(merged, entry):
+                changed[participant_id] = merged
+                before[str(participant_id)] = entry
+        if changed:
+            activity.write_entries(db, stage, changed)
+            record[kind] = {
+                "before": before,
+                "after": {str(pid): entry for pid, entry in changed.items()},
+            }
+    return record
+
+
+def _merge(
+    db: Session, stage: Stage, into: Idea, absorbed: list[Idea], *, group: bool
+) -> IdeaMerge:
+    assert stage.id is not None and into.id is not None
+    ids = [idea.id for idea in absorbed if idea.id is not None]
+    record = _move_entries(db, stage, into.id, ids)
+    for idea in absorbed:
+        idea.merged_into = into.id
+        db.add(idea)
+    if stage.shortlist:
+        stage.shortlist = merging.merge_order(stage.shortlist, into.id, ids)
+        db.add(stage)
+    row = IdeaMerge(stage_id=stage.id, into=into.id, idea_ids=ids, group=group, entries=record)
+    db.add(row)
+    return row
+
+
+def merge_ideas(
+    db: Session, *, workshop: Workshop, idea_ids: Sequence[int], into: int
+) -> tuple[Idea, list[int]]:
+    """Merge `idea_ids` into the idea `into` (it may be listed among them); return the
+    remaining idea and the ids merged into it."""
+    require_active(workshop)
+    keep = get_idea(db, workshop_id=workshop.id, idea_id=into)
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=keep.stage_id)
+    check_open(stage, "merged")
+    visible = set(visible_idea_ids(db, stage.id or 0))
+    if into not in visible:
+        raise DomainError("invalid_merge", f"Idea {into} is hidden or merged already.")
+    others: list[Idea] = []
+    for idea_id in dict.fromkeys(idea_ids):
+        if idea_id == into:
+            continue
+        idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
+        if idea.stage_id != stage.id:
+            raise DomainError("invalid_merge", "Only ideas of the same stage can be merged.")
+        if idea_id not in visible:
+            raise DomainError("invalid_merge", f"Idea {idea_id} is hidden or merged already.")
+        others.append(idea)
+    if not others:
+        raise DomainError("invalid_merge", "Name at least one idea to merge into another.")
+    _merge(db, stage, keep, others, group=False)
+    db.commit()
+    return keep, [idea.id for idea in others if idea.id is not None]
+
+
+def _undo(db: Session, stage: Stage, row: IdeaMerge, *, force: bool) -> None:
+    """Put back what the merge moved. A participant whose entry changed since keeps it, unless
+    `force` (dissolving a vote on themes, where the theme item itself goes)."""
+    assert stage.id is not None
+    for kind, change in row.entries.items():
+        activity = _registry()[kind]
+        current = activity.entries(db, [stage.id]).get(stage.id, {})
+        restore: dict[int, Any] = {}
+        for key, after in change.get("after", {}).items():
+            participant_id = int(key)
+            if force or merging.same_entry(current.get(participant_id), after):
+                restore[participant_id] = change["before"].get(key)
+        if restore:
+            activity.write_entries(db, stage, restore)
+    for idea in db.exec(select(Idea).where(col(Idea.merged_into) == row.into)):
+        if idea.id in row.idea_ids:
+            idea.merged_into = None
+            db.add(idea)
+    row.undone = True
+    db.add(row)
+
+
+def unmerge_idea(db: Session, *, workshop: Workshop, idea_id: int) -> IdeaMerge:
+    """Undo the latest merge into `idea_id` (or the merge that absorbed it)."""
+    require_active(workshop)
+    idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
+    check_open(stage, "unmerged")
+    rows = db.exec(
+        select(IdeaMerge)
+        .where(
+            IdeaMerge.stage_id == stage.id,
+            col(IdeaMerge.undone).is_(False),
+            col(IdeaMerge.group).is_(False),
+        )
+        .order_by(col(IdeaMerge.id).desc())
+    ).all()
+    row = next((r for r in rows if r.into == idea_id or idea_id in r.idea_ids), None)
+    if row is None:
+        raise DomainError("not_merged", f"Idea {idea_id} has nothing merged into it.")
+    keep = get_idea(db, workshop_id=workshop.id, idea_id=row.into)
+    if keep.merged_into is not None:
+        raise DomainError(
+            "invalid_merge",
+            f"Idea {row.into} was merged into idea {keep.merged_into} since; undo that first.",
+        )
+    _undo(db, stage, row, force=False)
+    db.commit()
+    return row
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def set_groups(
+    db: Session, *, workshop: Workshop, stage_id: int, groups: Sequence[GroupPayload]
+) -> Stage:
+    """Replace a stage's themes. Each idea is in at most one; an empty list clears them."""
+    require_active(workshop)
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
+    check_open(stage, "grouped")
+    if _live_groups(db, stage):
+        raise DomainError(
+            "wrong_phase", "The room is voting on these themes; move back to change them."
+        )
+    visible = set(visible_idea_ids(db, stage_id))
+    seen: set[int] = set()
+    stored: list[dict[str, Any]] = []
+    for group in groups:
+        title = " ".join(group.title.split())
+        if not title:
+            raise DomainError("text_empty", "Give every theme a title.")
+        if len(title) > GROUP_TITLE_MAX:
+            raise DomainError(
+                "text_too_long", f"A theme's title can be at most {GROUP_TITLE_MAX} characters."
+            )
+        for idea_id in group.idea_ids:
+            if idea_id not in visible:
+                raise DomainError(
+                    "idea_not_found", f"Idea {idea_id} is not a visible idea of this stage."
+                )
+            if idea_id in seen:
+                raise DomainError("invalid_group", f"Idea {idea_id} is in two themes.")
+            seen.add(idea_id)
+        stored.append({"title": title, "idea_ids": list(dict.fromkeys(group.idea_ids))})
+    if stored != stage.groups:
+        stage.groups = stored
+        db.add(stage)
+        db.commit()
+    return stage
+
+
+def _live_groups(db: Session, stage: Stage) -> list[IdeaMerge]:
+    return list(
+        db.exec(
+            select(IdeaMerge).where(
+                IdeaMerge.stage_id == stage.id,
+                col(IdeaMerge.group).is_(True),
+                col(IdeaMerge.undone).is_(False),
+            )
+        )
+    )
+
+
+def materialise_groups(db: Session, stage: Stage) -> None:
+    """Each theme with ideas becomes one item (the facilitator's, titled like the theme) with
+    its ideas merged into it. Called on entering a step that votes on themes."""
+    assert stage.id is not None
+    if _live_groups(db, stage):
+        return
+    visible = set(visible_idea_ids(db, stage.id))
+    for group in stage.groups:
+        members = [i for i in group.get("idea_ids", []) if i in visible]
+        if not members:
+            continue
+        item = Idea(
+            workshop_id=stage.workshop_id,
+            stage_id=stage.id,
+            participant_id=None,
+            text=rules.clean_idea_text(str(group["title"])),
+        )
+        db.add(item)
+        db.flush()
+        absorbed = [db.get(Idea, i) for i in members]
+        _merge(db, stage, item, [i for i in absorbed if i is not None], group=True)
+    db.flush()
+
+
+def dissolve_groups(db: Session, stage: Stage) -> None:
+    """Undo a vote on themes: the ideas stand on their own again and the theme items go."""
+    assert stage.id is not None
+    for row in sorted(_live_groups(db, stage), key=lambda r: r.id or 0, reverse=True):
+        _undo(db, stage, row, force=True)
+        for kind, _settings in _scoring_steps(stage):
+            # What was given to the theme item itself since goes with it.
+            activity = _registry()[kind]
+            current = activity.entries(db, [stage.id]).get(stage.id, {})
+            stale = {
+                pid: _without(entry, row.into)
+                for pid, entry in current.items()
+                if _mentions(entry, row.into)
+            }
+            if stale:
+                activity.write_entries(db, stage, stale)
+        db.flush()
+        db.execute(delete(IdeaMerge).where(col(IdeaMerge.id) == row.id))
+        item = db.get(Idea, row.into)
+        if item is not None:
+            db.delete(item)
+    db.flush()
+
+
+def _mentions(entry: Any, idea_id: int) -> bool:
+    if isinstance(entry, dict):
+        return str(idea_id) in entry
+    if isinstance(entry, list):
+        return idea_id in entry
+    return False
+
+
+def _without(entry: Any, idea_id: int) -> Any:
+    if isinstance(entry, dict):
+        return {k: v for k, v in entry.items() if k != str(idea_id)}
+    if isinstance(entry, list):
+        return [i for i in entry if i != idea_id]
+    return entry
+
+
+# --------------------------------------------------------------------------- events
+
+
+def on_merge(db: Session, workshop: Workshop, payload: IdeaMergePayload) -> Outcome:
+    keep, merged = merge_ideas(db, workshop=workshop, idea_ids=payload.idea_ids, into=payload.into)
+    return Outcome(
+        ack={"idea": {"id": keep.id, "stage_id": keep.stage_id, "merged": merged}},
+        publish=(StateChanged(),),
+    )
+
+
+def on_unmerge(db: Session, workshop: Workshop, payload: IdeaUnmergePayload) -> Outcome:
+    row = unmerge_idea(db, workshop=workshop, idea_id=payload.idea_id)
+    return Outcome(
+        ack={"idea": {"id": row.into, "stage_id": row.stage_id, "unmerged": list(row.idea_ids)}},
+        publish=(StateChanged(),),
+    )
+
+
+def on_group_set(db: Session, workshop: Workshop, payload: GroupSetPayload) -> Outcome:
+    stage = set_groups(db, workshop=workshop, stage_id=payload.stage_id, groups=payload.groups)
+    return Outcome(ack={"groups": list(stage.groups)}, publish=(StateChanged(),))
