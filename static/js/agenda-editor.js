@@ -29,6 +29,19 @@ const SETTING_LABELS = {
   max_dots_per_idea: "Most dots on one idea",
   shortlist_size: "Shortlist size",
   select_count: "Items selected (0 keeps all)",
+  budget: "Points to spend",
+  per_item_cap: "Most points on one idea",
+  method: "Counting method",
+  on: "Vote on",
+  private: "Private until revealed",
+  named: "Show authors' names",
+};
+
+const CHOICE_LABELS = {
+  borda: "Borda count",
+  schulze: "Schulze method",
+  ideas: "each idea",
+  groups: "the themes",
 };
 
 const dialog = document.getElementById("agenda-dialog");
@@ -225,6 +238,34 @@ function allowedOn(kind, key) {
   return !levels || levels.includes(key);
 }
 
+/** How a setting's value reads ("Yes", "Schulze method", 5). */
+function settingValue(rule, value) {
+  if (rule.type === "boolean") return value ? "Yes" : "No";
+  if (rule.enum) return CHOICE_LABELS[value] || value;
+  return value;
+}
+
+/** The control for one setting: a checkbox, a list of choices, or a whole number. */
+function settingInput(rule, step, name, id) {
+  const value = step[name] ?? rule.default;
+  if (rule.type === "boolean") {
+    return el("input", { type: "checkbox", id, dataset: { focus: id }, checked: Boolean(value),
+      onchange: (event) => { step[name] = event.target.checked; updateButtons(); } });
+  }
+  if (rule.enum) {
+    return el("select", { id, dataset: { focus: id },
+      onchange: (event) => { step[name] = event.target.value; updateButtons(); } },
+    rule.enum.map((choice) => el("option", { value: choice, selected: choice === value }, CHOICE_LABELS[choice] || choice)));
+  }
+  return el("input", { type: "number", id, dataset: { focus: id }, value,
+    min: rule.minimum ?? undefined, max: rule.maximum ?? undefined, step: 1, inputmode: "numeric",
+    oninput: (event) => {
+      const n = event.target.valueAsNumber;
+      step[name] = Number.isFinite(n) ? Math.round(n) : event.target.value;
+      updateButtons();
+    } });
+}
+
 function stepsEditor(stage, id, locked) {
   const rows = stage.steps.map((step, i) => {
     const spec = activity(step.kind);
@@ -232,14 +273,8 @@ function stepsEditor(stage, id, locked) {
     const settings = Object.entries(spec.settings || {}).map(([name, rule]) => el("span", { class: "setting" },
       el("label", { for: sid(name) }, settingLabel(name)),
       locked
-        ? el("strong", { id: sid(name) }, step[name] ?? rule.default)
-        : el("input", { type: "number", id: sid(name), dataset: { focus: sid(name) }, value: step[name] ?? rule.default,
-          min: rule.minimum ?? undefined, max: rule.maximum ?? undefined, step: 1, inputmode: "numeric",
-          oninput: (event) => {
-            const n = event.target.valueAsNumber;
-            step[name] = Number.isFinite(n) ? Math.round(n) : event.target.value;
-            updateButtons();
-          } })));
+        ? el("strong", { id: sid(name) }, settingValue(rule, step[name] ?? rule.default))
+        : settingInput(rule, step, name, sid(name))));
     return el("li", { class: "step-edit" },
       el("span", { class: "step-name" }, el("strong", {}, spec.label), el("span", { class: "hint" }, spec.description || "")),
       settings.length ? el("span", { class: "settings" }, settings) : null,
@@ -305,6 +340,7 @@ function checkLocally() {
     for (const step of stage.steps) {
       for (const [setting, rule] of Object.entries(activity(step.kind).settings || {})) {
         const value = step[setting];
+        if (rule.type === "boolean" || rule.enum) continue; // a checkbox or a list: always valid
         if (!Number.isInteger(value)) return `${name}: ${settingLabel(setting)} must be a whole number.`;
         if ((rule.minimum != null && value < rule.minimum) || (rule.maximum != null && value > rule.maximum)) {
           return `${name}: ${settingLabel(setting)} must be between ${rule.minimum} and ${rule.maximum}.`;

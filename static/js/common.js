@@ -166,6 +166,30 @@ export function ideaText(stage, id) {
   return idea ? idea.text : "(hidden idea)";
 }
 
+const TALLY_COUNTS = ["voters", "rankers", "linkers", "allocators", "raters", "ideas", "dots", "points"];
+const DECISION_KEYS = ["points", "impact", "impact_spread", "effort", "effort_spread", "ratings", "quadrant"];
+
+/**
+ * Apply a live `tally` to the stage it is about: the running counts, dots and points per idea,
+ * and the step's standings (`decision`) with their per-idea figures.
+ */
+export function applyTally(stage, tally) {
+  const progress = { ...stage.progress };
+  for (const name of TALLY_COUNTS) if (tally[name] !== undefined) progress[name] = tally[name];
+  stage.progress = progress;
+  if (tally.totals) for (const idea of stage.ideas) idea.votes = tally.totals[String(idea.id)] ?? 0;
+  if (tally.point_totals) for (const idea of stage.ideas) idea.points = tally.point_totals[String(idea.id)] ?? 0;
+  if (tally.decision) {
+    stage.decision = tally.decision;
+    const byId = new Map(tally.decision.items.map((item) => [item.idea_id, item]));
+    for (const idea of stage.ideas) {
+      const item = byId.get(idea.id);
+      if (!item) continue;
+      for (const key of DECISION_KEYS) if (key in item) idea[key] = item[key];
+    }
+  }
+}
+
 /** A results list (rank, text, figures), selected items highlighted. */
 export function resultsList(stage, className = "results") {
   // Points come from a ranking; a stage decided by dots alone shows only its dots.

@@ -3,8 +3,8 @@
 // plan. The body of a stage's current step comes from its activity module (activities/).
 
 import {
-  call, captureFocus, connect, currentStage, el, facilitatorKey, fill, metric, plural, randomId,
-  restoreFocus, stageById, store, toast,
+  applyTally, call, captureFocus, connect, currentStage, el, facilitatorKey, fill, metric, plural,
+  randomId, restoreFocus, stageById, store, toast,
 } from "./common.js";
 import { REGISTRY, activityFor, phaseLabel } from "./activities/index.js";
 import { openAgendaEditor } from "./agenda-editor.js";
@@ -108,11 +108,7 @@ socket.on("tally", (tally) => {
   if (!state) return;
   const stage = stageById(state, tally.stage_id);
   if (stage) {
-    if (tally.totals) for (const idea of stage.ideas) idea.votes = tally.totals[String(idea.id)] ?? 0;
-    stage.progress = {
-      ...stage.progress, voters: tally.voters, rankers: tally.rankers, dots: tally.dots,
-      ...(tally.linkers !== undefined ? { linkers: tally.linkers } : {}),
-    };
+    applyTally(stage, tally);
   }
   if (stage && tally.link_proposals) stage.link_proposals = tally.link_proposals;
   renderPanel();

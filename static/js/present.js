@@ -2,7 +2,7 @@
 // module draws it for the back of the room (the idea wall, dot totals once revealed, links and
 // fields as they are settled, results). It only listens; it never changes the workshop.
 
-import { call, connect, currentStage, el, facilitatorKey, fill, stageById } from "./common.js";
+import { applyTally, call, connect, currentStage, el, facilitatorKey, fill, stageById } from "./common.js";
 import { activityFor, phaseLabel } from "./activities/index.js";
 import { buildingOn, natureBadge, wording } from "./items.js";
 
@@ -51,11 +51,7 @@ socket.on("tally", (payload) => {
   if (!state) return;
   const stage = stageById(state, payload.stage_id);
   if (stage) {
-    stage.progress = {
-      ...stage.progress, voters: payload.voters, rankers: payload.rankers, dots: payload.dots,
-      ...(payload.linkers !== undefined ? { linkers: payload.linkers } : {}),
-    };
-    if (payload.totals) for (const idea of stage.ideas) idea.votes = payload.totals[String(idea.id)] ?? 0;
+    applyTally(stage, payload);
   }
   renderMain();
 });

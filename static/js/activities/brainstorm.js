@@ -3,7 +3,9 @@
 
 import { announce, el, plural, stageById, toast } from "../common.js";
 import { wording } from "../items.js";
-import { consoleIdeas, noIdeas, wall } from "./ideas.js";
+import { stepRevealed } from "./decision.js";
+import { authorsLine, consoleIdeas, noIdeas, wall } from "./ideas.js";
+import { themesPanel } from "./themes.js";
 
 const MAX = 280;
 
@@ -42,9 +44,14 @@ function phoneView(ctx) {
   const { stage, me } = ctx;
   const ideas = ctx.outbox.ideas;
   const myIds = new Set(me.ideas);
-  const mine = stage.ideas.filter((idea) => myIds.has(idea.id));
+  const mine = stage.private
+    ? (me.private_ideas || []).filter((idea) => idea.stage_id === stage.id)
+    : stage.ideas.filter((idea) => myIds.has(idea.id));
   const waiting = ideas.items.filter((item) => item.stage_id === stage.id);
+  const settings = (stage.steps[stage.step] || {}).settings || {};
   return el("div", {},
+    stage.private ? el("p", { class: "card notice" }, "Private brainstorm: you see only your own ideas until the facilitator reveals everyone's, so nobody is swayed by the first ideas.") : null,
+    settings.named ? el("p", { class: "small muted" }, "Your name is shown with your ideas.") : null,
     el("form", { class: "card stack", onsubmit: (event) => submit(ctx, event), "aria-label": "New idea" },
       el("div", {},
         el("label", { for: "idea-text" }, "Your idea"),
@@ -58,7 +65,7 @@ function phoneView(ctx) {
       mine.length + waiting.length === 0
         ? el("p", { class: "muted" }, "Nothing yet. Short and specific works best.")
         : el("ul", { class: "idea-list" },
-          mine.map((idea) => el("li", {}, wording(idea))),
+          mine.map((idea) => el("li", {}, wording(idea), authorsLine(idea))),
           waiting.map((item) => el("li", { class: item.error ? "failed" : "pending" },
             item.text,
             el("div", { class: "small" }, item.error
@@ -73,14 +80,34 @@ function phoneView(ctx) {
   );
 }
 
+function privateTools(ctx) {
+  const { stage } = ctx;
+  const settings = (stage.steps[stage.step] || {}).settings || {};
+  if (!settings.private || !ctx.active) return null;
+  if (stepRevealed(stage)) return el("p", { class: "muted small" }, "Everyone's ideas are shown to the room.");
+  return el("div", { class: "row step-tools" },
+    el("button", { type: "button", dataset: { focus: "reveal" }, onclick: () => ctx.act("results:reveal", { stage_id: stage.id }) }, "Reveal ideas"),
+    el("span", { class: "muted small" }, "Private brainstorm: phones see only their own ideas and the projector only a count."));
+}
+
 function consoleView(ctx) {
   const { stage } = ctx;
-  if (!stage.ideas.length) return noIdeas(stage);
-  return consoleIdeas(ctx, stage.ideas, { canHide: ctx.active });
+  return el("div", { class: "brainstorm-console" },
+    privateTools(ctx),
+    stage.ideas.length ? consoleIdeas(ctx, stage.ideas, { canHide: ctx.active, canMerge: ctx.active }) : noIdeas(stage),
+    ctx.active && stage.ideas.length ? themesPanel(ctx) : null,
+  );
 }
 
 function projectorView(ctx) {
   const { stage } = ctx;
+  if (stage.private) {
+    const n = (stage.progress || {}).ideas || 0;
+    return [
+      el("div", { class: "big-stats" }, el("div", {}, el("strong", { id: "private-count" }, n), el("span", { class: "muted" }, n === 1 ? "idea so far" : "ideas so far"))),
+      el("p", { class: "muted" }, "Ideas stay private until the facilitator reveals them."),
+    ];
+  }
   return [
     el("p", { class: "muted", id: "idea-count" }, stage.ideas.length
       ? plural(stage.ideas.length, "idea", "ideas")
@@ -93,7 +120,7 @@ function projectorView(ctx) {
 function ideaAdded(ctx, idea, root) {
   const board = root.querySelector("#wall");
   if (!board) return false;
-  board.prepend(el("li", { class: "note" }, idea.text));
+  board.prepend(el("li", { class: "note" }, idea.text, authorsLine(idea)));
   root.querySelector("#idea-count").textContent = plural(ctx.stage.ideas.length, "idea", "ideas");
   return true;
 }
@@ -113,7 +140,10 @@ export default {
       onAck(ctx, item, reply) {
         const { idea } = reply;
         const stage = stageById(ctx.state, idea.stage_id);
-        if (stage && !stage.ideas.some((other) => other.id === idea.id)) {
+        if (stage && stage.private) {
+          const own = ctx.state.me.private_ideas || (ctx.state.me.private_ideas = []);
+          if (!own.some((other) => other.id === idea.id)) own.push({ id: idea.id, stage_id: idea.stage_id, text: idea.text });
+        } else if (stage && !stage.ideas.some((other) => other.id === idea.id)) {
           stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], from_facilitator: false });
         }
         if (!ctx.state.me.ideas.includes(idea.id)) ctx.state.me.ideas.push(idea.id);

@@ -11,26 +11,88 @@ export function byDots(ideas) {
 
 /**
  * The console's list of a stage's ideas: hidden ones struck through, dots and bars when
- * `showVotes`, a Hide/Show button when `canHide`, shortlisted ones highlighted.
+ * `showVotes` (or any figure and bar value through `figure` and `value`), a Hide/Show button
+ * when `canHide`, merge tools when `canMerge`, `extra(idea)` after the text (a consensus
+ * badge, say), shortlisted ones highlighted.
  */
-export function consoleIdeas(ctx, ideas, { showVotes = false, canHide = false } = {}) {
+export function consoleIdeas(ctx, ideas, {
+  showVotes = false, canHide = false, canMerge = false, figure = null, value = null, extra = null,
+} = {}) {
   const { stage } = ctx;
-  const maxVotes = Math.max(1, ...ideas.map((idea) => idea.votes || 0));
+  const valueOf = value || (showVotes ? (idea) => idea.votes || 0 : null);
+  const figureOf = figure || (showVotes ? (idea) => plural(idea.votes || 0, "dot", "dots") : null);
+  const maxValue = valueOf ? Math.max(1, ...ideas.map(valueOf)) : 1;
+  const merging = canMerge ? mergeTarget.get(stage.id) : null;
   return el("ul", { class: "console-ideas" }, ideas.map((idea) => el("li", {
-    class: [idea.hidden ? "is-hidden" : "", stage.shortlist.includes(idea.id) ? "on-shortlist" : ""].join(" ").trim(),
+    class: [idea.hidden ? "is-hidden" : "", stage.shortlist.includes(idea.id) ? "on-shortlist" : "", merging === idea.id ? "is-merging" : ""].join(" ").trim(),
+    draggable: canMerge && !idea.hidden ? "true" : undefined,
+    dataset: { idea: idea.id },
+    ondragstart: canMerge ? (event) => { event.dataTransfer.setData("text/plain", String(idea.id)); } : undefined,
   },
   el("span", { class: "text" }, wording(idea),
-    idea.from_facilitator ? el("span", { class: "tag" }, "added by you") : null,
-    idea.hidden ? el("span", { class: "muted small" }, " (hidden)") : null),
-  showVotes ? el("span", { class: "total" }, plural(idea.votes || 0, "dot", "dots")) : el("span"),
-  canHide ? el("button", {
-    type: "button", class: "quiet small", dataset: { focus: `hide-${idea.id}` },
-    "aria-label": `${idea.hidden ? "Show" : "Hide"}: ${idea.text}`,
-    onclick: () => ctx.act("idea:hide", { idea_id: idea.id, hidden: !idea.hidden }),
-  }, idea.hidden ? "Show" : "Hide") : el("span"),
-  showVotes ? el("div", { class: "bar", "aria-hidden": "true" },
-    el("span", { style: `width:${Math.round(100 * (idea.votes || 0) / maxVotes)}%` })) : null,
+    idea.from_facilitator && !idea.theme ? el("span", { class: "tag" }, "added by you") : null,
+    idea.theme ? el("span", { class: "tag" }, "theme") : null,
+    idea.hidden ? el("span", { class: "muted small" }, " (hidden)") : null,
+    authorsLine(idea),
+    alsoSaid(idea),
+    extra ? extra(idea) : null),
+  figureOf ? el("span", { class: "total" }, figureOf(idea)) : el("span"),
+  el("span", { class: "row idea-tools" },
+    canMerge ? mergeButtons(ctx, idea, merging) : null,
+    canHide ? el("button", {
+      type: "button", class: "quiet small", dataset: { focus: `hide-${idea.id}` },
+      "aria-label": `${idea.hidden ? "Show" : "Hide"}: ${idea.text}`,
+      onclick: () => ctx.act("idea:hide", { idea_id: idea.id, hidden: !idea.hidden }),
+    }, idea.hidden ? "Show" : "Hide") : null),
+  valueOf ? el("div", { class: "bar", "aria-hidden": "true" },
+    el("span", { style: `width:${Math.round(100 * valueOf(idea) / maxValue)}%` })) : null,
   )));
+}
+
+/** stage id -> the idea the facilitator picked to merge into another (console only). */
+const mergeTarget = new Map();
+
+function mergeButtons(ctx, idea, merging) {
+  const { stage } = ctx;
+  if (idea.hidden) return null;
+  const undo = idea.merged && idea.merged.length && !idea.theme ? el("button", {
+    type: "button", class: "quiet small", dataset: { focus: `unmerge-${idea.id}` },
+    "aria-label": `Undo the merge into: ${idea.text}`,
+    onclick: () => ctx.act("idea:unmerge", { idea_id: idea.id }),
+  }, "Undo merge") : null;
+  if (merging === undefined || merging === null) {
+    return [undo, el("button", {
+      type: "button", class: "quiet small", dataset: { focus: `merge-${idea.id}` },
+      "aria-label": `Merge into another idea: ${idea.text}`,
+      onclick: () => { mergeTarget.set(stage.id, idea.id); ctx.rerender(); },
+    }, "Merge…")];
+  }
+  if (merging === idea.id) {
+    return el("button", { type: "button", class: "quiet small", dataset: { focus: `merge-${idea.id}` },
+      onclick: () => { mergeTarget.delete(stage.id); ctx.rerender(); } }, "Cancel merge");
+  }
+  return el("button", {
+    type: "button", class: "small primary", dataset: { focus: `into-${idea.id}` },
+    "aria-label": `Merge the chosen idea into: ${idea.text}`,
+    onclick: () => {
+      const from = mergeTarget.get(stage.id);
+      mergeTarget.delete(stage.id);
+      ctx.act("idea:merge", { idea_ids: [from], into: idea.id });
+    },
+  }, "Merge here");
+}
+
+/** "Also said: …" under an idea that has duplicates merged into it. */
+export function alsoSaid(idea) {
+  if (!idea.also_said || !idea.also_said.length) return null;
+  return el("span", { class: "also-said small muted" }, `${idea.theme ? "Ideas" : "Also said"}: `,
+    idea.also_said.map((text, i) => [i ? " · " : "", `“${text}”`]));
+}
+
+/** "— Ana, Ben" on a named brainstorm's ideas. */
+export function authorsLine(idea) {
+  if (!idea.authors || !idea.authors.length) return null;
+  return el("span", { class: "authors small muted" }, ` — ${idea.authors.join(", ")}`);
 }
 
 /** What the console says when a stage has no ideas yet. */
@@ -43,5 +105,5 @@ export function noIdeas(stage) {
 /** The projector's wall of sticky notes, newest first. */
 export function wall(ideas, attrs = {}) {
   return el("ul", { class: "wall", "aria-label": "Ideas", ...attrs },
-    [...ideas].reverse().map((idea) => el("li", { class: "note" }, wording(idea))));
+    [...ideas].reverse().map((idea) => el("li", { class: "note" }, wording(idea), authorsLine(idea))));
 }

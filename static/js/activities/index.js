@@ -42,16 +42,20 @@
 //   outbox      phone: the senders built from the modules' `outbox` declarations, by name
 //   key         console: the facilitator key (for HTTP calls)
 
+import allocate from "./allocate.js";
 import brainstorm from "./brainstorm.js";
 import define from "./define.js";
 import done from "./done.js";
 import link from "./link.js";
 import rank from "./rank.js";
+import rate from "./rate.js";
 import vote from "./vote.js";
 
 export const REGISTRY = {
   [brainstorm.kind]: brainstorm,
   [vote.kind]: vote,
+  [allocate.kind]: allocate,
+  [rate.kind]: rate,
   [rank.kind]: rank,
   [link.kind]: link,
   [define.kind]: define,

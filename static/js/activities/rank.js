@@ -4,7 +4,9 @@
 
 import { el, ideaText, plural } from "../common.js";
 import { wording } from "../items.js";
-import { revealButton } from "./vote.js";
+import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
+
+const METHODS = { borda: "Borda count", schulze: "Schulze method" };
 
 function orderFor(ctx) {
   const { stage } = ctx;
@@ -86,6 +88,9 @@ function phoneView(ctx) {
   );
   enableDrag(list, ctx);
   return el("div", {},
+    (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 order. Change it if the discussion changed your mind.") : null,
+    previousRound(stage),
+    stepRevealed(stage) ? decisionSummary(stage) : null,
     el("p", { class: "small muted" }, "Drag the handle, or use the arrows. Best at the top."),
     stage.shortlist.length === 0 ? el("p", { class: "card" }, "The shortlist is empty.") : list,
     el("div", { class: "card spread" },
@@ -99,17 +104,31 @@ function phoneView(ctx) {
   );
 }
 
+/** The shortlist in the live order of the step's method (the console; the room once revealed). */
+function standingsOrder(stage) {
+  if (!stage.decision || stage.decision.kind !== "rank") return stage.shortlist;
+  return stage.decision.items.map((item) => item.idea_id);
+}
+
 function consoleView(ctx) {
   const { stage } = ctx;
-  const ideas = stage.shortlist.map((id) => stage.ideas.find((idea) => idea.id === id)).filter(Boolean);
+  const ideas = standingsOrder(stage).map((id) => stage.ideas.find((idea) => idea.id === id)).filter(Boolean);
   return el("div", {},
-    revealButton(ctx),
+    roundTools(ctx, { what: "ranking" }),
+    el("p", { class: "muted small" }, `Counted by the ${METHODS[stage.method] || METHODS.borda}. `,
+      stage.method === "schulze"
+        ? "Schulze compares every pair head to head, so a majority's favourite cannot lose to a split vote."
+        : "Borda gives points by place, so ideas the whole room rates well come first."),
+    decisionSummary(stage),
     el("h3", {}, "Shortlist being ranked"),
-    el("ul", { class: "console-ideas" }, ideas.map((idea) => el("li", { class: "on-shortlist" },
-      el("span", { class: "text" }, wording(idea)),
-      el("span", { class: "total" }, plural(idea.votes || 0, "dot", "dots")),
-      el("span"),
-    ))),
+    el("ol", { class: "console-ideas" }, ideas.map((idea) => {
+      const item = decisionItem(stage, idea.id);
+      return el("li", { class: "on-shortlist" },
+        el("span", { class: "text" }, wording(idea), consensusBadge(item), movedBadge(item)),
+        el("span", { class: "total" }, item ? `${plural(item.score, "pt", "pts")} · ${plural(idea.votes || 0, "dot", "dots")}` : plural(idea.votes || 0, "dot", "dots")),
+        el("span"),
+      );
+    })),
   );
 }
 
@@ -120,12 +139,20 @@ function projectorView(ctx) {
     el("div", { class: "big-stats" },
       el("div", {}, el("strong", {}, `${progress.rankers || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have ranked")),
     ),
-    el("h2", {}, "Shortlist"),
-    el(stage.revealed ? "ol" : "ul", { class: "present-results" }, stage.shortlist.map((id, i) => {
-      const idea = stage.ideas.find((item) => item.id === id);
-      return el("li", {}, el("span", { class: "place" }, stage.revealed ? i + 1 : "•"), el("span", {}, idea ? wording(idea) : ""),
-        el("span", { class: "figures" }, idea && idea.votes !== undefined ? plural(idea.votes, "dot", "dots") : ""));
-    })),
+    stepRevealed(stage) ? decisionSummary(stage) : previousRound(stage),
+    el("h2", {}, stepRevealed(stage) ? "Ranking so far" : "Shortlist"),
+    stepRevealed(stage)
+      ? el("ol", { class: "present-results" }, standingsOrder(stage).map((id, i) => {
+        const idea = stage.ideas.find((item) => item.id === id);
+        const item = decisionItem(stage, id);
+        return el("li", {}, el("span", { class: "place" }, i + 1), el("span", {}, idea ? wording(idea) : "", " ", consensusBadge(item), movedBadge(item)),
+          el("span", { class: "figures" }, item ? plural(item.score, "pt", "pts") : ""));
+      }))
+      : el(stage.revealed ? "ol" : "ul", { class: "present-results" }, stage.shortlist.map((id, i) => {
+        const idea = stage.ideas.find((item) => item.id === id);
+        return el("li", {}, el("span", { class: "place" }, stage.revealed ? i + 1 : "•"), el("span", {}, idea ? wording(idea) : ""),
+          el("span", { class: "figures" }, idea && idea.votes !== undefined ? plural(idea.votes, "dot", "dots") : ""));
+      })),
   ];
 }
 

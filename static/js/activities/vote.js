@@ -4,6 +4,7 @@
 
 import { announce, el, plural } from "../common.js";
 import { wording } from "../items.js";
+import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools } from "./decision.js";
 import { byDots, consoleIdeas, noIdeas, wall } from "./ideas.js";
 
 function allocationFor(ctx) {
@@ -31,6 +32,9 @@ function phoneView(ctx) {
     Array.from({ length: stage.dot_budget }, (_, i) => el("span", { class: i < left ? "dot on" : "dot" })));
   const ideas = stage.revealed ? byDots(stage.ideas) : stage.ideas;
   return el("div", {},
+    (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 dots. Move them if the discussion changed your mind.") : null,
+    previousRound(stage),
+    stage.revealed ? decisionSummary(stage) : null,
     el("div", { class: "dots-left" },
       el("strong", {}, `${plural(left, "dot", "dots")} left`),
       dots,
@@ -45,7 +49,7 @@ function phoneView(ctx) {
         return el("li", { class: "vote-item" },
           el("div", {},
             el("div", {}, wording(idea)),
-            idea.votes !== undefined ? el("div", { class: "small total" }, `Room total: ${plural(idea.votes, "dot", "dots")}`) : null,
+            idea.votes !== undefined ? el("div", { class: "small total" }, `Room total: ${plural(idea.votes, "dot", "dots")} `, consensusBadge(decisionItem(stage, idea.id))) : null,
           ),
           el("div", { class: "stepper", role: "group", "aria-label": `Dots on: ${wording(idea)}` },
             el("button", {
@@ -67,20 +71,20 @@ function phoneView(ctx) {
   );
 }
 
-/** The console's reveal button, shared with the rank step (totals can be revealed there too). */
+/** The console's reveal button (and the second round's), as every scoring step has it. */
 export function revealButton(ctx) {
-  if (!ctx.active || ctx.stage.revealed) return null;
-  return el("div", { class: "row step-tools" },
-    el("button", { type: "button", onclick: () => ctx.act("results:reveal", { stage_id: ctx.stage.id }) },
-      "Reveal dot totals"),
-    el("span", { class: "muted small" }, "Totals are hidden from the room until you reveal them."));
+  return roundTools(ctx, { what: "dot totals" });
 }
 
 function consoleView(ctx) {
   const { stage } = ctx;
   return el("div", {},
     revealButton(ctx),
-    stage.ideas.length ? consoleIdeas(ctx, byDots(stage.ideas), { showVotes: true, canHide: ctx.active }) : noIdeas(stage),
+    decisionSummary(stage),
+    stage.ideas.length ? consoleIdeas(ctx, byDots(stage.ideas), {
+      showVotes: true, canHide: ctx.active, canMerge: ctx.active,
+      extra: (idea) => [consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))],
+    }) : noIdeas(stage),
   );
 }
 
@@ -89,7 +93,7 @@ export function bars(stage) {
   const ideas = byDots(stage.ideas);
   const max = Math.max(1, ...ideas.map((idea) => idea.votes || 0));
   return el("ol", { class: "bars", "aria-label": "Dot totals" }, ideas.slice(0, 12).map((idea) => el("li", {},
-    el("span", {}, wording(idea)),
+    el("span", {}, wording(idea), " ", consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))),
     el("span", { class: "num" }, idea.votes || 0),
     el("span", { class: "bar-track", "aria-hidden": "true" }, el("span", { style: `width:${Math.round(100 * (idea.votes || 0) / max)}%` })),
   )));
@@ -103,7 +107,7 @@ function projectorView(ctx) {
       el("div", {}, el("strong", {}, `${progress.voters || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have voted")),
       el("div", {}, el("strong", {}, progress.dots ?? 0), el("span", { class: "muted" }, "dots placed")),
     ),
-    stage.revealed ? bars(stage) : wall(stage.ideas),
+    stage.revealed ? [decisionSummary(stage), bars(stage)] : [previousRound(stage), wall(stage.ideas)],
   ];
 }
 

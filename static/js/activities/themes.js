@@ -1,0 +1,72 @@
+// The console's themes: the facilitator clusters a stage's ideas into named themes by dragging
+// ideas onto a theme (or with the "Add an idea" list, from the keyboard). Every change sends
+// the whole set with `group:set`. A later step set to vote "on the themes" puts each theme to
+// the vote as one item.
+
+import { el, ideaText } from "../common.js";
+
+function groupsOf(stage) {
+  return (stage.groups || []).map((g) => ({ title: g.title, idea_ids: [...g.idea_ids] }));
+}
+
+function send(ctx, groups) {
+  return ctx.act("group:set", { stage_id: ctx.stage.id, groups });
+}
+
+/** Move an idea into theme `index` (-1: out of every theme). */
+function place(ctx, ideaId, index) {
+  const groups = groupsOf(ctx.stage);
+  for (const group of groups) group.idea_ids = group.idea_ids.filter((id) => id !== ideaId);
+  if (index >= 0) groups[index].idea_ids.push(ideaId);
+  return send(ctx, groups);
+}
+
+function dropZone(ctx, index, node) {
+  node.addEventListener("dragover", (event) => { event.preventDefault(); node.classList.add("drop-here"); });
+  node.addEventListener("dragleave", () => node.classList.remove("drop-here"));
+  node.addEventListener("drop", (event) => {
+    event.preventDefault();
+    node.classList.remove("drop-here");
+    const id = Number(event.dataTransfer.getData("text/plain"));
+    if (id) place(ctx, id, index);
+  });
+  return node;
+}
+
+/** The panel: one box per theme (a drop target), a field to add a theme. */
+export function themesPanel(ctx) {
+  const { stage } = ctx;
+  const groups = groupsOf(stage);
+  const grouped = new Set(groups.flatMap((g) => g.idea_ids));
+  const loose = stage.ideas.filter((idea) => !idea.hidden && !grouped.has(idea.id));
+  const voteOnThemes = stage.steps.some((s) => s.settings && s.settings.on === "groups");
+  const title = el("input", { type: "text", id: `theme-title-${stage.id}`, maxlength: 80,
+    placeholder: "A theme, e.g. “Customers”", dataset: { focus: `theme-title-${stage.id}` } });
+  const add = (event) => {
+    event.preventDefault();
+    const text = title.value.trim();
+    if (!text) { title.focus(); return; }
+    send(ctx, [...groups, { title: text, idea_ids: [] }]);
+  };
+  return el("section", { class: "themes", "aria-label": "Themes" },
+    el("h3", {}, "Themes"),
+    el("p", { class: "muted small" }, voteOnThemes
+      ? "Drag ideas onto a theme. The vote will be on the themes, each as one item; ideas in no theme stay on their own."
+      : "Drag ideas onto a theme to cluster them for the room. The vote stays on the ideas."),
+    el("ul", { class: "theme-list" }, groups.map((group, index) => dropZone(ctx, index, el("li", { class: "theme" },
+      el("div", { class: "spread" }, el("strong", {}, group.title),
+        el("button", { type: "button", class: "quiet small", "aria-label": `Remove the theme ${group.title}`,
+          onclick: () => send(ctx, groups.filter((_, i) => i !== index)) }, "Remove")),
+      el("ul", { class: "theme-ideas" }, group.idea_ids.map((id) => el("li", {}, ideaText(stage, id),
+        el("button", { type: "button", class: "quiet small", "aria-label": `Take out of ${group.title}: ${ideaText(stage, id)}`,
+          onclick: () => place(ctx, id, -1) }, "×")))),
+      loose.length ? el("select", { "aria-label": `Add an idea to ${group.title}`,
+        onchange: (event) => { if (event.target.value) place(ctx, Number(event.target.value), index); } },
+      el("option", { value: "" }, "Add an idea…"),
+      loose.map((idea) => el("option", { value: idea.id }, idea.text))) : null,
+    )))),
+    el("form", { class: "row", onsubmit: add },
+      el("label", { class: "visually-hidden", for: `theme-title-${stage.id}` }, "New theme"),
+      title, el("button", { type: "submit" }, "Add theme")),
+  );
+}
