@@ -24,7 +24,8 @@ function howDecided(stage) {
 /** One result's figures, in the deciding step's terms. */
 function figures(stage, r) {
   const kind = stage.decision ? stage.decision.kind : null;
-  if (kind === "rank" && r.shortlisted) return `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}`;
+  const dots = stage.steps.some((step) => step.kind === "vote");
+  if (kind === "rank" && r.shortlisted) return dots ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.score, "pt", "pts");
   if (kind === "allocate") return plural(r.points ?? 0, "point", "points");
   if (kind === "rate") {
     if (r.impact === null || r.impact === undefined) return "not rated";

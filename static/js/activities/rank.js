@@ -113,6 +113,7 @@ function standingsOrder(stage) {
 function consoleView(ctx) {
   const { stage } = ctx;
   const ideas = standingsOrder(stage).map((id) => stage.ideas.find((idea) => idea.id === id)).filter(Boolean);
+  const dots = stage.steps.some((step) => step.kind === "vote");
   return el("div", {},
     roundTools(ctx, { what: "ranking" }),
     el("p", { class: "muted small" }, `Counted by the ${METHODS[stage.method] || METHODS.borda}. `,
@@ -125,7 +126,7 @@ function consoleView(ctx) {
       const item = decisionItem(stage, idea.id);
       return el("li", { class: "on-shortlist" },
         el("span", { class: "text" }, wording(idea), consensusBadge(item), movedBadge(item)),
-        el("span", { class: "total" }, item ? `${plural(item.score, "pt", "pts")} · ${plural(idea.votes || 0, "dot", "dots")}` : plural(idea.votes || 0, "dot", "dots")),
+        el("span", { class: "total" }, [item ? plural(item.score, "pt", "pts") : null, dots ? plural(idea.votes || 0, "dot", "dots") : null].filter(Boolean).join(" · ")),
         el("span"),
       );
     })),

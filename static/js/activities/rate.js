@@ -52,15 +52,14 @@ function phoneView(ctx) {
       return el("li", { class: "rate-item" },
         el("div", {}, wording(idea)),
         SCALES.map((scale) => el("div", { class: "scale", role: "group", "aria-label": `${scale.label} of: ${wording(idea)}` },
-          el("span", { class: "scale-label" }, scale.label),
-          el("span", { class: "scale-end small muted" }, scale.low),
+          el("span", { class: "scale-label" }, scale.label,
+            el("span", { class: "small muted" }, ` 1 ${scale.low} · 5 ${scale.high}`)),
           [1, 2, 3, 4, 5].map((n) => el("button", {
             type: "button", class: mine[scale.key] === n ? "primary" : "",
             "aria-pressed": mine[scale.key] === n ? "true" : "false",
             "aria-label": `${scale.label} ${n} of 5`, dataset: { focus: `${scale.key}-${idea.id}-${n}` },
             onclick: () => setRating(ctx, idea.id, scale.key, n),
           }, n)),
-          el("span", { class: "scale-end small muted" }, scale.high),
         )),
       );
     })),
@@ -137,7 +136,7 @@ function projectorView(ctx) {
       el("div", {}, el("strong", {}, `${progress.raters || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have rated")),
       (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
     ),
-    stepRevealed(stage) ? [decisionSummary(stage), scatter(stage)] : [previousRound(stage), wall(stage.ideas)],
+    stepRevealed(stage) ? [scatter(stage), decisionSummary(stage)] : [previousRound(stage), wall(stage.ideas)],
   ];
 }
 
