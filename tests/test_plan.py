@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,8 @@ from workshop.plan import (
     PlanItem,
     StageOutcome,
     assemble_plan,
+    consensus_label,
+    decision_notes,
     render_html,
     render_markdown,
 )
@@ -215,7 +218,14 @@ def test_the_appendix_lists_every_idea_with_dots_score_and_selection() -> None:
             if re.match(r"\| \d+ \|", line)
         ]
         assert rows == [
-            [str(i.rank), i.text, str(i.votes), str(i.score), "✔" if i.selected else ""]
+            [
+                str(i.rank),
+                i.text,
+                str(i.votes),
+                str(i.score),
+                consensus_label(i),
+                "✔" if i.selected else "",
+            ]
             for i in stage.items
         ]
 
@@ -225,7 +235,8 @@ def test_the_html_appendix_lists_every_idea_with_dots_score_and_selection() -> N
     html = render_html(plan).split("Appendix: every idea", 1)[1]
     rows = re.findall(
         r"<tr( class=\"is-selected\")?><td class=\"num\">(\d+)</td><td>(.*?)</td>"
-        r"<td class=\"num\">(\d+)</td><td class=\"num\">(\d+)</td><td>(Yes)?</td></tr>",
+        r"<td class=\"num\">(\d+)</td><td class=\"num\">(\d+)</td>"
+        r"<td class=\"num\">([^<]*)</td><td>(Yes)?</td></tr>",
         html,
     )
     expected = [
@@ -235,6 +246,7 @@ def test_the_html_appendix_lists_every_idea_with_dots_score_and_selection() -> N
             i.text.replace("'", "&#39;"),
             str(i.votes),
             str(i.score),
+            consensus_label(i),
             "Yes" if i.selected else "",
         )
         for stage in plan.stages
@@ -271,7 +283,7 @@ def test_markdown_escapes_participant_text_and_keeps_it_on_one_line() -> None:
     escaped = r"\*bold\* \| pipe \# heading"
     assert f"> {escaped}" in markdown.splitlines()
     row = next(line for line in markdown.splitlines() if escaped in line and line.startswith("|"))
-    assert table_cells(row) == ["1", escaped, "3", "2", "✔"]
+    assert table_cells(row) == ["1", escaped, "3", "2", "n/a", "✔"]
     assert TRICKY not in markdown
 
 
@@ -367,3 +379,151 @@ def test_html_with_a_link_typed_as_an_idea_shows_it_as_text() -> None:
     html = render_html(tricky_plan('<a href="https://evil.example">x</a>'))
     assert not re.search(r"<a\b", html)
     assert "&lt;a href=&#34;https://evil.example&#34;&gt;x&lt;/a&gt;" in html
+
+
+# --------------------------------------------------------------------------- how it was decided
+
+RANK_STEPS = [
+    {"kind": "brainstorm", "settings": {}},
+    {"kind": "vote", "settings": {"dot_budget": 5, "max_dots_per_idea": 3}},
+    {"kind": "rank", "settings": {"shortlist_size": 3, "method": "schulze"}},
+    {"kind": "done", "settings": {"select_count": 1}},
+]
+TEXTS = {1: "Alpha", 2: "Beta", 3: "Gamma"}
+
+
+def rank_decision(**overrides: Any) -> dict[str, Any]:
+    decision: dict[str, Any] = {
+        "kind": "rank",
+        "method": "schulze",
+        "round": 1,
+        "voters": 7,
+        "picks": 1,
+        "robust": True,
+        "methods": {"borda": [1], "schulze": [1], "copeland": [1]},
+        "kendall_w": 0.5,
+        "condorcet_winner": None,
+        "items": [
+            {"idea_id": 1, "rank": 1, "score": 9, "consensus": 0.8, "contested": False},
+            {"idea_id": 2, "rank": 2, "score": 6, "consensus": 0.2, "contested": True},
+            {"idea_id": 3, "rank": 3, "score": 3, "consensus": 0.9, "contested": False},
+        ],
+    }
+    decision.update(overrides)
+    return decision
+
+
+def test_the_notes_say_how_a_ranking_decided_in_plain_words() -> None:
+    notes = decision_notes(RANK_STEPS, rank_decision(), TEXTS)
+    assert "Dot vote: each participant had 5 dots, at most 3 on one idea." in notes
+    assert any(
+        "The top 3 by dots were shortlisted; 7 participants ranked them, counted by the Schulze"
+        in note
+        for note in notes
+    )
+    assert "The top 1 item was selected." in notes
+    assert "Borda, Schulze and Copeland counting would pick the same items." in notes
+    assert "Agreement on the order (Kendall's W, 0 to 1): 0.50." in notes
+    assert "The room was split about: Beta." in notes
+    assert not any("counting method decides" in note for note in notes)
+
+
+def test_the_notes_say_when_the_counting_method_decides() -> None:
+    methods = {"borda": [2], "schulze": [1], "copeland": [1]}
+    notes = decision_notes(RANK_STEPS, rank_decision(robust=False, methods=methods), TEXTS)
+    assert (
+        "The counting method decides this one. Borda: Beta; Schulze: Alpha; Copeland: Alpha."
+        in notes
+    )
+
+
+def test_the_notes_report_what_moved_between_rounds() -> None:
+    items = [
+        {
+            "idea_id": 2,
+            "rank": 1,
+            "score": 9,
+            "consensus": 1.0,
+            "contested": False,
+            "round1": {"rank": 3, "score": 2},
+            "moved": 2,
+        },
+        {
+            "idea_id": 1,
+            "rank": 2,
+            "score": 6,
+            "consensus": 1.0,
+            "contested": False,
+            "round1": {"rank": 1, "score": 9},
+            "moved": -1,
+        },
+        {
+            "idea_id": 3,
+            "rank": 3,
+            "score": 3,
+            "consensus": 1.0,
+            "contested": False,
+            "round1": {"rank": 2, "score": 4},
+            "moved": -1,
+        },
+    ]
+    notes = decision_notes(RANK_STEPS, rank_decision(round=2, items=items), TEXTS)
+    moved = next(note for note in notes if note.startswith("Two rounds"))
+    assert moved.endswith(
+        "What moved between rounds: Beta rose from place 3 to 1; Alpha fell from place 1 to 2; "
+        "Gamma fell from place 2 to 3."
+    )
+
+
+def test_a_stage_without_a_scoring_step_keeps_every_item_in_writing_order() -> None:
+    steps = [
+        {"kind": "brainstorm", "settings": {}},
+        {"kind": "done", "settings": {"select_count": 0}},
+    ]
+    assert decision_notes(steps, None, {}) == ("Every item was kept, in the order it was written.",)
+
+
+def test_the_appendix_shows_how_it_was_decided_and_each_ideas_consensus() -> None:
+    stage = StageOutcome(
+        key="goals",
+        title="Goals",
+        prompt="?",
+        completed=True,
+        items=(
+            PlanItem(
+                "Alpha",
+                rank=1,
+                score=9,
+                votes=3,
+                shortlisted=True,
+                selected=True,
+                id=1,
+                consensus=0.82,
+            ),
+            PlanItem(
+                "Beta",
+                rank=2,
+                score=6,
+                votes=1,
+                shortlisted=True,
+                selected=False,
+                id=2,
+                consensus=0.31,
+                contested=True,
+                also_said=("beta again",),
+            ),
+        ),
+        how=("Decided by <b>magic</b> *today*.",),
+    )
+    plan = build([stage])
+    appendix = render_markdown(plan).split("## Appendix: every idea\n", 1)[1]
+    goals = section(appendix, "### Goals")
+    assert r"- Decided by \<b\>magic\</b\> \*today\*\." in goals.splitlines()
+    rows = [table_cells(line) for line in goals.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert rows == [
+        ["1", "Alpha", "3", "9", "0.82", "✔"],
+        ["2", "Beta (also said: beta again)", "1", "6", "0.31 split", ""],
+    ]
+    html = render_html(plan).split("Appendix: every idea", 1)[1]
+    assert "<li>Decided by &lt;b&gt;magic&lt;/b&gt; *today*.</li>" in html
+    assert '<td class="num">0.31 split</td>' in html

@@ -49,7 +49,7 @@ def list_stages(db: Session, workshop_id: str) -> list[Stage]:
 
 
 def visible_ideas(db: Session, stage_id: int) -> list[Idea]:
-    """A stage's ideas that are not hidden, earliest first."""
+    """A stage's ideas that are neither hidden nor merged into another, earliest first."""
     query = (
         select(Idea)
         .where(
@@ -57,6 +57,16 @@ def visible_ideas(db: Session, stage_id: int) -> list[Idea]:
             col(Idea.hidden).is_(False),
             col(Idea.merged_into).is_(None),
         )
+        .order_by(col(Idea.id))
+    )
+    return list(db.exec(query))
+
+
+def merged_ideas(db: Session, stage_id: int) -> list[Idea]:
+    """A stage's ideas merged into others (they show as "also said"), earliest first."""
+    query = (
+        select(Idea)
+        .where(Idea.stage_id == stage_id, col(Idea.merged_into).is_not(None))
         .order_by(col(Idea.id))
     )
     return list(db.exec(query))

@@ -6,7 +6,7 @@ Assembly and rendering are pure: the same workshop gives the same plan, byte for
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,9 @@ class PlanItem:
     id: int = 0
     fields: Mapping[str, Any] = field(default_factory=dict)
     links: tuple[int, ...] = ()
+    consensus: float | None = None
+    contested: bool = False
+    also_said: tuple[str, ...] = ()
 
     @property
     def wording(self) -> str:
@@ -54,6 +57,8 @@ class StageOutcome:
     prompt: str
     completed: bool
     items: tuple[PlanItem, ...]
+    how: tuple[str, ...] = ()
+    """How the stage was decided, in plain sentences (see `decision_notes`)."""
 
     @property
     def selected(self) -> list[PlanItem]:
@@ -127,6 +132,118 @@ def assemble_plan(
         gaps=tuple(gaps or ()),
         aligned=aligned,
     )
+
+
+METHOD_WORDS = {
+    "borda": "a Borda count (in a shortlist of k, first place earns k-1 points, last 0)",
+    "schulze": "the Schulze method (every pair of ideas compared head to head)",
+}
+PREVIOUS_WORDS = {"vote": "dots", "allocate": "points", "rate": "mean impact"}
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def decision_notes(
+    steps: Sequence[Mapping[str, Any]],
+    decision: Mapping[str, Any] | None,
+    texts: Mapping[int, str],
+) -> tuple[str, ...]:
+    """How a stage was decided, in plain sentences for the plan's appendix: the method and its
+    settings, the shortlist, tie-breaks, rounds and what moved, agreement and robustness."""
+    kinds = [str(step["kind"]) for step in steps]
+    settings = {str(step["kind"]): dict(step.get("settings", {})) for step in steps}
+    notes: list[str] = []
+    select = int(settings.get("done", {}).get("select_count", 0))
+    if decision is None:
+        notes.append("Every item was kept, in the order it was written.")
+        return tuple(notes)
+    kind = str(decision["kind"])
+    voters = int(decision.get("voters", 0))
+    people = _plural(voters, "participant", "participants")
+    if "vote" in kinds:
+        vote = settings["vote"]
+        notes.append(
+            f"Dot vote: each participant had {vote.get('dot_budget')} dots, at most "
+            f"{vote.get('max_dots_per_idea')} on one idea."
+        )
+    if "allocate" in kinds:
+        allocate = settings["allocate"]
+        notes.append(
+            f"Points: each participant spread {allocate.get('budget')} points, at most "
+            f"{allocate.get('per_item_cap')} on one idea."
+        )
+    if "rate" in kinds:
+        notes.append(
+            "Impact and effort: each rated from 1 to 5; a mean above 3 is high (quick win: high "
+            "impact, low effort; big bet: both high; fill-in: both low; money pit: low impact, "
+            "high effort)."
+        )
+    if kind == "rank":
+        before = next(
+            (k for k in reversed(kinds[: kinds.index("rank")]) if k in PREVIOUS_WORDS), ""
+        )
+        size = settings["rank"].get("shortlist_size")
+        method = str(decision.get("method", "borda"))
+        notes.append(
+            f"The top {size} by {PREVIOUS_WORDS.get(before, 'dots')} were shortlisted; {people} "
+            f"ranked them, counted by {METHOD_WORDS.get(method, method)}. Ties go to the higher "
+            "Borda score, then more dots, then the earlier idea."
+        )
+    elif kind == "vote":
+        notes.append(f"Decided by {people}' dots; on equal dots the earlier idea goes first.")
+    elif kind == "allocate":
+        notes.append(f"Decided by {people}' points; on equal points the earlier idea goes first.")
+    elif kind == "rate":
+        notes.append(
+            f"Decided by {people}' ratings: the highest mean impact first, then the lower mean "
+            "effort."
+        )
+    notes.append(
+        "Every item was kept."
+        if select == 0
+        else f"The top {_plural(select, 'item was', 'items were')} selected."
+    )
+    if int(decision.get("round", 1)) > 1:
+        moved = [
+            (texts.get(int(item["idea_id"]), ""), item)
+            for item in decision.get("items", [])
+            if item.get("moved")
+        ]
+        lines = "; ".join(
+            f"{text} {'rose' if item['moved'] > 0 else 'fell'} from place "
+            f"{item['round1']['rank']} to {item['rank']}"
+            for text, item in moved
+        )
+        notes.append(
+            "Two rounds: the round-1 results were shown and discussed, then everyone could "
+            "change their entries; the results are from round 2. What moved between rounds: "
+            + (lines + "." if lines else "nothing.")
+        )
+    picks = int(decision.get("picks", 0))
+    if 0 < picks < len(decision.get("items", [])):
+        if decision.get("robust"):
+            notes.append("Borda, Schulze and Copeland counting would pick the same items.")
+        else:
+            methods = decision.get("methods", {})
+            each = "; ".join(
+                f"{name.capitalize()}: {', '.join(texts.get(int(i), '') for i in ids)}"
+                for name, ids in methods.items()
+            )
+            notes.append(f"The counting method decides this one. {each}.")
+    w = decision.get("kendall_w")
+    if w is not None:
+        notes.append(f"Agreement on the order (Kendall's W, 0 to 1): {float(w):.2f}.")
+    winner = decision.get("condorcet_winner")
+    if winner:
+        notes.append(f"{texts.get(int(winner), '')} beats every other idea head to head.")
+    split = [
+        texts.get(int(i["idea_id"]), "") for i in decision.get("items", []) if i.get("contested")
+    ]
+    if split:
+        notes.append("The room was split about: " + "; ".join(split) + ".")
+    return tuple(notes)
 
 
 GAP_LABELS = {
@@ -228,6 +345,13 @@ def horizon_label(years: int) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
 
 
+def consensus_label(item: PlanItem) -> str:
+    """Consensus as the appendix shows it: "0.82", "0.31 split", or "n/a" without a measure."""
+    if item.consensus is None:
+        return "n/a"
+    return f"{item.consensus:.2f}" + (" split" if item.contested else "")
+
+
 def md_escape(text: str) -> str:
     """Escape participants' text so it reads as typed, not as Markdown; keep it on one line."""
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
@@ -271,23 +395,31 @@ def render_markdown(plan: PlanDocument) -> str:
         lines.append("")
     lines += ["## Appendix: every idea", ""]
     lines += [
-        "Score is the Borda count from the ranking round (shortlisted ideas only); dots are "
-        "the dot votes. ✔ marks the items selected for the plan.",
+        "How each stage was decided, then every idea: its score in the deciding step, its dots, "
+        "and consensus (1: the room agreed about it; a split room is marked). ✔ marks the items "
+        "selected for the plan.",
         "",
     ]
     for stage in plan.stages:
         lines += [f"### {md_escape(stage.title)}", ""]
+        lines += [f"- {md_escape(note)}" for note in stage.how]
+        if stage.how:
+            lines.append("")
         if not stage.items:
             lines += ["*No ideas.*", ""]
             continue
         lines += [
-            "| Rank | Idea | Dots | Score | Selected |",
-            "| ---: | --- | ---: | ---: | :---: |",
+            "| Rank | Idea | Dots | Score | Consensus | Selected |",
+            "| ---: | --- | ---: | ---: | ---: | :---: |",
         ]
         for item in stage.items:
             mark = "✔" if item.selected else ""
+            text = md_escape(item.text)
+            if item.also_said:
+                text += " (also said: " + "; ".join(md_escape(t) for t in item.also_said) + ")"
             lines.append(
-                f"| {item.rank} | {md_escape(item.text)} | {item.votes} | {item.score} | {mark} |"
+                f"| {item.rank} | {text} | {item.votes} | {item.score} | "
+                f"{consensus_label(item)} | {mark} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -313,4 +445,5 @@ def render_html(plan: PlanDocument) -> str:
         details=lambda stage, item: detail_lines(plan, stage, item),
         outline=outline(plan) if linked else None,
         gap_labels=GAP_LABELS,
+        consensus_label=consensus_label,
     )

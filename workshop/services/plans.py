@@ -10,7 +10,7 @@ from .. import plan as plan_module
 from ..activities import common, done, scoring
 from ..core import levels
 from ..persistence.models import Plan, Workshop
-from ..persistence.queries import list_stages, participant_count, visible_ideas
+from ..persistence.queries import list_stages, merged_ideas, participant_count, visible_ideas
 
 GAP_KINDS = (
     ("unserved_goals", "unserved_goal"),
@@ -33,7 +33,12 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
     for stage in every_stage:
         assert stage.id is not None
         ideas = {idea.id: idea for idea in visible_ideas(db, stage.id) if idea.id is not None}
-        outcome, _decision = done.read_outcome(db, stage)
+        outcome, decision = done.read_outcome(db, stage)
+        measured = {int(i["idea_id"]): i for i in (decision or {}).get("items", [])}
+        merged: dict[int, list[str]] = {}
+        for other in merged_ideas(db, stage.id):
+            if other.merged_into is not None:
+                merged.setdefault(other.merged_into, []).append(other.text)
         items = []
         for result in outcome:
             idea = ideas[result.idea_id]
@@ -50,6 +55,9 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
                     id=result.idea_id,
                     fields=dict(idea.fields),
                     links=links,
+                    consensus=measured.get(result.idea_id, {}).get("consensus"),
+                    contested=bool(measured.get(result.idea_id, {}).get("contested")),
+                    also_said=tuple(merged.get(result.idea_id, [])),
                 )
             )
             links_items = links_items or bool(links)
@@ -62,6 +70,11 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
                 prompt=stage.prompt,
                 completed=stage.decided,
                 items=tuple(items),
+                how=plan_module.decision_notes(
+                    stage.steps, decision, {i: idea.text for i, idea in ideas.items()}
+                )
+                if stage.decided
+                else (),
             )
         )
     present = {section.key for section in sections}
