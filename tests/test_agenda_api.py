@@ -279,20 +279,37 @@ def test_get_agenda_shows_stages_with_settings_and_the_activities(room: Room) ->
         False,
     )
     assert vision["steps"] == [
-        {"kind": "brainstorm"},
-        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3},
-        {"kind": "rank", "shortlist_size": 5},
+        {"kind": "brainstorm", "private": False, "named": False},
+        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas"},
+        {"kind": "rank", "shortlist_size": 5, "method": "borda"},
         {"kind": "done", "select_count": 1},
     ]
     assert [s["id"] for s in agenda["stages"]] == list(room.stage_ids().values())
     kinds = {activity["kind"]: activity for activity in agenda["activities"]}
-    assert list(kinds) == ["brainstorm", "vote", "rank", "link", "define", "done"]
+    assert list(kinds) == [
+        "brainstorm",
+        "vote",
+        "allocate",
+        "rate",
+        "rank",
+        "link",
+        "define",
+        "done",
+    ]
     assert kinds["link"]["levels"] == ["programs", "projects", "actions"]
     assert kinds["vote"]["settings"]["dot_budget"] == {
         "type": "integer",
         "default": 5,
         "minimum": 1,
         "maximum": 100,
+        "enum": None,
+    }
+    assert kinds["rank"]["settings"]["method"] == {
+        "type": "string",
+        "default": "borda",
+        "minimum": None,
+        "maximum": None,
+        "enum": ["borda", "schulze"],
     }
     assert kinds["done"]["settings"]["select_count"]["minimum"] == 0
 
@@ -375,17 +392,17 @@ def test_put_edits_pending_stages(room: Room) -> None:
         "prompt": "Which initiative, in one line?",
         "started": False,
         "steps": [
-            {"kind": "brainstorm"},
-            {"kind": "vote", "dot_budget": 7, "max_dots_per_idea": 3},
+            {"kind": "brainstorm", "private": False, "named": False},
+            {"kind": "vote", "dot_budget": 7, "max_dots_per_idea": 3, "on": "ideas"},
             {"kind": "done", "select_count": 2},
         ],
     }
     assert stages[2]["steps"] == [
-        {"kind": "brainstorm"},
-        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3},
+        {"kind": "brainstorm", "private": False, "named": False},
+        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas"},
         {"kind": "done", "select_count": 1},
     ]
-    assert stages[3]["steps"][2] == {"kind": "rank", "shortlist_size": 3}
+    assert stages[3]["steps"][2] == {"kind": "rank", "shortlist_size": 3, "method": "borda"}
     state = room.facilitator_state()
     assert [(s["key"], s["position"], s["phase"]) for s in state["stages"]] == [
         ("vision", 0, "brainstorm"),
@@ -401,7 +418,12 @@ def test_put_takes_settings_nested_or_flat(room: Room) -> None:
     vision, goals, projects = editable(room)
     goals["steps"] = [{"kind": "brainstorm"}, {"kind": "vote", "settings": {"dot_budget": 9}}]
     stages = put_ok(room, [vision, goals, projects])["stages"]
-    assert stages[1]["steps"][1] == {"kind": "vote", "dot_budget": 9, "max_dots_per_idea": 3}
+    assert stages[1]["steps"][1] == {
+        "kind": "vote",
+        "dot_budget": 9,
+        "max_dots_per_idea": 3,
+        "on": "ideas",
+    }
 
 
 def test_put_the_same_agenda_changes_nothing(room: Room) -> None:
@@ -595,7 +617,10 @@ def test_a_started_stage_can_be_renamed_while_pending_ones_change(started: Room)
     stages = put_ok(started, [vision, goals, projects])["stages"]
     assert [s["title"] for s in stages] == ["Renamed vision", "Goals", "Projects"]
     assert stages[1]["prompt"] == "A new goals prompt"
-    assert stages[2]["steps"] == [{"kind": "brainstorm"}, {"kind": "done", "select_count": 4}]
+    assert stages[2]["steps"] == [
+        {"kind": "brainstorm", "private": False, "named": False},
+        {"kind": "done", "select_count": 4},
+    ]
     state = started.facilitator_state()
     assert state["current"]["stage_id"] == goals["id"]
     assert [s["phase"] for s in state["stages"]] == ["brainstorm", "brainstorm", "pending"]

@@ -365,9 +365,9 @@ def test_real_checker_fills_in_every_default() -> None:
         {"stages": [stage("goals", "brainstorm", "vote", "rank", "done", "define")]}, check_step
     )
     assert drafts[0].steps == (
-        {"kind": "brainstorm", "settings": {}},
-        {"kind": "vote", "settings": {"dot_budget": 5, "max_dots_per_idea": 3}},
-        {"kind": "rank", "settings": {"shortlist_size": 5}},
+        {"kind": "brainstorm", "settings": {"private": False, "named": False}},
+        {"kind": "vote", "settings": {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas"}},
+        {"kind": "rank", "settings": {"shortlist_size": 5, "method": "borda"}},
         {"kind": "done", "settings": {"select_count": 1}},
         {"kind": "define", "settings": {}},
     )
@@ -376,26 +376,38 @@ def test_real_checker_fills_in_every_default() -> None:
 @pytest.mark.parametrize(
     ("level", "raw", "settings"),
     [
-        ("vision", {"kind": "vote", "dot_budget": 1}, {"dot_budget": 1, "max_dots_per_idea": 3}),
+        (
+            "vision",
+            {"kind": "vote", "dot_budget": 1},
+            {"dot_budget": 1, "max_dots_per_idea": 3, "on": "ideas"},
+        ),
         (
             "vision",
             {"kind": "vote", "dot_budget": 100, "max_dots_per_idea": 100},
-            {"dot_budget": 100, "max_dots_per_idea": 100},
+            {"dot_budget": 100, "max_dots_per_idea": 100, "on": "ideas"},
         ),
         (
             "vision",
             {"kind": "vote", "settings": {"dot_budget": 8}},
-            {"dot_budget": 8, "max_dots_per_idea": 3},
+            {"dot_budget": 8, "max_dots_per_idea": 3, "on": "ideas"},
         ),
-        ("vision", {"kind": "rank", "shortlist_size": 1}, {"shortlist_size": 1}),
-        ("vision", {"kind": "rank", "shortlist_size": 50}, {"shortlist_size": 50}),
+        (
+            "vision",
+            {"kind": "rank", "shortlist_size": 1},
+            {"shortlist_size": 1, "method": "borda"},
+        ),
+        (
+            "vision",
+            {"kind": "rank", "shortlist_size": 50},
+            {"shortlist_size": 50, "method": "borda"},
+        ),
         ("values", {"kind": "done", "select_count": 0}, {"select_count": 0}),
         ("values", {"kind": "done", "select_count": 100}, {"select_count": 100}),
         ("programs", {"kind": "link"}, {}),
         ("projects", {"kind": "link"}, {}),
         ("actions", {"kind": "link"}, {}),
         ("risks", {"kind": "define"}, {}),
-        ("risks", {"kind": "brainstorm"}, {}),
+        ("risks", {"kind": "brainstorm"}, {"private": False, "named": False}),
     ],
 )
 def test_real_checker_accepts(level: str, raw: dict[str, Any], settings: dict[str, Any]) -> None:

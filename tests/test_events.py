@@ -188,6 +188,19 @@ RANKINGS = [[2, 0, 4, 5, 1], [2, 5, 0, 1, 4], [4, 2], [4, 5, 0]]
 RESULT_ORDER = [2, 4, 5, 0, 1, 6, 3]
 SCORES = {2: 11, 4: 10, 5: 7, 0: 7, 1: 1, 6: 0, 3: 0}
 SELECTS = {"vision": 1, "goals": 3, "projects": 5}
+# The rank step decides, so each shortlisted row carries its measures (docs/decisions.md): an
+# item's positions on the four ballots (unranked items share the mean of the places left),
+# normalised to 0..1; consensus is 1 - 2 * their population standard deviation, and an item is
+# contested when at least 30 % of ballots put it in the top third and 30 % in the bottom third.
+# Idea 5 sits at 0.75, 0.25, 0.75, 0.25: deviation 0.25, consensus 0.5, half top and half
+# bottom, so contested. Rows outside the shortlist have no measures (None, False).
+AGREEMENT = {
+    2: (0.2847, False),
+    4: (0.1708, False),
+    5: (0.5, True),
+    0: (0.6464, False),
+    1: (0.7927, False),
+}
 LETTERS = "ABCDEFG"
 
 
@@ -236,7 +249,11 @@ def test_whole_workshop_through_all_three_stages(room: Room) -> None:
             answer = vote(p, stage_id, {ideas[i]: n for i, n in dots.items()})
             assert answer["remaining"] == 5 - sum(dots.values())
         wanted = (stage_id, sum(TOTALS))
-        tally = until(fac, "tally", lambda t, w=wanted: (t["stage_id"], t["dots"]) == w)[-1]
+
+        def counted(t: Any, w: tuple[int, int] = wanted) -> bool:
+            return (t["stage_id"], t["dots"]) == w
+
+        tally = until(fac, "tally", counted)[-1]
         assert tally["totals"] == {str(i): n for i, n in zip(ideas, TOTALS, strict=True)}
         assert (tally["voters"], tally["participants"]) == (4, 4)
         totals = room.facilitator_state()
@@ -273,6 +290,15 @@ def test_whole_workshop_through_all_three_stages(room: Room) -> None:
                 "votes": TOTALS[i],
                 "shortlisted": i in SHORTLIST,
                 "selected": place <= SELECTS[key],
+                **(
+                    {
+                        "consensus": AGREEMENT[i][0],
+                        "contested": AGREEMENT[i][1],
+                        "step_rank": place,
+                    }
+                    if i in SHORTLIST
+                    else {"consensus": None, "contested": False, "step_rank": None}
+                ),
             }
             for place, i in enumerate(RESULT_ORDER, 1)
         ]
@@ -660,9 +686,11 @@ def test_each_action_needs_its_phase(world: World) -> None:
     refused(p.sock, "votes:set", {"stage_id": vision, "votes": {}})
     refused(p.sock, "ranking:set", {"stage_id": vision, "order": []})
     refused(fac, "idea:hide", {"idea_id": ideas[2]})
+    # `done` is not a scoring step, so no step index joins `reveals`.
     assert ok(fac, "results:reveal", {"stage_id": vision})["stage"] == {
         "id": vision,
         "revealed": True,
+        "reveals": [],
     }
 
 
@@ -958,7 +986,7 @@ def test_votes_set_replaces_and_empty_clears(world: World) -> None:
     cleared = vote(p, vision, {})
     assert cleared == {"ok": True, "votes": {}, "remaining": 5}
     state = world.room.facilitator_state()["stages"][0]
-    assert state["progress"] == {"voters": 0, "rankers": 0, "dots": 0}
+    assert state["progress"] == {"voters": 0, "rankers": 0, "dots": 0, "ideas": 6}
     me = me_of(world.room, p)
     assert me["votes"].get(str(vision), {}) == {}
     assert me["remaining"][str(vision)] == 5
@@ -1069,9 +1097,11 @@ def test_dot_totals_are_hidden_until_revealed(world: World) -> None:
     assert _idea_votes(resumed["state"], vision) == hidden
     world.drain()
 
+    # Revealed in the vote, step 1 of brainstorm, vote, rank, done.
     assert ok(fac, "results:reveal", {"stage_id": vision})["stage"] == {
         "id": vision,
         "revealed": True,
+        "reveals": [1],
     }
     revealed = [3, 3, 0, 0, 0, 0]
     for sock in world.socks():

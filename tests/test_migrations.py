@@ -1,8 +1,11 @@
 """Schema migrations: a database of the first release, as it is in the wild, upgrades with its
 data intact; an empty one gets the current schema; both are safe to upgrade on every start.
+A workshop in progress at revision 0002 upgrades to 0003 (decisions) with every row intact and
+its steps' new settings at their defaults, and goes back down unless it uses what 0002 lacks.
 
 Release 1's tables are written out here with plain SQLAlchemy, as its models declared them,
-and filled with plain SQL: nothing of today's models is used to build the "old" database.
+and filled with plain SQL: nothing of today's models is used to build the "old" database. A
+0002 database is made by the migrations themselves (up to 0002 only) and filled the same way.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,7 @@ V2_TABLES = {
     "suggestion",
     "workshop",
 }
+V3_TABLES = V2_TABLES | {"allocation", "ideamerge", "rating", "stageround"}
 V1_STAGE_COLUMNS = [
     "id",
     "workshop_id",
@@ -73,6 +77,19 @@ V2_STAGE_COLUMNS = [
     "shortlist",
     "selected",
     "decided",
+]
+V3_STAGE_COLUMNS = [*V2_STAGE_COLUMNS, "reveals", "groups"]
+V2_IDEA_COLUMNS = [
+    "id",
+    "workshop_id",
+    "stage_id",
+    "participant_id",
+    "client_id",
+    "text",
+    "hidden",
+    "created_at",
+    "fields",
+    "links",
 ]
 
 
@@ -490,11 +507,26 @@ def schema(engine: Engine) -> dict[str, Any]:
     return out
 
 
-def steps_for(budget: int, cap: int, size: int, select: int) -> list[dict[str, Any]]:
+def steps_at_0002(budget: int, cap: int, size: int, select: int) -> list[dict[str, Any]]:
+    """Release 1's fixed agenda as revision 0002 wrote it."""
     return [
         {"kind": "brainstorm", "settings": {}},
         {"kind": "vote", "settings": {"dot_budget": budget, "max_dots_per_idea": cap}},
         {"kind": "rank", "settings": {"shortlist_size": size}},
+        {"kind": "done", "settings": {"select_count": select}},
+    ]
+
+
+def steps_for(budget: int, cap: int, size: int, select: int) -> list[dict[str, Any]]:
+    """The same agenda at the head revision: 0003 added the brainstorm's `private` and
+    `named`, the vote's `on` and the rank's `method`, at their defaults."""
+    return [
+        {"kind": "brainstorm", "settings": {"private": False, "named": False}},
+        {
+            "kind": "vote",
+            "settings": {"dot_budget": budget, "max_dots_per_idea": cap, "on": "ideas"},
+        },
+        {"kind": "rank", "settings": {"shortlist_size": size, "method": "borda"}},
         {"kind": "done", "settings": {"select_count": select}},
     ]
 
@@ -514,6 +546,202 @@ UNCHANGED = {
         "FROM stage ORDER BY id"
     ),
 }
+
+
+# --------------------------------------------------------------------------- revision 0002
+
+# A workshop in progress at 0002: vision decided, goals in its rank step with its dots
+# revealed, projects pending with an agenda of its own and an item the facilitator preloaded.
+PROJECTS_STEPS_AT_0002 = [
+    {"kind": "brainstorm", "settings": {}},
+    {"kind": "vote", "settings": {"dot_budget": 6, "max_dots_per_idea": 4}},
+    {"kind": "done", "settings": {"select_count": 2}},
+    {"kind": "link", "settings": {}},
+    {"kind": "define", "settings": {}},
+]
+# stage: (id, position, key, steps, step_index, revealed, shortlist, selected, decided)
+IN_PROGRESS_STAGES: list[tuple[Any, ...]] = [
+    (1, 0, "vision", steps_at_0002(5, 3, 3, 1), 3, 1, [1, 3, 2], [1], 1),
+    (2, 1, "goals", steps_at_0002(5, 3, 3, 2), 2, 1, [6, 7, 8], [], 0),
+    (3, 2, "projects", PROJECTS_STEPS_AT_0002, -1, 0, [], [], 0),
+]
+# The finished workshop's vision and goals ideas, dots and rankings (goals: two of the three
+# rankings handed in so far), and one preloaded projects item.
+IN_PROGRESS_IDEAS = [
+    *(idea for idea in FINISHED_IDEAS if idea[1] in (1, 2)),
+    (9, 3, None, None, "Nurse academy (preloaded)", 0),
+]
+IN_PROGRESS_DOTS = [row for row in FINISHED_DOTS if row[2] in (1, 2)]
+IN_PROGRESS_RANKINGS = [
+    (1, 1, [2, 1, 3]),
+    (2, 1, [3, 2, 1]),
+    (3, 1, [1, 3]),
+    (1, 2, [8, 7, 6]),
+    (2, 2, [8, 6, 7]),
+]
+IN_PROGRESS_COUNTERS = {
+    **{key: value for key, value in FINISHED_COUNTERS.items() if key[0] in (1, 2)},
+    (2, 0, "rankers"): 2,
+}
+SAVED_STAGES = [
+    {
+        "key": "vision",
+        "title": "Vision",
+        "prompt": "Where are we going?",
+        "steps": [{"kind": "brainstorm"}, {"kind": "vote", "dot_budget": 4}, {"kind": "done"}],
+    }
+]
+
+
+def make_0002(engine: Engine) -> None:
+    """A database at revision 0002, made by the migrations from empty, then a workshop in
+    progress and a saved agenda in plain SQL, as 0002's code left them."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0002")
+    key_hash = hashlib.sha256(FACILITATOR_KEY.encode()).hexdigest()
+    with engine.begin() as connection:
+        insert(
+            connection,
+            "workshop",
+            [
+                {
+                    "id": WORKSHOP_ID,
+                    "code": "K7P2QX",
+                    "title": "Acme Care 2030",
+                    "organization": "Acme é",
+                    "horizon_years": 4,
+                    "template": "strategic-plan",
+                    "status": "active",
+                    "facilitator_key_hash": key_hash,
+                    "current_stage_id": 2,
+                    "created_at": "2026-11-30 09:00:00.000000",
+                    "finished_at": None,
+                }
+            ],
+        )
+        insert(
+            connection,
+            "stage",
+            [
+                {
+                    "id": stage_id,
+                    "workshop_id": WORKSHOP_ID,
+                    "position": position,
+                    "key": key,
+                    "title": key.title(),
+                    "prompt": f"What is our {key}?",
+                    "steps": json.dumps(steps),
+                    "step_index": step_index,
+                    "revealed": revealed,
+                    "shortlist": json.dumps(shortlist),
+                    "selected": json.dumps(selected),
+                    "decided": decided,
+                }
+                for (
+                    stage_id,
+                    position,
+                    key,
+                    steps,
+                    step_index,
+                    revealed,
+                    shortlist,
+                    selected,
+                    decided,
+                ) in IN_PROGRESS_STAGES
+            ],
+        )
+        insert(
+            connection,
+            "participant",
+            [
+                {
+                    "id": pid,
+                    "workshop_id": WORKSHOP_ID,
+                    "name": name,
+                    "token_hash": hashlib.sha256(f"token-{pid}".encode()).hexdigest(),
+                    "joined_at": f"2026-11-30 09:0{pid}:00.000000",
+                }
+                for pid, name in ((1, "Ana"), (2, None), (3, "Bo"))
+            ],
+        )
+        insert(
+            connection,
+            "idea",
+            [
+                {
+                    "id": idea_id,
+                    "workshop_id": WORKSHOP_ID,
+                    "stage_id": stage_id,
+                    "participant_id": pid,
+                    "client_id": client_id,
+                    "text": text,
+                    "hidden": hidden,
+                    "created_at": f"2026-11-30 09:{10 + idea_id}:00.000000",
+                    "fields": "{}",
+                    "links": "[]",
+                }
+                for idea_id, stage_id, pid, client_id, text, hidden in IN_PROGRESS_IDEAS
+            ],
+        )
+        keys = ("participant_id", "idea_id", "stage_id", "count")
+        insert(
+            connection, "dotvote", [dict(zip(keys, row, strict=True)) for row in IN_PROGRESS_DOTS]
+        )
+        insert(
+            connection,
+            "ranking",
+            [
+                {
+                    "participant_id": pid,
+                    "stage_id": stage_id,
+                    "idea_order": json.dumps(order),
+                    "updated_at": "2026-11-30 10:30:00.000000",
+                }
+                for pid, stage_id, order in IN_PROGRESS_RANKINGS
+            ],
+        )
+        insert(
+            connection,
+            "counter",
+            [
+                {"stage_id": stage_id, "idea_id": idea_id, "name": name, "value": value}
+                for (stage_id, idea_id, name), value in IN_PROGRESS_COUNTERS.items()
+            ],
+        )
+        insert(
+            connection,
+            "agendatemplate",
+            [
+                {
+                    "id": "acme-care-abc123",
+                    "title": "Acme Care",
+                    "description": "Our own agenda",
+                    "source_workshop_id": WORKSHOP_ID,
+                    "stages": json.dumps(SAVED_STAGES),
+                    "created_at": "2026-11-30 10:00:00.000000",
+                }
+            ],
+        )
+
+
+def every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, exactly as stored."""
+    tables = raw(engine, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    return {name: sorted(raw(engine, f'SELECT * FROM "{name}"'), key=repr) for (name,) in tables}
+
+
+# Each table of 0002 as 0002 had it: the columns 0003 keeps as they were.
+KEPT_BY_0003 = {
+    **{table: f'SELECT * FROM "{table}"' for table in V2_TABLES - {"alembic_version"}},
+    "idea": f"SELECT {', '.join(V2_IDEA_COLUMNS)} FROM idea",
+    "stage": "SELECT {} FROM stage".format(
+        ", ".join(f'"{column}"' for column in V2_STAGE_COLUMNS if column != "steps")
+    ),
+}
+
+
+def kept_by_0003(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    return {table: sorted(raw(engine, sql), key=repr) for table, sql in KEPT_BY_0003.items()}
 
 
 # --------------------------------------------------------------------------- tests
@@ -546,7 +774,7 @@ def test_a_finished_release_1_workshop_upgrades_with_its_data_intact(engine: Eng
 
     upgrade(engine)
 
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     for table, sql in UNCHANGED.items():
         assert raw(engine, sql) == before[table], table
     assert raw(engine, plan_bytes) == [
@@ -578,11 +806,13 @@ def test_an_empty_database_gets_the_current_schema_and_upgrading_again_is_a_no_o
 ) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     first = schema(engine)
-    assert set(first) == V2_TABLES
-    assert [column[0] for column in first["stage"]["columns"]] == V2_STAGE_COLUMNS
-    assert {"fields", "links"} <= {column[0] for column in first["idea"]["columns"]}
+    assert set(first) == V3_TABLES
+    assert [column[0] for column in first["stage"]["columns"]] == V3_STAGE_COLUMNS
+    assert {"fields", "links", "merged_into"} <= {column[0] for column in first["idea"]["columns"]}
+    assert ("ix_idea_merged_into", ("merged_into",), False) in first["idea"]["indexes"]
+    assert first["stageround"]["pk"] == ["stage_id", "step_index", "round"]
     assert ("ix_workshop_code", ("code",), True) in first["workshop"]["indexes"]
     assert first["suggestion"]["unique"] == [("participant_id", "client_id")]
     assert first["counter"]["pk"] == ["stage_id", "idea_id", "name"]
@@ -593,7 +823,7 @@ def test_an_empty_database_gets_the_current_schema_and_upgrading_again_is_a_no_o
     upgrade(engine)
 
     assert raw(engine, master) == ddl
-    assert raw(engine, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert raw(engine, "SELECT version_num FROM alembic_version") == [("0003",)]
 
 
 def test_the_head_schema_is_what_the_models_declare(engine: Engine) -> None:
@@ -701,7 +931,8 @@ def test_downgrade_refuses_an_agenda_release_1_cannot_run_and_changes_nothing(
     with pytest.raises(RuntimeError, match="Stage 2 runs the agenda"):
         downgrade(engine, "0001")
 
-    assert current_revision(engine) == "0002"
+    # 0003's downgrade ran first, and was rolled back with the rest.
+    assert current_revision(engine) == "0003"
     assert (schema(engine), stages_of(engine), counters_of(engine)) == before
     assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
 
@@ -765,7 +996,7 @@ def test_two_processes_starting_at_once_migrate_once(db_path: Path) -> None:
         for thread in threads:
             thread.join(timeout=60)
         assert errors == []
-        assert current_revision(engines[0]) == "0002"
+        assert current_revision(engines[0]) == "0003"
         assert counters_of(engines[0]) == FINISHED_COUNTERS
         assert raw(engines[0], "SELECT COUNT(*) FROM alembic_version") == [(1,)]
     finally:
@@ -791,7 +1022,7 @@ def test_the_app_serves_a_release_1_workshop_after_upgrading_it(db_path: Path) -
         }
     )
     try:
-        assert current_revision(app.extensions["workshop_db"]) == "0002"
+        assert current_revision(app.extensions["workshop_db"]) == "0003"
         client = app.test_client()
         auth = {"Authorization": f"Bearer {FACILITATOR_KEY}"}
         response = client.get(f"/api/workshops/{WORKSHOP_ID}/plan.md", headers=auth)
@@ -809,3 +1040,226 @@ def test_the_app_serves_a_release_1_workshop_after_upgrading_it(db_path: Path) -
         assert wrong.status_code in (401, 403)
     finally:
         app.extensions["workshop_db"].dispose()
+
+
+# --------------------------------------------------------------------------- revision 0003
+
+
+def test_a_0002_workshop_in_progress_upgrades_to_0003_with_every_row_intact(
+    engine: Engine,
+) -> None:
+    make_0002(engine)
+    assert current_revision(engine) == "0002"
+    before = kept_by_0003(engine)
+    assert stages_of(engine)[1]["steps"] == steps_at_0002(5, 3, 3, 1)
+
+    upgrade(engine)
+
+    assert current_revision(engine) == "0003"
+    assert kept_by_0003(engine) == before
+    assert stages_of(engine) == {
+        1: {"steps": steps_for(5, 3, 3, 1), "step_index": 3, "selected": [1], "decided": True},
+        2: {"steps": steps_for(5, 3, 3, 2), "step_index": 2, "selected": [], "decided": False},
+        3: {
+            "steps": [
+                {"kind": "brainstorm", "settings": {"private": False, "named": False}},
+                {
+                    "kind": "vote",
+                    "settings": {"dot_budget": 6, "max_dots_per_idea": 4, "on": "ideas"},
+                },
+                {"kind": "done", "settings": {"select_count": 2}},
+                {"kind": "link", "settings": {}},
+                {"kind": "define", "settings": {}},
+            ],
+            "step_index": -1,
+            "selected": [],
+            "decided": False,
+        },
+    }
+    assert counters_of(engine) == IN_PROGRESS_COUNTERS
+    # The new columns start empty and the new tables hold nothing.
+    assert raw(engine, "SELECT id, reveals, groups FROM stage ORDER BY id") == [
+        (1, "[]", "[]"),
+        (2, "[]", "[]"),
+        (3, "[]", "[]"),
+    ]
+    assert raw(engine, "SELECT COUNT(*) FROM idea WHERE merged_into IS NOT NULL") == [(0,)]
+    for table in ("allocation", "rating", "ideamerge", "stageround"):
+        assert raw(engine, f"SELECT COUNT(*) FROM {table}") == [(0,)]
+    # A saved agenda keeps the shape it was saved in; its steps get their defaults when used.
+    assert raw(engine, "SELECT stages FROM agendatemplate") == [(json.dumps(SAVED_STAGES),)]
+    assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+    assert raw(engine, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_the_app_carries_on_a_0002_workshop_after_upgrading_it(db_path: Path) -> None:
+    """create_app upgrades the file on start; the decided stage keeps its results, the stage
+    in its rank step takes the last ranking and decides as 0002 would have."""
+    from tests.factories import Room, ok
+    from workshop import create_app
+
+    setup = open_engine(db_path)
+    make_0002(setup)
+    setup.dispose()
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "SECRET_KEY": "test-secret",
+            "TALLY_INTERVAL": 0.05,
+            "PUBLIC_URL": "",
+        }
+    )
+    room = Room(
+        app,
+        app.test_client(),
+        {"id": WORKSHOP_ID, "code": "K7P2QX", "facilitator_key": FACILITATOR_KEY},
+    )
+    try:
+        assert current_revision(app.extensions["workshop_db"]) == "0003"
+        state = room.facilitator_state()
+        assert state["workshop"]["status"] == "active"
+        assert state["current"]["stage_id"] == 2
+        vision, goals, projects = state["stages"]
+        assert (vision["phase"], goals["phase"], projects["phase"]) == ("done", "rank", "pending")
+        assert vision["steps"] == steps_for(5, 3, 3, 1)
+        # Vision's three rankings are a perfect cycle: Borda ties them all on 3, dots put 1
+        # and 3 (5 each) before 2 (4), the lower id first. Every item sits at the top, middle
+        # and bottom once (positions 0, 0.5 and 1): consensus 1 - 2 * 0.4082, contested.
+        assert [
+            (r["idea_id"], r["rank"], r["score"], r["votes"], r["selected"])
+            for r in vision["results"]
+        ] == [(1, 1, 3, 5, True), (3, 2, 3, 5, False), (2, 3, 3, 4, False)]
+        assert [(r["consensus"], r["contested"], r["step_rank"]) for r in vision["results"]] == [
+            (0.1835, True, 1),
+            (0.1835, True, 2),
+            (0.1835, True, 3),
+        ]
+        assert [item["id"] for item in vision["selected"]] == [1]
+        assert goals["revealed"] is True
+        assert goals["shortlist"] == [6, 7, 8]
+        assert [idea["votes"] for idea in goals["ideas"]] == [1, 5, 2, 2]
+        assert goals["progress"] == {"voters": 2, "rankers": 2, "dots": 10, "ideas": 4}
+        agenda = room.client.get(
+            f"/api/workshops/{WORKSHOP_ID}/agenda",
+            headers={"Authorization": f"Bearer {FACILITATOR_KEY}"},
+        ).get_json()
+        assert agenda["stages"][2]["steps"] == [
+            {"kind": "brainstorm", "private": False, "named": False},
+            {"kind": "vote", "dot_budget": 6, "max_dots_per_idea": 4, "on": "ideas"},
+            {"kind": "done", "select_count": 2},
+            {"kind": "link"},
+            {"kind": "define"},
+        ]
+        templates = room.client.get("/api/templates").get_json()["templates"]
+        assert templates[-1]["id"] == "acme-care-abc123"
+
+        # Bo comes back with the token of release 2 and hands in the last goals ranking.
+        fac = room.facilitator()
+        bo = room.participant(token="token-3")
+        assert bo.id == 3
+        assert bo.state["me"]["rankings"] == {"1": [1, 3]}
+        assert ok(bo.sock, "ranking:set", {"stage_id": 2, "order": [7, 8, 6]})["order"] == [
+            7,
+            8,
+            6,
+        ]
+        ok(fac, "stage:phase", {"stage_id": 2, "phase": "done"})
+        goals = room.facilitator_state()["stages"][1]
+        # The finished workshop's goals, decided by hand above: Borda 8 -> 5, 7 -> 3, 6 -> 1.
+        assert [item["id"] for item in goals["selected"]] == FINISHED_SELECTED[2]
+        assert [(r["idea_id"], r["score"]) for r in goals["results"][:3]] == [
+            (8, 5),
+            (7, 3),
+            (6, 1),
+        ]
+    finally:
+        room.close()
+        app.extensions["workshop_db"].dispose()
+
+
+def test_downgrade_from_0003_gives_back_0002s_steps_and_schema(engine: Engine) -> None:
+    make_0002(engine)
+    at_0002 = schema(engine), every_row(engine)
+
+    upgrade(engine)
+    downgrade(engine, "0002")
+
+    assert current_revision(engine) == "0002"
+    assert stages_of(engine)[1]["steps"] == steps_at_0002(5, 3, 3, 1)
+    assert stages_of(engine)[3]["steps"] == PROJECTS_STEPS_AT_0002
+    assert (schema(engine), every_row(engine)) == at_0002
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+
+    # And up again: the same as the first time.
+    upgrade(engine)
+    assert stages_of(engine)[2]["steps"] == steps_for(5, 3, 3, 2)
+    assert current_revision(engine) == "0003"
+
+
+def _allocate_step(connection: Connection) -> None:
+    steps = [
+        *steps_for(6, 4, 5, 2)[:2],
+        {"kind": "allocate", "settings": {"budget": 100, "per_item_cap": 100, "on": "ideas"}},
+        {"kind": "done", "settings": {"select_count": 2}},
+    ]
+    connection.execute(
+        sa.text("UPDATE stage SET steps = :steps WHERE id = 3"), {"steps": json.dumps(steps)}
+    )
+
+
+def _rate_step(connection: Connection) -> None:
+    steps = [*steps_for(6, 4, 5, 2)[:1], {"kind": "rate", "settings": {"on": "ideas"}}]
+    connection.execute(
+        sa.text("UPDATE stage SET steps = :steps WHERE id = 3"), {"steps": json.dumps(steps)}
+    )
+
+
+def _schulze_ranking(connection: Connection) -> None:
+    steps = steps_for(6, 4, 5, 2)
+    steps[2] = {"kind": "rank", "settings": {"shortlist_size": 5, "method": "schulze"}}
+    connection.execute(
+        sa.text("UPDATE stage SET steps = :steps WHERE id = 3"), {"steps": json.dumps(steps)}
+    )
+
+
+def _merged_idea(connection: Connection) -> None:
+    connection.execute(sa.text("UPDATE idea SET merged_into = 7 WHERE id = 8"))
+
+
+def _second_round(connection: Connection) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO stageround (stage_id, step_index, round, kind, entries, standings, "
+            "created_at) VALUES (2, 2, 1, 'rank', '{}', '{}', '2026-12-01 10:00:00.000000')"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("use", "message"),
+    [
+        (_allocate_step, "allocate or rate step"),
+        (_rate_step, "allocate or rate step"),
+        (_schulze_ranking, "a setting 0002 does not have"),
+        (_merged_idea, "Merged ideas or second rounds"),
+        (_second_round, "Merged ideas or second rounds"),
+    ],
+)
+def test_downgrade_from_0003_refuses_what_0002_cannot_keep_and_changes_nothing(
+    engine: Engine, use: Callable[[Connection], None], message: str
+) -> None:
+    make_0002(engine)
+    upgrade(engine)
+    with engine.begin() as connection:
+        use(connection)
+    before = schema(engine), every_row(engine)
+
+    with pytest.raises(RuntimeError, match=message):
+        downgrade(engine, "0002")
+
+    assert current_revision(engine) == "0003"
+    assert (schema(engine), every_row(engine)) == before
+    assert raw(engine, "PRAGMA foreign_keys") == [(1,)]

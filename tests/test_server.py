@@ -332,7 +332,12 @@ def expected_me(person: Person, stage_ids: list[int], ids: dict[int, list[int]])
         "rankings": {str(sid): [ids[sid][i] for i in RANKINGS[index]] for sid in stage_ids},
         "links": {},
         "suggestions": {},
+        # The strategic plan has no allocate or rate step and no private brainstorm.
+        "allocations": {},
+        "ratings": {},
+        "private_ideas": [],
         "remaining": {str(sid): 5 - sum(VOTES[index].values()) for sid in stage_ids},
+        "points_left": {},
     }
 
 
@@ -486,7 +491,7 @@ def test_acknowledged_writes_survive_sigkill(
     assert me["votes"] == {str(sid): votes}
     assert me["remaining"][str(sid)] == 3
     progress = stage_of(facilitator_state(server, created), sid)["progress"]
-    assert progress == {"voters": 1, "rankers": 0, "dots": 2}
+    assert progress == {"voters": 1, "rankers": 0, "dots": 2, "ideas": 1}
 
     output = server.output()
     assert "Eventlet is deprecated" not in output

@@ -87,7 +87,7 @@ def results_json(
             row.update({k: v for k, v in extra.items() if k not in row and k != "idea_id"})
             row["step_rank"] = extra["rank"]
         else:
-            row.update({"consensus": None, "contested": False})
+            row.update({"consensus": None, "contested": False, "step_rank": None})
         out.append(row)
     return out
 

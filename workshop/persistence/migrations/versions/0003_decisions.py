@@ -138,11 +138,21 @@ def _without_new_settings(step: dict[str, Any]) -> dict[str, Any]:
 
 def downgrade() -> None:
     """Back to 0002, where it can hold the data: refused (changing nothing) when a stage runs
-    an allocate or rate step, or holds merged ideas or a second round."""
+    an allocate or rate step, uses a new setting at other than its default, or holds merged
+    ideas or a second round."""
     bind = op.get_bind()
     for _stage_id, raw in bind.execute(sa.select(stage.c.id, stage.c.steps)).all():
-        if any(step.get("kind") in NEW_KINDS for step in _steps_of(raw)):
+        steps = _steps_of(raw)
+        if any(step.get("kind") in NEW_KINDS for step in steps):
             raise RuntimeError("A stage has an allocate or rate step, which 0002 cannot run.")
+        for step in steps:
+            added = NEW_SETTINGS.get(str(step.get("kind")), {})
+            chosen = step.get("settings", {})
+            if any(name in chosen and chosen[name] != value for name, value in added.items()):
+                raise RuntimeError(
+                    "A step uses a setting 0002 does not have (a private or named brainstorm, "
+                    "a vote on themes, or a Schulze ranking)."
+                )
     merged = bind.execute(sa.text("SELECT COUNT(*) FROM idea WHERE merged_into IS NOT NULL"))
     rounds = bind.execute(sa.text("SELECT COUNT(*) FROM stageround"))
     if merged.scalar_one() or rounds.scalar_one():
