@@ -142,6 +142,12 @@ def merge_ideas(
         others.append(idea)
     if not others:
         raise DomainError("invalid_merge", "Name at least one idea to merge into another.")
+    themes = {row.into for row in _live_groups(db, stage)}
+    if into in themes or any(idea.id in themes for idea in others):
+        raise DomainError(
+            "invalid_merge",
+            "The room is voting on this theme as one item; move back to change the themes.",
+        )
     _merge(db, stage, keep, others, group=False)
     db.commit()
     return keep, [idea.id for idea in others if idea.id is not None]

@@ -69,8 +69,17 @@ def pairwise(ballots: Sequence[Ballot], candidates: Sequence[int]) -> dict[int, 
 
 def borda_beaten(ballots: Sequence[ScoreBallot], candidates: Sequence[int]) -> dict[int, int]:
     """Borda as "how many items each ballot puts it above". On an order of a shortlist of k
-    this is the usual count: first place k-1 points, last 0, unranked 0."""
-    return borda_of(pairwise_scored(ballots, candidates))
+    this is the usual count: first place k-1 points, last 0, unranked 0. Per ballot only the
+    items it names score: each beats every item it leaves out and those it scores lower."""
+    allowed = set(candidates)
+    scores = dict.fromkeys(candidates, 0)
+    m = len(candidates)
+    for ballot in ballots:
+        present = [(a, score) for a, score in ballot.items() if a in allowed]
+        absent = m - len(present)
+        for a, score in present:
+            scores[a] += absent + sum(1 for _b, other in present if score > other)
+    return scores
 
 
 def borda_of(d: Mapping[int, Mapping[int, int]]) -> dict[int, int]:
@@ -260,7 +269,10 @@ def allocation_agreement(
     """Per item, from what each participant who took part gave it (dots or points, 0 if
     nothing): amounts are measured against the largest amount anyone gave one item, and an
     item is contested when at least 30% gave it at least half that and at least 30% nothing."""
-    largest = max((n for entry in entries for n in entry.values()), default=0)
+    counted = set(items)  # dots on a hidden idea do not count, here either
+    largest = max(
+        (n for entry in entries for item, n in entry.items() if item in counted), default=0
+    )
     out: dict[int, Agreement] = {}
     for item in items:
         given = [entry.get(item, 0) for entry in entries]
@@ -372,19 +384,34 @@ class Standings:
     condorcet_winner: int | None = None
 
 
+LEADING = 40
+"""Schulze and Copeland compare the step's leading items (its own top `LEADING`, or twice its
+picks when that is more) rather than every idea: a stage can hold hundreds of ideas, Schulze
+costs the cube of their number, and an item far down the step's own order is not one the
+methods could disagree about picking. With fewer items, the comparison covers them all."""
+
+
+def leading(order: Sequence[int], picks: int) -> list[int]:
+    """The items the robustness check compares: the head of the step's own order."""
+    return list(order[: max(LEADING, 2 * picks)])
+
+
 def method_orders(
     ballots: Sequence[ScoreBallot],
     candidates: Sequence[int],
     tie_breaks: Sequence[Mapping[int, float]],
+    among: Sequence[int] | None = None,
 ) -> dict[str, list[int]]:
-    """The order under Borda, Schulze and Copeland. Borda's ties go to the tie-breaks; the
-    others' to Borda first, then the tie-breaks; then the earlier item."""
-    d = pairwise_scored(ballots, candidates)
-    borda = {a: float(n) for a, n in borda_of(d).items()}
+    """The order under Borda (over every candidate), Schulze and Copeland (over `among`, the
+    leading candidates, or all of them). Borda's ties go to the tie-breaks; the others' to
+    Borda first, then the tie-breaks; then the earlier item."""
+    pool = list(candidates if among is None else among)
+    d = pairwise_scored(ballots, pool)
+    borda = {a: float(n) for a, n in borda_beaten(ballots, candidates).items()}
     copeland = {a: float(n) for a, n in copeland_scores(d).items()}
     return {
         "borda": _ordered(borda, tie_breaks),
-        "schulze": schulze_order_of(d, candidates, [borda, *tie_breaks]),
+        "schulze": schulze_order_of(d, pool, [borda, *tie_breaks]),
         "copeland": _ordered(copeland, [borda, *tie_breaks]),
     }
 
@@ -465,7 +492,12 @@ def allocation_standings(
         {item: {key: totals[item]} for item in items},
         voters=len(entries),
         picks=picks,
-        methods=method_orders(ballots, items, [{i: float(n) for i, n in totals.items()}]),
+        methods=method_orders(
+            ballots,
+            items,
+            [{i: float(n) for i, n in totals.items()}],
+            among=leading(order, picks),
+        ),
     )
 
 
@@ -520,7 +552,7 @@ def rating_standings(
         extra,
         voters=len(entries),
         picks=picks,
-        methods=method_orders(ballots, items, [scores]),
+        methods=method_orders(ballots, items, [scores], among=leading(order, picks)),
     )
 
 

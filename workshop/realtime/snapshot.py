@@ -164,6 +164,8 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
         ideas.append(item)
     visible = set(data.visible_ids(stage.id))
     progress["ideas"] = len(visible)
+    # A theme's ideas stay listed while the room votes on it as one item (they are merged).
+    members = {i.id for i in data.ideas.get(stage.id, []) if not i.hidden}
     state["private"] = private
     state["ideas"] = [] if private else ideas
     state["selected"] = [
@@ -175,7 +177,7 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
         []
         if private
         else [
-            {"title": g["title"], "idea_ids": [i for i in g["idea_ids"] if i in visible]}
+            {"title": g["title"], "idea_ids": [i for i in g["idea_ids"] if i in members]}
             for g in stage.groups
         ]
     )

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from .. import activities
-from ..activities import brainstorm, common, scoring
+from ..activities import common, scoring
 from ..core import steps
 from ..core.errors import DomainError
 from ..persistence.models import Idea, Plan, Stage, Workshop, utcnow
@@ -49,10 +49,11 @@ def reveal_results(db: Session, *, workshop: Workshop, stage_id: int) -> Stage:
     kinds = common.kinds(stage)
     kind = common.current_kind(stage)
     index = stage.step_index
-    if kind == "brainstorm" and brainstorm.is_private(stage):
-        stage.reveals = [*stage.reveals, index]
-        db.add(stage)
-        db.commit()
+    if kind == "brainstorm" and stage.steps[index].get("settings", {}).get("private"):
+        if index not in stage.reveals:
+            stage.reveals = [*stage.reveals, index]
+            db.add(stage)
+            db.commit()
         return stage
     if not any(steps.has_reached(kinds, index, k) for k in scoring.scoring_kinds()):
         raise DomainError("wrong_phase", "There are no results to reveal before voting starts.")
