@@ -178,7 +178,9 @@ def _on_idea_submit(
         text=payload.text,
         client_id=payload.client_id,
     )
-    stage = get_stage(db, workshop_id=idea.workshop_id, stage_id=idea.stage_id)
+    # The stage submit_idea loaded (the session keeps it after the commit): no second query.
+    stage = db.get(Stage, idea.stage_id)
+    assert stage is not None
     authors = None
     if is_named(stage):
         authors = [participant.name] if participant is not None and participant.name else []
