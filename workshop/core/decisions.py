@@ -11,6 +11,7 @@ are tied with each other, so a voter who ranks only a favourite still says somet
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -77,8 +78,9 @@ def borda_beaten(ballots: Sequence[ScoreBallot], candidates: Sequence[int]) -> d
     for ballot in ballots:
         present = [(a, score) for a, score in ballot.items() if a in allowed]
         absent = m - len(present)
+        ranked = sorted(score for _a, score in present)
         for a, score in present:
-            scores[a] += absent + sum(1 for _b, other in present if score > other)
+            scores[a] += absent + bisect.bisect_left(ranked, score)
     return scores
 
 
