@@ -197,6 +197,9 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
     risks.get_by_label("Title", exact=True).fill("Risks")
     risks.get_by_label("Prompt").fill("What could stop us from getting there?")
     risks.get_by_label("Dots per person").fill("3")
+    # A private brainstorm (a checkbox), and a vote on the themes (a list of choices).
+    risks.get_by_label("Private until revealed").check()
+    risks.get_by_label("Vote on").select_option(label="the themes")
     # A rank step lands after the results, where the server does not take it.
     risks.get_by_label("Step to add to").select_option("rank")
     risks.get_by_role("button", name="Add step").click()
@@ -238,8 +241,8 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
             "prompt": "What could stop us from getting there?",
             "started": False,
             "steps": [
-                {"kind": "brainstorm"},
-                {"kind": "vote", "dot_budget": 3, "max_dots_per_idea": 3},
+                {"kind": "brainstorm", "private": True, "named": False},
+                {"kind": "vote", "dot_budget": 3, "max_dots_per_idea": 3, "on": "groups"},
                 {"kind": "done", "select_count": 3},
             ],
         },
