@@ -16,7 +16,13 @@ from tests.factories import Room, ok
 from tests.test_events import database, drain, inbox, phase
 from workshop.services.agenda import BUILT_IN_DIR
 
-BUILT_IN = ["strategic-plan", "full-strategic-plan", "align-programs-projects", "vision-refresh"]
+BUILT_IN = [
+    "strategic-plan",
+    "full-strategic-plan",
+    "align-programs-projects",
+    "vision-refresh",
+    "prioritise-projects",
+]
 CLASSIC = ["brainstorm", "vote", "rank", "done"]
 
 
