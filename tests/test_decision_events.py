@@ -1103,3 +1103,85 @@ def test_ideas_are_anonymous_by_default(room: Room) -> None:
     assert all("authors" not in m["idea"] for m in inbox(d.fac)["idea:added"])
     for stage in (d.console(), d.phone(d.ben)[0], d.screen()):
         assert all("authors" not in i for i in stage["ideas"])
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_revealing_the_ratings_does_not_show_a_later_votes_dots(room: Room) -> None:
+    """Each step is revealed on its own: the ratings shown to the room, the dots of the vote
+    after them stay hidden from phones and the projector until their own reveal."""
+    d = open_desk(room, step("brainstorm"), step("rate"), step("vote"), step("done"))
+    a, b = d.ideas(2)
+    d.to("rate")
+    ratings(d.ana, d.sid, {a: rating(5, 1)})
+    d.reveal()
+    d.to("vote")
+    dots(d.ben, d.sid, {b: 3})
+    d.settle()
+    for stage in (d.phone(d.cy)[0], d.screen()):
+        assert stage["revealed"] is False
+        assert all("votes" not in idea for idea in stage["ideas"])
+        assert stage["decision"] is None
+    assert d.reveal()["revealed"] is True
+    assert [i["votes"] for i in d.screen()["ideas"]] == [0, 3]
+
+
+def test_a_shortlist_built_from_hidden_points_reaches_the_room_in_writing_order(
+    room: Room,
+) -> None:
+    d = open_desk(
+        room,
+        step("brainstorm"),
+        step("allocate"),
+        step("rank", shortlist_size=3),
+        step("done"),
+    )
+    a, b, c = d.ideas(3)
+    d.to("allocate")
+    points(d.ana, d.sid, {c: 60, b: 40})
+    d.to("rank")
+    assert d.console()["shortlist"] == [c, b, a]
+    for stage in (d.phone(d.ben)[0], d.screen()):
+        assert stage["shortlist"] == [a, b, c]
+        assert stage["shortlist_ranked"] is False
+
+
+def test_undoing_a_merge_survives_a_later_unrelated_merge(room: Room) -> None:
+    """Ana's dots on the first merge's ideas come back although a second merge changed
+    another part of her allocation; nothing is lost and the budget holds."""
+    d = open_desk(room, step("brainstorm"), step("vote", dot_budget=6, max_dots_per_idea=3))
+    a, b, c, e = d.ideas(4)
+    d.to("vote")
+    dots(d.ana, d.sid, {a: 2, b: 2, c: 1, e: 1})
+    merge(d, a, b)  # a: 3 (capped), b gone
+    merge(d, c, e)  # c: 2, e gone
+    unmerge(d, b)
+    _stage, me = d.phone(d.ana)
+    assert me["votes"] == {str(d.sid): keyed({a: 2, b: 2, c: 2})}
+    assert me["remaining"] == {str(d.sid): 0}
+
+
+def test_merging_an_idea_of_a_theme_keeps_the_themes_editable(room: Room) -> None:
+    d = open_desk(room, step("brainstorm"), step("vote"))
+    a, b, c = d.ideas(3)
+    ok(d.fac, "group:set", {"stage_id": d.sid, "groups": [{"title": "T", "idea_ids": [a, b]}]})
+    merge(d, c, b)
+    groups = d.console()["groups"]
+    assert groups == [{"title": "T", "idea_ids": [a, c]}]
+    assert ok(d.fac, "group:set", {"stage_id": d.sid, "groups": groups})["groups"] == groups
+
+
+def test_moving_back_keeps_a_closed_round_and_merging_after_it_is_refused(room: Room) -> None:
+    d = open_desk(room, step("brainstorm"), step("vote"), step("done"))
+    a, b = d.ideas(2)
+    d.to("vote")
+    dots(d.ana, d.sid, {a: 2})
+    d.reveal()
+    start_round(d)
+    d.to("brainstorm")
+    d.to("vote")
+    stage = d.console()
+    assert stage["round"] == 2
+    assert [r["round"] for r in stage["rounds"]] == [1]
+    refuse(room, d.fac, "idea:merge", {"idea_ids": [b], "into": a}, "wrong_phase")

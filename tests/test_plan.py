@@ -468,7 +468,7 @@ def test_the_notes_report_what_moved_between_rounds() -> None:
         },
     ]
     notes = decision_notes(RANK_STEPS, rank_decision(round=2, items=items), TEXTS)
-    moved = next(note for note in notes if note.startswith("Two rounds"))
+    moved = next(note for note in notes if note.startswith("The ranking had two rounds"))
     assert moved.endswith(
         "What moved between rounds: Beta rose from place 3 to 1; Alpha fell from place 1 to 2; "
         "Gamma fell from place 2 to 3."
@@ -527,3 +527,20 @@ def test_the_appendix_shows_how_it_was_decided_and_each_ideas_consensus() -> Non
     html = render_html(plan).split("Appendix: every idea", 1)[1]
     assert "<li>Decided by &lt;b&gt;magic&lt;/b&gt; *today*.</li>" in html
     assert '<td class="num">0.31 split</td>' in html
+
+
+def test_the_notes_report_a_second_round_of_an_earlier_step_too() -> None:
+    points = {
+        "kind": "allocate",
+        "round": 2,
+        "items": [
+            {"idea_id": 3, "rank": 1, "score": 60, "round1": {"rank": 2, "score": 30}, "moved": 1},
+            {"idea_id": 1, "rank": 2, "score": 40, "round1": {"rank": 1, "score": 70}, "moved": -1},
+        ],
+    }
+    notes = decision_notes(RANK_STEPS, rank_decision(), TEXTS, [points])
+    assert (
+        "The points had two rounds: the round-1 results were shown and discussed, then everyone "
+        "could change their entries; the results are from round 2. What moved between rounds: "
+        "Gamma rose from place 2 to 1; Alpha fell from place 1 to 2."
+    ) in notes

@@ -163,9 +163,14 @@ class Allocate(Activity):
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
         out: dict[int, dict[int, Any]] = {sid: {} for sid in stage_ids}
-        query = select(Allocation).where(col(Allocation.stage_id).in_(stage_ids))
-        for row in db.exec(query.order_by(col(Allocation.idea_id))):
-            out[row.stage_id].setdefault(row.participant_id, {})[str(row.idea_id)] = row.points
+        # Plain columns, not ORM objects: a live tally reads every row of the stage.
+        query = select(
+            Allocation.stage_id, Allocation.participant_id, Allocation.idea_id, Allocation.points
+        ).where(col(Allocation.stage_id).in_(stage_ids))
+        for stage_id, participant_id, idea_id, value in db.exec(
+            query.order_by(col(Allocation.idea_id))
+        ):
+            out[stage_id].setdefault(participant_id, {})[str(idea_id)] = value
         return out
 
     def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
@@ -194,6 +199,11 @@ class Allocate(Activity):
         self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
     ) -> Any:
         return merging.merge_amounts(entry, into, absorbed, int(settings["per_item_cap"]))
+
+    def fits(self, entry: Any, settings: Mapping[str, Any]) -> bool:
+        values = list((entry or {}).values())
+        cap, budget = int(settings["per_item_cap"]), int(settings["budget"])
+        return sum(values) <= budget and all(0 <= n <= cap for n in values)
 
     def standings(
         self,

@@ -196,6 +196,10 @@ class Activity:
         """One participant's entry once `absorbed` ideas are merged into `into`."""
         return entry
 
+    def fits(self, entry: Any, settings: Mapping[str, Any]) -> bool:
+        """Whether an entry keeps the step's limits (budgets, caps)."""
+        return True
+
     def standings(
         self,
         stage: Stage,

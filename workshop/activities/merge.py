@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from ..core import merging, rules, steps
 from ..core.errors import DomainError
 from ..core.payloads import IdeaId, Payload, ShortText, StageId
-from ..persistence.models import Idea, IdeaMerge, Stage, Workshop
+from ..persistence.models import Idea, IdeaMerge, Stage, StageRound, Workshop
 from ..persistence.queries import get_idea, get_stage, require_active, visible_idea_ids
 from . import common
 from .base import Outcome, StateChanged
@@ -112,10 +112,30 @@ def _merge(
         db.add(idea)
     if stage.shortlist:
         stage.shortlist = merging.merge_order(stage.shortlist, into.id, ids)
-        db.add(stage)
+    if stage.groups and not group:
+        stage.groups = merged_groups(stage.groups, into.id, ids)
+    db.add(stage)
     row = IdeaMerge(stage_id=stage.id, into=into.id, idea_ids=ids, group=group, entries=record)
     db.add(row)
     return row
+
+
+def merged_groups(
+    groups: Sequence[Mapping[str, Any]], into: int, absorbed: Sequence[int]
+) -> list[dict[str, Any]]:
+    """Themes once `absorbed` are merged into `into`: the merged ideas leave their themes, and
+    `into` takes the first theme any of them was in when it was in none."""
+    gone = set(absorbed)
+    placed = any(into in g.get("idea_ids", []) for g in groups)
+    out: list[dict[str, Any]] = []
+    for group in groups:
+        ids = list(group.get("idea_ids", []))
+        kept = [i for i in ids if i not in gone]
+        if not placed and len(kept) < len(ids):
+            kept.append(into)
+            placed = True
+        out.append({"title": group["title"], "idea_ids": kept})
+    return out
 
 
 def merge_ideas(
@@ -127,6 +147,11 @@ def merge_ideas(
     keep = get_idea(db, workshop_id=workshop.id, idea_id=into)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=keep.stage_id)
     check_open(stage, "merged")
+    if db.exec(select(StageRound).where(StageRound.stage_id == stage.id)).first() is not None:
+        raise DomainError(
+            "wrong_phase",
+            "This stage has had a second round; merging now would change round 1's results.",
+        )
     visible = set(visible_idea_ids(db, stage.id or 0))
     if into not in visible:
         raise DomainError("invalid_merge", f"Idea {into} is hidden or merged already.")
@@ -154,17 +179,26 @@ def merge_ideas(
 
 
 def _undo(db: Session, stage: Stage, row: IdeaMerge, *, force: bool) -> None:
-    """Put back what the merge moved. A participant whose entry changed since keeps it, unless
-    `force` (dissolving a vote on themes, where the theme item itself goes)."""
+    """Put back what the merge moved (see `merging.restore_entry`): a participant who has
+    changed what they gave the merged ideas since keeps it, and so does one whose entry would
+    no longer fit the budget. `force` (dissolving a vote on themes, where the theme item
+    itself goes) puts back every entry as it was."""
     assert stage.id is not None
+    touched = {str(i) for i in row.idea_ids} | {str(row.into)}
+    settings = dict(_scoring_steps(stage))
     for kind, change in row.entries.items():
         activity = _registry()[kind]
         current = activity.entries(db, [stage.id]).get(stage.id, {})
         restore: dict[int, Any] = {}
         for key, after in change.get("after", {}).items():
             participant_id = int(key)
-            if force or merging.same_entry(current.get(participant_id), after):
-                restore[participant_id] = change["before"].get(key)
+            before = change["before"].get(key)
+            if force:
+                restore[participant_id] = before
+                continue
+            back = merging.restore_entry(current.get(participant_id), before, after, touched)
+            if back is not None and activity.fits(back, settings.get(kind, {})):
+                restore[participant_id] = back
         if restore:
             activity.write_entries(db, stage, restore)
     for idea in db.exec(select(Idea).where(col(Idea.merged_into) == row.into)):

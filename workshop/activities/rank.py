@@ -114,12 +114,23 @@ def _on_ranking_set(db: Session, participant: Participant, payload: RankingSetPa
     return Outcome(ack={"order": order}, publish=(Tally(stage.id),) if changed else ())
 
 
+def shortlist_ranked(stage: Stage, audience: Audience) -> bool:
+    """Whether this audience gets the shortlist in score order: the facilitator always; the
+    room once the step that built it was revealed (or the stage is decided)."""
+    if audience == "facilitator" or stage.decided:
+        return True
+    rank_index = common.step_index_of(stage, KIND)
+    before = scoring.latest_index(stage, before=rank_index)
+    return before is not None and scoring.is_revealed(stage, before)
+
+
 def shortlist_for(stage: Stage, audience: Audience) -> list[int]:
-    """The shortlist from "rank" on: by dots for the facilitator and once revealed, otherwise
-    in the order the ideas were written, so its order does not leak the hidden dot ranking."""
+    """The shortlist from "rank" on: in score order for the facilitator and once the step
+    that built it was revealed, otherwise in the order the ideas were written, so its order
+    does not leak the hidden dots (or points, or ratings)."""
     if not stage.shortlist:
         return []
-    if audience == "facilitator" or stage.revealed:
+    if shortlist_ranked(stage, audience):
         return list(stage.shortlist)
     return sorted(stage.shortlist)
 
@@ -127,7 +138,10 @@ def shortlist_for(stage: Stage, audience: Audience) -> list[int]:
 class Rank(Activity):
     kind = KIND
     label = "Rank"
-    description = "The top ideas by dots are shortlisted; everyone puts the shortlist in order."
+    description = (
+        "The top ideas of the step before (dots, points or impact) are shortlisted; everyone "
+        "puts the shortlist in order."
+    )
     settings = RankSettings
     tables = (Ranking,)
     events = (
@@ -160,9 +174,11 @@ class Rank(Activity):
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
         out: dict[int, dict[int, Any]] = {sid: {} for sid in stage_ids}
-        query = select(Ranking).where(col(Ranking.stage_id).in_(stage_ids))
-        for ranking in db.exec(query.order_by(col(Ranking.participant_id))):
-            out[ranking.stage_id][ranking.participant_id] = list(ranking.idea_order)
+        query = select(Ranking.stage_id, Ranking.participant_id, Ranking.idea_order).where(
+            col(Ranking.stage_id).in_(stage_ids)
+        )
+        for stage_id, participant_id, order in db.exec(query.order_by(col(Ranking.participant_id))):
+            out[stage_id][participant_id] = list(order)
         return out
 
     def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
@@ -221,6 +237,7 @@ class Rank(Activity):
                 "shortlist_size": settings["shortlist_size"],
                 "method": settings.get("method", "borda"),
                 "shortlist": shortlist_for(stage, audience),
+                "shortlist_ranked": shortlist_ranked(stage, audience),
             },
             progress={"rankers": data.parts[KIND]["rankers"].get(stage.id, 0)},
         )

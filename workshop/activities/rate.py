@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 from sqlalchemy import delete, distinct, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel, col, select
 
@@ -177,12 +178,18 @@ class Rate(Activity):
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
         out: dict[int, dict[int, Any]] = {sid: {} for sid in stage_ids}
-        query = select(Rating).where(col(Rating.stage_id).in_(stage_ids))
-        for row in db.exec(query.order_by(col(Rating.idea_id))):
-            out[row.stage_id].setdefault(row.participant_id, {})[str(row.idea_id)] = [
-                row.impact,
-                row.effort,
-            ]
+        # Plain columns, not ORM objects: a live tally reads every row of the stage.
+        query = sa_select(
+            col(Rating.stage_id),
+            col(Rating.participant_id),
+            col(Rating.idea_id),
+            col(Rating.impact),
+            col(Rating.effort),
+        ).where(col(Rating.stage_id).in_(stage_ids))
+        for stage_id, participant_id, idea_id, impact, effort in db.execute(
+            query.order_by(col(Rating.idea_id))
+        ):
+            out[stage_id].setdefault(participant_id, {})[str(idea_id)] = [impact, effort]
         return out
 
     def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:

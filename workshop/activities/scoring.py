@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from ..core import decisions
@@ -218,16 +217,14 @@ def enter_scoring(db: Session, stage: Stage, settings: Mapping[str, Any]) -> Non
 
 
 def unwind_scoring(db: Session, stage: Stage) -> None:
-    """Leaving a scoring step backwards: its closed rounds and reveal go; a vote on themes is
-    undone if no earlier step votes on them."""
+    """Leaving a scoring step backwards: its results are hidden again until the next reveal
+    (its closed rounds are kept: coming back continues where the room was); a vote on themes
+    is undone if no earlier step votes on them."""
     assert stage.id is not None
     index = stage.step_index
-    db.execute(
-        delete(StageRound).where(
-            col(StageRound.stage_id) == stage.id, col(StageRound.step_index) == index
-        )
-    )
     stage.reveals = [i for i in stage.reveals if i != index]
+    if common.kinds(stage)[index] == "vote":
+        stage.revealed = False
     earlier = [s.get("settings", {}).get("on") for s in stage.steps[:index]]
     if stage.steps[index].get("settings", {}).get("on") == "groups" and "groups" not in earlier:
         from . import merge

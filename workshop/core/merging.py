@@ -9,6 +9,10 @@ ideas moves to the one that remains:
   ratings of those ideas, rounded half up (a rating of the remaining idea counts like the rest).
 - rankings: the remaining idea takes the best place any of them had; the others drop out.
 
+Undoing a merge puts back, for each participant, what they held on the merged ideas, as long
+as those ideas still hold what the merge left (see `restore_entry`) and the result still fits
+the step's budget.
+
 Entries are in their JSON shape, keyed by idea ids written as text.
 """
 
@@ -63,6 +67,25 @@ def merge_order(order: Sequence[int], into: int, absorbed: Sequence[int]) -> lis
         if item not in out:
             out.append(item)
     return out
+
+
+def restore_entry(current: Any, before: Any, after: Any, touched: set[str]) -> Any | None:
+    """What undoing a merge puts back for one participant, or None to keep what they have.
+
+    Keyed entries (dots, points, ratings) are compared on the ideas the merge touched only,
+    so a later, unrelated change (or merge) elsewhere in the entry does not block the undo:
+    if those ideas still hold what the merge left, they get back what they held before it.
+    An order is put back only if it is still exactly what the merge left.
+    """
+    if isinstance(after, dict) or isinstance(before, dict):
+        now = dict(current or {})
+        left = dict(after or {})
+        if any(now.get(key) != left.get(key) for key in touched):
+            return None
+        kept = {k: v for k, v in now.items() if k not in touched}
+        kept.update({k: v for k, v in dict(before or {}).items() if k in touched})
+        return dict(sorted(kept.items(), key=lambda kv: int(kv[0])))
+    return before if same_entry(current, after) else None
 
 
 def same_entry(a: Any, b: Any) -> bool:

@@ -145,13 +145,43 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+STEP_WORDS = {
+    "vote": "The dot vote",
+    "allocate": "The points",
+    "rate": "The ratings",
+    "rank": "The ranking",
+}
+
+
+def _moved_note(decision: Mapping[str, Any], texts: Mapping[int, str]) -> str:
+    """One step's second round in a sentence, with what moved between the rounds."""
+    moved = [
+        (texts.get(int(item["idea_id"]), ""), item)
+        for item in decision.get("items", [])
+        if item.get("moved")
+    ]
+    lines = "; ".join(
+        f"{text} {'rose' if item['moved'] > 0 else 'fell'} from place "
+        f"{item['round1']['rank']} to {item['rank']}"
+        for text, item in moved
+    )
+    step = STEP_WORDS.get(str(decision.get("kind")), "This step")
+    return (
+        f"{step} had two rounds: the round-1 results were shown and discussed, then everyone "
+        "could change their entries; the results are from round 2. What moved between rounds: "
+        + (lines + "." if lines else "nothing.")
+    )
+
+
 def decision_notes(
     steps: Sequence[Mapping[str, Any]],
     decision: Mapping[str, Any] | None,
     texts: Mapping[int, str],
+    rounds: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[str, ...]:
     """How a stage was decided, in plain sentences for the plan's appendix: the method and its
-    settings, the shortlist, tie-breaks, rounds and what moved, agreement and robustness."""
+    settings, the shortlist, tie-breaks, rounds and what moved, agreement and robustness.
+    `rounds` are the final standings of the stage's other steps that had two rounds."""
     kinds = [str(step["kind"]) for step in steps]
     settings = {str(step["kind"]): dict(step.get("settings", {})) for step in steps}
     notes: list[str] = []
@@ -192,35 +222,24 @@ def decision_notes(
             "Borda score, then more dots, then the earlier idea."
         )
     elif kind == "vote":
-        notes.append(f"Decided by {people}' dots; on equal dots the earlier idea goes first.")
+        notes.append(f"Decided by the dots of {people}; on equal dots the earlier idea goes first.")
     elif kind == "allocate":
-        notes.append(f"Decided by {people}' points; on equal points the earlier idea goes first.")
+        notes.append(
+            f"Decided by the points of {people}; on equal points the earlier idea goes first."
+        )
     elif kind == "rate":
         notes.append(
-            f"Decided by {people}' ratings: the highest mean impact first, then the lower mean "
-            "effort."
+            f"Decided by the ratings of {people}: the highest mean impact first, then the lower "
+            "mean effort."
         )
     notes.append(
         "Every item was kept."
         if select == 0
         else f"The top {_plural(select, 'item was', 'items were')} selected."
     )
-    if int(decision.get("round", 1)) > 1:
-        moved = [
-            (texts.get(int(item["idea_id"]), ""), item)
-            for item in decision.get("items", [])
-            if item.get("moved")
-        ]
-        lines = "; ".join(
-            f"{text} {'rose' if item['moved'] > 0 else 'fell'} from place "
-            f"{item['round1']['rank']} to {item['rank']}"
-            for text, item in moved
-        )
-        notes.append(
-            "Two rounds: the round-1 results were shown and discussed, then everyone could "
-            "change their entries; the results are from round 2. What moved between rounds: "
-            + (lines + "." if lines else "nothing.")
-        )
+    for earlier in (*rounds, decision):
+        if int(earlier.get("round", 1)) > 1:
+            notes.append(_moved_note(earlier, texts))
     picks = int(decision.get("picks", 0))
     if 0 < picks < len(decision.get("items", [])):
         if decision.get("robust"):

@@ -248,6 +248,7 @@ def participant_parts(
             "allocations": {},
             "ratings": {},
             "private_ideas": [],
+            "merged_ideas": [],
         }
     for idea in sorted(
         (idea for ideas in data.ideas.values() for idea in ideas if not idea.hidden),
@@ -255,6 +256,19 @@ def participant_parts(
     ):
         if idea.participant_id in me and idea.merged_into is None:
             me[idea.participant_id]["ideas"].append(idea.id)
+    texts = {idea.id: idea.text for ideas in data.ideas.values() for idea in ideas}
+    for ideas in data.ideas.values():
+        for idea in ideas:
+            if idea.participant_id in me and idea.merged_into is not None and not idea.hidden:
+                me[idea.participant_id]["merged_ideas"].append(
+                    {
+                        "id": idea.id,
+                        "stage_id": idea.stage_id,
+                        "text": idea.text,
+                        "into": idea.merged_into,
+                        "into_text": texts.get(idea.merged_into, ""),
+                    }
+                )
     for stage in data.stages:
         if brainstorm.is_private(stage):
             for idea in data.ideas.get(stage.id or 0, []):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from .. import plan as plan_module
 from ..activities import common, done, scoring
 from ..core import levels
-from ..persistence.models import Plan, Workshop
+from ..persistence.models import Plan, Stage, Workshop
 from ..persistence.queries import list_stages, merged_ideas, participant_count, visible_ideas
 
 GAP_KINDS = (
@@ -71,7 +72,10 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
                 completed=stage.decided,
                 items=tuple(items),
                 how=plan_module.decision_notes(
-                    stage.steps, decision, {i: idea.text for i, idea in ideas.items()}
+                    stage.steps,
+                    decision,
+                    {i: idea.text for i, idea in ideas.items()},
+                    other_rounds(db, stage, decision),
                 )
                 if stage.decided
                 else (),
@@ -95,6 +99,33 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
         gaps=lines,
         aligned=links_items,
     )
+
+
+def other_rounds(
+    db: Session, stage: Stage, decision: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The final standings of every step of the stage that had a second round, other than
+    the step that decided it (whose standings are `decision`)."""
+    assert stage.id is not None
+    closed = scoring.load_rounds(db, [stage.id]).get(stage.id, [])
+    deciding = decision["step"] if decision else None
+    out = []
+    for index in sorted({r.step_index for r in closed} - {deciding}):
+        if index >= len(stage.steps):
+            continue
+        standings = scoring.read_standings(db, stage, index)
+        if standings is None:
+            continue
+        previous = scoring.rounds_of(closed, index)
+        out.append(
+            scoring.decision_json(
+                standings,
+                index=index,
+                round_number=len(previous) + 1,
+                previous=previous[-1].standings,
+            )
+        )
+    return out
 
 
 def build_plan(db: Session, *, workshop: Workshop, finished_at: datetime) -> Plan:

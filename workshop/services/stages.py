@@ -42,8 +42,8 @@ def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> 
 
 def reveal_results(db: Session, *, workshop: Workshop, stage_id: int) -> Stage:
     """Show the room what the stage's current step has gathered (idempotent): a private
-    brainstorm's ideas, or a scoring step's totals and standings. After the first scoring
-    step, it also shows release 1's dot totals."""
+    brainstorm's ideas, or a scoring step's totals and standings. Once the vote step is
+    reached, it also shows release 1's dot totals (`revealed`)."""
     require_active(workshop)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
     kinds = common.kinds(stage)
@@ -58,7 +58,9 @@ def reveal_results(db: Session, *, workshop: Workshop, stage_id: int) -> Stage:
     if not any(steps.has_reached(kinds, index, k) for k in scoring.scoring_kinds()):
         raise DomainError("wrong_phase", "There are no results to reveal before voting starts.")
     changed = False
-    if not stage.revealed:
+    # Release 1's flag shows the dot totals: set it only once the vote step is reached, so
+    # revealing an earlier step (ratings, say) does not show a later vote's live dots.
+    if not stage.revealed and steps.has_reached(kinds, index, "vote"):
         stage.revealed = True
         changed = True
     if kind in scoring.scoring_kinds() and index not in stage.reveals:

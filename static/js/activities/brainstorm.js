@@ -48,6 +48,7 @@ function phoneView(ctx) {
     ? (me.private_ideas || []).filter((idea) => idea.stage_id === stage.id)
     : stage.ideas.filter((idea) => myIds.has(idea.id));
   const waiting = ideas.items.filter((item) => item.stage_id === stage.id);
+  const merged = (me.merged_ideas || []).filter((idea) => idea.stage_id === stage.id);
   const settings = (stage.steps[stage.step] || {}).settings || {};
   return el("div", {},
     stage.private ? el("p", { class: "card notice" }, "Private brainstorm: you see only your own ideas until the facilitator reveals everyone's, so nobody is swayed by the first ideas.") : null,
@@ -61,11 +62,13 @@ function phoneView(ctx) {
       el("button", { class: "primary wide", type: "submit", dataset: { focus: "send-idea" } }, "Send idea"),
     ),
     el("section", { class: "card", "aria-labelledby": "mine-title" },
-      el("h2", { id: "mine-title" }, `Your ideas (${mine.length + waiting.length})`),
-      mine.length + waiting.length === 0
+      el("h2", { id: "mine-title" }, `Your ideas (${mine.length + merged.length + waiting.length})`),
+      mine.length + merged.length + waiting.length === 0
         ? el("p", { class: "muted" }, "Nothing yet. Short and specific works best.")
         : el("ul", { class: "idea-list" },
           mine.map((idea) => el("li", {}, wording(idea), authorsLine(idea))),
+          merged.map((idea) => el("li", {}, idea.text,
+            el("div", { class: "small muted" }, `Merged with a similar idea: “${idea.into_text}”`))),
           waiting.map((item) => el("li", { class: item.error ? "failed" : "pending" },
             item.text,
             el("div", { class: "small" }, item.error

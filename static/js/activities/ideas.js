@@ -38,7 +38,7 @@ export function consoleIdeas(ctx, ideas, {
     extra ? extra(idea) : null),
   figureOf ? el("span", { class: "total" }, figureOf(idea)) : el("span"),
   el("span", { class: "row idea-tools" },
-    canMerge ? mergeButtons(ctx, idea, merging) : null,
+    canMerge && !stage.rounds?.length ? mergeButtons(ctx, idea, merging) : null,
     canHide ? el("button", {
       type: "button", class: "quiet small", dataset: { focus: `hide-${idea.id}` },
       "aria-label": `${idea.hidden ? "Show" : "Hide"}: ${idea.text}`,
@@ -54,7 +54,7 @@ const mergeTarget = new Map();
 
 function mergeButtons(ctx, idea, merging) {
   const { stage } = ctx;
-  if (idea.hidden) return null;
+  if (idea.hidden || idea.theme) return null; // a theme being voted on changes by moving back
   const undo = idea.merged && idea.merged.length && !idea.theme ? el("button", {
     type: "button", class: "quiet small", dataset: { focus: `unmerge-${idea.id}` },
     "aria-label": `Undo the merge into: ${idea.text}`,

@@ -1,6 +1,6 @@
-// Rank: the top ideas by dots form a shortlist; everyone puts it in order, by dragging the
-// handle or with the arrow buttons. Until the reveal, phones and the projector get the
-// shortlist in writing order (no places, no dots).
+// Rank: the top ideas of the step before (dots, points or impact) form a shortlist; everyone
+// puts it in order, by dragging the handle or with the arrow buttons. Until that step was
+// revealed, phones and the projector get the shortlist in writing order (no places, no dots).
 
 import { el, ideaText, plural } from "../common.js";
 import { wording } from "../items.js";
@@ -149,9 +149,9 @@ function projectorView(ctx) {
         return el("li", {}, el("span", { class: "place" }, i + 1), el("span", {}, idea ? wording(idea) : "", " ", consensusBadge(item), movedBadge(item)),
           el("span", { class: "figures" }, item ? plural(item.score, "pt", "pts") : ""));
       }))
-      : el(stage.revealed ? "ol" : "ul", { class: "present-results" }, stage.shortlist.map((id, i) => {
+      : el(stage.shortlist_ranked ? "ol" : "ul", { class: "present-results" }, stage.shortlist.map((id, i) => {
         const idea = stage.ideas.find((item) => item.id === id);
-        return el("li", {}, el("span", { class: "place" }, stage.revealed ? i + 1 : "•"), el("span", {}, idea ? wording(idea) : ""),
+        return el("li", {}, el("span", { class: "place" }, stage.shortlist_ranked ? i + 1 : "•"), el("span", {}, idea ? wording(idea) : ""),
           el("span", { class: "figures" }, idea && idea.votes !== undefined ? plural(idea.votes, "dot", "dots") : ""));
       })),
   ];
@@ -172,7 +172,9 @@ export default {
   metrics: (ctx) => {
     const progress = ctx.stage.progress || {};
     const n = ctx.state.workshop.participant_count;
-    return [[`${progress.voters || 0}/${n}`, "voted"], [`${progress.rankers || 0}/${n}`, "ranked"]];
+    const before = { vote: ["voters", "voted"], allocate: ["allocators", "allocated"], rate: ["raters", "rated"] };
+    const out = ctx.stage.steps.filter((s) => before[s.kind]).map((s) => [`${progress[before[s.kind][0]] || 0}/${n}`, before[s.kind][1]]);
+    return [...out, [`${progress.rankers || 0}/${n}`, "ranked"]];
   },
   phone: phoneView,
   console: consoleView,
