@@ -336,6 +336,7 @@ def expected_me(person: Person, stage_ids: list[int], ids: dict[int, list[int]])
         "allocations": {},
         "ratings": {},
         "private_ideas": [],
+        "merged_ideas": [],
         "remaining": {str(sid): 5 - sum(VOTES[index].values()) for sid in stage_ids},
         "points_left": {},
     }
