@@ -543,3 +543,74 @@ def test_phone_ranks_twice_and_the_results_show_what_moved_by_the_schulze_method
         expect(view).to_contain_text("Decided by the Schulze method")
         expect(view).to_contain_text("after 2 rounds")
     assert room.errors == []
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def test_console_drags_ideas_of_a_private_brainstorm_into_a_theme_the_phone_votes_on(
+    room_factory: list[Room], browser: Browser, server: LiveServer
+) -> None:
+    room = new_room(
+        room_factory,
+        browser,
+        server,
+        [
+            {"kind": "brainstorm", "private": True},
+            {"kind": "vote", "on": "groups"},
+            {"kind": "done", "select_count": 1},
+        ],
+    )
+    console = room.console()
+    projector = room.projector()
+    phone = room.phone("Ana")
+    other = room.participant("Ben")
+    console.get_by_role("button", name="Open Strategic goals").click()
+    expect(phone.locator("#stage-view")).to_contain_text("Private brainstorm")
+    stage_id = room.stage_id()
+    for text in ("Cleaner river", "More parks"):
+        phone.fill("#idea-text", text)
+        phone.get_by_role("button", name="Send idea").click()
+        expect(console.locator("#stage-panel")).to_contain_text(text)
+    reply = other.call("idea:submit", {"stage_id": stage_id, "text": "Cheaper buses"})
+    assert reply["ok"], reply
+    expect(console.locator("#stage-panel")).to_contain_text("Cheaper buses")
+
+    # Private: the projector counts the ideas; the phone sees only Ana's own.
+    expect(projector.locator("#private-count")).to_have_text("3")
+    expect(projector.locator("#main")).not_to_contain_text("Cleaner river")
+    mine = phone.get_by_role("region", name=re.compile(r"^Your ideas"))
+    expect(mine).to_contain_text("Your ideas (2)")
+    expect(phone.locator("#stage-view")).not_to_contain_text("Cheaper buses")
+
+    # A theme, one idea dragged onto it and one added from its list.
+    console.get_by_placeholder(re.compile("^A theme")).fill("Green city")
+    console.get_by_role("button", name="Add theme").click()
+    theme = console.locator(".theme", has_text="Green city")
+    expect(theme).to_be_visible()
+    console.locator(".console-ideas li", has_text="More parks").drag_to(theme)
+    expect(theme.locator(".theme-ideas li")).to_have_text([re.compile("More parks")])
+    theme.get_by_label("Add an idea to Green city").select_option(label="Cleaner river")
+    expect(theme.locator(".theme-ideas li")).to_have_count(2)
+    assert room.state()["stages"][0]["groups"] == [
+        {
+            "title": "Green city",
+            "idea_ids": [room.idea_ids()[t] for t in ("More parks", "Cleaner river")],
+        }
+    ]
+
+    console.get_by_role("button", name="Reveal ideas").click()
+    expect(projector.locator("#main")).to_contain_text("Cheaper buses")
+
+    # The vote is on the theme (one item, its ideas listed as also said) and the loose idea.
+    console.get_by_role("button", name="Close ideas, start dot vote").click()
+    items = phone.locator(".vote-item")
+    expect(items).to_have_count(2)
+    expect(phone.locator("#stage-view")).to_contain_text("Green city")
+    panel = console.locator("#stage-panel")
+    expect(panel).to_contain_text("Ideas: “Cleaner river” · “More parks”")
+    expect(panel).to_contain_text("Nobody has taken part yet")
+    phone.get_by_role("button", name="Add a dot").first.click()
+    expect(panel).to_contain_text("1 dot")
+    expect(panel).not_to_contain_text("Nobody has taken part yet")
+    assert room.errors == []

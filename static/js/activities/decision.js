@@ -40,7 +40,8 @@ export function movedBadge(item) {
 /** The decision's entry for one idea, if any. */
 export function decisionItem(stage, ideaId) {
   const decision = stage.decision;
-  return decision ? decision.items.find((item) => item.idea_id === ideaId) || null : null;
+  if (!decision || !decision.voters) return null; // nothing to measure before anyone took part
+  return decision.items.find((item) => item.idea_id === ideaId) || null;
 }
 
 function agreementWord(w) {
@@ -53,6 +54,11 @@ function agreementWord(w) {
 export function decisionSummary(stage) {
   const decision = stage.decision;
   if (!decision || !decision.items.length) return null;
+  if (!decision.voters) {
+    return el("section", { class: "decision card", "aria-label": "How sure the room is" },
+      el("h3", {}, "How sure is the room?"),
+      el("p", { class: "muted" }, "Nobody has taken part yet; the measures appear with the first answers."));
+  }
   const lines = [];
   const picks = decision.picks;
   if (picks > 0 && picks < decision.items.length) {
