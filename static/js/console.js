@@ -93,7 +93,7 @@ socket.on("idea:added", ({ idea }) => {
   if (!state) return;
   const stage = stageById(state, idea.stage_id);
   if (stage && !stage.ideas.some((item) => item.id === idea.id)) {
-    stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], hidden: false, votes: 0 });
+    stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], hidden: false, votes: 0, ...(idea.authors ? { authors: idea.authors } : {}) });
     renderPanel();
     renderAgenda();
   }

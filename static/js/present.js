@@ -41,7 +41,7 @@ socket.on("idea:added", ({ idea }) => {
   if (!state) return;
   const stage = stageById(state, idea.stage_id);
   if (!stage || stage.ideas.some((item) => item.id === idea.id)) return;
-  stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [] });
+  stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], ...(idea.authors ? { authors: idea.authors } : {}) });
   const current = currentStage(state);
   if (!current || current.id !== stage.id) return;
   const activity = activityFor(current.phase);
