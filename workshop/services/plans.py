@@ -135,6 +135,6 @@ def build_plan(db: Session, *, workshop: Workshop, finished_at: datetime) -> Pla
         workshop_id=workshop.id,
         created_at=finished_at,
         data=document.as_dict(),
-        markdown=plan_module.render_markdown(document),
-        html=plan_module.render_html(document),
+        markdown=plan_module.render(document, "md"),
+        html=plan_module.render(document, "html"),
     )
