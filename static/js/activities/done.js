@@ -32,6 +32,7 @@ function figures(stage, r) {
     const effort = r.effort === null || r.effort === undefined ? "?" : r.effort.toFixed(1);
     return `impact ${r.impact.toFixed(1)} · effort ${effort}${r.quadrant ? ` · ${QUADRANTS[r.quadrant]}` : ""}`;
   }
+  if (kind === "rank" && !dots) return "not shortlisted";
   return plural(r.votes, "dot", "dots");
 }
 
