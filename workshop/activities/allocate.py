@@ -8,21 +8,18 @@ each `allocation:set` in its own transaction.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import Field
-from sqlalchemy import delete, distinct, func
 from sqlmodel import Field as Column
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel
 
 from ..core import decisions, merging, rules
 from ..core.payloads import Payload, StageId
-from ..persistence import counters
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
-from . import common, scoring
+from . import amounts, common, scoring
 from .base import (
     Activity,
     Audience,
@@ -59,24 +56,7 @@ class AllocationSetPayload(Payload):
     points: Annotated[dict[str, int], Field(max_length=500)]
 
 
-def recount(db: Session, stage_id: int) -> None:
-    """Rebuild a stage's allocation counters from the stored points."""
-    counters.reset(db, stage_id, ["points", "allocators"])
-    deltas: dict[tuple[int, str], int] = {}
-    query = (
-        select(Allocation.idea_id, func.sum(Allocation.points))
-        .where(Allocation.stage_id == stage_id)
-        .group_by(col(Allocation.idea_id))
-    )
-    for idea_id, total in db.exec(query):
-        deltas[(idea_id, "points")] = int(total or 0)
-    people = db.exec(
-        select(func.count(distinct(col(Allocation.participant_id)))).where(
-            Allocation.stage_id == stage_id
-        )
-    ).one()
-    deltas[(counters.STAGE_WIDE, "allocators")] = int(people)
-    counters.add(db, stage_id, deltas)
+AMOUNTS = amounts.Amounts(Allocation, "points", per_idea="points", people="allocators")
 
 
 def set_allocation(
@@ -97,26 +77,13 @@ def set_allocation(
         negative="invalid_points",
     )
     lock_participant(db, participant.id)
-    mine = (
-        col(Allocation.participant_id) == participant.id,
-        col(Allocation.stage_id) == stage.id,
-    )
-    before = {row.idea_id: row.points for row in db.exec(select(Allocation).where(*mine))}
     left = budget - sum(allocation.values())
-    if before == allocation:
-        return stage, allocation, left, False
-    db.execute(delete(Allocation).where(*mine))
-    for idea_id, n in allocation.items():
-        db.add(
-            Allocation(participant_id=participant.id, idea_id=idea_id, stage_id=stage.id, points=n)
-        )
-    deltas: dict[tuple[int, str], int] = defaultdict(int)
-    for idea_id in set(before) | set(allocation):
-        deltas[(idea_id, "points")] = allocation.get(idea_id, 0) - before.get(idea_id, 0)
-    deltas[(counters.STAGE_WIDE, "allocators")] = int(bool(allocation)) - int(bool(before))
-    counters.add(db, stage.id, deltas)
-    db.commit()
-    return stage, allocation, left, True
+    changed = amounts.replace(
+        db, AMOUNTS, participant_id=participant.id, stage_id=stage.id, allocation=allocation
+    )
+    if changed:
+        db.commit()
+    return stage, allocation, left, changed
 
 
 def _on_allocation_set(
@@ -162,38 +129,11 @@ class Allocate(Activity):
         scoring.unwind_scoring(db, stage)
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
-        out: dict[int, dict[int, Any]] = {sid: {} for sid in stage_ids}
-        # Plain columns, not ORM objects: a live tally reads every row of the stage.
-        query = select(
-            Allocation.stage_id, Allocation.participant_id, Allocation.idea_id, Allocation.points
-        ).where(col(Allocation.stage_id).in_(stage_ids))
-        for stage_id, participant_id, idea_id, value in db.exec(
-            query.order_by(col(Allocation.idea_id))
-        ):
-            out[stage_id].setdefault(participant_id, {})[str(idea_id)] = value
-        return out
+        return amounts.entries(db, AMOUNTS, stage_ids)
 
     def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
         assert stage.id is not None
-        for participant_id, entry in changed.items():
-            db.execute(
-                delete(Allocation).where(
-                    col(Allocation.participant_id) == participant_id,
-                    col(Allocation.stage_id) == stage.id,
-                )
-            )
-            for idea_id, n in (entry or {}).items():
-                if n > 0:
-                    db.add(
-                        Allocation(
-                            participant_id=participant_id,
-                            idea_id=int(idea_id),
-                            stage_id=stage.id,
-                            points=n,
-                        )
-                    )
-        db.flush()
-        recount(db, stage.id)
+        amounts.write(db, AMOUNTS, stage.id, changed)
 
     def merge_entry(
         self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
@@ -201,9 +141,8 @@ class Allocate(Activity):
         return merging.merge_amounts(entry, into, absorbed, int(settings["per_item_cap"]))
 
     def fits(self, entry: Any, settings: Mapping[str, Any]) -> bool:
-        values = list((entry or {}).values())
         cap, budget = int(settings["per_item_cap"]), int(settings["budget"])
-        return sum(values) <= budget and all(0 <= n <= cap for n in values)
+        return amounts.fits(entry, cap=cap, budget=budget)
 
     def standings(
         self,
@@ -244,13 +183,4 @@ class Allocate(Activity):
     def me(
         self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
     ) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
-        for sid, by_participant in data.parts[KIND]["entries"].items():
-            visible = {str(i) for i in data.visible_ids(sid)}
-            for pid, entry in by_participant.items():
-                if only is not None and pid != only:
-                    continue
-                kept = {k: n for k, n in entry.items() if k in visible}
-                if kept:
-                    out.setdefault(pid, {"allocations": {}})["allocations"][str(sid)] = kept
-        return out
+        return common.me_entries(data, KIND, "allocations", only)

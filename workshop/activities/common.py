@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlmodel import Session
@@ -15,6 +15,7 @@ from ..persistence.queries import get_stage, get_workshop, require_active, visib
 __all__ = [
     "current_kind",
     "id_keys",
+    "me_entries",
     "open_step",
     "step_index_of",
     "step_settings",
@@ -41,6 +42,28 @@ def step_settings(stage: Stage, kind: str) -> dict[str, Any] | None:
         if step["kind"] == kind:
             return dict(step.get("settings", {}))
     return None
+
+
+def me_entries(
+    data: Any,
+    kind: str,
+    key: str,
+    only: int | None,
+    shape: Callable[[Any], Any] | None = None,
+) -> dict[int, dict[str, Any]]:
+    """A scoring activity's part of `me` from the entries it loaded: participant id ->
+    {key: {"<stage id>": {"<idea id>": value}}}, visible ideas only, `shape` applied to each
+    value."""
+    out: dict[int, dict[str, Any]] = {}
+    for sid, by_participant in data.parts[kind]["entries"].items():
+        visible = {str(i) for i in data.visible_ids(sid)}
+        for pid, entry in by_participant.items():
+            if only is not None and pid != only:
+                continue
+            kept = {k: (shape(v) if shape else v) for k, v in entry.items() if k in visible}
+            if kept:
+                out.setdefault(pid, {key: {}})[key][str(sid)] = kept
+    return out
 
 
 def step_index_of(stage: Stage, kind: str) -> int:

@@ -261,15 +261,6 @@ class Rate(Activity):
     def me(
         self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
     ) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
-        for sid, by_participant in data.parts[KIND]["entries"].items():
-            visible = {str(i) for i in data.visible_ids(sid)}
-            for pid, entry in by_participant.items():
-                if only is not None and pid != only:
-                    continue
-                kept = {
-                    k: {"impact": v[0], "effort": v[1]} for k, v in entry.items() if k in visible
-                }
-                if kept:
-                    out.setdefault(pid, {"ratings": {}})["ratings"][str(sid)] = kept
-        return out
+        return common.me_entries(
+            data, KIND, "ratings", only, lambda v: {"impact": v[0], "effort": v[1]}
+        )

@@ -7,21 +7,19 @@ the console sees them live. Live tallies come from running counters, kept curren
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
-from sqlalchemy import delete, distinct, func
 from sqlmodel import Field as Column
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel
 
 from ..core import decisions, merging, rules
 from ..core.payloads import Payload, StageId
 from ..persistence import counters
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
-from . import common, scoring
+from . import amounts, common, scoring
 from .base import (
     Activity,
     Audience,
@@ -90,24 +88,7 @@ def totals(
     return out
 
 
-def recount(db: Session, stage_id: int) -> None:
-    """Rebuild a stage's vote counters from the stored dots (after a migration or a merge)."""
-    counters.reset(db, stage_id, ["dots", "voters"])
-    deltas: dict[tuple[int, str], int] = {}
-    query = (
-        select(DotVote.idea_id, func.sum(DotVote.count))
-        .where(DotVote.stage_id == stage_id)
-        .group_by(col(DotVote.idea_id))
-    )
-    for idea_id, total in db.exec(query):
-        deltas[(idea_id, "dots")] = int(total or 0)
-    people = db.exec(
-        select(func.count(distinct(col(DotVote.participant_id)))).where(
-            DotVote.stage_id == stage_id
-        )
-    ).one()
-    deltas[(counters.STAGE_WIDE, "voters")] = int(people)
-    counters.add(db, stage_id, deltas)
+AMOUNTS = amounts.Amounts(DotVote, "count", per_idea="dots", people="voters")
 
 
 # --------------------------------------------------------------------------- service
@@ -127,23 +108,13 @@ def set_votes(
         votes, eligible=common.visible_idea_ids(db, stage.id), budget=budget, per_idea_cap=cap
     )
     lock_participant(db, participant.id)
-    mine = (col(DotVote.participant_id) == participant.id, col(DotVote.stage_id) == stage.id)
-    before = {vote.idea_id: vote.count for vote in db.exec(select(DotVote).where(*mine))}
     remaining = rules.remaining_dots(allocation, budget)
-    if before == allocation:
-        return stage, allocation, remaining, False
-    db.execute(delete(DotVote).where(*mine))
-    for idea_id, count in allocation.items():
-        db.add(
-            DotVote(participant_id=participant.id, idea_id=idea_id, stage_id=stage.id, count=count)
-        )
-    deltas: dict[tuple[int, str], int] = defaultdict(int)
-    for idea_id in set(before) | set(allocation):
-        deltas[(idea_id, "dots")] = allocation.get(idea_id, 0) - before.get(idea_id, 0)
-    deltas[(counters.STAGE_WIDE, "voters")] = int(bool(allocation)) - int(bool(before))
-    counters.add(db, stage.id, deltas)
-    db.commit()
-    return stage, allocation, remaining, True
+    changed = amounts.replace(
+        db, AMOUNTS, participant_id=participant.id, stage_id=stage.id, allocation=allocation
+    )
+    if changed:
+        db.commit()
+    return stage, allocation, remaining, changed
 
 
 def _on_votes_set(db: Session, participant: Participant, payload: VotesSetPayload) -> Outcome:
@@ -185,37 +156,11 @@ class Vote(Activity):
         scoring.unwind_scoring(db, stage)
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
-        out: dict[int, dict[int, Any]] = {sid: {} for sid in stage_ids}
-        # Plain columns, not ORM objects: a live tally reads every row of the stage.
-        query = select(
-            DotVote.stage_id, DotVote.participant_id, DotVote.idea_id, DotVote.count
-        ).where(col(DotVote.stage_id).in_(stage_ids))
-        for stage_id, participant_id, idea_id, value in db.exec(
-            query.order_by(col(DotVote.idea_id))
-        ):
-            out[stage_id].setdefault(participant_id, {})[str(idea_id)] = value
-        return out
+        return amounts.entries(db, AMOUNTS, stage_ids)
 
     def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
         assert stage.id is not None
-        for participant_id, entry in changed.items():
-            mine = (
-                col(DotVote.participant_id) == participant_id,
-                col(DotVote.stage_id) == stage.id,
-            )
-            db.execute(delete(DotVote).where(*mine))
-            for idea_id, count in (entry or {}).items():
-                if count > 0:
-                    db.add(
-                        DotVote(
-                            participant_id=participant_id,
-                            idea_id=int(idea_id),
-                            stage_id=stage.id,
-                            count=count,
-                        )
-                    )
-        db.flush()
-        recount(db, stage.id)
+        amounts.write(db, AMOUNTS, stage.id, changed)
 
     def merge_entry(
         self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
@@ -223,9 +168,8 @@ class Vote(Activity):
         return merging.merge_amounts(entry, into, absorbed, int(settings["max_dots_per_idea"]))
 
     def fits(self, entry: Any, settings: Mapping[str, Any]) -> bool:
-        values = list((entry or {}).values())
         cap, budget = int(settings["max_dots_per_idea"]), int(settings["dot_budget"])
-        return sum(values) <= budget and all(0 <= n <= cap for n in values)
+        return amounts.fits(entry, cap=cap, budget=budget)
 
     def standings(
         self,
@@ -270,13 +214,4 @@ class Vote(Activity):
     def me(
         self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
     ) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
-        for sid, by_participant in data.parts[KIND]["entries"].items():
-            visible = {str(i) for i in data.visible_ids(sid)}
-            for pid, entry in by_participant.items():
-                if only is not None and pid != only:
-                    continue
-                kept = {k: n for k, n in entry.items() if k in visible}
-                if kept:
-                    out.setdefault(pid, {"votes": {}})["votes"][str(sid)] = kept
-        return out
+        return common.me_entries(data, KIND, "votes", only)
