@@ -1,20 +1,28 @@
-"""The plan document: what a finished workshop's plan holds, and its pure assembly.
+"""The plan document: what a workshop's plan holds, and its pure assembly.
 
 The same workshop gives the same `PlanDocument`, and every renderer (see `renderers.py`)
-turns that one structure into its format.
+turns that one structure into its format through the shared layout (`layout.py`). The JSON
+format is `as_dict()` itself; `from_dict` reads a stored version back, including the plans
+release 1 stored before the document had a `schema_version`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+from ..core import levels
+
+SCHEMA_VERSION = 1
+"""The version of the JSON plan format (docs/plan-format.md); bumped on a breaking change."""
 
 
 @dataclass(frozen=True)
 class PlanItem:
-    """One idea as the plan reports it."""
+    """One idea as the plan reports it. `text` is the wording as voted (the appendix keeps
+    it); a correction made in the workshop or in a review goes into `fields["text"]`."""
 
     text: str
     rank: int
@@ -41,6 +49,16 @@ class GapLine:
 
     kind: str
     item: str
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class Participation:
+    """How many people took part in one step of a stage."""
+
+    kind: str
+    label: str
+    people: int
 
 
 @dataclass(frozen=True)
@@ -53,12 +71,20 @@ class StageOutcome:
     completed: bool
     items: tuple[PlanItem, ...]
     how: tuple[str, ...] = ()
-    """How the stage was decided, in plain sentences (see `decision_notes`)."""
+    """How the stage was decided, in plain sentences (see `notes.decision_notes`)."""
+    score_label: str = "score"
+    """What an item's score counts in the deciding step: "Borda points", "dots", "points"…"""
+    participation: tuple[Participation, ...] = ()
 
     @property
     def selected(self) -> list[PlanItem]:
         """The items chosen for the plan, best first."""
         return [item for item in self.items if item.selected]
+
+    @property
+    def runners_up(self) -> list[PlanItem]:
+        """The best items that were not selected (at most three), best first."""
+        return [item for item in self.items if not item.selected][:3]
 
 
 @dataclass(frozen=True)
@@ -74,9 +100,35 @@ class PlanDocument:
     gaps: tuple[GapLine, ...] = ()
     aligned: bool = False
     """Whether the agenda linked items to each other (then the alignment map and gaps show)."""
+    schema_version: int = SCHEMA_VERSION
+    version: int = 1
+    """The plan's version: 1 when the workshop finished, one more per published review; 0 for
+    a draft taken while the workshop runs."""
+    draft: bool = False
+    date: str = ""
+    """The day the plan is dated, YYYY-MM-DD (the finish, or when a draft was taken)."""
+    start_year: int = 0
+    facilitator: str | None = None
+    contributions: int = 0
+    """Ideas the participants sent, across every stage."""
+    note: str | None = None
+    """What the facilitator changed in this version (a review's note)."""
+
+    @property
+    def end_year(self) -> int:
+        """The last year of the horizon."""
+        return self.start_year + self.horizon_years
+
+    def stage(self, key: str) -> StageOutcome | None:
+        """The first stage of a level, if the agenda has one."""
+        return next((stage for stage in self.stages if stage.key == key), None)
+
+    def selected_of(self, key: str) -> list[PlanItem]:
+        """The selected items of a level, best first (none when there is no such stage)."""
+        return [item for stage in self.stages if stage.key == key for item in stage.selected]
 
     def item_text(self, idea_id: int) -> str:
-        """The wording of a selected item by id (for "serves" lines and the map)."""
+        """The wording of an item by id (for "serves" lines and the map)."""
         for stage in self.stages:
             for item in stage.items:
                 if item.id == idea_id:
@@ -101,8 +153,95 @@ class PlanDocument:
         return []
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready copy, stored beside the rendered formats."""
-        return asdict(self)
+        """The plan as JSON-ready data: the JSON format and the stored version."""
+        data = asdict(self)
+        data["end_year"] = self.end_year
+        return data
+
+
+def _item(data: Mapping[str, Any]) -> PlanItem:
+    return PlanItem(
+        text=str(data["text"]),
+        rank=int(data["rank"]),
+        score=data["score"],
+        votes=int(data["votes"]),
+        shortlisted=bool(data["shortlisted"]),
+        selected=bool(data["selected"]),
+        id=int(data.get("id", 0)),
+        fields=dict(data.get("fields") or {}),
+        links=tuple(int(link) for link in data.get("links") or ()),
+        consensus=data.get("consensus"),
+        contested=bool(data.get("contested", False)),
+        also_said=tuple(str(text) for text in data.get("also_said") or ()),
+    )
+
+
+def _stage(data: Mapping[str, Any]) -> StageOutcome:
+    return StageOutcome(
+        key=str(data["key"]),
+        title=str(data["title"]),
+        prompt=str(data.get("prompt", "")),
+        completed=bool(data["completed"]),
+        items=tuple(_item(item) for item in data.get("items") or ()),
+        how=tuple(str(note) for note in data.get("how") or ()),
+        score_label=str(data.get("score_label", "score")),
+        participation=tuple(
+            Participation(str(p["kind"]), str(p["label"]), int(p["people"]))
+            for p in data.get("participation") or ()
+        ),
+    )
+
+
+def from_dict(data: Mapping[str, Any]) -> PlanDocument:
+    """A stored plan back as a document. Plans of release 1 (no `schema_version`) lack the
+    cover's date, years and counts: the year comes from their finish time."""
+    finished_at = str(data["finished_at"])
+    return PlanDocument(
+        title=str(data["title"]),
+        organization=data.get("organization"),
+        horizon_years=int(data["horizon_years"]),
+        finished_at=finished_at,
+        participants=int(data["participants"]),
+        stages=tuple(_stage(stage) for stage in data.get("stages") or ()),
+        gaps=tuple(
+            GapLine(str(g["kind"]), str(g["item"]), int(g.get("id", 0)))
+            for g in data.get("gaps") or ()
+        ),
+        aligned=bool(data.get("aligned", False)),
+        schema_version=int(data.get("schema_version", SCHEMA_VERSION)),
+        version=int(data.get("version", 1)),
+        draft=bool(data.get("draft", False)),
+        date=str(data.get("date") or finished_at[:10]),
+        start_year=int(data.get("start_year") or finished_at[:4]),
+        facilitator=data.get("facilitator"),
+        contributions=int(data.get("contributions", 0)),
+        note=data.get("note"),
+    )
+
+
+GAP_KINDS = (
+    ("unserved_goals", "unserved_goal"),
+    ("unaligned_programs", "unaligned_program"),
+    ("unaligned_projects", "unaligned_project"),
+    ("projects_without_owner", "project_without_owner"),
+    ("projects_without_due", "project_without_due"),
+)
+
+
+def find_gaps(stages: Sequence[StageOutcome]) -> tuple[GapLine, ...]:
+    """The alignment gaps among the selected items, in the order the plan lists them."""
+    aligned = [
+        levels.AlignedItem(item.id, stage.key, item.links, item.fields)
+        for stage in stages
+        for item in stage.selected
+    ]
+    gaps = levels.find_gaps(aligned, {stage.key for stage in stages})
+    wording = {item.id: item.wording for stage in stages for item in stage.items}
+    return tuple(
+        GapLine(kind, wording[idea_id], idea_id)
+        for attribute, kind in GAP_KINDS
+        for idea_id in getattr(gaps, attribute)
+    )
 
 
 def assemble_plan(
@@ -112,152 +251,37 @@ def assemble_plan(
     horizon_years: int,
     finished_at: datetime,
     participants: int,
-    stages: list[StageOutcome],
-    gaps: list[GapLine] | None = None,
+    stages: Sequence[StageOutcome],
     aligned: bool = False,
+    facilitator: str | None = None,
+    contributions: int = 0,
+    version: int = 1,
+    draft: bool = False,
 ) -> PlanDocument:
-    """Put the plan together; the timestamp is fixed here so renders are reproducible."""
+    """Put the plan together. The timestamp is fixed to the minute here so renders are
+    reproducible, and the gaps are found from the selected items and their links."""
+    moment = finished_at.astimezone(UTC)
     return PlanDocument(
         title=title,
         organization=organization,
         horizon_years=horizon_years,
-        finished_at=finished_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        finished_at=moment.strftime("%Y-%m-%d %H:%M UTC"),
         participants=participants,
         stages=tuple(stages),
-        gaps=tuple(gaps or ()),
+        gaps=find_gaps(stages) if aligned else (),
         aligned=aligned,
+        version=0 if draft else version,
+        draft=draft,
+        date=moment.strftime("%Y-%m-%d"),
+        start_year=moment.year,
+        facilitator=facilitator,
+        contributions=contributions,
     )
 
 
-METHOD_WORDS = {
-    "borda": "a Borda count (in a shortlist of k, first place earns k-1 points, last 0)",
-    "schulze": "the Schulze method (every pair of ideas compared head to head)",
-}
-PREVIOUS_WORDS = {"vote": "dots", "allocate": "points", "rate": "mean impact"}
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-STEP_WORDS = {
-    "vote": "The dot vote",
-    "allocate": "The points",
-    "rate": "The ratings",
-    "rank": "The ranking",
-}
-
-
-def _moved_note(decision: Mapping[str, Any], texts: Mapping[int, str]) -> str:
-    """One step's second round in a sentence, with what moved between the rounds."""
-    moved = [
-        (texts.get(int(item["idea_id"]), ""), item)
-        for item in decision.get("items", [])
-        if item.get("moved")
-    ]
-    lines = "; ".join(
-        f"{text} {'rose' if item['moved'] > 0 else 'fell'} from place "
-        f"{item['round1']['rank']} to {item['rank']}"
-        for text, item in moved
-    )
-    step = STEP_WORDS.get(str(decision.get("kind")), "This step")
-    return (
-        f"{step} had two rounds: the round-1 results were shown and discussed, then everyone "
-        "could change their entries; the results are from round 2. What moved between rounds: "
-        + (lines + "." if lines else "nothing.")
-    )
-
-
-def decision_notes(
-    steps: Sequence[Mapping[str, Any]],
-    decision: Mapping[str, Any] | None,
-    texts: Mapping[int, str],
-    rounds: Sequence[Mapping[str, Any]] = (),
-) -> tuple[str, ...]:
-    """How a stage was decided, in plain sentences for the plan's appendix: the method and its
-    settings, the shortlist, tie-breaks, rounds and what moved, agreement and robustness.
-    `rounds` are the final standings of the stage's other steps that had two rounds."""
-    kinds = [str(step["kind"]) for step in steps]
-    settings = {str(step["kind"]): dict(step.get("settings", {})) for step in steps}
-    notes: list[str] = []
-    select = int(settings.get("done", {}).get("select_count", 0))
-    if decision is None:
-        notes.append("Every item was kept, in the order it was written.")
-        return tuple(notes)
-    kind = str(decision["kind"])
-    voters = int(decision.get("voters", 0))
-    people = _plural(voters, "participant", "participants")
-    if "vote" in kinds:
-        vote = settings["vote"]
-        notes.append(
-            f"Dot vote: each participant had {vote.get('dot_budget')} dots, at most "
-            f"{vote.get('max_dots_per_idea')} on one idea."
-        )
-    if "allocate" in kinds:
-        allocate = settings["allocate"]
-        notes.append(
-            f"Points: each participant spread {allocate.get('budget')} points, at most "
-            f"{allocate.get('per_item_cap')} on one idea."
-        )
-    if "rate" in kinds:
-        notes.append(
-            "Impact and effort: each rated from 1 to 5; a mean above 3 is high (quick win: high "
-            "impact, low effort; big bet: both high; fill-in: both low; money pit: low impact, "
-            "high effort)."
-        )
-    if kind == "rank":
-        before = next(
-            (k for k in reversed(kinds[: kinds.index("rank")]) if k in PREVIOUS_WORDS), ""
-        )
-        size = settings["rank"].get("shortlist_size")
-        method = str(decision.get("method", "borda"))
-        notes.append(
-            f"The top {size} by {PREVIOUS_WORDS.get(before, 'dots')} were shortlisted; {people} "
-            f"ranked them, counted by {METHOD_WORDS.get(method, method)}. Ties go to the higher "
-            "Borda score, then more dots, then the earlier idea."
-        )
-    elif kind == "vote":
-        notes.append(f"Decided by the dots of {people}; on equal dots the earlier idea goes first.")
-    elif kind == "allocate":
-        notes.append(
-            f"Decided by the points of {people}; on equal points the earlier idea goes first."
-        )
-    elif kind == "rate":
-        notes.append(
-            f"Decided by the ratings of {people}: the highest mean impact first, then the lower "
-            "mean effort."
-        )
-    notes.append(
-        "Every item was kept."
-        if select == 0
-        else f"The top {_plural(select, 'item was', 'items were')} selected."
-    )
-    for earlier in (*rounds, decision):
-        if int(earlier.get("round", 1)) > 1:
-            notes.append(_moved_note(earlier, texts))
-    picks = int(decision.get("picks", 0))
-    if 0 < picks < len(decision.get("items", [])):
-        if decision.get("robust"):
-            notes.append("Borda, Schulze and Copeland counting would pick the same items.")
-        else:
-            methods = decision.get("methods", {})
-            each = "; ".join(
-                f"{name.capitalize()}: {', '.join(texts.get(int(i), '') for i in ids)}"
-                for name, ids in methods.items()
-            )
-            notes.append(f"The counting method decides this one. {each}.")
-    w = decision.get("kendall_w")
-    if w is not None:
-        notes.append(f"Agreement on the order (Kendall's W, 0 to 1): {float(w):.2f}.")
-    winner = decision.get("condorcet_winner")
-    if winner:
-        notes.append(f"{texts.get(int(winner), '')} beats every other idea head to head.")
-    split = [
-        texts.get(int(i["idea_id"]), "") for i in decision.get("items", []) if i.get("contested")
-    ]
-    if split:
-        notes.append("The room was split about: " + "; ".join(split) + ".")
-    return tuple(notes)
+def with_gaps(plan: PlanDocument) -> PlanDocument:
+    """The plan with its gaps found again (after a review filled in owners or dates)."""
+    return replace(plan, gaps=find_gaps(plan.stages) if plan.aligned else ())
 
 
 GAP_LABELS = {
@@ -276,6 +300,23 @@ FIELD_LABELS = {
 }
 
 
+def metric_line(metric: Mapping[str, Any]) -> str:
+    """One success metric in words: "Share of rail from 28% to 40% by 2028-12-31"."""
+    parts = [str(metric.get("metric"))]
+    if metric.get("baseline"):
+        parts.append(f"from {metric['baseline']}")
+    if metric.get("target"):
+        parts.append(f"to {metric['target']}")
+    if metric.get("due"):
+        parts.append(f"by {metric['due']}")
+    return " ".join(parts)
+
+
+def program_of(plan: PlanDocument, item: PlanItem) -> list[PlanItem]:
+    """The selected programs a project runs under (none: an independent project)."""
+    return [program for program in plan.selected_of("programs") if program.id in item.links]
+
+
 def detail_lines(plan: PlanDocument, stage: StageOutcome, item: PlanItem) -> list[str]:
     """The plain-text facts under a selected item: fields, metrics, what it serves."""
     lines: list[str] = []
@@ -291,22 +332,12 @@ def detail_lines(plan: PlanDocument, stage: StageOutcome, item: PlanItem) -> lis
     if deliverables:
         lines.append("Deliverables: " + "; ".join(str(d) for d in deliverables))
     for metric in item.fields.get("metrics") or []:
-        parts = [str(metric.get("metric"))]
-        if metric.get("baseline"):
-            parts.append(f"from {metric['baseline']}")
-        if metric.get("target"):
-            parts.append(f"to {metric['target']}")
-        if metric.get("due"):
-            parts.append(f"by {metric['due']}")
-        lines.append("Success metric: " + " ".join(parts))
+        lines.append("Success metric: " + metric_line(metric))
     if item.links:
         lines.append("Serves: " + "; ".join(plan.item_text(link) for link in item.links))
-    if stage.key == "projects" and any(s.key == "programs" for s in plan.stages):
-        under_program = any(
-            s.key == "programs" and any(i.id in item.links for i in s.selected) for s in plan.stages
-        )
-        if not under_program:
-            lines.append("Independent project (under no program)")
+    programs_stage = plan.stage("programs") is not None
+    if stage.key == "projects" and programs_stage and not program_of(plan, item):
+        lines.append("Independent project (under no program)")
     if item.wording != item.text:
         lines.append(f"Wording as voted: {item.text}")
     return lines
@@ -354,8 +385,21 @@ def horizon_label(years: int) -> str:
     return "1 year" if years == 1 else f"{years} years"
 
 
+EN_DASH = "\u2013"
+
+
+def year_range(plan: PlanDocument) -> str:
+    """The horizon as years joined by an en dash: "2026\u20132031" for five years from 2026."""
+    return f"{plan.start_year}{EN_DASH}{plan.end_year}"
+
+
 def consensus_label(item: PlanItem) -> str:
     """Consensus as the appendix shows it: "0.82", "0.31 split", or "n/a" without a measure."""
     if item.consensus is None:
         return "n/a"
     return f"{item.consensus:.2f}" + (" split" if item.contested else "")
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """ "1 project", "3 projects"."""
+    return f"{n} {one if n == 1 else many}"

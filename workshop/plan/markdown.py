@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .document import (
-    GAP_LABELS,
-    PlanDocument,
-    consensus_label,
-    detail_lines,
-    horizon_label,
-    outline,
-)
+from . import layout as lay
+from .document import PlanDocument
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
 
@@ -21,69 +15,66 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def render_markdown(plan: PlanDocument) -> str:
-    """The plan as Markdown: selected items per stage, then an appendix of every idea."""
-    lines: list[str] = [f"# Strategic plan: {md_escape(plan.title)}", ""]
-    facts = [md_escape(plan.organization)] if plan.organization else []
-    facts += [
-        f"Horizon: {horizon_label(plan.horizon_years)}",
-        f"Workshop finished {plan.finished_at}",
-        f"{plan.participants} participant{'s' if plan.participants != 1 else ''}",
-    ]
-    lines += [" · ".join(facts), ""]
-    for stage in plan.stages:
-        lines += [f"## {md_escape(stage.title)}", ""]
-        chosen = stage.selected
-        if not stage.completed:
-            lines += ["*This stage was not completed in the workshop; nothing was selected.*", ""]
-        elif not chosen:
-            lines += ["*No ideas were selected in this stage.*", ""]
-        elif len(chosen) == 1 and not detail_lines(plan, stage, chosen[0]):
-            lines += [f"> {md_escape(chosen[0].wording)}", ""]
-        else:
-            for n, item in enumerate(chosen, 1):
-                lines.append(f"{n}. {md_escape(item.wording)}")
-                lines += [f"    - {md_escape(line)}" for line in detail_lines(plan, stage, item)]
-            lines.append("")
-    if plan.aligned:
-        lines += ["## Alignment", ""]
-        for depth, level, wording in outline(plan):
-            lines.append(f"{'    ' * depth}- {md_escape(level)}: {md_escape(wording)}")
-        lines += ["", "### Gaps", ""]
-        if plan.gaps:
-            lines += [f"- {GAP_LABELS[gap.kind]}: {md_escape(gap.item)}" for gap in plan.gaps]
-        else:
-            lines.append(
-                "*No gaps: every goal is served and every program and project serves a goal.*"
-            )
-        lines.append("")
-    lines += ["## Appendix: every idea", ""]
-    lines += [
-        "How each stage was decided, then every idea: its score in the deciding step, its dots, "
-        "and consensus (1: the room agreed about it; a split room is marked). ✔ marks the items "
-        "selected for the plan.",
-        "",
-    ]
-    for stage in plan.stages:
-        lines += [f"### {md_escape(stage.title)}", ""]
-        lines += [f"- {md_escape(note)}" for note in stage.how]
-        if stage.how:
-            lines.append("")
-        if not stage.items:
-            lines += ["*No ideas.*", ""]
-            continue
-        lines += [
-            "| Rank | Idea | Dots | Score | Consensus | Selected |",
-            "| ---: | --- | ---: | ---: | ---: | :---: |",
+def _cell(text: str) -> str:
+    return md_escape(text) or " "
+
+
+def _block(block: lay.Block) -> list[str]:
+    if isinstance(block, lay.Cover):
+        lines = [f"# {md_escape(block.title)}", ""]
+        if block.draft:
+            lines += ["**DRAFT**", ""]
+        if block.subtitle:
+            lines += [f"**{md_escape(block.subtitle)}**", ""]
+        lines += [f"{md_escape(fact)}  " for fact in block.facts]
+        lines[-1] = lines[-1].rstrip()
+        return [*lines, ""]
+    if isinstance(block, lay.Heading):
+        return [f"{'#' * block.level} {md_escape(block.text)}", ""]
+    if isinstance(block, lay.Paragraph):
+        text = md_escape(block.text)
+        if block.style == "note":
+            text = f"*{text}*"
+        elif block.style == "lead":
+            text = f"**{text}**"
+        return [text, ""]
+    if isinstance(block, lay.Statement):
+        return [f"> {md_escape(block.text)}", ""]
+    if isinstance(block, lay.Items):
+        lines = []
+        for n, entry in enumerate(block.entries, 1):
+            marker = f"{n}." if block.ordered else "-"
+            lines.append(f"{marker} {md_escape(entry.text)}")
+            pad = " " * (len(marker) + 1)
+            lines += [f"{pad}- {md_escape(detail)}" for detail in entry.details]
+        return [*lines, ""]
+    if isinstance(block, lay.Table):
+        align = ["---:" if numeric else "---" for numeric in block.numeric]
+        lines = [
+            "| " + " | ".join(_cell(c) for c in block.columns) + " |",
+            "| " + " | ".join(align) + " |",
         ]
-        for item in stage.items:
-            mark = "✔" if item.selected else ""
-            text = md_escape(item.text)
-            if item.also_said:
-                text += " (also said: " + "; ".join(md_escape(t) for t in item.also_said) + ")"
-            lines.append(
-                f"| {item.rank} | {text} | {item.votes} | {item.score} | "
-                f"{consensus_label(item)} | {mark} |"
-            )
-        lines.append("")
+        lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
+        return [*lines, ""]
+    if isinstance(block, lay.Outline):
+        lines = [
+            f"{'    ' * depth}- {md_escape(level)}: {md_escape(wording)}"
+            for depth, level, wording in block.rows
+        ]
+        return [*(lines or ["*Nothing is linked yet.*"]), ""]
+    return []
+
+
+def render_markdown(plan: PlanDocument) -> str:
+    """The plan as Markdown, section by section (see `layout.py`)."""
+    lines: list[str] = []
+    for block in lay.layout(plan):
+        lines += _block(block)
+    if plan.draft:
+        lines += ["---", "", f"**{md_escape(lay.DRAFT_NOTICE)}**", ""]
     return "\n".join(lines)
+
+
+def render_bytes(plan: PlanDocument) -> bytes:
+    """The Markdown file, UTF-8."""
+    return render_markdown(plan).encode("utf-8")

@@ -1,0 +1,65 @@
+"""Every idea of every stage as CSV, one row per idea, for spreadsheets.
+
+A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return would be read by a
+spreadsheet as a formula (CSV injection), so it is prefixed with an apostrophe: the program
+shows the text as typed and never evaluates it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from .document import PlanDocument, consensus_label
+
+COLUMNS = (
+    "Stage",
+    "Level",
+    "Rank",
+    "Idea",
+    "Wording in plan",
+    "Dots",
+    "Score",
+    "Score counts",
+    "Consensus",
+    "Contested",
+    "Shortlisted",
+    "Selected",
+    "Also said",
+    "Plan version",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """The cell as text, defused if a spreadsheet would take it for a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def render_csv(plan: PlanDocument) -> bytes:
+    """The ideas table, UTF-8, with a header row; drafts say DRAFT in the version column."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    version = "DRAFT" if plan.draft else str(plan.version)
+    for stage in plan.stages:
+        for item in stage.items:
+            row = (
+                stage.title,
+                stage.key,
+                item.rank,
+                item.text,
+                item.wording if item.selected else "",
+                item.votes,
+                item.score,
+                stage.score_label,
+                "" if item.consensus is None else consensus_label(item).split()[0],
+                "yes" if item.contested else "no",
+                "yes" if item.shortlisted else "no",
+                "yes" if item.selected else "no",
+                "; ".join(item.also_said),
+                version,
+            )
+            writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue().encode("utf-8")
