@@ -26,7 +26,7 @@ LONG = ("Build a regional training academy for harbour crews " * 6).strip()[:280
 VISION = "The region's first carbon-neutral port, " + ACCENTS
 MISSION = "We move the region's goods cleanly and safely"
 GOALS = (
-    "Electrify every crane",  # rank 1: served by a program and a project
+    "Electrify every crane",  # rank 1: served by a program (and a project under it)
     GREEK,  # rank 2: served by nothing
     "Rail share above 40%",  # rank 3: served by an independent project
 )

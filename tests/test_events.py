@@ -318,7 +318,9 @@ def test_whole_workshop_through_all_three_stages(room: Room) -> None:
 
     plan = ok(fac, "workshop:finish")["plan"]
     root = f"http://localhost/api/workshops/{room.id}"
-    assert plan == {"urls": {"md": f"{root}/plan.md", "html": f"{root}/plan.html"}}
+    files = {"md": "plan.md", "html": "plan.html", "pdf": "plan.pdf", "docx": "plan.docx"}
+    files |= {"json": "plan.json", "csv": "ideas.csv"}
+    assert plan == {"urls": {name: f"{root}/{file}" for name, file in files.items()}}
     for sock in socks:
         got = inbox(sock)
         assert got["workshop:finished"] == [{"plan": plan}]
@@ -330,11 +332,15 @@ def test_whole_workshop_through_all_three_stages(room: Room) -> None:
     response = room.client.get(f"/api/workshops/{room.id}/plan.md?token={people[2].token}")
     assert response.status_code == 200
     markdown = response.get_data(as_text=True)
-    assert f"## Vision\n\n> {texts['vision'][2]}\n" in markdown
-    goals = "\n".join(f"{n}. {texts['goals'][i]}" for n, i in enumerate([2, 4, 5], 1))
-    assert f"## Goals\n\n{goals}\n" in markdown
-    projects = "\n".join(f"{n}. {texts['projects'][i]}" for n, i in enumerate(RESULT_ORDER[:5], 1))
-    assert f"## Projects\n\n{projects}\n" in markdown
+    assert f"### Vision\n\n> {texts['vision'][2]}\n" in markdown
+    strategic = markdown.split("\n## Strategic goals\n", 1)[1].split("\n## ", 1)[0]
+    goals = [f"### {n}\\. {texts['goals'][i]}\n" for n, i in enumerate([2, 4, 5], 1)]
+    places = [strategic.index(goal) for goal in goals]
+    assert places == sorted(places)
+    section = markdown.split("\n## Projects\n", 1)[1].split("\n## ", 1)[0]
+    projects = [f"\n{n}. {texts['projects'][i]}\n" for n, i in enumerate(RESULT_ORDER[:5], 1)]
+    places = [section.index(project) for project in projects]
+    assert places == sorted(places)
 
 
 # --------------------------------------------------------------------------- invalid_payload

@@ -83,14 +83,16 @@ def test_a_full_strategic_planning_day(client: FlaskClient, app: Any) -> None:
         ).get_data(as_text=True)
     finally:
         room.close()
-    for heading in ("## Vision", "## Mission", "## Values", "## Strategic goals", "## Programs"):
+    for heading in ("## Vision, Mission and Values", "### Vision", "### Mission", "### Values"):
         assert f"\n{heading}\n" in plan
-    for heading in ("## Projects", "## Action items", "## Alignment", "### Gaps"):
+    for heading in ("## Strategic goals", "## Programs", "## Projects", "## Action plan"):
         assert f"\n{heading}\n" in plan
-    assert "    - Program manager: Ana" in plan
-    assert "    - Success metric: CO2 t/yr from 1200 to 600" in plan
-    assert "    - Deliverables: Six cranes" in plan
-    assert "    - Serves: goals idea 0" in plan
+    for heading in ("## Alignment map", "### Gaps"):
+        assert f"\n{heading}\n" in plan
+    assert "   - Program manager: Ana" in plan
+    assert "| CO2 t/yr | 1200 | 600 |" in plan
+    assert "   - Deliverables: Six cranes" in plan
+    assert "   - Serves: goals idea 0" in plan
     assert "- Goal that nothing serves: goals idea 1" in plan
     assert "- Program that serves no goal: programs idea 2" in plan
     assert "- Project without an owner: projects idea 1" in plan

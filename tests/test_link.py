@@ -688,7 +688,9 @@ def test_links_to_a_goal_no_longer_selected_leave_the_state_and_the_plan(
         plan = client.get(f"/api/workshops/{room.id}/plan.md", headers=headers).get_data(
             as_text=True
         )
-        assert "Serves:" not in plan
+        # The program served "Goal one", which is no longer selected: it serves nothing now.
+        assert "- Serves: no goal" in plan
+        assert "Serves: Goal one" not in plan
         assert "- Program that serves no goal: P" in plan
         assert "- Goal that nothing serves: Goal two" in plan
     finally:

@@ -11,6 +11,7 @@ and filled with plain SQL: nothing of today's models is used to build the "old" 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -49,6 +50,7 @@ V2_TABLES = {
     "workshop",
 }
 V3_TABLES = V2_TABLES | {"allocation", "ideamerge", "rating", "stageround"}
+V4_TABLES = (V3_TABLES - {"plan"}) | {"planversion", "planfile", "planshare"}
 V1_STAGE_COLUMNS = [
     "id",
     "workshop_id",
@@ -532,7 +534,10 @@ def steps_for(budget: int, cap: int, size: int, select: int) -> list[dict[str, A
 
 
 UNCHANGED = {
-    "workshop": "SELECT * FROM workshop ORDER BY id",
+    "workshop": (
+        "SELECT id, code, title, organization, horizon_years, template, status, "
+        "facilitator_key_hash, current_stage_id, created_at, finished_at FROM workshop ORDER BY id"
+    ),
     "participant": "SELECT * FROM participant ORDER BY id",
     "idea": (
         "SELECT id, workshop_id, stage_id, participant_id, client_id, text, hidden, created_at "
@@ -768,18 +773,26 @@ def test_the_baseline_revision_is_release_1s_schema(tmp_path: Path) -> None:
 
 def test_a_finished_release_1_workshop_upgrades_with_its_data_intact(engine: Engine) -> None:
     make_finished_workshop(engine)
+    moved = {"plan"}
     before = {table: raw(engine, sql) for table, sql in UNCHANGED.items()}
-    plan_bytes = "SELECT CAST(data AS BLOB), CAST(markdown AS BLOB), CAST(html AS BLOB) FROM plan"
+    plan_created = raw(engine, "SELECT created_at FROM plan")
     assert current_revision(engine) is None
 
     upgrade(engine)
 
-    assert current_revision(engine) == head_revision() == "0003"
+    assert current_revision(engine) == head_revision() == "0004"
     for table, sql in UNCHANGED.items():
-        assert raw(engine, sql) == before[table], table
-    assert raw(engine, plan_bytes) == [
-        (PLAN_DATA.encode(), PLAN_MARKDOWN.encode(), PLAN_HTML.encode())
-    ]
+        if table not in moved:
+            assert raw(engine, sql) == before[table], table
+    # Release 1's plan is version 1 now: its document byte for byte, its Markdown and HTML
+    # stored as version 1's files, so the downloads stay what they were.
+    assert raw(
+        engine, "SELECT workshop_id, version, created_at, CAST(data AS BLOB), note FROM planversion"
+    ) == [(WORKSHOP_ID, 1, plan_created[0][0], PLAN_DATA.encode(), None)]
+    assert raw(
+        engine, "SELECT version, format, content FROM planfile ORDER BY format"
+    ) == [(1, "html", PLAN_HTML.encode()), (1, "md", PLAN_MARKDOWN.encode())]
+    assert raw(engine, "SELECT facilitator_name FROM workshop") == [(None,)]
     assert raw(engine, "SELECT status, finished_at FROM workshop") == [
         ("finished", "2026-11-30 11:00:00.000000")
     ]
@@ -806,9 +819,9 @@ def test_an_empty_database_gets_the_current_schema_and_upgrading_again_is_a_no_o
 ) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     first = schema(engine)
-    assert set(first) == V3_TABLES
+    assert set(first) == V4_TABLES
     assert [column[0] for column in first["stage"]["columns"]] == V3_STAGE_COLUMNS
     assert {"fields", "links", "merged_into"} <= {column[0] for column in first["idea"]["columns"]}
     assert ("ix_idea_merged_into", ("merged_into",), False) in first["idea"]["indexes"]
@@ -816,6 +829,10 @@ def test_an_empty_database_gets_the_current_schema_and_upgrading_again_is_a_no_o
     assert ("ix_workshop_code", ("code",), True) in first["workshop"]["indexes"]
     assert first["suggestion"]["unique"] == [("participant_id", "client_id")]
     assert first["counter"]["pk"] == ["stage_id", "idea_id", "name"]
+    assert first["planversion"]["pk"] == ["workshop_id", "version"]
+    assert first["planfile"]["pk"] == ["workshop_id", "version", "format"]
+    assert ("ix_planshare_token_hash", ("token_hash",), True) in first["planshare"]["indexes"]
+    assert "facilitator_name" in {column[0] for column in first["workshop"]["columns"]}
     master = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
     ddl = raw(engine, master)
 
@@ -823,7 +840,7 @@ def test_an_empty_database_gets_the_current_schema_and_upgrading_again_is_a_no_o
     upgrade(engine)
 
     assert raw(engine, master) == ddl
-    assert raw(engine, "SELECT version_num FROM alembic_version") == [("0003",)]
+    assert raw(engine, "SELECT version_num FROM alembic_version") == [("0004",)]
 
 
 def test_the_head_schema_is_what_the_models_declare(engine: Engine) -> None:
@@ -931,8 +948,8 @@ def test_downgrade_refuses_an_agenda_release_1_cannot_run_and_changes_nothing(
     with pytest.raises(RuntimeError, match="Stage 2 runs the agenda"):
         downgrade(engine, "0001")
 
-    # 0003's downgrade ran first, and was rolled back with the rest.
-    assert current_revision(engine) == "0003"
+    # 0004's and 0003's downgrades ran first, and were rolled back with the rest.
+    assert current_revision(engine) == head_revision()
     assert (schema(engine), stages_of(engine), counters_of(engine)) == before
     assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
 
@@ -996,7 +1013,7 @@ def test_two_processes_starting_at_once_migrate_once(db_path: Path) -> None:
         for thread in threads:
             thread.join(timeout=60)
         assert errors == []
-        assert current_revision(engines[0]) == "0003"
+        assert current_revision(engines[0]) == head_revision()
         assert counters_of(engines[0]) == FINISHED_COUNTERS
         assert raw(engines[0], "SELECT COUNT(*) FROM alembic_version") == [(1,)]
     finally:
@@ -1022,7 +1039,7 @@ def test_the_app_serves_a_release_1_workshop_after_upgrading_it(db_path: Path) -
         }
     )
     try:
-        assert current_revision(app.extensions["workshop_db"]) == "0003"
+        assert current_revision(app.extensions["workshop_db"]) == head_revision()
         client = app.test_client()
         auth = {"Authorization": f"Bearer {FACILITATOR_KEY}"}
         response = client.get(f"/api/workshops/{WORKSHOP_ID}/plan.md", headers=auth)
@@ -1053,7 +1070,7 @@ def test_a_0002_workshop_in_progress_upgrades_to_0003_with_every_row_intact(
     before = kept_by_0003(engine)
     assert stages_of(engine)[1]["steps"] == steps_at_0002(5, 3, 3, 1)
 
-    upgrade(engine)
+    upgrade(engine, "0003")
 
     assert current_revision(engine) == "0003"
     assert kept_by_0003(engine) == before
@@ -1118,7 +1135,7 @@ def test_the_app_carries_on_a_0002_workshop_after_upgrading_it(db_path: Path) ->
         {"id": WORKSHOP_ID, "code": "K7P2QX", "facilitator_key": FACILITATOR_KEY},
     )
     try:
-        assert current_revision(app.extensions["workshop_db"]) == "0003"
+        assert current_revision(app.extensions["workshop_db"]) == head_revision()
         state = room.facilitator_state()
         assert state["workshop"]["status"] == "active"
         assert state["current"]["stage_id"] == 2
@@ -1184,7 +1201,7 @@ def test_downgrade_from_0003_gives_back_0002s_steps_and_schema(engine: Engine) -
     make_0002(engine)
     at_0002 = schema(engine), every_row(engine)
 
-    upgrade(engine)
+    upgrade(engine, "0003")
     downgrade(engine, "0002")
 
     assert current_revision(engine) == "0002"
@@ -1194,7 +1211,7 @@ def test_downgrade_from_0003_gives_back_0002s_steps_and_schema(engine: Engine) -
     assert raw(engine, "PRAGMA foreign_key_check") == []
 
     # And up again: the same as the first time.
-    upgrade(engine)
+    upgrade(engine, "0003")
     assert stages_of(engine)[2]["steps"] == steps_for(5, 3, 3, 2)
     assert current_revision(engine) == "0003"
 
@@ -1252,7 +1269,7 @@ def test_downgrade_from_0003_refuses_what_0002_cannot_keep_and_changes_nothing(
     engine: Engine, use: Callable[[Connection], None], message: str
 ) -> None:
     make_0002(engine)
-    upgrade(engine)
+    upgrade(engine, "0003")
     with engine.begin() as connection:
         use(connection)
     before = schema(engine), every_row(engine)
@@ -1263,3 +1280,115 @@ def test_downgrade_from_0003_refuses_what_0002_cannot_keep_and_changes_nothing(
     assert current_revision(engine) == "0003"
     assert (schema(engine), every_row(engine)) == before
     assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
+
+
+# --------------------------------------------------------------------------- revision 0004
+
+
+def test_downgrade_from_0004_gives_back_0003s_plan_table_and_schema(engine: Engine) -> None:
+    make_finished_workshop(engine)
+    upgrade(engine, "0003")
+    at_0003 = schema(engine), every_row(engine)
+
+    upgrade(engine)
+    assert current_revision(engine) == "0004"
+    downgrade(engine, "0003")
+
+    assert current_revision(engine) == "0003"
+    assert (schema(engine), every_row(engine)) == at_0003
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+
+
+def _second_version(connection: Connection) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO planversion (workshop_id, version, created_at, data, note) "
+            "VALUES (:w, 2, '2026-12-01 10:00:00.000000', '{}', 'typos')"
+        ),
+        {"w": WORKSHOP_ID},
+    )
+
+
+def _share_link(connection: Connection) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO planshare (id, workshop_id, token_hash, created_at) "
+            "VALUES ('abc123', :w, :h, '2026-12-01 10:00:00.000000')"
+        ),
+        {"w": WORKSHOP_ID, "h": "0" * 64},
+    )
+
+
+def _facilitator_name(connection: Connection) -> None:
+    connection.execute(sa.text("UPDATE workshop SET facilitator_name = 'Ana'"))
+
+
+def _unrendered_plan(connection: Connection) -> None:
+    connection.execute(sa.text("DELETE FROM planfile WHERE format = 'html'"))
+
+
+@pytest.mark.parametrize(
+    ("use", "message"),
+    [
+        (_second_version, "published review"),
+        (_share_link, "share link"),
+        (_facilitator_name, "facilitator's name"),
+        (_unrendered_plan, "not been downloaded as Markdown and HTML"),
+    ],
+)
+def test_downgrade_from_0004_refuses_what_0003_cannot_keep_and_changes_nothing(
+    engine: Engine, use: Callable[[Connection], None], message: str
+) -> None:
+    make_finished_workshop(engine)
+    upgrade(engine)
+    with engine.begin() as connection:
+        use(connection)
+    before = schema(engine), every_row(engine)
+
+    with pytest.raises(RuntimeError, match=message):
+        downgrade(engine, "0003")
+
+    assert current_revision(engine) == "0004"
+    assert (schema(engine), every_row(engine)) == before
+    assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
+
+
+def test_a_release_1_plan_downloads_in_every_new_format_after_upgrading(db_path: Path) -> None:
+    """Its stored Markdown and HTML stay as they were; the new formats are assembled from
+    the finished workshop's own rows."""
+    from pypdf import PdfReader
+
+    from workshop import create_app
+
+    setup = open_engine(db_path)
+    make_finished_workshop(setup)
+    setup.dispose()
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "SECRET_KEY": "test-secret",
+            "TALLY_INTERVAL": 0.05,
+            "PUBLIC_URL": "",
+        }
+    )
+    try:
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {FACILITATOR_KEY}"}
+        root = f"/api/workshops/{WORKSHOP_ID}"
+        document = client.get(f"{root}/plan.json", headers=auth)
+        assert document.status_code == 200
+        data = document.get_json()
+        assert data["schema_version"] == 1 and data["version"] == 1
+        assert data["title"] == "Acme Care 2030"
+        selected = {s["key"]: [i["id"] for i in s["items"] if i["selected"]] for s in data["stages"]}
+        assert selected == {"vision": [1], "goals": [8, 7], "projects": [11, 9]}
+        pdf = client.get(f"{root}/plan.pdf", headers=auth)
+        assert pdf.status_code == 200
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+        assert "Acme Care 2030" in " ".join(text.split())
+        assert client.get(f"{root}/plan.md", headers=auth).data == PLAN_MARKDOWN.encode()
+        versions = client.get(f"{root}/plan/versions", headers=auth).get_json()["versions"]
+        assert [v["version"] for v in versions] == [1]
+    finally:
+        app.extensions["workshop_db"].dispose()

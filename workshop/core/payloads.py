@@ -64,6 +64,14 @@ class CreateWorkshopPayload(Payload):
     template: Annotated[str, StringConstraints(max_length=64)] | None = None
     organization: ShortText | None = None
     horizon_years: int | None = None
+    facilitator_name: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+
+class PublishPlanPayload(Payload):
+    """A review to publish; `items` and `facilitator` are checked by `plan.review`."""
+
+    based_on: int
+    note: Annotated[str, StringConstraints(max_length=400)] | None = None
 
 
 P = TypeVar("P", bound=Payload)

@@ -60,8 +60,9 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest revision; safe on every start (a no-op when current)."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to the newest revision (or to `revision`); safe on every start (a
+    no-op when current)."""
     with engine.connect() as connection, _exclusive(connection):
         tables = set(inspect(connection).get_table_names())
         config = alembic_config(connection)
@@ -70,7 +71,7 @@ def upgrade(engine: Engine) -> None:
             command.stamp(config, BASELINE)
             log.info("a database of the first release: stamped at revision %s", BASELINE)
         before = MigrationContext.configure(connection).get_current_revision()
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
         after = MigrationContext.configure(connection).get_current_revision()
         if before != after:
             log.info("database schema upgraded from %s to %s", before or "empty", after)

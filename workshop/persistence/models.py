@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -28,6 +28,8 @@ class Workshop(SQLModel, table=True):
     code: str = Field(index=True, unique=True, max_length=6)
     title: str = Field(max_length=120)
     organization: str | None = Field(default=None, max_length=120)
+    # Who runs the meeting, for the plan's cover (optional).
+    facilitator_name: str | None = Field(default=None, max_length=80)
     horizon_years: int = 3
     template: str = Field(default="strategic-plan", max_length=40)
     status: str = Field(default="active", max_length=16)  # active | finished
@@ -155,14 +157,38 @@ class StageRound(SQLModel, table=True):
 # --------------------------------------------------------------------------- output
 
 
-class Plan(SQLModel, table=True):
-    """The strategic plan, generated once when the workshop finishes, in each stored format."""
+class PlanVersion(SQLModel, table=True):
+    """One version of the strategic plan: version 1 is stored when the workshop finishes, and
+    each review the facilitator publishes adds the next. `data` is the plan document (the
+    JSON format, see docs/plan-format.md); versions are never changed once stored."""
 
     workshop_id: str = Field(foreign_key="workshop.id", primary_key=True)
+    version: int = Field(primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    markdown: str
-    html: str
+    note: str | None = Field(default=None, max_length=400)
+
+
+class PlanFile(SQLModel, table=True):
+    """A plan version rendered in one format, stored on its first download (a version never
+    changes, so neither does its file)."""
+
+    workshop_id: str = Field(foreign_key="workshop.id", primary_key=True)
+    version: int = Field(primary_key=True)
+    format: str = Field(primary_key=True, max_length=8)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanShare(SQLModel, table=True):
+    """A read-only link to the plan for people who were not in the room. The link's secret is
+    kept hashed; revoking sets `revoked_at`, and the link answers 404 from then on."""
+
+    id: str = Field(primary_key=True, max_length=16)
+    workshop_id: str = Field(foreign_key="workshop.id", index=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
 
 
 # --------------------------------------------------------------------------- live counters

@@ -45,7 +45,9 @@ class Block:
 
 @dataclass(frozen=True)
 class Cover(Block):
-    """The title page: the plan's title, a subtitle (the organisation) and facts lines."""
+    """The title page: the plan's title (renderers add the "Strategic plan" kicker), a
+    subtitle (the organisation), facts lines, and whether it is a draft (renderers show
+    `DRAFT_NOTICE`)."""
 
     kind: ClassVar[str] = "cover"
     title: str
@@ -143,11 +145,9 @@ def _cover(plan: PlanDocument) -> Cover:
         f"{plural(plan.participants, 'participant', 'participants')} · "
         f"{plural(plan.contributions, 'contribution', 'contributions')}"
     )
-    if plan.draft:
-        facts.append(DRAFT_NOTICE)
-    elif plan.version > 1:
+    if not plan.draft and plan.version > 1:
         facts.append(f"Version {plan.version}" + (f": {plan.note}" if plan.note else ""))
-    return Cover(title_line(plan), plan.organization, tuple(facts), plan.draft)
+    return Cover(plan.title, plan.organization, tuple(facts), plan.draft)
 
 
 def _not_done(stage: StageOutcome) -> Paragraph | None:
@@ -160,13 +160,20 @@ def _not_done(stage: StageOutcome) -> Paragraph | None:
     return None
 
 
+def number_text(value: float | int) -> str:
+    """A score as text: whole numbers without a decimal point, others to two places."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def amount(value: float | int, label: str) -> str:
+    """ "1 dot", "14 Borda points", "3.50 mean impact"."""
+    unit = label[:-1] if value == 1 and label.endswith("s") else label
+    return f"{number_text(value)} {unit}"
+
+
 def support(stage: StageOutcome, item: PlanItem) -> str:
     """How much support an item had, in words: "14 Borda points, 9 dots"."""
-    parts = [
-        plural(int(item.score), "dot", "dots")
-        if stage.score_label == "dots"
-        else f"{item.score} {stage.score_label}"
-    ]
+    parts = [amount(item.score, stage.score_label)]
     if stage.score_label != "dots" and item.votes:
         parts.append(plural(item.votes, "dot", "dots"))
     return ", ".join(parts)
@@ -490,7 +497,7 @@ def _appendix(plan: PlanDocument) -> list[Block]:
                 item.text
                 + (" (also said: " + "; ".join(item.also_said) + ")" if item.also_said else ""),
                 str(item.votes),
-                str(item.score),
+                number_text(item.score),
                 consensus_label(item),
                 "✔" if item.selected else "",
             )
@@ -500,7 +507,7 @@ def _appendix(plan: PlanDocument) -> list[Block]:
             Table(
                 ("Rank", "Idea", "Dots", f"Score ({stage.score_label})", "Consensus", "Selected"),
                 rows,
-                (True, False, True, True, True, False),
+                (True, False, True, True, False, False),
                 tuple(item.selected for item in stage.items),
                 widths=(0.6, 4.2, 0.7, 1.1, 1.1, 0.8),
             )

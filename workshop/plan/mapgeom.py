@@ -11,14 +11,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-LEVEL_SHADES = {
-    0: "#1f5fbf",
-    1: "#2f7d4f",
-    2: "#8a5a00",
-    3: "#7a3b8f",
-    4: "#5b6675",
-}
-"""A colour per depth for the box's edge and level label."""
+LEVEL_SHADES = ("#1f5fbf", "#2f7d4f", "#8a5a00", "#7a3b8f", "#5b6675")
+"""A colour per level (in the order levels first appear: vision, goals, programs…)."""
 
 
 @dataclass(frozen=True)
@@ -34,11 +28,8 @@ class MapNode:
     lines: tuple[str, ...]
     parent: int | None
     """The index of the node it serves (the nearest earlier row one level up)."""
-
-    @property
-    def colour(self) -> str:
-        """The box's edge colour."""
-        return LEVEL_SHADES[min(self.depth, 4)]
+    colour: str = LEVEL_SHADES[0]
+    """The box's edge colour: one per level, so a level looks the same at any depth."""
 
 
 @dataclass(frozen=True)
@@ -79,14 +70,16 @@ def map_geometry(
     edges: list[tuple[tuple[float, float], ...]] = []
     y = 0.0
     last_at_depth: dict[int, int] = {}
+    shades: dict[str, str] = {}
     for depth, level, wording in rows:
+        colour = shades.setdefault(level, LEVEL_SHADES[min(len(shades), len(LEVEL_SHADES) - 1)])
         x = depth * indent
         box_width = width - x
         chars = int((box_width - 2 * padding) / (font_size * glyph_width))
         lines = wrap(wording, chars)
         height = 2 * padding + label_size * 1.25 + len(lines) * line_height
         parent = last_at_depth.get(depth - 1) if depth > 0 else None
-        node = MapNode(x, y, box_width, height, depth, level, lines, parent)
+        node = MapNode(x, y, box_width, height, depth, level, lines, parent, colour)
         if parent is not None:
             above = nodes[parent]
             trunk = above.x + indent / 2

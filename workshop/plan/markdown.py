@@ -21,9 +21,9 @@ def _cell(text: str) -> str:
 
 def _block(block: lay.Block) -> list[str]:
     if isinstance(block, lay.Cover):
-        lines = [f"# {md_escape(block.title)}", ""]
+        lines = [f"# Strategic plan: {md_escape(block.title)}", ""]
         if block.draft:
-            lines += ["**DRAFT**", ""]
+            lines += [f"**{md_escape(lay.DRAFT_NOTICE)}**", ""]
         if block.subtitle:
             lines += [f"**{md_escape(block.subtitle)}**", ""]
         lines += [f"{md_escape(fact)}  " for fact in block.facts]

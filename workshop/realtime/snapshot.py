@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from .. import activities
+from .. import plan as plan_module
 from ..activities import brainstorm, common, done, link, scoring, vote
 from ..activities.base import Audience, WorkshopData
 from ..persistence import counters
@@ -218,9 +219,14 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
 
 
 def plan_links(workshop: Workshop, base_url: str) -> dict[str, Any]:
-    """Where the finished plan can be downloaded (a token or key is still required)."""
+    """Where the finished plan can be downloaded in every format, latest version (a token or
+    key is still required)."""
     root = f"{base_url}api/workshops/{workshop.id}"
-    return {"urls": {"md": f"{root}/plan.md", "html": f"{root}/plan.html"}}
+    return {
+        "urls": {
+            name: f"{root}/{renderer.filename}" for name, renderer in plan_module.RENDERERS.items()
+        }
+    }
 
 
 def participant_parts(

@@ -1,31 +1,67 @@
-"""Reads a workshop and hands the pure plan assembly what it needs."""
+"""The plan's lifecycle: assembled from the workshop, stored by version, rendered per format.
+
+Version 1 is stored when the workshop finishes; each review the facilitator publishes stores
+the next. A version's document never changes, so each of its formats is rendered once, on
+its first download, off the event loop (`offload.py`), and kept in `planfile`. A draft (the
+facilitator's download while the workshop runs) is assembled and rendered on every request.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
 
 from .. import plan as plan_module
-from ..activities import common, done, scoring
-from ..core import levels
-from ..persistence.models import Plan, Stage, Workshop
+from ..activities import REGISTRY, common, done, scoring
+from ..core.errors import DomainError
+from ..offload import run_blocking
+from ..persistence.models import Idea, PlanFile, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import list_stages, merged_ideas, participant_count, visible_ideas
+from ..plan import review
+from ..plan.document import Participation
 
-GAP_KINDS = (
-    ("unserved_goals", "unserved_goal"),
-    ("unaligned_programs", "unaligned_program"),
-    ("unaligned_projects", "unaligned_project"),
-    ("projects_without_owner", "project_without_owner"),
-    ("projects_without_due", "project_without_due"),
-)
+SCORE_LABELS = {"vote": "dots", "allocate": "points", "rate": "mean impact", "rank": "Borda points"}
+COUNTED_STEPS = ("vote", "allocate", "rate", "rank")
 
 
-def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_module.PlanDocument:
+def _participation(db: Session, stage: Stage) -> tuple[Participation, ...]:
+    """How many people took part in each brainstorm and scoring step of the stage."""
+    assert stage.id is not None
+    out: list[Participation] = []
+    for step in stage.steps:
+        kind = str(step["kind"])
+        if kind == "brainstorm":
+            query = select(func.count(func.distinct(Idea.participant_id))).where(
+                Idea.stage_id == stage.id, col(Idea.participant_id).is_not(None)
+            )
+            people = int(db.exec(query).one())
+        elif kind in COUNTED_STEPS:
+            entries = REGISTRY[kind].entries(db, [stage.id]).get(stage.id, {})
+            people = sum(1 for entry in entries.values() if entry)
+        else:
+            continue
+        out.append(Participation(kind, REGISTRY[kind].label, people))
+    return tuple(out)
+
+
+def _contributions(db: Session, workshop_id: str) -> int:
+    """Every idea the participants sent (hidden and merged ones too)."""
+    query = select(func.count()).where(
+        Idea.workshop_id == workshop_id, col(Idea.participant_id).is_not(None)
+    )
+    return int(db.exec(query).one())
+
+
+def assemble(
+    db: Session, *, workshop: Workshop, finished_at: datetime, draft: bool = False
+) -> plan_module.PlanDocument:
     """The plan document of a workshop as it stands (pure assembly after the reads)."""
     sections: list[plan_module.StageOutcome] = []
-    aligned: list[levels.AlignedItem] = []
     every_stage = list_stages(db, workshop.id)
     # Links count only to items selected now: a goal dropped when its stage was decided
     # again is not served by anything in the plan.
@@ -62,8 +98,6 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
                 )
             )
             links_items = links_items or bool(links)
-            if selected:
-                aligned.append(levels.AlignedItem(result.idea_id, stage.key, links, idea.fields))
         sections.append(
             plan_module.StageOutcome(
                 key=stage.key,
@@ -79,16 +113,10 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
                 )
                 if stage.decided
                 else (),
+                score_label=SCORE_LABELS.get(str((decision or {}).get("kind")), "score"),
+                participation=_participation(db, stage),
             )
         )
-    present = {section.key for section in sections}
-    gaps = levels.find_gaps(aligned, present)
-    wording = {item.id: item.wording for section in sections for item in section.items}
-    lines = [
-        plan_module.GapLine(kind, wording[idea_id])
-        for attribute, kind in GAP_KINDS
-        for idea_id in getattr(gaps, attribute)
-    ]
     return plan_module.assemble_plan(
         title=workshop.title,
         organization=workshop.organization,
@@ -96,8 +124,10 @@ def assemble(db: Session, *, workshop: Workshop, finished_at: datetime) -> plan_
         finished_at=finished_at,
         participants=participant_count(db, workshop.id),
         stages=sections,
-        gaps=lines,
         aligned=links_items,
+        facilitator=workshop.facilitator_name,
+        contributions=_contributions(db, workshop.id),
+        draft=draft,
     )
 
 
@@ -128,13 +158,154 @@ def other_rounds(
     return out
 
 
-def build_plan(db: Session, *, workshop: Workshop, finished_at: datetime) -> Plan:
-    """The plan row to store when the workshop finishes."""
+# --------------------------------------------------------------------------- versions
+
+
+def first_version(db: Session, *, workshop: Workshop, finished_at: datetime) -> PlanVersion:
+    """Version 1, to store when the workshop finishes (the caller commits)."""
     document = assemble(db, workshop=workshop, finished_at=finished_at)
-    return Plan(
-        workshop_id=workshop.id,
-        created_at=finished_at,
-        data=document.as_dict(),
-        markdown=plan_module.render(document, "md"),
-        html=plan_module.render(document, "html"),
+    return PlanVersion(
+        workshop_id=workshop.id, version=1, created_at=finished_at, data=document.as_dict()
     )
+
+
+def list_versions(db: Session, workshop_id: str) -> list[PlanVersion]:
+    """Every stored version of a workshop's plan, oldest first."""
+    query = (
+        select(PlanVersion)
+        .where(PlanVersion.workshop_id == workshop_id)
+        .order_by(col(PlanVersion.version))
+    )
+    return list(db.exec(query))
+
+
+def latest_version(db: Session, workshop_id: str) -> PlanVersion | None:
+    """The newest version, or None before the finish."""
+    query = (
+        select(PlanVersion)
+        .where(PlanVersion.workshop_id == workshop_id)
+        .order_by(col(PlanVersion.version).desc())
+        .limit(1)
+    )
+    return db.exec(query).first()
+
+
+def parse_version(raw: str | None) -> int | None:
+    """The `?version=` of a download: None for the latest, else a whole number from 1."""
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise DomainError("invalid_version", "version must be a whole number from 1.")
+    return int(raw)
+
+
+def get_version(db: Session, *, workshop: Workshop, number: int | None = None) -> PlanVersion:
+    """One version (the latest by default); not_finished before the finish."""
+    if number is None:
+        row = latest_version(db, workshop.id)
+    else:
+        row = db.get(PlanVersion, (workshop.id, number))
+        if row is None and latest_version(db, workshop.id) is not None:
+            raise DomainError("version_not_found", f"The plan has no version {number}.")
+    if row is None:
+        raise DomainError("not_finished", "The plan is ready once the facilitator finishes.")
+    return row
+
+
+def document_of(db: Session, *, workshop: Workshop, row: PlanVersion) -> plan_module.PlanDocument:
+    """A stored version as a document. A plan stored by release 1 (before the document had a
+    `schema_version`) is assembled again from the finished workshop, which no longer changes;
+    its stored Markdown and HTML are still served as they were."""
+    if "schema_version" in row.data:
+        return plan_module.from_dict(row.data)
+    return assemble(db, workshop=workshop, finished_at=workshop.finished_at or row.created_at)
+
+
+@dataclass(frozen=True)
+class RenderedPlan:
+    """A plan file: its bytes, its format's renderer, and the version it is (0: a draft)."""
+
+    content: bytes
+    renderer: plan_module.Renderer
+    version: int
+
+    @property
+    def draft(self) -> bool:
+        """Whether this is a draft taken while the workshop runs."""
+        return self.version == 0
+
+
+def _renderer(format: str) -> plan_module.Renderer:
+    renderer = plan_module.RENDERERS.get(format)
+    if renderer is None:
+        raise DomainError("unknown_format", f"There is no plan format {format!r}.")
+    return renderer
+
+
+def stored_file(
+    db: Session, *, workshop: Workshop, format: str, number: int | None = None
+) -> RenderedPlan:
+    """A finished plan's version in one format: rendered on its first download (in a worker
+    thread, never on the event loop), then served from the database."""
+    renderer = _renderer(format)
+    row = get_version(db, workshop=workshop, number=number)
+    cached = db.get(PlanFile, (workshop.id, row.version, format))
+    if cached is not None:
+        return RenderedPlan(bytes(cached.content), renderer, row.version)
+    document = document_of(db, workshop=workshop, row=row)
+    db.commit()  # end the read transaction before the render: nothing is held meanwhile
+    content = run_blocking(renderer.render, document)
+    db.add(PlanFile(workshop_id=workshop.id, version=row.version, format=format, content=content))
+    try:
+        db.commit()
+    except IntegrityError:
+        # Two downloads rendered the same file at once; the first one stored stands.
+        db.rollback()
+        stored = db.get(PlanFile, (workshop.id, row.version, format))
+        assert stored is not None
+        content = bytes(stored.content)
+    return RenderedPlan(content, renderer, row.version)
+
+
+def draft_file(db: Session, *, workshop: Workshop, format: str) -> RenderedPlan:
+    """The plan as it stands now, marked DRAFT, for the facilitator while the workshop runs."""
+    renderer = _renderer(format)
+    document = assemble(db, workshop=workshop, finished_at=utcnow(), draft=True)
+    db.commit()
+    return RenderedPlan(run_blocking(renderer.render, document), renderer, 0)
+
+
+def publish(
+    db: Session,
+    *,
+    workshop: Workshop,
+    based_on: int,
+    items: Sequence[Mapping[str, Any]],
+    facilitator: str | review.Unset | None = review.UNSET,
+    note: str | None = None,
+) -> PlanVersion:
+    """Publish the facilitator's corrections as the next version. `based_on` must be the
+    latest version, so two reviewers cannot overwrite each other's work unseen."""
+    latest = get_version(db, workshop=workshop)
+    if based_on != latest.version:
+        raise DomainError(
+            "stale_version",
+            f"Version {latest.version} was published meanwhile; reload the plan and review it.",
+        )
+    document = document_of(db, workshop=workshop, row=latest)
+    revised = review.apply_review(document, items=items, facilitator=facilitator, note=note)
+    row = PlanVersion(
+        workshop_id=workshop.id,
+        version=revised.version,
+        data=revised.as_dict(),
+        note=revised.note,
+    )
+    db.add(row)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        raise DomainError(
+            "stale_version", "Another review was published at the same moment; reload the plan."
+        ) from None
+    return row

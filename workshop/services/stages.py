@@ -9,8 +9,8 @@ from .. import activities
 from ..activities import common, scoring
 from ..core import steps
 from ..core.errors import DomainError
-from ..persistence.models import Idea, Plan, Stage, Workshop, utcnow
-from ..persistence.queries import get_idea, get_stage, get_workshop, require_active
+from ..persistence.models import Idea, PlanVersion, Stage, Workshop, utcnow
+from ..persistence.queries import get_idea, get_stage, require_active
 from . import plans
 
 
@@ -93,30 +93,25 @@ def hide_idea(db: Session, *, workshop: Workshop, idea_id: int, hidden: bool = T
     return idea
 
 
-def finish_workshop(db: Session, *, workshop: Workshop) -> Plan:
-    """Finish the workshop and store its plan; finishing again returns the stored plan."""
-    existing = db.get(Plan, workshop.id)
+def finish_workshop(db: Session, *, workshop: Workshop) -> PlanVersion:
+    """Finish the workshop and store version 1 of its plan (no format is rendered here: each
+    renders on its first download). Finishing again returns the stored version 1."""
+    existing = db.get(PlanVersion, (workshop.id, 1))
     if existing is not None:
         return existing
     require_active(workshop)
     finished_at = utcnow()
-    plan = plans.build_plan(db, workshop=workshop, finished_at=finished_at)
+    first = plans.first_version(db, workshop=workshop, finished_at=finished_at)
     workshop.status = "finished"
     workshop.finished_at = finished_at
-    db.add(plan)
+    db.add(first)
     db.add(workshop)
     try:
         db.commit()
     except IntegrityError:
         # A second console finished the workshop at the same moment: its plan stands.
         db.rollback()
-        return get_plan(db, workshop=get_workshop(db, workshop.id))
-    return plan
-
-
-def get_plan(db: Session, *, workshop: Workshop) -> Plan:
-    """The stored plan, or not_finished while the workshop is running."""
-    plan = db.get(Plan, workshop.id)
-    if plan is None:
-        raise DomainError("not_finished", "The plan is ready once the facilitator finishes.")
-    return plan
+        stored = db.get(PlanVersion, (workshop.id, 1))
+        assert stored is not None
+        return stored
+    return first

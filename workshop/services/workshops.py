@@ -35,6 +35,7 @@ def create_workshop(
     organization: str | None = None,
     horizon_years: int | None = None,
     template: str | None = None,
+    facilitator_name: str | None = None,
 ) -> tuple[Workshop, str]:
     """Create a workshop from an agenda template; return it with its facilitator key.
 
@@ -47,6 +48,7 @@ def create_workshop(
             "organization_too_long",
             f"An organisation name can be at most {TITLE_MAX_LENGTH} characters.",
         )
+    facilitator = " ".join((facilitator_name or "").split()) or None
     horizon = horizon_years if horizon_years is not None else DEFAULT_HORIZON
     if horizon not in HORIZONS:
         raise DomainError("invalid_horizon", "The horizon must be 1, 3, 5 or 10 years.")
@@ -66,6 +68,7 @@ def create_workshop(
         code=code,
         title=title,
         organization=organization,
+        facilitator_name=facilitator,
         horizon_years=horizon,
         template=template_id[:40],
         facilitator_key_hash=hash_secret(key),
@@ -103,14 +106,19 @@ def authenticate_facilitator(db: Session, *, workshop_id: str, key: str) -> Work
 
 def authenticate_reader(db: Session, *, workshop_id: str, secret: str) -> Workshop:
     """The workshop, if `secret` is its facilitator key or one of its participants' tokens."""
+    return reader_role(db, workshop_id=workshop_id, secret=secret)[0]
+
+
+def reader_role(db: Session, *, workshop_id: str, secret: str) -> tuple[Workshop, str]:
+    """The workshop and who `secret` belongs to: "facilitator" or "participant"."""
     workshop = get_workshop(db, workshop_id)
     hashed = hash_secret(secret) if secret else ""
     if hashed and hashed == workshop.facilitator_key_hash:
-        return workshop
+        return workshop, "facilitator"
     participant = db.exec(select(Participant).where(Participant.token_hash == hashed)).first()
     if participant is None or participant.workshop_id != workshop.id:
         raise DomainError("unauthorized", "A facilitator key or participant token is required.")
-    return workshop
+    return workshop, "participant"
 
 
 @dataclass(frozen=True)

@@ -46,12 +46,20 @@ def content_disposition(disposition: str, *, stem: str, ascii_fallback: str, ext
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
-def plan_disposition(title: str, ext: str, *, attachment: bool = True) -> str:
-    """The Content-Disposition of a plan download: strategic-plan-<title>.<ext>."""
+def plan_disposition(
+    title: str,
+    ext: str,
+    *,
+    attachment: bool = True,
+    kind: str = "strategic-plan",
+    suffix: str = "",
+) -> str:
+    """The Content-Disposition of a plan download: <kind>-<title><suffix>.<ext>, e.g.
+    strategic-plan-acme-2030-v2.pdf or ideas-acme-2030-draft.csv."""
     return content_disposition(
         "attachment" if attachment else "inline",
-        stem=f"strategic-plan-{download_stem(title)}",
-        ascii_fallback=f"strategic-plan-{ascii_stem(title)}",
+        stem=f"{kind}-{download_stem(title)}{suffix}",
+        ascii_fallback=f"{kind}-{ascii_stem(title)}{suffix}",
         ext=ext,
     )
 

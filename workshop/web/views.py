@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import partial
 from typing import Any
 
 import segno
@@ -19,14 +20,19 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import plan as plan_module
 from ..core.errors import DomainError
-from ..core.payloads import CreateWorkshopPayload, TemplateSavePayload, parse
+from ..core.payloads import CreateWorkshopPayload, PublishPlanPayload, TemplateSavePayload, parse
 from ..core.security import normalise_code
+from ..offload import run_blocking
 from ..persistence.db import get_db
+from ..persistence.models import PlanVersion, Workshop
 from ..persistence.queries import get_workshop, get_workshop_by_code
+from ..plan import review
+from ..plan.schema import PLAN_SCHEMA
 from ..realtime import snapshot
 from ..realtime.broadcast import base_url, broadcast_state
-from ..services import agenda, stages, workshops
+from ..services import agenda, plans, shares, workshops
 from .headers import plan_disposition
 
 bp = Blueprint("workshop", __name__)
@@ -116,6 +122,7 @@ def create_workshop() -> tuple[Response, int]:
         organization=payload.organization,
         horizon_years=payload.horizon_years,
         template=payload.template,
+        facilitator_name=payload.facilitator_name,
     )
     root = base_url()
     response = jsonify(
@@ -201,36 +208,210 @@ def put_agenda(workshop_id: str) -> Response:
     return jsonify(agenda.get_agenda(db, workshop))
 
 
-def _plan(workshop_id: str) -> Any:
+# --------------------------------------------------------------------------- the plan
+
+
+def _file_response(
+    workshop: Workshop, rendered: plans.RenderedPlan, *, downloads: bool = False
+) -> Response:
+    """A plan file with its media type, file name and headers. HTML opens in the browser (to
+    print); every other format is an attachment."""
+    renderer = rendered.renderer
+    suffix = (
+        "-draft" if rendered.draft else (f"-v{rendered.version}" if rendered.version > 1 else "")
+    )
+    response = Response(rendered.content, content_type=renderer.media_type)
+    response.headers["Content-Disposition"] = plan_disposition(
+        workshop.title,
+        renderer.extension,
+        attachment=not renderer.inline,
+        kind="ideas" if renderer.format == "csv" else "strategic-plan",
+        suffix=suffix,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if renderer.format == "html" or downloads:
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        )
+    return response
+
+
+def plan_download(workshop_id: str, format: str) -> Response:
+    """A plan download: the latest version, or `?version=N`. The facilitator gets a draft
+    (marked DRAFT) while the workshop runs; a participant gets not_finished (409)."""
+    db = get_db()
+    workshop, role = workshops.reader_role(db, workshop_id=workshop_id, secret=_presented_secret())
+    number = plans.parse_version(request.args.get("version"))
+    if workshop.status != "finished" and role == "facilitator" and number is None:
+        rendered = plans.draft_file(db, workshop=workshop, format=format)
+    else:
+        rendered = plans.stored_file(db, workshop=workshop, format=format, number=number)
+    return _file_response(workshop, rendered)
+
+
+for _format, _renderer in plan_module.RENDERERS.items():
+    bp.add_url_rule(
+        f"/api/workshops/<workshop_id>/{_renderer.filename}",
+        endpoint=f"plan_{_format}",
+        view_func=plan_download,
+        defaults={"format": _format},
+        methods=["GET"],
+    )
+
+
+@bp.get("/api/plan.schema.json")
+def plan_schema() -> Response:
+    """The JSON Schema of `plan.json` (docs/plan-format.md)."""
+    response = jsonify(PLAN_SCHEMA)
+    response.mimetype = "application/schema+json"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _version_json(workshop: Workshop, row: PlanVersion, latest: int) -> dict[str, Any]:
+    root = f"{base_url()}api/workshops/{workshop.id}"
+    return {
+        "version": row.version,
+        "created_at": row.created_at.isoformat(),
+        "note": row.note,
+        "latest": row.version == latest,
+        "urls": {
+            name: f"{root}/{renderer.filename}?version={row.version}"
+            for name, renderer in plan_module.RENDERERS.items()
+        },
+    }
+
+
+@bp.get("/api/workshops/<workshop_id>/plan/versions")
+def plan_versions(workshop_id: str) -> Response:
+    """Every published version of the plan, oldest first (facilitator key or participant
+    token); an empty list while the workshop runs."""
     db = get_db()
     workshop = workshops.authenticate_reader(
         db, workshop_id=workshop_id, secret=_presented_secret()
     )
-    return workshop, stages.get_plan(db, workshop=workshop)
+    rows = plans.list_versions(db, workshop.id)
+    latest = rows[-1].version if rows else 0
+    return jsonify({"versions": [_version_json(workshop, row, latest) for row in rows]})
 
 
-@bp.get("/api/workshops/<workshop_id>/plan.md")
-def plan_markdown(workshop_id: str) -> Response:
-    """The plan as Markdown (attachment); facilitator key or participant token required."""
-    workshop, plan = _plan(workshop_id)
-    response = Response(plan.markdown, content_type="text/markdown; charset=utf-8")
-    response.headers["Content-Disposition"] = plan_disposition(workshop.title, "md")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@bp.get("/api/workshops/<workshop_id>/plan.html")
-def plan_html(workshop_id: str) -> Response:
-    """The plan as a printable, self-contained HTML page."""
-    workshop, plan = _plan(workshop_id)
-    response = Response(plan.html, mimetype="text/html")
-    # Inline, so it opens in the browser to print; the name is what "Save as" offers.
-    response.headers["Content-Disposition"] = plan_disposition(
-        workshop.title, "html", attachment=False
+@bp.post("/api/workshops/<workshop_id>/plan/versions")
+def publish_version(workshop_id: str) -> tuple[Response, int]:
+    """Publish the facilitator's review as the next version (facilitator key as Bearer)."""
+    db = get_db()
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError("invalid_payload", 'Send {"based_on": N, "items": [...]} as JSON.')
+    payload = parse(PublishPlanPayload, body)
+    row = plans.publish(
+        db,
+        workshop=workshop,
+        based_on=payload.based_on,
+        items=body.get("items", []),
+        facilitator=body.get("facilitator", review.UNSET),
+        note=payload.note,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    broadcast_state(db, get_workshop(db, workshop.id))
+    return jsonify(_version_json(workshop, row, row.version)), 201
+
+
+@bp.post("/api/workshops/<workshop_id>/shares")
+def create_share(workshop_id: str) -> tuple[Response, int]:
+    """A read-only link to the finished plan (facilitator key as Bearer) → `{"id", "url"}`."""
+    db = get_db()
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    share, secret = shares.create_share(db, workshop=workshop)
+    response = jsonify(
+        {
+            "id": share.id,
+            "url": f"{base_url()}s/{secret}",
+            "created_at": share.created_at.isoformat(),
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response, 201
+
+
+@bp.get("/api/workshops/<workshop_id>/shares")
+def list_shares(workshop_id: str) -> Response:
+    """The open share links (ids and when they were made; a link's URL is shown only once)."""
+    db = get_db()
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    rows = shares.active_shares(db, workshop.id)
+    return jsonify(
+        {"shares": [{"id": row.id, "created_at": row.created_at.isoformat()} for row in rows]}
+    )
+
+
+@bp.delete("/api/workshops/<workshop_id>/shares/<share_id>")
+def revoke_share(workshop_id: str, share_id: str) -> tuple[str, int]:
+    """Revoke a share link: from now on it answers 404."""
+    db = get_db()
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    shares.revoke_share(db, workshop=workshop, share_id=share_id)
+    return "", 204
+
+
+def _share_headers(response: Response) -> Response:
+    # The secret is in the URL: never pass it on, never index it.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@bp.get("/s/<secret>")
+def share_page(secret: str) -> Response:
+    """What a share link opens: the plan's printable page, with links to every format."""
+    db = get_db()
+    workshop = shares.open_share(db, secret)
+    number = plans.parse_version(request.args.get("version"))
+    row = plans.get_version(db, workshop=workshop, number=number)
+    document = plans.document_of(db, workshop=workshop, row=row)
+    db.commit()
+    query = f"?version={number}" if number is not None else ""
+    links = [
+        (label, f"{base_url()}s/{secret}/{plan_module.RENDERERS[name].filename}{query}")
+        for name, label in DOWNLOAD_LABELS.items()
+    ]
+    page = run_blocking(partial(plan_module.render_html, downloads=links), document)
+    response = Response(page, mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    )
+    return _share_headers(response)
+
+
+@bp.get("/s/<secret>/<filename>")
+def share_download(secret: str, filename: str) -> Response:
+    """A format of the shared plan (`plan.pdf`, `ideas.csv`…), `?version=N` as elsewhere."""
+    renderer = plan_module.BY_FILENAME.get(filename)
+    if renderer is None:
+        raise DomainError("not_found", f"There is no plan file {filename!r}.")
+    db = get_db()
+    workshop = shares.open_share(db, secret)
+    number = plans.parse_version(request.args.get("version"))
+    rendered = plans.stored_file(db, workshop=workshop, format=renderer.format, number=number)
+    return _share_headers(_file_response(workshop, rendered))
+
+
+@bp.get("/w/<workshop_id>/review")
+def review_page(workshop_id: str) -> str:
+    """The facilitator's review of the finished plan (the key travels in the URL fragment)."""
+    workshop = get_workshop(get_db(), workshop_id)
+    return render_template("review.html", workshop=workshop)
+
+
+DOWNLOAD_LABELS = {
+    "pdf": "PDF",
+    "docx": "Word (DOCX)",
+    "html": "Web page (HTML)",
+    "md": "Markdown",
+    "json": "JSON",
+    "csv": "Ideas (CSV)",
+}
 
 
 # --------------------------------------------------------------------------- errors

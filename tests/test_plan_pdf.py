@@ -1,0 +1,395 @@
+"""The plan as PDF, read back with pypdf as an independent reader.
+
+Text extraction breaks wrapped text into lines, so most checks fold whitespace first
+(`flat`). Each test asserts something a reader of the PDF would notice: the sections in
+order, the words as typed, the map as a drawing, the draft mark on every page.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from pypdf import PageObject, PdfReader
+from pypdf.generic import ContentStream
+
+from tests.plan_samples import (
+    ACCENTS,
+    BOLD,
+    CYRILLIC,
+    EMOJI,
+    FINISHED_AT,
+    GAP_TEXTS,
+    GOALS,
+    GREEK,
+    LONG,
+    PROJECTS,
+    SCRIPT,
+    crowded_plan,
+    full_plan,
+    item,
+    stage,
+)
+from workshop.plan import GAP_LABELS, PlanDocument, assemble_plan, outline
+from workshop.plan.layout import DRAFT_NOTICE, title_line
+from workshop.plan.pdf import render_pdf
+from workshop.plan.renderers import RENDERERS
+
+A4_WIDTH = 595.28
+LONGEST_LINE = 115
+"""More characters than any line of the PDF holds at its smallest text size."""
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def reader(data: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(data))
+
+
+def page_texts(data: bytes) -> list[str]:
+    return [page.extract_text() for page in reader(data).pages]
+
+
+def whole(data: bytes) -> str:
+    return flat(" ".join(page_texts(data)))
+
+
+def positions(text: str, needles: list[str], start: int = 0) -> list[int]:
+    """Where each needle is first found at or after `start`; fails on a missing one."""
+    found = []
+    for needle in needles:
+        at = text.find(needle, start)
+        assert at >= 0, f"{needle!r} not found after position {start}"
+        found.append(at)
+    return found
+
+
+def text_runs(page: PageObject) -> list[tuple[str, float, float]]:
+    """Each piece of upright text on the page with where it starts (x, y in points)."""
+    runs: list[tuple[str, float, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip() and cm[1] == 0 and tm[1] == 0:
+            x = float(cm[0]) * float(tm[4]) + float(cm[4])
+            y = float(cm[3]) * float(tm[5]) + float(cm[5])
+            runs.append((text.strip(), x, y))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def paths(pdf: PdfReader, page: PageObject) -> list[tuple[list[bytes], bytes]]:
+    """The page's vector paths: the operators that build each one, and how it is painted."""
+    found: list[tuple[list[bytes], bytes]] = []
+    building: list[bytes] = []
+    for _, operator in ContentStream(page.get_contents(), pdf).operations:
+        if operator in (b"m", b"l", b"c", b"h", b"re"):
+            building.append(operator)
+        elif operator in (b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"n"):
+            found.append((building, operator))
+            building = []
+    return found
+
+
+def titles(outline_items: list[Any]) -> list[Any]:
+    """pypdf's outline as nested lists of titles."""
+    return [titles(entry) if isinstance(entry, list) else entry.title for entry in outline_items]
+
+
+@pytest.fixture(scope="module")
+def final() -> bytes:
+    return render_pdf(full_plan())
+
+
+@pytest.fixture(scope="module")
+def draft() -> bytes:
+    return render_pdf(full_plan(draft=True))
+
+
+@pytest.fixture(scope="module")
+def crowded() -> bytes:
+    return render_pdf(crowded_plan(200))
+
+
+def test_it_is_a_pdf_with_the_plans_title(final: bytes) -> None:
+    assert final.startswith(b"%PDF-")
+    pdf = reader(final)
+    assert len(pdf.pages) >= 4
+    assert pdf.metadata is not None
+    assert pdf.metadata.title == title_line(full_plan())
+    assert pdf.metadata.author == "Acme Ports & Co"
+    assert pdf.metadata.creation_date == FINISHED_AT
+    assert RENDERERS["pdf"].render(full_plan()) == final
+    for page in pdf.pages:
+        assert float(page.mediabox.width) == pytest.approx(A4_WIDTH, abs=0.5)
+        assert float(page.mediabox.height) == pytest.approx(841.89, abs=0.5)
+
+
+def test_cover_page_has_title_organisation_and_facts(final: bytes) -> None:
+    cover = flat(page_texts(final)[0])
+    plan = full_plan()
+    assert "STRATEGIC PLAN" in cover
+    assert plan.title in cover
+    assert "Acme Ports & Co" in cover
+    assert "Horizon: 2026\u20132031 (5 years)" in cover
+    assert "Facilitated by Ana Ñúñez" in cover
+    assert "12 participants · 48 contributions" in cover
+    assert "Executive summary" not in cover
+
+
+def test_header_and_page_numbers_on_every_page_after_the_cover(final: bytes) -> None:
+    pages = page_texts(final)
+    running = title_line(full_plan())
+    assert "Page 1 of" not in pages[0]
+    assert running not in flat(pages[0])
+    for number, text in enumerate(pages[1:], 2):
+        assert f"Page {number} of {len(pages)}" in text
+        assert running in flat(text)
+
+
+def test_goals_in_rank_order_under_their_heading(final: bytes) -> None:
+    text = whole(final)
+    section = text.index("Strategic goals", text.index("Vision, Mission and Values"))
+    goals = positions(text, [f"{n}. {goal}" for n, goal in enumerate(GOALS, 1)], section)
+    assert goals == sorted(goals)
+    assert goals[-1] < text.index("Programs are long-term", section)
+
+
+def test_projects_numbered_in_rank_order_in_their_section(final: bytes) -> None:
+    text = whole(final)
+    section = text.index("Projects are time-bound")
+    projects = positions(text, [f"{n}. {p}" for n, p in enumerate(PROJECTS, 1)], section)
+    assert projects == sorted(projects)
+    assert projects[-1] < text.index("Alignment map", section)
+    # Each project's details sit below it, before the next project.
+    assert projects[0] < text.index("Owner: Jon Berg", section) < projects[1]
+    assert projects[0] < text.index("Deliverables: Tug in service; Charging berth") < projects[1]
+
+
+def test_gaps_are_listed_under_gaps(final: bytes) -> None:
+    plan = full_plan()
+    text = whole(final)
+    gaps_heading = text.index("Gaps", text.index("Alignment map"))
+    lines = [f"{GAP_LABELS[gap.kind]}: {gap.item}" for gap in plan.gaps]
+    found = positions(text, lines, gaps_heading)
+    assert found == sorted(found)
+    assert found[-1] < text.index("Action plan", gaps_heading)
+    listed = text[gaps_heading : text.index("Action plan", gaps_heading)]
+    for gap_text in GAP_TEXTS:
+        assert gap_text in listed
+
+
+def test_unicode_survives_and_missing_glyphs_become_replacement_characters(
+    final: bytes,
+) -> None:
+    text = whole(final)
+    for sample in (ACCENTS, GREEK, CYRILLIC, "Port 2031 — Ωmega", "2026\u20132031", "→", "✔"):
+        assert sample in text
+    # DejaVu Sans has no rocket: it is drawn as U+FFFD, the rest of the text as typed.
+    assert "🚀" not in text
+    assert EMOJI.replace("🚀", "\ufffd") in text
+
+
+def test_user_text_is_never_markup(final: bytes) -> None:
+    text = whole(final)
+    assert SCRIPT in text
+    assert BOLD in text
+    assert '=HYPERLINK("http://evil.example","click")' in text
+
+
+def test_rendering_is_silent_whatever_the_text(caplog: pytest.LogCaptureFixture) -> None:
+    """No warnings (pytest turns them into errors) and no log lines from fpdf2 or fontTools,
+    for glyphs the font lacks, invisible characters, and text the oblique face cannot draw
+    (it has no Tifinagh: the runner-up note falls back to the upright face)."""
+    plan = full_plan()
+    odd = stage(
+        "goals",
+        "Strategic goals",
+        [
+            item(1, "Zero\u200dwidth 👍🏽 joiners\x07 and a bell", 1, selected=True),
+            item(2, "Tifinagh: ⴰⵣⵓⵍ", 2),
+            item(3, "Tab\tand\nnew line", 3),
+        ],
+    )
+    with caplog.at_level(logging.INFO):
+        data = render_pdf(
+            replace(plan, stages=tuple(odd if s.key == "goals" else s for s in plan.stages))
+        )
+    noisy = [r for r in caplog.records if r.name.startswith(("fpdf", "fontTools"))]
+    assert noisy == []
+    text = whole(data)
+    assert "Zero\u200dwidth \ufffd joiners and a bell" in text
+    assert "Runners-up: Tifinagh: ⴰⵣⵓⵍ" in text
+    assert "Tab and new line" in text
+
+
+def test_long_text_wraps_within_the_page(final: bytes) -> None:
+    for page in reader(final).pages:
+        for line in page.extract_text().splitlines():
+            assert len(line) <= LONGEST_LINE, line
+        for text, x, _ in text_runs(page):
+            assert 0 <= x < A4_WIDTH - 56, text
+    # The 280 characters of the vision's runner-up come out whole, over several lines.
+    assert LONG in whole(final)
+    appendix = next(text for text in page_texts(final) if "Appendix" in text)
+    assert sum("harbour crews" in line for line in appendix.splitlines()) >= 4
+
+
+def test_a_word_longer_than_a_line_is_broken() -> None:
+    word = "https://example.org/" + "x" * 400
+    plan = assemble_plan(
+        title="Long words",
+        organization=None,
+        horizon_years=3,
+        finished_at=FINISHED_AT,
+        participants=3,
+        stages=[stage("goals", "Strategic goals", [item(1, word, 1, selected=True)])],
+    )
+    data = render_pdf(plan)
+    assert word in "".join(whole(data).split())
+    for text in page_texts(data):
+        assert all(len(line) <= LONGEST_LINE for line in text.splitlines())
+
+
+def test_crowded_appendix_lists_every_idea_in_rank_order(crowded: bytes) -> None:
+    text = whole(crowded)
+    appendix = text.index("Appendix: how each decision was made")
+    ideas = positions(text, [f"Idea number {n:03d}" for n in range(1, 201)], appendix)
+    assert ideas == sorted(ideas)
+
+
+def test_a_long_table_repeats_its_header_on_every_page(crowded: bytes) -> None:
+    pages = [flat(text) for text in page_texts(crowded)]
+    start = next(n for n, text in enumerate(pages) if "Appendix" in text)
+    spilled = [text for text in pages[start:] if "Idea number" in text]
+    assert len(spilled) >= 4
+    for text in spilled:
+        header = text.find("Rank Idea Dots Score (dots) Consensus Selected")
+        assert 0 <= header < text.index("Idea number")
+
+
+def test_numbers_are_right_aligned(crowded: bytes) -> None:
+    page = next(p for p in reader(crowded).pages if "Idea number 010" in p.extract_text())
+    ranks = {text: x for text, x, _ in text_runs(page) if text in ("9", "10") and x < 100}
+    assert ranks["10"] < ranks["9"] - 2
+
+
+def test_draft_is_marked_on_every_page(draft: bytes) -> None:
+    pages = page_texts(draft)
+    assert len(pages) >= 4
+    for text in pages:
+        assert "DRAFT" in text
+    assert DRAFT_NOTICE in flat(pages[0])
+
+
+def test_final_plan_never_says_draft(final: bytes) -> None:
+    for text in page_texts(final):
+        assert "DRAFT" not in text
+    metadata = reader(final).metadata
+    assert metadata is not None
+    assert "DRAFT" not in str(dict(metadata))
+
+
+def test_alignment_map_is_a_drawing(final: bytes) -> None:
+    plan = full_plan()
+    rows = outline(plan)
+    pdf = reader(final)
+    number = next(n for n, p in enumerate(pdf.pages) if "Alignment map" in p.extract_text())
+    page = pdf.pages[number]
+    text = flat(page.extract_text())
+    for _, level, wording in rows:
+        assert level.upper() in text
+        assert flat(wording.replace("🚀", "\ufffd")) in text
+    shapes = paths(pdf, page)
+    # One rounded box (four corner curves, filled and stroked) per row, and one stroked
+    # elbow (a move and two segments) from each box to the box it serves.
+    boxes = [ops for ops, paint in shapes if ops.count(b"c") == 4 and paint == b"B"]
+    elbows = [ops for ops, paint in shapes if ops == [b"m", b"l", b"l"] and paint == b"S"]
+    assert len(boxes) == len(rows)
+    assert len(elbows) == sum(1 for depth, _, _ in rows if depth > 0)
+    assert not [ops for ops, _ in paths(pdf, pdf.pages[number - 1]) if b"c" in ops]
+
+
+def test_a_map_taller_than_a_page_continues_on_the_next() -> None:
+    goals = [item(n, f"Goal {n:02d} " + "sea " * 20, n, selected=True) for n in range(1, 31)]
+    projects = [
+        item(100 + n, f"Project {n:02d}", n, selected=True, links=(n,)) for n in range(1, 31)
+    ]
+    plan = assemble_plan(
+        title="Tall map",
+        organization=None,
+        horizon_years=3,
+        finished_at=FINISHED_AT,
+        participants=3,
+        stages=[
+            stage("goals", "Strategic goals", goals),
+            stage("projects", "Projects", projects),
+        ],
+        aligned=True,
+    )
+    data = render_pdf(plan)
+    text = whole(data)
+    start = text.index("Alignment map", text.index("Projects are time-bound"))
+    found = positions(text, [f"Project {n:02d}" for n in range(1, 31)], start)
+    assert found == sorted(found)
+    pdf = reader(data)
+    with_boxes = [page for page in pdf.pages if any(b"c" in ops for ops, _ in paths(pdf, page))]
+    assert len(with_boxes) >= 2
+
+
+def test_bookmarks_list_the_sections(final: bytes) -> None:
+    pdf = reader(final)
+    tree = titles(pdf.outline)
+    top = [entry for entry in tree if isinstance(entry, str)]
+    assert top == [
+        "Executive summary",
+        "Vision, Mission and Values",
+        "Strategic goals",
+        "Programs",
+        "Projects",
+        "Alignment map",
+        "Action plan",
+        "Appendix: how each decision was made",
+    ]
+    under_map = tree[tree.index("Alignment map") + 1]
+    assert under_map == ["Gaps"]
+    under_goals = tree[tree.index("Strategic goals") + 1]
+    assert under_goals == [f"{n}. {goal}" for n, goal in enumerate(GOALS, 1)]
+    # Each bookmark opens the page its heading is on.
+    entry = next(e for e in pdf.outline if not isinstance(e, list) and e.title == "Alignment map")
+    page = pdf.pages[pdf.get_destination_page_number(entry)]
+    assert "Alignment map" in page.extract_text()
+
+
+def test_same_plan_same_bytes(final: bytes, draft: bytes) -> None:
+    assert render_pdf(full_plan()) == final
+    assert render_pdf(full_plan(draft=True)) == draft
+    assert draft != final
+
+
+def test_six_hundred_ideas_render_quickly() -> None:
+    plan: PlanDocument = crowded_plan(600)
+    started = time.perf_counter()
+    data = render_pdf(plan)
+    assert time.perf_counter() - started < 5
+    assert "Idea number 600" in whole(data)
+
+
+def test_an_empty_plan_still_renders() -> None:
+    plan = assemble_plan(
+        title="Nothing decided",
+        organization=None,
+        horizon_years=1,
+        finished_at=FINISHED_AT,
+        participants=0,
+        stages=[stage("goals", "Strategic goals", [], completed=False)],
+    )
+    text = whole(render_pdf(plan))
+    assert "Nothing decided" in text
+    assert "This stage was not completed in the workshop" in text

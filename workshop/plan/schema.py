@@ -1,0 +1,175 @@
+"""The JSON Schema of the plan's JSON format (`plan.json`), published at
+`/api/plan.schema.json` and described field by field in docs/plan-format.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .document import SCHEMA_VERSION
+
+SCHEMA_ID = "/api/plan.schema.json"
+
+_text = {"type": "string"}
+_optional_text = {"type": ["string", "null"]}
+_count = {"type": "integer", "minimum": 0}
+_date = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_optional_date = {"anyOf": [_date, {"type": "null"}]}
+
+_metric = {
+    "type": "object",
+    "required": ["metric"],
+    "properties": {
+        "metric": _text,
+        "baseline": _optional_text,
+        "target": _optional_text,
+        "due": _optional_date,
+    },
+    "additionalProperties": False,
+}
+
+_fields = {
+    "type": "object",
+    "description": "What the facilitator recorded for a selected item; every key is optional.",
+    "properties": {
+        "text": {**_text, "description": "The corrected wording (the item's `text` is as voted)."},
+        "owner": _text,
+        "outcome": _text,
+        "due": _date,
+        "approach": {"enum": ["waterfall", "agile", "hybrid"]},
+        "deliverables": {"type": "array", "items": _text},
+        "metrics": {"type": "array", "items": _metric},
+    },
+    "additionalProperties": False,
+}
+
+_item = {
+    "type": "object",
+    "required": [
+        "id",
+        "text",
+        "rank",
+        "score",
+        "votes",
+        "shortlisted",
+        "selected",
+        "fields",
+        "links",
+        "consensus",
+        "contested",
+        "also_said",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "text": {**_text, "description": "The wording as voted."},
+        "rank": {"type": "integer", "minimum": 1},
+        "score": {"type": "number"},
+        "votes": _count,
+        "shortlisted": {"type": "boolean"},
+        "selected": {"type": "boolean"},
+        "fields": _fields,
+        "links": {"type": "array", "items": {"type": "integer"}},
+        "consensus": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "contested": {"type": "boolean"},
+        "also_said": {"type": "array", "items": _text},
+    },
+    "additionalProperties": False,
+}
+
+_stage = {
+    "type": "object",
+    "required": [
+        "key",
+        "title",
+        "prompt",
+        "completed",
+        "items",
+        "how",
+        "score_label",
+        "participation",
+    ],
+    "properties": {
+        "key": _text,
+        "title": _text,
+        "prompt": _text,
+        "completed": {"type": "boolean"},
+        "items": {"type": "array", "items": _item},
+        "how": {"type": "array", "items": _text},
+        "score_label": _text,
+        "participation": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["kind", "label", "people"],
+                "properties": {"kind": _text, "label": _text, "people": _count},
+                "additionalProperties": False,
+            },
+        },
+    },
+    "additionalProperties": False,
+}
+
+_gap = {
+    "type": "object",
+    "required": ["kind", "item", "id"],
+    "properties": {
+        "kind": {
+            "enum": [
+                "unserved_goal",
+                "unaligned_program",
+                "unaligned_project",
+                "project_without_owner",
+                "project_without_due",
+            ]
+        },
+        "item": _text,
+        "id": {"type": "integer"},
+    },
+    "additionalProperties": False,
+}
+
+PLAN_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_ID,
+    "title": "Strategy Workshop plan",
+    "description": "A strategic plan as assembled from a workshop (docs/plan-format.md).",
+    "type": "object",
+    "required": [
+        "schema_version",
+        "version",
+        "draft",
+        "title",
+        "organization",
+        "facilitator",
+        "horizon_years",
+        "start_year",
+        "end_year",
+        "date",
+        "finished_at",
+        "participants",
+        "contributions",
+        "stages",
+        "gaps",
+        "aligned",
+        "note",
+    ],
+    "properties": {
+        "schema_version": {"const": SCHEMA_VERSION},
+        "version": {"type": "integer", "minimum": 0},
+        "draft": {"type": "boolean"},
+        "title": _text,
+        "organization": _optional_text,
+        "facilitator": _optional_text,
+        "horizon_years": {"type": "integer", "minimum": 1},
+        "start_year": {"type": "integer"},
+        "end_year": {"type": "integer"},
+        "date": _date,
+        "finished_at": _text,
+        "participants": _count,
+        "contributions": _count,
+        "stages": {"type": "array", "items": _stage},
+        "gaps": {"type": "array", "items": _gap},
+        "aligned": {"type": "boolean"},
+        "note": _optional_text,
+    },
+    "additionalProperties": False,
+}
