@@ -164,7 +164,9 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     # Finish: the phone offers the plan, and the download works with its token.
     console.get_by_role("button", name="Finish workshop").first.click()
     console.get_by_role("button", name="Finish and create the plan").click()
-    link = phone.get_by_role("link", name="Download as Markdown")
+    for label in ("PDF", "Word", "Web page", "JSON", "Ideas (CSV)"):
+        expect(phone.get_by_role("link", name=re.compile(f"^{re.escape(label)}"))).to_be_visible()
+    link = phone.get_by_role("link", name=re.compile("^Markdown"))
     expect(link).to_be_visible()
     href = link.get_attribute("href")
     assert href and "?token=" in href
@@ -174,10 +176,14 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     plan = markdown.text()
     assert "# Strategic plan: Harbour strategy 2030" in plan
     assert "> The best employer on the coast" in plan
+    pdf = phone.request.get(
+        server.url + str(phone.get_by_role("link", name=re.compile("^PDF")).get_attribute("href"))
+    )
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
 
     # The console downloads the printable page with its key (no key in the URL).
     with desk.expect_page() as opened:
-        console.get_by_role("button", name="Open printable page").click()
+        console.locator("#plan-files").get_by_role("button", name="Web page").click()
     page = opened.value
     page.wait_for_load_state()
     expect(page.locator("h1")).to_contain_text("Harbour strategy 2030")

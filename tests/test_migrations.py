@@ -789,9 +789,10 @@ def test_a_finished_release_1_workshop_upgrades_with_its_data_intact(engine: Eng
     assert raw(
         engine, "SELECT workshop_id, version, created_at, CAST(data AS BLOB), note FROM planversion"
     ) == [(WORKSHOP_ID, 1, plan_created[0][0], PLAN_DATA.encode(), None)]
-    assert raw(
-        engine, "SELECT version, format, content FROM planfile ORDER BY format"
-    ) == [(1, "html", PLAN_HTML.encode()), (1, "md", PLAN_MARKDOWN.encode())]
+    assert raw(engine, "SELECT version, format, content FROM planfile ORDER BY format") == [
+        (1, "html", PLAN_HTML.encode()),
+        (1, "md", PLAN_MARKDOWN.encode()),
+    ]
     assert raw(engine, "SELECT facilitator_name FROM workshop") == [(None,)]
     assert raw(engine, "SELECT status, finished_at FROM workshop") == [
         ("finished", "2026-11-30 11:00:00.000000")
@@ -1381,7 +1382,9 @@ def test_a_release_1_plan_downloads_in_every_new_format_after_upgrading(db_path:
         data = document.get_json()
         assert data["schema_version"] == 1 and data["version"] == 1
         assert data["title"] == "Acme Care 2030"
-        selected = {s["key"]: [i["id"] for i in s["items"] if i["selected"]] for s in data["stages"]}
+        selected = {
+            s["key"]: [i["id"] for i in s["items"] if i["selected"]] for s in data["stages"]
+        }
         assert selected == {"vision": [1], "goals": [8, 7], "projects": [11, 9]}
         pdf = client.get(f"{root}/plan.pdf", headers=auth)
         assert pdf.status_code == 200

@@ -9,6 +9,7 @@ import {
 import { REGISTRY, activityFor, phaseLabel } from "./activities/index.js";
 import { openAgendaEditor } from "./agenda-editor.js";
 import { buildingOn, natureBadge } from "./items.js";
+import { keyedButtons } from "./plan-files.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
@@ -170,27 +171,75 @@ function finish() {
   act("workshop:finish", {}).then((reply) => { if (reply) toast("Plan created."); });
 }
 
-async function download(format) {
-  try {
-    const response = await fetch(state.plan.urls[format], { headers: { Authorization: `Bearer ${saved.key}` } });
-    if (!response.ok) throw new Error((await response.json()).error.message);
-    const blob = await response.blob();
-    const url = URL.createObjectURL(blob);
-    if (format === "html") {
-      window.open(url, "_blank", "noopener");
-    } else {
-      const link = el("a", { href: url, download: `strategic-plan-${state.workshop.code}.md` });
-      document.body.append(link);
-      link.click();
-      link.remove();
-    }
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
-  } catch (error) {
-    toast(`Download failed: ${error.message}`, "error");
+// ------------------------------------------------------------------ the plan
+
+let planShown = null; // "draft" or "final": what the plan panel shows now
+function renderPlanPanel(finished) {
+  const mode = finished ? "final" : "draft";
+  if (mode === planShown || !saved) return;
+  planShown = mode;
+  document.getElementById("plan-status").textContent = finished
+    ? "The plan is ready. Every format is the latest published version."
+    : "Download a draft at any time: every page is marked DRAFT until you finish.";
+  fill(document.getElementById("plan-files"),
+    keyedButtons(WORKSHOP_ID, saved.key, { draft: !finished }));
+  document.getElementById("plan-after").hidden = !finished;
+  if (finished) {
+    document.getElementById("review-link").href = `/w/${WORKSHOP_ID}/review#key=${saved.key}`;
+    refreshShares();
   }
 }
-document.getElementById("download-md").addEventListener("click", () => download("md"));
-document.getElementById("open-html").addEventListener("click", () => download("html"));
+
+async function shareCall(method, path = "") {
+  const response = await fetch(`/api/workshops/${WORKSHOP_ID}/shares${path}`, {
+    method, headers: { Authorization: `Bearer ${saved.key}` },
+  });
+  if (!response.ok) throw new Error((await response.json()).error.message);
+  return response.status === 204 ? null : response.json();
+}
+
+async function refreshShares() {
+  try {
+    const { shares } = await shareCall("GET");
+    fill(document.getElementById("share-list"), shares.map((share) => el("li", {},
+      el("span", {}, `Link ${share.id} · made ${new Date(share.created_at).toLocaleString()}`),
+      el("button", { type: "button", class: "small danger", onclick: () => revokeShare(share.id) }, "Revoke"),
+    )));
+  } catch (error) {
+    toast(`Could not list the share links: ${error.message}`, "error");
+  }
+}
+
+async function revokeShare(id) {
+  if (!confirm("Revoke this link? Anyone who has it can no longer open the plan.")) return;
+  try {
+    await shareCall("DELETE", `/${encodeURIComponent(id)}`);
+    toast("The link is revoked.");
+    document.getElementById("new-share").hidden = true;
+  } catch (error) {
+    toast(`Could not revoke the link: ${error.message}`, "error");
+  }
+  refreshShares();
+}
+
+document.getElementById("create-share").addEventListener("click", async () => {
+  try {
+    const share = await shareCall("POST");
+    document.getElementById("new-share-url").textContent = share.url;
+    document.getElementById("new-share").hidden = false;
+    refreshShares();
+  } catch (error) {
+    toast(`Could not create a link: ${error.message}`, "error");
+  }
+});
+document.getElementById("copy-share").addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText(document.getElementById("new-share-url").textContent);
+    toast("Share link copied.");
+  } catch {
+    toast("Select the link and copy it by hand.", "error");
+  }
+});
 
 document.getElementById("edit-agenda").addEventListener("click", () => {
   if (!saved) return;
@@ -215,7 +264,7 @@ function render(snapshot) {
   panel.hidden = false;
   const finished = state.workshop.status === "finished";
   document.getElementById("finish").hidden = finished;
-  document.getElementById("plan-links").hidden = !finished;
+  renderPlanPanel(finished);
   renderAgenda();
   renderPanel();
 }

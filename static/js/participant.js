@@ -8,6 +8,7 @@ import {
   announce, call, captureFocus, connect, currentStage, el, fill, isTransient, randomId,
   restoreFocus, resultsList, store, toast,
 } from "./common.js";
+import { tokenLinks } from "./plan-files.js";
 import { REGISTRY, activityFor, phaseLabel } from "./activities/index.js";
 import { buildingOn, itemCard, natureBadge } from "./items.js";
 
@@ -291,16 +292,12 @@ function renderStage() {
 
 function finishedView() {
   const links = state.plan ? state.plan.urls : null;
-  // Same-origin paths: the absolute URLs carry whatever host the facilitator used.
-  const withToken = (url) => `${new URL(url).pathname}?token=${encodeURIComponent(identity.token)}`;
   return el("div", {},
     el("section", { class: "card" },
       el("h1", {}, "The plan is ready"),
       el("p", {}, "Thank you for taking part. Download the strategic plan:"),
-      links ? el("div", { class: "stack" },
-        el("a", { class: "button primary wide", href: withToken(links.html), target: "_blank", rel: "noopener" }, "Open the plan (printable page)"),
-        el("a", { class: "button wide", href: withToken(links.md), download: "" }, "Download as Markdown"),
-      ) : null,
+      // Same-origin paths with the token: the absolute URLs carry the facilitator's host.
+      links ? tokenLinks(links, identity.token) : null,
     ),
     state.stages.filter((stage) => stage.decided).map((stage) => el("section", { class: "card" },
       el("h2", {}, stage.title),

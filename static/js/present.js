@@ -3,6 +3,7 @@
 // fields as they are settled, results). It only listens; it never changes the workshop.
 
 import { applyTally, call, connect, currentStage, el, facilitatorKey, fill, stageById } from "./common.js";
+import { keyedButtons } from "./plan-files.js";
 import { activityFor, phaseLabel } from "./activities/index.js";
 import { buildingOn, natureBadge, wording } from "./items.js";
 
@@ -83,6 +84,8 @@ function finishedView() {
     el("div", { class: "present-phase" }, "Finished"),
     el("h1", {}, state.workshop.title),
     el("p", { class: "prompt" }, "The strategic plan is ready. Participants can download it from their phones."),
+    el("div", { class: "present-downloads", "aria-label": "Download the plan" },
+      el("span", { class: "label" }, "Download"), keyedButtons(WORKSHOP_ID, saved.key)),
     // One line per stage, so the whole plan fits the screen.
     el("dl", { class: "present-plan" }, decided.map((s) => el("div", {},
       el("dt", {}, s.title, " ", natureBadge(s.key)),

@@ -1,0 +1,250 @@
+"""Benchmark the plan: render a 200-participant, 600-idea workshop's plan in every format, and
+show that a render does not hold up anyone's acks.
+
+Two parts, both in one run so their figures compare side by side on this noisy machine:
+
+1. **Renders.** A real workshop is run through a real server (`python app.py`, eventlet, a
+   temporary SQLite file): N participants join over websocket, send ideas to the three stages
+   of the default agenda (vision, goals, projects), spend their dots and rank the shortlists,
+   and the facilitator finishes. Its `plan.json` is then rendered in this process in every
+   format, several times: median time, peak memory (tracemalloc: Python allocations of one
+   render) and file size, with each format's time as a ratio of the Markdown render.
+2. **The event loop during a render.** Against the same server, a participant's socket sends
+   an event every 20 ms and times each ack, first with nothing else going on, then while the
+   PDF and DOCX of the plan render for their first download (rendered in eventlet's pool of
+   real threads). The ack latencies of both phases print side by side with their ratio.
+
+    python -m pip install -e '.[bench]'
+    python bench/plan.py                       # 200 participants, 600 ideas
+    python bench/plan.py --participants 100 --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from realtime import free_port, post_json, start_server, summary  # noqa: E402
+
+from workshop.plan import RENDERERS, from_dict  # noqa: E402
+
+STAGES_PER_AGENDA = 3
+
+
+async def call(client: socketio.AsyncClient, event: str, data: Any) -> dict[str, Any]:
+    reply: dict[str, Any] = await client.call(event, data, timeout=120)
+    if not reply.get("ok"):
+        raise SystemExit(f"{event} failed: {reply}")
+    return reply
+
+
+async def run_workshop(url: str, participants: int, ideas: int) -> tuple[dict[str, Any], float]:
+    """A whole default-agenda workshop; returns its creation response and the finish ack time."""
+    created = post_json(
+        f"{url}/api/workshops",
+        {"title": "Benchmark harbour 2031", "organization": "Trust", "horizon_years": 5},
+    )
+    facilitator = socketio.AsyncClient(reconnection=False)
+    await facilitator.connect(url, transports=["websocket"])
+    credentials = {"workshop_id": created["id"], "key": created["facilitator_key"]}
+    state = (await call(facilitator, "facilitate", credentials))["state"]
+    phones = [socketio.AsyncClient(reconnection=False) for _ in range(participants)]
+    await asyncio.gather(*(p.connect(url, transports=["websocket"]) for p in phones))
+    await asyncio.gather(
+        *(call(p, "join", {"code": created["code"], "name": f"P{i}"}) for i, p in enumerate(phones))
+    )
+    per_stage = ideas // STAGES_PER_AGENDA
+    for stage in state["stages"]:
+        sid = stage["id"]
+        if stage["phase"] != "brainstorm":
+            await call(facilitator, "stage:phase", {"stage_id": sid, "phase": "brainstorm"})
+        sent = await asyncio.gather(
+            *(
+                call(
+                    phones[n % participants],
+                    "idea:submit",
+                    {"stage_id": sid, "text": f"{stage['title']} idea {n}: " + "word " * (n % 40)},
+                )
+                for n in range(per_stage)
+            )
+        )
+        ids = [reply["idea"]["id"] for reply in sent]
+        await call(facilitator, "stage:phase", {"stage_id": sid, "phase": "vote"})
+        await asyncio.gather(
+            *(
+                call(
+                    phone,
+                    "votes:set",
+                    {
+                        "stage_id": sid,
+                        "votes": {
+                            str(ids[(i * 7) % len(ids)]): 3,
+                            str(ids[(i * 13 + 1) % len(ids)]): 2,
+                        },
+                    },
+                )
+                for i, phone in enumerate(phones)
+            )
+        )
+        await call(facilitator, "stage:phase", {"stage_id": sid, "phase": "rank"})
+        snapshot = json.loads(
+            fetch(f"{url}/api/workshops/{created['id']}", created["facilitator_key"])
+        )
+        order = next(s for s in snapshot["stages"] if s["id"] == sid)["shortlist"]
+        await asyncio.gather(
+            *(
+                call(
+                    phone,
+                    "ranking:set",
+                    {"stage_id": sid, "order": order[i % len(order) :] + order[: i % len(order)]},
+                )
+                for i, phone in enumerate(phones)
+            )
+        )
+        await call(facilitator, "stage:phase", {"stage_id": sid, "phase": "done"})
+    started = time.perf_counter()
+    await call(facilitator, "workshop:finish", {})
+    finish_ack = time.perf_counter() - started
+    await asyncio.gather(*(p.disconnect() for p in phones))
+    await facilitator.disconnect()
+    return created, finish_ack
+
+
+def fetch(url: str, key: str) -> bytes:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=300) as response:
+        data: bytes = response.read()
+        return data
+
+
+def render_figures(document: dict[str, Any], runs: int) -> None:
+    plan = from_dict(document)
+    ideas = sum(len(stage.items) for stage in plan.stages)
+    print(
+        f"plan of {plan.participants} participants, {ideas} ideas in "
+        f"{len(plan.stages)} stages; {runs} renders per format\n"
+    )
+    times: dict[str, float] = {}
+    print(f"{'format':<8} {'median':>10} {'peak memory':>12} {'size':>10} {'vs md':>7}")
+    for name, renderer in RENDERERS.items():
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            content = renderer.render(plan)
+            samples.append(time.perf_counter() - started)
+        tracemalloc.start()
+        renderer.render(plan)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        times[name] = statistics.median(samples)
+        ratio = times[name] / times["md"]
+        print(
+            f"{name:<8} {times[name] * 1000:8.1f} ms {peak / 2**20:9.1f} MiB "
+            f"{len(content) / 1024:7.0f} KiB {ratio:7.1f}"
+        )
+    print(f"{'all six':<8} {sum(times.values()) * 1000:8.1f} ms")
+
+
+def loop_figures(url: str, created: dict[str, Any]) -> None:
+    """Ack latency of a participant's events, idle and while the PDF and DOCX render."""
+    key = created["facilitator_key"]
+    root = f"{url}/api/workshops/{created['id']}"
+
+    async def probe(seconds: float) -> list[float]:
+        client = socketio.AsyncClient(reconnection=False)
+        await client.connect(url, transports=["websocket"])
+        await client.call("join", {"code": created["code"], "name": "Probe"}, timeout=30)
+        latencies: list[float] = []
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            # Refused (the workshop is finished), but it runs a handler and a database read.
+            await client.call("votes:set", {"stage_id": 1, "votes": {}}, timeout=60)
+            latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(0.02)
+        await client.disconnect()
+        return latencies
+
+    idle = asyncio.run(probe(2.0))
+    renders: dict[str, float] = {}
+
+    def download_all() -> None:
+        for name in ("pdf", "docx"):
+            started = time.perf_counter()
+            fetch(f"{root}/{RENDERERS[name].filename}", key)
+            renders[name] = time.perf_counter() - started
+
+    worker = threading.Thread(target=download_all)
+    started = time.perf_counter()
+    worker.start()
+    busy: list[float] = []
+
+    async def probe_while_rendering() -> None:
+        while worker.is_alive():
+            busy.extend(await probe(0.5))
+
+    asyncio.run(probe_while_rendering())
+    worker.join()
+    window = time.perf_counter() - started
+    cached = {}
+    for name in ("pdf", "docx"):
+        again = time.perf_counter()
+        fetch(f"{root}/{RENDERERS[name].filename}", key)
+        cached[name] = time.perf_counter() - again
+    print("\nthe event loop while the plan renders (ack of a participant's event every 20 ms)")
+    print(summary("acks, nothing else going on", idle))
+    print(summary("acks while PDF and DOCX render", busy))
+    print(f"{'p50 ratio busy / idle':<34} {statistics.median(busy) / statistics.median(idle):7.2f}")
+    for name in ("pdf", "docx"):
+        print(
+            f"{'first ' + name + ' download (renders)':<34} {renders[name] * 1000:7.1f} ms   "
+            f"cached after: {cached[name] * 1000:6.1f} ms"
+        )
+    print(f"{'render window probed':<34} {window * 1000:7.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=200)
+    parser.add_argument("--ideas", type=int, default=600)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        server = start_server(port, Path(tmp) / "bench.sqlite3", Path(tmp) / "server.log")
+        url = f"http://127.0.0.1:{port}"
+        try:
+            started = time.perf_counter()
+            created, finish_ack = asyncio.run(run_workshop(url, args.participants, args.ideas))
+            print(
+                f"workshop run over websocket in {time.perf_counter() - started:.1f} s; "
+                f"finish ack {finish_ack * 1000:.1f} ms (stores version 1, renders nothing)\n"
+            )
+            document = json.loads(
+                fetch(f"{url}/api/workshops/{created['id']}/plan.json", created["facilitator_key"])
+            )
+            render_figures(document, args.runs)
+            loop_figures(url, created)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
