@@ -71,6 +71,7 @@ form.addEventListener("submit", async (event) => {
       body: JSON.stringify({
         title,
         organization: String(data.get("organization") || "").trim() || null,
+        facilitator_name: String(data.get("facilitator_name") || "").trim() || null,
         horizon_years: Number(data.get("horizon_years")),
         template: String(data.get("template") || DEFAULT_TEMPLATE),
       }),
