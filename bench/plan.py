@@ -17,6 +17,11 @@ Two parts, both in one run so their figures compare side by side on this noisy m
     python -m pip install -e '.[bench]'
     python bench/plan.py                       # 200 participants, 600 ideas
     python bench/plan.py --participants 100 --runs 5
+    python bench/plan.py --against <git revision>   # the finish ack, side by side
+
+With `--against`, the same workshop first runs against the server of that revision (checked
+out into a temporary git worktree), and its finish ack prints beside this tree's with the
+ratio: earlier releases rendered the plan inside the finish handler.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -219,12 +225,39 @@ def loop_figures(url: str, created: dict[str, Any]) -> None:
     print(f"{'render window probed':<34} {window * 1000:7.1f} ms")
 
 
+def reference_finish(revision: str, participants: int, ideas: int) -> float:
+    """The finish ack of the same workshop on the server of another revision."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "reference"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), revision],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        try:
+            port = free_port()
+            server = start_server(port, Path(tmp) / "ref.sqlite3", Path(tmp) / "ref.log", tree)
+            try:
+                _, finish_ack = asyncio.run(
+                    run_workshop(f"http://127.0.0.1:{port}", participants, ideas)
+                )
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
+    return finish_ack
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--ideas", type=int, default=600)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--against", help="a git revision whose finish ack to compare with")
     args = parser.parse_args()
+    before = reference_finish(args.against, args.participants, args.ideas) if args.against else None
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         server = start_server(port, Path(tmp) / "bench.sqlite3", Path(tmp) / "server.log")
@@ -234,8 +267,14 @@ def main() -> None:
             created, finish_ack = asyncio.run(run_workshop(url, args.participants, args.ideas))
             print(
                 f"workshop run over websocket in {time.perf_counter() - started:.1f} s; "
-                f"finish ack {finish_ack * 1000:.1f} ms (stores version 1, renders nothing)\n"
+                f"finish ack {finish_ack * 1000:.1f} ms (stores version 1, renders nothing)"
             )
+            if before is not None:
+                print(
+                    f"finish ack of {args.against[:12]}: {before * 1000:.1f} ms; "
+                    f"ratio this tree / that one: {finish_ack / before:.2f}"
+                )
+            print()
             document = json.loads(
                 fetch(f"{url}/api/workshops/{created['id']}/plan.json", created["facilitator_key"])
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 import pytest
@@ -90,11 +91,14 @@ def section(markdown: str, heading: str) -> str:
     return rest[: stop.start()] if stop else rest
 
 
-def html_section(html: str, title: str) -> str:
-    """The HTML of the plan section whose heading is `title`."""
-    match = re.search(rf"<section>\s*<h2>{re.escape(title)}</h2>(.*?)</section>", html, re.DOTALL)
-    assert match, f"no section {title!r}"
-    return match.group(1)
+def html_section(html: str, title: str, level: int = 2) -> str:
+    """The HTML after the first heading `<h{level}>title</h{level}>`, up to the next heading
+    of the same or a higher level (the page has no section elements: headings delimit)."""
+    heading = f"<h{level}>{escape(title, quote=False)}</h{level}>"
+    assert heading in html, f"no heading {heading!r}"
+    rest = html.split(heading, 1)[1]
+    stop = re.search(rf"<h[1-{level}]>", rest)
+    return rest[: stop.start()] if stop else rest
 
 
 def table_cells(row: str) -> list[str]:
@@ -116,8 +120,13 @@ def test_same_workshop_gives_the_same_plan_byte_for_byte() -> None:
 def test_the_finish_time_is_fixed_at_assembly_to_the_minute() -> None:
     plan = build()
     assert plan.finished_at == "2030-01-02 09:05 UTC"
-    assert "Workshop finished 2030-01-02 09:05 UTC" in render_markdown(plan)
-    assert "2030-01-02 09:05 UTC" in render_html(plan)
+    assert (plan.date, plan.start_year, plan.end_year) == ("2030-01-02", 2030, 2033)
+    # Markdown escapes the dashes of the dates; they read back as typed.
+    assert (
+        r"Dated 2030\-01\-02 · workshop finished 2030\-01\-02 09:05 UTC"
+        in render_markdown(plan).splitlines()[5]
+    )
+    assert "<li>Dated 2030-01-02 · workshop finished 2030-01-02 09:05 UTC</li>" in render_html(plan)
 
 
 def test_as_dict_is_a_plain_copy_of_the_plan() -> None:
@@ -125,31 +134,49 @@ def test_as_dict_is_a_plain_copy_of_the_plan() -> None:
     assert data["title"] == "Acme 2030"
     assert [stage["key"] for stage in data["stages"]] == ["vision", "goals", "projects"]
     assert data["stages"][0]["items"][0]["text"] == "The region's first carbon neutral port"
+    assert (data["start_year"], data["end_year"], data["date"]) == (2030, 2033, "2030-01-02")
 
 
-# --------------------------------------------------------------------------- the header
+# --------------------------------------------------------------------------- the cover
 
 
 @pytest.mark.parametrize(
-    ("years", "participants", "expected"),
+    ("years", "participants", "contributions", "horizon", "turnout"),
     [
-        (1, 1, "Horizon: 1 year · Workshop finished 2030-01-02 09:05 UTC · 1 participant"),
-        (3, 12, "Horizon: 3 years · Workshop finished 2030-01-02 09:05 UTC · 12 participants"),
-        (10, 0, "Horizon: 10 years · Workshop finished 2030-01-02 09:05 UTC · 0 participants"),
+        (1, 1, 1, "Horizon: 2030\u20132031 \\(1 year\\)", "1 participant · 1 contribution"),
+        (3, 12, 40, "Horizon: 2030\u20132033 \\(3 years\\)", "12 participants · 40 contributions"),
+        (10, 0, 0, "Horizon: 2030\u20132040 \\(10 years\\)", "0 participants · 0 contributions"),
     ],
 )
-def test_markdown_header_states_horizon_and_turnout(
-    years: int, participants: int, expected: str
+def test_markdown_cover_states_horizon_and_turnout(
+    years: int, participants: int, contributions: int, horizon: str, turnout: str
 ) -> None:
-    markdown = render_markdown(build(horizon_years=years, participants=participants))
+    markdown = render_markdown(
+        build(horizon_years=years, participants=participants, contributions=contributions)
+    )
     lines = markdown.splitlines()
-    assert lines[0] == "# Strategic plan: Acme 2030"
-    assert lines[2] == "Acme Ports · " + expected
+    assert lines[:8] == [
+        "# Strategic plan: Acme 2030",
+        "",
+        "**Acme Ports**",
+        "",
+        horizon + "  ",  # two spaces: a hard line break between the cover's facts
+        r"Dated 2030\-01\-02 · workshop finished 2030\-01\-02 09:05 UTC  ",
+        turnout,
+        "",
+    ]
 
 
-def test_markdown_header_without_organisation() -> None:
+def test_markdown_cover_without_organisation_or_facilitator() -> None:
     lines = render_markdown(build(organization=None)).splitlines()
-    assert lines[2].startswith("Horizon: 3 years · ")
+    assert lines[2].startswith("Horizon: 2030\u20132033 \\(3 years\\)")
+    assert not any(line.startswith("Facilitated by") for line in lines)
+
+
+def test_the_cover_names_the_facilitator() -> None:
+    plan = build(facilitator="Ana Ñúñez")
+    assert render_markdown(plan).splitlines()[6] == "Facilitated by Ana Ñúñez  "
+    assert "<li>Facilitated by Ana Ñúñez</li>" in render_html(plan)
 
 
 # --------------------------------------------------------------------------- selected items
@@ -157,31 +184,63 @@ def test_markdown_header_without_organisation() -> None:
 
 def test_a_single_selected_item_is_a_statement() -> None:
     plan = build()
-    vision = section(render_markdown(plan), "## Vision")
-    assert "> The region's first carbon neutral port" in vision.splitlines()
-    assert "Twice the cargo" not in vision
-    assert re.search(
-        r"<blockquote>\s*The region&#39;s first carbon neutral port\s*</blockquote>",
-        html_section(render_html(plan), "Vision"),
-    )
+    vision = section(render_markdown(plan), "### Vision")
+    statements = [line for line in vision.splitlines() if line.startswith("> ")]
+    assert statements == ["> The region's first carbon neutral port"]
+    # The others are only mentioned as runners-up, with the support they had.
+    others = [line for line in vision.splitlines() if "Twice the cargo" in line]
+    assert others == [
+        r"*Runners\-up: Twice the cargo, half the emissions \(4 score, 7 dots\); "
+        r"A port the city is proud of \(0 score, 2 dots\)\.*"
+    ]
+    html = html_section(render_html(plan), "Vision", level=3)
+    assert re.findall(r"<blockquote>(.*?)</blockquote>", html, re.DOTALL) == [
+        "The region&#39;s first carbon neutral port"
+    ]
+    assert '<p class="note">Runners-up: Twice the cargo' in html
 
 
-def test_several_selected_items_are_an_ordered_list_in_rank_order() -> None:
+def test_the_selected_goals_are_numbered_sub_sections_in_rank_order() -> None:
     plan = build()
-    goals = section(render_markdown(plan), "## Goals")
-    listed = [line for line in goals.splitlines() if re.match(r"\d+\. ", line)]
-    assert listed == [
+    goals = section(render_markdown(plan), "## Strategic goals")
+    headings = [line for line in goals.splitlines() if line.startswith("### ")]
+    assert headings == [
+        r"### 1\. Electrify every crane",
+        r"### 2\. Shore power at all berths",
+        r"### 3\. Rail share above 40%",
+    ]
+    # The goal that was not selected is only a runner-up, after the selected ones.
+    mentions = [line for line in goals.splitlines() if "Publish emissions monthly" in line]
+    assert mentions == [r"*Runners\-up: Publish emissions monthly \(1 score, 4 dots\)\.*"]
+    html = html_section(render_html(plan), "Strategic goals")
+    assert re.findall(r"<h3>(.*?)</h3>", html) == [
         "1. Electrify every crane",
         "2. Shore power at all berths",
         "3. Rail share above 40%",
     ]
-    assert "Publish emissions monthly" not in goals
-    html = html_section(render_html(plan), "Goals")
-    assert re.findall(r"<li>(.*?)</li>", html) == [
-        "Electrify every crane",
-        "Shore power at all berths",
-        "Rail share above 40%",
-    ]
+    assert "<blockquote>" not in html
+
+
+def test_several_selected_values_are_an_ordered_list_in_rank_order() -> None:
+    values = StageOutcome(
+        key="values",
+        title="Values",
+        prompt="?",
+        completed=True,
+        items=(
+            item("Safety first", 1, 9, 9, selected=True),
+            item("Open books", 2, 7, 7, selected=True),
+            item("Kindness", 3, 5, 5, selected=True),
+            item("Speed", 4, 1, 1),
+        ),
+    )
+    plan = build([values])
+    markdown = section(render_markdown(plan), "### Values")
+    listed = [line for line in markdown.splitlines() if re.match(r"\d+\. ", line)]
+    assert listed == ["1. Safety first", "2. Open books", "3. Kindness"]
+    assert "Speed" not in "\n".join(listed)
+    html = html_section(render_html(plan), "Values", level=3)
+    assert re.findall(r"<li>(.*?)</li>", html) == ["Safety first", "Open books", "Kindness"]
     assert "<blockquote>" not in html
 
 
@@ -199,10 +258,11 @@ def test_a_stage_not_completed_says_so_and_selects_nothing() -> None:
 def test_a_completed_stage_with_no_selection_says_so() -> None:
     empty = StageOutcome(key="values", title="Values", prompt="?", completed=True, items=())
     plan = build([empty])
-    values = section(render_markdown(plan), "## Values")
-    assert "No ideas were selected" in values
+    values = section(render_markdown(plan), "### Values")
+    assert "*No ideas were selected in this stage\\.*" in values.splitlines()
     assert "not completed" not in values
-    assert "No ideas were selected" in html_section(render_html(plan), "Values")
+    html = html_section(render_html(plan), "Values", level=3)
+    assert '<p class="note">No ideas were selected in this stage.</p>' in html
 
 
 # --------------------------------------------------------------------------- appendix
@@ -210,13 +270,19 @@ def test_a_completed_stage_with_no_selection_says_so() -> None:
 
 def test_the_appendix_lists_every_idea_with_dots_score_and_selection() -> None:
     plan = build()
-    appendix = render_markdown(plan).split("## Appendix: every idea\n", 1)[1]
+    appendix = render_markdown(plan).split("## Appendix: how each decision was made\n", 1)[1]
     for stage in plan.stages:
-        rows = [
-            table_cells(line)
-            for line in section(appendix, f"### {stage.title}").splitlines()
-            if re.match(r"\| \d+ \|", line)
+        lines = section(appendix, f"### {stage.title}").splitlines()
+        header = next(line for line in lines if line.startswith("| Rank"))
+        assert table_cells(header) == [
+            "Rank",
+            "Idea",
+            "Dots",
+            r"Score \(score\)",
+            "Consensus",
+            "Selected",
         ]
+        rows = [table_cells(line) for line in lines if re.match(r"\| \d+ \|", line)]
         assert rows == [
             [
                 str(i.rank),
@@ -232,22 +298,22 @@ def test_the_appendix_lists_every_idea_with_dots_score_and_selection() -> None:
 
 def test_the_html_appendix_lists_every_idea_with_dots_score_and_selection() -> None:
     plan = build()
-    html = render_html(plan).split("Appendix: every idea", 1)[1]
+    html = render_html(plan).split("Appendix: how each decision was made", 1)[1]
     rows = re.findall(
-        r"<tr( class=\"is-selected\")?><td class=\"num\">(\d+)</td><td>(.*?)</td>"
+        r"<tr( class=\"marked\")?><td class=\"num\">(\d+)</td><td>(.*?)</td>"
         r"<td class=\"num\">(\d+)</td><td class=\"num\">(\d+)</td>"
-        r"<td class=\"num\">([^<]*)</td><td>(Yes)?</td></tr>",
+        r"<td>([^<]*)</td><td>(✔)?</td></tr>",
         html,
     )
     expected = [
         (
-            ' class="is-selected"' if i.selected else "",
+            ' class="marked"' if i.selected else "",
             str(i.rank),
             i.text.replace("'", "&#39;"),
             str(i.votes),
             str(i.score),
             consensus_label(i),
-            "Yes" if i.selected else "",
+            "✔" if i.selected else "",
         )
         for stage in plan.stages
         for i in stage.items
@@ -258,8 +324,9 @@ def test_the_html_appendix_lists_every_idea_with_dots_score_and_selection() -> N
 def test_a_stage_without_ideas_says_so_in_the_appendix() -> None:
     empty = StageOutcome(key="values", title="Values", prompt="?", completed=False, items=())
     markdown = render_markdown(build([empty]))
-    appendix = markdown.split("## Appendix: every idea\n", 1)[1]
-    assert "*No ideas.*" in section(appendix, "### Values")
+    appendix = markdown.split("## Appendix: how each decision was made\n", 1)[1]
+    values = [line for line in section(appendix, "### Values").splitlines() if line]
+    assert values == [r"*No ideas\.*"]  # no table, no notes: the stage was never decided
 
 
 # --------------------------------------------------------------------------- escaping
@@ -300,7 +367,9 @@ def test_markdown_keeps_a_multi_line_idea_on_one_line(text: str) -> None:
     markdown = render_markdown(tricky_plan(text))
     lines = markdown.splitlines()
     assert "> first line second line" in lines
-    assert sum("first line second line" in line for line in lines) == 2  # statement and appendix
+    # The summary's vision, the statement and the appendix row: each on one line.
+    assert sum("first line second line" in line for line in lines) == 3
+    assert "**Vision: first line second line**" in lines
     assert not any(line.strip() == "second line" for line in lines)
 
 
@@ -338,7 +407,7 @@ def test_plan_title_and_organisation_are_escaped_too() -> None:
     markdown = render_markdown(build(title="# Acme *2030*", organization="Acme | Ports"))
     lines = markdown.splitlines()
     assert lines[0] == r"# Strategic plan: \# Acme \*2030\*"
-    assert lines[2].startswith(r"Acme \| Ports · ")
+    assert lines[2] == r"**Acme \| Ports**"
 
 
 def test_html_escapes_scripts_in_participant_text() -> None:
@@ -516,17 +585,18 @@ def test_the_appendix_shows_how_it_was_decided_and_each_ideas_consensus() -> Non
         how=("Decided by <b>magic</b> *today*.",),
     )
     plan = build([stage])
-    appendix = render_markdown(plan).split("## Appendix: every idea\n", 1)[1]
+    appendix = render_markdown(plan).split("## Appendix: how each decision was made\n", 1)[1]
     goals = section(appendix, "### Goals")
     assert r"- Decided by \<b\>magic\</b\> \*today\*\." in goals.splitlines()
     rows = [table_cells(line) for line in goals.splitlines() if re.match(r"\| \d+ \|", line)]
     assert rows == [
-        ["1", "Alpha", "3", "9", "0.82", "✔"],
-        ["2", "Beta (also said: beta again)", "1", "6", "0.31 split", ""],
+        ["1", "Alpha", "3", "9", r"0\.82", "✔"],
+        ["2", r"Beta \(also said: beta again\)", "1", "6", "0\\.31 split", ""],
     ]
-    html = render_html(plan).split("Appendix: every idea", 1)[1]
+    html = render_html(plan).split("Appendix: how each decision was made", 1)[1]
     assert "<li>Decided by &lt;b&gt;magic&lt;/b&gt; *today*.</li>" in html
-    assert '<td class="num">0.31 split</td>' in html
+    assert "<td>0.31 split</td>" in html
+    assert "<td>Beta (also said: beta again)</td>" in html
 
 
 def test_the_notes_report_a_second_round_of_an_earlier_step_too() -> None:

@@ -19,6 +19,7 @@ from workshop.plan import (
     render_html,
     render_markdown,
 )
+from workshop.plan.layout import Heading, Items, layout
 
 FINISHED_AT = datetime(2030, 1, 2, 9, 5, tzinfo=UTC)
 
@@ -51,10 +52,6 @@ def full_plan() -> PlanDocument:
         finished_at=FINISHED_AT,
         participants=3,
         aligned=True,
-        gaps=[
-            GapLine("unserved_goal", "Rail share above 40%"),
-            GapLine("project_without_owner", "Pilot shore power"),
-        ],
         stages=[
             stage("vision", "Vision", chosen(1, "A carbon neutral port", 1)),
             stage(
@@ -104,7 +101,52 @@ def full_plan() -> PlanDocument:
     )
 
 
+def entries(plan: PlanDocument, heading: str) -> dict[str, tuple[str, ...]]:
+    """The entries listed in the section under the H2 `heading`, with their facts."""
+    blocks = list(layout(plan))
+    start = blocks.index(Heading(2, heading))
+    found: dict[str, tuple[str, ...]] = {}
+    for block in blocks[start + 1 :]:
+        if isinstance(block, Heading) and block.level == 2:
+            break
+        if isinstance(block, Items):
+            found.update({entry.text: entry.details for entry in block.entries})
+    return found
+
+
 def test_programs_and_projects_show_as_the_different_things_they_are() -> None:
+    plan = full_plan()
+    # A program is judged by its outcome, under a program manager, and lists its projects.
+    assert entries(plan, "Programs") == {
+        "Electrification": (
+            "Program manager: Ana",
+            "Outcome: No diesel",
+            "Serves: Halve emissions",
+            "Projects: Electric cranes",
+        )
+    }
+    # A project is judged by deliverables and a completion date, under an owner; one under
+    # no program is independent, and what it serves directly is named.
+    assert entries(plan, "Projects") == {
+        "Electric cranes": (
+            "Owner: Ben",
+            "Deliverables: 6 cranes; Training",
+            "Completion date: 2027-06-30",
+            "Approach: agile",
+            "Program: Electrification",
+        ),
+        "Pilot shore power": (
+            "Owner: not named yet",
+            "Deliverables: none listed",
+            "Completion date: not set yet",
+            "Approach: not chosen",
+            "Independent project (under no program)",
+            "Serves: Halve emissions",
+        ),
+    }
+
+
+def test_detail_lines_name_each_field_by_what_it_means_at_its_level() -> None:
     plan = full_plan()
     program = detail_lines(plan, plan.stages[2], plan.stages[2].items[0])
     assert program == ["Program manager: Ana", "Outcome: No diesel", "Serves: Halve emissions"]
@@ -120,6 +162,14 @@ def test_programs_and_projects_show_as_the_different_things_they_are() -> None:
     assert independent == ["Serves: Halve emissions", "Independent project (under no program)"]
     goal = detail_lines(plan, plan.stages[1], plan.stages[1].items[0])
     assert goal == ["Success metric: CO2 t/yr from 1200 to 600 by 2028-12-31"]
+
+
+def test_the_gaps_are_found_from_the_selected_items_and_their_links() -> None:
+    assert full_plan().gaps == (
+        GapLine("unserved_goal", "Rail share above 40%", 3),
+        GapLine("project_without_owner", "Pilot shore power", 6),
+        GapLine("project_without_due", "Pilot shore power", 6),
+    )
 
 
 def test_the_alignment_map_is_a_tree_from_the_vision_down() -> None:
@@ -152,21 +202,27 @@ def test_items_that_reach_no_root_are_listed_at_the_top_level() -> None:
 
 def test_markdown_has_every_level_the_alignment_and_the_gaps() -> None:
     markdown = render_markdown(full_plan())
-    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+    lines = markdown.splitlines()
+    headings = [line for line in lines if line.startswith("## ")]
     assert headings == [
+        "## Executive summary",
         "## Vision",
         "## Strategic goals",
         "## Programs",
         "## Projects",
-        "## Action items",
-        "## Alignment",
-        "## Appendix: every idea",
+        "## Alignment map",
+        "## Action plan",
+        "## Appendix: how each decision was made",
     ]
-    assert "### Gaps" in markdown
-    assert "- Goal that nothing serves: Rail share above 40%" in markdown
-    assert "- Project without an owner: Pilot shore power" in markdown
-    assert "                - Action items: Call the crane vendor" in markdown
-    assert "    - Completion date: 2027\\-06\\-30" in markdown
+    assert "### Gaps" in lines
+    assert "- Goal that nothing serves: Rail share above 40%" in lines
+    assert "- Project without an owner: Pilot shore power" in lines
+    assert "- Project without a completion date: Pilot shore power" in lines
+    # The action sits four levels under the vision: vision, goal, program, project, action.
+    assert "                - Action items: Call the crane vendor" in lines
+    assert r"   - Completion date: 2027\-06\-30" in lines
+    # The action plan is a table of who does what by when, and what it serves.
+    assert r"| 1 | Call the crane vendor | Cleo | 2027\-01\-15 | Electric cranes |" in lines
 
 
 def test_a_corrected_wording_is_shown_with_the_wording_as_voted() -> None:
@@ -180,8 +236,14 @@ def test_a_corrected_wording_is_shown_with_the_wording_as_voted() -> None:
         stages=[stage("goals", "Goals", item, chosen(2, "Other", 2))],
     )
     markdown = render_markdown(plan)
-    assert "1. Electrify every crane by 2028\n    - Wording as voted: Electrify cranes" in markdown
-    assert "## Alignment" not in markdown  # nothing linked: no map, no gaps
+    goal = markdown.split("### 1\\. Electrify every crane by 2028\n", 1)[1].split("### ", 1)[0]
+    assert "*Wording as voted: Electrify cranes*" in goal.splitlines()
+    assert "1. Electrify every crane by 2028" in markdown.splitlines()  # the summary
+    # The appendix keeps the wording the room voted on.
+    appendix = markdown.split("## Appendix: how each decision was made\n", 1)[1]
+    assert "| 1 | Electrify cranes | 0 | 0 | n/a | ✔ |" in appendix.splitlines()
+    assert "Electrify every crane by 2028" not in appendix
+    assert "## Alignment map" not in markdown  # nothing linked: no map, no gaps
 
 
 class Texts(HTMLParser):
@@ -202,9 +264,10 @@ def test_html_has_the_alignment_and_the_gaps_and_no_script() -> None:
     parser = Texts()
     parser.feed(render_html(full_plan()))
     assert "script" not in parser.tags
-    assert "Alignment" in parser.texts and "Gaps" in parser.texts
+    assert "Alignment map" in parser.texts and "Gaps" in parser.texts
     assert "Goal that nothing serves: Rail share above 40%" in parser.texts
     assert "Independent project (under no program)" in parser.texts
+    assert "Project without a completion date: Pilot shore power" in parser.texts
 
 
 @pytest.mark.parametrize("render", [render_markdown, render_html])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -373,12 +372,13 @@ def test_same_plan_same_bytes(final: bytes, draft: bytes) -> None:
     assert draft != final
 
 
-def test_six_hundred_ideas_render_quickly() -> None:
+def test_six_hundred_ideas_in_one_stage_all_reach_the_appendix() -> None:
+    # How long this takes is measured by bench/plan.py, not here.
     plan: PlanDocument = crowded_plan(600)
-    started = time.perf_counter()
-    data = render_pdf(plan)
-    assert time.perf_counter() - started < 5
-    assert "Idea number 600" in whole(data)
+    text = whole(render_pdf(plan))
+    assert "Idea number 600" in text
+    places = [text.index(f"Idea number {n:03d}") for n in (1, 250, 600)]
+    assert places == sorted(places)
 
 
 def test_an_empty_plan_still_renders() -> None:

@@ -173,6 +173,8 @@ def amount(value: float | int, label: str) -> str:
 
 def support(stage: StageOutcome, item: PlanItem) -> str:
     """How much support an item had, in words: "14 Borda points, 9 dots"."""
+    if stage.score_label == "score":  # nothing was counted: only dots, if any
+        return plural(item.votes, "dot", "dots")
     parts = [amount(item.score, stage.score_label)]
     if stage.score_label != "dots" and item.votes:
         parts.append(plural(item.votes, "dot", "dots"))
