@@ -190,8 +190,8 @@ def test_a_single_selected_item_is_a_statement() -> None:
     # The others are only mentioned as runners-up, with the support they had.
     others = [line for line in vision.splitlines() if "Twice the cargo" in line]
     assert others == [
-        r"*Runners\-up: Twice the cargo, half the emissions \(4 score, 7 dots\); "
-        r"A port the city is proud of \(0 score, 2 dots\)\.*"
+        r"*Runners\-up: Twice the cargo, half the emissions \(7 dots\); "
+        r"A port the city is proud of \(2 dots\)\.*"
     ]
     html = html_section(render_html(plan), "Vision", level=3)
     assert re.findall(r"<blockquote>(.*?)</blockquote>", html, re.DOTALL) == [
@@ -211,7 +211,7 @@ def test_the_selected_goals_are_numbered_sub_sections_in_rank_order() -> None:
     ]
     # The goal that was not selected is only a runner-up, after the selected ones.
     mentions = [line for line in goals.splitlines() if "Publish emissions monthly" in line]
-    assert mentions == [r"*Runners\-up: Publish emissions monthly \(1 score, 4 dots\)\.*"]
+    assert mentions == [r"*Runners\-up: Publish emissions monthly \(4 dots\)\.*"]
     html = html_section(render_html(plan), "Strategic goals")
     assert re.findall(r"<h3>(.*?)</h3>", html) == [
         "1. Electrify every crane",
