@@ -234,7 +234,7 @@ def test_draft_finish_review_share_and_every_format_on_every_screen(
         goal.get_by_label("Wording in the plan").fill("Electrify all 14 cranes")
         project = review.locator(".review-item").filter(has_text="As voted: Pilot an electric tug")
         project.get_by_label("Owner").fill("Jon Berg")
-        project.get_by_label("Due date").fill("2027-06-30")
+        project.get_by_label("Completion date").fill("2027-06-30")
         review.get_by_label("What changed in this version").fill("Owners from Monday")
         review.get_by_role("button", name="Publish new version").click()
         expect(review.locator("#review-base")).to_have_text("2")
@@ -242,6 +242,8 @@ def test_draft_finish_review_share_and_every_format_on_every_screen(
         expect(versions).to_have_count(2)
         expect(versions.first).to_contain_text("Version 2 (latest)")
         expect(versions.first).to_contain_text("Owners from Monday")
+        if "PLAN_SHOTS" in os.environ:
+            review.screenshot(path=f"{os.environ['PLAN_SHOTS']}/review.png", full_page=True)
 
         # Both versions stay downloadable; version 2 is the default.
         root = f"{server.url}/api/workshops/{day.id}"

@@ -10,6 +10,7 @@ corrections, as the next version) is checked through what the rendered plan then
 
 from __future__ import annotations
 
+import codecs
 import copy
 import csv
 import io
@@ -772,7 +773,10 @@ COLUMNS = [
 
 def csv_rows(plan: PlanDocument) -> list[dict[str, str]]:
     """The ideas table as a spreadsheet would read it (header row first, checked here)."""
-    reader = csv.reader(io.StringIO(render_csv(plan).decode("utf-8"), newline=""))
+    data = render_csv(plan)
+    # A byte order mark first, so Excel reads the file as UTF-8; the text after it is UTF-8.
+    assert data.startswith(codecs.BOM_UTF8)
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
     header, *rows = list(reader)
     assert header == COLUMNS
     assert all(len(row) == len(COLUMNS) for row in rows)

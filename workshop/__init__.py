@@ -14,7 +14,7 @@ from .extensions import socketio
 from .persistence import db
 from .realtime import codec
 from .realtime.broadcast import Coalescer
-from .web.headers import loggable_path
+from .web.headers import loggable_path, redacted_path
 
 __all__ = ["create_app", "socketio"]
 
@@ -81,7 +81,7 @@ def _access_log(app: Flask) -> None:
         log.info(
             "%s %s %s %.1fms",
             request.method,
-            loggable_path(request.path),
+            loggable_path(redacted_path(request.path)),
             response.status_code,
             elapsed,
         )

@@ -24,6 +24,8 @@ const LABELS = {
   deliverables: "Deliverables (one per line)", metrics: "Success metrics",
 };
 const APPROACHES = ["waterfall", "agile", "hybrid"];
+const METRIC_KEYS = ["metric", "baseline", "target", "due"];
+const ONE_OF = { vision: "Vision", mission: "Mission", values: "Value", goals: "Goal", programs: "Program", projects: "Project", actions: "Action" };
 
 let plan = null;
 let counter = 0;
@@ -91,7 +93,9 @@ function fieldControl(name, item) {
     id: uid(name), type: name === "due" ? "date" : "text", value: value || "",
     maxlength: name === "outcome" ? 400 : 120, dataset: { field: name },
   });
-  return labelled(name === "owner" && item.level === "programs" ? "Program manager" : LABELS[name], input);
+  const label = name === "owner" && item.level === "programs" ? "Program manager"
+    : name === "due" && item.level === "projects" ? "Completion date" : LABELS[name];
+  return labelled(label, input);
 }
 
 function itemEditor(stage, item, n) {
@@ -99,7 +103,7 @@ function itemEditor(stage, item, n) {
   wording.value = item.fields.text || item.text;
   const fields = (LEVEL_FIELDS[stage.key] || []).map((name) => fieldControl(name, { ...item, level: stage.key }));
   return el("fieldset", { class: "review-item", dataset: { id: item.id } },
-    el("legend", {}, `${stage.title} ${n}`),
+    el("legend", {}, `${ONE_OF[stage.key] || stage.title} ${n}`),
     labelled("Wording in the plan", wording, `As voted: ${item.text}`),
     fields);
 }
@@ -136,9 +140,12 @@ function readItem(box, item) {
     }
   }
   const changed = {};
+  // Metrics compare by their four values in a fixed order (plan.json sorts its keys).
+  const comparable = (name, value) => (name === "metrics" && Array.isArray(value)
+    ? value.map((m) => METRIC_KEYS.map((k) => m[k] ?? null)) : value ?? null);
   for (const [name, value] of Object.entries(out)) {
     const before = name === "text" ? (item.fields.text || item.text) : item.fields[name];
-    const same = JSON.stringify(value ?? null) === JSON.stringify(before ?? null)
+    const same = JSON.stringify(comparable(name, value)) === JSON.stringify(comparable(name, before))
       || (Array.isArray(value) && value.length === 0 && !before);
     if (!same) changed[name] = Array.isArray(value) && value.length === 0 ? null : value;
   }

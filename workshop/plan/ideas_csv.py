@@ -38,7 +38,9 @@ def safe_cell(value: object) -> str:
 
 
 def render_csv(plan: PlanDocument) -> bytes:
-    """The ideas table, UTF-8, with a header row; drafts say DRAFT in the version column."""
+    """The ideas table, UTF-8 with a byte order mark (without one, Excel reads the file in
+    the system's code page and garbles accents, Greek and Cyrillic), with a header row;
+    drafts say DRAFT in the version column."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -62,4 +64,4 @@ def render_csv(plan: PlanDocument) -> bytes:
                 version,
             )
             writer.writerow([safe_cell(cell) for cell in row])
-    return out.getvalue().encode("utf-8")
+    return out.getvalue().encode("utf-8-sig")

@@ -8,6 +8,8 @@ facilitator's download while the workshop runs) is assembled and rendered on eve
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +27,10 @@ from ..persistence.queries import list_stages, merged_ideas, participant_count, 
 from ..plan import review
 from ..plan.document import Participation
 
+VERSION_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+RENDER_SLOTS = 2
+"""How many renders may run at once in this process (each holds the GIL in turns with the
+event loop); more requests wait their turn without using the CPU."""
 SCORE_LABELS = {"vote": "dots", "allocate": "points", "rate": "mean impact", "rank": "Borda points"}
 COUNTED_STEPS = ("vote", "allocate", "rate", "rank")
 
@@ -194,7 +200,7 @@ def parse_version(raw: str | None) -> int | None:
     """The `?version=` of a download: None for the latest, else a whole number from 1."""
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+    if not VERSION_NUMBER.fullmatch(raw):
         raise DomainError("invalid_version", "version must be a whole number from 1.")
     return int(raw)
 
@@ -242,28 +248,62 @@ def _renderer(format: str) -> plan_module.Renderer:
     return renderer
 
 
+_renders_lock = threading.Lock()
+_renders: dict[tuple[str, int, str], threading.Event] = {}
+_render_slots = threading.BoundedSemaphore(RENDER_SLOTS)
+RENDER_WAIT_SECONDS = 120
+
+
+def _render(renderer: plan_module.Renderer, document: plan_module.PlanDocument) -> bytes:
+    """One render in a worker thread, at most `RENDER_SLOTS` at a time in this process."""
+    with _render_slots:
+        return run_blocking(renderer.render, document)
+
+
 def stored_file(
     db: Session, *, workshop: Workshop, format: str, number: int | None = None
 ) -> RenderedPlan:
     """A finished plan's version in one format: rendered on its first download (in a worker
-    thread, never on the event loop), then served from the database."""
+    thread, never on the event loop), then served from the database. When the whole room
+    asks for a new version at once, one request renders it and the others wait for that
+    render (under eventlet, `threading` is green: waiting costs nothing) instead of each
+    rendering it again."""
     renderer = _renderer(format)
     row = get_version(db, workshop=workshop, number=number)
-    cached = db.get(PlanFile, (workshop.id, row.version, format))
+    key = (workshop.id, row.version, format)
+    cached = db.get(PlanFile, key)
     if cached is not None:
         return RenderedPlan(bytes(cached.content), renderer, row.version)
-    document = document_of(db, workshop=workshop, row=row)
-    db.commit()  # end the read transaction before the render: nothing is held meanwhile
-    content = run_blocking(renderer.render, document)
-    db.add(PlanFile(workshop_id=workshop.id, version=row.version, format=format, content=content))
+    with _renders_lock:
+        running = _renders.get(key)
+        if running is None:
+            _renders[key] = threading.Event()
+    if running is not None:
+        running.wait(RENDER_WAIT_SECONDS)
+        db.rollback()  # a fresh read: the render's file was committed after we began
+        cached = db.get(PlanFile, key)
+        if cached is not None:
+            return RenderedPlan(bytes(cached.content), renderer, row.version)
+        # That render failed: render here (concurrent renders are still safe, see below).
     try:
-        db.commit()
-    except IntegrityError:
-        # Two downloads rendered the same file at once; the first one stored stands.
-        db.rollback()
-        stored = db.get(PlanFile, (workshop.id, row.version, format))
-        assert stored is not None
-        content = bytes(stored.content)
+        document = document_of(db, workshop=workshop, row=row)
+        db.commit()  # end the read transaction before the render: nothing is held meanwhile
+        content = _render(renderer, document)
+        db.add(
+            PlanFile(workshop_id=workshop.id, version=row.version, format=format, content=content)
+        )
+        try:
+            db.commit()
+        except IntegrityError:
+            # Another process (or a render that timed out) stored it first; that file stands.
+            db.rollback()
+            stored = db.get(PlanFile, key)
+            assert stored is not None
+            content = bytes(stored.content)
+    finally:
+        if running is None:
+            with _renders_lock:
+                _renders.pop(key).set()
     return RenderedPlan(content, renderer, row.version)
 
 
@@ -272,7 +312,7 @@ def draft_file(db: Session, *, workshop: Workshop, format: str) -> RenderedPlan:
     renderer = _renderer(format)
     document = assemble(db, workshop=workshop, finished_at=utcnow(), draft=True)
     db.commit()
-    return RenderedPlan(run_blocking(renderer.render, document), renderer, 0)
+    return RenderedPlan(_render(renderer, document), renderer, 0)
 
 
 def publish(

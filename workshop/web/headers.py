@@ -67,3 +67,16 @@ def plan_disposition(
 def loggable_path(path: str) -> str:
     """A request path for a log line: ASCII, percent-encoded, without control characters."""
     return quote(path, safe=_PATH_SAFE)
+
+
+SHARE_PATH = "/s/"
+
+
+def redacted_path(path: str) -> str:
+    """A path without the secrets it may carry: a share link's `/s/<secret>/…` is logged as
+    `/s/…/…`, since whoever reads the log must not be able to open the plan."""
+    if not path.startswith(SHARE_PATH):
+        return path
+    rest = path[len(SHARE_PATH) :]
+    _secret, slash, tail = rest.partition("/")
+    return f"{SHARE_PATH}…{slash}{tail}"

@@ -112,7 +112,7 @@ def healthz() -> Response:
 @bp.post("/api/workshops")
 def create_workshop() -> tuple[Response, int]:
     """Create a workshop; the facilitator key is in this response and nowhere else."""
-    body = request.get_json(silent=True)
+    body = _json_body()
     if body is None:
         raise DomainError("invalid_payload", "Send a JSON object with at least a title.")
     payload = parse(CreateWorkshopPayload, body)
@@ -139,6 +139,14 @@ def create_workshop() -> tuple[Response, int]:
     )
     response.headers["Cache-Control"] = "no-store"
     return response, 201
+
+
+def _json_body() -> Any:
+    """The request's JSON, or None when it is not JSON (or nested too deep to read)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
 
 
 def _bearer() -> str:
@@ -172,7 +180,7 @@ def list_templates() -> Response:
 @bp.post("/api/templates")
 def save_template() -> tuple[Response, int]:
     """Save a workshop's agenda as a template of its own (facilitator key as Bearer)."""
-    body = request.get_json(silent=True)
+    body = _json_body()
     if body is None:
         raise DomainError("invalid_payload", 'Send {"workshop_id": ...} as JSON.')
     payload = parse(TemplateSavePayload, body)
@@ -200,7 +208,7 @@ def put_agenda(workshop_id: str) -> Response:
     """Replace the stages that have not started; connected clients get the new state."""
     db = get_db()
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
-    body = request.get_json(silent=True)
+    body = _json_body()
     if body is None:
         raise DomainError("invalid_agenda", 'Send {"stages": [...]} as JSON.')
     agenda.replace_agenda(db, workshop=workshop, body=body)
@@ -301,7 +309,7 @@ def publish_version(workshop_id: str) -> tuple[Response, int]:
     """Publish the facilitator's review as the next version (facilitator key as Bearer)."""
     db = get_db()
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
-    body = request.get_json(silent=True)
+    body = _json_body()
     if not isinstance(body, dict):
         raise DomainError("invalid_payload", 'Send {"based_on": N, "items": [...]} as JSON.')
     payload = parse(PublishPlanPayload, body)
