@@ -570,15 +570,16 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
     finish = console.get_by_role("dialog", name="Finish the workshop?")
     expect(finish).to_contain_text("nobody can add ideas")
     finish.get_by_role("button", name="Finish and create the plan").click()
-    expect(console.get_by_role("button", name="Download Markdown")).to_be_visible()
+    files = console.locator("#plan-files")
+    expect(files.get_by_role("button", name="Markdown", exact=True)).to_be_visible()
     expect(projector.locator(".present-phase")).to_have_text("Finished")
     expect(projector.locator(".present-plan")).to_contain_text(VISION[1])
 
     # The console's download and the phone's link give the same plan.
     with console.expect_download() as downloaded:
-        console.get_by_role("button", name="Download Markdown").click()
+        files.get_by_role("button", name="Markdown", exact=True).click()
     plan = Path(downloaded.value.path()).read_text(encoding="utf-8")
-    href = cleo.get_by_role("link", name="Download as Markdown").get_attribute("href")
+    href = cleo.get_by_role("link", name=re.compile("^Markdown")).get_attribute("href")
     assert href and "?token=" in href
     from_phone = cleo.request.get(server.url + href)
     assert from_phone.status == 200
@@ -587,51 +588,53 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
     text = unescape(plan)
     assert text.startswith("# Strategic plan: Riverside day\n")
     levels = sections(text, "## ")
-    assert list(levels)[:8] == [
-        "Vision",
-        "Mission",
-        "Values",
+    assert list(levels) == [
+        "Executive summary",
+        "Vision, Mission and Values",
         "Strategic goals",
         "Programs",
         "Projects",
-        "Action items",
-        "Alignment",
+        "Alignment map",
+        "Action plan",
+        "Appendix: how each decision was made",
     ]
-    assert levels["Vision"] == [f"> {VISION[1]}"]
-    assert levels["Mission"] == [f"> {MISSION[1]}"]
-    assert levels["Values"] == ["1. Courage", "2. Honesty"]
-    assert levels["Strategic goals"] == [
-        f"1. {GOALS[0]}",
-        "    - Success metric: Members from 120 to 300 by 2028-12-31",
-        f"2. {GOALS[1]}",
-        f"3. {GOALS[2]}",
-    ]
-    assert levels["Programs"] == [
+    assert levels["Executive summary"][0] == f"**Vision: {VISION[1]}**"
+    # The sub-sections of the plan itself (the appendix repeats the stage titles).
+    statements = sections(text.split("\n## Appendix", 1)[0], "### ")
+    assert statements["Vision"][0] == f"> {VISION[1]}"
+    assert statements["Mission"][0] == f"> {MISSION[1]}"
+    assert statements["Values"] == ["1. Courage", "2. Honesty"]
+    goals = [f"1. {GOALS[0]}", f"2. {GOALS[1]}", f"3. {GOALS[2]}"]
+    assert [heading for heading in statements if heading[:2] in ("1.", "2.", "3.")] == goals
+    assert "| Members | 120 | 300 | 2028-12-31 |" in statements[goals[0]]
+    assert levels["Programs"][1:] == [
         f"1. {PROGRAMS[0]}",
-        "    - Program manager: Dana Smith",
-        "    - Outcome: Half the emissions of today",
-        f"    - Serves: {GOALS[1]}",
+        "   - Program manager: Dana Smith",
+        "   - Outcome: Half the emissions of today",
+        f"   - Serves: {GOALS[1]}",
+        f"   - Projects: {PROJECTS[0]}",
         f"2. {PROGRAMS[1]}",
-        "    - Program manager: Zoe Park",
-        f"    - Serves: {GOALS[0]}",
+        "   - Program manager: Zoe Park",
+        "   - Outcome: not described yet",
+        f"   - Serves: {GOALS[0]}",
+        "   - Projects: none yet",
     ]
-    assert levels["Projects"] == [
+    assert levels["Projects"][1:] == [
         f"1. {PROJECTS[0]}",
-        "    - Owner: Ed Jones",
-        "    - Completion date: 2027-06-30",
-        "    - Approach: agile",
-        "    - Deliverables: Panels installed",
-        f"    - Serves: {PROGRAMS[0]}",
+        "   - Owner: Ed Jones",
+        "   - Deliverables: Panels installed",
+        "   - Completion date: 2027-06-30",
+        "   - Approach: agile",
+        f"   - Program: {PROGRAMS[0]}",
         f"2. {PROJECTS[1]}",
-        "    - Independent project (under no program)",
+        "   - Owner: not named yet",
+        "   - Deliverables: none listed",
+        "   - Completion date: not set yet",
+        "   - Approach: not chosen",
+        "   - Independent project (under no program)",
     ]
-    assert levels["Action items"] == [
-        f"1. {ACTION}",
-        "    - Owner: Fay Lee",
-        "    - Due: 2026-03-31",
-        f"    - Serves: {PROJECTS[0]}",
-    ]
-    assert levels["Alignment"] == [
+    assert f"| 1 | {ACTION} | Fay Lee | 2026-03-31 | {PROJECTS[0]} |" in levels["Action plan"]
+    assert levels["Alignment map"][1:] == [
         f"- Vision: {VISION[1]}",
         f"    - Strategic goals: {GOALS[0]}",
         f"        - Programs: {PROGRAMS[1]}",
@@ -642,7 +645,7 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
         f"    - Strategic goals: {GOALS[2]}",
         f"- Projects: {PROJECTS[1]}",
     ]
-    assert sections(text, "### ")["Gaps"] == [
+    assert statements["Gaps"] == [
         f"- Goal that nothing serves: {GOALS[2]}",
         f"- Project that serves no goal: {PROJECTS[1]}",
         f"- Project without an owner: {PROJECTS[1]}",

@@ -388,9 +388,10 @@ def test_full_workshop_over_websocket_survives_a_restart(
     # Finish: everyone hears about the plan.
     marks = [person.peer.mark() for person in people]
     finished = fac.ok("workshop:finish", {})
+    files = ("plan.md", "plan.html", "plan.pdf", "plan.docx", "plan.json", "ideas.csv")
     plan_urls = {
-        "md": f"{server.url}/api/workshops/{wid}/plan.md",
-        "html": f"{server.url}/api/workshops/{wid}/plan.html",
+        name: f"{server.url}/api/workshops/{wid}/{file}"
+        for name, file in zip(("md", "html", "pdf", "docx", "json", "csv"), files, strict=True)
     }
     assert finished["plan"] == {"urls": plan_urls}
     for person, mark in zip(people, marks, strict=True):
