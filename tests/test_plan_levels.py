@@ -273,3 +273,14 @@ def test_html_has_the_alignment_and_the_gaps_and_no_script() -> None:
 @pytest.mark.parametrize("render", [render_markdown, render_html])
 def test_rendering_is_byte_for_byte_repeatable(render: Any) -> None:
     assert render(full_plan()) == render(full_plan())
+
+
+def test_a_goal_lists_the_projects_that_serve_it_through_its_programs() -> None:
+    from tests.plan_samples import GOALS, full_plan
+
+    markdown = render_markdown(full_plan())
+    first_goal = markdown.split(f"### 1\\. {GOALS[0]}\n", 1)[1].split("\n### ", 1)[0]
+    assert "- Programs: Green energy program" in first_goal
+    assert "- Projects: Pilot an electric tug \\(through Green energy program\\)" in first_goal
+    third_goal = markdown.split("### 3\\. Rail share above 40%\n", 1)[1].split("\n## ", 1)[0]
+    assert "(through" not in third_goal.replace("\\(", "(")

@@ -289,6 +289,27 @@ def _metrics_table(item: PlanItem) -> Table | None:
     )
 
 
+def _serving(plan: PlanDocument, goal: PlanItem) -> list[str]:
+    """What serves a goal: its programs, then its projects, directly or through one of
+    those programs ("Projects: Solar roof (through Green operations)")."""
+    direct = plan.children(goal.id)
+    programs = [child for stage, child in direct if stage.key == "programs"]
+    lines = [
+        f"{stage.title}: {child.wording}" for stage, child in direct if stage.key == "programs"
+    ]
+    seen: set[int] = set()
+    for stage, child in direct:
+        if stage.key == "projects":
+            seen.add(child.id)
+            lines.append(f"{stage.title}: {child.wording}")
+    for program in programs:
+        for stage, child in plan.children(program.id):
+            if stage.key == "projects" and child.id not in seen:
+                seen.add(child.id)
+                lines.append(f"{stage.title}: {child.wording} (through {program.wording})")
+    return lines
+
+
 def _goals(plan: PlanDocument) -> list[Block]:
     stage = plan.stage("goals")
     if stage is None:
@@ -304,11 +325,7 @@ def _goals(plan: PlanDocument) -> list[Block]:
         blocks.append(
             table if table else Paragraph("No success metric was set for this goal.", "note")
         )
-        served = [
-            f"{child_stage.title}: {child.wording}"
-            for child_stage, child in plan.children(goal.id)
-            if child_stage.key in ("programs", "projects")
-        ]
+        served = _serving(plan, goal)
         if served:
             blocks.append(Paragraph("Served by:"))
             blocks.append(Items(tuple(Entry(line) for line in served), ordered=False))
