@@ -69,14 +69,15 @@ def loggable_path(path: str) -> str:
     return quote(path, safe=_PATH_SAFE)
 
 
-SHARE_PATH = "/s/"
+SHARE_PREFIX = "s"
 
 
 def redacted_path(path: str) -> str:
     """A path without the secrets it may carry: a share link's `/s/<secret>/…` is logged as
-    `/s/…/…`, since whoever reads the log must not be able to open the plan."""
-    if not path.startswith(SHARE_PATH):
-        return path
-    rest = path[len(SHARE_PATH) :]
-    _secret, slash, tail = rest.partition("/")
-    return f"{SHARE_PATH}…{slash}{tail}"
+    `/s/…/…`, since whoever reads the log must not be able to open the plan. Empty and "."
+    segments are skipped as the router would (`/s//<secret>`, `/./s/<secret>`)."""
+    parts = path.split("/")
+    meaningful = [index for index, part in enumerate(parts) if part not in ("", ".")]
+    if len(meaningful) >= 2 and parts[meaningful[0]] == SHARE_PREFIX:
+        parts[meaningful[1]] = "…"
+    return "/".join(parts)
