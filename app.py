@@ -33,12 +33,10 @@ def main() -> None:
     # Alembic narrates every start; our own line says when the schema actually changed.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     app = create_app({"ASYNC_MODE": "eventlet"})
-    # Plan renders (PDF, DOCX) run in eventlet's pool of real threads, off the event loop.
-    from eventlet import tpool
+    # Plan files render in child processes: neither the event loop nor its GIL waits for them.
+    from workshop.offload import EXTENSION, render_in_child_process
 
-    from workshop.offload import EXTENSION
-
-    app.extensions[EXTENSION] = tpool.execute
+    app.extensions[EXTENSION] = render_in_child_process
     host, port = app.config["HOST"], app.config["PORT"]
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     logging.getLogger("workshop").info("Strategy Workshop at http://%s:%s/", shown, port)

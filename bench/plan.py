@@ -11,8 +11,8 @@ Two parts, both in one run so their figures compare side by side on this noisy m
    render) and file size, with each format's time as a ratio of the Markdown render.
 2. **The event loop during a render.** Against the same server, a participant's socket sends
    an event every 20 ms and times each ack, first with nothing else going on, then while the
-   PDF and DOCX of the plan render for their first download (rendered in eventlet's pool of
-   real threads). The ack latencies of both phases print side by side with their ratio.
+   PDF and DOCX of the plan render for their first download (each in a child process). The
+   ack latencies of both phases print side by side with their ratio.
 
     python -m pip install -e '.[bench]'
     python bench/plan.py                       # 200 participants, 600 ideas

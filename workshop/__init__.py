@@ -1,93 +1,30 @@
-"""Strategy Workshop: a live strategic-planning meeting, from ideas on phones to a plan."""
+"""Strategy Workshop: a live strategic-planning meeting, from ideas on phones to a plan.
+
+The package imports nothing heavy on its own: `create_app` (in `application.py`) loads Flask,
+Socket.IO and the database when it is called, so a process that only renders a plan file
+(`python -m workshop.plan.worker`) starts in a fraction of the time.
+"""
 
 from __future__ import annotations
 
-import logging
-import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, g, request
-
-from .config import from_environment
-from .extensions import socketio
-from .persistence import db
-from .realtime import codec
-from .realtime.broadcast import Coalescer
-from .web.headers import loggable_path, redacted_path
+if TYPE_CHECKING:
+    from flask import Flask
 
 __all__ = ["create_app", "socketio"]
 
-ROOT = Path(__file__).resolve().parent.parent
-log = logging.getLogger("workshop.http")
-
-# Pages load scripts, styles and images only from this server; sockets go back to it too.
-PAGE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'"
-)
-
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: configuration, database, HTTP routes and Socket.IO handlers."""
-    app = Flask(
-        __name__,
-        root_path=str(ROOT),
-        instance_path=str(ROOT / "instance"),
-        template_folder="templates",
-        static_folder="static",
-    )
-    app.config.from_mapping(from_environment(Path(app.instance_path)))
-    if test_config:
-        app.config.from_mapping(test_config)
-    app.config["JSON_SORT_KEYS"] = False
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    """Build the app (see `application.create_app`)."""
+    from .application import create_app as build
 
-    db.init_app(app)
-
-    from .realtime import events  # noqa: F401  (registers the Socket.IO handlers)
-    from .web import views
-
-    app.register_blueprint(views.bp)
-    # Read and validate the built-in agenda templates now: a broken file stops the start-up.
-    from .services.agenda import built_in_templates
-
-    built_in_templates()
-    app.extensions["workshop_coalescer"] = Coalescer(app)
-    socketio.init_app(
-        app,
-        async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config.get("MESSAGE_QUEUE"),
-        cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS"),
-        ping_interval=10,
-        ping_timeout=20,
-        json=codec,
-    )
-    _access_log(app)
-    return app
+    return build(test_config)
 
 
-def _access_log(app: Flask) -> None:
-    """Log each request by path only: query strings may carry participant tokens."""
+def __getattr__(name: str) -> Any:
+    if name == "socketio":
+        from .extensions import socketio
 
-    @app.before_request
-    def _start_timer() -> None:
-        g.request_started = time.perf_counter()
-
-    @app.after_request
-    def _log(response: Response) -> Response:
-        elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-        log.info(
-            "%s %s %s %.1fms",
-            request.method,
-            loggable_path(redacted_path(request.path)),
-            response.status_code,
-            elapsed,
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-        return response
+        return socketio
+    raise AttributeError(f"module 'workshop' has no attribute {name!r}")

@@ -9,8 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import html, ideas_csv, markdown, pdf, plan_json, word
+from . import html, ideas_csv, markdown, plan_json
 from .document import PlanDocument
+
+
+def _pdf(plan: PlanDocument) -> bytes:
+    # Imported on first use: fpdf2 (and its fontTools) take half a second to import, which a
+    # process rendering anything else should not pay.
+    from .pdf import render_pdf
+
+    return render_pdf(plan)
+
+
+def _docx(plan: PlanDocument) -> bytes:
+    from .word import render_docx
+
+    return render_docx(plan)
 
 
 @dataclass(frozen=True)
@@ -24,6 +38,8 @@ class Renderer:
     render: Callable[[PlanDocument], bytes]
     inline: bool = False
     """Shown in the browser (the HTML page) rather than downloaded."""
+    heavy: bool = False
+    """Takes long enough (hundreds of milliseconds) to render off the event loop."""
 
     @property
     def extension(self) -> str:
@@ -36,12 +52,13 @@ RENDERERS: dict[str, Renderer] = {
     for renderer in (
         Renderer("md", "plan.md", "text/markdown; charset=utf-8", markdown.render_bytes),
         Renderer("html", "plan.html", "text/html; charset=utf-8", html.render_bytes, True),
-        Renderer("pdf", "plan.pdf", "application/pdf", pdf.render_pdf),
+        Renderer("pdf", "plan.pdf", "application/pdf", _pdf, heavy=True),
         Renderer(
             "docx",
             "plan.docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            word.render_docx,
+            _docx,
+            heavy=True,
         ),
         Renderer("json", "plan.json", "application/json", plan_json.render_json),
         Renderer("csv", "ideas.csv", "text/csv; charset=utf-8", ideas_csv.render_csv),

@@ -2,8 +2,9 @@
 
 Version 1 is stored when the workshop finishes; each review the facilitator publishes stores
 the next. A version's document never changes, so each of its formats is rendered once, on
-its first download, off the event loop (`offload.py`), and kept in `planfile`. A draft (the
-facilitator's download while the workshop runs) is assembled and rendered on every request.
+its first download, off the event loop (in a child process, `offload.py`), and kept in
+`planfile`. A draft (the facilitator's download while the workshop runs) is assembled and
+rendered on every request.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from .. import offload
 from .. import plan as plan_module
 from ..activities import REGISTRY, common, done, scoring
 from ..core.errors import DomainError
-from ..offload import run_blocking
 from ..persistence.models import Idea, PlanFile, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import list_stages, merged_ideas, participant_count, visible_ideas
 from ..plan import review
@@ -255,16 +256,17 @@ RENDER_WAIT_SECONDS = 120
 
 
 def _render(renderer: plan_module.Renderer, document: plan_module.PlanDocument) -> bytes:
-    """One render in a worker thread, at most `RENDER_SLOTS` at a time in this process."""
+    """One render off the event loop (`offload.py`), at most `RENDER_SLOTS` at a time in this
+    process."""
     with _render_slots:
-        return run_blocking(renderer.render, document)
+        return offload.render(renderer.format, document)
 
 
 def stored_file(
     db: Session, *, workshop: Workshop, format: str, number: int | None = None
 ) -> RenderedPlan:
-    """A finished plan's version in one format: rendered on its first download (in a worker
-    thread, never on the event loop), then served from the database. When the whole room
+    """A finished plan's version in one format: rendered on its first download (in a child
+    process, never on the event loop), then served from the database. When the whole room
     asks for a new version at once, one request renders it and the others wait for that
     render (under eventlet, `threading` is green: waiting costs nothing) instead of each
     rendering it again."""
