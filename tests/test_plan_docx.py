@@ -365,3 +365,8 @@ def test_the_registry_serves_this_renderer() -> None:
     data = RENDERERS["docx"].render(crowded_plan(20))
     assert data.startswith(b"PK")
     assert len(appendix_tables(Document(io.BytesIO(data)))[0].rows) == 21
+
+
+def test_the_pages_are_a4_like_the_pdf(final: DocxDocument) -> None:
+    section = final.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)

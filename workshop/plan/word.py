@@ -48,7 +48,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.shared import Emu, Pt, RGBColor, Twips
+from docx.shared import Emu, Mm, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
@@ -153,6 +153,10 @@ class _Writer:
         self.plan = plan
         self.doc: DocxDocument = Document()
         section = self.doc.sections[0]
+        # A4 with 2 cm margins, like the PDF (python-docx's template is US Letter).
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(20)
+        section.top_margin = section.bottom_margin = Mm(20)
         width = section.page_width or Emu(0)
         margins = (section.left_margin or Emu(0)) + (section.right_margin or Emu(0))
         self.text_width = int(width) - int(margins)
