@@ -217,9 +217,7 @@ def put_agenda(workshop_id: str) -> Response:
 # --------------------------------------------------------------------------- the plan
 
 
-def _file_response(
-    workshop: Workshop, rendered: plans.RenderedPlan, *, downloads: bool = False
-) -> Response:
+def _file_response(workshop: Workshop, rendered: plans.RenderedPlan) -> Response:
     """A plan file with its media type, file name and headers. HTML opens in the browser (to
     print); every other format is an attachment."""
     renderer = rendered.renderer
@@ -236,7 +234,7 @@ def _file_response(
     )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    if renderer.format == "html" or downloads:
+    if renderer.format == "html":
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
         )
