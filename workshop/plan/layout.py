@@ -189,6 +189,11 @@ def _runners_up(stage: StageOutcome) -> list[Paragraph]:
     return [Paragraph(f"Runners-up: {listed}.", "note")]
 
 
+def _and_list(words: list[str]) -> str:
+    """ "Vision", "Vision and Values", "Vision, Mission and Values"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _summary(plan: PlanDocument) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Executive summary")]
     vision = plan.stage("vision")
@@ -217,8 +222,7 @@ def _summary(plan: PlanDocument) -> list[Block]:
         if plan.stage(key) is not None
     ]
     if counts:
-        listed = counts[0] if len(counts) == 1 else ", ".join(counts[:-1]) + " and " + counts[-1]
-        blocks.append(Paragraph(f"The plan holds {listed}."))
+        blocks.append(Paragraph(f"The plan holds {_and_list(counts)}."))
     if plan.aligned:
         blocks.append(
             Paragraph(
@@ -243,8 +247,7 @@ def _top_levels(plan: PlanDocument) -> list[Block]:
     if not present:
         return []
     names = [LEVEL_NAMES[key] for key in TOP_LEVELS if plan.stage(key) is not None]
-    heading = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    blocks: list[Block] = [Heading(2, heading)]
+    blocks: list[Block] = [Heading(2, _and_list(names))]
     for stage in present:
         blocks.append(Heading(3, stage.title))
         missing = _not_done(stage)
@@ -294,14 +297,12 @@ def _serving(plan: PlanDocument, goal: PlanItem) -> list[str]:
     those programs ("Projects: Solar roof (through Green operations)")."""
     direct = plan.children(goal.id)
     programs = [child for stage, child in direct if stage.key == "programs"]
+    projects = [(stage, child) for stage, child in direct if stage.key == "projects"]
     lines = [
         f"{stage.title}: {child.wording}" for stage, child in direct if stage.key == "programs"
     ]
-    seen: set[int] = set()
-    for stage, child in direct:
-        if stage.key == "projects":
-            seen.add(child.id)
-            lines.append(f"{stage.title}: {child.wording}")
+    lines += [f"{stage.title}: {child.wording}" for stage, child in projects]
+    seen = {child.id for _stage, child in projects}
     for program in programs:
         for stage, child in plan.children(program.id):
             if stage.key == "projects" and child.id not in seen:
@@ -363,14 +364,14 @@ def _project_facts(plan: PlanDocument, item: PlanItem) -> tuple[str, ...]:
     )
     facts.append(f"Completion date: {fields.get('due') or 'not set yet'}")
     facts.append(f"Approach: {fields.get('approach') or 'not chosen'}")
+    programs = program_of(plan, item)
     if plan.stage("programs") is not None:
-        programs = program_of(plan, item)
         facts.append(
             "Program: " + "; ".join(p.wording for p in programs)
             if programs
             else "Independent project (under no program)"
         )
-    goals = [link for link in item.links if link not in {p.id for p in program_of(plan, item)}]
+    goals = [link for link in item.links if link not in {p.id for p in programs}]
     if goals:
         facts.append("Serves: " + "; ".join(plan.item_text(link) for link in goals))
     if item.wording != item.text:

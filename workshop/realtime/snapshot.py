@@ -218,15 +218,20 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
     }
 
 
-def plan_links(workshop: Workshop, base_url: str) -> dict[str, Any]:
-    """Where the finished plan can be downloaded in every format, latest version (a token or
-    key is still required)."""
+def plan_urls(workshop: Workshop, base_url: str, version: int | None = None) -> dict[str, str]:
+    """Where the plan can be downloaded in every format: the latest version, or `version`
+    (a token or key is still required)."""
     root = f"{base_url}api/workshops/{workshop.id}"
+    query = f"?version={version}" if version is not None else ""
     return {
-        "urls": {
-            name: f"{root}/{renderer.filename}" for name, renderer in plan_module.RENDERERS.items()
-        }
+        name: f"{root}/{renderer.filename}{query}"
+        for name, renderer in plan_module.RENDERERS.items()
     }
+
+
+def plan_links(workshop: Workshop, base_url: str) -> dict[str, Any]:
+    """Where the finished plan can be downloaded in every format, latest version."""
+    return {"urls": plan_urls(workshop, base_url)}
 
 
 def participant_parts(

@@ -30,8 +30,8 @@ from ..plan.document import Participation
 
 VERSION_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 RENDER_SLOTS = 2
-"""How many renders may run at once in this process (each holds the GIL in turns with the
-event loop); more requests wait their turn without using the CPU."""
+"""How many renders may run at once in this process (each a child process, a core each under
+the production server); more requests wait their turn without using the CPU."""
 SCORE_LABELS = {"vote": "dots", "allocate": "points", "rate": "mean impact", "rank": "Borda points"}
 COUNTED_STEPS = ("vote", "allocate", "rate", "rank")
 

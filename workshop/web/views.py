@@ -35,6 +35,9 @@ from .headers import plan_disposition
 
 bp = Blueprint("workshop", __name__)
 
+# A plan page (the HTML format, a share link's page): its own inline styles and SVG only.
+PLAN_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
 
 # --------------------------------------------------------------------------- pages
 
@@ -235,9 +238,7 @@ def _file_response(workshop: Workshop, rendered: plans.RenderedPlan) -> Response
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     if renderer.format == "html":
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-        )
+        response.headers["Content-Security-Policy"] = PLAN_PAGE_POLICY
     return response
 
 
@@ -274,16 +275,12 @@ def plan_schema() -> Response:
 
 
 def _version_json(workshop: Workshop, row: PlanVersion, latest: int) -> dict[str, Any]:
-    root = f"{base_url()}api/workshops/{workshop.id}"
     return {
         "version": row.version,
         "created_at": row.created_at.isoformat(),
         "note": row.note,
         "latest": row.version == latest,
-        "urls": {
-            name: f"{root}/{renderer.filename}?version={row.version}"
-            for name, renderer in plan_module.RENDERERS.items()
-        },
+        "urls": snapshot.plan_urls(workshop, base_url(), row.version),
     }
 
 
@@ -383,9 +380,7 @@ def share_page(secret: str) -> Response:
     page = plan_module.render_html(document, downloads=links)
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-    )
+    response.headers["Content-Security-Policy"] = PLAN_PAGE_POLICY
     return _share_headers(response)
 
 
