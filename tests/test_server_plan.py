@@ -92,6 +92,16 @@ def test_acks_keep_coming_while_a_big_plan_renders_as_pdf(
         assert facilitator.call("workshop:finish", {})["ok"]
         # Finishing stores version 1 of the plan and renders nothing: no ack waits for a PDF.
         assert stored_files(tmp_path / "plan.sqlite3") == []
+        probe = people[0]
+        # The finish broadcasts a 600-idea state to everyone; wait until that is sent and the
+        # server is quiet, so what the probe measures below is the render alone.
+        quiet = 0
+        deadline = time.perf_counter() + 30
+        while quiet < 5 and time.perf_counter() < deadline:
+            sent = time.perf_counter()
+            probe.call("votes:set", {"stage_id": stage_id, "votes": {}}, timeout=60)
+            quiet = quiet + 1 if time.perf_counter() - sent < 0.05 else 0
+        assert quiet == 5, "the server never became quiet after the finish"
 
         window: dict[str, float] = {}
         downloaded: dict[str, bytes] = {}
@@ -103,7 +113,6 @@ def test_acks_keep_coming_while_a_big_plan_renders_as_pdf(
 
         worker = threading.Thread(target=download)
         acks: list[tuple[float, float]] = []
-        probe = people[0]
         worker.start()
         while worker.is_alive():
             sent = time.perf_counter()
