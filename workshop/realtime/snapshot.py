@@ -20,6 +20,7 @@ from ..activities.base import Audience, WorkshopData
 from ..persistence import counters
 from ..persistence.models import Idea, IdeaMerge, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, list_stages, participant_count, visible_idea_ids
+from ..services import workshops
 
 STATE_VERSION = 1
 """The snapshot format; additions keep it, a change that breaks v1 clients would bump it."""
@@ -208,6 +209,7 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
             "code": workshop.code,
             "join_url": f"{base_url}j/{workshop.code}",
             "participant_count": data.participants,
+            "lobby": workshops.in_lobby(workshop, data.stages),
         },
         "current": {
             "stage_id": current.id if current else None,

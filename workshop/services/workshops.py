@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -11,7 +13,13 @@ from ..core.agenda import DEFAULT_HORIZON, DEFAULT_TEMPLATE, HORIZONS, fill_prom
 from ..core.errors import DomainError
 from ..core.security import hash_secret, new_join_code, new_secret, new_workshop_id
 from ..persistence.models import Participant, Stage, Workshop
-from ..persistence.queries import get_workshop, get_workshop_by_code, require_active
+from ..persistence.queries import (
+    get_workshop,
+    get_workshop_by_code,
+    list_stages,
+    participant_count,
+    require_active,
+)
 from . import agenda as agenda_service
 
 TITLE_MAX_LENGTH = 120
@@ -39,7 +47,9 @@ def create_workshop(
 ) -> tuple[Workshop, str]:
     """Create a workshop from an agenda template; return it with its facilitator key.
 
-    The key is returned once and only its hash is kept.
+    The workshop opens in its lobby: the first stage is current but pending, so people join
+    before anything starts; `stage:phase` to its first step starts the workshop. The key is
+    returned once and only its hash is kept.
     """
     title = _clean_title(title)
     organization = " ".join((organization or "").split()) or None
@@ -85,15 +95,32 @@ def create_workshop(
             prompt=fill_prompt(draft.prompt, organization=organization, horizon_years=horizon),
             steps=[dict(step) for step in draft.steps],
         )
-        # The first stage opens for ideas at once, so people can start while others join.
-        if position == 0 and draft.steps[0]["kind"] == "brainstorm":
-            stage.step_index = 0
         db.add(stage)
         stages.append(stage)
     db.flush()
     workshop.current_stage_id = stages[0].id
     db.commit()
     return workshop, key
+
+
+def in_lobby(workshop: Workshop, stages: Sequence[Stage]) -> bool:
+    """Whether the workshop is in its lobby: active, and no stage has ever been opened (every
+    stage is pending and none is decided). Stages cannot move back to pending, so once the
+    facilitator opens a step the lobby is over for good."""
+    return workshop.status == "active" and all(
+        stage.step_index < 0 and not stage.decided for stage in stages
+    )
+
+
+def room_status(db: Session, workshop_id: str) -> dict[str, Any]:
+    """What the room's screen may know without the key: how many have joined, whether the
+    workshop is in its lobby, and whether it is active or finished."""
+    workshop = get_workshop(db, workshop_id)
+    return {
+        "participant_count": participant_count(db, workshop.id),
+        "lobby": in_lobby(workshop, list_stages(db, workshop.id)),
+        "status": workshop.status,
+    }
 
 
 def authenticate_facilitator(db: Session, *, workshop_id: str, key: str) -> Workshop:

@@ -25,7 +25,7 @@ from ..core.payloads import CreateWorkshopPayload, PublishPlanPayload, TemplateS
 from ..core.security import normalise_code
 from ..persistence.db import get_db
 from ..persistence.models import PlanVersion, Workshop
-from ..persistence.queries import get_workshop, get_workshop_by_code
+from ..persistence.queries import get_workshop, get_workshop_by_code, participant_count
 from ..plan import review
 from ..plan.schema import PLAN_SCHEMA
 from ..realtime import snapshot
@@ -96,8 +96,11 @@ def facilitator_page(workshop_id: str) -> str:
 @bp.get("/w/<workshop_id>/present")
 def projector_page(workshop_id: str) -> str:
     """The room screen."""
-    workshop = get_workshop(get_db(), workshop_id)
-    return render_template("present.html", workshop=workshop)
+    db = get_db()
+    workshop = get_workshop(db, workshop_id)
+    # The true count on the first paint; without the key the page then polls /room.
+    count = participant_count(db, workshop.id)
+    return render_template("present.html", workshop=workshop, participant_count=count)
 
 
 @bp.get("/healthz")
@@ -169,6 +172,15 @@ def workshop_state(workshop_id: str) -> Response:
     return jsonify(
         snapshot.public_state(snapshot.load_view(db, workshop), "facilitator", base_url())
     )
+
+
+@bp.get("/api/workshops/<workshop_id>/room")
+def room_status(workshop_id: str) -> Response:
+    """What the room's screen shows without the key (the join code is on the wall anyway):
+    `{"participant_count", "lobby", "status"}`; never cached, the projector polls it."""
+    response = jsonify(workshops.room_status(get_db(), workshop_id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/api/templates")
