@@ -1,0 +1,84 @@
+// A bar chart drawn in the page, for results on every screen: one list row per item (its label as
+// real text, a small inline SVG bar, the value at the end of the bar), so the projector's fit engine
+// can cut rows from the end of the `.fit-list` and say "+ N more". Bars grow from 0 the first time a
+// chart is drawn (not on every tally), never under prefers-reduced-motion (results.css). Screen
+// readers get one summary (role="img") and a visually hidden table with every row.
+
+import { el } from "./common.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const drawn = new Set(); // charts already drawn once: later redraws do not animate again
+
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== null) node.setAttribute(name, String(value));
+  }
+  node.append(...children);
+  return node;
+}
+
+/** A value as read aloud and shown: whole numbers as they are, others with one decimal. */
+export function formatValue(value) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+/** `unit` is a plural word ("dots") or [singular, plural] (["dot", "dots"]) or empty. */
+function withUnit(value, unit) {
+  const text = formatValue(value);
+  if (!unit) return text;
+  const [one, many] = Array.isArray(unit) ? unit : [unit, unit];
+  return `${text} ${value === 1 ? one : many}`;
+}
+
+/**
+ * rows = [{id, label, value, selected, note}] → a <figure class="chart"> with one row per item.
+ * Options: unit ("dots" or ["dot", "dots"]), max (the scale's end; the largest value by default),
+ * title (what the chart shows, for screen readers), key (names the chart so a redraw does not
+ * animate again; the row ids by default).
+ */
+export function barChart(rows, { unit = "", max = null, title = "Results", key = null } = {}) {
+  const values = rows.map((row) => Number(row.value) || 0);
+  const top = Math.max(max || 0, ...values, 0) || 1;
+  const chartKey = key || `${title}:${rows.map((row) => row.id).join(",")}`;
+  const animate = !drawn.has(chartKey);
+  drawn.add(chartKey);
+
+  const list = el("ol", { class: `chart-rows fit-list${animate ? " grow" : ""}` },
+    rows.map((row, index) => {
+      const share = Math.max(0, Math.min(1, values[index] / top));
+      const bar = svg("svg", { class: "chart-bar", viewBox: "0 0 100 10", preserveAspectRatio: "none",
+        "aria-hidden": "true", focusable: "false" },
+        svg("rect", { class: "chart-fill", x: 0, y: 0, width: Math.max(share * 100, values[index] > 0 ? 1 : 0), height: 10, rx: 0 }));
+      return el("li", { class: `chart-row${row.selected ? " selected" : ""}`, dataset: { id: row.id ?? "" },
+        style: `--share:${share.toFixed(4)};--i:${Math.min(index, 20)}` },
+        el("span", { class: "chart-label" },
+          row.selected ? el("span", { class: "chart-check", "aria-hidden": "true" }, "✓") : null,
+          el("span", { class: "chart-text" }, row.label),
+          row.note ? el("span", { class: "chart-note" }, row.note) : null),
+        el("span", { class: "chart-track" }, bar,
+          el("span", { class: "chart-value" }, withUnit(values[index], unit))));
+    }));
+
+  const leader = rows.length ? rows[values.indexOf(Math.max(...values))] : null;
+  const chosen = rows.filter((row) => row.selected).length;
+  const summary = !rows.length ? `${title}: nothing to show yet.`
+    : `${title}, bar chart of ${rows.length} ${rows.length === 1 ? "item" : "items"}. `
+      + `Highest: ${leader.label}, ${withUnit(Math.max(...values), unit)}.`
+      + (chosen ? ` ${chosen} selected.` : "");
+
+  const table = el("table", { class: "visually-hidden" },
+    el("caption", {}, title),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Item"),
+      el("th", { scope: "col" }, Array.isArray(unit) ? unit[1] : unit || "Value"),
+      el("th", { scope: "col" }, "Selected"))),
+    el("tbody", {}, rows.map((row, index) => el("tr", {},
+      el("th", { scope: "row" }, row.label, row.note ? ` (${row.note})` : ""),
+      el("td", {}, formatValue(values[index])),
+      el("td", {}, row.selected ? "selected" : "")))));
+
+  return el("figure", { class: "chart" },
+    el("div", { class: "chart-plot", role: "img", "aria-label": summary }, list),
+    table);
+}
