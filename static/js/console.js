@@ -3,7 +3,7 @@
 // plan. The body of a stage's current step comes from its activity module (activities/).
 
 import {
-  applyTally, call, captureFocus, connect, currentStage, el, facilitatorKey, fill, metric, plural,
+  announce, applyTally, call, captureFocus, connect, currentStage, el, facilitatorKey, fill, metric, plural,
   randomId, restoreFocus, stageById, store, toast,
 } from "./common.js";
 import { REGISTRY, activityFor, phaseLabel } from "./activities/index.js";
@@ -103,6 +103,7 @@ socket.on("participants", ({ count }) => {
   if (!state) return;
   state.workshop.participant_count = count;
   document.getElementById("ws-count").textContent = count;
+  if (state.workshop.lobby) renderLobby();
   renderPanel();
 });
 socket.on("tally", (tally) => {
@@ -261,12 +262,152 @@ function render(snapshot) {
   document.getElementById("ws-title").textContent = state.workshop.title;
   document.getElementById("ws-count").textContent = state.workshop.participant_count;
   document.getElementById("agenda-card").hidden = false;
-  panel.hidden = false;
+  document.getElementById("stage-column").hidden = false;
   const finished = state.workshop.status === "finished";
   document.getElementById("finish").hidden = finished;
   renderPlanPanel(finished);
   renderAgenda();
+  renderNav();
   renderPanel();
+  announcePhase();
+}
+
+// ------------------------------------------------------------------ next and back
+
+const startButton = document.getElementById("start-workshop");
+const nextButton = document.getElementById("next-step");
+const prevButton = document.getElementById("prev-step");
+let nextMove = null; // what Next does now: a function, or null
+let prevMove = null;
+
+const words = (kind) => REGISTRY[kind] || { start: `start ${kind}`, close: "Close this step", label: kind };
+const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+const KEPT = "Going back keeps every idea, dot, ranking and link: nothing anyone sent is deleted.";
+
+/** The stage after (or before) `stage` in agenda order, or null. */
+function neighbour(stage, offset) {
+  return state.stages.find((s) => s.position === stage.position + offset) || null;
+}
+
+/**
+ * The one forward move from where the room is now, and the one move back: each {label, title,
+ * run} or null. They always act on the live stage, whatever stage the panel shows.
+ */
+function moves() {
+  const stage = currentStage(state) || state.stages[0];
+  if (!stage || state.workshop.status !== "active") return { next: null, back: null };
+  let next = null;
+  let back = null;
+  const here = stage.steps[stage.step];
+  const following = stage.steps[stage.step + 1];
+  if (stage.phase === "pending") {
+    if (stage.steps.length) {
+      next = { label: `Next: Open ${stage.title}`, title: `Open ${stage.title} and ${words(stage.steps[0].kind).start}.`,
+        run: () => setPhase(stage, stage.steps[0].kind) };
+    }
+  } else if (following) {
+    const close = words(here.kind).close;
+    const start = capitalise(words(following.kind).start);
+    // Leaving a step that gathers input closes it; leaving one that only shows does not.
+    const label = here.kind === "done" || here.kind === "define" ? `Next: ${start}` : `Next: ${close}`;
+    next = { label, title: `${close} and ${words(following.kind).start}.`, run: () => setPhase(stage, following.kind) };
+  } else {
+    const later = neighbour(stage, 1);
+    if (later && later.steps.length) {
+      const kind = later.phase === "pending" ? later.steps[0].kind : later.phase;
+      next = { label: `Next stage: ${later.title}`,
+        title: later.phase === "pending" ? `Open ${later.title} and ${words(kind).start}.` : `Show ${later.title} on phones and projector.`,
+        run: () => setPhase(later, kind) };
+    } else if (!later) {
+      next = { label: "Next: Finish and create the plan", title: "Finish the workshop and create the plan (you confirm first).",
+        run: () => document.getElementById("finish").click() };
+    }
+  }
+  if (stage.step > 0) {
+    const previous = stage.steps[stage.step - 1];
+    back = { label: `Back to ${phaseLabel(previous.kind).toLowerCase()}`,
+      title: `Reopen ${phaseLabel(previous.kind).toLowerCase()} in ${stage.title}. ${KEPT}`,
+      run: () => setPhase(stage, previous.kind) };
+  } else {
+    const earlier = neighbour(stage, -1);
+    if (earlier && earlier.phase !== "pending") {
+      back = { label: `Back to ${earlier.title}`, title: `Show ${earlier.title} on phones and projector again. ${KEPT}`,
+        run: () => setPhase(earlier, earlier.phase) };
+    }
+  }
+  return { next, back };
+}
+
+function renderNav() {
+  const lobby = Boolean(state.workshop.lobby) && state.workshop.status === "active";
+  const { next, back } = moves();
+  document.getElementById("lobby").hidden = !lobby;
+  document.getElementById("step-buttons").hidden = lobby || state.workshop.status !== "active";
+  document.getElementById("step-nav").hidden = state.workshop.status !== "active";
+  nextMove = next ? next.run : null;
+  prevMove = back ? back.run : null;
+  if (lobby) {
+    const first = state.stages[0];
+    startButton.disabled = !next;
+    startButton.title = next ? `Open ${first.title} and ${words(first.steps[0].kind).start}.` : "";
+    renderLobby();
+  }
+  document.getElementById("next-label").textContent = next ? next.label : "Next";
+  nextButton.title = next ? next.title : "Nothing comes next";
+  nextButton.disabled = !next;
+  document.getElementById("prev-label").textContent = back ? back.label : "Back";
+  prevButton.title = back ? back.title : "Nothing to go back to";
+  prevButton.disabled = !back;
+}
+
+/** Who has joined, while the room waits for the start. */
+function renderLobby() {
+  const count = state.workshop.participant_count;
+  document.getElementById("lobby-count").textContent = count;
+  document.getElementById("lobby-joined").textContent = count === 1 ? "person has joined" : "people have joined";
+  // Names, where the snapshot carries them (a named workshop); people may stay anonymous.
+  const names = (state.workshop.participants || []).map((p) => p && p.name).filter(Boolean);
+  const list = document.getElementById("lobby-names");
+  list.hidden = !names.length;
+  fill(list, names.map((name) => el("li", {}, name)));
+}
+
+startButton.addEventListener("click", () => { if (nextMove) nextMove(); });
+nextButton.addEventListener("click", () => { if (nextMove) nextMove(); });
+prevButton.addEventListener("click", () => { if (prevMove) prevMove(); });
+
+/** Keys N / → and B / ←, unless the facilitator is typing or a dialog is open. */
+function typing(target) {
+  if (!target || !(target instanceof Element)) return false;
+  return Boolean(target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])"));
+}
+document.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.repeat) return;
+  if (!state || typing(event.target) || document.querySelector("dialog[open]")) return;
+  const key = event.key;
+  if (key === "n" || key === "N" || key === "ArrowRight") {
+    if (!nextMove) return;
+    event.preventDefault();
+    nextMove();
+  } else if (key === "b" || key === "B" || key === "ArrowLeft") {
+    if (!prevMove) return;
+    event.preventDefault();
+    prevMove();
+  }
+});
+
+let announced = null;
+/** Tell screen readers once when the room moves to another stage or step, never on a tally. */
+function announcePhase() {
+  const stage = currentStage(state);
+  const where = state.workshop.status === "finished" ? "finished"
+    : state.workshop.lobby ? "lobby" : stage ? `${stage.id}:${stage.phase}` : "";
+  if (announced === null) { announced = where; return; }
+  if (where === announced) return;
+  announced = where;
+  if (where === "finished") announce("The workshop is finished.");
+  else if (where === "lobby") announce("The room is in the lobby.");
+  else if (stage) announce(`Now: ${stage.title}, ${phaseLabel(stage.phase).toLowerCase()}.`);
 }
 
 function renderAgenda() {
@@ -311,42 +452,18 @@ function stepper(stage) {
   }, el("span", { class: "step-no", "aria-hidden": "true" }, i + 1), phaseLabel(step.kind))));
 }
 
-/** Forward, back, "show on screen": the moves the facilitator can make from here. */
+/** For a stage the room is not on: bring it to the phones and projector. Next and Back (at the
+ * top of the column) move the live stage. */
 function controls(stage) {
-  const row = el("div", { class: "row controls" });
-  const isCurrent = stage.id === state.current.stage_id;
-  const here = stage.steps[stage.step];
-  const next = stage.steps[stage.step + 1];
-  const back = stage.step > 0 ? stage.steps[stage.step - 1] : null;
-  const words = (step) => REGISTRY[step.kind] || { start: `start ${step.kind}`, close: "Close this step", label: step.kind };
+  if (stage.id === state.current.stage_id || !stage.steps.length) return null;
   if (stage.phase === "pending") {
-    if (stage.steps.length) {
-      row.append(el("button", { type: "button", class: "primary", onclick: () => setPhase(stage, stage.steps[0].kind) },
-        `Open ${stage.title}`),
+    if (state.workshop.lobby) return null;
+    return el("div", { class: "row controls" },
+      el("button", { type: "button", onclick: () => setPhase(stage, stage.steps[0].kind) }, `Open ${stage.title} now`),
       el("span", { class: "muted small" }, `starts with ${phaseLabel(stage.steps[0].kind).toLowerCase()}`));
-    }
-  } else if (next) {
-    const close = words(here).close;
-    row.append(el("button", { type: "button", class: "primary", onclick: () => setPhase(stage, next.kind) },
-      `${close}, ${words(next).start}`));
-  } else {
-    const later = state.stages.find((s) => s.position === stage.position + 1);
-    if (later && later.phase === "pending" && later.steps.length) {
-      row.append(el("button", { type: "button", class: "primary", onclick: () => setPhase(later, later.steps[0].kind) },
-        `Open ${later.title}`));
-    } else if (!later) {
-      row.append(el("button", { type: "button", class: "primary", onclick: () => document.getElementById("finish").click() },
-        "Finish workshop and create the plan"));
-    }
   }
-  if (back) {
-    row.append(el("button", { type: "button", onclick: () => setPhase(stage, back.kind) },
-      `Back to ${phaseLabel(back.kind).toLowerCase()}`));
-  }
-  if (!isCurrent && stage.phase !== "pending") {
-    row.append(el("button", { type: "button", onclick: () => setPhase(stage, stage.phase) }, "Show on phones and projector"));
-  }
-  return row;
+  return el("div", { class: "row controls" },
+    el("button", { type: "button", onclick: () => setPhase(stage, stage.phase) }, "Show on phones and projector"));
 }
 
 let addItemOpen = null; // the facilitator's choice to show the form, kept across redraws
