@@ -2,10 +2,11 @@
 // step's view comes from its activity module (activities/); this shell owns the connection,
 // the identity, the stage header and the outbox: everything the phone sends is kept in
 // localStorage until the server acknowledged it, so a reload, a sleeping phone or lost wifi
-// loses nothing.
+// loses nothing, and anything the server refused when it finally arrived stays in a notice at
+// the top of the page until the participant dismisses it.
 
 import {
-  announce, call, captureFocus, connect, currentStage, el, fill, isTransient, randomId,
+  call, captureFocus, connect, currentStage, el, fill, isTransient, randomId,
   restoreFocus, resultsList, store, toast,
 } from "./common.js";
 import { tokenLinks } from "./plan-files.js";
@@ -23,6 +24,8 @@ const views = {
 const joinForm = document.getElementById("join-form");
 const joinError = document.getElementById("join-error");
 const who = document.getElementById("who");
+const noticesNode = document.getElementById("notices");
+const NOTICES_KEY = `sw:refused:${CODE}`;
 
 let state = null;
 let identity = store.get(ME_KEY, null); // {token, name}
@@ -77,7 +80,9 @@ function latestSender(name, spec) {
       if (!retryLater(error)) {
         // Drop only the refused value; a newer one the user set meanwhile is still sent.
         if (same(pending[key], value)) delete pending[key];
-        toast(error.code === "wrong_phase" ? spec.closedMessage : error.message, "error");
+        addNotice(`${storeKey}:${key}`, error.code === "wrong_phase"
+          ? spec.closedMessage || "This step closed before your last change reached the room."
+          : `Your last change was not saved: ${error.message}`);
       }
     } finally {
       inFlight[key] = false;
@@ -126,6 +131,7 @@ function queueSender(name, spec) {
       sender.items = sender.items.filter((item) => item.client_id !== clientId);
       store.set(storeKey, sender.items);
       renderStage();
+      renderNotices();
     },
     async flush() {
       if (flushing || !identity) return;
@@ -149,6 +155,7 @@ function queueSender(name, spec) {
       } finally {
         flushing = false;
         if (state) renderStage();
+        renderNotices();
       }
     },
   };
@@ -166,6 +173,100 @@ for (const activity of Object.values(REGISTRY)) {
 function flushAll() {
   for (const sender of Object.values(outbox)) sender.flush();
 }
+
+// ------------------------------------------------------------------ what did not reach the room
+
+/**
+ * Persistent notices, whatever the current step: every queued item the server refused (kept in
+ * its outbox with `error` and `text` until dismissed) and every whole value refused because its
+ * step had closed (kept under NOTICES_KEY). Both live in localStorage, so a reload keeps them.
+ * Drawn incrementally: a notice already on the page is never redrawn, so the live region
+ * announces each one once.
+ */
+let refusedValues = store.get(NOTICES_KEY, []); // [{id, message}]
+
+function addNotice(id, message) {
+  refusedValues = refusedValues.filter((notice) => notice.id !== id);
+  refusedValues.push({ id, message });
+  store.set(NOTICES_KEY, refusedValues);
+  renderNotices();
+}
+
+function currentNotices() {
+  const notices = [];
+  for (const sender of Object.values(outbox)) {
+    if (!sender.items) continue;
+    for (const item of sender.items) {
+      if (!item.error) continue;
+      notices.push({
+        id: `item:${item.client_id}`, message: item.error, text: item.text || "",
+        dismiss: () => sender.drop(item.client_id),
+      });
+    }
+  }
+  for (const notice of refusedValues) {
+    notices.push({
+      ...notice,
+      dismiss: () => {
+        refusedValues = refusedValues.filter((other) => other.id !== notice.id);
+        store.set(NOTICES_KEY, refusedValues);
+        renderNotices();
+      },
+    });
+  }
+  return notices;
+}
+
+async function copyText(text, source) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      toast("Copied. Paste it wherever you like.");
+      return;
+    }
+  } catch { /* not allowed: select it instead */ }
+  // Plain http on the room's network has no clipboard API: select the words, so the phone's
+  // own Copy is one tap away (and try the old copy command too).
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  const range = document.createRange();
+  range.selectNodeContents(source);
+  selection.addRange(range);
+  let copied = false;
+  try { copied = document.execCommand("copy"); } catch { copied = false; }
+  toast(copied ? "Copied. Paste it wherever you like." : "The text is selected: use your phone's Copy.");
+}
+
+function noticeNode(notice) {
+  const words = notice.text ? el("q", { class: "refused-text" }, notice.text) : null;
+  const node = el("div", { class: "notice error refusal", dataset: { notice: notice.id } },
+    el("p", {}, notice.message, words ? [": ", words] : "."),
+    el("div", { class: "row" },
+      words ? el("button", { type: "button", class: "small", onclick: () => copyText(notice.text, words) }, "Copy") : null,
+      el("button", {
+        type: "button", class: "small quiet", "aria-label": `Dismiss: ${notice.message}`,
+        onclick: () => {
+          const next = node.nextElementSibling || node.previousElementSibling;
+          notice.dismiss();
+          const target = next ? next.querySelector("button:last-child") : document.querySelector("#stage-view h1");
+          if (target) target.focus();
+        },
+      }, "Dismiss"),
+    ),
+  );
+  return node;
+}
+
+function renderNotices() {
+  if (!noticesNode) return;
+  const notices = currentNotices();
+  const wanted = new Set(notices.map((notice) => notice.id));
+  for (const node of [...noticesNode.children]) if (!wanted.has(node.dataset.notice)) node.remove();
+  const shown = new Set([...noticesNode.children].map((node) => node.dataset.notice));
+  for (const notice of notices) if (!shown.has(notice.id)) noticesNode.append(noticeNode(notice));
+}
+
+renderNotices(); // a reload shows what an earlier visit could not deliver
 
 // ------------------------------------------------------------------ connection and joining
 
@@ -246,46 +347,115 @@ function headline(stage) {
   return activity ? activity.headline : phaseLabel(stage.phase);
 }
 
-function render(snapshot) {
-  const before = state ? currentStage(state) : null;
-  state = snapshot;
-  const now = currentStage(state);
-  if (state.workshop.status === "finished") {
-    announce("The workshop has finished. The plan is ready to download.");
-  } else if (now && now.phase !== "pending" && (!before || before.id !== now.id || before.phase !== now.phase)) {
-    announce(`${now.title}: ${phaseLabel(now.phase)}. ${headline(now)}.`);
+/** What is expected now, in one line: the module's status(ctx), else its headline. */
+function statusOf(stage, ctx) {
+  const activity = activityFor(stage.phase);
+  if (!activity) return "Follow the facilitator";
+  if (typeof activity.status === "function") {
+    try {
+      const text = activity.status(ctx);
+      if (text) return text;
+    } catch (error) {
+      console.error(error); // a module's wording must never blank the page
+    }
   }
+  return activity.headline;
+}
+
+/** Where the meeting is: "Vision · Dot vote". */
+function whereOf(stage) {
+  return `${stage.title} · ${phaseLabel(stage.phase)}`;
+}
+
+/** "step 2 of 4", for a stage of more than one step. */
+function stepOf(stage) {
+  const steps = stage.steps || [];
+  return steps.length > 1 && stage.step >= 0 ? `step ${stage.step + 1} of ${steps.length}` : null;
+}
+
+/**
+ * Which view the phone shows: a new value moves the page to its top and focus to its heading.
+ * Tallies, reveals, others' ideas and this phone's own changes keep the same view.
+ */
+function viewKey() {
+  if (!state) return null;
+  if (state.workshop.status === "finished") return "finished";
+  if (state.workshop.lobby) return "lobby";
+  const stage = currentStage(state);
+  if (!stage || stage.phase === "pending") return "waiting";
+  return `${stage.id}:${stage.step}:${stage.phase}:${stage.round || 1}`;
+}
+
+let shownKey = null;
+
+function render(snapshot) {
+  state = snapshot;
   who.textContent = state.me && state.me.name ? `You: ${state.me.name}` : "You: anonymous";
   show("stage");
   renderStage();
+  renderNotices();
+}
+
+/** The one line that says where the meeting is and what is expected now. */
+function statusLine(where, now, step = null) {
+  return el("p", { class: "status-line" },
+    where ? el("span", { class: "where" }, el("span", { class: "kicker" }, where),
+      step ? el("span", { class: "step-of" }, ` · ${step}`) : null, " ") : null,
+    el("strong", { class: "now" }, now));
+}
+
+/** The stage heading: focusable by script only, and named with where the meeting is. */
+function heading(where, text) {
+  return el("h1", { tabindex: "-1", id: "stage-heading" },
+    where ? el("span", { class: "visually-hidden" }, `${where}: `) : null, text);
 }
 
 function renderStage() {
   if (!state) return;
   const stage = currentStage(state);
   const node = views.stage;
-  const focused = captureFocus();
+  const key = viewKey();
+  const moved = key !== shownKey;
+  shownKey = key;
+  const focused = moved ? null : captureFocus();
   if (state.workshop.status === "finished") {
     fill(node, finishedView());
+  } else if (state.workshop.lobby) {
+    fill(node, el("div", { class: "card stage-head" },
+      statusLine(null, "You're in. Waiting for the facilitator to start"),
+      heading(null, "You're in"),
+      el("p", {}, `The first activity of “${state.workshop.title}” opens here when the facilitator starts. Keep this page open.`),
+    ));
   } else if (!stage || stage.phase === "pending") {
-    fill(node, el("div", { class: "card" },
-      el("h1", {}, "You're in"),
-      el("p", {}, "The facilitator will open the first activity soon. Keep this page open."),
+    fill(node, el("div", { class: "card stage-head" },
+      statusLine(stage ? stage.title : null, "Waiting for the facilitator"),
+      heading(null, "Waiting for the facilitator"),
+      el("p", {}, "The next activity opens here. Keep this page open."),
     ));
   } else {
     const activity = activityFor(stage.phase);
+    const ctx = context(stage);
+    const where = whereOf(stage);
     const head = el("div", { class: "card stage-head" },
-      el("div", { class: "kicker" }, `${stage.title} · ${phaseLabel(stage.phase)}`),
-      el("h1", {}, headline(stage)),
+      statusLine(where, statusOf(stage, ctx), stepOf(stage)),
+      heading(where, headline(stage)),
       natureBadge(stage.key),
       stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
       buildingOn(state, stage),
     );
     fill(node, head, activity
-      ? activity.phone(context(stage))
+      ? activity.phone(ctx)
       : el("p", { class: "card" }, "This step happens on the room's screen. Follow the facilitator."));
   }
-  restoreFocus(node, focused);
+  if (moved) {
+    // A new step: its instruction is the first thing seen (and, focused, the first thing heard:
+    // the heading says where the meeting is, so no separate announcement repeats it).
+    window.scrollTo(0, 0);
+    const title = node.querySelector("h1");
+    if (title) title.focus({ preventScroll: true });
+  } else {
+    restoreFocus(node, focused);
+  }
 }
 
 // ------------------------------------------------------------------ the end
@@ -293,8 +463,9 @@ function renderStage() {
 function finishedView() {
   const links = state.plan ? state.plan.urls : null;
   return el("div", {},
-    el("section", { class: "card" },
-      el("h1", {}, "The plan is ready"),
+    el("section", { class: "card stage-head" },
+      statusLine(null, "The workshop has finished. The plan is ready"),
+      heading(null, "The plan is ready"),
       el("p", {}, "Thank you for taking part. Download the strategic plan:"),
       // Same-origin paths with the token: the absolute URLs carry the facilitator's host.
       links ? tokenLinks(links, identity.token) : null,
