@@ -1,40 +1,54 @@
-// How sure the room is, in words a non-expert reads at a glance: for the step's items, their
-// consensus and whether the room is split, whether the counting method changes the outcome,
-// the agreement on a ranking (Kendall's W), the Condorcet winner, and in a second round what
-// moved since round 1. The console sees it live; phones and the projector once revealed (the
-// server leaves `stage.decision` out for them until then).
+// How sure the room is, in words a non-expert reads at a glance. Phones and the projector get
+// one sentence (decisionSentence); the console gets the same sentence and, behind "Details", the
+// measures: whether other fair ways of counting pick the same items as the step's own count (the
+// picks that differ, side by side), the agreement on a ranking (Kendall's W), the Condorcet
+// winner, the items that split the room, and in a second round what moved since round 1. The
+// server leaves `stage.decision` out for phones and the projector until the step is revealed.
 
 import { el, ideaText, plural } from "../common.js";
 
 const METHOD_NAMES = { borda: "Borda", schulze: "Schulze", copeland: "Copeland" };
+/** How the step itself counts, by decision kind (a ranking names its method). */
+const OWN_COUNT = { vote: "By dots", allocate: "By points", rate: "By mean impact" };
 
-/** "agreed", "mixed" or "divided" for a consensus between 0 and 1. */
-export function consensusWord(consensus) {
-  if (consensus === null || consensus === undefined) return "";
-  if (consensus >= 0.75) return "agreed";
-  if (consensus >= 0.5) return "mixed";
-  return "divided";
+/** "agreed", "mixed" or "split" for an item's standing (contested items split the room). */
+export function consensusWord(item) {
+  if (!item || item.consensus === null || item.consensus === undefined) return "";
+  if (item.contested) return "split";
+  return item.consensus >= 0.75 ? "agreed" : "mixed";
 }
 
-/** A small meter with the word, for one item. */
+const BADGES = {
+  agreed: { icon: "✓", text: "agreed", title: "Most of the room gave it about the same" },
+  mixed: { icon: "~", text: "mixed", title: "Opinions on it vary" },
+  split: { icon: "⚡", text: "split room", title: "Many put it near the top and many near the bottom" },
+};
+
+/**
+ * Words and an icon for one item's consensus (never colour alone); null for an item nobody
+ * supported (score 0: calling it "agreed" would mislead) or without a measure.
+ */
 export function consensusBadge(item) {
   if (!item || item.consensus === null || item.consensus === undefined) return null;
-  const word = consensusWord(item.consensus);
-  return el("span", { class: `consensus ${word}`, title: `Consensus ${item.consensus.toFixed(2)} (1 = everyone gave it the same)` },
-    el("span", { class: "meter", "aria-hidden": "true" }, el("span", { style: `width:${Math.round(item.consensus * 100)}%` })),
-    el("span", {}, word),
-    item.contested ? el("span", { class: "tag contested" }, "split room") : null,
-  );
+  if (!item.score) return null;
+  const word = consensusWord(item);
+  const badge = BADGES[word];
+  return el("span", { class: `consensus ${word}`, title: `${badge.title} (consensus ${item.consensus.toFixed(2)}; 1 = everyone gave it the same)` },
+    el("span", { class: "consensus-icon", "aria-hidden": "true" }, badge.icon),
+    el("span", { class: "consensus-word" }, badge.text));
 }
 
-/** "▲ 2" / "▼ 1" / "=" / "new" since round 1, for an item in round 2. */
+/** "▲ 2" / "▼ 1" / "=" / "new" since round 1, for an item in round 2 (in words for screen readers). */
 export function movedBadge(item) {
   if (!item || !("moved" in item)) return null;
   if (item.moved === null) return el("span", { class: "moved", title: "Not in round 1's list" }, "new");
-  if (item.moved === 0) return el("span", { class: "moved same", title: "Same place as in round 1" }, "=");
+  if (item.moved === 0) {
+    return el("span", { class: "moved same", role: "img", "aria-label": "same place as in round 1", title: "Same place as in round 1" }, "=");
+  }
   const up = item.moved > 0;
-  return el("span", { class: `moved ${up ? "up" : "down"}`, title: `Round 1: place ${item.round1 ? item.round1.rank : "?"}` },
-    `${up ? "▲" : "▼"} ${Math.abs(item.moved)}`);
+  const places = plural(Math.abs(item.moved), "place", "places");
+  return el("span", { class: `moved ${up ? "up" : "down"}`, role: "img", "aria-label": `${up ? "up" : "down"} ${places} since round 1`,
+    title: `Round 1: place ${item.round1 ? item.round1.rank : "?"}` }, `${up ? "▲" : "▼"} ${Math.abs(item.moved)}`);
 }
 
 /** The decision's entry for one idea, if any. */
@@ -50,44 +64,143 @@ function agreementWord(w) {
   return "weak";
 }
 
-/** The sentences about the whole step: robustness, agreement, Condorcet, rounds. */
+/** The step's own order (its items by rank) and its picks. */
+function ownPicks(decision) {
+  const byRank = [...decision.items].sort((a, b) => a.rank - b.rank);
+  return byRank.slice(0, decision.picks).map((item) => item.idea_id);
+}
+
+/** Whether the step picks some but not all of its items (a shortlist or a selection). */
+function picksSome(decision) {
+  return decision.picks > 0 && decision.picks < decision.items.length;
+}
+
+/** How the step itself counts, as a label ("By dots", "By the Borda count"). */
+function ownCountName(decision) {
+  if (decision.kind === "rank") return `By ${METHOD_NAMES[decision.method] || decision.method || "Borda"} counting`;
+  return OWN_COUNT[decision.kind] || "As counted";
+}
+
+/**
+ * The other fair counts that pick different items from the step's own: one entry per group of
+ * methods picking the same set, with what they add and what they leave out. Methods agreeing
+ * with the step's own picks are listed in `agree`.
+ */
+export function differingPicks(decision) {
+  const own = ownPicks(decision);
+  const ownSet = new Set(own);
+  const groups = new Map();
+  const agree = [];
+  for (const [name, ids] of Object.entries(decision.methods || {})) {
+    if (decision.kind === "rank" && name === decision.method) continue; // that is the step's own count
+    const added = ids.filter((id) => !ownSet.has(id));
+    const left = own.filter((id) => !ids.includes(id));
+    if (!added.length && !left.length) { agree.push(METHOD_NAMES[name] || name); continue; }
+    const key = `${added.join(",")}|${left.join(",")}`;
+    if (!groups.has(key)) groups.set(key, { names: [], added, left });
+    groups.get(key).names.push(METHOD_NAMES[name] || name);
+  }
+  return { own, agree, differ: [...groups.values()] };
+}
+
+/** "A, B and C" */
+function joinAnd(words) {
+  if (words.length <= 1) return words.join("");
+  return `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`;
+}
+
+function quoted(stage, ids) {
+  return joinAnd(ids.map((id) => `“${ideaText(stage, id)}”`));
+}
+
+function topWords(picks) {
+  return picks === 1 ? "the top idea" : `the top ${picks}`;
+}
+
+/** The one sentence's text, or null before anyone took part. */
+export function decisionText(stage) {
+  const decision = stage.decision;
+  if (!decision || !decision.items || !decision.items.length || !decision.voters) return null;
+  const picks = decision.picks;
+  const split = decision.items.filter((item) => item.contested && item.score);
+  if (decision.voters === 1) return "Only one person has taken part so far.";
+  if (picksSome(decision) && !decision.robust) {
+    const { differ } = differingPicks(decision);
+    // The places in question: the step's own picks that another count leaves out, and the
+    // first item below them.
+    const ranks = new Map(decision.items.map((item) => [item.idea_id, item.rank]));
+    const contested = [...new Set(differ.flatMap((group) => [...group.left, ...group.added]))].map((id) => ranks.get(id)).filter(Boolean).sort((a, b) => a - b);
+    if (picks === 1) return "Close call: the winner depends on how the votes are counted.";
+    if (contested.length === 2) {
+      return `Close call: whether #${contested[0]} or #${contested[1]} makes ${topWords(picks)} depends on how the votes are counted.`;
+    }
+    return `Close call: which ideas make ${topWords(picks)} depends on how the votes are counted.`;
+  }
+  if (split.length === 1 && ideaText(stage, split[0].idea_id).length <= 60) {
+    return `${quoted(stage, [split[0].idea_id])} splits the room: worth a word before deciding.`;
+  }
+  if (split.length) return `${split.length} ideas split the room: worth a word before deciding.`;
+  const w = decision.kendall_w;
+  if (picksSome(decision)) {
+    const own = new Set(ownPicks(decision));
+    const chosen = decision.items.filter((item) => own.has(item.idea_id));
+    const meanConsensus = chosen.reduce((sum, item) => sum + (item.consensus ?? 1), 0) / (chosen.length || 1);
+    const agreed = w !== null && w !== undefined ? w >= 0.5 : meanConsensus >= 0.6;
+    if (agreed) return `A clear result: most of the room agrees on ${topWords(picks)}.`;
+    return `${picks === 1 ? "The top idea holds" : `The top ${picks} hold`} however the votes are counted, though opinions on them vary.`;
+  }
+  if (w !== null && w !== undefined) {
+    return w >= 0.5 ? "A clear result: the room largely agrees on the order." : "Opinions differ: people put the ideas in quite different orders.";
+  }
+  const supported = decision.items.filter((item) => item.score && item.consensus !== null && item.consensus !== undefined);
+  const mean = supported.reduce((sum, item) => sum + item.consensus, 0) / (supported.length || 1);
+  return mean >= 0.6 ? "The room largely agrees." : "Opinions on these ideas vary.";
+}
+
+/** One plain sentence about the step for phones and the projector; null before anyone took part. */
+export function decisionSentence(stage) {
+  const text = decisionText(stage);
+  return text ? el("p", { class: "decision-sentence" }, text) : null;
+}
+
+/** The sentence and, behind "Details", the measures: for the console. */
 export function decisionSummary(stage) {
   const decision = stage.decision;
   if (!decision || !decision.items.length) return null;
-  if (!decision.voters) {
-    return el("section", { class: "decision card", "aria-label": "How sure the room is" },
-      el("h3", {}, "How sure is the room?"),
-      el("p", { class: "muted" }, "Nobody has taken part yet; the measures appear with the first answers."));
-  }
+  const frame = (...body) => el("section", { class: "decision card", "aria-label": "How sure the room is" },
+    el("h3", {}, "How sure is the room?"), body);
+  if (!decision.voters) return frame(el("p", { class: "muted" }, "Nobody has taken part yet; the measures appear with the first answers."));
   const lines = [];
-  const picks = decision.picks;
-  if (picks > 0 && picks < decision.items.length) {
-    if (decision.robust) {
-      lines.push(el("p", { class: "robust yes" },
-        el("strong", {}, "Solid result. "),
-        `Borda, Schulze and Copeland counting all pick the same ${plural(picks, "item", "items")}.`));
+  if (picksSome(decision)) {
+    const { own, agree, differ } = differingPicks(decision);
+    if (!differ.length) {
+      lines.push(el("p", { class: "robust yes" }, el("strong", {}, "Solid. "),
+        `${ownCountName(decision)}, ${topWords(decision.picks)}: ${quoted(stage, own)}. `,
+        agree.length ? `${joinAnd(agree)} counting ${agree.length === 1 ? "picks" : "pick"} the same.` : ""));
     } else {
-      const differing = Object.entries(decision.methods).map(([name, ids]) =>
-        `${METHOD_NAMES[name] || name}: ${ids.map((id) => ideaText(stage, id)).join(", ")}`);
-      lines.push(el("p", { class: "robust no" },
-        el("strong", {}, "The counting method decides this one. "),
-        "Different fair ways of counting pick different items, so the room is close to a tie. ",
-        el("span", { class: "small muted" }, differing.join(" · "))));
+      lines.push(el("div", { class: "robust no" },
+        el("p", {}, el("strong", {}, "The counting method decides this one. "),
+          "Other fair ways of counting pick different items, so the room is close to a tie."),
+        el("ul", { class: "picks" },
+          el("li", {}, el("strong", {}, `${ownCountName(decision)} (this step): `), quoted(stage, own)),
+          differ.map((group) => el("li", {}, el("strong", {}, `${joinAnd(group.names)}: `),
+            group.added.length ? `${quoted(stage, group.added)} instead of ${quoted(stage, group.left)}` : `without ${quoted(stage, group.left)}`)),
+          agree.length ? el("li", {}, el("strong", {}, `${joinAnd(agree)}: `), "the same as this step") : null)));
     }
   }
   if (decision.kendall_w !== null && decision.kendall_w !== undefined) {
     lines.push(el("p", {},
       el("strong", {}, `Agreement on the order: ${agreementWord(decision.kendall_w)} `),
-      el("span", { class: "muted small" }, `(Kendall's W ${decision.kendall_w.toFixed(2)}; 1 means everyone ranked alike)`)));
+      el("span", { class: "muted" }, `(Kendall's W ${decision.kendall_w.toFixed(2)}; 1 means everyone ranked alike)`)));
   }
   if (decision.condorcet_winner) {
-    lines.push(el("p", {}, el("strong", {}, ideaText(stage, decision.condorcet_winner)),
+    lines.push(el("p", {}, el("strong", {}, `“${ideaText(stage, decision.condorcet_winner)}”`),
       " beats every other item head to head."));
   }
-  const split = decision.items.filter((item) => item.contested).length;
-  if (split) {
-    lines.push(el("p", {}, el("strong", {}, `${plural(split, "item splits", "items split")} the room: `),
-      "many put it near the top and many near the bottom. Worth discussing before deciding."));
+  const split = decision.items.filter((item) => item.contested && item.score);
+  if (split.length) {
+    lines.push(el("p", {}, el("strong", {}, `Split the room: `), quoted(stage, split.map((item) => item.idea_id)),
+      ". Many put them near the top and many near the bottom."));
   } else if (decision.voters > 1) {
     lines.push(el("p", { class: "muted" }, "No item splits the room."));
   }
@@ -96,8 +209,9 @@ export function decisionSummary(stage) {
     lines.push(el("p", {}, el("strong", {}, `Round ${decision.round}. `),
       moved ? `${plural(moved, "item has", "items have")} moved since round 1.` : "Nothing has moved since round 1 yet."));
   }
-  return el("section", { class: "decision card", "aria-label": "How sure the room is" },
-    el("h3", {}, "How sure is the room?"), lines);
+  lines.push(el("p", { class: "muted" }, `${plural(decision.voters, "person", "people")} took part.`));
+  return frame(decisionSentence(stage),
+    el("details", { class: "decision-details" }, el("summary", {}, "Details"), lines));
 }
 
 /** Is the current step's result shown to the room? */

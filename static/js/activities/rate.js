@@ -4,7 +4,7 @@
 
 import { el, plural } from "../common.js";
 import { wording } from "../items.js";
-import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
+import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
 import { consoleIdeas, noIdeas, wall } from "./ideas.js";
 
 const SCALES = [
@@ -33,6 +33,11 @@ function setRating(ctx, ideaId, scale, value) {
   ctx.outbox.ratings.set(ctx.stage.id, ratings, 300);
 }
 
+/** How many ideas this phone has rated (on at least one scale). */
+function ratedCount(ctx) {
+  return Object.keys(ratingsFor(ctx)).length;
+}
+
 function phoneView(ctx) {
   const { stage } = ctx;
   const ratings = ratingsFor(ctx);
@@ -41,19 +46,20 @@ function phoneView(ctx) {
   const revealed = stepRevealed(stage);
   return el("div", {},
     (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 ratings. Change them if the discussion changed your mind.") : null,
+    revealed ? el("section", { class: "card room-result", "aria-label": "The room's ratings" },
+      el("h2", {}, "The room's ratings"), decisionSentence(stage), scatter(stage)) : null,
     previousRound(stage),
     el("p", { class: "small muted" },
       "Rate each idea: how much would it change things (impact), and how hard is it (effort)? Rate the ones you can judge. ",
       unsaved ? "Saving…" : done ? `${plural(done, "idea", "ideas")} rated; saved.` : ""),
-    revealed ? [decisionSummary(stage), scatter(stage)] : null,
     stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to rate.") : null,
     el("ul", { class: "idea-list rate-list", "aria-label": "Ideas" }, stage.ideas.map((idea) => {
       const mine = ratings[String(idea.id)] || {};
       return el("li", { class: "rate-item" },
-        el("div", {}, wording(idea)),
+        el("div", { class: "rate-text" }, wording(idea)),
         SCALES.map((scale) => el("div", { class: "scale", role: "group", "aria-label": `${scale.label} of: ${wording(idea)}` },
           el("span", { class: "scale-label" }, scale.label,
-            el("span", { class: "small muted" }, ` 1 ${scale.low} · 5 ${scale.high}`)),
+            el("span", { class: "scale-ends muted" }, ` 1 ${scale.low} · 5 ${scale.high}`)),
           [1, 2, 3, 4, 5].map((n) => el("button", {
             type: "button", class: mine[scale.key] === n ? "primary" : "",
             "aria-pressed": mine[scale.key] === n ? "true" : "false",
@@ -73,45 +79,136 @@ function svg(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** The 2×2 scatter of mean effort (across) and mean impact (up), spread as an ellipse. */
+// The plot runs from 1 to 5 on both scales, inside a margin so a point on the edge is whole.
+// Coordinates are percent of the (square) plot: the SVG's viewBox is 0 0 100 100.
+const MARGIN = 7;
+const SPAN = 100 - 2 * MARGIN;
+const DOT_R = 2.4; // a point's radius, percent of the plot's width
+const px = (effort) => MARGIN + ((effort - 1) / 4) * SPAN;
+const py = (impact) => 100 - MARGIN - ((impact - 1) / 4) * SPAN;
+
+function figuresOf(idea) {
+  return `impact ${idea.impact.toFixed(1)} ± ${(idea.impact_spread || 0).toFixed(1)}, effort ${idea.effort.toFixed(1)} ± ${(idea.effort_spread || 0).toFixed(1)}`;
+}
+
+function overlap(a, b) {
+  const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+  const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+// Where a number may sit around its point, tried in this order (then farther out).
+const SIDES = [[1, 0], [-1, 0], [0, -1], [0, 1], [1, -1], [-1, -1], [1, 1], [-1, 1]];
+
+/**
+ * Put each point's number beside it, never over a point: for every label in turn, the first
+ * side (right, left, above, below, the corners; then twice as far) where it covers no point,
+ * no label placed before it, and stays inside the plot; failing that, the side that covers
+ * least. Deterministic: the same points and sizes place the labels the same way. Runs again
+ * whenever the plot or the type changes size (the projector scales its type to fit).
+ */
+export function placeLabels(area) {
+  const width = area.clientWidth;
+  const height = area.clientHeight;
+  if (!width || !height) return;
+  const labels = [...area.querySelectorAll(".scatter-n")];
+  const r = (DOT_R / 100) * width + 1;
+  const dots = labels.map((label) => {
+    const x = (Number(label.dataset.x) / 100) * width;
+    const y = (Number(label.dataset.y) / 100) * height;
+    return { x, y, left: x - r, right: x + r, top: y - r, bottom: y + r };
+  });
+  const placed = [];
+  labels.forEach((label, i) => {
+    const w = label.offsetWidth;
+    const h = label.offsetHeight;
+    const { x, y } = dots[i];
+    let best = null;
+    for (const reach of [1, 2, 3]) {
+      for (const [dx, dy] of SIDES) {
+        const gap = 2 + (reach - 1) * (Math.max(w, h) * 0.9);
+        const cx = x + dx * (r + gap + w / 2);
+        const cy = y + dy * (r + gap + h / 2);
+        const box = { left: cx - w / 2, right: cx + w / 2, top: cy - h / 2, bottom: cy + h / 2 };
+        const outside = w * h - overlap(box, { left: 0, top: 0, right: width, bottom: height });
+        const onDots = dots.reduce((sum, dot) => sum + overlap(box, dot), 0);
+        const onLabels = placed.reduce((sum, other) => sum + overlap(box, other), 0);
+        const cost = outside * 4 + onDots * 8 + onLabels * 2 + (reach - 1);
+        if (!best || cost < best.cost) best = { cost, box };
+        if (cost === 0) break;
+      }
+      if (best.cost < 1) break;
+    }
+    placed.push(best.box);
+    label.style.left = `${(best.box.left / width) * 100}%`;
+    label.style.top = `${(best.box.top / height) * 100}%`;
+  });
+}
+
+const watching = typeof ResizeObserver === "function"
+  ? new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      if (entry.target.isConnected) placeLabels(entry.target); else watching.unobserve(entry.target);
+    }
+  })
+  : null;
+
+/** The ideas with a mean on both scales, best first (the step's order when known). */
+function placedIdeas(stage) {
+  const rated = stage.ideas.filter((idea) => idea.impact !== undefined && idea.impact !== null && idea.effort !== null && idea.effort !== undefined);
+  if (!stage.decision || stage.decision.kind !== "rate") return rated;
+  const rank = new Map(stage.decision.items.map((item) => [item.idea_id, item.rank]));
+  return [...rated].sort((a, b) => (rank.get(a.id) ?? 1e9) - (rank.get(b.id) ?? 1e9));
+}
+
+/**
+ * The 2×2 scatter of mean effort (across) and mean impact (up): the quadrants, then every
+ * idea's spread as an ellipse, then the points above them, each numbered beside its point; the
+ * legend lists the numbers with each idea's quadrant and figures.
+ */
 export function scatter(stage) {
-  const size = 420;
-  const pad = 36;
-  const span = size - 2 * pad;
-  const x = (effort) => pad + ((effort - 1) / 4) * span;
-  const y = (impact) => size - pad - ((impact - 1) / 4) * span;
-  const placed = stage.ideas.filter((idea) => idea.impact !== undefined && idea.impact !== null && idea.effort !== null && idea.effort !== undefined);
-  const numbered = placed.map((idea, i) => ({ idea, n: i + 1 }));
-  const mid = x(3);
-  const labels = [
-    ["Quick wins", pad + 6, pad + 16, "quick_win"], ["Big bets", size - pad - 6, pad + 16, "big_bet"],
-    ["Fill-ins", pad + 6, size - pad - 8, "fill_in"], ["Money pits", size - pad - 6, size - pad - 8, "money_pit"],
-  ];
-  const chart = svg("svg", { viewBox: `0 0 ${size} ${size}`, class: "scatter", role: "img",
-    "aria-label": "Impact and effort: quick wins top left, big bets top right, fill-ins bottom left, money pits bottom right" },
-  svg("rect", { x: pad, y: pad, width: mid - pad, height: y(3) - pad, class: "q quick_win" }),
-  svg("rect", { x: mid, y: pad, width: size - pad - mid, height: y(3) - pad, class: "q big_bet" }),
-  svg("rect", { x: pad, y: y(3), width: mid - pad, height: size - pad - y(3), class: "q fill_in" }),
-  svg("rect", { x: mid, y: y(3), width: size - pad - mid, height: size - pad - y(3), class: "q money_pit" }),
-  labels.map(([text, lx, ly, cls]) => svg("text", { x: lx, y: ly, class: `q-label ${cls}`, "text-anchor": lx > mid ? "end" : "start" }, text)),
-  svg("text", { x: size / 2, y: size - 8, class: "axis", "text-anchor": "middle" }, "Effort →"),
-  svg("text", { x: 12, y: size / 2, class: "axis", "text-anchor": "middle", transform: `rotate(-90 12 ${size / 2})` }, "Impact →"),
-  numbered.map(({ idea, n }) => svg("g", { class: `point ${idea.quadrant || ""}` },
-    svg("title", {}, `${wording(idea)}: impact ${idea.impact.toFixed(1)} ± ${(idea.impact_spread || 0).toFixed(1)}, effort ${idea.effort.toFixed(1)} ± ${(idea.effort_spread || 0).toFixed(1)}`),
-    svg("ellipse", { cx: x(idea.effort), cy: y(idea.impact), rx: Math.max(2, ((idea.effort_spread || 0) / 4) * span), ry: Math.max(2, ((idea.impact_spread || 0) / 4) * span), class: "spread" }),
-    svg("circle", { cx: x(idea.effort), cy: y(idea.impact), r: 11, class: "dot" }),
-    svg("text", { x: x(idea.effort), y: y(idea.impact) + 4, "text-anchor": "middle", class: "n" }, n),
-  )));
-  const unplaced = stage.ideas.filter((idea) => !placed.includes(idea));
-  return el("figure", { class: "scatter-figure" }, chart,
+  const numbered = placedIdeas(stage).map((idea, i) => ({ idea, n: i + 1 }));
+  const chart = svg("svg", { viewBox: "0 0 100 100", class: "scatter", role: "img", preserveAspectRatio: "none",
+    "aria-label": `Impact and effort of ${plural(numbered.length, "idea", "ideas")}: quick wins top left, big bets top right, fill-ins bottom left, money pits bottom right. The list below gives each idea's place.` },
+  svg("rect", { x: 0, y: 0, width: 50, height: 50, class: "q quick_win" }),
+  svg("rect", { x: 50, y: 0, width: 50, height: 50, class: "q big_bet" }),
+  svg("rect", { x: 0, y: 50, width: 50, height: 50, class: "q fill_in" }),
+  svg("rect", { x: 50, y: 50, width: 50, height: 50, class: "q money_pit" }),
+  svg("g", { class: "spreads" }, numbered.map(({ idea }) => svg("ellipse", {
+    cx: px(idea.effort), cy: py(idea.impact), class: "spread",
+    rx: Math.max(DOT_R, ((idea.effort_spread || 0) / 4) * SPAN), ry: Math.max(DOT_R, ((idea.impact_spread || 0) / 4) * SPAN) }))),
+  svg("g", { class: "points" }, numbered.map(({ idea, n }) => svg("g", { class: `point ${idea.quadrant || ""}` },
+    svg("title", {}, `${n}. ${wording(idea)}: ${figuresOf(idea)}`),
+    svg("circle", { cx: px(idea.effort), cy: py(idea.impact), r: DOT_R, class: "dot" })))),
+  );
+  const area = el("div", { class: "scatter-area" }, chart,
+    numbered.map(({ idea, n }) => el("span", { class: "scatter-n", "aria-hidden": "true",
+      dataset: { x: px(idea.effort).toFixed(2), y: py(idea.impact).toFixed(2) },
+      style: `left:${px(idea.effort) + DOT_R}%;top:${py(idea.impact) - 3}%` }, n)));
+  if (watching) watching.observe(area);
+  else requestAnimationFrame(() => placeLabels(area));
+  const unplaced = stage.ideas.filter((idea) => !numbered.some((entry) => entry.idea === idea));
+  return el("figure", { class: "scatter-figure" },
+    el("div", { class: "scatter-plot" },
+      el("div", { class: "scatter-q top", "aria-hidden": "true" }, el("span", { class: "quick_win" }, "Quick wins"), el("span", { class: "big_bet" }, "Big bets")),
+      el("div", { class: "scatter-middle" },
+        el("span", { class: "scatter-axis y", "aria-hidden": "true" }, "Impact →"),
+        area),
+      el("div", { class: "scatter-q bottom", "aria-hidden": "true" }, el("span", { class: "fill_in" }, "Fill-ins"), el("span", { class: "money_pit" }, "Money pits")),
+      el("span", { class: "scatter-axis x", "aria-hidden": "true" }, "Effort →")),
     el("figcaption", {},
-      el("ol", { class: "scatter-legend" }, numbered.map(({ idea }) => el("li", {},
-        el("span", {}, wording(idea)), " ",
-        el("span", { class: `tag ${idea.quadrant}` }, QUADRANTS[idea.quadrant] || ""), " ",
-        el("span", { class: "small muted" }, `impact ${idea.impact.toFixed(1)} ± ${(idea.impact_spread || 0).toFixed(1)}, effort ${idea.effort.toFixed(1)} ± ${(idea.effort_spread || 0).toFixed(1)}`), " ",
-        consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))))),
-      unplaced.length ? el("p", { class: "small muted" }, `Not placed yet (needs an impact and an effort): ${unplaced.map((i) => wording(i)).join(" · ")}`) : null,
-      el("p", { class: "small muted" }, "A mean above 3 counts as high. The ellipse around a point shows how much the ratings spread."),
+      el("ol", { class: "scatter-legend fit-list", "aria-label": "Ideas on the chart" }, numbered.map(({ idea, n }) => {
+        const item = decisionItem(stage, idea.id);
+        return el("li", {},
+          el("span", { class: "scatter-key", "aria-hidden": "true" }, n),
+          el("span", { class: "legend-body" },
+            el("span", { class: "legend-text" }, wording(idea)), " ",
+            el("span", { class: `tag ${idea.quadrant}` }, QUADRANTS[idea.quadrant] || ""), " ",
+            el("span", { class: "legend-figures" }, figuresOf(idea)), " ",
+            consensusBadge(item), movedBadge(item)));
+      })),
+      unplaced.length ? el("p", { class: "small muted scatter-unplaced" }, `Not placed yet (needs an impact and an effort): ${unplaced.map((i) => wording(i)).join(" · ")}`) : null,
+      el("p", { class: "small muted scatter-note" }, "A mean above 3 counts as high. The ellipse around a point shows how much the ratings spread."),
     ));
 }
 
@@ -131,13 +228,29 @@ function consoleView(ctx) {
 function projectorView(ctx) {
   const { stage, state } = ctx;
   const progress = stage.progress || {};
+  const rated = `${progress.raters || 0}/${state.workshop.participant_count}`;
+  if (stepRevealed(stage)) {
+    return [decisionSentence(stage), scatter(stage),
+      el("p", { class: "muted present-count-line" }, `${rated} have rated${(stage.round || 1) > 1 ? " · round 2" : ""}`)];
+  }
   return [
     el("div", { class: "big-stats" },
-      el("div", {}, el("strong", {}, `${progress.raters || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have rated")),
+      el("div", {}, el("strong", {}, rated), el("span", { class: "muted" }, "have rated")),
       (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
     ),
-    stepRevealed(stage) ? [scatter(stage), decisionSummary(stage)] : [previousRound(stage), wall(stage.ideas)],
+    previousRound(stage), wall(stage.ideas),
   ];
+}
+
+/** What the phone expects now, in one line. */
+function status(ctx) {
+  const { stage } = ctx;
+  const n = stage.ideas.length;
+  if (!n) return "Waiting for ideas to rate";
+  const done = ctx.outbox ? ratedCount(ctx) : 0;
+  if (!done) return "Rate each idea 1–5";
+  if (done < n) return `${done} of ${n} ideas rated`;
+  return "All rated: change them until rating closes";
 }
 
 export default {
@@ -153,6 +266,7 @@ export default {
     },
   },
   metrics: (ctx) => [[`${(ctx.stage.progress || {}).raters || 0}/${ctx.state.workshop.participant_count}`, "rated"]],
+  status,
   phone: phoneView,
   console: consoleView,
   projector: projectorView,
