@@ -57,18 +57,16 @@ def extra(item: ItemStanding, *keys: str) -> tuple[object, ...]:
 def test_allocation_standings_totals_order_and_agreement() -> None:
     entries = [{1: 3, 2: 2}, {2: 3}, {3: 1}]
     s = allocation_standings("vote", entries, ABC, picks=0, key="votes")
-    # Totals 1: 3, 2: 5, 3: 1. The largest amount anyone gave one item is 3, so on 0..1:
-    # 1 gets 1, 0, 0: mean 1/3, spread sqrt(2/9) = 0.4714, consensus 1 - 0.9428 = 0.0572;
-    #   contested: a third gave at least half the most, two thirds nothing.
-    # 2 gets 2/3, 1, 0: mean 5/9, variance (1 + 16 + 25) / 243 = 14/81, spread 0.4157,
-    #   consensus 0.1685; two thirds at least half, a third nothing: contested.
-    # 3 gets 0, 0, 1/3: spread sqrt(2/81) = 0.1571, consensus 0.6857; nobody gave it half
-    #   the most, so not contested.
+    # Totals 1: 3, 2: 5, 3: 1, over 3 voters (docs/decisions.md: total / (voters * the
+    # largest gift to the item)): 1 is 3 / (3 * 3) = 0.3333, 2 is 5 / (3 * 3) = 0.5556, 3 is
+    # 1 / (3 * 1) = 0.3333. Each voter has a different favourite (3 of 5, 3 of 3, 1 of 1), so
+    # each item has a camp of a third and a third who gave it nothing and favour another
+    # (2: the third voter; the first voter's 2 dots on it are not nothing): all contested.
     assert s.order == [2, 1, 3]
     assert measures(s) == {
-        2: (1, 5.0, 0.1685, True),
-        1: (2, 3.0, 0.0572, True),
-        3: (3, 1.0, 0.6857, False),
+        2: (1, 5.0, 0.5556, True),
+        1: (2, 3.0, 0.3333, True),
+        3: (3, 1.0, 0.3333, True),
     }
     assert {i: item.extra for i, item in s.items.items()} == {
         1: {"votes": 3},
@@ -88,10 +86,11 @@ def test_allocation_standings_ties_go_to_the_earlier_item() -> None:
 def test_allocation_standings_with_one_voter_agree_fully() -> None:
     s = allocation_standings("vote", [{2: 5}], ABC, picks=1, key="votes")
     assert s.order == [2, 1, 3]
+    # The voter agrees with themself about 2; nobody chose 1 or 3: 0, not agreed.
     assert measures(s) == {
         2: (1, 5.0, 1.0, False),
-        1: (2, 0.0, 1.0, False),
-        3: (3, 0.0, 1.0, False),
+        1: (2, 0.0, 0.0, False),
+        3: (3, 0.0, 0.0, False),
     }
     assert s.voters == 1
     assert s.robust is True
@@ -100,7 +99,8 @@ def test_allocation_standings_with_one_voter_agree_fully() -> None:
 def test_allocation_standings_without_voters() -> None:
     s = allocation_standings("allocate", [], [3, 1, 2], picks=1, key="points")
     assert s.order == [1, 2, 3]
-    assert measures(s) == {i: (i, 0.0, 1.0, False) for i in ABC}
+    # Nobody chose anything: consensus 0 (docs/decisions.md), nothing contested.
+    assert measures(s) == {i: (i, 0.0, 0.0, False) for i in ABC}
     assert s.voters == 0
     assert s.robust is True
 

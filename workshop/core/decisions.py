@@ -265,24 +265,48 @@ def ranking_agreement(ballots: Sequence[Ballot], candidates: Sequence[int]) -> d
     }
 
 
+FAVOURITE_SHARE = 0.5
+"""On dots and points, an item is a participant's favourite when it holds at least this share
+of what they gave (several items can be, at exactly half each)."""
+
+
 def allocation_agreement(
     entries: Sequence[Mapping[int, int]], items: Sequence[int]
 ) -> dict[int, Agreement]:
-    """Per item, from what each participant who took part gave it (dots or points, 0 if
-    nothing): amounts are measured against the largest amount anyone gave one item, and an
-    item is contested when at least 30% gave it at least half that and at least 30% nothing."""
+    """Per item, from what each participant gave the counted items (dots or points).
+
+    Giving an item nothing is not opposing it: with a few dots to spend, most of the room gives
+    most items nothing. So consensus is how widely the item was backed (its supporters' share
+    of the voters) times how evenly its supporters backed it (their mean gift over the largest
+    one), which is its total over `voters * its largest gift`: 1 when every voter gave it the
+    same amount, 0 when nobody gave it anything (0 here means "not chosen", not "divided").
+    An item is contested when the room splits into camps: at least 30% made it their favourite
+    (at least half of what they gave) and at least 30% gave it nothing while making another
+    item their favourite. Voters are those who gave something to a counted item."""
     counted = set(items)  # dots on a hidden idea do not count, here either
-    largest = max(
-        (n for entry in entries for item, n in entry.items() if item in counted), default=0
-    )
+    given = [{i: n for i, n in entry.items() if i in counted and n > 0} for entry in entries]
+    given = [entry for entry in given if entry]
+    voters = len(given)
+    favourites = [
+        {i for i, n in entry.items() if n >= FAVOURITE_SHARE * sum(entry.values())}
+        for entry in given
+    ]
     out: dict[int, Agreement] = {}
     for item in items:
-        given = [entry.get(item, 0) for entry in entries]
-        if largest <= 0:
-            out[item] = Agreement(1.0, False)
+        gifts = [entry[item] for entry in given if item in entry]
+        if not gifts:
+            out[item] = Agreement(0.0, False)
             continue
-        values = [n / largest for n in given]
-        out[item] = _agreement(values, [v >= 0.5 for v in values], [n == 0 for n in given])
+        camp = sum(1 for chosen in favourites if item in chosen)
+        rivals = sum(
+            1
+            for entry, chosen in zip(given, favourites, strict=True)
+            if item not in entry and chosen
+        )
+        out[item] = Agreement(
+            consensus=round(sum(gifts) / (voters * max(gifts)), 4),
+            contested=camp / voters >= CONTESTED_SHARE and rivals / voters >= CONTESTED_SHARE,
+        )
     return out
 
 
