@@ -14,6 +14,7 @@ from .extensions import socketio
 from .persistence import db
 from .realtime import codec
 from .realtime.broadcast import Coalescer
+from .web import static_files
 from .web.headers import loggable_path, redacted_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .web import views
 
     app.register_blueprint(views.bp)
+    static_files.init_app(app)  # gzipped, with ETags: a phone's first load stays small
     # Read and validate the built-in agenda templates now: a broken file stops the start-up.
     from .services.agenda import built_in_templates
 
