@@ -699,6 +699,62 @@ def test_put_validation_errors_change_nothing(
 
 
 @pytest.mark.parametrize(
+    ("index", "changes", "message"),
+    [
+        (
+            2,
+            {
+                "steps": [
+                    {"kind": "brainstorm"},
+                    {"kind": "vote"},
+                    {"kind": "done"},
+                    {"kind": "rate"},
+                ]
+            },
+            "Impact and effort can't come after Results in Projects: "
+            "only Link and Define work on the selected items.",
+        ),
+        (
+            1,
+            {"steps": [{"kind": "brainstorm"}, {"kind": "rank"}, {"kind": "vote"}]},
+            "Rank needs a Dot vote, Allocate points or Impact and effort step before it in "
+            "Goals: it ranks the top ideas of that step.",
+        ),
+        (
+            1,
+            {"steps": [{"kind": "brainstorm"}, {"kind": "brainstorm"}]},
+            "Brainstorm appears twice in Goals: a stage runs each step once.",
+        ),
+        (
+            1,
+            {"steps": [{"kind": "brainstorm"}, {"kind": "link"}]},
+            "Stage 2 (Goals): Link runs only on Programs, Projects and Action items, "
+            "not on Strategic goals.",
+        ),
+        (
+            1,
+            {"steps": [{"kind": "brainstorm"}, {"kind": "vote", "dot_budget": 0}]},
+            "Stage 2 (Goals): Dot vote, dot budget: Input should be greater than or equal to 1",
+        ),
+        (2, {"title": "  "}, "Stage 3 (projects) needs a title."),
+        (
+            2,
+            {"key": "goals"},
+            "Goals and Projects have the same level (goals): a plan has each level once.",
+        ),
+    ],
+)
+def test_put_refusals_speak_the_editors_words(
+    room: Room, index: int, changes: dict[str, Any], message: str
+) -> None:
+    """Steps by their labels, stages by their titles, levels as the editor lists them: never
+    an internal kind like 'rate' or 'done'."""
+    response = put_agenda(room, _stages_with(room, index, **changes))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == message
+
+
+@pytest.mark.parametrize(
     ("body", "code"),
     [
         ({}, "invalid_agenda"),

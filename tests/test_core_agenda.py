@@ -124,10 +124,48 @@ def test_check_steps_refuses(kinds: list[str], code: str) -> None:
     assert code_of(check_steps, kinds, 2) == code
 
 
-def test_check_steps_names_the_stage_index() -> None:
+def test_check_steps_names_the_stage_by_place_without_a_title() -> None:
     with pytest.raises(DomainError) as caught:
         check_steps(["rank"], 4)
-    assert "stages[4]" in caught.value.message
+    assert "in stage 5" in caught.value.message
+
+
+LABELS = {
+    "brainstorm": "Brainstorm",
+    "vote": "Dot vote",
+    "allocate": "Allocate points",
+    "rate": "Impact and effort",
+    "rank": "Rank",
+    "done": "Results",
+    "link": "Link",
+    "define": "Define",
+}
+
+
+@pytest.mark.parametrize(
+    ("kinds", "message"),
+    [
+        (
+            ["brainstorm", "vote", "done", "rate"],
+            "Impact and effort can't come after Results in Programs: "
+            "only Link and Define work on the selected items.",
+        ),
+        (
+            ["brainstorm", "rank", "done"],
+            "Rank needs a Dot vote, Allocate points or Impact and effort step before it in "
+            "Programs: it ranks the top ideas of that step.",
+        ),
+        (
+            ["brainstorm", "vote", "vote"],
+            "Dot vote appears twice in Programs: a stage runs each step once.",
+        ),
+    ],
+)
+def test_check_steps_speaks_the_editors_words(kinds: list[str], message: str) -> None:
+    """Steps by their labels and the stage by its title, never internal kinds."""
+    with pytest.raises(DomainError) as caught:
+        check_steps(kinds, 4, labels=LABELS, stage="Programs")
+    assert caught.value.message == message
 
 
 # --------------------------------------------------------------------------- check_stage
@@ -337,17 +375,17 @@ def test_check_agenda_reports_the_first_bad_stage_by_index() -> None:
     with pytest.raises(DomainError) as caught:
         check_agenda(raw, fake_step)
     assert caught.value.code == "title_required"
-    assert caught.value.message.startswith("Stage 3 (projects): ")
+    assert caught.value.message == "Stage 3 (projects) needs a title."
 
 
 @pytest.mark.parametrize(
     ("raw", "label"),
     [
-        (stage("goals", title="Strategic  goals", steps=[]), "Stage 2 (Strategic goals): "),
-        (stage("goals", title="", steps=[]), "Stage 2 (goals): "),
+        (stage("goals", title="Strategic  goals", steps=[]), "Stage 2 (Strategic goals) needs "),
+        (stage("goals", title="", steps=[]), "Stage 2 (goals) needs a title."),
         (stage("goals", title="g" * 81), "Stage 2 (" + "g" * 40 + "): "),
         ({"key": 5, "title": None}, "Stage 2: "),
-        ("goals", "Stage 2: "),
+        ("goals", "Stage 2 must be an object."),
     ],
 )
 def test_check_stage_names_the_stage_by_place_and_title(raw: Any, label: str) -> None:

@@ -71,17 +71,41 @@ def _text(raw: Mapping[str, Any], name: str, limit: int, index: int, *, required
     return cleaned
 
 
-def check_steps(kinds: Sequence[str], index: int) -> None:
-    """The order rules: each kind once, a rank needs a vote, allocate or rate
-    step before it, and only link and
-    define may follow `done` (they work on the selected items)."""
-    if len(set(kinds)) != len(kinds):
-        raise DomainError("duplicate_step", f"stages[{index}] has the same step twice.")
+def _join(words: Sequence[str], last: str) -> str:
+    """'A', 'A and B', 'A, B and C' (or 'or')."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def check_steps(
+    kinds: Sequence[str],
+    index: int,
+    *,
+    labels: Mapping[str, str] | None = None,
+    stage: str | None = None,
+) -> None:
+    """The order rules: each kind once, a rank needs a vote, allocate or rate step before it,
+    and only link and define may follow `done` (they work on the selected items).
+
+    A refusal names steps by their `labels` (as the agenda editor shows them: "Impact and
+    effort", "Results") and the stage by `stage` (its title), else by its place."""
+    names = labels or {}
+
+    def name(kind: str) -> str:
+        return names.get(kind, kind)
+
+    where = stage or f"stage {index + 1}"
+    for position, kind in enumerate(kinds):
+        if kind in kinds[:position]:
+            raise DomainError(
+                "duplicate_step",
+                f"{name(kind)} appears twice in {where}: a stage runs each step once.",
+            )
     scorers = ("vote", "allocate", "rate")
     if "rank" in kinds and not any(k in scorers for k in kinds[: kinds.index("rank")]):
         raise DomainError(
             "step_order",
-            f"stages[{index}]: a rank step needs a vote, allocate or rate step before it.",
+            f"{name('rank')} needs a {_join([name(k) for k in scorers], 'or')} step before it "
+            f"in {where}: it ranks the top ideas of that step.",
         )
     if "done" in kinds:
         after = kinds[kinds.index("done") + 1 :]
@@ -89,7 +113,8 @@ def check_steps(kinds: Sequence[str], index: int) -> None:
         if wrong:
             raise DomainError(
                 "step_order",
-                f"stages[{index}]: only link and define can come after done, not {wrong[0]}.",
+                f"{name(wrong[0])} can't come after {name('done')} in {where}: only "
+                f"{_join([name(k) for k in DECIDED_KINDS], 'and')} work on the selected items.",
             )
 
 
@@ -105,17 +130,31 @@ def stage_label(raw: Any, index: int) -> str:
     return f"Stage {index + 1} ({name})" if name else f"Stage {index + 1}"
 
 
-def check_stage(raw: Any, index: int, check_step: StepChecker) -> StageDraft:
+class _StageNamed(DomainError):
+    """A refusal whose message already names its stage in words."""
+
+
+def check_stage(
+    raw: Any, index: int, check_step: StepChecker, labels: Mapping[str, str] | None = None
+) -> StageDraft:
     """Validate one stage `{"id"?, "key", "title", "prompt", "steps": [...]}`; a refusal's
-    message starts with the stage's place and title, as the agenda editor shows them."""
+    message names the stage by its place and title and each step by its label (`labels`,
+    kind to label), as the agenda editor shows them."""
     try:
-        return _check_stage(raw, index, check_step)
+        return _check_stage(raw, index, check_step, labels)
+    except _StageNamed as exc:
+        raise DomainError(exc.code, exc.message) from None
     except DomainError as exc:
-        detail = re.sub(rf"^stages\[{index}\](\.|: | )?", "", exc.message)
-        raise DomainError(exc.code, f"{stage_label(raw, index)}: {detail}") from None
+        found = re.match(rf"stages\[{index}\](\.|: | )?(.*)", exc.message, re.S)
+        # "stages[2] needs a title." reads "Stage 3 (Goals) needs a title."
+        joint, detail = (found.group(1), found.group(2)) if found else (None, exc.message)
+        glue = " " if joint == " " else ": "
+        raise DomainError(exc.code, f"{stage_label(raw, index)}{glue}{detail}") from None
 
 
-def _check_stage(raw: Any, index: int, check_step: StepChecker) -> StageDraft:
+def _check_stage(
+    raw: Any, index: int, check_step: StepChecker, labels: Mapping[str, str] | None
+) -> StageDraft:
     if not isinstance(raw, Mapping):
         raise DomainError("invalid_agenda", f"stages[{index}] must be an object.")
     key = raw.get("key")
@@ -144,12 +183,18 @@ def _check_stage(raw: Any, index: int, check_step: StepChecker) -> StageDraft:
         if not isinstance(step, Mapping):
             raise DomainError("invalid_agenda", f"stages[{index}].steps must hold objects.")
         checked.append(check_step(key, step))
-    check_steps([step["kind"] for step in checked], index)
+    try:
+        check_steps([step["kind"] for step in checked], index, labels=labels, stage=title)
+    except DomainError as exc:
+        raise _StageNamed(exc.code, exc.message) from None
     return StageDraft(key=key, title=title, prompt=prompt, steps=tuple(checked), id=stage_id)
 
 
-def check_agenda(raw: Any, check_step: StepChecker) -> list[StageDraft]:
-    """Validate a whole agenda `{"stages": [...]}`; every problem is a specific DomainError."""
+def check_agenda(
+    raw: Any, check_step: StepChecker, labels: Mapping[str, str] | None = None
+) -> list[StageDraft]:
+    """Validate a whole agenda `{"stages": [...]}`; every problem is a specific DomainError
+    whose message names stages and steps (by `labels`, kind to label) as the editor does."""
     if not isinstance(raw, Mapping) or not isinstance(raw.get("stages"), list):
         raise DomainError("invalid_agenda", 'Send {"stages": [...]}.')
     stages = raw["stages"]
@@ -157,11 +202,15 @@ def check_agenda(raw: Any, check_step: StepChecker) -> list[StageDraft]:
         raise DomainError("agenda_empty", "An agenda needs at least one stage.")
     if len(stages) > MAX_STAGES:
         raise DomainError("too_many_stages", f"An agenda can have at most {MAX_STAGES} stages.")
-    drafts = [check_stage(stage, index, check_step) for index, stage in enumerate(stages)]
+    drafts = [check_stage(stage, index, check_step, labels) for index, stage in enumerate(stages)]
     keys = [draft.key for draft in drafts]
     for index, key in enumerate(keys):
         if key in keys[:index]:
-            raise DomainError("duplicate_stage_key", f"Two stages have the key {key!r}.")
+            raise DomainError(
+                "duplicate_stage_key",
+                f"{drafts[keys.index(key)].title} and {drafts[index].title} have the same "
+                f"level ({key}): a plan has each level once.",
+            )
     ids = [draft.id for draft in drafts if draft.id is not None]
     if len(set(ids)) != len(ids):
         raise DomainError("invalid_agenda", "A stage id appears twice.")

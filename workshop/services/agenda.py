@@ -21,6 +21,50 @@ from ..persistence.queries import list_stages, require_active
 
 BUILT_IN_DIR = Path(__file__).resolve().parent.parent / "agenda_templates"
 TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+LEVEL_TITLES = {
+    "vision": "Vision",
+    "mission": "Mission",
+    "values": "Values",
+    "goals": "Strategic goals",
+    "programs": "Programs",
+    "projects": "Projects",
+    "actions": "Action items",
+}
+"""The plan levels as the agenda editor's level list names them."""
+
+
+def step_labels() -> dict[str, str]:
+    """Each kind of step by its label ("Impact and effort"), as the agenda editor shows it."""
+    return {kind: activity.label for kind, activity in activities.REGISTRY.items()}
+
+
+def _check_step(level: str, raw: Any) -> dict[str, Any]:
+    """The registry's step check, its refusals worded with the editor's names for steps,
+    levels and settings (the codes stay as they are: they are the API)."""
+    try:
+        return activities.check_step(level, raw)
+    except DomainError as exc:
+        kind = raw.get("kind") if hasattr(raw, "get") else None
+        activity = activities.REGISTRY.get(kind) if isinstance(kind, str) else None
+        if activity is None:
+            raise
+        if exc.code == "activity_not_allowed" and activity.levels is not None:
+            where = [LEVEL_TITLES.get(key, key) for key in activity.levels]
+            places = where[0] if len(where) == 1 else f"{', '.join(where[:-1])} and {where[-1]}"
+            here = LEVEL_TITLES.get(level, level)
+            raise DomainError(
+                exc.code, f"{activity.label} runs only on {places}, not on {here}."
+            ) from None
+        found = re.match(rf"{re.escape(activity.kind)}(?:\.([\w.]+))?: (.*)", exc.message, re.S)
+        if exc.code == "invalid_setting" and found:
+            setting = (found.group(1) or "settings").replace("_", " ").replace(".", " ")
+            raise DomainError(exc.code, f"{activity.label}, {setting}: {found.group(2)}") from None
+        raise
+
+
+def check_agenda(body: Any) -> list[agenda.StageDraft]:
+    """Validate an agenda against today's activities; refusals speak the editor's words."""
+    return agenda.check_agenda(body, _check_step, step_labels())
 
 
 @functools.cache
@@ -31,7 +75,7 @@ def built_in_templates() -> dict[str, dict[str, Any]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         if data.get("id") != path.stem:
             raise ValueError(f"{path.name}: id must be {path.stem!r}")
-        drafts = agenda.check_agenda(data, activities.check_step)
+        drafts = check_agenda(data)
         found[path.stem] = {
             "id": path.stem,
             "built_in": True,
@@ -95,7 +139,7 @@ def template_summary(template: dict[str, Any]) -> dict[str, Any]:
 
 def drafts_of(template: dict[str, Any]) -> list[agenda.StageDraft]:
     """A template's stages, validated against today's activities."""
-    return agenda.check_agenda({"stages": template["stages"]}, activities.check_step)
+    return check_agenda({"stages": template["stages"]})
 
 
 # --------------------------------------------------------------------------- a workshop's agenda
@@ -158,7 +202,7 @@ def replace_agenda(db: Session, *, workshop: Workshop, body: Any) -> list[Stage]
     refusal changes nothing.
     """
     require_active(workshop)
-    drafts = agenda.check_agenda(body, activities.check_step)
+    drafts = check_agenda(body)
     existing = {stage.id: stage for stage in list_stages(db, workshop.id)}
     named = {draft.id for draft in drafts if draft.id is not None}
     for draft in drafts:
@@ -273,7 +317,7 @@ def save_template(
             for stage in stages
         ]
     }
-    agenda.check_agenda(body, activities.check_step)
+    check_agenda(body)
     slug = "-".join(
         "".join(ch if ch.isascii() and ch.isalnum() else " " for ch in name.lower()).split()
     )[:33].strip("-")
