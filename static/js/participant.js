@@ -401,7 +401,7 @@ function statusLine(where, now, step = null) {
   return el("p", { class: "status-line" },
     where ? el("span", { class: "where" }, el("span", { class: "kicker" }, where),
       step ? el("span", { class: "step-of" }, ` · ${step}`) : null, " ") : null,
-    el("strong", { class: "now" }, now));
+    now ? el("strong", { class: "now" }, now) : null);
 }
 
 /** The stage heading: focusable by script only, and named with where the meeting is. */
@@ -436,8 +436,10 @@ function renderStage() {
     const activity = activityFor(stage.phase);
     const ctx = context(stage);
     const where = whereOf(stage);
+    const now = statusOf(stage, ctx);
     const head = el("div", { class: "card stage-head" },
-      statusLine(where, statusOf(stage, ctx), stepOf(stage)),
+      // The heading right below says the headline; the line does not repeat it.
+      statusLine(where, now === headline(stage) ? null : now, stepOf(stage)),
       heading(where, headline(stage)),
       natureBadge(stage.key),
       stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
@@ -464,7 +466,7 @@ function finishedView() {
   const links = state.plan ? state.plan.urls : null;
   return el("div", {},
     el("section", { class: "card stage-head" },
-      statusLine(null, "The workshop has finished. The plan is ready"),
+      statusLine(null, "The workshop has finished"),
       heading(null, "The plan is ready"),
       el("p", {}, "Thank you for taking part. Download the strategic plan:"),
       // Same-origin paths with the token: the absolute URLs carry the facilitator's host.
@@ -474,6 +476,16 @@ function finishedView() {
       el("h2", {}, stage.title),
       stage.selected.length && stage.selected.some((item) => Object.keys(item.fields).length || item.links.length)
         ? el("ul", { class: "item-cards" }, stage.selected.map((item) => itemCard(state, stage, item)))
-        : resultsList(stage))),
+        : selectedResults(stage))),
   );
+}
+
+/** A decided stage's selected results first; the rest of its list folded away. */
+function selectedResults(stage) {
+  const list = resultsList(stage);
+  const rest = [...list.children].filter((li) => !li.classList.contains("selected"));
+  if (!rest.length || rest.length === list.children.length) return list;
+  const others = el("ol", { class: "results", start: list.children.length - rest.length + 1 }, rest);
+  return [list, el("details", { class: "more-results" },
+    el("summary", {}, `The other ${rest.length} ${rest.length === 1 ? "result" : "results"}`), others)];
 }
