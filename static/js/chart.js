@@ -32,13 +32,21 @@ function withUnit(value, unit) {
   return `${text} ${value === 1 ? one : many}`;
 }
 
+/** A note's words: a note is text or nodes (a consensus badge). */
+function noteText(note) {
+  if (!note) return "";
+  const parts = Array.isArray(note) ? note.flat(Infinity) : [note];
+  return parts.filter(Boolean).map((part) => (part instanceof Node ? part.textContent : String(part))).join(" ").trim();
+}
+
 /**
- * rows = [{id, label, value, selected, note}] → a <figure class="chart"> with one row per item.
- * Options: unit ("dots" or ["dot", "dots"]), max (the scale's end; the largest value by default),
- * title (what the chart shows, for screen readers), key (names the chart so a redraw does not
- * animate again; the row ids by default).
+ * rows = [{id, label, value, selected, note}] → a <figure class="chart"> with one row per item;
+ * a note is text or nodes shown after the label (a consensus badge, "▲ 1").
+ * Options: unit ("dots" or ["dot", "dots"]), format (value, row) → the value's text instead,
+ * max (the scale's end; the largest value by default), title (what the chart shows, for screen
+ * readers), key (names the chart so a redraw does not animate again; the row ids by default).
  */
-export function barChart(rows, { unit = "", max = null, title = "Results", key = null } = {}) {
+export function barChart(rows, { unit = "", format = null, max = null, title = "Results", key = null } = {}) {
   const values = rows.map((row) => Number(row.value) || 0);
   const top = Math.max(max || 0, ...values, 0) || 1;
   const chartKey = key || `${title}:${rows.map((row) => row.id).join(",")}`;
@@ -47,10 +55,11 @@ export function barChart(rows, { unit = "", max = null, title = "Results", key =
 
   const list = el("ol", { class: `chart-rows fit-list${animate ? " grow" : ""}` },
     rows.map((row, index) => {
+      // The SVG's box is the bar (its width is the share, in CSS), so the value follows its end.
       const share = Math.max(0, Math.min(1, values[index] / top));
       const bar = svg("svg", { class: "chart-bar", viewBox: "0 0 100 10", preserveAspectRatio: "none",
         "aria-hidden": "true", focusable: "false" },
-        svg("rect", { class: "chart-fill", x: 0, y: 0, width: Math.max(share * 100, values[index] > 0 ? 1 : 0), height: 10, rx: 0 }));
+        svg("rect", { class: "chart-fill", x: 0, y: 0, width: values[index] > 0 ? 100 : 0, height: 10 }));
       return el("li", { class: `chart-row${row.selected ? " selected" : ""}`, dataset: { id: row.id ?? "" },
         style: `--share:${share.toFixed(4)};--i:${Math.min(index, 20)}` },
         el("span", { class: "chart-label" },
@@ -58,14 +67,14 @@ export function barChart(rows, { unit = "", max = null, title = "Results", key =
           el("span", { class: "chart-text" }, row.label),
           row.note ? el("span", { class: "chart-note" }, row.note) : null),
         el("span", { class: "chart-track" }, bar,
-          el("span", { class: "chart-value" }, withUnit(values[index], unit))));
+          el("span", { class: "chart-value" }, format ? format(values[index], row) : withUnit(values[index], unit))));
     }));
 
   const leader = rows.length ? rows[values.indexOf(Math.max(...values))] : null;
   const chosen = rows.filter((row) => row.selected).length;
   const summary = !rows.length ? `${title}: nothing to show yet.`
     : `${title}, bar chart of ${rows.length} ${rows.length === 1 ? "item" : "items"}. `
-      + `Highest: ${leader.label}, ${withUnit(Math.max(...values), unit)}.`
+      + `Highest: ${leader.label}, ${format ? format(Math.max(...values), leader) : withUnit(Math.max(...values), unit)}.`
       + (chosen ? ` ${chosen} selected.` : "");
 
   const table = el("table", { class: "visually-hidden" },
@@ -74,8 +83,8 @@ export function barChart(rows, { unit = "", max = null, title = "Results", key =
       el("th", { scope: "col" }, Array.isArray(unit) ? unit[1] : unit || "Value"),
       el("th", { scope: "col" }, "Selected"))),
     el("tbody", {}, rows.map((row, index) => el("tr", {},
-      el("th", { scope: "row" }, row.label, row.note ? ` (${row.note})` : ""),
-      el("td", {}, formatValue(values[index])),
+      el("th", { scope: "row" }, row.label, noteText(row.note) ? ` (${noteText(row.note)})` : ""),
+      el("td", {}, format ? format(values[index], row) : formatValue(values[index])),
       el("td", {}, row.selected ? "selected" : "")))));
 
   return el("figure", { class: "chart" },

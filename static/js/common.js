@@ -190,22 +190,39 @@ export function applyTally(stage, tally) {
   }
 }
 
-/** A results list (rank, text, figures), selected items highlighted. */
-export function resultsList(stage, className = "results") {
-  // Points come from a ranking; a stage decided by dots alone shows only its dots.
+/** The figures of a result by default: points and dots after a ranking, else dots. */
+function defaultFigures(stage, r) {
   const ranked = (stage.steps || []).some((step) => step.kind === "rank");
+  return ranked && r.shortlisted ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.votes, "dot", "dots");
+}
+
+/**
+ * A results list (place, text, figures), selected items highlighted with a ✓ and "(selected)"
+ * for screen readers. Options: className ("results"), figures(stage, r) → text, badges(r) →
+ * nodes after the text (consensus, moved), limit (show the first n and say how many more).
+ * A string second argument is the class name (as before).
+ */
+export function resultsList(stage, options = {}) {
+  const { className = "results", figures = defaultFigures, badges = null, limit = 0 } =
+    typeof options === "string" ? { className: options } : options;
+  const shown = limit > 0 ? stage.results.slice(0, limit) : stage.results;
+  const more = stage.results.length - shown.length;
   return el(
     "ol",
     { class: className, "aria-label": `${stage.title} results` },
-    stage.results.map((r) =>
+    shown.map((r) =>
       el(
         "li",
         { class: r.selected ? "selected" : "" },
         el("span", { class: "place" }, r.rank),
-        el("span", {}, r.text, r.selected ? el("span", { class: "visually-hidden" }, " (selected)") : null),
-        el("span", { class: "figures" }, ranked && r.shortlisted ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.votes, "dot", "dots")),
+        el("span", { class: "result-text" },
+          r.selected ? el("span", { class: "check", "aria-hidden": "true" }, "✓") : null,
+          r.text, r.selected ? el("span", { class: "visually-hidden" }, " (selected)") : null,
+          badges ? [" ", badges(r)] : null),
+        el("span", { class: "figures" }, figures(stage, r)),
       ),
     ),
+    more > 0 ? el("li", { class: "fit-more" }, `+ ${more} more`) : null,
   );
 }
 

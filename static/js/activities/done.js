@@ -1,7 +1,8 @@
 // Results: the stage is decided; its top items are selected for the plan and feed later stages.
 
-import { el, plural } from "../common.js";
-import { consensusBadge, decisionSummary, movedBadge } from "./decision.js";
+import { barChart } from "../chart.js";
+import { el, plural, resultsList } from "../common.js";
+import { consensusBadge, decisionSentence, decisionSummary, movedBadge } from "./decision.js";
 import { QUADRANTS } from "./rate.js";
 
 const HOW = {
@@ -36,13 +37,38 @@ function figures(stage, r) {
   return plural(r.votes, "dot", "dots");
 }
 
-/** A results list (rank, text, figures, consensus), selected items highlighted. */
-function resultsList(stage, className = "results") {
-  return el("ol", { class: className, "aria-label": `${stage.title} results` }, stage.results.map((r) => el("li", { class: r.selected ? "selected" : "" },
-    el("span", { class: "place" }, r.rank),
-    el("span", {}, r.text, r.selected ? el("span", { class: "visually-hidden" }, " (selected)") : null, " ", consensusBadge(r), movedBadge(r)),
-    el("span", { class: "figures" }, figures(stage, r)),
-  )));
+/** A result's consensus and what moved since round 1. */
+function badges(r) {
+  return [consensusBadge(r), movedBadge(r)].filter(Boolean);
+}
+
+/** The results list with this stage's figures and badges. */
+function results(stage) {
+  return resultsList(stage, { figures, badges });
+}
+
+/** A result's bar on the projector: its value, the value's words and the scale's end. */
+function barOf(stage, r) {
+  const kind = stage.decision ? stage.decision.kind : null;
+  if (kind === "rate") {
+    const rated = r.impact !== null && r.impact !== undefined;
+    return { value: rated ? r.impact : 0, text: rated ? `impact ${r.impact.toFixed(1)}` : "not rated", max: 5 };
+  }
+  if (kind === "allocate") return { value: r.points ?? 0, text: plural(r.points ?? 0, "point", "points") };
+  if (kind === "rank") {
+    return r.shortlisted ? { value: r.score, text: plural(r.score, "pt", "pts") } : { value: 0, text: "not shortlisted" };
+  }
+  return { value: r.votes, text: plural(r.votes, "dot", "dots") };
+}
+
+/** The results as an animated bar chart, selected ones marked; rows the screen cannot hold are cut. */
+function resultsChart(stage) {
+  const bars = new Map(stage.results.map((r) => [r.idea_id, barOf(stage, r)]));
+  const max = Math.max(0, ...[...bars.values()].map((bar) => bar.max || 0)) || null;
+  return barChart(stage.results.map((r) => ({
+    id: r.idea_id, label: r.text, value: bars.get(r.idea_id).value, selected: r.selected,
+    note: [r.quadrant ? el("span", { class: `tag ${r.quadrant}` }, QUADRANTS[r.quadrant]) : null, ...badges(r)].filter(Boolean),
+  })), { format: (_value, row) => bars.get(row.id).text, max, title: `${stage.title} results`, key: `done:${stage.id}` });
 }
 
 function selectionNote(stage) {
@@ -56,22 +82,23 @@ function phoneView(ctx) {
   const { stage } = ctx;
   if (!stage.results.length) return el("p", { class: "card" }, "This stage ended without ideas.");
   return el("div", { class: "card" },
+    decisionSentence(stage),
     el("p", { class: "muted small" }, selectionNote(stage)),
+    results(stage),
     howDecided(stage),
-    resultsList(stage),
-    decisionSummary(stage),
-    el("p", { class: "muted small", style: "margin-top:.75rem" }, "Wait for the facilitator to start the next step."),
   );
 }
 
 function consoleView(ctx) {
   const { stage } = ctx;
   if (!stage.results.length) return el("p", { class: "muted" }, "This stage ended without ideas.");
-  return el("div", {}, el("p", { class: "muted small" }, selectionNote(stage)), howDecided(stage), resultsList(stage), decisionSummary(stage));
+  return el("div", {}, el("p", { class: "muted small" }, selectionNote(stage)), howDecided(stage), results(stage), decisionSummary(stage));
 }
 
 function projectorView(ctx) {
-  return [resultsList(ctx.stage, "present-results"), decisionSummary(ctx.stage)];
+  const { stage } = ctx;
+  if (!stage.results.length) return el("p", { class: "prompt" }, "This stage ended without ideas.");
+  return [decisionSentence(stage), resultsChart(stage), el("p", { class: "muted present-count-line" }, selectionNote(stage))];
 }
 
 export default {
@@ -90,6 +117,7 @@ export default {
     if (ctx.stage.steps.some((s) => s.kind === "rank")) out.push([`${progress.rankers || 0}/${n}`, "ranked"]);
     return out;
   },
+  status: () => "Waiting for the facilitator",
   phone: phoneView,
   console: consoleView,
   projector: projectorView,

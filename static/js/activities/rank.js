@@ -2,9 +2,10 @@
 // puts it in order, by dragging the handle or with the arrow buttons. Until that step was
 // revealed, phones and the projector get the shortlist in writing order (no places, no dots).
 
+import { barChart } from "../chart.js";
 import { el, ideaText, plural } from "../common.js";
 import { wording } from "../items.js";
-import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
+import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
 
 const METHODS = { borda: "Borda count", schulze: "Schulze method" };
 
@@ -89,8 +90,9 @@ function phoneView(ctx) {
   enableDrag(list, ctx);
   return el("div", {},
     (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 order. Change it if the discussion changed your mind.") : null,
+    stepRevealed(stage) ? roomOrder(stage) : null,
     previousRound(stage),
-    stepRevealed(stage) ? decisionSummary(stage) : null,
+    el("h2", { class: "rank-heading" }, "Your order"),
     el("p", { class: "small muted" }, "Drag the handle, or use the arrows. Best at the top."),
     stage.shortlist.length === 0 ? el("p", { class: "card" }, "The shortlist is empty.") : list,
     el("div", { class: "card spread" },
@@ -108,6 +110,28 @@ function phoneView(ctx) {
 function standingsOrder(stage) {
   if (!stage.decision || stage.decision.kind !== "rank") return stage.shortlist;
   return stage.decision.items.map((item) => item.idea_id);
+}
+
+/** The room's standings, best first: [{id, idea, item, place, selected}]. */
+function standings(stage) {
+  const picks = stage.decision && stage.decision.kind === "rank" ? stage.decision.picks : 0;
+  return standingsOrder(stage).map((id, i) => {
+    const item = decisionItem(stage, id);
+    return { id, idea: stage.ideas.find((idea) => idea.id === id), item, place: i + 1, selected: Boolean(item) && picks > 0 && i < picks };
+  }).filter((row) => row.idea);
+}
+
+/** The room's order once revealed (phones): the sentence, then the list. */
+function roomOrder(stage) {
+  return el("section", { class: "card room-result", "aria-label": "The room's order" },
+    el("h2", {}, "The room's order"),
+    decisionSentence(stage),
+    el("ol", { class: "results" }, standings(stage).map((row) => el("li", { class: row.selected ? "selected" : "" },
+      el("span", { class: "place" }, row.place),
+      el("span", {}, row.selected ? el("span", { class: "check", "aria-hidden": "true" }, "✓") : null, wording(row.idea),
+        row.selected ? el("span", { class: "visually-hidden" }, " (selected)") : null, " ",
+        consensusBadge(row.item), movedBadge(row.item)),
+      el("span", { class: "figures" }, row.item ? plural(row.item.score, "pt", "pts") : "")))));
 }
 
 function consoleView(ctx) {
@@ -136,25 +160,43 @@ function consoleView(ctx) {
 function projectorView(ctx) {
   const { stage, state } = ctx;
   const progress = stage.progress || {};
+  const ranked = `${progress.rankers || 0}/${state.workshop.participant_count}`;
+  if (stepRevealed(stage)) {
+    const rows = standings(stage);
+    return [
+      decisionSentence(stage),
+      barChart(rows.map((row) => ({
+        id: row.id, label: wording(row.idea), value: row.item ? row.item.score : 0, selected: row.selected,
+        note: [consensusBadge(row.item), movedBadge(row.item)].filter(Boolean),
+      })), { unit: ["pt", "pts"], title: `${stage.title}: the room's order`, key: `rank:${stage.id}:${stage.round || 1}` }),
+      el("p", { class: "muted present-count-line" }, `${ranked} have ranked${(stage.round || 1) > 1 ? " · round 2" : ""}`),
+    ];
+  }
   return [
     el("div", { class: "big-stats" },
-      el("div", {}, el("strong", {}, `${progress.rankers || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have ranked")),
+      el("div", {}, el("strong", {}, ranked), el("span", { class: "muted" }, "have ranked")),
+      (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
     ),
-    stepRevealed(stage) ? decisionSummary(stage) : previousRound(stage),
-    el("h2", {}, stepRevealed(stage) ? "Ranking so far" : "Shortlist"),
-    stepRevealed(stage)
-      ? el("ol", { class: "present-results" }, standingsOrder(stage).map((id, i) => {
-        const idea = stage.ideas.find((item) => item.id === id);
-        const item = decisionItem(stage, id);
-        return el("li", {}, el("span", { class: "place" }, i + 1), el("span", {}, idea ? wording(idea) : "", " ", consensusBadge(item), movedBadge(item)),
-          el("span", { class: "figures" }, item ? plural(item.score, "pt", "pts") : ""));
-      }))
-      : el(stage.shortlist_ranked ? "ol" : "ul", { class: "present-results" }, stage.shortlist.map((id, i) => {
-        const idea = stage.ideas.find((item) => item.id === id);
-        return el("li", {}, el("span", { class: "place" }, stage.shortlist_ranked ? i + 1 : "•"), el("span", {}, idea ? wording(idea) : ""),
-          el("span", { class: "figures" }, idea && idea.votes !== undefined ? plural(idea.votes, "dot", "dots") : ""));
-      })),
+    previousRound(stage),
+    el("h2", {}, "Shortlist"),
+    el(stage.shortlist_ranked ? "ol" : "ul", { class: "present-results fit-list" }, stage.shortlist.map((id, i) => {
+      const idea = stage.ideas.find((item) => item.id === id);
+      return el("li", {}, el("span", { class: "place" }, stage.shortlist_ranked ? i + 1 : "•"), el("span", {}, idea ? wording(idea) : ""),
+        el("span", { class: "figures" }, idea && idea.votes !== undefined ? plural(idea.votes, "dot", "dots") : ""));
+    })),
   ];
+}
+
+/** What the phone expects now, in one line. */
+function status(ctx) {
+  const { stage, me } = ctx;
+  if (!stage.shortlist.length) return "Waiting for the facilitator";
+  const order = ctx.outbox ? orderFor(ctx) : stage.shortlist;
+  const saved = me && me.rankings ? me.rankings[String(stage.id)] : null;
+  const pending = ctx.outbox && ctx.outbox.rankings.isPending(stage.id);
+  const isSaved = !pending && saved && saved.length === order.length && saved.every((id, i) => id === order[i]);
+  if (isSaved) return (stage.round || 1) > 1 ? "Round 2: ranking saved; change it if you like" : "Ranking saved; change it until ranking closes";
+  return (stage.round || 1) > 1 ? "Round 2: drag to order, then submit" : "Drag to order, best at the top";
 }
 
 export default {
@@ -176,6 +218,7 @@ export default {
     const out = ctx.stage.steps.filter((s) => before[s.kind]).map((s) => [`${progress[before[s.kind][0]] || 0}/${n}`, before[s.kind][1]]);
     return [...out, [`${progress.rankers || 0}/${n}`, "ranked"]];
   },
+  status,
   phone: phoneView,
   console: consoleView,
   projector: projectorView,
