@@ -33,9 +33,19 @@ const SETTING_LABELS = {
   per_item_cap: "Most points on one idea",
   method: "Counting method",
   on: "Vote on",
+  "allocate.on": "Points on",
+  "rate.on": "Rate",
   private: "Private until revealed",
   named: "Show authors' names",
 };
+
+/**
+ * Where each kind of step belongs in a stage, earliest first: "Add step" puts a new step
+ * before the first step that belongs later, so it lands where the server takes it.
+ */
+const STEP_ORDER = { brainstorm: 0, vote: 1, allocate: 1, rate: 1, rank: 2, done: 3, link: 4, define: 5 };
+const SCORERS = ["vote", "allocate", "rate"];
+const DECIDED = ["link", "define"];
 
 const CHOICE_LABELS = {
   borda: "Borda count",
@@ -57,7 +67,45 @@ let nextUid = 1;
 
 const level = (key) => LEVELS.find((l) => l.key === key) || null;
 const activity = (kind) => session.activities.find((a) => a.kind === kind) || { kind, label: kind, settings: {}, levels: null };
-const settingLabel = (name) => SETTING_LABELS[name] || name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+const settingLabel = (name, kind = "") => SETTING_LABELS[`${kind}.${name}`] || SETTING_LABELS[name]
+  || name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+
+const join = (words, last) => (words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} ${last} ${words.at(-1)}`);
+const labelOf = (kind) => activity(kind).label;
+
+/**
+ * What is wrong with the order of `kinds` in stage `name`, in the editor's words, or null.
+ * The same rules, and the same sentences, as the server's (workshop/core/agenda.py).
+ */
+function orderProblem(kinds, name) {
+  const twice = kinds.find((kind, i) => kinds.indexOf(kind) !== i);
+  if (twice) return `${labelOf(twice)} appears twice in ${name}: a stage runs each step once.`;
+  const rank = kinds.indexOf("rank");
+  if (rank >= 0 && !kinds.slice(0, rank).some((k) => SCORERS.includes(k))) {
+    return `${labelOf("rank")} needs a ${join(SCORERS.map(labelOf), "or")} step before it in ${name}: it ranks the top ideas of that step.`;
+  }
+  const done = kinds.indexOf("done");
+  const wrong = done >= 0 ? kinds.slice(done + 1).find((k) => !DECIDED.includes(k)) : undefined;
+  if (wrong) {
+    return `${labelOf(wrong)} can't come after ${labelOf("done")} in ${name}: only ${join(DECIDED.map(labelOf), "and")} work on the selected items.`;
+  }
+  return null;
+}
+
+const stageName = (stage, index) => stage.title.trim() || `stage ${index + 1}`;
+
+/** Where a new step of `kind` goes: its own place in the order if valid there, else the first
+ * valid place; null when no place is valid (a rank with nothing to rank from). */
+function placeFor(kinds, kind) {
+  const tier = STEP_ORDER[kind] ?? 1;
+  let at = kinds.findIndex((k) => (STEP_ORDER[k] ?? 1) > tier);
+  if (at < 0) at = kinds.length;
+  const valid = (i) => !orderProblem([...kinds.slice(0, i), kind, ...kinds.slice(i)], "");
+  // A stage already out of order (a step moved by hand) gets the new step at its own place.
+  if (valid(at) || orderProblem(kinds, "")) return at;
+  for (let i = 0; i <= kinds.length; i++) if (valid(i)) return i;
+  return null;
+}
 
 /** A step with every declared setting, defaults filled in. */
 function newStep(kind, given = {}) {
@@ -109,8 +157,15 @@ async function request(method, url, data) {
 }
 
 function showError(message) {
+  if (errorBox.textContent === message && errorBox.hidden === !message) return;
   errorBox.textContent = message;
   errorBox.hidden = !message;
+}
+
+/** After any edit: an error on show is checked again and goes as soon as it no longer holds
+ * (a server refusal too: the next save asks the server again). */
+function refreshError() {
+  if (!errorBox.hidden) showError(checkLocally() || "");
 }
 
 function load(agenda) {
@@ -154,6 +209,7 @@ function render(focusKey = null) {
     el("ol", { class: "agenda-edit" }, session.stages.map((stage, index) => stageEditor(stage, index))),
     session.finished ? null : addStageRow(),
   );
+  for (const stage of session.stages) stage.added = ""; // "added before …" shows once
   const target = focusKey || active;
   if (target) {
     const node = body.querySelector(`[data-focus="${CSS.escape(target)}"]`);
@@ -163,6 +219,7 @@ function render(focusKey = null) {
 }
 
 function updateButtons() {
+  refreshError();
   const dirty = isDirty();
   saveButton.disabled = !dirty;
   saveButton.textContent = dirty ? "Save agenda" : "No changes to save";
@@ -271,7 +328,7 @@ function stepsEditor(stage, id, locked) {
     const spec = activity(step.kind);
     const sid = (name) => id(`step-${i}-${name}`);
     const settings = Object.entries(spec.settings || {}).map(([name, rule]) => el("span", { class: "setting" },
-      el("label", { for: sid(name) }, settingLabel(name)),
+      el("label", { for: sid(name) }, settingLabel(name, step.kind)),
       locked
         ? el("strong", { id: sid(name) }, settingValue(rule, step[name] ?? rule.default))
         : settingInput(rule, step, name, sid(name))));
@@ -288,19 +345,34 @@ function stepsEditor(stage, id, locked) {
     );
   });
   const have = new Set(stage.steps.map((s) => s.kind));
+  const kinds = stage.steps.map((s) => s.kind);
   const choices = session.activities.filter((a) => !have.has(a.kind) && allowedOn(a.kind, stage.key));
+  const index = session.stages.indexOf(stage);
+  const problem = orderProblem(kinds, stageName(stage, index));
   return el("div", { class: "steps-edit" },
     el("h4", {}, "Steps"),
     el("ol", {}, rows),
+    problem && !locked ? el("p", { class: "error-text step-problem" }, problem) : null,
     locked || !choices.length ? null : el("div", { class: "row" },
       el("label", { class: "visually-hidden", for: id("add-kind") }, `Step to add to ${stage.title}`),
       el("select", { id: id("add-kind"), dataset: { focus: id("add-kind") } },
-        choices.map((a) => el("option", { value: a.kind }, a.label))),
+        choices.map((a) => el("option", { value: a.kind },
+          placeFor(kinds, a.kind) === null ? `${a.label} (needs a step to rank from)` : a.label))),
       el("button", { type: "button", class: "small", dataset: { focus: id("add-step") }, onclick: () => {
         const kind = document.getElementById(id("add-kind")).value;
-        stage.steps.push(newStep(kind));
+        const at = placeFor(kinds, kind);
+        if (at === null) {
+          stage.added = `Add a ${join(SCORERS.map(labelOf), "or")} step first: ${labelOf(kind)} ranks the top ideas of that step.`;
+        } else {
+          stage.steps.splice(at, 0, newStep(kind));
+          stage.added = at < kinds.length
+            ? `${labelOf(kind)} added before ${labelOf(kinds[at])}.` : `${labelOf(kind)} added at the end.`;
+        }
         render(id("add-kind"));
+        const status = document.getElementById("agenda-status");
+        if (status) status.textContent = `${stage.added} ${stage.title}`.trim();
       } }, "Add step")),
+    stage.added ? el("p", { class: "hint" }, stage.added) : null,
   );
 }
 
@@ -337,13 +409,15 @@ function checkLocally() {
     if (!stage.title.trim()) return `Stage ${i + 1} needs a title.`;
     if (!KEY_PATTERN.test(stage.key.trim())) return `${name}: the key must be lower-case letters, digits and dashes, starting with a letter.`;
     if (!stage.steps.length) return `${name} needs at least one step.`;
+    const order = orderProblem(stage.steps.map((step) => step.kind), stageName(stage, i));
+    if (order) return order;
     for (const step of stage.steps) {
       for (const [setting, rule] of Object.entries(activity(step.kind).settings || {})) {
         const value = step[setting];
         if (rule.type === "boolean" || rule.enum) continue; // a checkbox or a list: always valid
-        if (!Number.isInteger(value)) return `${name}: ${settingLabel(setting)} must be a whole number.`;
+        if (!Number.isInteger(value)) return `${name}: ${settingLabel(setting, step.kind)} must be a whole number.`;
         if ((rule.minimum != null && value < rule.minimum) || (rule.maximum != null && value > rule.maximum)) {
-          return `${name}: ${settingLabel(setting)} must be between ${rule.minimum} and ${rule.maximum}.`;
+          return `${name}: ${settingLabel(setting, step.kind)} must be between ${rule.minimum} and ${rule.maximum}.`;
         }
       }
     }
@@ -364,7 +438,7 @@ async function saveAgenda() {
     load(await request("PUT", `/api/workshops/${session.workshopId}/agenda`, payload()));
     return true;
   } catch (error) {
-    // The server's message names the stage ("Stage 3 (Values): …").
+    // The server's message names the stage and its steps as the editor shows them.
     showError(`Not saved: ${String(error.message || "no connection to the server.")}`);
     updateButtons();
     return false;

@@ -5,10 +5,12 @@ import { el, fill, store } from "./common.js";
 const form = document.getElementById("create-form");
 const errorBox = document.getElementById("create-error");
 const picker = document.getElementById("template");
+const titleInput = document.getElementById("title");
 const detail = document.getElementById("template-detail");
 const DEFAULT_TEMPLATE = "strategic-plan";
 const STEP_LABELS = {
-  brainstorm: "brainstorm", vote: "dot vote", rank: "rank", link: "link", define: "define", done: "results",
+  brainstorm: "brainstorm", vote: "dot vote", allocate: "allocate points", rate: "impact and effort",
+  rank: "rank", link: "link", define: "define", done: "results",
 };
 
 let templates = [];
@@ -50,15 +52,35 @@ async function loadTemplates() {
 picker.addEventListener("change", showTemplate);
 loadTemplates();
 
+let errorField = null; // the field the error on show is about, if it is about one
+
+function showError(message, field = null) {
+  errorBox.textContent = message;
+  errorBox.hidden = !message;
+  if (errorField && errorField !== field) {
+    errorField.removeAttribute("aria-invalid");
+    errorField.removeAttribute("aria-describedby");
+  }
+  errorField = message ? field : null;
+  if (field && message) {
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", "create-error");
+  }
+}
+
+// An error about the title goes as soon as there is a title.
+titleInput.addEventListener("input", () => {
+  if (errorField === titleInput && titleInput.value.trim()) showError("");
+});
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
-  errorBox.hidden = true;
+  showError("");
   const data = new FormData(form);
   const title = String(data.get("title") || "").trim();
   if (!title) {
-    errorBox.textContent = "Give the workshop a title.";
-    errorBox.hidden = false;
-    form.title.focus();
+    showError("Give the workshop a title.", titleInput);
+    titleInput.focus();
     return;
   }
   const button = form.querySelector("button[type=submit]");
@@ -82,10 +104,9 @@ form.addEventListener("submit", async (event) => {
     store.set(`sw:facilitator:${body.id}`, { key: body.facilitator_key, shown: false });
     location.assign(body.urls.facilitate);
   } catch (error) {
-    errorBox.textContent = error.message === "Failed to fetch"
+    showError(error.message === "Failed to fetch"
       ? "Cannot reach the server. Check the connection and try again."
-      : error.message;
-    errorBox.hidden = false;
+      : error.message);
     button.disabled = false;
     button.textContent = "Create workshop";
   }
