@@ -1,61 +1,213 @@
-// The room's screen: the join code and QR, the live count, and the current step as its activity
-// module draws it for the back of the room (the idea wall, dot totals once revealed, links and
-// fields as they are settled, results). It only listens; it never changes the workshop.
+// The room's screen: a lobby with the join code and QR large, then the current step as its
+// activity module draws it for the back of the room (the idea wall, live counts, results), with
+// the code, a small QR and the live count kept in a strip. It only listens; it never changes the
+// workshop. Whatever it draws is made to fit the screen (the fit engine below): a projector
+// never scrolls.
 
-import { applyTally, call, connect, currentStage, el, facilitatorKey, fill, stageById } from "./common.js";
+import { announce, applyTally, call, connect, currentStage, el, facilitatorKey, fill, stageById } from "./common.js";
 import { keyedButtons } from "./plan-files.js";
 import { activityFor, phaseLabel } from "./activities/index.js";
+import { stepRevealed } from "./activities/decision.js";
 import { buildingOn, natureBadge, wording } from "./items.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
 const STORE_KEY = `sw:facilitator:${WORKSHOP_ID}`;
 const main = document.getElementById("main");
+const count = document.getElementById("count");
+const phase = document.getElementById("phase");
 let state = null;
+let spoken = null; // what the last announcement was about, so each change is said once
 
-const saved = facilitatorKey(STORE_KEY);
+// ------------------------------------------------------------------ the fit engine
+//
+// After every draw the screen must fit: `document.documentElement.scrollHeight <= innerHeight`,
+// no horizontal overflow, and no text under the floor (24 px on a 1080-line screen, in
+// proportion on others). First the type scales down (`--fit` on #main; every size in #main is in
+// em), never so far that the smallest text drops under the floor; then the lists marked
+// `fit-list` lose items from their end (the last list first), each with a "+ N more" line, so
+// nothing is ever cut without saying so. It all runs before the browser paints, so a tally
+// every half second redraws without a flicker.
 
-const socket = connect({ onConnect: () => identify() });
+const removed = new Map(); // list -> the items cut from it, to put back before the next fit
 
-async function identify() {
-  if (!saved) {
-    fill(main, el("h1", {}, "Open this screen from the facilitator console"),
-      el("p", { class: "muted" }, "The projector view needs the facilitator link. Use “Open projector view” in the console."));
+function floorPx() {
+  return Math.min(innerWidth / 1920, innerHeight / 1080) * 24;
+}
+
+function overflows() {
+  const root = document.documentElement;
+  return root.scrollHeight > innerHeight || root.scrollWidth > innerWidth;
+}
+
+/** The smallest font size of any visible text in `root`, in px. */
+function smallestText(root) {
+  let smallest = Infinity;
+  const seen = new Set();
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!node.data.trim() || !parent || seen.has(parent)) continue;
+    seen.add(parent);
+    if (parent.closest(".visually-hidden, [hidden], details:not([open]) > :not(summary)")) continue;
+    smallest = Math.min(smallest, parseFloat(getComputedStyle(parent).fontSize));
+  }
+  return smallest;
+}
+
+function setFit(value) {
+  main.style.setProperty("--fit", value.toFixed(3));
+}
+
+/** Put back what the last fit cut, so a patched view (a new note) is measured whole again. */
+function restoreLists() {
+  for (const [list, items] of removed) {
+    for (const more of list.querySelectorAll(":scope > .fit-more")) more.remove();
+    if (list.isConnected) list.append(...items);
+  }
+  removed.clear();
+}
+
+function moreLine(list, n) {
+  const tag = list.tagName === "UL" || list.tagName === "OL" ? "li" : "div";
+  return el(tag, { class: "fit-more" }, `+ ${n} more`);
+}
+
+/** Keep the first `keep` items of `list` and say how many more there are. */
+function cutTo(list, items, keep) {
+  for (const more of list.querySelectorAll(":scope > .fit-more")) more.remove();
+  items.forEach((item, i) => {
+    if (i < keep && !item.isConnected) list.append(item);
+    if (i >= keep && item.isConnected) item.remove();
+  });
+  if (keep < items.length) list.append(moreLine(list, items.length - keep));
+  removed.set(list, items.slice(keep));
+}
+
+/** Cut `list` to the most items that fit; false if even none of them fits. */
+function cutList(list) {
+  const items = [...list.children].filter((item) => !item.classList.contains("fit-more"));
+  if (!items.length) return false;
+  cutTo(list, items, 0);
+  if (overflows()) return false;
+  let low = 0; // fits
+  let high = items.length; // does not fit (the whole screen overflowed with every item)
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    cutTo(list, items, mid);
+    if (overflows()) high = mid; else low = mid;
+  }
+  cutTo(list, items, low);
+  return true;
+}
+
+/** Make #main fit the screen: scale the type, then cut lists. */
+export function fitScreen() {
+  restoreLists();
+  setFit(1);
+  if (!overflows()) return;
+  const lowest = Math.min(1, floorPx() / smallestText(main));
+  setFit(lowest);
+  if (!overflows()) {
+    let low = lowest;
+    let high = 1;
+    for (let i = 0; i < 6; i += 1) {
+      const mid = (low + high) / 2;
+      setFit(mid);
+      if (overflows()) high = mid; else low = mid;
+    }
+    setFit(low);
     return;
   }
+  for (const list of [...main.querySelectorAll(".fit-list")].reverse()) {
+    if (cutList(list)) return;
+  }
+}
+
+let resizing = 0;
+addEventListener("resize", () => {
+  cancelAnimationFrame(resizing);
+  resizing = requestAnimationFrame(fitScreen);
+});
+if (document.fonts) document.fonts.ready.then(() => fitScreen());
+
+// ------------------------------------------------------------------ the room's count
+
+function showCount(n) {
+  count.textContent = n;
+  document.getElementById("count-word").textContent = "joined";
+}
+
+// ------------------------------------------------------------------ without the key
+
+/** Opened without the facilitator key: the lobby as the page drew it, the true count, a hint. */
+function withoutKey() {
+  main.append(el("p", { class: "lobby-hint" },
+    "To show the workshop here, open the projector from the facilitator console (“Open projector view”)."));
+  const poll = async () => {
+    try {
+      const response = await fetch(app.dataset.roomUrl, { cache: "no-store" });
+      if (response.ok) {
+        const room = await response.json();
+        showCount(room.participant_count);
+        if (room.status === "finished") {
+          document.getElementById("present-status").textContent = "This workshop has finished.";
+        }
+      }
+    } catch {
+      // offline for a moment: keep the last count and try again at the next tick
+    }
+  };
+  poll();
+  setInterval(poll, 5000);
+  fitScreen();
+}
+
+// ------------------------------------------------------------------ with the key
+
+const saved = facilitatorKey(STORE_KEY);
+const socket = saved ? connect({ onConnect: () => identify() }) : null;
+if (!saved) withoutKey();
+
+async function identify() {
   try {
     const reply = await call(socket, "present", { workshop_id: WORKSHOP_ID, key: saved.key });
     render(reply.state);
   } catch (error) {
     if (error.code === "timeout" || error.code === "offline") setTimeout(identify, 1500);
-    else fill(main, el("h1", {}, "Cannot show this workshop"), el("p", {}, error.message));
+    else {
+      fill(main, el("h1", {}, "Cannot show this workshop"), el("p", {}, error.message));
+      fitScreen();
+    }
   }
 }
 
-socket.on("state", (snapshot) => render(snapshot));
-socket.on("participants", ({ count }) => {
-  if (!state) return;
-  state.workshop.participant_count = count;
-  document.getElementById("count").textContent = count;
-});
-socket.on("idea:added", ({ idea }) => {
-  if (!state) return;
-  const stage = stageById(state, idea.stage_id);
-  if (!stage || stage.ideas.some((item) => item.id === idea.id)) return;
-  stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], ...(idea.authors ? { authors: idea.authors } : {}) });
-  const current = currentStage(state);
-  if (!current || current.id !== stage.id) return;
-  const activity = activityFor(current.phase);
-  if (!(activity && activity.ideaAdded && activity.ideaAdded(context(current), idea, main))) renderMain();
-});
-socket.on("tally", (payload) => {
-  if (!state) return;
-  const stage = stageById(state, payload.stage_id);
-  if (stage) {
-    applyTally(stage, payload);
-  }
-  renderMain();
-});
+if (socket) {
+  socket.on("state", (snapshot) => render(snapshot));
+  socket.on("participants", ({ count: n }) => {
+    if (!state) return;
+    state.workshop.participant_count = n;
+    showCount(n);
+    renderMain(); // the activities show "4/12 have voted"
+  });
+  socket.on("idea:added", ({ idea }) => {
+    if (!state) return;
+    const stage = stageById(state, idea.stage_id);
+    if (!stage || stage.ideas.some((item) => item.id === idea.id)) return;
+    stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], ...(idea.authors ? { authors: idea.authors } : {}) });
+    const current = currentStage(state);
+    if (!current || current.id !== stage.id) return;
+    const activity = activityFor(current.phase);
+    if (activity && activity.ideaAdded && activity.ideaAdded(context(current), idea, main)) fitScreen();
+    else renderMain();
+  });
+  socket.on("tally", (payload) => {
+    if (!state) return;
+    const stage = stageById(state, payload.stage_id);
+    if (stage) applyTally(stage, payload);
+    renderMain();
+  });
+}
 
 function context(stage) {
   return {
@@ -72,41 +224,82 @@ function context(stage) {
 
 function render(snapshot) {
   state = snapshot;
-  document.getElementById("count").textContent = state.workshop.participant_count;
+  showCount(state.workshop.participant_count);
   document.getElementById("join-url").textContent = state.workshop.join_url.replace(/^https?:\/\//, "");
   document.getElementById("code").textContent = state.workshop.code;
+  speak();
   renderMain();
+}
+
+/** One sentence to screen readers when the step, its reveal, its round or the workshop changes. */
+function speak() {
+  const stage = currentStage(state);
+  const finished = state.workshop.status === "finished";
+  const revealed = stage ? stepRevealed(stage) : false;
+  const about = [finished, state.workshop.lobby, stage && stage.id, stage && stage.phase, revealed, stage && stage.round].join("|");
+  if (about === spoken) return;
+  const first = spoken === null;
+  spoken = about;
+  if (first) return; // the page itself says where the room is; announce changes only
+  if (finished) announce("The workshop has finished. The plan is ready.");
+  else if (state.workshop.lobby || !stage || stage.phase === "pending") announce("Waiting to start.");
+  else if (revealed) announce(`${stage.title}: the results are shown.`);
+  else announce(`${stage.title}: ${phaseLabel(stage.phase)}${(stage.round || 1) > 1 ? `, round ${stage.round}` : ""}.`);
 }
 
 function finishedView() {
   const decided = state.stages.filter((s) => s.decided && s.selected.length);
   return [
-    el("div", { class: "present-phase" }, "Finished"),
     el("h1", {}, state.workshop.title),
     el("p", { class: "prompt" }, "The strategic plan is ready. Participants can download it from their phones."),
     el("div", { class: "present-downloads", "aria-label": "Download the plan" },
       el("span", { class: "label" }, "Download"), keyedButtons(WORKSHOP_ID, saved.key)),
     // One line per stage, so the whole plan fits the screen.
-    el("dl", { class: "present-plan" }, decided.map((s) => el("div", {},
-      el("dt", {}, s.title, " ", natureBadge(s.key)),
+    el("dl", { class: "present-plan fit-list" }, decided.map((s) => el("div", {},
+      el("dt", {}, s.title),
       el("dd", {}, s.selected.map((item, i) => [i ? " · " : "", wording(item)])),
     ))),
   ];
 }
 
+function lobbyView() {
+  return [
+    el("h1", { class: "lobby-title" }, state.workshop.title),
+    el("p", { class: "lobby-call" }, "Join now with your phone"),
+    el("p", { class: "lobby-hint" }, "Scan the code or type the address. We start in a moment."),
+  ];
+}
+
+function stageLine(stage) {
+  const round = (stage.round || 1) > 1 ? ` · Round ${stage.round}` : "";
+  return `${stage.title} · ${phaseLabel(stage.phase)}${round}`;
+}
+
 function renderMain() {
   const stage = currentStage(state);
-  if (state.workshop.status === "finished") return fill(main, finishedView());
-  if (!stage || stage.phase === "pending") {
-    return fill(main, el("h1", {}, state.workshop.title),
-      el("p", { class: "prompt" }, "Join now with your phone. We start in a moment."));
+  const finished = state.workshop.status === "finished";
+  const lobby = !finished && state.workshop.lobby;
+  app.classList.toggle("is-lobby", lobby);
+  app.classList.toggle("is-running", !lobby);
+  if (finished) {
+    phase.textContent = "Finished";
+    fill(main, finishedView());
+  } else if (lobby) {
+    phase.textContent = "";
+    fill(main, lobbyView());
+  } else if (!stage || stage.phase === "pending") {
+    phase.textContent = stage ? `${stage.title} · Next` : "";
+    fill(main, el("h1", {}, stage ? stage.title : state.workshop.title),
+      el("p", { class: "prompt" }, "Next up. The facilitator opens it in a moment."));
+  } else {
+    const activity = activityFor(stage.phase);
+    phase.textContent = stageLine(stage);
+    fill(main,
+      el("h1", {}, stage.title, " ", natureBadge(stage.key)),
+      stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
+      buildingOn(state, stage, { compact: true }),
+      activity ? activity.projector(context(stage)) : null,
+    );
   }
-  const activity = activityFor(stage.phase);
-  return fill(main,
-    el("div", { class: "present-phase" }, `${stage.title} · ${phaseLabel(stage.phase)}`),
-    el("h1", {}, stage.title, " ", natureBadge(stage.key)),
-    stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
-    buildingOn(state, stage, { compact: true }),
-    activity ? activity.projector(context(stage)) : null,
-  );
+  fitScreen();
 }
