@@ -1,11 +1,14 @@
 // Allocate: each participant spreads a budget of points (100 by default) over the ideas, as a
 // room would spread money or people; a cap limits the points on one idea. Totals stay hidden
 // from phones and the projector until the facilitator reveals them; the console sees them live.
+// Once revealed, the projector puts the results first: one sentence, then the bar chart.
 
 import { announce, el, plural } from "../common.js";
 import { wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
-import { consoleIdeas, noIdeas, wall } from "./ideas.js";
+import { consoleIdeas, noIdeas, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
+
+const POINTS = ["point", "points"];
 
 function allocationFor(ctx) {
   return { ...ctx.outbox.allocations.value(ctx.stage.id, {}) };
@@ -47,22 +50,24 @@ function phoneView(ctx) {
   return el("div", {},
     (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 points. Change them if the discussion changed your mind.") : null,
     previousRound(stage),
+    revealed ? sentence(stage) : null,
     el("div", { class: "dots-left" },
       el("strong", { id: "points-left" }, `${plural(left, "point", "points")} left`),
       el("span", { class: "meter wide", "aria-hidden": "true" }, el("span", { style: `width:${Math.round(100 * spent / stage.budget)}%` })),
     ),
-    el("p", { class: "small muted" },
+    el("p", { class: "muted" },
       `Spread ${stage.budget} points over the ideas that matter most. At most ${stage.per_item_cap} on one idea. `,
       unsaved ? "Saving…" : spent ? "Your points are saved; change them until the step closes." : ""),
-    revealed ? decisionSummary(stage) : null,
     stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to allocate to.") : null,
     el("ul", { class: "idea-list", "aria-label": "Ideas" }, ideas.map((idea) => {
       const mine = allocation[String(idea.id)] || 0;
       const label = wording(idea);
       return el("li", { class: "vote-item" },
-        el("div", {},
+        el("div", { class: "vote-text" },
           el("div", {}, label),
-          idea.points !== undefined ? el("div", { class: "small total" }, `Room total: ${plural(idea.points, "point", "points")} `, consensusBadge(decisionItem(stage, idea.id))) : null,
+          idea.points !== undefined ? el("div", { class: "room-total" },
+            el("strong", { class: "total" }, `Room total: ${plural(idea.points, "point", "points")}`), " ",
+            consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))) : null,
         ),
         el("div", { class: "stepper", role: "group", "aria-label": `Points on: ${label}` },
           el("button", { type: "button", "aria-label": `${step} fewer points`, disabled: mine === 0,
@@ -93,29 +98,37 @@ function consoleView(ctx) {
   );
 }
 
-/** The room's point totals as bars, the top twelve, with consensus. */
-function pointBars(stage) {
-  const ideas = byPoints(stage.ideas);
-  const max = Math.max(1, ...ideas.map((idea) => idea.points || 0));
-  return el("ol", { class: "bars", "aria-label": "Point totals" }, ideas.slice(0, 12).map((idea) => el("li", {},
-    el("span", {}, wording(idea), " ", consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))),
-    el("span", { class: "num" }, idea.points || 0),
-    el("span", { class: "bar-track", "aria-hidden": "true" }, el("span", { style: `width:${Math.round(100 * (idea.points || 0) / max)}%` })),
-  )));
-}
-
 function projectorView(ctx) {
   const { stage, state } = ctx;
   const progress = stage.progress || {};
-  const revealed = stepRevealed(stage);
+  if (stepRevealed(stage)) {
+    return [
+      sentence(stage),
+      resultChart(stage, byPoints(stage.ideas), { value: (idea) => idea.points || 0, unit: POINTS, title: "Points per idea" }),
+      el("p", { class: "hint-line" }, `${progress.allocators || 0} of ${state.workshop.participant_count} allocated · ${plural(progress.points ?? 0, "point", "points")}`),
+    ];
+  }
+  const roundOne = roundOneChart(stage, { unit: POINTS });
   return [
     el("div", { class: "big-stats" },
       el("div", {}, el("strong", {}, `${progress.allocators || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have allocated")),
       el("div", {}, el("strong", {}, progress.points ?? 0), el("span", { class: "muted" }, "points placed")),
-      (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
     ),
-    revealed ? [decisionSummary(stage), pointBars(stage)] : [previousRound(stage), wall(stage.ideas)],
+    el("p", { class: "hint-line" }, "The totals stay hidden until the facilitator reveals them."),
+    roundOne || wall(stage.ideas),
   ];
+}
+
+/** The phone's one line: what to do now. */
+function status(ctx) {
+  const { stage } = ctx;
+  if (!ctx.active || !stage.ideas.length) return "Waiting for the facilitator";
+  if (stepRevealed(stage)) return "The results are in";
+  const spent = spentOf(allocationFor(ctx));
+  const left = stage.budget - spent;
+  if (spent === 0) return `Spread ${plural(stage.budget, "point", "points")}`;
+  if (left > 0) return `${plural(left, "point", "points")} left`;
+  return `All ${plural(stage.budget, "point", "points")} placed`;
 }
 
 export default {
@@ -134,4 +147,5 @@ export default {
   phone: phoneView,
   console: consoleView,
   projector: projectorView,
+  status,
 };

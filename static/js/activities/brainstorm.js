@@ -1,15 +1,16 @@
 // Brainstorm: everyone sends short ideas; the console hides duplicates; the projector shows the
-// ideas as a wall of notes as they arrive.
+// ideas as a wall of notes as they arrive, its columns and type sized to how many there are.
 
 import { announce, el, plural, stageById, toast } from "../common.js";
 import { wording } from "../items.js";
 import { stepRevealed } from "./decision.js";
-import { authorsLine, consoleIdeas, noIdeas, wall } from "./ideas.js";
+import { authorsLine, consoleIdeas, noIdeas, note, wall, wallDensity } from "./ideas.js";
 import { themesPanel } from "./themes.js";
 
 const MAX = 280;
 
-// One textarea for the page's life, so a redraw never loses what is being typed.
+// One textarea for the page's life, so a redraw never loses what is being typed. Ctrl+Enter (or
+// Cmd+Enter) sends where there is a keyboard; the phone does not advertise it.
 let current = null; // the ctx of the latest draw, for the keyboard shortcut
 const draft = el("textarea", {
   id: "idea-text", dataset: { focus: "idea-text" }, name: "text", maxlength: MAX, rows: 3,
@@ -52,12 +53,12 @@ function phoneView(ctx) {
   const settings = (stage.steps[stage.step] || {}).settings || {};
   return el("div", {},
     stage.private ? el("p", { class: "card notice" }, "Private brainstorm: you see only your own ideas until the facilitator reveals everyone's, so nobody is swayed by the first ideas.") : null,
-    settings.named ? el("p", { class: "small muted" }, "Your name is shown with your ideas.") : null,
+    settings.named ? el("p", { class: "muted" }, "Your name is shown with your ideas.") : null,
     el("form", { class: "card stack", onsubmit: (event) => submit(ctx, event), "aria-label": "New idea" },
       el("div", {},
         el("label", { for: "idea-text" }, "Your idea"),
         draft,
-        el("div", { class: "spread" }, counter, el("span", { class: "hint" }, "Ctrl+Enter sends")),
+        el("div", { class: "spread" }, counter),
       ),
       el("button", { class: "primary wide", type: "submit", dataset: { focus: "send-idea" } }, "Send idea"),
     ),
@@ -68,14 +69,15 @@ function phoneView(ctx) {
         : el("ul", { class: "idea-list" },
           mine.map((idea) => el("li", {}, wording(idea), authorsLine(idea))),
           merged.map((idea) => el("li", {}, idea.text,
-            el("div", { class: "small muted" }, `Merged with a similar idea: “${idea.into_text}”`))),
+            el("div", { class: "muted" }, `Merged with a similar idea: “${idea.into_text}”`))),
           waiting.map((item) => el("li", { class: item.error ? "failed" : "pending" },
             item.text,
-            el("div", { class: "small" }, item.error
+            el("div", {}, item.error
               ? el("span", { class: "error-text" }, item.error)
               : "Sending… (kept on this phone until the server has it)"),
             item.error ? el("button", {
-              type: "button", class: "quiet small", onclick: () => ideas.drop(item.client_id),
+              type: "button", class: "quiet", onclick: () => ideas.drop(item.client_id),
+              "aria-label": `Remove: ${item.text}`,
             }, "Remove") : null,
           )),
         ),
@@ -104,28 +106,40 @@ function consoleView(ctx) {
 
 function projectorView(ctx) {
   const { stage } = ctx;
-  if (stage.private) {
+  if (stage.private && !stepRevealed(stage)) {
     const n = (stage.progress || {}).ideas || 0;
     return [
       el("div", { class: "big-stats" }, el("div", {}, el("strong", { id: "private-count" }, n), el("span", { class: "muted" }, n === 1 ? "idea so far" : "ideas so far"))),
-      el("p", { class: "muted" }, "Ideas stay private until the facilitator reveals them."),
+      el("p", { class: "hint-line" }, "Ideas stay private until the facilitator reveals them."),
     ];
   }
   return [
-    el("p", { class: "muted", id: "idea-count" }, stage.ideas.length
+    el("p", { class: "hint-line", id: "idea-count" }, stage.ideas.length
       ? plural(stage.ideas.length, "idea", "ideas")
       : "Ideas appear here as they arrive. Scan the code or type it on your phone."),
     wall(stage.ideas, { id: "wall" }),
   ];
 }
 
-/** A new note goes on top of the wall without redrawing (and re-animating) the others. */
+/**
+ * A new note goes on top of the wall without redrawing (and re-animating) the others; the wall
+ * takes the density of its new size. The projector fits the screen again after it.
+ */
 function ideaAdded(ctx, idea, root) {
   const board = root.querySelector("#wall");
   if (!board) return false;
-  board.prepend(el("li", { class: "note" }, idea.text, authorsLine(idea)));
-  root.querySelector("#idea-count").textContent = plural(ctx.stage.ideas.length, "idea", "ideas");
+  board.prepend(note(idea));
+  const n = ctx.stage.ideas.length;
+  board.classList.remove(...[...board.classList].filter((name) => name.startsWith("wall-")));
+  board.classList.add(wallDensity(n));
+  root.querySelector("#idea-count").textContent = plural(n, "idea", "ideas");
   return true;
+}
+
+/** The phone's one line: what to do now. */
+function status(ctx) {
+  if (!ctx.active) return "Waiting for the facilitator";
+  return "Send your ideas";
 }
 
 export default {
@@ -153,12 +167,13 @@ export default {
         announce("Idea sent.");
       },
       refused: (error) => (error.code === "wrong_phase"
-        ? "Not sent: the brainstorm had closed."
-        : `Not sent: ${error.message}`),
+        ? "The brainstorm closed before your idea reached the room"
+        : `Your idea was not sent: ${error.message}`),
     },
   },
   phone: phoneView,
   console: consoleView,
   projector: projectorView,
+  status,
   ideaAdded,
 };

@@ -1,8 +1,11 @@
-// Pieces several activities draw: the console's idea list (with dots and hiding) and the
-// projector's wall of notes.
+// Pieces several activities draw: the console's idea list (with dots and hiding), the
+// projector's wall of notes, and the projector's results (a bar chart with each item's
+// consensus in words and an icon).
 
-import { el, plural } from "../common.js";
+import { barChart } from "../chart.js";
+import { el, ideaText, plural } from "../common.js";
 import { wording } from "../items.js";
+import * as decision from "./decision.js";
 
 /** Ideas by dots, most first; ties in writing order (lower id first). */
 export function byDots(ideas) {
@@ -102,8 +105,79 @@ export function noIdeas(stage) {
     : "No ideas yet. They appear here as participants send them.");
 }
 
-/** The projector's wall of sticky notes, newest first. */
+/** How dense the wall is for `n` ideas: its columns and type size (projector.css). */
+export function wallDensity(n) {
+  if (n <= 1) return "wall-1";
+  if (n <= 4) return "wall-4";
+  if (n <= 9) return "wall-9";
+  if (n <= 16) return "wall-16";
+  if (n <= 30) return "wall-30";
+  return "wall-50";
+}
+
+const onWall = new Set(); // ideas already drawn on the wall: only new ones pop in
+
+/** One sticky note; it pops in the first time it is drawn, never again on a redraw. */
+export function note(idea) {
+  const fresh = !onWall.has(idea.id);
+  onWall.add(idea.id);
+  return el("li", { class: fresh ? "note is-new" : "note" }, wording(idea), authorsLine(idea));
+}
+
+/**
+ * The projector's wall of sticky notes, newest first: its columns and type follow the number
+ * of ideas, and the fit engine may cut the oldest from its end ("+ N more").
+ */
 export function wall(ideas, attrs = {}) {
-  return el("ul", { class: "wall", "aria-label": "Ideas", ...attrs },
-    [...ideas].reverse().map((idea) => el("li", { class: "note" }, wording(idea), authorsLine(idea))));
+  return el("ul", { class: `wall fit-list ${wallDensity(ideas.length)}`, "aria-label": "Ideas", ...attrs },
+    [...ideas].reverse().map(note));
+}
+
+/** One sentence on how sure the room is, or null before anyone took part. */
+export function sentence(stage) {
+  return decision.decisionSentence ? decision.decisionSentence(stage) : null;
+}
+
+/** An item's consensus in words with an icon (not colour alone), and its move since round 1. */
+export function roomMarks(item) {
+  if (!item) return "";
+  const marks = [];
+  const word = item.score ? decision.consensusWord(item) : ""; // nobody chose it: no verdict
+  if (word) marks.push({ agreed: "✓ agreed", mixed: "~ mixed", split: "⚡ split room" }[word] || word);
+  if ("moved" in item) {
+    if (item.moved === null) marks.push("new since round 1");
+    else if (item.moved > 0) marks.push(`▲ ${item.moved} since round 1`);
+    else if (item.moved < 0) marks.push(`▼ ${-item.moved} since round 1`);
+    else marks.push("= same place");
+  }
+  return marks.join(" · ");
+}
+
+/**
+ * The projector's results of a scoring step, best first: a bar chart (chart.js) whose rows
+ * carry the marks above; the items the step would pick are highlighted. A `fit-list`.
+ */
+export function resultChart(stage, ideas, { value, unit, title }) {
+  const measured = stage.decision && stage.decision.voters ? stage.decision : null;
+  const picks = measured && measured.picks < measured.items.length ? measured.picks : 0;
+  const rows = ideas.map((idea) => {
+    const item = measured ? measured.items.find((entry) => entry.idea_id === idea.id) : null;
+    return {
+      id: idea.id, label: wording(idea), value: value(idea),
+      selected: Boolean(item && picks && item.rank <= picks), note: roomMarks(item),
+    };
+  });
+  return barChart(rows, { unit, title, key: `${title}:${stage.id}:${stage.step}:${stage.round || 1}` });
+}
+
+/** Round 1's standings, as a chart, for the room during round 2. */
+export function roundOneChart(stage, { unit }) {
+  const rounds = (stage.rounds || []).filter((r) => r.step === stage.step);
+  if (!rounds.length) return null;
+  const last = rounds[rounds.length - 1];
+  return [
+    el("h2", {}, `Round ${last.round} result`),
+    barChart(last.items.map((item) => ({ id: item.idea_id, label: ideaText(stage, item.idea_id), value: item.score })),
+      { unit, title: `Round ${last.round} result`, key: `round:${stage.id}:${stage.step}:${last.round}` }),
+  ];
 }

@@ -1,11 +1,14 @@
 // Dot vote: each participant spends a small budget of dots, a few at most per idea. Totals stay
 // hidden from phones and the projector until the facilitator reveals them; the console sees
-// them live.
+// them live. Once revealed, the projector puts the results first: one sentence on how sure the
+// room is, then the bar chart.
 
 import { announce, el, plural } from "../common.js";
 import { wording } from "../items.js";
-import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools } from "./decision.js";
-import { byDots, consoleIdeas, noIdeas, wall } from "./ideas.js";
+import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
+import { byDots, consoleIdeas, noIdeas, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
+
+const DOTS = ["dot", "dots"];
 
 function allocationFor(ctx) {
   return { ...ctx.outbox.votes.value(ctx.stage.id, {}) };
@@ -22,24 +25,34 @@ function changeVote(ctx, ideaId, delta) {
   announce(`${plural(allocation[key] || 0, "dot", "dots")} on this idea, ${plural(left, "dot", "dots")} left.`);
 }
 
+function spentOf(allocation) {
+  return Object.values(allocation).reduce((a, b) => a + b, 0);
+}
+
+/** The dots left as dots, while there are few enough to draw in one row. */
+function dotRow(stage, left) {
+  if (stage.dot_budget > 10) return null;
+  return el("span", { class: "dot-row", "aria-hidden": "true" },
+    Array.from({ length: stage.dot_budget }, (_, i) => el("span", { class: i < left ? "dot on" : "dot" })));
+}
+
 function phoneView(ctx) {
   const { stage } = ctx;
   const allocation = allocationFor(ctx);
-  const spent = Object.values(allocation).reduce((a, b) => a + b, 0);
+  const spent = spentOf(allocation);
   const left = stage.dot_budget - spent;
   const unsaved = ctx.outbox.votes.isPending(stage.id);
-  const dots = el("span", { class: "dot-row", "aria-hidden": "true" },
-    Array.from({ length: stage.dot_budget }, (_, i) => el("span", { class: i < left ? "dot on" : "dot" })));
-  const ideas = stage.revealed ? byDots(stage.ideas) : stage.ideas;
+  const revealed = stepRevealed(stage);
+  const ideas = revealed ? byDots(stage.ideas) : stage.ideas;
   return el("div", {},
     (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 dots. Move them if the discussion changed your mind.") : null,
     previousRound(stage),
-    stage.revealed ? decisionSummary(stage) : null,
+    revealed ? sentence(stage) : null,
     el("div", { class: "dots-left" },
       el("strong", {}, `${plural(left, "dot", "dots")} left`),
-      dots,
+      dotRow(stage, left),
     ),
-    el("p", { class: "small muted" },
+    el("p", { class: "muted" },
       `Up to ${plural(stage.max_dots_per_idea, "dot", "dots")} on one idea. `,
       unsaved ? "Saving…" : spent ? "Your dots are saved; change them until voting closes." : ""),
     stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to vote on.") : null,
@@ -47,9 +60,11 @@ function phoneView(ctx) {
       ideas.map((idea) => {
         const mine = allocation[String(idea.id)] || 0;
         return el("li", { class: "vote-item" },
-          el("div", {},
+          el("div", { class: "vote-text" },
             el("div", {}, wording(idea)),
-            idea.votes !== undefined ? el("div", { class: "small total" }, `Room total: ${plural(idea.votes, "dot", "dots")} `, consensusBadge(decisionItem(stage, idea.id))) : null,
+            idea.votes !== undefined ? el("div", { class: "room-total" },
+              el("strong", { class: "total" }, `Room total: ${plural(idea.votes, "dot", "dots")}`), " ",
+              consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))) : null,
           ),
           el("div", { class: "stepper", role: "group", "aria-label": `Dots on: ${wording(idea)}` },
             el("button", {
@@ -71,6 +86,18 @@ function phoneView(ctx) {
   );
 }
 
+/** The phone's one line: what to do now. */
+function status(ctx) {
+  const { stage } = ctx;
+  if (!ctx.active || !stage.ideas.length) return "Waiting for the facilitator";
+  if (stepRevealed(stage)) return "The results are in";
+  const spent = spentOf(allocationFor(ctx));
+  const left = stage.dot_budget - spent;
+  if (spent === 0) return `Spend your ${plural(stage.dot_budget, "dot", "dots")}`;
+  if (left > 0) return `${plural(left, "dot", "dots")} left`;
+  return `All ${plural(stage.dot_budget, "dot", "dots")} placed`;
+}
+
 /** The console's reveal button (and the second round's), as every scoring step has it. */
 export function revealButton(ctx) {
   return roundTools(ctx, { what: "dot totals" });
@@ -88,26 +115,29 @@ function consoleView(ctx) {
   );
 }
 
-/** The room's totals as bars, the top twelve. */
-export function bars(stage) {
-  const ideas = byDots(stage.ideas);
-  const max = Math.max(1, ...ideas.map((idea) => idea.votes || 0));
-  return el("ol", { class: "bars", "aria-label": "Dot totals" }, ideas.slice(0, 12).map((idea) => el("li", {},
-    el("span", {}, wording(idea), " ", consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))),
-    el("span", { class: "num" }, idea.votes || 0),
-    el("span", { class: "bar-track", "aria-hidden": "true" }, el("span", { style: `width:${Math.round(100 * (idea.votes || 0) / max)}%` })),
-  )));
+/** "4/12 have voted · 20 dots placed", large before the reveal, one line after it. */
+function counts(stage, state) {
+  const progress = stage.progress || {};
+  return el("div", { class: "big-stats" },
+    el("div", {}, el("strong", {}, `${progress.voters || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have voted")),
+    el("div", {}, el("strong", {}, progress.dots ?? 0), el("span", { class: "muted" }, "dots placed")),
+  );
 }
 
 function projectorView(ctx) {
   const { stage, state } = ctx;
-  const progress = stage.progress || {};
+  if (stepRevealed(stage)) {
+    return [
+      sentence(stage),
+      resultChart(stage, byDots(stage.ideas), { value: (idea) => idea.votes || 0, unit: DOTS, title: "Dots per idea" }),
+      el("p", { class: "hint-line" }, `${(stage.progress || {}).voters || 0} of ${state.workshop.participant_count} voted · ${plural((stage.progress || {}).dots ?? 0, "dot", "dots")}`),
+    ];
+  }
+  const roundOne = roundOneChart(stage, { unit: DOTS });
   return [
-    el("div", { class: "big-stats" },
-      el("div", {}, el("strong", {}, `${progress.voters || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have voted")),
-      el("div", {}, el("strong", {}, progress.dots ?? 0), el("span", { class: "muted" }, "dots placed")),
-    ),
-    stage.revealed ? [decisionSummary(stage), bars(stage)] : [previousRound(stage), wall(stage.ideas)],
+    counts(stage, state),
+    el("p", { class: "hint-line" }, "The totals stay hidden until the facilitator reveals them."),
+    roundOne || wall(stage.ideas),
   ];
 }
 
@@ -127,4 +157,5 @@ export default {
   phone: phoneView,
   console: consoleView,
   projector: projectorView,
+  status,
 };
