@@ -40,8 +40,9 @@ function noteText(note) {
 }
 
 /**
- * rows = [{id, label, value, selected, note}] → a <figure class="chart"> with one row per item;
- * a note is text or nodes shown after the label (a consensus badge, "▲ 1").
+ * rows = [{id, label, value, selected, note, place}] → a <figure class="chart"> with one row per
+ * item; a note is text or nodes shown after the label (a consensus badge, "▲ 1"); place, when
+ * given, is shown before the label (the item's rank).
  * Options: unit ("dots" or ["dot", "dots"]), format (value, row) → the value's text instead,
  * max (the scale's end; the largest value by default), title (what the chart shows, for screen
  * readers), key (names the chart so a redraw does not animate again; the row ids by default).
@@ -63,6 +64,7 @@ export function barChart(rows, { unit = "", format = null, max = null, title = "
       return el("li", { class: `chart-row${row.selected ? " selected" : ""}`, dataset: { id: row.id ?? "" },
         style: `--share:${share.toFixed(4)};--i:${Math.min(index, 20)}` },
         el("span", { class: "chart-label" },
+          row.place !== undefined && row.place !== null ? el("span", { class: "chart-place" }, row.place) : null,
           row.selected ? el("span", { class: "chart-check", "aria-hidden": "true" }, "✓") : null,
           el("span", { class: "chart-text" }, row.label),
           row.note ? el("span", { class: "chart-note" }, row.note) : null),

@@ -129,10 +129,14 @@ export function decisionText(stage) {
     // The places in question: the step's own picks that another count leaves out, and the
     // first item below them.
     const ranks = new Map(decision.items.map((item) => [item.idea_id, item.rank]));
-    const contested = [...new Set(differ.flatMap((group) => [...group.left, ...group.added]))].map((id) => ranks.get(id)).filter(Boolean).sort((a, b) => a - b);
+    const inQuestion = [...new Set(differ.flatMap((group) => [...group.left, ...group.added]))]
+      .sort((a, b) => (ranks.get(a) ?? 1e9) - (ranks.get(b) ?? 1e9));
     if (picks === 1) return "Close call: the winner depends on how the votes are counted.";
-    if (contested.length === 2) {
-      return `Close call: whether #${contested[0]} or #${contested[1]} makes ${topWords(picks)} depends on how the votes are counted.`;
+    if (inQuestion.length === 2) {
+      const [a, b] = inQuestion;
+      const named = [a, b].every((id) => ideaText(stage, id).length <= 40);
+      const which = named ? `${quoted(stage, [a])} or ${quoted(stage, [b])}` : `#${ranks.get(a)} or #${ranks.get(b)}`;
+      return `Close call: whether ${which} makes ${topWords(picks)} depends on how the votes are counted.`;
     }
     return `Close call: which ideas make ${topWords(picks)} depends on how the votes are counted.`;
   }
@@ -200,7 +204,7 @@ export function decisionSummary(stage) {
   const split = decision.items.filter((item) => item.contested && item.score);
   if (split.length) {
     lines.push(el("p", {}, el("strong", {}, `Split the room: `), quoted(stage, split.map((item) => item.idea_id)),
-      ". Many put them near the top and many near the bottom."));
+      `. Many put ${split.length === 1 ? "it" : "them"} near the top and many near the bottom.`));
   } else if (decision.voters > 1) {
     lines.push(el("p", { class: "muted" }, "No item splits the room."));
   }

@@ -66,7 +66,7 @@ function resultsChart(stage) {
   const bars = new Map(stage.results.map((r) => [r.idea_id, barOf(stage, r)]));
   const max = Math.max(0, ...[...bars.values()].map((bar) => bar.max || 0)) || null;
   return barChart(stage.results.map((r) => ({
-    id: r.idea_id, label: r.text, value: bars.get(r.idea_id).value, selected: r.selected,
+    id: r.idea_id, label: r.text, value: bars.get(r.idea_id).value, selected: r.selected, place: r.rank,
     note: [r.quadrant ? el("span", { class: `tag ${r.quadrant}` }, QUADRANTS[r.quadrant]) : null, ...badges(r)].filter(Boolean),
   })), { format: (_value, row) => bars.get(row.id).text, max, title: `${stage.title} results`, key: `done:${stage.id}` });
 }

@@ -166,7 +166,7 @@ function projectorView(ctx) {
     return [
       decisionSentence(stage),
       barChart(rows.map((row) => ({
-        id: row.id, label: wording(row.idea), value: row.item ? row.item.score : 0, selected: row.selected,
+        id: row.id, label: wording(row.idea), value: row.item ? row.item.score : 0, selected: row.selected, place: row.place,
         note: [consensusBadge(row.item), movedBadge(row.item)].filter(Boolean),
       })), { unit: ["pt", "pts"], title: `${stage.title}: the room's order`, key: `rank:${stage.id}:${stage.round || 1}` }),
       el("p", { class: "muted present-count-line" }, `${ranked} have ranked${(stage.round || 1) > 1 ? " · round 2" : ""}`),
