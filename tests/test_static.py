@@ -157,6 +157,15 @@ IMPORT = re.compile(
 )
 
 
+CSS_URL = re.compile(r"""@import\s+["']([^"']+)["']|url\(\s*["']?([^"')]+)["']?\s*\)""")
+
+
+def css_urls(source: str) -> list[str]:
+    """What a stylesheet loads: its @imports and url()s, except inline data: URLs."""
+    found = (a or b for a, b in CSS_URL.findall(source))
+    return [url for url in found if not url.startswith("data:")]
+
+
 def module_imports(source: str) -> list[str]:
     """The specifiers an ES module imports, statically or dynamically (string literals)."""
     return IMPORT.findall(source)
@@ -169,12 +178,16 @@ def test_module_imports_are_found() -> None:
         'import * as f from "../f.js"'
     )
     assert module_imports(source) == ["./a.js", "./b.js", "./c.js", "./d.js", "./e.js", "../f.js"]
+    css = (
+        '@import "x.css"; a { background: url(data:image/png;base64,AA) } b { src: url("f.woff2") }'
+    )
+    assert css_urls(css) == ["x.css", "f.woff2"]
 
 
 def first_load(client: FlaskClient, page: str) -> dict[str, int]:
     """Every URL the page's first load fetches, with the bytes it sends (headers and body)
-    when the browser accepts gzip: the HTML, its stylesheets and scripts, and every module
-    those scripts import, transitively."""
+    when the browser accepts gzip: the HTML, its stylesheets and scripts, every module those
+    scripts import and everything the stylesheets load, transitively."""
     sizes: dict[str, int] = {}
     queue = [page]
     while queue:
@@ -195,6 +208,8 @@ def first_load(client: FlaskClient, page: str) -> dict[str, int]:
             queue += [urljoin(url, u) for u in parser.urls]
         elif response.mimetype == "text/javascript" and "/vendor/" not in path:
             queue += [urljoin(url, u) for u in module_imports(body.decode())]
+        elif response.mimetype == "text/css":
+            queue += [urljoin(url, u) for u in css_urls(body.decode())]
     return sizes
 
 
