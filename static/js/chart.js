@@ -7,7 +7,10 @@
 import { el } from "./common.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const drawn = new Set(); // charts already drawn once: later redraws do not animate again
+// When each chart was first drawn: a redraw during the growth carries on where it was (screens
+// redraw on every tally), and later redraws do not animate again.
+const drawn = new Map();
+const GROWTH_MS = 1800;
 
 function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
@@ -51,10 +54,12 @@ export function barChart(rows, { unit = "", format = null, max = null, title = "
   const values = rows.map((row) => Number(row.value) || 0);
   const top = Math.max(max || 0, ...values, 0) || 1;
   const chartKey = key || `${title}:${rows.map((row) => row.id).join(",")}`;
-  const animate = !drawn.has(chartKey);
-  drawn.add(chartKey);
+  const now = performance.now();
+  if (!drawn.has(chartKey)) drawn.set(chartKey, now);
+  const elapsed = now - drawn.get(chartKey);
+  const animate = elapsed < GROWTH_MS;
 
-  const list = el("ol", { class: `chart-rows fit-list${animate ? " grow" : ""}` },
+  const list = el("ol", { class: `chart-rows fit-list${animate ? " grow" : ""}`, style: animate ? `--t:${-Math.round(elapsed)}ms` : null },
     rows.map((row, index) => {
       // The SVG's box is the bar (its width is the share, in CSS), so the value follows its end.
       const share = Math.max(0, Math.min(1, values[index] / top));
