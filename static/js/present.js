@@ -40,19 +40,35 @@ function overflows() {
   return root.scrollHeight > innerHeight || root.scrollWidth > innerWidth;
 }
 
-/** The smallest font size of any visible text in `root`, in px. */
-function smallestText(root) {
-  let smallest = Infinity;
-  const seen = new Set();
+/** The elements holding visible text in `root`. */
+function textHolders(root) {
+  const holders = new Set();
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    if (!node.data.trim() || !parent || seen.has(parent)) continue;
-    seen.add(parent);
+    if (!node.data.trim() || !parent || holders.has(parent)) continue;
     if (parent.closest(".visually-hidden, [hidden], details:not([open]) > :not(summary)")) continue;
-    smallest = Math.min(smallest, parseFloat(getComputedStyle(parent).fontSize));
+    holders.add(parent);
   }
-  return smallest;
+  return [...holders];
+}
+
+/**
+ * The lowest --fit that keeps every text that scales with it at or above the floor. Texts
+ * sized in rem (a badge, say) do not scale and do not limit it: the sizes are read at --fit 1
+ * and at --fit .5, and only those that changed count.
+ */
+function lowestFit() {
+  const holders = textHolders(main);
+  const size = (node) => parseFloat(getComputedStyle(node).fontSize);
+  setFit(1);
+  const full = holders.map(size);
+  setFit(0.5);
+  let lowest = 0;
+  holders.forEach((node, i) => {
+    if (size(node) < full[i] - 0.01) lowest = Math.max(lowest, floorPx() / full[i]);
+  });
+  return Math.min(1, lowest);
 }
 
 function setFit(value) {
@@ -106,7 +122,7 @@ export function fitScreen() {
   restoreLists();
   setFit(1);
   if (!overflows()) return;
-  const lowest = Math.min(1, floorPx() / smallestText(main));
+  const lowest = lowestFit();
   setFit(lowest);
   if (!overflows()) {
     let low = lowest;
@@ -254,10 +270,11 @@ function finishedView() {
     el("p", { class: "prompt" }, "The strategic plan is ready. Participants can download it from their phones."),
     el("div", { class: "present-downloads", "aria-label": "Download the plan" },
       el("span", { class: "label" }, "Download"), keyedButtons(WORKSHOP_ID, saved.key)),
-    // One line per stage, so the whole plan fits the screen.
+    // One line per stage, so the whole plan fits the screen: its title, how many items it
+    // chose, and as many of them as the line holds (the rest ends in "…"; all are in the plan).
     el("dl", { class: "present-plan fit-list" }, decided.map((s) => el("div", {},
-      el("dt", {}, s.title),
-      el("dd", {}, s.selected.map((item, i) => [i ? " · " : "", wording(item)])),
+      el("dt", {}, s.title, el("span", { class: "plan-count" }, ` ${s.selected.length}`)),
+      el("dd", { title: s.selected.map(wording).join(" · ") }, s.selected.map((item, i) => [i ? " · " : "", wording(item)])),
     ))),
   ];
 }

@@ -145,9 +145,9 @@ export function roomMarks(item) {
   const word = item.score ? decision.consensusWord(item) : ""; // nobody chose it: no verdict
   if (word) marks.push({ agreed: "✓ agreed", mixed: "~ mixed", split: "⚡ split room" }[word] || word);
   if ("moved" in item) {
-    if (item.moved === null) marks.push("new since round 1");
-    else if (item.moved > 0) marks.push(`▲ ${item.moved} since round 1`);
-    else if (item.moved < 0) marks.push(`▼ ${-item.moved} since round 1`);
+    if (item.moved === null) marks.push("new");
+    else if (item.moved > 0) marks.push(`▲ up ${item.moved}`);
+    else if (item.moved < 0) marks.push(`▼ down ${-item.moved}`);
     else marks.push("= same place");
   }
   return marks.join(" · ");
