@@ -286,3 +286,29 @@ def test_a_new_step_scrolls_to_the_top_and_focuses_its_heading_but_a_redraw_does
     phone.wait_for_function("() => window.scrollY === 0")
     assert heading_is_focused(phone)
     assert phone.evaluate("() => document.activeElement.tabIndex") == -1
+
+
+def test_dots_refused_because_voting_closed_while_offline_leave_a_notice(room: Room) -> None:
+    room.phase("brainstorm")
+    room.send("idea:submit", {"stage_id": room.stage_id, "text": "Shore power", "client_id": "f-1"})
+    room.phase("vote")
+    context, phone = room.phone("Eve")
+    expect(phone.locator("#stage-view .status-line")).to_contain_text("Dot vote")
+
+    context.set_offline(True)
+    expect(phone.locator("#connection")).to_be_visible(timeout=15000)
+    phone.get_by_role("button", name="Add a dot").click()
+    room.phase("rank")
+    context.set_offline(False)
+
+    notice = phone.locator("#notices .refusal")
+    expect(notice).to_have_count(1, timeout=20000)
+    expect(notice).to_contain_text(re.compile("closed", re.IGNORECASE))
+    expect(notice.get_by_role("button", name="Copy")).to_have_count(0)
+    assert room.state()["stages"][0]["progress"].get("dots", 0) == 0
+    phone.reload()
+    expect(notice).to_have_count(1)
+    expect(phone.locator("#stage-view .status-line")).to_contain_text("Rank")
+    notice.get_by_role("button", name=re.compile("^Dismiss")).click()
+    expect(notice).to_have_count(0)
+    assert heading_is_focused(phone)  # focus does not fall back to the page's start
