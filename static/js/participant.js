@@ -240,7 +240,7 @@ async function copyText(text, source) {
 function noticeNode(notice) {
   const words = notice.text ? el("q", { class: "refused-text" }, notice.text) : null;
   const node = el("div", { class: "notice error refusal", dataset: { notice: notice.id } },
-    el("p", {}, notice.message, words ? [": ", words] : "."),
+    el("p", {}, notice.message, words ? [": ", words] : /[.!?]$/.test(notice.message) ? "" : "."),
     el("div", { class: "row" },
       words ? el("button", { type: "button", class: "small", onclick: () => copyText(notice.text, words) }, "Copy") : null,
       el("button", {
