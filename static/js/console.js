@@ -156,17 +156,89 @@ function setPhase(stage, phase) {
 }
 
 const dialog = document.getElementById("confirm-finish");
+const FINAL = "The plan is generated now and nobody can add ideas, dots or rankings afterwards.";
+
+/** What finishing now leaves out: stages that have not reached their results. */
+function finishNote() {
+  const open = state.stages.filter((stage) => !stage.decided);
+  return open.length
+    ? `${open.map((s) => s.title).join(", ")} ${open.length === 1 ? "has" : "have"} not reached results and will select nothing. ${FINAL}`
+    : FINAL;
+}
+
+/** Every activity's console edits not yet sent (define's fields), from the modules that
+ * declare `unsaved(state)`: finishing or leaving the page asks about them first. */
+function unsavedEdits() {
+  if (!state) return [];
+  return Object.values(REGISTRY).flatMap((activity) => (activity.unsaved ? activity.unsaved(state) : []));
+}
+
 document.getElementById("finish").addEventListener("click", () => {
   if (!state) return;
-  const open = state.stages.filter((stage) => !stage.decided);
-  document.getElementById("confirm-text").textContent = open.length
-    ? `${open.map((s) => s.title).join(", ")} ${open.length === 1 ? "has" : "have"} not reached results and will select nothing. `
-      + "The plan is generated now and nobody can add ideas, dots or rankings afterwards."
-    : "The plan is generated now and nobody can add ideas, dots or rankings afterwards.";
+  const pending = unsavedEdits();
+  if (pending.length && typeof unsavedDialog.showModal === "function") {
+    askAboutUnsaved(pending);
+    return;
+  }
+  document.getElementById("confirm-text").textContent = finishNote();
   if (typeof dialog.showModal === "function") dialog.showModal();
   else if (confirm("Finish the workshop and create the plan?")) finish();
 });
 dialog.addEventListener("close", () => { if (dialog.returnValue === "finish") finish(); });
+
+const unsavedDialog = document.getElementById("confirm-unsaved");
+let unsavedShown = [];
+function askAboutUnsaved(pending) {
+  unsavedShown = pending;
+  document.getElementById("unsaved-text").textContent =
+    `${plural(pending.length, "item has", "items have")} unsaved changes: save them, discard them, or go back.`;
+  fill(document.getElementById("unsaved-list"),
+    pending.map((entry) => el("li", {}, el("strong", {}, entry.label), el("span", { class: "muted" }, ` · ${entry.stage.title}`))));
+  document.getElementById("unsaved-note").textContent = finishNote();
+  unsavedDialog.returnValue = "";
+  unsavedDialog.showModal();
+}
+unsavedDialog.addEventListener("close", async () => {
+  const pending = unsavedShown;
+  unsavedShown = [];
+  if (unsavedDialog.returnValue === "save") {
+    for (const entry of pending) {
+      if (!(await entry.save(act))) {
+        toast(`Not finished: “${entry.label}” could not be saved. Check it and finish again.`, "error");
+        showUnsaved(entry);
+        return;
+      }
+    }
+    finish();
+  } else if (unsavedDialog.returnValue === "discard") {
+    for (const entry of pending) entry.discard();
+    renderPanel();
+    finish();
+  } else if (pending.length) {
+    showUnsaved(pending[0]); // "Go back" (or Escape): to the first item with unsaved changes
+  }
+});
+
+/** Show the stage of an unsaved item and put focus in its form. */
+function showUnsaved(entry) {
+  if (viewing !== entry.stage.id) {
+    viewing = entry.stage.id;
+    renderAgenda();
+    renderPanel();
+  }
+  const field = panel.querySelector(`[id^="def-${entry.item.id}-"]`);
+  if (field) {
+    field.closest("details")?.setAttribute("open", "");
+    field.focus();
+  }
+}
+
+// Leaving the page (closing the tab, reloading) with unsaved edits asks the browser's question.
+window.addEventListener("beforeunload", (event) => {
+  if (!unsavedEdits().length) return;
+  event.preventDefault();
+  event.returnValue = "";
+});
 
 function finish() {
   act("workshop:finish", {}).then((reply) => { if (reply) toast("Plan created."); });

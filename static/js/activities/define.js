@@ -157,6 +157,28 @@ function updateFields(item, values) {
   return out;
 }
 
+/**
+ * The console's edits not yet saved, in every stage with a define step: one entry per item,
+ * {stage, item, label, save(act), discard()}. save(act) sends the item's fields and resolves
+ * true once the server took them (false, with a toast, when it did not).
+ */
+function unsaved(state) {
+  const out = [];
+  for (const stage of state.stages) {
+    if (!(stage.steps || []).some((step) => step.kind === "define")) continue;
+    const fields = stage.item_fields || ["text"];
+    for (const item of stageItems(stage)) {
+      if (!isDirty(item, fields)) continue;
+      out.push({
+        stage, item, label: wording(item),
+        save: (act) => saveItem({ act, rerender: () => {} }, item, drafts.get(item.id)),
+        discard: () => drafts.delete(item.id),
+      });
+    }
+  }
+  return out;
+}
+
 async function saveItem(ctx, item, values) {
   let fields;
   try {
@@ -385,4 +407,5 @@ export default {
   phone: phoneView,
   console: consoleView,
   projector: projectorView,
+  unsaved,
 };
