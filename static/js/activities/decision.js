@@ -149,7 +149,7 @@ export function decisionText(stage) {
     const own = new Set(ownPicks(decision));
     const chosen = decision.items.filter((item) => own.has(item.idea_id));
     const meanConsensus = chosen.reduce((sum, item) => sum + (item.consensus ?? 1), 0) / (chosen.length || 1);
-    const agreed = w !== null && w !== undefined ? w >= 0.5 : meanConsensus >= 0.6;
+    const agreed = w !== null && w !== undefined ? w >= 0.5 : meanConsensus >= 0.75; // as the "agreed" badge
     if (agreed) return `A clear result: most of the room agrees on ${topWords(picks)}.`;
     return `${picks === 1 ? "The top idea holds" : `The top ${picks} hold`} however the votes are counted, though opinions on them vary.`;
   }
@@ -158,7 +158,7 @@ export function decisionText(stage) {
   }
   const supported = decision.items.filter((item) => item.score && item.consensus !== null && item.consensus !== undefined);
   const mean = supported.reduce((sum, item) => sum + item.consensus, 0) / (supported.length || 1);
-  return mean >= 0.6 ? "The room largely agrees." : "Opinions on these ideas vary.";
+  return mean >= 0.75 ? "The room largely agrees." : "Opinions on these ideas vary.";
 }
 
 /** One plain sentence about the step for phones and the projector; null before anyone took part. */
