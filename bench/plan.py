@@ -78,7 +78,7 @@ async def run_workshop(url: str, participants: int, ideas: int) -> tuple[dict[st
     per_stage = ideas // STAGES_PER_AGENDA
     for stage in state["stages"]:
         sid = stage["id"]
-        if stage["phase"] != "brainstorm":
+        if stage["phase"] != "brainstorm":  # the first one too: a new workshop is in its lobby
             await call(facilitator, "stage:phase", {"stage_id": sid, "phase": "brainstorm"})
         sent = await asyncio.gather(
             *(

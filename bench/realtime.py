@@ -123,6 +123,10 @@ async def run(participants: int, url: str) -> dict[str, float]:
         )
     )["state"]
     stage_id = state["stages"][0]["id"]
+    # A new workshop waits in its lobby; the facilitator opens the first brainstorm (in a
+    # revision without the lobby this re-selects the open brainstorm, so --against still works).
+    reply = await facilitator.call("stage:phase", {"stage_id": stage_id, "phase": "brainstorm"})
+    assert reply["ok"], reply
 
     phones = [Phone(url) for _ in range(participants)]
     started = time.perf_counter()

@@ -41,8 +41,9 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def room(app: Flask, client: FlaskClient) -> Iterator[Room]:
-    """A created workshop with helpers to add a facilitator, a projector and participants."""
-    room = Room.create(app, client)
+    """A started workshop (its first brainstorm open) with helpers to add a facilitator, a
+    projector and participants. `Room.create` makes one still in its lobby."""
+    room = Room.started(app, client)
     yield room
     room.close()
 
@@ -50,6 +51,6 @@ def room(app: Flask, client: FlaskClient) -> Iterator[Room]:
 @pytest.fixture
 def other(app: Flask, client: FlaskClient) -> Iterator[Room]:
     """A second workshop on the same server, for checks that nobody crosses workshops."""
-    room = Room.create(app, client, title="Other Co 2030")
+    room = Room.started(app, client, title="Other Co 2030")
     yield room
     room.close()

@@ -82,7 +82,15 @@ class Room:
 
     @classmethod
     def create(cls, app: Flask, client: FlaskClient, **body: Any) -> Room:
+        """A new workshop, in its lobby."""
         return cls(app, client, create_workshop(client, **body))
+
+    @classmethod
+    def started(cls, app: Flask, client: FlaskClient, **body: Any) -> Room:
+        """A new workshop its facilitator has started: the first stage's first step is open."""
+        room = cls.create(app, client, **body)
+        room.start()
+        return room
 
     @property
     def id(self) -> str:
@@ -112,6 +120,19 @@ class Room:
         ok(sock, "present", {"workshop_id": self.id, "key": self.key})
         sock.get_received()
         return sock
+
+    def start(self) -> dict[str, Any]:
+        """Start the workshop as a facilitator does from the lobby: `stage:phase` to the first
+        stage's first step. Returns the ack's stage."""
+        sock = self.connect()
+        state = ok(sock, "facilitate", {"workshop_id": self.id, "key": self.key})["state"]
+        first = state["stages"][0]
+        assert state["workshop"]["lobby"] is True, "the workshop has started already"
+        payload = {"stage_id": first["id"], "phase": first["steps"][0]["kind"]}
+        stage: dict[str, Any] = ok(sock, "stage:phase", payload)["stage"]
+        sock.disconnect()
+        self.clients.remove(sock)
+        return stage
 
     def participant(self, name: str | None = None, token: str | None = None) -> Participant:
         sock = self.connect()

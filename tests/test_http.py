@@ -94,12 +94,14 @@ def test_a_new_workshop_has_the_default_agenda(client: FlaskClient) -> None:
         "code": body["code"],
         "join_url": f"http://localhost/j/{body['code']}",
         "participant_count": 0,
+        "lobby": True,
     }
     stages = snapshot["stages"]
-    assert [(s["key"], s["title"], s["phase"]) for s in stages] == [
-        ("vision", "Vision", "brainstorm"),
-        ("goals", "Goals", "pending"),
-        ("projects", "Projects", "pending"),
+    # The workshop opens in its lobby: the first stage is current, nothing is open yet.
+    assert [(s["key"], s["title"], s["phase"], s["step"]) for s in stages] == [
+        ("vision", "Vision", "pending", -1),
+        ("goals", "Goals", "pending", -1),
+        ("projects", "Projects", "pending", -1),
     ]
     assert [s["select_count"] for s in stages] == [1, 3, 5]
     for stage in stages:
@@ -110,7 +112,7 @@ def test_a_new_workshop_has_the_default_agenda(client: FlaskClient) -> None:
         )
         assert "our organisation" in stage["prompt"]
     assert "3 years" in stages[0]["prompt"]
-    assert snapshot["current"] == {"stage_id": stages[0]["id"], "phase": "brainstorm"}
+    assert snapshot["current"] == {"stage_id": stages[0]["id"], "phase": "pending"}
     assert snapshot["plan"] is None
 
 

@@ -92,6 +92,7 @@ def test_a_restart_keeps_every_acknowledged_change(server: Server) -> None:
     ana, ben, cy = (room.participant(name) for name in ("Ana", "Ben", "Cy"))
     stages = room.stage_ids()
     vision, goals, projects = stages["vision"], stages["goals"], stages["projects"]
+    phase(fac, vision, "brainstorm")  # everyone joined in the lobby; the facilitator starts
 
     v = [submit(p, vision, f"Vision {n}") for n, p in enumerate((ana, ben, cy, ana))]
     phase(fac, vision, "vote")
@@ -161,7 +162,7 @@ def test_a_restart_keeps_every_acknowledged_change(server: Server) -> None:
 
 def test_the_finished_plan_is_the_same_bytes_after_a_restart(server: Server) -> None:
     app = server()
-    room = Room.create(app, app.test_client(), title="Acme 2030")
+    room = Room.started(app, app.test_client(), title="Acme 2030")
     fac = room.facilitator()
     ana = room.participant("Ana")
     vision = room.stage_ids()["vision"]
