@@ -293,6 +293,22 @@ def mid_word_breaks(page: Page) -> list[str]:
     )
 
 
+def structure(page: Page) -> str:
+    """The page's element structure without text (tags and classes, in order): two phones
+    with the same structure get the same axe-core findings, whatever their widths."""
+    signature: str = page.evaluate(
+        """() => {
+          let hash = 0;
+          const parts = [...document.body.querySelectorAll("*")].map((el) =>
+            el.tagName + "." + (typeof el.className === "string" ? el.className : "") +
+            (el.hidden ? "!" : "")).join("|");
+          for (let i = 0; i < parts.length; i++) hash = (hash * 31 + parts.charCodeAt(i)) | 0;
+          return `${parts.length}:${hash}`;
+        }"""
+    )
+    return signature
+
+
 _AXE_SOURCE: str | None = None
 
 

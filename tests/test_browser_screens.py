@@ -69,6 +69,8 @@ class Report:
     phases: int = 0
     where: str = ""
     costs: dict[str, float] = field(default_factory=dict)
+    axe_runs: int = 0
+    axe_skipped: int = 0
 
     @contextlib.contextmanager
     def cost(self, what: str) -> Iterator[None]:
@@ -110,6 +112,8 @@ class Report:
             f"{self.shots}",
             "time spent: "
             + ", ".join(f"{what} {seconds:.0f} s" for what, seconds in self.costs.items()),
+            f"axe-core ran {self.axe_runs} times; {self.axe_skipped} screens had the structure "
+            "of one already checked in the same phase",
             *self.timings,
             "",
             "== Journey (what the test could not do through the UI) ==",
@@ -246,10 +250,23 @@ class Room:
             with self.report.cost("screenshots"):
                 screens.shot(page, f"{phase}-{view.name}", self.report.shots)
         with self.report.cost("axe"):
+            # axe-core once per distinct structure of a kind of screen: the five phones
+            # usually draw the same elements at five widths (what differs with the width,
+            # overflow, text size and targets, the checks above measure on every phone).
+            checked: dict[tuple[str, str], str] = {}
+            copies: dict[str, str] = {}
             for view in self.views.values():
+                shape = (view.kind, screens.structure(view.page))
+                if shape in checked:
+                    copies[view.name] = checked[shape]
+                    continue
+                checked[shape] = view.name
                 screens.start_axe(view.page)
             for view in self.views.values():
-                self.report.add(phase, view.name, screens.axe_findings(view.page))
+                if view.name not in copies:
+                    self.report.add(phase, view.name, screens.axe_findings(view.page))
+            self.report.axe_runs += len(checked)
+            self.report.axe_skipped += len(copies)
         self.report.phases += 1
         self.report.timings.append(f"  {phase}: measured in {time.monotonic() - started:.1f} s")
 
