@@ -34,6 +34,7 @@ function figures(stage, r) {
     return `impact ${r.impact.toFixed(1)} · effort ${effort}${r.quadrant ? ` · ${QUADRANTS[r.quadrant]}` : ""}`;
   }
   if (kind === "rank" && !dots) return "not shortlisted";
+  if (!kind && !dots) return ""; // nothing scored these items: no figures to show
   return plural(r.votes, "dot", "dots");
 }
 
@@ -98,7 +99,13 @@ function consoleView(ctx) {
 function projectorView(ctx) {
   const { stage } = ctx;
   if (!stage.results.length) return el("p", { class: "prompt" }, "This stage ended without ideas.");
-  return [decisionSentence(stage), resultsChart(stage), el("p", { class: "muted present-count-line" }, selectionNote(stage))];
+  const scored = stage.decision || stage.steps.some((step) => step.kind === "vote");
+  return [
+    decisionSentence(stage),
+    // Without a scoring step there is nothing to draw bars of: the list, selected ones ticked.
+    scored ? resultsChart(stage) : resultsList(stage, { className: "present-results fit-list", figures, badges }),
+    el("p", { class: "muted present-count-line" }, selectionNote(stage)),
+  ];
 }
 
 export default {
