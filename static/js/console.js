@@ -564,7 +564,8 @@ function addItemForm(stage) {
     }
   };
   const details = el("details", { class: "add-item", open: addItemOpen ?? stage.phase === "pending" },
-    el("summary", {}, `Add items to ${stage.title}`),
+    // Kept at the click itself: a details made open fires "toggle" too, which is no choice.
+    el("summary", { onclick: (event) => { addItemOpen = !event.currentTarget.parentElement.open; } }, `Add items to ${stage.title}`),
     el("form", { class: "stack", onsubmit: submit, "aria-label": `Add an item to ${stage.title}` },
       el("div", {},
         el("label", { for: "new-item" }, "Item"),
@@ -575,7 +576,6 @@ function addItemForm(stage) {
       el("button", { type: "submit", class: "primary", dataset: { focus: "add-item" } }, "Add item"),
     ),
   );
-  details.addEventListener("toggle", () => { addItemOpen = details.open; });
   return details;
 }
 

@@ -243,7 +243,9 @@ function textField(id, label, value, onInput, attrs = {}) {
   );
 }
 
-function itemForm(ctx, item) {
+const opened = new Map(); // item id -> open or not, as the facilitator chose; kept across redraws
+
+function itemForm(ctx, item, current) {
   const { stage } = ctx;
   const fields = stage.item_fields || ["text"];
   const values = drafts.get(item.id) || formValues(item, fields);
@@ -312,8 +314,15 @@ function itemForm(ctx, item) {
   const suggestions = (stage.suggestions || []).filter((s) => s.idea_id === item.id);
   const marks = store.get(adoptedKey(ctx), {});
   const open = suggestions.filter((s) => marks[s.id] !== "dismissed");
-  return el("li", { class: "card define-item" },
-    el("h3", {}, wording(item)),
+  const dirty = isDirty(item, fields);
+  const unfolded = dirty || (opened.has(item.id) ? opened.get(item.id) : item.id === current);
+  const filled = Object.entries(item.fields || {}).filter(([name]) => name !== "text").map(([name]) => fieldLabel(stage.key, name));
+  return el("li", { class: "card define-item" }, el("details", { class: "console-item", open: unfolded },
+    el("summary", { onclick: (event) => { opened.set(item.id, !event.currentTarget.parentElement.open); } },
+      el("span", { class: "summary-title" }, wording(item)),
+      el("span", { class: "summary-state" },
+        el("span", { class: "warn-text", id: `dirty-${item.id}` }, dirty ? "Unsaved changes" : ""),
+        el("span", { class: filled.length ? "good" : "muted" }, filled.length ? `✓ ${filled.join(", ")}` : "Not filled in yet"))),
     linksView(ctx.state, stage, item),
     el("form", {
       class: "define-form", "aria-label": `Fields of: ${wording(item)}`,
@@ -322,7 +331,6 @@ function itemForm(ctx, item) {
     el("div", { class: "define-grid" }, parts),
     el("div", { class: "row" },
       el("button", { type: "submit", class: "primary", disabled: !ctx.active, dataset: { focus: id("save") } }, "Save"),
-      el("span", { class: "muted small", id: `dirty-${item.id}`, role: "status" }, isDirty(item, fields) ? "Unsaved changes" : ""),
     )),
     open.length ? el("section", { class: "suggestions", "aria-label": "Suggestions from the room" },
       el("h4", {}, `Suggestions from the room (${open.length})`),
@@ -336,15 +344,20 @@ function itemForm(ctx, item) {
           onclick: () => dismiss(ctx, s) }, "Dismiss"),
       ))),
     ) : null,
-  );
+  ));
 }
 
 function consoleView(ctx) {
   const items = stageItems(ctx.stage);
   if (!items.length) return el("p", { class: "muted" }, "This stage has no items to define.");
+  // The item to fill in now: the first with nothing filled in. It opens by itself (and so does
+  // any item with unsaved changes); the others fold to one line, so the Next button and the
+  // item at hand stay in view however long the list.
+  const current = (items.find((item) => !Object.keys(item.fields || {}).some((name) => name !== "text")) || {}).id;
   return el("div", {},
-    el("p", { class: "muted small" }, "Fill in each item with the room. Suggestions from phones appear under their item."),
-    el("ul", { class: "define-board" }, items.map((item) => itemForm(ctx, item))),
+    el("p", { class: "muted small" }, "Fill in each item with the room. Suggestions from phones appear under their item. ",
+      `${definedCount(items)} of ${plural(items.length, "item", "items")} filled in.`),
+    el("ul", { class: "define-board" }, items.map((item) => itemForm(ctx, item, current))),
   );
 }
 
@@ -361,7 +374,7 @@ function projectorView(ctx) {
     el("div", { class: "big-stats" },
       el("div", {}, el("strong", {}, `${definedCount(items)}/${items.length}`), el("span", { class: "muted" }, "items filled in")),
     ),
-    el("ul", { class: "present-items" }, items.map((item) => itemCard(state, stage, item, {
+    el("ul", { class: "present-items fit-list" }, items.map((item) => itemCard(state, stage, item, {
       extra: fieldsView(stage, item) ? null : el("p", { class: "muted" }, "To be filled in"),
     }))),
   ];

@@ -98,55 +98,70 @@ function confirm(ctx, item, parentIds) {
   return ctx.act("link:confirm", { idea_id: item.id, parent_ids: [...parentIds].sort((a, b) => a - b) });
 }
 
-function consoleView(ctx) {
+const opened = new Map(); // item id -> open or not, as the facilitator chose; kept across redraws
+
+/** One item to settle, collapsible: its summary says what it serves (or that nothing does yet). */
+function linkItem(ctx, item, groups, proposals, linkers, current) {
   const { stage, state } = ctx;
+  const counts = proposals[String(item.id)] || {};
+  const confirmed = new Set(item.links || []);
+  const most = Object.entries(counts)
+    .filter(([, n]) => linkers > 0 && n * 2 >= linkers).map(([id]) => Number(id));
+  const same = most.length === confirmed.size && most.every((id) => confirmed.has(id));
+  const proposed = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const open = opened.has(item.id) ? opened.get(item.id) : item.id === current;
+  return el("li", { class: "card link-item" }, el("details", { class: "console-item", open },
+    el("summary", { onclick: (event) => { opened.set(item.id, !event.currentTarget.parentElement.open); } },
+      el("span", { class: "summary-title" }, wording(item)),
+      el("span", { class: confirmed.size ? "summary-state good" : "summary-state muted" },
+        confirmed.size ? `✓ ${plural(confirmed.size, "link", "links")} confirmed`
+          : proposed ? `${plural(proposed, "proposal", "proposals")}, none confirmed` : "No link yet")),
+    el("div", { class: "row item-tools" },
+      el("button", {
+        type: "button", class: "small", disabled: !ctx.active || !most.length || same,
+        title: "Confirm the parents at least half of those who linked proposed",
+        onclick: () => confirm(ctx, item, most),
+      }, "Confirm what most proposed")),
+    groups.map((group) => el("div", { class: "link-group" },
+      el("p", { class: "link-level" }, group.stage.title, " ", natureBadge(group.stage.key)),
+      group.items.map((parent) => {
+        const id = `confirm-${item.id}-${parent.id}`;
+        const n = counts[String(parent.id)] || 0;
+        return el("label", { class: "check", for: id },
+          el("input", {
+            type: "checkbox", id, checked: confirmed.has(parent.id), disabled: !ctx.active,
+            dataset: { focus: id },
+            onchange: (event) => {
+              const next = new Set(confirmed);
+              if (event.target.checked) next.add(parent.id); else next.delete(parent.id);
+              confirm(ctx, item, next);
+            },
+          }),
+          el("span", { class: "grow" }, wording(parent)),
+          el("span", { class: n ? "count-pill" : "count-pill zero" }, plural(n, "proposal", "proposals")));
+      }),
+    )),
+    linksView(state, stage, item) || el("p", { class: "muted small" }, "No link confirmed yet."),
+  ));
+}
+
+function consoleView(ctx) {
+  const { stage } = ctx;
   const items = stageItems(stage);
   const groups = parentGroups(ctx);
   if (!groups.length) return noParents();
   if (!items.length) return el("p", { class: "muted" }, "This stage has no items to link.");
   const proposals = stage.link_proposals || {};
   const linkers = (stage.progress || {}).linkers || 0;
+  // The item to settle now: the first with no confirmed link. It opens by itself; the others
+  // stay folded to one line each, so a long list and the Next button stay in view.
+  const current = (items.find((item) => !(item.links || []).length) || {}).id;
+  const done = items.filter((item) => (item.links || []).length).length;
   return el("div", {},
     el("p", { class: "muted small" },
-      "Tick to confirm what each item serves; the numbers are the room's proposals. Confirmed links go into the plan."),
-    el("ul", { class: "link-board" }, items.map((item) => {
-      const counts = proposals[String(item.id)] || {};
-      const confirmed = new Set(item.links || []);
-      const most = Object.entries(counts)
-        .filter(([, n]) => linkers > 0 && n * 2 >= linkers).map(([id]) => Number(id));
-      const same = most.length === confirmed.size && most.every((id) => confirmed.has(id));
-      return el("li", { class: "card link-item" },
-        el("div", { class: "spread" },
-          el("h3", {}, wording(item)),
-          el("button", {
-            type: "button", class: "small", disabled: !ctx.active || !most.length || same,
-            title: "Confirm the parents at least half of those who linked proposed",
-            onclick: () => confirm(ctx, item, most),
-          }, "Confirm what most proposed"),
-        ),
-        groups.map((group) => el("div", { class: "link-group" },
-          el("p", { class: "link-level" }, group.stage.title, " ", natureBadge(group.stage.key)),
-          group.items.map((parent) => {
-            const id = `confirm-${item.id}-${parent.id}`;
-            const n = counts[String(parent.id)] || 0;
-            return el("label", { class: "check", for: id },
-              el("input", {
-                type: "checkbox", id, checked: confirmed.has(parent.id), disabled: !ctx.active,
-                dataset: { focus: id },
-                onchange: (event) => {
-                  const next = new Set(confirmed);
-                  if (event.target.checked) next.add(parent.id); else next.delete(parent.id);
-                  confirm(ctx, item, next);
-                },
-              }),
-              el("span", { class: "grow" }, wording(parent)),
-              el("span", { class: n ? "count-pill" : "count-pill zero", "aria-label": plural(n, "proposal", "proposals") },
-                plural(n, "proposal", "proposals")));
-          }),
-        )),
-        linksView(state, stage, item) || el("p", { class: "muted small" }, "No link confirmed yet."),
-      );
-    })),
+      "Tick to confirm what each item serves; the numbers are the room's proposals. Confirmed links go into the plan. ",
+      `${done} of ${plural(items.length, "item", "items")} settled.`),
+    el("ul", { class: "link-board" }, items.map((item) => linkItem(ctx, item, groups, proposals, linkers, current))),
   );
 }
 
@@ -162,7 +177,7 @@ function projectorView(ctx) {
       el("div", {}, el("strong", {}, `${progress.linkers || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have proposed links")),
       el("div", {}, el("strong", {}, `${confirmed}/${items.length}`), el("span", { class: "muted" }, "items linked")),
     ),
-    el("ul", { class: "present-items" }, items.map((item) => itemCard(state, stage, item, {
+    el("ul", { class: "present-items fit-list" }, items.map((item) => itemCard(state, stage, item, {
       extra: !(item.links || []).length && !isIndependent(state, stage, item)
         ? el("p", { class: "serves muted" }, "Not linked yet") : null,
     }))),
