@@ -99,10 +99,10 @@ function consoleView(ctx) {
 function projectorView(ctx) {
   const { stage } = ctx;
   if (!stage.results.length) return el("p", { class: "prompt" }, "This stage ended without ideas.");
-  const scored = stage.decision || stage.steps.some((step) => step.kind === "vote");
+  // Bars need scores: none without a scoring step, nor when nobody took part in it.
+  const scored = stage.decision ? stage.decision.voters > 0 : stage.results.some((r) => r.votes > 0);
   return [
     decisionSentence(stage),
-    // Without a scoring step there is nothing to draw bars of: the list, selected ones ticked.
     scored ? resultsChart(stage) : resultsList(stage, { className: "present-results fit-list", figures, badges }),
     el("p", { class: "muted present-count-line" }, selectionNote(stage)),
   ];

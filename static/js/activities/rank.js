@@ -161,7 +161,8 @@ function projectorView(ctx) {
   const { stage, state } = ctx;
   const progress = stage.progress || {};
   const ranked = `${progress.rankers || 0}/${state.workshop.participant_count}`;
-  if (stepRevealed(stage)) {
+  const someRanked = Boolean(stage.decision && stage.decision.voters);
+  if (stepRevealed(stage) && someRanked) {
     const rows = standings(stage);
     return [
       decisionSentence(stage),
@@ -178,6 +179,7 @@ function projectorView(ctx) {
       (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
     ),
     previousRound(stage),
+    stepRevealed(stage) ? el("p", { class: "decision-sentence" }, "Nobody has ranked yet: the room's order appears with the first rankings.") : null,
     el("h2", {}, "Shortlist"),
     el(stage.shortlist_ranked ? "ol" : "ul", { class: "present-results fit-list" }, stage.shortlist.map((id, i) => {
       const idea = stage.ideas.find((item) => item.id === id);
