@@ -269,12 +269,13 @@ def mid_word_breaks(page: Page) -> list[str]:
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const parent = node.parentElement;
-      if (!parent || !/\\S{3,}/.test(node.nodeValue)) continue;
+      // A word: letters and digits (a line may break after a hyphen or a slash).
+      if (!parent || !/[\\p{L}\\p{N}]{3,}/u.test(node.nodeValue)) continue;
       if (!parent.checkVisibility({ checkVisibilityCSS: true })) continue;
       if (parent.closest("svg, script, style")) continue;
       const style = getComputedStyle(parent);
       if (style.hyphens === "auto" || /^(pre|nowrap)$/.test(style.whiteSpace)) continue;
-      const words = node.nodeValue.matchAll(/\\S{3,}/g);
+      const words = node.nodeValue.matchAll(/[\\p{L}\\p{N}]{3,}/gu);
       for (const match of words) {
         const range = document.createRange();
         range.setStart(node, match.index);

@@ -21,6 +21,7 @@ lists everything. With SCREENS_REPORT=<folder> set, the findings go to
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -447,7 +448,7 @@ def send_ideas(room: Room, stage: dict[str, Any], ideas: list[str]) -> None:
 
 def each_phone(room: Room, what: str, act: Callable[[int, Page], None]) -> None:
     for i, phone in enumerate(room.phones()):
-        room.attempt(f"phone{PHONE_WIDTHS[i]}: {what}", lambda i=i, phone=phone: act(i, phone))
+        room.attempt(f"phone{PHONE_WIDTHS[i]}: {what}", functools.partial(act, i, phone))
 
 
 def dots(i: int, phone: Page) -> None:
