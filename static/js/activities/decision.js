@@ -253,3 +253,16 @@ export function previousRound(stage) {
     el("ol", {}, last.items.slice(0, 10).map((item) => el("li", {}, ideaText(stage, item.idea_id),
       el("span", { class: "muted small" }, ` · ${item.score}`)))));
 }
+
+/** Round 1's leading items in one line, for the projector during round 2 (nobody clicks there). */
+export function previousRoundLine(stage, limit = 5) {
+  const rounds = (stage.rounds || []).filter((r) => r.step === stage.step);
+  if (!rounds.length) return null;
+  const last = rounds[rounds.length - 1];
+  const shown = last.items.slice(0, limit);
+  const more = last.items.length - shown.length;
+  return el("p", { class: "previous-round-line" },
+    el("strong", {}, `Round ${last.round}: `),
+    shown.map((item, i) => [i ? " · " : "", el("span", { class: "place" }, `${i + 1} `), ideaText(stage, item.idea_id)]),
+    more > 0 ? el("span", { class: "muted" }, ` · + ${more} more`) : null);
+}

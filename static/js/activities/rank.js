@@ -5,7 +5,7 @@
 import { barChart } from "../chart.js";
 import { el, ideaText, plural } from "../common.js";
 import { wording } from "../items.js";
-import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
+import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, previousRoundLine, roundTools, stepRevealed } from "./decision.js";
 
 const METHODS = { borda: "Borda count", schulze: "Schulze method" };
 
@@ -178,7 +178,7 @@ function projectorView(ctx) {
       el("div", {}, el("strong", {}, ranked), el("span", { class: "muted" }, "have ranked")),
       (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
     ),
-    previousRound(stage),
+    previousRoundLine(stage),
     stepRevealed(stage) ? el("p", { class: "decision-sentence" }, "Nobody has ranked yet: the room's order appears with the first rankings.") : null,
     el("h2", {}, "Shortlist"),
     el(stage.shortlist_ranked ? "ol" : "ul", { class: "present-results fit-list" }, stage.shortlist.map((id, i) => {

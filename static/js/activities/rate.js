@@ -4,7 +4,7 @@
 
 import { el, plural } from "../common.js";
 import { wording } from "../items.js";
-import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
+import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, previousRoundLine, roundTools, stepRevealed } from "./decision.js";
 import { consoleIdeas, noIdeas, wall } from "./ideas.js";
 
 const SCALES = [
@@ -238,7 +238,7 @@ function projectorView(ctx) {
       el("div", {}, el("strong", {}, rated), el("span", { class: "muted" }, "have rated")),
       (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
     ),
-    previousRound(stage), wall(stage.ideas),
+    previousRoundLine(stage), wall(stage.ideas),
   ];
 }
 
