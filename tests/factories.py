@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -162,3 +163,31 @@ class Room:
         for sock in self.clients:
             if sock.is_connected():
                 sock.disconnect()
+
+
+# --------------------------------------------------------------------------- the console page
+
+
+def start_from_console(console: Any) -> None:
+    """Start the workshop from the console's lobby (a Playwright page): click Start, as a
+    facilitator does once the room has joined, and wait until the lobby gives way."""
+    from playwright.sync_api import expect
+
+    start = console.locator("#start-workshop")
+    expect(start).to_be_visible()
+    expect(start).to_be_enabled()
+    start.click()
+    expect(console.locator("#lobby")).to_be_hidden()
+    expect(console.locator("#next-step")).to_be_visible()
+
+
+def next_from_console(console: Any, action: str) -> None:
+    """Click the console's one Next button, once it offers `action`, written as the old step
+    buttons were ("Close ideas, start dot vote", "Open Mission"): Next's title says the same
+    ("Close ideas and start dot vote.", "Open Mission and start brainstorm.")."""
+    from playwright.sync_api import expect
+
+    button = console.locator("#next-step")
+    title = action.replace(", ", " and ", 1)
+    expect(button).to_have_attribute("title", re.compile("^" + re.escape(title)))
+    button.click()

@@ -15,6 +15,7 @@ from playwright import sync_api
 from playwright.sync_api import Browser
 
 from tests.chromium import launched, skip_module_without_chromium
+from tests.factories import next_from_console, start_from_console
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -55,7 +56,9 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     assert "#key=" in console.inner_text("#key-link")
     code = console.inner_text("#ws-code").strip()
     assert re.fullmatch(r"[A-Z0-9]{6}", code)
-    expect(console.locator("#stage-panel")).to_contain_text("Vision")
+    # It opens in the lobby: who has joined, and Start.
+    expect(console.locator("#lobby")).to_be_visible()
+    expect(console.locator("#start-workshop")).to_be_visible()
 
     # The room's screen, opened from the console on a projector-sized page.
     wall = browser.new_context(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
@@ -63,7 +66,7 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     projector.on("pageerror", lambda exc: errors.append(f"projector: {exc}"))
     projector.goto(server.url + str(console.get_attribute("#open-projector", "href")))
     expect(projector.locator("#code")).to_have_text(code)
-    expect(projector.locator("#main")).to_contain_text("Vision")
+    expect(projector.locator("#main")).to_contain_text("Harbour strategy 2030")
     assert projector.locator(".present-qr img").evaluate("img => img.naturalWidth") > 0
 
     # A participant on a phone-sized screen joins by typing the code on the start page.
@@ -79,6 +82,14 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     phone.get_by_role("button", name="Join the workshop").click()
     expect(phone.locator("#who")).to_have_text("You: Ana")
     expect(console.locator("#ws-count")).to_have_text("1")
+    expect(console.locator("#lobby-count")).to_have_text("1")
+    expect(phone.locator("#idea-text")).to_have_count(0)  # nothing to write in the lobby
+
+    # The facilitator starts the workshop: the first brainstorm opens on every screen.
+    start_from_console(console)
+    expect(console.locator("#stage-panel")).to_contain_text("Vision")
+    expect(projector.locator("#main")).to_contain_text("Vision")
+    expect(phone.locator("#idea-text")).to_be_visible()
 
     # Brainstorm: two ideas from the phone appear live on the console.
     for text in ("A carbon-neutral harbour", "The best employer on the coast"):
@@ -123,7 +134,7 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     expect(phone.locator("#stage-view")).not_to_contain_text("Sending…")
 
     # Vote: the facilitator opens the vote; the phone spends 3 dots and sees 2 left.
-    console.get_by_role("button", name="Close ideas, start dot vote").click()
+    next_from_console(console, "Close ideas, start dot vote")
     expect(phone.locator("#stage-view")).to_contain_text("Spend your dots")
     expect(phone.locator(".dots-left")).to_contain_text("5 dots left")
     add = phone.get_by_role("button", name="Add a dot")
@@ -143,7 +154,7 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
 
     # Rank: totals are still hidden, so the phone gets the shortlist in writing order (the
     # console sees it by dots); the phone moves the idea it prefers to the top.
-    console.get_by_role("button", name="Close voting, start ranking").click()
+    next_from_console(console, "Close voting, start ranking")
     expect(phone.locator("#stage-view")).to_contain_text("Put the shortlist in order")
     items = phone.locator(".rank-item .rank-text")
     expect(items.nth(0)).to_contain_text("A carbon-neutral harbour")
@@ -156,7 +167,7 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     assert focused and "The best employer on the coast" in focused
 
     # Done: the phone's ranking decides (Borda), shown on the phone.
-    console.get_by_role("button", name="Close ranking, show results").click()
+    next_from_console(console, "Close ranking, show results")
     first = phone.locator(".results li").first
     expect(first).to_contain_text("The best employer on the coast")
     expect(first).to_have_class(re.compile("selected"))
@@ -210,6 +221,8 @@ def test_phone_reorders_the_shortlist_by_dragging(server: LiveServer, browser: o
     try:
         key = {"workshop_id": created["id"], "key": created["facilitator_key"]}
         stage_id = facilitator.call("facilitate", key)["state"]["stages"][0]["id"]
+        # Out of the lobby: the first brainstorm opens.
+        assert facilitator.call("stage:phase", {"stage_id": stage_id, "phase": "brainstorm"})["ok"]
 
         context = browser.new_context(  # type: ignore[attr-defined]
             viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True

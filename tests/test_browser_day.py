@@ -12,18 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
 from tests.chromium import launched, skip_module_without_chromium
+from tests.factories import next_from_console, start_from_console
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
 
 skip_module_without_chromium()
 
-DESK = {"width": 1280, "height": 800}
-WALL = {"width": 1920, "height": 1080}
-PHONE = {"width": 390, "height": 844}
+DESK: ViewportSize = {"width": 1280, "height": 800}
+WALL: ViewportSize = {"width": 1920, "height": 1080}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -40,7 +41,7 @@ class Screens:
         self.pages: dict[str, Page] = {}
         self.errors: list[str] = []
 
-    def open(self, name: str, viewport: dict[str, int], *, phone: bool = False) -> Page:
+    def open(self, name: str, viewport: ViewportSize, *, phone: bool = False) -> Page:
         """A new browser context (its own storage, like a separate device) with one page."""
         context = self.browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
         self.contexts.append(context)
@@ -146,11 +147,14 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
     key = facilitator_key(console)
     code = console.locator("#ws-code").inner_text().strip()
     agenda_url = f"{server.url}/api/workshops/{workshop_id}/agenda"
-    # Before anyone sends anything, even the open vision brainstorm can still be edited.
+    # In the lobby every stage can be edited.
     assert [s["started"] for s in api(agenda_url, key)["stages"]] == [False, False, False]
 
     phone = screens.join(code, "Ana")
+    start_from_console(console)
     expect(phone.locator(".stage-head")).to_contain_text("Vision · Brainstorm")
+    # Before anyone sends anything, even the open vision brainstorm can still be edited.
+    assert [s["started"] for s in api(agenda_url, key)["stages"]] == [False, False, False]
     send_idea(phone, console, "A riverside everyone can reach")
     original = api(agenda_url, key)["stages"]
     assert [(s["key"], s["started"]) for s in original] == [
@@ -265,7 +269,7 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
     expect(agenda.get_by_role("listitem")).to_have_count(3)
     expect(agenda.get_by_role("listitem")).to_contain_text(["Our river vision", "Risks", "Goals"])
     agenda.get_by_role("button", name=re.compile("^Risks")).click()
-    console.get_by_role("button", name="Open Risks").click()
+    console.get_by_role("button", name="Open Risks now").click()
     expect(head).to_contain_text("Risks · Brainstorm")
     expect(head.locator(".prompt")).to_have_text("What could stop us from getting there?")
 
@@ -316,8 +320,9 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
 
 
 def advance(console: Page, button: str, phones: list[Page], kicker: str) -> None:
-    """The console moves on with one of its buttons; every phone follows."""
-    console.get_by_role("button", name=button, exact=True).click()
+    """The console moves on with its Next button, doing what `button` says; every phone
+    follows."""
+    next_from_console(console, button)
     for phone in phones:
         expect(phone.locator(".stage-head .kicker")).to_have_text(kicker)
 
@@ -407,12 +412,17 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
     projector.goto(server.url + str(console.get_attribute("#open-projector", "href")))
     expect(projector.locator("#code")).to_have_text(code)
     wall = projector.locator("#main")
-    expect(wall).to_contain_text("Vision · Brainstorm")
+    expect(wall).to_contain_text("Riverside day")  # the lobby
 
+    # Everyone joins in the lobby; then the facilitator starts.
     ana, ben, cleo = (screens.join(code, name) for name in ("Ana", "Ben", "Cleo"))
     phones = [ana, ben, cleo]
     expect(console.locator("#ws-count")).to_have_text("3")
     expect(projector.locator("#count")).to_have_text("3")
+    start_from_console(console)
+    for phone in phones:
+        expect(phone.locator(".stage-head .kicker")).to_have_text("Vision · Brainstorm")
+    expect(wall).to_contain_text("Vision · Brainstorm")
 
     # Vision: two ideas; the dots favour the first, the ranking the second, and ranking decides.
     send_idea(ana, console, VISION[0])
@@ -566,7 +576,7 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
     advance(console, "Close linking, start defining", phones, "Action items · Define")
     fill_in(console, ACTION, {"Owner": "Fay Lee", "Due": "2026-03-31"})
 
-    console.get_by_role("button", name="Finish workshop and create the plan").click()
+    next_from_console(console, "Finish the workshop and create the plan")
     finish = console.get_by_role("dialog", name="Finish the workshop?")
     expect(finish).to_contain_text("nobody can add ideas")
     finish.get_by_role("button", name="Finish and create the plan").click()

@@ -20,6 +20,7 @@ import socketio
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
 from tests.chromium import launched, skip_module_without_chromium
+from tests.factories import next_from_console, start_from_console
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -215,7 +216,7 @@ def test_phone_allocates_points_with_a_cap_and_sees_totals_only_after_the_reveal
     console = room.console()
     phone = room.phone("Ana")
     ben = room.participant("Ben")
-    console.get_by_role("button", name="Open Strategic goals").click()
+    start_from_console(console)
     expect(phone.locator("#stage-view")).to_contain_text("Strategic goals · Brainstorm")
 
     send_idea(phone, console, "Double container throughput")
@@ -225,7 +226,7 @@ def test_phone_allocates_points_with_a_cap_and_sees_totals_only_after_the_reveal
     expect(console.locator("#stage-panel")).to_contain_text("New cruise terminal")
     ids = room.idea_ids()
 
-    console.get_by_role("button", name="Close ideas, start allocating").click()
+    next_from_console(console, "Close ideas, start allocating")
     left = phone.locator("#points-left")
     expect(left).to_have_text("100 points left")
     expect(phone.locator("#stage-view")).to_contain_text("At most 60 on one idea")
@@ -306,7 +307,7 @@ def test_phone_allocates_points_with_a_cap_and_sees_totals_only_after_the_reveal
         },
     )
     expect(rows.nth(0).locator(".total")).to_have_text("65 points")
-    console.get_by_role("button", name="Close allocation, show results").click()
+    next_from_console(console, "Close allocation, show results")
     results = phone.locator(".results li")
     expect(results).to_have_count(3)
     expect(results.first).to_contain_text("Double container throughput")
@@ -333,11 +334,11 @@ def test_phone_rates_impact_and_effort_and_the_room_sees_the_scatter_after_the_r
     console = room.console()
     projector = room.projector()
     phone = room.phone("Ana")
-    console.get_by_role("button", name="Open Strategic goals").click()
+    start_from_console(console)
     for text in ("Shore power for ships", "Deepen the channel", "Harbour festival"):
         send_idea(phone, console, text)
 
-    console.get_by_role("button", name="Close ideas, start rating").click()
+    next_from_console(console, "Close ideas, start rating")
     expect(phone.locator("#stage-view")).to_contain_text("Rate impact and effort")
 
     def scale(idea: str, name: str) -> Locator:
@@ -416,7 +417,7 @@ def test_phone_rates_impact_and_effort_and_the_room_sees_the_scatter_after_the_r
     expect(phone.locator("svg.scatter")).to_be_visible()
 
     # The results: by mean impact, the quick win first.
-    console.get_by_role("button", name="Close rating, show results").click()
+    next_from_console(console, "Close rating, show results")
     results = phone.locator(".results li")
     expect(results).to_have_count(3)
     expect(results.first).to_contain_text("Shore power for ships")
@@ -445,7 +446,7 @@ def test_phone_ranks_twice_and_the_results_show_what_moved_by_the_schulze_method
     console = room.console()
     phone = room.phone("Ana")
     ben, cleo = room.participant("Ben"), room.participant("Cleo")
-    console.get_by_role("button", name="Open Strategic goals").click()
+    start_from_console(console)
     send_idea(phone, console, "Alpha quay")
     send_idea(phone, console, "Bravo terminal")
     stage_id = room.stage_id()
@@ -458,7 +459,7 @@ def test_phone_ranks_twice_and_the_results_show_what_moved_by_the_schulze_method
     )
 
     # Dots: Delta gets the fewest, so the shortlist of 3 is Alpha, Bravo and Charlie.
-    console.get_by_role("button", name="Close ideas, start dot vote").click()
+    next_from_console(console, "Close ideas, start dot vote")
     expect(phone.locator(".dots-left")).to_contain_text("5 dots left")
     for idea in ("Alpha quay", "Bravo terminal", "Charlie dock"):
         phone.get_by_role("group", name=f"Dots on: {idea}").get_by_role(
@@ -469,7 +470,7 @@ def test_phone_ranks_twice_and_the_results_show_what_moved_by_the_schulze_method
     send(ben, "votes:set", {"stage_id": stage_id, "votes": {str(bravo): 2, str(charlie): 1}})
     send(cleo, "votes:set", {"stage_id": stage_id, "votes": {str(alpha): 1, str(delta): 1}})
 
-    console.get_by_role("button", name="Close voting, start ranking").click()
+    next_from_console(console, "Close voting, start ranking")
     expect(phone.locator("#stage-view")).to_contain_text("Put the shortlist in order")
     items = phone.locator(".rank-item .rank-text")
     # Before the reveal the phone gets the shortlist in writing order.
@@ -528,7 +529,7 @@ def test_phone_ranks_twice_and_the_results_show_what_moved_by_the_schulze_method
     expect(shortlist.nth(2).locator(".moved")).to_have_text("▼ 1")
     expect(console.locator("#stage-panel")).to_contain_text("2 items have moved since round 1.")
 
-    console.get_by_role("button", name="Close ranking, show results").click()
+    next_from_console(console, "Close ranking, show results")
     for screen in (phone, console):
         results = screen.locator(".results li")
         expect(results).to_have_count(4)
@@ -565,7 +566,7 @@ def test_console_drags_ideas_of_a_private_brainstorm_into_a_theme_the_phone_vote
     projector = room.projector()
     phone = room.phone("Ana")
     other = room.participant("Ben")
-    console.get_by_role("button", name="Open Strategic goals").click()
+    start_from_console(console)
     expect(phone.locator("#stage-view")).to_contain_text("Private brainstorm")
     stage_id = room.stage_id()
     for text in ("Cleaner river", "More parks"):
@@ -603,7 +604,7 @@ def test_console_drags_ideas_of_a_private_brainstorm_into_a_theme_the_phone_vote
     expect(projector.locator("#main")).to_contain_text("Cheaper buses")
 
     # The vote is on the theme (one item, its ideas listed as also said) and the loose idea.
-    console.get_by_role("button", name="Close ideas, start dot vote").click()
+    next_from_console(console, "Close ideas, start dot vote")
     items = phone.locator(".vote-item")
     expect(items).to_have_count(2)
     expect(phone.locator("#stage-view")).to_contain_text("Green city")

@@ -370,7 +370,9 @@ def test_full_workshop_over_websocket_survives_a_restart(
     assert fac.wait_for("state") == ack["state"]
     stages = ack["state"]["stages"]
     assert [s["key"] for s in stages] == ["vision", "goals", "projects"]
-    assert [s["phase"] for s in stages] == ["brainstorm", "pending", "pending"]
+    # The workshop waits in its lobby; the first run_stage starts it.
+    assert [s["phase"] for s in stages] == ["pending", "pending", "pending"]
+    assert ack["state"]["workshop"]["lobby"] is True
     assert [s["select_count"] for s in stages] == [1, 3, 5]
 
     people: list[Person] = []
@@ -378,6 +380,7 @@ def test_full_workshop_over_websocket_survives_a_restart(
         peer = connect()
         joined = peer.ok("join", {"code": code, "name": name})
         assert joined["resumed"] is False and joined["participant"]["name"] == name
+        assert joined["state"]["workshop"]["lobby"] is True
         assert peer.wait_for("state")["me"]["id"] == joined["participant"]["id"]
         people.append(Person(name, peer, joined["token"], joined["participant"]["id"]))
     fac.wait_for("participants", lambda p: p["count"] == 3)
@@ -457,6 +460,9 @@ def test_acknowledged_writes_survive_sigkill(
 ) -> None:
     created = create_workshop(server)
     wid, code, key = created["id"], created["code"], created["facilitator_key"]
+    starter = connect()
+    first = starter.ok("facilitate", {"workshop_id": wid, "key": key})["state"]["stages"][0]
+    starter.ok("stage:phase", {"stage_id": first["id"], "phase": "brainstorm"})
     ana = connect()
     joined = ana.ok("join", {"code": code, "name": "Ana"})
     token, me_id = joined["token"], joined["participant"]["id"]
