@@ -117,9 +117,51 @@ function cutList(list) {
   return true;
 }
 
+/**
+ * What a fit depends on: the screen, the view's parts and the length of its lists. A tally
+ * every half second changes numbers, not this, so the last fit is tried first and checked
+ * with one layout instead of a search.
+ */
+function shapeOf() {
+  const parts = [...main.children].map((node) => `${node.tagName}.${node.className}`);
+  const lists = [...main.querySelectorAll(".fit-list")].map((list) => list.children.length);
+  return `${innerWidth}x${innerHeight}|${parts.join(",")}|${lists.join(",")}`;
+}
+
+let last = null; // {shape, fit, keep: [items kept per fit-list]}
+
+function reuse(shape) {
+  if (!last || last.shape !== shape) return false;
+  setFit(last.fit);
+  const lists = [...main.querySelectorAll(".fit-list")];
+  lists.forEach((list, i) => {
+    const items = [...list.children].filter((item) => !item.classList.contains("fit-more"));
+    if (last.keep[i] < items.length) cutTo(list, items, last.keep[i]);
+  });
+  if (!overflows()) return true;
+  restoreLists();
+  return false;
+}
+
+function remember(shape) {
+  const lists = [...main.querySelectorAll(".fit-list")];
+  last = {
+    shape,
+    fit: parseFloat(main.style.getPropertyValue("--fit")) || 1,
+    keep: lists.map((list) => [...list.children].filter((item) => !item.classList.contains("fit-more")).length),
+  };
+}
+
 /** Make #main fit the screen: scale the type, then cut lists. */
 export function fitScreen() {
   restoreLists();
+  const shape = shapeOf();
+  if (reuse(shape)) return;
+  fitAfresh();
+  remember(shape);
+}
+
+function fitAfresh() {
   setFit(1);
   if (!overflows()) return;
   const lowest = lowestFit();
@@ -280,10 +322,12 @@ function finishedView() {
 }
 
 function lobbyView() {
+  const first = currentStage(state) || state.stages[0];
   return [
     el("h1", { class: "lobby-title" }, state.workshop.title),
     el("p", { class: "lobby-call" }, "Join now with your phone"),
-    el("p", { class: "lobby-hint" }, "Scan the code or type the address. We start in a moment."),
+    el("p", { class: "lobby-hint" }, "Scan the code or type the address. ",
+      first ? `We start with ${first.title} in a moment.` : "We start in a moment."),
   ];
 }
 

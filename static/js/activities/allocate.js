@@ -104,7 +104,7 @@ function projectorView(ctx) {
   if (stepRevealed(stage)) {
     return [
       sentence(stage),
-      resultChart(stage, byPoints(stage.ideas), { value: (idea) => idea.points || 0, unit: POINTS, title: "Points per idea" }),
+      resultChart(stage, byPoints(stage.ideas), { value: (idea) => idea.points || 0, unit: POINTS, title: "Point totals" }),
       el("p", { class: "hint-line" }, `${progress.allocators || 0} of ${state.workshop.participant_count} allocated · ${plural(progress.points ?? 0, "point", "points")}`),
     ];
   }

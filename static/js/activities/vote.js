@@ -129,7 +129,7 @@ function projectorView(ctx) {
   if (stepRevealed(stage)) {
     return [
       sentence(stage),
-      resultChart(stage, byDots(stage.ideas), { value: (idea) => idea.votes || 0, unit: DOTS, title: "Dots per idea" }),
+      resultChart(stage, byDots(stage.ideas), { value: (idea) => idea.votes || 0, unit: DOTS, title: "Dot totals" }),
       el("p", { class: "hint-line" }, `${(stage.progress || {}).voters || 0} of ${state.workshop.participant_count} voted · ${plural((stage.progress || {}).dots ?? 0, "dot", "dots")}`),
     ];
   }
