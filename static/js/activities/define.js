@@ -244,6 +244,8 @@ function textField(id, label, value, onInput, attrs = {}) {
 }
 
 const opened = new Map(); // item id -> open or not, as the facilitator chose; kept across redraws
+const FOLD_FROM = 3; // a list this short stays unfolded: it fits the screen anyway
+const ALL = "all";
 
 function itemForm(ctx, item, current) {
   const { stage } = ctx;
@@ -252,8 +254,9 @@ function itemForm(ctx, item, current) {
   const edit = () => draftFor(item, fields);
   const id = (name) => `def-${item.id}-${name}`;
   const touched = () => {
-    const marker = document.getElementById(`dirty-${item.id}`);
-    if (marker) marker.textContent = isDirty(item, fields) ? "Unsaved changes" : "";
+    for (const marker of [document.getElementById(`dirty-${item.id}`), document.getElementById(`dirty-mark-${item.id}`)]) {
+      if (marker) marker.textContent = isDirty(item, fields) ? "Unsaved changes" : "";
+    }
   };
   const set = (name) => (value) => { edit()[name] = value; touched(); };
   const parts = [];
@@ -315,13 +318,13 @@ function itemForm(ctx, item, current) {
   const marks = store.get(adoptedKey(ctx), {});
   const open = suggestions.filter((s) => marks[s.id] !== "dismissed");
   const dirty = isDirty(item, fields);
-  const unfolded = dirty || (opened.has(item.id) ? opened.get(item.id) : item.id === current);
+  const unfolded = dirty || (opened.has(item.id) ? opened.get(item.id) : current === ALL || item.id === current);
   const filled = Object.entries(item.fields || {}).filter(([name]) => name !== "text").map(([name]) => fieldLabel(stage.key, name));
   return el("li", { class: "card define-item" }, el("details", { class: "console-item", open: unfolded },
     el("summary", { onclick: (event) => { opened.set(item.id, !event.currentTarget.parentElement.open); } },
-      el("span", { class: "summary-title" }, wording(item)),
+      el("h3", { class: "summary-title" }, wording(item)),
       el("span", { class: "summary-state" },
-        el("span", { class: "warn-text", id: `dirty-${item.id}` }, dirty ? "Unsaved changes" : ""),
+        el("span", { class: "warn-text", id: `dirty-mark-${item.id}` }, dirty ? "Unsaved changes" : ""),
         el("span", { class: filled.length ? "good" : "muted" }, filled.length ? `✓ ${filled.join(", ")}` : "Not filled in yet"))),
     linksView(ctx.state, stage, item),
     el("form", {
@@ -331,6 +334,7 @@ function itemForm(ctx, item, current) {
     el("div", { class: "define-grid" }, parts),
     el("div", { class: "row" },
       el("button", { type: "submit", class: "primary", disabled: !ctx.active, dataset: { focus: id("save") } }, "Save"),
+      el("span", { class: "muted small", id: `dirty-${item.id}`, role: "status" }, dirty ? "Unsaved changes" : ""),
     )),
     open.length ? el("section", { class: "suggestions", "aria-label": "Suggestions from the room" },
       el("h4", {}, `Suggestions from the room (${open.length})`),
@@ -353,7 +357,8 @@ function consoleView(ctx) {
   // The item to fill in now: the first with nothing filled in. It opens by itself (and so does
   // any item with unsaved changes); the others fold to one line, so the Next button and the
   // item at hand stay in view however long the list.
-  const current = (items.find((item) => !Object.keys(item.fields || {}).some((name) => name !== "text")) || {}).id;
+  const current = items.length <= FOLD_FROM ? ALL
+    : (items.find((item) => !Object.keys(item.fields || {}).some((name) => name !== "text")) || {}).id;
   return el("div", {},
     el("p", { class: "muted small" }, "Fill in each item with the room. Suggestions from phones appear under their item. ",
       `${definedCount(items)} of ${plural(items.length, "item", "items")} filled in.`),
@@ -417,6 +422,8 @@ export default {
     return [[`${definedCount(items)}/${items.length}`, "filled in"],
       [(ctx.stage.suggestions || []).length, plural((ctx.stage.suggestions || []).length, "suggestion", "suggestions").replace(/^\d+ /, "")]];
   },
+  status: (ctx) => (ctx.active && stageItems(ctx.stage).length
+    ? "Suggest a value for any item" : "Waiting for the facilitator"),
   phone: phoneView,
   console: consoleView,
   projector: projectorView,

@@ -92,6 +92,17 @@ function phoneView(ctx) {
   );
 }
 
+/** The phone's one line: what to do now. */
+function status(ctx) {
+  const items = stageItems(ctx.stage);
+  if (!ctx.active || !items.length || !parentGroups(ctx).length) return "Waiting for the facilitator";
+  const links = proposalsFor(ctx);
+  const linked = items.filter((item) => (links[String(item.id)] || []).length).length;
+  if (!linked) return "Tick what each item serves";
+  if (linked < items.length) return `${linked} of ${plural(items.length, "item", "items")} linked`;
+  return `All ${plural(items.length, "item", "items")} linked`;
+}
+
 // ------------------------------------------------------------------ console
 
 function confirm(ctx, item, parentIds) {
@@ -99,6 +110,8 @@ function confirm(ctx, item, parentIds) {
 }
 
 const opened = new Map(); // item id -> open or not, as the facilitator chose; kept across redraws
+const FOLD_FROM = 3; // a list this short stays unfolded: it fits the screen anyway
+const ALL = "all";
 
 /** One item to settle, collapsible: its summary says what it serves (or that nothing does yet). */
 function linkItem(ctx, item, groups, proposals, linkers, current) {
@@ -109,10 +122,10 @@ function linkItem(ctx, item, groups, proposals, linkers, current) {
     .filter(([, n]) => linkers > 0 && n * 2 >= linkers).map(([id]) => Number(id));
   const same = most.length === confirmed.size && most.every((id) => confirmed.has(id));
   const proposed = Object.values(counts).reduce((sum, n) => sum + n, 0);
-  const open = opened.has(item.id) ? opened.get(item.id) : item.id === current;
+  const open = opened.has(item.id) ? opened.get(item.id) : current === ALL || item.id === current;
   return el("li", { class: "card link-item" }, el("details", { class: "console-item", open },
     el("summary", { onclick: (event) => { opened.set(item.id, !event.currentTarget.parentElement.open); } },
-      el("span", { class: "summary-title" }, wording(item)),
+      el("h3", { class: "summary-title" }, wording(item)),
       el("span", { class: confirmed.size ? "summary-state good" : "summary-state muted" },
         confirmed.size ? `✓ ${plural(confirmed.size, "link", "links")} confirmed`
           : proposed ? `${plural(proposed, "proposal", "proposals")}, none confirmed` : "No link yet")),
@@ -155,7 +168,7 @@ function consoleView(ctx) {
   const linkers = (stage.progress || {}).linkers || 0;
   // The item to settle now: the first with no confirmed link. It opens by itself; the others
   // stay folded to one line each, so a long list and the Next button stay in view.
-  const current = (items.find((item) => !(item.links || []).length) || {}).id;
+  const current = items.length <= FOLD_FROM ? ALL : (items.find((item) => !(item.links || []).length) || {}).id;
   const done = items.filter((item) => (item.links || []).length).length;
   return el("div", {},
     el("p", { class: "muted small" },
@@ -197,6 +210,7 @@ export default {
     },
   },
   metrics: (ctx) => [[`${(ctx.stage.progress || {}).linkers || 0}/${ctx.state.workshop.participant_count}`, "proposed links"]],
+  status,
   phone: phoneView,
   console: consoleView,
   projector: projectorView,
