@@ -168,11 +168,26 @@ function collect() {
   return body;
 }
 
+const NOTHING_CHANGED = "Nothing has changed yet: correct a wording or fill in a field first.";
+const hasChanges = (body) => body.items.length > 0 || "facilitator" in body;
+
+// "Nothing has changed yet" goes as soon as something has.
+form.addEventListener("input", () => {
+  if (!errorBox.hidden && errorBox.textContent === NOTHING_CHANGED && plan && hasChanges(collect())) errorBox.hidden = true;
+});
+
+// Leaving the page with corrections not yet published asks first.
+window.addEventListener("beforeunload", (event) => {
+  if (!plan || !document.querySelector(".review-item") || !hasChanges(collect())) return;
+  event.preventDefault();
+  event.returnValue = "";
+});
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const body = collect();
-  if (!body.items.length && !("facilitator" in body)) {
-    errorBox.textContent = "Nothing has changed yet: correct a wording or fill in a field first.";
+  if (!hasChanges(body)) {
+    errorBox.textContent = NOTHING_CHANGED;
     errorBox.hidden = false;
     return;
   }
