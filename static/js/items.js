@@ -140,10 +140,11 @@ export function buildingOn(state, stage, { compact = false } = {}) {
   const earlier = state.stages.filter((s) => s.position < stage.position && s.decided && s.selected.length);
   if (!earlier.length) return null;
   if (compact) {
+    // One line per stage, cut with an ellipsis where the screen ends: the items are one run of
+    // text, so nothing past the edge is an element of its own.
     return el("ul", { class: "building-on compact", "aria-label": "Building on" }, earlier.map((s) => el("li", {},
       el("strong", {}, `${s.title}: `),
-      s.selected.map((item, i) => [i ? " · " : "", wording(item),
-        isIndependent(state, s, item) ? el("span", { class: "independent" }, " (independent)") : null]),
+      s.selected.map((item) => `${wording(item)}${isIndependent(state, s, item) ? " (independent)" : ""}`).join(" · "),
     )));
   }
   const key = `${state.workshop.id}:${stage.id}`;
