@@ -84,6 +84,7 @@ function svg(tag, attrs = {}, ...children) {
 const MARGIN = 7;
 const SPAN = 100 - 2 * MARGIN;
 const DOT_R = 2.4; // a point's radius, percent of the plot's width
+const LABELLED = 12; // points with a number and a legend line
 const px = (effort) => MARGIN + ((effort - 1) / 4) * SPAN;
 const py = (impact) => 100 - MARGIN - ((impact - 1) / 4) * SPAN;
 
@@ -167,16 +168,23 @@ function placedIdeas(stage) {
  * legend lists the numbers with each idea's quadrant and figures.
  */
 export function scatter(stage) {
-  const numbered = placedIdeas(stage).map((idea, i) => ({ idea, n: i + 1 }));
-  const chart = svg("svg", { viewBox: "0 0 100 100", class: "scatter", role: "img", preserveAspectRatio: "none",
+  const placed = placedIdeas(stage).map((idea, i) => ({ idea, n: i + 1 }));
+  // The best LABELLED get a number (and a legend line); more would bury the points under
+  // their labels. The rest are drawn as smaller dots, their spreads too.
+  const numbered = placed.slice(0, LABELLED);
+  const others = placed.slice(LABELLED);
+  const chart = svg("svg", { viewBox: "0 0 100 100", class: `scatter${placed.length > 10 ? " many" : ""}`, role: "img", preserveAspectRatio: "none",
     "aria-label": `Impact and effort of ${plural(numbered.length, "idea", "ideas")}: quick wins top left, big bets top right, fill-ins bottom left, money pits bottom right. The list below gives each idea's place.` },
   svg("rect", { x: 0, y: 0, width: 50, height: 50, class: "q quick_win" }),
   svg("rect", { x: 50, y: 0, width: 50, height: 50, class: "q big_bet" }),
   svg("rect", { x: 0, y: 50, width: 50, height: 50, class: "q fill_in" }),
   svg("rect", { x: 50, y: 50, width: 50, height: 50, class: "q money_pit" }),
-  svg("g", { class: "spreads" }, numbered.map(({ idea }) => svg("ellipse", {
+  svg("g", { class: "spreads" }, [...others, ...numbered].map(({ idea }) => svg("ellipse", {
     cx: px(idea.effort), cy: py(idea.impact), class: "spread",
     rx: Math.max(DOT_R, ((idea.effort_spread || 0) / 4) * SPAN), ry: Math.max(DOT_R, ((idea.impact_spread || 0) / 4) * SPAN) }))),
+  svg("g", { class: "others" }, others.map(({ idea, n }) => svg("g", { class: `point other ${idea.quadrant || ""}` },
+    svg("title", {}, `${n}. ${wording(idea)}: ${figuresOf(idea)}`),
+    svg("circle", { cx: px(idea.effort), cy: py(idea.impact), r: DOT_R * 0.6, class: "dot" })))),
   svg("g", { class: "points" }, numbered.map(({ idea, n }) => svg("g", { class: `point ${idea.quadrant || ""}` },
     svg("title", {}, `${n}. ${wording(idea)}: ${figuresOf(idea)}`),
     svg("circle", { cx: px(idea.effort), cy: py(idea.impact), r: DOT_R, class: "dot" })))),
@@ -187,7 +195,7 @@ export function scatter(stage) {
       style: `left:${px(idea.effort) + DOT_R}%;top:${py(idea.impact) - 3}%` }, n)));
   if (watching) watching.observe(area);
   else requestAnimationFrame(() => placeLabels(area));
-  const unplaced = stage.ideas.filter((idea) => !numbered.some((entry) => entry.idea === idea));
+  const unplaced = stage.ideas.filter((idea) => !placed.some((entry) => entry.idea === idea));
   return el("figure", { class: "scatter-figure" },
     el("div", { class: "scatter-plot" },
       el("div", { class: "scatter-q top", "aria-hidden": "true" }, el("span", { class: "quick_win" }, "Quick wins"), el("span", { class: "big_bet" }, "Big bets")),
@@ -207,6 +215,7 @@ export function scatter(stage) {
             el("span", { class: "legend-figures" }, figuresOf(idea)), " ",
             consensusBadge(item), movedBadge(item)));
       })),
+      others.length ? el("p", { class: "muted scatter-others" }, `${plural(others.length, "more idea is", "more ideas are")} on the chart as small dots, without a number.`) : null,
       unplaced.length ? el("p", { class: "small muted scatter-unplaced" }, `Not placed yet (needs an impact and an effort): ${unplaced.map((i) => wording(i)).join(" · ")}`) : null,
       el("p", { class: "small muted scatter-note" }, "A mean above 3 counts as high. The ellipse around a point shows how much the ratings spread."),
     ));
