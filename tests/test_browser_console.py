@@ -144,16 +144,19 @@ def test_add_step_lands_at_its_first_valid_place_and_errors_speak_the_editors_wo
 # --------------------------------------------------------------------------- unsaved define
 
 
-def test_finishing_with_an_unsaved_define_edit_asks_and_save_them_keeps_it(
-    server: LiveServer, open_page: Any
-) -> None:
+def projects_in_define(server: LiveServer, ideas: list[str]) -> Any:
+    """A workshop whose one stage, Projects, is at its define step with these items selected."""
     workshop = new_workshop(
         server,
         [
             {
                 "key": "projects",
                 "title": "Projects",
-                "steps": [{"kind": "brainstorm"}, {"kind": "done"}, {"kind": "define"}],
+                "steps": [
+                    {"kind": "brainstorm"},
+                    {"kind": "done", "select_count": 0},
+                    {"kind": "define"},
+                ],
             }
         ],
     )
@@ -162,18 +165,22 @@ def test_finishing_with_an_unsaved_define_edit_asks_and_save_them_keeps_it(
     try:
         login = {"workshop_id": workshop["id"], "key": workshop["facilitator_key"]}
         stage_id = facilitator.call("facilitate", login)["state"]["stages"][0]["id"]
-        for phase, ideas in (
-            ("brainstorm", ["Harbour app", "New pier"]),
-            ("done", []),
-            ("define", []),
-        ):
+        assert facilitator.call("stage:phase", {"stage_id": stage_id, "phase": "brainstorm"})["ok"]
+        for n, text in enumerate(ideas):
+            payload = {"stage_id": stage_id, "text": text, "client_id": f"c{n}"}
+            assert facilitator.call("idea:submit", payload)["ok"]
+        for phase in ("done", "define"):
             assert facilitator.call("stage:phase", {"stage_id": stage_id, "phase": phase})["ok"]
-            for n, text in enumerate(ideas):
-                payload = {"stage_id": stage_id, "text": text, "client_id": f"c{n}"}
-                assert facilitator.call("idea:submit", payload)["ok"]
     finally:
         facilitator.disconnect()
+    return workshop
 
+
+def test_finishing_with_an_unsaved_define_edit_asks_and_save_them_keeps_it(
+    server: LiveServer, open_page: Any
+) -> None:
+    workshop = projects_in_define(server, ["Harbour app", "New pier"])
+    login = {"workshop_id": workshop["id"], "key": workshop["facilitator_key"]}
     console = console_of(open_page, workshop)
     owner = console.get_by_label("Owner").first
     owner.fill("Ana Costa")
@@ -300,3 +307,34 @@ def test_state_snapshot_has_a_lobby_flag(server: LiveServer) -> None:
     workshop = new_workshop(server)
     state = http(f"{server.url}/api/workshops/{workshop['id']}", key=workshop["facilitator_key"])
     assert state["workshop"]["lobby"] is True
+
+
+def test_a_long_define_list_folds_so_the_item_at_hand_and_next_stay_in_view(
+    server: LiveServer, open_page: Any
+) -> None:
+    ideas = [f"Project {n}: a harbour-wide booking platform for visitors" for n in range(1, 13)]
+    workshop = projects_in_define(server, ideas)
+    console = console_of(open_page, workshop)
+    items = console.locator(".define-board > li")
+    expect(items).to_have_count(12)
+    unfolded = console.locator(".define-board details[open]")
+    expect(unfolded).to_have_count(1)
+    expect(unfolded).to_contain_text(ideas[0])
+    expect(items.nth(11)).to_contain_text("Not filled in yet")
+
+    # Saved, the first item folds and the next one to fill in opens.
+    form = console.get_by_role("form", name=f"Fields of: {ideas[0]}")
+    form.get_by_label("Owner").fill("Ana Costa")
+    form.get_by_role("button", name="Save").click()
+    expect(unfolded).to_have_count(1)
+    expect(unfolded).to_contain_text(ideas[1])
+    expect(items.first).to_contain_text("✓ Owner")
+
+    # Scrolled to the end of the page, Next is still on screen; a folded item opens on a click.
+    console.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    box = console.locator("#next-step").bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= DESK["height"]
+    items.nth(11).locator("summary").click()
+    expect(console.get_by_role("form", name=f"Fields of: {ideas[11]}")).to_be_visible()
+    folded = items.nth(5).bounding_box()
+    assert folded and folded["height"] < 80, folded  # one line per folded item
