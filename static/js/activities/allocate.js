@@ -101,6 +101,9 @@ function consoleView(ctx) {
 function projectorView(ctx) {
   const { stage, state } = ctx;
   const progress = stage.progress || {};
+  if (stepRevealed(stage) && !(stage.progress || {}).allocators) {
+    return [el("p", { class: "decision-sentence" }, "Nobody has spread any points yet."), wall(stage.ideas, {}, { newestFirst: false })];
+  }
   if (stepRevealed(stage)) {
     return [
       sentence(stage),
@@ -115,7 +118,7 @@ function projectorView(ctx) {
       el("div", {}, el("strong", {}, progress.points ?? 0), el("span", { class: "muted" }, "points placed")),
     ),
     el("p", { class: "hint-line" }, "The totals stay hidden until the facilitator reveals them."),
-    roundOne || wall(stage.ideas),
+    roundOne || wall(stage.ideas, {}, { newestFirst: false }),
   ];
 }
 

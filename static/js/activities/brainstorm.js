@@ -139,7 +139,11 @@ function ideaAdded(ctx, idea, root) {
 /** The phone's one line: what to do now. */
 function status(ctx) {
   if (!ctx.active) return "Waiting for the facilitator";
-  return "Send your ideas";
+  const { stage, me } = ctx;
+  const mine = stage.private
+    ? (me.private_ideas || []).filter((idea) => idea.stage_id === stage.id).length
+    : stage.ideas.filter((idea) => me.ideas.includes(idea.id)).length;
+  return mine ? `Send your ideas (${mine} sent so far)` : "Send your ideas";
 }
 
 export default {

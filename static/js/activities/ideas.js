@@ -125,12 +125,13 @@ export function note(idea) {
 }
 
 /**
- * The projector's wall of sticky notes, newest first: its columns and type follow the number
- * of ideas, and the fit engine may cut the oldest from its end ("+ N more").
+ * The projector's wall of sticky notes: its columns and type follow the number of ideas, and
+ * the fit engine may cut notes from its end ("+ N more"). Newest first while ideas arrive;
+ * `{ newestFirst: false }` keeps the order phones list them in (a vote's).
  */
-export function wall(ideas, attrs = {}) {
+export function wall(ideas, attrs = {}, { newestFirst = true } = {}) {
   return el("ul", { class: `wall fit-list ${wallDensity(ideas.length)}`, "aria-label": "Ideas", ...attrs },
-    [...ideas].reverse().map(note));
+    (newestFirst ? [...ideas].reverse() : ideas).map(note));
 }
 
 /** One sentence on how sure the room is, or null before anyone took part. */

@@ -126,6 +126,9 @@ function counts(stage, state) {
 
 function projectorView(ctx) {
   const { stage, state } = ctx;
+  if (stepRevealed(stage) && !(stage.progress || {}).voters) {
+    return [el("p", { class: "decision-sentence" }, "Nobody has voted yet."), wall(stage.ideas, {}, { newestFirst: false })];
+  }
   if (stepRevealed(stage)) {
     return [
       sentence(stage),
@@ -137,7 +140,7 @@ function projectorView(ctx) {
   return [
     counts(stage, state),
     el("p", { class: "hint-line" }, "The totals stay hidden until the facilitator reveals them."),
-    roundOne || wall(stage.ideas),
+    roundOne || wall(stage.ideas, {}, { newestFirst: false }),
   ];
 }
 
