@@ -241,6 +241,18 @@ def test_start_then_n_moves_to_the_next_step_but_not_while_typing(
     expect(start).to_be_visible()
     expect(console.locator("#lobby")).to_contain_text("0 people have joined")
     expect(console.locator("#next-step")).to_be_hidden()
+    phone = socketio.Client(reconnection=False)
+    phone.connect(server.url, transports=["websocket"])
+    try:
+        assert phone.call("join", {"code": workshop["code"], "name": "Ana Costa"})["ok"]
+        expect(console.locator("#lobby")).to_contain_text("1 person has joined")
+        state = http(
+            f"{server.url}/api/workshops/{workshop['id']}", key=workshop["facilitator_key"]
+        )
+        if "participants" in state["workshop"]:  # the names, where the snapshot carries them
+            expect(console.locator("#lobby-names")).to_have_text("Ana Costa")
+    finally:
+        phone.disconnect()
     start.click()
     expect(current).to_contain_text("Brainstorm")
     next_step = console.locator("#next-step")

@@ -432,16 +432,23 @@ function renderNav() {
   prevButton.disabled = !back;
 }
 
+const LOBBY_NAMES = 40;
+
 /** Who has joined, while the room waits for the start. */
 function renderLobby() {
   const count = state.workshop.participant_count;
   document.getElementById("lobby-count").textContent = count;
   document.getElementById("lobby-joined").textContent = count === 1 ? "person has joined" : "people have joined";
-  // Names, where the snapshot carries them (a named workshop); people may stay anonymous.
-  const names = (state.workshop.participants || []).map((p) => p && p.name).filter(Boolean);
+  // Names, where the snapshot carries them (`workshop.participants`, the console's alone);
+  // people may stay anonymous, and a big room shows its first names and how many more.
+  const people = state.workshop.participants || [];
+  const names = people.map((p) => p && p.name).filter(Boolean);
+  const shown = names.slice(0, LOBBY_NAMES);
+  const others = people.length - shown.length;
   const list = document.getElementById("lobby-names");
-  list.hidden = !names.length;
-  fill(list, names.map((name) => el("li", {}, name)));
+  list.hidden = !shown.length;
+  fill(list, shown.map((name) => el("li", {}, name)),
+    shown.length && others > 0 ? el("li", { class: "more" }, `+ ${others} more`) : null);
 }
 
 startButton.addEventListener("click", () => { if (nextMove) nextMove(); });
