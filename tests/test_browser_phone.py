@@ -166,8 +166,11 @@ def test_an_idea_refused_after_its_step_closed_offline_stays_in_a_notice_until_d
     # Back online, the server refuses it: the phone says so at the top, whatever the step.
     notice = phone.locator("#notices .refusal")
     expect(notice).to_have_count(1, timeout=20000)
-    expect(notice).to_contain_text("Night ferry to the islands")
-    expect(notice).to_contain_text(re.compile("brainstorm.*closed|closed", re.IGNORECASE))
+    expect(notice).to_have_text(
+        re.compile(
+            "The brainstorm closed before your idea reached the room: .Night ferry to the islands."
+        )
+    )
     expect(phone.locator("#stage-view .status-line")).to_contain_text("Dot vote")
     assert "Night ferry to the islands" not in room.ideas()
     assert room.ideas() == ["Sent while the wifi works"]
@@ -175,7 +178,7 @@ def test_an_idea_refused_after_its_step_closed_offline_stays_in_a_notice_until_d
     # A reload keeps the notice; Copy puts the words on the clipboard.
     phone.reload()
     expect(notice).to_have_count(1)
-    expect(notice.locator("q")).to_have_text("Night ferry to the islands")
+    expect(notice.locator(".refused-text")).to_have_text("Night ferry to the islands")
     notice.get_by_role("button", name="Copy").click()
     expect(phone.locator("#toast")).to_contain_text(re.compile("Copied|selected"))
     copied = phone.evaluate("() => navigator.clipboard.readText()")
@@ -286,6 +289,15 @@ def test_a_new_step_scrolls_to_the_top_and_focuses_its_heading_but_a_redraw_does
     phone.wait_for_function("() => window.scrollY === 0")
     assert heading_is_focused(phone)
     assert phone.evaluate("() => document.activeElement.tabIndex") == -1
+
+    # A redraw of the new step (the facilitator reveals the ranking) keeps the heading focused.
+    phone.evaluate("() => { window.drawnHeading = document.querySelector('#stage-view h1'); }")
+    room.send("results:reveal", {"stage_id": room.stage_id})
+    phone.wait_for_function(
+        "() => document.querySelector('#stage-view h1') !== window.drawnHeading"
+    )
+    assert heading_is_focused(phone)
+    assert phone.evaluate("() => window.scrollY") == 0
 
 
 def test_dots_refused_because_voting_closed_while_offline_leave_a_notice(room: Room) -> None:

@@ -238,9 +238,9 @@ async function copyText(text, source) {
 }
 
 function noticeNode(notice) {
-  const words = notice.text ? el("q", { class: "refused-text" }, notice.text) : null;
+  const words = notice.text ? el("span", { class: "refused-text" }, notice.text) : null;
   const node = el("div", { class: "notice error refusal", dataset: { notice: notice.id } },
-    el("p", {}, notice.message, words ? [": ", words] : /[.!?]$/.test(notice.message) ? "" : "."),
+    el("p", {}, notice.message, words ? [": “", words, "”"] : /[.!?]$/.test(notice.message) ? "" : "."),
     el("div", { class: "row" },
       words ? el("button", { type: "button", class: "small", onclick: () => copyText(notice.text, words) }, "Copy") : null,
       el("button", {
@@ -404,9 +404,12 @@ function statusLine(where, now, step = null) {
     now ? el("strong", { class: "now" }, now) : null);
 }
 
-/** The stage heading: focusable by script only, and named with where the meeting is. */
+/**
+ * The stage heading: focusable by script only, and named with where the meeting is. Its
+ * data-focus keeps it focused through the redraws that follow a step change.
+ */
 function heading(where, text) {
-  return el("h1", { tabindex: "-1", id: "stage-heading" },
+  return el("h1", { tabindex: "-1", id: "stage-heading", dataset: { focus: "stage-heading" } },
     where ? el("span", { class: "visually-hidden" }, `${where}: `) : null, text);
 }
 
