@@ -1,6 +1,11 @@
 // The facilitator console: run the agenda stage by stage and step by step, watch ideas and dots
 // arrive live, add items, reveal results, edit the agenda, finish the workshop and download the
 // plan. The body of a stage's current step comes from its activity module (activities/).
+//
+// A new workshop waits in its lobby (who has joined, one Start); then one Next button (#next-step,
+// key N or →) does the next thing and Back (#prev-step, B or ←) goes back, both at the top of the
+// stage column. Modules that hold edits on the console declare `unsaved(state)`; finishing or
+// leaving the page asks about them first.
 
 import {
   announce, applyTally, call, captureFocus, connect, currentStage, el, facilitatorKey, fill, metric, plural,
