@@ -7,6 +7,16 @@
 
 import { el, ideaText, plural } from "../common.js";
 
+// Disclosures the person opened, by name, so a redraw (every tally on the console) keeps them open.
+const opened = new Set();
+
+/** A <details> that stays open or closed across redraws, as its reader left it. */
+function keptDetails(name, attrs, summary, ...body) {
+  return el("details", { ...attrs, open: opened.has(name),
+    ontoggle: (event) => { if (event.target.open) opened.add(name); else opened.delete(name); } },
+  el("summary", {}, summary), ...body);
+}
+
 const METHOD_NAMES = { borda: "Borda", schulze: "Schulze", copeland: "Copeland" };
 /** How the step itself counts, by decision kind (a ranking names its method). */
 const OWN_COUNT = { vote: "By dots", allocate: "By points", rate: "By mean impact" };
@@ -215,7 +225,7 @@ export function decisionSummary(stage) {
   }
   lines.push(el("p", { class: "muted" }, `${plural(decision.voters, "person", "people")} took part.`));
   return frame(decisionSentence(stage),
-    el("details", { class: "decision-details" }, el("summary", {}, "Details"), lines));
+    keptDetails(`decision:${stage.id}`, { class: "decision-details" }, "Details", lines));
 }
 
 /** Is the current step's result shown to the room? */
@@ -248,8 +258,7 @@ export function previousRound(stage) {
   const rounds = (stage.rounds || []).filter((r) => r.step === stage.step);
   if (!rounds.length) return null;
   const last = rounds[rounds.length - 1];
-  return el("details", { class: "card previous-round" },
-    el("summary", {}, `Round ${last.round} results`),
+  return keptDetails(`round:${stage.id}:${stage.step}`, { class: "card previous-round" }, `Round ${last.round} results`,
     el("ol", {}, last.items.slice(0, 10).map((item) => el("li", {}, ideaText(stage, item.idea_id),
       el("span", { class: "muted small" }, ` · ${item.score}`)))));
 }
