@@ -132,14 +132,17 @@ let last = null; // {shape, fit, keep: [items kept per fit-list]}
 
 function reuse(shape) {
   if (!last || last.shape !== shape) return false;
-  setFit(last.fit);
   const lists = [...main.querySelectorAll(".fit-list")];
+  const natural = lists.map((list) => list.dataset.density);
+  setFit(last.fit);
   lists.forEach((list, i) => {
+    if (last.density[i] && natural[i] && last.density[i] !== natural[i]) densify(list, last.density[i]);
     const items = [...list.children].filter((item) => !item.classList.contains("fit-more"));
     if (last.keep[i] < items.length) cutTo(list, items, last.keep[i]);
   });
   if (!overflows()) return true;
   restoreLists();
+  lists.forEach((list, i) => { if (natural[i]) densify(list, natural[i]); });
   return false;
 }
 
@@ -149,6 +152,7 @@ function remember(shape) {
     shape,
     fit: parseFloat(main.style.getPropertyValue("--fit")) || 1,
     keep: lists.map((list) => [...list.children].filter((item) => !item.classList.contains("fit-more")).length),
+    density: lists.map((list) => list.dataset.density || null),
   };
 }
 
@@ -161,23 +165,50 @@ export function fitScreen() {
   remember(shape);
 }
 
-function fitAfresh() {
+/** Scale the type between the floor and 1 so #main fits; false if even the floor does not. */
+function scaleToFit() {
   setFit(1);
-  if (!overflows()) return;
+  if (!overflows()) return true;
   const lowest = lowestFit();
   setFit(lowest);
-  if (!overflows()) {
-    let low = lowest;
-    let high = 1;
-    for (let i = 0; i < 6; i += 1) {
-      const mid = (low + high) / 2;
-      setFit(mid);
-      if (overflows()) high = mid; else low = mid;
-    }
-    setFit(low);
-    return;
+  if (overflows()) return false;
+  let low = lowest;
+  let high = 1;
+  for (let i = 0; i < 6; i += 1) {
+    const mid = (low + high) / 2;
+    setFit(mid);
+    if (overflows()) high = mid; else low = mid;
   }
+  setFit(low);
+  return true;
+}
+
+/** Swap a list's density class (a wall's columns and type) for another. */
+function densify(list, density) {
+  list.classList.replace(list.dataset.density, density);
+  list.dataset.density = density;
+}
+
+function fitAfresh() {
+  if (scaleToFit()) return;
+  // Lists that can be denser (a wall: more columns, smaller notes) try that before cutting.
+  for (const list of main.querySelectorAll(".fit-list[data-denser]")) {
+    for (const density of list.dataset.denser.split(" ").filter(Boolean)) {
+      densify(list, density);
+      if (scaleToFit()) return;
+    }
+  }
+  setFit(lowestFit());
   for (const list of [...main.querySelectorAll(".fit-list")].reverse()) {
+    if (cutList(list)) return;
+  }
+  // A view that marked no list (or not enough): its other lists, the tallest first, so the
+  // screen still never scrolls and still says what it left out.
+  const others = [...main.querySelectorAll("ul, ol")]
+    .filter((list) => !list.classList.contains("fit-list") && !list.closest(".fit-list, .visually-hidden") && list.children.length > 1)
+    .map((list) => [list, list.getBoundingClientRect().height])
+    .sort((a, b) => b[1] - a[1]);
+  for (const [list] of others) {
     if (cutList(list)) return;
   }
 }

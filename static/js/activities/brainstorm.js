@@ -4,7 +4,7 @@
 import { announce, el, plural, stageById, toast } from "../common.js";
 import { wording } from "../items.js";
 import { stepRevealed } from "./decision.js";
-import { authorsLine, consoleIdeas, noIdeas, note, wall, wallDensity } from "./ideas.js";
+import { authorsLine, consoleIdeas, noIdeas, note, setDensity, wall } from "./ideas.js";
 import { themesPanel } from "./themes.js";
 
 const MAX = 280;
@@ -130,8 +130,7 @@ function ideaAdded(ctx, idea, root) {
   if (!board) return false;
   board.prepend(note(idea));
   const n = ctx.stage.ideas.length;
-  board.classList.remove(...[...board.classList].filter((name) => name.startsWith("wall-")));
-  board.classList.add(wallDensity(n));
+  setDensity(board, n);
   root.querySelector("#idea-count").textContent = plural(n, "idea", "ideas");
   return true;
 }

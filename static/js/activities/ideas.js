@@ -105,6 +105,8 @@ export function noIdeas(stage) {
     : "No ideas yet. They appear here as participants send them.");
 }
 
+const DENSITIES = ["wall-1", "wall-4", "wall-9", "wall-16", "wall-30", "wall-50"];
+
 /** How dense the wall is for `n` ideas: its columns and type size (projector.css). */
 export function wallDensity(n) {
   if (n <= 1) return "wall-1";
@@ -113,6 +115,19 @@ export function wallDensity(n) {
   if (n <= 16) return "wall-16";
   if (n <= 30) return "wall-30";
   return "wall-50";
+}
+
+/**
+ * Give a wall the density of `n` ideas, and tell the fit engine the denser ones it may try
+ * before it cuts notes (`data-density`, `data-denser`).
+ */
+export function setDensity(board, n) {
+  const density = wallDensity(n);
+  board.classList.remove(...DENSITIES);
+  board.classList.add(density);
+  board.dataset.density = density;
+  board.dataset.denser = DENSITIES.slice(DENSITIES.indexOf(density) + 1).join(" ");
+  return board;
 }
 
 const onWall = new Set(); // ideas already drawn on the wall: only new ones pop in
@@ -130,8 +145,8 @@ export function note(idea) {
  * `{ newestFirst: false }` keeps the order phones list them in (a vote's).
  */
 export function wall(ideas, attrs = {}, { newestFirst = true } = {}) {
-  return el("ul", { class: `wall fit-list ${wallDensity(ideas.length)}`, "aria-label": "Ideas", ...attrs },
-    (newestFirst ? [...ideas].reverse() : ideas).map(note));
+  return setDensity(el("ul", { class: "wall fit-list", "aria-label": "Ideas", ...attrs },
+    (newestFirst ? [...ideas].reverse() : ideas).map(note)), ideas.length);
 }
 
 /** One sentence on how sure the room is, or null before anyone took part. */
