@@ -449,11 +449,13 @@ function renderLobby() {
   const people = state.workshop.participants || [];
   const names = people.map((p) => p && p.name).filter(Boolean);
   const shown = names.slice(0, LOBBY_NAMES);
-  const others = people.length - shown.length;
+  const more = names.length - shown.length;
+  const anonymous = people.length - names.length;
   const list = document.getElementById("lobby-names");
   list.hidden = !shown.length;
   fill(list, shown.map((name) => el("li", {}, name)),
-    shown.length && others > 0 ? el("li", { class: "more" }, `+ ${others} more`) : null);
+    shown.length && more > 0 ? el("li", { class: "more" }, `+ ${more} more`) : null,
+    shown.length && anonymous > 0 ? el("li", { class: "more" }, `${anonymous} without a name`) : null);
 }
 
 startButton.addEventListener("click", () => { if (nextMove) nextMove(); });
