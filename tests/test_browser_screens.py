@@ -249,7 +249,10 @@ class Room:
                     found = screens.horizontal_overflow(page)
             self.report.add(phase, view.name, found)
             with self.report.cost("screenshots"):
-                screens.shot(page, f"{phase}-{view.name}", self.report.shots)
+                # A phone's whole page (people scroll a phone); the screens as they are.
+                screens.shot(
+                    page, f"{phase}-{view.name}", self.report.shots, full_page=view.kind == "phone"
+                )
         with self.report.cost("axe"):
             # axe-core once per distinct structure of a kind of screen: the five phones
             # usually draw the same elements at five widths (what differs with the width,
@@ -428,7 +431,7 @@ def reveal(room: Room) -> bool:
 def send_ideas(room: Room, stage: dict[str, Any], ideas: list[str]) -> None:
     """The phones take turns sending `ideas` through their brainstorm form."""
     phones = room.phones()
-    before = len(stage["ideas"]) if not stage.get("private") else 0
+    before = stage["progress"].get("ideas", 0)
     for i, text in enumerate(ideas):
         phone = phones[i % len(phones)]
 
@@ -576,9 +579,8 @@ def run_agenda(
         if kind != "done":  # the results step asks nothing of the phones
             contribute(room, stage, kind, ideas)
             room.measure(f"{label}-taking-part", since={room.console: marks[room.console]})
-        if kind in ("vote", "rank", "allocate", "rate") or (
-            kind == "brainstorm" and stage.get("private")
-        ):
+        settings = stage["steps"][stage["step"]].get("settings", {})
+        if kind in ("vote", "rank", "allocate", "rate") or settings.get("private"):
             marks = room.marks()
             if reveal(room):
                 room.measure(f"{label}-revealed", since=marks)
@@ -595,9 +597,9 @@ def run_agenda(
 
 def start_round_two(room: Room, stage: dict[str, Any], label: str) -> None:
     button = room.console.get_by_role("button", name="Start round 2")
+    marks = room.marks()
     if not room.attempt("console: start round 2", lambda: button.click(timeout=SHORT)):
         return
-    marks = room.marks()
     room.measure(f"{label}-round2-open", since=marks)
     each_phone(room, "order the shortlist again", order)
     marks = room.marks()
