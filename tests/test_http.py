@@ -95,6 +95,7 @@ def test_a_new_workshop_has_the_default_agenda(client: FlaskClient) -> None:
         "join_url": f"http://localhost/j/{body['code']}",
         "participant_count": 0,
         "lobby": True,
+        "participants": [],
     }
     stages = snapshot["stages"]
     # The workshop opens in its lobby: the first stage is current, nothing is open yet.

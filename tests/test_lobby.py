@@ -5,6 +5,7 @@ Socket level (through Flask-SocketIO's test client) and the room route the proje
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -52,6 +53,17 @@ def first_stage(state: dict[str, Any]) -> dict[str, Any]:
     return stage
 
 
+def messages_until(sock: SocketIOTestClient, name: str) -> list[str]:
+    """The names of every event this client receives until a `name` event has come."""
+    names: list[str] = []
+    deadline = time.monotonic() + 2
+    while name not in names and time.monotonic() < deadline:
+        names += [message["name"] for message in sock.get_received()]
+        time.sleep(0.02)
+    assert name in names, names
+    return names
+
+
 def room_status(client: FlaskClient, workshop_id: str) -> dict[str, Any]:
     response = client.get(f"/api/workshops/{workshop_id}/room")
     assert response.status_code == 200
@@ -92,6 +104,36 @@ def test_joining_in_the_lobby_sends_the_phone_a_lobby_state(lobby: Room) -> None
     resumed = ok(again, "join", {"code": lobby.code, "token": ack["token"]})
     assert resumed["resumed"] is True
     assert resumed["state"]["workshop"]["lobby"] is True
+
+
+def test_the_console_is_told_who_joins_the_lobby_and_nobody_else_is(lobby: Room) -> None:
+    """In the lobby a join brings the console a fresh state that names who has joined (in
+    joining order; null for someone anonymous); the room's screen and the phones get no names."""
+    fac = lobby.facilitator()
+    projector = lobby.projector()
+    ana = lobby.participant("Ana")
+    anonymous = lobby.participant()
+    states = wait_for(fac, "state")
+    deadline = time.monotonic() + 2
+    while states[-1]["workshop"]["participant_count"] < 2 and time.monotonic() < deadline:
+        states += wait_for(fac, "state", timeout=0.5)
+    assert states[-1]["workshop"]["participants"] == [
+        {"id": ana.id, "name": "Ana"},
+        {"id": anonymous.id, "name": None},
+    ]
+    assert states[-1]["workshop"]["lobby"] is True
+    assert "state" not in messages_until(projector, "participants")
+    for state in (ana.state, anonymous.state):
+        assert "participants" not in state["workshop"]
+    projector_state = ok(projector, "present", {"workshop_id": lobby.id, "key": lobby.key})
+    assert "participants" not in projector_state["state"]["workshop"]
+
+
+def test_after_the_lobby_a_join_sends_the_console_a_count_not_a_state(room: Room) -> None:
+    fac = room.facilitator()
+    room.participant("Ana")
+    assert "state" not in messages_until(fac, "participants")
+    assert room.facilitator_state()["workshop"]["participants"][0]["name"] == "Ana"
 
 
 def test_an_idea_in_the_lobby_is_refused_and_stores_nothing(lobby: Room) -> None:

@@ -20,7 +20,8 @@ from ..activities.base import Publication, StateChanged, Tally, ToConsole, ToScr
 from ..extensions import socketio
 from ..persistence.db import get_engine
 from ..persistence.models import Workshop
-from ..persistence.queries import get_workshop, participant_count
+from ..persistence.queries import get_workshop, list_stages, participant_count
+from ..services import workshops
 from . import snapshot
 from .codec import Shared, WithMe
 
@@ -110,11 +111,17 @@ def publish(db: Session, workshop_id: str, publications: tuple[Publication, ...]
         broadcast_state(db, get_workshop(db, workshop_id))
 
 
-def emit_participant_count(db: Session, workshop_id: str) -> None:
-    """Send the facilitators and projectors how many people have joined."""
+def emit_participant_count(db: Session, workshop_id: str, url: str | None = None) -> None:
+    """Send the facilitators and projectors how many people have joined. In the lobby the
+    console also gets a fresh state (its URLs on `url`), which names who has joined."""
     payload = {"count": participant_count(db, workshop_id)}
     socketio.emit("participants", payload, to=room_facilitators(workshop_id))
     socketio.emit("participants", payload, to=room_projectors(workshop_id))
+    workshop = get_workshop(db, workshop_id)
+    if url is not None and workshops.in_lobby(workshop, list_stages(db, workshop_id)):
+        view = snapshot.load_view(db, workshop)
+        state = Shared(snapshot.public_state(view, "facilitator", url))
+        socketio.emit("state", state, to=room_facilitators(workshop_id))
 
 
 def emit_tally(db: Session, workshop_id: str, stage_id: int) -> None:
@@ -171,9 +178,12 @@ def schedule_tally(workshop_id: str, stage_id: int) -> None:
 
 
 def schedule_participant_count(workshop_id: str) -> None:
-    """A `participants` count for the console and projector, coalesced (joins come in bursts)."""
+    """A `participants` count for the console and projector, coalesced (joins come in bursts);
+    in the lobby also the console's state. The address is read now, from the join's request:
+    the flush runs outside it."""
+    url = base_url()
     _coalescer().schedule(
-        ("participants", workshop_id), lambda db: emit_participant_count(db, workshop_id)
+        ("participants", workshop_id), lambda db: emit_participant_count(db, workshop_id, url)
     )
 
 

@@ -48,11 +48,13 @@ def load_view(db: Session, workshop: Workshop) -> WorkshopData:
         )
         for row in db.exec(live):
             data.merges.setdefault(row.stage_id, []).append(row)
-    if any(brainstorm.is_named(s) for s in stages):
-        people = select(Participant.id, Participant.name).where(
-            Participant.workshop_id == workshop.id
-        )
-        data.names = {pid: name for pid, name in db.exec(people) if pid is not None}
+    # Names: a named brainstorm's authors, and who has joined on the console.
+    people = (
+        select(Participant.id, Participant.name)
+        .where(Participant.workshop_id == workshop.id)
+        .order_by(col(Participant.id))
+    )
+    data.names = {pid: name for pid, name in db.exec(people) if pid is not None}
     for kind, activity in activities.REGISTRY.items():
         stage_ids = [s.id for s in stages if s.id is not None and kind in common.kinds(s)]
         data.parts[kind] = activity.load(db, data, stage_ids)
@@ -196,7 +198,7 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
     """The snapshot without `me`: what the facilitator, the projector or any participant sees."""
     workshop = data.workshop
     current = next((s for s in data.stages if s.id == workshop.current_stage_id), None)
-    return {
+    state: dict[str, Any] = {
         "version": STATE_VERSION,
         "audience": audience,
         "workshop": {
@@ -218,6 +220,12 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
         "stages": [_stage_state(data, stage, audience) for stage in data.stages],
         "plan": plan_links(workshop, base_url) if workshop.status == "finished" else None,
     }
+    if audience == "facilitator":
+        # Who has joined, in joining order (names only the console sees; null: anonymous).
+        state["workshop"]["participants"] = [
+            {"id": pid, "name": name} for pid, name in data.names.items()
+        ]
+    return state
 
 
 def plan_urls(workshop: Workshop, base_url: str, version: int | None = None) -> dict[str, str]:
