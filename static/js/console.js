@@ -429,6 +429,10 @@ function renderNav() {
     startButton.title = next ? `Open ${first.title} and ${words(first.steps[0].kind).start}.` : "";
     renderLobby();
   }
+  // Next and Back move the room, whatever stage the panel shows: say where the room is.
+  const live = currentStage(state);
+  document.getElementById("nav-where").textContent = live && live.phase !== "pending"
+    ? `On screen: ${live.title} · ${phaseLabel(live.phase)}` : "";
   document.getElementById("next-label").textContent = next ? next.label : "Next";
   nextButton.title = next ? next.title : "Nothing comes next";
   nextButton.disabled = !next;
