@@ -12,7 +12,16 @@
 //   start       console wording for moving into this step ("start dot vote")
 //   close       console wording for moving out of it ("Close voting")
 //   phone(ctx), console(ctx), projector(ctx)
-//               each returns a DOM node (or an array of nodes) for the stage in this phase
+//               each returns a DOM node (or an array of nodes) for the stage in this phase.
+//               The projector's view is fitted to the screen by present.js: it scales the
+//               type down to the 24 px floor, then shortens every element with the class
+//               `fit-list` from its end ("+ N more"); put results first, mark long lists.
+//   status(ctx) optional, phone only: what is expected now, in one short line ("3 dots left",
+//               "Drag to order", "Waiting for the facilitator"); the shell shows it under the
+//               heading, and shows `headline` for a module without it
+//   unsaved(state)  optional, console only: edits typed but not yet sent, as
+//               [{stage, item, label, save(act), discard()}]; finishing the workshop or
+//               leaving the page asks about them first
 //   outbox      optional, phone only: { name: declaration } of what the phone sends and must
 //               keep until acknowledged; the participant shell builds one sender per name,
 //               stores it in localStorage under `sw:<name>:<join code>` and resends it after a
@@ -24,7 +33,10 @@
 //                   set(stageId, value, delayMs).
 //                 { type: "queue", event, payload(item), onAck(ctx, item, reply), refused(error) }
 //                   a list of items each carrying a client_id (retries are idempotent), sent
-//                   one at a time in order; refused(error) says why an item was not taken.
+//                   one at a time in order; refused(error) says why an item was not taken
+//                   (a sentence such as "The brainstorm closed before your idea reached the
+//                   room"): the shell keeps a refused item in a notice at the top of the
+//                   phone, with its text and a Copy button, until the participant dismisses it.
 //                   Sender API: items, add(item) (gives it a client_id), drop(clientId).
 //   consoleEvents  optional: { "server:event": (state, payload) => boolean } live events the
 //               console applies to its state; true asks for a redraw.
