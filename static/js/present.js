@@ -118,6 +118,28 @@ function cutList(list) {
 }
 
 /**
+ * Cut the lists of a `fit-group` (columns side by side): all to nothing first, then each in
+ * turn given back the most items that fit beside the others, so a long column does not shorten
+ * a short one.
+ */
+function cutGroup(group) {
+  const lists = [...group.querySelectorAll(".fit-list")].map((list) => [list, [...list.children]]);
+  for (const [list, items] of lists) cutTo(list, items, 0);
+  if (overflows()) return false;
+  for (const [list, items] of lists) {
+    let low = 0;
+    let high = items.length + 1;
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      cutTo(list, items, mid);
+      if (overflows()) high = mid; else low = mid;
+    }
+    cutTo(list, items, low);
+  }
+  return true;
+}
+
+/**
  * What a fit depends on: the screen, the view's parts and the length of its lists. A tally
  * every half second changes numbers, not this, so the last fit is tried first and checked
  * with one layout instead of a search.
@@ -199,8 +221,11 @@ function fitAfresh() {
     }
   }
   setFit(lowestFit());
+  for (const group of [...main.querySelectorAll(".fit-group")].reverse()) {
+    if (cutGroup(group)) return;
+  }
   for (const list of [...main.querySelectorAll(".fit-list")].reverse()) {
-    if (cutList(list)) return;
+    if (!list.closest(".fit-group") && cutList(list)) return;
   }
   // A view that marked no list (or not enough): its other lists, the tallest first, so the
   // screen still never scrolls and still says what it left out.

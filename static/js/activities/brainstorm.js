@@ -5,7 +5,7 @@ import { announce, el, plural, stageById, toast } from "../common.js";
 import { wording } from "../items.js";
 import { stepRevealed } from "./decision.js";
 import { authorsLine, consoleIdeas, noIdeas, note, setDensity, wall } from "./ideas.js";
-import { themesPanel } from "./themes.js";
+import { themesPanel, themeWall } from "./themes.js";
 
 const MAX = 280;
 
@@ -117,7 +117,7 @@ function projectorView(ctx) {
     el("p", { class: "hint-line", id: "idea-count" }, stage.ideas.length
       ? plural(stage.ideas.length, "idea", "ideas")
       : "Ideas appear here as they arrive. Scan the code or type it on your phone."),
-    wall(stage.ideas, { id: "wall" }),
+    themeWall(stage) || wall(stage.ideas, { id: "wall" }),
   ];
 }
 

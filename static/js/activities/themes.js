@@ -1,9 +1,10 @@
-// The console's themes: the facilitator clusters a stage's ideas into named themes by dragging
+// Themes: on the console the facilitator clusters a stage's ideas into named themes by dragging
 // ideas onto a theme (or with the "Add an idea" list, from the keyboard). Every change sends
 // the whole set with `group:set`. A later step set to vote "on the themes" puts each theme to
-// the vote as one item.
+// the vote as one item. The projector shows the brainstorm's wall by theme as they form.
 
 import { el, ideaText } from "../common.js";
+import { note } from "./ideas.js";
 
 function groupsOf(stage) {
   return (stage.groups || []).map((g) => ({ title: g.title, idea_ids: [...g.idea_ids] }));
@@ -69,4 +70,23 @@ export function themesPanel(ctx) {
       el("label", { class: "visually-hidden", for: `theme-title-${stage.id}` }, "New theme"),
       title, el("button", { type: "submit" }, "Add theme")),
   );
+}
+
+/**
+ * The projector's wall by theme: one column per theme with its notes, then the ideas in no
+ * theme yet; null while there are no themes with ideas. The columns are one `fit-group`: when
+ * the screen is full the fit engine shortens them all alike ("+ N more" under each).
+ */
+export function themeWall(stage) {
+  const groups = (stage.groups || []).filter((group) => group.idea_ids.length);
+  if (!groups.length) return null;
+  const byId = new Map(stage.ideas.map((idea) => [idea.id, idea]));
+  const grouped = new Set(groups.flatMap((group) => group.idea_ids));
+  const loose = stage.ideas.filter((idea) => !grouped.has(idea.id));
+  const columns = groups.map((group) => ({ title: group.title, ideas: group.idea_ids.map((id) => byId.get(id)).filter(Boolean) }));
+  if (loose.length) columns.push({ title: "Not in a theme yet", ideas: loose, loose: true });
+  // Up to six themes side by side in one row; more wrap.
+  return el("div", { class: "theme-wall fit-group", style: `--themes:${Math.min(columns.length, 6)}` }, columns.map((column) => el("section", { class: column.loose ? "theme-column loose" : "theme-column" },
+    el("h2", {}, column.title, " ", el("span", { class: "theme-count" }, column.ideas.length)),
+    el("ul", { class: "theme-notes fit-list", "aria-label": column.title }, column.ideas.map(note)))));
 }
