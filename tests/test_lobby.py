@@ -256,6 +256,34 @@ def test_a_workshop_that_opened_its_brainstorm_at_creation_is_not_in_a_lobby(
     assert room_status(lobby.client, lobby.id)["lobby"] is False
 
 
+def test_in_the_lobby_the_current_stage_follows_the_agenda_s_first(lobby: Room) -> None:
+    """Reordering the agenda in the lobby keeps the first stage current, so Start opens it."""
+    headers = {"Authorization": f"Bearer {lobby.key}"}
+    url = f"/api/workshops/{lobby.id}/agenda"
+    stages = lobby.client.get(url, headers=headers).get_json()["stages"]
+    reordered = [stages[1], stages[0], stages[2]]
+    response = lobby.client.put(url, json={"stages": reordered}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    state = lobby.facilitator_state()
+    assert state["workshop"]["lobby"] is True
+    assert state["current"] == {"stage_id": stages[1]["id"], "phase": "pending"}
+    # Removing the first stage too.
+    response = lobby.client.put(url, json={"stages": [stages[2]]}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert lobby.facilitator_state()["current"]["stage_id"] == stages[2]["id"]
+
+
+def test_after_the_lobby_the_agenda_does_not_move_the_current_stage(room: Room) -> None:
+    headers = {"Authorization": f"Bearer {room.key}"}
+    url = f"/api/workshops/{room.id}/agenda"
+    stages = room.client.get(url, headers=headers).get_json()["stages"]
+    response = room.client.put(
+        url, json={"stages": [stages[0], stages[2], stages[1]]}, headers=headers
+    )
+    assert response.status_code == 200, response.get_json()
+    assert room.facilitator_state()["current"]["stage_id"] == stages[0]["id"]
+
+
 def test_the_room_fixture_is_a_started_workshop(room: Room) -> None:
     state = room.facilitator_state()
     assert state["workshop"]["lobby"] is False

@@ -112,6 +112,16 @@ def in_lobby(workshop: Workshop, stages: Sequence[Stage]) -> bool:
     )
 
 
+def keep_lobby_on_first_stage(db: Session, workshop: Workshop) -> None:
+    """In the lobby the current stage is the agenda's first: after the agenda changed (a stage
+    moved before it, or it was removed), point at the new first stage."""
+    stages = list_stages(db, workshop.id)
+    if stages and in_lobby(workshop, stages) and workshop.current_stage_id != stages[0].id:
+        workshop.current_stage_id = stages[0].id
+        db.add(workshop)
+        db.commit()
+
+
 def room_status(db: Session, workshop_id: str) -> dict[str, Any]:
     """What the room's screen may know without the key: how many have joined, whether the
     workshop is in its lobby, and whether it is active or finished."""

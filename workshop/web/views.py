@@ -225,6 +225,7 @@ def put_agenda(workshop_id: str) -> Response:
     if body is None:
         raise DomainError("invalid_agenda", 'Send {"stages": [...]} as JSON.')
     agenda.replace_agenda(db, workshop=workshop, body=body)
+    workshops.keep_lobby_on_first_stage(db, workshop)
     broadcast_state(db, get_workshop(db, workshop.id))
     return jsonify(agenda.get_agenda(db, workshop))
 
