@@ -419,7 +419,7 @@ def settle(
     pages: Iterable[Page],
     *,
     since: dict[Page, int] | None = None,
-    quiet_ms: float = 250,
+    quiet_ms: float = 200,
     timeout: float = 4.0,
 ) -> list[Page]:
     """Wait until each page has been still for `quiet_ms` (and, for pages in `since`, has
