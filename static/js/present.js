@@ -23,11 +23,17 @@ let spoken = null; // what the last announcement was about, so each change is sa
 //
 // After every draw the screen must fit: `document.documentElement.scrollHeight <= innerHeight`,
 // no horizontal overflow, and no text under the floor (24 px on a 1080-line screen, in
-// proportion on others). First the type scales down (`--fit` on #main; every size in #main is in
-// em), never so far that the smallest text drops under the floor; then the lists marked
-// `fit-list` lose items from their end (the last list first), each with a "+ N more" line, so
-// nothing is ever cut without saying so. It all runs before the browser paints, so a tally
-// every half second redraws without a flicker.
+// proportion on others). In order, until it fits:
+//   1. the type scales down (`--fit` on #main; sizes in #main are in em), never so far that a
+//      text that scales drops under the floor;
+//   2. a list that declares denser layouts (`data-density` and `data-denser`: the idea wall's
+//      columns and note size) takes them one by one, scaling again at each;
+//   3. the columns of a `fit-group` are cut each on its own, then the other lists marked
+//      `fit-list` from their end, the last list first, each with a "+ N more" line, so nothing
+//      is ever cut without saying so;
+//   4. a view that marked no list has its tallest lists cut the same way.
+// It all runs before the browser paints, so a redraw never flickers, and the last fit is reused
+// while the view keeps its shape, so a tally every half second costs one layout.
 
 const removed = new Map(); // list -> the items cut from it, to put back before the next fit
 
