@@ -403,7 +403,7 @@ export default {
         announce("Suggestion sent.");
       },
       refused: (error) => (error.code === "wrong_phase"
-        ? "Not sent: this step had closed."
+        ? "Suggestions closed before your suggestion reached the room"
         : `Not sent: ${error.message}`),
     },
   },

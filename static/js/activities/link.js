@@ -206,7 +206,7 @@ export default {
   outbox: {
     links: {
       type: "latest", event: "link:set", field: "links", meKey: "links",
-      closedMessage: "Linking has closed; your last saved links count.",
+      closedMessage: "Linking closed before your last change reached the room; your last saved links count.",
     },
   },
   metrics: (ctx) => [[`${(ctx.stage.progress || {}).linkers || 0}/${ctx.state.workshop.participant_count}`, "proposed links"]],
