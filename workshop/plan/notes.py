@@ -10,6 +10,7 @@ METHOD_WORDS = {
     "schulze": "the Schulze method (every pair of ideas compared head to head)",
 }
 PREVIOUS_WORDS = {"vote": "dots", "allocate": "points", "rate": "mean impact"}
+METHOD_NAMES = {"borda": "Borda", "schulze": "Schulze", "copeland": "Copeland"}
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -41,6 +42,35 @@ def _moved_note(decision: Mapping[str, Any], texts: Mapping[int, str]) -> str:
         f"{step} had two rounds: the round-1 results were shown and discussed, then everyone "
         "could change their entries; the results are from round 2. What moved between rounds: "
         + (lines + "." if lines else "nothing.")
+    )
+
+
+def _robustness_note(decision: Mapping[str, Any], picks: int, texts: Mapping[int, str]) -> str:
+    """'The counting method decides this one', comparing like with like: the step's own picks
+    (its order's top `picks`) and only the counting methods that would pick other items."""
+    kind = str(decision["kind"])
+    own_ids = [
+        int(item["idea_id"])
+        for item in sorted(decision.get("items", []), key=lambda item: int(item["rank"]))
+    ][:picks]
+    own_name = (
+        METHOD_NAMES.get(str(decision.get("method", "borda")), "Borda")
+        if kind == "rank"
+        else f"By {PREVIOUS_WORDS.get(kind, kind)} (this step)"
+    )
+
+    def named(ids: Sequence[Any]) -> str:
+        return ", ".join(texts.get(int(i), "") for i in ids)
+
+    differing = [
+        f"{METHOD_NAMES.get(name, name.capitalize())}: {named(ids)}"
+        for name, ids in decision.get("methods", {}).items()
+        if {int(i) for i in ids} != set(own_ids)
+    ]
+    return (
+        f"The counting method decides this one. {own_name}: {named(own_ids)}; "
+        + "; ".join(differing)
+        + "."
     )
 
 
@@ -116,12 +146,7 @@ def decision_notes(
         if decision.get("robust"):
             notes.append("Borda, Schulze and Copeland counting would pick the same items.")
         else:
-            methods = decision.get("methods", {})
-            each = "; ".join(
-                f"{name.capitalize()}: {', '.join(texts.get(int(i), '') for i in ids)}"
-                for name, ids in methods.items()
-            )
-            notes.append(f"The counting method decides this one. {each}.")
+            notes.append(_robustness_note(decision, picks, texts))
     w = decision.get("kendall_w")
     if w is not None:
         notes.append(f"Agreement on the order (Kendall's W, 0 to 1): {float(w):.2f}.")
