@@ -147,6 +147,34 @@ const outside = (right, bottom) => {
   }
   return cap(found);
 };
+// What lies past the bottom of a screen that must not scroll: the outermost elements wholly
+// below it (which items did not fit), and the innermost ones it cuts through.
+const belowFold = (bottom) => {
+  const below = new Set(), cut = [];
+  const found = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    if (/^(SCRIPT|STYLE|BR)$/.test(el.tagName) || !visible(el) || srOnly(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.bottom <= bottom + 1) continue;
+    if (r.top >= bottom - 1) {
+      below.add(el);
+      if (!(el.parentElement && below.has(el.parentElement))) {
+        found.push(`below the fold: ${describe(el)} "${label(el)}" starts at ` +
+          `${Math.round(r.top + scrollY)} px, the screen ends at ${bottom} px`);
+      }
+    } else {
+      cut.push(el);
+    }
+  }
+  // The innermost elements the bottom edge cuts through (none of their children is cut).
+  const inner = cut.filter((el) => !cut.some((other) => other !== el && el.contains(other)));
+  for (const el of inner) {
+    const r = el.getBoundingClientRect();
+    found.push(`cut by the bottom edge: ${describe(el)} "${label(el)}" ` +
+      `(${Math.round(r.top + scrollY)} to ${Math.round(r.bottom + scrollY)} px)`);
+  }
+  return cap(found);
+};
 """
 
 
@@ -173,7 +201,8 @@ def projector_violations(page: Page, *, floor_px: float) -> list[str]:
     if (doc.scrollWidth > innerWidth) {
       found.push(`page scrolls sideways: ${doc.scrollWidth} px wide in a ${innerWidth} px screen`);
     }
-    for (const line of outside(innerWidth, innerHeight)) found.push("cut off: " + line);
+    for (const line of outside(innerWidth, null)) found.push("cut off: " + line);
+    for (const line of belowFold(innerHeight)) found.push(line);
     for (const line of smallText(arg)) found.push(line);
     return found;
     """,
