@@ -26,8 +26,9 @@ let spoken = null; // what the last announcement was about, so each change is sa
 // proportion on others). In order, until it fits:
 //   1. the type scales down (`--fit` on #main; sizes in #main are in em), never so far that a
 //      text that scales drops under the floor;
-//   2. a list that declares denser layouts (`data-density` and `data-denser`: the idea wall's
-//      columns and note size) takes them one by one, scaling again at each;
+//   2. a list that declares other layouts (`data-density`, `data-sparser`, `data-denser`: the
+//      idea wall's columns and note size) first tries the sparser ones (larger notes) that fit
+//      as they are, then after scaling the denser ones one by one, scaling again at each;
 //   3. the columns of a `fit-group` are cut each on its own, then the other lists marked
 //      `fit-list` from their end, the last list first, each with a "+ N more" line, so nothing
 //      is ever cut without saying so;
@@ -218,6 +219,16 @@ function densify(list, density) {
 }
 
 function fitAfresh() {
+  // Short ideas leave room: a sparser wall (larger notes) when it fits as it is.
+  for (const list of main.querySelectorAll(".fit-list[data-sparser]")) {
+    const natural = list.dataset.density;
+    for (const density of list.dataset.sparser.split(" ").filter(Boolean)) {
+      densify(list, density);
+      setFit(1);
+      if (!overflows()) return;
+    }
+    densify(list, natural);
+  }
   if (scaleToFit()) return;
   // Lists that can be denser (a wall: more columns, smaller notes) try that before cutting.
   for (const list of main.querySelectorAll(".fit-list[data-denser]")) {

@@ -118,15 +118,18 @@ export function wallDensity(n) {
 }
 
 /**
- * Give a wall the density of `n` ideas, and tell the fit engine the denser ones it may try
- * before it cuts notes (`data-density`, `data-denser`).
+ * Give a wall the density of `n` ideas, and tell the fit engine the layouts it may try: up to
+ * two sparser ones first when short ideas leave room (larger notes; one column only for one
+ * idea), the denser ones before it cuts notes (`data-density`, `data-sparser`, `data-denser`).
  */
 export function setDensity(board, n) {
   const density = wallDensity(n);
+  const at = DENSITIES.indexOf(density);
   board.classList.remove(...DENSITIES);
   board.classList.add(density);
   board.dataset.density = density;
-  board.dataset.denser = DENSITIES.slice(DENSITIES.indexOf(density) + 1).join(" ");
+  board.dataset.sparser = DENSITIES.slice(Math.max(1, at - 2), at).join(" ");
+  board.dataset.denser = DENSITIES.slice(at + 1).join(" ");
   return board;
 }
 
