@@ -751,6 +751,53 @@ def assert_clean(room: Room, report: Report) -> None:
     assert not lines, "\n".join(lines)
 
 
+PROBLEMS = """<!doctype html><html lang="en"><head><title>Problems</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
+<main style="font: 20px sans-serif">
+  <h1>Known problems</h1>
+  <p style="font-size: 12px">Small print</p>
+  <div style="width: 500px">A row wider than a small phone</div>
+  <p style="width: 70px; overflow-wrap: anywhere">Internationalisation</p>
+  <button style="width: 20px; height: 20px; font-size: 16px">x</button>
+  <label class="check" style="display: block; padding: 12px 0">
+    <input type="checkbox"> Big enough</label>
+  <span style="position: absolute; width: 1px; height: 1px; overflow: hidden;
+               clip: rect(0 0 0 0); font-size: 10px">Only for screen readers</span>
+  <svg width="100" height="20" viewBox="0 0 1000 200">
+    <text y="150" font-size="150">Scaled</text></svg>
+  <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+  <ol>{items}</ol>
+</main></body></html>"""
+
+
+def test_the_measures_find_what_they_look_for(browser: Browser) -> None:
+    """Each check finds a planted problem and passes over what is fine, so a clean journey
+    means clean screens, not blind checks."""
+    items = "".join(f"<li>Item {n}</li>" for n in range(40))
+    context = browser.new_context(viewport={"width": 320, "height": 600}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.set_content(PROBLEMS.format(items=items))
+        phone = "\n".join(screens.phone_violations(page))
+        assert "page scrolls sideways: " in phone
+        assert "sticks out: main > div" in phone
+        assert 'text 12.0 px < 16 px: "Small print"' in phone
+        assert 'target 20x20 px < 44x44: main > button "x"' in phone
+        assert "Big enough" not in phone and "screen readers" not in phone
+        breaks = "\n".join(screens.mid_word_breaks(page))
+        assert 'overflow-wrap: anywhere on text: main > p "Internationalisation"' in breaks
+        assert 'word broken across lines: "Internationalisation"' in breaks
+        wall = "\n".join(screens.projector_violations(page, floor_px=24))
+        assert "page scrolls: content " in wall
+        assert 'below the fold: main > ol > li "Item ' in wall
+        assert 'text 15.0 px < 24 px: "Scaled"' in wall  # SVG text scaled by its viewBox
+        assert any(
+            line.startswith("axe image-alt (critical)") for line in screens.axe_violations(page)
+        )
+    finally:
+        context.close()
+
+
 def test_every_screen_fits_in_every_phase_of_a_full_strategic_plan(
     room: Room, report: Report
 ) -> None:
