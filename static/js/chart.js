@@ -84,7 +84,8 @@ export function barChart(rows, { unit = "", format = null, max = null, title = "
       + `Highest: ${leader.label}, ${format ? format(Math.max(...values), leader) : withUnit(Math.max(...values), unit)}.`
       + (chosen ? ` ${chosen} selected.` : "");
 
-  const table = el("table", { class: "visually-hidden" },
+  // The class goes on a wrapper: a table ignores the width and height that hide it.
+  const table = el("div", { class: "visually-hidden" }, el("table", {},
     el("caption", {}, title),
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Item"),
       el("th", { scope: "col" }, Array.isArray(unit) ? unit[1] : unit || "Value"),
@@ -92,7 +93,7 @@ export function barChart(rows, { unit = "", format = null, max = null, title = "
     el("tbody", {}, rows.map((row, index) => el("tr", {},
       el("th", { scope: "row" }, row.label, noteText(row.note) ? ` (${noteText(row.note)})` : ""),
       el("td", {}, format ? format(values[index], row) : formatValue(values[index])),
-      el("td", {}, row.selected ? "selected" : "")))));
+      el("td", {}, row.selected ? "selected" : ""))))));
 
   return el("figure", { class: "chart" },
     el("div", { class: "chart-plot", role: "img", "aria-label": summary }, list),
