@@ -143,7 +143,7 @@ export default {
   outbox: {
     allocations: {
       type: "latest", event: "allocation:set", field: "points", meKey: "allocations",
-      closedMessage: "Allocation has closed; your last saved points count.",
+      closedMessage: "The allocation closed before your last change reached the room; your last saved points count.",
     },
   },
   metrics: (ctx) => [[`${(ctx.stage.progress || {}).allocators || 0}/${ctx.state.workshop.participant_count}`, "allocated"]],

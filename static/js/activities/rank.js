@@ -210,7 +210,7 @@ export default {
   outbox: {
     rankings: {
       type: "latest", event: "ranking:set", field: "order", meKey: "rankings",
-      closedMessage: "Ranking has closed.",
+      closedMessage: "Ranking closed before your last change reached the room; your last saved order counts.",
     },
   },
   metrics: (ctx) => {

@@ -271,7 +271,7 @@ export default {
   outbox: {
     ratings: {
       type: "latest", event: "rating:set", field: "ratings", meKey: "ratings",
-      closedMessage: "Rating has closed; your last saved ratings count.",
+      closedMessage: "Rating closed before your last change reached the room; your last saved ratings count.",
     },
   },
   metrics: (ctx) => [[`${(ctx.stage.progress || {}).raters || 0}/${ctx.state.workshop.participant_count}`, "rated"]],

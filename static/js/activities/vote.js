@@ -153,7 +153,7 @@ export default {
   outbox: {
     votes: {
       type: "latest", event: "votes:set", field: "votes", meKey: "votes",
-      closedMessage: "Voting has closed; your last saved dots count.",
+      closedMessage: "Voting closed before your last change reached the room; your last saved dots count.",
     },
   },
   metrics: (ctx) => [[`${(ctx.stage.progress || {}).voters || 0}/${ctx.state.workshop.participant_count}`, "voted"]],
