@@ -48,7 +48,8 @@ function phoneView(ctx) {
   const mine = stage.private
     ? (me.private_ideas || []).filter((idea) => idea.stage_id === stage.id)
     : stage.ideas.filter((idea) => myIds.has(idea.id));
-  const waiting = ideas.items.filter((item) => item.stage_id === stage.id);
+  // A refused idea lives in the shell's notice at the top (with Copy and Dismiss), not here too.
+  const waiting = ideas.items.filter((item) => item.stage_id === stage.id && !item.error);
   const merged = (me.merged_ideas || []).filter((idea) => idea.stage_id === stage.id);
   const settings = (stage.steps[stage.step] || {}).settings || {};
   return el("div", {},
@@ -70,15 +71,9 @@ function phoneView(ctx) {
           mine.map((idea) => el("li", {}, wording(idea), authorsLine(idea))),
           merged.map((idea) => el("li", {}, idea.text,
             el("div", { class: "muted" }, `Merged with a similar idea: “${idea.into_text}”`))),
-          waiting.map((item) => el("li", { class: item.error ? "failed" : "pending" },
+          waiting.map((item) => el("li", { class: "pending" },
             item.text,
-            el("div", {}, item.error
-              ? el("span", { class: "error-text" }, item.error)
-              : "Sending… (kept on this phone until the server has it)"),
-            item.error ? el("button", {
-              type: "button", class: "quiet", onclick: () => ideas.drop(item.client_id),
-              "aria-label": `Remove: ${item.text}`,
-            }, "Remove") : null,
+            el("div", {}, "Sending… (kept on this phone until the server has it)"),
           )),
         ),
     ),
