@@ -390,7 +390,8 @@ def test_phone_rates_impact_and_effort_and_the_room_sees_the_scatter_after_the_r
     expect(chart).to_be_visible()
     points = chart.locator("g.point")
     expect(points).to_have_count(2)
-    expect(points.locator("text.n")).to_have_text(["1", "2"])
+    # Each point is numbered beside it (the numbers sit over the chart, never over a point).
+    expect(console.locator(".scatter-area .scatter-n")).to_have_text(["1", "2"])
     expect(points.nth(0)).to_have_class(re.compile("quick_win"))
     expect(points.nth(1)).to_have_class(re.compile("big_bet"))
     legend = console.locator(".scatter-legend li")
@@ -496,7 +497,8 @@ def test_phone_ranks_twice_and_the_results_show_what_moved_by_the_schulze_method
     expect(console.locator(".metric").filter(has_text="ranked")).to_have_text("3/3ranked")
 
     console.get_by_role("button", name="Reveal ranking").click()
-    expect(phone.locator("#stage-view")).to_contain_text("How sure is the room?")
+    # The phone says in one sentence how sure the room is.
+    expect(phone.locator("#stage-view .decision-sentence")).to_be_visible()
     console.get_by_role("button", name="Start round 2").click()
 
     # Round 2: the phone starts from its round-1 order, still saved.
