@@ -204,17 +204,21 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
     # A private brainstorm (a checkbox), and a vote on the themes (a list of choices).
     risks.get_by_label("Private until revealed").check()
     risks.get_by_label("Vote on").select_option(label="the themes")
-    # A rank step lands after the results, where the server does not take it.
+    # A rank step goes where it is valid, before the results.
     risks.get_by_label("Step to add to").select_option("rank")
     risks.get_by_role("button", name="Add step").click()
     expect(risks.locator(".step-edit")).to_have_count(4)
+    names = risks.locator(".step-edit .step-name strong").all_inner_texts()
+    assert names.index("Rank") < names.index("Results"), names
     dialog.get_by_role("button", name="Move Risks up").click()
     risks = stages.nth(1)
     expect(risks.get_by_label("Title", exact=True)).to_have_value("Risks")
 
+    # Moved after the results by hand, it is not saved, in the editor's words.
+    risks.get_by_role("button", name="Move Rank later").click()
     save.click()
     expect(error).to_have_text(
-        "Not saved: Stage 2 (Risks): only link and define can come after done, not rank."
+        "Rank can't come after Results in Risks: only Link and Define work on the selected items."
     )
     expect(dialog).to_be_visible()
     assert api(agenda_url, key)["stages"] == original
@@ -277,7 +281,7 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
     console.get_by_role("button", name="Edit agenda").click()
     expect(stages).to_have_count(3)
     dialog.get_by_role("button", name="Save as template").click()
-    result = dialog.get_by_role("status")
+    result = dialog.locator("#agenda-result")
     expect(result).to_contain_text("Saved as the template “Riverside retreat”")
     found = re.search(r"\(id ([a-z0-9-]+), 3 stages\)", result.inner_text())
     assert found, result.inner_text()
