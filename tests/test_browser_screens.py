@@ -242,9 +242,13 @@ class Room:
             name = next(v.name for v in self.views.values() if v.page is page)
             self.report.note(f"{phase}: {name} did not redraw (or never went still) in 4 s")
         started = time.monotonic()
+        moment = "lobby" if label == "lobby" else "finished" if label == "finished" else "running"
         for view in self.views.values():
             page = view.page
             with self.report.cost("checks"):
+                self.report.add(
+                    phase, view.name, contract(view, moment, moved=label.endswith("-open"))
+                )
                 if view.kind == "wall":
                     found = screens.projector_violations(page, floor_px=view.floor)
                     if found:
@@ -300,6 +304,50 @@ class Room:
             self.report.note(f"{what}: {first[:200]}")
             return False
         return True
+
+
+# What the screens promise each other (the contracts of issue 13), checked in one evaluate:
+# the console's Start or Next is in view; the room's screen keeps its join strip in view after
+# the lobby; a phone always has its status line, and after a step change it is at the top
+# with the focus on the stage heading.
+_CONTRACT_JS = """([kind, moment, moved]) => {
+  const found = [];
+  const inView = (selector, what) => {
+    const el = document.querySelector(selector);
+    if (!el || !el.checkVisibility()) { found.push(`${what} (${selector}) is not shown`); return; }
+    const r = el.getBoundingClientRect();
+    if (r.top < 0 || r.left < 0 || r.bottom > innerHeight + 1 || r.right > innerWidth + 1) {
+      const [x, y] = [Math.round(r.left), Math.round(r.top)];
+      const [x2, y2] = [Math.round(r.right), Math.round(r.bottom)];
+      found.push(`${what} (${selector}) is out of view: ${x},${y} to ${x2},${y2}`);
+    }
+  };
+  if (kind === "console" && moment === "lobby") inView("#start-workshop", "the Start button");
+  if (kind === "console" && moment === "running") inView("#next-step", "the Next button");
+  if (kind === "wall" && moment === "running") inView("#code", "the join code");
+  if (kind === "phone" && moment !== "finished") {
+    const line = document.querySelector(".status-line");
+    if (!line || !line.checkVisibility() || !line.textContent.trim()) {
+      found.push("no status line (.status-line) saying what is expected now");
+    }
+  }
+  if (kind === "phone" && moved) {
+    if (scrollY > 0) {
+      found.push(`after the step change the phone is scrolled ${Math.round(scrollY)} px down`);
+    }
+    const active = document.activeElement;
+    if (!active || active.tagName !== "H1") {
+      const what = active ? active.tagName.toLowerCase() : "nothing";
+      found.push(`after the step change the focus is on ${what}, not the stage heading`);
+    }
+  }
+  return found;
+}"""
+
+
+def contract(view: View, moment: str, *, moved: bool) -> list[str]:
+    found: list[str] = view.page.evaluate(_CONTRACT_JS, [view.kind, moment, moved])
+    return found
 
 
 # --------------------------------------------------------------------------- fixtures
