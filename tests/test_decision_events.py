@@ -615,7 +615,12 @@ def test_a_unanimous_room_has_full_consensus_and_nothing_contested(room: Room, k
     decision = d.console()["decision"]
     assert decision["kind"] == kind.name
     assert decision["voters"] == 3
-    assert [(i["consensus"], i["contested"]) for i in decision["items"]] == [(1.0, False)] * 3
+    agreement = [(i["consensus"], i["contested"]) for i in decision["items"]]
+    if kind.name in ("vote", "allocate"):
+        # Everyone gave a and b the same: full consensus; nobody chose c, which is 0 (not chosen).
+        assert agreement == [(1.0, False), (1.0, False), (0.0, False)]
+    else:
+        assert agreement == [(1.0, False)] * 3
     assert decision["robust"] is True
     if kind.name == "rank":
         assert decision["kendall_w"] == 1.0
@@ -631,12 +636,20 @@ def test_an_idea_the_room_is_split_about_is_contested(room: Room, kind: Kind) ->
     kind.give(d.ben, d.sid, {a: 3, b: 2, c: 1} if kind.name == "rank" else {a: 3})
     kind.give(d.cy, d.sid, cy)
     items = decision_items(d.console()["decision"])
-    # a's values on 0..1 are 1, 1, 0 (positions 0, 0, 1; impacts (5 - 1) / 4, ..., (1 - 1) / 4):
-    # consensus 1 - 2 * sqrt(2/9) = 0.0572; two thirds at the top and a third at the bottom.
-    assert (items[a]["consensus"], items[a]["contested"]) == (0.0572, True)
+    if kind.name in ("vote", "allocate"):
+        # Two of three voters gave a 3, the largest gift: 6 / (3 voters x 3) = 0.6667; both made it
+        # their favourite and Cy, who gave it nothing, favours b: two camps, so contested.
+        assert (items[a]["consensus"], items[a]["contested"]) == (0.6667, True)
+    else:
+        # a's values on 0..1 are 1, 1, 0 (positions 0, 0, 1; impacts (5 - 1) / 4, ...): consensus
+        # 1 - 2 * sqrt(2/9) = 0.0572; two thirds at the top and a third at the bottom.
+        assert (items[a]["consensus"], items[a]["contested"]) == (0.0572, True)
     assert items[c]["contested"] is False
-    if kind.name != "rank":
-        # Nobody gave c anything: the room agrees about it.
+    if kind.name in ("vote", "allocate"):
+        # Nobody gave c anything: it is not chosen (0), and nobody is split about it.
+        assert items[c]["consensus"] == 0.0
+    elif kind.name == "rate":
+        # Nobody rated c: there is no disagreement about it.
         assert items[c]["consensus"] == 1.0
 
 
@@ -650,11 +663,11 @@ def test_dots_on_a_hidden_idea_do_not_weigh_in_consensus(room: Room) -> None:
     ok(d.fac, "idea:hide", {"idea_id": h})
     decision = d.console()["decision"]
     assert [i["idea_id"] for i in decision["items"]] == [a, b]
-    # Dots on a hidden idea stop counting. Of what counts, the most anyone gave one idea is 1:
-    # a's dots are 1, 1, 0 of that, so 1 - 2 * sqrt(2/9) = 0.0572, and it is contested (two
-    # thirds gave it at least half the most, a third nothing), as if h had never been voted on.
+    # Dots on a hidden idea stop counting: Ana and Ben gave a their only counted dot, Cy gave b
+    # his. a: 2 / (3 voters x 1) = 0.6667, contested (two camps: a's and b's), exactly as if h
+    # had never been voted on; with h counted, a would be no one's favourite.
     items = decision_items(decision)
-    assert (items[a]["consensus"], items[a]["contested"]) == (0.0572, True)
+    assert (items[a]["consensus"], items[a]["contested"]) == (0.6667, True)
 
 
 # --------------------------------------------------------------------------- round:start

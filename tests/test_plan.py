@@ -500,9 +500,26 @@ def test_the_notes_say_how_a_ranking_decided_in_plain_words() -> None:
 def test_the_notes_say_when_the_counting_method_decides() -> None:
     methods = {"borda": [2], "schulze": [1], "copeland": [1]}
     notes = decision_notes(RANK_STEPS, rank_decision(robust=False, methods=methods), TEXTS)
+    # The step's own count (Schulze) first, then only the counts that pick something else.
+    assert "The counting method decides this one. Schulze: Alpha; Borda: Beta." in notes
+
+
+def test_a_dot_vote_that_the_counting_method_decides_names_its_own_pick() -> None:
+    steps = [RANK_STEPS[0], RANK_STEPS[1], RANK_STEPS[3]]
+    decision = rank_decision(
+        kind="vote",
+        robust=False,
+        methods={"borda": [1], "schulze": [1], "copeland": [1]},
+        items=[
+            {"idea_id": 2, "rank": 1, "score": 4, "consensus": 0.5, "contested": False},
+            {"idea_id": 1, "rank": 2, "score": 4, "consensus": 0.6, "contested": False},
+        ],
+    )
+    notes = decision_notes(steps, decision, TEXTS)
+    # Never three identical picks and a claim that the method decides: the dots' own pick shows.
     assert (
-        "The counting method decides this one. Borda: Beta; Schulze: Alpha; Copeland: Alpha."
-        in notes
+        "The counting method decides this one. By dots (this step): Beta; Borda: Alpha; "
+        "Schulze: Alpha; Copeland: Alpha." in notes
     )
 
 
