@@ -147,8 +147,8 @@ def drafts_of(template: dict[str, Any]) -> list[agenda.StageDraft]:
 
 def started_stage_ids(db: Session, stages: list[Stage]) -> set[int]:
     """The stages whose agenda is fixed: past their first step, decided, or holding anything a
-    participant sent. A stage that only opened its first step (as the first stage does when a
-    workshop is created) stays editable until someone uses it."""
+    participant sent. A stage that only opened its first step (as the first stage does when
+    the facilitator starts the workshop from the lobby) stays editable until someone uses it."""
     ids = [stage.id for stage in stages if stage.id is not None]
     used: set[int] = set()
     if ids:
