@@ -107,20 +107,27 @@ function cutTo(list, items, keep) {
   removed.set(list, items.slice(keep));
 }
 
-/** Cut `list` to the most items that fit; false if even none of them fits. */
-function cutList(list) {
-  const items = [...list.children].filter((item) => !item.classList.contains("fit-more"));
-  if (!items.length) return false;
-  cutTo(list, items, 0);
-  if (overflows()) return false;
-  let low = 0; // fits
-  let high = items.length; // does not fit (the whole screen overflowed with every item)
+/**
+ * Keep the most of `items` in `list` that fit, by halving: `low` items are known to fit and
+ * `high` not to (the whole list is one more than its length when it was not tried).
+ */
+function keepMostThatFit(list, items, low, high) {
   while (high - low > 1) {
     const mid = Math.floor((low + high) / 2);
     cutTo(list, items, mid);
     if (overflows()) high = mid; else low = mid;
   }
   cutTo(list, items, low);
+}
+
+/** Cut `list` to the most items that fit; false if even none of them fits. */
+function cutList(list) {
+  const items = [...list.children].filter((item) => !item.classList.contains("fit-more"));
+  if (!items.length) return false;
+  cutTo(list, items, 0);
+  if (overflows()) return false;
+  // Every item did not fit: that is why the list is being cut.
+  keepMostThatFit(list, items, 0, items.length);
   return true;
 }
 
@@ -133,16 +140,7 @@ function cutGroup(group) {
   const lists = [...group.querySelectorAll(".fit-list")].map((list) => [list, [...list.children]]);
   for (const [list, items] of lists) cutTo(list, items, 0);
   if (overflows()) return false;
-  for (const [list, items] of lists) {
-    let low = 0;
-    let high = items.length + 1;
-    while (high - low > 1) {
-      const mid = Math.floor((low + high) / 2);
-      cutTo(list, items, mid);
-      if (overflows()) high = mid; else low = mid;
-    }
-    cutTo(list, items, low);
-  }
+  for (const [list, items] of lists) keepMostThatFit(list, items, 0, items.length + 1);
   return true;
 }
 
