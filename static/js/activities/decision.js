@@ -34,6 +34,13 @@ const BADGES = {
   split: { icon: "⚡", text: "split room", title: "Many put it near the top and many near the bottom" },
 };
 
+/** "✓ agreed", "~ mixed" or "⚡ split room" as plain text; "" for an item nobody supported. */
+export function consensusLabel(item) {
+  if (!item || !item.score) return "";
+  const badge = BADGES[consensusWord(item)];
+  return badge ? `${badge.icon} ${badge.text}` : "";
+}
+
 /**
  * Words and an icon for one item's consensus (never colour alone); null for an item nobody
  * supported (score 0: calling it "agreed" would mislead) or without a measure.

@@ -161,8 +161,8 @@ export function sentence(stage) {
 export function roomMarks(item) {
   if (!item) return "";
   const marks = [];
-  const word = item.score ? decision.consensusWord(item) : ""; // nobody chose it: no verdict
-  if (word) marks.push({ agreed: "✓ agreed", mixed: "~ mixed", split: "⚡ split room" }[word] || word);
+  const consensus = decision.consensusLabel(item); // nobody chose it: no verdict
+  if (consensus) marks.push(consensus);
   if ("moved" in item) {
     if (item.moved === null) marks.push("new");
     else if (item.moved > 0) marks.push(`▲ up ${item.moved}`);
