@@ -1,10 +1,11 @@
 """Every screen in every phase, measured: a browser journey through the UI alone.
 
 One console (1280x800), the room's screen at 1920x1080 and at 1280x720, and five phones (320,
-360, 375, 390 and 412 px wide) run a `full-strategic-plan` day from the lobby to the finished
-plan, then a `prioritise-projects` day with 30 projects in one stage (rate, allocate and a
-Schulze rank, open and revealed). The phones take part through their own screens (ideas, dots,
-orders, links, suggestions, ratings, points); the console moves on with its buttons.
+360, 375, 390 and 412 px wide; the 375 one prefers a dark colour scheme) run a
+`full-strategic-plan` day from the lobby to the finished plan, then a `prioritise-projects` day
+with 30 projects in one stage (rate, allocate and a Schulze rank, open and revealed). The
+phones take part through their own screens (ideas, dots, orders, links, suggestions, ratings,
+points); the console moves on with its buttons.
 
 In every phase every screen is measured (tests/screens.py) and photographed:
 - the room's screen: it never scrolls, nothing is cut off, no text under 24 px at 1920x1080
@@ -52,6 +53,7 @@ WALLS: dict[str, ViewportSize] = {
 }
 PHONE_WIDTHS = (320, 360, 375, 390, 412)
 PHONE_HEIGHT = 700
+DARK_PHONES = (375,)  # this phone prefers a dark colour scheme (axe checks its contrast)
 NAMES = ("Ana", "Ben", "Cleo", "Dev", "Eli")
 SHORT = 5_000  # ms: a phone's own control should be there at once
 
@@ -113,6 +115,8 @@ class Report:
             time.strftime("written %Y-%m-%d %H:%M:%S UTC", time.gmtime()),
             f"{self.phases} phases measured; {len(self.lines())} findings; screenshots: "
             f"{self.shots}",
+            f"phones {', '.join(map(str, PHONE_WIDTHS))} px wide; "
+            f"{', '.join(map(str, DARK_PHONES))} prefers a dark colour scheme",
             "time spent: "
             + ", ".join(f"{what} {seconds:.0f} s" for what, seconds in self.costs.items()),
             f"axe-core ran {self.axe_runs} times; {self.axe_skipped} screens had the structure "
@@ -147,6 +151,7 @@ class View:
     kind: str  # "console", "wall" or "phone"
     page: Page
     floor: float = 0.0
+    dark: bool = False  # prefers-color-scheme: dark
 
 
 class Room:
@@ -165,8 +170,17 @@ class Room:
         self.counter = 0
         self.prefix = ""
 
-    def open(self, name: str, kind: str, viewport: ViewportSize, *, phone: bool = False) -> Page:
+    def open(
+        self,
+        name: str,
+        kind: str,
+        viewport: ViewportSize,
+        *,
+        phone: bool = False,
+        dark: bool = False,
+    ) -> Page:
         context = self.browser.new_context(
+            color_scheme="dark" if dark else "light",
             viewport=viewport,
             is_mobile=phone,
             has_touch=phone,
@@ -180,7 +194,7 @@ class Room:
         page.set_default_timeout(10_000)
         page.on("pageerror", lambda exc: self.errors.append(f"{name}: {exc}"))
         floor = screens.floor_for(viewport["width"], viewport["height"]) if kind == "wall" else 0
-        self.views[name] = View(name, kind, page, floor)
+        self.views[name] = View(name, kind, page, floor, dark)
         return page
 
     @property
@@ -266,10 +280,10 @@ class Room:
             # axe-core once per distinct structure of a kind of screen: the five phones
             # usually draw the same elements at five widths (what differs with the width,
             # overflow, text size and targets, the checks above measure on every phone).
-            checked: dict[tuple[str, str], str] = {}
+            checked: dict[tuple[str, str, str], str] = {}
             copies: dict[str, str] = {}
             for view in self.views.values():
-                shape = (view.kind, screens.structure(view.page))
+                shape = (view.kind, str(view.dark), screens.structure(view.page))
                 if shape in checked:
                     copies[view.name] = checked[shape]
                     continue
@@ -435,7 +449,13 @@ def create(room: Room, title: str, template: str) -> None:
         phone = (
             room.views[view].page
             if view in room.views
-            else room.open(view, "phone", {"width": width, "height": PHONE_HEIGHT}, phone=True)
+            else room.open(
+                view,
+                "phone",
+                {"width": width, "height": PHONE_HEIGHT},
+                phone=True,
+                dark=width in DARK_PHONES,
+            )
         )
         phone.goto(f"{room.url}/j/{room.code}")
         phone.fill("#name", name)
