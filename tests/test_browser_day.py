@@ -377,6 +377,13 @@ def confirm_link(console: Page, item: str, parent: str, level: str) -> None:
     expect(card.locator(".serves")).to_contain_text(f"Serves: {level}: {parent}")
 
 
+def chart(screen: Page, title: str) -> Locator:
+    """The bar chart of `title` ("Dot totals", "Vision results"): its summary for screen readers
+    (an image's name) starts with the title."""
+    summary = screen.get_by_role("img", name=re.compile("^" + re.escape(title) + ", bar chart"))
+    return screen.locator("figure.chart").filter(has=summary)
+
+
 def unescape(markdown: str) -> str:
     """The plan escapes Markdown's special characters in typed text; read it as typed."""
     return re.sub(r"\\(.)", r"\1", markdown)
@@ -434,18 +441,34 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
     notes = projector.get_by_role("list", name="Ideas").get_by_role("listitem")
     expect(notes).to_have_text(list(VISION[::-1]))  # newest first
     advance(console, "Close ideas, start dot vote", phones, "Vision · Dot vote")
+    # Each phone says in one line where the meeting is and what to do now.
+    expect(ana.locator(".status-line .where")).to_have_text("Vision · Dot vote · step 2 of 4")
+    status = ana.locator(".status-line .now")
+    expect(status).to_have_text("Spend your 5 dots")
     add_dots(ana, VISION[0], 2)
+    expect(status).to_have_text("3 dots left")
     add_dots(cleo, VISION[0], 1)
     add_dots(ben, VISION[1], 1)
     expect(panel).to_contain_text("3 dots")
     console.get_by_role("button", name="Reveal dot totals").click()
-    # Measured against the largest gift (Ana's 2 dots): the first idea got 1, 0.5 and 0
-    # (consensus 0.18, "divided"), the second 0, 0 and 0.5 (0.53, "mixed"); both have a third
-    # of the room giving at least half of that and another third nothing: a split room.
-    expect(projector.get_by_role("list", name="Dot totals").get_by_role("listitem")).to_have_text(
-        [f"{VISION[0]} dividedsplit room3", f"{VISION[1]} mixedsplit room1"]
+    # The projector draws the totals as a bar chart, most dots first. Ana and Cleo made the
+    # first idea their favourite, Ben the second: two camps, so both split the room (the first:
+    # 3 dots over 3 voters x 2 = 0.5; the second 1 / 3).
+    totals = chart(projector, "Dot totals")
+    rows = totals.locator(".chart-row")
+    expect(rows.locator(".chart-text")).to_have_text(list(VISION))
+    expect(rows.locator(".chart-value")).to_have_text(["3 dots", "1 dot"])
+    expect(rows.locator(".chart-note")).to_have_text(["⚡ split room", "⚡ split room"])
+    # Screen readers get the same in the chart's table.
+    expect(totals.get_by_role("table", name="Dot totals").get_by_role("row")).to_have_text(
+        [re.compile("^Item"), f"{VISION[0]} (⚡ split room)3", f"{VISION[1]} (⚡ split room)1"]
     )
     expect(ben.locator("#stage-view")).to_contain_text("Room total: 3 dots")
+    # How sure the room is, in one sentence on the projector and the phones.
+    for screen in (projector, ben):
+        expect(screen.locator(".decision-sentence")).to_have_text(
+            "2 ideas split the room: worth a word before deciding."
+        )
     advance(console, "Close voting, start ranking", phones, "Vision · Rank")
     for phone in (ben, cleo):
         phone.get_by_role("button", name=f"Move up: {VISION[1]}").click()
@@ -454,10 +477,20 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
         expect(phone.locator(".save-state")).to_have_text("✓ Your ranking is saved.")
     expect(panel).to_contain_text(re.compile(r"3/3\s*ranked"))
     advance(console, "Close ranking, show results", phones, "Vision · Results")
-    for screen in (ana, projector):
-        first = screen.get_by_role("list", name="Vision results").get_by_role("listitem").first
-        expect(first).to_contain_text(VISION[1])
-        expect(first).to_contain_text("2 pts · 1 dot")
+    first = ana.get_by_role("list", name="Vision results").get_by_role("listitem").first
+    expect(first).to_contain_text(VISION[1])
+    expect(first).to_contain_text("2 pts · 1 dot")
+    # The projector's bar chart has the winner first, selected (a ✓ and, for screen readers,
+    # the word), its bar measured in rank points.
+    results = chart(projector, "Vision results")
+    top = results.locator(".chart-row").first
+    expect(top.locator(".chart-text")).to_have_text(VISION[1])
+    expect(top.locator(".chart-value")).to_have_text("2 pts")
+    expect(top).to_have_class(re.compile(r"\bselected\b"))
+    expect(top.locator(".chart-check")).to_have_text("✓")
+    expect(results.get_by_role("row").nth(1)).to_have_text(
+        re.compile(r"^" + re.escape(VISION[1]) + r".*2 ptsselected$")
+    )
 
     # Mission and values: decided by dots alone (nobody ranks the mission).
     advance(console, "Open Mission", phones, "Mission · Brainstorm")
