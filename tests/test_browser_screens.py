@@ -260,9 +260,8 @@ class Room:
         for view in self.views.values():
             page = view.page
             with self.report.cost("checks"):
-                self.report.add(
-                    phase, view.name, contract(view, moment, moved=label.endswith("-open"))
-                )
+                found = contract(view, moment, label, len(self.phones()))
+                self.report.add(phase, view.name, found)
                 if view.kind == "wall":
                     found = screens.projector_violations(page, floor_px=view.floor)
                     if found:
@@ -322,9 +321,10 @@ class Room:
 
 # What the screens promise each other (the contracts of issue 13), checked in one evaluate:
 # the console's Start or Next is in view; the room's screen keeps its join strip in view after
-# the lobby; a phone always has its status line, and after a step change it is at the top
-# with the focus on the stage heading.
-_CONTRACT_JS = """([kind, moment, moved]) => {
+# the lobby, counts everyone who joined and draws a bar chart after a dot-vote or points
+# reveal; a phone always has its status line, never says "Ctrl+Enter", and after a step change
+# it is at the top with the focus on the stage heading.
+_CONTRACT_JS = """([kind, moment, moved, label, people]) => {
   const found = [];
   const inView = (selector, what) => {
     const el = document.querySelector(selector);
@@ -339,6 +339,18 @@ _CONTRACT_JS = """([kind, moment, moved]) => {
   if (kind === "console" && moment === "lobby") inView("#start-workshop", "the Start button");
   if (kind === "console" && moment === "running") inView("#next-step", "the Next button");
   if (kind === "wall" && moment === "running") inView("#code", "the join code");
+  if (kind === "wall" && moment !== "finished") {
+    const count = document.querySelector("#count");
+    const shown = count ? count.textContent.trim() : "nothing";
+    if (shown !== String(people)) found.push(`the count says ${shown} joined, not ${people}`);
+  }
+  if (kind === "wall" && /-(vote|allocate)-revealed$/.test(label) &&
+      !document.querySelector("#main svg")) {
+    found.push("no bar chart (an inline SVG in #main) after the reveal");
+  }
+  if (kind === "phone" && /Ctrl\\+Enter/.test(document.body.innerText)) {
+    found.push('the phone says "Ctrl+Enter"');
+  }
   if (kind === "phone" && moment !== "finished") {
     const line = document.querySelector(".status-line");
     if (!line || !line.checkVisibility() || !line.textContent.trim()) {
@@ -359,8 +371,9 @@ _CONTRACT_JS = """([kind, moment, moved]) => {
 }"""
 
 
-def contract(view: View, moment: str, *, moved: bool) -> list[str]:
-    found: list[str] = view.page.evaluate(_CONTRACT_JS, [view.kind, moment, moved])
+def contract(view: View, moment: str, label: str, people: int) -> list[str]:
+    moved = label.endswith("-open")
+    found: list[str] = view.page.evaluate(_CONTRACT_JS, [view.kind, moment, moved, label, people])
     return found
 
 
