@@ -251,10 +251,10 @@ class Room:
         self.counter += 1
         phase = f"{self.prefix}-{self.counter:02d}-{label}"
         with self.report.cost("waiting for screens to settle"):
-            slow = screens.settle(self.pages(), since=since)
+            slow = screens.settle(self.pages(), since=since, timeout=8.0)
         for page in slow:
             name = next(v.name for v in self.views.values() if v.page is page)
-            self.report.note(f"{phase}: {name} did not redraw (or never went still) in 4 s")
+            self.report.note(f"{phase}: {name} did not redraw (or never went still) in 8 s")
         started = time.monotonic()
         moment = "lobby" if label == "lobby" else "finished" if label == "finished" else "running"
         for view in self.views.values():
