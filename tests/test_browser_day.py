@@ -481,15 +481,15 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
     expect(first).to_contain_text(VISION[1])
     expect(first).to_contain_text("2 pts · 1 dot")
     # The projector's bar chart has the winner first, selected (a ✓ and, for screen readers,
-    # the word), its bar measured in rank points.
+    # the word), its bar measured in rank points, its dots beside them (they break ties).
     results = chart(projector, "Vision results")
     top = results.locator(".chart-row").first
     expect(top.locator(".chart-text")).to_have_text(VISION[1])
-    expect(top.locator(".chart-value")).to_have_text("2 pts")
+    expect(top.locator(".chart-value")).to_have_text("2 pts · 1 dot")
     expect(top).to_have_class(re.compile(r"\bselected\b"))
     expect(top.locator(".chart-check")).to_have_text("✓")
     expect(results.get_by_role("row").nth(1)).to_have_text(
-        re.compile(r"^" + re.escape(VISION[1]) + r".*2 ptsselected$")
+        re.compile(r"^" + re.escape(VISION[1]) + r".*2 pts · 1 dotselected$")
     )
 
     # Mission and values: decided by dots alone (nobody ranks the mission).

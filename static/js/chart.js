@@ -35,11 +35,18 @@ function withUnit(value, unit) {
   return `${text} ${value === 1 ? one : many}`;
 }
 
+/** The words of a node as a screen reader hears them: what is aria-hidden (an icon) is left out. */
+function spokenText(node) {
+  if (node.nodeType === Node.TEXT_NODE) return node.textContent;
+  if (node.nodeType !== Node.ELEMENT_NODE || node.getAttribute("aria-hidden") === "true") return "";
+  return [...node.childNodes].map(spokenText).join(" ").replace(/\s+/g, " ").trim();
+}
+
 /** A note's words: a note is text or nodes (a consensus badge). */
 function noteText(note) {
   if (!note) return "";
   const parts = Array.isArray(note) ? note.flat(Infinity) : [note];
-  return parts.filter(Boolean).map((part) => (part instanceof Node ? part.textContent : String(part))).join(" ").trim();
+  return parts.filter(Boolean).map((part) => (part instanceof Node ? spokenText(part) : String(part))).join(" ").trim();
 }
 
 /**

@@ -57,7 +57,10 @@ function barOf(stage, r) {
   }
   if (kind === "allocate") return { value: r.points ?? 0, text: plural(r.points ?? 0, "point", "points") };
   if (kind === "rank") {
-    return r.shortlisted ? { value: r.score, text: plural(r.score, "pt", "pts") } : { value: 0, text: "not shortlisted" };
+    // The dots stay beside the points: they break ties, so they say why equal scores are in this order.
+    return r.shortlisted
+      ? { value: r.score, text: `${plural(r.score, "pt", "pts")} · ${plural(r.votes ?? 0, "dot", "dots")}` }
+      : { value: 0, text: "not shortlisted" };
   }
   return { value: r.votes, text: plural(r.votes, "dot", "dots") };
 }
