@@ -66,7 +66,12 @@ export function barChart(rows, { unit = "", format = null, max = null, title = "
   const elapsed = now - drawn.get(chartKey);
   const animate = elapsed < GROWTH_MS;
 
-  const list = el("ol", { class: `chart-rows fit-list${animate ? " grow" : ""}`, style: animate ? `--t:${-Math.round(elapsed)}ms` : null },
+  const texts = rows.map((row, index) => (format ? format(values[index], row) : withUnit(values[index], unit)));
+  // The longest bar leaves room for the longest value after it ("24 pts · 3 dots"), about
+  // .62 em a character in the bold figures, so no value runs past the edge.
+  const valueRoom = Math.max(4, 1 + 0.62 * Math.max(0, ...texts.map((text) => String(text).length)));
+  const list = el("ol", { class: `chart-rows fit-list${animate ? " grow" : ""}`,
+    style: `--value-room:${valueRoom.toFixed(1)}em;${animate ? `--t:${-Math.round(elapsed)}ms` : ""}` },
     rows.map((row, index) => {
       // The SVG's box is the bar (its width is the share, in CSS), so the value follows its end.
       const share = Math.max(0, Math.min(1, values[index] / top));
@@ -81,7 +86,7 @@ export function barChart(rows, { unit = "", format = null, max = null, title = "
           el("span", { class: "chart-text" }, row.label),
           row.note ? el("span", { class: "chart-note" }, row.note) : null),
         el("span", { class: "chart-track" }, bar,
-          el("span", { class: "chart-value" }, format ? format(values[index], row) : withUnit(values[index], unit))));
+          el("span", { class: "chart-value" }, texts[index])));
     }));
 
   const leader = rows.length ? rows[values.indexOf(Math.max(...values))] : null;
