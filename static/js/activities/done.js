@@ -57,10 +57,12 @@ function barOf(stage, r) {
   }
   if (kind === "allocate") return { value: r.points ?? 0, text: plural(r.points ?? 0, "point", "points") };
   if (kind === "rank") {
-    // The dots stay beside the points: they break ties, so they say why equal scores are in this order.
-    return r.shortlisted
-      ? { value: r.score, text: `${plural(r.score, "pt", "pts")} · ${plural(r.votes ?? 0, "dot", "dots")}` }
-      : { value: 0, text: "not shortlisted" };
+    if (!r.shortlisted) return { value: 0, text: "not shortlisted" };
+    // After a dot vote the dots stay beside the points: they break ties, so they say why equal
+    // scores are in this order. Without a dot vote there are none to show.
+    const voted = (stage.steps || []).some((step) => step.kind === "vote");
+    const points = plural(r.score, "pt", "pts");
+    return { value: r.score, text: voted ? `${points} · ${plural(r.votes ?? 0, "dot", "dots")}` : points };
   }
   return { value: r.votes, text: plural(r.votes, "dot", "dots") };
 }

@@ -86,16 +86,22 @@ function phoneView(ctx) {
   );
 }
 
-/** The phone's one line: what to do now. */
-function status(ctx) {
+/** What is left to do: the budget to spend, what is left of it, or that it is all placed. */
+function remaining(ctx) {
   const { stage } = ctx;
   if (!ctx.active || !stage.ideas.length) return "Waiting for the facilitator";
-  if (stepRevealed(stage)) return "The results are in";
   const spent = spentOf(allocationFor(ctx));
   const left = stage.dot_budget - spent;
   if (spent === 0) return `Spend your ${plural(stage.dot_budget, "dot", "dots")}`;
   if (left > 0) return `${plural(left, "dot", "dots")} left`;
   return `All ${plural(stage.dot_budget, "dot", "dots")} placed`;
+}
+
+/** The phone's one line: what is left to do, and that the room's totals are shown once revealed
+ * (the step stays open: people can still move their dots). */
+function status(ctx) {
+  const left = remaining(ctx);
+  return stepRevealed(ctx.stage) && ctx.active && ctx.stage.ideas.length ? `Totals shown · ${left}` : left;
 }
 
 /** The console's reveal button (and the second round's), as every scoring step has it. */
