@@ -631,3 +631,29 @@ def test_the_notes_report_a_second_round_of_an_earlier_step_too() -> None:
         "could change their entries; the results are from round 2. What moved between rounds: "
         "Gamma rose from place 2 to 1; Alpha fell from place 1 to 2."
     ) in notes
+
+
+@pytest.mark.parametrize(
+    ("score", "consensus", "contested", "score_label", "shown"),
+    [
+        (0, 0.0, False, "dots", "not chosen"),  # nobody gave it a dot: not "0.00", not divided
+        (0, 0.0, False, "points", "not chosen"),
+        (3, 0.5, True, "dots", "0.50 split"),
+        (0, 0.25, False, "Borda points", "0.25"),  # last in every ranking: a real measure
+        (0, None, False, "dots", "n/a"),
+    ],
+)
+def test_the_appendix_says_an_idea_nobody_chose_was_not_chosen(
+    score: int, consensus: float | None, contested: bool, score_label: str, shown: str
+) -> None:
+    idea = PlanItem(
+        text="Idea",
+        rank=1,
+        score=score,
+        votes=score,
+        shortlisted=False,
+        selected=False,
+        consensus=consensus,
+        contested=contested,
+    )
+    assert consensus_label(idea, score_label) == shown

@@ -393,10 +393,18 @@ def year_range(plan: PlanDocument) -> str:
     return f"{plan.start_year}{EN_DASH}{plan.end_year}"
 
 
-def consensus_label(item: PlanItem) -> str:
-    """Consensus as the appendix shows it: "0.82", "0.31 split", or "n/a" without a measure."""
+AMOUNT_LABELS = ("dots", "points")
+"""Score labels of the steps where people give amounts: there, an idea nobody gave anything
+has consensus 0 because nobody chose it, not because the room is divided (docs/decisions.md)."""
+
+
+def consensus_label(item: PlanItem, score_label: str = "score") -> str:
+    """Consensus as the appendix shows it: "0.82", "0.31 split", "not chosen" for an idea given
+    nothing in a dot vote or a points allocation, or "n/a" without a measure."""
     if item.consensus is None:
         return "n/a"
+    if score_label in AMOUNT_LABELS and not item.score:
+        return "not chosen"
     return f"{item.consensus:.2f}" + (" split" if item.contested else "")
 
 

@@ -518,7 +518,7 @@ def _appendix(plan: PlanDocument) -> list[Block]:
                 + (" (also said: " + "; ".join(item.also_said) + ")" if item.also_said else ""),
                 str(item.votes),
                 number_text(item.score),
-                consensus_label(item),
+                consensus_label(item, stage.score_label),
                 "✔" if item.selected else "",
             )
             for item in stage.items
