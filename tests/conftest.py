@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from playwright.sync_api import Browser
 
+from tests.chromium import launched
 from tests.factories import Room
 from workshop import create_app
 
@@ -54,3 +56,9 @@ def other(app: Flask, client: FlaskClient) -> Iterator[Room]:
     room = Room.started(app, client, title="Other Co 2030")
     yield room
     room.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium, launched once for the browser tests of a module."""
+    yield from launched()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "live-server-test-secret"
@@ -189,3 +191,14 @@ class LiveServer:
         with contextlib.suppress(Exception):
             if self.running:
                 self.kill()
+
+
+def http(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
+    """A JSON request, with the facilitator key as a Bearer token when given."""
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())

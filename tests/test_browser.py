@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import socketio
 from playwright import sync_api
-from playwright.sync_api import Browser
 
-from tests.chromium import launched, skip_module_without_chromium
+from tests.chromium import skip_module_without_chromium
 from tests.factories import next_from_console, start_from_console
 from tests.server import LiveServer
 
@@ -28,11 +27,6 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     # Playwright's sync API must not run in an eventlet-patched process: the server is separate.
     with LiveServer(tmp_path / "browser.sqlite3") as live:
         yield live
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stage(

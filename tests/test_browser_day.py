@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
-from tests.chromium import launched, skip_module_without_chromium
+from tests.chromium import skip_module_without_chromium
 from tests.factories import next_from_console, start_from_console
 from tests.server import LiveServer
 
@@ -79,11 +79,6 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     # Playwright's sync API must not run in an eventlet-patched process: the server is separate.
     with LiveServer(tmp_path / "day.sqlite3") as live:
         yield live
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ a phone-sized participant and, where the room needs more voices, python-socketio
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +17,9 @@ import pytest
 import socketio
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
 
-from tests.chromium import launched, skip_module_without_chromium
+from tests.chromium import skip_module_without_chromium
 from tests.factories import next_from_console, start_from_console
-from tests.server import LiveServer
+from tests.server import LiveServer, http
 
 pytestmark = pytest.mark.browser
 
@@ -33,17 +31,6 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def http(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
-    """A JSON request, with the facilitator key as a Bearer token when given."""
-    headers = {"Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 class Room:
@@ -164,11 +151,6 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     # Playwright's sync API must not run in an eventlet-patched process: the server is separate.
     with LiveServer(tmp_path / "decisions.sqlite3") as live:
         yield live
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from tests import screens
-from tests.chromium import launched, skip_module_without_chromium
+from tests.chromium import skip_module_without_chromium
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -35,11 +35,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Playwright's sync API must not run in an eventlet-patched process: the server is separate.
     with LiveServer(tmp_path_factory.mktemp("lobby") / "lobby.sqlite3") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 class Devices:

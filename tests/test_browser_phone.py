@@ -7,9 +7,7 @@ socket, as the console would."""
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,8 +15,8 @@ import pytest
 import socketio
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, WebSocketRoute, expect
 
-from tests.chromium import launched, skip_module_without_chromium
-from tests.server import LiveServer
+from tests.chromium import skip_module_without_chromium
+from tests.server import LiveServer, http
 
 pytestmark = pytest.mark.browser
 
@@ -47,22 +45,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Playwright's sync API must not run in an eventlet-patched process: the server is separate.
     with LiveServer(tmp_path_factory.mktemp("phone") / "phone.sqlite3") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launched()
-
-
-def http(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
-    """A JSON request, with the facilitator key as a Bearer token when given."""
-    headers = {"Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 class Room:

@@ -19,7 +19,7 @@ import socketio
 from playwright.sync_api import Browser, BrowserContext, Download, Page, expect
 from pypdf import PdfReader
 
-from tests.chromium import launched, skip_module_without_chromium
+from tests.chromium import skip_module_without_chromium
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -92,11 +92,6 @@ def saved(download: Download) -> bytes:
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     with LiveServer(tmp_path / "plan.sqlite3") as live:
         yield live
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 class Day:

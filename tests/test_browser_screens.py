@@ -39,7 +39,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 from playwright.sync_api import Error as PlaywrightError
 
 from tests import screens
-from tests.chromium import launched, skip_module_without_chromium
+from tests.chromium import skip_module_without_chromium
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -386,11 +386,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("screens")
     with LiveServer(folder / "screens.sqlite3") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 @pytest.fixture(scope="module")
