@@ -6,7 +6,6 @@ room on (not while typing). One browser and one real server for the whole module
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,8 +13,8 @@ import pytest
 import socketio
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.chromium import launched, skip_module_without_chromium
-from tests.server import LiveServer
+from tests.chromium import skip_module_without_chromium
+from tests.server import LiveServer, http
 
 pytestmark = pytest.mark.browser
 
@@ -25,17 +24,6 @@ DESK: ViewportSize = {"width": 1280, "height": 800}
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def http(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
-    """A JSON request, with the facilitator key as a Bearer token when given."""
-    headers = {"Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 def new_workshop(server: LiveServer, stages: list[dict[str, Any]] | None = None) -> Any:
@@ -59,11 +47,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Playwright's sync API must not run in an eventlet-patched process: the server is separate.
     with LiveServer(tmp_path_factory.mktemp("console") / "console.sqlite3") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launched()
 
 
 @pytest.fixture
@@ -139,6 +122,32 @@ def test_add_step_lands_at_its_first_valid_place_and_errors_speak_the_editors_wo
     expect(dialog).to_be_hidden()
     kinds = agenda_kinds(server, workshop)["goals"]
     assert kinds[-1] == "done" and "rate" in kinds
+
+
+def test_a_refused_save_keeps_its_message_and_the_edits_until_the_next_change(
+    server: LiveServer, open_page: Any
+) -> None:
+    workshop = new_workshop(server)
+    console = console_of(open_page, workshop)
+    console.get_by_role("button", name="Edit agenda").click()
+    dialog = console.locator("#agenda-dialog")
+    title = dialog.locator(".agenda-stage").nth(1).get_by_label("Title", exact=True)
+    title.fill("Goals for 2030")
+    console.context.set_offline(True)
+    dialog.get_by_role("button", name="Save agenda").click()
+    error = dialog.locator("#agenda-error")
+    expect(error).to_have_text(
+        "Not saved: No connection to the server. Your changes are still here; try again."
+    )
+    console.wait_for_timeout(500)  # the buttons' own re-check must not take it away
+    expect(error).to_be_visible()
+    expect(title).to_have_value("Goals for 2030")
+    console.context.set_offline(False)
+    dialog.get_by_role("button", name="Save agenda").click()
+    expect(dialog).to_be_hidden()
+    url = f"{server.url}/api/workshops/{workshop['id']}/agenda"
+    stages = http(url, key=workshop["facilitator_key"])["stages"]
+    assert stages[1]["title"] == "Goals for 2030"
 
 
 # --------------------------------------------------------------------------- unsaved define

@@ -143,11 +143,16 @@ function payload() {
 const isDirty = () => session && JSON.stringify(payload()) !== session.loaded;
 
 async function request(method, url, data) {
-  const response = await fetch(url, {
-    method,
-    headers: { Authorization: `Bearer ${session.key}`, ...(data ? { "Content-Type": "application/json" } : {}) },
-    body: data ? JSON.stringify(data) : undefined,
-  });
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: { Authorization: `Bearer ${session.key}`, ...(data ? { "Content-Type": "application/json" } : {}) },
+      body: data ? JSON.stringify(data) : undefined,
+    });
+  } catch {
+    throw { code: "offline", message: "No connection to the server. Your changes are still here; try again." };
+  }
   const reply = await response.json().catch(() => ({}));
   if (!response.ok) {
     const error = reply.error || { code: `http_${response.status}`, message: `The server answered ${response.status}.` };
@@ -438,9 +443,10 @@ async function saveAgenda() {
     load(await request("PUT", `/api/workshops/${session.workshopId}/agenda`, payload()));
     return true;
   } catch (error) {
-    // The server's message names the stage and its steps as the editor shows them.
-    showError(`Not saved: ${String(error.message || "no connection to the server.")}`);
+    // The buttons first: their re-check would clear a refusal only the server can make. It stays
+    // until the next edit. The server's message names the stage and its steps as the editor does.
     updateButtons();
+    showError(`Not saved: ${String(error.message || "no connection to the server.")}`);
     return false;
   }
 }
