@@ -508,6 +508,7 @@ def test_a_dot_vote_that_the_counting_method_decides_names_its_own_pick() -> Non
     steps = [RANK_STEPS[0], RANK_STEPS[1], RANK_STEPS[3]]
     decision = rank_decision(
         kind="vote",
+        method="totals",  # what a dot vote's standings carry
         robust=False,
         methods={"borda": [1], "schulze": [1], "copeland": [1]},
         items=[

@@ -53,11 +53,10 @@ def _robustness_note(decision: Mapping[str, Any], picks: int, texts: Mapping[int
         int(item["idea_id"])
         for item in sorted(decision.get("items", []), key=lambda item: int(item["rank"]))
     ][:picks]
-    own_name = (
-        METHOD_NAMES.get(str(decision.get("method", "borda")), "Borda")
-        if kind == "rank"
-        else f"By {PREVIOUS_WORDS.get(kind, kind)} (this step)"
-    )
+    # A step whose own method is a counting method (a ranking) is named by it; the others
+    # (dots, points, mean impact: method "totals" or "mean") by what they add up.
+    method = str(decision.get("method", ""))
+    own_name = METHOD_NAMES.get(method) or f"By {PREVIOUS_WORDS.get(kind, kind)} (this step)"
 
     def named(ids: Sequence[Any]) -> str:
         return ", ".join(texts.get(int(i), "") for i in ids)

@@ -92,9 +92,10 @@ function picksSome(decision) {
   return decision.picks > 0 && decision.picks < decision.items.length;
 }
 
-/** How the step itself counts, as a label ("By dots", "By the Borda count"). */
+/** How the step itself counts, as a label ("By dots", "By Schulze counting"): a step whose own
+ * method is one of the counting methods (a ranking) is named by it, the others by what they add up. */
 function ownCountName(decision) {
-  if (decision.kind === "rank") return `By ${METHOD_NAMES[decision.method] || decision.method || "Borda"} counting`;
+  if (METHOD_NAMES[decision.method]) return `By ${METHOD_NAMES[decision.method]} counting`;
   return OWN_COUNT[decision.kind] || "As counted";
 }
 
@@ -109,7 +110,7 @@ export function differingPicks(decision) {
   const groups = new Map();
   const agree = [];
   for (const [name, ids] of Object.entries(decision.methods || {})) {
-    if (decision.kind === "rank" && name === decision.method) continue; // that is the step's own count
+    if (name === decision.method) continue; // that is the step's own count
     const added = ids.filter((id) => !ownSet.has(id));
     const left = own.filter((id) => !ids.includes(id));
     if (!added.length && !left.length) { agree.push(METHOD_NAMES[name] || name); continue; }
