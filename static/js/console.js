@@ -385,8 +385,9 @@ function moves() {
   } else if (following) {
     const close = words(here.kind).close;
     const start = capitalise(words(following.kind).start);
-    // Leaving a step that gathers input closes it; leaving one that only shows does not.
-    const label = here.kind === "done" || here.kind === "define" ? `Next: ${start}` : `Next: ${close}`;
+    // Leaving a step that gathers input closes it; a module that declares `closes: false` (it
+    // only shows, or the facilitator fills it in) is left by naming the next step instead.
+    const label = words(here.kind).closes === false ? `Next: ${start}` : `Next: ${close}`;
     next = { label, title: `${close} and ${words(following.kind).start}.`, run: () => setPhase(stage, following.kind) };
   } else {
     const later = neighbour(stage, 1);

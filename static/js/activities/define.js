@@ -391,6 +391,7 @@ export default {
   headline: "Fill in the details",
   start: "start defining",
   close: "Close defining",
+  closes: false, // the console's Next names the next step rather than closing this one
   outbox: {
     suggestions: {
       type: "queue",

@@ -119,6 +119,7 @@ export default {
   headline: "Results",
   start: "show results",
   close: "Keep these results",
+  closes: false, // the console's Next names the next step rather than closing this one
   metrics: (ctx) => {
     const progress = ctx.stage.progress || {};
     const n = ctx.state.workshop.participant_count;

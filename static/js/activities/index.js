@@ -11,6 +11,9 @@
 //   headline    what the phone asks, as its heading ("Spend your dots")
 //   start       console wording for moving into this step ("start dot vote")
 //   close       console wording for moving out of it ("Close voting")
+//   closes      optional, false for a step that is not closed by leaving it (results, which
+//               only shows; define, which the facilitator fills in): the console's Next then
+//               names the next step instead
 //   phone(ctx), console(ctx), projector(ctx)
 //               each returns a DOM node (or an array of nodes) for the stage in this phase.
 //               The projector's view is fitted to the screen by present.js: it scales the
