@@ -142,6 +142,8 @@ function status(ctx) {
 
 export default {
   kind: "allocate",
+  // A stage this step decides shows each result's bar by its points (done.js).
+  resultBar: (r) => ({ value: r.points ?? 0, text: plural(r.points ?? 0, "point", "points") }),
   label: "Allocate points",
   headline: "Spread your points",
   start: "start allocating",

@@ -4,6 +4,8 @@ import { barChart } from "../chart.js";
 import { el, plural, resultsList } from "../common.js";
 import { consensusBadge, decisionSentence, decisionSummary, movedBadge } from "./decision.js";
 import { QUADRANTS } from "./rate.js";
+// The registry imports this module too; it is read only when a view is drawn, after both loaded.
+import { REGISTRY } from "./index.js";
 
 const HOW = {
   vote: "by dots",
@@ -48,22 +50,11 @@ function results(stage) {
   return resultsList(stage, { figures, badges });
 }
 
-/** A result's bar on the projector: its value, the value's words and the scale's end. */
+/** A result's bar on the projector: its value, the value's words and the scale's end, as the
+ * step that decided the stage declares them (`resultBar`); by dots when no step declares one. */
 function barOf(stage, r) {
-  const kind = stage.decision ? stage.decision.kind : null;
-  if (kind === "rate") {
-    const rated = r.impact !== null && r.impact !== undefined;
-    return { value: rated ? r.impact : 0, text: rated ? `impact ${r.impact.toFixed(1)}` : "not rated", max: 5 };
-  }
-  if (kind === "allocate") return { value: r.points ?? 0, text: plural(r.points ?? 0, "point", "points") };
-  if (kind === "rank") {
-    if (!r.shortlisted) return { value: 0, text: "not shortlisted" };
-    // After a dot vote the dots stay beside the points: they break ties, so they say why equal
-    // scores are in this order. Without a dot vote there are none to show.
-    const voted = (stage.steps || []).some((step) => step.kind === "vote");
-    const points = plural(r.score, "pt", "pts");
-    return { value: r.score, text: voted ? `${points} · ${plural(r.votes ?? 0, "dot", "dots")}` : points };
-  }
+  const decider = stage.decision ? REGISTRY[stage.decision.kind] : null;
+  if (decider && decider.resultBar) return decider.resultBar(r, stage);
   return { value: r.votes, text: plural(r.votes, "dot", "dots") };
 }
 

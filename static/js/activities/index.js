@@ -11,6 +11,8 @@
 //   headline    what the phone asks, as its heading ("Spend your dots")
 //   start       console wording for moving into this step ("start dot vote")
 //   close       console wording for moving out of it ("Close voting")
+//   resultBar(r, stage)  optional, scoring steps: the bar of one result of a stage this step
+//               decided, as {value, text, max?}; the results view (done.js) draws it
 //   closes      optional, false for a step that is not closed by leaving it (results, which
 //               only shows; define, which the facilitator fills in): the console's Next then
 //               names the next step instead

@@ -203,6 +203,15 @@ function status(ctx) {
 
 export default {
   kind: "rank",
+  // A stage this step decides shows each shortlisted result's bar by its rank points, with its
+  // dots beside them when the stage had any (they break ties, so they say why equal scores are
+  // in this order).
+  resultBar: (r, stage) => {
+    if (!r.shortlisted) return { value: 0, text: "not shortlisted" };
+    const points = plural(r.score, "pt", "pts");
+    const dotted = stage.results.some((other) => other.votes);
+    return { value: r.score, text: dotted ? `${points} · ${plural(r.votes ?? 0, "dot", "dots")}` : points };
+  },
   label: "Rank",
   headline: "Put the shortlist in order",
   start: "start ranking",

@@ -264,6 +264,11 @@ function status(ctx) {
 
 export default {
   kind: "rate",
+  // A stage this step decides shows each result's bar by its mean impact, out of 5 (done.js).
+  resultBar: (r) => {
+    const rated = r.impact !== null && r.impact !== undefined;
+    return { value: rated ? r.impact : 0, text: rated ? `impact ${r.impact.toFixed(1)}` : "not rated", max: 5 };
+  },
   label: "Impact and effort",
   headline: "Rate impact and effort",
   start: "start rating",

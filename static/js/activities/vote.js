@@ -152,6 +152,8 @@ function projectorView(ctx) {
 
 export default {
   kind: "vote",
+  // A stage this step decides shows each result's bar by its dots (done.js).
+  resultBar: (r) => ({ value: r.votes, text: plural(r.votes, "dot", "dots") }),
   label: "Dot vote",
   headline: "Spend your dots",
   start: "start dot vote",
