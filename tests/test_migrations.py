@@ -2,6 +2,9 @@
 data intact; an empty one gets the current schema; both are safe to upgrade on every start.
 A workshop in progress at revision 0002 upgrades to 0003 (decisions) with every row intact and
 its steps' new settings at their defaults, and goes back down unless it uses what 0002 lacks.
+Each later revision goes up and down on its own (0004: the plan's versions; 0005: the generic
+entries table). No test pins the head: it is read from the migration scripts, and the head's
+tables from the models.
 
 Release 1's tables are written out here with plain SQLAlchemy, as its models declared them,
 and filled with plain SQL: nothing of today's models is used to build the "old" database. A
@@ -729,6 +732,16 @@ def make_0002(engine: Engine) -> None:
         )
 
 
+def head_tables() -> set[str]:
+    """The tables the head revision has: every table the models declare, activities' included."""
+    from sqlmodel import SQLModel
+
+    from workshop import activities
+
+    assert activities.REGISTRY
+    return set(SQLModel.metadata.tables) | {"alembic_version"}
+
+
 def every_row(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, exactly as stored."""
     tables = raw(engine, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -780,7 +793,7 @@ def test_a_finished_release_1_workshop_upgrades_with_its_data_intact(engine: Eng
 
     upgrade(engine)
 
-    assert current_revision(engine) == head_revision() == "0004"
+    assert current_revision(engine) == head_revision()
     for table, sql in UNCHANGED.items():
         if table not in moved:
             assert raw(engine, sql) == before[table], table
@@ -820,9 +833,9 @@ def test_an_empty_database_gets_the_current_schema_and_upgrading_again_is_a_no_o
 ) -> None:
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == head_revision()
     first = schema(engine)
-    assert set(first) == V4_TABLES
+    assert set(first) == head_tables()
     assert [column[0] for column in first["stage"]["columns"]] == V3_STAGE_COLUMNS
     assert {"fields", "links", "merged_into"} <= {column[0] for column in first["idea"]["columns"]}
     assert ("ix_idea_merged_into", ("merged_into",), False) in first["idea"]["indexes"]
@@ -841,7 +854,7 @@ def test_an_empty_database_gets_the_current_schema_and_upgrading_again_is_a_no_o
     upgrade(engine)
 
     assert raw(engine, master) == ddl
-    assert raw(engine, "SELECT version_num FROM alembic_version") == [("0004",)]
+    assert raw(engine, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
 
 
 def test_the_head_schema_is_what_the_models_declare(engine: Engine) -> None:
@@ -949,7 +962,7 @@ def test_downgrade_refuses_an_agenda_release_1_cannot_run_and_changes_nothing(
     with pytest.raises(RuntimeError, match="Stage 2 runs the agenda"):
         downgrade(engine, "0001")
 
-    # 0004's and 0003's downgrades ran first, and were rolled back with the rest.
+    # The later revisions' downgrades ran first, and were rolled back with the rest.
     assert current_revision(engine) == head_revision()
     assert (schema(engine), stages_of(engine), counters_of(engine)) == before
     assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
@@ -1291,8 +1304,9 @@ def test_downgrade_from_0004_gives_back_0003s_plan_table_and_schema(engine: Engi
     upgrade(engine, "0003")
     at_0003 = schema(engine), every_row(engine)
 
-    upgrade(engine)
+    upgrade(engine, "0004")
     assert current_revision(engine) == "0004"
+    assert set(schema(engine)) == V4_TABLES
     downgrade(engine, "0003")
 
     assert current_revision(engine) == "0003"
@@ -1341,7 +1355,7 @@ def test_downgrade_from_0004_refuses_what_0003_cannot_keep_and_changes_nothing(
     engine: Engine, use: Callable[[Connection], None], message: str
 ) -> None:
     make_finished_workshop(engine)
-    upgrade(engine)
+    upgrade(engine, "0004")
     with engine.begin() as connection:
         use(connection)
     before = schema(engine), every_row(engine)
@@ -1395,3 +1409,86 @@ def test_a_release_1_plan_downloads_in_every_new_format_after_upgrading(db_path:
         assert [v["version"] for v in versions] == [1]
     finally:
         app.extensions["workshop_db"].dispose()
+
+
+# --------------------------------------------------------------------------- revision 0005
+
+
+def test_0005_adds_the_entries_table_and_keeps_every_row_of_0004(engine: Engine) -> None:
+    make_finished_workshop(engine)
+    upgrade(engine, "0004")
+    at_0004 = schema(engine), every_row(engine)
+
+    upgrade(engine, "0005")
+
+    assert current_revision(engine) == "0005"
+    after = schema(engine)
+    assert set(after) == at_0004[0].keys() | {"entry"}
+    assert {table: after[table] for table in at_0004[0] if table != "alembic_version"} == {
+        table: found for table, found in at_0004[0].items() if table != "alembic_version"
+    }
+    assert after["entry"]["pk"] == ["stage_id", "kind", "participant_id"]
+    assert after["entry"]["fks"] == [(("participant_id",), "participant"), (("stage_id",), "stage")]
+    assert [column[0] for column in after["entry"]["columns"]] == [
+        "stage_id",
+        "kind",
+        "participant_id",
+        "data",
+        "updated_at",
+    ]
+    rows = every_row(engine)
+    assert rows.pop("entry") == []
+    assert rows.pop("alembic_version") == [("0005",)]
+    assert rows == {k: v for k, v in at_0004[1].items() if k != "alembic_version"}
+
+    downgrade(engine, "0004")
+
+    assert current_revision(engine) == "0004"
+    assert (schema(engine), every_row(engine)) == at_0004
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+
+    # And up again, where an entry can be stored for a stage and a participant.
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        insert(
+            connection,
+            "entry",
+            [
+                {
+                    "stage_id": 3,
+                    "kind": "poll",
+                    "participant_id": 2,
+                    "data": '{"idea_id": 9}',
+                    "updated_at": "2026-12-07 10:00:00.000000",
+                }
+            ],
+        )
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+
+
+def test_downgrade_from_0005_refuses_stored_entries_and_changes_nothing(engine: Engine) -> None:
+    make_finished_workshop(engine)
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        insert(
+            connection,
+            "entry",
+            [
+                {
+                    "stage_id": stage_id,
+                    "kind": kind,
+                    "participant_id": 1,
+                    "data": "[1]",
+                    "updated_at": "2026-12-07 10:00:00.000000",
+                }
+                for stage_id, kind in ((1, "poll"), (2, "poll"), (2, "pair"))
+            ],
+        )
+    before = schema(engine), every_row(engine)
+
+    with pytest.raises(RuntimeError, match="entries of pair, poll are stored"):
+        downgrade(engine, "0004")
+
+    assert current_revision(engine) == "0005"
+    assert (schema(engine), every_row(engine)) == before
+    assert raw(engine, "PRAGMA foreign_keys") == [(1,)]

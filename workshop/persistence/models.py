@@ -1,4 +1,5 @@
-"""The core tables. Each activity module declares its own tables (votes, rankings, links…).
+"""The core tables. Each built-in activity module declares its own tables (votes, rankings,
+links…); an activity without tables of its own keeps its entries in `Entry`.
 
 The database is the single source of truth for a workshop. Every schema change comes with a
 migration under `migrations/versions/`.
@@ -152,6 +153,21 @@ class StageRound(SQLModel, table=True):
     entries: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     standings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------- entries
+
+
+class Entry(SQLModel, table=True):
+    """One participant's entry in one step kind of a stage, as JSON: the storage offered to
+    activities that bring no tables of their own (see `workshop/activities/entries.py`, which
+    validates `data` with the activity's declared model). Replaced whole on each write."""
+
+    stage_id: int = Field(foreign_key="stage.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=40)
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    data: Any = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------- output
