@@ -51,3 +51,8 @@ def reset(db: Session, stage_id: int, names: Iterable[str]) -> None:
     db.execute(
         delete(Counter).where(col(Counter.stage_id) == stage_id, col(Counter.name).in_(list(names)))
     )
+
+
+def drop_stage(db: Session, stage_id: int) -> None:
+    """Drop every counter of a stage, whoever named it (the stage itself is being deleted)."""
+    db.execute(delete(Counter).where(col(Counter.stage_id) == stage_id))
