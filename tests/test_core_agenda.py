@@ -1,7 +1,8 @@
 """The pure agenda validation in `workshop.core.agenda`: table tests of every rule and code.
 
 Most tables run with a tiny fake step checker, so they test the agenda's own rules; the last
-ones run with the real activity registry (`workshop.activities.check_step`).
+ones run with the real activity registry (`workshop.activities.check_step`). The order rules
+always read the registry's traits (`traits_by_kind()`), as the service passes them.
 """
 
 from __future__ import annotations
@@ -11,10 +12,31 @@ from typing import Any
 
 import pytest
 
-from workshop.activities import check_step
+from workshop.activities import check_step, traits_by_kind
 from workshop.core import agenda
-from workshop.core.agenda import StageDraft, check_agenda, check_stage, check_steps, fill_prompt
+from workshop.core.agenda import StageDraft, fill_prompt
 from workshop.core.errors import DomainError
+from workshop.core.traits import DECIDES, FEEDS_SHORTLIST, NEEDS_SELECTED, SHORTLISTS
+
+
+def check_steps(kinds: list[str], index: int, **named: Any) -> None:
+    """`agenda.check_steps` with the registry's traits."""
+    named.setdefault("traits", traits_by_kind())
+    agenda.check_steps(kinds, index, **named)
+
+
+def check_stage(
+    raw: Any, index: int, checker: agenda.StepChecker, labels: Mapping[str, str] | None = None
+) -> StageDraft:
+    """`agenda.check_stage` with the registry's traits."""
+    return agenda.check_stage(raw, index, checker, labels, traits=traits_by_kind())
+
+
+def check_agenda(
+    raw: Any, checker: agenda.StepChecker, labels: Mapping[str, str] | None = None
+) -> list[StageDraft]:
+    """`agenda.check_agenda` with the registry's traits."""
+    return agenda.check_agenda(raw, checker, labels, traits=traits_by_kind())
 
 
 def fake_step(level: str, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,6 +188,29 @@ def test_check_steps_speaks_the_editors_words(kinds: list[str], message: str) ->
     with pytest.raises(DomainError) as caught:
         check_steps(kinds, 4, labels=LABELS, stage="Programs")
     assert caught.value.message == message
+
+
+def test_check_steps_reads_traits_not_names() -> None:
+    """A kind the rules have never heard of takes part by its traits alone."""
+    traits = {
+        "poll": frozenset({FEEDS_SHORTLIST}),
+        "order": frozenset({SHORTLISTS}),
+        "close": frozenset({DECIDES}),
+        "map": frozenset({NEEDS_SELECTED}),
+    }
+    check_steps(["poll", "order", "close", "map"], 0, traits=traits)
+    labels = {"poll": "Poll", "order": "Order", "close": "Close", "map": "Map"}
+    with pytest.raises(DomainError) as caught:
+        check_steps(["order", "poll"], 0, traits=traits, labels=labels, stage="Goals")
+    assert caught.value.message == (
+        "Order needs a Poll step before it in Goals: it ranks the top ideas of that step."
+    )
+    with pytest.raises(DomainError) as caught:
+        check_steps(["close", "poll"], 0, traits=traits, labels=labels, stage="Goals")
+    assert caught.value.message == (
+        "Poll can't come after Close in Goals: only Map work on the selected items."
+    )
+    check_steps(["order", "close", "poll", "other"], 0, traits={})
 
 
 # --------------------------------------------------------------------------- check_stage

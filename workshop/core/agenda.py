@@ -1,7 +1,9 @@
 """Agendas: the stages of a workshop and the steps of each, as templates and the editor send them.
 
 Pure validation of the shape and order; each step's own settings are checked by the activity
-registry, passed in as `check_step`, so the core does not depend on the activities.
+registry, passed in as `check_step`, and the order rules read each kind's traits, passed in as
+`traits` (kind -> its traits, in the registry's order), so the core does not depend on the
+activities and names no kind of step.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from .errors import DomainError
 from .levels import STAGE_KEY
+from .traits import DECIDES, FEEDS_SHORTLIST, NEEDS_SELECTED, SHORTLISTS
 
 HORIZONS: tuple[int, ...] = (1, 3, 5, 10)
 DEFAULT_HORIZON = 3
@@ -21,10 +24,9 @@ MAX_STAGES = 12
 MAX_STEPS = 8
 STAGE_TITLE_MAX = 80
 PROMPT_MAX = 400
-DECIDED_KINDS = ("link", "define")
-"""The only steps that may follow `done`: they work on the stage's selected items."""
-
 StepChecker = Callable[[str, Mapping[str, Any]], dict[str, Any]]
+Traits = Mapping[str, frozenset[str]]
+"""Each kind of step's traits (`core.traits`), in the order the agenda editor lists the kinds."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,13 @@ def check_steps(
     kinds: Sequence[str],
     index: int,
     *,
+    traits: Traits,
     labels: Mapping[str, str] | None = None,
     stage: str | None = None,
 ) -> None:
-    """The order rules: each kind once, a rank needs a vote, allocate or rate step before it,
-    and only link and define may follow `done` (they work on the selected items).
+    """The order rules: each kind once; a step that shortlists (rank) needs a step that feeds
+    a shortlist (vote, allocate or rate) before it; and only steps that need selected items
+    (link, define) may follow the step that decides (done). Kinds without traits are free.
 
     A refusal names steps by their `labels` (as the agenda editor shows them: "Impact and
     effort", "Results") and the stage by `stage` (its title), else by its place."""
@@ -93,6 +97,12 @@ def check_steps(
     def name(kind: str) -> str:
         return names.get(kind, kind)
 
+    def having(trait: str) -> list[str]:
+        return [kind for kind, its in traits.items() if trait in its]
+
+    def has(kind: str, trait: str) -> bool:
+        return trait in traits.get(kind, frozenset())
+
     where = stage or f"stage {index + 1}"
     for position, kind in enumerate(kinds):
         if kind in kinds[:position]:
@@ -100,21 +110,23 @@ def check_steps(
                 "duplicate_step",
                 f"{name(kind)} appears twice in {where}: a stage runs each step once.",
             )
-    scorers = ("vote", "allocate", "rate")
-    if "rank" in kinds and not any(k in scorers for k in kinds[: kinds.index("rank")]):
-        raise DomainError(
-            "step_order",
-            f"{name('rank')} needs a {_join([name(k) for k in scorers], 'or')} step before it "
-            f"in {where}: it ranks the top ideas of that step.",
-        )
-    if "done" in kinds:
-        after = kinds[kinds.index("done") + 1 :]
-        wrong = [kind for kind in after if kind not in DECIDED_KINDS]
-        if wrong:
+    for position, kind in enumerate(kinds):
+        if has(kind, SHORTLISTS) and not any(has(k, FEEDS_SHORTLIST) for k in kinds[:position]):
+            feeders = [name(k) for k in having(FEEDS_SHORTLIST)] or ["scoring"]
             raise DomainError(
                 "step_order",
-                f"{name(wrong[0])} can't come after {name('done')} in {where}: only "
-                f"{_join([name(k) for k in DECIDED_KINDS], 'and')} work on the selected items.",
+                f"{name(kind)} needs a {_join(feeders, 'or')} step before it "
+                f"in {where}: it ranks the top ideas of that step.",
+            )
+    deciding = next((position for position, k in enumerate(kinds) if has(k, DECIDES)), None)
+    if deciding is not None:
+        wrong = [kind for kind in kinds[deciding + 1 :] if not has(kind, NEEDS_SELECTED)]
+        if wrong:
+            allowed = [name(k) for k in having(NEEDS_SELECTED)] or ["no steps"]
+            raise DomainError(
+                "step_order",
+                f"{name(wrong[0])} can't come after {name(kinds[deciding])} in {where}: only "
+                f"{_join(allowed, 'and')} work on the selected items.",
             )
 
 
@@ -135,13 +147,18 @@ class _StageNamed(DomainError):
 
 
 def check_stage(
-    raw: Any, index: int, check_step: StepChecker, labels: Mapping[str, str] | None = None
+    raw: Any,
+    index: int,
+    check_step: StepChecker,
+    labels: Mapping[str, str] | None = None,
+    *,
+    traits: Traits,
 ) -> StageDraft:
-    """Validate one stage `{"id"?, "key", "title", "prompt", "steps": [...]}`; a refusal's
-    message names the stage by its place and title and each step by its label (`labels`,
-    kind to label), as the agenda editor shows them."""
+    """Validate one stage `{"id"?, "key", "title", "prompt", "steps": [...]}` (its step order
+    by the kinds' `traits`); a refusal's message names the stage by its place and title and
+    each step by its label (`labels`, kind to label), as the agenda editor shows them."""
     try:
-        return _check_stage(raw, index, check_step, labels)
+        return _check_stage(raw, index, check_step, labels, traits)
     except _StageNamed as exc:
         raise DomainError(exc.code, exc.message) from None
     except DomainError as exc:
@@ -153,7 +170,11 @@ def check_stage(
 
 
 def _check_stage(
-    raw: Any, index: int, check_step: StepChecker, labels: Mapping[str, str] | None
+    raw: Any,
+    index: int,
+    check_step: StepChecker,
+    labels: Mapping[str, str] | None,
+    traits: Traits,
 ) -> StageDraft:
     if not isinstance(raw, Mapping):
         raise DomainError("invalid_agenda", f"stages[{index}] must be an object.")
@@ -184,17 +205,23 @@ def _check_stage(
             raise DomainError("invalid_agenda", f"stages[{index}].steps must hold objects.")
         checked.append(check_step(key, step))
     try:
-        check_steps([step["kind"] for step in checked], index, labels=labels, stage=title)
+        kinds = [step["kind"] for step in checked]
+        check_steps(kinds, index, traits=traits, labels=labels, stage=title)
     except DomainError as exc:
         raise _StageNamed(exc.code, exc.message) from None
     return StageDraft(key=key, title=title, prompt=prompt, steps=tuple(checked), id=stage_id)
 
 
 def check_agenda(
-    raw: Any, check_step: StepChecker, labels: Mapping[str, str] | None = None
+    raw: Any,
+    check_step: StepChecker,
+    labels: Mapping[str, str] | None = None,
+    *,
+    traits: Traits,
 ) -> list[StageDraft]:
-    """Validate a whole agenda `{"stages": [...]}`; every problem is a specific DomainError
-    whose message names stages and steps (by `labels`, kind to label) as the editor does."""
+    """Validate a whole agenda `{"stages": [...]}` (step orders by the kinds' `traits`); every
+    problem is a specific DomainError whose message names stages and steps (by `labels`, kind
+    to label) as the editor does."""
     if not isinstance(raw, Mapping) or not isinstance(raw.get("stages"), list):
         raise DomainError("invalid_agenda", 'Send {"stages": [...]}.')
     stages = raw["stages"]
@@ -202,7 +229,10 @@ def check_agenda(
         raise DomainError("agenda_empty", "An agenda needs at least one stage.")
     if len(stages) > MAX_STAGES:
         raise DomainError("too_many_stages", f"An agenda can have at most {MAX_STAGES} stages.")
-    drafts = [check_stage(stage, index, check_step, labels) for index, stage in enumerate(stages)]
+    drafts = [
+        check_stage(stage, index, check_step, labels, traits=traits)
+        for index, stage in enumerate(stages)
+    ]
     keys = [draft.key for draft in drafts]
     for index, key in enumerate(keys):
         if key in keys[:index]:

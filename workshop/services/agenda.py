@@ -64,7 +64,7 @@ def _check_step(level: str, raw: Any) -> dict[str, Any]:
 
 def check_agenda(body: Any) -> list[agenda.StageDraft]:
     """Validate an agenda against today's activities; refusals speak the editor's words."""
-    return agenda.check_agenda(body, _check_step, step_labels())
+    return agenda.check_agenda(body, _check_step, step_labels(), traits=activities.traits_by_kind())
 
 
 @functools.cache
