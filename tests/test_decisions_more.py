@@ -134,7 +134,7 @@ def test_rating_standings_means_spreads_and_quadrants() -> None:
         {1: (5, 1), 2: (3, 3), 3: (4, 3), 4: (3, 4), 5: (None, 2)},
         {1: (3, 1)},
     ]
-    s = rating_standings(entries, [1, 2, 3, 4, 5], picks=0)
+    s = rating_standings(entries, [1, 2, 3, 4, 5], picks=0, kind="rate")
     assert {i: extra(item, *RATED) for i, item in s.items.items()} == {
         # impact 5, 3: mean 4, spread 1; effort 1, 1: mean 1, spread 0. High, low.
         1: (4.0, 1.0, 1.0, 0.0, 2, "quick_win"),
@@ -181,7 +181,7 @@ def test_quadrant_thresholds_a_mean_above_3_is_high(
 
 def test_a_rating_split_between_high_and_low_is_contested() -> None:
     entries: list[dict[int, Rating]] = [{1: (5, 3)}, {1: (5, 3)}, {1: (1, 3)}, {1: (1, 3)}]
-    s = rating_standings(entries, [1], picks=0)
+    s = rating_standings(entries, [1], picks=0, kind="rate")
     # Impacts on 0..1: 1, 1, 0, 0: spread 0.5, consensus 0; half rated 4-5, half 1-2.
     assert (s.items[1].consensus, s.items[1].contested) == (0.0, True)
     assert extra(s.items[1], "impact", "impact_spread", "quadrant") == (3.0, 2.0, "fill_in")
@@ -189,13 +189,13 @@ def test_a_rating_split_between_high_and_low_is_contested() -> None:
 
 def test_a_spread_on_effort_alone_lowers_consensus() -> None:
     entries: list[dict[int, Rating]] = [{1: (4, 5)}, {1: (4, 1)}]
-    s = rating_standings(entries, [1], picks=0)
+    s = rating_standings(entries, [1], picks=0, kind="rate")
     # Effort on 0..1: 1 and 0, spread 0.5, so consensus 0 although impact is unanimous.
     assert (s.items[1].consensus, s.items[1].contested) == (0.0, True)
 
 
 def test_rating_standings_without_voters() -> None:
-    s = rating_standings([], [2, 1], picks=1)
+    s = rating_standings([], [2, 1], picks=1, kind="rate")
     assert s.order == [1, 2]
     assert {i: extra(item, *RATED) for i, item in s.items.items()} == {
         i: (None, None, None, None, 0, None) for i in (1, 2)
@@ -210,10 +210,10 @@ def test_rating_standings_without_voters() -> None:
 def test_ranking_ties_go_to_dots_then_the_earlier_item() -> None:
     ballots = [[1, 2], [2, 1]]  # Borda 1 each, and a tie head to head
     for method in ("borda", "schulze"):
-        with_dots = ranking_standings(ballots, [1, 2], {2: 3}, method=method, picks=0)
+        with_dots = ranking_standings(ballots, [1, 2], {2: 3}, method=method, picks=0, kind="rank")
         assert with_dots.order == [2, 1]
         assert with_dots.items[2].extra == {"votes": 3}
-        without = ranking_standings(ballots, [1, 2], {}, method=method, picks=0)
+        without = ranking_standings(ballots, [1, 2], {}, method=method, picks=0, kind="rank")
         assert without.order == [1, 2]
         assert without.condorcet_winner is None
 
@@ -229,7 +229,7 @@ CYCLE = [[1, 2, 3]] * 4 + [[2, 3, 1]] * 3 + [[3, 1, 2]] * 2
 
 
 def test_ranking_a_condorcet_cycle_by_schulze_and_by_borda() -> None:
-    schulze = ranking_standings(CYCLE, ABC, {2: 1}, method="schulze", picks=1)
+    schulze = ranking_standings(CYCLE, ABC, {2: 1}, method="schulze", picks=1, kind="rank")
     assert schulze.order == [1, 2, 3]
     assert {i: item.score for i, item in schulze.items.items()} == {1: 10.0, 2: 10.0, 3: 7.0}
     assert schulze.condorcet_winner is None
@@ -237,7 +237,7 @@ def test_ranking_a_condorcet_cycle_by_schulze_and_by_borda() -> None:
     # Borda's tie between 1 and 2 goes to 2's dot; Copeland's three-way tie the same way.
     assert schulze.methods == {"borda": [2], "schulze": [1], "copeland": [2]}
     assert schulze.robust is False
-    borda = ranking_standings(CYCLE, ABC, {2: 1}, method="borda", picks=1)
+    borda = ranking_standings(CYCLE, ABC, {2: 1}, method="borda", picks=1, kind="rank")
     assert borda.order == [2, 1, 3]
     assert borda.robust is False
     assert (borda.method, schulze.method) == ("borda", "schulze")
@@ -250,7 +250,7 @@ def test_ranking_truncated_ballots() -> None:
     # Kendall's W: positions [1]: 1, 2.5, 2.5 and [2, 3]: 3, 1, 2: sums 4, 3.5, 4.5 around 4,
     # S = 0.5; the first ballot ties two items: T = 2**3 - 2 = 6; W = 12 * 0.5 / (4 * 24 - 2 * 6)
     # = 6 / 84 = 0.0714.
-    s = ranking_standings([[1], [2, 3]], ABC, {}, method="schulze", picks=0)
+    s = ranking_standings([[1], [2, 3]], ABC, {}, method="schulze", picks=0, kind="rank")
     assert s.order == [1, 2, 3]
     assert {i: item.score for i, item in s.items.items()} == {1: 2.0, 2: 2.0, 3: 1.0}
     assert s.condorcet_winner is None
@@ -261,7 +261,7 @@ def test_ranking_truncated_ballots() -> None:
 
 
 def test_ranking_with_one_voter() -> None:
-    s = ranking_standings([[3, 1]], ABC, {}, method="borda", picks=1)
+    s = ranking_standings([[3, 1]], ABC, {}, method="borda", picks=1, kind="rank")
     assert s.order == [3, 1, 2]
     assert measures(s) == {
         3: (1, 2.0, 1.0, False),
@@ -274,7 +274,7 @@ def test_ranking_with_one_voter() -> None:
 
 
 def test_ranking_without_voters() -> None:
-    s = ranking_standings([], [3, 1, 2], {}, method="schulze", picks=1)
+    s = ranking_standings([], [3, 1, 2], {}, method="schulze", picks=1, kind="rank")
     assert s.order == [1, 2, 3]
     assert measures(s) == {i: (i, 0.0, 1.0, False) for i in ABC}
     assert (s.kendall_w, s.condorcet_winner, s.voters) == (None, None, 0)
@@ -282,7 +282,7 @@ def test_ranking_without_voters() -> None:
 
 
 def test_a_unanimous_ranking() -> None:
-    s = ranking_standings([[2, 3, 1]] * 4, ABC, {}, method="schulze", picks=2)
+    s = ranking_standings([[2, 3, 1]] * 4, ABC, {}, method="schulze", picks=2, kind="rank")
     assert s.order == [2, 3, 1]
     assert all((item.consensus, item.contested) == (1.0, False) for item in s.items.values())
     assert (s.kendall_w, s.condorcet_winner, s.robust) == (1.0, 2, True)

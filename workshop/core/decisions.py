@@ -528,10 +528,15 @@ def allocation_standings(
 
 
 def rating_standings(
-    entries: Sequence[Mapping[int, Rating]], items: Sequence[int], *, picks: int
+    entries: Sequence[Mapping[int, Rating]],
+    items: Sequence[int],
+    *,
+    picks: int,
+    kind: str = "rate",  # transitional: until the rating activity passes its kind
 ) -> Standings:
     """Impact and effort: each scale's mean and spread, the quadrant, and an order by mean
-    impact, then lower mean effort, then the earlier item (items nobody rated come last)."""
+    impact, then lower mean effort, then the earlier item (items nobody rated come last).
+    `kind` is the step's kind, as the standings carry it."""
     impacts: dict[int, list[int]] = {item: [] for item in items}
     efforts: dict[int, list[int]] = {item: [] for item in items}
     for entry in entries:
@@ -570,7 +575,7 @@ def rating_standings(
         for entry in entries
     ]
     return _standings(
-        "rate",
+        kind,
         "impact",
         order,
         scores,
@@ -592,10 +597,12 @@ def ranking_standings(
     *,
     method: str,
     picks: int,
+    kind: str = "rank",  # transitional: until the ranking activity passes its kind
 ) -> Standings:
     """A ranking of the shortlist by Borda or Schulze (ties: Borda score, then dots, then the
     earlier item), with each item's Borda score, consensus from the spread of its positions,
-    Kendall's W for the room and the Condorcet winner when there is one."""
+    Kendall's W for the room and the Condorcet winner when there is one. `kind` is the step's
+    kind, as the standings carry it."""
     scored = [order_scores(ballot) for ballot in ballots]
     tie_dots = {item: float(dots.get(item, 0)) for item in shortlist}
     by_method = method_orders(scored, shortlist, [tie_dots])
@@ -603,7 +610,7 @@ def ranking_standings(
     borda = borda_of(d)
     order = by_method["schulze" if method == "schulze" else "borda"]
     return _standings(
-        "rank",
+        kind,
         method,
         order,
         {item: float(n) for item, n in borda.items()},
