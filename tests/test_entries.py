@@ -87,7 +87,9 @@ def test_put_stores_the_validated_entry_and_read_gives_it_back_by_stage(
 
 
 def test_put_replaces_and_says_whether_anything_changed(db: Session) -> None:
+    assert POLL.get(db, stage_id=1, participant_id=1) is None
     assert POLL.put(db, stage_id=1, participant_id=1, entry={"idea_id": 4}) is True
+    assert POLL.get(db, stage_id=1, participant_id=1) == {"idea_id": 4}
     assert POLL.put(db, stage_id=1, participant_id=1, entry={"idea_id": 4}) is False
     assert POLL.put(db, stage_id=1, participant_id=1, entry={"idea_id": 7}) is True
     assert POLL.read(db, [1]) == {1: {1: {"idea_id": 7}}}

@@ -53,15 +53,16 @@ class EntryStore:
             out[stage_id][participant_id] = data
         return out
 
+    def get(self, db: Session, *, stage_id: int, participant_id: int) -> Any:
+        """One participant's entry on a stage as stored, None when there is none (read it
+        after locking the participant to move counters by the difference a `put` makes)."""
+        return db.exec(select(col(Entry.data)).where(*self._mine(stage_id, participant_id))).first()
+
     def put(self, db: Session, *, stage_id: int, participant_id: int, entry: Any) -> bool:
         """Replace one participant's entry on a stage (None or empty: delete it); False when
         nothing changed. Raises DomainError("invalid_payload") when the model refuses it."""
         value = self.stored(entry)
-        mine = (
-            col(Entry.stage_id) == stage_id,
-            col(Entry.kind) == self.kind,
-            col(Entry.participant_id) == participant_id,
-        )
+        mine = self._mine(stage_id, participant_id)
         before = db.exec(select(col(Entry.data)).where(*mine)).first()
         if value == before:
             return False
@@ -91,6 +92,13 @@ class EntryStore:
         """Drop every entry of this kind on a stage."""
         db.execute(
             delete(Entry).where(col(Entry.stage_id) == stage_id, col(Entry.kind) == self.kind)
+        )
+
+    def _mine(self, stage_id: int, participant_id: int) -> tuple[Any, Any, Any]:
+        return (
+            col(Entry.stage_id) == stage_id,
+            col(Entry.kind) == self.kind,
+            col(Entry.participant_id) == participant_id,
         )
 
     def stored(self, entry: Any) -> Any:
