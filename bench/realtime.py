@@ -12,6 +12,11 @@ every phone, and how many tallies the console receives for a burst of votes.
 With `--against`, the same steps run first against the server of that revision (checked out
 into a temporary git worktree) and then against this checkout, one after the other in one
 run, and a table prints both with their ratio, because this machine is shared and noisy.
+`--repeat K` alternates the two K times (reference, this tree, reference, ...) and compares
+their medians; `--max-ratio R` exits non-zero when any figure of this tree is worse than R
+times the reference's (slower for a time, R times fewer for a rate):
+
+    python bench/realtime.py --participants 300 --against 8047520 --repeat 2 --max-ratio 1.1
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ from typing import Any
 import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
+RESUMES = 10
+# Figures where more is better; for the others (times) less is better.
+MORE_IS_BETTER = frozenset({"ideas per second", "votes per second", "phones that got the state"})
+# How many tallies the console got is how coalescing behaved, not a cost: shown, not bounded.
+NOT_BOUNDED = frozenset({"tallies"})
 
 
 def free_port() -> int:
@@ -188,12 +198,16 @@ async def run(participants: int, url: str) -> dict[str, float]:
     assert all(reply["ok"] for reply, _ in votes)
     await asyncio.sleep(1.5)
 
-    # A phone that reconnects: a new connection resumes with its token.
-    again = Phone(url)
-    await again.connect()
-    resume, resume_time = await again.call("join", {"code": created["code"], "token": tokens[0]})
-    assert resume["ok"] and resume["resumed"]
-    await again.client.disconnect()
+    # Phones that reconnect, one after another: a new connection resumes with its token. One
+    # resume on an idle server takes a few milliseconds, so a single sample is mostly noise.
+    resumes = []
+    for token in tokens[:RESUMES]:
+        again = Phone(url)
+        await again.connect()
+        resume, resume_time = await again.call("join", {"code": created["code"], "token": token})
+        assert resume["ok"] and resume["resumed"]
+        resumes.append(resume_time)
+        await again.client.disconnect()
 
     print(f"{'connect all (websocket)':<34} {connect_all * 1000:7.1f} ms for {participants}")
     print(summary("join ack", [t for _, t in joins]))
@@ -205,7 +219,7 @@ async def run(participants: int, url: str) -> dict[str, float]:
     print(summary("votes:set ack", [t for _, t in votes]))
     print(f"{'votes throughput':<34} {len(votes) / votes_wall:7.1f} votes/s")
     print(f"{'tallies for ' + str(len(votes)) + ' votes':<34} {len(tallies)}")
-    print(f"{'resume with token':<34} {resume_time * 1000:7.1f} ms")
+    print(summary("resume with token (one at a time)", resumes))
 
     figures = {
         "connect all (s)": connect_all,
@@ -218,7 +232,7 @@ async def run(participants: int, url: str) -> dict[str, float]:
         "votes:set ack p95 (s)": percentile([t for _, t in votes], 0.95),
         "votes per second": len(votes) / votes_wall,
         "tallies": float(len(tallies)),
-        "resume with token (s)": resume_time,
+        "resume with token p50 (s)": statistics.median(resumes),
     }
     await asyncio.gather(*(phone.client.disconnect() for phone in phones))
     await facilitator.disconnect()
@@ -245,23 +259,58 @@ def measure(participants: int, root: Path) -> dict[str, float]:
                 server.kill()
 
 
-def compare(reference: dict[str, float], current: dict[str, float], revision: str) -> None:
-    """Print both runs side by side with current / reference."""
-    print(f"\n{'figure':<28} {revision[:12]:>12} {'this tree':>12} {'ratio':>8}")
-    for name, before in reference.items():
-        after = current[name]
+def worse_by(name: str, ratio: float) -> float:
+    """How many times worse this tree is than the reference (above 1 is worse)."""
+    return 1 / ratio if name in MORE_IS_BETTER else ratio
+
+
+def compare(
+    reference: list[dict[str, float]],
+    current: list[dict[str, float]],
+    revision: str,
+    max_ratio: float | None = None,
+) -> list[str]:
+    """Print both sides' medians (and their spread over the runs) with this tree / reference;
+    return the figures worse than `max_ratio`."""
+    runs = len(reference)
+    print(f"\nmedians of {runs} run(s) each, alternating; ratio = this tree / {revision[:12]}")
+    print(f"{'figure':<28} {revision[:12]:>12} {'this tree':>12} {'ratio':>7}  spread (min-max)")
+    missed = []
+    for name in reference[0]:
+        before = statistics.median(run[name] for run in reference)
+        after = statistics.median(run[name] for run in current)
         ratio = after / before if before else float("nan")
-        print(f"{name:<28} {before:12.3f} {after:12.3f} {ratio:8.2f}")
+        mark = ""
+        if max_ratio is not None and name not in NOT_BOUNDED and worse_by(name, ratio) > max_ratio:
+            missed.append(name)
+            mark = f"  worse than {max_ratio}x"
+        spread = " / ".join(
+            f"{min(r[name] for r in side):.3f}-{max(r[name] for r in side):.3f}"
+            for side in (reference, current)
+        )
+        print(f"{name:<28} {before:12.3f} {after:12.3f} {ratio:7.2f}  {spread}{mark}")
+    return missed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--against", help="a git revision to compare with, in the same run")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="with --against: alternate the two K times"
+    )
+    parser.add_argument(
+        "--max-ratio",
+        type=float,
+        help="with --against: exit 1 when a figure is more than R times worse than the reference",
+    )
     args = parser.parse_args()
     if not args.against:
-        measure(args.participants, ROOT)
+        for _ in range(args.repeat):
+            measure(args.participants, ROOT)
         return
+    reference: list[dict[str, float]] = []
+    current: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "reference"
         subprocess.run(
@@ -271,13 +320,20 @@ def main() -> None:
             capture_output=True,
         )
         try:
-            print(f"--- reference: {args.against}")
-            reference = measure(args.participants, tree)
-            print("\n--- this checkout")
-            current = measure(args.participants, ROOT)
+            for run in range(1, args.repeat + 1):
+                print(f"--- run {run}/{args.repeat}, reference: {args.against}")
+                reference.append(measure(args.participants, tree))
+                print(f"\n--- run {run}/{args.repeat}, this checkout")
+                current.append(measure(args.participants, ROOT))
+                print()
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
-        compare(reference, current, args.against)
+    missed = compare(reference, current, args.against, args.max_ratio)
+    if missed:
+        raise SystemExit(
+            f"\n{len(missed)} figure(s) more than {args.max_ratio}x worse than "
+            f"{args.against}: {', '.join(missed)}"
+        )
 
 
 if __name__ == "__main__":
