@@ -74,7 +74,7 @@ def pick(
     if idea_id is not None and idea_id not in common.visible_idea_ids(db, stage.id):
         raise DomainError("idea_not_found", f"Idea {idea_id} is not open for the poll here.")
     lock_participant(db, participant.id)
-    before = STORE.read(db, [stage.id]).get(stage.id, {}).get(participant.id)
+    before = STORE.get(db, stage_id=stage.id, participant_id=participant.id)
     old = int(before["idea_id"]) if before else None
     if old == idea_id:
         return stage, idea_id, False
