@@ -260,7 +260,7 @@ def _delete_stage(db: Session, stage: Stage) -> None:
     assert stage.id is not None
     for table in activities.tables_by_stage():
         db.execute(delete(table).where(table.stage_id == stage.id))  # type: ignore[attr-defined]
-    counters.reset(db, stage.id, ["dots", "voters", "rankers", "linkers"])
+    counters.drop_stage(db, stage.id)
     db.execute(delete(Idea).where(col(Idea.stage_id) == stage.id))
     db.delete(stage)
 
