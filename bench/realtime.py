@@ -12,9 +12,10 @@ every phone, and how many tallies the console receives for a burst of votes.
 With `--against`, the same steps run first against the server of that revision (checked out
 into a temporary git worktree) and then against this checkout, one after the other in one
 run, and a table prints both with their ratio, because this machine is shared and noisy.
-`--repeat K` alternates the two K times (reference, this tree, reference, ...) and compares
-their medians; `--max-ratio R` exits non-zero when any figure of this tree is worse than R
-times the reference's (slower for a time, R times fewer for a rate):
+`--repeat K` runs the two K times, alternating which goes first (reference, this tree, this
+tree, reference, ...), and compares their medians; `--max-ratio R` exits non-zero when any
+figure of this tree is worse than R times the reference's (slower for a time, R times fewer
+for a rate):
 
     python bench/realtime.py --participants 300 --against 8047520 --repeat 2 --max-ratio 1.1
 """
@@ -273,7 +274,9 @@ def compare(
     """Print both sides' medians (and their spread over the runs) with this tree / reference;
     return the figures worse than `max_ratio`."""
     runs = len(reference)
-    print(f"\nmedians of {runs} run(s) each, alternating; ratio = this tree / {revision[:12]}")
+    print(
+        f"\nmedians of {runs} run(s) each, alternating (ABBA); ratio = this tree / {revision[:12]}"
+    )
     print(f"{'figure':<28} {revision[:12]:>12} {'this tree':>12} {'ratio':>7}  spread (min-max)")
     missed = []
     for name in reference[0]:
@@ -320,12 +323,14 @@ def main() -> None:
             capture_output=True,
         )
         try:
+            # Reference first in odd runs, this tree first in even ones (ABBA), so a machine
+            # that slows down or speeds up during the run favours neither side.
+            sides = [(f"reference: {args.against}", tree, reference), ("this tree", ROOT, current)]
             for run in range(1, args.repeat + 1):
-                print(f"--- run {run}/{args.repeat}, reference: {args.against}")
-                reference.append(measure(args.participants, tree))
-                print(f"\n--- run {run}/{args.repeat}, this checkout")
-                current.append(measure(args.participants, ROOT))
-                print()
+                for label, root, figures in sides if run % 2 else sides[::-1]:
+                    print(f"--- run {run}/{args.repeat}, {label}")
+                    figures.append(measure(args.participants, root))
+                    print()
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT)
     missed = compare(reference, current, args.against, args.max_ratio)
