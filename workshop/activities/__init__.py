@@ -25,20 +25,34 @@ from .rank import Rank
 from .rate import Rate
 from .vote import Vote
 
-REGISTRY: dict[str, Activity] = {
-    activity.kind: activity
-    for activity in (
-        Brainstorm(),
-        Vote(),
-        Allocate(),
-        Rate(),
-        Rank(),
-        Link(),
-        Define(),
-        Done(),
-    )
-}
-"""Every activity by kind, in the order the agenda editor offers them."""
+REGISTRY: dict[str, Activity] = {}
+"""Every activity by kind, in the order the agenda editor offers them (by position, then
+kind). Always this same dict: registering changes it in place, so every reader sees it."""
+
+
+def _reorder() -> None:
+    ordered = sorted(REGISTRY.values(), key=lambda a: (a.position, a.kind))
+    REGISTRY.clear()
+    REGISTRY.update((activity.kind, activity) for activity in ordered)
+
+
+def register(activity: Activity | type[Activity]) -> Activity:
+    """Add an activity (an instance, or a subclass to instantiate); a kind registered again
+    is replaced. This is all a third-party activity needs."""
+    if isinstance(activity, type):
+        activity = activity()
+    REGISTRY[activity.kind] = activity
+    _reorder()
+    return activity
+
+
+def unregister(kind: str) -> None:
+    """Remove a kind (for tests that register one of their own)."""
+    REGISTRY.pop(kind, None)
+
+
+for _builtin in (Brainstorm, Vote, Allocate, Rate, Rank, Link, Define, Done):
+    register(_builtin)
 
 
 def get(kind: str) -> Activity:
@@ -111,13 +125,42 @@ def describe() -> list[dict[str, Any]]:
     return out
 
 
+def client_declarations() -> list[dict[str, Any]]:
+    """What the browser needs of each activity, in registry order: the data of `kinds.js`."""
+    described = {entry["kind"]: entry for entry in describe()}
+    return [
+        {
+            "kind": activity.kind,
+            "label": activity.label,
+            "noun": activity.noun,
+            "description": activity.description,
+            "levels": described[activity.kind]["levels"],
+            "settings": described[activity.kind]["settings"],
+            "traits": sorted(activity.traits),
+            "progress_counts": list(activity.progress_counts),
+            "item_figures": list(activity.item_figures),
+            "script": f"/static/js/activities/{activity.kind}.js",
+        }
+        for activity in REGISTRY.values()
+    ]
+
+
+def traits_by_kind() -> dict[str, frozenset[str]]:
+    """Each kind's traits, for the pure core's agenda rules (which take them as data)."""
+    return {kind: activity.traits for kind, activity in REGISTRY.items()}
+
+
 __all__ = [
     "REGISTRY",
     "Activity",
     "EventSpec",
     "check_step",
+    "client_declarations",
     "describe",
     "events",
     "get",
+    "register",
     "tables_by_stage",
+    "traits_by_kind",
+    "unregister",
 ]

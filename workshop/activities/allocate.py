@@ -21,6 +21,8 @@ from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
 from . import amounts, common, scoring
 from .base import (
+    FEEDS_SHORTLIST,
+    SCORES,
     Activity,
     Audience,
     EventSpec,
@@ -112,6 +114,14 @@ class Allocate(Activity):
     settings = AllocateSettings
     tables = (Allocation,)
     scores = True
+    position = 30
+    noun = "allocate points"
+    traits = frozenset({SCORES, FEEDS_SHORTLIST})
+    progress_counts = ("allocators",)
+    item_figures = ("points",)
+    score_label = "points"
+    adds_up = "points"
+    step_words = "The points"
     events = (
         EventSpec(
             "allocation:set",
@@ -184,3 +194,52 @@ class Allocate(Activity):
         self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
     ) -> dict[int, dict[str, Any]]:
         return common.me_entries(data, KIND, "allocations", only)
+
+    def me_summary(self, data: WorkshopData, me: dict[str, Any]) -> dict[str, Any]:
+        """The points a participant has left per stage with an allocate step."""
+        left: dict[str, int] = {}
+        for stage in data.stages:
+            settings = common.step_settings(stage, KIND)
+            if settings is not None:
+                spent = sum(me["allocations"].get(str(stage.id), {}).values())
+                left[str(stage.id)] = int(settings["budget"]) - spent
+        return {"points_left": left}
+
+    def tally(
+        self,
+        db: Session,
+        stage: Stage,
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """On a stage with an allocate step: the points given, and per idea (the projector's
+        once the step is revealed)."""
+        if KIND not in common.kinds(stage):
+            return {}, {}
+        points = counted.get("points", {})
+        console: dict[str, Any] = {"points": sum(points.get(i, 0) for i in visible)}
+        projector = dict(console)
+        console["point_totals"] = {str(i): points.get(i, 0) for i in visible}
+        if scoring.is_revealed(stage, common.step_index_of(stage, KIND)):
+            projector["point_totals"] = console["point_totals"]
+        return console, projector
+
+    def method_note(self, settings: Mapping[str, Any]) -> str | None:
+        return (
+            f"Points: each participant spread {settings.get('budget')} points, at most "
+            f"{settings.get('per_item_cap')} on one idea."
+        )
+
+    def decided_note(
+        self,
+        settings: Mapping[str, Any],
+        decision: Mapping[str, Any],
+        *,
+        people: str,
+        earlier: str,
+    ) -> str | None:
+        return f"Decided by the points of {people}; on equal points the earlier idea goes first."
+
+    def participation(self, db: Session, stage: Stage) -> int | None:
+        return scoring.participation(self, db, stage)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -21,6 +22,29 @@ from ..persistence.models import Idea, IdeaMerge, Participant, Stage, StageRound
 
 Role = Literal["facilitator", "projector", "participant"]
 Audience = Literal["facilitator", "projector", "participant"]
+
+# --------------------------------------------------------------------------- traits
+# What shared code (the agenda rules, rounds, merges, the plan) asks of a kind of step, so it
+# never asks for the kind by name.
+
+SCORES = "scores"
+"""The step scores items (its standings can decide the stage; it can run a second round)."""
+FEEDS_SHORTLIST = "feeds_shortlist"
+"""A shortlist can be taken from this step's standings (the top of them)."""
+SHORTLISTS = "shortlists"
+"""The step works on a shortlist taken from a feeds_shortlist step before it; its
+`shortlist_size` is how many items the steps before it pick."""
+FREEZES_ITEMS = "freezes_items"
+"""Once the stage reaches this step its items cannot be merged, grouped or added any more."""
+DECIDES = "decides"
+"""The step decides the stage (selects `select_count` items); only needs_selected steps may
+follow it."""
+NEEDS_SELECTED = "needs_selected"
+"""The step works on the selected items of decided stages."""
+REVEAL_FLAG = "reveal_flag"
+"""The stage's release-1 `revealed` flag is also this step's reveal."""
+
+TRAITS = (SCORES, FEEDS_SHORTLIST, SHORTLISTS, FREEZES_ITEMS, DECIDES, NEEDS_SELECTED, REVEAL_FLAG)
 
 
 class StepSettings(BaseModel):
@@ -148,6 +172,27 @@ class Activity:
     events: ClassVar[Sequence[EventSpec]] = ()
     tables: ClassVar[tuple[type[SQLModel], ...]] = ()
     """This activity's tables; each has a `stage_id` column."""
+    position: ClassVar[int] = 100
+    """Where it comes in the registry and the agenda editor (then by kind)."""
+    noun: ClassVar[str] = ""
+    """The lower-case word an agenda summary uses for the step ("dot vote", "results")."""
+    traits: ClassVar[frozenset[str]] = frozenset()
+    """What shared code may ask of the step (SCORES, FEEDS_SHORTLIST, ...: see above)."""
+    script: ClassVar[Path | None] = None
+    """The file of its JS module; None: `static/js/activities/<kind>.js`. Either way it is
+    served at `/static/js/activities/<kind>.js`."""
+    progress_counts: ClassVar[tuple[str, ...]] = ()
+    """Stage-wide running counters every tally carries (people who gave something)."""
+    item_figures: ClassVar[tuple[str, ...]] = ()
+    """Per-idea keys of its decision items that the client copies onto the ideas."""
+
+    # Plan words: how a step of this kind decides a stage, in the plan's appendix.
+    score_label: ClassVar[str | None] = None
+    """What an item's score is, in the plan's results ("dots"); None: "score"."""
+    adds_up: ClassVar[str] = ""
+    """What the step adds up ("dots"), for "the top 5 by dots" and "By dots (this step)"."""
+    step_words: ClassVar[str] = ""
+    """The step as the subject of a sentence ("The dot vote"); "": "This step"."""
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
         """The stage has just moved to this step from another one (not yet committed)."""
@@ -174,6 +219,44 @@ class Activity:
     ) -> dict[int, dict[str, Any]]:
         """Per participant (or just `only`), this activity's part of `me`, keyed by `me` key."""
         return {}
+
+    def me_summary(self, data: WorkshopData, me: dict[str, Any]) -> dict[str, Any]:
+        """Keys this activity adds to one participant's `me` once every activity's `me()` part
+        is in (called for every registered activity, e.g. the dots left per stage)."""
+        return {}
+
+    def tally(
+        self,
+        db: Session,
+        stage: Stage,
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Extra keys of a stage's live tally: the console's and the projector's. Called for
+        every registered activity on every tally; `counted` is the stage's running counters."""
+        return {}, {}
+
+    # ----------------------------------------------------------------------- plan
+    def method_note(self, settings: Mapping[str, Any]) -> str | None:
+        """The plan's sentence on how this step works, when it is on the stage's agenda."""
+        return None
+
+    def decided_note(
+        self,
+        settings: Mapping[str, Any],
+        decision: Mapping[str, Any],
+        *,
+        people: str,
+        earlier: str,
+    ) -> str | None:
+        """The plan's sentence on how this step decided the stage (`people`: "12
+        participants"; `earlier`: what the last feeds_shortlist step before it adds up)."""
+        return None
+
+    def participation(self, db: Session, stage: Stage) -> int | None:
+        """How many people took part in this step of the stage; None: not counted."""
+        return None
 
     # ----------------------------------------------------------------------- scoring steps
     # A step that scores items (vote, allocate, rate, rank) also implements these, so rounds,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import StringConstraints
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..core import rules, steps
 from ..core.errors import DomainError
@@ -205,6 +205,8 @@ class Brainstorm(Activity):
         "Everyone sends short ideas; the facilitator merges duplicates and clusters themes."
     )
     settings = BrainstormSettings
+    position = 10
+    noun = "brainstorm"
     events = (
         EventSpec(
             "idea:submit",
@@ -235,3 +237,10 @@ class Brainstorm(Activity):
             "Replace a stage's themes: named clusters of its ideas.",
         ),
     )
+
+    def participation(self, db: Session, stage: Stage) -> int | None:
+        """The participants who sent ideas to the stage (the facilitator's items do not count)."""
+        query = select(func.count(func.distinct(Idea.participant_id))).where(
+            Idea.stage_id == stage.id, col(Idea.participant_id).is_not(None)
+        )
+        return int(db.exec(query).one())

@@ -21,6 +21,7 @@ from ..persistence.models import Idea, Participant, Stage, Workshop, utcnow
 from ..persistence.queries import get_idea, get_stage, get_workshop, require_active
 from . import common, link
 from .base import (
+    NEEDS_SELECTED,
     Activity,
     Audience,
     EventSpec,
@@ -202,6 +203,9 @@ class Define(Activity):
     description = "Capture each selected item's metrics, owner, deliverables and dates."
     levels = None
     tables = (Suggestion,)
+    position = 70
+    noun = "define"
+    traits = frozenset({NEEDS_SELECTED})
     events = (
         EventSpec(
             "item:update",

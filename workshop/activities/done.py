@@ -18,7 +18,7 @@ from ..core import decisions, rules
 from ..persistence import counters
 from ..persistence.models import Idea, Stage, StageRound
 from . import common, scoring
-from .base import Activity, Audience, StageSlice, StepSettings, WorkshopData
+from .base import DECIDES, FREEZES_ITEMS, Activity, Audience, StageSlice, StepSettings, WorkshopData
 
 KIND = "done"
 
@@ -132,6 +132,9 @@ class Done(Activity):
     label = "Results"
     description = "The results are decided and shown; the selected items go into the plan."
     settings = DoneSettings
+    position = 80
+    noun = "results"
+    traits = frozenset({DECIDES, FREEZES_ITEMS})
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
         assert stage.id is not None

@@ -21,6 +21,7 @@ from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_idea, get_stage, list_stages, lock_participant, require_active
 from . import common
 from .base import (
+    NEEDS_SELECTED,
     Activity,
     Audience,
     EventSpec,
@@ -236,6 +237,10 @@ class Link(Activity):
     description = "Everyone proposes which goals (or programs, projects) each item serves."
     levels = tuple(levels.PARENT_LEVELS)
     tables = (LinkProposal,)
+    position = 60
+    noun = "link"
+    traits = frozenset({NEEDS_SELECTED})
+    progress_counts = ("linkers",)
     events = (
         EventSpec(
             "link:set",
@@ -286,3 +291,20 @@ class Link(Activity):
                 per_stage = out[row.participant_id]["links"].setdefault(str(row.stage_id), {})
                 per_stage[str(row.idea_id)] = kept[row.idea_id]
         return dict(out)
+
+    def tally(
+        self,
+        db: Session,
+        stage: Stage,
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """On a stage with a link step, the console's tally carries the link proposals."""
+        if KIND not in common.kinds(stage):
+            return {}, {}
+        assert stage.id is not None
+        counts = proposal_counts(db, [stage.id]).get(stage.id, {})
+        parents = set(parent_options(list_stages(db, stage.workshop_id), stage))
+        items = set(item_ids(db, stage))
+        return {"link_proposals": proposals_json(counts, items, parents)}, {}

@@ -22,6 +22,9 @@ from ..persistence.models import Participant, Stage, utcnow
 from ..persistence.queries import lock_participant
 from . import common, scoring
 from .base import (
+    FREEZES_ITEMS,
+    SCORES,
+    SHORTLISTS,
     Activity,
     Audience,
     EventSpec,
@@ -33,6 +36,10 @@ from .base import (
 )
 
 KIND = "rank"
+METHOD_WORDS = {
+    "borda": "a Borda count (in a shortlist of k, first place earns k-1 points, last 0)",
+    "schulze": "the Schulze method (every pair of ideas compared head to head)",
+}
 
 
 class Ranking(SQLModel, table=True):
@@ -155,6 +162,12 @@ class Rank(Activity):
     )
 
     scores = True
+    position = 50
+    noun = "rank"
+    traits = frozenset({SCORES, SHORTLISTS, FREEZES_ITEMS})
+    progress_counts = ("rankers",)
+    score_label = "Borda points"
+    step_words = "The ranking"
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
         """Freeze the shortlist: the top of the last scoring step before this one (dots,
@@ -251,3 +264,21 @@ class Rank(Activity):
                 if only is None or pid == only:
                     out.setdefault(pid, {"rankings": {}})["rankings"][str(sid)] = list(order)
         return out
+
+    def decided_note(
+        self,
+        settings: Mapping[str, Any],
+        decision: Mapping[str, Any],
+        *,
+        people: str,
+        earlier: str,
+    ) -> str | None:
+        method = str(decision.get("method", "borda"))
+        return (
+            f"The top {settings.get('shortlist_size')} by {earlier or 'dots'} were shortlisted; "
+            f"{people} ranked them, counted by {METHOD_WORDS.get(method, method)}. Ties go to "
+            "the higher Borda score, then more dots, then the earlier idea."
+        )
+
+    def participation(self, db: Session, stage: Stage) -> int | None:
+        return scoring.participation(self, db, stage)

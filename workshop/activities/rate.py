@@ -23,6 +23,8 @@ from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
 from . import common, scoring
 from .base import (
+    FEEDS_SHORTLIST,
+    SCORES,
     Activity,
     Audience,
     EventSpec,
@@ -36,6 +38,9 @@ from .vote import OnWhat
 
 KIND = "rate"
 SCALES = ("impact", "effort")
+FIGURES = ("impact", "impact_spread", "effort", "effort_spread", "ratings", "quadrant")
+"""What each rated idea carries: mean and spread on both scales, how many rated it, its
+quadrant."""
 
 
 class Rating(SQLModel, table=True):
@@ -160,6 +165,14 @@ class Rate(Activity):
     settings = RateSettings
     tables = (Rating,)
     scores = True
+    position = 40
+    noun = "impact and effort"
+    traits = frozenset({SCORES, FEEDS_SHORTLIST})
+    progress_counts = ("raters",)
+    item_figures = FIGURES
+    score_label = "mean impact"
+    adds_up = "mean impact"
+    step_words = "The ratings"
     events = (
         EventSpec(
             "rating:set",
@@ -247,9 +260,8 @@ class Rate(Activity):
         if see and index <= max(stage.step_index, -1):
             standings = scoring.cached_standings(data, stage, index)
             if standings is not None:
-                keys = ("impact", "impact_spread", "effort", "effort_spread", "ratings", "quadrant")
                 per_idea = {
-                    item.idea_id: {k: item.extra[k] for k in keys}
+                    item.idea_id: {k: item.extra[k] for k in FIGURES}
                     for item in standings.items.values()
                 }
         return StageSlice(
@@ -264,3 +276,26 @@ class Rate(Activity):
         return common.me_entries(
             data, KIND, "ratings", only, lambda v: {"impact": v[0], "effort": v[1]}
         )
+
+    def method_note(self, settings: Mapping[str, Any]) -> str | None:
+        return (
+            "Impact and effort: each rated from 1 to 5; a mean above 3 is high (quick win: high "
+            "impact, low effort; big bet: both high; fill-in: both low; money pit: low impact, "
+            "high effort)."
+        )
+
+    def decided_note(
+        self,
+        settings: Mapping[str, Any],
+        decision: Mapping[str, Any],
+        *,
+        people: str,
+        earlier: str,
+    ) -> str | None:
+        return (
+            f"Decided by the ratings of {people}: the highest mean impact first, then the lower "
+            "mean effort."
+        )
+
+    def participation(self, db: Session, stage: Stage) -> int | None:
+        return scoring.participation(self, db, stage)

@@ -205,6 +205,13 @@ def is_revealed(stage: Stage, index: int) -> bool:
     return stage.revealed and common.kinds(stage)[index] == "vote"
 
 
+def participation(activity: Any, db: Session, stage: Stage) -> int:
+    """How many people gave a scoring step of the stage something (a non-empty entry)."""
+    assert stage.id is not None
+    entries = activity.entries(db, [stage.id]).get(stage.id, {})
+    return sum(1 for entry in entries.values() if entry)
+
+
 # --------------------------------------------------------------------------- hooks
 
 

@@ -21,6 +21,9 @@ from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
 from . import amounts, common, scoring
 from .base import (
+    FEEDS_SHORTLIST,
+    REVEAL_FLAG,
+    SCORES,
     Activity,
     Audience,
     EventSpec,
@@ -148,6 +151,13 @@ class Vote(Activity):
     )
 
     scores = True
+    position = 20
+    noun = "dot vote"
+    traits = frozenset({SCORES, FEEDS_SHORTLIST, REVEAL_FLAG})
+    progress_counts = ("voters",)
+    score_label = "dots"
+    adds_up = "dots"
+    step_words = "The dot vote"
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
         scoring.enter_scoring(db, stage, settings)
@@ -215,3 +225,51 @@ class Vote(Activity):
         self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
     ) -> dict[int, dict[str, Any]]:
         return common.me_entries(data, KIND, "votes", only)
+
+    def me_summary(self, data: WorkshopData, me: dict[str, Any]) -> dict[str, Any]:
+        """The dots a participant has left per stage with a vote step."""
+        remaining: dict[str, int] = {}
+        for stage in data.stages:
+            settings = common.step_settings(stage, KIND)
+            if settings is not None:
+                spent = sum(me["votes"].get(str(stage.id), {}).values())
+                remaining[str(stage.id)] = int(settings["dot_budget"]) - spent
+        return {"remaining": remaining}
+
+    def tally(
+        self,
+        db: Session,
+        stage: Stage,
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Every tally carries the dots (0 on a stage without a vote); the projector gets the
+        per-idea totals once the stage's dots are revealed."""
+        dots = counted.get("dots", {})
+        totals = {idea_id: dots.get(idea_id, 0) for idea_id in visible}
+        console: dict[str, Any] = {"dots": sum(totals.values())}
+        projector = dict(console)
+        console["totals"] = {str(k): v for k, v in totals.items()}
+        if stage.revealed:
+            projector["totals"] = console["totals"]
+        return console, projector
+
+    def method_note(self, settings: Mapping[str, Any]) -> str | None:
+        return (
+            f"Dot vote: each participant had {settings.get('dot_budget')} dots, at most "
+            f"{settings.get('max_dots_per_idea')} on one idea."
+        )
+
+    def decided_note(
+        self,
+        settings: Mapping[str, Any],
+        decision: Mapping[str, Any],
+        *,
+        people: str,
+        earlier: str,
+    ) -> str | None:
+        return f"Decided by the dots of {people}; on equal dots the earlier idea goes first."
+
+    def participation(self, db: Session, stage: Stage) -> int | None:
+        return scoring.participation(self, db, stage)
