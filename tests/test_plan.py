@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
 import pytest
 
+from workshop.activities import REGISTRY
 from workshop.plan import (
     PlanDocument,
     PlanItem,
     StageOutcome,
     assemble_plan,
     consensus_label,
-    decision_notes,
     render_html,
     render_markdown,
 )
+from workshop.plan import notes as plan_notes
 
 FINISHED_AT = datetime(2030, 1, 2, 9, 5, 42, tzinfo=UTC)
 
@@ -452,6 +454,17 @@ def test_html_with_a_link_typed_as_an_idea_shows_it_as_text() -> None:
 
 # --------------------------------------------------------------------------- how it was decided
 
+
+def decision_notes(
+    steps: list[dict[str, Any]],
+    decision: dict[str, Any] | None,
+    texts: dict[int, str],
+    rounds: list[dict[str, Any]] | tuple[()] = (),
+) -> tuple[str, ...]:
+    """The notes as the plan writes them, with the registry's kinds' words."""
+    return plan_notes.decision_notes(steps, decision, texts, rounds, kinds=REGISTRY)
+
+
 RANK_STEPS = [
     {"kind": "brainstorm", "settings": {}},
     {"kind": "vote", "settings": {"dot_budget": 5, "max_dots_per_idea": 3}},
@@ -560,6 +573,38 @@ def test_the_notes_report_what_moved_between_rounds() -> None:
         "What moved between rounds: Beta rose from place 3 to 1; Alpha fell from place 1 to 2; "
         "Gamma fell from place 2 to 3."
     )
+
+
+class Tally:
+    """A kind of step the plan has never heard of, declaring its words (a `StepNotes`)."""
+
+    score_label = "votes"
+    adds_up = "votes"
+    step_words = "The show of hands"
+
+    def method_note(self, settings: Mapping[str, Any]) -> str | None:
+        return f"Show of hands: one hand each, {settings['hands']} rounds."
+
+    def decided_note(
+        self, settings: Mapping[str, Any], decision: Mapping[str, Any], *, people: str, earlier: str
+    ) -> str | None:
+        return f"Decided by the hands of {people}."
+
+
+def test_the_notes_take_every_words_from_the_kinds_declarations() -> None:
+    steps = [{"kind": "hands", "settings": {"hands": 2}}, {"kind": "end", "settings": {}}]
+    items = [
+        {"idea_id": 1, "rank": 1, "round1": {"rank": 2}, "moved": 1},
+        {"idea_id": 2, "rank": 2, "round1": {"rank": 1}, "moved": -1},
+    ]
+    decision = {"kind": "hands", "method": "totals", "round": 2, "voters": 1, "items": items}
+    notes = plan_notes.decision_notes(steps, decision, TEXTS, kinds={"hands": Tally()})
+    assert notes[:3] == (
+        "Show of hands: one hand each, 2 rounds.",
+        "Decided by the hands of 1 participant.",
+        "Every item was kept.",
+    )
+    assert notes[3].startswith("The show of hands had two rounds")
 
 
 def test_a_stage_without_a_scoring_step_keeps_every_item_in_writing_order() -> None:

@@ -1,31 +1,56 @@
-"""How each stage was decided, in plain sentences for the plan's appendix (pure)."""
+"""How each stage was decided, in plain sentences for the plan's appendix (pure).
+
+What each kind of step says (how it works, how it decided, what it adds up) comes from its
+declaration, passed in as `kinds` (kind -> `StepNotes`, in the registry's order): the plan
+never imports the activities and names no kind.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-METHOD_WORDS = {
-    "borda": "a Borda count (in a shortlist of k, first place earns k-1 points, last 0)",
-    "schulze": "the Schulze method (every pair of ideas compared head to head)",
-}
-PREVIOUS_WORDS = {"vote": "dots", "allocate": "points", "rate": "mean impact"}
 METHOD_NAMES = {"borda": "Borda", "schulze": "Schulze", "copeland": "Copeland"}
+SELECT_COUNT = "select_count"
+"""The setting of the step that decides a stage: how many items it selects (0: all)."""
+
+
+class StepNotes(Protocol):
+    """What the plan's appendix asks of a kind of step (an `Activity` declares all of it)."""
+
+    @property
+    def score_label(self) -> str | None:
+        """What an item's score is in the results ("dots"); None: "score"."""
+
+    @property
+    def adds_up(self) -> str:
+        """What the step adds up ("dots"): "The top 5 by dots", "By dots (this step)"."""
+
+    @property
+    def step_words(self) -> str:
+        """The step as a sentence's subject ("The dot vote"); "": "This step"."""
+
+    def method_note(self, settings: Mapping[str, Any]) -> str | None:
+        """How the step works, when it is on the stage's agenda."""
+
+    def decided_note(
+        self,
+        settings: Mapping[str, Any],
+        decision: Mapping[str, Any],
+        *,
+        people: str,
+        earlier: str,
+    ) -> str | None:
+        """How the step decided the stage (`earlier`: what the step before it adds up)."""
 
 
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-STEP_WORDS = {
-    "vote": "The dot vote",
-    "allocate": "The points",
-    "rate": "The ratings",
-    "rank": "The ranking",
-}
-
-
-def _moved_note(decision: Mapping[str, Any], texts: Mapping[int, str]) -> str:
+def _moved_note(
+    decision: Mapping[str, Any], texts: Mapping[int, str], kinds: Mapping[str, StepNotes]
+) -> str:
     """One step's second round in a sentence, with what moved between the rounds."""
     moved = [
         (texts.get(int(item["idea_id"]), ""), item)
@@ -37,7 +62,8 @@ def _moved_note(decision: Mapping[str, Any], texts: Mapping[int, str]) -> str:
         f"{item['round1']['rank']} to {item['rank']}"
         for text, item in moved
     )
-    step = STEP_WORDS.get(str(decision.get("kind")), "This step")
+    notes = kinds.get(str(decision.get("kind")))
+    step = (notes.step_words if notes is not None else "") or "This step"
     return (
         f"{step} had two rounds: the round-1 results were shown and discussed, then everyone "
         "could change their entries; the results are from round 2. What moved between rounds: "
@@ -45,7 +71,12 @@ def _moved_note(decision: Mapping[str, Any], texts: Mapping[int, str]) -> str:
     )
 
 
-def _robustness_note(decision: Mapping[str, Any], picks: int, texts: Mapping[int, str]) -> str:
+def _robustness_note(
+    decision: Mapping[str, Any],
+    picks: int,
+    texts: Mapping[int, str],
+    kinds: Mapping[str, StepNotes],
+) -> str:
     """'The counting method decides this one', comparing like with like: the step's own picks
     (its order's top `picks`) and only the counting methods that would pick other items."""
     kind = str(decision["kind"])
@@ -56,7 +87,9 @@ def _robustness_note(decision: Mapping[str, Any], picks: int, texts: Mapping[int
     # A step whose own method is a counting method (a ranking) is named by it; the others
     # (dots, points, mean impact: method "totals" or "mean") by what they add up.
     method = str(decision.get("method", ""))
-    own_name = METHOD_NAMES.get(method) or f"By {PREVIOUS_WORDS.get(kind, kind)} (this step)"
+    notes = kinds.get(kind)
+    adds_up = (notes.adds_up if notes is not None else "") or kind
+    own_name = METHOD_NAMES.get(method) or f"By {adds_up} (this step)"
 
     def named(ids: Sequence[Any]) -> str:
         return ", ".join(texts.get(int(i), "") for i in ids)
@@ -73,79 +106,64 @@ def _robustness_note(decision: Mapping[str, Any], picks: int, texts: Mapping[int
     )
 
 
+def _adds_up(kinds: Mapping[str, StepNotes], kind: str) -> str:
+    notes = kinds.get(kind)
+    return notes.adds_up if notes is not None else ""
+
+
 def decision_notes(
     steps: Sequence[Mapping[str, Any]],
     decision: Mapping[str, Any] | None,
     texts: Mapping[int, str],
     rounds: Sequence[Mapping[str, Any]] = (),
+    *,
+    kinds: Mapping[str, StepNotes],
 ) -> tuple[str, ...]:
     """How a stage was decided, in plain sentences for the plan's appendix: the method and its
     settings, the shortlist, tie-breaks, rounds and what moved, agreement and robustness.
-    `rounds` are the final standings of the stage's other steps that had two rounds."""
-    kinds = [str(step["kind"]) for step in steps]
+    `rounds` are the final standings of the stage's other steps that had two rounds; `kinds`
+    says what each kind of step writes (its method notes come in the order of `kinds`)."""
+    agenda = [str(step["kind"]) for step in steps]
     settings = {str(step["kind"]): dict(step.get("settings", {})) for step in steps}
     notes: list[str] = []
-    select = int(settings.get("done", {}).get("select_count", 0))
+    select = next((int(s[SELECT_COUNT]) for s in settings.values() if SELECT_COUNT in s), 0)
     if decision is None:
         notes.append("Every item was kept, in the order it was written.")
         return tuple(notes)
     kind = str(decision["kind"])
     voters = int(decision.get("voters", 0))
     people = _plural(voters, "participant", "participants")
-    if "vote" in kinds:
-        vote = settings["vote"]
-        notes.append(
-            f"Dot vote: each participant had {vote.get('dot_budget')} dots, at most "
-            f"{vote.get('max_dots_per_idea')} on one idea."
+    for other, declared in kinds.items():
+        if other in settings:
+            method_note = declared.method_note(settings[other])
+            if method_note:
+                notes.append(method_note)
+    deciding = kinds.get(kind)
+    if deciding is not None:
+        before = agenda[: agenda.index(kind)] if kind in agenda else []
+        earlier = next(
+            (words for k in reversed(before) if (words := _adds_up(kinds, k))),
+            "",
         )
-    if "allocate" in kinds:
-        allocate = settings["allocate"]
-        notes.append(
-            f"Points: each participant spread {allocate.get('budget')} points, at most "
-            f"{allocate.get('per_item_cap')} on one idea."
+        decided = deciding.decided_note(
+            settings.get(kind, {}), decision, people=people, earlier=earlier
         )
-    if "rate" in kinds:
-        notes.append(
-            "Impact and effort: each rated from 1 to 5; a mean above 3 is high (quick win: high "
-            "impact, low effort; big bet: both high; fill-in: both low; money pit: low impact, "
-            "high effort)."
-        )
-    if kind == "rank":
-        before = next(
-            (k for k in reversed(kinds[: kinds.index("rank")]) if k in PREVIOUS_WORDS), ""
-        )
-        size = settings["rank"].get("shortlist_size")
-        method = str(decision.get("method", "borda"))
-        notes.append(
-            f"The top {size} by {PREVIOUS_WORDS.get(before, 'dots')} were shortlisted; {people} "
-            f"ranked them, counted by {METHOD_WORDS.get(method, method)}. Ties go to the higher "
-            "Borda score, then more dots, then the earlier idea."
-        )
-    elif kind == "vote":
-        notes.append(f"Decided by the dots of {people}; on equal dots the earlier idea goes first.")
-    elif kind == "allocate":
-        notes.append(
-            f"Decided by the points of {people}; on equal points the earlier idea goes first."
-        )
-    elif kind == "rate":
-        notes.append(
-            f"Decided by the ratings of {people}: the highest mean impact first, then the lower "
-            "mean effort."
-        )
+        if decided:
+            notes.append(decided)
     notes.append(
         "Every item was kept."
         if select == 0
         else f"The top {_plural(select, 'item was', 'items were')} selected."
     )
-    for earlier in (*rounds, decision):
-        if int(earlier.get("round", 1)) > 1:
-            notes.append(_moved_note(earlier, texts))
+    for closed in (*rounds, decision):
+        if int(closed.get("round", 1)) > 1:
+            notes.append(_moved_note(closed, texts, kinds))
     picks = int(decision.get("picks", 0))
     if 0 < picks < len(decision.get("items", [])):
         if decision.get("robust"):
             notes.append("Borda, Schulze and Copeland counting would pick the same items.")
         else:
-            notes.append(_robustness_note(decision, picks, texts))
+            notes.append(_robustness_note(decision, picks, texts, kinds))
     w = decision.get("kendall_w")
     if w is not None:
         notes.append(f"Agreement on the order (Kendall's W, 0 to 1): {float(w):.2f}.")

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from .. import offload
+from .. import activities, offload
 from .. import plan as plan_module
-from ..activities import REGISTRY, common, done, scoring
+from ..activities import common, done, scoring
 from ..core.errors import DomainError
 from ..persistence.models import Idea, PlanFile, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import list_stages, merged_ideas, participant_count, visible_ideas
@@ -32,28 +32,26 @@ VERSION_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 RENDER_SLOTS = 2
 """How many renders may run at once in this process (each a child process, a core each under
 the production server); more requests wait their turn without using the CPU."""
-SCORE_LABELS = {"vote": "dots", "allocate": "points", "rate": "mean impact", "rank": "Borda points"}
-COUNTED_STEPS = ("vote", "allocate", "rate", "rank")
 
 
 def _participation(db: Session, stage: Stage) -> tuple[Participation, ...]:
-    """How many people took part in each brainstorm and scoring step of the stage."""
+    """How many people took part in each step of the stage that counts them (each activity
+    says: a brainstorm its authors, a scoring step who gave something)."""
     assert stage.id is not None
     out: list[Participation] = []
     for step in stage.steps:
         kind = str(step["kind"])
-        if kind == "brainstorm":
-            query = select(func.count(func.distinct(Idea.participant_id))).where(
-                Idea.stage_id == stage.id, col(Idea.participant_id).is_not(None)
-            )
-            people = int(db.exec(query).one())
-        elif kind in COUNTED_STEPS:
-            entries = REGISTRY[kind].entries(db, [stage.id]).get(stage.id, {})
-            people = sum(1 for entry in entries.values() if entry)
-        else:
-            continue
-        out.append(Participation(kind, REGISTRY[kind].label, people))
+        activity = activities.REGISTRY.get(kind)
+        people = activity.participation(db, stage) if activity is not None else None
+        if activity is not None and people is not None:
+            out.append(Participation(kind, activity.label, people))
     return tuple(out)
+
+
+def _score_label(decision: Mapping[str, Any] | None) -> str:
+    """What the deciding step's scores are ("dots"), as the plan's results name them."""
+    activity = activities.REGISTRY.get(str((decision or {}).get("kind")))
+    return (activity.score_label if activity is not None else None) or "score"
 
 
 def _contributions(db: Session, workshop_id: str) -> int:
@@ -117,10 +115,11 @@ def assemble(
                     decision,
                     {i: idea.text for i, idea in ideas.items()},
                     other_rounds(db, stage, decision),
+                    kinds=activities.REGISTRY,
                 )
                 if stage.decided
                 else (),
-                score_label=SCORE_LABELS.get(str((decision or {}).get("kind")), "score"),
+                score_label=_score_label(decision),
                 participation=_participation(db, stage),
             )
         )
