@@ -97,37 +97,45 @@ def bind_identity(identity: Identity, room_names: list[str]) -> None:
     request.environ[IDENTITY_KEY] = identity
 
 
+def _answer(name: str, run: Callable[[], Ack]) -> Ack:
+    """Run one event's work: its ack's fields, or an error ack. Nothing half-done is committed
+    because services commit only at their end; a refusal rolls the session back."""
+    try:
+        return {"ok": True, **run()}
+    except DomainError as exc:
+        get_db().rollback()
+        return {"ok": False, "error": exc.as_payload()}
+    except Exception:
+        get_db().rollback()
+        log.exception("event %s failed", name)
+        return {
+            "ok": False,
+            "error": {
+                "code": "internal_error",
+                "message": "Something went wrong; try again.",
+            },
+        }
+
+
 def client_event(
     name: str, model: type[P], *, role: Role | tuple[Role, ...] | None = None
 ) -> Callable[[Callable[[P, Any], Ack]], Callable[..., Ack]]:
     """Register a handler that gets a parsed payload and, when `role` is set, its identity.
 
-    The handler returns the ack's fields; errors become error acks, and nothing half-done is
-    committed because services commit only at their end.
+    The handler returns the ack's fields; errors become error acks (see `_answer`).
     """
 
     def decorate(handler: Callable[[P, Any], Ack]) -> Callable[..., Ack]:
         @functools.wraps(handler)
         def wrapper(*args: Any) -> Ack:
-            try:
+            def run() -> Ack:
                 payload = parse(model, args[0] if args else None)
                 who: Any = None
                 if role is not None:
                     who = _authorise(role)
-                return {"ok": True, **handler(payload, who)}
-            except DomainError as exc:
-                get_db().rollback()
-                return {"ok": False, "error": exc.as_payload()}
-            except Exception:
-                get_db().rollback()
-                log.exception("event %s failed", name)
-                return {
-                    "ok": False,
-                    "error": {
-                        "code": "internal_error",
-                        "message": "Something went wrong; try again.",
-                    },
-                }
+                return handler(payload, who)
+
+            return _answer(name, run)
 
         CLIENT_EVENTS.append(name)
         socketio.on_event(name, wrapper)
@@ -207,23 +215,57 @@ def on_present(payload: FacilitatePayload, _: None) -> Ack:
 # --------------------------------------------------------------------------- activities
 
 
-def _register(spec: EventSpec) -> None:
-    """One handler per activity event: parse, authorise, the activity's service, ack, publish."""
-
-    def handler(payload: Payload, who: Participant | Workshop) -> Ack:
-        db = get_db()
-        outcome: Outcome = spec.handler(db, who, payload)
-        workshop_id = who.workshop_id if isinstance(who, Participant) else who.id
-        publish(db, workshop_id, outcome.publish)
-        return outcome.ack
-
-    handler.__doc__ = spec.summary
-    handler.__name__ = f"on_{spec.name.replace(':', '_')}"
-    client_event(spec.name, spec.payload, role=spec.roles)(handler)
+def _activity_event(name: str) -> EventSpec:
+    """The spec of an activity's event as the registry has it now (a kind registered,
+    replaced or unregistered after start-up counts), or unknown_event."""
+    for _activity, spec in activities.events():
+        if spec.name == name:
+            return spec
+    raise DomainError("unknown_event", f"There is no event {name!r}.")
 
 
-for _activity, _spec in activities.events():
-    _register(_spec)
+def _run_activity_event(name: str, raw: Any) -> Ack:
+    """One activity event: parse, authorise, the activity's service, ack, publish."""
+    spec = _activity_event(name)
+    payload = parse(spec.payload, raw)
+    who = _authorise(spec.roles)
+    db = get_db()
+    outcome: Outcome = spec.handler(db, who, payload)
+    workshop_id = who.workshop_id if isinstance(who, Participant) else who.id
+    publish(db, workshop_id, outcome.publish)
+    return outcome.ack
+
+
+def _register(name: str, summary: str) -> None:
+    """One Socket.IO handler per activity event; it looks the event up when it runs."""
+
+    def handler(*args: Any) -> Ack:
+        return _answer(name, lambda: _run_activity_event(name, args[0] if args else None))
+
+    handler.__doc__ = summary
+    handler.__name__ = f"on_{name.replace(':', '_')}"
+    CLIENT_EVENTS.append(name)
+    socketio.on_event(name, handler)
+
+
+def register_activity_events() -> None:
+    """Register every activity event that has no handler yet (an activity registered since the
+    last call); `create_app` calls it, so a plug-in registered before the app is built gets its
+    named handler like the built-in kinds. Events of a kind registered later still reach it
+    through the catch-all below."""
+    for _activity, spec in activities.events():
+        if spec.name not in CLIENT_EVENTS:
+            _register(spec.name, spec.summary)
+
+
+def on_other_event(name: str, *args: Any) -> Ack:
+    """Any event without a handler of its own: an activity's event when a kind registered after
+    start-up declares it, else unknown_event."""
+    return _answer(name, lambda: _run_activity_event(name, args[0] if args else None))
+
+
+socketio.on_event("*", on_other_event)
+register_activity_events()
 
 
 # --------------------------------------------------------------------------- facilitator
