@@ -23,10 +23,23 @@ NEEDS_SELECTED = "needs_selected"
 """The step works on the selected items of decided stages."""
 REVEAL_FLAG = "reveal_flag"
 """The stage's release-1 `revealed` flag is also this step's reveal."""
+ALIGNS = "aligns"
+"""The step links items to the items they serve: a plan from a workshop with one reports the
+alignment's gaps (a program that serves no goal)."""
 
-TRAITS = (SCORES, FEEDS_SHORTLIST, SHORTLISTS, FREEZES_ITEMS, DECIDES, NEEDS_SELECTED, REVEAL_FLAG)
+TRAITS = (
+    SCORES,
+    FEEDS_SHORTLIST,
+    SHORTLISTS,
+    FREEZES_ITEMS,
+    DECIDES,
+    NEEDS_SELECTED,
+    REVEAL_FLAG,
+    ALIGNS,
+)
 
 __all__ = [
+    "ALIGNS",
     "DECIDES",
     "FEEDS_SHORTLIST",
     "FREEZES_ITEMS",
