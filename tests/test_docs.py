@@ -11,6 +11,7 @@ from flask import Flask
 from workshop.activities import REGISTRY
 from workshop.activities import events as activity_events
 from workshop.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
+from workshop.web.activity_scripts import kinds_module
 
 ROOT = Path(__file__).resolve().parent.parent
 API = (ROOT / "docs" / "api.md").read_text()
@@ -70,14 +71,18 @@ TEMPLATES_DOC = (ROOT / "docs" / "templates.md").read_text()
 @pytest.mark.parametrize("kind", sorted(REGISTRY))
 def test_every_activity_is_documented(kind: str) -> None:
     """Each registered step kind has a row in templates.md, its settings in api.md and a view
-    module on the front end."""
+    module on the front end (its declared script, else static/js/activities/<kind>.js), listed
+    in the generated kinds.js the front end's registry loads."""
     activity = REGISTRY[kind]
     assert f"| `{kind}` |" in TEMPLATES_DOC, f"docs/templates.md has no row for {kind!r}"
     for setting in activity.settings.model_fields:
         assert f"`{setting}`" in API, f"docs/api.md does not mention setting {setting!r}"
-    assert (ROOT / "static" / "js" / "activities" / f"{kind}.js").exists()
-    registry_js = (ROOT / "static" / "js" / "activities" / "index.js").read_text()
-    assert f"./{kind}.js" in registry_js, f"static/js/activities/index.js does not load {kind!r}"
+    script = getattr(activity, "script", None)
+    assert (
+        Path(script) if script else ROOT / "static" / "js" / "activities" / f"{kind}.js"
+    ).exists()
+    listed = f'"script": "/static/js/activities/{kind}.js"'
+    assert listed in kinds_module().decode(), f"kinds.js does not list {kind!r}"
 
 
 @pytest.mark.parametrize("event", sorted({spec.name for _, spec in activity_events()}))

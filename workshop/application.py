@@ -14,7 +14,7 @@ from .extensions import socketio
 from .persistence import db
 from .realtime import codec
 from .realtime.broadcast import Coalescer
-from .web import static_files
+from .web import activity_scripts, static_files
 from .web.headers import loggable_path, redacted_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,11 +45,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
 
-    from .realtime import events  # noqa: F401  (registers the Socket.IO handlers)
+    from .realtime import events  # registers the Socket.IO handlers
+
+    # A plug-in registered (activities.register) before the app is built gets its named handlers.
+    events.register_activity_events()
     from .web import views
 
     app.register_blueprint(views.bp)
-    static_files.init_app(app)  # gzipped, with ETags: a phone's first load stays small
+    # Gzipped, with ETags: a phone's first load stays small. The list of kinds (kinds.js) is made
+    # from the activities' declarations, and a plug-in's module is served beside the built-ins'.
+    static_files.init_app(app, activity_scripts.overlay)
+    app.context_processor(lambda: {"activity_preloads": activity_scripts.preload_paths})
     # Read and validate the built-in agenda templates now: a broken file stops the start-up.
     from .services.agenda import built_in_templates
 

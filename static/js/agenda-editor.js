@@ -3,26 +3,9 @@
 // started keep their steps; only their title and prompt change. Saving replaces the agenda in
 // one PUT (a refusal changes nothing); "Save as template" keeps the agenda for new workshops.
 
-import { el, fill, toast } from "./common.js";
+import { declarationOf, el, fill, hasTrait, toast } from "./common.js";
+import { KINDS } from "./activities/kinds.js";
 
-/** The standard levels of a plan, with the steps a new stage of each starts with. */
-const LEVELS = [
-  { key: "vision", title: "Vision", prompt: "Where should we be at the end of the horizon? One sentence.",
-    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 1 }]] },
-  { key: "mission", title: "Mission", prompt: "Why do we exist, and whom do we serve? One sentence.",
-    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 1 }]] },
-  { key: "values", title: "Values", prompt: "How do we behave while we get there? A value in a few words.",
-    steps: [["brainstorm"], ["vote"], ["done", { select_count: 5 }]] },
-  { key: "goals", title: "Strategic goals", prompt: "What must be true to reach the vision? One strategic goal.",
-    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 4 }], ["define"]] },
-  { key: "programs", title: "Programs", prompt: "Which long-running program, judged by its outcomes, would carry a goal?",
-    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 3 }], ["link"], ["define"]] },
-  { key: "projects", title: "Projects", prompt: "Which time-bound project, with a deliverable and a date, would move a goal forward?",
-    steps: [["brainstorm"], ["vote"], ["rank"], ["done", { select_count: 6 }], ["link"], ["define"]] },
-  { key: "actions", title: "Action items", prompt: "What is the first concrete step? Who does what by when?",
-    steps: [["brainstorm"], ["done", { select_count: 0 }], ["link"], ["define"]] },
-];
-const CUSTOM_STEPS = [["brainstorm"], ["vote"], ["done", { select_count: 3 }]];
 const KEY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 const SETTING_LABELS = {
   dot_budget: "Dots per person",
@@ -39,13 +22,25 @@ const SETTING_LABELS = {
   named: "Show authors' names",
 };
 
+/** The kinds with a trait, in registry order (the order the server's messages list them). */
+const having = (trait) => KINDS.filter((entry) => entry.traits.includes(trait)).map((entry) => entry.kind);
+const ORDER = KINDS.map((entry) => entry.kind);
+const FIRST_SCORING = KINDS.findIndex((entry) => entry.traits.length);
+
 /**
- * Where each kind of step belongs in a stage, earliest first: "Add step" puts a new step
- * before the first step that belongs later, so it lands where the server takes it.
+ * Where a kind of step belongs in a stage, earliest first, by its traits: steps that gather
+ * (before every step with a trait in the registry: the brainstorm) 0, steps that score 1, a
+ * step that ranks a shortlist 2, the step that decides 3, steps on the selected items 4 (in
+ * registry order). "Add step" puts a new step before the first step that belongs later, so it
+ * lands where the server takes it.
  */
-const STEP_ORDER = { brainstorm: 0, vote: 1, allocate: 1, rate: 1, rank: 2, done: 3, link: 4, define: 5 };
-const SCORERS = ["vote", "allocate", "rate"];
-const DECIDED = ["link", "define"];
+function tier(kind) {
+  if (hasTrait(kind, "needs_selected")) return 4 + ORDER.indexOf(kind) / 1000;
+  if (hasTrait(kind, "decides")) return 3;
+  if (hasTrait(kind, "shortlists")) return 2;
+  const at = ORDER.indexOf(kind);
+  return at >= 0 && at < FIRST_SCORING && !declarationOf(kind).traits.length ? 0 : 1;
+}
 
 const CHOICE_LABELS = {
   borda: "Borda count",
@@ -64,6 +59,11 @@ const closeButton = document.getElementById("agenda-close");
 
 let session = null; // {workshopId, key, finished, stages, activities, loaded}
 let nextUid = 1;
+// What a new stage starts with, from the server's built-in templates (`GET /api/templates`,
+// `presets`): each standard level of the plan {key, title, prompt, steps}, and a custom stage's
+// steps. Read when the editor opens.
+let LEVELS = [];
+let CUSTOM_STEPS = [];
 
 const level = (key) => LEVELS.find((l) => l.key === key) || null;
 const activity = (kind) => session.activities.find((a) => a.kind === kind) || { kind, label: kind, settings: {}, levels: null };
@@ -80,16 +80,23 @@ const labelOf = (kind) => activity(kind).label;
 function orderProblem(kinds, name) {
   const twice = kinds.find((kind, i) => kinds.indexOf(kind) !== i);
   if (twice) return `${labelOf(twice)} appears twice in ${name}: a stage runs each step once.`;
-  const rank = kinds.indexOf("rank");
-  if (rank >= 0 && !kinds.slice(0, rank).some((k) => SCORERS.includes(k))) {
-    return `${labelOf("rank")} needs a ${join(SCORERS.map(labelOf), "or")} step before it in ${name}: it ranks the top ideas of that step.`;
+  const unfed = kinds.find((kind, i) => hasTrait(kind, "shortlists") && !kinds.slice(0, i).some((k) => hasTrait(k, "feeds_shortlist")));
+  if (unfed) {
+    return `${labelOf(unfed)} needs a ${feedersWords()} step before it in ${name}: it ranks the top ideas of that step.`;
   }
-  const done = kinds.indexOf("done");
-  const wrong = done >= 0 ? kinds.slice(done + 1).find((k) => !DECIDED.includes(k)) : undefined;
+  const deciding = kinds.findIndex((k) => hasTrait(k, "decides"));
+  const wrong = deciding >= 0 ? kinds.slice(deciding + 1).find((k) => !hasTrait(k, "needs_selected")) : undefined;
   if (wrong) {
-    return `${labelOf(wrong)} can't come after ${labelOf("done")} in ${name}: only ${join(DECIDED.map(labelOf), "and")} work on the selected items.`;
+    const allowed = having("needs_selected").map(labelOf);
+    return `${labelOf(wrong)} can't come after ${labelOf(kinds[deciding])} in ${name}: only ${join(allowed.length ? allowed : ["no steps"], "and")} work on the selected items.`;
   }
   return null;
+}
+
+/** The steps a shortlist can be taken from, as a refusal names them ("Dot vote, … or …"). */
+function feedersWords() {
+  const feeders = having("feeds_shortlist").map(labelOf);
+  return join(feeders.length ? feeders : ["scoring"], "or");
 }
 
 const stageName = (stage, index) => stage.title.trim() || `stage ${index + 1}`;
@@ -97,8 +104,8 @@ const stageName = (stage, index) => stage.title.trim() || `stage ${index + 1}`;
 /** Where a new step of `kind` goes: its own place in the order if valid there, else the first
  * valid place; null when no place is valid (a rank with nothing to rank from). */
 function placeFor(kinds, kind) {
-  const tier = STEP_ORDER[kind] ?? 1;
-  let at = kinds.findIndex((k) => (STEP_ORDER[k] ?? 1) > tier);
+  const own = tier(kind);
+  let at = kinds.findIndex((k) => tier(k) > own);
   if (at < 0) at = kinds.length;
   const valid = (i) => !orderProblem([...kinds.slice(0, i), kind, ...kinds.slice(i)], "");
   // A stage already out of order (a step moved by hand) gets the new step at its own place.
@@ -125,7 +132,7 @@ function newStage(key) {
     title: known ? known.title : "",
     prompt: known ? known.prompt : "",
     started: false,
-    steps: (known ? known.steps : CUSTOM_STEPS).map(([kind, given]) => newStep(kind, given)),
+    steps: (known ? known.steps : CUSTOM_STEPS).map(({ kind, ...given }) => newStep(kind, given)),
   };
 }
 
@@ -182,8 +189,26 @@ function load(agenda) {
   session.loaded = JSON.stringify(payload());
 }
 
-/** Open the editor for a workshop; it loads the agenda from the server each time. */
-export async function openAgendaEditor({ workshopId, key, finished }) {
+/** A template's prompt for this workshop: `{org}` and `{horizon}` filled in as the server fills
+ * them when a workshop is created from a template (workshop/core/agenda.py, fill_prompt). */
+function fillPrompt(prompt, { organization, horizonYears }) {
+  const values = {
+    "{org}": organization || "our organisation",
+    "{horizon}": horizonYears === 1 ? "1 year" : `${horizonYears} years`,
+  };
+  return prompt.replace(/\{org\}|\{horizon\}/g, (found) => values[found]);
+}
+
+/** What a new stage starts with, from the built-in templates the server lists. */
+async function loadPresets(workshop) {
+  const { presets } = await request("GET", "/api/templates");
+  LEVELS = presets.levels.map((l) => ({ ...l, prompt: fillPrompt(l.prompt, workshop) }));
+  CUSTOM_STEPS = presets.custom.steps;
+}
+
+/** Open the editor for a workshop; it loads the agenda (and what new stages start with) from
+ * the server each time. */
+export async function openAgendaEditor({ workshopId, key, finished, organization = null, horizonYears = 3 }) {
   session = { workshopId, key, finished, stages: [], activities: [], loaded: "" };
   showError("");
   resultBox.hidden = true;
@@ -191,7 +216,11 @@ export async function openAgendaEditor({ workshopId, key, finished }) {
   saveButton.hidden = finished;
   if (typeof dialog.showModal === "function") dialog.showModal(); else dialog.setAttribute("open", "");
   try {
-    load(await request("GET", `/api/workshops/${workshopId}/agenda`));
+    const [agenda] = await Promise.all([
+      request("GET", `/api/workshops/${workshopId}/agenda`),
+      loadPresets({ organization, horizonYears }),
+    ]);
+    load(agenda);
     render();
   } catch (error) {
     fill(body);
@@ -367,7 +396,7 @@ function stepsEditor(stage, id, locked) {
         const kind = document.getElementById(id("add-kind")).value;
         const at = placeFor(kinds, kind);
         if (at === null) {
-          stage.added = `Add a ${join(SCORERS.map(labelOf), "or")} step first: ${labelOf(kind)} ranks the top ideas of that step.`;
+          stage.added = `Add a ${feedersWords()} step first: ${labelOf(kind)} ranks the top ideas of that step.`;
         } else {
           stage.steps.splice(at, 0, newStep(kind));
           stage.added = at < kinds.length

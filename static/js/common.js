@@ -1,5 +1,20 @@
 // Shared helpers for the three screens: the socket, acked calls, DOM building, notices.
 
+import { KINDS } from "./activities/kinds.js";
+
+const DECLARED = new Map(KINDS.map((entry) => [entry.kind, entry]));
+
+/** What the server declares of a kind (KINDS: label, noun, traits, …), or null. */
+export function declarationOf(kind) {
+  return DECLARED.get(kind) || null;
+}
+
+/** Whether a kind of step has a trait ("scores", "shortlists", "freezes_items", …). */
+export function hasTrait(kind, trait) {
+  const entry = DECLARED.get(kind);
+  return Boolean(entry && entry.traits.includes(trait));
+}
+
 /** Build an element: el("li", {class: "x", onclick: fn}, "text", child). Text is never HTML. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -166,8 +181,11 @@ export function ideaText(stage, id) {
   return idea ? idea.text : "(hidden idea)";
 }
 
-const TALLY_COUNTS = ["voters", "rankers", "linkers", "allocators", "raters", "ideas", "dots", "points"];
-const DECISION_KEYS = ["points", "impact", "impact_spread", "effort", "effort_spread", "ratings", "quadrant"];
+// A tally's counts: every kind's stage-wide counters (its `progress_counts`), and the sums every
+// tally may carry (visible ideas, dots placed, points given).
+const TALLY_COUNTS = [...new Set([...KINDS.flatMap((entry) => entry.progress_counts), "ideas", "dots", "points"])];
+// The per-idea figures a step's standings carry and the ideas take over (its `item_figures`).
+const DECISION_KEYS = [...new Set(KINDS.flatMap((entry) => entry.item_figures))];
 
 /**
  * Apply a live `tally` to the stage it is about: the running counts, dots and points per idea,
@@ -190,9 +208,9 @@ export function applyTally(stage, tally) {
   }
 }
 
-/** The figures of a result by default: points and dots after a ranking, else dots. */
+/** The figures of a result by default: points and dots after a shortlist was ranked, else dots. */
 function defaultFigures(stage, r) {
-  const ranked = (stage.steps || []).some((step) => step.kind === "rank");
+  const ranked = (stage.steps || []).some((step) => hasTrait(step.kind, "shortlists"));
   return ranked && r.shortlisted ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.votes, "dot", "dots");
 }
 

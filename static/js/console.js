@@ -8,7 +8,7 @@
 // leaving the page asks about them first.
 
 import {
-  announce, applyTally, call, captureFocus, connect, currentStage, el, facilitatorKey, fill, metric, plural,
+  announce, applyTally, call, captureFocus, connect, currentStage, el, facilitatorKey, fill, hasTrait, metric, plural,
   randomId, restoreFocus, stageById, store, toast,
 } from "./common.js";
 import { REGISTRY, activityFor, phaseLabel } from "./activities/index.js";
@@ -325,6 +325,8 @@ document.getElementById("edit-agenda").addEventListener("click", () => {
     workshopId: WORKSHOP_ID,
     key: saved.key,
     finished: Boolean(state && state.workshop.status === "finished"),
+    organization: state ? state.workshop.organization : null,
+    horizonYears: state ? state.workshop.horizon_years : 3,
   });
 });
 
@@ -532,6 +534,7 @@ function context(stage) {
     call: (event, payload) => call(socket, event, payload),
     act,
     key: saved ? saved.key : null,
+    activity: activityFor,
   };
 }
 
@@ -565,7 +568,8 @@ const newItem = el("textarea", {
 });
 
 function addItemForm(stage) {
-  const allowed = state.workshop.status === "active" && !stage.decided && stage.phase !== "rank" && stage.phase !== "done";
+  // Items can be added until a step that freezes them (a ranking, the results) is reached.
+  const allowed = state.workshop.status === "active" && !stage.decided && !hasTrait(stage.phase, "freezes_items");
   if (!allowed) return null;
   const submit = async (event) => {
     event.preventDefault();
@@ -612,9 +616,11 @@ function renderPanel() {
     metric(state.workshop.participant_count, "joined"),
     (activity && activity.metrics ? activity.metrics(ctx) : []).map(([value, label]) => metric(value, label)),
   );
+  // A stage that has not opened lists its preloaded items with the module that lists items.
+  const lister = Object.values(REGISTRY).find((module) => module.listsItems);
   let body;
   if (activity) body = activity.console(ctx);
-  else if (stage.ideas.length) body = REGISTRY.brainstorm.console(ctx);
+  else if (stage.ideas.length && lister) body = lister.console(ctx);
   else body = el("p", { class: "muted" }, "Not started yet. You can add items before it opens.");
 
   const focused = captureFocus();
@@ -624,7 +630,10 @@ function renderPanel() {
       el("h2", {}, stage.title, " ", natureBadge(stage.key),
         isCurrent && !finished ? el("span", { class: "badge", style: "margin-left:.5rem" }, "on screen") : null),
       el("span", { class: "muted small" },
-        stage.phase === "vote" || stage.phase === "rank" ? (stage.revealed ? "Totals visible to the room" : "Totals hidden from the room") : ""),
+        // The stage's `revealed` flag: the dot vote's reveal (reveal_flag), whose totals a
+        // shortlist built from them shows too.
+        hasTrait(stage.phase, "reveal_flag") || hasTrait(stage.phase, "shortlists")
+          ? (stage.revealed ? "Totals visible to the room" : "Totals hidden from the room") : ""),
     ),
     stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
     buildingOn(state, stage),

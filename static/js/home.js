@@ -1,6 +1,6 @@
 // The start page: pick an agenda template, create a workshop through the API, open its console.
 
-import { el, fill, store } from "./common.js";
+import { declarationOf, el, fill, store } from "./common.js";
 
 const form = document.getElementById("create-form");
 const errorBox = document.getElementById("create-error");
@@ -8,10 +8,8 @@ const picker = document.getElementById("template");
 const titleInput = document.getElementById("title");
 const detail = document.getElementById("template-detail");
 const DEFAULT_TEMPLATE = "strategic-plan";
-const STEP_LABELS = {
-  brainstorm: "brainstorm", vote: "dot vote", allocate: "allocate points", rate: "impact and effort",
-  rank: "rank", link: "link", define: "define", done: "results",
-};
+/** A step as the agenda's summary names it: its kind's `noun` ("dot vote"). */
+const stepNoun = (kind) => (declarationOf(kind) && declarationOf(kind).noun) || kind;
 
 let templates = [];
 
@@ -22,7 +20,7 @@ function showTemplate() {
     chosen.description ? el("p", { class: "hint" }, chosen.description) : null,
     el("ol", { class: "template-stages", "aria-label": `Stages of ${chosen.title}` }, chosen.stages.map((stage) => el("li", {},
       el("strong", {}, stage.title),
-      el("span", { class: "hint" }, ` — ${stage.steps.map((kind) => STEP_LABELS[kind] || kind).join(" · ")}`),
+      el("span", { class: "hint" }, ` — ${stage.steps.map(stepNoun).join(" · ")}`),
     ))),
   );
 }

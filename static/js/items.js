@@ -3,7 +3,7 @@
 // here once: a program is long-term and judged by outcomes, a project time-bound and judged by
 // outputs, and a project under no program is marked independent.
 
-import { el, store } from "./common.js";
+import { el, hasTrait, store } from "./common.js";
 
 /** What the two kinds of work are, in the words the plan uses. */
 export const NATURE = {
@@ -59,10 +59,11 @@ export function metricText(metric) {
 }
 
 /** Whether the "independent" mark applies: a project of a workshop with a programs stage,
- * whose links are settled (its link step reached, or decided without one), under no program. */
+ * whose links are settled (its step that `aligns` items reached, or decided without one),
+ * under no program. */
 export function isIndependent(state, stage, item) {
   if (stage.key !== "projects" || !state.stages.some((s) => s.key === "programs")) return false;
-  const linkAt = stage.steps.findIndex((step) => step.kind === "link");
+  const linkAt = stage.steps.findIndex((step) => hasTrait(step.kind, "aligns"));
   const settled = linkAt >= 0 ? stage.step >= linkAt : stage.decided;
   if (!settled) return false;
   const index = selectedIndex(state);

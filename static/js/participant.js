@@ -339,6 +339,7 @@ function context(stage) {
     call: (event, payload) => call(socket, event, payload),
     act: (event, payload) => call(socket, event, payload),
     outbox,
+    activity: activityFor,
   };
 }
 

@@ -348,6 +348,7 @@ function context(stage) {
     rerender: renderMain,
     call: (event, payload) => call(socket, event, payload),
     act: () => Promise.resolve(null), // the projector never changes anything
+    activity: activityFor,
   };
 }
 

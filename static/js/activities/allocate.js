@@ -88,7 +88,7 @@ function consoleView(ctx) {
   const { stage } = ctx;
   return el("div", {},
     roundTools(ctx, { what: "points" }),
-    decisionSummary(stage),
+    decisionSummary(stage, ctx),
     stage.ideas.length ? consoleIdeas(ctx, byPoints(stage.ideas), {
       canHide: ctx.active, canMerge: ctx.active,
       value: (idea) => idea.points || 0,
@@ -144,6 +144,10 @@ export default {
   kind: "allocate",
   // A stage this step decides shows each result's bar by its points (done.js).
   resultBar: (r) => ({ value: r.points ?? 0, text: plural(r.points ?? 0, "point", "points") }),
+  resultText: (r) => plural(r.points ?? 0, "point", "points"),
+  how: () => "by points",
+  countName: "By points",
+  progress: { count: "allocators", word: "allocated" },
   label: "Allocate points",
   headline: "Spread your points",
   start: "start allocating",

@@ -142,6 +142,8 @@ function status(ctx) {
 
 export default {
   kind: "brainstorm",
+  // The console lists a stage's items with this view before the stage opens (preloaded items).
+  listsItems: true,
   label: "Brainstorm",
   headline: "Share your ideas",
   start: "start brainstorm",

@@ -5,7 +5,7 @@
 // winner, the items that split the room, and in a second round what moved since round 1. The
 // server leaves `stage.decision` out for phones and the projector until the step is revealed.
 
-import { el, ideaText, plural } from "../common.js";
+import { el, hasTrait, ideaText, plural } from "../common.js";
 
 // Disclosures the person opened, by name, so a redraw (every tally on the console) keeps them open.
 const opened = new Set();
@@ -18,8 +18,6 @@ function keptDetails(name, attrs, summary, ...body) {
 }
 
 const METHOD_NAMES = { borda: "Borda", schulze: "Schulze", copeland: "Copeland" };
-/** How the step itself counts, by decision kind (a ranking names its method). */
-const OWN_COUNT = { vote: "By dots", allocate: "By points", rate: "By mean impact" };
 
 /** "agreed", "mixed" or "split" for an item's standing (contested items split the room). */
 export function consensusWord(item) {
@@ -93,10 +91,12 @@ function picksSome(decision) {
 }
 
 /** How the step itself counts, as a label ("By dots", "By Schulze counting"): a step whose own
- * method is one of the counting methods (a ranking) is named by it, the others by what they add up. */
-function ownCountName(decision) {
+ * method is one of the counting methods (a ranking) is named by it, the others by what they add
+ * up, as the deciding step's module declares it (`countName`). */
+function ownCountName(decision, ctx) {
   if (METHOD_NAMES[decision.method]) return `By ${METHOD_NAMES[decision.method]} counting`;
-  return OWN_COUNT[decision.kind] || "As counted";
+  const decider = ctx && ctx.activity ? ctx.activity(decision.kind) : null;
+  return (decider && decider.countName) || "As counted";
 }
 
 /**
@@ -185,8 +185,9 @@ export function decisionSentence(stage) {
   return text ? el("p", { class: "decision-sentence" }, text) : null;
 }
 
-/** The sentence and, behind "Details", the measures: for the console. */
-export function decisionSummary(stage) {
+/** The sentence and, behind "Details", the measures: for the console (`ctx` names the step's
+ * own count through the deciding module's `countName`). */
+export function decisionSummary(stage, ctx = null) {
   const decision = stage.decision;
   if (!decision || !decision.items.length) return null;
   const frame = (...body) => el("section", { class: "decision card", "aria-label": "How sure the room is" },
@@ -197,14 +198,14 @@ export function decisionSummary(stage) {
     const { own, agree, differ } = differingPicks(decision);
     if (!differ.length) {
       lines.push(el("p", { class: "robust yes" }, el("strong", {}, "Solid. "),
-        `${ownCountName(decision)}, ${topWords(decision.picks)}: ${quoted(stage, own)}. `,
+        `${ownCountName(decision, ctx)}, ${topWords(decision.picks)}: ${quoted(stage, own)}. `,
         agree.length ? `${joinAnd(agree)} counting ${agree.length === 1 ? "picks" : "pick"} the same.` : ""));
     } else {
       lines.push(el("div", { class: "robust no" },
         el("p", {}, el("strong", {}, "The counting method decides this one. "),
           "Other fair ways of counting pick different items, so the room is close to a tie."),
         el("ul", { class: "picks" },
-          el("li", {}, el("strong", {}, `${ownCountName(decision)} (this step): `), quoted(stage, own)),
+          el("li", {}, el("strong", {}, `${ownCountName(decision, ctx)} (this step): `), quoted(stage, own)),
           differ.map((group) => el("li", {}, el("strong", {}, `${joinAnd(group.names)}: `),
             group.added.length ? `${quoted(stage, group.added)} instead of ${quoted(stage, group.left)}` : `without ${quoted(stage, group.left)}`)),
           agree.length ? el("li", {}, el("strong", {}, `${joinAnd(agree)}: `), "the same as this step") : null)));
@@ -236,10 +237,25 @@ export function decisionSummary(stage) {
     keptDetails(`decision:${stage.id}`, { class: "decision-details" }, "Details", lines));
 }
 
-/** Is the current step's result shown to the room? */
+/** Is the current step's result shown to the room? (The stage's `revealed` flag is the reveal
+ * of the step with the `reveal_flag` trait, the dot vote's since the first release.) */
 export function stepRevealed(stage) {
   if ((stage.reveals || []).includes(stage.step)) return true;
-  return stage.phase === "vote" && stage.revealed;
+  return hasTrait(stage.phase, "reveal_flag") && stage.revealed;
+}
+
+/** Whether the stage has the step that places dots (`placesDots`): results show dots then. */
+export function hasDots(ctx, stage) {
+  return stage.steps.some((step) => {
+    const module = ctx.activity(step.kind);
+    return Boolean(module && module.placesDots);
+  });
+}
+
+/** A scoring step's console count, "12/20" and "voted", from its `progress` declaration. */
+export function progressLine(ctx, module) {
+  const progress = ctx.stage.progress || {};
+  return [`${progress[module.progress.count] || 0}/${ctx.state.workshop.participant_count}`, module.progress.word];
 }
 
 /** The console's reveal button and, once revealed, the button that opens round 2. */

@@ -1,9 +1,17 @@
 // The activity registry: one module per kind of step, and the page shells delegate to it.
 //
-// Adding an activity means one new module in this folder and one line in REGISTRY below (plus
-// its Python side under workshop/activities/). The three page scripts (participant.js,
-// console.js, present.js) own the connection, identity, the phone's outbox and retries, and
-// the stage header; the body of a stage in phase P is drawn by REGISTRY[P].
+// There is no list of kinds here. The server serves `./kinds.js`, generated from the Python
+// declarations (`workshop/activities`, `client_declarations()`): `export const KINDS = [{kind,
+// label, noun, description, levels, settings, traits, progress_counts, item_figures, script}]`
+// in registry order. This module imports every `KINDS[].script` (a top-level await; the pages
+// preload them with <link rel="modulepreload">) and builds REGISTRY from their default exports.
+// Adding an activity is one Python module and one JS module; a plug-in's module, wherever its
+// file is, is served at /static/js/activities/<kind>.js like the built-ins'. The three page
+// scripts (participant.js, console.js, present.js) own the connection, identity, the phone's
+// outbox and retries, and the stage header; the body of a stage in phase P is drawn by
+// REGISTRY[P]. No kind module imports this one (its top-level await would wait on itself):
+// a module reaches another kind's module through `ctx.activity(kind)`, and the kinds' data
+// (traits, nouns) through kinds.js.
 //
 // A module's default export:
 //   kind        the step kind, as in the snapshot's `stage.phase` and `stage.steps[].kind`
@@ -16,6 +24,21 @@
 //   closes      optional, false for a step that is not closed by leaving it (results, which
 //               only shows; define, which the facilitator fills in): the console's Next then
 //               names the next step instead
+//   how(decision)  optional, scoring steps: how a stage this step decided was decided, the words
+//               after "Decided " ("by dots", "by a Borda count of everyone's ranking")
+//   resultText(r, stage, ctx)  optional, scoring steps: one result's figures in the results
+//               list of a stage this step decided ("12 points"); null leaves them to the step
+//               that places dots (`placesDots`), or none
+//   resultNote(r, stage)  optional: a node beside a result on the projector's results chart,
+//               from a step on the stage (rate: the result's quadrant)
+//   progress    optional, scoring steps: {count, word}, the stage-wide counter (one of its
+//               `progress_counts`) and the word for it ("voters", "voted"): the results and
+//               the ranking's console show "12/20 voted" for every scoring step on the stage
+//   placesDots  optional, true for the step whose entries are the ideas' dots (`idea.votes`,
+//               `r.votes`): results show dots when the stage has it, and a ranking shows
+//               them beside its points
+//   listsItems  optional, true for the module whose console view also lists the items of a
+//               stage that has not opened (brainstorm: what the facilitator preloaded)
 //   phone(ctx), console(ctx), projector(ctx)
 //               each returns a DOM node (or an array of nodes) for the stage in this phase.
 //               The projector's view is fitted to the screen by present.js: it scales the
@@ -58,31 +81,33 @@
 //   act(event, payload)   console: one action at a time, failures shown; resolves ack or null
 //   outbox      phone: the senders built from the modules' `outbox` declarations, by name
 //   key         console: the facilitator key (for HTTP calls)
+//   activity(kind)  the module of another kind, or null (a kind module never imports another)
 
-import allocate from "./allocate.js";
-import brainstorm from "./brainstorm.js";
-import define from "./define.js";
-import done from "./done.js";
-import link from "./link.js";
-import rank from "./rank.js";
-import rate from "./rate.js";
-import vote from "./vote.js";
+import { KINDS } from "./kinds.js";
 
-export const REGISTRY = {
-  [brainstorm.kind]: brainstorm,
-  [vote.kind]: vote,
-  [allocate.kind]: allocate,
-  [rate.kind]: rate,
-  [rank.kind]: rank,
-  [link.kind]: link,
-  [define.kind]: define,
-  [done.kind]: done,
-};
+/** A kind's module, or null when it failed to load: the page still draws the other kinds. */
+async function load(entry) {
+  try {
+    return (await import(entry.script)).default;
+  } catch (error) {
+    console.error(`The module of ${entry.kind} did not load`, error);
+    return null;
+  }
+}
+
+const modules = await Promise.all(KINDS.map(load));
+
+/** Every kind's module by kind, in registry order. */
+export const REGISTRY = Object.fromEntries(
+  KINDS.map((entry, i) => [entry.kind, modules[i]]).filter(([, module]) => module),
+);
 
 /** The label of a phase ("Not started" before a stage opens). */
 export function phaseLabel(phase) {
   if (phase === "pending") return "Not started";
-  return REGISTRY[phase] ? REGISTRY[phase].label : phase;
+  if (REGISTRY[phase]) return REGISTRY[phase].label;
+  const entry = KINDS.find((k) => k.kind === phase);
+  return entry ? entry.label : phase;
 }
 
 /** The module drawing a phase, or null (pending, or a kind this page does not know). */

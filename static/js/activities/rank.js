@@ -5,9 +5,19 @@
 import { barChart } from "../chart.js";
 import { el, ideaText, plural } from "../common.js";
 import { wording } from "../items.js";
-import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, previousRoundLine, roundTools, stepRevealed } from "./decision.js";
+import {
+  consensusBadge, decisionItem, decisionSentence, decisionSummary, hasDots, movedBadge, previousRound, previousRoundLine,
+  progressLine, roundTools, stepRevealed,
+} from "./decision.js";
 
+const KIND = "rank";
+const PROGRESS = { count: "rankers", word: "ranked" };
 const METHODS = { borda: "Borda count", schulze: "Schulze method" };
+/** How a stage this step decided was decided, by the ranking's method. */
+const HOW = {
+  borda: "by a Borda count of everyone's ranking",
+  schulze: "by the Schulze method over everyone's ranking",
+};
 
 function orderFor(ctx) {
   const { stage } = ctx;
@@ -108,13 +118,13 @@ function phoneView(ctx) {
 
 /** The shortlist in the live order of the step's method (the console; the room once revealed). */
 function standingsOrder(stage) {
-  if (!stage.decision || stage.decision.kind !== "rank") return stage.shortlist;
+  if (!stage.decision || stage.decision.kind !== KIND) return stage.shortlist;
   return stage.decision.items.map((item) => item.idea_id);
 }
 
 /** The room's standings, best first: [{id, idea, item, place, selected}]. */
 function standings(stage) {
-  const picks = stage.decision && stage.decision.kind === "rank" ? stage.decision.picks : 0;
+  const picks = stage.decision && stage.decision.kind === KIND ? stage.decision.picks : 0;
   return standingsOrder(stage).map((id, i) => {
     const item = decisionItem(stage, id);
     return { id, idea: stage.ideas.find((idea) => idea.id === id), item, place: i + 1, selected: Boolean(item) && picks > 0 && i < picks };
@@ -137,14 +147,14 @@ function roomOrder(stage) {
 function consoleView(ctx) {
   const { stage } = ctx;
   const ideas = standingsOrder(stage).map((id) => stage.ideas.find((idea) => idea.id === id)).filter(Boolean);
-  const dots = stage.steps.some((step) => step.kind === "vote");
+  const dots = hasDots(ctx, stage);
   return el("div", {},
     roundTools(ctx, { what: "ranking" }),
     el("p", { class: "muted small" }, `Counted by the ${METHODS[stage.method] || METHODS.borda}. `,
       stage.method === "schulze"
         ? "Schulze compares every pair head to head, so a majority's favourite cannot lose to a split vote."
         : "Borda gives points by place, so ideas the whole room rates well come first."),
-    decisionSummary(stage),
+    decisionSummary(stage, ctx),
     el("h3", {}, "Shortlist being ranked"),
     el("ol", { class: "console-ideas" }, ideas.map((idea) => {
       const item = decisionItem(stage, idea.id);
@@ -202,7 +212,7 @@ function status(ctx) {
 }
 
 export default {
-  kind: "rank",
+  kind: KIND,
   // A stage this step decides shows each shortlisted result's bar by its rank points, with its
   // dots beside them when the stage had any (they break ties, so they say why equal scores are
   // in this order).
@@ -212,6 +222,15 @@ export default {
     const dotted = stage.results.some((other) => other.votes);
     return { value: r.score, text: dotted ? `${points} · ${plural(r.votes ?? 0, "dot", "dots")}` : points };
   },
+  // The results list of a stage this step decided: a shortlisted result's points (and dots,
+  // when the stage had a dot vote); one left off the shortlist by its dots, or "not shortlisted".
+  resultText: (r, stage, ctx) => {
+    const dots = hasDots(ctx, stage);
+    if (r.shortlisted) return dots ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.score, "pt", "pts");
+    return dots ? null : "not shortlisted";
+  },
+  how: (decision) => HOW[decision.method],
+  progress: PROGRESS,
   label: "Rank",
   headline: "Put the shortlist in order",
   start: "start ranking",
@@ -222,12 +241,10 @@ export default {
       closedMessage: "Ranking closed before your last change reached the room; your last saved order counts.",
     },
   },
+  // Every other scoring step's count on the stage, in step order, then the ranking's own.
   metrics: (ctx) => {
-    const progress = ctx.stage.progress || {};
-    const n = ctx.state.workshop.participant_count;
-    const before = { vote: ["voters", "voted"], allocate: ["allocators", "allocated"], rate: ["raters", "rated"] };
-    const out = ctx.stage.steps.filter((s) => before[s.kind]).map((s) => [`${progress[before[s.kind][0]] || 0}/${n}`, before[s.kind][1]]);
-    return [...out, [`${progress.rankers || 0}/${n}`, "ranked"]];
+    const others = ctx.stage.steps.filter((s) => s.kind !== KIND).map((s) => ctx.activity(s.kind)).filter((m) => m && m.progress);
+    return [...others, { progress: PROGRESS }].map((module) => progressLine(ctx, module));
   },
   status,
   phone: phoneView,

@@ -225,7 +225,7 @@ function consoleView(ctx) {
   const { stage } = ctx;
   return el("div", {},
     roundTools(ctx, { what: "ratings" }),
-    decisionSummary(stage),
+    decisionSummary(stage, ctx),
     stage.ideas.length ? [scatter(stage), consoleIdeas(ctx, stage.ideas, {
       canHide: ctx.active, canMerge: ctx.active,
       figure: (idea) => (idea.ratings ? plural(idea.ratings, "rating", "ratings") : "no ratings"),
@@ -269,6 +269,17 @@ export default {
     const rated = r.impact !== null && r.impact !== undefined;
     return { value: rated ? r.impact : 0, text: rated ? `impact ${r.impact.toFixed(1)}` : "not rated", max: 5 };
   },
+  // In the results list: mean impact and effort, and the quadrant.
+  resultText: (r) => {
+    if (r.impact === null || r.impact === undefined) return "not rated";
+    const effort = r.effort === null || r.effort === undefined ? "?" : r.effort.toFixed(1);
+    return `impact ${r.impact.toFixed(1)} · effort ${effort}${r.quadrant ? ` · ${QUADRANTS[r.quadrant]}` : ""}`;
+  },
+  // Beside each result on the projector's chart: its quadrant.
+  resultNote: (r) => (r.quadrant ? el("span", { class: `tag ${r.quadrant}` }, QUADRANTS[r.quadrant]) : null),
+  how: () => "by mean impact, then lower effort",
+  countName: "By mean impact",
+  progress: { count: "raters", word: "rated" },
   label: "Impact and effort",
   headline: "Rate impact and effort",
   start: "start rating",

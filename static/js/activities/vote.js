@@ -113,7 +113,7 @@ function consoleView(ctx) {
   const { stage } = ctx;
   return el("div", {},
     revealButton(ctx),
-    decisionSummary(stage),
+    decisionSummary(stage, ctx),
     stage.ideas.length ? consoleIdeas(ctx, byDots(stage.ideas), {
       showVotes: true, canHide: ctx.active, canMerge: ctx.active,
       extra: (idea) => [consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))],
@@ -154,6 +154,12 @@ export default {
   kind: "vote",
   // A stage this step decides shows each result's bar by its dots (done.js).
   resultBar: (r) => ({ value: r.votes, text: plural(r.votes, "dot", "dots") }),
+  // Its entries are the ideas' dots: results show them whenever the stage has a dot vote.
+  placesDots: true,
+  resultText: (r) => plural(r.votes, "dot", "dots"),
+  how: () => "by dots",
+  countName: "By dots",
+  progress: { count: "voters", word: "voted" },
   label: "Dot vote",
   headline: "Spend your dots",
   start: "start dot vote",
