@@ -4,6 +4,7 @@ ETag, and a participant page whose first load stays under 150 KB on the wire."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import create_workshop
+from workshop import activities
 from workshop.web.static_files import MIN_SIZE, StaticFiles, etag_matches
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,3 +233,54 @@ def test_the_participant_pages_first_load_is_at_most_150_kb(
     assert "/static/js/activities/vote.js" in sizes  # preloaded, as every kind's module
     assert "/static/vendor/socket.io-client/socket.io.min.js" in sizes
     assert total <= PAGE_BUDGET, sizes
+
+
+# --------------------------------------------------------------------------- the kinds
+
+
+def _kinds(client: FlaskClient) -> list[dict[str, object]]:
+    response = client.get("/static/js/activities/kinds.js")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    text = response.get_data(as_text=True)
+    body = text[text.index("export const KINDS = ") + len("export const KINDS = ") :]
+    return list(json.loads(body.rstrip().removesuffix(";")))
+
+
+def test_kinds_js_is_the_registrys_declarations_cached_like_a_static_file(
+    client: FlaskClient,
+) -> None:
+    assert _kinds(client) == activities.client_declarations()
+    assert [k["kind"] for k in _kinds(client)] == list(activities.REGISTRY)
+    first = client.get("/static/js/activities/kinds.js", headers=GZIP)
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = client.get(
+        "/static/js/activities/kinds.js", headers={**GZIP, "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_a_kind_registered_at_runtime_is_listed_and_its_script_served(
+    client: FlaskClient, tmp_path: Path
+) -> None:
+    script = tmp_path / "echo.js"
+    script.write_text('export default { kind: "echo", label: "Echo" };\n' * 10)
+    base = type(activities.get(next(iter(activities.REGISTRY))))
+    echo = type("Echo", (base,), {"kind": "echo", "label": "Echo", "script": script})
+    before = client.get("/static/js/activities/kinds.js").headers["ETag"]
+    activities.register(echo)
+    try:
+        listed = {k["kind"]: k for k in _kinds(client)}
+        assert listed["echo"]["script"] == "/static/js/activities/echo.js"
+        changed = client.get("/static/js/activities/kinds.js", headers={"If-None-Match": before})
+        assert changed.status_code == 200
+        served = client.get("/static/js/activities/echo.js", headers=GZIP)
+        assert served.status_code == 200
+        assert gzip.decompress(served.data) == script.read_bytes()
+        page = client.get(f"/j/{create_workshop(client)['code']}").get_data(as_text=True)
+        assert '<link rel="modulepreload" href="/static/js/activities/echo.js">' in page
+    finally:
+        activities.unregister("echo")
+    assert client.get("/static/js/activities/echo.js").status_code == 404
+    assert "echo" not in {k["kind"] for k in _kinds(client)}
