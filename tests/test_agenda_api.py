@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import Room, ok
 from tests.test_events import database, drain, inbox, phase
+from workshop.activities import REGISTRY
 from workshop.services.agenda import BUILT_IN_DIR
 
 BUILT_IN = [
@@ -121,7 +122,8 @@ def test_templates_list_the_four_built_ins_first_in_their_exact_shape(client: Fl
     response = client.get("/api/templates")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"templates"}
+    # `presets`: the agenda editor's starting stages, built from these same templates.
+    assert set(body) == {"templates", "presets"}
     assert [t["id"] for t in body["templates"]] == BUILT_IN
     for template in body["templates"]:
         assert set(template) == {"id", "built_in", "title", "description", "stages"}
@@ -292,16 +294,9 @@ def test_get_agenda_shows_stages_with_settings_and_the_activities(room: Room) ->
     ]
     assert [s["id"] for s in agenda["stages"]] == list(room.stage_ids().values())
     kinds = {activity["kind"]: activity for activity in agenda["activities"]}
-    assert list(kinds) == [
-        "brainstorm",
-        "vote",
-        "allocate",
-        "rate",
-        "rank",
-        "link",
-        "define",
-        "done",
-    ]
+    # The editor offers every registered kind, in the registry's order (read, never pinned:
+    # a plug-in registered at run time is offered too).
+    assert list(kinds) == list(REGISTRY)
     assert kinds["link"]["levels"] == ["programs", "projects", "actions"]
     assert kinds["vote"]["settings"]["dot_budget"] == {
         "type": "integer",
