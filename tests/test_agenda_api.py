@@ -190,6 +190,30 @@ def test_full_strategic_plan_has_every_level_in_order(client: FlaskClient) -> No
     assert steps["actions"] == ["brainstorm", "done", "link", "define"]
 
 
+def test_presets_are_the_fullest_built_in_templates_stages(client: FlaskClient) -> None:
+    """The agenda editor starts a level's stage as the built-in template with the most stages
+    has it, and a custom stage with the first built-in stage that scores and decides without
+    ranking a shortlist."""
+    body = client.get("/api/templates").get_json()
+    presets = body["presets"]
+    levels = presets["levels"]
+    assert [level["key"] for level in levels] == [
+        "vision",
+        "mission",
+        "values",
+        "goals",
+        "programs",
+        "projects",
+        "actions",
+    ]
+    vision = levels[0]
+    assert vision["title"] == "Vision"
+    assert "{org}" in vision["prompt"] and "{horizon}" in vision["prompt"]
+    assert [step["kind"] for step in vision["steps"]] == ["brainstorm", "vote", "rank", "done"]
+    assert vision["steps"][-1]["select_count"] == 1
+    assert presets["custom"]["steps"] == levels[2]["steps"]  # the Values stage
+
+
 def test_templates_need_no_key_and_list_no_secrets(client: FlaskClient, room: Room) -> None:
     text = client.get("/api/templates").get_data(as_text=True)
     assert room.key not in text

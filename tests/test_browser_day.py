@@ -225,7 +225,11 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
     expect(dialog).to_be_hidden()
     expect(console.locator("#toast")).to_contain_text("Agenda saved.")
 
-    # The server has exactly the agenda that was built.
+    # The server has exactly the agenda that was built: the custom stage started with the
+    # steps the server presets for one (from its built-in templates), as edited above.
+    custom = api(f"{server.url}/api/templates")["presets"]["custom"]["steps"]
+    assert [step["kind"] for step in custom] == ["brainstorm", "vote", "done"]
+    preset = {step["kind"]: step for step in custom}
     built = api(agenda_url, key)["stages"]
     ids = [stage.pop("id") for stage in built]
     assert ids[0] == vision["id"] and ids[2] == goals["id"]
@@ -244,9 +248,9 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
             "prompt": "What could stop us from getting there?",
             "started": False,
             "steps": [
-                {"kind": "brainstorm", "private": True, "named": False},
-                {"kind": "vote", "dot_budget": 3, "max_dots_per_idea": 3, "on": "groups"},
-                {"kind": "done", "select_count": 3},
+                {**preset["brainstorm"], "private": True},
+                {**preset["vote"], "dot_budget": 3, "on": "groups"},
+                preset["done"],
             ],
         },
         {
