@@ -29,6 +29,8 @@
 //   resultText(r, stage, ctx)  optional, scoring steps: one result's figures in the results
 //               list of a stage this step decided ("12 points"); null leaves them to the step
 //               that places dots (`placesDots`), or none
+//   countName   optional, scoring steps: its own count in the console's "How sure is the room?"
+//               ("By dots"); a ranking is named by its method instead
 //   resultNote(r, stage)  optional: a node beside a result on the projector's results chart,
 //               from a step on the stage (rate: the result's quadrant)
 //   progress    optional, scoring steps: {count, word}, the stage-wide counter (one of its
