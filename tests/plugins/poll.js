@@ -105,8 +105,12 @@ export default {
   headline: "Pick one item",
   start: "start poll",
   close: "Close the poll",
-  // A stage the poll decided shows each result's bar by its picks (the results view).
+  // What the results view (done.js) asks of the step that decided a stage.
   resultBar: (r) => ({ value: r.picks ?? 0, text: plural(r.picks ?? 0, "pick", "picks") }),
+  resultText: (r) => plural(r.picks ?? 0, "pick", "picks"),
+  how: () => "by picks",
+  countName: "By picks",
+  progress: { count: "pollers", word: "picked" },
   outbox: {
     pollPicks: {
       type: "latest", event: "poll:pick", field: "idea_id", meKey: "poll_picks",

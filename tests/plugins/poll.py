@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict, RootModel
 from sqlmodel import Session
 
 from workshop.activities import common, scoring
@@ -26,12 +26,12 @@ from workshop.activities.base import (
     Audience,
     EventSpec,
     Outcome,
-    ScoringActivity,
     StageSlice,
     Tally,
     WorkshopData,
 )
 from workshop.activities.entries import EntryStore
+from workshop.activities.scoring import ScoringActivity
 from workshop.core import decisions
 from workshop.core.errors import DomainError
 from workshop.core.payloads import IdeaId, Payload, StageId
@@ -44,12 +44,12 @@ PICKS = "picks"  # per idea: how many picked it
 POLLERS = "pollers"  # stage-wide: how many picked something
 
 
-class Pick(BaseModel):
-    """One participant's entry: the item they picked."""
+class Pick(RootModel[int]):
+    """One participant's entry: the id of the item they picked. A plain value rather than an
+    object: shared code reads an object entry as keyed by idea id (dots, points, ratings),
+    and compares any other entry whole (undoing a merge puts it back if it is unchanged)."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-    idea_id: int
+    model_config = ConfigDict(strict=True, frozen=True)
 
 
 class PollPickPayload(Payload):
@@ -75,7 +75,7 @@ def pick(
         raise DomainError("idea_not_found", f"Idea {idea_id} is not open for the poll here.")
     lock_participant(db, participant.id)
     before = STORE.get(db, stage_id=stage.id, participant_id=participant.id)
-    old = int(before["idea_id"]) if before else None
+    old = int(before) if before else None
     if old == idea_id:
         return stage, idea_id, False
     deltas: dict[tuple[int, str], int] = {}
@@ -85,8 +85,7 @@ def pick(
         deltas[(idea_id, PICKS)] = 1
     if (old is None) != (idea_id is None):
         deltas[(counters.STAGE_WIDE, POLLERS)] = 1 if old is None else -1
-    entry = {"idea_id": idea_id} if idea_id is not None else None
-    STORE.put(db, stage_id=stage.id, participant_id=participant.id, entry=entry)
+    STORE.put(db, stage_id=stage.id, participant_id=participant.id, entry=idea_id)
     counters.add(db, stage.id, deltas)
     db.commit()
     return stage, idea_id, True
@@ -95,7 +94,7 @@ def pick(
 def recount(db: Session, stage_id: int) -> None:
     """Rebuild a stage's poll counters from the stored picks (after a merge or an undo)."""
     counters.reset(db, stage_id, [PICKS, POLLERS])
-    chosen = [int(e["idea_id"]) for e in STORE.read(db, [stage_id]).get(stage_id, {}).values() if e]
+    chosen = [int(e) for e in STORE.read(db, [stage_id]).get(stage_id, {}).values() if e]
     deltas = {(idea_id, PICKS): n for idea_id, n in Counter(chosen).items()}
     if chosen:
         deltas[(counters.STAGE_WIDE, POLLERS)] = len(chosen)
@@ -123,6 +122,7 @@ class Poll(ScoringActivity):
     traits = frozenset({SCORES, FEEDS_SHORTLIST})
     progress_counts = (POLLERS,)
     item_figures = (PICKS,)
+    me_keys = ("poll_picks",)
     events = (
         EventSpec(
             "poll:pick",
@@ -146,7 +146,7 @@ class Poll(ScoringActivity):
     ) -> str | None:
         return f"Decided by the picks of {people}; on equal picks the earlier idea goes first."
 
-    # Entries: {"idea_id": n} per participant, in the generic entry table.
+    # Entries: the picked idea's id per participant, in the generic entry table.
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
         found = STORE.read(db, stage_ids)
@@ -161,9 +161,7 @@ class Poll(ScoringActivity):
     def merge_entry(
         self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
     ) -> Any:
-        if entry and int(entry["idea_id"]) in absorbed:
-            return {"idea_id": into}
-        return entry
+        return into if entry in absorbed else entry
 
     def standings(
         self,
@@ -175,13 +173,10 @@ class Poll(ScoringActivity):
         counted: Mapping[str, Mapping[int, int]],
         picks: int,
     ) -> decisions.Standings:
-        given = [{int(entry["idea_id"]): 1} for entry in entries.values() if entry]
+        given = [{int(entry): 1} for entry in entries.values() if entry]
         return decisions.allocation_standings(KIND, given, visible, picks=picks, key=PICKS)
 
-    # The snapshot.
-
-    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
-        return {"entries": self.entries(db, stage_ids)}
+    # The snapshot (`load` is the base's: everyone's entries, read once).
 
     def stage_slice(
         self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
@@ -204,8 +199,6 @@ class Poll(ScoringActivity):
         for sid, by_participant in data.parts[KIND]["entries"].items():
             visible = set(data.visible_ids(sid))
             for pid, entry in by_participant.items():
-                if (only is None or pid == only) and entry and entry["idea_id"] in visible:
-                    out.setdefault(pid, {"poll_picks": {}})["poll_picks"][str(sid)] = entry[
-                        "idea_id"
-                    ]
+                if (only is None or pid == only) and entry in visible:
+                    out.setdefault(pid, {"poll_picks": {}})["poll_picks"][str(sid)] = entry
         return out
