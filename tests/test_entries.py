@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from tests.factories import Room
 from workshop.activities.entries import EntryStore
 from workshop.core.errors import DomainError
+from workshop.persistence import counters
 from workshop.persistence.db import make_engine
 from workshop.persistence.migrate import upgrade
 from workshop.persistence.models import Participant, Stage, Workshop
@@ -184,3 +186,34 @@ def test_an_entry_needs_its_stage_and_participant(db: Session) -> None:
     db.rollback()
     with pytest.raises(sa.exc.IntegrityError):
         POLL.put(db, stage_id=1, participant_id=99, entry={"idea_id": 4})
+
+
+def test_removing_a_pending_stage_drops_its_entries_and_counters_of_every_kind(
+    room: Room,
+) -> None:
+    """The agenda's stage removal deletes without naming kinds: the generic table's rows and
+    every counter of the stage go with it; other stages keep theirs."""
+    ids = room.stage_ids()
+    person = room.participant("Ana")
+    engine = room.app.extensions["workshop_db"]
+    with Session(engine) as db:
+        for stage_id in (ids["goals"], ids["projects"]):
+            POLL.put(db, stage_id=stage_id, participant_id=person.id, entry={"idea_id": 1})
+            counters.add(db, stage_id, {(0, "pollers"): 1})
+        db.commit()
+    auth = {"Authorization": f"Bearer {room.key}"}
+    agenda = room.client.get(f"/api/workshops/{room.id}/agenda", headers=auth).get_json()
+    kept = [
+        {name: value for name, value in stage.items() if name != "started"}
+        for stage in agenda["stages"]
+        if stage["id"] != ids["goals"]
+    ]
+    response = room.client.put(
+        f"/api/workshops/{room.id}/agenda", headers=auth, json={"stages": kept}
+    )
+    assert response.status_code == 200, response.get_json()
+
+    assert rows(engine) == [(ids["projects"], "poll", person.id, '{"idea_id": 1}')]
+    with engine.connect() as connection:
+        left = connection.execute(sa.text("SELECT stage_id, name FROM counter")).all()
+    assert [tuple(row) for row in left] == [(ids["projects"], "pollers")]
