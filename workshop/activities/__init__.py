@@ -1,73 +1,88 @@
 """The activity registry: every kind of step, declared once, and what the app builds from it.
 
-Adding an activity means one module here (its payloads, rules, tables, services and snapshot
-slice in one `Activity` subclass), one entry in `REGISTRY`, one JS module under
-`static/js/activities/`, and their tests. Event handlers, agenda validation, the snapshot and
-the docs test all read this registry.
+The registry fills itself: every module of this package that defines an `Activity` subclass
+with a `kind` is found and registered (`pkgutil`), then every entry point of the group
+`strategy_workshop.activities` (each an `Activity` subclass or instance), and a third-party
+activity may also call `register()` once. Adding an activity is one Python module (its payloads,
+rules, tables, services and snapshot slice in one `Activity` subclass), one JS module, their
+tests and their docs section. Event handlers, agenda validation, the snapshot, the plan, the
+browser's list of kinds (`client_declarations`) and the docs test all read this registry.
+
+The dict itself lives in `registry` (a leaf module), so the shared activity modules look kinds
+up there without importing this package.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 from collections.abc import Mapping
+from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from ..core.errors import DomainError
-from .allocate import Allocate
+from ..persistence.models import Entry
 from .base import Activity, EventSpec
-from .brainstorm import Brainstorm
-from .define import Define
-from .done import Done
-from .link import Link
-from .rank import Rank
-from .rate import Rate
-from .vote import Vote
+from .registry import REGISTRY, get, register, traits_by_kind, unregister
 
-REGISTRY: dict[str, Activity] = {}
-"""Every activity by kind, in the order the agenda editor offers them (by position, then
-kind). Always this same dict: registering changes it in place, so every reader sees it."""
+ENTRY_POINT_GROUP = "strategy_workshop.activities"
 
 
-def _reorder() -> None:
-    ordered = sorted(REGISTRY.values(), key=lambda a: (a.position, a.kind))
-    REGISTRY.clear()
-    REGISTRY.update((activity.kind, activity) for activity in ordered)
+def _activities_of(module: Any) -> list[type[Activity]]:
+    """The activity classes a module defines (a base without a `kind` is not one)."""
+    return [
+        cls
+        for _name, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, Activity)
+        and cls.__module__ == module.__name__
+        and isinstance(getattr(cls, "kind", None), str)
+    ]
 
 
-def register(activity: Activity | type[Activity]) -> Activity:
-    """Add an activity (an instance, or a subclass to instantiate); a kind registered again
-    is replaced. This is all a third-party activity needs."""
-    if isinstance(activity, type):
-        activity = activity()
-    REGISTRY[activity.kind] = activity
-    _reorder()
-    return activity
+def discover() -> None:
+    """Register this package's activities, then those of the installed entry points."""
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for cls in _activities_of(module):
+            register(cls)
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        loaded = point.load()
+        if not isinstance(loaded, Activity) and not (
+            isinstance(loaded, type) and issubclass(loaded, Activity)
+        ):
+            raise TypeError(
+                f"Entry point {point.name!r} of {ENTRY_POINT_GROUP} is {loaded!r}, "
+                "not an Activity subclass or instance."
+            )
+        register(loaded)
 
 
-def unregister(kind: str) -> None:
-    """Remove a kind (for tests that register one of their own)."""
-    REGISTRY.pop(kind, None)
+discover()
 
 
-for _builtin in (Brainstorm, Vote, Allocate, Rate, Rank, Link, Define, Done):
-    register(_builtin)
-
-
-def get(kind: str) -> Activity:
-    """The activity of a kind (the kind was validated when the agenda was saved)."""
-    return REGISTRY[kind]
-
-
-def events() -> list[tuple[Activity, EventSpec]]:
+def events() -> list[tuple[Activity, EventSpec[Any]]]:
     """Every client event the activities answer, with the activity that owns it."""
-    return [(activity, spec) for activity in REGISTRY.values() for spec in activity.events]
+    return [
+        (activity, spec)
+        for activity in REGISTRY.values()
+        for spec in activity.events
+        if isinstance(spec, EventSpec)
+    ]
 
 
 def tables_by_stage() -> list[type[SQLModel]]:
-    """Every activity table (each has a `stage_id` column)."""
-    return [table for activity in REGISTRY.values() for table in activity.tables]
+    """Every table with rows per stage that activities write (each has a `stage_id` column):
+    the generic entries table, then each activity's own, once each."""
+    tables: dict[type[SQLModel], None] = {Entry: None}
+    for activity in REGISTRY.values():
+        tables.update(dict.fromkeys(activity.tables))
+    return list(tables)
 
 
 def check_step(level: str, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,11 +160,6 @@ def client_declarations() -> list[dict[str, Any]]:
     ]
 
 
-def traits_by_kind() -> dict[str, frozenset[str]]:
-    """Each kind's traits, for the pure core's agenda rules (which take them as data)."""
-    return {kind: activity.traits for kind, activity in REGISTRY.items()}
-
-
 __all__ = [
     "REGISTRY",
     "Activity",
@@ -157,6 +167,7 @@ __all__ = [
     "check_step",
     "client_declarations",
     "describe",
+    "discover",
     "events",
     "get",
     "register",

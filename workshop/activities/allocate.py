@@ -8,14 +8,14 @@ each `allocation:set` in its own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import Field
 from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel
 
-from ..core import decisions, merging, rules
+from ..core import rules
 from ..core.payloads import Payload, StageId
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
@@ -23,7 +23,6 @@ from . import amounts, common, scoring
 from .base import (
     FEEDS_SHORTLIST,
     SCORES,
-    Activity,
     Audience,
     EventSpec,
     Outcome,
@@ -32,7 +31,6 @@ from .base import (
     Tally,
     WorkshopData,
 )
-from .vote import OnWhat
 
 KIND = "allocate"
 
@@ -50,7 +48,7 @@ class Allocation(SQLModel, table=True):
 class AllocateSettings(StepSettings):
     budget: Annotated[int, Field(ge=1, le=10000)] = 100
     per_item_cap: Annotated[int, Field(ge=1, le=10000)] = 100
-    on: OnWhat = "ideas"
+    on: scoring.OnWhat = "ideas"
 
 
 class AllocationSetPayload(Payload):
@@ -104,7 +102,7 @@ def _on_allocation_set(
     )
 
 
-class Allocate(Activity):
+class Allocate(amounts.AmountsActivity):
     kind = KIND
     label = "Allocate points"
     description = (
@@ -113,15 +111,6 @@ class Allocate(Activity):
     )
     settings = AllocateSettings
     tables = (Allocation,)
-    scores = True
-    position = 30
-    noun = "allocate points"
-    traits = frozenset({SCORES, FEEDS_SHORTLIST})
-    progress_counts = ("allocators",)
-    item_figures = ("points",)
-    score_label = "points"
-    adds_up = "points"
-    step_words = "The points"
     events = (
         EventSpec(
             "allocation:set",
@@ -131,44 +120,21 @@ class Allocate(Activity):
             "Replace the participant's points for a stage.",
         ),
     )
+    position = 30
+    noun = "allocate points"
+    traits = frozenset({SCORES, FEEDS_SHORTLIST})
+    progress_counts = ("allocators",)
+    item_figures = ("points",)
+    score_label = "points"
+    adds_up = "points"
+    step_words = "The points"
 
-    def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
-        scoring.enter_scoring(db, stage, settings)
-
-    def unwind(self, db: Session, stage: Stage) -> None:
-        scoring.unwind_scoring(db, stage)
-
-    def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
-        return amounts.entries(db, AMOUNTS, stage_ids)
-
-    def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
-        assert stage.id is not None
-        amounts.write(db, AMOUNTS, stage.id, changed)
-
-    def merge_entry(
-        self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
-    ) -> Any:
-        return merging.merge_amounts(entry, into, absorbed, int(settings["per_item_cap"]))
-
-    def fits(self, entry: Any, settings: Mapping[str, Any]) -> bool:
-        cap, budget = int(settings["per_item_cap"]), int(settings["budget"])
-        return amounts.fits(entry, cap=cap, budget=budget)
-
-    def standings(
-        self,
-        stage: Stage,
-        settings: Mapping[str, Any],
-        entries: Mapping[int, Any],
-        *,
-        visible: list[int],
-        counted: Mapping[str, Mapping[int, int]],
-        picks: int,
-    ) -> decisions.Standings:
-        given = [{int(k): n for k, n in entry.items()} for entry in entries.values() if entry]
-        return decisions.allocation_standings(KIND, given, visible, picks=picks, key="points")
-
-    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
-        return {"entries": self.entries(db, stage_ids)}
+    amounts = AMOUNTS
+    budget_setting = "budget"
+    cap_setting = "per_item_cap"
+    standings_key = "points"
+    me_keys = ("allocations",)
+    left_key = "points_left"
 
     def stage_slice(
         self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
@@ -189,21 +155,6 @@ class Allocate(Activity):
             },
             per_idea={i: {"points": points.get(i, 0)} for i in visible} if see else {},
         )
-
-    def me(
-        self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
-    ) -> dict[int, dict[str, Any]]:
-        return common.me_entries(data, KIND, "allocations", only)
-
-    def me_summary(self, data: WorkshopData, me: dict[str, Any]) -> dict[str, Any]:
-        """The points a participant has left per stage with an allocate step."""
-        left: dict[str, int] = {}
-        for stage in data.stages:
-            settings = common.step_settings(stage, KIND)
-            if settings is not None:
-                spent = sum(me["allocations"].get(str(stage.id), {}).values())
-                left[str(stage.id)] = int(settings["budget"]) - spent
-        return {"points_left": left}
 
     def tally(
         self,
@@ -240,6 +191,3 @@ class Allocate(Activity):
         earlier: str,
     ) -> str | None:
         return f"Decided by the points of {people}; on equal points the earlier idea goes first."
-
-    def participation(self, db: Session, stage: Stage) -> int | None:
-        return scoring.participation(self, db, stage)

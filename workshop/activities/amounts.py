@@ -1,21 +1,27 @@
-"""What the dot vote and the points allocation share: a table of amounts per participant and
-idea, replaced whole per participant, with a running total per idea and a count of people.
+"""What scoring steps that spread a budget share (the dot vote, the points allocation): a
+table of amounts per participant and idea, replaced whole per participant, with a running
+total per idea and a count of people, and the `AmountsActivity` base built on it.
 
-Each of the two activities describes its table once as an `Amounts` and calls these
-functions; only its settings, wording and error codes differ.
+Each such activity describes its table once as an `Amounts`, names its budget and cap
+settings, and calls these functions; only its settings, wording and error codes differ.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import delete, distinct, func
 from sqlmodel import Session, SQLModel, col, select
 
+from ..core import decisions, merging
 from ..persistence import counters
+from ..persistence.models import Stage
+from . import common
+from .base import FEEDS_SHORTLIST, SCORES, WorkshopData
+from .scoring import ScoringActivity
 
 
 @dataclass(frozen=True)
@@ -128,3 +134,60 @@ def fits(entry: Any, *, cap: int, budget: int) -> bool:
     """Whether an entry keeps the per-idea cap and the budget."""
     values = list((entry or {}).values())
     return sum(values) <= budget and all(0 <= n <= cap for n in values)
+
+
+class AmountsActivity(ScoringActivity):
+    """A scoring step where each participant spreads a budget over the items, at most a cap
+    on one: its entry is `{"<idea id>": amount}` and the items are ordered by their totals."""
+
+    traits = frozenset({SCORES, FEEDS_SHORTLIST})
+    amounts: ClassVar[Amounts]
+    budget_setting: ClassVar[str]
+    """The setting with each participant's budget."""
+    cap_setting: ClassVar[str]
+    """The setting with the most one participant may put on one item."""
+    standings_key: ClassVar[str]
+    """What the standings call an amount ("votes", "points")."""
+    left_key: ClassVar[str]
+    """The `me` key of what each participant has left per stage ("remaining")."""
+
+    def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
+        return entries(db, self.amounts, stage_ids)
+
+    def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
+        assert stage.id is not None
+        write(db, self.amounts, stage.id, changed)
+
+    def merge_entry(
+        self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
+    ) -> Any:
+        return merging.merge_amounts(entry, into, absorbed, int(settings[self.cap_setting]))
+
+    def fits(self, entry: Any, settings: Mapping[str, Any]) -> bool:
+        cap, budget = int(settings[self.cap_setting]), int(settings[self.budget_setting])
+        return fits(entry, cap=cap, budget=budget)
+
+    def standings(
+        self,
+        stage: Stage,
+        settings: Mapping[str, Any],
+        entries: Mapping[int, Any],
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+        picks: int,
+    ) -> decisions.Standings:
+        given = [{int(k): n for k, n in entry.items()} for entry in entries.values() if entry]
+        return decisions.allocation_standings(
+            self.kind, given, visible, picks=picks, key=self.standings_key
+        )
+
+    def me_summary(self, data: WorkshopData, me: dict[str, Any]) -> dict[str, Any]:
+        """What the participant has left of the budget, per stage with a step of this kind."""
+        left: dict[str, int] = {}
+        for stage in data.stages:
+            settings = common.step_settings(stage, self.kind)
+            if settings is not None:
+                spent = sum(me[self.me_keys[0]].get(str(stage.id), {}).values())
+                left[str(stage.id)] = int(settings[self.budget_setting]) - spent
+        return {self.left_key: left}

@@ -11,40 +11,60 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Generic, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, SQLModel
+from typing_extensions import TypeVar
 
 from ..core.decisions import Standings
 from ..core.payloads import Payload
+from ..core.traits import (
+    ALIGNS,
+    DECIDES,
+    FEEDS_SHORTLIST,
+    FREEZES_ITEMS,
+    NEEDS_SELECTED,
+    REVEAL_FLAG,
+    SCORES,
+    SHORTLISTS,
+    TRAITS,
+)
 from ..persistence.models import Idea, IdeaMerge, Participant, Stage, StageRound, Workshop
+
+__all__ = [
+    # The traits an activity declares (defined in core.traits for the pure core).
+    "ALIGNS",
+    "DECIDES",
+    "FEEDS_SHORTLIST",
+    "FREEZES_ITEMS",
+    "NEEDS_SELECTED",
+    "REVEAL_FLAG",
+    "SCORES",
+    "SHORTLISTS",
+    "TRAITS",
+    # The declaration and what it works with.
+    "Activity",
+    "Actor",
+    "AnyEventSpec",
+    "Audience",
+    "EventSpec",
+    "Handler",
+    "NoSettings",
+    "Outcome",
+    "Publication",
+    "Role",
+    "StageSlice",
+    "StateChanged",
+    "StepSettings",
+    "Tally",
+    "ToConsole",
+    "ToScreens",
+    "WorkshopData",
+]
 
 Role = Literal["facilitator", "projector", "participant"]
 Audience = Literal["facilitator", "projector", "participant"]
-
-# --------------------------------------------------------------------------- traits
-# What shared code (the agenda rules, rounds, merges, the plan) asks of a kind of step, so it
-# never asks for the kind by name.
-
-SCORES = "scores"
-"""The step scores items (its standings can decide the stage; it can run a second round)."""
-FEEDS_SHORTLIST = "feeds_shortlist"
-"""A shortlist can be taken from this step's standings (the top of them)."""
-SHORTLISTS = "shortlists"
-"""The step works on a shortlist taken from a feeds_shortlist step before it; its
-`shortlist_size` is how many items the steps before it pick."""
-FREEZES_ITEMS = "freezes_items"
-"""Once the stage reaches this step its items cannot be merged, grouped or added any more."""
-DECIDES = "decides"
-"""The step decides the stage (selects `select_count` items); only needs_selected steps may
-follow it."""
-NEEDS_SELECTED = "needs_selected"
-"""The step works on the selected items of decided stages."""
-REVEAL_FLAG = "reveal_flag"
-"""The stage's release-1 `revealed` flag is also this step's reveal."""
-
-TRAITS = (SCORES, FEEDS_SHORTLIST, SHORTLISTS, FREEZES_ITEMS, DECIDES, NEEDS_SELECTED, REVEAL_FLAG)
 
 
 class StepSettings(BaseModel):
@@ -100,17 +120,40 @@ class Outcome:
 
 
 Actor = Participant | Workshop
-Handler = Callable[[Session, Any, Any], Outcome]
+"""Who sends an event: the participant, or the workshop for the facilitator."""
+
+P = TypeVar("P", bound=Payload, default=Payload)
+Handler = Callable[[Session, Any, P], Outcome]
+"""A handler: (database session, the sender (a `Participant`, a `Workshop` for the
+facilitator, or either for an event both may send), the parsed payload) -> `Outcome`."""
 
 
-@dataclass(frozen=True)
-class EventSpec:
-    """One client event an activity answers: its payload type, who may send it, its handler."""
+class AnyEventSpec:
+    """What the realtime edge reads of any `EventSpec`, whatever its payload type.
+
+    `Activity.events` is typed with this plain base, not `EventSpec[Any]`: an `Any` there
+    would become the payload type of every `EventSpec(...)` written in it, and mypy would
+    check nothing."""
 
     name: str
     payload: type[Payload]
     roles: tuple[Role, ...]
-    handler: Handler
+    handler: Callable[[Session, Any, Any], Outcome]
+    summary: str
+
+
+@dataclass(frozen=True)
+class EventSpec(AnyEventSpec, Generic[P]):
+    """One client event an activity answers: its payload type, who may send it, its handler.
+
+    Generic in the payload, so mypy checks the handler's signature against the payload it is
+    declared with: in `EventSpec("votes:set", VotesSetPayload, ..., _on_votes_set, ...)` the
+    handler must take a `VotesSetPayload`."""
+
+    name: str
+    payload: type[P]
+    roles: tuple[Role, ...]
+    handler: Handler[P]
     summary: str
 
 
@@ -169,7 +212,7 @@ class Activity:
     settings: ClassVar[type[StepSettings]] = NoSettings
     levels: ClassVar[tuple[str, ...] | None] = None
     """Stage keys this step may run on; None means any."""
-    events: ClassVar[Sequence[EventSpec]] = ()
+    events: ClassVar[Sequence[AnyEventSpec]] = ()
     tables: ClassVar[tuple[type[SQLModel], ...]] = ()
     """This activity's tables; each has a `stage_id` column."""
     position: ClassVar[int] = 100
@@ -185,6 +228,8 @@ class Activity:
     """Stage-wide running counters every tally carries (people who gave something)."""
     item_figures: ClassVar[tuple[str, ...]] = ()
     """Per-idea keys of its decision items that the client copies onto the ideas."""
+    me_keys: ClassVar[tuple[str, ...]] = ()
+    """The keys of its part of each participant's `me`; each is {} for one who gave nothing."""
 
     # Plan words: how a step of this kind decides a stage, in the plan's appendix.
     score_label: ClassVar[str | None] = None
@@ -264,7 +309,14 @@ class Activity:
     # one participant gave on the stage, in its JSON shape (`{"<idea id>": n}`, an order...).
 
     scores: ClassVar[bool] = False
-    """True for a step that scores items and can run a second round."""
+    """True for a step that scores items and can run a second round (the SCORES trait: one
+    implies the other)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.scores and SCORES not in cls.traits:
+            cls.traits = cls.traits | {SCORES}
+        cls.scores = SCORES in cls.traits
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
         """stage id -> participant id -> entry (only participants who gave something)."""

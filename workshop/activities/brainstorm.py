@@ -10,13 +10,16 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ..core import rules, steps
+from ..core import rules
 from ..core.errors import DomainError
 from ..core.payloads import Payload, ShortText, StageId
 from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, get_workshop, require_active
 from . import common, merge
 from .base import (
+    DECIDES,
+    FREEZES_ITEMS,
+    SHORTLISTS,
     Activity,
     EventSpec,
     Outcome,
@@ -113,15 +116,20 @@ def submit_idea(
             return existing, False
     require_active(workshop)
     phase = common.current_kind(stage)
-    kinds = common.kinds(stage)
     if participant is not None and phase != KIND:
         raise DomainError(
             "wrong_phase", f"This stage is in its {phase!r} phase; that needs 'brainstorm'."
         )
-    done_settings = common.step_settings(stage, "done") or {}
-    keeps_all = stage.decided and done_settings.get("select_count") == 0 and "rank" not in kinds
-    ranked = steps.has_reached(kinds, stage.step_index, "rank")
-    if participant is None and ((stage.decided and not keeps_all) or ranked):
+    # A decided stage that keeps every item (and never narrowed them to a shortlist) takes
+    # more; otherwise items are frozen from the first step that freezes them.
+    deciding = common.trait_settings(stage, DECIDES) or {}
+    keeps_all = (
+        stage.decided
+        and deciding.get("select_count") == 0
+        and common.first_with(stage, SHORTLISTS) is None
+    )
+    frozen = stage.decided or common.has_reached(stage, FREEZES_ITEMS)
+    if participant is None and frozen and not keeps_all:
         raise DomainError("wrong_phase", "Items can be added until the stage is ranked or decided.")
     cleaned = rules.clean_idea_text(text)
     if participant is not None:

@@ -11,14 +11,19 @@ from ..core import steps
 from ..core.errors import DomainError
 from ..persistence.models import Stage
 from ..persistence.queries import get_stage, get_workshop, require_active, visible_idea_ids
+from . import registry
 
 __all__ = [
     "current_kind",
+    "first_with",
+    "has_reached",
     "id_keys",
+    "item_ids",
     "me_entries",
     "open_step",
     "step_index_of",
     "step_settings",
+    "trait_settings",
     "visible_idea_ids",
 ]
 
@@ -42,6 +47,37 @@ def step_settings(stage: Stage, kind: str) -> dict[str, Any] | None:
         if step["kind"] == kind:
             return dict(step.get("settings", {}))
     return None
+
+
+def item_ids(db: Session, stage: Stage) -> list[int]:
+    """The items of a stage later steps work on: its selected items once it is decided,
+    otherwise its visible ideas."""
+    assert stage.id is not None
+    if stage.decided:
+        return list(stage.selected)
+    return visible_idea_ids(db, stage.id)
+
+
+def first_with(stage: Stage, trait: str) -> int | None:
+    """The index of the stage's first step whose kind has `trait`, or None."""
+    return next(
+        (i for i, step in enumerate(stage.steps) if registry.has(str(step["kind"]), trait)), None
+    )
+
+
+def has_reached(stage: Stage, trait: str) -> bool:
+    """Whether the stage is at or past its first step whose kind has `trait`."""
+    first = first_with(stage, trait)
+    return first is not None and stage.step_index >= first
+
+
+def trait_settings(stage: Stage, trait: str) -> dict[str, Any] | None:
+    """The settings of the stage's current step if its kind has `trait`, else of its first
+    step with it, else None."""
+    if registry.has(current_kind(stage), trait):
+        return dict(stage.steps[stage.step_index].get("settings", {}))
+    first = first_with(stage, trait)
+    return None if first is None else dict(stage.steps[first].get("settings", {}))
 
 
 def me_entries(

@@ -19,7 +19,7 @@ from ..core.errors import DomainError
 from ..core.payloads import IdeaId, Payload, ShortText
 from ..persistence.models import Idea, Participant, Stage, Workshop, utcnow
 from ..persistence.queries import get_idea, get_stage, get_workshop, require_active
-from . import common, link
+from . import common
 from .base import (
     NEEDS_SELECTED,
     Activity,
@@ -131,7 +131,7 @@ def submit_suggestion(
         raise DomainError(
             "wrong_phase", f"This stage is in its {phase!r} phase; that needs 'define'."
         )
-    if idea.id not in link.item_ids(db, stage):
+    if idea.id not in common.item_ids(db, stage):
         raise DomainError("idea_not_found", f"Idea {idea_id} is not an item of this stage.")
     levels.suggestion_field(stage.key, field)
     cleaned = rules.clean_idea_text(text)
@@ -206,6 +206,7 @@ class Define(Activity):
     position = 70
     noun = "define"
     traits = frozenset({NEEDS_SELECTED})
+    me_keys = ("suggestions",)
     events = (
         EventSpec(
             "item:update",

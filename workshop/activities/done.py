@@ -1,9 +1,8 @@
 """Done: the stage's results are decided and revealed; its selected items feed later stages.
 
-The last scoring step on the agenda decides: a rank step by its method (Borda by default, or
-Schulze) over the frozen shortlist; an allocate step by points; a rate step by mean impact; a
-vote by dots. With none of them, every idea is kept in the order it was written.
-`select_count` 0 keeps every idea (used for values and action items).
+The last scoring step before it decides, by its own standings (see `outcome`); with none,
+every idea is kept in the order it was written. `select_count` 0 keeps every idea (used for
+values and action items).
 """
 
 from __future__ import annotations
@@ -14,53 +13,17 @@ from typing import Annotated, Any
 from pydantic import Field
 from sqlmodel import Session
 
-from ..core import decisions, rules
-from ..persistence import counters
-from ..persistence.models import Idea, Stage, StageRound
+from ..core import rules
+from ..persistence.models import Idea, Stage
 from . import common, scoring
 from .base import DECIDES, FREEZES_ITEMS, Activity, Audience, StageSlice, StepSettings, WorkshopData
+from .outcome import decide, deciding_index, read_outcome, stage_decision
 
 KIND = "done"
 
 
 class DoneSettings(StepSettings):
     select_count: Annotated[int, Field(ge=0, le=100)] = 1
-
-
-def deciding_index(stage: Stage) -> int | None:
-    """The index of the step that decides the stage: its last scoring step before `done`."""
-    kinds = common.kinds(stage)
-    end = kinds.index(KIND) if KIND in kinds else len(kinds)
-    return scoring.latest_index(stage, before=end) if end > 0 else None
-
-
-def decide(
-    standings: decisions.Standings | None,
-    visible: list[int],
-    dots: Mapping[int, int],
-    select_count: int,
-) -> list[rules.Result]:
-    """The results of one stage from its deciding step's standings (None: no scoring step)."""
-    if select_count <= 0:
-        select_count = len(visible)
-    if standings is None:
-        return rules.results(
-            ideas=visible,
-            totals={},
-            shortlisted=visible,
-            scores={},
-            select_count=select_count,
-            order=visible,
-        )
-    scores = {item.idea_id: item.score for item in standings.items.values()}
-    return rules.results(
-        ideas=visible,
-        totals={i: dots.get(i, 0) for i in visible},
-        shortlisted=standings.order,
-        scores=scores,
-        select_count=select_count,
-        order=standings.order,
-    )
 
 
 def results_json(
@@ -92,39 +55,7 @@ def results_json(
     return out
 
 
-def stage_decision(
-    stage: Stage,
-    standings: decisions.Standings | None,
-    index: int | None,
-    rounds: list[StageRound],
-) -> dict[str, Any] | None:
-    """The deciding step's decision payload (with round 1 when there were two rounds)."""
-    if standings is None or index is None:
-        return None
-    closed = scoring.rounds_of(rounds, index)
-    return scoring.decision_json(
-        standings,
-        index=index,
-        round_number=len(closed) + 1,
-        previous=closed[-1].standings if closed else None,
-    )
-
-
-def read_outcome(db: Session, stage: Stage) -> tuple[list[rules.Result], dict[str, Any] | None]:
-    """A stage's results and its deciding step's decision, read from the database (for the
-    plan); a stage without `done` keeps every idea."""
-    assert stage.id is not None
-    index = deciding_index(stage)
-    standings = scoring.read_standings(db, stage, index) if index is not None else None
-    settings = common.step_settings(stage, KIND) or {"select_count": 0}
-    outcome = decide(
-        standings,
-        common.visible_idea_ids(db, stage.id),
-        counters.read(db, [stage.id]).get(stage.id, {}).get("dots", {}),
-        int(settings["select_count"]),
-    )
-    rounds = scoring.load_rounds(db, [stage.id]).get(stage.id, [])
-    return outcome, stage_decision(stage, standings, index, rounds)
+__all__ = ["Done", "decide", "deciding_index", "read_outcome", "results_json", "stage_decision"]
 
 
 class Done(Activity):

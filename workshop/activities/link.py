@@ -21,6 +21,7 @@ from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_idea, get_stage, list_stages, lock_participant, require_active
 from . import common
 from .base import (
+    ALIGNS,
     NEEDS_SELECTED,
     Activity,
     Audience,
@@ -60,13 +61,7 @@ class LinkConfirmPayload(Payload):
 # --------------------------------------------------------------------------- reads
 
 
-def item_ids(db: Session, stage: Stage) -> list[int]:
-    """The items of a stage later steps work on: its selected items once it is decided,
-    otherwise its visible ideas."""
-    assert stage.id is not None
-    if stage.decided:
-        return list(stage.selected)
-    return common.visible_idea_ids(db, stage.id)
+item_ids = common.item_ids
 
 
 def candidates(stages: list[Stage]) -> dict[int, levels.ParentItem]:
@@ -239,8 +234,9 @@ class Link(Activity):
     tables = (LinkProposal,)
     position = 60
     noun = "link"
-    traits = frozenset({NEEDS_SELECTED})
+    traits = frozenset({NEEDS_SELECTED, ALIGNS})
     progress_counts = ("linkers",)
+    me_keys = ("links",)
     events = (
         EventSpec(
             "link:set",

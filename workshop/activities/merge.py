@@ -20,13 +20,13 @@ from pydantic import Field
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from ..core import merging, rules, steps
+from ..core import merging, rules
 from ..core.errors import DomainError
 from ..core.payloads import IdeaId, Payload, ShortText, StageId
 from ..persistence.models import Idea, IdeaMerge, Stage, StageRound, Workshop
 from ..persistence.queries import get_idea, get_stage, require_active, visible_idea_ids
-from . import common
-from .base import Outcome, StateChanged
+from . import common, registry
+from .base import FREEZES_ITEMS, SCORES, Outcome, StateChanged
 
 GROUP_TITLE_MAX = 80
 MAX_GROUPS = 30
@@ -52,15 +52,10 @@ class GroupSetPayload(Payload):
     groups: Annotated[list[GroupPayload], Field(max_length=MAX_GROUPS)]
 
 
-def _registry() -> Mapping[str, Any]:
-    from . import REGISTRY
-
-    return REGISTRY
-
-
 def check_open(stage: Stage, what: str) -> None:
-    """Merging and grouping happen before the stage is ranked or decided."""
-    if stage.decided or steps.has_reached(common.kinds(stage), stage.step_index, "rank"):
+    """Merging and grouping happen before the stage reaches a step that freezes its items (it
+    is ranked or decided)."""
+    if stage.decided or common.has_reached(stage, FREEZES_ITEMS):
         raise DomainError(
             "wrong_phase", f"Ideas can be {what} until the stage is ranked or decided, not after."
         )
@@ -70,8 +65,7 @@ def _scoring_steps(stage: Stage) -> list[tuple[str, dict[str, Any]]]:
     """Each kind of scoring step on the stage's agenda once, with its settings."""
     seen: dict[str, dict[str, Any]] = {}
     for step in stage.steps:
-        activity = _registry()[step["kind"]]
-        if activity.scores and step["kind"] not in seen:
+        if registry.has(step["kind"], SCORES) and step["kind"] not in seen:
             seen[step["kind"]] = dict(step.get("settings", {}))
     return list(seen.items())
 
@@ -83,7 +77,7 @@ def _move_entries(
     assert stage.id is not None
     record: dict[str, dict[str, dict[str, Any]]] = {}
     for kind, settings in _scoring_steps(stage):
-        activity = _registry()[kind]
+        activity = registry.get(kind)
         current = activity.entries(db, [stage.id]).get(stage.id, {})
         changed: dict[int, Any] = {}
         before: dict[str, Any] = {}
@@ -187,7 +181,7 @@ def _undo(db: Session, stage: Stage, row: IdeaMerge, *, force: bool) -> None:
     touched = {str(i) for i in row.idea_ids} | {str(row.into)}
     settings = dict(_scoring_steps(stage))
     for kind, change in row.entries.items():
-        activity = _registry()[kind]
+        activity = registry.get(kind)
         current = activity.entries(db, [stage.id]).get(stage.id, {})
         restore: dict[int, Any] = {}
         for key, after in change.get("after", {}).items():
@@ -322,7 +316,7 @@ def dissolve_groups(db: Session, stage: Stage) -> None:
         _undo(db, stage, row, force=True)
         for kind, _settings in _scoring_steps(stage):
             # What was given to the theme item itself since goes with it.
-            activity = _registry()[kind]
+            activity = registry.get(kind)
             current = activity.entries(db, [stage.id]).get(stage.id, {})
             stale = {
                 pid: _without(entry, row.into)

@@ -25,7 +25,6 @@ from .base import (
     FREEZES_ITEMS,
     SCORES,
     SHORTLISTS,
-    Activity,
     Audience,
     EventSpec,
     Outcome,
@@ -142,7 +141,7 @@ def shortlist_for(stage: Stage, audience: Audience) -> list[int]:
     return sorted(stage.shortlist)
 
 
-class Rank(Activity):
+class Rank(scoring.ScoringActivity):
     kind = KIND
     label = "Rank"
     description = (
@@ -161,13 +160,13 @@ class Rank(Activity):
         ),
     )
 
-    scores = True
     position = 50
     noun = "rank"
     traits = frozenset({SCORES, SHORTLISTS, FREEZES_ITEMS})
     progress_counts = ("rankers",)
     score_label = "Borda points"
     step_words = "The ranking"
+    me_keys = ("rankings",)
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
         """Freeze the shortlist: the top of the last scoring step before this one (dots,
@@ -182,7 +181,7 @@ class Rank(Activity):
             stage.shortlist = common.visible_idea_ids(db, stage.id)[:size]
 
     def unwind(self, db: Session, stage: Stage) -> None:
-        scoring.unwind_scoring(db, stage)
+        super().unwind(db, stage)
         stage.shortlist = []
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
@@ -233,6 +232,7 @@ class Rank(Activity):
             counted.get("dots", {}),
             method=str(settings.get("method", "borda")),
             picks=picks,
+            kind=KIND,
         )
 
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
@@ -279,6 +279,3 @@ class Rank(Activity):
             f"{people} ranked them, counted by {METHOD_WORDS.get(method, method)}. Ties go to "
             "the higher Borda score, then more dots, then the earlier idea."
         )
-
-    def participation(self, db: Session, stage: Stage) -> int | None:
-        return scoring.participation(self, db, stage)

@@ -25,7 +25,6 @@ from . import common, scoring
 from .base import (
     FEEDS_SHORTLIST,
     SCORES,
-    Activity,
     Audience,
     EventSpec,
     Outcome,
@@ -34,7 +33,6 @@ from .base import (
     Tally,
     WorkshopData,
 )
-from .vote import OnWhat
 
 KIND = "rate"
 SCALES = ("impact", "effort")
@@ -54,7 +52,7 @@ class Rating(SQLModel, table=True):
 
 
 class RateSettings(StepSettings):
-    on: OnWhat = "ideas"
+    on: scoring.OnWhat = "ideas"
 
 
 class RatingPayload(Payload):
@@ -155,7 +153,7 @@ def _on_rating_set(db: Session, participant: Participant, payload: RatingSetPayl
     )
 
 
-class Rate(Activity):
+class Rate(scoring.ScoringActivity):
     kind = KIND
     label = "Impact and effort"
     description = (
@@ -164,7 +162,6 @@ class Rate(Activity):
     )
     settings = RateSettings
     tables = (Rating,)
-    scores = True
     position = 40
     noun = "impact and effort"
     traits = frozenset({SCORES, FEEDS_SHORTLIST})
@@ -173,6 +170,7 @@ class Rate(Activity):
     score_label = "mean impact"
     adds_up = "mean impact"
     step_words = "The ratings"
+    me_keys = ("ratings",)
     events = (
         EventSpec(
             "rating:set",
@@ -182,12 +180,6 @@ class Rate(Activity):
             "Replace the participant's impact and effort ratings for a stage.",
         ),
     )
-
-    def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
-        scoring.enter_scoring(db, stage, settings)
-
-    def unwind(self, db: Session, stage: Stage) -> None:
-        scoring.unwind_scoring(db, stage)
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
         out: dict[int, dict[int, Any]] = {sid: {} for sid in stage_ids}
@@ -245,10 +237,7 @@ class Rate(Activity):
         given = [
             {int(k): (v[0], v[1]) for k, v in entry.items()} for entry in entries.values() if entry
         ]
-        return decisions.rating_standings(given, visible, picks=picks)
-
-    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
-        return {"entries": self.entries(db, stage_ids)}
+        return decisions.rating_standings(given, visible, picks=picks, kind=KIND)
 
     def stage_slice(
         self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
@@ -296,6 +285,3 @@ class Rate(Activity):
             f"Decided by the ratings of {people}: the highest mean impact first, then the lower "
             "mean effort."
         )
-
-    def participation(self, db: Session, stage: Stage) -> int | None:
-        return scoring.participation(self, db, stage)

@@ -1,4 +1,4 @@
-"""What every scoring step (vote, allocate, rate, rank) shares: how many items it picks, its
+"""What every scoring step shares: the `ScoringActivity` base, how many items a step picks, its
 standings and the decision payload built from them, reveals, and the second round (Delphi).
 
 A step's standings come from its activity's pure `standings` over everyone's entries; the
@@ -10,7 +10,7 @@ standings at its end; the open round is the activity's own table, which round 2 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
@@ -19,7 +19,15 @@ from ..core.errors import DomainError
 from ..persistence import counters
 from ..persistence.models import Stage, StageRound, Workshop
 from ..persistence.queries import get_stage, require_active, visible_idea_ids
-from . import common
+from . import common, merge, registry
+from .base import (
+    DECIDES,
+    REVEAL_FLAG,
+    SCORES,
+    SHORTLISTS,
+    Activity,
+    WorkshopData,
+)
 
 MAX_ROUNDS = 2
 METHOD_LABELS = {
@@ -30,26 +38,26 @@ METHOD_LABELS = {
 }
 
 
-def _registry() -> Mapping[str, Any]:
-    from . import REGISTRY  # the registry imports every activity, this module included
-
-    return REGISTRY
+OnWhat = Literal["ideas", "groups"]
+"""What a scoring step puts to the vote: each idea, or the facilitator's themes as one item
+each (ideas in no theme stay on their own)."""
 
 
 def scoring_kinds() -> tuple[str, ...]:
     """The kinds of step that score items."""
-    return tuple(kind for kind, activity in _registry().items() if activity.scores)
+    return registry.with_trait(SCORES)
 
 
 def picks_for(stage: Stage, index: int) -> int:
-    """How many items the step at `index` chooses: the next rank step's shortlist (for a step
-    before it), else the stage's selection (`done`'s select_count; 0 means all)."""
+    """How many items the step at `index` chooses: the shortlist of the next step that works
+    on one (for a step before it), else the stage's selection (the deciding step's
+    select_count; 0 means all)."""
     kinds = common.kinds(stage)
     for later in range(index + 1, len(kinds)):
         settings = stage.steps[later].get("settings", {})
-        if kinds[later] == "rank" and kinds[index] != "rank":
+        if registry.has(kinds[later], SHORTLISTS) and not registry.has(kinds[index], SHORTLISTS):
             return int(settings.get("shortlist_size", 0))
-        if kinds[later] == "done":
+        if registry.has(kinds[later], DECIDES):
             return int(settings.get("select_count", 0))
     return 0
 
@@ -76,8 +84,8 @@ def step_standings(
 ) -> decisions.Standings | None:
     """The standings of the step at `index` from everyone's entries."""
     step = stage.steps[index]
-    activity = _registry()[step["kind"]]
-    return activity.standings(  # type: ignore[no-any-return]
+    activity = registry.get(step["kind"])
+    return activity.standings(
         stage,
         step.get("settings", {}),
         entries,
@@ -87,7 +95,7 @@ def step_standings(
     )
 
 
-def cached_standings(data: Any, stage: Stage, index: int) -> decisions.Standings | None:
+def cached_standings(data: WorkshopData, stage: Stage, index: int) -> decisions.Standings | None:
     """A step's standings in a snapshot, from the entries its activity loaded (once each)."""
     assert stage.id is not None
     key = (stage.id, index)
@@ -101,13 +109,13 @@ def cached_standings(data: Any, stage: Stage, index: int) -> decisions.Standings
             visible=data.visible_ids(stage.id),
             counted=data.counted.get(stage.id, {}),
         )
-    return data.standings[key]  # type: ignore[no-any-return]
+    return data.standings[key]
 
 
 def read_standings(db: Session, stage: Stage, index: int) -> decisions.Standings | None:
     """A step's standings now, read from the database."""
     assert stage.id is not None
-    activity = _registry()[stage.steps[index]["kind"]]
+    activity = registry.get(stage.steps[index]["kind"])
     entries = activity.entries(db, [stage.id]).get(stage.id, {})
     return step_standings(
         stage,
@@ -201,11 +209,11 @@ def is_revealed(stage: Stage, index: int) -> bool:
     """Whether the step's results are shown to the room (phones and projector)."""
     if stage.decided or index in stage.reveals:
         return True
-    # Release 1's reveal of the dots also reveals a vote step reached before it.
-    return stage.revealed and common.kinds(stage)[index] == "vote"
+    # Release 1's reveal of the dots also reveals the step that flag stands for.
+    return stage.revealed and registry.has(common.kinds(stage)[index], REVEAL_FLAG)
 
 
-def participation(activity: Any, db: Session, stage: Stage) -> int:
+def participation(activity: Activity, db: Session, stage: Stage) -> int:
     """How many people gave a scoring step of the stage something (a non-empty entry)."""
     assert stage.id is not None
     entries = activity.entries(db, [stage.id]).get(stage.id, {})
@@ -218,8 +226,6 @@ def participation(activity: Any, db: Session, stage: Stage) -> int:
 def enter_scoring(db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
     """Entering a scoring step: a vote on themes turns each theme into one item."""
     if settings.get("on") == "groups":
-        from . import merge
-
         merge.materialise_groups(db, stage)
 
 
@@ -230,12 +236,10 @@ def unwind_scoring(db: Session, stage: Stage) -> None:
     assert stage.id is not None
     index = stage.step_index
     stage.reveals = [i for i in stage.reveals if i != index]
-    if common.kinds(stage)[index] == "vote":
+    if registry.has(common.kinds(stage)[index], REVEAL_FLAG):
         stage.revealed = False
     earlier = [s.get("settings", {}).get("on") for s in stage.steps[:index]]
     if stage.steps[index].get("settings", {}).get("on") == "groups" and "groups" not in earlier:
-        from . import merge
-
         merge.dissolve_groups(db, stage)
 
 
@@ -254,11 +258,12 @@ def start_round(db: Session, *, workshop: Workshop, stage_id: int) -> tuple[Stag
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
     assert stage.id is not None
     kind = common.current_kind(stage)
-    if kind not in scoring_kinds():
+    scorers = scoring_kinds()
+    if kind not in scorers:
+        either = " or ".join([", ".join(scorers[:-1]), scorers[-1]] if scorers[1:] else scorers)
         raise DomainError(
             "wrong_phase",
-            f"This stage is in its {kind!r} phase; a new round needs a vote, allocate, "
-            "rate or rank step.",
+            f"This stage is in its {kind!r} phase; a new round needs a {either} step.",
         )
     index = stage.step_index
     closed = load_rounds(db, [stage.id]).get(stage.id, [])
@@ -269,7 +274,7 @@ def start_round(db: Session, *, workshop: Workshop, stage_id: int) -> tuple[Stag
         raise DomainError(
             "not_revealed", "Reveal this round's results first, so the room can discuss them."
         )
-    activity = _registry()[kind]
+    activity = registry.get(kind)
     entries = activity.entries(db, [stage.id]).get(stage.id, {})
     standings = step_standings(
         stage,
@@ -296,8 +301,42 @@ def start_round(db: Session, *, workshop: Workshop, stage_id: int) -> tuple[Stag
         )
     )
     stage.reveals = [i for i in stage.reveals if i != index]
-    if kind == "vote":
+    if registry.has(kind, REVEAL_FLAG):
         stage.revealed = False
     db.add(stage)
     db.commit()
     return stage, number + 1
+
+
+# --------------------------------------------------------------------------- the base
+
+
+class ScoringActivity(Activity):
+    """A step that scores items. A subclass declares its kind, words, settings, table and
+    event, and how it reads, writes, merges and counts entries (`entries`, `write_entries`,
+    `merge_entry`, `fits`, `standings`); rounds, reveals, themes, `me` and participation are
+    the same for every one of them."""
+
+    scores = True
+    traits = frozenset({SCORES})
+
+    def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
+        enter_scoring(db, stage, settings)
+
+    def unwind(self, db: Session, stage: Stage) -> None:
+        unwind_scoring(db, stage)
+
+    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
+        return {"entries": self.entries(db, stage_ids)}
+
+    def me(
+        self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
+    ) -> dict[int, dict[str, Any]]:
+        """Each participant's entries per stage under its first `me_keys` key ("votes"),
+        visible ideas only."""
+        if not self.me_keys:
+            return {}
+        return common.me_entries(data, self.kind, self.me_keys[0], only)
+
+    def participation(self, db: Session, stage: Stage) -> int | None:
+        return participation(self, db, stage)

@@ -7,14 +7,14 @@ the console sees them live. Live tallies come from running counters, kept curren
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import Field
 from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel
 
-from ..core import decisions, merging, rules
+from ..core import rules
 from ..core.payloads import Payload, StageId
 from ..persistence import counters
 from ..persistence.models import Participant, Stage
@@ -24,7 +24,6 @@ from .base import (
     FEEDS_SHORTLIST,
     REVEAL_FLAG,
     SCORES,
-    Activity,
     Audience,
     EventSpec,
     Outcome,
@@ -51,15 +50,10 @@ class DotVote(SQLModel, table=True):
 # --------------------------------------------------------------------------- settings and payload
 
 
-OnWhat = Literal["ideas", "groups"]
-"""What a scoring step puts to the vote: each idea, or the facilitator's themes as one item
-each (ideas in no theme stay on their own)."""
-
-
 class VoteSettings(StepSettings):
     dot_budget: Annotated[int, Field(ge=1, le=100)] = 5
     max_dots_per_idea: Annotated[int, Field(ge=1, le=100)] = 3
-    on: OnWhat = "ideas"
+    on: scoring.OnWhat = "ideas"
 
 
 class VotesSetPayload(Payload):
@@ -134,7 +128,7 @@ def _on_votes_set(db: Session, participant: Participant, payload: VotesSetPayloa
 # --------------------------------------------------------------------------- the activity
 
 
-class Vote(Activity):
+class Vote(amounts.AmountsActivity):
     kind = KIND
     label = "Dot vote"
     description = "Everyone spends a small budget of dots; totals stay hidden until the reveal."
@@ -149,8 +143,6 @@ class Vote(Activity):
             "Replace the participant's dot allocation for a stage.",
         ),
     )
-
-    scores = True
     position = 20
     noun = "dot vote"
     traits = frozenset({SCORES, FEEDS_SHORTLIST, REVEAL_FLAG})
@@ -159,40 +151,12 @@ class Vote(Activity):
     adds_up = "dots"
     step_words = "The dot vote"
 
-    def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
-        scoring.enter_scoring(db, stage, settings)
-
-    def unwind(self, db: Session, stage: Stage) -> None:
-        scoring.unwind_scoring(db, stage)
-
-    def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
-        return amounts.entries(db, AMOUNTS, stage_ids)
-
-    def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
-        assert stage.id is not None
-        amounts.write(db, AMOUNTS, stage.id, changed)
-
-    def merge_entry(
-        self, entry: Any, into: int, absorbed: Sequence[int], settings: Mapping[str, Any]
-    ) -> Any:
-        return merging.merge_amounts(entry, into, absorbed, int(settings["max_dots_per_idea"]))
-
-    def fits(self, entry: Any, settings: Mapping[str, Any]) -> bool:
-        cap, budget = int(settings["max_dots_per_idea"]), int(settings["dot_budget"])
-        return amounts.fits(entry, cap=cap, budget=budget)
-
-    def standings(
-        self,
-        stage: Stage,
-        settings: Mapping[str, Any],
-        entries: Mapping[int, Any],
-        *,
-        visible: list[int],
-        counted: Mapping[str, Mapping[int, int]],
-        picks: int,
-    ) -> decisions.Standings:
-        given = [{int(k): n for k, n in entry.items()} for entry in entries.values() if entry]
-        return decisions.allocation_standings(KIND, given, visible, picks=picks, key="votes")
+    amounts = AMOUNTS
+    budget_setting = "dot_budget"
+    cap_setting = "max_dots_per_idea"
+    standings_key = "votes"
+    me_keys = ("votes",)
+    left_key = "remaining"
 
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
         visible = {stage_id: data.visible_ids(stage_id) for stage_id in stage_ids}
@@ -221,21 +185,6 @@ class Vote(Activity):
             per_idea={idea_id: {"votes": n} for idea_id, n in stage_totals.items()} if see else {},
         )
 
-    def me(
-        self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
-    ) -> dict[int, dict[str, Any]]:
-        return common.me_entries(data, KIND, "votes", only)
-
-    def me_summary(self, data: WorkshopData, me: dict[str, Any]) -> dict[str, Any]:
-        """The dots a participant has left per stage with a vote step."""
-        remaining: dict[str, int] = {}
-        for stage in data.stages:
-            settings = common.step_settings(stage, KIND)
-            if settings is not None:
-                spent = sum(me["votes"].get(str(stage.id), {}).values())
-                remaining[str(stage.id)] = int(settings["dot_budget"]) - spent
-        return {"remaining": remaining}
-
     def tally(
         self,
         db: Session,
@@ -247,10 +196,10 @@ class Vote(Activity):
         """Every tally carries the dots (0 on a stage without a vote); the projector gets the
         per-idea totals once the stage's dots are revealed."""
         dots = counted.get("dots", {})
-        totals = {idea_id: dots.get(idea_id, 0) for idea_id in visible}
-        console: dict[str, Any] = {"dots": sum(totals.values())}
+        stage_totals = {idea_id: dots.get(idea_id, 0) for idea_id in visible}
+        console: dict[str, Any] = {"dots": sum(stage_totals.values())}
         projector = dict(console)
-        console["totals"] = {str(k): v for k, v in totals.items()}
+        console["totals"] = {str(k): v for k, v in stage_totals.items()}
         if stage.revealed:
             projector["totals"] = console["totals"]
         return console, projector
@@ -270,6 +219,3 @@ class Vote(Activity):
         earlier: str,
     ) -> str | None:
         return f"Decided by the dots of {people}; on equal dots the earlier idea goes first."
-
-    def participation(self, db: Session, stage: Stage) -> int | None:
-        return scoring.participation(self, db, stage)
