@@ -82,31 +82,34 @@ class Done(Activity):
         stage.decided = False
 
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
-        out: dict[int, list[dict[str, Any]]] = {}
-        for sid in stage_ids:
-            stage = data.stage(sid)
-            if not stage.decided:
-                continue
-            settings = common.step_settings(stage, KIND) or {}
-            index = deciding_index(stage)
-            standings = scoring.cached_standings(data, stage, index) if index is not None else None
-            outcome = decide(
-                standings,
-                data.visible_ids(sid),
-                data.counted.get(sid, {}).get("dots", {}),
-                int(settings.get("select_count", 1)),
-            )
-            decision = stage_decision(stage, standings, index, data.rounds.get(sid, []))
-            out[sid] = results_json(outcome, data.ideas.get(sid, []), decision)
-        return out
+        """Nothing to read: the results come from the deciding step's entries, which its own
+        activity loads (before or after this one), so each stage's results are computed on its
+        first slice and kept here."""
+        return {}
 
     def stage_slice(
         self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
     ) -> StageSlice:
         assert stage.id is not None
+        kept: dict[int, list[dict[str, Any]]] = data.parts.setdefault(KIND, {})
+        if stage.id not in kept:
+            kept[stage.id] = _results(data, stage) if stage.decided else []
         return StageSlice(
-            keys={
-                "select_count": settings["select_count"],
-                "results": data.parts[KIND].get(stage.id, []),
-            }
+            keys={"select_count": settings["select_count"], "results": kept[stage.id]}
         )
+
+
+def _results(data: WorkshopData, stage: Stage) -> list[dict[str, Any]]:
+    """A decided stage's results as the snapshot carries them."""
+    assert stage.id is not None
+    settings = common.step_settings(stage, KIND) or {}
+    index = deciding_index(stage)
+    standings = scoring.cached_standings(data, stage, index) if index is not None else None
+    outcome = decide(
+        standings,
+        data.visible_ids(stage.id),
+        data.counted.get(stage.id, {}).get("dots", {}),
+        int(settings.get("select_count", 1)),
+    )
+    decision = stage_decision(stage, standings, index, data.rounds.get(stage.id, []))
+    return results_json(outcome, data.ideas.get(stage.id, []), decision)
