@@ -281,7 +281,7 @@ function stageEditor(stage, index) {
     el("div", { class: "spread" },
       el("h3", {}, `${index + 1}. ${stage.title || "New stage"}`, " ",
         el("span", { class: "badge" }, stage.key || "custom"),
-        stage.started ? el("span", { class: "badge done", style: "margin-left:.4rem" }, "started") : null),
+        stage.started ? el("span", { class: "badge good", style: "margin-left:.4rem" }, "started") : null),
       tools),
     el("div", { class: "agenda-fields" },
       el("div", {},

@@ -8,7 +8,7 @@
 // leaving the page asks about them first.
 
 import {
-  announce, applyTally, call, captureFocus, connect, currentStage, el, facilitatorKey, fill, hasTrait, metric, plural,
+  announce, applyTally, call, captureFocus, connect, currentStage, declarationOf, el, facilitatorKey, fill, hasTrait, metric, plural,
   randomId, restoreFocus, stageById, store, toast,
 } from "./common.js";
 import { REGISTRY, activityFor, phaseLabel } from "./activities/index.js";
@@ -514,7 +514,9 @@ function renderAgenda() {
     },
     el("span", {}, stage.title),
     el("span", { class: "agenda-meta" },
-      el("span", { class: `badge ${stage.phase}` }, phaseLabel(stage.phase)),
+      // Coloured by what the step does (app.css reads its traits).
+      el("span", { class: "badge", "data-traits": declarationOf(stage.phase) ? declarationOf(stage.phase).traits.join(" ") : null },
+        phaseLabel(stage.phase)),
       plural(stage.ideas.filter((i) => !i.hidden).length, "idea", "ideas"),
       stage.id === state.current.stage_id && state.workshop.status === "active"
         ? el("span", { class: "live" }, "● on screen") : null,
