@@ -7,12 +7,21 @@ step feeds the next: a shortlist needs the dots, results need the rankings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from .errors import DomainError
 
 PENDING = "pending"
 NOT_STARTED = -1
+PRIVATE = "private"
+"""A step setting: what the room sends in this step is shown only to the facilitator until the
+step is revealed (a private brainstorm)."""
+NAMED = "named"
+"""A step setting: the stage's items show their authors' names (a named brainstorm)."""
+
+Step = Mapping[str, Any]
+"""One step of a stage's agenda as stored: `{"kind", "settings"}`."""
 
 
 def phase_of(kinds: Sequence[str], index: int) -> str:
@@ -48,6 +57,38 @@ def resolve_move(kinds: Sequence[str], current: int, target: str) -> int:
 def has_reached(kinds: Sequence[str], current: int, kind: str) -> bool:
     """Whether the stage is at or past its first step of `kind`."""
     return kind in kinds and current >= kinds.index(kind)
+
+
+def has_reached_any(kinds: Sequence[str], current: int, wanted: Collection[str]) -> bool:
+    """Whether the stage is at or past its first step of any of the kinds `wanted` (the kinds
+    with some trait, say)."""
+    return any(has_reached(kinds, current, kind) for kind in wanted)
+
+
+def _settings(steps: Sequence[Step], index: int) -> Mapping[str, Any]:
+    return steps[index].get("settings", {}) if 0 <= index < len(steps) else {}
+
+
+def is_private_step(steps: Sequence[Step], index: int) -> bool:
+    """Whether step `index` keeps what the room sends from the room until it is revealed."""
+    return bool(_settings(steps, index).get(PRIVATE))
+
+
+def is_private(steps: Sequence[Step], index: int, reveals: Collection[int]) -> bool:
+    """Whether the stage is on a private step that has not been revealed yet."""
+    return is_private_step(steps, index) and index not in reveals
+
+
+def is_named(steps: Sequence[Step], index: int) -> bool:
+    """Whether the stage's items show their authors: the `named` setting of its current step
+    when that has one, else of its first step that has one."""
+    current = _settings(steps, index)
+    if NAMED in current:
+        return bool(current[NAMED])
+    return next(
+        (bool(step["settings"][NAMED]) for step in steps if NAMED in step.get("settings", {})),
+        False,
+    )
 
 
 def earlier_kinds(kinds: Sequence[str], index: int) -> set[str]:
