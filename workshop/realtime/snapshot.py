@@ -15,8 +15,9 @@ from sqlmodel import Session, col, select
 
 from .. import activities
 from .. import plan as plan_module
-from ..activities import brainstorm, common, done, link, scoring, vote
+from ..activities import common, outcome, scoring
 from ..activities.base import Audience, WorkshopData
+from ..core import steps
 from ..persistence import counters
 from ..persistence.models import Idea, IdeaMerge, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, list_stages, participant_count, visible_idea_ids
@@ -24,6 +25,10 @@ from ..services import workshops
 
 STATE_VERSION = 1
 """The snapshot format; additions keep it, a change that breaks v1 clients would bump it."""
+V1_PROGRESS = ("voters", "rankers", "dots")
+"""The stage-wide counts release 1's snapshot carried on every stage (0 on a stage without
+the step that counts them); v1 clients may read them, so every stage's `progress` starts from
+them. Every other count is there only when a step on the stage adds it."""
 
 
 def load_view(db: Session, workshop: Workshop) -> WorkshopData:
@@ -90,7 +95,7 @@ def decision_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict
     assert stage.id is not None
     index = scoring.latest_index(stage)
     if stage.decided:
-        index = done.deciding_index(stage)
+        index = outcome.deciding_index(stage)
     if index is None or (audience != "facilitator" and not scoring.is_revealed(stage, index)):
         return None
     standings = scoring.cached_standings(data, stage, index)
@@ -133,7 +138,7 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
         "shortlist": [],
         "results": [],
     }
-    progress: dict[str, Any] = {"voters": 0, "rankers": 0, "dots": 0}
+    progress: dict[str, Any] = dict.fromkeys(V1_PROGRESS, 0)
     per_idea: dict[int, dict[str, Any]] = defaultdict(dict)
     for step in stage.steps:
         piece = activities.get(step["kind"]).stage_slice(data, stage, step["settings"], audience)
@@ -149,8 +154,10 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
         if idea.merged_into is not None:
             merged[idea.merged_into].append(idea)
     themes = {row.into for row in data.merges.get(stage.id, []) if row.group}
-    named = brainstorm.is_named(stage)
-    private = audience != "facilitator" and brainstorm.is_private(stage)
+    named = steps.is_named(stage.steps, stage.step_index)
+    private = audience != "facilitator" and steps.is_private(
+        stage.steps, stage.step_index, stage.reveals
+    )
     for idea in data.ideas.get(stage.id, []):
         assert idea.id is not None
         by_id[idea.id] = idea
@@ -258,19 +265,11 @@ def participant_parts(
     me: dict[int, dict[str, Any]] = {}
     for person in db.exec(query):
         assert person.id is not None
-        me[person.id] = {
-            "id": person.id,
-            "name": person.name,
-            "ideas": [],
-            "votes": {},
-            "rankings": {},
-            "links": {},
-            "suggestions": {},
-            "allocations": {},
-            "ratings": {},
-            "private_ideas": [],
-            "merged_ideas": [],
-        }
+        me[person.id] = {"id": person.id, "name": person.name, "ideas": []}
+        for activity in activities.REGISTRY.values():
+            # Each activity's keys, {} for a participant who gave nothing there.
+            me[person.id].update({key: {} for key in getattr(activity, "me_keys", ())})
+        me[person.id].update({"private_ideas": [], "merged_ideas": []})
     for idea in sorted(
         (idea for ideas in data.ideas.values() for idea in ideas if not idea.hidden),
         key=lambda idea: idea.id or 0,
@@ -291,7 +290,7 @@ def participant_parts(
                     }
                 )
     for stage in data.stages:
-        if brainstorm.is_private(stage):
+        if steps.is_private(stage.steps, stage.step_index, stage.reveals):
             for idea in data.ideas.get(stage.id or 0, []):
                 if idea.participant_id in me and not idea.hidden and idea.merged_into is None:
                     me[idea.participant_id]["private_ideas"].append(
@@ -305,31 +304,9 @@ def participant_parts(
             if participant_id in me:
                 me[participant_id].update(part)
     for part in me.values():
-        part["remaining"] = remaining(data, part)
-        part["points_left"] = points_left(data, part)
+        for activity in activities.REGISTRY.values():
+            part.update(activity.me_summary(data, part))
     return me
-
-
-def remaining(data: WorkshopData, me: dict[str, Any]) -> dict[str, int]:
-    """The dots a participant has left per stage with a vote step."""
-    out: dict[str, int] = {}
-    for stage in data.stages:
-        settings = common.step_settings(stage, "vote")
-        if settings is not None:
-            spent = sum(me["votes"].get(str(stage.id), {}).values())
-            out[str(stage.id)] = int(settings["dot_budget"]) - spent
-    return out
-
-
-def points_left(data: WorkshopData, me: dict[str, Any]) -> dict[str, int]:
-    """The points a participant has left per stage with an allocate step."""
-    out: dict[str, int] = {}
-    for stage in data.stages:
-        settings = common.step_settings(stage, "allocate")
-        if settings is not None:
-            spent = sum(me["allocations"].get(str(stage.id), {}).values())
-            out[str(stage.id)] = int(settings["budget"]) - spent
-    return out
 
 
 def state_for_participant(
@@ -352,38 +329,23 @@ def tallies(
     contested and robustness), the projector's only once the step is revealed."""
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
     visible = visible_idea_ids(db, stage_id)
-    every = counters.read(db, [stage_id])
-    counted = every.get(stage_id, {})
-    totals = vote.totals(db, [stage_id], {stage_id: visible}, counted=every)[stage_id]
-
-    def stage_wide(name: str) -> int:
-        return counted.get(name, {}).get(0, 0)
-
+    counted = counters.read(db, [stage_id]).get(stage_id, {})
     payload: dict[str, Any] = {
         "workshop_id": workshop.id,
         "stage_id": stage_id,
         "phase": common.current_kind(stage),
         "participants": participant_count(db, workshop.id),
-        "voters": stage_wide("voters"),
-        "rankers": stage_wide("rankers"),
-        "linkers": stage_wide("linkers"),
-        "allocators": stage_wide("allocators"),
-        "raters": stage_wide("raters"),
-        "ideas": len(visible),
-        "dots": sum(totals.values()),
     }
-    points = counted.get("points", {})
-    if "allocate" in common.kinds(stage):
-        payload["points"] = sum(points.get(i, 0) for i in visible)
+    # Every activity's stage-wide counts, on every stage (0 where nobody gave anything).
+    for activity in activities.REGISTRY.values():
+        for name in activity.progress_counts:
+            payload[name] = counted.get(name, {}).get(0, 0)
+    payload["ideas"] = len(visible)
     projector = dict(payload)
-    payload["totals"] = {str(k): v for k, v in totals.items()}
-    if stage.revealed:
-        projector["totals"] = payload["totals"]
-    if "allocate" in common.kinds(stage):
-        payload["point_totals"] = {str(i): points.get(i, 0) for i in visible}
-        index = common.step_index_of(stage, "allocate")
-        if scoring.is_revealed(stage, index):
-            projector["point_totals"] = payload["point_totals"]
+    for activity in activities.REGISTRY.values():
+        console_part, projector_part = activity.tally(db, stage, visible=visible, counted=counted)
+        payload.update(console_part)
+        projector.update(projector_part)
     index = stage.step_index
     if common.current_kind(stage) in scoring.scoring_kinds():
         standings = scoring.read_standings(db, stage, index)
@@ -399,9 +361,4 @@ def tallies(
             payload["decision"] = decision
             if scoring.is_revealed(stage, index):
                 projector["decision"] = decision
-    if "link" in common.kinds(stage):
-        counts = link.proposal_counts(db, [stage_id]).get(stage_id, {})
-        parents = set(link.parent_options(list_stages(db, workshop.id), stage))
-        items = set(link.item_ids(db, stage))
-        payload["link_proposals"] = link.proposals_json(counts, items, parents)
     return payload, projector
