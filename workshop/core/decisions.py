@@ -532,7 +532,7 @@ def rating_standings(
     items: Sequence[int],
     *,
     picks: int,
-    kind: str = "rate",  # transitional: until the rating activity passes its kind
+    kind: str,
 ) -> Standings:
     """Impact and effort: each scale's mean and spread, the quadrant, and an order by mean
     impact, then lower mean effort, then the earlier item (items nobody rated come last).
@@ -597,7 +597,7 @@ def ranking_standings(
     *,
     method: str,
     picks: int,
-    kind: str = "rank",  # transitional: until the ranking activity passes its kind
+    kind: str,
 ) -> Standings:
     """A ranking of the shortlist by Borda or Schulze (ties: Borda score, then dots, then the
     earlier item), with each item's Borda score, consensus from the spread of its positions,

@@ -17,7 +17,7 @@ from flask_socketio import join_room, leave_room, rooms
 
 from .. import activities
 from ..activities import common, scoring
-from ..activities.base import EventSpec, Outcome, Role
+from ..activities.base import AnyEventSpec, Outcome, Role
 from ..core.errors import DomainError
 from ..core.payloads import (
     EmptyPayload,
@@ -215,7 +215,7 @@ def on_present(payload: FacilitatePayload, _: None) -> Ack:
 # --------------------------------------------------------------------------- activities
 
 
-def _activity_event(name: str) -> EventSpec:
+def _activity_event(name: str) -> AnyEventSpec:
     """The spec of an activity's event as the registry has it now (a kind registered,
     replaced or unregistered after start-up counts), or unknown_event."""
     for _activity, spec in activities.events():

@@ -21,8 +21,9 @@ from sqlmodel import Session, col, func, select
 
 from .. import activities, offload
 from .. import plan as plan_module
-from ..activities import common, done, scoring
+from ..activities import common, outcome, scoring
 from ..core.errors import DomainError
+from ..core.traits import ALIGNS
 from ..persistence.models import Idea, PlanFile, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import list_stages, merged_ideas, participant_count, visible_ideas
 from ..plan import review
@@ -71,18 +72,19 @@ def assemble(
     # Links count only to items selected now: a goal dropped when its stage was decided
     # again is not served by anything in the plan.
     current = {i for stage in every_stage if stage.decided for i in stage.selected}
-    links_items = any("link" in common.kinds(stage) for stage in every_stage)
+    aligning = {kind for kind, traits in activities.traits_by_kind().items() if ALIGNS in traits}
+    links_items = any(aligning & set(common.kinds(stage)) for stage in every_stage)
     for stage in every_stage:
         assert stage.id is not None
         ideas = {idea.id: idea for idea in visible_ideas(db, stage.id) if idea.id is not None}
-        outcome, decision = done.read_outcome(db, stage)
+        results, decision = outcome.read_outcome(db, stage)
         measured = {int(i["idea_id"]): i for i in (decision or {}).get("items", [])}
         merged: dict[int, list[str]] = {}
         for other in merged_ideas(db, stage.id):
             if other.merged_into is not None:
                 merged.setdefault(other.merged_into, []).append(other.text)
         items = []
-        for result in outcome:
+        for result in results:
             idea = ideas[result.idea_id]
             links = tuple(link for link in idea.links if link in current)
             selected = stage.decided and result.idea_id in stage.selected
