@@ -67,7 +67,9 @@ let CUSTOM_STEPS = [];
 
 const level = (key) => LEVELS.find((l) => l.key === key) || null;
 const activity = (kind) => session.activities.find((a) => a.kind === kind) || { kind, label: kind, settings: {}, levels: null };
-const settingLabel = (name, kind = "") => SETTING_LABELS[`${kind}.${name}`] || SETTING_LABELS[name]
+// A setting's words: its declared `label` (the activity's settings model), else this table's.
+const settingLabel = (name, kind = "") => (activity(kind).settings || {})[name]?.label
+  || SETTING_LABELS[`${kind}.${name}`] || SETTING_LABELS[name]
   || name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 
 const join = (words, last) => (words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} ${last} ${words.at(-1)}`);
@@ -329,10 +331,15 @@ function allowedOn(kind, key) {
   return !levels || levels.includes(key);
 }
 
+/** A choice's words: the setting's declared `choices`, else this editor's table. */
+function choiceLabel(rule, choice) {
+  return (rule.choices && rule.choices[choice]) || CHOICE_LABELS[choice] || choice;
+}
+
 /** How a setting's value reads ("Yes", "Schulze method", 5). */
 function settingValue(rule, value) {
   if (rule.type === "boolean") return value ? "Yes" : "No";
-  if (rule.enum) return CHOICE_LABELS[value] || value;
+  if (rule.enum) return choiceLabel(rule, value);
   return value;
 }
 
@@ -346,7 +353,7 @@ function settingInput(rule, step, name, id) {
   if (rule.enum) {
     return el("select", { id, dataset: { focus: id },
       onchange: (event) => { step[name] = event.target.value; updateButtons(); } },
-    rule.enum.map((choice) => el("option", { value: choice, selected: choice === value }, CHOICE_LABELS[choice] || choice)));
+    rule.enum.map((choice) => el("option", { value: choice, selected: choice === value }, choiceLabel(rule, choice))));
   }
   return el("input", { type: "number", id, dataset: { focus: id }, value,
     min: rule.minimum ?? undefined, max: rule.maximum ?? undefined, step: 1, inputmode: "numeric",
