@@ -284,3 +284,16 @@ def test_a_kind_registered_at_runtime_is_listed_and_its_script_served(
         activities.unregister("echo")
     assert client.get("/static/js/activities/echo.js").status_code == 404
     assert "echo" not in {k["kind"] for k in _kinds(client)}
+
+
+def test_no_kind_module_imports_the_registry_or_another_kind() -> None:
+    """index.js awaits every kind's module at its top level: a kind module importing it would
+    wait on itself, and one importing another kind would tie the two together (they reach each
+    other through `ctx.activity(kind)`)."""
+    for kind, activity in activities.REGISTRY.items():
+        script = getattr(activity, "script", None)
+        path = Path(script) if script else STATIC / "js" / "activities" / f"{kind}.js"
+        imported = {Path(spec).name for spec in module_imports(path.read_text())}
+        assert "index.js" not in imported, kind
+        others = {f"{other}.js" for other in activities.REGISTRY if other != kind}
+        assert not imported & others, (kind, imported & others)
