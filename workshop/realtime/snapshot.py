@@ -268,7 +268,7 @@ def participant_parts(
         me[person.id] = {"id": person.id, "name": person.name, "ideas": []}
         for activity in activities.REGISTRY.values():
             # Each activity's keys, {} for a participant who gave nothing there.
-            me[person.id].update({key: {} for key in getattr(activity, "me_keys", ())})
+            me[person.id].update({key: {} for key in activity.me_keys})
         me[person.id].update({"private_ideas": [], "merged_ideas": []})
     for idea in sorted(
         (idea for ideas in data.ideas.values() for idea in ideas if not idea.hidden),
