@@ -11,8 +11,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_socketio import SocketIOTestClient
+from sqlmodel import Session
 
 from tests.factories import Participant, Room, error_code, ok, received, wait_for
+from workshop import activities
+from workshop.activities.base import Activity, EventSpec, Outcome
+from workshop.core.payloads import Payload
 from workshop.persistence.db import get_engine
 
 # A few TALLY_INTERVALs (0.05 s in tests): long enough for any coalesced broadcast to arrive.
@@ -1286,3 +1290,40 @@ def test_participant_count_on_new_joins_not_on_resume(room: Room) -> None:
     time.sleep(SETTLE)
     for screen in (fac, proj):
         assert "participants" not in inbox(screen)
+
+
+# --------------------------------------------------------------------------- events of late kinds
+
+
+class EchoPayload(Payload):
+    n: int
+
+
+def _on_echo(db: Session, participant: Any, payload: EchoPayload) -> Outcome:
+    return Outcome(ack={"echo": payload.n, "participant": participant.id})
+
+
+class Echo(Activity):
+    """A kind registered after the app was built, as a test or a late plug-in would."""
+
+    kind = "echo-test"
+    label = "Echo"
+    description = "Answers what it is sent."
+    events = (EventSpec("echo:ping", EchoPayload, ("participant",), _on_echo, "Echo n."),)
+
+
+def test_an_activity_registered_after_start_up_answers_its_events(room: Room) -> None:
+    phone = room.participant("Ana")
+    assert error_code(phone.sock, "echo:ping", {"n": 1}) == "unknown_event"
+    activities.register(Echo())
+    try:
+        assert ok(phone.sock, "echo:ping", {"n": 7}) == {
+            "ok": True,
+            "echo": 7,
+            "participant": phone.id,
+        }
+        assert error_code(phone.sock, "echo:ping", {"n": "7"}) == "invalid_payload"
+        assert error_code(room.facilitator(), "echo:ping", {"n": 7}) == "forbidden"
+    finally:
+        activities.unregister(Echo.kind)
+    assert error_code(phone.sock, "echo:ping", {"n": 1}) == "unknown_event"
