@@ -8,6 +8,7 @@ test module ever sees it.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.factories import Participant, Room, error_code, ok
 from tests.plugins.poll import Poll
 from tests.test_events import SETTLE, inbox, me_of, phase, refuse, settle, stage_of, submit, until
 from tests.test_http import bearer
+from tests.test_kind_names import js_hits, python_hits
 from workshop import activities
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,6 +161,27 @@ def test_a_registered_poll_is_declared_to_the_clients_and_its_module_served(
     kinds_js = client.get("/static/js/activities/kinds.js").get_data(as_text=True)
     assert '"/static/js/activities/poll.js"' in kinds_js
     assert not list((ROOT / "workshop").rglob("poll*")), "the poll lives outside the package"
+
+
+def test_nothing_outside_the_plugin_names_the_poll_or_what_it_declares(registered: Poll) -> None:
+    """The proof that a kind is one Python and one JS module: with the poll registered, the
+    kind-names check finds it nowhere in shared code, and neither its event, its counter nor
+    its `me` key appear in the app's Python, JS or templates (its figure, "picks", is also an
+    ordinary word there: how many items a step chooses)."""
+    assert [str(hit) for hit in python_hits() + js_hits() if hit.kind == KIND] == []
+    words = re.compile(r"poll:pick|\bpollers\b|\bpoll_picks\b")
+    shared = [
+        *(ROOT / "workshop").rglob("*.py"),
+        *(p for p in (ROOT / "static").rglob("*.js") if "vendor" not in p.parts),
+        *(ROOT / "templates").rglob("*.html"),
+    ]
+    named = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in shared
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if words.search(line)
+    ]
+    assert named == []
 
 
 def test_an_agenda_may_run_a_rank_step_after_a_poll(app: Flask, client: FlaskClient) -> None:
