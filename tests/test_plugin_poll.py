@@ -163,6 +163,30 @@ def test_a_registered_poll_is_declared_to_the_clients_and_its_module_served(
     assert not list((ROOT / "workshop").rglob("poll*")), "the poll lives outside the package"
 
 
+def test_an_installed_package_adds_the_poll_through_its_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other way a third party registers: an installed distribution that declares the
+    poll in the entry-point group `strategy_workshop.activities` (here a bare .dist-info on
+    sys.path, which is all `pip install` leaves for importlib.metadata to find)."""
+    assert KIND not in activities.REGISTRY
+    info = tmp_path / "workshop_poll-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: workshop-poll\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[strategy_workshop.activities]\npoll = tests.plugins.poll:Poll\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    built_in = list(activities.REGISTRY)
+    try:
+        activities.discover()
+        assert isinstance(activities.REGISTRY[KIND], Poll)
+        assert list(activities.REGISTRY) == [*built_in, KIND]
+    finally:
+        activities.unregister(KIND)
+    assert list(activities.REGISTRY) == built_in
+
+
 def test_nothing_outside_the_plugin_names_the_poll_or_what_it_declares(registered: Poll) -> None:
     """The proof that a kind is one Python and one JS module: with the poll registered, the
     kind-names check finds it nowhere in shared code, and neither its event, its counter nor
