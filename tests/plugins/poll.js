@@ -38,16 +38,18 @@ function phoneView(ctx) {
     el("p", { class: "muted" }, "Pick the one item that matters most. Tap it again to take your pick back. ",
       unsaved ? "Saving…" : mine !== null ? "Your pick is saved; change it until the poll closes." : ""),
     stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no items to pick from.") : null,
-    el("ul", { class: "poll-list", "aria-label": "Items" }, ideas.map((idea) => el("li", {},
+    // A plug-in brings no stylesheet: the list is the built-ins' idea list, each item one
+    // large button (the whole width, at least 48 px high), the picked one filled.
+    el("ul", { class: "idea-list poll-list", "aria-label": "Items" }, ideas.map((idea) => el("li", {},
       el("button", {
         type: "button", class: mine === idea.id ? "poll-choice primary" : "poll-choice",
         "aria-pressed": mine === idea.id ? "true" : "false",
         dataset: { focus: `pick-${idea.id}` },
-        style: "display:block;width:100%;min-height:3rem;text-align:left;margin:0.4rem 0;",
+        style: "display:block;width:100%;min-height:3rem;text-align:left;margin:0.4rem 0 0.2rem;",
         onclick: () => choose(ctx, idea),
       },
       mine === idea.id ? "✓ " : "", wording(idea),
-      idea.picks !== undefined ? el("span", { class: "room-total" }, ` · Room: ${plural(idea.picks, "pick", "picks")}`) : null),
+      idea.picks !== undefined ? el("span", { class: "room-total", style: "display:block;font-weight:normal;" }, `Room: ${plural(idea.picks, "pick", "picks")}`) : null),
       idea.picks !== undefined ? [consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))] : null,
     ))),
   );
