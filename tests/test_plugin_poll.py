@@ -394,6 +394,36 @@ def test_a_rank_step_after_a_poll_shortlists_the_most_picked(
     w.room.close()
 
 
+def test_a_second_round_starts_from_the_first_rounds_picks(polling: PollRoom) -> None:
+    """Rounds work through the poll's entries as for any scoring step: round 1 is kept, every
+    phone starts round 2 from its own pick, the picks are hidden again, and what moved shows."""
+    w = polling
+    for who, idea in zip(w.people, (0, 0, 1), strict=True):
+        w.pick(who, w.ideas[idea])
+    ok(w.fac, "results:reveal", {"stage_id": w.stage})
+    assert ok(w.fac, "round:start", {"stage_id": w.stage})["stage"]["round"] == 2
+    console = w.facilitator_stage()
+    assert [(i["idea_id"], i["score"]) for i in console["rounds"][0]["items"]] == [
+        (w.ideas[0], 2),
+        (w.ideas[1], 1),
+        (w.ideas[2], 0),
+    ]
+    assert me_of(w.room, w.people[1])["poll_picks"] == {str(w.stage): w.ideas[0]}
+    assert picks_of(w.projector_stage()) == [None, None, None]
+
+    w.pick(w.people[0], w.ideas[1])
+    w.pick(w.people[1], w.ideas[1])
+    w.to("done")
+    decided = w.facilitator_stage()
+    assert decided["decision"]["round"] == 2
+    assert [(i["idea_id"], i["picks"], i["moved"]) for i in decided["decision"]["items"]] == [
+        (w.ideas[1], 3, 1),
+        (w.ideas[0], 0, -1),
+        (w.ideas[2], 0, 0),
+    ]
+    assert any(note.startswith("The poll had two rounds") for note in w.plan_stage()["how"])
+
+
 def test_merging_ideas_moves_their_picks(polling: PollRoom) -> None:
     """A merge works through the poll's entries, as for any scoring step."""
     w = polling
