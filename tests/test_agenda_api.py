@@ -328,6 +328,8 @@ def test_get_agenda_shows_stages_with_settings_and_the_activities(room: Room) ->
         "minimum": 1,
         "maximum": 100,
         "enum": None,
+        "label": "Dots per person",
+        "choices": None,
     }
     assert kinds["rank"]["settings"]["method"] == {
         "type": "string",
@@ -335,6 +337,8 @@ def test_get_agenda_shows_stages_with_settings_and_the_activities(room: Room) ->
         "minimum": None,
         "maximum": None,
         "enum": ["borda", "schulze"],
+        "label": "Counting method",
+        "choices": {"borda": "Borda count", "schulze": "Schulze method"},
     }
     assert kinds["done"]["settings"]["select_count"]["minimum"] == 0
 

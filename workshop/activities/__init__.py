@@ -119,6 +119,7 @@ def describe() -> list[dict[str, Any]]:
     out = []
     for activity in REGISTRY.values():
         schema = activity.settings.model_json_schema()
+        fields = activity.settings.model_fields
         out.append(
             {
                 "kind": activity.kind,
@@ -132,6 +133,8 @@ def describe() -> list[dict[str, Any]]:
                         "minimum": prop.get("minimum"),
                         "maximum": prop.get("maximum"),
                         "enum": prop.get("enum"),
+                        "label": fields[name].title if name in fields else None,
+                        "choices": prop.get("choices"),
                     }
                     for name, prop in schema.get("properties", {}).items()
                 },

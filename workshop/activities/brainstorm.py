@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -40,10 +40,10 @@ class IdeaSubmitPayload(Payload):
 
 
 class BrainstormSettings(StepSettings):
-    private: bool = False
+    private: Annotated[bool, Field(title="Private until revealed")] = False
     """Participants see only their own ideas (and the projector only a count) until the
     facilitator reveals them, so the first ideas do not anchor the rest."""
-    named: bool = False
+    named: Annotated[bool, Field(title="Show authors' names")] = False
     """Ideas show their authors' names; by default they are anonymous."""
 
 

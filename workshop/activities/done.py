@@ -23,7 +23,7 @@ KIND = "done"
 
 
 class DoneSettings(StepSettings):
-    select_count: Annotated[int, Field(ge=0, le=100)] = 1
+    select_count: Annotated[int, Field(ge=0, le=100, title="Items selected (0 keeps all)")] = 1
 
 
 def results_json(

@@ -51,8 +51,14 @@ class Ranking(SQLModel, table=True):
 
 
 class RankSettings(StepSettings):
-    shortlist_size: Annotated[int, Field(ge=1, le=50)] = 5
-    method: Literal["borda", "schulze"] = "borda"
+    shortlist_size: Annotated[int, Field(ge=1, le=50, title="Shortlist size")] = 5
+    method: Annotated[
+        Literal["borda", "schulze"],
+        Field(
+            title="Counting method",
+            json_schema_extra={"choices": {"borda": "Borda count", "schulze": "Schulze method"}},
+        ),
+    ] = "borda"
 
 
 class RankingSetPayload(Payload):

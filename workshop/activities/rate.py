@@ -52,7 +52,7 @@ class Rating(SQLModel, table=True):
 
 
 class RateSettings(StepSettings):
-    on: scoring.OnWhat = "ideas"
+    on: Annotated[scoring.OnWhat, scoring.on_what("Rate")] = "ideas"
 
 
 class RatingPayload(Payload):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from pydantic import Field
 from sqlmodel import Session, col, select
 
 from ..core import decisions
@@ -41,6 +42,14 @@ METHOD_LABELS = {
 OnWhat = Literal["ideas", "groups"]
 """What a scoring step puts to the vote: each idea, or the facilitator's themes as one item
 each (ideas in no theme stay on their own)."""
+
+
+def on_what(title: str) -> Any:
+    """The `on` setting's field, titled as the agenda editor shows it (`Annotated[OnWhat,
+    on_what("Vote on")]`)."""
+    return Field(
+        title=title, json_schema_extra={"choices": {"ideas": "each idea", "groups": "the themes"}}
+    )
 
 
 def scoring_kinds() -> tuple[str, ...]:
