@@ -150,7 +150,7 @@ def client_declarations() -> list[dict[str, Any]]:
         {
             "kind": activity.kind,
             "label": activity.label,
-            "noun": activity.noun,
+            "noun": activity.noun or activity.label.lower(),
             "description": activity.description,
             "levels": described[activity.kind]["levels"],
             "settings": described[activity.kind]["settings"],

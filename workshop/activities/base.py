@@ -218,9 +218,11 @@ class Activity:
     position: ClassVar[int] = 100
     """Where it comes in the registry and the agenda editor (then by kind)."""
     noun: ClassVar[str] = ""
-    """The lower-case word an agenda summary uses for the step ("dot vote", "results")."""
+    """The lower-case word an agenda summary uses for the step ("dot vote", "results"); "":
+    its label in lower case."""
     traits: ClassVar[frozenset[str]] = frozenset()
-    """What shared code may ask of the step (SCORES, FEEDS_SHORTLIST, ...: see above)."""
+    """What shared code may ask of the step: the constants of `core.traits` (SCORES,
+    FEEDS_SHORTLIST, ...), re-exported here."""
     script: ClassVar[Path | None] = None
     """The file of its JS module; None: `static/js/activities/<kind>.js`. Either way it is
     served at `/static/js/activities/<kind>.js`."""
