@@ -3,7 +3,10 @@
 Starts `python app.py` (eventlet, as in production) on a free port with a temporary SQLite
 database, connects N participants over websocket with python-socketio's asyncio client, and
 prints what a facilitator would feel: ack latencies, how long a phase change takes to reach
-every phone, and how many tallies the console receives for a burst of votes.
+every phone, and how many tallies the console receives for a burst of votes. Beside them, the
+server's own CPU time for each burst (read from /proc; each burst is followed by a pause of
+`SETTLE` seconds so the coalesced events it caused are counted with it): latency on a shared
+machine swings with whatever else runs, CPU time much less.
 
     python -m pip install -e '.[bench]'
     python bench/realtime.py --participants 200
@@ -34,6 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,8 @@ import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 RESUMES = 10
+# Seconds to wait after a burst for the coalesced events it caused (participants, tallies).
+SETTLE = 1.0
 # Figures where more is better; for the others (times) less is better.
 MORE_IS_BETTER = frozenset({"ideas per second", "votes per second", "phones that got the state"})
 # How many tallies the console got is how coalescing behaved, not a cost: shown, not bounded.
@@ -120,7 +126,24 @@ class Phone:
         return reply, time.perf_counter() - started
 
 
-async def run(participants: int, url: str) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (Linux); NaN elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return float("nan")
+    # The fields after the command's closing parenthesis start at field 3; utime and stime
+    # are fields 14 and 15, in clock ticks.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(
+    participants: int, url: str, server_cpu: Callable[[], float] = lambda: float("nan")
+) -> dict[str, float]:
+    """The steps against a running server; `server_cpu` reads the server's CPU seconds, so
+    each burst's CPU cost (its aftermath included) is reported beside what the phones felt:
+    on a shared machine CPU time varies far less than latency."""
     created = post_json(f"{url}/api/workshops", {"title": "Benchmark"})
     print(f"server {url}, {participants} participants over websocket\n")
 
@@ -144,6 +167,7 @@ async def run(participants: int, url: str) -> dict[str, float]:
     await asyncio.gather(*(phone.connect() for phone in phones))
     connect_all = time.perf_counter() - started
 
+    cpu = server_cpu()
     joins = await asyncio.gather(
         *(
             phone.call("join", {"code": created["code"], "name": f"P{i}"})
@@ -152,7 +176,11 @@ async def run(participants: int, url: str) -> dict[str, float]:
     )
     assert all(reply["ok"] for reply, _ in joins)
     tokens = [reply["token"] for reply, _ in joins]
+    # Let the coalesced events the burst caused go out before the next burst starts.
+    await asyncio.sleep(SETTLE)
+    joins_cpu = server_cpu() - cpu
 
+    cpu = server_cpu()
     started = time.perf_counter()
     ideas = await asyncio.gather(
         *(
@@ -165,9 +193,12 @@ async def run(participants: int, url: str) -> dict[str, float]:
     ideas_wall = time.perf_counter() - started
     assert all(reply["ok"] for reply, _ in ideas)
     idea_ids = [reply["idea"]["id"] for reply, _ in ideas]
+    await asyncio.sleep(SETTLE)
+    ideas_cpu = server_cpu() - cpu
 
     for phone in phones:
         phone.state_at.clear()
+    cpu = server_cpu()
     sent = time.perf_counter()
     reply = await facilitator.call(
         "stage:phase", {"stage_id": stage_id, "phase": "vote"}, timeout=60
@@ -178,8 +209,10 @@ async def run(participants: int, url: str) -> dict[str, float]:
     while any(not phone.state_at for phone in phones) and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
     fanout = [phone.state_at[0] - sent for phone in phones if phone.state_at]
+    phase_cpu = server_cpu() - cpu
 
     tallies.clear()
+    cpu = server_cpu()
     started = time.perf_counter()
     votes = []
     for round_ in range(3):
@@ -198,6 +231,7 @@ async def run(participants: int, url: str) -> dict[str, float]:
     votes_wall = time.perf_counter() - started
     assert all(reply["ok"] for reply, _ in votes)
     await asyncio.sleep(1.5)
+    votes_cpu = server_cpu() - cpu
 
     # Phones that reconnect, one after another: a new connection resumes with its token. One
     # resume on an idle server takes a few milliseconds, so a single sample is mostly noise.
@@ -221,6 +255,10 @@ async def run(participants: int, url: str) -> dict[str, float]:
     print(f"{'votes throughput':<34} {len(votes) / votes_wall:7.1f} votes/s")
     print(f"{'tallies for ' + str(len(votes)) + ' votes':<34} {len(tallies)}")
     print(summary("resume with token (one at a time)", resumes))
+    print(
+        f"{'server CPU':<34} joins {joins_cpu:.2f} s, ideas {ideas_cpu:.2f} s, "
+        f"phase change {phase_cpu:.2f} s, votes and tallies {votes_cpu:.2f} s"
+    )
 
     figures = {
         "connect all (s)": connect_all,
@@ -234,6 +272,10 @@ async def run(participants: int, url: str) -> dict[str, float]:
         "votes per second": len(votes) / votes_wall,
         "tallies": float(len(tallies)),
         "resume with token p50 (s)": statistics.median(resumes),
+        "server CPU: joins (s)": joins_cpu,
+        "server CPU: ideas (s)": ideas_cpu,
+        "server CPU: phase change (s)": phase_cpu,
+        "server CPU: votes, tallies (s)": votes_cpu,
     }
     await asyncio.gather(*(phone.client.disconnect() for phone in phones))
     await facilitator.disconnect()
@@ -251,7 +293,8 @@ def measure(participants: int, root: Path) -> dict[str, float]:
         port = free_port()
         server = start_server(port, Path(tmp) / "bench.sqlite3", Path(tmp) / "server.log", root)
         try:
-            return asyncio.run(run(participants, f"http://127.0.0.1:{port}"))
+            url = f"http://127.0.0.1:{port}"
+            return asyncio.run(run(participants, url, lambda: cpu_seconds(server.pid)))
         finally:
             server.send_signal(signal.SIGTERM)
             try:
@@ -277,7 +320,7 @@ def compare(
     print(
         f"\nmedians of {runs} run(s) each, alternating (ABBA); ratio = this tree / {revision[:12]}"
     )
-    print(f"{'figure':<28} {revision[:12]:>12} {'this tree':>12} {'ratio':>7}  spread (min-max)")
+    print(f"{'figure':<31} {revision[:12]:>12} {'this tree':>12} {'ratio':>7}  spread (min-max)")
     missed = []
     for name in reference[0]:
         before = statistics.median(run[name] for run in reference)
@@ -291,7 +334,7 @@ def compare(
             f"{min(r[name] for r in side):.3f}-{max(r[name] for r in side):.3f}"
             for side in (reference, current)
         )
-        print(f"{name:<28} {before:12.3f} {after:12.3f} {ratio:7.2f}  {spread}{mark}")
+        print(f"{name:<31} {before:12.3f} {after:12.3f} {ratio:7.2f}  {spread}{mark}")
     return missed
 
 
