@@ -17,7 +17,7 @@ from ..core import rules
 from ..persistence.models import Idea, Stage
 from . import common, scoring
 from .base import DECIDES, FREEZES_ITEMS, Activity, Audience, StageSlice, StepSettings, WorkshopData
-from .outcome import decide, deciding_index, read_outcome, stage_decision
+from .outcome import decide, deciding_index, stage_decision
 
 KIND = "done"
 
@@ -53,9 +53,6 @@ def results_json(
             row.update({"consensus": None, "contested": False, "step_rank": None})
         out.append(row)
     return out
-
-
-__all__ = ["Done", "decide", "deciding_index", "read_outcome", "results_json", "stage_decision"]
 
 
 class Done(Activity):

@@ -61,9 +61,6 @@ class LinkConfirmPayload(Payload):
 # --------------------------------------------------------------------------- reads
 
 
-item_ids = common.item_ids
-
-
 def candidates(stages: list[Stage]) -> dict[int, levels.ParentItem]:
     """Every selected item of the decided stages, as a possible parent."""
     return {
@@ -144,7 +141,7 @@ def set_links(
     """Replace a participant's link proposals for a stage; return them and whether they changed."""
     stage, _settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
     assert stage.id is not None and participant.id is not None
-    items = set(item_ids(db, stage))
+    items = set(common.item_ids(db, stage))
     every = candidates(list_stages(db, participant.workshop_id))
     checked: dict[int, list[int]] = {}
     for idea_id, parent_ids in sorted(links.items()):
@@ -302,5 +299,5 @@ class Link(Activity):
         assert stage.id is not None
         counts = proposal_counts(db, [stage.id]).get(stage.id, {})
         parents = set(parent_options(list_stages(db, stage.workshop_id), stage))
-        items = set(item_ids(db, stage))
+        items = set(common.item_ids(db, stage))
         return {"link_proposals": proposals_json(counts, items, parents)}, {}
