@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from .. import activities
 from .. import plan as plan_module
 from ..activities import common, outcome, scoring
-from ..activities.base import Audience, WorkshopData
+from ..activities.base import Activity, Audience, WorkshopData
 from ..core import steps
 from ..persistence import counters
 from ..persistence.models import Idea, IdeaMerge, Participant, Stage, Workshop
@@ -263,13 +263,15 @@ def participant_parts(
     if only is not None:
         query = query.where(Participant.id == only)
     me: dict[int, dict[str, Any]] = {}
+    # Each activity's keys of `me`, {} for a participant who gave nothing there.
+    given = [key for activity in activities.REGISTRY.values() for key in activity.me_keys]
     for person in db.exec(query):
         assert person.id is not None
         me[person.id] = {"id": person.id, "name": person.name, "ideas": []}
-        for activity in activities.REGISTRY.values():
-            # Each activity's keys, {} for a participant who gave nothing there.
-            me[person.id].update({key: {} for key in activity.me_keys})
-        me[person.id].update({"private_ideas": [], "merged_ideas": []})
+        for key in given:
+            me[person.id][key] = {}
+        me[person.id]["private_ideas"] = []
+        me[person.id]["merged_ideas"] = []
     for idea in sorted(
         (idea for ideas in data.ideas.values() for idea in ideas if not idea.hidden),
         key=lambda idea: idea.id or 0,
@@ -303,8 +305,13 @@ def participant_parts(
         for participant_id, part in activity.me(db, data, stage_ids, only).items():
             if participant_id in me:
                 me[participant_id].update(part)
+    summaries = [
+        activity
+        for activity in activities.REGISTRY.values()
+        if type(activity).me_summary is not Activity.me_summary
+    ]
     for part in me.values():
-        for activity in activities.REGISTRY.values():
+        for activity in summaries:
             part.update(activity.me_summary(data, part))
     return me
 
