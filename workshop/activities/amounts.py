@@ -182,12 +182,22 @@ class AmountsActivity(ScoringActivity):
             self.kind, given, visible, picks=picks, key=self.standings_key
         )
 
-    def me_summary(self, data: WorkshopData, me: dict[str, Any]) -> dict[str, Any]:
-        """What the participant has left of the budget, per stage with a step of this kind."""
-        left: dict[str, int] = {}
+    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
+        """The entries, and each participant's budget per stage with a step of this kind
+        (read once here, not once per participant)."""
+        budgets: dict[str, int] = {}
         for stage in data.stages:
             settings = common.step_settings(stage, self.kind)
             if settings is not None:
-                spent = sum(me[self.me_keys[0]].get(str(stage.id), {}).values())
-                left[str(stage.id)] = int(settings[self.budget_setting]) - spent
-        return {self.left_key: left}
+                budgets[str(stage.id)] = int(settings[self.budget_setting])
+        return {"entries": self.entries(db, stage_ids), "budgets": budgets}
+
+    def me_summary(self, data: WorkshopData, me: dict[str, Any]) -> dict[str, Any]:
+        """What the participant has left of the budget, per stage with a step of this kind."""
+        mine = me[self.me_keys[0]]
+        return {
+            self.left_key: {
+                stage_id: budget - sum(mine.get(stage_id, {}).values())
+                for stage_id, budget in data.parts[self.kind]["budgets"].items()
+            }
+        }

@@ -161,9 +161,9 @@ class Vote(amounts.AmountsActivity):
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
         visible = {stage_id: data.visible_ids(stage_id) for stage_id in stage_ids}
         return {
+            **super().load(db, data, stage_ids),
             "totals": totals(db, stage_ids, visible, counted=data.counted),
             "voters": {sid: data.count(sid, "voters") for sid in stage_ids},
-            "entries": self.entries(db, stage_ids),
         }
 
     def stage_slice(
