@@ -21,6 +21,11 @@ figure of this tree is worse than R times the reference's (slower for a time, R 
 for a rate):
 
     python bench/realtime.py --participants 300 --against 8047520 --repeat 2 --max-ratio 1.1
+
+`--poll` measures the generic entries table on the real server instead: this tree with the
+poll plug-in registered (`tests/plugins/serve_poll.py`), one stage running a dot vote (its
+typed `dotvote` rows) and then a poll (one JSON row per phone in `entry`), 3 bursts of N
+writes each, side by side.
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +68,11 @@ def free_port() -> int:
 
 
 def start_server(
-    port: int, db_path: Path, log_path: Path, root: Path = ROOT
+    port: int,
+    db_path: Path,
+    log_path: Path,
+    root: Path = ROOT,
+    command: tuple[str, ...] = ("app.py",),
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -72,7 +83,7 @@ def start_server(
     }
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, *command], cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -282,25 +293,149 @@ async def run(
     return figures
 
 
+async def burst(
+    phones: list[Phone], event: str, payload: Callable[[int, int], dict[str, Any]]
+) -> tuple[list[float], float]:
+    """Three bursts of `event` from every phone (`payload(phone index, round)`): each ack's
+    seconds, and the writes per second."""
+    started = time.perf_counter()
+    replies: list[tuple[dict[str, Any], float]] = []
+    for round_ in range(3):
+        replies += await asyncio.gather(
+            *(phone.call(event, payload(i, round_)) for i, phone in enumerate(phones))
+        )
+    wall = time.perf_counter() - started
+    assert all(reply["ok"] for reply, _ in replies), next(r for r, _ in replies if not r["ok"])
+    return [t for _, t in replies], len(replies) / wall
+
+
+async def run_poll(
+    participants: int, url: str, server_cpu: Callable[[], float]
+) -> dict[str, dict[str, float]]:
+    """The dot vote (its typed `dotvote` rows) and the poll plug-in (the generic JSON `entry`
+    table) on one stage of one server: N phones send an idea each, then 3 bursts of N
+    `votes:set`, then 3 bursts of N `poll:pick` on the same ideas. Both writes replace one
+    entry, move the counters and schedule a tally; the vote's checks its budget too."""
+    created = post_json(f"{url}/api/workshops", {"title": "Benchmark"})
+    steps = [{"kind": kind} for kind in ("brainstorm", "vote", "poll", "done")]
+    stage = {"key": "goals", "title": "Goals", "prompt": "What should we aim for?", "steps": steps}
+    request = urllib.request.Request(
+        f"{url}/api/workshops/{created['id']}/agenda",
+        data=json.dumps({"stages": [stage]}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {created['facilitator_key']}",
+        },
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    facilitator = socketio.AsyncClient(reconnection=False)
+    await facilitator.connect(url, transports=["websocket"])
+    state = (
+        await facilitator.call(
+            "facilitate", {"workshop_id": created["id"], "key": created["facilitator_key"]}
+        )
+    )["state"]
+    stage_id = state["stages"][0]["id"]
+    for phase in ("brainstorm",):
+        reply = await facilitator.call("stage:phase", {"stage_id": stage_id, "phase": phase})
+        assert reply["ok"], reply
+    phones = [Phone(url) for _ in range(participants)]
+    await asyncio.gather(*(phone.connect() for phone in phones))
+    joins = await asyncio.gather(
+        *(phone.call("join", {"code": created["code"]}) for phone in phones)
+    )
+    assert all(reply["ok"] for reply, _ in joins)
+    ideas = await asyncio.gather(
+        *(
+            phone.call("idea:submit", {"stage_id": stage_id, "text": f"Idea {i}"})
+            for i, phone in enumerate(phones)
+        )
+    )
+    idea_ids = [reply["idea"]["id"] for reply, _ in ideas]
+    out: dict[str, dict[str, float]] = {}
+    writes: dict[str, tuple[str, Callable[[int, int], dict[str, Any]]]] = {
+        "vote": (
+            "votes:set",
+            lambda i, r: {
+                "stage_id": stage_id,
+                "votes": {str(idea_ids[(i + r) % len(idea_ids)]): 2},
+            },
+        ),
+        "poll": (
+            "poll:pick",
+            lambda i, r: {"stage_id": stage_id, "idea_id": idea_ids[(i + r) % len(idea_ids)]},
+        ),
+    }
+    for kind, (event, payload) in writes.items():
+        reply = await facilitator.call("stage:phase", {"stage_id": stage_id, "phase": kind})
+        assert reply["ok"], reply
+        await asyncio.sleep(SETTLE)
+        cpu = server_cpu()
+        acks, rate = await burst(phones, event, payload)
+        await asyncio.sleep(1.5)
+        out[kind] = {
+            "ack p50 (s)": statistics.median(acks),
+            "ack p95 (s)": percentile(acks, 0.95),
+            "writes per second": rate,
+            "server CPU (s)": server_cpu() - cpu,
+        }
+        print(summary(f"{event} ack", acks))
+    await asyncio.gather(*(phone.client.disconnect() for phone in phones))
+    await facilitator.disconnect()
+    return out
+
+
+def measure_poll(participants: int, repeat: int) -> None:
+    """The vote and the poll side by side on this tree's server with the poll plug-in
+    registered (`tests/plugins/serve_poll.py`), `repeat` times; medians and poll / vote."""
+    runs: list[dict[str, dict[str, float]]] = []
+    for run_ in range(1, repeat + 1):
+        print(f"--- poll run {run_}/{repeat}")
+        with serving(command=("-m", "tests.plugins.serve_poll")) as (url, server_cpu):
+            runs.append(asyncio.run(run_poll(participants, url, server_cpu)))
+    print(
+        f"\n3 x {participants} writes on one stage, medians of {repeat} run(s); "
+        "ratio = poll (JSON entry) / vote (typed rows)"
+    )
+    print(f"{'figure':<31} {'votes:set':>12} {'poll:pick':>12} {'ratio':>7}")
+    for name in runs[0]["vote"]:
+        vote = statistics.median(r["vote"][name] for r in runs)
+        poll = statistics.median(r["poll"][name] for r in runs)
+        print(f"{name:<31} {vote:12.3f} {poll:12.3f} {poll / vote if vote else float('nan'):7.2f}")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
 
 
-def measure(participants: int, root: Path) -> dict[str, float]:
-    """Start the server of the checkout at `root`, run the benchmark against it, stop it."""
+@contextmanager
+def serving(
+    root: Path = ROOT, command: tuple[str, ...] = ("app.py",)
+) -> Iterator[tuple[str, Callable[[], float]]]:
+    """A server of the checkout at `root` on a free port with a new database: its URL and a
+    reader of its CPU seconds. Stopped on exit."""
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        server = start_server(port, Path(tmp) / "bench.sqlite3", Path(tmp) / "server.log", root)
+        server = start_server(
+            port, Path(tmp) / "bench.sqlite3", Path(tmp) / "server.log", root, command
+        )
         try:
-            url = f"http://127.0.0.1:{port}"
-            return asyncio.run(run(participants, url, lambda: cpu_seconds(server.pid)))
+            yield f"http://127.0.0.1:{port}", partial(cpu_seconds, server.pid)
         finally:
             server.send_signal(signal.SIGTERM)
             try:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def measure(participants: int, root: Path) -> dict[str, float]:
+    """Start the server of the checkout at `root`, run the benchmark against it, stop it."""
+    with serving(root) as (url, server_cpu):
+        return asyncio.run(run(participants, url, server_cpu))
 
 
 def worse_by(name: str, ratio: float) -> float:
@@ -346,11 +481,19 @@ def main() -> None:
         "--repeat", type=int, default=1, help="with --against: alternate the two K times"
     )
     parser.add_argument(
+        "--poll",
+        action="store_true",
+        help="instead: the dot vote and the poll plug-in (generic entry table) side by side",
+    )
+    parser.add_argument(
         "--max-ratio",
         type=float,
         help="with --against: exit 1 when a figure is more than R times worse than the reference",
     )
     args = parser.parse_args()
+    if args.poll:
+        measure_poll(args.participants, args.repeat)
+        return
     if not args.against:
         for _ in range(args.repeat):
             measure(args.participants, ROOT)
