@@ -241,12 +241,6 @@ class Rank(scoring.ScoringActivity):
             kind=KIND,
         )
 
-    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
-        return {
-            "rankers": {sid: data.count(sid, "rankers") for sid in stage_ids},
-            "entries": self.entries(db, stage_ids),
-        }
-
     def stage_slice(
         self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
     ) -> StageSlice:
@@ -258,7 +252,7 @@ class Rank(scoring.ScoringActivity):
                 "shortlist": shortlist_for(stage, audience),
                 "shortlist_ranked": shortlist_ranked(stage, audience),
             },
-            progress={"rankers": data.parts[KIND]["rankers"].get(stage.id, 0)},
+            progress={"rankers": data.count(stage.id, "rankers")},
         )
 
     def me(

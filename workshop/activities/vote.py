@@ -163,7 +163,6 @@ class Vote(amounts.AmountsActivity):
         return {
             **super().load(db, data, stage_ids),
             "totals": totals(db, stage_ids, visible, counted=data.counted),
-            "voters": {sid: data.count(sid, "voters") for sid in stage_ids},
         }
 
     def stage_slice(
@@ -179,7 +178,7 @@ class Vote(amounts.AmountsActivity):
                 "max_dots_per_idea": settings["max_dots_per_idea"],
             },
             progress={
-                "voters": loaded["voters"].get(stage.id, 0),
+                "voters": data.count(stage.id, "voters"),
                 "dots": sum(stage_totals.values()),
             },
             per_idea={idea_id: {"votes": n} for idea_id, n in stage_totals.items()} if see else {},
