@@ -7,20 +7,6 @@ import { declarationOf, el, fill, hasTrait, toast } from "./common.js";
 import { KINDS } from "./activities/kinds.js";
 
 const KEY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
-const SETTING_LABELS = {
-  dot_budget: "Dots per person",
-  max_dots_per_idea: "Most dots on one idea",
-  shortlist_size: "Shortlist size",
-  select_count: "Items selected (0 keeps all)",
-  budget: "Points to spend",
-  per_item_cap: "Most points on one idea",
-  method: "Counting method",
-  on: "Vote on",
-  "allocate.on": "Points on",
-  "rate.on": "Rate",
-  private: "Private until revealed",
-  named: "Show authors' names",
-};
 
 /** The kinds with a trait, in registry order (the order the server's messages list them). */
 const having = (trait) => KINDS.filter((entry) => entry.traits.includes(trait)).map((entry) => entry.kind);
@@ -42,12 +28,6 @@ function tier(kind) {
   return at >= 0 && at < FIRST_SCORING && !declarationOf(kind).traits.length ? 0 : 1;
 }
 
-const CHOICE_LABELS = {
-  borda: "Borda count",
-  schulze: "Schulze method",
-  ideas: "each idea",
-  groups: "the themes",
-};
 
 const dialog = document.getElementById("agenda-dialog");
 const body = document.getElementById("agenda-body");
@@ -67,9 +47,8 @@ let CUSTOM_STEPS = [];
 
 const level = (key) => LEVELS.find((l) => l.key === key) || null;
 const activity = (kind) => session.activities.find((a) => a.kind === kind) || { kind, label: kind, settings: {}, levels: null };
-// A setting's words: its declared `label` (the activity's settings model), else this table's.
+// A setting's words: its declared `label` (the activity's settings model), else its name.
 const settingLabel = (name, kind = "") => (activity(kind).settings || {})[name]?.label
-  || SETTING_LABELS[`${kind}.${name}`] || SETTING_LABELS[name]
   || name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 
 const join = (words, last) => (words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} ${last} ${words.at(-1)}`);
@@ -331,9 +310,9 @@ function allowedOn(kind, key) {
   return !levels || levels.includes(key);
 }
 
-/** A choice's words: the setting's declared `choices`, else this editor's table. */
+/** A choice's words: the setting's declared `choices`, else the value itself. */
 function choiceLabel(rule, choice) {
-  return (rule.choices && rule.choices[choice]) || CHOICE_LABELS[choice] || choice;
+  return (rule.choices && rule.choices[choice]) || choice;
 }
 
 /** How a setting's value reads ("Yes", "Schulze method", 5). */
