@@ -310,14 +310,16 @@ async def burst(
 
 
 async def run_poll(
-    participants: int, url: str, server_cpu: Callable[[], float]
+    participants: int, url: str, server_cpu: Callable[[], float], poll_first: bool = False
 ) -> dict[str, dict[str, float]]:
     """The dot vote (its typed `dotvote` rows) and the poll plug-in (the generic JSON `entry`
     table) on one stage of one server: N phones send an idea each, then 3 bursts of N
-    `votes:set`, then 3 bursts of N `poll:pick` on the same ideas. Both writes replace one
-    entry, move the counters and schedule a tally; the vote's checks its budget too."""
+    `votes:set`, then 3 bursts of N `poll:pick` on the same ideas (the poll first when
+    `poll_first`). Both writes replace one entry, move the counters and schedule a tally; the
+    vote's checks its budget too."""
     created = post_json(f"{url}/api/workshops", {"title": "Benchmark"})
-    steps = [{"kind": kind} for kind in ("brainstorm", "vote", "poll", "done")]
+    order = ("poll", "vote") if poll_first else ("vote", "poll")
+    steps = [{"kind": kind} for kind in ("brainstorm", *order, "done")]
     stage = {"key": "goals", "title": "Goals", "prompt": "What should we aim for?", "steps": steps}
     request = urllib.request.Request(
         f"{url}/api/workshops/{created['id']}/agenda",
@@ -368,7 +370,8 @@ async def run_poll(
             lambda i, r: {"stage_id": stage_id, "idea_id": idea_ids[(i + r) % len(idea_ids)]},
         ),
     }
-    for kind, (event, payload) in writes.items():
+    for kind in order:
+        event, payload = writes[kind]
         reply = await facilitator.call("stage:phase", {"stage_id": stage_id, "phase": kind})
         assert reply["ok"], reply
         await asyncio.sleep(SETTLE)
@@ -389,21 +392,29 @@ async def run_poll(
 
 def measure_poll(participants: int, repeat: int) -> None:
     """The vote and the poll side by side on this tree's server with the poll plug-in
-    registered (`tests/plugins/serve_poll.py`), `repeat` times; medians and poll / vote."""
+    registered (`tests/plugins/serve_poll.py`), `repeat` times, alternating which goes first;
+    medians and poll / vote."""
     runs: list[dict[str, dict[str, float]]] = []
     for run_ in range(1, repeat + 1):
         print(f"--- poll run {run_}/{repeat}")
         with serving(command=("-m", "tests.plugins.serve_poll")) as (url, server_cpu):
-            runs.append(asyncio.run(run_poll(participants, url, server_cpu)))
+            # The vote first in odd runs, the poll first in even ones.
+            poll_first = run_ % 2 == 0
+            runs.append(asyncio.run(run_poll(participants, url, server_cpu, poll_first)))
     print(
         f"\n3 x {participants} writes on one stage, medians of {repeat} run(s); "
         "ratio = poll (JSON entry) / vote (typed rows)"
     )
-    print(f"{'figure':<31} {'votes:set':>12} {'poll:pick':>12} {'ratio':>7}")
+    print(f"{'figure':<31} {'votes:set':>12} {'poll:pick':>12} {'ratio':>7}  spread (min-max)")
     for name in runs[0]["vote"]:
         vote = statistics.median(r["vote"][name] for r in runs)
         poll = statistics.median(r["poll"][name] for r in runs)
-        print(f"{name:<31} {vote:12.3f} {poll:12.3f} {poll / vote if vote else float('nan'):7.2f}")
+        ratio = poll / vote if vote else float("nan")
+        spread = " / ".join(
+            f"{min(r[kind][name] for r in runs):.3f}-{max(r[kind][name] for r in runs):.3f}"
+            for kind in ("vote", "poll")
+        )
+        print(f"{name:<31} {vote:12.3f} {poll:12.3f} {ratio:7.2f}  {spread}")
 
 
 def percentile(values: list[float], fraction: float) -> float:
