@@ -59,12 +59,6 @@ def has_reached(kinds: Sequence[str], current: int, kind: str) -> bool:
     return kind in kinds and current >= kinds.index(kind)
 
 
-def has_reached_any(kinds: Sequence[str], current: int, wanted: Collection[str]) -> bool:
-    """Whether the stage is at or past its first step of any of the kinds `wanted` (the kinds
-    with some trait, say)."""
-    return any(has_reached(kinds, current, kind) for kind in wanted)
-
-
 def _settings(steps: Sequence[Step], index: int) -> Mapping[str, Any]:
     return steps[index].get("settings", {}) if 0 <= index < len(steps) else {}
 

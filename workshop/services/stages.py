@@ -9,7 +9,7 @@ from .. import activities
 from ..activities import common, scoring
 from ..core import steps
 from ..core.errors import DomainError
-from ..core.traits import FREEZES_ITEMS, REVEAL_FLAG
+from ..core.traits import FREEZES_ITEMS, REVEAL_FLAG, SCORES
 from ..persistence.models import Idea, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import get_idea, get_stage, require_active
 from . import plans
@@ -41,18 +41,12 @@ def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> 
     return stage
 
 
-def _having(trait: str) -> set[str]:
-    """The kinds of step with `trait`, as the registry declares them now."""
-    return {kind for kind, traits in activities.traits_by_kind().items() if trait in traits}
-
-
 def reveal_results(db: Session, *, workshop: Workshop, stage_id: int) -> Stage:
     """Show the room what the stage's current step has gathered (idempotent): a private
     brainstorm's ideas, or a scoring step's totals and standings. Once the vote step is
     reached, it also shows release 1's dot totals (`revealed`)."""
     require_active(workshop)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
-    kinds = common.kinds(stage)
     kind = common.current_kind(stage)
     index = stage.step_index
     if steps.is_private_step(stage.steps, index):
@@ -61,13 +55,13 @@ def reveal_results(db: Session, *, workshop: Workshop, stage_id: int) -> Stage:
             db.add(stage)
             db.commit()
         return stage
-    if not any(steps.has_reached(kinds, index, k) for k in scoring.scoring_kinds()):
+    if not common.has_reached(stage, SCORES):
         raise DomainError("wrong_phase", "There are no results to reveal before voting starts.")
     changed = False
     # Release 1's flag shows the dot totals: set it only once the step it also reveals (the
     # vote) is reached, so revealing an earlier step (ratings, say) does not show a later
     # vote's live dots.
-    if not stage.revealed and steps.has_reached_any(kinds, index, _having(REVEAL_FLAG)):
+    if not stage.revealed and common.has_reached(stage, REVEAL_FLAG):
         stage.revealed = True
         changed = True
     if kind in scoring.scoring_kinds() and index not in stage.reveals:
@@ -89,8 +83,7 @@ def hide_idea(db: Session, *, workshop: Workshop, idea_id: int, hidden: bool = T
     require_active(workshop)
     idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
-    frozen = _having(FREEZES_ITEMS)
-    if stage.decided or steps.has_reached_any(common.kinds(stage), stage.step_index, frozen):
+    if stage.decided or common.has_reached(stage, FREEZES_ITEMS):
         raise DomainError(
             "wrong_phase", "Ideas can be hidden until the stage is ranked or decided, not after."
         )
