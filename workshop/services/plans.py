@@ -72,8 +72,7 @@ def assemble(
     # Links count only to items selected now: a goal dropped when its stage was decided
     # again is not served by anything in the plan.
     current = {i for stage in every_stage if stage.decided for i in stage.selected}
-    aligning = {kind for kind, traits in activities.traits_by_kind().items() if ALIGNS in traits}
-    links_items = any(aligning & set(common.kinds(stage)) for stage in every_stage)
+    links_items = any(common.first_with(stage, ALIGNS) is not None for stage in every_stage)
     for stage in every_stage:
         assert stage.id is not None
         ideas = {idea.id: idea for idea in visible_ideas(db, stage.id) if idea.id is not None}
