@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import mypy.api
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -230,6 +231,46 @@ def test_an_unknown_setting_on_a_poll_step_is_refused(app: Flask, client: FlaskC
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_setting"
     room.close()
+
+
+PROBE = """
+from sqlmodel import Session
+
+from tests.plugins.poll import PollPickPayload
+from workshop.activities.base import EventSpec, Outcome
+from workshop.core.payloads import StagePayload
+from workshop.persistence.models import Participant
+
+
+def right(db: Session, participant: Participant, payload: PollPickPayload) -> Outcome:
+    raise NotImplementedError
+
+
+def wrong(db: Session, participant: Participant, payload: StagePayload) -> Outcome:
+    raise NotImplementedError
+
+
+FINE = EventSpec("poll:pick", PollPickPayload, ("participant",), right, "typed right")
+REFUSED = EventSpec("poll:pick", PollPickPayload, ("participant",), wrong, "typed wrong")
+"""
+
+
+def test_mypy_checks_a_handler_against_the_payload_it_is_declared_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EventSpec is generic in its payload: a plug-in's handler typed for another payload is a
+    type error at its declaration (the actor stays Any: roles are checked at run time)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    monkeypatch.chdir(ROOT)
+    out, err, status = mypy.api.run([str(probe), "--config-file", str(ROOT / "pyproject.toml")])
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    refused = next(n for n, line in enumerate(PROBE.splitlines(), 1) if "REFUSED" in line)
+    assert status == 1, out + err
+    assert len(errors) == 1, out
+    # (mypy's cache may name the probe by an earlier run's folder: compare from its name on)
+    assert f'probe.py:{refused}: error: Argument 4 to "EventSpec"' in errors[0], out
+    assert errors[0].endswith("[arg-type]")
 
 
 # --------------------------------------------------------------------------- picking
