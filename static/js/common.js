@@ -181,22 +181,24 @@ export function ideaText(stage, id) {
   return idea ? idea.text : "(hidden idea)";
 }
 
-// A tally's counts: every kind's stage-wide counters (its `progress_counts`), and the sums every
-// tally may carry (visible ideas, dots placed, points given).
-const TALLY_COUNTS = [...new Set([...KINDS.flatMap((entry) => entry.progress_counts), "ideas", "dots", "points"])];
+// A tally's counts: every kind's stage-wide counters (its `progress_counts`) and the stage's
+// visible ideas. What else a kind's tally carries (its sums, its per-idea totals) its module
+// takes over in its own `applyTally`.
+const TALLY_COUNTS = [...new Set([...KINDS.flatMap((entry) => entry.progress_counts), "ideas"])];
 // The per-idea figures a step's standings carry and the ideas take over (its `item_figures`).
 const DECISION_KEYS = [...new Set(KINDS.flatMap((entry) => entry.item_figures))];
 
 /**
- * Apply a live `tally` to the stage it is about: the running counts, dots and points per idea,
- * and the step's standings (`decision`) with their per-idea figures.
+ * Apply a live `tally` to the stage it is about: the running counts, what each kind's module
+ * takes from it (`applyTally(stage, tally)` of every module in `modules`, the shell's registry:
+ * every kind adds to every tally), and the step's standings (`decision`) with their per-idea
+ * figures.
  */
-export function applyTally(stage, tally) {
+export function applyTally(stage, tally, modules = []) {
   const progress = { ...stage.progress };
   for (const name of TALLY_COUNTS) if (tally[name] !== undefined) progress[name] = tally[name];
   stage.progress = progress;
-  if (tally.totals) for (const idea of stage.ideas) idea.votes = tally.totals[String(idea.id)] ?? 0;
-  if (tally.point_totals) for (const idea of stage.ideas) idea.points = tally.point_totals[String(idea.id)] ?? 0;
+  for (const module of modules) if (module.applyTally) module.applyTally(stage, tally);
   if (tally.decision) {
     stage.decision = tally.decision;
     const byId = new Map(tally.decision.items.map((item) => [item.idea_id, item]));

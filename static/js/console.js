@@ -11,7 +11,7 @@ import {
   announce, applyTally, call, captureFocus, connect, currentStage, declarationOf, el, facilitatorKey, fill, hasTrait, metric, plural,
   randomId, restoreFocus, stageById, store, toast,
 } from "./common.js";
-import { REGISTRY, activityFor, phaseLabel } from "./activities/index.js";
+import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
 import { openAgendaEditor } from "./agenda-editor.js";
 import { buildingOn, natureBadge } from "./items.js";
 import { keyedButtons } from "./plan-files.js";
@@ -115,9 +115,8 @@ socket.on("tally", (tally) => {
   if (!state) return;
   const stage = stageById(state, tally.stage_id);
   if (stage) {
-    applyTally(stage, tally);
+    applyTally(stage, tally, Object.values(REGISTRY));
   }
-  if (stage && tally.link_proposals) stage.link_proposals = tally.link_proposals;
   renderPanel();
 });
 socket.on("workshop:finished", () => toast("The workshop is finished; the plan is ready."));
@@ -616,13 +615,15 @@ function renderPanel() {
   const metrics = el("div", { class: "metrics" },
     metric(visible.length, "ideas"),
     metric(state.workshop.participant_count, "joined"),
-    (activity && activity.metrics ? activity.metrics(ctx) : []).map(([value, label]) => metric(value, label)),
+    drawView(activity, "metrics", ctx, () => []).map(([value, label]) => metric(value, label)),
   );
   // A stage that has not opened lists its preloaded items with the module that lists items.
   const lister = Object.values(REGISTRY).find((module) => module.listsItems);
+  const broken = () => el("p", { class: "notice error" }, "This step's screen did not load; see the browser console.");
   let body;
-  if (activity) body = activity.console(ctx);
-  else if (stage.ideas.length && lister) body = lister.console(ctx);
+  if (activity) body = drawView(activity, "console", ctx, broken);
+  else if (stage.phase !== "pending") body = broken();
+  else if (stage.ideas.length && lister) body = drawView(lister, "console", ctx, broken);
   else body = el("p", { class: "muted" }, "Not started yet. You can add items before it opens.");
 
   const focused = captureFocus();

@@ -10,7 +10,7 @@ import {
   restoreFocus, resultsList, store, toast,
 } from "./common.js";
 import { tokenLinks } from "./plan-files.js";
-import { REGISTRY, activityFor, phaseLabel } from "./activities/index.js";
+import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
 import { buildingOn, itemCard, natureBadge } from "./items.js";
 
 const app = document.getElementById("app");
@@ -449,9 +449,8 @@ function renderStage() {
       stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
       buildingOn(state, stage),
     );
-    fill(node, head, activity
-      ? activity.phone(ctx)
-      : el("p", { class: "card" }, "This step happens on the room's screen. Follow the facilitator."));
+    fill(node, head, drawView(activity, "phone", ctx,
+      () => el("p", { class: "card" }, "This step happens on the room's screen. Follow the facilitator.")));
   }
   if (moved) {
     // A new step: its instruction is the first thing seen (and, focused, the first thing heard:

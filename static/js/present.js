@@ -6,7 +6,7 @@
 
 import { announce, applyTally, call, connect, currentStage, el, facilitatorKey, fill, stageById } from "./common.js";
 import { keyedButtons } from "./plan-files.js";
-import { activityFor, phaseLabel } from "./activities/index.js";
+import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
 import { stepRevealed } from "./activities/decision.js";
 import { buildingOn, natureBadge, wording } from "./items.js";
 
@@ -333,7 +333,7 @@ if (socket) {
   socket.on("tally", (payload) => {
     if (!state) return;
     const stage = stageById(state, payload.stage_id);
-    if (stage) applyTally(stage, payload);
+    if (stage) applyTally(stage, payload, Object.values(REGISTRY));
     renderMain();
   });
 }
@@ -431,7 +431,7 @@ function renderMain() {
       el("h1", {}, stage.title, " ", natureBadge(stage.key)),
       stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
       buildingOn(state, stage, { compact: true }),
-      activity ? activity.projector(context(stage)) : null,
+      drawView(activity, "projector", context(stage), () => null),
     );
   }
   fitScreen();

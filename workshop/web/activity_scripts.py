@@ -21,14 +21,24 @@ KINDS_MODULE = "js/activities/kinds.js"
 MODULES = "js/activities/"
 
 
-_made: tuple[tuple[tuple[str, int], ...], bytes] | None = None
+_made: tuple[tuple[tuple[str, activities.Activity], ...], bytes] | None = None
+"""The registry's (kind, activity) pairs when kinds.js was last made, and its text. Holding the
+activities themselves (not their ids, which the interpreter reuses once an object is gone)
+means a replaced or re-registered activity is always a different object."""
 
 
 def kinds_module() -> bytes:
     """The text of `kinds.js`, made again when the registry changed since it was last made."""
     global _made
-    registry = tuple((kind, id(activity)) for kind, activity in activities.REGISTRY.items())
-    if _made is None or _made[0] != registry:
+    registry = tuple(activities.REGISTRY.items())
+    if (
+        _made is None
+        or len(_made[0]) != len(registry)
+        or any(
+            kind != was_kind or activity is not was
+            for (kind, activity), (was_kind, was) in zip(registry, _made[0], strict=True)
+        )
+    ):
         _made = (registry, _kinds_text())
     return _made[1]
 

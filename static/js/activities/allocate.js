@@ -145,6 +145,11 @@ export default {
   // A stage this step decides shows each result's bar by its points (done.js).
   resultBar: (r) => ({ value: r.points ?? 0, text: plural(r.points ?? 0, "point", "points") }),
   resultText: (r) => plural(r.points ?? 0, "point", "points"),
+  // A tally of a stage with this step carries the points given and, where seen, per idea.
+  applyTally: (stage, tally) => {
+    if (tally.points !== undefined) stage.progress.points = tally.points;
+    if (tally.point_totals) for (const idea of stage.ideas) idea.points = tally.point_totals[String(idea.id)] ?? 0;
+  },
   how: () => "by points",
   countName: "By points",
   progress: { count: "allocators", word: "allocated" },

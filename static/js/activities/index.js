@@ -39,6 +39,10 @@
 //   placesDots  optional, true for the step whose entries are the ideas' dots (`idea.votes`,
 //               `r.votes`): results show dots when the stage has it, and a ranking shows
 //               them beside its points
+//   applyTally(stage, tally)  optional: take what this kind adds to a live `tally` (its
+//               `tally()` in Python) onto the stage: sums into `stage.progress`, per-idea totals
+//               onto the ideas (vote: dots; allocate: points; link: proposals). Every module's
+//               runs on every tally (common.js applyTally), after the declared counters
 //   listsItems  optional, true for the module whose console view also lists the items of a
 //               stage that has not opened (brainstorm: what the facilitator preloaded)
 //   phone(ctx), console(ctx), projector(ctx)
@@ -87,13 +91,28 @@
 
 import { KINDS } from "./kinds.js";
 
-/** A kind's module, or null when it failed to load: the page still draws the other kinds. */
+/** How long a page waits for a kind's module before it draws without it: a stalled request,
+ * or a module that imports this one (which would wait on itself), cannot hold every page. */
+const LOAD_TIMEOUT_MS = 15000;
+
+/** A kind's module, or null when it failed to load in time: the page still draws the others. */
 async function load(entry) {
+  const LATE = Symbol("late");
+  let timer = null;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(LATE), LOAD_TIMEOUT_MS); });
   try {
-    return (await import(entry.script)).default;
+    const loaded = await Promise.race([import(entry.script), late]);
+    if (loaded === LATE) {
+      console.error(`The module of ${entry.kind} did not load within ${LOAD_TIMEOUT_MS / 1000} s`);
+      return null;
+    }
+    if (!loaded.default) console.error(`The module of ${entry.kind} has no default export`);
+    return loaded.default || null;
   } catch (error) {
     console.error(`The module of ${entry.kind} did not load`, error);
     return null;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -110,6 +129,20 @@ export function phaseLabel(phase) {
   if (REGISTRY[phase]) return REGISTRY[phase].label;
   const entry = KINDS.find((k) => k.kind === phase);
   return entry ? entry.label : phase;
+}
+
+/**
+ * A module's `view` ("phone", "console" or "projector") for `ctx`, or `fallback()` when there
+ * is no module or its view throws: one kind's mistake never blanks the page.
+ */
+export function drawView(activity, view, ctx, fallback) {
+  if (!activity || typeof activity[view] !== "function") return fallback();
+  try {
+    return activity[view](ctx);
+  } catch (error) {
+    console.error(`The ${view} view of ${activity.kind} failed`, error);
+    return fallback();
+  }
 }
 
 /** The module drawing a phase, or null (pending, or a kind this page does not know). */

@@ -199,6 +199,10 @@ function projectorView(ctx) {
 
 export default {
   kind: "link",
+  // The console's tally of a stage with this step carries the proposals made so far.
+  applyTally: (stage, tally) => {
+    if (tally.link_proposals) stage.link_proposals = tally.link_proposals;
+  },
   label: "Link",
   headline: "What does each item serve?",
   start: "start linking",

@@ -156,6 +156,11 @@ export default {
   resultBar: (r) => ({ value: r.votes, text: plural(r.votes, "dot", "dots") }),
   // Its entries are the ideas' dots: results show them whenever the stage has a dot vote.
   placesDots: true,
+  // Every tally carries the dots placed and, where seen, the dots per idea.
+  applyTally: (stage, tally) => {
+    if (tally.dots !== undefined) stage.progress.dots = tally.dots;
+    if (tally.totals) for (const idea of stage.ideas) idea.votes = tally.totals[String(idea.id)] ?? 0;
+  },
   resultText: (r) => plural(r.votes, "dot", "dots"),
   how: () => "by dots",
   countName: "By dots",
