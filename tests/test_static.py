@@ -297,3 +297,20 @@ def test_no_kind_module_imports_the_registry_or_another_kind() -> None:
         assert "index.js" not in imported, kind
         others = {f"{other}.js" for other in activities.REGISTRY if other != kind}
         assert not imported & others, (kind, imported & others)
+
+
+def test_pages_preload_the_kinds_their_modules_and_what_those_import(client: FlaskClient) -> None:
+    """No waterfall on a phone: kinds.js, every kind's module and the shared modules they
+    import (however deep) are all asked for by the page itself."""
+    page = client.get(f"/j/{create_workshop(client)['code']}").get_data(as_text=True)
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', page)
+    assert preloaded[0] == "/static/js/activities/kinds.js"
+    expected = {f"/static/js/activities/{kind}.js" for kind in activities.REGISTRY}
+    for url in sorted(expected):  # the built-in modules' own imports
+        if (ROOT / url[1:]).exists():
+            source = (ROOT / url[1:]).read_text()
+            expected |= {urljoin(url, spec) for spec in module_imports(source)}
+    assert "/static/js/activities/decision.js" in preloaded
+    assert "/static/js/chart.js" in preloaded  # imported by a module a kind module imports
+    assert set(preloaded) >= expected - {"/static/js/activities/kinds.js"}
+    assert len(preloaded) == len(set(preloaded))

@@ -55,7 +55,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Gzipped, with ETags: a phone's first load stays small. The list of kinds (kinds.js) is made
     # from the activities' declarations, and a plug-in's module is served beside the built-ins'.
     static_files.init_app(app, activity_scripts.overlay)
-    app.context_processor(lambda: {"activity_preloads": activity_scripts.preload_paths})
+    folder = app.static_folder or ""
+    app.context_processor(
+        lambda: {"activity_preloads": lambda: activity_scripts.preload_paths(folder)}
+    )
     # Read and validate the built-in agenda templates now: a broken file stops the start-up.
     from .services.agenda import built_in_templates
 

@@ -11,8 +11,14 @@ URL as a built-in's, so the front end loads every kind alike.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import posixpath
+import re
 from pathlib import Path
+
+from werkzeug.security import safe_join
 
 from .. import activities
 
@@ -67,8 +73,46 @@ def overlay(filename: str) -> bytes | Path | None:
     return None
 
 
-def preload_paths() -> list[str]:
-    """The static paths a page that draws steps preloads: `kinds.js`, then every kind's module
-    (so a phone fetches them at once instead of one after the other), where kinds.js says
-    each is (`/static/js/activities/<kind>.js`)."""
-    return [KINDS_MODULE, *(f"{MODULES}{kind}.js" for kind in activities.REGISTRY)]
+STATIC_IMPORT = re.compile(
+    r"""(?:^|[;\s])(?:import\s*(?:[\w*{}\s,$]+?\s*from\s*)?|export\s*[\w*{}\s,$]+?\s*from\s*)"""
+    r"""["']([^"']+)["']"""
+)
+"""A module's static `import … from "x"` / `import "x"` / `export … from "x"` specifiers."""
+
+
+@functools.lru_cache(maxsize=256)
+def _imports(path: str, version: tuple[int, int]) -> tuple[str, ...]:
+    """The specifiers one version of a module file imports statically (read once per version)."""
+    del version  # part of the cache key only
+    source = Path(path).read_text(encoding="utf-8")
+    return tuple(STATIC_IMPORT.findall(source))
+
+
+def _file_of(folder: str, name: str) -> str | None:
+    """Where the static route finds `name`: a plug-in's script, or the folder's file."""
+    found = overlay(name) if name != KINDS_MODULE else None
+    path = str(found) if isinstance(found, Path) else safe_join(folder, name)
+    return path if path is not None and os.path.isfile(path) else None
+
+
+def preload_paths(folder: str) -> list[str]:
+    """The static paths a page that draws steps preloads: `kinds.js`, every kind's module (where
+    kinds.js says it is, `/static/js/activities/<kind>.js`) and the shared modules those import,
+    however deep, so a phone fetches them all at once instead of one import after another."""
+    order = [KINDS_MODULE]
+    queue = [f"{MODULES}{kind}.js" for kind in activities.REGISTRY]
+    while queue:
+        name = queue.pop(0)
+        path = _file_of(folder, name) if name not in order else None
+        if path is None:
+            continue
+        order.append(name)
+        stat = os.stat(path)
+        for spec in _imports(path, (stat.st_size, stat.st_mtime_ns)):
+            if spec.startswith("/static/"):
+                queue.append(spec.removeprefix("/static/"))
+            elif spec.startswith("."):
+                joined = posixpath.normpath(posixpath.join(posixpath.dirname(name), spec))
+                if not joined.startswith(".."):
+                    queue.append(joined)
+    return order
