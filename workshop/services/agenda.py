@@ -6,6 +6,7 @@ import functools
 import re
 import secrets
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 from .. import activities
 from ..core import agenda
 from ..core.errors import DomainError
+from ..core.traits import DECIDES, FEEDS_SHORTLIST, SHORTLISTS
 from ..persistence import counters
 from ..persistence.models import AgendaTemplate, Idea, Stage, Workshop
 from ..persistence.queries import list_stages, require_active
@@ -117,6 +119,38 @@ def get_template(db: Session, template_id: str) -> dict[str, Any]:
     if row is None:
         raise DomainError("unknown_template", f"There is no agenda template {template_id!r}.")
     return _saved_json(row)
+
+
+def stage_presets(
+    templates: list[dict[str, Any]], traits: Mapping[str, frozenset[str]] | None = None
+) -> dict[str, Any]:
+    """What a new stage starts with in the agenda editor, from the built-in templates (so the
+    editor keeps no copy of them): each level as the built-in template with the most stages has
+    it (title, prompt with `{org}` and `{horizon}`, steps with their settings), and for a custom
+    stage the steps of the first built-in stage that scores its ideas and decides without
+    ranking a shortlist (a brainstorm, a dot vote and the results). Kinds are told apart by
+    their `traits` (kind -> traits; the registry's by default)."""
+    built = [t for t in templates if t["built_in"]]
+    if not built:
+        return {"levels": [], "custom": {"steps": []}}
+    fullest = max(built, key=lambda t: len(t["stages"]))  # the first of the longest
+    levels = [
+        {"key": s["key"], "title": s["title"], "prompt": s["prompt"], "steps": s["steps"]}
+        for s in fullest["stages"]
+    ]
+    known = activities.traits_by_kind() if traits is None else traits
+
+    def has(stage: dict[str, Any], trait: str) -> bool:
+        return any(trait in known.get(step["kind"], frozenset()) for step in stage["steps"])
+
+    plain = [
+        s
+        for t in built
+        for s in t["stages"]
+        if has(s, FEEDS_SHORTLIST) and has(s, DECIDES) and not has(s, SHORTLISTS)
+    ]
+    custom = plain[0] if plain else fullest["stages"][0]
+    return {"levels": levels, "custom": {"steps": custom["steps"]}}
 
 
 def template_summary(template: dict[str, Any]) -> dict[str, Any]:
