@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from workshop import activities
 from workshop.activities.base import Activity, EventSpec, Outcome
 from workshop.core.payloads import Payload
 from workshop.persistence.db import get_engine
+from workshop.realtime import events
 
 # A few TALLY_INTERVALs (0.05 s in tests): long enough for any coalesced broadcast to arrive.
 SETTLE = 0.2
@@ -1306,7 +1308,7 @@ def _on_echo(db: Session, participant: Any, payload: EchoPayload) -> Outcome:
 class Echo(Activity):
     """A kind registered after the app was built, as a test or a late plug-in would."""
 
-    kind = "echo-test"
+    kind = "echo_test"
     label = "Echo"
     description = "Answers what it is sent."
     events = (EventSpec("echo:ping", EchoPayload, ("participant",), _on_echo, "Echo n."),)
@@ -1327,3 +1329,23 @@ def test_an_activity_registered_after_start_up_answers_its_events(room: Room) ->
     finally:
         activities.unregister(Echo.kind)
     assert error_code(phone.sock, "echo:ping", {"n": 1}) == "unknown_event"
+
+
+class Hijack(Activity):
+    """A kind that declares an event the app answers itself."""
+
+    kind = "hijack_test"
+    label = "Hijack"
+    description = "Declares results:reveal."
+    events = (EventSpec("results:reveal", EchoPayload, ("participant",), _on_echo, "No."),)
+
+
+def test_an_event_the_app_answers_itself_is_refused_at_registration() -> None:
+    activities.register(Hijack())
+    try:
+        message = "'hijack_test' declares the event 'results:reveal', which the app answers"
+        with pytest.raises(ValueError, match=re.escape(message)):
+            events.register_activity_events()
+    finally:
+        activities.unregister(Hijack.kind)
+    events.register_activity_events()  # the registry as it was is fine again

@@ -54,6 +54,8 @@ Ack = dict[str, Any]
 
 # Every event a client may send, for the docs test.
 CLIENT_EVENTS: list[str] = []
+CORE_EVENTS: list[str] = []
+"""The events this module answers itself (join, stage:phase, ...): no activity may declare one."""
 SERVER_EVENTS = [
     "state",
     "idea:added",
@@ -138,6 +140,7 @@ def client_event(
             return _answer(name, run)
 
         CLIENT_EVENTS.append(name)
+        CORE_EVENTS.append(name)
         socketio.on_event(name, wrapper)
         return wrapper
 
@@ -221,7 +224,11 @@ def _activity_event(name: str) -> AnyEventSpec:
     for _activity, spec in activities.events():
         if spec.name == name:
             return spec
-    raise DomainError("unknown_event", f"There is no event {name!r}.")
+    raise _unknown(name)
+
+
+def _unknown(name: str) -> DomainError:
+    return DomainError("unknown_event", f"There is no event {name!r}.")
 
 
 def _run_activity_event(name: str, raw: Any) -> Ack:
@@ -248,24 +255,40 @@ def _register(name: str, summary: str) -> None:
     socketio.on_event(name, handler)
 
 
+def _declared_events() -> dict[str, AnyEventSpec]:
+    """Every activity event by name; a name the app answers itself is refused (ValueError), so
+    no handler is silently shadowed (`activities.register` refuses a name another kind has)."""
+    declared: dict[str, AnyEventSpec] = {}
+    for activity, spec in activities.events():
+        if spec.name in CORE_EVENTS:
+            raise ValueError(
+                f"Activity {activity.kind!r} declares the event {spec.name!r}, which the app "
+                "answers itself; give it a name of its own."
+            )
+        declared[spec.name] = spec
+    return declared
+
+
 def register_activity_events() -> None:
     """Register every activity event that has no handler yet (an activity registered since the
     last call); `create_app` calls it, so a plug-in registered before the app is built gets its
-    named handler like the built-in kinds. Events of a kind registered later still reach it
-    through the catch-all below."""
-    for _activity, spec in activities.events():
-        if spec.name not in CLIENT_EVENTS:
-            _register(spec.name, spec.summary)
+    named handler like the built-in kinds, and a name the app answers itself is refused here
+    (ValueError). Events of a kind registered later still reach it through the catch-all,
+    `on_other_event`."""
+    for name, spec in _declared_events().items():
+        if name not in CLIENT_EVENTS:
+            _register(name, spec.summary)
 
 
 def on_other_event(name: str, *args: Any) -> Ack:
     """Any event without a handler of its own: an activity's event when a kind registered after
-    start-up declares it, else unknown_event."""
+    start-up declares it, else unknown_event (answered without touching the database)."""
+    if not any(spec.name == name for _activity, spec in activities.events()):
+        return {"ok": False, "error": _unknown(name).as_payload()}
     return _answer(name, lambda: _run_activity_event(name, args[0] if args else None))
 
 
 socketio.on_event("*", on_other_event)
-register_activity_events()
 
 
 # --------------------------------------------------------------------------- facilitator
@@ -327,3 +350,7 @@ def on_workshop_finish(_payload: EmptyPayload, workshop: Workshop) -> Ack:
         emit_to_workshop("workshop:finished", {"plan": links}, workshop.id)
         broadcast_state(db, workshop)
     return {"plan": links}
+
+
+# Last, so the core's own events are known: an activity may not take one of their names.
+register_activity_events()
