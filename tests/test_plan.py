@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from workshop.activities import REGISTRY
+from workshop.core.traits import DECIDES
 from workshop.plan import (
     PlanDocument,
     PlanItem,
@@ -461,8 +462,17 @@ def decision_notes(
     texts: dict[int, str],
     rounds: list[dict[str, Any]] | tuple[()] = (),
 ) -> tuple[str, ...]:
-    """The notes as the plan writes them, with the registry's kinds' words."""
-    return plan_notes.decision_notes(steps, decision, texts, rounds, kinds=REGISTRY)
+    """The notes as the plan writes them, with the registry's kinds' words and the selection
+    of the step that decides."""
+    select = next(
+        (
+            REGISTRY[step["kind"]].picks(step["settings"])
+            for step in steps
+            if DECIDES in REGISTRY[step["kind"]].traits
+        ),
+        0,
+    )
+    return plan_notes.decision_notes(steps, decision, texts, rounds, kinds=REGISTRY, select=select)
 
 
 RANK_STEPS = [
@@ -598,7 +608,7 @@ def test_the_notes_take_every_words_from_the_kinds_declarations() -> None:
         {"idea_id": 2, "rank": 2, "round1": {"rank": 1}, "moved": -1},
     ]
     decision = {"kind": "hands", "method": "totals", "round": 2, "voters": 1, "items": items}
-    notes = plan_notes.decision_notes(steps, decision, TEXTS, kinds={"hands": Tally()})
+    notes = plan_notes.decision_notes(steps, decision, TEXTS, kinds={"hands": Tally()}, select=0)
     assert notes[:3] == (
         "Show of hands: one hand each, 2 rounds.",
         "Decided by the hands of 1 participant.",

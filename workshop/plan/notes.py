@@ -11,8 +11,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 METHOD_NAMES = {"borda": "Borda", "schulze": "Schulze", "copeland": "Copeland"}
-SELECT_COUNT = "select_count"
-"""The setting of the step that decides a stage: how many items it selects (0: all)."""
 
 
 class StepNotes(Protocol):
@@ -118,15 +116,16 @@ def decision_notes(
     rounds: Sequence[Mapping[str, Any]] = (),
     *,
     kinds: Mapping[str, StepNotes],
+    select: int,
 ) -> tuple[str, ...]:
     """How a stage was decided, in plain sentences for the plan's appendix: the method and its
     settings, the shortlist, tie-breaks, rounds and what moved, agreement and robustness.
     `rounds` are the final standings of the stage's other steps that had two rounds; `kinds`
-    says what each kind of step writes (its method notes come in the order of `kinds`)."""
+    says what each kind of step writes (its method notes come in the order of `kinds`);
+    `select` is how many items the deciding step selects (0: every item)."""
     agenda = [str(step["kind"]) for step in steps]
     settings = {str(step["kind"]): dict(step.get("settings", {})) for step in steps}
     notes: list[str] = []
-    select = next((int(s[SELECT_COUNT]) for s in settings.values() if SELECT_COUNT in s), 0)
     if decision is None:
         notes.append("Every item was kept, in the order it was written.")
         return tuple(notes)
