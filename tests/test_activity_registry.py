@@ -10,7 +10,7 @@ import pytest
 
 from workshop import activities
 from workshop.activities import base, registry
-from workshop.activities.base import DECIDES, SCORES, TRAITS, Activity
+from workshop.activities.base import DECIDES, SCORES, SHORTLISTS, TRAITS, Activity
 from workshop.core.payloads import Payload
 from workshop.persistence.models import Entry
 
@@ -76,6 +76,7 @@ def test_an_activity_without_a_kind_is_refused() -> None:
 def test_entry_points_are_registered(monkeypatch: pytest.MonkeyPatch, restored: None) -> None:
     class Point:
         name = "sample"
+        value = "sample_plugin:Sample"
 
         def load(self) -> Any:
             return Sample
@@ -95,6 +96,7 @@ def test_an_entry_point_that_is_not_an_activity_is_refused(
 ) -> None:
     class Point:
         name = "broken"
+        value = "broken_plugin:Broken"
 
         def load(self) -> Any:
             return object()
@@ -166,3 +168,84 @@ def test_tables_by_stage_has_the_entries_table_once(restored: None) -> None:
     tables = activities.tables_by_stage()
     assert tables.count(Entry) == 1
     assert tables[0] is Entry
+
+
+def test_an_entry_point_that_fails_to_import_is_named(
+    monkeypatch: pytest.MonkeyPatch, restored: None
+) -> None:
+    class Point:
+        name = "missing"
+        value = "missing_plugin:Missing"
+
+        def load(self) -> Any:
+            raise ModuleNotFoundError("No module named 'missing_plugin'")
+
+    monkeypatch.setattr(activities, "entry_points", lambda *, group: [Point()])
+    with pytest.raises(ImportError, match="'missing' \\(missing_plugin:Missing\\)"):
+        activities.discover()
+
+
+def _kind(name: str, **declared: Any) -> Activity:
+    """An activity of kind `name` with these declarations."""
+    cls = type(
+        "Declared",
+        (Activity,),
+        {"kind": name, "label": name, "description": "", "__module__": "plugins.declared"},
+    )
+    for key, value in declared.items():
+        setattr(cls, key, value)
+    activity: Activity = cls()
+    return activity
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["", "Vote", "2nd", "with-dash", "with space", "a" * 41, "../up", "poll.js"],
+)
+def test_a_kind_must_be_a_plain_lower_case_name(kind: str, restored: None) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        activities.register(_kind(kind))
+    assert kind not in activities.REGISTRY
+
+
+@pytest.mark.parametrize("kind", ["kinds", "index", "decision", "ideas", "themes"])
+def test_a_kind_may_not_hide_a_shared_front_end_module(kind: str, restored: None) -> None:
+    """kinds.js is generated, index.js is the registry; the others exist in
+    static/js/activities/ and are not kind modules."""
+    with pytest.raises(ValueError, match="module"):
+        activities.register(_kind(kind))
+    assert kind not in activities.REGISTRY
+
+
+def test_a_plug_in_may_replace_a_registered_kind(restored: None) -> None:
+    vote = activities.get("vote")
+    replacement = _kind("vote", position=vote.position, me_keys=vote.me_keys)
+    activities.register(replacement)
+    assert activities.get("vote") is replacement
+
+
+@pytest.mark.parametrize("key", ["id", "ideas", "merged_ideas", "votes", "rankings"])
+def test_me_keys_may_not_collide(key: str, restored: None) -> None:
+    with pytest.raises(ValueError, match=f"`me` key '{key}'"):
+        activities.register(_kind("sample", me_keys=(key,)))
+
+
+@pytest.mark.parametrize("key", ["phase", "ideas", "decision", "voters", "linkers"])
+def test_progress_counts_may_not_collide(key: str, restored: None) -> None:
+    with pytest.raises(ValueError, match=f"tally count '{key}'"):
+        activities.register(_kind("sample", progress_counts=(key,)))
+
+
+def test_event_names_may_not_collide(restored: None) -> None:
+    taken = activities.get("vote").events[0]
+    with pytest.raises(ValueError, match=f"event '{taken.name}'"):
+        activities.register(_kind("sample", events=(taken,)))
+
+
+def test_the_deciding_and_shortlisting_steps_say_how_many_they_keep() -> None:
+    deciding = activities.get(registry.with_trait(DECIDES)[0])
+    assert deciding.picks(deciding.settings().model_dump()) == 1
+    assert deciding.picks({"select_count": 0}) == 0
+    shortlisting = activities.get(registry.with_trait(SHORTLISTS)[0])
+    assert shortlisting.picks({"shortlist_size": 7}) == 7
+    assert Activity().picks({}) == 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import pkgutil
 from collections.abc import Mapping
 from importlib.metadata import entry_points
@@ -30,6 +31,7 @@ from .base import Activity, EventSpec
 from .registry import REGISTRY, get, register, traits_by_kind, unregister
 
 ENTRY_POINT_GROUP = "strategy_workshop.activities"
+log = logging.getLogger(__name__)
 
 
 def _activities_of(module: Any) -> list[type[Activity]]:
@@ -52,15 +54,25 @@ def discover() -> None:
         for cls in _activities_of(module):
             register(cls)
     for point in entry_points(group=ENTRY_POINT_GROUP):
-        loaded = point.load()
+        where = f"Entry point {point.name!r} ({point.value}) of {ENTRY_POINT_GROUP}"
+        try:
+            loaded = point.load()
+        except Exception as exc:
+            raise ImportError(f"{where} could not be loaded: {exc}") from exc
         if not isinstance(loaded, Activity) and not (
             isinstance(loaded, type) and issubclass(loaded, Activity)
         ):
-            raise TypeError(
-                f"Entry point {point.name!r} of {ENTRY_POINT_GROUP} is {loaded!r}, "
-                "not an Activity subclass or instance."
+            raise TypeError(f"{where} is {loaded!r}, not an Activity subclass or instance.")
+        kind = getattr(loaded, "kind", None)
+        replaced = REGISTRY.get(kind) if isinstance(kind, str) else None
+        try:
+            register(loaded)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{where}: {exc}") from exc
+        if replaced is not None:
+            log.warning(
+                "%s replaces the %r activity of %s.", where, kind, type(replaced).__module__
             )
-        register(loaded)
 
 
 discover()

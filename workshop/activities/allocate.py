@@ -23,13 +23,10 @@ from . import amounts, common, scoring
 from .base import (
     FEEDS_SHORTLIST,
     SCORES,
-    Audience,
     EventSpec,
     Outcome,
-    StageSlice,
     StepSettings,
     Tally,
-    WorkshopData,
 )
 
 KIND = "allocate"
@@ -132,49 +129,10 @@ class Allocate(amounts.AmountsActivity):
     amounts = AMOUNTS
     budget_setting = "budget"
     cap_setting = "per_item_cap"
-    standings_key = "points"
+    item_key = "points"
+    totals_key = "point_totals"
     me_keys = ("allocations",)
     left_key = "points_left"
-
-    def stage_slice(
-        self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
-    ) -> StageSlice:
-        assert stage.id is not None
-        points = data.counted.get(stage.id, {}).get("points", {})
-        visible = data.visible_ids(stage.id)
-        index = common.step_index_of(stage, KIND)
-        see = audience == "facilitator" or scoring.is_revealed(stage, index)
-        return StageSlice(
-            keys={
-                "budget": settings["budget"],
-                "per_item_cap": settings["per_item_cap"],
-            },
-            progress={
-                "allocators": data.count(stage.id, "allocators"),
-                "points": sum(points.get(i, 0) for i in visible),
-            },
-            per_idea={i: {"points": points.get(i, 0)} for i in visible} if see else {},
-        )
-
-    def tally(
-        self,
-        db: Session,
-        stage: Stage,
-        *,
-        visible: list[int],
-        counted: Mapping[str, Mapping[int, int]],
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """On a stage with an allocate step: the points given, and per idea (the projector's
-        once the step is revealed)."""
-        if KIND not in common.kinds(stage):
-            return {}, {}
-        points = counted.get("points", {})
-        console: dict[str, Any] = {"points": sum(points.get(i, 0) for i in visible)}
-        projector = dict(console)
-        console["point_totals"] = {str(i): points.get(i, 0) for i in visible}
-        if scoring.is_revealed(stage, common.step_index_of(stage, KIND)):
-            projector["point_totals"] = console["point_totals"]
-        return console, projector
 
     def method_note(self, settings: Mapping[str, Any]) -> str | None:
         return (

@@ -19,8 +19,8 @@ from sqlmodel import Session, SQLModel, col, select
 from ..core import decisions, merging
 from ..persistence import counters
 from ..persistence.models import Stage
-from . import common
-from .base import FEEDS_SHORTLIST, SCORES, WorkshopData
+from . import common, scoring
+from .base import FEEDS_SHORTLIST, SCORES, Audience, StageSlice, WorkshopData
 from .scoring import ScoringActivity
 
 
@@ -141,15 +141,66 @@ class AmountsActivity(ScoringActivity):
     on one: its entry is `{"<idea id>": amount}` and the items are ordered by their totals."""
 
     traits = frozenset({SCORES, FEEDS_SHORTLIST})
+    zero_means_unchosen = True
     amounts: ClassVar[Amounts]
     budget_setting: ClassVar[str]
     """The setting with each participant's budget."""
     cap_setting: ClassVar[str]
     """The setting with the most one participant may put on one item."""
-    standings_key: ClassVar[str]
-    """What the standings call an amount ("votes", "points")."""
+    item_key: ClassVar[str]
+    """What an idea's total is called in the snapshot and the standings ("votes", "points")."""
+    totals_key: ClassVar[str]
+    """The tally's key of the per-idea totals ("totals", "point_totals")."""
     left_key: ClassVar[str]
     """The `me` key of what each participant has left per stage ("remaining")."""
+    tally_everywhere: ClassVar[bool] = False
+    """Every tally carries this step's figures, on stages without it too (0 and {})."""
+
+    def revealed(self, stage: Stage) -> bool:
+        """Whether the room (phones, projector) sees the per-idea totals: once this step's
+        results are revealed."""
+        return scoring.is_revealed(stage, common.step_index_of(stage, self.kind))
+
+    def stage_slice(
+        self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
+    ) -> StageSlice:
+        """The budget and cap, how many people gave something and the total given, and each
+        visible idea's total (for the facilitator, and for the room once revealed)."""
+        assert stage.id is not None
+        given = data.counted.get(stage.id, {}).get(self.amounts.per_idea, {})
+        visible = data.visible_ids(stage.id)
+        see = audience == "facilitator" or self.revealed(stage)
+        return StageSlice(
+            keys={
+                self.budget_setting: settings[self.budget_setting],
+                self.cap_setting: settings[self.cap_setting],
+            },
+            progress={
+                self.amounts.people: data.count(stage.id, self.amounts.people),
+                self.amounts.per_idea: sum(given.get(i, 0) for i in visible),
+            },
+            per_idea={i: {self.item_key: given.get(i, 0)} for i in visible} if see else {},
+        )
+
+    def tally(
+        self,
+        db: Session,
+        stage: Stage,
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The total given and each idea's total; the projector's per-idea totals only once
+        revealed. Only on stages with this step, unless `tally_everywhere`."""
+        if not self.tally_everywhere and self.kind not in common.kinds(stage):
+            return {}, {}
+        given = counted.get(self.amounts.per_idea, {})
+        console: dict[str, Any] = {self.amounts.per_idea: sum(given.get(i, 0) for i in visible)}
+        projector = dict(console)
+        console[self.totals_key] = {str(i): given.get(i, 0) for i in visible}
+        if self.revealed(stage):
+            projector[self.totals_key] = console[self.totals_key]
+        return console, projector
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
         return entries(db, self.amounts, stage_ids)
@@ -179,7 +230,7 @@ class AmountsActivity(ScoringActivity):
     ) -> decisions.Standings:
         given = [{int(k): n for k, n in entry.items()} for entry in entries.values() if entry]
         return decisions.allocation_standings(
-            self.kind, given, visible, picks=picks, key=self.standings_key
+            self.kind, given, visible, picks=picks, key=self.item_key
         )
 
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:

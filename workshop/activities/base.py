@@ -240,6 +240,9 @@ class Activity:
     """What the step adds up ("dots"), for "the top 5 by dots" and "By dots (this step)"."""
     step_words: ClassVar[str] = ""
     """The step as the subject of a sentence ("The dot vote"); "": "This step"."""
+    zero_means_unchosen: ClassVar[bool] = False
+    """An item with a score of 0 was chosen by nobody (dots, points): the plan says "not
+    chosen" rather than a consensus of 0."""
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
         """The stage has just moved to this step from another one (not yet committed)."""
@@ -304,6 +307,11 @@ class Activity:
     def participation(self, db: Session, stage: Stage) -> int | None:
         """How many people took part in this step of the stage; None: not counted."""
         return None
+
+    def picks(self, settings: Mapping[str, Any]) -> int:
+        """How many items a step with these settings keeps: a SHORTLISTS step's shortlist, a
+        DECIDES step's selection (0: every item). Shared code asks the step with the trait."""
+        return 0
 
     # ----------------------------------------------------------------------- scoring steps
     # A step that scores items (vote, allocate, rate, rank) also implements these, so rounds,

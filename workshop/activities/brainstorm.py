@@ -17,7 +17,6 @@ from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, get_workshop, require_active
 from . import common, merge
 from .base import (
-    DECIDES,
     FREEZES_ITEMS,
     SHORTLISTS,
     Activity,
@@ -122,10 +121,9 @@ def submit_idea(
         )
     # A decided stage that keeps every item (and never narrowed them to a shortlist) takes
     # more; otherwise items are frozen from the first step that freezes them.
-    deciding = common.trait_settings(stage, DECIDES) or {}
     keeps_all = (
         stage.decided
-        and deciding.get("select_count") == 0
+        and common.select_count(stage) == 0
         and common.first_with(stage, SHORTLISTS) is None
     )
     frozen = stage.decided or common.has_reached(stage, FREEZES_ITEMS)

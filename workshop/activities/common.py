@@ -12,6 +12,7 @@ from ..core.errors import DomainError
 from ..persistence.models import Stage
 from ..persistence.queries import get_stage, get_workshop, require_active, visible_idea_ids
 from . import registry
+from .base import DECIDES
 
 __all__ = [
     "current_kind",
@@ -21,9 +22,11 @@ __all__ = [
     "item_ids",
     "me_entries",
     "open_step",
+    "select_count",
     "step_index_of",
     "step_settings",
     "trait_settings",
+    "trait_step",
     "visible_idea_ids",
 ]
 
@@ -71,13 +74,29 @@ def has_reached(stage: Stage, trait: str) -> bool:
     return first is not None and stage.step_index >= first
 
 
+def trait_step(stage: Stage, trait: str) -> tuple[str, dict[str, Any]] | None:
+    """The kind and settings of the stage's current step if its kind has `trait`, else of its
+    first step with it, else None."""
+    index = stage.step_index if registry.has(current_kind(stage), trait) else None
+    if index is None:
+        index = first_with(stage, trait)
+    if index is None:
+        return None
+    step = stage.steps[index]
+    return str(step["kind"]), dict(step.get("settings", {}))
+
+
 def trait_settings(stage: Stage, trait: str) -> dict[str, Any] | None:
     """The settings of the stage's current step if its kind has `trait`, else of its first
     step with it, else None."""
-    if registry.has(current_kind(stage), trait):
-        return dict(stage.steps[stage.step_index].get("settings", {}))
-    first = first_with(stage, trait)
-    return None if first is None else dict(stage.steps[first].get("settings", {}))
+    found = trait_step(stage, trait)
+    return None if found is None else found[1]
+
+
+def select_count(stage: Stage) -> int | None:
+    """How many items the stage's deciding step selects (0: every item); None without one."""
+    found = trait_step(stage, DECIDES)
+    return None if found is None else registry.get(found[0]).picks(found[1])
 
 
 def me_entries(

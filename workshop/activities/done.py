@@ -64,6 +64,9 @@ class Done(Activity):
     noun = "results"
     traits = frozenset({DECIDES, FREEZES_ITEMS})
 
+    def picks(self, settings: Mapping[str, Any]) -> int:
+        return int(settings.get("select_count", 0))
+
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
         assert stage.id is not None
         index = deciding_index(stage)

@@ -84,12 +84,11 @@ def read_outcome(db: Session, stage: Stage) -> tuple[list[rules.Result], dict[st
     assert stage.id is not None
     index = deciding_index(stage)
     standings = scoring.read_standings(db, stage, index) if index is not None else None
-    settings = common.trait_settings(stage, DECIDES) or {"select_count": 0}
     outcome = decide(
         standings,
         common.visible_idea_ids(db, stage.id),
         counters.read(db, [stage.id]).get(stage.id, {}).get("dots", {}),
-        int(settings["select_count"]),
+        common.select_count(stage) or 0,
     )
     rounds = scoring.load_rounds(db, [stage.id]).get(stage.id, [])
     return outcome, stage_decision(stage, standings, index, rounds)

@@ -265,6 +265,9 @@ class Rank(scoring.ScoringActivity):
                     out.setdefault(pid, {"rankings": {}})["rankings"][str(sid)] = list(order)
         return out
 
+    def picks(self, settings: Mapping[str, Any]) -> int:
+        return int(settings.get("shortlist_size", 0))
+
     def decided_note(
         self,
         settings: Mapping[str, Any],

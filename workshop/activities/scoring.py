@@ -65,9 +65,9 @@ def picks_for(stage: Stage, index: int) -> int:
     for later in range(index + 1, len(kinds)):
         settings = stage.steps[later].get("settings", {})
         if registry.has(kinds[later], SHORTLISTS) and not registry.has(kinds[index], SHORTLISTS):
-            return int(settings.get("shortlist_size", 0))
+            return registry.get(kinds[later]).picks(settings)
         if registry.has(kinds[later], DECIDES):
-            return int(settings.get("select_count", 0))
+            return registry.get(kinds[later]).picks(settings)
     return 0
 
 

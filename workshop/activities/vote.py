@@ -16,7 +16,6 @@ from sqlmodel import Session, SQLModel
 
 from ..core import rules
 from ..core.payloads import Payload, StageId
-from ..persistence import counters
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
 from . import amounts, common, scoring
@@ -24,13 +23,10 @@ from .base import (
     FEEDS_SHORTLIST,
     REVEAL_FLAG,
     SCORES,
-    Audience,
     EventSpec,
     Outcome,
-    StageSlice,
     StepSettings,
     Tally,
-    WorkshopData,
 )
 
 KIND = "vote"
@@ -63,26 +59,6 @@ class VotesSetPayload(Payload):
     def allocation(self) -> dict[int, int]:
         """The votes keyed by idea id; keys must be whole numbers (JSON object keys are text)."""
         return common.id_keys(self.votes, "votes")
-
-
-# --------------------------------------------------------------------------- reads
-
-
-def totals(
-    db: Session,
-    stage_ids: list[int],
-    visible: Mapping[int, list[int]],
-    *,
-    counted: Mapping[int, Mapping[str, Mapping[int, int]]] | None = None,
-) -> dict[int, dict[int, int]]:
-    """stage id -> visible idea id -> dots, from the running counters (0 where none)."""
-    if counted is None:
-        counted = counters.read(db, stage_ids)
-    out: dict[int, dict[int, int]] = {}
-    for stage_id in stage_ids:
-        dots = counted.get(stage_id, {}).get("dots", {})
-        out[stage_id] = {idea_id: dots.get(idea_id, 0) for idea_id in visible.get(stage_id, [])}
-    return out
 
 
 AMOUNTS = amounts.Amounts(DotVote, "count", per_idea="dots", people="voters")
@@ -154,54 +130,15 @@ class Vote(amounts.AmountsActivity):
     amounts = AMOUNTS
     budget_setting = "dot_budget"
     cap_setting = "max_dots_per_idea"
-    standings_key = "votes"
+    item_key = "votes"
+    totals_key = "totals"
+    tally_everywhere = True  # v1: every tally carries "dots" and "totals"
     me_keys = ("votes",)
     left_key = "remaining"
 
-    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
-        visible = {stage_id: data.visible_ids(stage_id) for stage_id in stage_ids}
-        return {
-            **super().load(db, data, stage_ids),
-            "totals": totals(db, stage_ids, visible, counted=data.counted),
-        }
-
-    def stage_slice(
-        self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
-    ) -> StageSlice:
-        assert stage.id is not None
-        loaded = data.parts[KIND]
-        stage_totals: dict[int, int] = loaded["totals"].get(stage.id, {})
-        see = audience == "facilitator" or stage.revealed
-        return StageSlice(
-            keys={
-                "dot_budget": settings["dot_budget"],
-                "max_dots_per_idea": settings["max_dots_per_idea"],
-            },
-            progress={
-                "voters": data.count(stage.id, "voters"),
-                "dots": sum(stage_totals.values()),
-            },
-            per_idea={idea_id: {"votes": n} for idea_id, n in stage_totals.items()} if see else {},
-        )
-
-    def tally(
-        self,
-        db: Session,
-        stage: Stage,
-        *,
-        visible: list[int],
-        counted: Mapping[str, Mapping[int, int]],
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Every tally carries the dots (0 on a stage without a vote); the projector gets the
-        per-idea totals once the stage's dots are revealed."""
-        dots = counted.get("dots", {})
-        stage_totals = {idea_id: dots.get(idea_id, 0) for idea_id in visible}
-        console: dict[str, Any] = {"dots": sum(stage_totals.values())}
-        projector = dict(console)
-        console["totals"] = {str(k): v for k, v in stage_totals.items()}
-        if stage.revealed:
-            projector["totals"] = console["totals"]
-        return console, projector
+    def revealed(self, stage: Stage) -> bool:
+        """Release 1's reveal flag: the dots are shown once the stage's results are revealed."""
+        return stage.revealed
 
     def method_note(self, settings: Mapping[str, Any]) -> str | None:
         return (
