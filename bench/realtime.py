@@ -476,6 +476,10 @@ def compare(
         if max_ratio is not None and name not in NOT_BOUNDED and worse_by(name, ratio) > max_ratio:
             missed.append(name)
             mark = f"  worse than {max_ratio}x"
+            low, high = (min(r[name] for r in reference), max(r[name] for r in reference))
+            if any(low <= r[name] <= high for r in current):
+                # A run of this tree fell within the reference's own range: likely noise.
+                mark += ", within the reference's range"
         spread = " / ".join(
             f"{min(r[name] for r in side):.3f}-{max(r[name] for r in side):.3f}"
             for side in (reference, current)
