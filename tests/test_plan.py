@@ -712,4 +712,7 @@ def test_the_appendix_says_an_idea_nobody_chose_was_not_chosen(
         consensus=consensus,
         contested=contested,
     )
-    assert consensus_label(idea, score_label) == shown
+    unchosen = frozenset(
+        a.score_label for a in REGISTRY.values() if a.zero_means_unchosen and a.score_label
+    )
+    assert consensus_label(idea, score_label, unchosen) == shown

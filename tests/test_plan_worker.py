@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from tests.plan_samples import full_plan
 from workshop.plan import render
+from workshop.plan.worker import request
 
 
 def run_worker(*args: str, document: bytes = b"") -> subprocess.CompletedProcess[bytes]:
@@ -36,3 +38,14 @@ def test_the_worker_refuses_an_unknown_format_with_a_usage_line() -> None:
     assert result.returncode == 2
     assert b"usage: python -m workshop.plan.worker" in result.stderr
     assert result.stdout == b""
+
+
+def test_a_render_request_carries_the_renderers_words() -> None:
+    """`request()` sends what is not the plan's data too (the labels whose 0 is "not chosen"),
+    so the child renders what this process would."""
+    plan = replace(full_plan(), unchosen=frozenset({"dots", "points"}))
+    result = run_worker("md", document=request(plan))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == render(plan, "md")
+    without = render(replace(plan, unchosen=frozenset()), "md")
+    assert result.stdout.count(b"| not chosen |") > without.count(b"| not chosen |")

@@ -19,6 +19,12 @@ SCHEMA_VERSION = 1
 """The version of the JSON plan format (docs/plan-format.md); bumped on a breaking change."""
 
 
+UNSCORED = "score"
+"""The score label of a stage no step scored (its items keep the order they were written)."""
+VOTES_UNIT = "dots"
+"""What an item's `votes` count: the dots given to it (release 1's column, on every plan)."""
+
+
 @dataclass(frozen=True)
 class PlanItem:
     """One idea as the plan reports it. `text` is the wording as voted (the appendix keeps
@@ -72,7 +78,7 @@ class StageOutcome:
     items: tuple[PlanItem, ...]
     how: tuple[str, ...] = ()
     """How the stage was decided, in plain sentences (see `notes.decision_notes`)."""
-    score_label: str = "score"
+    score_label: str = UNSCORED
     """What an item's score counts in the deciding step: "Borda points", "dots", "points"…"""
     participation: tuple[Participation, ...] = ()
 
@@ -113,6 +119,11 @@ class PlanDocument:
     """Ideas the participants sent, across every stage."""
     note: str | None = None
     """What the facilitator changed in this version (a review's note)."""
+    unchosen: frozenset[str] = field(default=frozenset(), compare=False)
+    """Score labels whose 0 means nobody chose the item ("dots", "points"): there the appendix
+    says "not chosen" rather than a consensus of 0. Words for the renderers, given by the app
+    from the activities' declarations (`zero_means_unchosen`); not part of the plan's data, so
+    neither stored nor in plan.json."""
 
     @property
     def end_year(self) -> int:
@@ -155,6 +166,7 @@ class PlanDocument:
     def as_dict(self) -> dict[str, Any]:
         """The plan as JSON-ready data: the JSON format and the stored version."""
         data = asdict(self)
+        del data["unchosen"]
         data["end_year"] = self.end_year
         return data
 
@@ -184,7 +196,7 @@ def _stage(data: Mapping[str, Any]) -> StageOutcome:
         completed=bool(data["completed"]),
         items=tuple(_item(item) for item in data.get("items") or ()),
         how=tuple(str(note) for note in data.get("how") or ()),
-        score_label=str(data.get("score_label", "score")),
+        score_label=str(data.get("score_label", UNSCORED)),
         participation=tuple(
             Participation(str(p["kind"]), str(p["label"]), int(p["people"]))
             for p in data.get("participation") or ()
@@ -393,17 +405,15 @@ def year_range(plan: PlanDocument) -> str:
     return f"{plan.start_year}{EN_DASH}{plan.end_year}"
 
 
-AMOUNT_LABELS = ("dots", "points")
-"""Score labels of the steps where people give amounts: there, an idea nobody gave anything
-has consensus 0 because nobody chose it, not because the room is divided (docs/decisions.md)."""
-
-
-def consensus_label(item: PlanItem, score_label: str = "score") -> str:
-    """Consensus as the appendix shows it: "0.82", "0.31 split", "not chosen" for an idea given
-    nothing in a dot vote or a points allocation, or "n/a" without a measure."""
+def consensus_label(
+    item: PlanItem, score_label: str = UNSCORED, unchosen: frozenset[str] = frozenset()
+) -> str:
+    """Consensus as the appendix shows it: "0.82", "0.31 split", "not chosen" for an idea
+    given nothing where a score of 0 means nobody chose it (`unchosen` score labels: a dot vote,
+    a points allocation; docs/decisions.md), or "n/a" without a measure."""
     if item.consensus is None:
         return "n/a"
-    if score_label in AMOUNT_LABELS and not item.score:
+    if score_label in unchosen and not item.score:
         return "not chosen"
     return f"{item.consensus:.2f}" + (" split" if item.contested else "")
 

@@ -16,6 +16,8 @@ from typing import ClassVar
 
 from .document import (
     GAP_LABELS,
+    UNSCORED,
+    VOTES_UNIT,
     PlanDocument,
     PlanItem,
     StageOutcome,
@@ -173,10 +175,10 @@ def amount(value: float | int, label: str) -> str:
 
 def support(stage: StageOutcome, item: PlanItem) -> str:
     """How much support an item had, in words: "14 Borda points, 9 dots"."""
-    if stage.score_label == "score":  # nothing was counted: only dots, if any
+    if stage.score_label == UNSCORED:  # nothing was counted: only dots, if any
         return plural(item.votes, "dot", "dots")
     parts = [amount(item.score, stage.score_label)]
-    if stage.score_label != "dots" and item.votes:
+    if stage.score_label != VOTES_UNIT and item.votes:  # the score is not the dots already
         parts.append(plural(item.votes, "dot", "dots"))
     return ", ".join(parts)
 
@@ -518,7 +520,7 @@ def _appendix(plan: PlanDocument) -> list[Block]:
                 + (" (also said: " + "; ".join(item.also_said) + ")" if item.also_said else ""),
                 str(item.votes),
                 number_text(item.score),
-                consensus_label(item, stage.score_label),
+                consensus_label(item, stage.score_label, plan.unchosen),
                 "✔" if item.selected else "",
             )
             for item in stage.items

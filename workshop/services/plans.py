@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -58,10 +58,21 @@ def _selects(stage: Stage) -> int:
     return activities.get(str(step["kind"])).picks(step.get("settings", {}))
 
 
+def _with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
+    """The document with what its renderers need to know of the activities: the score labels
+    whose 0 means nobody chose the item (not stored: a stored plan gets today's)."""
+    unchosen = frozenset(
+        activity.score_label
+        for activity in activities.REGISTRY.values()
+        if activity.zero_means_unchosen and activity.score_label
+    )
+    return replace(document, unchosen=unchosen)
+
+
 def _score_label(decision: Mapping[str, Any] | None) -> str:
     """What the deciding step's scores are ("dots"), as the plan's results name them."""
     activity = activities.REGISTRY.get(str((decision or {}).get("kind")))
-    return (activity.score_label if activity is not None else None) or "score"
+    return (activity.score_label if activity is not None else None) or plan_module.UNSCORED
 
 
 def _contributions(db: Session, workshop_id: str) -> int:
@@ -134,7 +145,7 @@ def assemble(
                 participation=_participation(db, stage),
             )
         )
-    return plan_module.assemble_plan(
+    document = plan_module.assemble_plan(
         title=workshop.title,
         organization=workshop.organization,
         horizon_years=workshop.horizon_years,
@@ -146,6 +157,7 @@ def assemble(
         contributions=_contributions(db, workshop.id),
         draft=draft,
     )
+    return _with_words(document)
 
 
 def other_rounds(
@@ -234,7 +246,7 @@ def document_of(db: Session, *, workshop: Workshop, row: PlanVersion) -> plan_mo
     `schema_version`) is assembled again from the finished workshop, which no longer changes;
     its stored Markdown and HTML are still served as they were."""
     if "schema_version" in row.data:
-        return plan_module.from_dict(row.data)
+        return _with_words(plan_module.from_dict(row.data))
     return assemble(db, workshop=workshop, finished_at=workshop.finished_at or row.created_at)
 
 
