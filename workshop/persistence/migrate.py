@@ -6,7 +6,8 @@ with the baseline revision, the schema it has, and upgraded from there. The whol
 one transaction holding the database's write lock, so a second process starting at the same
 moment waits, then finds the schema current; a failed migration leaves the database as it was.
 
-A new revision: `alembic.command.revision(alembic_config(), "message", rev_id="0003")`.
+A new revision: `alembic.command.revision(alembic_config(), "message", rev_id="0006")` (the next
+number after `head_revision()`; tests read the head, they never pin it).
 """
 
 from __future__ import annotations
