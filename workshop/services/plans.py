@@ -23,7 +23,7 @@ from .. import activities, offload
 from .. import plan as plan_module
 from ..activities import common, outcome, scoring
 from ..core.errors import DomainError
-from ..core.traits import ALIGNS, DECIDES
+from ..core.traits import ALIGNS
 from ..persistence.models import Idea, PlanFile, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import list_stages, merged_ideas, participant_count, visible_ideas
 from ..plan import review
@@ -47,15 +47,6 @@ def _participation(db: Session, stage: Stage) -> tuple[Participation, ...]:
         if activity is not None and people is not None:
             out.append(Participation(kind, activity.label, people))
     return tuple(out)
-
-
-def _selects(stage: Stage) -> int:
-    """How many items the stage's deciding step selects (0: every item, as without one)."""
-    index = common.first_with(stage, DECIDES)
-    if index is None:
-        return 0
-    step = stage.steps[index]
-    return activities.get(str(step["kind"])).picks(step.get("settings", {}))
 
 
 def _with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
@@ -137,7 +128,7 @@ def assemble(
                     {i: idea.text for i, idea in ideas.items()},
                     other_rounds(db, stage, decision),
                     kinds=activities.REGISTRY,
-                    select=_selects(stage),
+                    select=common.select_count(stage) or 0,
                 )
                 if stage.decided
                 else (),
