@@ -404,6 +404,12 @@ def test_results_select_by_picks_and_the_plan_says_so(polling: PollRoom) -> None
         in plan["how"]
     )
     assert {"kind": KIND, "label": "Poll", "people": 3} in plan["participation"]
+    # The appendix says an item nobody picked was not chosen, as for dots and points.
+    markdown = w.room.client.get(
+        f"/api/workshops/{w.room.id}/plan.md", headers=bearer(w.room.key)
+    ).get_data(as_text=True)
+    hire = next(line for line in markdown.splitlines() if "Hire" in line and "|" in line)
+    assert "not chosen" in hire, hire
 
 
 def test_a_rank_step_after_a_poll_shortlists_the_most_picked(

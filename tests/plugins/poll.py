@@ -137,6 +137,7 @@ class Poll(ScoringActivity):
     score_label = "picks"
     adds_up = "picks"
     step_words = "The poll"
+    zero_means_unchosen = True  # an item nobody picked is "not chosen", not a split room
 
     def method_note(self, settings: Mapping[str, Any]) -> str | None:
         return "Poll: each participant picked one item."
