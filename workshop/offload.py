@@ -11,14 +11,13 @@ for.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Callable
 
 from flask import current_app
 
-from .plan import RENDERERS, PlanDocument
+from .plan import RENDERERS, PlanDocument, worker
 from .plan import render as render_here
 
 EXTENSION = "workshop_offload"
@@ -45,7 +44,7 @@ def render_in_child_process(format: str, document: PlanDocument) -> bytes:
     """Render in a child process; raises RuntimeError with its error output if it fails."""
     result = subprocess.run(
         [sys.executable, "-m", "workshop.plan.worker", format],
-        input=json.dumps(document.as_dict(), ensure_ascii=False).encode("utf-8"),
+        input=worker.request(document),
         capture_output=True,
         timeout=CHILD_TIMEOUT_SECONDS,
         check=False,
