@@ -19,12 +19,10 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import activities
 from .. import plan as plan_module
 from ..core.errors import DomainError
 from ..core.payloads import CreateWorkshopPayload, PublishPlanPayload, TemplateSavePayload, parse
 from ..core.security import normalise_code
-from ..core.traits import DECIDES, FEEDS_SHORTLIST, SHORTLISTS
 from ..persistence.db import get_db
 from ..persistence.models import PlanVersion, Workshop
 from ..persistence.queries import get_workshop, get_workshop_by_code, participant_count
@@ -191,36 +189,7 @@ def list_templates() -> Response:
     and the `presets` the agenda editor starts a new stage with, taken from the built-in ones."""
     found = agenda.list_templates(get_db())
     templates = [agenda.template_summary(t) for t in found]
-    return jsonify({"templates": templates, "presets": stage_presets(found)})
-
-
-def stage_presets(templates: list[dict[str, Any]]) -> dict[str, Any]:
-    """What a new stage starts with in the agenda editor, from the built-in templates (so the
-    editor keeps no copy of them): each level as the built-in template with the most stages has
-    it (title, prompt with `{org}` and `{horizon}`, steps with their settings), and for a custom
-    stage the steps of the first built-in stage that scores its ideas and decides without
-    ranking a shortlist (a brainstorm, a dot vote and the results)."""
-    built = [t for t in templates if t["built_in"]]
-    if not built:
-        return {"levels": [], "custom": {"steps": []}}
-    fullest = max(built, key=lambda t: len(t["stages"]))  # the first of the longest
-    levels = [
-        {"key": s["key"], "title": s["title"], "prompt": s["prompt"], "steps": s["steps"]}
-        for s in fullest["stages"]
-    ]
-    traits = activities.traits_by_kind()
-
-    def has(stage: dict[str, Any], trait: str) -> bool:
-        return any(trait in traits.get(step["kind"], frozenset()) for step in stage["steps"])
-
-    plain = [
-        s
-        for t in built
-        for s in t["stages"]
-        if has(s, FEEDS_SHORTLIST) and has(s, DECIDES) and not has(s, SHORTLISTS)
-    ]
-    custom = plain[0] if plain else fullest["stages"][0]
-    return {"levels": levels, "custom": {"steps": custom["steps"]}}
+    return jsonify({"templates": templates, "presets": agenda.stage_presets(found)})
 
 
 @bp.post("/api/templates")
