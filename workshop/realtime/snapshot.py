@@ -257,7 +257,9 @@ def participant_parts(
     """Every participant's `me` (or just participant `only`'s), in a few grouped queries.
 
     The per-phone part is small: who they are, their own ideas, and what they gave in each
-    activity (dots, orders, links), each activity reading its own rows.
+    activity (dots, orders, links), each activity reading its own rows (`me()`, under its
+    `me_keys`, {} for a participant who gave nothing), then adding what it sums up from them
+    (`me_summary()`: the dots and points left).
     """
     query = select(Participant).where(Participant.workshop_id == data.workshop.id)
     if only is not None:
@@ -330,7 +332,9 @@ def tallies(
     db: Session, workshop: Workshop, stage_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The live count for one stage, from its running counters (no workshop reload): the
-    console's, and the projector's (per-idea totals only once revealed, no link proposals).
+    console's, and the projector's. Every registered activity adds its stage-wide counts
+    (`progress_counts`, on every stage) and its part (`tally()`: the dot totals, shown to the
+    projector once revealed; link proposals, to the console only; ...).
 
     In a scoring step both also carry the step's `decision` (standings with consensus,
     contested and robustness), the projector's only once the step is revealed."""
