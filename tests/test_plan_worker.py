@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from dataclasses import replace
 
 import pytest
+from pypdf import PdfReader
 
-from tests.plan_samples import full_plan
+from tests.plan_samples import full_plan, item, stage
+from workshop import offload
 from workshop.plan import render
 from workshop.plan.worker import request
+from workshop.services import plans
 
 
 def run_worker(*args: str, document: bytes = b"") -> subprocess.CompletedProcess[bytes]:
@@ -49,3 +53,27 @@ def test_a_render_request_carries_the_renderers_words() -> None:
     assert result.stdout == render(plan, "md")
     without = render(replace(plan, unchosen=frozenset()), "md")
     assert result.stdout.count(b"| not chosen |") > without.count(b"| not chosen |")
+
+
+def test_a_pdf_rendered_in_a_child_process_says_an_idea_nobody_voted_for_was_not_chosen() -> None:
+    """End to end through offload's child process: the words the app gives the renderers (from
+    the activities' declarations) reach the worker, so the PDF says what the page says."""
+    dots = stage(
+        "goals",
+        "Goals",
+        [
+            item(1, "Cut emissions", 1, selected=True, votes=5, score=5, consensus=0.9),
+            item(2, "Nobody voted for this", 2, votes=0, score=0, consensus=0.0),
+        ],
+        label="dots",
+    )
+    plan = plans.with_words(replace(full_plan(), stages=(dots,)))
+    assert plan.unchosen  # the dot vote declares that a 0 means nobody chose the idea
+    pdf = offload.render_in_child_process("pdf", plan)
+    assert pdf == render(plan, "pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Nobody voted for this" in text and "not chosen" in text
+    plain = render(replace(plan, unchosen=frozenset()), "pdf")
+    assert "not chosen" not in " ".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(plain)).pages
+    )

@@ -49,7 +49,7 @@ def _participation(db: Session, stage: Stage) -> tuple[Participation, ...]:
     return tuple(out)
 
 
-def _with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
+def with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
     """The document with what its renderers need to know of the activities: the score labels
     whose 0 means nobody chose the item (not stored: a stored plan gets today's)."""
     unchosen = frozenset(
@@ -148,7 +148,7 @@ def assemble(
         contributions=_contributions(db, workshop.id),
         draft=draft,
     )
-    return _with_words(document)
+    return with_words(document)
 
 
 def other_rounds(
@@ -237,7 +237,7 @@ def document_of(db: Session, *, workshop: Workshop, row: PlanVersion) -> plan_mo
     `schema_version`) is assembled again from the finished workshop, which no longer changes;
     its stored Markdown and HTML are still served as they were."""
     if "schema_version" in row.data:
-        return _with_words(plan_module.from_dict(row.data))
+        return with_words(plan_module.from_dict(row.data))
     return assemble(db, workshop=workshop, finished_at=workshop.finished_at or row.created_at)
 
 
