@@ -38,6 +38,9 @@ class LiveServer:
     """
 
     host = "127.0.0.1"
+    command: tuple[str, ...] = ("app.py",)
+    """What `python` runs in the repository: the production entry point, or a launcher that
+    registers something first and then runs it (`-m tests.plugins.serve_poll`)."""
 
     def __init__(
         self,
@@ -93,7 +96,7 @@ class LiveServer:
             log.write(f"--- start #{self.starts} on port {self.port} ---\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                [sys.executable, "app.py"],
+                [sys.executable, *self.command],
                 cwd=REPO_ROOT,
                 env=self.environment(),
                 stdin=subprocess.DEVNULL,

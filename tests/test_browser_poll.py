@@ -7,8 +7,6 @@ the poll exists only in that process, never in this one.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from tests.chromium import skip_module_without_chromium
 from tests.factories import next_from_console, start_from_console
-from tests.server import REPO_ROOT, LiveServer, http
+from tests.server import LiveServer, http
 
 pytestmark = pytest.mark.browser
 
@@ -32,23 +30,7 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 class PollServer(LiveServer):
     """The production server with the poll registered (`python -m tests.plugins.serve_poll`)."""
 
-    def start(self) -> LiveServer:
-        if self.running:
-            raise RuntimeError(f"server already running (pid {self.pid})")
-        self.starts += 1
-        with open(self.log_path, "ab") as log:
-            log.write(f"--- start #{self.starts} on port {self.port} (poll) ---\n".encode())
-            log.flush()
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.plugins.serve_poll"],
-                cwd=REPO_ROOT,
-                env=self.environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self._wait_healthy()
-        return self
+    command = ("-m", "tests.plugins.serve_poll")
 
 
 @pytest.fixture(scope="module")
