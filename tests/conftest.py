@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from playwright.sync_api import Browser
 
+from tests import figures
 from tests.chromium import launched
 from tests.factories import Room
 from workshop import create_app
@@ -62,3 +64,21 @@ def other(app: Flask, client: FlaskClient) -> Iterator[Room]:
 def browser() -> Iterator[Browser]:
     """Headless Chromium, launched once for the browser tests of a module."""
     yield from launched()
+
+
+@pytest.fixture
+def figure(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Record a figure this test measured; all of them are printed at the end of the run."""
+
+    def record(name: str, value: str) -> None:
+        figures.record(request.node.nodeid, name, value)
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print every figure the tests measured, so CI's log carries them."""
+    if figures.RECORDED:
+        terminalreporter.section(figures.SECTION)
+        for line in figures.lines():
+            terminalreporter.write_line(line)
