@@ -1,0 +1,67 @@
+"""Token buckets, one per key: how many events a connection (or address) may send, and when.
+
+Each key's bucket holds up to `burst` tokens and refills at `rate` tokens a second; an event
+takes one token or is refused. Pure: no I/O, no clock of its own unless `now` is left out
+(then `time.monotonic()`). Memory is bounded: beyond `max_keys` the least recently used keys
+are dropped, which only ever forgives (a dropped key starts again with a full bucket).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+
+
+class Buckets:
+    """Per-key token buckets with a shared rate and burst."""
+
+    def __init__(self, rate: float, burst: float, *, max_keys: int = 100_000) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        if max_keys < 1:
+            raise ValueError("max_keys must be >= 1")
+        self.rate = float(rate)
+        self.burst = float(burst)
+        self.max_keys = max_keys
+        # key -> (tokens left, when they were counted); least recently used first.
+        self._buckets: OrderedDict[Hashable, tuple[float, float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def _level(self, key: Hashable, now: float) -> float:
+        """Tokens in `key`'s bucket at `now` (a full bucket for an unknown key)."""
+        entry = self._buckets.get(key)
+        if entry is None:
+            return self.burst
+        tokens, then = entry
+        # A clock that went backwards (or an out-of-order `now`) refills nothing.
+        return min(self.burst, tokens + max(0.0, now - then) * self.rate)
+
+    def take(self, key: Hashable, now: float | None = None) -> bool:
+        """Take one token from `key`'s bucket: True when allowed, False when it is empty."""
+        at = time.monotonic() if now is None else now
+        tokens = self._level(key, at)
+        allowed = tokens >= 1.0
+        if allowed:
+            tokens -= 1.0
+        self._buckets[key] = (tokens, at)
+        self._buckets.move_to_end(key)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return allowed
+
+    def retry_after(self, key: Hashable, now: float | None = None) -> float:
+        """Seconds until `key` may take a token again (0.0 when it may now)."""
+        at = time.monotonic() if now is None else now
+        missing = 1.0 - self._level(key, at)
+        if missing <= 0:
+            return 0.0
+        # Rounded up to the millisecond so that waiting exactly this long always suffices.
+        return math.ceil(missing / self.rate * 1000) / 1000
+
+    def forget(self, key: Hashable) -> None:
+        """Drop `key`'s bucket (a connection that closed)."""
+        self._buckets.pop(key, None)
