@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 from pathlib import Path
@@ -52,6 +53,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .web import views
 
     app.register_blueprint(views.bp)
+    # Key and projector-token rotation (workshop/web/access.py).
+    if importlib.util.find_spec(".web.access", __package__) is not None:
+        app.register_blueprint(importlib.import_module(".web.access", __package__).bp)
     # Gzipped, with ETags: a phone's first load stays small. The list of kinds (kinds.js) is made
     # from the activities' declarations, and a plug-in's module is served beside the built-ins'.
     static_files.init_app(app, activity_scripts.overlay)
@@ -72,6 +76,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ping_interval=10,
         ping_timeout=20,
         json=codec,
+        # A larger message is refused by engineio before anything reads it.
+        max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
     )
     _access_log(app)
     return app

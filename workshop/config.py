@@ -25,8 +25,16 @@ def load_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, "").strip() or default)
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, "").strip() or default)
+
+
 def from_environment(instance_path: Path) -> dict[str, Any]:
-    """Settings read from HOST, PORT, DATABASE_URL, SECRET_KEY, PUBLIC_URL and TALLY_INTERVAL."""
+    """Settings read from the environment (README's table lists each one with its default)."""
     instance_path.mkdir(parents=True, exist_ok=True)
     default_db = f"sqlite:///{instance_path / 'workshop.sqlite3'}"
     return {
@@ -39,4 +47,23 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # Seconds between coalesced tally broadcasts while votes are coming in.
         "TALLY_INTERVAL": float(os.environ.get("TALLY_INTERVAL", "0.5")),
         "ASYNC_MODE": "threading",
+        # Limits (issue 18). A Socket.IO message over MAX_MESSAGE_BYTES is refused by engineio
+        # (max_http_buffer_size); an HTTP body over MAX_CONTENT_LENGTH answers 413.
+        "MAX_MESSAGE_BYTES": _int("MAX_MESSAGE_BYTES", 65536),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 262144),
+        # Token buckets: per connection (events), per address (joins without a token, and
+        # POST /api/workshops); a rate a second and a burst.
+        "EVENT_RATE": _float("EVENT_RATE", 20.0),
+        "EVENT_BURST": _float("EVENT_BURST", 40.0),
+        "JOIN_RATE": _float("JOIN_RATE", 5.0),
+        "JOIN_BURST": _float("JOIN_BURST", 60.0),
+        "CREATE_RATE": _float("CREATE_RATE", 0.2),
+        "CREATE_BURST": _float("CREATE_BURST", 10.0),
+        # The participant cap a new workshop gets unless its creator asks for another.
+        "MAX_PARTICIPANTS": _int("MAX_PARTICIPANTS", 2000),
+        # Host names (comma list) a request may name; "" = this machine's own names and
+        # addresses, localhost, HOST and PUBLIC_URL's host (workshop/web/hosts.py); "*" = any.
+        "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "").strip(),
+        # Reverse proxies in front: their X-Forwarded-For/-Proto/-Host are trusted (ProxyFix).
+        "FORWARDED_HOPS": _int("FORWARDED_HOPS", 0),
     }
