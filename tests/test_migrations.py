@@ -541,7 +541,9 @@ UNCHANGED = {
         "SELECT id, code, title, organization, horizon_years, template, status, "
         "facilitator_key_hash, current_stage_id, created_at, finished_at FROM workshop ORDER BY id"
     ),
-    "participant": "SELECT * FROM participant ORDER BY id",
+    "participant": (
+        "SELECT id, workshop_id, name, token_hash, joined_at FROM participant ORDER BY id"
+    ),
     "idea": (
         "SELECT id, workshop_id, stage_id, participant_id, client_id, text, hidden, created_at "
         "FROM idea ORDER BY id"
@@ -1492,3 +1494,103 @@ def test_downgrade_from_0005_refuses_stored_entries_and_changes_nothing(engine: 
     assert current_revision(engine) == "0005"
     assert (schema(engine), every_row(engine)) == before
     assert raw(engine, "PRAGMA foreign_keys") == [(1,)]
+
+
+# --------------------------------------------------------------------------- revision 0006
+
+SECOND_WORKSHOP_ID = "wmigrate0000000000000000000002"
+
+
+def make_0005_with_two_workshops(engine: Engine) -> None:
+    """The finished workshop at 0005, a second (active) workshop beside it, and one entry."""
+    make_finished_workshop(engine)
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO workshop (id, code, title, organization, horizon_years, template, "
+                "status, facilitator_key_hash, current_stage_id, created_at, finished_at, "
+                "facilitator_name) VALUES (:id, 'Q9Z3WX', 'Second', NULL, 3, 'strategic-plan', "
+                "'active', :hash, NULL, '2026-12-01 09:00:00.000000', NULL, NULL)"
+            ),
+            {"id": SECOND_WORKSHOP_ID, "hash": "0" * 64},
+        )
+        insert(
+            connection,
+            "entry",
+            [
+                {
+                    "stage_id": 3,
+                    "kind": "poll",
+                    "participant_id": 2,
+                    "data": '{"idea_id": 9}',
+                    "updated_at": "2026-12-07 10:00:00.000000",
+                }
+            ],
+        )
+
+
+def test_0006_gives_every_workshop_a_projector_token_and_keeps_every_row_of_0005(
+    engine: Engine,
+) -> None:
+    make_0005_with_two_workshops(engine)
+    at_0005 = schema(engine), every_row(engine)
+
+    upgrade(engine, "0006")
+
+    assert current_revision(engine) == "0006"
+    after = schema(engine)
+    assert set(after) == set(at_0005[0])
+    added = {
+        "workshop": ["projector_token", "join_locked", "max_participants"],
+        "participant": ["removed_at"],
+    }
+    for table, columns in added.items():
+        names = [column[0] for column in after[table]["columns"]]
+        before_names = [column[0] for column in at_0005[0][table]["columns"]]
+        assert names == before_names + columns
+        assert {k: v for k, v in after[table].items() if k != "columns"} == {
+            k: v for k, v in at_0005[0][table].items() if k != "columns"
+        }
+    # Every row as it was, in every column 0005 had.
+    for table, rows in at_0005[1].items():
+        if table == "alembic_version":
+            continue
+        width = len(at_0005[0][table]["columns"])
+        assert sorted((row[:width] for row in every_row(engine)[table]), key=repr) == rows, table
+    tokens = raw(
+        engine,
+        "SELECT id, projector_token, join_locked, max_participants FROM workshop ORDER BY id",
+    )
+    assert [(w, locked, cap) for w, _, locked, cap in tokens] == [
+        (WORKSHOP_ID, 0, 2000),
+        (SECOND_WORKSHOP_ID, 0, 2000),
+    ]
+    fresh = [token for _, token, _, _ in tokens]
+    assert all(len(token) >= 32 for token in fresh)
+    assert len(set(fresh)) == 2
+    assert raw(engine, "SELECT COUNT(*) FROM participant WHERE removed_at IS NOT NULL") == [(0,)]
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+
+    downgrade(engine, "0005")
+
+    assert current_revision(engine) == "0005"
+    assert (schema(engine), every_row(engine)) == at_0005
+
+
+def test_downgrade_from_0006_refuses_a_removed_participant_and_changes_nothing(
+    engine: Engine,
+) -> None:
+    make_0005_with_two_workshops(engine)
+    upgrade(engine, "0006")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE participant SET removed_at = '2026-12-07 11:00:00.000000' WHERE id = 2")
+        )
+    before = schema(engine), every_row(engine)
+
+    with pytest.raises(RuntimeError, match="1 participant"):
+        downgrade(engine, "0005")
+
+    assert current_revision(engine) == "0006"
+    assert (schema(engine), every_row(engine)) == before

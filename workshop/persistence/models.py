@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ..core.security import new_secret
+
 
 def utcnow() -> datetime:
     """Timestamps are stored in UTC."""
@@ -23,7 +25,12 @@ def utcnow() -> datetime:
 
 
 class Workshop(SQLModel, table=True):
-    """One live meeting: a title, a join code, a facilitator key (hashed) and its stages."""
+    """One live meeting: a title, a join code, a facilitator key (hashed) and its stages.
+
+    The projector token is the room screen's credential: it only reads the room's state, so
+    it is kept plain (the console shows its link). New people cannot join while
+    `join_locked`, nor beyond `max_participants` active participants.
+    """
 
     id: str = Field(primary_key=True, max_length=32)
     code: str = Field(index=True, unique=True, max_length=6)
@@ -38,6 +45,9 @@ class Workshop(SQLModel, table=True):
     current_stage_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+    projector_token: str = Field(default_factory=new_secret, max_length=64)
+    join_locked: bool = False
+    max_participants: int = 2000
 
 
 class Stage(SQLModel, table=True):
@@ -90,13 +100,17 @@ class AgendaTemplate(SQLModel, table=True):
 
 
 class Participant(SQLModel, table=True):
-    """Someone who joined from a phone; known by a token (stored hashed), named optionally."""
+    """Someone who joined from a phone; known by a token (stored hashed), named optionally.
+
+    `removed_at` is set when the facilitator removed them: their token no longer works and
+    their entries no longer count anywhere (the row stays, so the plan can say so)."""
 
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: str = Field(foreign_key="workshop.id", index=True)
     name: str | None = Field(default=None, max_length=40)
     token_hash: str = Field(index=True, unique=True, max_length=64)
     joined_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
 
 
 # --------------------------------------------------------------------------- items
