@@ -1,8 +1,9 @@
 """Two writes of one participant at the same moment: the running counters stay equal to the rows.
 
 Under `python app.py` eventlet runs one handler at a time, but the threading server and
-several processes do not. Each write locks the participant's row before it reads what it
-replaces, so the second waits for the first instead of adjusting the counters from a stale read.
+several processes do not. Each write begins with `begin_write` (SQLite: `BEGIN IMMEDIATE`)
+before it reads what it replaces, so the second waits for the first instead of adjusting the
+counters from a stale read.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from tests.factories import Room, ok
 from workshop.activities import vote
-from workshop.persistence.db import get_engine
+from workshop.persistence.db import begin_write, get_engine
 from workshop.persistence.models import Counter, Participant
 
 
@@ -45,6 +46,7 @@ def test_concurrent_allocations_of_one_participant_keep_the_counters_true(
     def allocate(dots: int) -> None:
         try:
             with app.app_context(), Session(get_engine(app), expire_on_commit=False) as db:
+                begin_write(db)
                 participant = db.get(Participant, person.id)
                 assert participant is not None
                 vote.set_votes(db, participant=participant, stage_id=vision, votes={idea: dots})

@@ -1,32 +1,61 @@
-"""Owns the database engine and the per-request (and per-event) database session."""
+"""Owns the database engine and the per-request (and per-event) database session.
+
+SQLite transactions begin under SQLAlchemy's control, not pysqlite's (SQLAlchemy's documented
+recipe: pysqlite's `isolation_level=None` plus a "begin" listener that emits BEGIN). A session
+that only reads starts a plain, deferred `BEGIN`: in WAL mode it reads one consistent snapshot
+and never waits for, or blocks, a writer. A writing event or route calls `begin_write(db)`
+first, so its transaction starts with `BEGIN IMMEDIATE`: it holds the database's write lock
+from its first read, and every check it makes (the phase, a cap, a client_id already used)
+still holds when it commits, across threads and across processes sharing the file.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app, g
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 from .migrate import upgrade
 
+log = logging.getLogger(__name__)
+
+BEGIN_OPTION = "workshop_sqlite_begin"
+"""Execution option read by the SQLite "begin" listener: "IMMEDIATE" starts the transaction with
+`BEGIN IMMEDIATE` (see `begin_write`); absent, a plain deferred `BEGIN`."""
+_BEGUN = "workshop_begun"  # connection.info: how the current transaction began
+_CHANGES = "workshop_changes"  # connection.info: sqlite3's total_changes when it began
+
 
 def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    """Create the engine; SQLite gets WAL, `synchronous=FULL`, a busy timeout, foreign keys,
+    transactions begun by SQLAlchemy (so `begin_write` can make one IMMEDIATE), and a new
+    database file is created readable by its owner only (0600, its -wal and -shm files too)."""
     kwargs: dict[str, Any] = {}
-    if url.startswith("sqlite"):
+    sqlite = url.startswith("sqlite")
+    if sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
         if url in ("sqlite://", "sqlite:///:memory:"):
             # One shared connection, or every thread would see its own empty database.
             kwargs["poolclass"] = StaticPool
+        else:
+            create_private_file(url)
     engine = create_engine(url, **kwargs)
-    if url.startswith("sqlite"):
+    if sqlite:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite emits no BEGIN (nor its implicit COMMIT before DDL): the "begin" listener
+            # below does, when SQLAlchemy begins a transaction.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             if ":memory:" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
@@ -35,7 +64,72 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Connection) -> None:
+            immediate = connection.get_execution_options().get(BEGIN_OPTION) == "IMMEDIATE"
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            connection.info[_BEGUN] = "IMMEDIATE" if immediate else "DEFERRED"
+            connection.info[_CHANGES] = _total_changes(connection)
+
     return engine
+
+
+def create_private_file(url: str) -> None:
+    """Create a SQLite database file that does not exist yet with mode 0600, before SQLite
+    opens it. SQLite gives the -wal and -shm files the database file's permissions, so they
+    are 0600 too. An existing file keeps the mode its owner gave it."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    previous = os.umask(0o077)
+    try:
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            log.info("created the database file %s (mode 0600)", path)
+    finally:
+        os.umask(previous)
+
+
+def _total_changes(connection: Connection) -> int:
+    driver = connection.connection.driver_connection
+    return int(getattr(driver, "total_changes", 0))
+
+
+def begin_write(db: Session) -> None:
+    """Make this session's transaction hold the database's write lock before its first read.
+
+    Call it first thing in a writing event or route, before any query: every check-then-write
+    after it is atomic. SQLite: the transaction starts with `BEGIN IMMEDIATE`, so a second
+    writer (thread or process) waits at its own `begin_write` (up to the 15 s busy timeout)
+    until this one commits or rolls back; readers are never blocked (WAL). Calling it again
+    in the same transaction is a no-op. If the session already began a read-only (deferred)
+    transaction, that one is rolled back first (the objects it loaded are expired, so they
+    reload under the lock); if it already wrote, that is a programming error (RuntimeError):
+    SQLite cannot upgrade it safely.
+
+    PostgreSQL (issue 19): a no-op hook. There each service must take row locks
+    (`SELECT ... FOR UPDATE`, as `queries.lock_participant` does) or write conditionally;
+    this is where a per-database strategy plugs in.
+    """
+    if db.get_bind().dialect.name != "sqlite":
+        return
+    if db.in_transaction():
+        connection = db.connection()
+        if connection.info.get(_BEGUN) == "IMMEDIATE":
+            return
+        if (
+            db.new
+            or db.dirty
+            or db.deleted
+            or (_total_changes(connection) != connection.info.get(_CHANGES))
+        ):
+            raise RuntimeError(
+                "begin_write() was called after this transaction wrote; call it before the "
+                "first query of a writing event or route."
+            )
+        db.rollback()
+    db.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
 
 
 def get_engine(app: Flask | None = None) -> Engine:

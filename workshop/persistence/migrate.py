@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -104,24 +105,35 @@ def _exclusive(connection: Connection) -> Iterator[None]:
     """One transaction around the whole migration, holding the database's write lock.
 
     SQLite: foreign key checks are switched off for the duration (table rebuilds drop and
-    rename tables others refer to; this is only possible outside a transaction), then
-    `BEGIN IMMEDIATE` takes the write lock. PostgreSQL: an advisory lock, released at commit.
+    rename tables others refer to; this is only possible outside a transaction, so the
+    PRAGMAs go to the driver's connection, where SQLAlchemy begins nothing), then the
+    transaction starts with `BEGIN IMMEDIATE`: the "begin" listener of `db.make_engine` reads
+    the execution option, and on an engine without it the statement is sent here. PostgreSQL:
+    an advisory lock, released at commit.
     """
+    from .db import BEGIN_OPTION  # db imports this module
+
     sqlite = connection.dialect.name == "sqlite"
     restore: list[str] = []
+    driver: Any = None
     if sqlite:
-        foreign_keys = int(connection.exec_driver_sql("PRAGMA foreign_keys").scalar() or 0)
-        timeout = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
+        driver = connection.connection.driver_connection
+        foreign_keys = int(driver.execute("PRAGMA foreign_keys").fetchone()[0] or 0)
+        timeout = int(driver.execute("PRAGMA busy_timeout").fetchone()[0] or 0)
         restore = [f"PRAGMA foreign_keys={foreign_keys}", f"PRAGMA busy_timeout={timeout}"]
     try:
         if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={max(timeout, _SQLITE_WAIT_MS)}")
-            if connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+            if driver.in_transaction:
+                driver.commit()
+            driver.execute("PRAGMA foreign_keys=OFF")
+            driver.execute(f"PRAGMA busy_timeout={max(timeout, _SQLITE_WAIT_MS)}")
+            if driver.execute("PRAGMA foreign_keys").fetchone()[0]:
                 raise RuntimeError("Could not switch SQLite's foreign keys off to migrate.")
-            connection.commit()
+            connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
         with connection.begin():
-            if sqlite:
+            if sqlite and not driver.in_transaction:
+                # pysqlite's own transaction handling (an engine not made by make_engine)
+                # has not begun yet: take the write lock ourselves.
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             elif connection.dialect.name == "postgresql":
                 lock = text("SELECT pg_advisory_xact_lock(:key)")
@@ -130,6 +142,9 @@ def _exclusive(connection: Connection) -> Iterator[None]:
     finally:
         if restore:
             connection.rollback()
+            if driver.in_transaction:
+                driver.rollback()
             for statement in restore:
-                connection.exec_driver_sql(statement)
-            connection.commit()
+                driver.execute(statement)
+            if driver.in_transaction:
+                driver.commit()
