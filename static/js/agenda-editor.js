@@ -5,6 +5,7 @@
 
 import { declarationOf, el, fill, hasTrait, toast } from "./common.js";
 import { KINDS } from "./activities/kinds.js";
+import { rememberTemplate } from "./saved-templates.js";
 
 const KEY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -262,7 +263,7 @@ function stageEditor(stage, index) {
     el("div", { class: "spread" },
       el("h3", {}, `${index + 1}. ${stage.title || "New stage"}`, " ",
         el("span", { class: "badge" }, stage.key || "custom"),
-        stage.started ? el("span", { class: "badge good", style: "margin-left:.4rem" }, "started") : null),
+        stage.started ? el("span", { class: "badge good started-badge" }, "started") : null),
       tools),
     el("div", { class: "agenda-fields" },
       el("div", {},
@@ -481,8 +482,10 @@ templateButton.addEventListener("click", async () => {
   templateButton.disabled = true;
   try {
     const saved = await request("POST", "/api/templates", { workshop_id: session.workshopId });
-    fill(resultBox, "Saved as the template “", el("strong", {}, saved.title), `” (id ${saved.id}, ${saved.stages.length} stages). `,
-      "It is offered on the start page for new workshops.");
+    rememberTemplate(saved);
+    document.dispatchEvent(new CustomEvent("templates:changed"));
+    fill(resultBox, "Saved as the template “", el("strong", {}, saved.title), `” (${saved.stages.length} stages). `,
+      "The start page of this browser offers it for new workshops; nobody else sees it. The console lists it under Saved templates.");
     resultBox.hidden = false;
   } catch (error) {
     showError(`Template not saved: ${error.message || "no connection to the server."}`);

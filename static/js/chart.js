@@ -71,7 +71,7 @@ export function barChart(rows, { unit = "", format = null, max = null, title = "
   // .62 em a character in the bold figures, so no value runs past the edge.
   const valueRoom = Math.max(4, 1 + 0.62 * Math.max(0, ...texts.map((text) => String(text).length)));
   const list = el("ol", { class: `chart-rows fit-list${animate ? " grow" : ""}`,
-    style: `--value-room:${valueRoom.toFixed(1)}em;${animate ? `--t:${-Math.round(elapsed)}ms` : ""}` },
+    style: { "--value-room": `${valueRoom.toFixed(1)}em`, "--t": animate ? `${-Math.round(elapsed)}ms` : null } },
     rows.map((row, index) => {
       // The SVG's box is the bar (its width is the share, in CSS), so the value follows its end.
       const share = Math.max(0, Math.min(1, values[index] / top));
@@ -79,7 +79,7 @@ export function barChart(rows, { unit = "", format = null, max = null, title = "
         "aria-hidden": "true", focusable: "false" },
         svg("rect", { class: "chart-fill", x: 0, y: 0, width: values[index] > 0 ? 100 : 0, height: 10 }));
       return el("li", { class: `chart-row${row.selected ? " selected" : ""}`, dataset: { id: row.id ?? "" },
-        style: `--share:${share.toFixed(4)};--i:${Math.min(index, 20)}` },
+        style: { "--share": share.toFixed(4), "--i": Math.min(index, 20) } },
         el("span", { class: "chart-label" },
           row.place !== undefined && row.place !== null ? el("span", { class: "chart-place" }, row.place) : null,
           row.selected ? el("span", { class: "chart-check", "aria-hidden": "true" }, "✓") : null,

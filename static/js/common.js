@@ -15,13 +15,19 @@ export function hasTrait(kind, trait) {
   return Boolean(entry && entry.traits.includes(trait));
 }
 
-/** Build an element: el("li", {class: "x", onclick: fn}, "text", child). Text is never HTML. */
+/**
+ * Build an element: el("li", {class: "x", onclick: fn}, "text", child). Text is never HTML.
+ * `style` is an object of properties ({width: "40%", "--share": 0.5}) set through the CSSOM,
+ * never as a style attribute, so the page's CSP needs no 'unsafe-inline' for styles.
+ */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
     if (name.startsWith("on") && typeof value === "function") {
       node.addEventListener(name.slice(2), value);
+    } else if (name === "style") {
+      setStyle(node, value);
     } else if (name === "class") {
       node.className = value;
     } else if (name === "dataset") {
@@ -37,6 +43,20 @@ export function el(tag, attrs = {}, ...children) {
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
+}
+
+/**
+ * Set inline styles through the CSSOM (which a CSP without 'unsafe-inline' allows, unlike a
+ * style attribute): an object of properties, or a "a:b;c:d" string (a plug-in's) split into one.
+ */
+export function setStyle(node, style) {
+  const entries = typeof style === "string"
+    ? style.split(";").map((part) => part.split(/:(.*)/s, 2).map((word) => word.trim())).filter(([name, value]) => name && value)
+    : Object.entries(style);
+  for (const [name, value] of entries) {
+    if (value === undefined || value === null || value === "") continue;
+    node.style.setProperty(name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), String(value));
+  }
 }
 
 /** Replace all children of `node`. */
@@ -70,7 +90,12 @@ export function connect({ onConnect }) {
     onConnect(socket);
   });
   socket.on("disconnect", (reason) => {
-    if (reason === "io client disconnect") return;
+    // The page closed it, or the server did on purpose (a replaced link, a removed
+    // participant): no reconnecting; the page says what happened.
+    if (reason === "io client disconnect" || reason === "io server disconnect") {
+      show("");
+      return;
+    }
     show("Connection lost. Reconnecting… Nothing you sent is lost.");
   });
   socket.on("connect_error", () => {
@@ -153,8 +178,9 @@ export function randomId() {
 }
 
 /**
- * The facilitator key for the console and projector: `#key=...` from the address (then removed
- * from the address bar and history) or the one this browser kept. Returns {key, shown} or null;
+ * The facilitator key for the console (never the projector, which has a token of its own):
+ * `#key=...` from the address (then removed from the address bar and history) or the one this
+ * browser kept. Returns {key, shown} or null;
  * `shown` records whether the console has shown the facilitator link once.
  */
 export function facilitatorKey(storeKey) {

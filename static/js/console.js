@@ -11,10 +11,12 @@ import {
   announce, applyTally, call, captureFocus, connect, currentStage, declarationOf, el, facilitatorKey, fill, hasTrait, metric, plural,
   randomId, restoreFocus, stageById, store, toast,
 } from "./common.js";
+import { forgetTemplate } from "./saved-templates.js";
 import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
 import { openAgendaEditor } from "./agenda-editor.js";
 import { buildingOn, natureBadge } from "./items.js";
 import { keyedButtons } from "./plan-files.js";
+import { roomAccess, roomValue } from "./room-access.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
@@ -58,11 +60,23 @@ document.getElementById("key-form").addEventListener("submit", (event) => {
   const match = raw.match(/key=([^&\s]+)/);
   saved = { key: match ? match[1] : raw, shown: true };
   store.set(STORE_KEY, saved);
-  identify();
+  if (socket.connected) identify(); else socket.connect(); // a revoked console was disconnected
 });
-if (saved) {
-  document.getElementById("open-projector").href = `/w/${WORKSHOP_ID}/present#key=${saved.key}`;
+
+/** "Open projector view": the projector link of the state (a read-only token), never the key. */
+const projectorButton = document.getElementById("open-projector");
+function showProjectorLink(url) {
+  if (url) {
+    projectorButton.href = url;
+    projectorButton.removeAttribute("aria-disabled");
+  } else {
+    projectorButton.href = "#";
+    projectorButton.setAttribute("aria-disabled", "true");
+  }
 }
+projectorButton.addEventListener("click", (event) => {
+  if (projectorButton.getAttribute("aria-disabled") === "true") event.preventDefault();
+});
 
 // ------------------------------------------------------------------ connection
 
@@ -76,8 +90,9 @@ async function identify() {
   try {
     const reply = await call(socket, "facilitate", { workshop_id: WORKSHOP_ID, key: saved.key });
     document.getElementById("need-key").hidden = true;
-    document.getElementById("open-projector").href = `/w/${WORKSHOP_ID}/present#key=${saved.key}`;
+    const first = state === null;
     render(reply.state);
+    if (first) refreshTemplates();
   } catch (error) {
     if (error.code === "unauthorized") {
       store.remove(STORE_KEY);
@@ -95,6 +110,65 @@ async function identify() {
 }
 
 socket.on("state", (snapshot) => render(snapshot));
+
+// ------------------------------------------------------------------ room access
+
+let replacingKey = false; // this console asked for a new facilitator link: its own revocation is expected
+
+const access = roomAccess({
+  workshopId: WORKSHOP_ID,
+  key: () => (saved ? saved.key : ""),
+  act,
+  replacing: (value) => { replacingKey = value; },
+  keyReplaced(key) {
+    saved = { key, shown: false };
+    store.set(STORE_KEY, saved);
+    // The server disconnects every console on the old key, this one too: come back on the new one.
+    socket.disconnect();
+    socket.connect();
+    showKeyPanel("Your new facilitator link",
+      "The old facilitator link no longer works, on any device. Copy this one somewhere safe: it is the only way back into this console from another browser. Anyone with it can run this workshop.");
+    planShown = null; // the plan buttons and review link carry the key
+    if (state) renderPlanPanel(state.workshop.status === "finished");
+    refreshTemplates();
+    setTimeout(() => { replacingKey = false; }, 5000);
+  },
+  projectorLink(url) {
+    if (state) state.workshop.projector_url = url;
+    showProjectorLink(url);
+  },
+});
+
+function showKeyPanel(title, text) {
+  document.getElementById("key-title").textContent = title;
+  document.getElementById("key-text").textContent = text;
+  document.getElementById("key-link").textContent = facilitatorLink(saved.key);
+  const box = document.getElementById("key-panel");
+  box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
+  document.getElementById("copy-key").focus({ preventScroll: true });
+}
+
+/** The server cut this console off: its facilitator link was replaced elsewhere. */
+socket.on("access:revoked", (payload) => {
+  if (payload && payload.role && payload.role !== "facilitator") return;
+  if (replacingKey) return; // this console asked; it reconnects with the new key
+  store.remove(STORE_KEY);
+  saved = null;
+  state = null;
+  socket.disconnect();
+  for (const open of document.querySelectorAll("dialog[open]")) open.close();
+  document.getElementById("key-panel").hidden = true;
+  document.getElementById("agenda-card").hidden = true;
+  document.getElementById("stage-column").hidden = true;
+  showProjectorLink(null);
+  document.getElementById("need-key-title").textContent = "The facilitator link was replaced";
+  document.getElementById("need-key-text").textContent =
+    "Someone with this workshop's facilitator link made a new one, so this console was disconnected. Open the new facilitator link, or paste it here.";
+  document.getElementById("key-error").hidden = true;
+  document.getElementById("need-key").hidden = false;
+  toast("The facilitator link was replaced: this console needs the new one.", "error");
+});
 socket.on("idea:added", ({ idea }) => {
   if (!state) return;
   const stage = stageById(state, idea.stage_id);
@@ -108,6 +182,7 @@ socket.on("participants", ({ count }) => {
   if (!state) return;
   state.workshop.participant_count = count;
   document.getElementById("ws-count").textContent = count;
+  access.render(state);
   if (state.workshop.lobby) renderLobby();
   renderPanel();
 });
@@ -318,6 +393,46 @@ document.getElementById("copy-share").addEventListener("click", async () => {
   }
 });
 
+// ------------------------------------------------------------------ saved templates
+
+/** The templates this workshop saved (private: only their ids open them), each with Delete. */
+async function refreshTemplates() {
+  if (!saved) return;
+  let templates = [];
+  try {
+    const response = await fetch(`/api/workshops/${WORKSHOP_ID}/templates`, {
+      headers: { Authorization: `Bearer ${saved.key}` },
+    });
+    if (!response.ok) return;
+    templates = (await response.json()).templates || [];
+  } catch {
+    return; // offline for a moment: the list is refreshed after the next save or reload
+  }
+  document.getElementById("templates-section").hidden = !templates.length;
+  fill(document.getElementById("template-list"), templates.map((template) => el("li", {},
+    el("span", {}, template.title, el("span", { class: "muted" }, ` · ${plural(template.stages ? template.stages.length : 0, "stage", "stages")}`)),
+    el("button", { type: "button", class: "small danger", "aria-label": `Delete the template ${template.title}`,
+      onclick: () => deleteTemplate(template) }, "Delete"),
+  )));
+}
+
+async function deleteTemplate(template) {
+  if (!confirm(`Delete the template “${template.title}”? Nobody can start a workshop from it any more.`)) return;
+  try {
+    const response = await fetch(`/api/templates/${encodeURIComponent(template.id)}`, {
+      method: "DELETE", headers: { Authorization: `Bearer ${saved.key}` },
+    });
+    if (!response.ok && response.status !== 404) throw new Error((await response.json()).error.message);
+    forgetTemplate(template.id);
+    toast("Template deleted.");
+  } catch (error) {
+    toast(`The template was not deleted: ${error.message}`, "error");
+  }
+  refreshTemplates();
+}
+
+document.addEventListener("templates:changed", refreshTemplates);
+
 document.getElementById("edit-agenda").addEventListener("click", () => {
   if (!saved) return;
   openAgendaEditor({
@@ -343,6 +458,8 @@ function render(snapshot) {
   document.getElementById("stage-column").hidden = false;
   const finished = state.workshop.status === "finished";
   document.getElementById("finish").hidden = finished;
+  showProjectorLink(roomValue(state, "projector_url"));
+  access.render(state);
   renderPlanPanel(finished);
   renderAgenda();
   renderNav();
@@ -631,7 +748,7 @@ function renderPanel() {
     finished ? el("p", { class: "notice good" }, "The workshop is finished and the plan is ready: download it from the agenda.") : null,
     el("div", { class: "spread" },
       el("h2", {}, stage.title, " ", natureBadge(stage.key),
-        isCurrent && !finished ? el("span", { class: "badge", style: "margin-left:.5rem" }, "on screen") : null),
+        isCurrent && !finished ? el("span", { class: "badge on-screen" }, "on screen") : null),
       el("span", { class: "muted small" },
         // The stage's `revealed` flag: the dot vote's reveal (reveal_flag), whose totals a
         // shortlist built from them shows too.

@@ -1,6 +1,7 @@
 // The start page: pick an agenda template, create a workshop through the API, open its console.
 
 import { declarationOf, el, fill, store } from "./common.js";
+import { forgetTemplate, savedTemplates } from "./saved-templates.js";
 
 const form = document.getElementById("create-form");
 const errorBox = document.getElementById("create-error");
@@ -25,26 +26,54 @@ function showTemplate() {
   );
 }
 
+/** A template saved from this device, read by its id (null when it is gone or unreachable). */
+async function savedTemplate(entry) {
+  try {
+    const response = await fetch(`/api/templates/${encodeURIComponent(entry.id)}`);
+    if (response.ok) return { ...(await response.json()), built_in: false };
+    const body = await response.json().catch(() => ({}));
+    // Deleted from its workshop: it leaves this device's list too.
+    if (body.error && body.error.code === "template_not_found") forgetTemplate(entry.id);
+  } catch {
+    // offline: it is offered again next time
+  }
+  return null;
+}
+
 async function loadTemplates() {
+  let builtIn = [];
   try {
     const response = await fetch("/api/templates");
-    if (!response.ok) return;
-    templates = (await response.json()).templates || [];
+    if (response.ok) builtIn = ((await response.json()).templates || []).filter((t) => t.built_in !== false);
   } catch {
-    return; // the built-in default in the page still works
+    // the built-in default in the page still works
   }
+  const saved = (await Promise.all(savedTemplates().map(savedTemplate))).filter(Boolean);
+  templates = [...builtIn, ...saved];
+  drawSaved(saved);
   if (!templates.length) return;
   const keep = picker.value || DEFAULT_TEMPLATE;
   const option = (t) => el("option", { value: t.id, selected: t.id === keep }, t.title);
-  const builtIn = templates.filter((t) => t.built_in !== false);
-  const saved = templates.filter((t) => t.built_in === false);
   fill(
     picker,
-    el("optgroup", { label: "Built-in agendas" }, builtIn.map(option)),
-    saved.length ? el("optgroup", { label: "Saved agendas" }, saved.map(option)) : null,
+    builtIn.length ? el("optgroup", { label: "Built-in agendas" }, builtIn.map(option)) : null,
+    saved.length ? el("optgroup", { label: "Saved on this device" }, saved.map(option)) : null,
   );
   if (!templates.some((t) => t.id === keep)) picker.value = templates[0].id;
   showTemplate();
+}
+
+/** The agendas saved from this device, each with a way to drop it from this list. */
+function drawSaved(saved) {
+  const box = document.getElementById("saved-agendas");
+  box.hidden = !saved.length;
+  fill(document.getElementById("saved-agenda-list"), saved.map((template) => el("li", {},
+    el("span", {}, template.title),
+    el("button", {
+      type: "button", class: "small quiet", "aria-label": `Remove ${template.title} from this list`,
+      onclick: () => { forgetTemplate(template.id); loadTemplates(); },
+    }, "Remove from list"),
+  )));
 }
 
 picker.addEventListener("change", showTemplate);

@@ -20,6 +20,7 @@ const views = {
   join: document.getElementById("join-view"),
   loading: document.getElementById("loading-view"),
   stage: document.getElementById("stage-view"),
+  removed: document.getElementById("removed-view"),
 };
 const joinForm = document.getElementById("join-form");
 const joinError = document.getElementById("join-error");
@@ -38,11 +39,39 @@ function show(name) {
 // ------------------------------------------------------------------ the outbox
 
 let retryTimer = null;
+
+// "Busy — retrying": the server asked this phone to slow down (`rate_limited`); whatever it was
+// sending stays in the outbox and goes again after `retry_after` seconds.
+const busyNode = document.getElementById("busy");
+function showBusy() { busyNode.hidden = false; }
+function clearBusy() { busyNode.hidden = true; }
+
+/** How long to wait after a `rate_limited` answer: its retry_after, a little spread. */
+function waitAfter(error) {
+  const seconds = Number(error.retry_after);
+  const wait = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000;
+  return Math.min(30000, Math.max(200, Math.ceil(wait))) + Math.floor(Math.random() * 200);
+}
+
 /**
- * True when a failed send should be tried again (no answer, offline, a server hiccup, or this
- * connection lost its identity); then a retry of everything pending is scheduled.
+ * True when a failed send should be tried again (no answer, offline, a server hiccup, this
+ * connection lost its identity, or the server said to slow down); then a retry of everything
+ * pending is scheduled.
  */
 function retryLater(error) {
+  if (error.code === "participant_removed") {
+    removedFromWorkshop();
+    return true;
+  }
+  if (error.code === "rate_limited") {
+    showBusy();
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (socket.connected) flushAll(); // else the reconnect sends everything again
+    }, waitAfter(error));
+    return true;
+  }
   const again = isTransient(error) || error.code === "internal_error" || error.code === "not_joined";
   if (again && !retryTimer) {
     retryTimer = setTimeout(() => {
@@ -69,10 +98,11 @@ function latestSender(name, spec) {
   async function send(stageId) {
     const key = String(stageId);
     const value = pending[key];
-    if (value === undefined || inFlight[key]) return;
+    if (value === undefined || inFlight[key] || !identity || !state) return;
     inFlight[key] = true;
     try {
       const reply = await call(socket, spec.event, { stage_id: stageId, [spec.field]: value });
+      clearBusy();
       state.me[spec.meKey] = state.me[spec.meKey] || {};
       state.me[spec.meKey][key] = reply[spec.field];
       if (same(pending[key], value)) delete pending[key];
@@ -111,6 +141,10 @@ function latestSender(name, spec) {
     flush() {
       for (const key of Object.keys(pending)) send(Number(key));
     },
+    clear() {
+      for (const key of Object.keys(pending)) delete pending[key];
+      store.remove(storeKey);
+    },
   };
 }
 
@@ -142,9 +176,11 @@ function queueSender(name, spec) {
         while ((item = sender.items.find((candidate) => !candidate.error))) {
           try {
             const reply = await call(socket, spec.event, spec.payload(item));
+            clearBusy();
             const sent = item;
             sender.items = sender.items.filter((other) => other.client_id !== sent.client_id);
             if (state && spec.onAck) spec.onAck(context(currentStage(state)), sent, reply);
+            if (!identity) break; // removed meanwhile
           } catch (error) {
             if (retryLater(error)) break;
             item.error = spec.refused ? spec.refused(error) : `Not sent: ${error.message}`;
@@ -157,6 +193,10 @@ function queueSender(name, spec) {
         if (state) renderStage();
         renderNotices();
       }
+    },
+    clear() {
+      sender.items = [];
+      store.remove(storeKey);
     },
   };
   return sender;
@@ -285,10 +325,23 @@ async function identify() {
     identity = { token: reply.token, name: reply.participant.name };
     store.set(ME_KEY, identity);
     pendingName = null;
+    clearBusy();
     render(reply.state);
     flushAll();
   } catch (error) {
-    if (error.code === "invalid_token") {
+    if (error.code === "rate_limited") {
+      // Many phones joining at once: wait as the server asks and try again, name kept.
+      showBusy();
+      setTimeout(() => { if (socket.connected) identify(); }, waitAfter(error));
+    } else if (error.code === "participant_removed") {
+      removedFromWorkshop();
+    } else if (error.code === "join_locked") {
+      pendingName = null;
+      showJoinError("Joining is closed for now. When the facilitator opens it again, tap Join.");
+    } else if (error.code === "workshop_full") {
+      pendingName = null;
+      showJoinError("This workshop is full: it has as many participants as it allows. Ask the facilitator.");
+    } else if (error.code === "invalid_token") {
       // The workshop no longer knows this phone (for example a new workshop with the same code).
       store.remove(ME_KEY);
       identity = null;
@@ -306,6 +359,7 @@ async function identify() {
 }
 
 function showJoinError(message) {
+  clearBusy();
   show("join");
   joinError.textContent = message;
   joinError.hidden = false;
@@ -324,6 +378,31 @@ joinForm.addEventListener("submit", (event) => {
 });
 
 socket.on("state", (snapshot) => { if (identity) render(snapshot); });
+socket.on("participant:removed", () => removedFromWorkshop());
+
+/**
+ * The facilitator removed this participant: the token is forgotten (it no longer works), and
+ * so is everything this phone still meant to send.
+ */
+function removedFromWorkshop() {
+  if (!identity && views.removed && !views.removed.hidden) return;
+  store.remove(ME_KEY);
+  identity = null;
+  state = null;
+  pendingName = null;
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  clearBusy();
+  for (const sender of Object.values(outbox)) sender.clear();
+  refusedValues = [];
+  store.remove(NOTICES_KEY);
+  renderNotices();
+  who.textContent = "";
+  socket.disconnect();
+  show("removed");
+  const title = document.getElementById("removed-title");
+  if (title) title.focus();
+}
 socket.on("workshop:finished", () => { /* a fresh state with the plan links follows */ });
 
 // ------------------------------------------------------------------ rendering

@@ -4,15 +4,13 @@
 // workshop. Whatever it draws is made to fit the screen (the fit engine below): a projector
 // never scrolls.
 
-import { announce, applyTally, call, connect, currentStage, el, facilitatorKey, fill, stageById } from "./common.js";
-import { keyedButtons } from "./plan-files.js";
+import { announce, applyTally, call, connect, currentStage, el, fill, stageById } from "./common.js";
 import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
 import { stepRevealed } from "./activities/decision.js";
 import { buildingOn, natureBadge, wording } from "./items.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
-const STORE_KEY = `sw:facilitator:${WORKSHOP_ID}`;
 const main = document.getElementById("main");
 const count = document.getElementById("count");
 const phase = document.getElementById("phase");
@@ -267,52 +265,70 @@ function showCount(n) {
   document.getElementById("count-word").textContent = "joined";
 }
 
-// ------------------------------------------------------------------ without the key
+// ------------------------------------------------------------------ the projector token
+//
+// The room's screen opens with its own read-only credential, the projector token, from the
+// console's "Open projector view" link (`#token=…`). It is taken out of the address bar at once
+// and kept in this tab's sessionStorage under a key of its own, so a reload still works. The
+// facilitator key is never read here, nor stored: a `#key=` in the address is only removed.
 
-/** Opened without the facilitator key: the lobby as the page drew it, the true count, a hint. */
-function withoutKey() {
-  main.append(el("p", { class: "lobby-hint" },
-    "To show the workshop here, open the projector from the facilitator console (“Open projector view”)."));
-  const poll = async () => {
-    try {
-      const response = await fetch(app.dataset.roomUrl, { cache: "no-store" });
-      if (response.ok) {
-        const room = await response.json();
-        showCount(room.participant_count);
-        if (room.status === "finished") {
-          document.getElementById("present-status").textContent = "This workshop has finished.";
-        }
-      }
-    } catch {
-      // offline for a moment: keep the last count and try again at the next tick
-    }
-  };
-  poll();
-  setInterval(poll, 5000);
+const TOKEN_KEY = `sw:projector:${WORKSHOP_ID}`;
+const session = {
+  get() { try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; } },
+  set(token) { try { sessionStorage.setItem(TOKEN_KEY, token); } catch { /* blocked */ } },
+  remove() { try { sessionStorage.removeItem(TOKEN_KEY); } catch { /* blocked */ } },
+};
+
+function projectorToken() {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  if (fromHash) session.set(fromHash);
+  return fromHash || session.get();
+}
+
+/** A full-screen message instead of the room (no link, or a replaced one). */
+function notice(title, text) {
+  app.classList.remove("is-running");
+  app.classList.add("is-lobby", "is-blocked");
+  document.getElementById("join").hidden = true; // no code, no QR, no count without the room
+  phase.textContent = "";
+  fill(main, el("h1", { class: "lobby-title" }, title), el("p", { class: "lobby-hint present-notice" }, text));
   fitScreen();
 }
 
-// ------------------------------------------------------------------ with the key
+const NEEDS_LINK = "Open this screen from the console’s “Open projector view” link.";
+let token = projectorToken();
+const socket = token ? connect({ onConnect: () => identify() }) : null;
+if (!token) notice(document.title.split(" · ")[0], NEEDS_LINK);
 
-const saved = facilitatorKey(STORE_KEY);
-const socket = saved ? connect({ onConnect: () => identify() }) : null;
-if (!saved) withoutKey();
+function replaced() {
+  token = null;
+  session.remove();
+  state = null;
+  if (socket) socket.disconnect();
+  notice("This projector link was replaced",
+    "The facilitator made a new projector link. Open the new one from the console’s “Open projector view”.");
+}
 
 async function identify() {
+  if (!token) return;
   try {
-    const reply = await call(socket, "present", { workshop_id: WORKSHOP_ID, key: saved.key });
+    const reply = await call(socket, "present", { workshop_id: WORKSHOP_ID, token });
     render(reply.state);
   } catch (error) {
-    if (error.code === "timeout" || error.code === "offline") setTimeout(identify, 1500);
-    else {
-      fill(main, el("h1", {}, "Cannot show this workshop"), el("p", {}, error.message));
-      fitScreen();
+    if (error.code === "timeout" || error.code === "offline" || error.code === "rate_limited") {
+      setTimeout(identify, error.retry_after ? Math.ceil(error.retry_after * 1000) : 1500);
+    } else if (error.code === "unauthorized") {
+      replaced();
+    } else {
+      notice("Cannot show this workshop", error.message);
     }
   }
 }
 
 if (socket) {
-  socket.on("state", (snapshot) => render(snapshot));
+  socket.on("state", (snapshot) => { if (token) render(snapshot); });
+  socket.on("access:revoked", (payload) => { if (!payload || payload.role !== "facilitator") replaced(); });
   socket.on("participants", ({ count: n }) => {
     if (!state) return;
     state.workshop.participant_count = n;
@@ -352,11 +368,27 @@ function context(stage) {
   };
 }
 
+/** A key of the room's state: in `state.workshop`, or at the top of the state. */
+function roomValue(key) {
+  if (!state) return undefined;
+  return state.workshop[key] !== undefined ? state.workshop[key] : state[key];
+}
+
+let qrFor = null; // the code the QR image shows
 function render(snapshot) {
   state = snapshot;
+  app.classList.remove("is-blocked");
   showCount(state.workshop.participant_count);
   document.getElementById("join-url").textContent = state.workshop.join_url.replace(/^https?:\/\//, "");
   document.getElementById("code").textContent = state.workshop.code;
+  if (qrFor !== state.workshop.code) {
+    qrFor = state.workshop.code;
+    document.getElementById("join-qr").src = `/j/${encodeURIComponent(state.workshop.code)}/qr.svg`;
+  }
+  // Joining closed by the facilitator: the code and QR go, the strip says so.
+  const locked = Boolean(roomValue("join_locked"));
+  app.classList.toggle("is-locked", locked);
+  document.getElementById("join").hidden = false;
   speak();
   renderMain();
 }
@@ -381,9 +413,8 @@ function finishedView() {
   const decided = state.stages.filter((s) => s.decided && s.selected.length);
   return [
     el("h1", {}, state.workshop.title),
+    // The room's screen only reads: the files are on the phones and in the console.
     el("p", { class: "prompt" }, "The strategic plan is ready. Participants can download it from their phones."),
-    el("div", { class: "present-downloads", "aria-label": "Download the plan" },
-      el("span", { class: "label" }, "Download"), keyedButtons(WORKSHOP_ID, saved.key)),
     // One line per stage, so the whole plan fits the screen: its title, how many items it
     // chose, and as many of them as the line holds (the rest ends in "…"; all are in the plan).
     el("dl", { class: "present-plan fit-list" }, decided.map((s) => el("div", {},
@@ -397,8 +428,10 @@ function lobbyView() {
   const first = currentStage(state) || state.stages[0];
   return [
     el("h1", { class: "lobby-title" }, state.workshop.title),
-    el("p", { class: "lobby-call" }, "Join now with your phone"),
-    el("p", { class: "lobby-hint" }, "Scan the code or type the address. ",
+    roomValue("join_locked")
+      ? el("p", { class: "lobby-call" }, "Joining is closed")
+      : el("p", { class: "lobby-call" }, "Join now with your phone"),
+    el("p", { class: "lobby-hint" }, roomValue("join_locked") ? "" : "Scan the code or type the address. ",
       first ? `We start with ${first.title} in a moment.` : "We start in a moment."),
   ];
 }

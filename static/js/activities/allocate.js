@@ -53,7 +53,7 @@ function phoneView(ctx) {
     revealed ? sentence(stage) : null,
     el("div", { class: "dots-left" },
       el("strong", { id: "points-left" }, `${plural(left, "point", "points")} left`),
-      el("span", { class: "meter wide", "aria-hidden": "true" }, el("span", { style: `width:${Math.round(100 * spent / stage.budget)}%` })),
+      el("span", { class: "meter wide", "aria-hidden": "true" }, el("span", { style: { width: `${Math.round(100 * spent / stage.budget)}%` } })),
     ),
     el("p", { class: "muted" },
       `Spread ${stage.budget} points over the ideas that matter most. At most ${stage.per_item_cap} on one idea. `,

@@ -48,7 +48,7 @@ export function consoleIdeas(ctx, ideas, {
       onclick: () => ctx.act("idea:hide", { idea_id: idea.id, hidden: !idea.hidden }),
     }, idea.hidden ? "Show" : "Hide") : null),
   valueOf ? el("div", { class: "bar", "aria-hidden": "true" },
-    el("span", { style: `width:${Math.round(100 * valueOf(idea) / maxValue)}%` })) : null,
+    el("span", { style: { width: `${Math.round(100 * valueOf(idea) / maxValue)}%` } })) : null,
   )));
 }
 

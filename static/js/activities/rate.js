@@ -192,7 +192,7 @@ export function scatter(stage) {
   const area = el("div", { class: "scatter-area" }, chart,
     numbered.map(({ idea, n }) => el("span", { class: "scatter-n", "aria-hidden": "true",
       dataset: { x: px(idea.effort).toFixed(2), y: py(idea.impact).toFixed(2) },
-      style: `left:${px(idea.effort) + DOT_R}%;top:${py(idea.impact) - 3}%` }, n)));
+      style: { left: `${px(idea.effort) + DOT_R}%`, top: `${py(idea.impact) - 3}%` } }, n)));
   if (watching) watching.observe(area);
   else requestAnimationFrame(() => placeLabels(area));
   const unplaced = stage.ideas.filter((idea) => !placed.some((entry) => entry.idea === idea));

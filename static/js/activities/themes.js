@@ -86,7 +86,7 @@ export function themeWall(stage) {
   const columns = groups.map((group) => ({ title: group.title, ideas: group.idea_ids.map((id) => byId.get(id)).filter(Boolean) }));
   if (loose.length) columns.push({ title: "Not in a theme yet", ideas: loose, loose: true });
   // Up to six themes side by side in one row; more wrap.
-  return el("div", { class: "theme-wall fit-group", style: `--themes:${Math.min(columns.length, 6)}` }, columns.map((column) => el("section", { class: column.loose ? "theme-column loose" : "theme-column" },
+  return el("div", { class: "theme-wall fit-group", style: { "--themes": Math.min(columns.length, 6) } }, columns.map((column) => el("section", { class: column.loose ? "theme-column loose" : "theme-column" },
     el("h2", {}, column.title, " ", el("span", { class: "theme-count" }, column.ideas.length)),
     el("ul", { class: "theme-notes fit-list", "aria-label": column.title }, column.ideas.map(note)))));
 }
