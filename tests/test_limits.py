@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workshop.core.ratelimit import Buckets
+from workshop.core.ratelimit import Buckets, RateLimited
 
 # --------------------------------------------------------------------------- Buckets (pure)
 
@@ -125,3 +125,14 @@ def test_300_phones_behind_one_nat_join_within_a_minute_at_the_default_join_limi
     """JOIN_RATE 5 / JOIN_BURST 60: 300 joins spread evenly over 60 s all pass."""
     buckets = Buckets(rate=5, burst=60)
     assert all(buckets.take("nat", now=i * 60 / 300) for i in range(300))
+
+
+def test_rate_limited_carries_retry_after() -> None:
+    error = RateLimited(0.25)
+    assert error.code == "rate_limited"
+    assert error.http_status == 429
+    assert error.as_payload() == {
+        "code": "rate_limited",
+        "message": error.message,
+        "retry_after": 0.25,
+    }

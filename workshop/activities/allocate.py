@@ -16,7 +16,7 @@ from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel
 
 from ..core import rules
-from ..core.payloads import Payload, StageId
+from ..core.payloads import MAX_ENTRIES, Amount, IdKey, Payload, StageId
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
 from . import amounts, common, scoring
@@ -50,7 +50,7 @@ class AllocateSettings(StepSettings):
 
 class AllocationSetPayload(Payload):
     stage_id: StageId
-    points: Annotated[dict[str, int], Field(max_length=500)]
+    points: Annotated[dict[IdKey, Amount], Field(max_length=MAX_ENTRIES)]
 
 
 AMOUNTS = amounts.Amounts(Allocation, "points", per_idea="points", people="allocators")

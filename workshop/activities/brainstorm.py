@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ..core import rules
 from ..core.errors import DomainError
-from ..core.payloads import Payload, ShortText, StageId
+from ..core.payloads import ClientId, Payload, ShortText, StageId
 from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, get_workshop, require_active
 from . import common, merge
@@ -35,7 +35,7 @@ KIND = "brainstorm"
 class IdeaSubmitPayload(Payload):
     stage_id: StageId
     text: ShortText
-    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    client_id: ClientId | None = None
 
 
 class BrainstormSettings(StepSettings):

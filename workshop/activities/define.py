@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 from sqlalchemy import UniqueConstraint, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field as Column
@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from ..core import levels, rules
 from ..core.errors import DomainError
-from ..core.payloads import IdeaId, Payload, ShortText
+from ..core.payloads import BoundedJson, ClientId, FieldName, IdeaId, Payload, ShortText
 from ..persistence.models import Idea, Participant, Stage, Workshop, utcnow
 from ..persistence.queries import get_idea, get_stage, get_workshop, require_active
 from . import common
@@ -54,14 +54,14 @@ class Suggestion(SQLModel, table=True):
 
 class ItemUpdatePayload(Payload):
     idea_id: IdeaId
-    fields: Annotated[dict[str, Any], Field(max_length=10)]
+    fields: Annotated[dict[FieldName, BoundedJson], Field(max_length=10)]
 
 
 class SuggestionSubmitPayload(Payload):
     idea_id: IdeaId
-    field: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    field: FieldName
     text: ShortText
-    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    client_id: ClientId | None = None
 
 
 def suggestion_json(row: Suggestion) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from ..core import levels
 from ..core.errors import DomainError
-from ..core.payloads import IdeaId, Payload, StageId
+from ..core.payloads import MAX_ENTRIES, IdeaId, IdKey, Payload, StageId
 from ..persistence import counters
 from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_idea, get_stage, list_stages, lock_participant, require_active
@@ -35,6 +35,8 @@ from .base import (
 
 KIND = "link"
 MAX_PARENTS = 20
+PARENTS_BOUND = 50
+"""The payload's outer bound on parents per item; the rule (MAX_PARENTS) answers precisely."""
 
 
 class LinkProposal(SQLModel, table=True):
@@ -49,13 +51,14 @@ class LinkProposal(SQLModel, table=True):
 class LinkSetPayload(Payload):
     stage_id: StageId
     links: Annotated[
-        dict[str, Annotated[list[IdeaId], Field(max_length=500)]], Field(max_length=500)
+        dict[IdKey, Annotated[list[IdeaId], Field(max_length=PARENTS_BOUND)]],
+        Field(max_length=MAX_ENTRIES),
     ]
 
 
 class LinkConfirmPayload(Payload):
     idea_id: IdeaId
-    parent_ids: Annotated[list[IdeaId], Field(max_length=500)]
+    parent_ids: Annotated[list[IdeaId], Field(max_length=PARENTS_BOUND)]
 
 
 # --------------------------------------------------------------------------- reads

@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from ..core import decisions, merging
 from ..core.errors import DomainError
-from ..core.payloads import Payload, StageId
+from ..core.payloads import MAX_ENTRIES, Amount, IdKey, Payload, StageId
 from ..persistence import counters
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
@@ -56,13 +56,13 @@ class RateSettings(StepSettings):
 
 
 class RatingPayload(Payload):
-    impact: int | None = None
-    effort: int | None = None
+    impact: Amount | None = None
+    effort: Amount | None = None
 
 
 class RatingSetPayload(Payload):
     stage_id: StageId
-    ratings: Annotated[dict[str, RatingPayload], Field(max_length=500)]
+    ratings: Annotated[dict[IdKey, RatingPayload], Field(max_length=MAX_ENTRIES)]
 
 
 Entry = dict[str, list[int | None]]

@@ -15,7 +15,7 @@ from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel
 
 from ..core import rules
-from ..core.payloads import Payload, StageId
+from ..core.payloads import MAX_ENTRIES, Amount, IdKey, Payload, StageId
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
 from . import amounts, common, scoring
@@ -54,7 +54,7 @@ class VoteSettings(StepSettings):
 
 class VotesSetPayload(Payload):
     stage_id: StageId
-    votes: Annotated[dict[str, int], Field(max_length=500)]
+    votes: Annotated[dict[IdKey, Amount], Field(max_length=MAX_ENTRIES)]
 
     def allocation(self) -> dict[int, int]:
         """The votes keyed by idea id; keys must be whole numbers (JSON object keys are text)."""

@@ -2,13 +2,24 @@
 
 Only the shape is checked here (types, required keys, sizes that protect the server); the
 domain rules (text length, budgets, phases) live in `rules` and answer with their own codes.
+Every string, list, mapping and number has an outer bound here (docs/api.md, "Limits"): loose
+enough that the rules still answer the precise error (`text_too_long` at 280, and so on),
+tight enough that no payload costs more than its real use does.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from .errors import DomainError
 
@@ -16,6 +27,46 @@ IdeaId = Annotated[int, Field(ge=1, le=2**62)]
 StageId = Annotated[int, Field(ge=1, le=2**62)]
 # Generous outer limits: the rules give the precise errors (text_too_long at 280, and so on).
 ShortText = Annotated[str, StringConstraints(max_length=4000)]
+IdKey = Annotated[str, StringConstraints(max_length=24)]
+"""An id written as a JSON object's key ("12"); the handler reads it as a number."""
+Amount = Annotated[int, Field(ge=-(10**9), le=10**9)]
+"""Dots, points, a rating: the rules check the real range (budgets, caps, 1-5)."""
+MAX_ENTRIES = 500
+"""Ideas one participant's vote, points, ratings or links may name at once."""
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+FieldName = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+WorkshopId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+"""A facilitator key, projector token or participant token (32 characters when real)."""
+
+MAX_JSON_DEPTH = 4
+MAX_JSON_ITEMS = 50
+
+
+def _bounded(value: Any, depth: int = 0) -> Any:
+    """A JSON value no deeper than MAX_JSON_DEPTH, with at most MAX_JSON_ITEMS per list or
+    object, keys of at most 64 and texts of at most 4,000 characters."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH}")
+    if isinstance(value, str):
+        if len(value) > 4000:
+            raise ValueError("a text of at most 4000 characters")
+    elif isinstance(value, list | dict):
+        if len(value) > MAX_JSON_ITEMS:
+            raise ValueError(f"at most {MAX_JSON_ITEMS} items")
+        if isinstance(value, dict):
+            if any(not isinstance(key, str) or len(key) > 64 for key in value):
+                raise ValueError("keys of at most 64 characters")
+            value = list(value.values())
+        for item in value:
+            _bounded(item, depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+        raise ValueError("a number of at most 15 digits")
+    return value
+
+
+BoundedJson = Annotated[Any, AfterValidator(_bounded)]
+"""Any JSON value within the bounds of `_bounded` (an item's fields; the rules check them)."""
 
 
 class Payload(BaseModel):
@@ -31,8 +82,23 @@ class JoinPayload(Payload):
 
 
 class FacilitatePayload(Payload):
-    workshop_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    key: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    workshop_id: WorkshopId
+    key: Secret
+
+
+class PresentPayload(Payload):
+    """The room screen: the projector token, or the facilitator key (the console's own
+    "open the room screen"); with both, the token is used."""
+
+    workshop_id: WorkshopId
+    token: Secret | None = None
+    key: Secret | None = None
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> PresentPayload:
+        if self.token is None and self.key is None:
+            raise ValueError("send the projector token (token) or the facilitator key (key)")
+        return self
 
 
 class StagePhasePayload(Payload):
@@ -54,7 +120,7 @@ class EmptyPayload(Payload):
 
 
 class TemplateSavePayload(Payload):
-    workshop_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    workshop_id: WorkshopId
     title: ShortText | None = None
     description: ShortText | None = None
 
@@ -63,14 +129,15 @@ class CreateWorkshopPayload(Payload):
     title: ShortText
     template: Annotated[str, StringConstraints(max_length=64)] | None = None
     organization: ShortText | None = None
-    horizon_years: int | None = None
+    horizon_years: Annotated[int, Field(ge=-1000, le=1000)] | None = None
     facilitator_name: Annotated[str, StringConstraints(max_length=80)] | None = None
+    max_participants: Annotated[int, Field(ge=1, le=10_000)] | None = None
 
 
 class PublishPlanPayload(Payload):
     """A review to publish; `items` and `facilitator` are checked by `plan.review`."""
 
-    based_on: int
+    based_on: Annotated[int, Field(ge=-(2**62), le=2**62)]
     note: Annotated[str, StringConstraints(max_length=400)] | None = None
 
 

@@ -12,6 +12,9 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import Any
+
+from .errors import DomainError
 
 
 class Buckets:
@@ -65,3 +68,21 @@ class Buckets:
     def forget(self, key: Hashable) -> None:
         """Drop `key`'s bucket (a connection that closed)."""
         self._buckets.pop(key, None)
+
+
+class RateLimited(DomainError):
+    """Too many events (or joins, or creations) too fast: `retry_after` says when to try again.
+
+    Both edges answer it as `rate_limited`; the error object carries `"retry_after"` (seconds)
+    and HTTP answers 429 with a `Retry-After` header."""
+
+    def __init__(self, retry_after: float, message: str = "Too many requests; slow down.") -> None:
+        super().__init__("rate_limited", message)
+        self.retry_after = retry_after
+
+    @property
+    def http_status(self) -> int:
+        return 429
+
+    def as_payload(self) -> dict[str, Any]:
+        return {**super().as_payload(), "retry_after": self.retry_after}

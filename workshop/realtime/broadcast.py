@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app
 from sqlmodel import Session
 
 from ..activities.base import Publication, StateChanged, Tally, ToConsole, ToScreens
@@ -22,6 +22,7 @@ from ..persistence.db import get_engine
 from ..persistence.models import Workshop
 from ..persistence.queries import get_workshop, list_stages, participant_count
 from ..services import workshops
+from ..web.hosts import public_base_url
 from . import snapshot
 from .codec import Shared, WithMe
 
@@ -45,13 +46,52 @@ def room_participant(participant_id: int) -> str:
 
 
 def base_url() -> str:
-    """The address people reach this server at, ending in '/': PUBLIC_URL or the request's."""
-    public = str(current_app.config.get("PUBLIC_URL") or "")
-    if public:
-        return public.rstrip("/") + "/"
-    if has_request_context():
-        return request.host_url
-    return f"http://{current_app.config['HOST']}:{current_app.config['PORT']}/"
+    """The address people reach this server at, ending in '/': PUBLIC_URL or the listening
+    address, never the request's Host header (see `web.hosts`)."""
+    return public_base_url()
+
+
+REVOKED = {
+    "facilitator": (
+        "access:revoked",
+        "The facilitator key was replaced; this console no longer opens the workshop. "
+        "Open the new facilitator link.",
+    ),
+    "projector": (
+        "access:revoked",
+        "This room screen's link was replaced; open the new projector link.",
+    ),
+    "participant": (
+        "participant:removed",
+        "The facilitator removed you from this workshop.",
+    ),
+}
+
+
+def revoke(workshop_id: str, role: str, *, participant_id: int | None = None) -> None:
+    """Tell the connections of a revoked credential why, then close them: the consoles
+    (`access:revoked` `{"role", "message"}`) after a key rotation, the room screens after a
+    projector token rotation, a removed participant's phones (`participant:removed`
+    `{"message"}`). Call it after the commit. The event goes to the room through the message
+    queue when there is one; the disconnect reaches this process's connections (another
+    process's are refused on their next event: their credential no longer matches)."""
+    if role == "participant":
+        if participant_id is None:
+            raise ValueError("revoking a participant needs its participant_id")
+        room = room_participant(participant_id)
+    elif role == "facilitator":
+        room = room_facilitators(workshop_id)
+    elif role == "projector":
+        room = room_projectors(workshop_id)
+    else:
+        raise ValueError(f"no role {role!r} to revoke")
+    event, message = REVOKED[role]
+    payload = {"message": message} if role == "participant" else {"role": role, "message": message}
+    socketio.emit(event, payload, to=room)
+    server = socketio.server
+    # The event is queued on each connection before its disconnect packet, so it arrives first.
+    for sid, _eio_sid in list(server.manager.get_participants("/", room)):
+        server.disconnect(sid, namespace="/")
 
 
 F = TypeVar("F", bound=Callable[..., None])

@@ -1,7 +1,18 @@
-"""Socket.IO handlers. Each one: parse the payload, authorise, call one service, ack, broadcast.
+"""Socket.IO handlers. Each one: throttle, authorise, parse, one service call, ack, broadcast.
 
 Every client event takes an ack callback and is answered `{"ok": true, ...}` or
 `{"ok": false, "error": {"code", "message"}}`. Domain errors roll back and change nothing.
+
+The order in every handler is fixed, cheapest refusal first, so a client that may not do
+something costs the server next to nothing:
+1. the connection's rate limit (`limits`; `rate_limited` with `retry_after`, no other work);
+2. the role, from the identity this connection holds in memory (`not_joined`, `forbidden`; no
+   database, no payload parsing);
+3. `begin_write(db)` for a writing event, so every check below runs inside the write lock;
+4. who, loaded from the database (a removed participant gets `participant_removed`, a console
+   whose key was rotated `unauthorized`);
+5. the payload, parsed into its typed model (`invalid_payload`);
+6. one service call, the ack, then the broadcasts (after the commit).
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from flask import request
+from flask import g, request
 from flask_socketio import join_room, leave_room, rooms
 
 from .. import activities
@@ -25,16 +36,18 @@ from ..core.payloads import (
     IdeaHidePayload,
     JoinPayload,
     Payload,
+    PresentPayload,
     StagePayload,
     StagePhasePayload,
     parse,
 )
+from ..core.security import hash_secret
 from ..extensions import socketio
 from ..persistence.db import get_db
 from ..persistence.models import Participant, Workshop
 from ..persistence.queries import get_participant, get_workshop
 from ..services import stages, workshops
-from . import snapshot
+from . import codec, limits, snapshot
 from .broadcast import (
     base_url,
     broadcast_state,
@@ -48,6 +61,14 @@ from .broadcast import (
 )
 
 log = logging.getLogger(__name__)
+
+try:
+    from ..persistence.db import begin_write
+except ImportError:  # pragma: no cover - until persistence.db provides it (issue 18, H4)
+
+    def begin_write(db: Any) -> None:  # type: ignore[misc]
+        """Placeholder: the write lock is taken by the service's first write."""
+
 
 P = TypeVar("P", bound=Payload)
 Ack = dict[str, Any]
@@ -63,6 +84,8 @@ SERVER_EVENTS = [
     "tally",
     "workshop:finished",
     "suggestion:added",
+    "access:revoked",
+    "participant:removed",
 ]
 
 
@@ -73,6 +96,9 @@ class Identity:
     role: Role
     workshop_id: str
     participant_id: int | None = None
+    credential: str | None = None
+    """The hash of the key or token this connection opened with: once the facilitator key is
+    rotated, the next event of a console that opened with the old one is refused."""
 
 
 IDENTITY_KEY = "workshop.identity"
@@ -99,16 +125,26 @@ def bind_identity(identity: Identity, room_names: list[str]) -> None:
     request.environ[IDENTITY_KEY] = identity
 
 
+def _rollback() -> None:
+    """Roll back this event's session, if it opened one (a refusal before any query has none)."""
+    db = g.get("db")
+    if db is not None:
+        db.rollback()
+
+
 def _answer(name: str, run: Callable[[], Ack]) -> Ack:
     """Run one event's work: its ack's fields, or an error ack. Nothing half-done is committed
-    because services commit only at their end; a refusal rolls the session back."""
+    because services commit only at their end; a refusal rolls the session back.
+
+    Every event first takes a token from its connection's bucket (`limits.check_event`)."""
     try:
+        limits.check_event()
         return {"ok": True, **run()}
     except DomainError as exc:
-        get_db().rollback()
+        _rollback()
         return {"ok": False, "error": exc.as_payload()}
     except Exception:
-        get_db().rollback()
+        _rollback()
         log.exception("event %s failed", name)
         return {
             "ok": False,
@@ -120,21 +156,35 @@ def _answer(name: str, run: Callable[[], Ack]) -> Ack:
 
 
 def client_event(
-    name: str, model: type[P], *, role: Role | tuple[Role, ...] | None = None
+    name: str,
+    model: type[P],
+    *,
+    role: Role | tuple[Role, ...] | None = None,
+    writes: bool = True,
+    gate: Callable[[Any], None] | None = None,
 ) -> Callable[[Callable[[P, Any], Ack]], Callable[..., Ack]]:
-    """Register a handler that gets a parsed payload and, when `role` is set, its identity.
+    """Register a handler that gets a parsed payload and, when `role` is set, who sent it (the
+    participant, or the workshop for its console).
 
+    In the order of the module's docstring: rate limit, role (from memory), `begin_write` when
+    the event `writes`, who (from the database), payload, handler. `gate`, when given, sees the
+    raw payload before the database is touched and may refuse it (the per-address join limit).
     The handler returns the ack's fields; errors become error acks (see `_answer`).
     """
 
     def decorate(handler: Callable[[P, Any], Ack]) -> Callable[..., Ack]:
         @functools.wraps(handler)
         def wrapper(*args: Any) -> Ack:
+            raw = args[0] if args else None
+
             def run() -> Ack:
-                payload = parse(model, args[0] if args else None)
-                who: Any = None
-                if role is not None:
-                    who = _authorise(role)
+                identity = _check_role(role) if role is not None else None
+                if gate is not None:
+                    gate(raw)
+                if writes:
+                    begin_write(get_db())
+                who: Any = _load_who(identity) if identity is not None else None
+                payload = parse(model, raw)
                 return handler(payload, who)
 
             return _answer(name, run)
@@ -147,24 +197,43 @@ def client_event(
     return decorate
 
 
-def _authorise(role: Role | tuple[Role, ...]) -> Participant | Workshop:
+def _check_role(role: Role | tuple[Role, ...]) -> Identity:
+    """This connection's identity, if its role may send the event: from memory, no database."""
     allowed = (role,) if isinstance(role, str) else role
     identity = current_identity()
     if identity is None:
         raise DomainError("not_joined", "Join a workshop (or open it as facilitator) first.")
     if identity.role not in allowed:
         raise DomainError("forbidden", f"Only the {' or the '.join(allowed)} can do that.")
+    return identity
+
+
+def _load_who(identity: Identity) -> Participant | Workshop:
+    """The participant or workshop an identity speaks for, as the database has it now: a
+    participant removed since, or a key rotated since, no longer speaks for anyone."""
     db = get_db()
     if identity.role == "participant":
         assert identity.participant_id is not None
-        return get_participant(db, identity.participant_id)
-    return get_workshop(db, identity.workshop_id)
+        participant = get_participant(db, identity.participant_id)
+        if participant.removed_at is not None:
+            raise DomainError("participant_removed", "The facilitator removed you from this room.")
+        return participant
+    workshop = get_workshop(db, identity.workshop_id)
+    if identity.role == "facilitator" and identity.credential != workshop.facilitator_key_hash:
+        raise DomainError("unauthorized", "This facilitator key was replaced; open the new link.")
+    return workshop
+
+
+def _join_gate(raw: Any) -> None:
+    """A new participant (a join without a token) takes a token from its address's bucket."""
+    if not (isinstance(raw, dict) and raw.get("token")):
+        limits.check_join()
 
 
 # --------------------------------------------------------------------------- identification
 
 
-@client_event("join", JoinPayload)
+@client_event("join", JoinPayload, gate=_join_gate)
 def on_join(payload: JoinPayload, _: None) -> Ack:
     """Participant joins by code, or resumes with its token. Acks token, participant and state;
     sends `state` to this connection and, for a new participant, a coalesced `participants`
@@ -174,7 +243,7 @@ def on_join(payload: JoinPayload, _: None) -> Ack:
     workshop, participant = joined.workshop, joined.participant
     assert participant.id is not None
     bind_identity(
-        Identity("participant", workshop.id, participant.id),
+        Identity("participant", workshop.id, participant.id, participant.token_hash),
         [room_all(workshop.id), room_participant(participant.id)],
     )
     state = snapshot.state_for_participant(db, workshop, participant, base_url())
@@ -189,30 +258,44 @@ def on_join(payload: JoinPayload, _: None) -> Ack:
     }
 
 
-def _open_screen(payload: FacilitatePayload, role: Literal["facilitator", "projector"]) -> Ack:
+def _open_screen(workshop: Workshop, role: Literal["facilitator", "projector"], secret: str) -> Ack:
     """Bind this connection to a workshop's console or projector and send it its state."""
-    db = get_db()
-    workshop = workshops.authenticate_facilitator(
-        db, workshop_id=payload.workshop_id, key=payload.key
-    )
     room = room_facilitators if role == "facilitator" else room_projectors
-    bind_identity(Identity(role, workshop.id), [room_all(workshop.id), room(workshop.id)])
+    bind_identity(
+        Identity(role, workshop.id, credential=hash_secret(secret)),
+        [room_all(workshop.id), room(workshop.id)],
+    )
+    db = get_db()
     state = snapshot.public_state(snapshot.load_view(db, workshop), role, base_url())
     socketio.emit("state", state, to=request.sid)  # type: ignore[attr-defined]
     return {"state": state}
 
 
-@client_event("facilitate", FacilitatePayload)
+@client_event("facilitate", FacilitatePayload, writes=False)
 def on_facilitate(payload: FacilitatePayload, _: None) -> Ack:
     """Facilitator console identifies with the workshop id and key. Acks the facilitator state."""
-    return _open_screen(payload, "facilitator")
+    workshop = workshops.authenticate_facilitator(
+        get_db(), workshop_id=payload.workshop_id, key=payload.key
+    )
+    return _open_screen(workshop, "facilitator", payload.key)
 
 
-@client_event("present", FacilitatePayload)
-def on_present(payload: FacilitatePayload, _: None) -> Ack:
-    """Projector identifies with the workshop id and facilitator key; it gets the public state
-    (dot totals only once revealed) and cannot change anything."""
-    return _open_screen(payload, "projector")
+@client_event("present", PresentPayload, writes=False)
+def on_present(payload: PresentPayload, _: None) -> Ack:
+    """The room screen identifies with the workshop id and its projector token (or the
+    facilitator key); either way it gets the projector's state (dot totals only once revealed,
+    no secrets) and can send nothing but `present` again."""
+    db = get_db()
+    if payload.token is not None:
+        workshop = workshops.authenticate_projector(
+            db, workshop_id=payload.workshop_id, token=payload.token
+        )
+        return _open_screen(workshop, "projector", payload.token)
+    assert payload.key is not None
+    workshop = workshops.authenticate_facilitator(
+        db, workshop_id=payload.workshop_id, key=payload.key
+    )
+    return _open_screen(workshop, "projector", payload.key)
 
 
 # --------------------------------------------------------------------------- activities
@@ -232,11 +315,14 @@ def _unknown(name: str) -> DomainError:
 
 
 def _run_activity_event(name: str, raw: Any) -> Ack:
-    """One activity event: parse, authorise, the activity's service, ack, publish."""
+    """One activity event (every one writes), in the module's order: role from memory,
+    `begin_write`, who, parse, the activity's service, ack, publish."""
     spec = _activity_event(name)
-    payload = parse(spec.payload, raw)
-    who = _authorise(spec.roles)
+    identity = _check_role(spec.roles)
     db = get_db()
+    begin_write(db)
+    who = _load_who(identity)
+    payload = parse(spec.payload, raw)
     outcome: Outcome = spec.handler(db, who, payload)
     workshop_id = who.workshop_id if isinstance(who, Participant) else who.id
     publish(db, workshop_id, outcome.publish)
@@ -282,13 +368,30 @@ def register_activity_events() -> None:
 
 def on_other_event(name: str, *args: Any) -> Ack:
     """Any event without a handler of its own: an activity's event when a kind registered after
-    start-up declares it, else unknown_event (answered without touching the database)."""
-    if not any(spec.name == name for _activity, spec in activities.events()):
-        return {"ok": False, "error": _unknown(name).as_payload()}
-    return _answer(name, lambda: _run_activity_event(name, args[0] if args else None))
+    start-up declares it, else unknown_event (answered without touching the database). A packet
+    whose arguments could not be read arrives as `codec.MALFORMED`: invalid_payload."""
+
+    def run() -> Ack:
+        if name == codec.MALFORMED:
+            reason = str(args[0]) if args else "unreadable"
+            log.warning("malformed event from %s: %s", request.sid, reason)  # type: ignore[attr-defined]
+            raise DomainError("invalid_payload", f"The event could not be read: {reason}.")
+        if not any(spec.name == name for _activity, spec in activities.events()):
+            raise _unknown(name)
+        return _run_activity_event(name, args[0] if args else None)
+
+    return _answer(name, run)
 
 
 socketio.on_event("*", on_other_event)
+
+
+def on_disconnect(*_reason: Any) -> None:
+    """A connection closed: forget its rate-limit bucket."""
+    limits.forget_connection()
+
+
+socketio.on_event("disconnect", on_disconnect)
 
 
 # --------------------------------------------------------------------------- facilitator
@@ -351,6 +454,9 @@ def on_workshop_finish(_payload: EmptyPayload, workshop: Workshop) -> Ack:
         broadcast_state(db, workshop)
     return {"plan": links}
 
+
+# The facilitator's room events (join lock, removal) register with `client_event` above.
+from . import room_events  # noqa: E402,F401
 
 # Last, so the core's own events are known: an activity may not take one of their names.
 register_activity_events()
