@@ -3,6 +3,13 @@
 Eventlet-specific code lives here and nowhere else, so the app can move to gevent later.
 Importing this module (for `flask --app app` or in tests) does not monkey-patch anything;
 running it as a script does, first thing.
+
+SIGTERM drains (`install_drain`): the server stops accepting connections, lets the Socket.IO
+events already running finish and send their acks, closes every connection (without an
+engine.io CLOSE packet, so browsers and python-socketio clients reconnect on their own, to
+this server once it is back or to another process on the same database), closes the database
+and exits 0, within `DRAIN_SECONDS`. A second SIGTERM, or SIGKILL, stops it at once; nothing
+acknowledged is lost either way (every ack follows a commit).
 """
 
 from __future__ import annotations
@@ -18,11 +25,113 @@ if __name__ == "__main__":
     eventlet.monkey_patch()
 
 import logging
+import os
+import signal
+import time
+from typing import Any
+
+from flask import Flask
 
 from workshop import create_app
 from workshop.extensions import socketio
 
-__all__ = ["create_app", "main", "socketio"]
+__all__ = ["DRAIN_SECONDS", "create_app", "install_drain", "main", "socketio"]
+
+DRAIN_SECONDS = 5.0
+"""How long SIGTERM waits for running events and open connections before it exits anyway."""
+
+log = logging.getLogger("workshop")
+
+
+def install_drain(app: Flask) -> None:
+    """On SIGTERM, drain and stop (call from `main`, in the greenlet that runs the server).
+
+    Counts the Socket.IO events being handled (by wrapping Flask-SocketIO's per-event
+    dispatcher), so the drain waits for exactly those. Eventlet runs one greenlet at a time
+    and a write transaction never yields before its commit, so an event either has not
+    started (its client resends it after reconnecting: writes are idempotent) or runs to its
+    ack.
+    """
+    import eventlet
+
+    server_greenlet = eventlet.getcurrent()
+    in_flight = 0
+    dispatch = socketio._handle_event
+
+    def counted(*args: Any) -> Any:
+        nonlocal in_flight
+        in_flight += 1
+        try:
+            return dispatch(*args)
+        finally:
+            in_flight -= 1
+
+    socketio._handle_event = counted
+
+    def drain() -> None:
+        started = time.monotonic()
+        log.info("SIGTERM: draining (no new connections; %d event(s) running)", in_flight)
+        # eventlet.wsgi.server leaves its accept loop on SystemExit, then waits for the
+        # connections it serves: the websockets closed below.
+        eventlet.kill(server_greenlet, SystemExit)
+        eventlet.spawn_after(DRAIN_SECONDS, give_up, started)
+        while in_flight and time.monotonic() - started < DRAIN_SECONDS:
+            eventlet.sleep(0.01)
+        sockets = list(socketio.server.eio.sockets.values())
+        for sock in sockets:
+            # abort: no CLOSE packet, so clients take it as a lost connection and reconnect.
+            sock.close(wait=False, abort=True)
+        log.info(
+            "SIGTERM: events finished in %.2f s; closed %d connection(s)",
+            time.monotonic() - started,
+            len(sockets),
+        )
+
+    def give_up(started: float) -> None:
+        log.warning(
+            "SIGTERM: still %d event(s) running after %.1f s; exiting anyway",
+            in_flight,
+            time.monotonic() - started,
+        )
+        close_database(app)
+        logging.shutdown()
+        os._exit(0)
+
+    # The hub may be asleep in epoll for seconds: a Python signal handler alone runs at once
+    # but wakes nothing. The C-level handler also writes the signal's number to this pipe,
+    # which a greenthread waits on, so the drain starts within milliseconds.
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    terms = 0
+
+    def on_sigterm(_signum: int, _frame: object) -> None:
+        nonlocal terms
+        terms += 1
+        if terms > 1:
+            os._exit(1)  # a second SIGTERM: stop now
+
+    def watch() -> None:
+        while True:
+            eventlet.hubs.trampoline(wake_read, read=True)
+            try:
+                os.read(wake_read, 512)
+            except BlockingIOError:
+                continue
+            if terms:
+                drain()
+                return
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    eventlet.spawn_n(watch)
+
+
+def close_database(app: Flask) -> None:
+    """Close every pooled connection (the last one to close checkpoints SQLite's WAL)."""
+    engine = app.extensions.get("workshop_db")
+    if engine is not None:
+        engine.dispose()
 
 
 def main() -> None:
@@ -39,8 +148,12 @@ def main() -> None:
     app.extensions[EXTENSION] = render_in_child_process
     host, port = app.config["HOST"], app.config["PORT"]
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    logging.getLogger("workshop").info("Strategy Workshop at http://%s:%s/", shown, port)
+    log.info("Strategy Workshop at http://%s:%s/", shown, port)
+    install_drain(app)
     socketio.run(app, host=host, port=port, log_output=False)
+    # Only a drain gets here: the server has stopped and every connection is closed.
+    close_database(app)
+    log.info("stopped")
 
 
 if __name__ == "__main__":
