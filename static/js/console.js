@@ -67,7 +67,9 @@ document.getElementById("key-form").addEventListener("submit", (event) => {
 const projectorButton = document.getElementById("open-projector");
 function showProjectorLink(url) {
   if (url) {
-    projectorButton.href = url;
+    // Same origin as this console (the state's URL carries PUBLIC_URL's host): its path and token.
+    const link = new URL(url, location.href);
+    projectorButton.setAttribute("href", `${link.pathname}${link.search}${link.hash}`);
     projectorButton.removeAttribute("aria-disabled");
   } else {
     projectorButton.href = "#";

@@ -361,6 +361,9 @@ async function identify() {
 function showJoinError(message) {
   clearBusy();
   show("join");
+  // The page's own "joining is closed" (from when it loaded) gives way to the fresher answer.
+  const closed = document.getElementById("join-closed");
+  if (closed) closed.hidden = true;
   joinError.textContent = message;
   joinError.hidden = false;
 }

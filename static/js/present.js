@@ -375,20 +375,35 @@ function roomValue(key) {
 }
 
 let qrFor = null; // the code the QR image shows
+let qrReady = Promise.resolve();
+
+/** The join strip: the address, the code and the QR, shown together once the QR has loaded
+ * (no empty frame), or the count and "Joining is closed" while joining is locked. */
+function showJoin() {
+  const code = state.workshop.code;
+  if (qrFor !== code) {
+    qrFor = code;
+    const qr = document.getElementById("join-qr");
+    qr.src = `/j/${encodeURIComponent(code)}/qr.svg`;
+    qrReady = (qr.decode ? qr.decode() : Promise.resolve()).catch(() => null);
+  }
+  const joinUrl = state.workshop.join_url.replace(/^https?:\/\//, "");
+  qrReady.then(() => {
+    if (!state || state.workshop.code !== code) return;
+    document.getElementById("join-url").textContent = joinUrl;
+    document.getElementById("code").textContent = code;
+    document.getElementById("join").hidden = false;
+    fitScreen();
+  });
+}
+
 function render(snapshot) {
   state = snapshot;
   app.classList.remove("is-blocked");
   showCount(state.workshop.participant_count);
-  document.getElementById("join-url").textContent = state.workshop.join_url.replace(/^https?:\/\//, "");
-  document.getElementById("code").textContent = state.workshop.code;
-  if (qrFor !== state.workshop.code) {
-    qrFor = state.workshop.code;
-    document.getElementById("join-qr").src = `/j/${encodeURIComponent(state.workshop.code)}/qr.svg`;
-  }
   // Joining closed by the facilitator: the code and QR go, the strip says so.
-  const locked = Boolean(roomValue("join_locked"));
-  app.classList.toggle("is-locked", locked);
-  document.getElementById("join").hidden = false;
+  app.classList.toggle("is-locked", Boolean(roomValue("join_locked")));
+  showJoin();
   speak();
   renderMain();
 }

@@ -38,10 +38,9 @@ export function ask({ title, text, action }) {
   });
 }
 
-/** The words for a participant: their name, or "Anonymous #n" by joining order. */
+/** The words for a participant: their name, or "Anonymous #<id>" (stable while others leave). */
 function labels(people) {
-  let anonymous = 0;
-  return people.map((person) => (person.name ? person.name : `Anonymous #${(anonymous += 1)}`));
+  return people.map((person) => (person.name ? person.name : `Anonymous #${person.id}`));
 }
 
 function joinedAt(value) {
