@@ -136,8 +136,7 @@ def test_the_room_waits_in_the_lobby_until_the_facilitator_starts(
         expect(phone.locator(".status-line")).to_have_text(WAITING)
         phones.append(phone)
 
-    # The console counts and names them; the room's screen counts them, with the key and
-    # without it (the join code is on the wall anyway).
+    # The console counts and names them; the room's screen counts them.
     expect(console.locator("#lobby-count")).to_have_text(str(len(NAMES)))
     expect(console.locator("#lobby")).to_contain_text("people have joined")
     # The names need the snapshot to carry them (state.workshop.participants); the rest of
@@ -149,9 +148,11 @@ def test_the_room_waits_in_the_lobby_until_the_facilitator_starts(
         shown = console.locator("#lobby-names li").all_inner_texts()
         missing.append(f"the console's lobby names {shown}, not {list(NAMES)}")
     expect(wall.locator("#count")).to_have_text(str(len(NAMES)))
+    # Without the projector link the page shows nothing of the room: where to open it instead.
     keyless = devices.open("keyless projector", WALL)
     keyless.goto(f"{server.url}/w/{workshop_id}/present")
-    expect(keyless.locator("#count")).to_have_text(str(len(NAMES)))
+    expect(keyless.locator("#main")).to_contain_text("Open this screen from the console")
+    expect(keyless.locator("#code")).to_be_hidden()
 
     # Every lobby screen fits, reads and passes axe-core.
     found = screens.projector_violations(wall, floor_px=24) + screens.axe_violations(wall)

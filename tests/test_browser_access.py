@@ -1,0 +1,325 @@
+"""Who may open what, in a real headless Chromium against the real server: the room's screen
+opens from the console's projector link and never holds the facilitator key; replacing the
+facilitator link in one console cuts off another; removing a participant takes them off their
+phone; a locked workshop says so on the join page; a phone told to slow down (`rate_limited`)
+keeps what was typed and sends it after the wait."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from tests.chromium import launched, skip_module_without_chromium
+from tests.server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+skip_module_without_chromium()
+
+DESK: ViewportSize = {"width": 1280, "height": 800}
+WALL: ViewportSize = {"width": 1280, "height": 720}
+PHONE: ViewportSize = {"width": 320, "height": 700}
+# A slow event rate for this module's server, so one phone can be throttled by hand: a burst
+# of 10 events, then one a second (the consoles here send a handful each).
+EVENT_RATE, EVENT_BURST = 1, 10
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    env = {"EVENT_RATE": str(EVENT_RATE), "EVENT_BURST": str(EVENT_BURST)}
+    with LiveServer(tmp_path_factory.mktemp("access") / "access.sqlite3", env=env) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launched()
+
+
+class Devices:
+    """Browser contexts, each a separate device; every page's errors kept."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+        self.errors: list[str] = []
+
+    def open(self, name: str, viewport: ViewportSize, *, phone: bool = False) -> Page:
+        context = self.browser.new_context(
+            viewport=viewport, is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1
+        )
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(f"{name}: {exc}"))
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def devices(request: pytest.FixtureRequest, browser: Browser, tmp_path: Path) -> Iterator[Devices]:
+    failed_before = request.session.testsfailed
+    opened = Devices(browser)
+    yield opened
+    try:
+        if request.session.testsfailed > failed_before:
+            for i, context in enumerate(opened.contexts):
+                for page in context.pages:
+                    page.screenshot(path=str(tmp_path / f"screen-{i}.png"), timeout=5000)
+            print(f"screenshots: {tmp_path}")
+    finally:
+        opened.close()
+
+
+def api(server: LiveServer, method: str, path: str, key: str | None = None, body: Any = None) -> Any:
+    """One HTTP call; (status, JSON body or None)."""
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(server.url + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        exc.close()
+        return exc.code, json.loads(raw) if raw else None
+
+
+def workshop(server: LiveServer, title: str) -> dict[str, Any]:
+    status, body = api(server, "POST", "/api/workshops", body={"title": title})
+    assert status == 201, body
+    return dict(body)
+
+
+def console_for(devices: Devices, ws: dict[str, Any], name: str = "console") -> Page:
+    console = devices.open(name, DESK)
+    console.goto(ws["urls"]["facilitate"])
+    expect(console.locator("#stage-column")).to_be_visible()
+    return console
+
+
+def join(devices: Devices, ws: dict[str, Any], name: str) -> Page:
+    phone = devices.open(name, PHONE, phone=True)
+    phone.goto(ws["urls"]["join"])
+    phone.fill("#name", name)
+    phone.get_by_role("button", name="Join the workshop").click()
+    expect(phone.locator("#who")).to_contain_text(name)
+    return phone
+
+
+def storage(page: Page) -> str:
+    """Everything the page's origin keeps: localStorage and sessionStorage, as one text."""
+    return str(
+        page.evaluate(
+            "() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])"
+        )
+    )
+
+
+def test_the_projector_opens_from_the_consoles_link_without_the_facilitator_key(
+    devices: Devices, server: LiveServer
+) -> None:
+    ws = workshop(server, "Harbour day")
+    key = ws["facilitator_key"]
+    console = console_for(devices, ws)
+    link = console.locator("#open-projector")
+    expect(link).to_have_attribute("href", re.compile(r"/present#token="))
+    href = str(link.get_attribute("href"))
+    assert key not in href
+
+    # The page alone shows nothing of the room: no code, and it says where to open it.
+    html = urllib.request.urlopen(f"{server.url}/w/{ws['id']}/present").read().decode()
+    assert ws["code"] not in html and key not in html
+    bare = devices.open("bare projector", WALL)
+    bare.goto(f"{server.url}/w/{ws['id']}/present")
+    expect(bare.locator("#main")).to_contain_text("Open this screen from the console")
+    expect(bare.locator("#code")).to_be_hidden()
+
+    # From the console's link: the room, and the token gone from the address bar.
+    wall = devices.open("projector", WALL)
+    wall.goto(href if href.startswith("http") else server.url + href)
+    expect(wall.locator("#code")).to_have_text(ws["code"])
+    expect(wall.locator("#join-qr")).to_be_visible()
+    assert "#" not in wall.url and "token" not in wall.url
+    kept = storage(wall)
+    assert key not in kept, "the projector stored the facilitator key"
+    assert ws["projector_token"] in kept or href.split("#token=")[1] in kept
+    wall.reload()  # the tab keeps its token (sessionStorage) across a reload
+    expect(wall.locator("#code")).to_have_text(ws["code"])
+    assert key not in storage(wall) and key not in wall.url
+
+    # A new projector link: the open screen is told to use it; the console's link changes.
+    console.get_by_role("button", name="Participants & links").click()
+    console.get_by_role("button", name="New projector link").click()
+    console.locator("#ask-ok").click()
+    expect(wall.locator("#main")).to_contain_text("This projector link was replaced")
+    expect(wall.locator("#code")).to_be_hidden()
+    expect(link).not_to_have_attribute("href", href)
+    newer = str(link.get_attribute("href"))
+    assert "#token=" in newer and key not in newer
+    again = devices.open("projector again", WALL)
+    again.goto(newer if newer.startswith("http") else server.url + newer)
+    expect(again.locator("#code")).to_have_text(ws["code"])
+    assert devices.errors == []
+
+
+def test_replacing_the_facilitator_link_cuts_off_the_other_console(
+    devices: Devices, server: LiveServer
+) -> None:
+    ws = workshop(server, "Rotation")
+    old = ws["facilitator_key"]
+    first = console_for(devices, ws, "first console")
+    second = console_for(devices, ws, "second console")
+
+    first.get_by_role("button", name="Participants & links").click()
+    first.get_by_role("button", name="Replace facilitator link").click()
+    expect(first.locator("#ask-text")).to_contain_text("stops working")
+    first.locator("#ask-ok").click()
+
+    # The console that asked shows the new link and carries on with it.
+    expect(first.locator("#key-title")).to_have_text("Your new facilitator link")
+    new_link = first.locator("#key-link").inner_text()
+    new = new_link.split("#key=", 1)[1].strip()
+    assert new and new != old
+    # The other console is told and stops.
+    expect(second.locator("#need-key")).to_be_visible()
+    expect(second.locator("#need-key")).to_contain_text("The facilitator link was replaced")
+    expect(second.locator("#stage-column")).to_be_hidden()
+    assert old not in storage(second)
+
+    # The old key fails over HTTP; the new one works, and so does the first console.
+    assert api(server, "GET", f"/api/workshops/{ws['id']}", old)[0] == 401
+    assert api(server, "GET", f"/api/workshops/{ws['id']}", new)[0] == 200
+    assert new in storage(first) and old not in storage(first)
+    expect(first.locator("#stage-column")).to_be_visible()
+    first.locator("#start-workshop").click()
+    expect(first.locator("#next-step")).to_be_visible()
+
+    # The second console opens again with the new link, pasted.
+    second.fill("#key-input", new_link)
+    second.get_by_role("button", name="Open", exact=True).click()
+    expect(second.locator("#stage-column")).to_be_visible()
+    expect(second.locator("#need-key")).to_be_hidden()
+    assert devices.errors == []
+
+
+def test_removing_a_participant_takes_them_off_their_phone(
+    devices: Devices, server: LiveServer
+) -> None:
+    ws = workshop(server, "Removal")
+    console = console_for(devices, ws)
+    ana = join(devices, ws, "Ana")
+    ben = join(devices, ws, "Ben")
+    expect(console.locator("#ws-count")).to_have_text("2")
+
+    console.get_by_role("button", name="Participants & links").click()
+    people = console.locator("#people-list")
+    expect(people.locator("li")).to_have_count(2)
+    people.get_by_role("button", name="Remove Ben").click()
+    expect(console.locator("#ask-title")).to_have_text("Remove Ben?")
+    console.locator("#ask-ok").click()
+
+    expect(ben.locator("#removed-view")).to_contain_text(
+        "The facilitator removed you from this workshop"
+    )
+    expect(ben.locator("#stage-view")).to_be_hidden()
+    assert f"sw:participant:{ws['code']}" not in storage(ben), "the removed token was kept"
+    expect(console.locator("#ws-count")).to_have_text("1")
+    expect(people.locator("li")).to_have_count(1)
+    expect(people).to_contain_text("Ana")
+    expect(console.locator("#people-summary")).to_contain_text("1 participant removed")
+    # Ana carries on.
+    expect(ana.locator("#stage-view")).to_be_visible()
+    ben.reload()  # a reload offers the join form, not the removed identity
+    expect(ben.locator("#join-view")).to_be_visible()
+    assert devices.errors == []
+
+
+def test_a_locked_workshop_says_so_on_the_join_page_and_the_projector(
+    devices: Devices, server: LiveServer
+) -> None:
+    ws = workshop(server, "Locked")
+    console = console_for(devices, ws)
+    link = console.locator("#open-projector")
+    expect(link).to_have_attribute("href", re.compile(r"/present#token="))
+    wall = devices.open("projector", WALL)
+    wall.goto(server.url + str(link.get_attribute("href")))
+    expect(wall.locator("#code")).to_have_text(ws["code"])
+
+    console.get_by_role("button", name="Participants & links").click()
+    console.get_by_role("button", name="Lock joining").click()
+    expect(console.get_by_role("button", name="Unlock joining")).to_be_visible()
+    expect(console.locator("#ws-locked")).to_be_visible()
+    expect(wall.locator("#main")).to_contain_text("Joining is closed")
+    expect(wall.locator("#code")).to_be_hidden()
+    expect(wall.locator("#join-qr")).to_be_hidden()
+
+    phone = devices.open("late phone", PHONE, phone=True)
+    phone.goto(ws["urls"]["join"])
+    expect(phone.locator("#join-view")).to_contain_text("Joining is closed")
+    phone.get_by_role("button", name="Join the workshop").click()
+    expect(phone.locator("#join-error")).to_contain_text("Joining is closed")
+    expect(phone.locator("#stage-view")).to_be_hidden()
+
+    console.get_by_role("button", name="Unlock joining").click()
+    expect(wall.locator("#code")).to_have_text(ws["code"])
+    phone.get_by_role("button", name="Join the workshop").click()
+    expect(phone.locator("#stage-view")).to_be_visible()
+    expect(console.locator("#ws-count")).to_have_text("1")
+    assert devices.errors == []
+
+
+def test_a_throttled_phone_keeps_its_ideas_and_sends_them_after_the_wait(
+    devices: Devices, server: LiveServer, figure: Callable[[str, str], None]
+) -> None:
+    ws = workshop(server, "Throttled")
+    key = ws["facilitator_key"]
+    console = console_for(devices, ws)
+    phone = join(devices, ws, "Cleo")
+    console.locator("#start-workshop").click()
+    box = phone.get_by_role("textbox", name="Your idea")
+    expect(box).to_be_visible()
+
+    # More ideas at once than the connection's burst: the later ones are answered
+    # `rate_limited`; the phone says it is busy and keeps them until they go through.
+    ideas = [f"Idea number {i}" for i in range(1, EVENT_BURST + 4)]
+    started = time.monotonic()
+    for text in ideas:
+        box.fill(text)
+        phone.get_by_role("button", name="Send idea").click()
+    expect(phone.locator("#busy")).to_be_visible()
+    expect(phone.locator("#busy")).to_contain_text("Busy — retrying")
+    expect(phone.locator("#notices")).to_be_empty()
+
+    def sent() -> list[str]:
+        state = api(server, "GET", f"/api/workshops/{ws['id']}", key)[1]
+        return [idea["text"] for stage in state["stages"] for idea in stage["ideas"]]
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(sent()) < len(ideas):
+        time.sleep(0.2)
+    took = time.monotonic() - started
+    assert sorted(sent()) == sorted(ideas), "an idea was lost or sent twice"
+    expect(phone.locator("#busy")).to_be_hidden()
+    expect(phone.locator("#mine-title")).to_have_text(f"Your ideas ({len(ideas)})")
+    expect(phone.locator("#notices")).to_be_empty()
+    figure(
+        "phone under rate_limited",
+        f"{len(ideas)} of {len(ideas)} ideas delivered after throttling "
+        f"(burst {EVENT_BURST}, {EVENT_RATE}/s), in {took:.1f} s, none lost or doubled",
+    )
+    assert devices.errors == []
