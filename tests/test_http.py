@@ -60,16 +60,28 @@ def test_create_workshop_returns_id_code_key_and_urls(client: FlaskClient) -> No
     response = client.post("/api/workshops", json={"title": "Acme 2030"})
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"id", "code", "facilitator_key", "urls"}
+    assert set(body) == {
+        "id",
+        "code",
+        "facilitator_key",
+        "projector_token",
+        "projector_url",
+        "urls",
+    }
     assert re.fullmatch(r"[0-9a-f]{16}", body["id"])
     assert len(body["code"]) == 6
     assert set(body["code"]) <= set(CODE_ALPHABET)
     key = body["facilitator_key"]
     assert len(key) >= 32
+    # Links come from the listening address (HOST:PORT), never the request's Host header.
+    root = "http://127.0.0.1:5000/"
+    token = body["projector_token"]
+    assert len(token) >= 32 and token != key
+    assert body["projector_url"] == f"{root}w/{body['id']}/present#token={token}"
     assert body["urls"] == {
-        "join": f"http://localhost/j/{body['code']}",
-        "facilitate": f"http://localhost/w/{body['id']}/facilitate#key={key}",
-        "present": f"http://localhost/w/{body['id']}/present#key={key}",
+        "join": f"{root}j/{body['code']}",
+        "facilitate": f"{root}w/{body['id']}/facilitate#key={key}",
+        "present": body["projector_url"],
     }
     assert response.headers["Cache-Control"] == "no-store"
     again = client.post("/api/workshops", json={"title": "Acme 2030"}).get_json()
@@ -92,10 +104,14 @@ def test_a_new_workshop_has_the_default_agenda(client: FlaskClient) -> None:
         "template": "strategic-plan",
         "status": "active",
         "code": body["code"],
-        "join_url": f"http://localhost/j/{body['code']}",
+        "join_url": f"http://127.0.0.1:5000/j/{body['code']}",
         "participant_count": 0,
         "lobby": True,
         "participants": [],
+        "join_locked": False,
+        "removed_count": 0,
+        "max_participants": 2000,
+        "projector_url": body["projector_url"],
     }
     stages = snapshot["stages"]
     # The workshop opens in its lobby: the first stage is current, nothing is open yet.

@@ -8,25 +8,33 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import from_environment
 from .extensions import socketio
 from .persistence import db
 from .realtime import codec
 from .realtime.broadcast import Coalescer
-from .web import activity_scripts, static_files
+from .web import activity_scripts, hosts, static_files
 from .web.headers import loggable_path, redacted_path
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("workshop.http")
 
-# Pages load scripts, styles and images only from this server; sockets go back to it too.
-PAGE_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'"
-)
+# Every page: never framed, no <base>, forms post only back here.
+EVERY_PAGE = "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+
+def page_policy(public_url: str) -> str:
+    """The pages' CSP: scripts, styles and images only from this server, no inline style;
+    sockets and fetches back to it ('self' covers ws:/wss: to the same host), or to
+    PUBLIC_URL's origin."""
+    connect = " ".join(["'self'", *hosts.public_origins(public_url)])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data:; connect-src {connect}; {EVERY_PAGE}"
+    )
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -79,11 +87,55 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # A larger message is refused by engineio before anything reads it.
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
     )
-    _access_log(app)
+    # The malformed-packet guard on the Socket.IO server (workshop/realtime/limits.py).
+    if importlib.util.find_spec(".realtime.limits", __package__) is not None:
+        importlib.import_module(".realtime.limits", __package__).init_app(app)
+    # Installed after Socket.IO's middleware so they cover /socket.io/ too. Outermost first:
+    # ProxyFix (the client's address and the Host it asked for, from trusted proxies only),
+    # then the Host check, then chunked bodies made readable (and limited) for Flask.
+    app.wsgi_app = _ChunkedBodies(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = hosts.HostCheck(app.wsgi_app, app.config)  # type: ignore[method-assign]
+    hops = int(app.config["FORWARDED_HOPS"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+    _body_limit(app)
+    _access_log(app, page_policy(str(app.config.get("PUBLIC_URL") or "")))
     return app
 
 
-def _access_log(app: Flask) -> None:
+class _ChunkedBodies:
+    """Eventlet decodes a chunked request body and ends it, but does not say so
+    (`wsgi.input_terminated`), so Werkzeug would read such a body as empty. Saying so lets
+    Flask read it, and enforce MAX_CONTENT_LENGTH on it as it streams (413)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        stream = environ.get("wsgi.input")
+        if (
+            "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+            and type(stream).__module__ == "eventlet.wsgi"
+            and getattr(stream, "chunked_input", False)
+        ):
+            environ["wsgi.input_terminated"] = True
+        return self.app(environ, start_response)
+
+
+def _body_limit(app: Flask) -> None:
+    """A body announced larger than MAX_CONTENT_LENGTH is refused before any route runs, even
+    one that never reads it (Flask itself only checks when the body is read)."""
+
+    @app.before_request
+    def _refuse_large_bodies() -> None:
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit is not None and (request.content_length or 0) > int(limit):
+            abort(413)
+
+
+def _access_log(app: Flask, policy: str) -> None:
     """Log each request by path only: query strings may carry participant tokens."""
 
     @app.before_request
@@ -104,5 +156,8 @@ def _access_log(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if response.mimetype == "text/html":
             response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+            response.headers.setdefault("Content-Security-Policy", policy)
+        own = response.headers.get("Content-Security-Policy")
+        if own is not None and "frame-ancestors" not in own:
+            response.headers["Content-Security-Policy"] = f"{own}; {EVERY_PAGE}"
         return response

@@ -16,13 +16,16 @@ from sqlmodel import Session, col, select
 from .. import activities
 from ..core import agenda
 from ..core.errors import DomainError
+from ..core.security import hash_secret
 from ..core.traits import DECIDES, FEEDS_SHORTLIST, SHORTLISTS
 from ..persistence import counters
 from ..persistence.models import AgendaTemplate, Idea, Stage, Workshop
 from ..persistence.queries import list_stages, require_active
 
 BUILT_IN_DIR = Path(__file__).resolve().parent.parent / "agenda_templates"
-TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+"""A template id: a built-in's name, an older saved one's slug, or a saved one's 192-bit
+`secrets.token_urlsafe(24)`."""
 LEVEL_TITLES = {
     "vision": "Vision",
     "mission": "Mission",
@@ -93,14 +96,14 @@ def _order(template_id: str) -> tuple[int, str]:
     return (order.index(template_id) if template_id in order else len(order), template_id)
 
 
-def list_templates(db: Session) -> list[dict[str, Any]]:
-    """Built-in templates first (the default first), then saved ones, newest last."""
-    built = [built_in_templates()[tid] for tid in sorted(built_in_templates(), key=_order)]
-    saved = db.exec(select(AgendaTemplate).order_by(col(AgendaTemplate.created_at)))
-    return built + [_saved_json(row) for row in saved]
+def list_templates() -> list[dict[str, Any]]:
+    """The built-in templates, the default first. Saved ones are never listed to anyone:
+    their id is the capability to use them (see `find_template`, `saved_by`)."""
+    return [built_in_templates()[tid] for tid in sorted(built_in_templates(), key=_order)]
 
 
-def _saved_json(row: AgendaTemplate) -> dict[str, Any]:
+def saved_json(row: AgendaTemplate) -> dict[str, Any]:
+    """A saved template in the shape of a built-in one."""
     return {
         "id": row.id,
         "built_in": False,
@@ -110,15 +113,59 @@ def _saved_json(row: AgendaTemplate) -> dict[str, Any]:
     }
 
 
-def get_template(db: Session, template_id: str) -> dict[str, Any]:
-    """One template by id, or unknown_template."""
+def _saved_row(db: Session, template_id: str) -> AgendaTemplate | None:
+    if template_id in built_in_templates() or not TEMPLATE_ID.fullmatch(template_id):
+        return None
+    return db.get(AgendaTemplate, template_id)
+
+
+def find_template(db: Session, template_id: str) -> dict[str, Any]:
+    """One template by id (a built-in, or a saved one for whoever has its id), or
+    template_not_found (404)."""
     built = built_in_templates().get(template_id)
     if built is not None:
         return built
-    row = db.get(AgendaTemplate, template_id) if TEMPLATE_ID.fullmatch(template_id) else None
+    row = _saved_row(db, template_id)
     if row is None:
-        raise DomainError("unknown_template", f"There is no agenda template {template_id!r}.")
-    return _saved_json(row)
+        raise DomainError("template_not_found", "There is no agenda template with that id.")
+    return saved_json(row)
+
+
+def get_template(db: Session, template_id: str) -> dict[str, Any]:
+    """The template a new workshop starts from, or unknown_template (400: the request named
+    a template that does not exist, as it always has)."""
+    try:
+        return find_template(db, template_id)
+    except DomainError:
+        raise DomainError("unknown_template", "There is no agenda template with that id.") from None
+
+
+def saved_by(db: Session, workshop_id: str) -> list[AgendaTemplate]:
+    """The templates a workshop saved, oldest first."""
+    query = (
+        select(AgendaTemplate)
+        .where(AgendaTemplate.source_workshop_id == workshop_id)
+        .order_by(col(AgendaTemplate.created_at), col(AgendaTemplate.id))
+    )
+    return list(db.exec(query))
+
+
+def delete_template(db: Session, *, template_id: str, key: str) -> None:
+    """Delete a saved template, given the facilitator key of the workshop that saved it.
+    A built-in one is forbidden; an unknown id template_not_found; another key unauthorized
+    (a template saved before issue 18 without its workshop can no longer be deleted)."""
+    if template_id in built_in_templates():
+        raise DomainError("forbidden", "Built-in templates cannot be deleted.")
+    row = _saved_row(db, template_id)
+    if row is None:
+        raise DomainError("template_not_found", "There is no agenda template with that id.")
+    owner = db.get(Workshop, row.source_workshop_id) if row.source_workshop_id else None
+    if owner is None or not key or hash_secret(key) != owner.facilitator_key_hash:
+        raise DomainError(
+            "unauthorized", "Only the key of the workshop that saved it deletes a template."
+        )
+    db.delete(row)
+    db.commit()
 
 
 def stage_presets(
@@ -300,6 +347,7 @@ def _delete_stage(db: Session, stage: Stage) -> None:
 
 
 MAX_TEMPLATES_PER_WORKSHOP = 10
+DEFAULT_SAVED_TITLE = "Saved agenda"
 
 
 def unfill_prompt(prompt: str, *, organization: str | None, horizon_years: int) -> str:
@@ -316,8 +364,11 @@ def save_template(
 ) -> AgendaTemplate:
     """Save a workshop's agenda as a new template of its own and return it.
 
-    Prompts get their `{org}` and `{horizon}` placeholders back. The title defaults to the
-    workshop's; a workshop can save at most MAX_TEMPLATES_PER_WORKSHOP templates.
+    Prompts get their `{org}` and `{horizon}` placeholders back. The title defaults to
+    "Saved agenda" and the description to "" (never the workshop's title: the template may
+    travel to another organisation); a workshop can save at most MAX_TEMPLATES_PER_WORKSHOP
+    templates. The id is `secrets.token_urlsafe(24)` (192 random bits): whoever has it can
+    start a workshop from the template, and nobody can find it otherwise.
     """
     saved = db.exec(
         select(func.count())
@@ -329,10 +380,10 @@ def save_template(
             "too_many_templates",
             f"A workshop can save at most {MAX_TEMPLATES_PER_WORKSHOP} templates.",
         )
-    name = " ".join((title or workshop.title).split())
+    name = " ".join((title or DEFAULT_SAVED_TITLE).split())
     if not name or len(name) > 120:
         raise DomainError("invalid_template", "A template title is 1 to 120 characters.")
-    about = " ".join((description or f"Saved from the workshop {workshop.title!r}.").split())
+    about = " ".join((description or "").split())
     if len(about) > 400:
         raise DomainError("invalid_template", "A template description is at most 400 characters.")
     stages = list_stages(db, workshop.id)
@@ -352,12 +403,9 @@ def save_template(
         ]
     }
     check_agenda(body)
-    slug = "-".join(
-        "".join(ch if ch.isascii() and ch.isalnum() else " " for ch in name.lower()).split()
-    )[:33].strip("-")
-    # At most 40 characters: the id is kept on every workshop made from the template.
+    # 32 characters: the id is kept (up to 40) on every workshop made from the template.
     row = AgendaTemplate(
-        id=f"{slug or 'agenda'}-{secrets.token_hex(3)}",
+        id=secrets.token_urlsafe(24),
         title=name,
         description=about,
         source_workshop_id=workshop.id,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import segno
 from flask import (
     Blueprint,
     Response,
+    current_app,
     jsonify,
     redirect,
     render_template,
@@ -22,21 +25,29 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import plan as plan_module
 from ..core.errors import DomainError
 from ..core.payloads import CreateWorkshopPayload, PublishPlanPayload, TemplateSavePayload, parse
+from ..core.ratelimit import Buckets
 from ..core.security import normalise_code
-from ..persistence.db import get_db
+from ..persistence.db import begin_write, get_db
 from ..persistence.models import PlanVersion, Workshop
-from ..persistence.queries import get_workshop, get_workshop_by_code, participant_count
+from ..persistence.queries import get_workshop, get_workshop_by_code
 from ..plan import review
 from ..plan.schema import PLAN_SCHEMA
 from ..realtime import snapshot
-from ..realtime.broadcast import base_url, broadcast_state
+from ..realtime.broadcast import broadcast_state
 from ..services import agenda, plans, shares, workshops
 from .headers import plan_disposition
+from .hosts import public_base_url as base_url
 
 bp = Blueprint("workshop", __name__)
 
-# A plan page (the HTML format, a share link's page): its own inline styles and SVG only.
-PLAN_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# A plan page (the HTML format, a share link's page): its own inline styles and SVG only; and
+# like every page, never framed, no <base>, forms only back here.
+PLAN_PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+CREATE_BUCKETS = "workshop_create_buckets"
+"""app.extensions key of the per-address buckets of `POST /api/workshops`."""
 
 
 # --------------------------------------------------------------------------- pages
@@ -82,7 +93,8 @@ def join_qr(code: str) -> Response:
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=10, border=2, xmldecl=False, svgns=True, title="Join QR code")
     response = Response(buffer.getvalue(), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    # The QR names a workshop's join URL: only this browser may keep it.
+    response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
 
@@ -95,12 +107,18 @@ def facilitator_page(workshop_id: str) -> str:
 
 @bp.get("/w/<workshop_id>/present")
 def projector_page(workshop_id: str) -> str:
-    """The room screen."""
-    db = get_db()
-    workshop = get_workshop(db, workshop_id)
-    # The true count on the first paint; without the key the page then polls /room.
-    count = participant_count(db, workshop.id)
-    return render_template("present.html", workshop=workshop, participant_count=count)
+    """The room screen: its title only. The join code, QR and count come with the `present`
+    state, to a screen holding the projector token; the page itself shows no secret."""
+    workshop = get_workshop(get_db(), workshop_id)
+    return render_template("present.html", workshop=RoomScreen(workshop.id, workshop.title))
+
+
+@dataclass(frozen=True)
+class RoomScreen:
+    """What the room screen's page is rendered with: nothing a stranger may not see."""
+
+    id: str
+    title: str
 
 
 @bp.get("/healthz")
@@ -115,34 +133,70 @@ def healthz() -> Response:
 
 @bp.post("/api/workshops")
 def create_workshop() -> tuple[Response, int]:
-    """Create a workshop; the facilitator key is in this response and nowhere else."""
+    """Create a workshop; the facilitator key is in this response and nowhere else. Each
+    address may create CREATE_BURST at once and CREATE_RATE a second (429 `rate_limited`)."""
+    limited = _creation_throttled()
+    if limited is not None:
+        return limited
     body = _json_body()
     if body is None:
         raise DomainError("invalid_payload", "Send a JSON object with at least a title.")
     payload = parse(CreateWorkshopPayload, body)
+    db = get_db()
+    begin_write(db)
     workshop, key = workshops.create_workshop(
-        get_db(),
+        db,
         title=payload.title,
         organization=payload.organization,
         horizon_years=payload.horizon_years,
         template=payload.template,
         facilitator_name=payload.facilitator_name,
+        max_participants=(
+            current_app.config["MAX_PARTICIPANTS"]
+            if payload.max_participants is None
+            else payload.max_participants
+        ),
     )
     root = base_url()
+    projector_url = f"{root}w/{workshop.id}/present#token={workshop.projector_token}"
     response = jsonify(
         {
             "id": workshop.id,
             "code": workshop.code,
             "facilitator_key": key,
+            "projector_token": workshop.projector_token,
+            "projector_url": projector_url,
             "urls": {
                 "join": f"{root}j/{workshop.code}",
                 "facilitate": f"{root}w/{workshop.id}/facilitate#key={key}",
-                "present": f"{root}w/{workshop.id}/present#key={key}",
+                "present": projector_url,
             },
         }
     )
     response.headers["Cache-Control"] = "no-store"
     return response, 201
+
+
+def _creation_throttled() -> tuple[Response, int] | None:
+    """None when this address may create a workshop now, else the 429 to answer with."""
+    buckets = current_app.extensions.get(CREATE_BUCKETS)
+    if buckets is None:
+        config = current_app.config
+        buckets = Buckets(float(config["CREATE_RATE"]), float(config["CREATE_BURST"]))
+        current_app.extensions[CREATE_BUCKETS] = buckets
+    address = request.remote_addr or ""
+    if buckets.take(address):
+        return None
+    wait = max(1, math.ceil(buckets.retry_after(address)))
+    error = {
+        "code": "rate_limited",
+        "message": f"Too many new workshops from this address; try again in {wait} s.",
+        "retry_after": wait,
+    }
+    response = jsonify({"error": error})
+    response.headers["Retry-After"] = str(wait)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 429
 
 
 def _json_body() -> Any:
@@ -176,20 +230,31 @@ def workshop_state(workshop_id: str) -> Response:
 
 @bp.get("/api/workshops/<workshop_id>/room")
 def room_status(workshop_id: str) -> Response:
-    """What the room's screen shows without the key (the join code is on the wall anyway):
-    `{"participant_count", "lobby", "status"}`; never cached, the projector polls it."""
-    response = jsonify(workshops.room_status(get_db(), workshop_id))
+    """`{"participant_count", "lobby", "status"}` for the room's screen: the projector token or
+    the facilitator key as Bearer; never cached."""
+    db = get_db()
+    workshops.authenticate_room(db, workshop_id=workshop_id, secret=_bearer())
+    response = jsonify(workshops.room_status(db, workshop_id))
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/api/templates")
 def list_templates() -> Response:
-    """Every agenda template a new workshop can start from: built-in ones, then saved ones;
-    and the `presets` the agenda editor starts a new stage with, taken from the built-in ones."""
-    found = agenda.list_templates(get_db())
+    """The built-in agenda templates, and the `presets` the agenda editor starts a new stage
+    with (taken from them). Saved templates are never listed: their id is their capability."""
+    found = agenda.list_templates()
     templates = [agenda.template_summary(t) for t in found]
     return jsonify({"templates": templates, "presets": agenda.stage_presets(found)})
+
+
+@bp.get("/api/templates/<template_id>")
+def get_template(template_id: str) -> Response:
+    """One template by id: a built-in, or a saved one for whoever has its id."""
+    template = agenda.find_template(get_db(), template_id)
+    response = jsonify(agenda.template_summary(template))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/api/templates")
@@ -200,14 +265,43 @@ def save_template() -> tuple[Response, int]:
         raise DomainError("invalid_payload", 'Send {"workshop_id": ...} as JSON.')
     payload = parse(TemplateSavePayload, body)
     db = get_db()
+    begin_write(db)
     workshop = workshops.authenticate_facilitator(
         db, workshop_id=payload.workshop_id, key=_bearer()
     )
     row = agenda.save_template(
         db, workshop=workshop, title=payload.title, description=payload.description
     )
-    summary = agenda.template_summary(agenda.get_template(db, row.id))
-    return jsonify(summary), 201
+    response = jsonify(agenda.template_summary(agenda.saved_json(row)))
+    response.headers["Cache-Control"] = "no-store"
+    return response, 201
+
+
+@bp.delete("/api/templates/<template_id>")
+def delete_template(template_id: str) -> tuple[str, int]:
+    """Delete a saved template (the key of the workshop that saved it, as Bearer)."""
+    db = get_db()
+    begin_write(db)
+    agenda.delete_template(db, template_id=template_id, key=_bearer())
+    return "", 204
+
+
+@bp.get("/api/workshops/<workshop_id>/templates")
+def workshop_templates(workshop_id: str) -> Response:
+    """The templates this workshop saved, oldest first (facilitator key as Bearer)."""
+    db = get_db()
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    rows = agenda.saved_by(db, workshop.id)
+    templates = [
+        {
+            **agenda.template_summary(agenda.saved_json(row)),
+            "created_at": row.created_at.isoformat(),
+        }
+        for row in rows
+    ]
+    response = jsonify({"templates": templates})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/api/workshops/<workshop_id>/agenda")
@@ -222,12 +316,14 @@ def get_agenda(workshop_id: str) -> Response:
 def put_agenda(workshop_id: str) -> Response:
     """Replace the stages that have not started; connected clients get the new state."""
     db = get_db()
+    begin_write(db)
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
     body = _json_body()
     if body is None:
         raise DomainError("invalid_agenda", 'Send {"stages": [...]} as JSON.')
     agenda.replace_agenda(db, workshop=workshop, body=body)
-    workshops.keep_lobby_on_first_stage(db, workshop)
+    begin_write(db)  # the lobby check reads again, under the lock
+    workshops.keep_lobby_on_first_stage(db, get_workshop(db, workshop.id))
     broadcast_state(db, get_workshop(db, workshop.id))
     return jsonify(agenda.get_agenda(db, workshop))
 
@@ -316,6 +412,7 @@ def plan_versions(workshop_id: str) -> Response:
 def publish_version(workshop_id: str) -> tuple[Response, int]:
     """Publish the facilitator's review as the next version (facilitator key as Bearer)."""
     db = get_db()
+    begin_write(db)
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
     body = _json_body()
     if not isinstance(body, dict):
@@ -337,6 +434,7 @@ def publish_version(workshop_id: str) -> tuple[Response, int]:
 def create_share(workshop_id: str) -> tuple[Response, int]:
     """A read-only link to the finished plan (facilitator key as Bearer) → `{"id", "url"}`."""
     db = get_db()
+    begin_write(db)
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
     share, secret = shares.create_share(db, workshop=workshop)
     response = jsonify(
@@ -365,6 +463,7 @@ def list_shares(workshop_id: str) -> Response:
 def revoke_share(workshop_id: str, share_id: str) -> tuple[str, int]:
     """Revoke a share link: from now on it answers 404."""
     db = get_db()
+    begin_write(db)
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
     shares.revoke_share(db, workshop=workshop, share_id=share_id)
     return "", 204
@@ -440,9 +539,14 @@ def _wants_json() -> bool:
 def domain_error(exc: DomainError) -> tuple[Response | str, int]:
     """Domain errors: JSON under /api, a page elsewhere."""
     get_db().rollback()
+    status = STATUS_OF.get(exc.code, exc.http_status)
     if _wants_json():
-        return jsonify({"error": exc.as_payload()}), exc.http_status
-    return render_template("error.html", error=exc), exc.http_status
+        return jsonify({"error": exc.as_payload()}), status
+    return render_template("error.html", error=exc), status
+
+
+STATUS_OF = {"template_not_found": 404, "too_many_templates": 409, "rate_limited": 429}
+"""HTTP statuses of the templates' and limits' codes, until core/errors.py lists them."""
 
 
 @bp.app_errorhandler(HTTPException)
@@ -452,8 +556,13 @@ def http_error(exc: HTTPException) -> tuple[Response | str, int] | HTTPException
     if not _wants_json():
         error = DomainError("not_found" if code == 404 else "http_error", exc.description or "")
         return render_template("error.html", error=error), code
-    name = (exc.name or "error").lower().replace(" ", "_")
+    name = HTTP_CODES.get(code) or (exc.name or "error").lower().replace(" ", "_")
     return jsonify({"error": {"code": name, "message": exc.description}}), code
+
+
+HTTP_CODES = {413: "payload_too_large", 429: "rate_limited"}
+"""Error codes of HTTP errors raised outside any route, where the name Werkzeug gives them is
+not the documented code."""
 
 
 @bp.app_errorhandler(500)
