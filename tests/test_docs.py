@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from workshop.activities import REGISTRY
+from workshop.config import from_environment
 from workshop.activities import events as activity_events
 from workshop.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
 from workshop.web.activity_scripts import kinds_module
@@ -29,6 +31,16 @@ PLUG_IN_EVENTS = {
     if kind not in BUILT_IN
     for spec in activity.events
 }
+
+
+def _settings() -> list[str]:
+    """Every setting read from the environment, from the configuration itself (so a new one
+    cannot be left out of the README): all of from_environment's keys but the server's mode."""
+    with tempfile.TemporaryDirectory() as instance:
+        return sorted(set(from_environment(Path(instance))) - {"ASYNC_MODE"})
+
+
+SETTINGS = _settings()
 
 
 def _documented_headings() -> set[str]:
@@ -74,7 +86,7 @@ def test_every_route_is_documented(app: Flask) -> None:
     assert not missing, f"routes missing from docs/api.md: {missing}"
 
 
-@pytest.mark.parametrize("variable", ["HOST", "PORT", "DATABASE_URL", "SECRET_KEY", "PUBLIC_URL"])
+@pytest.mark.parametrize("variable", SETTINGS)
 def test_every_setting_is_in_the_readme(variable: str) -> None:
     assert f"`{variable}`" in (ROOT / "README.md").read_text()
 

@@ -27,6 +27,15 @@ HTTP_STATUS: dict[str, int] = {
     "stale_version": 409,
     "too_many_shares": 409,
     "method_not_allowed": 405,
+    "participant_removed": 403,
+    "join_locked": 403,
+    "workshop_full": 409,
+    "participant_not_found": 404,
+    "template_not_found": 404,
+    "too_many_templates": 409,
+    "payload_too_large": 413,
+    "rate_limited": 429,
+    "host_not_allowed": 400,
     "internal_error": 500,
 }
 
