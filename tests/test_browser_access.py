@@ -55,7 +55,10 @@ class Devices:
 
     def open(self, name: str, viewport: ViewportSize, *, phone: bool = False) -> Page:
         context = self.browser.new_context(
-            viewport=viewport, is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1
+            viewport=viewport,
+            is_mobile=phone,
+            has_touch=phone,
+            device_scale_factor=2 if phone else 1,
         )
         self.contexts.append(context)
         page = context.new_page()
@@ -82,7 +85,9 @@ def devices(request: pytest.FixtureRequest, browser: Browser, tmp_path: Path) ->
         opened.close()
 
 
-def api(server: LiveServer, method: str, path: str, key: str | None = None, body: Any = None) -> Any:
+def api(
+    server: LiveServer, method: str, path: str, key: str | None = None, body: Any = None
+) -> Any:
     """One HTTP call; (status, JSON body or None)."""
     headers = {"Content-Type": "application/json"}
     if key:
