@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 
 from workshop.activities import REGISTRY
-from workshop.config import from_environment
 from workshop.activities import events as activity_events
+from workshop.config import from_environment
 from workshop.realtime.events import CLIENT_EVENTS, SERVER_EVENTS
 from workshop.web.activity_scripts import kinds_module
 
