@@ -323,7 +323,7 @@ def test_whole_workshop_through_all_three_stages(room: Room) -> None:
         drain(*socks)
 
     plan = ok(fac, "workshop:finish")["plan"]
-    root = f"http://localhost/api/workshops/{room.id}"
+    root = f"http://127.0.0.1:5000/api/workshops/{room.id}"
     files = {"md": "plan.md", "html": "plan.html", "pdf": "plan.pdf", "docx": "plan.docx"}
     files |= {"json": "plan.json", "csv": "ideas.csv"}
     assert plan == {"urls": {name: f"{root}/{file}" for name, file in files.items()}}

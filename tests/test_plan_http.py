@@ -99,7 +99,7 @@ class Day:
         response = self.room.client.post(self.url("shares"), headers=bearer(self.room.key))
         assert response.status_code == 201, response.get_json()
         body = response.get_json()
-        match = re.fullmatch(r"http://localhost(/s/([A-Za-z0-9_-]{32,}))", body["url"])
+        match = re.fullmatch(r"http://127\.0\.0\.1:5000(/s/([A-Za-z0-9_-]{32,}))", body["url"])
         assert match, body
         return body["id"], match.group(1)
 
@@ -202,7 +202,7 @@ def test_the_versions_list_is_empty_while_the_workshop_runs_then_holds_version_1
     first = versions[0]
     assert (first["version"], first["latest"], first["note"]) == (1, True, None)
     assert first["created_at"]
-    root = f"http://localhost/api/workshops/{room.id}"
+    root = f"http://127.0.0.1:5000/api/workshops/{room.id}"
     assert first["urls"] == {
         "md": f"{root}/plan.md?version=1",
         "html": f"{root}/plan.html?version=1",
@@ -231,7 +231,7 @@ def test_a_review_is_published_as_version_2_and_version_1_stays_as_it_was(room: 
     assert published["version"] == 2
     assert published["latest"] is True
     assert published["note"] == "Owners from Monday's leadership meeting"
-    root = f"http://localhost/api/workshops/{room.id}"
+    root = f"http://127.0.0.1:5000/api/workshops/{room.id}"
     assert published["urls"]["md"] == f"{root}/plan.md?version=2"
     assert published["urls"]["csv"] == f"{root}/ideas.csv?version=2"
     assert len(published["urls"]) == 6
@@ -685,7 +685,7 @@ def test_a_share_link_opens_the_plan_without_a_key(room: Room) -> None:
     assert "Acme 2030" in html
     assert GOAL in html
     for file in FILES:
-        assert f'href="http://localhost{path}/{file}"' in html, file
+        assert f'href="http://127.0.0.1:5000{path}/{file}"' in html, file
     assert room.key not in html
 
     for file in FILES:
@@ -727,7 +727,7 @@ def test_a_share_link_shows_the_latest_version_or_the_one_asked_for(room: Room) 
     first = room.client.get(f"{path}?version=1").get_data(as_text=True)
     assert CORRECTED_GOAL not in first
     assert GOAL in first
-    assert f'href="http://localhost{path}/plan.pdf?version=1"' in first
+    assert f'href="http://127.0.0.1:5000{path}/plan.pdf?version=1"' in first
     shared = room.client.get(f"{path}/plan.json")
     assert json.loads(shared.get_data())["version"] == 2
     assert filename_of(shared) == "strategic-plan-acme-2030-v2.json"
