@@ -105,6 +105,11 @@ class Room:
     def key(self) -> str:
         return str(self.data["facilitator_key"])
 
+    @property
+    def projector_token(self) -> str:
+        """The room screen's read-only credential (`present` with `token`)."""
+        return str(self.data["projector_token"])
+
     def connect(self) -> SocketIOTestClient:
         sock = socketio.test_client(self.app, flask_test_client=self.client)
         self.clients.append(sock)
@@ -117,8 +122,9 @@ class Room:
         return sock
 
     def projector(self) -> SocketIOTestClient:
+        """The room's screen, opened as the console's link opens it: with the projector token."""
         sock = self.connect()
-        ok(sock, "present", {"workshop_id": self.id, "key": self.key})
+        ok(sock, "present", {"workshop_id": self.id, "token": self.projector_token})
         sock.get_received()
         return sock
 

@@ -116,10 +116,12 @@ def test_the_console_is_told_who_joins_the_lobby_and_nobody_else_is(lobby: Room)
     deadline = time.monotonic() + 2
     while states[-1]["workshop"]["participant_count"] < 2 and time.monotonic() < deadline:
         states += wait_for(fac, "state", timeout=0.5)
-    assert states[-1]["workshop"]["participants"] == [
+    listed = states[-1]["workshop"]["participants"]
+    assert [{"id": p["id"], "name": p["name"]} for p in listed] == [
         {"id": ana.id, "name": "Ana"},
         {"id": anonymous.id, "name": None},
     ]
+    assert all(p["joined_at"].endswith("+00:00") for p in listed)
     assert states[-1]["workshop"]["lobby"] is True
     assert "state" not in messages_until(projector, "participants")
     for state in (ana.state, anonymous.state):

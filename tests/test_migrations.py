@@ -1186,8 +1186,16 @@ def test_the_app_carries_on_a_0002_workshop_after_upgrading_it(db_path: Path) ->
             {"kind": "link"},
             {"kind": "define"},
         ]
-        templates = room.client.get("/api/templates").get_json()["templates"]
-        assert templates[-1]["id"] == "acme-care-abc123"
+        # The saved template is private now: not in the public list, but its facilitator's
+        # workshop lists it, and its id still opens it.
+        public = room.client.get("/api/templates").get_json()["templates"]
+        assert "acme-care-abc123" not in [t["id"] for t in public]
+        saved = room.client.get(
+            f"/api/workshops/{WORKSHOP_ID}/templates",
+            headers={"Authorization": f"Bearer {FACILITATOR_KEY}"},
+        ).get_json()["templates"]
+        assert [t["id"] for t in saved] == ["acme-care-abc123"]
+        assert room.client.get("/api/templates/acme-care-abc123").status_code == 200
 
         # Bo comes back with the token of release 2 and hands in the last goals ranking.
         fac = room.facilitator()
@@ -1594,3 +1602,63 @@ def test_downgrade_from_0006_refuses_a_removed_participant_and_changes_nothing(
 
     assert current_revision(engine) == "0006"
     assert (schema(engine), every_row(engine)) == before
+
+
+def test_the_app_opens_a_0005_database_with_nothing_lost(db_path: Path) -> None:
+    """The previous release's file, opened by today's app: the facilitator key, the
+    participants' tokens and the plan work as before, and the room screen has a token."""
+    from workshop import create_app
+    from workshop.extensions import socketio
+
+    setup = open_engine(db_path)
+    make_0005_with_two_workshops(setup)
+    at_0005 = every_row(setup)
+    setup.dispose()
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "SECRET_KEY": "test-secret",
+            "TALLY_INTERVAL": 0.05,
+            "PUBLIC_URL": "",
+        }
+    )
+    engine = app.extensions["workshop_db"]
+    try:
+        assert current_revision(engine) == head_revision()
+        for table in ("idea", "dotvote", "ranking", "counter", "stage", "entry", "planversion"):
+            width = len(at_0005[table][0]) if at_0005[table] else 0
+            assert (
+                sorted((r[:width] for r in every_row(engine)[table]), key=repr) == (at_0005[table])
+            ), table
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {FACILITATOR_KEY}"}
+        response = client.get(f"/api/workshops/{WORKSHOP_ID}/plan.md", headers=auth)
+        assert response.status_code == 200
+        assert response.data == PLAN_MARKDOWN.encode()
+        ((token,),) = raw(
+            engine, f"SELECT projector_token FROM workshop WHERE id = '{WORKSHOP_ID}'"
+        )
+        socket = socketio.test_client(app, flask_test_client=client)
+        try:
+            screen = socket.emit(
+                "present", {"workshop_id": WORKSHOP_ID, "token": token}, callback=True
+            )
+            assert screen["ok"], screen
+            assert screen["state"]["participant_count"] == 3
+            assert screen["state"]["removed_count"] == 0
+            console = socket.emit(
+                "facilitate", {"workshop_id": WORKSHOP_ID, "key": FACILITATOR_KEY}, callback=True
+            )
+            assert console["ok"], console
+            assert console["state"]["join_locked"] is False
+            assert console["state"]["max_participants"] == 2000
+            assert [p["id"] for p in console["state"]["participants"]] == [1, 2, 3]
+            resumed = socket.emit("join", {"code": "K7P2QX", "token": "token-2"}, callback=True)
+            assert resumed["ok"], resumed
+            assert resumed["participant"]["id"] == 2
+        finally:
+            socket.disconnect()
+    finally:
+        engine.dispose()

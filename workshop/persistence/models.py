@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..core.security import new_secret
@@ -124,7 +124,19 @@ class Idea(SQLModel, table=True):
     earlier stages) this item serves.
     """
 
-    __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
+    __table_args__ = (
+        UniqueConstraint("participant_id", "client_id"),
+        # One facilitator item per client_id (migration 0007): the constraint above never
+        # applies to them, since NULL participant_ids are all distinct.
+        Index(
+            "ix_idea_facilitator_client",
+            "workshop_id",
+            "client_id",
+            unique=True,
+            sqlite_where=text("participant_id IS NULL AND client_id IS NOT NULL"),
+            postgresql_where=text("participant_id IS NULL AND client_id IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workshop_id: str = Field(foreign_key="workshop.id", index=True)

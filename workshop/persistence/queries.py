@@ -87,9 +87,21 @@ def visible_idea_ids(db: Session, stage_id: int) -> list[int]:
 
 
 def participant_count(db: Session, workshop_id: str) -> int:
-    """How many people have joined this workshop."""
+    """How many people are in this workshop: joined and not removed by the facilitator."""
     query = (
-        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop_id)
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.workshop_id == workshop_id, col(Participant.removed_at).is_(None))
+    )
+    return int(db.exec(query).one())
+
+
+def removed_count(db: Session, workshop_id: str) -> int:
+    """How many participants the facilitator removed from this workshop."""
+    query = (
+        select(func.count())
+        .select_from(Participant)
+        .where(Participant.workshop_id == workshop_id, col(Participant.removed_at).is_not(None))
     )
     return int(db.exec(query).one())
 

@@ -117,6 +117,9 @@ class PlanDocument:
     facilitator: str | None = None
     contributions: int = 0
     """Ideas the participants sent, across every stage."""
+    removed: int = 0
+    """Participants the facilitator removed: not in `participants`, their entries in no
+    figure (the plan says so wherever it counts people)."""
     note: str | None = None
     """What the facilitator changed in this version (a review's note)."""
     unchosen: frozenset[str] = field(default=frozenset(), compare=False)
@@ -227,6 +230,7 @@ def from_dict(data: Mapping[str, Any]) -> PlanDocument:
         start_year=int(data.get("start_year") or finished_at[:4]),
         facilitator=data.get("facilitator"),
         contributions=int(data.get("contributions", 0)),
+        removed=int(data.get("removed", 0)),
         note=data.get("note"),
     )
 
@@ -269,6 +273,7 @@ def assemble_plan(
     contributions: int = 0,
     version: int = 1,
     draft: bool = False,
+    removed: int = 0,
 ) -> PlanDocument:
     """Put the plan together. The timestamp is fixed to the minute here so renders are
     reproducible, and the gaps are found from the selected items and their links."""
@@ -288,7 +293,17 @@ def assemble_plan(
         start_year=moment.year,
         facilitator=facilitator,
         contributions=contributions,
+        removed=removed,
     )
+
+
+def removed_line(removed: int) -> str:
+    """What the plan says of participants the facilitator removed ("1 participant was
+    removed"); "" when nobody was."""
+    if removed <= 0:
+        return ""
+    verb = "was" if removed == 1 else "were"
+    return f"{plural(removed, 'participant', 'participants')} {verb} removed"
 
 
 def with_gaps(plan: PlanDocument) -> PlanDocument:

@@ -28,6 +28,7 @@ from .document import (
     outline,
     plural,
     program_of,
+    removed_line,
     year_range,
 )
 
@@ -143,9 +144,11 @@ def _cover(plan: PlanDocument) -> Cover:
     ]
     if plan.facilitator:
         facts.append(f"Facilitated by {plan.facilitator}")
+    removed = removed_line(plan.removed)
     facts.append(
-        f"{plural(plan.participants, 'participant', 'participants')} · "
-        f"{plural(plan.contributions, 'contribution', 'contributions')}"
+        f"{plural(plan.participants, 'participant', 'participants')}"
+        + (f" ({removed})" if removed else "")
+        + f" · {plural(plan.contributions, 'contribution', 'contributions')}"
     )
     if not plan.draft and plan.version > 1:
         facts.append(f"Version {plan.version}" + (f": {plan.note}" if plan.note else ""))
@@ -501,11 +504,21 @@ def _appendix(plan: PlanDocument) -> list[Block]:
         for stage in plan.stages
         for part in stage.participation
     )
+    removed = removed_line(plan.removed)
+    if turnout or removed:
+        blocks.append(Heading(3, "Participation per stage"))
     if turnout:
-        blocks += [
-            Heading(3, "Participation per stage"),
-            Table(("Stage", "Step", "People"), turnout, (False, False, True), widths=(2, 2, 1)),
-        ]
+        blocks.append(
+            Table(("Stage", "Step", "People"), turnout, (False, False, True), widths=(2, 2, 1))
+        )
+    if removed:
+        blocks.append(
+            Paragraph(
+                f"{removed[0].upper()}{removed[1:]} by the facilitator: what they gave is not "
+                "counted in any figure of this plan.",
+                "note",
+            )
+        )
     for stage in plan.stages:
         blocks.append(Heading(3, stage.title))
         if stage.how:

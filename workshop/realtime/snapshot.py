@@ -9,6 +9,8 @@ once revealed, the shortlist, results, link counts, suggestions).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -29,6 +31,31 @@ V1_PROGRESS = ("voters", "rankers", "dots")
 """The stage-wide counts release 1's snapshot carried on every stage (0 on a stage without
 the step that counts them); v1 clients may read them, so every stage's `progress` starts from
 them. Every other count is there only when a step on the stage adds it."""
+
+
+ROOM = "@room"
+"""Where `load_view` keeps who is in the room (`data.parts[ROOM]`, a `RoomPeople`): not a
+kind's name (a kind is lower-case letters, digits and underscores), so no activity's part."""
+
+
+@dataclass
+class RoomPeople:
+    """Who is in the room: the active participants in joining order, and how many the
+    facilitator removed."""
+
+    active: list[tuple[int, str | None, datetime]] = field(default_factory=list)
+    removed: int = 0
+
+
+def room_people(data: WorkshopData) -> RoomPeople:
+    """The room's people as `load_view` read them (none for data built elsewhere)."""
+    people = data.parts.get(ROOM)
+    return people if isinstance(people, RoomPeople) else RoomPeople()
+
+
+def projector_url(workshop: Workshop, base_url: str) -> str:
+    """The room screen's link: it carries the projector token (read-only), never the key."""
+    return f"{base_url}w/{workshop.id}/present#token={workshop.projector_token}"
 
 
 def load_view(db: Session, workshop: Workshop) -> WorkshopData:
@@ -53,13 +80,23 @@ def load_view(db: Session, workshop: Workshop) -> WorkshopData:
         )
         for row in db.exec(live):
             data.merges.setdefault(row.stage_id, []).append(row)
-    # Names: a named brainstorm's authors, and who has joined on the console.
+    # Names: a named brainstorm's authors (removed people's too: their ideas on a frozen
+    # stage stay), and who is in the room on the console (active ones only).
     people = (
-        select(Participant.id, Participant.name)
+        select(Participant.id, Participant.name, Participant.joined_at, Participant.removed_at)
         .where(Participant.workshop_id == workshop.id)
         .order_by(col(Participant.id))
     )
-    data.names = {pid: name for pid, name in db.exec(people) if pid is not None}
+    room = RoomPeople()
+    for pid, name, joined_at, removed_at in db.exec(people):
+        if pid is None:
+            continue
+        data.names[pid] = name
+        if removed_at is None:
+            room.active.append((pid, name, joined_at))
+        else:
+            room.removed += 1
+    data.parts[ROOM] = room
     for kind, activity in activities.REGISTRY.items():
         stage_ids = [s.id for s in stages if s.id is not None and kind in common.kinds(s)]
         data.parts[kind] = activity.load(db, data, stage_ids)
@@ -204,6 +241,7 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
 def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[str, Any]:
     """The snapshot without `me`: what the facilitator, the projector or any participant sees."""
     workshop = data.workshop
+    people = room_people(data)
     current = next((s for s in data.stages if s.id == workshop.current_stage_id), None)
     state: dict[str, Any] = {
         "version": STATE_VERSION,
@@ -218,6 +256,8 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
             "code": workshop.code,
             "join_url": f"{base_url}j/{workshop.code}",
             "participant_count": data.participants,
+            "removed_count": people.removed,
+            "join_locked": workshop.join_locked,
             "lobby": workshops.in_lobby(workshop, data.stages),
         },
         "current": {
@@ -227,12 +267,32 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
         "stages": [_stage_state(data, stage, audience) for stage in data.stages],
         "plan": plan_links(workshop, base_url) if workshop.status == "finished" else None,
     }
+    room: dict[str, Any] = {
+        "join_locked": workshop.join_locked,
+        "participant_count": data.participants,
+        "removed_count": people.removed,
+    }
     if audience == "facilitator":
-        # Who has joined, in joining order (names only the console sees; null: anonymous).
-        state["workshop"]["participants"] = [
-            {"id": pid, "name": name} for pid, name in data.names.items()
+        # Who is in the room, in joining order (names only the console sees; null:
+        # anonymous), for its remove list; and the room screen's link and the cap.
+        room["participants"] = [
+            {"id": pid, "name": name, "joined_at": _iso(joined_at)}
+            for pid, name, joined_at in people.active
         ]
+        room["projector_url"] = projector_url(workshop, base_url)
+        room["max_participants"] = workshop.max_participants
+    # The room's figures at the top level (the contract's place) and in `workshop` (beside
+    # the other workshop facts, where the pages read them).
+    state["workshop"].update(room)
+    state.update(room)
     return state
+
+
+def _iso(moment: datetime) -> str:
+    """A stored time as ISO 8601 in UTC (SQLite gives it back without its zone)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat()
 
 
 def plan_urls(workshop: Workshop, base_url: str, version: int | None = None) -> dict[str, str]:
@@ -264,6 +324,9 @@ def participant_parts(
     query = select(Participant).where(Participant.workshop_id == data.workshop.id)
     if only is not None:
         query = query.where(Participant.id == only)
+    else:
+        # A removed participant's connections are closed: nobody to send their part to.
+        query = query.where(col(Participant.removed_at).is_(None))
     me: dict[int, dict[str, Any]] = {}
     # Each activity's keys of `me`, {} for a participant who gave nothing there.
     given = [key for activity in activities.REGISTRY.values() for key in activity.me_keys]
