@@ -92,16 +92,15 @@ async function identify() {
   try {
     const reply = await call(socket, "facilitate", { workshop_id: WORKSHOP_ID, key: saved.key });
     document.getElementById("need-key").hidden = true;
-    const first = state === null;
     render(reply.state);
-    if (first) refreshTemplates();
+    refreshTemplates();
   } catch (error) {
     if (error.code === "unauthorized") {
       store.remove(STORE_KEY);
       saved = null;
       document.getElementById("need-key").hidden = false;
       const box = document.getElementById("key-error");
-      box.textContent = "That link does not open this workshop.";
+      box.textContent = "That link does not open this workshop (it may have been replaced by a newer one).";
       box.hidden = false;
     } else if (error.code === "timeout" || error.code === "offline") {
       setTimeout(identify, 1500);
@@ -413,8 +412,8 @@ async function refreshTemplates() {
   document.getElementById("templates-section").hidden = !templates.length;
   fill(document.getElementById("template-list"), templates.map((template) => el("li", {},
     el("span", {}, template.title, el("span", { class: "muted" }, ` · ${plural(template.stages ? template.stages.length : 0, "stage", "stages")}`)),
-    el("button", { type: "button", class: "small danger", "aria-label": `Delete the template ${template.title}`,
-      onclick: () => deleteTemplate(template) }, "Delete"),
+    el("button", { type: "button", class: "small danger", onclick: () => deleteTemplate(template) },
+      "Delete", el("span", { class: "visually-hidden" }, ` the template ${template.title}`)),
   )));
 }
 

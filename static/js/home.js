@@ -69,10 +69,11 @@ function drawSaved(saved) {
   box.hidden = !saved.length;
   fill(document.getElementById("saved-agenda-list"), saved.map((template) => el("li", {},
     el("span", {}, template.title),
+    // Named by its content, not aria-label, so the page's labels stay the form's own.
     el("button", {
-      type: "button", class: "small quiet", "aria-label": `Remove ${template.title} from this list`,
+      type: "button", class: "small quiet",
       onclick: () => { forgetTemplate(template.id); loadTemplates(); },
-    }, "Remove from list"),
+    }, "Remove", el("span", { class: "visually-hidden" }, ` ${template.title}`), " from list"),
   )));
 }
 

@@ -99,10 +99,8 @@ export function roomAccess({ workshopId, key, act, keyReplaced, projectorLink, r
           el("strong", { class: "person-name" }, label),
           el("span", { class: "muted small" },
             [joinedAt(person.joined_at), person.connected === false ? "away" : null].filter(Boolean).join(" · "))),
-        el("button", {
-          type: "button", class: "small danger", "aria-label": `Remove ${label}`,
-          onclick: () => remove(person, label),
-        }, "Remove"),
+        el("button", { type: "button", class: "small danger", onclick: () => remove(person, label) },
+          "Remove", el("span", { class: "visually-hidden" }, ` ${label}`)),
       )),
       matching.length > shown.length ? el("li", { class: "muted" },
         `+ ${matching.length - shown.length} more: type a name to find them`) : null,
