@@ -328,3 +328,41 @@ def test_a_throttled_phone_keeps_its_ideas_and_sends_them_after_the_wait(
         f"(burst {EVENT_BURST}, {EVENT_RATE}/s), in {took:.1f} s, none lost or doubled",
     )
     assert devices.errors == []
+
+
+def test_saved_templates_are_listed_in_their_console_and_on_this_devices_start_page(
+    devices: Devices, server: LiveServer
+) -> None:
+    ws = workshop(server, "Template source")
+    console = console_for(devices, ws)
+    console.get_by_role("button", name="Edit agenda").click()
+    console.get_by_role("button", name="Save as template").click()
+    expect(console.locator("#agenda-result")).to_contain_text("Saved as the template")
+    console.locator("#agenda-close").click()
+    saved = console.locator("#template-list li")
+    expect(saved).to_have_count(1)
+    expect(saved).to_contain_text("Saved agenda")
+
+    # The public list has the built-ins only; this browser's start page offers its own.
+    status, body = api(server, "GET", "/api/templates")
+    assert status == 200 and all(t["built_in"] for t in body["templates"])
+    start = console.context.new_page()
+    start.goto(f"{server.url}/")
+    expect(start.locator("#saved-agenda-list li")).to_have_count(1)
+    expect(start.locator("#template optgroup[label='Saved on this device'] option")).to_have_text(
+        ["Saved agenda"]
+    )
+    other = devices.open("another browser", DESK)
+    other.goto(f"{server.url}/")
+    expect(other.locator("#template option").first).to_be_attached()
+    expect(other.locator("#saved-agendas")).to_be_hidden()
+
+    # Deleted in the console: gone from the console and, next time, from the start page.
+    console.once("dialog", lambda dialog: dialog.accept())
+    saved.get_by_role("button", name="Delete the template Saved agenda").click()
+    expect(console.locator("#templates-section")).to_be_hidden()
+    start.reload()
+    expect(start.locator("#template option").first).to_be_attached()
+    expect(start.locator("#saved-agendas")).to_be_hidden()
+    expect(start.locator("#template option", has_text="Saved agenda")).to_have_count(0)
+    assert devices.errors == []

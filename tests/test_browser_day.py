@@ -276,25 +276,26 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
     expect(head).to_contain_text("Risks · Brainstorm")
     expect(head.locator(".prompt")).to_have_text("What could stop us from getting there?")
 
-    # Save as template: it is listed by the API and offered by the start page.
+    # Save as template: private (not in the public list), readable by its id, which this
+    # browser keeps, and offered by this browser's start page.
     console.get_by_role("button", name="Edit agenda").click()
     expect(stages).to_have_count(3)
     dialog.get_by_role("button", name="Save as template").click()
     result = dialog.locator("#agenda-result")
-    expect(result).to_contain_text("Saved as the template “Riverside retreat”")
-    found = re.search(r"\(id ([a-z0-9-]+), 3 stages\)", result.inner_text())
-    assert found, result.inner_text()
-    template_id = found.group(1)
+    expect(result).to_contain_text("Saved as the template “Saved agenda” (3 stages)")
+    template_id = str(console.evaluate("JSON.parse(localStorage.getItem('sw:templates'))[0].id"))
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
+    expect(console.locator("#template-list li")).to_contain_text(["Saved agenda"])
 
-    listed = {t["id"]: t for t in api(f"{server.url}/api/templates")["templates"]}
+    listed = {t["id"] for t in api(f"{server.url}/api/templates")["templates"]}
+    assert template_id not in listed
     kinds = [[step["kind"] for step in stage["steps"]] for stage in built]
-    assert listed[template_id] == {
+    assert api(f"{server.url}/api/templates/{template_id}") == {
         "id": template_id,
         "built_in": False,
-        "title": "Riverside retreat",
-        "description": "Saved from the workshop 'Riverside retreat'.",
+        "title": "Saved agenda",
+        "description": "",
         "stages": [
             {"key": "vision", "title": "Our river vision", "steps": kinds[0]},
             {"key": "risks", "title": "Risks", "steps": ["brainstorm", "vote", "done"]},
@@ -304,10 +305,10 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
 
     home = console.context.new_page()
     home.goto(f"{server.url}/")
-    saved = home.locator("#template optgroup[label='Saved agendas'] option")
-    expect(saved).to_have_text(["Riverside retreat"])
+    saved = home.locator("#template optgroup[label='Saved on this device'] option")
+    expect(saved).to_have_text(["Saved agenda"])
     home.get_by_label("Agenda").select_option(template_id)
-    picked = home.get_by_role("list", name="Stages of Riverside retreat").get_by_role("listitem")
+    picked = home.get_by_role("list", name="Stages of Saved agenda").get_by_role("listitem")
     expect(picked).to_have_text(
         [
             "Our river vision — brainstorm · dot vote · rank · results",
