@@ -58,6 +58,43 @@ def documented_error_codes() -> set[str]:
     return codes
 
 
+# --------------------------------------------------------------------------- who may do what
+
+IDENTIFY = "identify"
+P = ("participant",)
+F = ("facilitator",)
+PF = ("participant", "facilitator")
+
+# Every client event and the roles that may send it (docs/api.md "Roles"); `identify` events
+# bind a connection to a role by the credential they carry. Order matters only at the end:
+# `workshop:finish` runs last, since nothing changes a finished workshop.
+SOCKET_ROLES: dict[str, str | tuple[str, ...]] = {
+    "join": IDENTIFY,
+    "facilitate": IDENTIFY,
+    "present": IDENTIFY,
+    "idea:submit": PF,
+    "idea:hide": F,
+    "idea:merge": F,
+    "idea:unmerge": F,
+    "group:set": F,
+    "votes:set": P,
+    "results:reveal": F,
+    "round:start": F,
+    "allocation:set": P,
+    "rating:set": P,
+    "ranking:set": P,
+    "link:set": P,
+    "link:confirm": F,
+    "item:update": F,
+    "suggestion:submit": P,
+    "stage:phase": F,
+    "join:lock": F,
+    "join:unlock": F,
+    "participant:remove": F,
+    "workshop:finish": F,
+}
+
+
 # --------------------------------------------------------------------------- the database
 
 

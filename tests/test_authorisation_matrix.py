@@ -19,7 +19,17 @@ import pytest
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
-from tests.attack import World, build_world, changed_tables, dump, emit, make_app, scratch_workshop
+from tests.attack import (
+    IDENTIFY,
+    SOCKET_ROLES,
+    World,
+    build_world,
+    changed_tables,
+    dump,
+    emit,
+    make_app,
+    scratch_workshop,
+)
 from tests.factories import ok, received
 from workshop.extensions import socketio
 from workshop.persistence.db import get_db
@@ -28,40 +38,6 @@ from workshop.realtime.events import CLIENT_EVENTS
 from workshop.services import workshops
 
 # --------------------------------------------------------------------------- who may do what
-
-IDENTIFY = "identify"
-P = ("participant",)
-F = ("facilitator",)
-PF = ("participant", "facilitator")
-
-# Every client event and the roles that may send it (docs/api.md "Roles"); `identify` events
-# bind a connection to a role by the credential they carry. Order matters only at the end:
-# `workshop:finish` runs last, since nothing changes a finished workshop.
-SOCKET_ROLES: dict[str, str | tuple[str, ...]] = {
-    "join": IDENTIFY,
-    "facilitate": IDENTIFY,
-    "present": IDENTIFY,
-    "idea:submit": PF,
-    "idea:hide": F,
-    "idea:merge": F,
-    "idea:unmerge": F,
-    "group:set": F,
-    "votes:set": P,
-    "results:reveal": F,
-    "round:start": F,
-    "allocation:set": P,
-    "rating:set": P,
-    "ranking:set": P,
-    "link:set": P,
-    "link:confirm": F,
-    "item:update": F,
-    "suggestion:submit": P,
-    "stage:phase": F,
-    "join:lock": F,
-    "join:unlock": F,
-    "participant:remove": F,
-    "workshop:finish": F,
-}
 
 # Events whose payload names no id of A: the other workshop's facilitator acts on its own
 # workshop, and A must not change.
