@@ -63,6 +63,15 @@ class Devices:
         self.contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: self.errors.append(f"{name}: {exc}"))
+        # A style or script the page's CSP refuses (an inline style attribute, say) is an error.
+        page.on(
+            "console",
+            lambda message: (
+                self.errors.append(f"{name}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         return page
 
     def close(self) -> None:
