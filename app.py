@@ -127,6 +127,23 @@ def install_drain(app: Flask) -> None:
     eventlet.spawn_n(watch)
 
 
+def serve(app: Flask, host: str, port: int) -> None:
+    """Serve with eventlet's WSGI server until a drain stops it (what `socketio.run` does
+    for eventlet, minus the reloader and SSL we never use, plus `debug=False`: eventlet's
+    default would send the traceback of an unhandled error to the client)."""
+    import eventlet
+    import eventlet.wsgi
+    from eventlet.green import socket
+
+    addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not addresses:
+        raise RuntimeError(f"Could not resolve {host!r} to an address to listen on.")
+    family, _type, _proto, _name, address = addresses[0]
+    listener = eventlet.listen(address, family)
+    # The app's wsgi_app is already Flask-SocketIO's middleware (socketio.init_app).
+    eventlet.wsgi.server(listener, app, log_output=False, debug=False)
+
+
 def close_database(app: Flask) -> None:
     """Close every pooled connection (the last one to close checkpoints SQLite's WAL)."""
     engine = app.extensions.get("workshop_db")
@@ -150,7 +167,7 @@ def main() -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     log.info("Strategy Workshop at http://%s:%s/", shown, port)
     install_drain(app)
-    socketio.run(app, host=host, port=port, log_output=False)
+    serve(app, host, port)
     # Only a drain gets here: the server has stopped and every connection is closed.
     close_database(app)
     log.info("stopped")
