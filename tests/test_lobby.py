@@ -63,8 +63,12 @@ def messages_until(sock: SocketIOTestClient, name: str) -> list[str]:
     return names
 
 
-def room_status(client: FlaskClient, workshop_id: str) -> dict[str, Any]:
-    response = client.get(f"/api/workshops/{workshop_id}/room")
+def room_status(room: Room) -> dict[str, Any]:
+    """`/room` as the room's screen asks it: with its projector token."""
+    response = room.client.get(
+        f"/api/workshops/{room.id}/room",
+        headers={"Authorization": f"Bearer {room.projector_token}"},
+    )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body: dict[str, Any] = response.get_json()
@@ -237,7 +241,7 @@ def test_a_workshop_finished_in_its_lobby_is_no_longer_in_it(lobby: Room) -> Non
     ok(fac, "workshop:finish")
     state = lobby.facilitator_state()
     assert (state["workshop"]["status"], state["workshop"]["lobby"]) == ("finished", False)
-    assert room_status(lobby.client, lobby.id)["lobby"] is False
+    assert room_status(lobby)["lobby"] is False
 
 
 def test_a_workshop_that_opened_its_brainstorm_at_creation_is_not_in_a_lobby(
@@ -254,7 +258,7 @@ def test_a_workshop_that_opened_its_brainstorm_at_creation_is_not_in_a_lobby(
     assert ana.state["workshop"]["lobby"] is False
     vision = lobby.stage_ids()["vision"]
     ok(ana.sock, "idea:submit", {"stage_id": vision, "text": "Still open"})
-    assert room_status(lobby.client, lobby.id)["lobby"] is False
+    assert room_status(lobby)["lobby"] is False
 
 
 def test_in_the_lobby_the_current_stage_follows_the_agenda_s_first(lobby: Room) -> None:
@@ -295,37 +299,46 @@ def test_the_room_fixture_is_a_started_workshop(room: Room) -> None:
 
 
 def test_the_room_route_tells_the_count_the_lobby_and_the_status(lobby: Room) -> None:
-    assert room_status(lobby.client, lobby.id) == {
+    assert room_status(lobby) == {
         "participant_count": 0,
         "lobby": True,
         "status": "active",
+        "removed_count": 0,
+        "join_locked": False,
     }
     ana = lobby.participant("Ana")
     lobby.participant()
-    assert room_status(lobby.client, lobby.id)["participant_count"] == 2
+    assert room_status(lobby)["participant_count"] == 2
     # A phone resuming with its token is not someone new.
     lobby.participant(token=ana.token)
-    assert room_status(lobby.client, lobby.id)["participant_count"] == 2
+    assert room_status(lobby)["participant_count"] == 2
     lobby.start()
-    assert room_status(lobby.client, lobby.id) == {
+    assert room_status(lobby) == {
         "participant_count": 2,
         "lobby": False,
         "status": "active",
+        "removed_count": 0,
+        "join_locked": False,
     }
     ok(lobby.facilitator(), "workshop:finish")
-    assert room_status(lobby.client, lobby.id) == {
+    assert room_status(lobby) == {
         "participant_count": 2,
         "lobby": False,
         "status": "finished",
+        "removed_count": 0,
+        "join_locked": False,
     }
 
 
-def test_the_room_route_needs_no_key_and_gives_nothing_else_away(lobby: Room) -> None:
-    response = lobby.client.get(f"/api/workshops/{lobby.id}/room")
+def test_the_room_route_needs_a_credential_and_gives_nothing_else_away(lobby: Room) -> None:
+    url = f"/api/workshops/{lobby.id}/room"
+    assert lobby.client.get(url).status_code == 401
+    response = lobby.client.get(url, headers={"Authorization": f"Bearer {lobby.projector_token}"})
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"participant_count", "lobby", "status"}
-    assert lobby.key not in response.get_data(as_text=True)
+    assert set(body) == {"participant_count", "lobby", "status", "removed_count", "join_locked"}
+    for secret in (lobby.key, lobby.projector_token, lobby.code):
+        assert secret not in response.get_data(as_text=True)
 
 
 def test_the_room_route_of_an_unknown_workshop_is_404(client: FlaskClient) -> None:
@@ -336,11 +349,15 @@ def test_the_room_route_of_an_unknown_workshop_is_404(client: FlaskClient) -> No
 
 def test_the_room_route_counts_each_workshop_alone(lobby: Room, other: Room) -> None:
     other.participant("Zoe")
-    assert room_status(lobby.client, lobby.id)["participant_count"] == 0
-    assert room_status(other.client, other.id)["participant_count"] == 1
+    assert room_status(lobby)["participant_count"] == 0
+    assert room_status(other)["participant_count"] == 1
 
 
-def test_the_present_page_is_rendered_with_the_true_count(app: Flask, lobby: Room) -> None:
+def test_the_present_page_is_rendered_without_the_code_or_the_count(
+    app: Flask, lobby: Room
+) -> None:
+    """The room's data comes with `present` (projector token): the page itself carries the
+    workshop's title only."""
     lobby.participant("Ana")
     lobby.participant("Ben")
     contexts: list[dict[str, Any]] = []
@@ -355,4 +372,6 @@ def test_the_present_page_is_rendered_with_the_true_count(app: Flask, lobby: Roo
     finally:
         template_rendered.disconnect(record, app)
     assert response.status_code == 200
-    assert [c["participant_count"] for c in contexts] == [2]
+    assert len(contexts) == 1 and "participant_count" not in contexts[0]
+    html = response.get_data(as_text=True)
+    assert lobby.code not in html and lobby.key not in html and lobby.projector_token not in html

@@ -305,3 +305,22 @@ def test_the_room_route_needs_the_projector_token_or_the_key(room: Room) -> None
     old = room.projector_token
     room.client.post(f"/api/workshops/{room.id}/projector-token", headers=bearer(room.key))
     assert room.client.get(url, headers=bearer(old)).status_code == 401
+
+
+def test_a_saved_templates_id_reaches_the_console_only(room: Room) -> None:
+    """A saved template's id is the capability to start workshops from it: phones and the
+    room screen of a workshop started from it are told "saved", never the id."""
+    saved = room.client.post(
+        "/api/templates", json={"workshop_id": room.id}, headers=bearer(room.key)
+    )
+    assert saved.status_code == 201, saved.get_json()
+    template_id = saved.get_json()["id"]
+    started = Room.create(room.app, room.client, template=template_id)
+    ana = started.participant("Ana")
+    _, screen = present(started, token=started.projector_token)
+    for state in (ana.state, screen):
+        assert state["workshop"]["template"] == "saved"
+        assert template_id not in json.dumps(state)
+    assert started.facilitator_state()["workshop"]["template"] == template_id
+    assert room.facilitator_state()["workshop"]["template"] == "strategic-plan"
+    started.close()

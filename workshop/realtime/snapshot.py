@@ -23,7 +23,7 @@ from ..core import steps
 from ..persistence import counters
 from ..persistence.models import Idea, IdeaMerge, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, list_stages, participant_count, visible_idea_ids
-from ..services import workshops
+from ..services import agenda, workshops
 
 STATE_VERSION = 1
 """The snapshot format; additions keep it, a change that breaks v1 clients would bump it."""
@@ -251,7 +251,7 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
             "title": workshop.title,
             "organization": workshop.organization,
             "horizon_years": workshop.horizon_years,
-            "template": workshop.template,
+            "template": _template_shown(workshop, audience),
             "status": workshop.status,
             "code": workshop.code,
             "join_url": f"{base_url}j/{workshop.code}",
@@ -286,6 +286,18 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
     state["workshop"].update(room)
     state.update(room)
     return state
+
+
+SAVED_TEMPLATE = "saved"
+"""What phones and the room screen are told of a workshop started from a saved template: its
+id is the capability to start workshops from it, so only the console gets it."""
+
+
+def _template_shown(workshop: Workshop, audience: Audience) -> str:
+    """The workshop's template id for the console; for others a built-in's id, or "saved"."""
+    if audience == "facilitator" or workshop.template in agenda.built_in_templates():
+        return workshop.template
+    return SAVED_TEMPLATE
 
 
 def _iso(moment: datetime) -> str:

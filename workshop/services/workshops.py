@@ -20,6 +20,7 @@ from ..core.errors import DomainError
 from ..core.security import hash_secret, new_join_code, new_secret, new_workshop_id
 from ..core.traits import FREEZES_ITEMS
 from ..persistence import counters
+from ..persistence.db import begin_write
 from ..persistence.models import Entry, Idea, IdeaMerge, Participant, Stage, Workshop, utcnow
 from ..persistence.queries import (
     get_workshop,
@@ -226,7 +227,8 @@ def set_join_lock(db: Session, workshop: Workshop, locked: bool) -> Workshop:
     if workshop.join_locked != locked:
         workshop.join_locked = locked
         db.add(workshop)
-        db.commit()
+    # Ends the transaction (and its write lock) either way, before anything is broadcast.
+    db.commit()
     return workshop
 
 
@@ -257,6 +259,7 @@ def remove_participant(db: Session, *, workshop: Workshop, participant_id: int) 
     require_active(workshop)
     participant = get_participant_of(db, workshop, participant_id)
     if participant.removed_at is not None:
+        db.commit()  # nothing to change: end the transaction before anything is broadcast
         return participant
     assert participant.id is not None
     participant.removed_at = utcnow()
@@ -420,10 +423,14 @@ def join(db: Session, *, code: str, name: str | None = None, token: str | None =
             raise _removed()
         cleaned = rules.clean_name(name) if name is not None else None
         if cleaned and cleaned != participant.name and workshop.status == "active":
+            # Only a rename writes: a plain resume never queues behind the room's writes.
+            begin_write(db)
             participant.name = cleaned
             db.add(participant)
-            db.commit()
+        db.commit()
         return Joined(workshop, participant, token, resumed=True)
+    # A new participant: the lock, the cap and the insert under the write lock.
+    begin_write(db)
     require_active(workshop)
     if workshop.join_locked:
         raise DomainError("join_locked", "The facilitator has closed joining for now.")
