@@ -245,8 +245,11 @@ class Brainstorm(Activity):
     )
 
     def participation(self, db: Session, stage: Stage) -> int | None:
-        """The participants who sent ideas to the stage (the facilitator's items do not count)."""
-        query = select(func.count(func.distinct(Idea.participant_id))).where(
-            Idea.stage_id == stage.id, col(Idea.participant_id).is_not(None)
+        """The participants who sent ideas to the stage (the facilitator's items and removed
+        participants do not count)."""
+        query = (
+            select(func.count(func.distinct(Idea.participant_id)))
+            .join(Participant, col(Participant.id) == col(Idea.participant_id))
+            .where(Idea.stage_id == stage.id, col(Participant.removed_at).is_(None))
         )
         return int(db.exec(query).one())

@@ -112,4 +112,9 @@ def _results(data: WorkshopData, stage: Stage) -> list[dict[str, Any]]:
         int(settings.get("select_count", 1)),
     )
     decision = stage_decision(stage, standings, index, data.rounds.get(stage.id, []))
-    return results_json(outcome, data.ideas.get(stage.id, []), decision)
+    rows = results_json(outcome, data.ideas.get(stage.id, []), decision)
+    # The selection is the decision taken: a participant removed afterwards changes the
+    # standings shown, never what was selected.
+    for row in rows:
+        row["selected"] = row["idea_id"] in stage.selected
+    return rows
