@@ -164,6 +164,7 @@ def test_rotating_the_key_locks_the_old_one_out_everywhere(
     old = room.key
     console, second = room.facilitator(), room.facilitator()
     screen, _ = present(room, token=room.projector_token)
+    keyed_screen, _ = present(room, key=old)
     phone = room.participant("Ana")
 
     response = room.client.post(f"/api/workshops/{room.id}/key", headers=bearer(old))
@@ -182,6 +183,9 @@ def test_rotating_the_key_locks_the_old_one_out_everywhere(
         assert not sock.is_connected()
     assert screen.is_connected() and phone.sock.is_connected()
     assert not kept(screen, "access:revoked")
+    # A room screen opened with the old key is told and closed too.
+    assert [t["role"] for t in kept(keyed_screen, "access:revoked")] == ["projector"]
+    assert not keyed_screen.is_connected()
     # HTTP: the old key is refused, the new one works.
     root = f"/api/workshops/{room.id}"
     assert room.client.get(root, headers=bearer(old)).status_code == 401
@@ -196,7 +200,8 @@ def test_rotating_the_key_locks_the_old_one_out_everywhere(
     )
     figure(
         "2: facilitator key rotation",
-        "2 of 2 open consoles told and disconnected; old key refused on HTTP and sockets",
+        "2 of 2 open consoles and 1 of 1 key-opened room screen told and disconnected; "
+        "old key refused on HTTP and sockets",
     )
 
 

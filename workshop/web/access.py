@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
+from ..core.security import hash_secret
+from ..extensions import socketio
 from ..persistence.db import begin_write, get_db
 from ..realtime import broadcast, snapshot
+from ..realtime.events import IDENTITY_KEY, Identity
 from ..services import workshops
 from .hosts import public_base_url
 from .views import _bearer
@@ -25,9 +28,11 @@ def rotate_key(workshop_id: str) -> Response:
     `access:revoked` and are disconnected."""
     db = get_db()
     begin_write(db)
-    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    old = _bearer()
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=old)
     key = workshops.rotate_key(db, workshop)
     broadcast.revoke(workshop.id, "facilitator")
+    _close_screens_opened_with(workshop.id, hash_secret(old))
     response = jsonify(
         {"key": key, "facilitator_url": f"{public_base_url()}w/{workshop.id}/facilitate#key={key}"}
     )
@@ -54,3 +59,24 @@ def rotate_projector_token(workshop_id: str) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+SCREEN_KEY_REPLACED = (
+    "The facilitator key this room screen was opened with was replaced; open the projector link."
+)
+
+
+def _close_screens_opened_with(workshop_id: str, credential: str) -> None:
+    """Room screens opened with the old facilitator key (`present` with `key`) send nothing
+    that could be refused, so they are told (`access:revoked`, role projector) and closed
+    here; screens opened with the projector token stay. This process's connections: in another
+    process such a screen keeps the projector's read-only state until it identifies again."""
+    server = socketio.server
+    room = broadcast.room_projectors(workshop_id)
+    for sid, _eio_sid in list(server.manager.get_participants("/", room)):
+        environ = server.get_environ(sid, namespace="/") or {}
+        identity = environ.get(IDENTITY_KEY)
+        if isinstance(identity, Identity) and identity.credential == credential:
+            payload = {"role": "projector", "message": SCREEN_KEY_REPLACED}
+            socketio.emit("access:revoked", payload, to=sid)
+            server.disconnect(sid, namespace="/")
