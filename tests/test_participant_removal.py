@@ -243,6 +243,8 @@ def test_a_removed_participant_drops_out_of_every_count_and_the_plan_says_so(
     assert "participants" not in screen and "projector_url" not in screen
     # Decided stages keep their decision; their results are recounted without Cy.
     assert stage_of(console, goals)["selected"] == goals_selected
+    chosen = {int(r["idea_id"]) for r in stage_of(console, goals)["results"] if r["selected"]}
+    assert chosen == {int(i["id"]) for i in goals_selected}
     assert stage_of(console, programs)["selected"] == programs_selected
     assert stage_of(console, goals)["progress"]["voters"] == 2
     assert stage_of(console, goals)["decision"]["voters"] == 2
@@ -282,6 +284,9 @@ def test_a_removed_participant_drops_out_of_every_count_and_the_plan_says_so(
         for part in stage["participation"]
     }
     for key, kind in (
+        ("goals", "brainstorm"),
+        ("programs", "brainstorm"),
+        ("projects", "brainstorm"),
         ("goals", "vote"),
         ("goals", "allocate"),
         ("goals", "rate"),
