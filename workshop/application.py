@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import io
+import json
 import logging
 import time
 from pathlib import Path
@@ -58,9 +60,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # A plug-in registered (activities.register) before the app is built gets its named handlers.
     events.register_activity_events()
-    from .web import views
+    from .web import openapi, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(openapi.bp)
     # Key and projector-token rotation (workshop/web/access.py).
     if importlib.util.find_spec(".web.access", __package__) is not None:
         app.register_blueprint(importlib.import_module(".web.access", __package__).bp)
@@ -93,7 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Installed after Socket.IO's middleware so they cover /socket.io/ too. Outermost first:
     # ProxyFix (the client's address and the Host it asked for, from trusted proxies only),
     # then the Host check, then chunked bodies made readable (and limited) for Flask.
-    app.wsgi_app = _ChunkedBodies(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = _ChunkedBodies(app.wsgi_app, app.config)  # type: ignore[method-assign]
     app.wsgi_app = hosts.HostCheck(app.wsgi_app, app.config)  # type: ignore[method-assign]
     hops = int(app.config["FORWARDED_HOPS"])
     if hops > 0:
@@ -106,22 +109,52 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 class _ChunkedBodies:
-    """Eventlet decodes a chunked request body and ends it, but does not say so
-    (`wsgi.input_terminated`), so Werkzeug would read such a body as empty. Saying so lets
-    Flask read it, and enforce MAX_CONTENT_LENGTH on it as it streams (413)."""
+    """A chunked request body (no Content-Length) is read here, up to MAX_CONTENT_LENGTH: over
+    it, 413 `payload_too_large` at once; within it, the app gets the body with its length.
+    Eventlet decodes chunks and ends the body but does not say so (`wsgi.input_terminated`),
+    so Werkzeug would read such a body as empty; and where a server does say so, Werkzeug
+    cuts an endless body at the limit without an error. Here the answer is always 413."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, config: Any) -> None:
         self.app = app
+        self.config = config
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         stream = environ.get("wsgi.input")
-        if (
-            "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-            and type(stream).__module__ == "eventlet.wsgi"
-            and getattr(stream, "chunked_input", False)
-        ):
-            environ["wsgi.input_terminated"] = True
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        terminated = environ.get("wsgi.input_terminated") or (
+            type(stream).__module__ == "eventlet.wsgi" and getattr(stream, "chunked_input", False)
+        )
+        if not (chunked and terminated and stream is not None):
+            return self.app(environ, start_response)
+        limit = int(self.config.get("MAX_CONTENT_LENGTH") or 0) or None
+        body = bytearray()
+        while limit is None or len(body) <= limit:
+            part = stream.read(65536 if limit is None else min(65536, limit + 1 - len(body)))
+            if not part:
+                break
+            body.extend(part)
+        if limit is not None and len(body) > limit:
+            return _too_large(start_response)
+        environ["wsgi.input"] = io.BytesIO(bytes(body))
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ.pop("wsgi.input_terminated", None)
         return self.app(environ, start_response)
+
+
+def _too_large(start_response: Any) -> list[bytes]:
+    message = "The request body is larger than this server accepts (MAX_CONTENT_LENGTH)."
+    body = json.dumps({"error": {"code": "payload_too_large", "message": message}}).encode()
+    start_response(
+        "413 Request Entity Too Large",
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Connection", "close"),
+        ],
+    )
+    return [body]
 
 
 def _body_limit(app: Flask) -> None:

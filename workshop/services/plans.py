@@ -24,8 +24,14 @@ from .. import plan as plan_module
 from ..activities import common, outcome, scoring
 from ..core.errors import DomainError
 from ..core.traits import ALIGNS
-from ..persistence.models import Idea, PlanFile, PlanVersion, Stage, Workshop, utcnow
-from ..persistence.queries import list_stages, merged_ideas, participant_count, visible_ideas
+from ..persistence.models import Idea, Participant, PlanFile, PlanVersion, Stage, Workshop, utcnow
+from ..persistence.queries import (
+    list_stages,
+    merged_ideas,
+    participant_count,
+    removed_count,
+    visible_ideas,
+)
 from ..plan import review
 from ..plan.document import Participation
 
@@ -67,9 +73,13 @@ def _score_label(decision: Mapping[str, Any] | None) -> str:
 
 
 def _contributions(db: Session, workshop_id: str) -> int:
-    """Every idea the participants sent (hidden and merged ones too)."""
-    query = select(func.count()).where(
-        Idea.workshop_id == workshop_id, col(Idea.participant_id).is_not(None)
+    """Every idea the participants sent (hidden and merged ones too), but a removed
+    participant's."""
+    query = (
+        select(func.count())
+        .select_from(Idea)
+        .join(Participant, col(Participant.id) == col(Idea.participant_id))
+        .where(Idea.workshop_id == workshop_id, col(Participant.removed_at).is_(None))
     )
     return int(db.exec(query).one())
 
@@ -147,6 +157,7 @@ def assemble(
         facilitator=workshop.facilitator_name,
         contributions=_contributions(db, workshop.id),
         draft=draft,
+        removed=removed_count(db, workshop.id),
     )
     return with_words(document)
 

@@ -55,6 +55,19 @@ def lan_address() -> str | None:
     return None if address.startswith("0.") else address
 
 
+_machine: tuple[float, frozenset[str]] = (-1e9, frozenset())
+
+
+def machine_names(max_age: float = 30.0) -> frozenset[str]:
+    """This machine's names and addresses, looked up again when older than `max_age` s."""
+    global _machine
+    seen, names = _machine
+    if time.monotonic() - seen > max_age:
+        names = frozenset(normalise_host(name) for name in _machine_names())
+        _machine = (time.monotonic(), names)
+    return names
+
+
 def _machine_names() -> Iterator[str]:
     """The machine's host names and every address they and the default route resolve to."""
     names = {socket.gethostname(), socket.getfqdn()}
@@ -82,7 +95,7 @@ def default_hosts(config: dict[str, Any] | Any) -> set[str]:
     """The names a request may use when ALLOWED_HOSTS is not set: localhost and the loopbacks,
     this machine's names and addresses, HOST when it names one interface, PUBLIC_URL's host."""
     hosts = set(LOOPBACK)
-    hosts.update(normalise_host(name) for name in _machine_names())
+    hosts.update(machine_names())
     host = str(config.get("HOST") or "")
     if host not in WILDCARD_HOSTS:
         hosts.add(normalise_host(host))

@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import plan as plan_module
 from ..core.errors import DomainError
 from ..core.payloads import CreateWorkshopPayload, PublishPlanPayload, TemplateSavePayload, parse
-from ..core.ratelimit import Buckets
+from ..core.ratelimit import Buckets, RateLimited
 from ..core.security import normalise_code
 from ..persistence.db import begin_write, get_db
 from ..persistence.models import PlanVersion, Workshop
@@ -135,9 +135,7 @@ def healthz() -> Response:
 def create_workshop() -> tuple[Response, int]:
     """Create a workshop; the facilitator key is in this response and nowhere else. Each
     address may create CREATE_BURST at once and CREATE_RATE a second (429 `rate_limited`)."""
-    limited = _creation_throttled()
-    if limited is not None:
-        return limited
+    _throttle_creation()
     body = _json_body()
     if body is None:
         raise DomainError("invalid_payload", "Send a JSON object with at least a title.")
@@ -177,26 +175,17 @@ def create_workshop() -> tuple[Response, int]:
     return response, 201
 
 
-def _creation_throttled() -> tuple[Response, int] | None:
-    """None when this address may create a workshop now, else the 429 to answer with."""
+def _throttle_creation() -> None:
+    """Take this address's token for a new workshop, or raise rate_limited (429)."""
     buckets = current_app.extensions.get(CREATE_BUCKETS)
     if buckets is None:
         config = current_app.config
         buckets = Buckets(float(config["CREATE_RATE"]), float(config["CREATE_BURST"]))
         current_app.extensions[CREATE_BUCKETS] = buckets
     address = request.remote_addr or ""
-    if buckets.take(address):
-        return None
-    wait = max(1, math.ceil(buckets.retry_after(address)))
-    error = {
-        "code": "rate_limited",
-        "message": f"Too many new workshops from this address; try again in {wait} s.",
-        "retry_after": wait,
-    }
-    response = jsonify({"error": error})
-    response.headers["Retry-After"] = str(wait)
-    response.headers["Cache-Control"] = "no-store"
-    return response, 429
+    if not buckets.take(address):
+        wait = max(1, math.ceil(buckets.retry_after(address)))
+        raise RateLimited(wait, f"Too many new workshops from this address; try again in {wait} s.")
 
 
 def _json_body() -> Any:
@@ -539,14 +528,12 @@ def _wants_json() -> bool:
 def domain_error(exc: DomainError) -> tuple[Response | str, int]:
     """Domain errors: JSON under /api, a page elsewhere."""
     get_db().rollback()
-    status = STATUS_OF.get(exc.code, exc.http_status)
     if _wants_json():
-        return jsonify({"error": exc.as_payload()}), status
-    return render_template("error.html", error=exc), status
-
-
-STATUS_OF = {"template_not_found": 404, "too_many_templates": 409, "rate_limited": 429}
-"""HTTP statuses of the templates' and limits' codes, until core/errors.py lists them."""
+        response = jsonify({"error": exc.as_payload()})
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response, exc.http_status
+    return render_template("error.html", error=exc), exc.http_status
 
 
 @bp.app_errorhandler(HTTPException)
