@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
+from tests import screens
 from tests.chromium import launched, skip_module_without_chromium
 from tests.server import LiveServer
 
@@ -243,6 +244,8 @@ def test_removing_a_participant_takes_them_off_their_phone(
     console.get_by_role("button", name="Participants & links").click()
     people = console.locator("#people-list")
     expect(people.locator("li")).to_have_count(2)
+    # The dialog fits a laptop and reads well (axe-core).
+    found = screens.horizontal_overflow(console) + screens.axe_violations(console)
     people.get_by_role("button", name="Remove Ben").click()
     expect(console.locator("#ask-title")).to_have_text("Remove Ben?")
     console.locator("#ask-ok").click()
@@ -258,6 +261,14 @@ def test_removing_a_participant_takes_them_off_their_phone(
     expect(console.locator("#people-summary")).to_contain_text("1 participant removed")
     # Ana carries on.
     expect(ana.locator("#stage-view")).to_be_visible()
+    found += screens.phone_violations(ben) + screens.axe_violations(ben)
+    # The same dialog on a 320 px phone.
+    small = devices.open("console on a phone", PHONE, phone=True)
+    small.goto(ws["urls"]["facilitate"])
+    small.get_by_role("button", name="Participants & links").click()
+    expect(small.locator("#people-list li")).to_have_count(1)
+    found += screens.horizontal_overflow(small)
+    assert not found, "\n".join(found)
     ben.reload()  # a reload offers the join form, not the removed identity
     expect(ben.locator("#join-view")).to_be_visible()
     assert devices.errors == []
@@ -288,6 +299,9 @@ def test_a_locked_workshop_says_so_on_the_join_page_and_the_projector(
     phone.get_by_role("button", name="Join the workshop").click()
     expect(phone.locator("#join-error")).to_contain_text("Joining is closed")
     expect(phone.locator("#stage-view")).to_be_hidden()
+    found = screens.phone_violations(phone) + screens.axe_violations(phone)
+    found += screens.projector_violations(wall, floor_px=screens.floor_for(**WALL))
+    assert not found, "\n".join(found)
 
     console.get_by_role("button", name="Unlock joining").click()
     expect(wall.locator("#code")).to_have_text(ws["code"])
@@ -317,6 +331,7 @@ def test_a_throttled_phone_keeps_its_ideas_and_sends_them_after_the_wait(
         phone.get_by_role("button", name="Send idea").click()
     expect(phone.locator("#busy")).to_be_visible()
     expect(phone.locator("#busy")).to_contain_text("Busy — retrying")
+    assert not screens.phone_violations(phone)
     expect(phone.locator("#notices")).to_be_empty()
 
     def sent() -> list[str]:
