@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -106,7 +107,7 @@ def test_at_most_ten_per_workshop_and_delete_makes_room(
 
 
 def test_ten_saves_at_once_still_make_at_most_ten(
-    app: Flask, client: FlaskClient, room: Room
+    app: Flask, client: FlaskClient, room: Room, figure: Callable[[str, str], None]
 ) -> None:
     """The count and the insert run under the write lock (begin_write): 14 saves at once,
     from 14 threads, leave exactly 10."""
@@ -127,6 +128,7 @@ def test_ten_saves_at_once_still_make_at_most_ten(
         thread.join()
     assert sorted(statuses) == [201] * 7 + [409] * 7
     assert saved_count(app) == 10
+    figure("templates: saves at once", "14 at once on a workshop with 3: exactly 10 kept")
 
 
 def test_delete_needs_the_saving_workshops_key(
