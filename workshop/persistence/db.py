@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import click
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 BEGIN_OPTION = "workshop_sqlite_begin"
 """Execution option read by the SQLite "begin" listener: "IMMEDIATE" starts the transaction with
 `BEGIN IMMEDIATE` (see `begin_write`); absent, a plain deferred `BEGIN`."""
+BUSY_TIMEOUT = 15.0
+"""Seconds a statement (or `begin_write`) waits for another connection's lock before failing."""
 _BEGUN = "workshop_begun"  # connection.info: how the current transaction began
 _CHANGES = "workshop_changes"  # connection.info: sqlite3's total_changes when it began
 
@@ -42,7 +46,7 @@ def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {}
     sqlite = url.startswith("sqlite")
     if sqlite:
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT}
         if url in ("sqlite://", "sqlite:///:memory:"):
             # One shared connection, or every thread would see its own empty database.
             kwargs["poolclass"] = StaticPool
@@ -67,7 +71,18 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Connection) -> None:
             immediate = connection.get_execution_options().get(BEGIN_OPTION) == "IMMEDIATE"
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            if immediate:
+                # Fail at once when another connection writes: begin_write waits itself, in
+                # short sleeps that let eventlet run other greenlets (SQLite's own busy wait
+                # would block the whole process, and sleeps up to 100 ms at a time).
+                driver: Any = connection.connection.driver_connection
+                driver.execute("PRAGMA busy_timeout=0")
+                try:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                finally:
+                    driver.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+            else:
+                connection.exec_driver_sql("BEGIN")
             connection.info[_BEGUN] = "IMMEDIATE" if immediate else "DEFERRED"
             connection.info[_CHANGES] = _total_changes(connection)
 
@@ -101,12 +116,14 @@ def begin_write(db: Session) -> None:
 
     Call it first thing in a writing event or route, before any query: every check-then-write
     after it is atomic. SQLite: the transaction starts with `BEGIN IMMEDIATE`, so a second
-    writer (thread or process) waits at its own `begin_write` (up to the 15 s busy timeout)
-    until this one commits or rolls back; readers are never blocked (WAL). Calling it again
-    in the same transaction is a no-op. If the session already began a read-only (deferred)
-    transaction, that one is rolled back first (the objects it loaded are expired, so they
-    reload under the lock); if it already wrote, that is a programming error (RuntimeError):
-    SQLite cannot upgrade it safely.
+    writer (thread or process) waits at its own `begin_write` until this one commits or rolls
+    back; readers are never blocked (WAL). It waits in sleeps of 0.5 to 5 ms, up to
+    `BUSY_TIMEOUT` seconds: under eventlet (`time.sleep` is green) the process serves its
+    other connections meanwhile, which holds no lock since the wait comes before it. Calling
+    it again in the same transaction is a no-op. If the session already began a read-only
+    (deferred) transaction, that one is rolled back first (the objects it loaded are expired,
+    so they reload under the lock); if it already wrote, that is a programming error
+    (RuntimeError): SQLite cannot upgrade it safely.
 
     PostgreSQL (issue 19): a no-op hook. There each service must take row locks
     (`SELECT ... FOR UPDATE`, as `queries.lock_participant` does) or write conditionally;
@@ -129,7 +146,26 @@ def begin_write(db: Session) -> None:
                 "first query of a writing event or route."
             )
         db.rollback()
-    db.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.0005
+    while True:
+        try:
+            db.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
+            return
+        except OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+        db.rollback()
+        time.sleep(pause)
+        pause = min(pause * 2, 0.005)
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the lock (SQLITE_BUSY)."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF == 5  # SQLITE_BUSY and its extended codes
+    return "database is locked" in str(exc.orig)
 
 
 def get_engine(app: Flask | None = None) -> Engine:
