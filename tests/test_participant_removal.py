@@ -482,3 +482,54 @@ def test_the_default_cap_is_the_setting_and_a_cap_must_fit(app: Flask, client: F
         Room.create(app, client, max_participants=10_000).facilitator_state()["max_participants"]
         == 10_000
     )
+
+
+def test_the_cap_holds_when_many_join_at_once(
+    app: Flask, figure: Callable[[str, str], None]
+) -> None:
+    """Joins racing on real threads, each with its own database session: the count and the
+    insert run under the write lock, so exactly `max_participants` get in, every time."""
+    import threading
+
+    from sqlmodel import Session
+
+    from workshop.core.errors import DomainError
+    from workshop.persistence.db import get_engine
+    from workshop.persistence.queries import participant_count
+    from workshop.services import workshops
+
+    cap, threads, trials = 5, 12, 20
+    exact = 0
+    for trial in range(trials):
+        with Session(get_engine(app)) as db:
+            workshop, _key = workshops.create_workshop(
+                db, title=f"Race {trial}", max_participants=cap
+            )
+            code, workshop_id = workshop.code, workshop.id
+        answers: list[str] = []
+        start = threading.Barrier(threads)
+
+        def join(code: str = code, answers: list[str] = answers, start: Any = start) -> None:
+            start.wait()
+            with Session(get_engine(app)) as db:
+                try:
+                    workshops.join(db, code=code)
+                    answers.append("joined")
+                except DomainError as exc:
+                    db.rollback()
+                    answers.append(exc.code)
+
+        running = [threading.Thread(target=join) for _ in range(threads)]
+        for thread in running:
+            thread.start()
+        for thread in running:
+            thread.join()
+        assert sorted(set(answers)) == ["joined", "workshop_full"], answers
+        with Session(get_engine(app)) as db:
+            count = participant_count(db, workshop_id)
+        exact += answers.count("joined") == cap and count == cap
+    assert exact == trials
+    figure(
+        "3: participant cap under racing joins (threads)",
+        f"{exact} of {trials} trials exactly {cap} of {threads} joined",
+    )
