@@ -1,0 +1,726 @@
+"""Injection stays impossible (guarantee 6): 60 known XSS payloads in every user-written field,
+on every screen of a real Chromium and in every plan format.
+
+The payloads are short (each at most 39 characters with its tag) so that every field can hold
+them: a participant's name takes one, every other field two. Each carries a tag `§<field><n>`
+so a screen's text shows which field's payload it displays, and whether it shows it literally.
+Thirty workshops on one real server carry them: workshop g holds payloads 2g and 2g+1 in its
+title, organisation, facilitator name, stage title and prompt, participant names, ideas, review
+edits (wording, owner, deliverables, the version's facilitator and note) and a saved template's
+title and description.
+
+In the browser (console, projector, phone, review, plan HTML, share page and the start page):
+no dialog opens, no element or attribute a payload would inject exists (`[xss]`, any `on…`
+attribute, `javascript:`/`data:text/html` URLs, iframes, objects, bases, forms…), and no
+script-src violation is reported (the CSP would block an injected script: a report means one
+got into the page). In the plan formats: the HTML and the Markdown (rendered with markdown-it,
+raw HTML allowed) contain no injected tag or attribute and show every payload as text; CSV cells
+never start with = + - @; JSON, DOCX and PDF carry the text literally.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+import unicodedata
+import urllib.request
+import zipfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import socketio
+from docx import Document
+from markdown_it import MarkdownIt
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page
+from pypdf import PdfReader
+
+from tests.chromium import skip_module_without_chromium
+from tests.server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+skip_module_without_chromium()
+
+# Known XSS and injection payloads, each at most 35 characters. The ones that would run code
+# call alert() (a dialog), the ones that would inject markup carry an `xss` attribute or an
+# element the app never uses.
+PAYLOADS = [
+    # script tags and event handlers
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(2) xss>",
+    "<svg onload=alert(3) xss>",
+    "<svg><script>alert(4)</script>",
+    "<body onload=alert(5) xss>",
+    "<details open ontoggle=alert(6)>",
+    "<input autofocus onfocus=alert(7)>",
+    "<video><source onerror=alert(8)>",
+    "<audio src=x onerror=alert(9) xss>",
+    "<marquee onstart=alert(10) xss>",
+    "<svg><set onbegin=alert(11)>",
+    "<img srcset=x onerror=alert(12)>",
+    "<x onclick=alert(13) xss>click",
+    "<b tabindex=1 onfocusin=alert(14)>",
+    # attribute and context breakouts
+    '"><img src=x onerror=alert(15)>',
+    "'><svg onload=alert(16) xss>",
+    '" onmouseover="alert(17)" xss="',
+    "' autofocus onfocus='alert(18)",
+    "</textarea><svg onload=alert(19)>",
+    "</title><svg onload=alert(20)>",
+    "--><svg onload=alert(21) xss>",
+    "]]><svg onload=alert(22) xss>",
+    "</style><svg onload=alert(23)>",
+    "</script><svg onload=alert(24)>",
+    '"-alert(25)-"',
+    "';alert(26)//",
+    "`;alert(27)//",
+    # javascript: and data: URLs
+    "javascript:alert(28)",
+    "<a href=javascript:alert(29) xss>a",
+    "<iframe src=javascript:alert(30)>",
+    "<iframe srcdoc='<b xss>31'>",
+    "<object data=javascript:alert(32)>",
+    "<embed src=javascript:alert(33)>",
+    "<form action=javascript:alert(34)>",
+    "<IMG SRC=JaVaScRiPt:alert(35) xss>",
+    "<img src=jav&#9;ascript:alert(36)>",
+    "javascript://%0aalert(37)",
+    "data:text/html,<b xss>38",
+    # other elements: CSS, base, meta, templates
+    "<b style=x:expression(alert(39))>",
+    "<style>body{display:none}</style>",
+    "<link rel=stylesheet href=//ev.il>",
+    "<meta http-equiv=refresh content=0>",
+    "<base href=//evil.example/>",
+    "<template><b xss>44</b></template>",
+    "<math href=javascript:alert(45)>",
+    "<svg><a xlink:href=javascript:1>",
+    # template engines (Jinja, JS template literals, ERB, Ruby)
+    "{{1337*1337}}",
+    "${1337*1337}",
+    "#{1337*1337}",
+    "<%= 1337*1337 %>",
+    "{% print(1337*1337) %}",
+    "{{constructor.constructor('1')()}}",
+    # HTML entities and URL encodings (shown as typed, never decoded into markup)
+    "&lt;svg onload=alert(52)&gt;",
+    "&#60;script&#62;alert(53)",
+    "%3Cscript%3Ealert(54)%3C/script%3E",
+    # unicode tricks
+    "\uff1cscript\uff1ealert(55)\uff1c/script\uff1e",
+    "<scr\u200bipt>alert(56)</scr\u200bipt>",
+    "\u202e<img src=x onerror=alert(57)>",
+    # Markdown structure
+    "[x](javascript:alert(58))",
+    '![x](x" onerror="alert(59))',
+    "<https://evil.example/?q=60>",
+    "# H61 **b** _i_ `c` | t |",
+    # CSV formulas
+    "=cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+]
+assert len(PAYLOADS) >= 60 and len(PAYLOADS) % 6 == 0
+assert all(len(p) <= 35 and p == p.strip() for p in PAYLOADS), [p for p in PAYLOADS if len(p) > 35]
+TEMPLATE_RESULT = "1787569"  # 1337*1337: appears if a template engine evaluated a payload
+
+FIELDS = {
+    "t": "workshop title",
+    "o": "organisation",
+    "f": "facilitator name",
+    "s": "stage title",
+    "p": "stage prompt",
+    "n": "participant name",
+    "i": "idea text",
+    "w": "review: wording",
+    "r": "review: owner",
+    "d": "review: deliverable",
+    "v": "review: version facilitator",
+    "e": "review: note",
+    "l": "template title",
+    "x": "template description",
+}
+PER_WORKSHOP = 6
+GROUPS = len(PAYLOADS) // PER_WORKSHOP
+# How many payloads one value of a field holds (a 120-character field three, 80 two); a field
+# of one value per workshop gets a different slice of its workshop's six than the field before.
+CAPACITY = {"t": 3, "o": 3, "f": 2, "s": 2, "l": 3, "r": 3, "v": 2}
+PLACED: dict[str, set[int]] = {key: set() for key in FIELDS}
+# A saved template's description is stored and returned by the API; no screen shows it.
+NOT_ON_SCREENS = {"x"}
+SETTINGS = {  # generous limits: this module tests injection, not throttling
+    "JOIN_RATE": "1000",
+    "JOIN_BURST": "10000",
+    "CREATE_RATE": "1000",
+    "CREATE_BURST": "10000",
+    "EVENT_RATE": "1000",
+    "EVENT_BURST": "10000",
+}
+
+
+def tagged(field_key: str, n: int) -> str:
+    """Payload n as placed in one field: the payload, then its tag."""
+    return f"{PAYLOADS[n]}§{field_key}{n:02d}"
+
+
+def group(g: int) -> list[int]:
+    """The payloads workshop g carries."""
+    return list(range(PER_WORKSHOP * g, PER_WORKSHOP * (g + 1)))
+
+
+def chosen(field_key: str, g: int) -> list[int]:
+    """The payloads of workshop g that one value of this field holds (all six when it can)."""
+    count = CAPACITY.get(field_key, PER_WORKSHOP)
+    start = (list(FIELDS).index(field_key) * count) % PER_WORKSHOP
+    picked = [group(g)[(start + i) % PER_WORKSHOP] for i in range(count)]
+    PLACED[field_key].update(picked)
+    return picked
+
+
+def values(field_key: str, g: int) -> str:
+    """One value of a field: its payloads for workshop g, tagged, separated by spaces."""
+    return " ".join(tagged(field_key, n) for n in chosen(field_key, g))
+
+
+def squeeze(text: str) -> str:
+    """Text compared without whitespace or invisible format characters (PDF extraction and
+    browsers treat those freely)."""
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+
+
+def shown(text: str, keep: Callable[[str], str] = str) -> set[tuple[str, int]]:
+    """(field, payload) pairs whose tagged payload `text` shows literally (after `keep`, which
+    drops what a format cannot show, from both)."""
+    flat = squeeze(keep(text))
+    found: set[tuple[str, int]] = set()
+    for match in re.finditer(r"§([a-z])(\d\d)", flat):
+        key, n = match.group(1), int(match.group(2))
+        if key in FIELDS and n < len(PAYLOADS) and squeeze(keep(tagged(key, n))) in flat:
+            found.add((key, n))
+    return found
+
+
+# --------------------------------------------------------------------------- the workshops
+
+
+def http(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        raw: bytes = response.read()
+        return json.loads(raw) if response.headers.get_content_type().endswith("json") else raw
+
+
+@dataclass
+class Workshop:
+    g: int
+    id: str
+    code: str
+    key: str
+    urls: dict[str, str]
+    projector: str
+    stage_id: int = 0
+    share: str = ""
+    template_id: str = ""
+    facilitator: socketio.Client | None = None
+    clients: list[socketio.Client] = field(default_factory=list)
+
+
+def connect(base: str, workshop: Workshop) -> socketio.Client:
+    client = socketio.Client(reconnection=False)
+    client.connect(base, transports=["websocket"])
+    workshop.clients.append(client)
+    return client
+
+
+def call(client: socketio.Client, event: str, payload: Any) -> Any:
+    reply = client.call(event, payload, timeout=30)
+    assert reply["ok"], (event, reply)
+    return reply
+
+
+def prepare(base: str, g: int) -> Workshop:
+    """Workshop g: its two payloads in every field that exists before the finish, in its vote."""
+    created = http(
+        f"{base}/api/workshops",
+        "POST",
+        {
+            "title": values("t", g),
+            "organization": values("o", g),
+            "facilitator_name": values("f", g),
+        },
+    )
+    projector = created.get("projector_url") or created["urls"]["present"]
+    workshop = Workshop(
+        g, created["id"], created["code"], created["facilitator_key"], created["urls"], projector
+    )
+    agenda = {
+        "stages": [
+            {
+                "key": "projects",
+                "title": values("s", g),
+                "prompt": values("p", g),
+                "steps": [
+                    {"kind": "brainstorm"},
+                    {"kind": "vote"},
+                    {"kind": "done", "select_count": 0},
+                ],
+            }
+        ]
+    }
+    http(f"{base}/api/workshops/{workshop.id}/agenda", "PUT", agenda, workshop.key)
+    workshop.facilitator = connect(base, workshop)
+    state = call(
+        workshop.facilitator, "facilitate", {"workshop_id": workshop.id, "key": workshop.key}
+    )
+    workshop.stage_id = state["state"]["stages"][0]["id"]
+    saved = http(
+        f"{base}/api/templates",
+        "POST",
+        {"workshop_id": workshop.id, "title": values("l", g), "description": values("x", g)},
+        workshop.key,
+    )
+    workshop.template_id = saved["id"]
+    voters = []
+    # The first payload's name is typed into the phone page; the others join over sockets.
+    for n in group(g)[1:]:
+        voter = connect(base, workshop)
+        call(voter, "join", {"code": workshop.code, "name": tagged("n", n)})
+        voters.append(voter)
+    PLACED["n"].update(group(g))
+    stage = {"stage_id": workshop.stage_id}
+    call(workshop.facilitator, "stage:phase", {**stage, "phase": "brainstorm"})
+    for n in group(g):
+        call(voters[n % len(voters)], "idea:submit", {**stage, "text": tagged("i", n)})
+    PLACED["i"].update(group(g))
+    call(workshop.facilitator, "stage:phase", {**stage, "phase": "vote"})
+    for voter in voters:
+        voter.disconnect()
+    return workshop
+
+
+def finish(base: str, workshop: Workshop) -> None:
+    """Finish, publish a review with the payloads, and share the plan."""
+    assert workshop.facilitator is not None
+    stage = {"stage_id": workshop.stage_id}
+    call(workshop.facilitator, "results:reveal", stage)
+    call(workshop.facilitator, "stage:phase", {**stage, "phase": "done"})
+    call(workshop.facilitator, "workshop:finish", {})
+    root = f"{base}/api/workshops/{workshop.id}"
+    plan = http(f"{root}/plan.json", key=workshop.key)
+    ids = sorted(
+        item["id"]
+        for item in _walk(plan)
+        if isinstance(item, dict) and isinstance(item.get("id"), int) and "text" in item
+    )
+    g = workshop.g
+    review = {
+        "based_on": 1,
+        "items": [
+            {
+                "id": ids[0],
+                "fields": {
+                    "text": values("w", g),
+                    "owner": values("r", g),
+                    "deliverables": [tagged("d", n) for n in group(g)],
+                },
+            }
+        ],
+        "facilitator": values("v", g),
+        "note": values("e", g),
+    }
+    PLACED["d"].update(group(g))
+    http(f"{root}/plan/versions", "POST", review, workshop.key)
+    workshop.share = http(f"{root}/shares", "POST", {}, workshop.key)["url"]
+
+
+def _walk(value: Any) -> Iterator[Any]:
+    yield value
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("xss")
+    with LiveServer(folder / "xss.sqlite3", env=SETTINGS) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def workshops(server: LiveServer) -> Iterator[list[Workshop]]:
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        made = list(pool.map(lambda g: prepare(server.url, g), range(GROUPS)))
+    yield made
+    for workshop in made:
+        for client in workshop.clients:
+            if client.connected:
+                client.disconnect()
+
+
+# --------------------------------------------------------------------------- the browser
+
+SCAN = """() => {
+  const bad = [];
+  const urlAttrs = ["href", "src", "action", "formaction", "xlink:href", "data", "poster",
+                    "background", "srcset"];
+  const never = ["iframe", "frame", "object", "embed", "base", "applet", "marquee", "template",
+                 "video", "audio", "math"];
+  for (const el of document.querySelectorAll("*")) {
+    const tag = el.tagName.toLowerCase();
+    if (never.includes(tag)) bad.push(`<${tag}>`);
+    if (tag === "script" && !el.src) bad.push("inline <script>");
+    if (tag === "meta" && el.httpEquiv) bad.push(`<meta http-equiv=${el.httpEquiv}>`);
+    if (tag === "style" && el.textContent.includes("display:none")) bad.push("injected <style>");
+    if (tag === "link" && (el.getAttribute("href") || "").includes("ev.il")) bad.push("<link>");
+    for (const attr of el.attributes) {
+      const name = attr.name.toLowerCase();
+      const value = attr.value.replace(/[\\s\\x00-\\x1f]/g, "").toLowerCase();
+      if (name === "xss") bad.push(`<${tag} xss>`);
+      if (name.startsWith("on")) bad.push(`<${tag} ${name}>`);
+      if (name === "srcdoc") bad.push(`<${tag} srcdoc>`);
+      if (name === "style" && value.includes("expression(")) bad.push(`<${tag} style=expression>`);
+      if (urlAttrs.includes(name) && /^(javascript:|vbscript:|data:text\\/html)/.test(value))
+        bad.push(`<${tag} ${name}=${value.slice(0, 30)}>`);
+    }
+  }
+  const values = [...document.querySelectorAll("input, textarea")].map((e) => e.value);
+  const text = (document.body ? document.body.innerText : "") + "\\n" + values.join("\\n");
+  return {bad, text,
+          csp: (window.__csp || []).filter((v) => !v.startsWith("style-src"))};
+}"""
+VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI || "inline"} ${e.sample || ""}`);
+});
+"""
+SCREENS = ("console", "projector", "phone", "review", "plan HTML", "share page", "start page")
+
+
+class Room:
+    """One browser context per kind of screen; every dialog and finding kept."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.contexts: dict[str, BrowserContext] = {}
+        self.browser = browser
+        self.dialogs: list[str] = []
+        self.bad: list[str] = []
+        self.shown: dict[str, set[tuple[str, int]]] = {screen: set() for screen in SCREENS}
+        self.scans = 0
+
+    def page(self, screen: str, url: str) -> Page:
+        if screen not in self.contexts:
+            phone = screen == "phone"
+            context = self.browser.new_context(
+                viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+                is_mobile=phone,
+                has_touch=phone,
+            )
+            context.add_init_script(VIOLATIONS)
+            self.contexts[screen] = context
+        page = self.contexts[screen].new_page()
+
+        def on_dialog(dialog: Dialog) -> None:
+            self.dialogs.append(f"{screen} {page.url}: {dialog.type} {dialog.message!r}")
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.goto(url, wait_until="domcontentloaded")
+        return page
+
+    def scan(self, screen: str, page: Page, where: str) -> None:
+        result = page.evaluate(SCAN)
+        self.scans += 1
+        self.bad += [f"{screen} ({where}): {item}" for item in result["bad"]]
+        self.bad += [f"{screen} ({where}): CSP blocked {item}" for item in result["csp"]]
+        if TEMPLATE_RESULT in result["text"]:
+            self.bad.append(f"{screen} ({where}): a template expression was evaluated")
+        self.shown[screen] |= shown(result["text"])
+
+    def close(self) -> None:
+        for context in self.contexts.values():
+            context.close()
+
+
+def settle(page: Page, needle: str, timeout: float = 8000) -> bool:
+    """Wait until the page's text shows `needle` (False when it never does)."""
+    try:
+        page.wait_for_function(
+            "(t) => document.body && document.body.innerText.includes(t)",
+            arg=needle,
+            timeout=timeout,
+        )
+        return True
+    except Exception:
+        return False
+
+
+def test_no_payload_runs_or_injects_on_any_screen(
+    browser: Browser,
+    server: LiveServer,
+    workshops: list[Workshop],
+    figure: Callable[[str, str], None],
+) -> None:
+    started = time.monotonic()
+    room = Room(browser)
+    base = server.url
+    try:
+        # The live screens of every workshop at once: the console, the room's screen and a
+        # phone that joins with a payload as its name.
+        live: list[tuple[Workshop, dict[str, Page]]] = []
+        for workshop in workshops:
+            pages = {
+                "console": room.page("console", workshop.urls["facilitate"]),
+                "projector": room.page("projector", workshop.projector),
+                "phone": room.page("phone", workshop.urls["join"]),
+            }
+            live.append((workshop, pages))
+        for workshop, pages in live:
+            pages["phone"].fill("#name", tagged("n", group(workshop.g)[0]))
+            pages["phone"].get_by_role("button", name="Join the workshop").click()
+        # In the vote every screen shows the stage and its ideas.
+        for workshop, pages in live:
+            for screen, page in pages.items():
+                settle(page, f"§i{group(workshop.g)[-1]:02d}")
+                room.scan(screen, page, f"workshop {workshop.g} in its vote")
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            list(pool.map(lambda w: finish(base, w), workshops))
+        # Finished: the same screens show the result.
+        settle(live[-1][1]["console"], "PDF", timeout=4000)
+        live[-1][1]["console"].wait_for_timeout(300)
+        for workshop, pages in live:
+            for screen, page in pages.items():
+                room.scan(screen, page, f"workshop {workshop.g} finished")
+                page.close()
+        # The review (version 2 published), version 1's plan page (the facilitator name given
+        # at the start is on its cover) and the share page (version 2).
+        for workshop in workshops:
+            first = group(workshop.g)[0]
+            others = {
+                "review": (f"{base}/w/{workshop.id}/review#key={workshop.key}", f"§e{first:02d}"),
+                "plan HTML": (
+                    f"{base}/api/workshops/{workshop.id}/plan.html?version=1&token={workshop.key}",
+                    f"§i{first:02d}",
+                ),
+                "share page": (workshop.share, f"§w{first:02d}"),
+            }
+            for screen, (url, needle) in others.items():
+                page = room.page(screen, url)
+                settle(page, needle, 4000)
+                room.scan(screen, page, f"workshop {workshop.g}")
+                page.close()
+        # The start page of the console's device lists the templates saved on it.
+        start = room.page("start page", f"{base}/")
+        device = [{"id": w.template_id, "title": values("l", w.g)} for w in workshops]
+        start.evaluate(
+            "(list) => localStorage.setItem('sw:templates', JSON.stringify(list))", device
+        )
+        start.reload()
+        settle(start, f"§l{len(PAYLOADS) - 1:02d}", 8000)
+        room.scan("start page", start, "after every workshop")
+        elapsed = time.monotonic() - started
+
+        assert not room.dialogs, "\n".join(room.dialogs)
+        assert not room.bad, "\n".join(room.bad[:40])
+        triples = sum(len(found) for found in room.shown.values())
+        per_screen = ", ".join(
+            f"{screen} {len({k for k, _ in found})} fields/{len(found)}"
+            for screen, found in room.shown.items()
+        )
+        fields_seen = {key for found in room.shown.values() for key, _ in found}
+        placed = sum(len(numbers) for numbers in PLACED.values())
+        missing = sorted(FIELDS[key] for key in set(FIELDS) - fields_seen - NOT_ON_SCREENS)
+        figure(
+            "XSS in the browser",
+            f"{len(PAYLOADS)} payloads, {placed} (payload, field) placements in "
+            f"{len(fields_seen)} fields of {len(workshops)} workshops (a field that takes one "
+            f"value per workshop holds 2-3 payloads of each 6), {len(SCREENS)} screens: "
+            f"{triples} (payload, field, screen) shown literally, {room.scans} page scans, "
+            f"0 dialogs, 0 injected elements, 0 script-src violations ({per_screen}); "
+            f"{elapsed:.0f} s",
+        )
+        assert not missing, f"fields no screen showed: {missing}"
+    finally:
+        room.close()
+
+
+# --------------------------------------------------------------------------- the plan formats
+
+INJECTABLE_TAGS = {
+    "script", "iframe", "frame", "object", "embed", "base", "applet", "marquee", "template",
+    "form", "input", "button", "video", "audio", "source", "details", "math", "textarea",
+    "body", "x", "link", "meta", "img", "set",
+}  # fmt: skip
+
+
+class Tags(HTMLParser):
+    """Every start tag and attribute of a document, and its text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def injected(html: str, *, allowed: set[str]) -> tuple[list[str], str]:
+    """What in `html` a payload injected, and its text."""
+    parser = Tags()
+    parser.feed(html)
+    parser.close()
+    found: list[str] = []
+    for tag, attrs in parser.tags:
+        if tag in INJECTABLE_TAGS - allowed:
+            found.append(f"<{tag}>")
+        for name, value in attrs:
+            flat = re.sub(r"[\s\x00-\x1f]", "", value or "").lower()
+            if name == "xss" or name.startswith("on") or name == "srcdoc":
+                found.append(f"<{tag} {name}>")
+            elif flat.startswith(("javascript:", "vbscript:", "data:text/html")):
+                found.append(f"<{tag} {name}={flat[:30]}>")
+            elif name in ("href", "src") and "evil.example" in flat:
+                found.append(f"<{tag} {name}={flat[:40]}>")
+    return found, "".join(parser.text)
+
+
+def download(url: str, key: str) -> bytes:
+    data = http(url, key=key)
+    return data if isinstance(data, bytes) else json.dumps(data).encode()
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def docx_text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    for section in document.sections:
+        parts += [p.text for p in section.header.paragraphs]
+    # Text boxes and fields: read the XML's text runs too.
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("word/document.xml").decode()
+    parts += re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml)
+    return "\n".join(parts)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def unneutralised(cell: str) -> str:
+    """A CSV cell as typed: without the quote that keeps a formula from running."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
+
+
+def formats(base: str, workshop: Workshop) -> dict[str, bytes]:
+    """Every format of version 1 and 2 (PDF and DOCX of version 2, the one with the review)."""
+    root = f"{base}/api/workshops/{workshop.id}"
+    files = {}
+    for version in ("1", "2"):
+        names = ["plan.html", "plan.md", "plan.json", "ideas.csv"]
+        if version == "2":
+            names += ["plan.docx", "plan.pdf"]
+        for name in names:
+            files[f"{name} v{version}"] = download(f"{root}/{name}?version={version}", workshop.key)
+    return files
+
+
+def pdf_font_lacks() -> Callable[[str], str]:
+    """Drop from an expected text the characters the plan's bundled font has no glyph for
+    (DejaVu Sans has no fullwidth forms): the PDF cannot show those, literally or otherwise."""
+    from fontTools.ttLib import TTFont
+
+    import workshop.plan
+
+    font = TTFont(str(Path(workshop.plan.__file__).parent / "fonts" / "DejaVuSans.ttf"))
+    cmap = font.getBestCmap()
+    return lambda text: "".join(ch for ch in text if ord(ch) in cmap and ch != "\ufffd")
+
+
+def test_every_plan_format_keeps_the_payloads_as_text(
+    server: LiveServer, workshops: list[Workshop], figure: Callable[[str, str], None]
+) -> None:
+    started = time.monotonic()
+    unfinished = [workshop for workshop in workshops if not workshop.share]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda w: finish(server.url, w), unfinished))
+        downloaded = list(pool.map(lambda w: formats(server.url, w), workshops))
+    markdown = MarkdownIt("commonmark")  # raw HTML is allowed: escaping must stop it
+    in_font = pdf_font_lacks()
+    problems: list[str] = []
+    seen: dict[str, set[tuple[str, int]]] = {}
+    cells = 0
+    for workshop, files in zip(workshops, downloaded, strict=True):
+        for name, data in files.items():
+            where = f"{name} of workshop {workshop.g}"
+            kind = name.split()[0]
+            if kind == "plan.html":
+                bad, text = injected(data.decode(), allowed={"body", "meta", "link", "img"})
+                problems += [f"{where}: {b}" for b in bad]
+                seen.setdefault("HTML", set()).update(shown(text))
+            elif kind == "plan.md":
+                bad, text = injected(markdown.render(data.decode()), allowed=set())
+                problems += [f"{where}: {b}" for b in bad]
+                seen.setdefault("Markdown", set()).update(shown(text))
+            elif kind == "plan.json":
+                strings = "\n".join(s for s in _walk(json.loads(data)) if isinstance(s, str))
+                seen.setdefault("JSON", set()).update(shown(strings))
+            elif kind == "ideas.csv":
+                rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+                for cell in (cell for row in rows for cell in row if "§" in cell):
+                    cells += 1
+                    if cell.startswith(FORMULA_START):
+                        problems.append(f"{where}: formula cell {cell!r}")
+                flat = "\n".join(unneutralised(c) for r in rows for c in r)
+                seen.setdefault("CSV", set()).update(shown(flat))
+            elif kind == "plan.docx":
+                seen.setdefault("DOCX", set()).update(shown(docx_text(data)))
+            elif kind == "plan.pdf":
+                seen.setdefault("PDF", set()).update(shown(pdf_text(data), keep=in_font))
+            if kind in ("plan.html", "plan.md") and TEMPLATE_RESULT.encode() in data:
+                problems.append(f"{where}: a template expression was evaluated")
+    elapsed = time.monotonic() - started
+    assert not problems, "\n".join(problems[:40])
+
+    # Every field a format shows at all, it shows literally for every payload placed in it.
+    partial: list[str] = []
+    for fmt, found in seen.items():
+        for key in {k for k, _ in found}:
+            missing = sorted(PLACED[key] - {n for k, n in found if k == key})
+            if missing:
+                partial.append(f"{fmt} {FIELDS[key]}: payloads {missing} not literal")
+    summary = ", ".join(f"{fmt} {len({k for k, _ in f})} fields" for fmt, f in seen.items())
+    triples = sum(len(found) for found in seen.values())
+    figure(
+        "XSS in the plan formats",
+        f"{len(PAYLOADS)} payloads in {len(FIELDS)} fields of {len(workshops)} plans "
+        f"(versions 1 and 2), 6 formats: {triples} (payload, field, format) literal "
+        f"({summary}); 0 injected tags or attributes (HTML parsed, Markdown rendered with "
+        f"markdown-it); {cells} CSV cells, 0 formulas; {elapsed:.0f} s",
+    )
+    assert not partial, "\n".join(partial)
