@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
+import pytest
+from flask import Flask
+from pydantic import BaseModel
+from sqlalchemy import event
+
+from tests.factories import Room, ack
+from workshop import activities, create_app
+from workshop.core import payloads
 from workshop.core.ratelimit import Buckets, RateLimited
 
 # --------------------------------------------------------------------------- Buckets (pure)
@@ -136,3 +148,219 @@ def test_rate_limited_carries_retry_after() -> None:
         "message": error.message,
         "retry_after": 0.25,
     }
+
+
+# --------------------------------------------------------------------------- the edge (in process)
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app runs inside the block."""
+    seen: list[str] = []
+    engine = app.extensions["workshop_db"]
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+HUGE_VOTES = {"stage_id": 1, "votes": {str(n): 1 for n in range(499)}, "pad": "x" * 50_000}
+
+
+def test_an_unjoined_socket_is_refused_before_its_payload_is_read(app: Flask, room: Room) -> None:
+    sock = room.connect()
+    with statements(app) as seen:
+        answer = ack(sock, "votes:set", HUGE_VOTES)
+        malformed = ack(sock, "votes:set", {"stage_id": "not a number", "votes": []})
+    assert answer["error"]["code"] == "not_joined"
+    assert malformed["error"]["code"] == "not_joined"  # the payload was never parsed
+    assert seen == []
+
+
+def test_the_wrong_role_is_refused_before_its_payload_is_read(app: Flask, room: Room) -> None:
+    phone = room.participant("Ana")
+    screen = room.projector()
+    with statements(app) as seen:
+        assert ack(phone.sock, "stage:phase", {"stage_id": []})["error"]["code"] == "forbidden"
+        assert ack(screen, "votes:set", HUGE_VOTES)["error"]["code"] == "forbidden"
+        assert ack(screen, "idea:submit", "not an object")["error"]["code"] == "forbidden"
+    assert seen == []
+
+
+@pytest.fixture
+def strict(tmp_path: Path) -> Iterator[Flask]:
+    """An app with tight limits, so a test reaches them with a few events."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'strict.sqlite3'}",
+            "SECRET_KEY": "test-secret",
+            "PUBLIC_URL": "",
+            "EVENT_RATE": 2.0,
+            "EVENT_BURST": 5.0,
+            "JOIN_RATE": 0.5,
+            "JOIN_BURST": 3.0,
+        }
+    )
+    yield app
+    app.extensions["workshop_db"].dispose()
+
+
+@pytest.fixture
+def strict_room(strict: Flask) -> Iterator[Room]:
+    room = Room.started(strict, strict.test_client())
+    yield room
+    room.close()
+
+
+def test_a_burst_beyond_the_limit_is_answered_rate_limited_without_database_work(
+    strict: Flask, strict_room: Room
+) -> None:
+    phone = strict_room.participant("Ana")
+    other = strict_room.participant("Ben")
+    answers = [ack(phone.sock, "no:such:event") for _ in range(4)]  # its join took the fifth
+    assert [a["error"]["code"] for a in answers] == ["unknown_event"] * 4
+    with statements(strict) as seen:
+        refused = ack(phone.sock, "idea:submit", {"stage_id": 1, "text": "An idea"})
+    assert refused["ok"] is False
+    assert refused["error"]["code"] == "rate_limited"
+    assert 0 < refused["error"]["retry_after"] <= 0.5
+    assert seen == []
+    # The other phone is not affected, nor the limited one's connection.
+    assert ack(other.sock, "no:such:event")["error"]["code"] == "unknown_event"
+    assert other.sock.is_connected() and phone.sock.is_connected()
+    time.sleep(refused["error"]["retry_after"])
+    assert ack(phone.sock, "no:such:event")["error"]["code"] == "unknown_event"
+
+
+def test_one_participant_on_many_sockets_shares_one_budget(strict_room: Room) -> None:
+    phone = strict_room.participant("Ana")
+    twins = [strict_room.connect() for _ in range(2)]
+    for twin in twins:
+        assert ack(twin, "join", {"code": strict_room.code, "token": phone.token})["ok"]
+    codes = [ack(sock, "votes:set", {}) for sock in (phone.sock, *twins) for _ in range(3)]
+    assert sum(a["error"]["code"] == "rate_limited" for a in codes) >= 9 - 5 - 2
+
+
+def test_a_flooding_connection_is_closed(strict_room: Room) -> None:
+    sock = strict_room.connect()
+    for _ in range(5 + 10 * 5):
+        ack(sock, "no:such:event")
+    assert not sock.is_connected()
+
+
+def test_joins_without_a_token_are_limited_per_address_and_resuming_is_not(
+    strict_room: Room,
+) -> None:
+    first = strict_room.participant("First")  # the room's own joins took none: one of three
+    ack(strict_room.connect(), "join", {"code": strict_room.code, "name": "Second"})
+    ack(strict_room.connect(), "join", {"code": strict_room.code, "name": "Third"})
+    refused = ack(strict_room.connect(), "join", {"code": strict_room.code, "name": "Fourth"})
+    assert refused["error"]["code"] == "rate_limited"
+    assert 0 < refused["error"]["retry_after"] <= 2.0
+    resumed = ack(strict_room.connect(), "join", {"code": strict_room.code, "token": first.token})
+    assert resumed["ok"] is True, resumed
+
+
+def test_wrong_tokens_are_limited_per_address(strict_room: Room) -> None:
+    first = strict_room.participant("First")
+    for n in range(3):
+        bad = ack(strict_room.connect(), "join", {"code": strict_room.code, "token": f"bad{n}"})
+        assert bad["error"]["code"] == "invalid_token"
+    with statements(strict_room.app) as seen:
+        refused = ack(strict_room.connect(), "join", {"code": strict_room.code, "token": "bad"})
+        good = ack(strict_room.connect(), "join", {"code": strict_room.code, "token": first.token})
+    assert refused["error"]["code"] == good["error"]["code"] == "rate_limited"
+    assert seen == []
+
+
+def test_present_takes_the_projector_token_or_the_facilitator_key(room: Room) -> None:
+    token = room.projector_token
+    by_token = ack(room.connect(), "present", {"workshop_id": room.id, "token": token})
+    by_key = ack(room.connect(), "present", {"workshop_id": room.id, "key": room.key})
+    assert by_token["ok"] and by_key["ok"]
+    assert by_token["state"]["audience"] == by_key["state"]["audience"] == "projector"
+    wrong = ack(room.connect(), "present", {"workshop_id": room.id, "token": "x" * 32})
+    assert wrong["error"]["code"] == "unauthorized"
+    neither = ack(room.connect(), "present", {"workshop_id": room.id})
+    assert neither["error"]["code"] == "invalid_payload"
+
+
+# --------------------------------------------------------------------------- payload bounds
+
+
+def _models() -> list[type[BaseModel]]:
+    found: list[type[BaseModel]] = [
+        value
+        for value in vars(payloads).values()
+        if isinstance(value, type) and issubclass(value, payloads.Payload)
+    ]
+    for _activity, spec in activities.events():
+        found.append(spec.payload)
+    return sorted(set(found), key=lambda model: model.__name__)
+
+
+def _unbounded(schema: dict[str, Any], defs: dict[str, Any], path: str) -> list[str]:
+    """Every string, array, object and integer in a JSON schema without an upper bound."""
+    if "$ref" in schema:
+        return _unbounded(defs[schema["$ref"].split("/")[-1]], defs, path)
+    missing: list[str] = []
+    for key in ("anyOf", "allOf", "oneOf"):
+        for part in schema.get(key, []):
+            missing += _unbounded(part, defs, path)
+    kind = schema.get("type")
+    if kind == "string" and "maxLength" not in schema and "enum" not in schema:
+        missing.append(path)
+    if kind == "integer" and "maximum" not in schema:
+        missing.append(path)
+    if kind == "array":
+        if "maxItems" not in schema:
+            missing.append(path)
+        missing += _unbounded(schema.get("items", {}), defs, path + "[]")
+    if kind == "object":
+        if "additionalProperties" in schema:
+            if "maxProperties" not in schema:
+                missing.append(path)
+            names = schema.get("propertyNames", {})
+            if names.get("type") == "string" and "maxLength" not in names:
+                missing.append(path + "{key}")
+            extra = schema["additionalProperties"]
+            if isinstance(extra, dict):
+                missing += _unbounded(extra, defs, path + "{}")
+        for name, part in schema.get("properties", {}).items():
+            missing += _unbounded(part, defs, f"{path}.{name}")
+    return missing
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda model: model.__name__)
+def test_every_string_list_mapping_and_number_of_every_payload_is_bounded(
+    model: type[BaseModel],
+) -> None:
+    schema = model.model_json_schema()
+    assert _unbounded(schema, schema.get("$defs", {}), model.__name__) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [[[[[["too deep"]]]]]],
+        list(range(51)),
+        {f"k{n}": n for n in range(51)},
+        "x" * 2001,
+        10**16,
+        {"k" * 65: 1},
+    ],
+    ids=["deep", "long list", "big object", "long text", "big number", "long key"],
+)
+def test_an_item_field_beyond_its_json_bounds_is_invalid(value: Any) -> None:
+    from workshop.activities.define import ItemUpdatePayload
+    from workshop.core.errors import DomainError
+
+    with pytest.raises(DomainError) as caught:
+        payloads.parse(ItemUpdatePayload, {"idea_id": 1, "fields": {"metrics": value}})
+    assert caught.value.code == "invalid_payload"

@@ -26,7 +26,10 @@ from .errors import DomainError
 IdeaId = Annotated[int, Field(ge=1, le=2**62)]
 StageId = Annotated[int, Field(ge=1, le=2**62)]
 # Generous outer limits: the rules give the precise errors (text_too_long at 280, and so on).
-ShortText = Annotated[str, StringConstraints(max_length=4000)]
+ShortText = Annotated[str, StringConstraints(max_length=2000)]
+"""A text people write (an idea: 280 by the rules; a field or a suggestion: 400)."""
+Label = Annotated[str, StringConstraints(max_length=400)]
+"""A name or title (a participant's name: 40 by the rules; a workshop's title: 120)."""
 IdKey = Annotated[str, StringConstraints(max_length=24)]
 """An id written as a JSON object's key ("12"); the handler reads it as a number."""
 Amount = Annotated[int, Field(ge=-(10**9), le=10**9)]
@@ -45,12 +48,12 @@ MAX_JSON_ITEMS = 50
 
 def _bounded(value: Any, depth: int = 0) -> Any:
     """A JSON value no deeper than MAX_JSON_DEPTH, with at most MAX_JSON_ITEMS per list or
-    object, keys of at most 64 and texts of at most 4,000 characters."""
+    object, keys of at most 64 and texts of at most 2,000 characters."""
     if depth > MAX_JSON_DEPTH:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH}")
     if isinstance(value, str):
-        if len(value) > 4000:
-            raise ValueError("a text of at most 4000 characters")
+        if len(value) > 2000:
+            raise ValueError("a text of at most 2000 characters")
     elif isinstance(value, list | dict):
         if len(value) > MAX_JSON_ITEMS:
             raise ValueError(f"at most {MAX_JSON_ITEMS} items")
@@ -77,7 +80,7 @@ class Payload(BaseModel):
 
 class JoinPayload(Payload):
     code: Annotated[str, StringConstraints(min_length=1, max_length=32)]
-    name: ShortText | None = None
+    name: Label | None = None
     token: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
@@ -121,14 +124,14 @@ class EmptyPayload(Payload):
 
 class TemplateSavePayload(Payload):
     workshop_id: WorkshopId
-    title: ShortText | None = None
+    title: Label | None = None
     description: ShortText | None = None
 
 
 class CreateWorkshopPayload(Payload):
-    title: ShortText
+    title: Label
     template: Annotated[str, StringConstraints(max_length=64)] | None = None
-    organization: ShortText | None = None
+    organization: Label | None = None
     horizon_years: Annotated[int, Field(ge=-1000, le=1000)] | None = None
     facilitator_name: Annotated[str, StringConstraints(max_length=80)] | None = None
     max_participants: Annotated[int, Field(ge=1, le=10_000)] | None = None

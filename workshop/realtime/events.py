@@ -43,7 +43,7 @@ from ..core.payloads import (
 )
 from ..core.security import hash_secret
 from ..extensions import socketio
-from ..persistence.db import get_db
+from ..persistence.db import begin_write, get_db
 from ..persistence.models import Participant, Workshop
 from ..persistence.queries import get_participant, get_workshop
 from ..services import stages, workshops
@@ -61,13 +61,6 @@ from .broadcast import (
 )
 
 log = logging.getLogger(__name__)
-
-try:
-    from ..persistence.db import begin_write
-except ImportError:  # pragma: no cover - until persistence.db provides it (issue 18, H4)
-
-    def begin_write(db: Any) -> None:  # type: ignore[misc]
-        """Placeholder: the write lock is taken by the service's first write."""
 
 
 P = TypeVar("P", bound=Payload)
@@ -101,7 +94,7 @@ class Identity:
     rotated, the next event of a console that opened with the old one is refused."""
 
 
-IDENTITY_KEY = "workshop.identity"
+IDENTITY_KEY = limits.IDENTITY_KEY
 
 
 def current_identity() -> Identity | None:
@@ -136,9 +129,8 @@ def _answer(name: str, run: Callable[[], Ack]) -> Ack:
     """Run one event's work: its ack's fields, or an error ack. Nothing half-done is committed
     because services commit only at their end; a refusal rolls the session back.
 
-    Every event first takes a token from its connection's bucket (`limits.check_event`)."""
+    Before this runs, the event took a token from its connection's bucket (`limits.guard`)."""
     try:
-        limits.check_event()
         return {"ok": True, **run()}
     except DomainError as exc:
         _rollback()
@@ -225,21 +217,30 @@ def _load_who(identity: Identity) -> Participant | Workshop:
 
 
 def _join_gate(raw: Any) -> None:
-    """A new participant (a join without a token) takes a token from its address's bucket."""
-    if not (isinstance(raw, dict) and raw.get("token")):
+    """A new participant (a join without a token) takes a token from its address's bucket; a
+    join with a token is refused while its address's wrong tokens are over the limit."""
+    if isinstance(raw, dict) and raw.get("token"):
+        limits.check_token_join()
+    else:
         limits.check_join()
 
 
 # --------------------------------------------------------------------------- identification
 
 
-@client_event("join", JoinPayload, gate=_join_gate)
+@client_event("join", JoinPayload, writes=False, gate=_join_gate)
 def on_join(payload: JoinPayload, _: None) -> Ack:
     """Participant joins by code, or resumes with its token. Acks token, participant and state;
     sends `state` to this connection and, for a new participant, a coalesced `participants`
-    count to the console and projector."""
+    count to the console and projector. (`workshops.join` takes the write lock itself, only
+    when it writes: a resume takes none.)"""
     db = get_db()
-    joined = workshops.join(db, code=payload.code, name=payload.name, token=payload.token)
+    try:
+        joined = workshops.join(db, code=payload.code, name=payload.name, token=payload.token)
+    except DomainError as exc:
+        if payload.token is not None and exc.code in ("invalid_token", "participant_removed"):
+            limits.charge_bad_token()
+        raise
     workshop, participant = joined.workshop, joined.participant
     assert participant.id is not None
     bind_identity(

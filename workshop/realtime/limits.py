@@ -1,11 +1,19 @@
 """The Socket.IO edge's limits: events per connection, joins per address, malformed packets.
 
 - Every event a connection sends takes a token from its bucket (EVENT_RATE a second, EVENT_BURST
-  at once); an event without one is answered `rate_limited` with `retry_after`, before any
-  payload is read or any database work is done. Other connections are not affected.
+  at once); an event without one is answered `rate_limited` with `retry_after` straight from
+  the packet reader (`guard`): no handler task, no Flask context, no payload validation, no
+  database. Other connections are not affected.
+- A participant's events also take a token from the participant's own bucket (same rate and
+  burst): one token resumed on many sockets shares one budget.
 - A `join` without a token (a new participant) also takes a token from its address's bucket
   (JOIN_RATE / JOIN_BURST; the address is REMOTE_ADDR, which ProxyFix sets from
   X-Forwarded-For when FORWARDED_HOPS > 0): 300 phones behind one NAT join within a minute.
+  A `join` with a token that fails (unknown, removed) is charged to a second bucket of the
+  address with the same rate and burst; while that one is empty, the address's joins with a
+  token are refused before any database work (guessing tokens costs the server nothing).
+  Resuming with a good token is never charged: a room that reconnects at once after a
+  restart is not throttled.
 - A connection that keeps sending after it was throttled (FLOOD_FACTOR times its burst refused
   within FLOOD_WINDOW seconds: 400 refusals in 10 s by default, which no client that reads its
   acks ever reaches) is closed, so a runaway client stops costing the server at once.
@@ -27,6 +35,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from socketio import Server
+from socketio import packet as sio_packet
 
 from ..core.ratelimit import Buckets, RateLimited
 from ..extensions import socketio
@@ -35,6 +44,8 @@ from . import codec
 log = logging.getLogger(__name__)
 
 EXTENSION = "workshop_limits"
+IDENTITY_KEY = "workshop.identity"
+"""Where a connection's identity lives in its environ (see `events.current_identity`)."""
 DEFAULTS = {"EVENT_RATE": 20.0, "EVENT_BURST": 40.0, "JOIN_RATE": 5.0, "JOIN_BURST": 60.0}
 FLOOD_FACTOR = 10
 FLOOD_WINDOW = 10.0
@@ -48,18 +59,34 @@ class Limits:
             return float(config.get(name, DEFAULTS[name]))
 
         self.events = Buckets(setting("EVENT_RATE"), setting("EVENT_BURST"))
+        self.participants = Buckets(setting("EVENT_RATE"), setting("EVENT_BURST"))
         self.joins = Buckets(setting("JOIN_RATE"), setting("JOIN_BURST"))
+        self.bad_tokens = Buckets(setting("JOIN_RATE"), setting("JOIN_BURST"))
         self.flood_after = FLOOD_FACTOR * self.events.burst
         self._refused: dict[Hashable, tuple[float, int]] = {}  # sid -> (window start, refusals)
         # Handlers run on several threads (or green threads); a bucket update must not interleave.
         self._lock = threading.Lock()
 
-    def take_event(self, sid: Hashable) -> float | None:
-        """None when `sid` may send an event now, else the seconds until it may."""
+    def take_event(self, sid: Hashable, participant_id: int | None = None) -> float | None:
+        """None when `sid` (and the participant it speaks for) may send an event now, else the
+        seconds until it may."""
         with self._lock:
-            if self.events.take(sid):
+            if not self.events.take(sid):
+                return max(self.events.retry_after(sid), 0.001)
+            if participant_id is None or self.participants.take(participant_id):
                 return None
-            return max(self.events.retry_after(sid), 0.001)
+            return max(self.participants.retry_after(participant_id), 0.001)
+
+    def token_joins_blocked(self, address: Hashable) -> float | None:
+        """None when `address` may try a token now, else the seconds until it may."""
+        with self._lock:
+            wait = self.bad_tokens.retry_after(address)
+        return wait if wait > 0 else None
+
+    def charge_bad_token(self, address: Hashable) -> None:
+        """A join with a token from `address` failed."""
+        with self._lock:
+            self.bad_tokens.take(address)
 
     def take_join(self, address: Hashable) -> float | None:
         """None when `address` may join a new participant now, else the seconds until it may."""
@@ -96,20 +123,7 @@ def limits(app: Flask | None = None) -> Limits:
     return found
 
 
-def check_event() -> None:
-    """Take this connection's token for one event, or raise `rate_limited` (no other work done).
-
-    A connection that keeps flooding is disconnected after the refusal."""
-    sid = request.sid  # type: ignore[attr-defined]
-    here = limits()
-    wait = here.take_event(sid)
-    if wait is None:
-        return
-    if here.refused(sid):
-        log.warning("closing connection %s: it kept sending after it was throttled", sid)
-        here.forget(sid)
-        socketio.server.disconnect(sid, namespace=request.namespace)  # type: ignore[attr-defined]
-    raise RateLimited(wait, "Too many events from this connection; slow down.")
+EVENT_REFUSAL = "Too many events from this connection; slow down."
 
 
 def client_address() -> str:
@@ -124,6 +138,18 @@ def check_join() -> None:
         raise RateLimited(wait, "Too many people joining from this address; try again shortly.")
 
 
+def check_token_join() -> None:
+    """Refuse a join with a token while this address's failed tokens are over the limit."""
+    wait = limits().token_joins_blocked(client_address())
+    if wait is not None:
+        raise RateLimited(wait, "Too many wrong tokens from this address; try again shortly.")
+
+
+def charge_bad_token() -> None:
+    """A join with a token from this address failed (unknown or removed participant)."""
+    limits().charge_bad_token(client_address())
+
+
 def forget_connection() -> None:
     """Called when a connection closes."""
     limits().forget(request.sid)  # type: ignore[attr-defined]
@@ -132,15 +158,52 @@ def forget_connection() -> None:
 # --------------------------------------------------------------------------- malformed packets
 
 
+def _refuse(server: Server, here: Limits, sid: str, wait: float) -> Any:
+    """Count a refused event of `sid`; close the connection when it keeps flooding. Returns
+    the error ack."""
+    if here.refused(sid):
+        log.warning("closing connection %s: it kept sending after it was throttled", sid)
+        here.forget(sid)
+        server.disconnect(sid, namespace="/")
+    return {"ok": False, "error": RateLimited(wait, EVENT_REFUSAL).as_payload()}
+
+
 def guard(server: Server, app: Flask) -> None:
-    """Read packets with `codec.Packet`, and drop one that cannot be read at all with a single
-    WARNING line instead of python-socketio's traceback (counted against the connection's
-    bucket, so a garbage flood is throttled, then closed, like any other)."""
+    """Install the edge's first checks on the Socket.IO server, below Flask-SocketIO:
+
+    - every event packet takes its connection's token before a handler task is even started;
+      a refused one is acked `rate_limited` at once (cheap enough to absorb a flood);
+    - packets are read with `codec.Packet` (malformed arguments become `invalid_payload`);
+    - a packet that cannot be read at all is dropped with a single WARNING line instead of
+      python-socketio's traceback (and counted against the connection's bucket, so a garbage
+      flood is throttled, then closed, like any other)."""
     server.packet_class = codec.Packet
     handlers: dict[str, Callable[..., Any]] = server.eio.handlers
     original = handlers["message"]
     if getattr(original, "guarded", False):
         return
+    handle_event = server._handle_event
+
+    def on_event(eio_sid: str, namespace: str | None, ack_id: int | None, data: Any) -> Any:
+        sid = server.manager.sid_from_eio_sid(eio_sid, namespace or "/")
+        here = limits(app)
+        wait = None
+        if sid is not None:
+            identity = (server.environ.get(eio_sid) or {}).get(IDENTITY_KEY)
+            wait = here.take_event(sid, getattr(identity, "participant_id", None))
+        if wait is None:
+            return handle_event(eio_sid, namespace, ack_id, data)
+        refusal = _refuse(server, here, sid, wait)
+        if ack_id is not None:
+            server._send_packet(
+                eio_sid,
+                server.packet_class(
+                    sio_packet.ACK, namespace=namespace or "/", id=ack_id, data=[refusal]
+                ),
+            )
+        return None
+
+    server._handle_event = on_event
 
     def on_message(eio_sid: str, data: Any) -> Any:
         try:
@@ -149,7 +212,8 @@ def guard(server: Server, app: Flask) -> None:
             server._binary_packet.pop(eio_sid, None)
             sid = server.manager.sid_from_eio_sid(eio_sid, "/") or eio_sid
             here = limits(app)
-            if here.take_event(sid) is None:
+            wait = here.take_event(sid)
+            if wait is None:
                 log.warning(
                     "dropped a packet from %s that is not Socket.IO: %s", sid, str(exc)[:120]
                 )
