@@ -1,21 +1,22 @@
-"""Injection stays impossible (guarantee 6): 60 known XSS payloads in every user-written field,
+"""Injection stays impossible (guarantee 6): 66 known XSS payloads in every user-written field,
 on every screen of a real Chromium and in every plan format.
 
-The payloads are short (each at most 39 characters with its tag) so that every field can hold
-them: a participant's name takes one, every other field two. Each carries a tag `§<field><n>`
-so a screen's text shows which field's payload it displays, and whether it shows it literally.
-Thirty workshops on one real server carry them: workshop g holds payloads 2g and 2g+1 in its
-title, organisation, facilitator name, stage title and prompt, participant names, ideas, review
-edits (wording, owner, deliverables, the version's facilitator and note) and a saved template's
-title and description.
+Each payload is at most 35 characters and carries a tag `§<field><n>` (39 in all), so a screen's
+text shows which field's payload it displays, and whether literally. Six workshops on one real
+server carry them, eleven each, in the title, organisation, facilitator name, stage title and
+prompt, participant names (one typed into the phone page), ideas, review edits (wording, owner,
+deliverables, the version's facilitator and note) and a saved template's title and description.
+A field that takes one short value per workshop holds what fits (a 120-character title three,
+an 80-character name two), each field another part of the eleven.
 
-In the browser (console, projector, phone, review, plan HTML, share page and the start page):
-no dialog opens, no element or attribute a payload would inject exists (`[xss]`, any `on…`
-attribute, `javascript:`/`data:text/html` URLs, iframes, objects, bases, forms…), and no
-script-src violation is reported (the CSP would block an injected script: a report means one
-got into the page). In the plan formats: the HTML and the Markdown (rendered with markdown-it,
-raw HTML allowed) contain no injected tag or attribute and show every payload as text; CSV cells
-never start with = + - @; JSON, DOCX and PDF carry the text literally.
+In the browser (console, projector and phone while voting and once finished, review, the plan's
+page, the share page, and the start page with the device's saved templates): no dialog opens,
+no element or attribute a payload would inject exists (`[xss]`, any `on…` attribute,
+`javascript:`/`data:text/html` URLs, iframes, objects, bases, `srcdoc`…), and no script-src
+violation is reported (the CSP would block an injected script: a report means one got into the
+page). In the plan formats: the HTML and the Markdown (rendered with markdown-it, raw HTML
+allowed) contain no injected tag or attribute and show every payload as text; CSV cells never
+start with = + - @; JSON, DOCX and PDF carry the text literally.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ PAYLOADS = [
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
 ]
-assert len(PAYLOADS) >= 60 and len(PAYLOADS) % 6 == 0
+assert len(PAYLOADS) >= 60 and len(PAYLOADS) % 11 == 0
 assert all(len(p) <= 35 and p == p.strip() for p in PAYLOADS), [p for p in PAYLOADS if len(p) > 35]
 TEMPLATE_RESULT = "1787569"  # 1337*1337: appears if a template engine evaluated a payload
 
@@ -149,11 +150,24 @@ FIELDS = {
     "l": "template title",
     "x": "template description",
 }
-PER_WORKSHOP = 6
+PER_WORKSHOP = 11
 GROUPS = len(PAYLOADS) // PER_WORKSHOP
-# How many payloads one value of a field holds (a 120-character field three, 80 two); a field
-# of one value per workshop gets a different slice of its workshop's six than the field before.
-CAPACITY = {"t": 3, "o": 3, "f": 2, "s": 2, "l": 3, "r": 3, "v": 2}
+# How many payloads one value of a field holds (a 120-character field three, 80 two, 280 seven,
+# 400 ten; names, ideas and deliverables one each); each field starts at another place in its
+# workshop's eleven, so together the short fields still carry every payload.
+CAPACITY = {
+    "t": 3,
+    "o": 3,
+    "f": 2,
+    "s": 2,
+    "l": 3,
+    "r": 3,
+    "v": 2,
+    "w": 7,
+    "p": 10,
+    "e": 10,
+    "x": 10,
+}
 PLACED: dict[str, set[int]] = {key: set() for key in FIELDS}
 # A saved template's description is stored and returned by the API; no screen shows it.
 NOT_ON_SCREENS = {"x"}
@@ -178,7 +192,7 @@ def group(g: int) -> list[int]:
 
 
 def chosen(field_key: str, g: int) -> list[int]:
-    """The payloads of workshop g that one value of this field holds (all six when it can)."""
+    """The payloads of workshop g that one value of this field holds (all eleven if it can)."""
     count = CAPACITY.get(field_key, PER_WORKSHOP)
     start = (list(FIELDS).index(field_key) * count) % PER_WORKSHOP
     picked = [group(g)[(start + i) % PER_WORKSHOP] for i in range(count)]
@@ -551,7 +565,7 @@ def test_no_payload_runs_or_injects_on_any_screen(
             "XSS in the browser",
             f"{len(PAYLOADS)} payloads, {placed} (payload, field) placements in "
             f"{len(fields_seen)} fields of {len(workshops)} workshops (a field that takes one "
-            f"value per workshop holds 2-3 payloads of each 6), {len(SCREENS)} screens: "
+            f"short value per workshop holds 2-3 of its {PER_WORKSHOP}), {len(SCREENS)} screens: "
             f"{triples} (payload, field, screen) shown literally, {room.scans} page scans, "
             f"0 dialogs, 0 injected elements, 0 script-src violations ({per_screen}); "
             f"{elapsed:.0f} s",
