@@ -17,6 +17,16 @@ from workshop import create_app
 from workshop.web import hosts
 
 EVIL = ["evil.example", "evil.example:5000", "127.0.0.1.evil.example", "localhost.evil", "[::2]"]
+MALFORMED = [
+    "localhost..",
+    "localhost:abc",
+    "localhost:5000@evil",
+    "localhost:0",
+    "[::1",
+    "::1",
+    "a b",
+]
+"""Not a host[:port] at all: refused even with ALLOWED_HOSTS=* (nothing could build a URL)."""
 
 
 def make_app(tmp_path: Path, **config: Any) -> Flask:
@@ -133,9 +143,23 @@ def test_an_explicit_list_replaces_the_defaults(built: Callable[..., Flask]) -> 
     assert client.get("/healthz", headers={"Host": "localhost"}).status_code == 400
 
 
-def test_a_star_allows_any_host(built: Callable[..., Flask]) -> None:
+def test_a_star_allows_any_host_but_not_a_malformed_one(built: Callable[..., Flask]) -> None:
     client = built(ALLOWED_HOSTS="*").test_client()
     assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 200
+    for host in MALFORMED:
+        for path in ("/", "/j/ABC", "/api/templates"):
+            answer = client.get(path, headers={"Host": host})
+            assert answer.status_code == 400, (host, path)
+            assert answer.get_json()["error"]["code"] == "host_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("header", "host"),
+    [("localhost", "localhost"), ("LocalHost.:80", "localhost"), ("[::1]:5000", "::1")]
+    + [(bad, None) for bad in MALFORMED],
+)
+def test_parse_host_header(header: str, host: str | None) -> None:
+    assert hosts.parse_host_header(header) == host
 
 
 # --------------------------------------------------------------------------- public URLs

@@ -159,13 +159,19 @@ def _too_large(start_response: Any) -> list[bytes]:
 
 def _body_limit(app: Flask) -> None:
     """A body announced larger than MAX_CONTENT_LENGTH is refused before any route runs, even
-    one that never reads it (Flask itself only checks when the body is read)."""
+    one that never reads it (Flask itself only checks when the body is read); any other body
+    is read in full first."""
 
     @app.before_request
     def _refuse_large_bodies() -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if limit is not None and (request.content_length or 0) > int(limit):
             abort(413)
+        if request.content_length:
+            # The whole body is read before any route runs, so no route can take the write
+            # lock (begin_write) and then wait for a slow upload: under eventlet that wait
+            # would hold the lock for every other writer.
+            request.get_data(cache=True)
 
 
 def _access_log(app: Flask, policy: str) -> None:

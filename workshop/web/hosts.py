@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
+import re
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,15 +30,45 @@ LOOPBACK = ("localhost", "127.0.0.1", "::1")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+HOST_HEADER = re.compile(
+    r"(?:(?P<name>[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?)|\[(?P<v6>[0-9a-f:.]+)\])(?::(?P<port>[0-9]{1,5}))?",
+    re.IGNORECASE | re.ASCII,
+)
+"""A Host header: a name or IPv4 address (no empty label), or a bracketed IPv6 address, and an
+optional port."""
+
+
+def parse_host_header(value: str) -> str | None:
+    """The host a Host header names, normalised (lower case, no port, no brackets, no final
+    dot), or None when the header is not a well-formed host[:port] at all."""
+    found = HOST_HEADER.fullmatch(value.strip())
+    if found is None:
+        return None
+    port = found.group("port")
+    if port is not None and not 1 <= int(port) <= 65535:
+        return None
+    if found.group("v6") is not None:
+        try:
+            return str(ipaddress.IPv6Address(found.group("v6")))
+        except ValueError:
+            return None
+    return found.group("name").lower().rstrip(".")
+
+
 def normalise_host(value: str) -> str:
-    """A Host header or host name as compared: lower case, no port, no brackets, no final dot.
-    "" for a value that is no host at all."""
+    """A host name or address as compared (from a setting, a URL or a Host header): lower
+    case, no port, no brackets, no final dot. "" for a value that is no host at all."""
     value = value.strip().lower()
     if value.startswith("["):
         end = value.find("]")
-        return value[1:end] if end > 0 else ""
-    if value.count(":") == 1:  # name:port or v4:port; a bare IPv6 address has several colons
+        value = value[1:end] if end > 0 else ""
+    elif value.count(":") == 1:  # name:port or v4:port; a bare IPv6 address has several colons
         value = value.split(":", 1)[0]
+    if ":" in value:
+        try:
+            return str(ipaddress.IPv6Address(value))
+        except ValueError:
+            return ""
     return value.rstrip(".")
 
 
@@ -133,10 +164,10 @@ class HostCheck:
 
     def allows(self, host_header: str) -> bool:
         """Whether a request with this Host header may go on."""
-        if self.any_host:
-            return True
-        host = normalise_host(host_header)
-        if host in self.allowed:
+        host = parse_host_header(host_header)
+        if host is None:  # not even a host: nothing downstream could build a URL from it
+            return False
+        if self.any_host or host in self.allowed:
             return True
         if not self.explicit and time.monotonic() - self.refreshed > self.REFRESH_SECONDS:
             # A laptop on Wi-Fi can get a new address while it runs: look again, now and then.

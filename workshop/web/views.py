@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -304,10 +305,11 @@ def get_agenda(workshop_id: str) -> Response:
 @bp.put("/api/workshops/<workshop_id>/agenda")
 def put_agenda(workshop_id: str) -> Response:
     """Replace the stages that have not started; connected clients get the new state."""
+    # The body is read before the write lock is taken: a slow upload never holds it.
+    body = _json_body()
     db = get_db()
     begin_write(db)
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
-    body = _json_body()
     if body is None:
         raise DomainError("invalid_agenda", 'Send {"stages": [...]} as JSON.')
     agenda.replace_agenda(db, workshop=workshop, body=body)
@@ -400,10 +402,10 @@ def plan_versions(workshop_id: str) -> Response:
 @bp.post("/api/workshops/<workshop_id>/plan/versions")
 def publish_version(workshop_id: str) -> tuple[Response, int]:
     """Publish the facilitator's review as the next version (facilitator key as Bearer)."""
+    body = _json_body()  # read before the write lock: a slow upload never holds it
     db = get_db()
     begin_write(db)
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
-    body = _json_body()
     if not isinstance(body, dict):
         raise DomainError("invalid_payload", 'Send {"based_on": N, "items": [...]} as JSON.')
     payload = parse(PublishPlanPayload, body)
@@ -533,7 +535,17 @@ def domain_error(exc: DomainError) -> tuple[Response | str, int]:
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
         return response, exc.http_status
-    return render_template("error.html", error=exc), exc.http_status
+    return _error_page(exc, exc.http_status)
+
+
+def _error_page(error: DomainError, status: int) -> tuple[Response | str, int]:
+    """The error page; if even that cannot be rendered (a request no URL can be built for),
+    the error as JSON: never a traceback."""
+    try:
+        return render_template("error.html", error=error), status
+    except Exception:  # the last resort answers whatever failed
+        logging.getLogger(__name__).warning("error page not rendered for %s", status)
+        return jsonify({"error": error.as_payload()}), status
 
 
 @bp.app_errorhandler(HTTPException)
@@ -542,7 +554,7 @@ def http_error(exc: HTTPException) -> tuple[Response | str, int] | HTTPException
     code = exc.code or 500
     if not _wants_json():
         error = DomainError("not_found" if code == 404 else "http_error", exc.description or "")
-        return render_template("error.html", error=error), code
+        return _error_page(error, code)
     name = HTTP_CODES.get(code) or (exc.name or "error").lower().replace(" ", "_")
     return jsonify({"error": {"code": name, "message": exc.description}}), code
 
@@ -559,4 +571,4 @@ def server_error(_exc: Exception) -> tuple[Response | str, int]:
         body = {"error": {"code": "internal_error", "message": "Something went wrong."}}
         return jsonify(body), 500
     error = DomainError("internal_error", "Something went wrong on our side.")
-    return render_template("error.html", error=error), 500
+    return _error_page(error, 500)
