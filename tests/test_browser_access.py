@@ -1,7 +1,8 @@
 """Who may open what, in a real headless Chromium against the real server: the room's screen
 opens from the console's projector link and never holds the facilitator key; replacing the
 facilitator link in one console cuts off another; removing a participant takes them off their
-phone; a locked workshop says so on the join page; a phone told to slow down (`rate_limited`)
+phone, drops their dot from the revealed tally, and the console and the room's screen say
+"N participants were removed" beside the joined count and under the results; a locked workshop says so on the join page; a phone told to slow down (`rate_limited`)
 keeps what was typed and sends it after the wait."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import socketio
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from tests import screens
@@ -232,14 +234,64 @@ def test_replacing_the_facilitator_link_cuts_off_the_other_console(
     assert devices.errors == []
 
 
+# One stage: ideas, then dots (the removal test runs it to its revealed tally).
+VOTE_AGENDA = {
+    "stages": [
+        {
+            "key": "goals",
+            "title": "Strategic goals",
+            "prompt": "What must be true in five years?",
+            "steps": [{"kind": "brainstorm"}, {"kind": "vote", "dot_budget": 3}],
+        }
+    ]
+}
+
+
+class Facilitator:
+    """The facilitator on a socket of its own (as the console would), to move the stage."""
+
+    def __init__(self, server: LiveServer, ws: dict[str, Any]) -> None:
+        self.server = server
+        self.ws = ws
+        self.socket = socketio.Client(reconnection=False)
+        self.socket.connect(server.url, transports=["websocket"])
+        state = self.send("facilitate", {"workshop_id": ws["id"], "key": ws["facilitator_key"]})
+        self.stage_id: int = state["state"]["stages"][0]["id"]
+
+    def send(self, event: str, payload: dict[str, Any]) -> Any:
+        reply = self.socket.call(event, payload)
+        assert reply["ok"], reply
+        return reply
+
+    def dots(self) -> int:
+        _, state = api(
+            self.server, "GET", f"/api/workshops/{self.ws['id']}", self.ws["facilitator_key"]
+        )
+        return int(state["stages"][0]["progress"].get("dots", 0))
+
+    def close(self) -> None:
+        self.socket.disconnect()
+
+
 def test_removing_a_participant_takes_them_off_their_phone(
     devices: Devices, server: LiveServer
 ) -> None:
     ws = workshop(server, "Removal")
+    status, body = api(
+        server, "PUT", f"/api/workshops/{ws['id']}/agenda", ws["facilitator_key"], VOTE_AGENDA
+    )
+    assert status == 200, body
     console = console_for(devices, ws)
+    wall = devices.open("projector", WALL)
+    wall.goto(ws["projector_url"])
+    expect(wall.locator("#code")).to_have_text(ws["code"])
     ana = join(devices, ws, "Ana")
     ben = join(devices, ws, "Ben")
     expect(console.locator("#ws-count")).to_have_text("2")
+    expect(wall.locator("#count")).to_have_text("2")
+    # Nobody removed yet: nothing said.
+    expect(console.locator("#ws-removed")).to_be_hidden()
+    expect(wall.locator("#removed")).to_be_hidden()
 
     console.get_by_role("button", name="Participants & links").click()
     people = console.locator("#people-list")
@@ -259,6 +311,12 @@ def test_removing_a_participant_takes_them_off_their_phone(
     expect(people.locator("li")).to_have_count(1)
     expect(people).to_contain_text("Ana")
     expect(console.locator("#people-summary")).to_contain_text("1 participant removed")
+    # Said beside the joined count, in the console's header and lobby and on the room's screen.
+    expect(console.locator("#ws-removed")).to_have_text("1 participant was removed")
+    expect(console.locator("#lobby-removed")).to_have_text("1 participant was removed")
+    expect(wall.locator("#count")).to_have_text("1")
+    expect(wall.locator("#removed")).to_have_text("1 participant was removed")
+    found += screens.projector_violations(wall, floor_px=screens.floor_for(**WALL))
     # Ana carries on.
     expect(ana.locator("#stage-view")).to_be_visible()
     found += screens.phone_violations(ben) + screens.axe_violations(ben)
@@ -271,6 +329,44 @@ def test_removing_a_participant_takes_them_off_their_phone(
     assert not found, "\n".join(found)
     ben.reload()  # a reload offers the join form, not the removed identity
     expect(ben.locator("#join-view")).to_be_visible()
+
+    # Later, Cy joins, places a dot beside Ana's and is removed during the vote: the revealed
+    # tally drops Cy's dot, and both screens say so under it and beside the count (plural).
+    cy = join(devices, ws, "Cy")
+    room = Facilitator(server, ws)
+    try:
+        room.send("stage:phase", {"stage_id": room.stage_id, "phase": "brainstorm"})
+        ana.get_by_role("textbox", name="Your idea").fill("A harbour that runs on wind")
+        ana.get_by_role("button", name="Send idea").click()
+        expect(wall.locator("#main")).to_contain_text("A harbour that runs on wind")
+        room.send("stage:phase", {"stage_id": room.stage_id, "phase": "vote"})
+        for phone in (ana, cy):
+            phone.get_by_role("button", name="Add a dot").click()
+        deadline = time.monotonic() + 10
+        while room.dots() < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert room.dots() == 2
+        room.send("results:reveal", {"stage_id": room.stage_id})
+        cy_id = next(
+            p["id"]
+            for p in room.send(
+                "facilitate", {"workshop_id": ws["id"], "key": ws["facilitator_key"]}
+            )["state"]["workshop"]["participants"]
+            if p["name"] == "Cy"
+        )
+        room.send("participant:remove", {"participant_id": cy_id})
+        assert room.dots() == 1
+    finally:
+        room.close()
+    two = "2 participants were removed"
+    expect(console.locator("#ws-removed")).to_have_text(two)
+    expect(console.locator("#panel-removed")).to_have_text(two)
+    expect(wall.locator("#removed")).to_have_text(two)
+    expect(wall.locator("#main .removed-note")).to_have_text(two)
+    expect(wall.locator("#main")).to_contain_text(re.compile(r"(?<!\d)1 dot(?!s)"))
+    found = screens.projector_violations(wall, floor_px=screens.floor_for(**WALL))
+    found += screens.horizontal_overflow(console)
+    assert not found, "\n".join(found)
     assert devices.errors == []
 
 

@@ -73,6 +73,21 @@ export function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/**
+ * "1 participant was removed" / "N participants were removed", or "" when nobody was: said
+ * next to the joined count and under the results, since a removed participant's dots, points,
+ * ratings and rankings leave every total (`removed_count`, in `state.workshop` or at the top
+ * of any audience's state).
+ */
+export function removedNote(state) {
+  if (!state) return "";
+  const value = state.workshop && state.workshop.removed_count !== undefined
+    ? state.workshop.removed_count : state.removed_count;
+  const n = Number(value) || 0;
+  if (n <= 0) return "";
+  return n === 1 ? "1 participant was removed" : `${n} participants were removed`;
+}
+
 /** Open the Socket.IO connection and show a banner while it is down. */
 export function connect({ onConnect }) {
   // eslint-disable-next-line no-undef

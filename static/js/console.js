@@ -9,7 +9,7 @@
 
 import {
   announce, applyTally, call, captureFocus, connect, currentStage, declarationOf, el, facilitatorKey, fill, hasTrait, metric, plural,
-  randomId, restoreFocus, stageById, store, toast,
+  randomId, removedNote, restoreFocus, stageById, store, toast,
 } from "./common.js";
 import { forgetTemplate } from "./saved-templates.js";
 import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
@@ -455,6 +455,7 @@ function render(snapshot) {
   }
   document.getElementById("ws-title").textContent = state.workshop.title;
   document.getElementById("ws-count").textContent = state.workshop.participant_count;
+  showRemoved(document.getElementById("ws-removed"));
   document.getElementById("agenda-card").hidden = false;
   document.getElementById("stage-column").hidden = false;
   const finished = state.workshop.status === "finished";
@@ -563,11 +564,19 @@ function renderNav() {
 
 const LOBBY_NAMES = 40;
 
+/** "N participants were removed" in `node`, hidden while nobody was. */
+function showRemoved(node) {
+  const note = removedNote(state);
+  node.textContent = note;
+  node.hidden = !note;
+}
+
 /** Who has joined, while the room waits for the start. */
 function renderLobby() {
   const count = state.workshop.participant_count;
   document.getElementById("lobby-count").textContent = count;
   document.getElementById("lobby-joined").textContent = count === 1 ? "person has joined" : "people have joined";
+  showRemoved(document.getElementById("lobby-removed"));
   // Names, where the snapshot carries them (`workshop.participants`, the console's alone);
   // people may stay anonymous, and a big room shows its first names and how many more.
   const people = state.workshop.participants || [];
@@ -763,6 +772,9 @@ function renderPanel() {
     metrics,
     addItemForm(stage),
     body,
+    // Under the results and counts: why they dropped (a removed participant's entries left them).
+    stage.phase !== "pending" && removedNote(state)
+      ? el("p", { class: "removed-note", id: "panel-removed" }, removedNote(state)) : null,
   );
   restoreFocus(panel, focused);
 }

@@ -4,7 +4,7 @@
 // workshop. Whatever it draws is made to fit the screen (the fit engine below): a projector
 // never scrolls.
 
-import { announce, applyTally, call, connect, currentStage, el, fill, stageById } from "./common.js";
+import { announce, applyTally, call, connect, currentStage, el, fill, removedNote, stageById } from "./common.js";
 import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
 import { stepRevealed } from "./activities/decision.js";
 import { buildingOn, natureBadge, wording } from "./items.js";
@@ -263,6 +263,16 @@ if (document.fonts) document.fonts.ready.then(() => fitScreen());
 function showCount(n) {
   count.textContent = n;
   document.getElementById("count-word").textContent = "joined";
+  // Beside the count: "1 participant was removed" (their entries left every total).
+  const removedLine = document.getElementById("removed");
+  removedLine.textContent = removedNote(state);
+  removedLine.hidden = !removedLine.textContent;
+}
+
+/** The same words under the results, in the fitted view (scaled with it). */
+function removedLine() {
+  const note = removedNote(state);
+  return note ? el("p", { class: "removed-note" }, note) : null;
 }
 
 // ------------------------------------------------------------------ the projector token
@@ -436,6 +446,7 @@ function finishedView() {
       el("dt", {}, s.title, el("span", { class: "plan-count" }, ` ${s.selected.length}`)),
       el("dd", { title: s.selected.map(wording).join(" · ") }, s.selected.map((item, i) => [i ? " · " : "", wording(item)])),
     ))),
+    removedLine(),
   ];
 }
 
@@ -480,6 +491,7 @@ function renderMain() {
       stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
       buildingOn(state, stage, { compact: true }),
       drawView(activity, "projector", context(stage), () => null),
+      removedLine(),
     );
   }
   fitScreen();
