@@ -264,9 +264,9 @@ function showCount(n) {
   count.textContent = n;
   document.getElementById("count-word").textContent = "joined";
   // Beside the count: "1 participant was removed" (their entries left every total).
-  const removedLine = document.getElementById("removed");
-  removedLine.textContent = removedNote(state);
-  removedLine.hidden = !removedLine.textContent;
+  const beside = document.getElementById("removed");
+  beside.textContent = removedNote(state);
+  beside.hidden = !beside.textContent;
 }
 
 /** The same words under the results, in the fitted view (scaled with it). */
