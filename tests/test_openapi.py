@@ -244,8 +244,12 @@ def test_every_operation_answers_as_documented(
     run()
 
 
-def test_the_fuzzing_made_enough_requests(figure: Callable[[str, str], None]) -> None:
+def test_the_fuzzing_made_enough_requests(
+    writes: Writes, figure: Callable[[str, str], None]
+) -> None:
     """Runs after the operations (file order): the total is the guarantee's figure."""
+    # The write counter works: the accepted requests (workshops, templates, versions) wrote.
+    assert writes.committed > 0
     total = len(REQUESTS)
     refused = sum(1 for status in REQUESTS if status >= 400)
     figure(
