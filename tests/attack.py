@@ -219,7 +219,7 @@ PARKED: dict[str, tuple[str, list[dict[str, Any]], str]] = {
         "link",
     ),
 }
-IDEAS_PER_STAGE = 6
+IDEAS_PER_STAGE = 4
 
 
 @dataclass

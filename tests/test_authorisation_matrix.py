@@ -198,7 +198,7 @@ def socket_payload(world: World, sockets: Sockets, event: str, who: str) -> Any:
         "idea:unmerge": {"idea_id": ideas["brainstorm"][1]},
         "group:set": {
             "stage_id": stages["brainstorm"],
-            "groups": [{"title": "A theme", "idea_ids": [ideas["brainstorm"][4]]}],
+            "groups": [{"title": "A theme", "idea_ids": [ideas["brainstorm"][0]]}],
         },
         "votes:set": {"stage_id": stages["vote"], "votes": {str(ideas["vote"][0]): 1}},
         "results:reveal": {"stage_id": stages["vote"]},

@@ -22,9 +22,10 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +55,14 @@ from workshop.realtime import room_events
 from workshop.realtime.events import CLIENT_EVENTS
 
 PER_EVENT = 1000
+WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 # Who sends each event, in the order they are fuzzed: the participants' events first, the
 # console's after (merges, locks, removals, phase moves), `workshop:finish` last, so each
-# event finds the workshop still where it applies.
+# event finds the workshop still where it applies. The events are dealt round-robin to the
+# workers (even places to one, odd to the other): `join` comes after `join:unlock` in its
+# worker, late, so the participants it creates do not weigh on every other event's broadcasts.
 FUZZ_ORDER: list[tuple[str, str]] = [
-    ("join", "none"),
     ("facilitate", "none"),
     ("present", "none"),
     ("idea:submit", "participant"),
@@ -78,12 +81,34 @@ FUZZ_ORDER: list[tuple[str, str]] = [
     ("item:update", "facilitator"),
     ("results:reveal", "facilitator"),
     ("round:start", "facilitator"),
-    ("join:lock", "facilitator"),
     ("join:unlock", "facilitator"),
+    ("join:lock", "facilitator"),
+    ("join", "none"),
     ("participant:remove", "facilitator"),
     ("stage:phase", "facilitator"),
     ("workshop:finish", "facilitator"),
 ]
+
+# Where each event applies: the kind of the stage whose ids it mostly gets, and the stage whose
+# items are its parents (links point at the decided goals).
+WHERE: dict[str, tuple[str, str | None]] = {
+    "idea:submit": ("brainstorm", None),
+    "idea:hide": ("brainstorm", None),
+    "idea:merge": ("brainstorm", None),
+    "idea:unmerge": ("brainstorm", None),
+    "group:set": ("brainstorm", None),
+    "votes:set": ("vote", None),
+    "results:reveal": ("vote", None),
+    "round:start": ("vote", None),
+    "allocation:set": ("allocate", None),
+    "rating:set": ("rate", None),
+    "ranking:set": ("rank", None),
+    "link:set": ("link", "define"),
+    "link:confirm": ("link", "define"),
+    "item:update": ("define", None),
+    "suggestion:submit": ("define", None),
+    "stage:phase": ("brainstorm", None),
+}
 
 # The payload models of the events the app answers itself (the activities declare theirs).
 CORE_MODELS: dict[str, type[BaseModel]] = {
@@ -245,28 +270,47 @@ def hostile_values() -> st.SearchStrategy[Any]:
 
 @dataclass
 class Hints:
-    """The workshop's real ids and secrets, so generated payloads reach the services."""
+    """The workshop's real ids and secrets, so generated payloads reach the services: the ids of
+    the stage where the event applies come up most often (`focus`), any other id of the workshop
+    next, then any integer."""
 
     stage_ids: list[int]
     idea_ids: list[int]
     participant_ids: list[int]
     strings: dict[str, list[str]] = field(default_factory=dict)
+    focus_stage: list[int] = field(default_factory=list)
+    focus_ideas: list[int] = field(default_factory=list)
+    parent_ideas: list[int] = field(default_factory=list)
+
+    def focus(self, stage_id: int | None, ideas: list[int], parents: list[int]) -> Hints:
+        return replace(
+            self,
+            focus_stage=[stage_id] if stage_id is not None else [],
+            focus_ideas=ideas,
+            parent_ideas=parents,
+        )
+
+    def ids(self, name: str) -> list[list[int]]:
+        """The real ids a key of this name takes, most likely first."""
+        if name == "stage_id":
+            return [self.focus_stage, self.stage_ids]
+        if name in ("parent_ids", "links"):
+            return [self.parent_ideas, self.idea_ids]
+        if name in ("idea_id", "into", "idea_ids", "order", "votes", "points", "ratings"):
+            return [self.focus_ideas, self.idea_ids]
+        if name == "participant_id":
+            return [self.participant_ids]
+        return []
 
     def integer(
         self, name: str, minimum: int | None, maximum: int | None
     ) -> st.SearchStrategy[int]:
-        bounded = st.integers(min_value=minimum, max_value=maximum)
-        real: list[int] = []
-        if name in ("stage_id",):
-            real = self.stage_ids
-        elif name in ("idea_id", "into", "idea_ids", "order", "parent_ids", "links"):
-            real = self.idea_ids
-        elif name == "participant_id":
-            real = self.participant_ids
         edges = [value for value in (minimum, maximum, 0, 1) if value is not None]
-        choices = [bounded, st.sampled_from(edges)]
-        if real:
-            choices = [st.sampled_from(real), st.sampled_from(real), *choices]
+        choices: list[st.SearchStrategy[int]] = []
+        for weight, real in zip((3, 1), self.ids(name), strict=False):
+            if real:
+                choices += [st.sampled_from(real)] * weight
+        choices += [st.integers(min_value=minimum, max_value=maximum), st.sampled_from(edges)]
         return st.one_of(*choices)
 
     def string(self, name: str, max_length: int | None, min_length: int) -> st.SearchStrategy[str]:
@@ -281,9 +325,16 @@ class Hints:
         return st.one_of(*choices)
 
     def key(self, name: str) -> st.SearchStrategy[str]:
-        """A JSON object key where the schema's keys are ids written as strings."""
+        """A key of an object whose keys the schema leaves open: ids written as strings (the
+        votes, points, ratings and links) or field names (an item's fields)."""
+        if name == "fields":
+            real = st.sampled_from(self.strings["field"])
+        else:
+            ids = [idea for group in self.ids(name) for idea in group] or self.idea_ids
+            real = st.sampled_from([str(idea) for idea in ids])
         return st.one_of(
-            st.sampled_from([str(idea) for idea in self.idea_ids]),
+            real,
+            real,
             st.sampled_from(["0", "-1", "1.5", "abc", "", " 1", "1" * 30]),
             st.text(max_size=10),
         )
@@ -390,6 +441,7 @@ class Result:
     refused: int = 0
     accepted: int = 0
     problems: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0
 
     @property
     def tried(self) -> int:
@@ -420,13 +472,20 @@ class Fuzzer:
 
     def run(self, event: str, role: str) -> Result:
         result = Result(event, role)
-        strategy = st.lists(
-            payloads(payload_model(event), self.hints), min_size=BATCH, max_size=BATCH
+        self.prepare(event)
+        kind, parents = WHERE.get(event, (None, None))
+        world = self.world
+        hints = self.hints.focus(
+            world.stages[kind] if kind else None,
+            world.ideas[kind] if kind else [],
+            world.ideas[parents] if parents else [],
         )
+        strategy = st.lists(payloads(payload_model(event), hints), min_size=BATCH, max_size=BATCH)
         before = dump(self.world.app)
+        started = time.process_time()
 
         @settings(
-            max_examples=PER_EVENT // BATCH + 2,
+            max_examples=PER_EVENT // BATCH,
             deadline=None,
             derandomize=True,
             database=None,
@@ -439,12 +498,32 @@ class Fuzzer:
                 self.one(result, payload)
 
         send()
+        self.reset(event)
+        result.cpu_seconds = time.process_time() - started
         if result.accepted == 0:
             # Nothing accepted: the whole run must have left every table as it found it.
             changed = changed_tables(before, dump(self.world.app))
             if changed:
                 result.problems.append(f"every payload refused, yet {changed} changed")
         return result
+
+    def prepare(self, event: str) -> None:
+        """Bring the workshop to where the event applies: a revealed vote for `round:start`,
+        a merge to undo for `idea:unmerge`."""
+        console = self.sock("facilitator")
+        ideas = self.world.ideas["brainstorm"]
+        if event == "round:start":
+            emit(console, "results:reveal", {"stage_id": self.world.stages["vote"]})
+        if event == "idea:unmerge":
+            emit(console, "idea:merge", {"idea_ids": [ideas[3]], "into": ideas[2]})
+
+    def reset(self, event: str) -> None:
+        """Undo what would keep later events from applying: hidden ideas are shown again."""
+        if event == "idea:hide":
+            console = self.sock("facilitator")
+            for ideas in self.world.ideas.values():
+                for idea in ideas:
+                    emit(console, "idea:hide", {"idea_id": idea, "hidden": False})
 
     def one(self, result: Result, payload: Any) -> None:
         sock = self.sock(result.role)
@@ -531,7 +610,8 @@ def hints_for(world: World) -> Hints:
             "key": [world.key, world.other.key, world.participant_token],
             "token": [world.participant_token, world.projector_token, world.key, world.other_token],
             "phase": ["brainstorm", "vote", "allocate", "rate", "rank", "done", "link", "define"],
-            "field": ["text", "metrics", "owner", "outcome", "deliverables", "due", "approach"],
+            # The goals (the define stage) have text and metrics; the rest are other levels'.
+            "field": ["text", "text", "text", "metrics", "owner", "outcome", "due", "approach"],
         },
     )
 
@@ -544,7 +624,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], R
     """Every (event, role) fuzzed, split over two worker processes (two cores), each with its
     own app and workshop; the SQLite files live in /dev/shm when there is one (a real database,
     without the disk's fsync on the accepted payloads)."""
-    workers = max(1, min(2, os.cpu_count() or 1))
+    workers = WORKERS
     shards = [FUZZ_ORDER[n::workers] for n in range(workers)]
     directories = []
     for n in range(workers):
@@ -595,7 +675,8 @@ def test_fuzz_event(
     result = results[(event, role)]
     figure(
         f"fuzz {event} as {role}",
-        f"{result.tried} payloads ({result.refused} refused, {result.accepted} accepted)",
+        f"{result.tried} payloads ({result.refused} refused, {result.accepted} accepted), "
+        f"{result.cpu_seconds:.1f} s CPU",
     )
     assert result.problems == [], f"{event} as {role}:\n" + "\n".join(result.problems[:25])
     assert result.tried >= PER_EVENT
@@ -606,8 +687,11 @@ def test_fuzz_total(
 ) -> None:
     total = sum(result.tried for result in results.values())
     events = {event for event, _role in results}
+    cpu = sum(result.cpu_seconds for result in results.values())
     figure(
-        "fuzz total", f"{total} payloads to {len(events)} events ({len(results)} event-role pairs)"
+        "fuzz total",
+        f"{total} payloads to {len(events)} events ({len(results)} event-role pairs), "
+        f"{cpu:.0f} s CPU in {WORKERS} worker processes",
     )
     assert all(result.tried >= PER_EVENT for result in results.values())
 
