@@ -30,7 +30,7 @@ from tests.attack import (
     make_app,
     scratch_workshop,
 )
-from tests.factories import ok, received
+from tests.factories import Room, ok, received
 from workshop.extensions import socketio
 from workshop.persistence.db import get_db
 from workshop.persistence.queries import get_workshop
@@ -375,6 +375,33 @@ def test_a_removal_lands_during_the_session(world: World) -> None:
     assert received(console, "state"), "the console was not sent the new state"
 
 
+def test_joining_while_locked_or_full(world: World) -> None:
+    """A locked room: a new `join` is join_locked, a participant resumes with their token, a
+    removed one stays removed; a full room: a new `join` is workshop_full. Nothing is written by
+    a refused join."""
+    console = world.facilitator()
+    ok(console, "participant:remove", {"participant_id": world.removed_id})
+    ok(console, "join:lock", {})
+    before = dump(world.app)
+    new = emit(world.connect(), "join", {"code": world.room.code, "name": "Late"})
+    assert new["ok"] is False and new["error"]["code"] == "join_locked", new
+    removed = emit(world.connect(), "join", {"code": world.room.code, "token": world.removed_token})
+    assert removed["ok"] is False and removed["error"]["code"] == "participant_removed", removed
+    assert changed_tables(before, dump(world.app)) == []
+    ok(world.connect(), "join", {"code": world.room.code, "token": world.participant_token})
+    ok(console, "join:unlock", {})
+    ok(world.connect(), "join", {"code": world.room.code, "name": "Now in"})
+
+    full = Room.create(world.app, world.client, title="Small Co", max_participants=1)
+    first = ok(full.connect(), "join", {"code": full.code})
+    before = dump(world.app)
+    second = emit(full.connect(), "join", {"code": full.code})
+    assert second["ok"] is False and second["error"]["code"] == "workshop_full", second
+    assert changed_tables(before, dump(world.app)) == []
+    ok(full.connect(), "join", {"code": full.code, "token": first["token"]})
+    full.close()
+
+
 def test_a_rotated_key_is_refused_on_the_next_event(world: World) -> None:
     """`POST /api/workshops/<id>/key`: the open console is told and closed; the old key fails
     on every socket and route from then on, the new one works."""
@@ -404,6 +431,7 @@ def test_a_rotated_key_is_refused_on_the_next_event(world: World) -> None:
 CREDENTIALS = [
     "none",
     "other_key",
+    "other_participant",
     "participant",
     "removed",
     "projector",
@@ -546,6 +574,7 @@ class Http:
         return {
             "none": None,
             "other_key": world.other.key,
+            "other_participant": world.other_token,
             "participant": world.participant_token,
             "removed": world.removed_token,
             "projector": world.projector_token,
