@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from ..core import merging, rules
 from ..core.errors import DomainError
-from ..core.payloads import MAX_ENTRIES, IdeaId, Payload, ShortText, StageId
+from ..core.payloads import MAX_ENTRIES, IdeaId, Label, Payload, StageId
 from ..persistence.models import Idea, IdeaMerge, Stage, StageRound, Workshop
 from ..persistence.queries import get_idea, get_stage, require_active, visible_idea_ids
 from . import common, registry
@@ -43,7 +43,7 @@ class IdeaUnmergePayload(Payload):
 
 
 class GroupPayload(Payload):
-    title: ShortText
+    title: Label
     idea_ids: Annotated[list[IdeaId], Field(max_length=MAX_ENTRIES)]
 
 
