@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websocket
 from flask_socketio import SocketIOTestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -38,6 +40,7 @@ from pydantic import BaseModel
 from tests.attack import (
     IDENTIFY,
     SOCKET_ROLES,
+    UNTHROTTLED,
     CommitWatch,
     World,
     build_world,
@@ -48,6 +51,7 @@ from tests.attack import (
     make_app,
     raw_emit,
 )
+from tests.server import LiveServer
 from workshop import activities
 from workshop.core import payloads as core_payloads
 from workshop.extensions import socketio
@@ -699,3 +703,115 @@ def test_fuzz_total(
 def _short(payload: Any) -> str:
     text = payload.text if isinstance(payload, Raw) else repr(payload)
     return text if len(text) <= 160 else f"{text[:120]}… ({len(text)} chars)"
+
+
+# --------------------------------------------------------------------------- the real server
+
+
+class Wire:
+    """A raw Socket.IO client over a real websocket: frames are written by hand, so a frame
+    can carry what no client library would send."""
+
+    def __init__(self, port: int) -> None:
+        self.ws = websocket.create_connection(
+            f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket", timeout=15
+        )
+        assert str(self.ws.recv()).startswith("0")  # Engine.IO open
+        self.ws.send("40")
+        assert str(self.recv()).startswith("40")  # Socket.IO connect
+        self.counter = 0
+
+    def recv(self) -> str:
+        while True:
+            frame = str(self.ws.recv())
+            if frame == "2":  # the server's ping
+                self.ws.send("3")
+                continue
+            return frame
+
+    def call(self, event: str, json_args: str | None) -> Any:
+        """Send `42<id>["event",<args>]` and return the ack's first argument (None: the
+        server closed the connection instead)."""
+        self.counter += 1
+        name = json.dumps(event)
+        body = f"[{name}]" if json_args is None else f"[{name},{json_args}]"
+        self.ws.send(f"42{self.counter}{body}")
+        prefix = f"43{self.counter}"
+        while True:
+            try:
+                frame = self.recv()
+            except (websocket.WebSocketConnectionClosedException, ConnectionError):
+                return None
+            if frame.startswith(prefix + "["):
+                return json.loads(frame[len(prefix) :])[0]
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def hostile_frames(event: str) -> list[str | None]:
+    """The arguments no JSON library writes, each in a frame of its own, for one event: every
+    raw token in the place of each of the model's keys, every unreadable text, non-objects,
+    and no payload at all. Each frame stays under the 64 KB message limit."""
+    keys = list(payload_model(event).model_json_schema().get("properties", {})) or ["x"]
+    frames: list[str | None] = [None, "null", "[]", "1", '"text"', "true", "[{}]"]
+    frames += RAW_WHOLE
+    for key in keys:
+        frames += [f"{{{json.dumps(key)}:{token}}}" for token in RAW_TOKENS]
+    return frames
+
+
+def test_hostile_frames_on_the_real_server(
+    tmp_path: Path, figure: Callable[[str, str], None]
+) -> None:
+    """The frames the test client cannot carry, sent over a real websocket to `python app.py`
+    (eventlet): every one acked with a documented code, never internal_error; the server's log
+    has no ERROR and no traceback, and at most one line per frame."""
+    documented = documented_error_codes()
+    env = {name: str(value) for name, value in UNTHROTTLED.items()}
+    problems: list[str] = []
+    sent = 0
+    with LiveServer(tmp_path / "wire.sqlite3", env=env) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        request = urllib.request.Request(
+            f"{base}/api/workshops",
+            data=json.dumps({"title": "Wire Co"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=15) as response:
+            created = json.loads(response.read())
+        before = server.output()
+        wires = {
+            "none": Wire(server.port),
+            "participant": Wire(server.port),
+            "facilitator": Wire(server.port),
+        }
+        joined = wires["participant"].call("join", json.dumps({"code": created["code"]}))
+        assert joined["ok"], joined
+        opened = wires["facilitator"].call(
+            "facilitate",
+            json.dumps({"workshop_id": created["id"], "key": created["facilitator_key"]}),
+        )
+        assert opened["ok"], opened
+        for event, role in FUZZ_ORDER:
+            for frame in hostile_frames(event):
+                answer = wires[role].call(event, frame)
+                sent += 1
+                problem = check(answer, False, documented)
+                if problem is not None and len(problems) < 50:
+                    problems.append(f"{event} as {role} {_short(Raw(frame or ''))}: {problem}")
+                if answer is None:
+                    wires[role] = Wire(server.port)
+        for wire in wires.values():
+            wire.close()
+        log = server.output()[len(before) :]
+    lines = [line for line in log.splitlines() if line.strip()]
+    errors = [line for line in lines if " ERROR " in line or "Traceback" in line]
+    figure(
+        "hostile frames on the real server",
+        f"{sent} frames to {len(FUZZ_ORDER)} event-role pairs, "
+        f"{len(lines)} log lines, {len(errors)} errors",
+    )
+    assert problems == [], "\n".join(problems)
+    assert errors == [], "\n".join(errors[:20])
+    assert len(lines) <= sent
