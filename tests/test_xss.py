@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,6 +141,8 @@ FIELDS = {
     "p": "stage prompt",
     "n": "participant name",
     "i": "idea text",
+    "a": "define: owner",
+    "b": "define: deliverable",
     "w": "review: wording",
     "r": "review: owner",
     "d": "review: deliverable",
@@ -155,19 +156,8 @@ GROUPS = len(PAYLOADS) // PER_WORKSHOP
 # How many payloads one value of a field holds (a 120-character field three, 80 two, 280 seven,
 # 400 ten; names, ideas and deliverables one each); each field starts at another place in its
 # workshop's eleven, so together the short fields still carry every payload.
-CAPACITY = {
-    "t": 3,
-    "o": 3,
-    "f": 2,
-    "s": 2,
-    "l": 3,
-    "r": 3,
-    "v": 2,
-    "w": 7,
-    "p": 10,
-    "e": 10,
-    "x": 10,
-}
+CAPACITY = {"t": 3, "o": 3, "f": 2, "s": 2, "l": 3, "r": 3, "a": 3, "v": 2}
+CAPACITY |= {"w": 7, "p": 10, "e": 10, "x": 10}
 PLACED: dict[str, set[int]] = {key: set() for key in FIELDS}
 # A saved template's description is stored and returned by the API; no screen shows it.
 NOT_ON_SCREENS = {"x"}
@@ -203,6 +193,17 @@ def chosen(field_key: str, g: int) -> list[int]:
 def values(field_key: str, g: int) -> str:
     """One value of a field: its payloads for workshop g, tagged, separated by spaces."""
     return " ".join(tagged(field_key, n) for n in chosen(field_key, g))
+
+
+def every_value(field_key: str, g: int) -> list[str]:
+    """As many values of a field as carry all of workshop g's payloads (for a field a workshop
+    has many of: items' owners, saved templates, successive stage titles)."""
+    count = CAPACITY.get(field_key, PER_WORKSHOP)
+    start = (list(FIELDS).index(field_key) * count) % PER_WORKSHOP
+    order = [group(g)[(start + i) % PER_WORKSHOP] for i in range(PER_WORKSHOP)]
+    PLACED[field_key].update(order)
+    chunks = [order[i : i + count] for i in range(0, PER_WORKSHOP, count)]
+    return [" ".join(tagged(field_key, n) for n in chunk) for chunk in chunks]
 
 
 def squeeze(text: str) -> str:
@@ -247,7 +248,10 @@ class Workshop:
     projector: str
     stage_id: int = 0
     share: str = ""
-    template_id: str = ""
+    templates: list[dict[str, str]] = field(default_factory=list)
+    ideas: list[int] = field(default_factory=list)
+    stage_title: str = ""
+    defined: bool = False
     facilitator: socketio.Client | None = None
     clients: list[socketio.Client] = field(default_factory=list)
 
@@ -266,7 +270,7 @@ def call(client: socketio.Client, event: str, payload: Any) -> Any:
 
 
 def prepare(base: str, g: int) -> Workshop:
-    """Workshop g: its two payloads in every field that exists before the finish, in its vote."""
+    """Workshop g: its payloads in every field that exists before the finish, in its vote."""
     created = http(
         f"{base}/api/workshops",
         "POST",
@@ -280,17 +284,14 @@ def prepare(base: str, g: int) -> Workshop:
     workshop = Workshop(
         g, created["id"], created["code"], created["facilitator_key"], created["urls"], projector
     )
+    workshop.stage_title = values("s", g)
     agenda = {
         "stages": [
             {
                 "key": "projects",
-                "title": values("s", g),
+                "title": workshop.stage_title,
                 "prompt": values("p", g),
-                "steps": [
-                    {"kind": "brainstorm"},
-                    {"kind": "vote"},
-                    {"kind": "done", "select_count": 0},
-                ],
+                "steps": STEPS,
             }
         ]
     }
@@ -300,13 +301,11 @@ def prepare(base: str, g: int) -> Workshop:
         workshop.facilitator, "facilitate", {"workshop_id": workshop.id, "key": workshop.key}
     )
     workshop.stage_id = state["state"]["stages"][0]["id"]
-    saved = http(
-        f"{base}/api/templates",
-        "POST",
-        {"workshop_id": workshop.id, "title": values("l", g), "description": values("x", g)},
-        workshop.key,
-    )
-    workshop.template_id = saved["id"]
+    descriptions = every_value("x", g)
+    for i, title in enumerate(every_value("l", g)):
+        body = {"workshop_id": workshop.id, "title": title, "description": descriptions[i % 2]}
+        saved = http(f"{base}/api/templates", "POST", body, workshop.key)
+        workshop.templates.append({"id": saved["id"], "title": title})
     voters = []
     # The first payload's name is typed into the phone page; the others join over sockets.
     for n in group(g)[1:]:
@@ -317,7 +316,8 @@ def prepare(base: str, g: int) -> Workshop:
     stage = {"stage_id": workshop.stage_id}
     call(workshop.facilitator, "stage:phase", {**stage, "phase": "brainstorm"})
     for n in group(g):
-        call(voters[n % len(voters)], "idea:submit", {**stage, "text": tagged("i", n)})
+        reply = call(voters[n % len(voters)], "idea:submit", {**stage, "text": tagged("i", n)})
+        workshop.ideas.append(reply["idea"]["id"])
     PLACED["i"].update(group(g))
     call(workshop.facilitator, "stage:phase", {**stage, "phase": "vote"})
     for voter in voters:
@@ -325,12 +325,49 @@ def prepare(base: str, g: int) -> Workshop:
     return workshop
 
 
-def finish(base: str, workshop: Workshop) -> None:
-    """Finish, publish a review with the payloads, and share the plan."""
+STEPS = [
+    {"kind": "brainstorm"},
+    {"kind": "vote"},
+    {"kind": "done", "select_count": 0},
+    {"kind": "define"},
+]
+
+
+def rename(base: str, workshop: Workshop, title: str) -> None:
+    """The agenda with the stage's new title (its steps as they are)."""
+    stage = {
+        "id": workshop.stage_id,
+        "key": "projects",
+        "title": title,
+        "prompt": values("p", workshop.g),
+        "steps": STEPS,
+    }
+    url = f"{base}/api/workshops/{workshop.id}/agenda"
+    http(url, "PUT", {"stages": [stage]}, workshop.key)
+    workshop.stage_title = title
+
+
+def define(workshop: Workshop) -> None:
+    """Reveal, decide (every idea selected) and define: an item's owner and deliverables."""
     assert workshop.facilitator is not None
     stage = {"stage_id": workshop.stage_id}
     call(workshop.facilitator, "results:reveal", stage)
     call(workshop.facilitator, "stage:phase", {**stage, "phase": "done"})
+    call(workshop.facilitator, "stage:phase", {**stage, "phase": "define"})
+    for i, owner in enumerate(every_value("a", workshop.g)):
+        fields: dict[str, Any] = {"owner": owner}
+        if i == 0:
+            fields["deliverables"] = [tagged("b", n) for n in group(workshop.g)]
+        call(workshop.facilitator, "item:update", {"idea_id": workshop.ideas[i], "fields": fields})
+    PLACED["b"].update(group(workshop.g))
+    workshop.defined = True
+
+
+def finish(base: str, workshop: Workshop) -> None:
+    """Finish, publish a review with the payloads, and share the plan."""
+    assert workshop.facilitator is not None
+    if not workshop.defined:
+        define(workshop)
     call(workshop.facilitator, "workshop:finish", {})
     root = f"{base}/api/workshops/{workshop.id}"
     plan = http(f"{root}/plan.json", key=workshop.key)
@@ -340,18 +377,16 @@ def finish(base: str, workshop: Workshop) -> None:
         if isinstance(item, dict) and isinstance(item.get("id"), int) and "text" in item
     )
     g = workshop.g
+    edits: dict[int, dict[str, Any]] = {
+        ids[0]: {"deliverables": [tagged("d", n) for n in group(g)]}
+    }
+    for i, owner in enumerate(every_value("r", g)):
+        edits.setdefault(ids[i], {})["owner"] = owner
+    for i, wording in enumerate(every_value("w", g)):
+        edits.setdefault(ids[i], {})["text"] = wording
     review = {
         "based_on": 1,
-        "items": [
-            {
-                "id": ids[0],
-                "fields": {
-                    "text": values("w", g),
-                    "owner": values("r", g),
-                    "deliverables": [tagged("d", n) for n in group(g)],
-                },
-            }
-        ],
+        "items": [{"id": item, "fields": fields} for item, fields in edits.items()],
         "facilitator": values("v", g),
         "note": values("e", g),
     }
@@ -514,6 +549,30 @@ def test_no_payload_runs_or_injects_on_any_screen(
             for screen, page in pages.items():
                 settle(page, f"§i{group(workshop.g)[-1]:02d}")
                 room.scan(screen, page, f"workshop {workshop.g} in its vote")
+            # The console's Participants and links dialog names everyone who joined.
+            console = pages["console"]
+            console.click("#open-access")
+            settle(console, f"§n{group(workshop.g)[-1]:02d}", timeout=3000)
+            room.scan("console", console, f"workshop {workshop.g}, its participants")
+            console.click("#access-close")
+        # A started stage may be renamed: the stage title takes every payload in turn while
+        # the screens watch.
+        titles = {w.g: every_value("s", w.g) for w in workshops}
+        for turn in range(1, len(titles[0])):
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                list(pool.map(lambda w, t=turn: rename(base, w, titles[w.g][t]), workshops))
+            for workshop, pages in live:
+                needle = titles[workshop.g][turn].split(" ")[-1][-4:]
+                for screen, page in pages.items():
+                    settle(page, needle, timeout=3000)
+                    room.scan(screen, page, f"workshop {workshop.g}, stage title {turn}")
+        # The define step: an item's owner and deliverables.
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            list(pool.map(define, workshops))
+        for workshop, pages in live:
+            for screen, page in pages.items():
+                settle(page, f"§b{group(workshop.g)[-1]:02d}", timeout=3000)
+                room.scan(screen, page, f"workshop {workshop.g} in its define step")
         with ThreadPoolExecutor(max_workers=6) as pool:
             list(pool.map(lambda w: finish(base, w), workshops))
         # Finished: the same screens show the result.
@@ -542,7 +601,7 @@ def test_no_payload_runs_or_injects_on_any_screen(
                 page.close()
         # The start page of the console's device lists the templates saved on it.
         start = room.page("start page", f"{base}/")
-        device = [{"id": w.template_id, "title": values("l", w.g)} for w in workshops]
+        device = [template for w in workshops for template in w.templates]
         start.evaluate(
             "(list) => localStorage.setItem('sw:templates', JSON.stringify(list))", device
         )
@@ -560,6 +619,7 @@ def test_no_payload_runs_or_injects_on_any_screen(
         )
         fields_seen = {key for found in room.shown.values() for key, _ in found}
         placed = sum(len(numbers) for numbers in PLACED.values())
+        per_field = ", ".join(f"{FIELDS[k]} {len(PLACED[k])}" for k in FIELDS if PLACED[k])
         missing = sorted(FIELDS[key] for key in set(FIELDS) - fields_seen - NOT_ON_SCREENS)
         figure(
             "XSS in the browser",
@@ -567,10 +627,21 @@ def test_no_payload_runs_or_injects_on_any_screen(
             f"{len(fields_seen)} fields of {len(workshops)} workshops (a field that takes one "
             f"short value per workshop holds 2-3 of its {PER_WORKSHOP}), {len(SCREENS)} screens: "
             f"{triples} (payload, field, screen) shown literally, {room.scans} page scans, "
-            f"0 dialogs, 0 injected elements, 0 script-src violations ({per_screen}); "
+            f"0 dialogs, 0 injected elements, 0 script-src violations ({per_screen}; "
+            f"payloads per field: {per_field}); "
             f"{elapsed:.0f} s",
         )
         assert not missing, f"fields no screen showed: {missing}"
+        # Every payload placed in a field is shown literally on some screen. (A screen may show
+        # one value of a field at a time: a phone its own name, the review and plan pages the
+        # stage's last title, the projector the item in focus.)
+        unseen = [
+            f"{FIELDS[key]}: payloads {sorted(PLACED[key] - got)} on no screen"
+            for key in set(FIELDS) - NOT_ON_SCREENS
+            if PLACED[key]
+            - (got := {n for found in room.shown.values() for k, n in found if k == key})
+        ]
+        assert not unseen, "\n".join(unseen)
     finally:
         room.close()
 
@@ -665,15 +736,51 @@ def formats(base: str, workshop: Workshop) -> dict[str, bytes]:
 
 
 def pdf_font_lacks() -> Callable[[str], str]:
-    """Drop from an expected text the characters the plan's bundled font has no glyph for
-    (DejaVu Sans has no fullwidth forms): the PDF cannot show those, literally or otherwise."""
-    from fontTools.ttLib import TTFont
+    """Drop from a text the characters the plan's bundled font has no glyph for: DejaVu Sans has
+    no halfwidth and fullwidth forms (U+FF00-U+FFEF), which the PDF prints as a missing-glyph
+    box (extracted as U+FFFD). The PDF cannot show those, literally or otherwise."""
+    return lambda text: "".join(
+        ch for ch in text if not 0xFF00 <= ord(ch) <= 0xFFEF and ch != "\ufffd"
+    )
 
-    import workshop.plan
 
-    font = TTFont(str(Path(workshop.plan.__file__).parent / "fonts" / "DejaVuSans.ttf"))
-    cmap = font.getBestCmap()
-    return lambda text: "".join(ch for ch in text if ord(ch) in cmap and ch != "\ufffd")
+THIN = 33  # workshops that carry only the one-value fields, so each holds every payload
+ONE_VALUE = {"t": 3, "o": 3, "f": 2, "v": 2}
+
+
+def one_value(field_key: str, t: int) -> str:
+    """Thin workshop t's value of a one-value field: the next payloads in turn."""
+    count = ONE_VALUE[field_key]
+    numbers = [(count * t + i) % len(PAYLOADS) for i in range(count)]
+    PLACED[field_key].update(numbers)
+    return " ".join(tagged(field_key, n) for n in numbers)
+
+
+def thin(base: str, t: int) -> dict[str, bytes]:
+    """A workshop with payloads in its title, organisation and facilitator name, finished at
+    once, its version 2 naming another facilitator; its text formats of both versions."""
+    body = {
+        "title": one_value("t", t),
+        "organization": one_value("o", t),
+        "facilitator_name": one_value("f", t),
+    }
+    created = http(f"{base}/api/workshops", "POST", body)
+    key = created["facilitator_key"]
+    client = socketio.Client(reconnection=False)
+    client.connect(base, transports=["websocket"])
+    try:
+        call(client, "facilitate", {"workshop_id": created["id"], "key": key})
+        call(client, "workshop:finish", {})
+    finally:
+        client.disconnect()
+    root = f"{base}/api/workshops/{created['id']}"
+    review = {"based_on": 1, "items": [], "facilitator": one_value("v", t)}
+    http(f"{root}/plan/versions", "POST", review, key)
+    return {
+        f"{name} v{version}": download(f"{root}/{name}?version={version}", key)
+        for version in ("1", "2")
+        for name in ("plan.html", "plan.md", "plan.json")
+    }
 
 
 def test_every_plan_format_keeps_the_payloads_as_text(
@@ -684,14 +791,20 @@ def test_every_plan_format_keeps_the_payloads_as_text(
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda w: finish(server.url, w), unfinished))
         downloaded = list(pool.map(lambda w: formats(server.url, w), workshops))
+        rich = {key: set(numbers) for key, numbers in PLACED.items()}
+        thin_files = list(pool.map(lambda t: thin(server.url, t), range(THIN)))
+    # A plan holds its stage's title as it was at the finish (the last of its renames).
+    final = {int(n) for w in workshops for n in re.findall(r"§s(\d\d)", w.stage_title)}
     markdown = MarkdownIt("commonmark")  # raw HTML is allowed: escaping must stop it
     in_font = pdf_font_lacks()
     problems: list[str] = []
     seen: dict[str, set[tuple[str, int]]] = {}
     cells = 0
-    for workshop, files in zip(workshops, downloaded, strict=True):
+    named = [(f"workshop {w.g}", files) for w, files in zip(workshops, downloaded, strict=True)]
+    named += [(f"thin workshop {t}", files) for t, files in enumerate(thin_files)]
+    for owner, files in named:
         for name, data in files.items():
-            where = f"{name} of workshop {workshop.g}"
+            where = f"{name} of {owner}"
             kind = name.split()[0]
             if kind == "plan.html":
                 bad, text = injected(data.decode(), allowed={"body", "meta", "link", "img"})
@@ -725,15 +838,22 @@ def test_every_plan_format_keeps_the_payloads_as_text(
     partial: list[str] = []
     for fmt, found in seen.items():
         for key in {k for k, _ in found}:
-            missing = sorted(PLACED[key] - {n for k, n in found if k == key})
+            placed = rich[key] if fmt in ("CSV", "DOCX", "PDF") else PLACED[key]
+            placed = final if key == "s" else placed
+            missing = sorted(placed - {n for k, n in found if k == key})
             if missing:
                 partial.append(f"{fmt} {FIELDS[key]}: payloads {missing} not literal")
     summary = ", ".join(f"{fmt} {len({k for k, _ in f})} fields" for fmt, f in seen.items())
+    summary += "; payloads per field: " + ", ".join(
+        f"{FIELDS[k]} {len(PLACED[k])}" for k in FIELDS if PLACED[k]
+    )
     triples = sum(len(found) for found in seen.values())
     figure(
         "XSS in the plan formats",
         f"{len(PAYLOADS)} payloads in {len(FIELDS)} fields of {len(workshops)} plans "
-        f"(versions 1 and 2), 6 formats: {triples} (payload, field, format) literal "
+        f"(versions 1 and 2) and {THIN} more whose title, organisation and facilitators take "
+        f"every payload (HTML, Markdown, JSON), 6 formats: {triples} (payload, field, format) "
+        "literal "
         f"({summary}); 0 injected tags or attributes (HTML parsed, Markdown rendered with "
         f"markdown-it); {cells} CSV cells, 0 formulas; {elapsed:.0f} s",
     )
