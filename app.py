@@ -35,7 +35,7 @@ from flask import Flask
 from workshop import create_app
 from workshop.extensions import socketio
 
-__all__ = ["DRAIN_SECONDS", "create_app", "install_drain", "main", "socketio"]
+__all__ = ["DRAIN_SECONDS", "StallWatch", "create_app", "install_drain", "main", "socketio"]
 
 DRAIN_SECONDS = 5.0
 """How long SIGTERM waits for running events and open connections before it exits anyway."""
@@ -127,6 +127,65 @@ def install_drain(app: Flask) -> None:
     eventlet.spawn_n(watch)
 
 
+class StallWatch:
+    """How long the event loop was blocked (switched on with WORKSHOP_STALL_WATCH=1, for
+    bench/stall.py; the figures are logged when the server stops).
+
+    - `longest_run`: the longest time one greenlet ran without giving the hub back (traced
+      with greenlet.settrace): nothing else, not even a ping, is served meanwhile. This is
+      the stall: a blocking call (SQLite's busy wait, an fsync, a long render) shows here.
+    - `longest_lag`: how late a greenlet that sleeps `interval` seconds woke; this adds
+      the queue of greenlets that were ready before it (a burst of writes waits in line).
+    Each run and each lag over `report` seconds is logged soon after, with the log line's
+    time, so a benchmark can pick its own window.
+    """
+
+    def __init__(self, interval: float = 0.01, report: float = 0.05) -> None:
+        self.interval = interval
+        self.report = report
+        self.longest_lag = 0.0
+        self.longest_run = 0.0
+        self.samples = 0
+        self.blocked: list[float] = []
+
+    def start(self) -> None:
+        import eventlet
+        import eventlet.hubs
+        from eventlet.support import greenlets
+
+        hub = eventlet.hubs.get_hub().greenlet
+        since = time.monotonic()
+
+        def trace(event: str, args: Any) -> None:
+            nonlocal since
+            if event in ("switch", "throw"):
+                origin, _target = args
+                now = time.monotonic()
+                if origin is not hub:
+                    ran = now - since
+                    self.longest_run = max(self.longest_run, ran)
+                    if ran > self.report:
+                        self.blocked.append(ran)  # logged by run(): no I/O inside a switch
+                since = now
+
+        greenlets.greenlet.settrace(trace)
+        eventlet.spawn_n(self.run)
+
+    def run(self) -> None:
+        import eventlet
+
+        while True:
+            asked = time.monotonic()
+            eventlet.sleep(self.interval)
+            late = time.monotonic() - asked - self.interval
+            self.samples += 1
+            self.longest_lag = max(self.longest_lag, late)
+            while self.blocked:
+                log.warning("event loop blocked %.0f ms", self.blocked.pop() * 1000)
+            if late > self.report:
+                log.warning("event loop lag %.0f ms", late * 1000)
+
+
 def serve(app: Flask, host: str, port: int) -> None:
     """Serve with eventlet's WSGI server until a drain stops it (what `socketio.run` does
     for eventlet, minus the reloader and SSL we never use, plus `debug=False`: eventlet's
@@ -167,9 +226,20 @@ def main() -> None:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     log.info("Strategy Workshop at http://%s:%s/", shown, port)
     install_drain(app)
+    watch = StallWatch() if os.environ.get("WORKSHOP_STALL_WATCH") == "1" else None
+    if watch is not None:
+        watch.start()
     serve(app, host, port)
     # Only a drain gets here: the server has stopped and every connection is closed.
     close_database(app)
+    if watch is not None:
+        log.info(
+            "longest event-loop stall: %.1f ms (one greenlet's run); longest lag %.1f ms "
+            "(%d samples)",
+            watch.longest_run * 1000,
+            watch.longest_lag * 1000,
+            watch.samples,
+        )
     log.info("stopped")
 
 
