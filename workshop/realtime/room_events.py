@@ -27,21 +27,25 @@ class ParticipantRemovePayload(Payload):
 
 def _lock(workshop: Workshop, locked: bool) -> Ack:
     db = get_db()
+    changed = workshop.join_locked != locked
     workshops.set_join_lock(db, workshop, locked)
-    broadcast.broadcast_state(db, workshop)
+    if changed:  # locking a locked room again costs the screens nothing
+        broadcast.broadcast_state(db, workshop)
     return {"join_locked": workshop.join_locked}
 
 
 @client_event("join:lock", EmptyPayload, role="facilitator")
 def on_join_lock(_payload: EmptyPayload, workshop: Workshop) -> Ack:
     """Facilitator closes joining: a new `join` answers `join_locked`, while people who joined
-    still resume with their token. Acks `{"join_locked": true}`; broadcasts `state`."""
+    still resume with their token. Acks `{"join_locked": true}`; broadcasts `state` when it
+    was open (locking a locked room again changes nothing and tells nobody)."""
     return _lock(workshop, True)
 
 
 @client_event("join:unlock", EmptyPayload, role="facilitator")
 def on_join_unlock(_payload: EmptyPayload, workshop: Workshop) -> Ack:
-    """Facilitator opens joining again. Acks `{"join_locked": false}`; broadcasts `state`."""
+    """Facilitator opens joining again. Acks `{"join_locked": false}`; broadcasts `state` when
+    it was locked."""
     return _lock(workshop, False)
 
 
@@ -53,11 +57,13 @@ def on_participant_remove(payload: ParticipantRemovePayload, workshop: Workshop)
     `{"participant": {"id", "removed": true}}`; broadcasts `state` and the `participants`
     count. Removing someone again changes nothing and acks the same."""
     db = get_db()
+    earlier = workshops.get_participant_of(db, workshop, payload.participant_id).removed_at
     participant = workshops.remove_participant(
         db, workshop=workshop, participant_id=payload.participant_id
     )
-    broadcast.revoke(workshop.id, "participant", participant_id=participant.id)
-    broadcast.broadcast_state(db, workshop)
-    broadcast.schedule_participant_count(workshop.id)
+    if earlier is None:  # removing again changes nothing and tells nobody
+        broadcast.revoke(workshop.id, "participant", participant_id=participant.id)
+        broadcast.broadcast_state(db, workshop)
+        broadcast.schedule_participant_count(workshop.id)
     answer: dict[str, Any] = {"id": participant.id, "removed": True}
     return {"participant": answer}
