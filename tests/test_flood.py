@@ -113,7 +113,9 @@ class Room:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = LiveServer(
-        tmp_path_factory.mktemp("flood") / "workshop.sqlite3", env={"FORWARDED_HOPS": "1"}
+        tmp_path_factory.mktemp("flood") / "workshop.sqlite3",
+        env={"FORWARDED_HOPS": "1"},
+        startup_timeout=60,
     )
     with live:
         yield live
@@ -288,7 +290,7 @@ def flood_events(
     sockets = [sock]
     sent = reconnects = 0
     elapsed = 0.0
-    first_refusal: float | None = None
+    first_window = start_at + window
     for index in range(1, windows, 2):
         started = start_at + index * window
         time.sleep(max(0.0, started - time.monotonic()))
@@ -309,9 +311,9 @@ def flood_events(
                 time.sleep(wait)
         sent += count
         elapsed += time.monotonic() - started
-        if first_refusal is None and sockets[0].first_refusal is not None:
-            first_refusal = sockets[0].first_refusal - started
     time.sleep(0.5)
+    refusals = [each.first_refusal for each in sockets if each.first_refusal is not None]
+    first_refusal = min(refusals) - first_window if refusals else None
     codes: dict[str, int] = {}
     for each in sockets:
         each.close()
@@ -331,12 +333,14 @@ def flood_joins(url: str, code: str, seconds: float, rate: float, sockets: int) 
     """Child process: `sockets` connections from one address sending `join` without a token,
     `rate` a second in all. Returns the acks by code."""
     acks: dict[str, int] = {}
+    last_ack = [0.0]
     lock = threading.Lock()
 
     def on_ack(ack: Any) -> None:
         code_ = "ok" if ack.get("ok") else ack["error"]["code"]
         with lock:
             acks[code_] = acks.get(code_, 0) + 1
+            last_ack[0] = time.monotonic()
 
     clients = []
     for _ in range(sockets):
@@ -354,11 +358,18 @@ def flood_joins(url: str, code: str, seconds: float, rate: float, sockets: int) 
         if wait > 0:
             time.sleep(wait)
     elapsed = time.monotonic() - started
-    time.sleep(1.0)
+    deadline = time.monotonic() + TIMEOUT
+    while sum(acks.values()) < sent and time.monotonic() < deadline:
+        time.sleep(0.05)
     for sio in clients:
         if sio.connected:
             sio.disconnect()
-    return {"sent": sent, "rate": sent / elapsed, "acks": acks}
+    return {
+        "sent": sent,
+        "rate": sent / elapsed,
+        "acks": acks,
+        "answered_within": last_ack[0] - started,
+    }
 
 
 def in_child(function: str, *args: Any) -> subprocess.Popen[str]:
@@ -428,7 +439,7 @@ def test_a_flooding_client_is_throttled_within_a_second_and_nobody_else_is_dropp
     room: Room, event_flood: dict[str, Any], figure: Any
 ) -> None:
     flooder = event_flood["flooder"]
-    assert flooder["rate"] > 0.9 * FLOOD_RATE, flooder
+    assert flooder["rate"] > 0.8 * FLOOD_RATE, flooder
     assert flooder["first_refusal"] is not None and flooder["first_refusal"] < 1.0, flooder
     assert flooder["acks"].get("rate_limited", 0) > flooder["acks"].get("ok", 0), flooder
     # Nobody else was disconnected or refused anything.
@@ -478,7 +489,7 @@ def test_a_join_flood_from_one_address_is_throttled_and_phones_join_right_after(
     time.sleep(0.5)
     latencies, failures = steady_votes(room, 1.5)
     flood = result_of(child)
-    assert flood["rate"] > 0.9 * 500, flood
+    assert flood["rate"] > 0.8 * 500, flood
     assert failures == [], failures
     assert all(peer.disconnects == 0 and peer.sio.connected for peer, _ in room.people)
 
@@ -504,8 +515,10 @@ def test_a_join_flood_from_one_address_is_throttled_and_phones_join_right_after(
         f"{server.url}/api/workshops/{room.workshop['id']}", key=room.workshop["facilitator_key"]
     )["participant_count"]
     created = after - before - 2
-    assert created == flood["acks"].get("ok", 0)
-    assert created <= 60 + 5 * 2.5, flood  # JOIN_BURST plus JOIN_RATE over the flood
+    assert sum(flood["acks"].values()) == flood["sent"], flood
+    assert created == flood["acks"]["ok"]
+    # JOIN_BURST, plus JOIN_RATE over the time the server took to answer the flood.
+    assert created <= 60 + 5 * flood["answered_within"] + 1, flood
     assert fresh_took < 1.0 and same_nat_took < 1.0
     note(
         figure,
@@ -516,6 +529,68 @@ def test_a_join_flood_from_one_address_is_throttled_and_phones_join_right_after(
         f"0 failures, 0 disconnected; a new phone joined {fresh_took * 1000:.0f} ms after, "
         f"one behind the same address {same_nat_took * 1000:.0f} ms after",
         "test_a_join_flood_from_one_address_is_throttled_and_phones_join_right_after",
+    )
+
+
+# ----------------------------------------------------------------- message size, role first
+
+MAX_MESSAGE_BYTES = 65536
+
+
+def frame_of_size(size: int, ack_id: int, event: str) -> str:
+    """A Socket.IO event frame of exactly `size` bytes (ASCII), its text padded."""
+    empty = f"42{ack_id}" + json.dumps([event, {"stage_id": 1, "text": ""}], separators=(",", ":"))
+    return empty.replace('"text":""', '"text":"' + "x" * (size - len(empty)) + '"')
+
+
+def test_a_message_over_64_kb_is_refused_and_the_role_is_checked_before_the_payload(
+    room: Room, figure: Any
+) -> None:
+    server = room.server
+    # Exactly at the limit, from a socket that never joined: refused for its role, unread
+    # (parsed, its 65 KB text would be invalid_payload).
+    sock = RawSocket(server.url, "192.0.2.60")
+    took: list[float] = []
+    for ack_id in range(1, 11):
+        frame = frame_of_size(MAX_MESSAGE_BYTES, ack_id, "idea:submit")
+        assert len(frame.encode()) == MAX_MESSAGE_BYTES
+        started = time.perf_counter()
+        sock.ws.send(frame)
+        deadline = time.monotonic() + TIMEOUT
+        while ack_id not in sock.acks and time.monotonic() < deadline:
+            time.sleep(0.001)
+        took.append(time.perf_counter() - started)
+        body = json.loads("[" + sock.acks[ack_id][2:].split("[", 1)[1])[0]
+        assert body["error"]["code"] == "not_joined", body
+    # A participant sending the console's event: forbidden, unread.
+    phone = RawSocket(server.url, "192.0.2.61")
+    phone.call("join", {"code": room.workshop["code"], "token": room.people[0][1]})
+    phone.ws.send(frame_of_size(MAX_MESSAGE_BYTES, 99, "stage:phase"))
+    deadline = time.monotonic() + TIMEOUT
+    while 99 not in phone.acks and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert '"forbidden"' in phone.acks[99]
+    phone.close()
+
+    # One byte more: the server closes the connection without reading the message.
+    sock.ws.send(frame_of_size(MAX_MESSAGE_BYTES + 1, 11, "idea:submit"))
+    assert sock.closed.wait(TIMEOUT)
+    assert 11 not in sock.acks
+    sock.close()
+    # Everyone else carries on.
+    for peer, _token in room.people:
+        assert peer.sio.connected
+        assert peer.call("votes:set", vote_payload(room, 0))["ok"] is True
+    with urllib.request.urlopen(f"{server.url}/healthz", timeout=TIMEOUT) as response:
+        assert response.status == 200
+    note(
+        figure,
+        "3",
+        "64 KB messages",
+        f"65,536-byte idea:submit from an unjoined socket -> not_joined in "
+        f"{statistics.median(took) * 1000:.1f} ms (median of 10, payload never parsed); "
+        "65,537 bytes -> connection closed, no ack; others unaffected",
+        "test_a_message_over_64_kb_is_refused_and_the_role_is_checked_before_the_payload",
     )
 
 
@@ -566,6 +641,9 @@ def test_malformed_packets_get_an_error_ack_and_at_most_one_log_line(
     sock.ws.send_binary(b"\x00\x01\x02 not a packet")
     # The connection still works, and the server for everyone.
     assert sock.call("join", {"code": "NOPE00"})["error"]["code"] == "workshop_not_found"
+    # A frame that is not even Engine.IO closes the connection (as the protocol says).
+    sock.ws.send("x")
+    assert sock.closed.wait(TIMEOUT)
     sock.close()
     with urllib.request.urlopen(f"{server.url}/healthz", timeout=TIMEOUT) as response:
         assert response.status == 200
@@ -573,7 +651,7 @@ def test_malformed_packets_get_an_error_ack_and_at_most_one_log_line(
 
     assert answers == {name: code for name, (_frame, code) in ANSWERABLE.items()}
     lines = [line for line in new_log(server, mark) if "workshop.http" not in line]
-    packets = len(ANSWERABLE) + len(UNANSWERABLE) + 1
+    packets = len(ANSWERABLE) + len(UNANSWERABLE) + 2
     assert not any("Traceback" in line for line in lines), "\n".join(lines)
     assert not any(" ERROR " in line for line in lines), "\n".join(lines)
     assert len(lines) <= packets, "\n".join(lines)

@@ -247,11 +247,19 @@ def test_one_participant_on_many_sockets_shares_one_budget(strict_room: Room) ->
     assert sum(a["error"]["code"] == "rate_limited" for a in codes) >= 9 - 5 - 2
 
 
-def test_a_flooding_connection_is_closed(strict_room: Room) -> None:
-    sock = strict_room.connect()
-    for _ in range(5 + 10 * 5):
-        ack(sock, "no:such:event")
-    assert not sock.is_connected()
+def test_a_flooding_connection_is_closed_and_its_token_cools_down(strict_room: Room) -> None:
+    phone = strict_room.participant("Ana")
+    sent = 0
+    while phone.sock.is_connected() and sent < 100:
+        ack(phone.sock, "no:such:event")
+        sent += 1
+    assert not phone.sock.is_connected()
+    assert sent == 4 + 10 * 5  # its join took the fifth token; 50 refusals close it
+    again = ack(strict_room.connect(), "join", {"code": strict_room.code, "token": phone.token})
+    assert again["error"]["code"] == "rate_limited"
+    assert 9 < again["error"]["retry_after"] <= 10
+    # Someone else on the same address is not affected.
+    assert ack(strict_room.connect(), "join", {"code": strict_room.code, "name": "Ben"})["ok"]
 
 
 def test_joins_without_a_token_are_limited_per_address_and_resuming_is_not(

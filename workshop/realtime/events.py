@@ -5,7 +5,8 @@ Every client event takes an ack callback and is answered `{"ok": true, ...}` or
 
 The order in every handler is fixed, cheapest refusal first, so a client that may not do
 something costs the server next to nothing:
-1. the connection's rate limit (`limits`; `rate_limited` with `retry_after`, no other work);
+1. the connection's rate limit, and for `join` the address's (`limits.guard`, in the packet
+   reader; `rate_limited` with `retry_after`, no other work);
 2. the role, from the identity this connection holds in memory (`not_joined`, `forbidden`; no
    database, no payload parsing);
 3. `begin_write(db)` for a writing event, so every check below runs inside the write lock;
@@ -153,15 +154,14 @@ def client_event(
     *,
     role: Role | tuple[Role, ...] | None = None,
     writes: bool = True,
-    gate: Callable[[Any], None] | None = None,
 ) -> Callable[[Callable[[P, Any], Ack]], Callable[..., Ack]]:
     """Register a handler that gets a parsed payload and, when `role` is set, who sent it (the
     participant, or the workshop for its console).
 
-    In the order of the module's docstring: rate limit, role (from memory), `begin_write` when
-    the event `writes`, who (from the database), payload, handler. `gate`, when given, sees the
-    raw payload before the database is touched and may refuse it (the per-address join limit).
-    The handler returns the ack's fields; errors become error acks (see `_answer`).
+    In the order of the module's docstring: rate limit (and, for `join`, the per-address join
+    limit; both in `limits.guard`), role (from memory), `begin_write` when the event `writes`,
+    who (from the database), payload, handler. The handler returns the ack's fields; errors
+    become error acks (see `_answer`).
     """
 
     def decorate(handler: Callable[[P, Any], Ack]) -> Callable[..., Ack]:
@@ -171,8 +171,6 @@ def client_event(
 
             def run() -> Ack:
                 identity = _check_role(role) if role is not None else None
-                if gate is not None:
-                    gate(raw)
                 if writes:
                     begin_write(get_db())
                 who: Any = _load_who(identity) if identity is not None else None
@@ -216,19 +214,10 @@ def _load_who(identity: Identity) -> Participant | Workshop:
     return workshop
 
 
-def _join_gate(raw: Any) -> None:
-    """A new participant (a join without a token) takes a token from its address's bucket; a
-    join with a token is refused while its address's wrong tokens are over the limit."""
-    if isinstance(raw, dict) and raw.get("token"):
-        limits.check_token_join()
-    else:
-        limits.check_join()
-
-
 # --------------------------------------------------------------------------- identification
 
 
-@client_event("join", JoinPayload, writes=False, gate=_join_gate)
+@client_event("join", JoinPayload, writes=False)
 def on_join(payload: JoinPayload, _: None) -> Ack:
     """Participant joins by code, or resumes with its token. Acks token, participant and state;
     sends `state` to this connection and, for a new participant, a coalesced `participants`

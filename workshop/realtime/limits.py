@@ -16,7 +16,10 @@
   restart is not throttled.
 - A connection that keeps sending after it was throttled (FLOOD_FACTOR times its burst refused
   within FLOOD_WINDOW seconds: 400 refusals in 10 s by default, which no client that reads its
-  acks ever reaches) is closed, so a runaway client stops costing the server at once.
+  acks ever reaches) is closed, so a runaway client stops costing the server at once; for
+  FLOOD_COOLDOWN seconds its credential (the participant's token, the key or projector token)
+  cannot identify a connection again (`join`/`facilitate`/`present` answer `rate_limited`
+  from the packet reader), so reconnecting in a loop buys a flooder nothing but refusals.
 - Packets that cannot be read at all (not Socket.IO, not JSON) are dropped with one WARNING line
   and no traceback (see `guard`); an event whose arguments cannot be read is answered
   `invalid_payload` (see `codec.Packet`).
@@ -30,7 +33,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -38,6 +41,7 @@ from socketio import Server
 from socketio import packet as sio_packet
 
 from ..core.ratelimit import Buckets, RateLimited
+from ..core.security import hash_secret
 from ..extensions import socketio
 from . import codec
 
@@ -49,6 +53,9 @@ IDENTITY_KEY = "workshop.identity"
 DEFAULTS = {"EVENT_RATE": 20.0, "EVENT_BURST": 40.0, "JOIN_RATE": 5.0, "JOIN_BURST": 60.0}
 FLOOD_FACTOR = 10
 FLOOD_WINDOW = 10.0
+FLOOD_COOLDOWN = 10.0
+IDENTIFYING = {"join": "token", "facilitate": "key", "present": ("token", "key")}
+"""The events that bind a connection to a credential, and the payload keys that carry it."""
 
 
 class Limits:
@@ -64,6 +71,7 @@ class Limits:
         self.bad_tokens = Buckets(setting("JOIN_RATE"), setting("JOIN_BURST"))
         self.flood_after = FLOOD_FACTOR * self.events.burst
         self._refused: dict[Hashable, tuple[float, int]] = {}  # sid -> (window start, refusals)
+        self._cooling: dict[str, float] = {}  # credential hash -> until (time.monotonic())
         # Handlers run on several threads (or green threads); a bucket update must not interleave.
         self._lock = threading.Lock()
 
@@ -106,6 +114,21 @@ class Limits:
             self._refused[sid] = (start, count)
             return count >= self.flood_after
 
+    def cool_down(self, credential: str, now: float | None = None) -> None:
+        """`credential` was used by a connection closed for flooding: refuse it for a while."""
+        at = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._cooling) >= 10_000:  # bounded: drop the expired ones
+                self._cooling = {k: v for k, v in self._cooling.items() if v > at}
+            self._cooling[credential] = at + FLOOD_COOLDOWN
+
+    def cooling(self, credential: str, now: float | None = None) -> float | None:
+        """Seconds until `credential` may identify a connection again, or None."""
+        at = time.monotonic() if now is None else now
+        with self._lock:
+            until = self._cooling.get(credential)
+        return until - at if until is not None and until > at else None
+
     def forget(self, sid: Hashable) -> None:
         """A connection closed: drop its bucket and its refusals."""
         with self._lock:
@@ -126,28 +149,48 @@ def limits(app: Flask | None = None) -> Limits:
 EVENT_REFUSAL = "Too many events from this connection; slow down."
 
 
-def client_address() -> str:
-    """The address this connection came from (ProxyFix has set it when behind proxies)."""
-    return str(request.environ.get("REMOTE_ADDR") or request.remote_addr or "unknown")
+def address_of(environ: Mapping[str, Any]) -> str:
+    """The address a connection came from (ProxyFix has set it when behind proxies)."""
+    return str(environ.get("REMOTE_ADDR") or "unknown")
 
 
-def check_join() -> None:
-    """Take this address's token for one new participant, or raise `rate_limited`."""
-    wait = limits().take_join(client_address())
+def check_cooling(here: Limits, data: list[Any]) -> RateLimited | None:
+    """An identifying packet (`join`, `facilitate`, `present`) whose credential belongs to a
+    connection closed for flooding a moment ago is refused."""
+    raw = data[1] if len(data) > 1 else None
+    if not isinstance(raw, dict):
+        return None
+    keys = IDENTIFYING[data[0]]
+    for key in (keys,) if isinstance(keys, str) else keys:
+        secret = raw.get(key)
+        if isinstance(secret, str) and secret:
+            wait = here.cooling(hash_secret(secret))
+            if wait is not None:
+                return RateLimited(
+                    round(wait, 3), "This connection was closed for flooding; wait and retry."
+                )
+    return None
+
+
+def check_join(here: Limits, environ: Mapping[str, Any], data: list[Any]) -> RateLimited | None:
+    """A `join` packet's per-address limit: a new participant takes a token from its address's
+    bucket; a join with a token is refused while the address's wrong tokens are over."""
+    raw = data[1] if len(data) > 1 else None
+    address = address_of(environ)
+    if isinstance(raw, dict) and raw.get("token"):
+        wait = here.token_joins_blocked(address)
+        if wait is not None:
+            return RateLimited(wait, "Too many wrong tokens from this address; try again shortly.")
+        return None
+    wait = here.take_join(address)
     if wait is not None:
-        raise RateLimited(wait, "Too many people joining from this address; try again shortly.")
-
-
-def check_token_join() -> None:
-    """Refuse a join with a token while this address's failed tokens are over the limit."""
-    wait = limits().token_joins_blocked(client_address())
-    if wait is not None:
-        raise RateLimited(wait, "Too many wrong tokens from this address; try again shortly.")
+        return RateLimited(wait, "Too many people joining from this address; try again shortly.")
+    return None
 
 
 def charge_bad_token() -> None:
-    """A join with a token from this address failed (unknown or removed participant)."""
-    limits().charge_bad_token(client_address())
+    """A join with a token from this connection's address failed (unknown or removed)."""
+    limits().charge_bad_token(address_of(request.environ))
 
 
 def forget_connection() -> None:
@@ -158,14 +201,16 @@ def forget_connection() -> None:
 # --------------------------------------------------------------------------- malformed packets
 
 
-def _refuse(server: Server, here: Limits, sid: str, wait: float) -> Any:
-    """Count a refused event of `sid`; close the connection when it keeps flooding. Returns
-    the error ack."""
+def _flooding(server: Server, here: Limits, sid: str, identity: Any) -> None:
+    """Count a refused event of `sid`; close the connection when it keeps flooding (and let
+    its credential cool down)."""
     if here.refused(sid):
         log.warning("closing connection %s: it kept sending after it was throttled", sid)
         here.forget(sid)
+        credential = getattr(identity, "credential", None)
+        if credential:
+            here.cool_down(credential)
         server.disconnect(sid, namespace="/")
-    return {"ok": False, "error": RateLimited(wait, EVENT_REFUSAL).as_payload()}
 
 
 def guard(server: Server, app: Flask) -> None:
@@ -186,21 +231,33 @@ def guard(server: Server, app: Flask) -> None:
 
     def on_event(eio_sid: str, namespace: str | None, ack_id: int | None, data: Any) -> Any:
         sid = server.manager.sid_from_eio_sid(eio_sid, namespace or "/")
-        here = limits(app)
-        wait = None
-        if sid is not None:
-            identity = (server.environ.get(eio_sid) or {}).get(IDENTITY_KEY)
-            wait = here.take_event(sid, getattr(identity, "participant_id", None))
-        if wait is None:
+        if sid is None:  # not connected to the namespace: python-socketio ignores it
             return handle_event(eio_sid, namespace, ack_id, data)
-        refusal = _refuse(server, here, sid, wait)
+        here = limits(app)
+        environ = server.environ.get(eio_sid) or {}
+        identity = environ.get(IDENTITY_KEY)
+        refusal: RateLimited | None = None
+        wait = here.take_event(sid, getattr(identity, "participant_id", None))
+        if wait is not None:
+            refusal = RateLimited(wait, EVENT_REFUSAL)
+            _flooding(server, here, sid, identity)
+        elif data and data[0] in IDENTIFYING:
+            refusal = check_cooling(here, data)
+            if refusal is None and data[0] == "join":
+                refusal = check_join(here, environ, data)
+        if refusal is None:
+            return handle_event(eio_sid, namespace, ack_id, data)
         if ack_id is not None:
+            answer = {"ok": False, "error": refusal.as_payload()}
             server._send_packet(
                 eio_sid,
                 server.packet_class(
-                    sio_packet.ACK, namespace=namespace or "/", id=ack_id, data=[refusal]
+                    sio_packet.ACK, namespace=namespace or "/", id=ack_id, data=[answer]
                 ),
             )
+        # Refusals are answered inline in the connection's reader: let the others run between
+        # two of them, so a flooder's queued packets do not hold up everyone else's.
+        server.sleep(0)
         return None
 
     server._handle_event = on_event
