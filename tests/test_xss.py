@@ -491,7 +491,7 @@ class Room:
             dialog.dismiss()
 
         page.on("dialog", on_dialog)
-        page.goto(url, wait_until="domcontentloaded")
+        page.goto(url, wait_until="commit")  # the caller waits for what it reads
         return page
 
     def scan(self, screen: str, page: Page, where: str) -> None:
@@ -594,13 +594,17 @@ def test_no_payload_runs_or_injects_on_any_screen(
                 ),
                 "share page": (workshop.share, f"§w{first:02d}"),
             }
-            for screen, (url, needle) in others.items():
-                page = room.page(screen, url)
+            opened = [
+                (screen, room.page(screen, url), needle) for screen, (url, needle) in others.items()
+            ]
+            for screen, page, needle in opened:
+                page.wait_for_load_state("load")
                 settle(page, needle, 4000)
                 room.scan(screen, page, f"workshop {workshop.g}")
                 page.close()
         # The start page of the console's device lists the templates saved on it.
         start = room.page("start page", f"{base}/")
+        start.wait_for_load_state("domcontentloaded")
         device = [template for w in workshops for template in w.templates]
         start.evaluate(
             "(list) => localStorage.setItem('sw:templates', JSON.stringify(list))", device
