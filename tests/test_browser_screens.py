@@ -444,6 +444,10 @@ def create(room: Room, title: str, template: str) -> None:
     console.get_by_role("button", name="I have saved it").click()
     room.code = console.locator("#ws-code").inner_text().strip()
 
+    # The link comes with the console's first state (the projector token), not with the page.
+    expect(console.locator("#open-projector")).to_have_attribute(
+        "href", re.compile(r"/present#token=")
+    )
     present = console.get_attribute("#open-projector", "href")
     assert present and "/present" in present, present
     for name, viewport in WALLS.items():
