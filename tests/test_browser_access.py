@@ -2,8 +2,9 @@
 opens from the console's projector link and never holds the facilitator key; replacing the
 facilitator link in one console cuts off another; removing a participant takes them off their
 phone, drops their dot from the revealed tally, and the console and the room's screen say
-"N participants were removed" beside the joined count and under the results; a locked workshop says so on the join page; a phone told to slow down (`rate_limited`)
-keeps what was typed and sends it after the wait."""
+"N participants were removed" beside the joined count and under the results; a locked
+workshop says so on the join page; a phone told to slow down (`rate_limited`) keeps what was
+typed and sends it after the wait."""
 
 from __future__ import annotations
 
