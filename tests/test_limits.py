@@ -48,6 +48,25 @@ def test_a_refused_take_costs_nothing() -> None:
     assert buckets.take("k", now=1.0) is True
 
 
+def test_in_debt_a_client_that_keeps_sending_gets_nothing_through() -> None:
+    buckets = Buckets(rate=10, burst=5, debt=True)
+    assert sum(buckets.take("k", now=0.0) for _ in range(5)) == 5
+    # 100 events a second for two seconds: refused all along (each refusal costs a token).
+    assert not any(buckets.take("k", now=i / 100) for i in range(1, 200))
+    assert buckets.retry_after("k", now=2.0) == pytest.approx(0.59)  # from -4.9 up to 1
+    assert buckets.take("k", now=2.59) is True
+
+
+def test_waiting_retry_after_in_debt_is_enough() -> None:
+    buckets = Buckets(rate=2, burst=2, debt=True)
+    buckets.take("k", now=0.0)
+    buckets.take("k", now=0.0)
+    assert buckets.take("k", now=0.0) is False
+    wait = buckets.retry_after("k", now=0.0)
+    assert wait == pytest.approx(1.0)
+    assert buckets.take("k", now=wait) is True
+
+
 def test_the_bucket_never_holds_more_than_the_burst() -> None:
     buckets = Buckets(rate=100, burst=3)
     buckets.take("k", now=0.0)
@@ -229,7 +248,7 @@ def test_a_burst_beyond_the_limit_is_answered_rate_limited_without_database_work
         refused = ack(phone.sock, "idea:submit", {"stage_id": 1, "text": "An idea"})
     assert refused["ok"] is False
     assert refused["error"]["code"] == "rate_limited"
-    assert 0 < refused["error"]["retry_after"] <= 0.5
+    assert 0 < refused["error"]["retry_after"] <= 1.0  # one token, and the refusal's debt
     assert seen == []
     # The other phone is not affected, nor the limited one's connection.
     assert ack(other.sock, "no:such:event")["error"]["code"] == "unknown_event"

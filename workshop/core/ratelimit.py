@@ -18,9 +18,15 @@ from .errors import DomainError
 
 
 class Buckets:
-    """Per-key token buckets with a shared rate and burst."""
+    """Per-key token buckets with a shared rate and burst.
 
-    def __init__(self, rate: float, burst: float, *, max_keys: int = 100_000) -> None:
+    With `debt=True` a refused take also costs a token, down to `-burst`: a client that keeps
+    sending while refused gets nothing through until it slows down (one that waits the
+    `retry_after` it is told is never in debt)."""
+
+    def __init__(
+        self, rate: float, burst: float, *, max_keys: int = 100_000, debt: bool = False
+    ) -> None:
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be > 0 and burst >= 1")
         if max_keys < 1:
@@ -28,6 +34,7 @@ class Buckets:
         self.rate = float(rate)
         self.burst = float(burst)
         self.max_keys = max_keys
+        self.debt = debt
         # key -> (tokens left, when they were counted); least recently used first.
         self._buckets: OrderedDict[Hashable, tuple[float, float]] = OrderedDict()
 
@@ -50,6 +57,8 @@ class Buckets:
         allowed = tokens >= 1.0
         if allowed:
             tokens -= 1.0
+        elif self.debt:
+            tokens = max(tokens - 1.0, -self.burst)
         self._buckets[key] = (tokens, at)
         self._buckets.move_to_end(key)
         while len(self._buckets) > self.max_keys:

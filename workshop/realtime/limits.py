@@ -1,7 +1,9 @@
 """The Socket.IO edge's limits: events per connection, joins per address, malformed packets.
 
 - Every event a connection sends takes a token from its bucket (EVENT_RATE a second, EVENT_BURST
-  at once); an event without one is answered `rate_limited` with `retry_after` straight from
+  at once; an event sent while refused costs a token too, down to -EVENT_BURST, so a client
+  that keeps sending gets nothing through until it slows down; one that waits `retry_after`
+  never notices); an event without one is answered `rate_limited` with `retry_after` straight from
   the packet reader (`guard`): no handler task, no Flask context, no payload validation, no
   database. Other connections are not affected.
 - A participant's events also take a token from the participant's own bucket (same rate and
@@ -65,8 +67,9 @@ class Limits:
         def setting(name: str) -> float:
             return float(config.get(name, DEFAULTS[name]))
 
-        self.events = Buckets(setting("EVENT_RATE"), setting("EVENT_BURST"))
-        self.participants = Buckets(setting("EVENT_RATE"), setting("EVENT_BURST"))
+        # In debt: a connection that keeps sending while refused gets nothing through.
+        self.events = Buckets(setting("EVENT_RATE"), setting("EVENT_BURST"), debt=True)
+        self.participants = Buckets(setting("EVENT_RATE"), setting("EVENT_BURST"), debt=True)
         self.joins = Buckets(setting("JOIN_RATE"), setting("JOIN_BURST"))
         self.bad_tokens = Buckets(setting("JOIN_RATE"), setting("JOIN_BURST"))
         self.flood_after = FLOOD_FACTOR * self.events.burst
