@@ -794,3 +794,33 @@ def test_migration_0007_keeps_the_earliest_of_duplicated_facilitator_items(tmp_p
             )
     finally:
         engine.dispose()
+
+
+def test_a_facilitator_item_that_raced_past_the_check_gets_the_first_one(
+    room: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the lock (PostgreSQL, or a caller that forgot begin_write) the check for an
+    earlier item with the client_id can miss it; the partial unique index then refuses the
+    insert and the answer is the first item, never internal_error."""
+    from tests.factories import ok
+    from workshop.activities import brainstorm
+
+    console = room.facilitator()
+    stage = room.stage_ids()["vision"]
+    payload = {"stage_id": stage, "text": "Once", "client_id": "raced"}
+    first = ok(console, "idea:submit", payload)["idea"]["id"]
+    looked_up = brainstorm._by_client_id
+    calls: list[int] = []
+
+    def blind_first_time(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return None if len(calls) == 1 else looked_up(*args, **kwargs)
+
+    monkeypatch.setattr(brainstorm, "_by_client_id", blind_first_time)
+    answer = ok(console, "idea:submit", payload)
+    assert answer["idea"]["id"] == first and answer["duplicate"] is True
+    assert len(calls) == 2
+    other = room.stage_ids()["goals"]
+    calls.clear()
+    refused = console.emit("idea:submit", {**payload, "stage_id": other}, callback=True)
+    assert refused["ok"] is False and refused["error"]["code"] == "invalid_payload"

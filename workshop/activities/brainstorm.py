@@ -161,13 +161,19 @@ def submit_idea(
             db.add(stage)
         db.commit()
     except IntegrityError:
-        # The same client_id raced in from a second connection: the first one won.
+        # The same client_id raced in from a second connection (a participant's unique
+        # constraint, or the facilitator's partial unique index of migration 0007): the first
+        # one won, and this is its retry. Only reached without the write lock (begin_write).
         db.rollback()
         existing = _by_client_id(
             db, workshop_id=workshop.id, participant_id=author, client_id=client_id or ""
         )
         if existing is None:
             raise
+        if existing.stage_id != stage_id:
+            raise DomainError(
+                "invalid_payload", "That client_id was already used for another stage."
+            ) from None
         return existing, False
     return idea, True
 
