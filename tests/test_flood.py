@@ -33,8 +33,8 @@ pytestmark = pytest.mark.server
 TIMEOUT = 10.0
 FIGURES = Path("/work/brief/figures.md")
 PARTICIPANTS = 10
-FLOOD_WINDOWS = 4  # four one-second windows with the flood, four without, alternating
-CALL_INTERVAL = 0.2  # each participant votes five times a second: busy, within its limit
+FLOOD_WINDOWS = 5  # five one-second windows with the flood, five without, alternating
+CALL_INTERVAL = 0.4  # each participant votes about twice a second: a busy room, within limits
 FLOOD_RATE = 500
 
 
