@@ -24,6 +24,7 @@ from .. import plan as plan_module
 from ..activities import common, outcome, scoring
 from ..core.errors import DomainError
 from ..core.traits import ALIGNS
+from ..persistence.db import begin_write
 from ..persistence.models import Idea, Participant, PlanFile, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import (
     list_stages,
@@ -315,6 +316,9 @@ def stored_file(
         document = document_of(db, workshop=workshop, row=row)
         db.commit()  # end the read transaction before the render: nothing is held meanwhile
         content = _render(renderer, document)
+        # Storing it takes the write lock first (as every write does): SQLite's own busy
+        # wait would stall the event loop while another writer holds it.
+        begin_write(db)
         db.add(
             PlanFile(workshop_id=workshop.id, version=row.version, format=format, content=content)
         )
