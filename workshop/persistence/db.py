@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 BEGIN_OPTION = "workshop_sqlite_begin"
 """Execution option read by the SQLite "begin" listener: "IMMEDIATE" starts the transaction with
-`BEGIN IMMEDIATE` (see `begin_write`); absent, a plain deferred `BEGIN`."""
+`BEGIN IMMEDIATE`, failing at once if another connection writes (`begin_write` retries);
+"IMMEDIATE_WAIT" waits in SQLite's busy handler instead (the migrations); absent, a plain
+deferred `BEGIN`."""
 BUSY_TIMEOUT = 15.0
 """Seconds a statement (or `begin_write`) waits for another connection's lock before failing."""
 _BEGUN = "workshop_begun"  # connection.info: how the current transaction began
@@ -70,8 +72,12 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Connection) -> None:
-            immediate = connection.get_execution_options().get(BEGIN_OPTION) == "IMMEDIATE"
-            if immediate:
+            mode = connection.get_execution_options().get(BEGIN_OPTION)
+            immediate = mode in ("IMMEDIATE", "IMMEDIATE_WAIT")
+            if mode == "IMMEDIATE_WAIT":
+                # Wait in SQLite's busy handler (the migrations at start, before any loop).
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            elif immediate:
                 # Fail at once when another connection writes: begin_write waits itself, in
                 # short sleeps that let eventlet run other greenlets (SQLite's own busy wait
                 # would block the whole process, and sleeps up to 100 ms at a time).

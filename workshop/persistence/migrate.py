@@ -129,7 +129,7 @@ def _exclusive(connection: Connection) -> Iterator[None]:
             driver.execute(f"PRAGMA busy_timeout={max(timeout, _SQLITE_WAIT_MS)}")
             if driver.execute("PRAGMA foreign_keys").fetchone()[0]:
                 raise RuntimeError("Could not switch SQLite's foreign keys off to migrate.")
-            connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+            connection.execution_options(**{BEGIN_OPTION: "IMMEDIATE_WAIT"})
         with connection.begin():
             if sqlite and not driver.in_transaction:
                 # pysqlite's own transaction handling (an engine not made by make_engine)
