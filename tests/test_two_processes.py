@@ -77,7 +77,10 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoProcesses]:
     folder = fast_dir(tmp_path_factory, "two-processes")
     db_path = folder / "shared.sqlite3"
     env = {name: str(value) for name, value in LOOSE_LIMITS.items()}
-    servers = [LiveServer(db_path, env=env, log_path=folder / f"server{n}.log") for n in (1, 2)]
+    servers = [
+        LiveServer(db_path, env=env, log_path=folder / f"server{n}.log", tally_interval=1.0)
+        for n in (1, 2)
+    ]
     try:
         # Both at once (their migrations take turns on the write lock): half the wait.
         with ThreadPoolExecutor(2) as pool:
