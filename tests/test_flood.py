@@ -440,8 +440,13 @@ def test_a_flooding_client_is_throttled_within_a_second_and_nobody_else_is_dropp
 ) -> None:
     flooder = event_flood["flooder"]
     assert flooder["rate"] > 0.8 * FLOOD_RATE, flooder
-    assert flooder["first_refusal"] is not None and flooder["first_refusal"] < 1.0, flooder
-    assert flooder["acks"].get("rate_limited", 0) > flooder["acks"].get("ok", 0), flooder
+    assert flooder["first_refusal"] is not None, flooder
+    assert 0 <= flooder["first_refusal"] < 1.0, flooder
+    # What got through is the participant's budget: EVENT_BURST, then EVENT_RATE a second over
+    # the whole run (its bucket refills between flood windows too). Most of the rest was not
+    # even read: a refused connection's reader pauses (backpressure).
+    assert flooder["acks"].get("ok", 0) <= 40 + 20 * (2 * FLOOD_WINDOWS + 1), flooder
+    assert flooder["acks"].get("rate_limited", 0) > 0, flooder
     # Nobody else was disconnected or refused anything.
     assert all(peer.disconnects == 0 and peer.sio.connected for peer, _ in room.people)
     assert room.fac.sio.connected and room.fac.disconnects == 0

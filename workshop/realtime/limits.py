@@ -60,6 +60,34 @@ IDENTIFYING = {"join": "token", "facilitate": "key", "present": ("token", "key")
 """The events that bind a connection to a credential, and the payload keys that carry it."""
 
 
+class ByteBudget:
+    """Bytes a key may send: `rate` a second, `burst` at once. What was read is always spent
+    (down to -burst); `spend` says how long the sender should now wait (0 when within)."""
+
+    def __init__(self, rate: float, burst: float, max_keys: int = 100_000) -> None:
+        self.rate, self.burst, self.max_keys = rate, burst, max_keys
+        self._spent: dict[Hashable, tuple[float, float]] = {}
+
+    def spend(self, key: Hashable, size: int, now: float | None = None) -> float:
+        at = time.monotonic() if now is None else now
+        tokens, then = self._spent.get(key, (self.burst, at))
+        tokens = min(self.burst, tokens + max(0.0, at - then) * self.rate) - size
+        tokens = max(tokens, -self.burst)
+        if key not in self._spent and len(self._spent) >= self.max_keys:
+            self._spent.clear()  # only forgives
+        self._spent[key] = (tokens, at)
+        return 0.0 if tokens >= 0 else -tokens / self.rate
+
+    def forget(self, key: Hashable) -> None:
+        self._spent.pop(key, None)
+
+
+CONNECTION_BYTES = (64 * 1024, 512 * 1024)
+"""Bytes a second and at once one connection may send before its reader pauses."""
+ADDRESS_BYTES = (1024 * 1024, 8 * 1024 * 1024)
+"""The same for all the connections of one address (300 phones behind one NAT fit)."""
+
+
 class Limits:
     """One process's buckets: events per connection, joins per address, refusals per connection."""
 
@@ -75,8 +103,18 @@ class Limits:
         self.flood_after = FLOOD_FACTOR * self.events.burst
         self._refused: dict[Hashable, tuple[float, int]] = {}  # sid -> (window start, refusals)
         self._cooling: dict[str, float] = {}  # credential hash -> until (time.monotonic())
+        self.connection_bytes = ByteBudget(*CONNECTION_BYTES)
+        self.address_bytes = ByteBudget(*ADDRESS_BYTES)
         # Handlers run on several threads (or green threads); a bucket update must not interleave.
         self._lock = threading.Lock()
+
+    def spend_bytes(self, eio_sid: Hashable, address: Hashable, size: int) -> float:
+        """Count a message's bytes: seconds the connection's reader should now pause (0.0)."""
+        with self._lock:
+            return max(
+                self.connection_bytes.spend(eio_sid, size),
+                self.address_bytes.spend(address, size),
+            )
 
     def take_event(self, sid: Hashable, participant_id: int | None = None) -> float | None:
         """None when `sid` (and the participant it speaks for) may send an event now, else the
@@ -198,7 +236,12 @@ def charge_bad_token() -> None:
 
 def forget_connection() -> None:
     """Called when a connection closes."""
-    limits().forget(request.sid)  # type: ignore[attr-defined]
+    sid = request.sid  # type: ignore[attr-defined]
+    here = limits()
+    here.forget(sid)
+    eio_sid = socketio.server.manager.eio_sid_from_sid(sid, "/")
+    if eio_sid is not None:
+        here.connection_bytes.forget(eio_sid)
 
 
 # --------------------------------------------------------------------------- malformed packets
@@ -258,14 +301,18 @@ def guard(server: Server, app: Flask) -> None:
                     sio_packet.ACK, namespace=namespace or "/", id=ack_id, data=[answer]
                 ),
             )
-        # Refusals are answered inline in the connection's reader: let the others run between
-        # two of them, so a flooder's queued packets do not hold up everyone else's.
-        server.sleep(0)
+        # Refusals are answered inline in the connection's reader: it pauses before reading
+        # the next frame (backpressure: a flooder's frames wait in its TCP buffers, unread).
+        _pause(server, refusal.retry_after)
         return None
 
     server._handle_event = on_event
 
     def on_message(eio_sid: str, data: Any) -> Any:
+        # Every message's bytes count, before it is decoded; over the budget the connection's
+        # reader pauses after this message, so what it sends next is not even read for a while.
+        environ = server.environ.get(eio_sid) or {}
+        pause = limits(app).spend_bytes(eio_sid, address_of(environ), len(data or b""))
         try:
             return original(eio_sid, data)
         except Exception as exc:
@@ -280,10 +327,25 @@ def guard(server: Server, app: Flask) -> None:
             elif here.refused(sid):
                 here.forget(sid)
                 server.eio.disconnect(eio_sid)
+            else:
+                pause = max(pause, wait)
             return None
+        finally:
+            if pause > 0:
+                _pause(server, pause)
 
     on_message.guarded = True  # type: ignore[attr-defined]
     handlers["message"] = on_message
+
+
+def _pause(server: Server, seconds: float) -> None:
+    """Let the connection whose reader runs this wait (at most 2 s; other connections run
+    meanwhile). Only under eventlet/gevent, where each connection has its own green reader;
+    elsewhere (the test client, threading) just yield."""
+    if server.async_mode in ("eventlet", "gevent", "gevent_uwsgi"):
+        server.sleep(min(seconds, 2.0))
+    else:
+        server.sleep(0)
 
 
 def init_app(app: Flask) -> None:
