@@ -82,10 +82,12 @@ class ByteBudget:
         self._spent.pop(key, None)
 
 
-CONNECTION_BYTES = (64 * 1024, 512 * 1024)
-"""Bytes a second and at once one connection may send before its reader pauses."""
-ADDRESS_BYTES = (1024 * 1024, 8 * 1024 * 1024)
-"""The same for all the connections of one address (300 phones behind one NAT fit)."""
+CONNECTION_BYTES = (32 * 1024, 256 * 1024)
+"""Bytes a second and at once one connection may send before its reader pauses (a phone
+sends a few hundred bytes an event; the largest real console events are a few KB)."""
+ADDRESS_BYTES = (128 * 1024, 512 * 1024)
+"""The same for all the connections of one address (300 phones behind one NAT send ~30 KB/s).
+Reading costs: eventlet unmasks websocket frames in Python (~0.4 ms per KB)."""
 
 
 class Limits:
