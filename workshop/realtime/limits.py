@@ -207,7 +207,11 @@ def check_cooling(here: Limits, data: list[Any]) -> RateLimited | None:
     for key in (keys,) if isinstance(keys, str) else keys:
         secret = raw.get(key)
         if isinstance(secret, str) and secret:
-            wait = here.cooling(hash_secret(secret))
+            try:
+                hashed = hash_secret(secret)
+            except UnicodeEncodeError:  # a lone surrogate: no credential; the handler refuses it
+                return None
+            wait = here.cooling(hashed)
             if wait is not None:
                 return RateLimited(
                     round(wait, 3), "This connection was closed for flooding; wait and retry."
@@ -341,11 +345,11 @@ def guard(server: Server, app: Flask) -> None:
 
 
 def _pause(server: Server, seconds: float) -> None:
-    """Let the connection whose reader runs this wait (at most 2 s; other connections run
+    """Let the connection whose reader runs this wait (at most 1 s; other connections run
     meanwhile). Only under eventlet/gevent, where each connection has its own green reader;
     elsewhere (the test client, threading) just yield."""
     if server.async_mode in ("eventlet", "gevent", "gevent_uwsgi"):
-        server.sleep(min(seconds, 2.0))
+        server.sleep(min(seconds, 1.0))
     else:
         server.sleep(0)
 
