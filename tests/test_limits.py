@@ -153,7 +153,7 @@ def test_nonsense_settings_are_refused(rate: float, burst: float, max_keys: int)
 
 
 def test_300_phones_behind_one_nat_join_within_a_minute_at_the_default_join_limit() -> None:
-    """JOIN_RATE 5 / JOIN_BURST 60: 300 joins spread evenly over 60 s all pass."""
+    """JOIN_RATE 5 / JOIN_BURST 300: 300 joins spread evenly over 60 s all pass."""
     buckets = Buckets(rate=5, burst=60)
     assert all(buckets.take("nat", now=i * 60 / 300) for i in range(300))
 
@@ -299,11 +299,14 @@ def test_wrong_tokens_are_limited_per_address(strict_room: Room) -> None:
     for n in range(3):
         bad = ack(strict_room.connect(), "join", {"code": strict_room.code, "token": f"bad{n}"})
         assert bad["error"]["code"] == "invalid_token"
+    refused = ack(strict_room.connect(), "join", {"code": strict_room.code, "token": "bad"})
+    assert refused["error"]["code"] == "rate_limited"
+    assert refused["error"]["retry_after"] > 0
+    # A good token behind the same address (a phone on the room's NAT) still resumes.
     with statements(strict_room.app) as seen:
-        refused = ack(strict_room.connect(), "join", {"code": strict_room.code, "token": "bad"})
         good = ack(strict_room.connect(), "join", {"code": strict_room.code, "token": first.token})
-    assert refused["error"]["code"] == good["error"]["code"] == "rate_limited"
-    assert seen == []
+    assert good["ok"] is True, good
+    assert not any(statement.lstrip().upper().startswith("BEGIN IMMEDIATE") for statement in seen)
 
 
 def test_present_takes_the_projector_token_or_the_facilitator_key(room: Room) -> None:

@@ -56,7 +56,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "EVENT_RATE": _float("EVENT_RATE", 20.0),
         "EVENT_BURST": _float("EVENT_BURST", 40.0),
         "JOIN_RATE": _float("JOIN_RATE", 5.0),
-        "JOIN_BURST": _float("JOIN_BURST", 60.0),
+        "JOIN_BURST": _float("JOIN_BURST", 300.0),
         "CREATE_RATE": _float("CREATE_RATE", 0.2),
         "CREATE_BURST": _float("CREATE_BURST", 10.0),
         # The participant cap a new workshop gets unless its creator asks for another.

@@ -228,7 +228,9 @@ def on_join(payload: JoinPayload, _: None) -> Ack:
         joined = workshops.join(db, code=payload.code, name=payload.name, token=payload.token)
     except DomainError as exc:
         if payload.token is not None and exc.code in ("invalid_token", "participant_removed"):
-            limits.charge_bad_token()
+            refusal = limits.bad_token()
+            if refusal is not None:
+                raise refusal from None
         raise
     workshop, participant = joined.workshop, joined.participant
     assert participant.id is not None

@@ -12,10 +12,10 @@
   (JOIN_RATE / JOIN_BURST; the address is REMOTE_ADDR, which ProxyFix sets from
   X-Forwarded-For when FORWARDED_HOPS > 0): 300 phones behind one NAT join within a minute.
   A `join` with a token that fails (unknown, removed) is charged to a second bucket of the
-  address with the same rate and burst; while that one is empty, the address's joins with a
-  token are refused before any database work (guessing tokens costs the server nothing).
-  Resuming with a good token is never charged: a room that reconnects at once after a
-  restart is not throttled.
+  address with the same rate and burst; while that one is empty, a wrong token is answered
+  `rate_limited` instead of `invalid_token`. A token is always looked up (one indexed read, no
+  write lock), so a good one resumes whatever a neighbour behind the same NAT is sending: a
+  room that reconnects at once after a Wi-Fi blip or a restart is never throttled for it.
 - A connection that keeps sending after it was throttled (FLOOD_FACTOR times its burst refused
   within FLOOD_WINDOW seconds: 400 refusals in 10 s by default, which no client that reads its
   acks ever reaches) is closed, so a runaway client stops costing the server at once; for
@@ -221,13 +221,11 @@ def check_cooling(here: Limits, data: list[Any]) -> RateLimited | None:
 
 def check_join(here: Limits, environ: Mapping[str, Any], data: list[Any]) -> RateLimited | None:
     """A `join` packet's per-address limit: a new participant takes a token from its address's
-    bucket; a join with a token is refused while the address's wrong tokens are over."""
+    bucket. A join with a token passes: the token is checked (`bad_token`) so that a good one
+    is never refused for what others on the same address send."""
     raw = data[1] if len(data) > 1 else None
     address = address_of(environ)
     if isinstance(raw, dict) and raw.get("token"):
-        wait = here.token_joins_blocked(address)
-        if wait is not None:
-            return RateLimited(wait, "Too many wrong tokens from this address; try again shortly.")
         return None
     wait = here.take_join(address)
     if wait is not None:
@@ -235,9 +233,15 @@ def check_join(here: Limits, environ: Mapping[str, Any], data: list[Any]) -> Rat
     return None
 
 
-def charge_bad_token() -> None:
-    """A join with a token from this connection's address failed (unknown or removed)."""
-    limits().charge_bad_token(address_of(request.environ))
+def bad_token() -> RateLimited | None:
+    """A join with a token from this connection's address failed (unknown or removed): charge
+    it to the address, and while the address's wrong tokens are over, the refusal to give."""
+    here, address = limits(), address_of(request.environ)
+    wait = here.token_joins_blocked(address)
+    here.charge_bad_token(address)
+    if wait is None:
+        return None
+    return RateLimited(wait, "Too many wrong tokens from this address; try again shortly.")
 
 
 def forget_connection() -> None:
