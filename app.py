@@ -259,8 +259,12 @@ def main() -> None:
 
     app.extensions[EXTENSION] = render_in_child_process
     host, port = app.config["HOST"], app.config["PORT"]
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    log.info("Strategy Workshop at http://%s:%s/", shown, port)
+    from workshop.web.hosts import public_base_url
+
+    with app.app_context():
+        # The address join links and QR codes carry (PUBLIC_URL, else the listening address;
+        # for 0.0.0.0 this machine's LAN address), so the line says what phones will open.
+        log.info("Strategy Workshop at %s", public_base_url())
     install_drain(app)
     watch = StallWatch() if os.environ.get("WORKSHOP_STALL_WATCH") == "1" else None
     if watch is not None:
@@ -277,6 +281,9 @@ def main() -> None:
             watch.samples,
         )
     log.info("stopped")
+    logging.shutdown()
+    # The drain's give-up timer must not keep a stopped server alive for DRAIN_SECONDS.
+    os._exit(0)
 
 
 if __name__ == "__main__":
