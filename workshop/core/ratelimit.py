@@ -31,7 +31,7 @@ class Buckets:
             raise ValueError("rate must be > 0 and burst >= 1")
         if max_keys < 1:
             raise ValueError("max_keys must be >= 1")
-        self.rate = float(rate)
+        self.refill = float(rate)
         self.burst = float(burst)
         self.max_keys = max_keys
         self.debt = debt
@@ -48,7 +48,7 @@ class Buckets:
             return self.burst
         tokens, then = entry
         # A clock that went backwards (or an out-of-order `now`) refills nothing.
-        return min(self.burst, tokens + max(0.0, now - then) * self.rate)
+        return min(self.burst, tokens + max(0.0, now - then) * self.refill)
 
     def take(self, key: Hashable, now: float | None = None) -> bool:
         """Take one token from `key`'s bucket: True when allowed, False when it is empty."""
@@ -72,7 +72,7 @@ class Buckets:
         if missing <= 0:
             return 0.0
         # Rounded up to the millisecond so that waiting exactly this long always suffices.
-        return math.ceil(missing / self.rate * 1000) / 1000
+        return math.ceil(missing / self.refill * 1000) / 1000
 
     def forget(self, key: Hashable) -> None:
         """Drop `key`'s bucket (a connection that closed)."""

@@ -65,18 +65,18 @@ class ByteBudget:
     (down to -burst); `spend` says how long the sender should now wait (0 when within)."""
 
     def __init__(self, rate: float, burst: float, max_keys: int = 100_000) -> None:
-        self.rate, self.burst, self.max_keys = rate, burst, max_keys
+        self.refill, self.burst, self.max_keys = rate, burst, max_keys
         self._spent: dict[Hashable, tuple[float, float]] = {}
 
     def spend(self, key: Hashable, size: int, now: float | None = None) -> float:
         at = time.monotonic() if now is None else now
         tokens, then = self._spent.get(key, (self.burst, at))
-        tokens = min(self.burst, tokens + max(0.0, at - then) * self.rate) - size
+        tokens = min(self.burst, tokens + max(0.0, at - then) * self.refill) - size
         tokens = max(tokens, -self.burst)
         if key not in self._spent and len(self._spent) >= self.max_keys:
             self._spent.clear()  # only forgives
         self._spent[key] = (tokens, at)
-        return 0.0 if tokens >= 0 else -tokens / self.rate
+        return 0.0 if tokens >= 0 else -tokens / self.refill
 
     def forget(self, key: Hashable) -> None:
         self._spent.pop(key, None)
