@@ -13,6 +13,7 @@ from playwright.sync_api import Browser
 
 from tests import figures
 from tests.chromium import launched
+from tests.devices import Devices
 from tests.factories import Room
 from workshop import create_app
 
@@ -82,3 +83,19 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section(figures.SECTION)
         for line in figures.lines():
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def devices(request: pytest.FixtureRequest, browser: Browser, tmp_path: Path) -> Iterator[Devices]:
+    """Separate browser devices for one test; a failing test leaves their screenshots."""
+    failed_before = request.session.testsfailed
+    opened = Devices(browser)
+    yield opened
+    try:
+        if request.session.testsfailed > failed_before:
+            for i, context in enumerate(opened.contexts):
+                for page in context.pages:
+                    page.screenshot(path=str(tmp_path / f"screen-{i}.png"), timeout=5000)
+            print(f"screenshots: {tmp_path}")
+    finally:
+        opened.close()

@@ -196,12 +196,21 @@ class LiveServer:
                 self.kill()
 
 
-def http(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
-    """A JSON request, with the facilitator key as a Bearer token when given."""
+def http(
+    url: str,
+    method: str = "GET",
+    body: Any = None,
+    key: str | None = None,
+    *,
+    timeout: float = 60,
+) -> Any:
+    """A request with a JSON body, and the facilitator key (or another secret) as a Bearer
+    token when given: the decoded JSON answer, or the raw bytes of any other (a plan file)."""
     headers = {"Content-Type": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        raw: bytes = response.read()
+        return json.loads(raw) if response.headers.get_content_type().endswith("json") else raw

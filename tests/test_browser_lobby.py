@@ -9,14 +9,14 @@ import json
 import re
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import ViewportSize, expect
 
 from tests import screens
 from tests.chromium import skip_module_without_chromium
+from tests.devices import Devices
 from tests.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -35,46 +35,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Playwright's sync API must not run in an eventlet-patched process: the server is separate.
     with LiveServer(tmp_path_factory.mktemp("lobby") / "lobby.sqlite3") as live:
         yield live
-
-
-class Devices:
-    """Browser contexts, each a separate device; every page's errors kept."""
-
-    def __init__(self, browser: Browser) -> None:
-        self.browser = browser
-        self.contexts: list[BrowserContext] = []
-        self.errors: list[str] = []
-
-    def open(self, name: str, viewport: ViewportSize, *, phone: bool = False) -> Page:
-        context = self.browser.new_context(
-            viewport=viewport,
-            is_mobile=phone,
-            has_touch=phone,
-            device_scale_factor=2 if phone else 1,
-        )
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: self.errors.append(f"{name}: {exc}"))
-        return page
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
-@pytest.fixture
-def devices(request: pytest.FixtureRequest, browser: Browser, tmp_path: Path) -> Iterator[Devices]:
-    failed_before = request.session.testsfailed
-    opened = Devices(browser)
-    yield opened
-    try:
-        if request.session.testsfailed > failed_before:
-            for i, context in enumerate(opened.contexts):
-                for page in context.pages:
-                    page.screenshot(path=str(tmp_path / f"screen-{i}.png"), timeout=5000)
-            print(f"screenshots: {tmp_path}")
-    finally:
-        opened.close()
 
 
 def snapshot(server: LiveServer, workshop_id: str, key: str) -> Any:

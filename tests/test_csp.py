@@ -6,11 +6,8 @@ normal use."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import socketio
@@ -20,7 +17,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from tests.chromium import skip_module_without_chromium
 from tests.factories import Room, ok
-from tests.server import LiveServer
+from tests.server import LiveServer, http
 from workshop import create_app
 
 PUBLIC = "https://workshop.example.org"
@@ -230,16 +227,6 @@ browser_only = pytest.mark.browser
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with LiveServer(tmp_path_factory.mktemp("csp") / "csp.sqlite3") as live:
         yield live
-
-
-def http(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
-    headers = {"Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 class Watched:

@@ -27,7 +27,7 @@ import pytest
 import socketio
 import websocket
 
-from tests.server import REPO_ROOT, LiveServer
+from tests.server import REPO_ROOT, LiveServer, http
 from workshop.config import from_environment
 
 pytestmark = pytest.mark.server
@@ -54,13 +54,7 @@ def p95(samples: list[float]) -> float:
 
 
 def http_json(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
-    headers = {"Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-        return json.loads(response.read())
+    return http(url, method, body, key, timeout=TIMEOUT)
 
 
 class Peer:

@@ -35,7 +35,6 @@ import json
 import re
 import time
 import unicodedata
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -51,7 +50,7 @@ from playwright.sync_api import Browser, BrowserContext, Dialog, Page
 from pypdf import PdfReader
 
 from tests.chromium import skip_module_without_chromium
-from tests.server import LiveServer
+from tests.server import LiveServer, http
 
 pytestmark = pytest.mark.browser
 
@@ -238,17 +237,6 @@ def shown(text: str, keep: Callable[[str], str] = str) -> set[tuple[str, int]]:
 
 
 # --------------------------------------------------------------------------- the workshops
-
-
-def http(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
-    headers = {"Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=60) as response:
-        raw: bytes = response.read()
-        return json.loads(raw) if response.headers.get_content_type().endswith("json") else raw
 
 
 @dataclass
