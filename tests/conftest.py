@@ -12,24 +12,16 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from playwright.sync_api import Browser
 
 from tests import figures
+from tests.apps import make_app
 from tests.chromium import launched
 from tests.devices import Devices
 from tests.factories import Room
-from workshop import create_app
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """A fresh app with its own database file; tallies flush quickly."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite3'}",
-            "SECRET_KEY": "test-secret",
-            "TALLY_INTERVAL": 0.05,
-            "PUBLIC_URL": "",
-        }
-    )
+    app = make_app(tmp_path / "test.sqlite3")
     yield app
     app.extensions["workshop_db"].dispose()
 

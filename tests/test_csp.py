@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
+from tests import apps
 from tests.chromium import skip_module_without_chromium
 from tests.factories import Room, ok
 from tests.server import LiveServer, http
@@ -152,15 +153,7 @@ def test_every_page_has_a_tight_policy(
 
 @pytest.fixture
 def public_app(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'public.sqlite3'}",
-            "SECRET_KEY": "test-secret",
-            "TALLY_INTERVAL": 0.05,
-            "PUBLIC_URL": PUBLIC + "/",
-        }
-    )
+    app = apps.make_app(tmp_path / "public.sqlite3", PUBLIC_URL=PUBLIC + "/")
     yield app
     app.extensions["workshop_db"].dispose()
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests import apps
 from tests.factories import Room
-from workshop import create_app
 from workshop.web import hosts
 
 EVIL = ["evil.example", "evil.example:5000", "127.0.0.1.evil.example", "localhost.evil", "[::2]"]
@@ -30,16 +30,7 @@ MALFORMED = [
 
 
 def make_app(tmp_path: Path, **config: Any) -> Flask:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'hosts.sqlite3'}",
-            "SECRET_KEY": "test-secret",
-            "PUBLIC_URL": "",
-            **config,
-        }
-    )
+    return apps.make_app(tmp_path / "hosts.sqlite3", **config)
 
 
 @pytest.fixture

@@ -16,23 +16,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests import apps
 from tests.server import LiveServer
-from workshop import create_app
 
 LIMIT = 262144
 
 
 def make_app(tmp_path: Path, **config: Any) -> Flask:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'limits.sqlite3'}",
-            "SECRET_KEY": "test-secret",
-            "PUBLIC_URL": "",
-            **config,
-        }
-    )
+    return apps.make_app(tmp_path / "limits.sqlite3", **config)
 
 
 def workshop_count(app: Flask) -> int:

@@ -13,8 +13,9 @@ from flask import Flask
 from pydantic import BaseModel
 from sqlalchemy import event
 
+from tests import apps
 from tests.factories import Room, ack
-from workshop import activities, create_app
+from workshop import activities
 from workshop.core import payloads
 from workshop.core.ratelimit import Buckets, RateLimited
 
@@ -214,17 +215,12 @@ def test_the_wrong_role_is_refused_before_its_payload_is_read(app: Flask, room: 
 @pytest.fixture
 def strict(tmp_path: Path) -> Iterator[Flask]:
     """An app with tight limits, so a test reaches them with a few events."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'strict.sqlite3'}",
-            "SECRET_KEY": "test-secret",
-            "PUBLIC_URL": "",
-            "EVENT_RATE": 2.0,
-            "EVENT_BURST": 5.0,
-            "JOIN_RATE": 0.5,
-            "JOIN_BURST": 3.0,
-        }
+    app = apps.make_app(
+        tmp_path / "strict.sqlite3",
+        EVENT_RATE=2.0,
+        EVENT_BURST=5.0,
+        JOIN_RATE=0.5,
+        JOIN_BURST=3.0,
     )
     yield app
     app.extensions["workshop_db"].dispose()
