@@ -43,11 +43,26 @@ STAGE_KEY = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 FIELDS_BY_LEVEL: dict[str, tuple[str, ...]] = {
     "goals": ("text", "metrics"),
-    "programs": ("text", "owner", "outcome", "metrics"),
-    "projects": ("text", "owner", "deliverables", "due", "approach"),
+    "programs": ("text", "owner", "outcome", "metrics", "budget", "start", "end"),
+    "projects": (
+        "text",
+        "owner",
+        "sponsor",
+        "deliverables",
+        "start",
+        "due",
+        "approach",
+        "budget",
+    ),
     "actions": ("text", "owner", "due"),
 }
-"""The fields `item:update` accepts per level; every other level has only `text`."""
+"""The fields `item:update` accepts per level; every other level has only `text`. A
+program's charter: manager (`owner`), outcome, metrics, budget or funding envelope, and its
+duration (`start`, `end`); a project's: owner, sponsor, deliverables, start, completion date
+(`due`), approach and budget."""
+
+BUDGET_MAX = 80
+"""A budget is text ("EUR 2.5 million over 5 years", "$40,000"), at most this long."""
 
 METRIC_KEYS: tuple[str, ...] = ("metric", "baseline", "target", "due")
 
@@ -188,12 +203,14 @@ def check_fields(level: str, fields: Mapping[str, Any], *, text_limit: int) -> d
             )
         if name == "text":
             cleaned[name] = _text(value, "text", text_limit)
-        elif name in ("owner",):
+        elif name in ("owner", "sponsor"):
             cleaned[name] = _text(value, name, SHORT_FIELD_MAX)
+        elif name == "budget":
+            cleaned[name] = _text(value, name, BUDGET_MAX)
         elif name == "outcome":
             cleaned[name] = _text(value, name, FIELD_TEXT_MAX)
-        elif name == "due":
-            cleaned[name] = check_date(value, "due")
+        elif name in ("due", "start", "end"):
+            cleaned[name] = check_date(value, name)
         elif name == "approach":
             if value is not None and value not in APPROACHES:
                 raise DomainError(

@@ -142,6 +142,8 @@ class PublishPlanPayload(Payload):
 
     based_on: Annotated[int, Field(ge=-(2**62), le=2**62)]
     note: Annotated[str, StringConstraints(max_length=400)] | None = None
+    review_cadence: Annotated[str, StringConstraints(max_length=16)] | None = None
+    """How often the plan is reviewed from now on (checked by `plan.review`)."""
 
 
 P = TypeVar("P", bound=Payload)

@@ -48,6 +48,8 @@ class Workshop(SQLModel, table=True):
     projector_token: str = Field(default_factory=new_secret, max_length=64)
     join_locked: bool = False
     max_participants: int = 2000
+    # How often the plan is reviewed (plan.document.REVIEW_CADENCES), for its governance.
+    review_cadence: str = Field(default="quarterly", max_length=16)
 
 
 class Stage(SQLModel, table=True):

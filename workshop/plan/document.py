@@ -18,6 +18,15 @@ from ..core import levels
 SCHEMA_VERSION = 1
 """The version of the JSON plan format (docs/plan-format.md); bumped on a breaking change."""
 
+REVIEW_CADENCES: dict[str, int] = {
+    "monthly": 1,
+    "quarterly": 3,
+    "half-yearly": 6,
+    "yearly": 12,
+}
+"""How often a plan can be reviewed, and the months between two reviews."""
+DEFAULT_CADENCE = "quarterly"
+
 
 UNSCORED = "score"
 """The score label of a stage no step scored (its items keep the order they were written)."""
@@ -42,6 +51,18 @@ class PlanItem:
     consensus: float | None = None
     contested: bool = False
     also_said: tuple[str, ...] = ()
+    tie_break: bool = False
+    """Selected only by a tie-break (it tied with an item left out at the selection's cut):
+    the plan flags it as a gap, so the facilitator can confirm it in the review."""
+    dropped: bool = False
+    """Removed from the plan in a review (still `selected`, as decided in the room): no
+    section lists it but the appendix, which says "removed in review"; a later review can
+    restore it."""
+
+    @property
+    def in_plan(self) -> bool:
+        """Selected in the workshop and not dropped in a review."""
+        return self.selected and not self.dropped
 
     @property
     def wording(self) -> str:
@@ -56,6 +77,19 @@ class GapLine:
     kind: str
     item: str
     id: int = 0
+    detail: str | None = None
+    """What exactly is wrong when the kind alone does not say ("Completion date 2035-03-01
+    is after the horizon ends (2031)"); None otherwise."""
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """One published version, for the plan's governance section."""
+
+    version: int
+    published_at: str
+    """ISO 8601 with the UTC offset, to the second: "2026-12-01T16:30:00+00:00"."""
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,8 +118,14 @@ class StageOutcome:
 
     @property
     def selected(self) -> list[PlanItem]:
-        """The items chosen for the plan, best first."""
-        return [item for item in self.items if item.selected]
+        """The items in the plan, best first: selected in the workshop and not dropped in a
+        review."""
+        return [item for item in self.items if item.in_plan]
+
+    @property
+    def dropped(self) -> list[PlanItem]:
+        """The selected items a review removed from the plan, best first."""
+        return [item for item in self.items if item.selected and item.dropped]
 
     @property
     def runners_up(self) -> list[PlanItem]:
@@ -122,6 +162,13 @@ class PlanDocument:
     figure (the plan says so wherever it counts people)."""
     note: str | None = None
     """What the facilitator changed in this version (a review's note)."""
+    published_at: str = ""
+    """When this version was published (ISO 8601 with the UTC offset); a draft: when it was
+    taken. Plans stored before this key read as their finish time."""
+    review_cadence: str = "quarterly"
+    """How often the plan is reviewed (`REVIEW_CADENCES`), for the governance section."""
+    history: tuple[VersionEntry, ...] = ()
+    """Every version published up to and including this one, oldest first."""
     unchosen: frozenset[str] = field(default=frozenset(), compare=False)
     """Score labels whose 0 means nobody chose the item ("dots", "points"): there the appendix
     says "not chosen" rather than a consensus of 0. Words for the renderers, given by the app
@@ -188,6 +235,8 @@ def _item(data: Mapping[str, Any]) -> PlanItem:
         consensus=data.get("consensus"),
         contested=bool(data.get("contested", False)),
         also_said=tuple(str(text) for text in data.get("also_said") or ()),
+        tie_break=bool(data.get("tie_break", False)),
+        dropped=bool(data.get("dropped", False)),
     )
 
 
@@ -219,7 +268,7 @@ def from_dict(data: Mapping[str, Any]) -> PlanDocument:
         participants=int(data["participants"]),
         stages=tuple(_stage(stage) for stage in data.get("stages") or ()),
         gaps=tuple(
-            GapLine(str(g["kind"]), str(g["item"]), int(g.get("id", 0)))
+            GapLine(str(g["kind"]), str(g["item"]), int(g.get("id", 0)), g.get("detail"))
             for g in data.get("gaps") or ()
         ),
         aligned=bool(data.get("aligned", False)),
@@ -232,7 +281,22 @@ def from_dict(data: Mapping[str, Any]) -> PlanDocument:
         contributions=int(data.get("contributions", 0)),
         removed=int(data.get("removed", 0)),
         note=data.get("note"),
+        published_at=str(data.get("published_at") or _iso_minute(finished_at)),
+        review_cadence=str(data.get("review_cadence") or DEFAULT_CADENCE),
+        history=tuple(
+            VersionEntry(int(v["version"]), str(v["published_at"]), v.get("note"))
+            for v in data.get("history") or ()
+        ),
     )
+
+
+def _iso_minute(finished_at: str) -> str:
+    """ "2026-12-01 16:30 UTC" as ISO 8601: "2026-12-01T16:30:00+00:00"."""
+    try:
+        moment = datetime.strptime(finished_at, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    except ValueError:
+        return finished_at
+    return moment.isoformat()
 
 
 GAP_KINDS = (
@@ -274,10 +338,12 @@ def assemble_plan(
     version: int = 1,
     draft: bool = False,
     removed: int = 0,
+    review_cadence: str = DEFAULT_CADENCE,
 ) -> PlanDocument:
     """Put the plan together. The timestamp is fixed to the minute here so renders are
     reproducible, and the gaps are found from the selected items and their links."""
-    moment = finished_at.astimezone(UTC)
+    moment = finished_at.astimezone(UTC).replace(second=0, microsecond=0)
+    published_at = moment.isoformat()
     return PlanDocument(
         title=title,
         organization=organization,
@@ -294,6 +360,9 @@ def assemble_plan(
         facilitator=facilitator,
         contributions=contributions,
         removed=removed,
+        published_at=published_at,
+        review_cadence=review_cadence,
+        history=() if draft else (VersionEntry(version, published_at, None),),
     )
 
 
@@ -313,11 +382,21 @@ def with_gaps(plan: PlanDocument) -> PlanDocument:
 
 GAP_LABELS = {
     "unserved_goal": "Goal that nothing serves",
+    "goal_without_metric": "Goal without a success metric",
     "unaligned_program": "Program that serves no goal",
+    "program_without_manager": "Program without a manager",
+    "program_without_metric": "Program without a success metric",
     "unaligned_project": "Project that serves no goal",
     "project_without_owner": "Project without an owner",
     "project_without_due": "Project without a completion date",
+    "action_without_owner": "Action without an owner",
+    "action_without_due": "Action without a date",
+    "action_without_project": "Action that serves no project",
+    "date_outside_horizon": "Date outside the plan's horizon",
+    "date_in_past": "Date already past",
+    "tie_break_selection": "Selected by a tie-break",
 }
+"""Every kind of gap, in the order the Gaps section lists them, with its label."""
 
 FIELD_LABELS = {
     "owner": "Owner",

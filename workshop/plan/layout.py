@@ -12,7 +12,7 @@ with its gaps, action plan, appendix.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .document import (
     GAP_LABELS,
@@ -87,10 +87,11 @@ class Statement(Block):
 
 @dataclass(frozen=True)
 class Entry:
-    """One list entry with the facts listed under it."""
+    """One list entry with the facts listed under it, and its gap flags."""
 
     text: str
     details: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,10 @@ class Table(Block):
     numeric: tuple[bool, ...]
     marked: tuple[bool, ...] = ()
     widths: tuple[float, ...] = ()
+    flags: tuple[tuple[str, ...], ...] = ()
+    """Per row, the gap flags of the item it shows (empty tuples, or () for none at all)."""
+    nowrap: tuple[bool, ...] = ()
+    """Per column, whether its cells must never wrap (dates, numbers, short codes)."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,75 @@ class PageBreak(Block):
     """Start a new page (print formats); ignored where pages do not exist."""
 
     kind: ClassVar[str] = "pagebreak"
+
+
+# ---- blocks of the board's document (issue 16). `flags` everywhere are the labels of the gaps
+# of that item or row (GAP_LABELS values, with their detail), shown next to it ("⚠ Project
+# without an owner"); empty when nothing is wrong.
+
+
+@dataclass(frozen=True)
+class GoalSummary:
+    """One goal on the strategy page: its wording, its headline metric in words ("Jobs
+    created from 120 to 400 by 2029-12-31") or None, what serves it (program and project
+    wordings, at most a few, the rest as "and 3 more"), and its gap flags."""
+
+    text: str
+    metric: str | None
+    serving: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StrategyPage(Block):
+    """Strategy on a page, right after the cover: one page in PDF and DOCX, one screen in
+    HTML. Renderers start it on a new page and end the page after it; the layout keeps it
+    short enough to fit (wordings are whole, lists capped)."""
+
+    kind: ClassVar[str] = "strategy"
+    vision: str | None
+    mission: str | None
+    values: tuple[str, ...]
+    goals: tuple[GoalSummary, ...]
+    gap_count: int
+    top_gaps: tuple[str, ...]
+    """The most important gaps in words ("Goal that nothing serves: Grow exports"), at most 3."""
+    first_actions: tuple[tuple[str, str, str], ...]
+    """(what, owner, due) of the first five actions; owner/due say "not named yet"/"no date"."""
+    note: str | None = None
+    """A muted line when the agenda produced none of this (custom stages only)."""
+
+
+@dataclass(frozen=True)
+class Facts(Block):
+    """A charter or any labelled record: a caption ("Program charter"), the item's wording
+    as its title, (label, value) rows, and the item's gap flags. Kept whole on one page."""
+
+    kind: ClassVar[str] = "facts"
+    caption: str
+    title: str
+    rows: tuple[tuple[str, str], ...]
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoadmapBlock(Block):
+    """The roadmap by year (`roadmap.RoadmapChart`): HTML draws it as SVG and the PDF as
+    vector shapes (both from `roadmap.roadmap_geometry`); DOCX and Markdown show
+    `chart.table()`; every format lists `chart.unscheduled` under it as "Not scheduled yet"."""
+
+    kind: ClassVar[str] = "roadmap"
+    chart: Any
+
+
+@dataclass(frozen=True)
+class MapBlock(Block):
+    """The alignment map (`mapgeom.AlignmentMap`): HTML and PDF draw each part with
+    `mapgeom.part_geometry` (a part is kept whole on a page; the PDF starts a part where it
+    fits); DOCX and Markdown show `map.outline()`."""
+
+    kind: ClassVar[str] = "map"
+    map: Any
 
 
 def title_line(plan: PlanDocument) -> str:

@@ -40,6 +40,9 @@ class Renderer:
     """Shown in the browser (the HTML page) rather than downloaded."""
     heavy: bool = False
     """Takes long enough (hundreds of milliseconds) to render off the event loop."""
+    download_name: str = "strategic-plan"
+    """What the download's file name starts with: strategic-plan-acme-2030-v2.pdf,
+    ideas-acme-2030.csv."""
 
     @property
     def extension(self) -> str:
@@ -61,7 +64,13 @@ RENDERERS: dict[str, Renderer] = {
             heavy=True,
         ),
         Renderer("json", "plan.json", "application/json", plan_json.render_json),
-        Renderer("csv", "ideas.csv", "text/csv; charset=utf-8", ideas_csv.render_csv),
+        Renderer(
+            "csv",
+            "ideas.csv",
+            "text/csv; charset=utf-8",
+            ideas_csv.render_csv,
+            download_name="ideas",
+        ),
     )
 }
 """Every plan format by name; "csv" is the ideas table, `ideas.csv`."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..core import levels
 from ..core.errors import DomainError
 from ..core.rules import IDEA_MAX_LENGTH
-from .document import PlanDocument, StageOutcome, with_gaps
+from .document import REVIEW_CADENCES, PlanDocument, StageOutcome, VersionEntry, with_gaps
 
 NAME_MAX = 80
 NOTE_MAX = 400
@@ -46,6 +47,8 @@ def apply_review(
     items: Sequence[Mapping[str, Any]],
     facilitator: str | Unset | None = UNSET,
     note: str | None = None,
+    review_cadence: str | None = None,
+    published_at: datetime | None = None,
 ) -> PlanDocument:
     """The next version: `items` are `{"id": <selected item>, "fields": {...}}`; a field set
     to None (or an empty list) is cleared. Raises `no_changes` when nothing would change."""
@@ -90,9 +93,25 @@ def apply_review(
         if isinstance(facilitator, Unset)
         else _short(facilitator, "facilitator", NAME_MAX)
     )
-    next_plan = with_gaps(replace(plan, stages=tuple(stages), facilitator=name))
+    cadence = plan.review_cadence if review_cadence is None else review_cadence
+    if cadence not in REVIEW_CADENCES:
+        raise DomainError(
+            "invalid_payload", f"review_cadence is one of {', '.join(REVIEW_CADENCES)}."
+        )
+    next_plan = with_gaps(
+        replace(plan, stages=tuple(stages), facilitator=name, review_cadence=cadence)
+    )
     if next_plan == plan:
         raise DomainError("no_changes", "Nothing in the plan would change: no version published.")
+    moment = (published_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    version = plan.version + 1
+    cleaned_note = _short(note, "note", NOTE_MAX)
+    history = plan.history or (VersionEntry(plan.version, plan.published_at, plan.note),)
     return replace(
-        next_plan, version=plan.version + 1, draft=False, note=_short(note, "note", NOTE_MAX)
+        next_plan,
+        version=version,
+        draft=False,
+        note=cleaned_note,
+        published_at=moment.isoformat(),
+        history=(*history, VersionEntry(version, moment.isoformat(), cleaned_note)),
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .document import SCHEMA_VERSION
+from .document import GAP_LABELS, REVIEW_CADENCES, SCHEMA_VERSION
+
+GAP_KINDS_ALL = tuple(GAP_LABELS)
 
 SCHEMA_ID = "/api/plan.schema.json"
 
@@ -36,6 +38,10 @@ _fields = {
         "outcome": _text,
         "due": _date,
         "approach": {"enum": ["waterfall", "agile", "hybrid"]},
+        "sponsor": _text,
+        "budget": {**_text, "description": "An amount as text, with an optional currency."},
+        "start": _date,
+        "end": _date,
         "deliverables": {"type": "array", "items": _text},
         "metrics": {"type": "array", "items": _metric},
     },
@@ -59,6 +65,14 @@ _item = {
         "also_said",
     ],
     "properties": {
+        "tie_break": {
+            "type": "boolean",
+            "description": "Selected only by a tie-break at the selection's cut.",
+        },
+        "dropped": {
+            "type": "boolean",
+            "description": "Removed from the plan in a review (the appendix still lists it).",
+        },
         "id": {"type": "integer"},
         "text": {**_text, "description": "The wording as voted."},
         "rank": {"type": "integer", "minimum": 1},
@@ -113,16 +127,15 @@ _gap = {
     "required": ["kind", "item", "id"],
     "properties": {
         "kind": {
-            "enum": [
-                "unserved_goal",
-                "unaligned_program",
-                "unaligned_project",
-                "project_without_owner",
-                "project_without_due",
-            ]
+            "enum": list(GAP_KINDS_ALL),
         },
         "item": _text,
         "id": {"type": "integer"},
+        "detail": {
+            **_optional_text,
+            "description": "What exactly is wrong, when the kind alone does not say "
+            '("Completion date 2035-03-01 is after the horizon ends (2031)").',
+        },
     },
     "additionalProperties": False,
 }
@@ -152,6 +165,9 @@ PLAN_SCHEMA: dict[str, Any] = {
         "gaps",
         "aligned",
         "note",
+        "published_at",
+        "review_cadence",
+        "history",
     ],
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},
@@ -172,6 +188,25 @@ PLAN_SCHEMA: dict[str, Any] = {
         "gaps": {"type": "array", "items": _gap},
         "aligned": {"type": "boolean"},
         "note": _optional_text,
+        "published_at": {
+            "type": "string",
+            "description": "When this version was published (a draft: taken), ISO 8601.",
+        },
+        "review_cadence": {"enum": list(REVIEW_CADENCES)},
+        "history": {
+            "type": "array",
+            "description": "Every version published up to this one, oldest first.",
+            "items": {
+                "type": "object",
+                "required": ["version", "published_at", "note"],
+                "properties": {
+                    "version": {"type": "integer", "minimum": 1},
+                    "published_at": _text,
+                    "note": _optional_text,
+                },
+                "additionalProperties": False,
+            },
+        },
     },
     "additionalProperties": False,
 }

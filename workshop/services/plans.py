@@ -159,6 +159,7 @@ def assemble(
         contributions=_contributions(db, workshop.id),
         draft=draft,
         removed=removed_count(db, workshop.id),
+        review_cadence=workshop.review_cadence,
     )
     return with_words(document)
 
@@ -353,6 +354,7 @@ def publish(
     items: Sequence[Mapping[str, Any]],
     facilitator: str | review.Unset | None = review.UNSET,
     note: str | None = None,
+    review_cadence: str | None = None,
 ) -> PlanVersion:
     """Publish the facilitator's corrections as the next version. `based_on` must be the
     latest version, so two reviewers cannot overwrite each other's work unseen."""
@@ -363,13 +365,25 @@ def publish(
             f"Version {latest.version} was published meanwhile; reload the plan and review it.",
         )
     document = document_of(db, workshop=workshop, row=latest)
-    revised = review.apply_review(document, items=items, facilitator=facilitator, note=note)
+    now = utcnow()
+    revised = review.apply_review(
+        document,
+        items=items,
+        facilitator=facilitator,
+        note=note,
+        review_cadence=review_cadence,
+        published_at=now,
+    )
     row = PlanVersion(
         workshop_id=workshop.id,
         version=revised.version,
+        created_at=now,
         data=revised.as_dict(),
         note=revised.note,
     )
+    if review_cadence is not None:
+        workshop.review_cadence = revised.review_cadence
+        db.add(workshop)
     db.add(row)
     try:
         db.commit()

@@ -334,7 +334,7 @@ def _file_response(workshop: Workshop, rendered: plans.RenderedPlan) -> Response
         workshop.title,
         renderer.extension,
         attachment=not renderer.inline,
-        kind="ideas" if renderer.format == "csv" else "strategic-plan",
+        kind=renderer.download_name,
         suffix=suffix,
     )
     response.headers["Cache-Control"] = "private, no-store"
@@ -416,6 +416,7 @@ def publish_version(workshop_id: str) -> tuple[Response, int]:
         items=body.get("items", []),
         facilitator=body.get("facilitator", review.UNSET),
         note=payload.note,
+        review_cadence=body.get("review_cadence"),
     )
     broadcast_state(db, get_workshop(db, workshop.id))
     return jsonify(_version_json(workshop, row, row.version)), 201
