@@ -398,6 +398,22 @@ GAP_LABELS = {
 }
 """Every kind of gap, in the order the Gaps section lists them, with its label."""
 
+def gap_text(gap: GapLine) -> str:
+    """A gap as the plan flags it next to its item: "Project without an owner", or with its
+    detail: "Date outside the plan's horizon: completion date 2035-03-01"."""
+    label = GAP_LABELS.get(gap.kind, gap.kind)
+    return f"{label}: {gap.detail}" if gap.detail else label
+
+
+def gap_flags(plan: PlanDocument) -> dict[int, tuple[str, ...]]:
+    """Every item's gaps as flag texts (`gap_text`), by item id, in the Gaps section's order;
+    items without a gap are absent."""
+    flags: dict[int, list[str]] = {}
+    for gap in plan.gaps:
+        flags.setdefault(gap.id, []).append(gap_text(gap))
+    return {idea_id: tuple(texts) for idea_id, texts in flags.items()}
+
+
 FIELD_LABELS = {
     "owner": "Owner",
     "outcome": "Outcome",
