@@ -18,6 +18,8 @@ from workshop.web.headers import (
 TITLES = [
     # title, the stem in its own script, the ASCII fallback stem
     ("Acme 2030", "acme-2030", "acme-2030"),
+    ("Acme 2026\u20132031", "acme-2026-2031", "acme-2026-2031"),
+    ("Plan\u00a0A • B", "plan-a-b", "plan-a-b"),
     ("Café Crème: the plan!", "café-crème-the-plan", "cafe-creme-the-plan"),
     ("Стратегия 2027", "стратегия-2027", "2027"),
     ("Ελληνική στρατηγική", "ελληνική-στρατηγική", "workshop"),

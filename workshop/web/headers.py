@@ -34,7 +34,17 @@ def download_stem(title: str) -> str:
 def ascii_stem(title: str) -> str:
     """The title as an ASCII-only stem: accents dropped, other scripts left out."""
     decomposed = unicodedata.normalize("NFKD", title)
-    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii")
+    # Accents (combining marks) and letters of other scripts go; any other character outside
+    # ASCII (an en dash, a non-breaking space, a bullet) separates words as a dash would, so
+    # "2026\u20132031" stays "2026-2031" rather than "20262031".
+    ascii_only = "".join(
+        ch
+        if ch.isascii()
+        else ""
+        if unicodedata.category(ch).startswith("M") or ch.isalnum()
+        else " "
+        for ch in decomposed
+    )
     stem = _slug(ascii_only)[:STEM_MAX_LENGTH].strip("-")
     return stem or FALLBACK_STEM
 
