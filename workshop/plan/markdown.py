@@ -1,77 +1,312 @@
-"""The plan as Markdown: participants' text is escaped so it can never become structure."""
+"""The plan as Markdown that reads well as plain text.
+
+Participants' text can never become structure, yet it is escaped only where a character
+would turn into structure in its position (CommonMark, plus the table pipes and the
+strikethrough of GitHub's dialect): a date such as 2027-03-15 stays as typed, while a line
+that starts with "# " or "1. ", an emphasis delimiter that could open or close, a backtick, a
+link bracket, a tag, an entity or a table pipe gets its backslash.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Any
 
 from . import layout as lay
 from .document import PlanDocument
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+# Positions a text can be written in: each lets different characters become structure.
+BLOCK = "block"
+"""At the start of a line: a paragraph, a list item's text, a block quote's text."""
+HEADING = "heading"
+"""After an ATX heading's hashes: inline only, but a trailing " #" would close the heading."""
+CELL = "cell"
+"""A table cell: inline only, and a pipe would end the cell."""
+INLINE = "inline"
+"""Inside a line after the renderer's own text ("Owner: …", "⚠ …"): inline only."""
+WRAPPED = "wrapped"
+"""Inside the renderer's own emphasis (`*…*`, `**…**`): a delimiter at either end would merge."""
+
+_HEADING_START = re.compile(r"#{1,6}(?:\s|$)")
+_LIST_START = re.compile(r"[-+*](?:\s|$)")
+_ORDERED_START = re.compile(r"(\d{1,9})[.)](?:\s|$)")
+_RULE_LINE = re.compile(r"([-*_])(?:\s*\1){2,}\s*$")
+_SETEXT_LINE = re.compile(r"(?:=+|-+)\s*$")
+_FENCE_START = re.compile(r"(?:~~~|```)")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
+_TAG_NEXT = re.compile(r"[A-Za-z/!?]")
+_CLOSING_HASHES = re.compile(r"(?:^|\s)(#+)\s*$")
+_ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-def md_escape(text: str) -> str:
-    """Escape participants' text so it reads as typed, not as Markdown; keep it on one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+def _is_space(char: str) -> bool:
+    return char == "" or char.isspace()
+
+
+def _is_punct(char: str) -> bool:
+    return char in _ASCII_PUNCTUATION or unicodedata.category(char).startswith(("P", "S"))
+
+
+def _flanking(before: str, after: str) -> tuple[bool, bool]:
+    """(left-flanking, right-flanking) of a delimiter run between these two characters
+    ("" for the edge of the line), as CommonMark defines them."""
+    left = not _is_space(after) and (not _is_punct(after) or _is_space(before) or _is_punct(before))
+    right = not _is_space(before) and (
+        not _is_punct(before) or _is_space(after) or _is_punct(after)
+    )
+    return left, right
+
+
+def _delimiter_runs(text: str, position: str) -> set[int]:
+    """Indexes of the `*`, `_` and `~` characters that could open or close emphasis (or
+    GitHub's strikethrough) where they stand, so they need a backslash."""
+    marked: set[int] = set()
+    n = 0
+    while n < len(text):
+        char = text[n]
+        if char not in "*_~":
+            n += 1
+            continue
+        end = n
+        while end < len(text) and text[end] == char:
+            end += 1
+        before = text[n - 1] if n else ""
+        after = text[end] if end < len(text) else ""
+        left, right = _flanking(before, after)
+        if char == "_":
+            opens = left and (not right or _is_punct(before))
+            closes = right and (not left or _is_punct(after))
+        elif char == "~":
+            opens, closes = (left, right) if end - n >= 2 else (False, False)
+        else:
+            opens, closes = left, right
+        at_edge = n == 0 or end == len(text)
+        if opens or closes or (position == WRAPPED and at_edge and char != "~"):
+            marked.update(range(n, end))
+        n = end
+    return marked
+
+
+def _line_start(text: str) -> int | None:
+    """Where a backslash goes so the start of a line stays text, or None."""
+    if _HEADING_START.match(text) or _LIST_START.match(text) or text[:1] in (">", "|"):
+        return 0
+    if _RULE_LINE.match(text) or _SETEXT_LINE.match(text) or _FENCE_START.match(text):
+        return 0
+    ordered = _ORDERED_START.match(text)
+    if ordered:
+        return ordered.end(1)
+    return None
+
+
+def md_escape(text: str, position: str = BLOCK) -> str:
+    """Participants' text on one line, with a backslash only before the characters that
+    would become Markdown structure in `position` (BLOCK, HEADING, CELL, INLINE or WRAPPED)."""
+    text = " ".join(text.split())
+    marks = _delimiter_runs(text, position)
+    if position == BLOCK:
+        start = _line_start(text)
+        if start is not None:
+            marks.add(start)
+    if position == HEADING:
+        closing = _CLOSING_HASHES.search(text)
+        if closing:
+            marks.add(closing.start(1))
+    opened_bracket = False
+    for n, char in enumerate(text):
+        after = text[n + 1 : n + 2]
+        if char == "[" and "]" in text[n + 1 :]:
+            opened_bracket = True
+        if (
+            (char == "\\" and (after == "" or after in _ASCII_PUNCTUATION))
+            or char == "`"
+            or (char == "[" and "]" in text[n + 1 :])
+            or (char == "]" and opened_bracket)
+            or (char == "<" and _TAG_NEXT.match(after))
+            or (char == "&" and _ENTITY.match(text, n))
+            or (char == "|" and position == CELL)
+        ):
+            marks.add(n)
+    return "".join(f"\\{char}" if n in marks else char for n, char in enumerate(text))
+
+
+def flagged(text: str, flags: tuple[str, ...], position: str = BLOCK) -> str:
+    """An item's text followed by its gap flags, "Grow exports (⚠ Goal that nothing serves)"."""
+    escaped = md_escape(text, position)
+    if not flags:
+        return escaped
+    inner = CELL if position == CELL else INLINE
+    marks = "; ".join(f"⚠ {md_escape(flag, inner)}" for flag in flags)
+    return f"{escaped} ({marks})" if escaped else marks
 
 
 def _cell(text: str) -> str:
-    return md_escape(text) or " "
+    return md_escape(text, CELL) or " "
 
 
-def _block(block: lay.Block) -> list[str]:
+def _table(columns: tuple[str, ...], rows: Any, numeric: tuple[bool, ...] = ()) -> list[str]:
+    align = ["---:" if n < len(numeric) and numeric[n] else "---" for n in range(len(columns))]
+    lines = [
+        "| " + " | ".join(_cell(c) for c in columns) + " |",
+        "| " + " | ".join(align) + " |",
+    ]
+    lines += ["| " + " | ".join(_cell(str(c)) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _cover(plan: PlanDocument, block: lay.Cover) -> list[str]:
+    lines = [f"# Strategic plan: {md_escape(block.title, HEADING)}", ""]
+    if block.draft:
+        lines += [f"**{md_escape(lay.DRAFT_NOTICE, WRAPPED)}**", ""]
+    if block.subtitle:
+        lines += [f"**{md_escape(block.subtitle, WRAPPED)}**", ""]
+    lines += [f"{md_escape(fact)}  " for fact in block.facts]
+    control = _control_line(plan)
+    if control and not block.draft:
+        lines.append(f"{md_escape(control)}  ")
+    lines[-1] = lines[-1].rstrip()
+    return [*lines, ""]
+
+
+def _control_line(plan: PlanDocument) -> str | None:
+    """The version and publication line (layout's, once it has one)."""
+    control = getattr(lay, "control_line", None)
+    return str(control(plan)) if control is not None else None
+
+
+def _strategy(block: Any, after_heading: bool) -> list[str]:
+    lines = [] if after_heading else ["## Strategy on a page", ""]
+    if block.note:
+        lines += [f"*{md_escape(block.note, WRAPPED)}*", ""]
+    for label, text in (("Vision", block.vision), ("Mission", block.mission)):
+        if text:
+            lines += [f"**{label}:** {md_escape(text, INLINE)}", ""]
+    if block.values:
+        lines += ["**Values:** " + " · ".join(md_escape(v, INLINE) for v in block.values), ""]
+    if block.goals:
+        lines += ["### Goals", ""]
+        for n, goal in enumerate(block.goals, 1):
+            lines.append(f"{n}. {flagged(goal.text, goal.flags)}")
+            details = [f"Target: {goal.metric}"] if goal.metric else []
+            if goal.serving:
+                details.append("Served by: " + "; ".join(goal.serving))
+            lines += [f"   - {md_escape(detail)}" for detail in details]
+        lines.append("")
+    lines += ["### Gaps", ""]
+    if block.gap_count:
+        counted = "1 gap" if block.gap_count == 1 else f"{block.gap_count} gaps"
+        lines += [
+            f"{counted} in the plan" + (", the most important:" if block.top_gaps else "."),
+            "",
+        ]
+        lines += [f"- ⚠ {md_escape(gap, INLINE)}" for gap in block.top_gaps]
+        lines += [""] if block.top_gaps else []
+    else:
+        lines += ["No gaps.", ""]
+    if block.first_actions:
+        lines += ["### First actions", ""]
+        lines += _table(("What", "Who", "By when"), block.first_actions)
+        lines.append("")
+    return lines
+
+
+def _facts(block: Any) -> list[str]:
+    lines = [f"**{md_escape(block.caption, WRAPPED)}: {md_escape(block.title, WRAPPED)}**", ""]
+    if block.flags:
+        lines += [f"- ⚠ {md_escape(flag, INLINE)}" for flag in block.flags]
+        lines.append("")
+    if block.rows:
+        lines += _table(("Field", "Value"), block.rows)
+        lines.append("")
+    return lines
+
+
+def _roadmap(block: Any) -> list[str]:
+    chart = block.chart
+    lines: list[str] = []
+    columns, rows = chart.table()
+    if rows:
+        lines += [*_table(tuple(columns), rows), ""]
+    if chart.unscheduled:
+        lines += ["**Not scheduled yet:**", ""]
+        lines += [f"- {md_escape(name)}" for name in chart.unscheduled]
+        lines.append("")
+    return lines or ["*Nothing is scheduled yet.*", ""]
+
+
+def _map(block: Any) -> list[str]:
+    rows = block.map.outline()
+    lines = [
+        f"{'    ' * depth}- {md_escape(level)}: {flagged(wording, tuple(flags), INLINE)}"
+        for depth, level, wording, flags in rows
+    ]
+    return [*(lines or ["*Nothing is linked yet.*"]), ""]
+
+
+def _block(plan: PlanDocument, block: lay.Block, previous: lay.Block | None) -> list[str]:
     if isinstance(block, lay.Cover):
-        lines = [f"# Strategic plan: {md_escape(block.title)}", ""]
-        if block.draft:
-            lines += [f"**{md_escape(lay.DRAFT_NOTICE)}**", ""]
-        if block.subtitle:
-            lines += [f"**{md_escape(block.subtitle)}**", ""]
-        lines += [f"{md_escape(fact)}  " for fact in block.facts]
-        lines[-1] = lines[-1].rstrip()
-        return [*lines, ""]
+        return _cover(plan, block)
     if isinstance(block, lay.Heading):
-        return [f"{'#' * block.level} {md_escape(block.text)}", ""]
+        return [f"{'#' * block.level} {md_escape(block.text, HEADING)}", ""]
     if isinstance(block, lay.Paragraph):
-        text = md_escape(block.text)
         if block.style == "note":
-            text = f"*{text}*"
-        elif block.style == "lead":
-            text = f"**{text}**"
-        return [text, ""]
+            return [f"*{md_escape(block.text, WRAPPED)}*", ""]
+        if block.style == "lead":
+            return [f"**{md_escape(block.text, WRAPPED)}**", ""]
+        return [md_escape(block.text), ""]
     if isinstance(block, lay.Statement):
         return [f"> {md_escape(block.text)}", ""]
     if isinstance(block, lay.Items):
         lines = []
         for n, entry in enumerate(block.entries, 1):
             marker = f"{n}." if block.ordered else "-"
-            lines.append(f"{marker} {md_escape(entry.text)}")
+            lines.append(f"{marker} {flagged(entry.text, entry.flags)}")
             pad = " " * (len(marker) + 1)
             lines += [f"{pad}- {md_escape(detail)}" for detail in entry.details]
         return [*lines, ""]
     if isinstance(block, lay.Table):
-        align = ["---:" if numeric else "---" for numeric in block.numeric]
-        lines = [
-            "| " + " | ".join(_cell(c) for c in block.columns) + " |",
-            "| " + " | ".join(align) + " |",
-        ]
-        lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
+        column = _flag_column(block)
+        lines = _table(block.columns, (), block.numeric)
+        for n, row in enumerate(block.rows):
+            flags = block.flags[n] if n < len(block.flags) else ()
+            cells = [
+                flagged(cell, flags, CELL) if k == column else md_escape(cell, CELL)
+                for k, cell in enumerate(row)
+            ]
+            lines.append("| " + " | ".join(cell or " " for cell in cells) + " |")
         return [*lines, ""]
     if isinstance(block, lay.Outline):
         lines = [
-            f"{'    ' * depth}- {md_escape(level)}: {md_escape(wording)}"
+            f"{'    ' * depth}- {md_escape(level)}: {md_escape(wording, INLINE)}"
             for depth, level, wording in block.rows
         ]
         return [*(lines or ["*Nothing is linked yet.*"]), ""]
+    if isinstance(block, lay.StrategyPage):
+        return _strategy(block, isinstance(previous, lay.Heading))
+    if isinstance(block, lay.Facts):
+        return _facts(block)
+    if isinstance(block, lay.RoadmapBlock):
+        return _roadmap(block)
+    if isinstance(block, lay.MapBlock):
+        return _map(block)
     return []
+
+
+def _flag_column(block: lay.Table) -> int:
+    """The column a row's flags go in: the first column that is not a number."""
+    return next((n for n, numeric in enumerate(block.numeric) if not numeric), 0)
 
 
 def render_markdown(plan: PlanDocument) -> str:
     """The plan as Markdown, section by section (see `layout.py`)."""
     lines: list[str] = []
+    previous: lay.Block | None = None
     for block in lay.layout(plan):
-        lines += _block(block)
+        lines += _block(plan, block, previous)
+        previous = block
     if plan.draft:
-        lines += ["---", "", f"**{md_escape(lay.DRAFT_NOTICE)}**", ""]
+        lines += ["---", "", f"**{md_escape(lay.DRAFT_NOTICE, WRAPPED)}**", ""]
     return "\n".join(lines)
 
 
