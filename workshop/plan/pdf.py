@@ -112,6 +112,9 @@ CELL = _Type("", 8.5, 11, INK)
 CELL_MARKED = _Type("B", 8.5, 11, INK)
 HEADER = _Type("", 7.5, 10, MUTED)
 HEADER_DRAFT = _Type("B", 7.5, 10, GAP_RED)
+FLAGGED = _Type("", 9, 12.5, GAP_RED)
+LABEL = _Type("B", 8, 12, ACCENT)
+FIELD = _Type("B", 9, 14, MUTED)
 
 PARAGRAPH_TYPES = {"body": BODY, "lead": LEAD, "note": NOTE}
 ITEM_TYPES = {"body": BODY, "note": NOTE, "gap": GAP}
@@ -239,10 +242,12 @@ def _hex(colour: str) -> RGB:
 class _PlanPDF(FPDF):
     """A4 in points, with the bundled fonts, the running header, footer and draft mark."""
 
-    def __init__(self, running_title: str, draft: bool) -> None:
+    def __init__(self, running_title: str, draft: bool, control: str = "") -> None:
         super().__init__(orientation="portrait", unit="pt", format="A4")
         self.running_title = running_title
         self.draft = draft
+        self.control = control
+        """The document-control line ("Version 2 · published 2026-12-03"), in every footer."""
         for style, name in FONT_FILES.items():
             self.add_font(FAMILY, style, str(FONT_DIR / name))
         self.set_margins(MARGIN, TOP, MARGIN)
@@ -315,12 +320,14 @@ class _PlanPDF(FPDF):
             )
 
     def footer(self) -> None:
+        baseline = self.h - 30
+        kind = HEADER_DRAFT if self.draft else HEADER
+        if self.page_no() > 1:
+            self.rule(self.l_margin, self.w - self.r_margin, baseline - 12, RULE, 0.5)
+        control, face = _fit(self.control or (DRAFT if self.draft else ""), kind, self.epw - 80)
+        self.put(self.l_margin, baseline, control, face, kind)
         if self.page_no() == 1:
             return
-        baseline = self.h - 30
-        self.rule(self.l_margin, self.w - self.r_margin, baseline - 12, RULE, 0.5)
-        if self.draft:
-            self.put(self.l_margin, baseline, DRAFT, "B", HEADER_DRAFT)
         self.set_font(FAMILY, "", HEADER.size)
         self.set_text_color(*HEADER.colour)
         self.set_xy(self.l_margin, baseline - HEADER.size * 0.9)
@@ -406,12 +413,22 @@ class _Sections:
         self.started = True
 
 
-def _heading(pdf: _PlanPDF, block: lay.Heading, sections: _Sections) -> None:
+def _heading_height(pdf: _PlanPDF, block: lay.Heading) -> float:
+    """A heading's own height (without the space before it)."""
+    kind = H2 if block.level <= 2 else H3
+    _, lines = _lines(block.text, kind, pdf.epw)
+    return len(lines) * kind.leading + (10 if block.level <= 2 else 4)
+
+
+def _heading(pdf: _PlanPDF, block: lay.Heading, sections: _Sections, follow: float) -> None:
+    """A heading, on a new page unless it and `follow` (the measured start of what comes
+    after it) fit on this one: no page ends with a heading."""
     kind = H2 if block.level <= 2 else H3
     face, lines = _lines(block.text, kind, pdf.epw)
     before = 18.0 if block.level <= 2 else 10.0
-    height = len(lines) * kind.leading + 8
-    if pdf.y + before + height + KEEP_WITH_HEADING > pdf.bottom:
+    height = _heading_height(pdf, block)
+    follow = min(follow, pdf.bottom - pdf.t_margin - height)
+    if pdf.y + before + height + follow > pdf.bottom:
         if not pdf.at_top:
             pdf.new_page()
     elif not pdf.at_top:
@@ -466,119 +483,212 @@ def _items(pdf: _PlanPDF, block: lay.Items) -> None:
                 text_x + 10,
                 marker=(DASH, text_x + 6),
             )
+        for flag_face, flag_lines in _flag_lines(entry.flags, FLAGGED, pdf.epw - indent - 10):
+            _paint(pdf, flag_face, flag_lines, FLAGGED, text_x + 10)
         pdf.y += 3
     pdf.y += 5
 
 
 @dataclass(frozen=True)
-class _Row:
-    """One table row, ready to draw: each cell's face and lines."""
+class _Cell:
+    """One table cell, ready to draw: its lines, each with its width, face and style (a
+    flagged row's gap lines are red)."""
 
-    cells: tuple[tuple[str, list[Line]], ...]
-    kind: _Type
+    lines: tuple[tuple[str, float, str, _Type], ...]
+
+    @property
+    def height(self) -> float:
+        return sum(kind.leading for *_, kind in self.lines)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One table row: its cells and its background."""
+
+    cells: tuple[_Cell, ...]
     fill: RGB | None
 
     @property
-    def depth(self) -> int:
-        """The number of lines of its tallest cell."""
-        return max(len(lines) for _, lines in self.cells)
+    def depth(self) -> float:
+        """The height of its tallest cell (without padding)."""
+        return max(cell.height for cell in self.cells)
 
 
-def _column_widths(base: list[float], unbroken: list[list[str]], padding: float) -> list[float]:
-    """The columns' widths from their relative shares, each widened (taking room from the
-    columns that have some to spare) so that no word of its `unbroken` texts (the header
-    label, and the values of a numeric column) has to be broken."""
-    need = []
-    for texts in unbroken:
-        words = [word for text in texts for word in _styled(text, "B")[0].split(" ")]
-        need.append(max((_em_width(w, _styled(w, "B")[1]) for w in words), default=0.0))
-    need = [width * CELL_MARKED.size + padding for width in need]
-    short = sum(max(n - b, 0.0) for b, n in zip(base, need, strict=True))
-    spare = sum(max(b - n, 0.0) for b, n in zip(base, need, strict=True))
-    if short <= 0 or spare < short:
-        return base
-    return [n if b <= n else b - (b - n) * short / spare for b, n in zip(base, need, strict=True)]
+PAD_X, PAD_Y = 4.0, 3.0
+"""A table cell's inner padding."""
+FLAG = "\u26a0"
+"""The warning sign set before each gap flag."""
+
+
+def _longest(texts: Sequence[str], kind: _Type, *, words: bool) -> float:
+    """The widest of the texts (or of their words) set in `kind`, in points."""
+    widest = 0.0
+    for text in texts:
+        clean, face = _styled(text, kind.face)
+        for piece in clean.split(" ") if words else [clean]:
+            widest = max(widest, _em_width(piece, face) * kind.size)
+    return widest
+
+
+def _column_widths(block: lay.Table, epw: float) -> list[float]:
+    """Each column's width. A nowrap column is as wide as its longest cell (dates and numbers
+    never break); the others share the rest by their relative widths, each widened (taking
+    room from the columns that have some to spare) so that no word of its header, nor of a
+    numeric column's values, has to be broken."""
+    count = len(block.columns)
+    relative = (
+        list(block.widths)
+        if len(block.widths) == count and all(w > 0 for w in block.widths)
+        else [1.0] * count
+    )
+    column = [[row[n] if n < len(row) else "" for row in block.rows] for n in range(count)]
+    nowrap = [n < len(block.nowrap) and block.nowrap[n] for n in range(count)]
+    numeric = [n < len(block.numeric) and block.numeric[n] for n in range(count)]
+    fixed = {
+        n: max(
+            _longest(column[n], CELL_MARKED, words=False),
+            _longest([block.columns[n]], CELL_MARKED, words=True),
+        )
+        + 2 * PAD_X
+        for n in range(count)
+        if nowrap[n]
+    }
+    if sum(fixed.values()) > epw * 0.75:  # no room left for the text: let them wrap
+        fixed = {}
+    free = [n for n in range(count) if n not in fixed]
+    room = epw - sum(fixed.values())
+    share = sum(relative[n] for n in free) or 1.0
+    base = {n: room * relative[n] / share for n in free}
+    need = {
+        n: _longest([block.columns[n]] + (column[n] if numeric[n] else []), CELL_MARKED, words=True)
+        + 2 * PAD_X
+        for n in free
+    }
+    short = sum(max(need[n] - base[n], 0.0) for n in free)
+    spare = sum(max(base[n] - need[n], 0.0) for n in free)
+    if 0 < short <= spare:
+        base = {
+            n: need[n] if base[n] <= need[n] else base[n] - (base[n] - need[n]) * short / spare
+            for n in free
+        }
+    return [fixed[n] if n in fixed else base[n] for n in range(count)]
+
+
+def _flag_lines(flags: Sequence[str], kind: _Type, width: float) -> list[tuple[str, list[Line]]]:
+    """Each gap flag as "⚠ label", wrapped: (face, lines) per flag."""
+    return [_lines(f"{FLAG} {flag}", kind, width) for flag in flags]
+
+
+def _table_rows(block: lay.Table, widths: list[float]) -> tuple[_Row, list[_Row]]:
+    """The header row and the body rows, measured."""
+    count = len(block.columns)
+    nowrap = [n < len(block.nowrap) and block.nowrap[n] for n in range(count)]
+    # A row's gap flags go under its widest wrapping column (usually the item's wording).
+    flag_column = max(
+        (n for n in range(count) if not nowrap[n]), key=lambda n: widths[n], default=0
+    )
+    flag_kind = _Type("", CELL.size, CELL.leading, GAP_RED)
+
+    def cell(text: str, n: int, kind: _Type) -> list[tuple[str, float, str, _Type]]:
+        room = widths[n] - 2 * PAD_X
+        if nowrap[n]:
+            clean, face = _styled(text, kind.face)
+            return [(clean, _em_width(clean, face) * kind.size, face, kind)]
+        face, lines = _lines(text, kind, room)
+        return [(line, width, face, kind) for line, width in lines]
+
+    def row(cells: Sequence[str], kind: _Type, fill: RGB | None, flags: Sequence[str]) -> _Row:
+        built = []
+        for n in range(count):
+            lines = cell(cells[n] if n < len(cells) else "", n, kind)
+            if n == flag_column:
+                for face, wrapped in _flag_lines(flags, flag_kind, widths[n] - 2 * PAD_X):
+                    lines += [(line, width, face, flag_kind) for line, width in wrapped]
+            built.append(_Cell(tuple(lines)))
+        return _Row(tuple(built), fill)
+
+    head = row(block.columns, CELL_MARKED, HEAD_FILL, ())
+    body = []
+    for n, cells in enumerate(block.rows):
+        marked = n < len(block.marked) and block.marked[n]
+        flags = block.flags[n] if n < len(block.flags) else ()
+        body.append(
+            row(cells, CELL_MARKED if marked else CELL, MARK_FILL if marked else None, flags)
+        )
+    return head, body
 
 
 def _table(pdf: _PlanPDF, block: lay.Table) -> None:
     """Rows under a shaded header row, which is drawn again at the top of each page the table
-    continues on; a row taller than a page is split between lines."""
+    continues on. A row is never split across pages unless it is taller than a page."""
     count = len(block.columns)
     if not count:
         return
-    relative = (
-        block.widths
-        if len(block.widths) == count and all(w > 0 for w in block.widths)
-        else (1.0,) * count
-    )
     numeric = [n < len(block.numeric) and block.numeric[n] for n in range(count)]
-    pad_x, pad_y = 4.0, 3.0
-    widths = _column_widths(
-        [pdf.epw * w / sum(relative) for w in relative],
-        [
-            [block.columns[n]]
-            + ([row[n] for row in block.rows if n < len(row)] if numeric[n] else [])
-            for n in range(count)
-        ],
-        2 * pad_x,
-    )
+    widths = _column_widths(block, pdf.epw)
     lefts = [pdf.l_margin + sum(widths[:n]) for n in range(count)]
+    head, rows = _table_rows(block, widths)
 
-    def row(cells: Sequence[str], kind: _Type, fill: RGB | None) -> _Row:
-        texts = [cells[n] if n < len(cells) else "" for n in range(count)]
-        return _Row(
-            tuple(_lines(text, kind, widths[n] - 2 * pad_x) for n, text in enumerate(texts)),
-            kind,
-            fill,
-        )
-
-    def draw(line: _Row, start: int, stop: int, rule: tuple[RGB, float]) -> None:
-        height = (stop - start) * line.kind.leading + 2 * pad_y
-        if line.fill is not None:
-            pdf.fill(pdf.l_margin, pdf.y, pdf.epw, height, line.fill)
-        for n, (face, lines) in enumerate(line.cells):
-            top = pdf.y + pad_y
-            for text, text_width in lines[start:stop]:
-                x = lefts[n] + widths[n] - pad_x - text_width if numeric[n] else lefts[n] + pad_x
-                baseline = top + (line.kind.leading - line.kind.size) / 2
-                pdf.put(x, baseline + line.kind.size * BASELINE, text, face, line.kind)
-                top += line.kind.leading
-        pdf.y += height
+    def draw(line: _Row, start: float, stop: float, rule: tuple[RGB, float]) -> None:
+        """The part of a row whose lines start between `start` and `stop` (from its top)."""
+        drawn = 0.0
+        for n, cell in enumerate(line.cells):
+            top = 0.0
+            for text, text_width, face, kind in cell.lines:
+                if start <= top < stop:
+                    x = (
+                        lefts[n] + widths[n] - PAD_X - text_width
+                        if numeric[n]
+                        else lefts[n] + PAD_X
+                    )
+                    y = pdf.y + PAD_Y + top - start
+                    baseline = y + (kind.leading - kind.size) / 2 + kind.size * BASELINE
+                    pdf.put(x, baseline, text, face, kind)
+                    drawn = max(drawn, top + kind.leading - start)
+                top += kind.leading
+        pdf.y += drawn + 2 * PAD_Y
         pdf.rule(pdf.l_margin, pdf.w - pdf.r_margin, pdf.y, *rule)
 
-    head = row(block.columns, CELL_MARKED, HEAD_FILL)
-    head_height = head.depth * CELL.leading + 2 * pad_y
+    def band(line: _Row, start: float, stop: float, rule: tuple[RGB, float]) -> None:
+        drawn = _row_extent(line, start, stop)
+        if line.fill is not None:
+            pdf.fill(pdf.l_margin, pdf.y, pdf.epw, drawn + 2 * PAD_Y, line.fill)
+        draw(line, start, stop, rule)
 
-    def heading() -> float:
-        draw(head, 0, head.depth, (EDGE, 0.9))
-        return pdf.y
+    def heading() -> None:
+        band(head, 0.0, head.depth + 1, (EDGE, 0.9))
 
-    rows = [
-        row(
-            cells,
-            CELL_MARKED if n < len(block.marked) and block.marked[n] else CELL,
-            MARK_FILL if n < len(block.marked) and block.marked[n] else None,
-        )
-        for n, cells in enumerate(block.rows)
-    ]
-    first = rows[0].depth * CELL.leading + 2 * pad_y if rows else 0.0
-    pdf.room(head_height + min(first, 3 * CELL.leading + 2 * pad_y))
-    fresh = heading()
+    head_height = head.depth + 2 * PAD_Y
+    first = rows[0].depth + 2 * PAD_Y if rows else 0.0
+    pdf.room(head_height + min(first, pdf.bottom - pdf.t_margin - head_height))
+    heading()
     for line in rows:
-        start, depth = 0, line.depth
-        while start < depth:
-            fits = int((pdf.bottom - pdf.y - 2 * pad_y) // line.kind.leading)
-            if depth - start > fits and pdf.y > fresh:
-                pdf.new_page()
-                fresh = heading()
-                continue
-            stop = start + max(min(depth - start, fits), 1)
-            draw(line, start, stop, (RULE, 0.5))
+        height = line.depth + 2 * PAD_Y
+        if pdf.y + height > pdf.bottom and height <= pdf.bottom - pdf.t_margin - head_height:
+            pdf.new_page()
+            heading()
+        start = 0.0
+        while start < line.depth:
+            room = pdf.bottom - pdf.y - 2 * PAD_Y
+            stop = start + room if line.depth - start > room else line.depth + 1
+            band(line, start, stop, (RULE, 0.5))
             start = stop
-            if start < depth:
+            if start < line.depth:
                 pdf.new_page()
-                fresh = heading()
+                heading()
     pdf.y += 10
+
+
+def _row_extent(line: _Row, start: float, stop: float) -> float:
+    """How tall the part of a row drawn between `start` and `stop` is."""
+    drawn = 0.0
+    for cell in line.cells:
+        top = 0.0
+        for *_, kind in cell.lines:
+            if start <= top < stop:
+                drawn = max(drawn, top + kind.leading - start)
+            top += kind.leading
+    return drawn
 
 
 def _alignment_map(pdf: _PlanPDF, block: lay.Outline) -> None:
@@ -654,12 +764,303 @@ def _map_box(
             pdf.set_stretching(100)
 
 
-def _draw(pdf: _PlanPDF, block: lay.Block, plan: PlanDocument, sections: _Sections) -> None:
+# ---------------------------------------------------------------------------------------
+# Bands: pieces measured before they are drawn, so a charter or the strategy page is placed
+# (or shrunk) knowing its height.
+
+
+@dataclass(frozen=True)
+class _Band:
+    """A horizontal strip of content: its height and how to draw it with its top at y."""
+
+    height: float
+    paint: Callable[[float], None]
+
+
+def _text_band(
+    pdf: _PlanPDF,
+    text: str,
+    kind: _Type,
+    x: float,
+    width: float,
+    *,
+    after: float = 0.0,
+    marker: str | None = None,
+) -> _Band:
+    """Wrapped text at `x`, `width` wide; `marker` (a number or bullet) is set right-aligned
+    just left of its first line."""
+    face, lines = _lines(text, kind, width)
+
+    def paint(y: float) -> None:
+        for n, (line, _) in enumerate(lines):
+            baseline = y + n * kind.leading + (kind.leading - kind.size) / 2 + kind.size * BASELINE
+            if n == 0 and marker is not None:
+                sign, sign_face = _styled(marker, kind.face)
+                sign_width = _em_width(sign, sign_face) * kind.size
+                pdf.put(x - 5 - sign_width, baseline, sign, sign_face, kind)
+            pdf.put(x, baseline, line, face, kind)
+
+    return _Band(len(lines) * kind.leading + after, paint)
+
+
+def _pair_band(
+    pdf: _PlanPDF,
+    left: _Band,
+    right: _Band,
+    *,
+    after: float = 0.0,
+) -> _Band:
+    """Two bands side by side (a label and its value), as tall as the taller."""
+
+    def paint(y: float) -> None:
+        left.paint(y)
+        right.paint(y)
+
+    return _Band(max(left.height, right.height) + after, paint)
+
+
+def _space(height: float) -> _Band:
+    return _Band(height, lambda y: None)
+
+
+def _place(pdf: _PlanPDF, bands: Sequence[_Band]) -> None:
+    """Draw bands from the current position, between bands across pages if they must."""
+    for band in bands:
+        if pdf.y + band.height > pdf.bottom and not pdf.at_top:
+            pdf.new_page()
+        band.paint(pdf.y)
+        pdf.y += band.height
+
+
+def _scaled(kind: _Type, scale: float, colour: RGB | None = None) -> _Type:
+    return _Type(kind.face, kind.size * scale, kind.leading * scale, colour or kind.colour)
+
+
+# ---------------------------------------------------------------------------------------
+# Charters (Facts)
+
+FACTS_PAD = 10.0
+
+
+def _facts_bands(pdf: _PlanPDF, block: lay.Facts) -> list[_Band]:
+    """A charter's content: caption, title, label/value rows, flags."""
+    x = pdf.l_margin + FACTS_PAD + 3
+    inner = pdf.epw - 2 * FACTS_PAD - 3
+    bands = [
+        _space(FACTS_PAD),
+        _text_band(pdf, block.caption.upper(), LABEL, x, inner, after=2),
+        _text_band(pdf, block.title, H3, x, inner, after=5),
+    ]
+    label_width = min(_longest([label for label, _ in block.rows], FIELD, words=False), inner * 0.3)
+    for label, value in block.rows:
+        bands.append(
+            _pair_band(
+                pdf,
+                _text_band(pdf, label, FIELD, x, label_width),
+                _text_band(pdf, value, BODY, x + label_width + 10, inner - label_width - 10),
+                after=2,
+            )
+        )
+    for flag in block.flags:
+        bands.append(_text_band(pdf, f"{FLAG} {flag}", FLAGGED, x, inner))
+    bands.append(_space(FACTS_PAD - 2))
+    return bands
+
+
+def _facts_height(pdf: _PlanPDF, block: lay.Facts) -> float:
+    return sum(band.height for band in _facts_bands(pdf, block)) + 8
+
+
+def _facts(pdf: _PlanPDF, block: lay.Facts) -> None:
+    """A charter as a framed box, kept whole on one page (unless taller than a page)."""
+    bands = _facts_bands(pdf, block)
+    height = sum(band.height for band in bands)
+    if height <= pdf.bottom - pdf.t_margin:
+        pdf.room(height)
+        pdf.set_draw_color(*RULE)
+        pdf.set_fill_color(*WHITE)
+        pdf.set_line_width(0.8)
+        pdf.rect(pdf.l_margin, pdf.y, pdf.epw, height, style="D")
+        pdf.fill(pdf.l_margin, pdf.y, 3, height, GAP_RED if block.flags else ACCENT)
+    _place(pdf, bands)
+    pdf.y += 8
+
+
+# ---------------------------------------------------------------------------------------
+# Strategy on a page
+
+STRATEGY_TITLE = "Strategy on a page"
+STRATEGY_SCALES = tuple(1.0 - 0.04 * n for n in range(12))
+"""The type scales tried, largest first, until the page's content fits (down to 0.56)."""
+MORE = "More in the sections that follow."
+
+
+def _strategy_bands(pdf: _PlanPDF, block: lay.StrategyPage, scale: float) -> list[_Band]:
+    """The strategy page's content at one type scale."""
+    x, width = pdf.l_margin, pdf.epw
+    label = _scaled(LABEL, scale)
+    body = _scaled(BODY, scale)
+    lead = _scaled(LEAD, scale)
+    detail = _scaled(DETAIL, scale)
+    flagged = _scaled(FLAGGED, scale)
+    quote = _scaled(QUOTE, scale)
+    gap = 10 * scale
+    bands: list[_Band] = []
+
+    def section(name: str) -> None:
+        bands.append(_text_band(pdf, name.upper(), label, x, width, after=2 * scale))
+
+    for name, text in (("Vision", block.vision), ("Mission", block.mission)):
+        if text:
+            section(name)
+            bands.append(_text_band(pdf, text, quote, x, width, after=gap))
+    if block.values:
+        section("Values")
+        bands.append(_text_band(pdf, " · ".join(block.values), body, x, width, after=gap))
+    if block.goals:
+        section("Strategic goals")
+        indent = _em_width(f"{len(block.goals)}.", "B") * lead.size + 6
+        for n, goal in enumerate(block.goals, 1):
+            inner_x, inner = x + indent, width - indent
+            bands.append(_text_band(pdf, goal.text, lead, inner_x, inner, marker=f"{n}."))
+            if goal.metric:
+                bands.append(_text_band(pdf, f"Target: {goal.metric}", body, inner_x, inner))
+            else:
+                bands.append(_text_band(pdf, "No headline metric yet", detail, inner_x, inner))
+            if goal.serving:
+                served = "Served by: " + "; ".join(goal.serving)
+                bands.append(_text_band(pdf, served, detail, inner_x, inner))
+            for flag in goal.flags:
+                bands.append(_text_band(pdf, f"{FLAG} {flag}", flagged, inner_x, inner))
+            bands.append(_space(5 * scale))
+        bands.append(_space(gap - 5 * scale))
+    section("Gaps")
+    if block.gap_count:
+        count = "1 gap" if block.gap_count == 1 else f"{block.gap_count} gaps"
+        more = "; the most important:" if block.top_gaps else "."
+        bands.append(_text_band(pdf, f"{count} in the plan{more}", body, x, width))
+        for top in block.top_gaps:
+            bands.append(_text_band(pdf, top, flagged, x + 12, width - 12, marker=FLAG))
+    else:
+        bands.append(_text_band(pdf, "No gaps.", body, x, width))
+    bands.append(_space(gap))
+    if block.first_actions:
+        section("First actions")
+        bands += _action_rows(pdf, block.first_actions, scale)
+    if block.note:
+        bands.append(_text_band(pdf, block.note, _scaled(NOTE, scale), x, width))
+    return bands
+
+
+def _action_rows(
+    pdf: _PlanPDF, actions: Sequence[tuple[str, str, str]], scale: float
+) -> list[_Band]:
+    """What, who and by when, as three columns; the date column as wide as its longest."""
+    body = _scaled(BODY, scale)
+    head = _scaled(FIELD, scale)
+    when = max(_longest([due for *_, due in actions] + ["By when"], body, words=False), 40.0)
+    who = min(_longest([owner for _, owner, _ in actions] + ["Who"], body, words=False), 150.0)
+    what = pdf.epw - who - when - 24
+    x = pdf.l_margin
+    rows = [("What", "Who", "By when", head)] + [(a, b, c, body) for a, b, c in actions]
+    bands = []
+    for what_text, who_text, when_text, kind in rows:
+        first = _text_band(pdf, what_text, kind, x, what)
+        second = _text_band(pdf, who_text, kind, x + what + 12, who)
+        clean, face = _styled(when_text, kind.face)
+
+        def third(y: float, clean: str = clean, face: str = face, kind: _Type = kind) -> None:
+            baseline = y + (kind.leading - kind.size) / 2 + kind.size * BASELINE
+            pdf.put(x + what + who + 24, baseline, clean, face, kind)
+
+        pair = _pair_band(pdf, first, second)
+        bands.append(_pair_band(pdf, pair, _Band(kind.leading, third), after=3 * scale))
+    return bands
+
+
+def _strategy(pdf: _PlanPDF, block: lay.StrategyPage) -> None:
+    """Strategy on a page: on a page of its own, the type stepped down until all of it fits
+    (measured); at the smallest scale what still does not fit is left to the sections."""
+    if not pdf.at_top:
+        pdf.new_page()
+    pdf.start_section(STRATEGY_TITLE, level=0)
+    room = pdf.bottom - pdf.t_margin
+    title = _text_band(pdf, STRATEGY_TITLE, H2, pdf.l_margin, pdf.epw, after=16)
+    for scale in STRATEGY_SCALES:
+        bands = _strategy_bands(pdf, block, scale)
+        if title.height + sum(band.height for band in bands) <= room:
+            break
+    else:
+        note = _text_band(pdf, MORE, _scaled(NOTE, scale), pdf.l_margin, pdf.epw)
+        kept: list[_Band] = []
+        used = title.height + note.height
+        for band in bands:
+            if used + band.height > room:
+                break
+            kept.append(band)
+            used += band.height
+        bands = [*kept, note]
+    title.paint(pdf.y)
+    pdf.rule(pdf.l_margin, pdf.w - pdf.r_margin, pdf.y + H2.leading + 2, ACCENT, 1.2)
+    pdf.y += title.height
+    for band in bands:
+        band.paint(pdf.y)
+        pdf.y += band.height
+    pdf.new_page()
+
+
+# ---------------------------------------------------------------------------------------
+# The document, block by block
+
+
+def _lead(pdf: _PlanPDF, blocks: Sequence[lay.Block], index: int) -> float:
+    """How much of block `index` must follow a heading on its page: its first unit (a line
+    pair, a list entry, a table's header and first row, a whole charter or drawing)."""
+    if index >= len(blocks):
+        return 0.0
+    block = blocks[index]
+    if isinstance(block, lay.Heading):
+        return _heading_height(pdf, block) + 10 + _lead(pdf, blocks, index + 1)
+    if isinstance(block, lay.Paragraph):
+        kind = PARAGRAPH_TYPES.get(block.style, BODY)
+        return kind.leading * min(len(_lines(block.text, kind, pdf.epw)[1]), 2)
+    if isinstance(block, lay.Statement):
+        return QUOTE.leading * min(len(_lines(block.text, QUOTE, pdf.epw - 25)[1]), 3) + 18
+    if isinstance(block, lay.Items) and block.entries:
+        kind = ITEM_TYPES.get(block.style, BODY)
+        entry = block.entries[0]
+        lines = len(_lines(entry.text, kind, pdf.epw - 16)[1])
+        return kind.leading * min(lines, 2) + (DETAIL.leading if entry.details else 0.0)
+    if isinstance(block, lay.Table) and block.columns:
+        head, rows = _table_rows(block, _column_widths(block, pdf.epw))
+        return head.depth + 2 * PAD_Y + (rows[0].depth + 2 * PAD_Y if rows else 0.0)
+    if isinstance(block, lay.Facts):
+        return _facts_height(pdf, block)
+    if isinstance(block, lay.Outline) and block.rows:
+        return 48.0
+    return _drawing_lead(pdf, block)
+
+
+def _drawing_lead(pdf: _PlanPDF, block: lay.Block) -> float:
+    """The height a drawing (map, roadmap) needs below its heading."""
+    return 0.0
+
+
+def _draw(
+    pdf: _PlanPDF,
+    blocks: Sequence[lay.Block],
+    index: int,
+    plan: PlanDocument,
+    sections: _Sections,
+) -> None:
+    block = blocks[index]
     if isinstance(block, lay.Cover):
         _cover(pdf, block, plan.title)
         pdf.new_page()
+    elif isinstance(block, lay.StrategyPage):
+        _strategy(pdf, block)
     elif isinstance(block, lay.Heading):
-        _heading(pdf, block, sections)
+        _heading(pdf, block, sections, _lead(pdf, blocks, index + 1))
     elif isinstance(block, lay.Paragraph):
         _flow(pdf, block.text, PARAGRAPH_TYPES.get(block.style, BODY))
     elif isinstance(block, lay.Statement):
@@ -668,39 +1069,61 @@ def _draw(pdf: _PlanPDF, block: lay.Block, plan: PlanDocument, sections: _Sectio
         _items(pdf, block)
     elif isinstance(block, lay.Table):
         _table(pdf, block)
+    elif isinstance(block, lay.Facts):
+        _facts(pdf, block)
     elif isinstance(block, lay.Outline):
         _alignment_map(pdf, block)
     elif isinstance(block, lay.PageBreak) and not pdf.at_top:
         pdf.new_page()
 
 
+def control_line(plan: PlanDocument) -> str:
+    """The document-control line of every page: the layout's, when it has one."""
+    shared = getattr(lay, "control_line", None)
+    if shared is not None:
+        return str(shared(plan))
+    if plan.draft:
+        return f"{DRAFT} · taken {plan.date}"
+    return f"Version {plan.version} · published {(plan.published_at or plan.date)[:10]}"
+
+
 def _created(plan: PlanDocument) -> datetime:
-    """The document's creation date: the plan's finish (or draft) time, else its date."""
+    """The document's creation date: when the version was published (a draft: taken), else
+    the plan's finish time or date. Never the wall clock, so the bytes stay the same."""
+    try:
+        moment = datetime.fromisoformat(plan.published_at)
+    except ValueError:
+        moment = None
+    if moment is not None:
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     for text, pattern in ((plan.finished_at, "%Y-%m-%d %H:%M UTC"), (plan.date, "%Y-%m-%d")):
         try:
             return datetime.strptime(text, pattern).replace(tzinfo=UTC)
         except ValueError:
             pass
-    try:
-        moment = datetime.fromisoformat(plan.finished_at)
-    except ValueError:
-        return datetime(2000, 1, 1, tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def metadata_title(plan: PlanDocument) -> str:
+    """The PDF's title: the plan's, with its version ("…, version 2") or DRAFT."""
+    title = lay.title_line(plan)
+    return f"{title} ({DRAFT})" if plan.draft else f"{title}, version {plan.version}"
 
 
 def render_pdf(plan: PlanDocument) -> bytes:
     """The plan as an A4 PDF, section by section (see `layout.py`); the same plan gives the
     same bytes."""
     title = lay.title_line(plan)
-    pdf = _PlanPDF(title, plan.draft)
-    pdf.set_title(title)
+    pdf = _PlanPDF(title, plan.draft, control_line(plan))
+    pdf.set_title(metadata_title(plan))
     pdf.set_author(plan.organization or plan.facilitator or "Strategy workshop")
-    pdf.set_subject(f"Strategic plan, {plan.date}")
+    pdf.set_subject(f"Strategic plan, {control_line(plan)}")
     pdf.set_creator("Strategy workshop")
     pdf.set_lang("en")
     pdf.set_creation_date(_created(plan))
     pdf.add_page()
     sections = _Sections()
-    for block in lay.layout(plan):
-        _draw(pdf, block, plan, sections)
+    blocks = lay.layout(plan)
+    for index in range(len(blocks)):
+        _draw(pdf, blocks, index, plan, sections)
     return bytes(pdf.output())
