@@ -256,6 +256,8 @@ class AlignedItem:
     level: str
     links: tuple[int, ...]
     fields: Mapping[str, Any]
+    tie_break: bool = False
+    """Selected only by a tie-break at its stage's cut."""
 
 
 @dataclass(frozen=True)
@@ -320,3 +322,168 @@ def find_gaps(items: Sequence[AlignedItem], levels_present: set[str]) -> Gaps:
         projects_without_owner=tuple(p.idea_id for p in projects if not p.fields.get("owner")),
         projects_without_due=tuple(p.idea_id for p in projects if not p.fields.get("due")),
     )
+
+
+# --------------------------------------------------------------------------- every gap
+
+GAP_KINDS: tuple[str, ...] = (
+    "unserved_goal",
+    "goal_without_metric",
+    "unaligned_program",
+    "program_without_manager",
+    "program_without_metric",
+    "unaligned_project",
+    "project_without_owner",
+    "project_without_due",
+    "action_without_owner",
+    "action_without_due",
+    "action_without_project",
+    "date_outside_horizon",
+    "date_in_past",
+    "dates_reversed",
+    "tie_break_selection",
+)
+"""Every kind of gap `plan_gaps` reports, in the order a plan lists them."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One gap: its kind, the item it is about and, when the kind alone does not say, what
+    exactly is wrong (which date, of which field)."""
+
+    kind: str
+    idea_id: int
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The plan's own dates: the day it is dated and the first and last years it covers."""
+
+    today: date
+    first_year: int
+    last_year: int
+
+
+DATE_NAMES: dict[str, dict[str, str]] = {
+    "programs": {"start": "start date", "end": "end date"},
+    "projects": {"start": "start date", "due": "completion date"},
+    "actions": {"due": "date"},
+}
+"""The dates an item of each level has in its own fields, by field, in the plan's words."""
+
+END_FIELDS: dict[str, str] = {"programs": "end", "projects": "due"}
+"""The field a level's start date must not come after."""
+
+
+def _dates_of(item: AlignedItem) -> list[tuple[str, str]]:
+    """Every date of an item as (what it is, YYYY-MM-DD): its own dates, then its metrics'."""
+    out = [
+        (name, str(item.fields[field]))
+        for field, name in DATE_NAMES.get(item.level, {}).items()
+        if item.fields.get(field)
+    ]
+    for metric in item.fields.get("metrics") or ():
+        if isinstance(metric, Mapping) and metric.get("due"):
+            out.append((f"due date of the metric {metric.get('metric')!r}", str(metric["due"])))
+    return out
+
+
+def _day(written: str) -> date | None:
+    try:
+        return date.fromisoformat(written)
+    except ValueError:
+        return None
+
+
+def _date_gaps(item: AlignedItem, horizon: Horizon) -> list[Gap]:
+    """A date after the horizon's last year or before its first is outside the horizon; one
+    inside it but before the plan's date is past (one gap per date, the horizon first). A
+    start after the item's end or completion date has its own kind, `dates_reversed`."""
+    gaps: list[Gap] = []
+    for name, written in _dates_of(item):
+        day = _day(written)
+        if day is None:
+            continue
+        if day.year > horizon.last_year:
+            detail = f"{name} {written}, after the horizon ends ({horizon.last_year})"
+            gaps.append(Gap("date_outside_horizon", item.idea_id, detail))
+        elif day.year < horizon.first_year:
+            detail = f"{name} {written}, before the horizon begins ({horizon.first_year})"
+            gaps.append(Gap("date_outside_horizon", item.idea_id, detail))
+        elif day < horizon.today:
+            detail = f"{name} {written}, before the plan's date ({horizon.today.isoformat()})"
+            gaps.append(Gap("date_in_past", item.idea_id, detail))
+    end_field = END_FIELDS.get(item.level)
+    if end_field is not None:
+        start, end = item.fields.get("start"), item.fields.get(end_field)
+        first, last = _day(str(start or "")), _day(str(end or ""))
+        if first is not None and last is not None and first > last:
+            end_name = DATE_NAMES[item.level][end_field]
+            detail = f"start date {start}, after its {end_name} {end}"
+            gaps.append(Gap("dates_reversed", item.idea_id, detail))
+    return gaps
+
+
+def plan_gaps(
+    items: Sequence[AlignedItem], levels_present: set[str], horizon: Horizon | None = None
+) -> tuple[Gap, ...]:
+    """Every gap of a plan, in `GAP_KINDS` order, then in the order of `items` (the plan's
+    items, in agenda and rank order; only the items in the plan: a dropped item is neither a
+    gap nor served by anything, and a link to it counts as nothing).
+
+    The alignment gaps of `find_gaps`; goals and programs without a success metric; programs
+    without a manager (their `owner`); actions without an owner or a date, and, when the
+    agenda has a projects stage, actions that serve no project; dates outside the `horizon`
+    or before its day (none checked without a horizon); a start after its end; and items
+    selected only by a tie-break. As in `find_gaps`, a level the agenda did not produce
+    is never the reason for a gap.
+    """
+    in_plan = {item.idea_id for item in items}
+    kept = [
+        AlignedItem(
+            item.idea_id,
+            item.level,
+            tuple(link for link in item.links if link in in_plan),
+            item.fields,
+            item.tie_break,
+        )
+        for item in items
+    ]
+    by_id = {item.idea_id: item for item in kept}
+    alignment = find_gaps(kept, levels_present)
+    found: dict[str, list[Gap]] = {kind: [] for kind in GAP_KINDS}
+
+    def add(kind: str, ids: Sequence[int]) -> None:
+        found[kind].extend(Gap(kind, idea_id) for idea_id in ids)
+
+    def of(level: str) -> list[AlignedItem]:
+        return [item for item in kept if item.level == level]
+
+    add("unserved_goal", alignment.unserved_goals)
+    add("unaligned_program", alignment.unaligned_programs)
+    add("unaligned_project", alignment.unaligned_projects)
+    add("project_without_owner", alignment.projects_without_owner)
+    add("project_without_due", alignment.projects_without_due)
+    add("goal_without_metric", [g.idea_id for g in of("goals") if not g.fields.get("metrics")])
+    programs = of("programs")
+    add("program_without_manager", [p.idea_id for p in programs if not p.fields.get("owner")])
+    add("program_without_metric", [p.idea_id for p in programs if not p.fields.get("metrics")])
+    actions = of("actions")
+    add("action_without_owner", [a.idea_id for a in actions if not a.fields.get("owner")])
+    add("action_without_due", [a.idea_id for a in actions if not a.fields.get("due")])
+    if "projects" in levels_present:
+        add(
+            "action_without_project",
+            [
+                a.idea_id
+                for a in actions
+                if not any(by_id[link].level == "projects" for link in a.links)
+            ],
+        )
+    if horizon is not None:
+        for item in kept:
+            for gap in _date_gaps(item, horizon):
+                found[gap.kind].append(gap)
+    add("tie_break_selection", [item.idea_id for item in kept if item.tie_break])
+    return tuple(gap for kind in GAP_KINDS for gap in found[kind])

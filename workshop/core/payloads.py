@@ -135,6 +135,8 @@ class CreateWorkshopPayload(Payload):
     horizon_years: Annotated[int, Field(ge=-1000, le=1000)] | None = None
     facilitator_name: Annotated[str, StringConstraints(max_length=80)] | None = None
     max_participants: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    review_cadence: Annotated[str, StringConstraints(max_length=16)] | None = None
+    """How often the plan will be reviewed (checked by `services.workshops`)."""
 
 
 class PublishPlanPayload(Payload):

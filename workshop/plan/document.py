@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from ..core import levels
@@ -189,12 +189,19 @@ class PlanDocument:
         return [item for stage in self.stages if stage.key == key for item in stage.selected]
 
     def item_text(self, idea_id: int) -> str:
-        """The wording of an item by id (for "serves" lines and the map)."""
+        """The wording of an item in the plan by id (for "serves" lines and the map); an item
+        not in the plan (dropped in a review, say) is only "item <id>"."""
         for stage in self.stages:
-            for item in stage.items:
+            for item in stage.selected:
                 if item.id == idea_id:
                     return item.wording
         return f"item {idea_id}"
+
+    def links_of(self, item: PlanItem) -> tuple[int, ...]:
+        """What an item serves, among the items in the plan: a link to an item dropped in a
+        review counts as nothing (the link is kept, so restoring the item restores it)."""
+        in_plan = {other.id for stage in self.stages for other in stage.selected}
+        return tuple(link for link in item.links if link in in_plan)
 
     def children(self, idea_id: int) -> list[tuple[StageOutcome, PlanItem]]:
         """The selected items that serve this one, in agenda and rank order."""
@@ -299,29 +306,31 @@ def _iso_minute(finished_at: str) -> str:
     return moment.isoformat()
 
 
-GAP_KINDS = (
-    ("unserved_goals", "unserved_goal"),
-    ("unaligned_programs", "unaligned_program"),
-    ("unaligned_projects", "unaligned_project"),
-    ("projects_without_owner", "project_without_owner"),
-    ("projects_without_due", "project_without_due"),
-)
+def horizon_of(plan: PlanDocument) -> levels.Horizon | None:
+    """The plan's day and years, against which its dates are checked (None for a plan with
+    no date)."""
+    try:
+        today = date.fromisoformat(plan.date)
+    except ValueError:
+        return None
+    return levels.Horizon(today, plan.start_year, plan.end_year)
 
 
-def find_gaps(stages: Sequence[StageOutcome]) -> tuple[GapLine, ...]:
-    """The alignment gaps among the selected items, in the order the plan lists them."""
+def find_gaps(
+    stages: Sequence[StageOutcome], horizon: levels.Horizon | None = None
+) -> tuple[GapLine, ...]:
+    """Every gap among the items in the plan (`levels.plan_gaps`), in the order the plan
+    lists them: by kind (`GAP_LABELS`), then in agenda and rank order. Dates are checked
+    against `horizon` when given. Dropped items are not in the plan: never a gap, and a link
+    to one counts as nothing."""
     aligned = [
-        levels.AlignedItem(item.id, stage.key, item.links, item.fields)
+        levels.AlignedItem(item.id, stage.key, item.links, item.fields, item.tie_break)
         for stage in stages
         for item in stage.selected
     ]
-    gaps = levels.find_gaps(aligned, {stage.key for stage in stages})
+    gaps = levels.plan_gaps(aligned, {stage.key for stage in stages}, horizon)
     wording = {item.id: item.wording for stage in stages for item in stage.items}
-    return tuple(
-        GapLine(kind, wording[idea_id], idea_id)
-        for attribute, kind in GAP_KINDS
-        for idea_id in getattr(gaps, attribute)
-    )
+    return tuple(GapLine(gap.kind, wording[gap.idea_id], gap.idea_id, gap.detail) for gap in gaps)
 
 
 def assemble_plan(
@@ -344,14 +353,13 @@ def assemble_plan(
     reproducible, and the gaps are found from the selected items and their links."""
     moment = finished_at.astimezone(UTC).replace(second=0, microsecond=0)
     published_at = moment.isoformat()
-    return PlanDocument(
+    plan = PlanDocument(
         title=title,
         organization=organization,
         horizon_years=horizon_years,
         finished_at=moment.strftime("%Y-%m-%d %H:%M UTC"),
         participants=participants,
         stages=tuple(stages),
-        gaps=find_gaps(stages) if aligned else (),
         aligned=aligned,
         version=0 if draft else version,
         draft=draft,
@@ -364,6 +372,7 @@ def assemble_plan(
         review_cadence=review_cadence,
         history=() if draft else (VersionEntry(version, published_at, None),),
     )
+    return with_gaps(plan)
 
 
 def removed_line(removed: int) -> str:
@@ -376,8 +385,11 @@ def removed_line(removed: int) -> str:
 
 
 def with_gaps(plan: PlanDocument) -> PlanDocument:
-    """The plan with its gaps found again (after a review filled in owners or dates)."""
-    return replace(plan, gaps=find_gaps(plan.stages) if plan.aligned else ())
+    """The plan with its gaps found again (after a review filled in owners or dates, changed
+    links or dropped an item); a plan whose agenda linked nothing has none (no map, no
+    Gaps section)."""
+    gaps = find_gaps(plan.stages, horizon_of(plan)) if plan.aligned else ()
+    return replace(plan, gaps=gaps)
 
 
 GAP_LABELS = {
@@ -394,9 +406,12 @@ GAP_LABELS = {
     "action_without_project": "Action that serves no project",
     "date_outside_horizon": "Date outside the plan's horizon",
     "date_in_past": "Date already past",
+    "dates_reversed": "Start date after the end date",
     "tie_break_selection": "Selected by a tie-break",
 }
-"""Every kind of gap, in the order the Gaps section lists them, with its label."""
+"""Every kind of gap, in the order the Gaps section lists them, with its label (the kinds
+are `levels.GAP_KINDS`)."""
+
 
 def gap_text(gap: GapLine) -> str:
     """A gap as the plan flags it next to its item: "Project without an owner", or with its
@@ -435,7 +450,7 @@ def metric_line(metric: Mapping[str, Any]) -> str:
 
 
 def program_of(plan: PlanDocument, item: PlanItem) -> list[PlanItem]:
-    """The selected programs a project runs under (none: an independent project)."""
+    """The programs in the plan a project runs under (none: an independent project)."""
     return [program for program in plan.selected_of("programs") if program.id in item.links]
 
 
@@ -455,8 +470,9 @@ def detail_lines(plan: PlanDocument, stage: StageOutcome, item: PlanItem) -> lis
         lines.append("Deliverables: " + "; ".join(str(d) for d in deliverables))
     for metric in item.fields.get("metrics") or []:
         lines.append("Success metric: " + metric_line(metric))
-    if item.links:
-        lines.append("Serves: " + "; ".join(plan.item_text(link) for link in item.links))
+    links = plan.links_of(item)
+    if links:
+        lines.append("Serves: " + "; ".join(plan.item_text(link) for link in links))
     programs_stage = plan.stage("programs") is not None
     if stage.key == "projects" and programs_stage and not program_of(plan, item):
         lines.append("Independent project (under no program)")

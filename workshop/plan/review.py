@@ -1,26 +1,37 @@
 """A facilitator's review of a finished plan, as a pure step from one version to the next.
 
 The review corrects the wording of selected items and fills in their fields (owners, dates,
-metrics, outcomes, deliverables, approach), with the same rules as the `define` step. The
-wording as voted (`PlanItem.text`) never changes, so the appendix keeps it; the correction
-goes into `fields["text"]`. Gaps are found again, since an owner or a date may close one.
+metrics, outcomes, deliverables, approach, budgets), with the same rules as the `define`
+step; changes what an item serves, with the same rules as the `link` step; and drops an item
+from the plan or restores one dropped earlier. The wording as voted (`PlanItem.text`) never
+changes, so the appendix keeps it; the correction goes into `fields["text"]`. Gaps are found
+again, since an owner, a date, a link or a drop may close one (or open one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..core import levels
 from ..core.errors import DomainError
 from ..core.rules import IDEA_MAX_LENGTH
-from .document import REVIEW_CADENCES, PlanDocument, StageOutcome, VersionEntry, with_gaps
+from .document import (
+    REVIEW_CADENCES,
+    PlanDocument,
+    PlanItem,
+    StageOutcome,
+    VersionEntry,
+    with_gaps,
+)
 
 NAME_MAX = 80
 NOTE_MAX = 400
 MAX_ITEMS = 500
+CHANGE_KEYS = frozenset({"fields", "links", "dropped"})
+ITEM_KEYS = CHANGE_KEYS | {"id"}
 
 
 class Unset:
@@ -41,6 +52,126 @@ def _short(value: Any, field: str, limit: int) -> str | None:
     return cleaned or None
 
 
+def _named(where: str, error: DomainError) -> DomainError:
+    """The same refusal, its message prefixed by the field it is about ("items[2].links[0]:
+    item 99 is not a selected item of this workshop.")."""
+    message = error.message[:1].lower() + error.message[1:]
+    return DomainError(error.code, f"{where}: {message}")
+
+
+@dataclass
+class _Change:
+    """One review item, checked: the cleaned fields, the new parents, the new dropped."""
+
+    fields: dict[str, Any] | None = None
+    links: list[Any] | None = None
+    dropped: bool | None = None
+
+
+def _read_items(
+    items: Any, selected: Mapping[int, tuple[int, StageOutcome]]
+) -> dict[int, tuple[int, _Change]]:
+    """The review's items by id with their index, shapes and fields checked (links are
+    checked once every drop is known)."""
+    if not isinstance(items, list) or len(items) > MAX_ITEMS:
+        raise DomainError("invalid_payload", f"items must be a list of at most {MAX_ITEMS}.")
+    changes: dict[int, tuple[int, _Change]] = {}
+    for index, raw in enumerate(items):
+        at = f"items[{index}]"
+        if not isinstance(raw, Mapping):
+            raise DomainError("invalid_payload", f"{at} must be an object.")
+        unknown = sorted(str(key) for key in set(raw) - ITEM_KEYS)
+        if unknown:
+            raise DomainError(
+                "invalid_payload",
+                f"{at}.{unknown[0]}: unknown key; an item has id, fields, links and dropped.",
+            )
+        if not set(raw) & CHANGE_KEYS:
+            raise DomainError(
+                "invalid_payload", f"{at}: send fields, links or dropped with the id."
+            )
+        idea_id = raw.get("id")
+        if not isinstance(idea_id, int) or isinstance(idea_id, bool):
+            raise DomainError("invalid_payload", f"{at}.id must be a number.")
+        if idea_id not in selected:
+            raise DomainError(
+                "item_not_found", f"{at}.id: item {idea_id} is not a selected item of this plan."
+            )
+        if idea_id in changes:
+            raise DomainError("invalid_payload", f"{at}.id: item {idea_id} is listed twice.")
+        change = _Change()
+        stage = selected[idea_id][1]
+        if "fields" in raw:
+            fields = raw["fields"]
+            if not isinstance(fields, Mapping):
+                raise DomainError("invalid_payload", f"{at}.fields must be an object.")
+            try:
+                change.fields = levels.check_fields(stage.key, fields, text_limit=IDEA_MAX_LENGTH)
+            except DomainError as refused:
+                raise _named(f"{at}.fields", refused) from None
+        if "links" in raw:
+            links = raw["links"]
+            if not isinstance(links, list) or len(links) > levels.MAX_LIST_ITEMS:
+                raise DomainError(
+                    "invalid_payload",
+                    f"{at}.links must be a list of at most {levels.MAX_LIST_ITEMS} item ids.",
+                )
+            change.links = links
+        if "dropped" in raw:
+            dropped = raw["dropped"]
+            if not isinstance(dropped, bool):
+                raise DomainError("invalid_payload", f"{at}.dropped must be true or false.")
+            change.dropped = dropped
+        changes[idea_id] = (index, change)
+    return changes
+
+
+def _check_links(
+    plan: PlanDocument,
+    changes: Mapping[int, tuple[int, _Change]],
+    selected: Mapping[int, tuple[int, StageOutcome]],
+) -> dict[int, tuple[int, ...]]:
+    """Each new list of parents, validated as `link:confirm` validates one: the candidates
+    are the items in the plan once this review's drops and restores are applied."""
+
+    def in_plan(item: PlanItem) -> bool:
+        change = changes.get(item.id)
+        if change is not None and change[1].dropped is not None:
+            return item.selected and not change[1].dropped
+        return item.in_plan
+
+    candidates = {
+        item.id: levels.ParentItem(item.id, stage.key, position)
+        for position, stage in enumerate(plan.stages)
+        for item in stage.items
+        if in_plan(item)
+    }
+    out: dict[int, tuple[int, ...]] = {}
+    for idea_id, (index, change) in changes.items():
+        if change.links is None:
+            continue
+        position, stage = selected[idea_id]
+        at = f"items[{index}].links"
+        if not levels.can_link(stage.key):
+            try:
+                levels.check_parents(stage.key, position, [], candidates)
+            except DomainError as refused:
+                raise _named(at, refused) from None
+        for number, link in enumerate(change.links):
+            if not isinstance(link, int) or isinstance(link, bool):
+                raise DomainError("invalid_links", f"{at}[{number}] must be an item id.")
+            try:
+                levels.check_parents(stage.key, position, [link], candidates)
+            except DomainError as refused:
+                raise _named(f"{at}[{number}]", refused) from None
+        try:
+            parents = levels.check_parents(stage.key, position, change.links, candidates)
+        except DomainError as refused:
+            raise _named(at, refused) from None
+        out[idea_id] = tuple(parents)
+    return out
+
+
 def apply_review(
     plan: PlanDocument,
     *,
@@ -50,43 +181,39 @@ def apply_review(
     review_cadence: str | None = None,
     published_at: datetime | None = None,
 ) -> PlanDocument:
-    """The next version: `items` are `{"id": <selected item>, "fields": {...}}`; a field set
-    to None (or an empty list) is cleared. Raises `no_changes` when nothing would change."""
-    if not isinstance(items, list) or len(items) > MAX_ITEMS:
-        raise DomainError("invalid_payload", f"items must be a list of at most {MAX_ITEMS}.")
-    where: dict[int, StageOutcome] = {
-        item.id: stage for stage in plan.stages for item in stage.selected
+    """The next version. Each of `items` is `{"id": <selected item>, "fields": {...},
+    "links": [...], "dropped": true|false}` with at least one of the last three: a field set
+    to None (or an empty list) is cleared; `links` is the item's whole new list of parents
+    (checked like `link:confirm`, among the items in the plan of earlier stages); `dropped`
+    removes a selected item from the plan (the appendix keeps it) or restores it. Every
+    refusal names the field it is about; `no_changes` when nothing would change."""
+    selected: dict[int, tuple[int, StageOutcome]] = {
+        item.id: (position, stage)
+        for position, stage in enumerate(plan.stages)
+        for item in stage.items
+        if item.selected
     }
-    updates: dict[int, dict[str, Any]] = {}
-    for index, raw in enumerate(items):
-        if not isinstance(raw, Mapping) or set(raw) - {"id", "fields"}:
-            raise DomainError("invalid_payload", f'items[{index}] must be {{"id", "fields"}}.')
-        idea_id, fields = raw.get("id"), raw.get("fields")
-        if not isinstance(idea_id, int) or isinstance(idea_id, bool):
-            raise DomainError("invalid_payload", f"items[{index}].id must be a number.")
-        if idea_id not in where:
-            raise DomainError(
-                "item_not_found", f"Item {idea_id} is not a selected item of this plan."
-            )
-        if idea_id in updates:
-            raise DomainError("invalid_payload", f"Item {idea_id} is listed twice.")
-        if not isinstance(fields, Mapping):
-            raise DomainError("invalid_payload", f"items[{index}].fields must be an object.")
-        updates[idea_id] = levels.check_fields(
-            where[idea_id].key, fields, text_limit=IDEA_MAX_LENGTH
-        )
+    changes = _read_items(items, selected)
+    new_links = _check_links(plan, changes, selected)
     stages = []
     for stage in plan.stages:
         revised = []
         for item in stage.items:
-            cleaned = updates.get(item.id)
-            if cleaned is None or not item.selected:
+            found = changes.get(item.id)
+            if found is None or not item.selected:
                 revised.append(item)
                 continue
-            merged = levels.merge_fields(item.fields, cleaned)
-            if merged.get("text") == item.text:
-                merged.pop("text")  # back to the wording as voted
-            revised.append(replace(item, fields=merged))
+            change = found[1]
+            if change.fields is not None:
+                merged = levels.merge_fields(item.fields, change.fields)
+                if merged.get("text") == item.text:
+                    merged.pop("text")  # back to the wording as voted
+                item = replace(item, fields=merged)
+            if item.id in new_links:
+                item = replace(item, links=new_links[item.id])
+            if change.dropped is not None:
+                item = replace(item, dropped=change.dropped)
+            revised.append(item)
         stages.append(replace(stage, items=tuple(revised)))
     name = (
         plan.facilitator

@@ -126,6 +126,8 @@ def assemble(
                 )
             )
             links_items = links_items or bool(links)
+        if decision is not None:
+            items = tie_breaks(items)
         sections.append(
             plan_module.StageOutcome(
                 key=stage.key,
@@ -162,6 +164,19 @@ def assemble(
         review_cadence=workshop.review_cadence,
     )
     return with_words(document)
+
+
+def tie_breaks(items: Sequence[plan_module.PlanItem]) -> list[plan_module.PlanItem]:
+    """The items of a stage a scoring step decided, each selected item that got in only by a
+    tie-break marked so: its score (what the deciding step counts: Borda points, dots,
+    points...) equals that of a shortlisted item left out at the cut, so the step's
+    tie-break (the dots, then the earlier idea) chose between them. A stage that keeps every
+    item leaves nothing out, so has none."""
+    left_out = {float(item.score) for item in items if item.shortlisted and not item.selected}
+    return [
+        replace(item, tie_break=True) if item.selected and float(item.score) in left_out else item
+        for item in items
+    ]
 
 
 def other_rounds(

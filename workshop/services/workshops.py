@@ -30,6 +30,7 @@ from ..persistence.queries import (
     removed_count,
     require_active,
 )
+from ..plan.document import DEFAULT_CADENCE, REVIEW_CADENCES
 from . import agenda as agenda_service
 
 TITLE_MAX_LENGTH = 120
@@ -61,6 +62,7 @@ def create_workshop(
     template: str | None = None,
     facilitator_name: str | None = None,
     max_participants: int | None = None,
+    review_cadence: str | None = None,
 ) -> tuple[Workshop, str]:
     """Create a workshop from an agenda template; return it with its facilitator key.
 
@@ -70,7 +72,8 @@ def create_workshop(
     plain (`workshop.projector_token`: it only reads). `max_participants` (1 to 10,000; the
     edge passes the `MAX_PARTICIPANTS` setting when the request names none) caps how many
     active participants may join. A join code another workshop took meanwhile (two
-    processes) is retried with a new one.
+    processes) is retried with a new one. `review_cadence` (`REVIEW_CADENCES`, quarterly
+    when None) is how often the plan will be reviewed: its governance section says so.
     """
     cap = DEFAULT_MAX_PARTICIPANTS if max_participants is None else max_participants
     if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_PARTICIPANTS_LIMIT:
@@ -89,6 +92,11 @@ def create_workshop(
     horizon = horizon_years if horizon_years is not None else DEFAULT_HORIZON
     if horizon not in HORIZONS:
         raise DomainError("invalid_horizon", "The horizon must be 1, 3, 5 or 10 years.")
+    cadence = DEFAULT_CADENCE if review_cadence is None else review_cadence
+    if cadence not in REVIEW_CADENCES:
+        raise DomainError(
+            "invalid_payload", f"review_cadence is one of {', '.join(REVIEW_CADENCES)}."
+        )
     template_id = DEFAULT_TEMPLATE if template is None else template
     drafts = agenda_service.drafts_of(agenda_service.get_template(db, template_id))
 
@@ -105,6 +113,7 @@ def create_workshop(
             facilitator_key_hash=hash_secret(key),
             projector_token=new_secret(),
             max_participants=cap,
+            review_cadence=cadence,
         )
         try:
             # A savepoint: a code (or id) taken meanwhile rolls back this insert only.

@@ -150,6 +150,7 @@ def create_workshop() -> tuple[Response, int]:
         horizon_years=payload.horizon_years,
         template=payload.template,
         facilitator_name=payload.facilitator_name,
+        review_cadence=payload.review_cadence,
         max_participants=(
             current_app.config["MAX_PARTICIPANTS"]
             if payload.max_participants is None
