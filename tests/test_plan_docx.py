@@ -10,11 +10,14 @@ import io
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -118,7 +121,7 @@ def test_the_document_opens_with_the_cover_and_its_properties(final: DocxDocumen
     assert texts.index("Strategic plan") < texts.index(plan.title)
     assert "Acme Ports & Co" in texts
     assert "Facilitated by Ana Ñúñez" in texts
-    assert final.core_properties.title == title_line(plan)
+    assert final.core_properties.title == f"{title_line(plan)} · Version 1 · published 2026-12-01"
     assert final.core_properties.created == FINISHED_AT
     assert final.core_properties.modified == FINISHED_AT
     assert final.core_properties.last_modified_by == ""
@@ -150,6 +153,18 @@ def test_goal_subheadings_are_in_rank_order(final: DocxDocument) -> None:
     ]
 
 
+def contents_entries(doc: DocxDocument) -> list[Paragraph]:
+    """The paragraphs of the contents field's shown result, from its begin to its end."""
+    paragraphs = doc.paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.text == "Contents") + 1
+    end = next(
+        i
+        for i, p in enumerate(paragraphs)
+        if i >= start and p._p.xpath('.//w:fldChar[@w:fldCharType="end"]')
+    )
+    return paragraphs[start:end]
+
+
 def test_the_contents_field_follows_the_cover_on_a_new_page(final: DocxDocument) -> None:
     paragraphs = final.paragraphs
     contents = next(i for i, p in enumerate(paragraphs) if p.text == "Contents")
@@ -157,11 +172,35 @@ def test_the_contents_field_follows_the_cover_on_a_new_page(final: DocxDocument)
     assert contents < next(i for i, p in enumerate(paragraphs) if p.text == "Executive summary")
     field = paragraphs[contents + 1]._p
     assert "TOC" in "".join(field.xpath(".//w:instrText/text()"))
-    kinds = field.xpath(".//w:fldChar/@w:fldCharType")
+    kinds = [str(k) for p in paragraphs for k in p._p.xpath(".//w:fldChar/@w:fldCharType")]
     assert kinds == ["begin", "separate", "end"]
-    assert "Update Field" in paragraphs[contents + 1].text
-    summary = next(p for p in paragraphs if p.text == "Executive summary")
+    assert "Update Field" not in " ".join(p.text for p in paragraphs)
+    summary = next(
+        p for p in paragraphs if p.text == "Executive summary" and style_of(p) == "Heading 1"
+    )
     assert summary.paragraph_format.page_break_before
+
+
+def test_the_contents_is_filled_with_every_heading_and_links_to_it(final: DocxDocument) -> None:
+    entries = contents_entries(final)
+    listed = [(style_of(p), p.text) for p in entries]
+    wanted = [(style.replace("Heading", "toc"), text) for style, text in headings(final)]
+    assert listed == wanted
+    assert ("toc 1", "Executive summary") in listed
+    assert ("toc 2", "Gaps") in listed
+    bookmarks = {
+        str(name): p.text
+        for p in final.paragraphs
+        if style_of(p).startswith("Heading")
+        for name in p._p.xpath("./w:bookmarkStart/@w:name")
+    }
+    assert len(bookmarks) == len(entries)
+    for paragraph in entries:
+        (anchor,) = paragraph._p.xpath("./w:hyperlink/@w:anchor")
+        assert bookmarks[str(anchor)] == paragraph.text
+    styles = final.styles.element
+    assert styles.xpath('./w:style[@w:styleId="TOC1"]/w:name/@w:val') == ["toc 1"]
+    assert styles.xpath('./w:style[@w:styleId="TOC2"]/w:name/@w:val') == ["toc 2"]
 
 
 def test_lists_use_the_built_in_list_styles(final: DocxDocument) -> None:
@@ -307,7 +346,13 @@ def test_user_text_never_becomes_a_field_or_a_link(final: DocxDocument) -> None:
     body = final.element.body
     instructions = [" ".join(str(t).split()) for t in body.xpath(".//w:instrText/text()")]
     assert instructions == ['TOC \\o "1-2" \\h \\z \\u']
-    assert not body.xpath(".//w:fldSimple | .//w:hyperlink")
+    assert not body.xpath(".//w:fldSimple")
+    # the only links are the contents' entries, to bookmarks inside the document
+    links = body.xpath(".//w:hyperlink")
+    assert len(links) == len(contents_entries(final))
+    assert all(link.get(qn("w:anchor")).startswith("_Toc") for link in links)
+    assert not body.xpath(".//w:hyperlink/@r:id")
+    assert not final.part.rels or all(not rel.is_external for rel in final.part.rels.values())
     footer = final.sections[0].footer._element
     assert [str(t).strip() for t in footer.xpath(".//w:instrText/text()")] == [
         "PAGE",
@@ -315,11 +360,40 @@ def test_user_text_never_becomes_a_field_or_a_link(final: DocxDocument) -> None:
     ]
 
 
+def test_the_cover_has_no_page_number_and_other_pages_carry_the_version(
+    final: DocxDocument,
+) -> None:
+    (sec,) = final.sections
+    assert sec.different_first_page_header_footer
+    for part in (sec.first_page_header, sec.first_page_footer):
+        assert not part.is_linked_to_previous
+        assert not part._element.xpath(".//w:instrText | .//w:fldSimple")
+        assert not "".join(p.text for p in part.paragraphs).strip()
+    assert [p.text for p in sec.header.paragraphs] == ["Version 1 · published 2026-12-01"]
+    assert [p.text for p in sec.footer.paragraphs] == ["Page 1 of 1"]  # fields' shown results
+
+
+def test_a_review_carries_its_version_on_every_page_and_in_its_title() -> None:
+    plan = replace(
+        full_plan(),
+        version=2,
+        published_at="2026-12-03T09:15:00+00:00",
+        note="Links fixed",
+    )
+    doc = read(plan)
+    line = "Version 2 · published 2026-12-03"
+    assert [p.text for p in doc.sections[0].header.paragraphs] == [line]
+    assert doc.core_properties.title == f"{title_line(plan)} · {line}"
+    moment = datetime(2026, 12, 3, 9, 15, tzinfo=UTC)
+    assert doc.core_properties.created == doc.core_properties.modified == moment
+
+
 def test_a_draft_is_marked_on_every_page(draft: DocxDocument) -> None:
     for sec in draft.sections:
-        assert not sec.header.is_linked_to_previous
-        assert "DRAFT" in " ".join(p.text for p in sec.header.paragraphs)
-        assert not sec.different_first_page_header_footer  # so the cover has it too
+        for part in (sec.header, sec.first_page_header):
+            assert not part.is_linked_to_previous
+            assert "DRAFT" in " ".join(p.text for p in part.paragraphs)
+        assert not sec.first_page_footer._element.xpath(".//w:instrText")
     texts = [p.text for p in draft.paragraphs]
     assert DRAFT_NOTICE in texts[: texts.index("Contents")]
 

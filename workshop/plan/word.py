@@ -38,6 +38,7 @@ import io
 import re
 import zipfile
 from datetime import UTC, datetime
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -60,8 +61,15 @@ from .document import PlanDocument
 KICKER = "Strategic plan"
 CONTENTS = "Contents"
 TOC_INSTRUCTION = ' TOC \\o "1-2" \\h \\z \\u '
-TOC_PLACEHOLDER = "Right-click and choose Update Field to build the table of contents."
+TOC_STYLES = {1: ("toc 1", "TOC1", 0), 2: ("toc 2", "TOC2", 220)}
+"""Word's built-in names and ids for the contents entries of each heading level (so Word
+keeps using them when it refreshes the field), with each level's left indent in twips."""
+TOC_BOOKMARK = "_Toc{:06d}"
+"""Hidden bookmark names (a leading underscore) on the headings the contents links to."""
 TABLE_STYLE = "Table Grid"
+STRATEGY_TITLE = "Strategy on a page"
+NOT_SCHEDULED = "Not scheduled yet"
+FLAG = "\u26a0"
 
 NOTE_COLOR = RGBColor(0x59, 0x59, 0x59)
 GAP_COLOR = RGBColor(0x9C, 0x3D, 0x00)
@@ -91,8 +99,17 @@ def clean(text: str) -> str:
 
 
 def plan_moment(plan: PlanDocument) -> datetime:
-    """When the plan is dated: its finish time when that falls on the plan's date (a first
-    version), else midnight UTC of the date (a review), else a fixed moment."""
+    """When the plan is dated: its publication time (`published_at`), else its finish time
+    when that falls on the plan's date, else midnight UTC of the date, else a fixed moment.
+    Never the wall clock, so the same plan gives the same bytes."""
+    try:
+        published = datetime.fromisoformat(plan.published_at)
+    except ValueError:
+        published = None
+    if published is not None:
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+        return published.astimezone(UTC)
     try:
         day = datetime.strptime(plan.date, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
@@ -146,6 +163,39 @@ def _append_text(run: Element, text: str) -> None:
             t.text = piece
 
 
+_NARROW = set("il.,:;'|!jtfrI1()[]{} ")
+_WIDE = set("mwMW@%&")
+
+
+def text_twips(text: str, size: float, *, bold: bool = False) -> int:
+    """How wide `text` sets on one line at `size` points, in twips, estimated generously
+    from the character classes of a proportional sans serif (Calibri, or Carlito in
+    LibreOffice): Word cannot be asked, so columns are sized from this estimate."""
+    ems = 0.0
+    for char in text:
+        if char in _NARROW:
+            ems += 0.3
+        elif char in _WIDE:
+            ems += 0.88
+        elif char.isascii():
+            ems += 0.62 if char.isupper() else 0.53
+        else:
+            ems += 1.0 if ord(char) >= 0x2E80 or not char.isalpha() else 0.6
+    return int(ems * size * 20 * (1.07 if bold else 1.0)) + 1
+
+
+CELL_MARGINS = 2 * 108
+"""Twips of the default left and right cell margins of a Word table."""
+CELL_SIZE = 9.0
+"""Points of the table text (the "Plan Table Text" style)."""
+SMALL_SIZE = 8.0
+"""Points of the strategy page's table text ("Plan Table Small")."""
+
+
+def _longest_word(text: str) -> str:
+    return max(text.split(), key=len, default="")
+
+
 class _Writer:
     """Appends the layout's blocks to one python-docx document."""
 
@@ -157,20 +207,22 @@ class _Writer:
         section.page_width, section.page_height = Mm(210), Mm(297)
         section.left_margin = section.right_margin = Mm(20)
         section.top_margin = section.bottom_margin = Mm(20)
+        section.header_distance = section.footer_distance = Mm(10)
         width = section.page_width or Emu(0)
         margins = (section.left_margin or Emu(0)) + (section.right_margin or Emu(0))
         self.text_width = int(width) - int(margins)
+        self.text_twips = self.text_width // EMU_PER_TWIP
         self.styles = self._add_styles()
         self.style_ids = {
             key: None if style.name == "Normal" else style.style_id
             for key, style in self.styles.items()
         }
-        cell_style = self.style_ids["cell"]
-        assert cell_style is not None
-        self.cell_style: str = cell_style
         self.list_number_abstract = self._abstract_num_of("List Number")
         self.next_num_id = self._max_num_id() + 1
         self.break_pending = False
+        self.contents: list[tuple[int, str, str]] = []
+        """(Word heading level, text, bookmark) of every heading, for the contents."""
+        self.toc_anchor: Element | None = None
 
     # Styles and numbering
 
@@ -187,6 +239,7 @@ class _Writer:
             color: RGBColor | None = None,
             before: float | None = None,
             after: float | None = None,
+            keep: bool = False,
         ) -> ParagraphStyle:
             style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
             assert isinstance(style, ParagraphStyle)
@@ -204,6 +257,8 @@ class _Writer:
                 fmt.space_before = Pt(before)
             if after is not None:
                 fmt.space_after = Pt(after)
+            if keep:
+                fmt.keep_with_next = True
             return style
 
         made = {
@@ -212,12 +267,30 @@ class _Writer:
             "kicker": add("Plan Kicker", size=14, bold=True, color=NOTE_COLOR, before=96),
             "fact": add("Plan Fact", after=4),
             "draft": add("Plan Draft", size=12, bold=True, color=DRAFT_COLOR, after=4),
-            "cell": add("Plan Table Text", size=9, after=0),
+            "cell": add("Plan Table Text", size=CELL_SIZE, after=0),
+            "small cell": add("Plan Table Small", size=SMALL_SIZE, after=0),
             "spacer": add("Plan Spacer", size=6, after=0),
+            "minor": add("Plan Minor Heading", size=11, bold=True, before=8, after=2, keep=True),
+            "compact": add("Plan Compact", size=9.5, after=2),
+            "caption": add(
+                "Plan Caption", size=9, bold=True, color=NOTE_COLOR, before=10, after=0, keep=True
+            ),
+            "record": add("Plan Record Title", size=11.5, bold=True, after=3, keep=True),
+            "flag": add("Plan Flag", size=9, color=GAP_COLOR, after=2, keep=True),
+            "control": add("Plan Control", size=8.5, color=NOTE_COLOR, after=0),
         }
         made["kicker"].font.all_caps = True
-        made["cell"].paragraph_format.line_spacing = 1.0
-        made["spacer"].paragraph_format.line_spacing = 1.0
+        made["caption"].font.all_caps = True
+        for key in ("cell", "small cell", "spacer", "control"):
+            made[key].paragraph_format.line_spacing = 1.0
+        made["compact"].paragraph_format.line_spacing = 1.05
+        for level, (name, style_id, indent) in TOC_STYLES.items():
+            style = add(name, after=3 if level == 1 else 1)
+            style.element.styleId = style_id
+            style.quick_style = False
+            style.paragraph_format.left_indent = Twips(indent)
+            style.font.bold = level == 1 or None
+            made[f"toc {level}"] = style
         for name in ("Title", "Subtitle", "Intense Quote", "Heading 1", "Heading 2", "Normal"):
             made[name] = self._style(name)
         for name in ("List Number", *BULLET_STYLES, "TOC Heading", "Header", "Footer"):
@@ -279,6 +352,18 @@ class _Writer:
             paragraph.add_run(clean(text))
         return paragraph
 
+    def heading(self, level: int, text: str) -> DocxParagraph:
+        """A Word heading (level 1 or 2) with a hidden bookmark round its text, listed in
+        the contents, which links to the bookmark."""
+        paragraph = self.new_paragraph(f"Heading {level}")
+        mark = str(len(self.contents) + 1)
+        name = TOC_BOOKMARK.format(len(self.contents) + 1)
+        paragraph._p.append(_element("w:bookmarkStart", id=mark, name=name))
+        paragraph.add_run(clean(text))
+        paragraph._p.append(_element("w:bookmarkEnd", id=mark))
+        self.contents.append((level, clean(text), name))
+        return paragraph
+
     def page_break(self) -> None:
         """Start the next paragraph on a new page ("page break before" on it, rather than a
         paragraph holding a break, which would leave an empty line atop the new page)."""
@@ -290,14 +375,19 @@ class _Writer:
             self.break_pending = False
             self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
+    def flags(self, paragraph: DocxParagraph, flags: tuple[str, ...]) -> None:
+        """Gap flags after an entry's text: "⚠ Project without an owner", in the gap colour."""
+        for flag in flags:
+            run = paragraph.add_run(f"  {FLAG} {clean(flag)}")
+            run.font.color.rgb = GAP_COLOR
+
     # Blocks
 
     def block(self, block: lay.Block) -> None:
         if isinstance(block, lay.Cover):
             self.cover(block)
         elif isinstance(block, lay.Heading):
-            level = min(max(block.level - 1, 1), 2)
-            self.paragraph(f"Heading {level}", block.text)
+            self.heading(min(max(block.level - 1, 1), 2), block.text)
         elif isinstance(block, lay.Paragraph):
             style = block.style if block.style in ("note", "lead") else "Normal"
             self.paragraph(style, block.text)
@@ -311,6 +401,14 @@ class _Writer:
             self.outline(block)
         elif isinstance(block, lay.PageBreak):
             self.page_break()
+        elif isinstance(block, lay.StrategyPage):
+            self.strategy(block)
+        elif isinstance(block, lay.Facts):
+            self.facts(block)
+        elif isinstance(block, lay.RoadmapBlock):
+            self.roadmap(block)
+        elif isinstance(block, lay.MapBlock):
+            self.alignment_map(block)
 
     def cover(self, cover: lay.Cover) -> None:
         title = cover.title
@@ -326,7 +424,7 @@ class _Writer:
             self.paragraph("draft", lay.DRAFT_NOTICE)
         self.page_break()
         self.paragraph("TOC Heading", CONTENTS)
-        _add_field(self.new_paragraph("Normal"), TOC_INSTRUCTION, TOC_PLACEHOLDER)
+        self.toc_anchor = self.new_paragraph("Normal")._p
         self.page_break()
 
     def _styled_run(self, paragraph: DocxParagraph, text: str, style: str) -> Run:
@@ -348,6 +446,7 @@ class _Writer:
                 num_pr.append(_element("w:numId", val=num_id))
                 paragraph._p.get_or_add_pPr().append(num_pr)
             self._styled_run(paragraph, entry.text, block.style)
+            self.flags(paragraph, entry.flags)
             for detail in entry.details:
                 self._styled_run(
                     self.new_paragraph("List Bullet 2"),
@@ -355,38 +454,101 @@ class _Writer:
                     block.style,
                 )
 
+    def _outline_row(self, depth: int, level: str, wording: str) -> DocxParagraph:
+        style = BULLET_STYLES[min(max(depth, 0), len(BULLET_STYLES) - 1)]
+        paragraph = self.new_paragraph(style)
+        fmt = paragraph.paragraph_format
+        fmt.left_indent = Twips(LIST_INDENT * (max(depth, 0) + 1))
+        fmt.first_line_indent = Twips(-LIST_INDENT)
+        paragraph.add_run(clean(level)).bold = True
+        paragraph.add_run(": " + clean(wording))
+        return paragraph
+
     def outline(self, block: lay.Outline) -> None:
         if not block.rows:
             self.paragraph("note", "Nothing is linked yet.")
             return
         for depth, level, wording in block.rows:
-            style = BULLET_STYLES[min(max(depth, 0), len(BULLET_STYLES) - 1)]
-            paragraph = self.new_paragraph(style)
-            fmt = paragraph.paragraph_format
-            fmt.left_indent = Twips(LIST_INDENT * (max(depth, 0) + 1))
-            fmt.first_line_indent = Twips(-LIST_INDENT)
-            paragraph.add_run(clean(level)).bold = True
-            paragraph.add_run(": " + clean(wording))
+            self._outline_row(depth, level, wording)
 
-    def _widths(self, block: lay.Table) -> list[int]:
-        count = len(block.columns)
-        relative = list(block.widths) if len(block.widths) == count else [1.0] * count
-        total = sum(w for w in relative if w > 0)
-        if total <= 0:
-            relative, total = [1.0] * count, float(count)
-        return [int(self.text_width * max(w, 0) / total) for w in relative]
+    # Tables
 
-    def _cell(self, text: str, width: int, *, right: bool, bold: bool, fill: str) -> Element:
+    def _widths(
+        self,
+        columns: tuple[str, ...],
+        rows: tuple[tuple[str, ...], ...],
+        relative: list[float],
+        nowrap: list[bool],
+        size: float,
+    ) -> list[int]:
+        """Column widths in twips that fill the text width: a nowrap column as wide as its
+        widest cell (header in bold), every other column at least as wide as its longest
+        word, and what is left shared by the layout's relative widths."""
+        count = len(columns)
+        total_relative = sum(w for w in relative if w > 0)
+        if len(relative) != count or total_relative <= 0:
+            relative, total_relative = [1.0] * count, float(count)
+        need = [0] * count
+        for i, header in enumerate(columns):
+            longest = header if nowrap[i] else _longest_word(header)
+            need[i] = text_twips(longest, size, bold=True)
+        for row in rows:
+            for i in range(count):
+                text = row[i] if i < len(row) else ""
+                if not text:
+                    continue
+                pieces = text.splitlines() if nowrap[i] else text.split()
+                need[i] = max(need[i], *(text_twips(piece, size) for piece in pieces))
+        cap = self.text_twips // 3
+        need = [min(n + CELL_MARGINS + 30, cap) if n else CELL_MARGINS for n in need]
+        share = [self.text_twips * max(w, 0) / total_relative for w in relative]
+        widths = [0] * count
+        fixed = [nowrap[i] for i in range(count)]
+        while True:
+            left = self.text_twips - sum(need[i] for i in range(count) if fixed[i])
+            free = [i for i in range(count) if not fixed[i]]
+            weight = sum(share[i] for i in free) or 1.0
+            grown = False
+            for i in free:
+                if left * share[i] / weight < need[i]:
+                    fixed[i] = True
+                    grown = True
+            if not grown:
+                break
+        for i in range(count):
+            widths[i] = need[i] if fixed[i] else int(left * share[i] / weight)
+        overflow = sum(widths) - self.text_twips
+        if overflow > 0:  # too many wide columns: shrink them all alike
+            widths = [int(w * self.text_twips / sum(widths)) for w in widths]
+        return widths
+
+    def _cell(
+        self,
+        text: str,
+        width: int,
+        *,
+        style: str,
+        right: bool,
+        bold: bool,
+        fill: str,
+        nowrap: bool,
+        keep: bool,
+        flags: tuple[str, ...] = (),
+    ) -> Element:
         """One table cell, built element by element: cheaper than python-docx's cell and
         paragraph objects, which re-find each child's place on every property set."""
         tc = OxmlElement("w:tc")
         tc_pr = _sub(tc, "w:tcPr")
-        _sub(tc_pr, "w:tcW", w=str(width // EMU_PER_TWIP), type="dxa")
+        _sub(tc_pr, "w:tcW", w=str(width), type="dxa")
         if fill:
             _sub(tc_pr, "w:shd", val="clear", color="auto", fill=fill)
+        if nowrap:
+            _sub(tc_pr, "w:noWrap")
         p = _sub(tc, "w:p")
         p_pr = _sub(p, "w:pPr")
-        _sub(p_pr, "w:pStyle", val=self.cell_style)
+        _sub(p_pr, "w:pStyle", val=style)
+        if keep:
+            _sub(p_pr, "w:keepNext")
         if right:
             _sub(p_pr, "w:jc", val="right")
         if text:
@@ -394,6 +556,15 @@ class _Writer:
             if bold:
                 _sub(_sub(r, "w:rPr"), "w:b")
             _append_text(r, clean(text))
+        for flag in flags:
+            p = _sub(tc, "w:p")
+            p_pr = _sub(p, "w:pPr")
+            _sub(p_pr, "w:pStyle", val=style)
+            if keep:
+                _sub(p_pr, "w:keepNext")
+            r = _sub(p, "w:r")
+            _sub(_sub(r, "w:rPr"), "w:color", val=str(GAP_COLOR))
+            _append_text(r, f"{FLAG} {clean(flag)}")
         return tc
 
     def _row(
@@ -401,23 +572,57 @@ class _Writer:
         values: tuple[str, ...],
         widths: list[int],
         numeric: list[bool],
+        nowrap: list[bool],
         *,
+        style: str,
         header: bool = False,
         marked: bool = False,
+        keep: bool = False,
+        flags: tuple[str, ...] = (),
+        flag_column: int = 0,
     ) -> Element:
+        """One row: never split across pages, repeated atop each page when a header; `keep`
+        holds it on the page of the next row (a table kept whole)."""
         tr = OxmlElement("w:tr")
+        tr_pr = _sub(tr, "w:trPr")
+        _sub(tr_pr, "w:cantSplit")
         if header:
-            tr_pr = _sub(tr, "w:trPr")
-            _sub(tr_pr, "w:cantSplit")
             _sub(tr_pr, "w:tblHeader")
         fill = HEADER_FILL if header else MARKED_FILL if marked else ""
         for i, width in enumerate(widths):
             text = values[i] if i < len(values) else ""
-            tr.append(self._cell(text, width, right=numeric[i], bold=header or marked, fill=fill))
+            tr.append(
+                self._cell(
+                    text,
+                    width,
+                    style=style,
+                    right=numeric[i],
+                    bold=header or marked,
+                    fill=fill,
+                    nowrap=nowrap[i],
+                    keep=keep or header,
+                    flags=flags if i == flag_column else (),
+                )
+            )
         return tr
 
-    def table(self, block: lay.Table) -> None:
-        count = len(block.columns)
+    def grid_table(
+        self,
+        columns: tuple[str, ...],
+        rows: tuple[tuple[str, ...], ...],
+        *,
+        numeric: tuple[bool, ...] = (),
+        marked: tuple[bool, ...] = (),
+        relative: tuple[float, ...] = (),
+        flags: tuple[tuple[str, ...], ...] = (),
+        nowrap: tuple[bool, ...] = (),
+        small: bool = False,
+        whole: bool = False,
+        header: bool = True,
+    ) -> None:
+        """A Word table with a fixed layout and widths from its content; `whole` keeps it
+        on one page, `header` = False makes the first row an ordinary one (a record)."""
+        count = len(columns)
         if count == 0:
             return
         self.flush_break()
@@ -425,30 +630,215 @@ class _Writer:
         table.style = self.doc.styles[TABLE_STYLE]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         table.autofit = False
-        widths = self._widths(block)
+        size = SMALL_SIZE if small else CELL_SIZE
+        style_id = self.style_ids["small cell" if small else "cell"]
+        assert style_id is not None
+        numbers = [i < len(numeric) and numeric[i] for i in range(count)]
+        unbroken = [i < len(nowrap) and nowrap[i] for i in range(count)]
+        widths = self._widths(columns, rows, list(relative), unbroken, size)
+        unbroken = [unbroken[i] and widths[i] < self.text_twips // 3 for i in range(count)]
         for column, width in zip(table.columns, widths, strict=True):
-            column.width = Emu(width)
-        numeric = [i < len(block.numeric) and block.numeric[i] for i in range(count)]
+            column.width = Twips(width)
         tbl = table._tbl
-        tbl.append(self._row(block.columns, widths, numeric, header=True))
-        for r, values in enumerate(block.rows):
-            marked = r < len(block.marked) and block.marked[r]
-            tbl.append(self._row(values, widths, numeric, marked=marked))
+        for tbl_w in tbl.xpath("./w:tblPr/w:tblW"):
+            tbl_w.set(qn("w:w"), str(sum(widths)))
+            tbl_w.set(qn("w:type"), "dxa")
+        flag_column = next((i for i in range(count) if not numbers[i] and not unbroken[i]), 0)
+        if header:
+            tbl.append(self._row(columns, widths, numbers, unbroken, style=style_id, header=True))
+        for r, values in enumerate(rows):
+            tbl.append(
+                self._row(
+                    values,
+                    widths,
+                    numbers,
+                    unbroken,
+                    style=style_id,
+                    marked=r < len(marked) and marked[r],
+                    keep=whole and r < len(rows) - 1,
+                    flags=flags[r] if r < len(flags) else (),
+                    flag_column=flag_column,
+                )
+            )
         self.paragraph("spacer")
+
+    def table(self, block: lay.Table) -> None:
+        self.grid_table(
+            block.columns,
+            block.rows,
+            numeric=block.numeric,
+            marked=block.marked,
+            relative=block.widths,
+            flags=block.flags,
+            nowrap=block.nowrap,
+        )
+
+    # The board's blocks
+
+    def strategy(self, page: lay.StrategyPage) -> None:
+        """Strategy on a page: its own page, compact (small headings and 8 pt tables), since
+        Word cannot measure; the layout caps the lists so it fits."""
+        self.page_break()
+        self.heading(1, STRATEGY_TITLE)
+        statements = [("Vision", page.vision), ("Mission", page.mission)]
+        if page.values:
+            statements.append(("Values", " · ".join(page.values)))
+        for label, text in statements:
+            if text:
+                paragraph = self.new_paragraph("compact")
+                paragraph.add_run(f"{label}: ").bold = True
+                paragraph.add_run(clean(text))
+        if page.goals:
+            self.paragraph("minor", "Goals")
+            self.grid_table(
+                ("Goal", "Headline metric", "Served by"),
+                tuple(
+                    (
+                        goal.text,
+                        goal.metric or "No metric yet",
+                        "\n".join(goal.serving) if goal.serving else "Nothing yet",
+                    )
+                    for goal in page.goals
+                ),
+                relative=(1.3, 1.2, 1.5),
+                flags=tuple(goal.flags for goal in page.goals),
+                small=True,
+            )
+        if page.gap_count or page.top_gaps:
+            self.paragraph("minor", "Gaps")
+            self.paragraph(
+                "compact",
+                f"The plan has {page.gap_count} gap{'' if page.gap_count == 1 else 's'}"
+                + (": the most important are listed." if page.top_gaps else "."),
+            ).paragraph_format.keep_with_next = bool(page.top_gaps)
+            for gap in page.top_gaps:
+                paragraph = self.new_paragraph("compact")
+                run = paragraph.add_run(f"{FLAG} {clean(gap)}")
+                run.font.color.rgb = GAP_COLOR
+        if page.first_actions:
+            self.paragraph("minor", "First actions")
+            self.grid_table(
+                ("Action", "Owner", "Due"),
+                page.first_actions,
+                relative=(3.0, 1.4, 1.0),
+                nowrap=(False, False, True),
+                small=True,
+            )
+        if page.note:
+            self.paragraph("note", page.note)
+        self.page_break()
+
+    def facts(self, block: lay.Facts) -> None:
+        """A charter: caption and title kept with a two-column table kept whole."""
+        self.paragraph("caption", block.caption)
+        self.paragraph("record", block.title)
+        for flag in block.flags:
+            self.paragraph("flag", f"{FLAG} {flag}")
+        if not block.rows:
+            return
+        self.grid_table(
+            ("", ""),
+            block.rows,
+            relative=(1.0, 3.0),
+            nowrap=(False, False),
+            whole=True,
+            header=False,
+        )
+
+    def roadmap(self, block: lay.RoadmapBlock) -> None:
+        """The roadmap as a table of items by year, then what has no dates yet."""
+        chart = block.chart
+        columns, rows = chart.table()
+        count = len(columns)
+        if rows:
+            self.grid_table(
+                tuple(columns),
+                tuple(tuple(row) for row in rows),
+                relative=(3.0, *([1.0] * (count - 1))),
+                nowrap=(False, *([True] * (count - 1))),
+                flags=_roadmap_flags(chart, len(rows)),
+            )
+        unscheduled = tuple(chart.unscheduled)
+        if unscheduled:
+            self.paragraph("minor", NOT_SCHEDULED)
+            for text in unscheduled:
+                self.paragraph("List Bullet", str(text))
+
+    def alignment_map(self, block: lay.MapBlock) -> None:
+        """The alignment map as an indented outline, each item once with its flags."""
+        rows = block.map.outline()
+        if not rows:
+            self.paragraph("note", "Nothing is linked yet.")
+            return
+        for depth, level, wording, flags in rows:
+            paragraph = self._outline_row(depth, level, wording)
+            self.flags(paragraph, tuple(flags))
+
+    # The contents
+
+    def fill_contents(self) -> None:
+        """The contents field with its entries as its shown result: one paragraph per
+        heading in the TOC styles, each a link to the heading's bookmark, so Word and
+        LibreOffice show it without updating; Word can still refresh it (page numbers are
+        left to that refresh)."""
+        anchor = self.toc_anchor
+        if anchor is None:
+            return
+        made: list[Element] = []
+        for level, text, bookmark in self.contents:
+            p = OxmlElement("w:p")
+            _sub(_sub(p, "w:pPr"), "w:pStyle", val=TOC_STYLES[level][1])
+            link = _sub(p, "w:hyperlink", anchor=bookmark, history="1")
+            _append_text(_sub(link, "w:r"), text)
+            made.append(p)
+        if not made:
+            p = OxmlElement("w:p")
+            _sub(_sub(p, "w:pPr"), "w:pStyle", val=TOC_STYLES[1][1])
+            made.append(p)
+        begin, code, separate = _element("w:r"), _element("w:r"), _element("w:r")
+        _sub(begin, "w:fldChar", fldCharType="begin")
+        instr = _sub(code, "w:instrText")
+        instr.set(XML_SPACE, "preserve")
+        instr.text = TOC_INSTRUCTION
+        _sub(separate, "w:fldChar", fldCharType="separate")
+        p_pr = made[0][0]
+        p_pr.addnext(separate)
+        p_pr.addnext(code)
+        p_pr.addnext(begin)
+        end = OxmlElement("w:p")
+        _sub(_sub(end, "w:r"), "w:fldChar", fldCharType="end")
+        made.append(end)
+        for p in reversed(made):
+            anchor.addnext(p)
+        parent = anchor.getparent()
+        assert parent is not None
+        parent.remove(anchor)
 
     # Page furniture and properties
 
     def furniture(self) -> None:
+        """The cover has no header or footer (a different first page) but the draft notice;
+        every other page has the control line above and "Page N of M" below."""
         section = self.doc.sections[0]
+        section.different_first_page_header_footer = True
+        first_header = section.first_page_header
+        first_header.is_linked_to_previous = False
+        first_footer = section.first_page_footer
+        first_footer.is_linked_to_previous = False
+        header = section.header
+        header.is_linked_to_previous = False
+        control = header.paragraphs[0]
+        self.restyle(control, "control")
+        control.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        control.add_run(clean(control_line(self.plan)))
         if self.plan.draft:
-            header = section.header
-            header.is_linked_to_previous = False
-            paragraph = header.paragraphs[0]
-            self.restyle(paragraph, "Header")
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run = paragraph.add_run(lay.DRAFT_NOTICE)
-            run.bold = True
-            run.font.color.rgb = DRAFT_COLOR
+            for part in (first_header, header):
+                paragraph = part.paragraphs[0] if part is first_header else part.add_paragraph()
+                self.restyle(paragraph, "Header")
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                run = paragraph.add_run(lay.DRAFT_NOTICE)
+                run.bold = True
+                run.font.color.rgb = DRAFT_COLOR
         footer = section.footer
         footer.is_linked_to_previous = False
         paragraph = footer.paragraphs[0]
@@ -463,7 +853,7 @@ class _Writer:
         plan = self.plan
         moment = plan_moment(plan)
         props = self.doc.core_properties
-        props.title = clean(lay.title_line(plan))[:_PROPERTY_LIMIT]
+        props.title = clean(document_title(plan))[:_PROPERTY_LIMIT]
         props.subject = clean(plan.organization or "")[:_PROPERTY_LIMIT]
         props.author = clean(plan.facilitator or "")[:_PROPERTY_LIMIT]
         props.comments = ""
@@ -481,11 +871,37 @@ class _Writer:
     def render(self) -> bytes:
         for block in lay.layout(self.plan):
             self.block(block)
+        self.break_pending = False  # nothing follows a last page break
+        self.fill_contents()
         self.furniture()
         self.properties()
         out = io.BytesIO()
         self.doc.save(out)
         return _fixed_zip(out.getvalue(), plan_moment(self.plan))
+
+
+def control_line(plan: PlanDocument) -> str:
+    """The document control line every page after the cover carries ("Version 2 ·
+    published 2026-12-03"): the layout's, so every format says the same."""
+    line = getattr(lay, "control_line", None)
+    if line is not None:
+        return str(line(plan))
+    if plan.draft:
+        return f"Draft taken {plan.date}"
+    return f"Version {plan.version} · published {plan_moment(plan).date().isoformat()}"
+
+
+def document_title(plan: PlanDocument) -> str:
+    """The metadata title: the plan's title and its version."""
+    return f"{lay.title_line(plan)} · {control_line(plan)}"
+
+
+def _roadmap_flags(chart: Any, count: int) -> tuple[tuple[str, ...], ...]:
+    """The flags of the roadmap's rows when its table has one row per chart row."""
+    rows = tuple(chart.rows)
+    if len(rows) != count:
+        return ()
+    return tuple(tuple(row.flags) for row in rows)
 
 
 def _fixed_zip(data: bytes, moment: datetime) -> bytes:
