@@ -46,7 +46,15 @@ from fpdf.enums import PageMode
 
 from . import layout as lay
 from .document import PlanDocument
-from .mapgeom import MapGeometry, MapNode, map_geometry
+from .mapgeom import (
+    OTHER_COLOUR,
+    AlignmentMap,
+    MapGeometry,
+    MapNode,
+    MapPart,
+    map_geometry,
+    part_geometry,
+)
 
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 """fpdf2 subsets the fonts with fontTools, which logs every table and glyph list it touches
@@ -589,31 +597,33 @@ def _table_rows(block: lay.Table, widths: list[float]) -> tuple[_Row, list[_Row]
     )
     flag_kind = _Type("", CELL.size, CELL.leading, GAP_RED)
 
-    def cell(text: str, n: int, kind: _Type) -> list[tuple[str, float, str, _Type]]:
+    def cell(text: str, n: int, kind: _Type, head: bool) -> list[tuple[str, float, str, _Type]]:
         room = widths[n] - 2 * PAD_X
-        if nowrap[n]:
+        if nowrap[n] and not head:  # a header wraps between words (none is wider than room)
             clean, face = _styled(text, kind.face)
             return [(clean, _em_width(clean, face) * kind.size, face, kind)]
         face, lines = _lines(text, kind, room)
         return [(line, width, face, kind) for line, width in lines]
 
-    def row(cells: Sequence[str], kind: _Type, fill: RGB | None, flags: Sequence[str]) -> _Row:
+    def row(
+        cells: Sequence[str], kind: _Type, fill: RGB | None, flags: Sequence[str], head: bool
+    ) -> _Row:
         built = []
         for n in range(count):
-            lines = cell(cells[n] if n < len(cells) else "", n, kind)
+            lines = cell(cells[n] if n < len(cells) else "", n, kind, head)
             if n == flag_column:
                 for face, wrapped in _flag_lines(flags, flag_kind, widths[n] - 2 * PAD_X):
                     lines += [(line, width, face, flag_kind) for line, width in wrapped]
             built.append(_Cell(tuple(lines)))
         return _Row(tuple(built), fill)
 
-    head = row(block.columns, CELL_MARKED, HEAD_FILL, ())
+    head = row(block.columns, CELL_MARKED, HEAD_FILL, (), True)
     body = []
     for n, cells in enumerate(block.rows):
         marked = n < len(block.marked) and block.marked[n]
         flags = block.flags[n] if n < len(block.flags) else ()
         body.append(
-            row(cells, CELL_MARKED if marked else CELL, MARK_FILL if marked else None, flags)
+            row(cells, CELL_MARKED if marked else CELL, MARK_FILL if marked else None, flags, False)
         )
     return head, body
 
@@ -889,7 +899,9 @@ def _facts(pdf: _PlanPDF, block: lay.Facts) -> None:
 # ---------------------------------------------------------------------------------------
 # Strategy on a page
 
-STRATEGY_TITLE = "Strategy on a page"
+PAGE_TOP_SLACK = 80.0
+"""How far down a page the strategy page may start (below its own heading) and still be on
+the page it was given."""
 STRATEGY_SCALES = tuple(1.0 - 0.04 * n for n in range(12))
 """The type scales tried, largest first, until the page's content fits (down to 0.56)."""
 MORE = "More in the sections that follow."
@@ -979,30 +991,26 @@ def _action_rows(
 
 
 def _strategy(pdf: _PlanPDF, block: lay.StrategyPage) -> None:
-    """Strategy on a page: on a page of its own, the type stepped down until all of it fits
-    (measured); at the smallest scale what still does not fit is left to the sections."""
-    if not pdf.at_top:
+    """Strategy on a page: below its heading (which the layout puts first, on a new page), the
+    type stepped down until all of it fits the rest of the page (measured); at the smallest
+    scale what still does not fit is left to the sections. The next block starts a new page."""
+    if pdf.y > pdf.t_margin + PAGE_TOP_SLACK:
         pdf.new_page()
-    pdf.start_section(STRATEGY_TITLE, level=0)
-    room = pdf.bottom - pdf.t_margin
-    title = _text_band(pdf, STRATEGY_TITLE, H2, pdf.l_margin, pdf.epw, after=16)
+    room = pdf.bottom - pdf.y
     for scale in STRATEGY_SCALES:
         bands = _strategy_bands(pdf, block, scale)
-        if title.height + sum(band.height for band in bands) <= room:
+        if sum(band.height for band in bands) <= room:
             break
     else:
         note = _text_band(pdf, MORE, _scaled(NOTE, scale), pdf.l_margin, pdf.epw)
         kept: list[_Band] = []
-        used = title.height + note.height
+        used = note.height
         for band in bands:
             if used + band.height > room:
                 break
             kept.append(band)
             used += band.height
         bands = [*kept, note]
-    title.paint(pdf.y)
-    pdf.rule(pdf.l_margin, pdf.w - pdf.r_margin, pdf.y + H2.leading + 2, ACCENT, 1.2)
-    pdf.y += title.height
     for band in bands:
         band.paint(pdf.y)
         pdf.y += band.height
@@ -1011,6 +1019,10 @@ def _strategy(pdf: _PlanPDF, block: lay.StrategyPage) -> None:
 
 # ---------------------------------------------------------------------------------------
 # The document, block by block
+
+
+INTRO_LINES = 6
+"""A paragraph this short is kept with the start of the block after it, under a heading."""
 
 
 def _lead(pdf: _PlanPDF, blocks: Sequence[lay.Block], index: int) -> float:
@@ -1023,7 +1035,13 @@ def _lead(pdf: _PlanPDF, blocks: Sequence[lay.Block], index: int) -> float:
         return _heading_height(pdf, block) + 10 + _lead(pdf, blocks, index + 1)
     if isinstance(block, lay.Paragraph):
         kind = PARAGRAPH_TYPES.get(block.style, BODY)
-        return kind.leading * min(len(_lines(block.text, kind, pdf.epw)[1]), 2)
+        lines = len(_lines(block.text, kind, pdf.epw)[1])
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        if lines > INTRO_LINES or after is None or isinstance(after, lay.Heading):
+            return kind.leading * min(lines, 2)
+        # A short paragraph introduces what follows it ("Served by:", a map's how-to-read):
+        # the heading keeps both.
+        return kind.leading * lines + 6 + _lead(pdf, blocks, index + 1)
     if isinstance(block, lay.Statement):
         return QUOTE.leading * min(len(_lines(block.text, QUOTE, pdf.epw - 25)[1]), 3) + 18
     if isinstance(block, lay.Items) and block.entries:
@@ -1042,8 +1060,173 @@ def _lead(pdf: _PlanPDF, blocks: Sequence[lay.Block], index: int) -> float:
 
 
 def _drawing_lead(pdf: _PlanPDF, block: lay.Block) -> float:
-    """The height a drawing (map, roadmap) needs below its heading."""
+    """The height a drawing (map, roadmap) needs below its heading: the map's first part
+    (with the vision box above it), the whole roadmap."""
+    if isinstance(block, lay.MapBlock) and block.map is not None and block.map.parts:
+        first = _part_layout(pdf, block.map.parts[0])
+        return _vision_height(pdf, block.map.vision) + first.caption + first.height
     return 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# The alignment map (`mapgeom.alignment_map`, one drawing per part)
+
+MAP_SIZES = (9.5, 8.5, 7.5)
+"""Map text sizes tried, largest first, until a part fits a page; past the smallest the part
+is drawn scaled down to the page."""
+PART_CAPTION = _Type("B", 10, 15, INK)
+PART_CAPTION_FLAGGED = _Type("B", 10, 15, GAP_RED)
+
+
+def _measure(size: float) -> Callable[[str], float]:
+    """The width of a text as the map draws it (regular face at `size`), in points."""
+
+    def measure(text: str) -> float:
+        clean, face = _styled(text, "")
+        return _em_width(clean, face) * size
+
+    return measure
+
+
+@lru_cache(maxsize=256)
+def _part_geometry(part: MapPart, width: float, size: float, room: float) -> MapGeometry:
+    return part_geometry(part, width=width, font_size=size, measure=_measure(size), max_height=room)
+
+
+@dataclass(frozen=True)
+class _PartLayout:
+    """One part, laid out for the page: its geometry, the scale it is drawn at (1 unless it
+    is taller than a page at the smallest size), its caption's height and its total height."""
+
+    geometry: MapGeometry
+    scale: float
+    caption: float
+
+    @property
+    def height(self) -> float:
+        return self.geometry.height * self.scale
+
+
+def _part_layout(pdf: _PlanPDF, part: MapPart) -> _PartLayout:
+    caption = PART_CAPTION.leading * len(_lines(part.title, PART_CAPTION, pdf.epw)[1]) + 4
+    room = pdf.bottom - pdf.t_margin - caption - 4
+    geometry = _part_geometry(part, pdf.epw, MAP_SIZES[0], room)
+    for size in MAP_SIZES[1:]:
+        if geometry.height <= room:
+            break
+        geometry = _part_geometry(part, pdf.epw, size, room)
+    return _PartLayout(
+        geometry, min(1.0, room / geometry.height) if geometry.height else 1.0, caption
+    )
+
+
+def _vision_lines(pdf: _PlanPDF, vision: str) -> tuple[str, list[Line]]:
+    return _lines(vision, _Type("", MAP_SIZES[0], MAP_SIZES[0] * 1.3, INK), pdf.epw - 12)
+
+
+def _vision_height(pdf: _PlanPDF, vision: str | None) -> float:
+    if not vision:
+        return 0.0
+    return (
+        12
+        + MAP_SIZES[0] * 0.72 * 1.25
+        + len(_vision_lines(pdf, vision)[1]) * MAP_SIZES[0] * 1.3
+        + 14
+    )
+
+
+def _map(pdf: _PlanPDF, block: lay.MapBlock) -> None:
+    """The map part by part, each part whole on a page, starting where the first part fits
+    (the vision box, when there is one, goes with it)."""
+    amap: AlignmentMap | None = block.map
+    if amap is None or not amap.parts:
+        _flow(pdf, "Nothing is linked yet.", NOTE)
+        return
+    for number, part in enumerate(amap.parts):
+        laid = _part_layout(pdf, part)
+        vision = _vision_height(pdf, amap.vision) if number == 0 else 0.0
+        if pdf.y + vision + laid.caption + laid.height > pdf.bottom and not pdf.at_top:
+            pdf.new_page()
+        if number == 0 and amap.vision:
+            _vision_box(pdf, amap.vision)
+        kind = PART_CAPTION_FLAGGED if part.unconnected else PART_CAPTION
+        face, lines = _lines(part.title, kind, pdf.epw)
+        _paint(pdf, face, lines, kind, pdf.l_margin)
+        pdf.y += 4
+        _part_drawing(pdf, laid)
+        pdf.y += 14
+
+
+def _vision_box(pdf: _PlanPDF, vision: str) -> None:
+    size = MAP_SIZES[0]
+    face, lines = _vision_lines(pdf, vision)
+    height = _vision_height(pdf, vision) - 14
+    colour = _hex(OTHER_COLOUR)
+    pdf.set_draw_color(*colour)
+    pdf.set_fill_color(*QUOTE_FILL)
+    pdf.set_line_width(1.1)
+    pdf.rect(pdf.l_margin, pdf.y, pdf.epw, height, style="DF", round_corners=True, corner_radius=4)
+    label = _Type("B", size * 0.72, size * 0.72, colour)
+    pdf.put(pdf.l_margin + 6, pdf.y + 6 + label.size, "VISION", "B", label)
+    kind = _Type("", size, size * 1.3, INK)
+    for n, (text, _) in enumerate(lines):
+        baseline = pdf.y + 6 + label.size * 1.25 + (n + 1) * kind.leading - size * 0.25
+        pdf.put(pdf.l_margin + 6, baseline, text, face, kind)
+    pdf.y += height + 14
+
+
+def _part_drawing(pdf: _PlanPDF, laid: _PartLayout) -> None:
+    """One part's connectors, then its boxes, with its top at `pdf.y`."""
+    geometry, k = laid.geometry, laid.scale
+    left, top = pdf.l_margin, pdf.y
+    pdf.set_draw_color(*EDGE)
+    pdf.set_line_width(1.2 * k)
+    for edge in geometry.edges:
+        pdf.polyline([(left + x * k, top + y * k) for x, y in edge], style="D")
+    for node in geometry.nodes:
+        _part_box(pdf, node, geometry, left, top, k)
+    pdf.y = top + laid.height
+
+
+def _part_box(
+    pdf: _PlanPDF, node: MapNode, geometry: MapGeometry, left: float, top: float, k: float
+) -> None:
+    """One box: its edge in the level's colour (red and thicker when flagged), the level label
+    with the action count at its right, the wording, then the flags in red (placed as
+    `MapNode` documents)."""
+    padding, label_size = geometry.padding * k, geometry.label_size * k
+    size, leading = geometry.font_size * k, geometry.line_height * k
+    colour = GAP_RED if node.flags else _hex(node.colour)
+    x, y = left + node.x * k, top + node.y * k
+    width, height = node.width * k, node.height * k
+    pdf.set_draw_color(*colour)
+    pdf.set_fill_color(*WHITE)
+    pdf.set_line_width((1.8 if node.flags else 1.1) * k)
+    pdf.rect(x, y, width, height, style="DF", round_corners=True, corner_radius=4 * k)
+    room = width - 2 * padding
+    label_kind = _Type("B", label_size, label_size, _hex(node.colour))
+    badge_width = 0.0
+    if node.badge:
+        badge, badge_face = _styled(node.badge, "B")
+        badge_width = _em_width(badge, badge_face) * label_size
+        badge_kind = _Type("B", label_size, label_size, MUTED)
+        pdf.put(
+            x + width - padding - badge_width,
+            y + padding + label_size,
+            badge,
+            badge_face,
+            badge_kind,
+        )
+    label, label_face = _fit(node.level.upper(), label_kind, room - badge_width - 6)
+    pdf.put(x + padding, y + padding + label_size, label, label_face, label_kind)
+    text_kind = _Type("", size, leading, INK)
+    flag_kind = _Type("", size, leading, GAP_RED)
+    texts = [(line, text_kind) for line in node.lines]
+    texts += [(line, flag_kind) for line in node.flag_lines]
+    for n, (raw, kind) in enumerate(texts):
+        text, face = _styled(raw, "")
+        baseline = y + padding + label_size * 1.25 + (n + 1) * leading - size * 0.25
+        pdf.put(x + padding, baseline, text, face, kind)
 
 
 def _draw(
@@ -1060,6 +1243,9 @@ def _draw(
     elif isinstance(block, lay.StrategyPage):
         _strategy(pdf, block)
     elif isinstance(block, lay.Heading):
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        if isinstance(following, lay.StrategyPage) and not pdf.at_top:
+            pdf.new_page()
         _heading(pdf, block, sections, _lead(pdf, blocks, index + 1))
     elif isinstance(block, lay.Paragraph):
         _flow(pdf, block.text, PARAGRAPH_TYPES.get(block.style, BODY))
@@ -1071,6 +1257,8 @@ def _draw(
         _table(pdf, block)
     elif isinstance(block, lay.Facts):
         _facts(pdf, block)
+    elif isinstance(block, lay.MapBlock):
+        _map(pdf, block)
     elif isinstance(block, lay.Outline):
         _alignment_map(pdf, block)
     elif isinstance(block, lay.PageBreak) and not pdf.at_top:
