@@ -28,12 +28,15 @@ import logging
 import os
 import signal
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from workshop import create_app
 from workshop.extensions import socketio
+
+if TYPE_CHECKING:
+    from workshop.plan.warm import WarmPool
 
 __all__ = [
     "DRAIN_SECONDS",
@@ -43,6 +46,7 @@ __all__ = [
     "install_drain",
     "main",
     "socketio",
+    "start_render_workers",
     "use_fast_unmask",
 ]
 
@@ -238,6 +242,19 @@ def serve(app: Flask, host: str, port: int) -> None:
     eventlet.wsgi.server(listener, app, log_output=False, debug=False)
 
 
+def start_render_workers(app: Flask) -> WarmPool:
+    """Start `RENDER_SLOTS` warm render workers and make them the app's offload runner (see
+    `workshop/offload.py`). They stop with the server: `main` closes them after a drain, and
+    each exits by itself when this process ends any other way (its stdin closes)."""
+    from workshop.offload import EXTENSION
+    from workshop.plan.warm import WarmPool
+    from workshop.services.plans import RENDER_SLOTS
+
+    pool = WarmPool(RENDER_SLOTS).start()
+    app.extensions[EXTENSION] = pool.render
+    return pool
+
+
 def close_database(app: Flask) -> None:
     """Close every pooled connection (the last one to close checkpoints SQLite's WAL)."""
     engine = app.extensions.get("workshop_db")
@@ -254,10 +271,9 @@ def main() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     use_fast_unmask()
     app = create_app({"ASYNC_MODE": "eventlet"})
-    # Plan files render in child processes: neither the event loop nor its GIL waits for them.
-    from workshop.offload import EXTENSION, render_in_child_process
-
-    app.extensions[EXTENSION] = render_in_child_process
+    # PDF and DOCX files render in warm worker processes, started now (they import and warm up
+    # in parallel, in their own processes): neither the event loop nor its GIL waits for them.
+    renders = start_render_workers(app)
     host, port = app.config["HOST"], app.config["PORT"]
     from workshop.web.hosts import public_base_url
 
@@ -271,6 +287,7 @@ def main() -> None:
         watch.start()
     serve(app, host, port)
     # Only a drain gets here: the server has stopped and every connection is closed.
+    renders.close()
     close_database(app)
     if watch is not None:
         log.info(
