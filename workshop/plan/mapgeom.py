@@ -71,6 +71,9 @@ class MapItem:
     actions: int = 0
     parents: tuple[int, ...] = ()
     also_serves: tuple[str, ...] = ()
+    also_served_by: tuple[str, ...] = ()
+    """Wordings of the items that serve it but are drawn in other parts (a goal whose
+    servers' first goal is another one), so a part never looks emptier than it is."""
     depth: int = 0
     """The item's column: 0 for the part's top level (goals; in the last part, the highest
     level present), one more per level down."""
@@ -123,6 +126,8 @@ def _annotated(item: MapItem) -> str:
         notes.append(action_badge(item.actions))
     if item.also_serves:
         notes.append("also serves: " + "; ".join(item.also_serves))
+    if item.also_served_by:
+        notes.append("also served by: " + "; ".join(item.also_served_by))
     return f"{item.wording} ({'; '.join(notes)})" if notes else item.wording
 
 
@@ -223,6 +228,13 @@ def _part_items(
     """A part's items in drawing order: a depth-first walk from its top items, each child
     under its tree parent, children by level then plan order."""
     inside = set(members)
+    boxed_ids = set(parents_of) - {
+        i for i, (stage, _item) in by_id.items() if stage.key == "actions" and parents_of[i]
+    }
+    served_by: dict[int, list[int]] = {}
+    for child in sorted(parents_of, key=order.__getitem__):
+        for parent in parents_of[child]:
+            served_by.setdefault(parent, []).append(child)
     top_level = min(level_of[m] for m in members)
     tree_parent: dict[int, int | None] = {}
     in_part: dict[int, list[int]] = {}
@@ -249,6 +261,11 @@ def _part_items(
                 parents=tuple(in_part[idea_id]),
                 also_serves=tuple(
                     by_id[p][1].wording for p in parents_of[idea_id] if p not in inside
+                ),
+                also_served_by=tuple(
+                    by_id[c][1].wording
+                    for c in served_by.get(idea_id, ())
+                    if c not in inside and c in boxed_ids
                 ),
                 depth=level_of[idea_id] - top_level,
             )
@@ -293,7 +310,8 @@ class MapNode:
     badge: str | None = None
     flag_lines: tuple[str, ...] = ()
     also_serves: tuple[str, ...] = ()
-    """Parents drawn in other parts (already part of `lines`: "Also serves: …")."""
+    """Parents drawn in other parts (already part of `lines`: "Also serves: …"; likewise
+    `MapItem.also_served_by` as "Also served by: …")."""
     depth: int = 0
     parent: int | None = None
     """The index in `nodes` of the box it is drawn under (None for the top)."""
@@ -444,6 +462,8 @@ def _layout(
         lines = list(wrap_to(box.item.wording, room, measure))
         if box.item.also_serves:
             lines += wrap_to("Also serves: " + "; ".join(box.item.also_serves), room, measure)
+        if box.item.also_served_by:
+            lines += wrap_to("Also served by: " + "; ".join(box.item.also_served_by), room, measure)
         box.lines = tuple(lines)
         box.flag_lines = tuple(
             line

@@ -14,10 +14,11 @@ Choices, in the plan's words (docs/plan-format.md):
   the horizon's end with an open end. An item with no date at all is "not scheduled yet"
   (`unscheduled`).
 - The horizon runs from 1 January of the plan's first year to 31 December of its last. A date
-  outside it is clipped to the edge and flagged ("Ends after the horizon: 2035-03-01"), unless
-  the plan's gaps already flag it.
-- A row shows the item's date gaps (no completion date, outside the horizon, in the past) as
-  flags; its other gaps are flagged where the item is described.
+  outside it is clipped to the edge and flagged (by the plan's gap "Date outside the plan's
+  horizon: …", or when no gap names it, "Shown to the horizon's end: 2035-03-01 is after it").
+- A row shows the item's date gaps (no completion date, outside the horizon, in the past,
+  start after end) about its own dates, a milestone those about its due date; other gaps are
+  flagged where the item is described.
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ COLOURS = {
 TODAY_COLOUR = "#b42318"
 FLAG_COLOUR = "#b42318"
 
-DATE_GAPS = ("project_without_due", "date_outside_horizon", "date_in_past")
+DATE_GAPS = (
+    "project_without_due",
+    "date_outside_horizon",
+    "date_in_past",
+    "dates_reversed",
+)
 """The gaps a roadmap row shows next to its item."""
 KIND_NAMES = {"program": "Program", "project": "Project", "goal": "Goal"}
 
@@ -228,42 +234,46 @@ def _clip_year(written: str, chart: RoadmapChart) -> int | None:
     return min(max(day.year, chart.start_year), chart.end_year)
 
 
-def _outside(name: str, written: str | None, first: date, last: date) -> str | None:
+def _outside(written: str | None, first: date, last: date) -> str | None:
     """A clipping note for a date outside the horizon, else None."""
     day = _day(written)
     if day is None:
         return None
     if day < first:
-        return f"{name} before the horizon: {written}"
+        return f"Shown from the horizon's start: {written} is before it"
     if day > last:
-        return f"{name} after the horizon: {written}"
+        return f"Shown to the horizon's end: {written} is after it"
     return None
 
 
 def roadmap_of(plan: PlanDocument) -> RoadmapChart | None:
     """The plan's roadmap (None when the plan has no program, project or dated metric)."""
     first, last = date(plan.start_year, 1, 1), date(plan.end_year, 12, 31)
-    gap_kinds: dict[int, set[str]] = {}
-    for gap in plan.gaps:
-        gap_kinds.setdefault(gap.id, set()).add(gap.kind)
 
-    def date_flags(item: PlanItem) -> tuple[str, ...]:
-        return tuple(
-            gap_text(gap) for gap in plan.gaps if gap.id == item.id and gap.kind in DATE_GAPS
-        )
+    def about(item: PlanItem, dates: tuple[str | None, ...]) -> list[str]:
+        """The item's date gaps that concern these dates (or no date in particular), then a
+        clipping note for each of them outside the horizon that no gap names already."""
+        mine = [
+            gap
+            for gap in plan.gaps
+            if gap.id == item.id
+            and gap.kind in DATE_GAPS
+            and (gap.detail is None or any(d and d in gap.detail for d in dates))
+        ]
+        notes = [gap_text(gap) for gap in mine]
+        for value in dates:
+            named = any(value and gap.detail and value in gap.detail for gap in mine)
+            note = None if named else _outside(value, first, last)
+            if note:
+                notes.append(note)
+        return notes
 
     def row(item: PlanItem, kind: str, end_field: str, under: str | None) -> RoadmapRow | None:
         start = item.fields.get("start") or None
         end = item.fields.get(end_field) or None
         if start is None and end is None:
             return None
-        notes = list(date_flags(item))
-        if "date_outside_horizon" not in gap_kinds.get(item.id, set()):
-            end_name = "Completion date" if kind == "project" else "End"
-            for name, value in (("Start", start), (end_name, end)):
-                note = _outside(name, value, first, last)
-                if note:
-                    notes.append(note)
+        notes = about(item, (start, end))
         return RoadmapRow(item.wording, kind, start, end, tuple(notes), under, item.id)
 
     rows: list[RoadmapRow] = []
@@ -294,12 +304,8 @@ def roadmap_of(plan: PlanDocument) -> RoadmapChart | None:
                 label = str(metric.get("metric") or "")
                 if metric.get("target"):
                     label += f": {metric['target']}"
-                note = None
-                if "date_outside_horizon" not in gap_kinds.get(item.id, set()):
-                    note = _outside("Due", due, first, last)
-                milestones.append(
-                    Milestone(label, str(due), kind, item.wording, (note,) if note else ())
-                )
+                notes = tuple(about(item, (str(due),)))
+                milestones.append(Milestone(label, str(due), kind, item.wording, notes))
     if not rows and not milestones and not unscheduled:
         return None
     return RoadmapChart(
@@ -376,7 +382,7 @@ class RoadmapGeometry:
     top left (points in the PDF, pixels in the SVG).
 
     - The label column runs from 0 to `label_width`; the years from `plot_left` to
-      `plot_right`.
+      `plot_right` (a little short of `width`, leaving room for a clipped bar's arrow).
     - `years`: (x, label) of each year's left edge; the last year ends at `plot_right`. Draw a
       light vertical rule at each x and at `plot_right`, from `header_height` to
       `height - footer_height`, and each label centred in its column with its baseline at
@@ -445,7 +451,7 @@ def roadmap_geometry(
     padding = font_size * 0.4
     line_height = font_size * 1.35
     label_width = round(width * LABEL_SHARE, 2)
-    plot_left, plot_right = label_width, width
+    plot_left, plot_right = label_width, width - font_size * 0.6  # room for a clipped end's arrow
     header_height = font_size + 2 * padding
     footer_height = small + 2 * padding
     first, last = chart.first_day, chart.last_day
