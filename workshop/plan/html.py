@@ -1,20 +1,39 @@
 """The plan as one self-contained HTML page: inline CSS and SVG, a print stylesheet, no
-scripts. Jinja2 autoescapes every piece of user text; the SVG map is built here with each
-text escaped the same way."""
+scripts. Jinja2 autoescapes every piece of user text; the SVG drawings are built here with each
+text escaped the same way, and the print footer's CSS string escapes every character that is
+not a letter or a digit.
+
+Layouts that never break: words are kept whole (`overflow-wrap: break-word` breaks only a word
+wider than its line), dates and numbers never wrap, each table and drawing scrolls inside its
+own box on a phone so the page is never wider than the screen, and in print each heading stays
+with what follows it, table rows are not split, map parts and charters are kept whole, and the
+cover and the strategy page each have a page of their own.
+"""
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from . import layout as lay
+from . import mapgeom
 from .document import PlanDocument
-from .mapgeom import map_geometry
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
-
+MAP_WIDTH = 760.0
+"""The drawing width of a map part and of the roadmap, in CSS pixels at full size."""
+MAP_FONT = 13.0
+ROADMAP_FONT = 11.0
+KEEP_WHOLE = (lay.Paragraph, lay.Statement, lay.Items, lay.Facts)
+"""Blocks short enough to keep on one printed page with the headings and lead-in lines before
+them; a taller block (a table) follows them with `break-after: avoid` instead, and a drawing
+takes them inside its first kept-whole figure."""
+FLAG_EDGE = "#b42318"
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -22,21 +41,116 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.globals.update(cell_class=lambda *a: cell_class(*a), first_text=lambda n: first_text(n))
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One block with what leads into it: the headings and short lines ("Served by:") right
+    before it, which print on the same page as (at least the start of) the block."""
+
+    lead: tuple[lay.Block, ...]
+    block: lay.Block | None
+    keep: bool
+    """Lead and block are kept whole on one page (a short block)."""
+
+
+def chunks(blocks: tuple[lay.Block, ...]) -> list[Chunk]:
+    """The blocks, each run of headings and paragraphs joined to the block that follows."""
+    found: list[Chunk] = []
+    lead: list[lay.Block] = []
+    for block in blocks:
+        if isinstance(block, lay.Heading | lay.Paragraph):
+            lead.append(block)
+            continue
+        keep = bool(lead) and isinstance(block, KEEP_WHOLE)
+        found.append(Chunk(tuple(lead), block, keep))
+        lead = []
+    if lead:
+        found.append(Chunk(tuple(lead), None, True))
+    return found
+
+
+def cell_class(n: int, numeric: tuple[bool, ...], nowrap: tuple[bool, ...], wide: int) -> str:
+    """A table column's class: "num" (right-aligned, never wraps), "nowrap" (dates, codes),
+    "wide" (the column given most room: it keeps a readable width on a phone and the table
+    scrolls instead) or "text"."""
+    if n < len(numeric) and numeric[n]:
+        return "num"
+    if n < len(nowrap) and nowrap[n]:
+        return "nowrap"
+    return "wide" if n == wide else "text"
+
+
+def first_text(numeric: tuple[bool, ...]) -> int:
+    """The column a row's flags go in: the first that is not a number."""
+    return next((n for n, is_number in enumerate(numeric) if not is_number), 0)
 
 
 def _f(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def map_svg(rows: tuple[tuple[int, str, str], ...]) -> Markup:
-    """The alignment map as an inline SVG tree (see `mapgeom.py`)."""
-    geometry = map_geometry(rows, width=760, font_size=13)
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal: every character but letters, digits and spaces as a
+    six-digit escape, so no text can end the string, the rule or the <style> element."""
+    body = "".join(
+        char if (char.isascii() and char.isalnum()) or char == " " else f"\\{ord(char):06x}"
+        for char in text
+    )
+    return f'"{body}"'
+
+
+def control_line(plan: PlanDocument) -> str:
+    """The document-control line of every printed page (layout's, once it has one)."""
+    line = getattr(lay, "control_line", None)
+    if line is not None:
+        return str(line(plan))
+    if plan.draft:
+        return f"{lay.title_line(plan)} · draft of {plan.date}"
+    return f"{lay.title_line(plan)} · version {plan.version} · published {plan.published_at[:10]}"
+
+
+def document_title(plan: PlanDocument) -> str:
+    """The <title>: "Strategic plan: Harbour 2031 — version 2" (a draft: "DRAFT · …")."""
+    if plan.draft:
+        return f"DRAFT · {lay.title_line(plan)}"
+    return f"{lay.title_line(plan)} — version {plan.version}"
+
+
+def page_css(plan: PlanDocument) -> Markup:
+    """The @page rules: margins, the control line and the page number in the margin boxes."""
+    control = css_string(control_line(plan))
+    return Markup(
+        "@page { margin: 16mm 15mm 18mm;"
+        f" @bottom-left {{ content: {control}; font: 7.5pt system-ui, sans-serif;"
+        " color: #5b6675; }"
+        ' @bottom-right { content: "Page " counter(page) " of " counter(pages);'
+        " font: 7.5pt system-ui, sans-serif; color: #5b6675; } }"
+    )
+
+
+def _svg_open(css_class: str, width: float, height: float, title: str, ident: str) -> str:
+    return (
+        f'<svg class="{css_class}" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="0 0 {_f(width + 2)} {_f(height + 2)}" width="{_f(width + 2)}" '
+        f'aria-labelledby="{ident}"><title id="{ident}">{escape(title)}</title>'
+    )
+
+
+def part_svg(part: Any, number: int) -> Markup:
+    """One part of the alignment map as an inline SVG (see `mapgeom.part_geometry`): boxes
+    by level, a flagged box with a red edge and its ⚠ lines, the action count as a badge."""
+    geometry = mapgeom.part_geometry(part, width=MAP_WIDTH, font_size=MAP_FONT)
     size = geometry.font_size
     parts = [
-        f'<svg class="map-drawing" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {_f(geometry.width + 2)} {_f(geometry.height + 2)}" '
-        f'width="100%" aria-labelledby="map-title">',
-        '<title id="map-title">Alignment map: what serves what</title>',
+        _svg_open(
+            "map-drawing",
+            geometry.width,
+            geometry.height,
+            f"Alignment map: {geometry.title}",
+            f"map-part-{number}",
+        )
     ]
     for edge in geometry.edges:
         points = " ".join(f"{_f(x + 1)},{_f(y + 1)}" for x, y in edge)
@@ -45,25 +159,132 @@ def map_svg(rows: tuple[tuple[int, str, str], ...]) -> Markup:
         )
     for node in geometry.nodes:
         x, y = node.x + 1, node.y + 1
+        flagged = bool(node.flags)
+        marked = ' class="flagged"' if flagged else ""
         parts.append(
             f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(node.width)}" height="{_f(node.height)}" '
-            f'rx="6" fill="#ffffff" stroke="{node.colour}" stroke-width="1.5"/>'
+            f'rx="6" fill="{"#fff5f3" if flagged else "#ffffff"}" '
+            f'stroke="{FLAG_EDGE if flagged else node.colour}" '
+            f'stroke-width="{"2.5" if flagged else "1.5"}"'
+            f"{marked}/>"
         )
         label_y = y + geometry.padding + geometry.label_size
         parts.append(
             f'<text x="{_f(x + geometry.padding)}" y="{_f(label_y)}" '
-            f'font-size="{_f(geometry.label_size)}" '
-            f'fill="{node.colour}" font-weight="700" letter-spacing="0.5">'
-            f"{escape(node.level.upper())}</text>"
+            f'font-size="{_f(geometry.label_size)}" fill="{node.colour}" font-weight="700" '
+            f'letter-spacing="0.5">{escape(node.level.upper())}</text>'
         )
-        for n, line in enumerate(node.lines):
-            line_y = label_y + geometry.label_size * 0.25 + (n + 1) * geometry.line_height
+        if node.badge:
+            parts.append(
+                f'<text class="badge" x="{_f(x + node.width - geometry.padding)}" '
+                f'y="{_f(label_y)}" font-size="{_f(geometry.label_size)}" fill="#5b6675" '
+                f'text-anchor="end">{escape(node.badge)}</text>'
+            )
+        lines = [(line, "#1b2430", "") for line in node.lines]
+        lines += [(line, FLAG_EDGE, ' class="flag"') for line in node.flag_lines]
+        for n, (line, colour, extra) in enumerate(lines):
+            line_y = (
+                y + geometry.padding + geometry.label_size * 1.25 + (n + 1) * geometry.line_height
+            )
             parts.append(
                 f'<text x="{_f(x + geometry.padding)}" y="{_f(line_y - size * 0.25)}" '
-                f'font-size="{_f(size)}" fill="#1b2430">{escape(line)}</text>'
+                f'font-size="{_f(size)}" fill="{colour}"{extra}>{escape(line)}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def roadmap_svg(chart: Any) -> Markup | None:
+    """The roadmap as an inline SVG (see `roadmap.roadmap_geometry`), or None while the
+    geometry is not there."""
+    try:
+        roadmap = importlib.import_module(f"{__package__}.roadmap")
+    except ImportError:
+        return None
+    geometry = roadmap.roadmap_geometry(chart, width=MAP_WIDTH, font_size=ROADMAP_FONT)
+    return Markup(_roadmap_drawing(geometry))
+
+
+def _roadmap_drawing(g: Any) -> str:
+    """The SVG of a `roadmap.RoadmapGeometry`, drawn as its docstring places each part."""
+    parts = [_svg_open("roadmap-drawing", g.width, g.height, "Roadmap by year", "roadmap-title")]
+    bottom = g.height - g.footer_height
+    for n, lane in enumerate(g.lanes):
+        if n % 2:
+            parts.append(
+                f'<rect x="1" y="{_f(lane.y + 1)}" width="{_f(g.width)}" height="{_f(lane.h)}" '
+                'fill="#f4f6f9"/>'
+            )
+        rows = [(line, "#1b2430", "") for line in lane.lines]
+        rows += [(line, FLAG_EDGE, ' class="flag"') for line in lane.flag_lines]
+        bold = ' font-weight="600"' if lane.kind == "program" else ""
+        for k, (line, colour, extra) in enumerate(rows):
+            weight = bold if k < len(lane.lines) else ""
+            base = lane.y + g.padding + g.font_size + k * g.line_height
+            parts.append(
+                f'<text x="{_f(g.padding + lane.indent + 1)}" y="{_f(base + 1)}" '
+                f'font-size="{_f(g.font_size)}" fill="{colour}"{weight}'
+                f"{extra}>{escape(line)}</text>"
+            )
+    edges = [x for x, _label in g.years] + [g.plot_right]
+    for x in edges:
+        parts.append(
+            f'<line x1="{_f(x + 1)}" y1="{_f(g.header_height + 1)}" x2="{_f(x + 1)}" '
+            f'y2="{_f(bottom + 1)}" stroke="#d9dee5" stroke-width="1"/>'
+        )
+    for (x, label), right in zip(g.years, edges[1:], strict=True):
+        parts.append(
+            f'<text x="{_f((x + right) / 2 + 1)}" y="{_f(g.header_height - g.padding + 1)}" '
+            f'font-size="{_f(g.font_size)}" font-weight="700" fill="#5b6675" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    for bar in g.bars:
+        edge = f' stroke="{FLAG_EDGE}" stroke-width="2"' if bar.flags else ""
+        faded = (
+            ' fill-opacity="0.55" stroke-dasharray="4 2"' if bar.open_start or bar.open_end else ""
+        )
+        if faded and not edge:
+            edge = f' stroke="{bar.colour}" stroke-width="1"'
+        parts.append(
+            f'<rect x="{_f(bar.x + 1)}" y="{_f(bar.y + 1)}" width="{_f(bar.w)}" '
+            f'height="{_f(bar.h)}" rx="3" fill="{bar.colour}"{edge}{faded}>'
+            f"<title>{escape(bar.label)}</title></rect>"
+        )
+        middle = bar.y + bar.h / 2 + 1
+        if bar.clipped_start:
+            parts.append(_arrow(bar.x + 1, middle, -1, bar.h))
+        if bar.clipped_end:
+            parts.append(_arrow(bar.x + bar.w + 1, middle, 1, bar.h))
+    for diamond in g.milestones:
+        half = diamond.size / 2
+        x, y = diamond.x + 1, diamond.y + 1
+        parts.append(
+            f'<path d="M{_f(x)} {_f(y - half)} L{_f(x + half)} {_f(y)} L{_f(x)} {_f(y + half)} '
+            f'L{_f(x - half)} {_f(y)} Z" fill="{diamond.colour}"/>'
+            f'<text x="{_f(diamond.label_x + 1)}" y="{_f(diamond.label_y + 1)}" '
+            f'font-size="{_f(g.small_size)}" fill="#1b2430" text-anchor="{diamond.anchor}">'
+            f"{escape(diamond.label)}</text>"
+        )
+    if g.today_x is not None:
+        x = g.today_x + 1
+        parts.append(
+            f'<line x1="{_f(x)}" y1="{_f(g.header_height + 1)}" x2="{_f(x)}" y2="{_f(bottom + 1)}" '
+            f'stroke="{FLAG_EDGE}" stroke-width="1.5" stroke-dasharray="4 3"/>'
+            f'<text x="{_f(x)}" y="{_f(g.height - g.padding + 1)}" font-size="{_f(g.small_size)}" '
+            f'fill="{FLAG_EDGE}" text-anchor="middle">{escape(g.today_label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _arrow(x: float, y: float, direction: int, height: float) -> str:
+    """A small arrowhead at a bar's clipped end: the item runs on beyond the horizon."""
+    size = height / 2
+    tip = x + direction * size
+    return (
+        f'<path d="M{_f(x)} {_f(y - size)} L{_f(tip)} {_f(y)} L{_f(x)} {_f(y + size)} Z" '
+        'fill="#1b2430"/>'
+    )
 
 
 def render_html(plan: PlanDocument, *, downloads: list[tuple[str, str]] | None = None) -> str:
@@ -72,8 +293,12 @@ def render_html(plan: PlanDocument, *, downloads: list[tuple[str, str]] | None =
     template = _env.get_template("plan_document.html")
     return template.render(
         plan=plan,
-        blocks=lay.layout(plan),
-        map_svg=map_svg,
+        title=document_title(plan),
+        page_css=page_css(plan),
+        control=control_line(plan),
+        chunks=chunks(lay.layout(plan)),
+        part_svg=part_svg,
+        roadmap_svg=roadmap_svg,
         draft_notice=lay.DRAFT_NOTICE,
         downloads=downloads or [],
     )
