@@ -55,6 +55,7 @@ from .mapgeom import (
     map_geometry,
     part_geometry,
 )
+from .roadmap import TODAY_COLOUR, Bar, Diamond, RoadmapChart, RoadmapGeometry, roadmap_geometry
 
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 """fpdf2 subsets the fonts with fontTools, which logs every table and glyph list it touches
@@ -1062,10 +1063,185 @@ def _lead(pdf: _PlanPDF, blocks: Sequence[lay.Block], index: int) -> float:
 def _drawing_lead(pdf: _PlanPDF, block: lay.Block) -> float:
     """The height a drawing (map, roadmap) needs below its heading: the map's first part
     (with the vision box above it), the whole roadmap."""
+    if isinstance(block, lay.RoadmapBlock) and block.chart is not None:
+        return _roadmap_lead(pdf, block.chart)
     if isinstance(block, lay.MapBlock) and block.map is not None and block.map.parts:
         first = _part_layout(pdf, block.map.parts[0])
         return _vision_height(pdf, block.map.vision) + first.caption + first.height
     return 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# The roadmap (`roadmap.roadmap_geometry`), split between lanes across pages
+
+ROADMAP_SIZE = 8.5
+"""The roadmap's label and year size, in points."""
+LANE_SHADE: RGB = (246, 248, 251)
+UNSCHEDULED = "Not scheduled yet"
+
+
+def _roadmap_geometry(pdf: _PlanPDF, chart: RoadmapChart) -> RoadmapGeometry:
+    return roadmap_geometry(
+        chart, width=pdf.epw, font_size=ROADMAP_SIZE, measure=_measure(ROADMAP_SIZE)
+    )
+
+
+def _roadmap_lead(pdf: _PlanPDF, chart: RoadmapChart) -> float:
+    """The chart's header, first three lanes and footer: what must follow its heading."""
+    geometry = _roadmap_geometry(pdf, chart)
+    lanes = sum(lane.h for lane in geometry.lanes[:3])
+    return geometry.header_height + lanes + geometry.footer_height
+
+
+def _roadmap(pdf: _PlanPDF, block: lay.RoadmapBlock) -> None:
+    """The chart, its years repeated on each page it continues on (it breaks between lanes),
+    then the items with no date as "Not scheduled yet"."""
+    chart: RoadmapChart | None = block.chart
+    if chart is None:
+        return
+    geometry = _roadmap_geometry(pdf, chart)
+    lanes = geometry.lanes
+    start = 0
+    while start < len(lanes):
+        room = pdf.bottom - pdf.y - geometry.header_height - geometry.footer_height
+        stop, used = start, 0.0
+        while stop < len(lanes) and used + lanes[stop].h <= room:
+            used += lanes[stop].h
+            stop += 1
+        if stop == start:
+            if not pdf.at_top:
+                pdf.new_page()
+                continue
+            stop = start + 1  # a lane taller than a page: drawn as it is
+        _roadmap_slice(pdf, geometry, start, stop)
+        start = stop
+        if start < len(lanes):
+            pdf.new_page()
+    if not lanes:
+        _roadmap_slice(pdf, geometry, 0, 0)
+    pdf.y += 8
+    if chart.unscheduled:
+        _flow(pdf, f"{UNSCHEDULED}:", LEAD, after=2)
+        _items(pdf, lay.Items(tuple(lay.Entry(text) for text in chart.unscheduled), False))
+
+
+def _lighter(colour: RGB, share: float = 0.55) -> RGB:
+    """The colour mixed with white (an open end: a date not set)."""
+    red, green, blue = (round(c + (255 - c) * share) for c in colour)
+    return red, green, blue
+
+
+def _roadmap_slice(pdf: _PlanPDF, geometry: RoadmapGeometry, start: int, stop: int) -> None:
+    """Lanes `start` to `stop` under the year header, with the year rules, today's line and
+    its label below; `pdf.y` is the slice's top."""
+    lanes = geometry.lanes[start:stop]
+    top_in = lanes[0].y if lanes else geometry.header_height
+    bottom_in = lanes[-1].y + lanes[-1].h if lanes else geometry.header_height
+    top = pdf.y
+    shift = top + geometry.header_height - top_in
+    left = pdf.l_margin
+    size, small, pad = geometry.font_size, geometry.small_size, geometry.padding
+    year_kind = _Type("B", size, size, INK)
+    label_kind = _Type("", size, geometry.line_height, INK)
+    flag_kind = _Type("", size, geometry.line_height, GAP_RED)
+    small_kind = _Type("", small, small, INK)
+    plot_bottom = bottom_in + shift
+    for n, lane in enumerate(lanes, start):
+        if n % 2:
+            pdf.fill(left, lane.y + shift, geometry.width, lane.h, LANE_SHADE)
+    pdf.fill(left, top, geometry.width, geometry.header_height, HEAD_FILL)
+    rules = [x for x, _ in geometry.years] + [geometry.plot_right]
+    for x in rules:
+        pdf.set_draw_color(*RULE)
+        pdf.set_line_width(0.5)
+        pdf.line(left + x, top, left + x, plot_bottom)
+    ends = [*(x for x, _ in geometry.years[1:]), geometry.plot_right]
+    for (x, year), end in zip(geometry.years, ends, strict=True):
+        width = _em_width(year, "B") * size
+        pdf.put(
+            left + (x + end) / 2 - width / 2,
+            top + geometry.header_height - pad,
+            year,
+            "B",
+            year_kind,
+        )
+    for lane in lanes:
+        x = left + pad + lane.indent
+        texts = [(line, label_kind) for line in lane.lines]
+        texts += [(line, flag_kind) for line in lane.flag_lines]
+        for n, (raw, kind) in enumerate(texts):
+            text, face = _styled(raw, "")
+            baseline = lane.y + shift + pad + size + n * geometry.line_height
+            pdf.put(x, baseline, text, face, kind)
+    for bar in geometry.bars:
+        if not top_in <= bar.y < bottom_in:
+            continue
+        _bar(pdf, bar, left, shift)
+    for diamond in geometry.milestones:
+        if not top_in <= diamond.y < bottom_in:
+            continue
+        _diamond(pdf, diamond, left, shift, small_kind)
+    pdf.rule(left, left + geometry.width, plot_bottom, EDGE, 0.6)
+    if geometry.today_x is not None:
+        today = _hex(TODAY_COLOUR)
+        x = left + geometry.today_x
+        pdf.set_draw_color(*today)
+        pdf.set_line_width(1.0)
+        pdf.set_dash_pattern(dash=3, gap=2)
+        pdf.line(x, top + geometry.header_height, x, plot_bottom)
+        pdf.set_dash_pattern()
+        label, face = _styled(geometry.today_label, "")
+        width = _em_width(label, face) * small
+        x = min(max(x - width / 2, left + geometry.plot_left), left + geometry.width - width)
+        pdf.put(
+            x,
+            plot_bottom + geometry.footer_height - pad,
+            label,
+            face,
+            _Type("", small, small, today),
+        )
+    pdf.y = plot_bottom + geometry.footer_height
+
+
+def _bar(pdf: _PlanPDF, bar: Bar, left: float, shift: float) -> None:
+    """A span: filled in its kind's colour, lighter where a date is not set, an arrow where it
+    runs past the horizon, outlined in red when flagged."""
+    colour = _hex(bar.colour)
+    x, y = left + bar.x, bar.y + shift
+    fill = _lighter(colour) if bar.open_start or bar.open_end else colour
+    pdf.set_fill_color(*fill)
+    if bar.flags:
+        pdf.set_draw_color(*GAP_RED)
+        pdf.set_line_width(1.2)
+        pdf.rect(x, y, bar.w, bar.h, style="DF")
+    else:
+        pdf.rect(x, y, bar.w, bar.h, style="F")
+    tip = bar.h * 0.6
+    pdf.set_fill_color(*colour)
+    if bar.clipped_end:
+        end = x + bar.w
+        pdf.polygon([(end, y), (end + tip, y + bar.h / 2), (end, y + bar.h)], style="F")
+    if bar.clipped_start:
+        pdf.polygon([(x, y), (x - tip, y + bar.h / 2), (x, y + bar.h)], style="F")
+
+
+def _diamond(pdf: _PlanPDF, diamond: Diamond, left: float, shift: float, kind: _Type) -> None:
+    """A milestone: a filled diamond and its label beside it (red outline when flagged)."""
+    colour = _hex(diamond.colour)
+    x, y, half = left + diamond.x, diamond.y + shift, diamond.size / 2
+    pdf.set_fill_color(*colour)
+    points = [(x, y - half), (x + half, y), (x, y + half), (x - half, y)]
+    if diamond.flags:
+        pdf.set_draw_color(*GAP_RED)
+        pdf.set_line_width(1.0)
+        pdf.polygon(points, style="DF")
+    else:
+        pdf.polygon(points, style="F")
+    text, face = _styled(diamond.label, "")
+    width = _em_width(text, face) * kind.size
+    label_x = left + diamond.label_x - (width if diamond.anchor == "end" else 0.0)
+    label_kind = _Type("", kind.size, kind.leading, GAP_RED if diamond.flags else kind.colour)
+    pdf.put(label_x, diamond.label_y + shift, text, face, label_kind)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1259,6 +1435,8 @@ def _draw(
         _facts(pdf, block)
     elif isinstance(block, lay.MapBlock):
         _map(pdf, block)
+    elif isinstance(block, lay.RoadmapBlock):
+        _roadmap(pdf, block)
     elif isinstance(block, lay.Outline):
         _alignment_map(pdf, block)
     elif isinstance(block, lay.PageBreak) and not pdf.at_top:
