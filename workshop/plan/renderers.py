@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import html, ideas_csv, markdown, plan_json
+from . import html, ics, ideas_csv, markdown, plan_json, register_csv
 from .document import PlanDocument
 
 
@@ -71,9 +71,25 @@ RENDERERS: dict[str, Renderer] = {
             ideas_csv.render_csv,
             download_name="ideas",
         ),
+        Renderer(
+            "register",
+            "register.csv",
+            "text/csv; charset=utf-8",
+            register_csv.render_register,
+            download_name="register",
+        ),
+        Renderer(
+            "roadmap",
+            "roadmap.ics",
+            "text/calendar; charset=utf-8",
+            ics.render_ics,
+            download_name="roadmap",
+        ),
     )
 }
-"""Every plan format by name; "csv" is the ideas table, `ideas.csv`."""
+"""Every plan format by name; "csv" is the ideas table, `ideas.csv`; "register" the programs,
+projects and actions to track (`register.csv`); "roadmap" their dates as a calendar
+(`roadmap.ics`)."""
 
 BY_FILENAME: dict[str, Renderer] = {r.filename: r for r in RENDERERS.values()}
 
