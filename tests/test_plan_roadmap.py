@@ -246,9 +246,31 @@ def test_milestones_sit_at_their_date() -> None:
     assert loans.x == pytest.approx(x_at(g, date(2030, 12, 31)))
     assert exports.x == pytest.approx(x_at(g, date(2031, 12, 31)))  # clipped to the edge
     assert exports.flags
-    for diamond in g.milestones:
-        assert diamond.label.startswith(diamond.label.split(":")[0])
-        assert diamond.anchor in ("start", "end")
+    assert jobs.label == "Jobs: 400 (2029-06-30)" and jobs.anchor == "start"
+    assert exports.anchor == "end"  # no room right of the horizon's end
+
+
+def test_a_milestone_label_drops_its_date_before_it_is_shortened() -> None:
+    chart = chart_of(sample())
+
+    def measure(text: str) -> float:
+        return len(text) * 9 * 0.6
+
+    def labels(width: float) -> list[tuple[str, str]]:
+        drawn = roadmap_geometry(chart, width=width, font_size=9, measure=measure)
+        return [(diamond.label, diamond.anchor) for diamond in drawn.milestones]
+
+    assert labels(300) == [
+        ("Jobs: 400 (2029-06-30)", "end"),
+        ("Exports: 20 (2034-03-01)", "end"),
+        ("Loans: 300 (2030-12-31)", "end"),
+    ]
+    assert labels(200) == [
+        ("Jobs: 400", "start"),
+        ("Exports: 20 (2034-03-01)", "end"),
+        ("Loans: 300", "end"),
+    ]
+    assert labels(120) == [("Jobs:\u2026", "end"), ("Exports: 20", "end"), ("Loans: 300", "end")]
 
 
 def test_bars_run_from_start_to_end_clipped_and_marked() -> None:

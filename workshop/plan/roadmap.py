@@ -345,7 +345,8 @@ class Bar(NamedTuple):
 class Diamond(NamedTuple):
     """A milestone: a diamond centred on (`x`, `y`) with half-diagonal `size / 2`; its
     `label` is drawn at `small_size` with its baseline at `label_y`, starting at `label_x`
-    (`anchor` "start") or ending there (`anchor` "end"). `label` is already shortened to fit
+    (`anchor` "start") or ending there (`anchor` "end"). `label` is the milestone's label with
+    its date in parentheses where that fits, else without the date, else shortened to fit
     (ending "…")."""
 
     x: float
@@ -425,6 +426,19 @@ def _shorten(text: str, room: float, measure: Measure) -> str:
     while cut > 1 and measure(text[:cut].rstrip() + "\u2026") > room:
         cut -= 1
     return text[:cut].rstrip() + "\u2026"
+
+
+def _milestone_label(
+    milestone: Milestone, after: float, before: float, measure: Measure
+) -> tuple[str, str]:
+    """Which side of its diamond a milestone's label goes ("start": right, "end": left) and
+    its text: with its date where that fits on either side (right first), else without it,
+    else shortened on the roomier side."""
+    for text in (f"{milestone.label} ({milestone.date})", milestone.label):
+        for anchor, room in (("start", after), ("end", before)):
+            if measure(text) <= room:
+                return anchor, text
+    return ("start" if after >= before else "end"), milestone.label
 
 
 LABEL_SHARE = 0.32
@@ -513,11 +527,11 @@ def roadmap_geometry(
             middle = y + padding + (line + 0.5) * line_height
             after = plot_right - (centre + diamond * 0.75) - padding
             before = centre - diamond * 0.75 - plot_left - padding
-            text = f"{milestone.label} ({milestone.date})"
-            if measure_small(text) <= after or after >= before:
-                anchor, label_x, room = "start", centre + diamond * 0.75, after
+            anchor, text = _milestone_label(milestone, after, before, measure_small)
+            if anchor == "start":
+                label_x, room = centre + diamond * 0.75, after
             else:
-                anchor, label_x, room = "end", centre - diamond * 0.75, before
+                label_x, room = centre - diamond * 0.75, before
             diamonds.append(
                 Diamond(
                     centre,
