@@ -22,6 +22,7 @@ from tests.plan_samples import (
 from workshop.plan import PlanDocument, assemble_plan
 from workshop.plan.document import GAP_LABELS, PlanItem, StageOutcome
 from workshop.plan.mapgeom import (
+    NO_GOALS_TITLE,
     UNCONNECTED_TITLE,
     AlignmentMap,
     MapGeometry,
@@ -283,6 +284,22 @@ def test_dropped_items_and_links_to_them_are_not_on_the_map() -> None:
     assert part.items[n].parents == (10,) and part.items[n].also_serves == ()
     part, n = by_id(drawn)[31]
     assert part.unconnected
+
+
+def test_an_agenda_without_goals_draws_one_plain_part() -> None:
+    drawn = the_map(
+        plan_of(
+            programs(program(20, "A program")),
+            projects(project(30, "Under it", 20), project(31, "On its own")),
+        )
+    )
+    (part,) = drawn.parts
+    assert (part.title, part.unconnected) == (NO_GOALS_TITLE, False)
+    assert [(entry.id, entry.parents, entry.depth) for entry in part.items] == [
+        (20, (), 0),
+        (30, (20,), 1),
+        (31, (), 1),
+    ]
 
 
 def test_no_map_when_the_agenda_links_nothing() -> None:

@@ -47,6 +47,8 @@ MAP_LEVELS = ("goals", "programs", "projects", "actions")
 """The levels the map draws, top first; actions are counted on what they serve."""
 LEVEL_TITLES = {"goals": "Goal", "programs": "Program", "projects": "Project", "actions": "Action"}
 UNCONNECTED_TITLE = "Not connected to any goal"
+NO_GOALS_TITLE = "What serves what"
+"""The single part of an agenda that has no goals stage."""
 
 Measure = Callable[[str], float]
 
@@ -145,7 +147,8 @@ def alignment_map(plan: PlanDocument) -> AlignmentMap | None:
     """The plan's alignment map (None when the agenda links nothing: `plan.aligned` false).
 
     Parts: one per selected goal, in rank order; an item belongs to the part of the first goal
-    it reaches. Then the items that reach no goal, flagged by their gaps, in a last part."""
+    it reaches. Then the items that reach no goal, flagged by their gaps, in a last part
+    (`unconnected`; for an agenda without a goals stage, a plain part "What serves what")."""
     if not plan.aligned:
         return None
     vision_stage = plan.stage("vision")
@@ -206,11 +209,13 @@ def alignment_map(plan: PlanDocument) -> AlignmentMap | None:
         )
     loose = [item.id for _stage, item in boxed if home[item.id] is None]
     if loose:
+        # An agenda without a goals stage has nothing to connect to: one plain part.
+        no_goals = plan.stage("goals") is None
         parts.append(
             MapPart(
-                UNCONNECTED_TITLE,
+                NO_GOALS_TITLE if no_goals else UNCONNECTED_TITLE,
                 _part_items(loose, by_id, parents_of, level_of, order, counts, flags),
-                unconnected=True,
+                unconnected=not no_goals,
             )
         )
     return AlignmentMap(vision, tuple(parts))
