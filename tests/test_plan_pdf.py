@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -28,15 +30,25 @@ from tests.plan_samples import (
     LONG,
     PROJECTS,
     SCRIPT,
+    big_plan,
+    board_plan,
     crowded_plan,
     full_plan,
     item,
     stage,
 )
-from workshop.plan import GAP_LABELS, PlanDocument, assemble_plan
-from workshop.plan.layout import DRAFT_NOTICE, Heading, layout, title_line
+from workshop.plan import GAP_LABELS, PlanDocument, PlanItem, assemble_plan
+from workshop.plan.layout import (
+    DRAFT_NOTICE,
+    Heading,
+    StrategyPage,
+    Table,
+    control_line,
+    layout,
+    title_line,
+)
 from workshop.plan.mapgeom import alignment_map
-from workshop.plan.pdf import render_pdf
+from workshop.plan.pdf import MORE, render_pdf
 from workshop.plan.renderers import RENDERERS
 
 A4_WIDTH = 595.28
@@ -389,3 +401,198 @@ def test_an_empty_plan_still_renders() -> None:
     text = whole(render_pdf(plan))
     assert "Nothing decided" in text
     assert "This stage was not completed in the workshop" in text
+
+
+# ---- the board's document: the strategy page, the map's parts, page breaks, document control
+
+HEADER_Y = 790.0
+"""Text above this (PDF y, from the bottom) is the running header."""
+FOOTER_Y = 50.0
+"""Text below this is the running footer."""
+
+
+@pytest.fixture(scope="module")
+def board() -> bytes:
+    return render_pdf(board_plan())
+
+
+@pytest.fixture(scope="module")
+def big() -> bytes:
+    return render_pdf(big_plan())
+
+
+def strategy_page(plan: PlanDocument) -> StrategyPage:
+    return next(b for b in layout(plan) if isinstance(b, StrategyPage))
+
+
+def top_headings(plan: PlanDocument) -> list[str]:
+    return [b.text for b in layout(plan) if isinstance(b, Heading) and b.level == 2]
+
+
+def content_runs(page: PageObject) -> list[tuple[str, float, float]]:
+    """The page's text between its running header and footer."""
+    return [run for run in text_runs(page) if FOOTER_Y < run[2] < HEADER_Y]
+
+
+def wordy(plan: PlanDocument) -> PlanDocument:
+    """The plan with every statement, goal and action worded three times as long."""
+
+    def longer(item: PlanItem) -> PlanItem:
+        return replace(item, fields={**item.fields, "text": " ".join([item.wording] * 3)})
+
+    return replace(
+        plan,
+        stages=tuple(
+            replace(s, items=tuple(longer(i) for i in s.items))
+            if s.key in ("vision", "mission", "values", "goals", "actions")
+            else s
+            for s in plan.stages
+        ),
+    )
+
+
+def assert_strategy_on_one_page(plan: PlanDocument, data: bytes) -> None:
+    pdf = reader(data)
+    number = section_page(pdf, "Strategy on a page")
+    page = flat(pdf.pages[number].extract_text())
+    block = strategy_page(plan)
+    wanted = [block.vision or "", block.mission or ""] + [goal.text for goal in block.goals]
+    wanted += [what for what, _, _ in block.first_actions]
+    if MORE not in page:  # shrunk to fit: every goal and action on it
+        for text in wanted:
+            assert flat(drawn(text)) in page
+    else:  # even the smallest type did not hold it all: the vision at least
+        assert flat(drawn(wanted[0])) in page
+    headings = top_headings(plan)
+    following = headings[headings.index("Strategy on a page") + 1]
+    assert following not in page
+    assert section_page(pdf, following) == number + 1
+    assert flat(pdf.pages[number + 1].extract_text()).find(following) >= 0
+
+
+@pytest.mark.parametrize("name", ["full", "board", "big"])
+def test_the_strategy_page_is_one_page(name: str, final: bytes, board: bytes, big: bytes) -> None:
+    plan = {"full": full_plan, "board": board_plan, "big": big_plan}[name]()
+    assert_strategy_on_one_page(plan, {"full": final, "board": board, "big": big}[name])
+
+
+def test_a_wordy_strategy_page_is_shrunk_to_one_page() -> None:
+    plan = wordy(board_plan())
+    data = render_pdf(plan)
+    assert_strategy_on_one_page(plan, data)
+    # It fits by smaller type, not by leaving things out.
+    page = reader(data).pages[section_page(reader(data), "Strategy on a page")]
+    assert MORE not in page.extract_text()
+
+
+@pytest.mark.parametrize("name", ["full", "board", "big"])
+def test_every_map_part_is_on_a_single_page(
+    name: str, final: bytes, board: bytes, big: bytes
+) -> None:
+    plan = {"full": full_plan, "board": board_plan, "big": big_plan}[name]()
+    pages = [flat(text) for text in page_texts({"full": final, "board": board, "big": big}[name])]
+    drawing = alignment_map(plan)
+    assert drawing is not None
+    start = pages.index(next(p for p in pages if "How to read the map" in p))
+    first = None
+    for part in drawing.parts:
+        holding = [
+            n
+            for n, text in enumerate(pages)
+            if n >= start
+            and text.count(part.title) >= 1
+            and all(flat(drawn(entry.wording)) in text for entry in part.items)
+        ]
+        assert holding, part.title
+        first = holding[0] if first is None else first
+    # The vision box sits on the page of the first part.
+    assert drawing.vision is None or flat(drawn(drawing.vision)) in pages[first or 0]
+
+
+@pytest.mark.parametrize("name", ["full", "board", "big", "crowded", "draft"])
+def test_no_page_ends_with_a_heading(
+    name: str, final: bytes, board: bytes, big: bytes, crowded: bytes, draft: bytes
+) -> None:
+    plan = {
+        "full": full_plan,
+        "board": board_plan,
+        "big": big_plan,
+        "crowded": crowded_plan,
+        "draft": lambda: full_plan(draft=True),
+    }[name]()
+    data = {"full": final, "board": board, "big": big, "crowded": crowded, "draft": draft}[name]
+    headings = {flat(b.text) for b in layout(plan) if isinstance(b, Heading)}
+    pages = reader(data).pages
+    for number, page in enumerate(pages[:-1]):
+        runs = content_runs(page)
+        if not runs:
+            continue
+        last = min(runs, key=lambda run: run[2])[0]
+        assert not any(
+            heading == last or (heading.startswith(last) and len(last) >= 20)
+            for heading in headings
+        ), f"page {number + 1} ends with the heading {last!r}"
+
+
+@pytest.mark.parametrize("name", ["full", "board", "big"])
+def test_nowrap_cells_are_on_one_line(name: str, final: bytes, board: bytes, big: bytes) -> None:
+    """Dates, amounts and numbers of every table stand whole on one line ("2027-01-15",
+    never "2027-01-/15")."""
+    plan = {"full": full_plan, "board": board_plan, "big": big_plan}[name]()
+    data = {"full": final, "board": board, "big": big}[name]
+    runs = {text for page in reader(data).pages for text, _, _ in text_runs(page)}
+    checked = 0
+    for block in layout(plan):
+        if not isinstance(block, Table):
+            continue
+        for n, nowrap in enumerate(block.nowrap):
+            for row in block.rows if nowrap else ():
+                if n < len(row) and row[n].strip():
+                    assert flat(drawn(row[n])) in runs, row[n]
+                    checked += 1
+    assert checked > 10
+    dates = re.compile(r"\d{4}-\d{2}-\d{2}")
+    assert any(dates.fullmatch(text) for text in runs)
+    assert not [t for t in runs if re.fullmatch(r"\d{4}-(\d{2}-?)?", t)]
+
+
+def test_the_version_is_in_the_title_and_on_every_page() -> None:
+    plan = replace(
+        board_plan(), version=2, published_at="2026-12-08T09:15:00+00:00", note="Links fixed"
+    )
+    data = render_pdf(plan)
+    pdf = reader(data)
+    assert control_line(plan) == "Version 2 · published 2026-12-08"
+    assert pdf.metadata is not None
+    assert pdf.metadata.title == f"{title_line(plan)}, version 2"
+    assert pdf.metadata.author == plan.organization
+    assert pdf.metadata.creation_date == datetime(2026, 12, 8, 9, 15, tzinfo=UTC)
+    assert "version 2" in (pdf.metadata.subject or "").lower()
+    for text in page_texts(data):
+        assert "Version 2 · published 2026-12-08" in flat(text)
+    assert render_pdf(plan) == data
+
+
+def test_a_draft_says_draft_in_its_title_and_on_every_page(draft: bytes) -> None:
+    pdf = reader(draft)
+    assert pdf.metadata is not None
+    assert "DRAFT" in (pdf.metadata.title or "")
+    for text in page_texts(draft):
+        assert control_line(full_plan(draft=True)) in flat(text)
+
+
+def test_table_rows_never_split_across_pages(big: bytes) -> None:
+    """Every row of the 40-project plan's tables is whole on one page: its flags (under the
+    wording) are on the page of its first cell."""
+    plan = big_plan()
+    pages = [flat(text) for text in page_texts(big)]
+    for block in layout(plan):
+        if not isinstance(block, Table) or not block.flags:
+            continue
+        for row, flags in zip(block.rows, block.flags, strict=False):
+            if not flags:
+                continue
+            first = flat(drawn(row[1] if len(row) > 1 else row[0]))[:30]
+            assert any(
+                first in page and all(drawn(f)[:20] in page for f in flags) for page in pages
+            )
