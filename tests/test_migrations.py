@@ -1662,3 +1662,127 @@ def test_the_app_opens_a_0005_database_with_nothing_lost(db_path: Path) -> None:
             socket.disconnect()
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- revision 0008
+
+
+def stored_plan_before_0008() -> str:
+    """A plan as versions stored it before 0008: schema_version 1, with none of the keys the
+    board's document added (published_at, review_cadence, history, tie_break, dropped,
+    detail)."""
+    from tests.plan_samples import full_plan
+
+    data = full_plan().as_dict()
+    for key in ("published_at", "review_cadence", "history"):
+        del data[key]
+    for stage in data["stages"]:
+        for item in stage["items"]:
+            del item["tie_break"], item["dropped"]
+    for gap in data["gaps"]:
+        del gap["detail"]
+    data["version"], data["note"] = 2, "typos"
+    return json.dumps(data)
+
+
+def make_0007_with_a_stored_plan(engine: Engine) -> None:
+    """The two workshops of 0005 at 0007, the finished one with a reviewed version 2 stored
+    in the JSON format of the time (version 1 is release 1's, assembled again on read)."""
+    make_0005_with_two_workshops(engine)
+    upgrade(engine, "0007")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO planversion (workshop_id, version, created_at, data, note) "
+                "VALUES (:w, 2, '2026-12-02 10:00:00.000000', :data, 'typos')"
+            ),
+            {"w": WORKSHOP_ID, "data": stored_plan_before_0008()},
+        )
+
+
+def test_0008_gives_every_workshop_the_quarterly_cadence_and_keeps_every_row_of_0007(
+    engine: Engine,
+) -> None:
+    make_0007_with_a_stored_plan(engine)
+    at_0007 = schema(engine), every_row(engine)
+
+    upgrade(engine, "0008")
+
+    assert current_revision(engine) == "0008"
+    after = schema(engine)
+    assert set(after) == set(at_0007[0])
+    names = [column[0] for column in after["workshop"]["columns"]]
+    assert names == [column[0] for column in at_0007[0]["workshop"]["columns"]] + ["review_cadence"]
+    for table, rows in at_0007[1].items():
+        if table == "alembic_version":
+            continue
+        width = len(at_0007[0][table]["columns"])
+        assert sorted((row[:width] for row in every_row(engine)[table]), key=repr) == rows, table
+    assert raw(engine, "SELECT id, review_cadence FROM workshop ORDER BY id") == [
+        (WORKSHOP_ID, "quarterly"),
+        (SECOND_WORKSHOP_ID, "quarterly"),
+    ]
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+
+    downgrade(engine, "0007")
+
+    assert current_revision(engine) == "0007"
+    assert (schema(engine), every_row(engine)) == at_0007
+
+
+def test_the_app_opens_a_0007_database_and_reads_its_plans_as_reviewed_quarterly(
+    db_path: Path,
+) -> None:
+    """The previous release's file, opened by today's app: both stored versions read back
+    (version 1 assembled again, version 2 from the JSON of the time) with the quarterly
+    cadence, the stored Markdown is served as it was, and a new review publishes version 3
+    with the whole history."""
+    from tests.apps import make_app
+
+    setup = open_engine(db_path)
+    make_0007_with_a_stored_plan(setup)
+    at_0007 = every_row(setup)
+    setup.dispose()
+
+    app = make_app(db_path)
+    engine = app.extensions["workshop_db"]
+    try:
+        assert current_revision(engine) == head_revision()
+        for table in ("idea", "stage", "participant", "planversion", "planfile", "entry"):
+            width = len(at_0007[table][0]) if at_0007[table] else 0
+            assert (
+                sorted((r[:width] for r in every_row(engine)[table]), key=repr) == (at_0007[table])
+            ), table
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {FACILITATOR_KEY}"}
+        plans = {}
+        for version in (1, 2):
+            response = client.get(
+                f"/api/workshops/{WORKSHOP_ID}/plan.json?version={version}", headers=auth
+            )
+            assert response.status_code == 200, response.get_data(as_text=True)
+            plans[version] = json.loads(response.get_data())
+            assert plans[version]["review_cadence"] == "quarterly"
+        assert plans[2]["published_at"].endswith("+00:00")
+        markdown = client.get(f"/api/workshops/{WORKSHOP_ID}/plan.md?version=1", headers=auth)
+        assert markdown.data == PLAN_MARKDOWN.encode()
+        published = client.post(
+            f"/api/workshops/{WORKSHOP_ID}/plan/versions",
+            headers=auth,
+            json={"based_on": 2, "items": [], "review_cadence": "yearly", "note": "Yearly"},
+        )
+        assert published.status_code == 201, published.get_json()
+        third = json.loads(
+            client.get(f"/api/workshops/{WORKSHOP_ID}/plan.json", headers=auth).get_data()
+        )
+        assert third["review_cadence"] == "yearly"
+        assert [(v["version"], v["note"]) for v in third["history"]] == [
+            (1, None),
+            (2, "typos"),
+            (3, "Yearly"),
+        ]
+        # Stored before plans kept a history, version 2 reads it from the versions table.
+        assert plans[2]["history"] == third["history"][:2]
+        assert plans[2]["history"][1]["published_at"] == "2026-12-02T10:00:00+00:00"
+    finally:
+        engine.dispose()

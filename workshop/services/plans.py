@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +34,7 @@ from ..persistence.queries import (
     visible_ideas,
 )
 from ..plan import review
-from ..plan.document import Participation
+from ..plan.document import Participation, VersionEntry
 
 VERSION_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 RENDER_SLOTS = 2
@@ -265,8 +265,30 @@ def document_of(db: Session, *, workshop: Workshop, row: PlanVersion) -> plan_mo
     `schema_version`) is assembled again from the finished workshop, which no longer changes;
     its stored Markdown and HTML are still served as they were."""
     if "schema_version" in row.data:
-        return with_words(plan_module.from_dict(row.data))
-    return assemble(db, workshop=workshop, finished_at=workshop.finished_at or row.created_at)
+        document = plan_module.from_dict(row.data)
+    else:
+        document = assemble(
+            db, workshop=workshop, finished_at=workshop.finished_at or row.created_at
+        )
+    if "history" not in row.data:
+        # Stored before plans kept their history: the versions table has it.
+        earlier = [r for r in list_versions(db, workshop.id) if r.version <= row.version]
+        document = replace(
+            document,
+            version=row.version,
+            published_at=_iso(row.created_at)
+            if "published_at" not in row.data
+            else document.published_at,
+            note=row.note,
+            history=tuple(VersionEntry(r.version, _iso(r.created_at), r.note) for r in earlier),
+        )
+    return with_words(document)
+
+
+def _iso(moment: datetime) -> str:
+    """A stored time (UTC, naive in SQLite) as ISO 8601 with its offset, to the second."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 @dataclass(frozen=True)
