@@ -34,6 +34,7 @@ Choices, and why:
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -67,8 +68,14 @@ keeps using them when it refreshes the field), with each level's left indent in 
 TOC_BOOKMARK = "_Toc{:06d}"
 """Hidden bookmark names (a leading underscore) on the headings the contents links to."""
 TABLE_STYLE = "Table Grid"
-STRATEGY_TITLE = "Strategy on a page"
 NOT_SCHEDULED = "Not scheduled yet"
+STRATEGY_GOALS_COLUMNS = ("Goal", "Headline metric", "Served by")
+STRATEGY_GOALS_WIDTHS = (1.3, 1.2, 1.5)
+STRATEGY_ACTIONS_COLUMNS = ("Action", "Owner", "Due")
+STRATEGY_ACTIONS_WIDTHS = (3.0, 1.4, 1.0)
+STRATEGY_ACTIONS_NOWRAP = (False, False, True)
+STRATEGY_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0, 6.5)
+"""The strategy page's table type, largest first: the first whose page fits is used."""
 FLAG = "\u26a0"
 
 NOTE_COLOR = RGBColor(0x59, 0x59, 0x59)
@@ -121,8 +128,14 @@ def plan_moment(plan: PlanDocument) -> datetime:
     return finished if finished.date() == day.date() else day
 
 
+@functools.cache
+def _qn(tag: str) -> str:
+    """A prefixed tag as lxml's Clark name, worked out once per tag."""
+    return qn(tag)
+
+
 def _element(tag: str, **attrs: str) -> Element:
-    return OxmlElement(tag, {qn(f"w:{name}"): value for name, value in attrs.items()})
+    return OxmlElement(tag, {_qn(f"w:{name}"): value for name, value in attrs.items()})
 
 
 def _add_field(paragraph: DocxParagraph, instruction: str, placeholder: str) -> None:
@@ -141,7 +154,11 @@ def _add_field(paragraph: DocxParagraph, instruction: str, placeholder: str) -> 
 
 
 def _sub(parent: Element, tag: str, **attrs: str) -> Element:
-    child = _element(tag, **attrs)
+    """A new last child of `parent`, made by the parent's own parser (so python-docx's
+    element classes still apply), much cheaper than python-docx's `OxmlElement`."""
+    child: Element = parent.makeelement(
+        _qn(tag), {_qn(f"w:{name}"): value for name, value in attrs.items()}
+    )
     parent.append(child)
     return child
 
@@ -163,8 +180,13 @@ def _append_text(run: Element, text: str) -> None:
             t.text = piece
 
 
-_NARROW = set("il.,:;'|!jtfrI1()[]{} ")
+_NARROW = set("il.,:;'|!jI()[]{} ")
+_SLIM = set("tfr1")
 _WIDE = set("mwMW@%&")
+
+
+WIDTH_SLACK = 1.06
+"""Room for a substitute font a little wider than Calibri."""
 
 
 def text_twips(text: str, size: float, *, bold: bool = False) -> int:
@@ -175,13 +197,15 @@ def text_twips(text: str, size: float, *, bold: bool = False) -> int:
     for char in text:
         if char in _NARROW:
             ems += 0.3
+        elif char in _SLIM:
+            ems += 0.4
         elif char in _WIDE:
             ems += 0.88
         elif char.isascii():
             ems += 0.62 if char.isupper() else 0.53
         else:
             ems += 1.0 if ord(char) >= 0x2E80 or not char.isalpha() else 0.6
-    return int(ems * size * 20 * (1.07 if bold else 1.0)) + 1
+    return int(ems * size * 20 * (1.07 if bold else 1.0) * WIDTH_SLACK) + 1
 
 
 CELL_MARGINS = 2 * 108
@@ -212,6 +236,11 @@ class _Writer:
         margins = (section.left_margin or Emu(0)) + (section.right_margin or Emu(0))
         self.text_width = int(width) - int(margins)
         self.text_twips = self.text_width // EMU_PER_TWIP
+        height = int(section.page_height or Emu(0))
+        height -= int(section.top_margin or Emu(0)) + int(section.bottom_margin or Emu(0))
+        self.text_twips_high = height // EMU_PER_TWIP
+        self.small_size = SMALL_SIZE
+        self.table_style = str(self.doc.styles[TABLE_STYLE].style_id)
         self.styles = self._add_styles()
         self.style_ids = {
             key: None if style.name == "Normal" else style.style_id
@@ -275,7 +304,6 @@ class _Writer:
             "caption": add(
                 "Plan Caption", size=9, bold=True, color=NOTE_COLOR, before=10, after=0, keep=True
             ),
-            "record": add("Plan Record Title", size=11.5, bold=True, after=3, keep=True),
             "flag": add("Plan Flag", size=9, color=GAP_COLOR, after=2, keep=True),
             "control": add("Plan Control", size=8.5, color=NOTE_COLOR, after=0),
         }
@@ -291,9 +319,11 @@ class _Writer:
             style.paragraph_format.left_indent = Twips(indent)
             style.font.bold = level == 1 or None
             made[f"toc {level}"] = style
-        for name in ("Title", "Subtitle", "Intense Quote", "Heading 1", "Heading 2", "Normal"):
+        for name in ("Title", "Subtitle", "Intense Quote", "Normal"):
             made[name] = self._style(name)
-        for name in ("List Number", *BULLET_STYLES, "TOC Heading", "Header", "Footer"):
+        for name in ("Heading 1", "Heading 2", "Heading 3", "List Number", *BULLET_STYLES):
+            made[name] = self._style(name)
+        for name in ("TOC Heading", "Header", "Footer"):
             made[name] = self._style(name)
         return made
 
@@ -460,8 +490,11 @@ class _Writer:
         fmt = paragraph.paragraph_format
         fmt.left_indent = Twips(LIST_INDENT * (max(depth, 0) + 1))
         fmt.first_line_indent = Twips(-LIST_INDENT)
-        paragraph.add_run(clean(level)).bold = True
-        paragraph.add_run(": " + clean(wording))
+        if level:
+            paragraph.add_run(clean(level)).bold = True
+            paragraph.add_run(": " + clean(wording))
+        else:  # a group row ("Not connected to any goal")
+            paragraph.add_run(clean(wording)).bold = True
         return paragraph
 
     def outline(self, block: lay.Outline) -> None:
@@ -627,10 +660,11 @@ class _Writer:
             return
         self.flush_break()
         table: DocxTable = self.doc.add_table(rows=0, cols=count)
-        table.style = self.doc.styles[TABLE_STYLE]
+        tbl_pr = table._tbl.tblPr
+        tbl_pr.insert(0, _element("w:tblStyle", val=self.table_style))
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         table.autofit = False
-        size = SMALL_SIZE if small else CELL_SIZE
+        size = self.small_size if small else CELL_SIZE
         style_id = self.style_ids["small cell" if small else "cell"]
         assert style_id is not None
         numbers = [i < len(numeric) and numeric[i] for i in range(count)]
@@ -675,53 +709,146 @@ class _Writer:
 
     # The board's blocks
 
-    def strategy(self, page: lay.StrategyPage) -> None:
-        """Strategy on a page: its own page, compact (small headings and 8 pt tables), since
-        Word cannot measure; the layout caps the lists so it fits."""
-        self.page_break()
-        self.heading(1, STRATEGY_TITLE)
+    def _strategy_parts(self, page: lay.StrategyPage) -> dict[str, Any]:
+        """What the strategy page shows, as texts and table rows."""
         statements = [("Vision", page.vision), ("Mission", page.mission)]
         if page.values:
             statements.append(("Values", " · ".join(page.values)))
-        for label, text in statements:
-            if text:
-                paragraph = self.new_paragraph("compact")
-                paragraph.add_run(f"{label}: ").bold = True
-                paragraph.add_run(clean(text))
-        if page.goals:
+        gaps = []
+        if page.gap_count or page.top_gaps:
+            gaps.append(
+                f"The plan has {page.gap_count} gap{'' if page.gap_count == 1 else 's'}"
+                + (": the most important are listed." if page.top_gaps else ".")
+            )
+            gaps += [f"{FLAG} {gap}" for gap in page.top_gaps]
+        goals = tuple(
+            (
+                goal.text,
+                goal.metric or "No metric yet",
+                "\n".join(goal.serving) if goal.serving else "Nothing yet",
+            )
+            for goal in page.goals
+        )
+        return {
+            "statements": [(label, text) for label, text in statements if text],
+            "goals": goals,
+            "gaps": gaps,
+        }
+
+    def _lines(self, text: str, size: float, width: int, *, bold: bool = False) -> int:
+        """Lines `text` takes in `width` twips at `size` points, counted generously (Word
+        wraps at spaces, so a line holds less than its full width)."""
+        room = max(width, 200)
+        return sum(
+            max(1, -(-int(text_twips(piece, size, bold=bold) * 1.12) // room))
+            for piece in text.split("\n")
+        )
+
+    def _table_height(
+        self,
+        columns: tuple[str, ...],
+        rows: tuple[tuple[str, ...], ...],
+        relative: tuple[float, ...],
+        nowrap: tuple[bool, ...],
+        flags: tuple[tuple[str, ...], ...],
+        size: float,
+    ) -> int:
+        """A table's estimated height in twips: each row as tall as its tallest cell."""
+        unbroken = [i < len(nowrap) and nowrap[i] for i in range(len(columns))]
+        widths = self._widths(columns, rows, list(relative), unbroken, size)
+        line = size * 1.25 * 20
+        height = 0
+        for r, row in enumerate((columns, *rows)):
+            extra = flags[r - 1] if 0 < r <= len(flags) else ()
+            tallest = 0
+            for i, width in enumerate(widths):
+                text = row[i] if i < len(row) else ""
+                count = self._lines(text, size, width - CELL_MARGINS, bold=r == 0)
+                if i == 0:
+                    count += sum(
+                        self._lines(f"{FLAG} {f}", size, width - CELL_MARGINS) for f in extra
+                    )
+                tallest = max(tallest, count)
+            height += int(tallest * line) + 30
+        return height + 150  # the spacer after it
+
+    def _strategy_height(self, page: lay.StrategyPage, size: float) -> int:
+        """The strategy page's estimated height in twips with its text at `size` points."""
+        parts = self._strategy_parts(page)
+        compact = size + 1
+        line = compact * 1.3 * 20
+        height = 900  # its heading
+        for label, text in parts["statements"]:
+            height += int(self._lines(f"{label}: {text}", compact, self.text_twips) * line) + 40
+        minor = 470
+        if parts["goals"]:
+            height += minor + self._table_height(
+                STRATEGY_GOALS_COLUMNS,
+                parts["goals"],
+                STRATEGY_GOALS_WIDTHS,
+                (),
+                tuple(goal.flags for goal in page.goals),
+                size,
+            )
+        if parts["gaps"]:
+            height += minor + sum(
+                int(self._lines(text, compact, self.text_twips) * line) + 40
+                for text in parts["gaps"]
+            )
+        if page.first_actions:
+            height += minor + self._table_height(
+                STRATEGY_ACTIONS_COLUMNS,
+                page.first_actions,
+                STRATEGY_ACTIONS_WIDTHS,
+                STRATEGY_ACTIONS_NOWRAP,
+                (),
+                size,
+            )
+        if page.note:
+            height += int(self._lines(page.note, 11, self.text_twips) * 11 * 1.3 * 20) + 200
+        return height
+
+    def strategy(self, page: lay.StrategyPage) -> None:
+        """Strategy on a page, under the heading the layout puts before it (which starts a
+        new page), and the page ends after it. Word cannot say how tall text sets, so the
+        page's height is estimated generously and its type stepped down (9 pt to 6.5 pt)
+        until the estimate fits the page."""
+        room = int(self.text_twips_high * 0.95)
+        size = next(
+            (s for s in STRATEGY_SIZES if self._strategy_height(page, s) <= room),
+            STRATEGY_SIZES[-1],
+        )
+        self.small_size = size
+        self.styles["small cell"].font.size = Pt(size)
+        self.styles["compact"].font.size = Pt(size + 1)
+        parts = self._strategy_parts(page)
+        for label, text in parts["statements"]:
+            paragraph = self.new_paragraph("compact")
+            paragraph.add_run(f"{label}: ").bold = True
+            paragraph.add_run(clean(text))
+        if parts["goals"]:
             self.paragraph("minor", "Goals")
             self.grid_table(
-                ("Goal", "Headline metric", "Served by"),
-                tuple(
-                    (
-                        goal.text,
-                        goal.metric or "No metric yet",
-                        "\n".join(goal.serving) if goal.serving else "Nothing yet",
-                    )
-                    for goal in page.goals
-                ),
-                relative=(1.3, 1.2, 1.5),
+                STRATEGY_GOALS_COLUMNS,
+                parts["goals"],
+                relative=STRATEGY_GOALS_WIDTHS,
                 flags=tuple(goal.flags for goal in page.goals),
                 small=True,
             )
-        if page.gap_count or page.top_gaps:
+        if parts["gaps"]:
             self.paragraph("minor", "Gaps")
-            self.paragraph(
-                "compact",
-                f"The plan has {page.gap_count} gap{'' if page.gap_count == 1 else 's'}"
-                + (": the most important are listed." if page.top_gaps else "."),
-            ).paragraph_format.keep_with_next = bool(page.top_gaps)
-            for gap in page.top_gaps:
-                paragraph = self.new_paragraph("compact")
-                run = paragraph.add_run(f"{FLAG} {clean(gap)}")
+            count, *named = parts["gaps"]
+            self.paragraph("compact", count).paragraph_format.keep_with_next = bool(named)
+            for text in named:
+                run = self.new_paragraph("compact").add_run(clean(text))
                 run.font.color.rgb = GAP_COLOR
         if page.first_actions:
             self.paragraph("minor", "First actions")
             self.grid_table(
-                ("Action", "Owner", "Due"),
+                STRATEGY_ACTIONS_COLUMNS,
                 page.first_actions,
-                relative=(3.0, 1.4, 1.0),
-                nowrap=(False, False, True),
+                relative=STRATEGY_ACTIONS_WIDTHS,
+                nowrap=STRATEGY_ACTIONS_NOWRAP,
                 small=True,
             )
         if page.note:
@@ -731,7 +858,7 @@ class _Writer:
     def facts(self, block: lay.Facts) -> None:
         """A charter: caption and title kept with a two-column table kept whole."""
         self.paragraph("caption", block.caption)
-        self.paragraph("record", block.title)
+        self.paragraph("Heading 3", block.title).paragraph_format.space_before = Pt(2)
         for flag in block.flags:
             self.paragraph("flag", f"{FLAG} {flag}")
         if not block.rows:
@@ -746,7 +873,8 @@ class _Writer:
         )
 
     def roadmap(self, block: lay.RoadmapBlock) -> None:
-        """The roadmap as a table of items by year, then what has no dates yet."""
+        """The roadmap as a table of items by year ("■" where an item runs, "◆" for a
+        milestone), then what has no dates yet."""
         chart = block.chart
         columns, rows = chart.table()
         count = len(columns)
@@ -755,7 +883,6 @@ class _Writer:
                 tuple(columns),
                 tuple(tuple(row) for row in rows),
                 relative=(3.0, *([1.0] * (count - 1))),
-                nowrap=(False, *([True] * (count - 1))),
                 flags=_roadmap_flags(chart, len(rows)),
             )
         unscheduled = tuple(chart.unscheduled)
@@ -869,7 +996,11 @@ class _Writer:
                 del package.rels[rel_id]
 
     def render(self) -> bytes:
-        for block in lay.layout(self.plan):
+        blocks = lay.layout(self.plan)
+        for n, block in enumerate(blocks):
+            following = blocks[n + 1] if n + 1 < len(blocks) else None
+            if isinstance(block, lay.Heading) and isinstance(following, lay.StrategyPage):
+                self.page_break()  # the strategy page starts with its heading
             self.block(block)
         self.break_pending = False  # nothing follows a last page break
         self.fill_contents()
@@ -897,11 +1028,9 @@ def document_title(plan: PlanDocument) -> str:
 
 
 def _roadmap_flags(chart: Any, count: int) -> tuple[tuple[str, ...], ...]:
-    """The flags of the roadmap's rows when its table has one row per chart row."""
-    rows = tuple(chart.rows)
-    if len(rows) != count:
-        return ()
-    return tuple(tuple(row.flags) for row in rows)
+    """The flags of each row of the roadmap's table (`chart.table_flags()`)."""
+    found = tuple(tuple(flags) for flags in chart.table_flags())
+    return found if len(found) == count else ()
 
 
 def _fixed_zip(data: bytes, moment: datetime) -> bytes:
