@@ -20,8 +20,20 @@ Choices, and why:
   dropped), so fpdf2 never warns about missing glyphs. The bold and oblique faces cover
   less than the regular one; a string they cannot draw is set in the regular face rather
   than losing characters.
-* **The alignment map is a drawing**, from the same geometry as the HTML page's SVG
-  (`mapgeom.py`): rounded boxes, elbow connectors and text, split across pages between boxes.
+* **Measured, never guessed.** Everything that must stay together is measured before it is
+  drawn: a heading goes to the next page unless the start of what follows it fits too (a
+  short intro paragraph, a table's header and first row, a whole charter, the map's first
+  part); a table row is never split (unless taller than a page) and the header row repeats;
+  a nowrap column (dates, amounts) is as wide as its longest cell; a charter (`Facts`) is a
+  framed box kept whole; the strategy page's type is stepped down until it fits its page.
+* **The alignment map and the roadmap are drawings**, from the same geometry as the HTML
+  page's SVG (`mapgeom.part_geometry`, `roadmap.roadmap_geometry`), given fpdf's own text
+  widths so text wraps at each box's real width. Each map part is kept whole on a page (in
+  smaller type, or scaled, when it is taller than one); the map starts where the vision box
+  and its first part fit. The roadmap breaks between lanes, repeating its years.
+* **Document control on every page**: `layout.control_line(plan)` ("Version 2 · published
+  2026-12-03", or DRAFT) in every footer, the cover's too; the metadata title carries the
+  version, and the creation date is the plan's `published_at` (never the wall clock).
 * **Quiet.** The renderer raises no warnings, and fontTools' subsetting chatter (INFO) is
   silenced; fpdf2 has nothing to report when every glyph exists.
 * **Drafts say so on every page**: a light rotated watermark (drawn first, under the page's
@@ -52,7 +64,6 @@ from .mapgeom import (
     MapGeometry,
     MapNode,
     MapPart,
-    map_geometry,
     part_geometry,
 )
 from .roadmap import TODAY_COLOUR, Bar, Diamond, RoadmapChart, RoadmapGeometry, roadmap_geometry
@@ -702,77 +713,15 @@ def _row_extent(line: _Row, start: float, stop: float) -> float:
     return drawn
 
 
-def _alignment_map(pdf: _PlanPDF, block: lay.Outline) -> None:
-    """The alignment map as boxes and elbow connectors, split between boxes across pages."""
+def _outline(pdf: _PlanPDF, block: lay.Outline) -> None:
+    """The alignment map as an indented outline: what the layout gives when it has no drawn
+    map (see `MapBlock`)."""
     if not block.rows:
         _flow(pdf, "Nothing is linked yet.", NOTE)
         return
-    geometry = map_geometry(block.rows, width=pdf.epw - 2, font_size=9, glyph_width=0.6)
-    nodes = geometry.nodes
-    pdf.room(nodes[0].height + 4)
-    # Pages of the map: (first node, end node, top and bottom in map units, page y of top).
-    pages: list[tuple[int, int, float, float, float]] = []
-    first, page_top = 0, pdf.y
-    for n, node in enumerate(nodes):
-        if n > first and page_top + node.y + node.height - nodes[first].y > pdf.bottom:
-            last = nodes[n - 1]
-            pages.append((first, n, nodes[first].y, last.y + last.height, page_top))
-            first, page_top = n, pdf.t_margin
-    last = nodes[-1]
-    pages.append((first, len(nodes), nodes[first].y, last.y + last.height, page_top))
-
-    left = pdf.l_margin + 1
-    for page_number, (start, stop, top, bottom, page_y) in enumerate(pages):
-        if page_number > 0:
-            pdf.new_page()
-        shift = page_y - top
-        clip_top = top - (6 if page_number > 0 else 0)
-        clip_bottom = bottom + (6 if page_number < len(pages) - 1 else 0)
-        pdf.set_draw_color(*EDGE)
-        pdf.set_line_width(1.2)
-        for edge in geometry.edges:
-            (trunk, upper), (_, middle), (end_x, _) = edge
-            if middle < clip_top or upper > clip_bottom:
-                continue
-            upper = max(upper, clip_top)
-            if middle <= bottom:
-                points = [(trunk, upper), (trunk, middle), (end_x, middle)]
-            else:
-                points = [(trunk, upper), (trunk, clip_bottom)]
-            pdf.polyline([(left + x, y + shift) for x, y in points], style="D")
-        for node in nodes[start:stop]:
-            _map_box(pdf, node, geometry, left, shift)
-        pdf.y = bottom + shift + 12
-
-
-def _map_box(
-    pdf: _PlanPDF, node: MapNode, geometry: MapGeometry, left: float, shift: float
-) -> None:
-    """One box: its edge in the level's colour, the level label, the wrapped wording (placed
-    as the SVG places it)."""
-    padding, label_size, size = geometry.padding, geometry.label_size, geometry.font_size
-    colour = _hex(node.colour)
-    x, y = left + node.x, node.y + shift
-    pdf.set_draw_color(*colour)
-    pdf.set_fill_color(*WHITE)
-    pdf.set_line_width(1.1)
-    pdf.rect(x, y, node.width, node.height, style="DF", round_corners=True, corner_radius=4)
-    room = node.width - 2 * padding
-    label_kind = _Type("B", label_size, label_size, colour)
-    label, label_face = _fit(node.level.upper(), label_kind, room)
-    label_y = y + padding + label_size
-    pdf.put(x + padding, label_y, label, label_face, label_kind)
-    kind = _Type("", size, geometry.line_height, INK)
-    for n, raw in enumerate(node.lines):
-        text, face = _styled(raw, "")
-        width = _em_width(text, face) * size
-        baseline = label_y + label_size * 0.25 + (n + 1) * geometry.line_height - size * 0.25
-        squeeze = width > room
-        if squeeze:
-            pdf.set_stretching(100 * room / width)
-        pdf.put(x + padding, baseline, text, face, kind)
-        if squeeze:
-            pdf.set_stretching(100)
+    for depth, level, wording in block.rows:
+        _flow(pdf, f"{level}: {wording}", BODY, indent=14.0 * depth, after=2)
+    pdf.y += 6
 
 
 # ---------------------------------------------------------------------------------------
@@ -1056,7 +1005,7 @@ def _lead(pdf: _PlanPDF, blocks: Sequence[lay.Block], index: int) -> float:
     if isinstance(block, lay.Facts):
         return _facts_height(pdf, block)
     if isinstance(block, lay.Outline) and block.rows:
-        return 48.0
+        return BODY.leading * 2
     return _drawing_lead(pdf, block)
 
 
@@ -1438,7 +1387,7 @@ def _draw(
     elif isinstance(block, lay.RoadmapBlock):
         _roadmap(pdf, block)
     elif isinstance(block, lay.Outline):
-        _alignment_map(pdf, block)
+        _outline(pdf, block)
     elif isinstance(block, lay.PageBreak) and not pdf.at_top:
         pdf.new_page()
 
