@@ -4,32 +4,49 @@ Choices, and why:
 
 - Real Word structure, so the navigation pane, the table of contents and screen readers work.
   The cover's big title uses the built-in "Title" style; layout headings of level 2 become
-  "Heading 1" and level 3 "Heading 2" (the cover holds the layout's level 1). Lists use the
-  built-in "List Number" / "List Bullet" styles, details under an entry "List Bullet 2".
-  Every numbered list gets its own numbering instance (a `w:num` over the "List Number"
-  definition, restarting at 1), otherwise Word would count on from the previous list.
-- A table of contents *field* (`TOC \\o "1-2" \\h \\z \\u`) follows the cover under a
-  "Contents" paragraph. python-docx cannot lay out pages, so the field holds a placeholder
-  until Word or LibreOffice updates it; no "update fields on open" flag is set, because it
-  makes Word show a warning dialog when the file opens.
-- Tables are real Word tables ("Table Grid"): the header row repeats on every page
-  (`w:tblHeader`), numeric columns are right-aligned, the selected items' rows are bold on a
-  light green, and the layout's relative widths are spread over the text width with a fixed
-  table layout (so Word need not measure 600 rows to size the columns). Rows are built
-  element by element (`w:tr`, then one `w:tc` per column, wrapped once as a cell), never
-  through `table.cell(r, c)`, which walks the whole table on every call.
-- The alignment map is an indented outline, one paragraph per row: "List Bullet" to
-  "List Bullet 3" by depth, with an explicit left indent growing with depth (also past the
-  third level, where Word has no further built-in bullet style).
-- A draft says so on every page: the notice sits in the section's header (headers repeat on
-  every page) and on the cover. A final plan has no header and never says "DRAFT". The
-  footer numbers the pages with PAGE and NUMPAGES fields.
+  "Heading 1" and level 3 "Heading 2" (the cover holds the layout's level 1); a charter's
+  title is a "Heading 3" (in the navigation pane, not in the contents). Headings keep with
+  what follows. Lists use the built-in "List Number" / "List Bullet" styles, details under
+  an entry "List Bullet 2". Every numbered list gets its own numbering instance (a `w:num`
+  over the "List Number" definition, restarting at 1), otherwise Word would count on from
+  the previous list.
+- The contents follow the cover: a table of contents *field* (`TOC \\o "1-2" \\h \\z \\u`)
+  whose shown result is already filled in, one paragraph per Heading 1/2 in Word's own
+  "toc 1"/"toc 2" styles, each a link to a hidden `_Toc` bookmark round its heading. So
+  Word and LibreOffice show the contents on open, and Word's Update Field can still rebuild
+  it. Page numbers are left out: python-docx cannot lay out pages, and a wrong number is
+  worse than none (Update Field adds them). No "update fields on open" flag is set, because
+  it makes Word show a warning dialog when the file opens.
+- Tables are real Word tables ("Table Grid") with a fixed layout, so Word need not measure
+  600 rows: the column widths come from the content (`text_twips` estimates a text's width
+  generously from Calibri's character classes): a nowrap column (dates, amounts) is as wide
+  as its widest cell and its cells carry `w:noWrap`; every other column is at least as wide
+  as its longest word (so "Rank" and "Selected" never break), and the rest of the text
+  width is shared by the layout's relative widths. Every row is `w:cantSplit`, the header
+  row repeats on every page (`w:tblHeader`) and holds to the first row. Numeric columns are
+  right-aligned; the selected items' rows are bold on a light green; a row's gap flags
+  ("⚠ …") follow its first text cell. Rows are built element by element, never through
+  `table.cell(r, c)`, which walks the whole table on every call.
+- The strategy page starts on a page of its own and ends it. Word cannot tell how tall it
+  sets, so its height is estimated (lines per cell from `text_twips`) and its type stepped
+  down from 9 to 6.5 pt until the estimate fits the page with room to spare.
+- A charter (`Facts`) is a caption, its item as a "Heading 3", its flags, and a two-column
+  table kept whole on one page (every row but the last keeps with the next).
+- The roadmap is the chart's year-by-item table, then what is not scheduled yet; the
+  alignment map an indented outline, one paragraph per item ("List Bullet" to "List
+  Bullet 3" by depth, with an explicit left indent growing with depth), flags after it.
+- Document control: the cover is a different first page (`w:titlePg`) without header or
+  footer; every other page carries the control line ("Version 2 · published 2026-12-03")
+  in its header and "Page N of M" (PAGE and NUMPAGES fields) in its footer. A draft also
+  says so in every header, the cover's included, and on the cover; a final plan never says
+  "DRAFT". The metadata title carries the version.
 - User text is data: it only ever becomes the text of runs, never fields, styles or markup.
   Characters XML 1.0 cannot carry (C0 controls other than tab and line breaks, U+FFFE/U+FFFF,
   lone surrogates) are dropped, since lxml refuses them; every script and emoji is kept.
-- The same plan gives the same bytes: the core properties' dates come from the plan, the
-  template's stale thumbnail is dropped, and the zip is written again with each entry's time
-  fixed to the plan's date (python-docx stamps entries with the current time).
+- The same plan gives the same bytes: the core properties' dates are the plan's
+  `published_at`, the template's stale thumbnail is dropped, and the zip is written again
+  with each entry's time fixed to that moment (python-docx stamps entries with the current
+  time).
 """
 
 from __future__ import annotations
