@@ -242,15 +242,28 @@ def serve(app: Flask, host: str, port: int) -> None:
     eventlet.wsgi.server(listener, app, log_output=False, debug=False)
 
 
+RENDER_WORKERS = "WORKSHOP_RENDER_WORKERS"
+"""`eager` (the default): the warm render workers start with the server, so even the day's
+first PDF is rendered warm; `lazy`: on the first PDF or DOCX (for short-lived servers, such as
+the test suite's, that would pay the workers' warm-up, about a second of CPU each, for
+nothing)."""
+
+
 def start_render_workers(app: Flask) -> WarmPool:
-    """Start `RENDER_SLOTS` warm render workers and make them the app's offload runner (see
-    `workshop/offload.py`). They stop with the server: `main` closes them after a drain, and
-    each exits by itself when this process ends any other way (its stdin closes)."""
+    """Make `RENDER_SLOTS` warm render workers the app's offload runner (see
+    `workshop/offload.py`), started now unless WORKSHOP_RENDER_WORKERS is `lazy`. They stop
+    with the server: `main` closes them after a drain, and each exits by itself when this
+    process ends any other way (its stdin closes)."""
     from workshop.offload import EXTENSION
     from workshop.plan.warm import WarmPool
     from workshop.services.plans import RENDER_SLOTS
 
-    pool = WarmPool(RENDER_SLOTS).start()
+    when = os.environ.get(RENDER_WORKERS, "eager")
+    if when not in ("eager", "lazy"):
+        raise SystemExit(f"{RENDER_WORKERS} must be eager or lazy, not {when!r}")
+    pool = WarmPool(RENDER_SLOTS)
+    if when == "eager":
+        pool.start()
     app.extensions[EXTENSION] = pool.render
     return pool
 

@@ -43,6 +43,8 @@ log = logging.getLogger("workshop.render")
 
 STARTUP_SECONDS = 60.0
 """How long a new worker may take to import and warm up before its first render fails."""
+STOP_SECONDS = 1.0
+"""How long `close()` lets the workers finish the renders they run before it kills them."""
 GRACE_SECONDS = 10.0
 """How much longer than the render's time limit the pool waits for the worker's answer."""
 
@@ -84,8 +86,9 @@ def _wait(fd: int, *, write: bool, deadline: float) -> bool:
 class Worker:
     """One warm worker process and the two pipes to it."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, grace: float = GRACE_SECONDS) -> None:
         self.timeout = timeout
+        self.grace = grace
         requests_read, self._requests = os.pipe()
         self._replies, replies_write = os.pipe()
         try:
@@ -166,7 +169,7 @@ class Worker:
         if not self.ready:
             self.wait_ready(time.monotonic() + STARTUP_SECONDS)
         job = protocol.frame(protocol.render_request(format, document))
-        deadline = time.monotonic() + self.timeout + GRACE_SECONDS
+        deadline = time.monotonic() + self.timeout + self.grace
         self._send(job, deadline)
         reply = self._reply(
             deadline, f"rendering the plan as {format} got no answer in {self.timeout:g} s"
@@ -183,33 +186,48 @@ class Worker:
             raise RenderError(f"rendering the plan as {format} failed: {message}")
         raise _WorkerGone(f"the render worker answered with status {status!r}")
 
-    def close(self, wait: float = 2.0) -> None:
-        """End the worker: close its stdin (it exits), then kill what is left of it."""
-        if self.closed:
-            return
-        self.closed = True
-        os.close(self._requests)
+    def hang_up(self) -> None:
+        """Close the worker's stdin: it exits after the render it may be running."""
+        if not self.closed:
+            self.closed = True
+            os.close(self._requests)
+
+    def finish(self, deadline: float) -> None:
+        """After `hang_up`: wait for the worker to exit until `deadline`, then kill it."""
         try:
-            self.process.wait(timeout=wait)
+            self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             self.kill()
-        os.close(self._replies)
+        if self._replies >= 0:
+            os.close(self._replies)
+            self._replies = -1
 
     def kill(self) -> None:
-        """Kill the worker and any render child of it (they share its process group)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        """Kill the worker and any render child of it (they share its process group, whose
+        id is the worker's pid: safe to signal until the worker is reaped)."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
 
 class WarmPool:
     """`size` warm workers; `render(format, document)` is the server's offload runner."""
 
-    def __init__(self, size: int = 2, *, timeout: float = protocol.RENDER_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        size: int = 2,
+        *,
+        timeout: float = protocol.RENDER_TIMEOUT_SECONDS,
+        grace: float = GRACE_SECONDS,
+    ) -> None:
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.size = size
         self.timeout = timeout
+        """How long one render may take (the worker stops it then)."""
+        self.grace = grace
+        """How much longer the pool waits for a worker's answer before it replaces it."""
         self._idle: queue.Queue[Worker | None] = queue.Queue()
         self._workers: list[Worker] = []
         self._lock = threading.Lock()
@@ -248,7 +266,7 @@ class WarmPool:
                 self._idle.put(worker)
 
     def _spawn(self) -> Worker:
-        worker = Worker(self.timeout)
+        worker = Worker(self.timeout, self.grace)
         self._workers.append(worker)
         log.info("render worker %d started", worker.pid)
         return worker
@@ -256,7 +274,8 @@ class WarmPool:
     def _replace(self, worker: Worker, why: str) -> Worker:
         log.warning("render worker %d: %s; starting another", worker.pid, why)
         worker.kill()
-        worker.close(wait=0)
+        worker.hang_up()
+        worker.finish(time.monotonic())
         with self._lock:
             self._workers.remove(worker)
             self.restarts += 1
@@ -303,6 +322,12 @@ class WarmPool:
         finally:
             self._idle.put(worker)
 
+    def __enter__(self) -> WarmPool:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Stop every worker; renders waiting for one fail with RenderError."""
         with self._lock:
@@ -310,5 +335,8 @@ class WarmPool:
             workers = list(self._workers)
             self._workers.clear()
         for worker in workers:
-            worker.close()
+            worker.hang_up()
+        deadline = time.monotonic() + STOP_SECONDS
+        for worker in workers:
+            worker.finish(deadline)
         self._idle.put(None)
