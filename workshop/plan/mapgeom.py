@@ -21,14 +21,10 @@ box's real inner width with the renderer's `measure` (or an estimate of glyph wi
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .document import PlanDocument, PlanItem, StageOutcome, gap_flags, plural
-
-LEVEL_SHADES = ("#1f5fbf", "#2f7d4f", "#8a5a00", "#7a3b8f", "#5b6675")
-"""Edge colours of the old outline drawing, by order of appearance (see `map_geometry`)."""
 
 LEVEL_COLOURS: dict[str, str] = {
     "goals": "#2f7d4f",
@@ -318,6 +314,7 @@ class MapNode:
     """Parents drawn in other parts (already part of `lines`: "Also serves: …"; likewise
     `MapItem.also_served_by` as "Also served by: …")."""
     depth: int = 0
+    """The box's column (`MapItem.depth`): it is indented `depth * 2 * font_size`."""
     parent: int | None = None
     """The index in `nodes` of the box it is drawn under (None for the top)."""
 
@@ -573,77 +570,4 @@ def _layout(
         padding=padding,
         flagged=any(box.item.flags for box in boxes),
         unconnected=part.unconnected,
-    )
-
-
-# --------------------------------------------------------------------------- the old outline
-# `map_geometry` draws `document.outline()` rows (an item under each parent, so repeated); the
-# renderers move to `alignment_map` + `part_geometry`, then this goes.
-
-
-def wrap(text: str, chars: int) -> tuple[str, ...]:
-    """The wording in lines of at most `chars` characters (long words are broken)."""
-    return tuple(textwrap.wrap(" ".join(text.split()), max(chars, 8), break_long_words=True)) or (
-        "",
-    )
-
-
-def map_geometry(
-    rows: list[tuple[int, str, str]] | tuple[tuple[int, str, str], ...],
-    *,
-    width: float = 720,
-    indent: float = 26,
-    font_size: float = 11,
-    glyph_width: float = 0.56,
-    gap: float = 8,
-) -> MapGeometry:
-    """Lay the outline rows out as boxes, top to bottom (the old map; see above)."""
-    label_size = font_size * 0.72
-    line_height = font_size * 1.3
-    padding = font_size * 0.5
-    nodes: list[MapNode] = []
-    edges: list[tuple[tuple[float, float], ...]] = []
-    y = 0.0
-    last_at_depth: dict[int, int] = {}
-    shades: dict[str, str] = {}
-    for depth, level, wording in rows:
-        colour = shades.setdefault(level, LEVEL_SHADES[min(len(shades), len(LEVEL_SHADES) - 1)])
-        x = depth * indent
-        box_width = width - x
-        chars = int((box_width - 2 * padding) / (font_size * glyph_width))
-        lines = wrap(wording, chars)
-        height = 2 * padding + label_size * 1.25 + len(lines) * line_height
-        parent = last_at_depth.get(depth - 1) if depth > 0 else None
-        node = MapNode(
-            id=len(nodes),
-            x=x,
-            y=y,
-            width=box_width,
-            height=height,
-            level=level,
-            lines=lines,
-            colour=colour,
-            depth=depth,
-            parent=parent,
-        )
-        if parent is not None:
-            above = nodes[parent]
-            trunk = above.x + indent / 2
-            middle = y + height / 2
-            edges.append(((trunk, above.y + above.height), (trunk, middle), (x, middle)))
-        last_at_depth[depth] = len(nodes)
-        for deeper in [d for d in last_at_depth if d > depth]:
-            del last_at_depth[deeper]
-        nodes.append(node)
-        y += height + gap
-    return MapGeometry(
-        title="",
-        nodes=tuple(nodes),
-        edges=tuple(edges),
-        width=width,
-        height=max(y - gap, 0.0),
-        font_size=font_size,
-        label_size=label_size,
-        line_height=line_height,
-        padding=padding,
     )
