@@ -340,3 +340,40 @@ def test_no_today_line_when_the_plan_date_is_outside_the_horizon() -> None:
 
 def test_geometry_is_deterministic() -> None:
     assert geometry() == geometry()
+
+
+def test_programs_with_the_same_wording_keep_their_own_projects() -> None:
+    plan = assemble_plan(
+        title="Twins",
+        organization=None,
+        horizon_years=5,
+        finished_at=FINISHED_AT,
+        participants=3,
+        aligned=True,
+        stages=[
+            stage("goals", "Strategic goals", [chosen(10, "A goal")]),
+            stage(
+                "programs",
+                "Programs",
+                [
+                    chosen(20, "Twin", 10, owner="Ann", start="2027-01-01"),
+                    chosen(21, "Twin", 10, owner="Ann", start="2028-01-01"),
+                ],
+            ),
+            stage(
+                "projects",
+                "Projects",
+                [
+                    chosen(30, "Second's project", 21, owner="Bo", due="2028-06-30"),
+                    chosen(31, "First's project", 20, owner="Bo", due="2027-06-30"),
+                ],
+            ),
+        ],
+    )
+    lanes = chart_of(plan).lanes()
+    assert [(lane.label, lane.row.id if lane.row else None) for lane in lanes] == [
+        ("Program: Twin", 20),
+        ("Project: First's project", 31),
+        ("Program: Twin", 21),
+        ("Project: Second's project", 30),
+    ]

@@ -74,6 +74,9 @@ class RoadmapRow:
     flags: tuple[str, ...] = ()
     under: str | None = None
     id: int = 0
+    """The item's id (0 for a chart built by hand)."""
+    under_id: int = 0
+    """The id of the program in `under`."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class Milestone:
     kind: str
     item: str
     flags: tuple[str, ...] = ()
+    item_id: int = 0
+    """The id of the goal or program."""
 
 
 @dataclass(frozen=True)
@@ -115,8 +120,9 @@ class RoadmapChart:
     rows: tuple[RoadmapRow, ...]
     milestones: tuple[Milestone, ...]
     unscheduled: tuple[str, ...]
-    programs: tuple[str, ...] = ()
-    """Every program's wording in plan order (the order of the program lanes)."""
+    programs: tuple[tuple[int, str], ...] = ()
+    """Every program in the plan as (id, wording), in plan order: the order of the program
+    lanes (a chart built without them orders its programs by their rows)."""
 
     @property
     def first_day(self) -> date:
@@ -132,7 +138,7 @@ class RoadmapChart:
 
     def span(self, row: RoadmapRow) -> tuple[date, date, bool, bool] | None:
         """Where a row's bar runs, clipped to the horizon: (from, to, open_start, open_end);
-        None when it has no date (or lies wholly outside the horizon on one side)."""
+        None when it has no date. A span wholly outside the horizon shrinks to its edge."""
         start, end = _day(row.start), _day(row.end)
         if start is None and end is None:
             return None
@@ -150,31 +156,38 @@ class RoadmapChart:
         """The chart's lines in order: goals with milestones, then each program (its span
         and milestones) followed by its projects, then the projects under no program."""
         lanes: list[Lane] = []
-        goal_items: list[str] = []
+        goals: list[tuple[int, str]] = []
         for milestone in self.milestones:
-            if milestone.kind == "goal_metric" and milestone.item not in goal_items:
-                goal_items.append(milestone.item)
-        for goal in goal_items:
-            marks = tuple(m for m in self.milestones if m.kind == "goal_metric" and m.item == goal)
-            lanes.append(Lane(f"Goal: {goal}", "goal", None, marks))
-        # Every program in plan order that has a span, a milestone or a dated project.
-        shown = {r.label for r in self.rows if r.kind == "program"}
-        shown |= {m.item for m in self.milestones if m.kind == "program_metric"}
-        shown |= {r.under for r in self.rows if r.kind == "project" and r.under}
+            key = (milestone.item_id, milestone.item)
+            if milestone.kind == "goal_metric" and key not in goals:
+                goals.append(key)
+        for goal in goals:
+            marks = tuple(
+                m
+                for m in self.milestones
+                if m.kind == "goal_metric" and (m.item_id, m.item) == goal
+            )
+            lanes.append(Lane(f"Goal: {goal[1]}", "goal", None, marks))
+        # Every program that has a span, a milestone or a dated project, in plan order.
+        shown = [(r.id, r.label) for r in self.rows if r.kind == "program"]
+        shown += [(m.item_id, m.item) for m in self.milestones if m.kind == "program_metric"]
+        shown += [(r.under_id, r.under) for r in self.rows if r.kind == "project" and r.under]
         programs = [p for p in self.programs if p in shown]
-        programs += sorted(shown - set(programs))
+        programs += [p for n, p in enumerate(shown) if p not in programs and p not in shown[:n]]
         placed: set[int] = set()
         for program in programs:
-            dated = [r for r in self.rows if r.kind == "program" and r.label == program]
+            dated = [r for r in self.rows if r.kind == "program" and (r.id, r.label) == program]
             row = dated[0] if dated else None
             marks = tuple(
-                m for m in self.milestones if m.kind == "program_metric" and m.item == program
+                m
+                for m in self.milestones
+                if m.kind == "program_metric" and (m.item_id, m.item) == program
             )
             lanes.append(
-                Lane(f"Program: {program}", "program", row, marks, row.flags if row else ())
+                Lane(f"Program: {program[1]}", "program", row, marks, row.flags if row else ())
             )
             for n, project in enumerate(self.rows):
-                if project.kind == "project" and project.under == program:
+                if project.kind == "project" and (project.under_id, project.under) == program:
                     placed.add(n)
                     lanes.append(
                         Lane(f"Project: {project.label}", "project", project, (), project.flags)
@@ -268,13 +281,22 @@ def roadmap_of(plan: PlanDocument) -> RoadmapChart | None:
                 notes.append(note)
         return notes
 
-    def row(item: PlanItem, kind: str, end_field: str, under: str | None) -> RoadmapRow | None:
+    def row(item: PlanItem, kind: str, end_field: str, under: PlanItem | None) -> RoadmapRow | None:
         start = item.fields.get("start") or None
         end = item.fields.get(end_field) or None
         if start is None and end is None:
             return None
         notes = about(item, (start, end))
-        return RoadmapRow(item.wording, kind, start, end, tuple(notes), under, item.id)
+        return RoadmapRow(
+            item.wording,
+            kind,
+            start,
+            end,
+            tuple(notes),
+            under.wording if under else None,
+            item.id,
+            under.id if under else 0,
+        )
 
     rows: list[RoadmapRow] = []
     unscheduled: list[str] = []
@@ -288,7 +310,7 @@ def roadmap_of(plan: PlanDocument) -> RoadmapChart | None:
             unscheduled.append(f"Program: {program.wording}")
     for project in projects:
         under = program_of(plan, project)
-        made = row(project, "project", "due", under[0].wording if under else None)
+        made = row(project, "project", "due", under[0] if under else None)
         if made:
             rows.append(made)
         else:
@@ -305,7 +327,7 @@ def roadmap_of(plan: PlanDocument) -> RoadmapChart | None:
                 if metric.get("target"):
                     label += f": {metric['target']}"
                 notes = tuple(about(item, (str(due),)))
-                milestones.append(Milestone(label, str(due), kind, item.wording, notes))
+                milestones.append(Milestone(label, str(due), kind, item.wording, notes, item.id))
     if not rows and not milestones and not unscheduled:
         return None
     return RoadmapChart(
@@ -315,7 +337,7 @@ def roadmap_of(plan: PlanDocument) -> RoadmapChart | None:
         tuple(rows),
         tuple(milestones),
         tuple(unscheduled),
-        tuple(program.wording for program in programs),
+        tuple((program.id, program.wording) for program in programs),
     )
 
 
