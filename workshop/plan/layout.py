@@ -1,33 +1,42 @@
 """The plan's sections as a sequence of neutral blocks, shared by every document renderer.
 
 `layout(plan)` decides what the document says and in which order; the Markdown, HTML, PDF
-and DOCX renderers only decide how a heading, a list, a table or the alignment map looks in
-their format. User text stays plain text in every block: each renderer escapes it its way.
+and DOCX renderers only decide how a heading, a list, a table, a charter, the roadmap or the
+alignment map looks in their format. User text stays plain text in every block: each renderer
+escapes it its way.
 
-Sections, in order, each present only when the agenda produced it: cover, executive summary,
-vision/mission/values, strategic goals, programs, projects (and custom stages), alignment map
-with its gaps, action plan, appendix.
+Sections, in order, each present only when the agenda produced it (docs/plan-format.md):
+cover, strategy on a page, roadmap by year, scorecard, vision/mission/values, strategic goals,
+programs and projects (as charters), custom stages, alignment map, gaps, action plan, who owns
+what, governance, appendix. Every section but the cover starts with `Heading(2, ...)`; the
+blocks after it (StrategyPage, RoadmapBlock, MapBlock, Facts…) carry no section heading.
 """
 
 from __future__ import annotations
 
+import calendar
+import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from .document import (
     GAP_LABELS,
+    REVIEW_CADENCES,
     UNSCORED,
     VOTES_UNIT,
+    GapLine,
     PlanDocument,
     PlanItem,
     StageOutcome,
     consensus_label,
     detail_lines,
+    gap_flags,
     horizon_label,
     metric_line,
     outline,
     plural,
-    program_of,
     removed_line,
     year_range,
 )
@@ -156,8 +165,11 @@ class GoalSummary:
 @dataclass(frozen=True)
 class StrategyPage(Block):
     """Strategy on a page, right after the cover: one page in PDF and DOCX, one screen in
-    HTML. Renderers start it on a new page and end the page after it; the layout keeps it
-    short enough to fit (wordings are whole, lists capped)."""
+    HTML. The layout puts `Heading(2, "Strategy on a page")` right before it (the block has
+    no heading of its own); renderers start that heading on a new page and end the page after
+    this block. The layout keeps it short enough to fit: wordings are whole, at most
+    `STRATEGY_GOALS` goals (`note` then says how many more), `STRATEGY_SERVING` names under
+    a goal ("and 3 more"), 3 gaps, 5 actions."""
 
     kind: ClassVar[str] = "strategy"
     vision: str | None
@@ -170,7 +182,8 @@ class StrategyPage(Block):
     first_actions: tuple[tuple[str, str, str], ...]
     """(what, owner, due) of the first five actions; owner/due say "not named yet"/"no date"."""
     note: str | None = None
-    """A muted line when the agenda produced none of this (custom stages only)."""
+    """A muted line, shown under the rest: when the agenda produced none of this (custom
+    stages only), or that more goals than the page shows are in "Strategic goals"."""
 
 
 @dataclass(frozen=True)
@@ -205,9 +218,112 @@ class MapBlock(Block):
     map: Any
 
 
+STRATEGY_GOALS = 6
+"""The most goals the strategy page shows (the rest are in "Strategic goals")."""
+STRATEGY_SERVING = 3
+"""The most programs and projects named under a goal on the strategy page."""
+STRATEGY_GAPS = 3
+STRATEGY_ACTIONS = 5
+NOT_NAMED = "not named yet"
+NO_DATE = "no date"
+GAP_IMPORTANCE = (
+    "unserved_goal",
+    "unaligned_program",
+    "unaligned_project",
+    "program_without_manager",
+    "project_without_owner",
+    "action_without_owner",
+    "goal_without_metric",
+    "program_without_metric",
+    "project_without_due",
+    "action_without_due",
+    "dates_reversed",
+    "date_outside_horizon",
+    "date_in_past",
+    "action_without_project",
+    "tie_break_selection",
+)
+"""Which gaps the strategy page names first: what breaks the alignment (a goal nothing
+serves, work that serves no goal), then work nobody owns, then what cannot be measured or
+scheduled, then dates, then what only needs confirming. Kinds not listed come last."""
+ROLE_ORDER = ("Program manager", "Project owner", "Project sponsor", "Action owner")
+
+
 def title_line(plan: PlanDocument) -> str:
     """The document's title."""
     return f"Strategic plan: {plan.title}"
+
+
+def _moment(plan: PlanDocument) -> datetime | None:
+    """When the version was published (a draft: taken), in UTC."""
+    try:
+        moment = datetime.fromisoformat(plan.published_at)
+    except ValueError:
+        try:
+            moment = datetime.strptime(plan.finished_at, "%Y-%m-%d %H:%M UTC")
+        except ValueError:
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def control_line(plan: PlanDocument) -> str:
+    """The document-control line for running headers and footers, metadata and the HTML
+    title: "Version 2 · published 2026-12-03", or for a draft "DRAFT · taken 2026-12-07 14:05
+    UTC"."""
+    moment = _moment(plan)
+    if plan.draft:
+        when = moment.strftime("%Y-%m-%d %H:%M UTC") if moment else plan.finished_at
+        return f"DRAFT · taken {when}"
+    day = moment.strftime("%Y-%m-%d") if moment else plan.date
+    return f"Version {plan.version} · published {day}"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (31 January + 1 month
+    is 28 or 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_review(plan: PlanDocument) -> date | None:
+    """When the plan is next reviewed: this version's publication date plus the review
+    cadence's months (None for a draft, or a plan without a readable date)."""
+    moment = _moment(plan)
+    if plan.draft or moment is None:
+        return None
+    return add_months(moment.date(), REVIEW_CADENCES.get(plan.review_cadence, 3))
+
+
+def cadence_words(cadence: str) -> str:
+    """ "Quarterly (every 3 months)"."""
+    months = REVIEW_CADENCES.get(cadence, 3)
+    return f"{cadence.capitalize()} (every {plural(months, 'month', 'months')})"
+
+
+def person_key(name: str) -> str:
+    """A person's name as compared: case and spaces do not matter ("priya  Shah " is
+    "Priya Shah")."""
+    return " ".join(name.split()).casefold()
+
+
+def _links(plan: PlanDocument, item: PlanItem) -> list[int]:
+    """What an item serves among the items in the plan (a link to a dropped item counts as
+    nothing)."""
+    in_plan = {other.id for stage in plan.stages for other in stage.selected}
+    return [link for link in item.links if link in in_plan]
+
+
+def _text_of(plan: PlanDocument) -> Callable[[int], str]:
+    wording = {item.id: item.wording for stage in plan.stages for item in stage.items}
+    return lambda idea_id: wording.get(idea_id, f"item {idea_id}")
+
+
+def _field(item: PlanItem, name: str) -> str:
+    """A text field, with its spaces folded ("" when absent)."""
+    return " ".join(str(item.fields.get(name) or "").split())
 
 
 def _cover(plan: PlanDocument) -> Cover:
@@ -273,52 +389,199 @@ def _and_list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _summary(plan: PlanDocument) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Executive summary")]
-    vision = plan.stage("vision")
-    if vision is not None:
-        chosen = vision.selected
-        blocks.append(
-            Paragraph(f"Vision: {chosen[0].wording}", "lead")
-            if chosen
-            else Paragraph("No vision was selected in the workshop.", "note")
-        )
-    goals = plan.stage("goals")
-    if goals is not None:
-        chosen = goals.selected
-        if chosen:
-            blocks.append(Paragraph("Strategic goals:"))
-            blocks.append(Items(tuple(Entry(goal.wording) for goal in chosen)))
-        else:
-            blocks.append(Paragraph("No strategic goals were selected.", "note"))
-    counts = [
-        plural(len(plan.selected_of(key)), one, many)
-        for key, one, many in (
-            ("programs", "program", "programs"),
-            ("projects", "project", "projects"),
-            ("actions", "action", "actions"),
-        )
-        if plan.stage(key) is not None
+def _capped(names: list[str], cap: int) -> tuple[str, ...]:
+    """At most `cap` names, the rest as "and N more" (never "and 1 more" for one name)."""
+    if len(names) <= cap + 1:
+        return tuple(names)
+    return (*names[:cap], f"and {len(names) - cap} more")
+
+
+# ---- strategy on a page
+
+
+def serving_items(plan: PlanDocument, goal: PlanItem) -> list[tuple[StageOutcome, PlanItem, str]]:
+    """What serves a goal, programs first: (stage, item, through) for each program and project
+    serving it directly, then each project serving it through one of those programs
+    (`through` is that program's wording, "" for a direct link). Each item once."""
+    direct = [(stage, child) for stage, child in plan.children(goal.id)]
+    found: list[tuple[StageOutcome, PlanItem, str]] = [
+        (stage, child, "") for stage, child in direct if stage.key == "programs"
     ]
-    if counts:
-        blocks.append(Paragraph(f"The plan holds {_and_list(counts)}."))
-    if plan.aligned:
-        blocks.append(
-            Paragraph(
-                f"The alignment map lists {plural(len(plan.gaps), 'gap', 'gaps')}."
-                if plan.gaps
-                else "The alignment map shows no gaps."
-            )
+    found += [(stage, child, "") for stage, child in direct if stage.key == "projects"]
+    seen = {child.id for _stage, child, _via in found}
+    for _stage, program, _via in list(found):
+        if _stage.key != "programs":
+            continue
+        for stage, child in plan.children(program.id):
+            if stage.key == "projects" and child.id not in seen:
+                seen.add(child.id)
+                found.append((stage, child, program.wording))
+    return found
+
+
+def _gap_line(gap: GapLine) -> str:
+    return f"{GAP_LABELS.get(gap.kind, gap.kind)}: {gap.item}"
+
+
+def top_gaps(plan: PlanDocument, count: int = STRATEGY_GAPS) -> tuple[str, ...]:
+    """The most important gaps in words (`GAP_IMPORTANCE`, then the plan's order)."""
+    rank = {kind: n for n, kind in enumerate(GAP_IMPORTANCE)}
+    ordered = sorted(
+        enumerate(plan.gaps), key=lambda pair: (rank.get(pair[1].kind, len(rank)), pair[0])
+    )
+    return tuple(_gap_line(gap) for _n, gap in ordered[:count])
+
+
+def _first(plan: PlanDocument, key: str) -> str | None:
+    chosen = plan.selected_of(key)
+    return chosen[0].wording if chosen else None
+
+
+def _strategy(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
+    goals = plan.selected_of("goals")
+    summaries = tuple(
+        GoalSummary(
+            goal.wording,
+            metric_line((goal.fields.get("metrics") or [None])[0])
+            if goal.fields.get("metrics")
+            else None,
+            _capped(
+                [child.wording for _stage, child, _via in serving_items(plan, goal)],
+                STRATEGY_SERVING,
+            ),
+            flags.get(goal.id, ()),
         )
-    if len(blocks) == 1:
-        blocks.append(
-            Paragraph(
-                "This agenda produced no vision, goals, programs, projects or actions; the "
-                "selected items of each stage follow.",
-                "note",
-            )
+        for goal in goals[:STRATEGY_GOALS]
+    )
+    actions = tuple(
+        (
+            action.wording,
+            _field(action, "owner") or NOT_NAMED,
+            _field(action, "due") or NO_DATE,
         )
+        for action in plan.selected_of("actions")[:STRATEGY_ACTIONS]
+    )
+    note = None
+    if len(goals) > STRATEGY_GOALS:
+        note = (
+            f"{len(goals) - STRATEGY_GOALS} more goals are listed under Strategic goals "
+            f"({len(goals)} in all)."
+        )
+    if not any(plan.stage(key) for key in ("vision", "mission", "values", "goals", "actions")):
+        note = (
+            "This agenda produced no vision, goals or actions; the selected items of each "
+            "stage follow."
+        )
+    page = StrategyPage(
+        vision=_first(plan, "vision"),
+        mission=_first(plan, "mission"),
+        values=tuple(value.wording for value in plan.selected_of("values")),
+        goals=summaries,
+        gap_count=len(plan.gaps),
+        top_gaps=top_gaps(plan),
+        first_actions=actions,
+        note=note,
+    )
+    return [Heading(2, "Strategy on a page"), page]
+
+
+# ---- roadmap, scorecard
+
+
+def _roadmap(plan: PlanDocument) -> list[Block]:
+    try:  # the roadmap's module comes with issue 16's geometry helper
+        roadmap = importlib.import_module(".roadmap", __package__)
+    except ImportError:
+        return []
+    chart = roadmap.roadmap_of(plan)
+    if chart is None:
+        return []
+    return [
+        Heading(2, "Roadmap by year"),
+        Paragraph(
+            "Projects run as bars from their start to their completion date, programs as "
+            "spans over their duration, and the due dates of goal and program measures are "
+            "milestones; the line marks the plan's date.",
+            "note",
+        ),
+        RoadmapBlock(chart),
+    ]
+
+
+def _names(names: list[str]) -> list[str]:
+    """Names without repeats (case and spaces ignored), first spelling kept, spaces folded."""
+    seen: dict[str, str] = {}
+    for name in names:
+        cleaned = " ".join(name.split())
+        if cleaned:
+            seen.setdefault(person_key(cleaned), cleaned)
+    return list(seen.values())
+
+
+def goal_owner(plan: PlanDocument, goal: PlanItem) -> str:
+    """Who answers for a goal's measures: the managers of the programs that serve it, else
+    the owners of the projects that serve it directly, else "not named yet"."""
+    serving = [(stage, child) for stage, child, via in serving_items(plan, goal) if not via]
+    for key in ("programs", "projects"):
+        names = _names([_field(child, "owner") for stage, child in serving if stage.key == key])
+        if names:
+            return "; ".join(names)
+    return NOT_NAMED
+
+
+SCORECARD_COLUMNS = ("Measure", "For", "Owner", "Baseline", "Target", "Due", "Review")
+
+
+def _scorecard(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
+    measured = [(key, item) for key in ("goals", "programs") for item in plan.selected_of(key)]
+    if not measured:
+        return []
+    review = plan.review_cadence.capitalize()
+    rows: list[tuple[str, ...]] = []
+    row_flags: list[tuple[str, ...]] = []
+    for key, item in measured:
+        if key == "goals":
+            whom, owner = f"Goal: {item.wording}", goal_owner(plan, item)
+        else:
+            whom, owner = f"Program: {item.wording}", _field(item, "owner") or NOT_NAMED
+        for n, metric in enumerate(item.fields.get("metrics") or []):
+            rows.append(
+                (
+                    str(metric.get("metric") or ""),
+                    whom,
+                    owner,
+                    str(metric.get("baseline") or "not set"),
+                    str(metric.get("target") or "not set"),
+                    str(metric.get("due") or NO_DATE),
+                    review,
+                )
+            )
+            row_flags.append(flags.get(item.id, ()) if n == 0 else ())
+    blocks: list[Block] = [
+        Heading(2, "Scorecard"),
+        Paragraph(
+            "Every measure of the goals and programs, with who answers for it. A program's "
+            "measures belong to its manager; a goal's to the managers of the programs serving "
+            "it (else the owners of the projects serving it).",
+            "note",
+        ),
+    ]
+    if not rows:
+        return [*blocks, Paragraph("No success metric was set yet.", "note")]
+    blocks.append(
+        Table(
+            SCORECARD_COLUMNS,
+            tuple(rows),
+            (False,) * 7,
+            widths=(2.4, 2.4, 1.6, 1.1, 1.1, 1.1, 1.0),
+            flags=tuple(row_flags) if any(row_flags) else (),
+            nowrap=(False, False, False, False, False, True, True),
+        )
+    )
     return blocks
+
+
+# ---- vision, mission, values; goals
 
 
 def _top_levels(plan: PlanDocument) -> list[Block]:
@@ -340,14 +603,22 @@ def _top_levels(plan: PlanDocument) -> list[Block]:
             if details:
                 blocks.append(Items((Entry(" · ".join(details)),), ordered=False, style="note"))
         else:
-            blocks.append(_entries(plan, stage, chosen))
+            blocks.append(_entries(plan, stage, chosen, {}))
         blocks += _runners_up(stage)
     return blocks
 
 
-def _entries(plan: PlanDocument, stage: StageOutcome, chosen: list[PlanItem]) -> Items:
+def _entries(
+    plan: PlanDocument,
+    stage: StageOutcome,
+    chosen: list[PlanItem],
+    flags: Mapping[int, tuple[str, ...]],
+) -> Items:
     return Items(
-        tuple(Entry(item.wording, tuple(detail_lines(plan, stage, item))) for item in chosen)
+        tuple(
+            Entry(item.wording, tuple(detail_lines(plan, stage, item)), flags.get(item.id, ()))
+            for item in chosen
+        )
     )
 
 
@@ -368,29 +639,18 @@ def _metrics_table(item: PlanItem) -> Table | None:
         ),
         (False, False, False, False),
         widths=(3, 1.3, 1.3, 1.3),
+        nowrap=(False, False, False, True),
     )
 
 
-def _serving(plan: PlanDocument, goal: PlanItem) -> list[str]:
-    """What serves a goal: its programs, then its projects, directly or through one of
-    those programs ("Projects: Solar roof (through Green operations)")."""
-    direct = plan.children(goal.id)
-    programs = [child for stage, child in direct if stage.key == "programs"]
-    projects = [(stage, child) for stage, child in direct if stage.key == "projects"]
-    lines = [
-        f"{stage.title}: {child.wording}" for stage, child in direct if stage.key == "programs"
-    ]
-    lines += [f"{stage.title}: {child.wording}" for stage, child in projects]
-    seen = {child.id for _stage, child in projects}
-    for program in programs:
-        for stage, child in plan.children(program.id):
-            if stage.key == "projects" and child.id not in seen:
-                seen.add(child.id)
-                lines.append(f"{stage.title}: {child.wording} (through {program.wording})")
-    return lines
+def _flag_list(item_flags: tuple[str, ...]) -> list[Block]:
+    """An item's gaps as a list of its own, where the item is a heading, not an entry."""
+    if not item_flags:
+        return []
+    return [Items(tuple(Entry(f"⚠ {flag}") for flag in item_flags), ordered=False, style="gap")]
 
 
-def _goals(plan: PlanDocument) -> list[Block]:
+def _goals(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
     stage = plan.stage("goals")
     if stage is None:
         return []
@@ -401,14 +661,26 @@ def _goals(plan: PlanDocument) -> list[Block]:
     servers = plan.stage("programs") is not None or plan.stage("projects") is not None
     for n, goal in enumerate(stage.selected, 1):
         blocks.append(Heading(3, f"{n}. {goal.wording}"))
+        blocks += _flag_list(flags.get(goal.id, ()))
         table = _metrics_table(goal)
         blocks.append(
             table if table else Paragraph("No success metric was set for this goal.", "note")
         )
-        served = _serving(plan, goal)
+        served = serving_items(plan, goal)
         if served:
             blocks.append(Paragraph("Served by:"))
-            blocks.append(Items(tuple(Entry(line) for line in served), ordered=False))
+            blocks.append(
+                Items(
+                    tuple(
+                        Entry(
+                            f"{kind.title}: {child.wording}" + (f" (through {via})" if via else ""),
+                            flags=flags.get(child.id, ()),
+                        )
+                        for kind, child, via in served
+                    ),
+                    ordered=False,
+                )
+            )
         elif servers:
             blocks.append(Paragraph("No program or project serves this goal yet.", "note"))
         if goal.wording != goal.text:
@@ -417,62 +689,97 @@ def _goals(plan: PlanDocument) -> list[Block]:
     return blocks
 
 
-def _program_facts(plan: PlanDocument, item: PlanItem) -> tuple[str, ...]:
-    facts = [
-        f"Program manager: {item.fields.get('owner') or 'not named yet'}",
-        f"Outcome: {item.fields.get('outcome') or 'not described yet'}",
+# ---- programs and projects as charters
+
+
+def span(start: str, end: str) -> str:
+    """A duration in words: "2027-03-01 to 2029-12-31", "from 2027-03-01", "until
+    2029-12-31", or "not set yet"."""
+    if start and end:
+        return f"{start} to {end}"
+    if start:
+        return f"from {start}"
+    if end:
+        return f"until {end}"
+    return "not set yet"
+
+
+def program_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str], ...]:
+    """A program's charter rows: manager, outcome, measures, budget, duration, goals served,
+    projects."""
+    text = _text_of(plan)
+    rows = [
+        ("Program manager", _field(item, "owner") or NOT_NAMED),
+        ("Outcome", _field(item, "outcome") or "not described yet"),
     ]
-    facts += [f"Success metric: {metric_line(m)}" for m in item.fields.get("metrics") or []]
-    goals = [plan.item_text(link) for link in item.links]
-    facts.append("Serves: " + ("; ".join(goals) if goals else "no goal"))
-    projects = [child.wording for stage, child in plan.children(item.id) if stage.key == "projects"]
+    metrics = item.fields.get("metrics") or []
+    rows += [("Measure", metric_line(m)) for m in metrics] or [("Measures", "none set yet")]
+    rows.append(("Budget or funding", _field(item, "budget") or "not set yet"))
+    rows.append(("Duration", span(_field(item, "start"), _field(item, "end"))))
+    goals = [text(link) for link in _links(plan, item)]
+    rows.append(("Goals served", "; ".join(goals) if goals else "no goal"))
     if plan.stage("projects") is not None:
-        facts.append("Projects: " + ("; ".join(projects) if projects else "none yet"))
+        projects = [
+            child.wording for stage, child in plan.children(item.id) if stage.key == "projects"
+        ]
+        rows.append(("Projects", "; ".join(projects) if projects else "none yet"))
     if item.wording != item.text:
-        facts.append(f"Wording as voted: {item.text}")
-    return tuple(facts)
+        rows.append(("Wording as voted", item.text))
+    return tuple(rows)
 
 
-def _project_facts(plan: PlanDocument, item: PlanItem) -> tuple[str, ...]:
-    fields = item.fields
-    facts = [f"Owner: {fields.get('owner') or 'not named yet'}"]
-    deliverables = fields.get("deliverables") or []
-    facts.append(
-        "Deliverables: "
-        + ("; ".join(str(d) for d in deliverables) if deliverables else "none listed")
-    )
-    facts.append(f"Completion date: {fields.get('due') or 'not set yet'}")
-    facts.append(f"Approach: {fields.get('approach') or 'not chosen'}")
-    programs = program_of(plan, item)
+def project_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str], ...]:
+    """A project's charter rows: owner, sponsor, deliverables, start, completion date,
+    approach, budget, program (or "Independent project"), goals served."""
+    text = _text_of(plan)
+    deliverables = [str(d) for d in item.fields.get("deliverables") or []]
+    rows = [
+        ("Owner", _field(item, "owner") or NOT_NAMED),
+        ("Sponsor", _field(item, "sponsor") or NOT_NAMED),
+        ("Deliverables", "; ".join(deliverables) if deliverables else "none listed"),
+        ("Start", _field(item, "start") or "not set yet"),
+        ("Completion date", _field(item, "due") or "not set yet"),
+        ("Approach", _field(item, "approach") or "not chosen"),
+        ("Budget", _field(item, "budget") or "not set yet"),
+    ]
+    links = _links(plan, item)
+    programs = [p for p in plan.selected_of("programs") if p.id in links]
     if plan.stage("programs") is not None:
-        facts.append(
-            "Program: " + "; ".join(p.wording for p in programs)
+        rows.append(
+            ("Program", "; ".join(p.wording for p in programs))
             if programs
-            else "Independent project (under no program)"
+            else ("Program", "Independent project (under no program)")
         )
-    goals = [link for link in item.links if link not in {p.id for p in programs}]
-    if goals:
-        facts.append("Serves: " + "; ".join(plan.item_text(link) for link in goals))
+    program_ids = {p.id for p in programs}
+    goals = [text(link) for link in links if link not in program_ids]
+    for program in programs:
+        goals += [
+            f"{text(link)} (through {program.wording})"
+            for link in _links(plan, program)
+            if link not in links
+        ]
+    rows.append(("Goals served", "; ".join(goals) if goals else "no goal"))
     if item.wording != item.text:
-        facts.append(f"Wording as voted: {item.text}")
-    return tuple(facts)
+        rows.append(("Wording as voted", item.text))
+    return tuple(rows)
 
 
 PROGRAMS_NOTE = (
     "Programs are long-term and outcome-focused: each is judged by whether its outcome and "
-    "success metrics move."
+    "measures move, within its budget or funding over its duration. Each charter names its "
+    "manager."
 )
 PROJECTS_NOTE = (
     "Projects are time-bound and output-focused: each is judged by whether its deliverables "
-    "ship by the completion date."
+    "ship by the completion date, within its budget. Each charter names its owner and sponsor."
 )
 
 
-def _programs_projects(plan: PlanDocument) -> list[Block]:
+def _programs_projects(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
     blocks: list[Block] = []
-    for key, heading, note, facts in (
-        ("programs", "Programs", PROGRAMS_NOTE, _program_facts),
-        ("projects", "Projects", PROJECTS_NOTE, _project_facts),
+    for key, heading, note, caption, charter in (
+        ("programs", "Programs", PROGRAMS_NOTE, "Program charter", program_charter),
+        ("projects", "Projects", PROJECTS_NOTE, "Project charter", project_charter),
     ):
         stage = plan.stage(key)
         if stage is None:
@@ -482,55 +789,105 @@ def _programs_projects(plan: PlanDocument) -> list[Block]:
         if missing is not None:
             blocks.append(missing)
             continue
-        blocks.append(
-            Items(tuple(Entry(item.wording, facts(plan, item)) for item in stage.selected))
-        )
+        blocks += [
+            Facts(caption, item.wording, charter(plan, item), flags.get(item.id, ()))
+            for item in stage.selected
+        ]
     return blocks
 
 
-def _custom(plan: PlanDocument) -> list[Block]:
+def _custom(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
     blocks: list[Block] = []
     for stage in plan.stages:
         if stage.key in STRATEGIC_LEVELS:
             continue
         blocks.append(Heading(2, stage.title))
         missing = _not_done(stage)
-        blocks.append(missing if missing is not None else _entries(plan, stage, stage.selected))
+        blocks.append(
+            missing if missing is not None else _entries(plan, stage, stage.selected, flags)
+        )
     return blocks
+
+
+# ---- alignment map and gaps
+
+MAP_NOTE = (
+    "How to read the map: each goal heads its own part, with the programs and projects that "
+    "serve it below it and a line to what each one serves; an item serving several is drawn "
+    "once, with a line to each (one in another part is named under the box). Actions are "
+    "counted on the item they serve. Items marked ⚠ have a gap (listed under Gaps); items "
+    "that serve no goal are grouped last, under “Not connected to any goal”."
+)
+
+
+def _alignment_map(plan: PlanDocument) -> Any:
+    """The map of `mapgeom.alignment_map` (None where that module has none yet)."""
+    from . import mapgeom
+
+    make = getattr(mapgeom, "alignment_map", None)
+    return make(plan) if make is not None else None
 
 
 def _alignment(plan: PlanDocument) -> list[Block]:
     if not plan.aligned:
         return []
-    blocks: list[Block] = [
-        Heading(2, "Alignment map"),
+    drawn = _alignment_map(plan)
+    if drawn is None:
+        return [
+            Heading(2, "Alignment map"),
+            Paragraph(
+                "Vision → goals → programs → projects → actions: each item sits under what "
+                "it serves.",
+                "note",
+            ),
+            Outline(tuple(outline(plan))),
+        ]
+    return [Heading(2, "Alignment map"), Paragraph(MAP_NOTE, "note"), MapBlock(drawn)]
+
+
+def _gaps(plan: PlanDocument) -> list[Block]:
+    if not plan.aligned and not plan.gaps:
+        return []
+    blocks: list[Block] = [Heading(2, "Gaps")]
+    if not plan.gaps:
+        return [
+            *blocks,
+            Paragraph(
+                "No gaps: every goal is served, and every item is owned, dated and serves "
+                "the plan.",
+                "note",
+            ),
+        ]
+    blocks.append(
         Paragraph(
-            "Vision → goals → programs → projects → actions: each item sits under what it "
-            "serves (an item that serves several appears under each).",
+            f"{plural(len(plan.gaps), 'gap', 'gaps')}, by kind. Each is also marked ⚠ next to "
+            "its item wherever the plan shows it; the review can close most of them.",
             "note",
-        ),
-        Outline(tuple(outline(plan))),
-        Heading(3, "Gaps"),
-    ]
-    if plan.gaps:
+        )
+    )
+    kinds = [*GAP_LABELS, *sorted({gap.kind for gap in plan.gaps} - set(GAP_LABELS))]
+    for kind in kinds:
+        found = [gap for gap in plan.gaps if gap.kind == kind]
+        if not found:
+            continue
+        blocks.append(Paragraph(f"{GAP_LABELS.get(kind, kind)} ({len(found)})", "lead"))
         blocks.append(
             Items(
-                tuple(Entry(f"{GAP_LABELS[gap.kind]}: {gap.item}") for gap in plan.gaps),
+                tuple(
+                    Entry(gap.item, (gap.detail[0].upper() + gap.detail[1:],) if gap.detail else ())
+                    for gap in found
+                ),
                 ordered=False,
                 style="gap",
-            )
-        )
-    else:
-        blocks.append(
-            Paragraph(
-                "No gaps: every goal is served and every program and project serves a goal.",
-                "note",
             )
         )
     return blocks
 
 
-def _actions(plan: PlanDocument) -> list[Block]:
+# ---- action plan, owners, governance
+
+
+def _actions(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
     stage = plan.stage("actions")
     if stage is None:
         return []
@@ -541,25 +898,188 @@ def _actions(plan: PlanDocument) -> list[Block]:
     missing = _not_done(stage)
     if missing is not None:
         return [*blocks, missing]
+    text = _text_of(plan)
+    chosen = stage.selected
     rows = tuple(
         (
             str(n),
             item.wording,
-            str(item.fields.get("owner") or "not named yet"),
-            str(item.fields.get("due") or "no date"),
-            "; ".join(plan.item_text(link) for link in item.links),
+            _field(item, "owner") or NOT_NAMED,
+            _field(item, "due") or NO_DATE,
+            "; ".join(text(link) for link in _links(plan, item)),
         )
-        for n, item in enumerate(stage.selected, 1)
+        for n, item in enumerate(chosen, 1)
     )
+    row_flags = tuple(flags.get(item.id, ()) for item in chosen)
     blocks.append(
         Table(
             ("#", "What", "Who", "By when", "Serves"),
             rows,
             (True, False, False, False, False),
-            widths=(0.4, 3, 1.4, 1.2, 2.4),
+            widths=(0.4, 3, 1.4, 1.1, 2.4),
+            flags=row_flags if any(row_flags) else (),
+            nowrap=(True, False, False, True, False),
         )
     )
     return blocks
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One thing a person answers for, in the owners table."""
+
+    person: str
+    role: str
+    item: PlanItem
+    start: str
+    due: str
+
+
+def duties(plan: PlanDocument) -> list[tuple[str, list[Duty]]]:
+    """Who owns what: per person (names matched without regard to case or spaces; shown as
+    first written in a title-like spelling, else as first written), in alphabetical order,
+    the programs they manage, the projects they own and sponsor and the actions they own,
+    in that order and in rank order within each."""
+    found: list[Duty] = []
+    for key, roles in (
+        ("programs", (("owner", "Program manager"),)),
+        ("projects", (("owner", "Project owner"), ("sponsor", "Project sponsor"))),
+        ("actions", (("owner", "Action owner"),)),
+    ):
+        for item in plan.selected_of(key):
+            start = _field(item, "start")
+            due = _field(item, "end" if key == "programs" else "due")
+            for field_name, role in roles:
+                name = _field(item, field_name)
+                if name:
+                    found.append(Duty(name, role, item, start, due))
+    spellings: dict[str, list[str]] = {}
+    for duty in found:
+        spellings.setdefault(person_key(duty.person), []).append(duty.person)
+
+    def shown(key: str) -> str:
+        names = spellings[key]
+        titled = [name for name in names if name != name.lower() and name != name.upper()]
+        return (titled or names)[0]
+
+    order = {role: n for n, role in enumerate(ROLE_ORDER)}
+    people = sorted(spellings, key=lambda key: (key, shown(key)))
+    return [
+        (
+            shown(key),
+            sorted(
+                (duty for duty in found if person_key(duty.person) == key),
+                key=lambda duty: order[duty.role],
+            ),
+        )
+        for key in people
+    ]
+
+
+OWNERS_COLUMNS = ("Person", "Role", "Item", "Start", "Due")
+
+
+def _owners(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
+    if not any(plan.stage(key) for key in ("programs", "projects", "actions")):
+        return []
+    blocks: list[Block] = [
+        Heading(2, "Who owns what"),
+        Paragraph(
+            "Per person: the programs they manage, the projects they own or sponsor and the "
+            "actions they own, with their dates (a program's due date is its end).",
+            "note",
+        ),
+    ]
+    people = duties(plan)
+    if not people:
+        return [*blocks, Paragraph("Nobody is named yet.", "note")]
+    rows: list[tuple[str, ...]] = []
+    row_flags: list[tuple[str, ...]] = []
+    for person, theirs in people:
+        for n, duty in enumerate(theirs):
+            rows.append(
+                (person if n == 0 else "", duty.role, duty.item.wording, duty.start, duty.due)
+            )
+            row_flags.append(flags.get(duty.item.id, ()))
+    unowned = [
+        (role, item)
+        for key, role in (
+            ("programs", "Program manager"),
+            ("projects", "Project owner"),
+            ("actions", "Action owner"),
+        )
+        for item in plan.selected_of(key)
+        if not _field(item, "owner")
+    ]
+    for n, (role, item) in enumerate(unowned):
+        end = _field(item, "end") if role == "Program manager" else _field(item, "due")
+        rows.append(
+            ("Not named yet" if n == 0 else "", role, item.wording, _field(item, "start"), end)
+        )
+        row_flags.append(flags.get(item.id, ()))
+    blocks.append(
+        Table(
+            OWNERS_COLUMNS,
+            tuple(rows),
+            (False,) * 5,
+            widths=(1.5, 1.4, 3.2, 1.1, 1.1),
+            flags=tuple(row_flags) if any(row_flags) else (),
+            nowrap=(False, True, False, True, True),
+        )
+    )
+    return blocks
+
+
+def _governance(plan: PlanDocument) -> list[Block]:
+    rows = [("Review cadence", cadence_words(plan.review_cadence))]
+    upcoming = next_review(plan)
+    if upcoming is None:
+        rows.append(("Next review", "set when the plan is published"))
+        rows.append(("This document", control_line(plan)))
+    else:
+        rows.append(("Next review", upcoming.isoformat()))
+        rows.append(("This version", control_line(plan)))
+    blocks: list[Block] = [
+        Heading(2, "Governance"),
+        Paragraph(
+            "How the plan is kept alive: the team reviews it at this cadence, and each "
+            "published review is a new version of this document.",
+            "note",
+        ),
+        Facts("Governance", "Review", tuple(rows)),
+    ]
+    if plan.history:
+        blocks.append(Heading(3, "Version history"))
+        blocks.append(
+            Table(
+                ("Version", "Date", "Note"),
+                tuple(
+                    (
+                        str(entry.version),
+                        entry.published_at[:10],
+                        entry.note or ("As the workshop finished it" if entry.version == 1 else ""),
+                    )
+                    for entry in plan.history
+                ),
+                (True, False, False),
+                widths=(0.8, 1.2, 5),
+                nowrap=(True, True, False),
+            )
+        )
+    return blocks
+
+
+# ---- appendix
+
+
+def _as_voted(item: PlanItem) -> str:
+    return item.text + (" (also said: " + "; ".join(item.also_said) + ")" if item.also_said else "")
+
+
+def _picked(item: PlanItem) -> str:
+    if item.dropped and item.selected:
+        return "removed in review"
+    return "✔" if item.selected else ""
 
 
 def _appendix(plan: PlanDocument) -> list[Block]:
@@ -569,7 +1089,8 @@ def _appendix(plan: PlanDocument) -> list[Block]:
         Paragraph(
             "How each stage was decided, then every idea as voted: its rank, dots and score in "
             "the deciding step, and consensus (1: the room agreed about it; a split room is "
-            "marked). Selected items are marked ✔.",
+            "marked). Selected items are marked ✔; an item a review took out of the plan says "
+            "“removed in review”. A stage with no scoring step lists its ideas as written.",
             "note",
         ),
     ]
@@ -583,7 +1104,13 @@ def _appendix(plan: PlanDocument) -> list[Block]:
         blocks.append(Heading(3, "Participation per stage"))
     if turnout:
         blocks.append(
-            Table(("Stage", "Step", "People"), turnout, (False, False, True), widths=(2, 2, 1))
+            Table(
+                ("Stage", "Step", "People"),
+                turnout,
+                (False, False, True),
+                widths=(2, 2, 1),
+                nowrap=(False, False, True),
+            )
         )
     if removed:
         blocks.append(
@@ -600,15 +1127,31 @@ def _appendix(plan: PlanDocument) -> list[Block]:
         if not stage.items:
             blocks.append(Paragraph("No ideas.", "note"))
             continue
+        if stage.score_label == UNSCORED:
+            blocks.append(
+                Items(
+                    tuple(
+                        Entry(
+                            _as_voted(item),
+                            ("Removed in review",)
+                            if item.selected and item.dropped
+                            else ()
+                            if item.selected
+                            else ("Not selected",),
+                        )
+                        for item in stage.items
+                    )
+                )
+            )
+            continue
         rows = tuple(
             (
                 str(item.rank),
-                item.text
-                + (" (also said: " + "; ".join(item.also_said) + ")" if item.also_said else ""),
+                _as_voted(item),
                 str(item.votes),
                 number_text(item.score),
                 consensus_label(item, stage.score_label, plan.unchosen),
-                "✔" if item.selected else "",
+                _picked(item),
             )
             for item in stage.items
         )
@@ -617,8 +1160,9 @@ def _appendix(plan: PlanDocument) -> list[Block]:
                 ("Rank", "Idea", "Dots", f"Score ({stage.score_label})", "Consensus", "Selected"),
                 rows,
                 (True, False, True, True, False, False),
-                tuple(item.selected for item in stage.items),
-                widths=(0.6, 4.2, 0.7, 1.1, 1.1, 0.8),
+                tuple(item.in_plan for item in stage.items),
+                widths=(0.6, 4.2, 0.7, 1.1, 1.1, 1.0),
+                nowrap=(True, False, True, True, True, False),
             )
         )
     return blocks
@@ -626,14 +1170,20 @@ def _appendix(plan: PlanDocument) -> list[Block]:
 
 def layout(plan: PlanDocument) -> tuple[Block, ...]:
     """The plan's blocks, in document order."""
+    flags = gap_flags(plan)
     return (
         _cover(plan),
-        *_summary(plan),
+        *_strategy(plan, flags),
+        *_roadmap(plan),
+        *_scorecard(plan, flags),
         *_top_levels(plan),
-        *_goals(plan),
-        *_programs_projects(plan),
-        *_custom(plan),
+        *_goals(plan, flags),
+        *_programs_projects(plan, flags),
+        *_custom(plan, flags),
         *_alignment(plan),
-        *_actions(plan),
+        *_gaps(plan),
+        *_actions(plan, flags),
+        *_owners(plan, flags),
+        *_governance(plan),
         *_appendix(plan),
     )
