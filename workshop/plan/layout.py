@@ -15,7 +15,6 @@ blocks after it (StrategyPage, RoadmapBlock, MapBlock, Facts…) carry no sectio
 from __future__ import annotations
 
 import calendar
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -40,6 +39,8 @@ from .document import (
     removed_line,
     year_range,
 )
+from .mapgeom import alignment_map
+from .roadmap import roadmap_of
 
 DRAFT_NOTICE = "DRAFT: the workshop is still running; this is not the final plan."
 STATEMENT_LEVELS = ("vision", "mission")
@@ -246,7 +247,6 @@ GAP_IMPORTANCE = (
 """Which gaps the strategy page names first: what breaks the alignment (a goal nothing
 serves, work that serves no goal), then work nobody owns, then what cannot be measured or
 scheduled, then dates, then what only needs confirming. Kinds not listed come last."""
-ROLE_ORDER = ("Program manager", "Project owner", "Project sponsor", "Action owner")
 
 
 def title_line(plan: PlanDocument) -> str:
@@ -280,6 +280,12 @@ def control_line(plan: PlanDocument) -> str:
     return f"Version {plan.version} · published {day}"
 
 
+def document_title(plan: PlanDocument) -> str:
+    """The title for the HTML `<title>` and the PDF and DOCX metadata: "Strategic plan: Port
+    2031 · Version 2 · published 2026-12-03" (a draft: "… · DRAFT · taken …")."""
+    return f"{title_line(plan)} · {control_line(plan)}"
+
+
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, clamped to the month's last day (31 January + 1 month
     is 28 or 29 February)."""
@@ -307,13 +313,6 @@ def person_key(name: str) -> str:
     """A person's name as compared: case and spaces do not matter ("priya  Shah " is
     "Priya Shah")."""
     return " ".join(name.split()).casefold()
-
-
-def _links(plan: PlanDocument, item: PlanItem) -> list[int]:
-    """What an item serves among the items in the plan (a link to a dropped item counts as
-    nothing)."""
-    in_plan = {other.id for stage in plan.stages for other in stage.selected}
-    return [link for link in item.links if link in in_plan]
 
 
 def _text_of(plan: PlanDocument) -> Callable[[int], str]:
@@ -453,10 +452,11 @@ def _strategy(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[
         )
         for goal in goals[:STRATEGY_GOALS]
     )
+    names = names_of(plan)
     actions = tuple(
         (
             action.wording,
-            _field(action, "owner") or NOT_NAMED,
+            _shown(names, _field(action, "owner")) if _field(action, "owner") else NOT_NAMED,
             _field(action, "due") or NO_DATE,
         )
         for action in plan.selected_of("actions")[:STRATEGY_ACTIONS]
@@ -489,11 +489,7 @@ def _strategy(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[
 
 
 def _roadmap(plan: PlanDocument) -> list[Block]:
-    try:  # the roadmap's module comes with issue 16's geometry helper
-        roadmap = importlib.import_module(".roadmap", __package__)
-    except ImportError:
-        return []
-    chart = roadmap.roadmap_of(plan)
+    chart = roadmap_of(plan)
     if chart is None:
         return []
     return [
@@ -521,11 +517,12 @@ def _names(names: list[str]) -> list[str]:
 def goal_owner(plan: PlanDocument, goal: PlanItem) -> str:
     """Who answers for a goal's measures: the managers of the programs that serve it, else
     the owners of the projects that serve it directly, else "not named yet"."""
+    known = names_of(plan)
     serving = [(stage, child) for stage, child, via in serving_items(plan, goal) if not via]
     for key in ("programs", "projects"):
         names = _names([_field(child, "owner") for stage, child in serving if stage.key == key])
         if names:
-            return "; ".join(names)
+            return "; ".join(_shown(known, name) for name in names)
     return NOT_NAMED
 
 
@@ -537,13 +534,18 @@ def _scorecard(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list
     if not measured:
         return []
     review = plan.review_cadence.capitalize()
+    names = names_of(plan)
     rows: list[tuple[str, ...]] = []
     row_flags: list[tuple[str, ...]] = []
     for key, item in measured:
         if key == "goals":
             whom, owner = f"Goal: {item.wording}", goal_owner(plan, item)
         else:
-            whom, owner = f"Program: {item.wording}", _field(item, "owner") or NOT_NAMED
+            manager = _field(item, "owner")
+            whom, owner = (
+                f"Program: {item.wording}",
+                _shown(names, manager) if manager else NOT_NAMED,
+            )
         for n, metric in enumerate(item.fields.get("metrics") or []):
             rows.append(
                 (
@@ -716,7 +718,7 @@ def program_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str]
     rows += [("Measure", metric_line(m)) for m in metrics] or [("Measures", "none set yet")]
     rows.append(("Budget or funding", _field(item, "budget") or "not set yet"))
     rows.append(("Duration", span(_field(item, "start"), _field(item, "end"))))
-    goals = [text(link) for link in _links(plan, item)]
+    goals = [text(link) for link in plan.links_of(item)]
     rows.append(("Goals served", "; ".join(goals) if goals else "no goal"))
     if plan.stage("projects") is not None:
         projects = [
@@ -742,7 +744,7 @@ def project_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str]
         ("Approach", _field(item, "approach") or "not chosen"),
         ("Budget", _field(item, "budget") or "not set yet"),
     ]
-    links = _links(plan, item)
+    links = plan.links_of(item)
     programs = [p for p in plan.selected_of("programs") if p.id in links]
     if plan.stage("programs") is not None:
         rows.append(
@@ -755,7 +757,7 @@ def project_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str]
     for program in programs:
         goals += [
             f"{text(link)} (through {program.wording})"
-            for link in _links(plan, program)
+            for link in plan.links_of(program)
             if link not in links
         ]
     rows.append(("Goals served", "; ".join(goals) if goals else "no goal"))
@@ -813,25 +815,18 @@ def _custom(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Bl
 
 MAP_NOTE = (
     "How to read the map: each goal heads its own part, with the programs and projects that "
-    "serve it below it and a line to what each one serves; an item serving several is drawn "
-    "once, with a line to each (one in another part is named under the box). Actions are "
-    "counted on the item they serve. Items marked ⚠ have a gap (listed under Gaps); items "
-    "that serve no goal are grouped last, under “Not connected to any goal”."
+    "serve it below it, a line from each to what it serves. Every item is drawn once: one "
+    "serving several has a line to each in its part, and names those in other parts in its "
+    "box (“Also serves”). Actions are counted on the item they serve. Items marked ⚠ have a "
+    "gap (listed under Gaps); items that reach no goal are grouped last, under “Not "
+    "connected to any goal”."
 )
-
-
-def _alignment_map(plan: PlanDocument) -> Any:
-    """The map of `mapgeom.alignment_map` (None where that module has none yet)."""
-    from . import mapgeom
-
-    make = getattr(mapgeom, "alignment_map", None)
-    return make(plan) if make is not None else None
 
 
 def _alignment(plan: PlanDocument) -> list[Block]:
     if not plan.aligned:
         return []
-    drawn = _alignment_map(plan)
+    drawn = alignment_map(plan)
     if drawn is None:
         return [
             Heading(2, "Alignment map"),
@@ -906,7 +901,7 @@ def _actions(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[B
             item.wording,
             _field(item, "owner") or NOT_NAMED,
             _field(item, "due") or NO_DATE,
-            "; ".join(text(link) for link in _links(plan, item)),
+            "; ".join(text(link) for link in plan.links_of(item)),
         )
         for n, item in enumerate(chosen, 1)
     )
@@ -935,45 +930,50 @@ class Duty:
     due: str
 
 
-def duties(plan: PlanDocument) -> list[tuple[str, list[Duty]]]:
-    """Who owns what: per person (names matched without regard to case or spaces; shown as
-    first written in a title-like spelling, else as first written), in alphabetical order,
-    the programs they manage, the projects they own and sponsor and the actions they own,
-    in that order and in rank order within each."""
-    found: list[Duty] = []
-    for key, roles in (
-        ("programs", (("owner", "Program manager"),)),
-        ("projects", (("owner", "Project owner"), ("sponsor", "Project sponsor"))),
-        ("actions", (("owner", "Action owner"),)),
-    ):
-        for item in plan.selected_of(key):
-            start = _field(item, "start")
-            due = _field(item, "end" if key == "programs" else "due")
-            for field_name, role in roles:
-                name = _field(item, field_name)
-                if name:
-                    found.append(Duty(name, role, item, start, due))
+ROLES = (
+    ("programs", "owner", "Program manager"),
+    ("projects", "owner", "Project owner"),
+    ("projects", "sponsor", "Project sponsor"),
+    ("actions", "owner", "Action owner"),
+)
+"""Who answers for what: (level, field, role), in the order the owners table lists them."""
+
+
+def names_of(plan: PlanDocument) -> dict[str, str]:
+    """Every person the plan names (managers, owners, sponsors), by `person_key`, with the
+    spelling the plan shows for them everywhere they are summed up: the first one written
+    in mixed case ("Priya Shah" over "priya shah" and "PRIYA SHAH"), else the first."""
     spellings: dict[str, list[str]] = {}
-    for duty in found:
-        spellings.setdefault(person_key(duty.person), []).append(duty.person)
+    for key, field_name, _role in ROLES:
+        for item in plan.selected_of(key):
+            name = _field(item, field_name)
+            if name:
+                spellings.setdefault(person_key(name), []).append(name)
+    return {
+        key: next((n for n in names if n not in (n.lower(), n.upper())), names[0])
+        for key, names in spellings.items()
+    }
 
-    def shown(key: str) -> str:
-        names = spellings[key]
-        titled = [name for name in names if name != name.lower() and name != name.upper()]
-        return (titled or names)[0]
 
-    order = {role: n for n, role in enumerate(ROLE_ORDER)}
-    people = sorted(spellings, key=lambda key: (key, shown(key)))
-    return [
-        (
-            shown(key),
-            sorted(
-                (duty for duty in found if person_key(duty.person) == key),
-                key=lambda duty: order[duty.role],
-            ),
-        )
-        for key in people
-    ]
+def _shown(names: Mapping[str, str], name: str) -> str:
+    return names.get(person_key(name), " ".join(name.split()))
+
+
+def duties(plan: PlanDocument) -> list[tuple[str, list[Duty]]]:
+    """Who owns what: per person (names matched without regard to case or spaces, shown as
+    `names_of` spells them), in alphabetical order, the programs they manage, the projects
+    they own and sponsor and the actions they own, in that order and in rank order within
+    each."""
+    names = names_of(plan)
+    found: dict[str, list[Duty]] = {}
+    for key, field_name, role in ROLES:
+        for item in plan.selected_of(key):
+            name = _field(item, field_name)
+            if name:
+                due = _field(item, "end" if key == "programs" else "due")
+                duty = Duty(_shown(names, name), role, item, _field(item, "start"), due)
+                found.setdefault(person_key(name), []).append(duty)
+    return [(names[key], found[key]) for key in sorted(found)]
 
 
 OWNERS_COLUMNS = ("Person", "Role", "Item", "Start", "Due")
