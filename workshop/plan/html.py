@@ -12,10 +12,8 @@ cover and the strategy page each have a page of their own.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -23,6 +21,7 @@ from markupsafe import Markup, escape
 from . import layout as lay
 from . import mapgeom
 from .document import PlanDocument
+from .roadmap import RoadmapChart, RoadmapGeometry, roadmap_geometry
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 MAP_WIDTH = 760.0
@@ -41,7 +40,6 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.globals.update(cell_class=lambda *a: cell_class(*a), first_text=lambda n: first_text(n))
 
 
 @dataclass(frozen=True)
@@ -82,9 +80,27 @@ def cell_class(n: int, numeric: tuple[bool, ...], nowrap: tuple[bool, ...], wide
     return "wide" if n == wide else "text"
 
 
-def first_text(numeric: tuple[bool, ...]) -> int:
-    """The column a row's flags go in: the first that is not a number."""
-    return next((n for n, is_number in enumerate(numeric) if not is_number), 0)
+def wide_column(
+    widths: tuple[float, ...], numeric: tuple[bool, ...], nowrap: tuple[bool, ...]
+) -> int:
+    """The column given most room (the idea, the item): the widest by the layout's relative
+    widths among those that may wrap, else the first text column. A row's flags go there."""
+    candidates = [
+        n
+        for n in range(max(len(widths), len(numeric)))
+        if not (n < len(numeric) and numeric[n]) and not (n < len(nowrap) and nowrap[n])
+    ]
+    if not candidates:
+        return 0
+    if not widths:
+        return candidates[0]
+    return max(candidates, key=lambda n: (widths[n] if n < len(widths) else 0, -n))
+
+
+def column_percents(widths: tuple[float, ...]) -> list[str]:
+    """The layout's relative column widths as CSS percentages ("" when there are none)."""
+    total = sum(widths)
+    return [f"{100 * w / total:.1f}%" for w in widths] if total > 0 else []
 
 
 def _f(value: float) -> str:
@@ -92,11 +108,10 @@ def _f(value: float) -> str:
 
 
 def css_string(text: str) -> str:
-    """`text` as a CSS string literal: every character but letters, digits and spaces as a
+    """`text` as a CSS string literal: every character but ASCII letters and digits as a
     six-digit escape, so no text can end the string, the rule or the <style> element."""
     body = "".join(
-        char if (char.isascii() and char.isalnum()) or char == " " else f"\\{ord(char):06x}"
-        for char in text
+        char if char.isascii() and char.isalnum() else f"\\{ord(char):06x}" for char in text
     )
     return f'"{body}"'
 
@@ -138,7 +153,7 @@ def _svg_open(css_class: str, width: float, height: float, title: str, ident: st
     )
 
 
-def part_svg(part: Any, number: int) -> Markup:
+def part_svg(part: mapgeom.MapPart, number: int) -> Markup:
     """One part of the alignment map as an inline SVG (see `mapgeom.part_geometry`): boxes
     by level, a flagged box with a red edge and its ⚠ lines, the action count as a badge."""
     geometry = mapgeom.part_geometry(part, width=MAP_WIDTH, font_size=MAP_FONT)
@@ -194,18 +209,13 @@ def part_svg(part: Any, number: int) -> Markup:
     return Markup("".join(parts))
 
 
-def roadmap_svg(chart: Any) -> Markup | None:
-    """The roadmap as an inline SVG (see `roadmap.roadmap_geometry`), or None while the
-    geometry is not there."""
-    try:
-        roadmap = importlib.import_module(f"{__package__}.roadmap")
-    except ImportError:
-        return None
-    geometry = roadmap.roadmap_geometry(chart, width=MAP_WIDTH, font_size=ROADMAP_FONT)
+def roadmap_svg(chart: RoadmapChart) -> Markup:
+    """The roadmap as an inline SVG (see `roadmap.roadmap_geometry`)."""
+    geometry = roadmap_geometry(chart, width=MAP_WIDTH, font_size=ROADMAP_FONT)
     return Markup(_roadmap_drawing(geometry))
 
 
-def _roadmap_drawing(g: Any) -> str:
+def _roadmap_drawing(g: RoadmapGeometry) -> str:
     """The SVG of a `roadmap.RoadmapGeometry`, drawn as its docstring places each part."""
     parts = [_svg_open("roadmap-drawing", g.width, g.height, "Roadmap by year", "roadmap-title")]
     bottom = g.height - g.footer_height
@@ -285,6 +295,9 @@ def _arrow(x: float, y: float, direction: int, height: float) -> str:
         f'<path d="M{_f(x)} {_f(y - size)} L{_f(tip)} {_f(y)} L{_f(x)} {_f(y + size)} Z" '
         'fill="#1b2430"/>'
     )
+
+
+_env.globals.update(cell_class=cell_class, wide_column=wide_column, column_percents=column_percents)
 
 
 def render_html(plan: PlanDocument, *, downloads: list[tuple[str, str]] | None = None) -> str:
