@@ -5,6 +5,7 @@ no box, parts that fit a page)."""
 from __future__ import annotations
 
 import itertools
+import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -450,3 +451,67 @@ def test_a_second_parent_in_the_part_is_reached_along_a_lane_on_the_right() -> N
     goal = next(node for node in geometry.nodes if node.id == 10)
     truck = next(node for node in geometry.nodes if node.id == 31)
     assert lanes[0][0][0] == goal.x + goal.width and lanes[0][-1][0] == truck.x + truck.width
+
+
+def random_plan(seed: int) -> PlanDocument:
+    """A plan with random links (every kind the levels allow, several parents, none, links
+    to dropped items), from a fixed seed."""
+    rng = random.Random(seed)
+    goal_ids = list(range(10, 10 + rng.randint(0, 4)))
+    program_ids = list(range(100, 100 + rng.randint(0, 6)))
+    project_ids = list(range(200, 200 + rng.randint(0, 25)))
+    action_ids = list(range(400, 400 + rng.randint(0, 12)))
+
+    def some(pool: list[int]) -> tuple[int, ...]:
+        return tuple(sorted(rng.sample(pool, min(len(pool), rng.choice((0, 1, 1, 1, 2, 3))))))
+
+    def maybe_dropped(entry: PlanItem) -> PlanItem:
+        return replace(entry, dropped=rng.random() < 0.1)
+
+    return plan_of(
+        goals(
+            *(maybe_dropped(goal(i, f"Goal {i} " + "word " * rng.randint(0, 12))) for i in goal_ids)
+        ),
+        programs(
+            *(maybe_dropped(program(i, f"Program {i}", *some(goal_ids))) for i in program_ids)
+        ),
+        projects(
+            *(
+                maybe_dropped(
+                    project(
+                        i,
+                        f"Project {i} " + "long " * rng.randint(0, 20),
+                        *some(goal_ids + program_ids),
+                    )
+                )
+                for i in project_ids
+            )
+        ),
+        actions(
+            *(
+                action(i, f"Action {i}", *some(goal_ids + program_ids + project_ids))
+                for i in action_ids
+            )
+        ),
+    )
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_plans_draw_every_item_once_and_no_connector_crosses_a_box(seed: int) -> None:
+    plan = random_plan(seed)
+    drawn = the_map(plan)
+    counts = boxes_of(drawn)
+    assert set(counts.values()) <= {1}
+    floating = {a.id for a in plan.selected_of("actions") if not plan.links_of(a)}
+    assert set(counts) == in_plan_ids(plan, "goals", "programs", "projects") | floating
+    counted = sum(entry.actions for part in drawn.parts for entry in part.items)
+    assert counted == len(plan.selected_of("actions")) - len(floating)
+    for part in drawn.parts:
+        ids = [entry.id for entry in part.items]
+        for n, entry in enumerate(part.items):
+            if entry.parents:
+                assert ids.index(entry.parents[0]) < n
+            assert set(entry.parents) <= set(ids)
+        for width, size in ((515, 9.0), (760, 13.0), (300, 9.0)):
+            geometry = part_geometry(part, width=width, font_size=size, measure=measure_at(size))
+            check_drawing(geometry, measure_at(size))
