@@ -3,6 +3,7 @@ drawing puts bars, milestones and the today line."""
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
@@ -377,3 +378,89 @@ def test_programs_with_the_same_wording_keep_their_own_projects() -> None:
         ("Program: Twin", 21),
         ("Project: Second's project", 30),
     ]
+
+
+def random_plan(seed: int) -> PlanDocument:
+    """Programs and projects with random dates (missing, inside, before or after the horizon,
+    reversed), from a fixed seed."""
+    rng = random.Random(seed)
+
+    def some_date() -> str | None:
+        if rng.random() < 0.3:
+            return None
+        return f"{rng.randint(2023, 2035)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+    def dated(**fields: str | None) -> dict[str, str]:
+        return {name: value for name, value in fields.items() if value}
+
+    program_ids = list(range(20, 20 + rng.randint(0, 5)))
+    return assemble_plan(
+        title="Random",
+        organization=None,
+        horizon_years=rng.randint(1, 6),
+        finished_at=FINISHED_AT,
+        participants=3,
+        aligned=True,
+        stages=[
+            stage(
+                "goals",
+                "Strategic goals",
+                [chosen(10, "A goal", metrics=[metric("M", "1", some_date() or "")])],
+            ),
+            stage(
+                "programs",
+                "Programs",
+                [
+                    chosen(
+                        i,
+                        f"Program {i}",
+                        10,
+                        owner="A",
+                        **dated(start=some_date(), end=some_date()),
+                    )
+                    for i in program_ids
+                ],
+            ),
+            stage(
+                "projects",
+                "Projects",
+                [
+                    chosen(
+                        i,
+                        f"Project {i}",
+                        *rng.sample([*program_ids, 10], 1),
+                        owner="B",
+                        **dated(start=some_date(), due=some_date()),
+                    )
+                    for i in range(30, 30 + rng.randint(0, 15))
+                ],
+            ),
+        ],
+    )
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_roadmaps_list_every_item_once_and_draw_inside_the_chart(seed: int) -> None:
+    plan = random_plan(seed)
+    chart = roadmap_of(plan)
+    if chart is None:
+        assert not plan.selected_of("programs") and not plan.selected_of("projects")
+        return
+    items = plan.selected_of("programs") + plan.selected_of("projects")
+    assert len(chart.rows) + len(chart.unscheduled) == len(items)
+    project_lanes = [lane for lane in chart.lanes() if lane.kind == "project"]
+    assert len(project_lanes) == sum(row.kind == "project" for row in chart.rows)
+    columns, table = chart.table()
+    assert len(table) == len(chart.lanes()) == len(chart.table_flags())
+    assert all(len(row) == len(columns) for row in table)
+    g = roadmap_geometry(chart, width=515, font_size=9)
+    assert len(g.bars) == len(chart.rows)
+    for bar in g.bars:
+        assert g.plot_left - 1e-6 <= bar.x and bar.x + bar.w <= g.plot_right + 1.0
+    for diamond in g.milestones:
+        assert g.plot_left - 1e-6 <= diamond.x <= g.plot_right + 1e-6
+    for row in chart.rows:
+        day = [date.fromisoformat(d) for d in (row.start, row.end) if d]
+        outside = [d for d in day if not chart.first_day <= d <= chart.last_day]
+        if outside:
+            assert any(str(d) in flag for d in outside for flag in row.flags), row
