@@ -34,7 +34,6 @@ from .document import (
     gap_flags,
     horizon_label,
     metric_line,
-    outline,
     plural,
     removed_line,
     year_range,
@@ -133,7 +132,8 @@ class Table(Block):
 
 @dataclass(frozen=True)
 class Outline(Block):
-    """The alignment map: (depth, level title, wording) from the roots down."""
+    """An indented outline: (depth, level title, wording) from the roots down. The layout no
+    longer gives one (the map is a `MapBlock` since issue 16); renderers may still draw it."""
 
     kind: ClassVar[str] = "outline"
     rows: tuple[tuple[int, str, str], ...]
@@ -824,19 +824,9 @@ MAP_NOTE = (
 
 
 def _alignment(plan: PlanDocument) -> list[Block]:
-    if not plan.aligned:
+    drawn = alignment_map(plan) if plan.aligned else None
+    if drawn is None or not drawn.parts:  # nothing linked, or nothing in the plan to draw
         return []
-    drawn = alignment_map(plan)
-    if drawn is None:
-        return [
-            Heading(2, "Alignment map"),
-            Paragraph(
-                "Vision → goals → programs → projects → actions: each item sits under what "
-                "it serves.",
-                "note",
-            ),
-            Outline(tuple(outline(plan))),
-        ]
     return [Heading(2, "Alignment map"), Paragraph(MAP_NOTE, "note"), MapBlock(drawn)]
 
 
