@@ -243,26 +243,31 @@ def serve(app: Flask, host: str, port: int) -> None:
 
 
 RENDER_WORKERS = "WORKSHOP_RENDER_WORKERS"
-"""`eager` (the default): the warm render workers start with the server, so even the day's
-first PDF is rendered warm; `lazy`: on the first PDF or DOCX (for short-lived servers, such as
-the test suite's, that would pay the workers' warm-up, about a second of CPU each, for
-nothing)."""
+"""How PDF and DOCX files render: `eager` (the default), in warm workers started with the
+server, so even the day's first file renders warm; `lazy`, in warm workers started on the first
+PDF or DOCX (a short-lived server, such as the test suite's, then does not pay their warm-up,
+about a second of CPU each); `cold`, each file in a new process of its own (no resident
+workers, about 90 MB each, but a second more per file: the way before the warm workers, which
+`bench/plan.py` compares against)."""
 
 
-def start_render_workers(app: Flask) -> WarmPool:
-    """Make `RENDER_SLOTS` warm render workers the app's offload runner (see
-    `workshop/offload.py`), started now unless WORKSHOP_RENDER_WORKERS is `lazy`. They stop
-    with the server: `main` closes them after a drain, and each exits by itself when this
-    process ends any other way (its stdin closes)."""
-    from workshop.offload import EXTENSION
+def start_render_workers(app: Flask) -> WarmPool | None:
+    """Set the app's offload runner (`workshop/offload.py`) as WORKSHOP_RENDER_WORKERS says:
+    `RENDER_SLOTS` warm render workers, or a process per file. The workers stop with the
+    server: `main` closes them after a drain, and each exits by itself when this process ends
+    any other way (its stdin closes)."""
+    from workshop.offload import EXTENSION, render_in_child_process
     from workshop.plan.warm import WarmPool
     from workshop.services.plans import RENDER_SLOTS
 
-    when = os.environ.get(RENDER_WORKERS, "eager")
-    if when not in ("eager", "lazy"):
-        raise SystemExit(f"{RENDER_WORKERS} must be eager or lazy, not {when!r}")
+    how = os.environ.get(RENDER_WORKERS, "eager")
+    if how not in ("eager", "lazy", "cold"):
+        raise SystemExit(f"{RENDER_WORKERS} must be eager, lazy or cold, not {how!r}")
+    if how == "cold":
+        app.extensions[EXTENSION] = render_in_child_process
+        return None
     pool = WarmPool(RENDER_SLOTS)
-    if when == "eager":
+    if how == "eager":
         pool.start()
     app.extensions[EXTENSION] = pool.render
     return pool
@@ -300,7 +305,8 @@ def main() -> None:
         watch.start()
     serve(app, host, port)
     # Only a drain gets here: the server has stopped and every connection is closed.
-    renders.close()
+    if renders is not None:
+        renders.close()
     close_database(app)
     if watch is not None:
         log.info(

@@ -251,8 +251,9 @@ def test_the_production_server_renders_a_finished_plan_in_its_warm_workers(
             }
         ]
     }
-    with LiveServer(tmp_path / "warm.sqlite3", port=PORT) as server:
-        # Started with the server (WORKSHOP_RENDER_WORKERS defaults to eager).
+    eager = {"WORKSHOP_RENDER_WORKERS": "eager"}  # production's default, whatever the suite's
+    with LiveServer(tmp_path / "warm.sqlite3", port=PORT, env=eager) as server:
+        # Started with the server.
         workers = children(server.pid or 0)
         assert len(workers) == plans.RENDER_SLOTS
         for pid in workers:
