@@ -148,7 +148,7 @@ def test_it_is_a_pdf_with_the_plans_title(final: bytes) -> None:
     pdf = reader(final)
     assert len(pdf.pages) >= 4
     assert pdf.metadata is not None
-    assert pdf.metadata.title == f"{title_line(full_plan())}, version 1"
+    assert pdf.metadata.title == f"{title_line(full_plan())} · Version 1 · published 2026-12-01"
     assert pdf.metadata.author == "Acme Ports & Co"
     assert pdf.metadata.creation_date == FINISHED_AT
     assert RENDERERS["pdf"].render(full_plan()) == final
@@ -572,7 +572,7 @@ def test_the_version_is_in_the_title_and_on_every_page() -> None:
     pdf = reader(data)
     assert control_line(plan) == "Version 2 · published 2026-12-08"
     assert pdf.metadata is not None
-    assert pdf.metadata.title == f"{title_line(plan)}, version 2"
+    assert pdf.metadata.title == f"{title_line(plan)} · Version 2 · published 2026-12-08"
     assert pdf.metadata.author == plan.organization
     assert pdf.metadata.creation_date == datetime(2026, 12, 8, 9, 15, tzinfo=UTC)
     assert "version 2" in (pdf.metadata.subject or "").lower()

@@ -32,8 +32,9 @@ Choices, and why:
   smaller type, or scaled, when it is taller than one); the map starts where the vision box
   and its first part fit. The roadmap breaks between lanes, repeating its years.
 * **Document control on every page**: `layout.control_line(plan)` ("Version 2 · published
-  2026-12-03", or DRAFT) in every footer, the cover's too; the metadata title carries the
-  version, and the creation date is the plan's `published_at` (never the wall clock).
+  2026-12-03", or DRAFT) in every footer, the cover's too; the metadata title is
+  `layout.document_title(plan)` (as the HTML and DOCX titles), and the creation date is the
+  plan's `published_at` (never the wall clock).
 * **Quiet.** The renderer raises no warnings, and fontTools' subsetting chatter (INFO) is
   silenced; fpdf2 has nothing to report when every glyph exists.
 * **Drafts say so on every page**: a light rotated watermark (drawn first, under the page's
@@ -1392,16 +1393,6 @@ def _draw(
         pdf.new_page()
 
 
-def control_line(plan: PlanDocument) -> str:
-    """The document-control line of every page: the layout's, when it has one."""
-    shared = getattr(lay, "control_line", None)
-    if shared is not None:
-        return str(shared(plan))
-    if plan.draft:
-        return f"{DRAFT} · taken {plan.date}"
-    return f"Version {plan.version} · published {(plan.published_at or plan.date)[:10]}"
-
-
 def _created(plan: PlanDocument) -> datetime:
     """The document's creation date: when the version was published (a draft: taken), else
     the plan's finish time or date. Never the wall clock, so the bytes stay the same."""
@@ -1419,20 +1410,15 @@ def _created(plan: PlanDocument) -> datetime:
     return datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def metadata_title(plan: PlanDocument) -> str:
-    """The PDF's title: the plan's, with its version ("…, version 2") or DRAFT."""
-    title = lay.title_line(plan)
-    return f"{title} ({DRAFT})" if plan.draft else f"{title}, version {plan.version}"
-
-
 def render_pdf(plan: PlanDocument) -> bytes:
     """The plan as an A4 PDF, section by section (see `layout.py`); the same plan gives the
     same bytes."""
     title = lay.title_line(plan)
-    pdf = _PlanPDF(title, plan.draft, control_line(plan))
-    pdf.set_title(metadata_title(plan))
+    control = lay.control_line(plan)
+    pdf = _PlanPDF(title, plan.draft, control)
+    pdf.set_title(lay.document_title(plan))
     pdf.set_author(plan.organization or plan.facilitator or "Strategy workshop")
-    pdf.set_subject(f"Strategic plan, {control_line(plan)}")
+    pdf.set_subject(f"Strategic plan, {control}")
     pdf.set_creator("Strategy workshop")
     pdf.set_lang("en")
     pdf.set_creation_date(_created(plan))
