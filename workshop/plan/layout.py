@@ -817,9 +817,15 @@ MAP_NOTE = (
     "How to read the map: each goal heads its own part, with the programs and projects that "
     "serve it below it, a line from each to what it serves. Every item is drawn once: one "
     "serving several has a line to each in its part, and names those in other parts in its "
-    "box (“Also serves”). Actions are counted on the item they serve. Items marked ⚠ have a "
+    "box (“Also serves”); a goal served from other parts says so (“Also served by”). "
+    "Actions are counted on the item they serve. Items marked ⚠ have a "
     "gap (listed under Gaps); items that reach no goal are grouped last, under “Not "
     "connected to any goal”."
+)
+MAP_NOTE_NO_GOALS = (
+    "How to read the map: each item is drawn once, below what it serves, with a line to each "
+    "item it serves. Actions are counted on the item they serve. Items marked ⚠ have a gap "
+    "(listed under Gaps)."
 )
 
 
@@ -827,7 +833,8 @@ def _alignment(plan: PlanDocument) -> list[Block]:
     drawn = alignment_map(plan) if plan.aligned else None
     if drawn is None or not drawn.parts:  # nothing linked, or nothing in the plan to draw
         return []
-    return [Heading(2, "Alignment map"), Paragraph(MAP_NOTE, "note"), MapBlock(drawn)]
+    note = MAP_NOTE if plan.stage("goals") is not None else MAP_NOTE_NO_GOALS
+    return [Heading(2, "Alignment map"), Paragraph(note, "note"), MapBlock(drawn)]
 
 
 def _gaps(plan: PlanDocument) -> list[Block]:
