@@ -974,7 +974,7 @@ class _Writer:
         control = header.paragraphs[0]
         self.restyle(control, "control")
         control.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        control.add_run(clean(control_line(self.plan)))
+        control.add_run(clean(lay.control_line(self.plan)))
         if self.plan.draft:
             for part in (first_header, header):
                 paragraph = part.paragraphs[0] if part is first_header else part.add_paragraph()
@@ -997,7 +997,7 @@ class _Writer:
         plan = self.plan
         moment = plan_moment(plan)
         props = self.doc.core_properties
-        props.title = clean(document_title(plan))[:_PROPERTY_LIMIT]
+        props.title = clean(lay.document_title(plan))[:_PROPERTY_LIMIT]
         props.subject = clean(plan.organization or "")[:_PROPERTY_LIMIT]
         props.author = clean(plan.facilitator or "")[:_PROPERTY_LIMIT]
         props.comments = ""
@@ -1026,22 +1026,6 @@ class _Writer:
         out = io.BytesIO()
         self.doc.save(out)
         return _fixed_zip(out.getvalue(), plan_moment(self.plan))
-
-
-def control_line(plan: PlanDocument) -> str:
-    """The document control line every page after the cover carries ("Version 2 ·
-    published 2026-12-03"): the layout's, so every format says the same."""
-    line = getattr(lay, "control_line", None)
-    if line is not None:
-        return str(line(plan))
-    if plan.draft:
-        return f"Draft taken {plan.date}"
-    return f"Version {plan.version} · published {plan_moment(plan).date().isoformat()}"
-
-
-def document_title(plan: PlanDocument) -> str:
-    """The metadata title: the plan's title and its version."""
-    return f"{lay.title_line(plan)} · {control_line(plan)}"
 
 
 def _roadmap_flags(chart: Any, count: int) -> tuple[tuple[str, ...], ...]:
