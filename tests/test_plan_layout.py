@@ -484,6 +484,21 @@ def test_the_owners_table_merges_names_across_case_and_spaces_and_lists_sponsors
     assert len(people) == 8
 
 
+def test_a_person_is_spelled_the_same_in_charters_and_the_action_plan() -> None:
+    blocks = layout(board_plan())
+    programs = {f.title: dict(f.rows) for f in only(section(blocks, "Programs"), Facts)}
+    assert programs[BOARD_PROGRAMS[2]]["Program manager"] == "Priya Shah"  # "priya shah "
+    projects = {f.title: dict(f.rows) for f in only(section(blocks, "Projects"), Facts)}
+    assert projects[BOARD_PROJECTS[3]]["Sponsor"] == "Priya Shah"  # "PRIYA SHAH"
+    actions = only(section(blocks, "Action plan"), Table)[0]
+    assert [row[2] for row in actions.rows][1:5] == [
+        "Dana Whitfield",  # "Dana  Whitfield"
+        "Priya Shah",
+        "Luis Ortega",
+        "Grace Kim",  # "grace kim"
+    ]
+
+
 def test_the_owners_table_shows_each_person_once_with_their_dates() -> None:
     table = only(section(layout(board_plan()), "Who owns what"), Table)[0]
     assert table.columns == OWNERS_COLUMNS

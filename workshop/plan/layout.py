@@ -711,7 +711,7 @@ def program_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str]
     projects."""
     text = _text_of(plan)
     rows = [
-        ("Program manager", _field(item, "owner") or NOT_NAMED),
+        ("Program manager", person_of(plan, item, "owner")),
         ("Outcome", _field(item, "outcome") or "not described yet"),
     ]
     metrics = item.fields.get("metrics") or []
@@ -736,8 +736,8 @@ def project_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str]
     text = _text_of(plan)
     deliverables = [str(d) for d in item.fields.get("deliverables") or []]
     rows = [
-        ("Owner", _field(item, "owner") or NOT_NAMED),
-        ("Sponsor", _field(item, "sponsor") or NOT_NAMED),
+        ("Owner", person_of(plan, item, "owner")),
+        ("Sponsor", person_of(plan, item, "sponsor")),
         ("Deliverables", "; ".join(deliverables) if deliverables else "none listed"),
         ("Start", _field(item, "start") or "not set yet"),
         ("Completion date", _field(item, "due") or "not set yet"),
@@ -896,7 +896,7 @@ def _actions(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[B
         (
             str(n),
             item.wording,
-            _field(item, "owner") or NOT_NAMED,
+            person_of(plan, item, "owner"),
             _field(item, "due") or NO_DATE,
             "; ".join(text(link) for link in plan.links_of(item)),
         )
@@ -954,6 +954,13 @@ def names_of(plan: PlanDocument) -> dict[str, str]:
 
 def _shown(names: Mapping[str, str], name: str) -> str:
     return names.get(person_key(name), " ".join(name.split()))
+
+
+def person_of(plan: PlanDocument, item: PlanItem, field_name: str) -> str:
+    """The person an item names in a field, spelled as everywhere in the plan (`names_of`),
+    or "not named yet"."""
+    name = _field(item, field_name)
+    return _shown(names_of(plan), name) if name else NOT_NAMED
 
 
 def duties(plan: PlanDocument) -> list[tuple[str, list[Duty]]]:
