@@ -15,6 +15,7 @@ from typing import Any
 
 from . import layout as lay
 from .document import PlanDocument
+from .html import wide_column
 
 # Positions a text can be written in: each lets different characters become structure.
 BLOCK = "block"
@@ -236,11 +237,18 @@ def _roadmap(block: Any) -> list[str]:
 
 
 def _map(block: Any) -> list[str]:
-    rows = block.map.outline()
-    lines = [
-        f"{'    ' * depth}- {md_escape(level)}: {flagged(wording, tuple(flags), INLINE)}"
-        for depth, level, wording, flags in rows
-    ]
+    """The map's outline as nested bullets. A list nests one level at a time, so a row never
+    sits more than one deeper than the row before it (a project straight under a goal)."""
+    lines: list[str] = []
+    shown = -1
+    for depth, level, wording, flags in block.map.outline():
+        shown = min(depth, shown + 1)
+        text = (
+            f"{md_escape(level)}: {flagged(wording, tuple(flags), INLINE)}"
+            if level
+            else f"**{md_escape(wording, WRAPPED)}**"
+        )
+        lines.append(f"{'    ' * shown}- {text}")
     return [*(lines or ["*Nothing is linked yet.*"]), ""]
 
 
@@ -266,7 +274,7 @@ def _block(plan: PlanDocument, block: lay.Block, previous: lay.Block | None) -> 
             lines += [f"{pad}- {md_escape(detail)}" for detail in entry.details]
         return [*lines, ""]
     if isinstance(block, lay.Table):
-        column = _flag_column(block)
+        column = wide_column(block.widths, block.numeric, block.nowrap)
         lines = _table(block.columns, (), block.numeric)
         for n, row in enumerate(block.rows):
             flags = block.flags[n] if n < len(block.flags) else ()
@@ -291,11 +299,6 @@ def _block(plan: PlanDocument, block: lay.Block, previous: lay.Block | None) -> 
     if isinstance(block, lay.MapBlock):
         return _map(block)
     return []
-
-
-def _flag_column(block: lay.Table) -> int:
-    """The column a row's flags go in: the first column that is not a number."""
-    return next((n for n, numeric in enumerate(block.numeric) if not numeric), 0)
 
 
 def render_markdown(plan: PlanDocument) -> str:
