@@ -394,11 +394,15 @@ def _flow(
     indent: float = 0.0,
     after: float = 6.0,
     marker: tuple[str, float] | None = None,
+    keep: float = 0.0,
 ) -> None:
-    """A wrapped text from the current position, kept with its second line when it can."""
+    """A wrapped text from the current position, kept with its second line when it can, and
+    with `keep` points of what follows it when it is all on one page."""
     x = pdf.l_margin + indent
     face, lines = _lines(text, kind, pdf.epw - indent)
     pdf.room(kind.leading * min(len(lines), 2))
+    if keep and pdf.y + len(lines) * kind.leading + after + keep > pdf.bottom:
+        pdf.room(len(lines) * kind.leading + after + keep)
     _paint(pdf, face, lines, kind, x, marker=marker)
     pdf.y += after
 
@@ -1355,6 +1359,22 @@ def _part_box(
         pdf.put(x + padding, baseline, text, face, kind)
 
 
+def _paragraph(pdf: _PlanPDF, blocks: Sequence[lay.Block], index: int) -> None:
+    """A paragraph; a short one that introduces what follows ("Served by:", a gap kind's
+    label) stays on the page of that block's start (up to a third of a page of it)."""
+    block = blocks[index]
+    assert isinstance(block, lay.Paragraph)
+    kind = PARAGRAPH_TYPES.get(block.style, BODY)
+    keep = _lead(pdf, blocks, index) - _lead_own(pdf, block)
+    _flow(pdf, block.text, kind, keep=min(max(keep, 0.0), (pdf.bottom - pdf.t_margin) / 3))
+
+
+def _lead_own(pdf: _PlanPDF, block: lay.Paragraph) -> float:
+    """A paragraph's own part of its `_lead`: its lines and the space after it."""
+    kind = PARAGRAPH_TYPES.get(block.style, BODY)
+    return kind.leading * len(_lines(block.text, kind, pdf.epw)[1]) + 6
+
+
 def _draw(
     pdf: _PlanPDF,
     blocks: Sequence[lay.Block],
@@ -1374,7 +1394,7 @@ def _draw(
             pdf.new_page()
         _heading(pdf, block, sections, _lead(pdf, blocks, index + 1))
     elif isinstance(block, lay.Paragraph):
-        _flow(pdf, block.text, PARAGRAPH_TYPES.get(block.style, BODY))
+        _paragraph(pdf, blocks, index)
     elif isinstance(block, lay.Statement):
         _statement(pdf, block)
     elif isinstance(block, lay.Items):
