@@ -33,7 +33,7 @@ from tests.plan_samples import (
     stage,
 )
 from workshop.plan import PlanDocument, assemble_plan
-from workshop.plan.document import GAP_LABELS, UNSCORED, VersionEntry
+from workshop.plan.document import GAP_LABELS, UNSCORED, VersionEntry, from_dict
 from workshop.plan.layout import (
     OWNERS_COLUMNS,
     SCORECARD_COLUMNS,
@@ -221,6 +221,11 @@ def test_every_table_has_a_nowrap_flag_per_column_and_flags_per_row(make) -> Non
         assert not table.flags or len(table.flags) == len(table.rows), table.columns
         assert not table.widths or len(table.widths) == len(table.columns), table.columns
         assert all(len(row) == len(table.columns) for row in table.rows), table.columns
+
+
+def test_a_stored_plan_read_back_lays_out_the_same() -> None:
+    for plan in (board_plan(), board_plan(dropped=(134,)), big_plan()):
+        assert layout(from_dict(plan.as_dict())) == layout(plan)
 
 
 # ---- strategy on a page

@@ -223,6 +223,8 @@ STRATEGY_GOALS = 6
 """The most goals the strategy page shows (the rest are in "Strategic goals")."""
 STRATEGY_SERVING = 3
 """The most programs and projects named under a goal on the strategy page."""
+STRATEGY_VALUES = 8
+"""The most values the strategy page names (then "and N more")."""
 STRATEGY_GAPS = 3
 STRATEGY_ACTIONS = 5
 NOT_NAMED = "not named yet"
@@ -475,7 +477,7 @@ def _strategy(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[
     page = StrategyPage(
         vision=_first(plan, "vision"),
         mission=_first(plan, "mission"),
-        values=tuple(value.wording for value in plan.selected_of("values")),
+        values=_capped([value.wording for value in plan.selected_of("values")], STRATEGY_VALUES),
         goals=summaries,
         gap_count=len(plan.gaps),
         top_gaps=top_gaps(plan),
