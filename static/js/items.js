@@ -19,6 +19,10 @@ const FIELD_LABELS = {
   deliverables: "Deliverables",
   due: "Due",
   approach: "Approach",
+  budget: "Budget",
+  start: "Start",
+  end: "End",
+  sponsor: "Sponsor",
 };
 
 /** A field's name for an item of `level` (a program's owner is its program manager). */
@@ -86,7 +90,7 @@ export function fieldsView(stage, item) {
   const rows = [];
   const add = (name, value) => rows.push(el("div", { class: "field-row" },
     el("dt", {}, fieldLabel(stage.key, name)), el("dd", {}, value)));
-  for (const name of ["owner", "outcome", "due", "approach"]) {
+  for (const name of ["owner", "sponsor", "outcome", "budget", "start", "end", "due", "approach"]) {
     if (fields[name]) add(name, name === "approach" ? capitalise(fields[name]) : fields[name]);
   }
   if (fields.deliverables && fields.deliverables.length) {

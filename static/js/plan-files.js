@@ -12,9 +12,14 @@ export const FORMATS = [
   { name: "md", label: "Markdown", hint: "plain text" },
   { name: "json", label: "JSON", hint: "data, for other tools" },
   { name: "csv", label: "Ideas (CSV)", hint: "every idea, for spreadsheets" },
+  { name: "register", label: "Register of programs, projects and actions (CSV)", hint: "who does what by when, to track in a spreadsheet" },
+  { name: "roadmap", label: "Roadmap dates (calendar)", hint: "milestones and completion dates, for a calendar app" },
 ];
 
-const FILES = { pdf: "plan.pdf", docx: "plan.docx", html: "plan.html", md: "plan.md", json: "plan.json", csv: "ideas.csv" };
+const FILES = {
+  pdf: "plan.pdf", docx: "plan.docx", html: "plan.html", md: "plan.md", json: "plan.json", csv: "ideas.csv",
+  register: "register.csv", roadmap: "roadmap.ics",
+};
 
 /** The same-origin path of a format's file for this workshop (`version` optional). */
 export function planPath(workshopId, format, version = null) {

@@ -1,8 +1,12 @@
 // The facilitator's review of a finished plan: correct the wording of selected items, fill in
-// owners, dates and metrics, and publish the next version. Only what changed is sent; the
-// server checks it with the same rules as the define step and keeps every earlier version.
+// their fields (owners, dates, budgets, metrics), change what they serve, drop a junk item (or
+// restore one dropped earlier), set how often the plan is reviewed, and publish the next
+// version. Only what changed is sent; the server checks it with the same rules as the define
+// and link steps and keeps every earlier version. A refusal is shown next to the field it
+// names, and nothing typed is lost.
 
 import { el, facilitatorKey, fill, toast } from "./common.js";
+import { fieldLabel } from "./items.js";
 import { keyedButtons, planPath } from "./plan-files.js";
 
 const app = document.getElementById("app");
@@ -12,24 +16,62 @@ const status = document.getElementById("review-status");
 const form = document.getElementById("review-form");
 const errorBox = document.getElementById("review-error");
 
-/** The fields a review can set per level (the server's `levels.FIELDS_BY_LEVEL`). */
+/** The fields a review can set per level (the server's `levels.FIELDS_BY_LEVEL`), in the
+ * order the form shows them: short ones first, lists last. */
 const LEVEL_FIELDS = {
   goals: ["metrics"],
-  programs: ["owner", "outcome", "metrics"],
-  projects: ["owner", "deliverables", "due", "approach"],
+  programs: ["owner", "budget", "start", "end", "outcome", "metrics"],
+  projects: ["owner", "sponsor", "start", "due", "budget", "approach", "deliverables"],
   actions: ["owner", "due"],
 };
-const LABELS = {
-  owner: "Owner", outcome: "Outcome", due: "Due date", approach: "Approach",
-  deliverables: "Deliverables (one per line)", metrics: "Success metrics",
+/** Which levels an item may serve (the server's `levels.PARENT_LEVELS`). */
+const PARENT_LEVELS = {
+  programs: ["goals"],
+  projects: ["programs", "goals"],
+  actions: ["projects", "programs", "goals"],
 };
+const DATE_FIELDS = ["due", "start", "end"];
+const MAX_LENGTH = { owner: 120, sponsor: 120, budget: 80, outcome: 400 };
+const WIDE_FIELDS = ["outcome", "metrics", "deliverables"];
+const LABELS = { deliverables: "Deliverables (one per line)", due: "Due date", start: "Start date", end: "End date" };
 const APPROACHES = ["waterfall", "agile", "hybrid"];
+/** A field's label for a level, as the refusals name it. */
+const LABEL_OF = Object.fromEntries(["text", "owner", "sponsor", "outcome", "budget", "start", "end", "due", "approach"]
+  .map((name) => [name, (level) => (name === "text" ? "The wording" : fieldLabel(level, name))]));
 const METRIC_KEYS = ["metric", "baseline", "target", "due"];
 const ONE_OF = { vision: "Vision", mission: "Mission", values: "Value", goals: "Goal", programs: "Program", projects: "Project", actions: "Action" };
+const CADENCES = [
+  ["monthly", "Monthly"],
+  ["quarterly", "Quarterly"],
+  ["half-yearly", "Half-yearly"],
+  ["yearly", "Yearly"],
+];
+/** The gaps' labels (the server's `document.GAP_LABELS`). */
+const GAP_LABELS = {
+  unserved_goal: "Goal that nothing serves",
+  goal_without_metric: "Goal without a success metric",
+  unaligned_program: "Program that serves no goal",
+  program_without_manager: "Program without a manager",
+  program_without_metric: "Program without a success metric",
+  unaligned_project: "Project that serves no goal",
+  project_without_owner: "Project without an owner",
+  project_without_due: "Project without a completion date",
+  action_without_owner: "Action without an owner",
+  action_without_due: "Action without a date",
+  action_without_project: "Action that serves no project",
+  date_outside_horizon: "Date outside the plan's horizon",
+  date_in_past: "Date already past",
+  dates_reversed: "Start date after the end date",
+  tie_break_selection: "Selected by a tie-break",
+};
 
 let plan = null;
 let counter = 0;
 const uid = (name) => `${name}-${++counter}`;
+// What the form says about links and drops, by item id, kept across redraws of the links.
+const chosenLinks = new Map(); // id -> Set of parent ids ticked
+const droppedNow = new Map(); // id -> dropped in the form
+let lastSent = [];
 
 function say(message, kind = "info") {
   status.className = `notice ${kind}`;
@@ -51,6 +93,11 @@ async function api(path, options = {}) {
   return body;
 }
 
+const allItems = () => plan.stages.flatMap((stage) => stage.items.map((item) => ({ stage, item })));
+const wordingOf = (item) => item.fields.text || item.text;
+const isDropped = (item) => (droppedNow.has(item.id) ? droppedNow.get(item.id) : Boolean(item.dropped));
+const inPlan = (item) => item.selected && !isDropped(item);
+
 // ------------------------------------------------------------------ the form
 
 function labelled(label, control, hint = null) {
@@ -70,49 +117,145 @@ function metricRow(metric = {}) {
   return row;
 }
 
-function fieldControl(name, item) {
+function fieldControl(name, item, level) {
   const value = item.fields[name];
+  const wide = WIDE_FIELDS.includes(name) ? " wide" : "";
   if (name === "metrics") {
     const rows = el("div", { class: "metric-rows", dataset: { field: "metrics" } },
       (value || []).map((metric) => metricRow(metric)));
-    return el("fieldset", { class: "metrics" }, el("legend", {}, LABELS.metrics), rows,
+    return el("fieldset", { class: `metrics${wide}` }, el("legend", {}, fieldLabel(level, "metrics")), rows,
       el("button", { type: "button", class: "small", onclick: () => rows.append(metricRow()) }, "Add a metric"));
   }
+  let control;
   if (name === "approach") {
-    const select = el("select", { id: uid("approach"), dataset: { field: "approach" } },
+    control = el("select", { id: uid("approach"), dataset: { field: "approach" } },
       el("option", { value: "" }, "Not chosen"),
       APPROACHES.map((a) => el("option", { value: a, selected: value === a }, a)));
-    return labelled(LABELS.approach, select);
+  } else if (name === "deliverables") {
+    control = el("textarea", { id: uid("deliverables"), rows: 3, dataset: { field: "deliverables" } });
+    control.value = (value || []).join("\n");
+  } else if (name === "outcome") {
+    control = el("textarea", { id: uid("outcome"), rows: 2, maxlength: MAX_LENGTH.outcome, dataset: { field: "outcome" } });
+    control.value = value || "";
+  } else {
+    control = el("input", {
+      id: uid(name), type: DATE_FIELDS.includes(name) ? "date" : "text", value: value || "",
+      maxlength: MAX_LENGTH[name], dataset: { field: name },
+      placeholder: name === "budget" ? "e.g. EUR 2.5 million over 5 years" : null,
+    });
   }
-  if (name === "deliverables") {
-    const area = el("textarea", { id: uid("deliverables"), rows: 3, dataset: { field: "deliverables" } });
-    area.value = (value || []).join("\n");
-    return labelled(LABELS.deliverables, area);
+  const label = name === "owner" || (name === "due" && level === "projects") ? fieldLabel(level, name)
+    : LABELS[name] || fieldLabel(level, name);
+  const field = labelled(label, control);
+  field.className = `field${wide}`;
+  return field;
+}
+
+/** The items of earlier stages this item may serve, in the plan as the form has it now. */
+function candidates(stage) {
+  const allowed = PARENT_LEVELS[stage.key];
+  if (!allowed) return [];
+  const position = plan.stages.indexOf(stage);
+  return plan.stages.slice(0, position).filter((s) => allowed.includes(s.key))
+    .map((s) => ({ stage: s, items: s.items.filter(inPlan) }))
+    .filter((group) => group.items.length);
+}
+
+function linksEditor(stage, item) {
+  const ticked = chosenLinks.get(item.id);
+  const groups = candidates(stage);
+  const box = el("fieldset", { class: "review-links wide", dataset: { links: item.id } },
+    el("legend", {}, "Serves"));
+  if (!groups.length) {
+    box.append(el("p", { class: "muted small" }, "Nothing earlier in the plan for it to serve."));
+    return box;
   }
-  const input = el("input", {
-    id: uid(name), type: name === "due" ? "date" : "text", value: value || "",
-    maxlength: name === "outcome" ? 400 : 120, dataset: { field: name },
-  });
-  const label = name === "owner" && item.level === "programs" ? "Program manager"
-    : name === "due" && item.level === "projects" ? "Completion date" : LABELS[name];
-  return labelled(label, input);
+  for (const group of groups) {
+    box.append(el("div", { class: "link-group" },
+      el("p", { class: "link-level" }, group.stage.title),
+      group.items.map((parent) => {
+        const id = uid("serves");
+        return el("label", { class: "check", for: id },
+          el("input", {
+            type: "checkbox", id, checked: ticked.has(parent.id), dataset: { link: parent.id },
+            onchange: (event) => {
+              if (event.target.checked) ticked.add(parent.id); else ticked.delete(parent.id);
+            },
+          }),
+          el("span", {}, wordingOf(parent)));
+      })));
+  }
+  return box;
+}
+
+function gapFlags(item) {
+  const gaps = (plan.gaps || []).filter((gap) => gap.id === item.id);
+  if (!gaps.length) return null;
+  return el("ul", { class: "review-flags", "aria-label": `Gaps in version ${plan.version}` },
+    gaps.map((gap) => el("li", {}, "⚠ ", GAP_LABELS[gap.kind] || gap.kind, gap.detail ? `: ${gap.detail}` : "")));
 }
 
 function itemEditor(stage, item, n) {
+  const name = `${ONE_OF[stage.key] || stage.title} ${n}`;
   const wording = el("textarea", { id: uid("wording"), rows: 2, maxlength: 280, dataset: { field: "text" } });
-  wording.value = item.fields.text || item.text;
-  const fields = (LEVEL_FIELDS[stage.key] || []).map((name) => fieldControl(name, { ...item, level: stage.key }));
-  return el("fieldset", { class: "review-item", dataset: { id: item.id } },
-    el("legend", {}, `${ONE_OF[stage.key] || stage.title} ${n}`),
+  wording.value = wordingOf(item);
+  const dropped = isDropped(item);
+  const fields = (LEVEL_FIELDS[stage.key] || []).map((name) => fieldControl(name, item, stage.key));
+  const body = el("fieldset", { class: "review-body", disabled: dropped },
+    el("legend", { class: "visually-hidden" }, `Fields of ${name}`),
     labelled("Wording in the plan", wording, `As voted: ${item.text}`),
-    fields);
+    el("div", { class: "review-fields" }, fields,
+      PARENT_LEVELS[stage.key] ? el("div", { class: "links-slot wide" }, linksEditor(stage, item)) : null));
+  const box = el("fieldset", { class: dropped ? "review-item dropped" : "review-item", dataset: { id: item.id, level: stage.key } },
+    el("legend", { class: "visually-hidden" }, name),
+    el("div", { class: "review-tools" },
+      el("span", { class: "review-title", "aria-hidden": "true" }, name),
+      el("span", { class: "removed-badge", hidden: !dropped }, "Removed in review"),
+      el("button", {
+        type: "button", class: dropped ? "small" : "small quiet", "aria-pressed": String(dropped),
+        "aria-label": `${dropped ? "Restore" : "Drop from the plan"}: ${wordingOf(item)}`,
+        onclick: () => toggleDrop(item),
+      }, dropped ? "Restore" : "Drop from the plan")),
+    gapFlags(item),
+    body);
+  return box;
+}
+
+/** Drop an item from the plan, or restore it (what was typed in it stays); the items that
+ * could serve it, or be served by it, are offered again accordingly. */
+function toggleDrop(item) {
+  const dropped = !isDropped(item);
+  droppedNow.set(item.id, dropped);
+  const box = document.querySelector(`.review-item[data-id="${item.id}"]`);
+  box.classList.toggle("dropped", dropped);
+  box.querySelector(":scope > .review-body").disabled = dropped;
+  box.querySelector(".removed-badge").hidden = !dropped;
+  const button = box.querySelector(".review-tools button");
+  button.textContent = dropped ? "Restore" : "Drop from the plan";
+  button.className = dropped ? "small" : "small quiet";
+  button.setAttribute("aria-pressed", String(dropped));
+  button.setAttribute("aria-label", `${dropped ? "Restore" : "Drop from the plan"}: ${wordingOf(item)}`);
+  redrawLinks();
+  formChanged();
+}
+
+function redrawLinks() {
+  for (const { stage, item } of allItems()) {
+    const slot = document.querySelector(`.review-item[data-id="${item.id}"] .links-slot`);
+    if (slot) fill(slot, linksEditor(stage, item));
+  }
 }
 
 function renderForm() {
   document.getElementById("review-base").textContent = plan.version;
   document.getElementById("facilitator-name").value = plan.facilitator || "";
   document.getElementById("review-note").value = "";
+  fill(document.getElementById("review-cadence"), CADENCES.map(([value, label]) => el("option",
+    { value, selected: value === (plan.review_cadence || "quarterly") }, label)));
   errorBox.hidden = true;
+  chosenLinks.clear();
+  droppedNow.clear();
+  for (const { item } of allItems()) chosenLinks.set(item.id, new Set(item.links || []));
   const sections = plan.stages.filter((stage) => stage.items.some((item) => item.selected));
   fill(document.getElementById("review-items"), sections.length
     ? sections.map((stage) => el("section", { class: "review-stage" },
@@ -123,9 +266,9 @@ function renderForm() {
 
 // ------------------------------------------------------------------ what changed
 
-function readItem(box, item) {
+function readFields(box, item) {
   const out = {};
-  for (const control of box.querySelectorAll("[data-field]")) {
+  for (const control of box.querySelectorAll(":scope > .review-body [data-field]")) {
     const name = control.dataset.field;
     if (name === "metrics") {
       out.metrics = [...control.querySelectorAll(".metric-row")].map((row) => {
@@ -144,7 +287,7 @@ function readItem(box, item) {
   const comparable = (name, value) => (name === "metrics" && Array.isArray(value)
     ? value.map((m) => METRIC_KEYS.map((k) => m[k] ?? null)) : value ?? null);
   for (const [name, value] of Object.entries(out)) {
-    const before = name === "text" ? (item.fields.text || item.text) : item.fields[name];
+    const before = name === "text" ? wordingOf(item) : item.fields[name];
     const same = JSON.stringify(comparable(name, value)) === JSON.stringify(comparable(name, before))
       || (Array.isArray(value) && value.length === 0 && !before);
     if (!same) changed[name] = Array.isArray(value) && value.length === 0 ? null : value;
@@ -152,29 +295,48 @@ function readItem(box, item) {
   return changed;
 }
 
+/** The item's new parents when the ticks differ from what it served (among the items the
+ * form offers: a link to a dropped item is kept as it is unless the facilitator changes it). */
+function readLinks(stage, item) {
+  if (!PARENT_LEVELS[stage.key]) return null;
+  const offered = new Set(candidates(stage).flatMap((group) => group.items.map((parent) => parent.id)));
+  const before = (item.links || []).filter((id) => offered.has(id)).sort((a, b) => a - b);
+  const now = [...chosenLinks.get(item.id)].filter((id) => offered.has(id)).sort((a, b) => a - b);
+  return JSON.stringify(before) === JSON.stringify(now) ? null : now;
+}
+
 function collect() {
   const items = [];
-  for (const box of document.querySelectorAll(".review-item")) {
-    const id = Number(box.dataset.id);
-    const item = plan.stages.flatMap((s) => s.items).find((i) => i.id === id);
-    const fields = readItem(box, item);
-    if (Object.keys(fields).length) items.push({ id, fields });
+  for (const { stage, item } of allItems()) {
+    const box = document.querySelector(`.review-item[data-id="${item.id}"]`);
+    if (!box) continue;
+    const change = { id: item.id };
+    const fields = readFields(box, item);
+    if (Object.keys(fields).length) change.fields = fields;
+    const links = readLinks(stage, item);
+    if (links) change.links = links;
+    if (isDropped(item) !== Boolean(item.dropped)) change.dropped = isDropped(item);
+    if (Object.keys(change).length > 1) items.push(change);
   }
   const body = { based_on: plan.version, items };
   const name = document.getElementById("facilitator-name").value.trim() || null;
   if (name !== (plan.facilitator || null)) body.facilitator = name;
+  const cadence = document.getElementById("review-cadence").value;
+  if (cadence !== (plan.review_cadence || "quarterly")) body.review_cadence = cadence;
   const note = document.getElementById("review-note").value.trim();
   if (note) body.note = note;
   return body;
 }
 
-const NOTHING_CHANGED = "Nothing has changed yet: correct a wording or fill in a field first.";
-const hasChanges = (body) => body.items.length > 0 || "facilitator" in body;
+const NOTHING_CHANGED = "Nothing has changed yet: correct a wording, fill in a field, change a link or drop an item first.";
+const hasChanges = (body) => body.items.length > 0 || "facilitator" in body || "review_cadence" in body;
 
-// "Nothing has changed yet" goes as soon as something has.
-form.addEventListener("input", () => {
+function formChanged() {
   if (!errorBox.hidden && errorBox.textContent === NOTHING_CHANGED && plan && hasChanges(collect())) errorBox.hidden = true;
-});
+}
+// "Nothing has changed yet" goes as soon as something has.
+form.addEventListener("input", formChanged);
+form.addEventListener("change", formChanged);
 
 // Leaving the page with corrections not yet published asks first.
 window.addEventListener("beforeunload", (event) => {
@@ -183,16 +345,99 @@ window.addEventListener("beforeunload", (event) => {
   event.returnValue = "";
 });
 
+// ------------------------------------------------------------------ refusals
+
+function clearRefusals() {
+  for (const node of form.querySelectorAll(".field-error")) node.remove();
+  for (const node of form.querySelectorAll("[aria-invalid]")) {
+    node.removeAttribute("aria-invalid");
+    node.removeAttribute("aria-describedby");
+  }
+}
+
+/** Where a refusal belongs: the server's message starts with what it is about
+ * ("items[2].fields: owner can be…", "items[0].links[1]: …", "review_cadence is one of…"). */
+function refusalTarget(message) {
+  const top = { facilitator: "facilitator-name", note: "review-note", review_cadence: "review-cadence" };
+  for (const [name, id] of Object.entries(top)) {
+    if (message.startsWith(`${name} `) || message.startsWith(`${name}:`)) {
+      const control = document.getElementById(id);
+      return { control, place: control.closest(".field"), text: message };
+    }
+  }
+  const found = /^items\[(\d+)\](?:\.(\w+))?(?:\[\d+\])?(?::\s*)?(.*)$/s.exec(message);
+  const sent = found && lastSent[Number(found[1])];
+  const box = sent && document.querySelector(`.review-item[data-id="${sent.id}"]`);
+  if (!box) return null;
+  const [, , part, rest] = found;
+  const text = rest ? readable(rest, box) : message;
+  if (part === "fields") {
+    const name = (/^(\w+)/.exec(rest) || [])[1];
+    const control = name && box.querySelector(`:scope > .review-body [data-field="${name}"]`);
+    if (control) {
+      return { control: refusedInput(control, rest), place: control.closest(".field, fieldset.metrics"), text };
+    }
+  }
+  if (part === "links") {
+    const place = box.querySelector(".review-links");
+    if (place) return { control: place.querySelector("input") || place, place, text };
+  }
+  const tools = box.querySelector(".review-tools");
+  return { control: tools.querySelector("button"), place: tools, text };
+}
+
+/** A field's refusal in the form's words: "metrics[0].metric is required." → "The metric's
+ * name is required.", "sponsor can be at most…" → "Sponsor can be at most…". */
+function readable(rest, box) {
+  const metric = /^metrics\[\d+\]\.(\w+):? (.*)$/s.exec(rest);
+  if (metric) return `The metric's ${{ metric: "name", due: "date" }[metric[1]] || metric[1]} ${metric[2]}`;
+  const listed = /^deliverables\[(\d+)\]:? (.*)$/s.exec(rest);
+  if (listed) return `Deliverable ${Number(listed[1]) + 1} ${listed[2]}`;
+  const named = /^(\w+)(:? )(.*)$/s.exec(rest);
+  const { level } = box.dataset;
+  if (named && LABEL_OF[named[1]]) return `${LABEL_OF[named[1]](level)}${named[2]}${named[3]}`;
+  return rest[0].toUpperCase() + rest.slice(1);
+}
+
+/** The input a field's refusal is about: the field's own, or for "metrics[1].metric …" that
+ * part of the second metric sent (rows left empty are not sent, so they are not counted). */
+function refusedInput(control, rest) {
+  if (control.matches("input, select, textarea")) return control;
+  const metric = /^metrics\[(\d+)\]\.(\w+)/.exec(rest);
+  const sentRows = [...control.querySelectorAll(".metric-row")]
+    .filter((row) => [...row.querySelectorAll("[data-metric]")].some((input) => input.value.trim()));
+  const row = metric && sentRows[Number(metric[1])];
+  return (row && row.querySelector(`[data-metric="${metric[2]}"]`)) || control.querySelector("input") || control;
+}
+
+function showRefusal(error) {
+  clearRefusals();
+  errorBox.textContent = error.code === "stale_version"
+    ? `${error.message} Your changes are still in the form; reload to see the new version.`
+    : `Not published: ${error.message}`;
+  errorBox.hidden = false;
+  const target = refusalTarget(error.message);
+  if (!target || !target.place) return;
+  const id = uid("refusal");
+  target.place.append(el("p", { class: "field-error", id }, target.text));
+  target.control.setAttribute("aria-invalid", "true");
+  target.control.setAttribute("aria-describedby", id);
+  target.control.focus();
+  target.place.scrollIntoView({ block: "center" });
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const body = collect();
   if (!hasChanges(body)) {
+    clearRefusals();
     errorBox.textContent = NOTHING_CHANGED;
     errorBox.hidden = false;
     return;
   }
   const button = document.getElementById("publish");
   button.disabled = true;
+  lastSent = body.items;
   try {
     const published = await api(`/api/workshops/${WORKSHOP_ID}/plan/versions`, {
       method: "POST", body: JSON.stringify(body),
@@ -200,10 +445,7 @@ form.addEventListener("submit", async (event) => {
     toast(`Version ${published.version} is published.`);
     await load();
   } catch (error) {
-    errorBox.textContent = error.code === "stale_version"
-      ? `${error.message} Your changes are still in the form; reload to see the new version.`
-      : error.message;
-    errorBox.hidden = false;
+    showRefusal(error);
   } finally {
     button.disabled = false;
   }

@@ -1,6 +1,7 @@
 // Define: the facilitator captures each item's fields live with the room (a goal's success
-// metrics; a program's manager, outcome and metrics; a project's owner, deliverables,
-// completion date and approach; an action's owner and date). Participants suggest values from
+// metrics; a program's manager, outcome, metrics, budget, start and end; a project's owner,
+// sponsor, deliverables, start, completion date, approach and budget; an action's owner and
+// date). Participants suggest values from
 // their phones; suggestions arrive on the console, where one click adopts them.
 
 import { announce, el, plural, store, toast } from "../common.js";
@@ -9,15 +10,18 @@ import { fieldLabel, fieldsView, itemCard, linksView, stageItems, wording } from
 const APPROACHES = ["waterfall", "agile", "hybrid"];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LIST_FIELDS = ["metrics", "deliverables"];
+const DATE_FIELDS = ["due", "start", "end"];
+/** The longest text each field takes (the server's `levels` limits). */
+const MAX_LENGTH = { text: 280, owner: 120, sponsor: 120, budget: 80, outcome: 400 };
 
 /** What a participant types for a field: dates as a date, the approach from its three values. */
 function suggestionInput(field, value, attrs) {
-  if (field === "due") return el("input", { type: "date", value, ...attrs });
+  if (DATE_FIELDS.includes(field)) return el("input", { type: "date", value, ...attrs });
   if (field === "approach") {
     return el("select", attrs, el("option", { value: "" }, "Choose…"),
       APPROACHES.map((a) => el("option", { value: a, selected: a === value }, a[0].toUpperCase() + a.slice(1))));
   }
-  return el("input", { type: "text", value, maxlength: 280, autocomplete: "off", ...attrs });
+  return el("input", { type: "text", value, maxlength: MAX_LENGTH[field] || 280, autocomplete: "off", ...attrs });
 }
 
 function suggestionHint(level, field) {
@@ -25,6 +29,10 @@ function suggestionHint(level, field) {
   if (field === "deliverables") return "One thing the project delivers.";
   if (field === "text") return "A clearer wording of this item.";
   if (field === "owner") return level === "programs" ? "Who manages this program?" : "Who is responsible?";
+  if (field === "sponsor") return "Who backs this project and answers for it to the board?";
+  if (field === "budget") return level === "programs" ? "The funding envelope, e.g. “EUR 2.5 million over 5 years”." : "An amount, e.g. “$40,000”.";
+  if (field === "start") return "When it starts.";
+  if (field === "end") return "When the program ends.";
   return "";
 }
 
@@ -137,7 +145,7 @@ function isDirty(item, fields) {
 }
 
 /** The `item:update` fields from a form's values; null or [] clears. Throws a message. */
-function updateFields(item, values) {
+function updateFields(item, values, level) {
   const out = {};
   for (const [name, value] of Object.entries(values)) {
     if (name === "text") {
@@ -151,7 +159,11 @@ function updateFields(item, values) {
       if (rows.some((m) => !m.metric)) throw new Error("Each success metric needs a name.");
       out.metrics = rows;
     } else {
-      out[name] = String(value).trim() || null;
+      const text = String(value).trim();
+      if (MAX_LENGTH[name] && text.length > MAX_LENGTH[name]) {
+        throw new Error(`${fieldLabel(level, name)} can be at most ${MAX_LENGTH[name]} characters.`);
+      }
+      out[name] = text || null;
     }
   }
   return out;
@@ -171,7 +183,7 @@ function unsaved(state) {
       if (!isDirty(item, fields)) continue;
       out.push({
         stage, item, label: wording(item),
-        save: (act) => saveItem({ act, rerender: () => {} }, item, drafts.get(item.id)),
+        save: (act) => saveItem({ act, stage, rerender: () => {} }, item, drafts.get(item.id)),
         discard: () => drafts.delete(item.id),
       });
     }
@@ -182,7 +194,7 @@ function unsaved(state) {
 async function saveItem(ctx, item, values) {
   let fields;
   try {
-    fields = updateFields(item, values);
+    fields = updateFields(item, values, ctx.stage.key);
   } catch (error) {
     toast(error.message, "error");
     return false;
@@ -203,12 +215,12 @@ async function adopt(ctx, item, fields, suggestion) {
   let text = suggestion.text.trim();
   if (field === "metrics") values.metrics.push({ metric: text, baseline: "", target: "", due: "" });
   else if (field === "deliverables") values.deliverables.push(text);
-  else if (field === "due") {
+  else if (DATE_FIELDS.includes(field)) {
     if (!DATE.test(text)) {
       toast(`“${text}” is not a date written YYYY-MM-DD; type the date in the form.`, "error");
       return;
     }
-    values.due = text;
+    values[field] = text;
   } else if (field === "approach") {
     text = text.toLowerCase();
     if (!APPROACHES.includes(text)) {
@@ -260,17 +272,22 @@ function itemForm(ctx, item, current) {
   };
   const set = (name) => (value) => { edit()[name] = value; touched(); };
   const parts = [];
-  for (const name of fields) {
+  // Short fields first, then the lists (metrics, deliverables), which take the whole width.
+  const ordered = [...fields.filter((f) => !LIST_FIELDS.includes(f)), ...fields.filter((f) => LIST_FIELDS.includes(f))];
+  for (const name of ordered) {
     const label = fieldLabel(stage.key, name);
     if (name === "text") {
       parts.push(textField(id("text"), "Wording", values.text, set("text"), { maxlength: 280, placeholder: item.text }));
-    } else if (name === "owner") {
-      parts.push(textField(id("owner"), label, values.owner, set("owner"), { maxlength: 120 }));
+    } else if (name === "owner" || name === "sponsor") {
+      parts.push(textField(id(name), label, values[name], set(name), { maxlength: MAX_LENGTH[name] }));
+    } else if (name === "budget") {
+      parts.push(textField(id("budget"), label, values.budget, set("budget"), { maxlength: MAX_LENGTH.budget,
+        placeholder: stage.key === "programs" ? "e.g. EUR 2.5 million over 5 years" : "e.g. $40,000" }));
     } else if (name === "outcome") {
       parts.push(textField(id("outcome"), label, values.outcome, set("outcome"), { maxlength: 400, multiline: true,
         placeholder: "The change this program should bring about" }));
-    } else if (name === "due") {
-      parts.push(textField(id("due"), label, values.due, set("due"), { type: "date" }));
+    } else if (DATE_FIELDS.includes(name)) {
+      parts.push(textField(id(name), label, values[name], set(name), { type: "date" }));
     } else if (name === "approach") {
       parts.push(el("div", { class: "define-field" },
         el("label", { for: id("approach") }, label),
