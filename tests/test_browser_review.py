@@ -283,3 +283,100 @@ def test_a_refused_review_names_the_field_and_keeps_what_was_typed(
     assert item_of(v2, workshop.ideas[MARKETING])["fields"]["owner"] == "Jon Berg"
     assert item_of(v2, workshop.ideas[JUNK])["dropped"] is True
     assert devices.errors == []
+
+
+# --------------------------------------------------------------------------- define step
+
+DEFINE_AGENDA = {
+    "stages": [
+        {
+            "key": key,
+            "title": key.title(),
+            "prompt": f"Which {key}?",
+            "steps": [{"kind": "brainstorm"}, PICKED, {"kind": "define"}],
+        }
+        for key in ("programs", "projects")
+    ]
+}
+PROGRAM, PROJECT = "Small-business funding program", "Shop-local campaign"
+
+
+def in_define(server: LiveServer) -> tuple[dict[str, Any], dict[str, int]]:
+    """A workshop whose programs and projects are decided, the programs at their define step."""
+    made = http(f"{server.url}/api/workshops", "POST", {"title": "Funding 2031"})
+    http(
+        f"{server.url}/api/workshops/{made['id']}/agenda",
+        "PUT",
+        DEFINE_AGENDA,
+        made["facilitator_key"],
+    )
+    fac = socketio.Client(reconnection=False)
+    fac.connect(server.url, transports=["websocket"])
+    stages: dict[str, int] = {}
+    try:
+        login = {"workshop_id": made["id"], "key": made["facilitator_key"]}
+        state = Workshop.call(fac, "facilitate", login)["state"]
+        for stage, text in zip(state["stages"], (PROGRAM, PROJECT), strict=True):
+            stages[stage["key"]] = stage["id"]
+            Workshop.call(fac, "stage:phase", {"stage_id": stage["id"], "phase": "brainstorm"})
+            Workshop.call(fac, "idea:submit", {"stage_id": stage["id"], "text": text})
+            Workshop.call(fac, "stage:phase", {"stage_id": stage["id"], "phase": "done"})
+        Workshop.call(fac, "stage:phase", {"stage_id": stages["programs"], "phase": "define"})
+    finally:
+        fac.disconnect()
+    return made, stages
+
+
+def test_the_define_step_takes_the_charter_fields_on_the_console_and_shows_them_on_phones(
+    server: LiveServer, devices: Devices, tmp_path: Path
+) -> None:
+    made, stages = in_define(server)
+    console = devices.open("console", DESK)
+    console.goto(made["urls"]["facilitate"])
+    console.get_by_role("button", name="I have saved it").click()
+    phone = devices.open("phone", PHONE, phone=True)
+    phone.goto(made["urls"]["join"])
+    phone.fill("#name", "Bo")
+    phone.get_by_role("button", name="Join the workshop").click()
+
+    form = console.locator(".define-form").filter(has_text="Budget")
+    budget = form.get_by_label("Budget", exact=True)
+    expect(budget).to_have_attribute("maxlength", "80")
+    expect(form.get_by_label("Start", exact=True)).to_have_attribute("type", "date")
+    expect(form.get_by_label("End", exact=True)).to_have_attribute("type", "date")
+    form.get_by_label("Program manager").fill("Maria Costa")
+    budget.fill("EUR 2.5 million over 5 years")
+    form.get_by_label("Start", exact=True).fill("2027-01-01")
+    form.get_by_label("End", exact=True).fill("2031-12-31")
+    form.get_by_role("button", name="Save").click()
+    shown = phone.locator(".define-item .fields")
+    expect(shown).to_contain_text("Budget")
+    expect(shown).to_contain_text("EUR 2.5 million over 5 years")
+    expect(shown).to_contain_text("2031-12-31")
+    # The phone suggests a start as a date.
+    phone.get_by_label("Suggest", exact=True).select_option(label="Start")
+    expect(phone.locator(".suggest input[type=date]")).to_be_visible()
+    no_sideways_scroll(phone)
+    folder = shots(tmp_path)
+    phone.screenshot(path=str(folder / "define-phone-320.png"), full_page=True)
+    console.screenshot(path=str(folder / "define-console-1280.png"), full_page=True)
+
+    # The project's sponsor (at most 120 characters), start and budget.
+    fac = socketio.Client(reconnection=False)
+    fac.connect(server.url, transports=["websocket"])
+    try:
+        login = {"workshop_id": made["id"], "key": made["facilitator_key"]}
+        Workshop.call(fac, "facilitate", login)
+        Workshop.call(fac, "stage:phase", {"stage_id": stages["projects"], "phase": "define"})
+    finally:
+        fac.disconnect()
+    form = console.locator(".define-form").filter(has_text="Sponsor")
+    expect(form.get_by_label("Sponsor")).to_have_attribute("maxlength", "120")
+    form.get_by_label("Sponsor").fill("Deputy mayor")
+    form.get_by_label("Start", exact=True).fill("2027-02-01")
+    form.get_by_label("Budget", exact=True).fill("$40,000")
+    form.get_by_role("button", name="Save").click()
+    expect(phone.locator(".define-item .fields")).to_contain_text("Deputy mayor")
+    expect(phone.locator(".define-item .fields")).to_contain_text("$40,000")
+    console.screenshot(path=str(folder / "define-console-project-1280.png"), full_page=True)
+    assert devices.errors == []
