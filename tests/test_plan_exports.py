@@ -22,7 +22,7 @@ import icalendar
 import pytest
 
 from tests.factories import Room, ok
-from tests.plan_samples import full_plan
+from tests.plan_samples import board_plan, full_plan
 from tests.test_http import bearer, error_of
 from tests.test_plan_assembly import Day, open_day, stage_body, step
 from workshop.plan import from_dict
@@ -216,6 +216,26 @@ def test_every_formula_start_is_defused_in_the_register() -> None:
     for row in rows:
         for cell in row.values():
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+
+
+def test_an_item_dropped_in_review_is_in_neither_export_nor_served_by_anything() -> None:
+    """The board's plan with the website project (134) dropped: gone from the register and
+    the calendar, and the action that served it serves nothing in the plan."""
+    kept, dropped = board_plan(), board_plan(dropped=(134,))
+    website = "Rebrand the department's website"
+    before = {row["Item"]: row for row in register_rows(render_register(kept))}
+    after = {row["Item"]: row for row in register_rows(render_register(dropped))}
+    assert website in before and website not in after
+    assert set(before) - set(after) == {website}
+    content_plan = "Write the website content plan"
+    assert before[content_plan]["Serves"] == f"Project: {website}"
+    assert after[content_plan]["Serves"] == ""
+    assert "134-due@strategy-workshop" in events(render_ics(kept))
+    calendar = events(render_ics(dropped))
+    assert "134-due@strategy-workshop" not in calendar
+    assert "Serves" not in str(calendar["147-due@strategy-workshop"]["DESCRIPTION"])
+    # Every other dated item of the board's plan is in the calendar.
+    assert len(calendar) == len(events(render_ics(kept))) - 1
 
 
 # --------------------------------------------------------------------------- roadmap.ics
