@@ -83,6 +83,9 @@ class LiveServer:
             TALLY_INTERVAL=str(self.tally_interval),
             PUBLIC_URL="",
             PYTHONUNBUFFERED="1",
+            # Warm render workers start on the first PDF or DOCX (production: with the server),
+            # so the many servers that never render one do not pay for them.
+            RENDER_WORKERS="lazy",
         )
         env.update(self.extra_env)
         return env

@@ -66,4 +66,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS", "").strip(),
         # Reverse proxies in front: their X-Forwarded-For/-Proto/-Host are trusted (ProxyFix).
         "FORWARDED_HOPS": _int("FORWARDED_HOPS", 0),
+        # Plan files (issue 16): how `python app.py` renders PDF and DOCX: "eager" starts warm
+        # render workers with the server, "lazy" on the first PDF or DOCX, "cold" a fresh
+        # process per render (workshop/plan/warm.py).
+        "RENDER_WORKERS": os.environ.get("RENDER_WORKERS", "eager").strip() or "eager",
     }
