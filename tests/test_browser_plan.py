@@ -243,7 +243,7 @@ def test_draft_finish_review_share_and_every_format_on_every_screen(
         latest = http(f"{root}/plan.md", key=day.key).decode()
         first = http(f"{root}/plan.md?version=1", key=day.key).decode()
         assert "### 1. Electrify all 14 cranes" in latest
-        assert "Owner: Jon Berg" in latest and "Completion date: 2027-06-30" in latest
+        assert "| Owner | Jon Berg |" in latest and "| Completion date | 2027-06-30 |" in latest
         assert "Electrify all 14 cranes" not in first
         appendix = latest.split("## Appendix", 1)[1]
         assert "| Electrify every crane |" in appendix  # the wording as voted

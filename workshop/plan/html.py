@@ -116,26 +116,9 @@ def css_string(text: str) -> str:
     return f'"{body}"'
 
 
-def control_line(plan: PlanDocument) -> str:
-    """The document-control line of every printed page (layout's, once it has one)."""
-    line = getattr(lay, "control_line", None)
-    if line is not None:
-        return str(line(plan))
-    if plan.draft:
-        return f"{lay.title_line(plan)} · draft of {plan.date}"
-    return f"{lay.title_line(plan)} · version {plan.version} · published {plan.published_at[:10]}"
-
-
-def document_title(plan: PlanDocument) -> str:
-    """The <title>: "Strategic plan: Harbour 2031 — version 2" (a draft: "DRAFT · …")."""
-    if plan.draft:
-        return f"DRAFT · {lay.title_line(plan)}"
-    return f"{lay.title_line(plan)} — version {plan.version}"
-
-
 def page_css(plan: PlanDocument) -> Markup:
     """The @page rules: margins, the control line and the page number in the margin boxes."""
-    control = css_string(control_line(plan))
+    control = css_string(lay.control_line(plan))
     return Markup(
         "@page { margin: 16mm 15mm 18mm;"
         f" @bottom-left {{ content: {control}; font: 7.5pt system-ui, sans-serif;"
@@ -306,9 +289,9 @@ def render_html(plan: PlanDocument, *, downloads: list[tuple[str, str]] | None =
     template = _env.get_template("plan_document.html")
     return template.render(
         plan=plan,
-        title=document_title(plan),
+        title=lay.document_title(plan),
         page_css=page_css(plan),
-        control=control_line(plan),
+        control=lay.control_line(plan),
         chunks=chunks(lay.layout(plan)),
         part_svg=part_svg,
         roadmap_svg=roadmap_svg,

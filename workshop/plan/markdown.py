@@ -163,17 +163,10 @@ def _cover(plan: PlanDocument, block: lay.Cover) -> list[str]:
     if block.subtitle:
         lines += [f"**{md_escape(block.subtitle, WRAPPED)}**", ""]
     lines += [f"{md_escape(fact)}  " for fact in block.facts]
-    control = _control_line(plan)
-    if control and not block.draft:
-        lines.append(f"{md_escape(control)}  ")
+    if not block.draft:
+        lines.append(f"{md_escape(lay.control_line(plan))}  ")
     lines[-1] = lines[-1].rstrip()
     return [*lines, ""]
-
-
-def _control_line(plan: PlanDocument) -> str | None:
-    """The version and publication line (layout's, once it has one)."""
-    control = getattr(lay, "control_line", None)
-    return str(control(plan)) if control is not None else None
 
 
 def _strategy(block: Any, after_heading: bool) -> list[str]:
