@@ -232,6 +232,18 @@ def test_relink_drop_and_publish_close_the_gaps_in_version_2(
     expect(relinked).to_be_checked()
     expect(page.get_by_label("How often the plan is reviewed")).to_have_value("half-yearly")
     page.screenshot(path=str(shot / "review-1280-v2.png"), full_page=True)
+
+    # Restored in version 3, with its wording as it was.
+    junk.get_by_role("button", name="Restore").click()
+    expect(junk).to_have_class("review-item")
+    expect(junk.get_by_label("Wording in the plan")).to_be_enabled()
+    expect(editor(page, ACTION).locator(".review-links")).to_contain_text(JUNK)
+    page.get_by_role("button", name="Publish new version").click()
+    expect(page.locator("#review-base")).to_have_text("3")
+    v3 = workshop.plan()
+    assert item_of(v3, ids[JUNK])["dropped"] is False
+    assert "unaligned_project" in gaps_of(v3, ids[JUNK])
+    assert workshop.plan(2) == v2
     assert devices.errors == []
 
 

@@ -141,7 +141,7 @@ function fieldControl(name, item, level) {
     control = el("input", {
       id: uid(name), type: DATE_FIELDS.includes(name) ? "date" : "text", value: value || "",
       maxlength: MAX_LENGTH[name], dataset: { field: name },
-      placeholder: name === "budget" ? "e.g. EUR 2.5 million over 5 years" : null,
+      placeholder: name === "budget" ? (level === "programs" ? "e.g. EUR 2.5 million" : "e.g. $40,000") : null,
     });
   }
   const label = name === "owner" || (name === "due" && level === "projects") ? fieldLabel(level, name)
