@@ -1,4 +1,6 @@
-"""The render worker the production server runs per PDF or DOCX: same bytes as in-process."""
+"""The one-file render worker (`python -m workshop.plan.worker <format>`, a process per file:
+the cold way, kept for scripts and the benchmark; the server renders in warm workers, see
+test_plan_warm.py): same bytes as in-process."""
 
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ status byte and its body: `READY` (sent once, after warming up; body: the worker
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import pickle
@@ -48,6 +49,8 @@ MAX_FRAME = 512 * 2**20
 READY, OK, FAILED, DIED, TIMED_OUT = b"R", b"+", b"-", b"!", b"T"
 RENDER_TIMEOUT_SECONDS = 120.0
 """How long one render may take in the warm worker before it is killed."""
+PREPARED = ("pdf", "word")
+"""The renderer modules whose `prepare()`, if they have one, the warm worker calls."""
 
 
 def request(document: PlanDocument) -> bytes:
@@ -148,6 +151,12 @@ def warm_up() -> None:
                 renderer.render(plan)
             except Exception:  # see the docstring
                 traceback.print_exc()
+    # A renderer module may build its next blank document ahead (`prepare()`: fonts parsed,
+    # styles made); built here, in the parent, every forked render starts with one.
+    for name in PREPARED:
+        prepare = getattr(importlib.import_module(f"{__package__}.{name}"), "prepare", None)
+        if prepare is not None:
+            prepare()
 
 
 def _render_in_child(job: bytes, result: int) -> None:
