@@ -484,7 +484,16 @@ def readers(fac: int, participant: int) -> Route:
     return _route(fac, participant=participant)
 
 
-PLAN_FORMATS = ["plan.md", "plan.html", "plan.pdf", "plan.docx", "plan.json", "ideas.csv"]
+PLAN_FORMATS = [
+    "plan.md",
+    "plan.html",
+    "plan.pdf",
+    "plan.docx",
+    "plan.json",
+    "ideas.csv",
+    "register.csv",
+    "roadmap.ics",
+]
 
 # Every route and method with what each credential gets on workshop A while it runs (not
 # finished): the facilitator gets drafts, a participant `not_finished`.

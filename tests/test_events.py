@@ -326,6 +326,7 @@ def test_whole_workshop_through_all_three_stages(room: Room) -> None:
     root = f"http://127.0.0.1:5000/api/workshops/{room.id}"
     files = {"md": "plan.md", "html": "plan.html", "pdf": "plan.pdf", "docx": "plan.docx"}
     files |= {"json": "plan.json", "csv": "ideas.csv"}
+    files |= {"register": "register.csv", "roadmap": "roadmap.ics"}
     assert plan == {"urls": {name: f"{root}/{file}" for name, file in files.items()}}
     for sock in socks:
         got = inbox(sock)
@@ -340,11 +341,11 @@ def test_whole_workshop_through_all_three_stages(room: Room) -> None:
     markdown = response.get_data(as_text=True)
     assert f"### Vision\n\n> {texts['vision'][2]}\n" in markdown
     strategic = markdown.split("\n## Strategic goals\n", 1)[1].split("\n## ", 1)[0]
-    goals = [f"### {n}\\. {texts['goals'][i]}\n" for n, i in enumerate([2, 4, 5], 1)]
+    goals = [f"### {n}. {texts['goals'][i]}\n" for n, i in enumerate([2, 4, 5], 1)]
     places = [strategic.index(goal) for goal in goals]
     assert places == sorted(places)
     section = markdown.split("\n## Projects\n", 1)[1].split("\n## ", 1)[0]
-    projects = [f"\n{n}. {texts['projects'][i]}\n" for n, i in enumerate(RESULT_ORDER[:5], 1)]
+    projects = [f"\n**Project charter: {texts['projects'][i]}**\n" for i in RESULT_ORDER[:5]]
     places = [section.index(project) for project in projects]
     assert places == sorted(places)
 

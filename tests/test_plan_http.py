@@ -31,7 +31,16 @@ from workshop.persistence.db import get_engine
 from workshop.plan import md_escape
 from workshop.web.headers import redacted_path
 
-FILES = ("plan.md", "plan.html", "plan.pdf", "plan.docx", "plan.json", "ideas.csv")
+FILES = (
+    "plan.md",
+    "plan.html",
+    "plan.pdf",
+    "plan.docx",
+    "plan.json",
+    "ideas.csv",
+    "register.csv",
+    "roadmap.ics",
+)
 MEDIA_TYPES = {
     "plan.md": "text/markdown; charset=utf-8",
     "plan.html": "text/html; charset=utf-8",
@@ -39,6 +48,8 @@ MEDIA_TYPES = {
     "plan.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "plan.json": "application/json",
     "ideas.csv": "text/csv; charset=utf-8",
+    "register.csv": "text/csv; charset=utf-8",
+    "roadmap.ics": "text/calendar; charset=utf-8",
 }
 GOAL, OTHER_GOAL = "Cut emissions by half", "Grow revenue"
 PROJECT, OTHER_PROJECT = "Electrify the cranes", "New website"
@@ -210,6 +221,8 @@ def test_the_versions_list_is_empty_while_the_workshop_runs_then_holds_version_1
         "docx": f"{root}/plan.docx?version=1",
         "json": f"{root}/plan.json?version=1",
         "csv": f"{root}/ideas.csv?version=1",
+        "register": f"{root}/register.csv?version=1",
+        "roadmap": f"{root}/roadmap.ics?version=1",
     }
     # A participant reads the same list; a stranger reads nothing.
     listed = room.client.get(day.url("plan/versions"), headers=bearer(day.token))
@@ -234,7 +247,8 @@ def test_a_review_is_published_as_version_2_and_version_1_stays_as_it_was(room: 
     root = f"http://127.0.0.1:5000/api/workshops/{room.id}"
     assert published["urls"]["md"] == f"{root}/plan.md?version=2"
     assert published["urls"]["csv"] == f"{root}/ideas.csv?version=2"
-    assert len(published["urls"]) == 6
+    assert published["urls"]["roadmap"] == f"{root}/roadmap.ics?version=2"
+    assert len(published["urls"]) == 8
     # Everyone connected hears about it.
     assert wait_for(day.fac, "state")
 
@@ -253,8 +267,8 @@ def test_a_review_is_published_as_version_2_and_version_1_stays_as_it_was(room: 
     assert day.get("plan.md", "?version=2").get_data() == latest.get_data()
     markdown = latest.get_data(as_text=True)
     assert md_escape(CORRECTED_GOAL) in markdown
-    assert "Owner: Jon Berg" in markdown
-    assert md_escape("Completion date: 2027-06-30") in markdown
+    assert "| Owner | Jon Berg |" in markdown
+    assert "| Completion date | 2027-06-30 |" in markdown
     assert md_escape(f"Wording as voted: {GOAL}") in markdown
     assert "Ana Costa" in markdown
     # The appendix keeps the wording as voted.
@@ -576,7 +590,9 @@ def test_the_facilitator_downloads_drafts_while_the_workshop_runs(room: Room) ->
         assert response.status_code == 200, file
         assert response.headers["Content-Type"] == MEDIA_TYPES[file], file
         _stem, ext = file.rsplit(".", 1)
-        kind = "ideas" if file == "ideas.csv" else "strategic-plan"
+        kind = {"ideas.csv": "ideas", "register.csv": "register", "roadmap.ics": "roadmap"}.get(
+            file, "strategic-plan"
+        )
         assert filename_of(response) == f"{kind}-acme-2030-draft.{ext}"
         disposition = response.headers["Content-Disposition"]
         assert disposition.endswith(f"filename*=UTF-8''{kind}-acme-2030-draft.{ext}")
@@ -584,7 +600,7 @@ def test_the_facilitator_downloads_drafts_while_the_workshop_runs(room: Room) ->
         assert response.headers["Cache-Control"] == "private, no-store"
     markdown = day.get("plan.md").get_data(as_text=True)
     assert markdown.startswith("# Strategic plan: Acme 2030\n\n**DRAFT")
-    assert markdown.rstrip().endswith("not the final plan\\.**")
+    assert markdown.rstrip().endswith("not the final plan.**")
     plan = day.plan_json()
     assert plan["draft"] is True
     assert plan["version"] == 0

@@ -251,6 +251,7 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
             "title": workshop.title,
             "organization": workshop.organization,
             "horizon_years": workshop.horizon_years,
+            "review_cadence": workshop.review_cadence,
             "template": _template_shown(workshop, audience),
             "status": workshop.status,
             "code": workshop.code,
