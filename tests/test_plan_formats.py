@@ -21,6 +21,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -41,6 +43,7 @@ from tests.plan_samples import (
     PROJECTS,
     SCRIPT,
     VISION,
+    board_plan,
     crowded_plan,
     full_plan,
     item,
@@ -58,6 +61,7 @@ from workshop.plan import (
 )
 from workshop.plan.document import GAP_LABELS, gap_flags, with_gaps
 from workshop.plan.ideas_csv import render_csv
+from workshop.plan.markdown import BLOCK, CELL, HEADING, INLINE, WRAPPED, md_escape
 from workshop.plan.plan_json import render_json
 from workshop.plan.review import apply_review
 from workshop.plan.schema import PLAN_SCHEMA
@@ -1165,3 +1169,71 @@ def test_a_review_leaves_the_plan_it_started_from_unchanged() -> None:
     assert reviewed != plan and reviewed.facilitator is None
     tug = reviewed.stages[5].items[0]
     assert "owner" not in tug.fields and tug.fields["deliverables"] == ["Tug"]
+
+
+# Escaping only where structure would form: whatever a participant types, each position reads
+# back exactly as typed (markdown-it as the independent reader), and text that cannot become
+# structure there keeps no backslash.
+MARKDOWN_ALPHABET = "\\`*_{}[]<>()#+-.!|~&=:;'\"/ aZ19é⚠\t"
+TYPED = st.text(alphabet=MARKDOWN_ALPHABET, max_size=24).filter(lambda t: t.split())
+
+
+def md_inline_of(markdown: str) -> Token:
+    (inline,) = [t for t in MD.parse(markdown) if t.type == "inline"][-1:]
+    return inline
+
+
+def md_plain(inline: Token, allowed: frozenset[str] = frozenset()) -> str:
+    kinds = {child.type for child in inline.children or []}
+    assert kinds <= {"text"} | allowed, kinds
+    return text_of(inline)
+
+
+@settings(database=None, max_examples=300, deadline=None)
+@given(TYPED)
+def test_markdown_escaping_reads_back_exactly_in_every_position(typed: str) -> None:
+    text = " ".join(typed.split())
+    for markdown, prefix in (
+        (md_escape(typed), ""),
+        (f"- {md_escape(typed)}", ""),
+        (f"1. {md_escape(typed)}", ""),
+        (f"> {md_escape(typed)}", ""),
+        (f"## {md_escape(typed, HEADING)}", ""),
+        (f"- Owner: {md_escape(typed, INLINE)}", "Owner: "),
+        (f"Line one  \n{md_escape(typed)}", "Line one\n"),
+    ):
+        tokens = MD.parse(markdown)
+        assert not [t for t in tokens if t.type in ("hr", "code_block", "fence", "html_block")]
+        assert md_plain(md_inline_of(markdown), frozenset({"hardbreak"})) == prefix + text
+    for wrapped, kind in (
+        (f"*{md_escape(typed, WRAPPED)}*", "em"),
+        (f"**{md_escape(typed, WRAPPED)}**", "strong"),
+    ):
+        inline = md_inline_of(wrapped)
+        children = [c.type for c in inline.children or [] if c.type != "text" or c.content]
+        assert children[0] == f"{kind}_open" and children[-1] == f"{kind}_close"
+        assert md_plain(inline, frozenset({f"{kind}_open", f"{kind}_close"})) == text
+    table = f"| A | B |\n| --- | --- |\n| {md_escape(typed, CELL)} | z |"
+    (parsed,) = md_tables(MD.parse(table))
+    assert parsed.rows == [[text, "z"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("Completion date: 2027-03-15", BLOCK),
+        ("0.89 mean impact, 3 dots (2 of 14)", CELL),
+        ("Acme Ports & Co", HEADING),
+        ("Jobs created from 120 to 400 by 2029-12-31", INLINE),
+        ("snake_case and 2 * 3 = 6 + 1", BLOCK),
+        ("Runners-up: one (3 dots); two #2.", WRAPPED),
+    ],
+)
+def test_markdown_leaves_text_that_cannot_become_structure_alone(text: str, position: str) -> None:
+    assert md_escape(text, position) == text
+
+
+def test_the_board_plan_in_markdown_has_no_backslash_at_all() -> None:
+    markdown = render_markdown(board_plan())
+    assert "\\" not in markdown
+    assert "2029-12-31" in markdown
