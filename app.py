@@ -242,27 +242,22 @@ def serve(app: Flask, host: str, port: int) -> None:
     eventlet.wsgi.server(listener, app, log_output=False, debug=False)
 
 
-RENDER_WORKERS = "WORKSHOP_RENDER_WORKERS"
-"""How PDF and DOCX files render: `eager` (the default), in warm workers started with the
-server, so even the day's first file renders warm; `lazy`, in warm workers started on the first
-PDF or DOCX (a short-lived server, such as the test suite's, then does not pay their warm-up,
-about a second of CPU each); `cold`, each file in a new process of its own (no resident
-workers, about 90 MB each, but a second more per file: the way before the warm workers, which
-`bench/plan.py` compares against)."""
-
-
 def start_render_workers(app: Flask) -> WarmPool | None:
-    """Set the app's offload runner (`workshop/offload.py`) as WORKSHOP_RENDER_WORKERS says:
-    `RENDER_SLOTS` warm render workers, or a process per file. The workers stop with the
-    server: `main` closes them after a drain, and each exits by itself when this process ends
-    any other way (its stdin closes)."""
+    """Set the app's offload runner (`workshop/offload.py`) as the RENDER_WORKERS setting says:
+    `eager` (the default), `RENDER_SLOTS` warm render workers started now, so even the day's
+    first file renders warm; `lazy`, the same started on the first PDF or DOCX (a short-lived
+    server, such as the test suite's, then does not pay their warm-up, about a second of CPU
+    each); `cold`, each file in a new process of its own (no resident workers, about 90 MB
+    each, but a second more per file: the way before the warm workers, which `bench/plan.py`
+    compares against). The workers stop with the server: `main` closes them after a drain,
+    and each exits by itself when this process ends any other way (its stdin closes)."""
     from workshop.offload import EXTENSION, render_in_child_process
     from workshop.plan.warm import WarmPool
     from workshop.services.plans import RENDER_SLOTS
 
-    how = os.environ.get(RENDER_WORKERS, "eager")
+    how = app.config["RENDER_WORKERS"]
     if how not in ("eager", "lazy", "cold"):
-        raise SystemExit(f"{RENDER_WORKERS} must be eager, lazy or cold, not {how!r}")
+        raise SystemExit(f"RENDER_WORKERS must be eager, lazy or cold, not {how!r}")
     if how == "cold":
         app.extensions[EXTENSION] = render_in_child_process
         return None

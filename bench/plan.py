@@ -17,7 +17,7 @@ Everything runs in one run, so the figures compare side by side on this noisy ma
    times each ack, first with nothing else going on, then while the PDF and DOCX of version 1
    render for their first download. The ack latencies of both phases print side by side.
 4. **First downloads, warm against cold.** A second server on the same database renders each
-   file in a new process (`WORKSHOP_RENDER_WORKERS=cold`, the way before the warm workers).
+   file in a new process (`RENDER_WORKERS=cold`, the way before the warm workers).
    The facilitator publishes new versions (a new facilitator's name each) and downloads each
    version's PDF and DOCX once, from one server or the other in turn (ABBA): each download is
    a first one, rendered then. Medians of each side and their ratio; the run exits 1 when the
@@ -366,6 +366,21 @@ def reference_finish(revision: str, participants: int, ideas: int) -> float:
     return finish_ack
 
 
+def start_server_with(
+    port: int, database: Path, log: Path, render_workers: str
+) -> subprocess.Popen[bytes]:
+    """`python app.py` with the RENDER_WORKERS setting given (whatever this shell's)."""
+    before = os.environ.get("RENDER_WORKERS")
+    os.environ["RENDER_WORKERS"] = render_workers
+    try:
+        return start_server(port, database, log)
+    finally:
+        if before is None:
+            del os.environ["RENDER_WORKERS"]
+        else:
+            os.environ["RENDER_WORKERS"] = before
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=200)
@@ -382,7 +397,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         database = Path(tmp) / "bench.sqlite3"
-        server = start_server(port, database, Path(tmp) / "server.log")
+        server = start_server_with(port, database, Path(tmp) / "server.log", "eager")
         url = f"http://127.0.0.1:{port}"
         drafts: dict[str, list[float]] = {}
 
@@ -412,11 +427,7 @@ def main() -> None:
             loop_figures(url, created)
             # The same database served by a second server that starts a process per file.
             cold_port = free_port()
-            os.environ["WORKSHOP_RENDER_WORKERS"] = "cold"
-            try:
-                cold = start_server(cold_port, database, Path(tmp) / "cold.log")
-            finally:
-                del os.environ["WORKSHOP_RENDER_WORKERS"]
+            cold = start_server_with(cold_port, database, Path(tmp) / "cold.log", "cold")
             try:
                 servers = {"cold": f"http://127.0.0.1:{cold_port}", "warm": url}
                 times = first_downloads(servers, created, args.versions, latest=1)

@@ -251,7 +251,7 @@ def test_the_production_server_renders_a_finished_plan_in_its_warm_workers(
             }
         ]
     }
-    eager = {"WORKSHOP_RENDER_WORKERS": "eager"}  # production's default, whatever the suite's
+    eager = {"RENDER_WORKERS": "eager"}  # production's default, whatever the suite's
     with LiveServer(tmp_path / "warm.sqlite3", port=PORT, env=eager) as server:
         # Started with the server.
         workers = children(server.pid or 0)
