@@ -1430,12 +1430,27 @@ def _created(plan: PlanDocument) -> datetime:
     return datetime(2000, 1, 1, tzinfo=UTC)
 
 
+_SPARE: list[_PlanPDF] = []
+
+
+def prepare() -> None:
+    """Parse the fonts for the next render ahead of time (`add_font` is most of a render's
+    fixed cost). The warm render worker calls this once in its parent process; each render it
+    forks starts with its own copy of this blank document, so no parsed font is ever used by
+    two documents. A process that renders several plans itself never calls it."""
+    _SPARE[:] = [_PlanPDF("", False)]
+
+
 def render_pdf(plan: PlanDocument) -> bytes:
     """The plan as an A4 PDF, section by section (see `layout.py`); the same plan gives the
     same bytes."""
     title = lay.title_line(plan)
     control = lay.control_line(plan)
-    pdf = _PlanPDF(title, plan.draft, control)
+    if _SPARE:
+        pdf = _SPARE.pop()
+        pdf.running_title, pdf.draft, pdf.control = title, plan.draft, control
+    else:
+        pdf = _PlanPDF(title, plan.draft, control)
     pdf.set_title(lay.document_title(plan))
     pdf.set_author(plan.organization or plan.facilitator or "Strategy workshop")
     pdf.set_subject(f"Strategic plan, {control}")
