@@ -12,6 +12,7 @@ cover and the strategy page each have a page of their own.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,16 @@ def column_percents(widths: tuple[float, ...]) -> list[str]:
     """The layout's relative column widths as CSS percentages ("" when there are none)."""
     total = sum(widths)
     return [f"{100 * w / total:.1f}%" for w in widths] if total > 0 else []
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def keep_dates(text: str) -> Markup:
+    """Text, escaped, with each ISO date in a span that never wraps ("2030-12-31" would
+    otherwise break at a hyphen at the end of a line)."""
+    escaped = str(escape(text))
+    return Markup(_DATE.sub(lambda m: f'<span class="date">{m.group(0)}</span>', escaped))
 
 
 def _f(value: float) -> str:
@@ -280,6 +291,7 @@ def _arrow(x: float, y: float, direction: int, height: float) -> str:
     )
 
 
+_env.filters["dates"] = keep_dates
 _env.globals.update(cell_class=cell_class, wide_column=wide_column, column_percents=column_percents)
 
 
