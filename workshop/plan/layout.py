@@ -170,7 +170,8 @@ class StrategyPage(Block):
     no heading of its own); renderers start that heading on a new page and end the page after
     this block. The layout keeps it short enough to fit: wordings are whole, at most
     `STRATEGY_GOALS` goals (`note` then says how many more), `STRATEGY_SERVING` names under
-    a goal ("and 3 more"), 3 gaps, 5 actions."""
+    a goal then "and N more" (N ≥ 2: one more name is shown rather than "and 1 more"),
+    `STRATEGY_VALUES` values likewise, 3 gaps, 5 actions."""
 
     kind: ClassVar[str] = "strategy"
     vision: str | None
@@ -404,15 +405,12 @@ def serving_items(plan: PlanDocument, goal: PlanItem) -> list[tuple[StageOutcome
     """What serves a goal, programs first: (stage, item, through) for each program and project
     serving it directly, then each project serving it through one of those programs
     (`through` is that program's wording, "" for a direct link). Each item once."""
-    direct = [(stage, child) for stage, child in plan.children(goal.id)]
-    found: list[tuple[StageOutcome, PlanItem, str]] = [
-        (stage, child, "") for stage, child in direct if stage.key == "programs"
-    ]
+    direct = plan.children(goal.id)
+    found = [(stage, child, "") for stage, child in direct if stage.key == "programs"]
     found += [(stage, child, "") for stage, child in direct if stage.key == "projects"]
     seen = {child.id for _stage, child, _via in found}
-    for _stage, program, _via in list(found):
-        if _stage.key != "programs":
-            continue
+    programs = [child for stage, child in direct if stage.key == "programs"]
+    for program in programs:
         for stage, child in plan.children(program.id):
             if stage.key == "projects" and child.id not in seen:
                 seen.add(child.id)
@@ -454,11 +452,10 @@ def _strategy(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[
         )
         for goal in goals[:STRATEGY_GOALS]
     )
-    names = names_of(plan)
     actions = tuple(
         (
             action.wording,
-            _shown(names, _field(action, "owner")) if _field(action, "owner") else NOT_NAMED,
+            person_of(plan, action, "owner"),
             _field(action, "due") or NO_DATE,
         )
         for action in plan.selected_of("actions")[:STRATEGY_ACTIONS]
@@ -536,18 +533,13 @@ def _scorecard(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list
     if not measured:
         return []
     review = plan.review_cadence.capitalize()
-    names = names_of(plan)
     rows: list[tuple[str, ...]] = []
     row_flags: list[tuple[str, ...]] = []
     for key, item in measured:
         if key == "goals":
             whom, owner = f"Goal: {item.wording}", goal_owner(plan, item)
         else:
-            manager = _field(item, "owner")
-            whom, owner = (
-                f"Program: {item.wording}",
-                _shown(names, manager) if manager else NOT_NAMED,
-            )
+            whom, owner = f"Program: {item.wording}", person_of(plan, item, "owner")
         for n, metric in enumerate(item.fields.get("metrics") or []):
             rows.append(
                 (
