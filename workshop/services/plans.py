@@ -3,8 +3,9 @@
 Version 1 is stored when the workshop finishes; each review the facilitator publishes stores
 the next. A version's document never changes, so each of its formats is rendered once, on
 its first download, off the event loop (in a child process, `offload.py`), and kept in
-`planfile`. A draft (the facilitator's download while the workshop runs) is assembled and
-rendered on every request.
+`planfile`. A draft (the facilitator's download while the workshop runs) is assembled on
+every request and rendered only when the workshop changed since the last one
+(`offload.DRAFTS`).
 """
 
 from __future__ import annotations
@@ -376,11 +377,16 @@ def stored_file(
 
 
 def draft_file(db: Session, *, workshop: Workshop, format: str) -> RenderedPlan:
-    """The plan as it stands now, marked DRAFT, for the facilitator while the workshop runs."""
+    """The plan as it stands now, marked DRAFT, for the facilitator while the workshop runs:
+    rendered only when the workshop changed since the last draft (`offload.DRAFTS`), else the
+    file of that draft (with the time it was taken)."""
     renderer = _renderer(format)
     document = assemble(db, workshop=workshop, finished_at=utcnow(), draft=True)
     db.commit()
-    return RenderedPlan(_render(renderer, document), renderer, 0)
+    content = offload.DRAFTS.file(
+        workshop.id, format, document, lambda: _render(renderer, document)
+    )
+    return RenderedPlan(content, renderer, 0)
 
 
 def publish(

@@ -518,6 +518,8 @@ DOWNLOAD_LABELS = {
     "md": "Markdown",
     "json": "JSON",
     "csv": "Ideas (CSV)",
+    "register": "Register of programs, projects and actions (CSV)",
+    "roadmap": "Roadmap dates (calendar)",
 }
 
 
