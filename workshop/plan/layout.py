@@ -15,7 +15,7 @@ blocks after it (StrategyPage, RoadmapBlock, MapBlock, Facts…) carry no sectio
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -318,14 +318,53 @@ def person_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _text_of(plan: PlanDocument) -> Callable[[int], str]:
-    wording = {item.id: item.wording for stage in plan.stages for item in stage.items}
-    return lambda idea_id: wording.get(idea_id, f"item {idea_id}")
-
-
 def _field(item: PlanItem, name: str) -> str:
     """A text field, with its spaces folded ("" when absent)."""
     return " ".join(str(item.fields.get(name) or "").split())
+
+
+class Look:
+    """What the sections look up about a plan, found once per layout: the plan's own lookups
+    scan every stage on each call, and a 200-project plan asks thousands of times."""
+
+    def __init__(self, plan: PlanDocument) -> None:
+        self.plan = plan
+        self.flags = gap_flags(plan)
+        self.names = names_of(plan)
+        self.wording = {item.id: item.wording for stage in plan.stages for item in stage.items}
+        self._selected: dict[str, list[PlanItem]] = {}
+        self._children: dict[int, list[tuple[StageOutcome, PlanItem]]] = {}
+        in_plan = [(stage, item) for stage in plan.stages for item in stage.selected]
+        self.in_plan = frozenset(item.id for _stage, item in in_plan)
+        for stage, item in in_plan:
+            for link in dict.fromkeys(item.links):
+                self._children.setdefault(link, []).append((stage, item))
+
+    def selected_of(self, key: str) -> list[PlanItem]:
+        """`PlanDocument.selected_of`, once per level."""
+        if key not in self._selected:
+            self._selected[key] = self.plan.selected_of(key)
+        return self._selected[key]
+
+    def children(self, idea_id: int) -> list[tuple[StageOutcome, PlanItem]]:
+        """`PlanDocument.children`: what in the plan serves this item."""
+        return self._children.get(idea_id, [])
+
+    def links(self, item: PlanItem) -> list[int]:
+        """`PlanDocument.links_of`: what the item serves among the items in the plan."""
+        return [link for link in item.links if link in self.in_plan]
+
+    def text(self, idea_id: int) -> str:
+        return self.wording.get(idea_id, f"item {idea_id}")
+
+    def person(self, item: PlanItem, field_name: str) -> str:
+        """The person an item names in a field, spelled as everywhere in the plan
+        (`names_of`), or "not named yet"."""
+        name = _field(item, field_name)
+        return _shown(self.names, name) if name else NOT_NAMED
+
+    def flag(self, idea_id: int) -> tuple[str, ...]:
+        return self.flags.get(idea_id, ())
 
 
 def _cover(plan: PlanDocument) -> Cover:
@@ -401,17 +440,17 @@ def _capped(names: list[str], cap: int) -> tuple[str, ...]:
 # ---- strategy on a page
 
 
-def serving_items(plan: PlanDocument, goal: PlanItem) -> list[tuple[StageOutcome, PlanItem, str]]:
+def serving_items(look: Look, goal: PlanItem) -> list[tuple[StageOutcome, PlanItem, str]]:
     """What serves a goal, programs first: (stage, item, through) for each program and project
     serving it directly, then each project serving it through one of those programs
     (`through` is that program's wording, "" for a direct link). Each item once."""
-    direct = plan.children(goal.id)
+    direct = look.children(goal.id)
     found = [(stage, child, "") for stage, child in direct if stage.key == "programs"]
     found += [(stage, child, "") for stage, child in direct if stage.key == "projects"]
     seen = {child.id for _stage, child, _via in found}
     programs = [child for stage, child in direct if stage.key == "programs"]
     for program in programs:
-        for stage, child in plan.children(program.id):
+        for stage, child in look.children(program.id):
             if stage.key == "projects" and child.id not in seen:
                 seen.add(child.id)
                 found.append((stage, child, program.wording))
@@ -436,8 +475,9 @@ def _first(plan: PlanDocument, key: str) -> str | None:
     return chosen[0].wording if chosen else None
 
 
-def _strategy(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
-    goals = plan.selected_of("goals")
+def _strategy(look: Look) -> list[Block]:
+    plan = look.plan
+    goals = look.selected_of("goals")
     summaries = tuple(
         GoalSummary(
             goal.wording,
@@ -445,20 +485,20 @@ def _strategy(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[
             if goal.fields.get("metrics")
             else None,
             _capped(
-                [child.wording for _stage, child, _via in serving_items(plan, goal)],
+                [child.wording for _stage, child, _via in serving_items(look, goal)],
                 STRATEGY_SERVING,
             ),
-            flags.get(goal.id, ()),
+            look.flag(goal.id),
         )
         for goal in goals[:STRATEGY_GOALS]
     )
     actions = tuple(
         (
             action.wording,
-            person_of(plan, action, "owner"),
+            look.person(action, "owner"),
             _field(action, "due") or NO_DATE,
         )
-        for action in plan.selected_of("actions")[:STRATEGY_ACTIONS]
+        for action in look.selected_of("actions")[:STRATEGY_ACTIONS]
     )
     note = None
     if len(goals) > STRATEGY_GOALS:
@@ -513,23 +553,23 @@ def _names(names: list[str]) -> list[str]:
     return list(seen.values())
 
 
-def goal_owner(plan: PlanDocument, goal: PlanItem) -> str:
+def goal_owner(look: Look, goal: PlanItem) -> str:
     """Who answers for a goal's measures: the managers of the programs that serve it, else
     the owners of the projects that serve it directly, else "not named yet"."""
-    known = names_of(plan)
-    serving = [(stage, child) for stage, child, via in serving_items(plan, goal) if not via]
+    serving = [(stage, child) for stage, child, via in serving_items(look, goal) if not via]
     for key in ("programs", "projects"):
         names = _names([_field(child, "owner") for stage, child in serving if stage.key == key])
         if names:
-            return "; ".join(_shown(known, name) for name in names)
+            return "; ".join(_shown(look.names, name) for name in names)
     return NOT_NAMED
 
 
 SCORECARD_COLUMNS = ("Measure", "For", "Owner", "Baseline", "Target", "Due", "Review")
 
 
-def _scorecard(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
-    measured = [(key, item) for key in ("goals", "programs") for item in plan.selected_of(key)]
+def _scorecard(look: Look) -> list[Block]:
+    plan = look.plan
+    measured = [(key, item) for key in ("goals", "programs") for item in look.selected_of(key)]
     if not measured:
         return []
     review = plan.review_cadence.capitalize()
@@ -537,9 +577,9 @@ def _scorecard(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list
     row_flags: list[tuple[str, ...]] = []
     for key, item in measured:
         if key == "goals":
-            whom, owner = f"Goal: {item.wording}", goal_owner(plan, item)
+            whom, owner = f"Goal: {item.wording}", goal_owner(look, item)
         else:
-            whom, owner = f"Program: {item.wording}", person_of(plan, item, "owner")
+            whom, owner = f"Program: {item.wording}", look.person(item, "owner")
         for n, metric in enumerate(item.fields.get("metrics") or []):
             rows.append(
                 (
@@ -552,7 +592,7 @@ def _scorecard(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list
                     review,
                 )
             )
-            row_flags.append(flags.get(item.id, ()) if n == 0 else ())
+            row_flags.append(look.flag(item.id) if n == 0 else ())
     blocks: list[Block] = [
         Heading(2, "Scorecard"),
         Paragraph(
@@ -646,7 +686,8 @@ def _flag_list(item_flags: tuple[str, ...]) -> list[Block]:
     return [Items(tuple(Entry(f"⚠ {flag}") for flag in item_flags), ordered=False, style="gap")]
 
 
-def _goals(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
+def _goals(look: Look) -> list[Block]:
+    plan = look.plan
     stage = plan.stage("goals")
     if stage is None:
         return []
@@ -657,12 +698,12 @@ def _goals(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Blo
     servers = plan.stage("programs") is not None or plan.stage("projects") is not None
     for n, goal in enumerate(stage.selected, 1):
         blocks.append(Heading(3, f"{n}. {goal.wording}"))
-        blocks += _flag_list(flags.get(goal.id, ()))
+        blocks += _flag_list(look.flag(goal.id))
         table = _metrics_table(goal)
         blocks.append(
             table if table else Paragraph("No success metric was set for this goal.", "note")
         )
-        served = serving_items(plan, goal)
+        served = serving_items(look, goal)
         if served:
             blocks.append(Paragraph("Served by:"))
             blocks.append(
@@ -670,7 +711,7 @@ def _goals(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Blo
                     tuple(
                         Entry(
                             f"{kind.title}: {child.wording}" + (f" (through {via})" if via else ""),
-                            flags=flags.get(child.id, ()),
+                            flags=look.flag(child.id),
                         )
                         for kind, child, via in served
                     ),
@@ -700,23 +741,22 @@ def span(start: str, end: str) -> str:
     return "not set yet"
 
 
-def program_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str], ...]:
+def program_charter(look: Look, item: PlanItem) -> tuple[tuple[str, str], ...]:
     """A program's charter rows: manager, outcome, measures, budget, duration, goals served,
     projects."""
-    text = _text_of(plan)
     rows = [
-        ("Program manager", person_of(plan, item, "owner")),
+        ("Program manager", look.person(item, "owner")),
         ("Outcome", _field(item, "outcome") or "not described yet"),
     ]
     metrics = item.fields.get("metrics") or []
     rows += [("Measure", metric_line(m)) for m in metrics] or [("Measures", "none set yet")]
     rows.append(("Budget or funding", _field(item, "budget") or "not set yet"))
     rows.append(("Duration", span(_field(item, "start"), _field(item, "end"))))
-    goals = [text(link) for link in plan.links_of(item)]
+    goals = [look.text(link) for link in look.links(item)]
     rows.append(("Goals served", "; ".join(goals) if goals else "no goal"))
-    if plan.stage("projects") is not None:
+    if look.plan.stage("projects") is not None:
         projects = [
-            child.wording for stage, child in plan.children(item.id) if stage.key == "projects"
+            child.wording for stage, child in look.children(item.id) if stage.key == "projects"
         ]
         rows.append(("Projects", "; ".join(projects) if projects else "none yet"))
     if item.wording != item.text:
@@ -724,34 +764,33 @@ def program_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str]
     return tuple(rows)
 
 
-def project_charter(plan: PlanDocument, item: PlanItem) -> tuple[tuple[str, str], ...]:
+def project_charter(look: Look, item: PlanItem) -> tuple[tuple[str, str], ...]:
     """A project's charter rows: owner, sponsor, deliverables, start, completion date,
     approach, budget, program (or "Independent project"), goals served."""
-    text = _text_of(plan)
     deliverables = [str(d) for d in item.fields.get("deliverables") or []]
     rows = [
-        ("Owner", person_of(plan, item, "owner")),
-        ("Sponsor", person_of(plan, item, "sponsor")),
+        ("Owner", look.person(item, "owner")),
+        ("Sponsor", look.person(item, "sponsor")),
         ("Deliverables", "; ".join(deliverables) if deliverables else "none listed"),
         ("Start", _field(item, "start") or "not set yet"),
         ("Completion date", _field(item, "due") or "not set yet"),
         ("Approach", _field(item, "approach") or "not chosen"),
         ("Budget", _field(item, "budget") or "not set yet"),
     ]
-    links = plan.links_of(item)
-    programs = [p for p in plan.selected_of("programs") if p.id in links]
-    if plan.stage("programs") is not None:
+    links = look.links(item)
+    programs = [p for p in look.selected_of("programs") if p.id in links]
+    if look.plan.stage("programs") is not None:
         rows.append(
             ("Program", "; ".join(p.wording for p in programs))
             if programs
             else ("Program", "Independent project (under no program)")
         )
     program_ids = {p.id for p in programs}
-    goals = [text(link) for link in links if link not in program_ids]
+    goals = [look.text(link) for link in links if link not in program_ids]
     for program in programs:
         goals += [
-            f"{text(link)} (through {program.wording})"
-            for link in plan.links_of(program)
+            f"{look.text(link)} (through {program.wording})"
+            for link in look.links(program)
             if link not in links
         ]
     rows.append(("Goals served", "; ".join(goals) if goals else "no goal"))
@@ -771,7 +810,8 @@ PROJECTS_NOTE = (
 )
 
 
-def _programs_projects(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
+def _programs_projects(look: Look) -> list[Block]:
+    plan = look.plan
     blocks: list[Block] = []
     for key, heading, note, caption, charter in (
         ("programs", "Programs", PROGRAMS_NOTE, "Program charter", program_charter),
@@ -786,13 +826,14 @@ def _programs_projects(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]])
             blocks.append(missing)
             continue
         blocks += [
-            Facts(caption, item.wording, charter(plan, item), flags.get(item.id, ()))
+            Facts(caption, item.wording, charter(look, item), look.flag(item.id))
             for item in stage.selected
         ]
     return blocks
 
 
-def _custom(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
+def _custom(look: Look) -> list[Block]:
+    plan = look.plan
     blocks: list[Block] = []
     for stage in plan.stages:
         if stage.key in STRATEGIC_LEVELS:
@@ -800,7 +841,7 @@ def _custom(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Bl
         blocks.append(Heading(2, stage.title))
         missing = _not_done(stage)
         blocks.append(
-            missing if missing is not None else _entries(plan, stage, stage.selected, flags)
+            missing if missing is not None else _entries(plan, stage, stage.selected, look.flags)
         )
     return blocks
 
@@ -873,7 +914,8 @@ def _gaps(plan: PlanDocument) -> list[Block]:
 # ---- action plan, owners, governance
 
 
-def _actions(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
+def _actions(look: Look) -> list[Block]:
+    plan = look.plan
     stage = plan.stage("actions")
     if stage is None:
         return []
@@ -884,19 +926,18 @@ def _actions(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[B
     missing = _not_done(stage)
     if missing is not None:
         return [*blocks, missing]
-    text = _text_of(plan)
     chosen = stage.selected
     rows = tuple(
         (
             str(n),
             item.wording,
-            person_of(plan, item, "owner"),
+            look.person(item, "owner"),
             _field(item, "due") or NO_DATE,
-            "; ".join(text(link) for link in plan.links_of(item)),
+            "; ".join(look.text(link) for link in look.links(item)),
         )
         for n, item in enumerate(chosen, 1)
     )
-    row_flags = tuple(flags.get(item.id, ()) for item in chosen)
+    row_flags = tuple(look.flag(item.id) for item in chosen)
     blocks.append(
         Table(
             ("#", "What", "Who", "By when", "Serves"),
@@ -950,13 +991,6 @@ def _shown(names: Mapping[str, str], name: str) -> str:
     return names.get(person_key(name), " ".join(name.split()))
 
 
-def person_of(plan: PlanDocument, item: PlanItem, field_name: str) -> str:
-    """The person an item names in a field, spelled as everywhere in the plan (`names_of`),
-    or "not named yet"."""
-    name = _field(item, field_name)
-    return _shown(names_of(plan), name) if name else NOT_NAMED
-
-
 def duties(plan: PlanDocument) -> list[tuple[str, list[Duty]]]:
     """Who owns what: per person (names matched without regard to case or spaces, shown as
     `names_of` spells them), in alphabetical order, the programs they manage, the projects
@@ -977,7 +1011,8 @@ def duties(plan: PlanDocument) -> list[tuple[str, list[Duty]]]:
 OWNERS_COLUMNS = ("Person", "Role", "Item", "Start", "Due")
 
 
-def _owners(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Block]:
+def _owners(look: Look) -> list[Block]:
+    plan = look.plan
     if not any(plan.stage(key) for key in ("programs", "projects", "actions")):
         return []
     blocks: list[Block] = [
@@ -998,7 +1033,7 @@ def _owners(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Bl
             rows.append(
                 (person if n == 0 else "", duty.role, duty.item.wording, duty.start, duty.due)
             )
-            row_flags.append(flags.get(duty.item.id, ()))
+            row_flags.append(look.flag(duty.item.id))
     unowned = [
         (role, item)
         for key, role in (
@@ -1014,7 +1049,7 @@ def _owners(plan: PlanDocument, flags: Mapping[int, tuple[str, ...]]) -> list[Bl
         rows.append(
             ("Not named yet" if n == 0 else "", role, item.wording, _field(item, "start"), end)
         )
-        row_flags.append(flags.get(item.id, ()))
+        row_flags.append(look.flag(item.id))
     blocks.append(
         Table(
             OWNERS_COLUMNS,
@@ -1168,20 +1203,20 @@ def _appendix(plan: PlanDocument) -> list[Block]:
 
 def layout(plan: PlanDocument) -> tuple[Block, ...]:
     """The plan's blocks, in document order."""
-    flags = gap_flags(plan)
+    look = Look(plan)
     return (
         _cover(plan),
-        *_strategy(plan, flags),
+        *_strategy(look),
         *_roadmap(plan),
-        *_scorecard(plan, flags),
+        *_scorecard(look),
         *_top_levels(plan),
-        *_goals(plan, flags),
-        *_programs_projects(plan, flags),
-        *_custom(plan, flags),
+        *_goals(look),
+        *_programs_projects(look),
+        *_custom(look),
         *_alignment(plan),
         *_gaps(plan),
-        *_actions(plan, flags),
-        *_owners(plan, flags),
+        *_actions(look),
+        *_owners(look),
         *_governance(plan),
         *_appendix(plan),
     )
