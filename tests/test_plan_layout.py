@@ -579,7 +579,7 @@ def test_the_version_history_lists_every_version_with_its_date_and_note() -> Non
         published_at="2027-01-10T08:00:00+00:00",
         note="Linked the website rebrand",
         history=(
-            VersionEntry(1, "2026-12-03T16:45:00+00:00", None),
+            VersionEntry(1, "2026-12-03T23:45:00-05:00", None),  # 4 December in UTC
             VersionEntry(2, "2027-01-10T08:00:00+00:00", "Linked the website rebrand"),
         ),
     )
@@ -587,7 +587,7 @@ def test_the_version_history_lists_every_version_with_its_date_and_note() -> Non
     table = only(governance, Table)[0]
     assert table.columns == ("Version", "Date", "Note")
     assert table.rows == (
-        ("1", "2026-12-03", "As the workshop finished it"),
+        ("1", "2026-12-04", "As the workshop finished it"),
         ("2", "2027-01-10", "Linked the website rebrand"),
     )
     assert (

@@ -271,6 +271,17 @@ def _moment(plan: PlanDocument) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+def _day_of(moment: str) -> str:
+    """The UTC day of an ISO 8601 time ("2026-12-03"), as the control line gives it."""
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment[:10]
+    if parsed.tzinfo is None:
+        return parsed.strftime("%Y-%m-%d")
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d")
+
+
 def control_line(plan: PlanDocument) -> str:
     """The document-control line for running headers and footers, metadata and the HTML
     title: "Version 2 · published 2026-12-03", or for a draft "DRAFT · taken 2026-12-07 14:05
@@ -1089,7 +1100,7 @@ def _governance(plan: PlanDocument) -> list[Block]:
                 tuple(
                     (
                         str(entry.version),
-                        entry.published_at[:10],
+                        _day_of(entry.published_at),
                         entry.note or ("As the workshop finished it" if entry.version == 1 else ""),
                     )
                     for entry in plan.history
