@@ -87,12 +87,16 @@ def test_a_full_strategic_planning_day(client: FlaskClient, app: Any) -> None:
         assert f"\n{heading}\n" in plan
     for heading in ("## Strategic goals", "## Programs", "## Projects", "## Action plan"):
         assert f"\n{heading}\n" in plan
-    for heading in ("## Alignment map", "### Gaps"):
+    for heading in ("## Strategy on a page", "## Scorecard", "## Alignment map", "## Gaps"):
         assert f"\n{heading}\n" in plan
-    assert "   - Program manager: Ana" in plan
+    assert "| Program manager | Ana |" in plan
     assert "| CO2 t/yr | 1200 | 600 |" in plan
-    assert "   - Deliverables: Six cranes" in plan
-    assert "   - Serves: goals idea 0" in plan
-    assert "- Goal that nothing serves: goals idea 1" in plan
-    assert "- Program that serves no goal: programs idea 2" in plan
-    assert "- Project without an owner: projects idea 1" in plan
+    assert "| Deliverables | Six cranes |" in plan
+    gaps = plan.split("\n## Gaps\n", 1)[1].split("\n## ", 1)[0]
+    for kind, item in (
+        ("Goal that nothing serves", "goals idea 1"),
+        ("Program that serves no goal", "programs idea 2"),
+        ("Project without an owner", "projects idea 1"),
+    ):
+        listed = gaps.split(f"**{kind} (", 1)[1].split("\n**", 1)[0]
+        assert f"\n- {item}\n" in listed, (kind, listed)
