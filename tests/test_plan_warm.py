@@ -16,9 +16,12 @@ from typing import Any
 
 import pytest
 import socketio
+from flask import Flask
 
+from tests.factories import Room, ok
 from tests.plan_samples import board_plan, full_plan
 from tests.server import LiveServer, http
+from tests.test_http import bearer
 from workshop import offload
 from workshop.plan import PlanDocument, from_dict, render
 from workshop.plan.warm import RenderError, RenderTimeout, WarmPool
@@ -233,6 +236,22 @@ def test_two_requests_for_one_new_draft_render_it_once() -> None:
     second.join(10)
     assert first_out == second_out == {"result": b"the draft"}
     assert (drafts.renders, drafts.hits) == (1, 1)
+
+
+def test_a_draft_renders_once_until_the_workshop_changes(app: Flask, room: Room) -> None:
+    fac = room.facilitator()
+    vision = room.stage_ids()["vision"]
+    url = f"/api/workshops/{room.id}/plan.pdf"
+    renders = offload.DRAFTS.renders
+    first = room.client.get(url, headers=bearer(room.key))
+    again = room.client.get(url, headers=bearer(room.key))
+    assert first.status_code == again.status_code == 200
+    assert first.data == again.data and first.data.startswith(b"%PDF")
+    assert offload.DRAFTS.renders == renders + 1
+    ok(fac, "idea:submit", {"stage_id": vision, "text": "A harbour that runs on wind"})
+    changed = room.client.get(url, headers=bearer(room.key))
+    assert changed.status_code == 200 and changed.data != first.data
+    assert offload.DRAFTS.renders == renders + 2
 
 
 # --------------------------------------------------------------------------- the server
