@@ -238,6 +238,19 @@ def test_two_requests_for_one_new_draft_render_it_once() -> None:
     assert (drafts.renders, drafts.hits) == (1, 1)
 
 
+def test_a_draft_whose_render_fails_is_not_kept() -> None:
+    drafts = offload.DraftCache()
+    plan = full_plan(draft=True)
+
+    def broken() -> bytes:
+        raise RenderError("rendering the plan as pdf failed: out of paper")
+
+    with pytest.raises(RenderError, match="out of paper"):
+        drafts.file("w", "pdf", plan, broken)
+    assert drafts.file("w", "pdf", plan, lambda: b"the draft") == b"the draft"
+    assert (drafts.renders, drafts.hits) == (1, 0)
+
+
 def test_a_draft_renders_once_until_the_workshop_changes(app: Flask, room: Room) -> None:
     fac = room.facilitator()
     vision = room.stage_ids()["vision"]
