@@ -205,6 +205,24 @@ def test_drawings_fit_or_scroll_in_their_box_on_a_phone(
         assert svg_width >= 500  # text stays legible; the box scrolls instead
 
 
+@pytest.mark.parametrize("name", ["board", "big"])
+def test_drawn_text_keeps_its_size_and_stays_inside_its_drawing(
+    pages: dict[tuple[str, int], Page], name: str
+) -> None:
+    # The page's CSS must not restyle SVG text (a class shared with the page's own flags
+    # once drew the roadmap's flag lines twice their size, over the bars).
+    wrong = pages[(name, DESK["width"])].evaluate(
+        """() => [...document.querySelectorAll("svg text")].filter((text) => {
+             const size = parseFloat(text.getAttribute("font-size"));
+             const box = text.getBBox();
+             const view = text.ownerSVGElement.viewBox.baseVal;
+             return Math.abs(parseFloat(getComputedStyle(text).fontSize) - size) > 0.01
+               || box.x < view.x - 0.5 || box.x + box.width > view.x + view.width + 0.5;
+           }).map((text) => text.textContent)"""
+    )
+    assert wrong == []
+
+
 def headings_of(plan: PlanDocument) -> list[str]:
     """Every heading the printed plan shows: sections, sub-sections, charter titles."""
     found = [block.text for block in lay.layout(plan) if isinstance(block, lay.Heading)]

@@ -190,7 +190,7 @@ def part_svg(part: mapgeom.MapPart, number: int) -> Markup:
                 f'text-anchor="end">{escape(node.badge)}</text>'
             )
         lines = [(line, "#1b2430", "") for line in node.lines]
-        lines += [(line, FLAG_EDGE, ' class="flag"') for line in node.flag_lines]
+        lines += [(line, FLAG_EDGE, ' class="flag-line"') for line in node.flag_lines]
         for n, (line, colour, extra) in enumerate(lines):
             line_y = (
                 y + geometry.padding + geometry.label_size * 1.25 + (n + 1) * geometry.line_height
@@ -220,7 +220,7 @@ def _roadmap_drawing(g: RoadmapGeometry) -> str:
                 'fill="#f4f6f9"/>'
             )
         rows = [(line, "#1b2430", "") for line in lane.lines]
-        rows += [(line, FLAG_EDGE, ' class="flag"') for line in lane.flag_lines]
+        rows += [(line, FLAG_EDGE, ' class="flag-line"') for line in lane.flag_lines]
         bold = ' font-weight="600"' if lane.kind == "program" else ""
         for k, (line, colour, extra) in enumerate(rows):
             weight = bold if k < len(lane.lines) else ""
