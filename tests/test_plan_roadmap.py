@@ -4,6 +4,7 @@ drawing puts bars, milestones and the today line."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -11,9 +12,11 @@ import pytest
 from tests.plan_samples import FINISHED_AT, board_plan, item, stage
 from workshop.plan import PlanDocument, assemble_plan
 from workshop.plan.document import GAP_LABELS, PlanItem
+from workshop.plan.mapgeom import estimate_width
 from workshop.plan.roadmap import (
     BAR_MARK,
     MILESTONE_MARK,
+    Milestone,
     RoadmapChart,
     RoadmapGeometry,
     roadmap_geometry,
@@ -251,14 +254,17 @@ def test_milestones_sit_at_their_date() -> None:
     assert exports.anchor == "end"  # no room right of the horizon's end
 
 
-def test_a_milestone_label_drops_its_date_before_it_is_shortened() -> None:
-    chart = chart_of(sample())
+def narrow(text: str) -> float:
+    """A measure for the label tests: every character 0.6 em at 9 pt."""
+    return len(text) * 9 * 0.6
 
-    def measure(text: str) -> float:
-        return len(text) * 9 * 0.6
+
+def test_a_milestone_label_drops_its_date_then_shows_its_target_alone() -> None:
+    # today outside the horizon: only the room to the plot's edges counts
+    chart = replace(chart_of(sample()), today="2040-01-01")
 
     def labels(width: float) -> list[tuple[str, str]]:
-        drawn = roadmap_geometry(chart, width=width, font_size=9, measure=measure)
+        drawn = roadmap_geometry(chart, width=width, font_size=9, measure=narrow)
         return [(diamond.label, diamond.anchor) for diamond in drawn.milestones]
 
     assert labels(300) == [
@@ -271,7 +277,147 @@ def test_a_milestone_label_drops_its_date_before_it_is_shortened() -> None:
         ("Exports: 20 (2034-03-01)", "end"),
         ("Loans: 300", "end"),
     ]
-    assert labels(120) == [("Jobs:\u2026", "end"), ("Exports: 20", "end"), ("Loans: 300", "end")]
+    # a one-word measure cannot be shortened between words: the target stands alone
+    assert labels(120) == [("400", "start"), ("Exports: 20", "end"), ("Loans: 300", "end")]
+
+
+def test_the_target_of_a_drawn_milestone_is_its_metric_target() -> None:
+    chart = chart_of(board_plan())
+    recognise = next(m for m in chart.milestones if m.label.startswith("Residents"))
+    assert recognise.target == "45%"
+    assert recognise.parts() == ("Residents who recognise the Buy Local mark", "45%")
+    # a chart built by hand: the text after the label's last ": " is the target
+    assert Milestone("Share: of loans: 12", "2030-01-01", "goal_metric", "G").parts() == (
+        "Share: of loans",
+        "12",
+    )
+    assert Milestone("No target", "2030-01-01", "goal_metric", "G").parts() == ("No target", "")
+
+
+LONG_MEASURES = (
+    ("Residents who recognise the Buy Local mark", "45%", "2028-06-30"),
+    ("Loans disbursed to businesses by 2030-06-30 in total", "USD 12 million", "2030-06-30"),
+    ("Funded businesses still trading after 3 years", "75%", "2031-06-30"),
+    ("Jobs created by funded businesses", "400", "2029-12-31"),
+    ("Weekend footfall on Main Street", "11,000", "2026-03-31"),
+    ("Community events a year", "24", "2027-09-30"),
+)
+
+
+def long_chart(today: str) -> RoadmapChart:
+    milestones = tuple(
+        Milestone(f"{name}: {target}", due, "goal_metric", f"Goal {n}", (), n, target)
+        for n, (name, target, due) in enumerate(LONG_MEASURES)
+    )
+    return RoadmapChart(2026, 2031, today, (), milestones, ())
+
+
+@pytest.mark.parametrize("today", ["2026-12-01", "2029-01-15", "2040-01-01"])
+@pytest.mark.parametrize("width", [900, 515, 420, 330, 260, 200, 150])
+def test_a_shortened_label_never_cuts_into_its_number(width: float, today: str) -> None:
+    g = roadmap_geometry(long_chart(today), width=width, font_size=9, measure=narrow)
+    small = g.small_size / g.font_size
+    for (name, target, due), diamond in zip(LONG_MEASURES, g.milestones, strict=True):
+        label = diamond.label
+        whole = f"{name}: {target}"
+        if label in (f"{whole} ({due})", whole, target):
+            continue
+        # shortened: whole words of the measure, "…", then the whole target
+        assert label.endswith(f"\u2026: {target}"), label
+        kept = label[: -len(f"\u2026: {target}")]
+        assert name.startswith(kept) and name[len(kept)] == " ", label
+        # it fits its side (the shortening happened for a reason and worked)
+        room = g.plot_right - diamond.label_x if diamond.anchor == "start" else None
+        if room is not None:
+            assert diamond.label_x + narrow(label) * small <= g.plot_right
+        else:
+            assert diamond.label_x - narrow(label) * small >= g.plot_left
+
+
+def test_shortening_keeps_whole_words_and_the_target() -> None:
+    g = roadmap_geometry(long_chart("2026-12-01"), width=330, font_size=9, measure=narrow)
+    assert [d.label for d in g.milestones][:4] == [
+        "Residents who\u2026: 45%",
+        "Loans\u2026: USD 12 million",
+        "Funded businesses still\u2026: 75%",
+        "Jobs created by\u2026: 400",
+    ]
+
+
+def test_the_board_plan_keeps_its_recognition_target_in_the_pdf_width() -> None:
+    # the PDF draws the roadmap 515 pt wide at 8.5 pt: "…mark: 4…" must not come back
+    g = roadmap_geometry(chart_of(board_plan()), width=515, font_size=8.5, measure=narrow)
+    recognise = next(d for d in g.milestones if d.label.startswith("Residents"))
+    assert recognise.label.endswith(": 45%")
+
+
+def label_extent(g: RoadmapGeometry, diamond, measure) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    width = measure(diamond.label) * g.small_size / g.font_size
+    if diamond.anchor == "start":
+        return diamond.label_x, diamond.label_x + width
+    return diamond.label_x - width, diamond.label_x
+
+
+def clear_of_today(g: RoadmapGeometry, diamond, measure) -> bool:  # type: ignore[no-untyped-def]
+    assert g.today_x is not None
+    low, high = label_extent(g, diamond, measure)
+    return (
+        g.today_x <= low - g.padding + 1e-6
+        or g.today_x >= high + g.padding - 1e-6
+        or (
+            # the line runs through the diamond itself, beside the label
+            abs(g.today_x - diamond.x) <= diamond.size * 0.75
+        )
+    )
+
+
+@pytest.mark.parametrize("width", [762, 515, 420])
+@pytest.mark.parametrize("measured", [True, False])
+def test_milestone_labels_do_not_cross_the_today_line(width: float, measured: bool) -> None:
+    font = 9.0 if measured else 11.0
+
+    def estimate(text: str) -> float:
+        return estimate_width(text, font)
+
+    measure = narrow if measured else estimate
+    chart = chart_of(board_plan())
+    g = roadmap_geometry(chart, width=width, font_size=font, measure=narrow if measured else None)
+    assert g.today_x is not None
+    for diamond in g.milestones:
+        assert clear_of_today(g, diamond, measure), diamond
+
+
+def test_a_label_that_would_cross_today_goes_right_of_its_diamond() -> None:
+    # Jobs at 2029-12-31 with today 2026-12-01: the whole label with its date fits on the left
+    # only across the today line, so it goes right without its date (or left, clear of today)
+    chart = chart_of(board_plan())
+    g = roadmap_geometry(chart, width=762, font_size=11)
+    jobs = next(d for d in g.milestones if d.label.startswith("Jobs created"))
+    assert g.today_x is not None and g.today_x < jobs.x
+    assert clear_of_today(g, jobs, lambda text: estimate_width(text, 11))
+    # without the today line, the date comes back on the left
+    free = roadmap_geometry(replace(chart, today="2040-01-01"), width=762, font_size=11)
+    jobs_free = next(d for d in free.milestones if d.label.startswith("Jobs created"))
+    assert jobs_free.label == "Jobs created by funded businesses: 400 (2029-12-31)"
+    assert jobs_free.anchor == "end"
+    assert jobs.label != jobs_free.label or jobs.anchor != jobs_free.anchor
+
+
+def test_a_label_with_no_room_clear_of_today_may_cross_it_but_stays_whole() -> None:
+    # a milestone at the horizon's end, today just before it: no room on the right, and not
+    # even the target fits between the today line and the diamond; crossing the line is the
+    # lesser harm, the label is never cut into its number
+    milestone = Milestone("Residents who recognise the mark: 45%", "2031-12-31", "goal_metric", "G")
+    chart = RoadmapChart(2026, 2031, "2031-11-20", (), (milestone,), ())
+    (diamond,) = roadmap_geometry(chart, width=515, font_size=9, measure=narrow).milestones
+    assert diamond.anchor == "end"
+    assert diamond.label == "Residents who recognise the mark: 45% (2031-12-31)"
+    # with a little more room before the line, the target alone goes there, clear of it
+    earlier = RoadmapChart(2026, 2031, "2031-06-01", (), (milestone,), ())
+    g = roadmap_geometry(earlier, width=515, font_size=9, measure=narrow)
+    (clear,) = g.milestones
+    assert clear.label == "45%" and clear.anchor == "end"
+    assert clear_of_today(g, clear, narrow)
 
 
 def test_bars_run_from_start_to_end_clipped_and_marked() -> None:

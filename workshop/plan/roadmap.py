@@ -91,6 +91,22 @@ class Milestone:
     flags: tuple[str, ...] = ()
     item_id: int = 0
     """The id of the goal or program."""
+    target: str = ""
+    """The metric's target as written ("45%", "USD 12 million"), the end of `label`; a label
+    shortened to fit keeps it whole. Empty for a chart built by hand: then the text after the
+    label's last ": " counts as the target."""
+
+    def parts(self) -> tuple[str, str]:
+        """The label as (the measure's words, the target), the target "" when there is none."""
+        if self.target and self.label == self.target:
+            return "", self.target
+        if self.target and self.label.endswith(f": {self.target}"):
+            return self.label[: -len(self.target) - 2], self.target
+        if not self.target and ": " in self.label:
+            words, _, target = self.label.rpartition(": ")
+            if words.strip() and target.strip():
+                return words, target
+        return self.label, ""
 
 
 @dataclass(frozen=True)
@@ -323,11 +339,20 @@ def roadmap_of(plan: PlanDocument) -> RoadmapChart | None:
                 due = metric.get("due")
                 if not due or _day(due) is None:
                     continue
-                label = str(metric.get("metric") or "")
-                if metric.get("target"):
-                    label += f": {metric['target']}"
+                name, target = str(metric.get("metric") or ""), str(metric.get("target") or "")
+                label = f"{name}: {target}" if name and target else name or target
                 notes = tuple(about(item, (str(due),)))
-                milestones.append(Milestone(label, str(due), kind, item.wording, notes, item.id))
+                milestones.append(
+                    Milestone(
+                        label,
+                        str(due),
+                        kind,
+                        item.wording,
+                        notes,
+                        item.id,
+                        target,
+                    )
+                )
     if not rows and not milestones and not unscheduled:
         return None
     return RoadmapChart(
@@ -368,8 +393,11 @@ class Diamond(NamedTuple):
     """A milestone: a diamond centred on (`x`, `y`) with half-diagonal `size / 2`; its
     `label` is drawn at `small_size` with its baseline at `label_y`, starting at `label_x`
     (`anchor` "start") or ending there (`anchor` "end"). `label` is the milestone's label with
-    its date in parentheses where that fits, else without the date, else shortened to fit
-    (ending "…")."""
+    its date in parentheses where that fits, else without the date, else its measure's words
+    shortened between words with its target kept whole ("Residents who recognise…: 45%"), else
+    the target alone: a number, amount or date is never cut. A label does not cross the today
+    line where any of these fits clear of it (it goes to the other side of its diamond or is
+    shortened first)."""
 
     x: float
     y: float
@@ -440,27 +468,56 @@ class RoadmapGeometry:
     today_label: str
 
 
-def _shorten(text: str, room: float, measure: Measure) -> str:
-    """The text, cut with "…" to fit `room` (at least one character and the ellipsis)."""
-    if measure(text) <= room:
-        return text
-    cut = len(text)
-    while cut > 1 and measure(text[:cut].rstrip() + "\u2026") > room:
-        cut -= 1
-    return text[:cut].rstrip() + "\u2026"
+ELLIPSIS = "\u2026"
+
+
+def _cut_words(words: str, tail: str, room: float, measure: Measure) -> str | None:
+    """The most of the measure's words that fits `room` with "…" and the target's `tail`
+    (": 45%") after them, cut between words (a word, date or number is never cut); None when
+    not even the first word fits."""
+    split = words.split()
+    for count in range(len(split) - 1, 0, -1):
+        text = " ".join(split[:count]).rstrip(" ,;:") + ELLIPSIS + tail
+        if measure(text) <= room:
+            return text
+    return None
 
 
 def _milestone_label(
-    milestone: Milestone, after: float, before: float, measure: Measure
+    milestone: Milestone,
+    rooms: tuple[tuple[float, float], tuple[float, float]],
+    measure: Measure,
 ) -> tuple[str, str]:
     """Which side of its diamond a milestone's label goes ("start": right, "end": left) and
-    its text: with its date where that fits on either side (right first), else without it,
-    else shortened on the roomier side."""
-    for text in (f"{milestone.label} ({milestone.date})", milestone.label):
-        for anchor, room in (("start", after), ("end", before)):
-            if measure(text) <= room:
-                return anchor, text
-    return ("start" if after >= before else "end"), milestone.label
+    its text. `rooms` holds the (right, left) room twice: first kept clear of the today line,
+    then up to the plot's edges. In the first rooms, then the second: the label with its date
+    where that fits on either side (right first), else without its date, else the measure's
+    words shortened between words ("Residents who recognise…: 45%") on the side that keeps
+    more of them, else the target alone ("45%"). A target, amount or date is never cut; past
+    all that the target (or the first word) is drawn whole on the roomier side."""
+    words, target = milestone.parts()
+    tail = f": {target}" if words and target else target
+    whole = (f"{milestone.label} ({milestone.date})", milestone.label)
+    for right, left in rooms:
+        sides = (("start", right), ("end", left))
+        for text in whole:
+            for anchor, room in sides:
+                if measure(text) <= room:
+                    return anchor, text
+        cuts = [
+            (anchor, cut)
+            for anchor, room in sides
+            if (cut := _cut_words(words, tail, room, measure)) is not None
+        ]
+        if cuts:
+            return max(cuts, key=lambda found: len(found[1]))
+        if target:
+            for anchor, room in sides:
+                if measure(target) <= room:
+                    return anchor, target
+    right, left = rooms[-1]
+    fallback = target or (words.split() or [milestone.label])[0] + ELLIPSIS
+    return ("start" if right >= left else "end"), fallback
 
 
 LABEL_SHARE = 0.32
@@ -505,6 +562,8 @@ def roadmap_geometry(
     diamonds: list[Diamond] = []
     indent = font_size
     diamond = font_size * 0.8
+    today = _day(chart.today)
+    today_x = x_of(today) if today is not None and first <= today <= last else None
     y = header_height
     for lane in chart.lanes():
         lane_indent = indent if lane.kind == "project" and lane.row and lane.row.under else 0.0
@@ -547,18 +606,23 @@ def roadmap_geometry(
             day = _day(milestone.date) or first
             centre = x_of(min(max(day, first), last))
             middle = y + padding + (line + 0.5) * line_height
-            after = plot_right - (centre + diamond * 0.75) - padding
-            before = centre - diamond * 0.75 - plot_left - padding
-            anchor, text = _milestone_label(milestone, after, before, measure_small)
-            if anchor == "start":
-                label_x, room = centre + diamond * 0.75, after
-            else:
-                label_x, room = centre - diamond * 0.75, before
+            gap = diamond * 0.75
+            after = plot_right - (centre + gap) - padding
+            before = centre - gap - plot_left - padding
+            clear_after, clear_before = after, before
+            if today_x is not None and today_x >= centre + gap:
+                clear_after = min(after, today_x - padding - (centre + gap))
+            if today_x is not None and today_x <= centre - gap:
+                clear_before = min(before, centre - gap - (today_x + padding))
+            anchor, text = _milestone_label(
+                milestone, ((clear_after, clear_before), (after, before)), measure_small
+            )
+            label_x = centre + gap if anchor == "start" else centre - gap
             diamonds.append(
                 Diamond(
                     centre,
                     middle,
-                    _shorten(text, room, measure_small),
+                    text,
                     COLOURS.get(milestone.kind, COLOURS["goal"]),
                     diamond,
                     label_x,
@@ -570,8 +634,6 @@ def roadmap_geometry(
             )
             line += 1
         y += height
-    today = _day(chart.today)
-    today_x = x_of(today) if today is not None and first <= today <= last else None
     return RoadmapGeometry(
         width=width,
         height=y + footer_height,
