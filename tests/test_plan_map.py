@@ -5,6 +5,7 @@ no box, parts that fit a page)."""
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -432,6 +433,28 @@ def test_a_part_too_tall_for_a_page_packs_its_projects_abreast() -> None:
     assert packed.height <= 515 * 1.3
     assert len({node.x for node in packed.nodes if node.id >= 100}) > 1
     check_drawing(packed, measure)
+
+
+@pytest.mark.parametrize("make", [board_plan, big_plan], ids=["board", "big"])
+@pytest.mark.parametrize("width", [346, 300])
+def test_a_phone_draws_each_part_as_one_column_of_full_width_boxes(
+    make: Callable[[], PlanDocument], width: float
+) -> None:
+    # a screen scrolls: no page height to keep to, so nothing is packed abreast and the
+    # text stays at a readable size (13 px) with every box as wide as its depth allows
+    measure = measure_at(13)
+    for part in the_map(make()).parts:
+        geometry = part_geometry(
+            part, width=width, font_size=13, measure=measure, max_height=math.inf
+        )
+        check_drawing(geometry, measure)
+        assert geometry.font_size == 13
+        ys = [node.y for node in geometry.nodes]
+        assert ys == sorted(ys) and len(set(ys)) == len(ys)  # one box per row
+        lanes = {p for part_item in part.items for p in part_item.parents[1:]}
+        right = width - (len(lanes) * 13 + (13 / 2 if lanes else 0))
+        for node in geometry.nodes:
+            assert node.x + node.width == pytest.approx(right)
 
 
 def test_geometry_is_deterministic() -> None:

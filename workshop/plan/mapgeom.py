@@ -423,7 +423,9 @@ def part_geometry(
     parent, elbow connectors from the parent's trunk, and connectors to a second parent in
     the part along lanes on the right. When the part would be taller than `max_height`
     (default `width * PAGE_RATIO`), leaf boxes under one parent are packed 2, 3 or 4 abreast,
-    the fewest that fit. Deterministic: same part and sizes, same geometry."""
+    the fewest that fit; a screen that scrolls (a phone) passes `max_height=math.inf` for one
+    column of boxes as wide as their depth allows. Deterministic: same part and sizes, same
+    geometry."""
     measure_text: Measure = measure or (lambda text: estimate_width(text, font_size))
     limit = max_height if max_height is not None else width * PAGE_RATIO
     best = _layout(part, width, font_size, measure_text, 1)
