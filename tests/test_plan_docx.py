@@ -54,6 +54,7 @@ from workshop.plan.word import render_docx
 APPENDIX = "Appendix: how each decision was made"
 APPENDIX_COLUMNS = ["Rank", "Idea", "Dots", "Score (Borda points)", "Consensus", "Selected"]
 FLAG = "⚠"
+CONTENTS = "TOC Heading"
 A4_TEXT_TWIPS = round((210 - 40) / 25.4 * 1440)
 """The text width of an A4 page with 2 cm margins, in twips."""
 
@@ -119,7 +120,7 @@ def section(doc: DocxDocument, heading: str) -> list[Paragraph | Table]:
     parts = body(doc)
     found: list[Paragraph | Table] = []
     for part in parts[heading_index(parts, heading) + 1 :]:
-        if isinstance(part, Paragraph) and style_of(part) in ("Heading 1", "Heading 2"):
+        if isinstance(part, Paragraph) and style_of(part) in ("Heading 1", "Heading 2", CONTENTS):
             break
         found.append(part)
     return found
@@ -221,6 +222,7 @@ def test_the_document_opens_with_the_cover_and_its_properties(final: DocxDocumen
     assert texts.index("Strategic plan") < texts.index(plan.title)
     assert "Acme Ports & Co" in texts
     assert "Facilitated by Ana Ñúñez" in texts
+    assert texts.index("Version 1 · published 2026-12-01") < texts.index("Contents")
     assert final.core_properties.title == f"{title_line(plan)} · Version 1 · published 2026-12-01"
     assert final.core_properties.created == FINISHED_AT
     assert final.core_properties.modified == FINISHED_AT
@@ -253,6 +255,8 @@ def test_a_review_carries_its_version_on_every_page_and_in_its_title() -> None:
     doc = read(plan)
     line = "Version 2 · published 2026-12-10"
     assert [p.text for p in doc.sections[0].header.paragraphs] == [line]
+    cover = [p.text for p in doc.paragraphs]
+    assert line in cover[: cover.index("Strategy on a page")]
     assert doc.core_properties.title == f"{title_line(plan)} · {line}"
     moment = datetime(2026, 12, 10, 9, 15, tzinfo=UTC)
     assert doc.core_properties.created == doc.core_properties.modified == moment
@@ -308,10 +312,21 @@ def test_sections_are_word_headings_in_layout_order(
     assert [text for _, text in headings(board, ("3",))] == charters
 
 
-def test_the_contents_field_follows_the_cover_on_a_new_page(final: DocxDocument) -> None:
+def test_the_contents_follow_the_strategy_page_on_a_page_of_their_own(
+    final: DocxDocument,
+) -> None:
     paragraphs = final.paragraphs
     contents = next(i for i, p in enumerate(paragraphs) if p.text == "Contents")
+    assert style_of(paragraphs[contents]) == CONTENTS
     assert paragraphs[contents].paragraph_format.page_break_before
+    strategy = next(i for i, p in enumerate(paragraphs) if p.text == "Strategy on a page")
+    roadmap = next(
+        i
+        for i, p in enumerate(paragraphs)
+        if p.text == "Roadmap by year" and style_of(p) == "Heading 1"
+    )
+    assert strategy < contents < roadmap  # the strategy page right after the cover
+    assert paragraphs[roadmap].paragraph_format.page_break_before
     field = paragraphs[contents + 1]._p
     assert "TOC" in "".join(field.xpath(".//w:instrText/text()"))
     kinds = [str(k) for p in paragraphs for k in p._p.xpath(".//w:fldChar/@w:fldCharType")]

@@ -10,13 +10,15 @@ Choices, and why:
   an entry "List Bullet 2". Every numbered list gets its own numbering instance (a `w:num`
   over the "List Number" definition, restarting at 1), otherwise Word would count on from
   the previous list.
-- The contents follow the cover: a table of contents *field* (`TOC \\o "1-2" \\h \\z \\u`)
-  whose shown result is already filled in, one paragraph per Heading 1/2 in Word's own
-  "toc 1"/"toc 2" styles, each a link to a hidden `_Toc` bookmark round its heading. So
-  Word and LibreOffice show the contents on open, and Word's Update Field can still rebuild
-  it. Page numbers are left out: python-docx cannot lay out pages, and a wrong number is
-  worse than none (Update Field adds them). No "update fields on open" flag is set, because
-  it makes Word show a warning dialog when the file opens.
+- The cover carries the control line (version and publication date). The strategy page
+  comes right after the cover, then the contents: a table of contents *field*
+  (`TOC \\o "1-2" \\h \\z \\u`) whose shown result is already filled in, one paragraph
+  per Heading 1/2 in Word's own "toc 1"/"toc 2" styles, each a link to a hidden `_Toc`
+  bookmark round its heading. So Word and LibreOffice show the contents on open, and Word's
+  Update Field can still rebuild it. Page numbers are left out (a known limit): python-docx
+  cannot lay out pages, and a wrong number is worse than none; Update Field (Word) or
+  Tools > Update (LibreOffice) adds them. No "update fields on open" flag is set, because it
+  makes Word show a warning dialog when the file opens.
 - Tables are real Word tables ("Table Grid") with a fixed layout, so Word need not measure
   600 rows: the column widths come from the content (`text_twips` estimates a text's width
   generously from Calibri's character classes): a nowrap column (dates, amounts) is as wide
@@ -269,6 +271,9 @@ class _Writer:
         self.contents: list[tuple[int, str, str]] = []
         """(Word heading level, text, bookmark) of every heading, for the contents."""
         self.toc_anchor: Element | None = None
+        self.strategy_follows = False
+        """Whether the strategy page comes right after the cover (then the contents follow
+        it, rather than the cover)."""
 
     # Styles and numbering
 
@@ -467,9 +472,16 @@ class _Writer:
             self.paragraph("Subtitle", cover.subtitle)
         for fact in cover.facts:
             self.paragraph("fact", fact)
+        self.paragraph("fact", lay.control_line(self.plan)).runs[0].bold = True
         if cover.draft:
             self.paragraph("draft", lay.DRAFT_NOTICE)
         self.page_break()
+        if not self.strategy_follows:
+            self.contents_page()
+
+    def contents_page(self) -> None:
+        """The "Contents" page: a heading and the place the contents field goes once every
+        heading is known (`fill_contents`)."""
         self.paragraph("TOC Heading", CONTENTS)
         self.toc_anchor = self.new_paragraph("Normal")._p
         self.page_break()
@@ -871,6 +883,8 @@ class _Writer:
         if page.note:
             self.paragraph("note", page.note)
         self.page_break()
+        if self.toc_anchor is None:  # the contents follow the strategy page
+            self.contents_page()
 
     def facts(self, block: lay.Facts) -> None:
         """A charter: caption and title kept with a two-column table kept whole."""
@@ -1014,6 +1028,7 @@ class _Writer:
 
     def render(self) -> bytes:
         blocks = lay.layout(self.plan)
+        self.strategy_follows = any(isinstance(block, lay.StrategyPage) for block in blocks)
         for n, block in enumerate(blocks):
             following = blocks[n + 1] if n + 1 < len(blocks) else None
             if isinstance(block, lay.Heading) and isinstance(following, lay.StrategyPage):
