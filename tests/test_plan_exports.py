@@ -106,6 +106,10 @@ def get(day: Day, file: str, query: str = "", secret: str | None = None) -> Any:
     )
 
 
+UID = re.compile(r"([0-9a-f]{12})-([0-9]+-[a-z0-9-]+)@strategy-workshop")
+"""An event's UID: the plan's key, then the item's id and what the date is."""
+
+
 def register_rows(data: bytes) -> list[dict[str, str]]:
     assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with the mark
     text = data.decode("utf-8-sig")
@@ -120,9 +124,24 @@ def events(data: bytes) -> dict[str, icalendar.Event]:
     assert data.endswith(b"END:VCALENDAR\r\n")
     assert all(len(line) <= LINE_OCTETS for line in data.split(b"\r\n"))
     calendar = icalendar.Calendar.from_ical(data)
-    found = {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+    listed = calendar.walk("VEVENT")
+    matched = [UID.fullmatch(str(event["UID"])) for event in listed]
+    assert all(matched), [str(event["UID"]) for event in listed]
+    assert len({uid.group(1) for uid in matched if uid}) <= 1  # one plan, one key
+    found = {uid.group(2): event for uid, event in zip(matched, listed, strict=True) if uid}
     assert len(found) == len(calendar.walk("VEVENT"))  # every UID once
     return found
+
+
+def uids(data: bytes) -> set[str]:
+    """Every event's whole UID."""
+    return {str(event["UID"]) for event in icalendar.Calendar.from_ical(data).walk("VEVENT")}
+
+
+def metric_event(found: dict[str, icalendar.Event], idea_id: int) -> icalendar.Event:
+    """The one metric milestone of an item."""
+    (event,) = [e for what, e in found.items() if what.startswith(f"{idea_id}-metric-")]
+    return event
 
 
 def plan_json(day: Day, query: str = "") -> dict[str, Any]:
@@ -230,10 +249,10 @@ def test_an_item_dropped_in_review_is_in_neither_export_nor_served_by_anything()
     content_plan = "Write the website content plan"
     assert before[content_plan]["Serves"] == f"Project: {website}"
     assert after[content_plan]["Serves"] == ""
-    assert "134-due@strategy-workshop" in events(render_ics(kept))
+    assert "134-due" in events(render_ics(kept))
     calendar = events(render_ics(dropped))
-    assert "134-due@strategy-workshop" not in calendar
-    assert "Serves" not in str(calendar["147-due@strategy-workshop"]["DESCRIPTION"])
+    assert "134-due" not in calendar
+    assert "Serves" not in str(calendar["147-due"]["DESCRIPTION"])
     # Every other dated item of the board's plan is in the calendar.
     assert len(calendar) == len(events(render_ics(kept))) - 1
 
@@ -255,27 +274,31 @@ def test_the_roadmap_has_an_all_day_event_for_every_date_the_plan_commits_to(
     assert str(calendar["X-WR-CALNAME"]) == title
     found = events(data)
     ids = day.ideas
+    goal_metric, program_metric = metric_event(found, ids[GOAL]), metric_event(found, ids[PROGRAM])
     expected = {
-        f"{ids[GOAL]}-metric-1@strategy-workshop": (date(2029, 12, 31), "Milestone: "),
-        f"{ids[PROGRAM]}-metric-1@strategy-workshop": (date(2028, 6, 30), "Milestone: "),
-        f"{ids[PROGRAM]}-end@strategy-workshop": (date(2031, 12, 31), "Program ends: "),
-        f"{ids[PROJECT]}-due@strategy-workshop": (date(2027, 9, 30), "Project completion: "),
-        f"{ids[ACTION]}-due@strategy-workshop": (date(2027, 3, 1), "Action due: "),
+        f"{ids[PROGRAM]}-end": (date(2031, 12, 31), "Program ends: "),
+        f"{ids[PROJECT]}-due": (date(2027, 9, 30), "Project completion: "),
+        f"{ids[ACTION]}-due": (date(2027, 3, 1), "Action due: "),
     }
-    assert set(found) == set(expected)
+    assert len(found) == len(expected) + 2
+    assert set(expected) <= set(found)
     published = datetime.fromisoformat(plan_json(day)["published_at"])
-    for uid, (day_of, prefix) in expected.items():
-        event = found[uid]
+    checked = [(found[what], *when) for what, when in expected.items()]
+    checked += [
+        (goal_metric, date(2029, 12, 31), "Milestone: "),
+        (program_metric, date(2028, 6, 30), "Milestone: "),
+    ]
+    for event, day_of, prefix in checked:
         assert event["DTSTART"].dt == day_of  # a date, not a time: all day
         assert not isinstance(event["DTSTART"].dt, datetime)
         assert (event["DTEND"].dt - day_of).days == 1
         assert event["DTSTAMP"].dt == published  # the publication time, never the clock
         assert str(event["SUMMARY"]).startswith(prefix), event["SUMMARY"]
-    assert str(found[f"{ids[ACTION]}-due@strategy-workshop"]["SUMMARY"]) == f"Action due: {ACTION}"
-    assert str(found[f"{ids[GOAL]}-metric-1@strategy-workshop"]["SUMMARY"]) == (
+    assert str(found[f"{ids[ACTION]}-due"]["SUMMARY"]) == f"Action due: {ACTION}"
+    assert str(goal_metric["SUMMARY"]) == (
         "Milestone: Businesses alive after 3 years from 41% to 60%"
     )
-    description = str(found[f"{ids[PROJECT]}-due@strategy-workshop"]["DESCRIPTION"])
+    description = str(found[f"{ids[PROJECT]}-due"]["DESCRIPTION"])
     assert description.splitlines() == [
         "Owner: Jon Berg",
         f"Serves: {GOAL}; {PROGRAM}",
@@ -309,6 +332,39 @@ def test_a_title_with_commas_semicolons_emoji_and_length_folds_and_reads_back() 
     assert str(calendar["X-WR-CALNAME"]) == title
     summaries = [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
     assert f"Action due: {summary_text}" in summaries
+
+
+def test_uids_differ_between_workshops_and_stay_when_a_metric_goes() -> None:
+    """Idea ids repeat across installations, so the UID carries the plan's own key; and a
+    metric's event is known by its name, not its place in the list."""
+    plan = board_plan()
+    other = replace(plan, title="Another county 2031")  # same ids, another workshop
+    assert uids(render_ics(plan)).isdisjoint(uids(render_ics(other)))
+    later = replace(plan, finished_at="2027-01-05 09:00 UTC")  # another run of the same day
+    assert uids(render_ics(plan)).isdisjoint(uids(render_ics(later)))
+    assert uids(render_ics(replace(plan, version=2, published_at="2027-01-01T00:00:00+00:00"))) == (
+        uids(render_ics(plan))
+    )
+    goal = next(item for item in plan.selected_of("goals") if item.fields.get("metrics"))
+    first = {**goal.fields["metrics"][0], "due": "2029-06-30", "metric": "First measure"}
+    second = {**goal.fields["metrics"][0], "due": "2030-06-30", "metric": "Second measure"}
+
+    def with_metrics(*metrics: dict[str, Any]) -> set[str]:
+        stages = tuple(
+            replace(stage, items=tuple(
+                replace(item, fields={**item.fields, "metrics": list(metrics)})
+                if item.id == goal.id else item
+                for item in stage.items
+            ))
+            for stage in plan.stages
+        )  # fmt: skip
+        found = events(render_ics(replace(plan, stages=stages)))
+        return {what for what in found if what.startswith(f"{goal.id}-metric-")}
+
+    both, only_second = with_metrics(first, second), with_metrics(second)
+    assert len(both) == 2 and len(only_second) == 1
+    assert only_second < both
+    assert len(with_metrics(first, first)) == 2  # two metrics of one name: two events
 
 
 @pytest.mark.parametrize(
@@ -409,12 +465,14 @@ def test_a_review_gives_version_2_of_the_exports_and_version_1_stays(room: Room)
 
     calendar = get(day, "roadmap.ics")
     found = events(calendar.get_data())
-    uid = f"{day.ideas[JUNK_PROJECT]}-due@strategy-workshop"
+    uid = f"{day.ideas[JUNK_PROJECT]}-due"
     assert found[uid]["DTSTART"].dt == date(2028, 3, 31)
     assert int(found[uid]["SEQUENCE"]) == 2
     v2_published = datetime.fromisoformat(plan_json(day)["published_at"])
     assert found[uid]["DTSTAMP"].dt == v2_published
     assert uid not in events(v1_calendar.get_data())
+    # Every event of version 1 keeps its UID in version 2, so a calendar updates it.
+    assert uids(v1_calendar.get_data()) < uids(calendar.get_data())
     assert get(day, "roadmap.ics", "?version=1").get_data() == v1_calendar.get_data()
     missing = get(day, "roadmap.ics", "?version=3")
     assert missing.status_code == 404

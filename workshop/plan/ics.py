@@ -6,13 +6,18 @@ due date (a milestone), each program's end, each project's completion date and e
 date. Dropped items are not in the plan, so not in the calendar.
 
 The file is deterministic like every format: the same plan gives the same bytes. DTSTAMP is
-the version's publication time (never the clock), and each event's UID is made of the item's
-id and what the date is, so importing a later version updates the events instead of adding
-them twice (SEQUENCE is the plan's version).
+the version's publication time (never the clock). Each event's UID is the same in every
+version of the plan, so importing a later version updates the events instead of adding them
+twice (SEQUENCE is the plan's version), and differs from every other workshop's (RFC 5545
+wants UIDs globally unique; idea ids are unique only within one installation): it is made of
+a digest of what identifies the workshop's plan (title, organisation and finish time, which
+no review changes), the item's id, and what the date is (a metric by a digest of its name,
+so removing one metric does not move another's event).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -73,6 +78,15 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def plan_key(plan: PlanDocument) -> str:
+    """What tells this workshop's plan from any other's, in every version: 12 hex digits."""
+    return _digest("\x1f".join((plan.title, plan.organization or "", plan.finished_at)), 12)
+
+
 def _serves(plan: PlanDocument, item: PlanItem) -> str:
     """The wordings of the items in the plan it serves, in plan order."""
     return "; ".join(
@@ -95,15 +109,21 @@ def _item_events(
     facts = [who] if owner else []
     if _serves(plan, item):
         facts.append(f"Serves: {_serves(plan, item)}")
+    prefix = f"{plan_key(plan)}-{item.id}"
     if stage.key in ("goals", "programs"):
-        for index, metric in enumerate(fields.get("metrics") or []):
+        seen: set[str] = set()
+        for metric in fields.get("metrics") or []:
             due = _day(metric.get("due"))
             if due is None:
                 continue
+            key = _digest(str(metric.get("metric")), 8)
+            while key in seen:  # two metrics of one name: the second gets the next key
+                key = _digest(key, 8)
+            seen.add(key)
             measure = metric_line({**metric, "due": None})
             yield CalendarEvent(
                 due,
-                f"{item.id}-metric-{index + 1}@{UID_DOMAIN}",
+                f"{prefix}-metric-{key}@{UID_DOMAIN}",
                 f"Milestone: {measure}",
                 "\n".join([f"Success metric of the {level} “{item.wording}”", *facts]),
             )
@@ -119,7 +139,7 @@ def _item_events(
     if due is not None:
         yield CalendarEvent(
             due,
-            f"{item.id}-{name}@{UID_DOMAIN}",
+            f"{prefix}-{name}@{UID_DOMAIN}",
             f"{what}: {item.wording}",
             "\n".join(facts),
         )
