@@ -632,7 +632,7 @@ def test_the_cover_names_the_facilitator_given_at_creation(
     assert plan.end_year == plan.start_year + 5
     cover = [line.strip() for line in render_markdown(plan).split("## ", 1)[0].splitlines()]
     facilitated = [line for line in cover if line.startswith("Facilitated by")]
-    assert facilitated == ([] if named is None else [f"Facilitated by {named}  "])
+    assert facilitated == ([] if named is None else [f"Facilitated by {named}"])
 
 
 def test_a_facilitator_name_over_80_characters_is_refused(client: FlaskClient) -> None:
