@@ -237,6 +237,30 @@ def body_lines(text: str, plan: PlanDocument) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+A4_CONTENT = {"width": 680, "height": 994}
+"""An A4 page inside the print margins (180 by 263 mm), in CSS pixels."""
+
+
+@pytest.mark.parametrize("name", ["board", "big", "crowded", "full"])
+def test_everything_kept_whole_in_print_fits_on_a_page(browser: Browser, name: str) -> None:
+    # A group kept whole but taller than a page is split anyway, wherever it falls; a heading
+    # group (a heading with its paragraphs and a short list or charter) stays well under a
+    # page, so keeping it whole never leaves more than part of a page blank.
+    page = browser.new_page(viewport=A4_CONTENT)  # type: ignore[arg-type]
+    page.emulate_media(media="print")
+    page.set_content(render_html(PLANS[name]()))
+    heights = page.evaluate(
+        """() => [...document.querySelectorAll(".keep, .charter, figure")]
+             .map((el) => [el.className, el.textContent.trim().slice(0, 40),
+                           el.getBoundingClientRect().height])"""
+    )
+    page.close()
+    assert heights
+    page_height = A4_CONTENT["height"]
+    assert [h for h in heights if h[0] == "keep" and h[2] > 0.6 * page_height] == []
+    assert [h for h in heights if h[2] > page_height] == []
+
+
 @pytest.mark.parametrize("name", ["board", "big", "crowded"])
 def test_no_printed_page_ends_with_a_lone_heading(
     prints: dict[str, list[Printed]], name: str

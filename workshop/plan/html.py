@@ -55,10 +55,14 @@ class Chunk:
 
 
 def chunks(blocks: tuple[lay.Block, ...]) -> list[Chunk]:
-    """The blocks, each run of headings and paragraphs joined to the block that follows."""
+    """The blocks, each run of headings and the paragraphs after them joined to the block
+    that follows (a new heading after a paragraph starts a new run)."""
     found: list[Chunk] = []
     lead: list[lay.Block] = []
     for block in blocks:
+        if isinstance(block, lay.Heading) and lead and not isinstance(lead[-1], lay.Heading):
+            found.append(Chunk(tuple(lead), None, True))  # a section of paragraphs only
+            lead = []
         if isinstance(block, lay.Heading | lay.Paragraph):
             lead.append(block)
             continue
