@@ -60,7 +60,9 @@ from workshop.plan import (
     render_markdown,
 )
 from workshop.plan.document import GAP_LABELS, gap_flags, with_gaps
+from workshop.plan.html import chunks, keep_dates, wide_column
 from workshop.plan.ideas_csv import render_csv
+from workshop.plan.layout import Facts, Heading, Paragraph, Table
 from workshop.plan.markdown import BLOCK, CELL, HEADING, INLINE, WRAPPED, md_escape
 from workshop.plan.plan_json import render_json
 from workshop.plan.review import apply_review
@@ -800,6 +802,70 @@ def test_an_html_draft_is_marked_draft_and_a_final_plan_is_not() -> None:
     assert not final.find_all("div", "draft-mark") and not final.find_all("p", "draft-banner")
     assert "DRAFT" not in final.find("title").text().upper()
     assert "DRAFT" not in final.find("body").text().upper()
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("by 2030-12-31", 'by <span class="date">2030-12-31</span>'),
+        (
+            "2027-01-15 to 2027-06-30",
+            '<span class="date">2027-01-15</span> to <span class="date">2027-06-30</span>',
+        ),
+        ("<b>2027-01-15</b>", '&lt;b&gt;<span class="date">2027-01-15</span>&lt;/b&gt;'),
+        ("no date", "no date"),
+        ("20271-01-15x", "20271-01-15x"),  # not a date
+    ],
+)
+def test_html_keeps_each_date_on_one_line_and_escapes_the_rest(text: str, html: str) -> None:
+    assert str(keep_dates(text)) == html
+
+
+@pytest.mark.parametrize(
+    ("widths", "numeric", "nowrap", "wide"),
+    [
+        ((0.6, 4.2, 0.7, 1.1, 1.1, 1.0), (True, False, True, True, False, False), (), 1),
+        (
+            (0.4, 3, 1.4, 1.1, 2.4),
+            (True, False, False, False, False),
+            (True, False, False, True, False),
+            1,
+        ),
+        ((1.5, 1.4, 3.2, 1.1, 1.1), (False,) * 5, (False, False, False, True, True), 2),
+        ((2.4, 2.4, 1.6), (False,) * 3, (), 0),  # a tie: the first
+        ((), (True, False, False), (), 1),  # no widths: the first text column
+        ((1, 1), (True, True), (), 0),
+    ],
+)
+def test_html_gives_the_widest_wrapping_column_the_room_and_the_flags(
+    widths: tuple[float, ...], numeric: tuple[bool, ...], nowrap: tuple[bool, ...], wide: int
+) -> None:
+    assert wide_column(widths, numeric, nowrap) == wide
+
+
+def test_html_groups_headings_and_notes_with_the_block_they_lead_into() -> None:
+    heading, note = Heading(2, "Programs"), Paragraph("A note.", "note")
+    table = Table(("A",), (("1",),), (False,))
+    facts = Facts("Program charter", "Fund", (("Manager", "Ana"),))
+    found = chunks(
+        (
+            heading,
+            note,
+            facts,
+            Paragraph("Served by:"),
+            table,
+            heading,
+            note,
+            Heading(2, "Next"),
+            heading,
+        )
+    )
+    assert [(len(c.lead), c.block, c.keep) for c in found] == [
+        (2, facts, True),  # short: kept whole with its heading
+        (1, table, False),  # a table may be long: its lead-in only avoids a break after
+        (2, None, True),  # a section of notes only ends where the next heading starts
+        (2, None, True),  # headings left at the end
+    ]
 
 
 # =========================================================================== JSON

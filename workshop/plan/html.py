@@ -103,12 +103,12 @@ def wide_column(
 
 
 def column_percents(widths: tuple[float, ...]) -> list[str]:
-    """The layout's relative column widths as CSS percentages ("" when there are none)."""
+    """The layout's relative column widths as CSS percentages (none when it gives none)."""
     total = sum(widths)
     return [f"{100 * w / total:.1f}%" for w in widths] if total > 0 else []
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 
 
 def keep_dates(text: str) -> Markup:
