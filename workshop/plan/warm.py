@@ -35,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from . import PlanDocument
 from . import worker as protocol
@@ -83,6 +84,19 @@ def _wait(fd: int, *, write: bool, deadline: float) -> bool:
     return bool(ready[1] if write else ready[0])
 
 
+PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+"""The folder that holds the `workshop` package (a checkout, or site-packages)."""
+
+
+def _environment() -> dict[str, str]:
+    """The worker's environment: this process's, with the `workshop` package importable
+    whatever the server's working directory."""
+    env = dict(os.environ)
+    paths = [PACKAGE_ROOT, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return env
+
+
 class Worker:
     """One warm worker process and the two pipes to it."""
 
@@ -96,6 +110,7 @@ class Worker:
                 [sys.executable, "-m", "workshop.plan.worker", "--serve", f"{timeout:g}"],
                 stdin=requests_read,
                 stdout=replies_write,
+                env=_environment(),
                 # Its own session: a Ctrl-C in the server's terminal is the server's to handle.
                 start_new_session=True,
             )
