@@ -8,6 +8,7 @@ the renderer's own helpers.
 from __future__ import annotations
 
 import io
+import re
 import time
 import zipfile
 from collections.abc import Iterator
@@ -49,11 +50,13 @@ from workshop.plan import PlanDocument, assemble_plan
 from workshop.plan import layout as lay
 from workshop.plan.layout import DRAFT_NOTICE, title_line
 from workshop.plan.renderers import RENDERERS
-from workshop.plan.word import render_docx
+from workshop.plan.word import _Writer, render_docx, text_twips
 
 APPENDIX = "Appendix: how each decision was made"
 APPENDIX_COLUMNS = ["Rank", "Idea", "Dots", "Score (Borda points)", "Consensus", "Selected"]
 FLAG = "⚠"
+BAR = "■"
+DIAMOND = "◆"
 CONTENTS = "TOC Heading"
 A4_TEXT_TWIPS = round((210 - 40) / 25.4 * 1440)
 """The text width of an A4 page with 2 cm margins, in twips."""
@@ -452,9 +455,12 @@ def test_charters_are_captioned_records_kept_whole(
         assert all(labels >= floor_twips(label, 9) for label, _ in charter.rows)
 
 
-def test_the_roadmap_is_a_year_by_item_table_then_what_is_not_scheduled(
+def test_the_roadmap_is_a_year_by_item_table_of_marks_then_its_milestones(
     board: DocxDocument, final: DocxDocument
 ) -> None:
+    """Year cells hold only marks ("■" where an item runs, "◆n" for a milestone), so no
+    milestone word is squeezed into a year column; the milestones are listed under the
+    table by their marks, with their dates; then what is not scheduled."""
     for plan, doc in ((board_plan(), board), (full_plan(), final)):
         chart = next(b for b in lay.layout(plan) if isinstance(b, lay.RoadmapBlock)).chart
         shown = section(doc, "Roadmap by year")
@@ -463,8 +469,26 @@ def test_the_roadmap_is_a_year_by_item_table_then_what_is_not_scheduled(
         texts = first_line_texts(table)
         assert texts[0] == list(columns)
         assert texts[0][1:] == [str(y) for y in range(plan.start_year, plan.end_year + 1)]
-        assert [tuple(row) for row in texts[1:]] == list(rows)
+        assert [row[0] for row in texts[1:]] == [row[0] for row in rows]
+        marks: list[str] = []
+        for got, want in zip(texts[1:], rows, strict=True):
+            for cell, expected in zip(got[1:], want[1:], strict=True):
+                words = cell.split()
+                assert (BAR in words) == expected.startswith(BAR), (cell, expected)
+                milestones = [w for w in words if w != BAR]
+                assert all(re.fullmatch(f"{DIAMOND}[0-9]+", w) for w in milestones), cell
+                assert len(milestones) == expected.count(DIAMOND), (cell, expected)
+                marks += milestones
+        assert marks == [f"{DIAMOND}{n}" for n in range(1, len(marks) + 1)]
         after = [p.text for p in paragraphs_of(shown)]
+        labels = [m.label for lane in chart.lanes() for m in lane.milestones]
+        dates = [m.date for lane in chart.lanes() for m in lane.milestones]
+        assert len(labels) == len(marks) > 0
+        start = after.index("Milestones")
+        listed = after[start + 1 : start + 1 + len(marks)]
+        assert listed == [
+            f"{mark} {day} · {label}" for mark, day, label in zip(marks, dates, labels, strict=True)
+        ]
         if chart.unscheduled:
             start = after.index("Not scheduled yet")
             assert after[start + 1 : start + 1 + len(chart.unscheduled)] == list(chart.unscheduled)
@@ -590,6 +614,73 @@ def test_short_words_never_break_in_narrow_columns(board: DocxDocument) -> None:
         for row in table_texts(table)[1:]:
             for column in (0, 2, 3):  # rank, dots, score
                 assert widths[column] >= floor_twips(row[column], 9)
+
+
+def test_one_named_font_everywhere_and_no_theme_font(board: DocxDocument) -> None:
+    """The defaults and every style name Calibri (Carlito in LibreOffice, same metrics)
+    for Latin, East Asian and complex-script text; nothing falls back to the theme, whose
+    body font in the template is Cambria (a serif set much wider in LibreOffice)."""
+    styles = board.styles.element
+    defaults = styles.xpath("./w:docDefaults/w:rPrDefault/w:rPr/w:rFonts")
+    assert len(defaults) == 1
+    every = [*defaults, *styles.xpath("./w:style/w:rPr/w:rFonts")]
+    assert len(every) > 5
+    for fonts in every:
+        named = {key.split("}")[-1]: value for key, value in fonts.attrib.items()}
+        assert named == {slot: "Calibri" for slot in ("ascii", "hAnsi", "eastAsia", "cs")}
+    runs = board.element.body.xpath(".//w:rFonts")
+    assert not any("Theme" in key or "theme" in key for r in runs for key in r.attrib)
+
+
+def header_floor(word: str, size: float) -> int:
+    return text_twips(word, size, bold=True) + 216
+
+
+def test_no_header_word_breaks_in_any_table() -> None:
+    """Every column is at least as wide as its header's longest word set in bold at the
+    table's size, plus the cell margins (so "Rank", "Dots", "Consensus", "Selected",
+    "People" never break), in the board, full and 40-project plans."""
+    checked = 0
+    for plan in (board_plan(), full_plan(), big_plan()):
+        doc = read(plan)
+        sizes = {
+            style.style_id: style.font.size.pt
+            for style in doc.styles
+            if style.name in ("Plan Table Text", "Plan Table Small") and style.font.size
+        }
+        for table in doc.tables:
+            header = table._tbl.xpath("./w:tr[w:trPr/w:tblHeader]")
+            if not header:
+                continue
+            widths = grid(table)
+            for column, tc in enumerate(header[0].xpath("./w:tc")):
+                size = sizes[tc.xpath("./w:p/w:pPr/w:pStyle/@w:val")[0]]
+                for word in "".join(tc.xpath(".//w:t/text()")).split():
+                    assert widths[column] >= header_floor(word, size), (word, widths)
+                    checked += 1
+    assert checked > 100
+
+
+def test_crowded_columns_shrink_above_their_headers_floor() -> None:
+    """When the content asks for more than the page, columns give up what they hold above
+    their header's longest word, never that."""
+    writer = _Writer(full_plan())
+    columns = (
+        "Rank",
+        "Dots",
+        "Score",
+        "Consensus",
+        "Selected",
+        "Owner",
+        "Responsible",
+        "Accountable",
+        "Participants",
+    )
+    rows = (tuple("Extraordinarily-long-unbreakable-" + c for c in columns),)
+    widths = writer._widths(columns, rows, [1.0] * len(columns), [False] * len(columns), 9.0)
+    assert sum(widths) <= A4_TEXT_TWIPS + len(widths)
+    for column, width in zip(columns, widths, strict=True):
+        assert width >= header_floor(column, 9.0), (column, widths)
 
 
 def test_numeric_columns_are_right_aligned(final: DocxDocument) -> None:

@@ -24,9 +24,11 @@ Choices, and why:
   generously from Calibri's character classes): a nowrap column (dates, amounts) is as wide
   as its widest cell and its cells carry `w:noWrap`; every other column is at least as wide
   as its longest word (so "Rank" and "Selected" never break), and the rest of the text
-  width is shared by the layout's relative widths. Every row is `w:cantSplit`, the header
-  row repeats on every page (`w:tblHeader`) and holds to the first row. Numeric columns are
-  right-aligned; the selected items' rows are bold on a light green; a row's gap flags
+  width is shared by the layout's relative widths. When the content asks for more than the
+  page, columns give up only what they hold above their header's longest word in bold.
+  Every row is `w:cantSplit`, the header row repeats on every page (`w:tblHeader`) and
+  holds to the first row. Numeric columns are right-aligned; the selected items' rows are
+  bold on a light green; a row's gap flags
   ("⚠ …") follow its first text cell. Rows are built element by element, never through
   `table.cell(r, c)`, which walks the whole table on every call.
 - The strategy page starts on a page of its own and ends it. Word cannot tell how tall it
@@ -34,7 +36,14 @@ Choices, and why:
   down from 9 to 6.5 pt until the estimate fits the page with room to spare.
 - A charter (`Facts`) is a caption, its item as a "Heading 3", its flags, and a two-column
   table kept whole on one page (every row but the last keeps with the next).
-- The roadmap is the chart's year-by-item table, then what is not scheduled yet; the
+- One typeface, Calibri, is named outright on the document defaults and on every style
+  (Latin, East Asian and complex-script slots), never through the theme: the template's
+  theme body font is Cambria, which LibreOffice replaces with a much wider serif, so the
+  estimated widths fell short and headers broke mid-word ("Ran/k"). LibreOffice sets
+  Calibri as Carlito, whose metrics are the same.
+- The roadmap is the chart's year-by-item table with only marks in the year cells ("■"
+  where an item runs, "◆n" for a milestone; a label there would break mid-word), the
+  milestones listed under it by mark with date and label, then what is not scheduled; the
   alignment map an indented outline, one paragraph per item ("List Bullet" to "List
   Bullet 3" by depth, with an explicit left indent growing with depth), flags after it.
 - Document control: the cover is a different first page (`w:titlePg`) without header or
@@ -88,6 +97,9 @@ TOC_BOOKMARK = "_Toc{:06d}"
 """Hidden bookmark names (a leading underscore) on the headings the contents links to."""
 TABLE_STYLE = "Table Grid"
 NOT_SCHEDULED = "Not scheduled yet"
+MILESTONES = "Milestones"
+BAR_MARK = "\u25a0"
+MILESTONE_MARK = "\u25c6"
 STRATEGY_GOALS_COLUMNS = ("Goal", "Headline metric", "Served by")
 STRATEGY_GOALS_WIDTHS = (1.3, 1.2, 1.5)
 STRATEGY_ACTIONS_COLUMNS = ("Action", "Owner", "Due")
@@ -96,6 +108,13 @@ STRATEGY_ACTIONS_NOWRAP = (False, False, True)
 STRATEGY_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0, 6.5)
 """The strategy page's table type, largest first: the first whose page fits is used."""
 FLAG = "\u26a0"
+FONT = "Calibri"
+"""The one typeface of the whole document, named outright on the defaults and on every
+style (never through the theme, whose body font in python-docx's template is Cambria, a
+serif LibreOffice replaces with a wider one). Word has Calibri; LibreOffice substitutes
+Carlito, which has the same metrics, so the widths `text_twips` estimates hold in both."""
+FONT_SLOTS = ("ascii", "hAnsi", "eastAsia", "cs")
+"""The rFonts slots named: Latin, other Latin, East Asian and complex script text."""
 
 NOTE_COLOR = RGBColor(0x59, 0x59, 0x59)
 GAP_COLOR = RGBColor(0x9C, 0x3D, 0x00)
@@ -260,6 +279,7 @@ class _Writer:
         self.text_twips_high = height // EMU_PER_TWIP
         self.small_size = SMALL_SIZE
         self.table_style = str(self.doc.styles[TABLE_STYLE].style_id)
+        self._set_fonts()
         self.styles = self._add_styles()
         self.style_ids = {
             key: None if style.name == "Normal" else style.style_id
@@ -276,6 +296,27 @@ class _Writer:
         it, rather than the cover)."""
 
     # Styles and numbering
+
+    def _set_fonts(self) -> None:
+        """`FONT` on the document defaults and on every style that names a font, in every
+        slot, with the theme references removed (a theme font overrides a named one)."""
+        styles = self.doc.styles.element
+        defaults = styles.xpath("./w:docDefaults/w:rPrDefault/w:rPr")
+        if defaults:
+            r_pr = defaults[0]
+        else:
+            r_pr = _sub(_sub(_sub(styles, "w:docDefaults"), "w:rPrDefault"), "w:rPr")
+            styles.insert(0, r_pr.getparent().getparent())
+        found = r_pr.xpath("./w:rFonts")
+        if not found:
+            found = [_sub(r_pr, "w:rFonts")]
+            r_pr.insert(0, found[0])
+        for fonts in (*found, *styles.xpath("./w:style/w:rPr/w:rFonts")):
+            for name in list(fonts.attrib):
+                if name.endswith("Theme") or name.endswith("theme"):
+                    del fonts.attrib[name]
+            for slot in FONT_SLOTS:
+                fonts.set(_qn(f"w:{slot}"), FONT)
 
     def _add_styles(self) -> dict[str, ParagraphStyle]:
         styles = self.doc.styles
@@ -550,6 +591,11 @@ class _Writer:
         total_relative = sum(w for w in relative if w > 0)
         if len(relative) != count or total_relative <= 0:
             relative, total_relative = [1.0] * count, float(count)
+
+        def header_need(i: int) -> int:
+            """The header's longest word in bold with the cell margins: never less."""
+            return text_twips(_longest_word(columns[i]), size, bold=True) + CELL_MARGINS + 30
+
         need = [0] * count
         for i, header in enumerate(columns):
             longest = header if nowrap[i] else _longest_word(header)
@@ -562,7 +608,10 @@ class _Writer:
                 pieces = text.splitlines() if nowrap[i] else text.split()
                 need[i] = max(need[i], *(text_twips(piece, size) for piece in pieces))
         cap = self.text_twips // 3
-        need = [min(n + CELL_MARGINS + 30, cap) if n else CELL_MARGINS for n in need]
+        need = [
+            max(min(n + CELL_MARGINS + 30, cap), header_need(i)) if n else CELL_MARGINS
+            for i, n in enumerate(need)
+        ]
         share = [self.text_twips * max(w, 0) / total_relative for w in relative]
         widths = [0] * count
         fixed = [nowrap[i] for i in range(count)]
@@ -580,8 +629,16 @@ class _Writer:
         for i in range(count):
             widths[i] = need[i] if fixed[i] else int(left * share[i] / weight)
         overflow = sum(widths) - self.text_twips
-        if overflow > 0:  # too many wide columns: shrink them all alike
-            widths = [int(w * self.text_twips / sum(widths)) for w in widths]
+        if overflow > 0:  # too many wide columns: shrink what lies above each header's floor
+            floor = [min(header_need(i), widths[i]) for i in range(count)]
+            slack = sum(widths) - sum(floor)
+            if slack >= overflow:
+                widths = [
+                    floor[i] + int((widths[i] - floor[i]) * (slack - overflow) / slack)
+                    for i in range(count)
+                ]
+            else:  # not even the headers fit: shrink them all alike
+                widths = [int(w * self.text_twips / sum(widths)) for w in widths]
         return widths
 
     def _cell(
@@ -904,18 +961,26 @@ class _Writer:
         )
 
     def roadmap(self, block: lay.RoadmapBlock) -> None:
-        """The roadmap as a table of items by year ("■" where an item runs, "◆" for a
-        milestone), then what has no dates yet."""
+        """The roadmap as a table of items by year ("■" where an item runs, "◆n" for its
+        milestone n), the milestones listed under it with their dates and labels (a label
+        in a year column would break mid-word), then what has no dates yet."""
         chart = block.chart
-        columns, rows = chart.table()
+        columns, rows, milestones = roadmap_table(chart)
         count = len(columns)
         if rows:
             self.grid_table(
-                tuple(columns),
-                tuple(tuple(row) for row in rows),
+                columns,
+                rows,
                 relative=(3.0, *([1.0] * (count - 1))),
                 flags=_roadmap_flags(chart, len(rows)),
             )
+        if milestones:
+            self.paragraph("minor", MILESTONES)
+            for n, (mark, text) in enumerate(milestones):
+                paragraph = self.new_paragraph("fact")
+                paragraph.paragraph_format.keep_with_next = n < len(milestones) - 1
+                paragraph.add_run(mark).bold = True
+                paragraph.add_run(" " + clean(text))
         unscheduled = tuple(chart.unscheduled)
         if unscheduled:
             self.paragraph("minor", NOT_SCHEDULED)
@@ -1041,6 +1106,43 @@ class _Writer:
         out = io.BytesIO()
         self.doc.save(out)
         return _fixed_zip(out.getvalue(), plan_moment(self.plan))
+
+
+def roadmap_table(
+    chart: Any,
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[tuple[str, str], ...]]:
+    """The roadmap's columns and rows as `chart.table()` gives them, but each year cell
+    holding only marks: "■" where the item runs and "◆n" for its n-th milestone there; and
+    the milestones as (mark, "date · label") in the order of their marks."""
+    columns, rows = chart.table()
+    lanes = chart.lanes()
+    if len(lanes) != len(rows):  # marks cannot be paired with lanes: keep the labels
+        return tuple(columns), tuple(tuple(row) for row in rows), ()
+    years = [int(year) for year in columns[1:]]
+    made: list[tuple[str, ...]] = []
+    listed: list[tuple[str, str]] = []
+    for row, lane in zip(rows, lanes, strict=True):
+        cells = []
+        for c, year in enumerate(years):
+            shown = row[c + 1] if c + 1 < len(row) else ""
+            marks = [BAR_MARK] if shown.startswith(BAR_MARK) else []
+            for milestone in lane.milestones:
+                if _year_of(milestone.date, years) == year:
+                    mark = f"{MILESTONE_MARK}{len(listed) + 1}"
+                    listed.append((mark, f"{milestone.date} · {milestone.label}"))
+                    marks.append(mark)
+            cells.append(" ".join(marks))
+        made.append((row[0], *cells))
+    return tuple(columns), tuple(made), tuple(listed)
+
+
+def _year_of(written: str, years: list[int]) -> int | None:
+    """The year column a date falls in, clipped to the horizon (None: no date)."""
+    try:
+        year = int(str(written)[:4])
+    except ValueError:
+        return None
+    return min(max(year, years[0]), years[-1]) if years else None
 
 
 def _roadmap_flags(chart: Any, count: int) -> tuple[tuple[str, ...], ...]:
