@@ -97,7 +97,7 @@ MAP = [
     (2, f"Project: {PROJECTS[1]} (1 action)", 31),
     (1, "Not connected to any goal", None),
     (2, f"Program: {PROGRAMS[1]}", 21),
-    (3, f"Project: {PROJECTS[2]}", 32),
+    (2, f"Project: {PROJECTS[2]}", 32),
 ]
 MAP_ITEMS = [row for row in MAP if row[2] is not None and not row[1].startswith("Vision")]
 
@@ -715,9 +715,15 @@ def test_html_draws_each_part_of_the_alignment_map_as_inline_svg_each_item_once(
     assert len(parts) == len(GOALS) + 1
     boxes: list[tuple[str, list[str]]] = []
     for part in parts:
-        (svg,) = part.find_all("svg")
-        assert {el.tag for el in svg.elements()} <= {"svg", "title", "polyline", "rect", "text"}
-        boxes += svg_nodes(svg)
+        (svg, phone) = part.find_all("svg")
+        assert svg.attrs["class"] == "map-drawing wide"
+        assert phone.attrs["class"] == "map-drawing phone"  # the same part drawn for a phone
+        for drawing in (svg, phone):
+            tags = {el.tag for el in drawing.elements()}
+            assert tags <= {"svg", "title", "polyline", "rect", "text"}
+        wide_boxes = svg_nodes(svg)
+        assert [label for label, _ in svg_nodes(phone)] == [label for label, _ in wide_boxes]
+        boxes += wide_boxes
     # Each item once, in map order; a box's lines hold its wording, then its flags.
     assert [label for label, _lines in boxes] == [
         text.split(": ", 1)[0].upper() for _d, text, _i in MAP_ITEMS
@@ -728,11 +734,16 @@ def test_html_draws_each_part_of_the_alignment_map_as_inline_svg_each_item_once(
         for flag in gap_flags(plan).get(idea_id or 0, ()):
             assert f"⚠ {flag}" in " ".join(lines)
     # Flagged boxes have a red edge; the others their level's colour.
-    flagged = [r for part in parts for r in part.find_all("rect") if r.attrs.get("class")]
+    flagged = [
+        r
+        for part in parts
+        for r in part.find_all("svg")[0].find_all("rect")
+        if r.attrs.get("class")
+    ]
     assert len(flagged) == sum(1 for _d, _t, i in MAP_ITEMS if gap_flags(plan).get(i or 0))
     assert {r.attrs["stroke"] for r in flagged} == {"#b42318"}
     # Actions are counted on their project, as a badge.
-    badges = [t.text() for t in root.find_all("text", "badge")]
+    badges = [t.text() for part in parts for t in part.find_all("svg")[0].find_all("text", "badge")]
     assert badges == ["1 action", "1 action"]
     # The outline is there as a list too, for screen readers and copying.
     outline = next(el for el in root.find_all("ul", "map-outline"))
@@ -741,7 +752,7 @@ def test_html_draws_each_part_of_the_alignment_map_as_inline_svg_each_item_once(
 
 def test_html_map_wraps_a_long_wording_over_several_lines_keeping_every_word() -> None:
     plan = retext(full_plan(), 11, LONG)  # the second goal
-    (svg,) = map_parts(html_tree(plan))[1].find_all("svg")
+    (svg, _phone) = map_parts(html_tree(plan))[1].find_all("svg")
     label, lines = svg_nodes(svg)[0]
     assert label == "GOAL"
     wording = [line for line in lines if not line.startswith("⚠")]
@@ -753,7 +764,8 @@ def test_html_map_wraps_a_long_wording_over_several_lines_keeping_every_word() -
 def test_html_draws_the_roadmap_as_inline_svg_and_lists_what_is_not_scheduled() -> None:
     root = html_tree(full_plan())
     roadmap = root.find("figure", "roadmap")
-    (svg,) = roadmap.find_all("svg")
+    (svg, phone) = roadmap.find_all("svg")
+    assert phone.attrs["class"] == "roadmap-drawing phone"
     texts = [t.text() for t in svg.find_all("text")]
     assert [t for t in texts if t.isdigit()] == ["2026", "2027", "2028", "2029", "2030", "2031"]
     assert any(PROJECTS[0] in t for t in texts)
@@ -814,6 +826,12 @@ def test_an_html_draft_is_marked_draft_and_a_final_plan_is_not() -> None:
         ),
         ("<b>2027-01-15</b>", '&lt;b&gt;<span class="date">2027-01-15</span>&lt;/b&gt;'),
         ("no date", "no date"),
+        (
+            "from USD 0 to USD 12 million by 2031",
+            'from <span class="date">USD 0</span> to '
+            '<span class="date">USD 12 million</span> by 2031',
+        ),
+        ("EUR 1,500.50 a year", '<span class="date">EUR 1,500.50</span> a year'),
         ("20271-01-15x", "20271-01-15x"),  # not a date
     ],
 )

@@ -191,18 +191,29 @@ def test_the_strategy_page_is_one_screen_on_a_desk(
     assert box["width"] > 1000  # it uses the screen's width, not the reading column's
 
 
-def test_drawings_fit_or_scroll_in_their_box_on_a_phone(
-    pages: dict[tuple[str, int], Page],
-) -> None:
+def test_a_phone_gets_drawings_made_for_its_width(pages: dict[tuple[str, int], Page]) -> None:
     page = pages[("board", PHONE["width"])]
     drawings = page.evaluate(
-        """() => [...document.querySelectorAll(".figure-box")].map((box) =>
-             [box.clientWidth, box.querySelector("svg").getBoundingClientRect().width])"""
+        """() => [...document.querySelectorAll("svg")]
+             .filter((svg) => getComputedStyle(svg).display !== "none")
+             .map((svg) => [svg.getAttribute("class"), svg.parentElement.clientWidth,
+                            svg.getBoundingClientRect().width, svg.viewBox.baseVal.width,
+                            Math.min(...[...svg.querySelectorAll("text")]
+                              .filter((t) => !t.hasAttribute("font-weight"))  // not labels
+                              .filter((t) => !t.classList.contains("badge"))
+                              .map((t) => parseFloat(t.getAttribute("font-size"))))])"""
     )
-    assert len(drawings) >= 2  # the roadmap and the map's parts
-    for box_width, svg_width in drawings:
-        assert box_width <= PHONE["width"]
-        assert svg_width >= 500  # text stays legible; the box scrolls instead
+    maps = [d for d in drawings if d[0] == "map-drawing phone"]
+    roadmaps = [d for d in drawings if d[0] == "roadmap-drawing phone"]
+    assert len(maps) == 5 and len(roadmaps) == 1  # 4 goals and the unconnected part
+    assert len(drawings) == 6  # the desk's drawings are hidden
+    for _cls, box, drawn, view, smallest in maps:
+        assert drawn <= box + 1 and box <= PHONE["width"]  # a map part fits: nothing clipped
+        scale = drawn / view
+        assert scale >= 0.97 and smallest * scale >= 11 * 0.97  # boxes' text near 1:1
+    ((_cls, box, drawn, view, smallest),) = roadmaps
+    assert drawn == pytest.approx(view)  # the roadmap at 1:1, scrolling in its box
+    assert drawn > box and smallest >= 8
 
 
 @pytest.mark.parametrize("name", ["board", "big"])

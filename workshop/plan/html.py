@@ -12,6 +12,7 @@ cover and the strategy page each have a page of their own.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,11 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
 MAP_WIDTH = 760.0
 """The drawing width of a map part and of the roadmap, in CSS pixels at full size."""
 MAP_FONT = 13.0
+PHONE_WIDTH = 340.0
+"""The width a map part is drawn at for a phone (a 375 px screen less the page's padding),
+shown at 1:1 so its text keeps `MAP_FONT` pixels."""
+PHONE_ROADMAP_WIDTH = 600.0
+"""The phone's roadmap: narrower than the desk's, shown at 1:1 in a box that scrolls."""
 ROADMAP_FONT = 11.0
 KEEP_WHOLE = (lay.Paragraph, lay.Statement, lay.Items, lay.Facts)
 """Blocks short enough to keep on one printed page with the headings and lead-in lines before
@@ -108,14 +114,18 @@ def column_percents(widths: tuple[float, ...]) -> list[str]:
     return [f"{100 * w / total:.1f}%" for w in widths] if total > 0 else []
 
 
-_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
+_UNBROKEN = re.compile(
+    r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])"  # a date
+    r"|\b[A-Z]{3} [-+]?\d[\d.,]*(?: (?:thousand|million|billion|[kKmM]|bn))?\b"  # an amount
+)
+"""What must never wrap inside running text: ISO dates and amounts with their currency."""
 
 
 def keep_dates(text: str) -> Markup:
-    """Text, escaped, with each ISO date in a span that never wraps ("2030-12-31" would
-    otherwise break at a hyphen at the end of a line)."""
+    """Text, escaped, with each ISO date and each amount ("USD 12 million") in a span that
+    never wraps ("2030-12-31" would otherwise break at a hyphen at the end of a line)."""
     escaped = str(escape(text))
-    return Markup(_DATE.sub(lambda m: f'<span class="date">{m.group(0)}</span>', escaped))
+    return Markup(_UNBROKEN.sub(lambda m: f'<span class="date">{m.group(0)}</span>', escaped))
 
 
 def _f(value: float) -> str:
@@ -151,18 +161,24 @@ def _svg_open(css_class: str, width: float, height: float, title: str, ident: st
     )
 
 
-def part_svg(part: mapgeom.MapPart, number: int) -> Markup:
+def part_svg(part: mapgeom.MapPart, number: int, *, phone: bool = False) -> Markup:
     """One part of the alignment map as an inline SVG (see `mapgeom.part_geometry`): boxes
-    by level, a flagged box with a red edge and its ⚠ lines, the action count as a badge."""
-    geometry = mapgeom.part_geometry(part, width=MAP_WIDTH, font_size=MAP_FONT)
+    by level, a flagged box with a red edge and its ⚠ lines, the action count as a badge.
+    `phone`: drawn for a narrow screen at 1:1, one column of boxes, however tall."""
+    if phone:
+        geometry = mapgeom.part_geometry(
+            part, width=PHONE_WIDTH, font_size=MAP_FONT, max_height=math.inf
+        )
+    else:
+        geometry = mapgeom.part_geometry(part, width=MAP_WIDTH, font_size=MAP_FONT)
     size = geometry.font_size
     parts = [
         _svg_open(
-            "map-drawing",
+            "map-drawing phone" if phone else "map-drawing wide",
             geometry.width,
             geometry.height,
             f"Alignment map: {geometry.title}",
-            f"map-part-{number}",
+            f"map-part-{number}{'-phone' if phone else ''}",
         )
     ]
     for edge in geometry.edges:
@@ -207,15 +223,25 @@ def part_svg(part: mapgeom.MapPart, number: int) -> Markup:
     return Markup("".join(parts))
 
 
-def roadmap_svg(chart: RoadmapChart) -> Markup:
-    """The roadmap as an inline SVG (see `roadmap.roadmap_geometry`)."""
-    geometry = roadmap_geometry(chart, width=MAP_WIDTH, font_size=ROADMAP_FONT)
-    return Markup(_roadmap_drawing(geometry))
+def roadmap_svg(chart: RoadmapChart, *, phone: bool = False) -> Markup:
+    """The roadmap as an inline SVG (see `roadmap.roadmap_geometry`); `phone`: a narrower
+    drawing shown at 1:1 on a narrow screen (it scrolls sideways in its box)."""
+    width = PHONE_ROADMAP_WIDTH if phone else MAP_WIDTH
+    geometry = roadmap_geometry(chart, width=width, font_size=ROADMAP_FONT)
+    return Markup(_roadmap_drawing(geometry, "phone" if phone else "wide"))
 
 
-def _roadmap_drawing(g: RoadmapGeometry) -> str:
+def _roadmap_drawing(g: RoadmapGeometry, variant: str) -> str:
     """The SVG of a `roadmap.RoadmapGeometry`, drawn as its docstring places each part."""
-    parts = [_svg_open("roadmap-drawing", g.width, g.height, "Roadmap by year", "roadmap-title")]
+    parts = [
+        _svg_open(
+            f"roadmap-drawing {variant}",
+            g.width,
+            g.height,
+            "Roadmap by year",
+            f"roadmap-title-{variant}",
+        )
+    ]
     bottom = g.height - g.footer_height
     for n, lane in enumerate(g.lanes):
         if n % 2:
