@@ -300,8 +300,26 @@ def test_an_agenda_without_goals_draws_one_plain_part() -> None:
     assert [(entry.id, entry.parents, entry.depth) for entry in part.items] == [
         (20, (), 0),
         (30, (20,), 1),
-        (31, (), 1),
+        (31, (), 0),  # serves nothing here: not indented as if under the program
     ]
+
+
+def test_an_item_is_indented_only_under_an_item_it_serves() -> None:
+    # the review drops the fund (120): the action on the fund itself (141) is left serving
+    # nothing in the plan; it must not look like a child of the project drawn above it
+    drawn = the_map(board_plan(dropped=(120,)))
+    last = drawn.parts[-1]
+    assert last.unconnected
+    orphan = next(entry for entry in last.items if entry.id == 141)
+    assert (orphan.parents, orphan.depth) == ((), 0)
+    rows = drawn.outline()
+    group = next(n for n, row in enumerate(rows) if row[2] == UNCONNECTED_TITLE)
+    action_row = next(row for row in rows if row[2].startswith("Agree the fund"))
+    assert action_row[0] == rows[group][0] + 1  # right under the group row, like its peers
+    geometry = part_geometry(last, width=515, font_size=9, measure=measure_at(9))
+    node = next(node for node in geometry.nodes if node.id == 141)
+    assert node.x == 0 and node.parent is None
+    check_drawing(geometry, measure_at(9))
 
 
 def test_no_map_when_the_agenda_links_nothing() -> None:
@@ -531,9 +549,13 @@ def test_random_plans_draw_every_item_once_and_no_connector_crosses_a_box(seed: 
     assert counted == len(plan.selected_of("actions")) - len(floating)
     for part in drawn.parts:
         ids = [entry.id for entry in part.items]
+        depth = {entry.id: entry.depth for entry in part.items}
         for n, entry in enumerate(part.items):
             if entry.parents:
                 assert ids.index(entry.parents[0]) < n
+                assert entry.depth == depth[entry.parents[0]] + 1
+            else:
+                assert entry.depth == 0  # indented only under an item it serves
             assert set(entry.parents) <= set(ids)
         for width, size in ((515, 9.0), (760, 13.0), (300, 9.0)):
             geometry = part_geometry(part, width=width, font_size=size, measure=measure_at(size))

@@ -73,8 +73,9 @@ class MapItem:
     """Wordings of the items that serve it but are drawn in other parts (a goal whose
     servers' first goal is another one), so a part never looks emptier than it is."""
     depth: int = 0
-    """The item's column: 0 for the part's top level (goals; in the last part, the highest
-    level present), one more per level down."""
+    """The item's column: 0 for an item with no parent in the part (the goal; in the last
+    part, each item whose parents are all elsewhere or dropped), its tree parent's depth plus
+    one otherwise. An item is only ever indented under an item it really serves."""
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,6 @@ def _part_items(
     for child in sorted(parents_of, key=order.__getitem__):
         for parent in parents_of[child]:
             served_by.setdefault(parent, []).append(child)
-    top_level = min(level_of[m] for m in members)
     tree_parent: dict[int, int | None] = {}
     in_part: dict[int, list[int]] = {}
     for member in members:
@@ -249,7 +249,7 @@ def _part_items(
 
     items: list[MapItem] = []
 
-    def walk(idea_id: int) -> None:
+    def walk(idea_id: int, depth: int) -> None:
         stage, item = by_id[idea_id]
         items.append(
             MapItem(
@@ -268,14 +268,14 @@ def _part_items(
                     for c in served_by.get(idea_id, ())
                     if c not in inside and c in boxed_ids
                 ),
-                depth=level_of[idea_id] - top_level,
+                depth=depth,
             )
         )
         for child in children.get(idea_id, []):
-            walk(child)
+            walk(child, depth + 1)
 
     for root in children.get(None, []):
-        walk(root)
+        walk(root, 0)
     return tuple(items)
 
 
