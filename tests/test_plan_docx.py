@@ -82,6 +82,11 @@ def board() -> DocxDocument:
 
 
 @pytest.fixture(scope="module")
+def big() -> DocxDocument:
+    return read(big_plan())
+
+
+@pytest.fixture(scope="module")
 def board_blocks() -> tuple[lay.Block, ...]:
     return lay.layout(board_plan())
 
@@ -523,9 +528,11 @@ def test_the_alignment_map_is_an_outline_with_each_item_once_and_its_flags(
     assert "Not connected to any goal" in [p.text for p in mapped]
 
 
-def test_a_big_map_lists_each_item_once_and_its_strategy_page_is_compact() -> None:
+def test_a_big_map_lists_each_item_once_and_its_strategy_page_is_compact(
+    big: DocxDocument,
+) -> None:
     plan = big_plan()
-    doc = read(plan)
+    doc = big
     mapped = [
         p.text
         for p in paragraphs_of(section(doc, "Alignment map"))
@@ -636,13 +643,14 @@ def header_floor(word: str, size: float) -> int:
     return text_twips(word, size, bold=True) + 216
 
 
-def test_no_header_word_breaks_in_any_table() -> None:
+def test_no_header_word_breaks_in_any_table(
+    board: DocxDocument, final: DocxDocument, big: DocxDocument
+) -> None:
     """Every column is at least as wide as its header's longest word set in bold at the
     table's size, plus the cell margins (so "Rank", "Dots", "Consensus", "Selected",
     "People" never break), in the board, full and 40-project plans."""
     checked = 0
-    for plan in (board_plan(), full_plan(), big_plan()):
-        doc = read(plan)
+    for doc in (board, final, big):
         sizes = {
             style.style_id: style.font.size.pt
             for style in doc.styles
@@ -681,6 +689,57 @@ def test_crowded_columns_shrink_above_their_headers_floor() -> None:
     assert sum(widths) <= A4_TEXT_TWIPS + len(widths)
     for column, width in zip(columns, widths, strict=True):
         assert width >= header_floor(column, 9.0), (column, widths)
+
+
+def keeps(paragraph: Paragraph) -> bool:
+    """Whether a paragraph keeps with the next, set on it or on its style's chain."""
+    if paragraph.paragraph_format.keep_with_next is not None:
+        return bool(paragraph.paragraph_format.keep_with_next)
+    style = paragraph.style
+    while style is not None:
+        if style.paragraph_format.keep_with_next is not None:
+            return bool(style.paragraph_format.keep_with_next)
+        style = style.base_style
+    return False
+
+
+@pytest.mark.parametrize("name", ["board", "final", "big"])
+def test_no_heading_is_left_at_a_page_foot_with_only_its_note(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """From each section heading down to the table it introduces, every paragraph (its
+    note, "Decided by …", a charter's caption and title) keeps with the next, so a heading
+    never ends a page with only its note under it; a numbered list's last entry keeps
+    company with the one before."""
+    doc: DocxDocument = request.getfixturevalue(name)
+    parts = body(doc)
+    checked = 0
+    for i, part in enumerate(parts):
+        if not (isinstance(part, Paragraph) and style_of(part) in ("Heading 1", "Heading 2")):
+            continue
+        if part.text == "Strategy on a page":  # a page of its own, its type fitted to it
+            continue
+        chain: list[Paragraph] = [part]
+        for following in parts[i + 1 : i + 5]:
+            if isinstance(following, Table):
+                for paragraph in chain:
+                    assert keeps(paragraph), (part.text, paragraph.text)
+                    checked += 1
+                break
+            if style_of(following) in ("Heading 1", "Heading 2"):
+                break
+            chain.append(following)
+    assert checked >= 10
+    numbered = [p for p in body(doc) if isinstance(p, Paragraph)]
+    runs: list[list[Paragraph]] = [[]]
+    for paragraph in numbered:
+        if style_of(paragraph) == "List Number":
+            runs[-1].append(paragraph)
+        elif runs[-1]:
+            runs.append([])
+    lists = [run for run in runs if len(run) >= 2]
+    assert lists
+    assert all(keeps(run[-2]) for run in lists)
 
 
 def test_numeric_columns_are_right_aligned(final: DocxDocument) -> None:

@@ -6,10 +6,12 @@ Choices, and why:
   The cover's big title uses the built-in "Title" style; layout headings of level 2 become
   "Heading 1" and level 3 "Heading 2" (the cover holds the layout's level 1); a charter's
   title is a "Heading 3" (in the navigation pane, not in the contents). Headings keep with
-  what follows. Lists use the built-in "List Number" / "List Bullet" styles, details under
-  an entry "List Bullet 2". Every numbered list gets its own numbering instance (a `w:num`
-  over the "List Number" definition, restarting at 1), otherwise Word would count on from
-  the previous list.
+  what follows, and so does a paragraph or one-entry list introducing what comes next (a
+  section's note, "Decided by …"), so a heading never ends a page with only its note; a
+  list's last entry keeps company with the one before. Lists use the built-in "List
+  Number" / "List Bullet" styles, details under an entry "List Bullet 2". Every numbered
+  list gets its own numbering instance (a `w:num` over the "List Number" definition,
+  restarting at 1), otherwise Word would count on from the previous list.
 - The cover carries the control line (version and publication date). The strategy page
   comes right after the cover, then the contents: a table of contents *field*
   (`TOC \\o "1-2" \\h \\z \\u`) whose shown result is already filled in, one paragraph
@@ -288,6 +290,8 @@ class _Writer:
         self.list_number_abstract = self._abstract_num_of("List Number")
         self.next_num_id = self._max_num_id() + 1
         self.break_pending = False
+        self.made: list[DocxParagraph] = []
+        """Every body paragraph made, in order (to keep a block's paragraphs with the next)."""
         self.contents: list[tuple[int, str, str]] = []
         """(Word heading level, text, bookmark) of every heading, for the contents."""
         self.toc_anchor: Element | None = None
@@ -433,6 +437,7 @@ class _Writer:
 
     def new_paragraph(self, style: str) -> DocxParagraph:
         paragraph = self.doc.add_paragraph()
+        self.made.append(paragraph)
         self.restyle(paragraph, style)
         if self.break_pending:
             paragraph.paragraph_format.page_break_before = True
@@ -537,8 +542,12 @@ class _Writer:
         return run
 
     def items(self, block: lay.Items) -> None:
+        """A list; its last entry never stands alone atop a page (the one before it keeps
+        with it)."""
         num_id = self._restarted_numbering() if block.ordered else None
-        for entry in block.entries:
+        for n, entry in enumerate(block.entries):
+            if n and n == len(block.entries) - 1:
+                self.made[-1].paragraph_format.keep_with_next = True
             paragraph = self.new_paragraph("List Number" if block.ordered else "List Bullet")
             if num_id is not None:
                 num_pr = _element("w:numPr")
@@ -1098,7 +1107,11 @@ class _Writer:
             following = blocks[n + 1] if n + 1 < len(blocks) else None
             if isinstance(block, lay.Heading) and isinstance(following, lay.StrategyPage):
                 self.page_break()  # the strategy page starts with its heading
+            made = len(self.made)
             self.block(block)
+            if _introduces(block, following):
+                for paragraph in self.made[made:]:
+                    paragraph.paragraph_format.keep_with_next = True
         self.break_pending = False  # nothing follows a last page break
         self.fill_contents()
         self.furniture()
@@ -1143,6 +1156,18 @@ def _year_of(written: str, years: list[int]) -> int | None:
     except ValueError:
         return None
     return min(max(year, years[0]), years[-1]) if years else None
+
+
+def _introduces(block: lay.Block, following: lay.Block | None) -> bool:
+    """Whether `block` introduces what follows it, and so keeps with it on a page: a
+    paragraph or a one-entry list (a section's note, "Decided by …", "Served by:") before
+    anything but a heading or a page break. A heading then never stands alone at a page's
+    foot with only its note under it."""
+    if following is None or isinstance(following, (lay.Heading, lay.PageBreak)):
+        return False
+    if isinstance(block, lay.Paragraph):
+        return True
+    return isinstance(block, lay.Items) and len(block.entries) == 1 and not block.entries[0].details
 
 
 def _roadmap_flags(chart: Any, count: int) -> tuple[tuple[str, ...], ...]:
