@@ -12,8 +12,8 @@ export const FORMATS = [
   { name: "md", label: "Markdown", hint: "plain text" },
   { name: "json", label: "JSON", hint: "data, for other tools" },
   { name: "csv", label: "Ideas (CSV)", hint: "every idea, for spreadsheets" },
-  { name: "register", label: "Register of programs, projects and actions (CSV)", hint: "who does what by when, to track in a spreadsheet" },
-  { name: "roadmap", label: "Roadmap dates (calendar)", hint: "milestones and completion dates, for a calendar app" },
+  { name: "register", label: "Register (CSV)", hint: "every program, project and action: who does what by when, to track in a spreadsheet" },
+  { name: "roadmap", label: "Calendar (ICS)", hint: "the roadmap's milestones and completion dates, for a calendar app" },
 ];
 
 const FILES = {
