@@ -180,6 +180,19 @@ def test_gaps_by_kind(stages: list[StageOutcome], expected: list[tuple[str, int]
     assert kinds(plan_of(*stages)) == expected
 
 
+def test_an_action_without_a_project_says_what_it_serves_instead() -> None:
+    plan = plan_of(
+        stage("goals", it(10, **WHOLE_GOAL)),
+        stage("programs", it(20, 10, **WHOLE_PROGRAM)),
+        stage("projects", it(30, 20, **WHOLE_PROJECT)),
+        stage("actions", it(40, 10, 20, **WHOLE_ACTION), it(41, **WHOLE_ACTION)),
+    )
+    assert [(g.kind, g.id, g.detail) for g in plan.gaps] == [
+        ("action_without_project", 40, "serves the goal Item 10 and the program Item 20 directly"),
+        ("action_without_project", 41, None),
+    ]
+
+
 def test_a_plan_whose_agenda_linked_nothing_has_no_gaps() -> None:
     plan = plan_of(stage("goals", it(10)), stage("projects", it(30)), aligned=False)
     assert plan.gaps == () and with_gaps(plan).gaps == ()

@@ -330,7 +330,24 @@ def find_gaps(
     ]
     gaps = levels.plan_gaps(aligned, {stage.key for stage in stages}, horizon)
     wording = {item.id: item.wording for stage in stages for item in stage.items}
-    return tuple(GapLine(gap.kind, wording[gap.idea_id], gap.idea_id, gap.detail) for gap in gaps)
+    level_of = {item.id: stage.key for stage in stages for item in stage.selected}
+    links = {item.id: item.links for stage in stages for item in stage.selected}
+
+    def detail(gap: levels.Gap) -> str | None:
+        if gap.kind != "action_without_project":
+            return gap.detail
+        # Say what the action serves instead, so the reader sees why it is listed.
+        served = [
+            f"the {LEVEL_NOUNS.get(level_of[link], 'item')} {wording[link]}"
+            for link in links[gap.idea_id]
+            if link in level_of
+        ]
+        return f"serves {' and '.join(served)} directly" if served else None
+
+    return tuple(GapLine(gap.kind, wording[gap.idea_id], gap.idea_id, detail(gap)) for gap in gaps)
+
+
+LEVEL_NOUNS = {"goals": "goal", "programs": "program", "projects": "project"}
 
 
 def assemble_plan(
