@@ -159,15 +159,17 @@ def test_each_built_in_is_listed_as_its_data_file_says(
     }
 
 
-def test_strategic_plan_is_vision_goals_projects_each_brainstorm_vote_rank_done(
+def test_strategic_plan_is_vision_goals_projects_each_brainstorm_vote_rank_done_then_linked(
     client: FlaskClient,
 ) -> None:
+    """The default day aligns: its projects are linked to the goals they serve after the
+    results, so the plan has an alignment map and its gaps."""
     first = client.get("/api/templates").get_json()["templates"][0]
     assert first["id"] == "strategic-plan"
     assert first["stages"] == [
         {"key": "vision", "title": "Vision", "steps": CLASSIC},
         {"key": "goals", "title": "Goals", "steps": CLASSIC},
-        {"key": "projects", "title": "Projects", "steps": CLASSIC},
+        {"key": "projects", "title": "Projects", "steps": [*CLASSIC, "link"]},
     ]
 
 
@@ -704,7 +706,7 @@ VOTE_STEPS = [{"kind": "brainstorm"}, {"kind": "vote"}, {"kind": "done"}]
         (1, {"steps": [{"kind": "brainstorm"}] * 9}, "too_many_steps"),
         (1, {"steps": "brainstorm"}, "invalid_agenda"),
         (1, {"steps": ["brainstorm"]}, "invalid_agenda"),
-        (2, {"key": "goals"}, "duplicate_stage_key"),
+        (1, {"key": "vision"}, "duplicate_stage_key"),
         (2, {"key": "Projects"}, "invalid_stage_key"),
         (2, {"key": ""}, "invalid_stage_key"),
         (2, {"title": "  "}, "title_required"),
@@ -761,9 +763,9 @@ def test_put_validation_errors_change_nothing(
         ),
         (2, {"title": "  "}, "Stage 3 (projects) needs a title."),
         (
-            2,
-            {"key": "goals"},
-            "Goals and Projects have the same level (goals): a plan has each level once.",
+            1,
+            {"key": "vision"},
+            "Vision and Goals have the same level (vision): a plan has each level once.",
         ),
     ],
 )
@@ -809,7 +811,7 @@ def test_put_twelve_stages_is_fine(room: Room) -> None:
 
 def test_put_the_same_stage_id_twice_is_invalid_agenda(room: Room) -> None:
     vision, goals, projects = editable(room)
-    twin = {**projects, "key": "projects-2"}
+    twin = {**goals, "key": "goals-2"}
     refuse_put(room, [vision, goals, projects, twin], 400, "invalid_agenda")
 
 
