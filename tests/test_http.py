@@ -101,6 +101,7 @@ def test_a_new_workshop_has_the_default_agenda(client: FlaskClient) -> None:
         "title": "Acme 2030",
         "organization": None,
         "horizon_years": 3,
+        "review_cadence": "quarterly",
         "template": "strategic-plan",
         "status": "active",
         "code": body["code"],
