@@ -636,16 +636,22 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
     assert text.startswith("# Strategic plan: Riverside day\n")
     levels = sections(text, "## ")
     assert list(levels) == [
-        "Executive summary",
+        "Strategy on a page",
+        "Roadmap by year",
+        "Scorecard",
         "Vision, Mission and Values",
         "Strategic goals",
         "Programs",
         "Projects",
         "Alignment map",
+        "Gaps",
         "Action plan",
+        "Who owns what",
+        "Governance",
         "Appendix: how each decision was made",
     ]
-    assert levels["Executive summary"][0] == f"**Vision: {VISION[1]}**"
+    assert levels["Strategy on a page"][0] == f"**Vision:** {VISION[1]}"
+    assert f"**Mission:** {MISSION[1]}" in levels["Strategy on a page"]
     # The sub-sections of the plan itself (the appendix repeats the stage titles).
     statements = sections(text.split("\n## Appendix", 1)[0], "### ")
     assert statements["Vision"][0] == f"> {VISION[1]}"
@@ -654,48 +660,70 @@ def test_a_full_strategic_plan_day_through_the_ui(screens: Screens, server: Live
     goals = [f"1. {GOALS[0]}", f"2. {GOALS[1]}", f"3. {GOALS[2]}"]
     assert [heading for heading in statements if heading[:2] in ("1.", "2.", "3.")] == goals
     assert "| Members | 120 | 300 | 2028-12-31 |" in statements[goals[0]]
-    assert levels["Programs"][1:] == [
-        f"1. {PROGRAMS[0]}",
-        "   - Program manager: Dana Smith",
-        "   - Outcome: Half the emissions of today",
-        f"   - Serves: {GOALS[1]}",
-        f"   - Projects: {PROJECTS[0]}",
-        f"2. {PROGRAMS[1]}",
-        "   - Program manager: Zoe Park",
-        "   - Outcome: not described yet",
-        f"   - Serves: {GOALS[0]}",
-        "   - Projects: none yet",
+    # The strategy page names each goal with its headline metric and what serves it.
+    assert statements["Goals"][:3] == [
+        f"1. {GOALS[0]}",
+        "   - Target: Members from 120 to 300 by 2028-12-31",
+        f"   - Served by: {PROGRAMS[1]}",
     ]
-    assert levels["Projects"][1:] == [
-        f"1. {PROJECTS[0]}",
-        "   - Owner: Ed Jones",
-        "   - Deliverables: Panels installed",
-        "   - Completion date: 2027-06-30",
-        "   - Approach: agile",
-        f"   - Program: {PROGRAMS[0]}",
-        f"2. {PROJECTS[1]}",
-        "   - Owner: not named yet",
-        "   - Deliverables: none listed",
-        "   - Completion date: not set yet",
-        "   - Approach: not chosen",
-        "   - Independent project (under no program)",
-    ]
-    assert f"| 1 | {ACTION} | Fay Lee | 2026-03-31 | {PROJECTS[0]} |" in levels["Action plan"]
+    assert (
+        "| Members | Goal: Grow our membership | Zoe Park | 120 | 300 | 2028-12-31 | Quarterly |"
+        in (levels["Scorecard"])
+    )
+    # Programs and projects as charters, with what the room and the console filled in.
+    assert f"**Program charter: {PROGRAMS[0]}**" in levels["Programs"]
+    for row in (
+        "| Program manager | Dana Smith |",
+        "| Outcome | Half the emissions of today |",
+        f"| Goals served | {GOALS[1]} |",
+        f"| Projects | {PROJECTS[0]} |",
+        "| Program manager | Zoe Park |",
+        "| Outcome | not described yet |",
+        f"| Goals served | {GOALS[0]} |",
+        "| Projects | none yet |",
+    ):
+        assert row in levels["Programs"], row
+    for row in (
+        "| Owner | Ed Jones |",
+        "| Deliverables | Panels installed |",
+        "| Completion date | 2027-06-30 |",
+        "| Approach | agile |",
+        f"| Program | {PROGRAMS[0]} |",
+        "| Owner | not named yet |",
+        "| Deliverables | none listed |",
+        "| Completion date | not set yet |",
+        "| Approach | not chosen |",
+        "| Program | Independent project (under no program) |",
+    ):
+        assert row in levels["Projects"], row
+    assert f"**Project charter: {PROJECTS[1]}**" in levels["Projects"]
+    assert any(
+        line.startswith(f"| 1 | {ACTION}") and "| Fay Lee | 2026-03-31 |" in line
+        for line in levels["Action plan"]
+    )
+    # The map lists each item once, under what it serves; the unconnected project last.
     assert levels["Alignment map"][1:] == [
         f"- Vision: {VISION[1]}",
-        f"    - Strategic goals: {GOALS[0]}",
-        f"        - Programs: {PROGRAMS[1]}",
-        f"    - Strategic goals: {GOALS[1]}",
-        f"        - Programs: {PROGRAMS[0]}",
-        f"            - Projects: {PROJECTS[0]}",
-        f"                - Action items: {ACTION}",
-        f"    - Strategic goals: {GOALS[2]}",
-        f"- Projects: {PROJECTS[1]}",
+        f"    - Goal: {GOALS[0]}",
+        f"        - Program: {PROGRAMS[1]} (⚠ Program without a success metric)",
+        f"    - Goal: {GOALS[1]} (⚠ Goal without a success metric)",
+        f"        - Program: {PROGRAMS[0]} (⚠ Program without a success metric)",
+        f"            - Project: {PROJECTS[0]} (1 action)",
+        f"    - Goal: {GOALS[2]} (⚠ Goal that nothing serves; ⚠ Goal without a success metric)",
+        "    - **Not connected to any goal**",
+        f"        - Project: {PROJECTS[1]} (⚠ Project that serves no goal; ⚠ Project without"
+        " an owner; ⚠ Project without a completion date)",
     ]
-    assert statements["Gaps"] == [
-        f"- Goal that nothing serves: {GOALS[2]}",
-        f"- Project that serves no goal: {PROJECTS[1]}",
-        f"- Project without an owner: {PROJECTS[1]}",
-        f"- Project without a completion date: {PROJECTS[1]}",
-    ]
+    gaps = "\n".join(levels["Gaps"])
+    for kind, item in (
+        ("Goal that nothing serves (1)", GOALS[2]),
+        ("Project that serves no goal (1)", PROJECTS[1]),
+        ("Project without an owner (1)", PROJECTS[1]),
+        ("Project without a completion date (1)", PROJECTS[1]),
+    ):
+        assert f"**{kind}**\n- {item}" in gaps, kind
+    owners = levels["Who owns what"]
+    assert any(line.startswith("| Dana Smith | Program manager |") for line in owners)
+    assert any(line.startswith("| Ed Jones | Project owner |") for line in owners)
+    assert any(line.startswith("| Fay Lee | Action owner |") for line in owners)
     assert screens.errors == []

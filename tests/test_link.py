@@ -689,9 +689,10 @@ def test_links_to_a_goal_no_longer_selected_leave_the_state_and_the_plan(
             as_text=True
         )
         # The program served "Goal one", which is no longer selected: it serves nothing now.
-        assert "- Serves: no goal" in plan
-        assert "Serves: Goal one" not in plan
-        assert "- Program that serves no goal: P" in plan
-        assert "- Goal that nothing serves: Goal two" in plan
+        assert "| Goals served | no goal |" in plan
+        assert "| Goals served | Goal one |" not in plan
+        gaps = plan.split("\n## Gaps\n", 1)[1].split("\n## ", 1)[0]
+        assert "**Program that serves no goal (1)**\n\n- P\n" in gaps
+        assert "**Goal that nothing serves (1)**\n\n- Goal two\n" in gaps
     finally:
         room.close()
