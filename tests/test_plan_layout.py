@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import fields, is_dataclass, replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ from tests.plan_samples import (
     stage,
 )
 from workshop.plan import PlanDocument, assemble_plan
-from workshop.plan.document import GAP_LABELS, UNSCORED, VersionEntry, from_dict
+from workshop.plan.document import GAP_LABELS, UNSCORED, VersionEntry, from_dict, with_gaps
 from workshop.plan.layout import (
     OWNERS_COLUMNS,
     SCORECARD_COLUMNS,
@@ -390,8 +391,43 @@ def test_the_scorecard_lists_every_goal_and_program_measure() -> None:
             "Quarterly",
         ),
     )
-    assert table.flags[4] == ("Goal that nothing serves",)
+    # The unserved goal and the program ending after the horizon are flagged where the items
+    # are shown, not on their measures: none of these measures is itself wrong.
+    assert table.flags == ()
     assert table.nowrap[SCORECARD_COLUMNS.index("Due")]
+
+
+def test_a_measure_due_after_the_horizon_is_flagged_on_its_own_row_only() -> None:
+    board = board_plan()
+
+    def moved(metric: dict[str, Any]) -> dict[str, Any]:
+        return (
+            {**metric, "due": "2033-03-31"} if metric["metric"] == "Businesses funded" else metric
+        )
+
+    stages = tuple(
+        replace(
+            stage,
+            items=tuple(
+                replace(
+                    item,
+                    fields={**item.fields, "metrics": [moved(m) for m in item.fields["metrics"]]},
+                )
+                if item.id == 120
+                else item
+                for item in stage.items
+            ),
+        )
+        for stage in board.stages
+    )
+    plan = with_gaps(replace(board, stages=stages))
+    table = only(section(layout(plan), "Scorecard"), Table)[0]
+    flags = {row[0]: row_flags for row, row_flags in zip(table.rows, table.flags, strict=True)}
+    assert len(flags["Businesses funded"]) == 1
+    assert "2033-03-31" in flags["Businesses funded"][0]
+    assert flags["Businesses funded"][0].startswith(GAP_LABELS["date_outside_horizon"])
+    assert flags["Loans disbursed"] == ()  # the program's own end date is not about it
+    assert [name for name, found in flags.items() if found] == ["Businesses funded"]
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from .document import (
     consensus_label,
     detail_lines,
     gap_flags,
+    gap_text,
     horizon_label,
     metric_line,
     plural,
@@ -578,6 +579,18 @@ def goal_owner(look: Look, goal: PlanItem) -> str:
 SCORECARD_COLUMNS = ("Measure", "For", "Owner", "Baseline", "Target", "Due", "Review")
 
 
+def _metric_flags(plan: PlanDocument, item: PlanItem, metric: Mapping[str, Any]) -> tuple[str, ...]:
+    """The gaps about one measure (its due date outside the horizon or past), for its row of
+    the scorecard. The item's other gaps (a program's own end date, a goal nothing serves) are
+    not about the measure: they are flagged where the item itself is shown."""
+    about = f"the metric {metric.get('metric')!r}"
+    return tuple(
+        gap_text(gap)
+        for gap in plan.gaps
+        if gap.id == item.id and gap.detail is not None and about in gap.detail
+    )
+
+
 def _scorecard(look: Look) -> list[Block]:
     plan = look.plan
     measured = [(key, item) for key in ("goals", "programs") for item in look.selected_of(key)]
@@ -591,7 +604,7 @@ def _scorecard(look: Look) -> list[Block]:
             whom, owner = f"Goal: {item.wording}", goal_owner(look, item)
         else:
             whom, owner = f"Program: {item.wording}", look.person(item, "owner")
-        for n, metric in enumerate(item.fields.get("metrics") or []):
+        for metric in item.fields.get("metrics") or []:
             rows.append(
                 (
                     str(metric.get("metric") or ""),
@@ -603,7 +616,7 @@ def _scorecard(look: Look) -> list[Block]:
                     review,
                 )
             )
-            row_flags.append(look.flag(item.id) if n == 0 else ())
+            row_flags.append(_metric_flags(plan, item, metric))
     blocks: list[Block] = [
         Heading(2, "Scorecard"),
         Paragraph(
