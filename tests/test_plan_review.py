@@ -231,7 +231,20 @@ def test_a_dropped_goal_serves_nothing_and_cannot_be_linked_to(day: Day) -> None
     refused = day.publish({"based_on": 2, "items": [{"id": desk, "links": [exports]}]})
     assert refused.status_code == 400
     assert error_of(refused) == "parent_not_found"
-    assert refused.get_json()["error"]["message"].startswith("items[0].links[0]: item ")
+    assert refused.get_json()["error"]["message"] == (
+        f"items[0].links[0]: item {exports} is dropped from the plan; "
+        "restore it first to link to it."
+    )
+    # Dropped and linked to in the same review: the same refusal, nothing stored.
+    same = day.publish(
+        {
+            "based_on": 2,
+            "items": [{"id": desk, "dropped": True}, {"id": officer, "links": [desk]}],
+        }
+    )
+    assert error_of(same) == "parent_not_found"
+    assert "is dropped from the plan" in same.get_json()["error"]["message"]
+    assert day.versions() == [1, 2]
     restored = day.review(2, {"id": exports, "dropped": False})
     assert ("unaligned_project", DESK) not in gaps(restored)
 

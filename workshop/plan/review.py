@@ -146,6 +146,12 @@ def _check_links(
         for item in stage.items
         if in_plan(item)
     }
+    dropped = {
+        item.id
+        for stage in plan.stages
+        for item in stage.items
+        if item.selected and item.id not in candidates
+    }
     out: dict[int, tuple[int, ...]] = {}
     for idea_id, (index, change) in changes.items():
         if change.links is None:
@@ -160,6 +166,12 @@ def _check_links(
         for number, link in enumerate(change.links):
             if not isinstance(link, int) or isinstance(link, bool):
                 raise DomainError("invalid_links", f"{at}[{number}] must be an item id.")
+            if link in dropped:
+                raise DomainError(
+                    "parent_not_found",
+                    f"{at}[{number}]: item {link} is dropped from the plan; restore it first "
+                    "to link to it.",
+                )
             try:
                 levels.check_parents(stage.key, position, [link], candidates)
             except DomainError as refused:
