@@ -298,7 +298,7 @@ def test_markdown_lists_the_selected_goals_in_rank_order_with_their_metrics() ->
     assert metrics.header == ["Success metric", "Baseline", "Target", "By when"]
     assert metrics.rows == [["Electric cranes", "2 of 14", "14 of 14", "2029-12-31"]]
     served = [text for _, text in md_list_items(first)]
-    assert any(text.startswith(f"Programs: {PROGRAMS[0]}") for text in served)
+    assert any(text.startswith(f"Program: {PROGRAMS[0]}") for text in served)
 
 
 def md_charters(tokens: list[Token]) -> list[tuple[str, list[list[str]], list[str]]]:

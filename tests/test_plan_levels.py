@@ -287,9 +287,9 @@ def test_a_goal_lists_the_projects_that_serve_it_through_its_programs() -> None:
     lines = plain_lines(full_plan())
     start = lines.index(f"### 1. {GOALS[0]}".replace("\\", ""))
     first_goal = lines[start + 1 : lines.index("### 2. " + GOALS[1].replace("\\", ""))]
-    assert any(line.startswith("- Programs: Green energy program") for line in first_goal)
+    assert any(line.startswith("- Program: Green energy program") for line in first_goal)
     assert any(
-        line.startswith("- Projects: Pilot an electric tug (through Green energy program)")
+        line.startswith("- Project: Pilot an electric tug (through Green energy program)")
         for line in first_goal
     )
     third = lines.index("### 3. Rail share above 40%")

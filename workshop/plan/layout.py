@@ -47,6 +47,8 @@ STATEMENT_LEVELS = ("vision", "mission")
 TOP_LEVELS = ("vision", "mission", "values")
 STRATEGIC_LEVELS = (*TOP_LEVELS, "goals", "programs", "projects", "actions")
 LEVEL_NAMES = {"vision": "Vision", "mission": "Mission", "values": "Values"}
+SERVER_NAMES = {"programs": "Program", "projects": "Project"}
+"""What one item serving a goal is called in the goal's "Served by" list."""
 
 
 @dataclass(frozen=True)
@@ -734,7 +736,8 @@ def _goals(look: Look) -> list[Block]:
                 Items(
                     tuple(
                         Entry(
-                            f"{kind.title}: {child.wording}" + (f" (through {via})" if via else ""),
+                            f"{SERVER_NAMES.get(kind.key, kind.title)}: {child.wording}"
+                            + (f" (through {via})" if via else ""),
                             flags=look.flag(child.id),
                         )
                         for kind, child, via in served
