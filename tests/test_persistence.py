@@ -155,7 +155,9 @@ def test_a_restart_keeps_every_acknowledged_change(server: Server) -> None:
     assert markdown.status_code == 200
     text = markdown.get_data(as_text=True)
     assert "> Vision 2\n" in text
-    assert "1. Goal 2\n2. Goal 0\n3. Goal 1\n" in text
+    goals_section = text.split("\n## Strategic goals\n", 1)[1].split("\n## ", 1)[0]
+    headings = [line for line in goals_section.splitlines() if line.startswith("### ")]
+    assert headings == ["### 1. Goal 2", "### 2. Goal 0", "### 3. Goal 1"]
     assert "Unrelated project" not in text
     assert "A real project" in text
 

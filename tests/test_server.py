@@ -391,11 +391,17 @@ def test_full_workshop_over_websocket_survives_a_restart(
     # Finish: everyone hears about the plan.
     marks = [person.peer.mark() for person in people]
     finished = fac.ok("workshop:finish", {})
-    files = ("plan.md", "plan.html", "plan.pdf", "plan.docx", "plan.json", "ideas.csv")
-    plan_urls = {
-        name: f"{server.url}/api/workshops/{wid}/{file}"
-        for name, file in zip(("md", "html", "pdf", "docx", "json", "csv"), files, strict=True)
+    files = {
+        "md": "plan.md",
+        "html": "plan.html",
+        "pdf": "plan.pdf",
+        "docx": "plan.docx",
+        "json": "plan.json",
+        "csv": "ideas.csv",
+        "register": "register.csv",
+        "roadmap": "roadmap.ics",
     }
+    plan_urls = {name: f"{server.url}/api/workshops/{wid}/{file}" for name, file in files.items()}
     assert finished["plan"] == {"urls": plan_urls}
     for person, mark in zip(people, marks, strict=True):
         assert person.peer.wait_for("workshop:finished", since=mark) == {

@@ -8,7 +8,7 @@ so a crash, a leak or a hang stays in that child.
 
 `WarmPool(size)` keeps `size` workers, one render each at a time (the server's
 `RENDER_SLOTS`); a render waits for a free one. It talks to them over pipes with plain
-`os.read`/`os.write` on non-blocking descriptors and waits in `select`: under eventlet (which
+`os.read`/`os.write` on non-blocking descriptors and waits in `selectors`: under eventlet (which
 `app.py` installs before anything is imported) those are green, so the event loop serves
 everyone else while a file renders; with threads they block only the asking thread.
 
@@ -29,7 +29,7 @@ import contextlib
 import logging
 import os
 import queue
-import select
+import selectors
 import signal
 import subprocess
 import sys
@@ -71,17 +71,15 @@ class _Died(RenderError):
 
 
 def _wait(fd: int, *, write: bool, deadline: float) -> bool:
-    """Wait until `fd` is ready (False when the deadline passes). `select.poll` has no limit
-    on descriptor numbers; eventlet removes it and patches `select.select`, which is green."""
+    """Wait until `fd` is ready (False when the deadline passes). `selectors` picks the best
+    mechanism the platform has (no limit on descriptor numbers); under eventlet it is patched
+    and green, so the wait never blocks the event loop."""
     left = deadline - time.monotonic()
     if left <= 0:
         return False
-    if hasattr(select, "poll"):
-        poller = select.poll()
-        poller.register(fd, select.POLLOUT if write else select.POLLIN)
-        return bool(poller.poll(left * 1000))
-    ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
-    return bool(ready[1] if write else ready[0])
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_WRITE if write else selectors.EVENT_READ)
+        return bool(selector.select(left))
 
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
