@@ -194,8 +194,29 @@ PUBLISH_BODY["properties"] = {
     **PUBLISH_BODY["properties"],
     "items": {
         "type": "array",
-        "items": {"type": "object"},
-        "description": "Corrections of selected items (docs/api.md).",
+        "items": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {
+                "id": {"type": "integer", "description": "A selected item of the plan."},
+                "fields": {
+                    "type": "object",
+                    "description": "Its fields, by the rules of item:update (null clears one).",
+                },
+                "links": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "description": "Its whole new list of parents, checked as link:confirm.",
+                },
+                "dropped": {
+                    "type": "boolean",
+                    "description": "true: removed from the plan; false: restored.",
+                },
+            },
+            "additionalProperties": False,
+        },
+        "description": "Corrections of selected items, each with at least one of fields, "
+        "links and dropped (docs/api.md).",
     },
     "facilitator": {"type": ["string", "null"]},
 }
