@@ -750,3 +750,14 @@ def test_an_unselected_idea_of_an_unscored_stage_says_so() -> None:
     )
     listed = only(appendix(plan), Items)[-1]
     assert listed.entries == (Entry("Kept", ()), Entry("Left", ("Not selected",)))
+
+
+def test_an_action_whose_project_was_dropped_serves_nothing_yet_in_the_action_plan() -> None:
+    board = board_plan()
+    first = board.selected_of("actions")[0]
+    (project,) = first.links
+    before = only(section(layout(board), "Action plan"), Table)[0]
+    assert before.rows[0][-1] == board.item_text(project)
+    after = only(section(layout(board_plan(dropped=(project,))), "Action plan"), Table)[0]
+    assert after.rows[0][1] == first.wording
+    assert after.rows[0][-1] == "nothing yet"

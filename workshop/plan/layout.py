@@ -960,7 +960,7 @@ def _actions(look: Look) -> list[Block]:
             item.wording,
             look.person(item, "owner"),
             _field(item, "due") or NO_DATE,
-            "; ".join(look.text(link) for link in look.links(item)),
+            "; ".join(look.text(link) for link in look.links(item)) or "nothing yet",
         )
         for n, item in enumerate(chosen, 1)
     )
