@@ -10,9 +10,7 @@ finished; the browser only does what the test is about, the review.
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.chromium import skip_module_without_chromium
 from tests.devices import Devices
-from tests.server import LiveServer
+from tests.server import LiveServer, http
 
 pytestmark = pytest.mark.browser
 
@@ -60,16 +58,6 @@ AGENDA = {
 }
 IDEAS = {"goals": [GOAL, UNSERVED_GOAL], "projects": [EVENTS, MARKETING, JUNK], "actions": [ACTION]}
 LINKS = {EVENTS: [GOAL], ACTION: [EVENTS]}
-
-
-def http(url: str, method: str = "GET", body: Any = None, key: str | None = None) -> Any:
-    headers = {"Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
