@@ -838,7 +838,13 @@ def test_an_empty_database_gets_the_current_schema_and_upgrading_again_is_a_no_o
     assert current_revision(engine) == head_revision()
     first = schema(engine)
     assert set(first) == head_tables()
-    assert [column[0] for column in first["stage"]["columns"]] == V3_STAGE_COLUMNS
+    assert [column[0] for column in first["stage"]["columns"]] == [
+        *V3_STAGE_COLUMNS,
+        "timer_seconds",
+        "timer_ends_at",
+        "timer_paused_remaining",
+        "timer_op",
+    ]
     assert {"fields", "links", "merged_into"} <= {column[0] for column in first["idea"]["columns"]}
     assert ("ix_idea_merged_into", ("merged_into",), False) in first["idea"]["indexes"]
     assert first["stageround"]["pk"] == ["stage_id", "step_index", "round"]

@@ -15,7 +15,7 @@ from ..core.errors import DomainError
 from ..core.payloads import ClientId, Payload, ShortText, StageId
 from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, get_workshop, require_active
-from . import common, merge
+from . import common, duplicates, editing, merge
 from .base import (
     FREEZES_ITEMS,
     SHORTLISTS,
@@ -248,7 +248,31 @@ class Brainstorm(Activity):
             merge.on_group_set,
             "Replace a stage's themes: named clusters of its ideas.",
         ),
+        EventSpec(
+            "idea:edit",
+            editing.IdeaEditPayload,
+            ("participant", "facilitator"),
+            editing.on_edit,
+            "Change an idea's wording (participants: their own, while the brainstorm is open; "
+            "the facilitator: any, until the stage is done).",
+        ),
+        EventSpec(
+            "idea:delete",
+            editing.IdeaDeletePayload,
+            ("participant", "facilitator"),
+            editing.on_delete,
+            "Delete an idea nobody has given anything to yet (participants: their own, while "
+            "the brainstorm is open).",
+        ),
+        EventSpec(
+            "duplicate:dismiss",
+            duplicates.DuplicateDismissPayload,
+            ("facilitator",),
+            duplicates.on_dismiss,
+            "Say that suggested duplicates are not the same; the suggestion stays dismissed.",
+        ),
     )
+    tables = (duplicates.DuplicateDismissal,)
 
     def participation(self, db: Session, stage: Stage) -> int | None:
         """The participants who sent ideas to the stage (the facilitator's items and removed

@@ -122,6 +122,28 @@ class EmptyPayload(Payload):
     pass
 
 
+TIMER_MIN_SECONDS = 10
+TIMER_MAX_SECONDS = 7200
+"""A stage's timer runs 10 s to 2 hours (`timer:set`; `timer:add` keeps what is left in it)."""
+
+
+class TimerSetPayload(Payload):
+    stage_id: StageId
+    seconds: Annotated[int, Field(ge=TIMER_MIN_SECONDS, le=TIMER_MAX_SECONDS)]
+    client_id: ClientId | None = None
+
+
+class TimerAddPayload(Payload):
+    stage_id: StageId
+    seconds: Annotated[int, Field(ge=-TIMER_MAX_SECONDS, le=TIMER_MAX_SECONDS)]
+    """Seconds to add (negative: take off); 0 is refused."""
+    client_id: ClientId | None = None
+
+
+class FocusSetPayload(Payload):
+    idea_id: IdeaId
+
+
 class TemplateSavePayload(Payload):
     workshop_id: WorkshopId
     title: Label | None = None

@@ -50,6 +50,9 @@ class Workshop(SQLModel, table=True):
     max_participants: int = 2000
     # How often the plan is reviewed (plan.document.REVIEW_CADENCES), for its governance.
     review_cadence: str = Field(default="quarterly", max_length=16)
+    # The item the facilitator put in front of everyone (`focus:set`); cleared by `focus:clear`
+    # and whenever a stage changes step (migration 0009).
+    focus_idea_id: int | None = None
 
 
 class Stage(SQLModel, table=True):
@@ -83,6 +86,14 @@ class Stage(SQLModel, table=True):
     groups: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    # The stage's countdown (migration 0009; `services/timer.py`): the length it was set to
+    # (with what was added), and either the server time it ends at (running) or the seconds
+    # left (paused). All None: no timer. Changing step clears it.
+    timer_seconds: int | None = None
+    timer_ends_at: datetime | None = None
+    timer_paused_remaining: float | None = None
+    # The client_id of the last timer change, so a retried `timer:add` adds once.
+    timer_op: str | None = Field(default=None, max_length=64)
 
 
 class AgendaTemplate(SQLModel, table=True):
@@ -153,6 +164,13 @@ class Idea(SQLModel, table=True):
     # Set when the facilitator merged this idea into another (a duplicate, or a member of a
     # theme voted on as one): it no longer counts on its own and shows as "also said".
     merged_into: int | None = Field(default=None, index=True)
+    # `idea:edit` (migration 0009): the wording as first submitted, kept on the first edit
+    # (the plan's appendix shows "edited from"), and when it was last edited.
+    original_text: str | None = Field(default=None, max_length=280)
+    edited_at: datetime | None = None
+    # `idea:delete`: a deleted idea stays as a tombstone (hidden, so nothing counts or shows
+    # it) so that a retried delete answers the same; no screen lists it.
+    deleted_at: datetime | None = None
 
 
 class IdeaMerge(SQLModel, table=True):

@@ -448,7 +448,7 @@ def on_workshop_finish(_payload: EmptyPayload, workshop: Workshop) -> Ack:
 
 
 # The facilitator's room events (join lock, removal) register with `client_event` above.
-from . import room_events  # noqa: E402,F401
+from . import facilitation_events, room_events  # noqa: E402,F401
 
 # Last, so the core's own events are known: an activity may not take one of their names.
 register_activity_events()

@@ -23,7 +23,8 @@ from ..core import steps
 from ..persistence import counters
 from ..persistence.models import Idea, IdeaMerge, Participant, Stage, Workshop
 from ..persistence.queries import get_stage, list_stages, participant_count, visible_idea_ids
-from ..services import agenda, workshops
+from ..services import agenda, focus, timer, workshops
+from ..web.hosts import reachable_url
 
 STATE_VERSION = 1
 """The snapshot format; additions keep it, a change that breaks v1 clients would bump it."""
@@ -62,7 +63,12 @@ def load_view(db: Session, workshop: Workshop) -> WorkshopData:
     """Read a workshop's stages and ideas, then let each activity read what it shows."""
     stages = list_stages(db, workshop.id)
     ideas: dict[int, list[Idea]] = defaultdict(list)
-    query = select(Idea).where(Idea.workshop_id == workshop.id).order_by(col(Idea.id))
+    # A deleted idea (a tombstone, see `activities/editing.py`) is no part of any view.
+    query = (
+        select(Idea)
+        .where(Idea.workshop_id == workshop.id, col(Idea.deleted_at).is_(None))
+        .order_by(col(Idea.id))
+    )
     for idea in db.exec(query):
         ideas[idea.stage_id].append(idea)
     stage_ids = [s.id for s in stages if s.id is not None]
@@ -235,6 +241,7 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
     state["decision"] = decision_state(data, stage, audience)
     state["rounds"] = rounds_state(data, stage)
     state["progress"] = progress
+    state["timer"] = timer.timer_json(stage)
     return state
 
 
@@ -256,6 +263,9 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
             "status": workshop.status,
             "code": workshop.code,
             "join_url": f"{base_url}j/{workshop.code}",
+            # False when the join link names this machine's loopback (phones cannot open it):
+            # the console and the room screen then say how to fix it.
+            "join_reachable": reachable_url(base_url),
             "participant_count": data.participants,
             "removed_count": people.removed,
             "join_locked": workshop.join_locked,
@@ -267,6 +277,11 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
         },
         "stages": [_stage_state(data, stage, audience) for stage in data.stages],
         "plan": plan_links(workshop, base_url) if workshop.status == "finished" else None,
+        # The current stage's countdown (null: none); every stage carries its own `timer` too.
+        # Clients count to `ends_at` corrected by their offset from `server_time`.
+        "timer": timer.timer_json(current),
+        "focus": focus.focus_json(data),
+        "server_time": timer.iso(datetime.now(UTC)),
     }
     room: dict[str, Any] = {
         "join_locked": workshop.join_locked,

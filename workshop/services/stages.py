@@ -12,7 +12,7 @@ from ..core.errors import DomainError
 from ..core.traits import FREEZES_ITEMS, REVEAL_FLAG, SCORES
 from ..persistence.models import Idea, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import get_idea, get_stage, require_active
-from . import plans
+from . import plans, timer
 
 
 def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> Stage:
@@ -30,6 +30,10 @@ def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> 
         for index in range(stage.step_index, target, -1):
             stage.step_index = index
             activities.get(kinds[index]).unwind(db, stage)
+    if target != stage.step_index or workshop.current_stage_id != stage.id:
+        # A new step (or another stage) starts with no countdown and nothing in focus.
+        timer.clear_on_step_change(stage)
+        workshop.focus_idea_id = None
     if target != stage.step_index:
         stage.step_index = target
         step = stage.steps[target]

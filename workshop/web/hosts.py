@@ -227,6 +227,18 @@ def public_base_url() -> str:
     return listening_base_url(str(config.get("HOST") or ""), config.get("PORT", 5000))
 
 
+def reachable_url(url: str) -> bool:
+    """Whether phones on the network can open a link to `url`: False when its host is this
+    machine's loopback (localhost, 127.0.0.0/8, ::1)."""
+    host = url_host(url)
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 def public_origins(public_url: str) -> list[str]:
     """PUBLIC_URL's origin and its websocket twin (http→ws, https→wss), for connect-src."""
     parts = urlsplit(public_url.strip())
