@@ -1792,3 +1792,67 @@ def test_the_app_opens_a_0007_database_and_reads_its_plans_as_reviewed_quarterly
         assert plans[2]["history"][1]["published_at"] == "2026-12-02T10:00:00+00:00"
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- revision 0009
+
+
+def test_0009_adds_the_facilitators_tools_and_keeps_every_row_of_0008(engine: Engine) -> None:
+    """Timers, focus, edited and deleted ideas, dismissed duplicates: new columns that read as
+    "none" for everything stored, a new empty table, and every row of 0008 as it was."""
+    make_0007_with_a_stored_plan(engine)
+    upgrade(engine, "0008")
+    at_0008 = schema(engine), every_row(engine)
+
+    upgrade(engine, "0009")
+
+    assert current_revision(engine) == "0009"
+    after = schema(engine)
+    assert set(after) == set(at_0008[0]) | {"duplicate_dismissal"}
+    added = {
+        "stage": ["timer_seconds", "timer_ends_at", "timer_paused_remaining", "timer_op"],
+        "workshop": ["focus_idea_id"],
+        "idea": ["original_text", "edited_at", "deleted_at"],
+    }
+    for table, columns in added.items():
+        names = [column[0] for column in after[table]["columns"]]
+        assert names == [column[0] for column in at_0008[0][table]["columns"]] + columns
+        assert {k: v for k, v in after[table].items() if k != "columns"} == {
+            k: v for k, v in at_0008[0][table].items() if k != "columns"
+        }
+    assert after["duplicate_dismissal"]["pk"] == ["stage_id", "idea_a", "idea_b"]
+    for table, rows in at_0008[1].items():
+        if table == "alembic_version":
+            continue
+        width = len(at_0008[0][table]["columns"])
+        assert sorted((row[:width] for row in every_row(engine)[table]), key=repr) == rows, table
+    assert raw(
+        engine,
+        "SELECT DISTINCT timer_seconds, timer_ends_at, timer_paused_remaining, timer_op FROM stage",
+    ) == [(None, None, None, None)]
+    assert raw(engine, "SELECT DISTINCT focus_idea_id FROM workshop") == [(None,)]
+    assert raw(engine, "SELECT DISTINCT original_text, edited_at, deleted_at FROM idea") == [
+        (None, None, None)
+    ]
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+
+    downgrade(engine, "0008")
+
+    assert current_revision(engine) == "0008"
+    assert (schema(engine), every_row(engine)) == at_0008
+
+
+def test_downgrade_from_0009_refuses_a_deleted_idea_and_changes_nothing(engine: Engine) -> None:
+    make_0007_with_a_stored_plan(engine)
+    upgrade(engine, "0009")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE idea SET deleted_at = '2026-12-07 10:00:00.000000' WHERE id = 2")
+        )
+    before = schema(engine), every_row(engine)
+
+    with pytest.raises(RuntimeError, match="1 idea"):
+        downgrade(engine, "0008")
+
+    assert current_revision(engine) == "0009"
+    assert (schema(engine), every_row(engine)) == before
