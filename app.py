@@ -44,7 +44,9 @@ __all__ = [
     "create_app",
     "fast_unmask",
     "install_drain",
+    "listen",
     "main",
+    "say_where",
     "socketio",
     "start_render_workers",
     "use_fast_unmask",
@@ -225,21 +227,49 @@ class StallWatch:
                 log.warning("event loop lag %.0f ms", late * 1000)
 
 
-def serve(app: Flask, host: str, port: int) -> None:
-    """Serve with eventlet's WSGI server until a drain stops it (what `socketio.run` does
-    for eventlet, minus the reloader and SSL we never use, plus `debug=False`: eventlet's
-    default would send the traceback of an unhandled error to the client)."""
+def listen_host(host: str) -> str:
+    """HOST as an address to bind: "" is every IPv4 interface ("0.0.0.0"), "[::]" and other
+    bracketed IPv6 addresses lose their brackets."""
+    host = host.strip()
+    if not host:
+        return "0.0.0.0"
+    if host.startswith("[") and host.endswith("]"):
+        return host[1:-1]
+    return host
+
+
+def listen(host: str, port: int) -> Any:
+    """The listening socket for HOST and PORT. For "::" it is dual-stack on every system
+    (IPV6_V6ONLY off: Windows and some BSDs default to IPv6 only), so "::" serves the IPv4
+    and IPv6 addresses `python app.py` prints; anything else as `eventlet.listen` does."""
     import eventlet
-    import eventlet.wsgi
     from eventlet.green import socket
 
+    host = listen_host(host)
     addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     if not addresses:
         raise RuntimeError(f"Could not resolve {host!r} to an address to listen on.")
     family, _type, _proto, _name, address = addresses[0]
-    listener = eventlet.listen(address, family)
+    if family != socket.AF_INET6 or address[0] != "::":
+        return eventlet.listen(address, family)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if hasattr(socket, "SO_REUSEPORT"):  # as eventlet.listen does
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    sock.bind(address)
+    sock.listen(50)
+    return sock
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    """Serve with eventlet's WSGI server until a drain stops it (what `socketio.run` does
+    for eventlet, minus the reloader and SSL we never use, plus `debug=False`: eventlet's
+    default would send the traceback of an unhandled error to the client)."""
+    import eventlet.wsgi
+
     # The app's wsgi_app is already Flask-SocketIO's middleware (socketio.init_app).
-    eventlet.wsgi.server(listener, app, log_output=False, debug=False)
+    eventlet.wsgi.server(listen(host, port), app, log_output=False, debug=False)
 
 
 def start_render_workers(app: Flask) -> WarmPool | None:
@@ -275,6 +305,27 @@ def close_database(app: Flask) -> None:
         engine.dispose()
 
 
+def say_where(app: Flask) -> None:
+    """Log where phones can reach the server, one URL per line (`hosts.start_lines`): the
+    address join links and QR codes carry, PUBLIC_URL, and for a wildcard HOST every LAN
+    address; or that phones cannot join, and how to fix it."""
+    from workshop.web import hosts
+
+    host = str(app.config["HOST"] or "")
+    check = app.wsgi_app
+    with app.app_context():
+        lines = hosts.start_lines(
+            host=host,
+            port=app.config["PORT"],
+            public_url=str(app.config.get("PUBLIC_URL") or ""),
+            join_base=hosts.public_base_url(),
+            interfaces=hosts.lan_interfaces(host) if host in hosts.WILDCARD_HOSTS else [],
+            allows=check.allows if isinstance(check, hosts.HostCheck) else lambda _host: True,
+        )
+    for level, line in lines:
+        log.log(level, "%s", line)
+
+
 def main() -> None:
     """Create the app and serve it with eventlet until interrupted."""
     logging.basicConfig(
@@ -288,12 +339,7 @@ def main() -> None:
     # in parallel, in their own processes): neither the event loop nor its GIL waits for them.
     renders = start_render_workers(app)
     host, port = app.config["HOST"], app.config["PORT"]
-    from workshop.web.hosts import public_base_url
-
-    with app.app_context():
-        # The address join links and QR codes carry (PUBLIC_URL, else the listening address;
-        # for 0.0.0.0 this machine's LAN address), so the line says what phones will open.
-        log.info("Strategy Workshop at %s", public_base_url())
+    say_where(app)
     install_drain(app)
     watch = StallWatch() if os.environ.get("WORKSHOP_STALL_WATCH") == "1" else None
     if watch is not None:

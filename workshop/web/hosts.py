@@ -10,9 +10,9 @@ against a server on a LAN (a page on evil.example whose name now resolves to 192
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import json
+import logging
 import re
 import socket
 import time
@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import ifaddr
 from flask import current_app
 
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
@@ -73,8 +74,8 @@ def normalise_host(value: str) -> str:
 
 
 def lan_address() -> str | None:
-    """This machine's address on its network (the interface of the default route), or None.
-    Connecting a UDP socket sends nothing; it only picks the route."""
+    """This machine's IPv4 address on its network (the interface of the default route), or
+    None. Connecting a UDP socket sends nothing; it only picks the route."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         probe.connect(("10.255.255.255", 1))
@@ -83,7 +84,69 @@ def lan_address() -> str | None:
         return None
     finally:
         probe.close()
-    return None if address.startswith("0.") else address
+    return address if _reachable_address(address) else None
+
+
+def _reachable_address(address: str) -> bool:
+    """Whether another device could open this address of ours: not loopback, link-local
+    (169.254.x.x, fe80::), multicast, unspecified or the old site-local range. A LAN's own
+    IPv6 addresses (fd00::/8) count: phones on that LAN reach them."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped or ip.is_site_local):
+        return False
+    return not (ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified)
+
+
+def interface_addresses() -> list[tuple[str, str]]:
+    """Every (address, interface name) on this machine's network interfaces that other
+    devices could open (see `_reachable_address`), in the order the system lists them;
+    [] when the interfaces cannot be read."""
+    try:
+        adapters = ifaddr.get_adapters()
+    except (OSError, ValueError, AttributeError):  # ctypes could not read the list
+        return []
+    found: list[tuple[str, str]] = []
+    for adapter in adapters:
+        for ip in adapter.ips:
+            raw = ip.ip if isinstance(ip.ip, str) else ip.ip[0]
+            address = str(raw).split("%", 1)[0]
+            if _reachable_address(address):
+                found.append((normalise_host(address), str(adapter.nice_name)))
+    return found
+
+
+def lan_interfaces(host: str = "0.0.0.0") -> list[tuple[str, str]]:
+    """The (address, interface name) pairs phones on the network can reach this server at
+    when it listens on `host`: for "0.0.0.0" (or "") every IPv4 address of the machine's
+    interfaces, for "::" (dual-stack, see app.py's `listen`) those and then every IPv6 one;
+    the default route's address first. For a HOST naming one interface, that address alone
+    (interface name ""), whatever it is. [] when the machine has no address but loopback."""
+    if host not in WILDCARD_HOSTS:
+        return [(normalise_host(host) or host, "")]
+    with_v6 = host in ("::", "[::]")
+    listed = interface_addresses()
+    names = dict(listed)
+    ordered: list[tuple[str, str]] = []
+    primary = lan_address()
+    if primary is not None:
+        ordered.append((primary, names.get(primary, "")))
+    for address, name in listed:
+        if ":" in address:
+            continue
+        if all(address != seen for seen, _ in ordered):
+            ordered.append((address, name))
+    if with_v6:
+        ordered.extend((address, name) for address, name in listed if ":" in address)
+    return ordered
+
+
+def lan_addresses(host: str = "0.0.0.0") -> list[str]:
+    """The addresses phones on the network can reach this server at when it listens on
+    `host`, default route first (see `lan_interfaces`); [] when there is none but loopback."""
+    return [address for address, _name in lan_interfaces(host)]
 
 
 _machine: tuple[float, frozenset[str]] = (-1e9, frozenset())
@@ -100,7 +163,8 @@ def machine_names(max_age: float = 30.0) -> frozenset[str]:
 
 
 def _machine_names() -> Iterator[str]:
-    """The machine's host names and every address they and the default route resolve to."""
+    """The machine's host names, every address they resolve to, and every address of its
+    network interfaces."""
     names = {socket.gethostname(), socket.getfqdn()}
     for name in list(names):
         yield name
@@ -109,9 +173,8 @@ def _machine_names() -> Iterator[str]:
                 yield str(info[4][0])
         except OSError:
             continue
-    address = lan_address()
-    if address:
-        yield address
+    # Every address `python app.py` prints for phones must pass the Host check.
+    yield from lan_addresses("::")
 
 
 def url_host(url: str) -> str:
@@ -200,15 +263,23 @@ class HostCheck:
         return [body]
 
 
-@functools.lru_cache(maxsize=1)
-def _cached_lan_address() -> str:
-    return lan_address() or "127.0.0.1"
+_primary: dict[str, tuple[float, str]] = {}
 
 
-def listening_base_url(host: str, port: int | str) -> str:
-    """`http://HOST:PORT/`; for a wildcard HOST this machine's LAN address (else 127.0.0.1)."""
-    if host in WILDCARD_HOSTS:
-        host = _cached_lan_address()
+def primary_address(host: str, max_age: float = 30.0) -> str:
+    """The address join links carry when the server listens on every interface (`host`
+    "0.0.0.0" or "::"): the first of `lan_addresses` (the default route's), else 127.0.0.1.
+    Looked up again when older than `max_age` s, so a laptop that changes networks links to
+    its new address (a link to the old one could not be opened anyway)."""
+    seen, address = _primary.get(host, (-1e9, ""))
+    if time.monotonic() - seen > max_age:
+        address = next(iter(lan_addresses(host)), "127.0.0.1")
+        _primary[host] = (time.monotonic(), address)
+    return address
+
+
+def base_url_for(host: str, port: int | str) -> str:
+    """`http://HOST:PORT/`, IPv6 addresses in brackets."""
     try:
         if ipaddress.ip_address(host).version == 6:
             host = f"[{host}]"
@@ -217,9 +288,18 @@ def listening_base_url(host: str, port: int | str) -> str:
     return f"http://{host}:{port}/"
 
 
+def listening_base_url(host: str, port: int | str) -> str:
+    """`http://HOST:PORT/`; for a wildcard HOST this machine's primary LAN address (else
+    127.0.0.1: then phones cannot join, and `join_reachable` says so)."""
+    if host in WILDCARD_HOSTS:
+        host = primary_address(host)
+    return base_url_for(normalise_host(host) or host, port)
+
+
 def public_base_url() -> str:
     """The address people reach this server at, ending in "/": PUBLIC_URL, else the listening
-    address. Never the request's Host header."""
+    address. Never the request's Host header: a console opened at 127.0.0.1 still shows
+    phones the LAN address."""
     config = current_app.config
     public = str(config.get("PUBLIC_URL") or "").strip()
     if public:
@@ -228,15 +308,93 @@ def public_base_url() -> str:
 
 
 def reachable_url(url: str) -> bool:
-    """Whether phones on the network can open a link to `url`: False when its host is this
-    machine's loopback (localhost, 127.0.0.0/8, ::1)."""
+    """Whether phones on the network can open a link to `url`: False when it is no http(s)
+    URL with a host, or its host is this machine's loopback (localhost, 127.0.0.0/8, ::1) or
+    the wildcard 0.0.0.0 / ::, which no one can open."""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return False
     host = url_host(url)
+    if scheme not in ("http", "https") or not host:
+        return False
     if host == "localhost" or host.endswith(".localhost"):
         return False
     try:
-        return not ipaddress.ip_address(host).is_loopback
+        ip = ipaddress.ip_address(host)
     except ValueError:
         return True
+    return not (ip.is_loopback or ip.is_unspecified)
+
+
+FIX_LOOPBACK = (
+    "To let phones join, restart with HOST=0.0.0.0 (listen on every network interface), "
+    "or set PUBLIC_URL to the address phones reach this server at."
+)
+
+
+def start_lines(
+    *,
+    host: str,
+    port: int | str,
+    public_url: str,
+    join_base: str,
+    interfaces: list[tuple[str, str]],
+    allows: Callable[[str], bool] = lambda _host: True,
+) -> list[tuple[int, str]]:
+    """What `python app.py` says when it starts, as (logging level, line): where join links
+    point, then every URL phones can open, one per line (PUBLIC_URL, and with a wildcard HOST
+    each of `interfaces`, from `lan_interfaces`), or, when phones cannot join at all, that
+    they cannot and how to fix it. `allows` is the Host check: a URL it refuses is named as
+    refused, not offered."""
+    public = public_url.strip()
+    where = "PUBLIC_URL" if public else "the listening address"
+    lines: list[tuple[int, str]] = [
+        (logging.INFO, f"Strategy Workshop at {join_base} (join links and the QR code: {where})")
+    ]
+    wildcard = host in WILDCARD_HOSTS
+    urls: list[tuple[str, str]] = []
+    if public:
+        urls.append((public.rstrip("/") + "/", "PUBLIC_URL"))
+    if wildcard:
+        urls.extend((base_url_for(address, port), name) for address, name in interfaces)
+    elif not public:
+        urls.append((base_url_for(normalise_host(host) or host, port), "HOST"))
+    offered = 0
+    for url, label in urls:
+        if not reachable_url(url):
+            continue
+        named = f" ({label})" if label else ""
+        if not allows(urlsplit(url).netloc):
+            lines.append((logging.WARNING, f"Not in ALLOWED_HOSTS, so refused: {url}{named}"))
+            continue
+        lines.append((logging.INFO, f"Phones can join at {url}{named}"))
+        offered += 1
+    join_opens = reachable_url(join_base) and allows(urlsplit(join_base).netloc)
+    if offered and join_opens:
+        if wildcard:
+            lines.append((logging.INFO, f"This machine also: {base_url_for('127.0.0.1', port)}"))
+        return lines
+    if public and not reachable_url(public):
+        reason = f"PUBLIC_URL {public} is not an address another device can open"
+        fix = "Set PUBLIC_URL to the http(s) address phones reach this server at."
+    elif wildcard and not interfaces:
+        reason = "this machine has no network address besides loopback, so links say 127.0.0.1"
+        fix = (
+            "Connect this machine to the room's network (Wi-Fi, a hotspot) and restart, "
+            "or set PUBLIC_URL."
+        )
+    elif not wildcard and not public and not reachable_url(base_url_for(host, port)):
+        reason = f"the server listens on this machine only (HOST={host})"
+        fix = FIX_LOOPBACK
+    else:
+        reason = f"join links point at {join_base}, which ALLOWED_HOSTS refuses"
+        fix = "Add that address to ALLOWED_HOSTS, or set PUBLIC_URL."
+    # Phones may still open a URL listed above by hand, but not the QR code or the link.
+    who = "Phones cannot join" if not offered else "Join links and the QR code fail on phones"
+    lines.append((logging.WARNING, f"{who}: {reason}."))
+    lines.append((logging.WARNING, fix))
+    return lines
 
 
 def public_origins(public_url: str) -> list[str]:
