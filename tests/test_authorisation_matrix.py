@@ -41,7 +41,7 @@ from workshop.services import workshops
 
 # Events whose payload names no id of A: the other workshop's facilitator acts on its own
 # workshop, and A must not change.
-OWN_WORKSHOP_ONLY = {"join:lock", "join:unlock", "workshop:finish"}
+OWN_WORKSHOP_ONLY = {"join:lock", "join:unlock", "workshop:finish", "focus:clear"}
 
 # The identities, in the order each event is tried (the allowed ones last, so what they change
 # does not hide a refusal).
@@ -191,6 +191,9 @@ def socket_payload(world: World, sockets: Sockets, event: str, who: str) -> Any:
         secret = sockets.credential(who)
         name = "key" if event == "facilitate" or "facilitator" in who else "token"
         return {"workshop_id": world.room.id, **({name: secret} if secret else {})}
+    # The participant's own ideas for their edit and delete; the console's payloads for every
+    # identity that speaks for a console.
+    phone = "facilitator" not in who
     payloads: dict[str, Any] = {
         "idea:submit": {"stage_id": stages["brainstorm"], "text": "A matrix idea"},
         "idea:hide": {"idea_id": ideas["brainstorm"][0], "hidden": False},
@@ -219,6 +222,22 @@ def socket_payload(world: World, sockets: Sockets, event: str, who: str) -> Any:
         "link:confirm": {"idea_id": ideas["link"][0], "parent_ids": [ideas["define"][0]]},
         "item:update": {"idea_id": ideas["define"][0], "fields": {"text": "Corrected wording"}},
         "suggestion:submit": {"idea_id": ideas["define"][0], "field": "text", "text": "Shorter"},
+        "idea:edit": {
+            "idea_id": ideas["own"][0] if phone else ideas["brainstorm"][0],
+            "text": "A better wording",
+        },
+        "idea:delete": {"idea_id": ideas["own"][1] if phone else ideas["delete"][0]},
+        "duplicate:dismiss": {
+            "stage_id": stages["brainstorm"],
+            "idea_ids": [ideas["brainstorm"][0], ideas["brainstorm"][3]],
+        },
+        "timer:set": {"stage_id": stages["brainstorm"], "seconds": 60},
+        "timer:add": {"stage_id": stages["brainstorm"], "seconds": 60},
+        "timer:pause": {"stage_id": stages["brainstorm"]},
+        "timer:resume": {"stage_id": stages["brainstorm"]},
+        "timer:clear": {"stage_id": stages["brainstorm"]},
+        "focus:set": {"idea_id": ideas["vote"][0]},
+        "focus:clear": {},
         "stage:phase": {"stage_id": stages["brainstorm"], "phase": "brainstorm"},
         "join:lock": {},
         "join:unlock": {},
@@ -242,6 +261,23 @@ def prepare(world: World, sockets: Sockets, event: str) -> None:
         assert merged["ok"] or merged["error"]["code"] == "invalid_merge", merged
     elif event == "participant:remove":
         sockets.victim_sock, _token, sockets.victim_id = world.new_participant("Victim")
+    elif event == "idea:edit":
+        # Two ideas of the participant's own: one to edit, one to delete.
+        stage = world.stages["brainstorm"]
+        world.ideas["own"] = [
+            int(
+                ok(sockets["participant"], "idea:submit", {"stage_id": stage, "text": text})[
+                    "idea"
+                ]["id"]
+            )
+            for text in ("My own idea", "My idea to withdraw")
+        ]
+    elif event == "idea:delete":
+        stage = world.stages["brainstorm"]
+        added = ok(console, "idea:submit", {"stage_id": stage, "text": "An item to delete"})
+        world.ideas["delete"] = [int(added["idea"]["id"])]
+    elif event in ("timer:add", "timer:pause", "timer:resume"):
+        ok(console, "timer:set", {"stage_id": world.stages["brainstorm"], "seconds": 300})
 
 
 def after_allowed(world: World, sockets: Sockets, event: str, who: str) -> list[str]:
