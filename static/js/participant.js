@@ -6,12 +6,14 @@
 // the top of the page until the participant dismisses it.
 
 import {
-  call, captureFocus, connect, currentStage, el, fill, isTransient, randomId,
+  announce, call, captureFocus, connect, currentStage, el, fill, isTransient, randomId,
   restoreFocus, resultsList, store, toast,
 } from "./common.js";
+import { countdown } from "./countdown.js";
 import { tokenLinks } from "./plan-files.js";
 import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
-import { buildingOn, itemCard, natureBadge } from "./items.js";
+import { figuresOf } from "./activities/ideas.js";
+import { buildingOn, itemCard, natureBadge, wording } from "./items.js";
 
 const app = document.getElementById("app");
 const CODE = app.dataset.code;
@@ -175,7 +177,8 @@ function queueSender(name, spec) {
         // Items added while a send is in flight join the same loop.
         while ((item = sender.items.find((candidate) => !candidate.error))) {
           try {
-            const reply = await call(socket, spec.event, spec.payload(item));
+            const event = typeof spec.event === "function" ? spec.event(item) : spec.event;
+            const reply = await call(socket, event, spec.payload(item));
             clearBusy();
             const sent = item;
             sender.items = sender.items.filter((other) => other.client_id !== sent.client_id);
@@ -183,7 +186,7 @@ function queueSender(name, spec) {
             if (!identity) break; // removed meanwhile
           } catch (error) {
             if (retryLater(error)) break;
-            item.error = spec.refused ? spec.refused(error) : `Not sent: ${error.message}`;
+            item.error = spec.refused ? spec.refused(error, item) : `Not sent: ${error.message}`;
           } finally {
             store.set(storeKey, sender.items);
           }
@@ -225,9 +228,9 @@ function flushAll() {
  */
 let refusedValues = store.get(NOTICES_KEY, []); // [{id, message}]
 
-function addNotice(id, message) {
+function addNotice(id, message, text = "") {
   refusedValues = refusedValues.filter((notice) => notice.id !== id);
-  refusedValues.push({ id, message });
+  refusedValues.push(text ? { id, message, text } : { id, message });
   store.set(NOTICES_KEY, refusedValues);
   renderNotices();
 }
@@ -470,14 +473,95 @@ function viewKey() {
 }
 
 let shownKey = null;
+let shownStage = null; // {id, phase} of the stage view shown, for its module's `phoneLeft`
+
+/**
+ * The phone moves on from a stage's step: its module may hand over what was typed there and
+ * not sent (an open edit), which stays in a notice at the top with a Copy button.
+ */
+function leftStep(before) {
+  const activity = before ? activityFor(before.phase) : null;
+  if (!activity || typeof activity.phoneLeft !== "function") return;
+  const stage = state.stages.find((s) => s.id === before.id);
+  if (!stage) return;
+  try {
+    for (const notice of activity.phoneLeft(context(stage)) || []) addNotice(notice.id, notice.message, notice.text);
+  } catch (error) {
+    console.error(error);
+  }
+}
 
 function render(snapshot) {
   state = snapshot;
   who.textContent = state.me && state.me.name ? `You: ${state.me.name}` : "You: anonymous";
   show("stage");
   renderStage();
+  renderBar();
   renderNotices();
 }
+
+// ------------------------------------------------------------------ the bar at the top: timer and focus
+
+// What stays at the top of the phone while it scrolls: the stage's countdown and the item the
+// facilitator put in focus. Its height is `--phone-top`, so the sticky pieces of a step's view
+// (the dots left) sit under it instead of behind it.
+const bar = document.getElementById("phone-bar");
+const timerBox = document.getElementById("phone-timer");
+const pin = document.getElementById("focus-pin");
+const clock = countdown({ className: "phone-countdown" });
+timerBox.append(el("span", { class: "timer-label", "aria-hidden": "true" }, "Time left"), clock.node);
+let pinned = null; // what the pin shows now, so an unchanged focus is not redrawn (nor re-announced)
+
+if (typeof ResizeObserver === "function") {
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty("--phone-top", `${bar.hidden ? 0 : bar.offsetHeight}px`);
+  }).observe(bar);
+}
+
+/** The focused item and its stage, from `state.focus` (null when nothing is in focus). */
+function focusedItem() {
+  const focus = state && state.focus;
+  if (!focus) return null;
+  const stage = state.stages.find((s) => s.id === focus.stage_id) || null;
+  const idea = stage ? [...stage.ideas, ...(stage.selected || [])].find((item) => item.id === focus.idea_id) : null;
+  return { focus, stage, idea };
+}
+
+function renderBar() {
+  const live = Boolean(state) && state.workshop.status !== "finished";
+  clock.update(live ? state : null);
+  timerBox.hidden = !live || !state.timer;
+  const item = live ? focusedItem() : null;
+  const text = item ? (item.idea ? wording(item.idea) : item.focus.text) : null;
+  const figures = item && item.idea && item.stage ? figuresOf(activityFor, item.stage, item.idea) : [];
+  const key = item ? JSON.stringify([item.focus.idea_id, text, figures]) : null;
+  if (key !== pinned) {
+    pinned = key;
+    pin.hidden = !item;
+    if (item) {
+      fill(pin,
+        el("span", { class: "focus-kicker", id: "focus-pin-label" }, "In focus"),
+        el("p", { class: "focus-text" }, text),
+        figures.length ? el("p", { class: "focus-figures" }, figures.join(" · ")) : null);
+      announce(`In focus: ${text}`);
+    } else {
+      pin.replaceChildren();
+    }
+  }
+  markFocused();
+  bar.hidden = timerBox.hidden && pin.hidden;
+  document.documentElement.style.setProperty("--phone-top", `${bar.hidden ? 0 : bar.offsetHeight}px`);
+}
+
+/** The focused item in the step's own list is marked too (its controls stay where they are). */
+function markFocused() {
+  const id = state && state.focus ? String(state.focus.idea_id) : null;
+  for (const node of views.stage.querySelectorAll("[data-idea-id].is-focus")) {
+    if (node.dataset.ideaId !== id) node.classList.remove("is-focus");
+  }
+  if (id) for (const node of views.stage.querySelectorAll(`[data-idea-id="${CSS.escape(id)}"]`)) node.classList.add("is-focus");
+}
+
 
 /** The one line that says where the meeting is and what is expected now. */
 function statusLine(where, now, step = null) {
@@ -503,6 +587,11 @@ function renderStage() {
   const key = viewKey();
   const moved = key !== shownKey;
   shownKey = key;
+  if (moved) {
+    leftStep(shownStage);
+    shownStage = stage && stage.phase !== "pending" && !state.workshop.lobby && state.workshop.status !== "finished"
+      ? { id: stage.id, phase: stage.phase } : null;
+  }
   const focused = moved ? null : captureFocus();
   if (state.workshop.status === "finished") {
     fill(node, finishedView());
@@ -543,6 +632,7 @@ function renderStage() {
   } else {
     restoreFocus(node, focused);
   }
+  markFocused();
 }
 
 // ------------------------------------------------------------------ the end

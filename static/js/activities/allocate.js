@@ -62,7 +62,7 @@ function phoneView(ctx) {
     el("ul", { class: "idea-list", "aria-label": "Ideas" }, ideas.map((idea) => {
       const mine = allocation[String(idea.id)] || 0;
       const label = wording(idea);
-      return el("li", { class: "vote-item" },
+      return el("li", { class: "vote-item", dataset: { ideaId: idea.id } },
         el("div", { class: "vote-text" },
           el("div", {}, label),
           idea.points !== undefined ? el("div", { class: "room-total" },
@@ -145,6 +145,8 @@ export default {
   // A stage this step decides shows each result's bar by its points (done.js).
   resultBar: (r) => ({ value: r.points ?? 0, text: plural(r.points ?? 0, "point", "points") }),
   resultText: (r) => plural(r.points ?? 0, "point", "points"),
+  // An idea's points where this screen has them (the console always; the room once revealed).
+  ideaFigures: (idea) => (idea.points === undefined || idea.points === null ? null : plural(idea.points, "point", "points")),
   // A tally of a stage with this step carries the points given and, where seen, per idea.
   applyTally: (stage, tally) => {
     if (tally.points !== undefined) stage.progress.points = tally.points;

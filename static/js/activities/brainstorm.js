@@ -1,13 +1,13 @@
 // Brainstorm: everyone sends short ideas; the console hides duplicates; the projector shows the
 // ideas as a wall of notes as they arrive, its columns and type sized to how many there are.
 
-import { announce, el, plural, stageById, toast } from "../common.js";
+import { announce, el, plural, stageById, store, toast } from "../common.js";
 import { wording } from "../items.js";
 import { stepRevealed } from "./decision.js";
-import { authorsLine, consoleIdeas, noIdeas, note, setDensity, wall } from "./ideas.js";
+import { MAX_WORDING, authorsLine, consoleIdeas, noIdeas, note, setDensity, unsavedWordings, wall } from "./ideas.js";
 import { themesPanel, themeWall } from "./themes.js";
 
-const MAX = 280;
+const MAX = MAX_WORDING;
 
 // One textarea for the page's life, so a redraw never loses what is being typed. Ctrl+Enter (or
 // Cmd+Enter) sends where there is a keyboard; the phone does not advertise it.
@@ -40,6 +40,182 @@ function submit(ctx, event) {
   draft.focus();
 }
 
+// ------------------------------------------------------------------ the phone's own ideas
+
+// idea id -> its open editor on this phone: a textarea that lives as long as the editor (so a
+// redraw never loses what is being typed), its counter, and what is wrong with it. The words
+// are also kept in localStorage, so a reload while editing brings the editor back as it was.
+const editors = new Map();
+const draftsKey = (ctx) => `sw:idea-edits:${ctx.state.workshop.code}`;
+
+function keepDrafts(ctx) {
+  store.set(draftsKey(ctx), Object.fromEntries([...editors].map(([id, editor]) => [id, editor.area.value])));
+}
+
+function editorFor(ctx, idea, text) {
+  const area = el("textarea", {
+    id: `edit-${idea.id}`, class: "edit-text", name: "text", maxlength: MAX,
+    rows: Math.min(8, Math.max(3, Math.ceil(text.length / 26) + 1)), // the whole idea in view
+    dataset: { focus: `edit-${idea.id}` }, "aria-describedby": `edit-count-${idea.id}`,
+  });
+  area.value = text;
+  const counter = el("span", { id: `edit-count-${idea.id}`, class: "hint counter" });
+  const editor = { area, counter, error: null };
+  const count = () => { counter.textContent = `${area.value.trim().length} / ${MAX}`; };
+  area.addEventListener("input", () => {
+    count();
+    if (editor.error) { editor.error = null; if (current) current.rerender(); }
+    if (current) keepDrafts(current);
+  });
+  area.addEventListener("keydown", (event) => {
+    if (!current) return;
+    if (event.key === "Escape") { event.preventDefault(); closeEditor(current, idea.id); }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); saveEdit(current, idea); }
+  });
+  count();
+  return editor;
+}
+
+/** Editors a reload left open: back with the words that were typed, for ideas still listed. */
+function restoreEditors(ctx, mine) {
+  if (restoreEditors.done) return;
+  restoreEditors.done = true;
+  const saved = store.get(draftsKey(ctx), {});
+  for (const idea of mine) {
+    if (typeof saved[idea.id] === "string" && !editors.has(idea.id)) editors.set(idea.id, editorFor(ctx, idea, saved[idea.id]));
+  }
+  keepDrafts(ctx);
+}
+
+function openEditor(ctx, idea, text) {
+  const editor = editorFor(ctx, idea, text);
+  editors.set(idea.id, editor);
+  keepDrafts(ctx);
+  ctx.rerender();
+  editor.area.focus();
+  editor.area.setSelectionRange(editor.area.value.length, editor.area.value.length);
+}
+
+function closeEditor(ctx, ideaId) {
+  editors.delete(ideaId);
+  keepDrafts(ctx);
+  ctx.rerender();
+  const button = document.querySelector(`#my-ideas [data-focus="edit-idea-${ideaId}"]`);
+  if (button) button.focus({ preventScroll: true });
+}
+
+/**
+ * Save an edit: checked here as the server checks it, then queued in the outbox (kept on the
+ * phone until the server has it, sent again after a reconnect). A refusal lands in the notices
+ * at the top with the words and a Copy button, so nothing typed is lost.
+ */
+function saveEdit(ctx, idea) {
+  const editor = editors.get(idea.id);
+  if (!editor) return;
+  const text = editor.area.value.trim();
+  if (!text) {
+    editor.error = "Write something, or delete the idea instead.";
+    ctx.rerender();
+    editor.area.focus();
+    return;
+  }
+  if (text.length > MAX) {
+    editor.error = `That is ${text.length} characters; the limit is ${MAX}.`;
+    ctx.rerender();
+    return;
+  }
+  editors.delete(idea.id);
+  keepDrafts(ctx);
+  if (text !== shownText(ctx, idea)) {
+    ctx.outbox.ideaChanges.add({ kind: "edit", idea_id: idea.id, stage_id: ctx.stage.id, text, before: idea.text });
+  } else {
+    ctx.rerender();
+  }
+  const button = document.querySelector(`#my-ideas [data-focus="edit-idea-${idea.id}"]`);
+  if (button) button.focus({ preventScroll: true });
+}
+
+function deleteIdea(ctx, idea) {
+  const text = shownText(ctx, idea);
+  // The browser's own dialog: a screen reader reads it, and a stray tap cannot confirm it.
+  if (!window.confirm(`Delete your idea?\n\n“${text}”`)) return;
+  editors.delete(idea.id);
+  keepDrafts(ctx);
+  ctx.outbox.ideaChanges.add({ kind: "delete", idea_id: idea.id, stage_id: ctx.stage.id, text });
+  const box = document.getElementById("idea-text");
+  if (box) box.focus({ preventScroll: true });
+}
+
+/** The changes to `idea` still on their way (oldest first). */
+function changesOf(ctx, idea) {
+  return ctx.outbox.ideaChanges.items.filter((item) => item.idea_id === idea.id && !item.error);
+}
+
+/** What the phone shows as an idea's words: its newest edit on the way, else the room's. */
+function shownText(ctx, idea) {
+  const edits = changesOf(ctx, idea).filter((item) => item.kind === "edit");
+  return edits.length ? edits[edits.length - 1].text : wording(idea);
+}
+
+/**
+ * The brainstorm closed (or the phone moved on) with editors open: words that differ from the
+ * idea are handed to the phone's notices, with a Copy button, instead of vanishing.
+ */
+function phoneLeft(ctx) {
+  const notices = [];
+  for (const [id, editor] of editors) {
+    const idea = ctx.stage.ideas.find((other) => other.id === id)
+      || (ctx.me.private_ideas || []).find((other) => other.id === id);
+    const text = editor.area.value.trim();
+    if (text && (!idea || text !== wording(idea))) {
+      notices.push({ id: `edit:${id}`, message: "The brainstorm closed before you saved your change", text });
+    }
+  }
+  editors.clear();
+  keepDrafts(ctx);
+  return notices;
+}
+
+/** One of the phone's own ideas: its words with Edit and Delete, or its editor, or on its way. */
+function ownIdea(ctx, idea, editable) {
+  const changes = changesOf(ctx, idea);
+  const deleting = changes.some((item) => item.kind === "delete");
+  const editing = editors.get(idea.id);
+  const text = shownText(ctx, idea);
+  if (editing && editable && !deleting) {
+    return el("li", { class: "own-idea is-editing", dataset: { ideaId: idea.id } },
+      el("form", { class: "stack", "aria-label": `Edit your idea: ${text}`, onsubmit: (event) => { event.preventDefault(); saveEdit(ctx, idea); } },
+        el("div", {},
+          el("label", { for: `edit-${idea.id}` }, "Edit your idea"),
+          editing.area,
+          el("div", { class: "spread" }, editing.counter),
+        ),
+        editing.error ? el("p", { class: "notice error", role: "alert" }, editing.error) : null,
+        el("div", { class: "row edit-actions" },
+          el("button", { type: "submit", class: "primary save-edit", dataset: { focus: `save-edit-${idea.id}` } }, "Save"),
+          el("button", { type: "button", class: "cancel-edit", dataset: { focus: `cancel-edit-${idea.id}` },
+            onclick: () => closeEditor(ctx, idea.id) }, "Cancel"),
+        ),
+      ));
+  }
+  const saving = changes.length > 0;
+  return el("li", { class: `own-idea${saving ? " pending" : ""}${deleting ? " is-deleting" : ""}`, dataset: { ideaId: idea.id } },
+    el("p", { class: "own-text" }, text, authorsLine(idea)),
+    saving ? el("p", { class: "small muted own-state", role: "status" },
+      deleting ? "Deleting… (kept on this phone until the server has it)" : "Saving your change… (kept on this phone until the server has it)") : null,
+    editable && !deleting ? el("div", { class: "row own-tools" },
+      el("button", {
+        type: "button", class: "small edit-idea", dataset: { focus: `edit-idea-${idea.id}` },
+        "aria-label": `Edit: ${text}`, onclick: () => openEditor(ctx, idea, text),
+      }, "Edit"),
+      el("button", {
+        type: "button", class: "small quiet danger delete-idea", dataset: { focus: `delete-idea-${idea.id}` },
+        "aria-label": `Delete: ${text}`, onclick: () => deleteIdea(ctx, idea),
+      }, "Delete"),
+    ) : null,
+  );
+}
+
 function phoneView(ctx) {
   current = ctx;
   const { stage, me } = ctx;
@@ -48,10 +224,14 @@ function phoneView(ctx) {
   const mine = stage.private
     ? (me.private_ideas || []).filter((idea) => idea.stage_id === stage.id)
     : stage.ideas.filter((idea) => myIds.has(idea.id));
+  restoreEditors(ctx, mine);
   // A refused idea lives in the shell's notice at the top (with Copy and Dismiss), not here too.
   const waiting = ideas.items.filter((item) => item.stage_id === stage.id && !item.error);
   const merged = (me.merged_ideas || []).filter((idea) => idea.stage_id === stage.id);
   const settings = (stage.steps[stage.step] || {}).settings || {};
+  // Own ideas can change while the brainstorm is open (`idea:edit`, `idea:delete`).
+  const editable = ctx.active && stage.phase === "brainstorm";
+  const count = mine.length + merged.length + waiting.length;
   return el("div", {},
     stage.private ? el("p", { class: "card notice" }, "Private brainstorm: you see only your own ideas until the facilitator reveals everyone's, so nobody is swayed by the first ideas.") : null,
     settings.named ? el("p", { class: "muted" }, "Your name is shown with your ideas.") : null,
@@ -63,19 +243,22 @@ function phoneView(ctx) {
       ),
       el("button", { class: "primary wide", type: "submit", dataset: { focus: "send-idea" } }, "Send idea"),
     ),
-    el("section", { class: "card", "aria-labelledby": "mine-title" },
-      el("h2", { id: "mine-title" }, `Your ideas (${mine.length + merged.length + waiting.length})`),
-      mine.length + merged.length + waiting.length === 0
+    el("section", { class: "card", id: "my-ideas", "aria-labelledby": "mine-title" },
+      el("h2", { id: "mine-title" }, `Your ideas (${count})`),
+      count === 0
         ? el("p", { class: "muted" }, "Nothing yet. Short and specific works best.")
-        : el("ul", { class: "idea-list" },
-          mine.map((idea) => el("li", {}, wording(idea), authorsLine(idea))),
-          merged.map((idea) => el("li", {}, idea.text,
-            el("div", { class: "muted" }, `Merged with a similar idea: “${idea.into_text}”`))),
-          waiting.map((item) => el("li", { class: "pending" },
-            item.text,
-            el("div", {}, "Sending… (kept on this phone until the server has it)"),
-          )),
-        ),
+        : [
+          editable && mine.length ? el("p", { class: "muted small" }, "Fix a typo or take an idea back while the brainstorm is open.") : null,
+          el("ul", { class: "idea-list own-ideas" },
+            mine.map((idea) => ownIdea(ctx, idea, editable)),
+            merged.map((idea) => el("li", { dataset: { ideaId: idea.id } }, idea.text,
+              el("div", { class: "muted" }, `Merged with a similar idea: “${idea.into_text}”`))),
+            waiting.map((item) => el("li", { class: "pending" },
+              item.text,
+              el("div", {}, "Sending… (kept on this phone until the server has it)"),
+            )),
+          ),
+        ],
     ),
   );
 }
@@ -170,10 +353,50 @@ export default {
         ? "The brainstorm closed before your idea reached the room"
         : `Your idea was not sent: ${error.message}`),
     },
+    // Edits and deletions of the phone's own ideas, in the order made.
+    ideaChanges: {
+      type: "queue",
+      storeKey: "idea-changes",
+      event: (item) => (item.kind === "delete" ? "idea:delete" : "idea:edit"),
+      payload: (item) => (item.kind === "delete" ? { idea_id: item.idea_id } : { idea_id: item.idea_id, text: item.text }),
+      onAck(ctx, item, reply) {
+        const { idea } = reply;
+        for (const stage of ctx.state.stages) {
+          if (item.kind === "delete") {
+            stage.ideas = stage.ideas.filter((other) => other.id !== idea.id);
+          } else {
+            for (const other of stage.ideas) if (other.id === idea.id) other.text = idea.text;
+          }
+        }
+        const me = ctx.state.me;
+        if (item.kind === "delete") {
+          me.ideas = me.ideas.filter((id) => id !== idea.id);
+          me.private_ideas = (me.private_ideas || []).filter((other) => other.id !== idea.id);
+          announce("Idea deleted.");
+        } else {
+          for (const other of me.private_ideas || []) if (other.id === idea.id) other.text = idea.text;
+          announce("Change saved.");
+        }
+      },
+      refused: (error, item) => {
+        const what = item.kind === "delete" ? "Not deleted" : "Your change was not saved";
+        const why = {
+          idea_has_votes: "someone already voted for it; ask the facilitator to hide it",
+          wrong_phase: "the brainstorm closed before it reached the room",
+          idea_merged: "the facilitator merged it with a similar idea",
+          idea_not_found: "the idea is no longer there",
+          not_your_idea: "it is not one of your ideas",
+        }[error.code] || error.message.replace(/[.!]$/, "");
+        return `${what} (${why})`;
+      },
+    },
   },
   phone: phoneView,
+  phoneLeft,
   console: consoleView,
   projector: projectorView,
   status,
   ideaAdded,
+  // Wording editors open on the console (ideas.js; every stage's lists share them).
+  unsaved: unsavedWordings,
 };

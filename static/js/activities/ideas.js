@@ -3,7 +3,7 @@
 // consensus in words and an icon).
 
 import { barChart } from "../chart.js";
-import { el, ideaText, plural } from "../common.js";
+import { el, ideaText, plural, toast } from "../common.js";
 import { wording } from "../items.js";
 import * as decision from "./decision.js";
 
@@ -27,12 +27,13 @@ export function consoleIdeas(ctx, ideas, {
   const maxValue = valueOf ? Math.max(1, ...ideas.map(valueOf)) : 1;
   const merging = canMerge ? mergeTarget.get(stage.id) : null;
   return el("ul", { class: "console-ideas" }, ideas.map((idea) => el("li", {
-    class: [idea.hidden ? "is-hidden" : "", stage.shortlist.includes(idea.id) ? "on-shortlist" : "", merging === idea.id ? "is-merging" : ""].join(" ").trim(),
-    draggable: canMerge && !idea.hidden ? "true" : undefined,
-    dataset: { idea: idea.id },
+    class: [idea.hidden ? "is-hidden" : "", stage.shortlist.includes(idea.id) ? "on-shortlist" : "", merging === idea.id ? "is-merging" : "",
+      ideaRowClass(ctx, idea)].join(" ").trim(),
+    draggable: canMerge && !idea.hidden && !editors.has(idea.id) ? "true" : undefined,
+    dataset: { idea: idea.id, ideaId: idea.id },
     ondragstart: canMerge ? (event) => { event.dataTransfer.setData("text/plain", String(idea.id)); } : undefined,
   },
-  el("span", { class: "text" }, wording(idea),
+  ideaWords(ctx, idea,
     idea.from_facilitator && !idea.theme ? el("span", { class: "tag" }, "added by you") : null,
     idea.theme ? el("span", { class: "tag" }, "theme") : null,
     idea.hidden ? el("span", { class: "muted small" }, " (hidden)") : null,
@@ -41,6 +42,7 @@ export function consoleIdeas(ctx, ideas, {
     extra ? extra(idea) : null),
   figureOf ? el("span", { class: "total" }, figureOf(idea)) : el("span"),
   el("span", { class: "row idea-tools" },
+    ideaActions(ctx, idea),
     canMerge && !stage.rounds?.length ? mergeButtons(ctx, idea, merging) : null,
     canHide ? el("button", {
       type: "button", class: "quiet small", dataset: { focus: `hide-${idea.id}` },
@@ -50,6 +52,182 @@ export function consoleIdeas(ctx, ideas, {
   valueOf ? el("div", { class: "bar", "aria-hidden": "true" },
     el("span", { style: { width: `${Math.round(100 * valueOf(idea) / maxValue)}%` } })) : null,
   )));
+}
+
+// ------------------------------------------------------------------ the facilitator's own tools
+
+/** The wording limit of an idea, as for `idea:submit` and `idea:edit`. */
+export const MAX_WORDING = 280;
+
+/** Whether `idea` is the item in focus (`state.focus`). */
+export function inFocus(ctx, idea) {
+  return Boolean(ctx.state.focus && ctx.state.focus.idea_id === idea.id);
+}
+
+/**
+ * Whether the facilitator may put `idea` in focus: a visible idea of a running workshop, not one
+ * of a private brainstorm whose ideas the room has not seen yet.
+ */
+function canFocus(ctx, idea) {
+  const { stage } = ctx;
+  if (!ctx.active || idea.hidden) return false;
+  return !(stage.private && !decision.stepRevealed(stage));
+}
+
+/** Whether the facilitator may correct `idea`'s wording (`idea:edit`: until the stage is decided). */
+function canEdit(ctx, idea) {
+  return ctx.active && !ctx.stage.decided && !idea.theme;
+}
+
+// idea id -> its open wording editor (console only): the words typed so far, whether a save is
+// on its way, and the wording it started from. Each redraw draws a new textarea from them and
+// the console's redraw puts focus and the caret back (data-focus), as define's forms do.
+const editors = new Map();
+
+/**
+ * The console's per-idea actions: "Edit" (its wording, inline) and "Focus" (put it in front of
+ * the room; "In focus" takes it away again). Small buttons whose names carry the idea's words.
+ */
+export function ideaActions(ctx, idea) {
+  if (ctx.role !== "facilitator") return null;
+  const focused = inFocus(ctx, idea);
+  return [
+    canEdit(ctx, idea) && !editors.has(idea.id) ? el("button", {
+      type: "button", class: "quiet small edit-idea", dataset: { focus: `edit-idea-${idea.id}` },
+      "aria-label": `Edit wording: ${wording(idea)}`, title: "Edit the wording",
+      onclick: () => openEditor(ctx, idea),
+    }, "Edit") : null,
+    canFocus(ctx, idea) || focused ? el("button", {
+      type: "button", class: `small focus-idea${focused ? " primary" : " quiet"}`, dataset: { focus: `focus-idea-${idea.id}` },
+      "aria-pressed": focused ? "true" : "false",
+      "aria-label": `${focused ? "In focus" : "Focus"}: ${wording(idea)}`,
+      title: focused ? "Take it off the room's screen and the phones" : "Show it large on the room's screen and pinned on every phone",
+      onclick: () => (focused ? ctx.act("focus:clear", {}) : ctx.act("focus:set", { idea_id: idea.id })),
+    }, focused ? "In focus" : "Focus") : null,
+  ];
+}
+
+function openEditor(ctx, idea) {
+  editors.set(idea.id, { text: wording(idea), saving: false, before: wording(idea) });
+  ctx.rerender();
+  const area = document.querySelector(`[data-focus="wording-${idea.id}"]`);
+  if (area) {
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+  }
+}
+
+function closeEditor(ctx, ideaId) {
+  editors.delete(ideaId);
+  ctx.rerender();
+  const button = document.querySelector(`[data-focus="edit-idea-${ideaId}"]`);
+  if (button) button.focus({ preventScroll: true });
+}
+
+async function saveWording(ctx, idea) {
+  const editor = editors.get(idea.id);
+  if (!editor || editor.saving) return;
+  const text = editor.text.trim();
+  if (!text) {
+    toast("The wording cannot be empty. Hide the idea instead if it should go.", "error");
+    return;
+  }
+  if (text.length > MAX_WORDING) {
+    toast(`That is ${text.length} characters; the limit is ${MAX_WORDING}.`, "error");
+    return;
+  }
+  if (text === wording(idea)) {
+    closeEditor(ctx, idea.id);
+    return;
+  }
+  editor.saving = true;
+  ctx.rerender();
+  const reply = await ctx.act("idea:edit", { idea_id: idea.id, text });
+  editor.saving = false;
+  // Refused or not sent: the reason is in a toast, and the editor stays open with the words.
+  if (reply) closeEditor(ctx, idea.id); else ctx.rerender();
+}
+
+/**
+ * A console row's words: the idea's wording followed by `extras` (tags, badges), or its open
+ * wording editor instead.
+ */
+export function ideaWords(ctx, idea, ...extras) {
+  if (editors.has(idea.id)) return wordingEditor(ctx, idea);
+  return el("span", { class: "text" }, wording(idea), extras);
+}
+
+/** The classes a console row takes from the tools above: in focus, being edited. */
+export function ideaRowClass(ctx, idea) {
+  return [inFocus(ctx, idea) ? "in-focus" : "", editors.has(idea.id) ? "is-editing" : ""].join(" ").trim();
+}
+
+/** The inline wording editor in an idea's row: the words, their count, Save and Cancel. */
+function wordingEditor(ctx, idea) {
+  const editor = editors.get(idea.id);
+  const counter = el("span", { class: "hint counter", id: `wording-count-${idea.id}` });
+  const count = () => { counter.textContent = `${editor.text.trim().length} / ${MAX_WORDING}`; };
+  count();
+  const area = el("textarea", {
+    class: "wording-input", rows: 2, maxlength: MAX_WORDING, dataset: { focus: `wording-${idea.id}` },
+    "aria-label": `New wording for: ${editor.before}`, "aria-describedby": `wording-count-${idea.id}`,
+    oninput: (event) => { editor.text = event.target.value; count(); },
+    onkeydown: (event) => {
+      if (event.key === "Escape") { event.preventDefault(); closeEditor(ctx, idea.id); }
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); saveWording(ctx, idea); }
+    },
+  });
+  area.value = editor.text;
+  return el("form", {
+    class: "wording-editor", "aria-label": `Edit wording: ${editor.before}`,
+    onsubmit: (event) => { event.preventDefault(); saveWording(ctx, idea); },
+  },
+  area,
+  el("div", { class: "row wording-actions" },
+    counter,
+    el("button", { type: "submit", class: "small primary save-wording", disabled: editor.saving, dataset: { focus: `save-wording-${idea.id}` } },
+      editor.saving ? "Saving…" : "Save"),
+    el("button", { type: "button", class: "small quiet cancel-wording", dataset: { focus: `cancel-wording-${idea.id}` },
+      onclick: () => closeEditor(ctx, idea.id) }, "Cancel"),
+    wording(idea) !== editor.before ? el("span", { class: "small warn-text" }, `Changed meanwhile to “${wording(idea)}”.`) : null,
+  ));
+}
+
+/** Open wording editors with words the facilitator changed (the console asks before leaving). */
+export function unsavedWordings(state) {
+  const out = [];
+  for (const stage of state.stages) {
+    for (const idea of stage.ideas || []) {
+      const editor = editors.get(idea.id);
+      if (!editor || editor.text.trim() === wording(idea)) continue;
+      out.push({
+        stage, item: idea, label: wording(idea),
+        save: async (act) => {
+          const reply = await act("idea:edit", { idea_id: idea.id, text: editor.text.trim() });
+          if (reply) editors.delete(idea.id);
+          return Boolean(reply);
+        },
+        discard: () => editors.delete(idea.id),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * An idea's figures as this screen's state has them (revealed ones only, on a phone or the
+ * room screen), one phrase per step of its stage that declares `ideaFigures` ("12 dots",
+ * "impact 4.2 · effort 1.8"); [] when there are none yet. `activity` is ctx.activity or the
+ * registry's activityFor.
+ */
+export function figuresOf(activity, stage, idea) {
+  const phrases = [];
+  for (const step of stage.steps || []) {
+    const module = activity(step.kind);
+    const phrase = module && module.ideaFigures ? module.ideaFigures(idea, stage) : null;
+    if (phrase && !phrases.includes(phrase)) phrases.push(phrase);
+  }
+  return phrases;
 }
 
 /** stage id -> the idea the facilitator picked to merge into another (console only). */

@@ -31,6 +31,9 @@
 //               that places dots (`placesDots`), or none
 //   countName   optional, scoring steps: its own count in the console's "How sure is the room?"
 //               ("By dots"); a ranking is named by its method instead
+//   ideaFigures(idea, stage)  optional, scoring steps: an idea's figures from this step as
+//               the screen's state has them ("12 dots"; a phone and the room screen get them
+//               once revealed), or null; the phone's focus pin shows them (ideas.js figuresOf)
 //   resultNote(r, stage)  optional: a node beside a result on the projector's results chart,
 //               from a step on the stage (rate: the result's quadrant)
 //   progress    optional, scoring steps: {count, word}, the stage-wide counter (one of its
@@ -50,6 +53,10 @@
 //               The projector's view is fitted to the screen by present.js: it scales the
 //               type down to the 24 px floor, then shortens every element with the class
 //               `fit-list` from its end ("+ N more"); put results first, mark long lists.
+//   phoneLeft(ctx)  optional, phone only: the phone moved on from a step of this kind (ctx is
+//               the stage's, in the new state); returns [{id, message, text}] for what was
+//               typed there and not sent (an open edit): the shell keeps each in a notice at
+//               the top with a Copy button, as it keeps refused items
 //   status(ctx) optional, phone only: what is expected now, in one short line ("3 dots left",
 //               "Drag to order", "Waiting for the facilitator"); the shell shows it under the
 //               heading, and shows `headline` for a module without it
@@ -65,9 +72,11 @@
 //                   {stage_id, [field]: value}; the ack's [field] is kept in me[meKey][stage id].
 //                   Sender API: value(stageId, fallback), isPending(stageId),
 //                   set(stageId, value, delayMs).
-//                 { type: "queue", event, payload(item), onAck(ctx, item, reply), refused(error) }
+//                 { type: "queue", event, payload(item), onAck(ctx, item, reply), refused(error, item) }
 //                   a list of items each carrying a client_id (retries are idempotent), sent
-//                   one at a time in order; refused(error) says why an item was not taken
+//                   one at a time in order; `event` may be a function of the item (one queue
+//                   for edits and deletions keeps them in order); refused(error, item) says
+//                   why an item was not taken
 //                   (a sentence such as "The brainstorm closed before your idea reached the
 //                   room"): the shell keeps a refused item in a notice at the top of the
 //                   phone, with its text and a Copy button, until the participant dismisses it.

@@ -9,6 +9,7 @@ import {
   consensusBadge, decisionItem, decisionSentence, decisionSummary, hasDots, movedBadge, previousRound, previousRoundLine,
   progressLine, roundTools, stepRevealed,
 } from "./decision.js";
+import { ideaActions, ideaRowClass, ideaWords } from "./ideas.js";
 
 const KIND = "rank";
 const PROGRESS = { count: "rankers", word: "ranked" };
@@ -80,7 +81,7 @@ function phoneView(ctx) {
   const saved = me.rankings[key];
   const isSaved = !pending && saved && saved.length === order.length && saved.every((id, i) => id === order[i]);
   const list = el("ol", { class: "rank-list", "aria-label": "Your order, best first" },
-    order.map((id, index) => el("li", { class: "rank-item", dataset: { id } },
+    order.map((id, index) => el("li", { class: "rank-item", dataset: { id, ideaId: id } },
       el("span", { class: "place", "aria-hidden": "true" }, index + 1),
       el("span", { class: "rank-text" },
         el("span", { class: "visually-hidden" }, `Place ${index + 1}: `), ideaText(stage, id)),
@@ -158,10 +159,10 @@ function consoleView(ctx) {
     el("h3", {}, "Shortlist being ranked"),
     el("ol", { class: "console-ideas" }, ideas.map((idea) => {
       const item = decisionItem(stage, idea.id);
-      return el("li", { class: "on-shortlist" },
-        el("span", { class: "text" }, wording(idea), consensusBadge(item), movedBadge(item)),
+      return el("li", { class: `on-shortlist ${ideaRowClass(ctx, idea)}`.trim(), dataset: { ideaId: idea.id } },
+        ideaWords(ctx, idea, consensusBadge(item), movedBadge(item)),
         el("span", { class: "total" }, [item ? plural(item.score, "pt", "pts") : null, dots ? plural(idea.votes || 0, "dot", "dots") : null].filter(Boolean).join(" · ")),
-        el("span"),
+        el("span", { class: "row idea-tools" }, ideaActions(ctx, idea)),
       );
     })),
   );
@@ -228,6 +229,13 @@ export default {
     const dots = hasDots(ctx, stage);
     if (r.shortlisted) return dots ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.score, "pt", "pts");
     return dots ? null : "not shortlisted";
+  },
+  // An idea's place and points in the room's order where this screen has it (the console
+  // always; the room once revealed).
+  ideaFigures: (idea, stage) => {
+    if (!stage.decision || stage.decision.kind !== KIND) return null;
+    const at = stage.decision.items.findIndex((item) => item.idea_id === idea.id);
+    return at < 0 ? null : `place ${at + 1} · ${plural(stage.decision.items[at].score, "pt", "pts")}`;
   },
   how: (decision) => HOW[decision.method],
   progress: PROGRESS,

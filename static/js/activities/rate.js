@@ -55,7 +55,7 @@ function phoneView(ctx) {
     stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to rate.") : null,
     el("ul", { class: "idea-list rate-list", "aria-label": "Ideas" }, stage.ideas.map((idea) => {
       const mine = ratings[String(idea.id)] || {};
-      return el("li", { class: "rate-item" },
+      return el("li", { class: "rate-item", dataset: { ideaId: idea.id } },
         el("div", { class: "rate-text" }, wording(idea)),
         SCALES.map((scale) => el("div", { class: "scale", role: "group", "aria-label": `${scale.label} of: ${wording(idea)}` },
           el("span", { class: "scale-label" }, scale.label,
@@ -247,7 +247,7 @@ function projectorView(ctx) {
       el("div", {}, el("strong", {}, rated), el("span", { class: "muted" }, "have rated")),
       (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
     ),
-    previousRoundLine(stage), wall(stage.ideas),
+    previousRoundLine(stage), wall(stage.ideas, {}, { newestFirst: false }),
   ];
 }
 
@@ -274,6 +274,12 @@ export default {
     if (r.impact === null || r.impact === undefined) return "not rated";
     const effort = r.effort === null || r.effort === undefined ? "?" : r.effort.toFixed(1);
     return `impact ${r.impact.toFixed(1)} · effort ${effort}${r.quadrant ? ` · ${QUADRANTS[r.quadrant]}` : ""}`;
+  },
+  // An idea's means where this screen has them (the console always; the room once revealed).
+  ideaFigures: (idea) => {
+    if (idea.impact === undefined || idea.impact === null) return null;
+    const effort = idea.effort === undefined || idea.effort === null ? "?" : idea.effort.toFixed(1);
+    return `impact ${idea.impact.toFixed(1)} · effort ${effort}${idea.quadrant ? ` · ${QUADRANTS[idea.quadrant]}` : ""}`;
   },
   // Beside each result on the projector's chart: its quadrant.
   resultNote: (r) => (r.quadrant ? el("span", { class: `tag ${r.quadrant}` }, QUADRANTS[r.quadrant]) : null),

@@ -59,7 +59,7 @@ function phoneView(ctx) {
     el("ul", { class: "idea-list", "aria-label": "Ideas" },
       ideas.map((idea) => {
         const mine = allocation[String(idea.id)] || 0;
-        return el("li", { class: "vote-item" },
+        return el("li", { class: "vote-item", dataset: { ideaId: idea.id } },
           el("div", { class: "vote-text" },
             el("div", {}, wording(idea)),
             idea.votes !== undefined ? el("div", { class: "room-total" },
@@ -162,6 +162,8 @@ export default {
     if (tally.totals) for (const idea of stage.ideas) idea.votes = tally.totals[String(idea.id)] ?? 0;
   },
   resultText: (r) => plural(r.votes, "dot", "dots"),
+  // An idea's dots where this screen has them (the console always; the room once revealed).
+  ideaFigures: (idea) => (idea.votes === undefined || idea.votes === null ? null : plural(idea.votes, "dot", "dots")),
   how: () => "by dots",
   countName: "By dots",
   progress: { count: "voters", word: "voted" },
