@@ -77,9 +77,11 @@ function editorFor(ctx, idea, text) {
 }
 
 /** Editors a reload left open: back with the words that were typed, for ideas still listed. */
+let restored = false; // the drafts of an earlier visit are brought back once per page
+
 function restoreEditors(ctx, mine) {
-  if (restoreEditors.done) return;
-  restoreEditors.done = true;
+  if (restored) return;
+  restored = true;
   const saved = store.get(draftsKey(ctx), {});
   for (const idea of mine) {
     if (typeof saved[idea.id] === "string" && !editors.has(idea.id)) editors.set(idea.id, editorFor(ctx, idea, saved[idea.id]));
