@@ -86,14 +86,21 @@ def participant_page(code: str) -> BaseResponse | tuple[str, int] | str:
     return render_template("participant.html", workshop=workshop)
 
 
+def qr_svg(url: str) -> bytes:
+    """`url` as a QR code, an SVG image (medium error correction: a projector's glare)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=10, border=2, xmldecl=False, svgns=True, title="Join QR code"
+    )
+    return buffer.getvalue()
+
+
 @bp.get("/j/<code>/qr.svg")
 def join_qr(code: str) -> Response:
-    """The join URL as a QR code (SVG), for the projector."""
+    """The join URL as a QR code (SVG), for the console and the projector: the same address as
+    `workshop.join_url` (PUBLIC_URL, else the listening or LAN address), never the Host's."""
     workshop = get_workshop_by_code(get_db(), code)
-    qr = segno.make(f"{base_url()}j/{workshop.code}", error="m")
-    buffer = io.BytesIO()
-    qr.save(buffer, kind="svg", scale=10, border=2, xmldecl=False, svgns=True, title="Join QR code")
-    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response = Response(qr_svg(f"{base_url()}j/{workshop.code}"), mimetype="image/svg+xml")
     # The QR names a workshop's join URL: only this browser may keep it.
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
