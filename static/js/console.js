@@ -6,6 +6,10 @@
 // key N or →) does the next thing and Back (#prev-step, B or ←) goes back, both at the top of the
 // stage column. Modules that hold edits on the console declare `unsaved(state)`; finishing or
 // leaving the page asks about them first.
+//
+// Beside them: the join panel (link, copy, QR; console-join.js), the timer of the stage on
+// screen (console-timer.js), the item in focus, who has not taken part yet and suggested
+// duplicates (console-room.js, console-duplicates.js).
 
 import {
   announce, applyTally, call, captureFocus, connect, currentStage, declarationOf, el, facilitatorKey, fill, hasTrait, metric, plural,
@@ -17,6 +21,10 @@ import { openAgendaEditor } from "./agenda-editor.js";
 import { buildingOn, natureBadge } from "./items.js";
 import { keyedButtons } from "./plan-files.js";
 import { roomAccess, roomValue } from "./room-access.js";
+import { renderJoin } from "./console-join.js";
+import { timerPanel } from "./console-timer.js";
+import { duplicatesSection } from "./console-duplicates.js";
+import { focusBanner, notYetSection } from "./console-room.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
@@ -161,6 +169,7 @@ socket.on("access:revoked", (payload) => {
   for (const open of document.querySelectorAll("dialog[open]")) open.close();
   document.getElementById("key-panel").hidden = true;
   document.getElementById("agenda-card").hidden = true;
+  document.getElementById("join-panel").hidden = true;
   document.getElementById("stage-column").hidden = true;
   showProjectorLink(null);
   document.getElementById("need-key-title").textContent = "The facilitator link was replaced";
@@ -192,6 +201,9 @@ socket.on("tally", (tally) => {
   const stage = stageById(state, tally.stage_id);
   if (stage) {
     applyTally(stage, tally, Object.values(REGISTRY));
+    // The console's tally also carries the stage's suggested duplicates and who has not acted.
+    if ("duplicates" in tally) stage.duplicates = tally.duplicates;
+    if ("not_yet" in tally) stage.not_yet = tally.not_yet;
   }
   renderPanel();
 });
@@ -229,6 +241,9 @@ async function send(event, payload) {
     panel.removeAttribute("aria-busy");
   }
 }
+
+const timer = timerPanel({ act });
+const focusPanel = focusBanner({ act });
 
 function setPhase(stage, phase) {
   viewing = stage.id;
@@ -462,9 +477,12 @@ function render(snapshot) {
   document.getElementById("finish").hidden = finished;
   showProjectorLink(roomValue(state, "projector_url"));
   access.render(state);
+  renderJoin(state);
   renderPlanPanel(finished);
   renderAgenda();
   renderNav();
+  timer.render(state);
+  focusPanel.render(state);
   renderPanel();
   announcePhase();
 }
@@ -542,6 +560,8 @@ function renderNav() {
   document.getElementById("lobby").hidden = !lobby;
   document.getElementById("step-buttons").hidden = lobby || state.workshop.status !== "active";
   document.getElementById("step-nav").hidden = state.workshop.status !== "active";
+  // The lobby (with the join panel) scrolls away; Next and Back stay on top once the day runs.
+  document.getElementById("step-nav").classList.toggle("is-lobby", lobby);
   nextMove = next ? next.run : null;
   prevMove = back ? back.run : null;
   if (lobby) {
@@ -770,7 +790,10 @@ function renderPanel() {
     stepper(stage),
     finished ? null : controls(stage),
     metrics,
+    // Who has not taken part in the step on screen (the current stage's alone).
+    isCurrent && !finished ? notYetSection(stage, state.workshop.participant_count) : null,
     addItemForm(stage),
+    duplicatesSection(stage, { act, rerender: renderPanel, active: !finished }),
     body,
     // Under the results and counts: why they dropped (a removed participant's entries left them).
     stage.phase !== "pending" && removedNote(state)

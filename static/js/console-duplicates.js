@@ -1,0 +1,97 @@
+// Suggested duplicates on the console (#duplicates): the groups of ideas the server finds
+// likely the same in the stage shown (`stage.duplicates`, best first; empty when merging is not
+// possible in its step). Each group lists its ideas with "Merge" (the existing `idea:merge`
+// into the earliest idea, which keeps its wording and shows the others as also said) and
+// "Not the same" (`duplicate:dismiss`: never suggested again). The state that follows either
+// action draws the new list.
+
+import { el, plural } from "./common.js";
+
+const SHOWN = 5; // groups shown before "Show all"
+const IDEAS_SHOWN = 6; // ideas of one group shown before "Show all N"
+let showAll = false;
+const opened = new Set(); // big groups the facilitator unfolded
+const pending = new Set(); // groups whose action is on its way: their buttons wait
+
+const groupKey = (group) => group.idea_ids.join("-");
+
+/** How alike the server finds a group, in words a facilitator reads at a glance. */
+function likeness(score) {
+  const value = Number(score);
+  if (!Number.isFinite(value)) return "";
+  return value >= 0.95 ? "almost the same words" : value >= 0.85 ? "very alike" : "alike";
+}
+
+/**
+ * The section for `stage` (null when there is nothing to suggest). `act` is the console's
+ * queue; `rerender` draws the panel again.
+ */
+export function duplicatesSection(stage, { act, rerender, active }) {
+  const groups = (stage.duplicates || []).filter((group) => group.idea_ids && group.idea_ids.length > 1);
+  if (!active || !groups.length) return null;
+  const order = new Map(stage.ideas.map((idea, i) => [idea.id, i]));
+  const byId = new Map(stage.ideas.map((idea) => [idea.id, idea]));
+  const shown = showAll ? groups : groups.slice(0, SHOWN);
+
+  async function run(group, event, payload) {
+    const key = groupKey(group);
+    if (pending.has(key)) return; // one action per group at a time
+    pending.add(key);
+    rerender();
+    try {
+      await act(event, payload);
+    } finally {
+      pending.delete(key);
+      rerender();
+    }
+  }
+
+  const card = (group, n) => {
+    // The earliest idea keeps its wording: the stage lists ideas earliest first.
+    const ids = [...group.idea_ids].sort((a, b) => (order.get(a) ?? a) - (order.get(b) ?? b));
+    const into = ids[0];
+    const text = (id) => (byId.get(id) ? byId.get(id).text : `Idea ${id}`);
+    const key = groupKey(group);
+    const busy = pending.has(key);
+    const open = opened.has(key) && ids.length > IDEAS_SHOWN;
+    const listed = open ? ids : ids.slice(0, IDEAS_SHOWN);
+    const hiddenCount = ids.length - listed.length;
+    return el("li", { class: "duplicate-group", dataset: { ideaIds: ids.join(" ") } },
+      el("ul", { class: "duplicate-ideas", "aria-label": `${ids.length} ideas that look the same` },
+        listed.map((id) => el("li", { class: id === into ? "is-kept" : "" },
+          el("span", { class: "duplicate-text" }, text(id)),
+          id === into ? el("span", { class: "kept-mark", title: "Merge keeps this wording" }, "kept") : null)),
+        hiddenCount > 0 || open ? el("li", { class: "more" }, el("button", {
+          type: "button", class: "small quiet", "aria-expanded": String(open),
+          onclick: () => { if (open) opened.delete(key); else opened.add(key); rerender(); },
+        }, open ? "Show fewer" : `Show all ${ids.length}`)) : null),
+      el("div", { class: "duplicate-actions" },
+        group.score !== undefined ? el("span", { class: "muted small duplicate-score" }, likeness(group.score)) : null,
+        el("button", {
+          type: "button", class: "small primary merge-duplicates", "aria-disabled": busy ? "true" : null,
+          // By place, so after a merge the next group's button takes the focus.
+          dataset: { focus: `merge-duplicates-${n}` },
+          title: `Merge into “${text(into)}”; the others are kept under it as also said.`,
+          onclick: () => run(group, "idea:merge", { idea_ids: ids, into }),
+        }, "Merge", ids.length > 2 ? ` ${ids.length}` : null,
+        el("span", { class: "visually-hidden" }, `: ${ids.map(text).join(", ")}`)),
+        el("button", {
+          type: "button", class: "small dismiss-duplicates", "aria-disabled": busy ? "true" : null,
+          dataset: { focus: `dismiss-duplicates-${n}` },
+          onclick: () => run(group, "duplicate:dismiss", { stage_id: stage.id, idea_ids: ids }),
+        }, "Not the same", el("span", { class: "visually-hidden" }, `: ${ids.map(text).join(", ")}`)),
+      ));
+  };
+
+  return el("section", { id: "duplicates", class: "duplicates", "aria-labelledby": "duplicates-title" },
+    el("h3", { id: "duplicates-title" }, "Possible duplicates ",
+      el("span", { class: "muted small" }, plural(groups.length, "suggestion", "suggestions"))),
+    el("p", { class: "muted small duplicates-hint" },
+      "Merge keeps the earliest wording and lists the others under it as also said."),
+    el("ol", { class: "duplicate-list" }, shown.map(card)),
+    groups.length > SHOWN ? el("button", {
+      type: "button", class: "small quiet", "aria-expanded": String(showAll),
+      onclick: () => { showAll = !showAll; rerender(); },
+    }, showAll ? "Show fewer" : `Show all ${groups.length}`) : null,
+  );
+}
