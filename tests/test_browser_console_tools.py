@@ -427,6 +427,21 @@ def test_an_anonymous_room_shows_only_how_many_have_not_acted(rooms: Any, contex
     expect(not_yet).to_have_count(0)
 
 
+def test_a_big_room_lists_thirty_names_then_how_many_more(rooms: Any, contexts: Any) -> None:
+    room = rooms()
+    for n in range(1, 36):
+        room.phone(f"Person {n:02}")
+    room.phone()
+    room.phase("brainstorm")
+    console = open_console(contexts(), room)
+    names = console.locator("#not-yet .not-yet-names li")
+    expect(names).to_have_count(32)
+    shown = names.all_inner_texts()
+    assert shown[:30] == [f"Person {n:02}" for n in range(1, 31)]
+    assert shown[30:] == ["and 5 more", "+ 1 without a name"]
+    expect(console.locator("#not-yet")).to_contain_text("36 of 36")
+
+
 # --------------------------------------------------------------------------- focus
 
 
@@ -478,3 +493,10 @@ def test_the_tools_fit_a_laptop_and_pass_axe(rooms: Any, contexts: Any) -> None:
     assert bar and bar["height"] < DESK["height"] * 0.3, bar
 
     assert screens.axe_violations(console) == []
+
+    # At 360 px everything is still there, one under the other, and nothing scrolls sideways.
+    console.set_viewport_size({"width": 360, "height": 740})
+    assert console.evaluate("document.documentElement.scrollWidth") <= 360
+    for control in ("#join-link", "#copy-join", "#timer-pause", "#timer-custom", "#focus-clear"):
+        box = console.locator(control).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360, (control, box)

@@ -14,9 +14,12 @@ const codeNode = document.getElementById("join-code");
 const lobbySlot = document.getElementById("join-lobby");
 const sideSlot = document.getElementById("join-side");
 
+// True of every unreachable case: a loopback HOST, HOST=0.0.0.0 on a machine with no network
+// but loopback, a PUBLIC_URL naming localhost.
 const UNREACHABLE =
-  "Phones cannot open this link: the server only listens on this computer. Restart it with " +
-  "HOST=0.0.0.0 (or set PUBLIC_URL to the address phones use), then reload this page.";
+  "Phones cannot open this link: it names this computer itself. Restart the server with " +
+  "HOST=0.0.0.0 on the room's network (or set PUBLIC_URL to the address phones use), then " +
+  "reload this page.";
 
 /** Copy `text`: the clipboard API where the page may use it (https or localhost), else select
  * the link on the page and ask the browser to copy the selection (plain http on a LAN). */

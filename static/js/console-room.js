@@ -21,7 +21,10 @@ export function notYetSection(stage, joined) {
     el("h3", { id: "not-yet-title", class: "not-yet-title" }, "Not taken part yet ",
       el("span", { class: "muted small" }, joined ? `${count} of ${joined}` : String(count))),
     children);
-  if (count === 0) return section(el("p", { class: "muted" }, "Everyone has taken part in this step."));
+  if (count === 0) {
+    return el("section", { id: "not-yet", class: "not-yet is-done" },
+      el("p", {}, el("span", { "aria-hidden": "true" }, "✓ "), "Everyone has taken part in this step."));
+  }
   // An anonymous room (or nobody who has not acted gave a name): the count alone.
   if (!names.length) {
     return section(el("p", {}, `${plural(count, "person has", "people have")} not taken part in this step yet.`));
