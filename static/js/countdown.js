@@ -1,16 +1,28 @@
 // The stage timer as every screen shows it: a countdown to the server's `ends_at`, corrected
 // for this device's clock offset from the server (`server_time` in each state), "Time's up"
 // at zero (nothing closes by itself). One shared piece for the console, phones and the room
-// screen; each page decides where it goes and how large it is (CSS: .countdown).
+// screen; each page decides where it goes and how large it is (CSS: .countdown, .is-up,
+// .is-paused).
 
 import { el } from "./common.js";
 
-let offsetMs = 0; // server clock minus this device's clock, from the latest state
+// Server clock minus this device's clock. A state reaches the device some time after the
+// server built it, so each state's offset is short by that delay: usually milliseconds, but a
+// state held up (a busy network, a phone waking) would set the clock back by seconds. The
+// largest offset of the last half minute is the best guess; forgetting older ones follows a
+// device whose own clock was corrected meanwhile.
+const WINDOW_MS = 30000;
+let seen = []; // [performance.now(), offset] per state of the last WINDOW_MS
+let offsetMs = 0;
 
 /** Learn the offset from a state's `server_time` (call on every state). */
 export function syncClock(state) {
   const server = state && Date.parse(state.server_time || "");
-  if (Number.isFinite(server)) offsetMs = server - Date.now();
+  if (!Number.isFinite(server)) return;
+  const now = performance.now();
+  seen = seen.filter(([at]) => now - at < WINDOW_MS);
+  seen.push([now, server - Date.now()]);
+  offsetMs = Math.max(...seen.map(([, offset]) => offset));
 }
 
 /** The server's "now" in ms, as this device best knows it. */
@@ -36,45 +48,50 @@ export function clock(seconds) {
   return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
+/** Set a node's text only when it changes (a redraw that changes nothing mutates nothing). */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 /**
- * A countdown element that keeps itself current. `update(state)` with each state; it hides
- * itself when there is no timer. `onZero()` is called once each time a running timer reaches 0.
+ * A countdown element that keeps itself current: `update(state)` with each state (or
+ * `update(state, timer)` for another timer than the current stage's); it hides itself when
+ * there is no timer. It redraws on the second while the timer runs and not at all while it is
+ * paused or up. `onZero()` is called when a running timer reaches 0 while this screen watches
+ * it (not when a page opens on a timer already up, so a reload rings no bell).
  */
 export function countdown({ className = "", onZero = null } = {}) {
   const time = el("span", { class: "countdown-time" });
   const note = el("span", { class: "countdown-note" });
   const node = el("div", { class: `countdown ${className}`.trim(), role: "timer", hidden: true }, time, note);
   let timer = null;
-  let ticking = null;
-  let zeroSeen = false;
+  let tick = null;
+  let before = null; // seconds left at the last draw: a running timer crossing 0 calls onZero
 
   function draw() {
+    clearTimeout(tick);
+    tick = null;
     const left = remaining(timer);
+    node.hidden = left === null;
     if (left === null) {
-      node.hidden = true;
+      before = null;
       return;
     }
-    node.hidden = false;
     const up = left <= 0;
+    const paused = !timer.running && !up;
     node.classList.toggle("is-up", up);
-    node.classList.toggle("is-paused", !timer.running && !up);
-    time.textContent = up ? "Time’s up" : clock(left);
-    note.textContent = !timer.running && !up ? "paused" : "";
-    if (up && timer.running && !zeroSeen) {
-      zeroSeen = true;
-      if (onZero) onZero();
-    }
-    if (!up) zeroSeen = false;
+    node.classList.toggle("is-paused", paused);
+    setText(time, up ? "Time’s up" : clock(left));
+    setText(note, paused ? "paused" : "");
+    if (up && timer.running && before !== null && before > 0 && onZero) onZero();
+    before = left;
+    // The next draw just after the shown second changes (the display rounds up).
+    if (timer.running && !up) tick = setTimeout(draw, ((left * 1000) % 1000) + 20);
   }
 
-  function update(state) {
+  function update(state, current = state && state.timer) {
     syncClock(state);
-    timer = (state && state.timer) || null;
-    if (ticking === null && timer) ticking = setInterval(draw, 250);
-    if (ticking !== null && !timer) {
-      clearInterval(ticking);
-      ticking = null;
-    }
+    timer = current || null;
     draw();
   }
 
