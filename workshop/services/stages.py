@@ -12,7 +12,7 @@ from ..core.errors import DomainError
 from ..core.traits import FREEZES_ITEMS, REVEAL_FLAG, SCORES
 from ..persistence.models import Idea, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import get_idea, get_stage, require_active
-from . import plans, timer
+from . import focus, plans, timer
 
 
 def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> Stage:
@@ -34,6 +34,12 @@ def set_phase(db: Session, *, workshop: Workshop, stage_id: int, phase: str) -> 
         # A new step (or another stage) starts with no countdown and nothing in focus.
         timer.clear_on_step_change(stage)
         workshop.focus_idea_id = None
+    if workshop.current_stage_id not in (None, stage.id):
+        # The stage the room leaves keeps no countdown either: only the current stage has one.
+        previous = db.get(Stage, workshop.current_stage_id)
+        if previous is not None:
+            timer.clear_on_step_change(previous)
+            db.add(previous)
     if target != stage.step_index:
         stage.step_index = target
         step = stage.steps[target]
@@ -93,6 +99,11 @@ def hide_idea(db: Session, *, workshop: Workshop, idea_id: int, hidden: bool = T
         )
     if idea.hidden != hidden:
         idea.hidden = hidden
+        if hidden:
+            # A hidden idea leaves the room's screens, and so the focus (showing it again
+            # does not put it back in front of everyone).
+            focus.drop(workshop, [idea.id])
+            db.add(workshop)
         db.add(idea)
         db.commit()
     return idea
@@ -109,6 +120,14 @@ def finish_workshop(db: Session, *, workshop: Workshop) -> PlanVersion:
     first = plans.first_version(db, workshop=workshop, finished_at=finished_at)
     workshop.status = "finished"
     workshop.finished_at = finished_at
+    # Nothing can be timed or discussed in a finished workshop: no countdown runs on after it,
+    # nothing stays in focus.
+    workshop.focus_idea_id = None
+    if workshop.current_stage_id is not None:
+        current = db.get(Stage, workshop.current_stage_id)
+        if current is not None and current.timer_seconds is not None:
+            timer.clear_on_step_change(current)
+            db.add(current)
     db.add(first)
     db.add(workshop)
     try:
