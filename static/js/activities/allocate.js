@@ -6,7 +6,7 @@
 import { announce, el, plural } from "../common.js";
 import { wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
-import { consoleIdeas, noIdeas, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
+import { consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
 
 const POINTS = ["point", "points"];
 
@@ -46,7 +46,8 @@ function phoneView(ctx) {
   const unsaved = ctx.outbox.allocations.isPending(stage.id);
   const step = stepOf(stage);
   const revealed = stepRevealed(stage);
-  const ideas = revealed ? byPoints(stage.ideas) : stage.ideas;
+  // Before the reveal each phone has its own order; after it, the room's results order.
+  const ideas = revealed ? byPoints(stage.ideas) : phoneOrder(ctx, stage.ideas);
   return el("div", {},
     (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 points. Change them if the discussion changed your mind.") : null,
     previousRound(stage),

@@ -4,8 +4,22 @@
 
 import { barChart } from "../chart.js";
 import { el, ideaText, plural, toast } from "../common.js";
+import { fairOrder } from "../fair-order.js";
 import { wording } from "../items.js";
 import * as decision from "./decision.js";
+
+/**
+ * The items as this phone lists them in a scoring step: in its own fair order (fair-order.js:
+ * shuffled by participant, stage and step, the same on every reload, a new item slotting in
+ * without moving the others), so no idea gains from being first on every phone; in the order
+ * given when the step's `shuffle` setting is off, and on every other screen.
+ */
+export function phoneOrder(ctx, items) {
+  const { stage, me } = ctx;
+  const settings = (stage.steps[stage.step] || {}).settings || {};
+  if (ctx.role !== "participant" || !me || settings.shuffle === false) return items;
+  return fairOrder(items, { participantId: me.id, stageId: stage.id, step: stage.step });
+}
 
 /** Ideas by dots, most first; ties in writing order (lower id first). */
 export function byDots(ideas) {

@@ -1,6 +1,7 @@
 // Rank: the top ideas of the step before (dots, points or impact) form a shortlist; everyone
 // puts it in order, by dragging the handle or with the arrow buttons. Until that step was
-// revealed, phones and the projector get the shortlist in writing order (no places, no dots).
+// revealed, phones and the projector get the shortlist in writing order (no places, no dots);
+// each phone starts from its own fair order of it (unless the step's `shuffle` is off).
 
 import { barChart } from "../chart.js";
 import { el, ideaText, plural } from "../common.js";
@@ -9,7 +10,7 @@ import {
   consensusBadge, decisionItem, decisionSentence, decisionSummary, hasDots, movedBadge, previousRound, previousRoundLine,
   progressLine, roundTools, stepRevealed,
 } from "./decision.js";
-import { ideaActions, ideaRowClass, ideaWords } from "./ideas.js";
+import { ideaActions, ideaRowClass, ideaWords, phoneOrder } from "./ideas.js";
 
 const KIND = "rank";
 const PROGRESS = { count: "rankers", word: "ranked" };
@@ -20,11 +21,16 @@ const HOW = {
   schulze: "by the Schulze method over everyone's ranking",
 };
 
+/**
+ * This phone's order of the shortlist: the one it saved (or is sending), then what it has not
+ * placed yet in its own fair order, which is also where a phone starts before it orders.
+ */
 function orderFor(ctx) {
   const { stage } = ctx;
   const saved = ctx.outbox.rankings.value(stage.id, []);
   const order = saved.filter((id) => stage.shortlist.includes(id));
-  for (const id of stage.shortlist) if (!order.includes(id)) order.push(id);
+  const start = phoneOrder(ctx, stage.shortlist.map((id) => ({ id }))).map((item) => item.id);
+  for (const id of start) if (!order.includes(id)) order.push(id);
   return order;
 }
 

@@ -5,7 +5,7 @@
 import { el, plural } from "../common.js";
 import { wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, previousRoundLine, roundTools, stepRevealed } from "./decision.js";
-import { consoleIdeas, noIdeas, wall } from "./ideas.js";
+import { consoleIdeas, noIdeas, phoneOrder, wall } from "./ideas.js";
 
 const SCALES = [
   { key: "impact", label: "Impact", low: "little", high: "a lot" },
@@ -53,7 +53,8 @@ function phoneView(ctx) {
       "Rate each idea: how much would it change things (impact), and how hard is it (effort)? Rate the ones you can judge. ",
       unsaved ? "Saving…" : done ? `${plural(done, "idea", "ideas")} rated; saved.` : ""),
     stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to rate.") : null,
-    el("ul", { class: "idea-list rate-list", "aria-label": "Ideas" }, stage.ideas.map((idea) => {
+    // Each phone rates in its own order (the room's results are the scatter above).
+    el("ul", { class: "idea-list rate-list", "aria-label": "Ideas" }, phoneOrder(ctx, stage.ideas).map((idea) => {
       const mine = ratings[String(idea.id)] || {};
       return el("li", { class: "rate-item", dataset: { ideaId: idea.id } },
         el("div", { class: "rate-text" }, wording(idea)),

@@ -6,7 +6,7 @@
 import { announce, el, plural } from "../common.js";
 import { wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
-import { byDots, consoleIdeas, noIdeas, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
+import { byDots, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
 
 const DOTS = ["dot", "dots"];
 
@@ -43,7 +43,8 @@ function phoneView(ctx) {
   const left = stage.dot_budget - spent;
   const unsaved = ctx.outbox.votes.isPending(stage.id);
   const revealed = stepRevealed(stage);
-  const ideas = revealed ? byDots(stage.ideas) : stage.ideas;
+  // Before the reveal each phone has its own order; after it, the room's results order.
+  const ideas = revealed ? byDots(stage.ideas) : phoneOrder(ctx, stage.ideas);
   return el("div", {},
     (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 dots. Move them if the discussion changed your mind.") : null,
     previousRound(stage),
