@@ -1,6 +1,6 @@
 """Fair order in a real headless Chromium against the real server: in a vote, and in a ranking's
-starting order, each phone lists the items in its own order (fair-order.js: FNV-1a of
-participant, stage, step and item, finished with fmix32), the same after a reload; a new idea
+starting order, each phone lists the items in its own order (fair-order.js's `fairOrder` of
+its participant, the stage and the step), the same after a reload; a new idea
 does not reorder the others; the console and the room screen keep writing order; a step whose
 `shuffle` is off shows every phone writing order. One server and one browser for the module."""
 
@@ -44,26 +44,17 @@ def agenda(*, shuffle: bool = True) -> dict[str, Any]:
     }
 
 
-def fnv1a(text: str) -> int:
-    """32-bit FNV-1a of the text's UTF-8 bytes, as fair-order.js."""
-    value = 0x811C9DC5
-    for byte in text.encode():
-        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return value
-
-
-def fmix32(value: int) -> int:
-    """MurmurHash3's 32-bit finaliser, as fair-order.js applies it to the FNV-1a hash."""
-    value ^= value >> 16
-    value = (value * 0x85EBCA6B) & 0xFFFFFFFF
-    value ^= value >> 13
-    value = (value * 0xC2B2AE35) & 0xFFFFFFFF
-    return value ^ (value >> 16)
-
-
-def fair(ids: list[int], participant: int, stage: int, step: int) -> list[int]:
-    """The order fair-order.js gives: by the key of `participant:stage:step:id`, ties by id."""
-    return sorted(ids, key=lambda i: (fmix32(fnv1a(f"{participant}:{stage}:{step}:{i}")), i))
+def fair(page: Page, ids: list[int], participant: int, stage: int, step: int) -> list[int]:
+    """The order the contract's `fairOrder` (static/js/fair-order.js, loaded in `page`) gives
+    these ids for this participant, stage and step: what the phone must show."""
+    order: list[int] = page.evaluate(
+        """async ([ids, seed]) => {
+            const { fairOrder } = await import("/static/js/fair-order.js");
+            return fairOrder(ids.map((id) => ({ id })), seed).map((item) => item.id);
+        }""",
+        [ids, {"participantId": participant, "stageId": stage, "step": step}],
+    )
+    return order
 
 
 @pytest.fixture(scope="module")
@@ -153,8 +144,8 @@ def test_two_phones_see_their_own_stable_orders_and_the_console_keeps_writing_or
         vote_step = room.step()
         n = len(IDEAS)
         first_ana, first_ben = shown(ana, VOTE_LIST, n), shown(ben, VOTE_LIST, n)
-        assert first_ana == fair(room.ids, ana_id, room.stage_id, vote_step)
-        assert first_ben == fair(room.ids, ben_id, room.stage_id, vote_step)
+        assert first_ana == fair(ana, room.ids, ana_id, room.stage_id, vote_step)
+        assert first_ben == fair(ben, room.ids, ben_id, room.stage_id, vote_step)
         assert first_ana != first_ben
 
         # The console lists them in writing order (no dots yet: the tie-break is writing
@@ -172,7 +163,7 @@ def test_two_phones_see_their_own_stable_orders_and_the_console_keeps_writing_or
         late = room.add("Idea M: a late one")
         after = shown(ana, VOTE_LIST, n + 1)
         assert [i for i in after if i != late] == first_ana
-        assert after == fair([*room.ids, late], ana_id, room.stage_id, vote_step)
+        assert after == fair(ana, [*room.ids, late], ana_id, room.stage_id, vote_step)
 
         # The ranking starts each phone from its own order of the shortlist, also stable.
         room.phase("rank")
@@ -180,8 +171,8 @@ def test_two_phones_see_their_own_stable_orders_and_the_console_keeps_writing_or
         shortlist = room.state()["stages"][0]["shortlist"]
         assert len(shortlist) == 6
         start_ana, start_ben = shown(ana, RANK_LIST, 6), shown(ben, RANK_LIST, 6)
-        assert start_ana == fair(shortlist, ana_id, room.stage_id, rank_step)
-        assert start_ben == fair(shortlist, ben_id, room.stage_id, rank_step)
+        assert start_ana == fair(ana, shortlist, ana_id, room.stage_id, rank_step)
+        assert start_ben == fair(ben, shortlist, ben_id, room.stage_id, rank_step)
         assert start_ana != start_ben
         ana.reload()
         assert shown(ana, RANK_LIST, 6) == start_ana
