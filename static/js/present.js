@@ -2,12 +2,15 @@
 // activity module draws it for the back of the room (the idea wall, live counts, results), with
 // the code, a small QR and the live count kept in a strip. It only listens; it never changes the
 // workshop. Whatever it draws is made to fit the screen (the fit engine below): a projector
-// never scrolls.
+// never scrolls. Beside the strip, the stage's countdown, large; when the facilitator puts an
+// item in focus, it takes the screen with its figures as revealed, until the focus is cleared.
 
-import { announce, applyTally, call, connect, currentStage, el, fill, removedNote, stageById } from "./common.js";
+import { announce, applyTally, call, connect, currentStage, el, fill, hasTrait, plural, removedNote, stageById } from "./common.js";
 import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
-import { stepRevealed } from "./activities/decision.js";
-import { buildingOn, natureBadge, wording } from "./items.js";
+import { consensusBadge, decisionItem, movedBadge, stepRevealed } from "./activities/decision.js";
+import { figuresOf } from "./activities/ideas.js";
+import { countdown } from "./countdown.js";
+import { buildingOn, fieldsView, linksView, natureBadge, wording } from "./items.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
@@ -16,6 +19,7 @@ const count = document.getElementById("count");
 const phase = document.getElementById("phase");
 let state = null;
 let spoken = null; // what the last announcement was about, so each change is said once
+let spokenFocus = ""; // the item in focus when it was last said ("" for none)
 
 // ------------------------------------------------------------------ the fit engine
 //
@@ -150,7 +154,9 @@ function cutGroup(group) {
 function shapeOf() {
   const parts = [...main.children].map((node) => `${node.tagName}.${node.className}`);
   const lists = [...main.querySelectorAll(".fit-list")].map((list) => list.children.length);
-  return `${innerWidth}x${innerHeight}|${parts.join(",")}|${lists.join(",")}`;
+  // Where #main starts and how wide it is: the strip, the countdown and the warning take a share.
+  const room = `${main.offsetTop},${main.offsetWidth}`;
+  return `${innerWidth}x${innerHeight}|${room}|${parts.join(",")}|${lists.join(",")}`;
 }
 
 let last = null; // {shape, fit, keep: [items kept per fit-list]}
@@ -252,10 +258,26 @@ function fitAfresh() {
 }
 
 let resizing = 0;
-addEventListener("resize", () => {
+function refit() {
   cancelAnimationFrame(resizing);
   resizing = requestAnimationFrame(fitScreen);
-});
+}
+addEventListener("resize", refit);
+// What sits above #main (the strip, the countdown, the join warning) can change its height
+// without a redraw of #main (the countdown reaching "Time’s up", the QR loading): fit again.
+if (typeof ResizeObserver === "function") {
+  const heights = new Map();
+  const above = new ResizeObserver((entries) => {
+    let changed = false;
+    for (const entry of entries) {
+      const height = entry.borderBoxSize && entry.borderBoxSize[0] ? entry.borderBoxSize[0].blockSize : entry.contentRect.height;
+      if (heights.get(entry.target) !== height) changed = true;
+      heights.set(entry.target, height);
+    }
+    if (changed) refit();
+  });
+  for (const id of ["join", "projector-timer", "join-warning"]) above.observe(document.getElementById(id));
+}
 if (document.fonts) document.fonts.ready.then(() => fitScreen());
 
 // ------------------------------------------------------------------ the room's count
@@ -301,9 +323,26 @@ function notice(title, text) {
   app.classList.remove("is-running");
   app.classList.add("is-lobby", "is-blocked");
   document.getElementById("join").hidden = true; // no code, no QR, no count without the room
+  timerBox.hidden = true;
+  joinWarning.hidden = true;
   phase.textContent = "";
   fill(main, el("h1", { class: "lobby-title" }, title), el("p", { class: "lobby-hint present-notice" }, text));
   fitScreen();
+}
+
+// ------------------------------------------------------------------ the countdown
+
+const timerBox = document.getElementById("projector-timer");
+const joinWarning = document.getElementById("join-warning");
+// (When "Time’s up" reshapes the strip, the observer above fits #main again.)
+const timer = countdown({ className: "present-countdown" });
+timerBox.append(timer.node);
+
+/** The current stage's countdown, corrected for this screen's clock (none once finished). */
+function showTimer() {
+  const finished = state.workshop.status === "finished";
+  timer.update(state, finished ? null : state.timer);
+  timerBox.hidden = timer.node.hidden;
 }
 
 const NEEDS_LINK = "Open this screen from the console’s “Open projector view” link.";
@@ -352,6 +391,7 @@ if (socket) {
     stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], ...(idea.authors ? { authors: idea.authors } : {}) });
     const current = currentStage(state);
     if (!current || current.id !== stage.id) return;
+    if (main.querySelector("#focus")) return; // the wall is not on screen: the focus is
     const activity = activityFor(current.phase);
     if (activity && activity.ideaAdded && activity.ideaAdded(context(current), idea, main)) fitScreen();
     else renderMain();
@@ -405,6 +445,9 @@ function showJoin() {
     document.getElementById("join").hidden = false;
     fitScreen();
   });
+  // Phones cannot open a loopback address: the room is told, and how to fix it. While joining
+  // is closed there is no address to warn about.
+  joinWarning.hidden = state.workshop.join_reachable !== false || Boolean(roomValue("join_locked"));
 }
 
 function render(snapshot) {
@@ -414,6 +457,7 @@ function render(snapshot) {
   // Joining closed by the facilitator: the code and QR go, the strip says so.
   app.classList.toggle("is-locked", Boolean(roomValue("join_locked")));
   showJoin();
+  showTimer();
   speak();
   renderMain();
 }
@@ -424,10 +468,19 @@ function speak() {
   const finished = state.workshop.status === "finished";
   const revealed = stage ? stepRevealed(stage) : false;
   const about = [finished, state.workshop.lobby, stage && stage.id, stage && stage.phase, revealed, stage && stage.round].join("|");
-  if (about === spoken) return;
+  const focus = focusShown();
+  const focusAbout = focus ? `${focus.idea_id}` : "";
+  if (about === spoken && focusAbout === spokenFocus) return;
   const first = spoken === null;
+  const focusChanged = focusAbout !== spokenFocus;
+  const stageChanged = about !== spoken; // said first: a step change also ends the focus
   spoken = about;
+  spokenFocus = focusAbout;
   if (first) return; // the page itself says where the room is; announce changes only
+  if (!stageChanged) {
+    if (focusChanged && focus) announce(`In focus: ${focus.text}`);
+    return;
+  }
   if (finished) announce("The workshop has finished. The plan is ready.");
   else if (state.workshop.lobby || !stage || stage.phase === "pending") announce("Waiting to start.");
   else if (revealed) announce(`${stage.title}: the results are shown.`);
@@ -462,6 +515,78 @@ function lobbyView() {
   ];
 }
 
+// ------------------------------------------------------------------ the item in focus
+
+/** The focus to show, or null: none set, or the lobby or the end, which keep their own screens. */
+function focusShown() {
+  if (!state || !state.focus || state.workshop.status === "finished" || state.workshop.lobby) return null;
+  return state.focus;
+}
+
+/** A result's figures as the results view words them: in the deciding step's words (its
+ * `resultText`), else the dots, when a step on the stage places them. */
+function figureWords(ctx, stage, r) {
+  const decider = stage.decision ? activityFor(stage.decision.kind) : null;
+  const own = decider && decider.resultText ? decider.resultText(r, stage, ctx) : null;
+  if (own !== null && own !== undefined) return own;
+  const dots = stage.steps.map((step) => activityFor(step.kind)).find((module) => module && module.placesDots);
+  return dots && dots.resultText ? dots.resultText(r, stage, ctx) : "";
+}
+
+/**
+ * The figures of an idea as the room may see them: once its stage is decided, its place in
+ * the results in the deciding step's words; before, each step's figures of it as this screen
+ * has them (the server sends them once revealed; the modules' `ideaFigures`) and its standing
+ * in the step's count. Null when nothing is revealed.
+ */
+function focusFigures(ctx, stage, idea) {
+  const result = stage.results.find((r) => r.idea_id === idea.id);
+  if (result) {
+    return { place: result.rank, of: stage.results.length, words: figureWords(ctx, stage, result), selected: result.selected, item: result };
+  }
+  const words = figuresOf(activityFor, stage, idea).join(" · ");
+  const item = decisionItem(stage, idea.id);
+  if (!words && !item) return null;
+  return { place: null, words, selected: false, item };
+}
+
+/** Whether the stage has reached a step that scores its items (its figures may be hidden). */
+function scoredYet(stage) {
+  return stage.steps.some((step, i) => i <= stage.step && hasTrait(step.kind, "scores"));
+}
+
+/** The item in focus, large: its stage, its wording, its figures as revealed, its fields. */
+function focusView(focus) {
+  const stage = stageById(state, focus.stage_id);
+  const idea = stage ? [...stage.ideas, ...(stage.selected || [])].find((item) => item.id === focus.idea_id) : null;
+  const text = idea ? wording(idea) : focus.text;
+  const figures = stage && idea ? focusFigures(context(stage), stage, idea) : null;
+  const authors = idea && idea.authors && idea.authors.length ? idea.authors : null;
+  const alsoSaid = idea && idea.also_said && idea.also_said.length ? idea.also_said : null;
+  let standing = null;
+  if (figures) {
+    standing = el("p", { class: `focus-figures${figures.selected ? " selected" : ""}` },
+      figures.place ? el("span", { class: "focus-place" }, `#${figures.place}`, el("span", { class: "focus-of" }, ` of ${figures.of}`)) : null,
+      figures.words ? el("span", { class: "focus-words" }, figures.words) : null,
+      figures.selected ? el("span", { class: "focus-selected" }, "✓ selected") : null,
+      consensusBadge(figures.item), movedBadge(figures.item));
+  } else if (stage && scoredYet(stage) && !stepRevealed(stage)) {
+    standing = el("p", { class: "focus-hidden" }, "Its figures are shown once the facilitator reveals them.");
+  }
+  return el("section", { id: "focus", class: "focus", "aria-labelledby": "focus-text" },
+    el("p", { class: "focus-kicker" }, el("span", { class: "focus-label" }, "In focus"),
+      stage ? [" · ", stage.title, " ", natureBadge(stage.key)] : null),
+    // Its size follows its length, so a long item fits with the words around it still readable.
+    el("h1", { class: `focus-text ${text.length > 120 ? "is-long" : text.length > 50 ? "is-medium" : ""}`.trim(), id: "focus-text" }, text),
+    authors ? el("p", { class: "focus-authors" }, `by ${authors.join(", ")}`) : null,
+    standing,
+    stage && idea ? fieldsView(stage, idea) : null,
+    stage && idea ? linksView(state, stage, idea) : null,
+    alsoSaid ? el("div", { class: "focus-also" }, el("p", { class: "focus-also-label" }, `Also said (${plural(alsoSaid.length, "idea", "ideas")} merged into it)`),
+      el("ul", { class: "focus-also-list fit-list" }, alsoSaid.map((words) => el("li", {}, words)))) : null,
+  );
+}
+
 function stageLine(stage) {
   const round = (stage.round || 1) > 1 ? ` · Round ${stage.round}` : "";
   return `${stage.title} · ${phaseLabel(stage.phase)}${round}`;
@@ -479,6 +604,8 @@ function renderMain() {
   } else if (lobby) {
     phase.textContent = "";
     fill(main, lobbyView());
+  } else if (focusShown()) {
+    fill(main, focusView(focusShown()));
   } else if (!stage || stage.phase === "pending") {
     phase.textContent = stage ? `${stage.title} · Next` : "";
     fill(main, el("h1", {}, stage ? stage.title : state.workshop.title),
