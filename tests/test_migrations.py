@@ -522,16 +522,40 @@ def steps_at_0002(budget: int, cap: int, size: int, select: int) -> list[dict[st
     ]
 
 
-def steps_for(budget: int, cap: int, size: int, select: int) -> list[dict[str, Any]]:
+def before_shuffle(table: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """A table's rows with the stages' steps as they were before 0009 added `shuffle` to the
+    vote, allocate, rate and rank steps (the one change 0009 makes to stored rows), parsed."""
+    if table != "stage":
+        return rows
+
+    def plain(value: Any) -> Any:
+        if not (isinstance(value, str) and value.startswith('[{"kind"')):
+            return value
+        return [
+            {
+                **step,
+                "settings": {k: v for k, v in step.get("settings", {}).items() if k != "shuffle"},
+            }
+            for step in json.loads(value)
+        ]
+
+    return [tuple(plain(value) for value in row) for row in rows]
+
+
+def steps_for(
+    budget: int, cap: int, size: int, select: int, *, shuffle: bool = True
+) -> list[dict[str, Any]]:
     """The same agenda at the head revision: 0003 added the brainstorm's `private` and
-    `named`, the vote's `on` and the rank's `method`, at their defaults."""
+    `named`, the vote's `on` and the rank's `method`, at their defaults; 0009 the vote's and
+    the rank's `shuffle` (`shuffle=False`: as 0003 to 0008 have it)."""
+    more = {"shuffle": True} if shuffle else {}
     return [
         {"kind": "brainstorm", "settings": {"private": False, "named": False}},
         {
             "kind": "vote",
-            "settings": {"dot_budget": budget, "max_dots_per_idea": cap, "on": "ideas"},
+            "settings": {"dot_budget": budget, "max_dots_per_idea": cap, "on": "ideas", **more},
         },
-        {"kind": "rank", "settings": {"shortlist_size": size, "method": "borda"}},
+        {"kind": "rank", "settings": {"shortlist_size": size, "method": "borda", **more}},
         {"kind": "done", "settings": {"select_count": select}},
     ]
 
@@ -1096,9 +1120,20 @@ def test_a_0002_workshop_in_progress_upgrades_to_0003_with_every_row_intact(
 
     assert current_revision(engine) == "0003"
     assert kept_by_0003(engine) == before
+    at_0003 = {"shuffle": False}
     assert stages_of(engine) == {
-        1: {"steps": steps_for(5, 3, 3, 1), "step_index": 3, "selected": [1], "decided": True},
-        2: {"steps": steps_for(5, 3, 3, 2), "step_index": 2, "selected": [], "decided": False},
+        1: {
+            "steps": steps_for(5, 3, 3, 1, **at_0003),
+            "step_index": 3,
+            "selected": [1],
+            "decided": True,
+        },
+        2: {
+            "steps": steps_for(5, 3, 3, 2, **at_0003),
+            "step_index": 2,
+            "selected": [],
+            "decided": False,
+        },
         3: {
             "steps": [
                 {"kind": "brainstorm", "settings": {"private": False, "named": False}},
@@ -1187,7 +1222,13 @@ def test_the_app_carries_on_a_0002_workshop_after_upgrading_it(db_path: Path) ->
         ).get_json()
         assert agenda["stages"][2]["steps"] == [
             {"kind": "brainstorm", "private": False, "named": False},
-            {"kind": "vote", "dot_budget": 6, "max_dots_per_idea": 4, "on": "ideas"},
+            {
+                "kind": "vote",
+                "dot_budget": 6,
+                "max_dots_per_idea": 4,
+                "on": "ideas",
+                "shuffle": True,
+            },
             {"kind": "done", "select_count": 2},
             {"kind": "link"},
             {"kind": "define"},
@@ -1242,13 +1283,13 @@ def test_downgrade_from_0003_gives_back_0002s_steps_and_schema(engine: Engine) -
 
     # And up again: the same as the first time.
     upgrade(engine, "0003")
-    assert stages_of(engine)[2]["steps"] == steps_for(5, 3, 3, 2)
+    assert stages_of(engine)[2]["steps"] == steps_for(5, 3, 3, 2, shuffle=False)
     assert current_revision(engine) == "0003"
 
 
 def _allocate_step(connection: Connection) -> None:
     steps = [
-        *steps_for(6, 4, 5, 2)[:2],
+        *steps_for(6, 4, 5, 2, shuffle=False)[:2],
         {"kind": "allocate", "settings": {"budget": 100, "per_item_cap": 100, "on": "ideas"}},
         {"kind": "done", "settings": {"select_count": 2}},
     ]
@@ -1258,14 +1299,17 @@ def _allocate_step(connection: Connection) -> None:
 
 
 def _rate_step(connection: Connection) -> None:
-    steps = [*steps_for(6, 4, 5, 2)[:1], {"kind": "rate", "settings": {"on": "ideas"}}]
+    steps = [
+        *steps_for(6, 4, 5, 2, shuffle=False)[:1],
+        {"kind": "rate", "settings": {"on": "ideas"}},
+    ]
     connection.execute(
         sa.text("UPDATE stage SET steps = :steps WHERE id = 3"), {"steps": json.dumps(steps)}
     )
 
 
 def _schulze_ranking(connection: Connection) -> None:
-    steps = steps_for(6, 4, 5, 2)
+    steps = steps_for(6, 4, 5, 2, shuffle=False)
     steps[2] = {"kind": "rank", "settings": {"shortlist_size": 5, "method": "schulze"}}
     connection.execute(
         sa.text("UPDATE stage SET steps = :steps WHERE id = 3"), {"steps": json.dumps(steps)}
@@ -1635,9 +1679,8 @@ def test_the_app_opens_a_0005_database_with_nothing_lost(db_path: Path) -> None:
         assert current_revision(engine) == head_revision()
         for table in ("idea", "dotvote", "ranking", "counter", "stage", "entry", "planversion"):
             width = len(at_0005[table][0]) if at_0005[table] else 0
-            assert (
-                sorted((r[:width] for r in every_row(engine)[table]), key=repr) == (at_0005[table])
-            ), table
+            after_rows = sorted((r[:width] for r in every_row(engine)[table]), key=repr)
+            assert before_shuffle(table, after_rows) == before_shuffle(table, at_0005[table]), table
         client = app.test_client()
         auth = {"Authorization": f"Bearer {FACILITATOR_KEY}"}
         response = client.get(f"/api/workshops/{WORKSHOP_ID}/plan.md", headers=auth)
@@ -1756,9 +1799,8 @@ def test_the_app_opens_a_0007_database_and_reads_its_plans_as_reviewed_quarterly
         assert current_revision(engine) == head_revision()
         for table in ("idea", "stage", "participant", "planversion", "planfile", "entry"):
             width = len(at_0007[table][0]) if at_0007[table] else 0
-            assert (
-                sorted((r[:width] for r in every_row(engine)[table]), key=repr) == (at_0007[table])
-            ), table
+            after_rows = sorted((r[:width] for r in every_row(engine)[table]), key=repr)
+            assert before_shuffle(table, after_rows) == before_shuffle(table, at_0007[table]), table
         client = app.test_client()
         auth = {"Authorization": f"Bearer {FACILITATOR_KEY}"}
         plans = {}
@@ -1825,12 +1867,23 @@ def test_0009_adds_the_facilitators_tools_and_keeps_every_row_of_0008(engine: En
         if table == "alembic_version":
             continue
         width = len(at_0008[0][table]["columns"])
-        assert sorted((row[:width] for row in every_row(engine)[table]), key=repr) == rows, table
+        after_rows = sorted((row[:width] for row in every_row(engine)[table]), key=repr)
+        assert before_shuffle(table, after_rows) == before_shuffle(table, rows), table
     assert raw(
         engine,
         "SELECT DISTINCT timer_seconds, timer_ends_at, timer_paused_remaining, timer_op FROM stage",
     ) == [(None, None, None, None)]
     assert raw(engine, "SELECT DISTINCT focus_idea_id FROM workshop") == [(None,)]
+    # Every stored vote and rank step reads `shuffle` on, as a new agenda's would.
+    stored = [
+        step for steps in raw(engine, "SELECT steps FROM stage") for step in json.loads(steps[0])
+    ]
+    assert {step["kind"] for step in stored} >= {"vote", "rank"}
+    for step in stored:
+        assert ("shuffle" in step["settings"]) == (
+            step["kind"] in ("vote", "allocate", "rate", "rank")
+        )
+        assert step["settings"].get("shuffle", True) is True
     assert raw(engine, "SELECT DISTINCT original_text, edited_at, deleted_at FROM idea") == [
         (None, None, None)
     ]
