@@ -404,6 +404,7 @@ function removedFromWorkshop() {
   store.remove(NOTICES_KEY);
   renderNotices();
   who.textContent = "";
+  renderBar(); // no countdown or focus for a phone that is no longer in the room
   socket.disconnect();
   show("removed");
   const title = document.getElementById("removed-title");
