@@ -168,6 +168,10 @@ def merge_ideas(
             "The room is voting on this theme as one item; move back to change the themes.",
         )
     _merge(db, stage, keep, others, group=False)
+    if workshop.focus_idea_id in {idea.id for idea in others}:
+        # An idea merged away leaves the focus (undoing the merge does not bring it back).
+        workshop.focus_idea_id = None
+        db.add(workshop)
     db.commit()
     return keep, [idea.id for idea in others if idea.id is not None]
 

@@ -34,11 +34,16 @@ def get_stage(db: Session, *, workshop_id: str, stage_id: int) -> Stage:
     return stage
 
 
-def get_idea(db: Session, *, workshop_id: str, idea_id: int) -> Idea:
-    """An idea of this workshop (hidden ones too), or idea_not_found."""
+def get_idea(db: Session, *, workshop_id: str, idea_id: int, deleted: bool = False) -> Idea:
+    """An idea of this workshop (hidden ones too), or idea_not_found.
+
+    A deleted idea (`idea:delete` keeps it as a tombstone) is not found: nothing can show,
+    merge, link or focus it again. Only `deleted=True` (a retried delete) gets it back."""
     idea = db.get(Idea, idea_id)
     if idea is None or idea.workshop_id != workshop_id:
         raise DomainError("idea_not_found", f"This workshop has no idea {idea_id}.")
+    if idea.deleted_at is not None and not deleted:
+        raise DomainError("idea_not_found", f"Idea {idea_id} was deleted.")
     return idea
 
 
@@ -49,13 +54,15 @@ def list_stages(db: Session, workshop_id: str) -> list[Stage]:
 
 
 def visible_ideas(db: Session, stage_id: int) -> list[Idea]:
-    """A stage's ideas that are neither hidden nor merged into another, earliest first."""
+    """A stage's ideas that are neither hidden nor merged into another (nor deleted, which
+    also hides them), earliest first."""
     query = (
         select(Idea)
         .where(
             Idea.stage_id == stage_id,
             col(Idea.hidden).is_(False),
             col(Idea.merged_into).is_(None),
+            col(Idea.deleted_at).is_(None),
         )
         .order_by(col(Idea.id))
     )
@@ -66,7 +73,11 @@ def merged_ideas(db: Session, stage_id: int) -> list[Idea]:
     """A stage's ideas merged into others (they show as "also said"), earliest first."""
     query = (
         select(Idea)
-        .where(Idea.stage_id == stage_id, col(Idea.merged_into).is_not(None))
+        .where(
+            Idea.stage_id == stage_id,
+            col(Idea.merged_into).is_not(None),
+            col(Idea.deleted_at).is_(None),
+        )
         .order_by(col(Idea.id))
     )
     return list(db.exec(query))
@@ -80,10 +91,26 @@ def visible_idea_ids(db: Session, stage_id: int) -> list[int]:
             Idea.stage_id == stage_id,
             col(Idea.hidden).is_(False),
             col(Idea.merged_into).is_(None),
+            col(Idea.deleted_at).is_(None),
         )
         .order_by(col(Idea.id))
     )
     return [idea_id for idea_id in db.exec(query) if idea_id is not None]
+
+
+def own_idea_count(db: Session, *, stage_id: int, participant_id: int) -> int:
+    """How many ideas a participant has sent to a stage and not deleted (hidden and merged
+    ones count: they were sent), for the per-participant cap."""
+    query = (
+        select(func.count())
+        .select_from(Idea)
+        .where(
+            Idea.stage_id == stage_id,
+            Idea.participant_id == participant_id,
+            col(Idea.deleted_at).is_(None),
+        )
+    )
+    return int(db.exec(query).one())
 
 
 def participant_count(db: Session, workshop_id: str) -> int:

@@ -58,6 +58,10 @@ class PlanItem:
     """Removed from the plan in a review (still `selected`, as decided in the room): no
     section lists it but the appendix, which says "removed in review"; a later review can
     restore it."""
+    edited_from: str | None = None
+    """The wording as submitted, when the idea was reworded in the workshop (`idea:edit`):
+    the appendix shows it as "edited from". None: never edited (and in plans stored before
+    the key)."""
 
     @property
     def in_plan(self) -> bool:
@@ -244,7 +248,12 @@ def _item(data: Mapping[str, Any]) -> PlanItem:
         also_said=tuple(str(text) for text in data.get("also_said") or ()),
         tie_break=bool(data.get("tie_break", False)),
         dropped=bool(data.get("dropped", False)),
+        edited_from=_optional_str(data.get("edited_from")),
     )
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _stage(data: Mapping[str, Any]) -> StageOutcome:

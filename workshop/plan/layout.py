@@ -1133,13 +1133,26 @@ def _governance(plan: PlanDocument) -> list[Block]:
 
 
 def _as_voted(item: PlanItem) -> str:
-    return item.text + (" (also said: " + "; ".join(item.also_said) + ")" if item.also_said else "")
+    """An idea in the appendix: its wording as voted, the wording it was submitted with when
+    it was reworded in the workshop, and what was merged into it."""
+    text = item.text
+    if item.edited_from:
+        text += f" (edited from “{item.edited_from}”)"
+    if item.also_said:
+        text += " (also said: " + "; ".join(item.also_said) + ")"
+    return text
 
 
 def _picked(item: PlanItem) -> str:
     if item.dropped and item.selected:
         return "removed in review"
     return "✔" if item.selected else ""
+
+
+EDITED_NOTE = (
+    " An idea reworded during the workshop shows the wording it was sent with (“edited from”)."
+)
+"""Added to the appendix's note only when an idea was edited, so other plans read as before."""
 
 
 def _appendix(plan: PlanDocument) -> list[Block]:
@@ -1150,7 +1163,8 @@ def _appendix(plan: PlanDocument) -> list[Block]:
             "How each stage was decided, then every idea as voted: its rank, dots and score in "
             "the deciding step, and consensus (1: the room agreed about it; a split room is "
             "marked). Selected items are marked ✔; an item a review took out of the plan says "
-            "“removed in review”. A stage with no scoring step lists its ideas as written.",
+            "“removed in review”. A stage with no scoring step lists its ideas as written."
+            + (EDITED_NOTE if any(i.edited_from for s in plan.stages for i in s.items) else ""),
             "note",
         ),
     ]

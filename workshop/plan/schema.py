@@ -85,6 +85,11 @@ _item = {
         "consensus": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
         "contested": {"type": "boolean"},
         "also_said": {"type": "array", "items": _text},
+        "edited_from": {
+            **_optional_text,
+            "description": "The wording as submitted, when the idea was reworded in the "
+            'workshop (the appendix shows it as "edited from"); null: never edited.',
+        },
     },
     "additionalProperties": False,
 }

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, func, select
 
 from .. import activities, offload
 from .. import plan as plan_module
-from ..activities import common, outcome, scoring
+from ..activities import common, editing, outcome, scoring
 from ..core.errors import DomainError
 from ..core.traits import ALIGNS
 from ..persistence.db import begin_write
@@ -76,12 +76,16 @@ def _score_label(decision: Mapping[str, Any] | None) -> str:
 
 def _contributions(db: Session, workshop_id: str) -> int:
     """Every idea the participants sent (hidden and merged ones too), but a removed
-    participant's."""
+    participant's and the ones their authors deleted (withdrawn, not contributed)."""
     query = (
         select(func.count())
         .select_from(Idea)
         .join(Participant, col(Participant.id) == col(Idea.participant_id))
-        .where(Idea.workshop_id == workshop_id, col(Participant.removed_at).is_(None))
+        .where(
+            Idea.workshop_id == workshop_id,
+            col(Participant.removed_at).is_(None),
+            col(Idea.deleted_at).is_(None),
+        )
     )
     return int(db.exec(query).one())
 
@@ -124,6 +128,7 @@ def assemble(
                     consensus=measured.get(result.idea_id, {}).get("consensus"),
                     contested=bool(measured.get(result.idea_id, {}).get("contested")),
                     also_said=tuple(merged.get(result.idea_id, [])),
+                    edited_from=editing.edited_from(idea),
                 )
             )
             links_items = links_items or bool(links)
