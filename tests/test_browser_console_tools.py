@@ -188,8 +188,11 @@ def test_not_the_same_dismisses_the_suggestion_for_good(rooms: Any, contexts: An
     groups = console.locator(".duplicate-group")
     expect(groups).to_have_count(1)
 
-    groups.first.locator("button.dismiss-duplicates").click()
+    # From the keyboard; the keyboard stays in the stage once the suggestion is gone.
+    groups.first.locator("button.dismiss-duplicates").focus()
+    console.keyboard.press("Enter")
     expect(console.locator("#duplicates")).to_have_count(0)
+    expect(console.locator("#stage-panel h2")).to_be_focused()
     assert room.stage()["duplicates"] == []
     assert len(room.stage()["ideas"]) == 2  # both ideas stay
 

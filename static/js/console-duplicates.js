@@ -43,6 +43,14 @@ export function duplicatesSection(stage, { act, rerender, active }) {
     } finally {
       pending.delete(key);
       rerender();
+      // The last group went with its buttons: keep the keyboard in the stage, not the page top.
+      if (!document.activeElement || document.activeElement === document.body) {
+        const heading = document.querySelector("#stage-panel h2");
+        if (heading) {
+          heading.tabIndex = -1;
+          heading.focus({ preventScroll: true });
+        }
+      }
     }
   }
 
