@@ -3,6 +3,7 @@ the stage opens, like last year's goals, or during it) and hide duplicates."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -14,19 +15,22 @@ from ..core import rules
 from ..core.errors import DomainError
 from ..core.payloads import ClientId, Payload, ShortText, StageId
 from ..persistence.models import Idea, Participant, Stage, Workshop
-from ..persistence.queries import get_stage, get_workshop, require_active
+from ..persistence.queries import get_stage, get_workshop, own_idea_count, require_active
 from . import common, duplicates, editing, merge
 from .base import (
     FREEZES_ITEMS,
     SHORTLISTS,
     Activity,
+    Audience,
     EventSpec,
     Outcome,
+    StageSlice,
     StateChanged,
     StepSettings,
     Tally,
     ToConsole,
     ToScreens,
+    WorkshopData,
 )
 
 KIND = "brainstorm"
@@ -131,11 +135,8 @@ def submit_idea(
         raise DomainError("wrong_phase", "Items can be added until the stage is ranked or decided.")
     cleaned = rules.clean_idea_text(text)
     if participant is not None:
-        mine = db.exec(
-            select(func.count())
-            .select_from(Idea)
-            .where(Idea.stage_id == stage.id, Idea.participant_id == participant.id)
-        ).one()
+        assert stage.id is not None and participant.id is not None
+        mine = own_idea_count(db, stage_id=stage.id, participant_id=participant.id)
         if mine >= rules.MAX_IDEAS_PER_PARTICIPANT_PER_STAGE:
             raise DomainError(
                 "too_many_ideas",
@@ -203,11 +204,25 @@ def _on_idea_submit(
             # Only the console reads a private brainstorm; the projector counts ideas.
             publish = (ToConsole("idea:added", {"idea": shown}), Tally(idea.stage_id))
         else:
-            publish = (ToScreens("idea:added", {"idea": shown}),)
+            # The tally carries the console's suggested duplicates, which the new idea may
+            # change (coalesced: a burst of ideas costs one suggestion pass).
+            publish = (ToScreens("idea:added", {"idea": shown}), Tally(idea.stage_id))
         if participant is None:
             # A facilitator's item is part of the agenda: everyone's state shows it.
             publish = (*publish, StateChanged())
     return Outcome(ack={"idea": shown, "duplicate": not created}, publish=publish)
+
+
+def _suggested(data: WorkshopData, stage: Stage) -> list[dict[str, Any]]:
+    """A stage's suggested duplicates from a loaded snapshot ([] once merging is closed)."""
+    assert stage.id is not None
+    rounds = bool(data.rounds.get(stage.id))
+    if not duplicates.can_merge(stage, rounds=rounds, active=data.workshop.status == "active"):
+        return []
+    themes = [row.into for row in data.merges.get(stage.id, []) if row.group]
+    ideas = duplicates.mergeable_ideas(data.ideas.get(stage.id, []), themes)
+    dismissed = (data.parts.get(KIND) or {}).get(stage.id, set())
+    return duplicates.suggestions(stage, ideas, dismissed)
 
 
 class Brainstorm(Activity):
@@ -274,12 +289,62 @@ class Brainstorm(Activity):
     )
     tables = (duplicates.DuplicateDismissal,)
 
+    def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
+        """The pairs of ideas the facilitator said are not the same, per stage."""
+        return duplicates.dismissed_pairs(db, stage_ids)
+
+    def stage_slice(
+        self,
+        data: WorkshopData,
+        stage: Stage,
+        settings: Mapping[str, Any],
+        audience: Audience,
+    ) -> StageSlice:
+        """The console's suggested duplicates (`duplicates`); phones and the projector get
+        none."""
+        if audience != "facilitator":
+            return StageSlice()
+        assert stage.id is not None
+        return StageSlice(keys={"duplicates": _suggested(data, stage)})
+
+    def tally(
+        self,
+        db: Session,
+        stage: Stage,
+        *,
+        visible: list[int],
+        counted: Mapping[str, Mapping[int, int]],
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The console's tally of a stage with a brainstorm step carries its suggested
+        duplicates, so a new idea's suggestion reaches the console without a state."""
+        if KIND not in common.kinds(stage):
+            return {}, {}
+        return {"duplicates": duplicates.read_suggestions(db, stage)}, {}
+
     def participation(self, db: Session, stage: Stage) -> int | None:
-        """The participants who sent ideas to the stage (the facilitator's items and removed
-        participants do not count)."""
+        """The participants who sent ideas to the stage (the facilitator's items, removed
+        participants and deleted ideas do not count)."""
         query = (
             select(func.count(func.distinct(Idea.participant_id)))
             .join(Participant, col(Participant.id) == col(Idea.participant_id))
-            .where(Idea.stage_id == stage.id, col(Participant.removed_at).is_(None))
+            .where(
+                Idea.stage_id == stage.id,
+                col(Participant.removed_at).is_(None),
+                col(Idea.deleted_at).is_(None),
+            )
         )
         return int(db.exec(query).one())
+
+    def acted(self, db: Session, stage: Stage) -> set[int] | None:
+        """Who has sent an idea to the stage (the facilitator's items are nobody's; an idea
+        its author deleted does not count, one the facilitator hid or merged does)."""
+        query = (
+            select(Idea.participant_id)
+            .where(
+                Idea.stage_id == stage.id,
+                col(Idea.participant_id).is_not(None),
+                col(Idea.deleted_at).is_(None),
+            )
+            .distinct()
+        )
+        return {int(pid) for pid in db.exec(query) if pid is not None}
