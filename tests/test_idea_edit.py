@@ -27,6 +27,7 @@ from tests.test_decision_events import (
 )
 from tests.test_events import database, refuse, settle, stage_of, submit
 from workshop.activities.editing import entry_gives
+from workshop.core import rules
 from workshop.persistence.db import get_engine
 from workshop.persistence.models import Idea
 
@@ -431,3 +432,18 @@ def test_a_private_brainstorm_phone_edits_and_deletes_its_own_ideas(room: Room) 
 )
 def test_entry_gives(entry: Any, gives: bool) -> None:
     assert entry_gives(entry, 7) is gives
+
+
+# --------------------------------------------------------------------------- counts
+
+
+def test_a_deleted_idea_does_not_count_towards_the_cap(room: Room) -> None:
+    desk = open_desk(room, step("brainstorm"), step("done", select_count=0))
+    cap = rules.MAX_IDEAS_PER_PARTICIPANT_PER_STAGE
+    made = [submit(desk.ana, desk.sid, f"Idea {n}") for n in range(cap)]
+    payload = {"stage_id": desk.sid, "text": "One too many"}
+    refuse(desk.room, desk.ana.sock, "idea:submit", payload, "too_many_ideas")
+    delete(desk.ana.sock, made[0])
+    assert ok(desk.ana.sock, "idea:submit", payload)["idea"]["text"] == "One too many"
+    refuse(desk.room, desk.ana.sock, "idea:submit", {**payload, "text": "And another"},
+           "too_many_ideas")  # fmt: skip

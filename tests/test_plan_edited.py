@@ -164,3 +164,16 @@ def test_edited_from_survives_a_review(day: Day) -> None:
     assert second["version"] == 2
     items = {item["text"]: item for item in second["stages"][0]["items"]}
     assert items[EDITED]["edited_from"] == SUBMITTED
+
+
+def test_someone_who_deleted_every_idea_took_no_part_in_the_brainstorm(room: Room) -> None:
+    made = open_day(room, stage_body("goals", step("brainstorm"), step("done", select_count=0)))
+    made.write("goals", ("Ana's", made.ana), ("Ben's", made.ben), ("Cy's, withdrawn", made.cy))
+    ok(made.cy.sock, "idea:delete", {"idea_id": made.ideas["Cy's, withdrawn"]})
+    made.to("done", "goals")
+    plan = made.plan()
+    goals = plan.stage("goals")
+    assert goals is not None
+    assert [(p.kind, p.people) for p in goals.participation] == [("brainstorm", 2)]
+    assert [item.text for item in goals.items] == ["Ana's", "Ben's"]
+    assert plan.contributions == 2
