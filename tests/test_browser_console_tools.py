@@ -265,7 +265,12 @@ def test_a_custom_timer_is_checked_before_it_is_sent(rooms: Any, contexts: Any) 
     custom = console.locator("#timer-custom")
     error = console.locator("#timer-error")
 
-    refused = (("0.1", "10 seconds"), ("121", "120 minutes"), ("", "number of minutes"))
+    refused = (
+        ("0.1", "10 seconds"),
+        ("121", "120 minutes"),
+        ("", "number of minutes"),
+        ("ten", "number of minutes"),
+    )
     for typed, message in refused:
         custom.fill(typed)
         console.locator("#timer-custom-start").click()
@@ -273,8 +278,8 @@ def test_a_custom_timer_is_checked_before_it_is_sent(rooms: Any, contexts: Any) 
         expect(custom).to_have_attribute("aria-invalid", "true")
         assert room.state()["timer"] is None  # nothing was sent
 
-    # Typing again takes the message away; Enter starts it.
-    custom.fill("1.5")
+    # Typing again takes the message away; Enter starts it. A decimal comma is a decimal point.
+    custom.fill("1,5")
     expect(error).to_be_hidden()
     custom.press("Enter")
     expect(console.locator("#timer-panel .countdown-time")).to_have_text(

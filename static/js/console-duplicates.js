@@ -5,7 +5,7 @@
 // "Not the same" (`duplicate:dismiss`: never suggested again). The state that follows either
 // action draws the new list.
 
-import { el, plural } from "./common.js";
+import { el, hasTrait, plural } from "./common.js";
 
 const SHOWN = 5; // groups shown before "Show all"
 const IDEAS_SHOWN = 6; // ideas of one group shown before "Show all N"
@@ -95,7 +95,11 @@ export function duplicatesSection(stage, { act, rerender, active }) {
     el("h3", { id: "duplicates-title" }, "Possible duplicates ",
       el("span", { class: "muted small" }, plural(groups.length, "suggestion", "suggestions"))),
     el("p", { class: "muted small duplicates-hint" },
-      "Merge keeps the earliest wording and lists the others under it as also said."),
+      "Merge keeps the earliest wording and lists the others under it as also said.",
+      // Scoring has begun: a merge moves what people gave the merged items.
+      hasTrait(stage.phase, "scores")
+        ? " Scoring has started: what people gave the merged ideas moves to the one kept (within each item’s cap)."
+        : null),
     el("ol", { class: "duplicate-list" }, shown.map(card)),
     groups.length > SHOWN ? el("button", {
       type: "button", class: "small quiet", "aria-expanded": String(showAll),

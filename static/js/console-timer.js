@@ -127,9 +127,10 @@ export function timerPanel({ act }) {
 
   customForm.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // A text field, not type="number": that one drops a decimal comma ("1,5" would be 15).
     const raw = customInput.value.trim().replace(",", ".");
     const minutes = Number(raw);
-    if (!raw || !Number.isFinite(minutes)) {
+    if (!/^\d*\.?\d+$|^\d+\.$/.test(raw) || !Number.isFinite(minutes)) {
       showError("Type the number of minutes, e.g. 7 or 1.5.");
       customInput.focus();
       return;
