@@ -38,6 +38,7 @@ WALLS: dict[str, ViewportSize] = {
     "wall720": {"width": 1280, "height": 720},
 }
 WITHIN = 3.0  # seconds from `timer:set` to the countdown on every screen (the bound)
+MAIN_TOP = "() => document.getElementById('main').offsetTop"  # where the view starts
 TIMES_UP = "Time\u2019s up"  # with a typographic apostrophe, as the screens write it
 AGENDA = {
     "stages": [
@@ -199,6 +200,9 @@ def test_the_countdown_reaches_the_phone_and_the_room_within_3_s_pauses_and_says
         shown = seconds_shown(timer.locator(".countdown-time").inner_text())
         assert 300 - (time.monotonic() - started) - 2 <= shown <= 300, shown
     found = room.fits("running timer")
+    # Where the view starts under the strip: paused or at "Time's up", it must not move.
+    tops = {name: page.evaluate(MAIN_TOP) for name, page in walls.items()}
+    found += [f"running timer: {line}" for line in screens.axe_violations(walls["wall1080"])]
 
     # It counts down on its own, a second at a time.
     first = timers[0].locator(".countdown-time").inner_text()
@@ -214,6 +218,7 @@ def test_the_countdown_reaches_the_phone_and_the_room_within_3_s_pauses_and_says
     time.sleep(1.2)  # a paused countdown must not move: compare across more than a second
     assert [timer.locator(".countdown-time").inner_text() for timer in timers] == held
     found += room.fits("paused timer")
+    assert {name: page.evaluate(MAIN_TOP) for name, page in walls.items()} == tops
 
     # Resumed, then taken down to zero: "Time's up", and nothing closes.
     room.send("timer:resume", {"stage_id": room.stage_id})
@@ -227,6 +232,7 @@ def test_the_countdown_reaches_the_phone_and_the_room_within_3_s_pauses_and_says
     state = http(f"{room.url}/api/workshops/{room.workshop['id']}", key=room.key)
     assert state["current"]["phase"] == "brainstorm"
     found += room.fits("time's up")
+    assert {name: page.evaluate(MAIN_TOP) for name, page in walls.items()} == tops
 
     # A new step clears the timer on every screen.
     room.add_ideas()
@@ -298,6 +304,7 @@ def test_the_item_in_focus_takes_the_room_screen_and_pins_on_the_phone_until_cle
         expect(focus.locator(".focus-hidden")).to_have_count(0)
     expect(pin).to_contain_text("3 dots")
     found += room.fits("focus after the reveal")
+    found += [f"focus: {line}" for line in screens.axe_violations(walls["wall1080"])]
 
     # A step change ends the focus on every screen; the results show.
     room.phase("done")
