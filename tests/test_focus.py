@@ -192,7 +192,9 @@ def test_an_item_nobody_may_see_is_idea_not_found(focused: Focused, other: Room)
     ok(focused.fac, "idea:hide", {"idea_id": hidden, "hidden": True})
     merged, into = focused.ideas[2], focused.ideas[0]
     ok(focused.fac, "idea:merge", {"idea_ids": [merged], "into": into})
-    for idea_id in (999_999, foreign, hidden, merged):
+    deleted = submit(focused.people[0], focused.vision, "Withdrawn at once")
+    ok(focused.people[0].sock, "idea:delete", {"idea_id": deleted})
+    for idea_id in (999_999, foreign, hidden, merged, deleted):
         focused.refuse(focused.fac, "focus:set", {"idea_id": idea_id}, "idea_not_found")
 
 
@@ -267,15 +269,28 @@ def test_hiding_the_item_takes_it_out_of_focus_for_good(focused: Focused) -> Non
     assert focused.stored() == idea
 
 
-def test_an_item_merged_away_is_no_longer_shown_in_focus(focused: Focused) -> None:
+def test_an_item_merged_away_leaves_the_focus_for_good(focused: Focused) -> None:
     merged, into = focused.ideas[1], focused.ideas[0]
     focused.focus(merged)
     drain(*focused.socks())
     ok(focused.fac, "idea:merge", {"idea_ids": [merged], "into": into})
+    assert focused.stored() is None
     for sock in focused.socks():
         assert next_state(sock)["focus"] is None
+    ok(focused.fac, "idea:unmerge", {"idea_id": merged})
+    assert focused.room.facilitator_state()["focus"] is None
     # The item it was merged into can be focused instead.
     assert focused.focus(into)["idea_id"] == into
+
+
+def test_a_deleted_item_leaves_the_focus(focused: Focused) -> None:
+    idea = focused.ideas[0]  # Ana's
+    focused.focus(idea)
+    drain(*focused.socks())
+    ok(focused.people[0].sock, "idea:delete", {"idea_id": idea})
+    assert focused.stored() is None
+    for sock in focused.socks():
+        assert next_state(sock)["focus"] is None
 
 
 def test_finishing_the_workshop_clears_the_focus(focused: Focused) -> None:
