@@ -46,6 +46,7 @@ class AllocateSettings(StepSettings):
     budget: Annotated[int, Field(ge=1, le=10000, title="Points to spend")] = 100
     per_item_cap: Annotated[int, Field(ge=1, le=10000, title="Most points on one idea")] = 100
     on: Annotated[scoring.OnWhat, scoring.on_what("Points on")] = "ideas"
+    shuffle: scoring.Shuffle = True
 
 
 class AllocationSetPayload(Payload):

@@ -130,6 +130,17 @@ def recount(db: Session, amounts: Amounts, stage_id: int) -> None:
     counters.add(db, stage_id, deltas)
 
 
+def people(db: Session, amounts: Amounts, stage_id: int) -> set[int]:
+    """The participants with anything on a stage (its open round: a closed round's entries
+    are kept in `stageround`)."""
+    query = (
+        select(amounts._col("participant_id"))
+        .where(amounts._col("stage_id") == stage_id)
+        .distinct()
+    )
+    return {int(pid) for pid in db.exec(query)}
+
+
 def fits(entry: Any, *, cap: int, budget: int) -> bool:
     """Whether an entry keeps the per-idea cap and the budget."""
     values = list((entry or {}).values())
@@ -204,6 +215,11 @@ class AmountsActivity(ScoringActivity):
 
     def entries(self, db: Session, stage_ids: list[int]) -> dict[int, dict[int, Any]]:
         return entries(db, self.amounts, stage_ids)
+
+    def acted(self, db: Session, stage: Stage) -> set[int] | None:
+        """Who has spent anything in the current round."""
+        assert stage.id is not None
+        return people(db, self.amounts, stage.id)
 
     def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
         assert stage.id is not None

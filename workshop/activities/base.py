@@ -8,6 +8,7 @@ app (event handlers, snapshot, agenda validation, docs test) is built from that 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,16 @@ class StepSettings(BaseModel):
 
 class NoSettings(StepSettings):
     """For activities without settings."""
+
+
+@functools.cache
+def declared_defaults(settings: type[StepSettings]) -> dict[str, Any]:
+    """Every setting's declared default (a StepSettings field always has one)."""
+    return {
+        name: info.get_default(call_default_factory=True)
+        for name, info in settings.model_fields.items()
+        if not info.is_required()
+    }
 
 
 # --------------------------------------------------------------------------- what handlers return
@@ -243,6 +254,18 @@ class Activity:
     zero_means_unchosen: ClassVar[bool] = False
     """An item with a score of 0 was chosen by nobody (dots, points): the plan says "not
     chosen" rather than a consensus of 0."""
+
+    def stored_settings(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """A stored step's settings with every setting it lacks at its declared default: an
+        agenda saved before a setting existed reads as if it had chosen the default."""
+        return {**declared_defaults(self.settings), **stored}
+
+    def acted(self, db: Session, stage: Stage) -> set[int] | None:
+        """The ids of the participants who have acted in the stage's current step (this kind
+        is its kind): who has an entry in its current round, sent an idea, proposed links.
+        None: the step asks nothing of participants (nobody is waited for). Called once per
+        console state and console tally of the current stage, so one query."""
+        return None
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
         """The stage has just moved to this step from another one (not yet committed)."""

@@ -224,6 +224,11 @@ class Define(Activity):
         ),
     )
 
+    def acted(self, db: Session, stage: Stage) -> set[int] | None:
+        """Nobody is waited for: the facilitator defines the items with the room, and a
+        participant's suggestion is welcome, never owed."""
+        return None
+
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
         out: dict[int, list[dict[str, Any]]] = defaultdict(list)
         query = select(Suggestion).where(col(Suggestion.stage_id).in_(stage_ids))

@@ -288,6 +288,13 @@ class Link(Activity):
                 per_stage[str(row.idea_id)] = kept[row.idea_id]
         return dict(out)
 
+    def acted(self, db: Session, stage: Stage) -> set[int] | None:
+        """Who has proposed a link for any item of the stage (the `linkers`)."""
+        query = (
+            select(LinkProposal.participant_id).where(LinkProposal.stage_id == stage.id).distinct()
+        )
+        return {int(pid) for pid in db.exec(query)}
+
     def tally(
         self,
         db: Session,

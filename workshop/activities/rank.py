@@ -59,6 +59,7 @@ class RankSettings(StepSettings):
             json_schema_extra={"choices": {"borda": "Borda count", "schulze": "Schulze method"}},
         ),
     ] = "borda"
+    shuffle: scoring.Shuffle = True
 
 
 class RankingSetPayload(Payload):
@@ -198,6 +199,12 @@ class Rank(scoring.ScoringActivity):
         for stage_id, participant_id, order in db.exec(query.order_by(col(Ranking.participant_id))):
             out[stage_id][participant_id] = list(order)
         return out
+
+    def acted(self, db: Session, stage: Stage) -> set[int] | None:
+        """Who has put the shortlist in order in the current round (an empty order is no
+        ranking: it is deleted)."""
+        query = select(Ranking.participant_id).where(Ranking.stage_id == stage.id)
+        return {int(pid) for pid in db.exec(query)}
 
     def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
         assert stage.id is not None

@@ -53,6 +53,7 @@ class Rating(SQLModel, table=True):
 
 class RateSettings(StepSettings):
     on: Annotated[scoring.OnWhat, scoring.on_what("Rate")] = "ideas"
+    shuffle: scoring.Shuffle = True
 
 
 class RatingPayload(Payload):
@@ -196,6 +197,11 @@ class Rate(scoring.ScoringActivity):
         ):
             out[stage_id].setdefault(participant_id, {})[str(idea_id)] = [impact, effort]
         return out
+
+    def acted(self, db: Session, stage: Stage) -> set[int] | None:
+        """Who has rated anything in the current round."""
+        query = select(Rating.participant_id).where(Rating.stage_id == stage.id).distinct()
+        return {int(pid) for pid in db.exec(query)}
 
     def write_entries(self, db: Session, stage: Stage, changed: Mapping[int, Any]) -> None:
         assert stage.id is not None

@@ -10,7 +10,7 @@ standings at its end; the open round is the activity's own table, which round 2 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from sqlmodel import Session, col, select
@@ -50,6 +50,23 @@ def on_what(title: str) -> Any:
     return Field(
         title=title, json_schema_extra={"choices": {"ideas": "each idea", "groups": "the themes"}}
     )
+
+
+Shuffle = Annotated[
+    bool,
+    Field(
+        title="Shuffle the order on each phone",
+        description=(
+            "Each phone lists the items in its own order, the same on every reload (seeded by "
+            "the participant, the stage and the step: static/js/fair-order.js), so no item "
+            "gains from being listed first; the console and the projector keep a neutral order."
+        ),
+    ),
+]
+"""The `shuffle` setting of a step that puts every item to each participant (dot vote, points,
+ratings, ranking): `shuffle: scoring.Shuffle = True`. Dot voting favours the items listed
+first, so it is on by default; an agenda stored before the setting existed reads it as on
+(`Activity.stored_settings`)."""
 
 
 def scoring_kinds() -> tuple[str, ...]:
@@ -349,3 +366,10 @@ class ScoringActivity(Activity):
 
     def participation(self, db: Session, stage: Stage) -> int | None:
         return participation(self, db, stage)
+
+    def acted(self, db: Session, stage: Stage) -> set[int] | None:
+        """Who has a non-empty entry in the current round (the open round's entries; a kind
+        with a table of its own reads just the participant ids instead)."""
+        assert stage.id is not None
+        entries = self.entries(db, [stage.id]).get(stage.id, {})
+        return {participant_id for participant_id, entry in entries.items() if entry}

@@ -50,6 +50,7 @@ class VoteSettings(StepSettings):
     dot_budget: Annotated[int, Field(ge=1, le=100, title="Dots per person")] = 5
     max_dots_per_idea: Annotated[int, Field(ge=1, le=100, title="Most dots on one idea")] = 3
     on: Annotated[scoring.OnWhat, scoring.on_what("Vote on")] = "ideas"
+    shuffle: scoring.Shuffle = True
 
 
 class VotesSetPayload(Payload):

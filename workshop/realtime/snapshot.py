@@ -48,6 +48,11 @@ class RoomPeople:
     removed: int = 0
 
 
+WAITING = "@not_yet"
+"""Where `load_view` keeps who has acted in the current stage's step (`data.parts[WAITING]`:
+a set of participant ids, or None when the step asks nothing of participants)."""
+
+
 def room_people(data: WorkshopData) -> RoomPeople:
     """The room's people as `load_view` read them (none for data built elsewhere)."""
     people = data.parts.get(ROOM)
@@ -59,8 +64,31 @@ def projector_url(workshop: Workshop, base_url: str) -> str:
     return f"{base_url}w/{workshop.id}/present#token={workshop.projector_token}"
 
 
-def load_view(db: Session, workshop: Workshop) -> WorkshopData:
-    """Read a workshop's stages and ideas, then let each activity read what it shows."""
+def acted_now(db: Session, workshop: Workshop, stage: Stage | None) -> set[int] | None:
+    """Who has acted in the step `stage` is in, when it is the workshop's current stage and
+    its step asks something of participants (the activity's `acted`); else None."""
+    if stage is None or stage.id != workshop.current_stage_id or workshop.status != "active":
+        return None
+    activity = activities.REGISTRY.get(common.current_kind(stage))
+    return activity.acted(db, stage) if activity is not None else None
+
+
+def not_yet_json(
+    people: list[tuple[int, str | None]], acted: set[int] | None
+) -> dict[str, Any] | None:
+    """The console's `not_yet`: of the active participants (in joining order), how many have
+    not acted, the names of those who gave one, and how many gave none. Names only: never
+    anything they entered. None when nobody is waited for."""
+    if acted is None:
+        return None
+    waiting = [name for pid, name in people if pid not in acted]
+    names = [name for name in waiting if name]
+    return {"count": len(waiting), "names": names, "unnamed": len(waiting) - len(names)}
+
+
+def load_view(db: Session, workshop: Workshop, *, console: bool = True) -> WorkshopData:
+    """Read a workshop's stages and ideas, then let each activity read what it shows (and,
+    unless `console` is false, who has acted in the current step, for the console)."""
     stages = list_stages(db, workshop.id)
     ideas: dict[int, list[Idea]] = defaultdict(list)
     # A deleted idea (a tombstone, see `activities/editing.py`) is no part of any view.
@@ -106,6 +134,9 @@ def load_view(db: Session, workshop: Workshop) -> WorkshopData:
     for kind, activity in activities.REGISTRY.items():
         stage_ids = [s.id for s in stages if s.id is not None and kind in common.kinds(s)]
         data.parts[kind] = activity.load(db, data, stage_ids)
+    if console:
+        current = next((s for s in stages if s.id == workshop.current_stage_id), None)
+        data.parts[WAITING] = acted_now(db, workshop, current)
     return data
 
 
@@ -175,7 +206,11 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
         "position": stage.position,
         "phase": common.current_kind(stage),
         "step": stage.step_index,
-        "steps": [{"kind": s["kind"], "settings": dict(s["settings"])} for s in stage.steps],
+        # Every setting the kind declares: one stored before it existed reads as its default.
+        "steps": [
+            {"kind": s["kind"], "settings": _settings_read(s["kind"], s["settings"])}
+            for s in stage.steps
+        ],
         "revealed": stage.revealed,
         "decided": stage.decided,
         "shortlist": [],
@@ -242,7 +277,19 @@ def _stage_state(data: WorkshopData, stage: Stage, audience: Audience) -> dict[s
     state["rounds"] = rounds_state(data, stage)
     state["progress"] = progress
     state["timer"] = timer.timer_json(stage)
+    if audience == "facilitator":
+        # Who the room is waiting for, on the current stage only (null elsewhere).
+        acted = data.parts.get(WAITING) if stage.id == data.workshop.current_stage_id else None
+        people = [] if acted is None else [(p, name) for p, name, _ in room_people(data).active]
+        state["not_yet"] = not_yet_json(people, acted)
     return state
+
+
+def _settings_read(kind: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored step's settings with the ones it lacks at their defaults (a kind no longer
+    registered keeps what was stored)."""
+    activity = activities.REGISTRY.get(kind)
+    return activity.stored_settings(stored) if activity is not None else dict(stored)
 
 
 def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[str, Any]:
@@ -413,7 +460,7 @@ def state_for_participant(
     db: Session, workshop: Workshop, participant: Participant, base_url: str
 ) -> dict[str, Any]:
     """One participant's full snapshot (on join and resume)."""
-    data = load_view(db, workshop)
+    data = load_view(db, workshop, console=False)
     public = public_state(data, "participant", base_url)
     assert participant.id is not None
     return {**public, "me": participant_parts(db, data, only=participant.id)[participant.id]}
@@ -432,11 +479,19 @@ def tallies(
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
     visible = visible_idea_ids(db, stage_id)
     counted = counters.read(db, [stage_id]).get(stage_id, {})
+    acted = acted_now(db, workshop, stage)
+    not_yet = None
+    if acted is None:
+        present = participant_count(db, workshop.id)
+    else:
+        people = active_people(db, workshop.id)
+        present = len(people)
+        not_yet = not_yet_json(people, acted)
     payload: dict[str, Any] = {
         "workshop_id": workshop.id,
         "stage_id": stage_id,
         "phase": common.current_kind(stage),
-        "participants": participant_count(db, workshop.id),
+        "participants": present,
     }
     # Every activity's stage-wide counts, on every stage (0 where nobody gave anything).
     for activity in activities.REGISTRY.values():
@@ -463,4 +518,17 @@ def tallies(
             payload["decision"] = decision
             if scoring.is_revealed(stage, index):
                 projector["decision"] = decision
+    # The console's only: who the room is waiting for (null: nobody, or not the current stage).
+    payload["not_yet"] = not_yet
     return payload, projector
+
+
+def active_people(db: Session, workshop_id: str) -> list[tuple[int, str | None]]:
+    """The workshop's participants the facilitator has not removed, in joining order: id and
+    name (None: anonymous)."""
+    query = (
+        select(Participant.id, Participant.name)
+        .where(Participant.workshop_id == workshop_id, col(Participant.removed_at).is_(None))
+        .order_by(col(Participant.id))
+    )
+    return [(int(pid), name) for pid, name in db.exec(query) if pid is not None]
