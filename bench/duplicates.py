@@ -23,8 +23,14 @@ Quality: how many planted duplicates each finds (recall), and how many pairs eac
 that were not planted (planted pairs are the only known duplicates; a generated "Grow exports
 in Asia" / "Grow exports in Africa" is a false pair).
 
-The bound: 300 ideas cold must take under 100 ms (the issue's); the run exits 1 otherwise.
-Figures are medians of `--repeat` runs.
+Two corpora: `room` (above) and `shared`, the worst case for the candidate filter (the
+review's R3): every idea says "customer" ("<verb> customer <noun> <noun> for <noun>").
+
+The bound: 300 ideas cold must take under 100 ms (the issue's) in every corpus; the run exits
+1 otherwise. It is checked on the CPU time of the call (`time.process_time`), printed beside
+the wall-clock time: on an idle machine the two agree, while on this shared one (load 12 to 16
+on 2 CPUs while it was written) the wall clock measured the other sessions. Figures are
+medians of `--repeat` runs.
 """
 
 # ruff: noqa: RUF001  (ideas in Greek, Cyrillic and other scripts, on purpose)
@@ -208,6 +214,33 @@ def ideas(count: int, seed: int = 14) -> tuple[list[tuple[int, str]], set[tuple[
     return items, closed
 
 
+SHARED_VERBS = _words("Improve|Reduce|Measure|Grow|Simplify|Track|Fund|Automate|Review|Share")
+SHARED_NOUNS = _words(
+    "service|satisfaction|retention|support|churn|loyalty|onboarding|feedback|complaints"
+    "|surveys|portal|billing|contracts|calls|emails|chat|training|data|privacy|pricing"
+)
+
+
+def shared_word_ideas(
+    count: int, seed: int = 3
+) -> tuple[list[tuple[int, str]], set[tuple[int, int]]]:
+    """The worst case for candidates (the review's R3): a workshop about customers, where
+    every idea says "customer" ("<verb> customer <noun> <noun> for <noun>"). No planted pairs."""
+    rng = random.Random(seed)
+    texts: list[str] = []
+    seen: set[str] = set()
+    while len(texts) < count:
+        nouns = [rng.choice(SHARED_NOUNS) for _ in range(3)]
+        text = f"{rng.choice(SHARED_VERBS)} customer {nouns[0]} {nouns[1]} for {nouns[2]}"
+        if text not in seen:
+            seen.add(text)
+            texts.append(text)
+    return [(i + 1, text) for i, text in enumerate(texts)], set()
+
+
+CORPORA = {"room": ideas, "shared": shared_word_ideas}
+
+
 def difflib_pairs(items: list[tuple[int, str]], threshold: float = 0.8) -> set[tuple[int, int]]:
     """The baseline: every pair, difflib's ratio of the lower-cased texts."""
     lowered = [(i, t.lower()) for i, t in items]
@@ -247,9 +280,9 @@ def _pairs_in(groups: list[dict[str, Any]]) -> set[tuple[int, int]]:
     return out
 
 
-def run(size: int, repeat: int) -> dict[str, float]:
+def run(size: int, repeat: int, corpus: str = "room") -> dict[str, float]:
     """One size's figures (milliseconds, medians; recall and false pairs)."""
-    items, planted = ideas(size)
+    items, planted = CORPORA[corpus](size)
     stage = Stage(
         workshop_id="bench",
         position=0,
@@ -305,30 +338,33 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 300, 1000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--corpus", choices=sorted(CORPORA), nargs="+", default=["room", "shared"])
     args = parser.parse_args(argv)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load:.1f} on {os.cpu_count()} CPUs; medians of {args.repeat} runs")
     print(
-        f"{'ideas':>5} {'cold ms':>8} {'cold cpu':>8} {'new idea':>9} {'cached':>8} {'difflib':>9} "
+        f"{'corpus':>6} {'ideas':>5} {'cold ms':>8} {'cold cpu':>8} {'new idea':>9} "
+        f"{'cached':>8} {'difflib':>9} "
         f"{'difflib/cold':>12}  {'planted':>7} {'found':>6} {'false':>6} "
         f"{'difflib found':>13} {'difflib false':>13}"
     )
     failed = False
-    for size in args.sizes:
-        row = run(size, args.repeat)
-        ratio = row["difflib"] / row["cold"] if row["cold"] else float("inf")
-        print(
-            f"{size:>5} {row['cold']:>8.1f} {row['cold_cpu']:>8.1f} {row['new_idea']:>9.1f} "
-            f"{row['cached']:>8.3f} "
-            f"{row['difflib']:>9.1f} {ratio:>11.0f}x  {row['planted']:>7} {row['found']:>6} "
-            f"{row['false']:>6} {row['difflib_found']:>13} {row['difflib_false']:>13}"
-        )
-        if size == BOUND_SIZE and row["cold"] >= BOUND_MS:
-            failed = True
+    for corpus in args.corpus:
+        for size in args.sizes:
+            row = run(size, args.repeat, corpus)
+            ratio = row["difflib"] / row["cold"] if row["cold"] else float("inf")
+            print(
+                f"{corpus:>6} {size:>5} {row['cold']:>8.1f} {row['cold_cpu']:>8.1f} "
+                f"{row['new_idea']:>9.1f} {row['cached']:>8.3f} "
+                f"{row['difflib']:>9.1f} {ratio:>11.0f}x  {row['planted']:>7} {row['found']:>6} "
+                f"{row['false']:>6} {row['difflib_found']:>13} {row['difflib_false']:>13}"
+            )
+            if size == BOUND_SIZE and row["cold_cpu"] >= BOUND_MS:
+                failed = True
     if failed:
-        print(f"FAIL: {BOUND_SIZE} ideas took {BOUND_MS:.0f} ms or more cold")
+        print(f"FAIL: {BOUND_SIZE} ideas took {BOUND_MS:.0f} ms of CPU or more cold")
         return 1
-    print(f"OK: {BOUND_SIZE} ideas under {BOUND_MS:.0f} ms cold")
+    print(f"OK: {BOUND_SIZE} ideas under {BOUND_MS:.0f} ms of CPU cold, in every corpus")
     return 0
 
 

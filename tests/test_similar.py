@@ -37,6 +37,10 @@ MUST_MATCH = [
     ("ＧＲＯＷ　ＥＸＰＯＲＴＳ", "grow exports"),  # full-width letters (NFKC)
     ("Straße bauen", "STRASSE BAUEN"),  # casefold
     ("Grow exports", "Grow exprots"),  # a swap is one typo too
+    ("Integrity", "Integrety"),  # a typo in the ending the stemmer cuts
+    ("Sustainability", "Sustainabilty"),
+    ("Customer satisfaction", "Customer satisfacion"),
+    ("Ανάπτυξη του ελληνικού τουρισμού", "Ανάπτυξη ελληνικός τουρισμός"),  # Greek endings
 ]
 
 # Pairs that differ in what matters: a key word, a number, a negation, or everything.
@@ -59,6 +63,7 @@ MUST_NOT_MATCH = [
     ("Развитие туризма", "Развитие экспорта"),
     ("发展旅游业", "降低成本"),
     ("Cost", "Coat"),  # short words match only exactly
+    ("Train staff", "Rain staff"),
     ("", "Grow exports"),
     ("!!!", "Grow exports"),
 ]
@@ -184,6 +189,28 @@ def test_a_group_of_many_writings() -> None:
     assert [g["idea_ids"] for g in found] == [[14, 15], [10, 11, 12, 13]]
     assert found[0]["score"] == 1.0
     assert THRESHOLD <= float(found[1]["score"]) < 1.0
+
+
+def test_a_word_in_most_ideas_makes_no_candidates_alone() -> None:
+    """A workshop about customers: "customer" in every idea proposes no pair by itself, and
+    the pairs that do match are still found (the filter only skips hopeless pairs)."""
+    nouns = ["service", "retention", "churn", "loyalty", "billing", "portal", "surveys"]
+    items = [
+        (n, f"customer {noun} {other}")
+        for n, (noun, other) in enumerate(((a, b) for a in nouns for b in nouns if a != b), start=1)
+    ]
+    items.append((1000, "Customer service retention!"))
+    items.append((1001, "customer"))
+    items.append((1002, "Customers"))
+    found = similar.scored_pairs(items)
+    assert found[(1, 1000)] == 1.0
+    assert found[(1001, 1002)] == 1.0
+    every = {
+        (a, b)
+        for (a, ta), (b, tb) in ((x, y) for x in items for y in items if x[0] < y[0])
+        if score(ta, tb) >= THRESHOLD
+    }
+    assert set(found) == every
 
 
 def test_scored_pairs_finds_what_score_finds() -> None:

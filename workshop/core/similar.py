@@ -21,14 +21,16 @@ test) can say why two ideas were or were not paired.
    "region". A short list of function words ("the", "in", "across", "de", "и"…) is dropped.
 4. **Score** (`score`): a soft Dice coefficient over the two token sets: matched tokens ×
    2 / (tokens of both ideas). Tokens are matched one to one, best first: equal tokens count
-   1; two words of 4+ letters one typo apart (SymSpell-style single deletions) count their
-   `rapidfuzz.fuzz.ratio` / 100 when it is at least `TYPO_RATIO`; generic strategy words left
-   over on both sides ("grow" and "create", "improve" and "better", from a short English
-   list) count `GENERIC_SIMILARITY` (0.5), since either would do in the idea. When one idea
-   says everything the other says and more, `CONTAINED_BONUS` (0.05) is added. When only
-   one of them says "not"/"no"/"without" (or the like, in several languages), the score is
-   multiplied by `NEGATION_FACTOR` (0.7). Two ideas that read the same once spaces are
-   removed ("Health care", "healthcare") score 1.
+   1; two words of 5+ letters one typo apart (SymSpell-style single deletions) count their
+   `rapidfuzz.fuzz.ratio` / 100 when it is at least `TYPO_RATIO`, compared both as stems and
+   as whole words (a typo in an ending, "Integrety", changes what the stemmer cuts);
+   generic strategy words left over on both sides ("grow" and "create", "improve" and
+   "better", from a short English list) count `GENERIC_SIMILARITY` (0.5), since either
+   would do in the idea. When one idea says everything the other says and more,
+   `CONTAINED_BONUS` (0.05) is added. When only one of them says "not"/"no"/"without" (or
+   the like, in several languages), the score is multiplied by `NEGATION_FACTOR` (0.7).
+   Two ideas that read the same once spaces are removed ("Health care", "healthcare")
+   score 1.
 
 **The threshold** (`THRESHOLD` = 0.82) was chosen on the tables in `tests/test_similar.py`
 and the planted duplicates of `bench/duplicates.py`:
@@ -44,14 +46,20 @@ and the planted duplicates of `bench/duplicates.py`:
   raise taxes" / "Raise taxes"); a different number 0.667 ("Grow revenue 10%" / "… 20%").
 At 0.8 the five-word swaps would be offered (in the bench, one in three of the pairs it
 suggests that were not planted); at 0.86 an idea with one word more would not. What a string
-matcher cannot see stays unseen: synonyms ("Reduce costs" / "Cut costs": 0.5) and a long
-shared phrase around one different word in scripts without spaces ("学校で地域の雇用を減らす" /
+matcher cannot see stays unseen: synonyms ("Reduce costs" / "Cut costs": 0.5). And some
+pairs it offers are not the same: the light stemmer's false friends ("More parks" / "More
+parking": 1.0, "-ing" cut), and a long shared phrase around one different word in scripts
+without spaces ("学校で地域の雇用を減らす" /
 "地方で地域の雇用を減らす": 0.84, offered; the facilitator says "Not the same").
 
-**Candidates** (`scored_pairs`): only pairs that share a content token, a near-typo of one,
-or their spaceless text are scored, so 300 ideas take a few milliseconds, not 45,000 full
-comparisons. **Groups** (`group`): complete-link, best pair first: an idea joins a group only
-if it matches *every* member, so no chain of "a ~ b ~ c" puts a and c together when they
+**Candidates** (`scored_pairs`): only pairs that share a content token (not a generic one,
+nor one in more than a quarter of the ideas: "customer" in a workshop about customers), a
+near-typo of one, or their spaceless text are considered, and a pair is scored only if it
+could reach the threshold were every possible match to hold, so 300 ideas take milliseconds,
+not 45,000 full comparisons.
+
+**Groups** (`group`): complete-link, best pair first: an idea joins a group only if it
+matches *every* member, so no chain of "a ~ b ~ c" puts a and c together when they
 differ; a dismissed pair is never in one group. A group's score is its weakest pair.
 
 No model, no download, no network: rapidfuzz is a C++ string matcher. (`process.cdist` was
@@ -78,8 +86,14 @@ THRESHOLD = 0.82
 """A pair at or above this score is suggested (see the module docstring for why 0.82)."""
 TYPO_RATIO = 80.0
 """Two words count as one typo apart at this `fuzz.ratio` or more (one typo in 5+ letters)."""
-TYPO_MIN_LENGTH = 4
-"""Shorter words match only exactly: "cost" and "coat" are different words, not a typo."""
+TYPO_MIN_LENGTH = 5
+"""Shorter words match only exactly: "cost" and "coat", "train" and "rain" are different
+words, not a typo (both words of a typo pair have at least this many letters)."""
+COMMON_SHARE = 0.25
+COMMON_MIN = 20
+"""A token in more than COMMON_SHARE of a stage's ideas (and more than COMMON_MIN of them)
+proposes no candidate pairs by itself: in a workshop about customers, "customer" alone would
+make every pair a candidate, and two ideas sharing only it are not the same idea."""
 GENERIC_SIMILARITY = 0.5
 """Two different generic strategy words ("grow" and "create", "improve" and "better") left
 unmatched in a pair count as this similar to each other: either would do in the idea."""
@@ -220,8 +234,9 @@ _CYRILLIC_ENDINGS = sorted(
     key=len,
     reverse=True,
 )  # fmt: skip
+# Written with "σ": `normalise` has casefolded every final "ς" before a word is stemmed.
 _GREEK_ENDINGS = sorted(
-    ["ους", "ων", "ες", "ος", "ης", "ας", "ου", "εις", "α", "η", "ο", "ι", "ε"],
+    ["ουσ", "ων", "εσ", "οσ", "ησ", "ασ", "ου", "εισ", "α", "η", "ο", "ι", "ε"],
     key=len,
     reverse=True,
 )
@@ -330,7 +345,11 @@ class Analysed:
     weights: Mapping[str, float]
     """Token -> weight (1 for every token today; kept per token for the soft Dice)."""
     words: frozenset[str]
-    """The tokens that may match another by a typo (words of TYPO_MIN_LENGTH+ letters)."""
+    """The tokens that may match another by a typo: words whose stem or whole word has
+    TYPO_MIN_LENGTH+ letters."""
+    surfaces: Mapping[str, str]
+    """Token -> the word it was cut from, for `words`: a typo in an ending ("integrety")
+    changes what the stemmer cuts, so the whole words are compared too."""
     generic: frozenset[str]
     """Its generic strategy words ("grow", "improve"…), which may stand in for each other."""
     negated: bool
@@ -343,6 +362,7 @@ def analyse(text: str) -> Analysed:
     folded = normalise(text)
     weights: dict[str, float] = {}
     words: set[str] = set()
+    surfaces: dict[str, str] = {}
     generic: set[str] = set()
     negated = False
     for word in folded.split(" "):
@@ -363,12 +383,14 @@ def analyse(text: str) -> Analysed:
             weights[token] = 1.0
             if token in _GENERIC:
                 generic.add(token)
-            if len(token) >= TYPO_MIN_LENGTH and not token.isdigit():
+            if max(len(token), len(run)) >= TYPO_MIN_LENGTH and not token.isdigit():
                 words.add(token)
+                surfaces.setdefault(token, run)
     return Analysed(
         flat=folded.replace(" ", ""),
         weights=weights,
         words=frozenset(words),
+        surfaces=surfaces,
         generic=frozenset(generic),
         negated=negated,
         total=sum(weights.values()),
@@ -393,6 +415,8 @@ def typo_pairs(words: Iterable[str]) -> dict[tuple[str, str], float]:
     """Pairs of different words one typo apart, with their similarity (0..1), both ways."""
     by_key: dict[str, list[str]] = defaultdict(list)
     for word in sorted(set(words)):
+        if len(word) < TYPO_MIN_LENGTH:
+            continue
         for key in _deletions(word):
             by_key[key].append(word)
     found: dict[tuple[str, str], float] = {}
@@ -420,7 +444,15 @@ def _soft_dice(a: Analysed, b: Analysed, typos: Mapping[tuple[str, str], float])
     used_a: set[str] = set()
     used_b: set[str] = set()
     if left_a and left_b and typos:
-        options = sorted((-typos[(x, y)], x, y) for x in left_a for y in left_b if (x, y) in typos)
+        options = []
+        for x in left_a:
+            for y in left_b:
+                similarity = max(
+                    typos.get((x, y), 0.0), typos.get((a.surfaces[x], b.surfaces[y]), 0.0)
+                )
+                if similarity:
+                    options.append((-similarity, x, y))
+        options.sort()
         for negative, x, y in options:
             if x in used_a or y in used_b:
                 continue
@@ -447,53 +479,87 @@ def score(first: str, second: str) -> float:
     a, b = analyse(first), analyse(second)
     if a.flat and a.flat == b.flat:
         return 1.0
-    return round(_soft_dice(a, b, typo_pairs(a.words | b.words)), 3)
+    return round(_soft_dice(a, b, typo_pairs(_typo_keys(a) | _typo_keys(b))), 3)
+
+
+def _typo_keys(item: Analysed) -> set[str]:
+    """The forms of an idea's words compared for typos: their stems and the whole words."""
+    return set(item.words) | set(item.surfaces.values())
 
 
 def scored_pairs(
     items: Sequence[tuple[int, str]], threshold: float = THRESHOLD
 ) -> dict[tuple[int, int], float]:
     """Every pair of ideas `(id, text)` scoring at least `threshold`, keyed (lower id, higher
-    id). Only candidates are scored: pairs that share a token (not a generic one, unless an
-    idea has nothing else), a pair of words one typo apart, or their spaceless text."""
+    id). Only candidates are scored: pairs that share a token (not a generic or common one,
+    unless an idea has nothing else), a pair of words one typo apart, or their spaceless
+    text."""
     analysed = [(idea_id, analyse(text)) for idea_id, text in items]
-    postings: dict[str, list[int]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    for _, item in analysed:
+        for token in item.weights:
+            counts[token] += 1
+    common = max(COMMON_MIN, COMMON_SHARE * len(analysed))
+    everything: dict[str, list[int]] = defaultdict(list)  # token -> every idea with it
+    postings: dict[str, list[int]] = defaultdict(list)  # token -> ideas it may pair
+    by_typo_key: dict[str, list[int]] = defaultdict(list)
     by_flat: dict[str, list[int]] = defaultdict(list)
+    fallback: list[int] = []  # ideas with nothing but generic or common tokens
     for index, (_, item) in enumerate(analysed):
         if item.flat:
             by_flat[item.flat].append(index)
-        content = [t for t in item.weights if t not in item.generic] or list(item.weights)
+        for token in item.weights:
+            everything[token].append(index)
+        content = [t for t in item.weights if t not in item.generic and counts[t] <= common]
+        if not content:
+            fallback.append(index)
         for token in content:
             postings[token].append(index)
-    typos = typo_pairs(word for _, item in analysed for word in item.words)
-    candidates: set[tuple[int, int]] = set()
+        for key in _typo_keys(item):
+            by_typo_key[key].append(index)
+    typos = typo_pairs(by_typo_key)
+    # Each candidate pair with how many of its tokens are shown to match (shared posted
+    # tokens, typo links); the tokens not posted (generic, common) may match one to one too.
+    links: dict[tuple[int, int], int] = defaultdict(int)
     for indices in postings.values():
-        candidates.update(combinations(indices, 2))
+        for pair in combinations(indices, 2):
+            links[pair] += 1
+    for i in fallback:
+        # Such an idea pairs with every idea sharing any of its tokens (they are few).
+        for token in analysed[i][1].weights:
+            for j in everything[token]:
+                if i != j:
+                    links[(i, j) if i < j else (j, i)] += 0
     for x, y in typos:
-        if x < y and x in postings and y in postings:
-            for i in postings[x]:
-                for j in postings[y]:
+        if x < y:
+            for i in by_typo_key[x]:
+                for j in by_typo_key[y]:
                     if i != j:
-                        candidates.add((i, j) if i < j else (j, i))
+                        links[(i, j) if i < j else (j, i)] += 1
+    unposted = [
+        sum(1 for t in item.weights if t in item.generic or counts[t] > common)
+        for _, item in analysed
+    ]
     exact: set[tuple[int, int]] = set()
     for indices in by_flat.values():
         exact.update(combinations(indices, 2))
     found: dict[tuple[int, int], float] = {}
-    for i, j in candidates | exact:
+    for i, j in exact:
+        found[pair_key(analysed[i][0], analysed[j][0])] = 1.0
+    for (i, j), linked in links.items():
         id_i, a = analysed[i]
         id_j, b = analysed[j]
-        if id_i == id_j:
+        if id_i == id_j or (i, j) in exact or not a.total or not b.total:
             continue
-        if (i, j) in exact:
-            value = 1.0
-        elif not a.total or not b.total:
+        # The best this pair could score if every possible match held: too low, skip it.
+        shorter = min(len(a.weights), len(b.weights))
+        most = min(linked + min(unposted[i], unposted[j]), shorter)
+        bonus = CONTAINED_BONUS if most == shorter and len(a.weights) != len(b.weights) else 0
+        if 2 * most / (a.total + b.total) + bonus < threshold:
             continue
-        elif 2 * min(a.total, b.total) / (a.total + b.total) + CONTAINED_BONUS < threshold:
-            continue  # even if every word of the shorter one matched, too little in common
-        else:
-            value = round(_soft_dice(a, b, typos), 3)
+        value = round(_soft_dice(a, b, typos), 3)
         if value >= threshold:
-            found[(min(id_i, id_j), max(id_i, id_j))] = value
+            found[pair_key(id_i, id_j)] = value
     return found
 
 
@@ -557,6 +623,8 @@ def suggest(
 
 
 __all__ = [
+    "COMMON_MIN",
+    "COMMON_SHARE",
     "CONTAINED_BONUS",
     "GENERIC_SIMILARITY",
     "NEGATION_FACTOR",
