@@ -334,8 +334,8 @@ function notice(title, text) {
 
 const timerBox = document.getElementById("projector-timer");
 const joinWarning = document.getElementById("join-warning");
-// (When "Time’s up" reshapes the strip, the observer above fits #main again.)
-const timer = countdown({ className: "present-countdown" });
+// The screen itself is no live region: "Time’s up" is said once, when it happens.
+const timer = countdown({ className: "present-countdown", onZero: () => announce("Time’s up.") });
 timerBox.append(timer.node);
 
 /** The current stage's countdown, corrected for this screen's clock (none once finished). */
