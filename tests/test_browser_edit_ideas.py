@@ -219,6 +219,19 @@ def test_refusals_are_said_plainly_and_what_was_typed_is_kept(room: Room) -> Non
         i for i in room.state()["stages"][0]["ideas"] if i["text"] == "Shore power for ships"
     )
 
+    # An idea others were merged into speaks for them too: no Delete, and the phone says why.
+    other = room.socket()
+    room.send(other, "join", {"code": room.workshop["code"], "name": "Eve"})
+    night = room.send(
+        other, "idea:submit", {"stage_id": room.stage_id, "text": "A ferry at night"}
+    )["idea"]["id"]
+    mine = next(i["id"] for i in room.state()["stages"][0]["ideas"] if i["text"] == "Night ferry")
+    room.send(room.facilitator, "idea:merge", {"idea_ids": [night], "into": mine})
+    merged = own_idea(phone, "Night ferry")
+    expect(merged).to_contain_text("Similar ideas were merged into it")
+    expect(merged.locator("button.delete-idea")).to_have_count(0)
+    expect(merged.locator("button.edit-idea")).to_have_count(1)
+
     # Someone gives it a dot; the facilitator goes back to the brainstorm: Cleo may not delete
     # it any more, and the phone says why and what to do instead.
     room.phase("vote")
@@ -291,6 +304,10 @@ def test_the_facilitator_corrects_wording_from_the_console_and_phones_see_it(roo
     in_focus.click()
     expect(phone.locator("#focus-pin")).to_be_hidden()
 
-    # Once the stage is decided the wording is settled: no Edit any more.
+    # Once the stage is decided the wording is settled: no Edit any more; its results can
+    # still be put in focus.
     room.phase("done")
     expect(console.locator("#stage-panel button.edit-idea")).to_have_count(0)
+    result = console.locator("#stage-panel .results li[data-idea-id]", has_text="Grow jobs")
+    result.locator("button.focus-idea").click()
+    expect(phone.locator("#focus-pin")).to_contain_text("Grow jobs in every region")

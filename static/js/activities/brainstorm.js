@@ -201,8 +201,12 @@ function ownIdea(ctx, idea, editable) {
       ));
   }
   const saving = changes.length > 0;
+  // Similar ideas were merged into it: it speaks for them too, so only the facilitator can
+  // take it away (hide it or undo the merge); its wording can still be fixed.
+  const mergedInto = Boolean(idea.merged && idea.merged.length);
   return el("li", { class: `own-idea${saving ? " pending" : ""}${deleting ? " is-deleting" : ""}`, dataset: { ideaId: idea.id } },
     el("p", { class: "own-text" }, text, authorsLine(idea)),
+    mergedInto ? el("p", { class: "small muted own-state" }, "Similar ideas were merged into it: to remove it, ask the facilitator.") : null,
     saving ? el("p", { class: "small muted own-state", role: "status" },
       deleting ? "Deleting… (kept on this phone until the server has it)" : "Saving your change… (kept on this phone until the server has it)") : null,
     editable && !deleting ? el("div", { class: "row own-tools" },
@@ -210,7 +214,7 @@ function ownIdea(ctx, idea, editable) {
         type: "button", class: "small edit-idea", dataset: { focus: `edit-idea-${idea.id}` },
         "aria-label": `Edit: ${text}`, onclick: () => openEditor(ctx, idea, text),
       }, "Edit"),
-      el("button", {
+      mergedInto ? null : el("button", {
         type: "button", class: "small quiet danger delete-idea", dataset: { focus: `delete-idea-${idea.id}` },
         "aria-label": `Delete: ${text}`, onclick: () => deleteIdea(ctx, idea),
       }, "Delete"),

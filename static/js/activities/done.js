@@ -3,6 +3,7 @@
 import { barChart } from "../chart.js";
 import { el, plural, resultsList } from "../common.js";
 import { consensusBadge, decisionSentence, decisionSummary, movedBadge, progressLine } from "./decision.js";
+import { ideaActions, inFocus } from "./ideas.js";
 import { KINDS } from "./kinds.js";
 
 /** The module of the step that decided the stage, or null (no scoring step, or unknown). */
@@ -84,10 +85,27 @@ function phoneView(ctx) {
   );
 }
 
+/**
+ * The console's results: each row carries its idea's id and a Focus button, so the room can
+ * look at the winner together (the wording is settled once decided: no Edit here).
+ */
+function consoleResults(ctx, stage) {
+  const list = results(ctx, stage);
+  const rows = [...list.children].filter((li) => !li.classList.contains("fit-more"));
+  rows.forEach((li, i) => {
+    const r = stage.results[i];
+    const idea = stage.ideas.find((other) => other.id === r.idea_id) || { id: r.idea_id, text: r.text };
+    li.dataset.ideaId = r.idea_id;
+    if (inFocus(ctx, idea)) li.classList.add("in-focus");
+    li.append(el("span", { class: "row idea-tools" }, ideaActions(ctx, idea)));
+  });
+  return list;
+}
+
 function consoleView(ctx) {
   const { stage } = ctx;
   if (!stage.results.length) return el("p", { class: "muted" }, "This stage ended without ideas.");
-  return el("div", {}, el("p", { class: "muted small" }, selectionNote(stage)), howDecided(ctx, stage), results(ctx, stage), decisionSummary(stage, ctx));
+  return el("div", {}, el("p", { class: "muted small" }, selectionNote(stage)), howDecided(ctx, stage), consoleResults(ctx, stage), decisionSummary(stage, ctx));
 }
 
 function projectorView(ctx) {
