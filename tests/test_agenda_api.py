@@ -227,10 +227,10 @@ def test_templates_need_no_key_and_list_no_secrets(client: FlaskClient, room: Ro
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "brainstorm": {"private": False, "named": False},
-    "vote": {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas"},
-    "allocate": {"budget": 100, "per_item_cap": 100, "on": "ideas"},
-    "rate": {"on": "ideas"},
-    "rank": {"shortlist_size": 5, "method": "borda"},
+    "vote": {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
+    "allocate": {"budget": 100, "per_item_cap": 100, "on": "ideas", "shuffle": True},
+    "rate": {"on": "ideas", "shuffle": True},
+    "rank": {"shortlist_size": 5, "method": "borda", "shuffle": True},
     "link": {},
     "define": {},
     "done": {"select_count": 1},
@@ -314,8 +314,8 @@ def test_get_agenda_shows_stages_with_settings_and_the_activities(room: Room) ->
     )
     assert vision["steps"] == [
         {"kind": "brainstorm", "private": False, "named": False},
-        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas"},
-        {"kind": "rank", "shortlist_size": 5, "method": "borda"},
+        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
+        {"kind": "rank", "shortlist_size": 5, "method": "borda", "shuffle": True},
         {"kind": "done", "select_count": 1},
     ]
     assert [s["id"] for s in agenda["stages"]] == list(room.stage_ids().values())
@@ -424,16 +424,27 @@ def test_put_edits_pending_stages(room: Room) -> None:
         "started": False,
         "steps": [
             {"kind": "brainstorm", "private": False, "named": False},
-            {"kind": "vote", "dot_budget": 7, "max_dots_per_idea": 3, "on": "ideas"},
+            {
+                "kind": "vote",
+                "dot_budget": 7,
+                "max_dots_per_idea": 3,
+                "on": "ideas",
+                "shuffle": True,
+            },
             {"kind": "done", "select_count": 2},
         ],
     }
     assert stages[2]["steps"] == [
         {"kind": "brainstorm", "private": False, "named": False},
-        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas"},
+        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
         {"kind": "done", "select_count": 1},
     ]
-    assert stages[3]["steps"][2] == {"kind": "rank", "shortlist_size": 3, "method": "borda"}
+    assert stages[3]["steps"][2] == {
+        "kind": "rank",
+        "shortlist_size": 3,
+        "method": "borda",
+        "shuffle": True,
+    }
     state = room.facilitator_state()
     assert [(s["key"], s["position"], s["phase"]) for s in state["stages"]] == [
         ("vision", 0, "brainstorm"),
@@ -454,6 +465,7 @@ def test_put_takes_settings_nested_or_flat(room: Room) -> None:
         "dot_budget": 9,
         "max_dots_per_idea": 3,
         "on": "ideas",
+        "shuffle": True,
     }
 
 

@@ -194,6 +194,9 @@ def socket_payload(world: World, sockets: Sockets, event: str, who: str) -> Any:
     # The participant's own ideas for their edit and delete; the console's payloads for every
     # identity that speaks for a console.
     phone = "facilitator" not in who
+    # `prepare` makes these ideas when their event comes up; other events' payloads are built
+    # before that, and never use them.
+    own, to_delete = ideas.get("own", [0, 0]), ideas.get("delete", [0])
     payloads: dict[str, Any] = {
         "idea:submit": {"stage_id": stages["brainstorm"], "text": "A matrix idea"},
         "idea:hide": {"idea_id": ideas["brainstorm"][0], "hidden": False},
@@ -223,10 +226,10 @@ def socket_payload(world: World, sockets: Sockets, event: str, who: str) -> Any:
         "item:update": {"idea_id": ideas["define"][0], "fields": {"text": "Corrected wording"}},
         "suggestion:submit": {"idea_id": ideas["define"][0], "field": "text", "text": "Shorter"},
         "idea:edit": {
-            "idea_id": ideas["own"][0] if phone else ideas["brainstorm"][0],
+            "idea_id": own[0] if phone else ideas["brainstorm"][0],
             "text": "A better wording",
         },
-        "idea:delete": {"idea_id": ideas["own"][1] if phone else ideas["delete"][0]},
+        "idea:delete": {"idea_id": own[1] if phone else to_delete[0]},
         "duplicate:dismiss": {
             "stage_id": stages["brainstorm"],
             "idea_ids": [ideas["brainstorm"][0], ideas["brainstorm"][3]],

@@ -21,6 +21,7 @@ from ..core.traits import DECIDES, FEEDS_SHORTLIST, SHORTLISTS
 from ..persistence import counters
 from ..persistence.models import AgendaTemplate, Idea, Stage, Workshop
 from ..persistence.queries import list_stages, require_active
+from . import timer
 
 BUILT_IN_DIR = Path(__file__).resolve().parent.parent / "agenda_templates"
 TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -312,8 +313,10 @@ def replace_agenda(db: Session, *, workshop: Workshop, body: Any) -> list[Stage]
             and found.step_index >= 0
             and draft.steps[0]["kind"] != found.steps[0]["kind"]
         ):
-            # Opened but unused, and its first step changed: it is pending again.
+            # Opened but unused, and its first step changed: it is pending again, with no
+            # countdown (a step change clears it).
             found.step_index = -1
+            timer.clear_on_step_change(found)
         row = found or Stage(
             workshop_id=workshop.id, position=position, key=draft.key, title="", prompt=""
         )
@@ -330,7 +333,10 @@ def replace_agenda(db: Session, *, workshop: Workshop, body: Any) -> list[Stage]
         db.add(stage)
     db.flush()
     if workshop.current_stage_id not in {stage.id for stage in kept}:
+        # The current stage was removed: the first one is current now, afresh.
         workshop.current_stage_id = kept[0].id
+        workshop.focus_idea_id = None
+        timer.clear_on_step_change(kept[0])
         db.add(workshop)
     db.commit()
     return kept

@@ -32,6 +32,7 @@ from ..persistence.queries import (
 )
 from ..plan.document import DEFAULT_CADENCE, REVIEW_CADENCES
 from . import agenda as agenda_service
+from . import timer
 
 TITLE_MAX_LENGTH = 120
 DEFAULT_MAX_PARTICIPANTS = 2000
@@ -157,7 +158,13 @@ def keep_lobby_on_first_stage(db: Session, workshop: Workshop) -> None:
     moved before it, or it was removed), point at the new first stage."""
     stages = list_stages(db, workshop.id)
     if stages and in_lobby(workshop, stages) and workshop.current_stage_id != stages[0].id:
+        # A countdown set in the lobby belonged to the stage that was first: it goes with it.
+        for stage in stages:
+            if stage.id == workshop.current_stage_id:
+                timer.clear_on_step_change(stage)
+                db.add(stage)
         workshop.current_stage_id = stages[0].id
+        workshop.focus_idea_id = None
         db.add(workshop)
         db.commit()
 
