@@ -32,7 +32,16 @@ RESERVED_KINDS = frozenset({"kinds", "index"})
 CORE_ME_KEYS = frozenset({"id", "name", "ideas", "private_ideas", "merged_ideas"})
 """The keys of a participant's `me` that the snapshot itself writes."""
 CORE_TALLY_KEYS = frozenset(
-    {"workshop_id", "stage_id", "phase", "participants", "ideas", "decision"}
+    {
+        "workshop_id",
+        "stage_id",
+        "phase",
+        "participants",
+        "ideas",
+        "decision",
+        "not_yet",
+        "duplicates",
+    }
 )
 """The keys of a tally that the snapshot itself writes."""
 
