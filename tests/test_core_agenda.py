@@ -449,8 +449,11 @@ def test_real_checker_fills_in_every_default() -> None:
     )
     assert drafts[0].steps == (
         {"kind": "brainstorm", "settings": {"private": False, "named": False}},
-        {"kind": "vote", "settings": {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas"}},
-        {"kind": "rank", "settings": {"shortlist_size": 5, "method": "borda"}},
+        {
+            "kind": "vote",
+            "settings": {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
+        },
+        {"kind": "rank", "settings": {"shortlist_size": 5, "method": "borda", "shuffle": True}},
         {"kind": "done", "settings": {"select_count": 1}},
         {"kind": "define", "settings": {}},
     )
@@ -462,27 +465,27 @@ def test_real_checker_fills_in_every_default() -> None:
         (
             "vision",
             {"kind": "vote", "dot_budget": 1},
-            {"dot_budget": 1, "max_dots_per_idea": 3, "on": "ideas"},
+            {"dot_budget": 1, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
         ),
         (
             "vision",
             {"kind": "vote", "dot_budget": 100, "max_dots_per_idea": 100},
-            {"dot_budget": 100, "max_dots_per_idea": 100, "on": "ideas"},
+            {"dot_budget": 100, "max_dots_per_idea": 100, "on": "ideas", "shuffle": True},
         ),
         (
             "vision",
             {"kind": "vote", "settings": {"dot_budget": 8}},
-            {"dot_budget": 8, "max_dots_per_idea": 3, "on": "ideas"},
+            {"dot_budget": 8, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
         ),
         (
             "vision",
             {"kind": "rank", "shortlist_size": 1},
-            {"shortlist_size": 1, "method": "borda"},
+            {"shortlist_size": 1, "method": "borda", "shuffle": True},
         ),
         (
             "vision",
             {"kind": "rank", "shortlist_size": 50},
-            {"shortlist_size": 50, "method": "borda"},
+            {"shortlist_size": 50, "method": "borda", "shuffle": True},
         ),
         ("values", {"kind": "done", "select_count": 0}, {"select_count": 0}),
         ("values", {"kind": "done", "select_count": 100}, {"select_count": 100}),
@@ -491,6 +494,11 @@ def test_real_checker_fills_in_every_default() -> None:
         ("actions", {"kind": "link"}, {}),
         ("risks", {"kind": "define"}, {}),
         ("risks", {"kind": "brainstorm"}, {"private": False, "named": False}),
+        (
+            "vision",
+            {"kind": "vote", "shuffle": False},
+            {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": False},
+        ),
     ],
 )
 def test_real_checker_accepts(level: str, raw: dict[str, Any], settings: dict[str, Any]) -> None:
