@@ -269,8 +269,7 @@ def _ms(action: Callable[[], object], cpu: list[float] | None = None) -> float:
 
 def _cold() -> None:
     duplicates.clear_cache()
-    similar.normalise.cache_clear()
-    similar.analyse.cache_clear()
+    similar.clear_caches()
 
 
 def _pairs_in(groups: list[dict[str, Any]]) -> set[tuple[int, int]]:

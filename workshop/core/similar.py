@@ -487,6 +487,19 @@ def _typo_keys(item: Analysed) -> set[str]:
     return set(item.words) | set(item.surfaces.values())
 
 
+PAIR_CACHE_SIZE = 200_000
+"""Pair scores kept across calls, keyed on the two texts (a pair's score depends on nothing
+else), so a new idea costs its own pairs, not all of them again; emptied when full."""
+_PAIR_SCORES: dict[tuple[str, str], float] = {}
+
+
+def clear_caches() -> None:
+    """Forget every text analysed and pair scored (for benchmarks of a cold start)."""
+    normalise.cache_clear()
+    analyse.cache_clear()
+    _PAIR_SCORES.clear()
+
+
 def scored_pairs(
     items: Sequence[tuple[int, str]], threshold: float = THRESHOLD
 ) -> dict[tuple[int, int], float]:
@@ -557,7 +570,16 @@ def scored_pairs(
         bonus = CONTAINED_BONUS if most == shorter and len(a.weights) != len(b.weights) else 0
         if 2 * most / (a.total + b.total) + bonus < threshold:
             continue
-        value = round(_soft_dice(a, b, typos), 3)
+        # Keyed (and scored) in text order, so either order of the ideas gives one score.
+        texts = (items[i][1], items[j][1])
+        if texts[1] < texts[0]:
+            texts, a, b = (texts[1], texts[0]), b, a
+        value = _PAIR_SCORES.get(texts, -1.0)
+        if value < 0:
+            value = round(_soft_dice(a, b, typos), 3)
+            if len(_PAIR_SCORES) >= PAIR_CACHE_SIZE:
+                _PAIR_SCORES.clear()
+            _PAIR_SCORES[texts] = value
         if value >= threshold:
             found[pair_key(id_i, id_j)] = value
     return found
@@ -634,6 +656,7 @@ __all__ = [
     "Analysed",
     "Suggestion",
     "analyse",
+    "clear_caches",
     "grams",
     "group",
     "normalise",
