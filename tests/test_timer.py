@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from tests.factories import Participant, Room, ack, error_code, ok
+from tests.test_agenda_api import editable, put_ok
 from tests.test_events import database, drain, phase, stage_of, until
 from workshop.core.errors import DomainError
 from workshop.services.timer import added
@@ -582,3 +583,64 @@ def test_a_timer_is_its_workshops_only(two_rooms: tuple[Room, Room]) -> None:
     ok(fac_a, "timer:set", {"stage_id": alpha.stage_ids()["vision"], "seconds": 60})
     assert beta.facilitator_state()["timer"] is None
     assert all(message["name"] != "state" for message in phone_b.sock.get_received())
+
+
+# --------------------------------------------------------------------------- agenda changes
+
+
+def test_a_new_first_stage_in_the_lobby_takes_over_without_the_old_ones_countdown(
+    app: Flask, client: FlaskClient
+) -> None:
+    """In the lobby the current stage is the agenda's first: moving another stage before it
+    makes that one current, and the countdown and the focus set on the old one go."""
+    room = Room.create(app, client)
+    try:
+        fac = room.facilitator()
+        ids = room.stage_ids()
+        ok(fac, "timer:set", {"stage_id": ids["vision"], "seconds": 600})
+        preloaded = ok(fac, "idea:submit", {"stage_id": ids["vision"], "text": "Last year's"})
+        ok(fac, "focus:set", {"idea_id": preloaded["idea"]["id"]})
+        drain(fac)
+        vision, goals, projects = editable(room)
+        put_ok(room, [goals, vision, projects])
+        state = until(fac, "state", lambda s: s["current"]["stage_id"] == ids["goals"])[-1]
+        assert (state["timer"], state["focus"]) == (None, None)
+        assert all(stage["timer"] is None for stage in state["stages"])
+        assert room.facilitator_state()["timer"] is None
+        # The new first stage takes a countdown of its own.
+        timer = ok(fac, "timer:set", {"stage_id": ids["goals"], "seconds": 60})["timer"]
+        assert room.facilitator_state()["timer"] == timer
+    finally:
+        room.close()
+
+
+def test_removing_the_current_pending_stage_removes_its_countdown(
+    app: Flask, client: FlaskClient
+) -> None:
+    room = Room.create(app, client)
+    try:
+        fac = room.facilitator()
+        ids = room.stage_ids()
+        ok(fac, "timer:set", {"stage_id": ids["vision"], "seconds": 600})
+        _vision, goals, projects = editable(room)
+        put_ok(room, [goals, projects])
+        state = room.facilitator_state()
+        assert state["current"] == {"stage_id": ids["goals"], "phase": "pending"}
+        assert state["timer"] is None
+        assert all(stage["timer"] is None for stage in state["stages"])
+    finally:
+        room.close()
+
+
+def test_a_stage_made_pending_again_by_an_agenda_change_loses_its_countdown(
+    timed: Timed,
+) -> None:
+    """An opened but unused stage whose first step changes is pending again: a step change."""
+    timed.timer("timer:set", seconds=600)
+    vision, goals, projects = editable(timed.room)
+    vision["steps"] = [{"kind": "vote"}, {"kind": "done"}]
+    put_ok(timed.room, [vision, goals, projects])
+    state = timed.room.facilitator_state()
+    assert state["current"] == {"stage_id": timed.current, "phase": "pending"}
+    assert state["timer"] is None
+    assert timed.stored()[:3] == (None, None, None)
