@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -311,3 +312,46 @@ def test_the_facilitator_corrects_wording_from_the_console_and_phones_see_it(roo
     result = console.locator("#stage-panel .results li[data-idea-id]", has_text="Grow jobs")
     result.locator("button.focus-idea").click()
     expect(phone.locator("#focus-pin")).to_contain_text("Grow jobs in every region")
+
+
+def test_words_typed_into_an_idea_the_facilitator_takes_away_wait_in_a_notice(
+    room: Room, tmp_path: Path
+) -> None:
+    phone = room.phone("Fay")
+    send_idea(phone, "Harbour festival")
+    send_idea(phone, "Bike lanes")
+    expect(phone.locator("#my-ideas li[data-idea-id]")).to_have_count(2)
+    ids = {i["text"]: i["id"] for i in room.state()["stages"][0]["ideas"]}
+
+    # Fay is rewording her idea when the facilitator hides it: the editor goes with the idea,
+    # and her words wait at the top, saying what happened, with Copy.
+    own_idea(phone, "Harbour festival").locator("button.edit-idea").click()
+    phone.locator("#my-ideas li.is-editing textarea").fill("A harbour festival every summer")
+    room.send(room.facilitator, "idea:hide", {"idea_id": ids["Harbour festival"]})
+    expect(own_idea(phone, "Harbour festival")).to_have_count(0)
+    notice = phone.locator("#notices .refusal")
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("The facilitator removed this idea; your new wording")
+    expect(notice.locator(".refused-text")).to_have_text("A harbour festival every summer")
+    expect(notice.get_by_role("button", name="Copy")).to_be_visible()
+    no_sideways_scroll(phone)
+    phone.screenshot(path=str(tmp_path / "edit-removed-notice.png"), full_page=True)
+    # A reload keeps the notice, and no editor comes back for the hidden idea.
+    phone.reload()
+    expect(notice).to_contain_text("A harbour festival every summer")
+    notice.get_by_role("button", name=re.compile("^Dismiss")).click()
+    expect(notice).to_have_count(0)
+
+    # Words left in an editor by a page closed mid-edit come back as a notice when the page
+    # is opened again after the brainstorm closed.
+    own_idea(phone, "Bike lanes").locator("button.edit-idea").click()
+    phone.locator("#my-ideas li.is-editing textarea").fill("Protected bike lanes on the quay")
+    join_url = phone.url
+    phone.goto("about:blank")
+    room.phase("vote")
+    phone.goto(join_url)
+    expect(phone.locator(".vote-item[data-idea-id]").first).to_be_visible()
+    expect(notice).to_have_count(1)
+    expect(notice).to_contain_text("The brainstorm closed before you saved your change")
+    expect(notice.locator(".refused-text")).to_have_text("Protected bike lanes on the quay")
+    assert "Bike lanes" in room.ideas()

@@ -426,6 +426,8 @@ function context(stage) {
     act: (event, payload) => call(socket, event, payload),
     outbox,
     activity: activityFor,
+    // Words the phone can no longer send (an editor whose idea went away): a notice at the top.
+    notify: addNotice,
   };
 }
 
@@ -492,8 +494,28 @@ function leftStep(before) {
   }
 }
 
+let resumed = false; // the first state: what an earlier visit left typed is looked at once
+
+/**
+ * Words an earlier visit left in an editor that cannot come back as one (its brainstorm has
+ * closed since, or the idea is gone): the module hands them to the notices.
+ */
+function resumeTyped() {
+  const activity = activityFor("brainstorm");
+  if (!activity || typeof activity.phoneResume !== "function" || !state.me) return;
+  try {
+    activity.phoneResume(context(currentStage(state)));
+  } catch (error) {
+    console.error(error);
+  }
+}
+
 function render(snapshot) {
   state = snapshot;
+  if (!resumed) {
+    resumed = true;
+    resumeTyped();
+  }
   who.textContent = state.me && state.me.name ? `You: ${state.me.name}` : "You: anonymous";
   show("stage");
   renderStage();

@@ -60,7 +60,7 @@ function editorFor(ctx, idea, text) {
   });
   area.value = text;
   const counter = el("span", { id: `edit-count-${idea.id}`, class: "hint counter" });
-  const editor = { area, counter, error: null };
+  const editor = { area, counter, error: null, before: wording(idea) };
   const count = () => { counter.textContent = `${area.value.trim().length} / ${MAX}`; };
   area.addEventListener("input", () => {
     count();
@@ -76,6 +76,49 @@ function editorFor(ctx, idea, text) {
   return editor;
 }
 
+/**
+ * Why the phone can no longer edit idea `id`, said to its author: merged into another idea,
+ * still there but its brainstorm closed, or taken away by the facilitator (hidden or deleted).
+ */
+function goneMessage(ctx, id) {
+  const { state, me } = ctx;
+  if ((me.merged_ideas || []).some((idea) => idea.id === id)) {
+    return "The facilitator merged this idea with a similar one; your new wording";
+  }
+  const listed = state.stages.some((stage) => (stage.ideas || []).some((idea) => idea.id === id))
+    || (me.private_ideas || []).some((idea) => idea.id === id);
+  return listed ? "The brainstorm closed before you saved your change" : "The facilitator removed this idea; your new wording";
+}
+
+/**
+ * Editors whose idea is no longer the phone's to edit (the facilitator hid, deleted or merged
+ * it while its author was typing): their words go to the notices at the top, with a Copy
+ * button, instead of vanishing with the editor. Words the same as the idea's are not news.
+ */
+function handOverVanished(ctx, mine) {
+  const listed = new Set(mine.map((idea) => idea.id));
+  let changed = false;
+  for (const [id, editor] of [...editors]) {
+    if (listed.has(id)) continue;
+    editors.delete(id);
+    changed = true;
+    const text = editor.area.value.trim();
+    if (text && text !== editor.before && ctx.notify) ctx.notify(`edit:${id}`, goneMessage(ctx, id), text);
+  }
+  if (changed) keepDrafts(ctx);
+}
+
+/**
+ * Words an earlier visit left in an editor, for ideas the phone can no longer edit (gone, or
+ * their brainstorm closed while the page was shut): handed to the notices, never dropped.
+ */
+function handOverSaved(ctx, saved, keep) {
+  for (const [id, text] of Object.entries(saved)) {
+    if (keep.has(Number(id)) || keep.has(id) || typeof text !== "string" || !text.trim()) continue;
+    if (ctx.notify) ctx.notify(`edit:${id}`, goneMessage(ctx, Number(id)), text.trim());
+  }
+}
+
 /** Editors a reload left open: back with the words that were typed, for ideas still listed. */
 let restored = false; // the drafts of an earlier visit are brought back once per page
 
@@ -86,6 +129,22 @@ function restoreEditors(ctx, mine) {
   for (const idea of mine) {
     if (typeof saved[idea.id] === "string" && !editors.has(idea.id)) editors.set(idea.id, editorFor(ctx, idea, saved[idea.id]));
   }
+  handOverSaved(ctx, saved, new Set(mine.map((idea) => idea.id)));
+  keepDrafts(ctx);
+}
+
+/**
+ * The page opens (or reconnects for the first time) away from an open brainstorm: what an
+ * earlier visit left typed in an editor cannot be brought back as an editor, so it becomes a
+ * notice. On an open brainstorm the view itself brings the editors back (restoreEditors).
+ */
+function phoneResume(ctx) {
+  if (restored) return;
+  const { state, stage } = ctx;
+  const open = stage && stage.phase === "brainstorm" && !state.workshop.lobby && state.workshop.status !== "finished";
+  if (open) return;
+  restored = true;
+  handOverSaved(ctx, store.get(draftsKey(ctx), {}), new Set());
   keepDrafts(ctx);
 }
 
@@ -231,6 +290,7 @@ function phoneView(ctx) {
     ? (me.private_ideas || []).filter((idea) => idea.stage_id === stage.id)
     : stage.ideas.filter((idea) => myIds.has(idea.id));
   restoreEditors(ctx, mine);
+  handOverVanished(ctx, mine);
   // A refused idea lives in the shell's notice at the top (with Copy and Dismiss), not here too.
   const waiting = ideas.items.filter((item) => item.stage_id === stage.id && !item.error);
   const merged = (me.merged_ideas || []).filter((idea) => idea.stage_id === stage.id);
@@ -399,6 +459,7 @@ export default {
   },
   phone: phoneView,
   phoneLeft,
+  phoneResume,
   console: consoleView,
   projector: projectorView,
   status,
