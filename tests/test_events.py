@@ -148,7 +148,8 @@ class World:
         """Brainstorm `count` ideas and open the vote."""
         ideas = self.brainstorm(stage_id, count)
         phase(self.fac, stage_id, "vote")
-        self.drain()
+        # The brainstorm's own tallies (each new idea sends one, coalesced) land first.
+        self.settle()
         return ideas
 
     def to_rank(self, stage_id: int) -> tuple[list[int], list[int]]:
