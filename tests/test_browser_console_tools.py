@@ -178,6 +178,31 @@ def test_a_suggested_duplicate_merges_into_the_earliest_idea_in_one_click(
     expect(console.locator("#stage-panel")).to_contain_text("integrity")  # also said
 
 
+def test_the_facilitator_picks_which_wording_a_merge_keeps(rooms: Any, contexts: Any) -> None:
+    """The earliest wording has a typo: pressing the later one makes Merge keep that instead."""
+    room = rooms()
+    room.phase("brainstorm")
+    console = open_console(contexts(), room)
+    phone = room.phone()
+    for text in ("Improve custmer service", "Improve customer service"):
+        assert phone.call("idea:submit", {"stage_id": room.stage_id, "text": text})["ok"]
+    group = console.locator("#duplicates .duplicate-group")
+    expect(group).to_have_count(1)
+    expect(group.locator(".is-kept")).to_contain_text("Improve custmer service")
+
+    choice = group.locator("button.duplicate-choice").filter(has_text="Improve customer service")
+    choice.click()
+    expect(group.locator(".is-kept")).to_have_text(re.compile("^Improve customer service"))
+    expect(
+        group.get_by_role("button", name=re.compile("^Improve customer service"))
+    ).to_have_attribute("aria-pressed", "true")
+    group.locator("button.merge-duplicates").click()
+    expect(console.locator("#duplicates")).to_have_count(0)
+    ideas = [idea for idea in room.stage()["ideas"] if not idea.get("hidden")]
+    assert [idea["text"] for idea in ideas] == ["Improve customer service"]
+    assert ideas[0]["also_said"] == ["Improve custmer service"]
+
+
 def test_not_the_same_dismisses_the_suggestion_for_good(rooms: Any, contexts: Any) -> None:
     room = rooms()
     room.phase("brainstorm")

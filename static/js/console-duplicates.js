@@ -1,9 +1,10 @@
 // Suggested duplicates on the console (#duplicates): the groups of ideas the server finds
 // likely the same in the stage shown (`stage.duplicates`, best first; empty when merging is not
 // possible in its step). Each group lists its ideas with "Merge" (the existing `idea:merge`
-// into the earliest idea, which keeps its wording and shows the others as also said) and
-// "Not the same" (`duplicate:dismiss`: never suggested again). The state that follows either
-// action draws the new list.
+// into the idea marked "kept", which keeps its wording and shows the others as also said: the
+// earliest unless the facilitator picks another, e.g. the one without a typo) and "Not the
+// same" (`duplicate:dismiss`: never suggested again). The state that follows either action
+// draws the new list.
 
 import { el, hasTrait, plural } from "./common.js";
 
@@ -12,6 +13,7 @@ const IDEAS_SHOWN = 6; // ideas of one group shown before "Show all N"
 let showAll = false;
 const opened = new Set(); // big groups the facilitator unfolded
 const pending = new Set(); // groups whose action is on its way: their buttons wait
+const chosen = new Map(); // group key -> the idea the facilitator chose to keep
 
 const groupKey = (group) => group.idea_ids.join("-");
 
@@ -55,11 +57,12 @@ export function duplicatesSection(stage, { act, rerender, active }) {
   }
 
   const card = (group, n) => {
-    // The earliest idea keeps its wording: the stage lists ideas earliest first.
+    // The earliest idea keeps its wording (the stage lists ideas earliest first), unless the
+    // facilitator picked another of the group.
     const ids = [...group.idea_ids].sort((a, b) => (order.get(a) ?? a) - (order.get(b) ?? b));
-    const into = ids[0];
-    const text = (id) => (byId.get(id) ? byId.get(id).text : `Idea ${id}`);
     const key = groupKey(group);
+    const into = ids.includes(chosen.get(key)) ? chosen.get(key) : ids[0];
+    const text = (id) => (byId.get(id) ? byId.get(id).text : `Idea ${id}`);
     const busy = pending.has(key);
     const open = opened.has(key) && ids.length > IDEAS_SHOWN;
     const listed = open ? ids : ids.slice(0, IDEAS_SHOWN);
@@ -67,8 +70,14 @@ export function duplicatesSection(stage, { act, rerender, active }) {
     return el("li", { class: "duplicate-group", dataset: { ideaIds: ids.join(" ") } },
       el("ul", { class: "duplicate-ideas", "aria-label": `${ids.length} ideas that look the same` },
         listed.map((id) => el("li", { class: id === into ? "is-kept" : "" },
+          // Each wording is a button: pressing it makes it the one Merge keeps.
+          el("button", {
+            type: "button", class: "duplicate-choice", "aria-pressed": String(id === into),
+            title: id === into ? "Merge keeps this wording" : "Keep this wording instead",
+            onclick: () => { chosen.set(key, id); rerender(); },
+          },
           el("span", { class: "duplicate-text" }, text(id)),
-          id === into ? el("span", { class: "kept-mark", title: "Merge keeps this wording" }, "kept") : null)),
+          id === into ? el("span", { class: "kept-mark" }, "kept") : null))),
         hiddenCount > 0 || open ? el("li", { class: "more" }, el("button", {
           type: "button", class: "small quiet", "aria-expanded": String(open),
           onclick: () => { if (open) opened.delete(key); else opened.add(key); rerender(); },
@@ -95,7 +104,7 @@ export function duplicatesSection(stage, { act, rerender, active }) {
     el("h3", { id: "duplicates-title" }, "Possible duplicates ",
       el("span", { class: "muted small" }, plural(groups.length, "suggestion", "suggestions"))),
     el("p", { class: "muted small duplicates-hint" },
-      "Merge keeps the earliest wording and lists the others under it as also said.",
+      "Merge keeps the wording marked “kept” (press another to keep it instead) and lists the others under it as also said.",
       // Scoring has begun: a merge moves what people gave the merged items.
       hasTrait(stage.phase, "scores")
         ? " Scoring has started: what people gave the merged ideas moves to the one kept (within each item’s cap)."
