@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,14 +73,16 @@ class Room:
     """A new workshop with its first brainstorm open, the facilitator on a socket, and the
     screens in the browser: the room's screen at each size and phones."""
 
-    def __init__(self, browser: Browser, server: LiveServer) -> None:
+    def __init__(
+        self, browser: Browser, server: LiveServer, agenda: dict[str, Any] = AGENDA
+    ) -> None:
         self.browser = browser
         self.url = server.url
         self.contexts: list[BrowserContext] = []
         self.errors: list[str] = []
         self.workshop = http(f"{self.url}/api/workshops", "POST", {"title": "Harbour 2030"})
         self.key: str = self.workshop["facilitator_key"]
-        http(f"{self.url}/api/workshops/{self.workshop['id']}/agenda", "PUT", AGENDA, self.key)
+        http(f"{self.url}/api/workshops/{self.workshop['id']}/agenda", "PUT", agenda, self.key)
         self.facilitator = socketio.Client(reconnection=False)
         self.facilitator.connect(self.url, transports=["websocket"])
         state = self.send("facilitate", {"workshop_id": self.workshop["id"], "key": self.key})[
@@ -322,3 +325,73 @@ def test_the_item_in_focus_takes_the_room_screen_and_pins_on_the_phone_until_cle
         expect(figures).to_contain_text("selected")
     found += room.fits("focus on a result")
     assert not found, "\n".join(found)
+
+
+RANKED = {
+    "stages": [
+        {
+            "key": "goals",
+            "title": "Strategic goals",
+            "prompt": "What must be true in five years?",
+            "steps": [
+                {"kind": "brainstorm"},
+                {"kind": "vote", "dot_budget": 5},
+                {"kind": "rank", "shortlist_size": 2},
+                {"kind": "done", "select_count": 1},
+            ],
+        }
+    ]
+}
+
+
+def test_an_item_in_focus_left_off_the_shortlist_says_so_with_its_earlier_figures(
+    browser: Browser, server: LiveServer, tmp_path: Path
+) -> None:
+    room = Room(browser, server, RANKED)
+    try:
+        ideas = room.add_ideas()
+        room.phase("vote")
+        voter = socketio.Client(reconnection=False)
+        voter.connect(room.url, transports=["websocket"])
+        try:
+            joined = voter.call("join", {"code": room.workshop["code"], "name": "Dev"})
+            assert joined["ok"], joined
+            votes = {str(ideas[0]): 3, str(ideas[2]): 1}
+            reply = voter.call("votes:set", {"stage_id": room.stage_id, "votes": votes})
+            assert reply["ok"], reply
+            room.send("results:reveal", {"stage_id": room.stage_id})
+            room.phase("rank")  # the top two by dots: ideas 0 and 2
+            reply = voter.call(
+                "ranking:set", {"stage_id": room.stage_id, "order": [ideas[2], ideas[0]]}
+            )
+            assert reply["ok"], reply
+        finally:
+            voter.disconnect()
+        walls = room.open_walls()
+
+        # Before the ranking is revealed and after: the idea the vote left out says so, with
+        # its dots from the revealed vote.
+        room.send("focus:set", {"idea_id": ideas[1]})
+        for page in walls.values():
+            figures = page.locator("#focus .focus-figures")
+            expect(figures).to_contain_text("Not on the shortlist")
+            expect(figures).to_contain_text("0 dots")
+        found = room.fits("focus off the shortlist")
+        room.send("results:reveal", {"stage_id": room.stage_id})
+        for page in walls.values():
+            figures = page.locator("#focus .focus-figures")
+            expect(figures).to_contain_text("Not on the shortlist")
+            expect(figures).to_contain_text("0 dots")
+        found += room.fits("focus off a revealed shortlist")
+        walls["wall720"].screenshot(path=str(tmp_path / "focus-off-shortlist.png"))
+
+        # One on the shortlist: its place in the revealed ranking, and no such line.
+        room.send("focus:set", {"idea_id": ideas[2]})
+        for page in walls.values():
+            figures = page.locator("#focus .focus-figures")
+            expect(figures).to_contain_text("place 1")
+            expect(figures).not_to_contain_text("Not on the shortlist")
+        assert not found, "\n".join(found)
+        assert room.errors == []
+    finally:
+        room.close()

@@ -550,6 +550,12 @@ function focusFigures(ctx, stage, idea) {
   return { place: null, words, selected: false, item };
 }
 
+/** Whether the stage is ranking a shortlist that leaves `idea` out. */
+function offShortlist(stage, idea) {
+  if (!hasTrait(stage.phase, "shortlists") || !Array.isArray(stage.shortlist) || !stage.shortlist.length) return false;
+  return !stage.shortlist.includes(idea.id);
+}
+
 /** Whether the stage has reached a step that scores its items (its figures may be hidden). */
 function scoredYet(stage) {
   return stage.steps.some((step, i) => i <= stage.step && hasTrait(step.kind, "scores"));
@@ -564,14 +570,23 @@ function focusView(focus) {
   const authors = idea && idea.authors && idea.authors.length ? idea.authors : null;
   const alsoSaid = idea && idea.also_said && idea.also_said.length ? idea.also_said : null;
   let standing = null;
+  // Ranking a shortlist, the other ideas are not ranked: said plainly, beside the figures its
+  // earlier steps have revealed (the shortlist itself is public on the phones).
+  const offList = stage && idea && !(figures && figures.place) && offShortlist(stage, idea);
   if (figures) {
     standing = el("p", { class: `focus-figures${figures.selected ? " selected" : ""}` },
       figures.place ? el("span", { class: "focus-place" }, `#${figures.place}`, el("span", { class: "focus-of" }, ` of ${figures.of}`)) : null,
+      offList ? el("span", { class: "focus-off" }, "Not on the shortlist") : null,
       figures.words ? el("span", { class: "focus-words" }, figures.words) : null,
       figures.selected ? el("span", { class: "focus-selected" }, "✓ selected") : null,
       consensusBadge(figures.item), movedBadge(figures.item));
+  } else if (offList) {
+    standing = el("p", { class: "focus-figures" }, el("span", { class: "focus-off" }, "Not on the shortlist"));
   } else if (stage && scoredYet(stage) && !stepRevealed(stage)) {
     standing = el("p", { class: "focus-hidden" }, "Its figures are shown once the facilitator reveals them.");
+  } else if (stage && idea && scoredYet(stage)) {
+    // Revealed, and still nothing for it (it came in after the count, or nobody chose it).
+    standing = el("p", { class: "focus-hidden" }, "No figures for it in this step.");
   }
   return el("section", { id: "focus", class: "focus", "aria-labelledby": "focus-text" },
     el("p", { class: "focus-kicker" }, el("span", { class: "focus-label" }, "In focus"),
