@@ -83,9 +83,9 @@ def test_only_the_console_sees_suggestions(world: World) -> None:
         assert "duplicates" in stage
     assert stage_of(state, world.vision)["duplicates"] == [{"idea_ids": [a, b], "score": 1.0}]
     assert stage_of(state, world.stages["goals"])["duplicates"] == []
-    # A fresh state to everyone (a phase change), then every audience's copy.
+    # A fresh state to everyone (an item from the console), then every audience's copy.
     world.drain()
-    phase(world.fac, world.vision, "vote")
+    ok(world.fac, "idea:submit", {"stage_id": world.vision, "text": "Open an office in Lisbon"})
     console = until(world.fac, "state", lambda s: True)[-1]
     assert groups_of(stage_of(console, world.vision)["duplicates"]) == [[a, b]]
     others = [until(world.proj, "state", lambda s: True)[-1]]
@@ -197,9 +197,9 @@ def test_a_private_brainstorm_shows_the_console_its_suggestions(room: Room) -> N
     assert "duplicates" not in desk.phone(desk.ana)[0]
 
 
-def test_themes_voted_on_as_one_item_are_not_suggested(room: Room) -> None:
-    """A theme item cannot be merged (the room votes on it as one), so no suggestion names
-    it, even when two themes read alike; the ideas outside themes still are."""
+def test_themes_are_not_suggested_and_nothing_is_once_the_room_votes_on_them(room: Room) -> None:
+    """Themes that read alike are not ideas: before the vote only the ideas are suggested;
+    once the room votes on the themes (theme items it votes on as one), nothing is."""
     desk = open_desk(room, step("brainstorm"), step("vote", on="groups"), step("done"))
     a, b, c, d, e, f = (
         submit(desk.ana, desk.sid, "Cleaner river"),
@@ -214,16 +214,17 @@ def test_themes_voted_on_as_one_item_are_not_suggested(room: Room) -> None:
         {"title": "green city", "idea_ids": [c, d]},
     ]
     ok(desk.fac, "group:set", {"stage_id": desk.sid, "groups": groups})
+    assert groups_of(desk.console()["duplicates"]) == [[e, f]]
     desk.to("vote")
     stage = desk.console()
     themes = [item["id"] for item in stage["ideas"] if item.get("theme")]
     assert len(themes) == 2
-    assert groups_of(stage["duplicates"]) == [[e, f]]
+    assert stage["duplicates"] == []
 
 
-def test_not_offered_once_the_stage_freezes_its_items(world: World) -> None:
-    """Offered during brainstorm and the vote (merging still works there); [] from the rank
-    step on, in the state and in the tally, as `idea:merge` is refused there."""
+def test_offered_before_the_vote_and_not_from_it_on(world: World) -> None:
+    """Offered during the brainstorm ("during a brainstorm and before a vote"); [] from the
+    vote on, in the state and in the tally. Merging by hand still works in the vote."""
     ana, ben, cy = world.people
     ideas = [
         submit(ana, world.vision, "Integrity"),
@@ -233,12 +234,17 @@ def test_not_offered_once_the_stage_freezes_its_items(world: World) -> None:
         submit(ben, world.vision, "Reduce costs"),
         submit(cy, world.vision, "Open an office in Lisbon"),
     ]
-    phase(world.fac, world.vision, "vote")
     assert groups_of(console_duplicates(world.room, world.vision)) == [ideas[:2]]
+    phase(world.fac, world.vision, "vote")
+    assert console_duplicates(world.room, world.vision) == []
     world.drain()
     vote(ana, world.vision, {ideas[0]: 2, ideas[2]: 1})
     tally = until(world.fac, "tally", lambda t: t["stage_id"] == world.vision)[-1]
-    assert groups_of(tally["duplicates"]) == [ideas[:2]]
+    assert tally["duplicates"] == []
+    # Back to the brainstorm: offered again.
+    phase(world.fac, world.vision, "brainstorm")
+    assert groups_of(console_duplicates(world.room, world.vision)) == [ideas[:2]]
+    phase(world.fac, world.vision, "vote")
     phase(world.fac, world.vision, "rank")
     assert console_duplicates(world.room, world.vision) == []
     world.drain()
@@ -249,19 +255,6 @@ def test_not_offered_once_the_stage_freezes_its_items(world: World) -> None:
     # The merge is refused there, so suggesting one would be a dead button.
     merge = {"idea_ids": ideas[:2], "into": ideas[0]}
     refuse(world.room, world.fac, "idea:merge", merge, "wrong_phase")
-
-
-def test_not_offered_after_a_second_round(world: World) -> None:
-    ana, ben, cy = world.people
-    a = submit(ana, world.vision, "Integrity")
-    b = submit(ben, world.vision, "integrity")
-    submit(cy, world.vision, "Grow exports")
-    phase(world.fac, world.vision, "vote")
-    vote(ana, world.vision, {a: 1})
-    ok(world.fac, "results:reveal", {"stage_id": world.vision})
-    assert groups_of(console_duplicates(world.room, world.vision)) == [[a, b]]
-    ok(world.fac, "round:start", {"stage_id": world.vision})
-    assert console_duplicates(world.room, world.vision) == []
 
 
 def test_refusals_write_nothing(world: World, other: Room) -> None:

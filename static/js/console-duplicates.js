@@ -1,12 +1,12 @@
 // Suggested duplicates on the console (#duplicates): the groups of ideas the server finds
-// likely the same in the stage shown (`stage.duplicates`, best first; empty when merging is not
-// possible in its step). Each group lists its ideas with "Merge" (the existing `idea:merge`
+// likely the same in the stage shown (`stage.duplicates`, best first; empty from the stage's
+// first scoring step on). Each group lists its ideas with "Merge" (the existing `idea:merge`
 // into the idea marked "kept", which keeps its wording and shows the others as also said: the
 // earliest unless the facilitator picks another, e.g. the one without a typo) and "Not the
 // same" (`duplicate:dismiss`: never suggested again). The state that follows either action
 // draws the new list.
 
-import { el, hasTrait, plural } from "./common.js";
+import { el, plural } from "./common.js";
 
 const SHOWN = 5; // groups shown before "Show all"
 const IDEAS_SHOWN = 6; // ideas of one group shown before "Show all N"
@@ -104,11 +104,7 @@ export function duplicatesSection(stage, { act, rerender, active }) {
     el("h3", { id: "duplicates-title" }, "Possible duplicates ",
       el("span", { class: "muted small" }, plural(groups.length, "suggestion", "suggestions"))),
     el("p", { class: "muted small duplicates-hint" },
-      "Merge keeps the wording marked “kept” (press another to keep it instead) and lists the others under it as also said.",
-      // Scoring has begun: a merge moves what people gave the merged items.
-      hasTrait(stage.phase, "scores")
-        ? " Scoring has started: what people gave the merged ideas moves to the one kept (within each item’s cap)."
-        : null),
+      "Merge keeps the wording marked “kept” (press another to keep it instead) and lists the others under it as also said."),
     el("ol", { class: "duplicate-list" }, shown.map(card)),
     groups.length > SHOWN ? el("button", {
       type: "button", class: "small quiet", "aria-expanded": String(showAll),

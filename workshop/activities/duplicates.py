@@ -1,13 +1,15 @@
-"""Suggested duplicates: while a stage's ideas can still be merged (brainstorm, before a
-vote), the console lists groups of ideas that are likely the same (`core/similar.py`), each
-with "Merge" (the existing `idea:merge`) and "Not the same" (`duplicate:dismiss`, kept in
-`DuplicateDismissal`). Declared by the brainstorm activity (`brainstorm.py`).
+"""Suggested duplicates: during a brainstorm and before a vote, the console lists groups of
+ideas that are likely the same (`core/similar.py`), each with "Merge" (the existing
+`idea:merge`) and "Not the same" (`duplicate:dismiss`, kept in `DuplicateDismissal`). Declared
+by the brainstorm activity (`brainstorm.py`).
 
-Suggestions are offered exactly while `idea:merge` would accept them (`merge.check_open`, and
-no second round yet), among the stage's visible ideas that are not themes the room votes on
-as one item. They are computed from the ideas' ids and wordings alone (`core/similar.py`), so
-the result is cached on those: a tally or a state that follows a vote, a phase change or a
-dismissal reuses the scored pairs instead of scoring every pair again.
+Suggestions are offered while the stage has not reached a scoring step (the issue's "during a
+brainstorm and before a vote": once people give dots or points, a merge moves what they gave,
+which the facilitator may still do by hand) and `idea:merge` would accept them
+(`merge.check_open`, and no second round yet), among the stage's visible ideas that are not
+themes the room votes on as one item. They are computed from the ideas' ids and wordings
+alone (`core/similar.py`), so the result is cached on those: a tally or a state that follows
+a phase change or a dismissal reuses the scored pairs instead of scoring every pair again.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from ..core.errors import DomainError
 from ..core.payloads import IdeaId, Payload, StageId
 from ..persistence.models import Idea, IdeaMerge, Stage, StageRound, Workshop, utcnow
 from ..persistence.queries import get_stage, require_active, visible_idea_ids
-from . import merge
-from .base import Outcome, StateChanged
+from . import common, merge
+from .base import SCORES, Outcome, StateChanged
 
 
 class DuplicateDismissal(SQLModel, table=True):
@@ -97,9 +99,10 @@ def dismissed_pairs(db: Session, stage_ids: Sequence[int]) -> dict[int, set[tupl
 
 
 def can_merge(stage: Stage, *, rounds: bool = False, active: bool = True) -> bool:
-    """Whether `idea:merge` would accept ideas of this stage now: the same conditions (the
-    workshop is `active`, `merge.check_open`: not ranked or decided, no second round)."""
-    if rounds or not active:
+    """Whether the console suggests duplicates on this stage now: before its first scoring
+    step, and while `idea:merge` would accept its ideas (the workshop is `active`,
+    `merge.check_open`: not ranked or decided, no second round)."""
+    if rounds or not active or common.has_reached(stage, SCORES):
         return False
     try:
         merge.check_open(stage, "merged")
@@ -150,7 +153,7 @@ def suggestions(
 ) -> list[dict[str, Any]]:
     """The stage's suggested duplicates among `ideas` (the mergeable ones: `Idea` rows or
     `(id, text)`), without dismissed pairs: `[{"idea_ids": [ascending], "score"}]`, best
-    first; [] once the stage's items are frozen (ranked or decided).
+    first; [] from the stage's first scoring step on.
 
     Cached on the ideas' (id, text) and the dismissed pairs: a repeated state or tally, which
     most are (votes and phase changes do not change wordings), costs a dictionary lookup."""
