@@ -501,12 +501,15 @@ let resumed = false; // the first state: what an earlier visit left typed is loo
  * closed since, or the idea is gone): the module hands them to the notices.
  */
 function resumeTyped() {
-  const activity = activityFor("brainstorm");
-  if (!activity || typeof activity.phoneResume !== "function" || !state.me) return;
-  try {
-    activity.phoneResume(context(currentStage(state)));
-  } catch (error) {
-    console.error(error);
+  if (!state.me) return;
+  // Every step module that keeps typed words across visits says so with `phoneResume`.
+  for (const activity of Object.values(REGISTRY)) {
+    if (typeof activity.phoneResume !== "function") continue;
+    try {
+      activity.phoneResume(context(currentStage(state)));
+    } catch (error) {
+      console.error(error);
+    }
   }
 }
 
