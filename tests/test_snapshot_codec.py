@@ -150,4 +150,6 @@ def test_the_join_ack_and_the_broadcast_agree(room: Room) -> None:
     phase(fac, vision, "vote")
     broadcast = inbox(person.sock)["state"][-1]
     resumed = ok(room.connect(), "join", {"code": room.code, "token": person.token})["state"]
+    # Each carries the moment it was built; everything else is the same.
+    assert broadcast.pop("server_time") <= resumed.pop("server_time")
     assert broadcast == resumed
