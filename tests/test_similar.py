@@ -41,6 +41,16 @@ MUST_MATCH = [
     ("Sustainability", "Sustainabilty"),
     ("Customer satisfaction", "Customer satisfacion"),
     ("Ανάπτυξη του ελληνικού τουρισμού", "Ανάπτυξη ελληνικός τουρισμός"),  # Greek endings
+    # One-word ideas (a Values stage: "one value in a few words"): a typo in a long word, one
+    # word with an ending of the other.
+    ("Integrity", "Integrty"),
+    ("Innovation", "Inovation"),
+    ("Creativity", "Creative"),
+    ("Equal", "Equality"),
+    ("Communities", "Community"),
+    # The same value as a noun and as an adverb: merging them loses nothing a facilitator
+    # would keep apart (both 7+ letters, one letter more: a typo-sized difference).
+    ("Honesty", "Honestly"),
 ]
 
 # Pairs that differ in what matters: a key word, a number, a negation, or everything.
@@ -64,6 +74,16 @@ MUST_NOT_MATCH = [
     ("发展旅游业", "降低成本"),
     ("Cost", "Coat"),  # short words match only exactly
     ("Train staff", "Rain staff"),
+    # One-word values (R13): other words one letter away, or sharing only a root.
+    ("Quality", "Equality"),  # a typo keeps the first letter
+    ("Diversity", "Adversity"),
+    ("Loyalty", "Royalty"),
+    ("Creativity", "Reactivity"),
+    ("Safety", "Safely"),  # one-word ideas: a typo only in words of 7+ letters
+    ("Ethics", "Ethnics"),
+    ("Equity", "Equality"),  # "equ" is no stem: "-ity"/"-al" leave 4+ letters
+    ("Equity", "Equal"),
+    ("Integrity", "Integration"),  # one word each: different derivations of one root
     ("", "Grow exports"),
     ("!!!", "Grow exports"),
 ]
@@ -105,6 +125,17 @@ def test_the_documented_scores() -> None:
     assert 0.95 <= score("Improve custmer service", "Improve customer service") < 1
 
 
+def test_what_the_one_word_rules_cost() -> None:
+    """Said honestly: a one-word idea with a typo in a word under 7 letters is not offered
+    ("Courage" / "Courge"), nor one whose typo changes the first letter; in longer ideas the
+    same typo still is, and two derivations of one root still meet there (the stemmer's false
+    friends, like "More parks" / "More parking")."""
+    assert score("Courage", "Courge") == 0.0
+    assert score("Safety", "Saftey") == 0.0
+    assert score("Workplace safety", "Workplace saftey") >= THRESHOLD
+    assert score("Integrity in government", "Integration in government") == 1.0
+
+
 @pytest.mark.parametrize(
     ("text", "folded"),
     [
@@ -137,6 +168,9 @@ def test_normalise(text: str, folded: str) -> None:
         (["туризма", "туризм"], True),
         (["export", "import"], False),
         (["cost", "coast"], False),
+        (["equal", "equality", "equals"], True),  # a second cut leaves 5+ letters
+        (["equity", "equality"], False),
+        (["creative", "creativity"], True),
     ],
 )
 def test_stem(words: list[str], same: bool) -> None:

@@ -18,12 +18,18 @@ test) can say why two ideas were or were not paired.
    "-ation", "-ung", "-mente", a final vowel…), common Russian/Cyrillic and Greek
    inflections, and the Arabic article. Both sides of a pair are cut the same way, so it only
    has to be consistent, not linguistically right: "regional" and "regions" both become
-   "region". A short list of function words ("the", "in", "across", "de", "и"…) is dropped.
+   "region". A derivational ending is cut at most twice: the first cut leaves 3+ letters
+   (4+ for "-al" and "-ity": "equal", "equity", "legal" stay whole, since "equ" or "leg"
+   is a root other words share), a second one 5+ ("equality" -> "equal", not "equ";
+   "regionally" -> "region"). A short list of function words ("the", "in", "across", "de",
+   "и"…) is dropped.
 4. **Score** (`score`): a soft Dice coefficient over the two token sets: matched tokens ×
    2 / (tokens of both ideas). Tokens are matched one to one, best first: equal tokens count
-   1; two words of 5+ letters one typo apart (SymSpell-style single deletions) count their
-   `rapidfuzz.fuzz.ratio` / 100 when it is at least `TYPO_RATIO`, compared both as stems and
-   as whole words (a typo in an ending, "Integrety", changes what the stemmer cuts);
+   1; two words of 5+ letters one typo apart (SymSpell-style single deletions) and with
+   the same first letter (first-letter slips are rare; "Quality" / "Equality", "Loyalty" /
+   "Royalty" are other words) count their `rapidfuzz.fuzz.ratio` / 100 when it is at least
+   `TYPO_RATIO`, compared both as stems and as whole words (a typo in an ending,
+   "Integrety", changes what the stemmer cuts);
    generic strategy words left over on both sides ("grow" and "create", "improve" and
    "better", from a short English list) count `GENERIC_SIMILARITY` (0.5), since either
    would do in the idea. When one idea says everything the other says and more,
@@ -31,6 +37,14 @@ test) can say why two ideas were or were not paired.
    the like, in several languages), the score is multiplied by `NEGATION_FACTOR` (0.7).
    Two ideas that read the same once spaces are removed ("Health care", "healthcare")
    score 1.
+5. **One-word ideas** (both ideas a single token, as in a Values stage, where one loose
+   match is the whole score) meet a stricter bar: a typo counts only when both words have
+   `ONE_WORD_TYPO_LENGTH` (7)+ letters, since short words have real words one letter away
+   ("Safety" / "Safely", "Ethics" / "Ethnics"; "Integrity" / "Integrty" still 0.941), and
+   equal stems do not count when each word lost a different derivational ending of 2+
+   letters ("Integrity" / "Integration": a shared root, not one word; "Creativity" /
+   "Creative", "Communities" / "Community", "Equal" / "Equality" still score 1).
+   "Honesty" / "Honestly" (0.933) is offered on purpose: one value as noun and adverb.
 
 **The threshold** (`THRESHOLD` = 0.82) was chosen on the tables in `tests/test_similar.py`
 and the planted duplicates of `bench/duplicates.py`:
@@ -48,9 +62,12 @@ At 0.8 the five-word swaps would be offered (in the bench, one in three of the p
 suggests that were not planted); at 0.86 an idea with one word more would not. What a string
 matcher cannot see stays unseen: synonyms ("Reduce costs" / "Cut costs": 0.5). And some
 pairs it offers are not the same: the light stemmer's false friends ("More parks" / "More
-parking": 1.0, "-ing" cut), and a long shared phrase around one different word in scripts
+parking": 1.0, "-ing" cut; "Integrity in government" / "Integration in government": 1.0,
+both "integr"), and a long shared phrase around one different word in scripts
 without spaces ("学校で地域の雇用を減らす" /
-"地方で地域の雇用を減らす": 0.84, offered; the facilitator says "Not the same").
+"地方で地域の雇用を減らす": 0.84, offered; the facilitator says "Not the same"). The
+one-word bar costs some real typos of short values ("Courage" / "Courge", "Safety" /
+"Saftey": 0, not offered; "Workplace saftey" is still matched).
 
 **Candidates** (`scored_pairs`): only pairs that share a content token (not a generic one,
 nor one in more than a quarter of the ideas: "customer" in a workshop about customers), a
@@ -89,6 +106,10 @@ TYPO_RATIO = 80.0
 TYPO_MIN_LENGTH = 5
 """Shorter words match only exactly: "cost" and "coat", "train" and "rain" are different
 words, not a typo (both words of a typo pair have at least this many letters)."""
+ONE_WORD_TYPO_LENGTH = 7
+"""When both ideas are one word ("Safety", a value), a typo counts only if both words have
+this many letters: short words have real words one letter away ("Safety" / "Safely",
+"Ethics" / "Ethnics"), and the one loose match would be the whole score."""
 COMMON_SHARE = 0.25
 COMMON_MIN = 20
 """A token in more than COMMON_SHARE of a stage's ideas (and more than COMMON_MIN of them)
@@ -245,18 +266,33 @@ _ARABIC_SUFFIXES = ("ات", "ون", "ين", "ها", "ه")
 _MIN_STEM = 3
 
 
-def _latin_stem(word: str) -> str:
+_SECOND_CUT_STEM = 5
+"""A second derivational ending is cut only when this many letters remain: "equality" ->
+"equal", not "equ" (the stem of "equity"); "regionally" -> "regional" -> "region"."""
+
+
+def _latin_plural(word: str) -> str:
     for ending, replacement in _PLURALS:
         if (
             word.endswith(ending)
             and len(word) - len(ending) >= _MIN_STEM
             and not (ending == "s" and word.endswith("ss"))
         ):
-            word = word[: -len(ending)] + replacement
-            break
-    for _ in range(2):
+            return word[: -len(ending)] + replacement
+    return word
+
+
+_ROOT_ENDINGS = frozenset({"al", "ity"})
+"""Endings cut only from 4+ letters: "equal", "equity", "legal", "local" stay whole (a
+three-letter rest, "equ", "leg", is a root other words share, not this word's stem)."""
+
+
+def _latin_stem(word: str) -> str:
+    word = _latin_plural(word)
+    for keep in (_MIN_STEM, _SECOND_CUT_STEM):
         for ending, replacement in _LATIN_ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            least = max(keep, _MIN_STEM + 1) if ending in _ROOT_ENDINGS else keep
+            if word.endswith(ending) and len(word) - len(ending) >= least:
                 word = word[: -len(ending)] + replacement
                 break
         else:
@@ -422,7 +458,9 @@ def typo_pairs(words: Iterable[str]) -> dict[tuple[str, str], float]:
     found: dict[tuple[str, str], float] = {}
     for group in by_key.values():
         for a, b in combinations(group, 2):
-            if (a, b) in found:
+            if (a, b) in found or a[0] != b[0]:
+                # A typo keeps the word's first letter: "Quality" / "Equality", "Loyalty" /
+                # "Royalty", "Diversity" / "Adversity" are other words, not slips.
                 continue
             ratio = fuzz.ratio(a, b, score_cutoff=TYPO_RATIO)
             if ratio:
@@ -439,6 +477,9 @@ def _soft_dice(a: Analysed, b: Analysed, typos: Mapping[tuple[str, str], float])
     pairs = len(shared)
     for token in shared:
         matched += wa[token] + wb[token]
+    one_word = len(wa) == 1 and len(wb) == 1
+    if one_word and shared and _sibling_words(a, b, next(iter(shared))):
+        return 0.0
     left_a = a.words - shared
     left_b = b.words - shared
     used_a: set[str] = set()
@@ -447,6 +488,8 @@ def _soft_dice(a: Analysed, b: Analysed, typos: Mapping[tuple[str, str], float])
         options = []
         for x in left_a:
             for y in left_b:
+                if one_word and min(len(a.surfaces[x]), len(b.surfaces[y])) < ONE_WORD_TYPO_LENGTH:
+                    continue
                 similarity = max(
                     typos.get((x, y), 0.0), typos.get((a.surfaces[x], b.surfaces[y]), 0.0)
                 )
@@ -472,6 +515,30 @@ def _soft_dice(a: Analysed, b: Analysed, typos: Mapping[tuple[str, str], float])
     if a.negated != b.negated:
         result *= NEGATION_FACTOR
     return min(result, 1.0)
+
+
+def _derivation(word: str, token: str) -> str:
+    """What the stemmer cut from a Latin word beyond its plural ending ("integrity" -> "ity",
+    "integration" -> "ation", "communities" -> "ity", "nurses" -> "e")."""
+    single = _latin_plural(word)
+    common = 0
+    for x, y in zip(single, token, strict=False):
+        if x != y:
+            break
+        common += 1
+    return single[common:]
+
+
+def _sibling_words(a: Analysed, b: Analysed, token: str) -> bool:
+    """Whether two one-word ideas share only a root: each word lost a different derivational
+    ending of 2+ letters ("Integrity" / "Integration", "Equity" / "Equal"). One word with an
+    inflection of the other ("Creativity" / "Creative", "Kindness" / "Kind", "Communities" /
+    "Community") is not."""
+    first, second = a.surfaces.get(token), b.surfaces.get(token)
+    if first is None or second is None or first == second or _script(token[0]) != "latin":
+        return False
+    cut_a, cut_b = _derivation(first, token), _derivation(second, token)
+    return cut_a != cut_b and len(cut_a) >= 2 and len(cut_b) >= 2
 
 
 def score(first: str, second: str) -> float:
@@ -650,6 +717,7 @@ __all__ = [
     "CONTAINED_BONUS",
     "GENERIC_SIMILARITY",
     "NEGATION_FACTOR",
+    "ONE_WORD_TYPO_LENGTH",
     "THRESHOLD",
     "TYPO_MIN_LENGTH",
     "TYPO_RATIO",
