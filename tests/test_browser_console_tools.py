@@ -235,10 +235,15 @@ def test_the_timer_starts_pauses_resumes_adds_and_clears(rooms: Any, contexts: A
     room = rooms()
     console = open_console(contexts(), room)
     panel = console.locator("#timer-panel")
-    expect(panel).to_be_hidden()  # the lobby has no timer
+    countdown = panel.locator(".countdown")
+    # In the lobby the timer counts down to the start ("we start in 5 minutes").
+    expect(panel).to_be_visible()
+    panel.locator('button[data-minutes="5"]').click()
+    expect(countdown.locator(".countdown-time")).to_have_text(re.compile(r"^(5:00|4:5\d)$"))
+    assert room.state()["timer"]["seconds"] == 300
+    # Starting the first step is a step change: it clears the lobby's countdown.
     console.locator("#start-workshop").click()
     expect(panel).to_be_visible()
-    countdown = panel.locator(".countdown")
     expect(countdown).to_be_hidden()
     for control in ("#timer-pause", "#timer-resume", "#timer-add", "#timer-clear"):
         expect(console.locator(control)).to_be_hidden()  # nothing to act on yet

@@ -178,11 +178,14 @@ export function timerPanel({ act }) {
     drawControls();
   }
 
-  /** Shown while a step runs (not in the lobby, not once finished). */
+  /**
+   * Shown while the workshop is active: for the current step, and in the lobby for the first
+   * stage ("we start in 5 minutes" while people join); not once finished.
+   */
   function render(snapshot) {
     state = snapshot;
     const live = stage();
-    const active = state.workshop.status === "active" && !state.workshop.lobby && live && live.phase !== "pending";
+    const active = state.workshop.status === "active" && Boolean(live);
     panel.hidden = !active;
     if (!active) showError("");
     draw();
