@@ -165,6 +165,22 @@ def test_two_phones_see_their_own_stable_orders_and_the_console_keeps_writing_or
         assert [i for i in after if i != late] == first_ana
         assert after == fair(ana, [*room.ids, late], ana_id, room.stage_id, vote_step)
 
+        # Dots on the last idea written: the console keeps writing order while the room votes
+        # (nothing moves under the facilitator's hand), and lists the results once revealed.
+        last = room.ids[-1]
+        ben.locator(f'{VOTE_LIST.split("[")[0]}[data-idea-id="{last}"]').get_by_role(
+            "button", name="Add a dot"
+        ).click()
+        expect(console.locator("#stage-panel")).to_contain_text("1/2")
+        expect(console.locator(".console-ideas li[data-idea-id]").first).to_have_attribute(
+            "data-idea-id", str(room.ids[0])
+        )
+        assert shown(console, ".console-ideas li[data-idea-id]", n + 1) == [*room.ids, late]
+        room.send("results:reveal", {"stage_id": room.stage_id})
+        expect(console.locator(".console-ideas li[data-idea-id]").first).to_have_attribute(
+            "data-idea-id", str(last)
+        )
+
         # The ranking starts each phone from its own order of the shortlist, also stable.
         room.phase("rank")
         rank_step = room.step()

@@ -90,7 +90,8 @@ function consoleView(ctx) {
   return el("div", {},
     roundTools(ctx, { what: "points" }),
     decisionSummary(stage, ctx),
-    stage.ideas.length ? consoleIdeas(ctx, byPoints(stage.ideas), {
+    // Writing order while the room gives points, the results once revealed (as the vote).
+    stage.ideas.length ? consoleIdeas(ctx, stepRevealed(stage) ? byPoints(stage.ideas) : stage.ideas, {
       canHide: ctx.active, canMerge: ctx.active,
       value: (idea) => idea.points || 0,
       figure: (idea) => plural(idea.points || 0, "point", "points"),

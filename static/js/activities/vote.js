@@ -115,7 +115,9 @@ function consoleView(ctx) {
   return el("div", {},
     revealButton(ctx),
     decisionSummary(stage, ctx),
-    stage.ideas.length ? consoleIdeas(ctx, byDots(stage.ideas), {
+    // A neutral order: writing order while the room votes (the live standings are in the
+    // summary above), the results once revealed, so nothing moves under the facilitator's hand.
+    stage.ideas.length ? consoleIdeas(ctx, stepRevealed(stage) ? byDots(stage.ideas) : stage.ideas, {
       showVotes: true, canHide: ctx.active, canMerge: ctx.active,
       extra: (idea) => [consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))],
     }) : noIdeas(stage),
