@@ -131,6 +131,7 @@ def test_phone_joins_brainstorms_votes_and_ranks_while_facilitator_runs_the_stag
     next_from_console(console, "Close ideas, start dot vote")
     expect(phone.locator("#stage-view")).to_contain_text("Spend your dots")
     expect(phone.locator(".dots-left")).to_contain_text("5 dots left")
+
     # Each phone lists the ideas in its own order (fair order): pick them by their wording.
     def add_dot(text: str) -> None:
         row = phone.locator("#stage-view [data-idea-id]").filter(has_text=text)
