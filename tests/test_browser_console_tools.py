@@ -46,7 +46,11 @@ AUDIO_SPY = """
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Playwright's sync API must not run in an eventlet-patched process: the server is separate.
-    with LiveServer(tmp_path_factory.mktemp("tools") / "tools.sqlite3") as live:
+    # Each test makes its own workshop: more than the per-address burst of workshop creation
+    # (10) in a minute, which a real facilitator never needs.
+    with LiveServer(
+        tmp_path_factory.mktemp("tools") / "tools.sqlite3", env={"CREATE_BURST": "1000"}
+    ) as live:
         yield live
 
 
