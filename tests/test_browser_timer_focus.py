@@ -261,8 +261,11 @@ def test_the_item_in_focus_takes_the_room_screen_and_pins_on_the_phone_until_cle
         expect(focus).to_be_visible()
         expect(focus.locator(".focus-text")).to_have_text(IDEAS[1])
         expect(focus).to_contain_text("Strategic goals")
-        size = focus.locator(".focus-text").evaluate(
-            "el => parseFloat(getComputedStyle(el).fontSize)"
+        # Read from the element on the page at the time: a later state redraws the focus, and
+        # an element taken before that is detached (no computed size).
+        size = page.evaluate(
+            "() => parseFloat(getComputedStyle(document.querySelector('#focus .focus-text'))"
+            ".fontSize)"
         )
         viewport = page.viewport_size or PHONE
         floor = screens.floor_for(viewport["width"], viewport["height"])
