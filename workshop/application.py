@@ -64,6 +64,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(openapi.bp)
+    # The optional admin of the whole server (ADMIN_PASSWORD; 404 without it).
+    from .web import admin
+
+    admin.init_app(app)
     # Key and projector-token rotation (workshop/web/access.py).
     if importlib.util.find_spec(".web.access", __package__) is not None:
         app.register_blueprint(importlib.import_module(".web.access", __package__).bp)
@@ -79,6 +83,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     built_in_templates()
     app.extensions["workshop_coalescer"] = Coalescer(app)
+    # RETENTION_DAYS: finished workshops purged at start and daily.
+    from .services import lifecycle
+
+    lifecycle.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],

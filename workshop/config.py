@@ -29,6 +29,11 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, "").strip() or default)
 
 
+def _optional_int(name: str) -> int | None:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else None
+
+
 def _float(name: str, default: float) -> float:
     return float(os.environ.get(name, "").strip() or default)
 
@@ -70,4 +75,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # render workers with the server, "lazy" on the first PDF or DOCX, "cold" a fresh
         # process per render (workshop/plan/warm.py).
         "RENDER_WORKERS": os.environ.get("RENDER_WORKERS", "eager").strip() or "eager",
+        # The facilitator's home (issue 20): workshops finished more than RETENTION_DAYS days
+        # ago are deleted at start and daily (None: kept for ever); ADMIN_PASSWORD ("": no
+        # admin, /admin answers 404) opens /admin, and `web/admin.py` keeps only its hash.
+        "RETENTION_DAYS": _optional_int("RETENTION_DAYS"),
+        "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", ""),
     }

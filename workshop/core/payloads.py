@@ -161,6 +161,17 @@ class CreateWorkshopPayload(Payload):
     """How often the plan will be reviewed (checked by `services.workshops`)."""
 
 
+class DuplicateWorkshopPayload(Payload):
+    """`POST /api/workshops/<id>/duplicate`: the new workshop's title (None: the source's,
+    checked like a new workshop's) and the stage keys whose selected items are carried over
+    (checked by `services.duplicate`)."""
+
+    title: Label | None = None
+    carry_over: Annotated[
+        list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=50)
+    ] = []
+
+
 class PublishPlanPayload(Payload):
     """A review to publish; `items` and `facilitator` are checked by `plan.review`."""
 

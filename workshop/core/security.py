@@ -33,3 +33,13 @@ def normalise_code(code: str) -> str:
 def new_workshop_id() -> str:
     """An unguessable workshop id for URLs (the facilitator key is still needed to act)."""
     return secrets.token_hex(8)
+
+
+def matches_any(hashed: str, *stored: str | None) -> bool:
+    """Whether `hashed` equals one of the stored hashes (None: none stored), each compared in
+    constant time, all of them compared whatever the first answers."""
+    found = False
+    for candidate in stored:
+        same = secrets.compare_digest(hashed.encode(), (candidate or "").encode())
+        found = found or (same and bool(candidate))
+    return found

@@ -53,6 +53,10 @@ class Workshop(SQLModel, table=True):
     # The item the facilitator put in front of everyone (`focus:set`); cleared by `focus:clear`
     # and whenever a stage changes step (migration 0009).
     focus_idea_id: int | None = None
+    # The hash of the console key the server's admin last opened this workshop with (`/admin`,
+    # migration 0010): it opens the console like `facilitator_key_hash`, and rotating the
+    # facilitator's key clears it.
+    admin_key_hash: str | None = Field(default=None, max_length=64)
 
 
 class Stage(SQLModel, table=True):
@@ -171,6 +175,10 @@ class Idea(SQLModel, table=True):
     # `idea:delete`: a deleted idea stays as a tombstone (hidden, so nothing counts or shows
     # it) so that a retried delete answers the same; no screen lists it.
     deleted_at: datetime | None = None
+    # A preloaded item carried over from an earlier workshop (`POST /api/workshops/<id>/
+    # duplicate`, migration 0010): {"workshop_id", "title", "date", "idea_id"} of where it
+    # came from, shown as "from <title>, <date>"; None for everything else.
+    origin: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class IdeaMerge(SQLModel, table=True):

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from .. import activities
 from ..core import agenda
 from ..core.errors import DomainError
-from ..core.security import hash_secret
+from ..core.security import hash_secret, matches_any
 from ..core.traits import DECIDES, FEEDS_SHORTLIST, SHORTLISTS
 from ..persistence import counters
 from ..persistence.models import AgendaTemplate, Idea, Stage, Workshop
@@ -161,7 +161,11 @@ def delete_template(db: Session, *, template_id: str, key: str) -> None:
     if row is None:
         raise DomainError("template_not_found", "There is no agenda template with that id.")
     owner = db.get(Workshop, row.source_workshop_id) if row.source_workshop_id else None
-    if owner is None or not key or hash_secret(key) != owner.facilitator_key_hash:
+    if (
+        owner is None
+        or not key
+        or not matches_any(hash_secret(key), owner.facilitator_key_hash, owner.admin_key_hash)
+    ):
         raise DomainError(
             "unauthorized", "Only the key of the workshop that saved it deletes a template."
         )

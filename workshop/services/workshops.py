@@ -17,7 +17,13 @@ from ..activities import common
 from ..core import rules
 from ..core.agenda import DEFAULT_HORIZON, DEFAULT_TEMPLATE, HORIZONS, fill_prompt
 from ..core.errors import DomainError
-from ..core.security import hash_secret, new_join_code, new_secret, new_workshop_id
+from ..core.security import (
+    hash_secret,
+    matches_any,
+    new_join_code,
+    new_secret,
+    new_workshop_id,
+)
 from ..core.traits import FREEZES_ITEMS
 from ..persistence import counters
 from ..persistence.db import begin_write
@@ -183,11 +189,18 @@ def room_status(db: Session, workshop_id: str) -> dict[str, Any]:
 
 
 def authenticate_facilitator(db: Session, *, workshop_id: str, key: str) -> Workshop:
-    """The workshop, if `key` is its facilitator key (the current one: a rotated key fails)."""
+    """The workshop, if `key` is its facilitator key (the current one: a rotated key fails)
+    or the console key the server's admin last opened it with (`admin_key_hash`)."""
     workshop = get_workshop(db, workshop_id)
-    if not key or not secrets.compare_digest(hash_secret(key), workshop.facilitator_key_hash):
+    if not key or not opens_console(workshop, hash_secret(key)):
         raise DomainError("unauthorized", "That facilitator key does not open this workshop.")
     return workshop
+
+
+def opens_console(workshop: Workshop, key_hash: str) -> bool:
+    """Whether a key with this hash opens the workshop's console: the facilitator's key, or
+    the admin's console key (compared in constant time, both of them)."""
+    return matches_any(key_hash, workshop.facilitator_key_hash, workshop.admin_key_hash)
 
 
 def authenticate_projector(db: Session, *, workshop_id: str, token: str) -> Workshop:
@@ -223,6 +236,19 @@ def rotate_key(db: Session, workshop: Workshop) -> str:
     that opened with it (the realtime edge then tells and disconnects those consoles)."""
     key = new_secret()
     workshop.facilitator_key_hash = hash_secret(key)
+    # The admin's console key goes too: after a rotation only the new link opens the console.
+    workshop.admin_key_hash = None
+    db.add(workshop)
+    db.commit()
+    return key
+
+
+def grant_admin_key(db: Session, workshop: Workshop) -> str:
+    """A new console key for the server's admin (`/admin`): it opens the console like the
+    facilitator's own, which keeps working; it replaces the admin's previous one, and the
+    facilitator replacing their link revokes it. Returned once; only its hash is kept."""
+    key = new_secret()
+    workshop.admin_key_hash = hash_secret(key)
     db.add(workshop)
     db.commit()
     return key
@@ -395,7 +421,7 @@ def reader_role(db: Session, *, workshop_id: str, secret: str) -> tuple[Workshop
     participant's token is refused: participant_removed)."""
     workshop = get_workshop(db, workshop_id)
     hashed = hash_secret(secret) if secret else ""
-    if hashed and secrets.compare_digest(hashed, workshop.facilitator_key_hash):
+    if hashed and opens_console(workshop, hashed):
         return workshop, "facilitator"
     participant = db.exec(select(Participant).where(Participant.token_hash == hashed)).first()
     if participant is None or participant.workshop_id != workshop.id:

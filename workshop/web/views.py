@@ -25,7 +25,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .. import plan as plan_module
 from ..core.errors import DomainError
-from ..core.payloads import CreateWorkshopPayload, PublishPlanPayload, TemplateSavePayload, parse
+from ..core.payloads import (
+    CreateWorkshopPayload,
+    DuplicateWorkshopPayload,
+    PublishPlanPayload,
+    TemplateSavePayload,
+    parse,
+)
 from ..core.ratelimit import Buckets, RateLimited
 from ..core.security import normalise_code
 from ..persistence.db import begin_write, get_db
@@ -33,9 +39,9 @@ from ..persistence.models import PlanVersion, Workshop
 from ..persistence.queries import get_workshop, get_workshop_by_code
 from ..plan import review
 from ..plan.schema import PLAN_SCHEMA
-from ..realtime import snapshot
+from ..realtime import closing, snapshot
 from ..realtime.broadcast import broadcast_state
-from ..services import agenda, plans, shares, workshops
+from ..services import agenda, duplicate, lifecycle, plans, shares, workshops
 from .headers import plan_disposition
 from .hosts import public_base_url as base_url
 
@@ -164,6 +170,12 @@ def create_workshop() -> tuple[Response, int]:
             else payload.max_participants
         ),
     )
+    return _created(workshop, key)
+
+
+def _created(workshop: Workshop, key: str) -> tuple[Response, int]:
+    """201 with the new workshop's id, code, key, projector token and links: the body of
+    `POST /api/workshops` and of `POST /api/workshops/<id>/duplicate`."""
     root = base_url()
     projector_url = f"{root}w/{workshop.id}/present#token={workshop.projector_token}"
     response = jsonify(
@@ -224,6 +236,47 @@ def workshop_state(workshop_id: str) -> Response:
     return jsonify(
         snapshot.public_state(snapshot.load_view(db, workshop), "facilitator", base_url())
     )
+
+
+@bp.delete("/api/workshops/<workshop_id>")
+def delete_workshop(workshop_id: str) -> tuple[str, int]:
+    """Delete the workshop and everything of it (facilitator key as Bearer); its live rooms
+    are told (`workshop:closed`) and closed."""
+    db = get_db()
+    begin_write(db)
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    lifecycle.delete_workshop(db, workshop)
+    closing.close_workshop(workshop_id, reason="deleted")
+    return "", 204
+
+
+@bp.get("/api/workshops/<workshop_id>/summary")
+def workshop_summary(workshop_id: str) -> Response:
+    """What "My workshops" on the start page shows of one workshop (facilitator key)."""
+    db = get_db()
+    workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    response = jsonify(lifecycle.summary(db, workshop))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/api/workshops/<workshop_id>/duplicate")
+def duplicate_workshop(workshop_id: str) -> tuple[Response, int]:
+    """A new workshop with this one's agenda and settings, and the selected items of the
+    stages in `carry_over` preloaded (facilitator key as Bearer); throttled like a new one."""
+    body = _json_body()
+    db = get_db()
+    source = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
+    _throttle_creation()
+    if body is None:
+        body = {}
+    payload = parse(DuplicateWorkshopPayload, body)
+    begin_write(db)
+    source = get_workshop(db, workshop_id)
+    workshop, key = duplicate.duplicate_workshop(
+        db, source, title=payload.title, carry_over=list(payload.carry_over)
+    )
+    return _created(workshop, key)
 
 
 @bp.get("/api/workshops/<workshop_id>/room")
