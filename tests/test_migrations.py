@@ -1909,3 +1909,40 @@ def test_downgrade_from_0009_refuses_a_deleted_idea_and_changes_nothing(engine: 
 
     assert current_revision(engine) == "0009"
     assert (schema(engine), every_row(engine)) == before
+
+
+# --------------------------------------------------------------------------- revision 0010
+
+
+def test_0010_adds_carried_items_and_the_admin_key_and_keeps_every_row_of_0009(
+    engine: Engine,
+) -> None:
+    """Where a carried item came from, and the admin's console key: two new columns that read
+    as "none" for everything stored, and every row of 0009 as it was, both ways."""
+    make_0007_with_a_stored_plan(engine)
+    upgrade(engine, "0009")
+    at_0009 = schema(engine), every_row(engine)
+
+    upgrade(engine, "0010")
+
+    assert current_revision(engine) == "0010"
+    after = schema(engine)
+    assert set(after) == set(at_0009[0])
+    added = {"idea": ["origin"], "workshop": ["admin_key_hash"]}
+    for table, columns in added.items():
+        names = [column[0] for column in after[table]["columns"]]
+        assert names == [column[0] for column in at_0009[0][table]["columns"]] + columns
+    for table, rows in at_0009[1].items():
+        if table == "alembic_version":
+            continue
+        width = len(at_0009[0][table]["columns"])
+        after_rows = sorted((row[:width] for row in every_row(engine)[table]), key=repr)
+        assert after_rows == sorted(rows, key=repr), table
+    assert raw(engine, "SELECT DISTINCT origin FROM idea") == [(None,)]
+    assert raw(engine, "SELECT DISTINCT admin_key_hash FROM workshop") == [(None,)]
+    assert raw(engine, "PRAGMA foreign_key_check") == []
+
+    downgrade(engine, "0009")
+
+    assert current_revision(engine) == "0009"
+    assert (schema(engine), every_row(engine)) == at_0009
