@@ -80,4 +80,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # admin, /admin answers 404) opens /admin, and `web/admin.py` keeps only its hash.
         "RETENTION_DAYS": _optional_int("RETENTION_DAYS"),
         "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", ""),
+        # The largest workshop export file the admin may import (bytes).
+        "MAX_IMPORT_BYTES": _int("MAX_IMPORT_BYTES", 20 * 1024 * 1024),
     }
