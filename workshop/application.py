@@ -116,6 +116,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+BODY_LIMITS = "BODY_LIMITS"
+"""Config key: {path: config key of its body limit} for routes that take larger bodies than
+MAX_CONTENT_LENGTH (the admin's import takes MAX_IMPORT_BYTES); a blueprint adds its own."""
+
+
+def body_limit(config: Any, path: str) -> int | None:
+    """The largest request body `path` accepts: its own limit, else MAX_CONTENT_LENGTH."""
+    own = (config.get(BODY_LIMITS) or {}).get(path)
+    limit = config.get(own) if own else config.get("MAX_CONTENT_LENGTH")
+    return int(limit) if limit else None
+
+
 class _ChunkedBodies:
     """A chunked request body (no Content-Length) is read here, up to MAX_CONTENT_LENGTH: over
     it, 413 `payload_too_large` at once; within it, the app gets the body with its length.
@@ -135,7 +147,7 @@ class _ChunkedBodies:
         )
         if not (chunked and terminated and stream is not None):
             return self.app(environ, start_response)
-        limit = int(self.config.get("MAX_CONTENT_LENGTH") or 0) or None
+        limit = body_limit(self.config, environ.get("PATH_INFO", ""))
         body = bytearray()
         while limit is None or len(body) <= limit:
             part = stream.read(65536 if limit is None else min(65536, limit + 1 - len(body)))
@@ -172,7 +184,10 @@ def _body_limit(app: Flask) -> None:
 
     @app.before_request
     def _refuse_large_bodies() -> None:
-        limit = app.config.get("MAX_CONTENT_LENGTH")
+        limit = body_limit(app.config, request.path)
+        if limit is not None:
+            # Werkzeug's own check (form and file parsing) follows the path's limit too.
+            request.max_content_length = limit
         if limit is not None and (request.content_length or 0) > int(limit):
             abort(413)
         if request.content_length:
