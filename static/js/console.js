@@ -9,7 +9,8 @@
 //
 // Beside them: the join panel (link, copy, QR; console-join.js), the timer of the stage on
 // screen (console-timer.js), the item in focus, who has not taken part yet and suggested
-// duplicates (console-room.js, console-duplicates.js).
+// duplicates (console-room.js, console-duplicates.js). Between workshops: start next year's
+// from this one and delete this one (console-home.js, in the header's "More" menu).
 
 import {
   announce, applyTally, call, captureFocus, connect, currentStage, declarationOf, el, facilitatorKey, fill, hasTrait, metric, plural,
@@ -25,6 +26,7 @@ import { renderJoin } from "./console-join.js";
 import { timerPanel } from "./console-timer.js";
 import { duplicatesSection } from "./console-duplicates.js";
 import { focusBanner, notYetSection } from "./console-room.js";
+import { workshopHome } from "./console-home.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
@@ -103,7 +105,9 @@ async function identify() {
     render(reply.state);
     refreshTemplates();
   } catch (error) {
-    if (error.code === "unauthorized") {
+    if (error.code === "workshop_not_found") {
+      workshopClosed(null);
+    } else if (error.code === "unauthorized") {
       store.remove(STORE_KEY);
       saved = null;
       document.getElementById("need-key").hidden = false;
@@ -162,16 +166,7 @@ function showKeyPanel(title, text) {
 socket.on("access:revoked", (payload) => {
   if (payload && payload.role && payload.role !== "facilitator") return;
   if (replacingKey) return; // this console asked; it reconnects with the new key
-  store.remove(STORE_KEY);
-  saved = null;
-  state = null;
-  socket.disconnect();
-  for (const open of document.querySelectorAll("dialog[open]")) open.close();
-  document.getElementById("key-panel").hidden = true;
-  document.getElementById("agenda-card").hidden = true;
-  document.getElementById("join-panel").hidden = true;
-  document.getElementById("stage-column").hidden = true;
-  showProjectorLink(null);
+  leaveRoom();
   document.getElementById("need-key-title").textContent = "The facilitator link was replaced";
   document.getElementById("need-key-text").textContent =
     "Someone with this workshop's facilitator link made a new one, so this console was disconnected. Open the new facilitator link, or paste it here.";
@@ -179,6 +174,39 @@ socket.on("access:revoked", (payload) => {
   document.getElementById("need-key").hidden = false;
   toast("The facilitator link was replaced: this console needs the new one.", "error");
 });
+/** Forget this workshop's key and state and put the room away: the console cannot run it any more. */
+function leaveRoom() {
+  store.remove(STORE_KEY);
+  saved = null;
+  state = null;
+  socket.disconnect();
+  for (const open of document.querySelectorAll("dialog[open]")) open.close();
+  home.hide();
+  document.getElementById("key-panel").hidden = true;
+  document.getElementById("agenda-card").hidden = true;
+  document.getElementById("join-panel").hidden = true;
+  document.getElementById("stage-column").hidden = true;
+  showProjectorLink(null);
+}
+
+/**
+ * The workshop is gone from the server (`workshop:closed`: deleted, or purged by the server's
+ * retention; or `workshop_not_found` on a reconnect): its key is forgotten and the console
+ * says so, with the way to the start page. Nothing is retried.
+ */
+function workshopClosed(payload) {
+  if (home.leaving()) return; // this console deleted it and is on its way to the start page
+  leaveRoom();
+  for (const id of ["open-access", "open-projector", "finish", "need-key"]) document.getElementById(id).hidden = true;
+  document.getElementById("closed-text").textContent = payload && payload.reason === "expired"
+    ? "It finished long enough ago for this server to remove it (its retention setting): ideas, votes, the plan and its links are gone."
+    : "Everything of it is gone from the server: ideas, votes, the plan and its links. Phones and the room’s screen were told.";
+  const box = document.getElementById("closed-panel");
+  box.hidden = false;
+  document.getElementById("closed-title").focus();
+}
+socket.on("workshop:closed", (payload) => workshopClosed(payload));
+
 socket.on("idea:added", ({ idea }) => {
   if (!state) return;
   const stage = stageById(state, idea.stage_id);
@@ -243,6 +271,7 @@ async function send(event, payload) {
 }
 
 const timer = timerPanel({ act });
+const home = workshopHome({ workshopId: WORKSHOP_ID, key: () => (saved ? saved.key : ""), state: () => state });
 const focusPanel = focusBanner({ act });
 
 function setPhase(stage, phase) {
@@ -330,7 +359,7 @@ function showUnsaved(entry) {
 
 // Leaving the page (closing the tab, reloading) with unsaved edits asks the browser's question.
 window.addEventListener("beforeunload", (event) => {
-  if (!unsavedEdits().length) return;
+  if (home.leaving() || !unsavedEdits().length) return;
   event.preventDefault();
   event.returnValue = "";
 });
@@ -462,9 +491,22 @@ document.getElementById("edit-agenda").addEventListener("click", () => {
 
 // ------------------------------------------------------------------ rendering
 
+/** Keep the title (and when this console was opened) with the key: the start page lists them. */
+let opened = null;
+function keepInList() {
+  if (!saved) return;
+  const title = state.workshop.title;
+  if (saved.title === title && saved.opened_at && opened) return;
+  opened = opened || new Date().toISOString();
+  saved = { ...saved, title, opened_at: opened };
+  store.set(STORE_KEY, saved);
+}
+
 function render(snapshot) {
   const previousCurrent = state && state.current.stage_id;
   state = snapshot;
+  keepInList();
+  home.render(state);
   if (viewing === null || previousCurrent !== state.current.stage_id || !stageById(state, viewing)) {
     viewing = state.current.stage_id;
   }

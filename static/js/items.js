@@ -119,10 +119,37 @@ export function linksView(state, stage, item) {
   );
 }
 
+/** A "YYYY-MM-DD" day in the reader's locale ("14 Mar 2026"), as that calendar day wherever
+ * the screen is (never shifted by a time zone); anything else as it came. */
+export function localDay(day) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || "");
+  if (!match) return day || "";
+  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return date.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+}
+
+/** "from Strategy day 2026, 14 Mar 2026" for an item carried over from an earlier workshop
+ * (its `origin`), else "". */
+export function originText(item) {
+  const origin = item && item.origin;
+  if (!origin || !origin.title) return "";
+  return origin.date ? `from ${origin.title}, ${localDay(origin.date)}` : `from ${origin.title}`;
+}
+
+/**
+ * The small mark of a carried item ("from <title>, <date>"), or null: secondary text on a line
+ * of its own that wraps rather than widening anything (a 320 px phone, a projector's note).
+ */
+export function originMark(item, { tag = "span" } = {}) {
+  const text = originText(item);
+  return text ? el(tag, { class: "origin" }, text) : null;
+}
+
 /** One item with its fields and links. */
 export function itemCard(state, stage, item, { tag = "li", extra = null } = {}) {
   return el(tag, { class: "item-card", dataset: { id: item.id } },
     el("div", { class: "item-text" }, wording(item)),
+    originMark(item, { tag: "div" }),
     fieldsView(stage, item),
     linksView(state, stage, item),
     extra,

@@ -23,6 +23,7 @@ const views = {
   loading: document.getElementById("loading-view"),
   stage: document.getElementById("stage-view"),
   removed: document.getElementById("removed-view"),
+  closed: document.getElementById("closed-view"),
 };
 const joinForm = document.getElementById("join-form");
 const joinError = document.getElementById("join-error");
@@ -63,6 +64,10 @@ function waitAfter(error) {
 function retryLater(error) {
   if (error.code === "participant_removed") {
     removedFromWorkshop();
+    return true;
+  }
+  if (error.code === "workshop_not_found") {
+    workshopClosed(null);
     return true;
   }
   if (error.code === "rate_limited") {
@@ -338,6 +343,8 @@ async function identify() {
       setTimeout(() => { if (socket.connected) identify(); }, waitAfter(error));
     } else if (error.code === "participant_removed") {
       removedFromWorkshop();
+    } else if (error.code === "workshop_not_found") {
+      workshopClosed(null);
     } else if (error.code === "join_locked") {
       pendingName = null;
       showJoinError("Joining is closed for now. When the facilitator opens it again, tap Join.");
@@ -385,13 +392,32 @@ joinForm.addEventListener("submit", (event) => {
 
 socket.on("state", (snapshot) => { if (identity) render(snapshot); });
 socket.on("participant:removed", () => removedFromWorkshop());
+socket.on("workshop:closed", (payload) => workshopClosed(payload));
 
 /**
  * The facilitator removed this participant: the token is forgotten (it no longer works), and
  * so is everything this phone still meant to send.
  */
 function removedFromWorkshop() {
-  if (!identity && views.removed && !views.removed.hidden) return;
+  leaveRoom("removed", "removed-title");
+}
+
+/**
+ * The workshop was deleted (by its facilitator, or by the server's retention): the token is
+ * forgotten with everything this phone still meant to send, and nothing reconnects.
+ */
+function workshopClosed(payload) {
+  if (payload && payload.reason === "expired") {
+    document.getElementById("closed-title").textContent = "This workshop was closed.";
+    document.getElementById("closed-text").textContent =
+      "It finished a while ago and the server removed it. Nothing more is sent from this phone.";
+  }
+  leaveRoom("closed", "closed-title");
+}
+
+/** Forget this phone's place in the room and show `view` (its heading `titleId` focused). */
+function leaveRoom(view, titleId) {
+  if (!identity && views[view] && !views[view].hidden) return;
   store.remove(ME_KEY);
   identity = null;
   state = null;
@@ -406,8 +432,8 @@ function removedFromWorkshop() {
   who.textContent = "";
   renderBar(); // no countdown or focus for a phone that is no longer in the room
   socket.disconnect();
-  show("removed");
-  const title = document.getElementById("removed-title");
+  show(view);
+  const title = document.getElementById(titleId);
   if (title) title.focus();
 }
 socket.on("workshop:finished", () => { /* a fresh state with the plan links follows */ });

@@ -359,6 +359,21 @@ function replaced() {
     "The facilitator made a new projector link. Open the new one from the console’s “Open projector view”.");
 }
 
+/**
+ * The workshop was deleted (`workshop:closed`, or `workshop_not_found` on a reconnect): the
+ * token is forgotten, the connection closed, and the screen says so; nothing keeps spinning.
+ */
+function closed(payload) {
+  token = null;
+  session.remove();
+  state = null;
+  if (socket) socket.disconnect();
+  timer.update(null, null);
+  notice("This workshop was closed.", payload && payload.reason === "expired"
+    ? "It finished a while ago and the server removed it."
+    : "The facilitator deleted it. Thank you for taking part.");
+}
+
 async function identify() {
   if (!token) return;
   try {
@@ -369,6 +384,8 @@ async function identify() {
       setTimeout(identify, error.retry_after ? Math.ceil(error.retry_after * 1000) : 1500);
     } else if (error.code === "unauthorized") {
       replaced();
+    } else if (error.code === "workshop_not_found") {
+      closed(null);
     } else {
       notice("Cannot show this workshop", error.message);
     }
@@ -378,6 +395,7 @@ async function identify() {
 if (socket) {
   socket.on("state", (snapshot) => { if (token) render(snapshot); });
   socket.on("access:revoked", (payload) => { if (!payload || payload.role !== "facilitator") replaced(); });
+  socket.on("workshop:closed", (payload) => closed(payload));
   socket.on("participants", ({ count: n }) => {
     if (!state) return;
     state.workshop.participant_count = n;

@@ -4,7 +4,7 @@
 // Once revealed, the projector puts the results first: one sentence, then the bar chart.
 
 import { announce, el, plural } from "../common.js";
-import { wording } from "../items.js";
+import { originMark, wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
 import { consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
 
@@ -65,7 +65,7 @@ function phoneView(ctx) {
       const label = wording(idea);
       return el("li", { class: "vote-item", dataset: { ideaId: idea.id } },
         el("div", { class: "vote-text" },
-          el("div", {}, label),
+          el("div", {}, label, originMark(idea)),
           idea.points !== undefined ? el("div", { class: "room-total" },
             el("strong", { class: "total" }, `Room total: ${plural(idea.points, "point", "points")}`), " ",
             consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))) : null,

@@ -5,7 +5,7 @@
 // their phones; suggestions arrive on the console, where one click adopts them.
 
 import { announce, el, plural, store, toast } from "../common.js";
-import { fieldLabel, fieldsView, itemCard, linksView, stageItems, wording } from "../items.js";
+import { fieldLabel, fieldsView, itemCard, linksView, originMark, stageItems, wording } from "../items.js";
 
 const APPROACHES = ["waterfall", "agile", "hybrid"];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -80,6 +80,7 @@ function phoneView(ctx) {
       ];
       return el("section", { class: "card define-item", "aria-label": wording(item) },
         el("h2", {}, wording(item)),
+        originMark(item, { tag: "p" }),
         fieldsView(stage, item) || el("p", { class: "muted small" }, "Nothing filled in yet."),
         linksView(ctx.state, stage, item),
         el("details", { class: "suggest", open: draft.open,
@@ -339,7 +340,7 @@ function itemForm(ctx, item, current) {
   const filled = Object.entries(item.fields || {}).filter(([name]) => name !== "text").map(([name]) => fieldLabel(stage.key, name));
   return el("li", { class: "card define-item" }, el("details", { class: "console-item", open: unfolded },
     el("summary", { onclick: (event) => { opened.set(item.id, !event.currentTarget.parentElement.open); } },
-      el("h3", { class: "summary-title" }, wording(item)),
+      el("h3", { class: "summary-title" }, wording(item), originMark(item)),
       el("span", { class: "summary-state" },
         el("span", { class: "warn-text", id: `dirty-mark-${item.id}` }, dirty ? "Unsaved changes" : ""),
         el("span", { class: filled.length ? "good" : "muted" }, filled.length ? `✓ ${filled.join(", ")}` : "Not filled in yet"))),

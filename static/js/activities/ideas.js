@@ -5,7 +5,7 @@
 import { barChart } from "../chart.js";
 import { el, ideaText, plural, toast } from "../common.js";
 import { fairOrder } from "../fair-order.js";
-import { wording } from "../items.js";
+import { originMark, wording } from "../items.js";
 import * as decision from "./decision.js";
 
 /**
@@ -53,6 +53,7 @@ export function consoleIdeas(ctx, ideas, {
     idea.hidden ? el("span", { class: "muted small" }, " (hidden)") : null,
     authorsLine(idea),
     alsoSaid(idea),
+    originMark(idea),
     extra ? extra(idea) : null),
   figureOf ? el("span", { class: "total" }, figureOf(idea)) : el("span"),
   el("span", { class: "row idea-tools" },
@@ -331,7 +332,7 @@ const onWall = new Set(); // ideas already drawn on the wall: only new ones pop 
 export function note(idea) {
   const fresh = !onWall.has(idea.id);
   onWall.add(idea.id);
-  return el("li", { class: fresh ? "note is-new" : "note" }, wording(idea), authorsLine(idea));
+  return el("li", { class: fresh ? "note is-new" : "note" }, wording(idea), authorsLine(idea), originMark(idea));
 }
 
 /**

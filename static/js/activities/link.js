@@ -3,7 +3,7 @@
 // plan's alignment comes from.
 
 import { el, plural } from "../common.js";
-import { isIndependent, itemCard, linksView, natureBadge, selectedIndex, stageItems, wording } from "../items.js";
+import { isIndependent, itemCard, linksView, natureBadge, originMark, selectedIndex, stageItems, wording } from "../items.js";
 
 /** The parents this stage's items may serve, grouped by their stage, in agenda order. */
 function parentGroups(ctx) {
@@ -65,7 +65,7 @@ function phoneView(ctx) {
     items.map((item) => {
       const mine = new Set(links[String(item.id)] || []);
       return el("div", { class: "card link-item" }, el("fieldset", {},
-        el("legend", {}, wording(item)),
+        el("legend", {}, wording(item), originMark(item)),
         groups.map((group) => el("div", { class: "link-group" },
           el("p", { class: "link-level" }, group.stage.title),
           group.items.map((parent) => {
@@ -125,7 +125,7 @@ function linkItem(ctx, item, groups, proposals, linkers, current) {
   const open = opened.has(item.id) ? opened.get(item.id) : current === ALL || item.id === current;
   return el("li", { class: "card link-item" }, el("details", { class: "console-item", open },
     el("summary", { onclick: (event) => { opened.set(item.id, !event.currentTarget.parentElement.open); } },
-      el("h3", { class: "summary-title" }, wording(item)),
+      el("h3", { class: "summary-title" }, wording(item), originMark(item)),
       el("span", { class: confirmed.size ? "summary-state good" : "summary-state muted" },
         confirmed.size ? `✓ ${plural(confirmed.size, "link", "links")} confirmed`
           : proposed ? `${plural(proposed, "proposal", "proposals")}, none confirmed` : "No link yet")),

@@ -5,7 +5,7 @@
 
 import { barChart } from "../chart.js";
 import { el, ideaText, plural } from "../common.js";
-import { wording } from "../items.js";
+import { originMark, wording } from "../items.js";
 import {
   consensusBadge, decisionItem, decisionSentence, decisionSummary, hasDots, movedBadge, previousRound, previousRoundLine,
   progressLine, roundTools, stepRevealed,
@@ -90,7 +90,8 @@ function phoneView(ctx) {
     order.map((id, index) => el("li", { class: "rank-item", dataset: { id, ideaId: id } },
       el("span", { class: "place", "aria-hidden": "true" }, index + 1),
       el("span", { class: "rank-text" },
-        el("span", { class: "visually-hidden" }, `Place ${index + 1}: `), ideaText(stage, id)),
+        el("span", { class: "visually-hidden" }, `Place ${index + 1}: `), ideaText(stage, id),
+        originMark(stage.ideas.find((idea) => idea.id === id))),
       el("span", { class: "moves" },
         el("button", {
           type: "button", "aria-label": `Move up: ${ideaText(stage, id)}`, disabled: index === 0,

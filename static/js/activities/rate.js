@@ -3,7 +3,7 @@
 // impact, low effort), big bets, fill-ins and money pits, with each idea's spread drawn around it.
 
 import { el, plural } from "../common.js";
-import { wording } from "../items.js";
+import { originMark, wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, previousRoundLine, roundTools, stepRevealed } from "./decision.js";
 import { consoleIdeas, noIdeas, phoneOrder, wall } from "./ideas.js";
 
@@ -57,7 +57,7 @@ function phoneView(ctx) {
     el("ul", { class: "idea-list rate-list", "aria-label": "Ideas" }, phoneOrder(ctx, stage.ideas).map((idea) => {
       const mine = ratings[String(idea.id)] || {};
       return el("li", { class: "rate-item", dataset: { ideaId: idea.id } },
-        el("div", { class: "rate-text" }, wording(idea)),
+        el("div", { class: "rate-text" }, wording(idea), originMark(idea)),
         SCALES.map((scale) => el("div", { class: "scale", role: "group", "aria-label": `${scale.label} of: ${wording(idea)}` },
           el("span", { class: "scale-label" }, scale.label,
             el("span", { class: "scale-ends muted" }, ` 1 ${scale.low} · 5 ${scale.high}`)),

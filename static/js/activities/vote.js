@@ -4,7 +4,7 @@
 // room is, then the bar chart.
 
 import { announce, el, plural } from "../common.js";
-import { wording } from "../items.js";
+import { originMark, wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
 import { byDots, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
 
@@ -62,7 +62,7 @@ function phoneView(ctx) {
         const mine = allocation[String(idea.id)] || 0;
         return el("li", { class: "vote-item", dataset: { ideaId: idea.id } },
           el("div", { class: "vote-text" },
-            el("div", {}, wording(idea)),
+            el("div", {}, wording(idea), originMark(idea)),
             idea.votes !== undefined ? el("div", { class: "room-total" },
               el("strong", { class: "total" }, `Room total: ${plural(idea.votes, "dot", "dots")}`), " ",
               consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))) : null,
