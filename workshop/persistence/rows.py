@@ -31,10 +31,15 @@ WORKSHOP_COLUMNS = ("workshop_id", "source_workshop_id")
 
 @dataclass(frozen=True)
 class Selection:
-    """The rows of one table that belong to one workshop."""
+    """The rows of one table that belong to one workshop: `where` tests every column that can
+    name the workshop (what a delete needs, so no row is left even if the data disagrees with
+    itself); `narrow` only the most direct one (the workshop's id, else its stage's, its
+    participant's, its idea's), which finds the same rows in consistent data and uses an index
+    (what a summary needs)."""
 
     table: Table
     where: ColumnElement[bool]
+    narrow: ColumnElement[bool]
 
     def select(self) -> Select[Any]:
         """SELECT the rows, in primary-key order (so an export is deterministic)."""
@@ -104,7 +109,7 @@ def selections(workshop_id: str) -> list[Selection]:
     out: list[Selection] = []
     for table in reversed(order):
         if table is workshop:
-            out.append(Selection(table, table.c.id == workshop_id))
+            out.append(Selection(table, table.c.id == workshop_id, table.c.id == workshop_id))
             continue
         # Column name -> the table it names; each column is tested once.
         names: dict[str, str] = {name: WORKSHOP_TABLE for name in WORKSHOP_COLUMNS}
@@ -117,7 +122,9 @@ def selections(workshop_id: str) -> list[Selection]:
             else table.c[name].in_(ids[anchor])
             for name, anchor in named.items()
         ]
-        out.append(Selection(table, or_(*terms) if terms else false()))
+        out.append(
+            Selection(table, or_(*terms) if terms else false(), terms[0] if terms else false())
+        )
     return out
 
 
