@@ -42,6 +42,11 @@ HTTP_STATUS: dict[str, int] = {
     "rate_limited": 429,
     "host_not_allowed": 400,
     "internal_error": 500,
+    # Issue 20, spelled out though 400 is the default: a duplicate's `carry_over` naming no
+    # stage of the source, twice, or a stage with nothing selected; an admin import that is
+    # not a workshop export (or a broken one).
+    "invalid_carry_over": 400,
+    "invalid_import": 400,
 }
 
 
