@@ -1,7 +1,9 @@
-// The start page: pick an agenda template, create a workshop through the API, open its console.
+// The start page: join by code; this device's workshops (my-workshops.js); pick an agenda
+// template, create a workshop through the API, open its console.
 
-import { declarationOf, el, fill, store } from "./common.js";
-import { forgetTemplate, savedTemplates } from "./saved-templates.js";
+import { declarationOf, el, fill, store, toast } from "./common.js";
+import { startMyWorkshops } from "./my-workshops.js";
+import { forgetTemplate, rememberTemplate, savedTemplates } from "./saved-templates.js";
 
 const form = document.getElementById("create-form");
 const errorBox = document.getElementById("create-error");
@@ -78,7 +80,27 @@ function drawSaved(saved) {
 }
 
 picker.addEventListener("change", showTemplate);
-loadTemplates();
+const templatesLoaded = loadTemplates();
+
+/**
+ * A saved agenda of one of this device's workshops, put in the picker: kept on this device's
+ * list of saved agendas, chosen, and the form brought into view.
+ */
+async function useTemplate(template) {
+  rememberTemplate(template);
+  await templatesLoaded;
+  await loadTemplates();
+  if (!templates.some((t) => t.id === template.id)) {
+    toast(`The agenda “${template.title}” could not be opened; it may have been deleted.`, "error");
+    return;
+  }
+  picker.value = template.id;
+  showTemplate();
+  picker.scrollIntoView({ block: "center", behavior: "smooth" });
+  picker.focus({ preventScroll: true });
+}
+
+startMyWorkshops({ onPickTemplate: useTemplate });
 
 let errorField = null; // the field the error on show is about, if it is about one
 
@@ -129,7 +151,9 @@ form.addEventListener("submit", async (event) => {
     const body = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(body.error ? body.error.message : `Error ${response.status}`);
     // Keep the key in this browser, and mark it new so the console shows the link once.
-    store.set(`sw:facilitator:${body.id}`, { key: body.facilitator_key, shown: false });
+    store.set(`sw:facilitator:${body.id}`, {
+      key: body.facilitator_key, shown: false, title, opened_at: new Date().toISOString(),
+    });
     location.assign(body.urls.facilitate);
   } catch (error) {
     showError(error.message === "Failed to fetch"
