@@ -1,18 +1,205 @@
 """Start a workshop from an earlier one: the same agenda and settings, and the selected items
 of the stages named in `carry_over` as preloaded items marked with where they came from.
 
-Owner: helper B2 (issue 20). Contract: see /work/brief/common.md.
+A carried item is an ordinary preloaded item (`participant_id` None, as the facilitator adds
+them with `idea:submit`), so the room keeps, rewords or replaces it like any other; only its
+`origin` says where it came from ("from <title>, <date>" on every screen).
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import copy
+import re
+from collections.abc import Sequence
+from typing import Any
 
-from ..persistence.models import Workshop
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ..core.errors import DomainError
+from ..core.security import hash_secret, new_join_code, new_secret, new_workshop_id
+from ..persistence.models import Idea, Stage, Workshop
+from ..persistence.queries import list_stages
+from . import agenda as agenda_service
+from . import workshops
+
+YEAR = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
+"""A year in a title: four digits, 19xx or 20xx, not part of a longer number."""
+
+
+def next_title(title: str) -> str:
+    """Next year's title: the last year in `title` plus one ("Strategy day 2026" → "Strategy
+    day 2027"); a title without a year stays as it is."""
+    found = list(YEAR.finditer(title))
+    if not found:
+        return title
+    last = found[-1]
+    return f"{title[: last.start()]}{int(last.group()) + 1}{title[last.end() :]}"
+
+
+def origin_of(source: Workshop, idea: Idea) -> dict[str, Any]:
+    """Where a carried item came from: the workshop (id and title), its date (the day it
+    finished, else the day it was created) and the item's id there."""
+    when = source.finished_at or source.created_at
+    return {
+        "workshop_id": source.id,
+        "title": source.title,
+        "date": when.date().isoformat(),
+        "idea_id": idea.id,
+    }
+
+
+def carried_text(idea: Idea) -> str:
+    """The wording as last corrected: the `text` field when the room corrected it."""
+    corrected = idea.fields.get("text")
+    return corrected if isinstance(corrected, str) and corrected.strip() else idea.text
+
+
+def selected_items(db: Session, stage: Stage) -> list[Idea]:
+    """A decided stage's selected items as the screens show them, best first (hidden or
+    deleted ones left out); none when the stage is not decided."""
+    if not stage.decided or not stage.selected:
+        return []
+    query = select(Idea).where(
+        col(Idea.id).in_(stage.selected),
+        Idea.stage_id == stage.id,
+        col(Idea.hidden).is_(False),
+        col(Idea.deleted_at).is_(None),
+    )
+    found = {idea.id: idea for idea in db.exec(query)}
+    return [found[idea_id] for idea_id in stage.selected if idea_id in found]
+
+
+def _refused(message: str) -> DomainError:
+    return DomainError("invalid_carry_over", message)
+
+
+def check_carry_over(
+    db: Session, stages: Sequence[Stage], carry_over: Sequence[str]
+) -> dict[str, list[Idea]]:
+    """The items to carry, by stage key, in the order asked; a key that is not one of the
+    stages', a key named twice or a stage with no selected item is refused
+    (`invalid_carry_over`, naming the key)."""
+    by_key = {stage.key: stage for stage in stages}
+    carried: dict[str, list[Idea]] = {}
+    for key in carry_over:
+        if key in carried:
+            raise _refused(f"carry_over names “{key}” twice.")
+        stage = by_key.get(key)
+        if stage is None:
+            known = ", ".join(stage.key for stage in stages)
+            raise _refused(f"This workshop has no stage “{key}” (its stages: {known}).")
+        items = selected_items(db, stage)
+        if not items:
+            raise _refused(f"“{key}” ({stage.title}) has no selected item to carry over.")
+        carried[key] = items
+    return carried
 
 
 def duplicate_workshop(
     db: Session, source: Workshop, *, title: str | None, carry_over: list[str]
 ) -> tuple[Workshop, str]:
-    """The new workshop and its facilitator key (committed)."""
-    raise NotImplementedError
+    """The new workshop and its facilitator key (committed).
+
+    It has the source's current agenda (every stage with its steps and settings, checked
+    against today's activities as a new workshop's are) and settings (organisation,
+    facilitator name, horizon, template, participant cap, review cadence), a new id, join
+    code, key and projector token, and opens in its lobby. The selected items of the stages
+    in `carry_over` become preloaded items of the same stages, best first, with their fields
+    and the links whose parent was carried too. Everything is checked before anything is
+    written: a refusal stores nothing.
+    """
+    chosen = next_title(source.title) if title is None else title
+    cleaned = workshops._clean_title(chosen)
+    stages = list_stages(db, source.id)
+    carried = check_carry_over(db, stages, carry_over)
+    drafts = agenda_service.check_agenda(
+        {
+            "stages": [
+                {
+                    "key": stage.key,
+                    "title": stage.title,
+                    "prompt": stage.prompt,
+                    "steps": [{"kind": s["kind"], **s["settings"]} for s in stage.steps],
+                }
+                for stage in stages
+            ]
+        }
+    )
+
+    key = new_secret()
+    workshop = _insert_workshop(db, source, title=cleaned, key=key)
+    new_stages: dict[str, Stage] = {}
+    for position, draft in enumerate(drafts):
+        stage = Stage(
+            workshop_id=workshop.id,
+            position=position,
+            key=draft.key,
+            title=draft.title,
+            prompt=draft.prompt,
+            steps=[copy.deepcopy(dict(step)) for step in draft.steps],
+        )
+        db.add(stage)
+        new_stages[draft.key] = stage
+    db.flush()
+    workshop.current_stage_id = new_stages[drafts[0].key].id
+    db.add(workshop)
+
+    renamed: dict[int, int] = {}  # the source's item id -> the carried item's id
+    copies: list[tuple[Idea, Idea]] = []
+    for stage_key, items in carried.items():
+        target = new_stages[stage_key]
+        assert target.id is not None
+        for old in items:
+            fields = {name: copy.deepcopy(value) for name, value in old.fields.items()}
+            fields.pop("text", None)  # the corrected wording is the carried item's text
+            new = Idea(
+                workshop_id=workshop.id,
+                stage_id=target.id,
+                participant_id=None,
+                text=carried_text(old),
+                fields=fields,
+                origin=origin_of(source, old),
+            )
+            db.add(new)
+            # One at a time, so the carried items' ids keep their order (best first).
+            db.flush()
+            assert old.id is not None and new.id is not None
+            renamed[old.id] = new.id
+            copies.append((old, new))
+    for old, new in copies:
+        links = [renamed[parent] for parent in old.links if parent in renamed]
+        if links:
+            new.links = links
+            db.add(new)
+    db.commit()
+    return workshop, key
+
+
+def _insert_workshop(db: Session, source: Workshop, *, title: str, key: str) -> Workshop:
+    """The new workshop row with the source's settings; a join code another workshop took
+    meanwhile is retried with a new one (as `workshops.create_workshop` does)."""
+    for _attempt in range(workshops.CODE_ATTEMPTS):
+        workshop = Workshop(
+            id=new_workshop_id(),
+            code=new_join_code(),
+            title=title,
+            organization=source.organization,
+            facilitator_name=source.facilitator_name,
+            horizon_years=source.horizon_years,
+            template=source.template,
+            facilitator_key_hash=hash_secret(key),
+            projector_token=new_secret(),
+            max_participants=source.max_participants,
+            review_cadence=source.review_cadence,
+        )
+        try:
+            with db.begin_nested():
+                db.add(workshop)
+                db.flush()
+        except IntegrityError:
+            continue
+        return workshop
+    raise DomainError(  # pragma: no cover - as unlikely as in create_workshop
+        "code_unavailable", "Could not find a free join code; try again."
+    )
