@@ -2,16 +2,700 @@
 workshop listed with search, status, size and last activity; open its console, export it as
 JSON, import such a file into a new workshop, delete it. Without ADMIN_PASSWORD: 404.
 
+Only a slow salted hash (scrypt) of the password is kept, in memory; the plain password is
+taken out of `app.config` when the app is built. A login is a signed cookie (`sw_admin`, path
+`/admin`, HttpOnly, SameSite=Lax, Secure over HTTPS) that holds a random CSRF token, and once
+logged in a session id and the login time: it lasts 8 hours, logging out revokes it, and a
+changed ADMIN_PASSWORD (or SECRET_KEY) makes every earlier cookie unreadable. Every POST form,
+the login form included, carries the cookie's CSRF token. Failed logins are limited per address
+(5, then one per 30 s).
+
 Owner: helper B4 (issue 20). Contract: see /work/brief/common.md.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+import hashlib
+import json
+import math
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import DateTime, LargeBinary, Table, cast, func, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, SQLModel, col
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..core.errors import DomainError
+from ..core.ratelimit import Buckets
+from ..core.security import normalise_code
+from ..persistence import rows
+from ..persistence.db import begin_write, get_db
+from ..persistence.models import Participant, Workshop
+from ..persistence.queries import get_workshop
+from ..realtime import closing
+from ..services import lifecycle, transfer, workshops
+from .headers import ascii_stem, content_disposition, download_stem
 
 bp = Blueprint("admin", __name__)
+
+STATE = "workshop_admin"
+"""app.extensions key of the admin's `AdminState` (None: no ADMIN_PASSWORD, no admin)."""
+COOKIE = "sw_admin"
+SESSION_SECONDS = 8 * 3600
+PAGE_SIZE = 50
+LOGIN_BURST = 5
+LOGIN_INTERVAL = 30.0
+"""Failed logins per address: LOGIN_BURST at once, then one every LOGIN_INTERVAL seconds."""
+IMPORT_PATH = "/admin/import"
+# scrypt at 16 MB and about 50 ms a try: slow for a guesser, nothing for one admin.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+FORM_EXPIRED = "The form expired; reload the page."
+WRONG_PASSWORD = "Wrong password."
+
+
+def _scrypt(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=SCRYPT_N,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        maxmem=64 * 1024 * 1024,
+        dklen=32,
+    )
+
+
+@dataclass
+class AdminState:
+    """What the process keeps of the admin: the password's salted hash (never the password),
+    the cookie signer, failed logins per address and the sessions logged out."""
+
+    salt: bytes
+    digest: bytes
+    signer: URLSafeTimedSerializer
+    logins: Buckets
+    logged_out: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def verifies(self, password: str) -> bool:
+        """Whether `password` is ADMIN_PASSWORD (its hash compared in constant time)."""
+        return secrets.compare_digest(_scrypt(password, self.salt), self.digest)
+
+    def log_out(self, session_id: str, until: float) -> None:
+        """Revoke a session id until its cookie would have expired anyway."""
+        with self.lock:
+            now = time.time()
+            for stale in [sid for sid, end in self.logged_out.items() if end < now]:
+                del self.logged_out[stale]
+            self.logged_out[session_id] = until
+
+    def is_logged_out(self, session_id: str) -> bool:
+        with self.lock:
+            return session_id in self.logged_out
 
 
 def init_app(app: Flask) -> None:
     """Keep only a hash of ADMIN_PASSWORD (removed from the config) and register `/admin`."""
+    password = str(app.config.pop("ADMIN_PASSWORD", "") or "")
     app.register_blueprint(bp)
+    app.before_request(_hidden_without_password)
+    if not password:
+        app.extensions[STATE] = None
+        return
+    salt = secrets.token_bytes(16)
+    # The cookie signer's salt is a slow hash of the password with a salt fixed by SECRET_KEY:
+    # the same across restarts (a login survives one), another when the password changes.
+    secret_key = str(app.config["SECRET_KEY"])
+    fixed = hashlib.sha256(f"workshop-admin|{secret_key}".encode()).digest()
+    fingerprint = _scrypt(password, fixed).hex()
+    app.extensions[STATE] = AdminState(
+        salt=salt,
+        digest=_scrypt(password, salt),
+        signer=URLSafeTimedSerializer(secret_key, salt=f"workshop-admin/{fingerprint}"),
+        logins=Buckets(1 / LOGIN_INTERVAL, LOGIN_BURST),
+    )
+    # An export with its plan files is larger than MAX_CONTENT_LENGTH: the import takes more.
+    limits = dict(app.config.get("BODY_LIMITS") or {})
+    limits[IMPORT_PATH] = "MAX_IMPORT_BYTES"
+    app.config["BODY_LIMITS"] = limits
+
+
+def enabled(app: Flask) -> bool:
+    """Whether this app has an admin (ADMIN_PASSWORD was set)."""
+    return app.extensions.get(STATE) is not None
+
+
+def _hidden_without_password() -> None:
+    """Without ADMIN_PASSWORD every /admin URL is the normal 404, whatever the method."""
+    path = request.path
+    if (path == "/admin" or path.startswith("/admin/")) and not enabled(current_app):
+        abort(404)
+
+
+def _state() -> AdminState:
+    state = current_app.extensions.get(STATE)
+    if state is None:  # pragma: no cover - _hidden_without_password answered 404 already
+        abort(404)
+    assert isinstance(state, AdminState)
+    return state
+
+
+# --------------------------------------------------------------------------- the cookie
+
+
+def _cookie() -> dict[str, Any]:
+    """This request's admin cookie (read once): {"csrf", "sid"?, "login_at"?, "notice"?}; a
+    new one (a fresh CSRF token) when there is none, or it is forged, old or revoked."""
+    if "admin_cookie" in g:
+        known: dict[str, Any] = g.admin_cookie
+        return known
+    state = _state()
+    data: Any = None
+    raw = request.cookies.get(COOKIE, "")
+    if raw:
+        try:
+            data = state.signer.loads(raw, max_age=SESSION_SECONDS)
+        except BadSignature:
+            data = None
+    if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
+        data = {"csrf": secrets.token_urlsafe(24)}
+        g.admin_cookie_changed = True
+    sid = data.get("sid")
+    if sid is not None and (not isinstance(sid, str) or state.is_logged_out(sid)):
+        data = {"csrf": secrets.token_urlsafe(24)}
+        g.admin_cookie_changed = True
+    cookie = dict(data)
+    g.admin_cookie = cookie
+    return cookie
+
+
+def _save_cookie(cookie: dict[str, Any]) -> None:
+    """Send this cookie with the response."""
+    g.admin_cookie = cookie
+    g.admin_cookie_changed = True
+
+
+def _logged_in() -> bool:
+    cookie = _cookie()
+    at = cookie.get("login_at")
+    return (
+        isinstance(cookie.get("sid"), str)
+        and isinstance(at, int | float)
+        and 0 <= time.time() - at < SESSION_SECONDS
+    )
+
+
+@bp.after_request
+def _send_cookie(response: Response) -> Response:
+    """Set the admin cookie when it changed; admin pages are never cached or indexed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    if g.get("admin_cookie_changed") and current_app.extensions.get(STATE) is not None:
+        cookie: dict[str, Any] = g.admin_cookie
+        at = cookie.get("login_at")
+        left = SESSION_SECONDS
+        if isinstance(at, int | float):
+            left = max(0, int(at + SESSION_SECONDS - time.time()))
+        response.set_cookie(
+            COOKIE,
+            _state().signer.dumps(cookie),
+            max_age=left,
+            path="/admin",
+            # request.is_secure follows X-Forwarded-Proto when FORWARDED_HOPS trusts a proxy.
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def _csrf_ok() -> bool:
+    """Whether the form's csrf_token is this cookie's (compared in constant time)."""
+    sent = request.form.get("csrf_token", "")
+    raw = request.cookies.get(COOKIE, "")
+    known = _cookie()["csrf"] if raw and not g.get("admin_cookie_changed") else ""
+    return bool(sent and known) and secrets.compare_digest(sent.encode(), known.encode())
+
+
+def _form_expired() -> tuple[str, int]:
+    return render_template("admin_error.html", message=FORM_EXPIRED, **_page()), 400
+
+
+def _login_page(
+    message: str | None = None, status: int = 200, notice: str | None = None
+) -> tuple[str, int]:
+    return (
+        render_template("admin_login.html", error=message, notice=notice, **_page()),
+        status,
+    )
+
+
+def _guard(*, form: bool) -> tuple[str, int] | None:
+    """The refusal for this request, or None: not logged in → the login form (401); a form
+    without this session's CSRF token → "The form expired" (400)."""
+    if not _logged_in():
+        return _login_page("Log in to continue.", 401)
+    if form and not _csrf_ok():
+        return _form_expired()
+    return None
+
+
+def _page() -> dict[str, Any]:
+    """What every admin template is rendered with."""
+    return {"csrf_token": _cookie()["csrf"], "logged_in": _logged_in()}
+
+
+# --------------------------------------------------------------------------- log in and out
+
+
+@bp.get("/admin")
+def home() -> tuple[str, int] | str:
+    """The login form, or every workshop on the server (search `q`, `status`, `page`)."""
+    if not _logged_in():
+        cookie = _cookie()
+        notice = cookie.pop("notice", None)
+        if notice:
+            _save_cookie(cookie)
+        return _login_page(notice=notice["text"] if isinstance(notice, dict) else None)
+    return _list_page()
+
+
+@bp.post("/admin/login")
+def login() -> BaseResponse | tuple[str, int]:
+    """Check the password: 303 to the list, or the form again (401 wrong, 429 too many)."""
+    if not _csrf_ok():
+        return _form_expired()
+    state = _state()
+    address = request.remote_addr or ""
+    wait = state.logins.retry_after(address)
+    if wait > 0:
+        return _too_many(wait)
+    password = request.form.get("password", "")
+    if not state.verifies(password):
+        state.logins.take(address)
+        return _login_page(WRONG_PASSWORD, 401)
+    # A new CSRF token and session id at login: nothing from before it carries over.
+    _save_cookie(
+        {
+            "csrf": secrets.token_urlsafe(24),
+            "sid": secrets.token_urlsafe(16),
+            "login_at": int(time.time()),
+        }
+    )
+    return redirect(url_for("admin.home"), 303)
+
+
+def _too_many(wait: float) -> tuple[str, int]:
+    seconds = max(1, math.ceil(wait))
+    message = f"Too many wrong passwords from this address; try again in {seconds} s."
+    page, status = _login_page(message, 429)
+    g.admin_retry_after = seconds
+    return page, status
+
+
+@bp.after_request
+def _retry_after(response: Response) -> Response:
+    if g.get("admin_retry_after"):
+        response.headers["Retry-After"] = str(g.admin_retry_after)
+    return response
+
+
+@bp.post("/admin/logout")
+def logout() -> BaseResponse | tuple[str, int]:
+    """End this session (its cookie no longer opens anything, even if kept) → the login."""
+    refused = _guard(form=True)
+    if refused:
+        return refused
+    cookie = _cookie()
+    _state().log_out(str(cookie["sid"]), float(cookie["login_at"]) + SESSION_SECONDS)
+    _save_cookie({"csrf": secrets.token_urlsafe(24), "notice": _notice("Logged out.")})
+    return redirect(url_for("admin.home"), 303)
+
+
+def _notice(text: str, kind: str = "good") -> dict[str, str]:
+    return {"text": text, "kind": kind}
+
+
+# --------------------------------------------------------------------------- the list
+
+
+@dataclass(frozen=True)
+class Size:
+    """A workshop's footprint: its rows in every table, and the bytes of their values."""
+
+    rows: int
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One workshop as the list shows it."""
+
+    workshop: Workshop
+    last_activity: datetime
+    participants: int
+    size: Size
+
+
+def _list_page(
+    *, notice: dict[str, Any] | None = None, error: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    query = request.args.get("q", "").strip()[:200]
+    wanted = request.args.get("status", "")
+    status_filter = wanted if wanted in ("active", "finished") else ""
+    page = _page_number(request.args.get("page"))
+    db = get_db()
+    found = _search(db, query, status_filter)
+    activity = _last_activity(db)
+    found.sort(
+        key=lambda w: (activity.get(w.id) or _naive(w.created_at), _naive(w.created_at), w.id),
+        reverse=True,
+    )
+    pages = max(1, math.ceil(len(found) / PAGE_SIZE))
+    page = min(page, pages)
+    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    counts = _participants(db, [w.id for w in shown])
+    sizes = _sizes(db, [w.id for w in shown])
+    listed = [
+        Listed(
+            workshop=w,
+            last_activity=activity.get(w.id) or _naive(w.created_at),
+            participants=counts.get(w.id, 0),
+            size=sizes[w.id],
+        )
+        for w in shown
+    ]
+    db.rollback()
+    cookie = _cookie()
+    if notice is None and "notice" in cookie:
+        notice = cookie.pop("notice")
+        _save_cookie(cookie)
+
+    def page_url(number: int) -> str:
+        args = {"q": query, "status": status_filter, "page": str(number)}
+        return url_for("admin.home") + "?" + urlencode({k: v for k, v in args.items() if v})
+
+    return (
+        render_template(
+            "admin.html",
+            listed=listed,
+            total=len(found),
+            query=query,
+            status=status_filter,
+            page=page,
+            pages=pages,
+            page_url=page_url,
+            notice=notice,
+            error=error,
+            max_import=int(current_app.config.get("MAX_IMPORT_BYTES", 20 * 1024 * 1024)),
+            **_page(),
+        ),
+        status,
+    )
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or "1"))
+    except ValueError:
+        return 1
+
+
+def _search(db: Session, query: str, status: str) -> list[Workshop]:
+    """Every workshop whose title, organisation, code or id holds `query` (any case, any
+    script), with this status; all of them when both are empty."""
+    statement = select(Workshop)
+    if status:
+        statement = statement.where(col(Workshop.status) == status)
+    found = list(db.execute(statement).scalars())
+    needle = query.casefold()
+    if not needle:
+        return found
+    code = normalise_code(query)
+    return [
+        w
+        for w in found
+        if needle in w.title.casefold()
+        or needle in (w.organization or "").casefold()
+        or needle in w.id.casefold()
+        or (code and code in w.code)
+    ]
+
+
+def _naive(moment: datetime) -> datetime:
+    """A UTC time without its zone (SQLite gives them back so)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _is_time(column: Any) -> bool:
+    """Whether a column holds times (SQLModel's UTC type wraps SQLAlchemy's DateTime)."""
+    kind = column.type
+    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl_instance", None), DateTime)
+
+
+def _owner_of(table: Table, by_name: dict[str, Table]) -> tuple[ColumnElement[Any], Any] | None:
+    """The expression naming a row's workshop, and what to join to reach it (or None)."""
+    if table.name == rows.WORKSHOP_TABLE:
+        return table.c.id, None
+    for name in rows.WORKSHOP_COLUMNS:
+        if name in table.c:
+            return table.c[name], None
+    for owner, column in rows.OWNED_BY_ID.items():
+        if column in table.c and owner in by_name:
+            parent = by_name[owner]
+            return parent.c.workshop_id, table.join(parent, parent.c.id == table.c[column])
+    return None
+
+
+def _last_activity(db: Session) -> dict[str, datetime]:
+    """Each workshop's latest timestamp in any of its rows (created, joined, an idea sent or
+    edited, an entry changed, a version published…); a time to come (a countdown's end) is
+    not activity. One grouped query per table that has a time column."""
+    now = _naive(datetime.now(UTC))
+    tables = list(SQLModel.metadata.sorted_tables)
+    by_name = {table.name: table for table in tables}
+    latest: dict[str, datetime] = {}
+    for table in tables:
+        times = [column for column in table.columns if _is_time(column)]
+        owner = _owner_of(table, by_name) if times else None
+        if owner is None:
+            continue
+        expression, joined = owner
+        statement = select(expression, *[func.max(column) for column in times])
+        if joined is not None:
+            statement = statement.select_from(joined)
+        for workshop_id, *values in db.execute(statement.group_by(expression)):
+            for value in values:
+                if isinstance(value, datetime) and workshop_id is not None:
+                    moment = _naive(value)
+                    if moment <= now and moment > latest.get(workshop_id, datetime.min):
+                        latest[workshop_id] = moment
+    return latest
+
+
+def _participants(db: Session, ids: list[str]) -> dict[str, int]:
+    """Active (not removed) participants of each of these workshops."""
+    if not ids:
+        return {}
+    statement = (
+        select(col(Participant.workshop_id), func.count())
+        .where(col(Participant.workshop_id).in_(ids), col(Participant.removed_at).is_(None))
+        .group_by(col(Participant.workshop_id))
+    )
+    return {workshop_id: int(count) for workshop_id, count in db.execute(statement)}
+
+
+def _sizes(db: Session, ids: list[str]) -> dict[str, Size]:
+    """Each workshop's rows in every table (the tables persistence/rows.py finds: what
+    deleting it removes) and the bytes of their stored values (text as UTF-8, plan files as
+    stored). One grouped query per table; a table reached another way is counted per
+    workshop through its selection."""
+    totals = {workshop_id: [0, 0] for workshop_id in ids}
+    if not ids:
+        return {}
+    tables = list(SQLModel.metadata.sorted_tables)
+    by_name = {table.name: table for table in tables}
+    for chosen in rows.selections(ids[0]):
+        table = chosen.table
+        size = func.coalesce(func.sum(sum(_stored_bytes(c) for c in table.c)), 0)
+        owner = _owner_of(table, by_name)
+        if owner is None:
+            for workshop_id in ids:
+                where = next(s.where for s in rows.selections(workshop_id) if s.table is table)
+                count, stored = db.execute(
+                    select(func.count(), size).select_from(table).where(where)
+                ).one()
+                totals[workshop_id][0] += int(count)
+                totals[workshop_id][1] += int(stored)
+            continue
+        expression, joined = owner
+        statement = (
+            select(expression, func.count(), size)
+            .select_from(table if joined is None else joined)
+            .where(expression.in_(ids))
+            .group_by(expression)
+        )
+        for workshop_id, count, stored in db.execute(statement):
+            totals[workshop_id][0] += int(count)
+            totals[workshop_id][1] += int(stored)
+    return {key: Size(rows=value[0], bytes=value[1]) for key, value in totals.items()}
+
+
+def _stored_bytes(column: Any) -> ColumnElement[Any]:
+    """The bytes of one stored value (0 for NULL)."""
+    return func.coalesce(func.length(cast(column, LargeBinary)), 0)
+
+
+# --------------------------------------------------------------------------- per workshop
+
+
+@bp.post("/admin/workshops/<workshop_id>/console")
+def open_console(workshop_id: str) -> BaseResponse | tuple[str, int]:
+    """A new admin console key for the workshop → 303 to its console with the key."""
+    refused = _guard(form=True)
+    if refused:
+        return refused
+    db = get_db()
+    begin_write(db)
+    workshop = get_workshop(db, workshop_id)
+    key = workshops.grant_admin_key(db, workshop)
+    return redirect(
+        f"{url_for('workshop.facilitator_page', workshop_id=workshop.id)}#key={key}", 303
+    )
+
+
+@bp.get("/admin/workshops/<workshop_id>/export.json")
+def export(workshop_id: str) -> Response | tuple[str, int]:
+    """The workshop's complete data as a JSON attachment (services/transfer.py)."""
+    refused = _guard(form=False)
+    if refused:
+        return refused
+    db = get_db()
+    workshop = get_workshop(db, workshop_id)
+    data = transfer.export_workshop(db, workshop)
+    db.rollback()
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = content_disposition(
+        "attachment",
+        stem=f"{download_stem(workshop.title)}-{workshop.id}",
+        ascii_fallback=f"{ascii_stem(workshop.title)}-{workshop.id}",
+        ext="json",
+    )
+    return response
+
+
+@bp.get("/admin/workshops/<workshop_id>/delete")
+def confirm_delete(workshop_id: str) -> tuple[str, int] | str:
+    """The page that names the workshop and asks before deleting it."""
+    refused = _guard(form=False)
+    if refused:
+        return refused
+    db = get_db()
+    workshop = get_workshop(db, workshop_id)
+    listed = Listed(
+        workshop=workshop,
+        last_activity=_last_activity(db).get(workshop.id) or _naive(workshop.created_at),
+        participants=_participants(db, [workshop.id]).get(workshop.id, 0),
+        size=_sizes(db, [workshop.id])[workshop.id],
+    )
+    db.rollback()
+    return render_template("admin_delete.html", item=listed, **_page())
+
+
+@bp.post("/admin/workshops/<workshop_id>/delete")
+def delete(workshop_id: str) -> BaseResponse | tuple[str, int]:
+    """Delete the workshop and everything of it; its live rooms are told and closed."""
+    refused = _guard(form=True)
+    if refused:
+        return refused
+    db = get_db()
+    begin_write(db)
+    workshop = get_workshop(db, workshop_id)
+    title = workshop.title
+    lifecycle.delete_workshop(db, workshop)
+    closing.close_workshop(workshop_id, reason="deleted")
+    cookie = dict(_cookie())
+    cookie["notice"] = _notice(f"Deleted “{title}”.")
+    _save_cookie(cookie)
+    return redirect(url_for("admin.home"), 303)
+
+
+@bp.post(IMPORT_PATH)
+def import_file() -> tuple[str, int]:
+    """A new workshop from an export file (multipart `file`) → the list, naming it with a
+    console link (an admin console key), or saying what is wrong with the file."""
+    refused = _guard(form=True)
+    if refused:
+        return refused
+    limit = int(current_app.config.get("MAX_IMPORT_BYTES", 20 * 1024 * 1024))
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _list_page(error="Choose an export file (.json) to import.", status=400)
+    raw = upload.read(limit + 1)
+    if len(raw) > limit:
+        return _list_page(error=_too_large_message(limit), status=413)
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        message = f"“{upload.filename}” is not a workshop export: it is not a JSON file."
+        return _list_page(error=message, status=400)
+    db = get_db()
+    begin_write(db)
+    try:
+        workshop, _key = transfer.import_workshop(db, data)
+    except DomainError as exc:
+        db.rollback()
+        return _list_page(error=f"Not imported: {exc.message}", status=400)
+    begin_write(db)
+    key = workshops.grant_admin_key(db, workshop)
+    console = f"{url_for('workshop.facilitator_page', workshop_id=workshop.id)}#key={key}"
+    notice = {
+        "kind": "good",
+        "text": f"Imported “{workshop.title}” as a new workshop (code {workshop.code}).",
+        "link": console,
+        "link_text": "Open its console",
+    }
+    return _list_page(notice=notice)
+
+
+def _too_large_message(limit: int) -> str:
+    return (
+        f"The file is larger than {_megabytes(limit)}, the most this server imports "
+        "(MAX_IMPORT_BYTES)."
+    )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _import_too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
+    """An upload over MAX_IMPORT_BYTES, refused before it is read: said on the admin page."""
+    limit = int(current_app.config.get("MAX_IMPORT_BYTES", 20 * 1024 * 1024))
+    if request.path != IMPORT_PATH:
+        message = "The form is larger than this server accepts; nothing was changed."
+        return render_template("admin_error.html", message=message, **_page()), 413
+    if not _logged_in():
+        return _login_page("Log in to continue.", 401)
+    return _list_page(error=_too_large_message(limit), status=413)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _megabytes(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} bytes"
+
+
+@bp.app_template_filter("admin_bytes")
+def _bytes_filter(size: int) -> str:
+    return _megabytes(size)
+
+
+@bp.app_template_filter("admin_time")
+def _time_filter(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    return _naive(moment).strftime("%-d %b %Y, %H:%M")
