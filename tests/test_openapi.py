@@ -74,22 +74,39 @@ class World:
     def __init__(self, app: Flask, client: FlaskClient) -> None:
         self.app = app
         self.client = client
-        self.running = Room.started(app, client, title="Running 2030")
-        finished = Room.started(app, client, title="Finished 2030")
+        self.keys: dict[str, str] = {}
+        self.projector_tokens: dict[str, str] = {}
+        self.running = self.start_running()
+        self.finished = self.start_finished()
+        self.template_id = ""
+        self.save_template()
+
+    @property
+    def rooms(self) -> list[Room]:
+        return [self.running, self.finished]
+
+    def know(self, room: Room) -> Room:
+        self.keys[room.id] = room.key
+        self.projector_tokens[room.id] = room.projector_token
+        return room
+
+    def start_running(self) -> Room:
+        return self.know(Room.started(self.app, self.client, title="Running 2030"))
+
+    def start_finished(self) -> Room:
+        """A finished workshop with a phone's idea, a plan and a share link."""
+        finished = self.know(Room.started(self.app, self.client, title="Finished 2030"))
         phone = finished.participant("Ada")
         fac = finished.facilitator()
         stage = finished.facilitator_state()["stages"][0]["id"]
         ok(phone.sock, "idea:submit", {"stage_id": stage, "text": "Clean harbour"})
         ok(fac, "workshop:finish")
-        self.finished = finished
         self.phone_token = phone.token
-        self.rooms = [self.running, finished]
-        self.keys = {room.id: room.key for room in self.rooms}
-        self.projector_tokens = {room.id: room.projector_token for room in self.rooms}
-        share = client.post(f"/api/workshops/{finished.id}/shares", headers=self.bearer(finished))
+        share = self.client.post(
+            f"/api/workshops/{finished.id}/shares", headers=self.bearer(finished)
+        )
         self.share_id = share.get_json()["id"]
-        self.template_id = ""
-        self.save_template()
+        return finished
 
     def bearer(self, room: Room) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[room.id]}"}
@@ -119,6 +136,15 @@ class World:
                 self.projector_tokens[workshop_id] = body["projector_token"]
         if status == 204 and path == "/api/templates/{template_id}":
             self.save_template()
+        if status == 204 and path == "/api/workshops/{workshop_id}":
+            # A case deleted one of the workshops: the next cases get a new one like it.
+            if workshop_id == self.running.id:
+                self.running.close()
+                self.running = self.start_running()
+                self.save_template()  # its templates went with it
+            elif workshop_id == self.finished.id:
+                self.finished.close()
+                self.finished = self.start_finished()
 
 
 @pytest.fixture(scope="module")

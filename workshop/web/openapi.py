@@ -15,7 +15,13 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from .. import plan as plan_module
-from ..core.payloads import CreateWorkshopPayload, Payload, PublishPlanPayload, TemplateSavePayload
+from ..core.payloads import (
+    CreateWorkshopPayload,
+    DuplicateWorkshopPayload,
+    Payload,
+    PublishPlanPayload,
+    TemplateSavePayload,
+)
 
 bp = Blueprint("openapi", __name__)
 
@@ -222,6 +228,105 @@ PUBLISH_BODY["properties"] = {
 }
 
 
+CREATED = {
+    "type": "object",
+    "required": ["id", "code", "facilitator_key", "projector_token", "projector_url", "urls"],
+    "properties": {
+        "id": {"type": "string"},
+        "code": {"type": "string"},
+        "facilitator_key": {"type": "string", "minLength": 32},
+        "projector_token": {"type": "string", "minLength": 32},
+        "projector_url": {"type": "string"},
+        "urls": {
+            "type": "object",
+            "required": ["join", "facilitate", "present"],
+            "additionalProperties": {"type": "string"},
+        },
+    },
+}
+"""The answer of `POST /api/workshops` and of `POST /api/workshops/<id>/duplicate`."""
+
+TIME = {"type": "string", "description": "ISO 8601, UTC."}
+SUMMARY = {
+    "type": "object",
+    "required": [
+        "id",
+        "title",
+        "organization",
+        "status",
+        "code",
+        "created_at",
+        "finished_at",
+        "last_activity_at",
+        "participant_count",
+        "stage_count",
+        "current",
+        "plan_versions",
+        "urls",
+        "templates",
+    ],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "organization": {"type": ["string", "null"]},
+        "status": {"enum": ["active", "finished"]},
+        "code": {"type": "string"},
+        "created_at": TIME,
+        "finished_at": {"type": ["string", "null"], "description": "ISO 8601, UTC."},
+        "last_activity_at": TIME,
+        "participant_count": {"type": "integer", "minimum": 0},
+        "stage_count": {"type": "integer", "minimum": 0},
+        "current": {
+            "type": ["object", "null"],
+            "description": "Where the room is; null once finished.",
+            "required": ["stage_title", "step_kind", "lobby"],
+            "properties": {
+                "stage_title": {"type": "string"},
+                "step_kind": {"type": ["string", "null"]},
+                "lobby": {"type": "boolean"},
+            },
+        },
+        "plan_versions": {"type": "integer", "minimum": 0},
+        "urls": {
+            "type": "object",
+            "required": ["join", "present"],
+            "properties": {"join": {"type": "string"}, "present": {"type": "string"}},
+        },
+        "templates": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "title", "created_at"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "title": {"type": "string"},
+                    "created_at": TIME,
+                },
+            },
+        },
+    },
+}
+"""`GET /api/workshops/<id>/summary`: what the start page's "My workshops" lists."""
+
+
+def _duplicate() -> dict[str, Any]:
+    """`POST /api/workshops/<id>/duplicate`: its body may be left out (all defaults)."""
+    operation = _operation(
+        "A new workshop with this one's agenda and settings; the selected items of the "
+        "stages named in carry_over become its preloaded items (throttled like a new one).",
+        {201: _ok("The new workshop, as POST /api/workshops answers.", CREATED)},
+        400,
+        401,
+        404,
+        413,
+        429,
+        secured=True,
+        body=_payload_schema(DuplicateWorkshopPayload),
+    )
+    operation["requestBody"]["required"] = False
+    return operation
+
+
 def _plan_files() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for renderer in plan_module.RENDERERS.values():
@@ -266,34 +371,7 @@ def document() -> dict[str, Any]:
         "/api/workshops": {
             "post": _operation(
                 "Create a workshop; its facilitator key and projector token are in the answer.",
-                {
-                    201: _ok(
-                        "The new workshop.",
-                        {
-                            "type": "object",
-                            "required": [
-                                "id",
-                                "code",
-                                "facilitator_key",
-                                "projector_token",
-                                "projector_url",
-                                "urls",
-                            ],
-                            "properties": {
-                                "id": {"type": "string"},
-                                "code": {"type": "string"},
-                                "facilitator_key": {"type": "string", "minLength": 32},
-                                "projector_token": {"type": "string", "minLength": 32},
-                                "projector_url": {"type": "string"},
-                                "urls": {
-                                    "type": "object",
-                                    "required": ["join", "facilitate", "present"],
-                                    "additionalProperties": {"type": "string"},
-                                },
-                            },
-                        },
-                    )
-                },
+                {201: _ok("The new workshop.", CREATED)},
                 400,
                 413,
                 429,
@@ -309,6 +387,29 @@ def document() -> dict[str, Any]:
                 404,
                 secured=True,
             ),
+            "delete": _operation(
+                "Delete the workshop and every row of it (ideas, entries, results, plan "
+                "versions and files, share links, templates saved from it); its connected "
+                "screens get workshop:closed and are disconnected. Cannot be undone.",
+                {204: {"description": "Deleted."}},
+                401,
+                404,
+                secured=True,
+            ),
+        },
+        "/api/workshops/{workshop_id}/summary": {
+            "parameters": [WORKSHOP_ID],
+            "get": _operation(
+                "What the start page lists of the workshop (404 once it was deleted).",
+                {200: _ok("The summary.", SUMMARY)},
+                401,
+                404,
+                secured=True,
+            ),
+        },
+        "/api/workshops/{workshop_id}/duplicate": {
+            "parameters": [WORKSHOP_ID],
+            "post": _duplicate(),
         },
         "/api/workshops/{workshop_id}/room": {
             "parameters": [WORKSHOP_ID],
