@@ -8,17 +8,33 @@ app (event handlers, snapshot, agenda validation, docs test) is built from that 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    TypeDecorator,
+    insert,
+)
 from sqlmodel import Session, SQLModel
 from typing_extensions import TypeVar
 
 from ..core.decisions import Standings
+from ..core.errors import DomainError
 from ..core.payloads import Payload
 from ..core.traits import (
     ALIGNS,
@@ -31,7 +47,15 @@ from ..core.traits import (
     SHORTLISTS,
     TRAITS,
 )
-from ..persistence.models import Idea, IdeaMerge, Participant, Stage, StageRound, Workshop
+from ..persistence.models import (
+    Entry,
+    Idea,
+    IdeaMerge,
+    Participant,
+    Stage,
+    StageRound,
+    Workshop,
+)
 
 __all__ = [
     # The traits an activity declares (defined in core.traits for the pure core).
@@ -51,6 +75,7 @@ __all__ = [
     "Audience",
     "EventSpec",
     "Handler",
+    "IdMap",
     "NoSettings",
     "Outcome",
     "Publication",
@@ -62,6 +87,11 @@ __all__ = [
     "ToConsole",
     "ToScreens",
     "WorkshopData",
+    # Export and import (services/transfer.py).
+    "invalid_import",
+    "remap_shape",
+    "row_json",
+    "row_values",
 ]
 
 Role = Literal["facilitator", "projector", "participant"]
@@ -212,6 +242,194 @@ class StageSlice:
     keys: dict[str, Any] = field(default_factory=dict)
     progress: dict[str, Any] = field(default_factory=dict)
     per_idea: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- export and import
+# A workshop's export (`services/transfer.py`) carries every stored row as JSON; an import
+# stores them again in a new workshop with every id remapped. Each activity exports and imports
+# its own rows (`Activity.export_rows`, `import_rows`, `remap_entry`); the defaults below serve
+# any activity whose tables and entries keep to the shapes this module documents.
+
+
+def invalid_import(where: str, what: str) -> DomainError:
+    """The error of every refused import: where in the file, and what is wrong there."""
+    return DomainError("invalid_import", f"{where}: {what}")
+
+
+@dataclass(frozen=True)
+class IdMap:
+    """An import's ids: the exported stage, participant and idea ids -> the new workshop's.
+    Every reference in an imported row goes through it, so one to a row the file does not
+    hold is refused (`invalid_import`) rather than stored."""
+
+    workshop_id: str
+    stages: Mapping[int, int]
+    participants: Mapping[int, int]
+    ideas: Mapping[int, int]
+
+    def stage(self, old: Any, where: str) -> int:
+        """The new id of an exported stage id."""
+        return self._new(self.stages, old, where, "stage")
+
+    def participant(self, old: Any, where: str) -> int:
+        """The new id of an exported participant id."""
+        return self._new(self.participants, old, where, "participant")
+
+    def idea(self, old: Any, where: str) -> int:
+        """The new id of an exported idea id (an int, or its text as an object key has it)."""
+        return self._new(self.ideas, old, where, "idea")
+
+    @staticmethod
+    def _new(ids: Mapping[int, int], old: Any, where: str, what: str) -> int:
+        number = _id_number(old)
+        if number is None:
+            raise invalid_import(where, f"{old!r} is not a {what} id")
+        if number not in ids:
+            raise invalid_import(where, f"{what} {number} is not in the file")
+        return ids[number]
+
+
+def _id_number(value: Any) -> int | None:
+    """An id given as an int, or as the decimal text an object key carries; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdecimal() and len(value) < 19:
+        return int(value)
+    return None
+
+
+def remap_shape(value: Any, ids: IdMap, where: str) -> Any:
+    """An entry with its idea ids remapped, in any of the shapes entries take
+    (architecture.md, "What an activity declares"): an object keyed by idea id (dots, points,
+    ratings: its values are kept), a list of idea ids (an order; anything in it that is not a
+    whole number is kept), or one idea id (a pick). Anything else is kept as it is."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return ids.idea(value, where)
+    if isinstance(value, list):
+        return [
+            ids.idea(item, f"{where}[{n}]")
+            if isinstance(item, int) and not isinstance(item, bool)
+            else item
+            for n, item in enumerate(value)
+        ]
+    if isinstance(value, dict):
+        return {
+            (str(ids.idea(key, f"{where}.{key}")) if _id_number(key) is not None else key): item
+            for key, item in value.items()
+        }
+    return value
+
+
+def _utc_text(moment: datetime) -> str:
+    """A stored time as ISO 8601 with its offset (SQLite gives back naive UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
+
+
+def row_json(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """One stored row as JSON, column by column: times as ISO 8601 in UTC, bytes as base64,
+    everything else (JSON columns too) as stored."""
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        value = row.get(column.name)
+        if isinstance(value, datetime):
+            value = _utc_text(value)
+        elif isinstance(value, bytes | bytearray | memoryview):
+            value = base64.b64encode(bytes(value)).decode("ascii")
+        out[column.name] = value
+    return out
+
+
+def row_values(table: Table, raw: Any, where: str, *, skip: Sequence[str] = ()) -> dict[str, Any]:
+    """An exported row checked against its table's columns and decoded for storing: every
+    column present (but `skip`), none unknown, each of its column's type (text within its
+    length, a time in ISO 8601, bytes in base64), None only where the column allows it."""
+    if not isinstance(raw, dict):
+        raise invalid_import(where, "not an object")
+    names = [column.name for column in table.columns if column.name not in skip]
+    unknown = sorted(set(raw) - set(names))
+    if unknown:
+        raise invalid_import(f"{where}.{unknown[0]}", f"not a column of {table.name}")
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in skip:
+            continue
+        at = f"{where}.{column.name}"
+        if column.name not in raw:
+            raise invalid_import(at, "missing")
+        out[column.name] = _column_value(column, raw[column.name], at)
+    return out
+
+
+def _column_value(column: Any, value: Any, where: str) -> Any:
+    kind = column.type
+    if isinstance(kind, TypeDecorator):  # SQLModel's AutoString: a String underneath
+        kind = kind.impl_instance
+    if value is None:
+        if column.nullable and not column.primary_key:
+            return None
+        raise invalid_import(where, "must not be null")
+    if isinstance(kind, Boolean):
+        if isinstance(value, bool):
+            return value
+        raise invalid_import(where, "must be true or false")
+    if isinstance(kind, Integer):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62:
+            return value
+        raise invalid_import(where, "must be a whole number")
+    if isinstance(kind, Float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise invalid_import(where, "must be a number")
+    if isinstance(kind, DateTime):
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise invalid_import(where, "must be a time in ISO 8601")
+        return moment if moment.tzinfo is None else moment.astimezone(UTC)
+    if isinstance(kind, LargeBinary):
+        try:
+            return base64.b64decode(value, validate=True) if isinstance(value, str) else None
+        except (binascii.Error, ValueError):
+            pass
+        raise invalid_import(where, "must be base64 text")
+    if isinstance(kind, String):
+        if not isinstance(value, str):
+            raise invalid_import(where, "must be text")
+        if kind.length is not None and len(value) > kind.length:
+            raise invalid_import(where, f"is longer than {kind.length} characters")
+        return value
+    if isinstance(kind, JSON):
+        return value
+    raise invalid_import(where, f"a column of type {kind} cannot be imported")  # pragma: no cover
+
+
+def _reference(column: Any) -> str | None:
+    """What a column names: a workshop, stage, participant or idea (by foreign key, or by its
+    name as `persistence/rows.py` reads it), or nothing."""
+    for key in column.foreign_keys:
+        if key.column.table.name in ("workshop", "stage", "participant", "idea"):
+            return str(key.column.table.name)
+    return {
+        "workshop_id": "workshop",
+        "stage_id": "stage",
+        "participant_id": "participant",
+        "idea_id": "idea",
+    }.get(column.name)
+
+
+def _generated_id(table: Table) -> str | None:
+    """The name of a table's own generated id (one whole-number key naming nothing else)."""
+    keys = list(table.primary_key.columns)
+    if len(keys) == 1 and isinstance(keys[0].type, Integer) and _reference(keys[0]) is None:
+        return str(keys[0].name)
+    return None
 
 
 class Activity:
@@ -380,3 +598,119 @@ class Activity:
     ) -> Standings | None:
         """Where this step leaves the stage's items, from everyone's entries (pure)."""
         return None
+
+    # ----------------------------------------------------------------------- export and import
+    # A workshop's export carries each activity's rows (`services/transfer.py`), and an import
+    # stores them in the new workshop with every id remapped. The defaults read this
+    # activity's `tables` and its rows of the generic `entry` table; an activity whose JSON
+    # holds ids in another shape than an entry's overrides `remap_entry` (or `remap_row`).
+
+    def export_rows(
+        self, rows: Mapping[str, Sequence[Mapping[str, Any]]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Its part of a workshop's export, from the workshop's rows by table name
+        (`persistence/rows.py`): table name -> rows as JSON (`row_json`). Default: every row
+        of each of its tables, and its rows of `entry`."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for model in self.tables:
+            table = _table(model)
+            out[table.name] = [row_json(table, row) for row in rows.get(table.name, ())]
+        entry = _table(Entry)
+        out[entry.name] = [
+            row_json(entry, row) for row in rows.get(entry.name, ()) if row["kind"] == self.kind
+        ]
+        return out
+
+    def import_rows(self, db: Session, exported: Any, ids: IdMap, where: str) -> dict[str, int]:
+        """Store its part of an export (what `export_rows` gave) in the imported workshop,
+        ids remapped, in the caller's transaction; table name -> rows stored. Refuses
+        (`invalid_import`, naming the place) an unknown table, a bad value, a broken
+        reference. Default: each row checked column by column (`row_values`), a column that
+        names a stage, participant, idea or the workshop remapped, JSON through `remap_row`,
+        its own generated id left to the database (rows keep their order)."""
+        if not isinstance(exported, dict):
+            raise invalid_import(where, "not an object")
+        models: list[type[SQLModel]] = [*self.tables, Entry]
+        tables = {_table(model).name: _table(model) for model in models}
+        stored: dict[str, int] = {}
+        for name, listed in exported.items():
+            table = tables.get(name)
+            if table is None:
+                raise invalid_import(f"{where}.{name}", f"not a table of the {self.kind} step")
+            if not isinstance(listed, list):
+                raise invalid_import(f"{where}.{name}", "not a list")
+            own = _generated_id(table)
+            values = []
+            for n, raw in enumerate(listed):
+                at = f"{where}.{name}[{n}]"
+                row = row_values(table, raw, at)
+                if own is not None:
+                    row.pop(own)
+                values.append(self.remap_row(table, row, ids, at))
+            if name == _table(Entry).name and any(v["kind"] != self.kind for v in values):
+                raise invalid_import(
+                    f"{where}.{name}", f"holds entries of another kind than {self.kind}"
+                )
+            if values:
+                db.execute(insert(table), values)
+            stored[name] = len(values)
+        return stored
+
+    def remap_row(
+        self, table: Table, row: dict[str, Any], ids: IdMap, where: str
+    ) -> dict[str, Any]:
+        """One of its rows with its ids remapped: columns naming a workshop, stage,
+        participant or idea (foreign key or name), and JSON columns through `remap_entry`."""
+        out = dict(row)
+        for column in table.columns:
+            value = out.get(column.name)
+            if value is None:
+                continue
+            at = f"{where}.{column.name}"
+            target = _reference(column)
+            if target == "workshop":
+                out[column.name] = ids.workshop_id
+            elif target == "stage":
+                out[column.name] = ids.stage(value, at)
+            elif target == "participant":
+                out[column.name] = ids.participant(value, at)
+            elif target == "idea":
+                out[column.name] = ids.idea(value, at)
+            elif isinstance(column.type, JSON):
+                out[column.name] = self.remap_entry(value, ids, at)
+        return out
+
+    def remap_entry(self, entry: Any, ids: IdMap, where: str) -> Any:
+        """One participant's entry with its idea ids remapped: as `entries` gives it, as a
+        closed round and a merge record keep it, as its tables' JSON columns hold it.
+        Default: `remap_shape` (an object keyed by idea id, a list of idea ids, one idea id)."""
+        return remap_shape(entry, ids, where)
+
+    def remap_standings(self, standings: Any, ids: IdMap, where: str) -> Any:
+        """A closed round's standings (`scoring.decision_json`) with their idea ids remapped:
+        each item's `idea_id`, every method's order, the Condorcet winner."""
+        if not isinstance(standings, dict):
+            raise invalid_import(where, "not an object")
+        out = dict(standings)
+        items = out.get("items", [])
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise invalid_import(f"{where}.items", "not a list of objects")
+        out["items"] = [
+            {**item, "idea_id": ids.idea(item.get("idea_id"), f"{where}.items[{n}].idea_id")}
+            for n, item in enumerate(items)
+        ]
+        methods = out.get("methods", {})
+        if not isinstance(methods, dict):
+            raise invalid_import(f"{where}.methods", "not an object")
+        out["methods"] = {
+            name: remap_shape(order, ids, f"{where}.methods.{name}")
+            for name, order in methods.items()
+        }
+        if out.get("condorcet_winner") is not None:
+            out["condorcet_winner"] = ids.idea(out["condorcet_winner"], f"{where}.condorcet_winner")
+        return out
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
