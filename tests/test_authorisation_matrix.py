@@ -9,6 +9,7 @@ and write nothing (every table is dumped before and after).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,11 +18,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
+from sqlmodel import Session
 
 from tests.attack import (
     IDENTIFY,
     SOCKET_ROLES,
+    UNTHROTTLED,
     World,
     build_world,
     changed_tables,
@@ -31,7 +35,9 @@ from tests.attack import (
     scratch_workshop,
 )
 from tests.factories import Room, ok, received
+from workshop import create_app
 from workshop.extensions import socketio
+from workshop.persistence import rows
 from workshop.persistence.db import get_db
 from workshop.persistence.queries import get_workshop
 from workshop.realtime.events import CLIENT_EVENTS
@@ -534,6 +540,19 @@ PLAN_FORMATS = [
     "roadmap.ics",
 ]
 
+# The admin's routes (workshop/web/admin.py), with what the logged-in admin gets when
+# ADMIN_PASSWORD is set.
+ADMIN_ROUTES: dict[tuple[str, str], int] = {
+    ("GET", "/admin"): 200,
+    ("POST", "/admin/login"): 303,
+    ("POST", "/admin/logout"): 303,
+    ("POST", "/admin/workshops/<workshop_id>/console"): 303,
+    ("GET", "/admin/workshops/<workshop_id>/export.json"): 200,
+    ("GET", "/admin/workshops/<workshop_id>/delete"): 200,
+    ("POST", "/admin/import"): 200,
+    ("POST", "/admin/workshops/<workshop_id>/delete"): 303,
+}
+
 # Every route and method with what each credential gets on workshop A while it runs (not
 # finished): the facilitator gets drafts, a participant `not_finished`.
 HTTP_ROUTES: dict[tuple[str, str], Route] = {
@@ -568,7 +587,15 @@ HTTP_ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "/api/workshops/<workshop_id>/shares/<share_id>"): facilitator_only(404),
     ("POST", "/api/workshops/<workshop_id>/key"): facilitator_only(200),
     ("POST", "/api/workshops/<workshop_id>/projector-token"): facilitator_only(200),
+    # Issue 20. The allowed DELETE runs last of all cells (`LAST`): it takes A with it.
+    ("GET", "/api/workshops/<workshop_id>/summary"): facilitator_only(200),
+    ("POST", "/api/workshops/<workshop_id>/duplicate"): facilitator_only(201),
+    ("DELETE", "/api/workshops/<workshop_id>"): facilitator_only(204),
+    # The admin of the whole server: without ADMIN_PASSWORD (as here) every /admin URL is a
+    # 404 for everyone; with it, see test_admin_routes_open_only_with_the_admin_cookie.
+    **{route: public(404) for route in ADMIN_ROUTES},
 }
+LAST = ("DELETE", "/api/workshops/<workshop_id>")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -703,6 +730,10 @@ def run_http_cell(http: Http, method: str, rule: str, credential: str) -> list[s
             code = (response.get_json(silent=True) or {}).get("error", {}).get("code")
             if code not in ("unauthorized", "participant_removed", "forbidden"):
                 problems.append(f"{cell}: error code {code!r}")
+    if (method, rule) == LAST and response.status_code == 204:
+        left = rows_left(world.app, world.room.id)
+        if left:
+            problems.append(f"{cell}: rows of the deleted workshop left in {left}")
     if response.status_code < 300 and credential == "facilitator":
         data = response.get_json(silent=True) or {}
         if rule.endswith("/key"):
@@ -717,7 +748,8 @@ def test_http_matrix(world: World, figure: Callable[[str, str], None]) -> None:
     removed participant's token, the projector token, a rotated (old) key, the facilitator key."""
     http = Http(world)
     routes = sorted(
-        registered_routes(world.app) & HTTP_ROUTES.keys(), key=lambda item: (item[1], item[0])
+        registered_routes(world.app) & HTTP_ROUTES.keys(),
+        key=lambda item: (item == LAST, item[1], item[0]),
     )
     problems: list[str] = []
     cells = refusals = 0
@@ -731,4 +763,125 @@ def test_http_matrix(world: World, figure: Callable[[str, str], None]) -> None:
         f"{cells} cells ({len(routes)} routes x {len(CREDENTIALS)} credentials): "
         f"{refusals} refused with nothing written, {cells - refusals} allowed",
     )
+    assert problems == [], "\n".join(problems)
+
+
+def rows_left(app: Flask, workshop_id: str) -> dict[str, int]:
+    """The tables still holding rows of a workshop (every table that can hold one)."""
+    with Session(app.extensions["workshop_db"]) as db:
+        return {name: n for name, n in rows.count_rows(db, workshop_id).items() if n}
+
+
+# --------------------------------------------------------------------------- the admin
+
+ADMIN_PASSWORD = "a matrix of many words"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+ADMIN_DELETE = ("POST", "/admin/workshops/<workshop_id>/delete")
+
+
+def admin_app(database: Path) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "SECRET_KEY": "attack-secret",
+            "TALLY_INTERVAL": 0.05,
+            "PUBLIC_URL": "",
+            "ADMIN_PASSWORD": ADMIN_PASSWORD,
+            **UNTHROTTLED,
+        }
+    )
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """The CSRF token of the forms `GET /admin` shows this client now."""
+    found = CSRF.search(client.get("/admin").get_data(as_text=True))
+    assert found, "no csrf_token on /admin"
+    return found[1]
+
+
+class AdminCalls:
+    """One admin route called on the target workshop, as a form (with a file for the import)."""
+
+    def __init__(self, target: Room) -> None:
+        self.target = target
+        self.export = b"{}"
+
+    def __call__(
+        self, who: FlaskClient, method: str, rule: str, form: dict[str, Any], bearer: str | None
+    ) -> Any:
+        path = rule.replace("<workshop_id>", self.target.id)
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        if method == "GET":
+            return who.get(path, headers=headers)
+        if rule == "/admin/import":
+            form = {**form, "file": (io.BytesIO(self.export), "export.json")}
+        return who.post(path, data=form, headers=headers)
+
+
+def test_admin_routes_open_only_with_the_admin_cookie(tmp_path: Path) -> None:
+    """With ADMIN_PASSWORD set, every /admin route: a facilitator key, a participant token, a
+    projector token or nothing at all opens nothing (the login form, 400 without the form's
+    token, 401 otherwise) and writes nothing; a logged-in admin's form without its CSRF token
+    is 400 and writes nothing; the logged-in admin with it gets each route's answer."""
+    app = admin_app(tmp_path / "admin.sqlite3")
+    client = app.test_client()
+    target = Room.started(app, client, title="Admin Target Co")
+    phone = target.participant("Ada")
+    secrets = {
+        "none": None,
+        "facilitator key": target.key,
+        "participant token": phone.token,
+        "projector token": target.projector_token,
+    }
+    call = AdminCalls(target)
+    assert set(ADMIN_ROUTES) <= registered_routes(app)
+    routes = sorted(ADMIN_ROUTES, key=lambda route: (route == ADMIN_DELETE, route[1], route[0]))
+    problems: list[str] = []
+    # Logged out, whatever Bearer secret is sent.
+    for method, rule in routes:
+        for name, bearer in secrets.items():
+            before = dump(app)
+            form = {"password": ADMIN_PASSWORD} if rule == "/admin/login" else {}
+            response = call(app.test_client(), method, rule, form, bearer)
+            expected = {"/admin": 200, "/admin/login": 400}.get(rule, 401)
+            cell = f"{method} {rule} with {name}, logged out"
+            if response.status_code != expected:
+                problems.append(f"{cell}: {response.status_code}, expected {expected}")
+            if "Admin Target Co" in response.get_data(as_text=True):
+                problems.append(f"{cell}: shows the workshop")
+            if changed_tables(before, dump(app)):
+                problems.append(f"{cell}: wrote to the database")
+    # Logged in, a form without its CSRF token.
+    admin = app.test_client()
+    login = admin.post(
+        "/admin/login", data={"password": ADMIN_PASSWORD, "csrf_token": csrf_token(admin)}
+    )
+    assert login.status_code == 303, login.get_data(as_text=True)[:300]
+    exported = admin.get(f"/admin/workshops/{target.id}/export.json")
+    assert exported.status_code == 200
+    call.export = exported.get_data()
+    for method, rule in routes:
+        if method != "POST" or rule == "/admin/login":
+            continue
+        before = dump(app)
+        response = call(admin, method, rule, {"csrf_token": "forged"}, None)
+        if response.status_code != 400 or changed_tables(before, dump(app)):
+            problems.append(f"{method} {rule} with a forged CSRF token: {response.status_code}")
+    # Logged in with the token: each route's answer; the delete last (it takes the workshop).
+    for method, rule in routes:
+        if rule in ("/admin/login", "/admin/logout"):
+            continue
+        response = call(admin, method, rule, {"csrf_token": csrf_token(admin)}, None)
+        if response.status_code != ADMIN_ROUTES[(method, rule)]:
+            problems.append(
+                f"{method} {rule} as the admin: {response.status_code}, expected "
+                f"{ADMIN_ROUTES[(method, rule)]}: {response.get_data(as_text=True)[:200]}"
+            )
+    assert rows_left(app, target.id) == {}, "the admin's delete left rows of the workshop"
+    out = admin.post("/admin/logout", data={"csrf_token": csrf_token(admin)})
+    assert out.status_code == ADMIN_ROUTES[("POST", "/admin/logout")]
+    assert admin.get(f"/admin/workshops/{target.id}/delete").status_code == 401
+    target.close()
+    app.extensions["workshop_db"].dispose()
     assert problems == [], "\n".join(problems)

@@ -403,7 +403,9 @@ def test_unknown_api_routes_and_methods_answer_json(client: FlaskClient, room: R
     for method, url in (
         ("GET", "/api/workshops"),
         ("PUT", "/api/workshops"),
-        ("DELETE", f"/api/workshops/{room.id}"),
+        ("PUT", f"/api/workshops/{room.id}"),
+        ("DELETE", f"/api/workshops/{room.id}/summary"),
+        ("GET", f"/api/workshops/{room.id}/duplicate"),
         ("POST", f"/api/workshops/{room.id}/plan.md"),
     ):
         response = client.open(url, method=method, headers=bearer(room.key))
