@@ -90,6 +90,9 @@ export function workshopHome({ workshopId, key, state }) {
           el("span", {}, el("strong", {}, stage.title), " — ",
             why ? el("span", { class: "muted" }, why) : `${stage.selected.length} selected`)));
     }));
+    document.getElementById("carry-hint").textContent = now.stages.some((stage) => !nothingToCarry(stage))
+      ? "Each item comes in marked with where it came from."
+      : "Nothing was selected here yet: the new workshop starts with this agenda alone.";
     dupCreate.disabled = false;
     dupCreate.textContent = "Create the new workshop";
     dupDialog.showModal();

@@ -197,7 +197,7 @@ function leaveRoom() {
 function workshopClosed(payload) {
   if (home.leaving()) return; // this console deleted it and is on its way to the start page
   leaveRoom();
-  for (const id of ["open-access", "open-projector", "finish", "need-key"]) document.getElementById(id).hidden = true;
+  for (const id of ["ws-facts", "need-key"]) document.getElementById(id).hidden = true;
   document.getElementById("closed-text").textContent = payload && payload.reason === "expired"
     ? "It finished long enough ago for this server to remove it (its retention setting): ideas, votes, the plan and its links are gone."
     : "Everything of it is gone from the server: ideas, votes, the plan and its links. Phones and the room’s screen were told.";

@@ -48,7 +48,8 @@ export function consoleIdeas(ctx, ideas, {
     ondragstart: canMerge ? (event) => { event.dataTransfer.setData("text/plain", String(idea.id)); } : undefined,
   },
   ideaWords(ctx, idea,
-    idea.from_facilitator && !idea.theme ? el("span", { class: "tag" }, "added by you") : null,
+    // A carried item says where it came from instead (its origin mark, below).
+    idea.from_facilitator && !idea.theme && !idea.origin ? el("span", { class: "tag" }, "added by you") : null,
     idea.theme ? el("span", { class: "tag" }, "theme") : null,
     idea.hidden ? el("span", { class: "muted small" }, " (hidden)") : null,
     authorsLine(idea),
