@@ -29,11 +29,6 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, "").strip() or default)
 
 
-def _optional_int(name: str) -> int | None:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else None
-
-
 def _float(name: str, default: float) -> float:
     return float(os.environ.get(name, "").strip() or default)
 
@@ -78,7 +73,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # The facilitator's home (issue 20): workshops finished more than RETENTION_DAYS days
         # ago are deleted at start and daily (None: kept for ever); ADMIN_PASSWORD ("": no
         # admin, /admin answers 404) opens /admin, and `web/admin.py` keeps only its hash.
-        "RETENTION_DAYS": _optional_int("RETENTION_DAYS"),
+        # Checked by `services.lifecycle.init_app` (a bad value stops the start-up, saying so).
+        "RETENTION_DAYS": os.environ.get("RETENTION_DAYS", "").strip() or None,
         "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", ""),
         # The largest workshop export file the admin may import (bytes).
         "MAX_IMPORT_BYTES": _int("MAX_IMPORT_BYTES", 20 * 1024 * 1024),

@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from sqlmodel import Session
 
 from ..activities.base import Publication, StateChanged, Tally, ToConsole, ToScreens
+from ..core.errors import DomainError
 from ..extensions import socketio
 from ..persistence.db import get_engine
 from ..persistence.models import Workshop
@@ -183,7 +184,17 @@ class Coalescer:
     def __init__(self, app: Flask) -> None:
         self._app = app
         self._pending: set[tuple[Any, ...]] = set()
+        # Keys of a deleted workshop whose flush is already sleeping: it sends nothing.
+        self._forgotten: set[tuple[Any, ...]] = set()
         self._lock = threading.Lock()
+
+    def forget(self, workshop_id: str) -> None:
+        """Drop the pending flushes of a deleted workshop (`realtime/closing.py`): a flush
+        already sleeping finds its key dropped and sends nothing."""
+        with self._lock:
+            dropped = {key for key in self._pending if len(key) > 1 and key[1] == workshop_id}
+            self._pending -= dropped
+            self._forgotten |= dropped
 
     def schedule(self, key: tuple[Any, ...], flush: Callable[[Session], None]) -> None:
         """Run `flush` soon with a fresh database session; a no-op when `key` is already due."""
@@ -196,11 +207,20 @@ class Coalescer:
     def _flush_later(self, key: tuple[Any, ...], flush: Callable[[Session], None]) -> None:
         socketio.sleep(float(self._app.config["TALLY_INTERVAL"]))
         with self._lock:
+            if key in self._forgotten:
+                self._forgotten.discard(key)
+                return
             # Cleared before reading, so a change landing during the read schedules a new flush.
             self._pending.discard(key)
         try:
             with self._app.app_context(), Session(get_engine(self._app)) as db:
                 flush(db)
+        except DomainError as exc:
+            # Deleted meanwhile (by another process, which could not forget it here).
+            if exc.code != "workshop_not_found":
+                log.exception("coalesced broadcast %s failed", key)
+            else:
+                log.debug("coalesced broadcast %s: the workshop was deleted", key)
         except Exception:  # a failed broadcast must not kill the server; the next change retries
             log.exception("coalesced broadcast %s failed", key)
 

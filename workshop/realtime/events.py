@@ -80,6 +80,7 @@ SERVER_EVENTS = [
     "suggestion:added",
     "access:revoked",
     "participant:removed",
+    "workshop:closed",
 ]
 
 

@@ -267,10 +267,15 @@ def duplicate_workshop(workshop_id: str) -> tuple[Response, int]:
     body = _json_body()
     db = get_db()
     source = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
-    _throttle_creation()
     if body is None:
+        # No body: every default. A body that is not JSON is a mistake, said as one.
+        if request.get_data(cache=True):
+            raise DomainError(
+                "invalid_payload", 'Send a JSON object: {"title"?, "carry_over"?}, or nothing.'
+            )
         body = {}
     payload = parse(DuplicateWorkshopPayload, body)
+    _throttle_creation()
     begin_write(db)
     source = get_workshop(db, workshop_id)
     workshop, key = duplicate.duplicate_workshop(
