@@ -221,12 +221,12 @@ function stepName(kind) {
 /** [badge text, badge class, detail] of a summary's status. */
 function statusOf(summary) {
   if (summary.status === "finished") {
-    return ["Finished", "good", `Finished ${day(summary.finished_at)}`.trim()];
+    return ["Finished", "is-finished", `Finished ${day(summary.finished_at)}`.trim()];
   }
   const current = summary.current;
-  if (!current || current.lobby) return ["Lobby", "lobby", "In the lobby: not started"];
+  if (!current || current.lobby) return ["Lobby", "is-lobby", "In the lobby: not started"];
   const step = stepName(current.step_kind);
-  return ["Running", "running", [current.stage_title, step].filter(Boolean).join(" · ")];
+  return ["Running", "is-running", [current.stage_title, step].filter(Boolean).join(" · ")];
 }
 
 /** When the entry was last worked on: the summary's last activity, else when it was opened. */
@@ -234,6 +234,13 @@ function lastUsed(entry) {
   const answer = answers.get(entry.id);
   const summary = answer && answer.summary;
   return (summary && (summary.last_activity_at || summary.created_at)) || entry.opened_at || "";
+}
+
+/** Newest activity first; then the newest created; then by title, so the order never jumps. */
+function newestFirst(a, b) {
+  const created = (entry) => ((answers.get(entry.id) || {}).summary || {}).created_at || entry.opened_at || "";
+  return lastUsed(b).localeCompare(lastUsed(a)) || created(b).localeCompare(created(a))
+    || nameOf(a).localeCompare(nameOf(b)) || a.id.localeCompare(b.id);
 }
 
 function removeButton(entry, summary) {
@@ -297,7 +304,7 @@ function drawOk(entry, summary) {
           el("button", {
             type: "button", class: "small",
             onclick: () => pickTemplate && pickTemplate(template),
-          }, el("span", {}, "Use for a new workshop", el("span", { class: "visually-hidden" }, `: ${template.title}`))),
+          }, el("span", {}, "Use", el("span", { class: "visually-hidden" }, ` “${template.title}”`), " for a new workshop")),
         ))))
       : null,
   ];
@@ -331,7 +338,7 @@ function drawUnauthorized(entry) {
   result);
   return [
     el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title" }, title),
-      el("span", { class: "badge mine-badge problem" }, "No access")),
+      el("span", { class: "badge mine-badge is-problem" }, "No access")),
     el("p", { class: "notice warn mine-problem" },
       "This link no longer opens it (the facilitator link was replaced)."),
     el("div", { class: "mine-actions" }, removeButton(entry, null)),
@@ -343,7 +350,7 @@ function drawUnreachable(entry, why) {
   const title = nameOf(entry);
   return [
     el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title" }, title),
-      el("span", { class: "badge mine-badge problem" }, "Not reached")),
+      el("span", { class: "badge mine-badge is-problem" }, "Not reached")),
     el("p", { class: "notice warn mine-problem" },
       `It could not be reached just now (${why}); it stays on this list.`),
     el("div", { class: "mine-actions" },
@@ -370,7 +377,7 @@ function matches(entry, words) {
 
 /** The list as this browser holds it now, newest activity first. */
 function draw() {
-  const entries = storedWorkshops().sort((a, b) => lastUsed(b).localeCompare(lastUsed(a)) || a.id.localeCompare(b.id));
+  const entries = storedWorkshops().sort(newestFirst);
   const words = filter.value.trim().toLowerCase();
   const shown = entries.filter((entry) => matches(entry, words));
   fill(list, shown.map((entry) => {
@@ -460,7 +467,7 @@ function download(name, text) {
 }
 
 exportButton.addEventListener("click", () => {
-  const entries = storedWorkshops().sort((a, b) => lastUsed(b).localeCompare(lastUsed(a)));
+  const entries = storedWorkshops().sort(newestFirst);
   if (!entries.length) {
     say(transferResult, "The list is empty: nothing to export.", "info");
     return;
