@@ -458,24 +458,6 @@ def test_an_unknown_workshop_is_404(logged_in: Admin) -> None:
 # --------------------------------------------------------------------------- export, import
 
 
-def _transfer_ready() -> bool:
-    from workshop.services import transfer
-
-    try:
-        transfer.export_workshop(None, None)  # type: ignore[arg-type]
-    except NotImplementedError:
-        return False
-    except Exception:
-        return True
-    return True
-
-
-needs_transfer = pytest.mark.skipif(
-    not _transfer_ready(), reason="services/transfer.py (B3) has not landed yet"
-)
-
-
-@needs_transfer
 def test_export_is_a_json_attachment_never_cached(admin_app: Flask, logged_in: Admin) -> None:
     room = Room.started(admin_app, logged_in.client, title="Strategy day 2026")
     room.participant("Ana")
@@ -492,7 +474,6 @@ def test_export_is_a_json_attachment_never_cached(admin_app: Flask, logged_in: A
     assert room.projector_token not in response.get_data(as_text=True)
 
 
-@needs_transfer
 def test_import_through_the_page_makes_a_new_workshop_with_a_console_link(
     admin_app: Flask, logged_in: Admin, figure: Callable[[str, str], None]
 ) -> None:
@@ -524,7 +505,6 @@ def test_import_through_the_page_makes_a_new_workshop_with_a_console_link(
     figure("admin: import round trip", f"{len(exported):,}-byte export imported via the page")
 
 
-@needs_transfer
 def test_import_refuses_what_is_not_an_export_and_stores_nothing(
     admin_app: Flask, logged_in: Admin
 ) -> None:
@@ -584,20 +564,6 @@ def test_import_takes_up_to_max_import_bytes(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- delete
 
 
-def _lifecycle_ready() -> bool:
-    import inspect
-
-    from workshop.services import lifecycle
-
-    return "NotImplementedError" not in inspect.getsource(lifecycle.delete_workshop)
-
-
-needs_lifecycle = pytest.mark.skipif(
-    not _lifecycle_ready(), reason="services/lifecycle.py (B1) has not landed yet"
-)
-
-
-@needs_lifecycle
 def test_delete_asks_first_then_removes_every_row_and_closes_the_room(
     admin_app: Flask, logged_in: Admin
 ) -> None:
