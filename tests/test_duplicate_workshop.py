@@ -7,24 +7,33 @@ real SQLite database."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
 from sqlmodel import Session, col, select
 from werkzeug.test import TestResponse
 
 from tests.apps import make_app
 from tests.factories import Room, create_workshop, error_code, ok
+from tests.plan_samples import full_plan as sample_plan
 from tests.test_define import METRIC
 from tests.test_events import database, phase, rank, stage_of, submit, vote
 from tests.test_link import Linking, full_plan, linked
 from workshop.persistence.db import get_engine
 from workshop.persistence.models import Idea, Workshop
+from workshop.plan import PlanDocument, from_dict, render
+from workshop.plan.document import carried_from
+from workshop.plan.layout import CARRIED_NOTE
+from workshop.plan.schema import PLAN_SCHEMA
 from workshop.services.duplicate import next_title
 
 NEW_ROWS = {"workshop", "stage", "idea"}
@@ -516,6 +525,8 @@ def test_next_years_room_keeps_rewords_replaces_and_votes_on_carried_goals(
     phase(fac, goals, "vote")
     vote(ana, goals, {carried["G1"]: 3, fresh: 2})
     vote(ben, goals, {carried["G3"]: 3, carried["G1"]: 2})
+    # A carried item with votes is hidden, never deleted, like any other.
+    assert error_code(fac, "idea:delete", {"idea_id": carried["G1"]}) == "idea_has_votes"
     phase(fac, goals, "rank")
     order = [carried["G1"], carried["G3"], fresh, carried["G2 as corrected"]]
     rank(ana, goals, order)
@@ -532,11 +543,6 @@ def test_next_years_room_keeps_rewords_replaces_and_votes_on_carried_goals(
     marks = [item.get("origin", {}).get("title") for item in selected]
     assert marks == ["Acme 2030", "Acme 2030", None, "Acme 2030"]
     assert selected[3]["fields"] == {"metrics": [METRIC]}
-    # A carried item with votes is hidden, never deleted, like any other.
-    assert error_code(fac, "idea:delete", {"idea_id": carried["G1"]}) in {
-        "idea_has_votes",
-        "wrong_phase",
-    }
     # And next year's next year carries this year's selection, marked with this year.
     after = duplicated(client, new, carry_over=["goals"])
     texts = [(i.text, i.origin and i.origin["title"]) for i in ideas_of(app, after.id)]
@@ -547,3 +553,46 @@ def test_next_years_room_keeps_rewords_replaces_and_votes_on_carried_goals(
         ("G2 as corrected", "Acme 2031"),
     ]
     assert after.facilitator_state()["workshop"]["title"] == "Acme 2032"
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def carried_sample() -> tuple[PlanDocument, str]:
+    """The sample plan with its first goal carried over from an earlier workshop."""
+    sample = sample_plan()
+    stages = list(sample.stages)
+    index = next(n for n, stage in enumerate(stages) if stage.key == "goals")
+    first, *rest = stages[index].items
+    origin = carried_from({"workshop_id": "abc", "title": "Port day 2025", "date": "2025-03-14"})
+    stages[index] = replace(stages[index], items=(replace(first, carried_from=origin), *rest))
+    return replace(sample, stages=tuple(stages)), first.text
+
+
+def test_the_plan_says_where_a_carried_item_came_from() -> None:
+    plan, text = carried_sample()
+    data = json.loads(json.dumps(plan.as_dict()))
+    assert [e.message for e in Draft202012Validator(PLAN_SCHEMA).iter_errors(data)] == []
+    goals = next(stage for stage in data["stages"] if stage["key"] == "goals")
+    assert goals["items"][0]["carried_from"] == {"title": "Port day 2025", "date": "2025-03-14"}
+    assert {item["carried_from"] for item in goals["items"][1:]} == {None}
+    assert "abc" not in json.dumps(goals["items"][0])  # never the earlier workshop's id
+    assert from_dict(data) == plan
+    for name in ("md", "html"):
+        rendered = re.sub(r"<[^>]+>", "", render(plan, name).decode("utf-8"))
+        assert f"{text} (from Port day 2025, 2025-03-14)" in rendered, name
+        assert CARRIED_NOTE.strip().split(" (")[0] in rendered, name
+
+
+def test_a_plan_without_carried_items_reads_as_before() -> None:
+    plan = sample_plan()
+    data = plan.as_dict()
+    assert all(item["carried_from"] is None for stage in data["stages"] for item in stage["items"])
+    for name in ("md", "html"):
+        rendered = render(plan, name).decode("utf-8")
+        assert "(from " not in rendered and CARRIED_NOTE.strip()[:30] not in rendered, name
+    # A plan stored before the key reads with nothing carried.
+    for stage in data["stages"]:
+        for item in stage["items"]:
+            del item["carried_from"]
+    assert from_dict(json.loads(json.dumps(data))) == plan

@@ -62,6 +62,10 @@ class PlanItem:
     """The wording as submitted, when the idea was reworded in the workshop (`idea:edit`):
     the appendix shows it as "edited from". None: never edited (and in plans stored before
     the key)."""
+    carried_from: Mapping[str, str] | None = None
+    """`{"title", "date"}` of the earlier workshop a preloaded item was carried over from
+    (`POST /api/workshops/<id>/duplicate`): the appendix says "from <title>, <date>". None:
+    not carried (and in plans stored before the key)."""
 
     @property
     def in_plan(self) -> bool:
@@ -249,11 +253,20 @@ def _item(data: Mapping[str, Any]) -> PlanItem:
         tie_break=bool(data.get("tie_break", False)),
         dropped=bool(data.get("dropped", False)),
         edited_from=_optional_str(data.get("edited_from")),
+        carried_from=carried_from(data.get("carried_from")),
     )
 
 
 def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def carried_from(origin: Any) -> dict[str, str] | None:
+    """What the plan says of where an item was carried from: the earlier workshop's title
+    and date out of an idea's `origin` (never its id), or None."""
+    if not isinstance(origin, Mapping) or not origin.get("title"):
+        return None
+    return {"title": str(origin["title"]), "date": str(origin.get("date") or "")}
 
 
 def _stage(data: Mapping[str, Any]) -> StageOutcome:

@@ -1134,10 +1134,14 @@ def _governance(plan: PlanDocument) -> list[Block]:
 
 def _as_voted(item: PlanItem) -> str:
     """An idea in the appendix: its wording as voted, the wording it was submitted with when
-    it was reworded in the workshop, and what was merged into it."""
+    it was reworded in the workshop, the earlier workshop it was carried over from, and what
+    was merged into it."""
     text = item.text
     if item.edited_from:
         text += f" (edited from “{item.edited_from}”)"
+    if item.carried_from:
+        origin = ", ".join(p for p in (item.carried_from["title"], item.carried_from["date"]) if p)
+        text += f" (from {origin})"
     if item.also_said:
         text += " (also said: " + "; ".join(item.also_said) + ")"
     return text
@@ -1153,6 +1157,10 @@ EDITED_NOTE = (
     " An idea reworded during the workshop shows the wording it was sent with (“edited from”)."
 )
 """Added to the appendix's note only when an idea was edited, so other plans read as before."""
+CARRIED_NOTE = (
+    " An item carried over from an earlier workshop says which one and its date (“from”)."
+)
+"""Added to the appendix's note only when an item was carried over, likewise."""
 
 
 def _appendix(plan: PlanDocument) -> list[Block]:
@@ -1164,7 +1172,8 @@ def _appendix(plan: PlanDocument) -> list[Block]:
             "the deciding step, and consensus (1: the room agreed about it; a split room is "
             "marked). Selected items are marked ✔; an item a review took out of the plan says "
             "“removed in review”. A stage with no scoring step lists its ideas as written."
-            + (EDITED_NOTE if any(i.edited_from for s in plan.stages for i in s.items) else ""),
+            + (EDITED_NOTE if any(i.edited_from for s in plan.stages for i in s.items) else "")
+            + (CARRIED_NOTE if any(i.carried_from for s in plan.stages for i in s.items) else ""),
             "note",
         ),
     ]

@@ -90,6 +90,14 @@ _item = {
             "description": "The wording as submitted, when the idea was reworded in the "
             'workshop (the appendix shows it as "edited from"); null: never edited.',
         },
+        "carried_from": {
+            "type": ["object", "null"],
+            "required": ["title", "date"],
+            "properties": {"title": _text, "date": {"type": "string"}},
+            "additionalProperties": False,
+            "description": "The earlier workshop a preloaded item was carried over from (the "
+            'appendix shows "from <title>, <date>"); null: not carried.',
+        },
     },
     "additionalProperties": False,
 }
