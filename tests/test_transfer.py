@@ -30,7 +30,15 @@ from tests.test_http import bearer
 from workshop.activities.define import Suggestion
 from workshop.core.errors import DomainError
 from workshop.core.security import hash_secret
-from workshop.persistence.models import Idea, IdeaMerge, Participant, PlanFile, Stage, Workshop
+from workshop.persistence.models import (
+    Idea,
+    IdeaMerge,
+    Participant,
+    PlanFile,
+    Stage,
+    StageRound,
+    Workshop,
+)
 from workshop.persistence.rows import count_rows
 from workshop.plan import RENDERERS
 from workshop.realtime.snapshot import state_for_participant
@@ -491,6 +499,54 @@ def test_a_plug_in_activity_comes_along_through_the_default_hooks(
         activities.unregister("poll")
 
 
+def test_ids_the_records_keep_of_dissolved_themes_come_along(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A theme voted on in two rounds and then dissolved (the stage moved back to its
+    brainstorm) leaves its item's id in the closed round: the export lists it as gone, and the
+    import writes it as a negative id, which names no idea, instead of refusing the file."""
+    room = Room.create(app, client)
+    steps = [{"kind": "brainstorm"}, {"kind": "vote", "on": "groups"}, {"kind": "done"}]
+    body = {"stages": [stage_body("goals", *steps)]}
+    response = client.put(f"/api/workshops/{room.id}/agenda", json=body, headers=bearer(room.key))
+    assert response.status_code == 200, response.get_json()
+    room.start()
+    fac = room.facilitator()
+    goals = room.stage_ids()["goals"]
+    ana, ben = room.participant("Ana"), room.participant("Ben")
+    ideas = [
+        submit(ana, goals, "Grow"),
+        submit(ben, goals, "Grow more"),
+        submit(ana, goals, "Save"),
+    ]
+    ok(
+        fac,
+        "group:set",
+        {"stage_id": goals, "groups": [{"title": "Growth", "idea_ids": ideas[:2]}]},
+    )
+    phase(fac, goals, "vote")
+    theme = next(i["id"] for i in stage_of(room, "goals")["ideas"] if i.get("theme"))
+    ok(ana.sock, "votes:set", {"stage_id": goals, "votes": {str(theme): 2}})
+    ok(fac, "results:reveal", {"stage_id": goals})
+    ok(fac, "round:start", {"stage_id": goals})
+    phase(fac, goals, "brainstorm")
+    room.close()
+    engine = app.extensions["workshop_db"]
+    with Session(engine) as db:
+        workshop = db.get(Workshop, room.id)
+        assert workshop is not None and db.get(Idea, theme) is None
+        data = json.loads(json.dumps(transfer.export_workshop(db, workshop)))
+        assert data["gone"] == {"ideas": [theme]}
+        copy, _key = transfer.import_workshop(db, data)
+        (closed,) = db.exec(
+            select(StageRound).join(Stage).where(Stage.workshop_id == copy.id)
+        ).all()
+        assert closed.standings["methods"]["borda"] == [-theme]
+        assert list(closed.entries.values()) == [{str(-theme): 2}]
+        again = json.loads(json.dumps(transfer.export_workshop(db, copy)))
+        assert again["gone"] == {"ideas": [-theme]}
+
+
 # --------------------------------------------------------------------------- refusals
 
 
@@ -583,6 +639,11 @@ REFUSALS: list[tuple[str, Any, str]] = [
         "an idea given twice",
         lambda d: broken(d, lambda c: c["ideas"].append(c["ideas"][0])),
         "is given twice",
+    ),
+    (
+        "a gone id it does not list",
+        lambda d: broken(d, lambda c: c["stages"][0]["selected"].append(-5)),
+        "selected[1]: idea -5 is not in the file",
     ),
     (
         "a clash inside the file",

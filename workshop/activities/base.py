@@ -12,6 +12,7 @@ import base64
 import binascii
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,6 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
-    insert,
 )
 from sqlmodel import Session, SQLModel
 from typing_extensions import TypeVar
@@ -260,12 +260,19 @@ def invalid_import(where: str, what: str) -> DomainError:
 class IdMap:
     """An import's ids: the exported stage, participant and idea ids -> the new workshop's.
     Every reference in an imported row goes through it, so one to a row the file does not
-    hold is refused (`invalid_import`) rather than stored."""
+    hold is refused (`invalid_import`) rather than stored.
+
+    `gone` are ids the workshop's own records still name though their rows are gone (a theme
+    item dissolved after a closed round counted it): the export lists them, and the import
+    writes each as its negative, which names no row. `seen`, when given, makes the map record
+    instead of refuse: the export finds what is gone by remapping its own file with it."""
 
     workshop_id: str
     stages: Mapping[int, int]
     participants: Mapping[int, int]
     ideas: Mapping[int, int]
+    gone: Mapping[str, AbstractSet[int]] = field(default_factory=dict)
+    seen: dict[str, set[int]] | None = None
 
     def stage(self, old: Any, where: str) -> int:
         """The new id of an exported stage id."""
@@ -279,14 +286,18 @@ class IdMap:
         """The new id of an exported idea id (an int, or its text as an object key has it)."""
         return self._new(self.ideas, old, where, "idea")
 
-    @staticmethod
-    def _new(ids: Mapping[int, int], old: Any, where: str, what: str) -> int:
+    def _new(self, ids: Mapping[int, int], old: Any, where: str, what: str) -> int:
         number = _id_number(old)
         if number is None:
             raise invalid_import(where, f"{old!r} is not a {what} id")
-        if number not in ids:
-            raise invalid_import(where, f"{what} {number} is not in the file")
-        return ids[number]
+        if number in ids:
+            return ids[number]
+        if number in self.gone.get(what, ()):
+            return -abs(number)
+        if self.seen is not None:
+            self.seen.setdefault(what, set()).add(number)
+            return number
+        raise invalid_import(where, f"{what} {number} is not in the file")
 
 
 def _id_number(value: Any) -> int | None:
@@ -621,18 +632,20 @@ class Activity:
         ]
         return out
 
-    def import_rows(self, db: Session, exported: Any, ids: IdMap, where: str) -> dict[str, int]:
-        """Store its part of an export (what `export_rows` gave) in the imported workshop,
-        ids remapped, in the caller's transaction; table name -> rows stored. Refuses
+    def import_rows(
+        self, exported: Any, ids: IdMap, where: str
+    ) -> list[tuple[Table, list[dict[str, Any]]]]:
+        """Its part of an export (what `export_rows` gave) as the rows to store in the
+        imported workshop, ids remapped: (table, rows) in the order to insert them; nothing is
+        stored here (the export also runs it, to find what is gone). Refuses
         (`invalid_import`, naming the place) an unknown table, a bad value, a broken
-        reference. Default: each row checked column by column (`row_values`), a column that
-        names a stage, participant, idea or the workshop remapped, JSON through `remap_row`,
-        its own generated id left to the database (rows keep their order)."""
+        reference. Default: each row checked column by column (`row_values`) and remapped by
+        `remap_row`, its own generated id left to the database (rows keep their order)."""
         if not isinstance(exported, dict):
             raise invalid_import(where, "not an object")
         models: list[type[SQLModel]] = [*self.tables, Entry]
         tables = {_table(model).name: _table(model) for model in models}
-        stored: dict[str, int] = {}
+        out: list[tuple[Table, list[dict[str, Any]]]] = []
         for name, listed in exported.items():
             table = tables.get(name)
             if table is None:
@@ -646,15 +659,11 @@ class Activity:
                 row = row_values(table, raw, at)
                 if own is not None:
                     row.pop(own)
+                if table is _table(Entry) and row["kind"] != self.kind:
+                    raise invalid_import(f"{at}.kind", f"not {self.kind!r}")
                 values.append(self.remap_row(table, row, ids, at))
-            if name == _table(Entry).name and any(v["kind"] != self.kind for v in values):
-                raise invalid_import(
-                    f"{where}.{name}", f"holds entries of another kind than {self.kind}"
-                )
-            if values:
-                db.execute(insert(table), values)
-            stored[name] = len(values)
-        return stored
+            out.append((table, values))
+        return out
 
     def remap_row(
         self, table: Table, row: dict[str, Any], ids: IdMap, where: str

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
@@ -84,6 +85,7 @@ SECTIONS = (
     "activities",
     "plan_versions",
     "plan_files",
+    "gone",
 )
 """Every key of a version 1 export, in the order it is written."""
 
@@ -127,10 +129,10 @@ def export_workshop(db: Session, workshop: Workshop) -> dict[str, Any]:
     kinds += sorted({str(row["kind"]) for row in rows.get(_table(Entry).name, ())} - set(kinds))
     parts = {kind: _activity(kind).export_rows(rows) for kind in kinds}
     _check_complete(rows, parts)
-    return {
+    out: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
-        "exported_at": row_json(_table(PlanFile), {"created_at": utcnow()})["created_at"],
+        "exported_at": utcnow().isoformat(),
         "workshop": workshop_row,
         "stages": listed(Stage),
         "participants": listed(Participant, PARTICIPANT_LEFT_OUT),
@@ -141,10 +143,34 @@ def export_workshop(db: Session, workshop: Workshop) -> dict[str, Any]:
         "activities": {kind: part for kind, part in parts.items() if any(part.values())},
         "plan_versions": listed(PlanVersion),
         "plan_files": listed(PlanFile),
+        "gone": {},
     }
+    out["gone"] = _gone(workshop.id, out)
+    return out
 
 
 CORE = (Workshop, Stage, Participant, Idea, IdeaMerge, StageRound, Counter, PlanVersion, PlanFile)
+
+
+def _gone(workshop_id: str, data: Mapping[str, Any]) -> dict[str, list[int]]:
+    """The ids the workshop's records name though their rows are gone (`IdMap.gone`), found by
+    remapping the export as an import would, each id to itself, recording instead of
+    refusing."""
+    decoded = _decode(data)
+    seen: dict[str, set[int]] = {}
+    recorder = IdMap(
+        workshop_id=workshop_id,
+        stages={old: old for old, _row, _at in decoded.stages},
+        participants={old: old for old, _row, _at in decoded.participants},
+        ideas={old: old for old, _row, _at in decoded.ideas},
+        seen=seen,
+    )
+    _remapped(decoded, recorder)
+    return {
+        f"{what}s": sorted(seen[what])
+        for what in ("stage", "participant", "idea")
+        if seen.get(what)
+    }
 
 
 def _check_complete(
@@ -171,9 +197,11 @@ def import_workshop(db: Session, data: Any) -> tuple[Workshop, str]:
     raises `invalid_import` naming the first problem, and stores nothing. `data` is the parsed
     file, or its text or bytes."""
     data = _parsed(data)
+    decoded = _decode(data)
+    versions, files = _plan_rows(data)
     begin_write(db)
     try:
-        workshop, key = _store(db, data)
+        workshop, key = _store(db, decoded, versions, files)
         db.commit()
     except IntegrityError as exc:
         db.rollback()
@@ -199,6 +227,60 @@ def _parsed(data: Any) -> Any:
     return data
 
 
+Row = tuple[int, dict[str, Any], str]
+"""An exported row by its exported id, with where it is in the file."""
+
+
+@dataclass
+class Decoded:
+    """An export checked and decoded (every value of its column's type), rows by id."""
+
+    workshop: dict[str, Any]
+    stages: list[Row]
+    participants: list[Row]
+    ideas: list[Row]
+    merges: list[dict[str, Any]]
+    rounds: list[dict[str, Any]]
+    counters: list[dict[str, Any]]
+    activities: dict[str, Any]
+    gone: dict[str, frozenset[int]] = field(default_factory=dict)
+
+
+def _decode(data: Any) -> Decoded:
+    _header(data)
+    workshop = _workshop_values(data["workshop"])
+    stages = _by_id(_rows(data, "stages", Stage, OWNER), "stages")
+    for _old, row, at in stages:
+        _check_steps(row, at)
+    participants = _by_id(
+        _rows(data, "participants", Participant, PARTICIPANT_LEFT_OUT), "participants"
+    )
+    ideas = _by_id(_rows(data, "ideas", Idea, OWNER), "ideas")
+    stage_ids = {old for old, _row, _at in stages}
+    people = {old for old, _row, _at in participants}
+    for _old, row, at in ideas:
+        if row["stage_id"] not in stage_ids:
+            raise invalid_import(f"{at}.stage_id", f"stage {row['stage_id']} is not in the file")
+        author = row["participant_id"]
+        if author is not None and author not in people:
+            raise invalid_import(f"{at}.participant_id", f"participant {author} is not in the file")
+        if not isinstance(row["fields"], dict):
+            raise invalid_import(f"{at}.fields", "not an object")
+        if row["origin"] is not None and not isinstance(row["origin"], dict):
+            raise invalid_import(f"{at}.origin", "not an object")
+    return Decoded(
+        workshop=workshop,
+        stages=stages,
+        participants=participants,
+        ideas=ideas,
+        merges=_rows(data, "merges", IdeaMerge, ()),
+        rounds=_rows(data, "rounds", StageRound, ()),
+        counters=_rows(data, "counters", Counter, ()),
+        activities=data["activities"],
+        gone=_gone_ids(data["gone"]),
+    )
+
+
 def _header(data: Any) -> None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise invalid_import("format", f"not a {FORMAT} export")
@@ -213,10 +295,23 @@ def _header(data: Any) -> None:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise invalid_import(unknown[0], f"not part of version {VERSION}")
-    for name in SECTIONS[4:]:
-        wanted = dict if name in ("workshop", "activities") else list
+    for name in SECTIONS[3:]:
+        wanted = dict if name in ("workshop", "activities", "gone") else list
         if not isinstance(data[name], wanted):
             raise invalid_import(name, "not an object" if wanted is dict else "not a list")
+
+
+def _gone_ids(raw: Mapping[str, Any]) -> dict[str, frozenset[int]]:
+    out: dict[str, frozenset[int]] = {}
+    for name, listed in raw.items():
+        if name not in ("stages", "participants", "ideas"):
+            raise invalid_import(f"gone.{name}", "not stages, participants or ideas")
+        if not isinstance(listed, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in listed
+        ):
+            raise invalid_import(f"gone.{name}", "not a list of ids")
+        out[name[:-1]] = frozenset(listed)
+    return out
 
 
 def _rows(
@@ -229,33 +324,19 @@ def _rows(
     ]
 
 
-def _store(db: Session, data: Any) -> tuple[Workshop, str]:
-    _header(data)
-    workshop, key = _new_workshop(db, data["workshop"])
-    stages = _stages(db, workshop, _rows(data, "stages", Stage, OWNER))
-    participants = _participants(
-        db, workshop, _rows(data, "participants", Participant, PARTICIPANT_LEFT_OUT)
+def _by_id(rows: list[dict[str, Any]], section: str) -> list[Row]:
+    """The rows by their exported id, earliest first; an id given twice is refused."""
+    seen: set[int] = set()
+    for n, row in enumerate(rows):
+        if row["id"] in seen:
+            raise invalid_import(f"{section}[{n}].id", f"{row['id']} is given twice")
+        seen.add(row["id"])
+    return sorted(
+        ((row["id"], row, f"{section}[{n}]") for n, row in enumerate(rows)), key=lambda r: r[0]
     )
-    ideas_rows = _rows(data, "ideas", Idea, OWNER)
-    ideas = _ideas(db, workshop, ideas_rows, stages, participants)
-    ids = IdMap(
-        workshop_id=workshop.id,
-        stages={old: row.id for old, (row, _raw) in stages.items() if row.id is not None},
-        participants=participants,
-        ideas={old: row.id for old, (row, _raw) in ideas.items() if row.id is not None},
-    )
-    _references(workshop, data["workshop"], stages, ideas, ids)
-    _merges(db, _rows(data, "merges", IdeaMerge, ()), ids)
-    _rounds(db, _rows(data, "rounds", StageRound, ()), ids)
-    _counters(db, _rows(data, "counters", Counter, ()), ids)
-    for kind, part in data["activities"].items():
-        _activity(str(kind)).import_rows(db, part, ids, f"activities.{kind}")
-    _plan(db, workshop, data)
-    db.flush()
-    return workshop, key
 
 
-def _new_workshop(db: Session, raw: Any) -> tuple[Workshop, str]:
+def _workshop_values(raw: Any) -> dict[str, Any]:
     row = row_values(_table(Workshop), raw, "workshop", skip=WORKSHOP_LEFT_OUT)
     title = " ".join(row["title"].split())
     if not title or len(title) > TITLE_MAX_LENGTH:
@@ -277,6 +358,283 @@ def _new_workshop(db: Session, raw: Any) -> tuple[Workshop, str]:
     for name, fits, rule in checks:
         if not fits(row[name]):
             raise invalid_import(f"workshop.{name}", f"{row[name]!r}: it {rule}")
+    return row
+
+
+def _check_steps(row: Mapping[str, Any], at: str) -> None:
+    steps = row["steps"]
+    if not isinstance(steps, list):
+        raise invalid_import(f"{at}.steps", "not a list")
+    for n, step in enumerate(steps):
+        if not isinstance(step, dict) or set(step) != {"kind", "settings"}:
+            raise invalid_import(f"{at}.steps[{n}]", 'not {"kind", "settings"}')
+        try:
+            activities.check_step(row["key"], step)
+        except DomainError as exc:
+            raise invalid_import(f"{at}.steps[{n}]", exc.message) from None
+    if not -1 <= row["step_index"] < len(steps):
+        raise invalid_import(f"{at}.step_index", f"{row['step_index']} is not one of its steps")
+    reveals = row["reveals"]
+    if not isinstance(reveals, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(steps) for i in reveals
+    ):
+        raise invalid_import(f"{at}.reveals", "not a list of its steps' indexes")
+
+
+def _plan_rows(data: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The plan's versions and their rendered files, checked (stored verbatim)."""
+    versions = _rows(data, "plan_versions", PlanVersion, OWNER)
+    numbers: set[int] = set()
+    for n, row in enumerate(versions):
+        if not isinstance(row["data"], dict):
+            raise invalid_import(f"plan_versions[{n}].data", "not an object")
+        if row["version"] < 1 or row["version"] in numbers:
+            raise invalid_import(
+                f"plan_versions[{n}].version", f"{row['version']} is not a new version number"
+            )
+        numbers.add(row["version"])
+    files = _rows(data, "plan_files", PlanFile, OWNER)
+    for n, row in enumerate(files):
+        if row["version"] not in numbers:
+            raise invalid_import(
+                f"plan_files[{n}].version", f"the file has no plan version {row['version']}"
+            )
+        if row["format"] not in RENDERERS:
+            raise invalid_import(
+                f"plan_files[{n}].format", f"{row['format']!r} is not a plan format"
+            )
+    return versions, files
+
+
+# ----------------------------------------------------------------------- ids inside rows
+
+
+@dataclass
+class Remapped:
+    """Every id inside an export's rows, remapped: what the new rows get once they have ids."""
+
+    stages: dict[int, dict[str, Any]]  # exported stage id -> shortlist, selected, groups
+    ideas: dict[int, dict[str, Any]]  # exported idea id -> links, merged_into
+    workshop: dict[str, Any]  # current_stage_id, focus_idea_id
+    rows: list[tuple[Table, list[dict[str, Any]]]]  # merges, rounds, counters, activities
+
+
+def _remapped(decoded: Decoded, ids: IdMap) -> Remapped:
+    """Pure: the export runs it to find what is gone, the import to store the rows."""
+    stages = {}
+    for old, row, at in decoded.stages:
+        groups = row["groups"]
+        if not isinstance(groups, list):
+            raise invalid_import(f"{at}.groups", "not a list")
+        themes = []
+        for n, group in enumerate(groups):
+            if not isinstance(group, dict) or "idea_ids" not in group:
+                raise invalid_import(f"{at}.groups[{n}]", 'not a theme {"title", "idea_ids"}')
+            members = _idea_list(group["idea_ids"], ids, f"{at}.groups[{n}].idea_ids")
+            themes.append({**group, "idea_ids": members})
+        stages[old] = {
+            "shortlist": _idea_list(row["shortlist"], ids, f"{at}.shortlist"),
+            "selected": _idea_list(row["selected"], ids, f"{at}.selected"),
+            "groups": themes,
+        }
+    ideas = {
+        old: {
+            "links": _idea_list(row["links"], ids, f"{at}.links"),
+            "merged_into": None
+            if row["merged_into"] is None
+            else ids.idea(row["merged_into"], f"{at}.merged_into"),
+        }
+        for old, row, at in decoded.ideas
+    }
+    current, focus = decoded.workshop["current_stage_id"], decoded.workshop["focus_idea_id"]
+    workshop = {
+        "current_stage_id": None
+        if current is None
+        else ids.stage(current, "workshop.current_stage_id"),
+        "focus_idea_id": None if focus is None else ids.idea(focus, "workshop.focus_idea_id"),
+    }
+    rows = [
+        (_table(IdeaMerge), _merges(decoded.merges, ids)),
+        (_table(StageRound), _rounds(decoded.rounds, ids)),
+        (_table(Counter), _counters(decoded.counters, ids)),
+    ]
+    for kind, part in decoded.activities.items():
+        rows += _activity(str(kind)).import_rows(part, ids, f"activities.{kind}")
+    return Remapped(stages, ideas, workshop, rows)
+
+
+def _idea_list(value: Any, ids: IdMap, where: str) -> list[int]:
+    if not isinstance(value, list):
+        raise invalid_import(where, "not a list of idea ids")
+    return [ids.idea(item, f"{where}[{n}]") for n, item in enumerate(value)]
+
+
+def _entries_of(activity: Activity, ids: IdMap) -> Callable[[Any, str], Any]:
+    """How one participant's entry of this activity is remapped."""
+
+    def remap(entry: Any, where: str) -> Any:
+        return activity.remap_entry(entry, ids, where)
+
+    return remap
+
+
+def _by_participant(
+    value: Any, ids: IdMap, where: str, entry: Callable[[Any, str], Any]
+) -> dict[str, Any]:
+    """`{"<participant id>": entry}` (a round's or a merge record's) with both remapped."""
+    if not isinstance(value, dict):
+        raise invalid_import(where, "not an object keyed by participant id")
+    return {
+        str(ids.participant(pid, f"{where}.{pid}")): entry(item, f"{where}.{pid}")
+        for pid, item in value.items()
+    }
+
+
+def _merges(rows: list[dict[str, Any]], ids: IdMap) -> list[dict[str, Any]]:
+    values = []
+    for n, row in enumerate(rows):
+        at = f"merges[{n}]"
+        record = row["entries"]
+        if not isinstance(record, dict):
+            raise invalid_import(f"{at}.entries", "not an object keyed by step kind")
+        entries: dict[str, Any] = {}
+        for kind, change in record.items():
+            if not isinstance(change, dict):
+                raise invalid_import(f"{at}.entries.{kind}", 'not {"before", "after"}')
+            remap = _entries_of(_activity(str(kind)), ids)
+            entries[kind] = {
+                side: _by_participant(given, ids, f"{at}.entries.{kind}.{side}", remap)
+                for side, given in change.items()
+            }
+        values.append(
+            {
+                **{k: v for k, v in row.items() if k != "id"},  # numbered anew, in order
+                "stage_id": ids.stage(row["stage_id"], f"{at}.stage_id"),
+                "into": ids.idea(row["into"], f"{at}.into"),
+                "idea_ids": _idea_list(row["idea_ids"], ids, f"{at}.idea_ids"),
+                "entries": entries,
+            }
+        )
+    return values
+
+
+def _rounds(rows: list[dict[str, Any]], ids: IdMap) -> list[dict[str, Any]]:
+    values = []
+    for n, row in enumerate(rows):
+        at = f"rounds[{n}]"
+        activity = _activity(row["kind"])
+        values.append(
+            {
+                **row,
+                "stage_id": ids.stage(row["stage_id"], f"{at}.stage_id"),
+                "entries": _by_participant(
+                    row["entries"], ids, f"{at}.entries", _entries_of(activity, ids)
+                ),
+                "standings": activity.remap_standings(row["standings"], ids, f"{at}.standings"),
+            }
+        )
+    return values
+
+
+def _counters(rows: list[dict[str, Any]], ids: IdMap) -> list[dict[str, Any]]:
+    return [
+        {
+            **row,
+            "stage_id": ids.stage(row["stage_id"], f"counters[{n}].stage_id"),
+            # Idea 0 holds the stage-wide counts (voters, rankers).
+            "idea_id": 0
+            if row["idea_id"] == 0
+            else ids.idea(row["idea_id"], f"counters[{n}].idea_id"),
+        }
+        for n, row in enumerate(rows)
+    ]
+
+
+# --------------------------------------------------------------------------- storing
+
+
+def _store(
+    db: Session,
+    decoded: Decoded,
+    versions: list[dict[str, Any]],
+    files: list[dict[str, Any]],
+) -> tuple[Workshop, str]:
+    workshop, key = _new_workshop(db, decoded.workshop)
+    stages = _inserted(
+        db,
+        [
+            (old, Stage(**{**row, "id": None, "workshop_id": workshop.id}))
+            for old, row, _at in decoded.stages
+        ],
+    )
+    participants = _inserted(
+        db,
+        [
+            # A new token nobody holds: a participant of the source cannot speak in the copy.
+            (
+                old,
+                Participant(
+                    **{
+                        **row,
+                        "id": None,
+                        "workshop_id": workshop.id,
+                        "token_hash": hash_secret(new_secret()),
+                    }
+                ),
+            )
+            for old, row, _at in decoded.participants
+        ],
+    )
+    ideas = _inserted(
+        db,
+        [
+            (
+                old,
+                Idea(
+                    **{
+                        **row,
+                        "id": None,
+                        "workshop_id": workshop.id,
+                        "stage_id": stages[row["stage_id"]].id,
+                        "participant_id": None
+                        if row["participant_id"] is None
+                        else participants[row["participant_id"]].id,
+                        "merged_into": None,
+                    }
+                ),
+            )
+            for old, row, _at in decoded.ideas
+        ],
+    )
+    ids = IdMap(
+        workshop_id=workshop.id,
+        stages=_numbers(stages),
+        participants=_numbers(participants),
+        ideas=_numbers(ideas),
+        gone=decoded.gone,
+    )
+    remapped = _remapped(decoded, ids)
+    for old, values in remapped.stages.items():
+        for name, value in values.items():
+            setattr(stages[old], name, value)
+    for old, values in remapped.ideas.items():
+        for name, value in values.items():
+            setattr(ideas[old], name, value)
+    for name, value in remapped.workshop.items():
+        setattr(workshop, name, value)
+    db.flush()
+    plan = [
+        (_table(PlanVersion), [{**row, "workshop_id": workshop.id} for row in versions]),
+        (_table(PlanFile), [{**row, "workshop_id": workshop.id} for row in files]),
+    ]
+    for table, listed in [*remapped.rows, *plan]:
+        if listed:
+            db.execute(insert(table), listed)
+    db.flush()
+    return workshop, key
+
+
+def _new_workshop(db: Session, row: Mapping[str, Any]) -> tuple[Workshop, str]:
     key = new_secret()
     values = {
         **row,
@@ -300,288 +658,19 @@ def _new_workshop(db: Session, raw: Any) -> tuple[Workshop, str]:
     )
 
 
-def _unique(rows: list[dict[str, Any]], section: str) -> list[tuple[int, dict[str, Any]]]:
-    """The rows by their exported id, earliest first; an id given twice is refused."""
-    seen: set[int] = set()
-    for n, row in enumerate(rows):
-        if row["id"] in seen:
-            raise invalid_import(f"{section}[{n}].id", f"{row['id']} is given twice")
-        seen.add(row["id"])
-    return sorted(((row["id"], row) for row in rows), key=lambda pair: pair[0])
+Made = TypeVar("Made", Stage, Participant, Idea)
 
 
-def _inserted(db: Session, made: list[Any], section: str) -> None:
-    """Flush new rows and check the database numbered them in order (so a lower id is still
-    the earlier row)."""
-    db.add_all(made)
+def _inserted(db: Session, made: list[tuple[int, Made]]) -> dict[int, Made]:
+    """Insert new rows (given by their exported id, earliest first) and check the database
+    numbered them in the same order, so a lower id is still the earlier row."""
+    db.add_all([row for _old, row in made])
     db.flush()
-    numbers = [row.id for row in made]
+    numbers = [row.id or 0 for _old, row in made]
     if numbers != sorted(numbers):  # pragma: no cover - every database numbers rows in order
-        raise RuntimeError(f"The new {section} were not numbered in order.")
+        raise RuntimeError("The new rows were not numbered in order.")
+    return dict(made)
 
 
-def _stages(
-    db: Session, workshop: Workshop, rows: list[dict[str, Any]]
-) -> dict[int, tuple[Stage, dict[str, Any]]]:
-    out: dict[int, tuple[Stage, dict[str, Any]]] = {}
-    made: list[Stage] = []
-    where = {row["id"]: n for n, row in enumerate(rows)}
-    for old, row in _unique(rows, "stages"):
-        at = f"stages[{where[old]}]"
-        _check_steps(row, at)
-        stage = Stage(
-            **{
-                **row,
-                "id": None,
-                "workshop_id": workshop.id,
-                "shortlist": [],
-                "selected": [],
-                "groups": [],
-            }
-        )
-        made.append(stage)
-        out[old] = (stage, {**row, "at": at})
-    _inserted(db, made, "stages")
-    return out
-
-
-def _check_steps(row: Mapping[str, Any], at: str) -> None:
-    steps = row["steps"]
-    if not isinstance(steps, list):
-        raise invalid_import(f"{at}.steps", "not a list")
-    for n, step in enumerate(steps):
-        if not isinstance(step, dict) or set(step) != {"kind", "settings"}:
-            raise invalid_import(f"{at}.steps[{n}]", 'not {"kind", "settings"}')
-        try:
-            activities.check_step(row["key"], step)
-        except DomainError as exc:
-            raise invalid_import(f"{at}.steps[{n}]", exc.message) from None
-    if not -1 <= row["step_index"] < len(steps):
-        raise invalid_import(f"{at}.step_index", f"{row['step_index']} is not one of its steps")
-    reveals = row["reveals"]
-    if not isinstance(reveals, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(steps) for i in reveals
-    ):
-        raise invalid_import(f"{at}.reveals", "not a list of its steps' indexes")
-
-
-def _participants(db: Session, workshop: Workshop, rows: list[dict[str, Any]]) -> dict[int, int]:
-    made: list[tuple[int, Participant]] = []
-    for old, row in _unique(rows, "participants"):
-        # A new token nobody holds: a participant of the source cannot speak in the copy.
-        values = {
-            **row,
-            "id": None,
-            "workshop_id": workshop.id,
-            "token_hash": hash_secret(new_secret()),
-        }
-        made.append((old, Participant(**values)))
-    _inserted(db, [p for _old, p in made], "participants")
-    return {old: p.id for old, p in made if p.id is not None}
-
-
-def _ideas(
-    db: Session,
-    workshop: Workshop,
-    rows: list[dict[str, Any]],
-    stages: Mapping[int, tuple[Stage, Any]],
-    participants: Mapping[int, int],
-) -> dict[int, tuple[Idea, dict[str, Any]]]:
-    out: dict[int, tuple[Idea, dict[str, Any]]] = {}
-    where = {row["id"]: n for n, row in enumerate(rows)}
-    for old, row in _unique(rows, "ideas"):
-        at = f"ideas[{where[old]}]"
-        if row["stage_id"] not in stages:
-            raise invalid_import(f"{at}.stage_id", f"stage {row['stage_id']} is not in the file")
-        author = row["participant_id"]
-        if author is not None and author not in participants:
-            raise invalid_import(f"{at}.participant_id", f"participant {author} is not in the file")
-        if not isinstance(row["fields"], dict):
-            raise invalid_import(f"{at}.fields", "not an object")
-        if row["origin"] is not None and not isinstance(row["origin"], dict):
-            raise invalid_import(f"{at}.origin", "not an object")
-        stage = stages[row["stage_id"]][0]
-        idea = Idea(
-            **{
-                **row,
-                "id": None,
-                "workshop_id": workshop.id,
-                "stage_id": stage.id,
-                "participant_id": None if author is None else participants[author],
-                "links": [],
-                "merged_into": None,
-            }
-        )
-        out[old] = (idea, {**row, "at": at})
-    _inserted(db, [idea for idea, _row in out.values()], "ideas")
-    return out
-
-
-def _references(
-    workshop: Workshop,
-    raw: Mapping[str, Any],
-    stages: Mapping[int, tuple[Stage, dict[str, Any]]],
-    ideas: Mapping[int, tuple[Idea, dict[str, Any]]],
-    ids: IdMap,
-) -> None:
-    """The ids inside rows that name other rows: each stage's shortlist, selection and themes,
-    each idea's links and merge, the workshop's current stage and focus."""
-    for stage, row in stages.values():
-        at = row["at"]
-        stage.shortlist = _idea_list(row["shortlist"], ids, f"{at}.shortlist")
-        stage.selected = _idea_list(row["selected"], ids, f"{at}.selected")
-        groups = row["groups"]
-        if not isinstance(groups, list):
-            raise invalid_import(f"{at}.groups", "not a list")
-        remapped = []
-        for n, group in enumerate(groups):
-            if not isinstance(group, dict) or "idea_ids" not in group:
-                raise invalid_import(f"{at}.groups[{n}]", 'not a theme {"title", "idea_ids"}')
-            remapped.append(
-                {
-                    **group,
-                    "idea_ids": _idea_list(group["idea_ids"], ids, f"{at}.groups[{n}].idea_ids"),
-                }
-            )
-        stage.groups = remapped
-    for idea, row in ideas.values():
-        at = row["at"]
-        idea.links = _idea_list(row["links"], ids, f"{at}.links")
-        if row["merged_into"] is not None:
-            idea.merged_into = ids.idea(row["merged_into"], f"{at}.merged_into")
-    current = raw.get("current_stage_id")
-    workshop.current_stage_id = (
-        None if current is None else ids.stage(current, "workshop.current_stage_id")
-    )
-    focus = raw.get("focus_idea_id")
-    workshop.focus_idea_id = None if focus is None else ids.idea(focus, "workshop.focus_idea_id")
-
-
-def _idea_list(value: Any, ids: IdMap, where: str) -> list[int]:
-    if not isinstance(value, list):
-        raise invalid_import(where, "not a list of idea ids")
-    return [ids.idea(item, f"{where}[{n}]") for n, item in enumerate(value)]
-
-
-def _by_participant(
-    value: Any, ids: IdMap, where: str, entry: Callable[[Any, str], Any]
-) -> dict[str, Any]:
-    """`{"<participant id>": entry}` (a round's or a merge record's) with both remapped."""
-    if not isinstance(value, dict):
-        raise invalid_import(where, "not an object keyed by participant id")
-    return {
-        str(ids.participant(pid, f"{where}.{pid}")): entry(item, f"{where}.{pid}")
-        for pid, item in value.items()
-    }
-
-
-def _entries_of(activity: Activity, ids: IdMap) -> Callable[[Any, str], Any]:
-    """How one participant's entry of this activity is remapped."""
-
-    def remap(entry: Any, where: str) -> Any:
-        return activity.remap_entry(entry, ids, where)
-
-    return remap
-
-
-def _merges(db: Session, rows: list[dict[str, Any]], ids: IdMap) -> None:
-    values = []
-    for n, row in enumerate(rows):
-        at = f"merges[{n}]"
-        record = row["entries"]
-        if not isinstance(record, dict):
-            raise invalid_import(f"{at}.entries", "not an object keyed by step kind")
-        entries: dict[str, Any] = {}
-        for kind, change in record.items():
-            activity = _activity(str(kind))
-            if not isinstance(change, dict):
-                raise invalid_import(f"{at}.entries.{kind}", 'not {"before", "after"}')
-            entries[kind] = {
-                side: _by_participant(
-                    given,
-                    ids,
-                    f"{at}.entries.{kind}.{side}",
-                    _entries_of(activity, ids),
-                )
-                for side, given in change.items()
-            }
-        row.pop("id")  # the database numbers them anew, in the same order
-        values.append(
-            {
-                **row,
-                "stage_id": ids.stage(row["stage_id"], f"{at}.stage_id"),
-                "into": ids.idea(row["into"], f"{at}.into"),
-                "idea_ids": _idea_list(row["idea_ids"], ids, f"{at}.idea_ids"),
-                "entries": entries,
-            }
-        )
-    if values:
-        db.execute(insert(_table(IdeaMerge)), values)
-
-
-def _rounds(db: Session, rows: list[dict[str, Any]], ids: IdMap) -> None:
-    values = []
-    for n, row in enumerate(rows):
-        at = f"rounds[{n}]"
-        activity = _activity(row["kind"])
-        values.append(
-            {
-                **row,
-                "stage_id": ids.stage(row["stage_id"], f"{at}.stage_id"),
-                "entries": _by_participant(
-                    row["entries"],
-                    ids,
-                    f"{at}.entries",
-                    _entries_of(activity, ids),
-                ),
-                "standings": activity.remap_standings(row["standings"], ids, f"{at}.standings"),
-            }
-        )
-    if values:
-        db.execute(insert(_table(StageRound)), values)
-
-
-def _counters(db: Session, rows: list[dict[str, Any]], ids: IdMap) -> None:
-    values = [
-        {
-            **row,
-            "stage_id": ids.stage(row["stage_id"], f"counters[{n}].stage_id"),
-            # idea 0 holds the stage-wide counts (voters, rankers).
-            "idea_id": 0
-            if row["idea_id"] == 0
-            else ids.idea(row["idea_id"], f"counters[{n}].idea_id"),
-        }
-        for n, row in enumerate(rows)
-    ]
-    if values:
-        db.execute(insert(_table(Counter)), values)
-
-
-def _plan(db: Session, workshop: Workshop, data: Mapping[str, Any]) -> None:
-    """The plan's versions and their rendered files, verbatim: a version never changes."""
-    versions = _rows(data, "plan_versions", PlanVersion, OWNER)
-    numbers: set[int] = set()
-    for n, row in enumerate(versions):
-        if not isinstance(row["data"], dict):
-            raise invalid_import(f"plan_versions[{n}].data", "not an object")
-        if row["version"] < 1 or row["version"] in numbers:
-            raise invalid_import(
-                f"plan_versions[{n}].version", f"{row['version']} is not a new version number"
-            )
-        numbers.add(row["version"])
-    files = _rows(data, "plan_files", PlanFile, OWNER)
-    for n, row in enumerate(files):
-        if row["version"] not in numbers:
-            raise invalid_import(
-                f"plan_files[{n}].version", f"the file has no plan version {row['version']}"
-            )
-        if row["format"] not in RENDERERS:
-            raise invalid_import(
-                f"plan_files[{n}].format", f"{row['format']!r} is not a plan format"
-            )
-    if versions:
-        db.execute(
-            insert(_table(PlanVersion)), [{**row, "workshop_id": workshop.id} for row in versions]
-        )
-    if files:
-        db.execute(insert(_table(PlanFile)), [{**row, "workshop_id": workshop.id} for row in files])
+def _numbers(rows: Mapping[int, Stage | Participant | Idea]) -> dict[int, int]:
+    return {old: row.id for old, row in rows.items() if row.id is not None}
