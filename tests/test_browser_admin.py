@@ -1,8 +1,8 @@
 """The server's admin in a real headless Chromium against the real server (ADMIN_PASSWORD in
 its environment): log in (a wrong password first), search, export a workshop, import the file
 as a new workshop, open a console from the list, delete the copy through its confirm page, log
-out; the pages keep to the CSP, fit a 1280x800 laptop and a 320 px phone without scrolling
-sideways, and leave screenshots."""
+out; the pages keep to the CSP, pass axe-core (serious and critical), fit a 1280x800 laptop
+and a 320 px phone without scrolling sideways, and leave screenshots."""
 
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ def test_an_admin_finds_exports_imports_opens_and_deletes_workshops(
     expect(rows_named(desk, "Harbour strategy 2026")).to_contain_text(harbour["code"])
     expect(rows_named(desk, "Library day 2027")).to_have_count(1)
     assert not screens.horizontal_overflow(desk)
+    assert not screens.axe_violations(desk), screens.axe_violations(desk)
     screens.shot(desk, "list-1280x800", shots)
 
     # Search.
@@ -132,6 +133,7 @@ def test_an_admin_finds_exports_imports_opens_and_deletes_workshops(
     expect(desk.get_by_role("heading", name="Delete “Harbour strategy 2026”?")).to_be_visible()
     expect(desk.locator("body")).to_contain_text("This cannot be undone.")
     assert not screens.horizontal_overflow(desk)
+    assert not screens.axe_violations(desk), screens.axe_violations(desk)
     screens.shot(desk, "delete-1280x800", shots)
     desk.get_by_role("button", name="Delete this workshop").click()
     expect(desk.locator("#admin-notice")).to_have_text("Deleted “Harbour strategy 2026”.")
@@ -153,10 +155,12 @@ def test_the_admin_is_usable_on_a_320_px_phone(
     phone = devices.open("admin phone", PHONE, phone=True)
     phone.goto(f"{server.url}/admin")
     assert not screens.horizontal_overflow(phone)
+    assert not screens.axe_violations(phone), screens.axe_violations(phone)
     screens.shot(phone, "login-320", shots)
     log_in(phone, server)
     expect(phone.locator("#admin-workshops tbody tr").first).to_be_visible()
     assert not screens.horizontal_overflow(phone), screens.horizontal_overflow(phone)
+    assert not screens.axe_violations(phone), screens.axe_violations(phone)
     screens.shot(phone, "list-320", shots)
     screens.shot(phone, "list-320-full", shots, full_page=True)
     # The buttons of a workshop are finger-sized.
