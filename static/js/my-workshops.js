@@ -14,6 +14,7 @@ const FILE_VERSION = 1;
 const FILE_MOST_BYTES = 1_000_000;
 const FILE_MOST_WORKSHOPS = 500;
 const FIND_FROM = 7; // a "Find a workshop" field once the list is longer than a screen
+const FIRST_SHOWN = 6; // the newest ones; "Show all" for the rest (the forms stay near on a phone)
 const WAIT_MS = 10_000; // a summary that takes longer counts as "could not be reached"
 const WORKSHOP_ID = /^[0-9a-f]{8,32}$/;
 
@@ -24,6 +25,7 @@ const count = document.getElementById("mine-count");
 const find = document.getElementById("mine-find");
 const filter = document.getElementById("mine-filter");
 const noMatch = document.getElementById("mine-no-match");
+const more = document.getElementById("mine-more");
 const addForm = document.getElementById("mine-add-form");
 const linkInput = document.getElementById("mine-link");
 const addResult = document.getElementById("mine-add-result");
@@ -35,6 +37,7 @@ const transferResult = document.getElementById("mine-transfer-result");
 /** What each entry's summary answered: {state: "loading"|"ok"|"unauthorized"|"unreachable", summary?}. */
 const answers = new Map();
 let pickTemplate = null;
+let showAll = false;
 
 // --------------------------------------------------------------------------- the stored list
 
@@ -310,6 +313,9 @@ function drawOk(entry, summary) {
   ];
 }
 
+/** For an entry whose title this browser never learnt: its id, to tell two such apart. */
+const idLine = (entry) => (entry.title ? null : el("p", { class: "mine-meta" }, `Workshop id ${entry.id}`));
+
 function drawUnauthorized(entry) {
   const title = nameOf(entry);
   const input = el("input", {
@@ -339,6 +345,7 @@ function drawUnauthorized(entry) {
   return [
     el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title" }, title),
       el("span", { class: "badge mine-badge is-problem" }, "No access")),
+    idLine(entry),
     el("p", { class: "notice warn mine-problem" },
       "This link no longer opens it (the facilitator link was replaced)."),
     el("div", { class: "mine-actions" }, removeButton(entry, null)),
@@ -351,6 +358,7 @@ function drawUnreachable(entry, why) {
   return [
     el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title" }, title),
       el("span", { class: "badge mine-badge is-problem" }, "Not reached")),
+    idLine(entry),
     el("p", { class: "notice warn mine-problem" },
       `It could not be reached just now (${why}); it stays on this list.`),
     el("div", { class: "mine-actions" },
@@ -379,7 +387,8 @@ function matches(entry, words) {
 function draw() {
   const entries = storedWorkshops().sort(newestFirst);
   const words = filter.value.trim().toLowerCase();
-  const shown = entries.filter((entry) => matches(entry, words));
+  const found = entries.filter((entry) => matches(entry, words));
+  const shown = showAll || words ? found : found.slice(0, FIRST_SHOWN);
   fill(list, shown.map((entry) => {
     const answer = answers.get(entry.id) || { state: "loading" };
     const body = answer.state === "ok" ? drawOk(entry, answer.summary)
@@ -395,7 +404,10 @@ function draw() {
   count.hidden = empty;
   count.textContent = plural(entries.length, "workshop", "workshops");
   find.hidden = entries.length < FIND_FROM;
-  noMatch.hidden = empty || shown.length > 0;
+  noMatch.hidden = empty || found.length > 0;
+  const rest = found.length - shown.length;
+  more.hidden = rest <= 0;
+  fill(more, `Show all ${plural(found.length, "workshop", "workshops")}`, el("span", { class: "hint" }, ` (${rest} more)`));
 }
 
 /** Ask the summaries of `ids` (all by default) and draw as they answer. */
@@ -546,6 +558,13 @@ importInput.addEventListener("change", async () => {
 });
 
 filter.addEventListener("input", draw);
+more.addEventListener("click", () => {
+  const next = list.children.length; // the first of the rest gets the focus
+  showAll = true;
+  draw();
+  const link = list.children[next] && list.children[next].querySelector("a, button");
+  if (link) link.focus();
+});
 
 // --------------------------------------------------------------------------- start
 
