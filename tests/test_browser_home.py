@@ -522,3 +522,26 @@ def test_the_start_page_fits_a_phone_and_a_laptop(
         expect(items(page)).to_have_count(1)
         page.get_by_label("Find a workshop").fill("nothing like it")
         expect(page.locator("#mine-no-match")).to_be_visible()
+
+
+def test_each_workshop_says_where_it_stands_and_a_finished_one_offers_its_plan(
+    server: LiveServer, contexts: Any, twenty: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    finished, running, lobby = twenty[:3]
+    page = home(contexts(accept_downloads=True), server, finished, running, lobby)
+    ended = item(page, "Strategy day 2026")
+    expect(ended.locator(".mine-badge")).to_have_text(re.compile("finished", re.I))
+    expect(ended.locator(".mine-status")).to_contain_text("Finished")
+    started = item(page, "Harbour Trust board retreat")
+    expect(started.locator(".mine-badge")).to_have_text(re.compile("running", re.I))
+    expect(started.locator(".mine-status")).to_have_text("Vision \N{MIDDLE DOT} Brainstorm")
+    expect(started).to_contain_text("The Riverside and Harbour Community Foundation")
+    expect(item(page, "Riverside 2030").locator(".mine-status")).to_contain_text("lobby")
+    # Only a finished workshop has plan files here.
+    expect(started.get_by_text("Plan downloads")).to_have_count(0)
+    ended.get_by_text("Plan downloads").click()
+    with page.expect_download() as download:
+        ended.get_by_role("button", name="Markdown").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".md" and "Strategy day 2026" in path.read_text()
