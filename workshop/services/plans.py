@@ -35,7 +35,7 @@ from ..persistence.queries import (
     visible_ideas,
 )
 from ..plan import review
-from ..plan.document import Participation, VersionEntry
+from ..plan.document import Participation, VersionEntry, carried_from
 
 VERSION_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 RENDER_SLOTS = 2
@@ -129,6 +129,7 @@ def assemble(
                     contested=bool(measured.get(result.idea_id, {}).get("contested")),
                     also_said=tuple(merged.get(result.idea_id, [])),
                     edited_from=editing.edited_from(idea),
+                    carried_from=carried_from(idea.origin),
                 )
             )
             links_items = links_items or bool(links)
