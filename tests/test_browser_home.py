@@ -246,6 +246,11 @@ def test_a_pasted_facilitator_link_adds_the_workshop_once(
 ) -> None:
     ws, other = create(server, "Pasted 2030"), create(server, "Not mine")
     page = home(contexts(), server)
+    sent: list[tuple[str, str]] = []
+    page.on(
+        "request",
+        lambda request: sent.append((request.url, request.headers.get("authorization", ""))),
+    )
     page.get_by_text("Add a workshop, or move this list to another device").click()
     link, add, result = (
         page.locator("#mine-link"),
@@ -260,6 +265,7 @@ def test_a_pasted_facilitator_link_adds_the_workshop_once(
         ),
         f"{server.url}/w/{ws['id']}/facilitate#key={other['facilitator_key']}": "no longer opens",
         f"{server.url}/w/0123456789abcdef/facilitate#key=x": "no workshop on this server",
+        "https://other.example/w/fedcba9876543210/facilitate#key=theirs": "another server",
     }
     for text, why in refused.items():
         link.fill(text)
@@ -268,6 +274,9 @@ def test_a_pasted_facilitator_link_adds_the_workshop_once(
         expect(link).to_have_attribute("aria-invalid", "true")
     expect(items(page)).to_have_count(0)
     assert stored_ids(page) == []
+    # Another server's workshop: this server was asked whether it has it, without its key.
+    assert not [auth for url, auth in sent if "fedcba9876543210" in url and auth]
+    assert [url for url, _ in sent if "fedcba9876543210" in url]
 
     link.fill(f"  {ws['urls']['facilitate']}  ")
     add.click()

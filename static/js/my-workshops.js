@@ -90,14 +90,15 @@ const nameOf = (entry, summary = null) =>
 
 /**
  * The workshop's summary asked with its own key: {state: "ok", summary} | {state: "gone"} (404)
- * | {state: "unauthorized"} (401) | {state: "unreachable", why}.
+ * | {state: "unauthorized"} (401) | {state: "unreachable", why}. Without a key it only asks
+ * whether this server has the workshop (401 when it does, 404 when not).
  */
 async function askSummary(id, key) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), WAIT_MS);
   try {
     const response = await fetch(`/api/workshops/${encodeURIComponent(id)}/summary`, {
-      headers: { Authorization: `Bearer ${key}` },
+      headers: key ? { Authorization: `Bearer ${key}` } : {},
       cache: "no-store",
       signal: controller.signal,
     });
@@ -163,6 +164,13 @@ async function addLink(link, fallbackTitle = "") {
   if (before && before.key === link.key) {
     return { outcome: "listed", title: nameOf(before, null) };
   }
+  if (link.origin !== location.origin) {
+    // A link naming another address: first ask, without its key, whether the workshop is on
+    // this server at all, so another server's key never comes here.
+    const probe = await askSummary(link.id, null);
+    if (probe.state === "gone") return { outcome: "refused", why: `that link is for another server (${link.origin})` };
+    if (probe.state === "unreachable") return { outcome: "refused", why: "the server could not be reached to check it" };
+  }
   const answer = await askSummary(link.id, link.key);
   if (answer.state === "gone") return { outcome: "refused", why: "no workshop on this server has that link" };
   if (answer.state === "unauthorized") {
@@ -171,6 +179,7 @@ async function addLink(link, fallbackTitle = "") {
   if (answer.state === "unreachable") {
     if (link.origin !== location.origin) return { outcome: "refused", why: "the server could not be reached to check it" };
   } else if (!sameServer(link, answer.summary)) {
+    // This server's workshop, but under an address that is not this server's public one.
     return { outcome: "refused", why: `that link is for another server (${link.origin})` };
   }
   const title = answer.summary ? answer.summary.title : fallbackTitle;
