@@ -13,6 +13,8 @@ is untouched, row for row, and its screens stay connected.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -352,3 +354,23 @@ def test_only_its_facilitator_deletes_it_and_a_refusal_deletes_nothing(
     assert client.delete(url, headers=bearer(old)).status_code == 401
     assert client.delete(url, headers=bearer(new)).status_code == 204
     assert client.get(f"/api/workshops/{other.id}", headers=bearer(other.key)).status_code == 200
+
+
+def test_a_tally_due_when_it_is_deleted_sends_nothing_and_fails_nothing(
+    app: Flask, client: FlaskClient, room: Room, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A join and an idea schedule coalesced counts and tallies; deleted right then, the
+    workshop is forgotten by this process: nothing is sent and no broadcast fails later."""
+    console = room.facilitator()
+    phone = room.participant("Ana")
+    submit(phone, room.stage_ids()["vision"], "Quick before it goes")
+    room.participant("Ben")
+    with caplog.at_level(logging.DEBUG):
+        assert (
+            client.delete(f"/api/workshops/{room.id}", headers=bearer(room.key)).status_code == 204
+        )
+        time.sleep(float(app.config["TALLY_INTERVAL"]) * 6)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    after_close = [m["name"] for m in console.queue]
+    closed_at = after_close.index("workshop:closed")
+    assert [name for name in after_close[closed_at + 1 :] if name != "workshop:closed"] == []
