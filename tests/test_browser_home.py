@@ -397,6 +397,11 @@ def test_a_workshop_that_cannot_be_reached_stays_listed(server: LiveServer, cont
     context.route("**/summary", drop)
     page.reload()
     expect(item(page, "Far away")).to_contain_text("could not be reached just now")
+    # Back online, it is asked again by itself.
+    context.unroute("**/summary", drop)
+    context.set_offline(True)
+    context.set_offline(False)
+    expect(item(page, "Far away").get_by_role("link", name="Room screen")).to_be_visible()
 
 
 def test_the_consoles_delete_notice_shows_once(server: LiveServer, contexts: Any) -> None:

@@ -567,6 +567,11 @@ importInput.addEventListener("change", async () => {
 });
 
 filter.addEventListener("input", draw);
+// Back online: ask again whatever could not be reached.
+window.addEventListener("online", () => {
+  const waiting = [...answers].filter(([, answer]) => answer.state === "unreachable").map(([id]) => id);
+  if (waiting.length) refresh(waiting);
+});
 more.addEventListener("click", () => {
   const next = list.children.length; // the first of the rest gets the focus
   showAll = true;
