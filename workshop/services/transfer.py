@@ -216,13 +216,13 @@ def import_workshop(db: Session, data: Any) -> tuple[Workshop, str]:
 def _parsed(data: Any) -> Any:
     if isinstance(data, bytes | bytearray):
         try:
-            data = bytes(data).decode("utf-8")
+            data = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError:
             raise invalid_import("file", "not UTF-8 text") from None
     if isinstance(data, str):
         try:
             data = json.loads(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise invalid_import("file", f"not JSON ({exc})") from None
     return data
 
