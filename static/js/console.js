@@ -657,14 +657,14 @@ startButton.addEventListener("click", () => { if (nextMove) nextMove(); });
 nextButton.addEventListener("click", () => { if (nextMove) nextMove(); });
 prevButton.addEventListener("click", () => { if (prevMove) prevMove(); });
 
-/** Keys N / → and B / ←, unless the facilitator is typing or a dialog is open. */
+/** Keys N / → and B / ←, unless the facilitator is typing or a dialog or the More menu is open. */
 function typing(target) {
   if (!target || !(target instanceof Element)) return false;
   return Boolean(target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])"));
 }
 document.addEventListener("keydown", (event) => {
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.repeat) return;
-  if (!state || typing(event.target) || document.querySelector("dialog[open]")) return;
+  if (!state || typing(event.target) || document.querySelector("dialog[open], details.console-menu[open]")) return;
   const key = event.key;
   if (key === "n" || key === "N" || key === "ArrowRight") {
     if (!nextMove) return;
