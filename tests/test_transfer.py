@@ -231,6 +231,13 @@ def build_day(app: Flask, client: FlaskClient) -> Room:
     for version, formats in ((1, ("md", "html", "json")), (2, tuple(FILES))):
         for format in formats:
             assert download(client, room.id, room.key, format, version)
+    # A share link and a saved agenda: secrets the export leaves out.
+    share = client.post(f"/api/workshops/{room.id}/shares", headers=bearer(room.key))
+    assert share.status_code == 201
+    saved = client.post("/api/templates", json={"workshop_id": room.id}, headers=bearer(room.key))
+    assert saved.status_code == 201
+    room.data["left_out"] = [share.get_json()["id"], share.get_json()["url"].rsplit("/", 1)[1]]
+    room.data["left_out"].append(saved.get_json()["id"])
     return room
 
 
@@ -366,11 +373,13 @@ def test_the_imported_workshop_reads_as_the_source(source: Source) -> None:
     assert any(i["links"] for i in stages["projects"]["selected"])
     assert stages["goals"]["selected"][0]["fields"]["text"] == "Net zero"
     assert before["removed_count"] == 1
-    # Every table holds as many rows of the import as of the source, but its share links and
-    # saved agendas (none here) and the dummy's.
+    # Every table holds as many rows of the import as of the source, but its share link and
+    # its saved agenda, which are not exported.
     ids = id_map(source.engine, source.room.id, new_id)
     with Session(source.engine) as db:
-        assert count_rows(db, new_id) == count_rows(db, source.room.id)
+        counts = count_rows(db, source.room.id)
+        assert counts.pop("planshare") == counts.pop("agendatemplate") == 1
+        assert count_rows(db, new_id) == {**counts, "planshare": 0, "agendatemplate": 0}
         old, new = db.get(Workshop, source.room.id), db.get(Workshop, new_id)
         assert old is not None and new is not None and new.current_stage_id is not None
         assert ids[new.current_stage_id] == old.current_stage_id
@@ -426,7 +435,8 @@ def test_the_file_holds_no_secret(source: Source) -> None:
         assert workshop is not None
         hashes = [p.token_hash for p in db.exec(select(Participant))]
         secrets = [workshop.facilitator_key_hash, workshop.projector_token, *hashes]
-    for secret in (*secrets, source.room.key, source.room.projector_token):
+    left_out = source.room.data["left_out"]  # the share's id and secret, the agenda's id
+    for secret in (*secrets, source.room.key, source.room.projector_token, *left_out):
         assert secret not in text
     for name in ("facilitator_key_hash", "admin_key_hash", "projector_token", "token_hash"):
         assert name not in text
