@@ -46,6 +46,7 @@ AGENDA = {
                 {"kind": "brainstorm"},
                 {"kind": "vote", "dot_budget": 3},
                 {"kind": "done", "select_count": 2},
+                {"kind": "define"},
             ],
         },
         {
@@ -285,6 +286,19 @@ def test_next_years_workshop_starts_with_last_years_goals_marked_on_every_screen
         floor = screens.floor_for(size["width"], size["height"])
         assert screens.projector_violations(screen, floor_px=floor) == []
         screens.shot(screen, f"projector-vote-{size['width']}x{size['height']}", SHOTS)
+
+    # Decided again, the room defines them: the console's and the phone's forms say it too.
+    new.phase("goals", "done")
+    new.phase("goals", "define")
+    console.get_by_role("button", name=re.compile("Strategic goals")).first.click()
+    for text in selected:
+        item = console.locator("#stage-panel .define-item").filter(has_text=text)
+        expect(item.locator(".summary-title .origin")).to_have_text(mark)
+        expect(phone.locator(".define-item").filter(has_text=text).locator(".origin")).to_have_text(
+            mark
+        )
+    assert screens.phone_violations(phone, width=PHONE["width"]) == []
+    screens.shot(phone, "phone-define-320", SHOTS, full_page=True)
     new.close()
 
 
