@@ -155,17 +155,21 @@ CORE = (Workshop, Stage, Participant, Idea, IdeaMerge, StageRound, Counter, Plan
 def _gone(workshop_id: str, data: Mapping[str, Any]) -> dict[str, list[int]]:
     """The ids the workshop's records name though their rows are gone (`IdMap.gone`), found by
     remapping the export as an import would, each id to itself, recording instead of
-    refusing."""
-    decoded = _decode(data)
+    refusing. A workshop this server would not import (a step whose plug-in is gone) is
+    still exported, without this list: the import names the problem."""
     seen: dict[str, set[int]] = {}
-    recorder = IdMap(
-        workshop_id=workshop_id,
-        stages={old: old for old, _row, _at in decoded.stages},
-        participants={old: old for old, _row, _at in decoded.participants},
-        ideas={old: old for old, _row, _at in decoded.ideas},
-        seen=seen,
-    )
-    _remapped(decoded, recorder)
+    try:
+        decoded = _decode(data)
+        recorder = IdMap(
+            workshop_id=workshop_id,
+            stages={old: old for old, _row, _at in decoded.stages},
+            participants={old: old for old, _row, _at in decoded.participants},
+            ideas={old: old for old, _row, _at in decoded.ideas},
+            seen=seen,
+        )
+        _remapped(decoded, recorder)
+    except DomainError:
+        return {}
     return {
         f"{what}s": sorted(seen[what])
         for what in ("stage", "participant", "idea")
