@@ -100,7 +100,8 @@ async function useTemplate(template) {
   picker.focus({ preventScroll: true });
 }
 
-startMyWorkshops({ onPickTemplate: useTemplate });
+// The list is drawn at once; its summaries are asked once the agendas are in the picker.
+startMyWorkshops({ onPickTemplate: useTemplate, after: templatesLoaded });
 
 let errorField = null; // the field the error on show is about, if it is about one
 

@@ -583,11 +583,13 @@ more.addEventListener("click", () => {
 // --------------------------------------------------------------------------- start
 
 /**
- * Draw the list and ask every summary. `onPickTemplate(template)` puts a saved agenda of a
+ * Draw the list at once, and ask every summary when `after` has settled (the page's own first
+ * request, so the list never delays it). `onPickTemplate(template)` puts a saved agenda of a
  * listed workshop in the new workshop's agenda picker.
  */
-export function startMyWorkshops({ onPickTemplate = null } = {}) {
+export function startMyWorkshops({ onPickTemplate = null, after = Promise.resolve() } = {}) {
   pickTemplate = onPickTemplate;
   takeConsoleNotice();
-  return refresh();
+  draw();
+  return Promise.resolve(after).catch(() => {}).then(() => refresh());
 }
