@@ -559,3 +559,10 @@ def test_each_workshop_says_where_it_stands_and_a_finished_one_offers_its_plan(
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
     assert path.suffix == ".md" and "Strategy day 2026" in path.read_text()
+    # The list drawn again (another entry removed): the downloads stay open.
+    page.once("dialog", lambda dialog: dialog.accept())
+    item(page, "Riverside 2030").get_by_role(
+        "button", name="Remove Riverside 2030 from list"
+    ).click()
+    expect(items(page)).to_have_count(2)
+    expect(ended.get_by_role("button", name="Markdown")).to_be_visible()

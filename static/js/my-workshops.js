@@ -38,6 +38,16 @@ const transferResult = document.getElementById("mine-transfer-result");
 const answers = new Map();
 let pickTemplate = null;
 let showAll = false;
+const opened = new Set(); // "<id> plan" / "<id> templates": the sections left open across redraws
+
+/** A <details> of an entry that stays open (or closed) when the list is drawn again. */
+function section(entry, name, className, ...children) {
+  const mark = `${entry.id} ${name}`;
+  return el("details", {
+    class: `mine-more ${className}`, open: opened.has(mark),
+    ontoggle: (event) => { if (event.target.open) opened.add(mark); else opened.delete(mark); },
+  }, ...children);
+}
 
 // --------------------------------------------------------------------------- the stored list
 
@@ -303,13 +313,13 @@ function drawOk(entry, summary) {
         : null,
       removeButton(entry, summary)),
     summary.status === "finished" && versions > 0
-      ? el("details", { class: "mine-more mine-plan" },
+      ? section(entry, "plan", "mine-plan",
         el("summary", {}, "Plan downloads",
           el("span", { class: "hint" }, versions > 1 ? ` (version ${versions})` : "")),
         keyedButtons(entry.id, entry.key))
       : null,
     templates.length
-      ? el("details", { class: "mine-more mine-templates" },
+      ? section(entry, "templates", "mine-templates",
         el("summary", {}, `Saved agendas (${templates.length})`),
         el("ul", { class: "mine-template-list" }, templates.map((template) => el("li", {},
           el("span", {}, template.title),
@@ -419,7 +429,8 @@ function draw() {
   fill(more, `Show all ${plural(found.length, "workshop", "workshops")}`, el("span", { class: "hint" }, ` (${rest} more)`));
 }
 
-/** Ask the summaries of `ids` (all by default) and draw as they answer. */
+/** Ask the summaries of `ids` (all by default), then draw them all at once (no entry moves
+ * under the pointer as each answers; each waits at most WAIT_MS). */
 async function refresh(ids = null) {
   const entries = storedWorkshops().filter((entry) => !ids || ids.includes(entry.id));
   for (const entry of entries) answers.set(entry.id, { state: "loading" });
