@@ -940,7 +940,9 @@ def test_a_workshop_from_a_saved_template_names_it_in_its_state(
 ) -> None:
     long_title = "The Northern Harbour Authority strategy day 2030"
     source = Room.create(app, client, title=long_title)
-    template_id = save(source).get_json()["id"]
+    saved = save(source)
+    assert saved.status_code == 201, saved.get_json()
+    template_id = saved.get_json()["id"]
     copy = Room.create(app, client, title="Copy", template=template_id)
     assert copy.facilitator_state()["workshop"]["template"] == template_id
 
@@ -1026,3 +1028,33 @@ def test_a_workshop_saves_at_most_ten_templates(app: Flask, client: FlaskClient)
     mine = client.get(f"/api/workshops/{source.id}/templates", headers=headers)
     assert len(mine.get_json()["templates"]) == 10
     assert len(client.get("/api/templates").get_json()["templates"]) == len(BUILT_IN)
+
+
+def test_a_saved_prompt_that_a_long_organisation_would_stretch_past_400_is_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A saved agenda keeps `{org}` in its prompts; a new workshop fills it. A 400-character
+    prompt filled with a 120-character name would be stored longer than its column (and
+    PostgreSQL refuses that): the new workshop is refused, saying what to shorten."""
+    source = Room.create(app, client, title="Alpha", organization="Acme")
+    stages = editable(source)
+    stages[0]["prompt"] = "Acme " + "x" * 394  # saved as "{org} xxx…": 400 characters
+    put_ok(source, stages)
+    saved = save(source)
+    assert saved.status_code == 201, saved.get_json()
+    template_id = saved.get_json()["id"]
+    before = database(app)
+
+    long_name = "O" * 120
+    response = client.post(
+        "/api/workshops", json={"title": "Beta", "organization": long_name, "template": template_id}
+    )
+
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "organization_too_long"
+    assert "400 characters" in error["message"] and stages[0]["title"] in error["message"]
+    assert database(app) == before
+    # A short name fits: the prompt is filled in.
+    fits = Room.create(app, client, title="Gamma", organization="Acme", template=template_id)
+    assert get_agenda(fits)["stages"][0]["prompt"] == stages[0]["prompt"]

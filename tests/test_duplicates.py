@@ -239,7 +239,9 @@ def test_offered_before_the_vote_and_not_from_it_on(world: World) -> None:
     assert console_duplicates(world.room, world.vision) == []
     world.settle()
     vote(ana, world.vision, {ideas[0]: 2, ideas[2]: 1})
-    tally = until(world.fac, "tally", lambda t: t["stage_id"] == world.vision and t["voters"] == 1)[-1]
+    tally = until(world.fac, "tally", lambda t: t["stage_id"] == world.vision and t["voters"] == 1)[
+        -1
+    ]
     assert tally["duplicates"] == []
     # Back to the brainstorm: offered again.
     phase(world.fac, world.vision, "brainstorm")
@@ -250,7 +252,9 @@ def test_offered_before_the_vote_and_not_from_it_on(world: World) -> None:
     world.settle()
     rank_order = stage_of(world.room.facilitator_state(), world.vision)["shortlist"]
     ok(ana.sock, "ranking:set", {"stage_id": world.vision, "order": rank_order})
-    tally = until(world.fac, "tally", lambda t: t["stage_id"] == world.vision and t["rankers"] == 1)[-1]
+    tally = until(
+        world.fac, "tally", lambda t: t["stage_id"] == world.vision and t["rankers"] == 1
+    )[-1]
     assert tally["duplicates"] == []
     # The merge is refused there, so suggesting one would be a dead button.
     merge = {"idea_ids": ideas[:2], "into": ideas[0]}

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from .. import activities
 from ..activities import common
 from ..core import rules
-from ..core.agenda import DEFAULT_HORIZON, DEFAULT_TEMPLATE, HORIZONS, fill_prompt
+from ..core.agenda import DEFAULT_HORIZON, DEFAULT_TEMPLATE, HORIZONS, PROMPT_MAX, fill_prompt
 from ..core.errors import DomainError
 from ..core.security import (
     hash_secret,
@@ -134,12 +134,21 @@ def create_workshop(
         raise DomainError("code_unavailable", "Could not find a free join code; try again.")
     stages: list[Stage] = []
     for position, draft in enumerate(drafts):
+        prompt = fill_prompt(draft.prompt, organization=organization, horizon_years=horizon)
+        if len(prompt) > PROMPT_MAX:
+            # A saved agenda's prompt checked at its length with `{org}` in it, filled with a
+            # long organisation name: refused rather than stored longer than its column.
+            raise DomainError(
+                "organization_too_long",
+                f"With this organisation name, the prompt of “{draft.title}” would be longer "
+                f"than {PROMPT_MAX} characters; shorten the name or that stage's prompt.",
+            )
         stage = Stage(
             workshop_id=workshop.id,
             position=position,
             key=draft.key,
             title=draft.title,
-            prompt=fill_prompt(draft.prompt, organization=organization, horizon_years=horizon),
+            prompt=prompt,
             steps=[dict(step) for step in draft.steps],
         )
         db.add(stage)

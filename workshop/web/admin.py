@@ -653,7 +653,7 @@ def import_file() -> tuple[str, int]:
     notice = {
         "kind": "good",
         "text": f"Imported “{workshop.title}” as a new workshop (code {workshop.code}).",
-        "link": console,
+        "href": console,
         "link_text": "Open its console",
     }
     return _list_page(notice=notice)
