@@ -19,6 +19,7 @@ from tests import apps
 from tests.chromium import skip_module_without_chromium
 from tests.factories import Room, ok
 from tests.server import LiveServer, http
+from tests.test_admin import PASSWORD, Admin
 from workshop import create_app
 
 PUBLIC = "https://workshop.example.org"
@@ -310,3 +311,31 @@ def test_no_violation_on_the_main_screens_in_normal_use(
             if client.connected:
                 client.disconnect()
         watched.context.close()
+
+
+def test_the_admin_pages_have_the_same_tight_policy(
+    tmp_path: Path, figure: Callable[[str, str], None]
+) -> None:
+    """The admin's pages (ADMIN_PASSWORD set) are app pages like the others: the login form,
+    the list, the delete confirmation."""
+    app = apps.make_app(tmp_path / "admin.sqlite3", ADMIN_PASSWORD=PASSWORD)
+    try:
+        admin = Admin(app.test_client())
+        room = Room.create(app, admin.client, title="Checked")
+        pages = {"login": admin.page("/admin")}
+        assert admin.login().status_code == 303
+        pages["list"] = admin.page("/admin")
+        pages["search"] = admin.page("/admin?q=checked")
+        pages["delete confirmation"] = admin.page(f"/admin/workshops/{room.id}/delete")
+        problems: list[str] = []
+        for name, response in pages.items():
+            assert response.status_code == 200 and response.mimetype == "text/html", name
+            header = response.headers.get("Content-Security-Policy", "")
+            problems += [
+                f"{name}: {problem}"
+                for problem in policy_problems(header, app_page=True, public_url=None)
+            ]
+        assert not problems, "\n".join(problems)
+        figure("CSP admin pages", f"{len(pages)} pages: no policy problem")
+    finally:
+        app.extensions["workshop_db"].dispose()
