@@ -61,12 +61,13 @@ def database(tmp_path: Path) -> Path:
 
 
 def seed(database: Path) -> dict[str, Room]:
-    """On `database`: finished 10 and 3 days ago, an active one started long ago, and one
-    finished today."""
+    """On `database`: finished a year, 10 and 3 days ago, an active one started long ago, and
+    one finished today."""
     app = make_app(database)
     client = app.test_client()
     rooms = {
         "old": finished_days_ago(app, client, "Finished 10 days ago", 10),
+        "older": finished_days_ago(app, client, "Finished a year ago", 365),
         "recent": finished_days_ago(app, client, "Finished 3 days ago", 3),
         "today": finished_days_ago(app, client, "Finished today", 0),
         "active": Room.started(app, client, title="Still running"),
@@ -90,10 +91,11 @@ def test_the_start_purges_only_finished_workshops_older_than_the_setting(
     with caplog.at_level(logging.INFO, logger="workshop.services.lifecycle"):
         app = make_app(database, RETENTION_DAYS=7)
     assert rows_of(app, rooms["old"].id) == 0
+    assert rows_of(app, rooms["older"].id) == 0
     for kept_room in ("recent", "today", "active"):
         assert rows_of(app, rooms[kept_room].id) > 0, kept_room
     lines = [r.getMessage() for r in caplog.records if r.name == "workshop.services.lifecycle"]
-    assert "purged 1 finished workshops older than 7 days" in lines
+    assert lines.count("purged 2 finished workshops older than 7 days") == 1
     client = app.test_client()
     old = rooms["old"]
     gone = client.get(f"/api/workshops/{old.id}/summary", headers=_bearer(old.key))
@@ -189,7 +191,7 @@ def test_the_real_server_purges_at_start_and_keeps_serving(tmp_path: Path) -> No
         recent = rooms["recent"]
         found = http(f"{server.url}/api/workshops/{recent.id}/summary", key=recent.key)
         assert found["status"] == "finished"
-        assert "purged 1 finished workshops older than 7 days" in server.output()
+        assert "purged 2 finished workshops older than 7 days" in server.output()
         code = server.stop()
     assert code == 0, server.output()
 
