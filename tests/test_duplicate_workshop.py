@@ -34,6 +34,7 @@ from workshop.plan import PlanDocument, from_dict, render
 from workshop.plan.document import carried_from
 from workshop.plan.layout import CARRIED_NOTE
 from workshop.plan.schema import PLAN_SCHEMA
+from workshop.services import workshops
 from workshop.services.duplicate import next_title
 
 NEW_ROWS = {"workshop", "stage", "idea"}
@@ -470,6 +471,24 @@ def test_a_malformed_body_is_invalid_payload(
     assert database(app) == before
 
 
+def test_no_body_means_every_default_and_a_body_not_json_is_refused(
+    app: Flask, client: FlaskClient
+) -> None:
+    room = Room.create(app, client, title="Strategy day 2026")
+    url = f"/api/workshops/{room.id}/duplicate"
+    made = client.post(url, headers=bearer(room.key))
+    assert made.status_code == 201
+    new = Room(app, client, made.get_json())
+    assert new.facilitator_state()["workshop"]["title"] == "Strategy day 2027"
+    before = database(app)
+    refused = client.post(
+        url, data=b"\x10", headers={**bearer(room.key), "Content-Type": "application/json"}
+    )
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "invalid_payload"
+    assert database(app) == before
+
+
 # --------------------------------------------------------------------------- who may ask
 
 
@@ -501,6 +520,12 @@ def test_only_the_workshops_own_key_duplicates_it(
     assert rotated.status_code == 200
     assert duplicate(client, room).status_code == 401
     assert duplicate(client, room, key=rotated.get_json()["key"]).status_code == 201
+    # The console key the server's admin opened it with duplicates it too.
+    with Session(get_engine(app)) as db:
+        found = db.get(Workshop, room.id)
+        assert found is not None
+        admin_key = workshops.grant_admin_key(db, found)
+    assert duplicate(client, room, key=admin_key).status_code == 201
 
 
 # --------------------------------------------------------------------------- next year's run
