@@ -1946,3 +1946,38 @@ def test_0010_adds_carried_items_and_the_admin_key_and_keeps_every_row_of_0009(
 
     assert current_revision(engine) == "0009"
     assert (schema(engine), every_row(engine)) == at_0009
+
+
+# --------------------------------------------------------------------------- revision 0011
+
+
+def test_0011_indexes_every_child_foreign_key_and_changes_no_row(engine: Engine) -> None:
+    """Each foreign-key column that led no index gets one (a workshop's delete no longer
+    scans whole tables); every row stays as it was, and the downgrade gives 0010 back."""
+    make_0007_with_a_stored_plan(engine)
+    upgrade(engine, "0010")
+    at_0010 = schema(engine), every_row(engine)
+
+    upgrade(engine, "0011")
+
+    assert current_revision(engine) == "0011"
+    assert every_row(engine) == at_0010[1] | {"alembic_version": [("0011",)]}
+    inspector = sa.inspect(engine)
+    for table, column in (
+        ("dotvote", "idea_id"),
+        ("allocation", "idea_id"),
+        ("rating", "idea_id"),
+        ("linkproposal", "idea_id"),
+        ("duplicate_dismissal", "idea_a"),
+        ("duplicate_dismissal", "idea_b"),
+        ("ideamerge", "into"),
+        ("entry", "participant_id"),
+    ):
+        led = [index["column_names"][0] for index in inspector.get_indexes(table)]
+        assert column in led, (table, column)
+    plan = raw(engine, "EXPLAIN QUERY PLAN SELECT 1 FROM dotvote WHERE idea_id = 1")
+    assert "ix_dotvote_idea_id" in " ".join(str(row) for row in plan)
+
+    downgrade(engine, "0010")
+
+    assert (schema(engine), every_row(engine)) == at_0010

@@ -37,7 +37,7 @@ class Allocation(SQLModel, table=True):
     whole."""
 
     participant_id: int = Column(foreign_key="participant.id", primary_key=True)
-    idea_id: int = Column(foreign_key="idea.id", primary_key=True)
+    idea_id: int = Column(foreign_key="idea.id", primary_key=True, index=True)
     stage_id: int = Column(foreign_key="stage.id", index=True)
     points: int
 

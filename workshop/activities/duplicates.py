@@ -41,8 +41,8 @@ class DuplicateDismissal(SQLModel, table=True):
     __tablename__ = "duplicate_dismissal"
 
     stage_id: int = Column(foreign_key="stage.id", primary_key=True)
-    idea_a: int = Column(foreign_key="idea.id", primary_key=True)
-    idea_b: int = Column(foreign_key="idea.id", primary_key=True)
+    idea_a: int = Column(foreign_key="idea.id", primary_key=True, index=True)
+    idea_b: int = Column(foreign_key="idea.id", primary_key=True, index=True)
     created_at: datetime = Column(default_factory=utcnow)
 
 

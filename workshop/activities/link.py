@@ -43,7 +43,7 @@ class LinkProposal(SQLModel, table=True):
     """The parents one participant proposes for one item; replaced whole by `link:set`."""
 
     participant_id: int = Column(foreign_key="participant.id", primary_key=True)
-    idea_id: int = Column(foreign_key="idea.id", primary_key=True)
+    idea_id: int = Column(foreign_key="idea.id", primary_key=True, index=True)
     stage_id: int = Column(foreign_key="stage.id", index=True)
     parent_ids: list[int] = Column(default_factory=list, sa_column=SAColumn(JSON, nullable=False))
 

@@ -45,7 +45,7 @@ class Rating(SQLModel, table=True):
     """One participant's impact and effort ratings of one idea (either may be missing)."""
 
     participant_id: int = Column(foreign_key="participant.id", primary_key=True)
-    idea_id: int = Column(foreign_key="idea.id", primary_key=True)
+    idea_id: int = Column(foreign_key="idea.id", primary_key=True, index=True)
     stage_id: int = Column(foreign_key="stage.id", index=True)
     impact: int | None = None
     effort: int | None = None

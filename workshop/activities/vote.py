@@ -38,7 +38,7 @@ class DotVote(SQLModel, table=True):
     """Dots one participant put on one idea. A participant's rows for a stage are replaced whole."""
 
     participant_id: int = Column(foreign_key="participant.id", primary_key=True)
-    idea_id: int = Column(foreign_key="idea.id", primary_key=True)
+    idea_id: int = Column(foreign_key="idea.id", primary_key=True, index=True)
     stage_id: int = Column(foreign_key="stage.id", index=True)
     count: int
 

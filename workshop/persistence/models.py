@@ -187,7 +187,7 @@ class IdeaMerge(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     stage_id: int = Field(foreign_key="stage.id", index=True)
-    into: int = Field(foreign_key="idea.id")
+    into: int = Field(foreign_key="idea.id", index=True)
     idea_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # A theme voted on as one item: `into` was created for the merge and goes with it.
     group: bool = False
@@ -219,7 +219,7 @@ class Entry(SQLModel, table=True):
 
     stage_id: int = Field(foreign_key="stage.id", primary_key=True)
     kind: str = Field(primary_key=True, max_length=40)
-    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True, index=True)
     data: Any = Field(sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
 
