@@ -621,3 +621,33 @@ def test_a_plan_without_carried_items_reads_as_before() -> None:
         for item in stage["items"]:
             del item["carried_from"]
     assert from_dict(json.loads(json.dumps(data))) == plan
+
+
+def test_next_years_plan_says_which_items_were_carried(
+    app: Flask, client: FlaskClient, source: Linking
+) -> None:
+    new = duplicated(client, source.room, carry_over=["vision", "goals"])
+    fac = new.facilitator()
+    stages = new.stage_ids()
+    fresh = ok(fac, "idea:submit", {"stage_id": stages["vision"], "text": "A fresh vision"})
+    for step in ("brainstorm", "vote", "rank", "done"):
+        phase(fac, stages["vision"], step)
+    ok(fac, "workshop:finish")
+    date = row(app, source.room.id).created_at.date().isoformat()
+
+    def download(name: str) -> bytes:
+        response = client.get(f"/api/workshops/{new.id}/{name}", headers=bearer(new.key))
+        assert response.status_code == 200, name
+        return bytes(response.data)
+
+    data = json.loads(download("plan.json"))
+    assert [e.message for e in Draft202012Validator(PLAN_SCHEMA).iter_errors(data)] == []
+    items = {i["text"]: i for stage in data["stages"] for i in stage["items"]}
+    assert items["V1"]["carried_from"] == {"title": "Acme 2030", "date": date}
+    assert items["G2 as corrected"]["carried_from"] == {"title": "Acme 2030", "date": date}
+    assert items["A fresh vision"]["carried_from"] is None
+    assert fresh["idea"]["id"] == items["A fresh vision"]["id"]
+    assert source.room.id not in json.dumps(data)
+    markdown = " ".join(download("plan.md").decode("utf-8").replace("\\", "").split())
+    assert f"V1 (from Acme 2030, {date})" in markdown
+    assert "A fresh vision (from" not in markdown
