@@ -361,6 +361,56 @@ def test_a_finished_source_dates_its_items_by_the_day_it_finished(
     assert new.facilitator_state()["workshop"]["status"] == "active"
 
 
+def test_a_reviewed_plan_is_carried_as_published(
+    app: Flask, client: FlaskClient, source: Linking
+) -> None:
+    """Once the plan was reviewed, what the organisation adopted is the latest version: its
+    wording, fields and links are carried, and an item a review dropped is not."""
+    room = source.room
+    ok(source.plan.fac, "workshop:finish")
+    review = {
+        "based_on": 1,
+        "items": [
+            {"id": source["G2"], "fields": {"text": "G2 as reviewed", "metrics": []}},
+            {"id": source["G3"], "dropped": True},
+            {"id": source["P1"], "links": [source["G1"]]},
+            {"id": source["P3"], "fields": {"owner": "Bo"}},
+        ],
+    }
+    published = client.post(
+        f"/api/workshops/{room.id}/plan/versions", json=review, headers=bearer(room.key)
+    )
+    assert published.status_code == 201, published.get_json()
+
+    new = duplicated(client, room, carry_over=["goals", "programs"])
+
+    carried = {idea.text: idea for idea in ideas_of(app, new.id)}
+    assert list(carried) == ["G1", "G2 as reviewed", "G4", "P1", "P2", "P3"]
+    assert carried["G2 as reviewed"].fields == {}  # its metric was cleared in the review
+    assert carried["P1"].links == [carried["G1"].id]  # re-linked in the review
+    assert carried["P2"].links == []  # it served G3, which the review dropped
+    assert carried["P3"].fields == {"owner": "Bo"}
+    assert carried["P1"].fields == {"owner": "Ana"}  # the workshop's, kept by the plan
+
+
+def test_a_stage_whose_items_a_review_all_dropped_has_nothing_to_carry(
+    app: Flask, client: FlaskClient, source: Linking
+) -> None:
+    room = source.room
+    ok(source.plan.fac, "workshop:finish")
+    review = {"based_on": 1, "items": [{"id": source["V1"], "dropped": True}]}
+    published = client.post(
+        f"/api/workshops/{room.id}/plan/versions", json=review, headers=bearer(room.key)
+    )
+    assert published.status_code == 201, published.get_json()
+    before = database(app)
+    response = duplicate(client, room, carry_over=["vision"])
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_carry_over"
+    assert "vision" in response.get_json()["error"]["message"]
+    assert database(app) == before
+
+
 def test_carried_items_keep_the_selection_order(app: Flask, client: FlaskClient) -> None:
     room = Room.create(app, client, title="Strategy day 2026")
     fac = room.facilitator()

@@ -4,13 +4,18 @@ of the stages named in `carry_over` as preloaded items marked with where they ca
 A carried item is an ordinary preloaded item (`participant_id` None, as the facilitator adds
 them with `idea:submit`), so the room keeps, rewords or replaces it like any other; only its
 `origin` says where it came from ("from <title>, <date>" on every screen).
+
+Once the source's plan has been reviewed, the plan is what the organisation adopted: a carried
+item has the wording, fields and links of the latest published version, and an item dropped in
+a review is not carried.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,8 +25,9 @@ from ..core.errors import DomainError
 from ..core.security import hash_secret, new_join_code, new_secret, new_workshop_id
 from ..persistence.models import Idea, Stage, Workshop
 from ..persistence.queries import list_stages
+from ..plan.document import PlanItem
 from . import agenda as agenda_service
-from . import workshops
+from . import plans, workshops
 
 YEAR = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
 """A year in a title: four digits, 19xx or 20xx, not part of a longer number."""
@@ -49,10 +55,45 @@ def origin_of(source: Workshop, idea: Idea) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Carried:
+    """One item to carry: the source's idea and what the new item gets from it."""
+
+    idea: Idea
+    text: str
+    fields: dict[str, Any]
+    links: tuple[int, ...]
+
+
 def carried_text(idea: Idea) -> str:
     """The wording as last corrected: the `text` field when the room corrected it."""
     corrected = idea.fields.get("text")
     return corrected if isinstance(corrected, str) and corrected.strip() else idea.text
+
+
+def reviewed_items(db: Session, source: Workshop) -> Mapping[int, PlanItem]:
+    """The items of the source's latest plan version by id ({} before the finish): what a
+    review corrected, linked or dropped."""
+    row = plans.latest_version(db, source.id)
+    if row is None:
+        return {}
+    document = plans.document_of(db, workshop=source, row=row)
+    return {item.id: item for stage in document.stages for item in stage.items}
+
+
+def _carried(idea: Idea, reviewed: Mapping[int, PlanItem]) -> Carried | None:
+    """What one selected idea carries: as the latest plan has it when there is one (None
+    when a review dropped it), else as the workshop left it."""
+    item = reviewed.get(idea.id) if idea.id is not None else None
+    if item is None:
+        fields = {name: copy.deepcopy(value) for name, value in idea.fields.items()}
+        fields.pop("text", None)  # the corrected wording is the carried item's text
+        return Carried(idea, carried_text(idea), fields, tuple(idea.links))
+    if item.dropped:
+        return None
+    fields = {name: copy.deepcopy(value) for name, value in item.fields.items()}
+    fields.pop("text", None)
+    return Carried(idea, item.wording, fields, tuple(item.links))
 
 
 def selected_items(db: Session, stage: Stage) -> list[Idea]:
@@ -75,13 +116,16 @@ def _refused(message: str) -> DomainError:
 
 
 def check_carry_over(
-    db: Session, stages: Sequence[Stage], carry_over: Sequence[str]
-) -> dict[str, list[Idea]]:
+    db: Session,
+    stages: Sequence[Stage],
+    carry_over: Sequence[str],
+    reviewed: Mapping[int, PlanItem] | None = None,
+) -> dict[str, list[Carried]]:
     """The items to carry, by stage key, in the order asked; a key that is not one of the
-    stages', a key named twice or a stage with no selected item is refused
-    (`invalid_carry_over`, naming the key)."""
+    stages', a key named twice or a stage with no selected item (or only items a review
+    dropped) is refused (`invalid_carry_over`, naming the key)."""
     by_key = {stage.key: stage for stage in stages}
-    carried: dict[str, list[Idea]] = {}
+    carried: dict[str, list[Carried]] = {}
     for key in carry_over:
         if key in carried:
             raise _refused(f"carry_over names “{key}” twice.")
@@ -89,7 +133,11 @@ def check_carry_over(
         if stage is None:
             known = ", ".join(stage.key for stage in stages)
             raise _refused(f"This workshop has no stage “{key}” (its stages: {known}).")
-        items = selected_items(db, stage)
+        items = [
+            found
+            for idea in selected_items(db, stage)
+            if (found := _carried(idea, reviewed or {})) is not None
+        ]
         if not items:
             raise _refused(f"“{key}” ({stage.title}) has no selected item to carry over.")
         carried[key] = items
@@ -112,7 +160,7 @@ def duplicate_workshop(
     chosen = next_title(source.title) if title is None else title
     cleaned = workshops._clean_title(chosen)
     stages = list_stages(db, source.id)
-    carried = check_carry_over(db, stages, carry_over)
+    carried = check_carry_over(db, stages, carry_over, reviewed_items(db, source))
     drafts = agenda_service.check_agenda(
         {
             "stages": [
@@ -146,19 +194,18 @@ def duplicate_workshop(
     db.add(workshop)
 
     renamed: dict[int, int] = {}  # the source's item id -> the carried item's id
-    copies: list[tuple[Idea, Idea]] = []
+    copies: list[tuple[Carried, Idea]] = []
     for stage_key, items in carried.items():
         target = new_stages[stage_key]
         assert target.id is not None
-        for old in items:
-            fields = {name: copy.deepcopy(value) for name, value in old.fields.items()}
-            fields.pop("text", None)  # the corrected wording is the carried item's text
+        for item in items:
+            old = item.idea
             new = Idea(
                 workshop_id=workshop.id,
                 stage_id=target.id,
                 participant_id=None,
-                text=carried_text(old),
-                fields=fields,
+                text=item.text,
+                fields=item.fields,
                 origin=origin_of(source, old),
             )
             db.add(new)
@@ -166,9 +213,9 @@ def duplicate_workshop(
             db.flush()
             assert old.id is not None and new.id is not None
             renamed[old.id] = new.id
-            copies.append((old, new))
-    for old, new in copies:
-        links = [renamed[parent] for parent in old.links if parent in renamed]
+            copies.append((item, new))
+    for item, new in copies:
+        links = [renamed[parent] for parent in item.links if parent in renamed]
         if links:
             new.links = links
             db.add(new)
