@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -429,7 +430,8 @@ def test_open_console_gives_a_key_that_the_facilitators_new_link_revokes(
     assert response.status_code == 303
     location = response.headers["Location"]
     assert response.headers["Cache-Control"] == "no-store"
-    found = re.fullmatch(rf"/w/{room.id}/facilitate#key=([A-Za-z0-9_-]+)", location)
+    # Marked as the admin's (admin=1): the console says it is not a facilitator link.
+    found = re.fullmatch(rf"/w/{room.id}/facilitate#key=([A-Za-z0-9_-]+)&admin=1", location)
     assert found, location
     key = found[1]
     assert key != room.key
@@ -439,7 +441,7 @@ def test_open_console_gives_a_key_that_the_facilitators_new_link_revokes(
     assert client.get(f"/api/workshops/{room.id}", headers=bearer(room.key)).status_code == 200
     # Opening it again replaces the admin's previous key.
     again = logged_in.post(f"/admin/workshops/{room.id}/console").headers["Location"]
-    newer = again.split("#key=")[1]
+    newer = again.split("#key=")[1].removesuffix("&admin=1")
     assert client.get(f"/api/workshops/{room.id}", headers=bearer(key)).status_code == 401
     # The facilitator replaces their link: the admin's key goes with the old one.
     rotated = client.post(f"/api/workshops/{room.id}/key", headers=bearer(room.key))
@@ -474,7 +476,16 @@ def test_export_is_a_json_attachment_never_cached(admin_app: Flask, logged_in: A
     assert room.projector_token not in response.get_data(as_text=True)
 
 
-def test_import_through_the_page_makes_a_new_workshop_with_a_console_link(
+def import_file(browser: Admin, content: bytes, name: str = "export.json") -> TestResponse:
+    """Post the import form with this file, as the page does."""
+    return browser.client.post(
+        "/admin/import",
+        data={"csrf_token": browser.token, "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_import_through_the_page_makes_a_new_workshop_with_a_console_button(
     admin_app: Flask, logged_in: Admin, figure: Callable[[str, str], None]
 ) -> None:
     room = Room.started(admin_app, logged_in.client, title="Round trip 2026")
@@ -483,19 +494,31 @@ def test_import_through_the_page_makes_a_new_workshop_with_a_console_link(
     ok(sock, "idea:submit", {"stage_id": next(iter(stage.values())), "text": "Open data"})
     exported = logged_in.client.get(f"/admin/workshops/{room.id}/export.json").get_data()
     logged_in.page()
-    response = logged_in.client.post(
-        "/admin/import",
-        data={"csrf_token": logged_in.token, "file": (io.BytesIO(exported), "round-trip.json")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200, text(response)
-    page = text(response)
-    assert "Imported “Round trip 2026” as a new workshop" in page
-    found = re.search(r'href="/w/([0-9a-f]+)/facilitate#key=([A-Za-z0-9_-]+)"', page)
-    assert found, page
-    new_id, key = found[1], found[2]
+    response = import_file(logged_in, exported, "round-trip.json")
+    # Post/Redirect/Get: the list is a GET, so reloading it imports nothing again.
+    assert response.status_code == 303, text(response)
+    assert response.headers["Location"].endswith("/admin")
+    assert workshop_count(admin_app) == 2
+    page = logged_in.page()
+    assert "Imported “Round trip 2026” as a new workshop" in text(page)
+    assert listed_titles(page).count("Round trip 2026") == 2
+    new_id = re.search(
+        r'action="/admin/workshops/([0-9a-f]+)/console"', text(page).split('id="admin-notice"')[1]
+    )[1]  # type: ignore[index]
     assert new_id != room.id
-    assert listed_titles(response).count("Round trip 2026") == 2
+    assert 'id="admin-notice-console"' in text(page) and "#key=" not in text(page)
+    # No key was minted for the notice: the button mints one when used.
+    assert admin_key_hash(admin_app, new_id) is None
+    for _reload in range(2):
+        again = logged_in.page()
+        assert listed_titles(again).count("Round trip 2026") == 2
+        assert "Imported “Round trip 2026”" not in text(again)  # said once
+    assert workshop_count(admin_app) == 2
+    opened = logged_in.post(f"/admin/workshops/{new_id}/console")
+    assert opened.status_code == 303
+    key = re.fullmatch(
+        rf"/w/{new_id}/facilitate#key=([A-Za-z0-9_-]+)&admin=1", opened.headers["Location"]
+    )[1]  # type: ignore[index]
     state = logged_in.client.get(f"/api/workshops/{new_id}", headers=bearer(key))
     assert state.status_code == 200
     original = room.facilitator_state()
@@ -503,6 +526,50 @@ def test_import_through_the_page_makes_a_new_workshop_with_a_console_link(
     assert copy["workshop"]["title"] == original["workshop"]["title"]
     assert [s["title"] for s in copy["stages"]] == [s["title"] for s in original["stages"]]
     figure("admin: import round trip", f"{len(exported):,}-byte export imported via the page")
+
+
+def finished_export(app: Flask, browser: Admin, title: str, finished_at: str) -> bytes:
+    """The export of a finished workshop, as if it had finished at `finished_at`."""
+    room = Room.started(app, browser.client, title=title)
+    ok(room.facilitator(), "workshop:finish")
+    data = json.loads(browser.client.get(f"/admin/workshops/{room.id}/export.json").get_data())
+    data["workshop"]["finished_at"] = finished_at
+    return json.dumps(data).encode()
+
+
+def test_the_import_notice_says_when_retention_will_delete_the_workshop(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "retain.sqlite3", ADMIN_PASSWORD=PASSWORD, RETENTION_DAYS=30)
+    try:
+        browser = Admin(app.test_client())
+        assert browser.login().status_code == 303
+        old = finished_export(app, browser, "Retreat 2019", "2019-03-14T10:00:00+00:00")
+        assert import_file(browser, old).status_code == 303
+        page = text(browser.page())
+        assert "Imported “Retreat 2019” as a new workshop" in page
+        assert (
+            "This server deletes finished workshops after 30 days (RETENTION_DAYS); this one "
+            "finished on 14 Mar 2019, so the next daily purge deletes it." in page
+        )
+        assert 'class="notice warn admin-notice"' in page
+        recent = datetime.now(UTC) - timedelta(days=2)
+        fresh = finished_export(app, browser, "Fresh 2026", recent.isoformat())
+        browser.page()
+        assert import_file(browser, fresh).status_code == 303
+        due = (recent + timedelta(days=30)).strftime("%-d %b %Y")
+        assert f"so it is deleted after {due}." in text(browser.page())
+    finally:
+        app.extensions["workshop_db"].dispose()
+    # Without RETENTION_DAYS nothing is said about it.
+    plain = make_app(tmp_path / "plain.sqlite3", ADMIN_PASSWORD=PASSWORD)
+    try:
+        browser = Admin(plain.test_client())
+        assert browser.login().status_code == 303
+        old = finished_export(plain, browser, "Retreat 2019", "2019-03-14T10:00:00+00:00")
+        assert import_file(browser, old).status_code == 303
+        page = text(browser.page())
+        assert "Imported “Retreat 2019”" in page and "RETENTION_DAYS" not in page
+    finally:
+        plain.extensions["workshop_db"].dispose()
 
 
 def test_import_refuses_what_is_not_an_export_and_stores_nothing(

@@ -22,7 +22,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,7 +39,7 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import DateTime, LargeBinary, Table, cast, func, select
+from sqlalchemy import DateTime, LargeBinary, Table, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel, col
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -50,7 +50,7 @@ from ..core.ratelimit import Buckets
 from ..core.security import normalise_code
 from ..persistence import rows
 from ..persistence.db import begin_write, get_db
-from ..persistence.models import Participant, Workshop
+from ..persistence.models import Idea, Participant, Workshop
 from ..persistence.queries import get_workshop
 from ..realtime import closing
 from ..services import lifecycle, transfer, workshops
@@ -365,26 +365,29 @@ def _list_page(
     status_filter = wanted if wanted in ("active", "finished") else ""
     page = _page_number(request.args.get("page"))
     db = get_db()
-    found = _search(db, query, status_filter)
-    activity = _last_activity(db)
-    found.sort(
-        key=lambda w: (activity.get(w.id) or _naive(w.created_at), _naive(w.created_at), w.id),
-        reverse=True,
+    # Search, status, order and paging are one SQL query over the workshop table (and the
+    # newest idea and participant of each by their indexes); what the page shows of each
+    # workshop beyond its own row is read for the shown page only.
+    conditions = _conditions(db, query, status_filter)
+    total = int(
+        db.execute(select(func.count()).select_from(Workshop).where(*conditions)).scalar_one()
     )
-    pages = max(1, math.ceil(len(found) / PAGE_SIZE))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(page, pages)
-    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    counts = _participants(db, [w.id for w in shown])
-    sizes = _sizes(db, [w.id for w in shown])
-    listed = [
-        Listed(
-            workshop=w,
-            last_activity=activity.get(w.id) or _naive(w.created_at),
-            participants=counts.get(w.id, 0),
-            size=sizes[w.id],
-        )
-        for w in shown
-    ]
+    shown = list(
+        db.execute(
+            select(Workshop)
+            .where(*conditions)
+            .order_by(
+                _activity_proxy(db).desc(),
+                col(Workshop.created_at).desc(),
+                col(Workshop.id).desc(),
+            )
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        ).scalars()
+    )
+    listed = _listed(db, shown)
     db.rollback()
     cookie = _cookie()
     if notice is None and "notice" in cookie:
@@ -399,7 +402,7 @@ def _list_page(
         render_template(
             "admin.html",
             listed=listed,
-            total=len(found),
+            total=total,
             query=query,
             status=status_filter,
             page=page,
@@ -414,6 +417,24 @@ def _list_page(
     )
 
 
+def _listed(db: Session, shown: list[Workshop]) -> list[Listed]:
+    """The shown workshops with their last activity, participants and size (read for these
+    workshops only)."""
+    ids = [w.id for w in shown]
+    activity = _last_activity(db, ids)
+    counts = _participants(db, ids)
+    sizes = _sizes(db, ids)
+    return [
+        Listed(
+            workshop=w,
+            last_activity=activity.get(w.id) or _naive(w.created_at),
+            participants=counts.get(w.id, 0),
+            size=sizes[w.id],
+        )
+        for w in shown
+    ]
+
+
 def _page_number(raw: str | None) -> int:
     try:
         return max(1, int(raw or "1"))
@@ -421,25 +442,72 @@ def _page_number(raw: str | None) -> int:
         return 1
 
 
-def _search(db: Session, query: str, status: str) -> list[Workshop]:
-    """Every workshop whose title, organisation, code or id holds `query` (any case, any
-    script), with this status; all of them when both are empty."""
-    statement = select(Workshop)
+FOLD = "sw_admin_casefold"
+"""The SQL function that folds case like Python's str.casefold (SQLite's lower() folds ASCII
+only): registered on the SQLite connection the search runs on."""
+
+
+def _fold(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
+
+
+def _folded(db: Session, column: Any) -> ColumnElement[Any]:
+    """`column` with its case folded, in SQL: any script on SQLite (a function of ours) and on
+    PostgreSQL (lower() follows the database's locale there)."""
+    connection = db.connection()
+    if connection.dialect.name != "sqlite":
+        return func.lower(column)
+    raw = connection.connection.dbapi_connection
+    if raw is not None:  # registering again replaces it: cheap, and always on this connection
+        raw.create_function(FOLD, 1, _fold, deterministic=True)
+    folded: ColumnElement[Any] = getattr(func, FOLD)(column)
+    return folded
+
+
+def _conditions(db: Session, query: str, status: str) -> list[ColumnElement[bool]]:
+    """The SQL conditions of the search: the status, and `query` (any case, any script) in the
+    title, organisation or id, or as part of the join code (spaces and dashes ignored)."""
+    conditions: list[ColumnElement[bool]] = []
     if status:
-        statement = statement.where(col(Workshop.status) == status)
-    found = list(db.execute(statement).scalars())
+        conditions.append(col(Workshop.status) == status)
     needle = query.casefold()
-    if not needle:
-        return found
-    code = normalise_code(query)
-    return [
-        w
-        for w in found
-        if needle in w.title.casefold()
-        or needle in (w.organization or "").casefold()
-        or needle in w.id.casefold()
-        or (code and code in w.code)
+    if needle:
+        terms = [
+            _folded(db, column).contains(needle, autoescape=True)
+            for column in (col(Workshop.title), col(Workshop.organization), col(Workshop.id))
+        ]
+        code = normalise_code(query)
+        if code:
+            terms.append(col(Workshop.code).contains(code, autoescape=True))
+        conditions.append(or_(*terms))
+    return conditions
+
+
+def _activity_proxy(db: Session) -> ColumnElement[Any]:
+    """What the list is ordered by, for every workshop at once and cheaply: the latest of its
+    creation, its finish, its newest idea and its newest participant (the highest id of each,
+    read from the index on workshop_id; a lower id is an earlier row). Votes and edits are not
+    counted here: the shown "Last activity" (every table, `_last_activity`) can be later."""
+
+    def newest(model: Any, stamp: Any) -> ColumnElement[Any]:
+        latest = (
+            select(func.max(model.id))
+            .where(model.workshop_id == Workshop.id)
+            .correlate(Workshop)
+            .scalar_subquery()
+        )
+        found = select(stamp).where(model.id == latest).correlate(Workshop).scalar_subquery()
+        return func.coalesce(found, col(Workshop.created_at))
+
+    moments = [
+        col(Workshop.created_at),
+        func.coalesce(col(Workshop.finished_at), col(Workshop.created_at)),
+        newest(Idea, col(Idea.created_at)),
+        newest(Participant, col(Participant.joined_at)),
     ]
+    if db.connection().dialect.name == "sqlite":
+        return func.max(*moments)  # SQLite's max() of several values is the greatest
+    return func.greatest(*moments)
 
 
 def _naive(moment: datetime) -> datetime:
@@ -467,10 +535,13 @@ def _owner_of(table: Table, by_name: dict[str, Table]) -> tuple[ColumnElement[An
     return None
 
 
-def _last_activity(db: Session) -> dict[str, datetime]:
-    """Each workshop's latest timestamp in any of its rows (created, joined, an idea sent or
+def _last_activity(db: Session, ids: list[str]) -> dict[str, datetime]:
+    """These workshops' latest timestamp in any of their rows (created, joined, an idea sent or
     edited, an entry changed, a version published…); a time to come (a countdown's end) is
-    not activity. One grouped query per table that has a time column."""
+    not activity. One grouped query per table that has a time column, limited to these
+    workshops (through the indexes on workshop_id and on the child columns)."""
+    if not ids:
+        return {}
     now = _naive(datetime.now(UTC))
     tables = list(SQLModel.metadata.sorted_tables)
     by_name = {table.name: table for table in tables}
@@ -481,16 +552,30 @@ def _last_activity(db: Session) -> dict[str, datetime]:
         if owner is None:
             continue
         expression, joined = owner
-        statement = select(expression, *[func.max(column) for column in times])
+        statement = select(expression, *[func.max(column) for column in times]).where(
+            expression.in_(ids)
+        )
         if joined is not None:
             statement = statement.select_from(joined)
         for workshop_id, *values in db.execute(statement.group_by(expression)):
             for value in values:
-                if isinstance(value, datetime) and workshop_id is not None:
-                    moment = _naive(value)
-                    if moment <= now and moment > latest.get(workshop_id, datetime.min):
-                        latest[workshop_id] = moment
+                moment = _moment(value)
+                known = latest.get(workshop_id, datetime.min)
+                if moment is not None and workshop_id is not None and known < moment <= now:
+                    latest[workshop_id] = moment
     return latest
+
+
+def _moment(value: Any) -> datetime | None:
+    """MAX() of a time column: a datetime, or on SQLite sometimes its text."""
+    if isinstance(value, datetime):
+        return _naive(value)
+    if isinstance(value, str) and value:
+        try:
+            return _naive(datetime.fromisoformat(value))
+        except ValueError:
+            return None
+    return None
 
 
 def _participants(db: Session, ids: list[str]) -> dict[str, int]:
@@ -551,7 +636,9 @@ def _stored_bytes(column: Any) -> ColumnElement[Any]:
 
 @bp.post("/admin/workshops/<workshop_id>/console")
 def open_console(workshop_id: str) -> BaseResponse | tuple[str, int]:
-    """A new admin console key for the workshop → 303 to its console with the key."""
+    """A new admin console key for the workshop → 303 to its console with the key, marked
+    `admin=1`: the console then says the link is not a facilitator link (the next "Open
+    console" here replaces it) and the start page does not list it as the facilitator's own."""
     refused = _guard(form=True)
     if refused:
         return refused
@@ -560,7 +647,7 @@ def open_console(workshop_id: str) -> BaseResponse | tuple[str, int]:
     workshop = get_workshop(db, workshop_id)
     key = workshops.grant_admin_key(db, workshop)
     return redirect(
-        f"{url_for('workshop.facilitator_page', workshop_id=workshop.id)}#key={key}", 303
+        f"{url_for('workshop.facilitator_page', workshop_id=workshop.id)}#key={key}&admin=1", 303
     )
 
 
@@ -595,7 +682,8 @@ def confirm_delete(workshop_id: str) -> tuple[str, int] | str:
     workshop = get_workshop(db, workshop_id)
     listed = Listed(
         workshop=workshop,
-        last_activity=_last_activity(db).get(workshop.id) or _naive(workshop.created_at),
+        last_activity=_last_activity(db, [workshop.id]).get(workshop.id)
+        or _naive(workshop.created_at),
         participants=_participants(db, [workshop.id]).get(workshop.id, 0),
         size=_sizes(db, [workshop.id])[workshop.id],
     )
@@ -622,9 +710,10 @@ def delete(workshop_id: str) -> BaseResponse | tuple[str, int]:
 
 
 @bp.post(IMPORT_PATH)
-def import_file() -> tuple[str, int]:
-    """A new workshop from an export file (multipart `file`) → the list, naming it with a
-    console link (an admin console key), or saying what is wrong with the file."""
+def import_file() -> BaseResponse | tuple[str, int]:
+    """A new workshop from an export file (multipart `file`) → 303 to the list, whose notice
+    names it and offers to open its console (Post/Redirect/Get: reloading the list imports
+    nothing again); or the list saying what is wrong with the file."""
     refused = _guard(form=True)
     if refused:
         return refused
@@ -647,16 +736,39 @@ def import_file() -> tuple[str, int]:
     except DomainError as exc:
         db.rollback()
         return _list_page(error=f"Not imported: {exc.message}", status=400)
-    begin_write(db)
-    key = workshops.grant_admin_key(db, workshop)
-    console = f"{url_for('workshop.facilitator_page', workshop_id=workshop.id)}#key={key}"
-    notice = {
-        "kind": "good",
-        "text": f"Imported “{workshop.title}” as a new workshop (code {workshop.code}).",
-        "href": console,
-        "link_text": "Open its console",
+    text = f"Imported “{workshop.title}” as a new workshop (code {workshop.code})."
+    retention = _retention_note(workshop)
+    cookie = dict(_cookie())
+    # The console button posts to open_console, which mints the admin key when it is used.
+    cookie["notice"] = {
+        **_notice(text, "warn" if retention else "good"),
+        "more": retention or "",
+        "console": workshop.id,
+        "title": workshop.title,
     }
-    return _list_page(notice=notice)
+    _save_cookie(cookie)
+    return redirect(url_for("admin.home"), 303)
+
+
+def _retention_note(workshop: Workshop, now: datetime | None = None) -> str | None:
+    """What RETENTION_DAYS will do to an imported finished workshop (it keeps its finished_at,
+    which the purge counts from), or None: no retention, or not finished."""
+    days = current_app.config.get("RETENTION_DAYS")
+    if not days or workshop.status != "finished" or workshop.finished_at is None:
+        return None
+    finished = _naive(workshop.finished_at)
+    due = finished + timedelta(days=int(days))
+    when = f"{finished:%-d %b %Y}"
+    if due <= _naive(now or datetime.now(UTC)):
+        return (
+            f"This server deletes finished workshops after {days} days (RETENTION_DAYS); "
+            f"this one finished on {when}, so the next daily purge deletes it. "
+            "Export it again if you need to keep it."
+        )
+    return (
+        f"This server deletes finished workshops after {days} days (RETENTION_DAYS); "
+        f"this one finished on {when}, so it is deleted after {due:%-d %b %Y}."
+    )
 
 
 def _too_large_message(limit: int) -> str:
