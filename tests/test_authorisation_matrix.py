@@ -549,7 +549,7 @@ ADMIN_ROUTES: dict[tuple[str, str], int] = {
     ("POST", "/admin/workshops/<workshop_id>/console"): 303,
     ("GET", "/admin/workshops/<workshop_id>/export.json"): 200,
     ("GET", "/admin/workshops/<workshop_id>/delete"): 200,
-    ("POST", "/admin/import"): 200,
+    ("POST", "/admin/import"): 303,
     ("POST", "/admin/workshops/<workshop_id>/delete"): 303,
 }
 
