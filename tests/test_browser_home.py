@@ -336,6 +336,13 @@ def test_the_list_moves_to_another_browser_as_a_file(
     expect(items(other)).to_have_count(3)
     assert stored_ids(other) == sorted(ws["id"] for ws in made)
     expect(item(other, "Moving two").locator(".mine-badge")).to_have_text(re.compile("lobby", re.I))
+    # The same list again, all of it known and nothing refused: said in so many words.
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps({**data, "workshops": data["workshops"][:-1]}))
+    other.locator("#mine-import").set_input_files(str(clean))
+    expect(report).to_contain_text("Added 0 · already listed 3 · not recognised 0.")
+    assert report.inner_text().split("\n")[0] == "Added 0 · already listed 3 · not recognised 0."
+    expect(report).not_to_contain_text("null")
 
     # The imported key opens the console there.
     item(other, "Moving three").get_by_role("link", name="Open console").click()

@@ -566,12 +566,13 @@ importInput.addEventListener("change", async () => {
   const kind = refused.length && !added.length ? "error" : added.length ? "good" : "info";
   say(transferResult, "", kind);
   transferResult.hidden = false;
-  transferResult.append(
+  // Element.append writes a null as the word "null": only the parts there are.
+  transferResult.append(...[
     el("p", {}, `Added ${added.length} · already listed ${listed.length} · not recognised ${refused.length}.`),
     refused.length ? el("ul", { class: "mine-refused" }, refused.map((r) =>
       el("li", {}, `${r.title ? `“${r.title}”` : "An entry"}: ${r.why}`))) : null,
     el("p", { class: "hint" }, "Anyone holding that file can run those workshops: delete it now that it is imported."),
-  );
+  ].filter(Boolean));
   draw();
   const unchecked = results.filter((r) => r.outcome !== "refused" && r.outcome !== "listed" && !r.checked);
   if (unchecked.length) refresh();
