@@ -111,10 +111,19 @@ def test_an_admin_finds_exports_imports_opens_and_deletes_workshops(
     notice = desk.locator("#admin-notice")
     expect(notice).to_contain_text("Imported “Harbour strategy 2026” as a new workshop")
     expect(rows_named(desk, "Harbour strategy 2026")).to_have_count(2)
-    link = str(desk.locator("#admin-notice-link").get_attribute("href"))
-    copy_id = re.fullmatch(r"/w/([0-9a-f]+)/facilitate#key=[\w-]+", link)[1]  # type: ignore[index]
-    assert copy_id != harbour["id"]
+    # The import redirected to the list: a reload imports nothing again.
+    assert desk.url == f"{server.url}/admin"
     screens.shot(desk, "imported-1280x800", shots)
+    with desk.context.expect_page() as opened_copy:
+        notice.get_by_role("button", name=re.compile("^Open its console")).click()
+    copy_console = opened_copy.value
+    expect(copy_console.locator("#stage-column")).to_be_visible()
+    copy_id = re.search(r"/w/([0-9a-f]+)/facilitate", copy_console.url)[1]  # type: ignore[index]
+    assert copy_id != harbour["id"]
+    copy_console.close()
+    desk.reload()
+    expect(desk.locator("#admin-notice")).to_have_count(0)
+    expect(rows_named(desk, "Harbour strategy 2026")).to_have_count(2)
 
     # Open the original's console from the list: a new tab, with a console key of its own.
     original = desk.locator(f'tr[data-workshop-id="{harbour["id"]}"]')
@@ -123,7 +132,31 @@ def test_an_admin_finds_exports_imports_opens_and_deletes_workshops(
     console = opened.value
     expect(console.locator("#stage-column")).to_be_visible()
     expect(console.locator("body")).to_contain_text("Harbour strategy 2026")
-    assert harbour["facilitator_key"] not in console.url
+    assert harbour["facilitator_key"] not in console.url and "#" not in console.url
+    # Not a facilitator link: the console says so instead of "Keep your facilitator link", and
+    # the browser's entry is marked as the admin's (the start page lists it as such).
+    note = console.locator("#admin-note")
+    expect(note).to_be_visible()
+    expect(note.get_by_role("heading")).to_have_text("Opened from the server admin")
+    expect(note).to_contain_text(
+        "This link stops working when the admin opens this console again. To hand the "
+        "workshop to a facilitator, replace the facilitator link (Participants & links → "
+        "Replace facilitator link)"
+    )
+    expect(console.locator("#key-panel")).to_be_hidden()
+    console.get_by_role("button", name="Participants & links").click()
+    expect(console.get_by_role("button", name="Replace facilitator link")).to_be_visible()
+    console.keyboard.press("Escape")
+    entry = json.loads(
+        console.evaluate(f"localStorage.getItem('sw:facilitator:{harbour['id']}')") or "{}"
+    )
+    assert entry.get("admin") is True and entry.get("shown") is True, entry
+    assert entry["key"] != harbour["facilitator_key"]
+    assert not screens.horizontal_overflow(console)
+    screens.shot(console, "console-from-admin-1280x800", shots)
+    console.reload()  # the key kept: the console opens again, still without the key panel
+    expect(console.locator("#stage-column")).to_be_visible()
+    expect(console.locator("#key-panel")).to_be_hidden()
     console.close()
 
     # Delete the copy, through the page that names it.

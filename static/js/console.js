@@ -40,13 +40,25 @@ let busy = false;
 
 // ------------------------------------------------------------------ the key
 
+// Opened from the server admin (`#key=…&admin=1`; read before facilitatorKey clears the
+// address): the admin's key, replaced by the admin's next "Open console", is no facilitator
+// link. Its entry says so (`admin: true`), so the start page does not list it as this
+// browser's own, and the console says so instead of "Keep your facilitator link".
+const FROM_ADMIN = new URLSearchParams(location.hash.slice(1)).get("admin") === "1";
 let saved = facilitatorKey(STORE_KEY);
 const facilitatorLink = (key) => `${location.origin}/w/${WORKSHOP_ID}/facilitate#key=${key}`;
 
-if (saved && !saved.shown) {
+if (saved && FROM_ADMIN) {
+  saved = { ...saved, shown: true, admin: true };
+  store.set(STORE_KEY, saved);
+  document.getElementById("admin-note").hidden = false;
+} else if (saved && !saved.shown) {
   document.getElementById("key-link").textContent = facilitatorLink(saved.key);
   document.getElementById("key-panel").hidden = false;
 }
+document.getElementById("dismiss-admin-note").addEventListener("click", () => {
+  document.getElementById("admin-note").hidden = true;
+});
 document.getElementById("copy-key").addEventListener("click", async () => {
   try {
     await navigator.clipboard.writeText(facilitatorLink(saved.key));
@@ -134,8 +146,9 @@ const access = roomAccess({
   act,
   replacing: (value) => { replacingKey = value; },
   keyReplaced(key) {
-    saved = { key, shown: false };
+    saved = { key, shown: false }; // a facilitator link now, whoever asked for it
     store.set(STORE_KEY, saved);
+    document.getElementById("admin-note").hidden = true;
     // The server disconnects every console on the old key, this one too: come back on the new one.
     socket.disconnect();
     socket.connect();
