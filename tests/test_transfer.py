@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, event, func
 from sqlmodel import Session, SQLModel, col, select
 
 from tests.apps import make_app
-from tests.factories import Room, ok
+from tests.factories import Room, create_workshop, ok
 from tests.test_http import bearer
 from workshop.activities.define import Suggestion
 from workshop.core.errors import DomainError
@@ -426,6 +426,68 @@ def test_every_plan_version_in_every_format_has_the_same_bytes(source: Source) -
             assert theirs == mine, (format, version)
 
 
+def test_every_workshop_the_app_starts_passes_the_imports_rules(source: Source) -> None:
+    """The import's product rules (stage keys, titles, prompts and step orders as the agenda
+    editor checks them; an active workshop has no finishing time) refuse nothing the app
+    itself makes: a new workshop from every built-in agenda, and next year's workshop made
+    from the source with its selected items carried."""
+    made = [
+        create_workshop(
+            source.client,
+            title=f"From {template['id']}",
+            organization="The Northern Coast Port Authority",
+            template=template["id"],
+        )
+        for template in source.client.get("/api/templates").get_json()["templates"]
+    ]
+    assert len(made) >= 4
+    carried = source.client.post(
+        f"/api/workshops/{source.room.id}/duplicate",
+        json={"carry_over": ["vision", "goals", "projects"]},
+        headers=bearer(source.room.key),
+    )
+    assert carried.status_code == 201, carried.get_json()
+    for body in [*made, carried.get_json()]:
+        with Session(source.engine) as db:
+            workshop = db.get(Workshop, body["id"])
+            assert workshop is not None
+            data = json.loads(json.dumps(transfer.export_workshop(db, workshop)))
+        new_id, key = imported(source, data)
+        copy = state(source.client, new_id, key)
+        original = state(source.client, body["id"], body["facilitator_key"])
+        assert [s["key"] for s in copy["stages"]] == [s["key"] for s in original["stages"]]
+        assert [s["steps"] for s in copy["stages"]] == [s["steps"] for s in original["stages"]]
+        assert copy["workshop"]["status"] == "active"
+
+
+def test_the_export_reads_each_table_by_an_index(source: Source) -> None:
+    """On a server of many workshops the export of one must not walk whole tables (it runs on
+    the event loop: every live room would wait). SQLite's own query plan of each statement
+    the export runs says SEARCH (by an index), never SCAN."""
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
+        if sql.lstrip().upper().startswith("SELECT"):
+            statements.append((sql, params))
+
+    event.listen(source.engine, "before_cursor_execute", seen)
+    try:
+        with Session(source.engine) as db:
+            workshop = db.get(Workshop, source.room.id)
+            assert workshop is not None
+            statements.clear()
+            transfer.export_workshop(db, workshop)
+    finally:
+        event.remove(source.engine, "before_cursor_execute", seen)
+    assert len(statements) >= len(source.exported["activities"]) + 8
+    scans = []
+    with source.engine.connect() as connection:
+        for sql, params in statements:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+            scans += [(sql.split("WHERE")[0], row[3]) for row in plan if row[3].startswith("SCAN")]
+    assert scans == []
+
+
 def test_the_file_holds_no_secret(source: Source) -> None:
     data = source.exported
     text = json.dumps(data)
@@ -654,6 +716,85 @@ REFUSALS: list[tuple[str, Any, str]] = [
         "a gone id it does not list",
         lambda d: broken(d, lambda c: c["stages"][0]["selected"].append(-5)),
         "selected[1]: idea -5 is not in the file",
+    ),
+    # The product's own rules (R11): what the app never stores, though each column's type
+    # allows it.
+    (
+        "an idea without text",
+        lambda d: broken(d, lambda c: c["ideas"][0].update(text="")),
+        "ideas[0].text: an idea has 1 to 280 characters",
+    ),
+    (
+        "an idea of blanks",
+        lambda d: broken(d, lambda c: c["ideas"][1].update(text="   ")),
+        "ideas[1].text: an idea has 1 to 280 characters",
+    ),
+    (
+        "an edited idea first said as nothing",
+        lambda d: broken(d, lambda c: c["ideas"][2].update(original_text="")),
+        "ideas[2].original_text: an idea has 1 to 280 characters",
+    ),
+    (
+        "a stage key the agenda editor refuses",
+        lambda d: broken(d, lambda c: c["stages"][2].update(key="Vision With Spaces!")),
+        "stages[2].key: 'Vision With Spaces!': a stage key is lower-case letters",
+    ),
+    (
+        "two stages of one level",
+        lambda d: broken(d, lambda c: c["stages"][1].update(key="vision")),
+        "stages[1].key: 'vision' is also stages[0]'s",
+    ),
+    (
+        "a stage without a title",
+        lambda d: broken(d, lambda c: c["stages"][0].update(title="  ")),
+        "stages[0].title:",
+    ),
+    (
+        "a stage without steps",
+        lambda d: broken(d, lambda c: c["stages"][1].update(steps=[], step_index=-1, reveals=[])),
+        "stages[1].steps: needs at least one step",
+    ),
+    (
+        "a rank before anything it ranks",
+        lambda d: broken(
+            d, lambda c: c["stages"][0]["steps"].insert(0, c["stages"][0]["steps"].pop(2))
+        ),
+        "stages[0].steps: Rank needs a Dot vote",
+    ),
+    (
+        "two stages in one place",
+        lambda d: broken(d, lambda c: c["stages"][2].update(position=c["stages"][0]["position"])),
+        ".position: 0 is also stages[",
+    ),
+    (
+        "finished without a time",
+        lambda d: broken(d, lambda c: c["workshop"].update(finished_at=None)),
+        "workshop.finished_at: a finished workshop has the time it finished",
+    ),
+    (
+        "a finishing time while active",
+        lambda d: broken(d, lambda c: c["workshop"].update(status="active")),
+        "workshop.finished_at: a finished workshop has the time it finished, an active one none",
+    ),
+    (
+        "a participant named with blanks",
+        lambda d: broken(d, lambda c: c["participants"][0].update(name="   ")),
+        "participants[0].name: blank",
+    ),
+    (
+        "no room for anyone",
+        lambda d: broken(d, lambda c: c["workshop"].update(max_participants=0)),
+        "workshop.max_participants: 0: it is from 1 to",
+    ),
+    (
+        "a horizon the app does not offer",
+        lambda d: broken(d, lambda c: c["workshop"].update(horizon_years=7)),
+        "workshop.horizon_years: 7: it is 1, 3, 5 or 10 years",
+    ),
+    (
+        "a review cadence the plan does not know",
+        lambda d: broken(d, lambda c: c["workshop"].update(review_cadence="hourly")),
+        "workshop.review_cadence: 'hourly'",
     ),
     (
         "a clash inside the file",

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
@@ -32,8 +32,10 @@ from ..activities.base import (
     row_json,
     row_values,
 )
-from ..core.agenda import HORIZONS
+from ..core import agenda, rules
+from ..core.agenda import HORIZONS, MAX_STAGES
 from ..core.errors import DomainError
+from ..core.levels import STAGE_KEY
 from ..core.security import hash_secret, new_join_code, new_secret, new_workshop_id
 from ..persistence.db import begin_write
 from ..persistence.models import (
@@ -51,9 +53,10 @@ from ..persistence.models import (
     Workshop,
     utcnow,
 )
-from ..persistence.rows import workshop_rows
+from ..persistence.rows import selections
 from ..plan import RENDERERS
 from ..plan.document import REVIEW_CADENCES
+from .agenda import step_labels
 from .workshops import CODE_ATTEMPTS, MAX_PARTICIPANTS_LIMIT, TITLE_MAX_LENGTH
 
 FORMAT = "strategy-workshop"
@@ -115,7 +118,7 @@ def export_workshop(db: Session, workshop: Workshop) -> dict[str, Any]:
     """Everything needed to recreate `workshop` (docs/api.md, "Workshop export"), as JSON
     values: every row of it but its secrets, ids as stored, times in ISO 8601 (UTC), plan
     files in base64."""
-    rows = {table.name: found for table, found in workshop_rows(db, workshop.id)}
+    rows = _rows_of(db, workshop.id)
 
     def listed(model: type[SQLModel], left_out: Sequence[str] = OWNER) -> list[dict[str, Any]]:
         table = _table(model)
@@ -146,6 +149,22 @@ def export_workshop(db: Session, workshop: Workshop) -> dict[str, Any]:
         "gone": {},
     }
     out["gone"] = _gone(workshop.id, out)
+    return out
+
+
+def _rows_of(db: Session, workshop_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Every exported row of the workshop by table name, in primary-key order. Each table is
+    read through its `narrow` selection (`persistence/rows.py`: the workshop's id, else its
+    stages' ids, which an index finds), not the OR of every column that can name the workshop
+    (a scan of the whole table, on a server of many workshops): in the app's data each row
+    names its own workshop's stage. The tables an export leaves out are not read."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for chosen in selections(workshop_id):
+        table = chosen.table
+        if table.name in NOT_EXPORTED:
+            continue
+        query = select(table).where(chosen.narrow).order_by(*table.primary_key.columns)
+        out[table.name] = [dict(row) for row in db.execute(query).mappings()]
     return out
 
 
@@ -202,6 +221,7 @@ def import_workshop(db: Session, data: Any) -> tuple[Workshop, str]:
     file, or its text or bytes."""
     data = _parsed(data)
     decoded = _decode(data)
+    _check_rules(decoded)
     versions, files = _plan_rows(data)
     begin_write(db)
     try:
@@ -366,6 +386,13 @@ def _workshop_values(raw: Any) -> dict[str, Any]:
 
 
 def _check_steps(row: Mapping[str, Any], at: str) -> None:
+    # The key first: each step's check reads it (the levels a kind runs on).
+    if not STAGE_KEY.fullmatch(row["key"]):
+        raise invalid_import(
+            f"{at}.key",
+            f"{row['key']!r}: a stage key is lower-case letters, digits and dashes (1-40), "
+            "starting with a letter",
+        )
     steps = row["steps"]
     if not isinstance(steps, list):
         raise invalid_import(f"{at}.steps", "not a list")
@@ -383,6 +410,80 @@ def _check_steps(row: Mapping[str, Any], at: str) -> None:
         isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(steps) for i in reveals
     ):
         raise invalid_import(f"{at}.reveals", "not a list of its steps' indexes")
+
+
+AGENDA_FIELDS = {
+    "invalid_stage_key": "key",
+    "title_required": "title",
+    "title_too_long": "title",
+    "prompt_too_long": "prompt",
+}
+"""The agenda check's refusals that concern one field of a stage; any other is its steps'."""
+
+
+def _check_rules(decoded: Decoded) -> None:
+    """The product's own rules, which the columns' types do not say: what the app itself
+    would never store is refused (an idea without text, a stage key the agenda editor
+    refuses, a finished workshop without its finishing time), naming the field."""
+    finished = decoded.workshop["status"] == "finished"
+    if finished != (decoded.workshop["finished_at"] is not None):
+        raise invalid_import(
+            "workshop.finished_at",
+            "a finished workshop has the time it finished, an active one none"
+            f" (status {decoded.workshop['status']!r})",
+        )
+    _check_agenda(decoded.stages)
+    for _old, row, at in decoded.participants:
+        if row["name"] is not None and rules.clean_name(row["name"]) is None:
+            raise invalid_import(f"{at}.name", "blank (a participant without a name has null)")
+    for _old, row, at in decoded.ideas:
+        for name in ("text", "original_text"):
+            try:
+                if row[name] is not None:
+                    rules.clean_idea_text(row[name])  # as idea:submit checks it
+            except DomainError as exc:
+                raise invalid_import(
+                    f"{at}.{name}",
+                    f"an idea has 1 to {rules.IDEA_MAX_LENGTH} characters ({exc.code})",
+                ) from None
+
+
+def _check_agenda(stages: Sequence[Row]) -> None:
+    """The stages, in their order, through the agenda editor's checks (`core/agenda.py`):
+    each stage's key, title, prompt and steps (their number and order), and the agenda's
+    number of stages and its keys, each once."""
+    if not stages:
+        raise invalid_import("stages", "a workshop has at least one stage")
+    if len(stages) > MAX_STAGES:
+        raise invalid_import("stages", f"{len(stages)} stages: an agenda has at most {MAX_STAGES}")
+    labels, traits = step_labels(), activities.traits_by_kind()
+    placed: dict[int, str] = {}
+    keys: dict[str, str] = {}
+    for _old, row, at in sorted(stages, key=lambda r: r[1]["position"]):
+        if row["position"] in placed:
+            raise invalid_import(
+                f"{at}.position", f"{row['position']} is also {placed[row['position']]}'s"
+            )
+        placed[row["position"]] = at
+        index = int(at[at.index("[") + 1 : -1])
+        raw = {
+            "key": row["key"],
+            "title": row["title"],
+            "prompt": row["prompt"],
+            "steps": [{"kind": step["kind"], **step["settings"]} for step in row["steps"]],
+        }
+        try:
+            agenda.check_stage(raw, index, activities.check_step, labels, traits=traits)
+        except DomainError as exc:
+            # "Stage 2 (Goals): …" / "Stage 2 (Goals) needs …": the field names the stage.
+            what = exc.message.removeprefix(agenda.stage_label(raw, index)).removeprefix(":")
+            what = what.strip()
+            raise invalid_import(f"{at}.{AGENDA_FIELDS.get(exc.code, 'steps')}", what) from None
+        if row["key"] in keys:
+            raise invalid_import(
+                f"{at}.key", f"{row['key']!r} is also {keys[row['key']]}'s: a plan has each once"
+            )
+        keys[row["key"]] = at
 
 
 def _plan_rows(data: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
