@@ -487,3 +487,34 @@ def test_deleting_one_workshop_on_a_busy_server_is_quick(tmp_path: Path, figure:
         assert sum(rows.count_rows(db, crowd_id).values()) == 1 + 1 + 400 + 300 + 120_000
     room.close()
     app.extensions["workshop_db"].dispose()
+
+
+def test_a_plan_file_rendering_while_its_workshop_is_deleted_answers_404(
+    day: Day, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first download renders outside any transaction; if the workshop is deleted (from
+    the console, the admin or a purge) before the file is stored, the download answers
+    workshop_not_found, not a server error, and nothing is stored."""
+    from workshop.persistence.db import get_engine
+    from workshop.persistence.models import PlanFile
+    from workshop.persistence.queries import get_workshop
+    from workshop.services import lifecycle, plans
+
+    room = day.room
+    render = plans._render
+
+    def render_then_deleted(renderer: Any, document: Any) -> bytes:
+        content = render(renderer, document)
+        with Session(get_engine(room.app)) as other:
+            lifecycle.delete_workshop(other, get_workshop(other, room.id))
+        return content
+
+    monkeypatch.setattr(plans, "_render", render_then_deleted)
+    response = room.client.get(
+        f"/api/workshops/{room.id}/roadmap.ics?version=1", headers=bearer(room.key)
+    )
+
+    assert response.status_code == 404, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "workshop_not_found"
+    with Session(get_engine(room.app)) as db:
+        assert db.get(PlanFile, (room.id, 1, "roadmap")) is None

@@ -28,6 +28,7 @@ from ..core.traits import ALIGNS
 from ..persistence.db import begin_write
 from ..persistence.models import Idea, Participant, PlanFile, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import (
+    get_workshop,
     list_stages,
     merged_ideas,
     participant_count,
@@ -369,11 +370,17 @@ def stored_file(
         )
         try:
             db.commit()
-        except IntegrityError:
+        except IntegrityError as clash:
             # Another process (or a render that timed out) stored it first; that file stands.
             db.rollback()
             stored = db.get(PlanFile, key)
-            assert stored is not None
+            if stored is None:
+                # No file stored, so the workshop went while this rendered (deleted, or
+                # purged): said as it is, not as a server error.
+                get_workshop(db, key[0])
+                raise DomainError(
+                    "workshop_not_found", "There is no workshop with that id."
+                ) from clash
             content = bytes(stored.content)
     finally:
         if running is None:
