@@ -1972,6 +1972,7 @@ def test_0011_indexes_every_child_foreign_key_and_changes_no_row(engine: Engine)
         ("duplicate_dismissal", "idea_b"),
         ("ideamerge", "into"),
         ("entry", "participant_id"),
+        ("agendatemplate", "source_workshop_id"),
     ):
         led = [index["column_names"][0] for index in inspector.get_indexes(table)]
         assert column in led, (table, column)

@@ -106,7 +106,7 @@ class AgendaTemplate(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     title: str = Field(max_length=120)
     description: str = Field(default="", max_length=400)
-    source_workshop_id: str | None = Field(default=None, max_length=32)
+    source_workshop_id: str | None = Field(default=None, max_length=32, index=True)
     stages: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )

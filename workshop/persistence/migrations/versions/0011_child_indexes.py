@@ -1,5 +1,5 @@
-"""An index on every foreign-key column that leads no index, so deleting a workshop does not
-scan whole tables.
+"""An index on every foreign-key column that leads no index (and on the column naming the
+workshop a saved agenda came from), so deleting a workshop does not scan whole tables.
 
 With foreign keys enforced, deleting an idea or a participant makes the database look for rows
 that still point at it; where the pointing column leads no index (a dot vote's `idea_id` comes
@@ -32,6 +32,7 @@ INDEXES = (
     ("duplicate_dismissal", "idea_b"),
     ("ideamerge", "into"),
     ("entry", "participant_id"),
+    ("agendatemplate", "source_workshop_id"),
 )
 """(table, column): each gets `ix_<table>_<column>`, the name the models give it."""
 
