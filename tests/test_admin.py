@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,15 +21,18 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlmodel import select
 from werkzeug.test import TestResponse
 
 from tests.apps import make_app
 from tests.factories import Room, create_workshop, ok, wait_for
 from workshop.persistence import rows
-from workshop.persistence.models import Workshop
+from workshop.persistence.models import Idea, Participant, Stage, Workshop
 from workshop.web import admin
 
 PASSWORD = "correct horse battery staple"
+PAGE = admin.PAGE_SIZE
 FORM_EXPIRED = "The form expired; reload the page."
 TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 ADMIN_URLS = [
@@ -417,6 +421,71 @@ def test_the_list_is_paged_50_at_a_time(admin_app: Flask, logged_in: Admin) -> N
     assert set(listed_titles(first)).isdisjoint(listed_titles(second))
     beyond = logged_in.page("/admin", query_string={"page": "99"})
     assert listed_titles(beyond) == listed_titles(second)
+
+
+def sqlite_steps(app: Flask) -> Callable[[], int]:
+    """Count SQLite's virtual-machine steps (in hundreds) of every statement this thread runs
+    from now on: the work a page makes the database do, independent of the machine's speed."""
+    steps = [0]
+    me = threading.get_ident()
+
+    def tick() -> int:
+        if threading.get_ident() == me:
+            steps[0] += 1
+        return 0
+
+    def count(conn: Any, *_args: Any) -> None:
+        conn.connection.dbapi_connection.set_progress_handler(tick, 100)
+
+    event.listen(app.extensions["workshop_db"], "before_cursor_execute", count)
+    return lambda: steps[0]
+
+
+def test_the_list_reads_only_the_shown_page_not_the_whole_server(
+    admin_app: Flask, logged_in: Admin, figure: Callable[[str, str], None]
+) -> None:
+    """A page of the list costs the same however many rows the workshops off that page hold:
+    search, order and paging are SQL over the workshop table (and each one's newest idea and
+    participant by index); last activity and size are read for the 50 shown only."""
+    oldest = create_workshop(logged_in.client, title="Old and big")
+    for number in range(PAGE):
+        create_workshop(logged_in.client, title=f"Workshop {number:02d}")
+    steps = sqlite_steps(admin_app)
+
+    def page_cost() -> int:
+        before = steps()
+        page = logged_in.page()
+        assert len(listed_titles(page)) == PAGE and "Old and big" not in listed_titles(page)
+        return steps() - before
+
+    small = min(page_cost() for _ in range(3))
+    # The workshop off the page grows big: thousands of people and ideas, from long ago.
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    with admin_app.app_context():
+        from workshop.persistence.db import get_db
+
+        db = get_db()
+        stage = db.exec(select(Stage).where(Stage.workshop_id == oldest["id"])).first()
+        assert stage is not None and stage.id is not None
+        db.add_all(
+            Participant(workshop_id=oldest["id"], token_hash=f"{n:064x}", joined_at=long_ago)
+            for n in range(3000)
+        )
+        db.add_all(
+            Idea(workshop_id=oldest["id"], stage_id=stage.id, text=f"Idea {n}", created_at=long_ago)
+            for n in range(3000)
+        )
+        db.commit()
+    big = min(page_cost() for _ in range(3))
+    print(f"admin list page 1: {small * 100:,} SQLite steps; {big * 100:,} after")
+    assert big < small * 1.1, (small, big)
+    second = logged_in.page("/admin", query_string={"page": "2"})
+    assert listed_titles(second) == ["Old and big"]
+    assert re.search(r'data-label="People" class="num">3000<', text(second))
+    figure(
+        "admin: list page 1 (50 of 51 workshops)",
+        f"{small * 100:,} SQLite steps; {big * 100:,} after another workshop got 6,000 rows",
+    )
 
 
 # --------------------------------------------------------------------------- open console
