@@ -393,6 +393,46 @@ def test_a_reviewed_plan_is_carried_as_published(
     assert carried["P1"].fields == {"owner": "Ana"}  # the workshop's, kept by the plan
 
 
+def test_an_imported_reviewed_workshop_is_carried_as_published_too(
+    app: Flask, client: FlaskClient, source: Linking
+) -> None:
+    """A stored plan keeps the ids of the server it was made on; a workshop imported from an
+    export has new ones. Next year's workshop started from the import carries the same items,
+    wordings and links as one started from the original."""
+    from workshop.services import transfer
+
+    room = source.room
+    ok(source.plan.fac, "workshop:finish")
+    review = {
+        "based_on": 1,
+        "items": [
+            {"id": source["G2"], "fields": {"text": "G2 as reviewed", "metrics": []}},
+            {"id": source["G3"], "dropped": True},
+            {"id": source["P1"], "links": [source["G1"]]},
+        ],
+    }
+    published = client.post(
+        f"/api/workshops/{room.id}/plan/versions", json=review, headers=bearer(room.key)
+    )
+    assert published.status_code == 201, published.get_json()
+    with Session(get_engine(app)) as db:
+        exported = transfer.export_workshop(db, row(app, room.id))
+        imported, key = transfer.import_workshop(db, json.loads(json.dumps(exported)))
+        imported_id = imported.id
+    copy_of = Room(app, client, {"id": imported_id, "facilitator_key": key, "code": ""})
+
+    wanted = ["G1", "G2 as reviewed", "G4", "P1", "P2", "P3"]
+    results = {}
+    for start in (room, copy_of):
+        new = duplicated(client, start, carry_over=["goals", "programs"])
+        carried = {idea.text: idea for idea in ideas_of(app, new.id)}
+        assert list(carried) == wanted, start.id
+        assert carried["P1"].links == [carried["G1"].id]
+        assert carried["P2"].links == []
+        results[start.id] = {text: (idea.fields, len(idea.links)) for text, idea in carried.items()}
+    assert results[room.id] == results[imported_id]
+
+
 def test_a_stage_whose_items_a_review_all_dropped_has_nothing_to_carry(
     app: Flask, client: FlaskClient, source: Linking
 ) -> None:

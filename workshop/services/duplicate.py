@@ -71,20 +71,33 @@ def carried_text(idea: Idea) -> str:
     return corrected if isinstance(corrected, str) and corrected.strip() else idea.text
 
 
-def reviewed_items(db: Session, source: Workshop) -> Mapping[int, PlanItem]:
-    """The items of the source's latest plan version by id ({} before the finish): what a
-    review corrected, linked or dropped."""
+def reviewed_stages(db: Session, source: Workshop) -> Mapping[str, list[PlanItem]]:
+    """The selected items of each stage (by key, best first) in the source's latest plan
+    version ({} before the finish): what a review corrected, linked or dropped."""
     row = plans.latest_version(db, source.id)
     if row is None:
         return {}
     document = plans.document_of(db, workshop=source, row=row)
-    return {item.id: item for stage in document.stages for item in stage.items}
+    return {stage.key: [item for item in stage.items if item.selected] for stage in document.stages}
 
 
-def _carried(idea: Idea, reviewed: Mapping[int, PlanItem]) -> Carried | None:
+def _paired(ideas: Sequence[Idea], items: Sequence[PlanItem]) -> dict[int, PlanItem]:
+    """Each selected idea's item in the plan (idea id -> item), found by the wording as voted,
+    in order (both are best first). Not by id: a stored plan keeps the ids of the server it
+    was made on, and a workshop imported from another server has new ones."""
+    free = list(items)
+    paired: dict[int, PlanItem] = {}
+    for idea in ideas:
+        match = next((n for n, item in enumerate(free) if item.text == idea.text), None)
+        if match is not None and idea.id is not None:
+            paired[idea.id] = free.pop(match)
+    return paired
+
+
+def _carried(idea: Idea, item: PlanItem | None, plan_ids: Mapping[int, int]) -> Carried | None:
     """What one selected idea carries: as the latest plan has it when there is one (None
-    when a review dropped it), else as the workshop left it."""
-    item = reviewed.get(idea.id) if idea.id is not None else None
+    when a review dropped it; its links, plan ids, as the ids of the source's ideas), else
+    as the workshop left it."""
     if item is None:
         fields = {name: copy.deepcopy(value) for name, value in idea.fields.items()}
         fields.pop("text", None)  # the corrected wording is the carried item's text
@@ -93,7 +106,8 @@ def _carried(idea: Idea, reviewed: Mapping[int, PlanItem]) -> Carried | None:
         return None
     fields = {name: copy.deepcopy(value) for name, value in item.fields.items()}
     fields.pop("text", None)
-    return Carried(idea, item.wording, fields, tuple(item.links))
+    links = tuple(plan_ids[parent] for parent in item.links if parent in plan_ids)
+    return Carried(idea, item.wording, fields, links)
 
 
 def selected_items(db: Session, stage: Stage) -> list[Idea]:
@@ -119,26 +133,34 @@ def check_carry_over(
     db: Session,
     stages: Sequence[Stage],
     carry_over: Sequence[str],
-    reviewed: Mapping[int, PlanItem] | None = None,
+    reviewed: Mapping[str, list[PlanItem]] | None = None,
 ) -> dict[str, list[Carried]]:
     """The items to carry, by stage key, in the order asked; a key that is not one of the
     stages', a key named twice or a stage with no selected item (or only items a review
     dropped) is refused (`invalid_carry_over`, naming the key)."""
     by_key = {stage.key: stage for stage in stages}
-    carried: dict[str, list[Carried]] = {}
+    chosen: dict[str, list[Idea]] = {}
     for key in carry_over:
-        if key in carried:
+        if key in chosen:
             raise _refused(f"carry_over names “{key}” twice.")
         stage = by_key.get(key)
         if stage is None:
             known = ", ".join(stage.key for stage in stages)
             raise _refused(f"This workshop has no stage “{key}” (its stages: {known}).")
+        chosen[key] = selected_items(db, stage)
+    # The plan's items of the carried stages, and their plan ids as the source's idea ids.
+    pairs = {key: _paired(ideas, (reviewed or {}).get(key, [])) for key, ideas in chosen.items()}
+    plan_ids = {item.id: idea_id for paired in pairs.values() for idea_id, item in paired.items()}
+    carried: dict[str, list[Carried]] = {}
+    for key, ideas in chosen.items():
         items = [
             found
-            for idea in selected_items(db, stage)
-            if (found := _carried(idea, reviewed or {})) is not None
+            for idea in ideas
+            if idea.id is not None
+            and (found := _carried(idea, pairs[key].get(idea.id), plan_ids)) is not None
         ]
         if not items:
+            stage = by_key[key]
             raise _refused(f"“{key}” ({stage.title}) has no selected item to carry over.")
         carried[key] = items
     return carried
@@ -160,7 +182,7 @@ def duplicate_workshop(
     chosen = next_title(source.title) if title is None else title
     cleaned = workshops._clean_title(chosen)
     stages = list_stages(db, source.id)
-    carried = check_carry_over(db, stages, carry_over, reviewed_items(db, source))
+    carried = check_carry_over(db, stages, carry_over, reviewed_stages(db, source))
     drafts = agenda_service.check_agenda(
         {
             "stages": [
