@@ -292,6 +292,35 @@ def test_a_pasted_facilitator_link_adds_the_workshop_once(
     assert stored_ids(page) == [ws["id"]]
 
 
+def test_a_console_the_admin_opened_is_not_listed_until_its_own_link_is_pasted(
+    server: LiveServer, contexts: Any
+) -> None:
+    """The admin's console key (an entry marked `admin: true` by the console opened from
+    /admin) is replaced by the admin's next "Open console": it is no workshop of this
+    browser's, so it is neither listed nor exported. Pasting the facilitator's own link
+    lists it."""
+    mine, theirs = create(server, "Mine 2030"), create(server, "Opened by the admin")
+    page = home(contexts(), server, mine)
+    page.evaluate(
+        "([name, value]) => localStorage.setItem(name, value)",
+        [
+            f"sw:facilitator:{theirs['id']}",
+            json.dumps({"key": "an-admin-key", "shown": True, "admin": True}),
+        ],
+    )
+    page.reload()
+    expect(item(page, "Mine 2030")).to_have_count(1)
+    expect(items(page)).to_have_count(1)
+    page.get_by_text("Add a workshop, or move this list to another device").click()
+    page.locator("#mine-link").fill(theirs["urls"]["facilitate"])
+    page.locator("#mine-add-form button").click()
+    expect(item(page, "Opened by the admin")).to_have_count(1)
+    entry = json.loads(
+        page.evaluate(f"localStorage.getItem('sw:facilitator:{theirs['id']}')") or "{}"
+    )
+    assert entry["key"] == theirs["facilitator_key"] and "admin" not in entry
+
+
 def test_the_list_moves_to_another_browser_as_a_file(
     server: LiveServer, contexts: Any, tmp_path: Path
 ) -> None:

@@ -65,6 +65,9 @@ export function storedWorkshops() {
     const id = name.slice(PREFIX.length);
     const entry = store.get(name, null);
     if (!WORKSHOP_ID.test(id) || !entry || typeof entry.key !== "string" || !entry.key) continue;
+    // A console the server's admin opened (`admin: true`) holds the admin's key, which the
+    // admin's next "Open console" replaces: no workshop of this facilitator, never exported.
+    if (entry.admin === true) continue;
     found.push({ ...entry, id });
   }
   return found;
@@ -79,8 +82,9 @@ function entryOf(id) {
 function keep(id, key, title) {
   const before = store.get(PREFIX + id, null) || {};
   const changed = before.key !== key;
+  const { admin: _admin, ...kept } = before; // a facilitator's own link, not the admin's
   store.set(PREFIX + id, {
-    ...before,
+    ...(changed ? kept : before),
     key,
     // A pasted or imported link is one the facilitator already holds: no need to show it once.
     shown: changed ? true : Boolean(before.shown),
