@@ -728,5 +728,7 @@ def test_delete_asks_first_then_removes_every_row_and_closes_the_room(
         closed = wait_for(phone.sock, "workshop:closed")
     except RuntimeError:  # disconnected by the server before this read
         closed = []
-    assert (closed and closed[0]["reason"] == "deleted") or not phone.sock.is_connected()
+    assert (closed and closed[0]["reason"] == "removed") or not phone.sock.is_connected()
+    if closed:
+        assert closed[0]["message"] == "This workshop was deleted by the server's administrator."
     assert logged_in.client.get(f"/admin/workshops/{room.id}/delete").status_code == 404

@@ -211,9 +211,12 @@ function workshopClosed(payload) {
   if (home.leaving()) return; // this console deleted it and is on its way to the start page
   leaveRoom();
   for (const id of ["ws-facts", "need-key"]) document.getElementById(id).hidden = true;
-  document.getElementById("closed-text").textContent = payload && payload.reason === "expired"
+  const reason = payload && payload.reason;
+  document.getElementById("closed-text").textContent = reason === "expired"
     ? "It finished long enough ago for this server to remove it (its retention setting): ideas, votes, the plan and its links are gone."
-    : "Everything of it is gone from the server: ideas, votes, the plan and its links. Phones and the room’s screen were told.";
+    : reason === "removed"
+      ? "The server’s administrator deleted it: ideas, votes, the plan and its links are gone. Phones and the room’s screen were told."
+      : "Everything of it is gone from the server: ideas, votes, the plan and its links. Phones and the room’s screen were told.";
   const box = document.getElementById("closed-panel");
   box.hidden = false;
   document.getElementById("closed-title").focus();

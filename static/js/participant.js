@@ -411,6 +411,10 @@ function workshopClosed(payload) {
     document.getElementById("closed-title").textContent = "This workshop was closed.";
     document.getElementById("closed-text").textContent =
       "It finished a while ago and the server removed it. Nothing more is sent from this phone.";
+  } else if (payload && payload.reason === "removed") {
+    document.getElementById("closed-title").textContent = "This workshop was closed.";
+    document.getElementById("closed-text").textContent =
+      "The server’s administrator deleted it. Nothing more is sent from this phone.";
   }
   leaveRoom("closed", "closed-title");
 }

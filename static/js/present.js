@@ -369,9 +369,12 @@ function closed(payload) {
   state = null;
   if (socket) socket.disconnect();
   timer.update(null, null);
-  notice("This workshop was closed.", payload && payload.reason === "expired"
+  const reason = payload && payload.reason;
+  notice("This workshop was closed.", reason === "expired"
     ? "It finished a while ago and the server removed it."
-    : "The facilitator deleted it. Thank you for taking part.");
+    : reason === "removed"
+      ? "The server’s administrator deleted it. Thank you for taking part."
+      : "The facilitator deleted it. Thank you for taking part.");
 }
 
 async function identify() {

@@ -23,6 +23,7 @@ CLOSED_EVENT = "workshop:closed"
 MESSAGES = {
     "deleted": "This workshop was deleted by its facilitator.",
     "expired": "This workshop was closed: finished workshops are deleted after a while.",
+    "removed": "This workshop was deleted by the server's administrator.",
 }
 
 

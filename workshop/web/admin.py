@@ -702,7 +702,7 @@ def delete(workshop_id: str) -> BaseResponse | tuple[str, int]:
     workshop = get_workshop(db, workshop_id)
     title = workshop.title
     lifecycle.delete_workshop(db, workshop)
-    closing.close_workshop(workshop_id, reason="deleted")
+    closing.close_workshop(workshop_id, reason="removed")
     cookie = dict(_cookie())
     cookie["notice"] = _notice(f"Deleted “{title}”.")
     _save_cookie(cookie)
