@@ -206,3 +206,31 @@ def test_the_admin_is_usable_on_a_320_px_phone(
     assert not screens.horizontal_overflow(phone)
     screens.shot(phone, "delete-320", shots)
     assert not devices.errors, devices.errors
+
+
+def test_an_admin_console_beside_the_facilitators_own_entry_leaves_it_theirs(
+    devices: Devices, server: LiveServer
+) -> None:
+    """The admin opens a console in the browser that holds the facilitator's own link: the
+    console runs on the admin's key, and the browser keeps the facilitator's entry as it was
+    (so its start page still lists it, with the key that lasts)."""
+    ws = workshop(server, "Shared laptop 2026")
+    desk = devices.open("desk", {"width": 1280, "height": 800})
+    desk.goto(ws["urls"]["facilitate"])
+    expect(desk.locator("#ws-code")).to_have_text(ws["code"])
+    log_in(desk, server)
+    desk.locator("#admin-search, input[name=q]").first.fill("Shared laptop")
+    desk.keyboard.press("Enter")
+    row = desk.locator(f'tr[data-workshop-id="{ws["id"]}"]')
+    with desk.context.expect_page() as opened:
+        row.get_by_role("button", name=re.compile("^Open console")).click()
+    console = opened.value
+    expect(console.locator("#ws-code")).to_have_text(ws["code"])
+    expect(console.locator("#admin-note")).to_be_visible()
+    entry = json.loads(
+        console.evaluate(f"localStorage.getItem('sw:facilitator:{ws['id']}')") or "{}"
+    )
+    assert entry.get("key") == ws["facilitator_key"] and "admin" not in entry, entry
+    desk.goto(f"{server.url}/")
+    expect(desk.locator("#mine-list > li").filter(has_text="Shared laptop 2026")).to_have_count(1)
+    assert not devices.errors, devices.errors

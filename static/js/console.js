@@ -45,12 +45,22 @@ let busy = false;
 // link. Its entry says so (`admin: true`), so the start page does not list it as this
 // browser's own, and the console says so instead of "Keep your facilitator link".
 const FROM_ADMIN = new URLSearchParams(location.hash.slice(1)).get("admin") === "1";
+// The facilitator's own entry, when the admin opens the console in a browser that holds one:
+// it stays this browser's (the admin's key lives in this page only).
+let own = FROM_ADMIN ? store.get(STORE_KEY, null) : null;
+if (own && (own.admin || typeof own.key !== "string")) own = null;
 let saved = facilitatorKey(STORE_KEY);
+if (own && saved && saved.key === own.key) own = null;
+if (own) store.set(STORE_KEY, own);
+/** Keep `saved` in this browser, unless it is the admin's key beside the facilitator's own. */
+function keepSaved() {
+  if (!(saved && saved.admin && own)) store.set(STORE_KEY, saved);
+}
 const facilitatorLink = (key) => `${location.origin}/w/${WORKSHOP_ID}/facilitate#key=${key}`;
 
 if (saved && FROM_ADMIN) {
   saved = { ...saved, shown: true, admin: true };
-  store.set(STORE_KEY, saved);
+  keepSaved();
   document.getElementById("admin-note").hidden = false;
 } else if (saved && !saved.shown) {
   document.getElementById("key-link").textContent = facilitatorLink(saved.key);
@@ -73,7 +83,7 @@ document.getElementById("copy-key").addEventListener("click", async () => {
 });
 document.getElementById("dismiss-key").addEventListener("click", () => {
   saved.shown = true;
-  store.set(STORE_KEY, saved);
+  keepSaved();
   document.getElementById("key-panel").hidden = true;
 });
 document.getElementById("key-form").addEventListener("submit", (event) => {
@@ -81,7 +91,8 @@ document.getElementById("key-form").addEventListener("submit", (event) => {
   const raw = document.getElementById("key-input").value.trim();
   const match = raw.match(/key=([^&\s]+)/);
   saved = { key: match ? match[1] : raw, shown: true };
-  store.set(STORE_KEY, saved);
+  own = null;
+  keepSaved();
   if (socket.connected) identify(); else socket.connect(); // a revoked console was disconnected
 });
 
@@ -120,7 +131,7 @@ async function identify() {
     if (error.code === "workshop_not_found") {
       workshopClosed(null);
     } else if (error.code === "unauthorized") {
-      store.remove(STORE_KEY);
+      if (!(saved && saved.admin && own)) store.remove(STORE_KEY);
       saved = null;
       document.getElementById("need-key").hidden = false;
       const box = document.getElementById("key-error");
@@ -147,7 +158,8 @@ const access = roomAccess({
   replacing: (value) => { replacingKey = value; },
   keyReplaced(key) {
     saved = { key, shown: false }; // a facilitator link now, whoever asked for it
-    store.set(STORE_KEY, saved);
+    own = null;
+    keepSaved();
     document.getElementById("admin-note").hidden = true;
     // The server disconnects every console on the old key, this one too: come back on the new one.
     socket.disconnect();
@@ -515,7 +527,7 @@ function keepInList() {
   if (saved.title === title && saved.opened_at && opened) return;
   opened = opened || new Date().toISOString();
   saved = { ...saved, title, opened_at: opened };
-  store.set(STORE_KEY, saved);
+  keepSaved();
 }
 
 function render(snapshot) {
