@@ -710,6 +710,8 @@ def test_delete_asks_first_then_removes_every_row_and_closes_the_room(
     assert confirm.status_code == 200
     assert "Delete “Old retreat 2019”?" in text(confirm)
     assert "cannot be undone" in text(confirm)
+    # What the export leaves out, which the delete removes too, is said before it is too late.
+    assert "but its share links and the agendas saved from it" in text(confirm)
     assert workshop_count(admin_app) == 2  # asking deletes nothing
     response = logged_in.post(f"/admin/workshops/{room.id}/delete")
     assert response.status_code == 303 and response.headers["Location"].endswith("/admin")

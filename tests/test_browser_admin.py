@@ -233,4 +233,14 @@ def test_an_admin_console_beside_the_facilitators_own_entry_leaves_it_theirs(
     assert entry.get("key") == ws["facilitator_key"] and "admin" not in entry, entry
     desk.goto(f"{server.url}/")
     expect(desk.locator("#mine-list > li").filter(has_text="Shared laptop 2026")).to_have_count(1)
+    # Deleted while the admin's console is open: it says so, and nothing about its key stays.
+    request = urllib.request.Request(
+        f"{server.url}/api/workshops/{ws['id']}",
+        headers={"Authorization": f"Bearer {ws['facilitator_key']}"},
+        method="DELETE",
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 204
+    expect(console.locator("#closed-panel")).to_be_visible()
+    expect(console.locator("#admin-note")).to_be_hidden()
     assert not devices.errors, devices.errors

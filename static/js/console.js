@@ -208,6 +208,7 @@ function leaveRoom() {
   for (const open of document.querySelectorAll("dialog[open]")) open.close();
   home.hide();
   document.getElementById("key-panel").hidden = true;
+  document.getElementById("admin-note").hidden = true;
   document.getElementById("agenda-card").hidden = true;
   document.getElementById("join-panel").hidden = true;
   document.getElementById("stage-column").hidden = true;
