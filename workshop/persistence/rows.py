@@ -153,3 +153,21 @@ def delete_rows(db: Session, workshop_id: str) -> dict[str, int]:
         result = db.execute(chosen.delete())
         deleted[chosen.table.name] = int(getattr(result, "rowcount", 0) or 0)
     return deleted
+
+
+def owner_of(table: Table) -> tuple[ColumnElement[Any], Any] | None:
+    """The expression naming a row's workshop in `table`, and the join it needs (None: none):
+    the workshop's own id, a `workshop_id`-like column, or the `workshop_id` of the stage,
+    idea or participant the row names. None for a table that reaches its workshop no simpler
+    way (per-workshop reads use its `Selection` instead)."""
+    if table.name == WORKSHOP_TABLE:
+        return table.c.id, None
+    for name in WORKSHOP_COLUMNS:
+        if name in table.c:
+            return table.c[name], None
+    tables = SQLModel.metadata.tables
+    for owner, column in OWNED_BY_ID.items():
+        if column in table.c and owner in tables:
+            parent = tables[owner]
+            return parent.c.workshop_id, table.join(parent, parent.c.id == table.c[column])
+    return None

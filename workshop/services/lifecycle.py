@@ -23,7 +23,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import DateTime, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from ..persistence import rows
 from ..persistence.db import begin_write, get_engine
@@ -101,22 +101,41 @@ def _current(workshop: Workshop, stages: list[Any]) -> dict[str, Any] | None:
 
 
 def last_activity(db: Session, workshop: Workshop, now: datetime | None = None) -> datetime:
-    """The latest moment anything of the workshop was written: the newest timestamp of any of
-    its rows in any table (created, joined, edited, updated, finished, removed…), never later
-    than now (a running countdown's end is in the future) and never before its creation."""
-    now = now or datetime.now(UTC)
-    latest = _aware(workshop.created_at)
-    for chosen in rows.selections(workshop.id):
-        stamps = [c for c in chosen.table.columns if _is_time(c.type)]
-        if not stamps:
+    """The latest moment anything of the workshop was written (see `last_activities`), never
+    before its creation."""
+    found = last_activities(db, [workshop.id], now).get(workshop.id)
+    return found or _aware(workshop.created_at)
+
+
+def last_activities(
+    db: Session, ids: list[str], now: datetime | None = None
+) -> dict[str, datetime]:
+    """These workshops' latest timestamp in any of their rows in any table (created, joined,
+    an idea sent or edited, an entry changed, a version published, finished…); a time still to
+    come (a running countdown's end) is no activity. One grouped query per table with a time
+    column, limited to these workshops through the indexes on the columns that name them."""
+    if not ids:
+        return {}
+    now = _aware(now or datetime.now(UTC))
+    latest: dict[str, datetime] = {}
+    for table in SQLModel.metadata.sorted_tables:
+        stamps = [column for column in table.columns if _is_time(column.type)]
+        owner = rows.owner_of(table) if stamps else None
+        if owner is None:
             continue
-        found = db.execute(
-            sa_select(*(func.max(c) for c in stamps)).select_from(chosen.table).where(chosen.narrow)
-        ).one()
-        for value in found:
-            moment = _moment(value)
-            if moment is not None and latest < moment <= now:
-                latest = moment
+        expression, joined = owner
+        statement = sa_select(expression, *(func.max(column) for column in stamps)).where(
+            expression.in_(ids)
+        )
+        if joined is not None:
+            statement = statement.select_from(joined)
+        for workshop_id, *values in db.execute(statement.group_by(expression)):
+            for value in values:
+                moment = _moment(value)
+                if moment is None or workshop_id is None or moment > now:
+                    continue
+                if workshop_id not in latest or latest[workshop_id] < moment:
+                    latest[workshop_id] = moment
     return latest
 
 

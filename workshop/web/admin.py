@@ -39,9 +39,9 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import DateTime, LargeBinary, Table, cast, func, or_, select
+from sqlalchemy import LargeBinary, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, col
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -421,13 +421,13 @@ def _listed(db: Session, shown: list[Workshop]) -> list[Listed]:
     """The shown workshops with their last activity, participants and size (read for these
     workshops only)."""
     ids = [w.id for w in shown]
-    activity = _last_activity(db, ids)
+    activity = lifecycle.last_activities(db, ids)
     counts = _participants(db, ids)
     sizes = _sizes(db, ids)
     return [
         Listed(
             workshop=w,
-            last_activity=activity.get(w.id) or _naive(w.created_at),
+            last_activity=activity.get(w.id) or w.created_at,
             participants=counts.get(w.id, 0),
             size=sizes[w.id],
         )
@@ -487,7 +487,8 @@ def _activity_proxy(db: Session) -> ColumnElement[Any]:
     """What the list is ordered by, for every workshop at once and cheaply: the latest of its
     creation, its finish, its newest idea and its newest participant (the highest id of each,
     read from the index on workshop_id; a lower id is an earlier row). Votes and edits are not
-    counted here: the shown "Last activity" (every table, `_last_activity`) can be later."""
+    counted here: the shown "Last activity" (every table, `lifecycle.last_activities`) can
+    be later."""
 
     def newest(model: Any, stamp: Any) -> ColumnElement[Any]:
         latest = (
@@ -515,69 +516,6 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def _is_time(column: Any) -> bool:
-    """Whether a column holds times (SQLModel's UTC type wraps SQLAlchemy's DateTime)."""
-    kind = column.type
-    return isinstance(kind, DateTime) or isinstance(getattr(kind, "impl_instance", None), DateTime)
-
-
-def _owner_of(table: Table, by_name: dict[str, Table]) -> tuple[ColumnElement[Any], Any] | None:
-    """The expression naming a row's workshop, and what to join to reach it (or None)."""
-    if table.name == rows.WORKSHOP_TABLE:
-        return table.c.id, None
-    for name in rows.WORKSHOP_COLUMNS:
-        if name in table.c:
-            return table.c[name], None
-    for owner, column in rows.OWNED_BY_ID.items():
-        if column in table.c and owner in by_name:
-            parent = by_name[owner]
-            return parent.c.workshop_id, table.join(parent, parent.c.id == table.c[column])
-    return None
-
-
-def _last_activity(db: Session, ids: list[str]) -> dict[str, datetime]:
-    """These workshops' latest timestamp in any of their rows (created, joined, an idea sent or
-    edited, an entry changed, a version published…); a time to come (a countdown's end) is
-    not activity. One grouped query per table that has a time column, limited to these
-    workshops (through the indexes on workshop_id and on the child columns)."""
-    if not ids:
-        return {}
-    now = _naive(datetime.now(UTC))
-    tables = list(SQLModel.metadata.sorted_tables)
-    by_name = {table.name: table for table in tables}
-    latest: dict[str, datetime] = {}
-    for table in tables:
-        times = [column for column in table.columns if _is_time(column)]
-        owner = _owner_of(table, by_name) if times else None
-        if owner is None:
-            continue
-        expression, joined = owner
-        statement = select(expression, *[func.max(column) for column in times]).where(
-            expression.in_(ids)
-        )
-        if joined is not None:
-            statement = statement.select_from(joined)
-        for workshop_id, *values in db.execute(statement.group_by(expression)):
-            for value in values:
-                moment = _moment(value)
-                known = latest.get(workshop_id, datetime.min)
-                if moment is not None and workshop_id is not None and known < moment <= now:
-                    latest[workshop_id] = moment
-    return latest
-
-
-def _moment(value: Any) -> datetime | None:
-    """MAX() of a time column: a datetime, or on SQLite sometimes its text."""
-    if isinstance(value, datetime):
-        return _naive(value)
-    if isinstance(value, str) and value:
-        try:
-            return _naive(datetime.fromisoformat(value))
-        except ValueError:
-            return None
-    return None
-
-
 def _participants(db: Session, ids: list[str]) -> dict[str, int]:
     """Active (not removed) participants of each of these workshops."""
     if not ids:
@@ -598,12 +536,10 @@ def _sizes(db: Session, ids: list[str]) -> dict[str, Size]:
     totals = {workshop_id: [0, 0] for workshop_id in ids}
     if not ids:
         return {}
-    tables = list(SQLModel.metadata.sorted_tables)
-    by_name = {table.name: table for table in tables}
     for chosen in rows.selections(ids[0]):
         table = chosen.table
         size = func.coalesce(func.sum(sum(_stored_bytes(c) for c in table.c)), 0)
-        owner = _owner_of(table, by_name)
+        owner = rows.owner_of(table)
         if owner is None:
             for workshop_id in ids:
                 where = next(s.where for s in rows.selections(workshop_id) if s.table is table)
@@ -682,8 +618,7 @@ def confirm_delete(workshop_id: str) -> tuple[str, int] | str:
     workshop = get_workshop(db, workshop_id)
     listed = Listed(
         workshop=workshop,
-        last_activity=_last_activity(db, [workshop.id]).get(workshop.id)
-        or _naive(workshop.created_at),
+        last_activity=lifecycle.last_activity(db, workshop),
         participants=_participants(db, [workshop.id]).get(workshop.id, 0),
         size=_sizes(db, [workshop.id])[workshop.id],
     )
