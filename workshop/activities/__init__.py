@@ -118,7 +118,7 @@ def check_step(level: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(given, Mapping):
         raise DomainError("invalid_setting", f"{kind}: settings must be an object.")
     try:
-        settings = activity.settings.model_validate(dict(given))
+        settings = activity.settings.model_validate({**activity.level_defaults(level), **given})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"

@@ -484,6 +484,13 @@ class Activity:
     """An item with a score of 0 was chosen by nobody (dots, points): the plan says "not
     chosen" rather than a consensus of 0."""
 
+    def level_defaults(self, level: str) -> dict[str, Any]:
+        """Settings a step of this kind takes on a stage of `level` when the agenda leaves them
+        out, before the declared defaults: a brainstorm on `situation` gets the SWOT's
+        categories, a rate on `risks` likelihood and impact. Only applied when an agenda is
+        checked (`check_step`), so a stored agenda keeps what it was created with."""
+        return {}
+
     def stored_settings(self, stored: Mapping[str, Any]) -> dict[str, Any]:
         """A stored step's settings with every setting it lacks at its declared default: an
         agenda saved before a setting existed reads as if it had chosen the default."""

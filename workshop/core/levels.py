@@ -17,22 +17,97 @@ from typing import Any
 from .errors import DomainError
 
 LEVELS: tuple[str, ...] = (
+    "situation",
+    "environment",
     "vision",
     "mission",
     "values",
     "goals",
     "programs",
     "projects",
+    "risks",
     "actions",
 )
-"""The standard stage keys, top of the plan first. Any other key is a custom stage."""
+"""The standard stage keys, in agenda order: the situation analysis (SWOT, PESTLE) first, then
+the plan from the top, the risks to it after the projects. Any other key is a custom stage."""
 
 PARENT_LEVELS: dict[str, tuple[str, ...]] = {
+    "goals": ("situation", "environment"),
     "programs": ("goals",),
     "projects": ("programs", "goals"),
+    "risks": ("goals", "programs", "projects"),
     "actions": ("projects", "programs", "goals"),
 }
-"""Which levels an item of each level may serve. Levels not listed serve nothing."""
+"""Which levels an item of each level may link to (always selected items of earlier stages).
+Levels not listed link to nothing. What a link means is its `relation`."""
+
+MITIGATING_LEVELS: dict[str, tuple[str, ...]] = {"risks": ("projects",)}
+"""Which levels may mitigate an item of each level: a risk's `mitigated_by` names selected
+projects (the risks stage comes after the projects, so the link is kept on the risk)."""
+
+RELATIONS: tuple[str, ...] = (
+    "serves",
+    "builds_on",
+    "answers",
+    "responds_to",
+    "threatens",
+    "mitigated_by",
+)
+"""What a link from an item to another means (see `relation`); `mitigated_by` is a risk's
+link to a project that mitigates it."""
+
+BUILDS_ON_CATEGORIES: frozenset[str] = frozenset({"strengths", "opportunities"})
+"""The situation categories a goal builds on; a goal answers an item of any other category
+of the situation stage (weaknesses, threats, or a custom category)."""
+
+ANSWERED_CATEGORIES: frozenset[str] = frozenset({"weaknesses", "threats"})
+"""The situation categories the plan expects some goal to answer (the `unanswered_threat`
+gap)."""
+
+
+def _category(key: str, label: str, hint: str) -> dict[str, str]:
+    return {"key": key, "label": label, "hint": hint}
+
+
+SWOT: tuple[dict[str, str], ...] = (
+    _category("strengths", "Strengths", "What do we do well? What can we build on?"),
+    _category("weaknesses", "Weaknesses", "Where do we fall short? What holds us back?"),
+    _category("opportunities", "Opportunities", "What outside could we take advantage of?"),
+    _category("threats", "Threats", "What outside could harm us?"),
+)
+"""A SWOT's four categories, in the order the board draws its 2x2: helpful inside, harmful
+inside (top row), helpful outside, harmful outside (bottom row)."""
+
+PESTLE: tuple[dict[str, str], ...] = (
+    _category("political", "Political", "Government, policy, elections, public funding"),
+    _category("economic", "Economic", "Growth, inflation, costs, markets, funding"),
+    _category("social", "Social", "Demographics, habits, expectations, culture"),
+    _category("technological", "Technological", "New tools, automation, data, infrastructure"),
+    _category("legal", "Legal", "Laws, regulation, compliance, contracts"),
+    _category("environmental", "Environmental", "Climate, resources, sustainability"),
+)
+"""A PESTLE scan's six categories, in reading order."""
+
+DEFAULT_CATEGORIES: dict[str, tuple[dict[str, str], ...]] = {
+    "situation": SWOT,
+    "environment": PESTLE,
+}
+"""The categories a brainstorm on a stage of this level gets when its step names none."""
+
+
+def relation(level: str, parent_level: str, parent_category: str | None = None) -> str:
+    """What a link from an item of `level` to one of `parent_level` means: a goal builds on
+    strengths and opportunities and answers weaknesses, threats (and any other category of
+    the situation); it responds to a factor of the environment (PESTLE); a risk threatens a
+    goal, a program or a project; everything else serves what it links to."""
+    if level == "goals" and parent_level == "situation":
+        return "builds_on" if parent_category in BUILDS_ON_CATEGORIES else "answers"
+    if level == "goals" and parent_level == "environment":
+        return "responds_to"
+    if level == "risks":
+        return "threatens"
+    return "serves"
+
 
 APPROACHES: tuple[str, ...] = ("waterfall", "agile", "hybrid")
 FIELD_TEXT_MAX = 400

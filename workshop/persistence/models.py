@@ -179,6 +179,12 @@ class Idea(SQLModel, table=True):
     # duplicate`, migration 0010): {"workshop_id", "title", "date", "idea_id"} of where it
     # came from, shown as "from <title>, <date>"; None for everything else.
     origin: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The category a categorised brainstorm filed it under (migration 0012): one of its step's
+    # `categories` keys ("strengths", "threats", "economic"…); None in a plain brainstorm.
+    category: str | None = Field(default=None, max_length=40)
+    # A risk's mitigations (migration 0012): the selected projects the facilitator confirmed
+    # mitigate it (`link:confirm` `mitigated_by`); empty for every other item.
+    mitigated_by: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class IdeaMerge(SQLModel, table=True):
