@@ -1982,3 +1982,125 @@ def test_0011_indexes_every_child_foreign_key_and_changes_no_row(engine: Engine)
     downgrade(engine, "0010")
 
     assert (schema(engine), every_row(engine)) == at_0010
+
+
+# --------------------------------------------------------------------------- revision 0012
+
+
+def _app_on(db_path: Path) -> Any:
+    from workshop import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "SECRET_KEY": "test-secret",
+            "TALLY_INTERVAL": 0.05,
+            "PUBLIC_URL": "",
+        }
+    )
+
+
+SMALL_AGENDA = {
+    "stages": [
+        {
+            "key": "vision",
+            "title": "Vision",
+            "prompt": "Where should we be?",
+            "steps": [
+                {"kind": "brainstorm"},
+                {"kind": "vote", "dot_budget": 3, "max_dots_per_idea": 3},
+                {"kind": "done", "select_count": 1},
+            ],
+        },
+        {
+            "key": "goals",
+            "title": "Goals",
+            "prompt": "What must be true?",
+            "steps": [{"kind": "brainstorm"}, {"kind": "done", "select_count": 0}],
+        },
+    ]
+}
+
+
+def test_a_running_0011_workshop_upgrades_to_0012_and_carries_on(db_path: Path) -> None:
+    """The previous release's database with a workshop in the middle of a dot vote: today's
+    app upgrades it on start, keeps every row, and the room carries on from where it was (a
+    phone resumes with its token, votes, the stage decides, the next stage takes ideas
+    without a category, and the plan is made)."""
+    from tests.factories import Room, ok
+
+    app = _app_on(db_path)
+    room = Room.create(app, app.test_client(), title="Strategy day 2027")
+    auth = {"Authorization": f"Bearer {room.key}"}
+    assert (
+        room.client.put(
+            f"/api/workshops/{room.id}/agenda", json=SMALL_AGENDA, headers=auth
+        ).status_code
+        == 200
+    )
+    room.start()
+    vision = room.stage_ids()["vision"]
+    ada, bo = room.participant("Ada"), room.participant("Bo")
+    first = ok(ada.sock, "idea:submit", {"stage_id": vision, "text": "Care close to home"})
+    second = ok(bo.sock, "idea:submit", {"stage_id": vision, "text": "Nobody waits alone"})
+    ids = [first["idea"]["id"], second["idea"]["id"]]
+    fac = room.facilitator()
+    ok(fac, "stage:phase", {"stage_id": vision, "phase": "vote"})
+    ok(ada.sock, "votes:set", {"stage_id": vision, "votes": {str(ids[1]): 2, str(ids[0]): 1}})
+    room.close()
+    app.extensions["workshop_db"].dispose()
+
+    # What the previous release (0011) stored: the same rows without 0012's columns.
+    setup = open_engine(db_path)
+    downgrade(setup, "0011")
+    assert current_revision(setup) == "0011"
+    at_0011 = schema(setup), every_row(setup)
+    assert "category" not in [column[0] for column in at_0011[0]["idea"]["columns"]]
+    setup.dispose()
+
+    app = _app_on(db_path)
+    engine = app.extensions["workshop_db"]
+    room = Room(app, app.test_client(), room.data)
+    try:
+        assert current_revision(engine) == head_revision() == "0012"
+        for table, rows in at_0011[1].items():
+            if table == "alembic_version":
+                continue
+            width = len(at_0011[0][table]["columns"])
+            after_rows = sorted((row[:width] for row in every_row(engine)[table]), key=repr)
+            assert after_rows == rows, table
+        assert raw(engine, "SELECT DISTINCT category, mitigated_by FROM idea") == [(None, "[]")]
+        assert raw(engine, "SELECT COUNT(*) FROM linkproposal WHERE mitigated_by != '[]'") == [(0,)]
+
+        # The room carries on: Ada's votes are there, Bo resumes and votes, the stage decides.
+        state = room.facilitator_state()
+        assert state["current"]["stage_id"] == vision
+        assert state["stages"][0]["phase"] == "vote"
+        ada = room.participant(token=ada.token)
+        assert ada.state["me"]["votes"] == {str(vision): {str(ids[0]): 1, str(ids[1]): 2}}
+        bo = room.participant(token=bo.token)
+        ok(bo.sock, "votes:set", {"stage_id": vision, "votes": {str(ids[1]): 3}})
+        fac = room.facilitator()
+        ok(fac, "stage:phase", {"stage_id": vision, "phase": "done"})
+        decided = room.facilitator_state()["stages"][0]
+        assert [item["id"] for item in decided["selected"]] == [ids[1]]
+        assert [(r["idea_id"], r["votes"]) for r in decided["results"]] == [
+            (ids[1], 5),
+            (ids[0], 1),
+        ]
+        assert all("category" not in idea for idea in decided["ideas"])
+
+        goals = room.stage_ids()["goals"]
+        ok(fac, "stage:phase", {"stage_id": goals, "phase": "brainstorm"})
+        added = ok(ada.sock, "idea:submit", {"stage_id": goals, "text": "A home visit in 48 h"})
+        assert "category" not in added["idea"]
+        ok(fac, "stage:phase", {"stage_id": goals, "phase": "done"})
+        ok(fac, "workshop:finish")
+        plan = room.client.get(f"/api/workshops/{room.id}/plan.md", headers=auth)
+        assert plan.status_code == 200
+        text = plan.get_data(as_text=True)
+        assert "Nobody waits alone" in text and "A home visit in 48 h" in text
+    finally:
+        room.close()
+        engine.dispose()
