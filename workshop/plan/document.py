@@ -66,6 +66,19 @@ class PlanItem:
     """`{"title", "date"}` of the earlier workshop a preloaded item was carried over from
     (`POST /api/workshops/<id>/duplicate`): the appendix says "from <title>, <date>". None:
     not carried (and in plans stored before the key)."""
+    category: str | None = None
+    """The key of the stage's category the idea was written under ("threats"); None on a
+    stage without categories (and then absent from plan.json)."""
+    mitigated_by: tuple[int, ...] = ()
+    """A risk's mitigations: the ids of the projects that mitigate it (only what the plan
+    holds counts, see `PlanDocument.mitigations`); absent from plan.json when empty."""
+    measures: Mapping[str, float] = field(default_factory=dict)
+    """A rated stage's means by scale key (`{"likelihood": 4.2, "impact": 3.8}`), on stages
+    whose rate step names its scales (`StageOutcome.scales`); empty otherwise (and absent)."""
+    quadrant: str | None = None
+    """The item's quadrant on those scales, a position id: `quick_win` (first scale high,
+    second low), `big_bet` (both high), `fill_in` (both low), `money_pit` (first low, second
+    high); its name is `StageOutcome.quadrant_label`. None: not rated on named scales."""
 
     @property
     def in_plan(self) -> bool:
@@ -123,6 +136,15 @@ class StageOutcome:
     score_label: str = UNSCORED
     """What an item's score counts in the deciding step: "Borda points", "dots", "points"…"""
     participation: tuple[Participation, ...] = ()
+    categories: tuple[Mapping[str, str], ...] = ()
+    """The stage's categories as its brainstorm step set them, in order: `{"key", "label",
+    "hint"}` (a SWOT, a PESTLE); empty on a stage without (and then absent from plan.json)."""
+    scales: tuple[Mapping[str, str], ...] = ()
+    """The two scales of the stage's rate step when it names them: `{"key", "label", "low",
+    "high"}` (likelihood, impact); empty otherwise (today's impact x effort rating, absent)."""
+    quadrants: Mapping[str, str] = field(default_factory=dict)
+    """The quadrants' names on those scales by position id (`quick_win`, `big_bet`,
+    `fill_in`, `money_pit`), set with `scales`; empty otherwise."""
 
     @property
     def selected(self) -> list[PlanItem]:
@@ -139,6 +161,28 @@ class StageOutcome:
     def runners_up(self) -> list[PlanItem]:
         """The best items that were not selected (at most three), best first."""
         return [item for item in self.items if not item.selected][:3]
+
+    def category_label(self, key: str | None) -> str:
+        """The label of one of the stage's categories ("Threats"); the key itself when the
+        stage does not have it, "" for None."""
+        if key is None:
+            return ""
+        return next((str(c["label"]) for c in self.categories if c["key"] == key), key)
+
+    def selected_in(self, key: str) -> list[PlanItem]:
+        """The items in the plan of one category, best first."""
+        return [item for item in self.selected if item.category == key]
+
+    def quadrant_label(self, position: str | None) -> str:
+        """The name of a quadrant of the stage ("Act now"); the position id when the stage
+        does not name it, "" for None."""
+        if position is None:
+            return ""
+        return str(self.quadrants.get(position, position))
+
+    def selected_in_quadrant(self, position: str) -> list[PlanItem]:
+        """The items in the plan in one quadrant, best first."""
+        return [item for item in self.selected if item.quadrant == position]
 
 
 @dataclass(frozen=True)
@@ -220,6 +264,61 @@ class PlanDocument:
             if idea_id in item.links
         ]
 
+    def stage_of(self, idea_id: int) -> StageOutcome | None:
+        """The stage an item (any, selected or not) was written on."""
+        return next(
+            (stage for stage in self.stages for item in stage.items if item.id == idea_id), None
+        )
+
+    def _in_plan(self) -> dict[int, tuple[StageOutcome, PlanItem]]:
+        return {item.id: (stage, item) for stage in self.stages for item in stage.selected}
+
+    def relations_of(self, item: PlanItem) -> list[tuple[str, list[PlanItem]]]:
+        """What an item's links mean, among the items in the plan, as (relation, items) in
+        `levels.RELATIONS` order, relations without items left out: a goal builds on
+        strengths and opportunities, answers weaknesses and threats, responds to PESTLE
+        factors (`levels.relation` of the linked item's level and category); a risk threatens
+        goals, programs, projects and is `mitigated_by` projects; anything else serves."""
+        stage = self.stage_of(item.id)
+        if stage is None:
+            return []
+        in_plan = self._in_plan()
+        found: dict[str, list[PlanItem]] = {}
+        for link in item.links:
+            if link in in_plan:
+                parent_stage, parent = in_plan[link]
+                kind = levels.relation(stage.key, parent_stage.key, parent.category)
+                found.setdefault(kind, []).append(parent)
+        mitigations = self.mitigations(item)
+        if mitigations:
+            found["mitigated_by"] = mitigations
+        return [(kind, found[kind]) for kind in levels.RELATIONS if kind in found]
+
+    def related(self, item: PlanItem, relation: str) -> list[PlanItem]:
+        """The items in the plan an item links to with one relation ("answers"), in its
+        links' order (`relations_of`)."""
+        return dict(self.relations_of(item)).get(relation, [])
+
+    def mitigations(self, risk: PlanItem) -> list[PlanItem]:
+        """The projects in the plan that mitigate a risk (its `mitigated_by`), in that order."""
+        in_plan = self._in_plan()
+        return [in_plan[i][1] for i in risk.mitigated_by if i in in_plan]
+
+    def mitigates(self, project: PlanItem) -> list[PlanItem]:
+        """The risks in the plan a project mitigates, in agenda and rank order."""
+        return [
+            item
+            for stage in self.stages
+            for item in stage.selected
+            if project.id in item.mitigated_by
+        ]
+
+    def unanswered(self) -> list[PlanItem]:
+        """The threats and weaknesses in the plan that no goal answers (the gaps
+        `unanswered_threat`), in agenda and rank order."""
+        ids = {gap.id for gap in self.gaps if gap.kind == "unanswered_threat"}
+        return [item for stage in self.stages for item in stage.selected if item.id in ids]
+
     def roots(self) -> list[tuple[StageOutcome, PlanItem]]:
         """The top of the alignment map: the vision, else the goals, else unlinked items."""
         for key in ("vision", "goals"):
@@ -233,7 +332,23 @@ class PlanDocument:
         data = asdict(self)
         del data["unchosen"]
         data["end_year"] = self.end_year
+        for stage in data["stages"]:
+            _drop_unset(stage, STAGE_OPTIONAL)
+            for item in stage["items"]:
+                _drop_unset(item, ITEM_OPTIONAL)
         return data
+
+
+ITEM_OPTIONAL = ("category", "mitigated_by", "measures", "quadrant")
+"""An item's keys plan.json carries only when set (a plain workshop's plan is as before)."""
+STAGE_OPTIONAL = ("categories", "scales", "quadrants")
+"""A stage's keys plan.json carries only when set."""
+
+
+def _drop_unset(data: dict[str, Any], keys: Sequence[str]) -> None:
+    for key in keys:
+        if data.get(key) in (None, (), [], {}):
+            data.pop(key, None)
 
 
 def _item(data: Mapping[str, Any]) -> PlanItem:
@@ -254,6 +369,10 @@ def _item(data: Mapping[str, Any]) -> PlanItem:
         dropped=bool(data.get("dropped", False)),
         edited_from=_optional_str(data.get("edited_from")),
         carried_from=carried_from(data.get("carried_from")),
+        category=_optional_str(data.get("category")),
+        mitigated_by=tuple(int(i) for i in data.get("mitigated_by") or ()),
+        measures={str(k): float(v) for k, v in (data.get("measures") or {}).items()},
+        quadrant=_optional_str(data.get("quadrant")),
     )
 
 
@@ -282,6 +401,11 @@ def _stage(data: Mapping[str, Any]) -> StageOutcome:
             Participation(str(p["kind"]), str(p["label"]), int(p["people"]))
             for p in data.get("participation") or ()
         ),
+        categories=tuple(
+            {str(k): str(v) for k, v in c.items()} for c in data.get("categories") or ()
+        ),
+        scales=tuple({str(k): str(v) for k, v in s.items()} for s in data.get("scales") or ()),
+        quadrants={str(k): str(v) for k, v in (data.get("quadrants") or {}).items()},
     )
 
 
@@ -345,17 +469,20 @@ def find_gaps(
     lists them: by kind (`GAP_LABELS`), then in agenda and rank order. Dates are checked
     against `horizon` when given. Dropped items are not in the plan: never a gap, and a link
     to one counts as nothing."""
-    aligned = [
-        levels.AlignedItem(item.id, stage.key, item.links, item.fields, item.tie_break)
-        for stage in stages
-        for item in stage.selected
-    ]
+    aligned = [_aligned(stage, item) for stage in stages for item in stage.selected]
     gaps = levels.plan_gaps(aligned, {stage.key for stage in stages}, horizon)
     wording = {item.id: item.wording for stage in stages for item in stage.items}
     level_of = {item.id: stage.key for stage in stages for item in stage.selected}
     links = {item.id: item.links for stage in stages for item in stage.selected}
+    in_plan = {item.id: (stage, item) for stage in stages for item in stage.selected}
 
     def detail(gap: levels.Gap) -> str | None:
+        if gap.kind == "unanswered_threat":
+            stage, item = in_plan[gap.idea_id]
+            return category_noun(stage, item.category)
+        if gap.kind == "unmitigated_risk":
+            stage, item = in_plan[gap.idea_id]
+            return measures_line(stage, item) or gap.detail
         if gap.kind != "action_without_project":
             return gap.detail
         # Say what the action serves instead, so the reader sees why it is listed.
@@ -369,7 +496,55 @@ def find_gaps(
     return tuple(GapLine(gap.kind, wording[gap.idea_id], gap.idea_id, detail(gap)) for gap in gaps)
 
 
+def _aligned(stage: StageOutcome, item: PlanItem) -> levels.AlignedItem:
+    """An item in the plan as the alignment check sees it: its links, fields, category and
+    mitigations, and whether it is a high risk (quadrant `big_bet`)."""
+    # TODO(P1): pass these always once levels.AlignedItem has them (helper L).
+    extra: dict[str, Any] = {}
+    if item.category is not None:
+        extra["category"] = item.category
+    if item.mitigated_by:
+        extra["mitigated_by"] = item.mitigated_by
+    if item.quadrant == HIGH_RISK:
+        extra["high_risk"] = True
+    return levels.AlignedItem(item.id, stage.key, item.links, item.fields, item.tie_break, **extra)
+
+
 LEVEL_NOUNS = {"goals": "goal", "programs": "program", "projects": "project"}
+
+HIGH_RISK = "big_bet"
+"""The quadrant of a high risk: both means above the scales' midpoint (likelihood and
+impact high), the `unmitigated_risk` gap's concern."""
+
+CATEGORY_NOUNS = {
+    "strengths": "strength",
+    "weaknesses": "weakness",
+    "opportunities": "opportunity",
+    "threats": "threat",
+}
+"""The SWOT's categories as one item of each is called ("a threat")."""
+
+
+def category_noun(stage: StageOutcome, key: str | None) -> str | None:
+    """What one item of a category is ("threat", "weakness"); another category's label in
+    lower case; None without a category."""
+    if key is None:
+        return None
+    return CATEGORY_NOUNS.get(key) or stage.category_label(key).lower()
+
+
+def measures_line(stage: StageOutcome, item: PlanItem) -> str:
+    """A rated item's means on its stage's scales, with its quadrant's name: "Act now:
+    likelihood 4.3, impact 4.0"; "" when the item has none."""
+    parts = [
+        f"{str(scale['label']).lower()} {item.measures[str(scale['key'])]:.1f}"
+        for scale in stage.scales
+        if str(scale["key"]) in item.measures
+    ]
+    if not parts:
+        return ""
+    quadrant = stage.quadrant_label(item.quadrant)
+    return f"{quadrant}: {', '.join(parts)}" if quadrant else ", ".join(parts)
 
 
 def assemble_plan(
@@ -432,6 +607,7 @@ def with_gaps(plan: PlanDocument) -> PlanDocument:
 
 
 GAP_LABELS = {
+    "unanswered_threat": "Threat or weakness that no goal answers",
     "unserved_goal": "Goal that nothing serves",
     "goal_without_metric": "Goal without a success metric",
     "unaligned_program": "Program that serves no goal",
@@ -440,6 +616,7 @@ GAP_LABELS = {
     "unaligned_project": "Project that serves no goal",
     "project_without_owner": "Project without an owner",
     "project_without_due": "Project without a completion date",
+    "unmitigated_risk": "High risk that no project mitigates",
     "action_without_owner": "Action without an owner",
     "action_without_due": "Action without a date",
     "action_without_project": "Action that serves no project",
@@ -467,6 +644,16 @@ def gap_flags(plan: PlanDocument) -> dict[int, tuple[str, ...]]:
         flags.setdefault(gap.id, []).append(gap_text(gap))
     return {idea_id: tuple(texts) for idea_id, texts in flags.items()}
 
+
+RELATION_LABELS = {
+    "serves": "Serves",
+    "builds_on": "Builds on",
+    "answers": "Answers",
+    "responds_to": "Responds to",
+    "threatens": "Threatens",
+    "mitigated_by": "Mitigated by",
+}
+"""How the plan introduces what an item links to, by `levels.RELATIONS` ("Answers: …")."""
 
 FIELD_LABELS = {
     "owner": "Owner",
@@ -509,9 +696,15 @@ def detail_lines(plan: PlanDocument, stage: StageOutcome, item: PlanItem) -> lis
         lines.append("Deliverables: " + "; ".join(str(d) for d in deliverables))
     for metric in item.fields.get("metrics") or []:
         lines.append("Success metric: " + metric_line(metric))
-    links = plan.links_of(item)
-    if links:
-        lines.append("Serves: " + "; ".join(plan.item_text(link) for link in links))
+    for relation, related in plan.relations_of(item):
+        label = RELATION_LABELS[relation]
+        lines.append(f"{label}: " + "; ".join(other.wording for other in related))
+    mitigated = plan.mitigates(item)
+    if mitigated:
+        lines.append("Mitigates: " + "; ".join(risk.wording for risk in mitigated))
+    rated = measures_line(stage, item)
+    if rated:
+        lines.append(f"Rated: {rated}")
     programs_stage = plan.stage("programs") is not None
     if stage.key == "projects" and programs_stage and not program_of(plan, item):
         lines.append("Independent project (under no program)")
