@@ -6,16 +6,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ..core import rules
+from ..core import levels, rules
 from ..core.errors import DomainError
-from ..core.payloads import ClientId, Payload, ShortText, StageId
+from ..core.payloads import ClientId, IdeaId, Payload, ShortText, StageId
 from ..persistence.models import Idea, Participant, Stage, Workshop
-from ..persistence.queries import get_stage, get_workshop, own_idea_count, require_active
+from ..persistence.queries import (
+    get_idea,
+    get_stage,
+    get_workshop,
+    own_idea_count,
+    require_active,
+)
 from . import common, duplicates, editing, merge
 from .base import (
     FREEZES_ITEMS,
@@ -36,10 +42,34 @@ from .base import (
 KIND = "brainstorm"
 
 
+MAX_CATEGORIES = 8
+CATEGORY_KEY = r"^[a-z][a-z0-9-]{0,39}$"
+
+CategoryKey = Annotated[str, Field(max_length=40)]
+"""A category key as a payload carries it; whether it is one of the stage's is a rule
+(`unknown_category`), not a payload check."""
+
+
 class IdeaSubmitPayload(Payload):
     stage_id: StageId
     text: ShortText
+    category: CategoryKey | None = None
     client_id: ClientId | None = None
+
+
+class IdeaUpdatePayload(Payload):
+    idea_id: IdeaId
+    category: CategoryKey
+
+
+class Category(BaseModel):
+    """One category of a categorised brainstorm: a SWOT quadrant, a PESTLE factor."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    key: Annotated[str, StringConstraints(pattern=CATEGORY_KEY)]
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    hint: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
 
 
 class BrainstormSettings(StepSettings):
@@ -48,6 +78,19 @@ class BrainstormSettings(StepSettings):
     facilitator reveals them, so the first ideas do not anchor the rest."""
     named: Annotated[bool, Field(title="Show authors' names")] = False
     """Ideas show their authors' names; by default they are anonymous."""
+    # pydantic copies a mutable default for each model, and the schema shows it (`[]`).
+    categories: Annotated[list[Category], Field(max_length=MAX_CATEGORIES, title="Categories")] = []  # noqa: RUF012
+    """Ideas are filed under one of these (a SWOT's four quadrants, a PESTLE's six factors):
+    each idea names its category's key. None (the default) is a plain brainstorm."""
+
+    @field_validator("categories")
+    @classmethod
+    def _unique_keys(cls, value: list[Category]) -> list[Category]:
+        keys = [category.key for category in value]
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        if twice:
+            raise ValueError(f"each category needs its own key; {twice[0]!r} is given twice")
+        return value
 
 
 def settings_of(stage: Stage) -> dict[str, Any]:
@@ -70,11 +113,34 @@ def is_named(stage: Stage) -> bool:
 
 def idea_json(idea: Idea, authors: list[str] | None = None) -> dict[str, Any]:
     """An idea as `idea:added` and the `idea:submit` ack carry it (with its authors' names
-    when the stage is named)."""
+    when the stage is named, its category when it has one)."""
     out: dict[str, Any] = {"id": idea.id, "stage_id": idea.stage_id, "text": idea.text}
+    if idea.category is not None:
+        out["category"] = idea.category
     if authors is not None:
         out["authors"] = authors
     return out
+
+
+def check_category(stage: Stage, category: str | None) -> str | None:
+    """The category an idea of this stage is filed under: required and one of the keys when
+    the stage has categories, absent otherwise (`unknown_category`, naming the labels)."""
+    listed = common.categories(stage)
+    if not listed:
+        if category is None:
+            return None
+        raise DomainError(
+            "unknown_category",
+            "This stage has no categories; send the idea without one.",
+        )
+    if category in {str(c["key"]) for c in listed}:
+        return category
+    labels = ", ".join(str(c["label"]) for c in listed)
+    if category is None:
+        raise DomainError("unknown_category", f"Choose a category for the idea: {labels}.")
+    raise DomainError(
+        "unknown_category", f"{category!r} is not a category here; choose one of: {labels}."
+    )
 
 
 def _by_client_id(
@@ -96,6 +162,7 @@ def submit_idea(
     stage_id: int,
     text: str,
     client_id: str | None = None,
+    category: str | None = None,
 ) -> tuple[Idea, bool]:
     """Add an idea to a stage; return it and whether it is new.
 
@@ -103,6 +170,7 @@ def submit_idea(
     None) may add items at any time before the stage is decided, except while it is being
     ranked (the shortlist is frozen then). A retry carrying the same client_id returns the
     first idea instead of adding a second, so a phone that lost the ack can send again.
+    On a stage with categories the idea names one of them (`unknown_category` otherwise).
     """
     workshop = get_workshop(db, workshop_id)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
@@ -128,12 +196,14 @@ def submit_idea(
     keeps_all = (
         stage.decided
         and common.select_count(stage) == 0
+        and common.select_per_category(stage) == 0
         and common.first_with(stage, SHORTLISTS) is None
     )
     frozen = stage.decided or common.has_reached(stage, FREEZES_ITEMS)
     if participant is None and frozen and not keeps_all:
         raise DomainError("wrong_phase", "Items can be added until the stage is ranked or decided.")
     cleaned = rules.clean_idea_text(text)
+    filed = check_category(stage, category)
     if participant is not None:
         assert stage.id is not None and participant.id is not None
         mine = own_idea_count(db, stage_id=stage.id, participant_id=participant.id)
@@ -150,6 +220,7 @@ def submit_idea(
         participant_id=author,
         client_id=client_id or None,
         text=cleaned,
+        category=filed,
     )
     db.add(idea)
     try:
@@ -190,6 +261,7 @@ def _on_idea_submit(
         stage_id=payload.stage_id,
         text=payload.text,
         client_id=payload.client_id,
+        category=payload.category,
     )
     # The stage submit_idea loaded (the session keeps it after the commit): no second query.
     stage = db.get(Stage, idea.stage_id)
@@ -211,6 +283,44 @@ def _on_idea_submit(
             # A facilitator's item is part of the agenda: everyone's state shows it.
             publish = (*publish, StateChanged())
     return Outcome(ack={"idea": shown, "duplicate": not created}, publish=publish)
+
+
+def update_idea(
+    db: Session, *, workshop: Workshop, idea_id: int, category: str
+) -> tuple[Idea, bool]:
+    """Move an idea to another category of its stage (the facilitator); return it and whether
+    it moved. Until the stage is decided (`wrong_phase`); the key must be one of the stage's
+    (`unknown_category`); an idea merged into another moves with that one (`idea_merged`).
+    The category it already has answers the same (a retry)."""
+    workshop = get_workshop(db, workshop.id)
+    idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
+    if idea.merged_into is not None:
+        raise DomainError(
+            "idea_merged",
+            f"This idea was merged into idea {idea.merged_into}; move that one instead.",
+        )
+    stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
+    if not common.categories(stage):
+        raise DomainError("unknown_category", "This stage has no categories to move ideas between.")
+    check_category(stage, category)
+    if idea.category == category:
+        return idea, False
+    require_active(workshop)
+    if stage.decided:
+        raise DomainError(
+            "wrong_phase", "This stage is decided; its items stay in their categories."
+        )
+    idea.category = category
+    db.add(idea)
+    db.commit()
+    return idea, True
+
+
+def _on_idea_update(db: Session, workshop: Workshop, payload: IdeaUpdatePayload) -> Outcome:
+    idea, changed = update_idea(
+        db, workshop=workshop, idea_id=payload.idea_id, category=payload.category
+    )
+    return Outcome(ack={"idea": idea_json(idea)}, publish=(StateChanged(),) if changed else ())
 
 
 def _suggested(data: WorkshopData, stage: Stage) -> list[dict[str, Any]]:
@@ -241,6 +351,13 @@ class Brainstorm(Activity):
             ("participant", "facilitator"),
             _on_idea_submit,
             "Add an idea (participants in brainstorm; the facilitator until the stage is ranked).",
+        ),
+        EventSpec(
+            "idea:update",
+            IdeaUpdatePayload,
+            ("facilitator",),
+            _on_idea_update,
+            "Move an idea to another category of its stage (until the stage is decided).",
         ),
         EventSpec(
             "idea:merge",
@@ -288,6 +405,11 @@ class Brainstorm(Activity):
         ),
     )
     tables = (duplicates.DuplicateDismissal,)
+
+    def level_defaults(self, level: str) -> dict[str, Any]:
+        """A situation stage's brainstorm is a SWOT, an environment stage's a PESTLE scan."""
+        found = levels.DEFAULT_CATEGORIES.get(level)
+        return {"categories": [dict(category) for category in found]} if found else {}
 
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
         """The pairs of ideas the facilitator said are not the same, per stage."""

@@ -15,6 +15,8 @@ from . import registry
 from .base import DECIDES
 
 __all__ = [
+    "categories",
+    "category_label",
     "current_kind",
     "first_with",
     "has_reached",
@@ -23,6 +25,7 @@ __all__ = [
     "me_entries",
     "open_step",
     "select_count",
+    "select_per_category",
     "step_index_of",
     "step_settings",
     "trait_settings",
@@ -50,6 +53,25 @@ def step_settings(stage: Stage, kind: str) -> dict[str, Any] | None:
         if step["kind"] == kind:
             return dict(step.get("settings", {}))
     return None
+
+
+def categories(stage: Stage) -> list[dict[str, Any]]:
+    """The stage's categories (`{"key", "label", "hint"}`, in order): those of its first step
+    whose settings name any (a categorised brainstorm), else [] (a plain stage). Every step of
+    the stage reads them from there: the budgets per category, the selection per category."""
+    for step in stage.steps:
+        listed = step.get("settings", {}).get("categories")
+        if listed:
+            return [dict(category) for category in listed]
+    return []
+
+
+def category_label(stage: Stage, key: str | None) -> str:
+    """A category's label on the stage, for messages ("Threats"); its key when the stage no
+    longer lists it; "no category" for None."""
+    if key is None:
+        return "no category"
+    return next((str(c["label"]) for c in categories(stage) if c["key"] == key), key)
 
 
 def item_ids(db: Session, stage: Stage) -> list[int]:
@@ -97,6 +119,16 @@ def select_count(stage: Stage) -> int | None:
     """How many items the stage's deciding step selects (0: every item); None without one."""
     found = trait_step(stage, DECIDES)
     return None if found is None else registry.get(found[0]).picks(found[1])
+
+
+def select_per_category(stage: Stage) -> int:
+    """How many items of each category the stage's deciding step selects (its
+    `select_per_category`); 0 when it selects by `select_count` (the setting is off, or the
+    stage has no categories)."""
+    found = trait_step(stage, DECIDES)
+    if found is None or not categories(stage):
+        return 0
+    return int(found[1].get("select_per_category", 0) or 0)
 
 
 def me_entries(

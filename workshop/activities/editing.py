@@ -245,12 +245,14 @@ def delete_idea(db: Session, *, who: Participant | Workshop, idea_id: int) -> tu
 
 def on_edit(db: Session, who: Participant | Workshop, payload: IdeaEditPayload) -> Outcome:
     idea, changed = edit_idea(db, who=who, idea_id=payload.idea_id, text=payload.text)
-    shown = {
+    shown: dict[str, Any] = {
         "id": idea.id,
         "stage_id": idea.stage_id,
         "text": idea.text,
         "original_text": idea.original_text,
     }
+    if idea.category is not None:
+        shown["category"] = idea.category
     return Outcome(ack={"idea": shown}, publish=(StateChanged(),) if changed else ())
 
 

@@ -300,15 +300,18 @@ def materialise_groups(db: Session, stage: Stage) -> None:
         members = [i for i in group.get("idea_ids", []) if i in visible]
         if not members:
             continue
+        absorbed = [db.get(Idea, i) for i in members]
+        filed = {idea.category for idea in absorbed if idea is not None}
         item = Idea(
             workshop_id=stage.workshop_id,
             stage_id=stage.id,
             participant_id=None,
             text=rules.clean_idea_text(str(group["title"])),
+            # A theme of one category's ideas is filed under it; a mixed theme under none.
+            category=filed.pop() if len(filed) == 1 else None,
         )
         db.add(item)
         db.flush()
-        absorbed = [db.get(Idea, i) for i in members]
         _merge(db, stage, item, [i for i in absorbed if i is not None], group=True)
     db.flush()
 
@@ -358,10 +361,11 @@ def _without(entry: Any, idea_id: int) -> Any:
 
 def on_merge(db: Session, workshop: Workshop, payload: IdeaMergePayload) -> Outcome:
     keep, merged = merge_ideas(db, workshop=workshop, idea_ids=payload.idea_ids, into=payload.into)
-    return Outcome(
-        ack={"idea": {"id": keep.id, "stage_id": keep.stage_id, "merged": merged}},
-        publish=(StateChanged(),),
-    )
+    shown: dict[str, Any] = {"id": keep.id, "stage_id": keep.stage_id, "merged": merged}
+    if keep.category is not None:
+        # The idea kept keeps its category; the merged ones go with it.
+        shown["category"] = keep.category
+    return Outcome(ack={"idea": shown}, publish=(StateChanged(),))
 
 
 def on_unmerge(db: Session, workshop: Workshop, payload: IdeaUnmergePayload) -> Outcome:

@@ -142,7 +142,8 @@ def load_view(db: Session, workshop: Workshop, *, console: bool = True) -> Works
 
 def item_json(idea: Idea, parents: set[int], merged: list[Idea] | None = None) -> dict[str, Any]:
     """An item with its wording, fields, confirmed links (to items selected right now), where
-    it was carried from (`origin`, only on an item carried from an earlier workshop) and the
+    it was carried from (`origin`, only on an item carried from an earlier workshop), its
+    category (only on an idea filed under one) and the
     wordings merged into it ("also said", only on an idea that has some)."""
     item: dict[str, Any] = {
         "id": idea.id,
@@ -151,6 +152,9 @@ def item_json(idea: Idea, parents: set[int], merged: list[Idea] | None = None) -
         "links": [link for link in idea.links if link in parents],
         "from_facilitator": idea.participant_id is None,
     }
+    if idea.category is not None:
+        # Filed under a category of a categorised brainstorm (absent on a plain stage).
+        item["category"] = idea.category
     if idea.origin:
         # A preloaded item carried from an earlier workshop: where from, never its id.
         item["origin"] = {"title": idea.origin.get("title"), "date": idea.origin.get("date")}
