@@ -23,6 +23,7 @@ from sqlmodel import Session, col, func, select
 from .. import activities, offload
 from .. import plan as plan_module
 from ..activities import common, editing, outcome, scoring
+from ..core import decisions
 from ..core.errors import DomainError
 from ..core.traits import ALIGNS
 from ..persistence.db import begin_write
@@ -69,6 +70,74 @@ def with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
     return replace(document, unchosen=unchosen)
 
 
+DEFAULT_SCALES: tuple[dict[str, str], ...] = (
+    {"key": "impact", "label": "Impact", "low": "little", "high": "a lot"},
+    {"key": "effort", "label": "Effort", "low": "easy", "high": "hard"},
+)
+"""The rate step's scales unless its settings name others (activities/rate.py): a stage rated
+on them and with the default quadrant names is today's, and the plan carries no scales."""
+
+
+def _categories(stage: Stage) -> tuple[dict[str, str], ...]:
+    """The categories the stage's steps set (its brainstorm's), in order; () without."""
+    for step in stage.steps:
+        found = (step.get("settings") or {}).get("categories")
+        if found:
+            return tuple(
+                {"key": str(c["key"]), "label": str(c["label"]), "hint": str(c.get("hint") or "")}
+                for c in found
+            )
+    return ()
+
+
+def _rating(stage: Stage) -> tuple[int, tuple[dict[str, str], ...], dict[str, str]] | None:
+    """The stage's rate step when it names its scales or quadrants (a risks stage's
+    likelihood x impact): its index, the two scales and every quadrant's name. None for a
+    stage without one, or rated on the default scales with the default names (the plan is
+    then as it was before scales were settings)."""
+    for index, step in enumerate(stage.steps):
+        if step.get("kind") != "rate":
+            continue
+        settings = step.get("settings") or {}
+        scales = tuple(
+            {
+                "key": str(s["key"]),
+                "label": str(s["label"]),
+                "low": str(s.get("low") or ""),
+                "high": str(s.get("high") or ""),
+            }
+            for s in settings.get("scales") or DEFAULT_SCALES
+        )
+        names = {**decisions.QUADRANT_NAMES, **(settings.get("quadrants") or {})}
+        if scales == DEFAULT_SCALES and names == decisions.QUADRANT_NAMES:
+            return None
+        return index, scales, {position: str(name) for position, name in names.items()}
+    return None
+
+
+def _measures(
+    db: Session, stage: Stage, rating: tuple[int, tuple[dict[str, str], ...], dict[str, str]]
+) -> dict[int, tuple[dict[str, float], str | None]]:
+    """Each rated idea's means per scale key and its quadrant's position id, from the rate
+    step's figures once the stage has reached that step; {} before."""
+    index, scales, _names = rating
+    if stage.step_index < index:
+        return {}
+    standings = scoring.read_standings(db, stage, index)
+    if standings is None:
+        return {}
+    out: dict[int, tuple[dict[str, float], str | None]] = {}
+    for idea_id, item in standings.items.items():
+        means = {
+            scale["key"]: round(float(item.extra[scale["key"]]), 4)  # type: ignore[arg-type]
+            for scale in scales
+            if item.extra.get(scale["key"]) is not None
+        }
+        position = item.extra.get("quadrant")
+        out[idea_id] = (means, str(position) if position else None)
+    return out
+
+
 def _score_label(decision: Mapping[str, Any] | None) -> str:
     """What the deciding step's scores are ("dots"), as the plan's results name them."""
     activity = activities.REGISTRY.get(str((decision or {}).get("kind")))
@@ -106,6 +175,8 @@ def assemble(
         ideas = {idea.id: idea for idea in visible_ideas(db, stage.id) if idea.id is not None}
         results, decision = outcome.read_outcome(db, stage)
         measured = {int(i["idea_id"]): i for i in (decision or {}).get("items", [])}
+        rating = _rating(stage)
+        rated = _measures(db, stage, rating) if rating is not None else {}
         merged: dict[int, list[str]] = {}
         for other in merged_ideas(db, stage.id):
             if other.merged_into is not None:
@@ -114,6 +185,8 @@ def assemble(
         for result in results:
             idea = ideas[result.idea_id]
             links = tuple(link for link in idea.links if link in current)
+            mitigated_by = tuple(i for i in idea.mitigated_by or () if i in current)
+            means, position = rated.get(result.idea_id, ({}, None))
             selected = stage.decided and result.idea_id in stage.selected
             items.append(
                 plan_module.PlanItem(
@@ -131,9 +204,13 @@ def assemble(
                     also_said=tuple(merged.get(result.idea_id, [])),
                     edited_from=editing.edited_from(idea),
                     carried_from=carried_from(idea.origin),
+                    category=idea.category,
+                    mitigated_by=mitigated_by,
+                    measures=means,
+                    quadrant=position,
                 )
             )
-            links_items = links_items or bool(links)
+            links_items = links_items or bool(links) or bool(mitigated_by)
         if decision is not None:
             items = tie_breaks(items)
         sections.append(
@@ -155,6 +232,9 @@ def assemble(
                 else (),
                 score_label=_score_label(decision),
                 participation=_participation(db, stage),
+                categories=_categories(stage),
+                scales=rating[1] if rating is not None else (),
+                quadrants=rating[2] if rating is not None else {},
             )
         )
     document = plan_module.assemble_plan(
