@@ -1,9 +1,11 @@
 """The levels of a strategic plan: which item may serve which, and the fields each level has.
 
 A program serves goals; a project serves programs or goals (one without a program is
-"independent"); an action serves a project, a program or a goal. Links always point up the
-plan, to selected items of earlier stages, so the alignment map is a tree-like graph with no
-cycles.
+"independent"); an action serves a project, a program or a goal. A goal builds on or
+answers items of the situation analysis (SWOT) and responds to the environment (PESTLE); a
+risk threatens goals, programs and projects, and is mitigated by projects (`relation`).
+Links always point up the plan, to selected items of earlier stages, so the alignment map is
+a tree-like graph with no cycles.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ PARENT_LEVELS: dict[str, tuple[str, ...]] = {
 }
 """Which levels an item of each level may link to (always selected items of earlier stages).
 Levels not listed link to nothing. What a link means is its `relation`."""
+
+SERVING_LEVELS: frozenset[str] = frozenset({"programs", "projects", "actions"})
+"""The levels whose links mean "serves" (see `relation`): only they make a goal served."""
+
 
 MITIGATING_LEVELS: dict[str, tuple[str, ...]] = {"risks": ("projects",)}
 """Which levels may mitigate an item of each level: a risk's `mitigated_by` names selected
@@ -143,7 +149,7 @@ METRIC_KEYS: tuple[str, ...] = ("metric", "baseline", "target", "due")
 
 
 def can_link(level: str) -> bool:
-    """Whether items of this level serve anything (and so may have a link step)."""
+    """Whether items of this level link to anything (and so may have a link step)."""
     return level in PARENT_LEVELS
 
 
@@ -188,11 +194,49 @@ def check_parents(
                 f"Item {parent_id} is not a selected item of this workshop.",
             )
         if parent.stage_position >= stage_position or parent.level not in allowed:
+            verb = "serve" if level in SERVING_LEVELS else "link to"
             raise DomainError(
                 "parent_not_allowed",
-                f"An item of {level!r} can serve {' or '.join(allowed)}, not {parent.level!r}.",
+                f"An item of {level!r} can {verb} {' or '.join(allowed)}, not {parent.level!r}.",
             )
     return sorted(parent_ids)
+
+
+def check_mitigations(
+    level: str,
+    stage_position: int,
+    ids: Sequence[int],
+    candidates: Mapping[int, ParentItem],
+) -> list[int]:
+    """Validate the items that mitigate one item of `level` (a risk's projects); return them
+    sorted, without repeats.
+
+    As `check_parents`: each must be a selected item of an earlier stage of a level in
+    `MITIGATING_LEVELS[level]`; ids of other workshops are absent from `candidates`, so they
+    are not found. A level nothing mitigates refuses any list, even an empty one.
+    """
+    allowed = MITIGATING_LEVELS.get(level)
+    if allowed is None:
+        raise DomainError(
+            "link_not_allowed",
+            f"Only risks are mitigated by other items; items of {level!r} are not.",
+        )
+    if len(set(ids)) != len(ids):
+        raise DomainError("invalid_links", "A mitigating item is named twice.")
+    for mitigating_id in ids:
+        found = candidates.get(mitigating_id)
+        if found is None:
+            raise DomainError(
+                "parent_not_found",
+                f"Item {mitigating_id} is not a selected item of this workshop.",
+            )
+        if found.stage_position >= stage_position or found.level not in allowed:
+            raise DomainError(
+                "parent_not_allowed",
+                f"An item of {level!r} can be mitigated by {' or '.join(allowed)}, "
+                f"not by {found.level!r}.",
+            )
+    return sorted(ids)
 
 
 # --------------------------------------------------------------------------- fields
@@ -333,6 +377,12 @@ class AlignedItem:
     fields: Mapping[str, Any]
     tie_break: bool = False
     """Selected only by a tie-break at its stage's cut."""
+    category: str | None = None
+    """The category the item was brainstormed in (a SWOT item's `threats`), if any."""
+    mitigated_by: tuple[int, ...] = ()
+    """A risk's mitigating projects."""
+    high_risk: bool = False
+    """A risk rated above both scales' midpoints (the caller decides: quadrant `big_bet`)."""
 
 
 @dataclass(frozen=True)
@@ -369,7 +419,10 @@ def find_gaps(items: Sequence[AlignedItem], levels_present: set[str]) -> Gaps:
     goals = [item for item in items if item.level == "goals"]
     served: set[int] = set()
     for item in items:
-        served.update(item.links)
+        # Only what serves counts: a goal's links to the situation or a risk's to what it
+        # threatens make nothing served.
+        if item.level in SERVING_LEVELS:
+            served.update(item.links)
 
     def reaches_goal(item: AlignedItem, seen: frozenset[int] = frozenset()) -> bool:
         for parent_id in item.links:
@@ -402,6 +455,7 @@ def find_gaps(items: Sequence[AlignedItem], levels_present: set[str]) -> Gaps:
 # --------------------------------------------------------------------------- every gap
 
 GAP_KINDS: tuple[str, ...] = (
+    "unanswered_threat",
     "unserved_goal",
     "goal_without_metric",
     "unaligned_program",
@@ -410,6 +464,7 @@ GAP_KINDS: tuple[str, ...] = (
     "unaligned_project",
     "project_without_owner",
     "project_without_due",
+    "unmitigated_risk",
     "action_without_owner",
     "action_without_due",
     "action_without_project",
@@ -507,7 +562,10 @@ def plan_gaps(
     items, in agenda and rank order; only the items in the plan: a dropped item is neither a
     gap nor served by anything, and a link to it counts as nothing).
 
-    The alignment gaps of `find_gaps`; goals and programs without a success metric; programs
+    Selected situation items in `ANSWERED_CATEGORIES` (weaknesses, threats) that no goal
+    links to, when the agenda has a goals stage (`unanswered_threat`); the alignment gaps of
+    `find_gaps`; high risks that no project in the plan mitigates, when the agenda has a
+    projects stage (`unmitigated_risk`); goals and programs without a success metric; programs
     without a manager (their `owner`); actions without an owner or a date, and, when the
     agenda has a projects stage, actions that serve no project; dates outside the `horizon`
     or before its day (none checked without a horizon); a start after its end; and items
@@ -522,6 +580,9 @@ def plan_gaps(
             tuple(link for link in item.links if link in in_plan),
             item.fields,
             item.tie_break,
+            item.category,
+            tuple(link for link in item.mitigated_by if link in in_plan),
+            item.high_risk,
         )
         for item in items
     ]
@@ -535,11 +596,30 @@ def plan_gaps(
     def of(level: str) -> list[AlignedItem]:
         return [item for item in kept if item.level == level]
 
+    if "goals" in levels_present:
+        answered = {link for goal in of("goals") for link in goal.links}
+        add(
+            "unanswered_threat",
+            [
+                s.idea_id
+                for s in of("situation")
+                if s.category in ANSWERED_CATEGORIES and s.idea_id not in answered
+            ],
+        )
     add("unserved_goal", alignment.unserved_goals)
     add("unaligned_program", alignment.unaligned_programs)
     add("unaligned_project", alignment.unaligned_projects)
     add("project_without_owner", alignment.projects_without_owner)
     add("project_without_due", alignment.projects_without_due)
+    if "projects" in levels_present:
+        add(
+            "unmitigated_risk",
+            [
+                r.idea_id
+                for r in of("risks")
+                if r.high_risk and not any(by_id[m].level == "projects" for m in r.mitigated_by)
+            ],
+        )
     add("goal_without_metric", [g.idea_id for g in of("goals") if not g.fields.get("metrics")])
     programs = of("programs")
     add("program_without_manager", [p.idea_id for p in programs if not p.fields.get("owner")])
