@@ -6,10 +6,11 @@ alignment map looks in their format. User text stays plain text in every block: 
 escapes it its way.
 
 Sections, in order, each present only when the agenda produced it (docs/plan-format.md):
-cover, strategy on a page, roadmap by year, scorecard, vision/mission/values, strategic goals,
-programs and projects (as charters), custom stages, alignment map, gaps, action plan, who owns
-what, governance, appendix. Every section but the cover starts with `Heading(2, ...)`; the
-blocks after it (StrategyPage, RoadmapBlock, MapBlock, Facts…) carry no section heading.
+cover, strategy on a page, roadmap by year, scorecard, situation (SWOT, PESTLE), vision/mission/
+values, strategic goals, programs and projects (as charters), risks, custom stages, alignment
+map, gaps, action plan, who owns what, governance, appendix. Every section but the cover
+starts with `Heading(2, ...)`; the blocks after it (StrategyPage, RoadmapBlock, MapBlock,
+Facts…) carry no section heading.
 """
 
 from __future__ import annotations
@@ -45,10 +46,29 @@ from .roadmap import roadmap_of
 DRAFT_NOTICE = "DRAFT: the workshop is still running; this is not the final plan."
 STATEMENT_LEVELS = ("vision", "mission")
 TOP_LEVELS = ("vision", "mission", "values")
-STRATEGIC_LEVELS = (*TOP_LEVELS, "goals", "programs", "projects", "actions")
+SITUATION_LEVELS = ("situation", "environment")
+"""The situation analysis (SWOT, PESTLE): the "Situation" section, not custom stages."""
+RISKS = "risks"
+STRATEGIC_LEVELS = (
+    *SITUATION_LEVELS,
+    *TOP_LEVELS,
+    "goals",
+    "programs",
+    "projects",
+    RISKS,
+    "actions",
+)
 LEVEL_NAMES = {"vision": "Vision", "mission": "Mission", "values": "Values"}
 SERVER_NAMES = {"programs": "Program", "projects": "Project"}
 """What one item serving a goal is called in the goal's "Served by" list."""
+LEVEL_WORDS = {"goals": "Goal", "programs": "Program", "projects": "Project"}
+"""What a risk threatens and what mitigates it are named with their level ("Goal: …")."""
+RELATION_WORDS = (
+    ("builds_on", "Builds on"),
+    ("answers", "Answers"),
+    ("responds_to", "Responds to"),
+)
+"""A goal's links to the situation, as its entry says them, in this order."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +209,10 @@ class StrategyPage(Block):
     note: str | None = None
     """A muted line, shown under the rest: when the agenda produced none of this (custom
     stages only), or that more goals than the page shows are in "Strategic goals"."""
+    unanswered: tuple[str, ...] = ()
+    """The threats and weaknesses of the situation that no goal answers (the
+    `unanswered_threat` gaps), at most `STRATEGY_UNANSWERED` then "and N more": renderers show
+    "Left unanswered: …" in the gaps panel. Empty (and nothing shown) for plans without them."""
 
 
 @dataclass(frozen=True)
@@ -230,13 +254,19 @@ STRATEGY_SERVING = 3
 STRATEGY_VALUES = 8
 """The most values the strategy page names (then "and N more")."""
 STRATEGY_GAPS = 3
+STRATEGY_UNANSWERED = 4
+"""The most unanswered threats the strategy page names (then "and N more")."""
 STRATEGY_ACTIONS = 5
+UNANSWERED = "unanswered_threat"
+"""The gap of a threat or weakness no goal answers (the strategy page names them)."""
 NOT_NAMED = "not named yet"
 NO_DATE = "no date"
 GAP_IMPORTANCE = (
     "unserved_goal",
     "unaligned_program",
     "unaligned_project",
+    "unanswered_threat",
+    "unmitigated_risk",
     "program_without_manager",
     "project_without_owner",
     "action_without_owner",
@@ -251,7 +281,9 @@ GAP_IMPORTANCE = (
     "tie_break_selection",
 )
 """Which gaps the strategy page names first: what breaks the alignment (a goal nothing
-serves, work that serves no goal), then work nobody owns, then what cannot be measured or
+serves, work that serves no goal, a threat no goal answers, a high risk nothing mitigates;
+the page names the unanswered threats on a line of their own, so they are not repeated among
+its top gaps), then work nobody owns, then what cannot be measured or
 scheduled, then dates, then what only needs confirming. Kinds not listed come last."""
 
 
@@ -350,6 +382,7 @@ class Look:
         self._children: dict[int, list[tuple[StageOutcome, PlanItem]]] = {}
         in_plan = [(stage, item) for stage in plan.stages for item in stage.selected]
         self.in_plan = frozenset(item.id for _stage, item in in_plan)
+        self.item_of = {item.id: (stage, item) for stage, item in in_plan}
         for stage, item in in_plan:
             for link in dict.fromkeys(item.links):
                 self._children.setdefault(link, []).append((stage, item))
@@ -379,6 +412,12 @@ class Look:
 
     def flag(self, idea_id: int) -> tuple[str, ...]:
         return self.flags.get(idea_id, ())
+
+    def named(self, item: PlanItem) -> str:
+        """An item with its level's name: "Goal: Grow exports", "Project: Pilot a tug"."""
+        stage = self.item_of.get(item.id, (None, item))[0]
+        key = stage.key if stage is not None else ""
+        return f"{LEVEL_WORDS[key]}: {item.wording}" if key in LEVEL_WORDS else item.wording
 
 
 def _cover(plan: PlanDocument) -> Cover:
@@ -475,11 +514,15 @@ def _gap_line(gap: GapLine) -> str:
     return f"{GAP_LABELS.get(gap.kind, gap.kind)}: {gap.item}"
 
 
-def top_gaps(plan: PlanDocument, count: int = STRATEGY_GAPS) -> tuple[str, ...]:
-    """The most important gaps in words (`GAP_IMPORTANCE`, then the plan's order)."""
+def top_gaps(
+    plan: PlanDocument, count: int = STRATEGY_GAPS, skip: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """The most important gaps in words (`GAP_IMPORTANCE`, then the plan's order), leaving
+    out the kinds in `skip` (named elsewhere on the page)."""
     rank = {kind: n for n, kind in enumerate(GAP_IMPORTANCE)}
     ordered = sorted(
-        enumerate(plan.gaps), key=lambda pair: (rank.get(pair[1].kind, len(rank)), pair[0])
+        ((n, gap) for n, gap in enumerate(plan.gaps) if gap.kind not in skip),
+        key=lambda pair: (rank.get(pair[1].kind, len(rank)), pair[0]),
     )
     return tuple(_gap_line(gap) for _n, gap in ordered[:count])
 
@@ -525,15 +568,17 @@ def _strategy(look: Look) -> list[Block]:
             "This agenda produced no vision, goals or actions; the selected items of each "
             "stage follow."
         )
+    unanswered = [gap.item for gap in plan.gaps if gap.kind == UNANSWERED]
     page = StrategyPage(
         vision=_first(plan, "vision"),
         mission=_first(plan, "mission"),
         values=_capped([value.wording for value in plan.selected_of("values")], STRATEGY_VALUES),
         goals=summaries,
         gap_count=len(plan.gaps),
-        top_gaps=top_gaps(plan),
+        top_gaps=top_gaps(plan, skip=frozenset({UNANSWERED}) if unanswered else frozenset()),
         first_actions=actions,
         note=note,
+        unanswered=_capped(unanswered, STRATEGY_UNANSWERED),
     )
     return [Heading(2, "Strategy on a page"), page]
 
@@ -725,6 +770,7 @@ def _goals(look: Look) -> list[Block]:
     for n, goal in enumerate(stage.selected, 1):
         blocks.append(Heading(3, f"{n}. {goal.wording}"))
         blocks += _flag_list(look.flag(goal.id))
+        blocks += _goal_relations(look, goal)
         table = _metrics_table(goal)
         blocks.append(
             table if table else Paragraph("No success metric was set for this goal.", "note")
@@ -750,6 +796,159 @@ def _goals(look: Look) -> list[Block]:
         if goal.wording != goal.text:
             blocks.append(Paragraph(f"Wording as voted: {goal.text}", "note"))
     blocks += _runners_up(stage)
+    return blocks
+
+
+def _goal_relations(look: Look, goal: PlanItem) -> list[Block]:
+    """What a goal builds on, answers and responds to in the situation analysis, a line
+    each ("Answers: Rising fuel costs; Ageing cranes"); nothing for a goal linked to none."""
+    relations = dict(look.plan.relations_of(goal))
+    return [
+        Paragraph(f"{words}: " + "; ".join(item.wording for item in relations[kind]))
+        for kind, words in RELATION_WORDS
+        if relations.get(kind)
+    ]
+
+
+# ---- situation: SWOT, PESTLE (issue 17)
+#
+# The section comes after the scorecard and before the vision, mission and values: the agenda
+# starts with it (it is where the organisation stands before it says where it goes), and the
+# strategy page, roadmap and scorecard stay the first pages a reader opens. Only tables and
+# lists, so every renderer shows it as it shows any table (no block type of its own).
+
+SITUATION_NOTE = (
+    "Where the organisation stands, as the room saw it: the selected items of each analysis "
+    "with their support."
+)
+SITUATION_GOALS_NOTE = (
+    " Each strategic goal says what it builds on and what it answers; a threat or weakness "
+    "that no goal answers is marked ⚠ and listed under Gaps."
+)
+"""Added to the note when the agenda has a goals stage."""
+UNANSWERED_MARK = "⚠ no goal answers it"
+"""After a threat or weakness in the SWOT grid that no goal answers (its gap)."""
+NOTHING_SELECTED = "nothing selected"
+
+
+def _support_of(stage: StageOutcome, item: PlanItem) -> str:
+    """An item's support ("5 dots"), "" when nothing was counted on its stage."""
+    if stage.score_label == UNSCORED and not item.votes:
+        return ""
+    return support(stage, item)
+
+
+def _situation_cell(look: Look, stage: StageOutcome, item: PlanItem) -> str:
+    """One item in a SWOT quadrant: "Skilled crews (5 dots)", with its gaps after it."""
+    backing = _support_of(stage, item)
+    text = f"{item.wording} ({backing})" if backing else item.wording
+    marks = [
+        UNANSWERED_MARK if gap.kind == UNANSWERED else f"⚠ {gap_text(gap)}"
+        for gap in look.plan.gaps
+        if gap.id == item.id
+    ]
+    return " ".join([text, *marks])
+
+
+def _grid(columns: tuple[str, str], cells: tuple[list[str], list[str]]) -> Table:
+    """One row of a 2x2 as a two-column table: each column lists its quadrant's items, one a
+    row ("nothing selected" for an empty one)."""
+    left, right = (cell or [NOTHING_SELECTED] for cell in cells)
+    depth = max(len(left), len(right))
+    rows = tuple(
+        (left[n] if n < len(left) else "", right[n] if n < len(right) else "") for n in range(depth)
+    )
+    return Table(columns, rows, (False, False), widths=(1, 1))
+
+
+def _categories(stage: StageOutcome) -> list[tuple[str, str]]:
+    """The stage's categories as (key, label), then any category its items carry that the
+    stage does not list (kept, never lost), then "Not in a category" for items without one."""
+    found = [(str(c["key"]), str(c["label"])) for c in stage.categories]
+    known = {key for key, _label in found}
+    for item in stage.selected:
+        if item.category is not None and item.category not in known:
+            known.add(item.category)
+            found.append((item.category, stage.category_label(item.category)))
+    return found
+
+
+def _swot(look: Look, stage: StageOutcome) -> list[Block]:
+    """Four categories as a 2x2: the first two side by side over the last two (Strengths |
+    Weaknesses over Opportunities | Threats)."""
+    quadrants = [
+        (label, [_situation_cell(look, stage, item) for item in stage.selected_in(key)])
+        for key, label in _categories(stage)
+    ]
+    blocks: list[Block] = [
+        _grid((quadrants[0][0], quadrants[1][0]), (quadrants[0][1], quadrants[1][1])),
+        _grid((quadrants[2][0], quadrants[3][0]), (quadrants[2][1], quadrants[3][1])),
+    ]
+    loose = [item for item in stage.selected if item.category is None]
+    if loose:
+        blocks.append(Paragraph("Not in a category:"))
+        blocks.append(
+            Items(tuple(Entry(_situation_cell(look, stage, item)) for item in loose), False)
+        )
+    return blocks
+
+
+def _factor_table(look: Look, stage: StageOutcome) -> Table:
+    """Any other number of categories (a PESTLE): a table of factor, item and support, the
+    factor named on its first row, an empty factor saying "nothing selected"."""
+    rows: list[tuple[str, ...]] = []
+    row_flags: list[tuple[str, ...]] = []
+    groups = [(label, stage.selected_in(key)) for key, label in _categories(stage)]
+    loose = [item for item in stage.selected if item.category is None]
+    if loose:
+        groups.append(("Not in a category", loose))
+    for label, chosen in groups:
+        if not chosen:
+            rows.append((label, NOTHING_SELECTED, ""))
+            row_flags.append(())
+        for n, item in enumerate(chosen):
+            rows.append((label if n == 0 else "", item.wording, _support_of(stage, item)))
+            row_flags.append(look.flag(item.id))
+    return Table(
+        ("Factor", "Item", "Support"),
+        tuple(rows),
+        (False, False, False),
+        widths=(1.4, 4, 1.4),
+        flags=tuple(row_flags) if any(row_flags) else (),
+        nowrap=(False, False, True),
+    )
+
+
+def _situation(look: Look) -> list[Block]:
+    plan = look.plan
+    present = [stage for stage in plan.stages if stage.key in SITUATION_LEVELS]
+    if not present:
+        return []
+    note = SITUATION_NOTE + (SITUATION_GOALS_NOTE if plan.stage("goals") is not None else "")
+    blocks: list[Block] = [Heading(2, "Situation"), Paragraph(note, "note")]
+    for stage in present:
+        blocks.append(Heading(3, stage.title))
+        missing = _not_done(stage)
+        if missing is not None:
+            blocks.append(missing)
+            continue
+        if len(_categories(stage)) == 4:
+            blocks += _swot(look, stage)
+        elif stage.categories or any(item.category for item in stage.selected):
+            blocks.append(_factor_table(look, stage))
+        else:
+            blocks.append(
+                Items(
+                    tuple(
+                        Entry(
+                            item.wording,
+                            tuple(filter(None, [_support_of(stage, item)])),
+                            look.flag(item.id),
+                        )
+                        for item in stage.selected
+                    )
+                )
+            )
     return blocks
 
 
@@ -821,6 +1020,9 @@ def project_charter(look: Look, item: PlanItem) -> tuple[tuple[str, str], ...]:
             if link not in links
         ]
     rows.append(("Goals served", "; ".join(goals) if goals else "no goal"))
+    mitigated = look.plan.mitigates(item) if look.plan.stage(RISKS) is not None else []
+    if mitigated:
+        rows.append(("Mitigates", "; ".join(risk.wording for risk in mitigated)))
     if item.wording != item.text:
         rows.append(("Wording as voted", item.text))
     return tuple(rows)
@@ -856,6 +1058,116 @@ def _programs_projects(look: Look) -> list[Block]:
             Facts(caption, item.wording, charter(look, item), look.flag(item.id))
             for item in stage.selected
         ]
+    return blocks
+
+
+# ---- risks (issue 17): after the projects, as in the agenda (a risk threatens goals, programs
+# and projects, and projects mitigate it). The grid is two two-column tables, as the SWOT.
+
+GRID = (("big_bet", "money_pit"), ("quick_win", "fill_in"))
+"""The quadrants as the grid draws them: the second scale (impact) high on the first row, the
+first scale (likelihood) high in the left column."""
+QUADRANT_NAMES = {
+    "quick_win": "Quick win",
+    "big_bet": "Big bet",
+    "fill_in": "Fill-in",
+    "money_pit": "Money pit",
+}
+"""The rate step's default names, for a stage that rated on named scales without naming its
+quadrants."""
+RISKS_NOTE = (
+    "What could stop the plan, as the room rated it: each risk with what it threatens and the "
+    "projects that mitigate it. A high risk (both ratings above the middle of the scale) that "
+    "no project mitigates is marked ⚠ and listed under Gaps."
+)
+
+
+def _quadrant_name(stage: StageOutcome, position: str) -> str:
+    return str(stage.quadrants.get(position) or QUADRANT_NAMES.get(position, position))
+
+
+def _scale_words(stage: StageOutcome) -> tuple[str, str]:
+    """The two scales' names in lower case ("likelihood", "impact")."""
+    labels = [str(scale.get("label") or scale.get("key") or "") for scale in stage.scales]
+    labels += ["the first scale", "the second scale"][len(labels) :]
+    return labels[0].lower(), labels[1].lower()
+
+
+def _risk_grid(stage: StageOutcome) -> list[Block]:
+    first, second = _scale_words(stage)
+    blocks: list[Block] = [
+        Paragraph(
+            f"Each risk sits in the quadrant of its mean ratings (1 to 5; above 3 is high): "
+            f"the first row holds the risks of high {second}, the left column those of high "
+            f"{first}. Risks that were not rated are listed under the grid.",
+            "note",
+        )
+    ]
+    for row in GRID:
+        blocks.append(
+            _grid(
+                (_quadrant_name(stage, row[0]), _quadrant_name(stage, row[1])),
+                (
+                    [item.wording for item in stage.selected_in_quadrant(row[0])],
+                    [item.wording for item in stage.selected_in_quadrant(row[1])],
+                ),
+            )
+        )
+    unrated = [item for item in stage.selected if item.quadrant is None]
+    if unrated:
+        blocks.append(Paragraph("Not rated: " + "; ".join(item.wording for item in unrated)))
+    return blocks
+
+
+def risk_record(look: Look, stage: StageOutcome, item: PlanItem) -> tuple[tuple[str, str], ...]:
+    """A risk's rows: its quadrant and mean ratings (when rated), what it threatens and what
+    mitigates it."""
+    rows: list[tuple[str, str]] = []
+    if item.quadrant is not None:
+        rows.append(("Quadrant", _quadrant_name(stage, item.quadrant)))
+    for scale in stage.scales:
+        key = str(scale.get("key"))
+        if key in item.measures:
+            low, high = scale.get("low") or "", scale.get("high") or ""
+            ends = f" (1 {low} to 5 {high})" if low and high else ""
+            rows.append((str(scale.get("label") or key), f"{item.measures[key]:.1f}{ends}"))
+    threatened = look.plan.related(item, "threatens")
+    rows.append(
+        (
+            "Threatens",
+            "; ".join(look.named(other) for other in threatened) if threatened else "not linked",
+        )
+    )
+    mitigations = look.plan.mitigations(item)
+    rows.append(
+        (
+            "Mitigated by",
+            "; ".join(look.named(project) for project in mitigations)
+            if mitigations
+            else "no project yet",
+        )
+    )
+    if item.wording != item.text:
+        rows.append(("Wording as voted", item.text))
+    return tuple(rows)
+
+
+def _risks(look: Look) -> list[Block]:
+    stage = look.plan.stage(RISKS)
+    if stage is None:
+        return []
+    blocks: list[Block] = [Heading(2, "Risks"), Paragraph(RISKS_NOTE, "note")]
+    missing = _not_done(stage)
+    if missing is not None:
+        return [*blocks, missing]
+    if any(item.quadrant is not None for item in stage.selected):
+        blocks += [Heading(3, "Likelihood and impact" if stage.scales else "Ratings")]
+        blocks += _risk_grid(stage)
+        blocks.append(Heading(3, "Each risk"))
+    blocks += [
+        Facts("Risk", item.wording, risk_record(look, stage, item), look.flag(item.id))
+        for item in stage.selected
+    ]
     return blocks
 
 
@@ -1259,9 +1571,11 @@ def layout(plan: PlanDocument) -> tuple[Block, ...]:
         *_strategy(look),
         *_roadmap(plan),
         *_scorecard(look),
+        *_situation(look),
         *_top_levels(plan),
         *_goals(look),
         *_programs_projects(look),
+        *_risks(look),
         *_custom(look),
         *_alignment(plan),
         *_gaps(plan),

@@ -198,6 +198,9 @@ def _strategy(block: Any, after_heading: bool) -> list[str]:
         lines += [""] if block.top_gaps else []
     else:
         lines += ["No gaps.", ""]
+    if block.unanswered:
+        named = "; ".join(md_escape(text, INLINE) for text in block.unanswered)
+        lines += [f"**Left unanswered:** {named}", ""]
     if block.first_actions:
         lines += ["### First actions", ""]
         lines += _table(("What", "Who", "By when"), block.first_actions)

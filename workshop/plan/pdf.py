@@ -910,6 +910,9 @@ def _strategy_bands(pdf: _PlanPDF, block: lay.StrategyPage, scale: float) -> lis
             bands.append(_text_band(pdf, top, flagged, x + 12, width - 12, marker=FLAG))
     else:
         bands.append(_text_band(pdf, "No gaps.", body, x, width))
+    if block.unanswered:
+        left = "Left unanswered: " + "; ".join(block.unanswered)
+        bands.append(_text_band(pdf, left, flagged, x, width, after=2 * scale))
     bands.append(_space(gap))
     if block.first_actions:
         section("First actions")

@@ -816,6 +816,8 @@ class _Writer:
                 + (": the most important are listed." if page.top_gaps else ".")
             )
             gaps += [f"{FLAG} {gap}" for gap in page.top_gaps]
+        if page.unanswered:
+            gaps.append("Left unanswered: " + "; ".join(page.unanswered))
         goals = tuple(
             (
                 goal.text,
