@@ -15,7 +15,6 @@ from pydantic import Field
 from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel
 
-from ..core import rules
 from ..core.payloads import MAX_ENTRIES, Amount, IdKey, Payload, StageId
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
@@ -47,6 +46,7 @@ class AllocateSettings(StepSettings):
     per_item_cap: Annotated[int, Field(ge=1, le=10000, title="Most points on one idea")] = 100
     on: Annotated[scoring.OnWhat, scoring.on_what("Points on")] = "ideas"
     shuffle: scoring.Shuffle = True
+    per_category: amounts.PerCategory = False
 
 
 class AllocationSetPayload(Payload):
@@ -59,45 +59,46 @@ AMOUNTS = amounts.Amounts(Allocation, "points", per_idea="points", people="alloc
 
 def set_allocation(
     db: Session, *, participant: Participant, stage_id: int, points: Mapping[int, int]
-) -> tuple[Stage, dict[int, int], int, bool]:
+) -> tuple[Stage, dict[int, int], int, dict[str, int] | None, bool]:
     """Replace a participant's points for a stage: whole numbers, each at least 0 and at most
     the per-item cap, in total at most the budget. Returns the stage, the stored allocation,
-    the points left and whether anything changed."""
+    the points left (in all), the points left per category (None unless the step spends per
+    category) and whether anything changed."""
     stage, settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
-    budget, cap = int(settings["budget"]), int(settings["per_item_cap"])
     assert stage.id is not None and participant.id is not None
-    allocation = rules.check_allocation(
+    allocation, left, by_category = amounts.spend(
+        db,
+        stage,
         points,
-        eligible=common.visible_idea_ids(db, stage.id),
-        budget=budget,
-        per_idea_cap=cap,
+        budget=int(settings["budget"]),
+        cap=int(settings["per_item_cap"]),
+        per_category=bool(settings.get("per_category")),
         unit="points",
         negative="invalid_points",
     )
     lock_participant(db, participant.id)
-    left = budget - sum(allocation.values())
     changed = amounts.replace(
         db, AMOUNTS, participant_id=participant.id, stage_id=stage.id, allocation=allocation
     )
     if changed:
         db.commit()
-    return stage, allocation, left, changed
+    return stage, allocation, left, by_category, changed
 
 
 def _on_allocation_set(
     db: Session, participant: Participant, payload: AllocationSetPayload
 ) -> Outcome:
-    stage, allocation, left, changed = set_allocation(
+    stage, allocation, left, by_category, changed = set_allocation(
         db,
         participant=participant,
         stage_id=payload.stage_id,
         points=common.id_keys(payload.points, "points"),
     )
     assert stage.id is not None
-    return Outcome(
-        ack={"points": {str(k): v for k, v in allocation.items()}, "remaining": left},
-        publish=(Tally(stage.id),) if changed else (),
-    )
+    ack: dict[str, Any] = {"points": {str(k): v for k, v in allocation.items()}, "remaining": left}
+    if by_category is not None:
+        ack["remaining_by_category"] = by_category
+    return Outcome(ack=ack, publish=(Tally(stage.id),) if changed else ())
 
 
 class Allocate(amounts.AmountsActivity):

@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
+from pydantic import Field
 from sqlalchemy import delete, distinct, func
 from sqlmodel import Session, SQLModel, col, select
 
-from ..core import decisions, merging
+from ..core import decisions, merging, rules
+from ..core.errors import DomainError
 from ..persistence import counters
-from ..persistence.models import Stage
+from ..persistence.models import Idea, Stage
 from . import common, scoring
 from .base import FEEDS_SHORTLIST, SCORES, Audience, StageSlice, WorkshopData
 from .scoring import ScoringActivity
@@ -141,6 +143,117 @@ def people(db: Session, amounts: Amounts, stage_id: int) -> set[int]:
     return {int(pid) for pid in db.exec(query)}
 
 
+# --------------------------------------------------------------------------- per category
+# A step with `per_category` on a stage with categories gives each participant the budget in
+# every category: the items of each category (and those filed under none, as one more) are
+# spent on separately. On a stage without categories the setting changes nothing.
+
+PerCategory = Annotated[
+    bool,
+    Field(
+        title="Budget per category",
+        description=(
+            "On a stage with categories (a SWOT), each participant has the whole budget in "
+            "every category; the most on one item is unchanged."
+        ),
+    ),
+]
+"""The `per_category` setting of the dot vote and the points."""
+
+MAX_BUCKETS = 9
+"""The most budgets one participant can have on a stage: 8 categories and the items of none."""
+
+
+def buckets(db: Session, stage: Stage, settings: Mapping[str, Any]) -> dict[int, str | None] | None:
+    """Each visible item's category (None: filed under none) when the step spends its budget
+    per category on this stage, else None (one budget for every item)."""
+    if not settings.get("per_category") or not common.categories(stage):
+        return None
+    assert stage.id is not None
+    ids = common.visible_idea_ids(db, stage.id)
+    query = select(Idea.id, Idea.category).where(col(Idea.id).in_(ids))
+    return {int(idea_id): category for idea_id, category in db.exec(query) if idea_id is not None}
+
+
+def spent_by_category(
+    allocation: Mapping[int, int], filed: Mapping[int, str | None]
+) -> dict[str | None, int]:
+    """What an allocation spends in each category."""
+    out: dict[str | None, int] = defaultdict(int)
+    for idea_id, amount in allocation.items():
+        out[filed.get(idea_id)] += amount
+    return dict(out)
+
+
+def check_per_category(
+    stage: Stage,
+    allocation: Mapping[int, int],
+    filed: Mapping[int, str | None],
+    *,
+    budget: int,
+    unit: str,
+) -> None:
+    """Refuse (`over_budget`, naming the category) an allocation over the budget in a
+    category."""
+    for category, spent in spent_by_category(allocation, filed).items():
+        if spent > budget:
+            label = common.category_label(stage, category)
+            where = "items without a category" if category is None else label
+            raise DomainError(
+                "over_budget",
+                f"You have {budget} {unit} for {where}; this allocation spends {spent} there.",
+            )
+
+
+def left_by_category(
+    stage: Stage, allocation: Mapping[int, int], filed: Mapping[int, str | None], budget: int
+) -> dict[str, int]:
+    """What is left in each category (`""`: the items filed under none, when there are any)."""
+    spent = spent_by_category(allocation, filed)
+    keys: list[str | None] = [str(c["key"]) for c in common.categories(stage)]
+    if any(filed.get(i) not in keys for i in filed):
+        keys.append(None)
+    return {key or "": budget - spent.get(key, 0) for key in keys}
+
+
+def budgets(stage: Stage, filed: Mapping[int, str | None]) -> int:
+    """How many budgets a participant has on a per-category stage: one per category, and one
+    more when some items are filed under none (or under a category no longer listed)."""
+    keys = {str(c["key"]) for c in common.categories(stage)}
+    return len(keys) + int(any(category not in keys for category in filed.values()))
+
+
+def spend(
+    db: Session,
+    stage: Stage,
+    given: Mapping[int, int],
+    *,
+    budget: int,
+    cap: int,
+    per_category: bool,
+    unit: str,
+    negative: str,
+) -> tuple[dict[int, int], int, dict[str, int] | None]:
+    """One participant's allocation checked against the step's cap and budget (per category
+    when `per_category` and the stage has categories): the allocation without zeros, what is
+    left in all, and what is left per category (None: one budget)."""
+    assert stage.id is not None
+    filed = buckets(db, stage, {"per_category": per_category})
+    allocation = rules.check_allocation(
+        given,
+        eligible=common.visible_idea_ids(db, stage.id),
+        budget=budget if filed is None else budget * MAX_BUCKETS,
+        per_idea_cap=cap,
+        unit=unit,
+        negative=negative,
+    )
+    if filed is None:
+        return allocation, budget - sum(allocation.values()), None
+    check_per_category(stage, allocation, filed, budget=budget, unit=unit)
+    total = budget * budgets(stage, filed) - sum(allocation.values())
+    return allocation, total, left_by_category(stage, allocation, filed, budget)
+
+
 def fits(entry: Any, *, cap: int, budget: int) -> bool:
     """Whether an entry keeps the per-idea cap and the budget."""
     values = list((entry or {}).values())
@@ -232,6 +345,9 @@ class AmountsActivity(ScoringActivity):
 
     def fits(self, entry: Any, settings: Mapping[str, Any]) -> bool:
         cap, budget = int(settings[self.cap_setting]), int(settings[self.budget_setting])
+        if settings.get("per_category"):
+            # Without the stage at hand: at most every budget it can have.
+            budget *= MAX_BUCKETS
         return fits(entry, cap=cap, budget=budget)
 
     def standings(
@@ -252,12 +368,21 @@ class AmountsActivity(ScoringActivity):
     def load(self, db: Session, data: WorkshopData, stage_ids: list[int]) -> Any:
         """The entries, and each participant's budget per stage with a step of this kind
         (read once here, not once per participant)."""
-        budgets: dict[str, int] = {}
+        budgets_: dict[str, int] = {}
         for stage in data.stages:
             settings = common.step_settings(stage, self.kind)
             if settings is not None:
-                budgets[str(stage.id)] = int(settings[self.budget_setting])
-        return {"entries": self.entries(db, stage_ids), "budgets": budgets}
+                budget = int(settings[self.budget_setting])
+                if settings.get("per_category") and common.categories(stage):
+                    # A budget in each category: what is left in all of them.
+                    assert stage.id is not None
+                    shown = set(data.visible_ids(stage.id))
+                    filed = {
+                        i.id: i.category for i in data.ideas.get(stage.id, []) if i.id in shown
+                    }
+                    budget *= budgets(stage, filed)
+                budgets_[str(stage.id)] = budget
+        return {"entries": self.entries(db, stage_ids), "budgets": budgets_}
 
     def me_summary(self, data: WorkshopData, me: dict[str, Any]) -> dict[str, Any]:
         """What the participant has left of the budget, per stage with a step of this kind."""

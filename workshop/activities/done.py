@@ -2,7 +2,8 @@
 
 The last scoring step before it decides, by its own standings (see `outcome`); with none,
 every idea is kept in the order it was written. `select_count` 0 keeps every idea (used for
-values and action items).
+values and action items). `select_per_category` N, on a stage with categories, keeps the top N
+of each category instead. Each result row carries its idea's `category` when it has one.
 """
 
 from __future__ import annotations
@@ -17,13 +18,19 @@ from ..core import rules
 from ..persistence.models import Idea, Stage
 from . import common, scoring
 from .base import DECIDES, FREEZES_ITEMS, Activity, Audience, StageSlice, StepSettings, WorkshopData
-from .outcome import decide, deciding_index, stage_decision
+from .outcome import decide, deciding_index, filed_of, stage_decision
 
 KIND = "done"
 
 
 class DoneSettings(StepSettings):
     select_count: Annotated[int, Field(ge=0, le=100, title="Items selected (0 keeps all)")] = 1
+    select_per_category: Annotated[
+        int, Field(ge=0, le=100, title="Items selected per category (0: off)")
+    ] = 0
+    """On a stage with categories (a SWOT), the top N of each category are selected and
+    `select_count` is not used; 0 (the default), or a stage without categories, selects by
+    `select_count`."""
 
 
 def results_json(
@@ -33,6 +40,7 @@ def results_json(
 ) -> list[dict[str, Any]]:
     """Results as the snapshot carries them, with the deciding step's measures per item."""
     texts = {idea.id: idea.text for idea in ideas}
+    filed = {idea.id: idea.category for idea in ideas if idea.category is not None}
     measured = {int(item["idea_id"]): item for item in (decision or {}).get("items", [])}
     out = []
     for result in outcome:
@@ -45,6 +53,8 @@ def results_json(
             "shortlisted": result.shortlisted,
             "selected": result.selected,
         }
+        if result.idea_id in filed:
+            row["category"] = filed[result.idea_id]
         extra = measured.get(result.idea_id)
         if extra is not None:
             row.update({k: v for k, v in extra.items() if k not in row and k != "idea_id"})
@@ -65,6 +75,9 @@ class Done(Activity):
     traits = frozenset({DECIDES, FREEZES_ITEMS})
 
     def picks(self, settings: Mapping[str, Any]) -> int:
+        """`select_count`; 0 (no single cut) when it selects per category."""
+        if int(settings.get("select_per_category", 0) or 0) > 0:
+            return 0
         return int(settings.get("select_count", 0))
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
@@ -72,7 +85,14 @@ class Done(Activity):
         index = deciding_index(stage)
         standings = scoring.read_standings(db, stage, index) if index is not None else None
         visible = common.visible_idea_ids(db, stage.id)
-        outcome = decide(standings, visible, {}, int(settings["select_count"]))
+        outcome = decide(
+            standings,
+            visible,
+            {},
+            int(settings["select_count"]),
+            per_category=common.select_per_category(stage),
+            filed=filed_of(db, stage),
+        )
         stage.selected = [result.idea_id for result in outcome if result.selected]
         stage.decided = True
         stage.revealed = True
@@ -94,9 +114,13 @@ class Done(Activity):
         kept: dict[int, list[dict[str, Any]]] = data.parts.setdefault(KIND, {})
         if stage.id not in kept:
             kept[stage.id] = _results(data, stage) if stage.decided else []
-        return StageSlice(
-            keys={"select_count": settings["select_count"], "results": kept[stage.id]}
-        )
+        keys: dict[str, Any] = {"select_count": settings["select_count"]}
+        per_category = common.select_per_category(stage)
+        if per_category:
+            # Only where it decides (a stage with categories): plain stages read as before.
+            keys["select_per_category"] = per_category
+        keys["results"] = kept[stage.id]
+        return StageSlice(keys=keys)
 
 
 def _results(data: WorkshopData, stage: Stage) -> list[dict[str, Any]]:
@@ -105,11 +129,16 @@ def _results(data: WorkshopData, stage: Stage) -> list[dict[str, Any]]:
     settings = common.step_settings(stage, KIND) or {}
     index = deciding_index(stage)
     standings = scoring.cached_standings(data, stage, index) if index is not None else None
+    per_category = common.select_per_category(stage)
     outcome = decide(
         standings,
         data.visible_ids(stage.id),
         data.counted.get(stage.id, {}).get("dots", {}),
         int(settings.get("select_count", 1)),
+        per_category=per_category,
+        filed={i.id: i.category for i in data.ideas.get(stage.id, []) if i.id is not None}
+        if per_category
+        else None,
     )
     decision = stage_decision(stage, standings, index, data.rounds.get(stage.id, []))
     rows = results_json(outcome, data.ideas.get(stage.id, []), decision)

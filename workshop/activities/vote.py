@@ -14,7 +14,6 @@ from pydantic import Field
 from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel
 
-from ..core import rules
 from ..core.payloads import MAX_ENTRIES, Amount, IdKey, Payload, StageId
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
@@ -51,6 +50,7 @@ class VoteSettings(StepSettings):
     max_dots_per_idea: Annotated[int, Field(ge=1, le=100, title="Most dots on one idea")] = 3
     on: Annotated[scoring.OnWhat, scoring.on_what("Vote on")] = "ideas"
     shuffle: scoring.Shuffle = True
+    per_category: amounts.PerCategory = False
 
 
 class VotesSetPayload(Payload):
@@ -70,36 +70,45 @@ AMOUNTS = amounts.Amounts(DotVote, "count", per_idea="dots", people="voters")
 
 def set_votes(
     db: Session, *, participant: Participant, stage_id: int, votes: Mapping[int, int]
-) -> tuple[Stage, dict[int, int], int, bool]:
+) -> tuple[Stage, dict[int, int], int, dict[str, int] | None, bool]:
     """Replace a participant's dot allocation for a stage.
 
-    Returns the stage, the stored allocation, the dots left and whether anything changed.
+    Returns the stage, the stored allocation, the dots left (in all), the dots left per
+    category (None unless the step spends per category) and whether anything changed.
     """
     stage, settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
-    budget, cap = settings["dot_budget"], settings["max_dots_per_idea"]
     assert stage.id is not None and participant.id is not None
-    allocation = rules.check_allocation(
-        votes, eligible=common.visible_idea_ids(db, stage.id), budget=budget, per_idea_cap=cap
+    allocation, remaining, by_category = amounts.spend(
+        db,
+        stage,
+        votes,
+        budget=int(settings["dot_budget"]),
+        cap=int(settings["max_dots_per_idea"]),
+        per_category=bool(settings.get("per_category")),
+        unit="dots",
+        negative="invalid_votes",
     )
     lock_participant(db, participant.id)
-    remaining = rules.remaining_dots(allocation, budget)
     changed = amounts.replace(
         db, AMOUNTS, participant_id=participant.id, stage_id=stage.id, allocation=allocation
     )
     if changed:
         db.commit()
-    return stage, allocation, remaining, changed
+    return stage, allocation, remaining, by_category, changed
 
 
 def _on_votes_set(db: Session, participant: Participant, payload: VotesSetPayload) -> Outcome:
-    stage, allocation, remaining, changed = set_votes(
+    stage, allocation, remaining, by_category, changed = set_votes(
         db, participant=participant, stage_id=payload.stage_id, votes=payload.allocation()
     )
     assert stage.id is not None
-    return Outcome(
-        ack={"votes": {str(k): v for k, v in allocation.items()}, "remaining": remaining},
-        publish=(Tally(stage.id),) if changed else (),
-    )
+    ack: dict[str, Any] = {
+        "votes": {str(k): v for k, v in allocation.items()},
+        "remaining": remaining,
+    }
+    if by_category is not None:
+        ack["remaining_by_category"] = by_category
+    return Outcome(ack=ack, publish=(Tally(stage.id),) if changed else ())
 
 
 # --------------------------------------------------------------------------- the activity
