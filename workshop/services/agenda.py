@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from .. import activities
 from ..core import agenda
 from ..core.errors import DomainError
+from ..core.levels import LEVELS
 from ..core.security import hash_secret, matches_any
 from ..core.traits import DECIDES, FEEDS_SHORTLIST, SHORTLISTS
 from ..persistence import counters
@@ -28,12 +29,15 @@ TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 """A template id: a built-in's name, an older saved one's slug, or a saved one's 192-bit
 `secrets.token_urlsafe(24)`."""
 LEVEL_TITLES = {
+    "situation": "Situation (SWOT)",
+    "environment": "Environment (PESTLE)",
     "vision": "Vision",
     "mission": "Mission",
     "values": "Values",
     "goals": "Strategic goals",
     "programs": "Programs",
     "projects": "Projects",
+    "risks": "Risks",
     "actions": "Action items",
 }
 """The plan levels as the agenda editor's level list names them."""
@@ -73,27 +77,62 @@ def check_agenda(body: Any) -> list[agenda.StageDraft]:
     return agenda.check_agenda(body, _check_step, step_labels(), traits=activities.traits_by_kind())
 
 
+def _optional_flags(data: Mapping[str, Any], name: str) -> list[bool]:
+    """Each stage's `optional` flag in a template file (false when left out)."""
+    stages = data.get("stages")
+    flags: list[bool] = []
+    for index, stage in enumerate(stages if isinstance(stages, list) else []):
+        flag = stage.get("optional", False) if isinstance(stage, Mapping) else False
+        if not isinstance(flag, bool):
+            raise ValueError(f"{name}: stages[{index}].optional must be true or false")
+        flags.append(flag)
+    return flags
+
+
 @functools.cache
 def built_in_templates() -> dict[str, dict[str, Any]]:
-    """The built-in templates by id, read once from `agenda_templates/*.toml` and validated."""
+    """The built-in templates by id, read once from `agenda_templates/*.toml` and validated.
+
+    A stage marked `optional = true` is listed with the template (`"optional": true`) but left
+    out of a workshop made from it (`drafts_of`); the agenda editor can add it. Both the whole
+    template and the agenda without its optional stages must be valid."""
     found: dict[str, dict[str, Any]] = {}
     for path in sorted(BUILT_IN_DIR.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         if data.get("id") != path.stem:
             raise ValueError(f"{path.name}: id must be {path.stem!r}")
-        drafts = check_agenda(data)
+        flags = _optional_flags(data, path.name)
+        try:
+            drafts = check_agenda(data)
+            check_agenda(
+                {"stages": [s for s, f in zip(data["stages"], flags, strict=True) if not f]}
+            )
+        except DomainError as exc:
+            raise ValueError(f"{path.name}: {exc.message} ({exc.code})") from exc
         found[path.stem] = {
             "id": path.stem,
             "built_in": True,
             "title": str(data["title"]),
             "description": str(data.get("description", "")),
-            "stages": [draft.as_dict() for draft in drafts],
+            "stages": [
+                {**draft.as_dict(), **({"optional": True} if flag else {})}
+                for draft, flag in zip(drafts, flags, strict=True)
+            ],
         }
     return found
 
 
 def _order(template_id: str) -> tuple[int, str]:
-    order = ["strategic-plan", "full-strategic-plan", "align-programs-projects", "vision-refresh"]
+    order = [
+        "strategic-plan",
+        "full-strategic-plan",
+        "align-programs-projects",
+        "vision-refresh",
+        "prioritise-projects",
+        "swot-to-goals",
+        "pestle-scan",
+        "risk-review",
+    ]
     return (order.index(template_id) if template_id in order else len(order), template_id)
 
 
@@ -177,36 +216,45 @@ def stage_presets(
     templates: list[dict[str, Any]], traits: Mapping[str, frozenset[str]] | None = None
 ) -> dict[str, Any]:
     """What a new stage starts with in the agenda editor, from the built-in templates (so the
-    editor keeps no copy of them): each level as the built-in template with the most stages has
-    it (title, prompt with `{org}` and `{horizon}`, steps with their settings), and for a custom
-    stage the steps of the first built-in stage that scores its ideas and decides without
-    ranking a shortlist (a brainstorm, a dot vote and the results). Kinds are told apart by
-    their `traits` (kind -> traits; the registry's by default)."""
+    editor keeps no copy of them): each level of the plan (`levels.LEVELS`, in that order) as
+    the built-in template with the most stages that has it gives it (title, prompt with `{org}`
+    and `{horizon}`, steps with their settings), and for a custom stage the steps of the first
+    built-in stage (not an optional one) that scores its ideas and decides without ranking a
+    shortlist (a brainstorm, a dot vote and the results). Kinds are told apart by their
+    `traits` (kind -> traits; the registry's by default)."""
     built = [t for t in templates if t["built_in"]]
     if not built:
         return {"levels": [], "custom": {"steps": []}}
-    fullest = max(built, key=lambda t: len(t["stages"]))  # the first of the longest
-    levels = [
-        {"key": s["key"], "title": s["title"], "prompt": s["prompt"], "steps": s["steps"]}
-        for s in fullest["stages"]
-    ]
+    levels = []
+    for key in LEVELS:
+        having = [t for t in built if any(s["key"] == key for s in t["stages"])]
+        if not having:
+            continue
+        fullest = max(having, key=lambda t: len(t["stages"]))  # the first of the longest
+        s = next(s for s in fullest["stages"] if s["key"] == key)
+        levels.append(
+            {"key": s["key"], "title": s["title"], "prompt": s["prompt"], "steps": s["steps"]}
+        )
     known = activities.traits_by_kind() if traits is None else traits
 
     def has(stage: dict[str, Any], trait: str) -> bool:
         return any(trait in known.get(step["kind"], frozenset()) for step in stage["steps"])
 
+    required = [s for t in built for s in t["stages"] if not s.get("optional")]
     plain = [
         s
-        for t in built
-        for s in t["stages"]
+        for s in required
         if has(s, FEEDS_SHORTLIST) and has(s, DECIDES) and not has(s, SHORTLISTS)
     ]
-    custom = plain[0] if plain else fullest["stages"][0]
+    longest = max(built, key=lambda t: len(t["stages"]))
+    first = next((s for s in longest["stages"] if not s.get("optional")), longest["stages"][0])
+    custom = plain[0] if plain else first
     return {"levels": levels, "custom": {"steps": custom["steps"]}}
 
 
 def template_summary(template: dict[str, Any]) -> dict[str, Any]:
-    """A template as `GET /api/templates` lists it: stages with their step kinds."""
+    """A template as `GET /api/templates` lists it: stages with their step kinds, and whether
+    each is optional (left out of a new workshop; the agenda editor can add it)."""
     return {
         "id": template["id"],
         "built_in": template["built_in"],
@@ -217,6 +265,7 @@ def template_summary(template: dict[str, Any]) -> dict[str, Any]:
                 "key": stage["key"],
                 "title": stage["title"],
                 "steps": [step["kind"] for step in stage["steps"]],
+                "optional": bool(stage.get("optional", False)),
             }
             for stage in template["stages"]
         ],
@@ -224,8 +273,32 @@ def template_summary(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def drafts_of(template: dict[str, Any]) -> list[agenda.StageDraft]:
-    """A template's stages, validated against today's activities."""
-    return check_agenda({"stages": template["stages"]})
+    """A template's stages as a new workshop gets them, validated against today's activities:
+    its optional stages are left out (the agenda editor can add them later)."""
+    return check_agenda({"stages": [s for s in template["stages"] if not s.get("optional")]})
+
+
+def optional_stages(
+    template: Mapping[str, Any], *, organization: str | None, horizon_years: int
+) -> list[dict[str, Any]]:
+    """A template's optional stages as the agenda editor adds them to a workshop made from it:
+    key, title, prompt (filled in for the workshop), steps with their settings, and `after`,
+    the keys of the template's stages before it (the editor inserts it after the last of them
+    the agenda has, else first)."""
+    stages = list(template["stages"])
+    return [
+        {
+            "key": stage["key"],
+            "title": stage["title"],
+            "prompt": agenda.fill_prompt(
+                stage["prompt"], organization=organization, horizon_years=horizon_years
+            ),
+            "steps": [dict(step) for step in stage["steps"]],
+            "after": [earlier["key"] for earlier in stages[:index]],
+        }
+        for index, stage in enumerate(stages)
+        if stage.get("optional")
+    ]
 
 
 # --------------------------------------------------------------------------- a workshop's agenda
@@ -262,12 +335,22 @@ def stage_json(stage: Stage, started: set[int]) -> dict[str, Any]:
 
 
 def get_agenda(db: Session, workshop: Workshop) -> dict[str, Any]:
-    """The workshop's agenda as `GET /api/workshops/<id>/agenda` returns it."""
+    """The workshop's agenda as `GET /api/workshops/<id>/agenda` returns it, with the optional
+    stages of the built-in template it was made from (`optional_stages`), which the editor
+    offers to add."""
     stages = list_stages(db, workshop.id)
     started = started_stage_ids(db, stages)
+    template = built_in_templates().get(workshop.template or "")
     return {
         "stages": [stage_json(stage, started) for stage in stages],
         "activities": activities.describe(),
+        "optional_stages": optional_stages(
+            template,
+            organization=workshop.organization,
+            horizon_years=workshop.horizon_years,
+        )
+        if template is not None
+        else [],
     }
 
 
