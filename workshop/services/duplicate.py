@@ -63,6 +63,8 @@ class Carried:
     text: str
     fields: dict[str, Any]
     links: tuple[int, ...]
+    mitigated_by: tuple[int, ...] = ()
+    """A risk's mitigating projects, as the ids of the source's ideas (kept when carried too)."""
 
 
 def carried_text(idea: Idea) -> str:
@@ -101,13 +103,16 @@ def _carried(idea: Idea, item: PlanItem | None, plan_ids: Mapping[int, int]) -> 
     if item is None:
         fields = {name: copy.deepcopy(value) for name, value in idea.fields.items()}
         fields.pop("text", None)  # the corrected wording is the carried item's text
-        return Carried(idea, carried_text(idea), fields, tuple(idea.links))
+        return Carried(
+            idea, carried_text(idea), fields, tuple(idea.links), tuple(idea.mitigated_by)
+        )
     if item.dropped:
         return None
     fields = {name: copy.deepcopy(value) for name, value in item.fields.items()}
     fields.pop("text", None)
     links = tuple(plan_ids[parent] for parent in item.links if parent in plan_ids)
-    return Carried(idea, item.wording, fields, links)
+    mitigated_by = tuple(plan_ids[other] for other in item.mitigated_by if other in plan_ids)
+    return Carried(idea, item.wording, fields, links, mitigated_by)
 
 
 def selected_items(db: Session, stage: Stage) -> list[Idea]:
@@ -175,9 +180,9 @@ def duplicate_workshop(
     against today's activities as a new workshop's are) and settings (organisation,
     facilitator name, horizon, template, participant cap, review cadence), a new id, join
     code, key and projector token, and opens in its lobby. The selected items of the stages
-    in `carry_over` become preloaded items of the same stages, best first, with their fields
-    and the links whose parent was carried too. Everything is checked before anything is
-    written: a refusal stores nothing.
+    in `carry_over` become preloaded items of the same stages, best first, with their fields,
+    their category, and the links (and a risk's mitigations) whose other end was carried too.
+    Everything is checked before anything is written: a refusal stores nothing.
     """
     chosen = next_title(source.title) if title is None else title
     cleaned = workshops._clean_title(chosen)
@@ -229,6 +234,7 @@ def duplicate_workshop(
                 text=item.text,
                 fields=item.fields,
                 origin=origin_of(source, old),
+                category=old.category,
             )
             db.add(new)
             # One at a time, so the carried items' ids keep their order (best first).
@@ -240,6 +246,10 @@ def duplicate_workshop(
         links = [renamed[parent] for parent in item.links if parent in renamed]
         if links:
             new.links = links
+            db.add(new)
+        mitigated_by = [renamed[other] for other in item.mitigated_by if other in renamed]
+        if mitigated_by:
+            new.mitigated_by = mitigated_by
             db.add(new)
     db.commit()
     return workshop, key

@@ -279,7 +279,7 @@ def _decode(data: Any) -> Decoded:
     participants = _by_id(
         _rows(data, "participants", Participant, PARTICIPANT_LEFT_OUT), "participants"
     )
-    ideas = _by_id(_rows(data, "ideas", Idea, OWNER), "ideas")
+    ideas = _by_id(_rows(_with_idea_defaults(data), "ideas", Idea, OWNER), "ideas")
     stage_ids = {old for old, _row, _at in stages}
     people = {old for old, _row, _at in participants}
     for _old, row, at in ideas:
@@ -303,6 +303,23 @@ def _decode(data: Any) -> Decoded:
         activities=data["activities"],
         gone=_gone_ids(data["gone"]),
     )
+
+
+IDEA_DEFAULTS: dict[str, Any] = {"category": None, "mitigated_by": []}
+"""The idea columns migration 0012 added, as an export made before them reads (no category,
+no mitigations); a file written since has them all."""
+
+
+def _with_idea_defaults(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The export with each idea row that lacks a column of `IDEA_DEFAULTS` given it."""
+    listed = data.get("ideas")
+    if not isinstance(listed, list):
+        return data
+    ideas = [
+        {**IDEA_DEFAULTS, **raw} if isinstance(raw, dict) and IDEA_DEFAULTS.keys() - raw else raw
+        for raw in listed
+    ]
+    return {**data, "ideas": ideas}
 
 
 def _header(data: Any) -> None:
@@ -519,7 +536,7 @@ class Remapped:
     """Every id inside an export's rows, remapped: what the new rows get once they have ids."""
 
     stages: dict[int, dict[str, Any]]  # exported stage id -> shortlist, selected, groups
-    ideas: dict[int, dict[str, Any]]  # exported idea id -> links, merged_into
+    ideas: dict[int, dict[str, Any]]  # exported idea id -> links, mitigated_by, merged_into
     workshop: dict[str, Any]  # current_stage_id, focus_idea_id
     rows: list[tuple[Table, list[dict[str, Any]]]]  # merges, rounds, counters, activities
 
@@ -545,6 +562,7 @@ def _remapped(decoded: Decoded, ids: IdMap) -> Remapped:
     ideas = {
         old: {
             "links": _idea_list(row["links"], ids, f"{at}.links"),
+            "mitigated_by": _idea_list(row["mitigated_by"], ids, f"{at}.mitigated_by"),
             "merged_into": None
             if row["merged_into"] is None
             else ids.idea(row["merged_into"], f"{at}.merged_into"),
