@@ -28,6 +28,10 @@ COLUMNS = (
     "Also said",
     "Plan version",
 )
+CATEGORY_COLUMN = "Category"
+"""Right after "Level", and only when some stage of the plan has categories (a SWOT, a
+PESTLE): each idea's category by its label. A plan without categories keeps the columns above,
+byte for byte."""
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,14 +44,16 @@ def safe_cell(value: object) -> str:
 def render_csv(plan: PlanDocument) -> bytes:
     """The ideas table, UTF-8 with a byte order mark (without one, Excel reads the file in
     the system's code page and garbles accents, Greek and Cyrillic), with a header row;
-    drafts say DRAFT in the version column."""
+    drafts say DRAFT in the version column. A plan with categories adds a "Category" column
+    after "Level" (each idea's category label, empty for an idea without one)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    categorised = any(stage.categories for stage in plan.stages)
+    writer.writerow(_with_category(COLUMNS, CATEGORY_COLUMN) if categorised else COLUMNS)
     version = "DRAFT" if plan.draft else str(plan.version)
     for stage in plan.stages:
         for item in stage.items:
-            row = (
+            row: tuple[object, ...] = (
                 stage.title,
                 stage.key,
                 item.rank,
@@ -63,5 +69,13 @@ def render_csv(plan: PlanDocument) -> bytes:
                 "; ".join(item.also_said),
                 version,
             )
+            if categorised:
+                label = "" if item.category is None else stage.category_label(item.category)
+                row = _with_category(row, label)
             writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue().encode("utf-8-sig")
+
+
+def _with_category(row: tuple[object, ...], category: object) -> tuple[object, ...]:
+    """A row with the category cell after the level's (the second cell)."""
+    return (*row[:2], category, *row[2:])
