@@ -19,7 +19,7 @@ import {
 import { forgetTemplate } from "./saved-templates.js";
 import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
 import { openAgendaEditor } from "./agenda-editor.js";
-import { buildingOn, natureBadge } from "./items.js";
+import { buildingOn, categoriesOf, categoryLabel, natureBadge } from "./items.js";
 import { keyedButtons } from "./plan-files.js";
 import { roomAccess, roomValue } from "./room-access.js";
 import { renderJoin } from "./console-join.js";
@@ -240,7 +240,10 @@ socket.on("idea:added", ({ idea }) => {
   if (!state) return;
   const stage = stageById(state, idea.stage_id);
   if (stage && !stage.ideas.some((item) => item.id === idea.id)) {
-    stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], hidden: false, votes: 0, ...(idea.authors ? { authors: idea.authors } : {}) });
+    stage.ideas.push({
+      id: idea.id, text: idea.text, fields: {}, links: [], hidden: false, votes: 0,
+      ...(idea.authors ? { authors: idea.authors } : {}), ...(idea.category ? { category: idea.category } : {}),
+    });
     renderPanel();
     renderAgenda();
   }
@@ -786,6 +789,9 @@ const newItem = el("textarea", {
   placeholder: "e.g. one of last year's goals", "aria-describedby": "new-item-hint",
 });
 
+// stage id -> the category picked in the form: it stays picked for the next item.
+const newItemCategory = new Map();
+
 function addItemForm(stage) {
   // Items can be added until a step that freezes them (a ranking, the results) is reached.
   const allowed = state.workshop.status === "active" && !stage.decided && !hasTrait(stage.phase, "freezes_items");
@@ -798,17 +804,41 @@ function addItemForm(stage) {
       newItem.focus();
       return;
     }
-    const reply = await act("idea:submit", { stage_id: stage.id, text, client_id: randomId() });
+    // A stage with categories: the item goes to the category picked (required, as for phones).
+    const category = categories.length ? newItemCategory.get(stage.id) || "" : null;
+    if (categories.length && !categories.some((entry) => entry.key === category)) {
+      toast(`Pick a category first: ${categories.map((entry) => entry.label).join(", ")}.`, "error");
+      const select = document.getElementById("new-item-category");
+      if (select) select.focus();
+      return;
+    }
+    const payload = category
+      ? { stage_id: stage.id, text, category, client_id: randomId() }
+      : { stage_id: stage.id, text, client_id: randomId() };
+    const reply = await act("idea:submit", payload);
     if (reply) {
       newItem.value = "";
-      toast(reply.duplicate ? "That item was already added." : `Added to ${stage.title}.`);
+      toast(reply.duplicate ? "That item was already added."
+        : category ? `Added to ${stage.title} (${categoryLabel(stage, category)}).` : `Added to ${stage.title}.`);
       newItem.focus();
     }
   };
+  const categories = categoriesOf(stage);
+  const categoryField = categories.length ? el("div", {},
+    el("label", { for: "new-item-category" }, "Category"),
+    el("select", {
+      id: "new-item-category", dataset: { focus: "new-item-category" },
+      onchange: (event) => newItemCategory.set(stage.id, event.target.value),
+    },
+    el("option", { value: "", selected: !newItemCategory.get(stage.id) }, "Pick a category…"),
+    categories.map((entry) => el("option", { value: entry.key, selected: newItemCategory.get(stage.id) === entry.key },
+      entry.hint ? `${entry.label} — ${entry.hint}` : entry.label))),
+  ) : null;
   const details = el("details", { class: "add-item", open: addItemOpen ?? stage.phase === "pending" },
     // Kept at the click itself: a details made open fires "toggle" too, which is no choice.
     el("summary", { onclick: (event) => { addItemOpen = !event.currentTarget.parentElement.open; } }, `Add items to ${stage.title}`),
     el("form", { class: "stack", onsubmit: submit, "aria-label": `Add an item to ${stage.title}` },
+      categoryField,
       el("div", {},
         el("label", { for: "new-item" }, "Item"),
         newItem,

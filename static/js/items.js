@@ -194,3 +194,45 @@ export function buildingOn(state, stage, { compact = false } = {}) {
   });
   return details;
 }
+
+// ------------------------------------------------------------------ categories (SWOT, PESTLE)
+
+/**
+ * A stage's categories: its brainstorm step's `categories` setting, an ordered list of
+ * {key, label, hint}; [] for a stage without them (today's brainstorm), so every screen draws
+ * a plain stage exactly as before.
+ */
+export function categoriesOf(stage) {
+  for (const step of (stage && stage.steps) || []) {
+    const categories = step.kind === "brainstorm" && step.settings ? step.settings.categories : null;
+    if (Array.isArray(categories) && categories.length) return categories;
+  }
+  return [];
+}
+
+/** The label of category `key` of `stage` ("Threats"), or null for none or an unknown key. */
+export function categoryLabel(stage, key) {
+  if (!key) return null;
+  const category = categoriesOf(stage).find((entry) => entry.key === key);
+  return category ? category.label : null;
+}
+
+/**
+ * `items` in groups by category, in the stage's order: [{key, label, hint, items}], every
+ * category listed (empty ones too, unless `skipEmpty`); items with no category (or one the
+ * stage no longer has) last, under "No category". The items keep their order in each group.
+ */
+export function byCategory(stage, items, { skipEmpty = false, keyOf = (item) => item.category } = {}) {
+  const categories = categoriesOf(stage);
+  const known = new Set(categories.map((entry) => entry.key));
+  const groups = categories.map((entry) => ({ ...entry, items: items.filter((item) => keyOf(item) === entry.key) }));
+  const loose = items.filter((item) => !known.has(keyOf(item)));
+  if (loose.length) groups.push({ key: "", label: "No category", hint: "", items: loose });
+  return skipEmpty ? groups.filter((group) => group.items.length) : groups;
+}
+
+/** A small tag naming an item's category ("Threats"), or null (no category, or a plain stage). */
+export function categoryTag(stage, item) {
+  const label = categoryLabel(stage, item && item.category);
+  return label ? el("span", { class: `tag category-tag cat-${item.category}`, dataset: { category: item.category } }, label) : null;
+}

@@ -409,7 +409,10 @@ if (socket) {
     if (!state) return;
     const stage = stageById(state, idea.stage_id);
     if (!stage || stage.ideas.some((item) => item.id === idea.id)) return;
-    stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], ...(idea.authors ? { authors: idea.authors } : {}) });
+    stage.ideas.push({
+      id: idea.id, text: idea.text, fields: {}, links: [],
+      ...(idea.authors ? { authors: idea.authors } : {}), ...(idea.category ? { category: idea.category } : {}),
+    });
     const current = currentStage(state);
     if (!current || current.id !== stage.id) return;
     if (main.querySelector("#focus")) return; // the wall is not on screen: the focus is

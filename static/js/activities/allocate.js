@@ -4,9 +4,9 @@
 // Once revealed, the projector puts the results first: one sentence, then the bar chart.
 
 import { announce, el, plural } from "../common.js";
-import { originMark, wording } from "../items.js";
+import { byCategory, categoriesOf, categoryLabel, originMark, wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
-import { consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
+import { categoryBoard, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
 
 const POINTS = ["point", "points"];
 
@@ -23,15 +23,35 @@ function spentOf(allocation) {
   return Object.values(allocation).reduce((a, b) => a + b, 0);
 }
 
+/**
+ * With the step's `per_category` on a stage with categories, the budget applies to each
+ * category: {spentIn(key), leftIn(key), budget (all categories with ideas), left}; null
+ * otherwise (one budget for the whole stage, as always).
+ */
+function categoryBudgets(stage, allocation) {
+  const settings = (stage.steps[stage.step] || {}).settings || {};
+  if (!settings.per_category || !categoriesOf(stage).length) return null;
+  const categoryOf = new Map(stage.ideas.map((idea) => [String(idea.id), idea.category || ""]));
+  const spentIn = (key) => Object.entries(allocation)
+    .filter(([id]) => (categoryOf.get(id) ?? "") === (key || "")).reduce((sum, [, n]) => sum + n, 0);
+  const buckets = byCategory(stage, stage.ideas, { skipEmpty: true }).map((group) => group.key);
+  const leftIn = (key) => Math.max(0, stage.budget - spentIn(key));
+  return { spentIn, leftIn, budget: stage.budget * buckets.length, left: buckets.reduce((sum, key) => sum + leftIn(key), 0) };
+}
+
 function setPoints(ctx, ideaId, wanted) {
   const { stage } = ctx;
   const allocation = allocationFor(ctx);
   const key = String(ideaId);
-  const others = spentOf(allocation) - (allocation[key] || 0);
+  const idea = stage.ideas.find((other) => other.id === ideaId);
+  const budgets = categoryBudgets(stage, allocation);
+  // Per category: the points of the idea's own category are the ones that count.
+  const others = budgets && idea ? budgets.spentIn(idea.category) - (allocation[key] || 0) : spentOf(allocation) - (allocation[key] || 0);
   const next = Math.max(0, Math.min(wanted, stage.per_item_cap, stage.budget - others));
   if (next === 0) delete allocation[key]; else allocation[key] = next;
   ctx.outbox.allocations.set(stage.id, allocation, 300);
-  announce(`${plural(next, "point", "points")} on this idea, ${plural(stage.budget - others - next, "point", "points")} left.`);
+  const where = budgets && idea ? ` in ${categoryLabel(stage, idea.category) || "this category"}` : "";
+  announce(`${plural(next, "point", "points")} on this idea, ${plural(stage.budget - others - next, "point", "points")} left${where}.`);
 }
 
 function byPoints(ideas) {
@@ -42,46 +62,58 @@ function phoneView(ctx) {
   const { stage } = ctx;
   const allocation = allocationFor(ctx);
   const spent = spentOf(allocation);
-  const left = stage.budget - spent;
+  const budgets = categoryBudgets(stage, allocation);
+  const total = budgets ? budgets.budget : stage.budget;
+  const left = budgets ? budgets.left : stage.budget - spent;
   const unsaved = ctx.outbox.allocations.isPending(stage.id);
   const step = stepOf(stage);
   const revealed = stepRevealed(stage);
   // Before the reveal each phone has its own order; after it, the room's results order.
   const ideas = revealed ? byPoints(stage.ideas) : phoneOrder(ctx, stage.ideas);
+  const list = (items, name) => el("ul", { class: "idea-list", "aria-label": name }, items.map((idea) => {
+    const mine = allocation[String(idea.id)] || 0;
+    const room = budgets ? budgets.leftIn(idea.category) : left;
+    const label = wording(idea);
+    return el("li", { class: "vote-item", dataset: { ideaId: idea.id } },
+      el("div", { class: "vote-text" },
+        el("div", {}, label, originMark(idea)),
+        idea.points !== undefined ? el("div", { class: "room-total" },
+          el("strong", { class: "total" }, `Room total: ${plural(idea.points, "point", "points")}`), " ",
+          consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))) : null,
+      ),
+      el("div", { class: "stepper", role: "group", "aria-label": `Points on: ${label}` },
+        el("button", { type: "button", "aria-label": `${step} fewer points`, disabled: mine === 0,
+          dataset: { focus: `less-${idea.id}` }, onclick: () => setPoints(ctx, idea.id, mine - step) }, "−"),
+        el("input", { type: "number", class: "count points-input", min: 0, max: stage.per_item_cap, step: 1, inputmode: "numeric",
+          value: mine, "aria-label": `Points on: ${label}`, dataset: { focus: `points-${idea.id}` },
+          onchange: (event) => { const n = event.target.valueAsNumber; setPoints(ctx, idea.id, Number.isFinite(n) ? Math.round(n) : 0); } }),
+        el("button", { type: "button", class: "primary", "aria-label": `${step} more points`,
+          disabled: room === 0 || mine >= stage.per_item_cap,
+          dataset: { focus: `more-${idea.id}` }, onclick: () => setPoints(ctx, idea.id, mine + step) }, "+"),
+      ),
+    );
+  }));
   return el("div", {},
     (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 points. Change them if the discussion changed your mind.") : null,
     previousRound(stage),
     revealed ? sentence(stage) : null,
     el("div", { class: "dots-left" },
       el("strong", { id: "points-left" }, `${plural(left, "point", "points")} left`),
-      el("span", { class: "meter wide", "aria-hidden": "true" }, el("span", { style: { width: `${Math.round(100 * spent / stage.budget)}%` } })),
+      el("span", { class: "meter wide", "aria-hidden": "true" }, el("span", { style: { width: `${Math.round(100 * (total - left) / total)}%` } })),
     ),
     el("p", { class: "muted" },
-      `Spread ${stage.budget} points over the ideas that matter most. At most ${stage.per_item_cap} on one idea. `,
+      budgets ? `Spread ${stage.budget} points in each category over the ideas that matter most. ` : `Spread ${stage.budget} points over the ideas that matter most. `,
+      `At most ${stage.per_item_cap} on one idea. `,
       unsaved ? "Saving…" : spent ? "Your points are saved; change them until the step closes." : ""),
     stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to allocate to.") : null,
-    el("ul", { class: "idea-list", "aria-label": "Ideas" }, ideas.map((idea) => {
-      const mine = allocation[String(idea.id)] || 0;
-      const label = wording(idea);
-      return el("li", { class: "vote-item", dataset: { ideaId: idea.id } },
-        el("div", { class: "vote-text" },
-          el("div", {}, label, originMark(idea)),
-          idea.points !== undefined ? el("div", { class: "room-total" },
-            el("strong", { class: "total" }, `Room total: ${plural(idea.points, "point", "points")}`), " ",
-            consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))) : null,
-        ),
-        el("div", { class: "stepper", role: "group", "aria-label": `Points on: ${label}` },
-          el("button", { type: "button", "aria-label": `${step} fewer points`, disabled: mine === 0,
-            dataset: { focus: `less-${idea.id}` }, onclick: () => setPoints(ctx, idea.id, mine - step) }, "−"),
-          el("input", { type: "number", class: "count points-input", min: 0, max: stage.per_item_cap, step: 1, inputmode: "numeric",
-            value: mine, "aria-label": `Points on: ${label}`, dataset: { focus: `points-${idea.id}` },
-            onchange: (event) => { const n = event.target.valueAsNumber; setPoints(ctx, idea.id, Number.isFinite(n) ? Math.round(n) : 0); } }),
-          el("button", { type: "button", class: "primary", "aria-label": `${step} more points`,
-            disabled: left === 0 || mine >= stage.per_item_cap,
-            dataset: { focus: `more-${idea.id}` }, onclick: () => setPoints(ctx, idea.id, mine + step) }, "+"),
-        ),
-      );
-    })),
+    // A stage with categories: the ideas under their category, with what is left in each.
+    categoriesOf(stage).length
+      ? byCategory(stage, ideas, { skipEmpty: true }).map((group) => el("section", { class: "vote-category", dataset: { category: group.key } },
+        el("h2", { class: `category-title cat-${group.key || "none"}` }, group.label),
+        budgets ? el("p", { class: "category-left" },
+          el("strong", {}, `${budgets.leftIn(group.key)} of ${plural(stage.budget, "point", "points")} left in ${group.label}`)) : null,
+        list(group.items, `Ideas: ${group.label}`)))
+      : list(ideas, "Ideas"),
   );
 }
 
@@ -104,7 +136,7 @@ function projectorView(ctx) {
   const { stage, state } = ctx;
   const progress = stage.progress || {};
   if (stepRevealed(stage) && !(stage.progress || {}).allocators) {
-    return [el("p", { class: "decision-sentence" }, "Nobody has spread any points yet."), wall(stage.ideas, {}, { newestFirst: false })];
+    return [el("p", { class: "decision-sentence" }, "Nobody has spread any points yet."), ideasBoard(stage)];
   }
   if (stepRevealed(stage)) {
     return [
@@ -120,19 +152,29 @@ function projectorView(ctx) {
       el("div", {}, el("strong", {}, progress.points ?? 0), el("span", { class: "muted" }, "points placed")),
     ),
     el("p", { class: "hint-line" }, "The totals stay hidden until the facilitator reveals them."),
-    roundOne || wall(stage.ideas, {}, { newestFirst: false }),
+    roundOne || ideasBoard(stage),
   ];
+}
+
+/** The ideas being given points: the wall, or on a stage with categories the board by category. */
+function ideasBoard(stage) {
+  return categoriesOf(stage).length
+    ? categoryBoard(stage, stage.ideas, {}, { newestFirst: false })
+    : wall(stage.ideas, {}, { newestFirst: false });
 }
 
 /** What is left to do: the budget to spend, what is left of it, or that it is all placed. */
 function remaining(ctx) {
   const { stage } = ctx;
   if (!ctx.active || !stage.ideas.length) return "Waiting for the facilitator";
-  const spent = spentOf(allocationFor(ctx));
-  const left = stage.budget - spent;
-  if (spent === 0) return `Spread ${plural(stage.budget, "point", "points")}`;
+  const allocation = allocationFor(ctx);
+  const spent = spentOf(allocation);
+  const budgets = categoryBudgets(stage, allocation);
+  const budget = budgets ? budgets.budget : stage.budget;
+  const left = budgets ? budgets.left : budget - spent;
+  if (spent === 0) return `Spread ${plural(budget, "point", "points")}`;
   if (left > 0) return `${plural(left, "point", "points")} left`;
-  return `All ${plural(stage.budget, "point", "points")} placed`;
+  return `All ${plural(budget, "point", "points")} placed`;
 }
 
 /** The phone's one line: what is left to do, and that the room's totals are shown once revealed

@@ -2,9 +2,11 @@
 // ideas as a wall of notes as they arrive, its columns and type sized to how many there are.
 
 import { announce, el, plural, stageById, store, toast } from "../common.js";
-import { wording } from "../items.js";
+import { byCategory, categoriesOf, categoryLabel, wording } from "../items.js";
 import { stepRevealed } from "./decision.js";
-import { MAX_WORDING, authorsLine, consoleIdeas, noIdeas, note, setDensity, unsavedWordings, wall } from "./ideas.js";
+import {
+  MAX_WORDING, authorsLine, categoryBoard, categoryCounts, consoleIdeas, noIdeas, note, setDensity, unsavedWordings, wall,
+} from "./ideas.js";
 import { themesPanel, themeWall } from "./themes.js";
 
 const MAX = MAX_WORDING;
@@ -34,10 +36,58 @@ function submit(ctx, event) {
     toast(`That is ${text.length} characters; the limit is ${MAX}.`, "error");
     return;
   }
+  const categories = categoriesOf(ctx.stage);
+  const category = chosenCategory(ctx);
+  if (categories.length && !category) {
+    // The words stay in the box: only the category is missing.
+    toast(`Pick a category first: ${categories.map((entry) => entry.label).join(", ")}.`, "error");
+    const first = document.querySelector("#category-picker button");
+    if (first) first.focus();
+    return;
+  }
   draft.value = "";
   counter.textContent = `0 / ${MAX}`;
-  ctx.outbox.ideas.add({ stage_id: ctx.stage.id, text });
+  ctx.outbox.ideas.add(category ? { stage_id: ctx.stage.id, text, category } : { stage_id: ctx.stage.id, text });
   draft.focus();
+}
+
+// ------------------------------------------------------------------ the category of the next idea
+
+// stage id -> the category this phone picked last: it stays picked for the next idea (and
+// across a reload), until the participant picks another.
+const chosenKey = (ctx) => `sw:idea-category:${ctx.state.workshop.code}`;
+
+/** The category picked for the next idea on this stage, or null (none yet, or a plain stage). */
+function chosenCategory(ctx) {
+  const key = store.get(chosenKey(ctx), {})[ctx.stage.id];
+  return categoriesOf(ctx.stage).some((entry) => entry.key === key) ? key : null;
+}
+
+function choose(ctx, key) {
+  const chosen = { ...store.get(chosenKey(ctx), {}), [ctx.stage.id]: key };
+  store.set(chosenKey(ctx), chosen);
+  announce(`${categoryLabel(ctx.stage, key)} picked for your next idea.`);
+  ctx.rerender();
+}
+
+/**
+ * One large button per category (its label and hint), before the text box: the picked one is
+ * marked (a tick, its colour, aria-pressed) and stays picked for the next idea.
+ */
+function categoryPicker(ctx, categories, chosen) {
+  return el("fieldset", { class: "category-picker", id: "category-picker" },
+    el("legend", {}, chosen ? "Your next idea is about" : "First, what is your idea about?"),
+    el("div", { class: `category-buttons cats-${categories.length}` }, categories.map((entry) => {
+      const picked = entry.key === chosen;
+      return el("button", {
+        type: "button", class: `category-choice cat-${entry.key}${picked ? " is-chosen" : ""}`,
+        "aria-pressed": picked ? "true" : "false", dataset: { focus: `category-${entry.key}`, category: entry.key },
+        onclick: () => choose(ctx, entry.key),
+      },
+      el("span", { class: "category-name" }, picked ? el("span", { class: "category-tick", "aria-hidden": "true" }, "✓ ") : null, entry.label),
+      entry.hint ? el("span", { class: "category-hint" }, entry.hint) : null);
+    })),
+  );
 }
 
 // ------------------------------------------------------------------ the phone's own ideas
@@ -298,16 +348,31 @@ function phoneView(ctx) {
   // Own ideas can change while the brainstorm is open (`idea:edit`, `idea:delete`).
   const editable = ctx.active && stage.phase === "brainstorm";
   const count = mine.length + merged.length + waiting.length;
+  const categories = categoriesOf(stage);
+  const chosen = categories.length ? chosenCategory(ctx) : null;
+  // The phone's own ideas, each as a list row with the category it went to.
+  const rows = [
+    ...mine.map((idea) => ({ category: idea.category, node: ownIdea(ctx, idea, editable) })),
+    ...merged.map((idea) => ({ category: idea.category, node: el("li", { dataset: { ideaId: idea.id } }, idea.text,
+      el("div", { class: "muted" }, `Merged with a similar idea: “${idea.into_text}”`)) })),
+    ...waiting.map((item) => ({ category: item.category, node: el("li", { class: "pending" },
+      item.text,
+      el("div", {}, "Sending… (kept on this phone until the server has it)"),
+    ) })),
+  ];
+  const ownList = (list) => el("ul", { class: "idea-list own-ideas" }, list.map((row) => row.node));
   return el("div", {},
     stage.private ? el("p", { class: "card notice" }, "Private brainstorm: you see only your own ideas until the facilitator reveals everyone's, so nobody is swayed by the first ideas.") : null,
     settings.named ? el("p", { class: "muted" }, "Your name is shown with your ideas.") : null,
     el("form", { class: "card stack", onsubmit: (event) => submit(ctx, event), "aria-label": "New idea" },
+      categories.length ? categoryPicker(ctx, categories, chosen) : null,
       el("div", {},
-        el("label", { for: "idea-text" }, "Your idea"),
+        el("label", { for: "idea-text" }, chosen ? `Your idea (${categoryLabel(stage, chosen)})` : "Your idea"),
         draft,
         el("div", { class: "spread" }, counter),
       ),
-      el("button", { class: "primary wide", type: "submit", dataset: { focus: "send-idea" } }, "Send idea"),
+      el("button", { class: "primary wide", type: "submit", dataset: { focus: "send-idea" } },
+        chosen ? `Send to ${categoryLabel(stage, chosen)}` : "Send idea"),
     ),
     el("section", { class: "card", id: "my-ideas", "aria-labelledby": "mine-title" },
       el("h2", { id: "mine-title" }, `Your ideas (${count})`),
@@ -315,15 +380,11 @@ function phoneView(ctx) {
         ? el("p", { class: "muted" }, "Nothing yet. Short and specific works best.")
         : [
           editable && mine.length ? el("p", { class: "muted small" }, "Fix a typo or take an idea back while the brainstorm is open.") : null,
-          el("ul", { class: "idea-list own-ideas" },
-            mine.map((idea) => ownIdea(ctx, idea, editable)),
-            merged.map((idea) => el("li", { dataset: { ideaId: idea.id } }, idea.text,
-              el("div", { class: "muted" }, `Merged with a similar idea: “${idea.into_text}”`))),
-            waiting.map((item) => el("li", { class: "pending" },
-              item.text,
-              el("div", {}, "Sending… (kept on this phone until the server has it)"),
-            )),
-          ),
+          categories.length
+            ? byCategory(stage, rows, { skipEmpty: true }).map((group) => el("section", { class: "own-category", dataset: { category: group.key } },
+              el("h3", { class: `own-category-title cat-${group.key}` }, group.label, " ", el("span", { class: "muted small" }, `(${group.items.length})`)),
+              ownList(group.items)))
+            : ownList(rows),
         ],
     ),
   );
@@ -350,10 +411,13 @@ function consoleView(ctx) {
 
 function projectorView(ctx) {
   const { stage } = ctx;
+  const categorised = categoriesOf(stage).length > 0;
   if (stage.private && !stepRevealed(stage)) {
     const n = (stage.progress || {}).ideas || 0;
     return [
       el("div", { class: "big-stats" }, el("div", {}, el("strong", { id: "private-count" }, n), el("span", { class: "muted" }, n === 1 ? "idea so far" : "ideas so far"))),
+      // A categorised one: how many in each category, never the ideas themselves.
+      categorised ? categoryCounts(stage) : null,
       el("p", { class: "hint-line" }, "Ideas stay private until the facilitator reveals them."),
     ];
   }
@@ -361,7 +425,7 @@ function projectorView(ctx) {
     el("p", { class: "hint-line", id: "idea-count" }, stage.ideas.length
       ? plural(stage.ideas.length, "idea", "ideas")
       : "Ideas appear here as they arrive. Scan the code or type it on your phone."),
-    themeWall(stage) || wall(stage.ideas, { id: "wall" }),
+    themeWall(stage) || (categorised ? categoryBoard(stage, stage.ideas, { id: "category-board" }) : wall(stage.ideas, { id: "wall" })),
   ];
 }
 
@@ -370,6 +434,17 @@ function projectorView(ctx) {
  * takes the density of its new size. The projector fits the screen again after it.
  */
 function ideaAdded(ctx, idea, root) {
+  const regions = root.querySelector("#category-board");
+  if (regions) {
+    // The board by category: the note goes on top of its category's region.
+    const region = regions.querySelector(`[data-category="${CSS.escape(idea.category || "")}"]`);
+    if (!region) return false;
+    region.querySelector("ul").prepend(note(idea));
+    const shown = region.querySelector(".category-count");
+    if (shown) shown.textContent = ctx.stage.ideas.filter((other) => other.category === idea.category).length;
+    root.querySelector("#idea-count").textContent = plural(ctx.stage.ideas.length, "idea", "ideas");
+    return true;
+  }
   const board = root.querySelector("#wall");
   if (!board) return false;
   board.prepend(note(idea));
@@ -402,22 +477,28 @@ export default {
       type: "queue",
       storeKey: "outbox", // the name phones have used since the first release
       event: "idea:submit",
-      payload: (item) => ({ stage_id: item.stage_id, text: item.text, client_id: item.client_id }),
+      // `category` only on a stage with categories: a plain stage's payload is as it always was.
+      payload: (item) => (item.category
+        ? { stage_id: item.stage_id, text: item.text, category: item.category, client_id: item.client_id }
+        : { stage_id: item.stage_id, text: item.text, client_id: item.client_id }),
       onAck(ctx, item, reply) {
         const { idea } = reply;
         const stage = stageById(ctx.state, idea.stage_id);
+        const category = idea.category ? { category: idea.category } : {};
         if (stage && stage.private) {
           const own = ctx.state.me.private_ideas || (ctx.state.me.private_ideas = []);
-          if (!own.some((other) => other.id === idea.id)) own.push({ id: idea.id, stage_id: idea.stage_id, text: idea.text });
+          if (!own.some((other) => other.id === idea.id)) own.push({ id: idea.id, stage_id: idea.stage_id, text: idea.text, ...category });
         } else if (stage && !stage.ideas.some((other) => other.id === idea.id)) {
-          stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], from_facilitator: false });
+          stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], from_facilitator: false, ...category });
         }
         if (!ctx.state.me.ideas.includes(idea.id)) ctx.state.me.ideas.push(idea.id);
         announce("Idea sent.");
       },
       refused: (error) => (error.code === "wrong_phase"
         ? "The brainstorm closed before your idea reached the room"
-        : `Your idea was not sent: ${error.message}`),
+        : error.code === "unknown_category"
+          ? `Your idea was not sent (${error.message.replace(/[.!]$/, "")}). Pick a category and send it again`
+          : `Your idea was not sent: ${error.message}`),
     },
     // Edits and deletions of the phone's own ideas, in the order made.
     ideaChanges: {
@@ -464,6 +545,10 @@ export default {
   projector: projectorView,
   status,
   ideaAdded,
+  // A private categorised brainstorm's counts per category move with every tally.
+  applyTally: (stage, tally) => {
+    if (tally.ideas_by_category) stage.progress.ideas_by_category = tally.ideas_by_category;
+  },
   // Wording editors open on the console (ideas.js; every stage's lists share them).
   unsaved: unsavedWordings,
 };

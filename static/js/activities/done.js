@@ -4,6 +4,7 @@ import { barChart } from "../chart.js";
 import { el, plural, resultsList } from "../common.js";
 import { consensusBadge, decisionSentence, decisionSummary, movedBadge, progressLine } from "./decision.js";
 import { ideaActions, inFocus } from "./ideas.js";
+import { categoriesOf, categoryTag } from "../items.js";
 import { KINDS } from "./kinds.js";
 
 /** The module of the step that decided the stage, or null (no scoring step, or unknown). */
@@ -38,9 +39,14 @@ function badges(r) {
   return [consensusBadge(r), movedBadge(r)].filter(Boolean);
 }
 
+/** The same, after the result's category on a stage with categories ("Threats"). */
+function badgesOn(stage) {
+  return (r) => [categoryTag(stage, r), ...badges(r)].filter(Boolean);
+}
+
 /** The results list with this stage's figures and badges. */
 function results(ctx, stage) {
-  return resultsList(stage, { figures: figuresOf(ctx), badges });
+  return resultsList(stage, { figures: figuresOf(ctx), badges: badgesOn(stage) });
 }
 
 /** A result's bar on the projector: its value, the value's words and the scale's end, as the
@@ -63,11 +69,23 @@ function resultsChart(ctx, stage) {
   const max = Math.max(0, ...[...bars.values()].map((bar) => bar.max || 0)) || null;
   return barChart(stage.results.map((r) => ({
     id: r.idea_id, label: r.text, value: bars.get(r.idea_id).value, selected: r.selected, place: r.rank,
-    note: [...notesOf(ctx, stage, r), ...badges(r)].filter(Boolean),
+    note: [categoryTag(stage, r), ...notesOf(ctx, stage, r), ...badges(r)].filter(Boolean),
   })), { format: (_value, row) => bars.get(row.id).text, max, title: `${stage.title} results`, key: `done:${stage.id}` });
 }
 
+/** The top N of each category the stage selects (`select_per_category`), or 0 (off). */
+function perCategory(stage) {
+  if (!categoriesOf(stage).length) return 0;
+  if (typeof stage.select_per_category === "number") return stage.select_per_category;
+  const done = (stage.steps || []).find((step) => step.kind === "done");
+  return (done && done.settings && done.settings.select_per_category) || 0;
+}
+
 function selectionNote(stage) {
+  const each = perCategory(stage);
+  if (each > 0) {
+    return each === 1 ? "The top item of each category goes into the plan." : `The top ${each} items of each category go into the plan.`;
+  }
   if (stage.select_count === 0) return "Every item goes into the plan.";
   return stage.select_count === 1
     ? "The top item goes into the plan."
@@ -115,7 +133,7 @@ function projectorView(ctx) {
   const scored = stage.decision ? stage.decision.voters > 0 : stage.results.some((r) => r.votes > 0);
   return [
     decisionSentence(stage),
-    scored ? resultsChart(ctx, stage) : resultsList(stage, { className: "present-results fit-list", figures: figuresOf(ctx), badges }),
+    scored ? resultsChart(ctx, stage) : resultsList(stage, { className: "present-results fit-list", figures: figuresOf(ctx), badges: badgesOn(stage) }),
     el("p", { class: "muted present-count-line" }, selectionNote(stage)),
   ];
 }

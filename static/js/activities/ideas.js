@@ -5,7 +5,7 @@
 import { barChart } from "../chart.js";
 import { el, ideaText, plural, toast } from "../common.js";
 import { fairOrder } from "../fair-order.js";
-import { originMark, wording } from "../items.js";
+import { byCategory, categoriesOf, categoryLabel, categoryTag, originMark, wording } from "../items.js";
 import * as decision from "./decision.js";
 
 /**
@@ -32,7 +32,19 @@ export function byDots(ideas) {
  * when `canHide`, merge tools when `canMerge`, `extra(idea)` after the text (a consensus
  * badge, say), shortlisted ones highlighted.
  */
-export function consoleIdeas(ctx, ideas, {
+export function consoleIdeas(ctx, ideas, options = {}) {
+  const { stage } = ctx;
+  if (!categoriesOf(stage).length) return ideaRows(ctx, ideas, options);
+  // A stage with categories: one list per category, under its name and count, in its order.
+  return el("div", { class: "console-categories" }, byCategory(stage, ideas).map((group) => el("section", {
+    class: "console-category", dataset: { category: group.key }, "aria-label": group.label,
+  },
+  el("h3", { class: `category-title cat-${group.key}` }, group.label, " ",
+    el("span", { class: "category-count" }, group.items.filter((idea) => !idea.hidden).length)),
+  group.items.length ? ideaRows(ctx, group.items, options) : el("p", { class: "muted small" }, "Nothing here yet."))));
+}
+
+function ideaRows(ctx, ideas, {
   showVotes = false, canHide = false, canMerge = false, figure = null, value = null, extra = null,
 } = {}) {
   const { stage } = ctx;
@@ -120,7 +132,42 @@ export function ideaActions(ctx, idea) {
       title: focused ? "Take it off the room's screen and the phones" : "Show it large on the room's screen and pinned on every phone",
       onclick: () => (focused ? ctx.act("focus:clear", {}) : ctx.act("focus:set", { idea_id: idea.id })),
     }, focused ? "In focus" : "Focus") : null,
+    categoryMove(ctx, idea),
   ];
+}
+
+/** Whether the facilitator may move `idea` to another category (`idea:update`: until decided). */
+function canMove(ctx, idea) {
+  return ctx.active && !ctx.stage.decided && !idea.theme && categoriesOf(ctx.stage).length > 1;
+}
+
+/**
+ * On a stage with categories, a small select to move an idea to another category
+ * (`idea:update`); a refusal is shown by the console's act() and the select goes back to the
+ * idea's category with the next draw.
+ */
+function categoryMove(ctx, idea) {
+  if (!canMove(ctx, idea)) return null;
+  const { stage } = ctx;
+  const select = el("select", {
+    class: "small move-category", dataset: { focus: `move-${idea.id}` },
+    "aria-label": `Category of: ${wording(idea)}`, title: "Move it to another category",
+    onchange: async (event) => {
+      const category = event.target.value;
+      if (!category || category === idea.category) return;
+      const reply = await ctx.act("idea:update", { idea_id: idea.id, category });
+      if (reply) {
+        toast(`Moved to ${categoryLabel(stage, category)}.`);
+      } else {
+        event.target.value = idea.category || "";
+      }
+    },
+  },
+  idea.category && categoryLabel(stage, idea.category) ? null : el("option", { value: "" }, "Move to…"),
+  categoriesOf(stage).map((entry) => el("option", { value: entry.key, selected: entry.key === idea.category },
+    entry.key === idea.category ? entry.label : `→ ${entry.label}`)));
+  select.value = idea.category && categoryLabel(stage, idea.category) ? idea.category : "";
+  return select;
 }
 
 function openEditor(ctx, idea) {
@@ -346,6 +393,42 @@ export function wall(ideas, attrs = {}, { newestFirst = true } = {}) {
     (newestFirst ? [...ideas].reverse() : ideas).map(note)), ideas.length);
 }
 
+/**
+ * The projector's board by category: one region per category (a SWOT's four as a 2×2 in its
+ * order, strengths and weaknesses above opportunities and threats; up to four others side by
+ * side, five or six in three columns, seven or eight in four), each with its name, count and
+ * notes. The regions' lists are one `fit-group`: the fit engine cuts each region on its own
+ * ("+ N more") when the screen is full.
+ */
+export function categoryBoard(stage, ideas, attrs = {}, { newestFirst = true } = {}) {
+  const groups = byCategory(stage, ideas);
+  const n = groups.length;
+  const cols = n === 4 ? 2 : n <= 4 ? n : n <= 6 ? 3 : 4;
+  const rows = Math.ceil(n / cols);
+  return el("div", {
+    class: `category-board fit-group cats-${n}`, style: { "--cat-cols": cols, "--cat-rows": rows }, ...attrs,
+  }, groups.map((group) => el("section", { class: `category-region cat-${group.key || "none"}`, dataset: { category: group.key } },
+    el("h2", {}, group.label, " ", el("span", { class: "category-count" }, group.items.length)),
+    el("ul", { class: "category-notes fit-list", "aria-label": group.label },
+      (newestFirst ? [...group.items].reverse() : group.items).map(note)))));
+}
+
+/**
+ * A private categorised brainstorm on the projector: how many ideas each category has so far
+ * (`progress.ideas_by_category`), never the ideas; just the categories' names while the
+ * server does not send the counts.
+ */
+export function categoryCounts(stage) {
+  const counts = (stage.progress || {}).ideas_by_category || null;
+  const n = categoriesOf(stage).length;
+  return el("ul", {
+    class: "category-counts", "aria-label": "Ideas per category", style: { "--cat-cols": n === 4 ? 2 : Math.min(n, 3) },
+  }, categoriesOf(stage).map((entry) => el("li", {
+    class: `cat-${entry.key}`, dataset: { category: entry.key },
+  }, el("span", { class: "category-name" }, entry.label),
+  counts ? el("strong", { class: "category-count" }, counts[entry.key] || 0) : null)));
+}
+
 /** One sentence on how sure the room is, or null before anyone took part. */
 export function sentence(stage) {
   return decision.decisionSentence ? decision.decisionSentence(stage) : null;
@@ -377,7 +460,9 @@ export function resultChart(stage, ideas, { value, unit, title }) {
     const item = measured ? measured.items.find((entry) => entry.idea_id === idea.id) : null;
     return {
       id: idea.id, label: wording(idea), value: value(idea),
-      selected: Boolean(item && picks && item.rank <= picks), note: roomMarks(item),
+      selected: Boolean(item && picks && item.rank <= picks),
+      // On a stage with categories the row names its category first.
+      note: idea.category && categoryLabel(stage, idea.category) ? [categoryTag(stage, idea), " ", roomMarks(item)] : roomMarks(item),
     };
   });
   return barChart(rows, { unit, title, key: `${title}:${stage.id}:${stage.step}:${stage.round || 1}` });

@@ -4,9 +4,9 @@
 // room is, then the bar chart.
 
 import { announce, el, plural } from "../common.js";
-import { originMark, wording } from "../items.js";
+import { byCategory, categoriesOf, categoryLabel, originMark, wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
-import { byDots, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
+import { byDots, categoryBoard, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
 
 const DOTS = ["dot", "dots"];
 
@@ -21,12 +21,35 @@ function changeVote(ctx, ideaId, delta) {
   const next = Math.max(0, (allocation[key] || 0) + delta);
   if (next === 0) delete allocation[key]; else allocation[key] = next;
   ctx.outbox.votes.set(stage.id, allocation, 250);
+  const budgets = categoryBudgets(stage, allocation);
+  const idea = stage.ideas.find((other) => other.id === ideaId);
+  if (budgets && idea) {
+    const left = budgets.leftIn(idea.category);
+    announce(`${plural(allocation[key] || 0, "dot", "dots")} on this idea, ${plural(left, "dot", "dots")} left in ${categoryLabel(stage, idea.category) || "this category"}.`);
+    return;
+  }
   const left = stage.dot_budget - Object.values(allocation).reduce((a, b) => a + b, 0);
   announce(`${plural(allocation[key] || 0, "dot", "dots")} on this idea, ${plural(left, "dot", "dots")} left.`);
 }
 
 function spentOf(allocation) {
   return Object.values(allocation).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * With the step's `per_category` on a stage with categories, the budget applies to each
+ * category: {leftIn(key), budget (all categories with ideas), left}; null otherwise (one
+ * budget for the whole stage, as always).
+ */
+function categoryBudgets(stage, allocation) {
+  const settings = (stage.steps[stage.step] || {}).settings || {};
+  if (!settings.per_category || !categoriesOf(stage).length) return null;
+  const categoryOf = new Map(stage.ideas.map((idea) => [String(idea.id), idea.category || ""]));
+  const spentIn = (key) => Object.entries(allocation)
+    .filter(([id]) => (categoryOf.get(id) ?? "") === (key || "")).reduce((sum, [, n]) => sum + n, 0);
+  const buckets = byCategory(stage, stage.ideas, { skipEmpty: true }).map((group) => group.key);
+  const leftIn = (key) => Math.max(0, stage.dot_budget - spentIn(key));
+  return { leftIn, budget: stage.dot_budget * buckets.length, left: buckets.reduce((sum, key) => sum + leftIn(key), 0) };
 }
 
 /** The dots left as dots, while there are few enough to draw in one row. */
@@ -40,50 +63,62 @@ function phoneView(ctx) {
   const { stage } = ctx;
   const allocation = allocationFor(ctx);
   const spent = spentOf(allocation);
-  const left = stage.dot_budget - spent;
+  const budgets = categoryBudgets(stage, allocation);
+  const left = budgets ? budgets.left : stage.dot_budget - spent;
   const unsaved = ctx.outbox.votes.isPending(stage.id);
   const revealed = stepRevealed(stage);
   // Before the reveal each phone has its own order; after it, the room's results order.
   const ideas = revealed ? byDots(stage.ideas) : phoneOrder(ctx, stage.ideas);
+  const list = (items, label) => el("ul", { class: "idea-list", "aria-label": label },
+    items.map((idea) => {
+      const mine = allocation[String(idea.id)] || 0;
+      const room = budgets ? budgets.leftIn(idea.category) : left;
+      return el("li", { class: "vote-item", dataset: { ideaId: idea.id } },
+        el("div", { class: "vote-text" },
+          el("div", {}, wording(idea), originMark(idea)),
+          idea.votes !== undefined ? el("div", { class: "room-total" },
+            el("strong", { class: "total" }, `Room total: ${plural(idea.votes, "dot", "dots")}`), " ",
+            consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))) : null,
+        ),
+        el("div", { class: "stepper", role: "group", "aria-label": `Dots on: ${wording(idea)}` },
+          el("button", {
+            type: "button", "aria-label": "Remove a dot", disabled: mine === 0,
+            dataset: { focus: `less-${idea.id}` },
+            onclick: () => changeVote(ctx, idea.id, -1),
+          }, "−"),
+          el("span", { class: "count" }, mine),
+          el("button", {
+            type: "button", class: "primary", "aria-label": "Add a dot",
+            dataset: { focus: `more-${idea.id}` },
+            disabled: room === 0 || mine >= stage.max_dots_per_idea,
+            onclick: () => changeVote(ctx, idea.id, +1),
+          }, "+"),
+        ),
+      );
+    }));
+  const categorised = categoriesOf(stage).length > 0;
   return el("div", {},
     (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 dots. Move them if the discussion changed your mind.") : null,
     previousRound(stage),
     revealed ? sentence(stage) : null,
     el("div", { class: "dots-left" },
       el("strong", {}, `${plural(left, "dot", "dots")} left`),
-      dotRow(stage, left),
+      budgets ? null : dotRow(stage, left),
     ),
     el("p", { class: "muted" },
+      budgets ? `${plural(stage.dot_budget, "dot", "dots")} to spend in each category. ` : "",
       `Up to ${plural(stage.max_dots_per_idea, "dot", "dots")} on one idea. `,
       unsaved ? "Saving…" : spent ? "Your dots are saved; change them until voting closes." : ""),
     stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to vote on.") : null,
-    el("ul", { class: "idea-list", "aria-label": "Ideas" },
-      ideas.map((idea) => {
-        const mine = allocation[String(idea.id)] || 0;
-        return el("li", { class: "vote-item", dataset: { ideaId: idea.id } },
-          el("div", { class: "vote-text" },
-            el("div", {}, wording(idea), originMark(idea)),
-            idea.votes !== undefined ? el("div", { class: "room-total" },
-              el("strong", { class: "total" }, `Room total: ${plural(idea.votes, "dot", "dots")}`), " ",
-              consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))) : null,
-          ),
-          el("div", { class: "stepper", role: "group", "aria-label": `Dots on: ${wording(idea)}` },
-            el("button", {
-              type: "button", "aria-label": "Remove a dot", disabled: mine === 0,
-              dataset: { focus: `less-${idea.id}` },
-              onclick: () => changeVote(ctx, idea.id, -1),
-            }, "−"),
-            el("span", { class: "count" }, mine),
-            el("button", {
-              type: "button", class: "primary", "aria-label": "Add a dot",
-              dataset: { focus: `more-${idea.id}` },
-              disabled: left === 0 || mine >= stage.max_dots_per_idea,
-              onclick: () => changeVote(ctx, idea.id, +1),
-            }, "+"),
-          ),
-        );
-      }),
-    ),
+    // A stage with categories: the ideas under their category, with what is left in each.
+    categorised
+      ? byCategory(stage, ideas, { skipEmpty: true }).map((group) => el("section", { class: "vote-category", dataset: { category: group.key } },
+        el("h2", { class: `category-title cat-${group.key || "none"}` }, group.label),
+        budgets ? el("p", { class: "category-left" },
+          el("strong", {}, `${budgets.leftIn(group.key)} of ${plural(stage.dot_budget, "dot", "dots")} left in ${group.label}`), " ",
+          dotRow(stage, budgets.leftIn(group.key))) : null,
+        list(group.items, `Ideas: ${group.label}`)))
+      : list(ideas, "Ideas"),
   );
 }
 
@@ -91,11 +126,14 @@ function phoneView(ctx) {
 function remaining(ctx) {
   const { stage } = ctx;
   if (!ctx.active || !stage.ideas.length) return "Waiting for the facilitator";
-  const spent = spentOf(allocationFor(ctx));
-  const left = stage.dot_budget - spent;
-  if (spent === 0) return `Spend your ${plural(stage.dot_budget, "dot", "dots")}`;
+  const allocation = allocationFor(ctx);
+  const spent = spentOf(allocation);
+  const budgets = categoryBudgets(stage, allocation);
+  const budget = budgets ? budgets.budget : stage.dot_budget;
+  const left = budgets ? budgets.left : budget - spent;
+  if (spent === 0) return `Spend your ${plural(budget, "dot", "dots")}`;
   if (left > 0) return `${plural(left, "dot", "dots")} left`;
-  return `All ${plural(stage.dot_budget, "dot", "dots")} placed`;
+  return `All ${plural(budget, "dot", "dots")} placed`;
 }
 
 /** The phone's one line: what is left to do, and that the room's totals are shown once revealed
@@ -136,7 +174,7 @@ function counts(stage, state) {
 function projectorView(ctx) {
   const { stage, state } = ctx;
   if (stepRevealed(stage) && !(stage.progress || {}).voters) {
-    return [el("p", { class: "decision-sentence" }, "Nobody has voted yet."), wall(stage.ideas, {}, { newestFirst: false })];
+    return [el("p", { class: "decision-sentence" }, "Nobody has voted yet."), ideasBoard(stage)];
   }
   if (stepRevealed(stage)) {
     return [
@@ -149,8 +187,15 @@ function projectorView(ctx) {
   return [
     counts(stage, state),
     el("p", { class: "hint-line" }, "The totals stay hidden until the facilitator reveals them."),
-    roundOne || wall(stage.ideas, {}, { newestFirst: false }),
+    roundOne || ideasBoard(stage),
   ];
+}
+
+/** The ideas being voted on: the wall, or on a stage with categories the board by category. */
+function ideasBoard(stage) {
+  return categoriesOf(stage).length
+    ? categoryBoard(stage, stage.ideas, {}, { newestFirst: false })
+    : wall(stage.ideas, {}, { newestFirst: false });
 }
 
 export default {
