@@ -41,6 +41,27 @@ them; a taller block (a table) follows them with `break-after: avoid` instead, a
 takes them inside its first kept-whole figure."""
 FLAG_EDGE = "#b42318"
 
+SITUATION_CSS = Markup(
+    "/* Issue 17: a 2x2 (the SWOT, the risks) shares a phone's width in two halves rather"
+    " than scroll, and the strategy page's threats left unanswered. Only in plans that have"
+    " them, so other plans' pages stay byte for byte as they were. */\n"
+    "  .grid table { table-layout: fixed; }\n"
+    "  .grid td:first-child, .grid th:first-child { border-right: 1px solid var(--line); }\n"
+    "  .grid td.wide, .grid td.text, .grid th.wide, .grid th.text { min-width: 0; }\n"
+    "  .strategy p.unanswered { margin: .35rem 0 0; color: var(--gap); }\n"
+)
+
+
+def extra_css(blocks: tuple[lay.Block, ...]) -> Markup:
+    """The style rules only some plans need (`SITUATION_CSS`), or nothing."""
+    needed = any(
+        (isinstance(block, lay.Table) and block.style == "grid")
+        or (isinstance(block, lay.StrategyPage) and block.unanswered)
+        for block in blocks
+    )
+    return SITUATION_CSS if needed else Markup("")
+
+
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(["html"]),
@@ -329,12 +350,14 @@ def render_html(plan: PlanDocument, *, downloads: list[tuple[str, str]] | None =
     """The plan as one printable, self-contained HTML page. `downloads` (label, URL) adds a
     bar of links to the other formats, for the read-only share page."""
     template = _env.get_template("plan_document.html")
+    blocks = lay.layout(plan)
     return template.render(
         plan=plan,
         title=lay.document_title(plan),
         page_css=page_css(plan),
+        extra_css=extra_css(blocks),
         control=lay.control_line(plan),
-        chunks=chunks(lay.layout(plan)),
+        chunks=chunks(blocks),
         part_svg=part_svg,
         roadmap_svg=roadmap_svg,
         draft_notice=lay.DRAFT_NOTICE,

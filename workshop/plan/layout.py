@@ -151,6 +151,9 @@ class Table(Block):
     """Per row, the gap flags of the item it shows (empty tuples, or () for none at all)."""
     nowrap: tuple[bool, ...] = ()
     """Per column, whether its cells must never wrap (dates, numbers, short codes)."""
+    style: str = "body"
+    """ "grid": one row of a 2x2 (the SWOT, the risks), two equal columns of short items that
+    share a phone's width rather than scroll (HTML); other formats draw it as any table."""
 
 
 @dataclass(frozen=True)
@@ -827,6 +830,9 @@ SITUATION_GOALS_NOTE = (
 )
 """Added to the note when the agenda has a goals stage."""
 UNANSWERED_MARK = "⚠ no goal answers it"
+UNMITIGATED = "unmitigated_risk"
+UNMITIGATED_MARK = "⚠ no project mitigates it"
+"""After a high risk in the risks grid that no project mitigates (its gap)."""
 """After a threat or weakness in the SWOT grid that no goal answers (its gap)."""
 NOTHING_SELECTED = "nothing selected"
 
@@ -858,7 +864,7 @@ def _grid(columns: tuple[str, str], cells: tuple[list[str], list[str]]) -> Table
     rows = tuple(
         (left[n] if n < len(left) else "", right[n] if n < len(right) else "") for n in range(depth)
     )
-    return Table(columns, rows, (False, False), widths=(1, 1))
+    return Table(columns, rows, (False, False), widths=(1, 1), style="grid")
 
 
 def _categories(stage: StageOutcome) -> list[tuple[str, str]]:
@@ -1093,7 +1099,13 @@ def _scale_words(stage: StageOutcome) -> tuple[str, str]:
     return labels[0].lower(), labels[1].lower()
 
 
-def _risk_grid(stage: StageOutcome) -> list[Block]:
+def _risk_cell(look: Look, item: PlanItem) -> str:
+    """A risk in the grid, marked when it is a high risk that no project mitigates."""
+    unmitigated = any(gap.id == item.id and gap.kind == UNMITIGATED for gap in look.plan.gaps)
+    return f"{item.wording} {UNMITIGATED_MARK}" if unmitigated else item.wording
+
+
+def _risk_grid(look: Look, stage: StageOutcome) -> list[Block]:
     first, second = _scale_words(stage)
     blocks: list[Block] = [
         Paragraph(
@@ -1108,8 +1120,8 @@ def _risk_grid(stage: StageOutcome) -> list[Block]:
             _grid(
                 (_quadrant_name(stage, row[0]), _quadrant_name(stage, row[1])),
                 (
-                    [item.wording for item in stage.selected_in_quadrant(row[0])],
-                    [item.wording for item in stage.selected_in_quadrant(row[1])],
+                    [_risk_cell(look, item) for item in stage.selected_in_quadrant(row[0])],
+                    [_risk_cell(look, item) for item in stage.selected_in_quadrant(row[1])],
                 ),
             )
         )
@@ -1162,7 +1174,7 @@ def _risks(look: Look) -> list[Block]:
         return [*blocks, missing]
     if any(item.quadrant is not None for item in stage.selected):
         blocks += [Heading(3, "Likelihood and impact" if stage.scales else "Ratings")]
-        blocks += _risk_grid(stage)
+        blocks += _risk_grid(look, stage)
         blocks.append(Heading(3, "Each risk"))
     blocks += [
         Facts("Risk", item.wording, risk_record(look, stage, item), look.flag(item.id))
