@@ -499,15 +499,16 @@ def find_gaps(
 def _aligned(stage: StageOutcome, item: PlanItem) -> levels.AlignedItem:
     """An item in the plan as the alignment check sees it: its links, fields, category and
     mitigations, and whether it is a high risk (quadrant `big_bet`)."""
-    # TODO(P1): pass these always once levels.AlignedItem has them (helper L).
-    extra: dict[str, Any] = {}
-    if item.category is not None:
-        extra["category"] = item.category
-    if item.mitigated_by:
-        extra["mitigated_by"] = item.mitigated_by
-    if item.quadrant == HIGH_RISK:
-        extra["high_risk"] = True
-    return levels.AlignedItem(item.id, stage.key, item.links, item.fields, item.tie_break, **extra)
+    return levels.AlignedItem(
+        item.id,
+        stage.key,
+        item.links,
+        item.fields,
+        item.tie_break,
+        category=item.category,
+        mitigated_by=item.mitigated_by,
+        high_risk=item.quadrant == HIGH_RISK,
+    )
 
 
 LEVEL_NOUNS = {"goals": "goal", "programs": "program", "projects": "project"}

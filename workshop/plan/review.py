@@ -2,7 +2,8 @@
 
 The review corrects the wording of selected items and fills in their fields (owners, dates,
 metrics, outcomes, deliverables, approach, budgets), with the same rules as the `define`
-step; changes what an item serves, with the same rules as the `link` step; and drops an item
+step; changes what an item serves, with the same rules as the `link` step, and which projects
+mitigate a risk (`mitigated_by`, as `link:confirm` checks it); and drops an item
 from the plan or restores one dropped earlier. The wording as voted (`PlanItem.text`) never
 changes, so the appendix keeps it; the correction goes into `fields["text"]`. Gaps are found
 again, since an owner, a date, a link or a drop may close one (or open one).
@@ -30,7 +31,7 @@ from .document import (
 NAME_MAX = 80
 NOTE_MAX = 400
 MAX_ITEMS = 500
-CHANGE_KEYS = frozenset({"fields", "links", "dropped"})
+CHANGE_KEYS = frozenset({"fields", "links", "mitigated_by", "dropped"})
 ITEM_KEYS = CHANGE_KEYS | {"id"}
 
 
@@ -65,6 +66,7 @@ class _Change:
 
     fields: dict[str, Any] | None = None
     links: list[Any] | None = None
+    mitigated_by: list[Any] | None = None
     dropped: bool | None = None
 
 
@@ -84,11 +86,13 @@ def _read_items(
         if unknown:
             raise DomainError(
                 "invalid_payload",
-                f"{at}.{unknown[0]}: unknown key; an item has id, fields, links and dropped.",
+                f"{at}.{unknown[0]}: unknown key; an item has id, fields, links, mitigated_by "
+                "and dropped.",
             )
         if not set(raw) & CHANGE_KEYS:
             raise DomainError(
-                "invalid_payload", f"{at}: send fields, links or dropped with the id."
+                "invalid_payload",
+                f"{at}: send fields, links, mitigated_by or dropped with the id.",
             )
         idea_id = raw.get("id")
         if not isinstance(idea_id, int) or isinstance(idea_id, bool):
@@ -117,6 +121,15 @@ def _read_items(
                     f"{at}.links must be a list of at most {levels.MAX_LIST_ITEMS} item ids.",
                 )
             change.links = links
+        if "mitigated_by" in raw:
+            mitigations = raw["mitigated_by"]
+            if not isinstance(mitigations, list) or len(mitigations) > levels.MAX_LIST_ITEMS:
+                raise DomainError(
+                    "invalid_payload",
+                    f"{at}.mitigated_by must be a list of at most {levels.MAX_LIST_ITEMS} "
+                    "project ids.",
+                )
+            change.mitigated_by = mitigations
         if "dropped" in raw:
             dropped = raw["dropped"]
             if not isinstance(dropped, bool):
@@ -130,9 +143,10 @@ def _check_links(
     plan: PlanDocument,
     changes: Mapping[int, tuple[int, _Change]],
     selected: Mapping[int, tuple[int, StageOutcome]],
-) -> dict[int, tuple[int, ...]]:
-    """Each new list of parents, validated as `link:confirm` validates one: the candidates
-    are the items in the plan once this review's drops and restores are applied."""
+) -> tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]]:
+    """Each new list of parents and of mitigating projects, validated as `link:confirm`
+    validates them (`levels.check_parents`, `levels.check_mitigations`): the candidates are
+    the items in the plan once this review's drops and restores are applied."""
 
     def in_plan(item: PlanItem) -> bool:
         change = changes.get(item.id)
@@ -153,35 +167,45 @@ def _check_links(
         if item.selected and item.id not in candidates
     }
     out: dict[int, tuple[int, ...]] = {}
+    mitigations: dict[int, tuple[int, ...]] = {}
     for idea_id, (index, change) in changes.items():
-        if change.links is None:
-            continue
         position, stage = selected[idea_id]
-        at = f"items[{index}].links"
-        if not levels.can_link(stage.key):
+        for key, given, check, found in (
+            ("links", change.links, levels.check_parents, out),
+            ("mitigated_by", change.mitigated_by, levels.check_mitigations, mitigations),
+        ):
+            if given is None:
+                continue
+            at = f"items[{index}].{key}"
+            links_allowed = (
+                levels.can_link(stage.key)
+                if key == "links"
+                else stage.key in levels.MITIGATING_LEVELS
+            )
+            if not links_allowed:
+                # The item's level links to nothing of this kind: say so first.
+                try:
+                    check(stage.key, position, [], candidates)
+                except DomainError as refused:
+                    raise _named(at, refused) from None
+            for number, link in enumerate(given):
+                if not isinstance(link, int) or isinstance(link, bool):
+                    raise DomainError("invalid_links", f"{at}[{number}] must be an item id.")
+                if link in dropped:
+                    raise DomainError(
+                        "parent_not_found",
+                        f"{at}[{number}]: item {link} is dropped from the plan; restore it "
+                        "first to link to it.",
+                    )
+                try:
+                    check(stage.key, position, [link], candidates)
+                except DomainError as refused:
+                    raise _named(f"{at}[{number}]", refused) from None
             try:
-                levels.check_parents(stage.key, position, [], candidates)
+                found[idea_id] = tuple(check(stage.key, position, given, candidates))
             except DomainError as refused:
                 raise _named(at, refused) from None
-        for number, link in enumerate(change.links):
-            if not isinstance(link, int) or isinstance(link, bool):
-                raise DomainError("invalid_links", f"{at}[{number}] must be an item id.")
-            if link in dropped:
-                raise DomainError(
-                    "parent_not_found",
-                    f"{at}[{number}]: item {link} is dropped from the plan; restore it first "
-                    "to link to it.",
-                )
-            try:
-                levels.check_parents(stage.key, position, [link], candidates)
-            except DomainError as refused:
-                raise _named(f"{at}[{number}]", refused) from None
-        try:
-            parents = levels.check_parents(stage.key, position, change.links, candidates)
-        except DomainError as refused:
-            raise _named(at, refused) from None
-        out[idea_id] = tuple(parents)
-    return out
+    return out, mitigations
 
 
 def apply_review(
@@ -194,9 +218,11 @@ def apply_review(
     published_at: datetime | None = None,
 ) -> PlanDocument:
     """The next version. Each of `items` is `{"id": <selected item>, "fields": {...},
-    "links": [...], "dropped": true|false}` with at least one of the last three: a field set
-    to None (or an empty list) is cleared; `links` is the item's whole new list of parents
-    (checked like `link:confirm`, among the items in the plan of earlier stages); `dropped`
+    "links": [...], "mitigated_by": [...], "dropped": true|false}` with at least one of the
+    last four: a field set to None (or an empty list) is cleared; `links` is the item's whole
+    new list of parents (checked like `link:confirm`, among the items in the plan of earlier
+    stages); `mitigated_by` a risk's whole new list of mitigating projects (`[]` clears it);
+    `dropped`
     removes a selected item from the plan (the appendix keeps it) or restores it. Every
     refusal names the field it is about; `no_changes` when nothing would change."""
     selected: dict[int, tuple[int, StageOutcome]] = {
@@ -206,7 +232,7 @@ def apply_review(
         if item.selected
     }
     changes = _read_items(items, selected)
-    new_links = _check_links(plan, changes, selected)
+    new_links, new_mitigations = _check_links(plan, changes, selected)
     stages = []
     for stage in plan.stages:
         revised = []
@@ -223,6 +249,8 @@ def apply_review(
                 item = replace(item, fields=merged)
             if item.id in new_links:
                 item = replace(item, links=new_links[item.id])
+            if item.id in new_mitigations:
+                item = replace(item, mitigated_by=new_mitigations[item.id])
             if change.dropped is not None:
                 item = replace(item, dropped=change.dropped)
             revised.append(item)
