@@ -1,7 +1,19 @@
-"""Rate: everyone rates ideas for impact and effort, each on a 1-5 scale (partial ratings are
-fine: some ideas, or one scale of an idea). The room sees each idea's mean and spread on both
-scales and its quadrant (quick win, big bet, fill-in, money pit) once revealed; the console
-sees them live. The order is by mean impact, then lower mean effort.
+"""Rate: everyone rates ideas on two scales, each from 1 to 5 (partial ratings are fine: some
+ideas, or one scale of an idea). The scales are the step's `scales` setting: impact and effort
+unless the agenda names others (a risks stage rates likelihood and impact). The room sees each
+idea's mean and spread on both scales and its quadrant once revealed; the console sees them
+live. The order is by the first scale's mean, then the lower mean on the second.
+
+Quadrants are positions: `quick_win` is the first scale high and the second low, `big_bet` both
+high, `fill_in` both low, `money_pit` the first low and the second high (high: a mean above 3).
+The step's `quadrants` setting names them ("Quick win", "Big bet", "Fill-in", "Money pit"
+unless it says otherwise; on a risks stage "Watch", "Act now", "Accept", "Plan a response").
+
+Storage: a `Rating` row keeps the first scale's value in its `impact` column and the second's
+in `effort`, whatever the scales are called (the columns are named for the default scales);
+an entry is `[first, second]` likewise. Payloads (`rating:set`, its ack, `me.ratings`, the
+figures) name the values by the step's scale keys. A step with the default scales and quadrant
+names sends exactly what it sent before scales were settings (no `quadrant_label` either).
 """
 
 from __future__ import annotations
@@ -9,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, field_validator, model_validator
 from sqlalchemy import delete, distinct, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Field as Column
@@ -35,14 +47,54 @@ from .base import (
 )
 
 KIND = "rate"
-SCALES = ("impact", "effort")
+SCALES = decisions.SCALE_KEYS
 FIGURES = ("impact", "impact_spread", "effort", "effort_spread", "ratings", "quadrant")
-"""What each rated idea carries: mean and spread on both scales, how many rated it, its
-quadrant."""
+"""What each rated idea carries with the default scales: mean and spread on both scales, how
+many rated it, its quadrant. With other scales (or quadrant names) see `figures`."""
+
+RESERVED_KEYS = frozenset(
+    {
+        # What an idea, a decision item and a result row already carry.
+        "id",
+        "idea_id",
+        "stage_id",
+        "text",
+        "authors",
+        "fields",
+        "links",
+        "from_facilitator",
+        "origin",
+        "also_said",
+        "merged",
+        "hidden",
+        "group",
+        "category",
+        "mitigated_by",
+        "rank",
+        "step_rank",
+        "score",
+        "consensus",
+        "contested",
+        "round1",
+        "moved",
+        "votes",
+        "dots",
+        "points",
+        "shortlisted",
+        "selected",
+        # The rate step's own figures.
+        "ratings",
+        "quadrant",
+        "quadrant_label",
+    }
+)
+"""Scale keys that would overwrite something an idea already carries."""
 
 
 class Rating(SQLModel, table=True):
-    """One participant's impact and effort ratings of one idea (either may be missing)."""
+    """One participant's ratings of one idea on the step's two scales (either may be missing):
+    `impact` holds the first scale's value and `effort` the second's, whatever the scales are
+    called."""
 
     participant_id: int = Column(foreign_key="participant.id", primary_key=True)
     idea_id: int = Column(foreign_key="idea.id", primary_key=True, index=True)
@@ -51,50 +103,189 @@ class Rating(SQLModel, table=True):
     effort: int | None = None
 
 
+ScaleKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,29}$")]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=30)]
+EndWord = Annotated[str, StringConstraints(max_length=30)]
+
+
+class ScaleSetting(StepSettings):
+    """One scale: its key (in payloads), its label, and the words at its ends (1 and 5)."""
+
+    key: ScaleKey
+    label: Label
+    low: EndWord = ""
+    high: EndWord = ""
+
+    @model_validator(mode="after")
+    def _usable_key(self) -> ScaleSetting:
+        if self.key.endswith("_spread"):
+            raise ValueError(f"a scale's key must not end in _spread ({self.key!r})")
+        if self.key in RESERVED_KEYS:
+            raise ValueError(f"{self.key!r} is taken; choose another key for the scale")
+        return self
+
+
+DEFAULT_SCALES = (
+    ScaleSetting(key="impact", label="Impact", low="little", high="a lot"),
+    ScaleSetting(key="effort", label="Effort", low="easy", high="hard"),
+)
+
+
+class QuadrantNames(StepSettings):
+    """The name of each quadrant (its key is its position, see the module's docstring)."""
+
+    quick_win: Label = decisions.QUADRANT_NAMES["quick_win"]
+    big_bet: Label = decisions.QUADRANT_NAMES["big_bet"]
+    fill_in: Label = decisions.QUADRANT_NAMES["fill_in"]
+    money_pit: Label = decisions.QUADRANT_NAMES["money_pit"]
+
+
+RISK_SCALES = (
+    ScaleSetting(key="likelihood", label="Likelihood", low="rare", high="almost certain"),
+    ScaleSetting(key="impact", label="Impact", low="minor", high="severe"),
+)
+RISK_QUADRANTS = QuadrantNames(
+    big_bet="Act now", money_pit="Plan a response", quick_win="Watch", fill_in="Accept"
+)
+
+
 class RateSettings(StepSettings):
     on: Annotated[scoring.OnWhat, scoring.on_what("Rate")] = "ideas"
     shuffle: scoring.Shuffle = True
+    scales: Annotated[
+        list[ScaleSetting],
+        Field(
+            min_length=2,
+            max_length=2,
+            title="The two scales",
+            description=(
+                "Exactly two scales, each {key, label, low, high}: the first is drawn up the "
+                "chart and orders the items, the second across."
+            ),
+        ),
+    ] = Field(default_factory=lambda: list(DEFAULT_SCALES))
+    quadrants: Annotated[
+        QuadrantNames,
+        Field(
+            title="Quadrant names",
+            description=(
+                "quick_win: first scale high, second low; big_bet: both high; fill_in: both "
+                "low; money_pit: first low, second high."
+            ),
+        ),
+    ] = QuadrantNames()
+
+    @field_validator("scales")
+    @classmethod
+    def _distinct_keys(cls, scales: list[ScaleSetting]) -> list[ScaleSetting]:
+        keys = [scale.key for scale in scales]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"the two scales need different keys ({keys[0]!r} twice)")
+        return scales
 
 
-class RatingPayload(Payload):
-    impact: Amount | None = None
-    effort: Amount | None = None
+class StepScales:
+    """A rate step's scales and quadrant names as its (stored) settings give them."""
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        given = settings.get("scales")
+        scales = (
+            tuple(ScaleSetting.model_validate(scale) for scale in given)
+            if given
+            else DEFAULT_SCALES
+        )
+        self.scales: tuple[ScaleSetting, ...] = scales
+        self.keys: tuple[str, str] = (scales[0].key, scales[1].key)
+        self.names: dict[str, str] = {
+            **decisions.QUADRANT_NAMES,
+            **dict(settings.get("quadrants") or {}),
+        }
+        self.default = (
+            self.keys == decisions.SCALE_KEYS
+            and list(scales) == list(DEFAULT_SCALES)
+            and self.names == decisions.QUADRANT_NAMES
+        )
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        return (self.scales[0].label, self.scales[1].label)
+
+    def figures(self) -> tuple[str, ...]:
+        """The per-idea figures a step with these scales carries."""
+        first, second = self.keys
+        extra = () if self.default else ("quadrant_label",)
+        return (first, f"{first}_spread", second, f"{second}_spread", "ratings", "quadrant", *extra)
+
+
+def step_scales(settings: Mapping[str, Any]) -> StepScales:
+    """The scales and quadrant names of a rate step with these settings."""
+    return StepScales(settings)
 
 
 class RatingSetPayload(Payload):
     stage_id: StageId
-    ratings: Annotated[dict[IdKey, RatingPayload], Field(max_length=MAX_ENTRIES)]
+    ratings: Annotated[
+        dict[
+            IdKey,
+            Annotated[
+                dict[Annotated[str, StringConstraints(max_length=40)], Amount | None],
+                Field(max_length=8),
+            ],
+        ],
+        Field(max_length=MAX_ENTRIES),
+    ]
 
 
 Entry = dict[str, list[int | None]]
-"""The JSON shape of one participant's ratings: idea id -> [impact, effort]."""
+"""The JSON shape of one participant's ratings: idea id -> [first scale, second scale]."""
+
+
+def _listed(keys: Sequence[str], labels: Sequence[str]) -> str:
+    return " and ".join(f"{label} ({key!r})" for key, label in zip(keys, labels, strict=True))
 
 
 def check_ratings(
-    ratings: Mapping[int, RatingPayload], eligible: Sequence[int]
+    ratings: Mapping[int, Mapping[str, int | None]],
+    eligible: Sequence[int],
+    scales: StepScales | None = None,
 ) -> dict[int, tuple[int | None, int | None]]:
-    """Each rating on 1..5; an idea rated on neither scale is dropped (not rated)."""
+    """Each rating on 1..5 and on one of the step's scales; an idea rated on neither scale is
+    dropped (not rated)."""
+    scales = scales or StepScales({})
+    keys = scales.keys
     allowed = set(eligible)
     out: dict[int, tuple[int | None, int | None]] = {}
     for idea_id, rating in sorted(ratings.items()):
         if idea_id not in allowed:
             raise DomainError("idea_not_found", f"Idea {idea_id} is not open for rating here.")
-        for scale in SCALES:
-            value = getattr(rating, scale)
+        unknown = sorted(set(rating) - set(keys))
+        if unknown:
+            raise DomainError(
+                "invalid_rating",
+                f"{unknown[0]!r} is not a scale of this step; it rates "
+                f"{_listed(keys, scales.labels)}.",
+            )
+        for key, label in zip(keys, scales.labels, strict=True):
+            value = rating.get(key)
             if value is not None and not decisions.SCALE_LOW <= value <= decisions.SCALE_HIGH:
                 raise DomainError(
                     "invalid_rating",
-                    f"{scale.capitalize()} is rated from {decisions.SCALE_LOW} to "
+                    f"{label} is rated from {decisions.SCALE_LOW} to "
                     f"{decisions.SCALE_HIGH} ({value} given).",
                 )
-        if rating.impact is not None or rating.effort is not None:
-            out[idea_id] = (rating.impact, rating.effort)
+        first, second = rating.get(keys[0]), rating.get(keys[1])
+        if first is not None or second is not None:
+            out[idea_id] = (first, second)
     return out
 
 
-def ratings_json(entry: Mapping[int, tuple[int | None, int | None]]) -> dict[str, Any]:
-    """Ratings as acks and `me` carry them: idea id -> {"impact", "effort"}."""
-    return {str(k): {"impact": i, "effort": e} for k, (i, e) in sorted(entry.items())}
+def ratings_json(
+    entry: Mapping[int, tuple[int | None, int | None]], keys: Sequence[str] = SCALES
+) -> dict[str, Any]:
+    """Ratings as acks and `me` carry them: idea id -> {"<first key>", "<second key>"}
+    ({"impact", "effort"} by default)."""
+    first, second = keys
+    return {str(k): {first: i, second: e} for k, (i, e) in sorted(entry.items())}
 
 
 def recount(db: Session, stage_id: int) -> None:
@@ -111,18 +302,19 @@ def set_ratings(
     *,
     participant: Participant,
     stage_id: int,
-    ratings: Mapping[int, RatingPayload],
-) -> tuple[Stage, dict[int, tuple[int | None, int | None]], bool]:
-    """Replace a participant's ratings for a stage; return the stage, the stored ratings and
-    whether anything changed."""
-    stage, _settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
+    ratings: Mapping[int, Mapping[str, int | None]],
+) -> tuple[Stage, StepScales, dict[int, tuple[int | None, int | None]], bool]:
+    """Replace a participant's ratings for a stage; return the stage, the step's scales, the
+    stored ratings and whether anything changed. A refusal writes nothing."""
+    stage, settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
     assert stage.id is not None and participant.id is not None
-    checked = check_ratings(ratings, common.visible_idea_ids(db, stage.id))
+    scales = step_scales(settings)
+    checked = check_ratings(ratings, common.visible_idea_ids(db, stage.id), scales)
     lock_participant(db, participant.id)
     mine = (col(Rating.participant_id) == participant.id, col(Rating.stage_id) == stage.id)
     before = {r.idea_id: (r.impact, r.effort) for r in db.exec(select(Rating).where(*mine))}
     if before == checked:
-        return stage, checked, False
+        return stage, scales, checked, False
     db.execute(delete(Rating).where(*mine))
     for idea_id, (impact, effort) in checked.items():
         db.add(
@@ -138,11 +330,11 @@ def set_ratings(
         db, stage.id, {(counters.STAGE_WIDE, "raters"): int(bool(checked)) - int(bool(before))}
     )
     db.commit()
-    return stage, checked, True
+    return stage, scales, checked, True
 
 
 def _on_rating_set(db: Session, participant: Participant, payload: RatingSetPayload) -> Outcome:
-    stage, checked, changed = set_ratings(
+    stage, scales, checked, changed = set_ratings(
         db,
         participant=participant,
         stage_id=payload.stage_id,
@@ -150,7 +342,8 @@ def _on_rating_set(db: Session, participant: Participant, payload: RatingSetPayl
     )
     assert stage.id is not None
     return Outcome(
-        ack={"ratings": ratings_json(checked)}, publish=(Tally(stage.id),) if changed else ()
+        ack={"ratings": ratings_json(checked, scales.keys)},
+        publish=(Tally(stage.id),) if changed else (),
     )
 
 
@@ -159,7 +352,8 @@ class Rate(scoring.ScoringActivity):
     label = "Impact and effort"
     description = (
         "Everyone rates ideas for impact and effort (1-5); the room sees quick wins, big bets, "
-        "fill-ins and money pits."
+        "fill-ins and money pits. The two scales and the quadrants' names are settings (a "
+        "risks stage rates likelihood and impact)."
     )
     settings = RateSettings
     tables = (Rating,)
@@ -178,7 +372,8 @@ class Rate(scoring.ScoringActivity):
             RatingSetPayload,
             ("participant",),
             _on_rating_set,
-            "Replace the participant's impact and effort ratings for a stage.",
+            "Replace the participant's ratings for a stage, on the step's two scales (impact "
+            "and effort by default).",
         ),
     )
 
@@ -243,7 +438,15 @@ class Rate(scoring.ScoringActivity):
         given = [
             {int(k): (v[0], v[1]) for k, v in entry.items()} for entry in entries.values() if entry
         ]
-        return decisions.rating_standings(given, visible, picks=picks, kind=KIND)
+        scales = step_scales(settings)
+        return decisions.rating_standings(
+            given,
+            visible,
+            picks=picks,
+            kind=KIND,
+            scales=scales.keys,
+            names=None if scales.default else scales.names,
+        )
 
     def stage_slice(
         self, data: WorkshopData, stage: Stage, settings: Mapping[str, Any], audience: Audience
@@ -255,8 +458,9 @@ class Rate(scoring.ScoringActivity):
         if see and index <= max(stage.step_index, -1):
             standings = scoring.cached_standings(data, stage, index)
             if standings is not None:
+                figures = step_scales(settings).figures()
                 per_idea = {
-                    item.idea_id: {k: item.extra[k] for k in FIGURES}
+                    item.idea_id: {k: item.extra[k] for k in figures if k in item.extra}
                     for item in standings.items.values()
                 }
         return StageSlice(
@@ -268,15 +472,48 @@ class Rate(scoring.ScoringActivity):
     def me(
         self, db: Session, data: WorkshopData, stage_ids: list[int], only: int | None
     ) -> dict[int, dict[str, Any]]:
-        return common.me_entries(
-            data, KIND, "ratings", only, lambda v: {"impact": v[0], "effort": v[1]}
-        )
+        """Each participant's ratings per stage, named by that stage's scale keys."""
+        out = common.me_entries(data, KIND, "ratings", only)
+        keys = {sid: self.stage_scales(data.stage(sid)).keys for sid in stage_ids}
+        for mine in out.values():
+            for sid, entry in mine["ratings"].items():
+                first, second = keys.get(int(sid)) or SCALES
+                for idea_id, (i, e) in entry.items():
+                    entry[idea_id] = {first: i, second: e}
+        return out
+
+    def stage_scales(self, stage: Stage) -> StepScales:
+        """The scales of the stage's rate step (its current one, else its first): the one its
+        `Rating` rows belong to."""
+        kinds = common.kinds(stage)
+        if KIND not in kinds:
+            return StepScales({})
+        return step_scales(stage.steps[common.step_index_of(stage, KIND)].get("settings", {}))
+
+    def level_defaults(self, level: str) -> dict[str, Any]:
+        if level == "risks":
+            return {
+                "scales": [scale.model_dump() for scale in RISK_SCALES],
+                "quadrants": RISK_QUADRANTS.model_dump(),
+            }
+        return {}
 
     def method_note(self, settings: Mapping[str, Any]) -> str | None:
+        scales = step_scales(settings)
+        first, second = (_lower(label) for label in scales.labels)
+        names = {k: _lower(v) for k, v in scales.names.items()}
+        measured = f"{scales.labels[0]} and {second}: each rated from 1 to 5"
+        ends = [
+            f"{_lower(scale.label)} from {scale.low or 1} to {scale.high or 5}"
+            for scale in scales.scales
+            if scale.low or scale.high
+        ]
+        if ends and not scales.default:
+            measured += f" ({', '.join(ends)})"
         return (
-            "Impact and effort: each rated from 1 to 5; a mean above 3 is high (quick win: high "
-            "impact, low effort; big bet: both high; fill-in: both low; money pit: low impact, "
-            "high effort)."
+            f"{measured}; a mean above 3 is high ({names['quick_win']}: high {first}, low "
+            f"{second}; {names['big_bet']}: both high; {names['fill_in']}: both low; "
+            f"{names['money_pit']}: low {first}, high {second})."
         )
 
     def decided_note(
@@ -287,7 +524,17 @@ class Rate(scoring.ScoringActivity):
         people: str,
         earlier: str,
     ) -> str | None:
+        first, second = (_lower(label) for label in step_scales(settings).labels)
         return (
-            f"Decided by the ratings of {people}: the highest mean impact first, then the lower "
-            "mean effort."
+            f"Decided by the ratings of {people}: the highest mean {first} first, then the lower "
+            f"mean {second}."
         )
+
+
+def _lower(words: str) -> str:
+    """A label or name inside a sentence: its first letter in lower case, unless the first
+    word is an abbreviation ("CO2 output" stays)."""
+    head = words.split(" ", 1)[0]
+    if len(head) > 1 and head[1:2].isupper():
+        return words
+    return words[:1].lower() + words[1:]

@@ -314,7 +314,11 @@ def allocation_agreement(
 
 SCALE_LOW, SCALE_HIGH = 1, 5
 MIDPOINT = 3.0
-"""A mean rating above the midpoint is high; at or below it, low (for impact and effort)."""
+"""A mean rating above the midpoint is high; at or below it, low (on either scale)."""
+
+SCALE_KEYS = ("impact", "effort")
+"""The rate step's scales unless its settings name others: the first is drawn up the chart
+and orders the items (higher first), the second across (lower first on a tie)."""
 
 QUADRANTS = {
     (True, False): "quick_win",
@@ -322,14 +326,34 @@ QUADRANTS = {
     (False, False): "fill_in",
     (False, True): "money_pit",
 }
+"""(first scale high, second scale high) -> the quadrant's position id. The ids are named for
+impact and effort, but they are positions: `quick_win` is the first scale high and the second
+low whatever the scales are."""
+
+QUADRANT_NAMES = {
+    "quick_win": "Quick win",
+    "big_bet": "Big bet",
+    "fill_in": "Fill-in",
+    "money_pit": "Money pit",
+}
+"""Each position's name unless the step's settings name it otherwise."""
 
 
-def quadrant(impact: float | None, effort: float | None) -> str | None:
-    """Quick win (high impact, low effort), big bet (high, high), fill-in (low, low) or money
-    pit (low impact, high effort); None until the item has both an impact and an effort."""
-    if impact is None or effort is None:
+def quadrant(first: float | None, second: float | None) -> str | None:
+    """The position id of a pair of means: quick_win (first scale high, second low), big_bet
+    (both high), fill_in (both low) or money_pit (first low, second high); high is above the
+    midpoint. None until the item has a mean on both scales. With the default scales: quick
+    win (high impact, low effort), big bet, fill-in, money pit (low impact, high effort)."""
+    if first is None or second is None:
         return None
-    return QUADRANTS[(impact > MIDPOINT, effort > MIDPOINT)]
+    return QUADRANTS[(first > MIDPOINT, second > MIDPOINT)]
+
+
+def quadrant_name(position: str | None, names: Mapping[str, str] | None = None) -> str | None:
+    """A position id's name: from `names` (a step's `quadrants` setting), else the default."""
+    if position is None:
+        return None
+    return (names or QUADRANT_NAMES).get(position, QUADRANT_NAMES[position])
 
 
 @dataclass(frozen=True)
@@ -353,17 +377,18 @@ def scale_of(values: Sequence[int]) -> Scale:
 
 
 Rating = tuple[int | None, int | None]
-"""(impact, effort), either may be missing: partial ratings are allowed."""
+"""(first scale, second scale), impact and effort by default; either may be missing: partial
+ratings are allowed."""
 
 
-def rating_agreement(impacts: Sequence[int], efforts: Sequence[int]) -> Agreement:
+def rating_agreement(first: Sequence[int], second: Sequence[int]) -> Agreement:
     """Consensus 1 - 2 * the larger spread of the two scales on 0..1; contested when, on either
     scale, at least 30% rated it 4-5 and at least 30% rated it 1-2."""
-    if not impacts and not efforts:
+    if not first and not second:
         return Agreement(1.0, False)
     worst = 0.0
     contested = False
-    for values in (impacts, efforts):
+    for values in (first, second):
         if not values:
             continue
         worst = max(worst, spread([(v - SCALE_LOW) / 4 for v in values]))
@@ -533,45 +558,56 @@ def rating_standings(
     *,
     picks: int,
     kind: str,
+    scales: Sequence[str] = SCALE_KEYS,
+    names: Mapping[str, str] | None = None,
 ) -> Standings:
-    """Impact and effort: each scale's mean and spread, the quadrant, and an order by mean
-    impact, then lower mean effort, then the earlier item (items nobody rated come last).
-    `kind` is the step's kind, as the standings carry it."""
-    impacts: dict[int, list[int]] = {item: [] for item in items}
-    efforts: dict[int, list[int]] = {item: [] for item in items}
+    """Two scales (impact and effort unless `scales` names others): each scale's mean and
+    spread under its key (`<key>`, `<key>_spread`), how many rated the item, its quadrant's
+    position id, and with `names` (the step's quadrant names) its `quadrant_label`. The order
+    is by the first scale's mean, then the lower mean on the second, then the earlier item
+    (items nobody rated on the first scale come last). `kind` is the step's kind, as the
+    standings carry it; the method is "impact" (the first scale's mean) whatever the scales."""
+    first_key, second_key = scales
+    firsts: dict[int, list[int]] = {item: [] for item in items}
+    seconds: dict[int, list[int]] = {item: [] for item in items}
     for entry in entries:
-        for item, (impact, effort) in entry.items():
-            if item in impacts:
-                if impact is not None:
-                    impacts[item].append(impact)
-                if effort is not None:
-                    efforts[item].append(effort)
+        for item, (first, second) in entry.items():
+            if item in firsts:
+                if first is not None:
+                    firsts[item].append(first)
+                if second is not None:
+                    seconds[item].append(second)
     extra: dict[int, dict[str, object]] = {}
+    means: dict[int, tuple[float | None, float | None]] = {}
     scores: dict[int, float] = {}
     for item in items:
-        i, e = scale_of(impacts[item]), scale_of(efforts[item])
+        i, e = scale_of(firsts[item]), scale_of(seconds[item])
+        means[item] = (i.mean, e.mean)
+        position = quadrant(i.mean, e.mean)
         extra[item] = {
-            "impact": i.mean,
-            "impact_spread": i.spread,
-            "effort": e.mean,
-            "effort_spread": e.spread,
+            first_key: i.mean,
+            f"{first_key}_spread": i.spread,
+            second_key: e.mean,
+            f"{second_key}_spread": e.spread,
             "ratings": max(i.n, e.n),
-            "quadrant": quadrant(i.mean, e.mean),
+            "quadrant": position,
         }
+        if names is not None:
+            extra[item]["quadrant_label"] = quadrant_name(position, names)
         scores[item] = i.mean if i.mean is not None else 0.0
 
     def key(item: int) -> tuple[int, float, float, int]:
-        i, e = extra[item]["impact"], extra[item]["effort"]
+        i, e = means[item]
         return (
             0 if i is not None else 1,
-            -float(i) if isinstance(i, float) else 0.0,
-            float(e) if isinstance(e, float) else float(SCALE_HIGH + 1),
+            -i if i is not None else 0.0,
+            e if e is not None else float(SCALE_HIGH + 1),
             item,
         )
 
     order = sorted(items, key=key)
     ballots = [
-        {item: float(impact) for item, (impact, _e) in entry.items() if impact is not None}
+        {item: float(first) for item, (first, _e) in entry.items() if first is not None}
         for entry in entries
     ]
     return _standings(
@@ -579,7 +615,7 @@ def rating_standings(
         "impact",
         order,
         scores,
-        {item: rating_agreement(impacts[item], efforts[item]) for item in items},
+        {item: rating_agreement(firsts[item], seconds[item]) for item in items},
         extra,
         voters=len(entries),
         picks=picks,
