@@ -17,6 +17,8 @@ _count = {"type": "integer", "minimum": 0}
 _date = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 _optional_date = {"anyOf": [_date, {"type": "null"}]}
 
+_QUADRANTS = ("quick_win", "big_bet", "fill_in", "money_pit")
+
 _metric = {
     "type": "object",
     "required": ["metric"],
@@ -98,6 +100,29 @@ _item = {
             "description": "The earlier workshop a preloaded item was carried over from (the "
             'appendix shows "from <title>, <date>"); null: not carried.',
         },
+        "category": {
+            **_text,
+            "description": "The key of the stage's category the item was written under "
+            '("threats"); absent on a stage without categories.',
+        },
+        "mitigated_by": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "A risk's mitigations: the ids of the projects that mitigate it; "
+            "absent when none.",
+        },
+        "measures": {
+            "type": "object",
+            "additionalProperties": {"type": "number", "minimum": 1, "maximum": 5},
+            "description": "A stage rated on named scales: the item's mean rating per scale "
+            "key (1-5); absent otherwise.",
+        },
+        "quadrant": {
+            "enum": list(_QUADRANTS),
+            "description": "The item's quadrant on the stage's scales (a position: quick_win "
+            "= first scale high, second low; big_bet = both high; fill_in = both low; "
+            "money_pit = first low, second high; high is a mean above 3); absent otherwise.",
+        },
     },
     "additionalProperties": False,
 }
@@ -130,6 +155,36 @@ _stage = {
                 "properties": {"kind": _text, "label": _text, "people": _count},
                 "additionalProperties": False,
             },
+        },
+        "categories": {
+            "type": "array",
+            "description": "The stage's categories in order (a SWOT, a PESTLE); absent on a "
+            "stage without.",
+            "items": {
+                "type": "object",
+                "required": ["key", "label", "hint"],
+                "properties": {"key": _text, "label": _text, "hint": _text},
+                "additionalProperties": False,
+            },
+        },
+        "scales": {
+            "type": "array",
+            "description": "The two scales of the stage's rate step when it names them "
+            "(likelihood, impact); absent for the default impact and effort.",
+            "minItems": 2,
+            "maxItems": 2,
+            "items": {
+                "type": "object",
+                "required": ["key", "label", "low", "high"],
+                "properties": {"key": _text, "label": _text, "low": _text, "high": _text},
+                "additionalProperties": False,
+            },
+        },
+        "quadrants": {
+            "type": "object",
+            "description": "Each quadrant's name by position, with `scales`.",
+            "propertyNames": {"enum": list(_QUADRANTS)},
+            "additionalProperties": _text,
         },
     },
     "additionalProperties": False,
