@@ -22,8 +22,7 @@ from sqlmodel import Session, col, func, select
 
 from .. import activities, offload
 from .. import plan as plan_module
-from ..activities import common, editing, outcome, scoring
-from ..core import decisions
+from ..activities import common, editing, outcome, rate, scoring
 from ..core.errors import DomainError
 from ..core.traits import ALIGNS
 from ..persistence.db import begin_write
@@ -70,14 +69,6 @@ def with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
     return replace(document, unchosen=unchosen)
 
 
-DEFAULT_SCALES: tuple[dict[str, str], ...] = (
-    {"key": "impact", "label": "Impact", "low": "little", "high": "a lot"},
-    {"key": "effort", "label": "Effort", "low": "easy", "high": "hard"},
-)
-"""The rate step's scales unless its settings name others (activities/rate.py): a stage rated
-on them and with the default quadrant names is today's, and the plan carries no scales."""
-
-
 def _categories(stage: Stage) -> tuple[dict[str, str], ...]:
     """The categories the stage's steps set (its brainstorm's), in order; () without."""
     for step in stage.steps:
@@ -96,22 +87,16 @@ def _rating(stage: Stage) -> tuple[int, tuple[dict[str, str], ...], dict[str, st
     stage without one, or rated on the default scales with the default names (the plan is
     then as it was before scales were settings)."""
     for index, step in enumerate(stage.steps):
-        if step.get("kind") != "rate":
+        if step.get("kind") != rate.KIND:
             continue
-        settings = step.get("settings") or {}
-        scales = tuple(
-            {
-                "key": str(s["key"]),
-                "label": str(s["label"]),
-                "low": str(s.get("low") or ""),
-                "high": str(s.get("high") or ""),
-            }
-            for s in settings.get("scales") or DEFAULT_SCALES
-        )
-        names = {**decisions.QUADRANT_NAMES, **(settings.get("quadrants") or {})}
-        if scales == DEFAULT_SCALES and names == decisions.QUADRANT_NAMES:
+        named = rate.step_scales(step.get("settings") or {})
+        if named.default:
             return None
-        return index, scales, {position: str(name) for position, name in names.items()}
+        scales = tuple(
+            {"key": scale.key, "label": scale.label, "low": scale.low, "high": scale.high}
+            for scale in named.scales
+        )
+        return index, scales, {position: str(name) for position, name in named.names.items()}
     return None
 
 
