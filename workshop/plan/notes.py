@@ -117,17 +117,24 @@ def decision_notes(
     *,
     kinds: Mapping[str, StepNotes],
     select: int,
+    per_category: int = 0,
 ) -> tuple[str, ...]:
     """How a stage was decided, in plain sentences for the plan's appendix: the method and its
     settings, the shortlist, tie-breaks, rounds and what moved, agreement and robustness.
     `rounds` are the final standings of the stage's other steps that had two rounds; `kinds`
     says what each kind of step writes (its method notes come in the order of `kinds`);
-    `select` is how many items the deciding step selects (0: every item)."""
+    `select` is how many items the deciding step selects (0: every item); `per_category` how
+    many of each category it selects instead (its `select_per_category`; 0: off)."""
     agenda = [str(step["kind"]) for step in steps]
     settings = {str(step["kind"]): dict(step.get("settings", {})) for step in steps}
     notes: list[str] = []
     if decision is None:
-        notes.append("Every item was kept, in the order it was written.")
+        first = "The first item" if per_category == 1 else f"The first {per_category} items"
+        notes.append(
+            f"{first} of each category, in the order written, went into the plan."
+            if per_category
+            else "Every item was kept, in the order it was written."
+        )
         return tuple(notes)
     kind = str(decision["kind"])
     voters = int(decision.get("voters", 0))
@@ -149,11 +156,18 @@ def decision_notes(
         )
         if decided:
             notes.append(decided)
-    notes.append(
-        "Every item was kept."
-        if select == 0
-        else f"The top {_plural(select, 'item was', 'items were')} selected."
-    )
+    if per_category:
+        notes.append(
+            "The top item of each category was selected."
+            if per_category == 1
+            else f"The top {per_category} items of each category were selected."
+        )
+    else:
+        notes.append(
+            "Every item was kept."
+            if select == 0
+            else f"The top {_plural(select, 'item was', 'items were')} selected."
+        )
     for closed in (*rounds, decision):
         if int(closed.get("round", 1)) > 1:
             notes.append(_moved_note(closed, texts, kinds))

@@ -212,6 +212,7 @@ def assemble(
                     other_rounds(db, stage, decision),
                     kinds=activities.REGISTRY,
                     select=common.select_count(stage) or 0,
+                    per_category=common.select_per_category(stage),
                 )
                 if stage.decided
                 else (),
