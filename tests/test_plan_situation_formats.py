@@ -521,3 +521,24 @@ def test_the_grids_fit_a_phone_and_a_laptop(
         assert all(table <= box + 1 for _name, box, table in boxes), boxes
     finally:
         context.close()
+
+
+def test_a_risks_stage_of_an_older_agenda_reads_as_it_always_did() -> None:
+    """A custom "risks" stage from before the level existed (no ratings on named scales, no
+    links, no mitigations) keeps its plain list under its own title, in agenda order."""
+    plan = assemble_plan(
+        title="Ideas day",
+        organization=None,
+        horizon_years=2,
+        finished_at=FINISHED_AT,
+        participants=5,
+        stages=[
+            stage("ideas", "Ideas", [item(1, "Open a café", 1, selected=True, votes=3)]),
+            stage("risks", "What could go wrong", [item(2, "Rain", 1, selected=True, votes=2)]),
+        ],
+    )
+    blocks = lay.layout(plan)
+    sections = [b.text for b in blocks if isinstance(b, lay.Heading) and b.level == 2]
+    assert sections[1:3] == ["Ideas", "What could go wrong"]
+    assert "Risks" not in sections
+    assert not any(isinstance(b, lay.Facts) and b.caption == "Risk" for b in blocks)

@@ -927,7 +927,7 @@ def _factor_table(look: Look, stage: StageOutcome) -> Table:
 
 def _situation(look: Look) -> list[Block]:
     plan = look.plan
-    present = [stage for stage in plan.stages if stage.key in SITUATION_LEVELS]
+    present = [s for s in plan.stages if s.key in SITUATION_LEVELS and own_section(s)]
     if not present:
         return []
     note = SITUATION_NOTE + (SITUATION_GOALS_NOTE if plan.stage("goals") is not None else "")
@@ -940,21 +940,8 @@ def _situation(look: Look) -> list[Block]:
             continue
         if len(_categories(stage)) == 4:
             blocks += _swot(look, stage)
-        elif stage.categories or any(item.category for item in stage.selected):
-            blocks.append(_factor_table(look, stage))
         else:
-            blocks.append(
-                Items(
-                    tuple(
-                        Entry(
-                            item.wording,
-                            tuple(filter(None, [_support_of(stage, item)])),
-                            look.flag(item.id),
-                        )
-                        for item in stage.selected
-                    )
-                )
-            )
+            blocks.append(_factor_table(look, stage))
     return blocks
 
 
@@ -1165,29 +1152,49 @@ def risk_record(look: Look, stage: StageOutcome, item: PlanItem) -> tuple[tuple[
 
 
 def _risks(look: Look) -> list[Block]:
-    stage = look.plan.stage(RISKS)
-    if stage is None:
+    present = [stage for stage in look.plan.stages if own_section(stage)]
+    present = [stage for stage in present if stage.key == RISKS]
+    if not present:
         return []
     blocks: list[Block] = [Heading(2, "Risks"), Paragraph(RISKS_NOTE, "note")]
-    missing = _not_done(stage)
-    if missing is not None:
-        return [*blocks, missing]
-    if any(item.quadrant is not None for item in stage.selected):
-        blocks += [Heading(3, "Likelihood and impact" if stage.scales else "Ratings")]
-        blocks += _risk_grid(look, stage)
-        blocks.append(Heading(3, "Each risk"))
-    blocks += [
-        Facts("Risk", item.wording, risk_record(look, stage, item), look.flag(item.id))
-        for item in stage.selected
-    ]
+    for stage in present:
+        if len(present) > 1:
+            blocks.append(Heading(3, stage.title))
+        missing = _not_done(stage)
+        if missing is not None:
+            blocks.append(missing)
+            continue
+        if any(item.quadrant is not None for item in stage.selected):
+            blocks += [Heading(3, "Likelihood and impact" if stage.scales else "Ratings")]
+            blocks += _risk_grid(look, stage)
+            blocks.append(Heading(3, "Each risk"))
+        blocks += [
+            Facts("Risk", item.wording, risk_record(look, stage, item), look.flag(item.id))
+            for item in stage.selected
+        ]
     return blocks
+
+
+def own_section(stage: StageOutcome) -> bool:
+    """Whether a stage is shown in a section of its level rather than as a custom stage.
+    A situation or environment stage needs categories (its 2x2 or factor table) and a risks
+    stage ratings on named scales, links or mitigations (its grid and cards); without them
+    it reads as a plain list under its own title, exactly as before these levels existed
+    (a plan whose agenda had a custom "risks" stage renders as it always did)."""
+    if stage.key in SITUATION_LEVELS:
+        return bool(stage.categories) or any(item.category for item in stage.items)
+    if stage.key == RISKS:
+        return bool(stage.scales) or any(
+            item.links or item.mitigated_by or item.quadrant for item in stage.items
+        )
+    return stage.key in STRATEGIC_LEVELS
 
 
 def _custom(look: Look) -> list[Block]:
     plan = look.plan
     blocks: list[Block] = []
     for stage in plan.stages:
-        if stage.key in STRATEGIC_LEVELS:
+        if own_section(stage):
             continue
         blocks.append(Heading(2, stage.title))
         missing = _not_done(stage)
