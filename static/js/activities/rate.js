@@ -1,6 +1,9 @@
-// Rate: everyone rates ideas for impact and effort, 1 to 5 each (rate as many as you like, one
-// scale or both). The console, and the room once revealed, see a 2×2 scatter: quick wins (high
-// impact, low effort), big bets, fill-ins and money pits, with each idea's spread drawn around it.
+// Rate: everyone rates ideas on the step's two scales, 1 to 5 each (rate as many as you like, one
+// scale or both): impact and effort unless the step's `scales` setting names others (a risks
+// stage rates likelihood and impact). The console, and the room once revealed, see a 2×2
+// scatter, the first scale up and the second across: quick wins (first high, second low), big
+// bets, fill-ins and money pits, or the names the step's `quadrants` setting gives them, with
+// each idea's spread drawn around it. Ratings and figures are keyed by the scales' keys.
 
 import { el, plural } from "../common.js";
 import { originMark, wording } from "../items.js";
@@ -17,7 +20,51 @@ export const QUADRANTS = {
   fill_in: "Fill-in",
   money_pit: "Money pit",
 };
+// The default names as the chart's corners say them.
+const CORNERS = { quick_win: "Quick wins", big_bet: "Big bets", fill_in: "Fill-ins", money_pit: "Money pits" };
 const SVG = "http://www.w3.org/2000/svg";
+
+/** The stage's rate step: its current step when that rates, else its first rate step. */
+function rateStep(stage) {
+  const steps = (stage && stage.steps) || [];
+  const current = steps[stage && stage.step];
+  if (current && current.kind === "rate") return current;
+  return steps.find((step) => step.kind === "rate") || null;
+}
+
+/** The scales of a stage's rate step ({key, label, low, high}, first drawn up, second across). */
+export function scalesOf(stage) {
+  const given = ((rateStep(stage) || {}).settings || {}).scales;
+  return Array.isArray(given) && given.length === 2 ? given : SCALES;
+}
+
+/** Each quadrant's name (by position id) on a stage: its rate step's `quadrants`, else the defaults. */
+export function quadrantNames(stage) {
+  return { ...QUADRANTS, ...(((rateStep(stage) || {}).settings || {}).quadrants || {}) };
+}
+
+/** Whether the stage rates impact and effort with the default names (today's words, then). */
+function isDefault(stage) {
+  const scales = scalesOf(stage);
+  const names = quadrantNames(stage);
+  return scales.every((scale, i) => ["key", "label", "low", "high"].every((k) => scale[k] === SCALES[i][k]))
+    && Object.keys(QUADRANTS).every((k) => names[k] === QUADRANTS[k]);
+}
+
+/** A label or name inside a sentence: lower case first letter, unless it starts an abbreviation. */
+function lower(words) {
+  const head = String(words).split(" ")[0];
+  return head.length > 1 && head[1] === head[1].toUpperCase() && head[1] !== head[1].toLowerCase()
+    ? String(words) : String(words).charAt(0).toLowerCase() + String(words).slice(1);
+}
+
+/** A quadrant's name: the idea's or result's own label when the server sent one, else the stage's. */
+function quadrantName(stage, entry) {
+  if (!entry || !entry.quadrant) return "";
+  return entry.quadrant_label || quadrantNames(stage)[entry.quadrant] || "";
+}
+
+const has = (value) => value !== null && value !== undefined;
 
 function ratingsFor(ctx) {
   const saved = ctx.outbox.ratings.value(ctx.stage.id, {});
@@ -27,9 +74,10 @@ function ratingsFor(ctx) {
 function setRating(ctx, ideaId, scale, value) {
   const ratings = ratingsFor(ctx);
   const key = String(ideaId);
-  const current = ratings[key] || { impact: null, effort: null };
+  const keys = scalesOf(ctx.stage).map((s) => s.key);
+  const current = ratings[key] || Object.fromEntries(keys.map((k) => [k, null]));
   current[scale] = current[scale] === value ? null : value; // tapping the chosen value clears it
-  if (current.impact === null && current.effort === null) delete ratings[key]; else ratings[key] = current;
+  if (keys.every((k) => !has(current[k]))) delete ratings[key]; else ratings[key] = current;
   ctx.outbox.ratings.set(ctx.stage.id, ratings, 300);
 }
 
@@ -44,13 +92,17 @@ function phoneView(ctx) {
   const done = Object.keys(ratings).length;
   const unsaved = ctx.outbox.ratings.isPending(stage.id);
   const revealed = stepRevealed(stage);
+  const scales = scalesOf(stage);
+  const ask = isDefault(stage)
+    ? "Rate each idea: how much would it change things (impact), and how hard is it (effort)? Rate the ones you can judge. "
+    : `Rate each idea on ${scales.map((s) => `${lower(s.label)} (1 ${s.low || "low"} to 5 ${s.high || "high"})`).join(" and ")}. Rate the ones you can judge. `;
   return el("div", {},
     (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 ratings. Change them if the discussion changed your mind.") : null,
     revealed ? el("section", { class: "card room-result", "aria-label": "The room's ratings" },
       el("h2", {}, "The room's ratings"), decisionSentence(stage), scatter(stage)) : null,
     previousRound(stage),
     el("p", { class: "small muted" },
-      "Rate each idea: how much would it change things (impact), and how hard is it (effort)? Rate the ones you can judge. ",
+      ask,
       unsaved ? "Saving…" : done ? `${plural(done, "idea", "ideas")} rated; saved.` : ""),
     stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to rate.") : null,
     // Each phone rates in its own order (the room's results are the scatter above).
@@ -58,7 +110,7 @@ function phoneView(ctx) {
       const mine = ratings[String(idea.id)] || {};
       return el("li", { class: "rate-item", dataset: { ideaId: idea.id } },
         el("div", { class: "rate-text" }, wording(idea), originMark(idea)),
-        SCALES.map((scale) => el("div", { class: "scale", role: "group", "aria-label": `${scale.label} of: ${wording(idea)}` },
+        scales.map((scale) => el("div", { class: "scale", role: "group", "aria-label": `${scale.label} of: ${wording(idea)}` },
           el("span", { class: "scale-label" }, scale.label,
             el("span", { class: "scale-ends muted" }, ` 1 ${scale.low} · 5 ${scale.high}`)),
           [1, 2, 3, 4, 5].map((n) => el("button", {
@@ -86,11 +138,12 @@ const MARGIN = 7;
 const SPAN = 100 - 2 * MARGIN;
 const DOT_R = 2.4; // a point's radius, percent of the plot's width
 const LABELLED = 12; // points with a number and a legend line
-const px = (effort) => MARGIN + ((effort - 1) / 4) * SPAN;
-const py = (impact) => 100 - MARGIN - ((impact - 1) / 4) * SPAN;
+const px = (second) => MARGIN + ((second - 1) / 4) * SPAN; // across: the second scale
+const py = (first) => 100 - MARGIN - ((first - 1) / 4) * SPAN; // up: the first scale
 
-function figuresOf(idea) {
-  return `impact ${idea.impact.toFixed(1)} ± ${(idea.impact_spread || 0).toFixed(1)}, effort ${idea.effort.toFixed(1)} ± ${(idea.effort_spread || 0).toFixed(1)}`;
+/** An idea's means and spreads in the stage's scales ("impact 4.0 ± 0.8, effort 2.0 ± 0.8"). */
+function figuresOf(idea, scales) {
+  return scales.map((s) => `${lower(s.label)} ${idea[s.key].toFixed(1)} ± ${(idea[`${s.key}_spread`] || 0).toFixed(1)}`).join(", ");
 }
 
 function overlap(a, b) {
@@ -157,54 +210,63 @@ const watching = typeof ResizeObserver === "function"
 
 /** The ideas with a mean on both scales, best first (the step's order when known). */
 function placedIdeas(stage) {
-  const rated = stage.ideas.filter((idea) => idea.impact !== undefined && idea.impact !== null && idea.effort !== null && idea.effort !== undefined);
+  const [up, across] = scalesOf(stage).map((s) => s.key);
+  const rated = stage.ideas.filter((idea) => has(idea[up]) && has(idea[across]));
   if (!stage.decision || stage.decision.kind !== "rate") return rated;
   const rank = new Map(stage.decision.items.map((item) => [item.idea_id, item.rank]));
   return [...rated].sort((a, b) => (rank.get(a.id) ?? 1e9) - (rank.get(b.id) ?? 1e9));
 }
 
 /**
- * The 2×2 scatter of mean effort (across) and mean impact (up): the quadrants, then every
- * idea's spread as an ellipse, then the points above them, each numbered beside its point; the
- * legend lists the numbers with each idea's quadrant and figures.
+ * The 2×2 scatter of the second scale's mean (across: effort) and the first's (up: impact): the
+ * quadrants, then every idea's spread as an ellipse, then the points above them, each numbered
+ * beside its point; the legend lists the numbers with each idea's quadrant and figures. The
+ * axes carry the scales' labels and the corners the quadrants' names.
  */
 export function scatter(stage) {
+  const scales = scalesOf(stage);
+  const [up, across] = scales.map((s) => s.key);
+  const plain = isDefault(stage);
+  const names = quadrantNames(stage);
+  const corner = (q) => (plain ? CORNERS[q] : names[q]);
+  const x = (idea) => px(idea[across]);
+  const y = (idea) => py(idea[up]);
   const placed = placedIdeas(stage).map((idea, i) => ({ idea, n: i + 1 }));
   // The best LABELLED get a number (and a legend line); more would bury the points under
   // their labels. The rest are drawn as smaller dots, their spreads too.
   const numbered = placed.slice(0, LABELLED);
   const others = placed.slice(LABELLED);
   const chart = svg("svg", { viewBox: "0 0 100 100", class: `scatter${placed.length > 10 ? " many" : ""}`, role: "img", preserveAspectRatio: "none",
-    "aria-label": `Impact and effort of ${plural(numbered.length, "idea", "ideas")}: quick wins top left, big bets top right, fill-ins bottom left, money pits bottom right. The list below gives each idea's place.` },
+    "aria-label": `${scales[0].label} and ${lower(scales[1].label)} of ${plural(numbered.length, "idea", "ideas")}: ${lower(corner("quick_win"))} top left, ${lower(corner("big_bet"))} top right, ${lower(corner("fill_in"))} bottom left, ${lower(corner("money_pit"))} bottom right. The list below gives each idea's place.` },
   svg("rect", { x: 0, y: 0, width: 50, height: 50, class: "q quick_win" }),
   svg("rect", { x: 50, y: 0, width: 50, height: 50, class: "q big_bet" }),
   svg("rect", { x: 0, y: 50, width: 50, height: 50, class: "q fill_in" }),
   svg("rect", { x: 50, y: 50, width: 50, height: 50, class: "q money_pit" }),
   svg("g", { class: "spreads" }, [...others, ...numbered].map(({ idea }) => svg("ellipse", {
-    cx: px(idea.effort), cy: py(idea.impact), class: "spread",
-    rx: Math.max(DOT_R, ((idea.effort_spread || 0) / 4) * SPAN), ry: Math.max(DOT_R, ((idea.impact_spread || 0) / 4) * SPAN) }))),
+    cx: x(idea), cy: y(idea), class: "spread",
+    rx: Math.max(DOT_R, ((idea[`${across}_spread`] || 0) / 4) * SPAN), ry: Math.max(DOT_R, ((idea[`${up}_spread`] || 0) / 4) * SPAN) }))),
   svg("g", { class: "others" }, others.map(({ idea, n }) => svg("g", { class: `point other ${idea.quadrant || ""}` },
-    svg("title", {}, `${n}. ${wording(idea)}: ${figuresOf(idea)}`),
-    svg("circle", { cx: px(idea.effort), cy: py(idea.impact), r: DOT_R * 0.6, class: "dot" })))),
+    svg("title", {}, `${n}. ${wording(idea)}: ${figuresOf(idea, scales)}`),
+    svg("circle", { cx: x(idea), cy: y(idea), r: DOT_R * 0.6, class: "dot" })))),
   svg("g", { class: "points" }, numbered.map(({ idea, n }) => svg("g", { class: `point ${idea.quadrant || ""}` },
-    svg("title", {}, `${n}. ${wording(idea)}: ${figuresOf(idea)}`),
-    svg("circle", { cx: px(idea.effort), cy: py(idea.impact), r: DOT_R, class: "dot" })))),
+    svg("title", {}, `${n}. ${wording(idea)}: ${figuresOf(idea, scales)}`),
+    svg("circle", { cx: x(idea), cy: y(idea), r: DOT_R, class: "dot" })))),
   );
   const area = el("div", { class: "scatter-area" }, chart,
     numbered.map(({ idea, n }) => el("span", { class: "scatter-n", "aria-hidden": "true",
-      dataset: { x: px(idea.effort).toFixed(2), y: py(idea.impact).toFixed(2) },
-      style: { left: `${px(idea.effort) + DOT_R}%`, top: `${py(idea.impact) - 3}%` } }, n)));
+      dataset: { x: x(idea).toFixed(2), y: y(idea).toFixed(2) },
+      style: { left: `${x(idea) + DOT_R}%`, top: `${y(idea) - 3}%` } }, n)));
   if (watching) watching.observe(area);
   else requestAnimationFrame(() => placeLabels(area));
   const unplaced = stage.ideas.filter((idea) => !placed.some((entry) => entry.idea === idea));
   return el("figure", { class: "scatter-figure" },
     el("div", { class: "scatter-plot" },
-      el("div", { class: "scatter-q top", "aria-hidden": "true" }, el("span", { class: "quick_win" }, "Quick wins"), el("span", { class: "big_bet" }, "Big bets")),
+      el("div", { class: "scatter-q top", "aria-hidden": "true" }, el("span", { class: "quick_win" }, corner("quick_win")), el("span", { class: "big_bet" }, corner("big_bet"))),
       el("div", { class: "scatter-middle" },
-        el("span", { class: "scatter-axis y", "aria-hidden": "true" }, "Impact →"),
+        el("span", { class: "scatter-axis y", "aria-hidden": "true" }, `${scales[0].label} →`),
         area),
-      el("div", { class: "scatter-q bottom", "aria-hidden": "true" }, el("span", { class: "fill_in" }, "Fill-ins"), el("span", { class: "money_pit" }, "Money pits")),
-      el("span", { class: "scatter-axis x", "aria-hidden": "true" }, "Effort →")),
+      el("div", { class: "scatter-q bottom", "aria-hidden": "true" }, el("span", { class: "fill_in" }, corner("fill_in")), el("span", { class: "money_pit" }, corner("money_pit"))),
+      el("span", { class: "scatter-axis x", "aria-hidden": "true" }, `${scales[1].label} →`)),
     el("figcaption", {},
       el("ol", { class: "scatter-legend fit-list", "aria-label": "Ideas on the chart" }, numbered.map(({ idea, n }) => {
         const item = decisionItem(stage, idea.id);
@@ -212,12 +274,12 @@ export function scatter(stage) {
           el("span", { class: "scatter-key", "aria-hidden": "true" }, n),
           el("span", { class: "legend-body" },
             el("span", { class: "legend-text" }, wording(idea)), " ",
-            el("span", { class: `tag ${idea.quadrant}` }, QUADRANTS[idea.quadrant] || ""), " ",
-            el("span", { class: "legend-figures" }, figuresOf(idea)), " ",
+            el("span", { class: `tag ${idea.quadrant}` }, quadrantName(stage, idea)), " ",
+            el("span", { class: "legend-figures" }, figuresOf(idea, scales)), " ",
             consensusBadge(item), movedBadge(item)));
       })),
       others.length ? el("p", { class: "muted scatter-others" }, `${plural(others.length, "more idea is", "more ideas are")} on the chart as small dots, without a number.`) : null,
-      unplaced.length ? el("p", { class: "small muted scatter-unplaced" }, `Not placed yet (needs an impact and an effort): ${unplaced.map((i) => wording(i)).join(" · ")}`) : null,
+      unplaced.length ? el("p", { class: "small muted scatter-unplaced" }, `Not placed yet (${plain ? "needs an impact and an effort" : `needs a rating on ${lower(scales[0].label)} and on ${lower(scales[1].label)}`}): ${unplaced.map((i) => wording(i)).join(" · ")}`) : null,
       el("p", { class: "small muted scatter-note" }, "A mean above 3 counts as high. The ellipse around a point shows how much the ratings spread."),
     ));
 }
@@ -252,6 +314,24 @@ function projectorView(ctx) {
   ];
 }
 
+/** An idea's or result's means on both scales and its quadrant ("impact 4.0 · effort 2.0 ·
+ * Quick win"); null before it has a mean on the first scale. */
+function means(entry, stage) {
+  const [first, second] = scalesOf(stage);
+  if (!has(entry[first.key])) return null;
+  const other = has(entry[second.key]) ? entry[second.key].toFixed(1) : "?";
+  const name = quadrantName(stage, entry);
+  return `${lower(first.label)} ${entry[first.key].toFixed(1)} · ${lower(second.label)} ${other}${name ? ` · ${name}` : ""}`;
+}
+
+/** The two scales' words as a decision's items name them (their `<key>_spread` figures), for
+ * a caller that has no stage: "impact", "effort" by default. */
+function scaleWordsOf(decision) {
+  const item = ((decision && decision.items) || [])[0] || {};
+  const keys = Object.keys(item).filter((k) => k.endsWith("_spread")).map((k) => k.slice(0, -"_spread".length));
+  return keys.length === 2 ? keys.map((k) => k.replace(/_/g, " ")) : ["impact", "effort"];
+}
+
 /** What the phone expects now, in one line. */
 function status(ctx) {
   const { stage } = ctx;
@@ -265,26 +345,35 @@ function status(ctx) {
 
 export default {
   kind: "rate",
-  // A stage this step decides shows each result's bar by its mean impact, out of 5 (done.js).
-  resultBar: (r) => {
-    const rated = r.impact !== null && r.impact !== undefined;
-    return { value: rated ? r.impact : 0, text: rated ? `impact ${r.impact.toFixed(1)}` : "not rated", max: 5 };
+  // A stage this step decides shows each result's bar by its mean on the first scale (impact),
+  // out of 5 (done.js).
+  resultBar: (r, stage) => {
+    const [first] = scalesOf(stage);
+    const rated = has(r[first.key]);
+    return { value: rated ? r[first.key] : 0, text: rated ? `${lower(first.label)} ${r[first.key].toFixed(1)}` : "not rated", max: 5 };
   },
-  // In the results list: mean impact and effort, and the quadrant.
-  resultText: (r) => {
-    if (r.impact === null || r.impact === undefined) return "not rated";
-    const effort = r.effort === null || r.effort === undefined ? "?" : r.effort.toFixed(1);
-    return `impact ${r.impact.toFixed(1)} · effort ${effort}${r.quadrant ? ` · ${QUADRANTS[r.quadrant]}` : ""}`;
-  },
+  // In the results list: the means on both scales, and the quadrant.
+  resultText: (r, stage) => means(r, stage) || "not rated",
   // An idea's means where this screen has them (the console always; the room once revealed).
-  ideaFigures: (idea) => {
-    if (idea.impact === undefined || idea.impact === null) return null;
-    const effort = idea.effort === undefined || idea.effort === null ? "?" : idea.effort.toFixed(1);
-    return `impact ${idea.impact.toFixed(1)} · effort ${effort}${idea.quadrant ? ` · ${QUADRANTS[idea.quadrant]}` : ""}`;
-  },
+  ideaFigures: (idea, stage) => means(idea, stage),
   // Beside each result on the projector's chart: its quadrant.
-  resultNote: (r) => (r.quadrant ? el("span", { class: `tag ${r.quadrant}` }, QUADRANTS[r.quadrant]) : null),
-  how: () => "by mean impact, then lower effort",
+  resultNote: (r, stage) => (r.quadrant ? el("span", { class: `tag ${r.quadrant}` }, quadrantName(stage, r)) : null),
+  // The live tally copies the figures every kind declares onto the ideas (common.js); a step
+  // with scales of its own has keys no kind declares, so this copies those.
+  applyTally: (stage, tally) => {
+    const decision = tally.decision;
+    if (!decision || decision.kind !== "rate" || isDefault(stage)) return;
+    const keys = scalesOf(stage).flatMap((s) => [s.key, `${s.key}_spread`]).concat(["quadrant_label"]);
+    const byId = new Map(decision.items.map((item) => [item.idea_id, item]));
+    for (const idea of stage.ideas || []) {
+      const item = byId.get(idea.id);
+      if (item) for (const key of keys) if (key in item) idea[key] = item[key];
+    }
+  },
+  how: (decision, stage) => {
+    const [first, second] = stage ? scalesOf(stage).map((s) => lower(s.label)) : scaleWordsOf(decision);
+    return `by mean ${first}, then lower ${second}`;
+  },
   countName: "By mean impact",
   progress: { count: "raters", word: "rated" },
   label: "Impact and effort",
