@@ -198,6 +198,12 @@ def fits(page: Page, viewport: ViewportSize) -> None:
     assert not found, found
 
 
+def phone_fits(page: Page) -> None:
+    """No sideways scroll, no text under 16 px, no target under 44 px, no word broken."""
+    found = screens.phone_violations(page) + screens.mid_word_breaks(page)
+    assert not found, found
+
+
 def no_sideways_scroll(page: Page) -> None:
     width = page.evaluate(
         "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
@@ -245,7 +251,7 @@ def test_an_idea_goes_to_the_category_picked_and_follows_a_move(
     expect(buttons.nth(3)).to_contain_text("Threats")
     expect(buttons.nth(3)).to_contain_text("What outside could harm us?")
     assert buttons.nth(0).evaluate("node => node.getBoundingClientRect().height") >= 44
-    no_sideways_scroll(ana)
+    phone_fits(ana)
     screens.shot(ana, "phone-320-open", shots, full_page=True)
 
     # Sending without a category is stopped on the phone; the words stay in the box.
@@ -278,7 +284,7 @@ def test_an_idea_goes_to_the_category_picked_and_follows_a_move(
     ana.get_by_role("textbox", name="Your idea (Threats)").fill("Rents keep rising")
     ana.get_by_role("button", name="Send to Threats").click()
     expect(region(projector, "threats").locator(".note")).to_have_count(2)
-    no_sideways_scroll(ana)
+    phone_fits(ana)
     screens.shot(ana, "phone-320-sent", shots, full_page=True)
     fits(projector, SMALL_WALL)
     screens.shot(projector, "projector-1280-two-ideas", shots)
@@ -359,7 +365,7 @@ def test_the_room_screen_fits_one_idea_and_fifty(
         expect(more.nth(i)).to_be_disabled()
     strengths = phone.locator(".vote-category[data-category='strengths']")
     expect(strengths.get_by_role("button", name="Add a dot").first).to_be_enabled()
-    no_sideways_scroll(phone)
+    phone_fits(phone)
     screens.shot(phone, "phone-320-vote-per-category", shots)
     wait_until(
         lambda: room.state()["stages"][0]["progress"].get("dots") == 3,
@@ -379,7 +385,7 @@ def test_the_room_screen_fits_one_idea_and_fifty(
         screens.shot(page, f"projector-{name}-results", shots)
     expect(phone.locator(".results .category-tag").first).to_be_visible()
     expect(phone.locator(".results")).to_contain_text("Threats")
-    no_sideways_scroll(phone)
+    phone_fits(phone)
     screens.shot(phone, "phone-320-results", shots, full_page=True)
 
 

@@ -5,7 +5,7 @@ import { announce, el, plural, stageById, store, toast } from "../common.js";
 import { byCategory, categoriesOf, categoryLabel, wording } from "../items.js";
 import { stepRevealed } from "./decision.js";
 import {
-  MAX_WORDING, authorsLine, categoryBoard, categoryCounts, consoleIdeas, noIdeas, note, setDensity, unsavedWordings, wall,
+  MAX_WORDING, SPARSE, authorsLine, categoryBoard, categoryCounts, consoleIdeas, noIdeas, note, setDensity, unsavedWordings, wall,
 } from "./ideas.js";
 import { themesPanel, themeWall } from "./themes.js";
 
@@ -443,6 +443,7 @@ function ideaAdded(ctx, idea, root) {
     const shown = region.querySelector(".category-count");
     if (shown) shown.textContent = ctx.stage.ideas.filter((other) => other.category === idea.category).length;
     root.querySelector("#idea-count").textContent = plural(ctx.stage.ideas.length, "idea", "ideas");
+    regions.classList.toggle("is-sparse", ctx.stage.ideas.length <= SPARSE);
     return true;
   }
   const board = root.querySelector("#wall");

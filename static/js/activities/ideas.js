@@ -400,13 +400,18 @@ export function wall(ideas, attrs = {}, { newestFirst = true } = {}) {
  * notes. The regions' lists are one `fit-group`: the fit engine cuts each region on its own
  * ("+ N more") when the screen is full.
  */
+/** Up to this many ideas, the board by category draws its notes larger. */
+export const SPARSE = 8;
+
 export function categoryBoard(stage, ideas, attrs = {}, { newestFirst = true } = {}) {
   const groups = byCategory(stage, ideas);
   const n = groups.length;
   const cols = n === 4 ? 2 : n <= 4 ? n : n <= 6 ? 3 : 4;
   const rows = Math.ceil(n / cols);
+  // A few ideas: larger notes (the fit engine still scales them down when they do not fit).
   return el("div", {
-    class: `category-board fit-group cats-${n}`, style: { "--cat-cols": cols, "--cat-rows": rows }, ...attrs,
+    class: `category-board fit-group cats-${n}${ideas.length <= SPARSE ? " is-sparse" : ""}`,
+    style: { "--cat-cols": cols, "--cat-rows": rows }, ...attrs,
   }, groups.map((group) => el("section", { class: `category-region cat-${group.key || "none"}`, dataset: { category: group.key } },
     el("h2", {}, group.label, " ", el("span", { class: "category-count" }, group.items.length)),
     el("ul", { class: "category-notes fit-list", "aria-label": group.label },
