@@ -2,12 +2,29 @@
 // their steps with each step's settings, before and during the workshop. Stages that have
 // started keep their steps; only their title and prompt change. Saving replaces the agenda in
 // one PUT (a refusal changes nothing); "Save as template" keeps the agenda for new workshops.
+// Settings that hold a list or an object have editors of their own: a brainstorm's categories
+// (label and hint per row), a rating's two scales and its quadrants' names. A template's
+// optional stage (full-strategic-plan's situation analysis) is offered as a switch.
 
 import { declarationOf, el, fill, hasTrait, toast } from "./common.js";
 import { KINDS } from "./activities/kinds.js";
 import { rememberTemplate } from "./saved-templates.js";
 
 const KEY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+const MAX_CATEGORIES = 8;
+/** A rating's scales when a step stored before they were settings has none (the server's
+ * default, workshop/activities/rate.py). */
+const DEFAULT_SCALES = [
+  { key: "impact", label: "Impact", low: "little", high: "a lot" },
+  { key: "effort", label: "Effort", low: "easy", high: "hard" },
+];
+/** The quadrants by position: which ends of the two scales each one is. */
+const QUADRANTS = [
+  ["quick_win", "high", "low"], ["big_bet", "high", "high"], ["fill_in", "low", "low"], ["money_pit", "low", "high"],
+];
+/** Categories typed in this editor: their key follows their label. Loaded ones keep their key
+ * (ideas and the link rules, such as a goal building on "strengths", name it). */
+const freshCategories = new WeakSet();
 
 /** The kinds with a trait, in registry order (the order the server's messages list them). */
 const having = (trait) => KINDS.filter((entry) => entry.traits.includes(trait)).map((entry) => entry.kind);
@@ -38,7 +55,7 @@ const saveButton = document.getElementById("agenda-save");
 const templateButton = document.getElementById("agenda-template");
 const closeButton = document.getElementById("agenda-close");
 
-let session = null; // {workshopId, key, finished, stages, activities, loaded}
+let session = null; // {workshopId, key, finished, stages, activities, optional, loaded, refusal}
 let nextUid = 1;
 // What a new stage starts with, from the server's built-in templates (`GET /api/templates`,
 // `presets`): each standard level of the plan {key, title, prompt, steps}, and a custom stage's
@@ -96,13 +113,48 @@ function placeFor(kinds, kind) {
   return null;
 }
 
-/** A step with every declared setting, defaults filled in. */
-function newStep(kind, given = {}) {
+/** A setting that holds a list or an object (categories, scales, quadrant names): it has an
+ * editor of its own, not a checkbox, a list of choices or a number. */
+function structured(rule, name) {
+  return rule.type === "array" || rule.type === "object" || ["categories", "scales", "quadrants"].includes(name)
+    || (rule.default !== null && typeof rule.default === "object");
+}
+
+const copy = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+
+/** What a level's preset gives a setting of a kind of step (undefined: the level has no such
+ * step, or it leaves the setting out). */
+function presetSetting(levelKey, kind, name) {
+  const found = level(levelKey);
+  const step = found ? found.steps.find((s) => s.kind === kind) : null;
+  return step ? step[name] : undefined;
+}
+
+/** A step with every declared setting, defaults filled in: those `given`, else what the stage's
+ * level starts that kind of step with (a situation stage's brainstorm: the SWOT), else the
+ * declared default. A setting without a default is left out: the server fills it in. */
+function newStep(kind, given = {}, levelKey = "") {
   const step = { kind };
   for (const [name, spec] of Object.entries(activity(kind).settings || {})) {
-    step[name] = given[name] ?? spec.default;
+    const value = given[name] ?? presetSetting(levelKey, kind, name) ?? spec.default;
+    if (value !== null && value !== undefined) step[name] = copy(value);
   }
   return step;
+}
+
+/** A stage's level changed: list and object settings still as the old level starts them take
+ * what the new level starts them with (a brainstorm moved to "situation" gets the SWOT); the
+ * facilitator's own edits stay. */
+function relevel(stage, from, to) {
+  for (const step of stage.steps) {
+    for (const [name, rule] of Object.entries(activity(step.kind).settings || {})) {
+      if (!structured(rule, name)) continue;
+      const before = presetSetting(from, step.kind, name) ?? rule.default;
+      if (JSON.stringify(step[name] ?? null) !== JSON.stringify(before ?? null)) continue;
+      const after = presetSetting(to, step.kind, name) ?? rule.default;
+      if (after === null || after === undefined) delete step[name]; else step[name] = copy(after);
+    }
+  }
 }
 
 function newStage(key) {
@@ -118,15 +170,53 @@ function newStage(key) {
   };
 }
 
+/** A template's optional stage, as `GET …/agenda` offers it, made a new stage of the agenda. */
+function optionalStage(offer) {
+  return {
+    uid: nextUid++, key: offer.key, custom: !level(offer.key), title: offer.title, prompt: offer.prompt,
+    started: false, steps: offer.steps.map(({ kind, ...given }) => newStep(kind, given)),
+  };
+}
+
+/** Where a template's optional stage goes: after the last stage of the agenda that comes before
+ * it in the template, else first. */
+function optionalPlace(offer) {
+  let at = 0;
+  session.stages.forEach((stage, index) => { if (offer.after.includes(stage.key)) at = index + 1; });
+  return at;
+}
+
+/** The switch's words: "Start with a situation analysis (SWOT)" for a situation stage. */
+function optionalWords(offer) {
+  if (offer.key === "situation") return "Start with a situation analysis (SWOT)";
+  return `Include the optional stage “${offer.title}”`;
+}
+
 /** What the PUT sends: ids of kept stages, everything else as edited. */
 function payload() {
   return {
     stages: session.stages.map((s) => ({
       ...(s.id ? { id: s.id } : {}),
       key: s.key.trim(), title: s.title.trim(), prompt: s.prompt.trim(),
-      steps: s.steps.map((step) => ({ ...step })),
+      steps: s.steps.map(sentStep),
     })),
   };
+}
+
+/** A step as sent: the texts of its categories and scales without surrounding spaces. */
+function sentStep(step) {
+  const sent = { ...step };
+  const trim = (value) => (typeof value === "string" ? value.trim() : value);
+  if (Array.isArray(step.categories)) {
+    sent.categories = step.categories.map((c) => ({ ...c, label: trim(c.label), hint: trim(c.hint) }));
+  }
+  if (Array.isArray(step.scales)) {
+    sent.scales = step.scales.map((scale) => ({ ...scale, label: trim(scale.label), low: trim(scale.low), high: trim(scale.high) }));
+  }
+  if (step.quadrants && typeof step.quadrants === "object") {
+    sent.quadrants = Object.fromEntries(Object.entries(step.quadrants).map(([k, v]) => [k, trim(v)]));
+  }
+  return sent;
 }
 
 const isDirty = () => session && JSON.stringify(payload()) !== session.loaded;
@@ -164,6 +254,8 @@ function refreshError() {
 
 function load(agenda) {
   session.activities = agenda.activities;
+  session.optional = agenda.optional_stages || [];
+  session.refusal = null;
   session.stages = agenda.stages.map((s) => ({
     uid: nextUid++, id: s.id, key: s.key, custom: !level(s.key), title: s.title, prompt: s.prompt || "",
     started: s.started, steps: s.steps.map((step) => ({ ...step })),
@@ -191,7 +283,7 @@ async function loadPresets(workshop) {
 /** Open the editor for a workshop; it loads the agenda (and what new stages start with) from
  * the server each time. */
 export async function openAgendaEditor({ workshopId, key, finished, organization = null, horizonYears = 3 }) {
-  session = { workshopId, key, finished, stages: [], activities: [], loaded: "" };
+  session = { workshopId, key, finished, stages: [], activities: [], optional: [], loaded: "", refusal: null };
   showError("");
   resultBox.hidden = true;
   fill(body, el("p", { class: "muted" }, "Loading the agenda…"));
@@ -222,6 +314,7 @@ function render(focusKey = null) {
   const active = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.focus : null;
   fill(body,
     session.finished ? el("p", { class: "notice info" }, "The workshop has finished: the agenda can no longer change, but you can save it as a template.") : null,
+    session.finished ? null : optionalSwitches(),
     el("ol", { class: "agenda-edit" }, session.stages.map((stage, index) => stageEditor(stage, index))),
     session.finished ? null : addStageRow(),
   );
@@ -232,6 +325,31 @@ function render(focusKey = null) {
     if (node && !node.disabled) node.focus({ preventScroll: !focusKey });
   }
   updateButtons();
+}
+
+/** A switch per optional stage of the workshop's template: on adds it at its place, off removes
+ * it again (until it has started). */
+function optionalSwitches() {
+  if (!session.optional.length) return null;
+  return el("div", { class: "optional-stages" }, session.optional.map((offer) => {
+    const id = `ag-optional-${offer.key}`;
+    const present = session.stages.find((s) => s.key === offer.key);
+    const locked = Boolean(present && present.started);
+    return el("p", { class: "row" },
+      el("input", { type: "checkbox", id, dataset: { focus: id }, checked: Boolean(present), disabled: locked,
+        onchange: (event) => {
+          if (event.target.checked) {
+            if (!session.stages.some((s) => s.key === offer.key)) {
+              session.stages.splice(optionalPlace(offer), 0, optionalStage(offer));
+            }
+          } else {
+            session.stages = session.stages.filter((s) => s.key !== offer.key || s.started);
+          }
+          render(id);
+        } }),
+      el("label", { for: id, style: { margin: 0, fontWeight: 600 } }, optionalWords(offer)),
+      locked ? el("span", { class: "hint" }, " (it has started: it stays)") : null);
+  }));
 }
 
 function updateButtons() {
@@ -287,6 +405,8 @@ function keyPicker(stage, id) {
     el("label", { for: id("level") }, "Level"),
     el("select", { id: id("level"), dataset: { focus: id("level") }, onchange: (event) => {
       const value = event.target.value;
+      const from = stage.custom ? "" : stage.key;
+      relevel(stage, from, value === "custom" ? "" : value);
       if (value === "custom") { stage.custom = true; stage.key = ""; } else {
         stage.custom = false;
         stage.key = value;
@@ -316,9 +436,13 @@ function choiceLabel(rule, choice) {
   return (rule.choices && rule.choices[choice]) || choice;
 }
 
-/** How a setting's value reads ("Yes", "Schulze method", 5). */
-function settingValue(rule, value) {
+/** How a setting's value reads ("Yes", "Schulze method", 5, "Strengths, Weaknesses"). */
+function settingValue(rule, value, name = "") {
   if (rule.type === "boolean") return value ? "Yes" : "No";
+  if (name === "categories") return (value || []).map((c) => c.label).join(", ") || "None";
+  if (name === "scales") return (value || DEFAULT_SCALES).map((scale) => scale.label).join(" × ");
+  if (name === "quadrants") return Object.values(value || {}).join(", ");
+  if (structured(rule, name)) return JSON.stringify(value);
   if (rule.enum) return choiceLabel(rule, value);
   return value;
 }
@@ -348,11 +472,17 @@ function stepsEditor(stage, id, locked) {
   const rows = stage.steps.map((step, i) => {
     const spec = activity(step.kind);
     const sid = (name) => id(`step-${i}-${name}`);
-    const settings = Object.entries(spec.settings || {}).map(([name, rule]) => el("span", { class: "setting" },
+    const entries = Object.entries(spec.settings || {});
+    const simple = locked ? entries : entries.filter(([name, rule]) => !structured(rule, name));
+    const settings = simple.map(([name, rule]) => el("span", { class: "setting" },
       el("label", { for: sid(name) }, settingLabel(name, step.kind)),
       locked
-        ? el("strong", { id: sid(name) }, settingValue(rule, step[name] ?? rule.default))
+        ? el("strong", { id: sid(name) }, settingValue(rule, step[name] ?? rule.default, name))
         : settingInput(rule, step, name, sid(name))));
+    const blocks = locked ? [] : entries.filter(([name, rule]) => structured(rule, name))
+      .map(([name, rule]) => structuredEditor(stage, step, name, rule, sid));
+    const refused = session.refusal && session.refusal.stage === stage && session.refusal.kind === step.kind
+      && !blocks.length ? el("p", { class: "error-text", role: "alert" }, session.refusal.message) : null;
     return el("li", { class: "step-edit" },
       el("span", { class: "step-name" }, el("strong", {}, spec.label), el("span", { class: "hint" }, spec.description || "")),
       settings.length ? el("span", { class: "settings" }, settings) : null,
@@ -363,6 +493,7 @@ function stepsEditor(stage, id, locked) {
           "aria-label": `Move ${spec.label} later`, onclick: () => { move(stage.steps, i, +1); render(id(`step-${i + 1}-down`)); } }, "↓"),
         el("button", { type: "button", class: "small quiet", dataset: { focus: sid("remove") }, "aria-label": `Remove step ${spec.label}`,
           onclick: () => { stage.steps.splice(i, 1); render(id("add-kind")); } }, "Remove")),
+      blocks.length || refused ? el("div", { class: "setting-blocks", style: { gridColumn: "1 / -1", minWidth: 0 } }, blocks, refused) : null,
     );
   });
   const have = new Set(stage.steps.map((s) => s.kind));
@@ -385,7 +516,7 @@ function stepsEditor(stage, id, locked) {
         if (at === null) {
           stage.added = `Add a ${feedersWords()} step first: ${labelOf(kind)} ranks the top ideas of that step.`;
         } else {
-          stage.steps.splice(at, 0, newStep(kind));
+          stage.steps.splice(at, 0, newStep(kind, {}, stage.custom ? "" : stage.key));
           stage.added = at < kinds.length
             ? `${labelOf(kind)} added before ${labelOf(kinds[at])}.` : `${labelOf(kind)} added at the end.`;
         }
@@ -406,6 +537,9 @@ function addStageRow() {
       el("option", { value: "custom" }, "Custom stage")),
     el("button", { type: "button", class: "primary small", dataset: { focus: "ag-add-stage" }, onclick: () => {
       const stage = newStage(document.getElementById("ag-new-level").value);
+      // A template's optional stage is added as the template has it (the switch shows on).
+      const offer = session.optional.find((o) => o.key === stage.key);
+      if (offer) Object.assign(stage, optionalStage(offer), { uid: stage.uid });
       // A standard level goes where it belongs in the plan; a custom one at the end.
       const order = LEVELS.findIndex((l) => l.key === stage.key);
       let at = session.stages.length;
@@ -436,6 +570,11 @@ function checkLocally() {
       for (const [setting, rule] of Object.entries(activity(step.kind).settings || {})) {
         const value = step[setting];
         if (rule.type === "boolean" || rule.enum) continue; // a checkbox or a list: always valid
+        if (structured(rule, setting)) {
+          const wrong = structuredProblem(setting, value);
+          if (wrong) return `${name}: ${labelOf(step.kind)}, ${settingLabel(setting, step.kind).toLowerCase()}: ${wrong}`;
+          continue;
+        }
         if (!Number.isInteger(value)) return `${name}: ${settingLabel(setting, step.kind)} must be a whole number.`;
         if ((rule.minimum != null && value < rule.minimum) || (rule.maximum != null && value > rule.maximum)) {
           return `${name}: ${settingLabel(setting, step.kind)} must be between ${rule.minimum} and ${rule.maximum}.`;
@@ -461,6 +600,8 @@ async function saveAgenda() {
   } catch (error) {
     // The buttons first: their re-check would clear a refusal only the server can make. It stays
     // until the next edit. The server's message names the stage and its steps as the editor does.
+    session.refusal = placeRefusal(String(error.message || ""));
+    if (session.refusal) render();
     updateButtons();
     showError(`Not saved: ${String(error.message || "no connection to the server.")}`);
     return false;
@@ -505,3 +646,161 @@ closeButton.addEventListener("click", () => {
 dialog.addEventListener("cancel", (event) => {
   if (isDirty() && !confirm("Close without saving your changes to the agenda?")) event.preventDefault();
 });
+
+// ------------------------------------------------------------------ list and object settings
+
+/** A key from a label: lower-case letters, digits and dashes, starting with a letter. */
+function keyFrom(label, taken) {
+  let base = label.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^a-z0-9]+/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "").slice(0, 36) || "category";
+  base = base.replace(/-+$/, "");
+  let key = base;
+  for (let n = 2; taken.has(key); n++) key = `${base}-${n}`;
+  return key;
+}
+
+/** The keys of categories typed here follow their labels (unique within the list). */
+function rekey(categories) {
+  const taken = new Set(categories.filter((c) => !freshCategories.has(c)).map((c) => c.key));
+  for (const category of categories) {
+    if (!freshCategories.has(category)) continue;
+    category.key = keyFrom(category.label.trim(), taken);
+    taken.add(category.key);
+  }
+}
+
+/** What is wrong with a list or object setting, in the editor's words, or null (the server
+ * checks again; these are its rules). */
+function structuredProblem(name, value) {
+  if (name === "categories") {
+    const list = value || [];
+    if (list.length > MAX_CATEGORIES) return `at most ${MAX_CATEGORIES} categories.`;
+    const keys = new Set();
+    for (const [i, category] of list.entries()) {
+      const label = (category.label || "").trim();
+      if (!label) return `category ${i + 1} needs a label.`;
+      if (label.length > 40) return `the label “${label.slice(0, 20)}…” is longer than 40 characters.`;
+      if ((category.hint || "").trim().length > 120) return `the hint of “${label}” is longer than 120 characters.`;
+      if (keys.has(category.key)) return `two categories are called “${label}”.`;
+      keys.add(category.key);
+    }
+  }
+  if (name === "scales") {
+    for (const [i, scale] of (value || DEFAULT_SCALES).entries()) {
+      const label = (scale.label || "").trim();
+      if (!label) return `scale ${i + 1} needs a name.`;
+      if (label.length > 30) return `the name “${label.slice(0, 20)}…” is longer than 30 characters.`;
+      if ((scale.low || "").length > 30 || (scale.high || "").length > 30) return `the words at the ends of “${label}” are at most 30 characters.`;
+    }
+  }
+  if (name === "quadrants") {
+    for (const [key, words] of Object.entries(value || {})) {
+      const text = String(words || "").trim();
+      if (!text) return `every quadrant needs a name (${key.replace(/_/g, " ")} has none).`;
+      if (text.length > 30) return `the name “${text.slice(0, 20)}…” is longer than 30 characters.`;
+    }
+  }
+  return null;
+}
+
+/** A server refusal that names a step's setting ("Stage 1 (Situation): Ideas, categories 0
+ * label: …"): where to show it, next to that step's settings. */
+function placeRefusal(message) {
+  const found = message.match(/^Stage (\d+)[^:]*: ([^,]+), /);
+  const stage = found ? session.stages[Number(found[1]) - 1] : null;
+  const step = stage ? stage.steps.find((s) => labelOf(s.kind) === found[2].trim()) : null;
+  return step ? { stage, kind: step.kind, message } : null;
+}
+
+function textField(id, label, value, maxlength, onInput, extra = {}) {
+  return el("span", { class: "setting-text", style: { display: "flex", flexDirection: "column", minWidth: "0", flex: extra.flex || "1 1 8rem" } },
+    el("label", { for: id, style: { fontSize: ".8rem", fontWeight: 600, margin: "0 0 .1rem" } }, label),
+    el("input", { id, dataset: { focus: id }, value: value ?? "", maxlength, placeholder: extra.placeholder,
+      style: { width: "100%", minHeight: "40px" },
+      oninput: (event) => { onInput(event.target.value); afterStructuredEdit(extra.problemId, extra.check); } }));
+}
+
+/** After typing in a list or object setting: its problem line and the buttons, without a
+ * redraw (so the caret stays where it is). */
+function afterStructuredEdit(problemId, check) {
+  if (problemId && check) {
+    const line = document.getElementById(problemId);
+    if (line) {
+      const problem = check();
+      line.textContent = problem || "";
+      line.hidden = !problem;
+    }
+  }
+  session.refusal = null;
+  updateButtons();
+}
+
+function structuredEditor(stage, step, name, rule, sid) {
+  const problemId = sid(`${name}-problem`);
+  const check = () => {
+    const problem = structuredProblem(name, step[name]);
+    return problem ? `${settingLabel(name, step.kind)}: ${problem}` : null;
+  };
+  const refusal = session.refusal && session.refusal.stage === stage && session.refusal.kind === step.kind
+    ? session.refusal.message : null;
+  const problem = check() || refusal;
+  const line = el("p", { id: problemId, class: "error-text", role: "alert", hidden: !problem }, problem || "");
+  const box = (...children) => el("fieldset", { class: "setting-block", style: { border: "1px solid var(--line)", borderRadius: "6px", padding: ".4rem .6rem", margin: ".3rem 0", minWidth: 0 } },
+    el("legend", { style: { fontSize: ".85rem", fontWeight: 600, padding: "0 .3rem" } }, settingLabel(name, step.kind)), ...children, line);
+  if (name === "categories") return box(...categoriesEditor(stage, step, sid, problemId, check));
+  if (name === "scales") return box(...scalesEditor(step, sid, problemId, check));
+  if (name === "quadrants") return box(...quadrantsEditor(step, rule, sid, problemId, check));
+  return box(el("p", { class: "hint" }, settingValue(rule, step[name] ?? rule.default, name)));
+}
+
+function categoriesEditor(stage, step, sid, problemId, check) {
+  // Drawing changes nothing (an agenda only looks edited once something is edited).
+  const list = Array.isArray(step.categories) ? step.categories : [];
+  const rows = list.map((category, i) => {
+    const cid = (part) => sid(`cat-${i}-${part}`);
+    return el("li", { class: "category-edit", style: { display: "flex", flexWrap: "wrap", gap: ".4rem", alignItems: "flex-end", padding: ".25rem 0" } },
+      textField(cid("label"), `Category ${i + 1}`, category.label, 40, (v) => { category.label = v; rekey(list); },
+        { problemId, check, flex: "1 1 9rem", placeholder: "e.g. Strengths" }),
+      textField(cid("hint"), "Hint (optional)", category.hint, 120, (v) => { category.hint = v; },
+        { problemId, check, flex: "3 1 12rem", placeholder: "What phones show under it" }),
+      el("button", { type: "button", class: "small quiet", dataset: { focus: cid("remove") }, "aria-label": `Remove category ${category.label || i + 1}`,
+        onclick: () => { list.splice(i, 1); session.refusal = null; render(list.length ? sid(`cat-${Math.min(i, list.length - 1)}-label`) : sid("cat-add")); } }, "Remove"));
+  });
+  return [
+    list.length ? null : el("p", { class: "hint", style: { margin: ".2rem 0" } }, "No categories: ideas are one list. Add categories to sort them (a SWOT has four)."),
+    el("ol", { style: { listStyle: "none", padding: 0, margin: 0 } }, rows),
+    el("button", { type: "button", class: "small", dataset: { focus: sid("cat-add") }, disabled: list.length >= MAX_CATEGORIES,
+      onclick: () => {
+        const category = { key: "", label: "", hint: "" };
+        freshCategories.add(category);
+        list.push(category);
+        step.categories = list;
+        rekey(list);
+        session.refusal = null;
+        render(sid(`cat-${list.length - 1}-label`));
+      } }, list.length >= MAX_CATEGORIES ? `At most ${MAX_CATEGORIES} categories` : "Add category"),
+  ];
+}
+
+function scalesEditor(step, sid, problemId, check) {
+  // A step stored before scales were settings has none: the defaults are shown, and kept once edited.
+  const scales = Array.isArray(step.scales) ? step.scales : copy(DEFAULT_SCALES);
+  const own = () => { step.scales = scales; };
+  return scales.map((scale, i) => {
+    const cid = (part) => sid(`scale-${i}-${part}`);
+    const which = i === 0 ? "First scale (up the chart)" : "Second scale (across)";
+    return el("div", { class: "scale-edit", style: { display: "flex", flexWrap: "wrap", gap: ".4rem", padding: ".2rem 0" } },
+      textField(cid("label"), which, scale.label, 30, (v) => { scale.label = v; own(); }, { problemId, check, flex: "2 1 10rem" }),
+      textField(cid("low"), "1 means", scale.low, 30, (v) => { scale.low = v; own(); }, { problemId, check }),
+      textField(cid("high"), "5 means", scale.high, 30, (v) => { scale.high = v; own(); }, { problemId, check }));
+  });
+}
+
+function quadrantsEditor(step, rule, sid, problemId, check) {
+  const names = step.quadrants && typeof step.quadrants === "object" ? step.quadrants : { ...(rule.default || {}) };
+  const scales = Array.isArray(step.scales) ? step.scales : DEFAULT_SCALES;
+  const [first, second] = scales.map((scale) => (scale.label || "").trim().toLowerCase() || "?");
+  return [el("div", { style: { display: "flex", flexWrap: "wrap", gap: ".4rem" } },
+    QUADRANTS.map(([key, one, two]) => textField(sid(`quadrant-${key}`), `${one[0].toUpperCase()}${one.slice(1)} ${first}, ${two} ${second}`,
+      names[key], 30, (v) => { names[key] = v; step.quadrants = names; }, { problemId, check, flex: "1 1 10rem" })))];
+}
