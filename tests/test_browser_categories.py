@@ -299,9 +299,9 @@ def test_an_idea_goes_to_the_category_picked_and_follows_a_move(
         ["A rival food bank opens nearby"]
     )
     expect(region(projector, "threats").locator(".note")).to_have_text(["Rents keep rising"])
-    expect(
-        ana.locator("#my-ideas .own-category[data-category='weaknesses'] li")
-    ).to_contain_text(["A rival food bank opens nearby"])
+    expect(ana.locator("#my-ideas .own-category[data-category='weaknesses'] li")).to_contain_text(
+        ["A rival food bank opens nearby"]
+    )
     assert room.ideas() == {
         "A rival food bank opens nearby": "weaknesses",
         "Rents keep rising": "threats",
@@ -414,9 +414,7 @@ def test_a_private_categorised_brainstorm_shows_counts_only(
     screens.shot(projector, "projector-1280-private", shots)
 
 
-def test_a_stage_without_categories_draws_none(
-    make_room: Callable[..., Room], shots: Path
-) -> None:
+def test_a_stage_without_categories_draws_none(make_room: Callable[..., Room], shots: Path) -> None:
     room = make_room(PLAIN)
     console = room.console()
     projector = room.projector("projector", SMALL_WALL)
@@ -427,9 +425,42 @@ def test_a_stage_without_categories_draws_none(
     expect(projector.locator("#wall .note")).to_have_text(["Carbon-neutral harbour"])
     expect(console.locator(".console-ideas li")).to_have_count(1)
     for page in (phone, projector, console):
-        assert page.locator(".category-board, .console-category, .move-category, .category-tag").count() == 0
+        assert (
+            page.locator(
+                ".category-board, .console-category, .move-category, .category-tag"
+            ).count()
+            == 0
+        )
     expect(console.locator("#new-item-category")).to_have_count(0)
     room.phase("vote")
     expect(phone.locator(".vote-item")).to_have_count(1)
     expect(phone.locator(".vote-category, .category-left")).to_have_count(0)
     expect(phone.locator(".dots-left")).to_contain_text("3 dots left")
+
+
+def test_a_pestle_board_has_six_regions_in_two_rows_and_fits(
+    make_room: Callable[..., Room], shots: Path
+) -> None:
+    # An environment stage that leaves its categories out takes the PESTLE ones.
+    agenda = {
+        "stages": [
+            {"key": "environment", "title": "Our environment", "steps": [{"kind": "brainstorm"}]}
+        ]
+    }
+    room = make_room(agenda)
+    categories = room.state()["stages"][0]["steps"][0]["settings"]["categories"]
+    assert len(categories) == 6
+    small = room.projector("small", SMALL_WALL)
+    large = room.projector("large", LARGE_WALL)
+    for i in range(30):
+        room.add(f"{WORDS[i % len(WORDS)]} ({i})", categories[i % 6]["key"])
+    for page, viewport, name in ((small, SMALL_WALL, "1280"), (large, LARGE_WALL, "1920")):
+        page.reload()
+        expect(page.locator(".category-region")).to_have_count(6)
+        rows = page.evaluate(
+            "() => [...document.querySelectorAll('.category-region')]"
+            ".map((node) => Math.round(node.getBoundingClientRect().y))"
+        )
+        assert rows[0] == rows[1] == rows[2] < rows[3] == rows[4] == rows[5], rows
+        fits(page, viewport)
+        screens.shot(page, f"projector-{name}-pestle", shots)
