@@ -123,9 +123,17 @@ def _measures(
     return out
 
 
-def _score_label(decision: Mapping[str, Any] | None) -> str:
-    """What the deciding step's scores are ("dots"), as the plan's results name them."""
-    activity = activities.REGISTRY.get(str((decision or {}).get("kind")))
+def _score_label(decision: Mapping[str, Any] | None, stage: Stage) -> str:
+    """What the deciding step's scores are ("dots"), as the plan's results name them; a rate
+    step's is the mean of its first scale ("mean likelihood" on a risks stage)."""
+    kind = str((decision or {}).get("kind"))
+    activity = activities.REGISTRY.get(kind)
+    if kind == rate.KIND and decision is not None:
+        index = int(decision.get("step", -1))
+        if 0 <= index < len(stage.steps):
+            named = rate.step_scales(stage.steps[index].get("settings") or {})
+            if not named.default:
+                return f"mean {named.scales[0].label.lower()}"
     return (activity.score_label if activity is not None else None) or plan_module.UNSCORED
 
 
@@ -216,7 +224,7 @@ def assemble(
                 )
                 if stage.decided
                 else (),
-                score_label=_score_label(decision),
+                score_label=_score_label(decision, stage),
                 participation=_participation(db, stage),
                 categories=_categories(stage),
                 scales=rating[1] if rating is not None else (),
