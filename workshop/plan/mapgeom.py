@@ -40,7 +40,15 @@ FLAG_MARK = "\u26a0"
 """What precedes each flag line in a box: "⚠ Project without an owner"."""
 
 MAP_LEVELS = ("goals", "programs", "projects", "actions")
-"""The levels the map draws, top first; actions are counted on what they serve."""
+"""The levels the map draws, top first; actions are counted on what they serve.
+
+Situation and environment items (SWOT, PESTLE) and risks stay off the map (issue 17): the map
+shows how the work *serves* the goals, and a goal's link to a strength it builds on or a
+threat it answers, or a risk's to what it threatens, is not a "serves" link. Drawing them
+would put boxes above the goals and beside the projects that are not part of any part's
+chain, and double the map's height for the same plan. What each goal builds on and answers
+is in the goal's section, and each risk's threats and mitigations in the Risks section. Links
+to items of other levels are simply not parents here (`parents_of` keeps only drawn items)."""
 LEVEL_TITLES = {"goals": "Goal", "programs": "Program", "projects": "Project", "actions": "Action"}
 UNCONNECTED_TITLE = "Not connected to any goal"
 NO_GOALS_TITLE = "What serves what"

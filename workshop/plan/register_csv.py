@@ -3,6 +3,11 @@ people who run the plan (a spreadsheet to track who does what by when).
 
 One row per item in the plan (dropped items are not in it), programs first, then projects,
 then actions, each in the plan's order. Cells are defused exactly as in `ideas.csv`.
+
+Risks and situation items (issue 17) are not rows: they are not work anyone does by a date,
+and have no owner, sponsor or dates for the columns; the plan's Risks section lists each risk
+with what it threatens and the projects that mitigate it. So the register of every plan is
+byte for byte what it was.
 """
 
 from __future__ import annotations
