@@ -277,7 +277,24 @@ def refusals(day: Day) -> list[tuple[dict[str, Any], int, str, str]]:
             "parent_not_found",
             "items[0].links[0]: ",
         ),
-        (items({"id": exports, "links": []}), 400, "link_not_allowed", "items[0].links: "),
+        (
+            items({"id": exports, "links": [coffee]}),
+            400,
+            "parent_not_allowed",
+            "items[0].links[0]: ",
+        ),
+        (
+            items({"id": exports, "mitigated_by": []}),
+            400,
+            "link_not_allowed",
+            "items[0].mitigated_by: ",
+        ),
+        (
+            items({"id": desk, "mitigated_by": "x"}),
+            400,
+            "invalid_payload",
+            "items[0].mitigated_by ",
+        ),
         (
             items({"id": exports, "dropped": True}, {"id": coffee, "links": [exports]}),
             400,
