@@ -25,7 +25,7 @@ from tests.plan_samples import BOLD, FINISHED_AT, SCRIPT, full_plan, item, stage
 from workshop.core import levels
 from workshop.plan import PlanDocument, PlanItem, assemble_plan
 from workshop.plan import layout as lay
-from workshop.plan.document import GAP_LABELS, GapLine
+from workshop.plan.document import GAP_LABELS
 from workshop.plan.html import SITUATION_CSS, render_html
 from workshop.plan.mapgeom import alignment_map
 from workshop.plan.markdown import render_markdown
@@ -126,7 +126,7 @@ def situation_plan(
         scales=RISK_SCALES if rated else (),
         quadrants=RISK_QUADRANTS if rated else {},
     )
-    plan = assemble_plan(
+    return assemble_plan(
         title="Port 2031",
         organization="Acme Ports",
         horizon_years=5,
@@ -135,14 +135,6 @@ def situation_plan(
         stages=[situation, environment, goals, projects, risks],
         aligned=True,
     )
-    if not any(gap.kind == "unanswered_threat" for gap in plan.gaps):  # TODO: drop once L lands
-        extra = [GapLine("unanswered_threat", THREATS[1], 106, "threat")]
-        if rated:
-            extra.append(
-                GapLine("unmitigated_risk", RISKS[4][0], 144, "Act now: likelihood 4.8, impact 4.6")
-            )
-        plan = replace(plan, gaps=(*extra, *plan.gaps))
-    return plan
 
 
 # ---------------------------------------------------------------------------------- readers
@@ -542,3 +534,22 @@ def test_a_risks_stage_of_an_older_agenda_reads_as_it_always_did() -> None:
     assert sections[1:3] == ["Ideas", "What could go wrong"]
     assert "Risks" not in sections
     assert not any(isinstance(b, lay.Facts) and b.caption == "Risk" for b in blocks)
+
+
+def test_the_strategy_page_names_a_few_unanswered_threats_then_how_many_more() -> None:
+    threats = [categorised(200 + n, f"Threat {n}", n + 1, "threats", votes=9 - n) for n in range(7)]
+    situation = replace(stage("situation", "SWOT", threats), categories=tuple(levels.SWOT))
+    goals = stage("goals", "Goals", [item(300, "Grow", 1, selected=True, votes=3)])
+    plan = assemble_plan(
+        title="Many threats",
+        organization=None,
+        horizon_years=3,
+        finished_at=FINISHED_AT,
+        participants=4,
+        stages=[situation, goals],
+        aligned=True,
+    )
+    page = next(b for b in lay.layout(plan) if isinstance(b, lay.StrategyPage))
+    assert page.unanswered == ("Threat 0", "Threat 1", "Threat 2", "Threat 3", "and 3 more")
+    assert not any(GAP_LABELS["unanswered_threat"] in gap for gap in page.top_gaps)
+    assert page.gap_count == 8  # seven threats and the goal without a metric
