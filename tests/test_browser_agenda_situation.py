@@ -191,7 +191,7 @@ def test_categories_are_edited_and_saved_and_a_missing_label_is_refused_next_to_
 
 
 def test_a_risk_ratings_quadrant_names_are_edited_and_saved(
-    server: LiveServer, open_page: Any
+    server: LiveServer, open_page: Any, shots: Path
 ) -> None:
     workshop = new_workshop(server, "risk-review")
     rate = steps_of(server, workshop, "risks")["rate"]
@@ -204,6 +204,8 @@ def test_a_risk_ratings_quadrant_names_are_edited_and_saved(
     expect(big).to_have_value("Act now")
     big.fill("Act this month")
     risks.get_by_label("5 means").first.fill("very likely")
+    big.scroll_into_view_if_needed()
+    screens.shot(dialog.page, "editor-1280-risk-scales", shots)
     dialog.get_by_role("button", name="Save agenda").click()
     expect(dialog).to_be_hidden()
     rate = steps_of(server, workshop, "risks")["rate"]
