@@ -553,3 +553,18 @@ def test_the_strategy_page_names_a_few_unanswered_threats_then_how_many_more() -
     assert page.unanswered == ("Threat 0", "Threat 1", "Threat 2", "Threat 3", "and 3 more")
     assert not any(GAP_LABELS["unanswered_threat"] in gap for gap in page.top_gaps)
     assert page.gap_count == 8  # seven threats and the goal without a metric
+
+
+def test_a_risk_the_room_did_not_rate_is_listed_under_the_grid() -> None:
+    plan = situation_plan()
+    risks = next(s for s in plan.stages if s.key == "risks")
+    late = replace(risks.items[3], measures={}, quadrant=None)
+    stages = tuple(
+        replace(s, items=(*s.items[:3], late, *s.items[4:])) if s is risks else s
+        for s in plan.stages
+    )
+    markdown = render_markdown(replace(plan, stages=stages))
+    grid = markdown.split("### Likelihood and impact")[1].split("### Each risk")[0]
+    assert "Risks that were not rated are listed under the grid." in grid
+    assert f"\nNot rated: {RISKS[3][0]}\n" in grid
+    assert "| Watch | Accept |\n| --- | --- |\n| Crane delivery slips | nothing selected |" in grid

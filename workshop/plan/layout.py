@@ -1094,11 +1094,13 @@ def _risk_cell(look: Look, item: PlanItem) -> str:
 
 def _risk_grid(look: Look, stage: StageOutcome) -> list[Block]:
     first, second = _scale_words(stage)
+    unrated = [item for item in stage.selected if item.quadrant is None]
     blocks: list[Block] = [
         Paragraph(
             f"Each risk sits in the quadrant of its mean ratings (1 to 5; above 3 is high): "
             f"the first row holds the risks of high {second}, the left column those of high "
-            f"{first}. Risks that were not rated are listed under the grid.",
+            f"{first}."
+            + (" Risks that were not rated are listed under the grid." if unrated else ""),
             "note",
         )
     ]
@@ -1112,7 +1114,6 @@ def _risk_grid(look: Look, stage: StageOutcome) -> list[Block]:
                 ),
             )
         )
-    unrated = [item for item in stage.selected if item.quadrant is None]
     if unrated:
         blocks.append(Paragraph("Not rated: " + "; ".join(item.wording for item in unrated)))
     return blocks
