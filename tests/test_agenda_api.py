@@ -323,7 +323,7 @@ def test_get_agenda_shows_stages_with_settings_and_the_activities(room: Room) ->
     # The editor offers every registered kind, in the registry's order (read, never pinned:
     # a plug-in registered at run time is offered too).
     assert list(kinds) == list(REGISTRY)
-    assert kinds["link"]["levels"] == ["programs", "projects", "actions"]
+    assert kinds["link"]["levels"] == ["goals", "programs", "projects", "risks", "actions"]
     assert kinds["vote"]["settings"]["dot_budget"] == {
         "type": "integer",
         "default": 5,
@@ -704,7 +704,7 @@ VOTE_STEPS = [{"kind": "brainstorm"}, {"kind": "vote"}, {"kind": "done"}]
         (1, {"steps": [{"kind": "done", "select_count": -1}]}, "invalid_setting"),
         (1, {"steps": [{"kind": "brainstorm"}, {"kind": "quiz"}]}, "unknown_activity"),
         (1, {"steps": [{"kind": "brainstorm"}, {}]}, "unknown_activity"),
-        (1, {"steps": [{"kind": "brainstorm"}, {"kind": "link"}]}, "activity_not_allowed"),
+        (0, {"steps": [{"kind": "brainstorm"}, {"kind": "link"}]}, "activity_not_allowed"),
         (
             2,
             {"key": "vision-2", "steps": [{"kind": "brainstorm"}, {"kind": "link"}]},
@@ -763,10 +763,10 @@ def test_put_validation_errors_change_nothing(
             "Brainstorm appears twice in Goals: a stage runs each step once.",
         ),
         (
-            1,
+            0,
             {"steps": [{"kind": "brainstorm"}, {"kind": "link"}]},
-            "Stage 2 (Goals): Link runs only on Programs, Projects and Action items, "
-            "not on Strategic goals.",
+            "Stage 1 (Vision): Link runs only on Strategic goals, Programs, Projects, Risks and "
+            "Action items, not on Vision.",
         ),
         (
             1,
@@ -853,7 +853,10 @@ def test_put_a_valid_removal_with_an_invalid_new_stage_changes_nothing(room: Roo
     ok(fac, "idea:submit", {"stage_id": room.stage_ids()["projects"], "text": "Preloaded"})
     vision, goals, _projects = editable(room)
     refuse_put(
-        room, [vision, goals, new_stage("risks", {"kind": "link"})], 400, "activity_not_allowed"
+        room,
+        [vision, goals, new_stage("risks-2030", {"kind": "link"})],
+        400,
+        "activity_not_allowed",
     )
 
 

@@ -23,7 +23,7 @@ TEXT_LIMIT = 280
 
 # The selected items of a full agenda, by id: vision 1 (position 0), mission 2 (1), values 3
 # (2), goals 10 and 11 (3), programs 20 and 21 (4), projects 30 (5), actions 40 (6), and a
-# custom stage "risks" 5 (7); then a goals stage placed after everything (8), item 50.
+# risks stage after them, 5 (7); then a goals stage placed after everything (8), item 50.
 CANDIDATES: dict[int, ParentItem] = {
     item.idea_id: item
     for item in (
@@ -55,32 +55,41 @@ def code_of(call: Any, *args: Any, **kwargs: Any) -> str:
 
 def test_the_levels_and_who_serves_whom() -> None:
     assert levels.LEVELS == (
+        "situation",
+        "environment",
         "vision",
         "mission",
         "values",
         "goals",
         "programs",
         "projects",
+        "risks",
         "actions",
     )
     assert levels.PARENT_LEVELS == {
+        "goals": ("situation", "environment"),
         "programs": ("goals",),
         "projects": ("programs", "goals"),
+        "risks": ("goals", "programs", "projects"),
         "actions": ("projects", "programs", "goals"),
     }
+    assert levels.MITIGATING_LEVELS == {"risks": ("projects",)}
 
 
 @pytest.mark.parametrize(
     ("level", "linkable"),
     [
+        ("situation", False),
+        ("environment", False),
         ("vision", False),
         ("mission", False),
         ("values", False),
-        ("goals", False),
+        ("goals", True),
         ("programs", True),
         ("projects", True),
+        ("risks", True),
         ("actions", True),
-        ("risks", False),
+        ("budget", False),
     ],
 )
 def test_can_link(level: str, linkable: bool) -> None:
@@ -136,7 +145,9 @@ def test_check_parents_does_not_change_its_argument() -> None:
     assert given == [11, 10]
 
 
-@pytest.mark.parametrize("level", ["vision", "mission", "values", "goals", "risks"])
+@pytest.mark.parametrize(
+    "level", ["situation", "environment", "vision", "mission", "values", "budget"]
+)
 @pytest.mark.parametrize("parent_ids", [[], [1], [10]])
 def test_check_parents_levels_that_serve_nothing(level: str, parent_ids: list[int]) -> None:
     assert code_of(check_parents, level, 9, parent_ids, CANDIDATES) == "link_not_allowed"

@@ -567,8 +567,9 @@ def test_link_confirm_on_an_unknown_foreign_or_hidden_idea(linking: Linking, oth
     ("item", "parents", "code"),
     [
         ("V1", [], "link_not_allowed"),
-        ("G1", [], "link_not_allowed"),
-        ("G1", ["V1"], "link_not_allowed"),
+        ("V1", ["G1"], "link_not_allowed"),
+        ("G1", ["V1"], "parent_not_allowed"),
+        ("G1", ["G2"], "parent_not_allowed"),
         ("P1", ["G5"], "parent_not_found"),
         ("P1", [NOWHERE], "parent_not_found"),
         ("J1", ["J3"], "parent_not_found"),
