@@ -42,6 +42,8 @@ RISK_SETTINGS = {
         "fill_in": "Accept",
         "money_pit": "Plan a response",
     },
+    # On a tie of likelihood, the greater impact first.
+    "second_tie_break": "higher",
 }
 DEFAULT_SETTINGS = {
     "scales": [
@@ -54,6 +56,7 @@ DEFAULT_SETTINGS = {
         "fill_in": "Fill-in",
         "money_pit": "Money pit",
     },
+    "second_tie_break": "lower",
 }
 RISK_FIGURES = (
     "likelihood",
@@ -100,6 +103,7 @@ BAD_SETTINGS: list[tuple[str, dict[str, Any], str]] = [
     ("quadrant-name-empty", {"quadrants": {"big_bet": ""}}, "at least 1"),
     ("quadrant-name-too-long", {"quadrants": {"big_bet": "N" * 31}}, "at most 30"),
     ("quadrant-unknown", {"quadrants": {"top_left": "Do"}}, "Extra"),
+    ("tie-break-unknown", {"second_tie_break": "up"}, "'lower' or 'higher'"),
 ]
 
 
@@ -133,10 +137,10 @@ def test_a_rate_step_takes_likelihood_and_impact_on_a_risks_stage_and_the_defaul
     None
 ):
     risks = activities.check_step("risks", {"kind": "rate"})["settings"]
-    assert {k: risks[k] for k in ("scales", "quadrants")} == RISK_SETTINGS
+    assert {k: risks[k] for k in RISK_SETTINGS} == RISK_SETTINGS
     for level in ("goals", "projects", "situation", "choices"):
         plain = activities.check_step(level, {"kind": "rate"})["settings"]
-        assert {k: plain[k] for k in ("scales", "quadrants")} == DEFAULT_SETTINGS
+        assert {k: plain[k] for k in DEFAULT_SETTINGS} == DEFAULT_SETTINGS
     # What the agenda gives wins over the level's defaults, setting by setting.
     mine = two({"key": "a", "label": "A"})
     chosen = activities.check_step("risks", {"kind": "rate", **mine})["settings"]
@@ -216,6 +220,12 @@ def test_rating_standings_name_the_figures_by_the_scale_keys() -> None:
     assert all("effort" not in item.extra for item in s.items.values())
     # By the first scale's mean, then the lower mean on the second.
     assert s.order == [1, 2, 4, 3]
+    # A tie on the first scale: the lower second first, or the higher when asked (risks).
+    tied: list[dict[int, decisions.Rating]] = [{1: (4, 2), 2: (4, 5), 3: (4, None)}]
+    assert decisions.rating_standings(tied, [1, 2, 3], picks=0, kind="rate").order == [1, 2, 3]
+    assert decisions.rating_standings(
+        tied, [1, 2, 3], picks=0, kind="rate", higher_second_first=True
+    ).order == [2, 1, 3]
     # Without names (a default step) there is no quadrant_label, as before.
     plain = decisions.rating_standings(entries, [1, 2, 3, 4], picks=0, kind="rate")
     assert all(set(item.extra) == set(DEFAULT_FIGURES) for item in plain.items.values())
@@ -232,7 +242,7 @@ def test_the_plan_notes_name_the_scales_and_the_quadrants() -> None:
     )
     assert activity.decided_note(risks, {}, people="3 participants", earlier="") == (
         "Decided by the ratings of 3 participants: the highest mean likelihood first, then the "
-        "lower mean impact."
+        "higher mean impact."
     )
     # The default step, and a stored one from before scales were settings, say what they said.
     for plain in (activities.check_step("goals", {"kind": "rate"})["settings"], {}):
@@ -287,6 +297,8 @@ def test_phones_rate_likelihood_and_impact_on_a_risks_stage(room: Room) -> None:
     assert figures[b] == (None, None, 2.0, 0.0, 1, None, None)
     assert figures[e] == (2.0, 0.0, None, None, 1, None, None)
     assert all("effort" not in i for i in console["ideas"])
+    # By mean likelihood; ideas without one come last (b has an impact, c nothing at all).
+    assert [i["idea_id"] for i in console["decision"]["items"]] == [a, e, b, c]
     assert console["decision"]["items"][0]["quadrant_label"] == "Act now"
 
     # The room sees nothing until the reveal, then the same figures.

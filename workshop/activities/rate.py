@@ -2,7 +2,8 @@
 ideas, or one scale of an idea). The scales are the step's `scales` setting: impact and effort
 unless the agenda names others (a risks stage rates likelihood and impact). The room sees each
 idea's mean and spread on both scales and its quadrant once revealed; the console sees them
-live. The order is by the first scale's mean, then the lower mean on the second.
+live. The order is by the first scale's mean, then the lower mean on the second (the higher
+with `second_tie_break: "higher"`, as a risks stage has it: the greater impact first).
 
 Quadrants are positions: `quick_win` is the first scale high and the second low, `big_bet` both
 high, `fill_in` both low, `money_pit` the first low and the second high (high: a mean above 3).
@@ -19,7 +20,7 @@ names sends exactly what it sent before scales were settings (no `quadrant_label
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 from sqlalchemy import delete, distinct, func
@@ -164,6 +165,19 @@ class RateSettings(StepSettings):
             ),
         ),
     ] = Field(default_factory=lambda: list(DEFAULT_SCALES))
+    second_tie_break: Annotated[
+        Literal["lower", "higher"],
+        Field(
+            title="On a tie, first the idea rated",
+            description=(
+                "The order is by the first scale's mean; on a tie, the lower mean on the second "
+                "scale comes first (less effort), or the higher (a risk's greater impact)."
+            ),
+            json_schema_extra={
+                "choices": {"lower": "lower on the second scale", "higher": "higher on it"}
+            },
+        ),
+    ] = "lower"
     quadrants: Annotated[
         QuadrantNames,
         Field(
@@ -200,8 +214,10 @@ class StepScales:
             **decisions.QUADRANT_NAMES,
             **dict(settings.get("quadrants") or {}),
         }
+        self.higher_second_first = settings.get("second_tie_break") == "higher"
         self.default = (
-            self.keys == decisions.SCALE_KEYS
+            not self.higher_second_first
+            and self.keys == decisions.SCALE_KEYS
             and list(scales) == list(DEFAULT_SCALES)
             and self.names == decisions.QUADRANT_NAMES
         )
@@ -446,6 +462,7 @@ class Rate(scoring.ScoringActivity):
             kind=KIND,
             scales=scales.keys,
             names=None if scales.default else scales.names,
+            higher_second_first=scales.higher_second_first,
         )
 
     def stage_slice(
@@ -495,6 +512,7 @@ class Rate(scoring.ScoringActivity):
             return {
                 "scales": [scale.model_dump() for scale in RISK_SCALES],
                 "quadrants": RISK_QUADRANTS.model_dump(),
+                "second_tie_break": "higher",
             }
         return {}
 
@@ -524,9 +542,11 @@ class Rate(scoring.ScoringActivity):
         people: str,
         earlier: str,
     ) -> str | None:
-        first, second = (_lower(label) for label in step_scales(settings).labels)
+        scales = step_scales(settings)
+        first, second = (_lower(label) for label in scales.labels)
+        then = "higher" if scales.higher_second_first else "lower"
         return (
-            f"Decided by the ratings of {people}: the highest mean {first} first, then the lower "
+            f"Decided by the ratings of {people}: the highest mean {first} first, then the {then} "
             f"mean {second}."
         )
 

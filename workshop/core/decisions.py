@@ -560,13 +560,16 @@ def rating_standings(
     kind: str,
     scales: Sequence[str] = SCALE_KEYS,
     names: Mapping[str, str] | None = None,
+    higher_second_first: bool = False,
 ) -> Standings:
     """Two scales (impact and effort unless `scales` names others): each scale's mean and
     spread under its key (`<key>`, `<key>_spread`), how many rated the item, its quadrant's
     position id, and with `names` (the step's quadrant names) its `quadrant_label`. The order
-    is by the first scale's mean, then the lower mean on the second, then the earlier item
-    (items nobody rated on the first scale come last). `kind` is the step's kind, as the
-    standings carry it; the method is "impact" (the first scale's mean) whatever the scales."""
+    is by the first scale's mean, then the lower mean on the second (the higher with
+    `higher_second_first`: a risk's impact), then the earlier item (items nobody rated on the
+    first scale come last, and on a tie those not rated on the second). `kind` is the step's
+    kind, as the standings carry it; the method is "impact" (the first scale's mean) whatever
+    the scales."""
     first_key, second_key = scales
     firsts: dict[int, list[int]] = {item: [] for item in items}
     seconds: dict[int, list[int]] = {item: [] for item in items}
@@ -601,7 +604,7 @@ def rating_standings(
         return (
             0 if i is not None else 1,
             -i if i is not None else 0.0,
-            e if e is not None else float(SCALE_HIGH + 1),
+            float(SCALE_HIGH + 1) if e is None else -e if higher_second_first else e,
             item,
         )
 

@@ -370,11 +370,31 @@ export default {
       if (item) for (const key of keys) if (key in item) idea[key] = item[key];
     }
   },
+  // How the step decides: "by mean impact, then lower effort". Without the stage (done.js
+  // passes only the decision) the scales' words come from the figures' keys, and a stage with
+  // scales of its own is said by its first scale only (its tie-break is in its settings).
   how: (decision, stage) => {
-    const [first, second] = stage ? scalesOf(stage).map((s) => lower(s.label)) : scaleWordsOf(decision);
-    return `by mean ${first}, then lower ${second}`;
+    if (!stage) {
+      const [first, second] = scaleWordsOf(decision);
+      return second === "effort" && first === "impact" ? "by mean impact, then lower effort" : `by mean ${first}`;
+    }
+    const [first, second] = scalesOf(stage).map((s) => lower(s.label));
+    const then = ((rateStep(stage) || {}).settings || {}).second_tie_break === "higher" ? "higher" : "lower";
+    return `by mean ${first}, then ${then} ${second}`;
   },
   countName: "By mean impact",
+  // The step's name and the phone's headline on a stage with scales of its own ("Likelihood
+  // and impact", "Rate likelihood and impact"); `label` and `headline` are the kind's own.
+  stepLabel: (stage) => {
+    if (isDefault(stage)) return "Impact and effort";
+    const [first, second] = scalesOf(stage);
+    return `${first.label} and ${lower(second.label)}`;
+  },
+  headlineFor: (stage) => {
+    if (isDefault(stage)) return "Rate impact and effort";
+    const [first, second] = scalesOf(stage);
+    return `Rate ${lower(first.label)} and ${lower(second.label)}`;
+  },
   progress: { count: "raters", word: "rated" },
   label: "Impact and effort",
   headline: "Rate impact and effort",
