@@ -27,7 +27,7 @@ from sqlmodel import SQLModel
 
 from ..core.errors import DomainError
 from ..persistence.models import Entry
-from .base import Activity, EventSpec
+from .base import Activity, EventSpec, declared_defaults
 from .registry import REGISTRY, get, register, traits_by_kind, unregister
 
 ENTRY_POINT_GROUP = "strategy_workshop.activities"
@@ -126,12 +126,28 @@ def check_step(level: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     return {"kind": kind, "settings": settings.model_dump()}
 
 
+def _json_type(prop: Mapping[str, Any]) -> str:
+    """A setting's JSON type: a nested model (a `$ref`, maybe wrapped in `allOf`) is an object,
+    a list of them an array; a bare number with no type of its own an integer."""
+    if "type" in prop:
+        return str(prop["type"])
+    if "$ref" in prop or any("$ref" in part for part in prop.get("allOf", ())):
+        return "object"
+    return "integer"
+
+
+def _default(defaults: Mapping[str, Any], name: str, prop: Mapping[str, Any]) -> Any:
+    """A setting's default as the step stores it (a default factory's value included)."""
+    return defaults[name] if name in defaults else prop.get("default")
+
+
 def describe() -> list[dict[str, Any]]:
     """The activities for the agenda editor: kind, label, description, settings and defaults."""
     out = []
     for activity in REGISTRY.values():
         schema = activity.settings.model_json_schema()
         fields = activity.settings.model_fields
+        defaults = declared_defaults(activity.settings)
         out.append(
             {
                 "kind": activity.kind,
@@ -140,8 +156,8 @@ def describe() -> list[dict[str, Any]]:
                 "levels": list(activity.levels) if activity.levels is not None else None,
                 "settings": {
                     name: {
-                        "type": prop.get("type", "integer"),
-                        "default": prop.get("default"),
+                        "type": _json_type(prop),
+                        "default": _default(defaults, name, prop),
                         "minimum": prop.get("minimum"),
                         "maximum": prop.get("maximum"),
                         "enum": prop.get("enum"),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal
 
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import to_jsonable_python
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -110,9 +111,10 @@ class NoSettings(StepSettings):
 
 @functools.cache
 def declared_defaults(settings: type[StepSettings]) -> dict[str, Any]:
-    """Every setting's declared default (a StepSettings field always has one)."""
+    """Every setting's declared default (a StepSettings field always has one), as JSON stores
+    it: a nested setting's default (a rate's scales) is plain lists and dicts, not models."""
     return {
-        name: info.get_default(call_default_factory=True)
+        name: to_jsonable_python(info.get_default(call_default_factory=True))
         for name, info in settings.model_fields.items()
         if not info.is_required()
     }
