@@ -25,7 +25,7 @@ from tests.factories import Room, ok
 from tests.test_http import bearer, count_rows, error_of
 from tests.test_plan_assembly import Day, download_plan, open_day, stage_body, step
 from workshop.plan import PlanDocument, from_dict
-from workshop.plan.document import GAP_LABELS, gap_text
+from workshop.plan.document import GAP_LABELS, gap_text, outline
 from workshop.plan.plan_json import render_json
 
 LOYAL, OLD_IT, EXPORT_MARKET, RIVAL, COSTS = (
@@ -360,3 +360,11 @@ def test_a_per_category_selection_is_said_in_the_appendix(room: Room) -> None:
     assert [i.category for i in situation.selected] == ["strengths", "threats"]
     assert "The top item of each category was selected." in situation.how
     assert "Every item was kept." not in situation.how
+
+
+def test_risks_and_the_swot_are_not_on_the_alignment_outline(day: Day) -> None:
+    plan = day.finish()
+    rows = [(depth, wording) for depth, _level, wording in outline(plan)]
+    assert (0, LOYALTY) in rows and (0, MODERNISE) in rows
+    assert not {LOYAL, RIVAL, OLD_IT, BREACH, STAFF} & {wording for _d, wording in rows}
+    assert plan.children(day.ideas[MODERNISE]) == []  # the breach threatens it, not serves

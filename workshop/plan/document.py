@@ -256,12 +256,16 @@ class PlanDocument:
         return tuple(link for link in item.links if link in in_plan)
 
     def children(self, idea_id: int) -> list[tuple[StageOutcome, PlanItem]]:
-        """The selected items that serve this one, in agenda and rank order."""
+        """The selected items that serve this one, in agenda and rank order (a risk that
+        threatens it, or a goal that builds on or answers it, does not serve it: such links
+        are not on the alignment map)."""
+        own = self.stage_of(idea_id)
         return [
             (stage, item)
             for stage in self.stages
             for item in stage.selected
             if idea_id in item.links
+            and (own is None or levels.relation(stage.key, own.key, None) == "serves")
         ]
 
     def stage_of(self, idea_id: int) -> StageOutcome | None:
