@@ -198,13 +198,13 @@ export function buildingOn(state, stage, { compact = false } = {}) {
 // ------------------------------------------------------------------ categories (SWOT, PESTLE)
 
 /**
- * A stage's categories: its brainstorm step's `categories` setting, an ordered list of
- * {key, label, hint}; [] for a stage without them (today's brainstorm), so every screen draws
- * a plain stage exactly as before.
+ * A stage's categories: the `categories` setting of the step that collects its ideas (a
+ * brainstorm), an ordered list of {key, label, hint}; [] for a stage without them (today's
+ * brainstorm), so every screen draws a plain stage exactly as before.
  */
 export function categoriesOf(stage) {
   for (const step of (stage && stage.steps) || []) {
-    const categories = step.kind === "brainstorm" && step.settings ? step.settings.categories : null;
+    const categories = step.settings ? step.settings.categories : null;
     if (Array.isArray(categories) && categories.length) return categories;
   }
   return [];
