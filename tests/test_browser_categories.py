@@ -324,6 +324,12 @@ def test_an_idea_goes_to_the_category_picked_and_follows_a_move(
     )
     assert room.ideas()["The college wants a partner"] == "opportunities"
 
+    # An idea in focus says which category it is in.
+    row = weaknesses.locator("li", has_text="A rival food bank")
+    row.get_by_role("button", name="Focus: A rival food bank opens nearby").click()
+    expect(projector.locator("#focus .category-tag")).to_have_text("Weaknesses")
+    fits(projector, SMALL_WALL)
+
 
 def test_the_room_screen_fits_one_idea_and_fifty(
     make_room: Callable[..., Room], shots: Path

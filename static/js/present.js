@@ -10,7 +10,7 @@ import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.
 import { consensusBadge, decisionItem, movedBadge, stepRevealed } from "./activities/decision.js";
 import { figuresOf } from "./activities/ideas.js";
 import { countdown } from "./countdown.js";
-import { buildingOn, fieldsView, linksView, natureBadge, wording } from "./items.js";
+import { buildingOn, categoryTag, fieldsView, linksView, natureBadge, wording } from "./items.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
@@ -614,7 +614,9 @@ function focusView(focus) {
   }
   return el("section", { id: "focus", class: "focus", "aria-labelledby": "focus-text" },
     el("p", { class: "focus-kicker" }, el("span", { class: "focus-label" }, "In focus"),
-      stage ? [" · ", stage.title, " ", natureBadge(stage.key)] : null),
+      stage ? [" · ", stage.title, " ", natureBadge(stage.key)] : null,
+      // On a stage with categories: which one it is in.
+      stage && idea ? categoryTag(stage, idea) : null),
     // Its size follows its length, so a long item fits with the words around it still readable.
     el("h1", { class: `focus-text ${text.length > 120 ? "is-long" : text.length > 50 ? "is-medium" : ""}`.trim(), id: "focus-text" }, text),
     authors ? el("p", { class: "focus-authors" }, `by ${authors.join(", ")}`) : null,
