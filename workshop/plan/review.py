@@ -20,6 +20,8 @@ from ..core import levels
 from ..core.errors import DomainError
 from ..core.rules import IDEA_MAX_LENGTH
 from .document import (
+    GAP_LABELS,
+    RELATION_LABELS,
     REVIEW_CADENCES,
     PlanDocument,
     PlanItem,
@@ -282,3 +284,29 @@ def apply_review(
         published_at=moment.isoformat(),
         history=(*history, VersionEntry(version, moment.isoformat(), cleaned_note)),
     )
+
+
+def review_rules() -> dict[str, Any]:
+    """What the review page needs of the plan's rules, so its script keeps no copy: which
+    levels each level links to and is mitigated by (`levels.PARENT_LEVELS`,
+    `MITIGATING_LEVELS`), what each link means (`levels.relation`, per level and parent level:
+    the relation of any category, and those of the categories that differ from it), and the
+    words of the relations and the gaps (`RELATION_LABELS`, `GAP_LABELS`)."""
+    categories = sorted(levels.BUILDS_ON_CATEGORIES | levels.ANSWERED_CATEGORIES)
+    relations: dict[str, dict[str, Any]] = {}
+    for level, parents in levels.PARENT_LEVELS.items():
+        relations[level] = {}
+        for parent in parents:
+            default = levels.relation(level, parent)
+            differ = {c: levels.relation(level, parent, c) for c in categories}
+            relations[level][parent] = {
+                "default": default,
+                "by_category": {c: r for c, r in differ.items() if r != default},
+            }
+    return {
+        "parent_levels": {k: list(v) for k, v in levels.PARENT_LEVELS.items()},
+        "mitigating_levels": {k: list(v) for k, v in levels.MITIGATING_LEVELS.items()},
+        "relations": relations,
+        "relation_labels": dict(RELATION_LABELS),
+        "gap_labels": dict(GAP_LABELS),
+    }

@@ -214,6 +214,12 @@ PUBLISH_BODY["properties"] = {
                     "items": {"type": "integer"},
                     "description": "Its whole new list of parents, checked as link:confirm.",
                 },
+                "mitigated_by": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "description": "A risk's whole new list of mitigating projects ([] clears "
+                    "it), checked as link:confirm's mitigated_by.",
+                },
                 "dropped": {
                     "type": "boolean",
                     "description": "true: removed from the plan; false: restored.",
@@ -222,7 +228,7 @@ PUBLISH_BODY["properties"] = {
             "additionalProperties": False,
         },
         "description": "Corrections of selected items, each with at least one of fields, "
-        "links and dropped (docs/api.md).",
+        "links, mitigated_by and dropped (docs/api.md).",
     },
     "facilitator": {"type": ["string", "null"]},
 }

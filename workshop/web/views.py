@@ -573,7 +573,7 @@ def share_download(secret: str, filename: str) -> Response:
 def review_page(workshop_id: str) -> str:
     """The facilitator's review of the finished plan (the key travels in the URL fragment)."""
     workshop = get_workshop(get_db(), workshop_id)
-    return render_template("review.html", workshop=workshop)
+    return render_template("review.html", workshop=workshop, review_rules=review.review_rules())
 
 
 DOWNLOAD_LABELS = {
