@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from sqlalchemy import JSON, delete
 from sqlalchemy import Column as SAColumn
 from sqlmodel import Field as Column
@@ -64,9 +64,16 @@ IdLists = Annotated[
 
 class LinkSetPayload(Payload):
     stage_id: StageId
-    links: IdLists
+    links: IdLists | None = None
+    """The parents of each item; absent keeps the last ones (then `mitigations` is given)."""
     mitigations: IdLists | None = None
     """A risks stage: the projects that mitigate each risk; absent keeps the last ones."""
+
+    @model_validator(mode="after")
+    def _something(self) -> LinkSetPayload:
+        if self.links is None and self.mitigations is None:
+            raise ValueError("Send links, mitigations or both.")
+        return self
 
 
 class LinkConfirmPayload(Payload):
@@ -214,17 +221,19 @@ def set_links(
     *,
     participant: Participant,
     stage_id: int,
-    links: Mapping[int, list[int]],
+    links: Mapping[int, list[int]] | None,
     mitigations: Mapping[int, list[int]] | None = None,
 ) -> tuple[Stage, dict[int, list[int]], dict[int, list[int]], bool]:
-    """Replace a participant's link proposals for a stage (and, when given, the projects they
-    propose mitigate each risk; absent keeps the last ones); return the links, the
-    mitigations and whether anything changed."""
+    """Replace a participant's link proposals for a stage and the projects they propose
+    mitigate each risk (either, when None, stays as it was for the items still on the
+    stage); return the links, the mitigations and whether anything changed."""
     stage, _settings = common.open_step(db, participant.workshop_id, stage_id, KIND)
     assert stage.id is not None and participant.id is not None
     items = set(common.item_ids(db, stage))
     every = candidates(list_stages(db, participant.workshop_id))
-    checked = _checked(links, items, levels.check_parents, stage, every)
+    linked = None
+    if links is not None:
+        linked = _checked(links, items, levels.check_parents, stage, every)
     given = None
     if mitigations is not None:
         given = _checked(mitigations, items, levels.check_mitigations, stage, every)
@@ -235,9 +244,14 @@ def set_links(
     )
     rows = list(db.exec(select(LinkProposal).where(*mine)))
     before = {row.idea_id: (list(row.parent_ids), list(row.mitigated_by)) for row in rows}
+    # What is not sent stays as last proposed, for the items still on the stage.
+    checked = linked
+    if checked is None:
+        checked = {
+            idea_id: kept for idea_id, (kept, _) in before.items() if kept and idea_id in items
+        }
     mitigated = given
     if mitigated is None:
-        # Not sent: the last proposed mitigations stay (for items still on the stage).
         mitigated = {
             idea_id: kept for idea_id, (_, kept) in before.items() if kept and idea_id in items
         }
@@ -297,12 +311,12 @@ def confirm_links(
 
 
 def _on_link_set(db: Session, participant: Participant, payload: LinkSetPayload) -> Outcome:
-    given = payload.mitigations
+    given, linked = payload.mitigations, payload.links
     stage, links, mitigations, changed = set_links(
         db,
         participant=participant,
         stage_id=payload.stage_id,
-        links=common.id_keys(payload.links, "links"),
+        links=None if linked is None else common.id_keys(linked, "links"),
         mitigations=None if given is None else common.id_keys(given, "mitigations"),
     )
     assert stage.id is not None

@@ -1,22 +1,61 @@
 // Link: everyone proposes which selected items of earlier stages (goals, programs, projects)
 // each item of this stage serves; the facilitator settles each item's links. This is where the
-// plan's alignment comes from.
+// plan's alignment comes from. On a goals stage the links go to the situation analysis (a goal
+// builds on a strength, answers a threat, responds to a PESTLE factor); on a risks stage to what
+// each risk threatens, with the projects that mitigate it (`mitigations`, `mitigated_by`).
 
 import { el, plural } from "../common.js";
-import { isIndependent, itemCard, linksView, natureBadge, originMark, selectedIndex, stageItems, wording } from "../items.js";
+import { byCategory, categoriesOf, isIndependent, itemCard, linksView, natureBadge, originMark, selectedIndex, stageItems, wording } from "../items.js";
 
-/** The parents this stage's items may serve, grouped by their stage, in agenda order. */
-function parentGroups(ctx) {
+/** What a link means, in the words a phone shows ("serves" is never shown: plain stages stay
+ * as they were). */
+const RELATION_WORDS = {
+  builds_on: "builds on",
+  answers: "answers",
+  responds_to: "responds to",
+  threatens: "threatens",
+};
+
+/** The options `ids` (selected items of decided stages), grouped by their stage in agenda
+ * order; on a stage with categories (a SWOT), each group has its items in sections by
+ * category, each section saying what a link to it means ("Threats · answers"). */
+function optionGroups(ctx, ids, relations = {}) {
   const index = selectedIndex(ctx.state);
   const groups = [];
-  for (const id of ctx.stage.parents || []) {
+  for (const id of ids || []) {
     const found = index.get(id);
     if (!found) continue;
     let group = groups.find((g) => g.stage.id === found.stage.id);
     if (!group) groups.push(group = { stage: found.stage, items: [] });
     group.items.push(found.item);
   }
+  const said = (items) => RELATION_WORDS[relations[String(items[0].id)]] || null;
+  for (const group of groups) {
+    group.sections = categoriesOf(group.stage).length
+      ? byCategory(group.stage, group.items, { skipEmpty: true })
+        .map((section) => ({ label: section.label, relation: said(section.items), items: section.items }))
+      : [{ label: null, relation: said(group.items), items: group.items }];
+  }
   return groups;
+}
+
+/** The parents this stage's items may link to. */
+function parentGroups(ctx) {
+  return optionGroups(ctx, ctx.stage.parents, ctx.stage.parent_relations || {});
+}
+
+/** The projects that may mitigate this stage's items (a risks stage only). */
+function mitigationGroups(ctx) {
+  return optionGroups(ctx, ctx.stage.mitigation_options);
+}
+
+const mitigates = (ctx) => Array.isArray(ctx.stage.mitigation_options);
+
+/** What the phone asks: "Tick what each item serves" on a plain stage. */
+function ask(ctx) {
+  if (ctx.stage.key === "goals" && ctx.stage.parent_relations) return "Tick what each goal builds on or answers";
+  if (mitigates(ctx)) return "Tick what each risk threatens and what would reduce it";
+  return "Tick what each item serves";
 }
 
 function noParents() {
@@ -24,15 +63,32 @@ function noParents() {
     "No earlier stage has selected anything these items could serve yet.");
 }
 
+/** A group's heading and its sections' headings: the stage's title, then for each category
+ * its label and what a link to it means; for a plain stage's options just the title. */
+function sectionHeading(group, section, extra = null) {
+  const words = [section.label, section.relation].filter(Boolean).join(" · ");
+  return words ? el("p", { class: "link-category small muted" }, words) : extra;
+}
+
+/** One list of checkboxes per group of options (by stage, then category). */
+function optionLists(groups, { title = (group) => group.stage.title, option }) {
+  return groups.map((group) => el("div", { class: "link-group" },
+    el("p", { class: "link-level" }, title(group)),
+    group.sections.map((section) => [sectionHeading(group, section), section.items.map(option)]),
+  ));
+}
+
 // ------------------------------------------------------------------ phone
 
-function proposalsFor(ctx) {
+/** The phone's proposals of one kind (`links` or `mitigations`) for today's items and
+ * options. */
+function proposalsFor(ctx, kind = "links") {
   const key = String(ctx.stage.id);
-  const saved = ctx.outbox.links.value(ctx.stage.id, (ctx.me.links || {})[key] || {});
+  const saved = ctx.outbox[kind].value(ctx.stage.id, (ctx.me[kind] || {})[key] || {});
   // Only today's items and parents: an item hidden or a goal re-decided since drops out, so a
   // stale id never makes the server refuse the whole proposal.
   const items = new Set(stageItems(ctx.stage).map((item) => String(item.id)));
-  const parents = new Set(ctx.stage.parents || []);
+  const parents = new Set((kind === "links" ? ctx.stage.parents : ctx.stage.mitigation_options) || []);
   const copy = {};
   for (const [itemId, chosen] of Object.entries(saved)) {
     const kept = chosen.filter((parentId) => parents.has(parentId));
@@ -41,13 +97,21 @@ function proposalsFor(ctx) {
   return copy;
 }
 
-function toggle(ctx, itemId, parentId, on) {
-  const links = proposalsFor(ctx);
+function toggle(ctx, itemId, parentId, on, kind = "links") {
+  const links = proposalsFor(ctx, kind);
   const key = String(itemId);
   const next = new Set(links[key] || []);
   if (on) next.add(parentId); else next.delete(parentId);
   if (next.size) links[key] = [...next].sort((a, b) => a - b); else delete links[key];
-  ctx.outbox.links.set(ctx.stage.id, links, 400);
+  ctx.outbox[kind].set(ctx.stage.id, links, 400);
+}
+
+/** The items with at least one proposal (a link or, on a risks stage, a mitigation). */
+function linkedCount(ctx, items) {
+  const links = proposalsFor(ctx);
+  const mitigations = mitigates(ctx) ? proposalsFor(ctx, "mitigations") : {};
+  return items.filter((item) => (links[String(item.id)] || []).length
+    || (mitigations[String(item.id)] || []).length).length;
 }
 
 function phoneView(ctx) {
@@ -57,27 +121,34 @@ function phoneView(ctx) {
   if (!groups.length) return noParents();
   if (!items.length) return el("p", { class: "card" }, "This stage has no items to link.");
   const links = proposalsFor(ctx);
-  const pending = ctx.outbox.links.isPending(stage.id);
-  const savedAny = Object.keys((me.links || {})[String(stage.id)] || {}).length > 0;
-  const linked = items.filter((item) => (links[String(item.id)] || []).length).length;
+  const risky = mitigates(ctx);
+  const mitigations = risky ? proposalsFor(ctx, "mitigations") : {};
+  const reducers = risky ? mitigationGroups(ctx) : [];
+  const pending = ctx.outbox.links.isPending(stage.id) || (risky && ctx.outbox.mitigations.isPending(stage.id));
+  const savedAny = Object.keys((me.links || {})[String(stage.id)] || {}).length > 0
+    || Object.keys((me.mitigations || {})[String(stage.id)] || {}).length > 0;
+  const linked = linkedCount(ctx, items);
+  const check = (item, chosen, kind, prefix) => (parent) => {
+    const id = `${prefix}-${item.id}-${parent.id}`;
+    return el("label", { class: "check", for: id },
+      el("input", {
+        type: "checkbox", id, checked: chosen.has(parent.id), dataset: { focus: id },
+        onchange: (event) => toggle(ctx, item.id, parent.id, event.target.checked, kind),
+      }),
+      el("span", {}, wording(parent)));
+  };
   return el("div", {},
-    el("p", { class: "small muted" }, "Tick what each item serves. You can change it until the facilitator moves on."),
+    el("p", { class: "small muted" }, `${ask(ctx)}. You can change it until the facilitator moves on.`),
     items.map((item) => {
       const mine = new Set(links[String(item.id)] || []);
+      const reducing = new Set(mitigations[String(item.id)] || []);
       return el("div", { class: "card link-item" }, el("fieldset", {},
         el("legend", {}, wording(item), originMark(item)),
-        groups.map((group) => el("div", { class: "link-group" },
-          el("p", { class: "link-level" }, group.stage.title),
-          group.items.map((parent) => {
-            const id = `link-${item.id}-${parent.id}`;
-            return el("label", { class: "check", for: id },
-              el("input", {
-                type: "checkbox", id, checked: mine.has(parent.id), dataset: { focus: id },
-                onchange: (event) => toggle(ctx, item.id, parent.id, event.target.checked),
-              }),
-              el("span", {}, wording(parent)));
-          }),
-        )),
+        optionLists(groups, { option: check(item, mine, "links", "link") }),
+        reducers.length ? optionLists(reducers, {
+          title: () => "Reduced by these projects",
+          option: check(item, reducing, "mitigations", "mitigate"),
+        }) : null,
         item.links && item.links.length
           ? el("div", { class: "confirmed small" }, "Confirmed by the facilitator. ", linksView(ctx.state, stage, item))
           : null,
@@ -96,18 +167,30 @@ function phoneView(ctx) {
 function status(ctx) {
   const items = stageItems(ctx.stage);
   if (!ctx.active || !items.length || !parentGroups(ctx).length) return "Waiting for the facilitator";
-  const links = proposalsFor(ctx);
-  const linked = items.filter((item) => (links[String(item.id)] || []).length).length;
-  if (!linked) return "Tick what each item serves";
+  const linked = linkedCount(ctx, items);
+  if (!linked) return ask(ctx);
   if (linked < items.length) return `${linked} of ${plural(items.length, "item", "items")} linked`;
   return `All ${plural(items.length, "item", "items")} linked`;
 }
 
 // ------------------------------------------------------------------ console
 
-function confirm(ctx, item, parentIds) {
-  return ctx.act("link:confirm", { idea_id: item.id, parent_ids: [...parentIds].sort((a, b) => a - b) });
+const sorted = (ids) => [...ids].sort((a, b) => a - b);
+
+/** Settle an item's links (and, on a risks stage, its mitigating projects: `mitigatedBy`,
+ * left out to keep them as they are). */
+function confirm(ctx, item, parentIds, mitigatedBy = null) {
+  const payload = { idea_id: item.id, parent_ids: sorted(parentIds) };
+  if (mitigatedBy) payload.mitigated_by = sorted(mitigatedBy);
+  return ctx.act("link:confirm", payload);
 }
+
+/** The ids at least half of those who linked proposed, from `{id: count}`. */
+function mostOf(counts, linkers) {
+  return Object.entries(counts).filter(([, n]) => linkers > 0 && n * 2 >= linkers).map(([id]) => Number(id));
+}
+
+const sameSet = (ids, set) => ids.length === set.size && ids.every((id) => set.has(id));
 
 const opened = new Map(); // item id -> open or not, as the facilitator chose; kept across redraws
 const FOLD_FROM = 3; // a list this short stays unfolded: it fits the screen anyway
@@ -118,42 +201,51 @@ function linkItem(ctx, item, groups, proposals, linkers, current) {
   const { stage, state } = ctx;
   const counts = proposals[String(item.id)] || {};
   const confirmed = new Set(item.links || []);
-  const most = Object.entries(counts)
-    .filter(([, n]) => linkers > 0 && n * 2 >= linkers).map(([id]) => Number(id));
-  const same = most.length === confirmed.size && most.every((id) => confirmed.has(id));
-  const proposed = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const most = mostOf(counts, linkers);
+  const risky = mitigates(ctx);
+  const reducers = risky ? mitigationGroups(ctx) : [];
+  const mitigationCounts = risky ? (stage.mitigation_proposals || {})[String(item.id)] || {} : {};
+  const mitigating = new Set(item.mitigated_by || []);
+  const mostMitigating = mostOf(mitigationCounts, linkers);
+  const same = sameSet(most, confirmed) && (!risky || sameSet(mostMitigating, mitigating));
+  const proposed = [...Object.values(counts), ...Object.values(mitigationCounts)].reduce((sum, n) => sum + n, 0);
+  const option = (kind) => (parent) => {
+    const links = kind === "links";
+    const chosen = links ? confirmed : mitigating;
+    const id = `${links ? "confirm" : "mitigated"}-${item.id}-${parent.id}`;
+    const n = (links ? counts : mitigationCounts)[String(parent.id)] || 0;
+    return el("label", { class: "check", for: id },
+      el("input", {
+        type: "checkbox", id, checked: chosen.has(parent.id), disabled: !ctx.active,
+        dataset: { focus: id },
+        onchange: (event) => {
+          const next = new Set(chosen);
+          if (event.target.checked) next.add(parent.id); else next.delete(parent.id);
+          if (links) confirm(ctx, item, next, risky ? mitigating : null);
+          else confirm(ctx, item, confirmed, next);
+        },
+      }),
+      el("span", { class: "grow" }, wording(parent)),
+      el("span", { class: n ? "count-pill" : "count-pill zero" }, plural(n, "proposal", "proposals")));
+  };
   const open = opened.has(item.id) ? opened.get(item.id) : current === ALL || item.id === current;
   return el("li", { class: "card link-item" }, el("details", { class: "console-item", open },
     el("summary", { onclick: (event) => { opened.set(item.id, !event.currentTarget.parentElement.open); } },
       el("h3", { class: "summary-title" }, wording(item), originMark(item)),
       el("span", { class: confirmed.size ? "summary-state good" : "summary-state muted" },
-        confirmed.size ? `✓ ${plural(confirmed.size, "link", "links")} confirmed`
+        confirmed.size || mitigating.size ? `✓ ${plural(confirmed.size + mitigating.size, "link", "links")} confirmed`
           : proposed ? `${plural(proposed, "proposal", "proposals")}, none confirmed` : "No link yet")),
     el("div", { class: "row item-tools" },
       el("button", {
-        type: "button", class: "small", disabled: !ctx.active || !most.length || same,
+        type: "button", class: "small", disabled: !ctx.active || (!most.length && !mostMitigating.length) || same,
         title: "Confirm the parents at least half of those who linked proposed",
-        onclick: () => confirm(ctx, item, most),
+        onclick: () => confirm(ctx, item, most, risky ? mostMitigating : null),
       }, "Confirm what most proposed")),
-    groups.map((group) => el("div", { class: "link-group" },
-      el("p", { class: "link-level" }, group.stage.title, " ", natureBadge(group.stage.key)),
-      group.items.map((parent) => {
-        const id = `confirm-${item.id}-${parent.id}`;
-        const n = counts[String(parent.id)] || 0;
-        return el("label", { class: "check", for: id },
-          el("input", {
-            type: "checkbox", id, checked: confirmed.has(parent.id), disabled: !ctx.active,
-            dataset: { focus: id },
-            onchange: (event) => {
-              const next = new Set(confirmed);
-              if (event.target.checked) next.add(parent.id); else next.delete(parent.id);
-              confirm(ctx, item, next);
-            },
-          }),
-          el("span", { class: "grow" }, wording(parent)),
-          el("span", { class: n ? "count-pill" : "count-pill zero" }, plural(n, "proposal", "proposals")));
-      }),
-    )),
+    optionLists(groups, {
+      title: (group) => [group.stage.title, " ", natureBadge(group.stage.key)],
+      option: option("links"),
+    }),
+    reducers.length ? optionLists(reducers, { title: () => "Mitigated by", option: option("mitigations") }) : null,
     linksView(state, stage, item) || el("p", { class: "muted small" }, "No link confirmed yet."),
   ));
 }
@@ -169,7 +261,7 @@ function consoleView(ctx) {
   // The item to settle now: the first with no confirmed link. It opens by itself; the others
   // stay folded to one line each, so a long list and the Next button stay in view.
   const current = items.length <= FOLD_FROM ? ALL : (items.find((item) => !(item.links || []).length) || {}).id;
-  const done = items.filter((item) => (item.links || []).length).length;
+  const done = items.filter((item) => (item.links || []).length || (item.mitigated_by || []).length).length;
   return el("div", {},
     el("p", { class: "muted small" },
       "Tick to confirm what each item serves; the numbers are the room's proposals. Confirmed links go into the plan. ",
@@ -202,6 +294,7 @@ export default {
   // The console's tally of a stage with this step carries the proposals made so far.
   applyTally: (stage, tally) => {
     if (tally.link_proposals) stage.link_proposals = tally.link_proposals;
+    if (tally.mitigation_proposals) stage.mitigation_proposals = tally.mitigation_proposals;
   },
   label: "Link",
   headline: "What does each item serve?",
@@ -211,6 +304,12 @@ export default {
     links: {
       type: "latest", event: "link:set", field: "links", meKey: "links",
       closedMessage: "Linking closed before your last change reached the room; your last saved links count.",
+    },
+    // A risks stage: the projects each risk is mitigated by, sent apart from the links (the
+    // server keeps the links as they are when only `mitigations` comes).
+    mitigations: {
+      type: "latest", event: "link:set", field: "mitigations", meKey: "mitigations",
+      closedMessage: "Linking closed before your last change reached the room; your last saved choices count.",
     },
   },
   metrics: (ctx) => [[`${(ctx.stage.progress || {}).linkers || 0}/${ctx.state.workshop.participant_count}`, "proposed links"]],
