@@ -24,12 +24,6 @@ const LEVEL_FIELDS = {
   projects: ["owner", "sponsor", "start", "due", "budget", "approach", "deliverables"],
   actions: ["owner", "due"],
 };
-/** Which levels an item may serve (the server's `levels.PARENT_LEVELS`). */
-const PARENT_LEVELS = {
-  programs: ["goals"],
-  projects: ["programs", "goals"],
-  actions: ["projects", "programs", "goals"],
-};
 const DATE_FIELDS = ["due", "start", "end"];
 const MAX_LENGTH = { owner: 120, sponsor: 120, budget: 80, outcome: 400 };
 const WIDE_FIELDS = ["outcome", "metrics", "deliverables"];
@@ -39,37 +33,51 @@ const APPROACHES = ["waterfall", "agile", "hybrid"];
 const LABEL_OF = Object.fromEntries(["text", "owner", "sponsor", "outcome", "budget", "start", "end", "due", "approach"]
   .map((name) => [name, (level) => (name === "text" ? "The wording" : fieldLabel(level, name))]));
 const METRIC_KEYS = ["metric", "baseline", "target", "due"];
-const ONE_OF = { vision: "Vision", mission: "Mission", values: "Value", goals: "Goal", programs: "Program", projects: "Project", actions: "Action" };
+const ONE_OF = {
+  situation: "Situation item", environment: "Environment item", vision: "Vision", mission: "Mission",
+  values: "Value", goals: "Goal", programs: "Program", projects: "Project", risks: "Risk", actions: "Action",
+};
 const CADENCES = [
   ["monthly", "Monthly"],
   ["quarterly", "Quarterly"],
   ["half-yearly", "Half-yearly"],
   ["yearly", "Yearly"],
 ];
-/** The gaps' labels (the server's `document.GAP_LABELS`). */
-const GAP_LABELS = {
-  unserved_goal: "Goal that nothing serves",
-  goal_without_metric: "Goal without a success metric",
-  unaligned_program: "Program that serves no goal",
-  program_without_manager: "Program without a manager",
-  program_without_metric: "Program without a success metric",
-  unaligned_project: "Project that serves no goal",
-  project_without_owner: "Project without an owner",
-  project_without_due: "Project without a completion date",
-  action_without_owner: "Action without an owner",
-  action_without_due: "Action without a date",
-  action_without_project: "Action that serves no project",
-  date_outside_horizon: "Date outside the plan's horizon",
-  date_in_past: "Date already past",
-  dates_reversed: "Start date after the end date",
-  tie_break_selection: "Selected by a tie-break",
-};
+/** The plan's rules, from the server (`review_rules` in workshop/web/views.py), so the page
+ * keeps no copy of them: `parent_levels` (which levels an item may link to),
+ * `mitigating_levels` (which may mitigate it), `relations` (what a link means, per level and
+ * parent level: `default` and `by_category`), `relation_labels` ([relation, words] pairs in
+ * order) and `gap_labels`. */
+const RULES = (() => {
+  try {
+    return JSON.parse(app.dataset.rules || "null");
+  } catch {
+    return null;
+  }
+})();
+const PARENT_LEVELS = (RULES && RULES.parent_levels) || {};
+const MITIGATING_LEVELS = (RULES && RULES.mitigating_levels) || {};
+const GAP_LABELS = (RULES && RULES.gap_labels) || {};
+/** [relation, words] pairs, in the server's order (`levels.RELATIONS`). */
+const RELATION_ORDER = ((RULES && RULES.relation_labels) || []).map(([relation]) => relation);
+const RELATION_LABELS = Object.fromEntries((RULES && RULES.relation_labels) || []);
+
+/** What a link from an item of `level` to `parent` (an item of `parentStage`) means:
+ * "serves", "builds_on", "answers", "responds_to", "threatens" (the server's
+ * `levels.relation`). */
+function relationOf(level, parentStage, parent) {
+  const rule = ((RULES && RULES.relations) || {})[level]?.[parentStage.key];
+  if (!rule) return "serves";
+  return (parent && parent.category && rule.by_category[parent.category]) || rule.default;
+}
+const relationLabel = (relation) => RELATION_LABELS[relation] || relation;
 
 let plan = null;
 let counter = 0;
 const uid = (name) => `${name}-${++counter}`;
 // What the form says about links and drops, by item id, kept across redraws of the links.
 const chosenLinks = new Map(); // id -> Set of parent ids ticked
+const chosenMitigations = new Map(); // a risk's id -> Set of project ids ticked
 const droppedNow = new Map(); // id -> dropped in the form
 let lastSent = [];
 
@@ -151,40 +159,99 @@ function fieldControl(name, item, level) {
   return field;
 }
 
-/** The items of earlier stages this item may serve, in the plan as the form has it now. */
-function candidates(stage) {
-  const allowed = PARENT_LEVELS[stage.key];
-  if (!allowed) return [];
+/** The selected items (still in the plan as the form has it) of earlier stages of the given
+ * levels, by stage. */
+function earlier(stage, allowed) {
+  if (!allowed || !allowed.length) return [];
   const position = plan.stages.indexOf(stage);
   return plan.stages.slice(0, position).filter((s) => allowed.includes(s.key))
     .map((s) => ({ stage: s, items: s.items.filter(inPlan) }))
     .filter((group) => group.items.length);
 }
 
+/** The items of earlier stages this item may link to. */
+const candidates = (stage) => earlier(stage, PARENT_LEVELS[stage.key]);
+/** The items of earlier stages that may mitigate this item (a risk's projects). */
+const mitigators = (stage) => earlier(stage, MITIGATING_LEVELS[stage.key]);
+
+/** A group's items in sections: a stage with categories by category, in the stage's order
+ * (items of no category last), each with what a link to it means; else one section. */
+function sections(level, group) {
+  const categories = group.stage.categories || [];
+  const relation = (item) => relationOf(level, group.stage, item);
+  if (!categories.length) return [{ label: "", relation: relation(null), items: group.items }];
+  const known = new Set(categories.map((c) => c.key));
+  return [
+    ...categories.map((c) => ({ label: c.label, category: c.key, items: group.items.filter((i) => i.category === c.key) })),
+    { label: "No category", items: group.items.filter((i) => !known.has(i.category)) },
+  ].filter((section) => section.items.length)
+    .map((section) => ({ ...section, relation: relation(section.items[0]) }));
+}
+
+/** The relations a level's links have, in the server's order (the editor's legend). */
+function relationsOf(level, groups) {
+  const found = new Set(groups.flatMap((group) => sections(level, group).map((s) => s.relation)));
+  if (!found.size) {
+    for (const parent of PARENT_LEVELS[level] || []) {
+      const rule = ((RULES && RULES.relations) || {})[level]?.[parent];
+      if (rule) [rule.default, ...Object.values(rule.by_category)].forEach((r) => found.add(r));
+    }
+  }
+  return [...found].sort((a, b) => RELATION_ORDER.indexOf(a) - RELATION_ORDER.indexOf(b));
+}
+
+/** One checkbox per item offered, ticked as `ticked` says (kept across redraws). */
+function checklist(groups, ticked, { level, mixed, prefix }) {
+  return groups.map((group) => el("div", { class: "link-group" },
+    el("p", { class: "link-level" }, group.stage.title),
+    sections(level, group).map((section) => {
+      // A heading per category ("Threats · answers"), or per stage when the links mean
+      // different things and the stage has no categories; a plain stage's has none.
+      const words = section.label ? [section.label, relationLabel(section.relation).toLowerCase()].join(" · ")
+        : mixed ? relationLabel(section.relation) : "";
+      return [
+        words ? el("p", { class: "link-category small muted" }, words) : null,
+        section.items.map((parent) => {
+          const id = uid(prefix);
+          return el("label", { class: "check", for: id },
+            el("input", {
+              type: "checkbox", id, checked: ticked.has(parent.id), dataset: { link: parent.id },
+              onchange: (event) => {
+                if (event.target.checked) ticked.add(parent.id); else ticked.delete(parent.id);
+              },
+            }),
+            el("span", {}, wordingOf(parent)));
+        }),
+      ];
+    })));
+}
+
 function linksEditor(stage, item) {
-  const ticked = chosenLinks.get(item.id);
   const groups = candidates(stage);
+  const relations = relationsOf(stage.key, groups);
+  const plain = relations.length === 1 && relations[0] === "serves";
   const box = el("fieldset", { class: "review-links wide", dataset: { links: item.id } },
-    el("legend", {}, "Serves"));
+    el("legend", {}, plain ? "Serves" : relations.map(relationLabel).join(" / ")));
   if (!groups.length) {
-    box.append(el("p", { class: "muted small" }, "Nothing earlier in the plan for it to serve."));
+    box.append(el("p", { class: "muted small" }, plain ? "Nothing earlier in the plan for it to serve."
+      : "Nothing earlier in the plan for it to link to."));
     return box;
   }
-  for (const group of groups) {
-    box.append(el("div", { class: "link-group" },
-      el("p", { class: "link-level" }, group.stage.title),
-      group.items.map((parent) => {
-        const id = uid("serves");
-        return el("label", { class: "check", for: id },
-          el("input", {
-            type: "checkbox", id, checked: ticked.has(parent.id), dataset: { link: parent.id },
-            onchange: (event) => {
-              if (event.target.checked) ticked.add(parent.id); else ticked.delete(parent.id);
-            },
-          }),
-          el("span", {}, wordingOf(parent)));
-      })));
+  box.append(...checklist(groups, chosenLinks.get(item.id), { level: stage.key, mixed: relations.length > 1, prefix: "serves" }));
+  return box;
+}
+
+function mitigationsEditor(stage, item) {
+  const groups = mitigators(stage);
+  const box = el("fieldset", { class: "review-links review-mitigations wide", dataset: { mitigations: item.id } },
+    el("legend", {}, relationLabel("mitigated_by")));
+  if (!groups.length) {
+    box.append(el("p", { class: "muted small" }, "Nothing earlier in the plan could mitigate it."));
+    return box;
   }
+  // Every option mitigates: no relation headings, just the stages' titles.
+  const plainGroups = groups.map((group) => ({ ...group, stage: { ...group.stage, categories: [] } }));
+  box.append(...checklist(plainGroups, chosenMitigations.get(item.id), { level: "", mixed: false, prefix: "mitigated" }));
   return box;
 }
 
@@ -197,6 +264,7 @@ function gapFlags(item) {
 
 function itemEditor(stage, item, n) {
   const name = `${ONE_OF[stage.key] || stage.title} ${n}`;
+  const category = item.category && (stage.categories || []).find((c) => c.key === item.category);
   const wording = el("textarea", { id: uid("wording"), rows: 2, maxlength: 280, dataset: { field: "text" } });
   wording.value = wordingOf(item);
   const dropped = isDropped(item);
@@ -205,11 +273,13 @@ function itemEditor(stage, item, n) {
     el("legend", { class: "visually-hidden" }, `Fields of ${name}`),
     labelled("Wording in the plan", wording, `As voted: ${item.text}`),
     el("div", { class: "review-fields" }, fields,
-      PARENT_LEVELS[stage.key] ? el("div", { class: "links-slot wide" }, linksEditor(stage, item)) : null));
+      PARENT_LEVELS[stage.key] ? el("div", { class: "links-slot wide" }, linksEditor(stage, item)) : null,
+      MITIGATING_LEVELS[stage.key] ? el("div", { class: "mitigations-slot wide" }, mitigationsEditor(stage, item)) : null));
   const box = el("fieldset", { class: dropped ? "review-item dropped" : "review-item", dataset: { id: item.id, level: stage.key } },
-    el("legend", { class: "visually-hidden" }, name),
+    el("legend", { class: "visually-hidden" }, category ? `${name}, ${category.label}` : name),
     el("div", { class: "review-tools" },
-      el("span", { class: "review-title", "aria-hidden": "true" }, name),
+      el("span", { class: "review-title", "aria-hidden": "true" }, name,
+        category ? el("span", { class: "muted small" }, ` · ${category.label}`) : null),
       el("span", { class: "removed-badge", hidden: !dropped }, "Removed in review"),
       el("button", {
         type: "button", class: dropped ? "small" : "small quiet", "aria-pressed": String(dropped),
@@ -243,6 +313,8 @@ function redrawLinks() {
   for (const { stage, item } of allItems()) {
     const slot = document.querySelector(`.review-item[data-id="${item.id}"] .links-slot`);
     if (slot) fill(slot, linksEditor(stage, item));
+    const mitigations = document.querySelector(`.review-item[data-id="${item.id}"] .mitigations-slot`);
+    if (mitigations) fill(mitigations, mitigationsEditor(stage, item));
   }
 }
 
@@ -254,8 +326,12 @@ function renderForm() {
     { value, selected: value === (plan.review_cadence || "quarterly") }, label)));
   errorBox.hidden = true;
   chosenLinks.clear();
+  chosenMitigations.clear();
   droppedNow.clear();
-  for (const { item } of allItems()) chosenLinks.set(item.id, new Set(item.links || []));
+  for (const { item } of allItems()) {
+    chosenLinks.set(item.id, new Set(item.links || []));
+    chosenMitigations.set(item.id, new Set(item.mitigated_by || []));
+  }
   const sections = plan.stages.filter((stage) => stage.items.some((item) => item.selected));
   fill(document.getElementById("review-items"), sections.length
     ? sections.map((stage) => el("section", { class: "review-stage" },
@@ -299,9 +375,19 @@ function readFields(box, item) {
  * form offers: a link to a dropped item is kept as it is unless the facilitator changes it). */
 function readLinks(stage, item) {
   if (!PARENT_LEVELS[stage.key]) return null;
-  const offered = new Set(candidates(stage).flatMap((group) => group.items.map((parent) => parent.id)));
-  const before = (item.links || []).filter((id) => offered.has(id)).sort((a, b) => a - b);
-  const now = [...chosenLinks.get(item.id)].filter((id) => offered.has(id)).sort((a, b) => a - b);
+  return changedTicks(candidates(stage), item.links, chosenLinks.get(item.id));
+}
+
+/** A risk's new mitigations when the ticks differ from its `mitigated_by`, likewise. */
+function readMitigations(stage, item) {
+  if (!MITIGATING_LEVELS[stage.key]) return null;
+  return changedTicks(mitigators(stage), item.mitigated_by, chosenMitigations.get(item.id));
+}
+
+function changedTicks(groups, was, ticked) {
+  const offered = new Set(groups.flatMap((group) => group.items.map((parent) => parent.id)));
+  const before = (was || []).filter((id) => offered.has(id)).sort((a, b) => a - b);
+  const now = [...ticked].filter((id) => offered.has(id)).sort((a, b) => a - b);
   return JSON.stringify(before) === JSON.stringify(now) ? null : now;
 }
 
@@ -315,6 +401,8 @@ function collect() {
     if (Object.keys(fields).length) change.fields = fields;
     const links = readLinks(stage, item);
     if (links) change.links = links;
+    const mitigations = readMitigations(stage, item);
+    if (mitigations) change.mitigated_by = mitigations;
     if (isDropped(item) !== Boolean(item.dropped)) change.dropped = isDropped(item);
     if (Object.keys(change).length > 1) items.push(change);
   }
@@ -378,8 +466,8 @@ function refusalTarget(message) {
       return { control: refusedInput(control, rest), place: control.closest(".field, fieldset.metrics"), text };
     }
   }
-  if (part === "links") {
-    const place = box.querySelector(".review-links");
+  if (part === "links" || part === "mitigated_by") {
+    const place = box.querySelector(part === "links" ? ".links-slot .review-links" : ".review-mitigations");
     if (place) return { control: place.querySelector("input") || place, place, text };
   }
   const tools = box.querySelector(".review-tools");
@@ -482,7 +570,9 @@ async function load() {
   }
 }
 
-if (!saved) {
+if (!RULES) {
+  say("This page is out of date: the server did not send the plan's rules. Reload it, or update the server.", "error");
+} else if (!saved) {
   say("This page needs the facilitator link (it ends in #key=…). Open it from the console.", "error");
 } else {
   document.getElementById("back-to-console").href = `/w/${WORKSHOP_ID}/facilitate#key=${saved.key}`;
