@@ -169,6 +169,23 @@ function earlier(stage, allowed) {
     .filter((group) => group.items.length);
 }
 
+/** Whether the plan has a stage of these levels before this one (selected items or not). */
+const hasEarlier = (stage, allowed) => plan.stages.slice(0, plan.stages.indexOf(stage))
+  .some((s) => (allowed || []).includes(s.key));
+/** Whether an item of this stage gets a links editor: when the plan has a stage it may link
+ * to, or, for an item that serves (as every link did before the situation analysis), always
+ * (so "Nothing earlier in the plan for it to serve." says what is missing). A goal in a plan
+ * without a situation analysis has none, as before. */
+function hasLinks(stage) {
+  const allowed = PARENT_LEVELS[stage.key];
+  if (!allowed) return false;
+  const relations = relationsOf(stage.key, []);
+  return hasEarlier(stage, allowed) || (relations.length === 1 && relations[0] === "serves");
+}
+/** Whether an item of this stage gets a "Mitigated by" checklist (a risk, in a plan with a
+ * projects stage before it). */
+const hasMitigations = (stage) => hasEarlier(stage, MITIGATING_LEVELS[stage.key]);
+
 /** The items of earlier stages this item may link to. */
 const candidates = (stage) => earlier(stage, PARENT_LEVELS[stage.key]);
 /** The items of earlier stages that may mitigate this item (a risk's projects). */
@@ -273,8 +290,8 @@ function itemEditor(stage, item, n) {
     el("legend", { class: "visually-hidden" }, `Fields of ${name}`),
     labelled("Wording in the plan", wording, `As voted: ${item.text}`),
     el("div", { class: "review-fields" }, fields,
-      PARENT_LEVELS[stage.key] ? el("div", { class: "links-slot wide" }, linksEditor(stage, item)) : null,
-      MITIGATING_LEVELS[stage.key] ? el("div", { class: "mitigations-slot wide" }, mitigationsEditor(stage, item)) : null));
+      hasLinks(stage) ? el("div", { class: "links-slot wide" }, linksEditor(stage, item)) : null,
+      hasMitigations(stage) ? el("div", { class: "mitigations-slot wide" }, mitigationsEditor(stage, item)) : null));
   const box = el("fieldset", { class: dropped ? "review-item dropped" : "review-item", dataset: { id: item.id, level: stage.key } },
     el("legend", { class: "visually-hidden" }, category ? `${name}, ${category.label}` : name),
     el("div", { class: "review-tools" },
@@ -374,13 +391,13 @@ function readFields(box, item) {
 /** The item's new parents when the ticks differ from what it served (among the items the
  * form offers: a link to a dropped item is kept as it is unless the facilitator changes it). */
 function readLinks(stage, item) {
-  if (!PARENT_LEVELS[stage.key]) return null;
+  if (!hasLinks(stage)) return null;
   return changedTicks(candidates(stage), item.links, chosenLinks.get(item.id));
 }
 
 /** A risk's new mitigations when the ticks differ from its `mitigated_by`, likewise. */
 function readMitigations(stage, item) {
-  if (!MITIGATING_LEVELS[stage.key]) return null;
+  if (!hasMitigations(stage)) return null;
   return changedTicks(mitigators(stage), item.mitigated_by, chosenMitigations.get(item.id));
 }
 
