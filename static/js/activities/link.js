@@ -31,10 +31,13 @@ function optionGroups(ctx, ids, relations = {}) {
   }
   const said = (items) => RELATION_WORDS[relations[String(items[0].id)]] || null;
   for (const group of groups) {
-    group.sections = categoriesOf(group.stage).length
+    // A stage without categories links one way (a risk threatens goals): its title says so.
+    const categorised = categoriesOf(group.stage).length > 0;
+    group.relation = categorised ? null : said(group.items);
+    group.sections = categorised
       ? byCategory(group.stage, group.items, { skipEmpty: true })
         .map((section) => ({ label: section.label, relation: said(section.items), items: section.items }))
-      : [{ label: null, relation: said(group.items), items: group.items }];
+      : [{ label: null, relation: null, items: group.items }];
   }
   return groups;
 }
@@ -50,6 +53,13 @@ function mitigationGroups(ctx) {
 }
 
 const mitigates = (ctx) => Array.isArray(ctx.stage.mitigation_options);
+
+/** The heading of the step on a phone: what the room answers now. */
+function headlineFor(stage) {
+  if (stage.key === "goals" && stage.parent_relations) return "What does each goal build on or answer?";
+  if (Array.isArray(stage.mitigation_options)) return "What does each risk threaten?";
+  return "What does each item serve?";
+}
 
 /** What the phone asks: "Tick what each item serves" on a plain stage. */
 function ask(ctx) {
@@ -70,8 +80,12 @@ function sectionHeading(group, section, extra = null) {
   return words ? el("p", { class: "link-category small muted" }, words) : extra;
 }
 
+/** A group's title: its stage's, with what a link to it means when that is the same for
+ * every item of the group ("Goals · threatens"). */
+const stageTitle = (group) => (group.relation ? `${group.stage.title} · ${group.relation}` : group.stage.title);
+
 /** One list of checkboxes per group of options (by stage, then category). */
-function optionLists(groups, { title = (group) => group.stage.title, option }) {
+function optionLists(groups, { title = stageTitle, option }) {
   return groups.map((group) => el("div", { class: "link-group" },
     el("p", { class: "link-level" }, title(group)),
     group.sections.map((section) => [sectionHeading(group, section), section.items.map(option)]),
@@ -242,7 +256,7 @@ function linkItem(ctx, item, groups, proposals, linkers, current) {
         onclick: () => confirm(ctx, item, most, risky ? mostMitigating : null),
       }, "Confirm what most proposed")),
     optionLists(groups, {
-      title: (group) => [group.stage.title, " ", natureBadge(group.stage.key)],
+      title: (group) => [stageTitle(group), " ", natureBadge(group.stage.key)],
       option: option("links"),
     }),
     reducers.length ? optionLists(reducers, { title: () => "Mitigated by", option: option("mitigations") }) : null,
@@ -298,6 +312,8 @@ export default {
   },
   label: "Link",
   headline: "What does each item serve?",
+  // The headline for one stage (goals link to the SWOT, risks to what they threaten).
+  headlineFor,
   start: "start linking",
   close: "Close linking",
   outbox: {
