@@ -43,11 +43,10 @@ const CADENCES = [
   ["half-yearly", "Half-yearly"],
   ["yearly", "Yearly"],
 ];
-/** The plan's rules, from the server (`review_rules` in workshop/web/views.py), so the page
+/** The plan's rules, from the server (`review.review_rules` in workshop/plan/review.py), so the page
  * keeps no copy of them: `parent_levels` (which levels an item may link to),
  * `mitigating_levels` (which may mitigate it), `relations` (what a link means, per level and
- * parent level: `default` and `by_category`), `relation_labels` ([relation, words] pairs in
- * order) and `gap_labels`. */
+ * parent level: `default` and `by_category`), `relation_labels` and `gap_labels`. */
 const RULES = (() => {
   try {
     return JSON.parse(app.dataset.rules || "null");
@@ -58,9 +57,7 @@ const RULES = (() => {
 const PARENT_LEVELS = (RULES && RULES.parent_levels) || {};
 const MITIGATING_LEVELS = (RULES && RULES.mitigating_levels) || {};
 const GAP_LABELS = (RULES && RULES.gap_labels) || {};
-/** [relation, words] pairs, in the server's order (`levels.RELATIONS`). */
-const RELATION_ORDER = ((RULES && RULES.relation_labels) || []).map(([relation]) => relation);
-const RELATION_LABELS = Object.fromEntries((RULES && RULES.relation_labels) || []);
+const RELATION_LABELS = (RULES && RULES.relation_labels) || {};
 
 /** What a link from an item of `level` to `parent` (an item of `parentStage`) means:
  * "serves", "builds_on", "answers", "responds_to", "threatens" (the server's
@@ -205,7 +202,9 @@ function sections(level, group) {
     .map((section) => ({ ...section, relation: relation(section.items[0]) }));
 }
 
-/** The relations a level's links have, in the server's order (the editor's legend). */
+/** The relations of the links offered, in the order the checklist shows them (the editor's
+ * legend: "Builds on / Answers" when the strengths come first); with nothing offered, every
+ * relation the level's links can have. */
 function relationsOf(level, groups) {
   const found = new Set(groups.flatMap((group) => sections(level, group).map((s) => s.relation)));
   if (!found.size) {
@@ -214,7 +213,7 @@ function relationsOf(level, groups) {
       if (rule) [rule.default, ...Object.values(rule.by_category)].forEach((r) => found.add(r));
     }
   }
-  return [...found].sort((a, b) => RELATION_ORDER.indexOf(a) - RELATION_ORDER.indexOf(b));
+  return [...found];
 }
 
 /** One checkbox per item offered, ticked as `ticked` says (kept across redraws). */
