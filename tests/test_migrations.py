@@ -560,6 +560,23 @@ def steps_for(
     ]
 
 
+READ_DEFAULTS_0012 = {
+    "brainstorm": {"categories": []},
+    "vote": {"per_category": False},
+    "done": {"select_per_category": 0},
+}
+"""Settings 0012's release added (no migration writes them): a stored agenda reads them at
+their defaults, which are the earlier behaviour."""
+
+
+def as_read(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored steps as a state shows them: with the settings added since at their defaults."""
+    return [
+        {**step, "settings": {**step["settings"], **READ_DEFAULTS_0012.get(step["kind"], {})}}
+        for step in steps
+    ]
+
+
 UNCHANGED = {
     "workshop": (
         "SELECT id, code, title, organization, horizon_years, template, status, "
@@ -1198,7 +1215,7 @@ def test_the_app_carries_on_a_0002_workshop_after_upgrading_it(db_path: Path) ->
         assert state["current"]["stage_id"] == 2
         vision, goals, projects = state["stages"]
         assert (vision["phase"], goals["phase"], projects["phase"]) == ("done", "rank", "pending")
-        assert vision["steps"] == steps_for(5, 3, 3, 1)
+        assert vision["steps"] == as_read(steps_for(5, 3, 3, 1))
         # Vision's three rankings are a perfect cycle: Borda ties them all on 3, dots put 1
         # and 3 (5 each) before 2 (4), the lower id first. Every item sits at the top, middle
         # and bottom once (positions 0, 0.5 and 1): consensus 1 - 2 * 0.4082, contested.

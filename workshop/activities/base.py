@@ -359,8 +359,10 @@ def row_json(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
 
 def row_values(table: Table, raw: Any, where: str, *, skip: Sequence[str] = ()) -> dict[str, Any]:
     """An exported row checked against its table's columns and decoded for storing: every
-    column present (but `skip`), none unknown, each of its column's type (text within its
-    length, a time in ISO 8601, bytes in base64), None only where the column allows it."""
+    column present (but `skip`, and those a later migration added, which declare their
+    `import_default` in the column's `info`), none unknown, each of its column's type (text
+    within its length, a time in ISO 8601, bytes in base64), None only where the column
+    allows it."""
     if not isinstance(raw, dict):
         raise invalid_import(where, "not an object")
     names = [column.name for column in table.columns if column.name not in skip]
@@ -373,6 +375,11 @@ def row_values(table: Table, raw: Any, where: str, *, skip: Sequence[str] = ()) 
             continue
         at = f"{where}.{column.name}"
         if column.name not in raw:
+            if "import_default" in column.info:
+                # A column a later migration added: an export made before it reads as its
+                # default (a link proposal exported before 0012 mitigates nothing).
+                out[column.name] = column.info["import_default"]
+                continue
             raise invalid_import(at, "missing")
         out[column.name] = _column_value(column, raw[column.name], at)
     return out

@@ -184,7 +184,10 @@ class Idea(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=40)
     # A risk's mitigations (migration 0012): the selected projects the facilitator confirmed
     # mitigate it (`link:confirm` `mitigated_by`); empty for every other item.
-    mitigated_by: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    mitigated_by: list[int] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, info={"import_default": []}),
+    )
 
 
 class IdeaMerge(SQLModel, table=True):
