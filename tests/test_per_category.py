@@ -8,18 +8,24 @@ nothing.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
 
 from tests.factories import Room, ack, ok
+from tests.plan_samples import full_plan
 from tests.test_decision_events import Desk, open_desk, put_agenda, stage_body, step
 from tests.test_events import database, refuse
 from workshop.activities.link import LinkProposal
+from workshop.core import levels
 from workshop.persistence.db import get_engine
 from workshop.persistence.models import Idea, Workshop
+from workshop.plan.ideas_csv import render_csv
 from workshop.services import transfer
 
 TWO = [
@@ -377,3 +383,35 @@ def test_a_mitigation_naming_an_idea_not_in_the_file_is_refused(room: Room) -> N
     assert f"ideas[{n}].mitigated_by[0]" in str(caught.value)
     assert database(room.app) == before
     assert ids
+
+
+# --------------------------------------------------------------------------- ideas.csv
+
+
+def csv_table(plan: Any) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(render_csv(plan).decode("utf-8-sig"), newline="")))
+
+
+def test_ideas_csv_names_each_ideas_category_only_when_the_plan_has_categories() -> None:
+    plain = full_plan()
+    table = csv_table(plain)
+    assert "Category" not in table[0]
+    assert table[0][:3] == ["Stage", "Level", "Rank"]
+    first = plain.stages[0]
+    swot = replace(
+        first,
+        key="situation",
+        categories=tuple(dict(category) for category in levels.SWOT),
+        items=tuple(
+            replace(item, category=("threats" if n == 0 else None))
+            for n, item in enumerate(first.items)
+        ),
+    )
+    table = csv_table(replace(plain, stages=(swot, *plain.stages[1:])))
+    assert table[0][:4] == ["Stage", "Level", "Category", "Rank"]
+    assert all(len(row) == len(table[0]) for row in table)
+    assert [row[2] for row in table[1 : 1 + len(first.items)]] == ["Threats"] + [""] * (
+        len(first.items) - 1
+    )
+    # Every other stage's rows leave the cell empty.
+    assert {row[2] for row in table[1 + len(first.items) :]} == {""}
