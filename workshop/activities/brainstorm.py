@@ -72,16 +72,19 @@ class Category(BaseModel):
     hint: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
 
 
+Categories = Annotated[list[Category], Field(max_length=MAX_CATEGORIES, title="Categories")]
+
+
 class BrainstormSettings(StepSettings):
     private: Annotated[bool, Field(title="Private until revealed")] = False
     """Participants see only their own ideas (and the projector only a count) until the
     facilitator reveals them, so the first ideas do not anchor the rest."""
     named: Annotated[bool, Field(title="Show authors' names")] = False
     """Ideas show their authors' names; by default they are anonymous."""
-    # pydantic copies a mutable default for each model, and the schema shows it (`[]`).
-    categories: Annotated[list[Category], Field(max_length=MAX_CATEGORIES, title="Categories")] = []  # noqa: RUF012
+    # A plain list default: pydantic copies it for each model, and the schema shows it (`[]`).
+    categories: Categories = []  # noqa: RUF012
     """Ideas are filed under one of these (a SWOT's four quadrants, a PESTLE's six factors):
-    each idea names its category's key. None (the default) is a plain brainstorm."""
+    each idea names its category's key. None (the default, `[]`) is a plain brainstorm."""
 
     @field_validator("categories")
     @classmethod
