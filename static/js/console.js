@@ -647,7 +647,7 @@ function renderNav() {
   // Next and Back move the room, whatever stage the panel shows: say where the room is.
   const live = currentStage(state);
   document.getElementById("nav-where").textContent = live && live.phase !== "pending"
-    ? `On screen: ${live.title} · ${phaseLabel(live.phase)}` : "";
+    ? `On screen: ${live.title} · ${stepLabelOf(live)}` : "";
   document.getElementById("next-label").textContent = next ? next.label : "Next";
   nextButton.title = next ? next.title : "Nothing comes next";
   nextButton.disabled = !next;
@@ -720,7 +720,7 @@ function announcePhase() {
   announced = where;
   if (where === "finished") announce("The workshop is finished.");
   else if (where === "lobby") announce("The room is in the lobby.");
-  else if (stage) announce(`Now: ${stage.title}, ${phaseLabel(stage.phase).toLowerCase()}.`);
+  else if (stage) announce(`Now: ${stage.title}, ${stepLabelOf(stage).toLowerCase()}.`);
 }
 
 function renderAgenda() {
@@ -736,7 +736,7 @@ function renderAgenda() {
     el("span", { class: "agenda-meta" },
       // Coloured by what the step does (app.css reads its traits).
       el("span", { class: "badge", "data-traits": declarationOf(stage.phase) ? declarationOf(stage.phase).traits.join(" ") : null },
-        phaseLabel(stage.phase)),
+        stepLabelOf(stage)),
       plural(stage.ideas.filter((i) => !i.hidden).length, "idea", "ideas"),
       stage.id === state.current.stage_id && state.workshop.status === "active"
         ? el("span", { class: "live" }, "● on screen") : null,
@@ -760,12 +760,30 @@ function context(stage) {
   };
 }
 
+/**
+ * The name of a step of `stage` (of kind `kind`, its current one by default): its module's
+ * `stepLabel(stage)` where it words it per stage ("Likelihood and impact" on a risks stage),
+ * else the kind's label ("Not started" before the stage opens).
+ */
+function stepLabelOf(stage, kind = stage.phase) {
+  const activity = activityFor(kind);
+  if (activity && typeof activity.stepLabel === "function") {
+    try {
+      const text = activity.stepLabel(stage);
+      if (text) return text;
+    } catch (error) {
+      console.error(error);
+    }
+  }
+  return phaseLabel(kind);
+}
+
 /** The steps of a stage as a stepper, the current one marked. */
 function stepper(stage) {
   return el("ol", { class: "steps", "aria-label": "Steps" }, stage.steps.map((step, i) => el("li", {
     class: i < stage.step ? "is-past" : i === stage.step ? "is-current" : "",
     "aria-current": i === stage.step ? "step" : null,
-  }, el("span", { class: "step-no", "aria-hidden": "true" }, i + 1), phaseLabel(step.kind))));
+  }, el("span", { class: "step-no", "aria-hidden": "true" }, i + 1), stepLabelOf(stage, step.kind))));
 }
 
 /** For a stage the room is not on: bring it to the phones and projector. Next and Back (at the

@@ -105,16 +105,41 @@ export function fieldsView(stage, item) {
   return rows.length ? el("dl", { class: "fields" }, rows) : null;
 }
 
-/** "Serves: …" for an item's confirmed links, and the independent mark. */
+const BUILDS_ON = new Set(["strengths", "opportunities"]);
+
+/** What a link from an item of `level` to one of `parentLevel` means (the core's
+ * `levels.relation`): a goal builds on a strength or an opportunity and answers any other
+ * situation item, responds to an environment item; a risk threatens; everything else serves. */
+export function relationOf(level, parentLevel, category) {
+  if (level === "goals" && parentLevel === "situation") return BUILDS_ON.has(category) ? "builds_on" : "answers";
+  if (level === "goals" && parentLevel === "environment") return "responds_to";
+  if (level === "risks") return "threatens";
+  return "serves";
+}
+
+const RELATION_LABELS = {
+  serves: "Serves: ", builds_on: "Builds on: ", answers: "Answers: ", responds_to: "Responds to: ", threatens: "Threatens: ",
+};
+
+/** "Serves: …" for an item's confirmed links ("Builds on: …", "Answers: …", "Threatens: …"
+ * where the link means that), "Mitigated by: …" for a risk's projects, and the independent
+ * mark. A plan item of programs, projects or actions reads "Serves: …" as always. */
 export function linksView(state, stage, item) {
   const index = selectedIndex(state);
   const parents = (item.links || []).map((id) => index.get(id)).filter(Boolean);
+  const mitigating = (item.mitigated_by || []).map((id) => index.get(id)).filter(Boolean);
   const independent = isIndependent(state, stage, item);
-  if (!parents.length && !independent) return null;
+  if (!parents.length && !mitigating.length && !independent) return null;
+  const parent = (p, i) => [i ? "; " : "", el("span", { class: "parent" },
+    el("span", { class: "parent-level" }, `${p.stage.title}: `), wording(p.item))];
+  const lines = [];
+  for (const relation of Object.keys(RELATION_LABELS)) {
+    const some = parents.filter((p) => relationOf(stage.key, p.stage.key, p.item.category) === relation);
+    if (some.length) lines.push([lines.length ? " " : "", el("span", { class: "serves-label" }, RELATION_LABELS[relation]), some.map(parent)]);
+  }
+  if (mitigating.length) lines.push([lines.length ? " " : "", el("span", { class: "serves-label" }, "Mitigated by: "), mitigating.map(parent)]);
   return el("p", { class: "serves" },
-    parents.length ? [el("span", { class: "serves-label" }, "Serves: "),
-      parents.map((p, i) => [i ? "; " : "", el("span", { class: "parent" },
-        el("span", { class: "parent-level" }, `${p.stage.title}: `), wording(p.item))])] : null,
+    lines.length ? lines : null,
     independent ? el("span", { class: "independent" }, "Independent project (under no program)") : null,
   );
 }

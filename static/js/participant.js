@@ -463,7 +463,36 @@ function context(stage) {
 
 function headline(stage) {
   const activity = activityFor(stage.phase);
-  return activity ? activity.headline : phaseLabel(stage.phase);
+  return activity ? headlineOf(activity, stage) : phaseLabel(stage.phase);
+}
+
+/** A module's headline for `stage`: its `headlineFor(stage)` where it words it per stage ("Rate
+ * likelihood and impact" on a risks stage), else its `headline`. */
+function headlineOf(activity, stage) {
+  if (typeof activity.headlineFor === "function") {
+    try {
+      const text = activity.headlineFor(stage);
+      if (text) return text;
+    } catch (error) {
+      console.error(error); // a module's wording must never blank the page
+    }
+  }
+  return activity.headline;
+}
+
+/** The name of the step a stage is on: its module's `stepLabel(stage)` where it has one
+ * ("Likelihood and impact" on a risks stage), else the kind's label. */
+function stepLabelOf(stage) {
+  const activity = activityFor(stage.phase);
+  if (activity && typeof activity.stepLabel === "function") {
+    try {
+      const text = activity.stepLabel(stage);
+      if (text) return text;
+    } catch (error) {
+      console.error(error);
+    }
+  }
+  return phaseLabel(stage.phase);
 }
 
 /** What is expected now, in one line: the module's status(ctx), else its headline. */
@@ -478,12 +507,12 @@ function statusOf(stage, ctx) {
       console.error(error); // a module's wording must never blank the page
     }
   }
-  return activity.headline;
+  return headlineOf(activity, stage);
 }
 
 /** Where the meeting is: "Vision · Dot vote". */
 function whereOf(stage) {
-  return `${stage.title} · ${phaseLabel(stage.phase)}`;
+  return `${stage.title} · ${stepLabelOf(stage)}`;
 }
 
 /** "step 2 of 4", for a stage of more than one step. */

@@ -508,7 +508,7 @@ function speak() {
   if (finished) announce("The workshop has finished. The plan is ready.");
   else if (state.workshop.lobby || !stage || stage.phase === "pending") announce("Waiting to start.");
   else if (revealed) announce(`${stage.title}: the results are shown.`);
-  else announce(`${stage.title}: ${phaseLabel(stage.phase)}${(stage.round || 1) > 1 ? `, round ${stage.round}` : ""}.`);
+  else announce(`${stage.title}: ${stepLabelOf(stage)}${(stage.round || 1) > 1 ? `, round ${stage.round}` : ""}.`);
 }
 
 function finishedView() {
@@ -630,7 +630,22 @@ function focusView(focus) {
 
 function stageLine(stage) {
   const round = (stage.round || 1) > 1 ? ` · Round ${stage.round}` : "";
-  return `${stage.title} · ${phaseLabel(stage.phase)}${round}`;
+  return `${stage.title} · ${stepLabelOf(stage)}${round}`;
+}
+
+/** The name of the step a stage is on: its module's `stepLabel(stage)` where it has one
+ * ("Likelihood and impact" on a risks stage), else the kind's label. */
+function stepLabelOf(stage) {
+  const activity = activityFor(stage.phase);
+  if (activity && typeof activity.stepLabel === "function") {
+    try {
+      const text = activity.stepLabel(stage);
+      if (text) return text;
+    } catch (error) {
+      console.error(error);
+    }
+  }
+  return phaseLabel(stage.phase);
 }
 
 function renderMain() {

@@ -17,7 +17,7 @@ function howDecided(ctx, stage) {
   const decision = stage.decision;
   if (!decision) return null;
   const decider = deciderOf(ctx, stage);
-  const how = decider && decider.how ? decider.how(decision) : `by the ${((decider && decider.label) || decision.kind).toLowerCase()}`;
+  const how = decider && decider.how ? decider.how(decision, stage) : `by the ${((decider && decider.label) || decision.kind).toLowerCase()}`;
   const rounds = decision.round > 1 ? `, after ${decision.round} rounds` : "";
   return el("p", { class: "muted small" }, `Decided ${how}${rounds}; ${plural(decision.voters, "person", "people")} took part.`);
 }
