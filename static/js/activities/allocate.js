@@ -6,7 +6,7 @@
 import { announce, el, plural } from "../common.js";
 import { byCategory, categoriesOf, categoryLabel, originMark, wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
-import { categoryBoard, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
+import { categoryBoard, categoryBudgets, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
 
 const POINTS = ["point", "points"];
 
@@ -23,28 +23,13 @@ function spentOf(allocation) {
   return Object.values(allocation).reduce((a, b) => a + b, 0);
 }
 
-/**
- * With the step's `per_category` on a stage with categories, the budget applies to each
- * category: {spentIn(key), leftIn(key), budget (all categories with ideas), left}; null
- * otherwise (one budget for the whole stage, as always).
- */
-function categoryBudgets(stage, allocation) {
-  const settings = (stage.steps[stage.step] || {}).settings || {};
-  if (!settings.per_category || !categoriesOf(stage).length) return null;
-  const categoryOf = new Map(stage.ideas.map((idea) => [String(idea.id), idea.category || ""]));
-  const spentIn = (key) => Object.entries(allocation)
-    .filter(([id]) => (categoryOf.get(id) ?? "") === (key || "")).reduce((sum, [, n]) => sum + n, 0);
-  const buckets = byCategory(stage, stage.ideas, { skipEmpty: true }).map((group) => group.key);
-  const leftIn = (key) => Math.max(0, stage.budget - spentIn(key));
-  return { spentIn, leftIn, budget: stage.budget * buckets.length, left: buckets.reduce((sum, key) => sum + leftIn(key), 0) };
-}
 
 function setPoints(ctx, ideaId, wanted) {
   const { stage } = ctx;
   const allocation = allocationFor(ctx);
   const key = String(ideaId);
   const idea = stage.ideas.find((other) => other.id === ideaId);
-  const budgets = categoryBudgets(stage, allocation);
+  const budgets = categoryBudgets(stage, allocation, stage.budget);
   // Per category: the points of the idea's own category are the ones that count.
   const others = budgets && idea ? budgets.spentIn(idea.category) - (allocation[key] || 0) : spentOf(allocation) - (allocation[key] || 0);
   const next = Math.max(0, Math.min(wanted, stage.per_item_cap, stage.budget - others));
@@ -62,7 +47,7 @@ function phoneView(ctx) {
   const { stage } = ctx;
   const allocation = allocationFor(ctx);
   const spent = spentOf(allocation);
-  const budgets = categoryBudgets(stage, allocation);
+  const budgets = categoryBudgets(stage, allocation, stage.budget);
   const total = budgets ? budgets.budget : stage.budget;
   const left = budgets ? budgets.left : stage.budget - spent;
   const unsaved = ctx.outbox.allocations.isPending(stage.id);
@@ -169,7 +154,7 @@ function remaining(ctx) {
   if (!ctx.active || !stage.ideas.length) return "Waiting for the facilitator";
   const allocation = allocationFor(ctx);
   const spent = spentOf(allocation);
-  const budgets = categoryBudgets(stage, allocation);
+  const budgets = categoryBudgets(stage, allocation, stage.budget);
   const budget = budgets ? budgets.budget : stage.budget;
   const left = budgets ? budgets.left : budget - spent;
   if (spent === 0) return `Spread ${plural(budget, "point", "points")}`;

@@ -138,7 +138,7 @@ export function ideaActions(ctx, idea) {
 
 /** Whether the facilitator may move `idea` to another category (`idea:update`: until decided). */
 function canMove(ctx, idea) {
-  return ctx.active && !ctx.stage.decided && !idea.theme && categoriesOf(ctx.stage).length > 1;
+  return ctx.active && !ctx.stage.decided && categoriesOf(ctx.stage).length > 1;
 }
 
 /**
@@ -400,6 +400,23 @@ export function wall(ideas, attrs = {}, { newestFirst = true } = {}) {
  * notes. The regions' lists are one `fit-group`: the fit engine cuts each region on its own
  * ("+ N more") when the screen is full.
  */
+/**
+ * With the current step's `per_category` on a stage with categories, its budget (`budget`: the
+ * vote's dots, the allocation's points) applies to each category, as the server counts it:
+ * {spentIn(key), leftIn(key), budget (over every category with ideas), left}; null otherwise
+ * (one budget for the whole stage, as always). `allocation` is {idea id: amount}.
+ */
+export function categoryBudgets(stage, allocation, budget) {
+  const settings = (stage.steps[stage.step] || {}).settings || {};
+  if (!settings.per_category || !categoriesOf(stage).length) return null;
+  const categoryOf = new Map(stage.ideas.map((idea) => [String(idea.id), idea.category || ""]));
+  const spentIn = (key) => Object.entries(allocation)
+    .filter(([id]) => (categoryOf.get(id) ?? "") === (key || "")).reduce((sum, [, n]) => sum + n, 0);
+  const buckets = byCategory(stage, stage.ideas, { skipEmpty: true }).map((group) => group.key);
+  const leftIn = (key) => Math.max(0, budget - spentIn(key));
+  return { spentIn, leftIn, budget: budget * buckets.length, left: buckets.reduce((sum, key) => sum + leftIn(key), 0) };
+}
+
 /** Up to this many ideas, the board by category draws its notes larger. */
 export const SPARSE = 8;
 

@@ -6,7 +6,7 @@
 import { announce, el, plural } from "../common.js";
 import { byCategory, categoriesOf, categoryLabel, originMark, wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
-import { byDots, categoryBoard, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
+import { byDots, categoryBoard, categoryBudgets, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
 
 const DOTS = ["dot", "dots"];
 
@@ -21,7 +21,7 @@ function changeVote(ctx, ideaId, delta) {
   const next = Math.max(0, (allocation[key] || 0) + delta);
   if (next === 0) delete allocation[key]; else allocation[key] = next;
   ctx.outbox.votes.set(stage.id, allocation, 250);
-  const budgets = categoryBudgets(stage, allocation);
+  const budgets = categoryBudgets(stage, allocation, stage.dot_budget);
   const idea = stage.ideas.find((other) => other.id === ideaId);
   if (budgets && idea) {
     const left = budgets.leftIn(idea.category);
@@ -36,21 +36,6 @@ function spentOf(allocation) {
   return Object.values(allocation).reduce((a, b) => a + b, 0);
 }
 
-/**
- * With the step's `per_category` on a stage with categories, the budget applies to each
- * category: {leftIn(key), budget (all categories with ideas), left}; null otherwise (one
- * budget for the whole stage, as always).
- */
-function categoryBudgets(stage, allocation) {
-  const settings = (stage.steps[stage.step] || {}).settings || {};
-  if (!settings.per_category || !categoriesOf(stage).length) return null;
-  const categoryOf = new Map(stage.ideas.map((idea) => [String(idea.id), idea.category || ""]));
-  const spentIn = (key) => Object.entries(allocation)
-    .filter(([id]) => (categoryOf.get(id) ?? "") === (key || "")).reduce((sum, [, n]) => sum + n, 0);
-  const buckets = byCategory(stage, stage.ideas, { skipEmpty: true }).map((group) => group.key);
-  const leftIn = (key) => Math.max(0, stage.dot_budget - spentIn(key));
-  return { leftIn, budget: stage.dot_budget * buckets.length, left: buckets.reduce((sum, key) => sum + leftIn(key), 0) };
-}
 
 /** The dots left as dots, while there are few enough to draw in one row. */
 function dotRow(stage, left) {
@@ -63,7 +48,7 @@ function phoneView(ctx) {
   const { stage } = ctx;
   const allocation = allocationFor(ctx);
   const spent = spentOf(allocation);
-  const budgets = categoryBudgets(stage, allocation);
+  const budgets = categoryBudgets(stage, allocation, stage.dot_budget);
   const left = budgets ? budgets.left : stage.dot_budget - spent;
   const unsaved = ctx.outbox.votes.isPending(stage.id);
   const revealed = stepRevealed(stage);
@@ -128,7 +113,7 @@ function remaining(ctx) {
   if (!ctx.active || !stage.ideas.length) return "Waiting for the facilitator";
   const allocation = allocationFor(ctx);
   const spent = spentOf(allocation);
-  const budgets = categoryBudgets(stage, allocation);
+  const budgets = categoryBudgets(stage, allocation, stage.dot_budget);
   const budget = budgets ? budgets.budget : stage.dot_budget;
   const left = budgets ? budgets.left : budget - spent;
   if (spent === 0) return `Spend your ${plural(budget, "dot", "dots")}`;
