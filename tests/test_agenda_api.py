@@ -23,7 +23,12 @@ BUILT_IN = [
     "align-programs-projects",
     "vision-refresh",
     "prioritise-projects",
+    "swot-to-goals",
+    "pestle-scan",
+    "risk-review",
 ]
+CLASSIC_TEMPLATES = BUILT_IN[:5]
+"""The built-ins before issue 17 (the situation templates are tested in test_templates_situation)."""
 CLASSIC = ["brainstorm", "vote", "rank", "done"]
 
 
@@ -131,8 +136,9 @@ def test_templates_list_the_four_built_ins_first_in_their_exact_shape(client: Fl
         assert isinstance(template["title"], str) and template["title"]
         assert isinstance(template["description"], str) and template["description"]
         for stage in template["stages"]:
-            assert set(stage) == {"key", "title", "steps"}
+            assert set(stage) == {"key", "title", "steps", "optional"}
             assert all(isinstance(kind, str) for kind in stage["steps"])
+            assert isinstance(stage["optional"], bool)
 
 
 @pytest.mark.parametrize("template_id", BUILT_IN)
@@ -153,6 +159,7 @@ def test_each_built_in_is_listed_as_its_data_file_says(
                 "key": stage["key"],
                 "title": stage["title"],
                 "steps": [step["kind"] for step in stage["steps"]],
+                "optional": stage.get("optional", False),
             }
             for stage in data["stages"]
         ],
@@ -167,16 +174,19 @@ def test_strategic_plan_is_vision_goals_projects_each_brainstorm_vote_rank_done_
     first = client.get("/api/templates").get_json()["templates"][0]
     assert first["id"] == "strategic-plan"
     assert first["stages"] == [
-        {"key": "vision", "title": "Vision", "steps": CLASSIC},
-        {"key": "goals", "title": "Goals", "steps": CLASSIC},
-        {"key": "projects", "title": "Projects", "steps": [*CLASSIC, "link"]},
+        {"key": "vision", "title": "Vision", "steps": CLASSIC, "optional": False},
+        {"key": "goals", "title": "Goals", "steps": CLASSIC, "optional": False},
+        {"key": "projects", "title": "Projects", "steps": [*CLASSIC, "link"], "optional": False},
     ]
 
 
 def test_full_strategic_plan_has_every_level_in_order(client: FlaskClient) -> None:
     templates = {t["id"]: t for t in client.get("/api/templates").get_json()["templates"]}
     full = templates["full-strategic-plan"]
+    # The situation analysis first, optional: a new workshop starts without it.
+    assert [stage["optional"] for stage in full["stages"]] == [True] + [False] * 7
     assert [stage["key"] for stage in full["stages"]] == [
+        "situation",
         "vision",
         "mission",
         "values",
@@ -200,20 +210,23 @@ def test_presets_are_the_fullest_built_in_templates_stages(client: FlaskClient) 
     presets = body["presets"]
     levels = presets["levels"]
     assert [level["key"] for level in levels] == [
+        "situation",
+        "environment",
         "vision",
         "mission",
         "values",
         "goals",
         "programs",
         "projects",
+        "risks",
         "actions",
     ]
-    vision = levels[0]
+    vision = levels[2]
     assert vision["title"] == "Vision"
     assert "{org}" in vision["prompt"] and "{horizon}" in vision["prompt"]
     assert [step["kind"] for step in vision["steps"]] == ["brainstorm", "vote", "rank", "done"]
     assert vision["steps"][-1]["select_count"] == 1
-    assert presets["custom"]["steps"] == levels[2]["steps"]  # the Values stage
+    assert presets["custom"]["steps"] == levels[4]["steps"]  # the Values stage
 
 
 def test_templates_need_no_key_and_list_no_secrets(client: FlaskClient, room: Room) -> None:
@@ -225,15 +238,43 @@ def test_templates_need_no_key_and_list_no_secrets(client: FlaskClient, room: Ro
 # --------------------------------------------------------------------------- creating from them
 
 
+DEFAULT_SCALES = [
+    {"key": "impact", "label": "Impact", "low": "little", "high": "a lot"},
+    {"key": "effort", "label": "Effort", "low": "easy", "high": "hard"},
+]
+DEFAULT_QUADRANTS = {
+    "quick_win": "Quick win",
+    "big_bet": "Big bet",
+    "fill_in": "Fill-in",
+    "money_pit": "Money pit",
+}
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "brainstorm": {"private": False, "named": False},
-    "vote": {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
-    "allocate": {"budget": 100, "per_item_cap": 100, "on": "ideas", "shuffle": True},
-    "rate": {"on": "ideas", "shuffle": True},
+    "brainstorm": {"private": False, "named": False, "categories": []},
+    "vote": {
+        "dot_budget": 5,
+        "max_dots_per_idea": 3,
+        "on": "ideas",
+        "shuffle": True,
+        "per_category": False,
+    },
+    "allocate": {
+        "budget": 100,
+        "per_item_cap": 100,
+        "on": "ideas",
+        "shuffle": True,
+        "per_category": False,
+    },
+    "rate": {
+        "on": "ideas",
+        "shuffle": True,
+        "scales": DEFAULT_SCALES,
+        "second_tie_break": "lower",
+        "quadrants": DEFAULT_QUADRANTS,
+    },
     "rank": {"shortlist_size": 5, "method": "borda", "shuffle": True},
     "link": {},
     "define": {},
-    "done": {"select_count": 1},
+    "done": {"select_count": 1, "select_per_category": 0},
 }
 
 
@@ -249,7 +290,7 @@ def with_defaults(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize("template_id", BUILT_IN)
+@pytest.mark.parametrize("template_id", CLASSIC_TEMPLATES)
 def test_a_workshop_from_each_built_in_has_its_stages_and_settings(
     client: FlaskClient, template_id: str
 ) -> None:
@@ -263,6 +304,8 @@ def test_a_workshop_from_each_built_in_has_its_stages_and_settings(
     )
     agenda = get_agenda(room)
     data = toml_template(template_id)
+    # Optional stages (full-strategic-plan's situation) are left out of a new workshop.
+    data["stages"] = [stage for stage in data["stages"] if not stage.get("optional")]
     found = [{key: stage[key] for key in ("key", "title", "steps")} for stage in agenda["stages"]]
     assert found == with_defaults(data)
     for stage, written in zip(agenda["stages"], data["stages"], strict=True):
@@ -303,7 +346,8 @@ def use(room: Room, stage_key: str) -> None:
 def test_get_agenda_shows_stages_with_settings_and_the_activities(room: Room) -> None:
     use(room, "vision")
     agenda = get_agenda(room)
-    assert set(agenda) == {"stages", "activities"}
+    assert set(agenda) == {"stages", "activities", "optional_stages"}
+    assert agenda["optional_stages"] == []  # strategic-plan has none
     vision, goals, projects = agenda["stages"]
     assert set(vision) == {"id", "key", "title", "prompt", "started", "steps"}
     assert (vision["key"], vision["started"], goals["started"], projects["started"]) == (
@@ -313,10 +357,17 @@ def test_get_agenda_shows_stages_with_settings_and_the_activities(room: Room) ->
         False,
     )
     assert vision["steps"] == [
-        {"kind": "brainstorm", "private": False, "named": False},
-        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
+        {"kind": "brainstorm", **DEFAULTS["brainstorm"]},
+        {
+            "kind": "vote",
+            "dot_budget": 5,
+            "max_dots_per_idea": 3,
+            "on": "ideas",
+            "shuffle": True,
+            "per_category": False,
+        },
         {"kind": "rank", "shortlist_size": 5, "method": "borda", "shuffle": True},
-        {"kind": "done", "select_count": 1},
+        {"kind": "done", "select_count": 1, "select_per_category": 0},
     ]
     assert [s["id"] for s in agenda["stages"]] == list(room.stage_ids().values())
     kinds = {activity["kind"]: activity for activity in agenda["activities"]}
@@ -423,21 +474,29 @@ def test_put_edits_pending_stages(room: Room) -> None:
         "prompt": "Which initiative, in one line?",
         "started": False,
         "steps": [
-            {"kind": "brainstorm", "private": False, "named": False},
+            {"kind": "brainstorm", **DEFAULTS["brainstorm"]},
             {
                 "kind": "vote",
                 "dot_budget": 7,
                 "max_dots_per_idea": 3,
                 "on": "ideas",
                 "shuffle": True,
+                "per_category": False,
             },
-            {"kind": "done", "select_count": 2},
+            {"kind": "done", "select_count": 2, "select_per_category": 0},
         ],
     }
     assert stages[2]["steps"] == [
-        {"kind": "brainstorm", "private": False, "named": False},
-        {"kind": "vote", "dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
-        {"kind": "done", "select_count": 1},
+        {"kind": "brainstorm", **DEFAULTS["brainstorm"]},
+        {
+            "kind": "vote",
+            "dot_budget": 5,
+            "max_dots_per_idea": 3,
+            "on": "ideas",
+            "shuffle": True,
+            "per_category": False,
+        },
+        {"kind": "done", "select_count": 1, "select_per_category": 0},
     ]
     assert stages[3]["steps"][2] == {
         "kind": "rank",
@@ -466,6 +525,7 @@ def test_put_takes_settings_nested_or_flat(room: Room) -> None:
         "max_dots_per_idea": 3,
         "on": "ideas",
         "shuffle": True,
+        "per_category": False,
     }
 
 
@@ -661,8 +721,8 @@ def test_a_started_stage_can_be_renamed_while_pending_ones_change(started: Room)
     assert [s["title"] for s in stages] == ["Renamed vision", "Goals", "Projects"]
     assert stages[1]["prompt"] == "A new goals prompt"
     assert stages[2]["steps"] == [
-        {"kind": "brainstorm", "private": False, "named": False},
-        {"kind": "done", "select_count": 4},
+        {"kind": "brainstorm", **DEFAULTS["brainstorm"]},
+        {"kind": "done", "select_count": 4, "select_per_category": 0},
     ]
     state = started.facilitator_state()
     assert state["current"]["stage_id"] == goals["id"]
@@ -902,7 +962,12 @@ def test_save_an_edited_agenda_as_a_template_and_start_from_it(
     assert saved["title"] == "Saved agenda"
     assert saved["description"] == ""
     assert saved["stages"] == [
-        {"key": s["key"], "title": s["title"], "steps": [step["kind"] for step in s["steps"]]}
+        {
+            "key": s["key"],
+            "title": s["title"],
+            "steps": [step["kind"] for step in s["steps"]],
+            "optional": False,
+        }
         for s in source
     ]
 

@@ -448,13 +448,19 @@ def test_real_checker_fills_in_every_default() -> None:
         {"stages": [stage("goals", "brainstorm", "vote", "rank", "done", "define")]}, check_step
     )
     assert drafts[0].steps == (
-        {"kind": "brainstorm", "settings": {"private": False, "named": False}},
+        {"kind": "brainstorm", "settings": {"private": False, "named": False, "categories": []}},
         {
             "kind": "vote",
-            "settings": {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
+            "settings": {
+                "dot_budget": 5,
+                "max_dots_per_idea": 3,
+                "on": "ideas",
+                "shuffle": True,
+                "per_category": False,
+            },
         },
         {"kind": "rank", "settings": {"shortlist_size": 5, "method": "borda", "shuffle": True}},
-        {"kind": "done", "settings": {"select_count": 1}},
+        {"kind": "done", "settings": {"select_count": 1, "select_per_category": 0}},
         {"kind": "define", "settings": {}},
     )
 
@@ -465,17 +471,35 @@ def test_real_checker_fills_in_every_default() -> None:
         (
             "vision",
             {"kind": "vote", "dot_budget": 1},
-            {"dot_budget": 1, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
+            {
+                "dot_budget": 1,
+                "max_dots_per_idea": 3,
+                "on": "ideas",
+                "shuffle": True,
+                "per_category": False,
+            },
         ),
         (
             "vision",
             {"kind": "vote", "dot_budget": 100, "max_dots_per_idea": 100},
-            {"dot_budget": 100, "max_dots_per_idea": 100, "on": "ideas", "shuffle": True},
+            {
+                "dot_budget": 100,
+                "max_dots_per_idea": 100,
+                "on": "ideas",
+                "shuffle": True,
+                "per_category": False,
+            },
         ),
         (
             "vision",
             {"kind": "vote", "settings": {"dot_budget": 8}},
-            {"dot_budget": 8, "max_dots_per_idea": 3, "on": "ideas", "shuffle": True},
+            {
+                "dot_budget": 8,
+                "max_dots_per_idea": 3,
+                "on": "ideas",
+                "shuffle": True,
+                "per_category": False,
+            },
         ),
         (
             "vision",
@@ -487,19 +511,33 @@ def test_real_checker_fills_in_every_default() -> None:
             {"kind": "rank", "shortlist_size": 50},
             {"shortlist_size": 50, "method": "borda", "shuffle": True},
         ),
-        ("values", {"kind": "done", "select_count": 0}, {"select_count": 0}),
-        ("values", {"kind": "done", "select_count": 100}, {"select_count": 100}),
+        (
+            "values",
+            {"kind": "done", "select_count": 0},
+            {"select_count": 0, "select_per_category": 0},
+        ),
+        (
+            "values",
+            {"kind": "done", "select_count": 100},
+            {"select_count": 100, "select_per_category": 0},
+        ),
         ("programs", {"kind": "link"}, {}),
         ("projects", {"kind": "link"}, {}),
         ("actions", {"kind": "link"}, {}),
         ("goals", {"kind": "link"}, {}),
         ("risks", {"kind": "link"}, {}),
         ("risks", {"kind": "define"}, {}),
-        ("risks", {"kind": "brainstorm"}, {"private": False, "named": False}),
+        ("risks", {"kind": "brainstorm"}, {"private": False, "named": False, "categories": []}),
         (
             "vision",
             {"kind": "vote", "shuffle": False},
-            {"dot_budget": 5, "max_dots_per_idea": 3, "on": "ideas", "shuffle": False},
+            {
+                "dot_budget": 5,
+                "max_dots_per_idea": 3,
+                "on": "ideas",
+                "shuffle": False,
+                "per_category": False,
+            },
         ),
     ],
 )

@@ -52,8 +52,12 @@ class LinkProposal(SQLModel, table=True):
     idea_id: int = Column(foreign_key="idea.id", primary_key=True, index=True)
     stage_id: int = Column(foreign_key="stage.id", index=True)
     parent_ids: list[int] = Column(default_factory=list, sa_column=SAColumn(JSON, nullable=False))
-    # The projects this participant proposes mitigate the item, a risk (migration 0012).
-    mitigated_by: list[int] = Column(default_factory=list, sa_column=SAColumn(JSON, nullable=False))
+    # The projects this participant proposes mitigate the item, a risk (migration 0012); an
+    # export made before it has none.
+    mitigated_by: list[int] = Column(
+        default_factory=list,
+        sa_column=SAColumn(JSON, nullable=False, info={"import_default": []}),
+    )
 
 
 IdLists = Annotated[
