@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from tests.factories import Room, ack, error_code, ok, received
 from tests.test_decision_events import Desk, open_desk, put_agenda, stage_body, step
-from tests.test_events import database, refuse, settle, stage_of
+from tests.test_events import database, refuse, settle, stage_of, until
 from workshop import activities
 from workshop.core import levels
 from workshop.core.errors import DomainError
@@ -278,6 +278,7 @@ def test_a_category_on_a_stage_without_categories_is_refused(room: Room) -> None
     }
     assert "category" not in by_id(desk.console())[answer["idea"]["id"]]
     assert "category" not in by_id(desk.screen())[answer["idea"]["id"]]
+    assert "ideas_by_category" not in desk.screen()["progress"]
 
 
 def test_a_retried_client_id_answers_the_first_idea(desk: Desk) -> None:
@@ -487,4 +488,63 @@ def test_a_theme_of_one_categorys_ideas_is_filed_under_it(room: Room) -> None:
     desk.to("vote")
     items = {i["text"]: i for i in desk.console()["ideas"]}
     assert items["What we keep"]["category"] == "keep"
-    assert "category" not in items["Mixed"]
+    # A mixed theme is filed under its first idea's category, and the console can move it.
+    assert items["Mixed"]["category"] == "keep"
+    ok(desk.fac, "idea:update", {"idea_id": items["Mixed"]["id"], "category": "change"})
+    assert by_id(desk.screen())[items["Mixed"]["id"]]["category"] == "change"
+
+
+def test_moving_is_refused_while_a_step_spends_a_budget_per_category(room: Room) -> None:
+    desk = open_desk(
+        room,
+        step("brainstorm", categories=TWO),
+        step("vote", dot_budget=2, per_category=True),
+        step("done"),
+    )
+    keep = send(desk.ana.sock, desk.sid, "Keep this", "keep")["idea"]["id"]
+    change = send(desk.ben.sock, desk.sid, "Change that", "change")["idea"]["id"]
+    desk.to("vote")
+    ok(desk.ana.sock, "votes:set", {"stage_id": desk.sid, "votes": {str(keep): 2, str(change): 2}})
+    desk.settle()
+    # Moving "Change that" into Keep would leave Ana 4 dots in a 2-dot category.
+    payload = {"idea_id": change, "category": "keep"}
+    refuse(desk.room, desk.fac, "idea:update", payload, "wrong_phase")
+    assert (
+        "move ideas before it starts" in ack(desk.fac, "idea:update", payload)["error"]["message"]
+    )
+
+
+def test_ideas_of_different_categories_are_not_merged_nor_suggested_together(desk: Desk) -> None:
+    strength = send(desk.ana.sock, desk.sid, "Our prices are very low", "strengths")["idea"]["id"]
+    threat = send(desk.ben.sock, desk.sid, "Our prices are very low", "threats")["idea"]["id"]
+    again = send(desk.cy.sock, desk.sid, "Our prices are very low!", "strengths")["idea"]["id"]
+    desk.settle()
+    suggested = [sorted(group["idea_ids"]) for group in desk.console()["duplicates"]]
+    assert suggested == [sorted([strength, again])]
+    refuse(
+        desk.room,
+        desk.fac,
+        "idea:merge",
+        {"idea_ids": [threat], "into": strength},
+        "invalid_merge",
+    )
+    ok(desk.fac, "idea:merge", {"idea_ids": [again], "into": strength})
+
+
+def test_a_private_swot_shows_the_room_how_many_ideas_each_category_has(room: Room) -> None:
+    desk = open_desk(room, step("brainstorm", private=True, categories=SWOT), step("done"))
+    assert desk.screen()["progress"]["ideas_by_category"] == dict.fromkeys(
+        ("strengths", "weaknesses", "opportunities", "threats"), 0
+    )
+    send(desk.ana.sock, desk.sid, "Loyal clients", "strengths")
+    send(desk.ben.sock, desk.sid, "Old systems", "weaknesses")
+    send(desk.cy.sock, desk.sid, "A second site", "weaknesses")
+    counts = {"strengths": 1, "weaknesses": 2, "opportunities": 0, "threats": 0}
+    # The projector sees no idea yet, only the counts: live in the tally, and in any state.
+    tallies = until(desk.proj, "tally", lambda t: t.get("ideas_by_category") == counts)
+    assert all("duplicates" not in t for t in tallies)
+    screen = desk.screen()
+    assert screen["ideas"] == [] and screen["progress"]["ideas_by_category"] == counts
+    assert desk.console()["progress"]["ideas_by_category"] == counts
+    phone, _me = desk.phone(desk.ana)
+    assert phone["progress"]["ideas_by_category"] == counts

@@ -23,8 +23,9 @@ from tests.test_decision_events import Desk, open_desk, put_agenda, stage_body, 
 from tests.test_events import database, refuse
 from workshop.activities.link import LinkProposal
 from workshop.core import levels
+from workshop.core.errors import DomainError
 from workshop.persistence.db import get_engine
-from workshop.persistence.models import Idea, Workshop
+from workshop.persistence.models import Idea, Stage, Workshop
 from workshop.plan.ideas_csv import render_csv
 from workshop.services import transfer
 
@@ -235,6 +236,8 @@ def test_select_per_category_on_a_stage_without_categories_selects_by_select_cou
     assert [item["id"] for item in console["selected"]] == ideas[:2]
     assert "select_per_category" not in console
     assert all("category" not in row for row in console["results"])
+    # It selected 2, not every item: a forgotten item is not taken (and not selected).
+    refuse(room, desk.fac, "idea:submit", {"stage_id": desk.sid, "text": "Late"}, "wrong_phase")
 
 
 # --------------------------------------------------------------------------- carry-over, transfer
@@ -314,6 +317,51 @@ def test_a_carried_item_keeps_its_category_and_its_mitigations(room: Room) -> No
     assert (alone.text, alone.mitigated_by) == ("Delay", [])
 
 
+def test_every_screen_shows_a_risks_confirmed_mitigations(room: Room) -> None:
+    stages, ids = swot_and_risks(room)
+    phone = room.participant("Ben")
+    screen = room.projector()
+    present = ok(screen, "present", {"workshop_id": room.id, "token": room.projector_token})
+    for state in (room.facilitator_state(), phone.state, present["state"]):
+        risks = {
+            i["id"]: i
+            for i in next(s for s in state["stages"] if s["id"] == stages["risks"])["ideas"]
+        }
+        assert risks[ids["Delay"]]["mitigated_by"] == [ids["Pilot"]]
+        projects = next(s for s in state["stages"] if s["id"] == stages["projects"])["ideas"]
+        assert all("mitigated_by" not in item for item in projects)
+
+
+def test_next_years_copy_runs_an_old_custom_stage_as_it_ran(room: Room) -> None:
+    """A "situation" stage stored before categories existed (its brainstorm has no
+    `categories`) stays a plain brainstorm in next year's workshop: no SWOT is added."""
+    stages = put_agenda(
+        room,
+        [
+            stage_body(
+                "situation", [step("brainstorm", categories=[]), step("done", select_count=0)]
+            )
+        ],
+    )
+    with Session(get_engine(room.app)) as db:
+        stage = db.get(Stage, stages["situation"])
+        assert stage is not None
+        stored = [dict(s) for s in stage.steps]
+        stored[0] = {"kind": "brainstorm", "settings": {"private": False, "named": False}}
+        stage.steps = stored
+        db.add(stage)
+        db.commit()
+    response = room.client.post(
+        f"/api/workshops/{room.id}/duplicate",
+        json={},
+        headers={"Authorization": f"Bearer {room.key}"},
+    )
+    assert response.status_code == 201, response.get_json()
+    with Session(get_engine(room.app)) as db:
+        copied = db.exec(select(Stage).where(Stage.workshop_id == response.get_json()["id"])).one()
+    assert copied.steps[0]["settings"]["categories"] == []
+
+
 def test_export_and_import_keep_categories_and_remap_mitigations(room: Room) -> None:
     _stages, ids = swot_and_risks(room)
     engine = get_engine(room.app)
@@ -365,6 +413,34 @@ def test_an_export_made_before_categories_still_imports(room: Room) -> None:
     with Session(engine) as db:
         ideas = list(db.exec(select(Idea).where(Idea.workshop_id == new_id)))
     assert ideas and all(i.category is None and i.mitigated_by == [] for i in ideas)
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "words"),
+    [
+        ("New rival", "risks", "'risks' is not a category of its stage"),
+        ("Pilot", "threats", "'threats' is not a category of its stage (none)"),
+        ("New rival", "t" * 41, "is longer than 40 characters"),
+    ],
+)
+def test_an_imported_category_must_be_its_stages(
+    room: Room, text: str, category: str, words: str
+) -> None:
+    swot_and_risks(room)
+    engine = get_engine(room.app)
+    with Session(engine) as db:
+        workshop = db.get(Workshop, room.id)
+        assert workshop is not None
+        exported = json.loads(json.dumps(transfer.export_workshop(db, workshop)))
+    n, idea = next((n, r) for n, r in enumerate(exported["ideas"]) if r["text"] == text)
+    idea["category"] = category
+    before = database(room.app)
+    with Session(engine) as db, pytest.raises(DomainError) as caught:
+        transfer.import_workshop(db, exported)
+    assert caught.value.code == "invalid_import"
+    assert caught.value.message.startswith(f"ideas[{n}].category: ")
+    assert words in caught.value.message
+    assert database(room.app) == before
 
 
 def test_a_mitigation_naming_an_idea_not_in_the_file_is_refused(room: Room) -> None:

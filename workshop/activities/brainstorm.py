@@ -292,7 +292,8 @@ def update_idea(
     db: Session, *, workshop: Workshop, idea_id: int, category: str
 ) -> tuple[Idea, bool]:
     """Move an idea to another category of its stage (the facilitator); return it and whether
-    it moved. Until the stage is decided (`wrong_phase`); the key must be one of the stage's
+    it moved. Until the stage is decided, and not while a step spending a budget per category
+    is open (`wrong_phase`); the key must be one of the stage's
     (`unknown_category`); an idea merged into another moves with that one (`idea_merged`).
     The category it already has answers the same (a retry)."""
     workshop = get_workshop(db, workshop.id)
@@ -312,6 +313,14 @@ def update_idea(
     if stage.decided:
         raise DomainError(
             "wrong_phase", "This stage is decided; its items stay in their categories."
+        )
+    if 0 <= stage.step_index < len(stage.steps) and stage.steps[stage.step_index].get(
+        "settings", {}
+    ).get("per_category"):
+        # What people gave would move to another category's budget and leave them over it.
+        raise DomainError(
+            "wrong_phase",
+            "Each category has its own budget in this step: move ideas before it starts.",
         )
     idea.category = category
     db.add(idea)
@@ -335,7 +344,33 @@ def _suggested(data: WorkshopData, stage: Stage) -> list[dict[str, Any]]:
     themes = [row.into for row in data.merges.get(stage.id, []) if row.group]
     ideas = duplicates.mergeable_ideas(data.ideas.get(stage.id, []), themes)
     dismissed = (data.parts.get(KIND) or {}).get(stage.id, set())
-    return duplicates.suggestions(stage, ideas, dismissed)
+    found = duplicates.suggestions(stage, ideas, dismissed)
+    if not common.categories(stage):
+        return found
+    return within_categories(found, {i.id: i.category for i in data.ideas.get(stage.id, [])})
+
+
+def within_categories(
+    suggested: list[dict[str, Any]], filed: Mapping[int | None, str | None]
+) -> list[dict[str, Any]]:
+    """Suggested duplicates split by category (`idea:merge` merges within one): each group's
+    ideas of one category, when there are two or more."""
+    out = []
+    for group in suggested:
+        by_category: dict[str | None, list[int]] = {}
+        for idea_id in group["idea_ids"]:
+            by_category.setdefault(filed.get(idea_id), []).append(idea_id)
+        out += [{**group, "idea_ids": ids} for ids in by_category.values() if len(ids) > 1]
+    return out
+
+
+def ideas_by_category(stage: Stage, filed: list[str | None]) -> dict[str, int] | None:
+    """How many visible ideas each of the stage's categories has (every key, 0 included), for
+    the counts a private brainstorm shows the room; None on a stage without categories."""
+    listed = common.categories(stage)
+    if not listed:
+        return None
+    return {str(c["key"]): sum(1 for key in filed if key == c["key"]) for c in listed}
 
 
 class Brainstorm(Activity):
@@ -426,11 +461,17 @@ class Brainstorm(Activity):
         audience: Audience,
     ) -> StageSlice:
         """The console's suggested duplicates (`duplicates`); phones and the projector get
-        none."""
-        if audience != "facilitator":
-            return StageSlice()
+        none. On a stage with categories every audience's `progress` counts the visible ideas
+        of each category (`ideas_by_category`), which a private brainstorm shows the room."""
         assert stage.id is not None
-        return StageSlice(keys={"duplicates": _suggested(data, stage)})
+        shown = set(data.visible_ids(stage.id))
+        counts = ideas_by_category(
+            stage, [i.category for i in data.ideas.get(stage.id, []) if i.id in shown]
+        )
+        progress = {} if counts is None else {"ideas_by_category": counts}
+        if audience != "facilitator":
+            return StageSlice(progress=progress)
+        return StageSlice(keys={"duplicates": _suggested(data, stage)}, progress=progress)
 
     def tally(
         self,
@@ -441,10 +482,18 @@ class Brainstorm(Activity):
         counted: Mapping[str, Mapping[int, int]],
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The console's tally of a stage with a brainstorm step carries its suggested
-        duplicates, so a new idea's suggestion reaches the console without a state."""
+        duplicates, so a new idea's suggestion reaches the console without a state; on a stage
+        with categories the console's and the projector's carry `ideas_by_category`."""
         if KIND not in common.kinds(stage):
             return {}, {}
-        return {"duplicates": duplicates.read_suggestions(db, stage)}, {}
+        suggested = duplicates.read_suggestions(db, stage)
+        if not common.categories(stage):
+            return {"duplicates": suggested}, {}
+        query = select(Idea.id, Idea.category).where(col(Idea.id).in_(visible))
+        filed = {idea_id: category for idea_id, category in db.exec(query)}
+        counts = ideas_by_category(stage, [filed.get(i) for i in visible])
+        console = {"duplicates": within_categories(suggested, filed), "ideas_by_category": counts}
+        return console, {"ideas_by_category": counts}
 
     def participation(self, db: Session, stage: Stage) -> int | None:
         """The participants who sent ideas to the stage (the facilitator's items, removed

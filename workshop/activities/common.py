@@ -116,9 +116,14 @@ def trait_settings(stage: Stage, trait: str) -> dict[str, Any] | None:
 
 
 def select_count(stage: Stage) -> int | None:
-    """How many items the stage's deciding step selects (0: every item); None without one."""
+    """How many items the stage's deciding step selects (0: every item, or no single cut when
+    it selects per category: see `select_per_category`); None without one."""
     found = trait_step(stage, DECIDES)
-    return None if found is None else registry.get(found[0]).picks(found[1])
+    if found is None:
+        return None
+    if select_per_category(stage) > 0:
+        return 0
+    return registry.get(found[0]).picks(found[1])
 
 
 def select_per_category(stage: Stage) -> int:

@@ -75,9 +75,8 @@ class Done(Activity):
     traits = frozenset({DECIDES, FREEZES_ITEMS})
 
     def picks(self, settings: Mapping[str, Any]) -> int:
-        """`select_count`; 0 (no single cut) when it selects per category."""
-        if int(settings.get("select_per_category", 0) or 0) > 0:
-            return 0
+        """`select_count` (whether `select_per_category` is in force depends on the stage's
+        categories: `common.select_count` asks)."""
         return int(settings.get("select_count", 0))
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:

@@ -161,6 +161,13 @@ def merge_ideas(
         others.append(idea)
     if not others:
         raise DomainError("invalid_merge", "Name at least one idea to merge into another.")
+    if any(idea.category != keep.category for idea in others):
+        # The merged ideas would leave their category (a threat merged into an opportunity
+        # is no longer a threat): one category at a time.
+        raise DomainError(
+            "invalid_merge",
+            "These ideas are in different categories; move them into one category first.",
+        )
     themes = {row.into for row in _live_groups(db, stage)}
     if into in themes or any(idea.id in themes for idea in others):
         raise DomainError(
@@ -301,14 +308,14 @@ def materialise_groups(db: Session, stage: Stage) -> None:
         if not members:
             continue
         absorbed = [db.get(Idea, i) for i in members]
-        filed = {idea.category for idea in absorbed if idea is not None}
+        filed = [idea.category for idea in absorbed if idea is not None]
         item = Idea(
             workshop_id=stage.workshop_id,
             stage_id=stage.id,
             participant_id=None,
             text=rules.clean_idea_text(str(group["title"])),
-            # A theme of one category's ideas is filed under it; a mixed theme under none.
-            category=filed.pop() if len(filed) == 1 else None,
+            # A theme is filed under its first idea's category (the console can move it).
+            category=filed[0] if filed else None,
         )
         db.add(item)
         db.flush()

@@ -143,7 +143,8 @@ def load_view(db: Session, workshop: Workshop, *, console: bool = True) -> Works
 def item_json(idea: Idea, parents: set[int], merged: list[Idea] | None = None) -> dict[str, Any]:
     """An item with its wording, fields, confirmed links (to items selected right now), where
     it was carried from (`origin`, only on an item carried from an earlier workshop), its
-    category (only on an idea filed under one) and the
+    category (only on an idea filed under one), a risk's confirmed mitigations
+    (`mitigated_by`, only when there are some) and the
     wordings merged into it ("also said", only on an idea that has some)."""
     item: dict[str, Any] = {
         "id": idea.id,
@@ -155,6 +156,11 @@ def item_json(idea: Idea, parents: set[int], merged: list[Idea] | None = None) -
     if idea.category is not None:
         # Filed under a category of a categorised brainstorm (absent on a plain stage).
         item["category"] = idea.category
+    mitigated_by = [link for link in idea.mitigated_by if link in parents]
+    if mitigated_by:
+        # A risk's confirmed mitigating projects (link:confirm `mitigated_by`), to items
+        # selected right now, as `links`; absent when there are none.
+        item["mitigated_by"] = mitigated_by
     if idea.origin:
         # A preloaded item carried from an earlier workshop: where from, never its id.
         item["origin"] = {"title": idea.origin.get("title"), "date": idea.origin.get("date")}

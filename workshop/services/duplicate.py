@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from .. import activities
 from ..core.errors import DomainError
 from ..core.security import hash_secret, new_join_code, new_secret, new_workshop_id
 from ..persistence.models import Idea, Stage, Workshop
@@ -195,7 +196,9 @@ def duplicate_workshop(
                     "key": stage.key,
                     "title": stage.title,
                     "prompt": stage.prompt,
-                    "steps": [{"kind": s["kind"], **s["settings"]} for s in stage.steps],
+                    # Every setting as the source ran it (one stored before it existed at
+                    # its default), so no level default a later release added changes it.
+                    "steps": [{"kind": s["kind"], **_as_run(s)} for s in stage.steps],
                 }
                 for stage in stages
             ]
@@ -253,6 +256,13 @@ def duplicate_workshop(
             db.add(new)
     db.commit()
     return workshop, key
+
+
+def _as_run(step: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored step's settings with every setting it lacks at its declared default."""
+    activity = activities.REGISTRY.get(str(step["kind"]))
+    stored = dict(step.get("settings", {}))
+    return activity.stored_settings(stored) if activity is not None else stored
 
 
 def _insert_workshop(db: Session, source: Workshop, *, title: str, key: str) -> Workshop:

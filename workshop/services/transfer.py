@@ -282,9 +282,16 @@ def _decode(data: Any) -> Decoded:
     ideas = _by_id(_rows(_with_idea_defaults(data), "ideas", Idea, OWNER), "ideas")
     stage_ids = {old for old, _row, _at in stages}
     people = {old for old, _row, _at in participants}
+    keys = {old: _category_keys(row["steps"]) for old, row, _at in stages}
     for _old, row, at in ideas:
         if row["stage_id"] not in stage_ids:
             raise invalid_import(f"{at}.stage_id", f"stage {row['stage_id']} is not in the file")
+        category = row["category"]
+        if category is not None and category not in keys[row["stage_id"]]:
+            listed = ", ".join(sorted(keys[row["stage_id"]])) or "none"
+            raise invalid_import(
+                f"{at}.category", f"{category!r} is not a category of its stage ({listed})"
+            )
         author = row["participant_id"]
         if author is not None and author not in people:
             raise invalid_import(f"{at}.participant_id", f"participant {author} is not in the file")
@@ -320,6 +327,17 @@ def _with_idea_defaults(data: Mapping[str, Any]) -> Mapping[str, Any]:
         for raw in listed
     ]
     return {**data, "ideas": ideas}
+
+
+def _category_keys(steps: Any) -> set[str]:
+    """The category keys a stage's steps name (its categorised brainstorm's); the steps were
+    checked before (`_check_steps`)."""
+    for step in steps if isinstance(steps, list) else []:
+        settings = step.get("settings") if isinstance(step, dict) else None
+        listed = settings.get("categories") if isinstance(settings, dict) else None
+        if listed:
+            return {str(c.get("key")) for c in listed if isinstance(c, dict)}
+    return set()
 
 
 def _header(data: Any) -> None:
