@@ -149,9 +149,13 @@ function canMove(ctx, idea) {
 function categoryMove(ctx, idea) {
   if (!canMove(ctx, idea)) return null;
   const { stage } = ctx;
+  // While each category spends its own budget, what people gave would move with the idea: the
+  // server refuses, so the select says why instead of offering it.
+  const frozen = Boolean(((stage.steps[stage.step] || {}).settings || {}).per_category);
   const select = el("select", {
-    class: "small move-category", dataset: { focus: `move-${idea.id}` },
-    "aria-label": `Category of: ${wording(idea)}`, title: "Move it to another category",
+    class: "small move-category", dataset: { focus: `move-${idea.id}` }, disabled: frozen,
+    "aria-label": `Category of: ${wording(idea)}`,
+    title: frozen ? "Each category has its own budget in this step: move ideas before it starts." : "Move it to another category",
     onchange: async (event) => {
       const category = event.target.value;
       if (!category || category === idea.category) return;
