@@ -88,6 +88,7 @@ SOCKET_ROLES: dict[str, str | tuple[str, ...]] = {
     "item:update": F,
     "suggestion:submit": P,
     "idea:edit": PF,
+    "idea:update": F,
     "idea:delete": PF,
     "duplicate:dismiss": F,
     "timer:set": F,
@@ -228,6 +229,12 @@ PARKED: dict[str, tuple[str, list[dict[str, Any]], str]] = {
         [{"kind": "brainstorm"}, {"kind": "done", "select_count": 0}, {"kind": "link"}],
         "link",
     ),
+    "categories": (
+        "situation",
+        # A situation stage's brainstorm files ideas under the SWOT's categories.
+        [{"kind": "brainstorm"}, {"kind": "done", "select_count": 0}],
+        "brainstorm",
+    ),
 }
 IDEAS_PER_STAGE = 4
 
@@ -306,6 +313,11 @@ def _park(sock: SocketIOTestClient, stage_id: int, steps: list[dict[str, Any]], 
             return
 
 
+def filed(kind: str) -> dict[str, str]:
+    """What an idea of the parked stage of `kind` is filed under (the SWOT stage's need one)."""
+    return {"category": "threats"} if kind == "categories" else {}
+
+
 def build_world(app: Flask, client: FlaskClient) -> World:
     """Workshop A with every step kind open at once and ideas in each, a participant, one who
     will be removed, the projector; workshop B with a participant of its own."""
@@ -327,14 +339,16 @@ def build_world(app: Flask, client: FlaskClient) -> World:
     for kind, stage_id in stages.items():
         ideas[kind] = [
             int(
-                ok(console, "idea:submit", {"stage_id": stage_id, "text": f"{kind} item {n}"})[
-                    "idea"
-                ]["id"]
+                ok(
+                    console,
+                    "idea:submit",
+                    {**filed(kind), "stage_id": stage_id, "text": f"{kind} item {n}"},
+                )["idea"]["id"]
             )
             for n in range(IDEAS_PER_STAGE)
         ]
     # The goals are decided (every item selected) before the programs link to them.
-    for kind in ("brainstorm", "vote", "allocate", "rate", "rank", "define", "link"):
+    for kind in ("brainstorm", "vote", "allocate", "rate", "rank", "define", "link", "categories"):
         _key, steps, at = PARKED[kind]
         _park(console, stages[kind], steps, at)
     ok(console, "stage:phase", {"stage_id": stages["brainstorm"], "phase": "brainstorm"})

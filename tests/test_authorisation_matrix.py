@@ -236,6 +236,7 @@ def socket_payload(world: World, sockets: Sockets, event: str, who: str) -> Any:
             "text": "A better wording",
         },
         "idea:delete": {"idea_id": own[1] if phone else to_delete[0]},
+        "idea:update": {"idea_id": ideas["categories"][0], "category": "weaknesses"},
         "duplicate:dismiss": {
             "stage_id": stages["brainstorm"],
             "idea_ids": [ideas["brainstorm"][0], ideas["brainstorm"][3]],
