@@ -28,7 +28,7 @@ BUILT_IN = [
     "risk-review",
 ]
 CLASSIC_TEMPLATES = BUILT_IN[:5]
-"""The built-ins before issue 17 (the situation templates are tested in test_templates_situation)."""
+"""The built-ins before issue 17 (test_templates_situation tests the situation templates)."""
 CLASSIC = ["brainstorm", "vote", "rank", "done"]
 
 
