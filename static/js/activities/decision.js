@@ -92,11 +92,14 @@ function picksSome(decision) {
 
 /** How the step itself counts, as a label ("By dots", "By Schulze counting"): a step whose own
  * method is one of the counting methods (a ranking) is named by it, the others by what they add
- * up, as the deciding step's module declares it (`countName`). */
-function ownCountName(decision, ctx) {
+ * up, as the deciding step's module declares it (`countName`, a label or a function of the
+ * stage). */
+function ownCountName(decision, ctx, stage) {
   if (METHOD_NAMES[decision.method]) return `By ${METHOD_NAMES[decision.method]} counting`;
   const decider = ctx && ctx.activity ? ctx.activity(decision.kind) : null;
-  return (decider && decider.countName) || "As counted";
+  if (!decider || !decider.countName) return "As counted";
+  // A module may name its count per stage (a rate step by its first scale).
+  return typeof decider.countName === "function" ? decider.countName(stage) : decider.countName;
 }
 
 /**
@@ -198,14 +201,14 @@ export function decisionSummary(stage, ctx = null) {
     const { own, agree, differ } = differingPicks(decision);
     if (!differ.length) {
       lines.push(el("p", { class: "robust yes" }, el("strong", {}, "Solid. "),
-        `${ownCountName(decision, ctx)}, ${topWords(decision.picks)}: ${quoted(stage, own)}. `,
+        `${ownCountName(decision, ctx, stage)}, ${topWords(decision.picks)}: ${quoted(stage, own)}. `,
         agree.length ? `${joinAnd(agree)} counting ${agree.length === 1 ? "picks" : "pick"} the same.` : ""));
     } else {
       lines.push(el("div", { class: "robust no" },
         el("p", {}, el("strong", {}, "The counting method decides this one. "),
           "Other fair ways of counting pick different items, so the room is close to a tie."),
         el("ul", { class: "picks" },
-          el("li", {}, el("strong", {}, `${ownCountName(decision, ctx)} (this step): `), quoted(stage, own)),
+          el("li", {}, el("strong", {}, `${ownCountName(decision, ctx, stage)} (this step): `), quoted(stage, own)),
           differ.map((group) => el("li", {}, el("strong", {}, `${joinAnd(group.names)}: `),
             group.added.length ? `${quoted(stage, group.added)} instead of ${quoted(stage, group.left)}` : `without ${quoted(stage, group.left)}`)),
           agree.length ? el("li", {}, el("strong", {}, `${joinAnd(agree)}: `), "the same as this step") : null)));

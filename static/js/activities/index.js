@@ -30,7 +30,7 @@
 //               list of a stage this step decided ("12 points"); null leaves them to the step
 //               that places dots (`placesDots`), or none
 //   countName   optional, scoring steps: its own count in the console's "How sure is the room?"
-//               ("By dots"); a ranking is named by its method instead
+//               ("By dots"), or a function of the stage; a ranking is named by its method instead
 //   ideaFigures(idea, stage)  optional, scoring steps: an idea's figures from this step as
 //               the screen's state has them ("12 dots"; a phone and the room screen get them
 //               once revealed), or null; the phone's focus pin shows them (ideas.js figuresOf)

@@ -382,7 +382,8 @@ export default {
     const then = ((rateStep(stage) || {}).settings || {}).second_tie_break === "higher" ? "higher" : "lower";
     return `by mean ${first}, then ${then} ${second}`;
   },
-  countName: "By mean impact",
+  // The console's "How sure is the room?" names the step's own count by its first scale.
+  countName: (stage) => `By mean ${lower(scalesOf(stage)[0].label)}`,
   // The step's name and the phone's headline on a stage with scales of its own ("Likelihood
   // and impact", "Rate likelihood and impact"); `label` and `headline` are the kind's own.
   stepLabel: (stage) => {
