@@ -51,6 +51,12 @@ function isDefault(stage) {
     && Object.keys(QUADRANTS).every((k) => names[k] === QUADRANTS[k]);
 }
 
+/** Whether both scales are "worse when higher" (a risks stage: likelihood and impact): its
+ * urgent corner is coloured as a warning (results.css `.risk-scale`), not as the best one. */
+function isRisky(stage) {
+  return ((rateStep(stage) || {}).settings || {}).second_tie_break === "higher";
+}
+
 /** A label or name inside a sentence: lower case first letter, unless it starts an abbreviation. */
 function lower(words) {
   const head = String(words).split(" ")[0];
@@ -259,7 +265,7 @@ export function scatter(stage) {
   if (watching) watching.observe(area);
   else requestAnimationFrame(() => placeLabels(area));
   const unplaced = stage.ideas.filter((idea) => !placed.some((entry) => entry.idea === idea));
-  return el("figure", { class: "scatter-figure" },
+  return el("figure", { class: `scatter-figure${isRisky(stage) ? " risk-scale" : ""}` },
     el("div", { class: "scatter-plot" },
       el("div", { class: "scatter-q top", "aria-hidden": "true" }, el("span", { class: "quick_win" }, corner("quick_win")), el("span", { class: "big_bet" }, corner("big_bet"))),
       el("div", { class: "scatter-middle" },
@@ -357,7 +363,8 @@ export default {
   // An idea's means where this screen has them (the console always; the room once revealed).
   ideaFigures: (idea, stage) => means(idea, stage),
   // Beside each result on the projector's chart: its quadrant.
-  resultNote: (r, stage) => (r.quadrant ? el("span", { class: `tag ${r.quadrant}` }, quadrantName(stage, r)) : null),
+  resultNote: (r, stage) => (r.quadrant
+    ? el("span", { class: `tag ${r.quadrant}${isRisky(stage) ? " risk-scale" : ""}` }, quadrantName(stage, r)) : null),
   // The live tally copies the figures every kind declares onto the ideas (common.js); a step
   // with scales of its own has keys no kind declares, so this copies those.
   applyTally: (stage, tally) => {
