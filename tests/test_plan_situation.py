@@ -362,6 +362,44 @@ def test_a_per_category_selection_is_said_in_the_appendix(room: Room) -> None:
     assert "Every item was kept." not in situation.how
 
 
+def test_a_tie_marks_a_selection_only_within_its_own_category(room: Room) -> None:
+    """Each category is cut on its own: a strength that won its category outright is not
+    "selected by a tie-break" because a weakness with as many dots was left out of another
+    one; two threats level at the cut are."""
+    day = open_day(
+        room,
+        stage_body(
+            "situation",
+            step("brainstorm"),
+            step("vote", dot_budget=2, per_category=True),
+            step("done", select_per_category=1),
+        ),
+    )
+    submit(day, "situation", LOYAL, 0, "strengths")
+    submit(day, "situation", "Skilled staff", 1, "strengths")
+    submit(day, "situation", "Cash poor", 2, "weaknesses")
+    submit(day, "situation", OLD_IT, 0, "weaknesses")
+    submit(day, "situation", RIVAL, 1, "threats")
+    submit(day, "situation", COSTS, 2, "threats")
+    day.to("vote", "situation")
+    ana, ben, cleo = day.people
+    day.dots(ana, {LOYAL: 1, "Cash poor": 1, OLD_IT: 1, RIVAL: 1}, "situation")
+    day.dots(ben, {LOYAL: 1, "Cash poor": 1, OLD_IT: 1, COSTS: 1}, "situation")
+    day.dots(cleo, {"Skilled staff": 1, "Cash poor": 1}, "situation")
+    day.to("done", "situation")
+    plan = day.finish()
+    situation = plan.stage("situation")
+    assert situation is not None
+    chosen = {i.text: i.tie_break for i in situation.selected}
+    # Loyal customers (2 dots) beat Skilled staff (1); Old IT's 2 dots are another category's.
+    assert chosen[LOYAL] is False
+    assert chosen["Cash poor"] is False
+    # The rival and the energy costs have a dot each: the tie-break chose between them.
+    threats = [text for text in chosen if text in (RIVAL, COSTS)]
+    assert len(threats) == 1 and chosen[threats[0]] is True
+    assert len(chosen) == 3
+
+
 def test_risks_and_the_swot_are_not_on_the_alignment_outline(day: Day) -> None:
     plan = day.finish()
     rows = [(depth, wording) for depth, _level, wording in outline(plan)]

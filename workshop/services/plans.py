@@ -205,7 +205,7 @@ def assemble(
             )
             links_items = links_items or bool(links) or bool(mitigated_by)
         if decision is not None:
-            items = tie_breaks(items)
+            items = tie_breaks(items, per_category=common.select_per_category(stage) > 0)
         sections.append(
             plan_module.StageOutcome(
                 key=stage.key,
@@ -248,15 +248,22 @@ def assemble(
     return with_words(document)
 
 
-def tie_breaks(items: Sequence[plan_module.PlanItem]) -> list[plan_module.PlanItem]:
+def tie_breaks(
+    items: Sequence[plan_module.PlanItem], *, per_category: bool = False
+) -> list[plan_module.PlanItem]:
     """The items of a stage a scoring step decided, each selected item that got in only by a
     tie-break marked so: its score (what the deciding step counts: Borda points, dots,
     points...) equals that of a shortlisted item left out at the cut, so the step's
     tie-break (the dots, then the earlier idea) chose between them. A stage that keeps every
-    item leaves nothing out, so has none."""
-    left_out = {float(item.score) for item in items if item.shortlisted and not item.selected}
+    item leaves nothing out, so has none. A stage that selects per category cuts each
+    category on its own: only an item left out of the same category can tie with it."""
+
+    def cut(item: plan_module.PlanItem) -> tuple[str | None, float]:
+        return (item.category if per_category else None, float(item.score))
+
+    left_out = {cut(item) for item in items if item.shortlisted and not item.selected}
     return [
-        replace(item, tie_break=True) if item.selected and float(item.score) in left_out else item
+        replace(item, tie_break=True) if item.selected and cut(item) in left_out else item
         for item in items
     ]
 
