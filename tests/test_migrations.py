@@ -2034,7 +2034,11 @@ SMALL_AGENDA = {
             "key": "goals",
             "title": "Goals",
             "prompt": "What must be true?",
-            "steps": [{"kind": "brainstorm"}, {"kind": "done", "select_count": 0}],
+            "steps": [
+                {"kind": "brainstorm"},
+                {"kind": "rate"},
+                {"kind": "done", "select_count": 0},
+            ],
         },
     ]
 }
@@ -2068,10 +2072,23 @@ def test_a_running_0011_workshop_upgrades_to_0012_and_carries_on(db_path: Path) 
     room.close()
     app.extensions["workshop_db"].dispose()
 
-    # What the previous release (0011) stored: the same rows without 0012's columns.
+    # What the previous release (0011) stored: the same rows without 0012's columns, and each
+    # step's settings without the ones 0012's release added.
     setup = open_engine(db_path)
     downgrade(setup, "0011")
     assert current_revision(setup) == "0011"
+    added = {"categories", "per_category", "select_per_category", "scales", "quadrants"}
+    added.add("second_tie_break")
+    with setup.begin() as connection:
+        for stage_id, steps in connection.execute(sa.text("SELECT id, steps FROM stage")):
+            old = [
+                {**step, "settings": {k: v for k, v in step["settings"].items() if k not in added}}
+                for step in json.loads(steps)
+            ]
+            connection.execute(
+                sa.text("UPDATE stage SET steps = :steps WHERE id = :id"),
+                {"steps": json.dumps(old), "id": stage_id},
+            )
     at_0011 = schema(setup), every_row(setup)
     assert "category" not in [column[0] for column in at_0011[0]["idea"]["columns"]]
     setup.dispose()
@@ -2112,6 +2129,16 @@ def test_a_running_0011_workshop_upgrades_to_0012_and_carries_on(db_path: Path) 
         ok(fac, "stage:phase", {"stage_id": goals, "phase": "brainstorm"})
         added = ok(ada.sock, "idea:submit", {"stage_id": goals, "text": "A home visit in 48 h"})
         assert "category" not in added["idea"]
+        # The stored rate step has no scales: it rates impact and effort, as it always did.
+        ok(fac, "stage:phase", {"stage_id": goals, "phase": "rate"})
+        rating = {str(added["idea"]["id"]): {"impact": 5, "effort": 2}}
+        assert ok(ada.sock, "rating:set", {"stage_id": goals, "ratings": rating})["ratings"] == (
+            rating
+        )
+        rated = room.facilitator_state()["stages"][1]
+        assert [(i["impact"], i["effort"], i["quadrant"]) for i in rated["ideas"]] == [
+            (5, 2, "quick_win")
+        ]
         ok(fac, "stage:phase", {"stage_id": goals, "phase": "done"})
         ok(fac, "workshop:finish")
         plan = room.client.get(f"/api/workshops/{room.id}/plan.md", headers=auth)
