@@ -2,7 +2,8 @@
 `risk-review` and `pestle-scan` validate and make workshops with the right stages and settings;
 `full-strategic-plan`'s situation stage is optional (a new workshop starts without it, the
 listing says so, and the agenda editor is offered it, filled in for the workshop, to add at its
-place); the editor's level presets include situation, environment and risks."""
+place, with the link step it gives the goals stage, so the goals link to the SWOT); the
+editor's level presets include situation, environment and risks."""
 
 from __future__ import annotations
 
@@ -12,15 +13,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import Room
-from tests.test_events import database
+from tests.factories import Room, ok
+from tests.test_events import database, stage_of
+from tests.test_link import Plan
 from workshop.core.levels import LEVELS, PESTLE, SWOT
 from workshop.core.traits import DECIDES, FEEDS_SHORTLIST
 from workshop.services.agenda import (
     LEVEL_TITLES,
+    _adds_of,
     built_in_templates,
     drafts_of,
+    include_optional,
     stage_presets,
+    with_adds,
 )
 
 NEW = ["swot-to-goals", "pestle-scan", "risk-review"]
@@ -221,6 +226,109 @@ def test_a_refused_agenda_with_the_optional_stage_changes_nothing(
     assert response.get_json()["error"]["code"] == "invalid_setting"
     assert "Situation (SWOT)" in response.get_json()["error"]["message"]
     assert database(app) == before
+
+
+GOALS_TODAY = ["brainstorm", "vote", "rank", "done", "define"]
+"""full-strategic-plan's goals stage as a workshop without the SWOT has it (before issue 17)."""
+
+
+def kinds_by_key(stages: list[dict[str, Any]]) -> dict[str, list[str]]:
+    return {stage["key"]: [step["kind"] for step in stage["steps"]] for stage in stages}
+
+
+def test_the_swot_gives_the_goals_stage_a_link_step_and_without_it_goals_are_as_today() -> None:
+    full = built_in_templates()["full-strategic-plan"]
+    without = include_optional(full, set())
+    assert kinds_by_key(without)["goals"] == GOALS_TODAY
+    assert [d.as_dict() for d in drafts_of(full)] == without  # a new workshop: as today
+    with_swot = kinds_by_key(include_optional(full, {"situation"}))
+    assert list(with_swot)[:2] == ["situation", "vision"]
+    assert with_swot["goals"] == ["brainstorm", "vote", "rank", "done", "link", "define"]
+    # Only the goals stage changes.
+    assert {k: v for k, v in with_swot.items() if k not in ("situation", "goals")} == {
+        k: v for k, v in kinds_by_key(without).items() if k != "goals"
+    }
+
+
+def test_the_agenda_offers_the_swot_with_what_it_adds(client: FlaskClient) -> None:
+    room = create(client, "full-strategic-plan")
+    [offer] = agenda_of(room)["optional_stages"]
+    assert offer["adds"] == [{"stage": "goals", "before": "define", "step": {"kind": "link"}}]
+    assert stages_of(room)["goals"].keys() == set(GOALS_TODAY)
+
+
+def test_an_added_step_goes_before_its_step_or_last_and_never_twice() -> None:
+    stages = [{"key": "goals", "steps": [{"kind": "brainstorm"}, {"kind": "define"}]}]
+    link = {"kind": "link"}
+    before = with_adds(stages, [{"stage": "goals", "before": "define", "step": link}])
+    assert kinds_by_key(before)["goals"] == ["brainstorm", "link", "define"]
+    last = with_adds(stages, [{"stage": "goals", "step": link}])
+    assert kinds_by_key(last)["goals"] == ["brainstorm", "define", "link"]
+    assert with_adds(before, [{"stage": "goals", "step": link}]) == before
+    assert kinds_by_key(stages)["goals"] == ["brainstorm", "define"]  # not changed in place
+
+
+@pytest.mark.parametrize(
+    ("adds", "optional", "message"),
+    [
+        ([{"stage": "goals", "step": {"kind": "link"}}], False, "only an optional stage"),
+        ([{"stage": "risks", "step": {"kind": "link"}}], True, "not a stage of the template"),
+        ([{"stage": "goals", "step": {}}], True, "step needs a kind"),
+        ([{"stage": "goals", "step": {"kind": "define"}}], True, "already has a define step"),
+        (
+            [{"stage": "goals", "before": "rank", "step": {"kind": "link"}}],
+            True,
+            "has no 'rank' step",
+        ),
+    ],
+)
+def test_a_template_files_adds_are_checked(
+    adds: list[dict[str, Any]], optional: bool, message: str
+) -> None:
+    data = {
+        "stages": [
+            {"key": "situation", "optional": optional, "adds": adds, "steps": []},
+            {"key": "goals", "steps": [{"kind": "brainstorm"}, {"kind": "define"}]},
+        ]
+    }
+    with pytest.raises(ValueError, match=message):
+        _adds_of(data, [optional, False], "t.toml")
+
+
+def test_with_the_swot_switched_on_the_goals_link_to_its_selected_items(
+    app: Flask, client: FlaskClient
+) -> None:
+    """R19: the SWOT is not a dead end: the goals stage's link step offers its items, with
+    what each link would mean."""
+    room = create(client, "full-strategic-plan")
+    agenda = agenda_of(room)
+    [offer] = agenda["optional_stages"]
+    kept = [{k: v for k, v in s.items() if k != "started"} for s in agenda["stages"]]
+    added = {name: offer[name] for name in ("key", "title", "prompt", "steps")}
+    # What the editor's switch sends: the stage first, the goals stage with its link step.
+    body = {"stages": with_adds([added, *kept], offer["adds"])}
+    response = room.client.put(
+        f"/api/workshops/{room.id}/agenda", json=body, headers=bearer(room.key)
+    )
+    assert response.status_code == 200, response.get_json()
+    plan = Plan(room, room.facilitator(), room.projector(), [], room.stage_ids())
+    swot = plan.stages["situation"]
+    ids = {
+        category: ok(
+            plan.fac, "idea:submit", {"stage_id": swot, "text": category, "category": category}
+        )["idea"]["id"]
+        for category in ("strengths", "threats")
+    }
+    plan.to("situation", "done")
+    plan.preload("goals", "Own the harbour front")
+    plan.to("goals", "link")
+    goals = stage_of(room.facilitator_state(), plan.stages["goals"])
+    assert goals["parents"] == [ids["strengths"], ids["threats"]]
+    assert goals["parent_relations"] == {
+        str(ids["strengths"]): "builds_on",
+        str(ids["threats"]): "answers",
+    }
+    room.close()
 
 
 # --------------------------------------------------------------------------- the editor's presets

@@ -4,7 +4,8 @@
 // one PUT (a refusal changes nothing); "Save as template" keeps the agenda for new workshops.
 // Settings that hold a list or an object have editors of their own: a brainstorm's categories
 // (label and hint per row), a rating's two scales and its quadrants' names. A template's
-// optional stage (full-strategic-plan's situation analysis) is offered as a switch.
+// optional stage (full-strategic-plan's situation analysis) is offered as a switch, which also
+// adds the steps that stage gives others (a link step in the goals stage) and takes them out.
 
 import { declarationOf, el, fill, hasTrait, toast } from "./common.js";
 import { KINDS } from "./activities/kinds.js";
@@ -178,6 +179,44 @@ function optionalStage(offer) {
   };
 }
 
+/** Steps a template's optional stage added to other stages (full-strategic-plan's SWOT gives
+ * its goals stage a link step): they go again when the optional stage goes. */
+const addedByOptional = new WeakSet();
+
+/** An optional stage is in: the steps it adds to other stages (its `adds`) go into each target
+ * stage that has not started and has no step of that kind, before the `before` step (else where
+ * "Add step" would put it). */
+function applyAdds(offer) {
+  for (const add of offer.adds || []) {
+    const target = session.stages.find((s) => s.key === add.stage);
+    if (!target || target.started || target.steps.some((s) => s.kind === add.step.kind)) continue;
+    const kinds = target.steps.map((s) => s.kind);
+    let at = kinds.indexOf(add.before);
+    if (at < 0) at = placeFor(kinds, add.step.kind) ?? kinds.length;
+    const { kind, ...given } = add.step;
+    const step = newStep(kind, given, target.custom ? "" : target.key);
+    addedByOptional.add(step);
+    target.steps.splice(at, 0, step);
+  }
+}
+
+/** An optional stage is out again: the steps it added leave the stages that have not started. */
+function withdrawAdds(offer) {
+  for (const add of offer.adds || []) {
+    const target = session.stages.find((s) => s.key === add.stage);
+    if (target && !target.started) target.steps = target.steps.filter((s) => !addedByOptional.has(s));
+  }
+}
+
+/** What switching an optional stage on also does, in words (" — adds a Link step to Strategic goals"). */
+function addsWords(offer) {
+  const words = (offer.adds || []).map((add) => {
+    const target = session.stages.find((s) => s.key === add.stage);
+    return target ? `adds a ${labelOf(add.step.kind)} step to ${target.title || add.stage}` : null;
+  }).filter(Boolean);
+  return words.length ? ` — ${words.join(", ")}` : "";
+}
+
 /** Where a template's optional stage goes: after the last stage of the agenda that comes before
  * it in the template, else first. */
 function optionalPlace(offer) {
@@ -260,6 +299,15 @@ function load(agenda) {
     uid: nextUid++, id: s.id, key: s.key, custom: !level(s.key), title: s.title, prompt: s.prompt || "",
     started: s.started, steps: s.steps.map((step) => ({ ...step })),
   }));
+  // An optional stage saved in: the steps of its kind in the stages it adds to came with it (the
+  // template's own stage has none), and go again with it.
+  for (const offer of session.optional) {
+    if (!session.stages.some((s) => s.key === offer.key)) continue;
+    for (const add of offer.adds || []) {
+      const target = session.stages.find((s) => s.key === add.stage);
+      for (const step of target ? target.steps : []) if (step.kind === add.step.kind) addedByOptional.add(step);
+    }
+  }
   session.loaded = JSON.stringify(payload());
 }
 
@@ -341,13 +389,16 @@ function optionalSwitches() {
           if (event.target.checked) {
             if (!session.stages.some((s) => s.key === offer.key)) {
               session.stages.splice(optionalPlace(offer), 0, optionalStage(offer));
+              applyAdds(offer);
             }
           } else {
             session.stages = session.stages.filter((s) => s.key !== offer.key || s.started);
+            withdrawAdds(offer);
           }
           render(id);
         } }),
-      el("label", { for: id, style: { margin: 0, fontWeight: 600 } }, optionalWords(offer)),
+      el("label", { for: id, style: { margin: 0 } }, el("strong", {}, optionalWords(offer)),
+        el("span", { class: "hint" }, addsWords(offer))),
       locked ? el("span", { class: "hint" }, " (it has started: it stays)") : null);
   }));
 }
@@ -376,7 +427,12 @@ function stageEditor(stage, index) {
         "aria-label": `Move ${stage.title || "stage"} down`, onclick: () => { move(session.stages, index, +1); render(id("down")); } }, "↓"),
       el("button", { type: "button", class: "small danger", disabled: count === 1, dataset: { focus: id("remove") },
         "aria-label": `Remove ${stage.title || "stage"}`,
-        onclick: () => { session.stages.splice(index, 1); render(); } }, "Remove"));
+        onclick: () => {
+          session.stages.splice(index, 1);
+          const offer = session.optional.find((o) => o.key === stage.key);
+          if (offer) withdrawAdds(offer);
+          render();
+        } }, "Remove"));
   return el("li", { class: `card agenda-stage${stage.started ? " started" : ""}` },
     el("div", { class: "spread" },
       el("h3", {}, `${index + 1}. ${stage.title || "New stage"}`, " ",
@@ -420,7 +476,7 @@ function keyPicker(stage, id) {
     el("option", { value: "custom", selected: stage.custom }, "Custom…")),
     stage.custom ? el("div", { class: "custom-key" },
       el("label", { for: id("key") }, "Key ", el("span", { class: "hint" }, "(lower-case letters, digits, dashes)")),
-      input({ id: id("key"), dataset: { focus: id("key") }, value: stage.key, maxlength: 40, placeholder: "e.g. risks",
+      input({ id: id("key"), dataset: { focus: id("key") }, value: stage.key, maxlength: 40, placeholder: "e.g. partners",
         pattern: KEY_PATTERN.source, autocapitalize: "none", spellcheck: "false" }, (v) => { stage.key = v.trim().toLowerCase(); }),
     ) : null,
   );
@@ -551,6 +607,7 @@ function addStageRow() {
         if (after >= 0) at = after;
       }
       session.stages.splice(at, 0, stage);
+      if (offer) applyAdds(offer);
       render(`ag-${stage.uid}-${stage.custom ? "key" : "title"}`);
     } }, "Add stage"),
   );

@@ -16,15 +16,26 @@ const stepNoun = (kind) => (declarationOf(kind) && declarationOf(kind).noun) || 
 
 let templates = [];
 
+const stageItem = (stage) => el("li", {},
+  el("strong", {}, stage.title),
+  el("span", { class: "hint" }, ` — ${stage.steps.map(stepNoun).join(" · ")}`),
+);
+
+/** The chosen template's stages as a new workshop gets them; its optional stages (left out of
+ * the workshop: the agenda editor switches them on) apart, said to be optional. */
 function showTemplate() {
   const chosen = templates.find((t) => t.id === picker.value);
   if (!chosen) return;
+  const optional = chosen.stages.filter((stage) => stage.optional);
   fill(detail,
     chosen.description ? el("p", { class: "hint" }, chosen.description) : null,
-    el("ol", { class: "template-stages", "aria-label": `Stages of ${chosen.title}` }, chosen.stages.map((stage) => el("li", {},
-      el("strong", {}, stage.title),
-      el("span", { class: "hint" }, ` — ${stage.steps.map(stepNoun).join(" · ")}`),
-    ))),
+    el("ol", { class: "template-stages", "aria-label": `Stages of ${chosen.title}` },
+      chosen.stages.filter((stage) => !stage.optional).map(stageItem)),
+    optional.length ? el("div", { class: "template-optional" },
+      el("p", { class: "hint" }, optional.length === 1
+        ? "Optional, switch it on in the agenda editor:" : "Optional, switch them on in the agenda editor:"),
+      el("ul", { class: "template-stages", "aria-label": `Optional stages of ${chosen.title}` }, optional.map(stageItem)),
+    ) : null,
   );
 }
 

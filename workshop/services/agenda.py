@@ -89,6 +89,71 @@ def _optional_flags(data: Mapping[str, Any], name: str) -> list[bool]:
     return flags
 
 
+def _adds_of(data: Mapping[str, Any], flags: list[bool], name: str) -> list[list[dict[str, Any]]]:
+    """Each stage's `adds` in a template file: what an optional stage gives other stages while
+    it is in (`[{"stage": <key>, "before": <kind>?, "step": {"kind", ...settings}}]`). Only an
+    optional stage may have them; the target is a stage of the template that is not optional
+    and has no step of that kind yet."""
+    stages = [s if isinstance(s, Mapping) else {} for s in data.get("stages") or []]
+    keys = [s.get("key") for s in stages]
+    found: list[list[dict[str, Any]]] = []
+    for index, stage in enumerate(stages):
+        adds = stage.get("adds", [])
+        where = f"{name}: stages[{index}].adds"
+        if adds and not flags[index]:
+            raise ValueError(f"{where}: only an optional stage adds steps to other stages")
+        if not isinstance(adds, list):
+            raise ValueError(f"{where} must be a list")
+        checked = []
+        for add in adds:
+            target = add.get("stage") if isinstance(add, Mapping) else None
+            step = add.get("step") if isinstance(add, Mapping) else None
+            before = add.get("before") if isinstance(add, Mapping) else None
+            if target not in keys or flags[keys.index(target)]:
+                raise ValueError(f"{where}: {target!r} is not a stage of the template")
+            if not isinstance(step, Mapping) or not isinstance(step.get("kind"), str):
+                raise ValueError(f"{where}: step needs a kind")
+            kinds = [s.get("kind") for s in stages[keys.index(target)].get("steps", [])]
+            if step["kind"] in kinds:
+                raise ValueError(f"{where}: {target!r} already has a {step['kind']} step")
+            if before is not None and before not in kinds:
+                raise ValueError(f"{where}: {target!r} has no {before!r} step")
+            checked.append(
+                {"stage": target, **({"before": before} if before else {}), "step": dict(step)}
+            )
+        found.append(checked)
+    return found
+
+
+def with_adds(
+    stages: list[Mapping[str, Any]], adds: list[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """`stages` (`{"key", "steps", ...}`) with what optional stages add to them: each added step
+    goes into its stage before its `before` step (at the end without one), unless the stage
+    has a step of that kind already."""
+    result = [{**stage, "steps": [dict(step) for step in stage["steps"]]} for stage in stages]
+    for add in adds:
+        for stage in result:
+            kinds = [step["kind"] for step in stage["steps"]]
+            if stage["key"] != add["stage"] or add["step"]["kind"] in kinds:
+                continue
+            at = kinds.index(add["before"]) if add.get("before") in kinds else len(kinds)
+            stage["steps"].insert(at, dict(add["step"]))
+    return result
+
+
+def include_optional(template: Mapping[str, Any], keys: set[str]) -> list[dict[str, Any]]:
+    """A template's stages with the optional ones named in `keys` in (the others left out) and
+    what those add to the other stages (full-strategic-plan's SWOT gives its goals stage a
+    `link` step). With no keys: the stages a new workshop gets (`drafts_of`)."""
+    chosen = [
+        stage for stage in template["stages"] if not stage.get("optional") or stage["key"] in keys
+    ]
+    adds = [add for stage in chosen for add in stage.get("adds", [])]
+    bare = [{k: v for k, v in s.items() if k not in ("optional", "adds")} for s in chosen]
+    return with_adds(bare, adds)
+
+
 @functools.cache
 def built_in_templates() -> dict[str, dict[str, Any]]:
     """The built-in templates by id, read once from `agenda_templates/*.toml` and validated.
@@ -102,24 +167,46 @@ def built_in_templates() -> dict[str, dict[str, Any]]:
         if data.get("id") != path.stem:
             raise ValueError(f"{path.name}: id must be {path.stem!r}")
         flags = _optional_flags(data, path.name)
+        adds = _adds_of(data, flags, path.name)
         try:
-            drafts = check_agenda(data)
-            check_agenda(
-                {"stages": [s for s, f in zip(data["stages"], flags, strict=True) if not f]}
+            drafts = check_agenda(
+                {"stages": [{k: v for k, v in s.items() if k != "adds"} for s in data["stages"]]}
             )
         except DomainError as exc:
             raise ValueError(f"{path.name}: {exc.message} ({exc.code})") from exc
-        found[path.stem] = {
+        stages: list[dict[str, Any]] = []
+        for draft, flag, added in zip(drafts, flags, adds, strict=True):
+            stage = draft.as_dict()
+            if flag:
+                stage["optional"] = True
+            if added:
+                # Each added step as checked for its stage (every setting filled in).
+                stage["adds"] = [
+                    {**add, "step": _as_given(_check_step(add["stage"], add["step"]))}
+                    for add in added
+                ]
+            stages.append(stage)
+        template = {
             "id": path.stem,
             "built_in": True,
             "title": str(data["title"]),
             "description": str(data.get("description", "")),
-            "stages": [
-                {**draft.as_dict(), **({"optional": True} if flag else {})}
-                for draft, flag in zip(drafts, flags, strict=True)
-            ],
+            "stages": stages,
         }
+        optional = {s["key"] for s in stages if s.get("optional")}
+        try:
+            # Valid without its optional stages, and with each of them (and what it adds).
+            for keys in [set(), *({key} for key in optional), optional]:
+                check_agenda({"stages": include_optional(template, keys)})
+        except DomainError as exc:
+            raise ValueError(f"{path.name}: {exc.message} ({exc.code})") from exc
+        found[path.stem] = template
     return found
+
+
+def _as_given(step: Mapping[str, Any]) -> dict[str, Any]:
+    """A checked step (`{"kind", "settings"}`) as templates write it (`{"kind", ...}`)."""
+    return {"kind": step["kind"], **step["settings"]}
 
 
 def _order(template_id: str) -> tuple[int, str]:
@@ -275,16 +362,17 @@ def template_summary(template: dict[str, Any]) -> dict[str, Any]:
 def drafts_of(template: dict[str, Any]) -> list[agenda.StageDraft]:
     """A template's stages as a new workshop gets them, validated against today's activities:
     its optional stages are left out (the agenda editor can add them later)."""
-    return check_agenda({"stages": [s for s in template["stages"] if not s.get("optional")]})
+    return check_agenda({"stages": include_optional(template, set())})
 
 
 def optional_stages(
     template: Mapping[str, Any], *, organization: str | None, horizon_years: int
 ) -> list[dict[str, Any]]:
     """A template's optional stages as the agenda editor adds them to a workshop made from it:
-    key, title, prompt (filled in for the workshop), steps with their settings, and `after`,
-    the keys of the template's stages before it (the editor inserts it after the last of them
-    the agenda has, else first)."""
+    key, title, prompt (filled in for the workshop), steps with their settings, `after`, the
+    keys of the template's stages before it (the editor inserts it after the last of them the
+    agenda has, else first), and `adds`, the steps it gives other stages while it is in
+    (`[{"stage", "before"?, "step"}]`, see `include_optional`; `[]` for none)."""
     stages = list(template["stages"])
     return [
         {
@@ -295,6 +383,7 @@ def optional_stages(
             ),
             "steps": [dict(step) for step in stage["steps"]],
             "after": [earlier["key"] for earlier in stages[:index]],
+            "adds": [{**add, "step": dict(add["step"])} for add in stage.get("adds", [])],
         }
         for index, stage in enumerate(stages)
         if stage.get("optional")
