@@ -6,7 +6,7 @@ import functools
 import re
 import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +126,7 @@ def _adds_of(data: Mapping[str, Any], flags: list[bool], name: str) -> list[list
 
 
 def with_adds(
-    stages: list[Mapping[str, Any]], adds: list[Mapping[str, Any]]
+    stages: Sequence[Mapping[str, Any]], adds: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """`stages` (`{"key", "steps", ...}`) with what optional stages add to them: each added step
     goes into its stage before its `before` step (at the end without one), unless the stage
