@@ -332,6 +332,20 @@ def test_a_plain_workshop_rated_on_impact_and_effort_has_none_of_the_new_keys(ro
     first = asdict(plan.stages[0].items[0])
     assert (first["category"], first["quadrant"], first["measures"]) == (None, None, {})
     assert [line for line in render_json(plan).decode().splitlines() if "quadrant" in line] == []
+    goals = plan.stage("goals")
+    assert goals is not None
+    assert [p.label for p in goals.participation] == ["Brainstorm", "Impact and effort"]
+
+
+def test_the_appendix_names_a_risks_rating_by_its_scales(day: Day) -> None:
+    plan = day.finish()
+    risks = plan.stage("risks")
+    assert risks is not None
+    assert [(p.label, p.people) for p in risks.participation] == [
+        ("Brainstorm", 2),
+        ("Likelihood and impact", 3),
+    ]
+    assert "Impact and effort" not in render_json(plan).decode()
 
 
 # --------------------------------------------------------------------------- per category

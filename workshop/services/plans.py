@@ -23,6 +23,7 @@ from sqlmodel import Session, col, func, select
 from .. import activities, offload
 from .. import plan as plan_module
 from ..activities import common, editing, outcome, rate, scoring
+from ..activities.base import Activity
 from ..core.errors import DomainError
 from ..core.traits import ALIGNS
 from ..persistence.db import begin_write
@@ -54,8 +55,22 @@ def _participation(db: Session, stage: Stage) -> tuple[Participation, ...]:
         activity = activities.REGISTRY.get(kind)
         people = activity.participation(db, stage) if activity is not None else None
         if activity is not None and people is not None:
-            out.append(Participation(kind, activity.label, people))
+            label = _step_label(activity, step.get("settings") or {})
+            out.append(Participation(kind, label, people))
     return tuple(out)
+
+
+def _step_label(activity: Activity, settings: Mapping[str, Any]) -> str:
+    """The step's name in the appendix: the kind's label, or a rate step's own scales
+    ("Likelihood and impact" on a risks stage), as the screens' stepLabel says it."""
+    if activity.kind == rate.KIND:
+        named = rate.step_scales(settings)
+        if not named.default:
+            first, second = named.labels
+            head = second.split(" ", 1)[0]
+            abbreviation = len(head) > 1 and head[1:2].isupper()  # "CO2 output" stays
+            return f"{first} and {second if abbreviation else second[:1].lower() + second[1:]}"
+    return activity.label
 
 
 def with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
