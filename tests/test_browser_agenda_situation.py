@@ -28,6 +28,8 @@ skip_module_without_chromium()
 LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 320, "height": 640}
 SWITCH = "Start with a situation analysis (SWOT)"
+GOALS_TODAY = ["brainstorm", "vote", "rank", "done", "define"]
+"""full-strategic-plan's goals stage without the SWOT, as before issue 17."""
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +99,10 @@ def test_the_switch_adds_the_situation_stage_first_and_removes_it_again(
     server: LiveServer, open_page: Any, shots: Path
 ) -> None:
     workshop = new_workshop(server, "full-strategic-plan")
-    keys = [s["key"] for s in agenda_of(server, workshop)["stages"]]
+    original = agenda_of(server, workshop)["stages"]
+    keys = [s["key"] for s in original]
     assert keys[0] == "vision" and "situation" not in keys  # optional: left out by default
+    assert list(steps_of(server, workshop, "goals")) == GOALS_TODAY
 
     dialog = open_editor(open_page, workshop)
     switch = dialog.get_by_label(SWITCH)
@@ -115,6 +119,14 @@ def test_the_switch_adds_the_situation_stage_first_and_removes_it_again(
     for n, category in enumerate(SWOT, start=1):
         expect(situation.get_by_label(f"Category {n}", exact=True)).to_have_value(category["label"])
     expect(situation.get_by_label("Budget per category")).to_be_checked()
+    # The goals stage links each goal to the SWOT: a Link step before the definitions.
+    expect(dialog.locator(".optional-stages")).to_contain_text(
+        "adds a Link step to Strategic goals"
+    )
+    goals = dialog.locator(".agenda-stage").nth(keys.index("goals") + 1)
+    expect(goals.locator(".step-name strong")).to_have_text(
+        ["Brainstorm", "Dot vote", "Rank", "Results", "Link", "Define"]
+    )
     screens.shot(dialog.page, "editor-1280-situation-on", shots)
     assert screens.horizontal_overflow(dialog.page) == []
 
@@ -126,6 +138,7 @@ def test_the_switch_adds_the_situation_stage_first_and_removes_it_again(
     assert steps["brainstorm"]["categories"] == [dict(c) for c in SWOT]
     assert steps["vote"]["per_category"] is True
     assert steps["done"]["select_per_category"] == 3
+    assert list(steps_of(server, workshop, "goals")) == [*GOALS_TODAY[:4], "link", "define"]
 
     # Opened again, the switch is on; off, the stage goes (it has not started).
     page = dialog.page
@@ -134,9 +147,12 @@ def test_the_switch_adds_the_situation_stage_first_and_removes_it_again(
     switch.uncheck()
     expect(dialog.locator(".agenda-stage")).to_have_count(len(keys))
     assert stage_titles(dialog)[0] == "Vision"
+    goals = dialog.locator(".agenda-stage").nth(keys.index("goals"))
+    expect(goals.locator(".step-name strong")).to_have_count(len(GOALS_TODAY))
     dialog.get_by_role("button", name="Save agenda").click()
     expect(dialog).to_be_hidden()
-    assert [s["key"] for s in agenda_of(server, workshop)["stages"]] == keys
+    # The agenda is today's again, exactly (the link step went with the SWOT).
+    assert agenda_of(server, workshop)["stages"] == original
 
 
 def test_a_workshop_from_a_template_without_optional_stages_has_no_switch(
@@ -228,7 +244,39 @@ def test_the_editor_with_the_situation_stage_fits_a_phone(
     expect(situation.get_by_label("Category 4", exact=True)).to_have_value("Threats")
     page = dialog.page
     assert screens.horizontal_overflow(page) == []
+    expect(dialog.locator(".optional-stages")).to_contain_text(
+        "adds a Link step to Strategic goals"
+    )
+    screens.shot(page, "editor-320-switch", shots)
     situation.get_by_label("Category 1", exact=True).scroll_into_view_if_needed()
     screens.shot(page, "editor-320-categories", shots)
     box = situation.get_by_label("Hint (optional)").first.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_the_start_page_shows_the_swot_as_optional(
+    server: LiveServer, open_page: Any, shots: Path
+) -> None:
+    """R13: picking "Full strategic plan" lists the stages a new workshop gets; the SWOT
+    apart, as optional, switched on in the agenda editor."""
+    for name, viewport in (("1280", LAPTOP), ("320", PHONE)):
+        page: Page = open_page(f"{server.url}/", viewport)
+        page.get_by_label("Agenda").select_option("full-strategic-plan")
+        stages = page.get_by_role("list", name="Stages of Full strategic plan", exact=True)
+        expect(stages.get_by_role("listitem")).to_have_count(7)
+        expect(stages.get_by_role("listitem").first).to_contain_text("Vision")
+        expect(stages).not_to_contain_text("Situation")
+        detail = page.locator("#template-detail")
+        expect(detail).to_contain_text("Optional, switch it on in the agenda editor:")
+        optional = page.get_by_role("list", name="Optional stages of Full strategic plan")
+        expect(optional.get_by_role("listitem")).to_have_text(
+            [
+                "Situation (SWOT) \N{EM DASH} brainstorm \N{MIDDLE DOT} dot vote \N{MIDDLE DOT} results"
+            ]
+        )
+        detail.scroll_into_view_if_needed()
+        screens.shot(page, f"home-{name}-optional-stage", shots)
+        assert screens.horizontal_overflow(page) == []
+        # A template without optional stages says nothing about them.
+        page.get_by_label("Agenda").select_option("strategic-plan")
+        expect(detail).not_to_contain_text("Optional")

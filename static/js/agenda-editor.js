@@ -383,7 +383,7 @@ function optionalSwitches() {
     const id = `ag-optional-${offer.key}`;
     const present = session.stages.find((s) => s.key === offer.key);
     const locked = Boolean(present && present.started);
-    return el("p", { class: "row" },
+    return el("p", { class: "row", style: { flexWrap: "nowrap", alignItems: "flex-start" } },
       el("input", { type: "checkbox", id, dataset: { focus: id }, checked: Boolean(present), disabled: locked,
         onchange: (event) => {
           if (event.target.checked) {
@@ -397,9 +397,9 @@ function optionalSwitches() {
           }
           render(id);
         } }),
-      el("label", { for: id, style: { margin: 0 } }, el("strong", {}, optionalWords(offer)),
-        el("span", { class: "hint" }, addsWords(offer))),
-      locked ? el("span", { class: "hint" }, " (it has started: it stays)") : null);
+      el("label", { for: id, style: { margin: 0, minWidth: 0 } }, el("strong", {}, optionalWords(offer)),
+        el("span", { class: "hint" }, addsWords(offer)),
+        locked ? el("span", { class: "hint" }, " (it has started: it stays)") : null));
   }));
 }
 

@@ -32,7 +32,7 @@ function showTemplate() {
     el("ol", { class: "template-stages", "aria-label": `Stages of ${chosen.title}` },
       chosen.stages.filter((stage) => !stage.optional).map(stageItem)),
     optional.length ? el("div", { class: "template-optional" },
-      el("p", { class: "hint" }, optional.length === 1
+      el("p", { class: "hint", style: { margin: ".6rem 0 0" } }, optional.length === 1
         ? "Optional, switch it on in the agenda editor:" : "Optional, switch them on in the agenda editor:"),
       el("ul", { class: "template-stages", "aria-label": `Optional stages of ${chosen.title}` }, optional.map(stageItem)),
     ) : null,
