@@ -17,7 +17,7 @@ import {
   randomId, removedNote, restoreFocus, stageById, store, toast,
 } from "./common.js";
 import { forgetTemplate } from "./saved-templates.js";
-import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
+import { REGISTRY, activityFor, drawView, phaseLabel, stepLabelOf } from "./activities/index.js";
 import { openAgendaEditor } from "./agenda-editor.js";
 import { buildingOn, categoriesOf, categoryLabel, natureBadge } from "./items.js";
 import { keyedButtons } from "./plan-files.js";
@@ -758,24 +758,6 @@ function context(stage) {
     key: saved ? saved.key : null,
     activity: activityFor,
   };
-}
-
-/**
- * The name of a step of `stage` (of kind `kind`, its current one by default): its module's
- * `stepLabel(stage)` where it words it per stage ("Likelihood and impact" on a risks stage),
- * else the kind's label ("Not started" before the stage opens).
- */
-function stepLabelOf(stage, kind = stage.phase) {
-  const activity = activityFor(kind);
-  if (activity && typeof activity.stepLabel === "function") {
-    try {
-      const text = activity.stepLabel(stage);
-      if (text) return text;
-    } catch (error) {
-      console.error(error);
-    }
-  }
-  return phaseLabel(kind);
 }
 
 /** The steps of a stage as a stepper, the current one marked. */

@@ -11,7 +11,7 @@ import {
 } from "./common.js";
 import { countdown } from "./countdown.js";
 import { tokenLinks } from "./plan-files.js";
-import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
+import { REGISTRY, activityFor, drawView, phaseLabel, stepLabelOf } from "./activities/index.js";
 import { figuresOf } from "./activities/ideas.js";
 import { buildingOn, itemCard, natureBadge, wording } from "./items.js";
 
@@ -478,21 +478,6 @@ function headlineOf(activity, stage) {
     }
   }
   return activity.headline;
-}
-
-/** The name of the step a stage is on: its module's `stepLabel(stage)` where it has one
- * ("Likelihood and impact" on a risks stage), else the kind's label. */
-function stepLabelOf(stage) {
-  const activity = activityFor(stage.phase);
-  if (activity && typeof activity.stepLabel === "function") {
-    try {
-      const text = activity.stepLabel(stage);
-      if (text) return text;
-    } catch (error) {
-      console.error(error);
-    }
-  }
-  return phaseLabel(stage.phase);
 }
 
 /** What is expected now, in one line: the module's status(ctx), else its headline. */

@@ -6,7 +6,7 @@
 // item in focus, it takes the screen with its figures as revealed, until the focus is cleared.
 
 import { announce, applyTally, call, connect, currentStage, el, fill, hasTrait, plural, removedNote, stageById } from "./common.js";
-import { REGISTRY, activityFor, drawView, phaseLabel } from "./activities/index.js";
+import { REGISTRY, activityFor, drawView, stepLabelOf } from "./activities/index.js";
 import { consensusBadge, decisionItem, movedBadge, stepRevealed } from "./activities/decision.js";
 import { figuresOf } from "./activities/ideas.js";
 import { countdown } from "./countdown.js";
@@ -631,21 +631,6 @@ function focusView(focus) {
 function stageLine(stage) {
   const round = (stage.round || 1) > 1 ? ` · Round ${stage.round}` : "";
   return `${stage.title} · ${stepLabelOf(stage)}${round}`;
-}
-
-/** The name of the step a stage is on: its module's `stepLabel(stage)` where it has one
- * ("Likelihood and impact" on a risks stage), else the kind's label. */
-function stepLabelOf(stage) {
-  const activity = activityFor(stage.phase);
-  if (activity && typeof activity.stepLabel === "function") {
-    try {
-      const text = activity.stepLabel(stage);
-      if (text) return text;
-    } catch (error) {
-      console.error(error);
-    }
-  }
-  return phaseLabel(stage.phase);
 }
 
 function renderMain() {

@@ -158,3 +158,21 @@ export function drawView(activity, view, ctx, fallback) {
 export function activityFor(phase) {
   return REGISTRY[phase] || null;
 }
+
+/**
+ * The name of a step of `stage` (of kind `kind`, its current one by default): its module's
+ * `stepLabel(stage)` where it words it per stage ("Likelihood and impact" on a risks stage),
+ * else the kind's label ("Not started" before the stage opens).
+ */
+export function stepLabelOf(stage, kind = stage.phase) {
+  const activity = activityFor(kind);
+  if (activity && typeof activity.stepLabel === "function") {
+    try {
+      const text = activity.stepLabel(stage);
+      if (text) return text;
+    } catch (error) {
+      console.error(error);
+    }
+  }
+  return phaseLabel(kind);
+}
