@@ -560,6 +560,25 @@ class Activity:
         """The plan's sentence on how this step works, when it is on the stage's agenda."""
         return None
 
+    def step_label(self, settings: Mapping[str, Any]) -> str:
+        """The step's name with these settings, as the plan's appendix shows it (the kind's
+        `label`, unless its settings change what it does: a rate on likelihood and impact)."""
+        return self.label
+
+    def plan_score_label(self, settings: Mapping[str, Any]) -> str | None:
+        """What an item's score is when this step decided the stage with these settings, in
+        the plan's results; the kind's `score_label` unless the settings name it otherwise."""
+        return self.score_label
+
+    def plan_scales(
+        self, settings: Mapping[str, Any]
+    ) -> tuple[tuple[dict[str, str], ...], dict[str, str]] | None:
+        """The scales a step with these settings measures each item on ({"key", "label",
+        "low", "high"} each), and its quadrants' names by position id, when the plan shows
+        them (a risks stage's likelihood x impact grid); None: the plan shows no measures
+        (also a rate on the default impact and effort, so its plan is as before)."""
+        return None
+
     def decided_note(
         self,
         settings: Mapping[str, Any],

@@ -534,6 +534,34 @@ class Rate(scoring.ScoringActivity):
             f"{names['money_pit']}: low {first}, high {second})."
         )
 
+    def step_label(self, settings: Mapping[str, Any]) -> str:
+        """ "Impact and effort", or the step's own scales ("Likelihood and impact"), as the
+        screens' stepLabel says it."""
+        scales = step_scales(settings)
+        if scales.default:
+            return self.label
+        first, second = scales.labels
+        return f"{first} and {_lower(second)}"
+
+    def plan_score_label(self, settings: Mapping[str, Any]) -> str | None:
+        """The mean of the first scale ("mean likelihood" on a risks stage)."""
+        scales = step_scales(settings)
+        return self.score_label if scales.default else f"mean {scales.labels[0].lower()}"
+
+    def plan_scales(
+        self, settings: Mapping[str, Any]
+    ) -> tuple[tuple[dict[str, str], ...], dict[str, str]] | None:
+        scales = step_scales(settings)
+        if scales.default:
+            return None
+        return (
+            tuple(
+                {"key": s.key, "label": s.label, "low": s.low, "high": s.high}
+                for s in scales.scales
+            ),
+            {position: str(name) for position, name in scales.names.items()},
+        )
+
     def decided_note(
         self,
         settings: Mapping[str, Any],
