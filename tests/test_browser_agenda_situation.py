@@ -271,7 +271,8 @@ def test_the_start_page_shows_the_swot_as_optional(
         optional = page.get_by_role("list", name="Optional stages of Full strategic plan")
         expect(optional.get_by_role("listitem")).to_have_text(
             [
-                "Situation (SWOT) \N{EM DASH} brainstorm \N{MIDDLE DOT} dot vote \N{MIDDLE DOT} results"
+                "Situation (SWOT) \N{EM DASH} brainstorm \N{MIDDLE DOT} dot vote \N{MIDDLE DOT} "
+                "results"
             ]
         )
         detail.scroll_into_view_if_needed()
