@@ -22,8 +22,7 @@ from sqlmodel import Session, col, func, select
 
 from .. import activities, offload
 from .. import plan as plan_module
-from ..activities import common, editing, outcome, rate, scoring
-from ..activities.base import Activity
+from ..activities import common, editing, outcome, scoring
 from ..core.errors import DomainError
 from ..core.traits import ALIGNS
 from ..persistence.db import begin_write
@@ -55,22 +54,9 @@ def _participation(db: Session, stage: Stage) -> tuple[Participation, ...]:
         activity = activities.REGISTRY.get(kind)
         people = activity.participation(db, stage) if activity is not None else None
         if activity is not None and people is not None:
-            label = _step_label(activity, step.get("settings") or {})
+            label = activity.step_label(step.get("settings") or {})
             out.append(Participation(kind, label, people))
     return tuple(out)
-
-
-def _step_label(activity: Activity, settings: Mapping[str, Any]) -> str:
-    """The step's name in the appendix: the kind's label, or a rate step's own scales
-    ("Likelihood and impact" on a risks stage), as the screens' stepLabel says it."""
-    if activity.kind == rate.KIND:
-        named = rate.step_scales(settings)
-        if not named.default:
-            first, second = named.labels
-            head = second.split(" ", 1)[0]
-            abbreviation = len(head) > 1 and head[1:2].isupper()  # "CO2 output" stays
-            return f"{first} and {second if abbreviation else second[:1].lower() + second[1:]}"
-    return activity.label
 
 
 def with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
@@ -97,21 +83,17 @@ def _categories(stage: Stage) -> tuple[dict[str, str], ...]:
 
 
 def _rating(stage: Stage) -> tuple[int, tuple[dict[str, str], ...], dict[str, str]] | None:
-    """The stage's rate step when it names its scales or quadrants (a risks stage's
-    likelihood x impact): its index, the two scales and every quadrant's name. None for a
-    stage without one, or rated on the default scales with the default names (the plan is
-    then as it was before scales were settings)."""
+    """The stage's step that measures each item on two named scales for the plan (a risks
+    stage's likelihood x impact, as its activity declares in `plan_scales`): its index, the
+    two scales and every quadrant's name. None for a stage without one (also one rated on
+    the default scales with the default names: the plan is then as it was before scales
+    were settings)."""
     for index, step in enumerate(stage.steps):
-        if step.get("kind") != rate.KIND:
-            continue
-        named = rate.step_scales(step.get("settings") or {})
-        if named.default:
-            return None
-        scales = tuple(
-            {"key": scale.key, "label": scale.label, "low": scale.low, "high": scale.high}
-            for scale in named.scales
-        )
-        return index, scales, {position: str(name) for position, name in named.names.items()}
+        activity = activities.REGISTRY.get(str(step.get("kind")))
+        found = activity.plan_scales(step.get("settings") or {}) if activity else None
+        if found is not None:
+            scales, names = found
+            return index, scales, names
     return None
 
 
@@ -139,17 +121,15 @@ def _measures(
 
 
 def _score_label(decision: Mapping[str, Any] | None, stage: Stage) -> str:
-    """What the deciding step's scores are ("dots"), as the plan's results name them; a rate
-    step's is the mean of its first scale ("mean likelihood" on a risks stage)."""
-    kind = str((decision or {}).get("kind"))
-    activity = activities.REGISTRY.get(kind)
-    if kind == rate.KIND and decision is not None:
-        index = int(decision.get("step", -1))
-        if 0 <= index < len(stage.steps):
-            named = rate.step_scales(stage.steps[index].get("settings") or {})
-            if not named.default:
-                return f"mean {named.scales[0].label.lower()}"
-    return (activity.score_label if activity is not None else None) or plan_module.UNSCORED
+    """What the deciding step's scores are ("dots"), as the plan's results name them, with
+    its settings (a rate step's is the mean of its first scale: "mean likelihood" on a risks
+    stage)."""
+    activity = activities.REGISTRY.get(str((decision or {}).get("kind")))
+    if activity is None:
+        return plan_module.UNSCORED
+    index = int((decision or {}).get("step", -1))
+    settings = (stage.steps[index].get("settings") or {}) if 0 <= index < len(stage.steps) else {}
+    return activity.plan_score_label(settings) or plan_module.UNSCORED
 
 
 def _contributions(db: Session, workshop_id: str) -> int:
