@@ -103,7 +103,12 @@ def candidates(stages: list[Stage]) -> dict[int, levels.ParentItem]:
 def parent_options(stages: list[Stage], stage: Stage) -> list[int]:
     """The ids a stage's items may serve: selected items of earlier stages of parent levels,
     in agenda order, then rank order."""
-    allowed = levels.PARENT_LEVELS.get(stage.key, ())
+    return _selected_before(stages, stage, levels.PARENT_LEVELS.get(stage.key, ()))
+
+
+def _selected_before(stages: list[Stage], stage: Stage, allowed: tuple[str, ...]) -> list[int]:
+    """The selected items of the decided stages before `stage` whose level is `allowed`, in
+    agenda order, then rank order."""
     return [
         idea_id
         for other in sorted(stages, key=lambda s: s.position)
@@ -120,13 +125,7 @@ def mitigates(stage: Stage) -> bool:
 def mitigation_options(stages: list[Stage], stage: Stage) -> list[int]:
     """The ids that may mitigate a stage's items (a risks stage's: selected projects of
     earlier stages), in agenda order, then rank order; [] for any other stage."""
-    allowed = levels.MITIGATING_LEVELS.get(stage.key, ())
-    return [
-        idea_id
-        for other in sorted(stages, key=lambda s: s.position)
-        if other.decided and other.position < stage.position and other.key in allowed
-        for idea_id in other.selected
-    ]
+    return _selected_before(stages, stage, levels.MITIGATING_LEVELS.get(stage.key, ()))
 
 
 def parent_relations(data: WorkshopData, stage: Stage, options: list[int]) -> dict[str, str]:

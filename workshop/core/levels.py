@@ -11,7 +11,7 @@ a tree-like graph with no cycles.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -184,22 +184,42 @@ def check_parents(
     allowed = PARENT_LEVELS.get(level)
     if allowed is None:
         raise DomainError("link_not_allowed", f"Items of {level!r} do not serve other items.")
-    if len(set(parent_ids)) != len(parent_ids):
-        raise DomainError("invalid_links", "A parent is named twice.")
-    for parent_id in parent_ids:
-        parent = candidates.get(parent_id)
-        if parent is None:
+    verb = "serve" if level in SERVING_LEVELS else "link to"
+    return _check_linked(
+        parent_ids,
+        candidates,
+        stage_position,
+        allowed,
+        twice="A parent is named twice.",
+        wrong=lambda found: (
+            f"An item of {level!r} can {verb} {' or '.join(allowed)}, not {found!r}."
+        ),
+    )
+
+
+def _check_linked(
+    ids: Sequence[int],
+    candidates: Mapping[int, ParentItem],
+    stage_position: int,
+    allowed: Sequence[str],
+    *,
+    twice: str,
+    wrong: Callable[[str], str],
+) -> list[int]:
+    """Ids named once each, every one a selected item of an earlier stage of an `allowed`
+    level (`wrong(level)` words the refusal of another); sorted."""
+    if len(set(ids)) != len(ids):
+        raise DomainError("invalid_links", twice)
+    for linked_id in ids:
+        found = candidates.get(linked_id)
+        if found is None:
             raise DomainError(
                 "parent_not_found",
-                f"Item {parent_id} is not a selected item of this workshop.",
+                f"Item {linked_id} is not a selected item of this workshop.",
             )
-        if parent.stage_position >= stage_position or parent.level not in allowed:
-            verb = "serve" if level in SERVING_LEVELS else "link to"
-            raise DomainError(
-                "parent_not_allowed",
-                f"An item of {level!r} can {verb} {' or '.join(allowed)}, not {parent.level!r}.",
-            )
-    return sorted(parent_ids)
+        if found.stage_position >= stage_position or found.level not in allowed:
+            raise DomainError("parent_not_allowed", wrong(found.level))
+    return sorted(ids)
 
 
 def check_mitigations(
@@ -221,22 +241,16 @@ def check_mitigations(
             "link_not_allowed",
             f"Only risks are mitigated by other items; items of {level!r} are not.",
         )
-    if len(set(ids)) != len(ids):
-        raise DomainError("invalid_links", "A mitigating item is named twice.")
-    for mitigating_id in ids:
-        found = candidates.get(mitigating_id)
-        if found is None:
-            raise DomainError(
-                "parent_not_found",
-                f"Item {mitigating_id} is not a selected item of this workshop.",
-            )
-        if found.stage_position >= stage_position or found.level not in allowed:
-            raise DomainError(
-                "parent_not_allowed",
-                f"An item of {level!r} can be mitigated by {' or '.join(allowed)}, "
-                f"not by {found.level!r}.",
-            )
-    return sorted(ids)
+    return _check_linked(
+        ids,
+        candidates,
+        stage_position,
+        allowed,
+        twice="A mitigating item is named twice.",
+        wrong=lambda found: (
+            f"An item of {level!r} can be mitigated by {' or '.join(allowed)}, not by {found!r}."
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- fields

@@ -72,14 +72,10 @@ def with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
 
 def _categories(stage: Stage) -> tuple[dict[str, str], ...]:
     """The categories the stage's steps set (its brainstorm's), in order; () without."""
-    for step in stage.steps:
-        found = (step.get("settings") or {}).get("categories")
-        if found:
-            return tuple(
-                {"key": str(c["key"]), "label": str(c["label"]), "hint": str(c.get("hint") or "")}
-                for c in found
-            )
-    return ()
+    return tuple(
+        {"key": str(c["key"]), "label": str(c["label"]), "hint": str(c.get("hint") or "")}
+        for c in common.categories(stage)
+    )
 
 
 def _rating(stage: Stage) -> tuple[int, tuple[dict[str, str], ...], dict[str, str]] | None:
