@@ -825,6 +825,9 @@ function categoriesEditor(stage, step, sid, problemId, check) {
   });
   return [
     list.length ? null : el("p", { class: "hint", style: { margin: ".2rem 0" } }, "No categories: ideas are one list. Add categories to sort them (a SWOT has four)."),
+    // The plan reads a SWOT by its keys (strengths … threats), which renaming keeps.
+    stage.key === "situation" && list.length ? el("p", { class: "hint", style: { margin: ".2rem 0" } },
+      "Rename the categories freely (in your language, say), but keep the rows: the plan knows each one as a strength, weakness, opportunity or threat, and a new row is none of these.") : null,
     el("ol", { style: { listStyle: "none", padding: 0, margin: 0 } }, rows),
     el("button", { type: "button", class: "small", dataset: { focus: sid("cat-add") }, disabled: list.length >= MAX_CATEGORIES,
       onclick: () => {
