@@ -20,7 +20,6 @@ from docx.document import Document as DocxDocument
 from playwright.sync_api import Browser
 from pypdf import PdfReader
 
-from tests.chromium import CHROMIUM
 from tests.plan_samples import BOLD, FINISHED_AT, SCRIPT, full_plan, item, stage
 from workshop.core import levels
 from workshop.plan import PlanDocument, PlanItem, assemble_plan
@@ -492,7 +491,6 @@ GRID_BOXES = r"""
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not __import__("os").path.exists(CHROMIUM), reason="no Chromium")
 @pytest.mark.parametrize("viewport", [(320, 640), (1280, 800)])
 def test_the_grids_fit_a_phone_and_a_laptop(
     browser: Browser, plan: PlanDocument, viewport: tuple[int, int]
