@@ -258,7 +258,10 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
             "title": "Goals",
             "prompt": "Which goals would bring the river back to life?",
             "started": False,
-            "steps": [*goals["steps"][:-1], {"kind": "done", "select_count": 2}],
+            "steps": [
+                *goals["steps"][:-1],
+                {"kind": "done", "select_count": 2, "select_per_category": 0},
+            ],
         },
     ]
 
@@ -297,9 +300,14 @@ def test_facilitator_builds_a_custom_agenda_in_the_editor(
         "title": "Saved agenda",
         "description": "",
         "stages": [
-            {"key": "vision", "title": "Our river vision", "steps": kinds[0]},
-            {"key": "risks", "title": "Risks", "steps": ["brainstorm", "vote", "done"]},
-            {"key": "goals", "title": "Goals", "steps": kinds[2]},
+            {"key": "vision", "title": "Our river vision", "steps": kinds[0], "optional": False},
+            {
+                "key": "risks",
+                "title": "Risks",
+                "steps": ["brainstorm", "vote", "done"],
+                "optional": False,
+            },
+            {"key": "goals", "title": "Goals", "steps": kinds[2], "optional": False},
         ],
     }
 
