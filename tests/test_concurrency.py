@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from typing import Any
 
 import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
 from tests.factories import Room, ok
-from workshop.activities import vote
+from workshop.activities import amounts, vote
 from workshop.persistence.db import begin_write, get_engine
 from workshop.persistence.models import Counter, Participant
 
@@ -33,14 +34,14 @@ def test_concurrent_allocations_of_one_participant_keep_the_counters_true(
     # Hold each write just after it read the allocation it replaces, until both got there
     # (or a second passed: the lock keeps the second one waiting before its read).
     meeting = threading.Barrier(2)
-    remaining = vote.rules.remaining_dots
+    replace = amounts.replace
 
-    def held(*args: object, **kwargs: object) -> int:
+    def held(*args: Any, **kwargs: Any) -> bool:
         with contextlib.suppress(threading.BrokenBarrierError):
             meeting.wait(timeout=1)
-        return remaining(*args, **kwargs)  # type: ignore[arg-type]
+        return replace(*args, **kwargs)
 
-    monkeypatch.setattr(vote.rules, "remaining_dots", held)
+    monkeypatch.setattr(amounts, "replace", held)
     errors: list[BaseException] = []
 
     def allocate(dots: int) -> None:
