@@ -354,6 +354,7 @@ def test_an_agenda_stored_before_the_setting_reads_as_shuffled(
         "max_dots_per_idea": 3,
         "on": "ideas",
         "shuffle": True,
+        "per_category": False,
     }
     assert shuffles(room.participant().state["stages"][0]) == every
     room.close()
