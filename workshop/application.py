@@ -68,6 +68,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .web import admin
 
     admin.init_app(app)
+    # The language of every request and page, and Flask-Babel on the same catalogues.
+    from .web import language
+
+    language.init_app(app)
     # Key and projector-token rotation (workshop/web/access.py).
     if importlib.util.find_spec(".web.access", __package__) is not None:
         app.register_blueprint(importlib.import_module(".web.access", __package__).bp)

@@ -122,6 +122,13 @@ class EmptyPayload(Payload):
     pass
 
 
+class LanguagePayload(Payload):
+    """`language`: the language this connection's screen shows (a code of `i18n.LANGUAGES`;
+    checked by the handler, so an unknown one is `unknown_language`, not `invalid_payload`)."""
+
+    language: Annotated[str, StringConstraints(min_length=1, max_length=16)]
+
+
 TIMER_MIN_SECONDS = 10
 TIMER_MAX_SECONDS = 7200
 """A stage's timer runs 10 s to 2 hours (`timer:set`; `timer:add` keeps what is left in it)."""

@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar
 from flask import g, request
 from flask_socketio import join_room, leave_room, rooms
 
-from .. import activities
+from .. import activities, i18n
 from ..activities import common, scoring
 from ..activities.base import AnyEventSpec, Outcome, Role
 from ..core.errors import DomainError
@@ -36,6 +36,7 @@ from ..core.payloads import (
     FacilitatePayload,
     IdeaHidePayload,
     JoinPayload,
+    LanguagePayload,
     Payload,
     PresentPayload,
     StagePayload,
@@ -127,11 +128,32 @@ def _rollback() -> None:
         db.rollback()
 
 
+LANGUAGE_KEY = "workshop.language"
+"""Where a connection keeps the language its screen chose (the `language` event)."""
+
+
+def connection_language() -> str:
+    """The language of this connection's screen: what it said with `language`, else its
+    browser's at the handshake (the switcher's cookie, else Accept-Language)."""
+    chosen = request.environ.get(LANGUAGE_KEY)
+    if isinstance(chosen, str) and chosen in i18n.LANGUAGES:
+        return chosen
+    return i18n.language_of(
+        request.cookies.get(i18n.COOKIE), request.headers.get("Accept-Language")
+    )
+
+
 def _answer(name: str, run: Callable[[], Ack]) -> Ack:
     """Run one event's work: its ack's fields, or an error ack. Nothing half-done is committed
-    because services commit only at their end; a refusal rolls the session back.
+    because services commit only at their end; a refusal rolls the session back. The event
+    runs in its connection's language, so a refusal's message is in the reader's.
 
     Before this runs, the event took a token from its connection's bucket (`limits.guard`)."""
+    with i18n.use_language(connection_language()):
+        return _answer_in_language(name, run)
+
+
+def _answer_in_language(name: str, run: Callable[[], Ack]) -> Ack:
     try:
         return {"ok": True, **run()}
     except DomainError as exc:
@@ -144,7 +166,7 @@ def _answer(name: str, run: Callable[[], Ack]) -> Ack:
             "ok": False,
             "error": {
                 "code": "internal_error",
-                "message": "Something went wrong; try again.",
+                "message": i18n.gettext("Something went wrong; try again."),
             },
         }
 
@@ -218,6 +240,15 @@ def _load_who(identity: Identity) -> Participant | Workshop:
 
 
 # --------------------------------------------------------------------------- identification
+
+
+@client_event("language", LanguagePayload, writes=False)
+def on_language(payload: LanguagePayload, _: None) -> Ack:
+    """Any screen, joined or not, says which language it now shows (its switcher): this
+    connection's refusals and messages follow it from the next event. Acks `language`."""
+    code = i18n.check_language(payload.language)
+    request.environ[LANGUAGE_KEY] = code
+    return {"language": code}
 
 
 @client_event("join", JoinPayload, writes=False)
