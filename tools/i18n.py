@@ -199,10 +199,11 @@ def _placeholders(text: str) -> set[str]:
     return {a or b for a, b in PLACEHOLDER.findall(text)}
 
 
-def problems() -> list[str]:
-    """Everything `check` complains about, one line each (empty when all is well)."""
+def problems(template: Catalog | None = None) -> list[str]:
+    """Everything `check` complains about, one line each (empty when all is well): compared
+    with `template` (default: what the code marks now)."""
     found: list[str] = []
-    template = extract()
+    template = extract() if template is None else template
     wanted = {_key(m) for m in template if m.id}
     for code in shipped():
         catalog = read(code)
