@@ -210,14 +210,30 @@ def client_event(
     return decorate
 
 
+ROLE_NAMES = {
+    "participant": i18n.N_("Only the participant can do that."),
+    "facilitator": i18n.N_("Only the facilitator can do that."),
+    "projector": i18n.N_("Only the projector can do that."),
+}
+
+
+def _only(allowed: tuple[str, ...]) -> str:
+    """Who may send an event, said to someone else who tried."""
+    if len(allowed) == 1 and allowed[0] in ROLE_NAMES:
+        return i18n.gettext(ROLE_NAMES[allowed[0]])
+    return i18n.gettext("This screen cannot do that.")
+
+
 def _check_role(role: Role | tuple[Role, ...]) -> Identity:
     """This connection's identity, if its role may send the event: from memory, no database."""
     allowed = (role,) if isinstance(role, str) else role
     identity = current_identity()
     if identity is None:
-        raise DomainError("not_joined", "Join a workshop (or open it as facilitator) first.")
+        raise DomainError(
+            "not_joined", i18n.gettext("Join a workshop (or open it as facilitator) first.")
+        )
     if identity.role not in allowed:
-        raise DomainError("forbidden", f"Only the {' or the '.join(allowed)} can do that.")
+        raise DomainError("forbidden", _only(allowed))
     return identity
 
 
@@ -229,13 +245,18 @@ def _load_who(identity: Identity) -> Participant | Workshop:
         assert identity.participant_id is not None
         participant = get_participant(db, identity.participant_id)
         if participant.removed_at is not None:
-            raise DomainError("participant_removed", "The facilitator removed you from this room.")
+            raise DomainError(
+                "participant_removed", i18n.gettext("The facilitator removed you from this room.")
+            )
         return participant
     workshop = get_workshop(db, identity.workshop_id)
     if identity.role == "facilitator" and not workshops.opens_console(
         workshop, identity.credential or ""
     ):
-        raise DomainError("unauthorized", "This facilitator key was replaced; open the new link.")
+        raise DomainError(
+            "unauthorized",
+            i18n.gettext("This facilitator key was replaced; open the new link."),
+        )
     return workshop
 
 
@@ -337,7 +358,9 @@ def _activity_event(name: str) -> AnyEventSpec:
 
 
 def _unknown(name: str) -> DomainError:
-    return DomainError("unknown_event", f"There is no event {name!r}.")
+    return DomainError(
+        "unknown_event", i18n.gettext("There is no event %(name)s.", name=repr(name))
+    )
 
 
 def _run_activity_event(name: str, raw: Any) -> Ack:
@@ -401,7 +424,10 @@ def on_other_event(name: str, *args: Any) -> Ack:
         if name == codec.MALFORMED:
             reason = str(args[0]) if args else "unreadable"
             log.warning("malformed event from %s: %s", request.sid, reason)  # type: ignore[attr-defined]
-            raise DomainError("invalid_payload", f"The event could not be read: {reason}.")
+            raise DomainError(
+                "invalid_payload",
+                i18n.gettext("The event could not be read: %(reason)s.", reason=reason),
+            )
         if not any(spec.name == name for _activity, spec in activities.events()):
             raise _unknown(name)
         return _run_activity_event(name, args[0] if args else None)
