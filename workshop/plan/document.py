@@ -13,7 +13,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from babel import numbers as babel_numbers
+
+from .. import i18n
 from ..core import levels
+from ..i18n import N_, gettext, ngettext
 
 SCHEMA_VERSION = 1
 """The version of the JSON plan format (docs/plan-format.md); bumped on a breaking change."""
@@ -226,6 +230,10 @@ class PlanDocument:
     says "not chosen" rather than a consensus of 0. Words for the renderers, given by the app
     from the activities' declarations (`zero_means_unchosen`); not part of the plan's data, so
     neither stored nor in plan.json."""
+    language: str = i18n.DEFAULT_LANGUAGE
+    """The language the plan is written and rendered in (the workshop's, `i18n.LANGUAGES`):
+    its headings, labels, sentences, dates and numbers. plan.json carries it as "language"
+    when it is not English (an English plan's JSON is as it was before languages)."""
 
     @property
     def end_year(self) -> int:
@@ -247,7 +255,7 @@ class PlanDocument:
             for item in stage.selected:
                 if item.id == idea_id:
                     return item.wording
-        return f"item {idea_id}"
+        return gettext("item %(id)s", id=idea_id)
 
     def links_of(self, item: PlanItem) -> tuple[int, ...]:
         """What an item serves, among the items in the plan: a link to an item dropped in a
@@ -335,6 +343,8 @@ class PlanDocument:
         """The plan as JSON-ready data: the JSON format and the stored version."""
         data = asdict(self)
         del data["unchosen"]
+        if self.language == i18n.DEFAULT_LANGUAGE:
+            del data["language"]
         data["end_year"] = self.end_year
         for stage in data["stages"]:
             _drop_unset(stage, STAGE_OPTIONAL)
@@ -444,7 +454,14 @@ def from_dict(data: Mapping[str, Any]) -> PlanDocument:
             VersionEntry(int(v["version"]), str(v["published_at"]), v.get("note"))
             for v in data.get("history") or ()
         ),
+        language=plan_language(data.get("language")),
     )
+
+
+def plan_language(value: Any) -> str:
+    """A stored plan's language: a shipped one, else English (plans stored before languages
+    have none)."""
+    return value if isinstance(value, str) and value in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
 
 
 def _iso_minute(finished_at: str) -> str:
@@ -491,11 +508,16 @@ def find_gaps(
             return gap.detail
         # Say what the action serves instead, so the reader sees why it is listed.
         served = [
-            f"the {LEVEL_NOUNS.get(level_of[link], 'item')} {wording[link]}"
+            gettext(LEVEL_NOUNS.get(level_of[link], THE_ITEM), item=wording[link])
             for link in links[gap.idea_id]
             if link in level_of
         ]
-        return f"serves {' and '.join(served)} directly" if served else None
+        if not served:
+            return None
+        joined = served[0]
+        for other in served[1:]:
+            joined = gettext("%(first)s and %(second)s", first=joined, second=other)
+        return gettext("serves %(items)s directly", items=joined)
 
     return tuple(GapLine(gap.kind, wording[gap.idea_id], gap.idea_id, detail(gap)) for gap in gaps)
 
@@ -515,17 +537,23 @@ def _aligned(stage: StageOutcome, item: PlanItem) -> levels.AlignedItem:
     )
 
 
-LEVEL_NOUNS = {"goals": "goal", "programs": "program", "projects": "project"}
+LEVEL_NOUNS = {
+    "goals": N_("the goal %(item)s"),
+    "programs": N_("the program %(item)s"),
+    "projects": N_("the project %(item)s"),
+}
+"""What an action serves, named with its level, in the `action_without_project` gap's detail."""
+THE_ITEM = N_("the item %(item)s")
 
 HIGH_RISK = "big_bet"
 """The quadrant of a high risk: both means above the scales' midpoint (likelihood and
 impact high), the `unmitigated_risk` gap's concern."""
 
 CATEGORY_NOUNS = {
-    "strengths": "strength",
-    "weaknesses": "weakness",
-    "opportunities": "opportunity",
-    "threats": "threat",
+    "strengths": N_("strength"),
+    "weaknesses": N_("weakness"),
+    "opportunities": N_("opportunity"),
+    "threats": N_("threat"),
 }
 """The SWOT's categories as one item of each is called ("a threat")."""
 
@@ -535,21 +563,27 @@ def category_noun(stage: StageOutcome, key: str | None) -> str | None:
     lower case; None without a category."""
     if key is None:
         return None
-    return CATEGORY_NOUNS.get(key) or stage.category_label(key).lower()
+    noun = CATEGORY_NOUNS.get(key)
+    return gettext(noun) if noun else gettext(stage.category_label(key)).lower()
 
 
 def measures_line(stage: StageOutcome, item: PlanItem) -> str:
     """A rated item's means on its stage's scales, with its quadrant's name: "Act now:
     likelihood 4.3, impact 4.0"; "" when the item has none."""
     parts = [
-        f"{str(scale['label']).lower()} {item.measures[str(scale['key'])]:.1f}"
+        gettext(
+            "%(scale)s %(value)s",
+            scale=gettext(str(scale["label"])).lower(),
+            value=decimal_text(item.measures[str(scale["key"])], 1),
+        )
         for scale in stage.scales
         if str(scale["key"]) in item.measures
     ]
     if not parts:
         return ""
     quadrant = stage.quadrant_label(item.quadrant)
-    return f"{quadrant}: {', '.join(parts)}" if quadrant else ", ".join(parts)
+    listed = gettext(", ").join(parts)
+    return labelled(gettext(quadrant), listed) if quadrant else listed
 
 
 def assemble_plan(
@@ -567,9 +601,11 @@ def assemble_plan(
     draft: bool = False,
     removed: int = 0,
     review_cadence: str = DEFAULT_CADENCE,
+    language: str = i18n.DEFAULT_LANGUAGE,
 ) -> PlanDocument:
     """Put the plan together. The timestamp is fixed to the minute here so renders are
-    reproducible, and the gaps are found from the selected items and their links."""
+    reproducible, and the gaps are found from the selected items and their links. `language`
+    is the workshop's: the caller assembles the stages' texts (how each was decided) in it."""
     moment = finished_at.astimezone(UTC).replace(second=0, microsecond=0)
     published_at = moment.isoformat()
     plan = PlanDocument(
@@ -590,6 +626,7 @@ def assemble_plan(
         published_at=published_at,
         review_cadence=review_cadence,
         history=() if draft else (VersionEntry(version, published_at, None),),
+        language=plan_language(language),
     )
     return with_gaps(plan)
 
@@ -599,36 +636,41 @@ def removed_line(removed: int) -> str:
     removed"); "" when nobody was."""
     if removed <= 0:
         return ""
-    verb = "was" if removed == 1 else "were"
-    return f"{plural(removed, 'participant', 'participants')} {verb} removed"
+    return ngettext(
+        "%(count)s participant was removed",
+        "%(count)s participants were removed",
+        removed,
+        count=count_text(removed),
+    )
 
 
 def with_gaps(plan: PlanDocument) -> PlanDocument:
     """The plan with its gaps found again (after a review filled in owners or dates, changed
     links or dropped an item); a plan whose agenda linked nothing has none (no map, no
     Gaps section)."""
-    gaps = find_gaps(plan.stages, horizon_of(plan)) if plan.aligned else ()
+    with i18n.use_language(plan.language):  # the gaps' details are the plan's text
+        gaps = find_gaps(plan.stages, horizon_of(plan)) if plan.aligned else ()
     return replace(plan, gaps=gaps)
 
 
 GAP_LABELS = {
-    "unanswered_threat": "Threat or weakness that no goal answers",
-    "unserved_goal": "Goal that nothing serves",
-    "goal_without_metric": "Goal without a success metric",
-    "unaligned_program": "Program that serves no goal",
-    "program_without_manager": "Program without a manager",
-    "program_without_metric": "Program without a success metric",
-    "unaligned_project": "Project that serves no goal",
-    "project_without_owner": "Project without an owner",
-    "project_without_due": "Project without a completion date",
-    "unmitigated_risk": "High risk that no project mitigates",
-    "action_without_owner": "Action without an owner",
-    "action_without_due": "Action without a date",
-    "action_without_project": "Action that serves no project",
-    "date_outside_horizon": "Date outside the plan's horizon",
-    "date_in_past": "Date already past",
-    "dates_reversed": "Start date after the end date",
-    "tie_break_selection": "Selected by a tie-break",
+    "unanswered_threat": N_("Threat or weakness that no goal answers"),
+    "unserved_goal": N_("Goal that nothing serves"),
+    "goal_without_metric": N_("Goal without a success metric"),
+    "unaligned_program": N_("Program that serves no goal"),
+    "program_without_manager": N_("Program without a manager"),
+    "program_without_metric": N_("Program without a success metric"),
+    "unaligned_project": N_("Project that serves no goal"),
+    "project_without_owner": N_("Project without an owner"),
+    "project_without_due": N_("Project without a completion date"),
+    "unmitigated_risk": N_("High risk that no project mitigates"),
+    "action_without_owner": N_("Action without an owner"),
+    "action_without_due": N_("Action without a date"),
+    "action_without_project": N_("Action that serves no project"),
+    "date_outside_horizon": N_("Date outside the plan's horizon"),
+    "date_in_past": N_("Date already past"),
+    "dates_reversed": N_("Start date after the end date"),
+    "tie_break_selection": N_("Selected by a tie-break"),
 }
 """Every kind of gap, in the order the Gaps section lists them, with its label (the kinds
 are `levels.GAP_KINDS`)."""
@@ -637,8 +679,14 @@ are `levels.GAP_KINDS`)."""
 def gap_text(gap: GapLine) -> str:
     """A gap as the plan flags it next to its item: "Project without an owner", or with its
     detail: "Date outside the plan's horizon: completion date 2035-03-01"."""
-    label = GAP_LABELS.get(gap.kind, gap.kind)
-    return f"{label}: {gap.detail}" if gap.detail else label
+    label = gap_label(gap.kind)
+    return labelled(label, gap.detail) if gap.detail else label
+
+
+def gap_label(kind: str) -> str:
+    """A kind of gap's label in the language in force ("Project without an owner")."""
+    label = GAP_LABELS.get(kind)
+    return gettext(label) if label else kind
 
 
 def gap_flags(plan: PlanDocument) -> dict[int, tuple[str, ...]]:
@@ -651,20 +699,20 @@ def gap_flags(plan: PlanDocument) -> dict[int, tuple[str, ...]]:
 
 
 RELATION_LABELS = {
-    "serves": "Serves",
-    "builds_on": "Builds on",
-    "answers": "Answers",
-    "responds_to": "Responds to",
-    "threatens": "Threatens",
-    "mitigated_by": "Mitigated by",
+    "serves": N_("Serves"),
+    "builds_on": N_("Builds on"),
+    "answers": N_("Answers"),
+    "responds_to": N_("Responds to"),
+    "threatens": N_("Threatens"),
+    "mitigated_by": N_("Mitigated by"),
 }
 """How the plan introduces what an item links to, by `levels.RELATIONS` ("Answers: …")."""
 
 FIELD_LABELS = {
-    "owner": "Owner",
-    "outcome": "Outcome",
-    "due": "Due",
-    "approach": "Approach",
+    "owner": N_("Owner"),
+    "outcome": N_("Outcome"),
+    "due": N_("Due"),
+    "approach": N_("Approach"),
 }
 
 
@@ -672,11 +720,11 @@ def metric_line(metric: Mapping[str, Any]) -> str:
     """One success metric in words: "Share of rail from 28% to 40% by 2028-12-31"."""
     parts = [str(metric.get("metric"))]
     if metric.get("baseline"):
-        parts.append(f"from {metric['baseline']}")
+        parts.append(gettext("from %(value)s", value=metric["baseline"]))
     if metric.get("target"):
-        parts.append(f"to {metric['target']}")
+        parts.append(gettext("to %(value)s", value=metric["target"]))
     if metric.get("due"):
-        parts.append(f"by {metric['due']}")
+        parts.append(gettext("by %(date)s", date=local_day(str(metric["due"]))))
     return " ".join(parts)
 
 
@@ -688,33 +736,34 @@ def program_of(plan: PlanDocument, item: PlanItem) -> list[PlanItem]:
 def detail_lines(plan: PlanDocument, stage: StageOutcome, item: PlanItem) -> list[str]:
     """The plain-text facts under a selected item: fields, metrics, what it serves."""
     lines: list[str] = []
-    owner_label = "Program manager" if stage.key == "programs" else "Owner"
+    owner_label = N_("Program manager") if stage.key == "programs" else FIELD_LABELS["owner"]
     for name in ("owner", "outcome", "due", "approach"):
         value = item.fields.get(name)
         if value:
             label = owner_label if name == "owner" else FIELD_LABELS[name]
             if name == "due" and stage.key == "projects":
-                label = "Completion date"
-            lines.append(f"{label}: {value}")
+                label = N_("Completion date")
+            shown = local_day(str(value)) if name == "due" else value
+            lines.append(labelled(gettext(label), shown))
     deliverables = item.fields.get("deliverables") or []
     if deliverables:
-        lines.append("Deliverables: " + "; ".join(str(d) for d in deliverables))
+        lines.append(labelled(gettext("Deliverables"), "; ".join(str(d) for d in deliverables)))
     for metric in item.fields.get("metrics") or []:
-        lines.append("Success metric: " + metric_line(metric))
+        lines.append(labelled(gettext("Success metric"), metric_line(metric)))
     for relation, related in plan.relations_of(item):
-        label = RELATION_LABELS[relation]
-        lines.append(f"{label}: " + "; ".join(other.wording for other in related))
+        label = gettext(RELATION_LABELS[relation])
+        lines.append(labelled(label, "; ".join(other.wording for other in related)))
     mitigated = plan.mitigates(item)
     if mitigated:
-        lines.append("Mitigates: " + "; ".join(risk.wording for risk in mitigated))
+        lines.append(labelled(gettext("Mitigates"), "; ".join(risk.wording for risk in mitigated)))
     rated = measures_line(stage, item)
     if rated:
-        lines.append(f"Rated: {rated}")
+        lines.append(labelled(gettext("Rated"), rated))
     programs_stage = plan.stage("programs") is not None
     if stage.key == "projects" and programs_stage and not program_of(plan, item):
-        lines.append("Independent project (under no program)")
+        lines.append(gettext("Independent project (under no program)"))
     if item.wording != item.text:
-        lines.append(f"Wording as voted: {item.text}")
+        lines.append(labelled(gettext("Wording as voted"), item.text))
     return lines
 
 
@@ -757,7 +806,7 @@ def outline(plan: PlanDocument) -> list[tuple[int, str, str]]:
 
 def horizon_label(years: int) -> str:
     """'1 year' or 'N years'."""
-    return "1 year" if years == 1 else f"{years} years"
+    return ngettext("%(count)s year", "%(count)s years", years, count=count_text(years))
 
 
 EN_DASH = "\u2013"
@@ -765,7 +814,7 @@ EN_DASH = "\u2013"
 
 def year_range(plan: PlanDocument) -> str:
     """The horizon as years joined by an en dash: "2026\u20132031" for five years from 2026."""
-    return f"{plan.start_year}{EN_DASH}{plan.end_year}"
+    return i18n.format_year_range(plan.start_year, plan.end_year)
 
 
 def consensus_label(
@@ -775,12 +824,56 @@ def consensus_label(
     given nothing where a score of 0 means nobody chose it (`unchosen` score labels: a dot vote,
     a points allocation; docs/decisions.md), or "n/a" without a measure."""
     if item.consensus is None:
-        return "n/a"
+        return gettext("n/a")
     if score_label in unchosen and not item.score:
-        return "not chosen"
-    return f"{item.consensus:.2f}" + (" split" if item.contested else "")
+        return gettext("not chosen")
+    value = decimal_text(item.consensus, 2)
+    return gettext("%(value)s split", value=value) if item.contested else value
 
 
 def plural(n: int, one: str, many: str) -> str:
-    """ "1 project", "3 projects"."""
+    """ "1 project", "3 projects" (English words: the plan's text uses `counted`)."""
     return f"{n} {one if n == 1 else many}"
+
+
+# --------------------------------------------------------------------------- words per language
+#
+# The plan is written in its language (`PlanDocument.language`, in force while it is assembled
+# and rendered: `i18n.use_language`). English keeps the text it always had, byte for byte: ISO
+# dates, plain digits; other languages write dates and numbers as their locale does.
+
+
+def english() -> bool:
+    """Whether the language in force is English (the plan's text as before languages)."""
+    return i18n.current_language() == i18n.DEFAULT_LANGUAGE
+
+
+def count_text(n: int) -> str:
+    """A count as the language writes it: "1234" in English (as always), "1.234" in German.
+    Counted messages name it `%(count)s` (`ngettext`'s own `%(n)s` groups English digits)."""
+    return str(n) if english() else i18n.format_number(n)
+
+
+def decimal_text(value: float, places: int) -> str:
+    """A number to `places` decimals: "0.82" in English, "0,82" in French and German."""
+    if english():
+        return f"{value:.{places}f}"
+    pattern = "0." + "0" * places if places else "0"
+    return babel_numbers.format_decimal(value, format=pattern, locale=i18n.locale())
+
+
+def labelled(label: str, value: Any) -> str:
+    """ "Owner: Priya" (French: "Responsable : Priya")."""
+    return gettext("%(label)s: %(value)s", label=label, value=value)
+
+
+def local_day(text: str) -> str:
+    """A YYYY-MM-DD date as the language writes it ("8 déc. 2026", "08.12.2026"); English
+    keeps the ISO date, and text that is not such a date stays as it is."""
+    if english() or len(text) != 10:
+        return text
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return text
+    return i18n.format_date(day, "medium")

@@ -9,8 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import i18n
 from . import html, ics, ideas_csv, markdown, plan_json, register_csv
 from .document import PlanDocument
+
+
+def in_its_language(render: Callable[[PlanDocument], bytes]) -> Callable[[PlanDocument], bytes]:
+    """`render` run in the plan's language (`PlanDocument.language`), whatever the caller's
+    (an HTTP request in the reader's browser language, a worker process in English): its
+    headings, labels, dates and numbers are the plan's."""
+
+    def rendered(plan: PlanDocument) -> bytes:
+        with i18n.use_language(plan.language):
+            return render(plan)
+
+    rendered.__name__ = getattr(render, "__name__", "render")
+    rendered.__doc__ = render.__doc__
+    return rendered
 
 
 def _pdf(plan: PlanDocument) -> bytes:
@@ -36,6 +51,7 @@ class Renderer:
     """The route's last segment and the download's suffix: "plan.pdf", "ideas.csv"."""
     media_type: str
     render: Callable[[PlanDocument], bytes]
+    """The pure render, in the plan's language (`in_its_language`, applied by the registry)."""
     inline: bool = False
     """Shown in the browser (the HTML page) rather than downloaded."""
     heavy: bool = False
@@ -43,6 +59,9 @@ class Renderer:
     download_name: str = "strategic-plan"
     """What the download's file name starts with: strategic-plan-acme-2030-v2.pdf,
     ideas-acme-2030.csv."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "render", in_its_language(self.render))
 
     @property
     def extension(self) -> str:

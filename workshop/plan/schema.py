@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..i18n import LANGUAGES
 from .document import GAP_LABELS, REVIEW_CADENCES, SCHEMA_VERSION
 
 GAP_KINDS_ALL = tuple(GAP_LABELS)
@@ -261,6 +262,10 @@ PLAN_SCHEMA: dict[str, Any] = {
             "description": "When this version was published (a draft: taken), ISO 8601.",
         },
         "review_cadence": {"enum": list(REVIEW_CADENCES)},
+        "language": {
+            "enum": list(LANGUAGES),
+            "description": "The language the plan is written in (the workshop's); absent: English.",
+        },
         "history": {
             "type": "array",
             "description": "Every version published up to this one, oldest first.",

@@ -40,6 +40,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from .. import i18n
 from . import RENDERERS, PlanDocument, from_dict
 
 HEADER = struct.Struct(">I")
@@ -151,6 +152,12 @@ def warm_up() -> None:
                 renderer.render(plan)
             except Exception:  # see the docstring
                 traceback.print_exc()
+    # Every language's catalogue and locale data read once here, so a forked render of a
+    # French or Arabic plan starts as warm as an English one.
+    for code in i18n.LANGUAGES:
+        i18n.translations(code)
+        i18n.format_date(datetime(2026, 1, 1, tzinfo=UTC), "medium", code)
+        i18n.format_number(1234.5, code)
     # A renderer module may build its next blank document ahead (`prepare()`: fonts parsed,
     # styles made); built here, in the parent, every forked render starts with one.
     for name in PREPARED:
