@@ -2,6 +2,9 @@
 // template, create a workshop through the API, open its console.
 
 import { declarationOf, el, fill, store, toast } from "./common.js";
+import {
+  availableLanguages, language, languageSwitcher, onLanguageChange, t, tn,
+} from "./i18n.js";
 import { startMyWorkshops } from "./my-workshops.js";
 import { forgetTemplate, rememberTemplate, savedTemplates } from "./saved-templates.js";
 
@@ -12,7 +15,12 @@ const titleInput = document.getElementById("title");
 const detail = document.getElementById("template-detail");
 const DEFAULT_TEMPLATE = "strategic-plan";
 /** A step as the agenda's summary names it: its kind's `noun` ("dot vote"). */
-const stepNoun = (kind) => (declarationOf(kind) && declarationOf(kind).noun) || kind;
+const stepNoun = (kind) => {
+  const noun = declarationOf(kind) && declarationOf(kind).noun;
+  return noun ? t(noun) : kind;
+};
+const workshopLanguage = document.getElementById("workshop-language");
+const horizon = document.getElementById("horizon");
 
 let templates = [];
 
@@ -29,12 +37,16 @@ function showTemplate() {
   const optional = chosen.stages.filter((stage) => stage.optional);
   fill(detail,
     chosen.description ? el("p", { class: "hint" }, chosen.description) : null,
-    el("ol", { class: "template-stages", "aria-label": `Stages of ${chosen.title}` },
+    el("ol", { class: "template-stages", "aria-label": t("Stages of %(title)s", { title: chosen.title }) },
       chosen.stages.filter((stage) => !stage.optional).map(stageItem)),
     optional.length ? el("div", { class: "template-optional" },
-      el("p", { class: "hint", style: { margin: ".6rem 0 0" } }, optional.length === 1
-        ? "Optional, switch it on in the agenda editor:" : "Optional, switch them on in the agenda editor:"),
-      el("ul", { class: "template-stages", "aria-label": `Optional stages of ${chosen.title}` }, optional.map(stageItem)),
+      el("p", { class: "hint", style: { margin: ".6rem 0 0" } }, tn(
+        "Optional, switch it on in the agenda editor:",
+        "Optional, switch them on in the agenda editor:", optional.length)),
+      el("ul", {
+        class: "template-stages",
+        "aria-label": t("Optional stages of %(title)s", { title: chosen.title }),
+      }, optional.map(stageItem)),
     ) : null,
   );
 }
@@ -69,8 +81,8 @@ async function loadTemplates() {
   const option = (t) => el("option", { value: t.id, selected: t.id === keep }, t.title);
   fill(
     picker,
-    builtIn.length ? el("optgroup", { label: "Built-in agendas" }, builtIn.map(option)) : null,
-    saved.length ? el("optgroup", { label: "Saved on this device" }, saved.map(option)) : null,
+    builtIn.length ? el("optgroup", { label: t("Built-in agendas") }, builtIn.map(option)) : null,
+    saved.length ? el("optgroup", { label: t("Saved on this device") }, saved.map(option)) : null,
   );
   if (!templates.some((t) => t.id === keep)) picker.value = templates[0].id;
   showTemplate();
@@ -86,9 +98,55 @@ function drawSaved(saved) {
     el("button", {
       type: "button", class: "small quiet",
       onclick: () => { forgetTemplate(template.id); loadTemplates(); },
-    }, "Remove", el("span", { class: "visually-hidden" }, ` ${template.title}`), " from list"),
+    }, ...removeLabel(template.title)),
   )));
 }
+
+/**
+ * "Remove <title> from list": the title is read to screen readers only, the words around it
+ * in the page's language (one message, split where the title goes).
+ */
+function removeLabel(title) {
+  const marker = "\u0000";
+  const [before, after = ""] = t("Remove %(title)s from list", { title: marker }).split(marker);
+  const rest = after.trimStart();
+  return [before.trimEnd(), el("span", { class: "visually-hidden" }, ` ${title}`), rest ? ` ${rest}` : ""];
+}
+
+/** The planning horizon's choices in the page's language ("3 years"). */
+function labelHorizon() {
+  for (const option of horizon.options) {
+    option.textContent = tn("%(n)s year", "%(n)s years", Number(option.value));
+  }
+}
+
+/**
+ * The workshop's own language (the room's screen, the agenda's texts, the plan): the page's
+ * language until the facilitator picks one, each language in its own name.
+ */
+let languageChosen = false;
+function drawWorkshopLanguages() {
+  const keep = languageChosen ? workshopLanguage.value : language();
+  fill(workshopLanguage, availableLanguages().map((lang) => el("option", {
+    value: lang.code, lang: lang.code, dir: lang.direction, selected: lang.code === keep,
+  }, lang.name)));
+  workshopLanguage.value = keep;
+}
+workshopLanguage.addEventListener("change", () => { languageChosen = true; });
+drawWorkshopLanguages();
+document.getElementById("home-language").append(languageSwitcher());
+
+// Another language on the switcher: the page's own text is re-translated by i18n.js; what
+// this module drew is drawn again (the agendas in the new language), nothing typed is lost.
+onLanguageChange(() => {
+  labelHorizon();
+  drawWorkshopLanguages();
+  const button = form.querySelector("button[type=submit]");
+  if (!button.disabled) button.textContent = t("Create workshop");
+  if (errorBox.hidden) errorBox.textContent = "";
+  loadTemplates();
+});
+if (language() !== "en") labelHorizon();
 
 picker.addEventListener("change", showTemplate);
 const templatesLoaded = loadTemplates();
@@ -102,7 +160,7 @@ async function useTemplate(template) {
   await templatesLoaded;
   await loadTemplates();
   if (!templates.some((t) => t.id === template.id)) {
-    toast(`The agenda “${template.title}” could not be opened; it may have been deleted.`, "error");
+    toast(t("The agenda “%(title)s” could not be opened; it may have been deleted.", { title: template.title }), "error");
     return;
   }
   picker.value = template.id;
@@ -141,13 +199,13 @@ form.addEventListener("submit", async (event) => {
   const data = new FormData(form);
   const title = String(data.get("title") || "").trim();
   if (!title) {
-    showError("Give the workshop a title.", titleInput);
+    showError(t("Give the workshop a title."), titleInput);
     titleInput.focus();
     return;
   }
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
-  button.textContent = "Creating…";
+  button.textContent = t("Creating…");
   try {
     const response = await fetch("/api/workshops", {
       method: "POST",
@@ -158,10 +216,13 @@ form.addEventListener("submit", async (event) => {
         facilitator_name: String(data.get("facilitator_name") || "").trim() || null,
         horizon_years: Number(data.get("horizon_years")),
         template: String(data.get("template") || DEFAULT_TEMPLATE),
+        language: String(data.get("language") || language()),
       }),
     });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.error ? body.error.message : `Error ${response.status}`);
+    if (!response.ok) {
+      throw new Error(body.error ? body.error.message : t("Error %(status)s", { status: response.status }));
+    }
     // Keep the key in this browser, and mark it new so the console shows the link once.
     store.set(`sw:facilitator:${body.id}`, {
       key: body.facilitator_key, shown: false, title, opened_at: new Date().toISOString(),
@@ -169,9 +230,9 @@ form.addEventListener("submit", async (event) => {
     location.assign(body.urls.facilitate);
   } catch (error) {
     showError(error.message === "Failed to fetch"
-      ? "Cannot reach the server. Check the connection and try again."
+      ? t("Cannot reach the server. Check the connection and try again.")
       : error.message);
     button.disabled = false;
-    button.textContent = "Create workshop";
+    button.textContent = t("Create workshop");
   }
 });

@@ -4,7 +4,8 @@
 // room screen, plan downloads and saved agendas; an entry can be removed, added by pasting a
 // facilitator link, and the whole list moved to another device as a file.
 
-import { declarationOf, el, fill, plural, store } from "./common.js";
+import { declarationOf, el, fill, store } from "./common.js";
+import { formatDate, formatNumber, N_, onLanguageChange, t, tn } from "./i18n.js";
 import { keyedButtons } from "./plan-files.js";
 
 const PREFIX = "sw:facilitator:";
@@ -97,8 +98,22 @@ function forget(id) {
   answers.delete(id);
 }
 
+const OTHER_SERVER = N_("that link is for another server (%(origin)s)");
+const NOT_CHECKED = N_("the server could not be reached to check it");
+const MARK = "\u0000";
+
+/**
+ * A label whose middle (a workshop's or agenda's title, MARK in the message) is for screen
+ * readers only: [words before, the hidden span, words after], as one message translated whole.
+ */
+function readerOnly(message, hidden) {
+  const [before, after = ""] = message.split(MARK);
+  const rest = after.trimStart();
+  return [before.trimEnd(), el("span", { class: "visually-hidden" }, hidden), rest ? ` ${rest}` : ""];
+}
+
 const nameOf = (entry, summary = null) =>
-  (summary && summary.title) || (entry && entry.title) || "A workshop";
+  (summary && summary.title) || (entry && entry.title) || t("A workshop");
 
 // --------------------------------------------------------------------------- the server
 
@@ -121,9 +136,11 @@ async function askSummary(id, key) {
     const code = body && body.error ? body.error.code : "";
     if (response.status === 404 && code === "workshop_not_found") return { state: "gone" };
     if (response.status === 401) return { state: "unauthorized" };
-    return { state: "unreachable", why: `the server answered ${response.status}` };
+    return {
+      state: "unreachable", why: N_("the server answered %(status)s"), whyArgs: { status: response.status },
+    };
   } catch {
-    return { state: "unreachable", why: "no connection" };
+    return { state: "unreachable", why: N_("no connection") };
   } finally {
     clearTimeout(timer);
   }
@@ -136,20 +153,20 @@ async function askSummary(id, key) {
  */
 export function parseLink(text) {
   const raw = String(text || "").trim();
-  if (!raw) return { error: "Paste the facilitator link first." };
+  if (!raw) return { error: t("Paste the facilitator link first.") };
   let url;
   try {
     url = new URL(raw, location.origin);
   } catch {
-    return { error: "That is not a link." };
+    return { error: t("That is not a link.") };
   }
   const path = /^\/w\/([^/]+)\/facilitate\/?$/.exec(url.pathname);
   const key = new URLSearchParams(url.hash.slice(1)).get("key");
   if (!path || !WORKSHOP_ID.test(path[1])) {
-    return { error: "That is not a facilitator link: it ends in /w/…/facilitate#key=…." };
+    return { error: t("That is not a facilitator link: it ends in /w/…/facilitate#key=….") };
   }
   if (!key || key.length > 200 || /\s/.test(key)) {
-    return { error: "That link has no facilitator key (the part after #key=). Copy the whole link." };
+    return { error: t("That link has no facilitator key (the part after #key=). Copy the whole link.") };
   }
   return { id: path[1], key, origin: url.origin };
 }
@@ -182,24 +199,24 @@ async function addLink(link, fallbackTitle = "") {
     // A link naming another address: first ask, without its key, whether the workshop is on
     // this server at all, so another server's key never comes here.
     const probe = await askSummary(link.id, null);
-    if (probe.state === "gone") return { outcome: "refused", why: `that link is for another server (${link.origin})` };
-    if (probe.state === "unreachable") return { outcome: "refused", why: "the server could not be reached to check it" };
+    if (probe.state === "gone") return { outcome: "refused", why: OTHER_SERVER, whyArgs: { origin: link.origin } };
+    if (probe.state === "unreachable") return { outcome: "refused", why: NOT_CHECKED };
   }
   const answer = await askSummary(link.id, link.key);
-  if (answer.state === "gone") return { outcome: "refused", why: "no workshop on this server has that link" };
+  if (answer.state === "gone") return { outcome: "refused", why: N_("no workshop on this server has that link") };
   if (answer.state === "unauthorized") {
-    return { outcome: "refused", why: "that link no longer opens its workshop (the facilitator link was replaced)" };
+    return { outcome: "refused", why: N_("that link no longer opens its workshop (the facilitator link was replaced)") };
   }
   if (answer.state === "unreachable") {
-    if (link.origin !== location.origin) return { outcome: "refused", why: "the server could not be reached to check it" };
+    if (link.origin !== location.origin) return { outcome: "refused", why: NOT_CHECKED };
   } else if (!sameServer(link, answer.summary)) {
     // This server's workshop, but under an address that is not this server's public one.
-    return { outcome: "refused", why: `that link is for another server (${link.origin})` };
+    return { outcome: "refused", why: OTHER_SERVER, whyArgs: { origin: link.origin } };
   }
   const title = answer.summary ? answer.summary.title : fallbackTitle;
   keep(link.id, link.key, title);
   answers.set(link.id, answer.state === "ok" ? answer : { state: "loading" });
-  return { outcome: before ? "updated" : "added", title: title || "A workshop", checked: answer.state === "ok" };
+  return { outcome: before ? "updated" : "added", title: title || t("A workshop"), checked: answer.state === "ok" };
 }
 
 // --------------------------------------------------------------------------- notices
@@ -230,29 +247,30 @@ function takeConsoleNotice() {
 
 // --------------------------------------------------------------------------- drawing
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
 function day(iso) {
   if (!iso) return "";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : dateFormat.format(date);
+  return Number.isNaN(date.getTime()) ? "" : formatDate(date, { day: "numeric", month: "short", year: "numeric" });
 }
 
 /** The step's name as the agenda names it ("Dot vote"). */
 function stepName(kind) {
   const declared = declarationOf(kind);
-  const name = (declared && (declared.label || declared.noun)) || kind || "";
+  const declaredName = declared && (declared.label || declared.noun);
+  const name = declaredName ? t(declaredName) : kind || "";
   return name ? name.charAt(0).toUpperCase() + name.slice(1) : "";
 }
 
 /** [badge text, badge class, detail] of a summary's status. */
 function statusOf(summary) {
   if (summary.status === "finished") {
-    return ["Finished", "is-finished", `Finished ${day(summary.finished_at)}`.trim()];
+    const when = day(summary.finished_at);
+    return [t("Finished"), "is-finished", when ? t("Finished %(date)s", { date: when }) : t("Finished")];
   }
   const current = summary.current;
-  if (!current || current.lobby) return ["Lobby", "is-lobby", "In the lobby: not started"];
+  if (!current || current.lobby) return [t("Lobby"), "is-lobby", t("In the lobby: not started")];
   const step = stepName(current.step_kind);
-  return ["Running", "is-running", [current.stage_title, step].filter(Boolean).join(" · ")];
+  return [t("Running"), "is-running", [current.stage_title, step].filter(Boolean).join(" · ")];
 }
 
 /** When the entry was last worked on: the summary's last activity, else when it was opened. */
@@ -274,22 +292,22 @@ function removeButton(entry, summary) {
   return el("button", {
     type: "button", class: "small quiet danger mine-remove",
     onclick: () => {
-      const sure = window.confirm(
-        `Remove “${title}” from this list?\n\nYou will need its facilitator link to open it again. ` +
-        "The workshop itself stays on the server.",
-      );
+      const sure = window.confirm(t(
+        "Remove “%(title)s” from this list?\n\nYou will need its facilitator link to open it again. The workshop itself stays on the server.",
+        { title },
+      ));
       if (!sure) return;
       forget(entry.id);
-      notice(`Removed “${title}” from this list.`);
+      notice(t("Removed “%(title)s” from this list.", { title }));
       draw();
     },
-  }, el("span", {}, "Remove", el("span", { class: "visually-hidden" }, ` ${title}`), " from list"));
+  }, el("span", {}, ...readerOnly(t("Remove %(title)s from list", { title: MARK }), ` ${title}`)));
 }
 
 function consoleLink(entry, title) {
   // The console reads the key from this browser's storage: the address carries none.
   return el("a", { class: "button primary small", href: `/w/${encodeURIComponent(entry.id)}/facilitate` },
-    el("span", {}, "Open console", el("span", { class: "visually-hidden" }, ` of ${title}`)));
+    el("span", {}, t("Open console"), el("span", { class: "visually-hidden" }, ` ${t("of %(title)s", { title })}`)));
 }
 
 function drawOk(entry, summary) {
@@ -297,15 +315,15 @@ function drawOk(entry, summary) {
   const title = summary.title;
   // The organisation may be long and wraps; the date and the count stay whole.
   const facts = [
-    summary.organization ? el("span", { class: "mine-org" }, summary.organization) : null,
-    el("span", { class: "mine-fact" }, `Created ${day(summary.created_at)}`),
-    el("span", { class: "mine-fact" }, plural(Number(summary.participant_count) || 0, "participant", "participants")),
+    summary.organization ? el("span", { class: "mine-org", dir: "auto" }, summary.organization) : null,
+    el("span", { class: "mine-fact" }, t("Created %(date)s", { date: day(summary.created_at) })),
+    el("span", { class: "mine-fact" }, tn("%(n)s participant", "%(n)s participants", Number(summary.participant_count) || 0)),
   ].filter(Boolean);
   const templates = Array.isArray(summary.templates) ? summary.templates : [];
   const versions = Number(summary.plan_versions) || 0;
   return [
     el("div", { class: "mine-title-row" },
-      el("h3", { class: "mine-title" }, title),
+      el("h3", { class: "mine-title", dir: "auto" }, title),
       el("span", { class: `badge mine-badge ${badgeClass}` }, badge)),
     el("p", { class: "mine-meta" }, facts.map((fact, i) => [i ? " · " : "", fact])),
     el("p", { class: "mine-status" }, detail),
@@ -313,31 +331,32 @@ function drawOk(entry, summary) {
       consoleLink(entry, title),
       summary.urls && summary.urls.present
         ? el("a", { class: "button small", href: summary.urls.present, target: "_blank", rel: "noopener" },
-          el("span", {}, "Room screen", el("span", { class: "visually-hidden" }, ` of ${title}`)))
+          el("span", {}, t("Room screen"), el("span", { class: "visually-hidden" }, ` ${t("of %(title)s", { title })}`)))
         : null,
       removeButton(entry, summary)),
     summary.status === "finished" && versions > 0
       ? section(entry, "plan", "mine-plan",
-        el("summary", {}, "Plan downloads",
-          el("span", { class: "hint" }, versions > 1 ? ` (version ${versions})` : "")),
+        el("summary", {}, t("Plan downloads"),
+          el("span", { class: "hint" }, versions > 1 ? ` ${t("(version %(n)s)", { n: formatNumber(versions) })}` : "")),
         keyedButtons(entry.id, entry.key))
       : null,
     templates.length
       ? section(entry, "templates", "mine-templates",
-        el("summary", {}, `Saved agendas (${templates.length})`),
+        el("summary", {}, t("Saved agendas (%(n)s)", { n: formatNumber(templates.length) })),
         el("ul", { class: "mine-template-list" }, templates.map((template) => el("li", {},
-          el("span", {}, template.title),
+          el("span", { dir: "auto" }, template.title),
           el("button", {
             type: "button", class: "small",
             onclick: () => pickTemplate && pickTemplate(template),
-          }, el("span", {}, "Use", el("span", { class: "visually-hidden" }, ` “${template.title}”`), " for a new workshop")),
+          }, el("span", {}, ...readerOnly(
+            t("Use %(title)s for a new workshop", { title: MARK }), ` “${template.title}”`))),
         ))))
       : null,
   ];
 }
 
 /** For an entry whose title this browser never learnt: its id, to tell two such apart. */
-const idLine = (entry) => (entry.title ? null : el("p", { class: "mine-meta" }, `Workshop id ${entry.id}`));
+const idLine = (entry) => (entry.title ? null : el("p", { class: "mine-meta" }, t("Workshop id %(id)s", { id: entry.id })));
 
 function drawUnauthorized(entry) {
   const title = nameOf(entry);
@@ -353,48 +372,48 @@ function drawUnauthorized(entry) {
       const link = parseLink(input.value);
       if (link.error || link.id !== entry.id || link.key === entry.key) {
         say(result, link.error || (link.id !== entry.id
-          ? "That link is for another workshop. Paste this one's new link, or add that one below."
-          : "That is the link that no longer opens it. Paste the new one."), "error");
+          ? t("That link is for another workshop. Paste this one's new link, or add that one below.")
+          : t("That is the link that no longer opens it. Paste the new one.")), "error");
         return;
       }
       const done = await addLink(link, title);
-      if (done.outcome === "refused") say(result, `Not saved: ${done.why}.`, "error");
+      if (done.outcome === "refused") say(result, t("Not saved: %(why)s.", { why: t(done.why, done.whyArgs) }), "error");
       else draw();
     },
   },
-  el("label", { for: input.id }, "Paste its new facilitator link"),
-  el("div", { class: "mine-add-row" }, input, el("button", { type: "submit" }, "Save")),
+  el("label", { for: input.id }, t("Paste its new facilitator link")),
+  el("div", { class: "mine-add-row" }, input, el("button", { type: "submit" }, t("Save"))),
   result);
   return [
-    el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title" }, title),
-      el("span", { class: "badge mine-badge is-problem" }, "No access")),
+    el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title", dir: "auto" }, title),
+      el("span", { class: "badge mine-badge is-problem" }, t("No access"))),
     idLine(entry),
     el("p", { class: "notice warn mine-problem" },
-      "This link no longer opens it (the facilitator link was replaced)."),
+      t("This link no longer opens it (the facilitator link was replaced).")),
     el("div", { class: "mine-actions" }, removeButton(entry, null)),
     form,
   ];
 }
 
-function drawUnreachable(entry, why) {
+function drawUnreachable(entry, why, whyArgs) {
   const title = nameOf(entry);
   return [
-    el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title" }, title),
-      el("span", { class: "badge mine-badge is-problem" }, "Not reached")),
+    el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title", dir: "auto" }, title),
+      el("span", { class: "badge mine-badge is-problem" }, t("Not reached"))),
     idLine(entry),
     el("p", { class: "notice warn mine-problem" },
-      `It could not be reached just now (${why}); it stays on this list.`),
+      t("It could not be reached just now (%(why)s); it stays on this list.", { why: t(why, whyArgs) })),
     el("div", { class: "mine-actions" },
       consoleLink(entry, title),
-      el("button", { type: "button", class: "small", onclick: () => refresh([entry.id]) }, "Try again"),
+      el("button", { type: "button", class: "small", onclick: () => refresh([entry.id]) }, t("Try again")),
       removeButton(entry, null)),
   ];
 }
 
 function drawLoading(entry) {
   return [
-    el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title" }, nameOf(entry))),
-    el("p", { class: "mine-status hint" }, "Checking…"),
+    el("div", { class: "mine-title-row" }, el("h3", { class: "mine-title", dir: "auto" }, nameOf(entry))),
+    el("p", { class: "mine-status hint" }, t("Checking…")),
   ];
 }
 
@@ -416,7 +435,7 @@ function draw() {
     const answer = answers.get(entry.id) || { state: "loading" };
     const body = answer.state === "ok" ? drawOk(entry, answer.summary)
       : answer.state === "unauthorized" ? drawUnauthorized(entry)
-        : answer.state === "unreachable" ? drawUnreachable(entry, answer.why)
+        : answer.state === "unreachable" ? drawUnreachable(entry, answer.why, answer.whyArgs)
           : drawLoading(entry);
     return el("li", { class: `mine-item is-${answer.state}`, dataset: { workshopId: entry.id } }, body);
   }));
@@ -425,12 +444,13 @@ function draw() {
   emptyHint.hidden = !empty;
   list.hidden = empty;
   count.hidden = empty;
-  count.textContent = plural(entries.length, "workshop", "workshops");
+  count.textContent = tn("%(n)s workshop", "%(n)s workshops", entries.length);
   find.hidden = entries.length < FIND_FROM;
   noMatch.hidden = empty || found.length > 0;
   const rest = found.length - shown.length;
   more.hidden = rest <= 0;
-  fill(more, `Show all ${plural(found.length, "workshop", "workshops")}`, el("span", { class: "hint" }, ` (${rest} more)`));
+  fill(more, tn("Show all %(n)s workshop", "Show all %(n)s workshops", found.length),
+    el("span", { class: "hint" }, ` ${tn("(%(n)s more)", "(%(n)s more)", rest)}`));
 }
 
 /** Ask the summaries of `ids` (all by default), then draw them all at once (no entry moves
@@ -445,7 +465,7 @@ async function refresh(ids = null) {
     if (!now || now.key !== entry.key) return; // removed or replaced meanwhile
     if (answer.state === "gone") {
       forget(entry.id);
-      notice(`“${nameOf(entry)}” was deleted from the server; it is no longer listed.`, "warn");
+      notice(t("“%(title)s” was deleted from the server; it is no longer listed.", { title: nameOf(entry) }), "warn");
       return;
     }
     answers.set(entry.id, answer);
@@ -479,15 +499,15 @@ addForm.addEventListener("submit", async (event) => {
   const done = await addLink(link);
   button.disabled = false;
   if (done.outcome === "refused") {
-    say(addResult, `Not added: ${done.why}.`, "error");
+    say(addResult, t("Not added: %(why)s.", { why: t(done.why, done.whyArgs) }), "error");
     linkInput.setAttribute("aria-invalid", "true");
     return;
   }
   linkInput.value = "";
   say(addResult, {
-    listed: `“${done.title}” is already on this list.`,
-    updated: `“${done.title}”: its new link is kept.`,
-    added: `Added “${done.title}”.`,
+    listed: t("“%(title)s” is already on this list.", { title: done.title }),
+    updated: t("“%(title)s”: its new link is kept.", { title: done.title }),
+    added: t("Added “%(title)s”.", { title: done.title }),
   }[done.outcome], "good");
   draw();
   if (!done.checked) refresh([link.id]);
@@ -505,7 +525,7 @@ function download(name, text) {
 exportButton.addEventListener("click", () => {
   const entries = storedWorkshops().sort(newestFirst);
   if (!entries.length) {
-    say(transferResult, "The list is empty: nothing to export.", "info");
+    say(transferResult, t("The list is empty: nothing to export."), "info");
     return;
   }
   const now = new Date();
@@ -516,7 +536,10 @@ exportButton.addEventListener("click", () => {
     workshops: entries.map((entry) => ({ id: entry.id, title: nameOf(entry, (answers.get(entry.id) || {}).summary), facilitator_url: facilitatorUrl(entry) })),
   };
   download(`my-workshops-${now.toISOString().slice(0, 10)}.json`, `${JSON.stringify(file, null, 2)}\n`);
-  say(transferResult, `Exported ${plural(entries.length, "workshop", "workshops")}. Anyone holding the file can run them: keep it private.`, "warn");
+  say(transferResult, tn(
+    "Exported %(n)s workshop. Anyone holding the file can run them: keep it private.",
+    "Exported %(n)s workshops. Anyone holding the file can run them: keep it private.", entries.length,
+  ), "warn");
 });
 
 importButton.addEventListener("click", () => importInput.click());
@@ -527,16 +550,20 @@ function readListFile(text) {
   try {
     data = JSON.parse(text);
   } catch {
-    return { error: "That file is not a list of workshops (it is not JSON)." };
+    return { error: t("That file is not a list of workshops (it is not JSON).") };
   }
   if (!data || data.format !== FILE_FORMAT || !Array.isArray(data.workshops)) {
-    return { error: "That file is not a list of workshops exported from this page." };
+    return { error: t("That file is not a list of workshops exported from this page.") };
   }
   if (data.version !== FILE_VERSION) {
-    return { error: `That list is version ${data.version}; this page reads version ${FILE_VERSION}.` };
+    return {
+      error: t("That list is version %(version)s; this page reads version %(ours)s.", {
+        version: data.version, ours: FILE_VERSION,
+      }),
+    };
   }
   if (data.workshops.length > FILE_MOST_WORKSHOPS) {
-    return { error: `That list holds more than ${FILE_MOST_WORKSHOPS} workshops.` };
+    return { error: t("That list holds more than %(n)s workshops.", { n: formatNumber(FILE_MOST_WORKSHOPS) }) };
   }
   return { workshops: data.workshops };
 }
@@ -546,7 +573,7 @@ importInput.addEventListener("change", async () => {
   importInput.value = "";
   if (!file) return;
   if (file.size > FILE_MOST_BYTES) {
-    say(transferResult, "That file is too large to be a list of workshops.", "error");
+    say(transferResult, t("That file is too large to be a list of workshops."), "error");
     return;
   }
   const read = readListFile(await file.text());
@@ -554,14 +581,14 @@ importInput.addEventListener("change", async () => {
     say(transferResult, read.error, "error");
     return;
   }
-  say(transferResult, "Checking the workshops…", "info");
+  say(transferResult, t("Checking the workshops…"), "info");
   const results = await Promise.all(read.workshops.map(async (item) => {
     const title = item && typeof item.title === "string" ? item.title.slice(0, 200) : "";
     const link = parseLink(item && typeof item.facilitator_url === "string" ? item.facilitator_url : "");
     if (link.error || (item.id !== undefined && item.id !== link.id)) {
-      return { outcome: "refused", title, why: "not a facilitator link" };
+      return { outcome: "refused", title, why: N_("not a facilitator link") };
     }
-    return { ...(await addLink(link, title)), title: title || "A workshop" };
+    return { ...(await addLink(link, title)), title: title || t("A workshop") };
   }));
   const tally = (outcome) => results.filter((r) => r.outcome === outcome);
   const added = [...tally("added"), ...tally("updated")];
@@ -572,10 +599,13 @@ importInput.addEventListener("change", async () => {
   transferResult.hidden = false;
   // Element.append writes a null as the word "null": only the parts there are.
   transferResult.append(...[
-    el("p", {}, `Added ${added.length} · already listed ${listed.length} · not recognised ${refused.length}.`),
-    refused.length ? el("ul", { class: "mine-refused" }, refused.map((r) =>
-      el("li", {}, `${r.title ? `“${r.title}”` : "An entry"}: ${r.why}`))) : null,
-    el("p", { class: "hint" }, "Anyone holding that file can run those workshops: delete it now that it is imported."),
+    el("p", {}, t("Added %(added)s · already listed %(listed)s · not recognised %(refused)s.", {
+      added: formatNumber(added.length), listed: formatNumber(listed.length), refused: formatNumber(refused.length),
+    })),
+    refused.length ? el("ul", { class: "mine-refused" }, refused.map((r) => el("li", {}, r.title
+      ? t("“%(title)s”: %(why)s", { title: r.title, why: t(r.why, r.whyArgs) })
+      : t("An entry: %(why)s", { why: t(r.why, r.whyArgs) })))) : null,
+    el("p", { class: "hint" }, t("Anyone holding that file can run those workshops: delete it now that it is imported.")),
   ].filter(Boolean));
   draw();
   const unchecked = results.filter((r) => r.outcome !== "refused" && r.outcome !== "listed" && !r.checked);
@@ -607,5 +637,6 @@ export function startMyWorkshops({ onPickTemplate = null, after = Promise.resolv
   pickTemplate = onPickTemplate;
   takeConsoleNotice();
   draw();
+  onLanguageChange(() => draw());
   return Promise.resolve(after).catch(() => {}).then(() => refresh());
 }
