@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
+from .. import i18n
+from ..i18n import N_, gettext, ngettext
 from .document import (
     GAP_LABELS,
     REVIEW_CADENCES,
@@ -31,19 +33,25 @@ from .document import (
     PlanItem,
     StageOutcome,
     consensus_label,
+    count_text,
+    decimal_text,
     detail_lines,
+    english,
     gap_flags,
+    gap_label,
     gap_text,
     horizon_label,
+    labelled,
+    local_day,
     metric_line,
-    plural,
     removed_line,
     year_range,
 )
 from .mapgeom import alignment_map
 from .roadmap import roadmap_of
 
-DRAFT_NOTICE = "DRAFT: the workshop is still running; this is not the final plan."
+DRAFT_NOTICE = N_("DRAFT: the workshop is still running; this is not the final plan.")
+"""Shown on a draft's cover: `gettext(DRAFT_NOTICE)` where it is rendered."""
 STATEMENT_LEVELS = ("vision", "mission")
 TOP_LEVELS = ("vision", "mission", "values")
 SITUATION_LEVELS = ("situation", "environment")
@@ -58,15 +66,15 @@ STRATEGIC_LEVELS = (
     RISKS,
     "actions",
 )
-LEVEL_NAMES = {"vision": "Vision", "mission": "Mission", "values": "Values"}
-SERVER_NAMES = {"programs": "Program", "projects": "Project"}
+LEVEL_NAMES = {"vision": N_("Vision"), "mission": N_("Mission"), "values": N_("Values")}
+SERVER_NAMES = {"programs": N_("Program"), "projects": N_("Project")}
 """What one item serving a goal is called in the goal's "Served by" list."""
-LEVEL_WORDS = {"goals": "Goal", "programs": "Program", "projects": "Project"}
+LEVEL_WORDS = {"goals": N_("Goal"), "programs": N_("Program"), "projects": N_("Project")}
 """What a risk threatens and what mitigates it are named with their level ("Goal: …")."""
 RELATION_WORDS = (
-    ("builds_on", "Builds on"),
-    ("answers", "Answers"),
-    ("responds_to", "Responds to"),
+    ("builds_on", N_("Builds on")),
+    ("answers", N_("Answers")),
+    ("responds_to", N_("Responds to")),
 )
 """A goal's links to the situation, as its entry says them, in this order."""
 
@@ -262,8 +270,8 @@ STRATEGY_UNANSWERED = 4
 STRATEGY_ACTIONS = 5
 UNANSWERED = "unanswered_threat"
 """The gap of a threat or weakness no goal answers (the strategy page names them)."""
-NOT_NAMED = "not named yet"
-NO_DATE = "no date"
+NOT_NAMED = N_("not named yet")
+NO_DATE = N_("no date")
 GAP_IMPORTANCE = (
     "unserved_goal",
     "unaligned_program",
@@ -292,7 +300,7 @@ scheduled, then dates, then what only needs confirming. Kinds not listed come la
 
 def title_line(plan: PlanDocument) -> str:
     """The document's title."""
-    return f"Strategic plan: {plan.title}"
+    return gettext("Strategic plan: %(title)s", title=plan.title)
 
 
 def _moment(plan: PlanDocument) -> datetime | None:
@@ -326,10 +334,33 @@ def control_line(plan: PlanDocument) -> str:
     UTC"."""
     moment = _moment(plan)
     if plan.draft:
-        when = moment.strftime("%Y-%m-%d %H:%M UTC") if moment else plan.finished_at
-        return f"DRAFT · taken {when}"
+        when = local_moment(moment) if moment else plan.finished_at
+        return gettext("DRAFT · taken %(when)s", when=when)
     day = moment.strftime("%Y-%m-%d") if moment else plan.date
-    return f"Version {plan.version} · published {day}"
+    return gettext(
+        "Version %(version)s · published %(day)s",
+        version=count_text(plan.version),
+        day=local_day(day),
+    )
+
+
+def local_moment(moment: datetime) -> str:
+    """A UTC moment as the plan says it: "2026-12-07 14:05 UTC" in English, else as the
+    language writes a date and time (still in UTC)."""
+    if english():
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return gettext(
+        "%(moment)s UTC", moment=i18n.format_datetime(moment.replace(tzinfo=None), "short")
+    )
+
+
+def local_finish(finished_at: str) -> str:
+    """The plan's `finished_at` ("2026-12-01 16:30 UTC") as the language writes it."""
+    try:
+        moment = datetime.strptime(finished_at, "%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return finished_at
+    return local_moment(moment)
 
 
 def document_title(plan: PlanDocument) -> str:
@@ -355,10 +386,31 @@ def next_review(plan: PlanDocument) -> date | None:
     return add_months(moment.date(), REVIEW_CADENCES.get(plan.review_cadence, 3))
 
 
+CADENCE_NAMES = {
+    "monthly": N_("Monthly"),
+    "quarterly": N_("Quarterly"),
+    "half-yearly": N_("Half-yearly"),
+    "yearly": N_("Yearly"),
+}
+"""The review cadences (`REVIEW_CADENCES`) as the governance section names them."""
+
+
+def cadence_name(cadence: str) -> str:
+    """ "Quarterly" (another cadence: its key, capitalised)."""
+    name = CADENCE_NAMES.get(cadence)
+    return gettext(name) if name else cadence.capitalize()
+
+
 def cadence_words(cadence: str) -> str:
     """ "Quarterly (every 3 months)"."""
     months = REVIEW_CADENCES.get(cadence, 3)
-    return f"{cadence.capitalize()} (every {plural(months, 'month', 'months')})"
+    return ngettext(
+        "%(cadence)s (every %(count)s month)",
+        "%(cadence)s (every %(count)s months)",
+        months,
+        cadence=cadence_name(cadence),
+        count=count_text(months),
+    )
 
 
 def person_key(name: str) -> str:
@@ -405,13 +457,13 @@ class Look:
         return [link for link in item.links if link in self.in_plan]
 
     def text(self, idea_id: int) -> str:
-        return self.wording.get(idea_id, f"item {idea_id}")
+        return self.wording.get(idea_id) or gettext("item %(id)s", id=idea_id)
 
     def person(self, item: PlanItem, field_name: str) -> str:
         """The person an item names in a field, spelled as everywhere in the plan
         (`names_of`), or "not named yet"."""
         name = _field(item, field_name)
-        return _shown(self.names, name) if name else NOT_NAMED
+        return _shown(self.names, name) if name else gettext(NOT_NAMED)
 
     def flag(self, idea_id: int) -> tuple[str, ...]:
         return self.flags.get(idea_id, ())
@@ -420,57 +472,105 @@ class Look:
         """An item with its level's name: "Goal: Grow exports", "Project: Pilot a tug"."""
         stage = self.item_of.get(item.id, (None, item))[0]
         key = stage.key if stage is not None else ""
-        return f"{LEVEL_WORDS[key]}: {item.wording}" if key in LEVEL_WORDS else item.wording
+        return (
+            labelled(gettext(LEVEL_WORDS[key]), item.wording)
+            if key in LEVEL_WORDS
+            else item.wording
+        )
 
 
 def _cover(plan: PlanDocument) -> Cover:
     facts = [
-        f"Horizon: {year_range(plan)} ({horizon_label(plan.horizon_years)})",
-        f"Dated {plan.date}"
-        + (" (draft)" if plan.draft else f" · workshop finished {plan.finished_at}"),
+        gettext(
+            "Horizon: %(years)s (%(length)s)",
+            years=year_range(plan),
+            length=horizon_label(plan.horizon_years),
+        ),
+        gettext("Dated %(date)s (draft)", date=local_day(plan.date))
+        if plan.draft
+        else gettext(
+            "Dated %(date)s · workshop finished %(when)s",
+            date=local_day(plan.date),
+            when=local_finish(plan.finished_at),
+        ),
     ]
     if plan.facilitator:
-        facts.append(f"Facilitated by {plan.facilitator}")
+        facts.append(gettext("Facilitated by %(name)s", name=plan.facilitator))
     removed = removed_line(plan.removed)
+    people = ngettext(
+        "%(count)s participant",
+        "%(count)s participants",
+        plan.participants,
+        count=count_text(plan.participants),
+    )
     facts.append(
-        f"{plural(plan.participants, 'participant', 'participants')}"
+        people
         + (f" ({removed})" if removed else "")
-        + f" · {plural(plan.contributions, 'contribution', 'contributions')}"
+        + " · "
+        + ngettext(
+            "%(count)s contribution",
+            "%(count)s contributions",
+            plan.contributions,
+            count=count_text(plan.contributions),
+        )
     )
     if not plan.draft and plan.version > 1:
-        facts.append(f"Version {plan.version}" + (f": {plan.note}" if plan.note else ""))
+        version = gettext("Version %(version)s", version=count_text(plan.version))
+        facts.append(labelled(version, plan.note) if plan.note else version)
     return Cover(plan.title, plan.organization, tuple(facts), plan.draft)
 
 
 def _not_done(stage: StageOutcome) -> Paragraph | None:
     if not stage.completed:
         return Paragraph(
-            "This stage was not completed in the workshop; nothing was selected.", "note"
+            gettext("This stage was not completed in the workshop; nothing was selected."), "note"
         )
     if not stage.selected:
-        return Paragraph("No ideas were selected in this stage.", "note")
+        return Paragraph(gettext("No ideas were selected in this stage."), "note")
     return None
 
 
 def number_text(value: float | int) -> str:
     """A score as text: whole numbers without a decimal point, others to two places."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    if float(value).is_integer():
+        return count_text(int(value))
+    return decimal_text(float(value), 2)
 
 
 def amount(value: float | int, label: str) -> str:
     """ "1 dot", "14 Borda points", "3.50 mean impact"."""
-    unit = label[:-1] if value == 1 and label.endswith("s") else label
-    return f"{number_text(value)} {unit}"
+    if english():
+        unit = label[:-1] if value == 1 and label.endswith("s") else label
+        return f"{number_text(value)} {unit}"
+    count = int(value) if float(value).is_integer() else 100  # a fraction reads as "other"
+    shown = number_text(value)
+    if label == VOTES_UNIT:
+        return ngettext("%(count)s dot", "%(count)s dots", count, count=shown)
+    if label == "points":
+        return ngettext("%(count)s point", "%(count)s points", count, count=shown)
+    if label == "Borda points":
+        return ngettext("%(count)s Borda point", "%(count)s Borda points", count, count=shown)
+    return gettext("%(value)s %(unit)s", value=shown, unit=unit_name(label))
+
+
+def unit_name(label: str) -> str:
+    """What a stage's scores count, in the language in force ("mean impact")."""
+    return gettext(label)
+
+
+def dots(n: int) -> str:
+    """ "1 dot", "9 dots"."""
+    return ngettext("%(count)s dot", "%(count)s dots", n, count=count_text(n))
 
 
 def support(stage: StageOutcome, item: PlanItem) -> str:
     """How much support an item had, in words: "14 Borda points, 9 dots"."""
     if stage.score_label == UNSCORED:  # nothing was counted: only dots, if any
-        return plural(item.votes, "dot", "dots")
+        return dots(item.votes)
     parts = [amount(item.score, stage.score_label)]
     if stage.score_label != VOTES_UNIT and item.votes:  # the score is not the dots already
-        parts.append(plural(item.votes, "dot", "dots"))
-    return ", ".join(parts)
+        parts.append(dots(item.votes))
+    return gettext(", ").join(parts)
 
 
 def _runners_up(stage: StageOutcome) -> list[Paragraph]:
@@ -478,19 +578,25 @@ def _runners_up(stage: StageOutcome) -> list[Paragraph]:
     if not others:
         return []
     listed = "; ".join(f"{item.wording} ({support(stage, item)})" for item in others)
-    return [Paragraph(f"Runners-up: {listed}.", "note")]
+    return [Paragraph(gettext("Runners-up: %(items)s.", items=listed), "note")]
 
 
 def _and_list(words: list[str]) -> str:
     """ "Vision", "Vision and Values", "Vision, Mission and Values"."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    return gettext("%(first)s and %(last)s", first=gettext(", ").join(words[:-1]), last=words[-1])
 
 
 def _capped(names: list[str], cap: int) -> tuple[str, ...]:
     """At most `cap` names, the rest as "and N more" (never "and 1 more" for one name)."""
     if len(names) <= cap + 1:
         return tuple(names)
-    return (*names[:cap], f"and {len(names) - cap} more")
+    more = len(names) - cap
+    return (
+        *names[:cap],
+        ngettext("and %(count)s more", "and %(count)s more", more, count=count_text(more)),
+    )
 
 
 # ---- strategy on a page
@@ -514,7 +620,7 @@ def serving_items(look: Look, goal: PlanItem) -> list[tuple[StageOutcome, PlanIt
 
 
 def _gap_line(gap: GapLine) -> str:
-    return f"{GAP_LABELS.get(gap.kind, gap.kind)}: {gap.item}"
+    return labelled(gap_label(gap.kind), gap.item)
 
 
 def top_gaps(
@@ -556,18 +662,22 @@ def _strategy(look: Look) -> list[Block]:
         (
             action.wording,
             look.person(action, "owner"),
-            _field(action, "due") or NO_DATE,
+            local_day(_field(action, "due")) or gettext(NO_DATE),
         )
         for action in look.selected_of("actions")[:STRATEGY_ACTIONS]
     )
     note = None
     if len(goals) > STRATEGY_GOALS:
-        note = (
-            f"{len(goals) - STRATEGY_GOALS} more goals are listed under Strategic goals "
-            f"({len(goals)} in all)."
+        more = len(goals) - STRATEGY_GOALS
+        note = ngettext(
+            "%(count)s more goal is listed under Strategic goals (%(total)s in all).",
+            "%(count)s more goals are listed under Strategic goals (%(total)s in all).",
+            more,
+            count=count_text(more),
+            total=count_text(len(goals)),
         )
     if not any(plan.stage(key) for key in ("vision", "mission", "values", "goals", "actions")):
-        note = (
+        note = gettext(
             "This agenda produced no vision, goals or actions; the selected items of each "
             "stage follow."
         )
@@ -583,7 +693,7 @@ def _strategy(look: Look) -> list[Block]:
         note=note,
         unanswered=_capped(unanswered, STRATEGY_UNANSWERED),
     )
-    return [Heading(2, "Strategy on a page"), page]
+    return [Heading(2, gettext("Strategy on a page")), page]
 
 
 # ---- roadmap, scorecard
@@ -594,11 +704,13 @@ def _roadmap(plan: PlanDocument) -> list[Block]:
     if chart is None:
         return []
     return [
-        Heading(2, "Roadmap by year"),
+        Heading(2, gettext("Roadmap by year")),
         Paragraph(
-            "Projects run as bars from their start to their completion date, programs as "
-            "spans over their duration, and the due dates of goal and program measures are "
-            "milestones; the line marks the plan's date.",
+            gettext(
+                "Projects run as bars from their start to their completion date, programs as "
+                "spans over their duration, and the due dates of goal and program measures are "
+                "milestones; the line marks the plan's date."
+            ),
             "note",
         ),
         RoadmapBlock(chart),
@@ -623,21 +735,33 @@ def goal_owner(look: Look, goal: PlanItem) -> str:
         names = _names([_field(child, "owner") for stage, child in serving if stage.key == key])
         if names:
             return "; ".join(_shown(look.names, name) for name in names)
-    return NOT_NAMED
+    return gettext(NOT_NAMED)
 
 
-SCORECARD_COLUMNS = ("Measure", "For", "Owner", "Baseline", "Target", "Due", "Review")
+SCORECARD_COLUMNS = (
+    N_("Measure"),
+    N_("For"),
+    N_("Owner"),
+    N_("Baseline"),
+    N_("Target"),
+    N_("Due"),
+    N_("Review"),
+)
 
 
 def _metric_flags(plan: PlanDocument, item: PlanItem, metric: Mapping[str, Any]) -> tuple[str, ...]:
     """The gaps about one measure (its due date outside the horizon or past), for its row of
     the scorecard. The item's other gaps (a program's own end date, a goal nothing serves) are
     not about the measure: they are flagged where the item itself is shown."""
-    about = f"the metric {metric.get('metric')!r}"
+    # The detail names the metric and its date in any language ("due date of the metric
+    # 'Jobs' 2035-03-01, after …"); the metric's name as quoted, else as written.
+    name, due = str(metric.get("metric")), str(metric.get("due") or "")
     return tuple(
         gap_text(gap)
         for gap in plan.gaps
-        if gap.id == item.id and gap.detail is not None and about in gap.detail
+        if gap.id == item.id
+        and gap.detail is not None
+        and (f"{name!r}" in gap.detail or (name in gap.detail and bool(due) and due in gap.detail))
     )
 
 
@@ -646,41 +770,44 @@ def _scorecard(look: Look) -> list[Block]:
     measured = [(key, item) for key in ("goals", "programs") for item in look.selected_of(key)]
     if not measured:
         return []
-    review = plan.review_cadence.capitalize()
+    review = cadence_name(plan.review_cadence)
     rows: list[tuple[str, ...]] = []
     row_flags: list[tuple[str, ...]] = []
     for key, item in measured:
         if key == "goals":
-            whom, owner = f"Goal: {item.wording}", goal_owner(look, item)
+            whom, owner = labelled(gettext("Goal"), item.wording), goal_owner(look, item)
         else:
-            whom, owner = f"Program: {item.wording}", look.person(item, "owner")
+            whom = labelled(gettext("Program"), item.wording)
+            owner = look.person(item, "owner")
         for metric in item.fields.get("metrics") or []:
             rows.append(
                 (
                     str(metric.get("metric") or ""),
                     whom,
                     owner,
-                    str(metric.get("baseline") or "not set"),
-                    str(metric.get("target") or "not set"),
-                    str(metric.get("due") or NO_DATE),
+                    str(metric.get("baseline") or gettext("not set")),
+                    str(metric.get("target") or gettext("not set")),
+                    local_day(str(metric.get("due") or "")) or gettext(NO_DATE),
                     review,
                 )
             )
             row_flags.append(_metric_flags(plan, item, metric))
     blocks: list[Block] = [
-        Heading(2, "Scorecard"),
+        Heading(2, gettext("Scorecard")),
         Paragraph(
-            "Every measure of the goals and programs, with who answers for it. A program's "
-            "measures belong to its manager; a goal's to the managers of the programs serving "
-            "it (else the owners of the projects serving it).",
+            gettext(
+                "Every measure of the goals and programs, with who answers for it. A program's "
+                "measures belong to its manager; a goal's to the managers of the programs serving "
+                "it (else the owners of the projects serving it)."
+            ),
             "note",
         ),
     ]
     if not rows:
-        return [*blocks, Paragraph("No success metric was set yet.", "note")]
+        return [*blocks, Paragraph(gettext("No success metric was set yet."), "note")]
     blocks.append(
         Table(
-            SCORECARD_COLUMNS,
+            tuple(gettext(column) for column in SCORECARD_COLUMNS),
             tuple(rows),
             (False,) * 7,
             widths=(2.4, 2.4, 1.6, 1.1, 1.1, 1.1, 1.0),
@@ -698,7 +825,7 @@ def _top_levels(plan: PlanDocument) -> list[Block]:
     present = [stage for stage in plan.stages if stage.key in TOP_LEVELS]
     if not present:
         return []
-    names = [LEVEL_NAMES[key] for key in TOP_LEVELS if plan.stage(key) is not None]
+    names = [gettext(LEVEL_NAMES[key]) for key in TOP_LEVELS if plan.stage(key) is not None]
     blocks: list[Block] = [Heading(2, _and_list(names))]
     for stage in present:
         blocks.append(Heading(3, stage.title))
@@ -737,13 +864,13 @@ def _metrics_table(item: PlanItem) -> Table | None:
     if not metrics:
         return None
     return Table(
-        ("Success metric", "Baseline", "Target", "By when"),
+        (gettext("Success metric"), gettext("Baseline"), gettext("Target"), gettext("By when")),
         tuple(
             (
                 str(m.get("metric") or ""),
                 str(m.get("baseline") or ""),
                 str(m.get("target") or ""),
-                str(m.get("due") or ""),
+                local_day(str(m.get("due") or "")),
             )
             for m in metrics
         ),
@@ -765,28 +892,30 @@ def _goals(look: Look) -> list[Block]:
     stage = plan.stage("goals")
     if stage is None:
         return []
-    blocks: list[Block] = [Heading(2, "Strategic goals")]
+    blocks: list[Block] = [Heading(2, gettext("Strategic goals"))]
     missing = _not_done(stage)
     if missing is not None:
         return [*blocks, missing]
     servers = plan.stage("programs") is not None or plan.stage("projects") is not None
     for n, goal in enumerate(stage.selected, 1):
-        blocks.append(Heading(3, f"{n}. {goal.wording}"))
+        blocks.append(Heading(3, f"{count_text(n)}. {goal.wording}"))
         blocks += _flag_list(look.flag(goal.id))
         blocks += _goal_relations(look, goal)
         table = _metrics_table(goal)
         blocks.append(
-            table if table else Paragraph("No success metric was set for this goal.", "note")
+            table
+            if table
+            else Paragraph(gettext("No success metric was set for this goal."), "note")
         )
         served = serving_items(look, goal)
         if served:
-            blocks.append(Paragraph("Served by:"))
+            blocks.append(Paragraph(gettext("Served by:")))
             blocks.append(
                 Items(
                     tuple(
                         Entry(
-                            f"{SERVER_NAMES.get(kind.key, kind.title)}: {child.wording}"
-                            + (f" (through {via})" if via else ""),
+                            labelled(_server_name(kind), child.wording)
+                            + (gettext(" (through %(item)s)", item=via) if via else ""),
                             flags=look.flag(child.id),
                         )
                         for kind, child, via in served
@@ -795,11 +924,16 @@ def _goals(look: Look) -> list[Block]:
                 )
             )
         elif servers:
-            blocks.append(Paragraph("No program or project serves this goal yet.", "note"))
+            blocks.append(Paragraph(gettext("No program or project serves this goal yet."), "note"))
         if goal.wording != goal.text:
-            blocks.append(Paragraph(f"Wording as voted: {goal.text}", "note"))
+            blocks.append(Paragraph(labelled(gettext("Wording as voted"), goal.text), "note"))
     blocks += _runners_up(stage)
     return blocks
+
+
+def _server_name(stage: StageOutcome) -> str:
+    name = SERVER_NAMES.get(stage.key)
+    return gettext(name) if name else stage.title
 
 
 def _goal_relations(look: Look, goal: PlanItem) -> list[Block]:
@@ -807,7 +941,7 @@ def _goal_relations(look: Look, goal: PlanItem) -> list[Block]:
     each ("Answers: Rising fuel costs; Ageing cranes"); nothing for a goal linked to none."""
     relations = dict(look.plan.relations_of(goal))
     return [
-        Paragraph(f"{words}: " + "; ".join(item.wording for item in relations[kind]))
+        Paragraph(labelled(gettext(words), "; ".join(item.wording for item in relations[kind])))
         for kind, words in RELATION_WORDS
         if relations.get(kind)
     ]
@@ -820,21 +954,21 @@ def _goal_relations(look: Look, goal: PlanItem) -> list[Block]:
 # strategy page, roadmap and scorecard stay the first pages a reader opens. Only tables and
 # lists, so every renderer shows it as it shows any table (no block type of its own).
 
-SITUATION_NOTE = (
+SITUATION_NOTE = N_(
     "Where the organisation stands, as the room saw it: the selected items of each analysis "
     "with their support."
 )
-SITUATION_GOALS_NOTE = (
+SITUATION_GOALS_NOTE = N_(
     " Each strategic goal says what it builds on and what it answers; a threat or weakness "
     "that no goal answers is marked ⚠ and listed under Gaps."
 )
 """Added to the note when the agenda has a goals stage."""
-UNANSWERED_MARK = "⚠ no goal answers it"
+UNANSWERED_MARK = N_("⚠ no goal answers it")
 UNMITIGATED = "unmitigated_risk"
-UNMITIGATED_MARK = "⚠ no project mitigates it"
+UNMITIGATED_MARK = N_("⚠ no project mitigates it")
 """After a high risk in the risks grid that no project mitigates (its gap)."""
 """After a threat or weakness in the SWOT grid that no goal answers (its gap)."""
-NOTHING_SELECTED = "nothing selected"
+NOTHING_SELECTED = N_("nothing selected")
 
 
 def _support_of(stage: StageOutcome, item: PlanItem) -> str:
@@ -849,7 +983,7 @@ def _situation_cell(look: Look, stage: StageOutcome, item: PlanItem) -> str:
     backing = _support_of(stage, item)
     text = f"{item.wording} ({backing})" if backing else item.wording
     marks = [
-        UNANSWERED_MARK if gap.kind == UNANSWERED else f"⚠ {gap_text(gap)}"
+        gettext(UNANSWERED_MARK) if gap.kind == UNANSWERED else f"⚠ {gap_text(gap)}"
         for gap in look.plan.gaps
         if gap.id == item.id
     ]
@@ -859,7 +993,7 @@ def _situation_cell(look: Look, stage: StageOutcome, item: PlanItem) -> str:
 def _grid(columns: tuple[str, str], cells: tuple[list[str], list[str]]) -> Table:
     """One row of a 2x2 as a two-column table: each column lists its quadrant's items, one a
     row ("nothing selected" for an empty one)."""
-    left, right = (cell or [NOTHING_SELECTED] for cell in cells)
+    left, right = (cell or [gettext(NOTHING_SELECTED)] for cell in cells)
     depth = max(len(left), len(right))
     rows = tuple(
         (left[n] if n < len(left) else "", right[n] if n < len(right) else "") for n in range(depth)
@@ -870,12 +1004,12 @@ def _grid(columns: tuple[str, str], cells: tuple[list[str], list[str]]) -> Table
 def _categories(stage: StageOutcome) -> list[tuple[str, str]]:
     """The stage's categories as (key, label), then any category its items carry that the
     stage does not list (kept, never lost), then "Not in a category" for items without one."""
-    found = [(str(c["key"]), str(c["label"])) for c in stage.categories]
+    found = [(str(c["key"]), gettext(str(c["label"]))) for c in stage.categories]
     known = {key for key, _label in found}
     for item in stage.selected:
         if item.category is not None and item.category not in known:
             known.add(item.category)
-            found.append((item.category, stage.category_label(item.category)))
+            found.append((item.category, gettext(stage.category_label(item.category))))
     return found
 
 
@@ -892,7 +1026,7 @@ def _swot(look: Look, stage: StageOutcome) -> list[Block]:
     ]
     loose = [item for item in stage.selected if item.category is None]
     if loose:
-        blocks.append(Paragraph("Not in a category:"))
+        blocks.append(Paragraph(gettext("Not in a category:")))
         blocks.append(
             Items(tuple(Entry(_situation_cell(look, stage, item)) for item in loose), False)
         )
@@ -907,16 +1041,16 @@ def _factor_table(look: Look, stage: StageOutcome) -> Table:
     groups = [(label, stage.selected_in(key)) for key, label in _categories(stage)]
     loose = [item for item in stage.selected if item.category is None]
     if loose:
-        groups.append(("Not in a category", loose))
+        groups.append((gettext("Not in a category"), loose))
     for label, chosen in groups:
         if not chosen:
-            rows.append((label, NOTHING_SELECTED, ""))
+            rows.append((label, gettext(NOTHING_SELECTED), ""))
             row_flags.append(())
         for n, item in enumerate(chosen):
             rows.append((label if n == 0 else "", item.wording, _support_of(stage, item)))
             row_flags.append(look.flag(item.id))
     return Table(
-        ("Factor", "Item", "Support"),
+        (gettext("Factor"), gettext("Item"), gettext("Support")),
         tuple(rows),
         (False, False, False),
         widths=(1.4, 4, 1.4),
@@ -930,8 +1064,10 @@ def _situation(look: Look) -> list[Block]:
     present = [s for s in plan.stages if s.key in SITUATION_LEVELS and own_section(s)]
     if not present:
         return []
-    note = SITUATION_NOTE + (SITUATION_GOALS_NOTE if plan.stage("goals") is not None else "")
-    blocks: list[Block] = [Heading(2, "Situation"), Paragraph(note, "note")]
+    note = gettext(SITUATION_NOTE) + (
+        gettext(SITUATION_GOALS_NOTE) if plan.stage("goals") is not None else ""
+    )
+    blocks: list[Block] = [Heading(2, gettext("Situation")), Paragraph(note, "note")]
     for stage in present:
         blocks.append(Heading(3, stage.title))
         missing = _not_done(stage)
@@ -951,35 +1087,38 @@ def _situation(look: Look) -> list[Block]:
 def span(start: str, end: str) -> str:
     """A duration in words: "2027-03-01 to 2029-12-31", "from 2027-03-01", "until
     2029-12-31", or "not set yet"."""
+    start, end = local_day(start), local_day(end)
     if start and end:
-        return f"{start} to {end}"
+        return gettext("%(start)s to %(end)s", start=start, end=end)
     if start:
-        return f"from {start}"
+        return gettext("from %(value)s", value=start)
     if end:
-        return f"until {end}"
-    return "not set yet"
+        return gettext("until %(date)s", date=end)
+    return gettext("not set yet")
 
 
 def program_charter(look: Look, item: PlanItem) -> tuple[tuple[str, str], ...]:
     """A program's charter rows: manager, outcome, measures, budget, duration, goals served,
     projects."""
     rows = [
-        ("Program manager", look.person(item, "owner")),
-        ("Outcome", _field(item, "outcome") or "not described yet"),
+        (gettext("Program manager"), look.person(item, "owner")),
+        (gettext("Outcome"), _field(item, "outcome") or gettext("not described yet")),
     ]
     metrics = item.fields.get("metrics") or []
-    rows += [("Measure", metric_line(m)) for m in metrics] or [("Measures", "none set yet")]
-    rows.append(("Budget or funding", _field(item, "budget") or "not set yet"))
-    rows.append(("Duration", span(_field(item, "start"), _field(item, "end"))))
+    rows += [(gettext("Measure"), metric_line(m)) for m in metrics] or [
+        (gettext("Measures"), gettext("none set yet"))
+    ]
+    rows.append((gettext("Budget or funding"), _field(item, "budget") or gettext("not set yet")))
+    rows.append((gettext("Duration"), span(_field(item, "start"), _field(item, "end"))))
     goals = [look.text(link) for link in look.links(item)]
-    rows.append(("Goals served", "; ".join(goals) if goals else "no goal"))
+    rows.append((gettext("Goals served"), "; ".join(goals) if goals else gettext("no goal")))
     if look.plan.stage("projects") is not None:
         projects = [
             child.wording for stage, child in look.children(item.id) if stage.key == "projects"
         ]
-        rows.append(("Projects", "; ".join(projects) if projects else "none yet"))
+        rows.append((gettext("Projects"), "; ".join(projects) if projects else gettext("none yet")))
     if item.wording != item.text:
-        rows.append(("Wording as voted", item.text))
+        rows.append((gettext("Wording as voted"), item.text))
     return tuple(rows)
 
 
@@ -988,45 +1127,48 @@ def project_charter(look: Look, item: PlanItem) -> tuple[tuple[str, str], ...]:
     approach, budget, program (or "Independent project"), goals served."""
     deliverables = [str(d) for d in item.fields.get("deliverables") or []]
     rows = [
-        ("Owner", look.person(item, "owner")),
-        ("Sponsor", look.person(item, "sponsor")),
-        ("Deliverables", "; ".join(deliverables) if deliverables else "none listed"),
-        ("Start", _field(item, "start") or "not set yet"),
-        ("Completion date", _field(item, "due") or "not set yet"),
-        ("Approach", _field(item, "approach") or "not chosen"),
-        ("Budget", _field(item, "budget") or "not set yet"),
+        (gettext("Owner"), look.person(item, "owner")),
+        (gettext("Sponsor"), look.person(item, "sponsor")),
+        (
+            gettext("Deliverables"),
+            "; ".join(deliverables) if deliverables else gettext("none listed"),
+        ),
+        (gettext("Start"), local_day(_field(item, "start")) or gettext("not set yet")),
+        (gettext("Completion date"), local_day(_field(item, "due")) or gettext("not set yet")),
+        (gettext("Approach"), _field(item, "approach") or gettext("not chosen")),
+        (gettext("Budget"), _field(item, "budget") or gettext("not set yet")),
     ]
     links = look.links(item)
     programs = [p for p in look.selected_of("programs") if p.id in links]
     if look.plan.stage("programs") is not None:
         rows.append(
-            ("Program", "; ".join(p.wording for p in programs))
+            (gettext("Program"), "; ".join(p.wording for p in programs))
             if programs
-            else ("Program", "Independent project (under no program)")
+            else (gettext("Program"), gettext("Independent project (under no program)"))
         )
     program_ids = {p.id for p in programs}
     goals = [look.text(link) for link in links if link not in program_ids]
     for program in programs:
         goals += [
-            f"{look.text(link)} (through {program.wording})"
+            look.text(link) + gettext(" (through %(item)s)", item=program.wording)
             for link in look.links(program)
             if link not in links
         ]
-    rows.append(("Goals served", "; ".join(goals) if goals else "no goal"))
+    rows.append((gettext("Goals served"), "; ".join(goals) if goals else gettext("no goal")))
     mitigated = look.plan.mitigates(item) if look.plan.stage(RISKS) is not None else []
     if mitigated:
-        rows.append(("Mitigates", "; ".join(risk.wording for risk in mitigated)))
+        rows.append((gettext("Mitigates"), "; ".join(risk.wording for risk in mitigated)))
     if item.wording != item.text:
-        rows.append(("Wording as voted", item.text))
+        rows.append((gettext("Wording as voted"), item.text))
     return tuple(rows)
 
 
-PROGRAMS_NOTE = (
+PROGRAMS_NOTE = N_(
     "Programs are long-term and outcome-focused: each is judged by whether its outcome and "
     "measures move, within its budget or funding over its duration. Each charter names its "
     "manager."
 )
-PROJECTS_NOTE = (
+PROJECTS_NOTE = N_(
     "Projects are time-bound and output-focused: each is judged by whether its deliverables "
     "ship by the completion date, within its budget. Each charter names its owner and sponsor."
 )
@@ -1036,19 +1178,19 @@ def _programs_projects(look: Look) -> list[Block]:
     plan = look.plan
     blocks: list[Block] = []
     for key, heading, note, caption, charter in (
-        ("programs", "Programs", PROGRAMS_NOTE, "Program charter", program_charter),
-        ("projects", "Projects", PROJECTS_NOTE, "Project charter", project_charter),
+        ("programs", N_("Programs"), PROGRAMS_NOTE, N_("Program charter"), program_charter),
+        ("projects", N_("Projects"), PROJECTS_NOTE, N_("Project charter"), project_charter),
     ):
         stage = plan.stage(key)
         if stage is None:
             continue
-        blocks += [Heading(2, heading), Paragraph(note, "note")]
+        blocks += [Heading(2, gettext(heading)), Paragraph(gettext(note), "note")]
         missing = _not_done(stage)
         if missing is not None:
             blocks.append(missing)
             continue
         blocks += [
-            Facts(caption, item.wording, charter(look, item), look.flag(item.id))
+            Facts(gettext(caption), item.wording, charter(look, item), look.flag(item.id))
             for item in stage.selected
         ]
     return blocks
@@ -1061,14 +1203,14 @@ GRID = (("big_bet", "money_pit"), ("quick_win", "fill_in"))
 """The quadrants as the grid draws them: the second scale (impact) high on the first row, the
 first scale (likelihood) high in the left column."""
 QUADRANT_NAMES = {
-    "quick_win": "Quick win",
-    "big_bet": "Big bet",
-    "fill_in": "Fill-in",
-    "money_pit": "Money pit",
+    "quick_win": N_("Quick win"),
+    "big_bet": N_("Big bet"),
+    "fill_in": N_("Fill-in"),
+    "money_pit": N_("Money pit"),
 }
 """The rate step's default names, for a stage that rated on named scales without naming its
 quadrants."""
-RISKS_NOTE = (
+RISKS_NOTE = N_(
     "What could stop the plan, as the room rated it: each risk with what it threatens and the "
     "projects that mitigate it. A high risk (both ratings above the middle of the scale) that "
     "no project mitigates is marked ⚠ and listed under Gaps."
@@ -1076,20 +1218,20 @@ RISKS_NOTE = (
 
 
 def _quadrant_name(stage: StageOutcome, position: str) -> str:
-    return str(stage.quadrants.get(position) or QUADRANT_NAMES.get(position, position))
+    return gettext(str(stage.quadrants.get(position) or QUADRANT_NAMES.get(position, position)))
 
 
 def _scale_words(stage: StageOutcome) -> tuple[str, str]:
     """The two scales' names in lower case ("likelihood", "impact")."""
-    labels = [str(scale.get("label") or scale.get("key") or "") for scale in stage.scales]
-    labels += ["the first scale", "the second scale"][len(labels) :]
+    labels = [gettext(str(scale.get("label") or scale.get("key") or "")) for scale in stage.scales]
+    labels += [gettext("the first scale"), gettext("the second scale")][len(labels) :]
     return labels[0].lower(), labels[1].lower()
 
 
 def _risk_cell(look: Look, item: PlanItem) -> str:
     """A risk in the grid, marked when it is a high risk that no project mitigates."""
     unmitigated = any(gap.id == item.id and gap.kind == UNMITIGATED for gap in look.plan.gaps)
-    return f"{item.wording} {UNMITIGATED_MARK}" if unmitigated else item.wording
+    return f"{item.wording} {gettext(UNMITIGATED_MARK)}" if unmitigated else item.wording
 
 
 def _risk_grid(look: Look, stage: StageOutcome) -> list[Block]:
@@ -1097,10 +1239,14 @@ def _risk_grid(look: Look, stage: StageOutcome) -> list[Block]:
     unrated = [item for item in stage.selected if item.quadrant is None]
     blocks: list[Block] = [
         Paragraph(
-            f"Each risk sits in the quadrant of its mean ratings (1 to 5; above 3 is high): "
-            f"the first row holds the risks of high {second}, the left column those of high "
-            f"{first}."
-            + (" Risks that were not rated are listed under the grid." if unrated else ""),
+            gettext(
+                "Each risk sits in the quadrant of its mean ratings (1 to 5; above 3 is high): "
+                "the first row holds the risks of high %(second)s, the left column those of "
+                "high %(first)s.",
+                first=first,
+                second=second,
+            )
+            + (gettext(" Risks that were not rated are listed under the grid.") if unrated else ""),
             "note",
         )
     ]
@@ -1115,7 +1261,9 @@ def _risk_grid(look: Look, stage: StageOutcome) -> list[Block]:
             )
         )
     if unrated:
-        blocks.append(Paragraph("Not rated: " + "; ".join(item.wording for item in unrated)))
+        blocks.append(
+            Paragraph(labelled(gettext("Not rated"), "; ".join(item.wording for item in unrated)))
+        )
     return blocks
 
 
@@ -1124,31 +1272,38 @@ def risk_record(look: Look, stage: StageOutcome, item: PlanItem) -> tuple[tuple[
     mitigates it."""
     rows: list[tuple[str, str]] = []
     if item.quadrant is not None:
-        rows.append(("Quadrant", _quadrant_name(stage, item.quadrant)))
+        rows.append((gettext("Quadrant"), _quadrant_name(stage, item.quadrant)))
     for scale in stage.scales:
         key = str(scale.get("key"))
         if key in item.measures:
             low, high = scale.get("low") or "", scale.get("high") or ""
-            ends = f" (1 {low} to 5 {high})" if low and high else ""
-            rows.append((str(scale.get("label") or key), f"{item.measures[key]:.1f}{ends}"))
+            ends = (
+                gettext(" (1 %(low)s to 5 %(high)s)", low=gettext(low), high=gettext(high))
+                if low and high
+                else ""
+            )
+            value = decimal_text(item.measures[key], 1)
+            rows.append((gettext(str(scale.get("label") or key)), f"{value}{ends}"))
     threatened = look.plan.related(item, "threatens")
     rows.append(
         (
-            "Threatens",
-            "; ".join(look.named(other) for other in threatened) if threatened else "not linked",
+            gettext("Threatens"),
+            "; ".join(look.named(other) for other in threatened)
+            if threatened
+            else gettext("not linked"),
         )
     )
     mitigations = look.plan.mitigations(item)
     rows.append(
         (
-            "Mitigated by",
+            gettext("Mitigated by"),
             "; ".join(look.named(project) for project in mitigations)
             if mitigations
-            else "no project yet",
+            else gettext("no project yet"),
         )
     )
     if item.wording != item.text:
-        rows.append(("Wording as voted", item.text))
+        rows.append((gettext("Wording as voted"), item.text))
     return tuple(rows)
 
 
@@ -1157,7 +1312,7 @@ def _risks(look: Look) -> list[Block]:
     present = [stage for stage in present if stage.key == RISKS]
     if not present:
         return []
-    blocks: list[Block] = [Heading(2, "Risks"), Paragraph(RISKS_NOTE, "note")]
+    blocks: list[Block] = [Heading(2, gettext("Risks")), Paragraph(gettext(RISKS_NOTE), "note")]
     for stage in present:
         if len(present) > 1:
             blocks.append(Heading(3, stage.title))
@@ -1166,11 +1321,12 @@ def _risks(look: Look) -> list[Block]:
             blocks.append(missing)
             continue
         if any(item.quadrant is not None for item in stage.selected):
-            blocks += [Heading(3, "Likelihood and impact" if stage.scales else "Ratings")]
+            heading = gettext("Likelihood and impact") if stage.scales else gettext("Ratings")
+            blocks += [Heading(3, heading)]
             blocks += _risk_grid(look, stage)
-            blocks.append(Heading(3, "Each risk"))
+            blocks.append(Heading(3, gettext("Each risk")))
         blocks += [
-            Facts("Risk", item.wording, risk_record(look, stage, item), look.flag(item.id))
+            Facts(gettext("Risk"), item.wording, risk_record(look, stage, item), look.flag(item.id))
             for item in stage.selected
         ]
     return blocks
@@ -1207,7 +1363,7 @@ def _custom(look: Look) -> list[Block]:
 
 # ---- alignment map and gaps
 
-MAP_NOTE = (
+MAP_NOTE = N_(
     "How to read the map: each goal heads its own part, with the programs and projects that "
     "serve it below it, a line from each to what it serves. Every item is drawn once: one "
     "serving several has a line to each in its part, and names those in other parts in its "
@@ -1216,7 +1372,7 @@ MAP_NOTE = (
     "gap (listed under Gaps); items that reach no goal are grouped last, under “Not "
     "connected to any goal”."
 )
-MAP_NOTE_NO_GOALS = (
+MAP_NOTE_NO_GOALS = N_(
     "How to read the map: each item is drawn once, below what it serves, with a line to each "
     "item it serves. Actions are counted on the item they serve. Items marked ⚠ have a gap "
     "(listed under Gaps)."
@@ -1228,26 +1384,34 @@ def _alignment(plan: PlanDocument) -> list[Block]:
     if drawn is None or not drawn.parts:  # nothing linked, or nothing in the plan to draw
         return []
     note = MAP_NOTE if plan.stage("goals") is not None else MAP_NOTE_NO_GOALS
-    return [Heading(2, "Alignment map"), Paragraph(note, "note"), MapBlock(drawn)]
+    return [Heading(2, gettext("Alignment map")), Paragraph(gettext(note), "note"), MapBlock(drawn)]
 
 
 def _gaps(plan: PlanDocument) -> list[Block]:
     if not plan.aligned and not plan.gaps:
         return []
-    blocks: list[Block] = [Heading(2, "Gaps")]
+    blocks: list[Block] = [Heading(2, gettext("Gaps"))]
     if not plan.gaps:
         return [
             *blocks,
             Paragraph(
-                "No gaps: every goal is served, and every item is owned, dated and serves "
-                "the plan.",
+                gettext(
+                    "No gaps: every goal is served, and every item is owned, dated and serves "
+                    "the plan."
+                ),
                 "note",
             ),
         ]
     blocks.append(
         Paragraph(
-            f"{plural(len(plan.gaps), 'gap', 'gaps')}, by kind. Each is also marked ⚠ next to "
-            "its item wherever the plan shows it; the review can close most of them.",
+            ngettext(
+                "%(count)s gap, by kind. Each is also marked ⚠ next to its item wherever the "
+                "plan shows it; the review can close most of them.",
+                "%(count)s gaps, by kind. Each is also marked ⚠ next to its item wherever the "
+                "plan shows it; the review can close most of them.",
+                len(plan.gaps),
+                count=count_text(len(plan.gaps)),
+            ),
             "note",
         )
     )
@@ -1256,7 +1420,7 @@ def _gaps(plan: PlanDocument) -> list[Block]:
         found = [gap for gap in plan.gaps if gap.kind == kind]
         if not found:
             continue
-        blocks.append(Paragraph(f"{GAP_LABELS.get(kind, kind)} ({len(found)})", "lead"))
+        blocks.append(Paragraph(f"{gap_label(kind)} ({count_text(len(found))})", "lead"))
         blocks.append(
             Items(
                 tuple(
@@ -1279,8 +1443,8 @@ def _actions(look: Look) -> list[Block]:
     if stage is None:
         return []
     blocks: list[Block] = [
-        Heading(2, "Action plan"),
-        Paragraph("Who does what by when: the operational next steps.", "note"),
+        Heading(2, gettext("Action plan")),
+        Paragraph(gettext("Who does what by when: the operational next steps."), "note"),
     ]
     missing = _not_done(stage)
     if missing is not None:
@@ -1288,18 +1452,18 @@ def _actions(look: Look) -> list[Block]:
     chosen = stage.selected
     rows = tuple(
         (
-            str(n),
+            count_text(n),
             item.wording,
             look.person(item, "owner"),
-            _field(item, "due") or NO_DATE,
-            "; ".join(look.text(link) for link in look.links(item)) or "nothing yet",
+            local_day(_field(item, "due")) or gettext(NO_DATE),
+            "; ".join(look.text(link) for link in look.links(item)) or gettext("nothing yet"),
         )
         for n, item in enumerate(chosen, 1)
     )
     row_flags = tuple(look.flag(item.id) for item in chosen)
     blocks.append(
         Table(
-            ("#", "What", "Who", "By when", "Serves"),
+            ("#", gettext("What"), gettext("Who"), gettext("By when"), gettext("Serves")),
             rows,
             (True, False, False, False, False),
             widths=(0.4, 3, 1.4, 1.1, 2.4),
@@ -1322,10 +1486,10 @@ class Duty:
 
 
 ROLES = (
-    ("programs", "owner", "Program manager"),
-    ("projects", "owner", "Project owner"),
-    ("projects", "sponsor", "Project sponsor"),
-    ("actions", "owner", "Action owner"),
+    ("programs", "owner", N_("Program manager")),
+    ("projects", "owner", N_("Project owner")),
+    ("projects", "sponsor", N_("Project sponsor")),
+    ("actions", "owner", N_("Action owner")),
 )
 """Who answers for what: (level, field, role), in the order the owners table lists them."""
 
@@ -1367,7 +1531,7 @@ def duties(plan: PlanDocument) -> list[tuple[str, list[Duty]]]:
     return [(names[key], found[key]) for key in sorted(found)]
 
 
-OWNERS_COLUMNS = ("Person", "Role", "Item", "Start", "Due")
+OWNERS_COLUMNS = (N_("Person"), N_("Role"), N_("Item"), N_("Start"), N_("Due"))
 
 
 def _owners(look: Look) -> list[Block]:
@@ -1375,30 +1539,38 @@ def _owners(look: Look) -> list[Block]:
     if not any(plan.stage(key) for key in ("programs", "projects", "actions")):
         return []
     blocks: list[Block] = [
-        Heading(2, "Who owns what"),
+        Heading(2, gettext("Who owns what")),
         Paragraph(
-            "Per person: the programs they manage, the projects they own or sponsor and the "
-            "actions they own, with their dates (a program's due date is its end).",
+            gettext(
+                "Per person: the programs they manage, the projects they own or sponsor and the "
+                "actions they own, with their dates (a program's due date is its end)."
+            ),
             "note",
         ),
     ]
     people = duties(plan)
     if not people:
-        return [*blocks, Paragraph("Nobody is named yet.", "note")]
+        return [*blocks, Paragraph(gettext("Nobody is named yet."), "note")]
     rows: list[tuple[str, ...]] = []
     row_flags: list[tuple[str, ...]] = []
     for person, theirs in people:
         for n, duty in enumerate(theirs):
             rows.append(
-                (person if n == 0 else "", duty.role, duty.item.wording, duty.start, duty.due)
+                (
+                    person if n == 0 else "",
+                    gettext(duty.role),
+                    duty.item.wording,
+                    local_day(duty.start),
+                    local_day(duty.due),
+                )
             )
             row_flags.append(look.flag(duty.item.id))
     unowned = [
         (role, item)
         for key, role in (
-            ("programs", "Program manager"),
-            ("projects", "Project owner"),
-            ("actions", "Action owner"),
+            ("programs", N_("Program manager")),
+            ("projects", N_("Project owner")),
+            ("actions", N_("Action owner")),
         )
         for item in plan.selected_of(key)
         if not _field(item, "owner")
@@ -1406,12 +1578,18 @@ def _owners(look: Look) -> list[Block]:
     for n, (role, item) in enumerate(unowned):
         end = _field(item, "end") if role == "Program manager" else _field(item, "due")
         rows.append(
-            ("Not named yet" if n == 0 else "", role, item.wording, _field(item, "start"), end)
+            (
+                gettext("Not named yet") if n == 0 else "",
+                gettext(role),
+                item.wording,
+                local_day(_field(item, "start")),
+                local_day(end),
+            )
         )
         row_flags.append(look.flag(item.id))
     blocks.append(
         Table(
-            OWNERS_COLUMNS,
+            tuple(gettext(column) for column in OWNERS_COLUMNS),
             tuple(rows),
             (False,) * 5,
             widths=(1.5, 1.4, 3.2, 1.1, 1.1),
@@ -1423,33 +1601,36 @@ def _owners(look: Look) -> list[Block]:
 
 
 def _governance(plan: PlanDocument) -> list[Block]:
-    rows = [("Review cadence", cadence_words(plan.review_cadence))]
+    rows = [(gettext("Review cadence"), cadence_words(plan.review_cadence))]
     upcoming = next_review(plan)
     if upcoming is None:
-        rows.append(("Next review", "set when the plan is published"))
-        rows.append(("This document", control_line(plan)))
+        rows.append((gettext("Next review"), gettext("set when the plan is published")))
+        rows.append((gettext("This document"), control_line(plan)))
     else:
-        rows.append(("Next review", upcoming.isoformat()))
-        rows.append(("This version", control_line(plan)))
+        rows.append((gettext("Next review"), local_day(upcoming.isoformat())))
+        rows.append((gettext("This version"), control_line(plan)))
     blocks: list[Block] = [
-        Heading(2, "Governance"),
+        Heading(2, gettext("Governance")),
         Paragraph(
-            "How the plan is kept alive: the team reviews it at this cadence, and each "
-            "published review is a new version of this document.",
+            gettext(
+                "How the plan is kept alive: the team reviews it at this cadence, and each "
+                "published review is a new version of this document."
+            ),
             "note",
         ),
-        Facts("Governance", "Review", tuple(rows)),
+        Facts(gettext("Governance"), gettext("Review"), tuple(rows)),
     ]
     if plan.history:
-        blocks.append(Heading(3, "Version history"))
+        blocks.append(Heading(3, gettext("Version history")))
         blocks.append(
             Table(
-                ("Version", "Date", "Note"),
+                (gettext("Version"), gettext("Date"), gettext("Note")),
                 tuple(
                     (
-                        str(entry.version),
-                        _day_of(entry.published_at),
-                        entry.note or ("As the workshop finished it" if entry.version == 1 else ""),
+                        count_text(entry.version),
+                        local_day(_day_of(entry.published_at)),
+                        entry.note
+                        or (gettext("As the workshop finished it") if entry.version == 1 else ""),
                     )
                     for entry in plan.history
                 ),
@@ -1470,26 +1651,27 @@ def _as_voted(item: PlanItem) -> str:
     was merged into it."""
     text = item.text
     if item.edited_from:
-        text += f" (edited from “{item.edited_from}”)"
+        text += gettext(" (edited from “%(text)s”)", text=item.edited_from)
     if item.carried_from:
-        origin = ", ".join(p for p in (item.carried_from["title"], item.carried_from["date"]) if p)
-        text += f" (from {origin})"
+        parts = (item.carried_from["title"], local_day(item.carried_from["date"]))
+        origin = ", ".join(p for p in parts if p)
+        text += gettext(" (from %(origin)s)", origin=origin)
     if item.also_said:
-        text += " (also said: " + "; ".join(item.also_said) + ")"
+        text += gettext(" (also said: %(texts)s)", texts="; ".join(item.also_said))
     return text
 
 
 def _picked(item: PlanItem) -> str:
     if item.dropped and item.selected:
-        return "removed in review"
+        return gettext("removed in review")
     return "✔" if item.selected else ""
 
 
-EDITED_NOTE = (
+EDITED_NOTE = N_(
     " An idea reworded during the workshop shows the wording it was sent with (“edited from”)."
 )
 """Added to the appendix's note only when an idea was edited, so other plans read as before."""
-CARRIED_NOTE = (
+CARRIED_NOTE = N_(
     " An item carried over from an earlier workshop says which one and its date (“from”)."
 )
 """Added to the appendix's note only when an item was carried over, likewise."""
@@ -1498,29 +1680,39 @@ CARRIED_NOTE = (
 def _appendix(plan: PlanDocument) -> list[Block]:
     blocks: list[Block] = [
         PageBreak(),
-        Heading(2, "Appendix: how each decision was made"),
+        Heading(2, gettext("Appendix: how each decision was made")),
         Paragraph(
-            "How each stage was decided, then every idea as voted: its rank, dots and score in "
-            "the deciding step, and consensus (1: the room agreed about it; a split room is "
-            "marked). Selected items are marked ✔; an item a review took out of the plan says "
-            "“removed in review”. A stage with no scoring step lists its ideas as written."
-            + (EDITED_NOTE if any(i.edited_from for s in plan.stages for i in s.items) else "")
-            + (CARRIED_NOTE if any(i.carried_from for s in plan.stages for i in s.items) else ""),
+            gettext(
+                "How each stage was decided, then every idea as voted: its rank, dots and score in "
+                "the deciding step, and consensus (1: the room agreed about it; a split room is "
+                "marked). Selected items are marked ✔; an item a review took out of the plan says "
+                "“removed in review”. A stage with no scoring step lists its ideas as written."
+            )
+            + (
+                gettext(EDITED_NOTE)
+                if any(i.edited_from for s in plan.stages for i in s.items)
+                else ""
+            )
+            + (
+                gettext(CARRIED_NOTE)
+                if any(i.carried_from for s in plan.stages for i in s.items)
+                else ""
+            ),
             "note",
         ),
     ]
     turnout = tuple(
-        (stage.title, part.label, str(part.people))
+        (stage.title, gettext(part.label), count_text(part.people))
         for stage in plan.stages
         for part in stage.participation
     )
     removed = removed_line(plan.removed)
     if turnout or removed:
-        blocks.append(Heading(3, "Participation per stage"))
+        blocks.append(Heading(3, gettext("Participation per stage")))
     if turnout:
         blocks.append(
             Table(
-                ("Stage", "Step", "People"),
+                (gettext("Stage"), gettext("Step"), gettext("People")),
                 turnout,
                 (False, False, True),
                 widths=(2, 2, 1),
@@ -1530,8 +1722,11 @@ def _appendix(plan: PlanDocument) -> list[Block]:
     if removed:
         blocks.append(
             Paragraph(
-                f"{removed[0].upper()}{removed[1:]} by the facilitator: what they gave is not "
-                "counted in any figure of this plan.",
+                gettext(
+                    "%(removed)s by the facilitator: what they gave is not counted in any "
+                    "figure of this plan.",
+                    removed=f"{removed[0].upper()}{removed[1:]}",
+                ),
                 "note",
             )
         )
@@ -1540,7 +1735,7 @@ def _appendix(plan: PlanDocument) -> list[Block]:
         if stage.how:
             blocks.append(Items(tuple(Entry(note) for note in stage.how), ordered=False))
         if not stage.items:
-            blocks.append(Paragraph("No ideas.", "note"))
+            blocks.append(Paragraph(gettext("No ideas."), "note"))
             continue
         if stage.score_label == UNSCORED:
             blocks.append(
@@ -1548,11 +1743,11 @@ def _appendix(plan: PlanDocument) -> list[Block]:
                     tuple(
                         Entry(
                             _as_voted(item),
-                            ("Removed in review",)
+                            (gettext("Removed in review"),)
                             if item.selected and item.dropped
                             else ()
                             if item.selected
-                            else ("Not selected",),
+                            else (gettext("Not selected"),),
                         )
                         for item in stage.items
                     )
@@ -1561,9 +1756,9 @@ def _appendix(plan: PlanDocument) -> list[Block]:
             continue
         rows = tuple(
             (
-                str(item.rank),
+                count_text(item.rank),
                 _as_voted(item),
-                str(item.votes),
+                count_text(item.votes),
                 number_text(item.score),
                 consensus_label(item, stage.score_label, plan.unchosen),
                 _picked(item),
@@ -1572,7 +1767,14 @@ def _appendix(plan: PlanDocument) -> list[Block]:
         )
         blocks.append(
             Table(
-                ("Rank", "Idea", "Dots", f"Score ({stage.score_label})", "Consensus", "Selected"),
+                (
+                    gettext("Rank"),
+                    gettext("Idea"),
+                    gettext("Dots"),
+                    gettext("Score (%(unit)s)", unit=unit_name(stage.score_label)),
+                    gettext("Consensus"),
+                    gettext("Selected"),
+                ),
                 rows,
                 (True, False, True, True, False, False),
                 tuple(item.in_plan for item in stage.items),
