@@ -6,6 +6,7 @@
 // names, and nothing typed is lost.
 
 import { el, facilitatorKey, fill, toast } from "./common.js";
+import { formatDate, formatNumber, N_, t } from "./i18n.js";
 import { fieldLabel } from "./items.js";
 import { keyedButtons, planPath } from "./plan-files.js";
 
@@ -27,21 +28,28 @@ const LEVEL_FIELDS = {
 const DATE_FIELDS = ["due", "start", "end"];
 const MAX_LENGTH = { owner: 120, sponsor: 120, budget: 80, outcome: 400 };
 const WIDE_FIELDS = ["outcome", "metrics", "deliverables"];
-const LABELS = { deliverables: "Deliverables (one per line)", due: "Due date", start: "Start date", end: "End date" };
+const LABELS = {
+  deliverables: N_("Deliverables (one per line)"), due: N_("Due date"), start: N_("Start date"), end: N_("End date"),
+};
 const APPROACHES = ["waterfall", "agile", "hybrid"];
+/** The approaches as the form names them (the stored value stays the English key). */
+const APPROACH_NAMES = { waterfall: N_("waterfall"), agile: N_("agile"), hybrid: N_("hybrid") };
 /** A field's label for a level, as the refusals name it. */
 const LABEL_OF = Object.fromEntries(["text", "owner", "sponsor", "outcome", "budget", "start", "end", "due", "approach"]
-  .map((name) => [name, (level) => (name === "text" ? "The wording" : fieldLabel(level, name))]));
+  .map((name) => [name, (level) => (name === "text" ? t("The wording") : fieldLabel(level, name))]));
+/** When a version was published, as `Date.toLocaleString()` writes it, in the page's language. */
+const WHEN = { year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "2-digit", second: "2-digit" };
 const METRIC_KEYS = ["metric", "baseline", "target", "due"];
 const ONE_OF = {
-  situation: "Situation item", environment: "Environment item", vision: "Vision", mission: "Mission",
-  values: "Value", goals: "Goal", programs: "Program", projects: "Project", risks: "Risk", actions: "Action",
+  situation: N_("Situation item"), environment: N_("Environment item"), vision: N_("Vision"),
+  mission: N_("Mission"), values: N_("Value"), goals: N_("Goal"), programs: N_("Program"),
+  projects: N_("Project"), risks: N_("Risk"), actions: N_("Action"),
 };
 const CADENCES = [
-  ["monthly", "Monthly"],
-  ["quarterly", "Quarterly"],
-  ["half-yearly", "Half-yearly"],
-  ["yearly", "Yearly"],
+  ["monthly", N_("Monthly")],
+  ["quarterly", N_("Quarterly")],
+  ["half-yearly", N_("Half-yearly")],
+  ["yearly", N_("Yearly")],
 ];
 /** The plan's rules, from the server (`review.review_rules` in workshop/plan/review.py), so the page
  * keeps no copy of them: `parent_levels` (which levels an item may link to),
@@ -67,7 +75,7 @@ function relationOf(level, parentStage, parent) {
   if (!rule) return "serves";
   return (parent && parent.category && rule.by_category[parent.category]) || rule.default;
 }
-const relationLabel = (relation) => RELATION_LABELS[relation] || relation;
+const relationLabel = (relation) => (RELATION_LABELS[relation] ? t(RELATION_LABELS[relation]) : relation);
 
 let plan = null;
 let counter = 0;
@@ -91,7 +99,8 @@ async function api(path, options = {}) {
   });
   const body = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
-    const error = new Error(body && body.error ? body.error.message : `The server answered ${response.status}.`);
+    const error = new Error(body && body.error ? body.error.message
+      : t("The server answered %(status)s.", { status: response.status }));
     error.code = body && body.error ? body.error.code : "";
     throw error;
   }
@@ -111,14 +120,16 @@ function labelled(label, control, hint = null) {
 }
 
 function metricRow(metric = {}) {
-  const cell = (name, placeholder, type = "text") => el("input", {
-    type, "aria-label": placeholder, placeholder, value: metric[name] || "", dataset: { metric: name },
+  const cell = (name, label, type = "text") => el("input", {
+    type, "aria-label": t(label), placeholder: t(label), value: metric[name] || "", dataset: { metric: name },
     maxlength: name === "metric" ? 200 : 100,
   });
   const row = el("div", { class: "metric-row" },
-    cell("metric", "Metric"), cell("baseline", "Baseline"), cell("target", "Target"),
-    cell("due", "By when", "date"),
-    el("button", { type: "button", class: "small quiet", "aria-label": "Remove this metric", onclick: () => row.remove() }, "Remove"));
+    cell("metric", N_("Metric")), cell("baseline", N_("Baseline")), cell("target", N_("Target")),
+    cell("due", N_("By when"), "date"),
+    el("button", {
+      type: "button", class: "small quiet", "aria-label": t("Remove this metric"), onclick: () => row.remove(),
+    }, t("Remove")));
   return row;
 }
 
@@ -129,13 +140,13 @@ function fieldControl(name, item, level) {
     const rows = el("div", { class: "metric-rows", dataset: { field: "metrics" } },
       (value || []).map((metric) => metricRow(metric)));
     return el("fieldset", { class: `metrics${wide}` }, el("legend", {}, fieldLabel(level, "metrics")), rows,
-      el("button", { type: "button", class: "small", onclick: () => rows.append(metricRow()) }, "Add a metric"));
+      el("button", { type: "button", class: "small", onclick: () => rows.append(metricRow()) }, t("Add a metric")));
   }
   let control;
   if (name === "approach") {
     control = el("select", { id: uid("approach"), dataset: { field: "approach" } },
-      el("option", { value: "" }, "Not chosen"),
-      APPROACHES.map((a) => el("option", { value: a, selected: value === a }, a)));
+      el("option", { value: "" }, t("Not chosen")),
+      APPROACHES.map((a) => el("option", { value: a, selected: value === a }, t(APPROACH_NAMES[a]))));
   } else if (name === "deliverables") {
     control = el("textarea", { id: uid("deliverables"), rows: 3, dataset: { field: "deliverables" } });
     control.value = (value || []).join("\n");
@@ -146,11 +157,11 @@ function fieldControl(name, item, level) {
     control = el("input", {
       id: uid(name), type: DATE_FIELDS.includes(name) ? "date" : "text", value: value || "",
       maxlength: MAX_LENGTH[name], dataset: { field: name },
-      placeholder: name === "budget" ? (level === "programs" ? "e.g. EUR 2.5 million" : "e.g. $40,000") : null,
+      placeholder: name === "budget" ? (level === "programs" ? t("e.g. EUR 2.5 million") : t("e.g. $40,000")) : null,
     });
   }
   const label = name === "owner" || (name === "due" && level === "projects") ? fieldLabel(level, name)
-    : LABELS[name] || fieldLabel(level, name);
+    : (LABELS[name] ? t(LABELS[name]) : fieldLabel(level, name));
   const field = labelled(label, control);
   field.className = `field${wide}`;
   return field;
@@ -197,7 +208,7 @@ function sections(level, group) {
   const known = new Set(categories.map((c) => c.key));
   return [
     ...categories.map((c) => ({ label: c.label, category: c.key, items: group.items.filter((i) => i.category === c.key) })),
-    { label: "No category", items: group.items.filter((i) => !known.has(i.category)) },
+    { label: t("No category"), items: group.items.filter((i) => !known.has(i.category)) },
   ].filter((section) => section.items.length)
     .map((section) => ({ ...section, relation: relation(section.items[0]) }));
 }
@@ -236,7 +247,7 @@ function checklist(groups, ticked, { level, mixed, prefix }) {
                 if (event.target.checked) ticked.add(parent.id); else ticked.delete(parent.id);
               },
             }),
-            el("span", {}, wordingOf(parent)));
+            el("span", { dir: "auto" }, wordingOf(parent)));
         }),
       ];
     })));
@@ -247,10 +258,10 @@ function linksEditor(stage, item) {
   const relations = relationsOf(stage.key, groups);
   const plain = relations.length === 1 && relations[0] === "serves";
   const box = el("fieldset", { class: "review-links wide", dataset: { links: item.id } },
-    el("legend", {}, plain ? "Serves" : relations.map(relationLabel).join(" / ")));
+    el("legend", {}, plain ? t("Serves") : relations.map(relationLabel).join(" / ")));
   if (!groups.length) {
-    box.append(el("p", { class: "muted small" }, plain ? "Nothing earlier in the plan for it to serve."
-      : "Nothing earlier in the plan for it to link to."));
+    box.append(el("p", { class: "muted small" }, plain ? t("Nothing earlier in the plan for it to serve.")
+      : t("Nothing earlier in the plan for it to link to.")));
     return box;
   }
   box.append(...checklist(groups, chosenLinks.get(item.id), { level: stage.key, mixed: relations.length > 1, prefix: "serves" }));
@@ -262,7 +273,7 @@ function mitigationsEditor(stage, item) {
   const box = el("fieldset", { class: "review-links review-mitigations wide", dataset: { mitigations: item.id } },
     el("legend", {}, relationLabel("mitigated_by")));
   if (!groups.length) {
-    box.append(el("p", { class: "muted small" }, "Nothing earlier in the plan could mitigate it."));
+    box.append(el("p", { class: "muted small" }, t("Nothing earlier in the plan could mitigate it.")));
     return box;
   }
   // Every option mitigates: no relation headings, just the stages' titles.
@@ -274,37 +285,45 @@ function mitigationsEditor(stage, item) {
 function gapFlags(item) {
   const gaps = (plan.gaps || []).filter((gap) => gap.id === item.id);
   if (!gaps.length) return null;
-  return el("ul", { class: "review-flags", "aria-label": `Gaps in version ${plan.version}` },
-    gaps.map((gap) => el("li", {}, "⚠ ", GAP_LABELS[gap.kind] || gap.kind, gap.detail ? `: ${gap.detail}` : "")));
+  return el("ul", {
+    class: "review-flags", "aria-label": t("Gaps in version %(n)s", { n: formatNumber(plan.version) }),
+  }, gaps.map((gap) => el("li", {}, "⚠ ", GAP_LABELS[gap.kind] ? t(GAP_LABELS[gap.kind]) : gap.kind,
+    gap.detail ? `: ${gap.detail}` : "")));
 }
 
 function itemEditor(stage, item, n) {
-  const name = `${ONE_OF[stage.key] || stage.title} ${n}`;
+  const name = t("%(what)s %(n)s", { what: ONE_OF[stage.key] ? t(ONE_OF[stage.key]) : stage.title, n: formatNumber(n) });
   const category = item.category && (stage.categories || []).find((c) => c.key === item.category);
-  const wording = el("textarea", { id: uid("wording"), rows: 2, maxlength: 280, dataset: { field: "text" } });
+  const wording = el("textarea", { id: uid("wording"), rows: 2, maxlength: 280, dir: "auto", dataset: { field: "text" } });
   wording.value = wordingOf(item);
   const dropped = isDropped(item);
   const fields = (LEVEL_FIELDS[stage.key] || []).map((name) => fieldControl(name, item, stage.key));
   const body = el("fieldset", { class: "review-body", disabled: dropped },
-    el("legend", { class: "visually-hidden" }, `Fields of ${name}`),
-    labelled("Wording in the plan", wording, `As voted: ${item.text}`),
+    el("legend", { class: "visually-hidden" }, t("Fields of %(name)s", { name })),
+    labelled(t("Wording in the plan"), wording, t("As voted: %(text)s", { text: item.text })),
     el("div", { class: "review-fields" }, fields,
       hasLinks(stage) ? el("div", { class: "links-slot wide" }, linksEditor(stage, item)) : null,
       hasMitigations(stage) ? el("div", { class: "mitigations-slot wide" }, mitigationsEditor(stage, item)) : null));
   const box = el("fieldset", { class: dropped ? "review-item dropped" : "review-item", dataset: { id: item.id, level: stage.key } },
-    el("legend", { class: "visually-hidden" }, category ? `${name}, ${category.label}` : name),
+    el("legend", { class: "visually-hidden" }, category ? t("%(name)s, %(category)s", { name, category: category.label }) : name),
     el("div", { class: "review-tools" },
       el("span", { class: "review-title", "aria-hidden": "true" }, name,
         category ? el("span", { class: "muted small" }, ` · ${category.label}`) : null),
-      el("span", { class: "removed-badge", hidden: !dropped }, "Removed in review"),
+      el("span", { class: "removed-badge", hidden: !dropped }, t("Removed in review")),
       el("button", {
         type: "button", class: dropped ? "small" : "small quiet", "aria-pressed": String(dropped),
-        "aria-label": `${dropped ? "Restore" : "Drop from the plan"}: ${wordingOf(item)}`,
+        "aria-label": dropLabel(dropped, item),
         onclick: () => toggleDrop(item),
-      }, dropped ? "Restore" : "Drop from the plan")),
+      }, dropped ? t("Restore") : t("Drop from the plan"))),
     gapFlags(item),
     body);
   return box;
+}
+
+/** The drop button's name: what it does and to which item ("Restore: Open data by default"). */
+function dropLabel(dropped, item) {
+  const wording = wordingOf(item);
+  return dropped ? t("Restore: %(wording)s", { wording }) : t("Drop from the plan: %(wording)s", { wording });
 }
 
 /** Drop an item from the plan, or restore it (what was typed in it stays); the items that
@@ -317,10 +336,10 @@ function toggleDrop(item) {
   box.querySelector(":scope > .review-body").disabled = dropped;
   box.querySelector(".removed-badge").hidden = !dropped;
   const button = box.querySelector(".review-tools button");
-  button.textContent = dropped ? "Restore" : "Drop from the plan";
+  button.textContent = dropped ? t("Restore") : t("Drop from the plan");
   button.className = dropped ? "small" : "small quiet";
   button.setAttribute("aria-pressed", String(dropped));
-  button.setAttribute("aria-label", `${dropped ? "Restore" : "Drop from the plan"}: ${wordingOf(item)}`);
+  button.setAttribute("aria-label", dropLabel(dropped, item));
   redrawLinks();
   formChanged();
 }
@@ -335,11 +354,11 @@ function redrawLinks() {
 }
 
 function renderForm() {
-  document.getElementById("review-base").textContent = plan.version;
+  document.getElementById("review-base").textContent = formatNumber(plan.version);
   document.getElementById("facilitator-name").value = plan.facilitator || "";
   document.getElementById("review-note").value = "";
   fill(document.getElementById("review-cadence"), CADENCES.map(([value, label]) => el("option",
-    { value, selected: value === (plan.review_cadence || "quarterly") }, label)));
+    { value, selected: value === (plan.review_cadence || "quarterly") }, t(label))));
   errorBox.hidden = true;
   chosenLinks.clear();
   chosenMitigations.clear();
@@ -351,9 +370,9 @@ function renderForm() {
   const sections = plan.stages.filter((stage) => stage.items.some((item) => item.selected));
   fill(document.getElementById("review-items"), sections.length
     ? sections.map((stage) => el("section", { class: "review-stage" },
-      el("h3", {}, stage.title),
+      el("h3", { dir: "auto" }, stage.title),
       stage.items.filter((item) => item.selected).map((item, i) => itemEditor(stage, item, i + 1))))
-    : el("p", { class: "muted" }, "No stage selected any items, so there is nothing to correct."));
+    : el("p", { class: "muted" }, t("No stage selected any items, so there is nothing to correct.")));
 }
 
 // ------------------------------------------------------------------ what changed
@@ -432,11 +451,11 @@ function collect() {
   return body;
 }
 
-const NOTHING_CHANGED = "Nothing has changed yet: correct a wording, fill in a field, change a link or drop an item first.";
+const NOTHING_CHANGED = N_("Nothing has changed yet: correct a wording, fill in a field, change a link or drop an item first.");
 const hasChanges = (body) => body.items.length > 0 || "facilitator" in body || "review_cadence" in body;
 
 function formChanged() {
-  if (!errorBox.hidden && errorBox.textContent === NOTHING_CHANGED && plan && hasChanges(collect())) errorBox.hidden = true;
+  if (!errorBox.hidden && errorBox.textContent === t(NOTHING_CHANGED) && plan && hasChanges(collect())) errorBox.hidden = true;
 }
 // "Nothing has changed yet" goes as soon as something has.
 form.addEventListener("input", formChanged);
@@ -494,9 +513,12 @@ function refusalTarget(message) {
  * name is required.", "sponsor can be at most…" → "Sponsor can be at most…". */
 function readable(rest, box) {
   const metric = /^metrics\[\d+\]\.(\w+):? (.*)$/s.exec(rest);
-  if (metric) return `The metric's ${{ metric: "name", due: "date" }[metric[1]] || metric[1]} ${metric[2]}`;
+  if (metric) {
+    const part = { metric: t("name"), due: t("date"), baseline: t("baseline"), target: t("target") }[metric[1]] || metric[1];
+    return t("The metric's %(part)s %(problem)s", { part, problem: metric[2] });
+  }
   const listed = /^deliverables\[(\d+)\]:? (.*)$/s.exec(rest);
-  if (listed) return `Deliverable ${Number(listed[1]) + 1} ${listed[2]}`;
+  if (listed) return t("Deliverable %(n)s %(problem)s", { n: formatNumber(Number(listed[1]) + 1), problem: listed[2] });
   const named = /^(\w+)(:? )(.*)$/s.exec(rest);
   const { level } = box.dataset;
   if (named && LABEL_OF[named[1]]) return `${LABEL_OF[named[1]](level)}${named[2]}${named[3]}`;
@@ -517,8 +539,8 @@ function refusedInput(control, rest) {
 function showRefusal(error) {
   clearRefusals();
   errorBox.textContent = error.code === "stale_version"
-    ? `${error.message} Your changes are still in the form; reload to see the new version.`
-    : `Not published: ${error.message}`;
+    ? t("%(message)s Your changes are still in the form; reload to see the new version.", { message: error.message })
+    : t("Not published: %(message)s", { message: error.message });
   errorBox.hidden = false;
   const target = refusalTarget(error.message);
   if (!target || !target.place) return;
@@ -535,7 +557,7 @@ form.addEventListener("submit", async (event) => {
   const body = collect();
   if (!hasChanges(body)) {
     clearRefusals();
-    errorBox.textContent = NOTHING_CHANGED;
+    errorBox.textContent = t(NOTHING_CHANGED);
     errorBox.hidden = false;
     return;
   }
@@ -546,7 +568,7 @@ form.addEventListener("submit", async (event) => {
     const published = await api(`/api/workshops/${WORKSHOP_ID}/plan/versions`, {
       method: "POST", body: JSON.stringify(body),
     });
-    toast(`Version ${published.version} is published.`);
+    toast(t("Version %(n)s is published.", { n: formatNumber(published.version) }));
     await load();
   } catch (error) {
     showRefusal(error);
@@ -560,9 +582,9 @@ document.getElementById("reset-review").addEventListener("click", () => renderFo
 
 function renderVersions(versions) {
   fill(document.getElementById("version-list"), [...versions].reverse().map((v) => el("li", {},
-    el("p", {}, el("strong", {}, `Version ${v.version}`), v.latest ? " (latest)" : "",
-      el("span", { class: "muted small" }, ` · ${new Date(v.created_at).toLocaleString()}`)),
-    v.note ? el("p", { class: "muted small" }, v.note) : null,
+    el("p", {}, el("strong", {}, t("Version %(n)s", { n: formatNumber(v.version) })), v.latest ? ` ${t("(latest)")}` : "",
+      el("span", { class: "muted small" }, ` · ${formatDate(v.created_at, WHEN)}`)),
+    v.note ? el("p", { class: "muted small", dir: "auto" }, v.note) : null,
     keyedButtons(WORKSHOP_ID, saved.key, { version: v.version, primary: v.latest ? "pdf" : "" }),
   )));
 }
@@ -571,7 +593,7 @@ async function load() {
   try {
     const { versions } = await api(`/api/workshops/${WORKSHOP_ID}/plan/versions`);
     if (!versions.length) {
-      say("The workshop is still running. Finish it in the console, then review the plan here.", "warn");
+      say(t("The workshop is still running. Finish it in the console, then review the plan here."), "warn");
       document.getElementById("review-grid").hidden = true;
       return;
     }
@@ -582,14 +604,14 @@ async function load() {
     say("");
     document.getElementById("review-grid").hidden = false;
   } catch (error) {
-    say(`Could not load the plan: ${error.message}`, "error");
+    say(t("Could not load the plan: %(message)s", { message: error.message }), "error");
   }
 }
 
 if (!RULES) {
-  say("This page is out of date: the server did not send the plan's rules. Reload it, or update the server.", "error");
+  say(t("This page is out of date: the server did not send the plan's rules. Reload it, or update the server."), "error");
 } else if (!saved) {
-  say("This page needs the facilitator link (it ends in #key=…). Open it from the console.", "error");
+  say(t("This page needs the facilitator link (it ends in #key=…). Open it from the console."), "error");
 } else {
   document.getElementById("back-to-console").href = `/w/${WORKSHOP_ID}/facilitate#key=${saved.key}`;
   load();
