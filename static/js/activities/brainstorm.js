@@ -1,7 +1,8 @@
 // Brainstorm: everyone sends short ideas; the console hides duplicates; the projector shows the
 // ideas as a wall of notes as they arrive, its columns and type sized to how many there are.
 
-import { announce, el, plural, stageById, store, toast } from "../common.js";
+import { announce, el, stageById, store, toast } from "../common.js";
+import { formatNumber, t, tn } from "../i18n.js";
 import { byCategory, categoriesOf, categoryLabel, wording } from "../items.js";
 import { stepRevealed } from "./decision.js";
 import {
@@ -11,15 +12,22 @@ import { themesPanel, themeWall } from "./themes.js";
 
 const MAX = MAX_WORDING;
 
+/** "12 / 280", in the page's digits. */
+const countText = (n) => `${formatNumber(n)} / ${formatNumber(MAX)}`;
+/** "12 ideas". */
+const ideaCount = (n) => tn("%(n)s idea", "%(n)s ideas", n);
+
 // One textarea for the page's life, so a redraw never loses what is being typed. Ctrl+Enter (or
-// Cmd+Enter) sends where there is a keyboard; the phone does not advertise it.
+// Cmd+Enter) sends where there is a keyboard; the phone does not advertise it. Its placeholder
+// and counter are worded at each draw (the page's language may have changed since).
 let current = null; // the ctx of the latest draw, for the keyboard shortcut
 const draft = el("textarea", {
-  id: "idea-text", dataset: { focus: "idea-text" }, name: "text", maxlength: MAX, rows: 3,
-  "aria-describedby": "idea-count", placeholder: "One idea, in a sentence or two",
+  id: "idea-text", dataset: { focus: "idea-text" }, name: "text", maxlength: MAX, rows: 3, dir: "auto",
+  "aria-describedby": "idea-count",
 });
-const counter = el("span", { id: "idea-count", class: "hint counter" }, `0 / ${MAX}`);
-draft.addEventListener("input", () => { counter.textContent = `${draft.value.trim().length} / ${MAX}`; });
+const counter = el("span", { id: "idea-count", class: "hint counter" });
+const countDraft = () => { counter.textContent = countText(draft.value.trim().length); };
+draft.addEventListener("input", countDraft);
 draft.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && current) submit(current, event);
 });
@@ -28,25 +36,25 @@ function submit(ctx, event) {
   event.preventDefault();
   const text = draft.value.trim();
   if (!text) {
-    toast("Write something first.", "error");
+    toast(t("Write something first."), "error");
     draft.focus();
     return;
   }
   if (text.length > MAX) {
-    toast(`That is ${text.length} characters; the limit is ${MAX}.`, "error");
+    toast(t("That is %(n)s characters; the limit is %(max)s.", { n: formatNumber(text.length), max: formatNumber(MAX) }), "error");
     return;
   }
   const categories = categoriesOf(ctx.stage);
   const category = chosenCategory(ctx);
   if (categories.length && !category) {
     // The words stay in the box: only the category is missing.
-    toast(`Pick a category first: ${categories.map((entry) => entry.label).join(", ")}.`, "error");
+    toast(t("Pick a category first: %(categories)s.", { categories: categories.map((entry) => entry.label).join(", ") }), "error");
     const first = document.querySelector("#category-picker button");
     if (first) first.focus();
     return;
   }
   draft.value = "";
-  counter.textContent = `0 / ${MAX}`;
+  countDraft();
   ctx.outbox.ideas.add(category ? { stage_id: ctx.stage.id, text, category } : { stage_id: ctx.stage.id, text });
   draft.focus();
 }
@@ -66,7 +74,7 @@ function chosenCategory(ctx) {
 function choose(ctx, key) {
   const chosen = { ...store.get(chosenKey(ctx), {}), [ctx.stage.id]: key };
   store.set(chosenKey(ctx), chosen);
-  announce(`${categoryLabel(ctx.stage, key)} picked for your next idea.`);
+  announce(t("%(category)s picked for your next idea.", { category: categoryLabel(ctx.stage, key) }));
   ctx.rerender();
 }
 
@@ -76,7 +84,7 @@ function choose(ctx, key) {
  */
 function categoryPicker(ctx, categories, chosen) {
   return el("fieldset", { class: "category-picker", id: "category-picker" },
-    el("legend", {}, chosen ? "Your next idea is about" : "First, what is your idea about?"),
+    el("legend", {}, chosen ? t("Your next idea is about") : t("First, what is your idea about?")),
     el("div", { class: `category-buttons cats-${categories.length}` }, categories.map((entry) => {
       const picked = entry.key === chosen;
       return el("button", {
@@ -106,12 +114,13 @@ function editorFor(ctx, idea, text) {
   const area = el("textarea", {
     id: `edit-${idea.id}`, class: "edit-text", name: "text", maxlength: MAX,
     rows: Math.min(8, Math.max(3, Math.ceil(text.length / 26) + 1)), // the whole idea in view
-    dataset: { focus: `edit-${idea.id}` }, "aria-describedby": `edit-count-${idea.id}`,
+    dataset: { focus: `edit-${idea.id}` }, "aria-describedby": `edit-count-${idea.id}`, dir: "auto",
   });
   area.value = text;
   const counter = el("span", { id: `edit-count-${idea.id}`, class: "hint counter" });
-  const editor = { area, counter, error: null, before: wording(idea) };
-  const count = () => { counter.textContent = `${area.value.trim().length} / ${MAX}`; };
+  const count = () => { counter.textContent = countText(area.value.trim().length); };
+  // `count` again at each draw: the counter's digits follow the page's language.
+  const editor = { area, counter, count, error: null, before: wording(idea) };
   area.addEventListener("input", () => {
     count();
     if (editor.error) { editor.error = null; if (current) current.rerender(); }
@@ -133,11 +142,11 @@ function editorFor(ctx, idea, text) {
 function goneMessage(ctx, id) {
   const { state, me } = ctx;
   if ((me.merged_ideas || []).some((idea) => idea.id === id)) {
-    return "The facilitator merged this idea with a similar one; your new wording";
+    return t("The facilitator merged this idea with a similar one; your new wording");
   }
   const listed = state.stages.some((stage) => (stage.ideas || []).some((idea) => idea.id === id))
     || (me.private_ideas || []).some((idea) => idea.id === id);
-  return listed ? "The brainstorm closed before you saved your change" : "The facilitator removed this idea; your new wording";
+  return listed ? t("The brainstorm closed before you saved your change") : t("The facilitator removed this idea; your new wording");
 }
 
 /**
@@ -225,13 +234,13 @@ function saveEdit(ctx, idea) {
   if (!editor) return;
   const text = editor.area.value.trim();
   if (!text) {
-    editor.error = "Write something, or delete the idea instead.";
+    editor.error = t("Write something, or delete the idea instead.");
     ctx.rerender();
     editor.area.focus();
     return;
   }
   if (text.length > MAX) {
-    editor.error = `That is ${text.length} characters; the limit is ${MAX}.`;
+    editor.error = t("That is %(n)s characters; the limit is %(max)s.", { n: formatNumber(text.length), max: formatNumber(MAX) });
     ctx.rerender();
     return;
   }
@@ -249,7 +258,7 @@ function saveEdit(ctx, idea) {
 function deleteIdea(ctx, idea) {
   const text = shownText(ctx, idea);
   // The browser's own dialog: a screen reader reads it, and a stray tap cannot confirm it.
-  if (!window.confirm(`Delete your idea?\n\n“${text}”`)) return;
+  if (!window.confirm(`${t("Delete your idea?")}\n\n${t("“%(text)s”", { text })}`)) return;
   editors.delete(idea.id);
   keepDrafts(ctx);
   ctx.outbox.ideaChanges.add({ kind: "delete", idea_id: idea.id, stage_id: ctx.stage.id, text });
@@ -279,7 +288,7 @@ function phoneLeft(ctx) {
       || (ctx.me.private_ideas || []).find((other) => other.id === id);
     const text = editor.area.value.trim();
     if (text && (!idea || text !== wording(idea))) {
-      notices.push({ id: `edit:${id}`, message: "The brainstorm closed before you saved your change", text });
+      notices.push({ id: `edit:${id}`, message: t("The brainstorm closed before you saved your change"), text });
     }
   }
   editors.clear();
@@ -294,18 +303,19 @@ function ownIdea(ctx, idea, editable) {
   const editing = editors.get(idea.id);
   const text = shownText(ctx, idea);
   if (editing && editable && !deleting) {
+    editing.count();
     return el("li", { class: "own-idea is-editing", dataset: { ideaId: idea.id } },
-      el("form", { class: "stack", "aria-label": `Edit your idea: ${text}`, onsubmit: (event) => { event.preventDefault(); saveEdit(ctx, idea); } },
+      el("form", { class: "stack", "aria-label": t("Edit your idea: %(idea)s", { idea: text }), onsubmit: (event) => { event.preventDefault(); saveEdit(ctx, idea); } },
         el("div", {},
-          el("label", { for: `edit-${idea.id}` }, "Edit your idea"),
+          el("label", { for: `edit-${idea.id}` }, t("Edit your idea")),
           editing.area,
           el("div", { class: "spread" }, editing.counter),
         ),
         editing.error ? el("p", { class: "notice error", role: "alert" }, editing.error) : null,
         el("div", { class: "row edit-actions" },
-          el("button", { type: "submit", class: "primary save-edit", dataset: { focus: `save-edit-${idea.id}` } }, "Save"),
+          el("button", { type: "submit", class: "primary save-edit", dataset: { focus: `save-edit-${idea.id}` } }, t("Save")),
           el("button", { type: "button", class: "cancel-edit", dataset: { focus: `cancel-edit-${idea.id}` },
-            onclick: () => closeEditor(ctx, idea.id) }, "Cancel"),
+            onclick: () => closeEditor(ctx, idea.id) }, t("Cancel")),
         ),
       ));
   }
@@ -314,25 +324,27 @@ function ownIdea(ctx, idea, editable) {
   // take it away (hide it or undo the merge); its wording can still be fixed.
   const mergedInto = Boolean(idea.merged && idea.merged.length);
   return el("li", { class: `own-idea${saving ? " pending" : ""}${deleting ? " is-deleting" : ""}`, dataset: { ideaId: idea.id } },
-    el("p", { class: "own-text" }, text, authorsLine(idea)),
-    mergedInto ? el("p", { class: "small muted own-state" }, "Similar ideas were merged into it: to remove it, ask the facilitator.") : null,
+    el("p", { class: "own-text", dir: "auto" }, text, authorsLine(idea)),
+    mergedInto ? el("p", { class: "small muted own-state" }, t("Similar ideas were merged into it: to remove it, ask the facilitator.")) : null,
     saving ? el("p", { class: "small muted own-state", role: "status" },
-      deleting ? "Deleting… (kept on this phone until the server has it)" : "Saving your change… (kept on this phone until the server has it)") : null,
+      deleting ? t("Deleting… (kept on this phone until the server has it)") : t("Saving your change… (kept on this phone until the server has it)")) : null,
     editable && !deleting ? el("div", { class: "row own-tools" },
       el("button", {
         type: "button", class: "small edit-idea", dataset: { focus: `edit-idea-${idea.id}` },
-        "aria-label": `Edit: ${text}`, onclick: () => openEditor(ctx, idea, text),
-      }, "Edit"),
+        "aria-label": t("Edit: %(idea)s", { idea: text }), onclick: () => openEditor(ctx, idea, text),
+      }, t("Edit")),
       mergedInto ? null : el("button", {
         type: "button", class: "small quiet danger delete-idea", dataset: { focus: `delete-idea-${idea.id}` },
-        "aria-label": `Delete: ${text}`, onclick: () => deleteIdea(ctx, idea),
-      }, "Delete"),
+        "aria-label": t("Delete: %(idea)s", { idea: text }), onclick: () => deleteIdea(ctx, idea),
+      }, t("Delete")),
     ) : null,
   );
 }
 
 function phoneView(ctx) {
   current = ctx;
+  draft.placeholder = t("One idea, in a sentence or two");
+  countDraft();
   const { stage, me } = ctx;
   const ideas = ctx.outbox.ideas;
   const myIds = new Set(me.ideas);
@@ -353,36 +365,36 @@ function phoneView(ctx) {
   // The phone's own ideas, each as a list row with the category it went to.
   const rows = [
     ...mine.map((idea) => ({ category: idea.category, node: ownIdea(ctx, idea, editable) })),
-    ...merged.map((idea) => ({ category: idea.category, node: el("li", { dataset: { ideaId: idea.id } }, idea.text,
-      el("div", { class: "muted" }, `Merged with a similar idea: “${idea.into_text}”`)) })),
+    ...merged.map((idea) => ({ category: idea.category, node: el("li", { dataset: { ideaId: idea.id } }, el("bdi", {}, idea.text),
+      el("div", { class: "muted" }, t("Merged with a similar idea: “%(text)s”", { text: idea.into_text }))) })),
     ...waiting.map((item) => ({ category: item.category, node: el("li", { class: "pending" },
-      item.text,
-      el("div", {}, "Sending… (kept on this phone until the server has it)"),
+      el("bdi", {}, item.text),
+      el("div", {}, t("Sending… (kept on this phone until the server has it)")),
     ) })),
   ];
   const ownList = (list) => el("ul", { class: "idea-list own-ideas" }, list.map((row) => row.node));
   return el("div", {},
-    stage.private ? el("p", { class: "card notice" }, "Private brainstorm: you see only your own ideas until the facilitator reveals everyone's, so nobody is swayed by the first ideas.") : null,
-    settings.named ? el("p", { class: "muted" }, "Your name is shown with your ideas.") : null,
-    el("form", { class: "card stack", onsubmit: (event) => submit(ctx, event), "aria-label": "New idea" },
+    stage.private ? el("p", { class: "card notice" }, t("Private brainstorm: you see only your own ideas until the facilitator reveals everyone's, so nobody is swayed by the first ideas.")) : null,
+    settings.named ? el("p", { class: "muted" }, t("Your name is shown with your ideas.")) : null,
+    el("form", { class: "card stack", onsubmit: (event) => submit(ctx, event), "aria-label": t("New idea") },
       categories.length ? categoryPicker(ctx, categories, chosen) : null,
       el("div", {},
-        el("label", { for: "idea-text" }, chosen ? `Your idea (${categoryLabel(stage, chosen)})` : "Your idea"),
+        el("label", { for: "idea-text" }, chosen ? t("Your idea (%(category)s)", { category: categoryLabel(stage, chosen) }) : t("Your idea")),
         draft,
         el("div", { class: "spread" }, counter),
       ),
       el("button", { class: "primary wide", type: "submit", dataset: { focus: "send-idea" } },
-        chosen ? `Send to ${categoryLabel(stage, chosen)}` : "Send idea"),
+        chosen ? t("Send to %(category)s", { category: categoryLabel(stage, chosen) }) : t("Send idea")),
     ),
     el("section", { class: "card", id: "my-ideas", "aria-labelledby": "mine-title" },
-      el("h2", { id: "mine-title" }, `Your ideas (${count})`),
+      el("h2", { id: "mine-title" }, t("Your ideas (%(n)s)", { n: formatNumber(count) })),
       count === 0
-        ? el("p", { class: "muted" }, "Nothing yet. Short and specific works best.")
+        ? el("p", { class: "muted" }, t("Nothing yet. Short and specific works best."))
         : [
-          editable && mine.length ? el("p", { class: "muted small" }, "Fix a typo or take an idea back while the brainstorm is open.") : null,
+          editable && mine.length ? el("p", { class: "muted small" }, t("Fix a typo or take an idea back while the brainstorm is open.")) : null,
           categories.length
             ? byCategory(stage, rows, { skipEmpty: true }).map((group) => el("section", { class: "own-category", dataset: { category: group.key } },
-              el("h3", { class: `own-category-title cat-${group.key}` }, group.label, " ", el("span", { class: "muted small" }, `(${group.items.length})`)),
+              el("h3", { class: `own-category-title cat-${group.key}` }, group.label, " ", el("span", { class: "muted small" }, `(${formatNumber(group.items.length)})`)),
               ownList(group.items)))
             : ownList(rows),
         ],
@@ -394,10 +406,10 @@ function privateTools(ctx) {
   const { stage } = ctx;
   const settings = (stage.steps[stage.step] || {}).settings || {};
   if (!settings.private || !ctx.active) return null;
-  if (stepRevealed(stage)) return el("p", { class: "muted small" }, "Everyone's ideas are shown to the room.");
+  if (stepRevealed(stage)) return el("p", { class: "muted small" }, t("Everyone's ideas are shown to the room."));
   return el("div", { class: "row step-tools" },
-    el("button", { type: "button", dataset: { focus: "reveal" }, onclick: () => ctx.act("results:reveal", { stage_id: stage.id }) }, "Reveal ideas"),
-    el("span", { class: "muted small" }, "Private brainstorm: phones see only their own ideas and the projector only a count."));
+    el("button", { type: "button", dataset: { focus: "reveal" }, onclick: () => ctx.act("results:reveal", { stage_id: stage.id }) }, t("Reveal ideas")),
+    el("span", { class: "muted small" }, t("Private brainstorm: phones see only their own ideas and the projector only a count.")));
 }
 
 function consoleView(ctx) {
@@ -415,16 +427,17 @@ function projectorView(ctx) {
   if (stage.private && !stepRevealed(stage)) {
     const n = (stage.progress || {}).ideas || 0;
     return [
-      el("div", { class: "big-stats" }, el("div", {}, el("strong", { id: "private-count" }, n), el("span", { class: "muted" }, n === 1 ? "idea so far" : "ideas so far"))),
+      el("div", { class: "big-stats" }, el("div", {}, el("strong", { id: "private-count" }, formatNumber(n)),
+        el("span", { class: "muted" }, tn("idea so far", "ideas so far", n)))),
       // A categorised one: how many in each category, never the ideas themselves.
       categorised ? categoryCounts(stage) : null,
-      el("p", { class: "hint-line" }, "Ideas stay private until the facilitator reveals them."),
+      el("p", { class: "hint-line" }, t("Ideas stay private until the facilitator reveals them.")),
     ];
   }
   return [
     el("p", { class: "hint-line", id: "idea-count" }, stage.ideas.length
-      ? plural(stage.ideas.length, "idea", "ideas")
-      : "Ideas appear here as they arrive. Scan the code or type it on your phone."),
+      ? ideaCount(stage.ideas.length)
+      : t("Ideas appear here as they arrive. Scan the code or type it on your phone.")),
     themeWall(stage) || (categorised ? categoryBoard(stage, stage.ideas, { id: "category-board" }) : wall(stage.ideas, { id: "wall" })),
   ];
 }
@@ -441,8 +454,8 @@ function ideaAdded(ctx, idea, root) {
     if (!region) return false;
     region.querySelector("ul").prepend(note(idea));
     const shown = region.querySelector(".category-count");
-    if (shown) shown.textContent = ctx.stage.ideas.filter((other) => other.category === idea.category).length;
-    root.querySelector("#idea-count").textContent = plural(ctx.stage.ideas.length, "idea", "ideas");
+    if (shown) shown.textContent = formatNumber(ctx.stage.ideas.filter((other) => other.category === idea.category).length);
+    root.querySelector("#idea-count").textContent = ideaCount(ctx.stage.ideas.length);
     regions.classList.toggle("is-sparse", ctx.stage.ideas.length <= SPARSE);
     return true;
   }
@@ -451,28 +464,29 @@ function ideaAdded(ctx, idea, root) {
   board.prepend(note(idea));
   const n = ctx.stage.ideas.length;
   setDensity(board, n);
-  root.querySelector("#idea-count").textContent = plural(n, "idea", "ideas");
+  root.querySelector("#idea-count").textContent = ideaCount(n);
   return true;
 }
 
 /** The phone's one line: what to do now. */
 function status(ctx) {
-  if (!ctx.active) return "Waiting for the facilitator";
+  if (!ctx.active) return t("Waiting for the facilitator");
   const { stage, me } = ctx;
   const mine = stage.private
     ? (me.private_ideas || []).filter((idea) => idea.stage_id === stage.id).length
     : stage.ideas.filter((idea) => me.ideas.includes(idea.id)).length;
-  return mine ? `Send your ideas (${mine} sent so far)` : "Send your ideas";
+  return mine ? t("Send your ideas (%(n)s sent so far)", { n: formatNumber(mine) }) : t("Send your ideas");
 }
 
 export default {
   kind: "brainstorm",
   // The console lists a stage's items with this view before the stage opens (preloaded items).
   listsItems: true,
-  label: "Brainstorm",
-  headline: "Share your ideas",
-  start: "start brainstorm",
-  close: "Close ideas",
+  // The words are getters: each read is in the page's language of the moment.
+  get label() { return t("Brainstorm"); },
+  get headline() { return t("Share your ideas"); },
+  get start() { return t("start brainstorm"); },
+  get close() { return t("Close ideas"); },
   outbox: {
     ideas: {
       type: "queue",
@@ -493,13 +507,13 @@ export default {
           stage.ideas.push({ id: idea.id, text: idea.text, fields: {}, links: [], from_facilitator: false, ...category });
         }
         if (!ctx.state.me.ideas.includes(idea.id)) ctx.state.me.ideas.push(idea.id);
-        announce("Idea sent.");
+        announce(t("Idea sent."));
       },
       refused: (error) => (error.code === "wrong_phase"
-        ? "The brainstorm closed before your idea reached the room"
+        ? t("The brainstorm closed before your idea reached the room")
         : error.code === "unknown_category"
-          ? `Your idea was not sent (${error.message.replace(/[.!]$/, "")}). Pick a category and send it again`
-          : `Your idea was not sent: ${error.message}`),
+          ? t("Your idea was not sent (%(reason)s). Pick a category and send it again", { reason: error.message.replace(/[.!]$/, "") })
+          : t("Your idea was not sent: %(reason)s", { reason: error.message })),
     },
     // Edits and deletions of the phone's own ideas, in the order made.
     ideaChanges: {
@@ -520,22 +534,22 @@ export default {
         if (item.kind === "delete") {
           me.ideas = me.ideas.filter((id) => id !== idea.id);
           me.private_ideas = (me.private_ideas || []).filter((other) => other.id !== idea.id);
-          announce("Idea deleted.");
+          announce(t("Idea deleted."));
         } else {
           for (const other of me.private_ideas || []) if (other.id === idea.id) other.text = idea.text;
-          announce("Change saved.");
+          announce(t("Change saved."));
         }
       },
       refused: (error, item) => {
-        const what = item.kind === "delete" ? "Not deleted" : "Your change was not saved";
         const why = {
-          idea_has_votes: "someone already voted for it; ask the facilitator to hide it",
-          wrong_phase: "the brainstorm closed before it reached the room",
-          idea_merged: "the facilitator merged it with a similar idea",
-          idea_not_found: "the idea is no longer there",
-          not_your_idea: "it is not one of your ideas",
+          idea_has_votes: t("someone already voted for it; ask the facilitator to hide it"),
+          wrong_phase: t("the brainstorm closed before it reached the room"),
+          idea_merged: t("the facilitator merged it with a similar idea"),
+          idea_not_found: t("the idea is no longer there"),
+          not_your_idea: t("it is not one of your ideas"),
         }[error.code] || error.message.replace(/[.!]$/, "");
-        return `${what} (${why})`;
+        return item.kind === "delete" ? t("Not deleted (%(reason)s)", { reason: why }) : t("Your change was not saved (%(reason)s)", { reason: why });
+
       },
     },
   },

@@ -4,10 +4,18 @@
 // date). Participants suggest values from
 // their phones; suggestions arrive on the console, where one click adopts them.
 
-import { announce, el, plural, store, toast } from "../common.js";
+import { announce, el, store, toast } from "../common.js";
+import { N_, formatNumber, t, tn } from "../i18n.js";
 import { fieldLabel, fieldsView, itemCard, linksView, originMark, stageItems, wording } from "../items.js";
 
 const APPROACHES = ["waterfall", "agile", "hybrid"];
+/** An approach's name as a person reads it (translated where shown). */
+const APPROACH_NAMES = { waterfall: N_("Waterfall"), agile: N_("Agile"), hybrid: N_("Hybrid") };
+const approachName = (a) => t(APPROACH_NAMES[a]);
+/** The label of one part of metric `n` (screen readers). */
+const METRIC_PARTS = {
+  metric: N_("Metric %(n)s metric"), baseline: N_("Metric %(n)s baseline"), target: N_("Metric %(n)s target"), due: N_("Metric %(n)s by"),
+};
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LIST_FIELDS = ["metrics", "deliverables"];
 const DATE_FIELDS = ["due", "start", "end"];
@@ -18,21 +26,21 @@ const MAX_LENGTH = { text: 280, owner: 120, sponsor: 120, budget: 80, outcome: 4
 function suggestionInput(field, value, attrs) {
   if (DATE_FIELDS.includes(field)) return el("input", { type: "date", value, ...attrs });
   if (field === "approach") {
-    return el("select", attrs, el("option", { value: "" }, "Choose…"),
-      APPROACHES.map((a) => el("option", { value: a, selected: a === value }, a[0].toUpperCase() + a.slice(1))));
+    return el("select", attrs, el("option", { value: "" }, t("Choose…")),
+      APPROACHES.map((a) => el("option", { value: a, selected: a === value }, approachName(a))));
   }
-  return el("input", { type: "text", value, maxlength: MAX_LENGTH[field] || 280, autocomplete: "off", ...attrs });
+  return el("input", { type: "text", value, maxlength: MAX_LENGTH[field] || 280, autocomplete: "off", dir: "auto", ...attrs });
 }
 
 function suggestionHint(level, field) {
-  if (field === "metrics") return "A measure, e.g. “members: from 120 to 300 by 2028”.";
-  if (field === "deliverables") return "One thing the project delivers.";
-  if (field === "text") return "A clearer wording of this item.";
-  if (field === "owner") return level === "programs" ? "Who manages this program?" : "Who is responsible?";
-  if (field === "sponsor") return "Who backs this project and answers for it to the board?";
-  if (field === "budget") return level === "programs" ? "The funding envelope, e.g. “EUR 2.5 million over 5 years”." : "An amount, e.g. “$40,000”.";
-  if (field === "start") return "When it starts.";
-  if (field === "end") return "When the program ends.";
+  if (field === "metrics") return t("A measure, e.g. “members: from 120 to 300 by 2028”.");
+  if (field === "deliverables") return t("One thing the project delivers.");
+  if (field === "text") return t("A clearer wording of this item.");
+  if (field === "owner") return level === "programs" ? t("Who manages this program?") : t("Who is responsible?");
+  if (field === "sponsor") return t("Who backs this project and answers for it to the board?");
+  if (field === "budget") return level === "programs" ? t("The funding envelope, e.g. “EUR 2.5 million over 5 years”.") : t("An amount, e.g. “$40,000”.");
+  if (field === "start") return t("When it starts.");
+  if (field === "end") return t("When the program ends.");
   return "";
 }
 
@@ -49,7 +57,7 @@ function submitSuggestion(ctx, item, event) {
   const draft = phoneDrafts.get(String(item.id));
   const text = (draft.text || "").trim();
   if (!text) {
-    toast("Write a suggestion first.", "error");
+    toast(t("Write a suggestion first."), "error");
     return;
   }
   ctx.outbox.suggestions.add({ stage_id: ctx.stage.id, idea_id: item.id, field: draft.field, text });
@@ -60,12 +68,12 @@ function submitSuggestion(ctx, item, event) {
 function phoneView(ctx) {
   const { stage } = ctx;
   const items = stageItems(stage);
-  if (!items.length) return el("p", { class: "card" }, "This stage has no items to define.");
+  if (!items.length) return el("p", { class: "card" }, t("This stage has no items to define."));
   const fields = stage.item_fields || ["text"];
   const sent = store.get(sentKey(ctx), []);
   const queue = ctx.outbox.suggestions;
   return el("div", {},
-    el("p", { class: "small muted" }, "The facilitator fills these in with the room. Suggest a value and it goes to the facilitator's screen."),
+    el("p", { class: "small muted" }, t("The facilitator fills these in with the room. Suggest a value and it goes to the facilitator's screen.")),
     items.map((item) => {
       const key = String(item.id);
       if (!phoneDrafts.has(key) || !fields.includes(phoneDrafts.get(key).field)) {
@@ -79,18 +87,18 @@ function phoneView(ctx) {
         ...queue.items.filter((s) => s.idea_id === item.id).map((s) => ({ ...s, state: s.error ? "failed" : "pending" })),
       ];
       return el("section", { class: "card define-item", "aria-label": wording(item) },
-        el("h2", {}, wording(item)),
+        el("h2", { dir: "auto" }, wording(item)),
         originMark(item, { tag: "p" }),
-        fieldsView(stage, item) || el("p", { class: "muted small" }, "Nothing filled in yet."),
+        fieldsView(stage, item) || el("p", { class: "muted small" }, t("Nothing filled in yet.")),
         linksView(ctx.state, stage, item),
         el("details", { class: "suggest", open: draft.open,
           ontoggle: (event) => { if (event.target.isConnected) draft.open = event.target.open; } },
         // Kept at the click itself: a redraw may come before the toggle event.
-        el("summary", { onclick: (event) => { draft.open = !event.target.closest("details").open; } }, "Suggest a value"),
-        el("form", { class: "stack", "aria-label": `Suggest for: ${wording(item)}`, onsubmit: (event) => submitSuggestion(ctx, item, event) },
+        el("summary", { onclick: (event) => { draft.open = !event.target.closest("details").open; } }, t("Suggest a value")),
+        el("form", { class: "stack", "aria-label": t("Suggest for: %(item)s", { item: wording(item) }), onsubmit: (event) => submitSuggestion(ctx, item, event) },
           el("div", { class: "suggest-row" },
             el("div", {},
-              el("label", { for: fieldId }, "Suggest"),
+              el("label", { for: fieldId }, t("Suggest")),
               el("select", {
                 id: fieldId, dataset: { focus: fieldId },
                 onchange: (event) => { draft.field = event.target.value; draft.text = ""; ctx.rerender(); },
@@ -106,14 +114,14 @@ function phoneView(ctx) {
             ),
           ),
           el("p", { class: "hint", id: `${textId}-hint` }, suggestionHint(stage.key, draft.field)),
-          el("button", { type: "submit", class: "primary", dataset: { focus: `suggest-send-${item.id}` } }, "Send suggestion"),
+          el("button", { type: "submit", class: "primary", dataset: { focus: `suggest-send-${item.id}` } }, t("Send suggestion")),
         )),
-        mine.length ? el("ul", { class: "suggested small", "aria-label": "Your suggestions" }, mine.map((s) => el("li", { class: s.state },
-          el("strong", {}, `${fieldLabel(stage.key, s.field)}: `), s.text, " ",
-          s.state === "sent" ? el("span", { class: "muted" }, "✓ sent")
-            : s.state === "pending" ? el("span", { class: "muted" }, "Sending…")
+        mine.length ? el("ul", { class: "suggested small", "aria-label": t("Your suggestions") }, mine.map((s) => el("li", { class: s.state },
+          el("strong", {}, t("%(field)s:", { field: fieldLabel(stage.key, s.field) }), " "), el("bdi", {}, s.text), " ",
+          s.state === "sent" ? el("span", { class: "muted" }, t("✓ sent"))
+            : s.state === "pending" ? el("span", { class: "muted" }, t("Sending…"))
               : [el("span", { class: "error-text" }, s.error), " ",
-                el("button", { type: "button", class: "quiet small", onclick: () => queue.drop(s.client_id) }, "Remove")],
+                el("button", { type: "button", class: "quiet small", onclick: () => queue.drop(s.client_id) }, t("Remove"))],
         ))) : null,
       );
     }),
@@ -157,12 +165,12 @@ function updateFields(item, values, level) {
     } else if (name === "metrics") {
       const rows = value.map((m) => ({ metric: m.metric.trim(), baseline: m.baseline.trim() || null, target: m.target.trim() || null, due: m.due || null }))
         .filter((m) => m.metric || m.baseline || m.target || m.due);
-      if (rows.some((m) => !m.metric)) throw new Error("Each success metric needs a name.");
+      if (rows.some((m) => !m.metric)) throw new Error(t("Each success metric needs a name."));
       out.metrics = rows;
     } else {
       const text = String(value).trim();
       if (MAX_LENGTH[name] && text.length > MAX_LENGTH[name]) {
-        throw new Error(`${fieldLabel(level, name)} can be at most ${MAX_LENGTH[name]} characters.`);
+        throw new Error(t("%(field)s can be at most %(n)s characters.", { field: fieldLabel(level, name), n: formatNumber(MAX_LENGTH[name]) }));
       }
       out[name] = text || null;
     }
@@ -203,7 +211,7 @@ async function saveItem(ctx, item, values) {
   const reply = await ctx.act("item:update", { idea_id: item.id, fields });
   if (!reply) return false;
   drafts.delete(item.id);
-  announce(`Saved: ${wording(item)}.`);
+  announce(t("Saved: %(item)s.", { item: wording(item) }));
   ctx.rerender();
   return true;
 }
@@ -218,14 +226,14 @@ async function adopt(ctx, item, fields, suggestion) {
   else if (field === "deliverables") values.deliverables.push(text);
   else if (DATE_FIELDS.includes(field)) {
     if (!DATE.test(text)) {
-      toast(`“${text}” is not a date written YYYY-MM-DD; type the date in the form.`, "error");
+      toast(t("“%(text)s” is not a date written YYYY-MM-DD; type the date in the form.", { text }), "error");
       return;
     }
     values[field] = text;
   } else if (field === "approach") {
     text = text.toLowerCase();
     if (!APPROACHES.includes(text)) {
-      toast(`The approach is waterfall, agile or hybrid, not “${suggestion.text}”.`, "error");
+      toast(t("The approach is waterfall, agile or hybrid, not “%(text)s”.", { text: suggestion.text }), "error");
       return;
     }
     values.approach = text;
@@ -250,7 +258,7 @@ function textField(id, label, value, onInput, attrs = {}) {
     el("label", { for: id }, label),
     el(attrs.multiline ? "textarea" : "input", {
       id, dataset: { focus: id }, value: attrs.multiline ? undefined : value, type: attrs.type || (attrs.multiline ? undefined : "text"),
-      rows: attrs.multiline ? 2 : undefined, maxlength: attrs.maxlength, placeholder: attrs.placeholder,
+      rows: attrs.multiline ? 2 : undefined, maxlength: attrs.maxlength, placeholder: attrs.placeholder, dir: attrs.type === "date" ? undefined : "auto",
       oninput: (event) => onInput(event.target.value), onchange: (event) => onInput(event.target.value),
     }, attrs.multiline ? value : null),
   );
@@ -268,7 +276,7 @@ function itemForm(ctx, item, current) {
   const id = (name) => `def-${item.id}-${name}`;
   const touched = () => {
     for (const marker of [document.getElementById(`dirty-${item.id}`), document.getElementById(`dirty-mark-${item.id}`)]) {
-      if (marker) marker.textContent = isDirty(item, fields) ? "Unsaved changes" : "";
+      if (marker) marker.textContent = isDirty(item, fields) ? t("Unsaved changes") : "";
     }
   };
   const set = (name) => (value) => { edit()[name] = value; touched(); };
@@ -278,57 +286,57 @@ function itemForm(ctx, item, current) {
   for (const name of ordered) {
     const label = fieldLabel(stage.key, name);
     if (name === "text") {
-      parts.push(textField(id("text"), "Wording", values.text, set("text"), { maxlength: 280, placeholder: item.text }));
+      parts.push(textField(id("text"), t("Wording"), values.text, set("text"), { maxlength: 280, placeholder: item.text }));
     } else if (name === "owner" || name === "sponsor") {
       parts.push(textField(id(name), label, values[name], set(name), { maxlength: MAX_LENGTH[name] }));
     } else if (name === "budget") {
       parts.push(textField(id("budget"), label, values.budget, set("budget"), { maxlength: MAX_LENGTH.budget,
-        placeholder: stage.key === "programs" ? "e.g. EUR 2.5 million over 5 years" : "e.g. $40,000" }));
+        placeholder: stage.key === "programs" ? t("e.g. EUR 2.5 million over 5 years") : t("e.g. $40,000") }));
     } else if (name === "outcome") {
       parts.push(textField(id("outcome"), label, values.outcome, set("outcome"), { maxlength: 400, multiline: true,
-        placeholder: "The change this program should bring about" }));
+        placeholder: t("The change this program should bring about") }));
     } else if (DATE_FIELDS.includes(name)) {
       parts.push(textField(id(name), label, values[name], set(name), { type: "date" }));
     } else if (name === "approach") {
       parts.push(el("div", { class: "define-field" },
         el("label", { for: id("approach") }, label),
         el("select", { id: id("approach"), dataset: { focus: id("approach") }, onchange: (event) => set("approach")(event.target.value) },
-          el("option", { value: "" }, "Not chosen"),
-          APPROACHES.map((a) => el("option", { value: a, selected: values.approach === a }, a[0].toUpperCase() + a.slice(1)))),
+          el("option", { value: "" }, t("Not chosen")),
+          APPROACHES.map((a) => el("option", { value: a, selected: values.approach === a }, approachName(a)))),
       ));
     } else if (name === "deliverables") {
       parts.push(el("fieldset", { class: "define-list" },
         el("legend", {}, label),
         values.deliverables.map((d, i) => el("div", { class: "row" },
-          el("label", { class: "visually-hidden", for: id(`deliverable-${i}`) }, `Deliverable ${i + 1}`),
-          el("input", { type: "text", id: id(`deliverable-${i}`), dataset: { focus: id(`deliverable-${i}`) }, value: d, maxlength: 200,
+          el("label", { class: "visually-hidden", for: id(`deliverable-${i}`) }, t("Deliverable %(n)s", { n: formatNumber(i + 1) })),
+          el("input", { type: "text", id: id(`deliverable-${i}`), dataset: { focus: id(`deliverable-${i}`) }, value: d, maxlength: 200, dir: "auto",
             class: "grow", oninput: (event) => { edit().deliverables[i] = event.target.value; touched(); } }),
-          el("button", { type: "button", class: "quiet small", "aria-label": `Remove deliverable ${i + 1}`,
-            onclick: () => { edit().deliverables.splice(i, 1); ctx.rerender(); } }, "Remove"),
+          el("button", { type: "button", class: "quiet small", "aria-label": t("Remove deliverable %(n)s", { n: formatNumber(i + 1) }),
+            onclick: () => { edit().deliverables.splice(i, 1); ctx.rerender(); } }, t("Remove")),
         )),
         el("button", { type: "button", class: "small", dataset: { focus: id("add-deliverable") },
-          onclick: () => { edit().deliverables.push(""); ctx.rerender(); } }, "Add deliverable"),
+          onclick: () => { edit().deliverables.push(""); ctx.rerender(); } }, t("Add deliverable")),
       ));
     } else if (name === "metrics") {
       parts.push(el("fieldset", { class: "define-list" },
         el("legend", {}, label),
         values.metrics.length ? el("div", { class: "metric-head", "aria-hidden": "true" },
-          el("span", {}, "Metric"), el("span", {}, "Baseline"), el("span", {}, "Target"), el("span", {}, "By"), el("span")) : null,
-        values.metrics.map((m, i) => el("div", { class: "metric-row", role: "group", "aria-label": `Metric ${i + 1}` },
+          el("span", {}, t("Metric")), el("span", {}, t("Baseline")), el("span", {}, t("Target")), el("span", {}, t("By")), el("span")) : null,
+        values.metrics.map((m, i) => el("div", { class: "metric-row", role: "group", "aria-label": t("Metric %(n)s", { n: formatNumber(i + 1) }) },
           ["metric", "baseline", "target", "due"].map((part) => {
             const fid = id(`metric-${i}-${part}`);
             return el("span", {},
-              el("label", { class: "visually-hidden", for: fid }, `Metric ${i + 1} ${part === "due" ? "by" : part}`),
-              el("input", { type: part === "due" ? "date" : "text", id: fid, dataset: { focus: fid }, value: m[part],
+              el("label", { class: "visually-hidden", for: fid }, t(METRIC_PARTS[part], { n: formatNumber(i + 1) })),
+              el("input", { type: part === "due" ? "date" : "text", id: fid, dataset: { focus: fid }, value: m[part], dir: part === "due" ? undefined : "auto",
                 maxlength: part === "metric" ? 200 : 100,
                 oninput: (event) => { edit().metrics[i][part] = event.target.value; touched(); },
                 onchange: (event) => { edit().metrics[i][part] = event.target.value; touched(); } }));
           }),
-          el("button", { type: "button", class: "quiet small", "aria-label": `Remove metric ${i + 1}`,
-            onclick: () => { edit().metrics.splice(i, 1); ctx.rerender(); } }, "Remove"),
+          el("button", { type: "button", class: "quiet small", "aria-label": t("Remove metric %(n)s", { n: formatNumber(i + 1) }),
+            onclick: () => { edit().metrics.splice(i, 1); ctx.rerender(); } }, t("Remove")),
         )),
         el("button", { type: "button", class: "small", dataset: { focus: id("add-metric") },
-          onclick: () => { edit().metrics.push({ metric: "", baseline: "", target: "", due: "" }); ctx.rerender(); } }, "Add metric"),
+          onclick: () => { edit().metrics.push({ metric: "", baseline: "", target: "", due: "" }); ctx.rerender(); } }, t("Add metric")),
       ));
     }
   }
@@ -340,30 +348,30 @@ function itemForm(ctx, item, current) {
   const filled = Object.entries(item.fields || {}).filter(([name]) => name !== "text").map(([name]) => fieldLabel(stage.key, name));
   return el("li", { class: "card define-item" }, el("details", { class: "console-item", open: unfolded },
     el("summary", { onclick: (event) => { opened.set(item.id, !event.currentTarget.parentElement.open); } },
-      el("h3", { class: "summary-title" }, wording(item), originMark(item)),
+      el("h3", { class: "summary-title", dir: "auto" }, wording(item), originMark(item)),
       el("span", { class: "summary-state" },
-        el("span", { class: "warn-text", id: `dirty-mark-${item.id}` }, dirty ? "Unsaved changes" : ""),
-        el("span", { class: filled.length ? "good" : "muted" }, filled.length ? `✓ ${filled.join(", ")}` : "Not filled in yet"))),
+        el("span", { class: "warn-text", id: `dirty-mark-${item.id}` }, dirty ? t("Unsaved changes") : ""),
+        el("span", { class: filled.length ? "good" : "muted" }, filled.length ? `✓ ${filled.join(", ")}` : t("Not filled in yet")))),
     linksView(ctx.state, stage, item),
     el("form", {
-      class: "define-form", "aria-label": `Fields of: ${wording(item)}`,
+      class: "define-form", "aria-label": t("Fields of: %(item)s", { item: wording(item) }),
       onsubmit: (event) => { event.preventDefault(); saveItem(ctx, item, drafts.get(item.id) || values); },
     },
     el("div", { class: "define-grid" }, parts),
     el("div", { class: "row" },
-      el("button", { type: "submit", class: "primary", disabled: !ctx.active, dataset: { focus: id("save") } }, "Save"),
-      el("span", { class: "muted small", id: `dirty-${item.id}`, role: "status" }, dirty ? "Unsaved changes" : ""),
+      el("button", { type: "submit", class: "primary", disabled: !ctx.active, dataset: { focus: id("save") } }, t("Save")),
+      el("span", { class: "muted small", id: `dirty-${item.id}`, role: "status" }, dirty ? t("Unsaved changes") : ""),
     )),
-    open.length ? el("section", { class: "suggestions", "aria-label": "Suggestions from the room" },
-      el("h4", {}, `Suggestions from the room (${open.length})`),
+    open.length ? el("section", { class: "suggestions", "aria-label": t("Suggestions from the room") },
+      el("h4", {}, t("Suggestions from the room (%(n)s)", { n: formatNumber(open.length) })),
       el("ul", {}, open.map((s) => el("li", { class: marks[s.id] === "adopted" ? "adopted" : "" },
-        el("span", { class: "grow" }, el("strong", {}, `${fieldLabel(stage.key, s.field)}: `), s.text),
-        marks[s.id] === "adopted" ? el("span", { class: "muted small" }, "✓ adopted") : null,
+        el("span", { class: "grow" }, el("strong", {}, t("%(field)s:", { field: fieldLabel(stage.key, s.field) }), " "), el("bdi", {}, s.text)),
+        marks[s.id] === "adopted" ? el("span", { class: "muted small" }, t("✓ adopted")) : null,
         el("button", { type: "button", class: "small", disabled: !ctx.active, dataset: { focus: `adopt-${s.id}` },
-          "aria-label": `Adopt ${fieldLabel(stage.key, s.field)}: ${s.text}`,
-          onclick: () => adopt(ctx, item, fields, s) }, LIST_FIELDS.includes(s.field) ? "Adopt (add)" : "Adopt"),
-        el("button", { type: "button", class: "quiet small", "aria-label": `Dismiss: ${s.text}`,
-          onclick: () => dismiss(ctx, s) }, "Dismiss"),
+          "aria-label": t("Adopt %(field)s: %(text)s", { field: fieldLabel(stage.key, s.field), text: s.text }),
+          onclick: () => adopt(ctx, item, fields, s) }, LIST_FIELDS.includes(s.field) ? t("Adopt (add)") : t("Adopt")),
+        el("button", { type: "button", class: "quiet small", "aria-label": t("Dismiss: %(text)s", { text: s.text }),
+          onclick: () => dismiss(ctx, s) }, t("Dismiss")),
       ))),
     ) : null,
   ));
@@ -371,15 +379,17 @@ function itemForm(ctx, item, current) {
 
 function consoleView(ctx) {
   const items = stageItems(ctx.stage);
-  if (!items.length) return el("p", { class: "muted" }, "This stage has no items to define.");
+  if (!items.length) return el("p", { class: "muted" }, t("This stage has no items to define."));
   // The item to fill in now: the first with nothing filled in. It opens by itself (and so does
   // any item with unsaved changes); the others fold to one line, so the Next button and the
   // item at hand stay in view however long the list.
   const current = items.length <= FOLD_FROM ? ALL
     : (items.find((item) => !Object.keys(item.fields || {}).some((name) => name !== "text")) || {}).id;
+  const counted = tn("%(n)s item", "%(n)s items", items.length);
   return el("div", {},
-    el("p", { class: "muted small" }, "Fill in each item with the room. Suggestions from phones appear under their item. ",
-      `${definedCount(items)} of ${plural(items.length, "item", "items")} filled in.`),
+    el("p", { class: "muted small" }, t("Fill in each item with the room. Suggestions from phones appear under their item."), " ",
+      t("%(done)s of %(items)s filled in.", { done: formatNumber(definedCount(items)), items: counted })),
+
     el("ul", { class: "define-board" }, items.map((item) => itemForm(ctx, item, current))),
   );
 }
@@ -395,20 +405,21 @@ function projectorView(ctx) {
   const items = stageItems(stage);
   return [
     el("div", { class: "big-stats" },
-      el("div", {}, el("strong", {}, `${definedCount(items)}/${items.length}`), el("span", { class: "muted" }, "items filled in")),
+      el("div", {}, el("strong", {}, `${formatNumber(definedCount(items))}/${formatNumber(items.length)}`), el("span", { class: "muted" }, t("items filled in"))),
     ),
     el("ul", { class: "present-items fit-list" }, items.map((item) => itemCard(state, stage, item, {
-      extra: fieldsView(stage, item) ? null : el("p", { class: "muted" }, "To be filled in"),
+      extra: fieldsView(stage, item) ? null : el("p", { class: "muted" }, t("To be filled in")),
     }))),
   ];
 }
 
 export default {
   kind: "define",
-  label: "Define",
-  headline: "Fill in the details",
-  start: "start defining",
-  close: "Close defining",
+  // The words are getters: each read is in the page's language of the moment.
+  get label() { return t("Define"); },
+  get headline() { return t("Fill in the details"); },
+  get start() { return t("start defining"); },
+  get close() { return t("Close defining"); },
   closes: false, // the console's Next names the next step rather than closing this one
   outbox: {
     suggestions: {
@@ -419,11 +430,11 @@ export default {
         const sent = store.get(sentKey(ctx), []);
         sent.push({ idea_id: item.idea_id, field: item.field, text: item.text, client_id: item.client_id });
         store.set(sentKey(ctx), sent.slice(-100));
-        announce("Suggestion sent.");
+        announce(t("Suggestion sent."));
       },
       refused: (error) => (error.code === "wrong_phase"
-        ? "Suggestions closed before your suggestion reached the room"
-        : `Not sent: ${error.message}`),
+        ? t("Suggestions closed before your suggestion reached the room")
+        : t("Not sent: %(reason)s", { reason: error.message })),
     },
   },
   consoleEvents: {
@@ -438,11 +449,13 @@ export default {
   },
   metrics: (ctx) => {
     const items = stageItems(ctx.stage);
-    return [[`${definedCount(items)}/${items.length}`, "filled in"],
-      [(ctx.stage.suggestions || []).length, plural((ctx.stage.suggestions || []).length, "suggestion", "suggestions").replace(/^\d+ /, "")]];
+    const suggestions = (ctx.stage.suggestions || []).length;
+    return [[`${formatNumber(definedCount(items))}/${formatNumber(items.length)}`, t("filled in")],
+      [formatNumber(suggestions), tn("suggestion", "suggestions", suggestions)]];
   },
   status: (ctx) => (ctx.active && stageItems(ctx.stage).length
-    ? "Suggest a value for any item" : "Waiting for the facilitator"),
+    ? t("Suggest a value for any item") : t("Waiting for the facilitator")),
+
   phone: phoneView,
   console: consoleView,
   projector: projectorView,

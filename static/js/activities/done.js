@@ -1,7 +1,8 @@
 // Results: the stage is decided; its top items are selected for the plan and feed later stages.
 
 import { barChart } from "../chart.js";
-import { el, plural, resultsList } from "../common.js";
+import { el, resultsList } from "../common.js";
+import { formatNumber, t, tn } from "../i18n.js";
 import { consensusBadge, decisionSentence, decisionSummary, movedBadge, progressLine } from "./decision.js";
 import { ideaActions, inFocus } from "./ideas.js";
 import { categoriesOf, categoryTag } from "../items.js";
@@ -17,9 +18,12 @@ function howDecided(ctx, stage) {
   const decision = stage.decision;
   if (!decision) return null;
   const decider = deciderOf(ctx, stage);
-  const how = decider && decider.how ? decider.how(decision, stage) : `by the ${((decider && decider.label) || decision.kind).toLowerCase()}`;
-  const rounds = decision.round > 1 ? `, after ${decision.round} rounds` : "";
-  return el("p", { class: "muted small" }, `Decided ${how}${rounds}; ${plural(decision.voters, "person", "people")} took part.`);
+  const how = decider && decider.how ? decider.how(decision, stage)
+    : t("by the %(step)s", { step: ((decider && decider.label) || decision.kind).toLowerCase() });
+  const people = tn("%(n)s person", "%(n)s people", decision.voters);
+  return el("p", { class: "muted small" }, decision.round > 1
+    ? t("Decided %(how)s, after %(rounds)s rounds; %(people)s took part.", { how, rounds: formatNumber(decision.round), people })
+    : t("Decided %(how)s; %(people)s took part.", { how, people }));
 }
 
 /** One result's figures, in the deciding step's terms (its `resultText`); otherwise by the
@@ -54,7 +58,7 @@ function results(ctx, stage) {
 function barOf(ctx, stage, r) {
   const decider = deciderOf(ctx, stage);
   if (decider && decider.resultBar) return decider.resultBar(r, stage);
-  return { value: r.votes, text: plural(r.votes, "dot", "dots") };
+  return { value: r.votes, text: tn("%(n)s dot", "%(n)s dots", r.votes) };
 }
 
 /** What the stage's steps show beside a result on the chart (their `resultNote`: a quadrant). */
@@ -70,7 +74,7 @@ function resultsChart(ctx, stage) {
   return barChart(stage.results.map((r) => ({
     id: r.idea_id, label: r.text, value: bars.get(r.idea_id).value, selected: r.selected, place: r.rank,
     note: [categoryTag(stage, r), ...notesOf(ctx, stage, r), ...badges(r)].filter(Boolean),
-  })), { format: (_value, row) => bars.get(row.id).text, max, title: `${stage.title} results`, key: `done:${stage.id}` });
+  })), { format: (_value, row) => bars.get(row.id).text, max, title: t("%(stage)s results", { stage: stage.title }), key: `done:${stage.id}` });
 }
 
 /** The top N of each category the stage selects (`select_per_category`), or 0 (off). */
@@ -84,17 +88,15 @@ function perCategory(stage) {
 function selectionNote(stage) {
   const each = perCategory(stage);
   if (each > 0) {
-    return each === 1 ? "The top item of each category goes into the plan." : `The top ${each} items of each category go into the plan.`;
+    return tn("The top item of each category goes into the plan.", "The top %(n)s items of each category go into the plan.", each);
   }
-  if (stage.select_count === 0) return "Every item goes into the plan.";
-  return stage.select_count === 1
-    ? "The top item goes into the plan."
-    : `The top ${stage.select_count} items go into the plan.`;
+  if (stage.select_count === 0) return t("Every item goes into the plan.");
+  return tn("The top item goes into the plan.", "The top %(n)s items go into the plan.", stage.select_count);
 }
 
 function phoneView(ctx) {
   const { stage } = ctx;
-  if (!stage.results.length) return el("p", { class: "card" }, "This stage ended without ideas.");
+  if (!stage.results.length) return el("p", { class: "card" }, t("This stage ended without ideas."));
   return el("div", { class: "card" },
     decisionSentence(stage),
     el("p", { class: "muted small" }, selectionNote(stage)),
@@ -122,13 +124,13 @@ function consoleResults(ctx, stage) {
 
 function consoleView(ctx) {
   const { stage } = ctx;
-  if (!stage.results.length) return el("p", { class: "muted" }, "This stage ended without ideas.");
+  if (!stage.results.length) return el("p", { class: "muted" }, t("This stage ended without ideas."));
   return el("div", {}, el("p", { class: "muted small" }, selectionNote(stage)), howDecided(ctx, stage), consoleResults(ctx, stage), decisionSummary(stage, ctx));
 }
 
 function projectorView(ctx) {
   const { stage } = ctx;
-  if (!stage.results.length) return el("p", { class: "prompt" }, "This stage ended without ideas.");
+  if (!stage.results.length) return el("p", { class: "prompt" }, t("This stage ended without ideas."));
   // Bars need scores: none without a scoring step, nor when nobody took part in it.
   const scored = stage.decision ? stage.decision.voters > 0 : stage.results.some((r) => r.votes > 0);
   return [
@@ -140,16 +142,18 @@ function projectorView(ctx) {
 
 export default {
   kind: "done",
-  label: "Results",
-  headline: "Results",
-  start: "show results",
-  close: "Keep these results",
+  // The words are getters: each read is in the page's language of the moment.
+  get label() { return t("Results"); },
+  get headline() { return t("Results"); },
+  get start() { return t("show results"); },
+  get close() { return t("Keep these results"); },
   closes: false, // the console's Next names the next step rather than closing this one
   // Every scoring step's count ("12/20 voted"), in registry order, for the steps on the stage.
   metrics: (ctx) => KINDS.filter((entry) => ctx.stage.steps.some((step) => step.kind === entry.kind))
     .map((entry) => ctx.activity(entry.kind)).filter((module) => module && module.progress)
     .map((module) => progressLine(ctx, module)),
-  status: () => "Waiting for the facilitator",
+  status: () => t("Waiting for the facilitator"),
+
   phone: phoneView,
   console: consoleView,
   projector: projectorView,

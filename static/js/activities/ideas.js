@@ -3,7 +3,8 @@
 // consensus in words and an icon).
 
 import { barChart } from "../chart.js";
-import { el, ideaText, plural, toast } from "../common.js";
+import { el, ideaText, toast } from "../common.js";
+import { formatNumber, language, t, tn } from "../i18n.js";
 import { fairOrder } from "../fair-order.js";
 import { byCategory, categoriesOf, categoryLabel, categoryTag, originMark, wording } from "../items.js";
 import * as decision from "./decision.js";
@@ -40,8 +41,8 @@ export function consoleIdeas(ctx, ideas, options = {}) {
     class: "console-category", dataset: { category: group.key }, "aria-label": group.label,
   },
   el("h3", { class: `category-title cat-${group.key}` }, group.label, " ",
-    el("span", { class: "category-count" }, group.items.filter((idea) => !idea.hidden).length)),
-  group.items.length ? ideaRows(ctx, group.items, options) : el("p", { class: "muted small" }, "Nothing here yet."))));
+    el("span", { class: "category-count" }, formatNumber(group.items.filter((idea) => !idea.hidden).length))),
+  group.items.length ? ideaRows(ctx, group.items, options) : el("p", { class: "muted small" }, t("Nothing here yet.")))));
 }
 
 function ideaRows(ctx, ideas, {
@@ -49,7 +50,7 @@ function ideaRows(ctx, ideas, {
 } = {}) {
   const { stage } = ctx;
   const valueOf = value || (showVotes ? (idea) => idea.votes || 0 : null);
-  const figureOf = figure || (showVotes ? (idea) => plural(idea.votes || 0, "dot", "dots") : null);
+  const figureOf = figure || (showVotes ? (idea) => tn("%(n)s dot", "%(n)s dots", idea.votes || 0) : null);
   const maxValue = valueOf ? Math.max(1, ...ideas.map(valueOf)) : 1;
   const merging = canMerge ? mergeTarget.get(stage.id) : null;
   return el("ul", { class: "console-ideas" }, ideas.map((idea) => el("li", {
@@ -61,9 +62,9 @@ function ideaRows(ctx, ideas, {
   },
   ideaWords(ctx, idea,
     // A carried item says where it came from instead (its origin mark, below).
-    idea.from_facilitator && !idea.theme && !idea.origin ? el("span", { class: "tag" }, "added by you") : null,
-    idea.theme ? el("span", { class: "tag" }, "theme") : null,
-    idea.hidden ? el("span", { class: "muted small" }, " (hidden)") : null,
+    idea.from_facilitator && !idea.theme && !idea.origin ? el("span", { class: "tag" }, t("added by you")) : null,
+    idea.theme ? el("span", { class: "tag" }, t("theme")) : null,
+    idea.hidden ? el("span", { class: "muted small" }, " ", t("(hidden)")) : null,
     authorsLine(idea),
     alsoSaid(idea),
     originMark(idea),
@@ -74,9 +75,9 @@ function ideaRows(ctx, ideas, {
     canMerge && !stage.rounds?.length ? mergeButtons(ctx, idea, merging) : null,
     canHide ? el("button", {
       type: "button", class: "quiet small", dataset: { focus: `hide-${idea.id}` },
-      "aria-label": `${idea.hidden ? "Show" : "Hide"}: ${idea.text}`,
+      "aria-label": idea.hidden ? t("Show: %(idea)s", { idea: idea.text }) : t("Hide: %(idea)s", { idea: idea.text }),
       onclick: () => ctx.act("idea:hide", { idea_id: idea.id, hidden: !idea.hidden }),
-    }, idea.hidden ? "Show" : "Hide") : null),
+    }, idea.hidden ? t("Show") : t("Hide")) : null),
   valueOf ? el("div", { class: "bar", "aria-hidden": "true" },
     el("span", { style: { width: `${Math.round(100 * valueOf(idea) / maxValue)}%` } })) : null,
   )));
@@ -122,16 +123,16 @@ export function ideaActions(ctx, idea) {
   return [
     canEdit(ctx, idea) && !editors.has(idea.id) ? el("button", {
       type: "button", class: "quiet small edit-idea", dataset: { focus: `edit-idea-${idea.id}` },
-      "aria-label": `Edit wording: ${wording(idea)}`, title: "Edit the wording",
+      "aria-label": t("Edit wording: %(idea)s", { idea: wording(idea) }), title: t("Edit the wording"),
       onclick: () => openEditor(ctx, idea),
-    }, "Edit") : null,
+    }, t("Edit")) : null,
     canFocus(ctx, idea) || focused ? el("button", {
       type: "button", class: `small focus-idea${focused ? " primary" : " quiet"}`, dataset: { focus: `focus-idea-${idea.id}` },
       "aria-pressed": focused ? "true" : "false",
-      "aria-label": `${focused ? "In focus" : "Focus"}: ${wording(idea)}`,
-      title: focused ? "Take it off the room's screen and the phones" : "Show it large on the room's screen and pinned on every phone",
+      "aria-label": focused ? t("In focus: %(idea)s", { idea: wording(idea) }) : t("Focus: %(idea)s", { idea: wording(idea) }),
+      title: focused ? t("Take it off the room's screen and the phones") : t("Show it large on the room's screen and pinned on every phone"),
       onclick: () => (focused ? ctx.act("focus:clear", {}) : ctx.act("focus:set", { idea_id: idea.id })),
-    }, focused ? "In focus" : "Focus") : null,
+    }, focused ? t("In focus") : t("Focus")) : null,
     categoryMove(ctx, idea),
   ];
 }
@@ -154,20 +155,20 @@ function categoryMove(ctx, idea) {
   const frozen = Boolean(((stage.steps[stage.step] || {}).settings || {}).per_category);
   const select = el("select", {
     class: "small move-category", dataset: { focus: `move-${idea.id}` }, disabled: frozen,
-    "aria-label": `Category of: ${wording(idea)}`,
-    title: frozen ? "Each category has its own budget in this step: move ideas before it starts." : "Move it to another category",
+    "aria-label": t("Category of: %(idea)s", { idea: wording(idea) }),
+    title: frozen ? t("Each category has its own budget in this step: move ideas before it starts.") : t("Move it to another category"),
     onchange: async (event) => {
       const category = event.target.value;
       if (!category || category === idea.category) return;
       const reply = await ctx.act("idea:update", { idea_id: idea.id, category });
       if (reply) {
-        toast(`Moved to ${categoryLabel(stage, category)}.`);
+        toast(t("Moved to %(category)s.", { category: categoryLabel(stage, category) }));
       } else {
         event.target.value = idea.category || "";
       }
     },
   },
-  idea.category && categoryLabel(stage, idea.category) ? null : el("option", { value: "" }, "Move to…"),
+  idea.category && categoryLabel(stage, idea.category) ? null : el("option", { value: "" }, t("Move to…")),
   categoriesOf(stage).map((entry) => el("option", { value: entry.key, selected: entry.key === idea.category },
     entry.key === idea.category ? entry.label : `→ ${entry.label}`)));
   select.value = idea.category && categoryLabel(stage, idea.category) ? idea.category : "";
@@ -196,11 +197,11 @@ async function saveWording(ctx, idea) {
   if (!editor || editor.saving) return;
   const text = editor.text.trim();
   if (!text) {
-    toast("The wording cannot be empty. Hide the idea instead if it should go.", "error");
+    toast(t("The wording cannot be empty. Hide the idea instead if it should go."), "error");
     return;
   }
   if (text.length > MAX_WORDING) {
-    toast(`That is ${text.length} characters; the limit is ${MAX_WORDING}.`, "error");
+    toast(t("That is %(n)s characters; the limit is %(max)s.", { n: formatNumber(text.length), max: formatNumber(MAX_WORDING) }), "error");
     return;
   }
   if (text === wording(idea)) {
@@ -221,7 +222,7 @@ async function saveWording(ctx, idea) {
  */
 export function ideaWords(ctx, idea, ...extras) {
   if (editors.has(idea.id)) return wordingEditor(ctx, idea);
-  return el("span", { class: "text" }, wording(idea), extras);
+  return el("span", { class: "text", dir: "auto" }, wording(idea), extras);
 }
 
 /** The classes a console row takes from the tools above: in focus, being edited. */
@@ -233,11 +234,11 @@ export function ideaRowClass(ctx, idea) {
 function wordingEditor(ctx, idea) {
   const editor = editors.get(idea.id);
   const counter = el("span", { class: "hint counter", id: `wording-count-${idea.id}` });
-  const count = () => { counter.textContent = `${editor.text.trim().length} / ${MAX_WORDING}`; };
+  const count = () => { counter.textContent = `${formatNumber(editor.text.trim().length)} / ${formatNumber(MAX_WORDING)}`; };
   count();
   const area = el("textarea", {
-    class: "wording-input", rows: 2, maxlength: MAX_WORDING, dataset: { focus: `wording-${idea.id}` },
-    "aria-label": `New wording for: ${editor.before}`, "aria-describedby": `wording-count-${idea.id}`,
+    class: "wording-input", rows: 2, maxlength: MAX_WORDING, dataset: { focus: `wording-${idea.id}` }, dir: "auto",
+    "aria-label": t("New wording for: %(idea)s", { idea: editor.before }), "aria-describedby": `wording-count-${idea.id}`,
     oninput: (event) => { editor.text = event.target.value; count(); },
     onkeydown: (event) => {
       if (event.key === "Escape") { event.preventDefault(); closeEditor(ctx, idea.id); }
@@ -246,17 +247,17 @@ function wordingEditor(ctx, idea) {
   });
   area.value = editor.text;
   return el("form", {
-    class: "wording-editor", "aria-label": `Edit wording: ${editor.before}`,
+    class: "wording-editor", "aria-label": t("Edit wording: %(idea)s", { idea: editor.before }),
     onsubmit: (event) => { event.preventDefault(); saveWording(ctx, idea); },
   },
   area,
   el("div", { class: "row wording-actions" },
     counter,
     el("button", { type: "submit", class: "small primary save-wording", disabled: editor.saving, dataset: { focus: `save-wording-${idea.id}` } },
-      editor.saving ? "Saving…" : "Save"),
+      editor.saving ? t("Saving…") : t("Save")),
     el("button", { type: "button", class: "small quiet cancel-wording", dataset: { focus: `cancel-wording-${idea.id}` },
-      onclick: () => closeEditor(ctx, idea.id) }, "Cancel"),
-    wording(idea) !== editor.before ? el("span", { class: "small warn-text" }, `Changed meanwhile to “${wording(idea)}”.`) : null,
+      onclick: () => closeEditor(ctx, idea.id) }, t("Cancel")),
+    wording(idea) !== editor.before ? el("span", { class: "small warn-text" }, t("Changed meanwhile to “%(text)s”.", { text: wording(idea) })) : null,
   ));
 }
 
@@ -305,49 +306,49 @@ function mergeButtons(ctx, idea, merging) {
   if (idea.hidden || idea.theme) return null; // a theme being voted on changes by moving back
   const undo = idea.merged && idea.merged.length && !idea.theme ? el("button", {
     type: "button", class: "quiet small", dataset: { focus: `unmerge-${idea.id}` },
-    "aria-label": `Undo the merge into: ${idea.text}`,
+    "aria-label": t("Undo the merge into: %(idea)s", { idea: idea.text }),
     onclick: () => ctx.act("idea:unmerge", { idea_id: idea.id }),
-  }, "Undo merge") : null;
+  }, t("Undo merge")) : null;
   if (merging === undefined || merging === null) {
     return [undo, el("button", {
       type: "button", class: "quiet small", dataset: { focus: `merge-${idea.id}` },
-      "aria-label": `Merge into another idea: ${idea.text}`,
+      "aria-label": t("Merge into another idea: %(idea)s", { idea: idea.text }),
       onclick: () => { mergeTarget.set(stage.id, idea.id); ctx.rerender(); },
-    }, "Merge…")];
+    }, t("Merge…"))];
   }
   if (merging === idea.id) {
     return el("button", { type: "button", class: "quiet small", dataset: { focus: `merge-${idea.id}` },
-      onclick: () => { mergeTarget.delete(stage.id); ctx.rerender(); } }, "Cancel merge");
+      onclick: () => { mergeTarget.delete(stage.id); ctx.rerender(); } }, t("Cancel merge"));
   }
   return el("button", {
     type: "button", class: "small primary", dataset: { focus: `into-${idea.id}` },
-    "aria-label": `Merge the chosen idea into: ${idea.text}`,
+    "aria-label": t("Merge the chosen idea into: %(idea)s", { idea: idea.text }),
     onclick: () => {
       const from = mergeTarget.get(stage.id);
       mergeTarget.delete(stage.id);
       ctx.act("idea:merge", { idea_ids: [from], into: idea.id });
     },
-  }, "Merge here");
+  }, t("Merge here"));
 }
 
 /** "Also said: …" under an idea that has duplicates merged into it. */
 export function alsoSaid(idea) {
   if (!idea.also_said || !idea.also_said.length) return null;
-  return el("span", { class: "also-said small muted" }, `${idea.theme ? "Ideas" : "Also said"}: `,
-    idea.also_said.map((text, i) => [i ? " · " : "", `“${text}”`]));
+  return el("span", { class: "also-said small muted" }, idea.theme ? t("Ideas:") : t("Also said:"), " ",
+    idea.also_said.map((text, i) => [i ? " · " : "", el("span", { dir: "auto" }, t("“%(text)s”", { text }))]));
 }
 
 /** "— Ana, Ben" on a named brainstorm's ideas. */
 export function authorsLine(idea) {
   if (!idea.authors || !idea.authors.length) return null;
-  return el("span", { class: "authors small muted" }, ` — ${idea.authors.join(", ")}`);
+  return el("span", { class: "authors small muted" }, " — ", idea.authors.map((name, i) => [i ? ", " : "", el("bdi", {}, name)]));
 }
 
 /** What the console says when a stage has no ideas yet. */
 export function noIdeas(stage) {
   return el("p", { class: "muted" }, stage.phase === "pending"
-    ? "Not started yet."
-    : "No ideas yet. They appear here as participants send them.");
+    ? t("Not started yet.")
+    : t("No ideas yet. They appear here as participants send them."));
 }
 
 const DENSITIES = ["wall-1", "wall-4", "wall-9", "wall-16", "wall-30", "wall-50"];
@@ -384,7 +385,7 @@ const onWall = new Set(); // ideas already drawn on the wall: only new ones pop 
 export function note(idea) {
   const fresh = !onWall.has(idea.id);
   onWall.add(idea.id);
-  return el("li", { class: fresh ? "note is-new" : "note" }, wording(idea), authorsLine(idea), originMark(idea));
+  return el("li", { class: fresh ? "note is-new" : "note", dir: "auto" }, wording(idea), authorsLine(idea), originMark(idea));
 }
 
 /**
@@ -393,7 +394,7 @@ export function note(idea) {
  * `{ newestFirst: false }` keeps the order phones list them in (a vote's).
  */
 export function wall(ideas, attrs = {}, { newestFirst = true } = {}) {
-  return setDensity(el("ul", { class: "wall fit-list", "aria-label": "Ideas", ...attrs },
+  return setDensity(el("ul", { class: "wall fit-list", "aria-label": t("Ideas"), ...attrs },
     (newestFirst ? [...ideas].reverse() : ideas).map(note)), ideas.length);
 }
 
@@ -434,7 +435,7 @@ export function categoryBoard(stage, ideas, attrs = {}, { newestFirst = true } =
     class: `category-board fit-group cats-${n}${ideas.length <= SPARSE ? " is-sparse" : ""}`,
     style: { "--cat-cols": cols, "--cat-rows": rows }, ...attrs,
   }, groups.map((group) => el("section", { class: `category-region cat-${group.key || "none"}`, dataset: { category: group.key } },
-    el("h2", {}, group.label, " ", el("span", { class: "category-count" }, group.items.length)),
+    el("h2", {}, group.label, " ", el("span", { class: "category-count" }, formatNumber(group.items.length))),
     el("ul", { class: "category-notes fit-list", "aria-label": group.label },
       (newestFirst ? [...group.items].reverse() : group.items).map(note)))));
 }
@@ -448,11 +449,11 @@ export function categoryCounts(stage) {
   const counts = (stage.progress || {}).ideas_by_category || null;
   const n = categoriesOf(stage).length;
   return el("ul", {
-    class: "category-counts", "aria-label": "Ideas per category", style: { "--cat-cols": n === 4 ? 2 : Math.min(n, 3) },
+    class: "category-counts", "aria-label": t("Ideas per category"), style: { "--cat-cols": n === 4 ? 2 : Math.min(n, 3) },
   }, categoriesOf(stage).map((entry) => el("li", {
     class: `cat-${entry.key}`, dataset: { category: entry.key },
   }, el("span", { class: "category-name" }, entry.label),
-  counts ? el("strong", { class: "category-count" }, counts[entry.key] || 0) : null)));
+  counts ? el("strong", { class: "category-count" }, formatNumber(counts[entry.key] || 0)) : null)));
 }
 
 /** One sentence on how sure the room is, or null before anyone took part. */
@@ -467,12 +468,23 @@ export function roomMarks(item) {
   const consensus = decision.consensusLabel(item); // nobody chose it: no verdict
   if (consensus) marks.push(consensus);
   if ("moved" in item) {
-    if (item.moved === null) marks.push("new");
-    else if (item.moved > 0) marks.push(`▲ up ${item.moved}`);
-    else if (item.moved < 0) marks.push(`▼ down ${-item.moved}`);
-    else marks.push("= same place");
+    if (item.moved === null) marks.push(t("new"));
+    else if (item.moved > 0) marks.push(t("▲ up %(n)s", { n: formatNumber(item.moved) }));
+    else if (item.moved < 0) marks.push(t("▼ down %(n)s", { n: formatNumber(-item.moved) }));
+    else marks.push(t("= same place"));
   }
   return marks.join(" · ");
+}
+
+/**
+ * A chart's unit as barChart takes it: a word, [one, many], or {one, many, text(n)} (the
+ * words translated, `text` the counted value in the page's language: "12 dots"). English keeps
+ * the chart's own wording; another language counts with its plural rules (barChart's format).
+ */
+export function unitOptions(unit) {
+  if (!unit || typeof unit === "string" || Array.isArray(unit)) return { unit };
+  const words = [unit.one, unit.many];
+  return language() === "en" ? { unit: words } : { unit: words, format: (value) => unit.text(value) };
 }
 
 /**
@@ -491,7 +503,7 @@ export function resultChart(stage, ideas, { value, unit, title }) {
       note: idea.category && categoryLabel(stage, idea.category) ? [categoryTag(stage, idea), " ", roomMarks(item)] : roomMarks(item),
     };
   });
-  return barChart(rows, { unit, title, key: `${title}:${stage.id}:${stage.step}:${stage.round || 1}` });
+  return barChart(rows, { ...unitOptions(unit), title, key: `${title}:${stage.id}:${stage.step}:${stage.round || 1}` });
 }
 
 /** Round 1's standings, as a chart, for the room during round 2. */
@@ -500,8 +512,9 @@ export function roundOneChart(stage, { unit }) {
   if (!rounds.length) return null;
   const last = rounds[rounds.length - 1];
   return [
-    el("h2", {}, `Round ${last.round} result`),
+    el("h2", {}, t("Round %(n)s result", { n: formatNumber(last.round) })),
     barChart(last.items.map((item) => ({ id: item.idea_id, label: ideaText(stage, item.idea_id), value: item.score })),
-      { unit, title: `Round ${last.round} result`, key: `round:${stage.id}:${stage.step}:${last.round}` }),
+      { ...unitOptions(unit), title: t("Round %(n)s result", { n: formatNumber(last.round) }), key: `round:${stage.id}:${stage.step}:${last.round}` }),
+
   ];
 }

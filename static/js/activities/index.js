@@ -99,6 +99,7 @@
 //   activity(kind)  the module of another kind, or null (a kind module never imports another)
 
 import { KINDS } from "./kinds.js";
+import { t } from "../i18n.js";
 
 /** How long a page waits for a kind's module before it draws without it: a stalled request,
  * or a module that imports this one (which would wait on itself), cannot hold every page. */
@@ -134,10 +135,12 @@ export const REGISTRY = Object.fromEntries(
 
 /** The label of a phase ("Not started" before a stage opens). */
 export function phaseLabel(phase) {
-  if (phase === "pending") return "Not started";
+  if (phase === "pending") return t("Not started");
   if (REGISTRY[phase]) return REGISTRY[phase].label;
+  // The server's label (marked N_ there): translated here.
   const entry = KINDS.find((k) => k.kind === phase);
-  return entry ? entry.label : phase;
+  return entry ? t(entry.label) : phase;
+
 }
 
 /**

@@ -4,17 +4,20 @@
 // builds on a strength, answers a threat, responds to a PESTLE factor); on a risks stage to what
 // each risk threatens, with the projects that mitigate it (`mitigations`, `mitigated_by`).
 
-import { el, plural } from "../common.js";
+import { el } from "../common.js";
+import { N_, formatNumber, t, tn } from "../i18n.js";
 import { byCategory, categoriesOf, isIndependent, itemCard, linksView, natureBadge, originMark, selectedIndex, stageItems, wording } from "../items.js";
 
 /** What a link means, in the words a phone shows ("serves" is never shown: plain stages stay
  * as they were). */
 const RELATION_WORDS = {
-  builds_on: "builds on",
-  answers: "answers",
-  responds_to: "responds to",
-  threatens: "threatens",
+  builds_on: N_("builds on"),
+  answers: N_("answers"),
+  responds_to: N_("responds to"),
+  threatens: N_("threatens"),
 };
+
+const itemCount = (n) => tn("%(n)s item", "%(n)s items", n);
 
 /** The options `ids` (selected items of decided stages), grouped by their stage in agenda
  * order; on a stage with categories (a SWOT), each group has its items in sections by
@@ -29,7 +32,7 @@ function optionGroups(ctx, ids, relations = {}) {
     if (!group) groups.push(group = { stage: found.stage, items: [] });
     group.items.push(found.item);
   }
-  const said = (items) => RELATION_WORDS[relations[String(items[0].id)]] || null;
+  const said = (some) => (RELATION_WORDS[relations[String(some[0].id)]] ? t(RELATION_WORDS[relations[String(some[0].id)]]) : null);
   for (const group of groups) {
     // A stage without categories links one way (a risk threatens goals): its title says so.
     const categorised = categoriesOf(group.stage).length > 0;
@@ -56,21 +59,21 @@ const mitigates = (ctx) => Array.isArray(ctx.stage.mitigation_options);
 
 /** The heading of the step on a phone: what the room answers now. */
 function headlineFor(stage) {
-  if (stage.key === "goals" && stage.parent_relations) return "What does each goal build on or answer?";
-  if (Array.isArray(stage.mitigation_options)) return "What does each risk threaten?";
-  return "What does each item serve?";
+  if (stage.key === "goals" && stage.parent_relations) return t("What does each goal build on or answer?");
+  if (Array.isArray(stage.mitigation_options)) return t("What does each risk threaten?");
+  return t("What does each item serve?");
 }
 
 /** What the phone asks: "Tick what each item serves" on a plain stage. */
 function ask(ctx) {
-  if (ctx.stage.key === "goals" && ctx.stage.parent_relations) return "Tick what each goal builds on or answers";
-  if (mitigates(ctx)) return "Tick what each risk threatens and what would reduce it";
-  return "Tick what each item serves";
+  if (ctx.stage.key === "goals" && ctx.stage.parent_relations) return t("Tick what each goal builds on or answers");
+  if (mitigates(ctx)) return t("Tick what each risk threatens and what would reduce it");
+  return t("Tick what each item serves");
 }
 
 function noParents() {
   return el("p", { class: "card muted" },
-    "No earlier stage has selected anything these items could serve yet.");
+    t("No earlier stage has selected anything these items could serve yet."));
 }
 
 /** A group's heading and its sections' headings: the stage's title, then for each category
@@ -130,10 +133,10 @@ function linkedCount(ctx, items) {
 
 function phoneView(ctx) {
   const { stage, me } = ctx;
-  const items = stageItems(stage);
+  const list = stageItems(stage);
   const groups = parentGroups(ctx);
   if (!groups.length) return noParents();
-  if (!items.length) return el("p", { class: "card" }, "This stage has no items to link.");
+  if (!list.length) return el("p", { class: "card" }, t("This stage has no items to link."));
   const links = proposalsFor(ctx);
   const risky = mitigates(ctx);
   const mitigations = risky ? proposalsFor(ctx, "mitigations") : {};
@@ -141,7 +144,7 @@ function phoneView(ctx) {
   const pending = ctx.outbox.links.isPending(stage.id) || (risky && ctx.outbox.mitigations.isPending(stage.id));
   const savedAny = Object.keys((me.links || {})[String(stage.id)] || {}).length > 0
     || Object.keys((me.mitigations || {})[String(stage.id)] || {}).length > 0;
-  const linked = linkedCount(ctx, items);
+  const linked = linkedCount(ctx, list);
   const check = (item, chosen, kind, prefix) => (parent) => {
     const id = `${prefix}-${item.id}-${parent.id}`;
     return el("label", { class: "check", for: id },
@@ -149,42 +152,42 @@ function phoneView(ctx) {
         type: "checkbox", id, checked: chosen.has(parent.id), dataset: { focus: id },
         onchange: (event) => toggle(ctx, item.id, parent.id, event.target.checked, kind),
       }),
-      el("span", {}, wording(parent)));
+      el("span", { dir: "auto" }, wording(parent)));
   };
   return el("div", {},
-    el("p", { class: "small muted" }, `${ask(ctx)}. You can change it until the facilitator moves on.`),
-    items.map((item) => {
+    el("p", { class: "small muted" }, t("%(ask)s. You can change it until the facilitator moves on.", { ask: ask(ctx) })),
+    list.map((item) => {
       const mine = new Set(links[String(item.id)] || []);
       const reducing = new Set(mitigations[String(item.id)] || []);
       return el("div", { class: "card link-item" }, el("fieldset", {},
-        el("legend", {}, wording(item), originMark(item)),
+        el("legend", { dir: "auto" }, wording(item), originMark(item)),
         optionLists(groups, { option: check(item, mine, "links", "link") }),
         reducers.length ? optionLists(reducers, {
-          title: () => "Reduced by these projects",
+          title: () => t("Reduced by these projects"),
           option: check(item, reducing, "mitigations", "mitigate"),
         }) : null,
         item.links && item.links.length
-          ? el("div", { class: "confirmed small" }, "Confirmed by the facilitator. ", linksView(ctx.state, stage, item))
+          ? el("div", { class: "confirmed small" }, t("Confirmed by the facilitator."), " ", linksView(ctx.state, stage, item))
           : null,
       ));
     }),
     el("div", { class: "card spread" },
       el("span", { class: "save-state", role: "status" },
-        pending ? "Saving…"
-          : savedAny ? `✓ Your links are saved (${linked} of ${plural(items.length, "item", "items")}).`
-            : "Nothing proposed yet."),
+        pending ? t("Saving…")
+          : savedAny ? t("✓ Your links are saved (%(linked)s of %(items)s).", { linked: formatNumber(linked), items: itemCount(list.length) })
+            : t("Nothing proposed yet.")),
     ),
   );
 }
 
 /** The phone's one line: what to do now. */
 function status(ctx) {
-  const items = stageItems(ctx.stage);
-  if (!ctx.active || !items.length || !parentGroups(ctx).length) return "Waiting for the facilitator";
-  const linked = linkedCount(ctx, items);
+  const list = stageItems(ctx.stage);
+  if (!ctx.active || !list.length || !parentGroups(ctx).length) return t("Waiting for the facilitator");
+  const linked = linkedCount(ctx, list);
   if (!linked) return ask(ctx);
-  if (linked < items.length) return `${linked} of ${plural(items.length, "item", "items")} linked`;
-  return `All ${plural(items.length, "item", "items")} linked`;
+  if (linked < list.length) return t("%(linked)s of %(items)s linked", { linked: formatNumber(linked), items: itemCount(list.length) });
+  return tn("All %(n)s item linked", "All %(n)s items linked", list.length);
 }
 
 // ------------------------------------------------------------------ console
@@ -239,48 +242,48 @@ function linkItem(ctx, item, groups, proposals, linkers, current) {
           else confirm(ctx, item, confirmed, next);
         },
       }),
-      el("span", { class: "grow" }, wording(parent)),
-      el("span", { class: n ? "count-pill" : "count-pill zero" }, plural(n, "proposal", "proposals")));
+      el("span", { class: "grow", dir: "auto" }, wording(parent)),
+      el("span", { class: n ? "count-pill" : "count-pill zero" }, tn("%(n)s proposal", "%(n)s proposals", n)));
   };
   const open = opened.has(item.id) ? opened.get(item.id) : current === ALL || item.id === current;
   return el("li", { class: "card link-item" }, el("details", { class: "console-item", open },
     el("summary", { onclick: (event) => { opened.set(item.id, !event.currentTarget.parentElement.open); } },
-      el("h3", { class: "summary-title" }, wording(item), originMark(item)),
+      el("h3", { class: "summary-title", dir: "auto" }, wording(item), originMark(item)),
       el("span", { class: confirmed.size ? "summary-state good" : "summary-state muted" },
-        confirmed.size || mitigating.size ? `✓ ${plural(confirmed.size + mitigating.size, "link", "links")} confirmed`
-          : proposed ? `${plural(proposed, "proposal", "proposals")}, none confirmed` : "No link yet")),
+        confirmed.size || mitigating.size ? tn("✓ %(n)s link confirmed", "✓ %(n)s links confirmed", confirmed.size + mitigating.size)
+          : proposed ? tn("%(n)s proposal, none confirmed", "%(n)s proposals, none confirmed", proposed) : t("No link yet"))),
     el("div", { class: "row item-tools" },
       el("button", {
         type: "button", class: "small", disabled: !ctx.active || (!most.length && !mostMitigating.length) || same,
-        title: "Confirm the parents at least half of those who linked proposed",
+        title: t("Confirm the parents at least half of those who linked proposed"),
         onclick: () => confirm(ctx, item, most, risky ? mostMitigating : null),
-      }, "Confirm what most proposed")),
+      }, t("Confirm what most proposed"))),
     optionLists(groups, {
       title: (group) => [stageTitle(group), " ", natureBadge(group.stage.key)],
       option: option("links"),
     }),
-    reducers.length ? optionLists(reducers, { title: () => "Mitigated by", option: option("mitigations") }) : null,
-    linksView(state, stage, item) || el("p", { class: "muted small" }, "No link confirmed yet."),
+    reducers.length ? optionLists(reducers, { title: () => t("Mitigated by"), option: option("mitigations") }) : null,
+    linksView(state, stage, item) || el("p", { class: "muted small" }, t("No link confirmed yet.")),
   ));
 }
 
 function consoleView(ctx) {
   const { stage } = ctx;
-  const items = stageItems(stage);
+  const list = stageItems(stage);
   const groups = parentGroups(ctx);
   if (!groups.length) return noParents();
-  if (!items.length) return el("p", { class: "muted" }, "This stage has no items to link.");
+  if (!list.length) return el("p", { class: "muted" }, t("This stage has no items to link."));
   const proposals = stage.link_proposals || {};
   const linkers = (stage.progress || {}).linkers || 0;
   // The item to settle now: the first with no confirmed link. It opens by itself; the others
   // stay folded to one line each, so a long list and the Next button stay in view.
-  const current = items.length <= FOLD_FROM ? ALL : (items.find((item) => !(item.links || []).length) || {}).id;
-  const done = items.filter((item) => (item.links || []).length || (item.mitigated_by || []).length).length;
+  const current = list.length <= FOLD_FROM ? ALL : (list.find((item) => !(item.links || []).length) || {}).id;
+  const done = list.filter((item) => (item.links || []).length || (item.mitigated_by || []).length).length;
   return el("div", {},
     el("p", { class: "muted small" },
-      "Tick to confirm what each item serves; the numbers are the room's proposals. Confirmed links go into the plan. ",
-      `${done} of ${plural(items.length, "item", "items")} settled.`),
-    el("ul", { class: "link-board" }, items.map((item) => linkItem(ctx, item, groups, proposals, linkers, current))),
+      t("Tick to confirm what each item serves; the numbers are the room's proposals. Confirmed links go into the plan."), " ",
+      t("%(done)s of %(items)s settled.", { done: formatNumber(done), items: itemCount(list.length) })),
+    el("ul", { class: "link-board" }, list.map((item) => linkItem(ctx, item, groups, proposals, linkers, current))),
   );
 }
 
@@ -288,17 +291,17 @@ function consoleView(ctx) {
 
 function projectorView(ctx) {
   const { stage, state } = ctx;
-  const items = stageItems(stage);
+  const list = stageItems(stage);
   const progress = stage.progress || {};
-  const confirmed = items.filter((item) => (item.links || []).length).length;
+  const confirmed = list.filter((item) => (item.links || []).length).length;
   return [
     el("div", { class: "big-stats" },
-      el("div", {}, el("strong", {}, `${progress.linkers || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have proposed links")),
-      el("div", {}, el("strong", {}, `${confirmed}/${items.length}`), el("span", { class: "muted" }, "items linked")),
+      el("div", {}, el("strong", {}, `${formatNumber(progress.linkers || 0)}/${formatNumber(state.workshop.participant_count)}`), el("span", { class: "muted" }, t("have proposed links"))),
+      el("div", {}, el("strong", {}, `${formatNumber(confirmed)}/${formatNumber(list.length)}`), el("span", { class: "muted" }, t("items linked"))),
     ),
-    el("ul", { class: "present-items fit-list" }, items.map((item) => itemCard(state, stage, item, {
+    el("ul", { class: "present-items fit-list" }, list.map((item) => itemCard(state, stage, item, {
       extra: !(item.links || []).length && !isIndependent(state, stage, item)
-        ? el("p", { class: "serves muted" }, "Not linked yet") : null,
+        ? el("p", { class: "serves muted" }, t("Not linked yet")) : null,
     }))),
   ];
 }
@@ -310,25 +313,27 @@ export default {
     if (tally.link_proposals) stage.link_proposals = tally.link_proposals;
     if (tally.mitigation_proposals) stage.mitigation_proposals = tally.mitigation_proposals;
   },
-  label: "Link",
-  headline: "What does each item serve?",
+  // The words are getters: each read is in the page's language of the moment.
+  get label() { return t("Link"); },
+  get headline() { return t("What does each item serve?"); },
   // The headline for one stage (goals link to the SWOT, risks to what they threaten).
   headlineFor,
-  start: "start linking",
-  close: "Close linking",
+  get start() { return t("start linking"); },
+  get close() { return t("Close linking"); },
   outbox: {
     links: {
       type: "latest", event: "link:set", field: "links", meKey: "links",
-      closedMessage: "Linking closed before your last change reached the room; your last saved links count.",
+      get closedMessage() { return t("Linking closed before your last change reached the room; your last saved links count."); },
     },
     // A risks stage: the projects each risk is mitigated by, sent apart from the links (the
     // server keeps the links as they are when only `mitigations` comes).
     mitigations: {
       type: "latest", event: "link:set", field: "mitigations", meKey: "mitigations",
-      closedMessage: "Linking closed before your last change reached the room; your last saved choices count.",
+      get closedMessage() { return t("Linking closed before your last change reached the room; your last saved choices count."); },
     },
   },
-  metrics: (ctx) => [[`${(ctx.stage.progress || {}).linkers || 0}/${ctx.state.workshop.participant_count}`, "proposed links"]],
+  metrics: (ctx) => [[`${formatNumber((ctx.stage.progress || {}).linkers || 0)}/${formatNumber(ctx.state.workshop.participant_count)}`, t("proposed links")]],
+
   status,
   phone: phoneView,
   console: consoleView,

@@ -4,22 +4,26 @@
 // each phone starts from its own fair order of it (unless the step's `shuffle` is off).
 
 import { barChart } from "../chart.js";
-import { el, ideaText, plural } from "../common.js";
+import { el, ideaText } from "../common.js";
+import { N_, formatNumber, t, tn } from "../i18n.js";
 import { originMark, wording } from "../items.js";
 import {
   consensusBadge, decisionItem, decisionSentence, decisionSummary, hasDots, movedBadge, previousRound, previousRoundLine,
   progressLine, roundTools, stepRevealed,
 } from "./decision.js";
-import { ideaActions, ideaRowClass, ideaWords, phoneOrder } from "./ideas.js";
+import { ideaActions, ideaRowClass, ideaWords, phoneOrder, unitOptions } from "./ideas.js";
+
 
 const KIND = "rank";
-const PROGRESS = { count: "rankers", word: "ranked" };
-const METHODS = { borda: "Borda count", schulze: "Schulze method" };
+const PROGRESS = { count: "rankers", get word() { return t("ranked"); } };
 /** How a stage this step decided was decided, by the ranking's method. */
 const HOW = {
-  borda: "by a Borda count of everyone's ranking",
-  schulze: "by the Schulze method over everyone's ranking",
+  borda: N_("by a Borda count of everyone's ranking"),
+  schulze: N_("by the Schulze method over everyone's ranking"),
 };
+/** "12 pts" in the page's language. */
+const pts = (n) => tn("%(n)s pt", "%(n)s pts", n);
+const dots = (n) => tn("%(n)s dot", "%(n)s dots", n);
 
 /**
  * This phone's order of the shortlist: the one it saved (or is sending), then what it has not
@@ -86,40 +90,41 @@ function phoneView(ctx) {
   const pending = ctx.outbox.rankings.isPending(stage.id);
   const saved = me.rankings[key];
   const isSaved = !pending && saved && saved.length === order.length && saved.every((id, i) => id === order[i]);
-  const list = el("ol", { class: "rank-list", "aria-label": "Your order, best first" },
+  const list = el("ol", { class: "rank-list", "aria-label": t("Your order, best first") },
     order.map((id, index) => el("li", { class: "rank-item", dataset: { id, ideaId: id } },
-      el("span", { class: "place", "aria-hidden": "true" }, index + 1),
+      el("span", { class: "place", "aria-hidden": "true" }, formatNumber(index + 1)),
       el("span", { class: "rank-text" },
-        el("span", { class: "visually-hidden" }, `Place ${index + 1}: `), ideaText(stage, id),
+        el("span", { class: "visually-hidden" }, t("Place %(n)s:", { n: formatNumber(index + 1) }), " "), el("bdi", {}, ideaText(stage, id)),
+
         originMark(stage.ideas.find((idea) => idea.id === id))),
       el("span", { class: "moves" },
         el("button", {
-          type: "button", "aria-label": `Move up: ${ideaText(stage, id)}`, disabled: index === 0,
+          type: "button", "aria-label": t("Move up: %(idea)s", { idea: ideaText(stage, id) }), disabled: index === 0,
           dataset: { focus: `up-${id}` }, onclick: () => move(ctx, index, index - 1),
         }, "↑"),
         el("button", {
-          type: "button", "aria-label": `Move down: ${ideaText(stage, id)}`, disabled: index === order.length - 1,
+          type: "button", "aria-label": t("Move down: %(idea)s", { idea: ideaText(stage, id) }), disabled: index === order.length - 1,
           dataset: { focus: `down-${id}` }, onclick: () => move(ctx, index, index + 1),
         }, "↓"),
-        el("span", { class: "grip", "aria-hidden": "true", title: "Drag to reorder" }, "⠿"),
+        el("span", { class: "grip", "aria-hidden": "true", title: t("Drag to reorder") }, "⠿"),
       ),
     )),
   );
   enableDrag(list, ctx);
   return el("div", {},
-    (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 order. Change it if the discussion changed your mind.") : null,
+    (stage.round || 1) > 1 ? el("p", { class: "card notice" }, t("Round 2: you start from your round-1 order. Change it if the discussion changed your mind.")) : null,
     stepRevealed(stage) ? roomOrder(stage) : null,
     previousRound(stage),
-    el("h2", { class: "rank-heading" }, "Your order"),
-    el("p", { class: "small muted" }, "Drag the handle, or use the arrows. Best at the top."),
-    stage.shortlist.length === 0 ? el("p", { class: "card" }, "The shortlist is empty.") : list,
+    el("h2", { class: "rank-heading" }, t("Your order")),
+    el("p", { class: "small muted" }, t("Drag the handle, or use the arrows. Best at the top.")),
+    stage.shortlist.length === 0 ? el("p", { class: "card" }, t("The shortlist is empty.")) : list,
     el("div", { class: "card spread" },
       el("span", { class: "save-state", role: "status" },
-        isSaved ? "✓ Your ranking is saved." : pending ? "Saving…" : "Not submitted yet."),
+        isSaved ? t("✓ Your ranking is saved.") : pending ? t("Saving…") : t("Not submitted yet.")),
       el("button", {
         type: "button", class: isSaved ? "" : "primary", onclick: () => save(ctx, orderFor(ctx)),
         dataset: { focus: "save-ranking" },
-      }, isSaved ? "Save again" : "Submit my ranking"),
+      }, isSaved ? t("Save again") : t("Submit my ranking")),
     ),
   );
 }
@@ -141,34 +146,34 @@ function standings(stage) {
 
 /** The room's order once revealed (phones): the sentence, then the list. */
 function roomOrder(stage) {
-  return el("section", { class: "card room-result", "aria-label": "The room's order" },
-    el("h2", {}, "The room's order"),
+  return el("section", { class: "card room-result", "aria-label": t("The room's order") },
+    el("h2", {}, t("The room's order")),
     decisionSentence(stage),
     el("ol", { class: "results" }, standings(stage).map((row) => el("li", { class: row.selected ? "selected" : "" },
-      el("span", { class: "place" }, row.place),
-      el("span", {}, row.selected ? el("span", { class: "check", "aria-hidden": "true" }, "✓") : null, wording(row.idea),
-        row.selected ? el("span", { class: "visually-hidden" }, " (selected)") : null, " ",
+      el("span", { class: "place" }, formatNumber(row.place)),
+      el("span", {}, row.selected ? el("span", { class: "check", "aria-hidden": "true" }, "✓") : null, el("bdi", {}, wording(row.idea)),
+        row.selected ? el("span", { class: "visually-hidden" }, " ", t("(selected)")) : null, " ",
         consensusBadge(row.item), movedBadge(row.item)),
-      el("span", { class: "figures" }, row.item ? plural(row.item.score, "pt", "pts") : "")))));
+      el("span", { class: "figures" }, row.item ? pts(row.item.score) : "")))));
 }
 
 function consoleView(ctx) {
   const { stage } = ctx;
   const ideas = standingsOrder(stage).map((id) => stage.ideas.find((idea) => idea.id === id)).filter(Boolean);
-  const dots = hasDots(ctx, stage);
+  const withDots = hasDots(ctx, stage);
   return el("div", {},
-    roundTools(ctx, { what: "ranking" }),
-    el("p", { class: "muted small" }, `Counted by the ${METHODS[stage.method] || METHODS.borda}. `,
+    roundTools(ctx, { reveal: t("Reveal ranking"), hidden: t("The ranking are hidden from the room until you reveal them.") }),
+    el("p", { class: "muted small" }, stage.method === "schulze" ? t("Counted by the Schulze method.") : t("Counted by the Borda count."), " ",
       stage.method === "schulze"
-        ? "Schulze compares every pair head to head, so a majority's favourite cannot lose to a split vote."
-        : "Borda gives points by place, so ideas the whole room rates well come first."),
+        ? t("Schulze compares every pair head to head, so a majority's favourite cannot lose to a split vote.")
+        : t("Borda gives points by place, so ideas the whole room rates well come first.")),
     decisionSummary(stage, ctx),
-    el("h3", {}, "Shortlist being ranked"),
+    el("h3", {}, t("Shortlist being ranked")),
     el("ol", { class: "console-ideas" }, ideas.map((idea) => {
       const item = decisionItem(stage, idea.id);
       return el("li", { class: `on-shortlist ${ideaRowClass(ctx, idea)}`.trim(), dataset: { ideaId: idea.id } },
         ideaWords(ctx, idea, consensusBadge(item), movedBadge(item)),
-        el("span", { class: "total" }, [item ? plural(item.score, "pt", "pts") : null, dots ? plural(idea.votes || 0, "dot", "dots") : null].filter(Boolean).join(" · ")),
+        el("span", { class: "total" }, [item ? pts(item.score) : null, withDots ? dots(idea.votes || 0) : null].filter(Boolean).join(" · ")),
         el("span", { class: "row idea-tools" }, ideaActions(ctx, idea)),
       );
     })),
@@ -178,7 +183,7 @@ function consoleView(ctx) {
 function projectorView(ctx) {
   const { stage, state } = ctx;
   const progress = stage.progress || {};
-  const ranked = `${progress.rankers || 0}/${state.workshop.participant_count}`;
+  const ranked = `${formatNumber(progress.rankers || 0)}/${formatNumber(state.workshop.participant_count)}`;
   const someRanked = Boolean(stage.decision && stage.decision.voters);
   if (stepRevealed(stage) && someRanked) {
     const rows = standings(stage);
@@ -187,22 +192,24 @@ function projectorView(ctx) {
       barChart(rows.map((row) => ({
         id: row.id, label: wording(row.idea), value: row.item ? row.item.score : 0, selected: row.selected, place: row.place,
         note: [consensusBadge(row.item), movedBadge(row.item)].filter(Boolean),
-      })), { unit: ["pt", "pts"], title: `${stage.title}: the room's order`, key: `rank:${stage.id}:${stage.round || 1}` }),
-      el("p", { class: "muted present-count-line" }, `${ranked} have ranked${(stage.round || 1) > 1 ? " · round 2" : ""}`),
+      })), { ...unitOptions({ one: t("pt"), many: t("pts"), text: pts }),
+        title: t("%(stage)s: the room's order", { stage: stage.title }), key: `rank:${stage.id}:${stage.round || 1}` }),
+      el("p", { class: "muted present-count-line" }, (stage.round || 1) > 1
+        ? t("%(ranked)s have ranked · round 2", { ranked }) : t("%(ranked)s have ranked", { ranked })),
     ];
   }
   return [
     el("div", { class: "big-stats" },
-      el("div", {}, el("strong", {}, ranked), el("span", { class: "muted" }, "have ranked")),
-      (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
+      el("div", {}, el("strong", {}, ranked), el("span", { class: "muted" }, t("have ranked"))),
+      (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, formatNumber(2)), el("span", { class: "muted" }, t("round"))) : null,
     ),
     previousRoundLine(stage),
-    stepRevealed(stage) ? el("p", { class: "decision-sentence" }, "Nobody has ranked yet: the room's order appears with the first rankings.") : null,
-    el("h2", {}, "Shortlist"),
+    stepRevealed(stage) ? el("p", { class: "decision-sentence" }, t("Nobody has ranked yet: the room's order appears with the first rankings.")) : null,
+    el("h2", {}, t("Shortlist")),
     el(stage.shortlist_ranked ? "ol" : "ul", { class: "present-results fit-list" }, stage.shortlist.map((id, i) => {
       const idea = stage.ideas.find((item) => item.id === id);
-      return el("li", {}, el("span", { class: "place" }, stage.shortlist_ranked ? i + 1 : "•"), el("span", {}, idea ? wording(idea) : ""),
-        el("span", { class: "figures" }, idea && idea.votes !== undefined ? plural(idea.votes, "dot", "dots") : ""));
+      return el("li", {}, el("span", { class: "place" }, stage.shortlist_ranked ? formatNumber(i + 1) : "•"), el("span", { dir: "auto" }, idea ? wording(idea) : ""),
+        el("span", { class: "figures" }, idea && idea.votes !== undefined ? dots(idea.votes) : ""));
     })),
   ];
 }
@@ -210,13 +217,13 @@ function projectorView(ctx) {
 /** What the phone expects now, in one line. */
 function status(ctx) {
   const { stage, me } = ctx;
-  if (!stage.shortlist.length) return "Waiting for the facilitator";
+  if (!stage.shortlist.length) return t("Waiting for the facilitator");
   const order = ctx.outbox ? orderFor(ctx) : stage.shortlist;
   const saved = me && me.rankings ? me.rankings[String(stage.id)] : null;
   const pending = ctx.outbox && ctx.outbox.rankings.isPending(stage.id);
   const isSaved = !pending && saved && saved.length === order.length && saved.every((id, i) => id === order[i]);
-  if (isSaved) return (stage.round || 1) > 1 ? "Round 2: ranking saved; change it if you like" : "Ranking saved; change it until ranking closes";
-  return (stage.round || 1) > 1 ? "Round 2: drag to order, then submit" : "Drag to order, best at the top";
+  if (isSaved) return (stage.round || 1) > 1 ? t("Round 2: ranking saved; change it if you like") : t("Ranking saved; change it until ranking closes");
+  return (stage.round || 1) > 1 ? t("Round 2: drag to order, then submit") : t("Drag to order, best at the top");
 }
 
 export default {
@@ -225,35 +232,36 @@ export default {
   // dots beside them when the stage had any (they break ties, so they say why equal scores are
   // in this order).
   resultBar: (r, stage) => {
-    if (!r.shortlisted) return { value: 0, text: "not shortlisted" };
-    const points = plural(r.score, "pt", "pts");
+    if (!r.shortlisted) return { value: 0, text: t("not shortlisted") };
+    const points = pts(r.score);
     const dotted = stage.results.some((other) => other.votes);
-    return { value: r.score, text: dotted ? `${points} · ${plural(r.votes ?? 0, "dot", "dots")}` : points };
+    return { value: r.score, text: dotted ? `${points} · ${dots(r.votes ?? 0)}` : points };
   },
   // The results list of a stage this step decided: a shortlisted result's points (and dots,
   // when the stage had a dot vote); one left off the shortlist by its dots, or "not shortlisted".
   resultText: (r, stage, ctx) => {
-    const dots = hasDots(ctx, stage);
-    if (r.shortlisted) return dots ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.score, "pt", "pts");
-    return dots ? null : "not shortlisted";
+    const withDots = hasDots(ctx, stage);
+    if (r.shortlisted) return withDots ? `${pts(r.score)} · ${dots(r.votes)}` : pts(r.score);
+    return withDots ? null : t("not shortlisted");
   },
   // An idea's place and points in the room's order where this screen has it (the console
   // always; the room once revealed).
   ideaFigures: (idea, stage) => {
     if (!stage.decision || stage.decision.kind !== KIND) return null;
     const at = stage.decision.items.findIndex((item) => item.idea_id === idea.id);
-    return at < 0 ? null : `place ${at + 1} · ${plural(stage.decision.items[at].score, "pt", "pts")}`;
+    return at < 0 ? null : t("place %(place)s · %(points)s", { place: formatNumber(at + 1), points: pts(stage.decision.items[at].score) });
   },
-  how: (decision) => HOW[decision.method],
+  how: (decision) => (HOW[decision.method] ? t(HOW[decision.method]) : HOW[decision.method]),
   progress: PROGRESS,
-  label: "Rank",
-  headline: "Put the shortlist in order",
-  start: "start ranking",
-  close: "Close ranking",
+  // The words are getters: each read is in the page's language of the moment.
+  get label() { return t("Rank"); },
+  get headline() { return t("Put the shortlist in order"); },
+  get start() { return t("start ranking"); },
+  get close() { return t("Close ranking"); },
   outbox: {
     rankings: {
       type: "latest", event: "ranking:set", field: "order", meKey: "rankings",
-      closedMessage: "Ranking closed before your last change reached the room; your last saved order counts.",
+      get closedMessage() { return t("Ranking closed before your last change reached the room; your last saved order counts."); },
     },
   },
   // Every other scoring step's count on the stage, in step order, then the ranking's own.

@@ -5,23 +5,33 @@
 // bets, fill-ins and money pits, or the names the step's `quadrants` setting gives them, with
 // each idea's spread drawn around it. Ratings and figures are keyed by the scales' keys.
 
-import { el, plural } from "../common.js";
+import { el } from "../common.js";
+import { N_, formatNumber, language, t, tn } from "../i18n.js";
 import { originMark, wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSentence, decisionSummary, movedBadge, previousRound, previousRoundLine, roundTools, stepRevealed } from "./decision.js";
 import { consoleIdeas, noIdeas, phoneOrder, wall } from "./ideas.js";
 
+// The defaults, in English as the server stores them; translated where shown (`said`).
 const SCALES = [
-  { key: "impact", label: "Impact", low: "little", high: "a lot" },
-  { key: "effort", label: "Effort", low: "easy", high: "hard" },
+  { key: "impact", label: N_("Impact"), low: N_("little"), high: N_("a lot") },
+  { key: "effort", label: N_("Effort"), low: N_("easy"), high: N_("hard") },
 ];
 export const QUADRANTS = {
-  quick_win: "Quick win",
-  big_bet: "Big bet",
-  fill_in: "Fill-in",
-  money_pit: "Money pit",
+  quick_win: N_("Quick win"),
+  big_bet: N_("Big bet"),
+  fill_in: N_("Fill-in"),
+  money_pit: N_("Money pit"),
 };
 // The default names as the chart's corners say them.
-const CORNERS = { quick_win: "Quick wins", big_bet: "Big bets", fill_in: "Fill-ins", money_pit: "Money pits" };
+const CORNERS = { quick_win: N_("Quick wins"), big_bet: N_("Big bets"), fill_in: N_("Fill-ins"), money_pit: N_("Money pits") };
+
+/** A label the server sent or a default (a scale's, a quadrant's), in the page's language when
+ * the catalogue has it; the facilitator's own words stay as typed. */
+const said = (text) => (text ? t(String(text)) : text);
+/** A scale's label as shown ("Impact"). */
+const scaleLabel = (scale) => said(scale.label);
+/** A mean with one decimal ("4.0"), in the page's digits. */
+const oneDecimal = (value) => formatNumber(value, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const SVG = "http://www.w3.org/2000/svg";
 
 /** The stage's rate step: its current step when that rates, else its first rate step. */
@@ -57,8 +67,10 @@ function isRisky(stage) {
   return ((rateStep(stage) || {}).settings || {}).second_tie_break === "higher";
 }
 
-/** A label or name inside a sentence: lower case first letter, unless it starts an abbreviation. */
+/** A label or name inside a sentence: lower case first letter, unless it starts an abbreviation
+ * (or the language writes its nouns with a capital: German). */
 function lower(words) {
+  if (language() === "de") return String(words);
   const head = String(words).split(" ")[0];
   return head.length > 1 && head[1] === head[1].toUpperCase() && head[1] !== head[1].toLowerCase()
     ? String(words) : String(words).charAt(0).toLowerCase() + String(words).slice(1);
@@ -67,7 +79,7 @@ function lower(words) {
 /** A quadrant's name: the idea's or result's own label when the server sent one, else the stage's. */
 function quadrantName(stage, entry) {
   if (!entry || !entry.quadrant) return "";
-  return entry.quadrant_label || quadrantNames(stage)[entry.quadrant] || "";
+  return said(entry.quadrant_label || quadrantNames(stage)[entry.quadrant] || "");
 }
 
 const has = (value) => value !== null && value !== undefined;
@@ -99,32 +111,38 @@ function phoneView(ctx) {
   const unsaved = ctx.outbox.ratings.isPending(stage.id);
   const revealed = stepRevealed(stage);
   const scales = scalesOf(stage);
+  const range = (s) => {
+    const low = said(s.low) || t("low");
+    const high = said(s.high) || t("high");
+    return t("%(scale)s (1 %(low)s to 5 %(high)s)", { scale: lower(scaleLabel(s)), low, high });
+  };
+
   const ask = isDefault(stage)
-    ? "Rate each idea: how much would it change things (impact), and how hard is it (effort)? Rate the ones you can judge. "
-    : `Rate each idea on ${scales.map((s) => `${lower(s.label)} (1 ${s.low || "low"} to 5 ${s.high || "high"})`).join(" and ")}. Rate the ones you can judge. `;
+    ? t("Rate each idea: how much would it change things (impact), and how hard is it (effort)? Rate the ones you can judge.")
+    : [t("Rate each idea on %(first)s and %(second)s.", { first: range(scales[0]), second: range(scales[1]) }), " ", t("Rate the ones you can judge.")];
   return el("div", {},
-    (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 ratings. Change them if the discussion changed your mind.") : null,
-    revealed ? el("section", { class: "card room-result", "aria-label": "The room's ratings" },
-      el("h2", {}, "The room's ratings"), decisionSentence(stage), scatter(stage)) : null,
+    (stage.round || 1) > 1 ? el("p", { class: "card notice" }, t("Round 2: you start from your round-1 ratings. Change them if the discussion changed your mind.")) : null,
+    revealed ? el("section", { class: "card room-result", "aria-label": t("The room's ratings") },
+      el("h2", {}, t("The room's ratings")), decisionSentence(stage), scatter(stage)) : null,
     previousRound(stage),
     el("p", { class: "small muted" },
-      ask,
-      unsaved ? "Saving…" : done ? `${plural(done, "idea", "ideas")} rated; saved.` : ""),
-    stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to rate.") : null,
+      ask, " ",
+      unsaved ? t("Saving…") : done ? tn("%(n)s idea rated; saved.", "%(n)s ideas rated; saved.", done) : ""),
+    stage.ideas.length === 0 ? el("p", { class: "card" }, t("There are no ideas to rate.")) : null,
     // Each phone rates in its own order (the room's results are the scatter above).
-    el("ul", { class: "idea-list rate-list", "aria-label": "Ideas" }, phoneOrder(ctx, stage.ideas).map((idea) => {
+    el("ul", { class: "idea-list rate-list", "aria-label": t("Ideas") }, phoneOrder(ctx, stage.ideas).map((idea) => {
       const mine = ratings[String(idea.id)] || {};
       return el("li", { class: "rate-item", dataset: { ideaId: idea.id } },
-        el("div", { class: "rate-text" }, wording(idea), originMark(idea)),
-        scales.map((scale) => el("div", { class: "scale", role: "group", "aria-label": `${scale.label} of: ${wording(idea)}` },
-          el("span", { class: "scale-label" }, scale.label,
-            el("span", { class: "scale-ends muted" }, ` 1 ${scale.low} · 5 ${scale.high}`)),
+        el("div", { class: "rate-text", dir: "auto" }, wording(idea), originMark(idea)),
+        scales.map((scale) => el("div", { class: "scale", role: "group", "aria-label": t("%(scale)s of: %(idea)s", { scale: scaleLabel(scale), idea: wording(idea) }) },
+          el("span", { class: "scale-label" }, scaleLabel(scale),
+            el("span", { class: "scale-ends muted" }, ` ${formatNumber(1)} ${said(scale.low)} · ${formatNumber(5)} ${said(scale.high)}`)),
           [1, 2, 3, 4, 5].map((n) => el("button", {
             type: "button", class: mine[scale.key] === n ? "primary" : "",
             "aria-pressed": mine[scale.key] === n ? "true" : "false",
-            "aria-label": `${scale.label} ${n} of 5`, dataset: { focus: `${scale.key}-${idea.id}-${n}` },
+            "aria-label": t("%(scale)s %(n)s of 5", { scale: scaleLabel(scale), n: formatNumber(n) }), dataset: { focus: `${scale.key}-${idea.id}-${n}` },
             onclick: () => setRating(ctx, idea.id, scale.key, n),
-          }, n)),
+          }, formatNumber(n))),
         )),
       );
     })),
@@ -149,7 +167,7 @@ const py = (first) => 100 - MARGIN - ((first - 1) / 4) * SPAN; // up: the first 
 
 /** An idea's means and spreads in the stage's scales ("impact 4.0 ± 0.8, effort 2.0 ± 0.8"). */
 function figuresOf(idea, scales) {
-  return scales.map((s) => `${lower(s.label)} ${idea[s.key].toFixed(1)} ± ${(idea[`${s.key}_spread`] || 0).toFixed(1)}`).join(", ");
+  return scales.map((s) => `${lower(scaleLabel(s))} ${oneDecimal(idea[s.key])} ± ${oneDecimal(idea[`${s.key}_spread`] || 0)}`).join(", ");
 }
 
 function overlap(a, b) {
@@ -234,7 +252,7 @@ export function scatter(stage) {
   const [up, across] = scales.map((s) => s.key);
   const plain = isDefault(stage);
   const names = quadrantNames(stage);
-  const corner = (q) => (plain ? CORNERS[q] : names[q]);
+  const corner = (q) => said(plain ? CORNERS[q] : names[q]);
   const x = (idea) => px(idea[across]);
   const y = (idea) => py(idea[up]);
   const placed = placedIdeas(stage).map((idea, i) => ({ idea, n: i + 1 }));
@@ -243,7 +261,13 @@ export function scatter(stage) {
   const numbered = placed.slice(0, LABELLED);
   const others = placed.slice(LABELLED);
   const chart = svg("svg", { viewBox: "0 0 100 100", class: `scatter${placed.length > 10 ? " many" : ""}`, role: "img", preserveAspectRatio: "none",
-    "aria-label": `${scales[0].label} and ${lower(scales[1].label)} of ${plural(numbered.length, "idea", "ideas")}: ${lower(corner("quick_win"))} top left, ${lower(corner("big_bet"))} top right, ${lower(corner("fill_in"))} bottom left, ${lower(corner("money_pit"))} bottom right. The list below gives each idea's place.` },
+    "aria-label": tn(
+      "%(first)s and %(second)s of %(n)s idea: %(quick_win)s top left, %(big_bet)s top right, %(fill_in)s bottom left, %(money_pit)s bottom right. The list below gives each idea's place.",
+      "%(first)s and %(second)s of %(n)s ideas: %(quick_win)s top left, %(big_bet)s top right, %(fill_in)s bottom left, %(money_pit)s bottom right. The list below gives each idea's place.",
+      numbered.length, {
+        first: scaleLabel(scales[0]), second: lower(scaleLabel(scales[1])), quick_win: lower(corner("quick_win")), big_bet: lower(corner("big_bet")),
+        fill_in: lower(corner("fill_in")), money_pit: lower(corner("money_pit")),
+      }) },
   svg("rect", { x: 0, y: 0, width: 50, height: 50, class: "q quick_win" }),
   svg("rect", { x: 50, y: 0, width: 50, height: 50, class: "q big_bet" }),
   svg("rect", { x: 0, y: 50, width: 50, height: 50, class: "q fill_in" }),
@@ -252,16 +276,16 @@ export function scatter(stage) {
     cx: x(idea), cy: y(idea), class: "spread",
     rx: Math.max(DOT_R, ((idea[`${across}_spread`] || 0) / 4) * SPAN), ry: Math.max(DOT_R, ((idea[`${up}_spread`] || 0) / 4) * SPAN) }))),
   svg("g", { class: "others" }, others.map(({ idea, n }) => svg("g", { class: `point other ${idea.quadrant || ""}` },
-    svg("title", {}, `${n}. ${wording(idea)}: ${figuresOf(idea, scales)}`),
+    svg("title", {}, `${formatNumber(n)}. ${wording(idea)}: ${figuresOf(idea, scales)}`),
     svg("circle", { cx: x(idea), cy: y(idea), r: DOT_R * 0.6, class: "dot" })))),
   svg("g", { class: "points" }, numbered.map(({ idea, n }) => svg("g", { class: `point ${idea.quadrant || ""}` },
-    svg("title", {}, `${n}. ${wording(idea)}: ${figuresOf(idea, scales)}`),
+    svg("title", {}, `${formatNumber(n)}. ${wording(idea)}: ${figuresOf(idea, scales)}`),
     svg("circle", { cx: x(idea), cy: y(idea), r: DOT_R, class: "dot" })))),
   );
   const area = el("div", { class: "scatter-area" }, chart,
     numbered.map(({ idea, n }) => el("span", { class: "scatter-n", "aria-hidden": "true",
       dataset: { x: x(idea).toFixed(2), y: y(idea).toFixed(2) },
-      style: { left: `${x(idea) + DOT_R}%`, top: `${y(idea) - 3}%` } }, n)));
+      style: { left: `${x(idea) + DOT_R}%`, top: `${y(idea) - 3}%` } }, formatNumber(n))));
   if (watching) watching.observe(area);
   else requestAnimationFrame(() => placeLabels(area));
   const unplaced = stage.ideas.filter((idea) => !placed.some((entry) => entry.idea === idea));
@@ -269,35 +293,39 @@ export function scatter(stage) {
     el("div", { class: "scatter-plot" },
       el("div", { class: "scatter-q top", "aria-hidden": "true" }, el("span", { class: "quick_win" }, corner("quick_win")), el("span", { class: "big_bet" }, corner("big_bet"))),
       el("div", { class: "scatter-middle" },
-        el("span", { class: "scatter-axis y", "aria-hidden": "true" }, `${scales[0].label} →`),
+        el("span", { class: "scatter-axis y", "aria-hidden": "true" }, `${scaleLabel(scales[0])} →`),
         area),
       el("div", { class: "scatter-q bottom", "aria-hidden": "true" }, el("span", { class: "fill_in" }, corner("fill_in")), el("span", { class: "money_pit" }, corner("money_pit"))),
-      el("span", { class: "scatter-axis x", "aria-hidden": "true" }, `${scales[1].label} →`)),
+      el("span", { class: "scatter-axis x", "aria-hidden": "true" }, `${scaleLabel(scales[1])} →`)),
     el("figcaption", {},
-      el("ol", { class: "scatter-legend fit-list", "aria-label": "Ideas on the chart" }, numbered.map(({ idea, n }) => {
+      el("ol", { class: "scatter-legend fit-list", "aria-label": t("Ideas on the chart") }, numbered.map(({ idea, n }) => {
         const item = decisionItem(stage, idea.id);
         return el("li", {},
-          el("span", { class: "scatter-key", "aria-hidden": "true" }, n),
+          el("span", { class: "scatter-key", "aria-hidden": "true" }, formatNumber(n)),
           el("span", { class: "legend-body" },
-            el("span", { class: "legend-text" }, wording(idea)), " ",
+            el("span", { class: "legend-text", dir: "auto" }, wording(idea)), " ",
             el("span", { class: `tag ${idea.quadrant}` }, quadrantName(stage, idea)), " ",
             el("span", { class: "legend-figures" }, figuresOf(idea, scales)), " ",
             consensusBadge(item), movedBadge(item)));
       })),
-      others.length ? el("p", { class: "muted scatter-others" }, `${plural(others.length, "more idea is", "more ideas are")} on the chart as small dots, without a number.`) : null,
-      unplaced.length ? el("p", { class: "small muted scatter-unplaced" }, `Not placed yet (${plain ? "needs an impact and an effort" : `needs a rating on ${lower(scales[0].label)} and on ${lower(scales[1].label)}`}): ${unplaced.map((i) => wording(i)).join(" · ")}`) : null,
-      el("p", { class: "small muted scatter-note" }, "A mean above 3 counts as high. The ellipse around a point shows how much the ratings spread."),
+      others.length ? el("p", { class: "muted scatter-others" }, tn("%(n)s more idea is on the chart as small dots, without a number.",
+        "%(n)s more ideas are on the chart as small dots, without a number.", others.length)) : null,
+      unplaced.length ? el("p", { class: "small muted scatter-unplaced" }, plain
+        ? t("Not placed yet (needs an impact and an effort): %(ideas)s", { ideas: unplaced.map((i) => wording(i)).join(" · ") })
+        : t("Not placed yet (needs a rating on %(first)s and on %(second)s): %(ideas)s", {
+          first: lower(scaleLabel(scales[0])), second: lower(scaleLabel(scales[1])), ideas: unplaced.map((i) => wording(i)).join(" · ") })) : null,
+      el("p", { class: "small muted scatter-note" }, t("A mean above 3 counts as high. The ellipse around a point shows how much the ratings spread.")),
     ));
 }
 
 function consoleView(ctx) {
   const { stage } = ctx;
   return el("div", {},
-    roundTools(ctx, { what: "ratings" }),
+    roundTools(ctx, { reveal: t("Reveal ratings"), hidden: t("The ratings are hidden from the room until you reveal them.") }),
     decisionSummary(stage, ctx),
     stage.ideas.length ? [scatter(stage), consoleIdeas(ctx, stage.ideas, {
       canHide: ctx.active, canMerge: ctx.active,
-      figure: (idea) => (idea.ratings ? plural(idea.ratings, "rating", "ratings") : "no ratings"),
+      figure: (idea) => (idea.ratings ? tn("%(n)s rating", "%(n)s ratings", idea.ratings) : t("no ratings")),
       extra: (idea) => [consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))],
     })] : noIdeas(stage),
   );
@@ -306,15 +334,15 @@ function consoleView(ctx) {
 function projectorView(ctx) {
   const { stage, state } = ctx;
   const progress = stage.progress || {};
-  const rated = `${progress.raters || 0}/${state.workshop.participant_count}`;
+  const rated = `${formatNumber(progress.raters || 0)}/${formatNumber(state.workshop.participant_count)}`;
   if (stepRevealed(stage)) {
     return [decisionSentence(stage), scatter(stage),
-      el("p", { class: "muted present-count-line" }, `${rated} have rated${(stage.round || 1) > 1 ? " · round 2" : ""}`)];
+      el("p", { class: "muted present-count-line" }, (stage.round || 1) > 1 ? t("%(rated)s have rated · round 2", { rated }) : t("%(rated)s have rated", { rated }))];
   }
   return [
     el("div", { class: "big-stats" },
-      el("div", {}, el("strong", {}, rated), el("span", { class: "muted" }, "have rated")),
-      (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, "2"), el("span", { class: "muted" }, "round")) : null,
+      el("div", {}, el("strong", {}, rated), el("span", { class: "muted" }, t("have rated"))),
+      (stage.round || 1) > 1 ? el("div", {}, el("strong", {}, formatNumber(2)), el("span", { class: "muted" }, t("round"))) : null,
     ),
     previousRoundLine(stage), wall(stage.ideas, {}, { newestFirst: false }),
   ];
@@ -325,9 +353,9 @@ function projectorView(ctx) {
 function means(entry, stage) {
   const [first, second] = scalesOf(stage);
   if (!has(entry[first.key])) return null;
-  const other = has(entry[second.key]) ? entry[second.key].toFixed(1) : "?";
+  const other = has(entry[second.key]) ? oneDecimal(entry[second.key]) : "?";
   const name = quadrantName(stage, entry);
-  return `${lower(first.label)} ${entry[first.key].toFixed(1)} · ${lower(second.label)} ${other}${name ? ` · ${name}` : ""}`;
+  return `${lower(scaleLabel(first))} ${oneDecimal(entry[first.key])} · ${lower(scaleLabel(second))} ${other}${name ? ` · ${name}` : ""}`;
 }
 
 /** The two scales' words as a decision's items name them (their `<key>_spread` figures), for
@@ -342,11 +370,11 @@ function scaleWordsOf(decision) {
 function status(ctx) {
   const { stage } = ctx;
   const n = stage.ideas.length;
-  if (!n) return "Waiting for ideas to rate";
+  if (!n) return t("Waiting for ideas to rate");
   const done = ctx.outbox ? ratedCount(ctx) : 0;
-  if (!done) return "Rate each idea 1–5";
-  if (done < n) return `${done} of ${n} ideas rated`;
-  return "All rated: change them until rating closes";
+  if (!done) return t("Rate each idea 1–5");
+  if (done < n) return tn("%(done)s of %(n)s idea rated", "%(done)s of %(n)s ideas rated", n, { done: formatNumber(done) });
+  return t("All rated: change them until rating closes");
 }
 
 export default {
@@ -356,10 +384,10 @@ export default {
   resultBar: (r, stage) => {
     const [first] = scalesOf(stage);
     const rated = has(r[first.key]);
-    return { value: rated ? r[first.key] : 0, text: rated ? `${lower(first.label)} ${r[first.key].toFixed(1)}` : "not rated", max: 5 };
+    return { value: rated ? r[first.key] : 0, text: rated ? `${lower(scaleLabel(first))} ${oneDecimal(r[first.key])}` : t("not rated"), max: 5 };
   },
   // In the results list: the means on both scales, and the quadrant.
-  resultText: (r, stage) => means(r, stage) || "not rated",
+  resultText: (r, stage) => means(r, stage) || t("not rated"),
   // An idea's means where this screen has them (the console always; the room once revealed).
   ideaFigures: (idea, stage) => means(idea, stage),
   // Beside each result on the projector's chart: its quadrant.
@@ -383,38 +411,41 @@ export default {
   how: (decision, stage) => {
     if (!stage) {
       const [first, second] = scaleWordsOf(decision);
-      return second === "effort" && first === "impact" ? "by mean impact, then lower effort" : `by mean ${first}`;
+      return second === "effort" && first === "impact" ? t("by mean impact, then lower effort") : t("by mean %(scale)s", { scale: first });
     }
-    const [first, second] = scalesOf(stage).map((s) => lower(s.label));
-    const then = ((rateStep(stage) || {}).settings || {}).second_tie_break === "higher" ? "higher" : "lower";
-    return `by mean ${first}, then ${then} ${second}`;
+    const [first, second] = scalesOf(stage).map((s) => lower(scaleLabel(s)));
+    return ((rateStep(stage) || {}).settings || {}).second_tie_break === "higher"
+      ? t("by mean %(first)s, then higher %(second)s", { first, second })
+      : t("by mean %(first)s, then lower %(second)s", { first, second });
   },
   // The console's "How sure is the room?" names the step's own count by its first scale.
-  countName: (stage) => `By mean ${lower(scalesOf(stage)[0].label)}`,
+  countName: (stage) => t("By mean %(scale)s", { scale: lower(scaleLabel(scalesOf(stage)[0])) }),
   // The step's name and the phone's headline on a stage with scales of its own ("Likelihood
   // and impact", "Rate likelihood and impact"); `label` and `headline` are the kind's own.
   stepLabel: (stage) => {
-    if (isDefault(stage)) return "Impact and effort";
+    if (isDefault(stage)) return t("Impact and effort");
     const [first, second] = scalesOf(stage);
-    return `${first.label} and ${lower(second.label)}`;
+    return t("%(first)s and %(second)s", { first: scaleLabel(first), second: lower(scaleLabel(second)) });
   },
   headlineFor: (stage) => {
-    if (isDefault(stage)) return "Rate impact and effort";
+    if (isDefault(stage)) return t("Rate impact and effort");
     const [first, second] = scalesOf(stage);
-    return `Rate ${lower(first.label)} and ${lower(second.label)}`;
+    return t("Rate %(first)s and %(second)s", { first: lower(scaleLabel(first)), second: lower(scaleLabel(second)) });
   },
-  progress: { count: "raters", word: "rated" },
-  label: "Impact and effort",
-  headline: "Rate impact and effort",
-  start: "start rating",
-  close: "Close rating",
+  progress: { count: "raters", get word() { return t("rated"); } },
+  // The words are getters: each read is in the page's language of the moment.
+  get label() { return t("Impact and effort"); },
+  get headline() { return t("Rate impact and effort"); },
+  get start() { return t("start rating"); },
+  get close() { return t("Close rating"); },
   outbox: {
     ratings: {
       type: "latest", event: "rating:set", field: "ratings", meKey: "ratings",
-      closedMessage: "Rating closed before your last change reached the room; your last saved ratings count.",
+      get closedMessage() { return t("Rating closed before your last change reached the room; your last saved ratings count."); },
     },
   },
-  metrics: (ctx) => [[`${(ctx.stage.progress || {}).raters || 0}/${ctx.state.workshop.participant_count}`, "rated"]],
+  metrics: (ctx) => [[`${formatNumber((ctx.stage.progress || {}).raters || 0)}/${formatNumber(ctx.state.workshop.participant_count)}`, t("rated")]],
+
   status,
   phone: phoneView,
   console: consoleView,

@@ -4,6 +4,7 @@
 // the vote as one item. The projector shows the brainstorm's wall by theme as they form.
 
 import { el, ideaText } from "../common.js";
+import { formatNumber, t } from "../i18n.js";
 import { note } from "./ideas.js";
 
 function groupsOf(stage) {
@@ -42,33 +43,34 @@ export function themesPanel(ctx) {
   const loose = stage.ideas.filter((idea) => !idea.hidden && !grouped.has(idea.id));
   const voteOnThemes = stage.steps.some((s) => s.settings && s.settings.on === "groups");
   const title = el("input", { type: "text", id: `theme-title-${stage.id}`, maxlength: 80,
-    placeholder: "A theme, e.g. “Customers”", dataset: { focus: `theme-title-${stage.id}` } });
+    placeholder: t("A theme, e.g. “Customers”"), dir: "auto", dataset: { focus: `theme-title-${stage.id}` } });
   const add = (event) => {
     event.preventDefault();
     const text = title.value.trim();
     if (!text) { title.focus(); return; }
     send(ctx, [...groups, { title: text, idea_ids: [] }]);
   };
-  return el("section", { class: "themes", "aria-label": "Themes" },
-    el("h3", {}, "Themes"),
+  return el("section", { class: "themes", "aria-label": t("Themes") },
+    el("h3", {}, t("Themes")),
     el("p", { class: "muted small" }, voteOnThemes
-      ? "Drag ideas onto a theme. The vote will be on the themes, each as one item; ideas in no theme stay on their own."
-      : "Drag ideas onto a theme to cluster them for the room. The vote stays on the ideas."),
+      ? t("Drag ideas onto a theme. The vote will be on the themes, each as one item; ideas in no theme stay on their own.")
+      : t("Drag ideas onto a theme to cluster them for the room. The vote stays on the ideas.")),
     el("ul", { class: "theme-list" }, groups.map((group, index) => dropZone(ctx, index, el("li", { class: "theme" },
-      el("div", { class: "spread" }, el("strong", {}, group.title),
-        el("button", { type: "button", class: "quiet small", "aria-label": `Remove the theme ${group.title}`,
-          onclick: () => send(ctx, groups.filter((_, i) => i !== index)) }, "Remove")),
-      el("ul", { class: "theme-ideas" }, group.idea_ids.map((id) => el("li", {}, ideaText(stage, id),
-        el("button", { type: "button", class: "quiet small", "aria-label": `Take out of ${group.title}: ${ideaText(stage, id)}`,
+      el("div", { class: "spread" }, el("strong", { dir: "auto" }, group.title),
+        el("button", { type: "button", class: "quiet small", "aria-label": t("Remove the theme %(theme)s", { theme: group.title }),
+          onclick: () => send(ctx, groups.filter((_, i) => i !== index)) }, t("Remove"))),
+      el("ul", { class: "theme-ideas" }, group.idea_ids.map((id) => el("li", {}, el("span", { dir: "auto" }, ideaText(stage, id)),
+        el("button", { type: "button", class: "quiet small",
+          "aria-label": t("Take out of %(theme)s: %(idea)s", { theme: group.title, idea: ideaText(stage, id) }),
           onclick: () => place(ctx, id, -1) }, "×")))),
-      loose.length ? el("select", { "aria-label": `Add an idea to ${group.title}`,
+      loose.length ? el("select", { "aria-label": t("Add an idea to %(theme)s", { theme: group.title }),
         onchange: (event) => { if (event.target.value) place(ctx, Number(event.target.value), index); } },
-      el("option", { value: "" }, "Add an idea…"),
+      el("option", { value: "" }, t("Add an idea…")),
       loose.map((idea) => el("option", { value: idea.id }, idea.text))) : null,
     )))),
     el("form", { class: "row", onsubmit: add },
-      el("label", { class: "visually-hidden", for: `theme-title-${stage.id}` }, "New theme"),
-      title, el("button", { type: "submit" }, "Add theme")),
+      el("label", { class: "visually-hidden", for: `theme-title-${stage.id}` }, t("New theme")),
+      title, el("button", { type: "submit" }, t("Add theme"))),
   );
 }
 
@@ -84,9 +86,10 @@ export function themeWall(stage) {
   const grouped = new Set(groups.flatMap((group) => group.idea_ids));
   const loose = stage.ideas.filter((idea) => !grouped.has(idea.id));
   const columns = groups.map((group) => ({ title: group.title, ideas: group.idea_ids.map((id) => byId.get(id)).filter(Boolean) }));
-  if (loose.length) columns.push({ title: "Not in a theme yet", ideas: loose, loose: true });
+  if (loose.length) columns.push({ title: t("Not in a theme yet"), ideas: loose, loose: true });
   // Up to six themes side by side in one row; more wrap.
   return el("div", { class: "theme-wall fit-group", style: { "--themes": Math.min(columns.length, 6) } }, columns.map((column) => el("section", { class: column.loose ? "theme-column loose" : "theme-column" },
-    el("h2", {}, column.title, " ", el("span", { class: "theme-count" }, column.ideas.length)),
+    el("h2", { dir: column.loose ? null : "auto" }, column.title, " ", el("span", { class: "theme-count" }, formatNumber(column.ideas.length))),
+
     el("ul", { class: "theme-notes fit-list", "aria-label": column.title }, column.ideas.map(note)))));
 }

@@ -3,12 +3,16 @@
 // them live. Once revealed, the projector puts the results first: one sentence on how sure the
 // room is, then the bar chart.
 
-import { announce, el, plural } from "../common.js";
+import { announce, el } from "../common.js";
+import { formatNumber, t, tn } from "../i18n.js";
 import { byCategory, categoriesOf, categoryLabel, originMark, wording } from "../items.js";
 import { consensusBadge, decisionItem, decisionSummary, movedBadge, previousRound, roundTools, stepRevealed } from "./decision.js";
 import { byDots, categoryBoard, categoryBudgets, consoleIdeas, noIdeas, phoneOrder, resultChart, roundOneChart, sentence, wall } from "./ideas.js";
 
-const DOTS = ["dot", "dots"];
+/** "1 dot", "12 dots" in the page's language. */
+const dots = (n) => tn("%(n)s dot", "%(n)s dots", n);
+/** The charts' unit: its words for the table and each value's words (ideas.js unitOptions). */
+const DOTS = () => ({ one: t("dot"), many: t("dots"), text: dots });
 
 function allocationFor(ctx) {
   return { ...ctx.outbox.votes.value(ctx.stage.id, {}) };
@@ -25,11 +29,13 @@ function changeVote(ctx, ideaId, delta) {
   const idea = stage.ideas.find((other) => other.id === ideaId);
   if (budgets && idea) {
     const left = budgets.leftIn(idea.category);
-    announce(`${plural(allocation[key] || 0, "dot", "dots")} on this idea, ${plural(left, "dot", "dots")} left in ${categoryLabel(stage, idea.category) || "this category"}.`);
+    const category = categoryLabel(stage, idea.category) || t("this category");
+    announce(t("%(mine)s on this idea, %(left)s left in %(category)s.", { mine: dots(allocation[key] || 0), left: dots(left), category }));
+
     return;
   }
   const left = stage.dot_budget - Object.values(allocation).reduce((a, b) => a + b, 0);
-  announce(`${plural(allocation[key] || 0, "dot", "dots")} on this idea, ${plural(left, "dot", "dots")} left.`);
+  announce(t("%(mine)s on this idea, %(left)s left.", { mine: dots(allocation[key] || 0), left: dots(left) }));
 }
 
 function spentOf(allocation) {
@@ -60,20 +66,20 @@ function phoneView(ctx) {
       const room = budgets ? budgets.leftIn(idea.category) : left;
       return el("li", { class: "vote-item", dataset: { ideaId: idea.id } },
         el("div", { class: "vote-text" },
-          el("div", {}, wording(idea), originMark(idea)),
+          el("div", { dir: "auto" }, wording(idea), originMark(idea)),
           idea.votes !== undefined ? el("div", { class: "room-total" },
-            el("strong", { class: "total" }, `Room total: ${plural(idea.votes, "dot", "dots")}`), " ",
+            el("strong", { class: "total" }, t("Room total: %(total)s", { total: dots(idea.votes) })), " ",
             consensusBadge(decisionItem(stage, idea.id)), movedBadge(decisionItem(stage, idea.id))) : null,
         ),
-        el("div", { class: "stepper", role: "group", "aria-label": `Dots on: ${wording(idea)}` },
+        el("div", { class: "stepper", role: "group", "aria-label": t("Dots on: %(idea)s", { idea: wording(idea) }) },
           el("button", {
-            type: "button", "aria-label": "Remove a dot", disabled: mine === 0,
+            type: "button", "aria-label": t("Remove a dot"), disabled: mine === 0,
             dataset: { focus: `less-${idea.id}` },
             onclick: () => changeVote(ctx, idea.id, -1),
           }, "−"),
-          el("span", { class: "count" }, mine),
+          el("span", { class: "count" }, formatNumber(mine)),
           el("button", {
-            type: "button", class: "primary", "aria-label": "Add a dot",
+            type: "button", class: "primary", "aria-label": t("Add a dot"),
             dataset: { focus: `more-${idea.id}` },
             disabled: room === 0 || mine >= stage.max_dots_per_idea,
             onclick: () => changeVote(ctx, idea.id, +1),
@@ -83,54 +89,57 @@ function phoneView(ctx) {
     }));
   const categorised = categoriesOf(stage).length > 0;
   return el("div", {},
-    (stage.round || 1) > 1 ? el("p", { class: "card notice" }, "Round 2: you start from your round-1 dots. Move them if the discussion changed your mind.") : null,
+    (stage.round || 1) > 1 ? el("p", { class: "card notice" }, t("Round 2: you start from your round-1 dots. Move them if the discussion changed your mind.")) : null,
     previousRound(stage),
     revealed ? sentence(stage) : null,
     el("div", { class: "dots-left" },
-      el("strong", {}, `${plural(left, "dot", "dots")} left`),
+      el("strong", {}, tn("%(n)s dot left", "%(n)s dots left", left)),
       budgets ? null : dotRow(stage, left),
     ),
     el("p", { class: "muted" },
-      budgets ? `${plural(stage.dot_budget, "dot", "dots")} to spend in each category. ` : "",
-      `Up to ${plural(stage.max_dots_per_idea, "dot", "dots")} on one idea. `,
-      unsaved ? "Saving…" : spent ? "Your dots are saved; change them until voting closes." : ""),
-    stage.ideas.length === 0 ? el("p", { class: "card" }, "There are no ideas to vote on.") : null,
+      budgets ? [tn("%(n)s dot to spend in each category.", "%(n)s dots to spend in each category.", stage.dot_budget), " "] : "",
+      tn("Up to %(n)s dot on one idea.", "Up to %(n)s dots on one idea.", stage.max_dots_per_idea), " ",
+      unsaved ? t("Saving…") : spent ? t("Your dots are saved; change them until voting closes.") : ""),
+    stage.ideas.length === 0 ? el("p", { class: "card" }, t("There are no ideas to vote on.")) : null,
     // A stage with categories: the ideas under their category, with what is left in each.
     categorised
       ? byCategory(stage, ideas, { skipEmpty: true }).map((group) => el("section", { class: "vote-category", dataset: { category: group.key } },
         el("h2", { class: `category-title cat-${group.key || "none"}` }, group.label),
         budgets ? el("p", { class: "category-left" },
-          el("strong", {}, `${budgets.leftIn(group.key)} of ${plural(stage.dot_budget, "dot", "dots")} left in ${group.label}`), " ",
+          el("strong", {}, tn("%(left)s of %(n)s dot left in %(category)s", "%(left)s of %(n)s dots left in %(category)s", stage.dot_budget,
+            { left: formatNumber(budgets.leftIn(group.key)), category: group.label })), " ",
           dotRow(stage, budgets.leftIn(group.key))) : null,
-        list(group.items, `Ideas: ${group.label}`)))
-      : list(ideas, "Ideas"),
+        list(group.items, t("Ideas: %(category)s", { category: group.label }))))
+      : list(ideas, t("Ideas")),
   );
 }
 
 /** What is left to do: the budget to spend, what is left of it, or that it is all placed. */
 function remaining(ctx) {
   const { stage } = ctx;
-  if (!ctx.active || !stage.ideas.length) return "Waiting for the facilitator";
+  if (!ctx.active || !stage.ideas.length) return t("Waiting for the facilitator");
   const allocation = allocationFor(ctx);
   const spent = spentOf(allocation);
   const budgets = categoryBudgets(stage, allocation, stage.dot_budget);
   const budget = budgets ? budgets.budget : stage.dot_budget;
   const left = budgets ? budgets.left : budget - spent;
-  if (spent === 0) return `Spend your ${plural(budget, "dot", "dots")}`;
-  if (left > 0) return `${plural(left, "dot", "dots")} left`;
-  return `All ${plural(budget, "dot", "dots")} placed`;
+  if (spent === 0) return tn("Spend your %(n)s dot", "Spend your %(n)s dots", budget);
+  if (left > 0) return tn("%(n)s dot left", "%(n)s dots left", left);
+  return tn("All %(n)s dot placed", "All %(n)s dots placed", budget);
 }
 
 /** The phone's one line: what is left to do, and that the room's totals are shown once revealed
  * (the step stays open: people can still move their dots). */
 function status(ctx) {
   const left = remaining(ctx);
-  return stepRevealed(ctx.stage) && ctx.active && ctx.stage.ideas.length ? `Totals shown · ${left}` : left;
+  return stepRevealed(ctx.stage) && ctx.active && ctx.stage.ideas.length ? t("Totals shown · %(left)s", { left }) : left;
 }
 
 /** The console's reveal button (and the second round's), as every scoring step has it. */
 export function revealButton(ctx) {
-  return roundTools(ctx, { what: "dot totals" });
+  return roundTools(ctx, {
+    reveal: t("Reveal dot totals"), hidden: t("The dot totals are hidden from the room until you reveal them."),
+  });
 }
 
 function consoleView(ctx) {
@@ -151,27 +160,29 @@ function consoleView(ctx) {
 function counts(stage, state) {
   const progress = stage.progress || {};
   return el("div", { class: "big-stats" },
-    el("div", {}, el("strong", {}, `${progress.voters || 0}/${state.workshop.participant_count}`), el("span", { class: "muted" }, "have voted")),
-    el("div", {}, el("strong", {}, progress.dots ?? 0), el("span", { class: "muted" }, "dots placed")),
+    el("div", {}, el("strong", {}, `${formatNumber(progress.voters || 0)}/${formatNumber(state.workshop.participant_count)}`), el("span", { class: "muted" }, t("have voted"))),
+    el("div", {}, el("strong", {}, formatNumber(progress.dots ?? 0)), el("span", { class: "muted" }, t("dots placed"))),
   );
 }
 
 function projectorView(ctx) {
   const { stage, state } = ctx;
   if (stepRevealed(stage) && !(stage.progress || {}).voters) {
-    return [el("p", { class: "decision-sentence" }, "Nobody has voted yet."), ideasBoard(stage)];
+    return [el("p", { class: "decision-sentence" }, t("Nobody has voted yet.")), ideasBoard(stage)];
   }
   if (stepRevealed(stage)) {
     return [
       sentence(stage),
-      resultChart(stage, byDots(stage.ideas), { value: (idea) => idea.votes || 0, unit: DOTS, title: "Dot totals" }),
-      el("p", { class: "hint-line" }, `${(stage.progress || {}).voters || 0} of ${state.workshop.participant_count} voted · ${plural((stage.progress || {}).dots ?? 0, "dot", "dots")}`),
+      resultChart(stage, byDots(stage.ideas), { value: (idea) => idea.votes || 0, unit: DOTS(), title: t("Dot totals") }),
+      el("p", { class: "hint-line" }, t("%(done)s of %(total)s voted · %(amount)s", {
+        done: formatNumber((stage.progress || {}).voters || 0), total: formatNumber(state.workshop.participant_count),
+        amount: dots((stage.progress || {}).dots ?? 0) })),
     ];
   }
-  const roundOne = roundOneChart(stage, { unit: DOTS });
+  const roundOne = roundOneChart(stage, { unit: DOTS() });
   return [
     counts(stage, state),
-    el("p", { class: "hint-line" }, "The totals stay hidden until the facilitator reveals them."),
+    el("p", { class: "hint-line" }, t("The totals stay hidden until the facilitator reveals them.")),
     roundOne || ideasBoard(stage),
   ];
 }
@@ -186,7 +197,7 @@ function ideasBoard(stage) {
 export default {
   kind: "vote",
   // A stage this step decides shows each result's bar by its dots (done.js).
-  resultBar: (r) => ({ value: r.votes, text: plural(r.votes, "dot", "dots") }),
+  resultBar: (r) => ({ value: r.votes, text: dots(r.votes) }),
   // Its entries are the ideas' dots: results show them whenever the stage has a dot vote.
   placesDots: true,
   // Every tally carries the dots placed and, where seen, the dots per idea.
@@ -194,23 +205,25 @@ export default {
     if (tally.dots !== undefined) stage.progress.dots = tally.dots;
     if (tally.totals) for (const idea of stage.ideas) idea.votes = tally.totals[String(idea.id)] ?? 0;
   },
-  resultText: (r) => plural(r.votes, "dot", "dots"),
+  resultText: (r) => dots(r.votes),
   // An idea's dots where this screen has them (the console always; the room once revealed).
-  ideaFigures: (idea) => (idea.votes === undefined || idea.votes === null ? null : plural(idea.votes, "dot", "dots")),
-  how: () => "by dots",
-  countName: "By dots",
-  progress: { count: "voters", word: "voted" },
-  label: "Dot vote",
-  headline: "Spend your dots",
-  start: "start dot vote",
-  close: "Close voting",
+  ideaFigures: (idea) => (idea.votes === undefined || idea.votes === null ? null : dots(idea.votes)),
+  how: () => t("by dots"),
+  // The words are getters: each read is in the page's language of the moment.
+  get countName() { return t("By dots"); },
+  progress: { count: "voters", get word() { return t("voted"); } },
+  get label() { return t("Dot vote"); },
+  get headline() { return t("Spend your dots"); },
+  get start() { return t("start dot vote"); },
+  get close() { return t("Close voting"); },
   outbox: {
     votes: {
       type: "latest", event: "votes:set", field: "votes", meKey: "votes",
-      closedMessage: "Voting closed before your last change reached the room; your last saved dots count.",
+      get closedMessage() { return t("Voting closed before your last change reached the room; your last saved dots count."); },
     },
   },
-  metrics: (ctx) => [[`${(ctx.stage.progress || {}).voters || 0}/${ctx.state.workshop.participant_count}`, "voted"]],
+  metrics: (ctx) => [[`${formatNumber((ctx.stage.progress || {}).voters || 0)}/${formatNumber(ctx.state.workshop.participant_count)}`, t("voted")]],
+
   phone: phoneView,
   console: consoleView,
   projector: projectorView,
