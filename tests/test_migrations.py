@@ -2097,7 +2097,7 @@ def test_a_running_0011_workshop_upgrades_to_0012_and_carries_on(db_path: Path) 
     engine = app.extensions["workshop_db"]
     room = Room(app, app.test_client(), room.data)
     try:
-        assert current_revision(engine) == head_revision() == "0012"
+        assert current_revision(engine) == head_revision()
         for table, rows in at_0011[1].items():
             if table == "alembic_version":
                 continue
@@ -2147,4 +2147,65 @@ def test_a_running_0011_workshop_upgrades_to_0012_and_carries_on(db_path: Path) 
         assert "Nobody waits alone" in text and "A home visit in 48 h" in text
     finally:
         room.close()
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------- revision 0013
+
+
+def test_a_0012_database_opens_with_every_workshop_in_english_and_nothing_lost(
+    db_path: Path,
+) -> None:
+    """The previous release's database (no language) with a workshop under way: today's app
+    upgrades it on start, every row is kept, every workshop is English, the room carries on
+    and the console can change the language; downgrading gives back 0012 exactly."""
+    from tests.factories import Room, ok
+
+    app = _app_on(db_path)
+    room = Room.create(app, app.test_client(), title="Strategy day 2027", language="de")
+    room.start()
+    vision = room.stage_ids()["vision"]
+    ada = room.participant("Ada")
+    ok(ada.sock, "idea:submit", {"stage_id": vision, "text": "Care close to home"})
+    room.close()
+    app.extensions["workshop_db"].dispose()
+
+    setup = open_engine(db_path)
+    downgrade(setup, "0012")
+    assert current_revision(setup) == "0012"
+    at_0012 = schema(setup), every_row(setup)
+    assert "language" not in [column[0] for column in at_0012[0]["workshop"]["columns"]]
+    setup.dispose()
+
+    app = _app_on(db_path)
+    engine = app.extensions["workshop_db"]
+    room = Room(app, app.test_client(), room.data)
+    try:
+        assert current_revision(engine) == head_revision() == "0013"
+        after = schema(engine)
+        names = [column[0] for column in after["workshop"]["columns"]]
+        assert names == [column[0] for column in at_0012[0]["workshop"]["columns"]] + ["language"]
+        for table, rows in at_0012[1].items():
+            if table == "alembic_version":
+                continue
+            width = len(at_0012[0][table]["columns"])
+            after_rows = sorted((row[:width] for row in every_row(engine)[table]), key=repr)
+            assert after_rows == rows, table
+        assert raw(engine, "SELECT id, language FROM workshop") == [(room.id, "en")]
+
+        state = room.facilitator_state()
+        assert state["workshop"]["language"] == "en"
+        assert [idea["text"] for idea in state["stages"][0]["ideas"]] == ["Care close to home"]
+        ada = room.participant(token=ada.token)
+        assert ada.state["workshop"]["language"] == "en"
+        fac = room.facilitator()
+        assert ok(fac, "workshop:language", {"language": "fr"})["language"] == "fr"
+        assert raw(engine, "SELECT language FROM workshop") == [("fr",)]
+    finally:
+        room.close()
+    downgrade(engine, "0012")
+    try:
+        assert current_revision(engine) == "0012"
+        assert schema(engine) == at_0012[0]
+    finally:
         engine.dispose()

@@ -57,6 +57,9 @@ class Workshop(SQLModel, table=True):
     # migration 0010): it opens the console like `facilitator_key_hash`, and rotating the
     # facilitator's key clears it.
     admin_key_hash: str | None = Field(default=None, max_length=64)
+    # The room's language (a code of `i18n.LANGUAGES`, migration 0013): the projector, the
+    # plan and the agenda templates' texts speak it; phones and the console follow their own.
+    language: str = Field(default="en", max_length=16)
 
 
 class Stage(SQLModel, table=True):

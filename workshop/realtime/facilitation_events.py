@@ -1,6 +1,7 @@
-"""The facilitator's everyday tools as Socket.IO events: the stage timer (`timer:*`) and the
-item in focus (`focus:*`). Registered with `events.client_event`, like the core's own events
-(rate limit, role from memory, `begin_write`, who from the database, payload, handler);
+"""The facilitator's everyday tools as Socket.IO events: the stage timer (`timer:*`), the
+item in focus (`focus:*`) and the room's language (`workshop:language`). Registered with
+`events.client_event`, like the core's own events (rate limit, role from memory,
+`begin_write`, who from the database, payload, handler);
 `events` imports this module at its end, so the names taken from it below are defined.
 
 Each acks what it leaves (`{"timer": ...}` or `{"focus": ...}`) and, when it changed
@@ -13,13 +14,14 @@ from __future__ import annotations
 from ..core.payloads import (
     EmptyPayload,
     FocusSetPayload,
+    LanguagePayload,
     StagePayload,
     TimerAddPayload,
     TimerSetPayload,
 )
 from ..persistence.db import get_db
 from ..persistence.models import Workshop
-from ..services import focus, timer
+from ..services import focus, timer, workshops
 from . import broadcast
 from .events import Ack, client_event
 
@@ -101,3 +103,15 @@ def on_focus_clear(_payload: EmptyPayload, workshop: Workshop) -> Ack:
     if focus.clear_focus(db, workshop=workshop):
         broadcast.broadcast_state(db, workshop)
     return {"focus": None}
+
+
+@client_event("workshop:language", LanguagePayload, role="facilitator")
+def on_workshop_language(payload: LanguagePayload, workshop: Workshop) -> Ack:
+    """Facilitator sets the room's language: `{"language"}` (a code of `GET /api/languages`,
+    else `unknown_language`; refused once the workshop is finished: `workshop_finished`). The
+    projector and the plan speak it from now on; phones and consoles keep their own. Acks
+    `{"language"}`; broadcasts `state` to every screen unless it was the language already."""
+    db = get_db()
+    if workshops.set_language(db, workshop, payload.language):
+        broadcast.broadcast_state(db, workshop)
+    return {"language": workshop.language}

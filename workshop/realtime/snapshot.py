@@ -320,6 +320,9 @@ def public_state(data: WorkshopData, audience: Audience, base_url: str) -> dict[
             "organization": workshop.organization,
             "horizon_years": workshop.horizon_years,
             "review_cadence": workshop.review_cadence,
+            # The room's language: the projector and the plan speak it (the phones and the
+            # console show their own reader's).
+            "language": workshop.language,
             "template": _template_shown(workshop, audience),
             "status": workshop.status,
             "code": workshop.code,

@@ -12,7 +12,7 @@ from sqlalchemy import delete, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from .. import activities
+from .. import activities, i18n
 from ..activities import common
 from ..core import rules
 from ..core.agenda import DEFAULT_HORIZON, DEFAULT_TEMPLATE, HORIZONS, PROMPT_MAX, fill_prompt
@@ -70,6 +70,7 @@ def create_workshop(
     facilitator_name: str | None = None,
     max_participants: int | None = None,
     review_cadence: str | None = None,
+    language: str | None = None,
 ) -> tuple[Workshop, str]:
     """Create a workshop from an agenda template; return it with its facilitator key.
 
@@ -81,7 +82,11 @@ def create_workshop(
     active participants may join. A join code another workshop took meanwhile (two
     processes) is retried with a new one. `review_cadence` (`REVIEW_CADENCES`, quarterly
     when None) is how often the plan will be reviewed: its governance section says so.
+    `language` (a code of `i18n.LANGUAGES`, English when None; anything else is
+    `unknown_language` and nothing is created) is the room's: the projector and the plan
+    speak it, and the template's titles, prompts and descriptions are stored in it.
     """
+    code = i18n.DEFAULT_LANGUAGE if language is None else i18n.check_language(language)
     cap = DEFAULT_MAX_PARTICIPANTS if max_participants is None else max_participants
     if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_PARTICIPANTS_LIMIT:
         raise DomainError(
@@ -105,7 +110,8 @@ def create_workshop(
             "invalid_payload", f"review_cadence is one of {', '.join(REVIEW_CADENCES)}."
         )
     template_id = DEFAULT_TEMPLATE if template is None else template
-    drafts = agenda_service.drafts_of(agenda_service.get_template(db, template_id))
+    with i18n.use_language(code):
+        drafts = agenda_service.drafts_of(agenda_service.get_template(db, template_id))
 
     key = new_secret()
     for _attempt in range(CODE_ATTEMPTS):
@@ -121,6 +127,7 @@ def create_workshop(
             projector_token=new_secret(),
             max_participants=cap,
             review_cadence=cadence,
+            language=code,
         )
         try:
             # A savepoint: a code (or id) taken meanwhile rolls back this insert only.
@@ -281,6 +288,21 @@ def set_join_lock(db: Session, workshop: Workshop, locked: bool) -> Workshop:
     # Ends the transaction (and its write lock) either way, before anything is broadcast.
     db.commit()
     return workshop
+
+
+def set_language(db: Session, workshop: Workshop, language: Any) -> bool:
+    """Make `language` (a code of `i18n.LANGUAGES`, else `unknown_language`) the room's: the
+    projector and the plan speak it from now on. Refused once the workshop is finished (its
+    plan is made). Returns whether it changed; the caller broadcasts the fresh state."""
+    code = i18n.check_language(language)
+    require_active(workshop)
+    changed = workshop.language != code
+    if changed:
+        workshop.language = code
+        db.add(workshop)
+    # Ends the transaction (and its write lock) either way, before anything is broadcast.
+    db.commit()
+    return changed
 
 
 def get_participant_of(db: Session, workshop: Workshop, participant_id: int) -> Participant:

@@ -23,6 +23,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import i18n
 from .. import plan as plan_module
 from ..core.errors import DomainError
 from ..core.payloads import (
@@ -44,6 +45,7 @@ from ..realtime.broadcast import broadcast_state
 from ..services import agenda, duplicate, lifecycle, plans, shares, workshops
 from .headers import plan_disposition
 from .hosts import public_base_url as base_url
+from .language import use_page_language
 
 bp = Blueprint("workshop", __name__)
 
@@ -124,6 +126,8 @@ def projector_page(workshop_id: str) -> str:
     """The room screen: its title only. The join code, QR and count come with the `present`
     state, to a screen holding the projector token; the page itself shows no secret."""
     workshop = get_workshop(get_db(), workshop_id)
+    # The room's screen speaks the workshop's language, whatever the browser showing it.
+    use_page_language(workshop.language)
     return render_template("present.html", workshop=RoomScreen(workshop.id, workshop.title))
 
 
@@ -164,6 +168,7 @@ def create_workshop() -> tuple[Response, int]:
         template=payload.template,
         facilitator_name=payload.facilitator_name,
         review_cadence=payload.review_cadence,
+        language=body.get("language"),
         max_participants=(
             current_app.config["MAX_PARTICIPANTS"]
             if payload.max_participants is None
@@ -302,6 +307,12 @@ def list_templates() -> Response:
     found = agenda.list_templates()
     templates = [agenda.template_summary(t) for t in found]
     return jsonify({"templates": templates, "presets": agenda.stage_presets(found)})
+
+
+@bp.get("/api/languages")
+def list_languages() -> Response:
+    """The shipped languages (code, own name, script direction) and the default one."""
+    return jsonify({"languages": i18n.language_list(), "default": i18n.DEFAULT_LANGUAGE})
 
 
 @bp.get("/api/templates/<template_id>")
