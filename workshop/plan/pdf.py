@@ -52,11 +52,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import PageMode
 
+from .. import i18n
+from ..i18n import N_, gettext, ngettext
 from . import layout as lay
 from .document import PlanDocument
 from .mapgeom import (
@@ -69,6 +72,8 @@ from .mapgeom import (
 )
 from .roadmap import TODAY_COLOUR, Bar, Diamond, RoadmapChart, RoadmapGeometry, roadmap_geometry
 
+log = logging.getLogger(__name__)
+
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 """fpdf2 subsets the fonts with fontTools, which logs every table and glyph list it touches
 at INFO: a dozen lines per PDF in an application that logs INFO. Its warnings still show."""
@@ -77,8 +82,31 @@ FONT_DIR = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 """The bundled faces by fpdf2 style: regular, bold, oblique."""
-REPLACEMENT = "\ufffd"
-DRAFT = "DRAFT"
+ARABIC = "NotoSansArabic"
+HEBREW = "NotoSansHebrew"
+FALLBACKS: dict[str, dict[str, str]] = {
+    ARABIC: {"": "NotoSansArabic-Regular.ttf", "B": "NotoSansArabic-Bold.ttf"},
+    HEBREW: {"": "NotoSansHebrew-Regular.ttf", "B": "NotoSansHebrew-Bold.ttf"},
+    "NotoSansDevanagari": {"": "NotoSansDevanagari-Regular.ttf"},
+    "NotoSansThai": {"": "NotoSansThai-Regular.ttf"},
+    "NotoSansCJK": {"": "NotoSansCJK-Subset.ttf"},
+    "NotoSansKR": {"": "NotoSansKR-Hangul.ttf"},
+    "NotoEmoji": {"": "NotoEmoji-Regular.ttf"},
+}
+"""The fallback fonts by family and fpdf2 style, in the order they are asked for a
+character DejaVu lacks (Arabic and Hebrew letters go to theirs first; see `_route`)."""
+RTL_FAMILIES = (ARABIC, HEBREW)
+FONT_INDEX = {
+    (family, style): n
+    for n, (family, style) in enumerate(
+        ((f, st) for f, styles in FALLBACKS.items() for st in styles), len(FONT_FILES) + 1
+    )
+}
+"""Each fallback face's fixed font number, whenever it is registered: the same plan gives
+the same bytes whichever fonts a process had parsed ahead (`prepare`)."""
+MEASURE_SIZE = 100.0
+"""The size shaped text is measured at (its width is kept in ems)."""
+DRAFT = N_("DRAFT")
 DASH = "\u2013"
 
 RGB = tuple[int, int, int]
@@ -157,53 +185,117 @@ class _Face:
     advance: dict[str, float]
 
 
+def _read_face(path: Path) -> _Face:
+    font = TTFont(path, lazy=True)
+    try:
+        per_em = float(font["head"].unitsPerEm)
+        metrics = font["hmtx"].metrics
+        advance = {
+            chr(code): metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()
+        }
+    finally:
+        font.close()
+    return _Face(frozenset(advance), advance)
+
+
 @cache
 def _faces() -> dict[str, _Face]:
-    faces: dict[str, _Face] = {}
-    for style, name in FONT_FILES.items():
-        font = TTFont(FONT_DIR / name, lazy=True)
-        try:
-            per_em = float(font["head"].unitsPerEm)
-            metrics = font["hmtx"].metrics
-            advance = {
-                chr(code): metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()
-            }
-        finally:
-            font.close()
-        faces[style] = _Face(frozenset(advance), advance)
-    return faces
+    return {style: _read_face(FONT_DIR / name) for style, name in FONT_FILES.items()}
 
 
-def _stand_in(char: str) -> str:
-    """What a character the font lacks becomes: nothing if it is invisible, else "�"."""
-    if unicodedata.category(char) in ("Cc", "Cf", "Mn", "Me") or 0x1F3FB <= ord(char) <= 0x1F3FF:
+@cache
+def _chars_of(family: str) -> frozenset[str]:
+    """The characters a fallback font maps (read when first asked: a plan in Latin script
+    never reads the CJK fonts)."""
+    return _read_face(FONT_DIR / FALLBACKS[family][""]).chars
+
+
+_RTL = frozenset(("R", "AL", "AN", "RLE", "RLO", "RLI"))
+
+
+@lru_cache(maxsize=65536)
+def _route(char: str) -> str | None:
+    """The font that draws a character: "" for DejaVu (the face in use), else a fallback
+    family; None when no bundled font has it. Arabic and Hebrew letters, which DejaVu also
+    has, go to their Noto fonts, which shape them properly."""
+    if unicodedata.bidirectional(char) in _RTL:
+        for family in RTL_FAMILIES:
+            if char in _chars_of(family):
+                return family
+    if char in _faces()[""].chars:
         return ""
-    return REPLACEMENT
+    for family in FALLBACKS:
+        if char in _chars_of(family):
+            return family
+    return None
+
+
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cf", "Mn", "Me") or 0x1F3FB <= ord(char) <= 0x1F3FF
+
+
+_MISSING: set[str] = set()
+"""Characters no bundled font has, met during the current render (logged at its end)."""
 
 
 @lru_cache(maxsize=16384)
-def _clean(text: str) -> str:
-    """The text on one line, with every character the regular face cannot draw replaced."""
+def _cleaned(text: str) -> tuple[str, frozenset[str]]:
+    """The text on one line without the characters no bundled font has, and those (the
+    invisible ones, such as a joiner or a skin-tone modifier nothing draws, are dropped
+    silently)."""
     flat = " ".join(text.split())
-    chars = _faces()[""].chars
-    if chars.issuperset(flat):
-        return flat
-    return "".join(char if char in chars else _stand_in(char) for char in flat)
+    simple = _faces()[""].chars
+    if simple.issuperset(flat) and not any(unicodedata.bidirectional(c) in _RTL for c in flat):
+        return flat, frozenset()
+    kept: list[str] = []
+    missing: set[str] = set()
+    for char in flat:
+        if _route(char) is not None:
+            kept.append(char)
+        elif not _invisible(char):
+            missing.add(char)
+    return " ".join("".join(kept).split()), frozenset(missing)
+
+
+def _clean(text: str) -> str:
+    """The text on one line, every character some bundled font draws (see `_cleaned`)."""
+    clean, missing = _cleaned(text)
+    if missing:
+        _MISSING.update(missing)
+    return clean
 
 
 @lru_cache(maxsize=16384)
+def _complex(text: str) -> bool:
+    """Whether a cleaned text needs the shaping path: a character drawn by a fallback font
+    (another script, an emoji) or written right to left. Everything else is drawn as before,
+    glyph by glyph in DejaVu, byte for byte the same."""
+    return any(_route(char) for char in text)
+
+
+@lru_cache(maxsize=16384)
+def _styled_cached(text: str, face: str) -> tuple[str, str]:
+    clean = _cleaned(text)[0]
+    if face:
+        own = _faces()[face].chars
+        if any(_route(char) == "" and char not in own for char in clean):
+            return clean, ""
+    return clean, face
+
+
 def _styled(text: str, face: str) -> tuple[str, str]:
     """The cleaned text and the face to set it in: the regular face when the bold or oblique
-    one lacks some of its characters."""
-    clean = _clean(text)
-    if face and not _faces()[face].chars.issuperset(clean):
-        return clean, ""
-    return clean, face
+    one lacks some of its DejaVu characters."""
+    _clean(text)
+    return _styled_cached(text, face)
 
 
 @lru_cache(maxsize=65536)
 def _em_width(word: str, face: str) -> float:
-    """A string's advance in ems; every character must be in the face (see `_styled`)."""
+    """A string's advance in ems, shaped (with its fallback fonts) when it needs it; every
+    DejaVu character must be in the face (see `_styled`)."""
+    if _complex(word):
+        return _shaped_width(word, face)
     return sum(map(_faces()[face].advance.__getitem__, word))
 
 
@@ -224,19 +316,57 @@ def _wrap(text: str, face: str, size: float, width: float) -> list[Line]:
         if word_width <= width:
             words, used = [word], word_width
             continue
-        advance = _faces()[face].advance
         piece, used = "", 0.0
-        for char in word:
-            char_width = advance[char] * size
+        for char in _clusters(word):
+            char_width = _em_width(char, face) * size
             if piece and used + char_width > width:
-                lines.append((piece, used))
+                lines.append((piece, _em_width(piece, face) * size))
                 piece, used = "", 0.0
             piece += char
             used += char_width
         words = [piece]
+        used = _em_width(piece, face) * size
     if words:
         lines.append((" ".join(words), used))
     return lines or [("", 0.0)]
+
+
+def _clusters(word: str) -> list[str]:
+    """A word cut where it may be broken: after each character, keeping combining marks,
+    joiners and variation selectors with the character before them."""
+    pieces: list[str] = []
+    for char in word:
+        glued = unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf") or (
+            0xFE00 <= ord(char) <= 0xFE0F or 0x1F3FB <= ord(char) <= 0x1F3FF
+        )
+        if pieces and (glued or pieces[-1].endswith("\u200d")):
+            pieces[-1] += char
+        else:
+            pieces.append(char)
+    return pieces
+
+
+# ---------------------------------------------------------------------------------------
+# Shaping: text in another script, right to left, or with emoji (fpdf2 + HarfBuzz)
+
+
+@cache
+def _measurer() -> _Fonts:
+    """A document that is never written, used to measure shaped text."""
+    measurer = _Fonts()
+    measurer.add_page()
+    return measurer
+
+
+@lru_cache(maxsize=65536)
+def _shaped_width(text: str, face: str) -> float:
+    """The advance of shaped text in ems, as `_Fonts.shaped` draws it."""
+    measurer = _measurer()
+    measurer.use_fonts(text, face, MEASURE_SIZE)
+    try:
+        return float(measurer.get_string_width(text)) / MEASURE_SIZE
+    finally:
+        measurer.set_text_shaping(False)
 
 
 def _lines(text: str, kind: _Type, width: float) -> tuple[str, list[Line]]:
@@ -260,17 +390,137 @@ def _hex(colour: str) -> RGB:
 # The document
 
 
-class _PlanPDF(FPDF):
+class _Fonts(FPDF):
+    """A document with DejaVu registered and the fallback fonts registered when first needed
+    (each parse costs up to a fifth of a second: the CJK and Hangul fonts)."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="portrait", unit="pt", format="A4")
+        for style, name in FONT_FILES.items():
+            self.add_font(FAMILY, style, str(FONT_DIR / name))
+            self._prune(FAMILY.lower() + style)
+        self.fallbacks: set[str] = set()
+        """The fallback families registered."""
+        self.direction = "ltr"
+        """The plan's writing direction: a line's base direction (a goal in Arabic under
+        its number in an English plan reads "1. <the goal>")."""
+
+    def _prune(self, key: str) -> None:
+        """DejaVu without the Arabic and Hebrew letters their Noto fonts draw, so fpdf2 takes
+        those from them (only shaped text ever holds them)."""
+        font: Any = self.fonts[key]
+        for char in _pruned():
+            font.cmap.pop(ord(char), None)
+        _quiet_clusters(font)
+
+    def register(self, family: str) -> None:
+        if family in self.fallbacks:
+            return
+        for style, name in FALLBACKS[family].items():
+            self.add_font(family, style, str(FONT_DIR / name))
+            font = self.fonts[family.lower() + style]
+            font.i = FONT_INDEX[family, style]
+            _quiet_clusters(font)
+        self.fallbacks.add(family)
+
+    def use_fonts(self, text: str, face: str, size: float) -> None:
+        """Set up to draw or measure `text` shaped, HarfBuzz on (`plain` ends it). Text with
+        Arabic or Hebrew letters is set in their Noto font (which has the spaces, digits and
+        punctuation between its words, so a right-to-left run stays one run), anything it
+        lacks in DejaVu then the other fallbacks; other text in DejaVu in `face`, with the
+        fallbacks it needs, in `FALLBACKS` order."""
+        routes = [family for char in text if (family := _route(char))]
+        needed = set(routes)
+        for family in needed:
+            self.register(family)
+        rtl = next((family for family in routes if family in RTL_FAMILIES), None)
+        others = [family for family in FALLBACKS if family in needed and family != rtl]
+        if rtl is None:
+            self.set_font(FAMILY, face, size)
+        else:
+            self.set_font(rtl, face if face in FALLBACKS[rtl] else "", size)
+            others.insert(0, FAMILY)
+        self.set_fallback_fonts(others, exact_match=False)
+        self.set_text_shaping(True, direction=self.direction)
+
+    def plain(self) -> None:
+        """Back to glyph-by-glyph text: no shaping, no fallback fonts, and the next text sets
+        its font again (shaped text may have left another one in force on the page)."""
+        self.set_text_shaping(False)
+        self._fallback_font_ids = []
+        self.current_font_is_set_on_page = False
+
+    def shaped(self, x: float, baseline: float, text: str, face: str, size: float) -> None:
+        """Draw `text` shaped, in visual order (right to left where it is), its first glyph
+        at `x` and on `baseline`; the flow position is left where it was."""
+        here, margin = (self.x, self.y), self.c_margin
+        self.use_fonts(text, face, size)
+        try:
+            self.c_margin = 0
+            # fpdf2 puts a cell's baseline 0.8 of its height (here the font size) below its top.
+            self.set_xy(x, baseline - 0.8 * size)
+            self.cell(h=size, text=text)
+        finally:
+            self.c_margin = margin
+            self.plain()
+            self.x, self.y = here
+
+    def drop_unused(self) -> None:
+        """Forget the fallback faces nothing was drawn with, so they are not embedded."""
+        for family in self.fallbacks:
+            for style in FALLBACKS[family]:
+                key = family.lower() + style
+                font: Any = self.fonts.get(key)
+                if font is not None and not font.subset._next:
+                    del self.fonts[key]
+
+
+@cache
+def _pruned() -> frozenset[str]:
+    return frozenset(c for c in _faces()[""].chars if _route(c) in RTL_FAMILIES)
+
+
+class _Unmapped(tuple[int, ...]):
+    """The text of a glyph that shares its characters with the glyph before it (the dots of
+    an Arabic letter drawn apart, a Devanagari vowel sign in two parts): written to the PDF's
+    ToUnicode map as no text at all (`<code> <>`), where fpdf2 would leave the glyph out of
+    the map and readers would extract its glyph number as a control character."""
+
+    def __len__(self) -> int:
+        return 1
+
+
+_NO_TEXT = _Unmapped(())
+
+
+def _quiet_clusters(font: Any) -> None:
+    """Give the extra glyphs of a shaped cluster `_NO_TEXT` as their text."""
+    subset = font.subset
+    get_glyph = subset.get_glyph
+
+    def glyph_for(
+        glyph: int | None = None,
+        unicode: int | tuple[int, ...] | None = None,
+        glyph_name: str | None = None,
+        glyph_width: int | None = None,
+    ) -> Any:
+        if glyph and unicode == () and glyph_name is not None and glyph_width is not None:
+            unicode = _NO_TEXT
+        return get_glyph(glyph, unicode, glyph_name, glyph_width)
+
+    glyph_for.cache_clear = get_glyph.cache_clear  # type: ignore[attr-defined]
+    subset.get_glyph = glyph_for
+
+
+class _PlanPDF(_Fonts):
     """A4 in points, with the bundled fonts, the running header, footer and draft mark."""
 
     def __init__(self, running_title: str, draft: bool, control: str = "") -> None:
-        super().__init__(orientation="portrait", unit="pt", format="A4")
+        super().__init__()
         self.running_title = running_title
         self.draft = draft
         self.control = control
         """The document-control line ("Version 2 · published 2026-12-03"), in every footer."""
-        for style, name in FONT_FILES.items():
-            self.add_font(FAMILY, style, str(FONT_DIR / name))
         self.set_margins(MARGIN, TOP, MARGIN)
         self.set_auto_page_break(False, BOTTOM)
         self.alias_nb_pages()
@@ -289,10 +539,14 @@ class _PlanPDF(FPDF):
 
     def put(self, x: float, baseline: float, text: str, face: str, kind: _Type) -> None:
         """Draw one line of cleaned text with its baseline at `baseline`."""
-        if text:
-            self.set_font(FAMILY, face, kind.size)
-            self.set_text_color(*kind.colour)
-            self.text(x, baseline, text)
+        if not text:
+            return
+        self.set_text_color(*kind.colour)
+        if _complex(text):
+            self.shaped(x, baseline, text, face, kind.size)
+            return
+        self.set_font(FAMILY, face, kind.size)
+        self.text(x, baseline, text)
 
     def fill(self, x: float, y: float, w: float, h: float, colour: RGB) -> None:
         """A filled rectangle with no border."""
@@ -323,20 +577,22 @@ class _PlanPDF(FPDF):
             self.put(self.l_margin, 36, title, face, HEADER)
             self.rule(self.l_margin, self.w - self.r_margin, 43, RULE, 0.5)
         if self.draft:
-            width = _em_width(DRAFT, "B") * HEADER_DRAFT.size
-            self.put(self.w - self.r_margin - width, 36, DRAFT, "B", HEADER_DRAFT)
+            draft, face = _styled(gettext(DRAFT), "B")
+            width = _em_width(draft, face) * HEADER_DRAFT.size
+            self.put(self.w - self.r_margin - width, 36, draft, face, HEADER_DRAFT)
         self.y = self.t_margin
 
     def _watermark(self) -> None:
         size = 130.0
-        width = _em_width(DRAFT, "B") * size
+        draft, face = _styled(gettext(DRAFT), "B")
+        width = _em_width(draft, face) * size
         middle_x, middle_y = self.w / 2, self.h / 2
         with self.rotation(angle=50, x=middle_x, y=middle_y):
             self.put(
                 middle_x - width / 2,
                 middle_y + size * 0.36,
-                DRAFT,
-                "B",
+                draft,
+                face,
                 _Type("B", size, size, WATERMARK),
             )
 
@@ -345,14 +601,27 @@ class _PlanPDF(FPDF):
         kind = HEADER_DRAFT if self.draft else HEADER
         if self.page_no() > 1:
             self.rule(self.l_margin, self.w - self.r_margin, baseline - 12, RULE, 0.5)
-        control, face = _fit(self.control or (DRAFT if self.draft else ""), kind, self.epw - 80)
+        control, face = _fit(
+            self.control or (gettext(DRAFT) if self.draft else ""), kind, self.epw - 80
+        )
         self.put(self.l_margin, baseline, control, face, kind)
         if self.page_no() == 1:
             return
-        self.set_font(FAMILY, "", HEADER.size)
+        page = gettext("Page %(page)s of %(pages)s", page=self.page_no(), pages="{nb}")
+        page = _clean(page)
         self.set_text_color(*HEADER.colour)
-        self.set_xy(self.l_margin, baseline - HEADER.size * 0.9)
-        self.cell(self.epw, HEADER.size * 1.2, f"Page {self.page_no()} of {{nb}}", align="R")
+        if _complex(page):
+            self.use_fonts(page, "", HEADER.size)
+            margin, self.c_margin = self.c_margin, 0
+        else:
+            self.set_font(FAMILY, "", HEADER.size)
+        try:
+            self.set_xy(self.l_margin, baseline - HEADER.size * 0.9)
+            self.cell(self.epw, HEADER.size * 1.2, page, align="R")
+        finally:
+            if _complex(page):
+                self.c_margin = margin
+                self.plain()
 
 
 Slab = Callable[[float, float], None]
@@ -414,7 +683,7 @@ def _flow(
 def _cover(pdf: _PlanPDF, block: lay.Cover, title: str) -> None:
     pdf.fill(0, 0, pdf.w, 12, ACCENT)
     pdf.y = 210
-    _flow(pdf, "STRATEGIC PLAN", KICKER, after=4)
+    _flow(pdf, gettext("Strategic plan").upper(), KICKER, after=4)
     _flow(pdf, title, TITLE, after=10)
     pdf.rule(pdf.l_margin, pdf.l_margin + 90, pdf.y, ACCENT, 3)
     pdf.y += 18
@@ -722,7 +991,7 @@ def _outline(pdf: _PlanPDF, block: lay.Outline) -> None:
     """The alignment map as an indented outline: what the layout gives when it has no drawn
     map (see `MapBlock`)."""
     if not block.rows:
-        _flow(pdf, "Nothing is linked yet.", NOTE)
+        _flow(pdf, gettext("Nothing is linked yet."), NOTE)
         return
     for depth, level, wording in block.rows:
         _flow(pdf, f"{level}: {wording}", BODY, indent=14.0 * depth, after=2)
@@ -859,7 +1128,7 @@ PAGE_TOP_SLACK = 80.0
 the page it was given."""
 STRATEGY_SCALES = tuple(1.0 - 0.04 * n for n in range(12))
 """The type scales tried, largest first, until the page's content fits (down to 0.56)."""
-MORE = "More in the sections that follow."
+MORE = N_("More in the sections that follow.")
 
 
 def _strategy_bands(pdf: _PlanPDF, block: lay.StrategyPage, scale: float) -> list[_Band]:
@@ -877,45 +1146,53 @@ def _strategy_bands(pdf: _PlanPDF, block: lay.StrategyPage, scale: float) -> lis
     def section(name: str) -> None:
         bands.append(_text_band(pdf, name.upper(), label, x, width, after=2 * scale))
 
-    for name, text in (("Vision", block.vision), ("Mission", block.mission)):
+    for name, text in ((gettext("Vision"), block.vision), (gettext("Mission"), block.mission)):
         if text:
             section(name)
             bands.append(_text_band(pdf, text, quote, x, width, after=gap))
     if block.values:
-        section("Values")
+        section(gettext("Values"))
         bands.append(_text_band(pdf, " · ".join(block.values), body, x, width, after=gap))
     if block.goals:
-        section("Strategic goals")
+        section(gettext("Strategic goals"))
         indent = _em_width(f"{len(block.goals)}.", "B") * lead.size + 6
         for n, goal in enumerate(block.goals, 1):
             inner_x, inner = x + indent, width - indent
             bands.append(_text_band(pdf, goal.text, lead, inner_x, inner, marker=f"{n}."))
             if goal.metric:
-                bands.append(_text_band(pdf, f"Target: {goal.metric}", body, inner_x, inner))
+                target = gettext("Target: %(metric)s", metric=goal.metric)
+                bands.append(_text_band(pdf, target, body, inner_x, inner))
             else:
-                bands.append(_text_band(pdf, "No headline metric yet", detail, inner_x, inner))
+                none = gettext("No headline metric yet")
+                bands.append(_text_band(pdf, none, detail, inner_x, inner))
             if goal.serving:
-                served = "Served by: " + "; ".join(goal.serving)
+                served = gettext("Served by: %(items)s", items="; ".join(goal.serving))
                 bands.append(_text_band(pdf, served, detail, inner_x, inner))
             for flag in goal.flags:
                 bands.append(_text_band(pdf, f"{FLAG} {flag}", flagged, inner_x, inner))
             bands.append(_space(5 * scale))
         bands.append(_space(gap - 5 * scale))
-    section("Gaps")
+    section(gettext("Gaps"))
     if block.gap_count:
-        count = "1 gap" if block.gap_count == 1 else f"{block.gap_count} gaps"
-        more = "; the most important:" if block.top_gaps else "."
-        bands.append(_text_band(pdf, f"{count} in the plan{more}", body, x, width))
+        if block.top_gaps:
+            count = ngettext(
+                "%(n)s gap in the plan; the most important:",
+                "%(n)s gaps in the plan; the most important:",
+                block.gap_count,
+            )
+        else:
+            count = ngettext("%(n)s gap in the plan.", "%(n)s gaps in the plan.", block.gap_count)
+        bands.append(_text_band(pdf, count, body, x, width))
         for top in block.top_gaps:
             bands.append(_text_band(pdf, top, flagged, x + 12, width - 12, marker=FLAG))
     else:
-        bands.append(_text_band(pdf, "No gaps.", body, x, width))
+        bands.append(_text_band(pdf, gettext("No gaps."), body, x, width))
     if block.unanswered:
-        left = "Left unanswered: " + "; ".join(block.unanswered)
+        left = gettext("Left unanswered: %(items)s", items="; ".join(block.unanswered))
         bands.append(_text_band(pdf, left, flagged, x, width, after=2 * scale))
     bands.append(_space(gap))
     if block.first_actions:
-        section("First actions")
+        section(gettext("First actions"))
         bands += _action_rows(pdf, block.first_actions, scale)
     if block.note:
         bands.append(_text_band(pdf, block.note, _scaled(NOTE, scale), x, width))
@@ -928,11 +1205,13 @@ def _action_rows(
     """What, who and by when, as three columns; the date column as wide as its longest."""
     body = _scaled(BODY, scale)
     head = _scaled(FIELD, scale)
-    when = max(_longest([due for *_, due in actions] + ["By when"], body, words=False), 40.0)
-    who = min(_longest([owner for _, owner, _ in actions] + ["Who"], body, words=False), 150.0)
+    what_head, who_head, when_head = gettext("What"), gettext("Who"), gettext("By when")
+    when = max(_longest([due for *_, due in actions] + [when_head], body, words=False), 40.0)
+    who = min(_longest([owner for _, owner, _ in actions] + [who_head], body, words=False), 150.0)
     what = pdf.epw - who - when - 24
     x = pdf.l_margin
-    rows = [("What", "Who", "By when", head)] + [(a, b, c, body) for a, b, c in actions]
+    rows = [(what_head, who_head, when_head, head)]
+    rows += [(a, b, c, body) for a, b, c in actions]
     bands = []
     for what_text, who_text, when_text, kind in rows:
         first = _text_band(pdf, what_text, kind, x, what)
@@ -960,7 +1239,7 @@ def _strategy(pdf: _PlanPDF, block: lay.StrategyPage) -> None:
         if sum(band.height for band in bands) <= room:
             break
     else:
-        note = _text_band(pdf, MORE, _scaled(NOTE, scale), pdf.l_margin, pdf.epw)
+        note = _text_band(pdf, gettext(MORE), _scaled(NOTE, scale), pdf.l_margin, pdf.epw)
         kept: list[_Band] = []
         used = note.height
         for band in bands:
@@ -1034,7 +1313,7 @@ def _drawing_lead(pdf: _PlanPDF, block: lay.Block) -> float:
 ROADMAP_SIZE = 8.5
 """The roadmap's label and year size, in points."""
 LANE_SHADE: RGB = (246, 248, 251)
-UNSCHEDULED = "Not scheduled yet"
+UNSCHEDULED = N_("Not scheduled yet:")
 
 
 def _roadmap_geometry(pdf: _PlanPDF, chart: RoadmapChart) -> RoadmapGeometry:
@@ -1078,7 +1357,7 @@ def _roadmap(pdf: _PlanPDF, block: lay.RoadmapBlock) -> None:
         _roadmap_slice(pdf, geometry, 0, 0)
     pdf.y += 8
     if chart.unscheduled:
-        _flow(pdf, f"{UNSCHEDULED}:", LEAD, after=2)
+        _flow(pdf, gettext(UNSCHEDULED), LEAD, after=2)
         _items(pdf, lay.Items(tuple(lay.Entry(text) for text in chart.unscheduled), False))
 
 
@@ -1273,7 +1552,7 @@ def _map(pdf: _PlanPDF, block: lay.MapBlock) -> None:
     (the vision box, when there is one, goes with it)."""
     amap: AlignmentMap | None = block.map
     if amap is None or not amap.parts:
-        _flow(pdf, "Nothing is linked yet.", NOTE)
+        _flow(pdf, gettext("Nothing is linked yet."), NOTE)
         return
     for number, part in enumerate(amap.parts):
         laid = _part_layout(pdf, part)
@@ -1300,7 +1579,8 @@ def _vision_box(pdf: _PlanPDF, vision: str) -> None:
     pdf.set_line_width(1.1)
     pdf.rect(pdf.l_margin, pdf.y, pdf.epw, height, style="DF", round_corners=True, corner_radius=4)
     label = _Type("B", size * 0.72, size * 0.72, colour)
-    pdf.put(pdf.l_margin + 6, pdf.y + 6 + label.size, "VISION", "B", label)
+    vision_label, vision_face = _styled(gettext("Vision").upper(), "B")
+    pdf.put(pdf.l_margin + 6, pdf.y + 6 + label.size, vision_label, vision_face, label)
     kind = _Type("", size, size * 1.3, INK)
     for n, (text, _) in enumerate(lines):
         baseline = pdf.y + 6 + label.size * 1.25 + (n + 1) * kind.leading - size * 0.25
@@ -1439,14 +1719,32 @@ _SPARE: list[_PlanPDF] = []
 def prepare() -> None:
     """Parse the fonts for the next render ahead of time (`add_font` is most of a render's
     fixed cost). The warm render worker calls this once in its parent process; each render it
-    forks starts with its own copy of this blank document, so no parsed font is ever used by
-    two documents. A process that renders several plans itself never calls it."""
-    _SPARE[:] = [_PlanPDF("", False)]
+    forks starts with its own copy of this blank document (every fallback font registered;
+    those a plan does not use are dropped before it is written, and each keeps its fixed
+    number, so the bytes are those of a cold render), so no parsed font is ever used by two
+    documents. A process that renders several plans itself never calls it."""
+    spare = _PlanPDF("", False)
+    measurer = _measurer()
+    for family in FALLBACKS:
+        spare.register(family)
+        measurer.register(family)
+        _chars_of(family)
+    for document in (spare, measurer):
+        faces: list[Any] = list(document.fonts.values())
+        for font in faces:
+            font.hbfont  # noqa: B018 (HarfBuzz's face, made on first use: made now)
+    _pruned()
+    _SPARE[:] = [spare]
 
 
-def render_pdf(plan: PlanDocument) -> bytes:
+WORKSHOP = "workshop_id"
+"""The attribute of a plan that names its workshop, when the caller set one (for the log)."""
+
+
+def render_pdf(plan: PlanDocument, workshop_id: str | None = None) -> bytes:
     """The plan as an A4 PDF, section by section (see `layout.py`); the same plan gives the
-    same bytes."""
+    same bytes. A character no bundled font has is left out and logged (a warning naming
+    the workshop, `workshop_id` or the plan's own `workshop_id` when it has one)."""
     title = lay.title_line(plan)
     control = lay.control_line(plan)
     if _SPARE:
@@ -1454,15 +1752,26 @@ def render_pdf(plan: PlanDocument) -> bytes:
         pdf.running_title, pdf.draft, pdf.control = title, plan.draft, control
     else:
         pdf = _PlanPDF(title, plan.draft, control)
+    _MISSING.clear()
+    pdf.direction = i18n.direction(plan.language) if plan.language in i18n.LANGUAGES else "ltr"
     pdf.set_title(lay.document_title(plan))
-    pdf.set_author(plan.organization or plan.facilitator or "Strategy workshop")
-    pdf.set_subject(f"Strategic plan, {control}")
+    pdf.set_author(plan.organization or plan.facilitator or gettext("Strategy workshop"))
+    pdf.set_subject(gettext("Strategic plan, %(control)s", control=control))
     pdf.set_creator("Strategy workshop")
-    pdf.set_lang("en")
+    pdf.set_lang(plan.language or "en")
     pdf.set_creation_date(_created(plan))
     pdf.add_page()
     sections = _Sections()
     blocks = lay.layout(plan)
     for index in range(len(blocks)):
         _draw(pdf, blocks, index, plan, sections)
+    pdf.drop_unused()
+    if _MISSING:
+        workshop = workshop_id or getattr(plan, WORKSHOP, None) or "unknown"
+        log.warning(
+            "plan PDF of workshop %s: no bundled font has %s; left out",
+            workshop,
+            ", ".join(f"U+{ord(c):04X}" for c in sorted(_MISSING)),
+        )
+        _MISSING.clear()
     return bytes(pdf.output())
