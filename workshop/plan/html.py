@@ -20,9 +20,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from .. import i18n
+from ..i18n import gettext, ngettext
 from . import layout as lay
 from . import mapgeom
-from .document import PlanDocument
+from .document import PlanDocument, count_text, english, labelled
 from .roadmap import RoadmapChart, RoadmapGeometry, roadmap_geometry
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -169,9 +171,42 @@ def page_css(plan: PlanDocument) -> Markup:
         "@page { margin: 16mm 15mm 18mm;"
         f" @bottom-left {{ content: {control}; font: 7.5pt system-ui, sans-serif;"
         " color: #5b6675; }"
-        ' @bottom-right { content: "Page " counter(page) " of " counter(pages);'
+        f" @bottom-right {{ content: {page_counter()};"
         " font: 7.5pt system-ui, sans-serif; color: #5b6675; } }"
     )
+
+
+def page_counter() -> str:
+    """The page number's CSS content: "Page " counter(page) " of " counter(pages), in the
+    language in force."""
+    if english():
+        return '"Page " counter(page) " of " counter(pages)'
+    text = gettext("Page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
+    parts = []
+    for n, piece in enumerate(text.split("\0")):
+        if n % 2:
+            parts.append(f"counter({piece})" if piece in ("page", "pages") else css_string(piece))
+        elif piece:
+            parts.append(css_string(piece))
+    return " ".join(parts)
+
+
+def colon(label: str) -> str:
+    """A label before what it introduces: "Left unanswered:" (French: "… :")."""
+    return gettext("%(label)s:", label=label)
+
+
+def gap_count_line(count: int, top: bool) -> str:
+    """ "3 gaps in the plan, the most important:" (or "… in the plan." without a list)."""
+    n = count_text(count)
+    if top:
+        return ngettext(
+            "%(count)s gap in the plan, the most important:",
+            "%(count)s gaps in the plan, the most important:",
+            count,
+            count=n,
+        )
+    return ngettext("%(count)s gap in the plan.", "%(count)s gaps in the plan.", count, count=n)
 
 
 def _svg_open(css_class: str, width: float, height: float, title: str, ident: str) -> str:
@@ -198,7 +233,7 @@ def part_svg(part: mapgeom.MapPart, number: int, *, phone: bool = False) -> Mark
             "map-drawing phone" if phone else "map-drawing wide",
             geometry.width,
             geometry.height,
-            f"Alignment map: {geometry.title}",
+            labelled(gettext("Alignment map"), geometry.title),
             f"map-part-{number}{'-phone' if phone else ''}",
         )
     ]
@@ -259,7 +294,7 @@ def _roadmap_drawing(g: RoadmapGeometry, variant: str) -> str:
             f"roadmap-drawing {variant}",
             g.width,
             g.height,
-            "Roadmap by year",
+            gettext("Roadmap by year"),
             f"roadmap-title-{variant}",
         )
     ]
@@ -343,7 +378,17 @@ def _arrow(x: float, y: float, direction: int, height: float) -> str:
 
 
 _env.filters["dates"] = keep_dates
-_env.globals.update(cell_class=cell_class, wide_column=wide_column, column_percents=column_percents)
+_env.globals.update(
+    cell_class=cell_class,
+    wide_column=wide_column,
+    column_percents=column_percents,
+    _=gettext,
+    gettext=gettext,
+    ngettext=ngettext,
+    labelled=labelled,
+    colon=colon,
+    gap_count_line=gap_count_line,
+)
 
 
 def render_html(plan: PlanDocument, *, downloads: list[tuple[str, str]] | None = None) -> str:
@@ -360,7 +405,10 @@ def render_html(plan: PlanDocument, *, downloads: list[tuple[str, str]] | None =
         chunks=chunks(blocks),
         part_svg=part_svg,
         roadmap_svg=roadmap_svg,
-        draft_notice=lay.DRAFT_NOTICE,
+        draft_notice=gettext(lay.DRAFT_NOTICE),
+        lang=i18n.current_language(),
+        auto=Markup("") if english() else Markup(' dir="auto"'),
+        dir=i18n.direction(),
         downloads=downloads or [],
     )
 

@@ -13,9 +13,11 @@ import re
 import unicodedata
 from typing import Any
 
+from .. import i18n
+from ..i18n import N_, gettext
 from . import layout as lay
-from .document import PlanDocument
-from .html import wide_column
+from .document import PlanDocument, labelled
+from .html import colon, gap_count_line, wide_column
 
 # Positions a text can be written in: each lets different characters become structure.
 BLOCK = "block"
@@ -157,9 +159,9 @@ def _table(columns: tuple[str, ...], rows: Any, numeric: tuple[bool, ...] = ()) 
 
 
 def _cover(plan: PlanDocument, block: lay.Cover) -> list[str]:
-    lines = [f"# Strategic plan: {md_escape(block.title, HEADING)}", ""]
+    lines = ["# " + gettext("Strategic plan: %(title)s", title=md_escape(block.title, HEADING)), ""]
     if block.draft:
-        lines += [f"**{md_escape(lay.DRAFT_NOTICE, WRAPPED)}**", ""]
+        lines += [f"**{md_escape(gettext(lay.DRAFT_NOTICE), WRAPPED)}**", ""]
     if block.subtitle:
         lines += [f"**{md_escape(block.subtitle, WRAPPED)}**", ""]
     lines += [f"{md_escape(fact)}  " for fact in block.facts]
@@ -170,51 +172,49 @@ def _cover(plan: PlanDocument, block: lay.Cover) -> list[str]:
 
 
 def _strategy(block: Any, after_heading: bool) -> list[str]:
-    lines = [] if after_heading else ["## Strategy on a page", ""]
+    lines = [] if after_heading else [f"## {gettext('Strategy on a page')}", ""]
     if block.note:
         lines += [f"*{md_escape(block.note, WRAPPED)}*", ""]
-    for label, text in (("Vision", block.vision), ("Mission", block.mission)):
+    for label, text in ((N_("Vision"), block.vision), (N_("Mission"), block.mission)):
         if text:
-            lines += [f"**{label}:** {md_escape(text, INLINE)}", ""]
+            lines += [f"**{colon(gettext(label))}** {md_escape(text, INLINE)}", ""]
     if block.values:
-        lines += ["**Values:** " + " · ".join(md_escape(v, INLINE) for v in block.values), ""]
+        values = " · ".join(md_escape(v, INLINE) for v in block.values)
+        lines += [f"**{colon(gettext('Values'))}** {values}", ""]
     if block.goals:
-        lines += ["### Goals", ""]
+        lines += [f"### {gettext('Goals')}", ""]
         for n, goal in enumerate(block.goals, 1):
-            lines.append(f"{n}. {flagged(goal.text, goal.flags)}")
-            details = [f"Target: {goal.metric}"] if goal.metric else []
+            lines.append(f"{lay.number_text(n)}. {flagged(goal.text, goal.flags)}")
+            details = [labelled(gettext("Target"), goal.metric)] if goal.metric else []
             if goal.serving:
-                details.append("Served by: " + "; ".join(goal.serving))
+                details.append(labelled(gettext("Served by"), "; ".join(goal.serving)))
             lines += [f"   - {md_escape(detail)}" for detail in details]
         lines.append("")
-    lines += ["### Gaps", ""]
+    lines += [f"### {gettext('Gaps')}", ""]
     if block.gap_count:
-        counted = "1 gap" if block.gap_count == 1 else f"{block.gap_count} gaps"
-        lines += [
-            f"{counted} in the plan" + (", the most important:" if block.top_gaps else "."),
-            "",
-        ]
+        lines += [gap_count_line(block.gap_count, bool(block.top_gaps)), ""]
         lines += [f"- ⚠ {md_escape(gap, INLINE)}" for gap in block.top_gaps]
         lines += [""] if block.top_gaps else []
     else:
-        lines += ["No gaps.", ""]
+        lines += [gettext("No gaps."), ""]
     if block.unanswered:
         named = "; ".join(md_escape(text, INLINE) for text in block.unanswered)
-        lines += [f"**Left unanswered:** {named}", ""]
+        lines += [f"**{colon(gettext('Left unanswered'))}** {named}", ""]
     if block.first_actions:
-        lines += ["### First actions", ""]
-        lines += _table(("What", "Who", "By when"), block.first_actions)
+        lines += [f"### {gettext('First actions')}", ""]
+        lines += _table((gettext("What"), gettext("Who"), gettext("By when")), block.first_actions)
         lines.append("")
     return lines
 
 
 def _facts(block: Any) -> list[str]:
-    lines = [f"**{md_escape(block.caption, WRAPPED)}: {md_escape(block.title, WRAPPED)}**", ""]
+    caption = md_escape(block.caption, WRAPPED)
+    lines = [f"**{labelled(caption, md_escape(block.title, WRAPPED))}**", ""]
     if block.flags:
         lines += [f"- ⚠ {md_escape(flag, INLINE)}" for flag in block.flags]
         lines.append("")
     if block.rows:
-        lines += _table(("Field", "Value"), block.rows)
+        lines += _table((gettext("Field"), gettext("Value")), block.rows)
         lines.append("")
     return lines
 
@@ -226,10 +226,10 @@ def _roadmap(block: Any) -> list[str]:
     if rows:
         lines += [*_table(tuple(columns), rows), ""]
     if chart.unscheduled:
-        lines += ["**Not scheduled yet:**", ""]
+        lines += [f"**{colon(gettext('Not scheduled yet'))}**", ""]
         lines += [f"- {md_escape(name)}" for name in chart.unscheduled]
         lines.append("")
-    return lines or ["*Nothing is scheduled yet.*", ""]
+    return lines or [f"*{gettext('Nothing is scheduled yet.')}*", ""]
 
 
 def _map(block: Any) -> list[str]:
@@ -240,12 +240,12 @@ def _map(block: Any) -> list[str]:
     for depth, level, wording, flags in block.map.outline():
         shown = min(depth, shown + 1)
         text = (
-            f"{md_escape(level)}: {flagged(wording, tuple(flags), INLINE)}"
+            f"{colon(md_escape(level))} {flagged(wording, tuple(flags), INLINE)}"
             if level
             else f"**{md_escape(wording, WRAPPED)}**"
         )
         lines.append(f"{'    ' * shown}- {text}")
-    return [*(lines or ["*Nothing is linked yet.*"]), ""]
+    return [*(lines or [f"*{gettext('Nothing is linked yet.')}*"]), ""]
 
 
 def _block(plan: PlanDocument, block: lay.Block, previous: lay.Block | None) -> list[str]:
@@ -264,7 +264,7 @@ def _block(plan: PlanDocument, block: lay.Block, previous: lay.Block | None) -> 
     if isinstance(block, lay.Items):
         lines = []
         for n, entry in enumerate(block.entries, 1):
-            marker = f"{n}." if block.ordered else "-"
+            marker = f"{lay.number_text(n)}." if block.ordered else "-"
             lines.append(f"{marker} {flagged(entry.text, entry.flags)}")
             pad = " " * (len(marker) + 1)
             lines += [f"{pad}- {md_escape(detail)}" for detail in entry.details]
@@ -282,10 +282,10 @@ def _block(plan: PlanDocument, block: lay.Block, previous: lay.Block | None) -> 
         return [*lines, ""]
     if isinstance(block, lay.Outline):
         lines = [
-            f"{'    ' * depth}- {md_escape(level)}: {md_escape(wording, INLINE)}"
+            f"{'    ' * depth}- {colon(md_escape(level))} {md_escape(wording, INLINE)}"
             for depth, level, wording in block.rows
         ]
-        return [*(lines or ["*Nothing is linked yet.*"]), ""]
+        return [*(lines or [f"*{gettext('Nothing is linked yet.')}*"]), ""]
     if isinstance(block, lay.StrategyPage):
         return _strategy(block, isinstance(previous, lay.Heading))
     if isinstance(block, lay.Facts):
@@ -298,15 +298,26 @@ def _block(plan: PlanDocument, block: lay.Block, previous: lay.Block | None) -> 
 
 
 def render_markdown(plan: PlanDocument) -> str:
-    """The plan as Markdown, section by section (see `layout.py`)."""
-    lines: list[str] = []
+    """The plan as Markdown, section by section (see `layout.py`). A plan in another language
+    than English starts with front matter saying its language and direction (`lang`, `dir`);
+    an English plan has none (it reads as it did before languages): no front matter means
+    English, left to right."""
+    lines: list[str] = front_matter(plan)
     previous: lay.Block | None = None
     for block in lay.layout(plan):
         lines += _block(plan, block, previous)
         previous = block
     if plan.draft:
-        lines += ["---", "", f"**{md_escape(lay.DRAFT_NOTICE, WRAPPED)}**", ""]
+        lines += ["---", "", f"**{md_escape(gettext(lay.DRAFT_NOTICE), WRAPPED)}**", ""]
     return "\n".join(lines)
+
+
+def front_matter(plan: PlanDocument) -> list[str]:
+    """YAML front matter with the plan's language and direction: `lang: ar`, `dir: rtl`
+    (none for an English plan)."""
+    if plan.language == i18n.DEFAULT_LANGUAGE:
+        return []
+    return ["---", f"lang: {plan.language}", f"dir: {i18n.direction(plan.language)}", "---", ""]
 
 
 def render_bytes(plan: PlanDocument) -> bytes:
