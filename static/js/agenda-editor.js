@@ -10,6 +10,7 @@
 import { declarationOf, el, fill, hasTrait, toast } from "./common.js";
 import { KINDS } from "./activities/kinds.js";
 import { rememberTemplate } from "./saved-templates.js";
+import { formatNumber, onLanguageChange, t, tn } from "./i18n.js";
 
 const KEY_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 const MAX_CATEGORIES = 8;
@@ -70,6 +71,7 @@ const activity = (kind) => session.activities.find((a) => a.kind === kind) || { 
 const settingLabel = (name, kind = "") => (activity(kind).settings || {})[name]?.label
   || name.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 
+// "A, B and C" / "A, B or C": `last` is the translated word before the last one.
 const join = (words, last) => (words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} ${last} ${words.at(-1)}`);
 const labelOf = (kind) => activity(kind).label;
 
@@ -79,27 +81,33 @@ const labelOf = (kind) => activity(kind).label;
  */
 function orderProblem(kinds, name) {
   const twice = kinds.find((kind, i) => kinds.indexOf(kind) !== i);
-  if (twice) return `${labelOf(twice)} appears twice in ${name}: a stage runs each step once.`;
+  if (twice) return t("%(step)s appears twice in %(stage)s: a stage runs each step once.", { step: labelOf(twice), stage: name });
   const unfed = kinds.find((kind, i) => hasTrait(kind, "shortlists") && !kinds.slice(0, i).some((k) => hasTrait(k, "feeds_shortlist")));
   if (unfed) {
-    return `${labelOf(unfed)} needs a ${feedersWords()} step before it in ${name}: it ranks the top ideas of that step.`;
+    return t("%(step)s needs a %(feeders)s step before it in %(stage)s: it ranks the top ideas of that step.",
+      { step: labelOf(unfed), feeders: feedersWords(), stage: name });
   }
   const deciding = kinds.findIndex((k) => hasTrait(k, "decides"));
   const wrong = deciding >= 0 ? kinds.slice(deciding + 1).find((k) => !hasTrait(k, "needs_selected")) : undefined;
   if (wrong) {
     const allowed = having("needs_selected").map(labelOf);
-    return `${labelOf(wrong)} can't come after ${labelOf(kinds[deciding])} in ${name}: only ${join(allowed.length ? allowed : ["no steps"], "and")} work on the selected items.`;
+    return t("%(step)s can't come after %(decider)s in %(stage)s: only %(allowed)s work on the selected items.", {
+      step: labelOf(wrong), decider: labelOf(kinds[deciding]), stage: name,
+      allowed: join(allowed.length ? allowed : [NO_STEPS()], AND()) });
   }
   return null;
 }
 
+const AND = () => t("and");
+const NO_STEPS = () => t("no steps");
+
 /** The steps a shortlist can be taken from, as a refusal names them ("Dot vote, … or …"). */
 function feedersWords() {
   const feeders = having("feeds_shortlist").map(labelOf);
-  return join(feeders.length ? feeders : ["scoring"], "or");
+  return join(feeders.length ? feeders : [t("scoring")], t("or"));
 }
 
-const stageName = (stage, index) => stage.title.trim() || `stage ${index + 1}`;
+const stageName = (stage, index) => stage.title.trim() || t("stage %(n)s", { n: formatNumber(index + 1) });
 
 /** Where a new step of `kind` goes: its own place in the order if valid there, else the first
  * valid place; null when no place is valid (a rank with nothing to rank from). */
@@ -212,7 +220,7 @@ function withdrawAdds(offer) {
 function addsWords(offer) {
   const words = (offer.adds || []).map((add) => {
     const target = session.stages.find((s) => s.key === add.stage);
-    return target ? `adds a ${labelOf(add.step.kind)} step to ${target.title || add.stage}` : null;
+    return target ? t("adds a %(step)s step to %(stage)s", { step: labelOf(add.step.kind), stage: target.title || add.stage }) : null;
   }).filter(Boolean);
   return words.length ? ` — ${words.join(", ")}` : "";
 }
@@ -227,8 +235,8 @@ function optionalPlace(offer) {
 
 /** The switch's words: "Start with a situation analysis (SWOT)" for a situation stage. */
 function optionalWords(offer) {
-  if (offer.key === "situation") return "Start with a situation analysis (SWOT)";
-  return `Include the optional stage “${offer.title}”`;
+  if (offer.key === "situation") return t("Start with a situation analysis (SWOT)");
+  return t("Include the optional stage “%(stage)s”", { stage: offer.title });
 }
 
 /** What the PUT sends: ids of kept stages, everything else as edited. */
@@ -269,11 +277,11 @@ async function request(method, url, data) {
       body: data ? JSON.stringify(data) : undefined,
     });
   } catch {
-    throw { code: "offline", message: "No connection to the server. Your changes are still here; try again." };
+    throw { code: "offline", message: t("No connection to the server. Your changes are still here; try again.") };
   }
   const reply = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const error = reply.error || { code: `http_${response.status}`, message: `The server answered ${response.status}.` };
+    const error = reply.error || { code: `http_${response.status}`, message: t("The server answered %(status)s.", { status: response.status }) };
     throw error;
   }
   return reply;
@@ -315,8 +323,8 @@ function load(agenda) {
  * them when a workshop is created from a template (workshop/core/agenda.py, fill_prompt). */
 function fillPrompt(prompt, { organization, horizonYears }) {
   const values = {
-    "{org}": organization || "our organisation",
-    "{horizon}": horizonYears === 1 ? "1 year" : `${horizonYears} years`,
+    "{org}": organization || t("our organisation"),
+    "{horizon}": tn("%(n)s year", "%(n)s years", horizonYears),
   };
   return prompt.replace(/\{org\}|\{horizon\}/g, (found) => values[found]);
 }
@@ -334,7 +342,7 @@ export async function openAgendaEditor({ workshopId, key, finished, organization
   session = { workshopId, key, finished, stages: [], activities: [], optional: [], loaded: "", refusal: null };
   showError("");
   resultBox.hidden = true;
-  fill(body, el("p", { class: "muted" }, "Loading the agenda…"));
+  fill(body, el("p", { class: "muted" }, t("Loading the agenda…")));
   saveButton.hidden = finished;
   if (typeof dialog.showModal === "function") dialog.showModal(); else dialog.setAttribute("open", "");
   try {
@@ -346,7 +354,8 @@ export async function openAgendaEditor({ workshopId, key, finished, organization
     render();
   } catch (error) {
     fill(body);
-    showError(`Could not load the agenda: ${error.message || "no connection"}`);
+    const reason = error.message || t("no connection");
+    showError(t("Could not load the agenda: %(reason)s", { reason }));
   }
 }
 
@@ -361,7 +370,7 @@ function move(list, index, by) {
 function render(focusKey = null) {
   const active = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.focus : null;
   fill(body,
-    session.finished ? el("p", { class: "notice info" }, "The workshop has finished: the agenda can no longer change, but you can save it as a template.") : null,
+    session.finished ? el("p", { class: "notice info" }, t("The workshop has finished: the agenda can no longer change, but you can save it as a template.")) : null,
     session.finished ? null : optionalSwitches(),
     el("ol", { class: "agenda-edit" }, session.stages.map((stage, index) => stageEditor(stage, index))),
     session.finished ? null : addStageRow(),
@@ -399,7 +408,7 @@ function optionalSwitches() {
         } }),
       el("label", { for: id, style: { margin: 0, minWidth: 0 } }, el("strong", {}, optionalWords(offer)),
         el("span", { class: "hint" }, addsWords(offer)),
-        locked ? el("span", { class: "hint" }, " (it has started: it stays)") : null));
+        locked ? el("span", { class: "hint" }, ` ${t("(it has started: it stays)")}`) : null));
   }));
 }
 
@@ -407,8 +416,8 @@ function updateButtons() {
   refreshError();
   const dirty = isDirty();
   saveButton.disabled = !dirty;
-  saveButton.textContent = dirty ? "Save agenda" : "No changes to save";
-  templateButton.textContent = dirty ? "Save changes and save as template" : "Save as template";
+  saveButton.textContent = dirty ? t("Save agenda") : t("No changes to save");
+  templateButton.textContent = dirty ? t("Save changes and save as template") : t("Save as template");
 }
 
 function input(attrs, onInput) {
@@ -419,35 +428,36 @@ function stageEditor(stage, index) {
   const id = (name) => `ag-${stage.uid}-${name}`;
   const locked = stage.started || session.finished;
   const count = session.stages.length;
-  const tools = locked ? el("span", { class: "muted small" }, stage.started ? "Started: only the title and prompt can change" : "")
+  const named = stage.title || t("stage");
+  const tools = locked ? el("span", { class: "muted small" }, stage.started ? t("Started: only the title and prompt can change") : "")
     : el("span", { class: "row" },
       el("button", { type: "button", class: "small", disabled: index === 0, dataset: { focus: id("up") },
-        "aria-label": `Move ${stage.title || "stage"} up`, onclick: () => { move(session.stages, index, -1); render(id("up")); } }, "↑"),
+        "aria-label": t("Move %(stage)s up", { stage: named }), onclick: () => { move(session.stages, index, -1); render(id("up")); } }, "↑"),
       el("button", { type: "button", class: "small", disabled: index === count - 1, dataset: { focus: id("down") },
-        "aria-label": `Move ${stage.title || "stage"} down`, onclick: () => { move(session.stages, index, +1); render(id("down")); } }, "↓"),
+        "aria-label": t("Move %(stage)s down", { stage: named }), onclick: () => { move(session.stages, index, +1); render(id("down")); } }, "↓"),
       el("button", { type: "button", class: "small danger", disabled: count === 1, dataset: { focus: id("remove") },
-        "aria-label": `Remove ${stage.title || "stage"}`,
+        "aria-label": t("Remove %(stage)s", { stage: named }),
         onclick: () => {
           session.stages.splice(index, 1);
           const offer = session.optional.find((o) => o.key === stage.key);
           if (offer) withdrawAdds(offer);
           render();
-        } }, "Remove"));
+        } }, t("Remove")));
   return el("li", { class: `card agenda-stage${stage.started ? " started" : ""}` },
     el("div", { class: "spread" },
-      el("h3", {}, `${index + 1}. ${stage.title || "New stage"}`, " ",
-        el("span", { class: "badge" }, stage.key || "custom"),
-        stage.started ? el("span", { class: "badge good started-badge" }, "started") : null),
+      el("h3", {}, `${formatNumber(index + 1)}. `, el("bdi", {}, stage.title || t("New stage")), " ",
+        el("span", { class: "badge" }, stage.key || t("custom")),
+        stage.started ? el("span", { class: "badge good started-badge" }, t("started")) : null),
       tools),
     el("div", { class: "agenda-fields" },
       el("div", {},
-        el("label", { for: id("title") }, "Title"),
-        input({ id: id("title"), dataset: { focus: id("title") }, value: stage.title, maxlength: 80 }, (v) => { stage.title = v; }),
+        el("label", { for: id("title") }, t("Title")),
+        input({ id: id("title"), dataset: { focus: id("title") }, value: stage.title, maxlength: 80, dir: "auto" }, (v) => { stage.title = v; }),
       ),
       locked ? null : keyPicker(stage, id),
       el("div", { class: "wide-field" },
-        el("label", { for: id("prompt") }, "Prompt ", el("span", { class: "hint" }, "(what phones and the projector ask)")),
-        el("textarea", { id: id("prompt"), dataset: { focus: id("prompt") }, rows: 2, maxlength: 400, disabled: session.finished,
+        el("label", { for: id("prompt") }, `${t("Prompt")} `, el("span", { class: "hint" }, t("(what phones and the projector ask)"))),
+        el("textarea", { id: id("prompt"), dataset: { focus: id("prompt") }, rows: 2, maxlength: 400, disabled: session.finished, dir: "auto",
           oninput: (event) => { stage.prompt = event.target.value; updateButtons(); } }, stage.prompt),
       ),
     ),
@@ -458,7 +468,7 @@ function stageEditor(stage, index) {
 function keyPicker(stage, id) {
   const used = new Set(session.stages.filter((s) => s !== stage).map((s) => s.key));
   return el("div", {},
-    el("label", { for: id("level") }, "Level"),
+    el("label", { for: id("level") }, t("Level")),
     el("select", { id: id("level"), dataset: { focus: id("level") }, onchange: (event) => {
       const value = event.target.value;
       const from = stage.custom ? "" : stage.key;
@@ -473,10 +483,10 @@ function keyPicker(stage, id) {
       render(stage.custom ? id("key") : id("level"));
     } },
     LEVELS.map((l) => el("option", { value: l.key, selected: !stage.custom && stage.key === l.key, disabled: used.has(l.key) }, l.title)),
-    el("option", { value: "custom", selected: stage.custom }, "Custom…")),
+    el("option", { value: "custom", selected: stage.custom }, t("Custom…"))),
     stage.custom ? el("div", { class: "custom-key" },
-      el("label", { for: id("key") }, "Key ", el("span", { class: "hint" }, "(lower-case letters, digits, dashes)")),
-      input({ id: id("key"), dataset: { focus: id("key") }, value: stage.key, maxlength: 40, placeholder: "e.g. partners",
+      el("label", { for: id("key") }, `${t("Key")} `, el("span", { class: "hint" }, t("(lower-case letters, digits, dashes)"))),
+      input({ id: id("key"), dataset: { focus: id("key") }, value: stage.key, maxlength: 40, placeholder: t("e.g. partners"),
         pattern: KEY_PATTERN.source, autocapitalize: "none", spellcheck: "false" }, (v) => { stage.key = v.trim().toLowerCase(); }),
     ) : null,
   );
@@ -494,8 +504,8 @@ function choiceLabel(rule, choice) {
 
 /** How a setting's value reads ("Yes", "Schulze method", 5, "Strengths, Weaknesses"). */
 function settingValue(rule, value, name = "") {
-  if (rule.type === "boolean") return value ? "Yes" : "No";
-  if (name === "categories") return (value || []).map((c) => c.label).join(", ") || "None";
+  if (rule.type === "boolean") return value ? t("Yes") : t("No");
+  if (name === "categories") return (value || []).map((c) => c.label).join(", ") || t("None");
   if (name === "scales") return (value || DEFAULT_SCALES).map((scale) => scale.label).join(" × ");
   if (name === "quadrants") return Object.values(value || {}).join(", ");
   if (structured(rule, name)) return JSON.stringify(value);
@@ -543,12 +553,12 @@ function stepsEditor(stage, id, locked) {
       el("span", { class: "step-name" }, el("strong", {}, spec.label), el("span", { class: "hint" }, spec.description || "")),
       settings.length ? el("span", { class: "settings" }, settings) : null,
       locked ? null : el("span", { class: "row step-tools" },
-        el("button", { type: "button", class: "small", disabled: i === 0, dataset: { focus: sid("up") }, "aria-label": `Move ${spec.label} earlier`,
+        el("button", { type: "button", class: "small", disabled: i === 0, dataset: { focus: sid("up") }, "aria-label": t("Move %(step)s earlier", { step: spec.label }),
           onclick: () => { move(stage.steps, i, -1); render(id(`step-${i - 1}-up`)); } }, "↑"),
         el("button", { type: "button", class: "small", disabled: i === stage.steps.length - 1, dataset: { focus: sid("down") },
-          "aria-label": `Move ${spec.label} later`, onclick: () => { move(stage.steps, i, +1); render(id(`step-${i + 1}-down`)); } }, "↓"),
-        el("button", { type: "button", class: "small quiet", dataset: { focus: sid("remove") }, "aria-label": `Remove step ${spec.label}`,
-          onclick: () => { stage.steps.splice(i, 1); render(id("add-kind")); } }, "Remove")),
+          "aria-label": t("Move %(step)s later", { step: spec.label }), onclick: () => { move(stage.steps, i, +1); render(id(`step-${i + 1}-down`)); } }, "↓"),
+        el("button", { type: "button", class: "small quiet", dataset: { focus: sid("remove") }, "aria-label": t("Remove step %(step)s", { step: spec.label }),
+          onclick: () => { stage.steps.splice(i, 1); render(id("add-kind")); } }, t("Remove"))),
       blocks.length || refused ? el("div", { class: "setting-blocks", style: { gridColumn: "1 / -1", minWidth: 0 } }, blocks, refused) : null,
     );
   });
@@ -558,28 +568,29 @@ function stepsEditor(stage, id, locked) {
   const index = session.stages.indexOf(stage);
   const problem = orderProblem(kinds, stageName(stage, index));
   return el("div", { class: "steps-edit" },
-    el("h4", {}, "Steps"),
+    el("h4", {}, t("Steps")),
     el("ol", {}, rows),
     problem && !locked ? el("p", { class: "error-text step-problem" }, problem) : null,
     locked || !choices.length ? null : el("div", { class: "row" },
-      el("label", { class: "visually-hidden", for: id("add-kind") }, `Step to add to ${stage.title}`),
+      el("label", { class: "visually-hidden", for: id("add-kind") }, t("Step to add to %(stage)s", { stage: stage.title })),
       el("select", { id: id("add-kind"), dataset: { focus: id("add-kind") } },
         choices.map((a) => el("option", { value: a.kind },
-          placeFor(kinds, a.kind) === null ? `${a.label} (needs a step to rank from)` : a.label))),
+          placeFor(kinds, a.kind) === null ? t("%(step)s (needs a step to rank from)", { step: a.label }) : a.label))),
       el("button", { type: "button", class: "small", dataset: { focus: id("add-step") }, onclick: () => {
         const kind = document.getElementById(id("add-kind")).value;
         const at = placeFor(kinds, kind);
         if (at === null) {
-          stage.added = `Add a ${feedersWords()} step first: ${labelOf(kind)} ranks the top ideas of that step.`;
+          stage.added = t("Add a %(feeders)s step first: %(step)s ranks the top ideas of that step.", { feeders: feedersWords(), step: labelOf(kind) });
         } else {
           stage.steps.splice(at, 0, newStep(kind, {}, stage.custom ? "" : stage.key));
           stage.added = at < kinds.length
-            ? `${labelOf(kind)} added before ${labelOf(kinds[at])}.` : `${labelOf(kind)} added at the end.`;
+            ? t("%(step)s added before %(next)s.", { step: labelOf(kind), next: labelOf(kinds[at]) })
+            : t("%(step)s added at the end.", { step: labelOf(kind) });
         }
         render(id("add-kind"));
         const status = document.getElementById("agenda-status");
         if (status) status.textContent = `${stage.added} ${stage.title}`.trim();
-      } }, "Add step")),
+      } }, t("Add step"))),
     stage.added ? el("p", { class: "hint" }, stage.added) : null,
   );
 }
@@ -587,10 +598,10 @@ function stepsEditor(stage, id, locked) {
 function addStageRow() {
   const used = new Set(session.stages.map((s) => s.key));
   return el("div", { class: "row add-stage" },
-    el("label", { for: "ag-new-level" }, "Add a stage"),
+    el("label", { for: "ag-new-level" }, t("Add a stage")),
     el("select", { id: "ag-new-level", dataset: { focus: "ag-new-level" } },
       LEVELS.filter((l) => !used.has(l.key)).map((l) => el("option", { value: l.key }, l.title)),
-      el("option", { value: "custom" }, "Custom stage")),
+      el("option", { value: "custom" }, t("Custom stage"))),
     el("button", { type: "button", class: "primary small", dataset: { focus: "ag-add-stage" }, onclick: () => {
       const stage = newStage(document.getElementById("ag-new-level").value);
       // A template's optional stage is added as the template has it (the switch shows on).
@@ -609,7 +620,7 @@ function addStageRow() {
       session.stages.splice(at, 0, stage);
       if (offer) applyAdds(offer);
       render(`ag-${stage.uid}-${stage.custom ? "key" : "title"}`);
-    } }, "Add stage"),
+    } }, t("Add stage")),
   );
 }
 
@@ -617,10 +628,11 @@ function addStageRow() {
 
 function checkLocally() {
   for (const [i, stage] of session.stages.entries()) {
-    const name = stage.title.trim() || `Stage ${i + 1}`;
-    if (!stage.title.trim()) return `Stage ${i + 1} needs a title.`;
-    if (!KEY_PATTERN.test(stage.key.trim())) return `${name}: the key must be lower-case letters, digits and dashes, starting with a letter.`;
-    if (!stage.steps.length) return `${name} needs at least one step.`;
+    const number = formatNumber(i + 1);
+    const name = stage.title.trim() || t("Stage %(n)s", { n: number });
+    if (!stage.title.trim()) return t("Stage %(n)s needs a title.", { n: number });
+    if (!KEY_PATTERN.test(stage.key.trim())) return t("%(stage)s: the key must be lower-case letters, digits and dashes, starting with a letter.", { stage: name });
+    if (!stage.steps.length) return t("%(stage)s needs at least one step.", { stage: name });
     const order = orderProblem(stage.steps.map((step) => step.kind), stageName(stage, i));
     if (order) return order;
     for (const step of stage.steps) {
@@ -632,9 +644,10 @@ function checkLocally() {
           if (wrong) return `${name}: ${labelOf(step.kind)}, ${settingLabel(setting, step.kind).toLowerCase()}: ${wrong}`;
           continue;
         }
-        if (!Number.isInteger(value)) return `${name}: ${settingLabel(setting, step.kind)} must be a whole number.`;
+        if (!Number.isInteger(value)) return t("%(stage)s: %(setting)s must be a whole number.", { stage: name, setting: settingLabel(setting, step.kind) });
         if ((rule.minimum != null && value < rule.minimum) || (rule.maximum != null && value > rule.maximum)) {
-          return `${name}: ${settingLabel(setting, step.kind)} must be between ${rule.minimum} and ${rule.maximum}.`;
+          return t("%(stage)s: %(setting)s must be between %(min)s and %(max)s.", {
+            stage: name, setting: settingLabel(setting, step.kind), min: formatNumber(rule.minimum), max: formatNumber(rule.maximum) });
         }
       }
     }
@@ -660,7 +673,8 @@ async function saveAgenda() {
     session.refusal = placeRefusal(String(error.message || ""));
     if (session.refusal) render();
     updateButtons();
-    showError(`Not saved: ${String(error.message || "no connection to the server.")}`);
+    const reason = String(error.message || t("no connection to the server."));
+    showError(t("Not saved: %(reason)s", { reason }));
     return false;
   }
 }
@@ -668,7 +682,7 @@ async function saveAgenda() {
 saveButton.addEventListener("click", async () => {
   if (await saveAgenda()) {
     close();
-    toast("Agenda saved. Phones and the projector have it now.");
+    toast(t("Agenda saved. Phones and the projector have it now."));
   }
 });
 
@@ -682,11 +696,15 @@ templateButton.addEventListener("click", async () => {
     const saved = await request("POST", "/api/templates", { workshop_id: session.workshopId });
     rememberTemplate(saved);
     document.dispatchEvent(new CustomEvent("templates:changed"));
-    fill(resultBox, "Saved as the template “", el("strong", {}, saved.title), `” (${saved.stages.length} stages). `,
-      "The start page of this browser offers it for new workshops; nobody else sees it. The console lists it under Saved templates.");
+    // The title in bold inside the sentence: the sentence is split where the title goes.
+    const [before, after] = tn("Saved as the template “%(title)s” (%(n)s stage). ", "Saved as the template “%(title)s” (%(n)s stages). ",
+      saved.stages.length, { title: "\u0000" }).split("\u0000");
+    fill(resultBox, before, el("strong", { dir: "auto" }, saved.title), after ?? "",
+      t("The start page of this browser offers it for new workshops; nobody else sees it. The console lists it under Saved templates."));
     resultBox.hidden = false;
   } catch (error) {
-    showError(`Template not saved: ${error.message || "no connection to the server."}`);
+    const reason = error.message || t("no connection to the server.");
+    showError(t("Template not saved: %(reason)s", { reason }));
   } finally {
     templateButton.disabled = false;
   }
@@ -697,11 +715,19 @@ function close() {
 }
 
 closeButton.addEventListener("click", () => {
-  if (isDirty() && !confirm("Close without saving your changes to the agenda?")) return;
+  if (isDirty() && !confirm(t("Close without saving your changes to the agenda?"))) return;
   close();
 });
 dialog.addEventListener("cancel", (event) => {
-  if (isDirty() && !confirm("Close without saving your changes to the agenda?")) event.preventDefault();
+  if (isDirty() && !confirm(t("Close without saving your changes to the agenda?"))) event.preventDefault();
+});
+
+// Another language on the console: the editor is drawn again in it from what it holds (every
+// field's text is kept in the session as it is typed, so nothing typed is lost).
+onLanguageChange(() => {
+  if (!session || !dialog.open) return;
+  if (session.stages.length) render();
+  else updateButtons();
 });
 
 // ------------------------------------------------------------------ list and object settings
@@ -731,30 +757,30 @@ function rekey(categories) {
 function structuredProblem(name, value) {
   if (name === "categories") {
     const list = value || [];
-    if (list.length > MAX_CATEGORIES) return `at most ${MAX_CATEGORIES} categories.`;
+    if (list.length > MAX_CATEGORIES) return t("at most %(n)s categories.", { n: formatNumber(MAX_CATEGORIES) });
     const keys = new Set();
     for (const [i, category] of list.entries()) {
       const label = (category.label || "").trim();
-      if (!label) return `category ${i + 1} needs a label.`;
-      if (label.length > 40) return `the label “${label.slice(0, 20)}…” is longer than 40 characters.`;
-      if ((category.hint || "").trim().length > 120) return `the hint of “${label}” is longer than 120 characters.`;
-      if (keys.has(category.key)) return `two categories are called “${label}”.`;
+      if (!label) return t("category %(n)s needs a label.", { n: formatNumber(i + 1) });
+      if (label.length > 40) return t("the label “%(label)s…” is longer than 40 characters.", { label: label.slice(0, 20) });
+      if ((category.hint || "").trim().length > 120) return t("the hint of “%(label)s” is longer than 120 characters.", { label });
+      if (keys.has(category.key)) return t("two categories are called “%(label)s”.", { label });
       keys.add(category.key);
     }
   }
   if (name === "scales") {
     for (const [i, scale] of (value || DEFAULT_SCALES).entries()) {
       const label = (scale.label || "").trim();
-      if (!label) return `scale ${i + 1} needs a name.`;
-      if (label.length > 30) return `the name “${label.slice(0, 20)}…” is longer than 30 characters.`;
-      if ((scale.low || "").length > 30 || (scale.high || "").length > 30) return `the words at the ends of “${label}” are at most 30 characters.`;
+      if (!label) return t("scale %(n)s needs a name.", { n: formatNumber(i + 1) });
+      if (label.length > 30) return t("the name “%(name)s…” is longer than 30 characters.", { name: label.slice(0, 20) });
+      if ((scale.low || "").length > 30 || (scale.high || "").length > 30) return t("the words at the ends of “%(label)s” are at most 30 characters.", { label });
     }
   }
   if (name === "quadrants") {
     for (const [key, words] of Object.entries(value || {})) {
       const text = String(words || "").trim();
-      if (!text) return `every quadrant needs a name (${key.replace(/_/g, " ")} has none).`;
-      if (text.length > 30) return `the name “${text.slice(0, 20)}…” is longer than 30 characters.`;
+      if (!text) return t("every quadrant needs a name (%(quadrant)s has none).", { quadrant: key.replace(/_/g, " ") });
+      if (text.length > 30) return t("the name “%(name)s…” is longer than 30 characters.", { name: text.slice(0, 20) });
     }
   }
   return null;
@@ -816,18 +842,19 @@ function categoriesEditor(stage, step, sid, problemId, check) {
   const rows = list.map((category, i) => {
     const cid = (part) => sid(`cat-${i}-${part}`);
     return el("li", { class: "category-edit", style: { display: "flex", flexWrap: "wrap", gap: ".4rem", alignItems: "flex-end", padding: ".25rem 0" } },
-      textField(cid("label"), `Category ${i + 1}`, category.label, 40, (v) => { category.label = v; rekey(list); },
-        { problemId, check, flex: "1 1 9rem", placeholder: "e.g. Strengths" }),
-      textField(cid("hint"), "Hint (optional)", category.hint, 120, (v) => { category.hint = v; },
-        { problemId, check, flex: "3 1 12rem", placeholder: "What phones show under it" }),
-      el("button", { type: "button", class: "small quiet", dataset: { focus: cid("remove") }, "aria-label": `Remove category ${category.label || i + 1}`,
-        onclick: () => { list.splice(i, 1); session.refusal = null; render(list.length ? sid(`cat-${Math.min(i, list.length - 1)}-label`) : sid("cat-add")); } }, "Remove"));
+      textField(cid("label"), t("Category %(n)s", { n: formatNumber(i + 1) }), category.label, 40, (v) => { category.label = v; rekey(list); },
+        { problemId, check, flex: "1 1 9rem", placeholder: t("e.g. Strengths") }),
+      textField(cid("hint"), t("Hint (optional)"), category.hint, 120, (v) => { category.hint = v; },
+        { problemId, check, flex: "3 1 12rem", placeholder: t("What phones show under it") }),
+      el("button", { type: "button", class: "small quiet", dataset: { focus: cid("remove") },
+        "aria-label": t("Remove category %(category)s", { category: category.label || formatNumber(i + 1) }),
+        onclick: () => { list.splice(i, 1); session.refusal = null; render(list.length ? sid(`cat-${Math.min(i, list.length - 1)}-label`) : sid("cat-add")); } }, t("Remove")));
   });
   return [
-    list.length ? null : el("p", { class: "hint", style: { margin: ".2rem 0" } }, "No categories: ideas are one list. Add categories to sort them (a SWOT has four)."),
+    list.length ? null : el("p", { class: "hint", style: { margin: ".2rem 0" } }, t("No categories: ideas are one list. Add categories to sort them (a SWOT has four).")),
     // The plan reads a SWOT by its keys (strengths … threats), which renaming keeps.
     stage.key === "situation" && list.length ? el("p", { class: "hint", style: { margin: ".2rem 0" } },
-      "Rename the categories freely (in your language, say), but keep the rows: the plan knows each one as a strength, weakness, opportunity or threat, and a new row is none of these.") : null,
+      t("Rename the categories freely (in your language, say), but keep the rows: the plan knows each one as a strength, weakness, opportunity or threat, and a new row is none of these.")) : null,
     el("ol", { style: { listStyle: "none", padding: 0, margin: 0 } }, rows),
     el("button", { type: "button", class: "small", dataset: { focus: sid("cat-add") }, disabled: list.length >= MAX_CATEGORIES,
       onclick: () => {
@@ -838,7 +865,7 @@ function categoriesEditor(stage, step, sid, problemId, check) {
         rekey(list);
         session.refusal = null;
         render(sid(`cat-${list.length - 1}-label`));
-      } }, list.length >= MAX_CATEGORIES ? `At most ${MAX_CATEGORIES} categories` : "Add category"),
+      } }, list.length >= MAX_CATEGORIES ? t("At most %(n)s categories", { n: formatNumber(MAX_CATEGORIES) }) : t("Add category")),
   ];
 }
 
@@ -848,12 +875,19 @@ function scalesEditor(step, sid, problemId, check) {
   const own = () => { step.scales = scales; };
   return scales.map((scale, i) => {
     const cid = (part) => sid(`scale-${i}-${part}`);
-    const which = i === 0 ? "First scale (up the chart)" : "Second scale (across)";
+    const which = i === 0 ? t("First scale (up the chart)") : t("Second scale (across)");
     return el("div", { class: "scale-edit", style: { display: "flex", flexWrap: "wrap", gap: ".4rem", padding: ".2rem 0" } },
       textField(cid("label"), which, scale.label, 30, (v) => { scale.label = v; own(); }, { problemId, check, flex: "2 1 10rem" }),
-      textField(cid("low"), "1 means", scale.low, 30, (v) => { scale.low = v; own(); }, { problemId, check }),
-      textField(cid("high"), "5 means", scale.high, 30, (v) => { scale.high = v; own(); }, { problemId, check }));
+      textField(cid("low"), t("1 means"), scale.low, 30, (v) => { scale.low = v; own(); }, { problemId, check }),
+      textField(cid("high"), t("5 means"), scale.high, 30, (v) => { scale.high = v; own(); }, { problemId, check }));
   });
+}
+
+/** A quadrant's name field's words: which ends of the two scales it is ("High impact, low effort"). */
+function quadrantWords(one, first, two, second) {
+  const words = { first, second };
+  if (one === "high") return two === "high" ? t("High %(first)s, high %(second)s", words) : t("High %(first)s, low %(second)s", words);
+  return two === "high" ? t("Low %(first)s, high %(second)s", words) : t("Low %(first)s, low %(second)s", words);
 }
 
 function quadrantsEditor(step, rule, sid, problemId, check) {
@@ -861,6 +895,6 @@ function quadrantsEditor(step, rule, sid, problemId, check) {
   const scales = Array.isArray(step.scales) ? step.scales : DEFAULT_SCALES;
   const [first, second] = scales.map((scale) => (scale.label || "").trim().toLowerCase() || "?");
   return [el("div", { style: { display: "flex", flexWrap: "wrap", gap: ".4rem" } },
-    QUADRANTS.map(([key, one, two]) => textField(sid(`quadrant-${key}`), `${one[0].toUpperCase()}${one.slice(1)} ${first}, ${two} ${second}`,
+    QUADRANTS.map(([key, one, two]) => textField(sid(`quadrant-${key}`), quadrantWords(one, first, two, second),
       names[key], 30, (v) => { names[key] = v; step.quadrants = names; }, { problemId, check, flex: "1 1 10rem" })))];
 }

@@ -6,7 +6,8 @@
 // same" (`duplicate:dismiss`: never suggested again). The state that follows either action
 // draws the new list.
 
-import { el, plural } from "./common.js";
+import { el } from "./common.js";
+import { formatNumber, t, tn } from "./i18n.js";
 
 const SHOWN = 5; // groups shown before "Show all"
 const IDEAS_SHOWN = 6; // ideas of one group shown before "Show all N"
@@ -21,7 +22,7 @@ const groupKey = (group) => group.idea_ids.join("-");
 function likeness(score) {
   const value = Number(score);
   if (!Number.isFinite(value)) return "";
-  return value >= 0.95 ? "almost the same words" : value >= 0.85 ? "very alike" : "alike";
+  return value >= 0.95 ? t("almost the same words") : value >= 0.85 ? t("very alike") : t("alike");
 }
 
 /**
@@ -62,53 +63,53 @@ export function duplicatesSection(stage, { act, rerender, active }) {
     const ids = [...group.idea_ids].sort((a, b) => (order.get(a) ?? a) - (order.get(b) ?? b));
     const key = groupKey(group);
     const into = ids.includes(chosen.get(key)) ? chosen.get(key) : ids[0];
-    const text = (id) => (byId.get(id) ? byId.get(id).text : `Idea ${id}`);
+    const text = (id) => (byId.get(id) ? byId.get(id).text : t("Idea %(id)s", { id }));
     const busy = pending.has(key);
     const open = opened.has(key) && ids.length > IDEAS_SHOWN;
     const listed = open ? ids : ids.slice(0, IDEAS_SHOWN);
     const hiddenCount = ids.length - listed.length;
     return el("li", { class: "duplicate-group", dataset: { ideaIds: ids.join(" ") } },
-      el("ul", { class: "duplicate-ideas", "aria-label": `${ids.length} ideas that look the same` },
+      el("ul", { class: "duplicate-ideas", "aria-label": tn("%(n)s idea that looks the same", "%(n)s ideas that look the same", ids.length) },
         listed.map((id) => el("li", { class: id === into ? "is-kept" : "" },
           // Each wording is a button: pressing it makes it the one Merge keeps.
           el("button", {
             type: "button", class: "duplicate-choice", "aria-pressed": String(id === into),
-            title: id === into ? "Merge keeps this wording" : "Keep this wording instead",
+            title: id === into ? t("Merge keeps this wording") : t("Keep this wording instead"),
             onclick: () => { chosen.set(key, id); rerender(); },
           },
-          el("span", { class: "duplicate-text" }, text(id)),
-          id === into ? el("span", { class: "kept-mark" }, "kept") : null))),
+          el("span", { class: "duplicate-text", dir: "auto" }, text(id)),
+          id === into ? el("span", { class: "kept-mark" }, t("kept")) : null))),
         hiddenCount > 0 || open ? el("li", { class: "more" }, el("button", {
           type: "button", class: "small quiet", "aria-expanded": String(open),
           onclick: () => { if (open) opened.delete(key); else opened.add(key); rerender(); },
-        }, open ? "Show fewer" : `Show all ${ids.length}`)) : null),
+        }, open ? t("Show fewer") : t("Show all %(n)s", { n: formatNumber(ids.length) }))) : null),
       el("div", { class: "duplicate-actions" },
         group.score !== undefined ? el("span", { class: "muted small duplicate-score" }, likeness(group.score)) : null,
         el("button", {
           type: "button", class: "small primary merge-duplicates", "aria-disabled": busy ? "true" : null,
           // By place, so after a merge the next group's button takes the focus.
           dataset: { focus: `merge-duplicates-${n}` },
-          title: `Merge into “${text(into)}”; the others are kept under it as also said.`,
+          title: t("Merge into “%(idea)s”; the others are kept under it as also said.", { idea: text(into) }),
           onclick: () => run(group, "idea:merge", { idea_ids: ids, into }),
-        }, "Merge", ids.length > 2 ? ` ${ids.length}` : null,
+        }, t("Merge"), ids.length > 2 ? ` ${formatNumber(ids.length)}` : null,
         el("span", { class: "visually-hidden" }, `: ${ids.map(text).join(", ")}`)),
         el("button", {
           type: "button", class: "small dismiss-duplicates", "aria-disabled": busy ? "true" : null,
           dataset: { focus: `dismiss-duplicates-${n}` },
           onclick: () => run(group, "duplicate:dismiss", { stage_id: stage.id, idea_ids: ids }),
-        }, "Not the same", el("span", { class: "visually-hidden" }, `: ${ids.map(text).join(", ")}`)),
+        }, t("Not the same"), el("span", { class: "visually-hidden" }, `: ${ids.map(text).join(", ")}`)),
       ));
   };
 
   return el("section", { id: "duplicates", class: "duplicates", "aria-labelledby": "duplicates-title" },
-    el("h3", { id: "duplicates-title" }, "Possible duplicates ",
-      el("span", { class: "muted small" }, plural(groups.length, "suggestion", "suggestions"))),
+    el("h3", { id: "duplicates-title" }, `${t("Possible duplicates")} `,
+      el("span", { class: "muted small" }, tn("%(n)s suggestion", "%(n)s suggestions", groups.length))),
     el("p", { class: "muted small duplicates-hint" },
-      "Merge keeps the wording marked “kept” (press another to keep it instead) and lists the others under it as also said."),
+      t("Merge keeps the wording marked “kept” (press another to keep it instead) and lists the others under it as also said.")),
     el("ol", { class: "duplicate-list" }, shown.map(card)),
     groups.length > SHOWN ? el("button", {
       type: "button", class: "small quiet", "aria-expanded": String(showAll),
       onclick: () => { showAll = !showAll; rerender(); },
-    }, showAll ? "Show fewer" : `Show all ${groups.length}`) : null,
+    }, showAll ? t("Show fewer") : t("Show all %(n)s", { n: formatNumber(groups.length) })) : null,
   );
 }

@@ -6,7 +6,9 @@
 // (`sw:facilitator:<id>`); a deleted workshop's key leaves it, and the start page says once
 // what was deleted (sessionStorage `sw:notice`).
 
-import { el, fill, plural, store } from "./common.js";
+import { el, fill, store } from "./common.js";
+import { setRaw, setText } from "./console-text.js";
+import { N_, t, tn } from "./i18n.js";
 
 /** Where the start page reads a notice to show once (the console's delete leaves it there). */
 export const NOTICE_KEY = "sw:notice";
@@ -27,8 +29,8 @@ export function nextYearTitle(title) {
 
 /** Why a stage offers nothing to carry over, or null when it does. */
 function nothingToCarry(stage) {
-  if (!stage.decided) return "not decided";
-  if (!stage.selected.length) return "nothing selected";
+  if (!stage.decided) return t("not decided");
+  if (!stage.selected.length) return t("nothing selected");
   return null;
 }
 
@@ -38,7 +40,7 @@ async function refusal(response) {
     const body = await response.json();
     if (body && body.error && body.error.message) return body.error.message;
   } catch { /* not JSON: a proxy's page */ }
-  return `The server refused (${response.status}).`;
+  return t("The server refused (%(status)s).", { status: response.status });
 }
 
 /**
@@ -87,14 +89,14 @@ export function workshopHome({ workshopId, key, state }) {
       return el("li", { class: why ? "is-empty" : "" },
         el("label", { class: "check", for: id },
           el("input", { type: "checkbox", id, name: "carry", value: stage.key, checked: !why, disabled: Boolean(why) }),
-          el("span", {}, el("strong", {}, stage.title), " — ",
-            why ? el("span", { class: "muted" }, why) : `${stage.selected.length} selected`)));
+          el("span", {}, el("strong", { dir: "auto" }, stage.title), " — ",
+            why ? el("span", { class: "muted" }, why) : tn("%(n)s selected", "%(n)s selected", stage.selected.length))));
     }));
-    document.getElementById("carry-hint").textContent = now.stages.some((stage) => !nothingToCarry(stage))
-      ? "Each item comes in marked with where it came from."
-      : "Nothing was selected here yet: the new workshop starts with this agenda alone.";
+    setText(document.getElementById("carry-hint"), now.stages.some((stage) => !nothingToCarry(stage))
+      ? N_("Each item comes in marked with where it came from.")
+      : N_("Nothing was selected here yet: the new workshop starts with this agenda alone."));
     dupCreate.disabled = false;
-    dupCreate.textContent = "Create the new workshop";
+    setText(dupCreate, N_("Create the new workshop"));
     dupDialog.showModal();
     dupTitle.focus();
   }
@@ -104,14 +106,14 @@ export function workshopHome({ workshopId, key, state }) {
     if (dupCreate.disabled) return;
     const title = dupTitle.value.trim();
     if (!title) {
-      showDupError("Give the new workshop a title.");
+      showDupError(t("Give the new workshop a title."));
       dupTitle.focus();
       return;
     }
     const carry = [...dupForm.querySelectorAll("input[name=carry]:checked:not(:disabled)")].map((box) => box.value);
     showDupError("");
     dupCreate.disabled = true;
-    dupCreate.textContent = "Creating…";
+    setText(dupCreate, N_("Creating…"));
     let response;
     try {
       response = await fetch(`/api/workshops/${encodeURIComponent(workshopId)}/duplicate`, {
@@ -124,9 +126,9 @@ export function workshopHome({ workshopId, key, state }) {
     }
     if (!response || response.status !== 201) {
       // Refused or not sent: the dialog stays open with what was typed and ticked.
-      showDupError(response ? await refusal(response) : "Not sent: the server cannot be reached. Try again in a moment.");
+      showDupError(response ? await refusal(response) : t("Not sent: the server cannot be reached. Try again in a moment."));
       dupCreate.disabled = false;
-      dupCreate.textContent = "Create the new workshop";
+      setText(dupCreate, N_("Create the new workshop"));
       dupTitle.focus();
       return;
     }
@@ -154,16 +156,15 @@ export function workshopHome({ workshopId, key, state }) {
     if (!now) return;
     closeMenu();
     deletingTitle = now.workshop.title;
-    document.getElementById("delete-title").textContent = `Delete “${deletingTitle}”?`;
+    setText(document.getElementById("delete-title"), N_("Delete “%(title)s”?"), { title: deletingTitle });
     const people = now.workshop.participant_count;
-    document.getElementById("delete-text").textContent =
-      "Everything of it goes from the server: its ideas, votes, rankings and links, the plan and its files, "
-      + "share links and the agendas saved from it. "
-      + (people ? `The ${plural(people, "phone", "phones")} in it and the room’s screen are told it was closed.`
-        : "Phones and the room’s screen still open are told it was closed.");
+    setText(document.getElementById("delete-text"), people
+      ? N_("Everything of it goes from the server: its ideas, votes, rankings and links, the plan and its files, share links and the agendas saved from it. The %(phones)s in it and the room’s screen are told it was closed.")
+      : N_("Everything of it goes from the server: its ideas, votes, rankings and links, the plan and its files, share links and the agendas saved from it. Phones and the room’s screen still open are told it was closed."),
+    people ? { phones: tn("%(n)s phone", "%(n)s phones", people) } : undefined);
     delError.hidden = true;
     delConfirm.disabled = false;
-    delConfirm.textContent = "Delete";
+    setText(delConfirm, N_("Delete"));
     delDialog.showModal();
     document.getElementById("delete-cancel").focus();
   }
@@ -171,7 +172,7 @@ export function workshopHome({ workshopId, key, state }) {
   async function deleteNow() {
     if (delConfirm.disabled) return;
     delConfirm.disabled = true;
-    delConfirm.textContent = "Deleting…";
+    setText(delConfirm, N_("Deleting…"));
     delError.hidden = true;
     leaving = true; // its own `workshop:closed` arrives meanwhile: this page goes to the start page
     let response;
@@ -185,15 +186,16 @@ export function workshopHome({ workshopId, key, state }) {
     // 404: it is gone already (deleted from another tab, or by the server's retention).
     if (response && (response.status === 204 || response.status === 404)) {
       store.remove(facilitatorStoreKey(workshopId));
-      try { sessionStorage.setItem(NOTICE_KEY, `Deleted “${deletingTitle}”.`); } catch { /* blocked */ }
+      try { sessionStorage.setItem(NOTICE_KEY, t("Deleted “%(title)s”.", { title: deletingTitle })); } catch { /* blocked */ }
       location.assign("/");
       return;
     }
     leaving = false;
-    delError.textContent = response ? `Not deleted: ${await refusal(response)}` : "Not deleted: the server cannot be reached. Try again in a moment.";
+    setRaw(delError, response ? t("Not deleted: %(reason)s", { reason: await refusal(response) })
+      : t("Not deleted: the server cannot be reached. Try again in a moment."));
     delError.hidden = false;
     delConfirm.disabled = false;
-    delConfirm.textContent = "Delete";
+    setText(delConfirm, N_("Delete"));
   }
 
   document.getElementById("open-delete").addEventListener("click", openDelete);

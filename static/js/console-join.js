@@ -5,6 +5,8 @@
 // it, and how to fix that.
 
 import { toast } from "./common.js";
+import { setText } from "./console-text.js";
+import { N_, t } from "./i18n.js";
 
 const panel = document.getElementById("join-panel");
 const link = document.getElementById("join-link");
@@ -16,10 +18,7 @@ const sideSlot = document.getElementById("join-side");
 
 // True of every unreachable case: a loopback HOST, HOST=0.0.0.0 on a machine with no network
 // but loopback, a PUBLIC_URL naming localhost.
-const UNREACHABLE =
-  "Phones cannot open this link: it names this computer itself. Restart the server with " +
-  "HOST=0.0.0.0 on the room's network (or set PUBLIC_URL to the address phones use), then " +
-  "reload this page.";
+const UNREACHABLE = N_("Phones cannot open this link: it names this computer itself. Restart the server with HOST=0.0.0.0 on the room's network (or set PUBLIC_URL to the address phones use), then reload this page.");
 
 /** Copy `text`: the clipboard API where the page may use it (https or localhost), else select
  * the link on the page and ask the browser to copy the selection (plain http on a LAN). */
@@ -48,8 +47,8 @@ async function copy(text, node) {
 document.getElementById("copy-join").addEventListener("click", async () => {
   const url = link.getAttribute("href");
   if (!url || url === "#") return;
-  if (await copy(url, link)) toast("Link copied");
-  else toast("The link is selected: press Ctrl+C (⌘C on a Mac) to copy it.");
+  if (await copy(url, link)) toast(t("Link copied"));
+  else toast(t("The link is selected: press Ctrl+C (⌘C on a Mac) to copy it."));
 });
 
 let qrCode = null;
@@ -72,7 +71,8 @@ export function renderJoin(state) {
   codeNode.textContent = workshop.code;
   const unreachable = workshop.join_reachable === false;
   warning.hidden = !unreachable;
-  warning.textContent = unreachable ? UNREACHABLE : "";
+  if (unreachable) setText(warning, UNREACHABLE);
+  else warning.textContent = "";
   const lobby = Boolean(workshop.lobby) && workshop.status === "active";
   const slot = lobby ? lobbySlot : sideSlot;
   if (panel.parentElement !== slot) {
@@ -82,6 +82,6 @@ export function renderJoin(state) {
   }
   panel.classList.toggle("is-compact", !lobby);
   // Once finished nobody new joins; the link still brings the room's phones back to the plan.
-  document.getElementById("join-title").textContent =
-    workshop.status === "finished" ? "Link for phones" : "Join on a phone";
+  setText(document.getElementById("join-title"),
+    workshop.status === "finished" ? N_("Link for phones") : N_("Join on a phone"));
 }

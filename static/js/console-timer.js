@@ -7,6 +7,7 @@
 
 import { announce, currentStage, randomId, store } from "./common.js";
 import { countdown, remaining } from "./countdown.js";
+import { t } from "./i18n.js";
 
 const MIN_SECONDS = 10;
 const MAX_SECONDS = 7200;
@@ -88,7 +89,7 @@ export function timerPanel({ act }) {
       drawControls();
       if (!armed) return;
       armed = false;
-      announce("Time’s up.");
+      announce(t("Time’s up."));
       if (soundBox.checked) beep();
     },
   });
@@ -131,13 +132,13 @@ export function timerPanel({ act }) {
     const raw = customInput.value.trim().replace(",", ".");
     const minutes = Number(raw);
     if (!/^\d*\.?\d+$|^\d+\.$/.test(raw) || !Number.isFinite(minutes)) {
-      showError("Type the number of minutes, e.g. 7 or 1.5.");
+      showError(t("Type the number of minutes, e.g. 7 or 1.5."));
       customInput.focus();
       return;
     }
     const seconds = Math.round(minutes * 60);
     if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) {
-      showError("A timer runs from 10 seconds (0.17 min) to 120 minutes.");
+      showError(t("A timer runs from 10 seconds (0.17 min) to 120 minutes."));
       customInput.focus();
       return;
     }

@@ -13,13 +13,13 @@
 // from this one and delete this one (console-home.js, in the header's "More" menu).
 
 import {
-  announce, applyTally, call, captureFocus, connect, currentStage, declarationOf, el, facilitatorKey, fill, hasTrait, metric, plural,
+  announce, applyTally, call, captureFocus, connect, currentStage, declarationOf, el, facilitatorKey, fill, hasTrait, metric,
   randomId, removedNote, restoreFocus, stageById, store, toast,
 } from "./common.js";
 import { forgetTemplate } from "./saved-templates.js";
 import { REGISTRY, activityFor, drawView, phaseLabel, stepLabelOf } from "./activities/index.js";
 import { openAgendaEditor } from "./agenda-editor.js";
-import { buildingOn, categoriesOf, categoryLabel, natureBadge } from "./items.js";
+import { buildingOn, categoriesOf, categoryLabel, natureBadge, readerLocale } from "./items.js";
 import { keyedButtons } from "./plan-files.js";
 import { roomAccess, roomValue } from "./room-access.js";
 import { renderJoin } from "./console-join.js";
@@ -27,6 +27,8 @@ import { timerPanel } from "./console-timer.js";
 import { duplicatesSection } from "./console-duplicates.js";
 import { focusBanner, notYetSection } from "./console-room.js";
 import { workshopHome } from "./console-home.js";
+import { setRaw, setText } from "./console-text.js";
+import { N_, availableLanguages, formatNumber, languageSwitcher, onLanguageChange, t, tn } from "./i18n.js";
 
 const app = document.getElementById("app");
 const WORKSHOP_ID = app.dataset.workshopId;
@@ -72,13 +74,13 @@ document.getElementById("dismiss-admin-note").addEventListener("click", () => {
 document.getElementById("copy-key").addEventListener("click", async () => {
   try {
     await navigator.clipboard.writeText(facilitatorLink(saved.key));
-    toast("Facilitator link copied.");
+    toast(t("Facilitator link copied."));
   } catch {
     const range = document.createRange();
     range.selectNodeContents(document.getElementById("key-link"));
     getSelection().removeAllRanges();
     getSelection().addRange(range);
-    toast("Select and copy the highlighted link.");
+    toast(t("Select and copy the highlighted link."));
   }
 });
 document.getElementById("dismiss-key").addEventListener("click", () => {
@@ -135,7 +137,7 @@ async function identify() {
       saved = null;
       document.getElementById("need-key").hidden = false;
       const box = document.getElementById("key-error");
-      box.textContent = "That link does not open this workshop (it may have been replaced by a newer one).";
+      setText(box, N_("That link does not open this workshop (it may have been replaced by a newer one)."));
       box.hidden = false;
     } else if (error.code === "timeout" || error.code === "offline") {
       setTimeout(identify, 1500);
@@ -164,8 +166,8 @@ const access = roomAccess({
     // The server disconnects every console on the old key, this one too: come back on the new one.
     socket.disconnect();
     socket.connect();
-    showKeyPanel("Your new facilitator link",
-      "The old facilitator link no longer works, on any device. Copy this one somewhere safe: it is the only way back into this console from another browser. Anyone with it can run this workshop.");
+    showKeyPanel(N_("Your new facilitator link"),
+      N_("The old facilitator link no longer works, on any device. Copy this one somewhere safe: it is the only way back into this console from another browser. Anyone with it can run this workshop."));
     planShown = null; // the plan buttons and review link carry the key
     if (state) renderPlanPanel(state.workshop.status === "finished");
     refreshTemplates();
@@ -178,8 +180,8 @@ const access = roomAccess({
 });
 
 function showKeyPanel(title, text) {
-  document.getElementById("key-title").textContent = title;
-  document.getElementById("key-text").textContent = text;
+  setText(document.getElementById("key-title"), title);
+  setText(document.getElementById("key-text"), text);
   document.getElementById("key-link").textContent = facilitatorLink(saved.key);
   const box = document.getElementById("key-panel");
   box.hidden = false;
@@ -192,12 +194,12 @@ socket.on("access:revoked", (payload) => {
   if (payload && payload.role && payload.role !== "facilitator") return;
   if (replacingKey) return; // this console asked; it reconnects with the new key
   leaveRoom();
-  document.getElementById("need-key-title").textContent = "The facilitator link was replaced";
-  document.getElementById("need-key-text").textContent =
-    "Someone with this workshop's facilitator link made a new one, so this console was disconnected. Open the new facilitator link, or paste it here.";
+  setText(document.getElementById("need-key-title"), N_("The facilitator link was replaced"));
+  setText(document.getElementById("need-key-text"),
+    N_("Someone with this workshop's facilitator link made a new one, so this console was disconnected. Open the new facilitator link, or paste it here."));
   document.getElementById("key-error").hidden = true;
   document.getElementById("need-key").hidden = false;
-  toast("The facilitator link was replaced: this console needs the new one.", "error");
+  toast(t("The facilitator link was replaced: this console needs the new one."), "error");
 });
 /** Forget this workshop's key and state and put the room away: the console cannot run it any more. */
 function leaveRoom() {
@@ -225,11 +227,11 @@ function workshopClosed(payload) {
   leaveRoom();
   for (const id of ["ws-facts", "need-key"]) document.getElementById(id).hidden = true;
   const reason = payload && payload.reason;
-  document.getElementById("closed-text").textContent = reason === "expired"
-    ? "It finished long enough ago for this server to remove it (its retention setting): ideas, votes, the plan and its links are gone."
+  setText(document.getElementById("closed-text"), reason === "expired"
+    ? N_("It finished long enough ago for this server to remove it (its retention setting): ideas, votes, the plan and its links are gone.")
     : reason === "removed"
-      ? "The server’s administrator deleted it: ideas, votes, the plan and its links are gone. Phones and the room’s screen were told."
-      : "Everything of it is gone from the server: ideas, votes, the plan and its links. Phones and the room’s screen were told.";
+      ? N_("The server’s administrator deleted it: ideas, votes, the plan and its links are gone. Phones and the room’s screen were told.")
+      : N_("Everything of it is gone from the server: ideas, votes, the plan and its links. Phones and the room’s screen were told."));
   const box = document.getElementById("closed-panel");
   box.hidden = false;
   document.getElementById("closed-title").focus();
@@ -267,7 +269,7 @@ socket.on("tally", (tally) => {
   }
   renderPanel();
 });
-socket.on("workshop:finished", () => toast("The workshop is finished; the plan is ready."));
+socket.on("workshop:finished", () => toast(t("The workshop is finished; the plan is ready.")));
 // Live events an activity declares (a suggestion from a phone, for example).
 for (const activity of Object.values(REGISTRY)) {
   for (const [event, apply] of Object.entries(activity.consoleEvents || {})) {
@@ -293,7 +295,7 @@ async function send(event, payload) {
     return await call(socket, event, payload);
   } catch (error) {
     toast(error.code === "offline" || error.code === "timeout"
-      ? "Not sent: the connection is down. Try again when it is back."
+      ? t("Not sent: the connection is down. Try again when it is back.")
       : error.message, "error");
     return null;
   } finally {
@@ -312,14 +314,15 @@ function setPhase(stage, phase) {
 }
 
 const dialog = document.getElementById("confirm-finish");
-const FINAL = "The plan is generated now and nobody can add ideas, dots or rankings afterwards.";
+const FINAL = N_("The plan is generated now and nobody can add ideas, dots or rankings afterwards.");
 
 /** What finishing now leaves out: stages that have not reached their results. */
 function finishNote() {
   const open = state.stages.filter((stage) => !stage.decided);
-  return open.length
-    ? `${open.map((s) => s.title).join(", ")} ${open.length === 1 ? "has" : "have"} not reached results and will select nothing. ${FINAL}`
-    : FINAL;
+  if (!open.length) return t(FINAL);
+  const stages = open.map((s) => s.title).join(", ");
+  return `${tn("%(stages)s has not reached results and will select nothing.",
+    "%(stages)s have not reached results and will select nothing.", open.length, { stages })} ${t(FINAL)}`;
 }
 
 /** Every activity's console edits not yet sent (define's fields), from the modules that
@@ -338,7 +341,7 @@ document.getElementById("finish").addEventListener("click", () => {
   }
   document.getElementById("confirm-text").textContent = finishNote();
   if (typeof dialog.showModal === "function") dialog.showModal();
-  else if (confirm("Finish the workshop and create the plan?")) finish();
+  else if (confirm(t("Finish the workshop and create the plan?"))) finish();
 });
 dialog.addEventListener("close", () => { if (dialog.returnValue === "finish") finish(); });
 
@@ -347,9 +350,10 @@ let unsavedShown = [];
 function askAboutUnsaved(pending) {
   unsavedShown = pending;
   document.getElementById("unsaved-text").textContent =
-    `${plural(pending.length, "item has", "items have")} unsaved changes: save them, discard them, or go back.`;
+    tn("%(n)s item has unsaved changes: save them, discard them, or go back.",
+      "%(n)s items have unsaved changes: save them, discard them, or go back.", pending.length);
   fill(document.getElementById("unsaved-list"),
-    pending.map((entry) => el("li", {}, el("strong", {}, entry.label), el("span", { class: "muted" }, ` · ${entry.stage.title}`))));
+    pending.map((entry) => el("li", {}, el("strong", {}, entry.label), el("span", { class: "muted", dir: "auto" }, ` · ${entry.stage.title}`))));
   document.getElementById("unsaved-note").textContent = finishNote();
   unsavedDialog.returnValue = "";
   unsavedDialog.showModal();
@@ -360,7 +364,7 @@ unsavedDialog.addEventListener("close", async () => {
   if (unsavedDialog.returnValue === "save") {
     for (const entry of pending) {
       if (!(await entry.save(act))) {
-        toast(`Not finished: “${entry.label}” could not be saved. Check it and finish again.`, "error");
+        toast(t("Not finished: “%(item)s” could not be saved. Check it and finish again.", { item: entry.label }), "error");
         showUnsaved(entry);
         return;
       }
@@ -397,7 +401,7 @@ window.addEventListener("beforeunload", (event) => {
 });
 
 function finish() {
-  act("workshop:finish", {}).then((reply) => { if (reply) toast("Plan created."); });
+  act("workshop:finish", {}).then((reply) => { if (reply) toast(t("Plan created.")); });
 }
 
 // ------------------------------------------------------------------ the plan
@@ -407,9 +411,9 @@ function renderPlanPanel(finished) {
   const mode = finished ? "final" : "draft";
   if (mode === planShown || !saved) return;
   planShown = mode;
-  document.getElementById("plan-status").textContent = finished
-    ? "The plan is ready. Every format is the latest published version."
-    : "Download a draft at any time: every page is marked DRAFT until you finish.";
+  setText(document.getElementById("plan-status"), finished
+    ? N_("The plan is ready. Every format is the latest published version.")
+    : N_("Download a draft at any time: every page is marked DRAFT until you finish."));
   fill(document.getElementById("plan-files"),
     keyedButtons(WORKSHOP_ID, saved.key, { draft: !finished }));
   document.getElementById("plan-after").hidden = !finished;
@@ -431,22 +435,23 @@ async function refreshShares() {
   try {
     const { shares } = await shareCall("GET");
     fill(document.getElementById("share-list"), shares.map((share) => el("li", {},
-      el("span", {}, `Link ${share.id} · made ${new Date(share.created_at).toLocaleString()}`),
-      el("button", { type: "button", class: "small danger", onclick: () => revokeShare(share.id) }, "Revoke"),
+      el("span", {}, t("Link %(id)s · made %(when)s", {
+        id: share.id, when: new Date(share.created_at).toLocaleString(readerLocale()) })),
+      el("button", { type: "button", class: "small danger", onclick: () => revokeShare(share.id) }, t("Revoke")),
     )));
   } catch (error) {
-    toast(`Could not list the share links: ${error.message}`, "error");
+    toast(t("Could not list the share links: %(reason)s", { reason: error.message }), "error");
   }
 }
 
 async function revokeShare(id) {
-  if (!confirm("Revoke this link? Anyone who has it can no longer open the plan.")) return;
+  if (!confirm(t("Revoke this link? Anyone who has it can no longer open the plan."))) return;
   try {
     await shareCall("DELETE", `/${encodeURIComponent(id)}`);
-    toast("The link is revoked.");
+    toast(t("The link is revoked."));
     document.getElementById("new-share").hidden = true;
   } catch (error) {
-    toast(`Could not revoke the link: ${error.message}`, "error");
+    toast(t("Could not revoke the link: %(reason)s", { reason: error.message }), "error");
   }
   refreshShares();
 }
@@ -458,15 +463,15 @@ document.getElementById("create-share").addEventListener("click", async () => {
     document.getElementById("new-share").hidden = false;
     refreshShares();
   } catch (error) {
-    toast(`Could not create a link: ${error.message}`, "error");
+    toast(t("Could not create a link: %(reason)s", { reason: error.message }), "error");
   }
 });
 document.getElementById("copy-share").addEventListener("click", async () => {
   try {
     await navigator.clipboard.writeText(document.getElementById("new-share-url").textContent);
-    toast("Share link copied.");
+    toast(t("Share link copied."));
   } catch {
-    toast("Select the link and copy it by hand.", "error");
+    toast(t("Select the link and copy it by hand."), "error");
   }
 });
 
@@ -487,23 +492,24 @@ async function refreshTemplates() {
   }
   document.getElementById("templates-section").hidden = !templates.length;
   fill(document.getElementById("template-list"), templates.map((template) => el("li", {},
-    el("span", {}, template.title, el("span", { class: "muted" }, ` · ${plural(template.stages ? template.stages.length : 0, "stage", "stages")}`)),
+    el("span", {}, el("span", { dir: "auto" }, template.title),
+      el("span", { class: "muted" }, ` · ${tn("%(n)s stage", "%(n)s stages", template.stages ? template.stages.length : 0)}`)),
     el("button", { type: "button", class: "small danger", onclick: () => deleteTemplate(template) },
-      "Delete", el("span", { class: "visually-hidden" }, ` the template ${template.title}`)),
+      t("Delete"), el("span", { class: "visually-hidden" }, ` ${t("the template %(title)s", { title: template.title })}`)),
   )));
 }
 
 async function deleteTemplate(template) {
-  if (!confirm(`Delete the template “${template.title}”? Nobody can start a workshop from it any more.`)) return;
+  if (!confirm(t("Delete the template “%(title)s”? Nobody can start a workshop from it any more.", { title: template.title }))) return;
   try {
     const response = await fetch(`/api/templates/${encodeURIComponent(template.id)}`, {
       method: "DELETE", headers: { Authorization: `Bearer ${saved.key}` },
     });
     if (!response.ok && response.status !== 404) throw new Error((await response.json()).error.message);
     forgetTemplate(template.id);
-    toast("Template deleted.");
+    toast(t("Template deleted."));
   } catch (error) {
-    toast(`The template was not deleted: ${error.message}`, "error");
+    toast(t("The template was not deleted: %(reason)s", { reason: error.message }), "error");
   }
   refreshTemplates();
 }
@@ -553,6 +559,7 @@ function render(snapshot) {
   access.render(state);
   renderJoin(state);
   renderPlanPanel(finished);
+  renderWorkshopLanguage();
   renderAgenda();
   renderNav();
   timer.render(state);
@@ -560,6 +567,66 @@ function render(snapshot) {
   renderPanel();
   announcePhase();
 }
+
+// ------------------------------------------------------------------ languages
+
+// The console's own language follows this browser (the switcher in the header remembers a
+// choice on this device); the server's error messages to this connection follow it too.
+document.getElementById("console-language").append(languageSwitcher({
+  id: "console-language-select",
+  onChange: (code) => { if (socket.connected) socket.emit("language", { language: code }); },
+}));
+
+// The workshop's language: the room's screen and the plan speak it. A change goes to the
+// server (`workshop:language`), which tells every screen; a refusal is said beside the select.
+const workshopLanguage = document.getElementById("workshop-language");
+const workshopLanguageError = document.getElementById("workshop-language-error");
+let languageSending = false;
+
+function showLanguageError(message) {
+  setRaw(workshopLanguageError, message || "");
+  workshopLanguageError.hidden = !message;
+}
+
+function renderWorkshopLanguage() {
+  if (!state) return;
+  const box = document.getElementById("workshop-language-box");
+  box.hidden = false;
+  const current = state.workshop.language || "en";
+  if (workshopLanguage.options.length !== availableLanguages().length) {
+    fill(workshopLanguage, availableLanguages().map((lang) =>
+      el("option", { value: lang.code, lang: lang.code, dir: lang.direction }, lang.name)));
+  }
+  if (!languageSending) workshopLanguage.value = current;
+  workshopLanguage.disabled = state.workshop.status === "finished";
+}
+
+workshopLanguage.addEventListener("change", async () => {
+  if (!state) return;
+  const wanted = workshopLanguage.value;
+  showLanguageError("");
+  languageSending = true;
+  try {
+    const reply = await call(socket, "workshop:language", { language: wanted });
+    if (state) state.workshop.language = (reply && reply.language) || wanted;
+  } catch (error) {
+    showLanguageError(error.code === "offline" || error.code === "timeout"
+      ? t("Not sent: the connection is down. Try again when it is back.")
+      : error.message || error.code);
+  } finally {
+    languageSending = false;
+    renderWorkshopLanguage();
+  }
+});
+
+// Another language on this console: every part drawn from the state is drawn again in it
+// (the text being typed stays: the item box, the dialogs' fields are never rebuilt).
+onLanguageChange(() => {
+  if (!state) return;
+  planShown = null;
+  announced = null;
+  render(state);
+});
 
 // ------------------------------------------------------------------ next and back
 
@@ -569,9 +636,16 @@ const prevButton = document.getElementById("prev-step");
 let nextMove = null; // what Next does now: a function, or null
 let prevMove = null;
 
-const words = (kind) => REGISTRY[kind] || { start: `start ${kind}`, close: "Close this step", label: kind };
+// What a step's module calls starting and closing it (its declaration's N_-marked words),
+// in the page's language.
+const words = (kind) => {
+  const module = REGISTRY[kind];
+  if (!module) return { start: t("start %(kind)s", { kind }), close: t("Close this step"), label: kind };
+  const say = (text) => (typeof text === "string" && text ? t(text) : text);
+  return { start: say(module.start), close: say(module.close), closes: module.closes, label: module.label };
+};
 const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
-const KEPT = "Going back keeps every idea, dot, ranking and link: nothing anyone sent is deleted.";
+const KEPT = N_("Going back keeps every idea, dot, ranking and link: nothing anyone sent is deleted.");
 
 /** The stage after (or before) `stage` in agenda order, or null. */
 function neighbour(stage, offset) {
@@ -591,7 +665,8 @@ function moves() {
   const following = stage.steps[stage.step + 1];
   if (stage.phase === "pending") {
     if (stage.steps.length) {
-      next = { label: `Next: Open ${stage.title}`, title: `Open ${stage.title} and ${words(stage.steps[0].kind).start}.`,
+      next = { label: t("Next: Open %(stage)s", { stage: stage.title }),
+        title: t("Open %(stage)s and %(start)s.", { stage: stage.title, start: words(stage.steps[0].kind).start }),
         run: () => setPhase(stage, stage.steps[0].kind) };
     }
   } else if (following) {
@@ -599,29 +674,34 @@ function moves() {
     const start = capitalise(words(following.kind).start);
     // Leaving a step that gathers input closes it; a module that declares `closes: false` (it
     // only shows, or the facilitator fills it in) is left by naming the next step instead.
-    const label = words(here.kind).closes === false ? `Next: ${start}` : `Next: ${close}`;
-    next = { label, title: `${close} and ${words(following.kind).start}.`, run: () => setPhase(stage, following.kind) };
+    const label = words(here.kind).closes === false ? t("Next: %(step)s", { step: start }) : t("Next: %(step)s", { step: close });
+    next = { label, title: t("%(close)s and %(start)s.", { close, start: words(following.kind).start }),
+      run: () => setPhase(stage, following.kind) };
   } else {
     const later = neighbour(stage, 1);
     if (later && later.steps.length) {
       const kind = later.phase === "pending" ? later.steps[0].kind : later.phase;
-      next = { label: `Next stage: ${later.title}`,
-        title: later.phase === "pending" ? `Open ${later.title} and ${words(kind).start}.` : `Show ${later.title} on phones and projector.`,
+      next = { label: t("Next stage: %(stage)s", { stage: later.title }),
+        title: later.phase === "pending"
+          ? t("Open %(stage)s and %(start)s.", { stage: later.title, start: words(kind).start })
+          : t("Show %(stage)s on phones and projector.", { stage: later.title }),
         run: () => setPhase(later, kind) };
     } else if (!later) {
-      next = { label: "Next: Finish and create the plan", title: "Finish the workshop and create the plan (you confirm first).",
+      next = { label: t("Next: Finish and create the plan"), title: t("Finish the workshop and create the plan (you confirm first)."),
         run: () => document.getElementById("finish").click() };
     }
   }
   if (stage.step > 0) {
     const previous = stage.steps[stage.step - 1];
-    back = { label: `Back to ${phaseLabel(previous.kind).toLowerCase()}`,
-      title: `Reopen ${phaseLabel(previous.kind).toLowerCase()} in ${stage.title}. ${KEPT}`,
+    const step = phaseLabel(previous.kind).toLowerCase();
+    back = { label: t("Back to %(step)s", { step }),
+      title: `${t("Reopen %(step)s in %(stage)s.", { step, stage: stage.title })} ${t(KEPT)}`,
       run: () => setPhase(stage, previous.kind) };
   } else {
     const earlier = neighbour(stage, -1);
     if (earlier && earlier.phase !== "pending") {
-      back = { label: `Back to ${earlier.title}`, title: `Show ${earlier.title} on phones and projector again. ${KEPT}`,
+      back = { label: t("Back to %(step)s", { step: earlier.title }),
+        title: `${t("Show %(stage)s on phones and projector again.", { stage: earlier.title })} ${t(KEPT)}`,
         run: () => setPhase(earlier, earlier.phase) };
     }
   }
@@ -641,18 +721,18 @@ function renderNav() {
   if (lobby) {
     const first = state.stages[0];
     startButton.disabled = !next;
-    startButton.title = next ? `Open ${first.title} and ${words(first.steps[0].kind).start}.` : "";
+    startButton.title = next ? t("Open %(stage)s and %(start)s.", { stage: first.title, start: words(first.steps[0].kind).start }) : "";
     renderLobby();
   }
   // Next and Back move the room, whatever stage the panel shows: say where the room is.
   const live = currentStage(state);
   document.getElementById("nav-where").textContent = live && live.phase !== "pending"
-    ? `On screen: ${live.title} · ${stepLabelOf(live)}` : "";
-  document.getElementById("next-label").textContent = next ? next.label : "Next";
-  nextButton.title = next ? next.title : "Nothing comes next";
+    ? t("On screen: %(stage)s · %(step)s", { stage: live.title, step: stepLabelOf(live) }) : "";
+  document.getElementById("next-label").textContent = next ? next.label : t("Next");
+  nextButton.title = next ? next.title : t("Nothing comes next");
   nextButton.disabled = !next;
-  document.getElementById("prev-label").textContent = back ? back.label : "Back";
-  prevButton.title = back ? back.title : "Nothing to go back to";
+  document.getElementById("prev-label").textContent = back ? back.label : t("Back");
+  prevButton.title = back ? back.title : t("Nothing to go back to");
   prevButton.disabled = !back;
 }
 
@@ -668,8 +748,9 @@ function showRemoved(node) {
 /** Who has joined, while the room waits for the start. */
 function renderLobby() {
   const count = state.workshop.participant_count;
-  document.getElementById("lobby-count").textContent = count;
-  document.getElementById("lobby-joined").textContent = count === 1 ? "person has joined" : "people have joined";
+  document.getElementById("lobby-count").textContent = formatNumber(count);
+  // The count is drawn apart (large): the words after it agree with it.
+  document.getElementById("lobby-joined").textContent = tn("person has joined", "people have joined", count);
   showRemoved(document.getElementById("lobby-removed"));
   // Names, where the snapshot carries them (`workshop.participants`, the console's alone);
   // people may stay anonymous, and a big room shows its first names and how many more.
@@ -680,9 +761,9 @@ function renderLobby() {
   const anonymous = people.length - names.length;
   const list = document.getElementById("lobby-names");
   list.hidden = !shown.length;
-  fill(list, shown.map((name) => el("li", {}, name)),
-    shown.length && more > 0 ? el("li", { class: "more" }, `+ ${more} more`) : null,
-    shown.length && anonymous > 0 ? el("li", { class: "more" }, `${anonymous} without a name`) : null);
+  fill(list, shown.map((name) => el("li", { dir: "auto" }, name)),
+    shown.length && more > 0 ? el("li", { class: "more" }, tn("+ %(n)s more", "+ %(n)s more", more)) : null,
+    shown.length && anonymous > 0 ? el("li", { class: "more" }, tn("%(n)s without a name", "%(n)s without a name", anonymous)) : null);
 }
 
 startButton.addEventListener("click", () => { if (nextMove) nextMove(); });
@@ -718,9 +799,9 @@ function announcePhase() {
   if (announced === null) { announced = where; return; }
   if (where === announced) return;
   announced = where;
-  if (where === "finished") announce("The workshop is finished.");
-  else if (where === "lobby") announce("The room is in the lobby.");
-  else if (stage) announce(`Now: ${stage.title}, ${stepLabelOf(stage).toLowerCase()}.`);
+  if (where === "finished") announce(t("The workshop is finished."));
+  else if (where === "lobby") announce(t("The room is in the lobby."));
+  else if (stage) announce(t("Now: %(stage)s, %(step)s.", { stage: stage.title, step: stepLabelOf(stage).toLowerCase() }));
 }
 
 function renderAgenda() {
@@ -732,14 +813,14 @@ function renderAgenda() {
       dataset: { focus: `agenda-${stage.id}` },
       onclick: () => { viewing = stage.id; renderAgenda(); renderPanel(); },
     },
-    el("span", {}, stage.title),
+    el("span", { dir: "auto" }, stage.title),
     el("span", { class: "agenda-meta" },
       // Coloured by what the step does (app.css reads its traits).
       el("span", { class: "badge", "data-traits": declarationOf(stage.phase) ? declarationOf(stage.phase).traits.join(" ") : null },
         stepLabelOf(stage)),
-      plural(stage.ideas.filter((i) => !i.hidden).length, "idea", "ideas"),
+      tn("%(n)s idea", "%(n)s ideas", stage.ideas.filter((i) => !i.hidden).length),
       stage.id === state.current.stage_id && state.workshop.status === "active"
-        ? el("span", { class: "live" }, "● on screen") : null,
+        ? el("span", { class: "live" }, t("● on screen")) : null,
     )),
   )));
   restoreFocus(agenda, focused);
@@ -762,10 +843,10 @@ function context(stage) {
 
 /** The steps of a stage as a stepper, the current one marked. */
 function stepper(stage) {
-  return el("ol", { class: "steps", "aria-label": "Steps" }, stage.steps.map((step, i) => el("li", {
+  return el("ol", { class: "steps", "aria-label": t("Steps") }, stage.steps.map((step, i) => el("li", {
     class: i < stage.step ? "is-past" : i === stage.step ? "is-current" : "",
     "aria-current": i === stage.step ? "step" : null,
-  }, el("span", { class: "step-no", "aria-hidden": "true" }, i + 1), stepLabelOf(stage, step.kind))));
+  }, el("span", { class: "step-no", "aria-hidden": "true" }, formatNumber(i + 1)), stepLabelOf(stage, step.kind))));
 }
 
 /** For a stage the room is not on: bring it to the phones and projector. Next and Back (at the
@@ -775,18 +856,18 @@ function controls(stage) {
   if (stage.phase === "pending") {
     if (state.workshop.lobby) return null;
     return el("div", { class: "row controls" },
-      el("button", { type: "button", onclick: () => setPhase(stage, stage.steps[0].kind) }, `Open ${stage.title} now`),
-      el("span", { class: "muted small" }, `starts with ${phaseLabel(stage.steps[0].kind).toLowerCase()}`));
+      el("button", { type: "button", onclick: () => setPhase(stage, stage.steps[0].kind) }, t("Open %(stage)s now", { stage: stage.title })),
+      el("span", { class: "muted small" }, t("starts with %(step)s", { step: phaseLabel(stage.steps[0].kind).toLowerCase() })));
   }
   return el("div", { class: "row controls" },
-    el("button", { type: "button", onclick: () => setPhase(stage, stage.phase) }, "Show on phones and projector"));
+    el("button", { type: "button", onclick: () => setPhase(stage, stage.phase) }, t("Show on phones and projector")));
 }
 
 let addItemOpen = null; // the facilitator's choice to show the form, kept across redraws
 // One text box for the page's life, so a redraw never loses an item being typed.
 const newItem = el("textarea", {
   id: "new-item", rows: 2, maxlength: 280, dataset: { focus: "new-item" },
-  placeholder: "e.g. one of last year's goals", "aria-describedby": "new-item-hint",
+  "aria-describedby": "new-item-hint", dir: "auto",
 });
 
 // stage id -> the category picked in the form: it stays picked for the next item.
@@ -800,14 +881,14 @@ function addItemForm(stage) {
     event.preventDefault();
     const text = newItem.value.trim();
     if (!text) {
-      toast("Write the item first.", "error");
+      toast(t("Write the item first."), "error");
       newItem.focus();
       return;
     }
     // A stage with categories: the item goes to the category picked (required, as for phones).
     const category = categories.length ? newItemCategory.get(stage.id) || "" : null;
     if (categories.length && !categories.some((entry) => entry.key === category)) {
-      toast(`Pick a category first: ${categories.map((entry) => entry.label).join(", ")}.`, "error");
+      toast(t("Pick a category first: %(categories)s.", { categories: categories.map((entry) => t(entry.label)).join(", ") }), "error");
       const select = document.getElementById("new-item-category");
       if (select) select.focus();
       return;
@@ -818,34 +899,37 @@ function addItemForm(stage) {
     const reply = await act("idea:submit", payload);
     if (reply) {
       newItem.value = "";
-      toast(reply.duplicate ? "That item was already added."
-        : category ? `Added to ${stage.title} (${categoryLabel(stage, category)}).` : `Added to ${stage.title}.`);
+      toast(reply.duplicate ? t("That item was already added.")
+        : category ? t("Added to %(stage)s (%(category)s).", { stage: stage.title, category: categoryLabel(stage, category) })
+          : t("Added to %(stage)s.", { stage: stage.title }));
       newItem.focus();
     }
   };
   const categories = categoriesOf(stage);
+  newItem.placeholder = t("e.g. one of last year's goals"); // the page's language now
   const categoryField = categories.length ? el("div", {},
-    el("label", { for: "new-item-category" }, "Category"),
+    el("label", { for: "new-item-category" }, t("Category")),
     el("select", {
       id: "new-item-category", dataset: { focus: "new-item-category" },
       onchange: (event) => newItemCategory.set(stage.id, event.target.value),
     },
-    el("option", { value: "", selected: !newItemCategory.get(stage.id) }, "Pick a category…"),
+    el("option", { value: "", selected: !newItemCategory.get(stage.id) }, t("Pick a category…")),
     categories.map((entry) => el("option", { value: entry.key, selected: newItemCategory.get(stage.id) === entry.key },
       entry.hint ? `${entry.label} — ${entry.hint}` : entry.label))),
   ) : null;
   const details = el("details", { class: "add-item", open: addItemOpen ?? stage.phase === "pending" },
     // Kept at the click itself: a details made open fires "toggle" too, which is no choice.
-    el("summary", { onclick: (event) => { addItemOpen = !event.currentTarget.parentElement.open; } }, `Add items to ${stage.title}`),
-    el("form", { class: "stack", onsubmit: submit, "aria-label": `Add an item to ${stage.title}` },
+    el("summary", { onclick: (event) => { addItemOpen = !event.currentTarget.parentElement.open; } },
+      t("Add items to %(stage)s", { stage: stage.title })),
+    el("form", { class: "stack", onsubmit: submit, "aria-label": t("Add an item to %(stage)s", { stage: stage.title }) },
       categoryField,
       el("div", {},
-        el("label", { for: "new-item" }, "Item"),
+        el("label", { for: "new-item" }, t("Item")),
         newItem,
         el("p", { class: "hint", id: "new-item-hint" },
-          "Preload items before the stage opens, or add them until it is ranked. Everyone sees them like any idea."),
+          t("Preload items before the stage opens, or add them until it is ranked. Everyone sees them like any idea.")),
       ),
-      el("button", { type: "submit", class: "primary", dataset: { focus: "add-item" } }, "Add item"),
+      el("button", { type: "submit", class: "primary", dataset: { focus: "add-item" } }, t("Add item")),
     ),
   );
   return details;
@@ -861,32 +945,32 @@ function renderPanel() {
   const ctx = context(stage);
   const visible = stage.ideas.filter((idea) => !idea.hidden);
   const metrics = el("div", { class: "metrics" },
-    metric(visible.length, "ideas"),
-    metric(state.workshop.participant_count, "joined"),
+    metric(formatNumber(visible.length), t("ideas")),
+    metric(formatNumber(state.workshop.participant_count), t("joined")),
     drawView(activity, "metrics", ctx, () => []).map(([value, label]) => metric(value, label)),
   );
   // A stage that has not opened lists its preloaded items with the module that lists items.
   const lister = Object.values(REGISTRY).find((module) => module.listsItems);
-  const broken = () => el("p", { class: "notice error" }, "This step's screen did not load; see the browser console.");
+  const broken = () => el("p", { class: "notice error" }, t("This step's screen did not load; see the browser console."));
   let body;
   if (activity) body = drawView(activity, "console", ctx, broken);
   else if (stage.phase !== "pending") body = broken();
   else if (stage.ideas.length && lister) body = drawView(lister, "console", ctx, broken);
-  else body = el("p", { class: "muted" }, "Not started yet. You can add items before it opens.");
+  else body = el("p", { class: "muted" }, t("Not started yet. You can add items before it opens."));
 
   const focused = captureFocus();
   fill(panel,
-    finished ? el("p", { class: "notice good" }, "The workshop is finished and the plan is ready: download it from the agenda.") : null,
+    finished ? el("p", { class: "notice good" }, t("The workshop is finished and the plan is ready: download it from the agenda.")) : null,
     el("div", { class: "spread" },
-      el("h2", {}, stage.title, " ", natureBadge(stage.key),
-        isCurrent && !finished ? el("span", { class: "badge on-screen" }, "on screen") : null),
+      el("h2", {}, el("span", { dir: "auto" }, stage.title), " ", natureBadge(stage.key),
+        isCurrent && !finished ? el("span", { class: "badge on-screen" }, t("on screen")) : null),
       el("span", { class: "muted small" },
         // The stage's `revealed` flag: the dot vote's reveal (reveal_flag), whose totals a
         // shortlist built from them shows too.
         hasTrait(stage.phase, "reveal_flag") || hasTrait(stage.phase, "shortlists")
-          ? (stage.revealed ? "Totals visible to the room" : "Totals hidden from the room") : ""),
+          ? (stage.revealed ? t("Totals visible to the room") : t("Totals hidden from the room")) : ""),
     ),
-    stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
+    stage.prompt ? el("p", { class: "prompt", dir: "auto" }, stage.prompt) : null,
     buildingOn(state, stage),
     stepper(stage),
     finished ? null : controls(stage),

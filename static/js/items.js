@@ -4,33 +4,35 @@
 // outputs, and a project under no program is marked independent.
 
 import { el, hasTrait, store } from "./common.js";
+import { N_, language, t } from "./i18n.js";
 
-/** What the two kinds of work are, in the words the plan uses. */
+/** What the two kinds of work are, in the words the plan uses (marked N_: shown with t()). */
 export const NATURE = {
-  programs: { tag: "Program", note: "long-term · judged by outcomes" },
-  projects: { tag: "Project", note: "time-bound · judged by outputs" },
+  programs: { tag: N_("Program"), note: N_("long-term · judged by outcomes") },
+  projects: { tag: N_("Project"), note: N_("time-bound · judged by outputs") },
 };
 
 const FIELD_LABELS = {
-  text: "Wording",
-  owner: "Owner",
-  outcome: "Outcome",
-  metrics: "Success metrics",
-  deliverables: "Deliverables",
-  due: "Due",
-  approach: "Approach",
-  budget: "Budget",
-  start: "Start",
-  end: "End",
-  sponsor: "Sponsor",
+  text: N_("Wording"),
+  owner: N_("Owner"),
+  outcome: N_("Outcome"),
+  metrics: N_("Success metrics"),
+  deliverables: N_("Deliverables"),
+  due: N_("Due"),
+  approach: N_("Approach"),
+  budget: N_("Budget"),
+  start: N_("Start"),
+  end: N_("End"),
+  sponsor: N_("Sponsor"),
 };
 
-/** A field's name for an item of `level` (a program's owner is its program manager). */
+/** A field's name for an item of `level` (a program's owner is its program manager), in the
+ * page's language. */
 export function fieldLabel(level, field) {
-  if (field === "owner" && level === "programs") return "Program manager";
-  if (field === "due" && level === "projects") return "Completion date";
-  if (field === "metrics" && level === "goals") return "Success metrics";
-  return FIELD_LABELS[field] || field;
+  if (field === "owner" && level === "programs") return t("Program manager");
+  if (field === "due" && level === "projects") return t("Completion date");
+  if (field === "metrics" && level === "goals") return t("Success metrics");
+  return FIELD_LABELS[field] ? t(FIELD_LABELS[field]) : field;
 }
 
 /** The wording an item carries now: the facilitator's correction, else the text as voted. */
@@ -56,9 +58,9 @@ export function selectedIndex(state) {
 /** One metric as a sentence: "Members: from 120 to 300 by 2028-12-31". */
 export function metricText(metric) {
   const parts = [metric.metric];
-  if (metric.baseline) parts.push(`from ${metric.baseline}`);
-  if (metric.target) parts.push(`to ${metric.target}`);
-  if (metric.due) parts.push(`by ${metric.due}`);
+  if (metric.baseline) parts.push(t("from %(value)s", { value: metric.baseline }));
+  if (metric.target) parts.push(t("to %(value)s", { value: metric.target }));
+  if (metric.due) parts.push(t("by %(date)s", { date: metric.due }));
   return parts.join(" ");
 }
 
@@ -81,7 +83,7 @@ export function isIndependent(state, stage, item) {
 export function natureBadge(level) {
   const nature = NATURE[level];
   if (!nature) return null;
-  return el("span", { class: `nature ${level}` }, el("strong", {}, nature.tag), ` · ${nature.note}`);
+  return el("span", { class: `nature ${level}` }, el("strong", {}, t(nature.tag)), ` · ${t(nature.note)}`);
 }
 
 /** The captured fields of an item, as a definition list (null when there is nothing). */
@@ -89,7 +91,7 @@ export function fieldsView(stage, item) {
   const fields = item.fields || {};
   const rows = [];
   const add = (name, value) => rows.push(el("div", { class: "field-row" },
-    el("dt", {}, fieldLabel(stage.key, name)), el("dd", {}, value)));
+    el("dt", {}, fieldLabel(stage.key, name)), el("dd", { dir: "auto" }, value)));
   for (const name of ["owner", "sponsor", "outcome", "budget", "start", "end", "due", "approach"]) {
     if (fields[name]) add(name, name === "approach" ? capitalise(fields[name]) : fields[name]);
   }
@@ -100,7 +102,7 @@ export function fieldsView(stage, item) {
     add("metrics", el("ul", {}, fields.metrics.map((m) => el("li", {}, metricText(m)))));
   }
   if (fields.text && fields.text !== item.text) {
-    rows.push(el("div", { class: "field-row as-voted" }, el("dt", {}, "Wording as voted"), el("dd", {}, item.text)));
+    rows.push(el("div", { class: "field-row as-voted" }, el("dt", {}, t("Wording as voted")), el("dd", { dir: "auto" }, item.text)));
   }
   return rows.length ? el("dl", { class: "fields" }, rows) : null;
 }
@@ -118,7 +120,7 @@ export function relationOf(level, parentLevel, category) {
 }
 
 const RELATION_LABELS = {
-  serves: "Serves: ", builds_on: "Builds on: ", answers: "Answers: ", responds_to: "Responds to: ", threatens: "Threatens: ",
+  serves: N_("Serves:"), builds_on: N_("Builds on:"), answers: N_("Answers:"), responds_to: N_("Responds to:"), threatens: N_("Threatens:"),
 };
 
 /** "Serves: …" for an item's confirmed links ("Builds on: …", "Answers: …", "Threatens: …"
@@ -131,17 +133,25 @@ export function linksView(state, stage, item) {
   const independent = isIndependent(state, stage, item);
   if (!parents.length && !mitigating.length && !independent) return null;
   const parent = (p, i) => [i ? "; " : "", el("span", { class: "parent" },
-    el("span", { class: "parent-level" }, `${p.stage.title}: `), wording(p.item))];
+    el("span", { class: "parent-level", dir: "auto" }, `${p.stage.title}: `), el("bdi", {}, wording(p.item)))];
   const lines = [];
   for (const relation of Object.keys(RELATION_LABELS)) {
     const some = parents.filter((p) => relationOf(stage.key, p.stage.key, p.item.category) === relation);
-    if (some.length) lines.push([lines.length ? " " : "", el("span", { class: "serves-label" }, RELATION_LABELS[relation]), some.map(parent)]);
+    if (some.length) lines.push([lines.length ? " " : "", el("span", { class: "serves-label" }, `${t(RELATION_LABELS[relation])} `), some.map(parent)]);
   }
-  if (mitigating.length) lines.push([lines.length ? " " : "", el("span", { class: "serves-label" }, "Mitigated by: "), mitigating.map(parent)]);
+  if (mitigating.length) lines.push([lines.length ? " " : "", el("span", { class: "serves-label" }, `${t("Mitigated by:")} `), mitigating.map(parent)]);
   return el("p", { class: "serves" },
     lines.length ? lines : null,
-    independent ? el("span", { class: "independent" }, "Independent project (under no program)") : null,
+    independent ? el("span", { class: "independent" }, t("Independent project (under no program)")) : null,
   );
+}
+
+/** The locale dates and times are written in: the browser's own variant of the page's language
+ * when it has one (en-GB writes "14 Mar 2026", fr-CA its own), else the page's language. */
+export function readerLocale() {
+  const code = language();
+  const tags = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+  return tags.find((tag) => tag && tag.toLowerCase().split("-")[0] === code) || code;
 }
 
 /** A "YYYY-MM-DD" day in the reader's locale ("14 Mar 2026"), as that calendar day wherever
@@ -150,7 +160,7 @@ export function localDay(day) {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || "");
   if (!match) return day || "";
   const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  return date.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  return date.toLocaleDateString(readerLocale(), { day: "numeric", month: "short", year: "numeric" });
 }
 
 /** "from Strategy day 2026, 14 Mar 2026" for an item carried over from an earlier workshop
@@ -158,7 +168,8 @@ export function localDay(day) {
 export function originText(item) {
   const origin = item && item.origin;
   if (!origin || !origin.title) return "";
-  return origin.date ? `from ${origin.title}, ${localDay(origin.date)}` : `from ${origin.title}`;
+  return origin.date ? t("from %(title)s, %(date)s", { title: origin.title, date: localDay(origin.date) })
+    : t("from %(title)s", { title: origin.title });
 }
 
 /**
@@ -167,13 +178,13 @@ export function originText(item) {
  */
 export function originMark(item, { tag = "span" } = {}) {
   const text = originText(item);
-  return text ? el(tag, { class: "origin" }, text) : null;
+  return text ? el(tag, { class: "origin", dir: "auto" }, text) : null;
 }
 
 /** One item with its fields and links. */
 export function itemCard(state, stage, item, { tag = "li", extra = null } = {}) {
   return el(tag, { class: "item-card", dataset: { id: item.id } },
-    el("div", { class: "item-text" }, wording(item)),
+    el("div", { class: "item-text", dir: "auto" }, wording(item)),
     originMark(item, { tag: "div" }),
     fieldsView(stage, item),
     linksView(state, stage, item),
@@ -199,17 +210,17 @@ export function buildingOn(state, stage, { compact = false } = {}) {
   if (compact) {
     // One line per stage, cut with an ellipsis where the screen ends: the items are one run of
     // text, so nothing past the edge is an element of its own.
-    return el("ul", { class: "building-on compact", "aria-label": "Building on" }, earlier.map((s) => el("li", {},
+    return el("ul", { class: "building-on compact", "aria-label": t("Building on") }, earlier.map((s) => el("li", { dir: "auto" },
       el("strong", {}, `${s.title}: `),
-      s.selected.map((item) => `${wording(item)}${isIndependent(state, s, item) ? " (independent)" : ""}`).join(" · "),
+      s.selected.map((item) => `${wording(item)}${isIndependent(state, s, item) ? ` ${t("(independent)")}` : ""}`).join(" · "),
     )));
   }
   const key = `${state.workshop.id}:${stage.id}`;
   const count = earlier.reduce((n, s) => n + s.selected.length, 0);
   const details = el("details", { class: "building-on", open: opened.has(key) || count <= 2 },
-    el("summary", {}, el("strong", {}, "Building on: "), earlier.map((s) => s.title).join(", ")),
+    el("summary", {}, el("strong", {}, `${t("Building on:")} `), el("bdi", {}, earlier.map((s) => s.title).join(", "))),
     earlier.map((s) => el("section", { class: "built" },
-      el("h3", {}, s.title, " ", natureBadge(s.key)),
+      el("h3", {}, el("span", { dir: "auto" }, s.title), " ", natureBadge(s.key)),
       el("ul", { class: "item-cards" }, s.selected.map((item) => itemCard(state, s, item))),
     )),
   );
@@ -252,7 +263,7 @@ export function byCategory(stage, items, { skipEmpty = false, keyOf = (item) => 
   const known = new Set(categories.map((entry) => entry.key));
   const groups = categories.map((entry) => ({ ...entry, items: items.filter((item) => keyOf(item) === entry.key) }));
   const loose = items.filter((item) => !known.has(keyOf(item)));
-  if (loose.length) groups.push({ key: "", label: "No category", hint: "", items: loose });
+  if (loose.length) groups.push({ key: "", label: t("No category"), hint: "", items: loose });
   return skipEmpty ? groups.filter((group) => group.items.length) : groups;
 }
 

@@ -3,17 +3,19 @@
 // facilitator key (never put in a URL) and hand the file to the browser.
 
 import { el, toast } from "./common.js";
+import { N_, t } from "./i18n.js";
 
-/** Every format, in the order the screens list them (the names match `plan.urls`). */
+/** Every format, in the order the screens list them (the names match `plan.urls`). Labels and
+ * hints are marked N_: translate them with t() where they are shown. */
 export const FORMATS = [
-  { name: "pdf", label: "PDF", hint: "to read, print or send" },
-  { name: "docx", label: "Word", hint: "DOCX, to edit" },
-  { name: "html", label: "Web page", hint: "opens in the browser, prints well" },
-  { name: "md", label: "Markdown", hint: "plain text" },
-  { name: "json", label: "JSON", hint: "data, for other tools" },
-  { name: "csv", label: "Ideas (CSV)", hint: "every idea, for spreadsheets" },
-  { name: "register", label: "Register (CSV)", hint: "every program, project and action: who does what by when, to track in a spreadsheet" },
-  { name: "roadmap", label: "Calendar (ICS)", hint: "the roadmap's milestones and completion dates, for a calendar app" },
+  { name: "pdf", label: N_("PDF"), hint: N_("to read, print or send") },
+  { name: "docx", label: N_("Word"), hint: N_("DOCX, to edit") },
+  { name: "html", label: N_("Web page"), hint: N_("opens in the browser, prints well") },
+  { name: "md", label: N_("Markdown"), hint: N_("plain text") },
+  { name: "json", label: N_("JSON"), hint: N_("data, for other tools") },
+  { name: "csv", label: N_("Ideas (CSV)"), hint: N_("every idea, for spreadsheets") },
+  { name: "register", label: N_("Register (CSV)"), hint: N_("every program, project and action: who does what by when, to track in a spreadsheet") },
+  { name: "roadmap", label: N_("Calendar (ICS)"), hint: N_("the roadmap's milestones and completion dates, for a calendar app") },
 ];
 
 const FILES = {
@@ -44,7 +46,7 @@ export async function fetchPlanFile(url, key, format) {
   try {
     const response = await fetch(url, { headers: { Authorization: `Bearer ${key}` } });
     if (!response.ok) {
-      let message = `the server answered ${response.status}`;
+      let message = t("the server answered %(status)s", { status: response.status });
       try { message = (await response.json()).error.message; } catch { /* not JSON */ }
       throw new Error(message);
     }
@@ -61,7 +63,7 @@ export async function fetchPlanFile(url, key, format) {
     setTimeout(() => URL.revokeObjectURL(objectUrl), 60000);
   } catch (error) {
     if (tab) tab.close();
-    toast(`Download failed: ${error.message}`, "error");
+    toast(t("Download failed: %(reason)s", { reason: error.message }), "error");
   }
 }
 
@@ -70,9 +72,9 @@ export function keyedButtons(workshopId, key, { version = null, primary = "pdf",
   return el("div", { class: "format-buttons" }, FORMATS.map((format) => el("button", {
     type: "button",
     class: format.name === primary ? "primary" : "",
-    title: format.hint,
+    title: t(format.hint),
     onclick: () => fetchPlanFile(planPath(workshopId, format.name, version), key, format.name),
-  }, draft ? `${format.label} (draft)` : format.label)));
+  }, draft ? t("%(format)s (draft)", { format: t(format.label) }) : t(format.label))));
 }
 
 /** Links for every format with a participant token (phones). */
@@ -82,5 +84,5 @@ export function tokenLinks(urls, token) {
     class: format.name === "pdf" ? "button primary wide plan-format" : "button wide plan-format",
     href: withToken(urls[format.name]),
     ...(format.name === "html" ? { target: "_blank", rel: "noopener" } : { download: "" }),
-  }, el("span", { class: "plan-format-name" }, format.label), el("span", { class: "plan-hint" }, format.hint))));
+  }, el("span", { class: "plan-format-name" }, t(format.label)), el("span", { class: "plan-hint" }, t(format.hint)))));
 }

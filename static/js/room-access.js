@@ -4,7 +4,10 @@
 // The console (console.js) owns the key and the connection; this module asks it through
 // callbacks and draws from the state snapshot.
 
-import { el, fill, plural, toast } from "./common.js";
+import { el, fill, toast } from "./common.js";
+import { setRaw, setText } from "./console-text.js";
+import { N_, t, tn } from "./i18n.js";
+import { readerLocale } from "./items.js";
 
 const dialog = document.getElementById("access-dialog");
 const askDialog = document.getElementById("confirm-access");
@@ -40,14 +43,14 @@ export function ask({ title, text, action }) {
 
 /** The words for a participant: their name, or "Anonymous #<id>" (stable while others leave). */
 function labels(people) {
-  return people.map((person) => (person.name ? person.name : `Anonymous #${person.id}`));
+  return people.map((person) => (person.name ? person.name : t("Anonymous #%(id)s", { id: person.id })));
 }
 
 function joinedAt(value) {
   if (!value) return "";
   const when = new Date(value);
   if (Number.isNaN(when.getTime())) return "";
-  return `joined ${when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`;
+  return t("joined %(time)s", { time: when.toLocaleTimeString(readerLocale(), { hour: "2-digit", minute: "2-digit" }) });
 }
 
 /**
@@ -63,7 +66,7 @@ export function roomAccess({ workshopId, key, act, keyReplaced, projectorLink, r
       method: "POST", headers: { Authorization: `Bearer ${key()}` },
     });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.error ? body.error.message : `the server answered ${response.status}`);
+    if (!response.ok) throw new Error(body.error ? body.error.message : t("the server answered %(status)s", { status: response.status }));
     return body;
   }
 
@@ -72,9 +75,9 @@ export function roomAccess({ workshopId, key, act, keyReplaced, projectorLink, r
     if (!state) return;
     const locked = Boolean(roomValue(state, "join_locked"));
     document.getElementById("ws-locked").hidden = !locked;
-    lockButton.textContent = locked ? "Unlock joining" : "Lock joining";
+    setText(lockButton, locked ? N_("Unlock joining") : N_("Lock joining"));
     lockButton.setAttribute("aria-pressed", String(locked));
-    lockState.textContent = locked ? "Joining is closed: nobody new can join." : "Anyone with the code can join.";
+    setText(lockState, locked ? N_("Joining is closed: nobody new can join.") : N_("Anyone with the code can join."));
     lockState.classList.toggle("is-locked", locked);
     if (dialog.open) renderPeople();
   }
@@ -83,8 +86,8 @@ export function roomAccess({ workshopId, key, act, keyReplaced, projectorLink, r
     const people = (state && state.workshop.participants) || [];
     const removedCount = Number(roomValue(state, "removed_count") || 0);
     const count = state ? state.workshop.participant_count : 0;
-    summary.textContent = [plural(count, "participant", "participants"),
-      removedCount ? `${plural(removedCount, "participant", "participants")} removed` : null].filter(Boolean).join(" · ");
+    setRaw(summary, [tn("%(n)s participant", "%(n)s participants", count),
+      removedCount ? tn("%(n)s participant removed", "%(n)s participants removed", removedCount) : null].filter(Boolean).join(" · "));
     finder.hidden = people.length <= 12;
     const words = labels(people);
     const wanted = filter.value.trim().toLowerCase();
@@ -92,26 +95,26 @@ export function roomAccess({ workshopId, key, act, keyReplaced, projectorLink, r
       .filter(([, label]) => !wanted || label.toLowerCase().includes(wanted));
     const shown = matching.slice(0, SHOWN);
     fill(list,
-      !people.length ? el("li", { class: "muted" }, "Nobody has joined yet.") : null,
-      people.length && !matching.length ? el("li", { class: "muted" }, "Nobody by that name.") : null,
+      !people.length ? el("li", { class: "muted" }, t("Nobody has joined yet.")) : null,
+      people.length && !matching.length ? el("li", { class: "muted" }, t("Nobody by that name.")) : null,
       shown.map(([person, label]) => el("li", { dataset: { participant: person.id } },
         el("span", { class: "person" },
-          el("strong", { class: "person-name" }, label),
+          el("strong", { class: "person-name", dir: "auto" }, label),
           el("span", { class: "muted small" },
-            [joinedAt(person.joined_at), person.connected === false ? "away" : null].filter(Boolean).join(" · "))),
+            [joinedAt(person.joined_at), person.connected === false ? t("away") : null].filter(Boolean).join(" · "))),
         el("button", { type: "button", class: "small danger", onclick: () => remove(person, label) },
-          "Remove", el("span", { class: "visually-hidden" }, ` ${label}`)),
+          t("Remove"), el("span", { class: "visually-hidden" }, ` ${label}`)),
       )),
       matching.length > shown.length ? el("li", { class: "muted" },
-        `+ ${matching.length - shown.length} more: type a name to find them`) : null,
+        tn("+ %(n)s more: type a name to find them", "+ %(n)s more: type a name to find them", matching.length - shown.length)) : null,
     );
   }
 
   async function remove(person, label) {
     const sure = await ask({
-      title: `Remove ${label}?`,
-      text: "Their phone is disconnected and cannot come back with the same link. Their dots, points, ratings, rankings, links and suggestions leave every result not yet decided; their ideas stay only where the list is already frozen.",
-      action: "Remove",
+      title: t("Remove %(name)s?", { name: label }),
+      text: t("Their phone is disconnected and cannot come back with the same link. Their dots, points, ratings, rankings, links and suggestions leave every result not yet decided; their ideas stay only where the list is already frozen."),
+      action: t("Remove"),
     });
     if (!sure) return;
     const reply = await act("participant:remove", { participant_id: person.id });
@@ -121,7 +124,7 @@ export function roomAccess({ workshopId, key, act, keyReplaced, projectorLink, r
       state.workshop.participants = state.workshop.participants.filter((p) => p.id !== person.id);
     }
     renderPeople();
-    toast(`${label} was removed.`);
+    toast(t("%(name)s was removed.", { name: label }));
   }
 
   lockButton.addEventListener("click", async () => {
@@ -130,16 +133,16 @@ export function roomAccess({ workshopId, key, act, keyReplaced, projectorLink, r
     if (!reply || !state) return;
     state.workshop.join_locked = Boolean(reply.join_locked);
     render(state);
-    toast(reply.join_locked ? "Joining is closed." : "Joining is open again.");
+    toast(reply.join_locked ? t("Joining is closed.") : t("Joining is open again."));
   });
 
   filter.addEventListener("input", renderPeople);
 
   document.getElementById("replace-key").addEventListener("click", async () => {
     const sure = await ask({
-      title: "Replace the facilitator link?",
-      text: "The old link stops working at once, everywhere: any other console open with it is disconnected and needs the new link. This console switches to the new link and shows it to copy.",
-      action: "Replace link",
+      title: t("Replace the facilitator link?"),
+      text: t("The old link stops working at once, everywhere: any other console open with it is disconnected and needs the new link. This console switches to the new link and shows it to copy."),
+      action: t("Replace link"),
     });
     if (!sure) return;
     replacing(true);
@@ -149,23 +152,23 @@ export function roomAccess({ workshopId, key, act, keyReplaced, projectorLink, r
       keyReplaced(body.key, body.facilitator_url);
     } catch (error) {
       replacing(false);
-      toast(`The link was not replaced: ${error.message}`, "error");
+      toast(t("The link was not replaced: %(reason)s", { reason: error.message }), "error");
     }
   });
 
   document.getElementById("new-projector").addEventListener("click", async () => {
     const sure = await ask({
-      title: "Make a new projector link?",
-      text: "The room's screen open now stops showing the workshop. Open it again with “Open projector view”.",
-      action: "New projector link",
+      title: t("Make a new projector link?"),
+      text: t("The room's screen open now stops showing the workshop. Open it again with “Open projector view”."),
+      action: t("New projector link"),
     });
     if (!sure) return;
     try {
       const body = await post("projector-token");
       projectorLink(body.projector_url);
-      toast("New projector link ready: open the room's screen again with “Open projector view”.");
+      toast(t("New projector link ready: open the room's screen again with “Open projector view”."));
     } catch (error) {
-      toast(`No new projector link: ${error.message}`, "error");
+      toast(t("No new projector link: %(reason)s", { reason: error.message }), "error");
     }
   });
 

@@ -3,6 +3,7 @@
 // keeps its id here, and the start page offers it again (and can drop it from the list).
 
 import { store } from "./common.js";
+import { t } from "./i18n.js";
 
 const KEY = "sw:templates";
 const MOST = 50;
@@ -15,7 +16,7 @@ export function savedTemplates() {
 
 export function rememberTemplate({ id, title }) {
   const list = savedTemplates().filter((entry) => entry.id !== id);
-  list.unshift({ id, title: String(title || "Saved agenda"), saved_at: new Date().toISOString() });
+  list.unshift({ id, title: String(title || t("Saved agenda")), saved_at: new Date().toISOString() });
   store.set(KEY, list.slice(0, MOST));
 }
 
