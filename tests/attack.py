@@ -61,6 +61,8 @@ def documented_error_codes() -> set[str]:
 # --------------------------------------------------------------------------- who may do what
 
 IDENTIFY = "identify"
+ANYONE = "anyone"
+"""An event any connection may send, joined or not (`language`): it touches no workshop."""
 P = ("participant",)
 F = ("facilitator",)
 PF = ("participant", "facilitator")
@@ -70,6 +72,7 @@ PF = ("participant", "facilitator")
 # `workshop:finish` runs last, since nothing changes a finished workshop.
 SOCKET_ROLES: dict[str, str | tuple[str, ...]] = {
     "join": IDENTIFY,
+    "language": ANYONE,
     "facilitate": IDENTIFY,
     "present": IDENTIFY,
     "idea:submit": PF,
@@ -102,6 +105,7 @@ SOCKET_ROLES: dict[str, str | tuple[str, ...]] = {
     "join:lock": F,
     "join:unlock": F,
     "participant:remove": F,
+    "workshop:language": F,
     "workshop:finish": F,
 }
 

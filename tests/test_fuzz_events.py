@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from tests.attack import (
+    ANYONE,
     IDENTIFY,
     SOCKET_ROLES,
     UNTHROTTLED,
@@ -99,6 +100,8 @@ FUZZ_ORDER: list[tuple[str, str]] = [
     ("round:start", "facilitator"),
     ("join:unlock", "facilitator"),
     ("join:lock", "facilitator"),
+    ("language", "participant"),
+    ("workshop:language", "facilitator"),
     ("join", "none"),
     ("participant:remove", "facilitator"),
     ("idea:delete", "facilitator"),
@@ -157,6 +160,8 @@ CORE_MODELS: dict[str, type[BaseModel]] = {
     "timer:clear": core_payloads.StagePayload,
     "focus:set": core_payloads.FocusSetPayload,
     "focus:clear": core_payloads.EmptyPayload,
+    "language": core_payloads.LanguagePayload,
+    "workshop:language": core_payloads.LanguagePayload,
 }
 
 
@@ -694,6 +699,9 @@ def test_every_event_is_fuzzed_as_every_role_that_may_send_it(tmp_path: Path) ->
     for event in registered:
         roles = SOCKET_ROLES[event]
         wanted = {"none"} if roles == IDENTIFY else set(roles)
+        if roles == ANYONE:
+            # Anyone may send it; fuzzed from a joined phone (a console sends the same).
+            wanted = {"participant"}
         assert {role for name, role in FUZZ_ORDER if name == event} == wanted, event
 
 

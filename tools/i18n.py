@@ -17,7 +17,8 @@ Sources and the calls that mark text (see workshop/i18n.py and static/js/i18n.js
 
 `fill` reads {msgid: {"fr": "...", "de": ..., ...}} and, for a counted message,
 {singular: {"plural": "...", "fr": [forms...], ...}} with the forms in the order of the
-language's gettext plural forms (workshop/i18n.py, Language.plural_tags).
+language's gettext plural forms (workshop/i18n.py, Language.plural_tags); for French and
+Spanish [singular, plural] is enough (their "many" form is the plural).
 """
 
 from __future__ import annotations
@@ -239,6 +240,17 @@ def problems(template: Catalog | None = None) -> list[str]:
     return found
 
 
+def _forms(code: str, value: Any) -> list[str]:
+    """A counted message's forms in the order of the language's plural forms. Two forms
+    (singular, plural) given for a language with a "many" form (French, Spanish: round
+    millions) use the plural form for it."""
+    forms = [str(form) for form in (value if isinstance(value, list) else [value])]
+    tags = LANGUAGES[code].plural_tags
+    if len(forms) == 2 and tags == ("one", "many", "other"):
+        forms = [forms[0], forms[1], forms[1]]
+    return (forms + [forms[-1]] * len(tags))[: len(tags)]
+
+
 def fill(paths: list[str]) -> None:
     entries: dict[str, Any] = {}
     for path in paths:
@@ -254,10 +266,7 @@ def fill(paths: list[str]) -> None:
                 continue
             value = entry[code]
             if isinstance(message.id, tuple):
-                forms = value if isinstance(value, list) else [value]
-                size = len(LANGUAGES[code].plural_tags)
-                forms = (forms + [forms[-1]] * size)[:size]
-                message.string = tuple(forms)
+                message.string = tuple(_forms(code, value))
             elif isinstance(value, str):
                 message.string = value
             else:

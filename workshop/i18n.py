@@ -46,7 +46,9 @@ DOMAIN = "messages"
 class Language:
     """One shipped language: its code (a BCP 47 primary tag), its own name for itself, the
     direction of its script, and the CLDR plural categories in the order of its gettext plural
-    forms (the browser picks a form with `Intl.PluralRules`, which answers a category)."""
+    forms, as Babel's `Plural-Forms` numbers them (French and Spanish have a "many" form for
+    round millions); the browser picks a form with `Intl.PluralRules`, which answers a
+    category."""
 
     code: str
     name: str
@@ -60,9 +62,9 @@ LANGUAGES: dict[str, Language] = {
     language.code: language
     for language in (
         Language("en", "English", "ltr", ("one", "other")),
-        Language("fr", "Français", "ltr", ("one", "other")),
+        Language("fr", "Français", "ltr", ("one", "many", "other")),
         Language("de", "Deutsch", "ltr", ("one", "other")),
-        Language("es", "Español", "ltr", ("one", "other")),
+        Language("es", "Español", "ltr", ("one", "many", "other")),
         Language("ar", "العربية", "rtl", ("zero", "one", "two", "few", "many", "other")),
     )
 }
