@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from ..i18n import gettext, ngettext
+from .document import count_text, decimal_text
+
 METHOD_NAMES = {"borda": "Borda", "schulze": "Schulze", "copeland": "Copeland"}
 
 
@@ -42,10 +45,6 @@ class StepNotes(Protocol):
         """How the step decided the stage (`earlier`: what the step before it adds up)."""
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def _moved_note(
     decision: Mapping[str, Any], texts: Mapping[int, str], kinds: Mapping[str, StepNotes]
 ) -> str:
@@ -56,16 +55,32 @@ def _moved_note(
         if item.get("moved")
     ]
     lines = "; ".join(
-        f"{text} {'rose' if item['moved'] > 0 else 'fell'} from place "
-        f"{item['round1']['rank']} to {item['rank']}"
+        (
+            gettext(
+                "%(item)s rose from place %(before)s to %(after)s",
+                item=text,
+                before=count_text(int(item["round1"]["rank"])),
+                after=count_text(int(item["rank"])),
+            )
+            if item["moved"] > 0
+            else gettext(
+                "%(item)s fell from place %(before)s to %(after)s",
+                item=text,
+                before=count_text(int(item["round1"]["rank"])),
+                after=count_text(int(item["rank"])),
+            )
+        )
         for text, item in moved
     )
     notes = kinds.get(str(decision.get("kind")))
-    step = (notes.step_words if notes is not None else "") or "This step"
-    return (
-        f"{step} had two rounds: the round-1 results were shown and discussed, then everyone "
+    words = notes.step_words if notes is not None else ""
+    step = gettext(words) if words else gettext("This step")
+    return gettext(
+        "%(step)s had two rounds: the round-1 results were shown and discussed, then everyone "
         "could change their entries; the results are from round 2. What moved between rounds: "
-        + (lines + "." if lines else "nothing.")
+        "%(moved)s",
+        step=step,
+        moved=gettext("%(items)s.", items=lines) if lines else gettext("nothing."),
     )
 
 
@@ -87,7 +102,7 @@ def _robustness_note(
     method = str(decision.get("method", ""))
     notes = kinds.get(kind)
     adds_up = (notes.adds_up if notes is not None else "") or kind
-    own_name = METHOD_NAMES.get(method) or f"By {adds_up} (this step)"
+    own_name = METHOD_NAMES.get(method) or gettext("By %(unit)s (this step)", unit=gettext(adds_up))
 
     def named(ids: Sequence[Any]) -> str:
         return ", ".join(texts.get(int(i), "") for i in ids)
@@ -97,16 +112,17 @@ def _robustness_note(
         for name, ids in decision.get("methods", {}).items()
         if {int(i) for i in ids} != set(own_ids)
     ]
-    return (
-        f"The counting method decides this one. {own_name}: {named(own_ids)}; "
-        + "; ".join(differing)
-        + "."
+    return gettext(
+        "The counting method decides this one. %(own)s: %(picks)s; %(others)s.",
+        own=own_name,
+        picks=named(own_ids),
+        others="; ".join(differing),
     )
 
 
 def _adds_up(kinds: Mapping[str, StepNotes], kind: str) -> str:
     notes = kinds.get(kind)
-    return notes.adds_up if notes is not None else ""
+    return gettext(notes.adds_up) if notes is not None and notes.adds_up else ""
 
 
 def decision_notes(
@@ -129,16 +145,23 @@ def decision_notes(
     settings = {str(step["kind"]): dict(step.get("settings", {})) for step in steps}
     notes: list[str] = []
     if decision is None:
-        first = "The first item" if per_category == 1 else f"The first {per_category} items"
         notes.append(
-            f"{first} of each category, in the order written, went into the plan."
+            ngettext(
+                "The first item of each category, in the order written, went into the plan.",
+                "The first %(count)s items of each category, in the order written, went into "
+                "the plan.",
+                per_category,
+                count=count_text(per_category),
+            )
             if per_category
-            else "Every item was kept, in the order it was written."
+            else gettext("Every item was kept, in the order it was written.")
         )
         return tuple(notes)
     kind = str(decision["kind"])
     voters = int(decision.get("voters", 0))
-    people = _plural(voters, "participant", "participants")
+    people = ngettext(
+        "%(count)s participant", "%(count)s participants", voters, count=count_text(voters)
+    )
     for other, declared in kinds.items():
         if other in settings:
             method_note = declared.method_note(settings[other])
@@ -158,15 +181,23 @@ def decision_notes(
             notes.append(decided)
     if per_category:
         notes.append(
-            "The top item of each category was selected."
-            if per_category == 1
-            else f"The top {per_category} items of each category were selected."
+            ngettext(
+                "The top item of each category was selected.",
+                "The top %(count)s items of each category were selected.",
+                per_category,
+                count=count_text(per_category),
+            )
         )
     else:
         notes.append(
-            "Every item was kept."
+            gettext("Every item was kept.")
             if select == 0
-            else f"The top {_plural(select, 'item was', 'items were')} selected."
+            else ngettext(
+                "The top %(count)s item was selected.",
+                "The top %(count)s items were selected.",
+                select,
+                count=count_text(select),
+            )
         )
     for closed in (*rounds, decision):
         if int(closed.get("round", 1)) > 1:
@@ -174,18 +205,27 @@ def decision_notes(
     picks = int(decision.get("picks", 0))
     if 0 < picks < len(decision.get("items", [])):
         if decision.get("robust"):
-            notes.append("Borda, Schulze and Copeland counting would pick the same items.")
+            notes.append(gettext("Borda, Schulze and Copeland counting would pick the same items."))
         else:
             notes.append(_robustness_note(decision, picks, texts, kinds))
     w = decision.get("kendall_w")
     if w is not None:
-        notes.append(f"Agreement on the order (Kendall's W, 0 to 1): {float(w):.2f}.")
+        notes.append(
+            gettext(
+                "Agreement on the order (Kendall's W, 0 to 1): %(value)s.",
+                value=decimal_text(float(w), 2),
+            )
+        )
     winner = decision.get("condorcet_winner")
     if winner:
-        notes.append(f"{texts.get(int(winner), '')} beats every other idea head to head.")
+        notes.append(
+            gettext(
+                "%(item)s beats every other idea head to head.", item=texts.get(int(winner), "")
+            )
+        )
     split = [
         texts.get(int(i["idea_id"]), "") for i in decision.get("items", []) if i.get("contested")
     ]
     if split:
-        notes.append("The room was split about: " + "; ".join(split) + ".")
+        notes.append(gettext("The room was split about: %(items)s.", items="; ".join(split)))
     return tuple(notes)
