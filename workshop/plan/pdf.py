@@ -692,7 +692,7 @@ def _cover(pdf: _PlanPDF, block: lay.Cover, title: str) -> None:
     for fact in block.facts:
         _flow(pdf, fact, FACT, after=2)
     if block.draft:
-        _flow(pdf, lay.DRAFT_NOTICE, FACT_DRAFT, after=2)
+        _flow(pdf, gettext(lay.DRAFT_NOTICE), FACT_DRAFT, after=2)
 
 
 class _Sections:

@@ -64,9 +64,11 @@ Choices, and why:
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import re
+import unicodedata
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
@@ -86,11 +88,12 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
 
+from ..i18n import N_, gettext, ngettext
 from . import layout as lay
 from .document import PlanDocument
 
-KICKER = "Strategic plan"
-CONTENTS = "Contents"
+KICKER = N_("Strategic plan")
+CONTENTS = N_("Contents")
 TOC_INSTRUCTION = ' TOC \\o "1-2" \\h \\z \\u '
 TOC_STYLES = {1: ("toc 1", "TOC1", 0), 2: ("toc 2", "TOC2", 220)}
 """Word's built-in names and ids for the contents entries of each heading level (so Word
@@ -98,13 +101,13 @@ keeps using them when it refreshes the field), with each level's left indent in 
 TOC_BOOKMARK = "_Toc{:06d}"
 """Hidden bookmark names (a leading underscore) on the headings the contents links to."""
 TABLE_STYLE = "Table Grid"
-NOT_SCHEDULED = "Not scheduled yet"
-MILESTONES = "Milestones"
+NOT_SCHEDULED = N_("Not scheduled yet")
+MILESTONES = N_("Milestones")
 BAR_MARK = "\u25a0"
 MILESTONE_MARK = "\u25c6"
-STRATEGY_GOALS_COLUMNS = ("Goal", "Headline metric", "Served by")
+STRATEGY_GOALS_COLUMNS = (N_("Goal"), N_("Headline metric"), N_("Served by"))
 STRATEGY_GOALS_WIDTHS = (1.3, 1.2, 1.5)
-STRATEGY_ACTIONS_COLUMNS = ("Action", "Owner", "Due")
+STRATEGY_ACTIONS_COLUMNS = (N_("Action"), N_("Owner"), N_("Due"))
 STRATEGY_ACTIONS_WIDTHS = (3.0, 1.4, 1.0)
 STRATEGY_ACTIONS_NOWRAP = (False, False, True)
 STRATEGY_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0, 6.5)
@@ -510,9 +513,9 @@ class _Writer:
 
     def cover(self, cover: lay.Cover) -> None:
         title = cover.title
-        self.paragraph("kicker", KICKER)
+        self.paragraph("kicker", gettext(KICKER))
         if cover.draft:
-            self.paragraph("draft", "DRAFT")
+            self.paragraph("draft", gettext("DRAFT"))
         self.paragraph("Title", title)
         if cover.subtitle:
             self.paragraph("Subtitle", cover.subtitle)
@@ -528,7 +531,7 @@ class _Writer:
     def contents_page(self) -> None:
         """The "Contents" page: a heading and the place the contents field goes once every
         heading is known (`fill_contents`)."""
-        self.paragraph("TOC Heading", CONTENTS)
+        self.paragraph("TOC Heading", gettext(CONTENTS))
         self.toc_anchor = self.new_paragraph("Normal")._p
         self.page_break()
 
@@ -578,7 +581,7 @@ class _Writer:
 
     def outline(self, block: lay.Outline) -> None:
         if not block.rows:
-            self.paragraph("note", "Nothing is linked yet.")
+            self.paragraph("note", gettext("Nothing is linked yet."))
             return
         for depth, level, wording in block.rows:
             self._outline_row(depth, level, wording)
@@ -806,23 +809,31 @@ class _Writer:
 
     def _strategy_parts(self, page: lay.StrategyPage) -> dict[str, Any]:
         """What the strategy page shows, as texts and table rows."""
-        statements = [("Vision", page.vision), ("Mission", page.mission)]
+        statements = [(gettext("Vision"), page.vision), (gettext("Mission"), page.mission)]
         if page.values:
-            statements.append(("Values", " · ".join(page.values)))
+            statements.append((gettext("Values"), " · ".join(page.values)))
         gaps = []
         if page.gap_count or page.top_gaps:
-            gaps.append(
-                f"The plan has {page.gap_count} gap{'' if page.gap_count == 1 else 's'}"
-                + (": the most important are listed." if page.top_gaps else ".")
-            )
+            if page.top_gaps:
+                gaps.append(
+                    ngettext(
+                        "The plan has %(n)s gap: the most important are listed.",
+                        "The plan has %(n)s gaps: the most important are listed.",
+                        page.gap_count,
+                    )
+                )
+            else:
+                gaps.append(
+                    ngettext("The plan has %(n)s gap.", "The plan has %(n)s gaps.", page.gap_count)
+                )
             gaps += [f"{FLAG} {gap}" for gap in page.top_gaps]
         if page.unanswered:
-            gaps.append("Left unanswered: " + "; ".join(page.unanswered))
+            gaps.append(gettext("Left unanswered: %(items)s", items="; ".join(page.unanswered)))
         goals = tuple(
             (
                 goal.text,
-                goal.metric or "No metric yet",
-                "\n".join(goal.serving) if goal.serving else "Nothing yet",
+                goal.metric or gettext("No metric yet"),
+                "\n".join(goal.serving) if goal.serving else gettext("Nothing yet"),
             )
             for goal in page.goals
         )
@@ -880,7 +891,7 @@ class _Writer:
         minor = 470
         if parts["goals"]:
             height += minor + self._table_height(
-                STRATEGY_GOALS_COLUMNS,
+                tuple(gettext(column) for column in STRATEGY_GOALS_COLUMNS),
                 parts["goals"],
                 STRATEGY_GOALS_WIDTHS,
                 (),
@@ -894,7 +905,7 @@ class _Writer:
             )
         if page.first_actions:
             height += minor + self._table_height(
-                STRATEGY_ACTIONS_COLUMNS,
+                tuple(gettext(column) for column in STRATEGY_ACTIONS_COLUMNS),
                 page.first_actions,
                 STRATEGY_ACTIONS_WIDTHS,
                 STRATEGY_ACTIONS_NOWRAP,
@@ -924,25 +935,25 @@ class _Writer:
             paragraph.add_run(f"{label}: ").bold = True
             paragraph.add_run(clean(text))
         if parts["goals"]:
-            self.paragraph("minor", "Goals")
+            self.paragraph("minor", gettext("Goals"))
             self.grid_table(
-                STRATEGY_GOALS_COLUMNS,
+                tuple(gettext(column) for column in STRATEGY_GOALS_COLUMNS),
                 parts["goals"],
                 relative=STRATEGY_GOALS_WIDTHS,
                 flags=tuple(goal.flags for goal in page.goals),
                 small=True,
             )
         if parts["gaps"]:
-            self.paragraph("minor", "Gaps")
+            self.paragraph("minor", gettext("Gaps"))
             count, *named = parts["gaps"]
             self.paragraph("compact", count).paragraph_format.keep_with_next = bool(named)
             for text in named:
                 run = self.new_paragraph("compact").add_run(clean(text))
                 run.font.color.rgb = GAP_COLOR
         if page.first_actions:
-            self.paragraph("minor", "First actions")
+            self.paragraph("minor", gettext("First actions"))
             self.grid_table(
-                STRATEGY_ACTIONS_COLUMNS,
+                tuple(gettext(column) for column in STRATEGY_ACTIONS_COLUMNS),
                 page.first_actions,
                 relative=STRATEGY_ACTIONS_WIDTHS,
                 nowrap=STRATEGY_ACTIONS_NOWRAP,
@@ -986,7 +997,7 @@ class _Writer:
                 flags=_roadmap_flags(chart, len(rows)),
             )
         if milestones:
-            self.paragraph("minor", MILESTONES)
+            self.paragraph("minor", gettext(MILESTONES))
             for n, (mark, text) in enumerate(milestones):
                 paragraph = self.new_paragraph("fact")
                 paragraph.paragraph_format.keep_with_next = n < len(milestones) - 1
@@ -994,7 +1005,7 @@ class _Writer:
                 paragraph.add_run(" " + clean(text))
         unscheduled = tuple(chart.unscheduled)
         if unscheduled:
-            self.paragraph("minor", NOT_SCHEDULED)
+            self.paragraph("minor", gettext(NOT_SCHEDULED))
             for text in unscheduled:
                 self.paragraph("List Bullet", str(text))
 
@@ -1002,7 +1013,7 @@ class _Writer:
         """The alignment map as an indented outline, each item once with its flags."""
         rows = block.map.outline()
         if not rows:
-            self.paragraph("note", "Nothing is linked yet.")
+            self.paragraph("note", gettext("Nothing is linked yet."))
             return
         for depth, level, wording, flags in rows:
             paragraph = self._outline_row(depth, level, wording)
@@ -1070,7 +1081,7 @@ class _Writer:
                 paragraph = part.paragraphs[0] if part is first_header else part.add_paragraph()
                 self.restyle(paragraph, "Header")
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                run = paragraph.add_run(lay.DRAFT_NOTICE)
+                run = paragraph.add_run(gettext(lay.DRAFT_NOTICE))
                 run.bold = True
                 run.font.color.rgb = DRAFT_COLOR
         footer = section.footer
@@ -1078,10 +1089,13 @@ class _Writer:
         paragraph = footer.paragraphs[0]
         self.restyle(paragraph, "Footer")
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        paragraph.add_run("Page ")
-        _add_field(paragraph, " PAGE ", "1")
-        paragraph.add_run(" of ")
-        _add_field(paragraph, " NUMPAGES ", "1")
+        fields = {"PAGE": " PAGE ", "PAGES": " NUMPAGES "}
+        line = gettext("Page %(page)s of %(pages)s", page="\0PAGE\0", pages="\0PAGES\0")
+        for n, piece in enumerate(line.split("\0")):
+            if n % 2:
+                _add_field(paragraph, fields[piece], "1")
+            elif piece:
+                paragraph.add_run(piece)
 
     def properties(self) -> None:
         plan = self.plan
@@ -1092,7 +1106,7 @@ class _Writer:
         props.author = clean(plan.facilitator or "")[:_PROPERTY_LIMIT]
         props.comments = ""
         props.keywords = ""
-        props.category = KICKER
+        props.category = gettext(KICKER)
         props.last_modified_by = ""
         props.revision = max(plan.version, 1)
         props.created = moment
@@ -1101,6 +1115,23 @@ class _Writer:
         for rel_id, rel in list(package.rels.items()):
             if rel.reltype == RT.THUMBNAIL:
                 del package.rels[rel_id]
+
+    def scripts(self) -> None:
+        """Every script marked in the body, the headers and the footers (`mark_scripts`),
+        and the document's language on its defaults."""
+        language = self.plan.language if self.plan.language in LOCALES else "en"
+        rtl = language == "ar"
+        _document_language(self.doc.styles.element, language)
+        mark_scripts(self.doc.element.body, rtl)
+        for section in self.doc.sections:
+            for part in (
+                section.header,
+                section.first_page_header,
+                section.footer,
+                section.first_page_footer,
+            ):
+                if not part.is_linked_to_previous:
+                    mark_scripts(part._element, rtl)
 
     def render(self) -> bytes:
         blocks = lay.layout(self.plan)
@@ -1118,6 +1149,7 @@ class _Writer:
         self.fill_contents()
         self.furniture()
         self.properties()
+        self.scripts()
         out = io.BytesIO()
         self.doc.save(out)
         return _fixed_zip(out.getvalue(), plan_moment(self.plan))
@@ -1176,6 +1208,261 @@ def _roadmap_flags(chart: Any, count: int) -> tuple[tuple[str, ...], ...]:
     """The flags of each row of the roadmap's table (`chart.table_flags()`)."""
     found = tuple(tuple(flags) for flags in chart.table_flags())
     return found if len(found) == count else ()
+
+
+# ---------------------------------------------------------------------------------------
+# Scripts: each run of text in another script names a font Word and LibreOffice have for it,
+# its language, and whether it reads right to left; right-to-left paragraphs say so.
+
+SCRIPT_FONTS: dict[str, tuple[str, str]] = {
+    "ar": ("cs", "Arial"),
+    "he": ("cs", "Arial"),
+    "hi": ("cs", "Nirmala UI"),
+    "th": ("cs", "Tahoma"),
+    "zh": ("eastAsia", "Microsoft YaHei"),
+    "ja": ("eastAsia", "Yu Gothic"),
+    "ko": ("eastAsia", "Malgun Gothic"),
+    "emoji": ("all", "Segoe UI Emoji"),
+}
+"""The rFonts slot and font named for each script: Word on Windows has each of them (and
+Word on a Mac, or LibreOffice, substitutes its own font for the script, as it does for any
+font it lacks). Calibri stays the Latin font."""
+SCRIPT_LANGUAGES = {
+    "ar": ("bidi", "ar-SA"),
+    "he": ("bidi", "he-IL"),
+    "hi": ("bidi", "hi-IN"),
+    "th": ("bidi", "th-TH"),
+    "zh": ("eastAsia", "zh-CN"),
+    "ja": ("eastAsia", "ja-JP"),
+    "ko": ("eastAsia", "ko-KR"),
+}
+"""The w:lang attribute and language of each script's runs (spelling, hyphenation, and
+which font Word picks for text both scripts share)."""
+LOCALES = {"en": "en-GB", "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "ar": "ar-SA"}
+"""The document language (w:lang on the defaults) for each plan language."""
+RTL_SCRIPTS = frozenset(("ar", "he"))
+COMPLEX_SCRIPTS = frozenset(("ar", "he", "hi", "th"))
+_OTHER_SCRIPT = re.compile(
+    "[\u0590-\u08ff\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff\u2e80-\u9fff\ua8e0-\ua8ff"
+    "\uac00-\ud7af\uf900-\ufaff\ufb1d-\ufdff\ufe70-\ufeff\uff00-\uffef"
+    "\U0001f000-\U0001faff\U00020000-\U0003ffff]"
+)
+"""Any character of a script (or an emoji) that Calibri does not draw."""
+
+
+def _script(char: str) -> str | None:
+    """The script of a character that needs its own font ("latin" for other letters), or None
+    for one that goes with its neighbours (spaces, digits, punctuation, marks, joiners)."""
+    code = ord(char)
+    if 0x0590 <= code <= 0x05FF or 0xFB1D <= code <= 0xFB4F:
+        return "he"
+    if 0x0600 <= code <= 0x08FF or 0xFB50 <= code <= 0xFDFF or 0xFE70 <= code <= 0xFEFF:
+        return "ar" if unicodedata.bidirectional(char) in ("AL", "R") else None
+    if 0x0900 <= code <= 0x097F or 0xA8E0 <= code <= 0xA8FF:
+        return None if unicodedata.category(char) in ("Mn", "Mc") else "hi"
+    if 0x0E00 <= code <= 0x0E7F:
+        return None if unicodedata.category(char) == "Mn" else "th"
+    if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9F:
+        return "ja"
+    if 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F or 0xAC00 <= code <= 0xD7AF:
+        return "ko"
+    if (
+        0x2E80 <= code <= 0x2FFF
+        or 0x3400 <= code <= 0x9FFF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x3FFFF
+        or (0x3000 <= code <= 0x303F and code != 0x3000)
+        or 0xFF01 <= code <= 0xFF65
+    ):
+        return "zh"
+    if 0x1F000 <= code <= 0x1FAFF and not 0x1F3FB <= code <= 0x1F3FF:
+        return "emoji"
+    if unicodedata.bidirectional(char) == "L" and unicodedata.category(char)[0] == "L":
+        return "latin"
+    return None
+
+
+def _pieces(text: str) -> list[tuple[str | None, str]]:
+    """The text cut where its script changes; characters of no script join the piece before
+    them (or the first one). Chinese characters among kana are Japanese."""
+    pieces: list[tuple[str | None, str]] = []
+    for char in text:
+        script = _script(char)
+        if pieces and (script is None or script == pieces[-1][0]):
+            pieces[-1] = (pieces[-1][0], pieces[-1][1] + char)
+        elif pieces and pieces[-1][0] is None:
+            pieces[-1] = (script, pieces[-1][1] + char)
+        else:
+            pieces.append((script, char))
+    if any(script == "ja" for script, _ in pieces):
+        pieces = [("ja" if script == "zh" else script, piece) for script, piece in pieces]
+    return pieces
+
+
+_R_PR_AFTER_FONTS = ("w:rStyle",)
+_R_PR_AFTER_RFONTS = (
+    "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps", "w:strike", "w:dstrike",
+    "w:outline", "w:shadow", "w:emboss", "w:imprint", "w:noProof", "w:snapToGrid", "w:vanish",
+    "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz", "w:szCs",
+    "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl",
+    "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish",
+)  # fmt: skip
+_R_PR_TAIL = ("w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish")
+
+
+def _child(
+    parent: Element, tag: str, *, after: tuple[str, ...] = (), before: tuple[str, ...] = ()
+) -> Element:
+    """The child `tag` of `parent`, made in its schema place when missing: after the last of
+    `after`, else before the first of `before`, else last."""
+    found: Element | None = parent.find(_qn(tag))
+    if found is not None:
+        return found
+    child: Element = parent.makeelement(_qn(tag), {})
+    placed = [c for c in parent if c.tag in {_qn(t) for t in after}]
+    if placed:
+        placed[-1].addnext(child)
+        return child
+    later = [c for c in parent if c.tag in {_qn(t) for t in before}]
+    if later:
+        later[0].addprevious(child)
+    else:
+        parent.append(child)
+    return child
+
+
+def _mark_run(run: Element, script: str) -> None:
+    """Name the script's font and language on a run; right-to-left runs get w:rtl, other
+    complex scripts w:cs, and their bold, italic and size the complex-script twins."""
+    r_pr = _child(run, "w:rPr", before=("w:t", "w:tab", "w:br", "w:fldChar", "w:instrText"))
+    fonts = _child(r_pr, "w:rFonts", after=_R_PR_AFTER_FONTS, before=_R_PR_AFTER_RFONTS)
+    slot, font = SCRIPT_FONTS[script]
+    for name in FONT_SLOTS if slot == "all" else (slot,):
+        fonts.set(_qn(f"w:{name}"), font)
+    if slot == "eastAsia":
+        fonts.set(_qn("w:hint"), "eastAsia")
+    _complex_twins(r_pr)
+    if script in COMPLEX_SCRIPTS:
+        _child(r_pr, "w:rtl" if script in RTL_SCRIPTS else "w:cs", before=_R_PR_TAIL[2:])
+    if script in SCRIPT_LANGUAGES:
+        attribute, language = SCRIPT_LANGUAGES[script]
+        _child(r_pr, "w:lang", before=_R_PR_TAIL[4:]).set(_qn(f"w:{attribute}"), language)
+
+
+def _complex_twins(r_pr: Element) -> None:
+    """w:bCs after w:b, w:iCs after w:i, w:szCs after w:sz: complex-script text (Arabic,
+    Hebrew, Devanagari, Thai) takes its weight, slant and size from these."""
+    for plain, twin in (("w:b", "w:bCs"), ("w:i", "w:iCs"), ("w:sz", "w:szCs")):
+        found = r_pr.find(_qn(plain))
+        if found is not None and r_pr.find(_qn(twin)) is None:
+            made = r_pr.makeelement(_qn(twin), dict(found.attrib))
+            found.addnext(made)
+
+
+def _split_run(run: Element) -> list[tuple[Element, str | None]]:
+    """The run cut into one run per script piece of its text (the same formatting on each),
+    with each piece's script; a run without text of another script is left whole."""
+    texts = [child for child in run if child.tag == _qn("w:t")]
+    if not texts or not any(_OTHER_SCRIPT.search(t.text or "") for t in texts):
+        return [(run, None)]
+    if len(texts) == 1 and len(run) <= 2:
+        pieces = _pieces(texts[0].text or "")
+        if len(pieces) == 1:
+            return [(run, pieces[0][0])]
+    r_pr = run.find(_qn("w:rPr"))
+    made: list[tuple[Element, str | None]] = []
+    for child in list(run):
+        if child is r_pr:
+            continue
+        pieces = _pieces(child.text or "") if child.tag == _qn("w:t") else [(None, "")]
+        for script, piece in pieces:
+            if child.tag == _qn("w:t"):
+                element: Element = child.makeelement(_qn("w:t"), {XML_SPACE: "preserve"})
+                element.text = piece
+            else:
+                element = copy.deepcopy(child)
+            if made and (script is None or script == made[-1][1]) and child.tag != _qn("w:t"):
+                made[-1][0].append(element)
+                continue
+            new = run.makeelement(_qn("w:r"), {})
+            if r_pr is not None:
+                new.append(copy.deepcopy(r_pr))
+            new.append(element)
+            made.append((new, script))
+    for new, _ in made:
+        run.addprevious(new)
+    run.getparent().remove(run)
+    return made
+
+
+def _first_strong(text: str) -> str | None:
+    """ "rtl" or "ltr": the direction of the first strong character, None if there is none."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return None
+
+
+_P_PR_AFTER_BIDI = (
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
+
+
+def mark_scripts(root: Element, rtl_document: bool) -> None:
+    """Every run of `root` (a body, header or footer) marked with its scripts' fonts and
+    languages (`_mark_run`), and every paragraph whose text starts right to left (or, in a
+    right-to-left plan, has no strong character) marked w:bidi; in a right-to-left plan the
+    tables run right to left too (w:bidiVisual)."""
+    for paragraph in list(root.iter(_qn("w:p"))):
+        for run in list(paragraph.iter(_qn("w:r"))):
+            for piece, script in _split_run(run):
+                if script is not None and script != "latin":
+                    _mark_run(piece, script)
+        text = "".join(t.text or "" for t in paragraph.iter(_qn("w:t")))
+        direction = _first_strong(text) or ("rtl" if rtl_document else None)
+        if direction == "rtl":
+            p_pr = _child(paragraph, "w:pPr")
+            _child(p_pr, "w:bidi", before=_P_PR_AFTER_BIDI)
+    if rtl_document:
+        for tbl_pr in root.iter(_qn("w:tblPr")):
+            _child(
+                tbl_pr,
+                "w:bidiVisual",
+                after=("w:tblStyle", "w:tblpPr", "w:tblOverlap"),
+                before=("w:tblStyleRowBandSize", "w:tblW", "w:jc", "w:tblLayout"),
+            )
+
+
+def _document_language(styles: Element, language: str) -> None:
+    """The document's languages on its defaults (w:lang): the plan's, Chinese for East Asian
+    text and Arabic (or the plan's, when it is right to left) for complex scripts; and every
+    style's bold, italic and size twinned for complex scripts."""
+    r_pr = styles.xpath("./w:docDefaults/w:rPrDefault/w:rPr")[0]
+    lang = _child(r_pr, "w:lang", before=_R_PR_TAIL[4:])
+    lang.set(_qn("w:val"), LOCALES.get(language, "en-GB"))
+    lang.set(_qn("w:eastAsia"), "zh-CN")
+    lang.set(_qn("w:bidi"), LOCALES[language] if language in ("ar",) else "ar-SA")
+    for style_r_pr in styles.xpath("./w:style/w:rPr"):
+        _complex_twins(style_r_pr)
 
 
 def _fixed_zip(data: bytes, moment: datetime) -> bytes:
