@@ -45,6 +45,7 @@ from sqlmodel import Session, col
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import i18n
 from ..core.errors import DomainError
 from ..core.ratelimit import Buckets
 from ..core.security import normalise_code
@@ -69,8 +70,8 @@ LOGIN_INTERVAL = 30.0
 IMPORT_PATH = "/admin/import"
 # scrypt at 16 MB and about 50 ms a try: slow for a guesser, nothing for one admin.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-FORM_EXPIRED = "The form expired; reload the page."
-WRONG_PASSWORD = "Wrong password."
+FORM_EXPIRED = i18n.N_("The form expired; reload the page.")
+WRONG_PASSWORD = i18n.N_("Wrong password.")
 
 
 def _scrypt(password: str, salt: bytes) -> bytes:
@@ -238,7 +239,7 @@ def _csrf_ok() -> bool:
 
 
 def _form_expired() -> tuple[str, int]:
-    return render_template("admin_error.html", message=FORM_EXPIRED, **_page()), 400
+    return render_template("admin_error.html", message=i18n.gettext(FORM_EXPIRED), **_page()), 400
 
 
 def _login_page(
@@ -254,7 +255,7 @@ def _guard(*, form: bool) -> tuple[str, int] | None:
     """The refusal for this request, or None: not logged in → the login form (401); a form
     without this session's CSRF token → "The form expired" (400)."""
     if not _logged_in():
-        return _login_page("Log in to continue.", 401)
+        return _login_page(i18n.gettext("Log in to continue."), 401)
     if form and not _csrf_ok():
         return _form_expired()
     return None
@@ -293,7 +294,7 @@ def login() -> BaseResponse | tuple[str, int]:
     password = request.form.get("password", "")
     if not state.verifies(password):
         state.logins.take(address)
-        return _login_page(WRONG_PASSWORD, 401)
+        return _login_page(i18n.gettext(WRONG_PASSWORD), 401)
     # A new CSRF token and session id at login: nothing from before it carries over.
     _save_cookie(
         {
@@ -307,7 +308,10 @@ def login() -> BaseResponse | tuple[str, int]:
 
 def _too_many(wait: float) -> tuple[str, int]:
     seconds = max(1, math.ceil(wait))
-    message = f"Too many wrong passwords from this address; try again in {seconds} s."
+    message = i18n.gettext(
+        "Too many wrong passwords from this address; try again in %(seconds)s s.",
+        seconds=i18n.format_number(seconds),
+    )
     page, status = _login_page(message, 429)
     g.admin_retry_after = seconds
     return page, status
@@ -328,7 +332,8 @@ def logout() -> BaseResponse | tuple[str, int]:
         return refused
     cookie = _cookie()
     _state().log_out(str(cookie["sid"]), float(cookie["login_at"]) + SESSION_SECONDS)
-    _save_cookie({"csrf": secrets.token_urlsafe(24), "notice": _notice("Logged out.")})
+    notice = _notice(i18n.gettext("Logged out."))
+    _save_cookie({"csrf": secrets.token_urlsafe(24), "notice": notice})
     return redirect(url_for("admin.home"), 303)
 
 
@@ -639,7 +644,7 @@ def delete(workshop_id: str) -> BaseResponse | tuple[str, int]:
     lifecycle.delete_workshop(db, workshop)
     closing.close_workshop(workshop_id, reason="removed")
     cookie = dict(_cookie())
-    cookie["notice"] = _notice(f"Deleted “{title}”.")
+    cookie["notice"] = _notice(i18n.gettext("Deleted “%(title)s”.", title=title))
     _save_cookie(cookie)
     return redirect(url_for("admin.home"), 303)
 
@@ -655,14 +660,17 @@ def import_file() -> BaseResponse | tuple[str, int]:
     limit = int(current_app.config.get("MAX_IMPORT_BYTES", 20 * 1024 * 1024))
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _list_page(error="Choose an export file (.json) to import.", status=400)
+        message = i18n.gettext("Choose an export file (.json) to import.")
+        return _list_page(error=message, status=400)
     raw = upload.read(limit + 1)
     if len(raw) > limit:
         return _list_page(error=_too_large_message(limit), status=413)
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        message = f"“{upload.filename}” is not a workshop export: it is not a JSON file."
+        message = i18n.gettext(
+            "“%(name)s” is not a workshop export: it is not a JSON file.", name=upload.filename
+        )
         return _list_page(error=message, status=400)
     db = get_db()
     begin_write(db)
@@ -670,8 +678,13 @@ def import_file() -> BaseResponse | tuple[str, int]:
         workshop, _key = transfer.import_workshop(db, data)
     except DomainError as exc:
         db.rollback()
-        return _list_page(error=f"Not imported: {exc.message}", status=400)
-    text = f"Imported “{workshop.title}” as a new workshop (code {workshop.code})."
+        message = i18n.gettext("Not imported: %(message)s", message=exc.message)
+        return _list_page(error=message, status=400)
+    text = i18n.gettext(
+        "Imported “%(title)s” as a new workshop (code %(code)s).",
+        title=workshop.title,
+        code=workshop.code,
+    )
     retention = _retention_note(workshop)
     cookie = dict(_cookie())
     # The console button posts to open_console, which mints the admin key when it is used.
@@ -693,23 +706,28 @@ def _retention_note(workshop: Workshop, now: datetime | None = None) -> str | No
         return None
     finished = _naive(workshop.finished_at)
     due = finished + timedelta(days=int(days))
-    when = f"{finished:%-d %b %Y}"
+    when = _day(finished)
     if due <= _naive(now or datetime.now(UTC)):
-        return (
-            f"This server deletes finished workshops after {days} days (RETENTION_DAYS); "
-            f"this one finished on {when}, so the next daily purge deletes it. "
-            "Export it again if you need to keep it."
+        return i18n.gettext(
+            "This server deletes finished workshops after %(days)s days (RETENTION_DAYS); "
+            "this one finished on %(when)s, so the next daily purge deletes it. "
+            "Export it again if you need to keep it.",
+            days=i18n.format_number(int(days)),
+            when=when,
         )
-    return (
-        f"This server deletes finished workshops after {days} days (RETENTION_DAYS); "
-        f"this one finished on {when}, so it is deleted after {due:%-d %b %Y}."
+    return i18n.gettext(
+        "This server deletes finished workshops after %(days)s days (RETENTION_DAYS); "
+        "this one finished on %(when)s, so it is deleted after %(due)s.",
+        days=i18n.format_number(int(days)),
+        when=when,
+        due=_day(due),
     )
 
 
 def _too_large_message(limit: int) -> str:
-    return (
-        f"The file is larger than {_megabytes(limit)}, the most this server imports "
-        "(MAX_IMPORT_BYTES)."
+    return i18n.gettext(
+        "The file is larger than %(size)s, the most this server imports (MAX_IMPORT_BYTES).",
+        size=_megabytes(limit),
     )
 
 
@@ -718,10 +736,10 @@ def _import_too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
     """An upload over MAX_IMPORT_BYTES, refused before it is read: said on the admin page."""
     limit = int(current_app.config.get("MAX_IMPORT_BYTES", 20 * 1024 * 1024))
     if request.path != IMPORT_PATH:
-        message = "The form is larger than this server accepts; nothing was changed."
+        message = i18n.gettext("The form is larger than this server accepts; nothing was changed.")
         return render_template("admin_error.html", message=message, **_page()), 413
     if not _logged_in():
-        return _login_page("Log in to continue.", 401)
+        return _login_page(i18n.gettext("Log in to continue."), 401)
     return _list_page(error=_too_large_message(limit), status=413)
 
 
@@ -730,10 +748,17 @@ def _import_too_large(_exc: RequestEntityTooLarge) -> tuple[str, int]:
 
 def _megabytes(size: int) -> str:
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+        megabytes = round(size / (1024 * 1024), 1)
+        shown = int(megabytes) if megabytes == int(megabytes) else megabytes
+        return i18n.gettext("%(n)s MB", n=i18n.format_number(shown))
     if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
+        return i18n.gettext("%(n)s KB", n=i18n.format_number(round(size / 1024)))
+    return i18n.ngettext("%(n)s byte", "%(n)s bytes", size)
+
+
+def _day(moment: datetime) -> str:
+    """A day as the admin pages write it ("8 Dec 2026" in English), in the page's language."""
+    return i18n.format_date(moment, "d MMM y")
 
 
 @bp.app_template_filter("admin_bytes")
@@ -741,8 +766,22 @@ def _bytes_filter(size: int) -> str:
     return _megabytes(size)
 
 
+@bp.app_template_filter("admin_rows")
+def _rows_filter(count: int) -> str:
+    return i18n.ngettext("%(n)s row", "%(n)s rows", count)
+
+
+STATUS_NAMES = {"active": i18n.N_("active"), "finished": i18n.N_("finished")}
+"""A workshop's status as the admin pages name it (the stored value stays the English key)."""
+
+
+@bp.app_template_filter("admin_status")
+def _status_filter(status: str) -> str:
+    return i18n.gettext(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
 @bp.app_template_filter("admin_time")
 def _time_filter(moment: datetime | None) -> str:
     if moment is None:
         return "—"
-    return _naive(moment).strftime("%-d %b %Y, %H:%M")
+    return i18n.format_datetime(_naive(moment), "d MMM y, HH:mm")
