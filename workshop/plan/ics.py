@@ -23,13 +23,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .document import PlanDocument, PlanItem, StageOutcome, metric_line
+from ..i18n import N_, gettext
+from .document import PlanDocument, PlanItem, StageOutcome, count_text, labelled, metric_line
 
 PRODID = "-//Strategy Workshop//Roadmap//EN"
 UID_DOMAIN = "strategy-workshop"
 LINE_OCTETS = 75
 """RFC 5545 3.1: lines longer than 75 octets are folded (CRLF, then one space)."""
-LEVEL_WORDS = {"goals": "goal", "programs": "program", "projects": "project", "actions": "action"}
+LEVEL_WORDS = {
+    "goals": N_("Success metric of the goal “%(item)s”"),
+    "programs": N_("Success metric of the program “%(item)s”"),
+    "projects": N_("Success metric of the project “%(item)s”"),
+    "actions": N_("Success metric of the action “%(item)s”"),
+}
+"""The levels whose items have dates, with what a metric's milestone says of its item."""
 
 
 @dataclass(frozen=True)
@@ -105,10 +112,10 @@ def _item_events(
         return
     fields = item.fields
     owner = fields.get("owner")
-    who = ("Program manager" if stage.key == "programs" else "Owner") + f": {owner}"
-    facts = [who] if owner else []
+    role = gettext("Program manager") if stage.key == "programs" else gettext("Owner")
+    facts = [labelled(role, owner)] if owner else []
     if _serves(plan, item):
-        facts.append(f"Serves: {_serves(plan, item)}")
+        facts.append(labelled(gettext("Serves"), _serves(plan, item)))
     prefix = f"{plan_key(plan)}-{item.id}"
     if stage.key in ("goals", "programs"):
         seen: set[str] = set()
@@ -124,13 +131,13 @@ def _item_events(
             yield CalendarEvent(
                 due,
                 f"{prefix}-metric-{key}@{UID_DOMAIN}",
-                f"Milestone: {measure}",
-                "\n".join([f"Success metric of the {level} “{item.wording}”", *facts]),
+                labelled(gettext("Milestone"), measure),
+                "\n".join([gettext(level, item=item.wording), *facts]),
             )
     dated = {
-        "programs": ("end", "Program ends"),
-        "projects": ("due", "Project completion"),
-        "actions": ("due", "Action due"),
+        "programs": ("end", N_("Program ends")),
+        "projects": ("due", N_("Project completion")),
+        "actions": ("due", N_("Action due")),
     }.get(stage.key)
     if dated is None:
         return
@@ -140,7 +147,7 @@ def _item_events(
         yield CalendarEvent(
             due,
             f"{prefix}-{name}@{UID_DOMAIN}",
-            f"{what}: {item.wording}",
+            labelled(gettext(what), item.wording),
             "\n".join(facts),
         )
 
@@ -174,7 +181,11 @@ def _basic(day: date) -> str:
 
 def render_ics(plan: PlanDocument) -> bytes:
     """The calendar, UTF-8 with CRLF line ends and folded lines."""
-    version = "DRAFT" if plan.draft else f"version {plan.version}"
+    version = (
+        gettext("DRAFT")
+        if plan.draft
+        else gettext("version %(version)s", version=count_text(plan.version))
+    )
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -186,7 +197,7 @@ def render_ics(plan: PlanDocument) -> bytes:
         f"X-WR-CALNAME;VALUE=TEXT:{escape_text(plan.title)}",
     ]
     stamp = _stamp(plan)
-    footer = f"From the plan: {plan.title}, {version}"
+    footer = gettext("From the plan: %(title)s, %(version)s", title=plan.title, version=version)
     for event in calendar_events(plan):
         if event.day == date.max:
             continue  # no day after it to end on; no plan runs that long

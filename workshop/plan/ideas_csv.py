@@ -10,25 +10,26 @@ from __future__ import annotations
 import csv
 import io
 
+from ..i18n import N_, gettext
 from .document import PlanDocument, consensus_label
 
 COLUMNS = (
-    "Stage",
-    "Level",
-    "Rank",
-    "Idea",
-    "Wording in plan",
-    "Dots",
-    "Score",
-    "Score counts",
-    "Consensus",
-    "Contested",
-    "Shortlisted",
-    "Selected",
-    "Also said",
-    "Plan version",
+    N_("Stage"),
+    N_("Level"),
+    N_("Rank"),
+    N_("Idea"),
+    N_("Wording in plan"),
+    N_("Dots"),
+    N_("Score"),
+    N_("Score counts"),
+    N_("Consensus"),
+    N_("Contested"),
+    N_("Shortlisted"),
+    N_("Selected"),
+    N_("Also said"),
+    N_("Plan version"),
 )
-CATEGORY_COLUMN = "Category"
+CATEGORY_COLUMN = N_("Category")
 """Right after "Level", and only when some stage of the plan has categories (a SWOT, a
 PESTLE): each idea's category by its label. A plan without categories keeps the columns above,
 byte for byte."""
@@ -49,8 +50,10 @@ def render_csv(plan: PlanDocument) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     categorised = any(stage.categories for stage in plan.stages)
-    writer.writerow(_with_category(COLUMNS, CATEGORY_COLUMN) if categorised else COLUMNS)
-    version = "DRAFT" if plan.draft else str(plan.version)
+    columns = tuple(gettext(column) for column in COLUMNS)
+    writer.writerow(_with_category(columns, gettext(CATEGORY_COLUMN)) if categorised else columns)
+    version = gettext("DRAFT") if plan.draft else str(plan.version)
+    yes, no = gettext("yes"), gettext("no")
     for stage in plan.stages:
         for item in stage.items:
             row: tuple[object, ...] = (
@@ -61,16 +64,18 @@ def render_csv(plan: PlanDocument) -> bytes:
                 item.wording if item.selected else "",
                 item.votes,
                 item.score,
-                stage.score_label,
+                gettext(stage.score_label),
                 "" if item.consensus is None else consensus_label(item).split()[0],
-                "yes" if item.contested else "no",
-                "yes" if item.shortlisted else "no",
-                "yes" if item.selected else "no",
+                yes if item.contested else no,
+                yes if item.shortlisted else no,
+                yes if item.selected else no,
                 "; ".join(item.also_said),
                 version,
             )
             if categorised:
-                label = "" if item.category is None else stage.category_label(item.category)
+                label = (
+                    "" if item.category is None else gettext(stage.category_label(item.category))
+                )
                 row = _with_category(row, label)
             writer.writerow([safe_cell(cell) for cell in row])
     return out.getvalue().encode("utf-8-sig")

@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .document import PlanDocument, PlanItem, StageOutcome, gap_flags, plural
+from ..i18n import N_, gettext, ngettext
+from .document import PlanDocument, PlanItem, StageOutcome, count_text, gap_flags, labelled
 
 LEVEL_COLOURS: dict[str, str] = {
     "goals": "#2f7d4f",
@@ -49,9 +50,14 @@ would put boxes above the goals and beside the projects that are not part of any
 chain, and double the map's height for the same plan. What each goal builds on and answers
 is in the goal's section, and each risk's threats and mitigations in the Risks section. Links
 to items of other levels are simply not parents here (`parents_of` keeps only drawn items)."""
-LEVEL_TITLES = {"goals": "Goal", "programs": "Program", "projects": "Project", "actions": "Action"}
-UNCONNECTED_TITLE = "Not connected to any goal"
-NO_GOALS_TITLE = "What serves what"
+LEVEL_TITLES = {
+    "goals": N_("Goal"),
+    "programs": N_("Program"),
+    "projects": N_("Project"),
+    "actions": N_("Action"),
+}
+UNCONNECTED_TITLE = N_("Not connected to any goal")
+NO_GOALS_TITLE = N_("What serves what")
 """The single part of an agenda that has no goals stage."""
 
 Measure = Callable[[str], float]
@@ -132,15 +138,15 @@ def _annotated(item: MapItem) -> str:
     if item.actions:
         notes.append(action_badge(item.actions))
     if item.also_serves:
-        notes.append("also serves: " + "; ".join(item.also_serves))
+        notes.append(labelled(gettext("also serves"), "; ".join(item.also_serves)))
     if item.also_served_by:
-        notes.append("also served by: " + "; ".join(item.also_served_by))
+        notes.append(labelled(gettext("also served by"), "; ".join(item.also_served_by)))
     return f"{item.wording} ({'; '.join(notes)})" if notes else item.wording
 
 
 def action_badge(count: int) -> str:
     """ "1 action", "3 actions"."""
-    return plural(count, "action", "actions")
+    return ngettext("%(count)s action", "%(count)s actions", count, count=count_text(count))
 
 
 def _deepest_first(parents: Sequence[int], level_of: dict[int, int]) -> list[int]:
@@ -208,7 +214,9 @@ def alignment_map(plan: PlanDocument) -> AlignmentMap | None:
         members = [item.id for _stage, item in boxed if home[item.id] == goal]
         parts.append(
             MapPart(
-                f"Goal {number}: {by_id[goal][1].wording}",
+                labelled(
+                    gettext("Goal %(number)s", number=count_text(number)), by_id[goal][1].wording
+                ),
                 _part_items(members, by_id, parents_of, level_of, order, counts, flags),
             )
         )
@@ -218,7 +226,7 @@ def alignment_map(plan: PlanDocument) -> AlignmentMap | None:
         no_goals = plan.stage("goals") is None
         parts.append(
             MapPart(
-                NO_GOALS_TITLE if no_goals else UNCONNECTED_TITLE,
+                gettext(NO_GOALS_TITLE) if no_goals else gettext(UNCONNECTED_TITLE),
                 _part_items(loose, by_id, parents_of, level_of, order, counts, flags),
                 unconnected=not no_goals,
             )
@@ -263,7 +271,9 @@ def _part_items(
             MapItem(
                 id=idea_id,
                 key=stage.key,
-                level=LEVEL_TITLES.get(stage.key, stage.title),
+                level=gettext(LEVEL_TITLES[stage.key])
+                if stage.key in LEVEL_TITLES
+                else stage.title,
                 wording=item.wording,
                 flags=flags.get(idea_id, ()),
                 actions=counts.get(idea_id, 0),
@@ -477,9 +487,11 @@ def _layout(
         room = box_width - 2 * padding
         lines = list(wrap_to(box.item.wording, room, measure))
         if box.item.also_serves:
-            lines += wrap_to("Also serves: " + "; ".join(box.item.also_serves), room, measure)
+            also = labelled(gettext("Also serves"), "; ".join(box.item.also_serves))
+            lines += wrap_to(also, room, measure)
         if box.item.also_served_by:
-            lines += wrap_to("Also served by: " + "; ".join(box.item.also_served_by), room, measure)
+            also = labelled(gettext("Also served by"), "; ".join(box.item.also_served_by))
+            lines += wrap_to(also, room, measure)
         box.lines = tuple(lines)
         box.flag_lines = tuple(
             line

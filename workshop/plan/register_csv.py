@@ -15,28 +15,29 @@ from __future__ import annotations
 import csv
 import io
 
-from .document import PlanDocument, PlanItem, StageOutcome, gap_flags
+from ..i18n import N_, gettext
+from .document import PlanDocument, PlanItem, StageOutcome, gap_flags, labelled
 from .ideas_csv import safe_cell
 
 COLUMNS = (
-    "Type",
-    "Item",
-    "Owner",
-    "Sponsor",
-    "Start",
-    "Due",
-    "Status",
-    "Serves",
-    "Gaps",
-    "Plan version",
+    N_("Type"),
+    N_("Item"),
+    N_("Owner"),
+    N_("Sponsor"),
+    N_("Start"),
+    N_("Due"),
+    N_("Status"),
+    N_("Serves"),
+    N_("Gaps"),
+    N_("Plan version"),
 )
-TYPES = {"programs": "Program", "projects": "Project", "actions": "Action"}
+TYPES = {"programs": N_("Program"), "projects": N_("Project"), "actions": N_("Action")}
 """The levels the register lists, in its order, with the word its Type column uses."""
 DUE_FIELD = {"programs": "end", "projects": "due", "actions": "due"}
 """Where each level keeps the date the register calls Due: a program's end, a project's
 completion date, an action's date."""
-LEVEL_WORDS = {"goals": "Goal", "programs": "Program", "projects": "Project"}
-NOT_STARTED = "not started"
+LEVEL_WORDS = {"goals": N_("Goal"), "programs": N_("Program"), "projects": N_("Project")}
+NOT_STARTED = N_("not started")
 """Every item's status on the day the plan is made; the people running it update the column."""
 
 
@@ -44,7 +45,10 @@ def serves(plan: PlanDocument, item: PlanItem) -> str:
     """What the item serves, in plan order, each parent in the plan with its level:
     "Goal: Grow revenue; Program: Small-business fund"."""
     return "; ".join(
-        f"{LEVEL_WORDS.get(stage.key, stage.title)}: {parent.wording}"
+        labelled(
+            gettext(LEVEL_WORDS[stage.key]) if stage.key in LEVEL_WORDS else stage.title,
+            parent.wording,
+        )
         for stage in plan.stages
         for parent in stage.selected
         if parent.id in item.links
@@ -60,13 +64,13 @@ def _row(
 ) -> tuple[str, ...]:
     fields = item.fields
     return (
-        TYPES[stage.key],
+        gettext(TYPES[stage.key]),
         item.wording,
         str(fields.get("owner") or ""),
         str(fields.get("sponsor") or ""),
         str(fields.get("start") or ""),
         str(fields.get(DUE_FIELD[stage.key]) or ""),
-        NOT_STARTED,
+        gettext(NOT_STARTED),
         serves(plan, item),
         "; ".join(flags.get(item.id, ())),
         version,
@@ -78,8 +82,8 @@ def render_register(plan: PlanDocument) -> bytes:
     Excel reads accents right); drafts say DRAFT in the version column."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    version = "DRAFT" if plan.draft else str(plan.version)
+    writer.writerow([gettext(column) for column in COLUMNS])
+    version = gettext("DRAFT") if plan.draft else str(plan.version)
     flags = gap_flags(plan)
     for level in TYPES:
         for stage in (stage for stage in plan.stages if stage.key == level):

@@ -19,6 +19,7 @@ from typing import Any, Final
 from ..core import levels
 from ..core.errors import DomainError
 from ..core.rules import IDEA_MAX_LENGTH
+from ..i18n import gettext
 from .document import (
     GAP_LABELS,
     RELATION_LABELS,
@@ -48,10 +49,13 @@ def _short(value: Any, field: str, limit: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise DomainError("invalid_payload", f"{field} must be text.")
+        raise DomainError("invalid_payload", gettext("%(field)s must be text.", field=field))
     cleaned = " ".join(value.split())
     if len(cleaned) > limit:
-        raise DomainError("invalid_payload", f"{field} can be at most {limit} characters.")
+        raise DomainError(
+            "invalid_payload",
+            gettext("%(field)s can be at most %(limit)s characters.", field=field, limit=limit),
+        )
     return cleaned or None
 
 
@@ -78,39 +82,59 @@ def _read_items(
     """The review's items by id with their index, shapes and fields checked (links are
     checked once every drop is known)."""
     if not isinstance(items, list) or len(items) > MAX_ITEMS:
-        raise DomainError("invalid_payload", f"items must be a list of at most {MAX_ITEMS}.")
+        raise DomainError(
+            "invalid_payload",
+            gettext("items must be a list of at most %(limit)s.", limit=MAX_ITEMS),
+        )
     changes: dict[int, tuple[int, _Change]] = {}
     for index, raw in enumerate(items):
         at = f"items[{index}]"
         if not isinstance(raw, Mapping):
-            raise DomainError("invalid_payload", f"{at} must be an object.")
+            raise DomainError("invalid_payload", gettext("%(field)s must be an object.", field=at))
         unknown = sorted(str(key) for key in set(raw) - ITEM_KEYS)
         if unknown:
             raise DomainError(
                 "invalid_payload",
-                f"{at}.{unknown[0]}: unknown key; an item has id, fields, links, mitigated_by "
-                "and dropped.",
+                gettext(
+                    "%(field)s: unknown key; an item has id, fields, links, mitigated_by and "
+                    "dropped.",
+                    field=f"{at}.{unknown[0]}",
+                ),
             )
         if not set(raw) & CHANGE_KEYS:
             raise DomainError(
                 "invalid_payload",
-                f"{at}: send fields, links, mitigated_by or dropped with the id.",
+                gettext(
+                    "%(field)s: send fields, links, mitigated_by or dropped with the id.", field=at
+                ),
             )
         idea_id = raw.get("id")
         if not isinstance(idea_id, int) or isinstance(idea_id, bool):
-            raise DomainError("invalid_payload", f"{at}.id must be a number.")
+            raise DomainError(
+                "invalid_payload", gettext("%(field)s must be a number.", field=f"{at}.id")
+            )
         if idea_id not in selected:
             raise DomainError(
-                "item_not_found", f"{at}.id: item {idea_id} is not a selected item of this plan."
+                "item_not_found",
+                gettext(
+                    "%(field)s: item %(id)s is not a selected item of this plan.",
+                    field=f"{at}.id",
+                    id=idea_id,
+                ),
             )
         if idea_id in changes:
-            raise DomainError("invalid_payload", f"{at}.id: item {idea_id} is listed twice.")
+            raise DomainError(
+                "invalid_payload",
+                gettext("%(field)s: item %(id)s is listed twice.", field=f"{at}.id", id=idea_id),
+            )
         change = _Change()
         stage = selected[idea_id][1]
         if "fields" in raw:
             fields = raw["fields"]
             if not isinstance(fields, Mapping):
-                raise DomainError("invalid_payload", f"{at}.fields must be an object.")
+                raise DomainError(
+                    "invalid_payload", gettext("%(field)s must be an object.", field=f"{at}.fields")
+                )
             try:
                 change.fields = levels.check_fields(stage.key, fields, text_limit=IDEA_MAX_LENGTH)
             except DomainError as refused:
@@ -120,7 +144,11 @@ def _read_items(
             if not isinstance(links, list) or len(links) > levels.MAX_LIST_ITEMS:
                 raise DomainError(
                     "invalid_payload",
-                    f"{at}.links must be a list of at most {levels.MAX_LIST_ITEMS} item ids.",
+                    gettext(
+                        "%(field)s must be a list of at most %(limit)s item ids.",
+                        field=f"{at}.links",
+                        limit=levels.MAX_LIST_ITEMS,
+                    ),
                 )
             change.links = links
         if "mitigated_by" in raw:
@@ -128,14 +156,20 @@ def _read_items(
             if not isinstance(mitigations, list) or len(mitigations) > levels.MAX_LIST_ITEMS:
                 raise DomainError(
                     "invalid_payload",
-                    f"{at}.mitigated_by must be a list of at most {levels.MAX_LIST_ITEMS} "
-                    "project ids.",
+                    gettext(
+                        "%(field)s must be a list of at most %(limit)s project ids.",
+                        field=f"{at}.mitigated_by",
+                        limit=levels.MAX_LIST_ITEMS,
+                    ),
                 )
             change.mitigated_by = mitigations
         if "dropped" in raw:
             dropped = raw["dropped"]
             if not isinstance(dropped, bool):
-                raise DomainError("invalid_payload", f"{at}.dropped must be true or false.")
+                raise DomainError(
+                    "invalid_payload",
+                    gettext("%(field)s must be true or false.", field=f"{at}.dropped"),
+                )
             change.dropped = dropped
         changes[idea_id] = (index, change)
     return changes
@@ -192,12 +226,19 @@ def _check_links(
                     raise _named(at, refused) from None
             for number, link in enumerate(given):
                 if not isinstance(link, int) or isinstance(link, bool):
-                    raise DomainError("invalid_links", f"{at}[{number}] must be an item id.")
+                    raise DomainError(
+                        "invalid_links",
+                        gettext("%(field)s must be an item id.", field=f"{at}[{number}]"),
+                    )
                 if link in dropped:
                     raise DomainError(
                         "parent_not_found",
-                        f"{at}[{number}]: item {link} is dropped from the plan; restore it "
-                        "first to link to it.",
+                        gettext(
+                            "%(field)s: item %(id)s is dropped from the plan; restore it first "
+                            "to link to it.",
+                            field=f"{at}[{number}]",
+                            id=link,
+                        ),
                     )
                 try:
                     check(stage.key, position, [link], candidates)
@@ -265,13 +306,16 @@ def apply_review(
     cadence = plan.review_cadence if review_cadence is None else review_cadence
     if cadence not in REVIEW_CADENCES:
         raise DomainError(
-            "invalid_payload", f"review_cadence is one of {', '.join(REVIEW_CADENCES)}."
+            "invalid_payload",
+            gettext("review_cadence is one of %(cadences)s.", cadences=", ".join(REVIEW_CADENCES)),
         )
     next_plan = with_gaps(
         replace(plan, stages=tuple(stages), facilitator=name, review_cadence=cadence)
     )
     if next_plan == plan:
-        raise DomainError("no_changes", "Nothing in the plan would change: no version published.")
+        raise DomainError(
+            "no_changes", gettext("Nothing in the plan would change: no version published.")
+        )
     moment = (published_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     version = plan.version + 1
     cleaned_note = _short(note, "note", NOTE_MAX)
@@ -291,7 +335,8 @@ def review_rules() -> dict[str, Any]:
     levels each level links to and is mitigated by (`levels.PARENT_LEVELS`,
     `MITIGATING_LEVELS`), what each link means (`levels.relation`, per level and parent level:
     the relation of any category, and those of the categories that differ from it), and the
-    words of the relations and the gaps (`RELATION_LABELS`, `GAP_LABELS`)."""
+    words of the relations and the gaps (`RELATION_LABELS`, `GAP_LABELS`) in the language in
+    force (the reader's)."""
     categories = sorted(levels.BUILDS_ON_CATEGORIES | levels.ANSWERED_CATEGORIES)
     relations: dict[str, dict[str, Any]] = {}
     for level, parents in levels.PARENT_LEVELS.items():
@@ -307,6 +352,6 @@ def review_rules() -> dict[str, Any]:
         "parent_levels": {k: list(v) for k, v in levels.PARENT_LEVELS.items()},
         "mitigating_levels": {k: list(v) for k, v in levels.MITIGATING_LEVELS.items()},
         "relations": relations,
-        "relation_labels": dict(RELATION_LABELS),
-        "gap_labels": dict(GAP_LABELS),
+        "relation_labels": {k: gettext(v) for k, v in RELATION_LABELS.items()},
+        "gap_labels": {k: gettext(v) for k, v in GAP_LABELS.items()},
     }

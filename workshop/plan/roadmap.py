@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from .document import PlanDocument, PlanItem, gap_text, program_of
+from .. import i18n
+from ..i18n import gettext
+from .document import PlanDocument, PlanItem, gap_text, labelled, local_day, program_of
 from .mapgeom import estimate_width, wrap_to
 
 Measure = Callable[[str], float]
@@ -183,7 +185,7 @@ class RoadmapChart:
                 for m in self.milestones
                 if m.kind == "goal_metric" and (m.item_id, m.item) == goal
             )
-            lanes.append(Lane(f"Goal: {goal[1]}", "goal", None, marks))
+            lanes.append(Lane(labelled(gettext("Goal"), goal[1]), "goal", None, marks))
         # Every program that has a span, a milestone or a dated project, in plan order.
         shown = [(r.id, r.label) for r in self.rows if r.kind == "program"]
         shown += [(m.item_id, m.item) for m in self.milestones if m.kind == "program_metric"]
@@ -200,19 +202,21 @@ class RoadmapChart:
                 if m.kind == "program_metric" and (m.item_id, m.item) == program
             )
             lanes.append(
-                Lane(f"Program: {program[1]}", "program", row, marks, row.flags if row else ())
+                Lane(
+                    labelled(gettext("Program"), program[1]),
+                    "program",
+                    row,
+                    marks,
+                    row.flags if row else (),
+                )
             )
             for n, project in enumerate(self.rows):
                 if project.kind == "project" and (project.under_id, project.under) == program:
                     placed.add(n)
-                    lanes.append(
-                        Lane(f"Project: {project.label}", "project", project, (), project.flags)
-                    )
+                    lanes.append(_project_lane(project))
         for n, project in enumerate(self.rows):
             if project.kind == "project" and n not in placed:
-                lanes.append(
-                    Lane(f"Project: {project.label}", "project", project, (), project.flags)
-                )
+                lanes.append(_project_lane(project))
         return tuple(lanes)
 
     def table(self) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
@@ -237,7 +241,7 @@ class RoadmapChart:
                     parts.append("; ".join(marks))
                 cells.append(" ".join(parts))
             rows.append((lane.label, *cells))
-        return ("Item", *(str(year) for year in years)), tuple(rows)
+        return (gettext("Item"), *(i18n.format_year(year) for year in years)), tuple(rows)
 
     def table_flags(self) -> tuple[tuple[str, ...], ...]:
         """Per row of `table()`, the flags of its item and milestones."""
@@ -245,6 +249,10 @@ class RoadmapChart:
             (*lane.flags, *(flag for m in lane.milestones for flag in m.flags))
             for lane in self.lanes()
         )
+
+
+def _project_lane(project: RoadmapRow) -> Lane:
+    return Lane(labelled(gettext("Project"), project.label), "project", project, (), project.flags)
 
 
 def _day(written: str | None) -> date | None:
@@ -269,9 +277,13 @@ def _outside(written: str | None, first: date, last: date) -> str | None:
     if day is None:
         return None
     if day < first:
-        return f"Shown from the horizon's start: {written} is before it"
+        return gettext(
+            "Shown from the horizon's start: %(date)s is before it", date=local_day(str(written))
+        )
     if day > last:
-        return f"Shown to the horizon's end: {written} is after it"
+        return gettext(
+            "Shown to the horizon's end: %(date)s is after it", date=local_day(str(written))
+        )
     return None
 
 
@@ -323,14 +335,14 @@ def roadmap_of(plan: PlanDocument) -> RoadmapChart | None:
         if made:
             rows.append(made)
         else:
-            unscheduled.append(f"Program: {program.wording}")
+            unscheduled.append(labelled(gettext("Program"), program.wording))
     for project in projects:
         under = program_of(plan, project)
         made = row(project, "project", "due", under[0] if under else None)
         if made:
             rows.append(made)
         else:
-            unscheduled.append(f"Project: {project.wording}")
+            unscheduled.append(labelled(gettext("Project"), project.wording))
 
     milestones: list[Milestone] = []
     for key, kind in (("goals", "goal_metric"), ("programs", "program_metric")):
@@ -556,7 +568,7 @@ def roadmap_geometry(
     def x_end(day: date) -> float:
         return plot_left + ((day - first).days + 1) / days * (plot_right - plot_left)
 
-    years = tuple((x_of(date(year, 1, 1)), str(year)) for year in chart.years())
+    years = tuple((x_of(date(year, 1, 1)), i18n.format_year(year)) for year in chart.years())
     lanes: list[LaneBox] = []
     bars: list[Bar] = []
     diamonds: list[Diamond] = []
@@ -651,5 +663,7 @@ def roadmap_geometry(
         bars=tuple(bars),
         milestones=tuple(diamonds),
         today_x=today_x,
-        today_label=f"Today {chart.today}" if today_x is not None else "",
+        today_label=gettext("Today %(date)s", date=local_day(str(chart.today)))
+        if today_x is not None
+        else "",
     )
