@@ -159,6 +159,11 @@ def test_an_arabic_phone_reads_right_to_left_and_never_scrolls_sideways(room: Ro
     room.send("stage:phase", {"stage_id": room.stage_id, "phase": "vote"})
     expect(phone.locator("#stage-view")).to_contain_text(IDEAS[1])
     reads_rtl(phone)
+    plus = phone.locator("#stage-view button", has_text="+")
+    plus.first.click()
+    plus.first.click()
+    plus.last.click()
+    phone.wait_for_timeout(300)
     look(phone, "phone-vote", found)
 
     room.send("results:reveal", {"stage_id": room.stage_id})
@@ -204,6 +209,11 @@ def test_the_console_and_the_room_screen_of_an_arabic_workshop_fit_right_to_left
         look(wall, f"{name}-brainstorm", found)
 
     room.send("stage:phase", {"stage_id": room.stage_id, "phase": "vote"})
+    plus = phone.locator("#stage-view button", has_text="+")
+    expect(plus.first).to_be_visible()
+    plus.first.click()
+    plus.last.click()
+    phone.wait_for_timeout(300)
     room.send("results:reveal", {"stage_id": room.stage_id})
     console.wait_for_timeout(500)
     look(console, "console-revealed", found)
