@@ -472,6 +472,7 @@ class _Fonts(FPDF):
                 key = family.lower() + style
                 font: Any = self.fonts.get(key)
                 if font is not None and not font.subset._next:
+                    font.close()
                     del self.fonts[key]
 
 

@@ -1,0 +1,202 @@
+"""Every script in the plan's PDF and DOCX (issue 15).
+
+The PDF is read back with pypdf, an independent reader: each participant's words come out
+in logical order (pypdf puts right-to-left runs back in reading order), with nothing printed
+as U+FFFD. The DOCX is read back with python-docx and its XML: the right-to-left paragraph is
+marked so, and each script's runs name a font and a language.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import time
+from dataclasses import replace
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from pypdf import PdfReader
+
+from tests.plan_samples import FINISHED_AT, item, stage
+from workshop.plan import PlanDocument, assemble_plan
+from workshop.plan import pdf as plan_pdf
+from workshop.plan.pdf import render_pdf
+from workshop.plan.word import render_docx
+
+VALUE = "Équipe soudée — 团队精神 💪"
+ARABIC_GOAL = "زيادة الصادرات الخضراء في المنطقة"
+HEBREW_GOAL = "צמיחה בת קיימא לכל הקהילה"
+THAI_PROJECT = "โครงการพัฒนาชุมชนท้องถิ่น"
+HINDI_ACTION = "कार्य योजना बनाएँ और लागू करें"
+JAPANESE = "日本語のテキスト"
+KOREAN = "한국어 텍스트"
+GREEK_CYRILLIC = "Ελληνικά и кириллица"
+SAMPLES = (VALUE, ARABIC_GOAL, HEBREW_GOAL, THAI_PROJECT, HINDI_ACTION, JAPANESE, KOREAN)
+NO_FONT = "\U000f8d00"
+"""A private-use character of a supplementary plane: no bundled font has it."""
+
+
+def scripts_plan(extra_goal: str | None = None) -> PlanDocument:
+    goals = [
+        item(1, ARABIC_GOAL, 1, selected=True),
+        item(2, HEBREW_GOAL, 2, selected=True),
+        item(3, f"{JAPANESE} {KOREAN}", 3, selected=True),
+        item(4, GREEK_CYRILLIC, 4, selected=True),
+    ]
+    if extra_goal is not None:
+        goals.append(item(5, extra_goal, 5, selected=True))
+    return assemble_plan(
+        title="Every script",
+        organization=None,
+        horizon_years=3,
+        finished_at=FINISHED_AT,
+        participants=4,
+        stages=[
+            stage("values", "Values", [item(1, VALUE, 1, selected=True)]),
+            stage("goals", "Strategic goals", goals),
+            stage("projects", "Projects", [item(1, THAI_PROJECT, 1, selected=True)]),
+            stage("actions", "Actions", [item(1, HINDI_ACTION, 1, selected=True)]),
+        ],
+    )
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+
+@pytest.fixture(scope="module")
+def pdf() -> bytes:
+    return render_pdf(scripts_plan())
+
+
+@pytest.fixture(scope="module")
+def docx_xml() -> str:
+    document = Document(io.BytesIO(render_docx(scripts_plan())))
+    return document.element.xml
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_the_pdf_prints_each_script_in_logical_order(pdf: bytes, sample: str) -> None:
+    assert sample in pdf_text(pdf)
+
+
+def test_the_pdf_prints_no_replacement_character_and_embeds_the_fallbacks(pdf: bytes) -> None:
+    text = pdf_text(pdf)
+    assert "\ufffd" not in text
+    assert GREEK_CYRILLIC in text
+    fonts = {
+        str(font["/BaseFont"])
+        for page in PdfReader(io.BytesIO(pdf)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    for family in ("Arabic", "Hebrew", "Thai", "Devanagari", "SansSC", "SansKR", "Emoji"):
+        assert any(family in name for name in fonts), (family, fonts)
+
+
+def test_arabic_is_shaped_not_letter_by_letter(pdf: bytes) -> None:
+    """Shaped Arabic uses the joined forms' glyphs: the page draws fewer distinct glyph
+    codes for the goal than isolated letters would need, and never the presentation-form
+    characters (which extraction would give back instead of the letters typed)."""
+    text = pdf_text(pdf)
+    assert not re.search("[\ufb50-\ufdff\ufe70-\ufeff]", text)
+    assert ARABIC_GOAL in text
+
+
+def test_a_plain_plan_embeds_no_fallback_font() -> None:
+    plan = replace(
+        scripts_plan(),
+        stages=(stage("values", "Values", [item(1, "Plain words", 1, selected=True)]),),
+    )
+    reader = PdfReader(io.BytesIO(render_pdf(plan)))
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert all("DejaVu" in name for name in fonts), fonts
+
+
+def test_a_character_no_font_has_is_logged_with_the_workshop_and_left_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    plan = scripts_plan(extra_goal=f"Private {NO_FONT} sign")
+    with caplog.at_level(logging.WARNING, logger="workshop.plan.pdf"):
+        data = render_pdf(plan, workshop_id="w-missing-glyph")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "workshop.plan.pdf"]
+    assert len(warnings) == 1
+    assert "w-missing-glyph" in warnings[0]
+    assert "U+F8D00" in warnings[0]
+    text = pdf_text(data)
+    assert "Private sign" in text
+    assert "\ufffd" not in text
+
+
+def test_the_same_plan_gives_the_same_pdf_after_a_warm_start() -> None:
+    """`prepare` parses every font ahead (the warm worker): its render is byte for byte a
+    cold one's, the fonts it did not use left out."""
+    cold = render_pdf(scripts_plan())
+    plan_pdf.prepare()
+    warm = render_pdf(scripts_plan())
+    assert warm == cold
+
+
+def test_the_docx_marks_the_arabic_paragraph_right_to_left() -> None:
+    document = Document(io.BytesIO(render_docx(scripts_plan())))
+    arabic = [p for p in document.paragraphs if ARABIC_GOAL in p.text]
+    assert arabic
+    for paragraph in arabic:
+        p_pr = paragraph._p.pPr
+        assert p_pr is not None and p_pr.find(qn("w:bidi")) is not None
+        runs = [r for r in paragraph._p.iter(qn("w:r")) if "ز" in "".join(r.itertext())]
+        assert runs
+        for run in runs:
+            r_pr = run.find(qn("w:rPr"))
+            assert r_pr.find(qn("w:rtl")) is not None
+            assert r_pr.find(qn("w:rFonts")).get(qn("w:cs"))
+            assert r_pr.find(qn("w:lang")).get(qn("w:bidi")) == "ar-SA"
+    latin = next(p for p in document.paragraphs if p.text == "Strategic goals")
+    assert latin._p.pPr.find(qn("w:bidi")) is None
+
+
+def test_the_docx_names_a_font_and_language_for_each_script(docx_xml: str) -> None:
+    for font in ("Microsoft YaHei", "Yu Gothic", "Malgun Gothic", "Tahoma", "Nirmala UI"):
+        assert f'"{font}"' in docx_xml, font
+    for language in ("ja-JP", "ko-KR", "zh-CN", "he-IL", "th-TH", "hi-IN"):
+        assert f'"{language}"' in docx_xml, language
+    assert 'w:ascii="Segoe UI Emoji"' in docx_xml
+
+
+def test_the_docx_keeps_every_script_as_typed() -> None:
+    document = Document(io.BytesIO(render_docx(scripts_plan())))
+    text = "\n".join(
+        "".join(t.text or "" for t in p.iter(qn("w:t")))
+        for p in document.element.body.iter(qn("w:p"))
+    )
+    for sample in SAMPLES:
+        assert sample in text
+
+
+def test_the_docx_names_the_plan_language_on_its_defaults() -> None:
+    document = Document(io.BytesIO(render_docx(replace(scripts_plan(), language="fr"))))
+    lang = document.styles.element.xpath("./w:docDefaults/w:rPrDefault/w:rPr/w:lang")
+    assert lang and lang[0].get(qn("w:val")) == "fr-FR"
+
+
+def test_a_plan_in_arabic_reads_right_to_left() -> None:
+    """In an Arabic plan every paragraph without a strong character of its own is right to
+    left too, and tables run right to left."""
+    document = Document(io.BytesIO(render_docx(replace(scripts_plan(), language="ar"))))
+    body = document.element.body
+    assert body.xpath(".//w:tblPr/w:bidiVisual")
+    data = render_pdf(replace(scripts_plan(), language="ar"))
+    assert ARABIC_GOAL in pdf_text(data)
+
+
+def test_shaping_keeps_the_render_fast() -> None:
+    """The scripts plan (nine fonts, every line shaped) renders within a few seconds even in
+    a cold process; a warm one is much faster (see docs/plan-format.md for the figures)."""
+    started = time.perf_counter()
+    render_pdf(scripts_plan())
+    assert time.perf_counter() - started < 20
