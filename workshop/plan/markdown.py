@@ -172,7 +172,7 @@ def _cover(plan: PlanDocument, block: lay.Cover) -> list[str]:
 
 
 def _strategy(block: Any, after_heading: bool) -> list[str]:
-    lines = [] if after_heading else [f"## {gettext('Strategy on a page')}", ""]
+    lines = [] if after_heading else ["## " + gettext("Strategy on a page"), ""]
     if block.note:
         lines += [f"*{md_escape(block.note, WRAPPED)}*", ""]
     for label, text in ((N_("Vision"), block.vision), (N_("Mission"), block.mission)):
@@ -180,9 +180,9 @@ def _strategy(block: Any, after_heading: bool) -> list[str]:
             lines += [f"**{colon(gettext(label))}** {md_escape(text, INLINE)}", ""]
     if block.values:
         values = " · ".join(md_escape(v, INLINE) for v in block.values)
-        lines += [f"**{colon(gettext('Values'))}** {values}", ""]
+        lines += ["**" + colon(gettext("Values")) + f"** {values}", ""]
     if block.goals:
-        lines += [f"### {gettext('Goals')}", ""]
+        lines += ["### " + gettext("Goals"), ""]
         for n, goal in enumerate(block.goals, 1):
             lines.append(f"{lay.number_text(n)}. {flagged(goal.text, goal.flags)}")
             details = [labelled(gettext("Target"), goal.metric)] if goal.metric else []
@@ -190,7 +190,7 @@ def _strategy(block: Any, after_heading: bool) -> list[str]:
                 details.append(labelled(gettext("Served by"), "; ".join(goal.serving)))
             lines += [f"   - {md_escape(detail)}" for detail in details]
         lines.append("")
-    lines += [f"### {gettext('Gaps')}", ""]
+    lines += ["### " + gettext("Gaps"), ""]
     if block.gap_count:
         lines += [gap_count_line(block.gap_count, bool(block.top_gaps)), ""]
         lines += [f"- ⚠ {md_escape(gap, INLINE)}" for gap in block.top_gaps]
@@ -199,9 +199,9 @@ def _strategy(block: Any, after_heading: bool) -> list[str]:
         lines += [gettext("No gaps."), ""]
     if block.unanswered:
         named = "; ".join(md_escape(text, INLINE) for text in block.unanswered)
-        lines += [f"**{colon(gettext('Left unanswered'))}** {named}", ""]
+        lines += ["**" + colon(gettext("Left unanswered")) + f"** {named}", ""]
     if block.first_actions:
-        lines += [f"### {gettext('First actions')}", ""]
+        lines += ["### " + gettext("First actions"), ""]
         lines += _table((gettext("What"), gettext("Who"), gettext("By when")), block.first_actions)
         lines.append("")
     return lines
@@ -226,10 +226,10 @@ def _roadmap(block: Any) -> list[str]:
     if rows:
         lines += [*_table(tuple(columns), rows), ""]
     if chart.unscheduled:
-        lines += [f"**{colon(gettext('Not scheduled yet'))}**", ""]
+        lines += ["**" + colon(gettext("Not scheduled yet")) + "**", ""]
         lines += [f"- {md_escape(name)}" for name in chart.unscheduled]
         lines.append("")
-    return lines or [f"*{gettext('Nothing is scheduled yet.')}*", ""]
+    return lines or ["*" + gettext("Nothing is scheduled yet.") + "*", ""]
 
 
 def _map(block: Any) -> list[str]:
@@ -245,7 +245,7 @@ def _map(block: Any) -> list[str]:
             else f"**{md_escape(wording, WRAPPED)}**"
         )
         lines.append(f"{'    ' * shown}- {text}")
-    return [*(lines or [f"*{gettext('Nothing is linked yet.')}*"]), ""]
+    return [*(lines or ["*" + gettext("Nothing is linked yet.") + "*"]), ""]
 
 
 def _block(plan: PlanDocument, block: lay.Block, previous: lay.Block | None) -> list[str]:
@@ -285,7 +285,7 @@ def _block(plan: PlanDocument, block: lay.Block, previous: lay.Block | None) -> 
             f"{'    ' * depth}- {colon(md_escape(level))} {md_escape(wording, INLINE)}"
             for depth, level, wording in block.rows
         ]
-        return [*(lines or [f"*{gettext('Nothing is linked yet.')}*"]), ""]
+        return [*(lines or ["*" + gettext("Nothing is linked yet.") + "*"]), ""]
     if isinstance(block, lay.StrategyPage):
         return _strategy(block, isinstance(previous, lay.Heading))
     if isinstance(block, lay.Facts):
