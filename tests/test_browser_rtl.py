@@ -254,3 +254,68 @@ def test_the_start_page_follows_a_french_browser_and_sends_the_workshop_language
     expect(start.locator("#title")).to_have_value("Plan 2030")
     expect(start.locator("#workshop-language")).to_have_value("ar")
     assert not sideways(start), sideways(start)
+
+
+REVIEW_AGENDA = {
+    "stages": [
+        {
+            "key": "goals",
+            "title": "الأهداف",
+            "prompt": "ما الذي يجب أن يتحقق؟",
+            "steps": [{"kind": "brainstorm"}, {"kind": "done", "select_count": 0}],
+        },
+        {
+            "key": "projects",
+            "title": "المشاريع",
+            "prompt": "أي مشروع؟",
+            "steps": [
+                {"kind": "brainstorm"},
+                {"kind": "done", "select_count": 0},
+                {"kind": "link"},
+            ],
+        },
+    ]
+}
+REVIEW_IDEAS = {
+    "goals": ["وظائف محلية أكثر بحلول 2031"],
+    "projects": ["Community events", "سوق أسبوعي"],
+}
+
+
+def finished_workshop(url: str) -> dict[str, Any]:
+    """A finished Arabic workshop whose every idea is in the plan."""
+    made: dict[str, Any] = http(f"{url}/api/workshops", "POST", {"title": "السوق 2031"})
+    http(f"{url}/api/workshops/{made['id']}/agenda", "PUT", REVIEW_AGENDA, made["facilitator_key"])
+    fac = socketio.Client(reconnection=False)
+    fac.connect(url, transports=["websocket"])
+
+    def call(event: str, payload: Any) -> Any:
+        reply = fac.call(event, payload)
+        assert reply["ok"], (event, reply)
+        return reply
+
+    try:
+        login = {"workshop_id": made["id"], "key": made["facilitator_key"]}
+        for stage in call("facilitate", login)["state"]["stages"]:
+            call("stage:phase", {"stage_id": stage["id"], "phase": "brainstorm"})
+            for text in REVIEW_IDEAS[stage["key"]]:
+                call("idea:submit", {"stage_id": stage["id"], "text": text})
+            call("stage:phase", {"stage_id": stage["id"], "phase": "done"})
+        call("workshop:finish", {})
+    finally:
+        fac.disconnect()
+    return made
+
+
+def test_the_review_page_reads_right_to_left_on_a_laptop_and_a_phone(room: Room) -> None:
+    made = finished_workshop(room.url)
+    found: dict[str, list[str]] = {}
+    for name, viewport in (("review-desk", CONSOLE), ("review-phone", PHONE)):
+        page = room.page(viewport, phone=viewport is PHONE)
+        page.goto(f"{room.url}/w/{made['id']}/review#key={made['facilitator_key']}")
+        reads_rtl(page)
+        expect(page.locator("#review-grid")).to_be_visible()
+        expect(page.locator("#review-items")).to_contain_text("Community events")
+        expect(page.locator("#review-base")).to_have_text("1")
+        look(page, name, found)
+    assert not found, found
