@@ -1,0 +1,138 @@
+"""The plan in its workshop's language (issue 15): a German workshop's plan has German headings
+in every format, an Arabic one reads right to left, and an English plan is as it was.
+
+The plan's language is `PlanDocument.language` (plan.json: "language", absent for English);
+every renderer runs inside `i18n.use_language(plan.language)`, whatever the caller's language.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from tests import plan_samples
+from workshop import i18n, offload
+from workshop.plan import RENDERERS, PlanDocument, assemble_plan, from_dict, render
+from workshop.plan.document import StageOutcome
+from workshop.plan.worker import read_request, request
+
+GERMAN_HEADINGS = ("Die Strategie auf einer Seite", "Strategische Ziele", "Anhang")
+
+
+def german() -> PlanDocument:
+    return replace(plan_samples.full_plan(), language="de")
+
+
+def text_of(format: str, plan: PlanDocument) -> str:
+    """What a reader sees of the plan in one format, as text."""
+    data = render(plan, format)
+    if format == "pdf":
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    if format == "docx":
+        document = Document(io.BytesIO(data))
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+    return data.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("format", ["md", "html", "pdf", "docx"])
+def test_a_german_plan_has_german_headings(format: str) -> None:
+    english = text_of(format, plan_samples.full_plan())
+    text = text_of(format, german())
+    for heading in GERMAN_HEADINGS:
+        assert heading in text, (format, heading)
+    for heading in ("Strategy on a page", "Appendix: how each decision was made"):
+        assert heading in english and heading not in text, (format, heading)
+    # Participants' words are never translated.
+    assert plan_samples.full_plan().title in text
+
+
+def test_the_german_csv_files_and_calendar_speak_german() -> None:
+    plan = german()
+    ideas = next(csv.reader(io.StringIO(render(plan, "csv").decode("utf-8-sig"))))
+    assert ideas[0] == "Etappe" and "Idee" in ideas and "Stage" not in ideas
+    register = next(csv.reader(io.StringIO(render(plan, "register").decode("utf-8-sig"))))
+    assert register[0] == "Typ" and "Type" not in register
+    calendar = render(plan, "roadmap").decode("utf-8")
+    if "BEGIN:VEVENT" in calendar:
+        assert "Aus dem Plan:" in calendar.replace("\r\n ", "")
+        assert "From the plan" not in calendar
+
+
+def test_the_plan_renders_in_its_language_whatever_the_callers() -> None:
+    with i18n.use_language("fr"):
+        markdown = render(german(), "md").decode("utf-8")
+        assert i18n.current_language() == "fr"
+    assert "## Strategische Ziele" in markdown
+    with i18n.use_language("de"):
+        assert "## Strategic goals" in render(plan_samples.full_plan(), "md").decode("utf-8")
+
+
+def test_html_and_markdown_carry_lang_and_dir() -> None:
+    html = render(german(), "html").decode("utf-8")
+    assert '<html lang="de" dir="ltr">' in html
+    assert 'dir="auto"' in html  # participants' words read in their own direction
+    arabic = replace(plan_samples.full_plan(), language="ar")
+    assert '<html lang="ar" dir="rtl">' in render(arabic, "html").decode("utf-8")
+    markdown = render(arabic, "md").decode("utf-8")
+    assert markdown.startswith("---\nlang: ar\ndir: rtl\n---\n")
+    # English: no front matter, <html lang="en"> as before.
+    assert render(plan_samples.full_plan(), "md").decode("utf-8").startswith("# Strategic plan: ")
+    assert '<html lang="en">' in render(plan_samples.full_plan(), "html").decode("utf-8")
+
+
+def test_dates_numbers_and_years_follow_the_locale() -> None:
+    plan = german()
+    markdown = render(plan, "md").decode("utf-8")
+    years = i18n.format_year_range(plan.start_year, plan.end_year, "de")
+    assert years in markdown
+    day = plan.date  # "YYYY-MM-DD" in English, the German way in German
+    assert f"Datiert {i18n.format_date(datetime.fromisoformat(day), 'medium', 'de')}" in markdown
+    assert f"Dated {day}" in render(plan_samples.full_plan(), "md").decode("utf-8")
+
+
+def test_plan_json_carries_the_language_and_reads_it_back() -> None:
+    data = json.loads(render(german(), "json"))
+    assert data["language"] == "de"
+    assert from_dict(data).language == "de"
+    english = json.loads(render(plan_samples.full_plan(), "json"))
+    assert "language" not in english  # an English plan.json is byte for byte as before
+    assert from_dict(english).language == "en"
+    assert from_dict({**english, "language": "xx"}).language == "en"
+
+
+def test_workers_and_drafts_keep_the_language() -> None:
+    plan = german()
+    assert read_request(json.loads(request(plan))).language == "de"
+    assert offload.revision(plan) != offload.revision(plan_samples.full_plan())
+    assert all(renderer.render(plan) for renderer in RENDERERS.values() if not renderer.heavy)
+
+
+def test_gaps_are_found_in_the_plans_language() -> None:
+    goals = StageOutcome(
+        "goals",
+        "Ziele",
+        "?",
+        True,
+        (plan_samples.item(1, "Mehr Export", 1, selected=True),),
+    )
+    plan = assemble_plan(
+        title="Hafen 2031",
+        organization=None,
+        horizon_years=5,
+        finished_at=datetime(2026, 12, 1, 16, 30, tzinfo=UTC),
+        participants=3,
+        stages=(goals,),
+        aligned=True,
+        language="de",
+    )
+    assert plan.language == "de"
+    markdown = render(plan, "md").decode("utf-8")
+    assert "## Lücken" in markdown and "Ziel ohne Erfolgskennzahl" in markdown
