@@ -636,14 +636,9 @@ const prevButton = document.getElementById("prev-step");
 let nextMove = null; // what Next does now: a function, or null
 let prevMove = null;
 
-// What a step's module calls starting and closing it (its declaration's N_-marked words),
-// in the page's language.
-const words = (kind) => {
-  const module = REGISTRY[kind];
-  if (!module) return { start: t("start %(kind)s", { kind }), close: t("Close this step"), label: kind };
-  const say = (text) => (typeof text === "string" && text ? t(text) : text);
-  return { start: say(module.start), close: say(module.close), closes: module.closes, label: module.label };
-};
+// What a step's module calls starting and closing it: its declaration's words, which it gives
+// in the page's language (getters, activities/index.js).
+const words = (kind) => REGISTRY[kind] || { start: t("start %(kind)s", { kind }), close: t("Close this step"), label: kind };
 const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 const KEPT = N_("Going back keeps every idea, dot, ranking and link: nothing anyone sent is deleted.");
 
@@ -900,7 +895,7 @@ function addItemForm(stage) {
     if (reply) {
       newItem.value = "";
       toast(reply.duplicate ? t("That item was already added.")
-        : category ? t("Added to %(stage)s (%(category)s).", { stage: stage.title, category: categoryLabel(stage, category) })
+        : category ? t("Added to %(stage)s (%(category)s).", { stage: stage.title, category: t(categoryLabel(stage, category)) })
           : t("Added to %(stage)s.", { stage: stage.title }));
       newItem.focus();
     }
@@ -915,7 +910,7 @@ function addItemForm(stage) {
     },
     el("option", { value: "", selected: !newItemCategory.get(stage.id) }, t("Pick a category…")),
     categories.map((entry) => el("option", { value: entry.key, selected: newItemCategory.get(stage.id) === entry.key },
-      entry.hint ? `${entry.label} — ${entry.hint}` : entry.label))),
+      entry.hint ? `${t(entry.label)} — ${t(entry.hint)}` : t(entry.label)))),
   ) : null;
   const details = el("details", { class: "add-item", open: addItemOpen ?? stage.phase === "pending" },
     // Kept at the click itself: a details made open fires "toggle" too, which is no choice.
