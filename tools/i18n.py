@@ -10,8 +10,10 @@
 
 Sources and the calls that mark text (see workshop/i18n.py and static/js/i18n.js):
 - Python under workshop/: gettext, ngettext (singular, plural), N_;
-- Jinja templates under templates/: _, gettext, ngettext, tx, tattr (the second argument);
-- ES modules under static/js/: t, tn (singular, plural), N_;
+- Python: pgettext (context, msgid) for a word with two senses;
+- Jinja templates under templates/: _, gettext, ngettext, tx, txc (context, msgid), tattr (the
+  second argument);
+- ES modules under static/js/: t, tn (singular, plural), N_, pt (context, msgid);
 - agenda templates (workshop/agenda_templates/*.toml): every string of a key in
   TOML_TEXT_KEYS (the built-ins' names, descriptions, stage titles and prompts).
 
@@ -44,9 +46,23 @@ from workshop.i18n import DEFAULT_LANGUAGE, DOMAIN, LANGUAGES, TRANSLATIONS  # n
 
 STATIC_I18N = ROOT / "static" / "i18n"
 TOML_TEXT_KEYS = frozenset({"title", "description", "prompt", "label", "hint", "low", "high"})
-PYTHON_KEYWORDS = {"gettext": None, "ngettext": (1, 2), "N_": None}
-JINJA_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "tx": None, "tattr": (2,)}
-JS_KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}
+PYTHON_KEYWORDS = {
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "pgettext": ((1, "c"), 2),
+}
+JINJA_KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "tx": None,
+    "txc": ((1, "c"), 2),
+    "tattr": (2,),
+}
+JS_KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "pt": ((1, "c"), 2)}
+CONTEXT_SEPARATOR = "\x04"
+"""Between a message's context and its msgid in the browser's JSON (as in a .mo file)."""
 # Messages the browser never needs (the plan's text, the admin's server-rendered pages and the
 # agenda templates' texts, translated on the server) stay out of the JSON catalogues.
 SERVER_ONLY = ("workshop/plan/", "workshop/agenda_templates/", "workshop/web/admin")
@@ -156,7 +172,10 @@ def untranslated(catalog: Catalog) -> list[Message]:
 
 
 def _key(message: Message) -> str:
-    return message.id[0] if isinstance(message.id, tuple) else message.id
+    """How a message is named in `check`'s lines, `fill`'s files and the browser's JSON: its
+    msgid (a counted message's singular), after "<context>\\x04" when it has a context."""
+    msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+    return f"{message.context}{CONTEXT_SEPARATOR}{msgid}" if message.context else msgid
 
 
 def _server_only(message: Message) -> bool:
@@ -179,9 +198,9 @@ def compiled(code: str) -> tuple[bytes, bytes]:
         if isinstance(message.id, tuple):
             forms = message.string if isinstance(message.string, tuple) else (message.string,)
             if all(forms):
-                messages[message.id[0]] = dict(zip(tags, forms, strict=False))
+                messages[_key(message)] = dict(zip(tags, forms, strict=False))
         else:
-            messages[message.id] = message.string
+            messages[_key(message)] = message.string
     body = {"language": code, "direction": LANGUAGES[code].direction, "messages": messages}
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return buffer.getvalue(), (text + "\n").encode("utf-8")

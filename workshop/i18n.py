@@ -16,6 +16,7 @@ Marking text, everywhere in Python:
     gettext("Over budget in %(category)s.", category=label)
     ngettext("%(n)s idea", "%(n)s ideas", count)          # `n` is the count, formatted
     N_("Dot vote")   # a constant translated later, where it is shown (or by the browser)
+    pgettext("verb", "Start")   # one English word, two senses: the sense is the context
 Placeholders are `%(name)s` in every catalogue, the JS one included.
 """
 
@@ -181,6 +182,13 @@ def translations(code: str) -> NullTranslations:
 def gettext(msgid: str, **params: Any) -> str:
     """`msgid` in the language in force, its `%(name)s` placeholders filled from `params`."""
     text = translations(current_language()).gettext(msgid)
+    return text % params if params else text
+
+
+def pgettext(context: str, msgid: str, **params: Any) -> str:
+    """`msgid` in the sense `context` names ("verb" for the Start button, where "Start" alone
+    is a date's label), in the language in force."""
+    text = str(translations(current_language()).pgettext(context, msgid))
     return text % params if params else text
 
 

@@ -6,6 +6,7 @@
 //     t("Join the workshop")
 //     t("Over budget in %(category)s.", { category })
 //     tn("%(n)s idea", "%(n)s ideas", count)      // n is the count, formatted
+//     pt("verb", "Start")                          // one English word, two senses
 // The catalogue of each language is a static JSON file (/static/i18n/<code>.json, made from
 // the .po files), so the content security policy stays strict. English is the source
 // language and has no catalogue.
@@ -42,6 +43,14 @@ function interpolate(text, params) {
 /** `msgid` in the page's language, its %(name)s placeholders filled from `params`. */
 export function t(msgid, params) {
   const found = messages[msgid];
+  const text = typeof found === "string" && found ? found : msgid;
+  return params ? interpolate(text, params) : text.replace(/%%/g, "%");
+}
+
+/** `msgid` in the sense `context` names ("verb": the Start button, where "Start" alone is a
+ * date's label). */
+export function pt(context, msgid, params) {
+  const found = messages[`${context}\u0004${msgid}`];
   const text = typeof found === "string" && found ? found : msgid;
   return params ? interpolate(text, params) : text.replace(/%%/g, "%");
 }
@@ -141,7 +150,10 @@ const ATTRIBUTES = ["placeholder", "title", "aria-label", "alt", "content", "val
 /** Re-translate what the server rendered: elements marked data-t (text) and data-t-<attr>. */
 export function translatePage(root = document) {
   for (const node of root.querySelectorAll("[data-t]")) {
-    node.textContent = t(node.dataset.t, argsOf(node));
+    const context = node.dataset.tContext;
+    node.textContent = context
+      ? pt(context, node.dataset.t, argsOf(node))
+      : t(node.dataset.t, argsOf(node));
   }
   for (const attr of ATTRIBUTES) {
     const key = `data-t-${attr}`;

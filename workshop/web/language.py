@@ -52,6 +52,15 @@ def tx(msgid: str, **params: Any) -> Markup:
     return Markup(f'<span data-t="{escape(msgid)}"{_args(params)}>{escape(text)}</span>')
 
 
+def txc(context: str, msgid: str, **params: Any) -> Markup:
+    """`tx` for a word with more than one sense: `context` names this one ("verb")."""
+    text = i18n.pgettext(context, msgid, **params)
+    return Markup(
+        f'<span data-t="{escape(msgid)}" data-t-context="{escape(context)}"{_args(params)}>'
+        f"{escape(text)}</span>"
+    )
+
+
 def tattr(name: str, msgid: str, **params: Any) -> Markup:
     """A translated attribute (placeholder, title, aria-label, alt) the switcher re-translates."""
     text = i18n.gettext(msgid, **params)
@@ -60,7 +69,7 @@ def tattr(name: str, msgid: str, **params: Any) -> Markup:
 
 def init_app(app: Flask) -> None:
     """Flask-Babel on the same catalogues, every request in its browser's language, and the
-    template globals: `page_language`, `page_direction`, `languages_json`, `tx`, `tattr`."""
+    template globals: `page_language`, `page_direction`, `languages_json`, `tx`, `txc`, `tattr`."""
     flask_babel.Babel(
         app,
         locale_selector=i18n.current_language,
@@ -71,7 +80,7 @@ def init_app(app: Flask) -> None:
     def _browser_language() -> None:
         i18n.set_language(request_language())
 
-    app.jinja_env.globals.update(tx=tx, tattr=tattr)
+    app.jinja_env.globals.update(tx=tx, txc=txc, tattr=tattr)
     languages_json = json.dumps(i18n.language_list(), ensure_ascii=False)
 
     @app.context_processor
