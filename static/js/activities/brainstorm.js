@@ -48,7 +48,9 @@ function submit(ctx, event) {
   const category = chosenCategory(ctx);
   if (categories.length && !category) {
     // The words stay in the box: only the category is missing.
-    toast(t("Pick a category first: %(categories)s.", { categories: categories.map((entry) => entry.label).join(", ") }), "error");
+    // Category labels: the server's defaults (N_) in the page's language; typed ones as typed.
+    const names = categories.map((entry) => t(entry.label)).join(", ");
+    toast(t("Pick a category first: %(categories)s.", { categories: names }), "error");
     const first = document.querySelector("#category-picker button");
     if (first) first.focus();
     return;
@@ -92,8 +94,9 @@ function categoryPicker(ctx, categories, chosen) {
         "aria-pressed": picked ? "true" : "false", dataset: { focus: `category-${entry.key}`, category: entry.key },
         onclick: () => choose(ctx, entry.key),
       },
-      el("span", { class: "category-name" }, picked ? el("span", { class: "category-tick", "aria-hidden": "true" }, "✓ ") : null, entry.label),
-      entry.hint ? el("span", { class: "category-hint" }, entry.hint) : null);
+      el("span", { class: "category-name" }, picked ? el("span", { class: "category-tick", "aria-hidden": "true" }, "✓ ") : null, t(entry.label)),
+      entry.hint ? el("span", { class: "category-hint" }, t(entry.hint)) : null);
+
     })),
   );
 }

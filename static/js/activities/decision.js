@@ -332,6 +332,7 @@ export function previousRoundLine(stage, limit = 5) {
     el("strong", {}, t("Round %(n)s:", { n: formatNumber(last.round) }), " "),
     shown.map((item, i) => [i ? " · " : "", el("span", { class: "place" }, `${formatNumber(i + 1)} `),
       el("span", { dir: "auto" }, ideaText(stage, item.idea_id))]),
-    more > 0 ? el("span", { class: "muted" }, ` · ${t("+ %(n)s more", { n: formatNumber(more) })}`) : null);
+    more > 0 ? el("span", { class: "muted" }, ` · ${tn("+ %(n)s more", "+ %(n)s more", more)}`) : null);
+
 
 }

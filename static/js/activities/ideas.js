@@ -170,7 +170,7 @@ function categoryMove(ctx, idea) {
   },
   idea.category && categoryLabel(stage, idea.category) ? null : el("option", { value: "" }, t("Move to…")),
   categoriesOf(stage).map((entry) => el("option", { value: entry.key, selected: entry.key === idea.category },
-    entry.key === idea.category ? entry.label : `→ ${entry.label}`)));
+    entry.key === idea.category ? t(entry.label) : `→ ${t(entry.label)}`)));
   select.value = idea.category && categoryLabel(stage, idea.category) ? idea.category : "";
   return select;
 }
@@ -452,7 +452,8 @@ export function categoryCounts(stage) {
     class: "category-counts", "aria-label": t("Ideas per category"), style: { "--cat-cols": n === 4 ? 2 : Math.min(n, 3) },
   }, categoriesOf(stage).map((entry) => el("li", {
     class: `cat-${entry.key}`, dataset: { category: entry.key },
-  }, el("span", { class: "category-name" }, entry.label),
+  }, el("span", { class: "category-name" }, t(entry.label)),
+
   counts ? el("strong", { class: "category-count" }, formatNumber(counts[entry.key] || 0)) : null)));
 }
 

@@ -13,7 +13,17 @@
 // a module reaches another kind's module through `ctx.activity(kind)`, and the kinds' data
 // (traits, nouns) through kinds.js.
 //
+// Words: every user-facing string goes through t()/tn() of ../i18n.js (placeholders
+// %(name)s, one message per sentence), numbers through formatNumber, and labels the server
+// sends (kinds.js labels, default categories, scales and quadrant names) through t(label);
+// participants' words are shown as typed, with dir="auto". The string members below
+// (label, headline, start, close, countName, progress.word, outbox.*.closedMessage) are
+// read at each draw: declare them as getters (`get label() { return t("Dot vote"); }`), never
+// as t() at the module's top level, so a language switch (i18n:change, after which the page
+// draws again) is followed. A plain string still works (shown as written).
+//
 // A module's default export:
+
 //   kind        the step kind, as in the snapshot's `stage.phase` and `stage.steps[].kind`
 //   label       short name for steppers, badges and the agenda ("Dot vote")
 //   headline    what the phone asks, as its heading ("Spend your dots")

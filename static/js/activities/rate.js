@@ -290,7 +290,10 @@ export function scatter(stage) {
   else requestAnimationFrame(() => placeLabels(area));
   const unplaced = stage.ideas.filter((idea) => !placed.some((entry) => entry.idea === idea));
   return el("figure", { class: `scatter-figure${isRisky(stage) ? " risk-scale" : ""}` },
-    el("div", { class: "scatter-plot" },
+    // The plot is geometry (the second scale grows to the right, as its SVG draws it): its
+    // corner names and axes stay where the quadrants are in a right-to-left page too.
+    el("div", { class: "scatter-plot", dir: "ltr" },
+
       el("div", { class: "scatter-q top", "aria-hidden": "true" }, el("span", { class: "quick_win" }, corner("quick_win")), el("span", { class: "big_bet" }, corner("big_bet"))),
       el("div", { class: "scatter-middle" },
         el("span", { class: "scatter-axis y", "aria-hidden": "true" }, `${scaleLabel(scales[0])} →`),
