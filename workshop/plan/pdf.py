@@ -1,4 +1,4 @@
-"""The plan as a PDF: A4, drawn with fpdf2 and the bundled DejaVu fonts, nothing else.
+"""The plan as a PDF: A4, drawn with fpdf2 and the bundled fonts (DejaVu, Noto for other scripts).
 
 Choices, and why:
 
@@ -14,12 +14,15 @@ Choices, and why:
 * **Text is only ever text.** Participants' words go through `text()` as they are: no
   markdown, no HTML, so `**bold**` and `<script>` print literally. Whitespace is folded to
   single spaces, as the Markdown renderer does.
-* **Glyphs the font lacks become U+FFFD.** DejaVu Sans covers Latin, Greek, Cyrillic and the
-  usual symbols (check mark, arrows, dashes) but not emoji: each character missing from the
-  font is drawn as "�" (invisible ones, such as joiners and skin-tone modifiers, are
-  dropped), so fpdf2 never warns about missing glyphs. The bold and oblique faces cover
-  less than the regular one; a string they cannot draw is set in the regular face rather
-  than losing characters.
+* **Every script, shaped.** DejaVu Sans draws Latin, Greek, Cyrillic and the usual symbols,
+  glyph by glyph as it always did. A line holding anything else (Arabic, Hebrew, CJK,
+  Hangul, Devanagari, Thai, an emoji DejaVu lacks, right-to-left text) is drawn by fpdf2 with
+  HarfBuzz shaping and the bundled Noto fallback fonts it needs (`_Fonts.use_fonts`), in the
+  plan's base direction with the bidirectional algorithm ordering its runs, and measured the
+  same way. A character no bundled font has is left out and logged with the workshop id
+  (never drawn as U+FFFD); invisible ones nothing draws are dropped. The bold and oblique
+  faces cover less than the regular one; a string they cannot draw is set in the regular
+  face rather than losing characters. See docs/plan-format.md, "Scripts and symbols".
 * **Measured, never guessed.** Everything that must stay together is measured before it is
   drawn: a heading goes to the next page unless the start of what follows it fits too (a
   short intro paragraph, a table's header and first row, a whole charter, the map's first
