@@ -200,3 +200,22 @@ def test_shaping_keeps_the_render_fast() -> None:
     started = time.perf_counter()
     render_pdf(scripts_plan())
     assert time.perf_counter() - started < 20
+
+
+def test_a_long_line_of_chinese_wraps_within_the_page() -> None:
+    """Chinese has no spaces: a long goal is broken between characters, every piece inside
+    the page's width, and reads back whole."""
+    goal = "建设区域绿色港口培训学院" * 20
+    data = render_pdf(scripts_plan(extra_goal=goal))
+    assert goal in "".join(pdf_text(data).split())
+    starts: list[float] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip() and "建" in text:
+            starts.append(float(cm[0]) * float(tm[4]) + float(cm[4]))
+
+    for page in PdfReader(io.BytesIO(data)).pages:
+        page.extract_text(visitor_text=visit)
+        assert all(len(line) <= 60 for line in page.extract_text().splitlines() if "建" in line)
+    assert starts
+    assert all(0 <= x < 595 - 56 for x in starts)
