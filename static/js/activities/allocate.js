@@ -40,7 +40,9 @@ function setPoints(ctx, ideaId, wanted) {
   if (next === 0) delete allocation[key]; else allocation[key] = next;
   ctx.outbox.allocations.set(stage.id, allocation, 300);
   const words = { mine: points(next), left: points(stage.budget - others - next) };
-  const category = (idea && categoryLabel(stage, idea.category)) || t("this category");
+  const label = idea && categoryLabel(stage, idea.category);
+  const category = label ? t(label) : t("this category");
+
   announce(budgets && idea
     ? t("%(mine)s on this idea, %(left)s left in %(category)s.", { ...words, category })
 
@@ -103,11 +105,11 @@ function phoneView(ctx) {
     // A stage with categories: the ideas under their category, with what is left in each.
     categoriesOf(stage).length
       ? byCategory(stage, ideas, { skipEmpty: true }).map((group) => el("section", { class: "vote-category", dataset: { category: group.key } },
-        el("h2", { class: `category-title cat-${group.key || "none"}` }, group.label),
+        el("h2", { class: `category-title cat-${group.key || "none"}` }, t(group.label)),
         budgets ? el("p", { class: "category-left" },
           el("strong", {}, tn("%(left)s of %(n)s point left in %(category)s", "%(left)s of %(n)s points left in %(category)s", stage.budget,
-            { left: formatNumber(budgets.leftIn(group.key)), category: group.label }))) : null,
-        list(group.items, t("Ideas: %(category)s", { category: group.label }))))
+            { left: formatNumber(budgets.leftIn(group.key)), category: t(group.label) }))) : null,
+        list(group.items, t("Ideas: %(category)s", { category: t(group.label) }))))
       : list(ideas, t("Ideas")),
   );
 }

@@ -76,7 +76,7 @@ function chosenCategory(ctx) {
 function choose(ctx, key) {
   const chosen = { ...store.get(chosenKey(ctx), {}), [ctx.stage.id]: key };
   store.set(chosenKey(ctx), chosen);
-  announce(t("%(category)s picked for your next idea.", { category: categoryLabel(ctx.stage, key) }));
+  announce(t("%(category)s picked for your next idea.", { category: t(categoryLabel(ctx.stage, key) || "") }));
   ctx.rerender();
 }
 
@@ -382,12 +382,12 @@ function phoneView(ctx) {
     el("form", { class: "card stack", onsubmit: (event) => submit(ctx, event), "aria-label": t("New idea") },
       categories.length ? categoryPicker(ctx, categories, chosen) : null,
       el("div", {},
-        el("label", { for: "idea-text" }, chosen ? t("Your idea (%(category)s)", { category: categoryLabel(stage, chosen) }) : t("Your idea")),
+        el("label", { for: "idea-text" }, chosen ? t("Your idea (%(category)s)", { category: t(categoryLabel(stage, chosen) || "") }) : t("Your idea")),
         draft,
         el("div", { class: "spread" }, counter),
       ),
       el("button", { class: "primary wide", type: "submit", dataset: { focus: "send-idea" } },
-        chosen ? t("Send to %(category)s", { category: categoryLabel(stage, chosen) }) : t("Send idea")),
+        chosen ? t("Send to %(category)s", { category: t(categoryLabel(stage, chosen) || "") }) : t("Send idea")),
     ),
     el("section", { class: "card", id: "my-ideas", "aria-labelledby": "mine-title" },
       el("h2", { id: "mine-title" }, t("Your ideas (%(n)s)", { n: formatNumber(count) })),
@@ -397,7 +397,7 @@ function phoneView(ctx) {
           editable && mine.length ? el("p", { class: "muted small" }, t("Fix a typo or take an idea back while the brainstorm is open.")) : null,
           categories.length
             ? byCategory(stage, rows, { skipEmpty: true }).map((group) => el("section", { class: "own-category", dataset: { category: group.key } },
-              el("h3", { class: `own-category-title cat-${group.key}` }, group.label, " ", el("span", { class: "muted small" }, `(${formatNumber(group.items.length)})`)),
+              el("h3", { class: `own-category-title cat-${group.key}` }, t(group.label), " ", el("span", { class: "muted small" }, `(${formatNumber(group.items.length)})`)),
               ownList(group.items)))
             : ownList(rows),
         ],

@@ -38,9 +38,9 @@ export function consoleIdeas(ctx, ideas, options = {}) {
   if (!categoriesOf(stage).length) return ideaRows(ctx, ideas, options);
   // A stage with categories: one list per category, under its name and count, in its order.
   return el("div", { class: "console-categories" }, byCategory(stage, ideas).map((group) => el("section", {
-    class: "console-category", dataset: { category: group.key }, "aria-label": group.label,
+    class: "console-category", dataset: { category: group.key }, "aria-label": t(group.label),
   },
-  el("h3", { class: `category-title cat-${group.key}` }, group.label, " ",
+  el("h3", { class: `category-title cat-${group.key}` }, t(group.label), " ",
     el("span", { class: "category-count" }, formatNumber(group.items.filter((idea) => !idea.hidden).length))),
   group.items.length ? ideaRows(ctx, group.items, options) : el("p", { class: "muted small" }, t("Nothing here yet.")))));
 }
@@ -162,7 +162,7 @@ function categoryMove(ctx, idea) {
       if (!category || category === idea.category) return;
       const reply = await ctx.act("idea:update", { idea_id: idea.id, category });
       if (reply) {
-        toast(t("Moved to %(category)s.", { category: categoryLabel(stage, category) }));
+        toast(t("Moved to %(category)s.", { category: t(categoryLabel(stage, category) || "") }));
       } else {
         event.target.value = idea.category || "";
       }
@@ -435,8 +435,8 @@ export function categoryBoard(stage, ideas, attrs = {}, { newestFirst = true } =
     class: `category-board fit-group cats-${n}${ideas.length <= SPARSE ? " is-sparse" : ""}`,
     style: { "--cat-cols": cols, "--cat-rows": rows }, ...attrs,
   }, groups.map((group) => el("section", { class: `category-region cat-${group.key || "none"}`, dataset: { category: group.key } },
-    el("h2", {}, group.label, " ", el("span", { class: "category-count" }, formatNumber(group.items.length))),
-    el("ul", { class: "category-notes fit-list", "aria-label": group.label },
+    el("h2", {}, t(group.label), " ", el("span", { class: "category-count" }, formatNumber(group.items.length))),
+    el("ul", { class: "category-notes fit-list", "aria-label": t(group.label) },
       (newestFirst ? [...group.items].reverse() : group.items).map(note)))));
 }
 

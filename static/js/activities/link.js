@@ -39,7 +39,7 @@ function optionGroups(ctx, ids, relations = {}) {
     group.relation = categorised ? null : said(group.items);
     group.sections = categorised
       ? byCategory(group.stage, group.items, { skipEmpty: true })
-        .map((section) => ({ label: section.label, relation: said(section.items), items: section.items }))
+        .map((section) => ({ label: t(section.label), relation: said(section.items), items: section.items }))
       : [{ label: null, relation: null, items: group.items }];
   }
   return groups;

@@ -29,7 +29,9 @@ function changeVote(ctx, ideaId, delta) {
   const idea = stage.ideas.find((other) => other.id === ideaId);
   if (budgets && idea) {
     const left = budgets.leftIn(idea.category);
-    const category = categoryLabel(stage, idea.category) || t("this category");
+    const label = categoryLabel(stage, idea.category);
+    const category = label ? t(label) : t("this category");
+
     announce(t("%(mine)s on this idea, %(left)s left in %(category)s.", { mine: dots(allocation[key] || 0), left: dots(left), category }));
 
     return;
@@ -104,12 +106,12 @@ function phoneView(ctx) {
     // A stage with categories: the ideas under their category, with what is left in each.
     categorised
       ? byCategory(stage, ideas, { skipEmpty: true }).map((group) => el("section", { class: "vote-category", dataset: { category: group.key } },
-        el("h2", { class: `category-title cat-${group.key || "none"}` }, group.label),
+        el("h2", { class: `category-title cat-${group.key || "none"}` }, t(group.label)),
         budgets ? el("p", { class: "category-left" },
           el("strong", {}, tn("%(left)s of %(n)s dot left in %(category)s", "%(left)s of %(n)s dots left in %(category)s", stage.dot_budget,
-            { left: formatNumber(budgets.leftIn(group.key)), category: group.label })), " ",
+            { left: formatNumber(budgets.leftIn(group.key)), category: t(group.label) })), " ",
           dotRow(stage, budgets.leftIn(group.key))) : null,
-        list(group.items, t("Ideas: %(category)s", { category: group.label }))))
+        list(group.items, t("Ideas: %(category)s", { category: t(group.label) }))))
       : list(ideas, t("Ideas")),
   );
 }
