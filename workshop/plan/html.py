@@ -393,7 +393,13 @@ _env.globals.update(
 
 def render_html(plan: PlanDocument, *, downloads: list[tuple[str, str]] | None = None) -> str:
     """The plan as one printable, self-contained HTML page. `downloads` (label, URL) adds a
-    bar of links to the other formats, for the read-only share page."""
+    bar of links to the other formats, for the read-only share page. In the plan's language,
+    whoever calls it."""
+    with i18n.use_language(plan.language):
+        return _render_html(plan, downloads)
+
+
+def _render_html(plan: PlanDocument, downloads: list[tuple[str, str]] | None) -> str:
     template = _env.get_template("plan_document.html")
     blocks = lay.layout(plan)
     return template.render(
