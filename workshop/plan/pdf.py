@@ -49,6 +49,7 @@ Units are points throughout (`FPDF(unit="pt")`), the map's geometry included.
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -353,6 +354,10 @@ def _clusters(word: str) -> list[str]:
 # Shaping: text in another script, right to left, or with emoji (fpdf2 + HarfBuzz)
 
 
+_MEASURING = threading.Lock()
+"""One measurement at a time: the measuring document is shared by the process's threads."""
+
+
 @cache
 def _measurer() -> _Fonts:
     """A document that is never written, used to measure shaped text."""
@@ -364,12 +369,13 @@ def _measurer() -> _Fonts:
 @lru_cache(maxsize=65536)
 def _shaped_width(text: str, face: str) -> float:
     """The advance of shaped text in ems, as `_Fonts.shaped` draws it."""
-    measurer = _measurer()
-    measurer.use_fonts(text, face, MEASURE_SIZE)
-    try:
-        return float(measurer.get_string_width(text)) / MEASURE_SIZE
-    finally:
-        measurer.set_text_shaping(False)
+    with _MEASURING:
+        measurer = _measurer()
+        measurer.use_fonts(text, face, MEASURE_SIZE)
+        try:
+            return float(measurer.get_string_width(text)) / MEASURE_SIZE
+        finally:
+            measurer.plain()
 
 
 def _lines(text: str, kind: _Type, width: float) -> tuple[str, list[Line]]:
