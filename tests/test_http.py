@@ -102,6 +102,7 @@ def test_a_new_workshop_has_the_default_agenda(client: FlaskClient) -> None:
         "organization": None,
         "horizon_years": 3,
         "review_cadence": "quarterly",
+        "language": "en",
         "template": "strategic-plan",
         "status": "active",
         "code": body["code"],
