@@ -770,15 +770,30 @@ function typing(target) {
   if (!target || !(target instanceof Element)) return false;
   return Boolean(target.closest("input, textarea, select, [contenteditable]:not([contenteditable='false'])"));
 }
+/** The back and next buttons name the arrow keys that move them in the page's direction. */
+function arrowShortcuts() {
+  const rtl = document.documentElement.dir === "rtl";
+  const back = document.getElementById("prev-step");
+  const next = document.getElementById("next-step");
+  if (back) back.setAttribute("aria-keyshortcuts", rtl ? "B ArrowRight" : "B ArrowLeft");
+  if (next) next.setAttribute("aria-keyshortcuts", rtl ? "N ArrowLeft" : "N ArrowRight");
+}
+arrowShortcuts();
+document.addEventListener("i18n:change", arrowShortcuts);
+
 document.addEventListener("keydown", (event) => {
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.repeat) return;
   if (!state || typing(event.target) || document.querySelector("dialog[open], details.console-menu[open]")) return;
   const key = event.key;
-  if (key === "n" || key === "N" || key === "ArrowRight") {
+  // The arrow that points forward: right in a left-to-right page, left in an Arabic one.
+  const rtl = document.documentElement.dir === "rtl";
+  const forward = rtl ? "ArrowLeft" : "ArrowRight";
+  const backward = rtl ? "ArrowRight" : "ArrowLeft";
+  if (key === "n" || key === "N" || key === forward) {
     if (!nextMove) return;
     event.preventDefault();
     nextMove();
-  } else if (key === "b" || key === "B" || key === "ArrowLeft") {
+  } else if (key === "b" || key === "B" || key === backward) {
     if (!prevMove) return;
     event.preventDefault();
     prevMove();

@@ -270,5 +270,6 @@ export function byCategory(stage, items, { skipEmpty = false, keyOf = (item) => 
 /** A small tag naming an item's category ("Threats"), or null (no category, or a plain stage). */
 export function categoryTag(stage, item) {
   const label = categoryLabel(stage, item && item.category);
-  return label ? el("span", { class: `tag category-tag cat-${item.category}`, dataset: { category: item.category } }, label) : null;
+  // A default category's label is in the catalogue; a facilitator's own passes through.
+  return label ? el("span", { class: `tag category-tag cat-${item.category}`, dataset: { category: item.category } }, t(label)) : null;
 }
