@@ -16,6 +16,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..i18n import N_
+
 Ballot = Sequence[int]
 
 
@@ -331,10 +333,10 @@ impact and effort, but they are positions: `quick_win` is the first scale high a
 low whatever the scales are."""
 
 QUADRANT_NAMES = {
-    "quick_win": "Quick win",
-    "big_bet": "Big bet",
-    "fill_in": "Fill-in",
-    "money_pit": "Money pit",
+    "quick_win": N_("Quick win"),
+    "big_bet": N_("Big bet"),
+    "fill_in": N_("Fill-in"),
+    "money_pit": N_("Money pit"),
 }
 """Each position's name unless the step's settings name it otherwise."""
 

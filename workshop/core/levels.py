@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..i18n import N_, gettext
 from .errors import DomainError
 
 LEVELS: tuple[str, ...] = (
@@ -76,21 +77,23 @@ def _category(key: str, label: str, hint: str) -> dict[str, str]:
 
 
 SWOT: tuple[dict[str, str], ...] = (
-    _category("strengths", "Strengths", "What do we do well? What can we build on?"),
-    _category("weaknesses", "Weaknesses", "Where do we fall short? What holds us back?"),
-    _category("opportunities", "Opportunities", "What outside could we take advantage of?"),
-    _category("threats", "Threats", "What outside could harm us?"),
+    _category("strengths", N_("Strengths"), N_("What do we do well? What can we build on?")),
+    _category("weaknesses", N_("Weaknesses"), N_("Where do we fall short? What holds us back?")),
+    _category("opportunities", N_("Opportunities"), N_("What outside could we take advantage of?")),
+    _category("threats", N_("Threats"), N_("What outside could harm us?")),
 )
 """A SWOT's four categories, in the order the board draws its 2x2: helpful inside, harmful
 inside (top row), helpful outside, harmful outside (bottom row)."""
 
 PESTLE: tuple[dict[str, str], ...] = (
-    _category("political", "Political", "Government, policy, elections, public funding"),
-    _category("economic", "Economic", "Growth, inflation, costs, markets, funding"),
-    _category("social", "Social", "Demographics, habits, expectations, culture"),
-    _category("technological", "Technological", "New tools, automation, data, infrastructure"),
-    _category("legal", "Legal", "Laws, regulation, compliance, contracts"),
-    _category("environmental", "Environmental", "Climate, resources, sustainability"),
+    _category("political", N_("Political"), N_("Government, policy, elections, public funding")),
+    _category("economic", N_("Economic"), N_("Growth, inflation, costs, markets, funding")),
+    _category("social", N_("Social"), N_("Demographics, habits, expectations, culture")),
+    _category(
+        "technological", N_("Technological"), N_("New tools, automation, data, infrastructure")
+    ),
+    _category("legal", N_("Legal"), N_("Laws, regulation, compliance, contracts")),
+    _category("environmental", N_("Environmental"), N_("Climate, resources, sustainability")),
 )
 """A PESTLE scan's six categories, in reading order."""
 
@@ -183,18 +186,38 @@ def check_parents(
     """
     allowed = PARENT_LEVELS.get(level)
     if allowed is None:
-        raise DomainError("link_not_allowed", f"Items of {level!r} do not serve other items.")
-    verb = "serve" if level in SERVING_LEVELS else "link to"
+        raise DomainError(
+            "link_not_allowed",
+            gettext("Items of %(level)s do not serve other items.", level=repr(level)),
+        )
+    serving = level in SERVING_LEVELS
     return _check_linked(
         parent_ids,
         candidates,
         stage_position,
         allowed,
-        twice="A parent is named twice.",
+        twice=gettext("A parent is named twice."),
         wrong=lambda found: (
-            f"An item of {level!r} can {verb} {' or '.join(allowed)}, not {found!r}."
+            gettext(
+                "An item of %(level)s can serve %(allowed)s, not %(found)s.",
+                level=repr(level),
+                allowed=_either(allowed),
+                found=repr(found),
+            )
+            if serving
+            else gettext(
+                "An item of %(level)s can link to %(allowed)s, not %(found)s.",
+                level=repr(level),
+                allowed=_either(allowed),
+                found=repr(found),
+            )
         ),
     )
+
+
+def _either(names: Sequence[str]) -> str:
+    """Level keys as alternatives: "'a' or 'b'" in English (the keys stay ids)."""
+    return gettext(" or ").join(names) if len(names) > 1 else "".join(names)
 
 
 def _check_linked(
@@ -215,7 +238,10 @@ def _check_linked(
         if found is None:
             raise DomainError(
                 "parent_not_found",
-                f"Item {linked_id} is not a selected item of this workshop.",
+                gettext(
+                    "Item %(linked_id)s is not a selected item of this workshop.",
+                    linked_id=linked_id,
+                ),
             )
         if found.stage_position >= stage_position or found.level not in allowed:
             raise DomainError("parent_not_allowed", wrong(found.level))
@@ -239,16 +265,22 @@ def check_mitigations(
     if allowed is None:
         raise DomainError(
             "link_not_allowed",
-            f"Only risks are mitigated by other items; items of {level!r} are not.",
+            gettext(
+                "Only risks are mitigated by other items; items of %(level)s are not.",
+                level=repr(level),
+            ),
         )
     return _check_linked(
         ids,
         candidates,
         stage_position,
         allowed,
-        twice="A mitigating item is named twice.",
-        wrong=lambda found: (
-            f"An item of {level!r} can be mitigated by {' or '.join(allowed)}, not by {found!r}."
+        twice=gettext("A mitigating item is named twice."),
+        wrong=lambda found: gettext(
+            "An item of %(level)s can be mitigated by %(allowed)s, not by %(found)s.",
+            level=repr(level),
+            allowed=_either(allowed),
+            found=repr(found),
         ),
     )
 
@@ -259,17 +291,20 @@ def check_mitigations(
 def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str | None:
     if value is None:
         if required:
-            raise DomainError("invalid_field", f"{field} is required.")
+            raise DomainError("invalid_field", gettext("%(field)s is required.", field=field))
         return None
     if not isinstance(value, str):
-        raise DomainError("invalid_field", f"{field} must be text.")
+        raise DomainError("invalid_field", gettext("%(field)s must be text.", field=field))
     cleaned = " ".join(value.split())
     if not cleaned:
         if required:
-            raise DomainError("invalid_field", f"{field} is required.")
+            raise DomainError("invalid_field", gettext("%(field)s is required.", field=field))
         return None
     if len(cleaned) > limit:
-        raise DomainError("invalid_field", f"{field} can be at most {limit} characters.")
+        raise DomainError(
+            "invalid_field",
+            gettext("%(field)s can be at most %(limit)s characters.", field=field, limit=limit),
+        )
     return cleaned
 
 
@@ -278,25 +313,42 @@ def check_date(value: Any, field: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise DomainError("invalid_date", f"{field} must be a date written YYYY-MM-DD.")
+        raise DomainError(
+            "invalid_date", gettext("%(field)s must be a date written YYYY-MM-DD.", field=field)
+        )
     written = value.strip()
     try:
         if not ISO_DATE.fullmatch(written):
             raise ValueError(written)
         return date.fromisoformat(written).isoformat()
     except ValueError:
-        raise DomainError("invalid_date", f"{field}: {value!r} is not a YYYY-MM-DD date.") from None
+        raise DomainError(
+            "invalid_date",
+            gettext(
+                "%(field)s: %(value)s is not a YYYY-MM-DD date.", field=field, value=repr(value)
+            ),
+        ) from None
 
 
 def _metrics(value: Any) -> list[dict[str, str | None]]:
     if not isinstance(value, list) or len(value) > MAX_LIST_ITEMS:
-        raise DomainError("invalid_field", f"metrics must be a list of at most {MAX_LIST_ITEMS}.")
+        raise DomainError(
+            "invalid_field",
+            gettext(
+                "metrics must be a list of at most %(max)s.",
+                max=MAX_LIST_ITEMS,
+            ),
+        )
     out: list[dict[str, str | None]] = []
     for index, raw in enumerate(value):
         if not isinstance(raw, dict) or set(raw) - set(METRIC_KEYS):
             raise DomainError(
                 "invalid_field",
-                f"metrics[{index}] must be an object with {', '.join(METRIC_KEYS)}.",
+                gettext(
+                    "metrics[%(index)s] must be an object with %(keys)s.",
+                    index=index,
+                    keys=", ".join(METRIC_KEYS),
+                ),
             )
         out.append(
             {
@@ -312,7 +364,11 @@ def _metrics(value: Any) -> list[dict[str, str | None]]:
 def _deliverables(value: Any) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_LIST_ITEMS:
         raise DomainError(
-            "invalid_field", f"deliverables must be a list of at most {MAX_LIST_ITEMS} texts."
+            "invalid_field",
+            gettext(
+                "deliverables must be a list of at most %(max)s texts.",
+                max=MAX_LIST_ITEMS,
+            ),
         )
     out = []
     for index, raw in enumerate(value):
@@ -326,13 +382,18 @@ def check_fields(level: str, fields: Mapping[str, Any], *, text_limit: int) -> d
     """Validate an `item:update`; return the cleaned values (None means: clear this field)."""
     allowed = fields_of(level)
     if not fields:
-        raise DomainError("invalid_field", "Send at least one field to change.")
+        raise DomainError("invalid_field", gettext("Send at least one field to change."))
     cleaned: dict[str, Any] = {}
     for name, value in fields.items():
         if name not in allowed:
             raise DomainError(
                 "unknown_field",
-                f"Items of {level!r} have the fields {', '.join(allowed)}; not {name!r}.",
+                gettext(
+                    "Items of %(level)s have the fields %(allowed)s; not %(name)s.",
+                    level=repr(level),
+                    allowed=", ".join(allowed),
+                    name=repr(name),
+                ),
             )
         if name == "text":
             cleaned[name] = _text(value, "text", text_limit)
@@ -347,7 +408,8 @@ def check_fields(level: str, fields: Mapping[str, Any], *, text_limit: int) -> d
         elif name == "approach":
             if value is not None and value not in APPROACHES:
                 raise DomainError(
-                    "invalid_approach", f"approach is one of {', '.join(APPROACHES)}."
+                    "invalid_approach",
+                    gettext("approach is one of %(approaches)s.", approaches=", ".join(APPROACHES)),
                 )
             cleaned[name] = value
         elif name == "metrics":
@@ -373,7 +435,12 @@ def suggestion_field(level: str, field: str) -> str:
     if field not in fields_of(level):
         raise DomainError(
             "unknown_field",
-            f"Items of {level!r} have the fields {', '.join(fields_of(level))}; not {field!r}.",
+            gettext(
+                "Items of %(level)s have the fields %(fields)s; not %(field)s.",
+                level=repr(level),
+                fields=", ".join(fields_of(level)),
+                field=repr(field),
+            ),
         )
     return field
 
@@ -510,9 +577,9 @@ class Horizon:
 
 
 DATE_NAMES: dict[str, dict[str, str]] = {
-    "programs": {"start": "start date", "end": "end date"},
-    "projects": {"start": "start date", "due": "completion date"},
-    "actions": {"due": "date"},
+    "programs": {"start": N_("start date"), "end": N_("end date")},
+    "projects": {"start": N_("start date"), "due": N_("completion date")},
+    "actions": {"due": N_("date")},
 }
 """The dates an item of each level has in its own fields, by field, in the plan's words."""
 
@@ -523,13 +590,14 @@ END_FIELDS: dict[str, str] = {"programs": "end", "projects": "due"}
 def _dates_of(item: AlignedItem) -> list[tuple[str, str]]:
     """Every date of an item as (what it is, YYYY-MM-DD): its own dates, then its metrics'."""
     out = [
-        (name, str(item.fields[field]))
+        (gettext(name), str(item.fields[field]))
         for field, name in DATE_NAMES.get(item.level, {}).items()
         if item.fields.get(field)
     ]
     for metric in item.fields.get("metrics") or ():
         if isinstance(metric, Mapping) and metric.get("due"):
-            out.append((f"due date of the metric {metric.get('metric')!r}", str(metric["due"])))
+            name = gettext("due date of the metric %(metric)s", metric=repr(metric.get("metric")))
+            out.append((name, str(metric["due"])))
     return out
 
 
@@ -550,21 +618,41 @@ def _date_gaps(item: AlignedItem, horizon: Horizon) -> list[Gap]:
         if day is None:
             continue
         if day.year > horizon.last_year:
-            detail = f"{name} {written}, after the horizon ends ({horizon.last_year})"
+            detail = gettext(
+                "%(name)s %(date)s, after the horizon ends (%(year)s)",
+                name=name,
+                date=written,
+                year=horizon.last_year,
+            )
             gaps.append(Gap("date_outside_horizon", item.idea_id, detail))
         elif day.year < horizon.first_year:
-            detail = f"{name} {written}, before the horizon begins ({horizon.first_year})"
+            detail = gettext(
+                "%(name)s %(date)s, before the horizon begins (%(year)s)",
+                name=name,
+                date=written,
+                year=horizon.first_year,
+            )
             gaps.append(Gap("date_outside_horizon", item.idea_id, detail))
         elif day < horizon.today:
-            detail = f"{name} {written}, before the plan's date ({horizon.today.isoformat()})"
+            detail = gettext(
+                "%(name)s %(date)s, before the plan's date (%(today)s)",
+                name=name,
+                date=written,
+                today=horizon.today.isoformat(),
+            )
             gaps.append(Gap("date_in_past", item.idea_id, detail))
     end_field = END_FIELDS.get(item.level)
     if end_field is not None:
         start, end = item.fields.get("start"), item.fields.get(end_field)
         first, last = _day(str(start or "")), _day(str(end or ""))
         if first is not None and last is not None and first > last:
-            end_name = DATE_NAMES[item.level][end_field]
-            detail = f"start date {start}, after its {end_name} {end}"
+            end_name = gettext(DATE_NAMES[item.level][end_field])
+            detail = gettext(
+                "start date %(start)s, after its %(end_name)s %(end)s",
+                start=start,
+                end_name=end_name,
+                end=end,
+            )
             gaps.append(Gap("dates_reversed", item.idea_id, detail))
     return gaps
 

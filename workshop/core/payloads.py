@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..i18n import gettext
 from .errors import DomainError
 
 IdeaId = Annotated[int, Field(ge=1, le=2**62)]
@@ -196,10 +197,12 @@ def parse(model: type[P], raw: Any) -> P:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise DomainError("invalid_payload", "The payload must be a JSON object.")
+        raise DomainError("invalid_payload", gettext("The payload must be a JSON object."))
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "payload"
-        raise DomainError("invalid_payload", f"{where}: {first['msg']}") from None
+        raise DomainError(
+            "invalid_payload", gettext("%(where)s: %(problem)s", where=where, problem=first["msg"])
+        ) from None

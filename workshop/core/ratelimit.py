@@ -85,7 +85,11 @@ class RateLimited(DomainError):
     Both edges answer it as `rate_limited`; the error object carries `"retry_after"` (seconds)
     and HTTP answers 429 with a `Retry-After` header."""
 
-    def __init__(self, retry_after: float, message: str = "Too many requests; slow down.") -> None:
+    def __init__(self, retry_after: float, message: str | None = None) -> None:
+        if message is None:
+            from ..i18n import gettext  # i18n imports core.errors: not at the top
+
+            message = gettext("Too many requests; slow down.")
         super().__init__("rate_limited", message)
         self.retry_after = retry_after
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..i18n import gettext
 from .errors import DomainError
 
 IDEA_MAX_LENGTH = 280
@@ -23,11 +24,15 @@ def clean_idea_text(text: str) -> str:
     """Trim an idea and check it is 1..280 characters long."""
     cleaned = text.strip()
     if not cleaned:
-        raise DomainError("text_empty", "Write something before sending the idea.")
+        raise DomainError("text_empty", gettext("Write something before sending the idea."))
     if len(cleaned) > IDEA_MAX_LENGTH:
         raise DomainError(
             "text_too_long",
-            f"An idea can be at most {IDEA_MAX_LENGTH} characters ({len(cleaned)} given).",
+            gettext(
+                "An idea can be at most %(max)s characters (%(given)s given).",
+                max=IDEA_MAX_LENGTH,
+                given=len(cleaned),
+            ),
         )
     return cleaned
 
@@ -40,7 +45,13 @@ def clean_name(name: str | None) -> str | None:
     if not cleaned:
         return None
     if len(cleaned) > NAME_MAX_LENGTH:
-        raise DomainError("name_too_long", f"A name can be at most {NAME_MAX_LENGTH} characters.")
+        raise DomainError(
+            "name_too_long",
+            gettext(
+                "A name can be at most %(max)s characters.",
+                max=NAME_MAX_LENGTH,
+            ),
+        )
     return cleaned
 
 
@@ -65,17 +76,35 @@ def check_allocation(
     allowed = set(eligible)
     for idea_id, count in votes.items():
         if idea_id not in allowed:
-            raise DomainError("idea_not_found", f"Idea {idea_id} is not open for voting here.")
+            raise DomainError(
+                "idea_not_found",
+                gettext("Idea %(idea_id)s is not open for voting here.", idea_id=idea_id),
+            )
         if count < 0:
-            raise DomainError(negative, f"{unit.capitalize()} cannot be negative.")
+            raise DomainError(
+                negative,
+                gettext("%(what)s cannot be negative.", what=unit.capitalize()),
+            )
         if count > per_idea_cap:
             raise DomainError(
-                "over_cap", f"At most {per_idea_cap} {unit} can go on one idea ({count} given)."
+                "over_cap",
+                gettext(
+                    "At most %(per_idea_cap)s %(unit)s can go on one idea (%(count)s given).",
+                    per_idea_cap=per_idea_cap,
+                    unit=unit,
+                    count=count,
+                ),
             )
     spent = sum(votes.values())
     if spent > budget:
         raise DomainError(
-            "over_budget", f"You have {budget} {unit}; this allocation spends {spent}."
+            "over_budget",
+            gettext(
+                "You have %(budget)s %(unit)s; this allocation spends %(spent)s.",
+                budget=budget,
+                unit=unit,
+                spent=spent,
+            ),
         )
     return {idea_id: count for idea_id, count in sorted(votes.items()) if count > 0}
 
@@ -110,9 +139,15 @@ def check_order(order: Sequence[int], shortlisted: Sequence[int]) -> list[int]:
     seen: set[int] = set()
     for idea_id in order:
         if idea_id not in allowed:
-            raise DomainError("not_in_shortlist", f"Idea {idea_id} is not on the shortlist.")
+            raise DomainError(
+                "not_in_shortlist",
+                gettext("Idea %(idea_id)s is not on the shortlist.", idea_id=idea_id),
+            )
         if idea_id in seen:
-            raise DomainError("invalid_ranking", f"Idea {idea_id} appears twice in the order.")
+            raise DomainError(
+                "invalid_ranking",
+                gettext("Idea %(idea_id)s appears twice in the order.", idea_id=idea_id),
+            )
         seen.add(idea_id)
     return list(order)
 

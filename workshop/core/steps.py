@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from ..i18n import gettext
 from .errors import DomainError
 
 PENDING = "pending"
@@ -39,18 +40,27 @@ def resolve_move(kinds: Sequence[str], current: int, target: str) -> int:
     """
     if target not in kinds:
         if target == PENDING:
-            raise DomainError("invalid_phase", "A stage cannot be moved back to 'pending'.")
+            raise DomainError(
+                "invalid_phase", gettext("A stage cannot be moved back to 'pending'.")
+            )
         raise DomainError(
             "invalid_phase",
-            f"This stage has no {target!r} step; its steps are {', '.join(kinds)}.",
+            gettext(
+                "This stage has no %(target)s step; its steps are %(kinds)s.",
+                target=repr(target),
+                kinds=", ".join(kinds),
+            ),
         )
     for candidate in (current, current + 1, current - 1):
         if 0 <= candidate < len(kinds) and kinds[candidate] == target:
             return candidate
     raise DomainError(
         "invalid_transition",
-        f"A stage in {phase_of(kinds, current)!r} can move to the next or previous step, "
-        f"not to {target!r}.",
+        gettext(
+            "A stage in %(phase)s can move to the next or previous step, not to %(target)s.",
+            phase=repr(phase_of(kinds, current)),
+            target=repr(target),
+        ),
     )
 
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from ..core.errors import DomainError
 from ..core.security import normalise_code
+from ..i18n import gettext
 from .models import Idea, Participant, Stage, Workshop
 
 
@@ -14,7 +15,7 @@ def get_workshop(db: Session, workshop_id: str) -> Workshop:
     """The workshop with this id, or workshop_not_found."""
     workshop = db.get(Workshop, workshop_id)
     if workshop is None:
-        raise DomainError("workshop_not_found", "There is no workshop with that id.")
+        raise DomainError("workshop_not_found", gettext("There is no workshop with that id."))
     return workshop
 
 
@@ -22,7 +23,9 @@ def get_workshop_by_code(db: Session, code: str) -> Workshop:
     """The workshop with this join code (any case), or workshop_not_found."""
     workshop = db.exec(select(Workshop).where(Workshop.code == normalise_code(code))).first()
     if workshop is None:
-        raise DomainError("workshop_not_found", f"No workshop has the code {code!r}.")
+        raise DomainError(
+            "workshop_not_found", gettext("No workshop has the code %(code)s.", code=repr(code))
+        )
     return workshop
 
 
@@ -30,7 +33,10 @@ def get_stage(db: Session, *, workshop_id: str, stage_id: int) -> Stage:
     """A stage of this workshop; a stage of another workshop is as unknown as a missing one."""
     stage = db.get(Stage, stage_id)
     if stage is None or stage.workshop_id != workshop_id:
-        raise DomainError("stage_not_found", f"This workshop has no stage {stage_id}.")
+        raise DomainError(
+            "stage_not_found",
+            gettext("This workshop has no stage %(stage_id)s.", stage_id=stage_id),
+        )
     return stage
 
 
@@ -41,9 +47,13 @@ def get_idea(db: Session, *, workshop_id: str, idea_id: int, deleted: bool = Fal
     merge, link or focus it again. Only `deleted=True` (a retried delete) gets it back."""
     idea = db.get(Idea, idea_id)
     if idea is None or idea.workshop_id != workshop_id:
-        raise DomainError("idea_not_found", f"This workshop has no idea {idea_id}.")
+        raise DomainError(
+            "idea_not_found", gettext("This workshop has no idea %(idea_id)s.", idea_id=idea_id)
+        )
     if idea.deleted_at is not None and not deleted:
-        raise DomainError("idea_not_found", f"Idea {idea_id} was deleted.")
+        raise DomainError(
+            "idea_not_found", gettext("Idea %(idea_id)s was deleted.", idea_id=idea_id)
+        )
     return idea
 
 
@@ -137,14 +147,16 @@ def get_participant(db: Session, participant_id: int) -> Participant:
     """A participant by id (the socket layer keeps only the id)."""
     participant = db.get(Participant, participant_id)
     if participant is None:
-        raise DomainError("not_joined", "Join the workshop again.")
+        raise DomainError("not_joined", gettext("Join the workshop again."))
     return participant
 
 
 def require_active(workshop: Workshop) -> None:
     """Raise workshop_finished once the workshop has finished."""
     if workshop.status != "active":
-        raise DomainError("workshop_finished", "This workshop has finished; its plan is ready.")
+        raise DomainError(
+            "workshop_finished", gettext("This workshop has finished; its plan is ready.")
+        )
 
 
 def lock_participant(db: Session, participant_id: int) -> None:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from ..activities.base import WorkshopData
 from ..core import steps
 from ..core.errors import DomainError
+from ..i18n import gettext
 from ..persistence.models import Idea, Workshop
 from ..persistence.queries import get_idea, get_stage, require_active
 
@@ -50,12 +51,17 @@ def set_focus(db: Session, *, workshop: Workshop, idea_id: int) -> tuple[Idea, b
     idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
     if not _visible(idea):
         # A hidden, merged or deleted idea is not on any screen of the room: nothing to show.
-        raise DomainError("idea_not_found", f"Idea {idea_id} is not shown to the room.")
+        raise DomainError(
+            "idea_not_found", gettext("Idea %(idea_id)s is not shown to the room.", idea_id=idea_id)
+        )
     stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
     if steps.is_private(stage.steps, stage.step_index, stage.reveals):
         raise DomainError(
             "wrong_phase",
-            "This brainstorm is private until you reveal it; reveal it to show one of its ideas.",
+            gettext(
+                "This brainstorm is private until you reveal it; reveal it to show one of its "
+                "ideas."
+            ),
         )
     if workshop.focus_idea_id == idea.id:
         return idea, False

@@ -25,6 +25,7 @@ from .. import plan as plan_module
 from ..activities import common, editing, outcome, scoring
 from ..core.errors import DomainError
 from ..core.traits import ALIGNS
+from ..i18n import gettext
 from ..persistence.db import begin_write
 from ..persistence.models import Idea, Participant, PlanFile, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import (
@@ -323,7 +324,7 @@ def parse_version(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
     if not VERSION_NUMBER.fullmatch(raw):
-        raise DomainError("invalid_version", "version must be a whole number from 1.")
+        raise DomainError("invalid_version", gettext("version must be a whole number from 1."))
     return int(raw)
 
 
@@ -334,9 +335,13 @@ def get_version(db: Session, *, workshop: Workshop, number: int | None = None) -
     else:
         row = db.get(PlanVersion, (workshop.id, number))
         if row is None and latest_version(db, workshop.id) is not None:
-            raise DomainError("version_not_found", f"The plan has no version {number}.")
+            raise DomainError(
+                "version_not_found", gettext("The plan has no version %(number)s.", number=number)
+            )
     if row is None:
-        raise DomainError("not_finished", "The plan is ready once the facilitator finishes.")
+        raise DomainError(
+            "not_finished", gettext("The plan is ready once the facilitator finishes.")
+        )
     return row
 
 
@@ -388,7 +393,9 @@ class RenderedPlan:
 def _renderer(format: str) -> plan_module.Renderer:
     renderer = plan_module.RENDERERS.get(format)
     if renderer is None:
-        raise DomainError("unknown_format", f"There is no plan format {format!r}.")
+        raise DomainError(
+            "unknown_format", gettext("There is no plan format %(format)s.", format=repr(format))
+        )
     return renderer
 
 
@@ -451,7 +458,7 @@ def stored_file(
                 # purged): said as it is, not as a server error.
                 get_workshop(db, key[0])
                 raise DomainError(
-                    "workshop_not_found", "There is no workshop with that id."
+                    "workshop_not_found", gettext("There is no workshop with that id.")
                 ) from clash
             content = bytes(stored.content)
     finally:
@@ -490,7 +497,10 @@ def publish(
     if based_on != latest.version:
         raise DomainError(
             "stale_version",
-            f"Version {latest.version} was published meanwhile; reload the plan and review it.",
+            gettext(
+                "Version %(version)s was published meanwhile; reload the plan and review it.",
+                version=latest.version,
+            ),
         )
     document = document_of(db, workshop=workshop, row=latest)
     now = utcnow()
@@ -518,6 +528,7 @@ def publish(
     except IntegrityError:
         db.rollback()
         raise DomainError(
-            "stale_version", "Another review was published at the same moment; reload the plan."
+            "stale_version",
+            gettext("Another review was published at the same moment; reload the plan."),
         ) from None
     return row

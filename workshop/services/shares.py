@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from ..core.errors import DomainError
 from ..core.security import hash_secret, new_secret
+from ..i18n import gettext
 from ..persistence.models import PlanShare, Workshop, utcnow
 from ..persistence.queries import get_workshop
 from . import plans
@@ -35,7 +36,8 @@ def create_share(db: Session, *, workshop: Workshop) -> tuple[PlanShare, str]:
     plans.get_version(db, workshop=workshop)  # not_finished while the workshop runs
     if len(active_shares(db, workshop.id)) >= MAX_ACTIVE:
         raise DomainError(
-            "too_many_shares", f"A plan can have at most {MAX_ACTIVE} open share links."
+            "too_many_shares",
+            gettext("A plan can have at most %(max)s open share links.", max=MAX_ACTIVE),
         )
     secret = new_secret()
     share = PlanShare(
@@ -50,7 +52,7 @@ def revoke_share(db: Session, *, workshop: Workshop, share_id: str) -> None:
     """Revoke a link of this workshop; a link already revoked or unknown is share_not_found."""
     share = db.get(PlanShare, share_id)
     if share is None or share.workshop_id != workshop.id or share.revoked_at is not None:
-        raise DomainError("share_not_found", "There is no open share link with that id.")
+        raise DomainError("share_not_found", gettext("There is no open share link with that id."))
     share.revoked_at = utcnow()
     db.add(share)
     db.commit()
@@ -64,5 +66,7 @@ def open_share(db: Session, secret: str) -> Workshop:
         else None
     )
     if share is None or share.revoked_at is not None:
-        raise DomainError("share_not_found", "This link does not exist or has been revoked.")
+        raise DomainError(
+            "share_not_found", gettext("This link does not exist or has been revoked.")
+        )
     return get_workshop(db, share.workshop_id)

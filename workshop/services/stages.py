@@ -10,6 +10,7 @@ from ..activities import common, scoring
 from ..core import steps
 from ..core.errors import DomainError
 from ..core.traits import FREEZES_ITEMS, REVEAL_FLAG, SCORES
+from ..i18n import gettext
 from ..persistence.models import Idea, PlanVersion, Stage, Workshop, utcnow
 from ..persistence.queries import get_idea, get_stage, require_active
 from . import focus, plans, timer
@@ -66,7 +67,9 @@ def reveal_results(db: Session, *, workshop: Workshop, stage_id: int) -> Stage:
             db.commit()
         return stage
     if not common.has_reached(stage, SCORES):
-        raise DomainError("wrong_phase", "There are no results to reveal before voting starts.")
+        raise DomainError(
+            "wrong_phase", gettext("There are no results to reveal before voting starts.")
+        )
     changed = False
     # Release 1's flag shows the dot totals: set it only once the step it also reveals (the
     # vote) is reached, so revealing an earlier step (ratings, say) does not show a later
@@ -95,7 +98,8 @@ def hide_idea(db: Session, *, workshop: Workshop, idea_id: int, hidden: bool = T
     stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
     if stage.decided or common.has_reached(stage, FREEZES_ITEMS):
         raise DomainError(
-            "wrong_phase", "Ideas can be hidden until the stage is ranked or decided, not after."
+            "wrong_phase",
+            gettext("Ideas can be hidden until the stage is ranked or decided, not after."),
         )
     if idea.hidden != hidden:
         idea.hidden = hidden

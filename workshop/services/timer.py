@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from ..core.errors import DomainError
 from ..core.payloads import TIMER_MAX_SECONDS
+from ..i18n import gettext
 from ..persistence.models import Stage, Workshop
 from ..persistence.queries import get_stage, require_active
 
@@ -95,8 +96,13 @@ def added(left: float, length: int, seconds: int) -> tuple[float, int]:
     if new_left > TIMER_MAX_SECONDS:
         raise DomainError(
             "timer_too_long",
-            f"A timer runs at most {TIMER_MAX_SECONDS // 60} minutes; "
-            f"{math.ceil(left)} s are left, so {seconds:+d} s is too much.",
+            gettext(
+                "A timer runs at most %(minutes)s minutes; %(left)s s are left, so %(seconds)s s "
+                "is too much.",
+                minutes=TIMER_MAX_SECONDS // 60,
+                left=math.ceil(left),
+                seconds=format(seconds, "+d"),
+            ),
         )
     new_length = min(TIMER_MAX_SECONDS, max(1, math.ceil(new_left), new_length))
     return new_left, new_length
@@ -124,13 +130,16 @@ def _require_current(workshop: Workshop, stage: Stage) -> None:
     if workshop.current_stage_id != stage.id:
         raise DomainError(
             "not_current_stage",
-            f"Stage {stage.id} is not the current stage; only the current stage has a timer.",
+            gettext(
+                "Stage %(id)s is not the current stage; only the current stage has a timer.",
+                id=stage.id,
+            ),
         )
 
 
 def _require_timer(stage: Stage) -> None:
     if stage.timer_seconds is None:
-        raise DomainError("no_timer", "This stage has no timer; set one first.")
+        raise DomainError("no_timer", gettext("This stage has no timer; set one first."))
 
 
 def _retried(stage: Stage, client_id: str | None) -> bool:
@@ -167,7 +176,7 @@ def add_time(
     """Add `seconds` to the current stage's running or paused timer (negative: take them off,
     down to 0); see `added` for the rules."""
     if seconds == 0:
-        raise DomainError("invalid_payload", "Add or take off at least one second, not 0.")
+        raise DomainError("invalid_payload", gettext("Add or take off at least one second, not 0."))
     stage = _stage(db, workshop, stage_id)
     if _retried(stage, client_id):
         return TimerChange(stage, False)
