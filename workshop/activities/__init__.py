@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from ..core.errors import DomainError
+from ..i18n import gettext
 from ..persistence.models import Entry
 from .base import Activity, EventSpec, declared_defaults
 from .registry import REGISTRY, get, register, traits_by_kind, unregister
@@ -104,25 +105,41 @@ def check_step(level: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(kind, str) or kind not in REGISTRY:
         raise DomainError(
             "unknown_activity",
-            f"{kind!r} is not an activity; use one of {', '.join(REGISTRY)}.",
+            gettext(
+                "%(kind)s is not an activity; use one of %(kinds)s.",
+                kind=repr(kind),
+                kinds=", ".join(REGISTRY),
+            ),
         )
     activity = REGISTRY[kind]
     if activity.levels is not None and level not in activity.levels:
         raise DomainError(
             "activity_not_allowed",
-            f"A {kind} step runs on {', '.join(activity.levels)} stages, not on {level!r}.",
+            gettext(
+                "A %(kind)s step runs on %(levels)s stages, not on %(level)s.",
+                kind=kind,
+                levels=", ".join(activity.levels),
+                level=repr(level),
+            ),
         )
     given = raw.get("settings")
     if given is None:
         given = {name: value for name, value in raw.items() if name not in ("kind", "settings")}
     if not isinstance(given, Mapping):
-        raise DomainError("invalid_setting", f"{kind}: settings must be an object.")
+        raise DomainError(
+            "invalid_setting", gettext("%(kind)s: settings must be an object.", kind=kind)
+        )
     try:
         settings = activity.settings.model_validate({**activity.level_defaults(level), **given})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise DomainError("invalid_setting", f"{kind}.{where}: {first['msg']}") from None
+        raise DomainError(
+            "invalid_setting",
+            gettext(
+                "%(kind)s.%(where)s: %(problem)s", kind=kind, where=where, problem=first["msg"]
+            ),
+        ) from None
     return {"kind": kind, "settings": settings.model_dump()}
 
 

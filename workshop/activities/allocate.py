@@ -16,6 +16,7 @@ from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel
 
 from ..core.payloads import MAX_ENTRIES, Amount, IdKey, Payload, StageId
+from ..i18n import N_, gettext
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
 from . import amounts, common, scoring
@@ -42,9 +43,9 @@ class Allocation(SQLModel, table=True):
 
 
 class AllocateSettings(StepSettings):
-    budget: Annotated[int, Field(ge=1, le=10000, title="Points to spend")] = 100
-    per_item_cap: Annotated[int, Field(ge=1, le=10000, title="Most points on one idea")] = 100
-    on: Annotated[scoring.OnWhat, scoring.on_what("Points on")] = "ideas"
+    budget: Annotated[int, Field(ge=1, le=10000, title=N_("Points to spend"))] = 100
+    per_item_cap: Annotated[int, Field(ge=1, le=10000, title=N_("Most points on one idea"))] = 100
+    on: Annotated[scoring.OnWhat, scoring.on_what(N_("Points on"))] = "ideas"
     shuffle: scoring.Shuffle = True
     per_category: amounts.PerCategory = False
 
@@ -103,8 +104,8 @@ def _on_allocation_set(
 
 class Allocate(amounts.AmountsActivity):
     kind = KIND
-    label = "Allocate points"
-    description = (
+    label = N_("Allocate points")
+    description = N_(
         "Everyone spreads a budget of points over the ideas, as they would spread money or "
         "people; totals stay hidden until the reveal."
     )
@@ -120,13 +121,13 @@ class Allocate(amounts.AmountsActivity):
         ),
     )
     position = 30
-    noun = "allocate points"
+    noun = N_("allocate points")
     traits = frozenset({SCORES, FEEDS_SHORTLIST})
     progress_counts = ("allocators",)
     item_figures = ("points",)
-    score_label = "points"
-    adds_up = "points"
-    step_words = "The points"
+    score_label = N_("points")
+    adds_up = N_("points")
+    step_words = N_("The points")
 
     amounts = AMOUNTS
     budget_setting = "budget"
@@ -137,9 +138,10 @@ class Allocate(amounts.AmountsActivity):
     left_key = "points_left"
 
     def method_note(self, settings: Mapping[str, Any]) -> str | None:
-        return (
-            f"Points: each participant spread {settings.get('budget')} points, at most "
-            f"{settings.get('per_item_cap')} on one idea."
+        return gettext(
+            "Points: each participant spread %(budget)s points, at most %(cap)s on one idea.",
+            budget=settings.get("budget"),
+            cap=settings.get("per_item_cap"),
         )
 
     def decided_note(
@@ -150,4 +152,7 @@ class Allocate(amounts.AmountsActivity):
         people: str,
         earlier: str,
     ) -> str | None:
-        return f"Decided by the points of {people}; on equal points the earlier idea goes first."
+        return gettext(
+            "Decided by the points of %(people)s; on equal points the earlier idea goes first.",
+            people=people,
+        )

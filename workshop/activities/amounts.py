@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from ..core import decisions, merging, rules
 from ..core.errors import DomainError
+from ..i18n import N_, gettext
 from ..persistence import counters
 from ..persistence.models import Idea, Stage
 from . import common, scoring
@@ -151,7 +152,7 @@ def people(db: Session, amounts: Amounts, stage_id: int) -> set[int]:
 PerCategory = Annotated[
     bool,
     Field(
-        title="Budget per category",
+        title=N_("Budget per category"),
         description=(
             "On a stage with categories (a SWOT), each participant has the whole budget in "
             "every category; the most on one item is unchanged."
@@ -201,7 +202,14 @@ def check_per_category(
             where = "items without a category" if category is None else label
             raise DomainError(
                 "over_budget",
-                f"You have {budget} {unit} for {where}; this allocation spends {spent} there.",
+                gettext(
+                    "You have %(budget)s %(unit)s for %(where)s; this allocation spends "
+                    "%(spent)s there.",
+                    budget=budget,
+                    unit=unit,
+                    where=where,
+                    spent=spent,
+                ),
             )
 
 

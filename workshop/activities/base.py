@@ -48,6 +48,7 @@ from ..core.traits import (
     SHORTLISTS,
     TRAITS,
 )
+from ..i18n import gettext
 from ..persistence.models import (
     Entry,
     Idea,
@@ -255,7 +256,7 @@ class StageSlice:
 
 def invalid_import(where: str, what: str) -> DomainError:
     """The error of every refused import: where in the file, and what is wrong there."""
-    return DomainError("invalid_import", f"{where}: {what}")
+    return DomainError("invalid_import", gettext("%(where)s: %(what)s", where=where, what=what))
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,9 @@ class IdMap:
     def _new(self, ids: Mapping[int, int], old: Any, where: str, what: str) -> int:
         number = _id_number(old)
         if number is None:
-            raise invalid_import(where, f"{old!r} is not a {what} id")
+            raise invalid_import(
+                where, gettext("%(old)s is not a %(what)s id", old=repr(old), what=what)
+            )
         if number in ids:
             return ids[number]
         if number in self.gone.get(what, ()):
@@ -299,7 +302,9 @@ class IdMap:
         if self.seen is not None:
             self.seen.setdefault(what, set()).add(number)
             return number
-        raise invalid_import(where, f"{what} {number} is not in the file")
+        raise invalid_import(
+            where, gettext("%(what)s %(number)s is not in the file", what=what, number=number)
+        )
 
 
 def _id_number(value: Any) -> int | None:
@@ -364,11 +369,13 @@ def row_values(table: Table, raw: Any, where: str, *, skip: Sequence[str] = ()) 
     within its length, a time in ISO 8601, bytes in base64), None only where the column
     allows it."""
     if not isinstance(raw, dict):
-        raise invalid_import(where, "not an object")
+        raise invalid_import(where, gettext("not an object"))
     names = [column.name for column in table.columns if column.name not in skip]
     unknown = sorted(set(raw) - set(names))
     if unknown:
-        raise invalid_import(f"{where}.{unknown[0]}", f"not a column of {table.name}")
+        raise invalid_import(
+            f"{where}.{unknown[0]}", gettext("not a column of %(table)s", table=table.name)
+        )
     out: dict[str, Any] = {}
     for column in table.columns:
         if column.name in skip:
@@ -380,7 +387,7 @@ def row_values(table: Table, raw: Any, where: str, *, skip: Sequence[str] = ()) 
                 # default (a link proposal exported before 0012 mitigates nothing).
                 out[column.name] = column.info["import_default"]
                 continue
-            raise invalid_import(at, "missing")
+            raise invalid_import(at, gettext("missing"))
         out[column.name] = _column_value(column, raw[column.name], at)
     return out
 
@@ -392,38 +399,40 @@ def _column_value(column: Any, value: Any, where: str) -> Any:
     if value is None:
         if column.nullable and not column.primary_key:
             return None
-        raise invalid_import(where, "must not be null")
+        raise invalid_import(where, gettext("must not be null"))
     if isinstance(kind, Boolean):
         if isinstance(value, bool):
             return value
-        raise invalid_import(where, "must be true or false")
+        raise invalid_import(where, gettext("must be true or false"))
     if isinstance(kind, Integer):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**62:
             return value
-        raise invalid_import(where, "must be a whole number")
+        raise invalid_import(where, gettext("must be a whole number"))
     if isinstance(kind, Float):
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        raise invalid_import(where, "must be a number")
+        raise invalid_import(where, gettext("must be a number"))
     if isinstance(kind, DateTime):
         try:
             moment = datetime.fromisoformat(value) if isinstance(value, str) else None
         except ValueError:
             moment = None
         if moment is None:
-            raise invalid_import(where, "must be a time in ISO 8601")
+            raise invalid_import(where, gettext("must be a time in ISO 8601"))
         return moment if moment.tzinfo is None else moment.astimezone(UTC)
     if isinstance(kind, LargeBinary):
         try:
             return base64.b64decode(value, validate=True) if isinstance(value, str) else None
         except (binascii.Error, ValueError):
             pass
-        raise invalid_import(where, "must be base64 text")
+        raise invalid_import(where, gettext("must be base64 text"))
     if isinstance(kind, String):
         if not isinstance(value, str):
-            raise invalid_import(where, "must be text")
+            raise invalid_import(where, gettext("must be text"))
         if kind.length is not None and len(value) > kind.length:
-            raise invalid_import(where, f"is longer than {kind.length} characters")
+            raise invalid_import(
+                where, gettext("is longer than %(max)s characters", max=kind.length)
+            )
         return value
     if isinstance(kind, JSON):
         return value
@@ -677,16 +686,18 @@ class Activity:
         reference. Default: each row checked column by column (`row_values`) and remapped by
         `remap_row`, its own generated id left to the database (rows keep their order)."""
         if not isinstance(exported, dict):
-            raise invalid_import(where, "not an object")
+            raise invalid_import(where, gettext("not an object"))
         models: list[type[SQLModel]] = [*self.tables, Entry]
         tables = {_table(model).name: _table(model) for model in models}
         out: list[tuple[Table, list[dict[str, Any]]]] = []
         for name, listed in exported.items():
             table = tables.get(name)
             if table is None:
-                raise invalid_import(f"{where}.{name}", f"not a table of the {self.kind} step")
+                raise invalid_import(
+                    f"{where}.{name}", gettext("not a table of the %(kind)s step", kind=self.kind)
+                )
             if not isinstance(listed, list):
-                raise invalid_import(f"{where}.{name}", "not a list")
+                raise invalid_import(f"{where}.{name}", gettext("not a list"))
             own = _generated_id(table)
             values = []
             for n, raw in enumerate(listed):
@@ -695,7 +706,9 @@ class Activity:
                 if own is not None:
                     row.pop(own)
                 if table is _table(Entry) and row["kind"] != self.kind:
-                    raise invalid_import(f"{at}.kind", f"not {self.kind!r}")
+                    raise invalid_import(
+                        f"{at}.kind", gettext("not %(kind)s", kind=repr(self.kind))
+                    )
                 values.append(self.remap_row(table, row, ids, at))
             out.append((table, values))
         return out
@@ -734,18 +747,18 @@ class Activity:
         """A closed round's standings (`scoring.decision_json`) with their idea ids remapped:
         each item's `idea_id`, every method's order, the Condorcet winner."""
         if not isinstance(standings, dict):
-            raise invalid_import(where, "not an object")
+            raise invalid_import(where, gettext("not an object"))
         out = dict(standings)
         items = out.get("items", [])
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise invalid_import(f"{where}.items", "not a list of objects")
+            raise invalid_import(f"{where}.items", gettext("not a list of objects"))
         out["items"] = [
             {**item, "idea_id": ids.idea(item.get("idea_id"), f"{where}.items[{n}].idea_id")}
             for n, item in enumerate(items)
         ]
         methods = out.get("methods", {})
         if not isinstance(methods, dict):
-            raise invalid_import(f"{where}.methods", "not an object")
+            raise invalid_import(f"{where}.methods", gettext("not an object"))
         out["methods"] = {
             name: remap_shape(order, ids, f"{where}.methods.{name}")
             for name, order in methods.items()

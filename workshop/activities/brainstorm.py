@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from ..core import levels, rules
 from ..core.errors import DomainError
 from ..core.payloads import ClientId, IdeaId, Payload, ShortText, StageId
+from ..i18n import N_, gettext
 from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import (
     get_idea,
@@ -72,14 +73,14 @@ class Category(BaseModel):
     hint: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
 
 
-Categories = Annotated[list[Category], Field(max_length=MAX_CATEGORIES, title="Categories")]
+Categories = Annotated[list[Category], Field(max_length=MAX_CATEGORIES, title=N_("Categories"))]
 
 
 class BrainstormSettings(StepSettings):
-    private: Annotated[bool, Field(title="Private until revealed")] = False
+    private: Annotated[bool, Field(title=N_("Private until revealed"))] = False
     """Participants see only their own ideas (and the projector only a count) until the
     facilitator reveals them, so the first ideas do not anchor the rest."""
-    named: Annotated[bool, Field(title="Show authors' names")] = False
+    named: Annotated[bool, Field(title=N_("Show authors' names"))] = False
     """Ideas show their authors' names; by default they are anonymous."""
     # A plain list default: pydantic copies it for each model, and the schema shows it (`[]`).
     categories: Categories = []  # noqa: RUF012
@@ -134,15 +135,23 @@ def check_category(stage: Stage, category: str | None) -> str | None:
             return None
         raise DomainError(
             "unknown_category",
-            "This stage has no categories; send the idea without one.",
+            gettext("This stage has no categories; send the idea without one."),
         )
     if category in {str(c["key"]) for c in listed}:
         return category
     labels = ", ".join(str(c["label"]) for c in listed)
     if category is None:
-        raise DomainError("unknown_category", f"Choose a category for the idea: {labels}.")
+        raise DomainError(
+            "unknown_category",
+            gettext("Choose a category for the idea: %(labels)s.", labels=labels),
+        )
     raise DomainError(
-        "unknown_category", f"{category!r} is not a category here; choose one of: {labels}."
+        "unknown_category",
+        gettext(
+            "%(category)s is not a category here; choose one of: %(labels)s.",
+            category=repr(category),
+            labels=labels,
+        ),
     )
 
 
@@ -185,14 +194,17 @@ def submit_idea(
         if existing is not None:
             if existing.stage_id != stage.id:
                 raise DomainError(
-                    "invalid_payload", "That client_id was already used for another stage."
+                    "invalid_payload", gettext("That client_id was already used for another stage.")
                 )
             return existing, False
     require_active(workshop)
     phase = common.current_kind(stage)
     if participant is not None and phase != KIND:
         raise DomainError(
-            "wrong_phase", f"This stage is in its {phase!r} phase; that needs 'brainstorm'."
+            "wrong_phase",
+            gettext(
+                "This stage is in its %(phase)s phase; that needs 'brainstorm'.", phase=repr(phase)
+            ),
         )
     # A decided stage that keeps every item (and never narrowed them to a shortlist) takes
     # more; otherwise items are frozen from the first step that freezes them.
@@ -204,7 +216,9 @@ def submit_idea(
     )
     frozen = stage.decided or common.has_reached(stage, FREEZES_ITEMS)
     if participant is None and frozen and not keeps_all:
-        raise DomainError("wrong_phase", "Items can be added until the stage is ranked or decided.")
+        raise DomainError(
+            "wrong_phase", gettext("Items can be added until the stage is ranked or decided.")
+        )
     cleaned = rules.clean_idea_text(text)
     filed = check_category(stage, category)
     if participant is not None:
@@ -213,8 +227,10 @@ def submit_idea(
         if mine >= rules.MAX_IDEAS_PER_PARTICIPANT_PER_STAGE:
             raise DomainError(
                 "too_many_ideas",
-                f"You can send at most {rules.MAX_IDEAS_PER_PARTICIPANT_PER_STAGE} ideas "
-                "per stage.",
+                gettext(
+                    "You can send at most %(max)s ideas per stage.",
+                    max=rules.MAX_IDEAS_PER_PARTICIPANT_PER_STAGE,
+                ),
             )
     assert stage.id is not None
     idea = Idea(
@@ -247,7 +263,7 @@ def submit_idea(
             raise
         if existing.stage_id != stage_id:
             raise DomainError(
-                "invalid_payload", "That client_id was already used for another stage."
+                "invalid_payload", gettext("That client_id was already used for another stage.")
             ) from None
         return existing, False
     return idea, True
@@ -301,18 +317,23 @@ def update_idea(
     if idea.merged_into is not None:
         raise DomainError(
             "idea_merged",
-            f"This idea was merged into idea {idea.merged_into}; move that one instead.",
+            gettext(
+                "This idea was merged into idea %(merged_into)s; move that one instead.",
+                merged_into=idea.merged_into,
+            ),
         )
     stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
     if not common.categories(stage):
-        raise DomainError("unknown_category", "This stage has no categories to move ideas between.")
+        raise DomainError(
+            "unknown_category", gettext("This stage has no categories to move ideas between.")
+        )
     check_category(stage, category)
     if idea.category == category:
         return idea, False
     require_active(workshop)
     if stage.decided:
         raise DomainError(
-            "wrong_phase", "This stage is decided; its items stay in their categories."
+            "wrong_phase", gettext("This stage is decided; its items stay in their categories.")
         )
     if 0 <= stage.step_index < len(stage.steps) and stage.steps[stage.step_index].get(
         "settings", {}
@@ -320,7 +341,7 @@ def update_idea(
         # What people gave would move to another category's budget and leave them over it.
         raise DomainError(
             "wrong_phase",
-            "Each category has its own budget in this step: move ideas before it starts.",
+            gettext("Each category has its own budget in this step: move ideas before it starts."),
         )
     idea.category = category
     db.add(idea)
@@ -375,13 +396,13 @@ def ideas_by_category(stage: Stage, filed: list[str | None]) -> dict[str, int] |
 
 class Brainstorm(Activity):
     kind = KIND
-    label = "Brainstorm"
-    description = (
+    label = N_("Brainstorm")
+    description = N_(
         "Everyone sends short ideas; the facilitator merges duplicates and clusters themes."
     )
     settings = BrainstormSettings
     position = 10
-    noun = "brainstorm"
+    noun = N_("brainstorm")
     events = (
         EventSpec(
             "idea:submit",

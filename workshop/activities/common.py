@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from ..core import steps
 from ..core.errors import DomainError
+from ..i18n import gettext
 from ..persistence.models import Stage
 from ..persistence.queries import get_stage, get_workshop, require_active, visible_idea_ids
 from . import registry
@@ -175,7 +176,12 @@ def open_step(
     actual = current_kind(stage)
     if actual != kind:
         raise DomainError(
-            "wrong_phase", f"This stage is in its {actual!r} phase; that needs {kind!r}."
+            "wrong_phase",
+            gettext(
+                "This stage is in its %(actual)s phase; that needs %(kind)s.",
+                actual=repr(actual),
+                kind=repr(kind),
+            ),
         )
     return stage, dict(stage.steps[stage.step_index].get("settings", {}))
 
@@ -185,6 +191,9 @@ def id_keys(values: Mapping[str, Any], where: str) -> dict[int, Any]:
     out: dict[int, Any] = {}
     for key, value in values.items():
         if not (key.isascii() and key.isdigit()) or len(key) > 18:
-            raise DomainError("invalid_payload", f"{where}: {key!r} is not an id.")
+            raise DomainError(
+                "invalid_payload",
+                gettext("%(where)s: %(key)s is not an id.", where=where, key=repr(key)),
+            )
         out[int(key)] = value
     return out

@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 from ..core import levels, rules
 from ..core.errors import DomainError
 from ..core.payloads import BoundedJson, ClientId, FieldName, IdeaId, Payload, ShortText
+from ..i18n import N_, gettext
 from ..persistence.models import Idea, Participant, Stage, Workshop, utcnow
 from ..persistence.queries import get_idea, get_stage, get_workshop, require_active
 from . import common
@@ -86,7 +87,7 @@ def update_item(
     require_active(workshop)
     idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
     if idea.hidden:
-        raise DomainError("idea_not_found", f"Idea {idea_id} is hidden.")
+        raise DomainError("idea_not_found", gettext("Idea %(idea_id)s is hidden.", idea_id=idea_id))
     stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
     cleaned = levels.check_fields(stage.key, fields, text_limit=rules.IDEA_MAX_LENGTH)
     merged = levels.merge_fields(idea.fields, cleaned)
@@ -119,7 +120,8 @@ def submit_suggestion(
         if existing is not None:
             if (existing.idea_id, existing.field) != (idea_id, field):
                 raise DomainError(
-                    "invalid_payload", "That client_id was already used for another suggestion."
+                    "invalid_payload",
+                    gettext("That client_id was already used for another suggestion."),
                 )
             return existing, False
     workshop = get_workshop(db, participant.workshop_id)
@@ -129,10 +131,16 @@ def submit_suggestion(
     phase = common.current_kind(stage)
     if phase != KIND:
         raise DomainError(
-            "wrong_phase", f"This stage is in its {phase!r} phase; that needs 'define'."
+            "wrong_phase",
+            gettext(
+                "This stage is in its %(phase)s phase; that needs 'define'.", phase=repr(phase)
+            ),
         )
     if idea.id not in common.item_ids(db, stage):
-        raise DomainError("idea_not_found", f"Idea {idea_id} is not an item of this stage.")
+        raise DomainError(
+            "idea_not_found",
+            gettext("Idea %(idea_id)s is not an item of this stage.", idea_id=idea_id),
+        )
     levels.suggestion_field(stage.key, field)
     cleaned = rules.clean_idea_text(text)
     mine = db.exec(
@@ -143,7 +151,10 @@ def submit_suggestion(
     if mine >= MAX_SUGGESTIONS_PER_STAGE:
         raise DomainError(
             "too_many_suggestions",
-            f"You can send at most {MAX_SUGGESTIONS_PER_STAGE} suggestions per stage.",
+            gettext(
+                "You can send at most %(max)s suggestions per stage.",
+                max=MAX_SUGGESTIONS_PER_STAGE,
+            ),
         )
     assert stage.id is not None and idea.id is not None
     row = Suggestion(
@@ -199,12 +210,12 @@ def _on_suggestion_submit(
 
 class Define(Activity):
     kind = KIND
-    label = "Define"
-    description = "Capture each selected item's metrics, owner, deliverables and dates."
+    label = N_("Define")
+    description = N_("Capture each selected item's metrics, owner, deliverables and dates.")
     levels = None
     tables = (Suggestion,)
     position = 70
-    noun = "define"
+    noun = N_("define")
     traits = frozenset({NEEDS_SELECTED})
     me_keys = ("suggestions",)
     events = (

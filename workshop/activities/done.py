@@ -15,6 +15,7 @@ from pydantic import Field
 from sqlmodel import Session
 
 from ..core import rules
+from ..i18n import N_
 from ..persistence.models import Idea, Stage
 from . import common, scoring
 from .base import DECIDES, FREEZES_ITEMS, Activity, Audience, StageSlice, StepSettings, WorkshopData
@@ -24,9 +25,9 @@ KIND = "done"
 
 
 class DoneSettings(StepSettings):
-    select_count: Annotated[int, Field(ge=0, le=100, title="Items selected (0 keeps all)")] = 1
+    select_count: Annotated[int, Field(ge=0, le=100, title=N_("Items selected (0 keeps all)"))] = 1
     select_per_category: Annotated[
-        int, Field(ge=0, le=100, title="Items selected per category (0: off)")
+        int, Field(ge=0, le=100, title=N_("Items selected per category (0: off)"))
     ] = 0
     """On a stage with categories (a SWOT), the top N of each category are selected and
     `select_count` is not used; 0 (the default), or a stage without categories, selects by
@@ -67,11 +68,11 @@ def results_json(
 
 class Done(Activity):
     kind = KIND
-    label = "Results"
-    description = "The results are decided and shown; the selected items go into the plan."
+    label = N_("Results")
+    description = N_("The results are decided and shown; the selected items go into the plan.")
     settings = DoneSettings
     position = 80
-    noun = "results"
+    noun = N_("results")
     traits = frozenset({DECIDES, FREEZES_ITEMS})
 
     def picks(self, settings: Mapping[str, Any]) -> int:

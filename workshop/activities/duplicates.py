@@ -28,6 +28,7 @@ from sqlmodel import Session, SQLModel, col, select
 from ..core import similar
 from ..core.errors import DomainError
 from ..core.payloads import IdeaId, Payload, StageId
+from ..i18n import gettext
 from ..persistence.models import Idea, IdeaMerge, Stage, StageRound, Workshop, utcnow
 from ..persistence.queries import get_stage, require_active, visible_idea_ids
 from . import common, merge
@@ -64,14 +65,17 @@ def dismiss(db: Session, *, workshop: Workshop, stage_id: int, idea_ids: Sequenc
     stage = get_stage(db, workshop_id=workshop.id, stage_id=stage_id)
     assert stage.id is not None
     if len(set(idea_ids)) != len(idea_ids):
-        raise DomainError("invalid_duplicates", "Name each idea once.")
+        raise DomainError("invalid_duplicates", gettext("Name each idea once."))
     visible = set(visible_idea_ids(db, stage.id))
     missing = [idea_id for idea_id in idea_ids if idea_id not in visible]
     if missing:
         raise DomainError(
             "invalid_duplicates",
-            f"Idea {missing[0]} is not a visible idea of this stage (hidden, merged, deleted "
-            "or of another stage).",
+            gettext(
+                "Idea %(missing)s is not a visible idea of this stage (hidden, merged, deleted "
+                "or of another stage).",
+                missing=missing[0],
+            ),
         )
     wanted = {similar.pair_key(a, b) for a, b in combinations(idea_ids, 2)}
     known = set(dismissed_pairs(db, [stage.id]).get(stage.id, set()))

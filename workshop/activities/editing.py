@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 from ..core import rules
 from ..core.errors import DomainError
 from ..core.payloads import IdeaId, Payload, ShortText
+from ..i18n import gettext
 from ..persistence.models import Idea, Participant, Stage, StageRound, Workshop, utcnow
 from ..persistence.queries import get_idea, get_stage, get_workshop, require_active
 from . import common, registry
@@ -132,16 +133,26 @@ def _check_own(who: Participant | Workshop, idea: Idea) -> None:
     if not isinstance(who, Participant):
         return
     if idea.participant_id != who.id:
-        raise DomainError("not_your_idea", "You can only change your own ideas.")
+        raise DomainError("not_your_idea", gettext("You can only change your own ideas."))
     if idea.hidden:
-        raise DomainError("idea_not_found", f"Idea {idea.id} was hidden by the facilitator.")
+        raise DomainError(
+            "idea_not_found", gettext("Idea %(id)s was hidden by the facilitator.", id=idea.id)
+        )
 
 
 def _check_not_merged(idea: Idea, what: str) -> None:
     if idea.merged_into is not None:
         raise DomainError(
             "idea_merged",
-            f"This idea was merged into idea {idea.merged_into}; {what} that one instead.",
+            gettext(
+                "This idea was merged into idea %(merged_into)s; edit that one instead.",
+                merged_into=idea.merged_into,
+            )
+            if what == "edit"
+            else gettext(
+                "This idea was merged into idea %(merged_into)s; delete that one instead.",
+                merged_into=idea.merged_into,
+            ),
         )
 
 
@@ -157,7 +168,9 @@ def edit_idea(
     """
     workshop, idea = _load(db, who, idea_id)
     if idea.deleted_at is not None:
-        raise DomainError("idea_not_found", f"Idea {idea_id} was deleted.")
+        raise DomainError(
+            "idea_not_found", gettext("Idea %(idea_id)s was deleted.", idea_id=idea_id)
+        )
     _check_own(who, idea)
     _check_not_merged(idea, "edit")
     cleaned = rules.clean_idea_text(text)
@@ -168,12 +181,15 @@ def edit_idea(
     if isinstance(who, Participant):
         if not _collects_ideas(stage):
             raise DomainError(
-                "wrong_phase", "Ideas can be edited while the brainstorm is open, not after."
+                "wrong_phase",
+                gettext("Ideas can be edited while the brainstorm is open, not after."),
             )
     elif stage.decided:
         raise DomainError(
             "wrong_phase",
-            "This stage is decided; correct an item's wording in a define step or a review.",
+            gettext(
+                "This stage is decided; correct an item's wording in a define step or a review."
+            ),
         )
     if idea.original_text is None:
         idea.original_text = idea.text
@@ -196,7 +212,9 @@ def delete_idea(db: Session, *, who: Participant | Workshop, idea_id: int) -> tu
     workshop, idea = _load(db, who, idea_id)
     if idea.deleted_at is not None:
         if isinstance(who, Participant) and idea.participant_id != who.id:
-            raise DomainError("idea_not_found", f"Idea {idea_id} was deleted.")
+            raise DomainError(
+                "idea_not_found", gettext("Idea %(idea_id)s was deleted.", idea_id=idea_id)
+            )
         return idea, False
     _check_own(who, idea)
     require_active(workshop)
@@ -204,25 +222,31 @@ def delete_idea(db: Session, *, who: Participant | Workshop, idea_id: int) -> tu
     if isinstance(who, Participant):
         if not _collects_ideas(stage):
             raise DomainError(
-                "wrong_phase", "Ideas can be deleted while the brainstorm is open, not after."
+                "wrong_phase",
+                gettext("Ideas can be deleted while the brainstorm is open, not after."),
             )
     elif stage.decided or common.has_reached(stage, FREEZES_ITEMS):
         raise DomainError(
-            "wrong_phase", "Ideas can be deleted until the stage is ranked or decided, not after."
+            "wrong_phase",
+            gettext("Ideas can be deleted until the stage is ranked or decided, not after."),
         )
     _check_not_merged(idea, "delete")
     if _absorbs_others(db, idea):
         raise DomainError(
             "idea_merged",
-            "Other ideas were merged into this one, so it speaks for them too: undo the merge "
-            "first (or hide it).",
+            gettext(
+                "Other ideas were merged into this one, so it speaks for them too: undo the "
+                "merge first (or hide it)."
+            ),
         )
     assert idea.id is not None
     if has_votes(db, stage, idea.id):
         raise DomainError(
             "idea_has_votes",
-            "Someone already gave this idea dots, points, a rating or a place; the "
-            "facilitator can hide it instead.",
+            gettext(
+                "Someone already gave this idea dots, points, a rating or a place; the "
+                "facilitator can hide it instead."
+            ),
         )
     idea.deleted_at = utcnow()
     idea.hidden = True

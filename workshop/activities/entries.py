@@ -21,6 +21,7 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from ..core.errors import DomainError
+from ..i18n import gettext
 from ..persistence.models import Entry, utcnow
 
 __all__ = ["EntryStore"]
@@ -113,13 +114,21 @@ class EntryStore:
                 first = exc.errors()[0]
                 where = ".".join(str(part) for part in first["loc"]) or "entry"
                 raise DomainError(
-                    "invalid_payload", f"{self.kind}.{where}: {first['msg']}"
+                    "invalid_payload",
+                    gettext(
+                        "%(kind)s.%(where)s: %(problem)s",
+                        kind=self.kind,
+                        where=where,
+                        problem=first["msg"],
+                    ),
                 ) from None
         try:
             # Round-tripped, so what is compared and returned is what `read` gives back.
             value = json.loads(json.dumps(entry))
         except (TypeError, ValueError):
-            raise DomainError("invalid_payload", f"{self.kind}: an entry must be JSON.") from None
+            raise DomainError(
+                "invalid_payload", gettext("%(kind)s: an entry must be JSON.", kind=self.kind)
+            ) from None
         return None if _empty(value) else value
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, select
 from ..core import levels
 from ..core.errors import DomainError
 from ..core.payloads import MAX_ENTRIES, IdeaId, IdKey, Payload, StageId
+from ..i18n import N_, gettext
 from ..persistence import counters
 from ..persistence.models import Idea, Participant, Stage, Workshop
 from ..persistence.queries import get_idea, get_stage, list_stages, lock_participant, require_active
@@ -210,9 +211,15 @@ def _checked(
     checked: dict[int, list[int]] = {}
     for idea_id, ids in sorted(given.items()):
         if idea_id not in items:
-            raise DomainError("idea_not_found", f"Idea {idea_id} is not an item of this stage.")
+            raise DomainError(
+                "idea_not_found",
+                gettext("Idea %(idea_id)s is not an item of this stage.", idea_id=idea_id),
+            )
         if len(ids) > MAX_PARENTS:
-            raise DomainError("invalid_links", f"At most {MAX_PARENTS} parents per item.")
+            raise DomainError(
+                "invalid_links",
+                gettext("At most %(max)s parents per item.", max=MAX_PARENTS),
+            )
         found = check(stage.key, stage.position, ids, every)
         if found:
             checked[idea_id] = found
@@ -295,15 +302,21 @@ def confirm_links(
     idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
     stage = get_stage(db, workshop_id=workshop.id, stage_id=idea.stage_id)
     if idea.hidden:
-        raise DomainError("idea_not_found", f"Idea {idea_id} is hidden.")
+        raise DomainError("idea_not_found", gettext("Idea %(idea_id)s is hidden.", idea_id=idea_id))
     if len(parent_ids) > MAX_PARENTS:
-        raise DomainError("invalid_links", f"At most {MAX_PARENTS} parents per item.")
+        raise DomainError(
+            "invalid_links",
+            gettext("At most %(max)s parents per item.", max=MAX_PARENTS),
+        )
     every = candidates(list_stages(db, workshop.id))
     parents = levels.check_parents(stage.key, stage.position, parent_ids, every)
     mitigating = list(idea.mitigated_by)
     if mitigated_by is not None:
         if len(mitigated_by) > MAX_PARENTS:
-            raise DomainError("invalid_links", f"At most {MAX_PARENTS} mitigations per item.")
+            raise DomainError(
+                "invalid_links",
+                gettext("At most %(max)s mitigations per item.", max=MAX_PARENTS),
+            )
         mitigating = levels.check_mitigations(stage.key, stage.position, mitigated_by, every)
     if list(idea.links) != parents or list(idea.mitigated_by) != mitigating:
         idea.links = parents
@@ -349,15 +362,15 @@ def _on_link_confirm(db: Session, workshop: Workshop, payload: LinkConfirmPayloa
 
 class Link(Activity):
     kind = KIND
-    label = "Link"
-    description = (
+    label = N_("Link")
+    description = N_(
         "Everyone proposes which goals (or programs, projects) each item serves; goals link to "
         "the situation analysis, risks to what they threaten and the projects that mitigate them."
     )
     levels = tuple(levels.PARENT_LEVELS)
     tables = (LinkProposal,)
     position = 60
-    noun = "link"
+    noun = N_("link")
     traits = frozenset({NEEDS_SELECTED, ALIGNS})
     progress_counts = ("linkers",)
     me_keys = ("links",)

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from ..core import merging, rules
 from ..core.errors import DomainError
 from ..core.payloads import MAX_ENTRIES, IdeaId, Label, Payload, StageId
+from ..i18n import N_, gettext
 from ..persistence.models import Idea, IdeaMerge, Stage, StageRound, Workshop
 from ..persistence.queries import get_idea, get_stage, require_active, visible_idea_ids
 from . import common, registry
@@ -56,9 +57,14 @@ def check_open(stage: Stage, what: str) -> None:
     """Merging and grouping happen before the stage reaches a step that freezes its items (it
     is ranked or decided)."""
     if stage.decided or common.has_reached(stage, FREEZES_ITEMS):
-        raise DomainError(
-            "wrong_phase", f"Ideas can be {what} until the stage is ranked or decided, not after."
-        )
+        refusals = {
+            "merged": N_("Ideas can be merged until the stage is ranked or decided, not after."),
+            "unmerged": N_(
+                "Ideas can be unmerged until the stage is ranked or decided, not after."
+            ),
+            "grouped": N_("Ideas can be grouped until the stage is ranked or decided, not after."),
+        }
+        raise DomainError("wrong_phase", gettext(refusals[what]))
 
 
 def _scoring_steps(stage: Stage) -> list[tuple[str, dict[str, Any]]]:
@@ -144,35 +150,46 @@ def merge_ideas(
     if db.exec(select(StageRound).where(StageRound.stage_id == stage.id)).first() is not None:
         raise DomainError(
             "wrong_phase",
-            "This stage has had a second round; merging now would change round 1's results.",
+            gettext(
+                "This stage has had a second round; merging now would change round 1's results."
+            ),
         )
     visible = set(visible_idea_ids(db, stage.id or 0))
     if into not in visible:
-        raise DomainError("invalid_merge", f"Idea {into} is hidden or merged already.")
+        raise DomainError(
+            "invalid_merge", gettext("Idea %(into)s is hidden or merged already.", into=into)
+        )
     others: list[Idea] = []
     for idea_id in dict.fromkeys(idea_ids):
         if idea_id == into:
             continue
         idea = get_idea(db, workshop_id=workshop.id, idea_id=idea_id)
         if idea.stage_id != stage.id:
-            raise DomainError("invalid_merge", "Only ideas of the same stage can be merged.")
+            raise DomainError(
+                "invalid_merge", gettext("Only ideas of the same stage can be merged.")
+            )
         if idea_id not in visible:
-            raise DomainError("invalid_merge", f"Idea {idea_id} is hidden or merged already.")
+            raise DomainError(
+                "invalid_merge",
+                gettext("Idea %(idea_id)s is hidden or merged already.", idea_id=idea_id),
+            )
         others.append(idea)
     if not others:
-        raise DomainError("invalid_merge", "Name at least one idea to merge into another.")
+        raise DomainError("invalid_merge", gettext("Name at least one idea to merge into another."))
     if any(idea.category != keep.category for idea in others):
         # The merged ideas would leave their category (a threat merged into an opportunity
         # is no longer a threat): one category at a time.
         raise DomainError(
             "invalid_merge",
-            "These ideas are in different categories; move them into one category first.",
+            gettext("These ideas are in different categories; move them into one category first."),
         )
     themes = {row.into for row in _live_groups(db, stage)}
     if into in themes or any(idea.id in themes for idea in others):
         raise DomainError(
             "invalid_merge",
-            "The room is voting on this theme as one item; move back to change the themes.",
+            gettext(
+                "The room is voting on this theme as one item; move back to change the themes."
+            ),
         )
     _merge(db, stage, keep, others, group=False)
     if workshop.focus_idea_id in {idea.id for idea in others}:
@@ -231,12 +248,18 @@ def unmerge_idea(db: Session, *, workshop: Workshop, idea_id: int) -> IdeaMerge:
     ).all()
     row = next((r for r in rows if r.into == idea_id or idea_id in r.idea_ids), None)
     if row is None:
-        raise DomainError("not_merged", f"Idea {idea_id} has nothing merged into it.")
+        raise DomainError(
+            "not_merged", gettext("Idea %(idea_id)s has nothing merged into it.", idea_id=idea_id)
+        )
     keep = get_idea(db, workshop_id=workshop.id, idea_id=row.into)
     if keep.merged_into is not None:
         raise DomainError(
             "invalid_merge",
-            f"Idea {row.into} was merged into idea {keep.merged_into} since; undo that first.",
+            gettext(
+                "Idea %(into)s was merged into idea %(merged_into)s since; undo that first.",
+                into=row.into,
+                merged_into=keep.merged_into,
+            ),
         )
     _undo(db, stage, row, force=False)
     db.commit()
@@ -255,7 +278,7 @@ def set_groups(
     check_open(stage, "grouped")
     if _live_groups(db, stage):
         raise DomainError(
-            "wrong_phase", "The room is voting on these themes; move back to change them."
+            "wrong_phase", gettext("The room is voting on these themes; move back to change them.")
         )
     visible = set(visible_idea_ids(db, stage_id))
     seen: set[int] = set()
@@ -263,18 +286,27 @@ def set_groups(
     for group in groups:
         title = " ".join(group.title.split())
         if not title:
-            raise DomainError("text_empty", "Give every theme a title.")
+            raise DomainError("text_empty", gettext("Give every theme a title."))
         if len(title) > GROUP_TITLE_MAX:
             raise DomainError(
-                "text_too_long", f"A theme's title can be at most {GROUP_TITLE_MAX} characters."
+                "text_too_long",
+                gettext(
+                    "A theme's title can be at most %(max)s characters.",
+                    max=GROUP_TITLE_MAX,
+                ),
             )
         for idea_id in group.idea_ids:
             if idea_id not in visible:
                 raise DomainError(
-                    "idea_not_found", f"Idea {idea_id} is not a visible idea of this stage."
+                    "idea_not_found",
+                    gettext(
+                        "Idea %(idea_id)s is not a visible idea of this stage.", idea_id=idea_id
+                    ),
                 )
             if idea_id in seen:
-                raise DomainError("invalid_group", f"Idea {idea_id} is in two themes.")
+                raise DomainError(
+                    "invalid_group", gettext("Idea %(idea_id)s is in two themes.", idea_id=idea_id)
+                )
             seen.add(idea_id)
         stored.append({"title": title, "idea_ids": list(dict.fromkeys(group.idea_ids))})
     if stored != stage.groups:

@@ -17,6 +17,7 @@ from sqlmodel import Field as Column
 
 from ..core import decisions, merging, rules
 from ..core.payloads import IdeaId, Payload, StageId
+from ..i18n import N_, gettext
 from ..persistence import counters
 from ..persistence.models import Participant, Stage, utcnow
 from ..persistence.queries import lock_participant
@@ -36,8 +37,8 @@ from .base import (
 
 KIND = "rank"
 METHOD_WORDS = {
-    "borda": "a Borda count (in a shortlist of k, first place earns k-1 points, last 0)",
-    "schulze": "the Schulze method (every pair of ideas compared head to head)",
+    "borda": N_("a Borda count (in a shortlist of k, first place earns k-1 points, last 0)"),
+    "schulze": N_("the Schulze method (every pair of ideas compared head to head)"),
 }
 
 
@@ -51,12 +52,14 @@ class Ranking(SQLModel, table=True):
 
 
 class RankSettings(StepSettings):
-    shortlist_size: Annotated[int, Field(ge=1, le=50, title="Shortlist size")] = 5
+    shortlist_size: Annotated[int, Field(ge=1, le=50, title=N_("Shortlist size"))] = 5
     method: Annotated[
         Literal["borda", "schulze"],
         Field(
-            title="Counting method",
-            json_schema_extra={"choices": {"borda": "Borda count", "schulze": "Schulze method"}},
+            title=N_("Counting method"),
+            json_schema_extra={
+                "choices": {"borda": N_("Borda count"), "schulze": N_("Schulze method")}
+            },
         ),
     ] = "borda"
     shuffle: scoring.Shuffle = True
@@ -150,8 +153,8 @@ def shortlist_for(stage: Stage, audience: Audience) -> list[int]:
 
 class Rank(scoring.ScoringActivity):
     kind = KIND
-    label = "Rank"
-    description = (
+    label = N_("Rank")
+    description = N_(
         "The top ideas of the step before (dots, points or impact) are shortlisted; everyone "
         "puts the shortlist in order."
     )
@@ -168,11 +171,11 @@ class Rank(scoring.ScoringActivity):
     )
 
     position = 50
-    noun = "rank"
+    noun = N_("rank")
     traits = frozenset({SCORES, SHORTLISTS, FREEZES_ITEMS})
     progress_counts = ("rankers",)
-    score_label = "Borda points"
-    step_words = "The ranking"
+    score_label = N_("Borda points")
+    step_words = N_("The ranking")
     me_keys = ("rankings",)
 
     def enter(self, db: Session, stage: Stage, settings: Mapping[str, Any]) -> None:
@@ -284,8 +287,12 @@ class Rank(scoring.ScoringActivity):
         earlier: str,
     ) -> str | None:
         method = str(decision.get("method", "borda"))
-        return (
-            f"The top {settings.get('shortlist_size')} by {earlier or 'dots'} were shortlisted; "
-            f"{people} ranked them, counted by {METHOD_WORDS.get(method, method)}. Ties go to "
-            "the higher Borda score, then more dots, then the earlier idea."
+        return gettext(
+            "The top %(size)s by %(earlier)s were shortlisted; %(people)s ranked them, counted "
+            "by %(method)s. Ties go to the higher Borda score, then more dots, then the earlier "
+            "idea.",
+            size=settings.get("shortlist_size"),
+            earlier=gettext(earlier or "dots"),
+            people=people,
+            method=gettext(METHOD_WORDS[method]) if method in METHOD_WORDS else method,
         )

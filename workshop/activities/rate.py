@@ -31,6 +31,7 @@ from sqlmodel import Session, SQLModel, col, select
 from ..core import decisions, merging
 from ..core.errors import DomainError
 from ..core.payloads import MAX_ENTRIES, Amount, IdKey, Payload, StageId
+from ..i18n import N_, current_language, gettext
 from ..persistence import counters
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
@@ -127,8 +128,8 @@ class ScaleSetting(StepSettings):
 
 
 DEFAULT_SCALES = (
-    ScaleSetting(key="impact", label="Impact", low="little", high="a lot"),
-    ScaleSetting(key="effort", label="Effort", low="easy", high="hard"),
+    ScaleSetting(key="impact", label=N_("Impact"), low=N_("little"), high=N_("a lot")),
+    ScaleSetting(key="effort", label=N_("Effort"), low=N_("easy"), high=N_("hard")),
 )
 
 
@@ -142,23 +143,28 @@ class QuadrantNames(StepSettings):
 
 
 RISK_SCALES = (
-    ScaleSetting(key="likelihood", label="Likelihood", low="rare", high="almost certain"),
-    ScaleSetting(key="impact", label="Impact", low="minor", high="severe"),
+    ScaleSetting(
+        key="likelihood", label=N_("Likelihood"), low=N_("rare"), high=N_("almost certain")
+    ),
+    ScaleSetting(key="impact", label=N_("Impact"), low=N_("minor"), high=N_("severe")),
 )
 RISK_QUADRANTS = QuadrantNames(
-    big_bet="Act now", money_pit="Plan a response", quick_win="Watch", fill_in="Accept"
+    big_bet=N_("Act now"),
+    money_pit=N_("Plan a response"),
+    quick_win=N_("Watch"),
+    fill_in=N_("Accept"),
 )
 
 
 class RateSettings(StepSettings):
-    on: Annotated[scoring.OnWhat, scoring.on_what("Rate")] = "ideas"
+    on: Annotated[scoring.OnWhat, scoring.on_what(N_("Rate"))] = "ideas"
     shuffle: scoring.Shuffle = True
     scales: Annotated[
         list[ScaleSetting],
         Field(
             min_length=2,
             max_length=2,
-            title="The two scales",
+            title=N_("The two scales"),
             description=(
                 "Exactly two scales, each {key, label, low, high}: the first is drawn up the "
                 "chart and orders the items, the second across."
@@ -168,20 +174,20 @@ class RateSettings(StepSettings):
     second_tie_break: Annotated[
         Literal["lower", "higher"],
         Field(
-            title="On a tie, first the idea rated",
+            title=N_("On a tie, first the idea rated"),
             description=(
                 "The order is by the first scale's mean; on a tie, the lower mean on the second "
                 "scale comes first (less effort), or the higher (a risk's greater impact)."
             ),
             json_schema_extra={
-                "choices": {"lower": "lower on the second scale", "higher": "higher on it"}
+                "choices": {"lower": N_("lower on the second scale"), "higher": N_("higher on it")}
             },
         ),
     ] = "lower"
     quadrants: Annotated[
         QuadrantNames,
         Field(
-            title="Quadrant names",
+            title=N_("Quadrant names"),
             description=(
                 "quick_win: first scale high, second low; big_bet: both high; fill_in: both "
                 "low; money_pit: first low, second high."
@@ -273,21 +279,33 @@ def check_ratings(
     out: dict[int, tuple[int | None, int | None]] = {}
     for idea_id, rating in sorted(ratings.items()):
         if idea_id not in allowed:
-            raise DomainError("idea_not_found", f"Idea {idea_id} is not open for rating here.")
+            raise DomainError(
+                "idea_not_found",
+                gettext("Idea %(idea_id)s is not open for rating here.", idea_id=idea_id),
+            )
         unknown = sorted(set(rating) - set(keys))
         if unknown:
             raise DomainError(
                 "invalid_rating",
-                f"{unknown[0]!r} is not a scale of this step; it rates "
-                f"{_listed(keys, scales.labels)}.",
+                gettext(
+                    "%(unknown)s is not a scale of this step; it rates %(listed)s.",
+                    unknown=repr(unknown[0]),
+                    listed=_listed(keys, scales.labels),
+                ),
             )
         for key, label in zip(keys, scales.labels, strict=True):
             value = rating.get(key)
             if value is not None and not decisions.SCALE_LOW <= value <= decisions.SCALE_HIGH:
                 raise DomainError(
                     "invalid_rating",
-                    f"{label} is rated from {decisions.SCALE_LOW} to "
-                    f"{decisions.SCALE_HIGH} ({value} given).",
+                    gettext(
+                        "%(label)s is rated from %(scale_low)s to %(scale_high)s (%(value)s "
+                        "given).",
+                        label=label,
+                        scale_low=decisions.SCALE_LOW,
+                        scale_high=decisions.SCALE_HIGH,
+                        value=value,
+                    ),
                 )
         first, second = rating.get(keys[0]), rating.get(keys[1])
         if first is not None or second is not None:
@@ -365,8 +383,8 @@ def _on_rating_set(db: Session, participant: Participant, payload: RatingSetPayl
 
 class Rate(scoring.ScoringActivity):
     kind = KIND
-    label = "Impact and effort"
-    description = (
+    label = N_("Impact and effort")
+    description = N_(
         "Everyone rates ideas for impact and effort (1-5); the room sees quick wins, big bets, "
         "fill-ins and money pits. The two scales and the quadrants' names are settings (a "
         "risks stage rates likelihood and impact)."
@@ -374,13 +392,13 @@ class Rate(scoring.ScoringActivity):
     settings = RateSettings
     tables = (Rating,)
     position = 40
-    noun = "impact and effort"
+    noun = N_("impact and effort")
     traits = frozenset({SCORES, FEEDS_SHORTLIST})
     progress_counts = ("raters",)
     item_figures = FIGURES
-    score_label = "mean impact"
-    adds_up = "mean impact"
-    step_words = "The ratings"
+    score_label = N_("mean impact")
+    adds_up = N_("mean impact")
+    step_words = N_("The ratings")
     me_keys = ("ratings",)
     events = (
         EventSpec(
@@ -518,20 +536,32 @@ class Rate(scoring.ScoringActivity):
 
     def method_note(self, settings: Mapping[str, Any]) -> str | None:
         scales = step_scales(settings)
-        first, second = (_lower(label) for label in scales.labels)
-        names = {k: _lower(v) for k, v in scales.names.items()}
-        measured = f"{scales.labels[0]} and {second}: each rated from 1 to 5"
+        labels = [gettext(label) for label in scales.labels]
+        first, second = (_lower(label) for label in labels)
+        names = {k: _lower(gettext(v)) for k, v in scales.names.items()}
+        measured = gettext(
+            "%(first)s and %(second)s: each rated from 1 to 5", first=labels[0], second=second
+        )
         ends = [
-            f"{_lower(scale.label)} from {scale.low or 1} to {scale.high or 5}"
+            gettext(
+                "%(scale)s from %(low)s to %(high)s",
+                scale=_lower(gettext(scale.label)),
+                low=gettext(scale.low) if scale.low else 1,
+                high=gettext(scale.high) if scale.high else 5,
+            )
             for scale in scales.scales
             if scale.low or scale.high
         ]
         if ends and not scales.default:
             measured += f" ({', '.join(ends)})"
-        return (
-            f"{measured}; a mean above 3 is high ({names['quick_win']}: high {first}, low "
-            f"{second}; {names['big_bet']}: both high; {names['fill_in']}: both low; "
-            f"{names['money_pit']}: low {first}, high {second})."
+        return gettext(
+            "%(measured)s; a mean above 3 is high (%(quick_win)s: high %(first)s, low "
+            "%(second)s; %(big_bet)s: both high; %(fill_in)s: both low; %(money_pit)s: low "
+            "%(first)s, high %(second)s).",
+            measured=measured,
+            first=first,
+            second=second,
+            **names,
         )
 
     def step_label(self, settings: Mapping[str, Any]) -> str:
@@ -540,13 +570,15 @@ class Rate(scoring.ScoringActivity):
         scales = step_scales(settings)
         if scales.default:
             return self.label
-        first, second = scales.labels
-        return f"{first} and {_lower(second)}"
+        first, second = (gettext(label) for label in scales.labels)
+        return gettext("%(first)s and %(second)s", first=first, second=_lower(second))
 
     def plan_score_label(self, settings: Mapping[str, Any]) -> str | None:
         """The mean of the first scale ("mean likelihood" on a risks stage)."""
         scales = step_scales(settings)
-        return self.score_label if scales.default else f"mean {scales.labels[0].lower()}"
+        if scales.default:
+            return self.score_label
+        return gettext("mean %(scale)s", scale=_lower(gettext(scales.labels[0])))
 
     def plan_scales(
         self, settings: Mapping[str, Any]
@@ -571,11 +603,21 @@ class Rate(scoring.ScoringActivity):
         earlier: str,
     ) -> str | None:
         scales = step_scales(settings)
-        first, second = (_lower(label) for label in scales.labels)
-        then = "higher" if scales.higher_second_first else "lower"
-        return (
-            f"Decided by the ratings of {people}: the highest mean {first} first, then the {then} "
-            f"mean {second}."
+        first, second = (_lower(gettext(label)) for label in scales.labels)
+        if scales.higher_second_first:
+            return gettext(
+                "Decided by the ratings of %(people)s: the highest mean %(first)s first, then "
+                "the higher mean %(second)s.",
+                people=people,
+                first=first,
+                second=second,
+            )
+        return gettext(
+            "Decided by the ratings of %(people)s: the highest mean %(first)s first, then the "
+            "lower mean %(second)s.",
+            people=people,
+            first=first,
+            second=second,
         )
 
 
@@ -583,6 +625,6 @@ def _lower(words: str) -> str:
     """A label or name inside a sentence: its first letter in lower case, unless the first
     word is an abbreviation ("CO2 output" stays)."""
     head = words.split(" ", 1)[0]
-    if len(head) > 1 and head[1:2].isupper():
+    if current_language() == "de" or (len(head) > 1 and head[1:2].isupper()):
         return words
     return words[:1].lower() + words[1:]

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from ..core import decisions
 from ..core.errors import DomainError
+from ..i18n import N_, gettext
 from ..persistence import counters
 from ..persistence.models import Stage, StageRound, Workshop
 from ..persistence.queries import get_stage, require_active, visible_idea_ids
@@ -48,14 +49,15 @@ def on_what(title: str) -> Any:
     """The `on` setting's field, titled as the agenda editor shows it (`Annotated[OnWhat,
     on_what("Vote on")]`)."""
     return Field(
-        title=title, json_schema_extra={"choices": {"ideas": "each idea", "groups": "the themes"}}
+        title=title,
+        json_schema_extra={"choices": {"ideas": N_("each idea"), "groups": N_("the themes")}},
     )
 
 
 Shuffle = Annotated[
     bool,
     Field(
-        title="Shuffle the order on each phone",
+        title=N_("Shuffle the order on each phone"),
         description=(
             "Each phone lists the items in its own order, the same on every reload (seeded by "
             "the participant, the stage and the step: static/js/fair-order.js), so no item "
@@ -289,16 +291,24 @@ def start_round(db: Session, *, workshop: Workshop, stage_id: int) -> tuple[Stag
         either = " or ".join([", ".join(scorers[:-1]), scorers[-1]] if scorers[1:] else scorers)
         raise DomainError(
             "wrong_phase",
-            f"This stage is in its {kind!r} phase; a new round needs a {either} step.",
+            gettext(
+                "This stage is in its %(kind)s phase; a new round needs a %(either)s step.",
+                kind=repr(kind),
+                either=either,
+            ),
         )
     index = stage.step_index
     closed = load_rounds(db, [stage.id]).get(stage.id, [])
     number = round_number(closed, index)
     if number >= MAX_ROUNDS:
-        raise DomainError("round_limit", f"A step has at most {MAX_ROUNDS} rounds.")
+        raise DomainError(
+            "round_limit",
+            gettext("A step has at most %(max)s rounds.", max=MAX_ROUNDS),
+        )
     if not is_revealed(stage, index):
         raise DomainError(
-            "not_revealed", "Reveal this round's results first, so the room can discuss them."
+            "not_revealed",
+            gettext("Reveal this round's results first, so the room can discuss them."),
         )
     activity = registry.get(kind)
     entries = activity.entries(db, [stage.id]).get(stage.id, {})

@@ -15,6 +15,7 @@ from sqlmodel import Field as Column
 from sqlmodel import Session, SQLModel
 
 from ..core.payloads import MAX_ENTRIES, Amount, IdKey, Payload, StageId
+from ..i18n import N_, gettext
 from ..persistence.models import Participant, Stage
 from ..persistence.queries import lock_participant
 from . import amounts, common, scoring
@@ -46,9 +47,9 @@ class DotVote(SQLModel, table=True):
 
 
 class VoteSettings(StepSettings):
-    dot_budget: Annotated[int, Field(ge=1, le=100, title="Dots per person")] = 5
-    max_dots_per_idea: Annotated[int, Field(ge=1, le=100, title="Most dots on one idea")] = 3
-    on: Annotated[scoring.OnWhat, scoring.on_what("Vote on")] = "ideas"
+    dot_budget: Annotated[int, Field(ge=1, le=100, title=N_("Dots per person"))] = 5
+    max_dots_per_idea: Annotated[int, Field(ge=1, le=100, title=N_("Most dots on one idea"))] = 3
+    on: Annotated[scoring.OnWhat, scoring.on_what(N_("Vote on"))] = "ideas"
     shuffle: scoring.Shuffle = True
     per_category: amounts.PerCategory = False
 
@@ -116,8 +117,8 @@ def _on_votes_set(db: Session, participant: Participant, payload: VotesSetPayloa
 
 class Vote(amounts.AmountsActivity):
     kind = KIND
-    label = "Dot vote"
-    description = "Everyone spends a small budget of dots; totals stay hidden until the reveal."
+    label = N_("Dot vote")
+    description = N_("Everyone spends a small budget of dots; totals stay hidden until the reveal.")
     settings = VoteSettings
     tables = (DotVote,)
     events = (
@@ -130,12 +131,12 @@ class Vote(amounts.AmountsActivity):
         ),
     )
     position = 20
-    noun = "dot vote"
+    noun = N_("dot vote")
     traits = frozenset({SCORES, FEEDS_SHORTLIST, REVEAL_FLAG})
     progress_counts = ("voters",)
-    score_label = "dots"
-    adds_up = "dots"
-    step_words = "The dot vote"
+    score_label = N_("dots")
+    adds_up = N_("dots")
+    step_words = N_("The dot vote")
 
     amounts = AMOUNTS
     budget_setting = "dot_budget"
@@ -151,9 +152,10 @@ class Vote(amounts.AmountsActivity):
         return stage.revealed
 
     def method_note(self, settings: Mapping[str, Any]) -> str | None:
-        return (
-            f"Dot vote: each participant had {settings.get('dot_budget')} dots, at most "
-            f"{settings.get('max_dots_per_idea')} on one idea."
+        return gettext(
+            "Dot vote: each participant had %(budget)s dots, at most %(cap)s on one idea.",
+            budget=settings.get("dot_budget"),
+            cap=settings.get("max_dots_per_idea"),
         )
 
     def decided_note(
@@ -164,4 +166,7 @@ class Vote(amounts.AmountsActivity):
         people: str,
         earlier: str,
     ) -> str | None:
-        return f"Decided by the dots of {people}; on equal dots the earlier idea goes first."
+        return gettext(
+            "Decided by the dots of %(people)s; on equal dots the earlier idea goes first.",
+            people=people,
+        )
