@@ -19,6 +19,7 @@ from sqlmodel import Session
 from ..activities.base import Publication, StateChanged, Tally, ToConsole, ToScreens
 from ..core.errors import DomainError
 from ..extensions import socketio
+from ..i18n import N_
 from ..persistence.db import get_engine
 from ..persistence.models import Workshop
 from ..persistence.queries import get_workshop, list_stages, participant_count
@@ -55,16 +56,18 @@ def base_url() -> str:
 REVOKED = {
     "facilitator": (
         "access:revoked",
-        "The facilitator key was replaced; this console no longer opens the workshop. "
-        "Open the new facilitator link.",
+        N_(
+            "The facilitator key was replaced; this console no longer opens the workshop. "
+            "Open the new facilitator link."
+        ),
     ),
     "projector": (
         "access:revoked",
-        "This room screen's link was replaced; open the new projector link.",
+        N_("This room screen's link was replaced; open the new projector link."),
     ),
     "participant": (
         "participant:removed",
-        "The facilitator removed you from this workshop.",
+        N_("The facilitator removed you from this workshop."),
     ),
 }
 

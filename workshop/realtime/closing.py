@@ -15,15 +15,16 @@ from typing import Any
 from flask import Flask, current_app
 
 from ..extensions import socketio
+from ..i18n import N_
 from .broadcast import Coalescer, room_all
 
 log = logging.getLogger(__name__)
 
 CLOSED_EVENT = "workshop:closed"
 MESSAGES = {
-    "deleted": "This workshop was deleted by its facilitator.",
-    "expired": "This workshop was closed: finished workshops are deleted after a while.",
-    "removed": "This workshop was deleted by the server's administrator.",
+    "deleted": N_("This workshop was deleted by its facilitator."),
+    "expired": N_("This workshop was closed: finished workshops are deleted after a while."),
+    "removed": N_("This workshop was deleted by the server's administrator."),
 }
 
 

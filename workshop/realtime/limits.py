@@ -41,10 +41,13 @@ from typing import Any
 from flask import Flask, current_app, request
 from socketio import Server
 from socketio import packet as sio_packet
+from werkzeug.http import parse_cookie
 
+from .. import i18n
 from ..core.ratelimit import Buckets, RateLimited
 from ..core.security import hash_secret
 from ..extensions import socketio
+from ..i18n import N_, gettext
 from . import codec
 
 log = logging.getLogger(__name__)
@@ -189,7 +192,17 @@ def limits(app: Flask | None = None) -> Limits:
     return found
 
 
-EVENT_REFUSAL = "Too many events from this connection; slow down."
+EVENT_REFUSAL = N_("Too many events from this connection; slow down.")
+
+
+def language_of(environ: Mapping[str, Any]) -> str:
+    """The language a connection's refusals are written in: what its screen chose with the
+    `language` event, else its browser's at the handshake (cookie, else Accept-Language)."""
+    chosen = environ.get("workshop.language")
+    if isinstance(chosen, str) and chosen in i18n.LANGUAGES:
+        return chosen
+    cookie = parse_cookie(str(environ.get("HTTP_COOKIE") or "")).get(i18n.COOKIE)
+    return i18n.language_of(cookie, environ.get("HTTP_ACCEPT_LANGUAGE"))
 
 
 def address_of(environ: Mapping[str, Any]) -> str:
@@ -214,7 +227,8 @@ def check_cooling(here: Limits, data: list[Any]) -> RateLimited | None:
             wait = here.cooling(hashed)
             if wait is not None:
                 return RateLimited(
-                    round(wait, 3), "This connection was closed for flooding; wait and retry."
+                    round(wait, 3),
+                    gettext("This connection was closed for flooding; wait and retry."),
                 )
     return None
 
@@ -229,7 +243,9 @@ def check_join(here: Limits, environ: Mapping[str, Any], data: list[Any]) -> Rat
         return None
     wait = here.take_join(address)
     if wait is not None:
-        return RateLimited(wait, "Too many people joining from this address; try again shortly.")
+        return RateLimited(
+            wait, gettext("Too many people joining from this address; try again shortly.")
+        )
     return None
 
 
@@ -241,7 +257,7 @@ def bad_token() -> RateLimited | None:
     here.charge_bad_token(address)
     if wait is None:
         return None
-    return RateLimited(wait, "Too many wrong tokens from this address; try again shortly.")
+    return RateLimited(wait, gettext("Too many wrong tokens from this address; try again shortly."))
 
 
 def forget_connection() -> None:
@@ -294,13 +310,10 @@ def guard(server: Server, app: Flask) -> None:
         identity = environ.get(IDENTITY_KEY)
         refusal: RateLimited | None = None
         wait = here.take_event(sid, getattr(identity, "participant_id", None))
-        if wait is not None:
-            refusal = RateLimited(wait, EVENT_REFUSAL)
-            _flooding(server, here, sid, identity)
-        elif data and data[0] in IDENTIFYING:
-            refusal = check_cooling(here, data)
-            if refusal is None and data[0] == "join":
-                refusal = check_join(here, environ, data)
+        # Only a refusal is worded (in the connection's language): the common case costs nothing.
+        if wait is not None or (data and data[0] in IDENTIFYING):
+            with i18n.use_language(language_of(environ)):
+                refusal = _refusal(server, here, sid, identity, environ, data, wait)
         if refusal is None:
             return handle_event(eio_sid, namespace, ack_id, data)
         if ack_id is not None:
@@ -346,6 +359,27 @@ def guard(server: Server, app: Flask) -> None:
 
     on_message.guarded = True  # type: ignore[attr-defined]
     handlers["message"] = on_message
+
+
+def _refusal(
+    server: Server,
+    here: Limits,
+    sid: str,
+    identity: Any,
+    environ: Mapping[str, Any],
+    data: Any,
+    wait: float | None,
+) -> RateLimited | None:
+    """The refusal of a packet over a limit (in the language in force), or None."""
+    refusal: RateLimited | None = None
+    if wait is not None:
+        refusal = RateLimited(wait, gettext(EVENT_REFUSAL))
+        _flooding(server, here, sid, identity)
+    elif data and data[0] in IDENTIFYING:
+        refusal = check_cooling(here, data)
+        if refusal is None and data[0] == "join":
+            refusal = check_join(here, environ, data)
+    return refusal
 
 
 def _pause(server: Server, seconds: float) -> None:

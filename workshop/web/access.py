@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify
 
 from ..core.security import hash_secret
 from ..extensions import socketio
+from ..i18n import N_
 from ..persistence.db import begin_write, get_db
 from ..realtime import broadcast, snapshot
 from ..realtime.events import IDENTITY_KEY, Identity
@@ -61,7 +62,7 @@ def rotate_projector_token(workshop_id: str) -> Response:
     return response
 
 
-SCREEN_KEY_REPLACED = (
+SCREEN_KEY_REPLACED = N_(
     "The facilitator key this room screen was opened with was replaced; open the projector link."
 )
 

@@ -22,6 +22,9 @@ from urllib.parse import urlsplit
 
 import ifaddr
 from flask import current_app
+from werkzeug.http import parse_cookie
+
+from .. import i18n
 
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
 """HOST values that listen on every interface: not a name anyone reaches the server by."""
@@ -243,14 +246,12 @@ class HostCheck:
         host = environ.get("HTTP_HOST")
         if host is None or self.allows(host):  # no Host at all: HTTP/1.0, not a browser
             return self.app(environ, start_response)
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "host_not_allowed",
-                    "message": "This server does not answer to that host name (see ALLOWED_HOSTS).",
-                }
-            }
-        ).encode()
+        cookie = parse_cookie(str(environ.get("HTTP_COOKIE") or "")).get(i18n.COOKIE)
+        with i18n.use_language(i18n.language_of(cookie, environ.get("HTTP_ACCEPT_LANGUAGE"))):
+            message = i18n.gettext(
+                "This server does not answer to that host name (see ALLOWED_HOSTS)."
+            )
+        body = json.dumps({"error": {"code": "host_not_allowed", "message": message}}).encode()
         start_response(
             "400 Bad Request",
             [
