@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import gettext, ngettext
 from .errors import DomainError
 from .levels import STAGE_KEY
 from .traits import DECIDES, FEEDS_SHORTLIST, NEEDS_SELECTED, SHORTLISTS
@@ -47,14 +48,31 @@ class StageDraft:
         return body
 
 
-def fill_prompt(prompt: str, *, organization: str | None, horizon_years: int) -> str:
-    """Fill `{org}` and `{horizon}` in a template prompt; other braces stay as written."""
-    values = {
-        "{org}": organization or "our organisation",
-        "{horizon}": "1 year" if horizon_years == 1 else f"{horizon_years} years",
+def prompt_words(*, organization: str | None, horizon_years: int) -> dict[str, str]:
+    """What `{org}` and `{horizon}` stand for in a workshop's prompts, in the language in force
+    (the workshop's, where its prompts are filled): its organisation (else "our
+    organisation") and its horizon ("3 years")."""
+    return {
+        "{org}": organization or gettext("our organisation"),
+        "{horizon}": ngettext("%(n)s year", "%(n)s years", horizon_years),
     }
+
+
+def fill_prompt(prompt: str, *, organization: str | None, horizon_years: int) -> str:
+    """Fill `{org}` and `{horizon}` in a template prompt (in the language in force); other
+    braces stay as written."""
+    values = prompt_words(organization=organization, horizon_years=horizon_years)
     # One pass, so braces inside the organisation's name are kept as written.
     return re.sub(r"\{org\}|\{horizon\}", lambda found: values[found.group(0)], prompt)
+
+
+class _StageProblem(DomainError):
+    """A refusal about one stage, worded without naming it (`check_stage` names it): `joint`
+    is how the two read together, " " ("Stage 3 (Goals) needs a title.") or ": "."""
+
+    def __init__(self, code: str, message: str, joint: str = ": ") -> None:
+        super().__init__(code, message)
+        self.joint = joint
 
 
 def _text(raw: Mapping[str, Any], name: str, limit: int, index: int, *, required: bool) -> str:
@@ -62,20 +80,27 @@ def _text(raw: Mapping[str, Any], name: str, limit: int, index: int, *, required
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise DomainError("invalid_agenda", f"stages[{index}].{name} must be text.")
+        raise _StageProblem("invalid_agenda", gettext("%(field)s must be text.", field=name))
     cleaned = " ".join(value.split())
     if required and not cleaned:
-        raise DomainError(f"{name}_required", f"stages[{index}] needs a {name}.")
+        # Only a title is required.
+        raise _StageProblem(f"{name}_required", gettext("needs a title."), " ")
     if len(cleaned) > limit:
-        raise DomainError(
-            f"{name}_too_long", f"stages[{index}].{name} can be at most {limit} characters."
+        raise _StageProblem(
+            f"{name}_too_long",
+            gettext("%(field)s can be at most %(limit)s characters.", field=name, limit=limit),
         )
     return cleaned
 
 
 def _join(words: Sequence[str], last: str) -> str:
     """'A', 'A and B', 'A, B and C' (or 'or')."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+    if len(words) == 1:
+        return words[0]
+    joined = ", ".join(words[:-1])
+    if last == "or":
+        return gettext("%(items)s or %(last)s", items=joined, last=words[-1])
+    return gettext("%(items)s and %(last)s", items=joined, last=words[-1])
 
 
 def check_steps(
@@ -103,30 +128,45 @@ def check_steps(
     def has(kind: str, trait: str) -> bool:
         return trait in traits.get(kind, frozenset())
 
-    where = stage or f"stage {index + 1}"
+    where = stage or gettext("stage %(n)s", n=index + 1)
     for position, kind in enumerate(kinds):
         if kind in kinds[:position]:
             raise DomainError(
                 "duplicate_step",
-                f"{name(kind)} appears twice in {where}: a stage runs each step once.",
+                gettext(
+                    "%(step)s appears twice in %(stage)s: a stage runs each step once.",
+                    step=name(kind),
+                    stage=where,
+                ),
             )
     for position, kind in enumerate(kinds):
         if has(kind, SHORTLISTS) and not any(has(k, FEEDS_SHORTLIST) for k in kinds[:position]):
-            feeders = [name(k) for k in having(FEEDS_SHORTLIST)] or ["scoring"]
+            feeders = [name(k) for k in having(FEEDS_SHORTLIST)] or [gettext("scoring")]
             raise DomainError(
                 "step_order",
-                f"{name(kind)} needs a {_join(feeders, 'or')} step before it "
-                f"in {where}: it ranks the top ideas of that step.",
+                gettext(
+                    "%(step)s needs a %(feeders)s step before it in %(stage)s: it ranks the "
+                    "top ideas of that step.",
+                    step=name(kind),
+                    feeders=_join(feeders, "or"),
+                    stage=where,
+                ),
             )
     deciding = next((position for position, k in enumerate(kinds) if has(k, DECIDES)), None)
     if deciding is not None:
         wrong = [kind for kind in kinds[deciding + 1 :] if not has(kind, NEEDS_SELECTED)]
         if wrong:
-            allowed = [name(k) for k in having(NEEDS_SELECTED)] or ["no steps"]
+            allowed = [name(k) for k in having(NEEDS_SELECTED)] or [gettext("no steps")]
             raise DomainError(
                 "step_order",
-                f"{name(wrong[0])} can't come after {name(kinds[deciding])} in {where}: only "
-                f"{_join(allowed, 'and')} work on the selected items.",
+                gettext(
+                    "%(step)s can't come after %(deciding)s in %(stage)s: only %(allowed)s "
+                    "work on the selected items.",
+                    step=name(wrong[0]),
+                    deciding=name(kinds[deciding]),
+                    stage=where,
+                    allowed=_join(allowed, "and"),
+                ),
             )
 
 
@@ -139,7 +179,9 @@ def stage_label(raw: Any, index: int) -> str:
             if isinstance(value, str) and value.strip():
                 name = " ".join(value.split())[:40]
                 break
-    return f"Stage {index + 1} ({name})" if name else f"Stage {index + 1}"
+    if name:
+        return gettext("Stage %(n)s (%(name)s)", n=index + 1, name=name)
+    return gettext("Stage %(n)s", n=index + 1)
 
 
 class _StageNamed(DomainError):
@@ -161,12 +203,19 @@ def check_stage(
         return _check_stage(raw, index, check_step, labels, traits)
     except _StageNamed as exc:
         raise DomainError(exc.code, exc.message) from None
+    except _StageProblem as exc:
+        # "needs a title." reads "Stage 3 (Goals) needs a title."
+        raise DomainError(exc.code, _named(raw, index, exc.message, exc.joint)) from None
     except DomainError as exc:
-        found = re.match(rf"stages\[{index}\](\.|: | )?(.*)", exc.message, re.S)
-        # "stages[2] needs a title." reads "Stage 3 (Goals) needs a title."
-        joint, detail = (found.group(1), found.group(2)) if found else (None, exc.message)
-        glue = " " if joint == " " else ": "
-        raise DomainError(exc.code, f"{stage_label(raw, index)}{glue}{detail}") from None
+        # A step's own refusal (the registry's): "Stage 3 (Goals): …".
+        raise DomainError(exc.code, _named(raw, index, exc.message, ": ")) from None
+
+
+def _named(raw: Any, index: int, problem: str, joint: str) -> str:
+    """A stage's refusal with the stage named in front of it."""
+    if joint == " ":
+        return gettext("%(stage)s %(problem)s", stage=stage_label(raw, index), problem=problem)
+    return gettext("%(stage)s: %(problem)s", stage=stage_label(raw, index), problem=problem)
 
 
 def _check_stage(
@@ -177,32 +226,35 @@ def _check_stage(
     traits: Traits,
 ) -> StageDraft:
     if not isinstance(raw, Mapping):
-        raise DomainError("invalid_agenda", f"stages[{index}] must be an object.")
+        raise _StageProblem("invalid_agenda", gettext("must be an object."), " ")
     key = raw.get("key")
     if not isinstance(key, str) or not STAGE_KEY.fullmatch(key):
-        raise DomainError(
+        raise _StageProblem(
             "invalid_stage_key",
-            f"stages[{index}].key must be lower-case letters, digits and dashes (1-40), "
-            "starting with a letter.",
+            gettext(
+                "key must be lower-case letters, digits and dashes (1-40), starting with a letter."
+            ),
         )
     stage_id = raw.get("id")
     if stage_id is not None and (
         not isinstance(stage_id, int) or isinstance(stage_id, bool) or stage_id < 1
     ):
-        raise DomainError("invalid_agenda", f"stages[{index}].id must be a stage id.")
+        raise _StageProblem("invalid_agenda", gettext("id must be a stage id."))
     title = _text(raw, "title", STAGE_TITLE_MAX, index, required=True)
     prompt = _text(raw, "prompt", PROMPT_MAX, index, required=False)
     steps = raw.get("steps")
     if not isinstance(steps, list):
-        raise DomainError("invalid_agenda", f"stages[{index}].steps must be a list.")
+        raise _StageProblem("invalid_agenda", gettext("steps must be a list."))
     if not steps:
-        raise DomainError("steps_required", f"stages[{index}] needs at least one step.")
+        raise _StageProblem("steps_required", gettext("needs at least one step."), " ")
     if len(steps) > MAX_STEPS:
-        raise DomainError("too_many_steps", f"A stage can have at most {MAX_STEPS} steps.")
+        raise DomainError(
+            "too_many_steps", gettext("A stage can have at most %(n)s steps.", n=MAX_STEPS)
+        )
     checked = []
     for step in steps:
         if not isinstance(step, Mapping):
-            raise DomainError("invalid_agenda", f"stages[{index}].steps must hold objects.")
+            raise _StageProblem("invalid_agenda", gettext("steps must hold objects."))
         checked.append(check_step(key, step))
     try:
         kinds = [step["kind"] for step in checked]
@@ -223,12 +275,14 @@ def check_agenda(
     problem is a specific DomainError whose message names stages and steps (by `labels`, kind
     to label) as the editor does."""
     if not isinstance(raw, Mapping) or not isinstance(raw.get("stages"), list):
-        raise DomainError("invalid_agenda", 'Send {"stages": [...]}.')
+        raise DomainError("invalid_agenda", gettext('Send {"stages": [...]}.'))
     stages = raw["stages"]
     if not stages:
-        raise DomainError("agenda_empty", "An agenda needs at least one stage.")
+        raise DomainError("agenda_empty", gettext("An agenda needs at least one stage."))
     if len(stages) > MAX_STAGES:
-        raise DomainError("too_many_stages", f"An agenda can have at most {MAX_STAGES} stages.")
+        raise DomainError(
+            "too_many_stages", gettext("An agenda can have at most %(n)s stages.", n=MAX_STAGES)
+        )
     drafts = [
         check_stage(stage, index, check_step, labels, traits=traits)
         for index, stage in enumerate(stages)
@@ -238,10 +292,15 @@ def check_agenda(
         if key in keys[:index]:
             raise DomainError(
                 "duplicate_stage_key",
-                f"{drafts[keys.index(key)].title} and {drafts[index].title} have the same "
-                f"level ({key}): a plan has each level once.",
+                gettext(
+                    "%(first)s and %(second)s have the same level (%(key)s): a plan has each "
+                    "level once.",
+                    first=drafts[keys.index(key)].title,
+                    second=drafts[index].title,
+                    key=key,
+                ),
             )
     ids = [draft.id for draft in drafts if draft.id is not None]
     if len(set(ids)) != len(ids):
-        raise DomainError("invalid_agenda", "A stage id appears twice.")
+        raise DomainError("invalid_agenda", gettext("A stage id appears twice."))
     return drafts

@@ -59,7 +59,10 @@ class Workshop(SQLModel, table=True):
     admin_key_hash: str | None = Field(default=None, max_length=64)
     # The room's language (a code of `i18n.LANGUAGES`, migration 0013): the projector, the
     # plan and the agenda templates' texts speak it; phones and the console follow their own.
-    language: str = Field(default="en", max_length=16)
+    # An export made before it imports as English.
+    language: str = Field(
+        default="en", max_length=16, sa_column_kwargs={"info": {"import_default": "en"}}
+    )
 
 
 class Stage(SQLModel, table=True):

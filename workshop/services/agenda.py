@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from .. import activities
+from .. import activities, i18n
 from ..core import agenda
 from ..core.errors import DomainError
 from ..core.levels import LEVELS
@@ -29,18 +29,40 @@ TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 """A template id: a built-in's name, an older saved one's slug, or a saved one's 192-bit
 `secrets.token_urlsafe(24)`."""
 LEVEL_TITLES = {
-    "situation": "Situation (SWOT)",
-    "environment": "Environment (PESTLE)",
-    "vision": "Vision",
-    "mission": "Mission",
-    "values": "Values",
-    "goals": "Strategic goals",
-    "programs": "Programs",
-    "projects": "Projects",
-    "risks": "Risks",
-    "actions": "Action items",
+    "situation": i18n.N_("Situation (SWOT)"),
+    "environment": i18n.N_("Environment (PESTLE)"),
+    "vision": i18n.N_("Vision"),
+    "mission": i18n.N_("Mission"),
+    "values": i18n.N_("Values"),
+    "goals": i18n.N_("Strategic goals"),
+    "programs": i18n.N_("Programs"),
+    "projects": i18n.N_("Projects"),
+    "risks": i18n.N_("Risks"),
+    "actions": i18n.N_("Action items"),
 }
 """The plan levels as the agenda editor's level list names them."""
+TEXT_KEYS = frozenset({"title", "description", "prompt", "label", "hint", "low", "high"})
+"""The keys of a built-in template whose texts are translated (tools/i18n.py extracts the same
+ones from agenda_templates/*.toml): names, descriptions, stage titles, prompts, and the labels,
+hints and scale ends of a step's categories, scales and quadrants."""
+
+
+def localized(node: Any) -> Any:
+    """A built-in template (or any part of one) with its texts in the language in force: a
+    copy, each string under a key of TEXT_KEYS through the catalogue (`{org}` and `{horizon}`
+    stay, filled later). Saved templates are the facilitator's words: never through here."""
+    if isinstance(node, Mapping):
+        return {
+            key: (
+                i18n.gettext(value)
+                if key in TEXT_KEYS and isinstance(value, str) and value.strip()
+                else localized(value)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [localized(item) for item in node]
+    return node
 
 
 def step_labels() -> dict[str, str]:
@@ -59,17 +81,34 @@ def _check_step(level: str, raw: Any) -> dict[str, Any]:
         if activity is None:
             raise
         if exc.code == "activity_not_allowed" and activity.levels is not None:
-            where = [LEVEL_TITLES.get(key, key) for key in activity.levels]
-            places = where[0] if len(where) == 1 else f"{', '.join(where[:-1])} and {where[-1]}"
-            here = LEVEL_TITLES.get(level, level)
+            where = [_level_title(key) for key in activity.levels]
+            places = (
+                where[0]
+                if len(where) == 1
+                else i18n.gettext(
+                    "%(items)s and %(last)s", items=", ".join(where[:-1]), last=where[-1]
+                )
+            )
             raise DomainError(
-                exc.code, f"{activity.label} runs only on {places}, not on {here}."
+                exc.code,
+                i18n.gettext(
+                    "%(step)s runs only on %(places)s, not on %(here)s.",
+                    step=i18n.gettext(activity.label),
+                    places=places,
+                    here=_level_title(level),
+                ),
             ) from None
         found = re.match(rf"{re.escape(activity.kind)}(?:\.([\w.]+))?: (.*)", exc.message, re.S)
         if exc.code == "invalid_setting" and found:
             setting = (found.group(1) or "settings").replace("_", " ").replace(".", " ")
-            raise DomainError(exc.code, f"{activity.label}, {setting}: {found.group(2)}") from None
+            label = i18n.gettext(activity.label)
+            raise DomainError(exc.code, f"{label}, {setting}: {found.group(2)}") from None
         raise
+
+
+def _level_title(key: str) -> str:
+    """A level as the agenda editor names it, in the language in force (else its key)."""
+    return i18n.gettext(LEVEL_TITLES[key]) if key in LEVEL_TITLES else key
 
 
 def check_agenda(body: Any) -> list[agenda.StageDraft]:
@@ -156,11 +195,17 @@ def include_optional(template: Mapping[str, Any], keys: set[str]) -> list[dict[s
 
 @functools.cache
 def built_in_templates() -> dict[str, dict[str, Any]]:
-    """The built-in templates by id, read once from `agenda_templates/*.toml` and validated.
+    """The built-in templates by id, read once from `agenda_templates/*.toml` and validated,
+    in English (the catalogue's msgids; `localized` gives them in another language).
 
     A stage marked `optional = true` is listed with the template (`"optional": true`) but left
     out of a workshop made from it (`drafts_of`); the agenda editor can add it. Both the whole
     template and the agenda without its optional stages must be valid."""
+    with i18n.use_language(i18n.DEFAULT_LANGUAGE):
+        return _read_built_in()
+
+
+def _read_built_in() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for path in sorted(BUILT_IN_DIR.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -224,9 +269,12 @@ def _order(template_id: str) -> tuple[int, str]:
 
 
 def list_templates() -> list[dict[str, Any]]:
-    """The built-in templates, the default first. Saved ones are never listed to anyone:
-    their id is the capability to use them (see `find_template`, `saved_by`)."""
-    return [built_in_templates()[tid] for tid in sorted(built_in_templates(), key=_order)]
+    """The built-in templates, the default first, in the language in force. Saved ones are
+    never listed to anyone: their id is the capability to use them (see `find_template`,
+    `saved_by`)."""
+    return [
+        localized(built_in_templates()[tid]) for tid in sorted(built_in_templates(), key=_order)
+    ]
 
 
 def saved_json(row: AgendaTemplate) -> dict[str, Any]:
@@ -247,14 +295,16 @@ def _saved_row(db: Session, template_id: str) -> AgendaTemplate | None:
 
 
 def find_template(db: Session, template_id: str) -> dict[str, Any]:
-    """One template by id (a built-in, or a saved one for whoever has its id), or
-    template_not_found (404)."""
+    """One template by id (a built-in, in the language in force; or a saved one, as it was
+    saved, for whoever has its id), or template_not_found (404)."""
     built = built_in_templates().get(template_id)
     if built is not None:
-        return built
+        return dict(localized(built))
     row = _saved_row(db, template_id)
     if row is None:
-        raise DomainError("template_not_found", "There is no agenda template with that id.")
+        raise DomainError(
+            "template_not_found", i18n.gettext("There is no agenda template with that id.")
+        )
     return saved_json(row)
 
 
@@ -264,7 +314,9 @@ def get_template(db: Session, template_id: str) -> dict[str, Any]:
     try:
         return find_template(db, template_id)
     except DomainError:
-        raise DomainError("unknown_template", "There is no agenda template with that id.") from None
+        raise DomainError(
+            "unknown_template", i18n.gettext("There is no agenda template with that id.")
+        ) from None
 
 
 def saved_by(db: Session, workshop_id: str) -> list[AgendaTemplate]:
@@ -282,10 +334,12 @@ def delete_template(db: Session, *, template_id: str, key: str) -> None:
     A built-in one is forbidden; an unknown id template_not_found; another key unauthorized
     (a template saved before issue 18 without its workshop can no longer be deleted)."""
     if template_id in built_in_templates():
-        raise DomainError("forbidden", "Built-in templates cannot be deleted.")
+        raise DomainError("forbidden", i18n.gettext("Built-in templates cannot be deleted."))
     row = _saved_row(db, template_id)
     if row is None:
-        raise DomainError("template_not_found", "There is no agenda template with that id.")
+        raise DomainError(
+            "template_not_found", i18n.gettext("There is no agenda template with that id.")
+        )
     owner = db.get(Workshop, row.source_workshop_id) if row.source_workshop_id else None
     if (
         owner is None
@@ -293,7 +347,8 @@ def delete_template(db: Session, *, template_id: str, key: str) -> None:
         or not matches_any(hash_secret(key), owner.facilitator_key_hash, owner.admin_key_hash)
     ):
         raise DomainError(
-            "unauthorized", "Only the key of the workshop that saved it deletes a template."
+            "unauthorized",
+            i18n.gettext("Only the key of the workshop that saved it deletes a template."),
         )
     db.delete(row)
     db.commit()
@@ -430,16 +485,19 @@ def get_agenda(db: Session, workshop: Workshop) -> dict[str, Any]:
     stages = list_stages(db, workshop.id)
     started = started_stage_ids(db, stages)
     template = built_in_templates().get(workshop.template or "")
+    optional: list[dict[str, Any]] = []
+    if template is not None:
+        # Its optional stages join the workshop's agenda: in the workshop's language.
+        with i18n.use_language(workshop.language):
+            optional = optional_stages(
+                localized(template),
+                organization=workshop.organization,
+                horizon_years=workshop.horizon_years,
+            )
     return {
         "stages": [stage_json(stage, started) for stage in stages],
         "activities": activities.describe(),
-        "optional_stages": optional_stages(
-            template,
-            organization=workshop.organization,
-            horizon_years=workshop.horizon_years,
-        )
-        if template is not None
-        else [],
+        "optional_stages": optional,
     }
 
 
@@ -447,7 +505,10 @@ def _started_changes(stage: Stage, draft: agenda.StageDraft) -> None:
     if draft.key != stage.key or list(draft.steps) != list(stage.steps):
         raise DomainError(
             "stage_started",
-            f"Stage {stage.title!r} has started: only its title and prompt can change.",
+            i18n.gettext(
+                "Stage %(title)s has started: only its title and prompt can change.",
+                title=repr(stage.title),
+            ),
         )
 
 
@@ -460,25 +521,34 @@ def replace_agenda(db: Session, *, workshop: Workshop, body: Any) -> list[Stage]
     refusal changes nothing.
     """
     require_active(workshop)
-    drafts = check_agenda(body)
+    # Refusals in the reader's language; the settings left out (a new stage's default
+    # categories, scales, quadrants) filled in the workshop's, like its template's texts.
+    check_agenda(body)
+    with i18n.use_language(workshop.language):
+        drafts = check_agenda(body)
     existing = {stage.id: stage for stage in list_stages(db, workshop.id)}
     named = {draft.id for draft in drafts if draft.id is not None}
     for draft in drafts:
         if draft.id is not None and draft.id not in existing:
-            raise DomainError("stage_not_found", f"This workshop has no stage {draft.id}.")
+            raise DomainError(
+                "stage_not_found", i18n.gettext("This workshop has no stage %(id)s.", id=draft.id)
+            )
     locked = started_stage_ids(db, list(existing.values()))
     started = [stage for stage in existing.values() if stage.id in locked]
     for stage in started:
         if stage.id not in named:
             raise DomainError(
-                "stage_started", f"Stage {stage.title!r} has started and cannot be removed."
+                "stage_started",
+                i18n.gettext(
+                    "Stage %(title)s has started and cannot be removed.", title=repr(stage.title)
+                ),
             )
     started_positions = [
         index for index, draft in enumerate(drafts) if existing.get(draft.id or 0) in started
     ]
     original = sorted(started, key=lambda stage: stage.position)
     if [drafts[i].id for i in started_positions] != [stage.id for stage in original]:
-        raise DomainError("stage_started", "Started stages cannot be reordered.")
+        raise DomainError("stage_started", i18n.gettext("Started stages cannot be reordered."))
     kept: list[Stage] = []
     for position, draft in enumerate(drafts):
         found = existing.get(draft.id) if draft.id is not None else None
@@ -529,16 +599,25 @@ def _delete_stage(db: Session, stage: Stage) -> None:
 
 
 MAX_TEMPLATES_PER_WORKSHOP = 10
-DEFAULT_SAVED_TITLE = "Saved agenda"
+DEFAULT_SAVED_TITLE = i18n.N_("Saved agenda")
 
 
 def unfill_prompt(prompt: str, *, organization: str | None, horizon_years: int) -> str:
     """Put `{org}` and `{horizon}` back into a prompt filled in for one workshop, so a saved
     template asks the next organisation about itself."""
-    horizon = "1 year" if horizon_years == 1 else f"{horizon_years} years"
-    org = organization or "our organisation"
+    words = agenda.prompt_words(organization=organization, horizon_years=horizon_years)
+    horizon, org = words["{horizon}"], words["{org}"]
     pattern = "|".join(re.escape(word) for word in sorted({org, horizon}, key=len, reverse=True))
     return re.sub(pattern, lambda found: "{org}" if found.group(0) == org else "{horizon}", prompt)
+
+
+def _unfilled(workshop: Workshop, prompt: str) -> str:
+    """A stage's prompt with its placeholders back, read in the workshop's language (the one
+    its prompts were filled in)."""
+    with i18n.use_language(workshop.language):
+        return unfill_prompt(
+            prompt, organization=workshop.organization, horizon_years=workshop.horizon_years
+        )
 
 
 def save_template(
@@ -560,25 +639,27 @@ def save_template(
     if saved >= MAX_TEMPLATES_PER_WORKSHOP:
         raise DomainError(
             "too_many_templates",
-            f"A workshop can save at most {MAX_TEMPLATES_PER_WORKSHOP} templates.",
+            i18n.gettext(
+                "A workshop can save at most %(n)s templates.", n=MAX_TEMPLATES_PER_WORKSHOP
+            ),
         )
-    name = " ".join((title or DEFAULT_SAVED_TITLE).split())
+    name = " ".join((title or i18n.gettext(DEFAULT_SAVED_TITLE)).split())
     if not name or len(name) > 120:
-        raise DomainError("invalid_template", "A template title is 1 to 120 characters.")
+        raise DomainError(
+            "invalid_template", i18n.gettext("A template title is 1 to 120 characters.")
+        )
     about = " ".join((description or "").split())
     if len(about) > 400:
-        raise DomainError("invalid_template", "A template description is at most 400 characters.")
+        raise DomainError(
+            "invalid_template", i18n.gettext("A template description is at most 400 characters.")
+        )
     stages = list_stages(db, workshop.id)
     body = {
         "stages": [
             {
                 "key": stage.key,
                 "title": stage.title,
-                "prompt": unfill_prompt(
-                    stage.prompt,
-                    organization=workshop.organization,
-                    horizon_years=workshop.horizon_years,
-                ),
+                "prompt": _unfilled(workshop, stage.prompt),
                 "steps": [{"kind": s["kind"], **s["settings"]} for s in stage.steps],
             }
             for stage in stages

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from .. import activities
+from .. import activities, i18n
 from ..core.errors import DomainError
 from ..core.security import hash_secret, new_join_code, new_secret, new_workshop_id
 from ..persistence.models import Idea, Stage, Workshop
@@ -148,11 +148,17 @@ def check_carry_over(
     chosen: dict[str, list[Idea]] = {}
     for key in carry_over:
         if key in chosen:
-            raise _refused(f"carry_over names “{key}” twice.")
+            raise _refused(i18n.gettext("carry_over names “%(key)s” twice.", key=key))
         stage = by_key.get(key)
         if stage is None:
             known = ", ".join(stage.key for stage in stages)
-            raise _refused(f"This workshop has no stage “{key}” (its stages: {known}).")
+            raise _refused(
+                i18n.gettext(
+                    "This workshop has no stage “%(key)s” (its stages: %(known)s).",
+                    key=key,
+                    known=known,
+                )
+            )
         chosen[key] = selected_items(db, stage)
     # The plan's items of the carried stages, and their plan ids as the source's idea ids.
     pairs = {key: _paired(ideas, (reviewed or {}).get(key, [])) for key, ideas in chosen.items()}
@@ -167,7 +173,13 @@ def check_carry_over(
         ]
         if not items:
             stage = by_key[key]
-            raise _refused(f"“{key}” ({stage.title}) has no selected item to carry over.")
+            raise _refused(
+                i18n.gettext(
+                    "“%(key)s” (%(title)s) has no selected item to carry over.",
+                    key=key,
+                    title=stage.title,
+                )
+            )
         carried[key] = items
     return carried
 
@@ -281,6 +293,7 @@ def _insert_workshop(db: Session, source: Workshop, *, title: str, key: str) -> 
             projector_token=new_secret(),
             max_participants=source.max_participants,
             review_cadence=source.review_cadence,
+            language=source.language,
         )
         try:
             with db.begin_nested():
@@ -290,5 +303,5 @@ def _insert_workshop(db: Session, source: Workshop, *, title: str, key: str) -> 
             continue
         return workshop
     raise DomainError(  # pragma: no cover - as unlikely as in create_workshop
-        "code_unavailable", "Could not find a free join code; try again."
+        "code_unavailable", i18n.gettext("Could not find a free join code; try again.")
     )

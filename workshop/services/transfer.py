@@ -24,7 +24,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
-from .. import activities
+from .. import activities, i18n
 from ..activities.base import (
     Activity,
     IdMap,
@@ -408,6 +408,7 @@ def _workshop_values(raw: Any) -> dict[str, Any]:
             lambda v: v in REVIEW_CADENCES,
             f"is one of {', '.join(REVIEW_CADENCES)}",
         ),
+        ("language", lambda v: v in i18n.LANGUAGES, f"is one of {', '.join(i18n.LANGUAGES)}"),
         (
             "max_participants",
             lambda v: 1 <= v <= MAX_PARTICIPANTS_LIMIT,

@@ -52,10 +52,11 @@ CODE_ATTEMPTS = 20
 def _clean_title(title: str) -> str:
     cleaned = " ".join(title.split())
     if not cleaned:
-        raise DomainError("title_required", "Give the workshop a title.")
+        raise DomainError("title_required", i18n.gettext("Give the workshop a title."))
     if len(cleaned) > TITLE_MAX_LENGTH:
         raise DomainError(
-            "title_too_long", f"A title can be at most {TITLE_MAX_LENGTH} characters."
+            "title_too_long",
+            i18n.gettext("A title can be at most %(limit)s characters.", limit=TITLE_MAX_LENGTH),
         )
     return cleaned
 
@@ -91,27 +92,43 @@ def create_workshop(
     if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_PARTICIPANTS_LIMIT:
         raise DomainError(
             "invalid_payload",
-            f"max_participants must be a whole number from 1 to {MAX_PARTICIPANTS_LIMIT:,}.",
+            i18n.gettext(
+                "max_participants must be a whole number from 1 to %(limit)s.",
+                limit=i18n.format_number(MAX_PARTICIPANTS_LIMIT),
+            ),
         )
     title = _clean_title(title)
     organization = " ".join((organization or "").split()) or None
     if organization is not None and len(organization) > TITLE_MAX_LENGTH:
         raise DomainError(
             "organization_too_long",
-            f"An organisation name can be at most {TITLE_MAX_LENGTH} characters.",
+            i18n.gettext(
+                "An organisation name can be at most %(limit)s characters.",
+                limit=TITLE_MAX_LENGTH,
+            ),
         )
     facilitator = " ".join((facilitator_name or "").split()) or None
     horizon = horizon_years if horizon_years is not None else DEFAULT_HORIZON
     if horizon not in HORIZONS:
-        raise DomainError("invalid_horizon", "The horizon must be 1, 3, 5 or 10 years.")
+        raise DomainError(
+            "invalid_horizon", i18n.gettext("The horizon must be 1, 3, 5 or 10 years.")
+        )
     cadence = DEFAULT_CADENCE if review_cadence is None else review_cadence
     if cadence not in REVIEW_CADENCES:
         raise DomainError(
-            "invalid_payload", f"review_cadence is one of {', '.join(REVIEW_CADENCES)}."
+            "invalid_payload",
+            i18n.gettext(
+                "review_cadence is one of %(cadences)s.", cadences=", ".join(REVIEW_CADENCES)
+            ),
         )
     template_id = DEFAULT_TEMPLATE if template is None else template
     with i18n.use_language(code):
+        # The template's texts, and its prompts' `{org}` / `{horizon}`, in the room's language.
         drafts = agenda_service.drafts_of(agenda_service.get_template(db, template_id))
+        prompts = [
+            fill_prompt(draft.prompt, organization=organization, horizon_years=horizon)
+            for draft in drafts
+        ]
 
     key = new_secret()
     for _attempt in range(CODE_ATTEMPTS):
@@ -138,17 +155,22 @@ def create_workshop(
             continue
         break
     else:  # pragma: no cover - 31^6 codes make 20 collisions in a row practically impossible
-        raise DomainError("code_unavailable", "Could not find a free join code; try again.")
+        raise DomainError(
+            "code_unavailable", i18n.gettext("Could not find a free join code; try again.")
+        )
     stages: list[Stage] = []
-    for position, draft in enumerate(drafts):
-        prompt = fill_prompt(draft.prompt, organization=organization, horizon_years=horizon)
+    for position, (draft, prompt) in enumerate(zip(drafts, prompts, strict=True)):
         if len(prompt) > PROMPT_MAX:
             # A saved agenda's prompt checked at its length with `{org}` in it, filled with a
             # long organisation name: refused rather than stored longer than its column.
             raise DomainError(
                 "organization_too_long",
-                f"With this organisation name, the prompt of “{draft.title}” would be longer "
-                f"than {PROMPT_MAX} characters; shorten the name or that stage's prompt.",
+                i18n.gettext(
+                    "With this organisation name, the prompt of “%(stage)s” would be longer "
+                    "than %(limit)s characters; shorten the name or that stage's prompt.",
+                    stage=draft.title,
+                    limit=PROMPT_MAX,
+                ),
             )
         stage = Stage(
             workshop_id=workshop.id,
@@ -209,7 +231,9 @@ def authenticate_facilitator(db: Session, *, workshop_id: str, key: str) -> Work
     or the console key the server's admin last opened it with (`admin_key_hash`)."""
     workshop = get_workshop(db, workshop_id)
     if not key or not opens_console(workshop, hash_secret(key)):
-        raise DomainError("unauthorized", "That facilitator key does not open this workshop.")
+        raise DomainError(
+            "unauthorized", i18n.gettext("That facilitator key does not open this workshop.")
+        )
     return workshop
 
 
@@ -226,7 +250,9 @@ def authenticate_projector(db: Session, *, workshop_id: str, token: str) -> Work
     if not token or not secrets.compare_digest(
         token.encode("utf-8"), workshop.projector_token.encode("utf-8")
     ):
-        raise DomainError("unauthorized", "That projector link does not open this workshop.")
+        raise DomainError(
+            "unauthorized", i18n.gettext("That projector link does not open this workshop.")
+        )
     return workshop
 
 
@@ -243,7 +269,9 @@ def authenticate_room(db: Session, *, workshop_id: str, secret: str) -> tuple[Wo
     except DomainError as exc:
         if exc.code != "unauthorized":
             raise
-    raise DomainError("unauthorized", "The projector token or the facilitator key is required.")
+    raise DomainError(
+        "unauthorized", i18n.gettext("The projector token or the facilitator key is required.")
+    )
 
 
 def rotate_key(db: Session, workshop: Workshop) -> str:
@@ -311,7 +339,8 @@ def get_participant_of(db: Session, workshop: Workshop, participant_id: int) -> 
     participant = db.get(Participant, participant_id)
     if participant is None or participant.workshop_id != workshop.id:
         raise DomainError(
-            "participant_not_found", f"This workshop has no participant {participant_id}."
+            "participant_not_found",
+            i18n.gettext("This workshop has no participant %(id)s.", id=participant_id),
         )
     return participant
 
@@ -456,14 +485,18 @@ def reader_role(db: Session, *, workshop_id: str, secret: str) -> tuple[Workshop
         return workshop, "facilitator"
     participant = db.exec(select(Participant).where(Participant.token_hash == hashed)).first()
     if participant is None or participant.workshop_id != workshop.id:
-        raise DomainError("unauthorized", "A facilitator key or participant token is required.")
+        raise DomainError(
+            "unauthorized", i18n.gettext("A facilitator key or participant token is required.")
+        )
     if participant.removed_at is not None:
         raise _removed()
     return workshop, "participant"
 
 
 def _removed() -> DomainError:
-    return DomainError("participant_removed", "The facilitator removed you from this workshop.")
+    return DomainError(
+        "participant_removed", i18n.gettext("The facilitator removed you from this workshop.")
+    )
 
 
 @dataclass(frozen=True)
@@ -490,7 +523,8 @@ def join(db: Session, *, code: str, name: str | None = None, token: str | None =
         ).first()
         if participant is None or participant.workshop_id != workshop.id:
             raise DomainError(
-                "invalid_token", "That participant token does not belong to this workshop."
+                "invalid_token",
+                i18n.gettext("That participant token does not belong to this workshop."),
             )
         if participant.removed_at is not None:
             raise _removed()
@@ -506,10 +540,15 @@ def join(db: Session, *, code: str, name: str | None = None, token: str | None =
     begin_write(db)
     require_active(workshop)
     if workshop.join_locked:
-        raise DomainError("join_locked", "The facilitator has closed joining for now.")
+        raise DomainError(
+            "join_locked", i18n.gettext("The facilitator has closed joining for now.")
+        )
     if participant_count(db, workshop.id) >= workshop.max_participants:
         raise DomainError(
-            "workshop_full", f"This workshop is full ({workshop.max_participants} participants)."
+            "workshop_full",
+            i18n.gettext(
+                "This workshop is full (%(n)s participants).", n=workshop.max_participants
+            ),
         )
     cleaned = rules.clean_name(name)
     new_token = new_secret()

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from .. import i18n
 from .. import plan as plan_module
 from ..core.payloads import (
     CreateWorkshopPayload,
@@ -99,6 +100,42 @@ def _payload_schema(model: type[Payload]) -> dict[str, Any]:
     for field in schema.get("properties", {}).values():
         field.pop("title", None)
     return schema
+
+
+LANGUAGE_CODES = list(i18n.LANGUAGES)
+
+
+def _with_language(schema: dict[str, Any]) -> dict[str, Any]:
+    """A new workshop's body with its optional `language` (checked by the service, so another
+    value is `unknown_language`, not `invalid_payload`)."""
+    properties = dict(schema.get("properties", {}))
+    properties["language"] = {
+        "anyOf": [{"enum": LANGUAGE_CODES}, {"type": "null"}],
+        "default": i18n.DEFAULT_LANGUAGE,
+        "description": "The room's language: the projector, the plan and the template's texts.",
+    }
+    return {**schema, "properties": properties}
+
+
+LANGUAGES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["languages", "default"],
+    "properties": {
+        "languages": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "name", "direction"],
+                "properties": {
+                    "code": {"enum": LANGUAGE_CODES},
+                    "name": {"type": "string"},
+                    "direction": {"enum": ["ltr", "rtl"]},
+                },
+            },
+        },
+        "default": {"enum": LANGUAGE_CODES},
+    },
+}
 
 
 def _path(name: str, description: str) -> dict[str, Any]:
@@ -381,7 +418,7 @@ def document() -> dict[str, Any]:
                 400,
                 413,
                 429,
-                body=_payload_schema(CreateWorkshopPayload),
+                body=_with_language(_payload_schema(CreateWorkshopPayload)),
             )
         },
         "/api/workshops/{workshop_id}": {
@@ -621,10 +658,17 @@ def document() -> dict[str, Any]:
         **_plan_files(),
     }
     template_paths: dict[str, Any] = {
+        "/api/languages": {
+            "get": _operation(
+                "The shipped languages: code, own name, script direction; and the default.",
+                {200: _ok("The languages.", LANGUAGES_SCHEMA)},
+            )
+        },
         "/api/templates": {
             "get": _operation(
                 "The built-in agenda templates (saved ones are never listed), and the presets "
-                "the agenda editor starts a new stage with.",
+                "the agenda editor starts a new stage with, in the request's language (or "
+                "`?language=`).",
                 {
                     200: _ok(
                         "The templates.",
@@ -638,6 +682,17 @@ def document() -> dict[str, Any]:
                         },
                     )
                 },
+                400,
+                query=[
+                    {
+                        "name": "language",
+                        "in": "query",
+                        "required": False,
+                        "description": "The language of the texts (else the request's); "
+                        "another code is 400 unknown_language.",
+                        "schema": {"enum": LANGUAGE_CODES},
+                    }
+                ],
             ),
             "post": _operation(
                 "Save a workshop's agenda as a template; its 192-bit id is its capability.",

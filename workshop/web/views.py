@@ -156,7 +156,9 @@ def create_workshop() -> tuple[Response, int]:
     _throttle_creation()
     body = _json_body()
     if body is None:
-        raise DomainError("invalid_payload", "Send a JSON object with at least a title.")
+        raise DomainError(
+            "invalid_payload", i18n.gettext("Send a JSON object with at least a title.")
+        )
     payload = parse(CreateWorkshopPayload, body)
     db = get_db()
     begin_write(db)
@@ -211,7 +213,12 @@ def _throttle_creation() -> None:
     address = request.remote_addr or ""
     if not buckets.take(address):
         wait = max(1, math.ceil(buckets.retry_after(address)))
-        raise RateLimited(wait, f"Too many new workshops from this address; try again in {wait} s.")
+        raise RateLimited(
+            wait,
+            i18n.gettext(
+                "Too many new workshops from this address; try again in %(wait)s s.", wait=wait
+            ),
+        )
 
 
 def _json_body() -> Any:
@@ -276,7 +283,8 @@ def duplicate_workshop(workshop_id: str) -> tuple[Response, int]:
         # No body: every default. A body that is not JSON is a mistake, said as one.
         if request.get_data(cache=True):
             raise DomainError(
-                "invalid_payload", 'Send a JSON object: {"title"?, "carry_over"?}, or nothing.'
+                "invalid_payload",
+                i18n.gettext('Send a JSON object: {"title"?, "carry_over"?}, or nothing.'),
             )
         body = {}
     payload = parse(DuplicateWorkshopPayload, body)
@@ -303,7 +311,12 @@ def room_status(workshop_id: str) -> Response:
 @bp.get("/api/templates")
 def list_templates() -> Response:
     """The built-in agenda templates, and the `presets` the agenda editor starts a new stage
-    with (taken from them). Saved templates are never listed: their id is their capability."""
+    with (taken from them), in the request's language, or in `?language=` (the console asks
+    for its workshop's, so a stage it adds speaks the room's language). Saved templates are
+    never listed: their id is their capability."""
+    wanted = request.args.get("language")
+    if wanted is not None:
+        use_page_language(i18n.check_language(wanted))
     found = agenda.list_templates()
     templates = [agenda.template_summary(t) for t in found]
     return jsonify({"templates": templates, "presets": agenda.stage_presets(found)})
@@ -329,7 +342,7 @@ def save_template() -> tuple[Response, int]:
     """Save a workshop's agenda as a template of its own (facilitator key as Bearer)."""
     body = _json_body()
     if body is None:
-        raise DomainError("invalid_payload", 'Send {"workshop_id": ...} as JSON.')
+        raise DomainError("invalid_payload", i18n.gettext('Send {"workshop_id": ...} as JSON.'))
     payload = parse(TemplateSavePayload, body)
     db = get_db()
     begin_write(db)
@@ -388,7 +401,7 @@ def put_agenda(workshop_id: str) -> Response:
     begin_write(db)
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
     if body is None:
-        raise DomainError("invalid_agenda", 'Send {"stages": [...]} as JSON.')
+        raise DomainError("invalid_agenda", i18n.gettext('Send {"stages": [...]} as JSON.'))
     agenda.replace_agenda(db, workshop=workshop, body=body)
     begin_write(db)  # the lobby check reads again, under the lock
     workshops.keep_lobby_on_first_stage(db, get_workshop(db, workshop.id))
@@ -484,7 +497,9 @@ def publish_version(workshop_id: str) -> tuple[Response, int]:
     begin_write(db)
     workshop = workshops.authenticate_facilitator(db, workshop_id=workshop_id, key=_bearer())
     if not isinstance(body, dict):
-        raise DomainError("invalid_payload", 'Send {"based_on": N, "items": [...]} as JSON.')
+        raise DomainError(
+            "invalid_payload", i18n.gettext('Send {"based_on": N, "items": [...]} as JSON.')
+        )
     payload = parse(PublishPlanPayload, body)
     row = plans.publish(
         db,
@@ -555,12 +570,17 @@ def share_page(secret: str) -> Response:
     document = plans.document_of(db, workshop=workshop, row=row)
     db.commit()
     query = f"?version={number}" if number is not None else ""
-    links = [
-        (label, f"{base_url()}s/{secret}/{plan_module.RENDERERS[name].filename}{query}")
-        for name, label in DOWNLOAD_LABELS.items()
-    ]
-    # The HTML page renders in milliseconds (no fonts, no layout engine): right here.
-    page = plan_module.render_html(document, downloads=links)
+    # The plan's page in the workshop's language, whoever opens the link.
+    with i18n.use_language(workshop.language):
+        links = [
+            (
+                i18n.gettext(label),
+                f"{base_url()}s/{secret}/{plan_module.RENDERERS[name].filename}{query}",
+            )
+            for name, label in DOWNLOAD_LABELS.items()
+        ]
+        # The HTML page renders in milliseconds (no fonts, no layout engine): right here.
+        page = plan_module.render_html(document, downloads=links)
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = PLAN_PAGE_POLICY
@@ -572,7 +592,9 @@ def share_download(secret: str, filename: str) -> Response:
     """A format of the shared plan (`plan.pdf`, `ideas.csv`…), `?version=N` as elsewhere."""
     renderer = plan_module.BY_FILENAME.get(filename)
     if renderer is None:
-        raise DomainError("not_found", f"There is no plan file {filename!r}.")
+        raise DomainError(
+            "not_found", i18n.gettext("There is no plan file %(name)s.", name=repr(filename))
+        )
     db = get_db()
     workshop = shares.open_share(db, secret)
     number = plans.parse_version(request.args.get("version"))
@@ -589,14 +611,15 @@ def review_page(workshop_id: str) -> str:
 
 DOWNLOAD_LABELS = {
     "pdf": "PDF",
-    "docx": "Word (DOCX)",
-    "html": "Web page (HTML)",
+    "docx": i18n.N_("Word (DOCX)"),
+    "html": i18n.N_("Web page (HTML)"),
     "md": "Markdown",
     "json": "JSON",
-    "csv": "Ideas (CSV)",
-    "register": "Register of programs, projects and actions (CSV)",
-    "roadmap": "Roadmap dates (calendar)",
+    "csv": i18n.N_("Ideas (CSV)"),
+    "register": i18n.N_("Register of programs, projects and actions (CSV)"),
+    "roadmap": i18n.N_("Roadmap dates (calendar)"),
 }
+"""The share page's downloads, named in the plan's language (translated where shown)."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -648,7 +671,8 @@ not the documented code."""
 def server_error(_exc: Exception) -> tuple[Response | str, int]:
     """Unexpected failures: a generic message, never a traceback."""
     if _wants_json():
-        body = {"error": {"code": "internal_error", "message": "Something went wrong."}}
+        message = i18n.gettext("Something went wrong.")
+        body = {"error": {"code": "internal_error", "message": message}}
         return jsonify(body), 500
-    error = DomainError("internal_error", "Something went wrong on our side.")
+    error = DomainError("internal_error", i18n.gettext("Something went wrong on our side."))
     return _error_page(error, 500)
