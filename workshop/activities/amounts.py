@@ -199,14 +199,14 @@ def check_per_category(
     for category, spent in spent_by_category(allocation, filed).items():
         if spent > budget:
             label = common.category_label(stage, category)
-            where = "items without a category" if category is None else label
+            where = gettext("items without a category") if category is None else label
             raise DomainError(
                 "over_budget",
                 gettext(
                     "You have %(budget)s %(unit)s for %(where)s; this allocation spends "
                     "%(spent)s there.",
                     budget=budget,
-                    unit=unit,
+                    unit=gettext(unit),
                     where=where,
                     spent=spent,
                 ),

@@ -83,7 +83,7 @@ def check_allocation(
         if count < 0:
             raise DomainError(
                 negative,
-                gettext("%(what)s cannot be negative.", what=unit.capitalize()),
+                gettext("%(what)s cannot be negative.", what=gettext(unit).capitalize()),
             )
         if count > per_idea_cap:
             raise DomainError(
@@ -91,7 +91,7 @@ def check_allocation(
                 gettext(
                     "At most %(per_idea_cap)s %(unit)s can go on one idea (%(count)s given).",
                     per_idea_cap=per_idea_cap,
-                    unit=unit,
+                    unit=gettext(unit),
                     count=count,
                 ),
             )
@@ -102,7 +102,7 @@ def check_allocation(
             gettext(
                 "You have %(budget)s %(unit)s; this allocation spends %(spent)s.",
                 budget=budget,
-                unit=unit,
+                unit=gettext(unit),
                 spent=spent,
             ),
         )
