@@ -285,3 +285,24 @@ def test_the_share_page_names_its_downloads_in_the_workshops_language(
         assert french("Roadmap dates (calendar)") in page
     finally:
         room.close()
+
+
+def test_a_templates_default_categories_scales_and_quadrants_are_in_its_language(
+    app: Flask, client: FlaskClient
+) -> None:
+    swot = Room.create(app, client, language="fr", template="swot-to-goals")
+    steps = swot.facilitator_state()["stages"][0]["steps"]
+    (categories,) = [s["settings"]["categories"] for s in steps if s["kind"] == "brainstorm"]
+    assert [c["key"] for c in categories] == ["strengths", "weaknesses", "opportunities", "threats"]
+    assert categories[0]["label"] == french("Strengths")
+
+    risks = Room.create(app, client, language="de", template="risk-review")
+    rated = [
+        step["settings"]
+        for stage in risks.facilitator_state()["stages"]
+        for step in stage["steps"]
+        if step["kind"] == "rate"
+    ]
+    assert rated and rated[0]["quadrants"]["big_bet"] == in_language("de", "Act now")
+    assert rated[0]["quadrants"]["big_bet"] != "Act now"
+    assert rated[0]["scales"][0]["label"] == in_language("de", "Likelihood") != "Likelihood"

@@ -44,7 +44,19 @@ LEVEL_TITLES = {
 TEXT_KEYS = frozenset({"title", "description", "prompt", "label", "hint", "low", "high"})
 """The keys of a built-in template whose texts are translated (tools/i18n.py extracts the same
 ones from agenda_templates/*.toml): names, descriptions, stage titles, prompts, and the labels,
-hints and scale ends of a step's categories, scales and quadrants."""
+hints and scale ends of a step's categories and scales; and the names of its `quadrants`."""
+
+
+def _localized_value(key: str, value: Any) -> Any:
+    if key in TEXT_KEYS and isinstance(value, str) and value.strip():
+        return i18n.gettext(value)
+    if key == "quadrants" and isinstance(value, Mapping):
+        # A rate step's quadrant names, by quadrant key.
+        return {
+            name: i18n.gettext(label) if isinstance(label, str) and label.strip() else label
+            for name, label in value.items()
+        }
+    return localized(value)
 
 
 def localized(node: Any) -> Any:
@@ -52,14 +64,7 @@ def localized(node: Any) -> Any:
     copy, each string under a key of TEXT_KEYS through the catalogue (`{org}` and `{horizon}`
     stay, filled later). Saved templates are the facilitator's words: never through here."""
     if isinstance(node, Mapping):
-        return {
-            key: (
-                i18n.gettext(value)
-                if key in TEXT_KEYS and isinstance(value, str) and value.strip()
-                else localized(value)
-            )
-            for key, value in node.items()
-        }
+        return {key: _localized_value(key, value) for key, value in node.items()}
     if isinstance(node, list):
         return [localized(item) for item in node]
     return node

@@ -230,7 +230,9 @@ def import_workshop(db: Session, data: Any) -> tuple[Workshop, str]:
     except IntegrityError as exc:
         db.rollback()
         cause = str(exc.orig).splitlines()[0] if exc.orig is not None else "a constraint"
-        raise invalid_import("file", f"rows that contradict each other ({cause})") from None
+        raise invalid_import(
+            "file", i18n.gettext("rows that contradict each other (%(cause)s)", cause=cause)
+        ) from None
     except BaseException:
         db.rollback()
         raise
@@ -242,12 +244,12 @@ def _parsed(data: Any) -> Any:
         try:
             data = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise invalid_import("file", "not UTF-8 text") from None
+            raise invalid_import("file", i18n.gettext("not UTF-8 text")) from None
     if isinstance(data, str):
         try:
             data = json.loads(data)
         except (ValueError, RecursionError) as exc:
-            raise invalid_import("file", f"not JSON ({exc})") from None
+            raise invalid_import("file", i18n.gettext("not JSON (%(error)s)", error=exc)) from None
     return data
 
 
@@ -342,18 +344,25 @@ def _category_keys(steps: Any) -> set[str]:
 
 def _header(data: Any) -> None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise invalid_import("format", f"not a {FORMAT} export")
+        raise invalid_import("format", i18n.gettext("not a %(format)s export", format=FORMAT))
     version = data.get("version")
     if version != VERSION:
         raise invalid_import(
-            "version", f"version {version!r} cannot be read (this server reads version {VERSION})"
+            "version",
+            i18n.gettext(
+                "version %(version)s cannot be read (this server reads version %(current)s)",
+                version=repr(version),
+                current=VERSION,
+            ),
         )
     for name in SECTIONS:
         if name not in data:
-            raise invalid_import(name, "missing")
+            raise invalid_import(name, i18n.gettext("missing"))
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise invalid_import(unknown[0], f"not part of version {VERSION}")
+        raise invalid_import(
+            unknown[0], i18n.gettext("not part of version %(version)s", version=VERSION)
+        )
     for name in SECTIONS[3:]:
         wanted = dict if name in ("workshop", "activities", "gone") else list
         if not isinstance(data[name], wanted):
@@ -399,7 +408,7 @@ def _workshop_values(raw: Any) -> dict[str, Any]:
     row = row_values(_table(Workshop), raw, "workshop", skip=WORKSHOP_LEFT_OUT)
     title = " ".join(row["title"].split())
     if not title or len(title) > TITLE_MAX_LENGTH:
-        raise invalid_import("workshop.title", "a workshop needs a title")
+        raise invalid_import("workshop.title", i18n.gettext("a workshop needs a title"))
     checks: list[tuple[str, Callable[[Any], bool], str]] = [
         ("status", lambda v: v in STATUSES, f"is one of {', '.join(STATUSES)}"),
         ("horizon_years", lambda v: v in HORIZONS, "is 1, 3, 5 or 10 years"),
@@ -489,7 +498,7 @@ def _check_agenda(stages: Sequence[Row]) -> None:
     each stage's key, title, prompt and steps (their number and order), and the agenda's
     number of stages and its keys, each once."""
     if not stages:
-        raise invalid_import("stages", "a workshop has at least one stage")
+        raise invalid_import("stages", i18n.gettext("a workshop has at least one stage"))
     if len(stages) > MAX_STAGES:
         raise invalid_import("stages", f"{len(stages)} stages: an agenda has at most {MAX_STAGES}")
     labels, traits = step_labels(), activities.traits_by_kind()
