@@ -287,7 +287,10 @@ def _decode(data: Any) -> Decoded:
     keys = {old: _category_keys(row["steps"]) for old, row, _at in stages}
     for _old, row, at in ideas:
         if row["stage_id"] not in stage_ids:
-            raise invalid_import(f"{at}.stage_id", f"stage {row['stage_id']} is not in the file")
+            raise invalid_import(
+                f"{at}.stage_id",
+                i18n.gettext("stage %(id)s is not in the file", id=row["stage_id"]),
+            )
         category = row["category"]
         if category is not None and category not in keys[row["stage_id"]]:
             listed = ", ".join(sorted(keys[row["stage_id"]])) or "none"
@@ -296,11 +299,14 @@ def _decode(data: Any) -> Decoded:
             )
         author = row["participant_id"]
         if author is not None and author not in people:
-            raise invalid_import(f"{at}.participant_id", f"participant {author} is not in the file")
+            raise invalid_import(
+                f"{at}.participant_id",
+                i18n.gettext("participant %(id)s is not in the file", id=author),
+            )
         if not isinstance(row["fields"], dict):
-            raise invalid_import(f"{at}.fields", "not an object")
+            raise invalid_import(f"{at}.fields", i18n.gettext("not an object"))
         if row["origin"] is not None and not isinstance(row["origin"], dict):
-            raise invalid_import(f"{at}.origin", "not an object")
+            raise invalid_import(f"{at}.origin", i18n.gettext("not an object"))
     return Decoded(
         workshop=workshop,
         stages=stages,
@@ -366,18 +372,21 @@ def _header(data: Any) -> None:
     for name in SECTIONS[3:]:
         wanted = dict if name in ("workshop", "activities", "gone") else list
         if not isinstance(data[name], wanted):
-            raise invalid_import(name, "not an object" if wanted is dict else "not a list")
+            raise invalid_import(
+                name,
+                i18n.gettext("not an object") if wanted is dict else i18n.gettext("not a list"),
+            )
 
 
 def _gone_ids(raw: Mapping[str, Any]) -> dict[str, frozenset[int]]:
     out: dict[str, frozenset[int]] = {}
     for name, listed in raw.items():
         if name not in ("stages", "participants", "ideas"):
-            raise invalid_import(f"gone.{name}", "not stages, participants or ideas")
+            raise invalid_import(f"gone.{name}", i18n.gettext("not stages, participants or ideas"))
         if not isinstance(listed, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in listed
         ):
-            raise invalid_import(f"gone.{name}", "not a list of ids")
+            raise invalid_import(f"gone.{name}", i18n.gettext("not a list of ids"))
         out[name[:-1]] = frozenset(listed)
     return out
 
@@ -397,7 +406,9 @@ def _by_id(rows: list[dict[str, Any]], section: str) -> list[Row]:
     seen: set[int] = set()
     for n, row in enumerate(rows):
         if row["id"] in seen:
-            raise invalid_import(f"{section}[{n}].id", f"{row['id']} is given twice")
+            raise invalid_import(
+                f"{section}[{n}].id", i18n.gettext("%(id)s is given twice", id=row["id"])
+            )
         seen.add(row["id"])
     return sorted(
         ((row["id"], row, f"{section}[{n}]") for n, row in enumerate(rows)), key=lambda r: r[0]
@@ -440,21 +451,23 @@ def _check_steps(row: Mapping[str, Any], at: str) -> None:
         )
     steps = row["steps"]
     if not isinstance(steps, list):
-        raise invalid_import(f"{at}.steps", "not a list")
+        raise invalid_import(f"{at}.steps", i18n.gettext("not a list"))
     for n, step in enumerate(steps):
         if not isinstance(step, dict) or set(step) != {"kind", "settings"}:
-            raise invalid_import(f"{at}.steps[{n}]", 'not {"kind", "settings"}')
+            raise invalid_import(f"{at}.steps[{n}]", i18n.gettext('not {"kind", "settings"}'))
         try:
             activities.check_step(row["key"], step)
         except DomainError as exc:
             raise invalid_import(f"{at}.steps[{n}]", exc.message) from None
     if not -1 <= row["step_index"] < len(steps):
-        raise invalid_import(f"{at}.step_index", f"{row['step_index']} is not one of its steps")
+        raise invalid_import(
+            f"{at}.step_index", i18n.gettext("%(n)s is not one of its steps", n=row["step_index"])
+        )
     reveals = row["reveals"]
     if not isinstance(reveals, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(steps) for i in reveals
     ):
-        raise invalid_import(f"{at}.reveals", "not a list of its steps' indexes")
+        raise invalid_import(f"{at}.reveals", i18n.gettext("not a list of its steps' indexes"))
 
 
 AGENDA_FIELDS = {
@@ -480,7 +493,9 @@ def _check_rules(decoded: Decoded) -> None:
     _check_agenda(decoded.stages)
     for _old, row, at in decoded.participants:
         if row["name"] is not None and rules.clean_name(row["name"]) is None:
-            raise invalid_import(f"{at}.name", "blank (a participant without a name has null)")
+            raise invalid_import(
+                f"{at}.name", i18n.gettext("blank (a participant without a name has null)")
+            )
     for _old, row, at in decoded.ideas:
         for name in ("text", "original_text"):
             try:
@@ -537,7 +552,7 @@ def _plan_rows(data: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict
     numbers: set[int] = set()
     for n, row in enumerate(versions):
         if not isinstance(row["data"], dict):
-            raise invalid_import(f"plan_versions[{n}].data", "not an object")
+            raise invalid_import(f"plan_versions[{n}].data", i18n.gettext("not an object"))
         if row["version"] < 1 or row["version"] in numbers:
             raise invalid_import(
                 f"plan_versions[{n}].version", f"{row['version']} is not a new version number"
@@ -575,11 +590,13 @@ def _remapped(decoded: Decoded, ids: IdMap) -> Remapped:
     for old, row, at in decoded.stages:
         groups = row["groups"]
         if not isinstance(groups, list):
-            raise invalid_import(f"{at}.groups", "not a list")
+            raise invalid_import(f"{at}.groups", i18n.gettext("not a list"))
         themes = []
         for n, group in enumerate(groups):
             if not isinstance(group, dict) or "idea_ids" not in group:
-                raise invalid_import(f"{at}.groups[{n}]", 'not a theme {"title", "idea_ids"}')
+                raise invalid_import(
+                    f"{at}.groups[{n}]", i18n.gettext('not a theme {"title", "idea_ids"}')
+                )
             members = _idea_list(group["idea_ids"], ids, f"{at}.groups[{n}].idea_ids")
             themes.append({**group, "idea_ids": members})
         stages[old] = {
@@ -616,7 +633,7 @@ def _remapped(decoded: Decoded, ids: IdMap) -> Remapped:
 
 def _idea_list(value: Any, ids: IdMap, where: str) -> list[int]:
     if not isinstance(value, list):
-        raise invalid_import(where, "not a list of idea ids")
+        raise invalid_import(where, i18n.gettext("not a list of idea ids"))
     return [ids.idea(item, f"{where}[{n}]") for n, item in enumerate(value)]
 
 
@@ -634,7 +651,7 @@ def _by_participant(
 ) -> dict[str, Any]:
     """`{"<participant id>": entry}` (a round's or a merge record's) with both remapped."""
     if not isinstance(value, dict):
-        raise invalid_import(where, "not an object keyed by participant id")
+        raise invalid_import(where, i18n.gettext("not an object keyed by participant id"))
     return {
         str(ids.participant(pid, f"{where}.{pid}")): entry(item, f"{where}.{pid}")
         for pid, item in value.items()
@@ -647,11 +664,13 @@ def _merges(rows: list[dict[str, Any]], ids: IdMap) -> list[dict[str, Any]]:
         at = f"merges[{n}]"
         record = row["entries"]
         if not isinstance(record, dict):
-            raise invalid_import(f"{at}.entries", "not an object keyed by step kind")
+            raise invalid_import(f"{at}.entries", i18n.gettext("not an object keyed by step kind"))
         entries: dict[str, Any] = {}
         for kind, change in record.items():
             if not isinstance(change, dict):
-                raise invalid_import(f"{at}.entries.{kind}", 'not {"before", "after"}')
+                raise invalid_import(
+                    f"{at}.entries.{kind}", i18n.gettext('not {"before", "after"}')
+                )
             remap = _entries_of(_activity(str(kind)), ids)
             entries[kind] = {
                 side: _by_participant(given, ids, f"{at}.entries.{kind}.{side}", remap)
