@@ -8,6 +8,7 @@ every renderer runs inside `i18n.use_language(plan.language)`, whatever the call
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import replace
@@ -136,3 +137,29 @@ def test_gaps_are_found_in_the_plans_language() -> None:
     assert plan.language == "de"
     markdown = render(plan, "md").decode("utf-8")
     assert "## Lücken" in markdown and "Ziel ohne Erfolgskennzahl" in markdown
+
+
+ENGLISH_HASHES = {
+    # sha256 of the English sample plans rendered by 28b45bd, before the plan had a language.
+    ("full", "md"): "cc8f0240625ae6f7126220a2c9eecee85d42021a35cc67d9cc6a101077710a89",
+    ("full", "csv"): "02dee9d1835401b6782089b7cc185dff3a676a535669b9ace94a506ad47bddb2",
+    ("full", "register"): "3169c2492be5f7eeb99253b0df122d6325ed033a30b464f75c65527a069232a1",
+    ("full", "roadmap"): "40cc5601141dc3983f25c952e71503d90868341f64deaed04ba87a4c03a1d91a",
+    ("draft", "md"): "b1a86f9163594ec127b47797d4b2516688dfd8b9575d4c8cfba8a46e0b952d12",
+    ("board", "md"): "c238cfdc18ac006bc9adb757c0f4a23c0da4fad8986b63c5b1d08096c851103c",
+    ("board", "csv"): "1886f02d279aaa0146f446647f5e32715dd34a94f20c5ff64f153f96c0d2254e",
+    ("board", "register"): "f55367806c06dbb2776ac2a669c93a55465d0fec0759de4a52a7a7431b207b9a",
+    ("board", "roadmap"): "09e67188c315b99fbe52f956402c88170c19f111e45cd9996e423ed26feb654d",
+}
+
+
+@pytest.mark.parametrize(("name", "format"), list(ENGLISH_HASHES))
+def test_an_english_plan_reads_as_before_languages(name: str, format: str) -> None:
+    plan = {
+        "full": plan_samples.full_plan,
+        "draft": lambda: plan_samples.full_plan(draft=True),
+        "board": plan_samples.board_plan,
+    }[name]()
+    with i18n.use_language("ar"):  # whatever the caller's language
+        rendered = render(plan, format)
+    assert hashlib.sha256(rendered).hexdigest() == ENGLISH_HASHES[(name, format)]
