@@ -415,29 +415,32 @@ def _by_id(rows: list[dict[str, Any]], section: str) -> list[Row]:
     )
 
 
+def _one_of(values: Any) -> str:
+    return i18n.gettext("is one of %(values)s", values=", ".join(values))
+
+
 def _workshop_values(raw: Any) -> dict[str, Any]:
     row = row_values(_table(Workshop), raw, "workshop", skip=WORKSHOP_LEFT_OUT)
     title = " ".join(row["title"].split())
     if not title or len(title) > TITLE_MAX_LENGTH:
         raise invalid_import("workshop.title", i18n.gettext("a workshop needs a title"))
     checks: list[tuple[str, Callable[[Any], bool], str]] = [
-        ("status", lambda v: v in STATUSES, f"is one of {', '.join(STATUSES)}"),
-        ("horizon_years", lambda v: v in HORIZONS, "is 1, 3, 5 or 10 years"),
-        (
-            "review_cadence",
-            lambda v: v in REVIEW_CADENCES,
-            f"is one of {', '.join(REVIEW_CADENCES)}",
-        ),
-        ("language", lambda v: v in i18n.LANGUAGES, f"is one of {', '.join(i18n.LANGUAGES)}"),
+        ("status", lambda v: v in STATUSES, _one_of(STATUSES)),
+        ("horizon_years", lambda v: v in HORIZONS, i18n.gettext("is 1, 3, 5 or 10 years")),
+        ("review_cadence", lambda v: v in REVIEW_CADENCES, _one_of(REVIEW_CADENCES)),
+        ("language", lambda v: v in i18n.LANGUAGES, _one_of(i18n.LANGUAGES)),
         (
             "max_participants",
             lambda v: 1 <= v <= MAX_PARTICIPANTS_LIMIT,
-            f"is from 1 to {MAX_PARTICIPANTS_LIMIT}",
+            i18n.gettext("is from 1 to %(limit)s", limit=MAX_PARTICIPANTS_LIMIT),
         ),
     ]
     for name, fits, rule in checks:
         if not fits(row[name]):
-            raise invalid_import(f"workshop.{name}", f"{row[name]!r}: it {rule}")
+            raise invalid_import(
+                f"workshop.{name}",
+                i18n.gettext("%(value)s: it %(rule)s", value=repr(row[name]), rule=rule),
+            )
     return row
 
 
@@ -446,8 +449,11 @@ def _check_steps(row: Mapping[str, Any], at: str) -> None:
     if not STAGE_KEY.fullmatch(row["key"]):
         raise invalid_import(
             f"{at}.key",
-            f"{row['key']!r}: a stage key is lower-case letters, digits and dashes (1-40), "
-            "starting with a letter",
+            i18n.gettext(
+                "%(key)s: a stage key is lower-case letters, digits and dashes (1-40), "
+                "starting with a letter",
+                key=repr(row["key"]),
+            ),
         )
     steps = row["steps"]
     if not isinstance(steps, list):
@@ -487,8 +493,11 @@ def _check_rules(decoded: Decoded) -> None:
     if finished != (decoded.workshop["finished_at"] is not None):
         raise invalid_import(
             "workshop.finished_at",
-            "a finished workshop has the time it finished, an active one none"
-            f" (status {decoded.workshop['status']!r})",
+            i18n.gettext(
+                "a finished workshop has the time it finished, an active one none "
+                "(status %(status)s)",
+                status=repr(decoded.workshop["status"]),
+            ),
         )
     _check_agenda(decoded.stages)
     for _old, row, at in decoded.participants:
@@ -504,7 +513,11 @@ def _check_rules(decoded: Decoded) -> None:
             except DomainError as exc:
                 raise invalid_import(
                     f"{at}.{name}",
-                    f"an idea has 1 to {rules.IDEA_MAX_LENGTH} characters ({exc.code})",
+                    i18n.gettext(
+                        "an idea has 1 to %(limit)s characters (%(code)s)",
+                        limit=rules.IDEA_MAX_LENGTH,
+                        code=exc.code,
+                    ),
                 ) from None
 
 
@@ -515,14 +528,24 @@ def _check_agenda(stages: Sequence[Row]) -> None:
     if not stages:
         raise invalid_import("stages", i18n.gettext("a workshop has at least one stage"))
     if len(stages) > MAX_STAGES:
-        raise invalid_import("stages", f"{len(stages)} stages: an agenda has at most {MAX_STAGES}")
+        raise invalid_import(
+            "stages",
+            i18n.gettext(
+                "%(n)s stages: an agenda has at most %(limit)s", n=len(stages), limit=MAX_STAGES
+            ),
+        )
     labels, traits = step_labels(), activities.traits_by_kind()
     placed: dict[int, str] = {}
     keys: dict[str, str] = {}
     for _old, row, at in sorted(stages, key=lambda r: r[1]["position"]):
         if row["position"] in placed:
             raise invalid_import(
-                f"{at}.position", f"{row['position']} is also {placed[row['position']]}'s"
+                f"{at}.position",
+                i18n.gettext(
+                    "%(position)s is also %(other)s's",
+                    position=row["position"],
+                    other=placed[row["position"]],
+                ),
             )
         placed[row["position"]] = at
         index = int(at[at.index("[") + 1 : -1])
@@ -536,12 +559,17 @@ def _check_agenda(stages: Sequence[Row]) -> None:
             agenda.check_stage(raw, index, activities.check_step, labels, traits=traits)
         except DomainError as exc:
             # "Stage 2 (Goals): …" / "Stage 2 (Goals) needs …": the field names the stage.
-            what = exc.message.removeprefix(agenda.stage_label(raw, index)).removeprefix(":")
-            what = what.strip()
+            what = exc.message.removeprefix(agenda.stage_label(raw, index)).strip()
+            what = what.removeprefix(":").strip()
             raise invalid_import(f"{at}.{AGENDA_FIELDS.get(exc.code, 'steps')}", what) from None
         if row["key"] in keys:
             raise invalid_import(
-                f"{at}.key", f"{row['key']!r} is also {keys[row['key']]}'s: a plan has each once"
+                f"{at}.key",
+                i18n.gettext(
+                    "%(key)s is also %(other)s's: a plan has each once",
+                    key=repr(row["key"]),
+                    other=keys[row["key"]],
+                ),
             )
         keys[row["key"]] = at
 
@@ -555,18 +583,21 @@ def _plan_rows(data: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict
             raise invalid_import(f"plan_versions[{n}].data", i18n.gettext("not an object"))
         if row["version"] < 1 or row["version"] in numbers:
             raise invalid_import(
-                f"plan_versions[{n}].version", f"{row['version']} is not a new version number"
+                f"plan_versions[{n}].version",
+                i18n.gettext("%(n)s is not a new version number", n=row["version"]),
             )
         numbers.add(row["version"])
     files = _rows(data, "plan_files", PlanFile, OWNER)
     for n, row in enumerate(files):
         if row["version"] not in numbers:
             raise invalid_import(
-                f"plan_files[{n}].version", f"the file has no plan version {row['version']}"
+                f"plan_files[{n}].version",
+                i18n.gettext("the file has no plan version %(n)s", n=row["version"]),
             )
         if row["format"] not in RENDERERS:
             raise invalid_import(
-                f"plan_files[{n}].format", f"{row['format']!r} is not a plan format"
+                f"plan_files[{n}].format",
+                i18n.gettext("%(format)s is not a plan format", format=repr(row["format"])),
             )
     return versions, files
 
