@@ -306,3 +306,16 @@ def test_a_templates_default_categories_scales_and_quadrants_are_in_its_language
     assert rated and rated[0]["quadrants"]["big_bet"] == in_language("de", "Act now")
     assert rated[0]["quadrants"]["big_bet"] != "Act now"
     assert rated[0]["scales"][0]["label"] == in_language("de", "Likelihood") != "Likelihood"
+
+
+def test_an_unknown_route_answers_in_the_browsers_language(client: FlaskClient) -> None:
+    response = client.get("/api/nothing-here", headers={"Accept-Language": "es"})
+    assert response.status_code == 404
+    error = response.get_json()["error"]
+    assert error["code"] == "not_found"
+    with i18n.use_language("es"):
+        expected = i18n.gettext(
+            "The requested URL was not found on the server. If you entered the URL manually "
+            "please check your spelling and try again."
+        )
+    assert error["message"] == expected and expected.startswith("La dirección")

@@ -655,13 +655,26 @@ def _error_page(error: DomainError, status: int) -> tuple[Response | str, int]:
 def http_error(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:
     """404, 405 and the like, in the same JSON shape under /api."""
     code = exc.code or 500
+    # Werkzeug's own descriptions are English: the common ones are in the catalogue.
+    message = i18n.gettext(exc.description) if exc.description else exc.description
     if not _wants_json():
-        error = DomainError("not_found" if code == 404 else "http_error", exc.description or "")
+        error = DomainError("not_found" if code == 404 else "http_error", message or "")
         return _error_page(error, code)
     name = HTTP_CODES.get(code) or (exc.name or "error").lower().replace(" ", "_")
-    return jsonify({"error": {"code": name, "message": exc.description}}), code
+    return jsonify({"error": {"code": name, "message": message}}), code
 
 
+WERKZEUG_DESCRIPTIONS = (
+    i18n.N_(
+        "The requested URL was not found on the server. If you entered the URL manually please "
+        "check your spelling and try again."
+    ),
+    i18n.N_("The method is not allowed for the requested URL."),
+    i18n.N_("The data value transmitted exceeds the capacity limit."),
+    i18n.N_("The browser (or proxy) sent a request that this server could not understand."),
+)
+"""The descriptions Werkzeug gives its usual HTTP errors, marked for the catalogue (`http_error`
+translates them)."""
 HTTP_CODES = {413: "payload_too_large", 429: "rate_limited"}
 """Error codes of HTTP errors raised outside any route, where the name Werkzeug gives them is
 not the documented code."""
