@@ -195,14 +195,24 @@ def limits(app: Flask | None = None) -> Limits:
 EVENT_REFUSAL = N_("Too many events from this connection; slow down.")
 
 
+HANDSHAKE_LANGUAGE = "workshop.handshake_language"
+"""Where the guard keeps the language of a connection's handshake once it has read it."""
+
+
 def language_of(environ: Mapping[str, Any]) -> str:
     """The language a connection's refusals are written in: what its screen chose with the
     `language` event, else its browser's at the handshake (cookie, else Accept-Language)."""
     chosen = environ.get("workshop.language")
     if isinstance(chosen, str) and chosen in i18n.LANGUAGES:
         return chosen
+    known = environ.get(HANDSHAKE_LANGUAGE)
+    if isinstance(known, str):
+        return known
     cookie = parse_cookie(str(environ.get("HTTP_COOKIE") or "")).get(i18n.COOKIE)
-    return i18n.language_of(cookie, environ.get("HTTP_ACCEPT_LANGUAGE"))
+    found = i18n.language_of(cookie, environ.get("HTTP_ACCEPT_LANGUAGE"))
+    if isinstance(environ, dict):  # read once per connection: a flood's refusals cost nothing
+        environ[HANDSHAKE_LANGUAGE] = found
+    return found
 
 
 def address_of(environ: Mapping[str, Any]) -> str:
