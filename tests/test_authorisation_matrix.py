@@ -583,6 +583,7 @@ HTTP_ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/plan.schema.json"): public(200),
     ("GET", "/api/openapi.json"): public(200),
     ("GET", "/api/templates"): public(200),
+    ("GET", "/api/languages"): public(200),
     ("GET", "/api/templates/<template_id>"): public(200),
     ("GET", "/s/<secret>"): public(200),
     ("GET", "/s/<secret>/<filename>"): public(200),
