@@ -329,16 +329,19 @@ function fillPrompt(prompt, { organization, horizonYears }) {
   return prompt.replace(/\{org\}|\{horizon\}/g, (found) => values[found]);
 }
 
-/** What a new stage starts with, from the built-in templates the server lists. */
+/** What a new stage starts with, from the built-in templates the server lists (in the
+ * workshop's language; `{org}` and `{horizon}` are filled in the console's). */
 async function loadPresets(workshop) {
-  const { presets } = await request("GET", "/api/templates");
+  // In the room's language, like the stages the workshop was created with.
+  const language = workshop && workshop.language ? `?language=${encodeURIComponent(workshop.language)}` : "";
+  const { presets } = await request("GET", `/api/templates${language}`);
   LEVELS = presets.levels.map((l) => ({ ...l, prompt: fillPrompt(l.prompt, workshop) }));
   CUSTOM_STEPS = presets.custom.steps;
 }
 
 /** Open the editor for a workshop; it loads the agenda (and what new stages start with) from
  * the server each time. */
-export async function openAgendaEditor({ workshopId, key, finished, organization = null, horizonYears = 3 }) {
+export async function openAgendaEditor({ workshopId, key, finished, organization = null, horizonYears = 3, language = null }) {
   session = { workshopId, key, finished, stages: [], activities: [], optional: [], loaded: "", refusal: null };
   showError("");
   resultBox.hidden = true;
@@ -348,7 +351,7 @@ export async function openAgendaEditor({ workshopId, key, finished, organization
   try {
     const [agenda] = await Promise.all([
       request("GET", `/api/workshops/${workshopId}/agenda`),
-      loadPresets({ organization, horizonYears }),
+      loadPresets({ organization, horizonYears, language }),
     ]);
     load(agenda);
     render();

@@ -524,6 +524,7 @@ document.getElementById("edit-agenda").addEventListener("click", () => {
     finished: Boolean(state && state.workshop.status === "finished"),
     organization: state ? state.workshop.organization : null,
     horizonYears: state ? state.workshop.horizon_years : 3,
+    language: state ? state.workshop.language : null,
   });
 });
 
