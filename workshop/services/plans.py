@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from .. import activities, offload
+from .. import activities, i18n, offload
 from .. import plan as plan_module
 from ..activities import common, editing, outcome, scoring
 from ..core.errors import DomainError
@@ -148,7 +148,16 @@ def _contributions(db: Session, workshop_id: str) -> int:
 def assemble(
     db: Session, *, workshop: Workshop, finished_at: datetime, draft: bool = False
 ) -> plan_module.PlanDocument:
-    """The plan document of a workshop as it stands (pure assembly after the reads)."""
+    """The plan document of a workshop as it stands (pure assembly after the reads), in the
+    workshop's language whoever asks for it: the sentences written at assembly (how each
+    stage was decided, the gaps' details) are in it, and every renderer renders in it."""
+    with i18n.use_language(workshop.language):
+        return _assemble(db, workshop=workshop, finished_at=finished_at, draft=draft)
+
+
+def _assemble(
+    db: Session, *, workshop: Workshop, finished_at: datetime, draft: bool
+) -> plan_module.PlanDocument:
     sections: list[plan_module.StageOutcome] = []
     every_stage = list_stages(db, workshop.id)
     # Links count only to items selected now: a goal dropped when its stage was decided
@@ -236,6 +245,7 @@ def assemble(
         draft=draft,
         removed=removed_count(db, workshop.id),
         review_cadence=workshop.review_cadence,
+        language=workshop.language,
     )
     return with_words(document)
 
