@@ -271,9 +271,12 @@ def _forms(code: str, value: Any) -> list[str]:
 
 
 def fill(paths: list[str]) -> None:
-    entries: dict[str, Any] = {}
+    entries: dict[str, dict[str, Any]] = {}
     for path in paths:
-        entries.update(json.loads(Path(path).read_text(encoding="utf-8")))
+        # A later file overrides an earlier one language by language.
+        for key, value in json.loads(Path(path).read_text(encoding="utf-8")).items():
+            if isinstance(value, dict):
+                entries.setdefault(key, {}).update(value)
     for code in shipped():
         catalog = read(code)
         count = 0
