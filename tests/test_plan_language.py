@@ -11,14 +11,19 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from docx import Document
+from flask import Flask
+from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 from tests import plan_samples
+from tests.factories import Room
+from tests.test_http import bearer
 from workshop import i18n, offload
 from workshop.plan import RENDERERS, PlanDocument, assemble_plan, from_dict, render
 from workshop.plan.document import StageOutcome
@@ -163,3 +168,29 @@ def test_an_english_plan_reads_as_before_languages(name: str, format: str) -> No
     with i18n.use_language("ar"):  # whatever the caller's language
         rendered = render(plan, format)
     assert hashlib.sha256(rendered).hexdigest() == ENGLISH_HASHES[(name, format)]
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+@pytest.fixture
+def german_room(app: Flask, client: FlaskClient) -> Iterator[Room]:
+    room = Room.create(app, client, language="de")
+    yield room
+    room.close()
+
+
+def test_a_german_workshops_plan_is_german_whoever_downloads_it(german_room: Room) -> None:
+    from tests.test_plan_http import run_day
+
+    day = run_day(german_room)
+    # The facilitator's browser asks for French: the plan is the workshop's, German.
+    headers = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    markdown = german_room.client.get(
+        day.url("plan.md"), headers={**bearer(german_room.key), **headers}
+    ).get_data(as_text=True)
+    assert markdown.startswith("---\nlang: de\ndir: ltr\n---\n")
+    assert "## Strategische Ziele" in markdown and "## Anhang: wie jede Entscheidung" in markdown
+    assert day.plan_json()["language"] == "de"
+    html = day.get("plan.html").get_data(as_text=True)
+    assert '<html lang="de" dir="ltr">' in html
