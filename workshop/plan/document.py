@@ -230,6 +230,9 @@ class PlanDocument:
     says "not chosen" rather than a consensus of 0. Words for the renderers, given by the app
     from the activities' declarations (`zero_means_unchosen`); not part of the plan's data, so
     neither stored nor in plan.json."""
+    workshop_id: str = field(default="", compare=False)
+    """The workshop the plan is of, for the renderers' log lines (a glyph no font has); not
+    part of the plan's data, so neither stored nor in plan.json. "" when unknown."""
     language: str = i18n.DEFAULT_LANGUAGE
     """The language the plan is written and rendered in (the workshop's, `i18n.LANGUAGES`):
     its headings, labels, sentences, dates and numbers. plan.json carries it as "language"
@@ -343,6 +346,7 @@ class PlanDocument:
         """The plan as JSON-ready data: the JSON format and the stored version."""
         data = asdict(self)
         del data["unchosen"]
+        del data["workshop_id"]
         if self.language == i18n.DEFAULT_LANGUAGE:
             del data["language"]
         data["end_year"] = self.end_year

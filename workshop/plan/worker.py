@@ -56,7 +56,11 @@ PREPARED = ("pdf", "word")
 
 def request(document: PlanDocument) -> bytes:
     """What the one-file worker reads on stdin to render `document` as this process would."""
-    job = {"document": document.as_dict(), "unchosen": sorted(document.unchosen)}
+    job = {
+        "document": document.as_dict(),
+        "unchosen": sorted(document.unchosen),
+        "workshop_id": document.workshop_id,
+    }
     return json.dumps(job, ensure_ascii=False).encode("utf-8")
 
 
@@ -65,7 +69,11 @@ def read_request(data: dict[str, Any]) -> PlanDocument:
     if "document" not in data:
         return from_dict(data)
     document = from_dict(data["document"])
-    return replace(document, unchosen=frozenset(str(label) for label in data["unchosen"]))
+    return replace(
+        document,
+        unchosen=frozenset(str(label) for label in data["unchosen"]),
+        workshop_id=str(data.get("workshop_id") or ""),
+    )
 
 
 def frame(body: bytes) -> bytes:
