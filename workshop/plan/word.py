@@ -523,7 +523,7 @@ class _Writer:
             self.paragraph("fact", fact)
         self.paragraph("fact", lay.control_line(self.plan)).runs[0].bold = True
         if cover.draft:
-            self.paragraph("draft", lay.DRAFT_NOTICE)
+            self.paragraph("draft", gettext(lay.DRAFT_NOTICE))
         self.page_break()
         if not self.strategy_follows:
             self.contents_page()

@@ -60,15 +60,18 @@ def _participation(db: Session, stage: Stage) -> tuple[Participation, ...]:
     return tuple(out)
 
 
-def with_words(document: plan_module.PlanDocument) -> plan_module.PlanDocument:
-    """The document with what its renderers need to know of the activities: the score labels
-    whose 0 means nobody chose the item (not stored: a stored plan gets today's)."""
+def with_words(
+    document: plan_module.PlanDocument, workshop_id: str = ""
+) -> plan_module.PlanDocument:
+    """The document with what its renderers need to know besides the plan's data: the score
+    labels whose 0 means nobody chose the item (not stored: a stored plan gets today's), and
+    the workshop it is of (for their log lines, e.g. a glyph no bundled font has)."""
     unchosen = frozenset(
         activity.score_label
         for activity in activities.REGISTRY.values()
         if activity.zero_means_unchosen and activity.score_label
     )
-    return replace(document, unchosen=unchosen)
+    return replace(document, unchosen=unchosen, workshop_id=workshop_id or document.workshop_id)
 
 
 def _categories(stage: Stage) -> tuple[dict[str, str], ...]:
@@ -247,7 +250,7 @@ def _assemble(
         review_cadence=workshop.review_cadence,
         language=workshop.language,
     )
-    return with_words(document)
+    return with_words(document, workshop.id)
 
 
 def tie_breaks(
@@ -377,7 +380,7 @@ def document_of(db: Session, *, workshop: Workshop, row: PlanVersion) -> plan_mo
             note=row.note,
             history=tuple(VersionEntry(r.version, _iso(r.created_at), r.note) for r in earlier),
         )
-    return with_words(document)
+    return with_words(document, workshop.id)
 
 
 def _iso(moment: datetime) -> str:
