@@ -1,6 +1,7 @@
 // Shared helpers for the three screens: the socket, acked calls, DOM building, notices.
 
 import { KINDS } from "./activities/kinds.js";
+import { N_, formatNumber, onLanguageChange, t, tn } from "./i18n.js";
 
 const DECLARED = new Map(KINDS.map((entry) => [entry.kind, entry]));
 
@@ -69,8 +70,38 @@ export function fill(node, ...children) {
   return node;
 }
 
+/** English only ("3 dots"): a screen's counted text goes through tn() from i18n.js instead. */
 export function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Participants' own words (an idea, a name, a title or prompt someone typed): never translated,
+ * and shown in their own direction (`dir="auto"`), so Arabic words read right in an English page
+ * and Latin words in an Arabic one. `tag` is the element ("span" by default).
+ */
+export function words(text, tag = "span", attrs = {}) {
+  return el(tag, { ...attrs, dir: "auto" }, text);
+}
+
+/** Pass as t()'s params to keep its %(name)s placeholders for nodesOf(). */
+export const SLOTS = Object.freeze({});
+
+/**
+ * A translated sentence with nodes in its placeholders: `nodesOf(t("You: %(name)s", SLOTS),
+ * {name: words(name)})` → ["You: ", <span dir=auto>]. Values that are not nodes are text.
+ */
+export function nodesOf(text, values) {
+  const parts = [];
+  let at = 0;
+  for (const match of text.matchAll(/%\((\w+)\)s/g)) {
+    if (match.index > at) parts.push(text.slice(at, match.index));
+    const value = values[match[1]];
+    parts.push(value === undefined || value === null ? match[0] : value);
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
 }
 
 /**
@@ -85,7 +116,7 @@ export function removedNote(state) {
     ? state.workshop.removed_count : state.removed_count;
   const n = Number(value) || 0;
   if (n <= 0) return "";
-  return n === 1 ? "1 participant was removed" : `${n} participants were removed`;
+  return tn("%(n)s participant was removed", "%(n)s participants were removed", n);
 }
 
 /** Open the Socket.IO connection and show a banner while it is down. */
@@ -94,11 +125,14 @@ export function connect({ onConnect }) {
   const socket = io({ reconnectionDelayMax: 4000, timeout: 10000 });
   const banner = document.getElementById("connection");
   let everConnected = false;
-  const show = (text) => {
+  let shown = ""; // the message the banner says (a msgid), said again after a language switch
+  const show = (msgid) => {
+    shown = msgid;
     if (!banner) return;
-    banner.textContent = text;
-    banner.hidden = !text;
+    banner.textContent = msgid ? t(msgid) : "";
+    banner.hidden = !msgid;
   };
+  onLanguageChange(() => show(shown));
   socket.on("connect", () => {
     everConnected = true;
     show("");
@@ -111,10 +145,10 @@ export function connect({ onConnect }) {
       show("");
       return;
     }
-    show("Connection lost. Reconnecting… Nothing you sent is lost.");
+    show(N_("Connection lost. Reconnecting… Nothing you sent is lost."));
   });
   socket.on("connect_error", () => {
-    show(everConnected ? "Still reconnecting…" : "Cannot reach the server. Retrying…");
+    show(everConnected ? N_("Still reconnecting…") : N_("Cannot reach the server. Retrying…"));
   });
   window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
   return socket;
@@ -127,14 +161,14 @@ export function connect({ onConnect }) {
 export function call(socket, event, payload, timeoutMs = 8000) {
   return new Promise((resolve, reject) => {
     if (!socket.connected) {
-      reject({ code: "offline", message: "Not connected right now." });
+      reject({ code: "offline", message: t("Not connected right now.") });
       return;
     }
     socket.timeout(timeoutMs).emit(event, payload, (err, reply) => {
       if (err) {
-        reject({ code: "timeout", message: "No answer from the server; it will be retried." });
+        reject({ code: "timeout", message: t("No answer from the server; it will be retried.") });
       } else if (!reply || reply.ok !== true) {
-        reject((reply && reply.error) || { code: "unknown", message: "The server refused that." });
+        reject((reply && reply.error) || { code: "unknown", message: t("The server refused that.") });
       } else {
         resolve(reply);
       }
@@ -219,7 +253,7 @@ export function currentStage(state) {
 
 export function ideaText(stage, id) {
   const idea = stage.ideas.find((item) => item.id === id);
-  return idea ? idea.text : "(hidden idea)";
+  return idea ? idea.text : t("(hidden idea)");
 }
 
 // A tally's counts: every kind's stage-wide counters (its `progress_counts`) and the stage's
@@ -254,7 +288,8 @@ export function applyTally(stage, tally, modules = []) {
 /** The figures of a result by default: points and dots after a shortlist was ranked, else dots. */
 function defaultFigures(stage, r) {
   const ranked = (stage.steps || []).some((step) => hasTrait(step.kind, "shortlists"));
-  return ranked && r.shortlisted ? `${plural(r.score, "pt", "pts")} · ${plural(r.votes, "dot", "dots")}` : plural(r.votes, "dot", "dots");
+  const dots = tn("%(n)s dot", "%(n)s dots", r.votes);
+  return ranked && r.shortlisted ? `${tn("%(n)s pt", "%(n)s pts", r.score)} · ${dots}` : dots;
 }
 
 /**
@@ -270,21 +305,26 @@ export function resultsList(stage, options = {}) {
   const more = stage.results.length - shown.length;
   return el(
     "ol",
-    { class: className, "aria-label": `${stage.title} results` },
+    { class: className, "aria-label": t("%(title)s results", { title: stage.title }) },
     shown.map((r) =>
       el(
         "li",
         { class: r.selected ? "selected" : "" },
-        el("span", { class: "place" }, r.rank),
+        el("span", { class: "place" }, formatNumber(r.rank)),
         el("span", { class: "result-text" },
           r.selected ? el("span", { class: "check", "aria-hidden": "true" }, "✓") : null,
-          r.text, r.selected ? el("span", { class: "visually-hidden" }, " (selected)") : null,
+          words(r.text), r.selected ? el("span", { class: "visually-hidden" }, " ", t("(selected)")) : null,
           badges ? [" ", badges(r)] : null),
         el("span", { class: "figures" }, figures(stage, r)),
       ),
     ),
-    more > 0 ? el("li", { class: "fit-more" }, `+ ${more} more`) : null,
+    more > 0 ? el("li", { class: "fit-more" }, moreText(more)) : null,
   );
+}
+
+/** "+ 3 more": what a list cut to fit a screen leaves out. */
+export function moreText(n) {
+  return tn("+ %(n)s more", "+ %(n)s more", n);
 }
 
 /**

@@ -5,6 +5,7 @@
 // .is-paused).
 
 import { el } from "./common.js";
+import { formatNumber, onLanguageChange, t } from "./i18n.js";
 
 // Server clock minus this device's clock. A state reaches the device some time after the
 // server built it, so each state's offset is short by that delay: usually milliseconds, but a
@@ -39,13 +40,15 @@ export function remaining(timer) {
   return Math.max(0, (ends - serverNow()) / 1000);
 }
 
-/** "4:05", "1:02:03"; whole seconds rounded up, so 0:00 only once time is really up. */
+/** "4:05", "1:02:03" in the page's digits; whole seconds rounded up, so 0:00 only once time is
+ * really up. */
 export function clock(seconds) {
   const whole = Math.ceil(Math.max(0, seconds));
   const h = Math.floor(whole / 3600);
   const m = Math.floor((whole % 3600) / 60);
-  const s = String(whole % 60).padStart(2, "0");
-  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+  const two = (n) => formatNumber(n, { minimumIntegerDigits: 2, useGrouping: false });
+  const s = two(whole % 60);
+  return h ? `${formatNumber(h, { useGrouping: false })}:${two(m)}:${s}` : `${formatNumber(m, { useGrouping: false })}:${s}`;
 }
 
 /** Set a node's text only when it changes (a redraw that changes nothing mutates nothing). */
@@ -81,8 +84,8 @@ export function countdown({ className = "", onZero = null } = {}) {
     const paused = !timer.running && !up;
     node.classList.toggle("is-up", up);
     node.classList.toggle("is-paused", paused);
-    setText(time, up ? "Time’s up" : clock(left));
-    setText(note, paused ? "paused" : "");
+    setText(time, up ? t("Time’s up") : clock(left));
+    setText(note, paused ? t("paused") : "");
     if (up && timer.running && before !== null && before > 0 && onZero) onZero();
     before = left;
     // The next draw just after the shown second changes (the display rounds up).
@@ -94,6 +97,9 @@ export function countdown({ className = "", onZero = null } = {}) {
     timer = current || null;
     draw();
   }
+
+  // Its words ("Time’s up", "paused") and digits follow the page's language.
+  onLanguageChange(() => { if (timer) draw(); });
 
   return { node, update };
 }
