@@ -6,9 +6,10 @@
 // the top of the page until the participant dismisses it.
 
 import {
-  announce, call, captureFocus, connect, currentStage, el, fill, isTransient, randomId,
-  restoreFocus, resultsList, store, toast,
+  SLOTS, announce, call, captureFocus, connect, currentStage, el, fill, isTransient, nodesOf, randomId,
+  restoreFocus, resultsList, store, toast, words,
 } from "./common.js";
+import { N_, formatNumber, languageSwitcher, onLanguageChange, t, tn } from "./i18n.js";
 import { countdown } from "./countdown.js";
 import { tokenLinks } from "./plan-files.js";
 import { REGISTRY, activityFor, drawView, phaseLabel, stepLabelOf } from "./activities/index.js";
@@ -117,9 +118,11 @@ function latestSender(name, spec) {
       if (!retryLater(error)) {
         // Drop only the refused value; a newer one the user set meanwhile is still sent.
         if (same(pending[key], value)) delete pending[key];
+        // Kept as a message and its params, so the notice follows a language switch (a module's
+        // closedMessage is a msgid it marked with N_).
         addNotice(`${storeKey}:${key}`, error.code === "wrong_phase"
-          ? spec.closedMessage || "This step closed before your last change reached the room."
-          : `Your last change was not saved: ${error.message}`);
+          ? { msgid: spec.closedMessage || N_("This step closed before your last change reached the room.") }
+          : { msgid: N_("Your last change was not saved: %(reason)s"), params: { reason: error.message } });
       }
     } finally {
       inFlight[key] = false;
@@ -191,7 +194,7 @@ function queueSender(name, spec) {
             if (!identity) break; // removed meanwhile
           } catch (error) {
             if (retryLater(error)) break;
-            item.error = spec.refused ? spec.refused(error, item) : `Not sent: ${error.message}`;
+            item.error = spec.refused ? spec.refused(error, item) : t("Not sent: %(reason)s", { reason: error.message });
           } finally {
             store.set(storeKey, sender.items);
           }
@@ -233,11 +236,19 @@ function flushAll() {
  */
 let refusedValues = store.get(NOTICES_KEY, []); // [{id, message}]
 
+/** Keep a notice: `message` is its text, or {msgid, params} (the shell's own words, said again
+ * in the page's language after a switch). */
 function addNotice(id, message, text = "") {
   refusedValues = refusedValues.filter((notice) => notice.id !== id);
-  refusedValues.push(text ? { id, message, text } : { id, message });
+  const said = typeof message === "string" ? { message } : { message: "", said: message };
+  refusedValues.push(text ? { id, ...said, text } : { id, ...said });
   store.set(NOTICES_KEY, refusedValues);
   renderNotices();
+}
+
+/** A notice's message in the page's language (a stored {msgid, params}), else as it was kept. */
+function noticeMessage(notice) {
+  return notice.said && notice.said.msgid ? t(notice.said.msgid, notice.said.params) : notice.message;
 }
 
 function currentNotices() {
@@ -269,7 +280,7 @@ async function copyText(text, source) {
   try {
     if (navigator.clipboard && window.isSecureContext) {
       await navigator.clipboard.writeText(text);
-      toast("Copied. Paste it wherever you like.");
+      toast(t("Copied. Paste it wherever you like."));
       return;
     }
   } catch { /* not allowed: select it instead */ }
@@ -282,31 +293,36 @@ async function copyText(text, source) {
   selection.addRange(range);
   let copied = false;
   try { copied = document.execCommand("copy"); } catch { copied = false; }
-  toast(copied ? "Copied. Paste it wherever you like." : "The text is selected: use your phone's Copy.");
+  toast(copied ? t("Copied. Paste it wherever you like.") : t("The text is selected: use your phone's Copy."));
 }
 
 function noticeNode(notice) {
-  const words = notice.text ? el("span", { class: "refused-text" }, notice.text) : null;
+  const message = noticeMessage(notice);
+  const typed = notice.text ? words(notice.text, "span", { class: "refused-text" }) : null;
   const node = el("div", { class: "notice error refusal", dataset: { notice: notice.id } },
-    el("p", {}, notice.message, words ? [": “", words, "”"] : /[.!?]$/.test(notice.message) ? "" : "."),
+    el("p", {}, typed
+      ? nodesOf(t("%(message)s: “%(text)s”", SLOTS), { message, text: typed })
+      : [message, /[.!?]$/.test(message) ? "" : "."]),
     el("div", { class: "row" },
-      words ? el("button", { type: "button", class: "small", onclick: () => copyText(notice.text, words) }, "Copy") : null,
+      typed ? el("button", { type: "button", class: "small", onclick: () => copyText(notice.text, typed) }, t("Copy")) : null,
       el("button", {
-        type: "button", class: "small quiet", "aria-label": `Dismiss: ${notice.message}`,
+        type: "button", class: "small quiet", "aria-label": t("Dismiss: %(message)s", { message }),
         onclick: () => {
           const next = node.nextElementSibling || node.previousElementSibling;
           notice.dismiss();
           const target = next ? next.querySelector("button:last-child") : document.querySelector("#stage-view h1");
           if (target) target.focus();
         },
-      }, "Dismiss"),
+      }, t("Dismiss")),
     ),
   );
   return node;
 }
 
-function renderNotices() {
+/** Draw the notices not yet on the page (`again`: all of them anew, after a language switch). */
+function renderNotices(again = false) {
   if (!noticesNode) return;
+  if (again) noticesNode.replaceChildren();
   const notices = currentNotices();
   const wanted = new Set(notices.map((notice) => notice.id));
   for (const node of [...noticesNode.children]) if (!wanted.has(node.dataset.notice)) node.remove();
@@ -319,6 +335,27 @@ renderNotices(); // a reload shows what an earlier visit could not deliver
 // ------------------------------------------------------------------ connection and joining
 
 const socket = connect({ onConnect: () => identify() });
+
+// ------------------------------------------------------------------ the language
+//
+// The phone reads in its browser's language until the participant picks another in the
+// switcher at the top (remembered on this phone, and told to the server so its refusals follow).
+// The page is not reloaded: what the template rendered is re-translated in place, and the rest
+// is drawn again from the state this page holds, keeping what is typed and where focus is.
+
+document.getElementById("phone-language").append(languageSwitcher({
+  onChange: (code) => {
+    if (socket.connected) call(socket, "language", { language: code }).catch(() => { /* the next connection's cookie says it */ });
+  },
+}));
+
+onLanguageChange(() => {
+  renderNotices(true);
+  if (!state) return;
+  renderWho();
+  renderStage();
+  renderBar({ quiet: true });
+});
 
 async function identify() {
   if (!identity && pendingName === null) {
@@ -347,34 +384,41 @@ async function identify() {
       workshopClosed(null);
     } else if (error.code === "join_locked") {
       pendingName = null;
-      showJoinError("Joining is closed for now. When the facilitator opens it again, tap Join.");
+      showJoinError(N_("Joining is closed for now. When the facilitator opens it again, tap Join."));
     } else if (error.code === "workshop_full") {
       pendingName = null;
-      showJoinError("This workshop is full: it has as many participants as it allows. Ask the facilitator.");
+      showJoinError(N_("This workshop is full: it has as many participants as it allows. Ask the facilitator."));
     } else if (error.code === "invalid_token") {
       // The workshop no longer knows this phone (for example a new workshop with the same code).
       store.remove(ME_KEY);
       identity = null;
-      showJoinError("Please join again.");
+      showJoinError(N_("Please join again."));
     } else if (error.code === "workshop_finished") {
       show("join");
-      showJoinError("This workshop has finished; new participants cannot join.");
+      showJoinError(N_("This workshop has finished; new participants cannot join."));
     } else if (isTransient(error) || error.code === "internal_error") {
       setTimeout(identify, 1500);
     } else {
       show("join");
-      showJoinError(error.message);
+      showJoinError(error.message, { raw: true });
     }
   }
 }
 
-function showJoinError(message) {
+/** Say why joining failed: `message` is a msgid (said again after a language switch), or with
+ * `raw` the server's own words. */
+function showJoinError(message, { raw = false } = {}) {
   clearBusy();
   show("join");
   // The page's own "joining is closed" (from when it loaded) gives way to the fresher answer.
   const closed = document.getElementById("join-closed");
   if (closed) closed.hidden = true;
-  joinError.textContent = message;
+  if (raw) {
+    delete joinError.dataset.t;
+    joinError.textContent = message;
+  } else {
+    say(joinError, message);
+  }
   joinError.hidden = false;
 }
 
@@ -383,7 +427,7 @@ joinForm.addEventListener("submit", (event) => {
   joinError.hidden = true;
   pendingName = joinForm.name.value.trim();
   if (pendingName.length > 40) {
-    showJoinError("A name can be at most 40 characters.");
+    showJoinError(N_("A name can be at most 40 characters."));
     return;
   }
   show("loading");
@@ -407,16 +451,22 @@ function removedFromWorkshop() {
  * forgotten with everything this phone still meant to send, and nothing reconnects.
  */
 function workshopClosed(payload) {
+  const title = document.getElementById("closed-title");
+  const text = document.getElementById("closed-text");
   if (payload && payload.reason === "expired") {
-    document.getElementById("closed-title").textContent = "This workshop was closed.";
-    document.getElementById("closed-text").textContent =
-      "It finished a while ago and the server removed it. Nothing more is sent from this phone.";
+    say(title, N_("This workshop was closed."));
+    say(text, N_("It finished a while ago and the server removed it. Nothing more is sent from this phone."));
   } else if (payload && payload.reason === "removed") {
-    document.getElementById("closed-title").textContent = "This workshop was closed.";
-    document.getElementById("closed-text").textContent =
-      "The server’s administrator deleted it. Nothing more is sent from this phone.";
+    say(title, N_("This workshop was closed."));
+    say(text, N_("The server’s administrator deleted it. Nothing more is sent from this phone."));
   }
   leaveRoom("closed", "closed-title");
+}
+
+/** `node` says `msgid` in the page's language, now and after a switch (i18n.js translatePage). */
+function say(node, msgid) {
+  node.dataset.t = msgid;
+  node.textContent = t(msgid);
 }
 
 /** Forget this phone's place in the room and show `view` (its heading `titleId` focused). */
@@ -483,7 +533,7 @@ function headlineOf(activity, stage) {
 /** What is expected now, in one line: the module's status(ctx), else its headline. */
 function statusOf(stage, ctx) {
   const activity = activityFor(stage.phase);
-  if (!activity) return "Follow the facilitator";
+  if (!activity) return t("Follow the facilitator");
   if (typeof activity.status === "function") {
     try {
       const text = activity.status(ctx);
@@ -495,15 +545,16 @@ function statusOf(stage, ctx) {
   return headlineOf(activity, stage);
 }
 
-/** Where the meeting is: "Vision · Dot vote". */
+/** Where the meeting is: "Vision · Dot vote" (the stage's title in its own direction). */
 function whereOf(stage) {
-  return `${stage.title} · ${stepLabelOf(stage)}`;
+  return [words(stage.title), " · ", stepLabelOf(stage)];
 }
 
 /** "step 2 of 4", for a stage of more than one step. */
 function stepOf(stage) {
   const steps = stage.steps || [];
-  return steps.length > 1 && stage.step >= 0 ? `step ${stage.step + 1} of ${steps.length}` : null;
+  return steps.length > 1 && stage.step >= 0
+    ? t("step %(n)s of %(total)s", { n: formatNumber(stage.step + 1), total: formatNumber(steps.length) }) : null;
 }
 
 /**
@@ -557,13 +608,20 @@ function resumeTyped() {
   }
 }
 
+/** "You: Ana" (the name in its own direction), or "You: anonymous". */
+function renderWho() {
+  if (!state) return;
+  fill(who, state.me && state.me.name
+    ? nodesOf(t("You: %(name)s", SLOTS), { name: words(state.me.name) }) : t("You: anonymous"));
+}
+
 function render(snapshot) {
   state = snapshot;
   if (!resumed) {
     resumed = true;
     resumeTyped();
   }
-  who.textContent = state.me && state.me.name ? `You: ${state.me.name}` : "You: anonymous";
+  renderWho();
   show("stage");
   renderStage();
   renderBar();
@@ -579,7 +637,9 @@ const bar = document.getElementById("phone-bar");
 const timerBox = document.getElementById("phone-timer");
 const pin = document.getElementById("focus-pin");
 const clock = countdown({ className: "phone-countdown" });
-timerBox.append(el("span", { class: "timer-label", "aria-hidden": "true" }, "Time left"), clock.node);
+const TIME_LEFT = N_("Time left");
+// Marked data-t: i18n.js re-translates it on a switch.
+timerBox.append(el("span", { class: "timer-label", "aria-hidden": "true", dataset: { t: TIME_LEFT } }, t(TIME_LEFT)), clock.node);
 let pinned = null; // what the pin shows now, so an unchanged focus is not redrawn (nor re-announced)
 
 if (typeof ResizeObserver === "function") {
@@ -597,7 +657,9 @@ function focusedItem() {
   return { focus, stage, idea };
 }
 
-function renderBar() {
+/** The countdown and the pin; `quiet` redraws the pin without announcing it again (a switch). */
+function renderBar({ quiet = false } = {}) {
+  if (quiet) pinned = null;
   const live = Boolean(state) && state.workshop.status !== "finished";
   clock.update(live ? state : null);
   timerBox.hidden = !live || !state.timer;
@@ -610,10 +672,10 @@ function renderBar() {
     pin.hidden = !item;
     if (item) {
       fill(pin,
-        el("span", { class: "focus-kicker", id: "focus-pin-label" }, "In focus"),
-        el("p", { class: "focus-text" }, text),
+        el("span", { class: "focus-kicker", id: "focus-pin-label" }, t("In focus")),
+        words(text, "p", { class: "focus-text" }),
         figures.length ? el("p", { class: "focus-figures" }, figures.join(" · ")) : null);
-      announce(`In focus: ${text}`);
+      if (!quiet) announce(t("In focus: %(text)s", { text }));
     } else {
       pin.replaceChildren();
     }
@@ -647,7 +709,7 @@ function statusLine(where, now, step = null) {
  */
 function heading(where, text) {
   return el("h1", { tabindex: "-1", id: "stage-heading", dataset: { focus: "stage-heading" } },
-    where ? el("span", { class: "visually-hidden" }, `${where}: `) : null, text);
+    where ? el("span", { class: "visually-hidden" }, where, ": ") : null, text);
 }
 
 function renderStage() {
@@ -667,31 +729,31 @@ function renderStage() {
     fill(node, finishedView());
   } else if (state.workshop.lobby) {
     fill(node, el("div", { class: "card stage-head" },
-      statusLine(null, "You're in. Waiting for the facilitator to start"),
-      heading(null, "You're in"),
-      el("p", {}, `The first activity of “${state.workshop.title}” opens here when the facilitator starts. Keep this page open.`),
+      statusLine(null, t("You're in. Waiting for the facilitator to start")),
+      heading(null, t("You're in")),
+      el("p", {}, nodesOf(t("The first activity of “%(title)s” opens here when the facilitator starts. Keep this page open.", SLOTS),
+        { title: words(state.workshop.title) })),
     ));
   } else if (!stage || stage.phase === "pending") {
     fill(node, el("div", { class: "card stage-head" },
-      statusLine(stage ? stage.title : null, "Waiting for the facilitator"),
-      heading(null, "Waiting for the facilitator"),
-      el("p", {}, "The next activity opens here. Keep this page open."),
+      statusLine(stage ? words(stage.title) : null, t("Waiting for the facilitator")),
+      heading(null, t("Waiting for the facilitator")),
+      el("p", {}, t("The next activity opens here. Keep this page open.")),
     ));
   } else {
     const activity = activityFor(stage.phase);
     const ctx = context(stage);
-    const where = whereOf(stage);
     const now = statusOf(stage, ctx);
     const head = el("div", { class: "card stage-head" },
       // The heading right below says the headline; the line does not repeat it.
-      statusLine(where, now === headline(stage) ? null : now, stepOf(stage)),
-      heading(where, headline(stage)),
+      statusLine(whereOf(stage), now === headline(stage) ? null : now, stepOf(stage)),
+      heading(whereOf(stage), headline(stage)),
       natureBadge(stage.key),
-      stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
+      stage.prompt ? words(stage.prompt, "p", { class: "prompt" }) : null,
       buildingOn(state, stage),
     );
     fill(node, head, drawView(activity, "phone", ctx,
-      () => el("p", { class: "card" }, "This step happens on the room's screen. Follow the facilitator.")));
+      () => el("p", { class: "card" }, t("This step happens on the room's screen. Follow the facilitator."))));
   }
   if (moved) {
     // A new step: its instruction is the first thing seen (and, focused, the first thing heard:
@@ -711,14 +773,14 @@ function finishedView() {
   const links = state.plan ? state.plan.urls : null;
   return el("div", {},
     el("section", { class: "card stage-head" },
-      statusLine(null, "The workshop has finished"),
-      heading(null, "The plan is ready"),
-      el("p", {}, "Thank you for taking part. Download the strategic plan:"),
+      statusLine(null, t("The workshop has finished")),
+      heading(null, t("The plan is ready")),
+      el("p", {}, t("Thank you for taking part. Download the strategic plan:")),
       // Same-origin paths with the token: the absolute URLs carry the facilitator's host.
       links ? tokenLinks(links, identity.token) : null,
     ),
     state.stages.filter((stage) => stage.decided).map((stage) => el("section", { class: "card" },
-      el("h2", {}, stage.title),
+      words(stage.title, "h2"),
       stage.selected.length && stage.selected.some((item) => Object.keys(item.fields).length || item.links.length)
         ? el("ul", { class: "item-cards" }, stage.selected.map((item) => itemCard(state, stage, item)))
         : selectedResults(stage))),
@@ -732,5 +794,5 @@ function selectedResults(stage) {
   if (!rest.length || rest.length === list.children.length) return list;
   const others = el("ol", { class: "results", start: list.children.length - rest.length + 1 }, rest);
   return [list, el("details", { class: "more-results" },
-    el("summary", {}, `The other ${rest.length} ${rest.length === 1 ? "result" : "results"}`), others)];
+    el("summary", {}, tn("The other %(n)s result", "The other %(n)s results", rest.length)), others)];
 }
