@@ -5,7 +5,11 @@
 // never scrolls. Beside the strip, the stage's countdown, large; when the facilitator puts an
 // item in focus, it takes the screen with its figures as revealed, until the focus is cleared.
 
-import { announce, applyTally, call, connect, currentStage, el, fill, hasTrait, plural, removedNote, stageById } from "./common.js";
+import {
+  SLOTS, announce, applyTally, call, connect, currentStage, el, fill, hasTrait, moreText, nodesOf, removedNote,
+  stageById, words,
+} from "./common.js";
+import { N_, formatList, formatNumber, language, onLanguageChange, setLanguage, t, tn } from "./i18n.js";
 import { REGISTRY, activityFor, drawView, stepLabelOf } from "./activities/index.js";
 import { consensusBadge, decisionItem, movedBadge, stepRevealed } from "./activities/decision.js";
 import { figuresOf } from "./activities/ideas.js";
@@ -95,7 +99,7 @@ function restoreLists() {
 
 function moreLine(list, n) {
   const tag = list.tagName === "UL" || list.tagName === "OL" ? "li" : "div";
-  return el(tag, { class: "fit-more" }, `+ ${n} more`);
+  return el(tag, { class: "fit-more" }, moreText(n));
 }
 
 /** Keep the first `keep` items of `list` and say how many more there are. */
@@ -283,8 +287,9 @@ if (document.fonts) document.fonts.ready.then(() => fitScreen());
 // ------------------------------------------------------------------ the room's count
 
 function showCount(n) {
-  count.textContent = n;
-  document.getElementById("count-word").textContent = "joined";
+  count.textContent = formatNumber(n);
+  // "3 joined": the count, large, where the language puts it in the sentence.
+  fill(count.parentElement, nodesOf(tn("%(n)s joined", "%(n)s joined", n, { n: "%(n)s" }), { n: count }));
   // Beside the count: "1 participant was removed" (their entries left every total).
   const beside = document.getElementById("removed");
   beside.textContent = removedNote(state);
@@ -335,7 +340,7 @@ function notice(title, text) {
 const timerBox = document.getElementById("projector-timer");
 const joinWarning = document.getElementById("join-warning");
 // The screen itself is no live region: "Time’s up" is said once, when it happens.
-const timer = countdown({ className: "present-countdown", onZero: () => announce("Time’s up.") });
+const timer = countdown({ className: "present-countdown", onZero: () => announce(t("Time’s up.")) });
 timerBox.append(timer.node);
 
 /** The current stage's countdown, corrected for this screen's clock (none once finished). */
@@ -345,18 +350,18 @@ function showTimer() {
   timerBox.hidden = timer.node.hidden;
 }
 
-const NEEDS_LINK = "Open this screen from the console’s “Open projector view” link.";
+const NEEDS_LINK = N_("Open this screen from the console’s “Open projector view” link.");
 let token = projectorToken();
 const socket = token ? connect({ onConnect: () => identify() }) : null;
-if (!token) notice(document.title.split(" · ")[0], NEEDS_LINK);
+if (!token) notice(document.title.split(" · ")[0], t(NEEDS_LINK));
 
 function replaced() {
   token = null;
   session.remove();
   state = null;
   if (socket) socket.disconnect();
-  notice("This projector link was replaced",
-    "The facilitator made a new projector link. Open the new one from the console’s “Open projector view”.");
+  notice(t("This projector link was replaced"),
+    t("The facilitator made a new projector link. Open the new one from the console’s “Open projector view”."));
 }
 
 /**
@@ -370,11 +375,11 @@ function closed(payload) {
   if (socket) socket.disconnect();
   timer.update(null, null);
   const reason = payload && payload.reason;
-  notice("This workshop was closed.", reason === "expired"
-    ? "It finished a while ago and the server removed it."
+  notice(t("This workshop was closed."), reason === "expired"
+    ? t("It finished a while ago and the server removed it.")
     : reason === "removed"
-      ? "The server’s administrator deleted it. Thank you for taking part."
-      : "The facilitator deleted it. Thank you for taking part.");
+      ? t("The server’s administrator deleted it. Thank you for taking part.")
+      : t("The facilitator deleted it. Thank you for taking part."));
 }
 
 async function identify() {
@@ -390,7 +395,7 @@ async function identify() {
     } else if (error.code === "workshop_not_found") {
       closed(null);
     } else {
-      notice("Cannot show this workshop", error.message);
+      notice(t("Cannot show this workshop"), error.message);
     }
   }
 }
@@ -472,10 +477,16 @@ function showJoin() {
   // Phones cannot open a loopback address: the room is told, and how to fix it. While joining
   // is closed there is no address to warn about.
   joinWarning.hidden = state.workshop.join_reachable !== false || Boolean(roomValue("join_locked"));
+  if (!joinWarning.hidden) {
+    fill(joinWarning, el("strong", {}, t("Phones cannot open this address:")), " ",
+      nodesOf(t("it names this computer itself. Restart the server with %(host)s on the room’s network, or set %(url)s to the address phones use.", SLOTS),
+        { host: el("code", {}, "HOST=0.0.0.0"), url: el("code", {}, "PUBLIC_URL") }));
+  }
 }
 
 function render(snapshot) {
   state = snapshot;
+  followLanguage();
   app.classList.remove("is-blocked");
   showCount(state.workshop.participant_count);
   // Joining closed by the facilitator: the code and QR go, the strip says so.
@@ -502,25 +513,27 @@ function speak() {
   spokenFocus = focusAbout;
   if (first) return; // the page itself says where the room is; announce changes only
   if (!stageChanged) {
-    if (focusChanged && focus) announce(`In focus: ${focus.text}`);
+    if (focusChanged && focus) announce(t("In focus: %(text)s", { text: focus.text }));
     return;
   }
-  if (finished) announce("The workshop has finished. The plan is ready.");
-  else if (state.workshop.lobby || !stage || stage.phase === "pending") announce("Waiting to start.");
-  else if (revealed) announce(`${stage.title}: the results are shown.`);
-  else announce(`${stage.title}: ${stepLabelOf(stage)}${(stage.round || 1) > 1 ? `, round ${stage.round}` : ""}.`);
+  if (finished) announce(t("The workshop has finished. The plan is ready."));
+  else if (state.workshop.lobby || !stage || stage.phase === "pending") announce(t("Waiting to start."));
+  else if (revealed) announce(t("%(title)s: the results are shown.", { title: stage.title }));
+  else if ((stage.round || 1) > 1) {
+    announce(t("%(title)s: %(step)s, round %(round)s.", { title: stage.title, step: stepLabelOf(stage), round: formatNumber(stage.round) }));
+  } else announce(t("%(title)s: %(step)s.", { title: stage.title, step: stepLabelOf(stage) }));
 }
 
 function finishedView() {
   const decided = state.stages.filter((s) => s.decided && s.selected.length);
   return [
-    el("h1", {}, state.workshop.title),
+    words(state.workshop.title, "h1"),
     // The room's screen only reads: the files are on the phones and in the console.
-    el("p", { class: "prompt" }, "The strategic plan is ready. Participants can download it from their phones."),
+    el("p", { class: "prompt" }, t("The strategic plan is ready. Participants can download it from their phones.")),
     // One line per stage, so the whole plan fits the screen: its title, how many items it
     // chose, and as many of them as the line holds (the rest ends in "…"; all are in the plan).
     el("dl", { class: "present-plan fit-list" }, decided.map((s) => el("div", {},
-      el("dt", {}, s.title, el("span", { class: "plan-count" }, ` ${s.selected.length}`)),
+      el("dt", {}, words(s.title), el("span", { class: "plan-count" }, ` ${formatNumber(s.selected.length)}`)),
       el("dd", { title: s.selected.map(wording).join(" · ") }, s.selected.map((item, i) => [i ? " · " : "", wording(item)])),
     ))),
     removedLine(),
@@ -530,12 +543,12 @@ function finishedView() {
 function lobbyView() {
   const first = currentStage(state) || state.stages[0];
   return [
-    el("h1", { class: "lobby-title" }, state.workshop.title),
+    words(state.workshop.title, "h1", { class: "lobby-title" }),
     roomValue("join_locked")
-      ? el("p", { class: "lobby-call" }, "Joining is closed")
-      : el("p", { class: "lobby-call" }, "Join now with your phone"),
-    el("p", { class: "lobby-hint" }, roomValue("join_locked") ? "" : "Scan the code or type the address. ",
-      first ? `We start with ${first.title} in a moment.` : "We start in a moment."),
+      ? el("p", { class: "lobby-call" }, t("Joining is closed"))
+      : el("p", { class: "lobby-call" }, t("Join now with your phone")),
+    el("p", { class: "lobby-hint" }, roomValue("join_locked") ? "" : [t("Scan the code or type the address."), " "],
+      first ? nodesOf(t("We start with %(title)s in a moment.", SLOTS), { title: words(first.title) }) : t("We start in a moment.")),
   ];
 }
 
@@ -599,38 +612,41 @@ function focusView(focus) {
   const offList = stage && idea && !(figures && figures.place) && offShortlist(stage, idea);
   if (figures) {
     standing = el("p", { class: `focus-figures${figures.selected ? " selected" : ""}` },
-      figures.place ? el("span", { class: "focus-place" }, `#${figures.place}`, el("span", { class: "focus-of" }, ` of ${figures.of}`)) : null,
-      offList ? el("span", { class: "focus-off" }, "Not on the shortlist") : null,
+      figures.place ? el("span", { class: "focus-place" }, t("#%(place)s", { place: formatNumber(figures.place) }),
+        el("span", { class: "focus-of" }, " ", t("of %(total)s", { total: formatNumber(figures.of) }))) : null,
+      offList ? el("span", { class: "focus-off" }, t("Not on the shortlist")) : null,
       figures.words ? el("span", { class: "focus-words" }, figures.words) : null,
-      figures.selected ? el("span", { class: "focus-selected" }, "✓ selected") : null,
+      figures.selected ? el("span", { class: "focus-selected" }, "✓ ", t("selected")) : null,
       consensusBadge(figures.item), movedBadge(figures.item));
   } else if (offList) {
-    standing = el("p", { class: "focus-figures" }, el("span", { class: "focus-off" }, "Not on the shortlist"));
+    standing = el("p", { class: "focus-figures" }, el("span", { class: "focus-off" }, t("Not on the shortlist")));
   } else if (stage && scoredYet(stage) && !stepRevealed(stage)) {
-    standing = el("p", { class: "focus-hidden" }, "Its figures are shown once the facilitator reveals them.");
+    standing = el("p", { class: "focus-hidden" }, t("Its figures are shown once the facilitator reveals them."));
   } else if (stage && idea && scoredYet(stage)) {
     // Revealed, and still nothing for it (it came in after the count, or nobody chose it).
-    standing = el("p", { class: "focus-hidden" }, "No figures for it in this step.");
+    standing = el("p", { class: "focus-hidden" }, t("No figures for it in this step."));
   }
   return el("section", { id: "focus", class: "focus", "aria-labelledby": "focus-text" },
-    el("p", { class: "focus-kicker" }, el("span", { class: "focus-label" }, "In focus"),
-      stage ? [" · ", stage.title, " ", natureBadge(stage.key)] : null,
+    el("p", { class: "focus-kicker" }, el("span", { class: "focus-label" }, t("In focus")),
+      stage ? [" · ", words(stage.title), " ", natureBadge(stage.key)] : null,
       // On a stage with categories: which one it is in.
       stage && idea ? categoryTag(stage, idea) : null),
     // Its size follows its length, so a long item fits with the words around it still readable.
-    el("h1", { class: `focus-text ${text.length > 120 ? "is-long" : text.length > 50 ? "is-medium" : ""}`.trim(), id: "focus-text" }, text),
-    authors ? el("p", { class: "focus-authors" }, `by ${authors.join(", ")}`) : null,
+    el("h1", { class: `focus-text ${text.length > 120 ? "is-long" : text.length > 50 ? "is-medium" : ""}`.trim(), id: "focus-text", dir: "auto" }, text),
+    authors ? el("p", { class: "focus-authors" }, nodesOf(t("by %(names)s", SLOTS), { names: words(formatList(authors, "unit")) })) : null,
     standing,
     stage && idea ? fieldsView(stage, idea) : null,
     stage && idea ? linksView(state, stage, idea) : null,
-    alsoSaid ? el("div", { class: "focus-also" }, el("p", { class: "focus-also-label" }, `Also said (${plural(alsoSaid.length, "idea", "ideas")} merged into it)`),
-      el("ul", { class: "focus-also-list fit-list" }, alsoSaid.map((words) => el("li", {}, words)))) : null,
+    alsoSaid ? el("div", { class: "focus-also" },
+      el("p", { class: "focus-also-label" }, tn("Also said (%(n)s idea merged into it)", "Also said (%(n)s ideas merged into it)", alsoSaid.length)),
+      el("ul", { class: "focus-also-list fit-list" }, alsoSaid.map((said) => words(said, "li")))) : null,
   );
 }
 
+/** "Vision · Dot vote · Round 2": the strip's line. */
 function stageLine(stage) {
-  const round = (stage.round || 1) > 1 ? ` · Round ${stage.round}` : "";
-  return `${stage.title} · ${stepLabelOf(stage)}${round}`;
+  const round = (stage.round || 1) > 1 ? [" · ", t("Round %(n)s", { n: formatNumber(stage.round) })] : null;
+  return [words(stage.title), " · ", stepLabelOf(stage), round];
 }
 
 function renderMain() {
@@ -640,7 +656,7 @@ function renderMain() {
   app.classList.toggle("is-lobby", lobby);
   app.classList.toggle("is-running", !lobby);
   if (finished) {
-    phase.textContent = "Finished";
+    phase.textContent = t("Finished");
     fill(main, finishedView());
   } else if (lobby) {
     phase.textContent = "";
@@ -648,15 +664,15 @@ function renderMain() {
   } else if (focusShown()) {
     fill(main, focusView(focusShown()));
   } else if (!stage || stage.phase === "pending") {
-    phase.textContent = stage ? `${stage.title} · Next` : "";
-    fill(main, el("h1", {}, stage ? stage.title : state.workshop.title),
-      el("p", { class: "prompt" }, "Next up. The facilitator opens it in a moment."));
+    fill(phase, stage ? [words(stage.title), " · ", t("Next")] : null);
+    fill(main, words(stage ? stage.title : state.workshop.title, "h1"),
+      el("p", { class: "prompt" }, t("Next up. The facilitator opens it in a moment.")));
   } else {
     const activity = activityFor(stage.phase);
-    phase.textContent = stageLine(stage);
+    fill(phase, stageLine(stage));
     fill(main,
-      el("h1", {}, stage.title, " ", natureBadge(stage.key)),
-      stage.prompt ? el("p", { class: "prompt" }, stage.prompt) : null,
+      el("h1", {}, words(stage.title), " ", natureBadge(stage.key)),
+      stage.prompt ? words(stage.prompt, "p", { class: "prompt" }) : null,
       buildingOn(state, stage, { compact: true }),
       drawView(activity, "projector", context(stage), () => null),
       removedLine(),
@@ -664,3 +680,28 @@ function renderMain() {
   }
   fitScreen();
 }
+
+// ------------------------------------------------------------------ the workshop's language
+//
+// The room's screen reads in its workshop's language (`state.workshop.language`), whatever the
+// device's: the server renders the page in it, and when the facilitator changes it the screen
+// switches at once (no reload, nothing remembered on this device) and draws itself again.
+
+let following = null; // the language being switched to, so a burst of states asks once
+
+function followLanguage() {
+  const wanted = state && state.workshop && state.workshop.language;
+  if (!wanted || wanted === language() || wanted === following) return;
+  following = wanted;
+  setLanguage(wanted)
+    .catch((error) => console.error(error)) // its catalogue did not load: stay as it is
+    .finally(() => { if (following === wanted) following = null; });
+}
+
+onLanguageChange(() => {
+  if (!state) return;
+  showCount(state.workshop.participant_count);
+  showJoin();
+  showTimer();
+  renderMain();
+});
