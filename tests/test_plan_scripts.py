@@ -17,10 +17,13 @@ from dataclasses import replace
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from fpdf import FPDF
 from pypdf import PdfReader
 
 from tests.plan_samples import FINISHED_AT, item, stage
+from workshop import i18n
 from workshop.plan import PlanDocument, assemble_plan
+from workshop.plan import layout as lay
 from workshop.plan import pdf as plan_pdf
 from workshop.plan.pdf import render_pdf
 from workshop.plan.word import render_docx
@@ -219,3 +222,101 @@ def test_a_long_line_of_chinese_wraps_within_the_page() -> None:
         assert all(len(line) <= 60 for line in page.extract_text().splitlines() if "建" in line)
     assert starts
     assert all(0 <= x < 595 - 56 for x in starts)
+
+
+# ---------------------------------------------------------------------------------------
+# An Arabic plan's pages are laid out right to left (mirrored): what an English plan puts
+# at the left margin ends at the right one. Positions are read as fpdf2 draws them.
+
+PAGE_WIDTH = 595.28
+RIGHT_EDGE = PAGE_WIDTH - plan_pdf.MARGIN
+
+
+def record(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float, float]]:
+    """From now on, every line of text a PDF draws: (text, left x, right x) on the page."""
+    drawn: list[tuple[str, float, float]] = []
+    shaped, text = plan_pdf._Fonts.shaped, FPDF.text
+
+    def spy_shaped(
+        self: plan_pdf._Fonts, x: float, baseline: float, line: str, face: str, size: float
+    ) -> None:
+        drawn.append((line, x, x + plan_pdf._shaped_width(line, face) * size))
+        shaped(self, x, baseline, line, face, size)
+
+    def spy_text(self: FPDF, x: float, y: float, line: str = "") -> None:
+        drawn.append((line, x, x + float(self.get_string_width(line))))
+        text(self, x, y, line)
+
+    monkeypatch.setattr(plan_pdf._Fonts, "shaped", spy_shaped)
+    monkeypatch.setattr(FPDF, "text", spy_text)
+    return drawn
+
+
+def drawn_lines(
+    monkeypatch: pytest.MonkeyPatch, plan: PlanDocument
+) -> list[tuple[str, float, float]]:
+    drawn = record(monkeypatch)
+    with i18n.use_language(plan.language):
+        render_pdf(plan)
+    monkeypatch.undo()
+    return drawn
+
+
+def test_an_arabic_plan_ends_its_headings_and_paragraphs_at_the_right_margin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What starts at the left margin in English ends at the right margin in Arabic: the
+    headings, the cover's title, the running header, the goals."""
+    lines = drawn_lines(monkeypatch, replace(scripts_plan(), language="ar"))
+    with i18n.use_language("ar"):
+        heading = i18n.gettext("Strategic goals")
+    headings = [(left, right) for text, left, right in lines if text == heading]
+    assert headings and all(abs(right - RIGHT_EDGE) < 0.5 for _, right in headings), headings
+    title = [right for text, _, right in lines if text.endswith("Every script")]
+    assert title and all(abs(right - RIGHT_EDGE) < 0.5 for right in title), title
+    goal = [right for text, _, right in lines if text == ARABIC_GOAL]
+    assert goal and all(RIGHT_EDGE - 60 < right <= RIGHT_EDGE + 0.5 for right in goal), goal
+    english = drawn_lines(monkeypatch, replace(scripts_plan(), language="en"))
+    lefts = [left for text, left, _ in english if text == "Strategic goals"]
+    assert any(abs(left - plan_pdf.MARGIN) < 0.5 for left in lefts), lefts
+
+
+def test_an_arabic_plan_sets_list_numbers_at_the_right_of_their_items(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A goal's number stands right of its text, on the strategy page and in the lists."""
+    lines = drawn_lines(monkeypatch, replace(scripts_plan(), language="ar"))
+    numbered = 0
+    for index, (text, _, right) in enumerate(lines):
+        if text in (ARABIC_GOAL, HEBREW_GOAL) and index and lines[index - 1][0] in ("1.", "2."):
+            assert lines[index - 1][1] > right, (lines[index - 1], text, right)
+            numbered += 1
+    assert numbered >= 2
+
+
+def test_an_arabic_table_runs_right_to_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first column is at the right, each cell right-aligned in its column; in English
+    the first column is at the left, each cell left-aligned."""
+    table = lay.Table(
+        columns=("الاسم", "المسؤول", "Year"),
+        rows=(("مشروع", "Ana", "2027"),),
+        numeric=(False, False, True),
+    )
+    found = {}
+    for direction in ("ltr", "rtl"):
+        pdf = plan_pdf._PlanPDF("", False)
+        pdf.direction = direction
+        pdf.add_page()
+        drawn = record(monkeypatch)
+        plan_pdf._table(pdf, table)
+        monkeypatch.undo()
+        pdf.drop_unused()
+        pdf.output()  # (written, so every font file it opened is closed)
+        found[direction] = {text: (left, right) for text, left, right in drawn}
+    ltr, rtl = found["ltr"], found["rtl"]
+    assert ltr["الاسم"][0] < ltr["المسؤول"][0] < ltr["Year"][0]
+    assert abs(ltr["الاسم"][0] - plan_pdf.MARGIN - plan_pdf.PAD_X) < 0.5
+    assert rtl["الاسم"][0] > rtl["المسؤول"][0] > rtl["Year"][0]
+    for cell in ("الاسم", "مشروع"):
+        assert abs(rtl[cell][1] - (RIGHT_EDGE - plan_pdf.PAD_X)) < 0.5, (cell, rtl[cell])
+    assert abs(rtl["Ana"][1] - (PAGE_WIDTH - ltr["Ana"][0])) < 0.5

@@ -38,6 +38,12 @@ Choices, and why:
   2026-12-03", or DRAFT) in every footer, the cover's too; the metadata title is
   `layout.document_title(plan)` (as the HTML and DOCX titles), and the creation date is the
   plan's `published_at` (never the wall clock).
+* **Right-to-left plans are mirrored.** In an Arabic plan (`i18n.direction` "rtl") every
+  position is drawn mirrored about the page's middle (`_PlanPDF.mirrored`: `put`, `rect`,
+  `line`, `polyline`): the layout code places everything as for a left-to-right page, and
+  what it puts at the left margin ends at the right one (headings, paragraphs, list numbers
+  at the right of their items, a table's first column at the right, the map and roadmap
+  mirrored, the header and footer swapped). A left-to-right plan draws exactly as before.
 * **Quiet.** The renderer raises no warnings, and fontTools' subsetting chatter (INFO) is
   silenced; fpdf2 has nothing to report when every glyph exists.
 * **Drafts say so on every page**: a light rotated watermark (drawn first, under the page's
@@ -547,11 +553,64 @@ class _PlanPDF(_Fonts):
         """Whether nothing has been drawn on this page's content area yet."""
         return self.y <= self.t_margin + 0.01
 
-    def put(self, x: float, baseline: float, text: str, face: str, kind: _Type) -> None:
-        """Draw one line of cleaned text with its baseline at `baseline`."""
+    @property
+    def mirrored(self) -> bool:
+        """Whether the page is laid out right to left (an Arabic or Hebrew plan): every
+        position is drawn mirrored about the page's middle (see `put`, `rect`, `line`,
+        `polyline`), so what the layout puts at the left margin ends at the right one."""
+        return self.direction == "rtl"
+
+    def rect(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        style: Any = None,
+        round_corners: Any = False,
+        corner_radius: float = 0,
+    ) -> None:
+        if self.mirrored:
+            x = self.w - x - w
+        super().rect(x, y, w, h, style, round_corners, corner_radius)
+
+    def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        if self.mirrored:
+            x1, x2 = self.w - x1, self.w - x2
+        super().line(x1, y1, x2, y2)
+
+    def polyline(
+        self,
+        point_list: Sequence[tuple[float, float]],
+        fill: bool = False,
+        polygon: bool = False,
+        style: Any = None,
+    ) -> None:
+        if self.mirrored:
+            point_list = [(self.w - x, y) for x, y in point_list]
+        super().polyline(point_list, fill, polygon, style)
+
+    def put(
+        self,
+        x: float,
+        baseline: float,
+        text: str,
+        face: str,
+        kind: _Type,
+        *,
+        marker: bool = False,
+    ) -> None:
+        """Draw one line of cleaned text with its baseline at `baseline`, its left edge at
+        `x` (on a mirrored page, its right edge at `x` mirrored). A `marker` (a list number)
+        on a mirrored page is shaped right to left: "1." reads ".1" as in an Arabic list."""
         if not text:
             return
         self.set_text_color(*kind.colour)
+        if self.mirrored:
+            x = self.w - x - _em_width(text, face) * kind.size
+            if marker:
+                self.shaped(x, baseline, text, face, kind.size)
+                return
         if _complex(text):
             self.shaped(x, baseline, text, face, kind.size)
             return
@@ -627,7 +686,7 @@ class _PlanPDF(_Fonts):
             self.set_font(FAMILY, "", HEADER.size)
         try:
             self.set_xy(self.l_margin, baseline - HEADER.size * 0.9)
-            self.cell(self.epw, HEADER.size * 1.2, page, align="R")
+            self.cell(self.epw, HEADER.size * 1.2, page, align="L" if self.mirrored else "R")
         finally:
             if _complex(page):
                 self.c_margin = margin
@@ -660,7 +719,7 @@ def _paint(
         if n == 0 and marker is not None:
             sign, sign_face = _styled(marker[0], kind.face)
             sign_width = _em_width(sign, sign_face) * kind.size
-            pdf.put(marker[1] - sign_width, baseline, sign, sign_face, kind)
+            pdf.put(marker[1] - sign_width, baseline, sign, sign_face, kind, marker=True)
         pdf.put(x + width - text_width if right else x, baseline, text, face, kind)
         pdf.y += kind.leading
 
@@ -1041,7 +1100,7 @@ def _text_band(
             if n == 0 and marker is not None:
                 sign, sign_face = _styled(marker, kind.face)
                 sign_width = _em_width(sign, sign_face) * kind.size
-                pdf.put(x - 5 - sign_width, baseline, sign, sign_face, kind)
+                pdf.put(x - 5 - sign_width, baseline, sign, sign_face, kind, marker=True)
             pdf.put(x, baseline, line, face, kind)
 
     return _Band(len(lines) * kind.leading + after, paint)
