@@ -10,8 +10,14 @@ from __future__ import annotations
 import csv
 import io
 
-from ..i18n import N_, gettext
+from ..i18n import N_, gettext, pgettext
 from .document import PlanDocument, consensus_label
+
+
+def _column(name: str) -> str:
+    """A column's header in the plan's language ("Rank" here is a place, not the activity)."""
+    return pgettext("column", "Rank") if name == "Rank" else gettext(name)
+
 
 COLUMNS = (
     N_("Stage"),
@@ -50,7 +56,7 @@ def render_csv(plan: PlanDocument) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     categorised = any(stage.categories for stage in plan.stages)
-    columns = tuple(gettext(column) for column in COLUMNS)
+    columns = tuple(_column(column) for column in COLUMNS)
     writer.writerow(_with_category(columns, gettext(CATEGORY_COLUMN)) if categorised else columns)
     version = gettext("DRAFT") if plan.draft else str(plan.version)
     yes, no = gettext("yes"), gettext("no")

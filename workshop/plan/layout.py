@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from .. import i18n
-from ..i18n import N_, gettext, ngettext
+from ..i18n import N_, gettext, ngettext, pgettext
 from .document import (
     GAP_LABELS,
     REVIEW_CADENCES,
@@ -1768,7 +1768,7 @@ def _appendix(plan: PlanDocument) -> list[Block]:
         blocks.append(
             Table(
                 (
-                    gettext("Rank"),
+                    pgettext("column", "Rank"),
                     gettext("Idea"),
                     gettext("Dots"),
                     gettext("Score (%(unit)s)", unit=unit_name(stage.score_label)),

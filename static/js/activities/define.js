@@ -5,7 +5,7 @@
 // their phones; suggestions arrive on the console, where one click adopts them.
 
 import { announce, el, store, toast } from "../common.js";
-import { N_, formatNumber, t, tn } from "../i18n.js";
+import { N_, formatNumber, pt, t, tn } from "../i18n.js";
 import { fieldLabel, fieldsView, itemCard, linksView, originMark, stageItems, wording } from "../items.js";
 
 const APPROACHES = ["waterfall", "agile", "hybrid"];
@@ -371,7 +371,7 @@ function itemForm(ctx, item, current) {
           "aria-label": t("Adopt %(field)s: %(text)s", { field: fieldLabel(stage.key, s.field), text: s.text }),
           onclick: () => adopt(ctx, item, fields, s) }, LIST_FIELDS.includes(s.field) ? t("Adopt (add)") : t("Adopt")),
         el("button", { type: "button", class: "quiet small", "aria-label": t("Dismiss: %(text)s", { text: s.text }),
-          onclick: () => dismiss(ctx, s) }, t("Dismiss")),
+          onclick: () => dismiss(ctx, s) }, pt("suggestion", "Dismiss")),
       ))),
     ) : null,
   ));
