@@ -136,12 +136,15 @@ def test_a_character_no_font_has_is_logged_with_the_workshop_and_left_out(
     assert "\ufffd" not in text
 
 
-def test_the_same_plan_gives_the_same_pdf_after_a_warm_start() -> None:
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_same_plan_gives_the_same_pdf_after_a_warm_start(language: str) -> None:
     """`prepare` parses every font ahead (the warm worker): its render is byte for byte a
-    cold one's, the fonts it did not use left out."""
-    cold = render_pdf(scripts_plan())
-    plan_pdf.prepare()
-    warm = render_pdf(scripts_plan())
+    cold one's, the fonts it did not use left out; an Arabic (mirrored) plan too."""
+    plan = replace(scripts_plan(), language=language)
+    with i18n.use_language(language):
+        cold = render_pdf(plan)
+        plan_pdf.prepare()
+        warm = render_pdf(plan)
     assert warm == cold
 
 
