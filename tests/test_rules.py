@@ -576,3 +576,14 @@ def test_select_count_zero_after_a_rank_keeps_the_whole_shortlist() -> None:
         totals={1: 3, 2: 2, 3: 1}, stored_shortlist=[1, 2], orders=[[2, 1]], select_count=0
     )
     assert [r.idea_id for r in results if r.selected] == [2, 1]
+
+
+def test_cleaning_folds_breaking_spaces_but_keeps_the_no_break_ones_french_needs() -> None:
+    """A French "?" or ":" follows a no-break space: folding it into a plain space would let
+    the mark wrap alone onto the next line of a phone."""
+    typed = "  Où en est-on\u00a0?\n\t Bien\u202f!  "
+    assert rules.squash_spaces(typed) == "Où en est-on\u00a0? Bien\u202f!"
+    assert rules.squash_spaces("a\u2003\u2003b\u3000c") == "a b c"
+    assert rules.squash_spaces("\u00a0 \u00a0") == ""
+    assert rules.clean_name("  Zoé\u00a0: équipe  ") == "Zoé\u00a0: équipe"
+    assert rules.clean_name(" \u00a0 ") is None

@@ -151,9 +151,15 @@ def direction(code: str | None = None) -> str:
     return LANGUAGES[code or current_language()].direction
 
 
-def set_language(code: str) -> None:
-    """Make `code` the language in force for the rest of this context (one HTTP request)."""
-    _current.set(code if code in LANGUAGES else DEFAULT_LANGUAGE)
+def set_language(code: str) -> contextvars.Token[str]:
+    """Make `code` the language in force for the rest of this context (one HTTP request);
+    `reset_language` with the token it returns puts the previous one back."""
+    return _current.set(code if code in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def reset_language(token: contextvars.Token[str]) -> None:
+    """Put back the language in force before `set_language` returned `token`."""
+    _current.reset(token)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from ..core import merging, rules
 from ..core.errors import DomainError
 from ..core.payloads import MAX_ENTRIES, IdeaId, Label, Payload, StageId
+from ..core.rules import squash_spaces
 from ..i18n import N_, gettext
 from ..persistence.models import Idea, IdeaMerge, Stage, StageRound, Workshop
 from ..persistence.queries import get_idea, get_stage, require_active, visible_idea_ids
@@ -284,7 +285,7 @@ def set_groups(
     seen: set[int] = set()
     stored: list[dict[str, Any]] = []
     for group in groups:
-        title = " ".join(group.title.split())
+        title = squash_spaces(group.title)
         if not title:
             raise DomainError("text_empty", gettext("Give every theme a title."))
         if len(title) > GROUP_TITLE_MAX:

@@ -16,6 +16,7 @@ from typing import Any
 from ..i18n import gettext, ngettext
 from .errors import DomainError
 from .levels import STAGE_KEY
+from .rules import squash_spaces
 from .traits import DECIDES, FEEDS_SHORTLIST, NEEDS_SELECTED, SHORTLISTS
 
 HORIZONS: tuple[int, ...] = (1, 3, 5, 10)
@@ -81,7 +82,7 @@ def _text(raw: Mapping[str, Any], name: str, limit: int, index: int, *, required
         value = ""
     if not isinstance(value, str):
         raise _StageProblem("invalid_agenda", gettext("%(field)s must be text.", field=name))
-    cleaned = " ".join(value.split())
+    cleaned = squash_spaces(value)
     if required and not cleaned:
         # Only a title is required.
         raise _StageProblem(f"{name}_required", gettext("needs a title."), " ")
@@ -177,7 +178,7 @@ def stage_label(raw: Any, index: int) -> str:
         for field_name in ("title", "key"):
             value = raw.get(field_name)
             if isinstance(value, str) and value.strip():
-                name = " ".join(value.split())[:40]
+                name = squash_spaces(value)[:40]
                 break
     if name:
         return gettext("Stage %(n)s (%(name)s)", n=index + 1, name=name)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..i18n import N_, gettext
 from .errors import DomainError
+from .rules import squash_spaces
 
 LEVELS: tuple[str, ...] = (
     "situation",
@@ -295,7 +296,7 @@ def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str 
         return None
     if not isinstance(value, str):
         raise DomainError("invalid_field", gettext("%(field)s must be text.", field=field))
-    cleaned = " ".join(value.split())
+    cleaned = squash_spaces(value)
     if not cleaned:
         if required:
             raise DomainError("invalid_field", gettext("%(field)s is required.", field=field))

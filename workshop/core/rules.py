@@ -6,6 +6,7 @@ exhaustively and reused unchanged by the services, the snapshots and the plan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,11 +38,25 @@ def clean_idea_text(text: str) -> str:
     return cleaned
 
 
+_SPACES = re.compile(
+    r"[ \t\r\n\f\v\x1c-\x1f\x85\u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]+"
+)
+"""Runs of white space a cleaner folds into one space: every Unicode white space but the
+no-break ones (U+00A0, U+2007, U+202F), which French puts before "?", ":" and ";" and which
+must stay unbreakable."""
+
+
+def squash_spaces(text: str) -> str:
+    """`text` with each run of breaking white space one space, trimmed at both ends; the
+    no-break spaces a language's typography needs are kept inside it."""
+    return _SPACES.sub(" ", text).strip(" \u00a0\u2007\u202f")
+
+
 def clean_name(name: str | None) -> str | None:
     """Trim an optional display name; blank means anonymous."""
     if name is None:
         return None
-    cleaned = " ".join(name.split())
+    cleaned = squash_spaces(name)
     if not cleaned:
         return None
     if len(cleaned) > NAME_MAX_LENGTH:

@@ -17,6 +17,7 @@ from .. import activities, i18n
 from ..core import agenda
 from ..core.errors import DomainError
 from ..core.levels import LEVELS
+from ..core.rules import squash_spaces
 from ..core.security import hash_secret, matches_any
 from ..core.traits import DECIDES, FEEDS_SHORTLIST, SHORTLISTS
 from ..persistence import counters
@@ -648,12 +649,12 @@ def save_template(
                 "A workshop can save at most %(n)s templates.", n=MAX_TEMPLATES_PER_WORKSHOP
             ),
         )
-    name = " ".join((title or i18n.gettext(DEFAULT_SAVED_TITLE)).split())
+    name = squash_spaces(title or i18n.gettext(DEFAULT_SAVED_TITLE))
     if not name or len(name) > 120:
         raise DomainError(
             "invalid_template", i18n.gettext("A template title is 1 to 120 characters.")
         )
-    about = " ".join((description or "").split())
+    about = squash_spaces(description or "")
     if len(about) > 400:
         raise DomainError(
             "invalid_template", i18n.gettext("A template description is at most 400 characters.")

@@ -36,6 +36,7 @@ from ..core import agenda, rules
 from ..core.agenda import HORIZONS, MAX_STAGES
 from ..core.errors import DomainError
 from ..core.levels import STAGE_KEY
+from ..core.rules import squash_spaces
 from ..core.security import hash_secret, new_join_code, new_secret, new_workshop_id
 from ..persistence.db import begin_write
 from ..persistence.models import (
@@ -421,7 +422,7 @@ def _one_of(values: Any) -> str:
 
 def _workshop_values(raw: Any) -> dict[str, Any]:
     row = row_values(_table(Workshop), raw, "workshop", skip=WORKSHOP_LEFT_OUT)
-    title = " ".join(row["title"].split())
+    title = squash_spaces(row["title"])
     if not title or len(title) > TITLE_MAX_LENGTH:
         raise invalid_import("workshop.title", i18n.gettext("a workshop needs a title"))
     checks: list[tuple[str, Callable[[Any], bool], str]] = [

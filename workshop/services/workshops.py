@@ -17,6 +17,7 @@ from ..activities import common
 from ..core import rules
 from ..core.agenda import DEFAULT_HORIZON, DEFAULT_TEMPLATE, HORIZONS, PROMPT_MAX, fill_prompt
 from ..core.errors import DomainError
+from ..core.rules import squash_spaces
 from ..core.security import (
     hash_secret,
     matches_any,
@@ -50,7 +51,7 @@ CODE_ATTEMPTS = 20
 
 
 def _clean_title(title: str) -> str:
-    cleaned = " ".join(title.split())
+    cleaned = squash_spaces(title)
     if not cleaned:
         raise DomainError("title_required", i18n.gettext("Give the workshop a title."))
     if len(cleaned) > TITLE_MAX_LENGTH:
@@ -98,7 +99,7 @@ def create_workshop(
             ),
         )
     title = _clean_title(title)
-    organization = " ".join((organization or "").split()) or None
+    organization = squash_spaces(organization or "") or None
     if organization is not None and len(organization) > TITLE_MAX_LENGTH:
         raise DomainError(
             "organization_too_long",
@@ -107,7 +108,7 @@ def create_workshop(
                 limit=TITLE_MAX_LENGTH,
             ),
         )
-    facilitator = " ".join((facilitator_name or "").split()) or None
+    facilitator = squash_spaces(facilitator_name or "") or None
     horizon = horizon_years if horizon_years is not None else DEFAULT_HORIZON
     if horizon not in HORIZONS:
         raise DomainError(

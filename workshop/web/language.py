@@ -13,11 +13,12 @@ is rendered (the room's screen, the plan) may use `{{ _("...") }}`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 import flask_babel
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from markupsafe import Markup, escape
 
 from .. import i18n
@@ -78,7 +79,18 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _browser_language() -> None:
-        i18n.set_language(request_language())
+        g.language_token = i18n.set_language(request_language())
+
+    @app.teardown_request
+    def _restore_language(_error: BaseException | None) -> None:
+        # The request's language ends with it: whatever runs next in this thread or
+        # greenlet (the test client's caller, another request on a kept-alive connection)
+        # starts from the language that was in force before.
+        token = g.pop("language_token", None)
+        if token is not None:
+            # ValueError: the token was made in another context (a copied one); nothing to undo.
+            with contextlib.suppress(ValueError):
+                i18n.reset_language(token)
 
     app.jinja_env.globals.update(tx=tx, txc=txc, tattr=tattr)
     languages_json = json.dumps(i18n.language_list(), ensure_ascii=False)
