@@ -141,7 +141,15 @@ def write(code: str, catalog: Catalog) -> None:
     path = po_path(code)
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, sort_output=False, omit_header=False, ignore_obsolete=True)
+    write_po(
+        buffer,
+        catalog,
+        width=100,
+        sort_output=False,
+        omit_header=False,
+        ignore_obsolete=True,
+        include_lineno=False,
+    )
     path.write_bytes(buffer.getvalue())
 
 
