@@ -14,6 +14,7 @@ from sqlmodel import Session, func, select
 from tests.factories import Room, ack, create_workshop, error_code, ok, received
 from workshop import i18n
 from workshop.persistence.models import Workshop
+from workshop.services import agenda as agenda_service
 from workshop.services import transfer
 
 
@@ -319,3 +320,87 @@ def test_an_unknown_route_answers_in_the_browsers_language(client: FlaskClient) 
             "please check your spelling and try again."
         )
     assert error["message"] == expected and expected.startswith("La dirección")
+
+
+def in_language_filled(code: str, msgid: str, org: str, years: int) -> str:
+    """A template's prompt as a workshop in `code` for `org` over `years` stores it."""
+    with i18n.use_language(code):
+        horizon = i18n.ngettext("%(n)s year", "%(n)s years", years)
+        return i18n.gettext(msgid).replace("{org}", org).replace("{horizon}", horizon)
+
+
+def test_a_language_change_retranslates_the_template_texts_nobody_edited(
+    app: Flask, client: FlaskClient
+) -> None:
+    vision = "Where should {org} be in {horizon}? Describe it in one sentence."
+    room = Room.create(app, client, language="de", organization="Acme", horizon_years=5)
+    try:
+        stages = room.facilitator_state()["stages"]
+        assert [stage["key"] for stage in stages] == ["vision", "goals", "projects"]
+        assert stages[0]["prompt"] == in_language_filled("de", vision, "Acme", 5)
+        # The vision stage starts (someone sent an idea); the facilitator edits the projects'
+        # prompt; the goals stage is left as the template gave it.
+        room.start()
+        person = room.participant("Ada")
+        ok(person.sock, "idea:submit", {"stage_id": stages[0]["id"], "text": "Offen"})
+        body = {
+            "stages": [
+                {**{k: s[k] for k in ("id", "key", "title", "prompt")}, "steps": s["steps"]}
+                for s in client.get(
+                    f"/api/workshops/{room.id}/agenda", headers=bearer(room.key)
+                ).get_json()["stages"]
+            ]
+        }
+        body["stages"][2]["prompt"] = "Welche Projekte zuerst?"
+        edited = client.put(f"/api/workshops/{room.id}/agenda", json=body, headers=bearer(room.key))
+        assert edited.status_code == 200
+        before = room.facilitator_state()["stages"]
+
+        fac = room.facilitator()
+        assert ok(fac, "workshop:language", {"language": "fr"})["language"] == "fr"
+        # The broadcast state already shows it.
+        (state, *_) = reversed(received(fac, "state"))
+        after = state["stages"]
+        assert after[1]["title"] == in_language("fr", "Goals") != before[1]["title"]
+        goals_prompt = next(
+            stage["prompt"]
+            for stage in agenda_service.built_in_templates()["strategic-plan"]["stages"]
+            if stage["key"] == "goals"
+        )
+        assert after[1]["prompt"] == in_language_filled("fr", goals_prompt, "Acme", 5)
+        assert after[1]["prompt"] != before[1]["prompt"]
+        # The started stage and the edited prompt stay; the unedited title follows.
+        assert (after[0]["title"], after[0]["prompt"]) == (before[0]["title"], before[0]["prompt"])
+        assert after[2]["prompt"] == "Welche Projekte zuerst?"
+        assert after[2]["title"] == in_language("fr", "Projects") != before[2]["title"]
+        assert room.facilitator_state()["stages"] == after
+
+        # Back to German: the German texts again.
+        ok(fac, "workshop:language", {"language": "de"})
+        assert room.facilitator_state()["stages"] == before
+    finally:
+        room.close()
+
+
+def test_a_language_change_retranslates_default_categories_scales_and_quadrants(
+    app: Flask, client: FlaskClient
+) -> None:
+    for template, language in (("swot-to-goals", "de"), ("risk-review", "ar")):
+        room = Room.create(app, client, language="fr", template=template)
+        try:
+            before = room.facilitator_state()["stages"]
+            ok(room.facilitator(), "workshop:language", {"language": language})
+            after = room.facilitator_state()["stages"]
+            assert after != before
+            # Back to French: as the template made it.
+            ok(room.facilitator(), "workshop:language", {"language": "fr"})
+            assert room.facilitator_state()["stages"] == before
+        finally:
+            room.close()
+        fresh = Room.create(app, client, language=language, template=template)
+        assert [s["steps"] for s in fresh.facilitator_state()["stages"]] == [
+            s["steps"] for s in after
+        ]
+        assert [(s["title"], s["prompt"]) for s in fresh.facilitator_state()["stages"]] == [
+            (s["title"], s["prompt"]) for s in after
+        ]

@@ -683,3 +683,111 @@ def save_template(
     db.add(row)
     db.commit()
     return row
+
+
+# ------------------------------------------------------------------ a change of the room's language
+
+
+def _template_texts(node: Any, key: str | None = None) -> set[str]:
+    """The English texts of a built-in template's steps (or any part of one) that `localized`
+    translates: each string under a key of TEXT_KEYS and each quadrant name."""
+    if isinstance(node, Mapping):
+        if key == "quadrants":
+            return {v for v in node.values() if isinstance(v, str) and v.strip()}
+        return {text for name, value in node.items() for text in _template_texts(value, name)}
+    if isinstance(node, list):
+        return {text for item in node for text in _template_texts(item, key)}
+    if key in TEXT_KEYS and isinstance(node, str) and node.strip():
+        return {node}
+    return set()
+
+
+@functools.cache
+def _built_in_texts() -> tuple[dict[str, list[tuple[str, str]]], frozenset[str]]:
+    """Every built-in template's stages by key (English title and prompt, optional stages
+    too: the editor adds them and presets come from them), and the English texts of their
+    steps' settings and of each level's defaults (categories, scales, quadrant names)."""
+    stages: dict[str, list[tuple[str, str]]] = {}
+    texts: set[str] = set()
+    for template in built_in_templates().values():
+        for stage in template["stages"]:
+            pair = (stage["title"], stage["prompt"])
+            if pair not in stages.setdefault(stage["key"], []):
+                stages[stage["key"]].append(pair)
+            texts |= _template_texts(stage["steps"])
+    for activity in activities.REGISTRY.values():
+        for level in LEVELS:
+            texts |= _template_texts(activity.level_defaults(level))
+    return stages, frozenset(texts)
+
+
+def _in(language: str, msgid: str) -> str:
+    """A template's text as a workshop in `language` stores it."""
+    with i18n.use_language(language):
+        return squash_spaces(i18n.gettext(msgid))
+
+
+def _filled(workshop: Workshop, language: str, prompt: str) -> str:
+    """A template's prompt filled in for the workshop, as a workshop in `language` stores it."""
+    with i18n.use_language(language):
+        return agenda.fill_prompt(
+            _in(language, prompt),
+            organization=workshop.organization,
+            horizon_years=workshop.horizon_years,
+        )
+
+
+def _renamed(node: Any, names: Mapping[str, str], key: str | None = None) -> Any:
+    """A step's settings with each template text found in `names` (its text in the old
+    language -> in the new one) replaced; every other value as it was."""
+    if isinstance(node, Mapping):
+        if key == "quadrants":
+            return {k: names.get(v, v) if isinstance(v, str) else v for k, v in node.items()}
+        return {name: _renamed(value, names, name) for name, value in node.items()}
+    if isinstance(node, list):
+        return [_renamed(item, names, key) for item in node]
+    if key in TEXT_KEYS and isinstance(node, str):
+        return names.get(node, node)
+    return node
+
+
+def retranslate(db: Session, workshop: Workshop, old: str, new: str) -> None:
+    """The room's language changed from `old` to `new`: each stage that has not started (see
+    `started_stage_ids`) whose title, prompt (filled in for the workshop) or template-given
+    category labels and hints, scale names and ends and quadrant names are still exactly a
+    built-in template's text in `old` gets that text in `new`. What the facilitator edited,
+    and started stages, stay as they are. Not committed: the caller's transaction."""
+    if old == new:
+        return
+    by_key, texts = _built_in_texts()
+    names: dict[str, str] = {}
+    clashes: set[str] = set()
+    for msgid in texts:
+        before, after = _in(old, msgid), _in(new, msgid)
+        if names.get(before, after) != after:
+            clashes.add(before)  # two texts read the same in `old`: which one is unknown
+        names[before] = after
+    for clash in clashes:
+        del names[clash]
+    stages = list_stages(db, workshop.id)
+    started = started_stage_ids(db, stages)
+    for stage in stages:
+        if stage.id in started:
+            continue
+        title, prompt = stage.title, stage.prompt
+        for their_title, their_prompt in by_key.get(stage.key, []):
+            if title == stage.title == _in(old, their_title):
+                title = _in(new, their_title)
+            if (
+                prompt == stage.prompt
+                and their_prompt.strip()
+                and stage.prompt == _filled(workshop, old, their_prompt)
+            ):
+                prompt = _filled(workshop, new, their_prompt)
+        changed = (title, prompt) != (stage.title, stage.prompt)
+        stage.title, stage.prompt = title, prompt
+        steps = [_renamed(dict(step), names) for step in stage.steps]
+        if steps != list(stage.steps):
+            stage.steps, changed = steps, True
+        if changed:
+            db.add(stage)

@@ -321,12 +321,16 @@ def set_join_lock(db: Session, workshop: Workshop, locked: bool) -> Workshop:
 
 def set_language(db: Session, workshop: Workshop, language: Any) -> bool:
     """Make `language` (a code of `i18n.LANGUAGES`, else `unknown_language`) the room's: the
-    projector and the plan speak it from now on. Refused once the workshop is finished (its
-    plan is made). Returns whether it changed; the caller broadcasts the fresh state."""
+    projector and the plan speak it from now on, and so do the template texts of the stages
+    not yet started that nobody edited. Refused once the workshop is finished (its plan is
+    made). Returns whether it changed; the caller broadcasts the fresh state."""
     code = i18n.check_language(language)
     require_active(workshop)
     changed = workshop.language != code
     if changed:
+        # The agenda's template texts the facilitator left as they were, in stages not yet
+        # started, follow the room (`agenda.retranslate`).
+        agenda_service.retranslate(db, workshop, workshop.language, code)
         workshop.language = code
         db.add(workshop)
     # Ends the transaction (and its write lock) either way, before anything is broadcast.
