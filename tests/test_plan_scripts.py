@@ -323,3 +323,66 @@ def test_an_arabic_table_runs_right_to_left(monkeypatch: pytest.MonkeyPatch) -> 
     for cell in ("الاسم", "مشروع"):
         assert abs(rtl[cell][1] - (RIGHT_EDGE - plan_pdf.PAD_X)) < 0.5, (cell, rtl[cell])
     assert abs(rtl["Ana"][1] - (PAGE_WIDTH - ltr["Ana"][0])) < 0.5
+
+
+HEBREW_ITEM = "🤝 שיתוף פעולה"
+ARABIC_ITEM = "الشفافية في كل القرارات"
+
+
+def mixed_plan() -> PlanDocument:
+    with i18n.use_language("fr"):
+        return assemble_plan(
+            title="Mixte",
+            organization=None,
+            horizon_years=3,
+            finished_at=FINISHED_AT,
+            participants=4,
+            stages=[
+                stage(
+                    "values",
+                    "Valeurs",
+                    [
+                        item(1, "Équipe soudée", 1, selected=True, votes=3),
+                        item(2, HEBREW_ITEM, 2, votes=1),
+                        item(3, ARABIC_ITEM, 3, votes=1),
+                    ],
+                    label="votes",
+                )
+            ],
+            language="fr",
+        )
+
+
+def visual(line: str, direction: str = "ltr") -> str:
+    """The line in the order the PDF draws it (fpdf2's bidirectional algorithm), isolates
+    left out as fpdf2 leaves them out of what it draws."""
+    from fpdf.bidi import BidiParagraph
+    from fpdf.enums import TextDirection
+
+    base = TextDirection.LTR if direction == "ltr" else TextDirection.RTL
+    isolated = getattr(plan_pdf, "_isolated", lambda text, _: text)(line, direction)
+    shown = BidiParagraph(text=isolated, base_direction=base)
+    return shown.get_reordered_string().replace("\u2068", "").replace("\u2069", "")
+
+
+def test_right_to_left_items_in_a_french_sentence_keep_the_sentence_in_order() -> None:
+    """R4: each line is ordered on its own, so when a line ends inside "(1 gommette)" the
+    bracket no longer pairs and, without isolates, "(1" after a Hebrew item joined the
+    right-to-left run and printed on its far side ("... 1( <Hebrew>")."""
+    hebrew = visual(f"Viennent ensuite : Équipe soudée (3 gommettes); {HEBREW_ITEM} (1")
+    assert hebrew.endswith(f"; 🤝 {HEBREW_ITEM[2:][::-1]} (1")
+    arabic = visual(f"gommette); {ARABIC_ITEM} (0 votes, 1")
+    assert arabic == f"gommette); {ARABIC_ITEM[::-1]} (0 votes, 1"
+    listed = visual(f"Par gommettes : {ARABIC_ITEM}, Équipe soudée")
+    assert listed == f"Par gommettes : {ARABIC_ITEM[::-1]}, Équipe soudée"
+    in_arabic = visual("التالية: Équipe soudée (1", "rtl")
+    assert in_arabic.startswith("1( Équipe soudée :")
+
+
+def test_a_french_plan_with_hebrew_and_arabic_items_reads_back_in_order() -> None:
+    with i18n.use_language("fr"):
+        data = render_pdf(mixed_plan())
+    text = pdf_text(data)
+    assert "\u2068" not in text and "\u2069" not in text and "\ufffd" not in text
+    flat = re.sub(r"\s", "", text)
+    assert re.sub(r"\s", "", f"{HEBREW_ITEM[2:]} (0 votes, 1 gommette)") in flat

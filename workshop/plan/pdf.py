@@ -19,10 +19,14 @@ Choices, and why:
   Hangul, Devanagari, Thai, an emoji DejaVu lacks, right-to-left text) is drawn by fpdf2 with
   HarfBuzz shaping and the bundled Noto fallback fonts it needs (`_Fonts.use_fonts`), in the
   plan's base direction with the bidirectional algorithm ordering its runs, and measured the
-  same way. A character no bundled font has is left out and logged with the workshop id
-  (never drawn as U+FFFD); invisible ones nothing draws are dropped. The bold and oblique
-  faces cover less than the regular one; a string they cannot draw is set in the regular
-  face rather than losing characters. See docs/plan-format.md, "Scripts and symbols".
+  same way. Words written against the plan's direction (a Hebrew item in a French sentence,
+  a Latin one in an Arabic plan) are ordered as a unit, each stretch wrapped in an isolate
+  (`_isolated`, as a browser isolates an item with `dir="auto"`), so "(1 dot)" and the commas
+  around them stay where the sentence puts them; the isolates draw nothing. A character no
+  bundled font has is left out and logged with the workshop id (never drawn as U+FFFD);
+  invisible ones nothing draws are dropped. The bold and oblique faces cover less than the
+  regular one; a string they cannot draw is set in the regular face rather than losing
+  characters. See docs/plan-format.md, "Scripts and symbols".
 * **Measured, never guessed.** Everything that must stay together is measured before it is
   drawn: a heading goes to the next page unless the start of what follows it fits too (a
   short intro paragraph, a table's header and first row, a whole charter, the map's first
@@ -67,6 +71,7 @@ from typing import Any
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import PageMode
+from fpdf.line_break import Fragment
 
 from .. import i18n
 from ..i18n import N_, gettext, ngettext
@@ -283,6 +288,58 @@ def _complex(text: str) -> bool:
     return any(_route(char) for char in text)
 
 
+FSI = "\u2068"
+"""FIRST STRONG ISOLATE: opens a run the bidirectional algorithm orders on its own."""
+PDI = "\u2069"
+"""POP DIRECTIONAL ISOLATE: closes it."""
+_STRONG = {"ltr": frozenset(("L",)), "rtl": frozenset(("R", "AL"))}
+_AGAINST = {"ltr": _STRONG["rtl"], "rtl": _STRONG["ltr"]}
+
+
+@lru_cache(maxsize=16384)
+def _isolated(text: str, direction: str) -> str:
+    """The line with each stretch of words written against its base direction (Hebrew or
+    Arabic in a French sentence, Latin in an Arabic one) wrapped in FSI … PDI, so the
+    bidirectional algorithm orders it as a unit, as a browser orders an item with
+    `dir="auto"`: in "A (1 dot); שיתוף פעולה (1 dot)" the "(1" after the Hebrew stays in the
+    sentence, and a comma after an Arabic item stays after it. A stretch runs from its first
+    strong character to its last before the next character of the base direction, with any
+    digits or marks glued to its ends ("Q1"); the punctuation and spaces around it stay
+    outside. A line with no character of its base direction is left as it is (it reads the
+    same), and so is one with nothing written against it. The isolates draw nothing."""
+    own, against = _STRONG[direction], _AGAINST[direction]
+    classes = [unicodedata.bidirectional(char) for char in text]
+    if not any(c in own for c in classes) or not any(c in against for c in classes):
+        return text
+    spans: list[tuple[int, int]] = []
+    start = end = -1
+    for n, kind in enumerate(classes):
+        if kind in against:
+            if start < 0:
+                start = n
+            end = n
+        elif kind in own and start >= 0:
+            spans.append((start, end))
+            start = -1
+    if start >= 0:
+        spans.append((start, end))
+
+    def glued(char: str) -> bool:
+        return unicodedata.category(char)[0] in "NM" and unicodedata.bidirectional(char) not in own
+
+    pieces: list[str] = []
+    done = 0
+    for start, end in spans:
+        while start > done and glued(text[start - 1]):
+            start -= 1
+        while end + 1 < len(text) and glued(text[end + 1]):
+            end += 1
+        pieces += [text[done:start], FSI, text[start : end + 1], PDI]
+        done = end + 1
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
 @lru_cache(maxsize=16384)
 def _styled_cached(text: str, face: str) -> tuple[str, str]:
     clean = _cleaned(text)[0]
@@ -379,7 +436,8 @@ def _shaped_width(text: str, face: str) -> float:
         measurer = _measurer()
         measurer.use_fonts(text, face, MEASURE_SIZE)
         try:
-            return float(measurer.get_string_width(text)) / MEASURE_SIZE
+            shown = _isolated(text, measurer.direction)
+            return float(measurer.get_string_width(shown)) / MEASURE_SIZE
         finally:
             measurer.plain()
 
@@ -458,6 +516,19 @@ class _Fonts(FPDF):
         self.set_fallback_fonts(others, exact_match=False)
         self.set_text_shaping(True, direction=self.direction)
 
+    def _preload_font_styles(
+        self,
+        text: str | None,
+        markdown: bool,
+        _initial_emphasis: tuple[bool, bool, bool, bool] | None = None,
+    ) -> Sequence[Fragment]:
+        """fpdf2 styles each run the bidirectional algorithm made: the isolates that
+        ordered the runs (`_isolated`) are left out of them, so nothing is drawn or extracted
+        for them."""
+        if text and (FSI in text or PDI in text):
+            text = text.replace(FSI, "").replace(PDI, "")
+        return super()._preload_font_styles(text, markdown, _initial_emphasis)
+
     def plain(self) -> None:
         """Back to glyph-by-glyph text: no shaping, no fallback fonts, and the next text sets
         its font again (shaped text may have left another one in force on the page)."""
@@ -474,7 +545,7 @@ class _Fonts(FPDF):
             self.c_margin = 0
             # fpdf2 puts a cell's baseline 0.8 of its height (here the font size) below its top.
             self.set_xy(x, baseline - 0.8 * size)
-            self.cell(h=size, text=text)
+            self.cell(h=size, text=_isolated(text, self.direction))
         finally:
             self.c_margin = margin
             self.plain()
