@@ -128,19 +128,14 @@ def _rollback() -> None:
         db.rollback()
 
 
-LANGUAGE_KEY = "workshop.language"
-"""Where a connection keeps the language its screen chose (the `language` event)."""
+LANGUAGE_KEY = limits.LANGUAGE_KEY
 
 
 def connection_language() -> str:
     """The language of this connection's screen: what it said with `language`, else its
-    browser's at the handshake (the switcher's cookie, else Accept-Language)."""
-    chosen = request.environ.get(LANGUAGE_KEY)
-    if isinstance(chosen, str) and chosen in i18n.LANGUAGES:
-        return chosen
-    return i18n.language_of(
-        request.cookies.get(i18n.COOKIE), request.headers.get("Accept-Language")
-    )
+    browser's at the handshake (the switcher's cookie, else Accept-Language), read once per
+    connection (`limits.language_of`, which the packet guard's refusals use too)."""
+    return limits.language_of(request.environ)
 
 
 def _answer(name: str, run: Callable[[], Ack]) -> Ack:

@@ -195,6 +195,8 @@ def limits(app: Flask | None = None) -> Limits:
 EVENT_REFUSAL = N_("Too many events from this connection; slow down.")
 
 
+LANGUAGE_KEY = "workshop.language"
+"""Where a connection keeps the language its screen chose (the `language` event)."""
 HANDSHAKE_LANGUAGE = "workshop.handshake_language"
 """Where the guard keeps the language of a connection's handshake once it has read it."""
 
@@ -202,7 +204,7 @@ HANDSHAKE_LANGUAGE = "workshop.handshake_language"
 def language_of(environ: Mapping[str, Any]) -> str:
     """The language a connection's refusals are written in: what its screen chose with the
     `language` event, else its browser's at the handshake (cookie, else Accept-Language)."""
-    chosen = environ.get("workshop.language")
+    chosen = environ.get(LANGUAGE_KEY)
     if isinstance(chosen, str) and chosen in i18n.LANGUAGES:
         return chosen
     known = environ.get(HANDSHAKE_LANGUAGE)
