@@ -84,11 +84,20 @@ export function availableLanguages() {
   return languages.slice();
 }
 
-/** A number as the page's language writes it. */
+const numberFormats = new Map();
+
+/** A number as the page's language writes it (one formatter per language and options: a
+ * results list formats hundreds of numbers per draw). */
 export function formatNumber(value, options) {
   const number = Number(value);
   if (!Number.isFinite(number)) return String(value);
-  return new Intl.NumberFormat(current, options).format(number);
+  const key = `${current}|${options ? JSON.stringify(options) : ""}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(current, options);
+    numberFormats.set(key, format);
+  }
+  return format.format(number);
 }
 
 /** A date (Date, ISO string or epoch ms) as the page's language writes it. */
