@@ -92,3 +92,20 @@ def test_every_shipped_language_is_one_line_and_a_catalogue() -> None:
     for code in SHIPPED:
         assert (ROOT / "workshop" / "translations" / code / "LC_MESSAGES" / "messages.po").is_file()
         assert (ROOT / "static" / "i18n" / f"{code}.json").is_file()
+
+
+@pytest.mark.parametrize("code", SHIPPED)
+def test_a_phone_loads_a_smaller_catalogue_without_the_other_screens_words(code: str) -> None:
+    def messages(name: str) -> dict[str, object]:
+        path = ROOT / "static" / "i18n" / name
+        loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))["messages"]
+        return loaded
+
+    full, phone = messages(f"{code}.json"), messages(f"{code}.phone.json")
+    assert phone.items() <= full.items()
+    # The phone's own words and the activities' are in it; the console's and the plan's not.
+    assert "Join the workshop" in phone
+    assert "Workshop language" in full and "Workshop language" not in phone
+    assert not any(key.startswith("Strategy on a page") for key in full)
+    # A refusal is translated on the server: no browser catalogue carries it.
+    assert "Join a workshop (or open it as facilitator) first." not in full

@@ -65,7 +65,12 @@ CONTEXT_SEPARATOR = "\x04"
 """Between a message's context and its msgid in the browser's JSON (as in a .mo file)."""
 # Messages the browser never needs (the plan's text, the admin's server-rendered pages and the
 # agenda templates' texts, translated on the server) stay out of the JSON catalogues.
-SERVER_ONLY = ("workshop/plan/", "workshop/agenda_templates/", "workshop/web/admin")
+SERVER_ONLY = (
+    "workshop/plan/",
+    "workshop/agenda_templates/",
+    "workshop/web/admin",
+    "templates/plan_document.html",
+)
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 
 
@@ -193,34 +198,102 @@ def _server_only(message: Message) -> bool:
     )
 
 
-def compiled(code: str) -> tuple[bytes, bytes]:
-    """The `.mo` file and the browser's JSON catalogue of `code`, made from its `.po`."""
+# Files only the console, the start page, the review page, the admin and the room's screen
+# load: their messages stay out of the phone's catalogue (`<code>.phone.json`), which a phone
+# on a venue's Wi-Fi downloads with its first page.
+NOT_ON_PHONES = (
+    "static/js/console",
+    "static/js/agenda-editor.js",
+    "static/js/room-access.js",
+    "static/js/fair-order.js",
+    "static/js/saved-templates.js",
+    "static/js/plan-files.js",
+    "static/js/home.js",
+    "static/js/my-workshops.js",
+    "static/js/review.js",
+    "static/js/present.js",
+    "templates/console.html",
+    "templates/index.html",
+    "templates/review.html",
+    "templates/present.html",
+    "templates/error.html",
+    "templates/admin",
+)
+
+
+def browser_constants() -> set[str]:
+    """The msgids Python marks with `N_`: constants the server sends untranslated (labels,
+    categories, room-wide notices) for the browser to translate. Every other message Python
+    marks is translated on the server (a refusal in its reader's language) and never needed
+    by a browser."""
+    return {
+        message if isinstance(message, str) else message[0]
+        for _f, _l, message, _c, _ctx in extract_from_dir(
+            ROOT / "workshop",
+            method_map=[("**.py", "python")],
+            keywords={"N_": None},
+        )
+    }
+
+
+def _for_browser(message: Message, constants: set[str]) -> bool:
+    if _server_only(message):
+        return False
+    msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+    in_client = any(not where.startswith("workshop/") for where, _line in message.locations)
+    return in_client or msgid in constants
+
+
+def _on_phones(message: Message) -> bool:
+    return not all(
+        any(where.startswith(prefix) for prefix in NOT_ON_PHONES)
+        for where, _line in message.locations
+    )
+
+
+def compiled(code: str, constants: set[str] | None = None) -> tuple[bytes, bytes, bytes]:
+    """The `.mo` file and the browser's two JSON catalogues of `code` (every page's, and the
+    phone's, without what only the other screens say), made from its `.po`."""
+    constants = browser_constants() if constants is None else constants
     catalog = read(code)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     tags = LANGUAGES[code].plural_tags
     messages: dict[str, Any] = {}
+    phone: dict[str, Any] = {}
     for message in catalog:
-        if not message.id or message.fuzzy or not message.string or _server_only(message):
+        if not message.id or message.fuzzy or not message.string:
+            continue
+        if not _for_browser(message, constants):
             continue
         if isinstance(message.id, tuple):
             forms = message.string if isinstance(message.string, tuple) else (message.string,)
-            if all(forms):
-                messages[_key(message)] = dict(zip(tags, forms, strict=False))
+            if not all(forms):
+                continue
+            value: Any = dict(zip(tags, forms, strict=False))
         else:
-            messages[_key(message)] = message.string
+            value = message.string
+        messages[_key(message)] = value
+        if _on_phones(message):
+            phone[_key(message)] = value
+    return buffer.getvalue(), _json(code, messages), _json(code, phone)
+
+
+def _json(code: str, messages: dict[str, Any]) -> bytes:
     body = {"language": code, "direction": LANGUAGES[code].direction, "messages": messages}
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return buffer.getvalue(), (text + "\n").encode("utf-8")
+    return (text + "\n").encode("utf-8")
 
 
 def compile_all() -> None:
     STATIC_I18N.mkdir(parents=True, exist_ok=True)
+    constants = browser_constants()
     for code in shipped():
-        mo, browser = compiled(code)
+        mo, browser, phone = compiled(code, constants)
         po_path(code).with_suffix(".mo").write_bytes(mo)
         (STATIC_I18N / f"{code}.json").write_bytes(browser)
-        print(f"{code}: compiled ({len(browser)} bytes for the browser)")
+        (STATIC_I18N / f"{code}.phone.json").write_bytes(phone)
+        print(f"{code}: compiled ({len(browser)} bytes for the browser, {len(phone)} for phones)")
 
 
 def _placeholders(text: str) -> set[str]:
@@ -232,6 +305,7 @@ def problems(template: Catalog | None = None) -> list[str]:
     with `template` (default: what the code marks now)."""
     found: list[str] = []
     template = extract() if template is None else template
+    constants = browser_constants()
     wanted = {_key(m) for m in template if m.id}
     for code in shipped():
         catalog = read(code)
@@ -257,13 +331,14 @@ def problems(template: Catalog | None = None) -> list[str]:
             ):
                 lost = sorted(_placeholders(message.id) - _placeholders(strings[0]))
                 found.append(f"{code}: {_key(message)!r} drops placeholders {lost}")
-        mo, browser = compiled(code)
+        mo, browser, phone = compiled(code, constants)
         mo_file = po_path(code).with_suffix(".mo")
-        json_file = STATIC_I18N / f"{code}.json"
         if not mo_file.exists() or mo_file.read_bytes() != mo:
             found.append(f"{code}: {mo_file.name} differs from the .po: run compile")
-        if not json_file.exists() or json_file.read_bytes() != browser:
-            found.append(f"{code}: static/i18n/{code}.json differs from the .po: run compile")
+        for name, made in ((f"{code}.json", browser), (f"{code}.phone.json", phone)):
+            json_file = STATIC_I18N / name
+            if not json_file.exists() or json_file.read_bytes() != made:
+                found.append(f"{code}: static/i18n/{name} differs from the .po: run compile")
     return found
 
 

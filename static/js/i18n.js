@@ -8,7 +8,8 @@
 //     tn("%(n)s idea", "%(n)s ideas", count)      // n is the count, formatted
 //     pt("verb", "Start")                          // one English word, two senses
 // The catalogue of each language is a static JSON file (/static/i18n/<code>.json, made from
-// the .po files), so the content security policy stays strict. English is the source
+// the .po files; a phone's page loads <code>.phone.json, without what only the other screens
+// say), so the content security policy stays strict. English is the source
 // language and has no catalogue.
 //
 // The page is rendered by the server in a language (<html lang dir>); this module loads that
@@ -148,7 +149,11 @@ export function browserLanguage() {
 
 async function loadCatalogue(code) {
   if (code === "en") return {};
-  const response = await fetch(`${STATIC}${code}.json`, { credentials: "same-origin" });
+  // A phone loads the phone's catalogue (what the console, start and review pages say left
+  // out): the page says which (<html data-catalogue="phone">).
+  const kind = document.documentElement.dataset.catalogue;
+  const name = kind ? `${code}.${kind}` : code;
+  const response = await fetch(`${STATIC}${name}.json`, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`catalogue ${code}: ${response.status}`);
   const body = await response.json();
   return body.messages || {};
