@@ -43,7 +43,7 @@ def _third_party_modules(folder: Path) -> set[str]:
                 found.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 found.add(node.module.split(".")[0])
-    ours = {"workshop", "tests", "app", "bench"}
+    ours = {"workshop", "tests", "app", "bench", "tools"}
     return {name for name in found - ours if name not in sys.stdlib_module_names}
 
 

@@ -249,6 +249,12 @@ def _invisible(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cf", "Mn", "Me") or 0x1F3FB <= ord(char) <= 0x1F3FF
 
 
+_BIDI_CONTROLS = {code: None for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+"""The explicit embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) typed into a
+text: dropped, since the PDF orders every run itself (each participant's words isolated by
+`_isolated`); an override left in would draw Latin text mirrored, unreadable."""
+
+
 _MISSING: set[str] = set()
 """Characters no bundled font has, met during the current render (logged at its end)."""
 
@@ -258,7 +264,7 @@ def _cleaned(text: str) -> tuple[str, frozenset[str]]:
     """The text on one line without the characters no bundled font has, and those (the
     invisible ones, such as a joiner or a skin-tone modifier nothing draws, are dropped
     silently)."""
-    flat = " ".join(text.split())
+    flat = " ".join(text.translate(_BIDI_CONTROLS).split())
     simple = _faces()[""].chars
     if simple.issuperset(flat) and not any(unicodedata.bidirectional(c) in _RTL for c in flat):
         return flat, frozenset()
